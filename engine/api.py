@@ -1,0 +1,239 @@
+"""The Python API: what the command line (and any other program) calls.
+
+Every function raises `EngineError` carrying all diagnostics when the user's
+input is wrong, and never anything else for a user mistake.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from engine.catalog import ENTITIES
+from engine.checker import CheckedModel, check
+from engine.compile import base_frames, evaluate
+from engine.data import Dataset, load_data
+from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
+from engine.interpret import Interpreter, Row, Trace
+from engine.loader import load_model
+from engine.plan import Plan, make_plan
+from engine.reports import exclusions, provider_totals, statement_lines
+
+
+def parse_month(text: str) -> date:
+    """'2024-11' -> 2024-11-01; an EngineError for anything else."""
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-01)?", text.strip())
+    if match and 1 <= int(match.group(2)) <= 12:
+        return date(int(match.group(1)), int(match.group(2)), 1)
+    raise EngineError(
+        [
+            Diagnostic(
+                "bad-value",
+                f"`{text}` is not a month",
+                hint="write months as YYYY-MM, e.g. 2024-11",
+            )
+        ]
+    )
+
+
+def months_between(first: date, last: date | None) -> list[date]:
+    last = last or first
+    if last < first:
+        raise EngineError(
+            [Diagnostic("bad-value", f"--to {last:%Y-%m} is before the first month {first:%Y-%m}")]
+        )
+    out, current = [], first
+    while current <= last:
+        out.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return out
+
+
+def load(
+    path: str | Path, months: list[date] | None = None
+) -> tuple[CheckedModel, list[Diagnostic]]:
+    """Load and check a model; raise EngineError if it has errors, return its warnings."""
+    diags = Diagnostics()
+    model = load_model(path, diags)
+    if model is None:
+        diags.raise_if_errors()
+        raise EngineError([Diagnostic("file-not-found", f"cannot load {path}")])
+    checked = check(model, diags, months or [])
+    diags.raise_if_errors()
+    return checked, list(diags)
+
+
+def check_files(paths: list[Path], months: list[date] | None = None) -> list[Diagnostic]:
+    """Every diagnostic for every model file given (directories: each *.yaml in them)."""
+    diags = Diagnostics()
+    for path in expand_model_paths(paths, diags):
+        model = load_model(path, diags)
+        if model is not None:
+            check(model, diags, months or [])
+    return sorted_diagnostics(diags)
+
+
+def expand_model_paths(paths: list[Path], diags: Diagnostics) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.yaml") if not p.name.startswith("_"))
+            if not found:
+                diags.error("file-not-found", f"{path} holds no model files (*.yaml)")
+            out.extend(found)
+        elif path.exists():
+            out.append(path)
+        else:
+            diags.error("file-not-found", f"no such file: {path}")
+    return out
+
+
+def data_needs(checked: CheckedModel) -> dict[str, set[str]]:
+    """Tables (and columns) the model reads; customers and providers always."""
+    needs: dict[str, set[str]] = {"customers": set(), "providers": set()}
+    for entity, columns in checked.columns.items():
+        table = ENTITIES[entity].table
+        if table:
+            needs.setdefault(table, set()).update(columns)
+    for info in checked.aggs.values():
+        table = ENTITIES[info.relation.entity].table
+        if table:
+            needs.setdefault(table, set())
+    return needs
+
+
+def load_dataset(checked: CheckedModel, data: str | Path) -> tuple[Dataset, list[Diagnostic]]:
+    diags = Diagnostics()
+    dataset = load_data(data, data_needs(checked), diags)
+    diags.raise_if_errors()
+    return dataset, list(diags)
+
+
+@dataclass
+class MonthResult:
+    plan: Plan
+    frames: dict[str, pl.DataFrame]
+    lines: pl.DataFrame
+    exclusions: pl.DataFrame
+    missing: dict[str, int]
+
+
+@dataclass
+class RunResult:
+    checked: CheckedModel
+    months: list[MonthResult]
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def lines(self) -> pl.DataFrame:
+        return pl.concat([m.lines for m in self.months])
+
+    @property
+    def exclusions(self) -> pl.DataFrame:
+        return pl.concat([m.exclusions for m in self.months])
+
+    @property
+    def totals(self) -> pl.DataFrame:
+        return provider_totals(self.lines)
+
+    def visit_counts(self) -> dict[str, int]:
+        visits = sum(m.frames["visit"].height for m in self.months)
+        excluded = sum(m.exclusions.height for m in self.months)
+        return {"visits": visits, "counted": visits - excluded, "excluded": excluded}
+
+
+def plan_month(checked: CheckedModel, month: date) -> Plan:
+    diags = Diagnostics()
+    plan = make_plan(checked, month, diags)
+    diags.raise_if_errors()
+    return plan
+
+
+def run_model(checked: CheckedModel, dataset: Dataset, months: list[date]) -> RunResult:
+    result = RunResult(checked, [])
+    for month in months:
+        plan = plan_month(checked, month)
+        frames = evaluate(plan, dataset.tables)
+        lines, missing = statement_lines(plan, frames)
+        result.months.append(MonthResult(plan, frames, lines, exclusions(plan, frames), missing))
+        for payment, count in missing.items():
+            result.warnings.append(
+                Diagnostic(
+                    "bad-value",
+                    f"`{payment}` had no value for {count} row{'s' if count != 1 else ''} in {month:%Y-%m}; nothing was paid for them",
+                    checked.model.rules[payment].span,
+                    severity="warning",
+                    hint="a table look-up found no key, or a value the formula needs is missing; `carepay explain` shows which",
+                )
+            )
+    return result
+
+
+def run(model: str | Path, data: str | Path, first: date, last: date | None = None) -> RunResult:
+    months = months_between(first, last)
+    checked, warnings = load(model, months)
+    dataset, data_warnings = load_dataset(checked, data)
+    result = run_model(checked, dataset, months)
+    result.warnings[:0] = warnings + data_warnings
+    return result
+
+
+# ----------------------------------------------------------------------------- explain
+
+
+def _rows(frame: pl.DataFrame, entity: str) -> list[Row]:
+    return [Row(entity, values) for values in frame.to_dicts()]
+
+
+def customer_rows(plan: Plan, dataset: Dataset, customer: str) -> list[Row]:
+    """The customer-month rows of one customer (one per provider), with related rows."""
+    frames = base_frames(plan, dataset.tables)
+    out = []
+    cm = frames["customer_month"].filter(pl.col("customer_id") == customer)
+    for values in cm.to_dicts():
+        row = Row("customer_month", values)
+        for relation in ENTITIES["customer_month"].relations:
+            child = frames[relation.entity]
+            for key in relation.keys:
+                child = child.filter(pl.col(key) == values[key])
+            row.children[relation.name] = _rows(child, relation.entity)
+        out.append(row)
+    return out
+
+
+def explain(
+    model: str | Path, data: str | Path, month: date, customer: str
+) -> tuple[str, list[tuple[Row, list[Trace]]]]:
+    """Every payment of a customer's month, traced; and the model's heading."""
+    checked, _ = load(model, [month])
+    dataset, _ = load_dataset(checked, data)
+    plan = plan_month(checked, month)
+    rows = customer_rows(plan, dataset, customer)
+    if not rows:
+        raise EngineError(
+            [
+                Diagnostic(
+                    "unknown-reference",
+                    f"customer `{customer}` has no decisions or visits in {month:%Y-%m}",
+                    hint="check the customer id and the month",
+                )
+            ]
+        )
+    interpreter = Interpreter(plan)
+    out = []
+    for row in rows:
+        traces = []
+        for step in plan.steps("customer_month"):
+            if step.rule is not None and step.rule.kind == "payment":
+                interpreter.rule(row, step.name)
+                traces.append(row.traces[step.name])
+        out.append((row, traces))
+    model_ = checked.model
+    heading = f"{model_.title} — model {model_.id}" + (
+        f" ({model_.version})" if model_.version else ""
+    )
+    return heading, out

@@ -1,0 +1,164 @@
+"""Every function of the formula language: its signature and meaning, in one table.
+
+The checker types calls from `kind`; the interpreter and the compiler each keep an
+implementation table with exactly these keys (a test holds them to it), and
+docs/language.md documents each one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Signature:
+    name: str
+    usage: str  # as a reader writes it
+    returns: str  # in words
+    doc: str  # English
+    doc_sv: str  # Swedish
+    kind: str  # 'aggregate' | 'scalar'
+    min_args: int
+    max_args: int | None  # None: any number
+
+
+BUILTINS: dict[str, Signature] = {
+    s.name: s
+    for s in (
+        Signature(
+            "sum",
+            "sum(visits.minutes where counted)",
+            "the field's type",
+            "Total of a field over related rows (0 when there are none).",
+            "Summan av ett fält över relaterade rader (0 om inga finns).",
+            "aggregate",
+            1,
+            1,
+        ),
+        Signature(
+            "count",
+            'count(visits where service == "omsorg")',
+            "count",
+            "Number of related rows (with a field: rows where it has a value).",
+            "Antal relaterade rader.",
+            "aggregate",
+            1,
+            1,
+        ),
+        Signature(
+            "any",
+            'any(decisions where service == "trygghetslarm")',
+            "true/false",
+            "True when at least one related row exists (or has the field true).",
+            "Sant om minst en relaterad rad finns.",
+            "aggregate",
+            1,
+            1,
+        ),
+        Signature(
+            "all",
+            "all(visits.counted)",
+            "true/false",
+            "True when the field is true on every related row (true when there are none).",
+            "Sant om fältet är sant på alla relaterade rader.",
+            "aggregate",
+            1,
+            1,
+        ),
+        Signature(
+            "min",
+            "min(a, b, …) or min(decisions.level)",
+            "the arguments' type",
+            "The smallest of the values (missing values are skipped); with one "
+            "relation argument, the smallest over related rows.",
+            "Minsta värdet.",
+            "scalar",
+            1,
+            None,
+        ),
+        Signature(
+            "max",
+            "max(a, b, …) or max(decisions.level)",
+            "the arguments' type",
+            "The largest of the values (missing values are skipped); with one "
+            "relation argument, the largest over related rows.",
+            "Största värdet.",
+            "scalar",
+            1,
+            None,
+        ),
+        Signature(
+            "round",
+            "round(x) or round(x, 2)",
+            "x's type",
+            "x rounded half away from zero to whole units or to n decimals (in x's unit).",
+            "Avrundning, 0,5 uppåt.",
+            "scalar",
+            1,
+            2,
+        ),
+        Signature(
+            "clamp",
+            "clamp(x, low, high)",
+            "x's type",
+            "x limited to the range from low to high.",
+            "x begränsat till intervallet low–high.",
+            "scalar",
+            3,
+            3,
+        ),
+        Signature(
+            "abs",
+            "abs(x)",
+            "x's type",
+            "The absolute value.",
+            "Absolutbelopp.",
+            "scalar",
+            1,
+            1,
+        ),
+        Signature(
+            "coalesce",
+            "coalesce(x, fallback)",
+            "x's type",
+            "x, or the fallback where x has no value.",
+            "x, eller reservvärdet där x saknas.",
+            "scalar",
+            2,
+            2,
+        ),
+        Signature(
+            "step",
+            "step(x, kontrollnivåer, 100 %)",
+            "the table's value type",
+            "The value of the first bracket of a step table whose `under` is above x; "
+            "the optional third argument where x is above every bracket.",
+            "Trappstegstabell: värdet i första intervallet där x < under.",
+            "scalar",
+            2,
+            3,
+        ),
+        Signature(
+            "days_active",
+            "days_active(start_date, end_date)",
+            "count",
+            "Days of the period start–end (inclusive; an empty end is open) that fall in the month.",
+            "Antal dagar av perioden som infaller i månaden.",
+            "scalar",
+            2,
+            2,
+        ),
+        Signature(
+            "date",
+            "date(start)",
+            "date",
+            "The date of a date and time.",
+            "Datumdelen av en tidpunkt.",
+            "scalar",
+            1,
+            1,
+        ),
+    )
+}
+
+AGGREGATES = {"sum", "count", "any", "all", "min", "max"}

@@ -1,0 +1,869 @@
+"""Static checking: names, types and units, aggregations, cycles, dates in force.
+
+`check(model)` walks every formula once and returns a CheckedModel: the type of
+every node, what every name refers to, and the dependency graph both back ends
+use. Every problem becomes a Diagnostic; nothing is raised.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from engine import ast
+from engine import types as t
+from engine.builtins import AGGREGATES, BUILTINS
+from engine.catalog import CONTEXT_NAMES, ENTITIES, PAYABLE, Column, Relation, entity_fields
+from engine.diagnostics import Diagnostics
+from engine.model import Model, Rule
+from engine.source import Span
+
+# ----------------------------------------------------------------------------- references
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    entity: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class ContextRef:
+    name: str
+
+
+Ref = ColumnRef | RuleRef | ParamRef | ContextRef
+
+
+@dataclass(frozen=True)
+class AggInfo:
+    """An aggregation: `func(relation.field where condition)`."""
+
+    func: str
+    relation: Relation
+    field: Ref | None
+    condition: ast.Node | None
+    field_node: ast.Node | None = None  # the field as a Name on the child entity
+
+
+# Fields the engine adds to visits from the model's exclusions.
+VISIT_FIELDS = {
+    "counted": Column("counted", t.BOOL, False, "", "bool"),
+    "excluded_by": Column("excluded_by", t.TEXT, True, "", "text"),
+}
+
+
+@dataclass
+class CheckedModel:
+    model: Model
+    types: dict[int, t.Type] = field(default_factory=dict)
+    refs: dict[int, Ref] = field(default_factory=dict)
+    aggs: dict[int, AggInfo] = field(default_factory=dict)
+    literals: dict[int, Decimal] = field(default_factory=dict)
+    rule_types: dict[str, t.Type] = field(default_factory=dict)
+    deps: dict[str, set[str]] = field(default_factory=dict)  # rule -> rules it reads
+    params: dict[str, set[str]] = field(default_factory=dict)  # rule -> parameters it reads
+    columns: dict[str, set[str]] = field(default_factory=dict)  # entity -> columns read
+
+    def type_of(self, node: ast.Node) -> t.Type:
+        return self.types.get(id(node), t.UNKNOWN)
+
+
+def fields_of(entity: str) -> dict[str, Column]:
+    fields = dict(entity_fields(ENTITIES[entity]))
+    if entity == "visit":
+        fields.update(VISIT_FIELDS)
+    return fields
+
+
+# ----------------------------------------------------------------------------- the checker
+
+
+class _Checker:
+    def __init__(self, model: Model, diags: Diagnostics):
+        self.model = model
+        self.diags = diags
+        self.out = CheckedModel(model)
+        self.in_progress: list[str] = []
+        self.current: str = ""
+
+    # ---- rules
+
+    def run(self) -> CheckedModel:
+        for rule in self.model.rules.values():
+            self.rule_type(rule.name, None)
+        for rule in self.model.rules.values():
+            self._check_kind(rule)
+        return self.out
+
+    def rule_type(self, name: str, at: Span | None) -> t.Type:
+        if name in self.out.rule_types:
+            return self.out.rule_types[name]
+        if name in self.in_progress:
+            circle = [*self.in_progress[self.in_progress.index(name) :], name]
+            self.diags.error(
+                "cycle",
+                "definitions depend on each other in a circle: " + " → ".join(circle),
+                at,
+                hint="one of them must be computed without the others",
+            )
+            return t.UNKNOWN
+        rule = self.model.rules[name]
+        self.in_progress.append(name)
+        outer = self.current
+        self.current = name
+        self.out.deps.setdefault(name, set())
+        self.out.params.setdefault(name, set())
+        result: t.Type | None = None
+        for version in rule.versions:
+            if version.tree is None:
+                continue
+            typ = self.expr(version.tree, rule.entity)
+            if result is None or isinstance(result, t.Unknown):
+                result = typ
+            elif not t.compatible(result, typ):
+                self.diags.error(
+                    "type-mismatch",
+                    f"this version of `{name}` is {t.describe(typ)}, an earlier one is {t.describe(result)}",
+                    version.tree.span,
+                    hint="every version of a rule must give the same kind of value",
+                )
+        if rule.quantity and rule.quantity.tree is not None:
+            self.expr(rule.quantity.tree, rule.entity)
+        self.current = outer
+        self.in_progress.pop()
+        self.out.rule_types[name] = result or t.UNKNOWN
+        return self.out.rule_types[name]
+
+    def _check_kind(self, rule: Rule) -> None:
+        typ = self.out.rule_types.get(rule.name, t.UNKNOWN)
+        tree = next((v.tree for v in rule.versions if v.tree is not None), None)
+        if tree is None or isinstance(typ, t.Unknown):
+            return
+        if rule.kind == "payment":
+            if rule.entity not in PAYABLE:
+                self.diags.error(
+                    "type-mismatch",
+                    f"payments are made per customer-month or provider-month, not per {rule.entity}",
+                    rule.span,
+                    hint=f"sum the {rule.entity} values in a customer_month payment",
+                )
+            elif not (isinstance(typ, t.Num) and typ.money == 1 and typ.time == 0):
+                self.diags.error(
+                    "unit-mismatch",
+                    f"a payment must be an amount in SEK, but this formula gives {t.describe(typ)}",
+                    tree.span,
+                    hint=_amount_hint(typ),
+                    source=rule.source,
+                )
+        if rule.kind == "exclusion" and not isinstance(typ, t.Bool):
+            self.diags.error(
+                "type-mismatch",
+                f"`when` must be true or false, but this gives {t.describe(typ)}",
+                tree.span,
+            )
+
+    # ---- expressions
+
+    def expr(self, node: ast.Node, entity: str) -> t.Type:
+        typ = self._expr(node, entity)
+        self.out.types[id(node)] = typ
+        return typ
+
+    def _expr(self, node: ast.Node, entity: str) -> t.Type:
+        match node:
+            case ast.Quantity():
+                return self._quantity(node)
+            case ast.DateLit():
+                return t.DATE
+            case ast.String():
+                return t.Text((node.value,))
+            case ast.BoolLit():
+                return t.BOOL
+            case ast.ListLit():
+                return self._list(node, entity)
+            case ast.Name():
+                return self._name(node, entity)
+            case ast.Attr():
+                self.diags.error(
+                    "type-mismatch",
+                    f"`{_text(node)}` is a list of values",
+                    node.span,
+                    hint=f"aggregate it: sum({_text(node)}), max({_text(node)}), …",
+                )
+                return t.UNKNOWN
+            case ast.Neg():
+                inner = self.expr(node.operand, entity)
+                if not isinstance(inner, t.Num | t.Unknown):
+                    return self._mismatch(node, f"cannot negate {t.describe(inner)}")
+                return inner
+            case ast.BinOp():
+                return self._binop(node, entity)
+            case ast.Compare():
+                return self._compare(node, entity)
+            case ast.In():
+                return self._in(node, entity)
+            case ast.And() | ast.Or():
+                for side in (node.left, node.right):
+                    self._expect_bool(side, entity, "and" if isinstance(node, ast.And) else "or")
+                return t.BOOL
+            case ast.Not():
+                self._expect_bool(node.operand, entity, "not")
+                return t.BOOL
+            case ast.If():
+                return self._if(node, entity)
+            case ast.Lookup():
+                return self._lookup(node, entity)
+            case ast.Filtered():
+                self.diags.error(
+                    "bad-call",
+                    "`where` filters the rows of an aggregation",
+                    node.span,
+                    hint="e.g. sum(visits.minutes where counted)",
+                )
+                return t.UNKNOWN
+            case ast.Call():
+                return self._call(node, entity)
+        raise AssertionError(node)
+
+    def _mismatch(
+        self, node: ast.Node, message: str, hint: str | None = None, code: str = "type-mismatch"
+    ) -> t.Type:
+        self.diags.error(code, message, node.span, hint=hint)
+        return t.UNKNOWN
+
+    def _quantity(self, node: ast.Quantity) -> t.Type:
+        value = Decimal(node.value)
+        if not node.unit:
+            self.out.literals[id(node)] = value
+            return t.COUNT if "." not in node.value else t.NUMBER
+        if node.unit not in t.UNITS:
+            close = difflib.get_close_matches(node.unit, list(t.UNITS), n=1)
+            self.diags.error(
+                "unknown-unit",
+                f"unknown unit `{node.unit}`",
+                node.span,
+                hint=f"did you mean `{close[0]}`?"
+                if close
+                else "units: SEK, SEK/h, min, h, days, %",
+            )
+            return t.UNKNOWN
+        num, den = t.unit_factor(node.unit)
+        self.out.literals[id(node)] = value * num / den
+        return t.UNITS[node.unit][0]
+
+    def _list(self, node: ast.ListLit, entity: str) -> t.Type:
+        item: t.Type = t.UNKNOWN
+        for element in node.items:
+            typ = self.expr(element, entity)
+            if isinstance(item, t.Unknown):
+                item = typ
+            elif not t.compatible(item, typ):
+                self._mismatch(element, f"a list mixes {t.describe(item)} and {t.describe(typ)}")
+            else:
+                item = t.unify(item, typ)
+        return t.ListOf(item)
+
+    # ---- names
+
+    def _visible(self, entity: str) -> dict[str, str]:
+        names = {n: "field" for n in fields_of(entity)}
+        names |= {r.name: r.kind for r in self.model.rules_on(entity)}
+        names |= {p: "parameter" for p in self.model.parameters}
+        names |= {c: "context" for c in CONTEXT_NAMES}
+        names |= {r.name: "relation" for r in ENTITIES[entity].relations}
+        return names
+
+    def _name(self, node: ast.Name, entity: str) -> t.Type:
+        name = node.name
+        fields = fields_of(entity)
+        if name in fields:
+            self.out.refs[id(node)] = ColumnRef(entity, name)
+            self.out.columns.setdefault(entity, set()).add(name)
+            return fields[name].type
+        rule = self.model.rules.get(name)
+        if rule is not None and rule.entity == entity:
+            if rule.kind == "exclusion":
+                return self._mismatch(
+                    node,
+                    f"`{name}` is an exclusion rule",
+                    hint='use `counted` or `excluded_by == "' + name + '"`',
+                )
+            self.out.refs[id(node)] = RuleRef(name)
+            if self.current:
+                self.out.deps.setdefault(self.current, set()).add(name)
+            return self.rule_type(name, node.span)
+        if name in self.model.parameters:
+            param = self.model.parameters[name]
+            self.out.refs[id(node)] = ParamRef(name)
+            if self.current:
+                self.out.params.setdefault(self.current, set()).add(name)
+            if param.kind == "table":
+                return self._mismatch(
+                    node,
+                    f"`{name}` is a table; look it up by its keys",
+                    hint=f"{name}[{', '.join(param.keys)}]",
+                )
+            if param.kind == "steps":
+                return self._mismatch(node, f"`{name}` is a step table", hint=f"step(x, {name})")
+            return param.type
+        if name in CONTEXT_NAMES:
+            self.out.refs[id(node)] = ContextRef(name)
+            return CONTEXT_NAMES[name]
+        relation = next((r for r in ENTITIES[entity].relations if r.name == name), None)
+        if relation is not None:
+            return self._mismatch(
+                node,
+                f"`{name}` is the list of {relation.entity} rows of this {entity}",
+                hint=f"aggregate it: count({name}), sum({name}.field where …)",
+            )
+        return self._unknown(node, entity)
+
+    def _unknown(self, node: ast.Name, entity: str) -> t.Type:
+        name = node.name
+        elsewhere = [r for r in self.model.rules.values() if r.name == name]
+        if elsewhere:
+            other = elsewhere[0].entity
+            relation = next((r.name for r in ENTITIES[entity].relations if r.entity == other), None)
+            hint = f"`{name}` is computed on {other}, not on {entity}"
+            if relation:
+                hint += f"; aggregate it, e.g. sum({relation}.{name})"
+            self.diags.error(
+                "unknown-name", f"`{name}` is not known on {entity}", node.span, hint=hint
+            )
+            return t.UNKNOWN
+        visible = self._visible(entity)
+        close = difflib.get_close_matches(name, list(visible), n=1, cutoff=0.6)
+        hint = f"did you mean `{close[0]}`?" if close else None
+        if not close and name in BUILTINS:
+            hint = f"`{name}` is a function: {BUILTINS[name].usage}"
+        self.diags.error("unknown-name", f"unknown name `{name}`", node.span, hint=hint)
+        return t.UNKNOWN
+
+    # ---- operators
+
+    def _binop(self, node: ast.BinOp, entity: str) -> t.Type:
+        left = self.expr(node.left, entity)
+        right = self.expr(node.right, entity)
+        if isinstance(left, t.Unknown) or isinstance(right, t.Unknown):
+            return t.UNKNOWN
+        op = node.op
+        if isinstance(left, t.Num) and isinstance(right, t.Num):
+            if op == "*":
+                return t.multiply(left, right)
+            if op == "/":
+                return t.divide(left, right)
+            left, right = self._zero_adapts(node.left, left, node.right, right)
+            if not left.same_dimension(right):
+                verb = "add" if op == "+" else "subtract"
+                words = (
+                    f"{t.describe(right)} to {t.describe(left)}"
+                    if op == "+"
+                    else f"{t.describe(right)} from {t.describe(left)}"
+                )
+                return self._mismatch(
+                    node,
+                    f"cannot {verb} {words}",
+                    hint=_unit_hint(left, right),
+                    code="unit-mismatch",
+                )
+            return t.add(left, right)
+        if op in "+-" and isinstance(left, t.Date | t.DateTime) and isinstance(right, t.Num):
+            if right.same_dimension(t.DURATION):
+                return left
+            return self._mismatch(
+                node,
+                f"cannot {'add' if op == '+' else 'subtract'} {t.describe(right)} to a date",
+                hint="write a duration, e.g. `5 days`",
+                code="unit-mismatch",
+            )
+        if (
+            op == "-"
+            and isinstance(left, t.Date | t.DateTime)
+            and isinstance(right, t.Date | t.DateTime)
+        ):
+            return t.DURATION
+        return self._mismatch(
+            node, f"cannot use `{op}` on {t.describe(left)} and {t.describe(right)}"
+        )
+
+    def _zero_adapts(self, ln: ast.Node, lt: t.Num, rn: ast.Node, rt: t.Num) -> tuple[t.Num, t.Num]:
+        """A bare `0` takes the unit of the other side (0 SEK, 0 min and 0 are the same)."""
+        if _is_bare_zero(ln):
+            return rt, rt
+        if _is_bare_zero(rn):
+            return lt, lt
+        return lt, rt
+
+    def _compare(self, node: ast.Compare, entity: str) -> t.Type:
+        left = self.expr(node.left, entity)
+        right = self.expr(node.right, entity)
+        if isinstance(left, t.Unknown) or isinstance(right, t.Unknown):
+            return t.BOOL
+        if isinstance(left, t.Num) and isinstance(right, t.Num):
+            left, right = self._zero_adapts(node.left, left, node.right, right)
+        if not t.compatible(left, right):
+            self._mismatch(
+                node,
+                f"cannot compare {t.describe(left)} with {t.describe(right)}",
+                hint=_unit_hint(left, right),
+                code="unit-mismatch"
+                if isinstance(left, t.Num) and isinstance(right, t.Num)
+                else "type-mismatch",
+            )
+            return t.BOOL
+        if node.op not in ("==", "!=") and not isinstance(left, t.Num | t.Date | t.DateTime):
+            self._mismatch(node, f"`{node.op}` orders numbers and dates, not {t.describe(left)}")
+        self._check_text_values(node.left, left, node.right)
+        self._check_text_values(node.right, right, node.left)
+        return t.BOOL
+
+    def _check_text_values(self, column: ast.Node, typ: t.Type, literal: ast.Node) -> None:
+        """`service == "omsorgg"`: a text the column can never hold is a mistake."""
+        if not (isinstance(typ, t.Text) and typ.values and isinstance(literal, ast.String)):
+            return
+        if isinstance(column, ast.String) or literal.value in typ.values:
+            return
+        close = difflib.get_close_matches(literal.value, list(typ.values), n=1)
+        hint = (
+            f'did you mean "{close[0]}"?'
+            if close
+            else "allowed: " + ", ".join(f'"{v}"' for v in typ.values)
+        )
+        self.diags.error(
+            "unknown-value",
+            f'`{_text(column)}` is never "{literal.value}"',
+            literal.span,
+            hint=hint,
+        )
+
+    def _in(self, node: ast.In, entity: str) -> t.Type:
+        operand = self.expr(node.operand, entity)
+        items = self.expr(node.items, entity)
+        assert isinstance(items, t.ListOf)
+        if not t.compatible(operand, items.item):
+            self._mismatch(
+                node, f"cannot look for {t.describe(operand)} in a list of {t.describe(items.item)}"
+            )
+        for item in node.items.items:
+            self._check_text_values(node.operand, operand, item)
+        return t.BOOL
+
+    def _expect_bool(self, node: ast.Node, entity: str, word: str) -> None:
+        typ = self.expr(node, entity)
+        if not isinstance(typ, t.Bool | t.Unknown):
+            self._mismatch(
+                node,
+                f"`{word}` needs true/false, but this is {t.describe(typ)}",
+                hint="compare it, e.g. x > 0",
+            )
+
+    def _if(self, node: ast.If, entity: str) -> t.Type:
+        self._expect_bool(node.cond, entity, "if")
+        then = self.expr(node.then, entity)
+        other = self.expr(node.otherwise, entity)
+        if isinstance(then, t.Num) and isinstance(other, t.Num):
+            then, other = self._zero_adapts(node.then, then, node.otherwise, other)
+        if not t.compatible(then, other):
+            return self._mismatch(
+                node,
+                f"the two branches differ: `then` gives {t.describe(then)}, `else` gives {t.describe(other)}",
+                hint=_unit_hint(then, other),
+                code="unit-mismatch"
+                if isinstance(then, t.Num) and isinstance(other, t.Num)
+                else "type-mismatch",
+            )
+        return t.unify(then, other)
+
+    def _lookup(self, node: ast.Lookup, entity: str) -> t.Type:
+        for key in node.keys:
+            self.expr(key, entity)
+        if not isinstance(node.table, ast.Name) or node.table.name not in self.model.parameters:
+            if isinstance(node.table, ast.Name):
+                self._unknown(node.table, entity)
+                return t.UNKNOWN
+            return self._mismatch(
+                node, "only parameter tables can be looked up with [ ]", code="bad-lookup"
+            )
+        param = self.model.parameters[node.table.name]
+        self.out.refs[id(node.table)] = ParamRef(param.name)
+        if self.current:
+            self.out.params.setdefault(self.current, set()).add(param.name)
+        if param.kind != "table":
+            return self._mismatch(node, f"`{param.name}` is not a table", code="bad-lookup")
+        if len(node.keys) != len(param.keys):
+            return self._mismatch(
+                node,
+                f"`{param.name}` has {len(param.keys)} key{'s' if len(param.keys) != 1 else ''} "
+                f"({', '.join(param.keys)}), but {len(node.keys)} {'were' if len(node.keys) != 1 else 'was'} given",
+                hint=f"{param.name}[{', '.join(param.keys)}]",
+                code="bad-lookup",
+            )
+        for key, key_name, key_type in zip(node.keys, param.keys, param.key_types, strict=True):
+            got = self.out.types.get(id(key), t.UNKNOWN)
+            if isinstance(got, t.Unknown):
+                continue
+            if isinstance(key_type, t.Num) and not (isinstance(got, t.Num) and got.dimensionless):
+                self._mismatch(
+                    key,
+                    f"key `{key_name}` of `{param.name}` is a number, but this is {t.describe(got)}",
+                    code="bad-lookup",
+                )
+            if isinstance(key_type, t.Text) and not isinstance(got, t.Text):
+                self._mismatch(
+                    key,
+                    f"key `{key_name}` of `{param.name}` is a text, but this is {t.describe(got)}",
+                    code="bad-lookup",
+                )
+            if isinstance(key, ast.String):
+                known = {
+                    k[param.keys.index(key_name)] for d in param.values for k in (d.value or {})
+                }
+                if key.value not in known:
+                    close = difflib.get_close_matches(key.value, sorted(known), n=1)
+                    self.diags.error(
+                        "bad-lookup",
+                        f'`{param.name}` has no `{key_name}` "{key.value}"',
+                        key.span,
+                        hint=f'did you mean "{close[0]}"?' if close else None,
+                    )
+        return param.type
+
+    # ---- calls
+
+    def _call(self, node: ast.Call, entity: str) -> t.Type:
+        sig = BUILTINS.get(node.func)
+        if sig is None:
+            close = difflib.get_close_matches(node.func, list(BUILTINS), n=1)
+            for arg in node.args:
+                if not isinstance(arg, ast.Filtered):
+                    self.expr(arg, entity)
+            return self._mismatch(
+                node,
+                f"unknown function `{node.func}`",
+                hint=f"did you mean `{close[0]}`?"
+                if close
+                else "functions: " + ", ".join(BUILTINS),
+                code="unknown-name",
+            )
+        if node.func in AGGREGATES and self._is_aggregate(node, entity):
+            return self._aggregate(node, entity)
+        n = len(node.args)
+        if n < sig.min_args or (sig.max_args is not None and n > sig.max_args):
+            return self._mismatch(
+                node,
+                f"`{node.func}` takes {_arity(sig.min_args, sig.max_args)}, not {n}",
+                hint=sig.usage,
+                code="bad-call",
+            )
+        if node.func == "step":
+            return self._step(node, entity)
+        args = [self.expr(a, entity) for a in node.args]
+        if any(isinstance(a, t.Unknown) for a in args):
+            return t.UNKNOWN
+        match node.func:
+            case "min" | "max" | "clamp" | "coalesce":
+                return self._same_kind(node, args, numeric=node.func != "coalesce")
+            case "abs":
+                return self._numeric(node, args[0])
+            case "round":
+                if len(args) == 2 and not (
+                    isinstance(node.args[1], ast.Quantity)
+                    and not node.args[1].unit
+                    and "." not in node.args[1].value
+                ):
+                    return self._mismatch(
+                        node.args[1],
+                        "the number of decimals must be a whole number written out, e.g. 2",
+                        code="bad-call",
+                    )
+                return self._numeric(node, args[0])
+            case "days_active":
+                for arg, typ in zip(node.args, args, strict=True):
+                    if not isinstance(typ, t.Date):
+                        self._mismatch(
+                            arg,
+                            f"`days_active` takes dates, but this is {t.describe(typ)}",
+                            hint="days_active(start_date, end_date)",
+                            code="bad-call",
+                        )
+                return t.COUNT
+            case "date":
+                if not isinstance(args[0], t.DateTime | t.Date):
+                    return self._mismatch(
+                        node,
+                        f"`date` takes a date and time, not {t.describe(args[0])}",
+                        code="bad-call",
+                    )
+                return t.DATE
+        raise AssertionError(node.func)
+
+    def _numeric(self, node: ast.Call, typ: t.Type) -> t.Type:
+        if not isinstance(typ, t.Num):
+            return self._mismatch(
+                node, f"`{node.func}` takes a number, not {t.describe(typ)}", code="bad-call"
+            )
+        return typ
+
+    def _same_kind(self, node: ast.Call, args: list[t.Type], numeric: bool) -> t.Type:
+        first = args[0]
+        if numeric and not isinstance(first, t.Num):
+            return self._mismatch(
+                node,
+                f"`{node.func}` takes numbers, not {t.describe(first)}",
+                hint=BUILTINS[node.func].usage,
+                code="bad-call",
+            )
+        result = first
+        for arg, typ in zip(node.args[1:], args[1:], strict=True):
+            if isinstance(result, t.Num) and isinstance(typ, t.Num) and _is_bare_zero(arg):
+                continue
+            if not t.compatible(result, typ):
+                return self._mismatch(
+                    arg,
+                    f"`{node.func}` mixes {t.describe(result)} and {t.describe(typ)}",
+                    hint=_unit_hint(result, typ),
+                    code="unit-mismatch",
+                )
+            result = t.unify(result, typ)
+        return result
+
+    def _step(self, node: ast.Call, entity: str) -> t.Type:
+        x = self.expr(node.args[0], entity)
+        table = node.args[1]
+        if not (
+            isinstance(table, ast.Name)
+            and table.name in self.model.parameters
+            and self.model.parameters[table.name].kind == "steps"
+        ):
+            if isinstance(table, ast.Name) and table.name not in self.model.parameters:
+                self._unknown(table, entity)
+                return t.UNKNOWN
+            return self._mismatch(
+                table,
+                "the second argument of `step` must be a step table parameter",
+                hint=BUILTINS["step"].usage,
+                code="bad-call",
+            )
+        param = self.model.parameters[table.name]
+        self.out.refs[id(table)] = ParamRef(param.name)
+        if self.current:
+            self.out.params.setdefault(self.current, set()).add(param.name)
+        bracket = param.bracket_type or t.UNKNOWN
+        if not isinstance(x, t.Unknown) and not t.compatible(x, bracket):
+            self._mismatch(
+                node.args[0],
+                f"`{param.name}` has brackets in {t.describe(bracket)}, but this is {t.describe(x)}",
+                code="unit-mismatch",
+            )
+        if len(node.args) == 3:
+            other = self.expr(node.args[2], entity)
+            if not t.compatible(other, param.type):
+                self._mismatch(
+                    node.args[2],
+                    f"the value above every bracket must be {t.describe(param.type)}, like the table's values, not {t.describe(other)}",
+                    code="unit-mismatch",
+                )
+        return param.type
+
+    # ---- aggregations
+
+    def _is_aggregate(self, node: ast.Call, entity: str) -> bool:
+        if node.func not in ("min", "max"):
+            return True
+        if len(node.args) != 1:
+            return False
+        arg = node.args[0].value if isinstance(node.args[0], ast.Filtered) else node.args[0]
+        relations = {r.name for r in ENTITIES[entity].relations}
+        base = arg.target if isinstance(arg, ast.Attr) else arg
+        return isinstance(base, ast.Name) and base.name in relations
+
+    def _aggregate(self, node: ast.Call, entity: str) -> t.Type:
+        usage = BUILTINS[node.func].usage
+        if len(node.args) != 1:
+            return self._mismatch(
+                node, f"`{node.func}` takes one list of rows, e.g. {usage}", code="bad-call"
+            )
+        arg = node.args[0]
+        condition = arg.condition if isinstance(arg, ast.Filtered) else None
+        target = arg.value if isinstance(arg, ast.Filtered) else arg
+        rel_node, field_name = (
+            (target.target, target.name) if isinstance(target, ast.Attr) else (target, None)
+        )
+        relations = {r.name: r for r in ENTITIES[entity].relations}
+        if not isinstance(rel_node, ast.Name) or rel_node.name not in relations:
+            if relations:
+                names = ", ".join(relations)
+                hint = f"the lists of rows on {entity} are: {names}; e.g. {usage}"
+            else:
+                hint = f"{entity} has no related rows to aggregate"
+            return self._mismatch(
+                target,
+                f"`{node.func}` needs a list of related rows here",
+                hint=hint,
+                code="bad-call",
+            )
+        relation = relations[rel_node.name]
+        child = relation.entity
+        field_ref: Ref | None = None
+        field_type: t.Type = t.UNKNOWN
+        fake: ast.Node | None = None
+        if field_name is not None:
+            fake = ast.Name(target.span, field_name)
+            field_type = self.expr(fake, child)
+            field_ref = self.out.refs.get(id(fake))
+            self.out.types[id(target)] = field_type
+        if condition is not None:
+            self._expect_bool(condition, child, "where")
+        self.out.aggs[id(node)] = AggInfo(
+            node.func, relation, field_ref, condition, fake if field_name is not None else None
+        )
+        if isinstance(field_type, t.Unknown) and field_name is not None:
+            return t.UNKNOWN
+        match node.func:
+            case "count":
+                return t.COUNT
+            case "any" | "all":
+                if field_name is None:
+                    if node.func == "all":
+                        return self._mismatch(
+                            node,
+                            "`all` needs a true/false field",
+                            hint="all(visits.counted)",
+                            code="bad-call",
+                        )
+                    return t.BOOL
+                if not isinstance(field_type, t.Bool):
+                    return self._mismatch(
+                        target,
+                        f"`{node.func}` needs a true/false field, but this is {t.describe(field_type)}",
+                        code="bad-call",
+                    )
+                return t.BOOL
+            case "sum" | "min" | "max":
+                if field_name is None:
+                    return self._mismatch(
+                        node,
+                        f"`{node.func}` needs a field to {node.func}",
+                        hint=usage,
+                        code="bad-call",
+                    )
+                if not isinstance(field_type, t.Num) and not (
+                    node.func != "sum" and isinstance(field_type, t.Date | t.DateTime)
+                ):
+                    return self._mismatch(
+                        target, f"cannot {node.func} {t.describe(field_type)}", code="bad-call"
+                    )
+                return field_type
+        raise AssertionError(node.func)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _is_bare_zero(node: ast.Node) -> bool:
+    return isinstance(node, ast.Quantity) and not node.unit and Decimal(node.value) == 0
+
+
+def _arity(low: int, high: int | None) -> str:
+    if high is None:
+        return f"{low} or more arguments"
+    if low == high:
+        return f"{low} argument{'s' if low != 1 else ''}"
+    return f"{low} to {high} arguments"
+
+
+def _text(node: ast.Node) -> str:
+    if isinstance(node, ast.Name):
+        return node.name
+    if isinstance(node, ast.Attr):
+        return f"{_text(node.target)}.{node.name}"
+    if isinstance(node, ast.Lookup):
+        return f"{_text(node.table)}[…]"
+    return "this"
+
+
+def _unit_hint(a: t.Type, b: t.Type) -> str | None:
+    if not (isinstance(a, t.Num) and isinstance(b, t.Num)):
+        return None
+    pair = {t.describe(a), t.describe(b)}
+    if pair == {"duration", "money (SEK)"}:
+        return "multiply time by a rate, e.g. tid * timpris"
+    if "duration" in pair and pair & {"count", "number", "ratio"}:
+        return "write the unit of time, e.g. 30 h or 15 min"
+    if "money (SEK)" in pair and pair & {"count", "number", "ratio"}:
+        return "write the amount with its unit, e.g. 100 SEK"
+    if "rate (SEK/h)" in pair and "money (SEK)" in pair:
+        return "multiply the rate by a duration to get an amount"
+    return None
+
+
+def _amount_hint(typ: t.Type) -> str | None:
+    if isinstance(typ, t.Num) and typ.same_dimension(t.DURATION):
+        return "multiply the time by an hourly rate, e.g. tid * timpris"
+    if isinstance(typ, t.Num) and typ.dimensionless:
+        return "multiply by an amount in SEK"
+    return None
+
+
+def check(model: Model, diags: Diagnostics, months: Iterable[date] = ()) -> CheckedModel:
+    """Type-check every formula of `model`; with `months`, check values in force too."""
+    checked = _Checker(model, diags).run()
+    for month in months:
+        check_in_force(checked, month, diags)
+    return checked
+
+
+def check_in_force(checked: CheckedModel, month: date, diags: Diagnostics) -> None:
+    """Every rule in force on `month` has its parameters and definitions in force too."""
+    model = checked.model
+    for rule in model.rules.values():
+        version = rule.version_on(month)
+        if version is None:
+            continue
+        for param_name in sorted(_params_of(checked, version.tree)):
+            param = model.parameters[param_name]
+            if param.value_on(month) is None:
+                first = min((v.start for v in param.values), default=None)
+                diags.error(
+                    "no-value-in-force",
+                    f"`{param_name}` has no value on {month.isoformat()}, which `{rule.name}` needs",
+                    param.span,
+                    hint=f"its first value takes effect on {first.isoformat()}" if first else None,
+                )
+        for dep in sorted(_rules_of(checked, version.tree)):
+            if model.rules[dep].version_on(month) is None:
+                diags.error(
+                    "no-value-in-force",
+                    f"`{dep}` is not in force on {month.isoformat()}, but `{rule.name}` uses it",
+                    version.span,
+                )
+
+
+def _params_of(checked: CheckedModel, tree: ast.Node | None) -> set[str]:
+    if tree is None:
+        return set()
+    return {
+        ref.name for node in tree.walk() if isinstance(ref := checked.refs.get(id(node)), ParamRef)
+    }
+
+
+def _rules_of(checked: CheckedModel, tree: ast.Node | None) -> set[str]:
+    if tree is None:
+        return set()
+    return {
+        ref.name for node in tree.walk() if isinstance(ref := checked.refs.get(id(node)), RuleRef)
+    }

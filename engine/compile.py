@@ -1,0 +1,506 @@
+"""The vectorized back end: formulas -> Polars expressions, evaluated per entity.
+
+Each entity is one DataFrame; its rules become columns, layer by layer as the
+plan orders them. Aggregations are one `group_by` per relation on the child's
+frame, joined to the parent. No Python runs per row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from engine import ast
+from engine import types as t
+from engine.catalog import ENTITIES, ENTITY_ORDER
+from engine.checker import AggInfo, CheckedModel, ColumnRef, ContextRef, ParamRef, RuleRef
+from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
+from engine.plan import Plan, Step
+
+KEY_SEPARATOR = "\x1f"
+
+
+# ----------------------------------------------------------------------------- base frames
+
+
+def _overlaps(start: str, end: str, plan: Plan) -> pl.Expr:
+    return (pl.col(start) <= plan.month_end) & (pl.col(end).is_null() | (pl.col(end) >= plan.month))
+
+
+def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Each entity's rows for the month, with district, zone and ownership joined in."""
+    zones = {d: zone for zone, districts in plan.checked.model.zones.items() for d in districts}
+    customers = tables["customers"].select(
+        "customer_id",
+        "district",
+        pl.col("district")
+        .replace_strict(zones, default=None, return_dtype=pl.String)
+        .alias("zone"),
+    )
+    providers = tables["providers"].select("provider_id", "name", "ownership")
+    ownership = providers.select("provider_id", "ownership")
+    start = datetime.combine(plan.month, datetime.min.time())
+    stop = datetime.combine(plan.month_end + timedelta(days=1), datetime.min.time())
+
+    def parties(frame: pl.DataFrame, with_provider: bool = True) -> pl.DataFrame:
+        frame = frame.drop([c for c in ("district", "zone", "ownership") if c in frame.columns])
+        frame = frame.join(customers, on="customer_id", how="left")
+        return frame.join(ownership, on="provider_id", how="left") if with_provider else frame
+
+    frames = {
+        "visit": parties(
+            tables["visits"].filter((pl.col("start") >= start) & (pl.col("start") < stop))
+        ),
+        "decision": parties(tables["decisions"].filter(_overlaps("start_date", "end_date", plan))),
+        "absence": parties(
+            tables["absences"].filter(_overlaps("start_date", "end_date", plan)), False
+        ),
+        "journal": parties(tables["journals"].filter(_overlaps("start_date", "end_date", plan))),
+    }
+    pairs = pl.concat(
+        [frames[e].select("customer_id", "provider_id") for e in ("visit", "decision", "journal")]
+    ).unique(maintain_order=True)
+    pairs = pairs.sort("provider_id", "customer_id")
+    frames["customer_month"] = parties(pairs)
+    frames["provider_month"] = (
+        pairs.select("provider_id")
+        .unique()
+        .sort("provider_id")
+        .join(providers, on="provider_id", how="left")
+    )
+    return frames
+
+
+# ----------------------------------------------------------------------------- expressions
+
+
+def _lit(value: Any, typ: t.Type) -> pl.Expr:
+    if value is None:
+        return pl.lit(None, dtype=_polars_type(typ))
+    if isinstance(value, Decimal):
+        return pl.lit(float(value), dtype=pl.Float64)
+    if isinstance(typ, t.Text):
+        return pl.lit(value, dtype=pl.String)
+    return pl.lit(value)
+
+
+def _polars_type(typ: t.Type) -> pl.DataType:
+    match typ:
+        case t.Num():
+            return pl.Float64()
+        case t.Bool():
+            return pl.Boolean()
+        case t.Date():
+            return pl.Date()
+        case t.DateTime():
+            return pl.Datetime("us")
+    return pl.String()
+
+
+def snap(expr: pl.Expr, decimals: int = SNAP_DECIMALS) -> pl.Expr:
+    return expr.round(decimals)
+
+
+def round_half(expr: pl.Expr, step: float, mode: str) -> pl.Expr:
+    """`expr` rounded to a multiple of `step` by the named mode, after snapping (see money.py)."""
+    units = snap(expr) / step
+    units = snap(units, 4)
+    if mode == "down":
+        rounded = pl.when(units >= 0).then(units.floor()).otherwise(units.ceil())
+    else:
+        rounded = units.round(0, mode=POLARS_MODES[mode])  # type: ignore[arg-type]
+    return rounded * step
+
+
+class Compiler:
+    """Compiles the formulas of one entity in one month to expressions on its frame."""
+
+    def __init__(self, plan: Plan, entity: str, agg_columns: dict[int, str]):
+        self.plan = plan
+        self.checked: CheckedModel = plan.checked
+        self.entity = entity
+        self.agg_columns = agg_columns
+
+    def type_of(self, node: ast.Node) -> t.Type:
+        return self.checked.type_of(node)
+
+    def expr(self, node: ast.Node) -> pl.Expr:
+        match node:
+            case ast.Quantity():
+                return pl.lit(float(self.checked.literals[id(node)]), dtype=pl.Float64)
+            case ast.DateLit(value=v):
+                return pl.lit(v, dtype=pl.Date)
+            case ast.String(value=v):
+                return pl.lit(v, dtype=pl.String)
+            case ast.BoolLit(value=v):
+                return pl.lit(v, dtype=pl.Boolean)
+            case ast.Name():
+                return self._name(node)
+            case ast.Neg(operand=a):
+                return -self.expr(a)
+            case ast.BinOp():
+                return self._binop(node)
+            case ast.Compare():
+                return self._compare(node)
+            case ast.In():
+                return self._in(node)
+            case ast.And(left=a, right=b):
+                return self.expr(a) & self.expr(b)
+            case ast.Or(left=a, right=b):
+                return self.expr(a) | self.expr(b)
+            case ast.Not(operand=a):
+                return ~self.expr(a)
+            case ast.If(cond=c, then=a, otherwise=b):
+                return pl.when(self.expr(c)).then(self.expr(a)).otherwise(self.expr(b))
+            case ast.Lookup():
+                return self._lookup(node)
+            case ast.Call():
+                if id(node) in self.agg_columns:
+                    return pl.col(self.agg_columns[id(node)])
+                return IMPLEMENTATIONS[node.func](self, node)
+        raise AssertionError(f"cannot compile {node!r}")
+
+    def _name(self, node: ast.Name) -> pl.Expr:
+        ref = self.checked.refs[id(node)]
+        match ref:
+            case ColumnRef(name=n) | RuleRef(name=n):
+                return pl.col(n)
+            case ParamRef(name=n):
+                return _lit(self.plan.params.get(n), self.type_of(node))
+            case ContextRef(name=n):
+                return _lit(self.plan.context[n], self.type_of(node))
+        raise AssertionError(ref)
+
+    def _binop(self, node: ast.BinOp) -> pl.Expr:
+        lt, rt = self.type_of(node.left), self.type_of(node.right)
+        a, b = self.expr(node.left), self.expr(node.right)
+        if isinstance(lt, t.Date) and isinstance(rt, t.Num):
+            days = pl.duration(days=(b / 1440).cast(pl.Int64))
+            return a + days if node.op == "+" else a - days
+        if isinstance(lt, t.DateTime) and isinstance(rt, t.Num):
+            span = pl.duration(microseconds=(b * 60_000_000).round(0).cast(pl.Int64))
+            return a + span if node.op == "+" else a - span
+        if isinstance(lt, t.Date | t.DateTime):
+            a, b = _as_datetime(a, lt), _as_datetime(b, rt)
+            return (a - b).dt.total_microseconds() / 60_000_000
+        match node.op:
+            case "+":
+                return a + b
+            case "-":
+                return a - b
+            case "*":
+                return a * b
+            case "/":
+                return pl.when(b != 0).then(a / b).otherwise(None)
+        raise AssertionError(node.op)
+
+    def _compare(self, node: ast.Compare) -> pl.Expr:
+        lt, rt = self.type_of(node.left), self.type_of(node.right)
+        a, b = self.expr(node.left), self.expr(node.right)
+        if isinstance(lt, t.Num):
+            a, b = snap(a, COMPARE_DECIMALS), snap(b, COMPARE_DECIMALS)
+        elif isinstance(lt, t.Date | t.DateTime) and type(lt) is not type(rt):
+            a, b = _as_datetime(a, lt), _as_datetime(b, rt)
+        match node.op:
+            case "==":
+                return a == b
+            case "!=":
+                return a != b
+            case "<":
+                return a < b
+            case "<=":
+                return a <= b
+            case ">":
+                return a > b
+            case ">=":
+                return a >= b
+        raise AssertionError(node.op)
+
+    def _in(self, node: ast.In) -> pl.Expr:
+        operand = self.expr(node.operand)
+        typ = self.type_of(node.operand)
+        if isinstance(typ, t.Num):
+            operand = snap(operand, COMPARE_DECIMALS)
+            items = [
+                float(self.checked.literals[id(i)]) if isinstance(i, ast.Quantity) else None
+                for i in node.items.items
+            ]
+        else:
+            items = [_literal_value(i) for i in node.items.items]
+        if any(v is None for v in items) or not all(
+            isinstance(i, ast.Quantity | ast.String | ast.BoolLit | ast.DateLit)
+            for i in node.items.items
+        ):
+            parts = [
+                self._compare(ast.Compare(node.span, "==", node.operand, i))
+                for i in node.items.items
+            ]
+            found = pl.any_horizontal(parts) if parts else pl.lit(False)
+        else:
+            if isinstance(typ, t.Num):
+                items = [round(float(v), COMPARE_DECIMALS) for v in items]
+            found = (
+                operand.is_in(pl.Series(items))
+                if items
+                else pl.when(operand.is_null()).then(None).otherwise(False)
+            )
+        return ~found if node.negated else found
+
+    def _lookup(self, node: ast.Lookup) -> pl.Expr:
+        assert isinstance(node.table, ast.Name)
+        param = self.checked.model.parameters[node.table.name]
+        table = self.plan.params.get(param.name) or {}
+        parts = []
+        for key, key_type in zip(node.keys, param.key_types, strict=True):
+            value = self.expr(key)
+            if isinstance(key_type, t.Num):
+                value = snap(value.cast(pl.Float64), COMPARE_DECIMALS)
+                value = (
+                    pl.when(value == value.floor())
+                    .then(value.cast(pl.Int64).cast(pl.String))
+                    .otherwise(None)
+                )
+            parts.append(value.cast(pl.String))
+        joined = parts[0] if len(parts) == 1 else pl.concat_str(parts, separator=KEY_SEPARATOR)
+        mapping = {
+            KEY_SEPARATOR.join(k): (float(v) if isinstance(v, Decimal) else v)
+            for k, v in table.items()
+        }
+        dtype = _polars_type(param.type)
+        if not mapping:
+            return pl.lit(None, dtype=dtype)
+        return joined.replace_strict(mapping, default=None, return_dtype=dtype)
+
+
+def _literal_value(node: ast.Node) -> Any:
+    match node:
+        case ast.String(value=v) | ast.BoolLit(value=v) | ast.DateLit(value=v):
+            return v
+    return None
+
+
+def _as_datetime(expr: pl.Expr, typ: t.Type) -> pl.Expr:
+    return expr.cast(pl.Datetime("us")) if isinstance(typ, t.Date) else expr
+
+
+# ----------------------------------------------------------------------------- builtins
+
+
+def _args(c: Compiler, node: ast.Call) -> list[pl.Expr]:
+    return [c.expr(a) for a in node.args]
+
+
+def _min(c: Compiler, node: ast.Call) -> pl.Expr:
+    return pl.min_horizontal(_args(c, node))
+
+
+def _max(c: Compiler, node: ast.Call) -> pl.Expr:
+    return pl.max_horizontal(_args(c, node))
+
+
+def _round(c: Compiler, node: ast.Call) -> pl.Expr:
+    decimals = int(node.args[1].value) if len(node.args) == 2 else 0  # type: ignore[attr-defined]
+    return round_half(c.expr(node.args[0]), 10.0**-decimals, "half_up")
+
+
+def _clamp(c: Compiler, node: ast.Call) -> pl.Expr:
+    x, low, high = _args(c, node)
+    return (
+        pl.when(x.is_null())
+        .then(None)
+        .otherwise(pl.min_horizontal(pl.max_horizontal(x, low), high))
+    )
+
+
+def _abs(c: Compiler, node: ast.Call) -> pl.Expr:
+    return c.expr(node.args[0]).abs()
+
+
+def _coalesce(c: Compiler, node: ast.Call) -> pl.Expr:
+    return pl.coalesce(_args(c, node))
+
+
+def _step(c: Compiler, node: ast.Call) -> pl.Expr:
+    x = snap(c.expr(node.args[0]), COMPARE_DECIMALS)
+    assert isinstance(node.args[1], ast.Name)
+    brackets = c.plan.params.get(node.args[1].name) or []
+    otherwise = c.expr(node.args[2]) if len(node.args) == 3 else pl.lit(None, dtype=pl.Float64)
+    chain: Any = pl.when(x.is_null()).then(pl.lit(None, dtype=pl.Float64))
+    for under, value in brackets:
+        chain = chain.when(x < round(float(under), COMPARE_DECIMALS)).then(pl.lit(float(value)))
+    return chain.otherwise(otherwise)
+
+
+def _days_active(c: Compiler, node: ast.Call) -> pl.Expr:
+    start, end = _args(c, node)
+    first = pl.max_horizontal(start, pl.lit(c.plan.month))
+    last = pl.min_horizontal(end.fill_null(pl.lit(c.plan.month_end)), pl.lit(c.plan.month_end))
+    days = (last - first).dt.total_days() + 1
+    return (
+        pl.when(start.is_null())
+        .then(None)
+        .otherwise(pl.max_horizontal(days, pl.lit(0)).cast(pl.Float64))
+    )
+
+
+def _date(c: Compiler, node: ast.Call) -> pl.Expr:
+    value = c.expr(node.args[0])
+    return value.dt.date() if isinstance(c.type_of(node.args[0]), t.DateTime) else value
+
+
+def _aggregate_only(c: Compiler, node: ast.Call) -> pl.Expr:
+    raise AssertionError(f"{node.func} is computed by group_by")
+
+
+IMPLEMENTATIONS = {
+    "sum": _aggregate_only,
+    "count": _aggregate_only,
+    "any": _aggregate_only,
+    "all": _aggregate_only,
+    "min": _min,
+    "max": _max,
+    "round": _round,
+    "clamp": _clamp,
+    "abs": _abs,
+    "coalesce": _coalesce,
+    "step": _step,
+    "days_active": _days_active,
+    "date": _date,
+}
+
+
+# ----------------------------------------------------------------------------- aggregations
+
+
+def _aggregations(checked: CheckedModel, steps: list[Step]) -> list[tuple[int, AggInfo]]:
+    found: dict[int, AggInfo] = {}
+    for step in steps:
+        for tree in (step.tree, step.quantity):
+            if tree is None:
+                continue
+            for node in tree.walk():
+                if id(node) in checked.aggs:
+                    found[id(node)] = checked.aggs[id(node)]
+    return list(found.items())
+
+
+def _agg_expr(info: AggInfo, condition: pl.Expr | None, key: str) -> tuple[pl.Expr, Any]:
+    """(aggregate expression, value where there are no rows)."""
+    field = pl.col(info.field.name) if info.field is not None else None  # type: ignore[union-attr]
+
+    def rows(expr: pl.Expr) -> pl.Expr:
+        return expr.filter(condition) if condition is not None else expr
+
+    match info.func, field:
+        case "sum", f if f is not None:
+            return rows(f).sum(), 0.0
+        case "count", None:
+            return rows(pl.col(key)).len().cast(pl.Float64), 0.0
+        case "count", f:
+            return rows(f).count().cast(pl.Float64), 0.0
+        case "any", None:
+            return rows(pl.col(key)).len() > 0, False
+        case "any", f:
+            return rows(f).any(), False
+        case "all", f if f is not None:
+            return rows(f).all(), True
+        case "min", f if f is not None:
+            return rows(f).min(), None
+        case "max", f if f is not None:
+            return rows(f).max(), None
+    raise AssertionError(info.func)
+
+
+def _add_aggregations(
+    plan: Plan,
+    entity: str,
+    frame: pl.DataFrame,
+    frames: dict[str, pl.DataFrame],
+    aggs: list[tuple[int, AggInfo]],
+) -> tuple[pl.DataFrame, dict[int, str]]:
+    columns: dict[int, str] = {}
+    by_relation: dict[str, list[tuple[int, AggInfo]]] = {}
+    for node_id, info in aggs:
+        by_relation.setdefault(info.relation.name, []).append((node_id, info))
+    for number, items in enumerate(by_relation.values()):
+        relation = items[0][1].relation
+        child = frames[relation.entity]
+        compiler = Compiler(plan, relation.entity, {})
+        exprs, defaults = [], {}
+        for i, (node_id, info) in enumerate(items):
+            alias = f"__agg_{number}_{i}"
+            condition = compiler.expr(info.condition) if info.condition is not None else None
+            expr, default = _agg_expr(info, condition, relation.keys[0])
+            exprs.append(expr.alias(alias))
+            defaults[alias] = default
+            columns[node_id] = alias
+        grouped = child.group_by(list(relation.keys)).agg(exprs)
+        frame = frame.join(grouped, on=list(relation.keys), how="left")
+        frame = frame.with_columns(
+            [pl.col(a).fill_null(d) for a, d in defaults.items() if d is not None]
+        )
+    return frame, columns
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def raw_column(name: str) -> str:
+    return f"__raw_{name}"
+
+
+def ore_column(name: str) -> str:
+    return f"__ore_{name}"
+
+
+def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
+    if step.rule is None:  # `counted`
+        exclusions = [
+            s for s in plan.steps("visit") if s.rule is not None and s.rule.kind == "exclusion"
+        ]
+        hit: Any = pl.lit(None, dtype=pl.String)
+        if exclusions:
+            hit = pl.when(pl.col(exclusions[0].name).fill_null(False)).then(
+                pl.lit(exclusions[0].name)
+            )
+            for s in exclusions[1:]:
+                hit = hit.when(pl.col(s.name).fill_null(False)).then(pl.lit(s.name))
+            hit = hit.otherwise(pl.lit(None, dtype=pl.String))
+        return [hit.alias("excluded_by"), hit.is_null().alias("counted")]
+    assert step.tree is not None
+    expr = compiler.expr(step.tree)
+    if step.rule.kind != "payment":
+        return [expr.alias(step.name)]
+    rounding = plan.checked.model.rounding
+    ore = (round_half(expr, float(rounding.step), rounding.mode) * 100).round(0).cast(pl.Int64)
+    out = [
+        expr.alias(raw_column(step.name)),
+        ore.alias(ore_column(step.name)),
+        (ore / 100).alias(step.name),
+    ]
+    if step.quantity is not None:
+        out.append(compiler.expr(step.quantity).alias(f"__qty_{step.name}"))
+    return out
+
+
+def evaluate(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Every entity's frame with a column per rule in force (payments: raw, öre, SEK)."""
+    frames = base_frames(plan, tables)
+    for entity in ENTITY_ORDER:
+        steps = plan.steps(entity)
+        if not steps:
+            continue
+        frame, agg_columns = _add_aggregations(
+            plan, entity, frames[entity], frames, _aggregations(plan.checked, steps)
+        )
+        compiler = Compiler(plan, entity, agg_columns)
+        for layer in plan.order[entity]:
+            frame = frame.with_columns(
+                [c for step in layer for c in _step_columns(compiler, step, plan)]
+            )
+        frames[entity] = frame.drop([c for c in frame.columns if c.startswith("__agg_")])
+    assert set(ENTITIES) >= set(frames)
+    return frames

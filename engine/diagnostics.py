@@ -1,0 +1,160 @@
+"""Errors as values: every problem found is a Diagnostic with a location.
+
+Problems are collected (never raised one by one) and rendered once, at the
+edge, as text for people or JSON for editors and CI.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from engine.source import Span, excerpt
+
+# Every diagnostic code the engine can produce, with a one-line meaning.
+# docs/errors.md documents each; a test keeps the two in step.
+CODES: dict[str, str] = {
+    "yaml-syntax": "the file is not valid YAML",
+    "duplicate-key": "the same key appears twice in one YAML mapping",
+    "schema": "the rule file does not have the required shape",
+    "syntax": "a formula cannot be parsed",
+    "unknown-unit": "a number carries a unit the language does not know",
+    "unknown-name": "a formula names something that does not exist here",
+    "unknown-value": "a text is compared with a value the column never has",
+    "unit-mismatch": "two quantities with different units are combined",
+    "type-mismatch": "a value of the wrong kind is used",
+    "bad-call": "a function is called with the wrong arguments",
+    "bad-lookup": "a table is looked up with the wrong keys",
+    "cycle": "definitions depend on each other in a circle",
+    "no-value-in-force": "a parameter has no value on a date that is evaluated",
+    "overlapping-validity": "two versions of a rule are in force on the same day",
+    "bad-extends": "the model a file extends cannot be loaded",
+    "file-not-found": "a file named on the command line or in a rule file does not exist",
+    "missing-table": "an input table the model needs is not in the data",
+    "missing-column": "an input table lacks a column the model needs",
+    "bad-value": "a value in the data has the wrong type or is not allowed",
+    "bad-date": "a date range in the data ends before it starts",
+    "unknown-reference": "a row refers to a customer or provider that does not exist",
+    "duplicate-id": "an id appears more than once in a table",
+    "unmapped-district": "a customer's district belongs to none of the model's zones",
+    "test-failure": "a model test case computed something other than expected",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    severity: str = "error"
+    source: str | None = None  # the rule's `source:` (document section), when known
+    where: str | None = None  # data location "table:row:column" when there is no span
+
+    def render(self) -> str:
+        place = str(self.span) if self.span else (self.where or "")
+        head = f"{place}: " if place else ""
+        lines = [f"{head}{self.severity}[{self.code}]: {self.message}"]
+        if self.span:
+            lines.extend(excerpt(self.span))
+        if self.hint:
+            lines.append(f"   = hint: {self.hint}")
+        if self.source:
+            lines.append(f"   = source: {self.source}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+        }
+        if self.span:
+            out |= {
+                "file": self.span.file,
+                "line": self.span.line,
+                "column": self.span.col,
+                "end_line": self.span.end_line,
+                "end_column": self.span.end_col,
+            }
+        if self.where:
+            out["where"] = self.where
+        if self.hint:
+            out["hint"] = self.hint
+        if self.source:
+            out["source"] = self.source
+        return out
+
+
+@dataclass
+class Diagnostics:
+    """A collector: passes add to it; the edge raises once if any are errors."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic not in self.items:
+            self.items.append(diagnostic)
+
+    def error(self, code: str, message: str, span: Span | None = None, **kw: str | None) -> None:
+        self.add(Diagnostic(code, message, span, **kw))  # type: ignore[arg-type]
+
+    def warning(self, code: str, message: str, span: Span | None = None, **kw: str | None) -> None:
+        self.add(Diagnostic(code, message, span, severity="warning", **kw))  # type: ignore[arg-type]
+
+    def extend(self, more: Iterable[Diagnostic]) -> None:
+        for d in more:
+            self.add(d)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise EngineError(sorted_diagnostics(self.items))
+
+
+class EngineError(Exception):
+    """Raised once, carrying every diagnostic found; the CLI renders it."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        super().__init__(render_text(diagnostics))
+
+
+def sorted_diagnostics(items: Iterable[Diagnostic]) -> list[Diagnostic]:
+    def key(d: Diagnostic) -> tuple[str, int, int, str]:
+        if d.span:
+            return (d.span.file, d.span.line, d.span.col, d.code)
+        return (d.where or "", 0, 0, d.code)
+
+    return sorted(items, key=key)
+
+
+def render_text(items: Iterable[Diagnostic], limit: int = 50) -> str:
+    items = list(items)
+    parts = [d.render() for d in items[:limit]]
+    if len(items) > limit:
+        parts.append(f"… and {len(items) - limit} more")
+    errors = sum(1 for d in items if d.severity == "error")
+    warnings = len(items) - errors
+    summary = []
+    if errors:
+        summary.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        summary.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    if summary:
+        parts.append(", ".join(summary))
+    return "\n\n".join(parts[:-1]) + ("\n\n" if len(parts) > 1 else "") + parts[-1] if parts else ""
+
+
+def render_json(items: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.to_json() for d in items], ensure_ascii=False, indent=2)

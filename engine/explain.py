@@ -1,0 +1,121 @@
+"""A customer-month's payments as a tree a provider can follow: each value, its
+formula, the values it used (recursively) and the document section it implements.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from engine import types as t
+from engine.interpret import Trace
+from engine.money import snap
+
+
+def format_value(value: Any, typ: t.Type) -> str:
+    """A value as a reader expects it: 1 234.50 SEK, 270 min (4.5 h), 40 %."""
+    if value is None:
+        return "(no value)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(
+            f"under {format_value(u, t.UNKNOWN)} → {format_value(v, typ)}" for u, v in value
+        )
+    if not isinstance(value, Decimal):
+        return str(value)
+    if isinstance(typ, t.Num):
+        if typ.money == 1 and typ.time == 0:
+            return f"{_number(value, 2)} SEK"
+        if typ.money == 0 and typ.time == 1:
+            return f"{_number(value)} min ({_number(value / 60, 2)} h)"
+        if typ.money == 1 and typ.time == -1:
+            return f"{_number(value * 60, 2)} SEK/h"
+        if typ.dimensionless and typ.percent:
+            return f"{_number(value * 100, 2)} %"
+    return _number(value)
+
+
+def _number(value: Decimal, places: int | None = None) -> str:
+    value = snap(value)
+    if places is not None:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    elif value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    else:
+        value = value.normalize()
+    text = f"{value:,f}".replace(",", " ")
+    return text
+
+
+def render_tree(traces: list[Trace], header: str) -> str:
+    lines = [header, ""]
+    for trace in traces:
+        lines.extend(_render(trace, "", True, top=True))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _label(trace: Trace) -> str:
+    value = format_value(trace.value, trace.type)
+    text = f"{trace.name} = {value}"
+    if trace.kind == "aggregate" and trace.rows is not None:
+        text += f"   ({trace.rows} row{'s' if trace.rows != 1 else ''})"
+    if trace.kind == "payment" and trace.raw is not None and trace.raw != trace.value:
+        text += f"   (before rounding {format_value(trace.raw, trace.type)})"
+    if trace.kind == "parameter":
+        text += "   [parameter]"
+    if trace.source:
+        text += f"   {trace.source}"
+    return text
+
+
+def _render(trace: Trace, prefix: str, last: bool, top: bool = False) -> list[str]:
+    branch = "" if top else ("└─ " if last else "├─ ")
+    lines = [prefix + branch + _label(trace)]
+    inner = prefix + ("" if top else ("   " if last else "│  "))
+    if trace.formula:
+        lines.append(
+            inner + ("│ " if trace.uses else "  ") + "formula: " + " ".join(trace.formula.split())
+        )
+    for i, use in enumerate(trace.uses):
+        lines.extend(_render(use, inner, i == len(trace.uses) - 1))
+    return lines
+
+
+def to_json(trace: Trace) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": trace.name,
+        "kind": trace.kind,
+        "value": _json_value(trace.value),
+        "display": format_value(trace.value, trace.type),
+    }
+    if trace.formula:
+        out["formula"] = trace.formula
+    if trace.source:
+        out["source"] = trace.source
+    if trace.rows is not None:
+        out["rows"] = trace.rows
+    if trace.uses:
+        out["uses"] = [to_json(u) for u in trace.uses]
+    return out
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(snap(value).normalize())
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [[_json_value(u), _json_value(v)] for u, v in value]
+    return value
+
+
+def render_json(traces: list[Trace]) -> str:
+    return json.dumps([to_json(t) for t in traces], ensure_ascii=False, indent=2)

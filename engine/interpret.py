@@ -1,0 +1,443 @@
+"""The scalar back end: one row at a time, in exact `decimal.Decimal`.
+
+It gives the same answers as the vectorized compiler (a property test holds the
+two together) and records every value it computes, so `explain` can show a
+provider why a customer's month came to what it did. Nulls follow Kleene logic:
+a missing value makes arithmetic missing, `and`/`or` use three-valued logic,
+and an `if` whose condition is missing takes the `else` branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from engine import ast
+from engine import types as t
+from engine.checker import AggInfo, CheckedModel, ColumnRef, ContextRef, ParamRef, RuleRef
+from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
+from engine.plan import COUNTED, Plan
+
+
+@dataclass
+class Row:
+    """One entity row: its field values, and its related rows by relation name."""
+
+    entity: str
+    values: dict[str, Any]
+    children: dict[str, list[Row]] = field(default_factory=dict)
+    computed: dict[str, Any] = field(default_factory=dict)
+    traces: dict[str, Trace] = field(default_factory=dict)
+
+
+@dataclass
+class Trace:
+    """How one value came about: the formula, what it used, and the rule's source."""
+
+    name: str
+    kind: str  # 'definition' | 'payment' | 'exclusion' | 'field' | 'parameter' | 'aggregate' | 'context'
+    value: Any
+    type: t.Type
+    formula: str | None = None
+    source: str | None = None
+    uses: list[Trace] = field(default_factory=list)
+    rows: int | None = None  # aggregates: how many rows were aggregated
+    raw: Any = None  # payments: the amount before rounding
+
+
+def to_decimal(value: Any) -> Any:
+    """Data values as the interpreter holds them (floats become exact decimals)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, int):
+        return Decimal(value)
+    return value
+
+
+class Interpreter:
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.checked: CheckedModel = plan.checked
+        self._uses: list[list[Trace]] = []
+        self.steps = {e: {s.name: s for s in plan.steps(e)} for e in plan.order}
+
+    # ---- rules
+
+    def rule(self, row: Row, name: str) -> Any:
+        """The value of rule `name` on `row` (payments: the rounded amount)."""
+        if name in row.computed:
+            self._note(row.traces[name])
+            return row.computed[name]
+        step = self.steps[row.entity][name]
+        self._uses.append([])
+        raw = None
+        if step.rule is None:
+            value = self._counted(row)
+            trace = Trace(name, "definition", value, t.BOOL, formula="no exclusion applies")
+        else:
+            assert step.tree is not None
+            value = self.eval(step.tree, row)
+            version = step.rule.version_on(self.plan.month)
+            source = (version.source if version else None) or step.rule.source
+            if step.rule.kind == "payment":
+                raw = value
+                value = self.round_amount(value)
+            trace = Trace(
+                name,
+                step.rule.kind,
+                value,
+                self.checked.rule_types.get(name, t.UNKNOWN),
+                formula=version.formula.strip() if version else None,
+                source=source,
+                raw=raw,
+            )
+        trace.uses = self._uses.pop()
+        row.computed[name] = value
+        row.traces[name] = trace
+        self._note(trace)
+        return value
+
+    def round_amount(self, value: Any) -> Decimal | None:
+        if value is None:
+            return None
+        rounding = self.checked.model.rounding
+        return round_to(value, rounding.step, rounding.mode)
+
+    def _counted(self, row: Row) -> bool:
+        excluded = None
+        for step in self.steps["visit"].values():
+            if (
+                step.rule is not None
+                and step.rule.kind == "exclusion"
+                and self.rule(row, step.name) is True
+            ):
+                excluded = step.name
+                break
+        row.computed["excluded_by"] = excluded
+        return excluded is None
+
+    def _note(self, trace: Trace) -> None:
+        if self._uses and all(u is not trace for u in self._uses[-1]):
+            self._uses[-1].append(trace)
+
+    # ---- expressions
+
+    def eval(self, node: ast.Node, row: Row) -> Any:
+        match node:
+            case ast.Quantity():
+                return self.checked.literals[id(node)]
+            case ast.DateLit(value=v) | ast.String(value=v) | ast.BoolLit(value=v):
+                return v
+            case ast.Name():
+                return self._name(node, row)
+            case ast.Neg(operand=a):
+                value = self.eval(a, row)
+                return None if value is None else -value
+            case ast.BinOp():
+                return self._binop(node, row)
+            case ast.Compare():
+                return self._compare(node.op, node.left, node.right, row)
+            case ast.In():
+                return self._in(node, row)
+            case ast.And(left=a, right=b):
+                return _and(self.eval(a, row), self.eval(b, row))
+            case ast.Or(left=a, right=b):
+                return _or(self.eval(a, row), self.eval(b, row))
+            case ast.Not(operand=a):
+                value = self.eval(a, row)
+                return None if value is None else not value
+            case ast.If(cond=c, then=a, otherwise=b):
+                # only the branch taken is evaluated, so the trace shows what mattered
+                return self.eval(a, row) if self.eval(c, row) is True else self.eval(b, row)
+            case ast.Lookup():
+                return self._lookup(node, row)
+            case ast.Call():
+                if id(node) in self.checked.aggs:
+                    return self._aggregate(node, self.checked.aggs[id(node)], row)
+                return IMPLEMENTATIONS[node.func](self, node, row)
+        raise AssertionError(f"cannot evaluate {node!r}")
+
+    def _name(self, node: ast.Name, row: Row) -> Any:
+        ref = self.checked.refs[id(node)]
+        match ref:
+            case ColumnRef(name=n):
+                if n in ("counted", "excluded_by") and row.entity == "visit":
+                    self.rule(row, COUNTED)
+                    return row.computed["counted" if n == "counted" else "excluded_by"]
+                value = to_decimal(row.values.get(n))
+                self._note(Trace(n, "field", value, self.checked.type_of(node)))
+                return value
+            case RuleRef(name=n):
+                return self.rule(row, n)
+            case ParamRef(name=n):
+                value = self.plan.params.get(n)
+                self._note(
+                    Trace(
+                        n,
+                        "parameter",
+                        value,
+                        self.checked.type_of(node),
+                        source=self.checked.model.parameters[n].source,
+                    )
+                )
+                return value
+            case ContextRef(name=n):
+                value = self.plan.context[n]
+                self._note(Trace(n, "context", value, self.checked.type_of(node)))
+                return value
+        raise AssertionError(ref)
+
+    def _binop(self, node: ast.BinOp, row: Row) -> Any:
+        a, b = self.eval(node.left, row), self.eval(node.right, row)
+        if a is None or b is None:
+            return None
+        lt = self.checked.type_of(node.left)
+        if isinstance(lt, t.Date) and isinstance(b, Decimal):
+            days = timedelta(days=int(b / 1440))
+            return a + days if node.op == "+" else a - days
+        if isinstance(lt, t.DateTime) and isinstance(b, Decimal):
+            span = timedelta(microseconds=int(round(b * 60_000_000)))
+            return a + span if node.op == "+" else a - span
+        if isinstance(lt, t.Date | t.DateTime):
+            delta = _as_datetime(a) - _as_datetime(b)
+            micro = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+            return Decimal(micro) / 60_000_000
+        match node.op:
+            case "+":
+                return CONTEXT.add(a, b)
+            case "-":
+                return CONTEXT.subtract(a, b)
+            case "*":
+                return CONTEXT.multiply(a, b)
+            case "/":
+                return None if b == 0 else CONTEXT.divide(a, b)
+        raise AssertionError(node.op)
+
+    def _compare(self, op: str, left: ast.Node, right: ast.Node, row: Row) -> Any:
+        a, b = self.eval(left, row), self.eval(right, row)
+        if a is None or b is None:
+            return None
+        if isinstance(a, Decimal):
+            a, b = snap(a, COMPARE_DECIMALS), snap(b, COMPARE_DECIMALS)
+        elif isinstance(a, date) and type(a) is not type(b):
+            a, b = _as_datetime(a), _as_datetime(b)
+        return COMPARISONS[op](a, b)
+
+    def _in(self, node: ast.In, row: Row) -> Any:
+        result: Any = False
+        for item in node.items.items:
+            result = _or(result, self._compare("==", node.operand, item, row))
+        if not node.items.items and self.eval(node.operand, row) is None:
+            result = None
+        return None if result is None else (not result if node.negated else result)
+
+    def _lookup(self, node: ast.Lookup, row: Row) -> Any:
+        assert isinstance(node.table, ast.Name)
+        param = self.checked.model.parameters[node.table.name]
+        parts = []
+        for key, key_type in zip(node.keys, param.key_types, strict=True):
+            value = self.eval(key, row)
+            if value is None:
+                return None
+            if isinstance(key_type, t.Num):
+                value = snap(value, COMPARE_DECIMALS)
+                if value != value.to_integral_value():
+                    return None
+                value = str(int(value))
+            parts.append(str(value))
+        table = self.plan.params.get(param.name) or {}
+        result = table.get(tuple(parts))
+        self._note(
+            Trace(
+                f"{param.name}[{', '.join(parts)}]",
+                "parameter",
+                result,
+                param.type,
+                source=param.source,
+            )
+        )
+        return result
+
+    def _aggregate(self, node: ast.Call, info: AggInfo, row: Row) -> Any:
+        rows = row.children.get(info.relation.name, [])
+        self._uses.append([])
+        if info.condition is not None:
+            rows = [r for r in rows if self.eval(info.condition, r) is True]
+        values = [self._field(r, info) for r in rows] if info.field is not None else None
+        self._uses.pop()
+        present = [v for v in values if v is not None] if values is not None else None
+        match info.func:
+            case "sum":
+                result: Any = sum(present, Decimal(0)) if present else Decimal(0)
+            case "count":
+                result = Decimal(len(rows) if present is None else len(present))
+            case "any":
+                result = len(rows) > 0 if present is None else any(v is True for v in present)
+            case "all":
+                result = all(v is True for v in present or [])
+            case "min":
+                result = min(present) if present else None
+            case "max":
+                result = max(present) if present else None
+            case _:
+                raise AssertionError(info.func)
+        text = _call_text(node)
+        self._note(Trace(text, "aggregate", result, self.checked.type_of(node), rows=len(rows)))
+        return result
+
+    def _field(self, row: Row, info: AggInfo) -> Any:
+        ref = info.field
+        if isinstance(ref, RuleRef):
+            return self.rule(row, ref.name)
+        assert isinstance(ref, ColumnRef)
+        if ref.name in ("counted", "excluded_by") and row.entity == "visit":
+            self.rule(row, COUNTED)
+            return row.computed[ref.name]
+        return to_decimal(row.values.get(ref.name))
+
+
+def _call_text(node: ast.Call) -> str:
+    arg = node.args[0]
+    inner = arg.value if isinstance(arg, ast.Filtered) else arg
+    text = (
+        f"{inner.target.name}.{inner.name}"
+        if isinstance(inner, ast.Attr) and isinstance(inner.target, ast.Name)
+        else (inner.name if isinstance(inner, ast.Name) else "…")
+    )
+    return f"{node.func}({text}{' where …' if isinstance(arg, ast.Filtered) else ''})"
+
+
+def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, datetime.min.time())
+
+
+def _and(a: Any, b: Any) -> Any:
+    if a is False or b is False:
+        return False
+    if a is None or b is None:
+        return None
+    return True
+
+
+def _or(a: Any, b: Any) -> Any:
+    if a is True or b is True:
+        return True
+    if a is None or b is None:
+        return None
+    return False
+
+
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+# ----------------------------------------------------------------------------- builtins
+
+
+def _args(i: Interpreter, node: ast.Call, row: Row) -> list[Any]:
+    return [i.eval(a, row) for a in node.args]
+
+
+def _min(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    present = [v for v in _args(i, node, row) if v is not None]
+    return min(present) if present else None
+
+
+def _max(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    present = [v for v in _args(i, node, row) if v is not None]
+    return max(present) if present else None
+
+
+def _round(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    value = i.eval(node.args[0], row)
+    decimals = int(node.args[1].value) if len(node.args) == 2 else 0  # type: ignore[attr-defined]
+    return None if value is None else round_to(value, Decimal(1).scaleb(-decimals), "half_up")
+
+
+def _clamp(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    x, low, high = _args(i, node, row)
+    if x is None:
+        return None
+    if low is not None:
+        x = max(x, low)
+    if high is not None:
+        x = min(x, high)
+    return x
+
+
+def _abs(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    value = i.eval(node.args[0], row)
+    return None if value is None else abs(value)
+
+
+def _coalesce(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    return next((v for v in _args(i, node, row) if v is not None), None)
+
+
+def _step(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    x = i.eval(node.args[0], row)
+    assert isinstance(node.args[1], ast.Name)
+    name = node.args[1].name
+    brackets = i.plan.params.get(name) or []
+    otherwise = i.eval(node.args[2], row) if len(node.args) == 3 else None
+    param = i.checked.model.parameters[name]
+    if x is None:
+        return None
+    x = snap(x, COMPARE_DECIMALS)
+    result = otherwise
+    for under, value in brackets:
+        if x < snap(under, COMPARE_DECIMALS):
+            result = value
+            break
+    i._note(
+        Trace(name, "parameter", [(u, v) for u, v in brackets], param.type, source=param.source)
+    )
+    return result
+
+
+def _days_active(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    start, end = _args(i, node, row)
+    if start is None:
+        return None
+    first = max(start, i.plan.month)
+    last = min(end or i.plan.month_end, i.plan.month_end)
+    return Decimal(max((last - first).days + 1, 0))
+
+
+def _date(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    value = i.eval(node.args[0], row)
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _aggregate_only(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    raise AssertionError(f"{node.func} without related rows")
+
+
+IMPLEMENTATIONS: dict[str, Callable[[Interpreter, ast.Call, Row], Any]] = {
+    "sum": _aggregate_only,
+    "count": _aggregate_only,
+    "any": _aggregate_only,
+    "all": _aggregate_only,
+    "min": _min,
+    "max": _max,
+    "round": _round,
+    "clamp": _clamp,
+    "abs": _abs,
+    "coalesce": _coalesce,
+    "step": _step,
+    "days_active": _days_active,
+    "date": _date,
+}

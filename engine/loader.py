@@ -1,0 +1,788 @@
+"""Rule files -> Model. Reads YAML with positions, validates against the JSON
+Schema (reporting every error at its YAML node), merges `extends`, and parses
+every formula. All problems are collected; nothing is raised half-way.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from yaml.constructor import SafeConstructor
+
+from engine import types as t
+from engine.catalog import schemas_dir
+from engine.diagnostics import Diagnostics
+from engine.model import DatedValue, Model, Parameter, Rounding, Rule, RuleVersion
+from engine.source import FormulaOrigin, Span, register_text
+from engine.syntax import parse_formula
+
+# --------------------------------------------------------------------------- YAML with positions
+
+
+class LMap(dict):  # type: ignore[type-arg]
+    """A YAML mapping that remembers where it and each of its entries came from."""
+
+    span: Span
+    key_spans: dict[str, Span]
+    value_spans: dict[str, Span]
+    origins: dict[str, FormulaOrigin]
+
+
+class LList(list):  # type: ignore[type-arg]
+    span: Span
+    value_spans: list[Span]
+    origins: list[FormulaOrigin | None]
+
+
+def _mark_span(file: str, node: yaml.Node) -> Span:
+    start, end = node.start_mark, node.end_mark
+    end_col = end.column if end.line == start.line else None
+    return Span(file, start.line + 1, start.column + 1, end.line + 1, end_col)
+
+
+def _origin(file: str, node: yaml.ScalarNode, lines: list[str]) -> FormulaOrigin:
+    """Where each line of a string scalar's value starts in the file."""
+    line, col = node.start_mark.line, node.start_mark.column
+    if node.style in ("|", ">"):
+        first = line + 1
+        content = [ln for ln in lines[first : node.end_mark.line + 1] if ln.strip()]
+        indent = min((len(ln) - len(ln.lstrip(" ")) for ln in content), default=0)
+        starts = tuple((first + i + 1, indent + 1) for i in range(node.end_mark.line - first + 1))
+        return FormulaOrigin(file, starts or ((line + 1, col + 1),))
+    if node.style in ("'", '"'):
+        return FormulaOrigin.at(file, line + 1, col + 2)
+    return FormulaOrigin.at(file, line + 1, col + 1)
+
+
+class _Reader:
+    def __init__(self, file: str, text: str, diags: Diagnostics):
+        self.file = file
+        self.lines = text.splitlines()
+        self.diags = diags
+        self.constructor = SafeConstructor()
+
+    def convert(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            out = LList()
+            out.span = _mark_span(self.file, node)
+            out.value_spans, out.origins = [], []
+            for item in node.value:
+                out.append(self.convert(item))
+                out.value_spans.append(_mark_span(self.file, item))
+                out.origins.append(
+                    _origin(self.file, item, self.lines)
+                    if isinstance(item, yaml.ScalarNode)
+                    else None
+                )
+            return out
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # dates stay ISO text; the model builder parses them
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            return node.value
+
+    def _mapping(self, node: yaml.MappingNode) -> LMap:
+        out = LMap()
+        out.span = _mark_span(self.file, node)
+        out.key_spans, out.value_spans, out.origins = {}, {}, {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            if key == "<<":
+                self.diags.error(
+                    "schema",
+                    "YAML merge keys (<<) are not supported",
+                    _mark_span(self.file, key_node),
+                )
+                continue
+            if key in out:
+                self.diags.error(
+                    "duplicate-key",
+                    f"`{key}` appears twice in this mapping",
+                    _mark_span(self.file, key_node),
+                    hint=f"the first `{key}` is on line {out.key_spans[key].line}; keep one",
+                )
+                continue
+            out[key] = self.convert(value_node)
+            out.key_spans[key] = _mark_span(self.file, key_node)
+            out.value_spans[key] = _mark_span(self.file, value_node)
+            if isinstance(value_node, yaml.ScalarNode):
+                out.origins[key] = _origin(self.file, value_node, self.lines)
+        return out
+
+
+def read_yaml(path: Path, diags: Diagnostics) -> Any:
+    """Read a YAML file with positions; None (and a diagnostic) when it cannot be read."""
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        diags.error("file-not-found", f"cannot read {file}: {error.strerror or error}")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        diags.error(
+            "yaml-syntax",
+            f"the file is not UTF-8 text (byte {error.start})",
+            Span(file, 1, 1),
+            hint="save the rule file as UTF-8",
+        )
+        return None
+    register_text(file, text)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
+        diags.error(
+            "yaml-syntax", (error.problem or str(error)).strip(), span, hint=_yaml_hint(error)
+        )
+        return None
+    except yaml.YAMLError as error:
+        diags.error("yaml-syntax", str(error).strip(), Span(file, 1, 1))
+        return None
+    except RecursionError:
+        diags.error("yaml-syntax", "the YAML is nested too deeply", Span(file, 1, 1))
+        return None
+    if node is None:
+        return LMap()
+    try:
+        return _Reader(file, text, diags).convert(node)
+    except RecursionError:
+        diags.error("yaml-syntax", "the YAML is nested too deeply", Span(file, 1, 1))
+        return None
+
+
+def _yaml_hint(error: yaml.MarkedYAMLError) -> str | None:
+    problem = error.problem or ""
+    if "tab" in problem:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem:
+        return 'a formula containing `: ` must be quoted, e.g. formula: "a: b"'
+    if "found character" in problem and "'%'" in problem:
+        return "quote values that start with %"
+    return None
+
+
+# --------------------------------------------------------------------------- schema validation
+
+
+@cache
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads((schemas_dir() / "model.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _locate(data: Any, path: list[Any], *, key: bool = False) -> Span | None:
+    """The span of the YAML node at a JSON path (or the deepest existing ancestor)."""
+    span = getattr(data, "span", None)
+    node = data
+    for i, part in enumerate(path):
+        last = i == len(path) - 1
+        if isinstance(node, LMap) and part in node:
+            span = (node.key_spans if key and last else node.value_spans)[part]
+            node = node[part]
+        elif isinstance(node, LList) and isinstance(part, int) and part < len(node):
+            span = node.value_spans[part]
+            node = node[part]
+        else:
+            break
+    return span
+
+
+def _schema_errors(data: Any, diags: Diagnostics) -> None:
+    for error in _schema_validator().iter_errors(data):
+        error = _most_relevant(error)
+        path = list(error.absolute_path)
+        message, hint, key_path = _humanise(error)
+        span = _locate(data, key_path or path, key=key_path is not None)
+        diags.error("schema", message, span, hint=hint)
+
+
+def _most_relevant(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        candidates = [e for e in error.context if e.validator != "type"] or list(error.context)
+        deeper = [e for e in candidates if len(e.absolute_path) > len(error.absolute_path)]
+        if not deeper and error.validator == "oneOf" and isinstance(error.instance, dict):
+            break
+        error = jsonschema.exceptions.best_match(deeper or candidates)
+    return error
+
+
+def _where(path: list[Any]) -> str:
+    return ".".join(str(p) for p in path) or "the top level"
+
+
+def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[Any] | None]:
+    """A message in the reader's words, a hint, and a path to a key to point at."""
+    path = list(error.absolute_path)
+    validator, value = error.validator, error.validator_value
+    if validator == "required":
+        missing = [k for k in value if k not in error.instance]
+        return f"`{_where(path)}` needs `{missing[0]}`", None, None
+    if validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed]
+        close = difflib.get_close_matches(extra[0], allowed, n=1) if extra else []
+        hint = f"did you mean `{close[0]}`?" if close else f"allowed here: {', '.join(allowed)}"
+        return f"unknown key `{extra[0]}` in `{_where(path)}`", hint, [*path, extra[0]]
+    if validator == "propertyNames":
+        bad = error.instance if not isinstance(error.instance, dict) else None
+        return _property_name_message(error, path, bad)
+    if validator == "enum":
+        close = difflib.get_close_matches(str(error.instance), [str(v) for v in value], n=1)
+        hint = f"did you mean `{close[0]}`?" if close else "allowed: " + ", ".join(map(str, value))
+        return f"`{error.instance}` is not allowed at `{_where(path)}`", hint, None
+    if validator == "type":
+        wanted = value if isinstance(value, str) else " or ".join(value)
+        words = {"object": "a mapping (key: value lines)", "array": "a list", "string": "a text"}
+        return f"`{_where(path)}` should be {words.get(wanted, 'a ' + wanted)}", None, None
+    if validator == "pattern" and value.startswith("^\\d{4}"):
+        return f"`{error.instance}` is not a date", "write dates as YYYY-MM-DD", None
+    if validator == "oneOf":
+        return f"`{_where(path)}` needs either `formula` or `versions`, not both", None, None
+    if validator in ("minItems", "minProperties"):
+        return f"`{_where(path)}` is empty", None, None
+    return f"{error.message} (at `{_where(path)}`)", None, None
+
+
+def _property_name_message(
+    error: jsonschema.ValidationError, path: list[Any], bad: Any
+) -> tuple[str, str | None, list[Any] | None]:
+    name = bad if bad is not None else "?"
+    schema = error.validator_value
+    if "enum" in schema:
+        close = difflib.get_close_matches(str(name), schema["enum"], n=1)
+        hint = f"did you mean `{close[0]}`?" if close else "one of: " + ", ".join(schema["enum"])
+        return f"`{name}` is not an entity", hint, [*path, name]
+    if schema.get("pattern", "").startswith("^\\d{4}"):
+        return (
+            f"`{name}` is not a date",
+            "values are keyed by the date they take effect: YYYY-MM-DD",
+            [*path, name],
+        )
+    return (
+        f"`{name}` is not a valid name",
+        "names start with a letter and hold letters, digits and _",
+        [*path, name],
+    )
+
+
+# --------------------------------------------------------------------------- extends
+
+
+def _overlay(parent: LMap, child: LMap, merge_value: Any = None) -> LMap:
+    """A new mapping: parent's entries, then child's (merged by `merge_value` where both have one)."""
+    out = LMap()
+    out.span = child.span
+    out.key_spans, out.value_spans, out.origins = {}, {}, {}
+    for source in (parent, child):
+        for key, value in source.items():
+            both = source is child and key in parent and merge_value is not None
+            out[key] = merge_value(key, parent[key], value) if both else value
+            out.key_spans[key] = source.key_spans[key]
+            out.value_spans[key] = source.value_spans[key]
+            out.origins.pop(key, None)
+            if key in source.origins:
+                out.origins[key] = source.origins[key]
+    return out
+
+
+def _merge_fields(key: str, parent: Any, child: Any) -> Any:
+    """A parameter or rule changed by an extending file: fields override, dated values merge."""
+    if not (isinstance(parent, LMap) and isinstance(child, LMap)):
+        return child
+    merged = _overlay(
+        parent,
+        child,
+        lambda k, a, b: (
+            _overlay(a, b) if k == "values" and isinstance(a, LMap) and isinstance(b, LMap) else b
+        ),
+    )
+    for own, other in (("formula", "versions"), ("versions", "formula")):
+        if own in child and other not in child:
+            merged.pop(other, None)
+    return merged
+
+
+def _merge_section(key: str, parent: Any, child: Any) -> Any:
+    if not (isinstance(parent, LMap) and isinstance(child, LMap)):
+        return child
+    if key in ("parameters", "payments", "exclusions"):
+        return _overlay(parent, child, _merge_fields)
+    if key == "definitions":
+        return _overlay(
+            parent,
+            child,
+            lambda _k, a, b: (
+                _overlay(a, b, _merge_fields) if isinstance(a, LMap) and isinstance(b, LMap) else b
+            ),
+        )
+    return child
+
+
+def _merge(parent: LMap, child: LMap) -> LMap:
+    """Child over parent, section by section (how `extends` and scenarios change a model)."""
+    return _overlay(parent, child, _merge_section)
+
+
+def _read_model_data(path: Path, diags: Diagnostics, seen: tuple[Path, ...] = ()) -> LMap | None:
+    data = read_yaml(path, diags)
+    if data is None:
+        return None
+    if not isinstance(data, LMap):
+        diags.error(
+            "schema",
+            "a model file must be a mapping (key: value lines)",
+            getattr(data, "span", Span(str(path), 1, 1)),
+        )
+        return None
+    before = len(diags.errors)
+    _schema_errors(data, diags)
+    if len(diags.errors) > before:
+        return None
+    extends = data.get("extends")
+    if not extends:
+        data.files = [str(path)]  # type: ignore[attr-defined]
+        return data
+    parent_path = (path.parent / extends).resolve()
+    span = data.value_spans["extends"]
+    if parent_path in seen or parent_path == path.resolve():
+        diags.error("bad-extends", f"`{extends}` extends itself (a circle of `extends`)", span)
+        return None
+    if not parent_path.exists():
+        diags.error("bad-extends", f"the model `{extends}` it extends does not exist", span)
+        return None
+    parent = _read_model_data(parent_path, diags, (*seen, path.resolve()))
+    if parent is None:
+        diags.error("bad-extends", f"the model `{extends}` it extends has errors", span)
+        return None
+    merged = _merge(parent, data)
+    merged.pop("extends", None)
+    merged.files = [*parent.files, str(path)]  # type: ignore[attr-defined]
+    return merged
+
+
+# --------------------------------------------------------------------------- model building
+
+_QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(%|[A-Za-zåäöÅÄÖ]+(?:/[A-Za-zåäöÅÄÖ]+)?)?\s*$")
+
+
+def _parse_date_text(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+class _Builder:
+    def __init__(self, data: LMap, diags: Diagnostics):
+        self.data = data
+        self.diags = diags
+
+    def build(self) -> Model:
+        d = self.data
+        model = Model(
+            id=str(d.get("model", "")),
+            title=str(d.get("title", "")),
+            files=list(getattr(d, "files", [])),
+            municipality=str(d.get("municipality", "")),
+            version=str(d.get("version", "")),
+            source=str(d.get("source", "")),
+            zones={str(k): [str(x) for x in v] for k, v in (d.get("zones") or {}).items()},
+        )
+        rounding = d.get("rounding") or {}
+        model.rounding = Rounding(
+            Decimal(str(rounding.get("to", "0.01"))), str(rounding.get("mode", "half_up"))
+        )
+        self._zones(model)
+        for name, spec in (d.get("parameters") or {}).items():
+            param = self._parameter(name, spec, d["parameters"].key_spans[name])
+            if param:
+                model.parameters[name] = param
+        definitions = d.get("definitions") or {}
+        for entity, rules in definitions.items():
+            for name, spec in rules.items():
+                self._add(model, self._rule(name, entity, "definition", spec, rules, name))
+        payments = d.get("payments") or {}
+        for name, spec in payments.items():
+            self._add(model, self._rule(name, spec["entity"], "payment", spec, payments, name))
+        exclusions = d.get("exclusions") or {}
+        for name, spec in exclusions.items():
+            self._add(model, self._rule(name, "visit", "exclusion", spec, exclusions, name))
+        return model
+
+    def _zones(self, model: Model) -> None:
+        seen: dict[str, str] = {}
+        zones = self.data.get("zones") or {}
+        for zone, districts in model.zones.items():
+            for i, district in enumerate(districts):
+                if district in seen and seen[district] != zone:
+                    self.diags.error(
+                        "schema",
+                        f"district `{district}` is in both zone `{seen[district]}` and zone `{zone}`",
+                        zones[zone].value_spans[i],
+                    )
+                seen[district] = zone
+
+    def _add(self, model: Model, rule: Rule | None) -> None:
+        if rule is None:
+            return
+        clash = next((r for r in model.rules.values() if r.name == rule.name), None)
+        if clash is not None:
+            self.diags.error(
+                "schema",
+                f"`{rule.name}` is defined twice (as a {clash.kind} on {clash.entity} and as a "
+                f"{rule.kind} on {rule.entity})",
+                rule.span,
+                hint="give each definition, payment and exclusion its own name",
+            )
+            return
+        model.rules[rule.name] = rule
+
+    # ---- parameters
+
+    def _parameter(self, name: str, spec: LMap, span: Span) -> Parameter | None:
+        unit = str(spec.get("unit", "number"))
+        if unit in t.UNITS:
+            typ: t.Type = t.UNITS[unit][0]
+        elif unit in t.UNIT_WORDS:
+            typ = t.UNIT_WORDS[unit]
+        else:
+            close = difflib.get_close_matches(unit, [*t.UNITS, *t.UNIT_WORDS], n=1)
+            self.diags.error(
+                "unknown-unit",
+                f"unknown unit `{unit}`",
+                spec.value_spans["unit"],
+                hint=f"did you mean `{close[0]}`?"
+                if close
+                else "units: SEK, SEK/h, min, h, %, count, ratio, text",
+            )
+            return None
+        keys = tuple(spec.get("keys") or ())
+        values_map: LMap = spec["values"]
+        first = next(iter(values_map.values()))
+        kind = spec.get("kind") or (
+            "table"
+            if keys
+            else "steps"
+            if isinstance(first, list) and first and isinstance(first[0], dict)
+            else "scalar"
+        )
+        if kind == "table" and not keys:
+            self.diags.error(
+                "schema", f"table `{name}` needs `keys:`", span, hint="e.g. keys: [zone, level]"
+            )
+            return None
+        param = Parameter(
+            name,
+            kind,
+            typ,
+            unit,
+            keys,
+            (),
+            [],
+            span,
+            str(spec.get("description", "")),
+            spec.get("source"),
+        )
+        for day_text, raw in values_map.items():
+            day = _parse_date_text(day_text)
+            vspan = values_map.value_spans[day_text]
+            if day is None:
+                self.diags.error(
+                    "schema",
+                    f"`{day_text}` is not a date",
+                    values_map.key_spans[day_text],
+                    hint="YYYY-MM-DD",
+                )
+                continue
+            value = self._param_value(param, raw, vspan, values_map, day_text)
+            param.values.append(DatedValue(day, value, vspan))
+        if kind == "table":
+            param.key_types = self._key_types(param)
+        return param
+
+    def _param_value(self, param: Parameter, raw: Any, span: Span, parent: Any, key: Any) -> Any:
+        if param.kind == "scalar":
+            return self._cell(param, raw, span)
+        if param.kind == "steps":
+            return self._brackets(param, raw, span)
+        return self._table(param, raw, span, 0)
+
+    def _table(
+        self, param: Parameter, raw: Any, span: Span, depth: int
+    ) -> dict[tuple[str, ...], Any]:
+        out: dict[tuple[str, ...], Any] = {}
+        if depth == len(param.keys):
+            out[()] = self._cell(param, raw, span)
+            return out
+        if isinstance(raw, LList):
+            items = [(str(i + 1), v, raw.value_spans[i]) for i, v in enumerate(raw)]
+        elif isinstance(raw, LMap):
+            items = [(str(k), v, raw.value_spans[k]) for k, v in raw.items()]
+        else:
+            self.diags.error(
+                "schema",
+                f"table `{param.name}` needs a value for each `{param.keys[depth]}` here",
+                span,
+                hint=f"its keys are {', '.join(param.keys)}: one level of nesting per key",
+            )
+            return out
+        for key, value, vspan in items:
+            for rest, cell in self._table(param, value, vspan, depth + 1).items():
+                out[(key, *rest)] = cell
+        return out
+
+    def _brackets(self, param: Parameter, raw: Any, span: Span) -> list[tuple[Decimal, Any]]:
+        if not isinstance(raw, LList):
+            self.diags.error(
+                "schema",
+                f"step table `{param.name}` needs a list of brackets",
+                span,
+                hint="- {under: 20 %, value: 40 %}",
+            )
+            return []
+        out = []
+        for i, bracket in enumerate(raw):
+            bspan = raw.value_spans[i]
+            if not isinstance(bracket, LMap) or set(bracket) != {"under", "value"}:
+                self.diags.error(
+                    "schema",
+                    "a bracket needs exactly `under` and `value`",
+                    bspan,
+                    hint="- {under: 20 %, value: 40 %}",
+                )
+                continue
+            under_type, under = self._quantity(bracket["under"], bracket.value_spans["under"], None)
+            if under is None:
+                continue
+            if param.bracket_type is None:
+                param.bracket_type = under_type
+            elif not t.compatible(param.bracket_type, under_type):
+                self.diags.error(
+                    "unit-mismatch",
+                    "all brackets must use the same unit for `under`",
+                    bracket.value_spans["under"],
+                )
+            if out and under <= out[-1][0]:
+                self.diags.error(
+                    "schema",
+                    "brackets must be in increasing order of `under`",
+                    bracket.value_spans["under"],
+                )
+            out.append((under, self._cell(param, bracket["value"], bracket.value_spans["value"])))
+        return out
+
+    def _cell(self, param: Parameter, raw: Any, span: Span) -> Any:
+        typ = param.type
+        if isinstance(typ, t.Num):
+            value_type, value = self._quantity(raw, span, param.unit)
+            if value is not None and not t.compatible(value_type, typ):
+                self.diags.error(
+                    "unit-mismatch",
+                    f"`{raw}` is {t.describe(value_type)}, but `{param.name}` is {t.describe(typ)}",
+                    span,
+                )
+            return value
+        if isinstance(typ, t.Date):
+            day = _parse_date_text(raw)
+            if day is None:
+                self.diags.error("bad-value", f"`{raw}` is not a date", span, hint="YYYY-MM-DD")
+            return day
+        if isinstance(typ, t.Bool):
+            if not isinstance(raw, bool):
+                self.diags.error("bad-value", f"`{raw}` is not true or false", span)
+            return bool(raw)
+        if raw is None or isinstance(raw, LMap | LList):
+            self.diags.error("bad-value", f"`{param.name}` needs a text here", span)
+            return None
+        return str(raw)
+
+    def _quantity(
+        self, raw: Any, span: Span, default_unit: str | None
+    ) -> tuple[t.Type, Decimal | None]:
+        """A number in `default_unit`, or a text such as "40 %" or "450 SEK/h"."""
+        if isinstance(raw, bool) or raw is None or isinstance(raw, LMap | LList):
+            self.diags.error("bad-value", f"`{raw}` is not a number", span)
+            return t.UNKNOWN, None
+        if isinstance(raw, int | float):
+            number, unit = Decimal(str(raw)), default_unit
+        else:
+            match = _QUANTITY.match(
+                str(raw).replace(",", ".")
+                if re.fullmatch(r"\s*-?\d+,\d+\s*%?\s*", str(raw))
+                else str(raw)
+            )
+            if not match:
+                self.diags.error(
+                    "bad-value",
+                    f"`{raw}` is not a number",
+                    span,
+                    hint='e.g. 1520, "40 %", "450 SEK/h"',
+                )
+                return t.UNKNOWN, None
+            number, unit = Decimal(match.group(1)), match.group(2) or default_unit
+        if unit is None or unit in t.UNIT_WORDS:
+            typ = t.UNIT_WORDS.get(unit or "number", t.NUMBER)
+            return typ, number
+        if unit not in t.UNITS:
+            self.diags.error("unknown-unit", f"unknown unit `{unit}`", span)
+            return t.UNKNOWN, None
+        num, den = t.unit_factor(unit)
+        try:
+            return t.UNITS[unit][0], number * num / den
+        except InvalidOperation:
+            return t.UNKNOWN, None
+
+    def _key_types(self, param: Parameter) -> tuple[t.Type, ...]:
+        types: list[t.Type] = []
+        for i in range(len(param.keys)):
+            keys = {k[i] for dated in param.values for k in (dated.value or {})}
+            types.append(
+                t.COUNT if keys and all(re.fullmatch(r"-?\d+", k) for k in keys) else t.TEXT
+            )
+        return tuple(types)
+
+    # ---- rules
+
+    def _rule(
+        self, name: str, entity: str, kind: str, spec: Any, parent: LMap, key: str
+    ) -> Rule | None:
+        span = parent.key_spans[key]
+        if isinstance(spec, str):
+            version = self._version(
+                spec, parent.origins.get(key), parent.value_spans[key], None, None, None
+            )
+            return Rule(name, entity, kind, [version], span)
+        assert isinstance(spec, LMap)
+        source = spec.get("source")
+        rule = Rule(
+            name,
+            entity,
+            kind,
+            [],
+            span,
+            source=str(source) if source is not None else None,
+            description=str(spec.get("description", "")),
+            category=spec.get("category"),
+            reason=spec.get("reason"),
+            unit=spec.get("unit"),
+        )
+        formula_key = "when" if kind == "exclusion" else "formula"
+        valid_from = _parse_date_text(spec["valid_from"]) if "valid_from" in spec else None
+        valid_to = _parse_date_text(spec["valid_to"]) if "valid_to" in spec else None
+        if formula_key in spec:
+            rule.versions.append(
+                self._version(
+                    str(spec[formula_key]),
+                    spec.origins.get(formula_key),
+                    spec.value_spans[formula_key],
+                    valid_from,
+                    valid_to,
+                    rule.source,
+                )
+            )
+        for i, version in enumerate(spec.get("versions") or []):
+            versions = spec["versions"]
+            rule.versions.append(
+                self._version(
+                    str(version["formula"]),
+                    version.origins.get("formula"),
+                    version.value_spans["formula"],
+                    _parse_date_text(version.get("valid_from"))
+                    if "valid_from" in version
+                    else valid_from,
+                    _parse_date_text(version.get("valid_to"))
+                    if "valid_to" in version
+                    else valid_to,
+                    str(version.get("source", rule.source))
+                    if version.get("source", rule.source)
+                    else None,
+                    versions.value_spans[i],
+                )
+            )
+        if "quantity" in spec:
+            rule.quantity = self._version(
+                str(spec["quantity"]),
+                spec.origins.get("quantity"),
+                spec.value_spans["quantity"],
+                None,
+                None,
+                None,
+            )
+        self._check_overlaps(rule)
+        return rule
+
+    def _version(
+        self,
+        text: str,
+        origin: FormulaOrigin | None,
+        span: Span,
+        valid_from: date | None,
+        valid_to: date | None,
+        source: str | None,
+        version_span: Span | None = None,
+    ) -> RuleVersion:
+        origin = origin or FormulaOrigin.at(span.file, span.line, span.col)
+        parsed = parse_formula(text, origin)
+        tree = None
+        if hasattr(parsed, "code"):
+            self.diags.add(parsed)  # type: ignore[arg-type]
+        else:
+            tree = parsed  # type: ignore[assignment]
+        if valid_from and valid_to and valid_to < valid_from:
+            self.diags.error(
+                "overlapping-validity", "`valid_to` is before `valid_from`", version_span or span
+            )
+        return RuleVersion(text, tree, version_span or span, valid_from, valid_to, source)
+
+    def _check_overlaps(self, rule: Rule) -> None:
+        versions = sorted(rule.versions, key=lambda v: v.valid_from or date.min)
+        for a, b in zip(versions, versions[1:], strict=False):
+            a_end = a.valid_to or date.max
+            if (b.valid_from or date.min) <= a_end:
+                self.diags.error(
+                    "overlapping-validity",
+                    f"two versions of `{rule.name}` are in force on {(b.valid_from or date.min).isoformat()}",
+                    b.span,
+                    hint=f"the version on line {a.span.line} is in force until "
+                    f"{'further notice' if a.valid_to is None else a.valid_to.isoformat()}; "
+                    "end it (valid_to) the day before this one starts",
+                )
+
+
+def load_model(path: str | Path, diags: Diagnostics) -> Model | None:
+    """Load a model file (following `extends`); problems go to `diags`."""
+    path = Path(path)
+    if path.is_dir():
+        candidates = sorted(p for p in path.glob("*.yaml") if not p.name.startswith("_"))
+        if len(candidates) != 1:
+            diags.error(
+                "file-not-found",
+                f"{path} holds {len(candidates)} model files; name one",
+            )
+            return None
+        path = candidates[0]
+    if not path.exists():
+        diags.error("file-not-found", f"no such file: {path}")
+        return None
+    data = _read_model_data(path, diags)
+    if data is None:
+        return None
+    return _Builder(data, diags).build()

@@ -1,0 +1,113 @@
+"""The loaded model: plain data, built by the loader, read by every later step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from engine import ast
+from engine import types as t
+from engine.source import Span
+
+
+@dataclass
+class DatedValue:
+    start: date
+    value: Any  # a number, text, nested dict (table) or list of brackets (steps), in internal units
+    span: Span
+
+
+@dataclass
+class Parameter:
+    """A named value with dated values; a scalar, a keyed table or a step table."""
+
+    name: str
+    kind: str  # 'scalar' | 'table' | 'steps'
+    type: t.Type  # type of a value (of a cell, of a bracket's value)
+    unit: str
+    keys: tuple[str, ...]
+    key_types: tuple[t.Type, ...]
+    values: list[DatedValue]
+    span: Span
+    description: str = ""
+    source: str | None = None
+    bracket_type: t.Type | None = None  # for steps: the type of `under`
+
+    def value_on(self, day: date) -> DatedValue | None:
+        """The value in force on `day`: the latest one that started on or before it."""
+        current = None
+        for dated in sorted(self.values, key=lambda v: v.start):
+            if dated.start <= day:
+                current = dated
+        return current
+
+
+@dataclass
+class RuleVersion:
+    formula: str
+    tree: ast.Node | None  # None when the formula failed to parse
+    span: Span
+    valid_from: date | None = None
+    valid_to: date | None = None  # inclusive
+    source: str | None = None
+
+    def in_force(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+
+@dataclass
+class Rule:
+    """A definition, a payment (a definition that becomes a statement line) or an exclusion."""
+
+    name: str
+    entity: str
+    kind: str  # 'definition' | 'payment' | 'exclusion'
+    versions: list[RuleVersion]
+    span: Span
+    source: str | None = None
+    description: str = ""
+    category: str | None = None  # payments
+    reason: str | None = None  # exclusions: what the exclusions output says
+    quantity: RuleVersion | None = None  # payments: the line's quantity (optional)
+    unit: str | None = None  # payments: the quantity's unit label
+
+    def version_on(self, day: date) -> RuleVersion | None:
+        for version in self.versions:
+            if version.in_force(day):
+                return version
+        return None
+
+
+@dataclass
+class Rounding:
+    step: Decimal = Decimal("0.01")
+    mode: str = "half_up"
+
+
+@dataclass
+class Model:
+    id: str
+    title: str
+    files: list[str]
+    municipality: str = ""
+    version: str = ""
+    source: str = ""
+    rounding: Rounding = field(default_factory=Rounding)
+    zones: dict[str, list[str]] = field(default_factory=dict)
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)  # by name; names are unique per model
+
+    def rules_on(self, entity: str) -> list[Rule]:
+        return [r for r in self.rules.values() if r.entity == entity]
+
+    @property
+    def payments(self) -> list[Rule]:
+        return [r for r in self.rules.values() if r.kind == "payment"]
+
+    @property
+    def exclusions(self) -> list[Rule]:
+        return [r for r in self.rules.values() if r.kind == "exclusion"]

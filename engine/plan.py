@@ -1,0 +1,130 @@
+"""The plan for one month: which rule versions and parameter values are in force,
+and in which order each entity's rules are computed. Both back ends follow it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from engine import ast
+from engine.catalog import ENTITY_ORDER
+from engine.checker import CheckedModel, ColumnRef, RuleRef, check_in_force
+from engine.diagnostics import Diagnostics
+from engine.model import Rule
+
+COUNTED = "counted"  # the pseudo-rule that sets `counted` and `excluded_by` on visits
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    rule: Rule | None  # None for the `counted` pseudo-rule
+    tree: ast.Node | None
+    quantity: ast.Node | None = None
+
+
+@dataclass
+class Plan:
+    checked: CheckedModel
+    month: date
+    month_end: date
+    days_in_month: int
+    params: dict[str, Any]  # parameter -> value in force on the first day of the month
+    order: dict[str, list[list[Step]]] = field(default_factory=dict)  # entity -> layers of steps
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return {
+            "month_start": self.month,
+            "month_end": self.month_end,
+            "days_in_month": Decimal(self.days_in_month),
+        }
+
+    def steps(self, entity: str) -> list[Step]:
+        return [s for layer in self.order.get(entity, []) for s in layer]
+
+    def payments(self) -> list[Step]:
+        return [
+            s
+            for entity in ENTITY_ORDER
+            for s in self.steps(entity)
+            if s.rule is not None and s.rule.kind == "payment"
+        ]
+
+
+def month_bounds(month: date) -> tuple[date, date, int]:
+    days = calendar.monthrange(month.year, month.month)[1]
+    start = month.replace(day=1)
+    return start, start + timedelta(days=days - 1), days
+
+
+def _local_deps(checked: CheckedModel, step: Step, names: set[str], entity: str) -> set[str]:
+    deps: set[str] = set()
+    trees = [t for t in (step.tree, step.quantity) if t is not None]
+    for tree in trees:
+        for node in tree.walk():
+            ref = checked.refs.get(id(node))
+            if isinstance(ref, RuleRef) and ref.name in names:
+                deps.add(ref.name)
+            elif (
+                isinstance(ref, ColumnRef)
+                and ref.name in ("counted", "excluded_by")
+                and entity == "visit"
+            ):
+                deps.add(COUNTED)
+    return deps
+
+
+def make_plan(checked: CheckedModel, month: date, diags: Diagnostics) -> Plan:
+    """Pick what is in force on the first day of `month` and order it; errors go to `diags`."""
+    model = checked.model
+    start, end, days = month_bounds(month)
+    check_in_force(checked, start, diags)
+    params = {}
+    for name, param in model.parameters.items():
+        dated = param.value_on(start)
+        if dated is not None:
+            params[name] = dated.value
+    plan = Plan(checked, start, end, days, params)
+    for entity in ENTITY_ORDER:
+        steps = [
+            Step(rule.name, rule, version.tree, rule.quantity.tree if rule.quantity else None)
+            for rule in model.rules_on(entity)
+            if (version := rule.version_on(start)) is not None
+        ]
+        if entity == "visit":
+            steps.append(Step(COUNTED, None, None))
+        names = {s.name for s in steps}
+        deps = {s.name: _local_deps(checked, s, names, entity) for s in steps}
+        if entity == "visit":
+            deps[COUNTED] = {
+                s.name for s in steps if s.rule is not None and s.rule.kind == "exclusion"
+            }
+        plan.order[entity] = _layers(steps, deps, diags)
+    return plan
+
+
+def _layers(steps: list[Step], deps: dict[str, set[str]], diags: Diagnostics) -> list[list[Step]]:
+    """Group steps into layers whose members depend only on earlier layers."""
+    by_name = {s.name: s for s in steps}
+    done: set[str] = set()
+    layers: list[list[Step]] = []
+    remaining = [s.name for s in steps]
+    while remaining:
+        ready = [n for n in remaining if deps[n] <= done]
+        if not ready:
+            diags.error(
+                "cycle",
+                "these rules depend on each other in a circle (through `counted`): "
+                + ", ".join(sorted(remaining)),
+                by_name[remaining[0]].rule.span if by_name[remaining[0]].rule else None,
+            )
+            return layers
+        layers.append([by_name[n] for n in ready])
+        done |= set(ready)
+        remaining = [n for n in remaining if n not in done]
+    return layers

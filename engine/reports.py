@@ -1,0 +1,160 @@
+"""Results as tables: statement lines, exclusions, provider totals; and the
+writers that put them on disk atomically (a half-written output never replaces
+a good one).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from engine.catalog import ENTITIES
+from engine.compile import ore_column
+from engine.plan import Plan
+
+LINE_SCHEMA = {
+    "month": pl.String,
+    "provider_id": pl.String,
+    "customer_id": pl.String,
+    "payment": pl.String,
+    "category": pl.String,
+    "quantity": pl.Float64,
+    "unit": pl.String,
+    "amount_ore": pl.Int64,
+    "source": pl.String,
+}
+
+EXCLUSION_SCHEMA = {
+    "month": pl.String,
+    "visit_id": pl.String,
+    "customer_id": pl.String,
+    "provider_id": pl.String,
+    "rule": pl.String,
+    "reason": pl.String,
+    "source": pl.String,
+}
+
+
+def month_label(plan: Plan) -> str:
+    return plan.month.strftime("%Y-%m")
+
+
+def statement_lines(
+    plan: Plan, frames: dict[str, pl.DataFrame]
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """One line per payment and payable row with a non-zero amount; and, per payment,
+    how many rows had no amount at all (a missing value: reported, never paid)."""
+    parts = []
+    missing: dict[str, int] = {}
+    for step in plan.payments():
+        rule = step.rule
+        assert rule is not None
+        frame = frames[rule.entity]
+        ore = pl.col(ore_column(rule.name))
+        missing_count = frame.select(ore.is_null().sum()).item()
+        if missing_count:
+            missing[rule.name] = missing_count
+        version = rule.version_on(plan.month)
+        source = (version.source if version else None) or rule.source or ""
+        has_customer = "customer_id" in ENTITIES[rule.entity].key or "customer_id" in frame.columns
+        quantity = (
+            pl.col(f"__qty_{rule.name}")
+            if step.quantity is not None
+            else pl.lit(None, dtype=pl.Float64)
+        )
+        parts.append(
+            frame.filter(ore.is_not_null() & (ore != 0)).select(
+                pl.lit(month_label(plan)).alias("month"),
+                pl.col("provider_id"),
+                (pl.col("customer_id") if has_customer else pl.lit(None, dtype=pl.String)).alias(
+                    "customer_id"
+                ),
+                pl.lit(rule.name).alias("payment"),
+                pl.lit(rule.category or "").alias("category"),
+                quantity.alias("quantity"),
+                pl.lit(rule.unit, dtype=pl.String).alias("unit"),
+                ore.alias("amount_ore"),
+                pl.lit(source).alias("source"),
+            )
+        )
+    lines = pl.concat(parts) if parts else pl.DataFrame(schema=LINE_SCHEMA)
+    return lines.cast(LINE_SCHEMA), missing  # type: ignore[arg-type]
+
+
+def exclusions(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    visits = frames["visit"]
+    rules = plan.checked.model.exclusions
+    if "excluded_by" not in visits.columns or not rules:
+        return pl.DataFrame(schema=EXCLUSION_SCHEMA)
+    reasons = {r.name: r.reason or "" for r in rules}
+    sources = {r.name: r.source or "" for r in rules}
+    return visits.filter(pl.col("excluded_by").is_not_null()).select(
+        pl.lit(month_label(plan)).alias("month"),
+        "visit_id",
+        "customer_id",
+        "provider_id",
+        pl.col("excluded_by").alias("rule"),
+        pl.col("excluded_by").replace_strict(reasons, default="").alias("reason"),
+        pl.col("excluded_by").replace_strict(sources, default="").alias("source"),
+    )
+
+
+def provider_totals(lines: pl.DataFrame) -> pl.DataFrame:
+    """Totals per month, provider and category: sums of whole-öre lines, so exact."""
+    return (
+        lines.group_by("month", "provider_id", "category")
+        .agg(pl.col("amount_ore").sum().alias("amount_ore"), pl.len().alias("lines"))
+        .sort("month", "provider_id", "category")
+    )
+
+
+def with_amounts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Replace whole öre by an exact two-decimal `amount` column for people and files."""
+    if "amount_ore" not in frame.columns:
+        return frame
+    amount = (pl.col("amount_ore").cast(pl.Decimal(20, 2)) / 100).alias("amount")
+    return frame.with_columns(amount).drop("amount_ore")
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def write_atomically(out_dir: Path, write: Callable[[Path], None]) -> None:
+    """Write into a temporary directory beside `out_dir`, then swap it into place."""
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        write(staging)
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+            os.replace(out_dir, old / "previous")
+            os.replace(staging, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, out_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_tables(
+    directory: Path, named: dict[str, pl.DataFrame], formats: tuple[str, ...]
+) -> list[Path]:
+    written = []
+    for name, frame in named.items():
+        frame = with_amounts(frame)
+        if "csv" in formats:
+            path = directory / f"{name}.csv"
+            frame.write_csv(path)
+            written.append(path)
+        if "parquet" in formats:
+            path = directory / f"{name}.parquet"
+            frame.write_parquet(path)
+            written.append(path)
+    return written

@@ -1,0 +1,234 @@
+"""The types of the formula language, with units.
+
+Every number is a quantity with a dimension: powers of money (SEK) and time.
+Internally money is in SEK and time in minutes, so `450 SEK/h` is stored as
+7.5 SEK per minute and `450 SEK/h * 2 h` is 900 SEK in both back ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    """A number with a dimension. `integer` and `percent` only guide display."""
+
+    money: int = 0
+    time: int = 0
+    integer: bool = False
+    percent: bool = False
+
+    @property
+    def dimensionless(self) -> bool:
+        return self.money == 0 and self.time == 0
+
+    def same_dimension(self, other: Type) -> bool:
+        return isinstance(other, Num) and (self.money, self.time) == (other.money, other.time)
+
+
+@dataclass(frozen=True, slots=True)
+class Bool:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Date:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class DateTime:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Text; `values` lists the allowed values of an enumeration column."""
+
+    values: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListOf:
+    item: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """The type of an expression that already has an error (stops error cascades)."""
+
+
+Type = Num | Bool | Date | DateTime | Text | ListOf | Unknown
+
+MONEY = Num(money=1)
+DURATION = Num(time=1)
+RATE = Num(money=1, time=-1)
+COUNT = Num(integer=True)
+RATIO = Num(percent=True)
+NUMBER = Num()
+BOOL = Bool()
+DATE = Date()
+DATETIME = DateTime()
+TEXT = Text()
+UNKNOWN = Unknown()
+
+# Units a number literal or a parameter may carry: unit -> (type, factor to internal).
+UNITS: dict[str, tuple[Num, float]] = {
+    "%": (RATIO, 0.01),
+    "SEK": (MONEY, 1.0),
+    "kr": (MONEY, 1.0),
+    "SEK/month": (MONEY, 1.0),
+    "kr/mån": (MONEY, 1.0),
+    "SEK/h": (RATE, 1 / 60),
+    "kr/h": (RATE, 1 / 60),
+    "kr/tim": (RATE, 1 / 60),
+    "SEK/min": (RATE, 1.0),
+    "kr/min": (RATE, 1.0),
+    "min": (DURATION, 1.0),
+    "minutes": (DURATION, 1.0),
+    "minuter": (DURATION, 1.0),
+    "h": (DURATION, 60.0),
+    "hours": (DURATION, 60.0),
+    "tim": (DURATION, 60.0),
+    "timmar": (DURATION, 60.0),
+    "day": (DURATION, 1440.0),
+    "days": (DURATION, 1440.0),
+    "dag": (DURATION, 1440.0),
+    "dagar": (DURATION, 1440.0),
+}
+
+# Words a parameter's `unit:` may use besides the units above.
+UNIT_WORDS: dict[str, Type] = {
+    "ratio": RATIO,
+    "count": COUNT,
+    "number": NUMBER,
+    "text": TEXT,
+    "date": DATE,
+    "bool": BOOL,
+}
+
+# Exact unit factors, for the Decimal interpreter (`1/60` must not be a float there).
+UNIT_FACTORS: dict[str, tuple[int, int]] = {
+    "%": (1, 100),
+    "SEK/h": (1, 60),
+    "kr/h": (1, 60),
+    "kr/tim": (1, 60),
+    "h": (60, 1),
+    "hours": (60, 1),
+    "tim": (60, 1),
+    "timmar": (60, 1),
+    "day": (1440, 1),
+    "days": (1440, 1),
+    "dag": (1440, 1),
+    "dagar": (1440, 1),
+}
+
+
+def unit_factor(unit: str) -> tuple[int, int]:
+    """(numerator, denominator) that converts a value in `unit` to internal units."""
+    return UNIT_FACTORS.get(unit, (1, 1))
+
+
+def multiply(a: Num, b: Num) -> Num:
+    money, time = a.money + b.money, a.time + b.time
+    dimensionless = money == 0 and time == 0
+    return Num(
+        money,
+        time,
+        integer=a.integer and b.integer,
+        percent=dimensionless and a.percent and b.percent,
+    )
+
+
+def divide(a: Num, b: Num) -> Num:
+    money, time = a.money - b.money, a.time - b.time
+    dimensionless = money == 0 and time == 0
+    return Num(money, time, integer=False, percent=dimensionless and not a.percent)
+
+
+def add(a: Num, b: Num) -> Num:
+    return Num(a.money, a.time, integer=a.integer and b.integer, percent=a.percent and b.percent)
+
+
+def describe(t: Type) -> str:
+    """A type in words a policy reader knows."""
+    match t:
+        case Num(money=0, time=0, integer=True):
+            return "count"
+        case Num(money=0, time=0, percent=True):
+            return "ratio"
+        case Num(money=0, time=0):
+            return "number"
+        case Num(money=1, time=0):
+            return "money (SEK)"
+        case Num(money=0, time=1):
+            return "duration"
+        case Num(money=1, time=-1):
+            return "rate (SEK/h)"
+        case Num(money=m, time=s):
+            parts = [p for p in (_power("SEK", m), _power("min", s)) if p]
+            return "quantity in " + "·".join(parts)
+        case Bool():
+            return "true/false"
+        case Date():
+            return "date"
+        case DateTime():
+            return "date and time"
+        case Text(values=None):
+            return "text"
+        case Text():
+            return "text (one of a fixed list)"
+        case ListOf(item=item):
+            return f"list of {describe(item)}"
+        case Unknown():
+            return "unknown"
+    raise AssertionError(t)
+
+
+def _power(unit: str, power: int) -> str:
+    if power == 0:
+        return ""
+    return unit if power == 1 else f"{unit}^{power}"
+
+
+def display_unit(t: Type) -> str:
+    """The unit a value of this type is shown in (reports, explain)."""
+    if isinstance(t, Num):
+        if t.money == 1 and t.time == 0:
+            return "SEK"
+        if t.money == 0 and t.time == 1:
+            return "min"
+        if t.money == 1 and t.time == -1:
+            return "SEK/h"
+        if t.dimensionless and t.percent:
+            return "%"
+    return ""
+
+
+def compatible(a: Type, b: Type) -> bool:
+    """Can values of these types be compared or be the two branches of an `if`?"""
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return True
+    if isinstance(a, Num):
+        return a.same_dimension(b)
+    if isinstance(a, Text) and isinstance(b, Text):
+        return True
+    if isinstance(a, Date | DateTime) and isinstance(b, Date | DateTime):
+        return True
+    return type(a) is type(b)
+
+
+def unify(a: Type, b: Type) -> Type:
+    """The type of `if c then a else b` (assumes `compatible(a, b)`)."""
+    if isinstance(a, Unknown):
+        return b
+    if isinstance(a, Num) and isinstance(b, Num):
+        return Num(a.money, a.time, a.integer and b.integer, a.percent and b.percent)
+    if isinstance(a, Text) and isinstance(b, Text):
+        if a.values is None or b.values is None:
+            return Text()
+        return Text(tuple(sorted(set(a.values) | set(b.values))))
+    if isinstance(a, DateTime) or isinstance(b, DateTime):
+        return DATETIME
+    return a

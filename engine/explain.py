@@ -14,7 +14,7 @@ from engine.interpret import Trace
 from engine.money import snap
 
 
-def format_value(value: Any, typ: t.Type) -> str:
+def format_value(value: Any, typ: t.Type, under_type: t.Type | None = None) -> str:
     """A value as a reader expects it: 1 234.50 SEK, 270 min (4.5 h), 40 %."""
     if value is None:
         return "(no value)"
@@ -26,7 +26,8 @@ def format_value(value: Any, typ: t.Type) -> str:
         return value.isoformat()
     if isinstance(value, list):
         return ", ".join(
-            f"under {format_value(u, t.UNKNOWN)} → {format_value(v, typ)}" for u, v in value
+            f"under {format_value(u, under_type or t.NUMBER)} → {format_value(v, typ)}"
+            for u, v in value
         )
     if not isinstance(value, Decimal):
         return str(value)
@@ -55,16 +56,20 @@ def _number(value: Decimal, places: int | None = None) -> str:
 
 
 def render_tree(traces: list[Trace], header: str) -> str:
+    """The traces as an indented tree; a value shown once is not expanded again."""
     lines = [header, ""]
+    shown: set[int] = set()
     for trace in traces:
-        lines.extend(_render(trace, "", True, top=True))
+        lines.extend(_render(trace, "", True, shown, top=True))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _label(trace: Trace) -> str:
-    value = format_value(trace.value, trace.type)
+    value = format_value(trace.value, trace.type, trace.under_type)
     text = f"{trace.name} = {value}"
+    if trace.category:
+        text += f"   [{trace.category}]"
     if trace.kind == "aggregate" and trace.rows is not None:
         text += f"   ({trace.rows} row{'s' if trace.rows != 1 else ''})"
     if trace.kind == "payment" and trace.raw is not None and trace.raw != trace.value:
@@ -76,16 +81,18 @@ def _label(trace: Trace) -> str:
     return text
 
 
-def _render(trace: Trace, prefix: str, last: bool, top: bool = False) -> list[str]:
+def _render(trace: Trace, prefix: str, last: bool, shown: set[int], top: bool = False) -> list[str]:
     branch = "" if top else ("└─ " if last else "├─ ")
+    if (trace.formula or trace.uses) and id(trace) in shown:
+        return [prefix + branch + _label(trace) + "   (see above)"]
+    shown.add(id(trace))
     lines = [prefix + branch + _label(trace)]
     inner = prefix + ("" if top else ("   " if last else "│  "))
     if trace.formula:
-        lines.append(
-            inner + ("│ " if trace.uses else "  ") + "formula: " + " ".join(trace.formula.split())
-        )
+        formula = " ".join(trace.formula.split())
+        lines.append(inner + ("│ " if trace.uses else "  ") + "formula: " + formula)
     for i, use in enumerate(trace.uses):
-        lines.extend(_render(use, inner, i == len(trace.uses) - 1))
+        lines.extend(_render(use, inner, i == len(trace.uses) - 1, shown))
     return lines
 
 

@@ -46,6 +46,8 @@ class Trace:
     uses: list[Trace] = field(default_factory=list)
     rows: int | None = None  # aggregates: how many rows were aggregated
     raw: Any = None  # payments: the amount before rounding
+    category: str | None = None  # payments: the invoice category
+    under_type: t.Type | None = None  # step tables: the type of the brackets' `under`
 
 
 def to_decimal(value: Any) -> Any:
@@ -95,6 +97,7 @@ class Interpreter:
                 formula=version.formula.strip() if version else None,
                 source=source,
                 raw=raw,
+                category=step.rule.category,
             )
         trace.uses = self._uses.pop()
         row.computed[name] = value
@@ -403,7 +406,14 @@ def _step(i: Interpreter, node: ast.Call, row: Row) -> Any:
             result = value
             break
     i._note(
-        Trace(name, "parameter", [(u, v) for u, v in brackets], param.type, source=param.source)
+        Trace(
+            name,
+            "parameter",
+            [(u, v) for u, v in brackets],
+            param.type,
+            source=param.source,
+            under_type=param.bracket_type,
+        )
     )
     return result
 

@@ -1,0 +1,284 @@
+"""The command line: a thin layer over `engine.api`.
+
+User mistakes arrive here as EngineError and leave as rendered diagnostics and
+an exit code (0 clean, 1 errors, 2 usage); never as a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import polars as pl
+
+from engine import __version__, api
+from engine.diagnostics import Diagnostic, EngineError, render_json, render_text, sorted_diagnostics
+from engine.explain import render_json as explain_json
+from engine.explain import render_tree
+from engine.reports import write_atomically, write_tables
+
+
+class Failed(click.ClickException):
+    """Diagnostics already rendered for the reader; exit 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+def _fail_on_engine_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except EngineError as error:
+            raise Failed(render_text(error.diagnostics)) from None
+
+    return wrapper
+
+
+def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return api.parse_month(value)
+    except EngineError:
+        raise click.BadParameter(f"`{value}` is not a month; write YYYY-MM, e.g. 2024-11") from None
+
+
+def _months(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:
+    return [_month(ctx, param, v) for v in value]
+
+
+model_argument = click.argument("model", type=click.Path(exists=True, path_type=Path))
+data_option = click.option(
+    "--data",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Directory of CSV/Parquet tables, or one XLSX workbook (a sheet per table).",
+)
+month_option = click.option("--month", required=True, callback=_month, help="The month, YYYY-MM.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="carepay")
+def main() -> None:
+    """carepay — compensation models for Swedish home care, as rules you can read.
+
+    \b
+    Typical use:
+      carepay check rules/orebro
+      carepay run examples/hemtjanst/model.yaml --data examples/hemtjanst/data --month 2024-02 --out out
+      carepay explain examples/hemtjanst/model.yaml --data examples/hemtjanst/data --month 2024-02 --customer K003
+      carepay test examples/hemtjanst/tests
+    """
+
+
+@main.command("check")
+@click.argument("rules", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--month",
+    "months",
+    multiple=True,
+    callback=_months,
+    help="Also check that every value needed on this month (YYYY-MM) is in force. Repeatable.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json is for editors and CI.",
+)
+def check_command(rules: tuple[Path, ...], months: list[Any], fmt: str) -> None:
+    """Check rule files: YAML, shape, formulas, names, types and units.
+
+    Reports every problem at once, each with file:line:column and a caret under
+    the spot. Exit 0 when clean, 1 when there are errors.
+
+    \b
+    Examples:
+      carepay check rules/orebro
+      carepay check examples/hemtjanst/model.yaml --month 2024-02
+    """
+    items = api.check_files(list(rules), months)
+    errors = [d for d in items if d.severity == "error"]
+    if fmt == "json":
+        click.echo(render_json(items))
+    elif items:
+        click.echo(render_text(items), err=bool(errors))
+    else:
+        click.echo(f"ok: {len(rules)} path{'s' if len(rules) != 1 else ''} checked, no problems")
+    if errors:
+        sys.exit(1)
+
+
+@main.command("run")
+@model_argument
+@data_option
+@month_option
+@click.option(
+    "--to", "last", callback=_month, help="Last month of a range (YYYY-MM); default: just --month."
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output directory (replaced as a whole when the run succeeds).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="csv,parquet",
+    show_default=True,
+    help="Comma-separated: csv, parquet.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing output directory without asking.")
+@_fail_on_engine_errors
+def run_command(
+    model: Path, data: Path, month: Any, last: Any, out: Path, formats: str, force: bool
+) -> None:
+    """Run a model over a month (or a range) of data and write the payment files.
+
+    Writes statement_lines, exclusions and provider_totals (CSV and Parquet),
+    atomically: an interrupted run leaves the previous output as it was.
+
+    \b
+    Example:
+      carepay run examples/hemtjanst/model.yaml --data examples/hemtjanst/data \\
+          --month 2024-01 --to 2024-02 --out out/exempel
+    """
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in ("csv", "parquet")]
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"unknown format {', '.join(unknown) or '(none)'}; use csv and/or parquet",
+            param_hint="--format",
+        )
+    _confirm_replace(out, force)
+    result = api.run(model, data, month, last)
+    _warn(result.warnings)
+    named = {
+        "statement_lines": result.lines,
+        "exclusions": result.exclusions,
+        "provider_totals": result.totals,
+    }
+    write_atomically(out, lambda d: write_tables(d, named, chosen))
+    _summary(result, out)
+
+
+def _confirm_replace(out: Path, force: bool) -> None:
+    if not out.exists() or force or (out.is_dir() and not any(out.iterdir())):
+        return
+    if sys.stdin.isatty() and click.confirm(f"{out} exists. Replace it?", default=False):
+        return
+    raise Failed(f"error: {out} already exists; use --force to replace it")
+
+
+def _warn(items: list[Diagnostic]) -> None:
+    if items:
+        click.echo(render_text(sorted_diagnostics(items)), err=True)
+
+
+def _sek(ore: int) -> str:
+    return f"{ore / 100:,.2f}".replace(",", " ")
+
+
+def _summary(result: api.RunResult, out: Path) -> None:
+    model = result.checked.model
+    months = [m.plan.month.strftime("%Y-%m") for m in result.months]
+    span = months[0] if len(months) == 1 else f"{months[0]} – {months[-1]}"
+    click.echo(f"{model.title} ({model.id}), {span}")
+    counts = result.visit_counts()
+    click.echo(
+        f"visits: {counts['visits']}  counted: {counts['counted']}  excluded: {counts['excluded']}"
+    )
+    totals = (
+        result.totals.group_by("provider_id", "category")
+        .agg(pl.col("amount_ore").sum())
+        .sort("provider_id", "category")
+    )
+    width = max([len("provider"), *(len(str(p)) for p in totals["provider_id"])])
+    cat_width = max([len("category"), *(len(str(c)) for c in totals["category"])])
+    click.echo(f"{'provider':<{width}}  {'category':<{cat_width}}  {'amount (SEK)':>16}")
+    for row in totals.iter_rows(named=True):
+        click.echo(
+            f"{row['provider_id']:<{width}}  {row['category']:<{cat_width}}  {_sek(row['amount_ore']):>16}"
+        )
+    grand = int(result.lines["amount_ore"].sum() or 0)
+    click.echo(f"{'total':<{width}}  {'':<{cat_width}}  {_sek(grand):>16}")
+    click.echo(f"{result.lines.height} statement lines written to {out}")
+
+
+@main.command("explain")
+@model_argument
+@data_option
+@month_option
+@click.option("--customer", required=True, help="The customer's id, as in the customers table.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@_fail_on_engine_errors
+def explain_command(model: Path, data: Path, month: Any, customer: str, fmt: str) -> None:
+    """Explain one customer's month: every payment, its formula, the values it used, and its source.
+
+    \b
+    Example:
+      carepay explain examples/hemtjanst/model.yaml --data examples/hemtjanst/data \\
+          --month 2024-02 --customer K003
+    """
+    heading, rows = api.explain(model, data, month, customer)
+    if fmt == "json":
+        click.echo(explain_json([t for _, traces in rows for t in traces]))
+        return
+    for row, traces in rows:
+        values = row.values
+        title = (
+            f"{heading}\nCustomer {customer} with provider {values.get('provider_id')}, {month:%Y-%m}"
+            f" (district {values.get('district')}, zone {values.get('zone')})"
+        )
+        click.echo(render_tree(traces, title))
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")
+def test_command(paths: tuple[Path, ...], verbose: bool) -> None:
+    """Run model test files: small input tables, a month, and hand-computed amounts.
+
+    \b
+    Example:
+      carepay test examples/hemtjanst/tests
+    """
+    from engine.testing import find_test_files, run_file
+
+    files = find_test_files(list(paths))
+    if not files:
+        raise Failed("error: no test files found (a test file has a `tests:` list)")
+    passed = failed = 0
+    for file in files:
+        for result in run_file(file):
+            if result.passed:
+                passed += 1
+                if verbose:
+                    click.echo(f"PASS {result.file}:{result.span.line} {result.name}")
+                continue
+            failed += 1
+            click.echo(f"FAIL {result.file}:{result.span.line} {result.name}")
+            for line in result.failures:
+                click.echo(f"     {line}")
+            if result.error:
+                click.echo("     " + result.error.replace("\n", "\n     "))
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,278 @@
+"""Model tests: YAML files of small input tables, a month, and the amounts a policy
+reader computed by hand (OpenFisca's YAML tests, for compensation models).
+
+    model: ../model.yaml
+    defaults:
+      input: {providers: [...], customers: [...]}
+    tests:
+      - name: 40 % executed is paid in full
+        month: 2024-03
+        input: {decisions: [...], visits: [...]}
+        output:
+          customers: {K1: {omsorg: 3000, kontrollfaktor: 100 %}}
+          providers: {P1: {momskompensation: 180}}
+          exclusions: {V1: sen_rättelse, V2: null}
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from engine import types as t
+from engine.api import load, parse_month, run_model
+from engine.catalog import tables
+from engine.checker import CheckedModel
+from engine.compile import ore_column
+from engine.data import Dataset, _canonical, _check_references, empty_table
+from engine.diagnostics import Diagnostic, Diagnostics, EngineError
+from engine.explain import format_value
+from engine.loader import LList, LMap, read_yaml
+from engine.money import snap
+from engine.source import Span
+
+_QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(%|[A-Za-zåäöÅÄÖ]+(?:/[A-Za-zåäöÅÄÖ]+)?)?\s*$")
+
+
+@dataclass
+class CaseResult:
+    file: str
+    name: str
+    span: Span
+    failures: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and self.error is None
+
+
+def find_test_files(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.yaml") if _is_test_file(p))
+            out.extend(found)
+        elif path.exists():
+            out.append(path)
+    return out
+
+
+def _is_test_file(path: Path) -> bool:
+    head = path.read_text(encoding="utf-8-sig", errors="replace")[:4000]
+    return re.search(r"^tests\s*:", head, re.MULTILINE) is not None
+
+
+def run_file(path: Path) -> list[CaseResult]:
+    diags = Diagnostics()
+    data = read_yaml(path, diags)
+    file = str(path)
+    if data is None or not isinstance(data, LMap) or "tests" not in data or "model" not in data:
+        if not diags.errors:
+            diags.error("schema", "a test file needs `model:` and `tests:`", Span(file, 1, 1))
+        return [CaseResult(file, path.name, Span(file, 1, 1), error=_render(list(diags)))]
+    model_path = (path.parent / str(data["model"])).resolve()
+    try:
+        checked, _ = load(model_path)
+    except EngineError as error:
+        return [
+            CaseResult(file, "(model)", data.value_spans["model"], error=_render(error.diagnostics))
+        ]
+    defaults = (data.get("defaults") or {}).get("input") or {}
+    results = []
+    tests = data["tests"] if isinstance(data["tests"], LList) else LList()
+    for i, case in enumerate(tests):
+        span = tests.value_spans[i]
+        name = str(case.get("name", f"test {i + 1}")) if isinstance(case, LMap) else f"test {i + 1}"
+        result = CaseResult(file, name, span)
+        try:
+            _run_case(checked, case, defaults, result)
+        except EngineError as error:
+            result.error = _render(error.diagnostics)
+        results.append(result)
+    return results
+
+
+def _render(items: list[Diagnostic]) -> str:
+    return "\n".join(d.render() for d in items)
+
+
+def _raw_frame(rows: Any) -> pl.DataFrame:
+    rows = list(rows or [])
+    columns: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    data = {c: [None if r.get(c) is None else _text(r.get(c)) for r in rows] for c in columns}
+    return pl.DataFrame(data, schema={c: pl.String for c in columns})
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _dataset(inputs: dict[str, Any], result: CaseResult) -> Dataset:
+    diags = Diagnostics()
+    ds = Dataset({}, {name: f"{name}" for name in tables()}, {name: 1 for name in tables()})
+    for name, table in tables().items():
+        if name in inputs:
+            ds.tables[name] = _canonical(ds, name, table, _raw_frame(inputs[name]), set(), diags)
+        else:
+            ds.tables[name] = empty_table(table)
+    unknown = [n for n in inputs if n not in tables()]
+    for name in unknown:
+        diags.error(
+            "missing-table",
+            f"`{name}` is not an input table",
+            hint="tables: " + ", ".join(tables()),
+        )
+    _check_references(ds, diags)
+    diags.raise_if_errors()
+    return ds
+
+
+def _run_case(
+    checked: CheckedModel, case: Any, defaults: dict[str, Any], result: CaseResult
+) -> None:
+    if not isinstance(case, LMap) or "month" not in case:
+        result.error = "a test needs `month:` (YYYY-MM)"
+        return
+    month = parse_month(str(case["month"]))
+    inputs = {**defaults, **(case.get("input") or {})}
+    expected_errors = case.get("errors")
+    try:
+        dataset = _dataset(inputs, result)
+    except EngineError as error:
+        if expected_errors:
+            _compare_errors(error.diagnostics, expected_errors, result)
+            return
+        raise
+    if expected_errors:
+        result.failures.append(
+            f"expected data errors {list(expected_errors)}, but the data loaded cleanly"
+        )
+        return
+    outcome = run_model(checked, dataset, [month]).months[0]
+    output = case.get("output") or LMap()
+    for section, entity, key in (
+        ("customers", "customer_month", "customer_id"),
+        ("providers", "provider_month", "provider_id"),
+    ):
+        for ident, expected in (output.get(section) or {}).items():
+            frame = outcome.frames[entity].filter(pl.col(key) == str(ident))
+            span = output[section].value_spans[ident]
+            for name, value in expected.items():
+                _compare(
+                    checked,
+                    frame,
+                    str(ident),
+                    name,
+                    value,
+                    expected.value_spans[name] if isinstance(expected, LMap) else span,
+                    result,
+                )
+    for visit, rule in (output.get("exclusions") or {}).items():
+        visits = outcome.frames["visit"].filter(pl.col("visit_id") == str(visit))
+        if visits.height == 0:
+            result.failures.append(f"visit {visit}: not in the month")
+            continue
+        got = visits["excluded_by"][0] if "excluded_by" in visits.columns else None
+        if (got or None) != (rule or None):
+            result.failures.append(
+                f"visit {visit}: expected {'excluded by ' + str(rule) if rule else 'counted'}, got {'excluded by ' + got if got else 'counted'}"
+            )
+
+
+def _compare(
+    checked: CheckedModel,
+    frame: pl.DataFrame,
+    ident: str,
+    name: str,
+    expected: Any,
+    span: Span,
+    result: CaseResult,
+) -> None:
+    rule = checked.model.rules.get(name)
+    where = f"line {span.line}"
+    if rule is None:
+        result.failures.append(f"{where}: `{name}` is not a definition or payment of the model")
+        return
+    typ = checked.rule_types.get(name, t.UNKNOWN)
+    if rule.kind == "payment":
+        column = ore_column(name)
+        got_ore = int(frame[column].fill_null(0).sum()) if column in frame.columns else 0
+        want = _expected_number(expected, typ)
+        if want is None:
+            result.failures.append(f"{where}: `{expected}` is not an amount")
+            return
+        want_ore = int(snap(want * 100, 2))
+        if got_ore != want_ore:
+            result.failures.append(
+                f"{where}: {name} for {ident}: expected {format_value(want, typ)}, got {format_value(Decimal(got_ore) / 100, typ)}"
+            )
+        return
+    if frame.height != 1 or name not in frame.columns:
+        result.failures.append(
+            f"{where}: {ident} has {frame.height} rows this month; cannot read `{name}`"
+        )
+        return
+    got = frame[name][0]
+    if isinstance(typ, t.Num):
+        want = _expected_number(expected, typ)
+        got_d = None if got is None else snap(Decimal(repr(float(got))))
+        if want is None and expected is not None:
+            result.failures.append(f"{where}: `{expected}` is not a number")
+        elif (want is None) != (got_d is None) or (
+            want is not None and got_d is not None and snap(want) != got_d
+        ):
+            result.failures.append(
+                f"{where}: {name} for {ident}: expected {format_value(want, typ)}, got {format_value(got_d, typ)}"
+            )
+        return
+    if (
+        _text(got) != _text(expected)
+        if got is not None and expected is not None
+        else got is not expected
+    ):
+        result.failures.append(f"{where}: {name} for {ident}: expected {expected}, got {got}")
+
+
+def _expected_number(value: Any, typ: t.Type) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = Decimal(str(value))
+        unit = t.display_unit(typ)
+        if unit in ("%",):
+            unit = ""  # a bare number for a ratio means the ratio itself (0.4), "40 %" means 40 %
+    else:
+        match = _QUANTITY.match(str(value))
+        if not match:
+            return None
+        number, unit = Decimal(match.group(1)), match.group(2) or ""
+    if unit and unit in t.UNITS:
+        num, den = t.unit_factor(unit)
+        return number * num / den
+    return number
+
+
+def _compare_errors(got: list[Diagnostic], expected: Any, result: CaseResult) -> None:
+    for item in expected:
+        code = item.get("code") if isinstance(item, dict) else str(item)
+        where = item.get("where") if isinstance(item, dict) else None
+        if not any(
+            d.code == code and (where is None or (d.where or "").startswith(str(where)))
+            for d in got
+        ):
+            result.failures.append(
+                f"expected a `{code}` error{' at ' + str(where) if where else ''}; got: "
+                + "; ".join(f"{d.code} at {d.where}" for d in got)
+            )

@@ -205,13 +205,27 @@ def _locate(data: Any, path: list[Any], *, key: bool = False) -> Span | None:
     return span
 
 
-def _schema_errors(data: Any, diags: Diagnostics) -> None:
+# How deep a path names one buildable piece: a parameter, payment or exclusion is
+# two levels down, a definition three; anything else is a whole top-level section.
+_PIECE_DEPTH = {"parameters": 2, "payments": 2, "exclusions": 2, "definitions": 3}
+
+
+def _schema_errors(data: Any, diags: Diagnostics) -> set[tuple[Any, ...]]:
+    """Report every schema error; return the paths of the pieces they break."""
+    broken: set[tuple[Any, ...]] = set()
     for error in _schema_validator().iter_errors(data):
         error = _most_relevant(error)
         path = list(error.absolute_path)
         message, hint, key_path = _humanise(error)
         span = _locate(data, key_path or path, key=key_path is not None)
         diags.error("schema", message, span, hint=hint)
+        if error.validator == "additionalProperties" and path:
+            continue  # an unknown key is reported; the piece is still built without it
+        if error.validator == "additionalProperties" or not path:
+            continue
+        depth = _PIECE_DEPTH.get(str(path[0]), 1)
+        broken.add(tuple(path[:depth]))
+    return broken
 
 
 def _most_relevant(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
@@ -352,12 +366,9 @@ def _read_model_data(path: Path, diags: Diagnostics, seen: tuple[Path, ...] = ()
             getattr(data, "span", Span(str(path), 1, 1)),
         )
         return None
-    before = len(diags.errors)
-    _schema_errors(data, diags)
-    if len(diags.errors) > before:
-        return None
+    data.broken = _schema_errors(data, diags)  # type: ignore[attr-defined]
     extends = data.get("extends")
-    if not extends:
+    if not extends or not isinstance(extends, str):
         data.files = [str(path)]  # type: ignore[attr-defined]
         return data
     parent_path = (path.parent / extends).resolve()
@@ -373,6 +384,7 @@ def _read_model_data(path: Path, diags: Diagnostics, seen: tuple[Path, ...] = ()
         diags.error("bad-extends", f"the model `{extends}` it extends has errors", span)
         return None
     merged = _merge(parent, data)
+    merged.broken = parent.broken | data.broken  # type: ignore[attr-defined]
     merged.pop("extends", None)
     merged.files = [*parent.files, str(path)]  # type: ignore[attr-defined]
     return merged
@@ -395,6 +407,18 @@ class _Builder:
         self.data = data
         self.diags = diags
 
+    def _ok(self, *path: Any) -> bool:
+        """False for a piece the schema check found broken (it is already reported)."""
+        for bad in getattr(self.data, "broken", ()):
+            n = min(len(bad), len(path))
+            if bad[:n] == path[:n]:
+                return False
+        return True
+
+    def _section(self, name: str) -> LMap:
+        value = self.data.get(name)
+        return value if isinstance(value, LMap) and self._ok(name) else LMap()
+
     def build(self) -> Model:
         d = self.data
         model = Model(
@@ -404,32 +428,37 @@ class _Builder:
             municipality=str(d.get("municipality", "")),
             version=str(d.get("version", "")),
             source=str(d.get("source", "")),
-            zones={str(k): [str(x) for x in v] for k, v in (d.get("zones") or {}).items()},
+            zones={str(k): [str(x) for x in v] for k, v in self._section("zones").items()},
         )
-        rounding = d.get("rounding") or {}
+        rounding = self._section("rounding")
         model.rounding = Rounding(
             Decimal(str(rounding.get("to", "0.01"))), str(rounding.get("mode", "half_up"))
         )
         self._zones(model)
-        for name, spec in (d.get("parameters") or {}).items():
-            param = self._parameter(name, spec, d["parameters"].key_spans[name])
-            if param:
-                model.parameters[name] = param
-        definitions = d.get("definitions") or {}
+        parameters = self._section("parameters")
+        for name, spec in parameters.items():
+            if self._ok("parameters", name):
+                param = self._parameter(name, spec, parameters.key_spans[name])
+                if param:
+                    model.parameters[name] = param
+        definitions = self._section("definitions")
         for entity, rules in definitions.items():
             for name, spec in rules.items():
-                self._add(model, self._rule(name, entity, "definition", spec, rules, name))
-        payments = d.get("payments") or {}
+                if self._ok("definitions", entity, name):
+                    self._add(model, self._rule(name, entity, "definition", spec, rules, name))
+        payments = self._section("payments")
         for name, spec in payments.items():
-            self._add(model, self._rule(name, spec["entity"], "payment", spec, payments, name))
-        exclusions = d.get("exclusions") or {}
+            if self._ok("payments", name):
+                self._add(model, self._rule(name, spec["entity"], "payment", spec, payments, name))
+        exclusions = self._section("exclusions")
         for name, spec in exclusions.items():
-            self._add(model, self._rule(name, "visit", "exclusion", spec, exclusions, name))
+            if self._ok("exclusions", name):
+                self._add(model, self._rule(name, "visit", "exclusion", spec, exclusions, name))
         return model
 
     def _zones(self, model: Model) -> None:
         seen: dict[str, str] = {}
-        zones = self.data.get("zones") or {}
+        zones = self._section("zones")
         for zone, districts in model.zones.items():
             for i, district in enumerate(districts):
                 if district in seen and seen[district] != zone:

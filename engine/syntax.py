@@ -167,6 +167,9 @@ def _syntax_diagnostic(text: str, error: UnexpectedInput, origin: FormulaOrigin)
     ):
         message = "the formula ends too early"
         hint = _expected_hint(error)
+        lines = text.rstrip().splitlines() or [""]
+        end_col = len(lines[-1]) + 1
+        span = origin.span(len(lines), end_col, len(lines), end_col)
     else:
         assert isinstance(error, UnexpectedToken)
         token = error.token

@@ -190,7 +190,7 @@ class _Checker:
             case ast.DateLit():
                 return t.DATE
             case ast.String():
-                return t.Text((node.value,))
+                return t.TEXT
             case ast.BoolLit():
                 return t.BOOL
             case ast.ListLit():

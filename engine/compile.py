@@ -243,7 +243,7 @@ class Compiler:
             if isinstance(typ, t.Num):
                 items = [round(float(v), COMPARE_DECIMALS) for v in items]
             found = (
-                operand.is_in(pl.Series(items))
+                operand.is_in(items)
                 if items
                 else pl.when(operand.is_null()).then(None).otherwise(False)
             )

@@ -176,6 +176,12 @@ def _syntax_diagnostic(text: str, error: UnexpectedInput, origin: FormulaOrigin)
         message = f"unexpected `{token}`"
         span = origin.span(line, col, token.end_line or line, (token.end_column or col + 1) - 1)
         hint = _expected_hint(error)
+        if token.type == "COMMA" and text[: token.start_pos].rstrip()[-1:].isdigit():
+            hint = "decimals are written with a point: 40.5 %, not 40,5 %"
+        if token.type == "WHERE":
+            hint = (
+                "`where` filters the rows of an aggregation, e.g. sum(visits.minutes where counted)"
+            )
         if token.type == "ELSE":
             hint = "`if … then … else …` needs all three parts"
     return Diagnostic("syntax", message, span, hint=hint)

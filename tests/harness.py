@@ -1,0 +1,201 @@
+"""Evaluate one formula through both back ends on a fixed little dataset.
+
+The formula becomes the definition `x` on an entity of a small model; the data
+has one customer (Centrum, tätort) with a private provider, two decisions and
+three visits in February 2024.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from engine.api import customer_rows, parse_month, plan_month, run_model
+from engine.catalog import tables
+from engine.checker import check
+from engine.compile import base_frames
+from engine.data import Dataset, empty_table
+from engine.diagnostics import Diagnostic, Diagnostics
+from engine.interpret import Interpreter, Row
+from engine.loader import load_model
+from engine.money import snap
+from engine.testing import _canonical
+
+MONTH = "2024-02"
+
+MODEL = """\
+model: formula-tests
+title: Formula tests
+zones: {{tätort: [Centrum], landsbygd: [Norrby]}}
+parameters:
+  timpris: {{unit: SEK/h, values: {{2024-01-01: 450}}}}
+  larmbelopp: {{unit: SEK, values: {{2024-01-01: 250, 2024-03-01: 260}}}}
+  nivåbelopp:
+    unit: SEK
+    keys: [zone, level]
+    values: {{2024-01-01: {{tätort: [1500, 3000, 4500], landsbygd: [1650, 3300, 4950]}}}}
+  kontrollnivåer:
+    unit: "%"
+    values: {{2024-01-01: [{{under: 20 %, value: 40 %}}, {{under: 40 %, value: 70 %}}]}}
+  gräns: {{unit: h, values: {{2024-01-01: 30}}}}
+  startdag: {{unit: date, values: {{2024-01-01: 2024-01-10}}}}
+  taxa: {{unit: text, values: {{2024-01-01: hög}}}}
+definitions:
+  visit:
+    minutes: end - start
+  {entity}:
+    x: '{formula}'
+"""
+
+# Column 1 of a formula is this column of its line in MODEL.
+FORMULA_COLUMN_OFFSET = len("    x: '")
+
+ROWS: dict[str, list[dict[str, str]]] = {
+    "providers": [{"provider_id": "P1", "name": "Omsorg AB", "ownership": "private"}],
+    "customers": [{"customer_id": "K1", "district": "Centrum"}],
+    "decisions": [
+        {
+            "decision_id": "B1",
+            "customer_id": "K1",
+            "provider_id": "P1",
+            "service": "omsorg",
+            "start_date": "2024-01-15",
+            "end_date": "",
+            "level": "3",
+            "granted_minutes": "600",
+            "hours_per_month": "16",
+            "special_amount": "1234.5",
+        },
+        {
+            "decision_id": "B2",
+            "customer_id": "K1",
+            "provider_id": "P1",
+            "service": "trygghetslarm",
+            "start_date": "2024-02-10",
+            "end_date": "2024-02-20",
+            "level": "",
+            "granted_minutes": "",
+            "hours_per_month": "",
+            "special_amount": "",
+        },
+    ],
+    "visits": [
+        {
+            "visit_id": "V1",
+            "customer_id": "K1",
+            "provider_id": "P1",
+            "staff_id": "S1",
+            "staff_role": "care",
+            "service": "omsorg",
+            "start": "2024-02-05 08:00",
+            "end": "2024-02-05 08:30",
+            "registration": "tag",
+            "reported_at": "2024-02-05 08:30",
+            "clock_adjusted": "false",
+            "declined": "false",
+        },
+        {
+            "visit_id": "V2",
+            "customer_id": "K1",
+            "provider_id": "P1",
+            "staff_id": "S2",
+            "staff_role": "care",
+            "service": "omsorg",
+            "start": "2024-02-06 09:00",
+            "end": "2024-02-06 09:45",
+            "registration": "manual",
+            "reported_at": "2024-02-14 10:00",
+            "clock_adjusted": "true",
+            "declined": "false",
+        },
+        {
+            "visit_id": "V3",
+            "customer_id": "K1",
+            "provider_id": "P1",
+            "staff_id": "S1",
+            "staff_role": "care",
+            "service": "palliativt_vak",
+            "start": "2024-02-07 22:00",
+            "end": "2024-02-07 23:00",
+            "registration": "tag",
+            "reported_at": "2024-02-07 23:00",
+            "clock_adjusted": "false",
+            "declined": "false",
+        },
+    ],
+}
+
+
+def dataset() -> Dataset:
+    diags = Diagnostics()
+    ds = Dataset({}, {n: n for n in tables()}, {n: 1 for n in tables()})
+    for name, table in tables().items():
+        rows = ROWS.get(name)
+        if rows:
+            frame = pl.DataFrame(rows, schema={c: pl.String for c in rows[0]})
+            ds.tables[name] = _canonical(ds, name, table, frame, set(), diags)
+        else:
+            ds.tables[name] = empty_table(table)
+    assert not diags.errors, diags.errors
+    return ds
+
+
+def write_model(tmp: Path, formula: str, entity: str) -> Path:
+    path = tmp / "model.yaml"
+    path.write_text(
+        MODEL.format(entity=entity, formula=formula.replace("'", "''")), encoding="utf-8"
+    )
+    return path
+
+
+def diagnostics(tmp: Path, formula: str, entity: str = "decision") -> list[Diagnostic]:
+    diags = Diagnostics()
+    model = load_model(write_model(tmp, formula, entity), diags)
+    if model is not None:
+        check(model, diags)
+    return diags.errors
+
+
+@dataclass
+class Evaluated:
+    compiled: Any
+    interpreted: Any
+    type: Any
+
+
+def evaluate(tmp: Path, formula: str, entity: str = "decision") -> Evaluated:
+    diags = Diagnostics()
+    model = load_model(write_model(tmp, formula, entity), diags)
+    assert model is not None and not diags.errors, [d.render() for d in diags]
+    checked = check(model, diags)
+    assert not diags.errors, [d.render() for d in diags]
+    ds = dataset()
+    month = parse_month(MONTH)
+    frames = run_model(checked, ds, [month]).months[0].frames
+    plan = plan_month(checked, month)
+    if entity == "decision":
+        compiled = frames["decision"].filter(pl.col("decision_id") == "B1")["x"][0]
+        base = base_frames(plan, ds.tables)["decision"].filter(pl.col("decision_id") == "B1")
+        row = Row("decision", base.to_dicts()[0])
+    else:
+        compiled = frames["customer_month"]["x"][0]
+        row = customer_rows(plan, ds, "K1")[0]
+    interpreted = Interpreter(plan).rule(row, "x")
+    return Evaluated(compiled, interpreted, checked.rule_types["x"])
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as the engine promises: numbers to a millionth, everything else exactly."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float | Decimal) and isinstance(b, int | float | Decimal):
+        return snap(Decimal(repr(a)) if isinstance(a, float) else Decimal(a)) == snap(
+            Decimal(repr(b)) if isinstance(b, float) else Decimal(b)
+        )
+    return a == b

@@ -1,0 +1,271 @@
+"""The formula language, one row per case: valid formulas with their value and type
+(through both back ends), and invalid ones with their exact message and place.
+
+Data (tests/harness.py): February 2024 (29 days); decision B1 is omsorg, level 3,
+600 granted minutes, 16 h relief per month, a special amount of 1 234.50 SEK,
+from 2024-01-15 with no end; customer K1 lives in Centrum (tätort) with a private
+provider; visits: 30 min omsorg, 45 min omsorg (clock adjusted), 60 min palliativt vak.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from engine import types as t
+from tests.harness import FORMULA_COLUMN_OFFSET, diagnostics, evaluate, same
+
+D = Decimal
+
+# (formula, expected value in internal units: SEK, minutes, ratio; expected type)
+VALID_DECISION = [
+    ("1 + 2 * 3", D(7), "count"),
+    ("(1 + 2) * 3", D(9), "count"),
+    ("10 / 4", D("2.5"), "ratio"),
+    ("450 SEK/h * 2 h", D(900), "money (SEK)"),
+    ("30 min + 1 h", D(90), "duration"),
+    ("granted_minutes", D(600), "duration"),
+    ("hours_per_month", D(960), "duration"),
+    ("granted_minutes / hours_per_month", D("0.625"), "ratio"),
+    ("granted_minutes * timpris", D(4500), "money (SEK)"),
+    ("special_amount * 12", D("14814"), "money (SEK)"),
+    ("level * 40 %", D("1.2"), "number"),
+    ("nivåbelopp[zone, level]", D(4500), "money (SEK)"),
+    ('nivåbelopp["landsbygd", 2]', D(3300), "money (SEK)"),
+    ("nivåbelopp[zone, level + 1]", None, "money (SEK)"),
+    ("nivåbelopp[zone, level / 2]", None, "money (SEK)"),
+    ("step(25 %, kontrollnivåer)", D("0.7"), "ratio"),
+    ("step(20 %, kontrollnivåer)", D("0.7"), "ratio"),
+    ("step(19.9 %, kontrollnivåer)", D("0.4"), "ratio"),
+    ("step(40 %, kontrollnivåer, 100 %)", D(1), "ratio"),
+    ("step(90 %, kontrollnivåer)", None, "ratio"),
+    ("if level > 2 then 1 SEK else 2 SEK", D(1), "money (SEK)"),
+    ("if special_amount > 2000 SEK then 1 else 0", D(0), "count"),
+    ('service == "omsorg"', True, "true/false"),
+    ('service in ["omsorg", "service"]', True, "true/false"),
+    ('service not in ["omsorg"]', False, "true/false"),
+    ('not (level >= 3) or zone == "tätort"', True, "true/false"),
+    ("end_date == start_date", None, "true/false"),
+    ("coalesce(end_date, month_end)", date(2024, 2, 29), "date"),
+    ("days_active(start_date, end_date)", D(29), "count"),
+    ("days_active(2024-02-10, 2024-02-20)", D(11), "count"),
+    ("days_active(2024-01-01, 2024-01-31)", D(0), "count"),
+    ("start_date + 5 days", date(2024, 1, 20), "date"),
+    ("month_end - month_start", D(28 * 1440), "duration"),
+    ("min(granted_minutes, gräns)", D(600), "duration"),
+    ("max(granted_minutes, gräns)", D(1800), "duration"),
+    ("clamp(special_amount, 0 SEK, 1000 SEK)", D(1000), "money (SEK)"),
+    ("round(special_amount / 7)", D(176), "money (SEK)"),
+    ("round(10 SEK / 3, 2)", D("3.33"), "money (SEK)"),
+    ("round(0.005 SEK, 2)", D("0.01"), "money (SEK)"),
+    ("round(2.675 SEK, 2)", D("2.68"), "money (SEK)"),
+    ("round(0 SEK - 2.675 SEK, 2)", D("-2.68"), "money (SEK)"),
+    ("abs(0 SEK - special_amount)", D("1234.5"), "money (SEK)"),
+    ("larmbelopp", D(250), "money (SEK)"),
+    ("startdag < start_date", True, "true/false"),
+    ('taxa == "hög"', True, "true/false"),
+    ("1 / 0", None, "ratio"),
+    ("days_in_month", D(29), "count"),
+    ('ownership == "private" and level == 3', True, "true/false"),
+    ("granted_minutes > 9 h and granted_minutes <= 10 h", True, "true/false"),
+    ("granted_minutes / 1 h", D(10), "ratio"),
+    ("-special_amount", D("-1234.5"), "money (SEK)"),
+    ("level == 0", False, "true/false"),
+    ("0.1 SEK + 0.2 SEK == 0.3 SEK", True, "true/false"),
+    ("start_date + 36 h", date(2024, 1, 16), "date"),
+]
+
+VALID_CUSTOMER_MONTH = [
+    ("sum(visits.minutes)", D(135), "duration"),
+    ('sum(visits.minutes where service == "omsorg")', D(75), "duration"),
+    ("count(visits)", D(3), "count"),
+    ("count(visits where clock_adjusted)", D(1), "count"),
+    ('any(decisions where service == "trygghetslarm")', True, "true/false"),
+    ('any(decisions where service == "ledsagning")', False, "true/false"),
+    ("all(visits.counted)", True, "true/false"),
+    ("max(decisions.level)", D(3), "count"),
+    ("min(visits.start)", datetime(2024, 2, 5, 8, 0), "date and time"),
+    ('sum(visits.minutes where service == "ledsagning")', D(0), "duration"),
+    ('max(decisions.level where service == "ledsagning")', None, "count"),
+    (
+        'sum(visits.minutes where service == "omsorg") / sum(decisions.granted_minutes)',
+        D("0.125"),
+        "ratio",
+    ),
+    ('sum(visits.minutes where service == "palliativt_vak") * timpris', D(450), "money (SEK)"),
+    ("count(decisions where days_active(start_date, end_date) > 20)", D(1), "count"),
+    ("zone", "tätort", "text"),
+    ("sum(visits.minutes where date(start) <= 2024-02-06)", D(75), "duration"),
+    ("count(journals)", D(0), "count"),
+]
+
+
+def _cases() -> list[tuple[str, str, object, str]]:
+    return [("decision", *c) for c in VALID_DECISION] + [
+        ("customer_month", *c) for c in VALID_CUSTOMER_MONTH
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entity", "formula", "expected", "type_name"), _cases(), ids=[c[1] for c in _cases()]
+)
+def test_valid_formula(tmp_path, entity, formula, expected, type_name):
+    result = evaluate(tmp_path, formula, entity)
+    assert t.describe(result.type) == type_name
+    assert same(result.compiled, expected), f"compiled {result.compiled!r}, expected {expected!r}"
+    assert same(result.interpreted, expected), (
+        f"interpreted {result.interpreted!r}, expected {expected!r}"
+    )
+
+
+# (formula, code, exact message, column in the formula where the caret starts)
+INVALID_DECISION = [
+    ("granted_minutes + special_amount", "unit-mismatch", "cannot add money (SEK) to duration", 1),
+    ("special_amount + granted_minutes", "unit-mismatch", "cannot add duration to money (SEK)", 1),
+    ("special_amount - 5", "unit-mismatch", "cannot subtract count from money (SEK)", 1),
+    ("granted_minutes > 30", "unit-mismatch", "cannot compare duration with count", 1),
+    (
+        "special_amount * granted_minutes + 1 SEK",
+        "unit-mismatch",
+        "cannot add money (SEK) to quantity in SEK·min",
+        1,
+    ),
+    (
+        "if level > 2 then 1 SEK else 2 min",
+        "unit-mismatch",
+        "the two branches differ: `then` gives money (SEK), `else` gives duration",
+        1,
+    ),
+    ("start_date + 5", "unit-mismatch", "cannot add count to a date", 1),
+    ("start_date + special_amount", "unit-mismatch", "cannot add money (SEK) to a date", 1),
+    (
+        "step(granted_minutes, kontrollnivåer)",
+        "unit-mismatch",
+        "`kontrollnivåer` has brackets in ratio, but this is duration",
+        6,
+    ),
+    (
+        "step(40 %, kontrollnivåer, 5 SEK)",
+        "unit-mismatch",
+        "the value above every bracket must be ratio, like the table's values, not money (SEK)",
+        28,
+    ),
+    (
+        "min(granted_minutes, special_amount)",
+        "unit-mismatch",
+        "`min` mixes duration and money (SEK)",
+        22,
+    ),
+    ("granted_minuts", "unknown-name", "unknown name `granted_minuts`", 1),
+    ("timpriss * 2 h", "unknown-name", "unknown name `timpriss`", 1),
+    ("foo(1)", "unknown-name", "unknown function `foo`", 1),
+    ('service == "omsorgg"', "unknown-value", '`service` is never "omsorgg"', 12),
+    ('service in ["omsorg", "servise"]', "unknown-value", '`service` is never "servise"', 23),
+    ("if level then 1 else 2", "type-mismatch", "`if` needs true/false, but this is count", 4),
+    ("level and true", "type-mismatch", "`and` needs true/false, but this is count", 1),
+    ("not level", "type-mismatch", "`not` needs true/false, but this is count", 5),
+    ("nivåbelopp", "type-mismatch", "`nivåbelopp` is a table; look it up by its keys", 1),
+    ("kontrollnivåer", "type-mismatch", "`kontrollnivåer` is a step table", 1),
+    (
+        'service > "a"',
+        "type-mismatch",
+        "`>` orders numbers and dates, not text (one of a fixed list)",
+        1,
+    ),
+    ("-service", "type-mismatch", "cannot negate text (one of a fixed list)", 1),
+    ('level in [1, "två"]', "type-mismatch", "a list mixes count and text", 14),
+    ("special_amount where level > 1", "syntax", "unexpected `where`", 16),
+    (
+        "abs(special_amount where level > 1)",
+        "bad-call",
+        "`where` filters the rows of an aggregation",
+        5,
+    ),
+    ("nivåbelopp[zone]", "bad-lookup", "`nivåbelopp` has 2 keys (zone, level), but 1 was given", 1),
+    (
+        "nivåbelopp[level, zone]",
+        "bad-lookup",
+        "key `zone` of `nivåbelopp` is a text, but this is count",
+        12,
+    ),
+    ('nivåbelopp["stad", 1]', "bad-lookup", '`nivåbelopp` has no `zone` "stad"', 12),
+    (
+        "step(40 %, timpris)",
+        "bad-call",
+        "the second argument of `step` must be a step table parameter",
+        12,
+    ),
+    ("sum(visits.minutes)", "bad-call", "`sum` needs a list of related rows here", 5),
+    (
+        "round(special_amount, level)",
+        "bad-call",
+        "the number of decimals must be a whole number written out, e.g. 2",
+        23,
+    ),
+    ("min()", "bad-call", "`min` takes 1 or more arguments, not 0", 1),
+    ("clamp(special_amount, 0 SEK)", "bad-call", "`clamp` takes 3 arguments, not 2", 1),
+    (
+        "days_active(level, end_date)",
+        "bad-call",
+        "`days_active` takes dates, but this is count",
+        13,
+    ),
+    ("date(level)", "bad-call", "`date` takes a date and time, not count", 1),
+    ("level +", "syntax", "the formula ends too early", 8),
+    ("level = 3", "syntax", "unexpected character `=`", 7),
+    ("level && true", "syntax", "unexpected character `&`", 7),
+    ("if level > 2 then 1 SEK", "syntax", "the formula ends too early", 24),
+    ("(level + 1", "syntax", "the formula ends too early", 11),
+    ("level 3", "syntax", "unexpected `3`", 7),
+    ("40,5 %", "syntax", "unexpected `,`", 3),
+    ("start_date < 2024-13-01", "syntax", "this is not a valid date", 14),
+    ("5 kronor", "unknown-unit", "unknown unit `kronor`", 1),
+    ("x + 1", "cycle", "definitions depend on each other in a circle: x → x", 1),
+]
+
+INVALID_CUSTOMER_MONTH = [
+    ("visits", "type-mismatch", "`visits` is the list of visit rows of this customer_month", 1),
+    ("visits.minutes", "type-mismatch", "`visits.minutes` is a list of values", 1),
+    ("sum(visits.foo)", "unknown-name", "unknown name `foo`", 5),
+    ("sum(visits where counted)", "bad-call", "`sum` needs a field to sum", 1),
+    ("all(visits)", "bad-call", "`all` needs a true/false field", 1),
+    ("sum(visits.service)", "bad-call", "cannot sum text (one of a fixed list)", 5),
+    (
+        "count(visits where minutes)",
+        "type-mismatch",
+        "`where` needs true/false, but this is duration",
+        20,
+    ),
+    ("any(decisions.level)", "bad-call", "`any` needs a true/false field, but this is count", 5),
+    ("minutes", "unknown-name", "`minutes` is not known on customer_month", 1),
+    ("sum(decision.level)", "bad-call", "`sum` needs a list of related rows here", 5),
+]
+
+
+def _invalid() -> list[tuple[str, str, str, str, int]]:
+    return [("decision", *c) for c in INVALID_DECISION] + [
+        ("customer_month", *c) for c in INVALID_CUSTOMER_MONTH
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entity", "formula", "code", "message", "column"), _invalid(), ids=[c[1] for c in _invalid()]
+)
+def test_invalid_formula(tmp_path, entity, formula, code, message, column):
+    errors = diagnostics(tmp_path, formula, entity)
+    assert errors, "expected an error"
+    first = errors[0]
+    assert (first.code, first.message) == (code, message), first.render()
+    line = 21
+    assert first.span is not None
+    assert (first.span.line, first.span.col - FORMULA_COLUMN_OFFSET) == (line, column), (
+        first.render()
+    )
+
+
+def test_table_sizes():
+    """The issue asks for at least 40 valid and 40 invalid formulas."""
+    assert len(_cases()) >= 40
+    assert len(_invalid()) >= 40

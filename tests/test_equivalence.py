@@ -1,0 +1,232 @@
+"""The vectorized back end equals the Decimal interpreter (the one `explain` shows).
+
+Hypothesis writes random well-typed formulas and random little datasets; every
+value must agree (numbers to a millionth, payments to the öre, nulls included),
+and provider totals must equal the sum of their lines.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.api import customer_rows, plan_month, run_model
+from engine.catalog import tables
+from engine.checker import check
+from engine.compile import base_frames, ore_column
+from engine.data import Dataset, empty_table
+from engine.diagnostics import Diagnostics
+from engine.interpret import Interpreter, Row
+from engine.loader import load_model
+from engine.reports import provider_totals
+from engine.testing import _canonical
+
+MONTH = date(2024, 2, 1)
+
+# ----------------------------------------------------------------------------- formulas
+
+LEAF = {
+    "money": st.sampled_from(["special_amount", "larmbelopp", "nivåbelopp[zone, level]", "0.005 SEK", "2.675 SEK",
+                              "1.005 SEK", "1520 SEK", "0 SEK", "33.33 SEK"]),
+    "duration": st.sampled_from(["granted_minutes", "hours_per_month", "15 min", "2.5 h", "0 min"]),
+    "count": st.sampled_from(["level", "days_active(start_date, end_date)", "days_in_month", "3", "7", "0"]),
+    "ratio": st.sampled_from(["40 %", "12.5 %", "100 %", "step(33 %, kontrollnivåer, 100 %)"]),
+    "bool": st.sampled_from(["true", "false", 'service == "omsorg"', 'zone == "tätort"',
+                             'service in ["omsorg", "trygghetslarm"]', "end_date == null_date"]),
+    "date": st.sampled_from(["start_date", "end_date", "coalesce(end_date, month_end)", "month_start"]),
+}
+
+
+def formula(kind: str, depth: int = 3) -> st.SearchStrategy[str]:
+    if depth == 0:
+        return LEAF[kind]
+    sub = lambda k: formula(k, depth - 1)  # noqa: E731
+    options = [LEAF[kind]]
+    cond = sub("bool")
+    if kind in ("money", "duration", "count", "ratio"):
+        same = sub(kind)
+        options += [
+            st.tuples(same, st.sampled_from(["+", "-"]), same).map(lambda p: f"({p[0]} {p[1]} {p[2]})"),
+            st.tuples(cond, same, same).map(lambda p: f"(if {p[0]} then {p[1]} else {p[2]})"),
+            st.tuples(st.sampled_from(["min", "max", "coalesce"]), same, same).map(lambda p: f"{p[0]}({p[1]}, {p[2]})"),
+            same.map(lambda a: f"(-{a})"),
+        ]
+    if kind == "money":
+        options += [
+            st.tuples(sub("money"), sub("ratio")).map(lambda p: f"({p[0]} * {p[1]})"),
+            st.tuples(sub("money"), sub("count")).map(lambda p: f"({p[0]} * {p[1]})"),
+            st.tuples(sub("money"), sub("count")).map(lambda p: f"({p[0]} / {p[1]})"),
+            sub("duration").map(lambda d: f"({d} * timpris)"),
+            sub("money").map(lambda m: f"round({m}, 2)"),
+            st.tuples(sub("money"), sub("money"), sub("money")).map(lambda p: f"clamp({p[0]}, {p[1]}, {p[2]})"),
+            sub("money").map(lambda m: f"abs({m})"),
+        ]
+    if kind == "duration":
+        options += [
+            st.tuples(sub("duration"), sub("ratio")).map(lambda p: f"({p[0]} * {p[1]})"),
+            st.tuples(sub("duration"), sub("count")).map(lambda p: f"({p[0]} / {p[1]})"),
+        ]
+    if kind == "ratio":
+        options += [
+            st.tuples(sub("money"), sub("money")).map(lambda p: f"({p[0]} / {p[1]})"),
+            st.tuples(sub("duration"), sub("duration")).map(lambda p: f"({p[0]} / {p[1]})"),
+            sub("ratio").map(lambda r: f"step({r}, kontrollnivåer, 100 %)"),
+        ]
+    if kind == "count":
+        options += [st.tuples(sub("count"), sub("count")).map(lambda p: f"({p[0]} * {p[1]})")]
+    if kind == "bool":
+        for k in ("money", "duration", "ratio", "date"):
+            options.append(
+                st.tuples(sub(k), st.sampled_from(["<", "<=", "==", "!=", ">", ">="]), sub(k)).map(
+                    lambda p: f"({p[0]} {p[1]} {p[2]})"
+                )
+            )
+        options += [
+            st.tuples(cond, st.sampled_from(["and", "or"]), cond).map(lambda p: f"({p[0]} {p[1]} {p[2]})"),
+            cond.map(lambda c: f"(not {c})"),
+        ]
+    if kind == "date":
+        options += [st.tuples(sub("date"), st.integers(-40, 40)).map(lambda p: f"({p[0]} + {p[1]} days)")]
+    return st.one_of(options)
+
+
+# ----------------------------------------------------------------------------- data
+
+money_text = st.one_of(st.just(""), st.decimals(min_value=-500, max_value=20000, places=3).map(str))
+day = st.integers(-60, 60).map(lambda n: (MONTH + timedelta(days=n)).isoformat())
+
+
+@st.composite
+def datasets(draw: st.DrawFn) -> dict[str, list[dict[str, str]]]:
+    customers = [{"customer_id": f"K{i}", "district": draw(st.sampled_from(["Centrum", "Norrby", "Okänt"]))} for i in range(draw(st.integers(1, 3)))]
+    providers = [{"provider_id": "P1", "name": "A", "ownership": "private"}, {"provider_id": "P2", "name": "B", "ownership": "municipal"}]
+    decisions = []
+    for i in range(draw(st.integers(0, 6))):
+        start = draw(day)
+        end = draw(st.one_of(st.just(""), day))
+        if end and end < start:
+            start, end = end, start
+        decisions.append({
+            "decision_id": f"B{i}",
+            "customer_id": draw(st.sampled_from([c["customer_id"] for c in customers])),
+            "provider_id": draw(st.sampled_from(["P1", "P2"])),
+            "service": draw(st.sampled_from(["omsorg", "trygghetslarm", "service"])),
+            "start_date": start,
+            "end_date": end,
+            "level": draw(st.sampled_from(["", "1", "2", "3", "4"])),
+            "granted_minutes": draw(st.sampled_from(["", "0", "300", "437", "600.5"])),
+            "hours_per_month": draw(st.sampled_from(["", "12", "16", "20", "24"])),
+            "special_amount": draw(money_text),
+        })
+    return {"customers": customers, "providers": providers, "decisions": decisions}
+
+
+MODEL = """\
+model: equivalence
+title: Equivalence
+rounding: {{to: {step}, mode: {mode}}}
+zones: {{tätort: [Centrum], landsbygd: [Norrby]}}
+parameters:
+  timpris: {{unit: SEK/h, values: {{2024-01-01: 437}}}}
+  larmbelopp: {{unit: SEK, values: {{2024-01-01: 250.125}}}}
+  null_date: {{unit: date, values: {{2024-01-01: 2030-01-01}}}}
+  nivåbelopp:
+    unit: SEK
+    keys: [zone, level]
+    values: {{2024-01-01: {{tätort: [1500.005, 3000, 4500], landsbygd: [1650, 3300.015, 4950]}}}}
+  kontrollnivåer:
+    unit: "%"
+    values: {{2024-01-01: [{{under: 20 %, value: 40 %}}, {{under: 40 %, value: 70 %}}]}}
+definitions:
+  decision:
+    m: '{money}'
+    d: '{duration}'
+    r: '{ratio}'
+    b: '{boolean}'
+    dt: '{day}'
+  customer_month:
+    total: sum(decisions.m where b)
+payments:
+  p:
+    entity: customer_month
+    category: test
+    formula: total * {factor}
+"""
+
+
+def _dataset(rows: dict[str, list[dict[str, str]]]) -> Dataset:
+    diags = Diagnostics()
+    ds = Dataset({}, {n: n for n in tables()}, {n: 1 for n in tables()})
+    for name, table in tables().items():
+        if rows.get(name):
+            frame = pl.DataFrame(rows[name], schema={c: pl.String for c in rows[name][0]})
+            ds.tables[name] = _canonical(ds, name, table, frame, set(), diags)
+        else:
+            ds.tables[name] = empty_table(table)
+    assert not diags.errors, [d.render() for d in diags]
+    return ds
+
+
+def _close(a: object, b: object) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, float | int | Decimal) and isinstance(b, float | int | Decimal):
+        x, y = Decimal(repr(a)) if isinstance(a, float) else Decimal(a), Decimal(b)
+        return abs(x - y) <= Decimal("1e-6") * max(Decimal(1), abs(y))
+    return a == b
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    money=formula("money"),
+    duration=formula("duration", 2),
+    ratio=formula("ratio", 2),
+    boolean=formula("bool", 2),
+    day_formula=formula("date", 2),
+    factor=st.sampled_from(["1", "0.5", "12.5 %", "(1 / 3)", "3"]),
+    rounding=st.sampled_from([("0.01", "half_up"), ("0.01", "half_even"), ("0.01", "down"), ("1", "half_up")]),
+    rows=datasets(),
+)
+def test_compiled_equals_interpreted(tmp_path_factory, money, duration, ratio, boolean, day_formula, factor, rounding, rows):
+    path: Path = tmp_path_factory.mktemp("eq") / "model.yaml"
+    path.write_text(MODEL.format(money=money, duration=duration, ratio=ratio, boolean=boolean, day=day_formula,
+                                 factor=factor, step=rounding[0], mode=rounding[1]), encoding="utf-8")
+    diags = Diagnostics()
+    model = load_model(path, diags)
+    assert model is not None
+    checked = check(model, diags)
+    assert not diags.errors, [d.render() for d in diags.errors]
+    ds = _dataset(rows)
+    result = run_model(checked, ds, [MONTH])
+    frames = result.months[0].frames
+    plan = plan_month(checked, MONTH)
+    interpreter = Interpreter(plan)
+
+    # every decision value
+    base = base_frames(plan, ds.tables)["decision"]
+    for values, compiled in zip(base.to_dicts(), frames["decision"].to_dicts(), strict=True):
+        row = Row("decision", values)
+        for name in ("m", "d", "r", "b", "dt"):
+            got = interpreter.rule(row, name)
+            assert _close(compiled[name], got), f"{name}: compiled {compiled[name]!r}, interpreted {got!r}"
+
+    # every payment, to the öre
+    for values in frames["customer_month"].to_dicts():
+        row = next(r for r in customer_rows(plan, ds, values["customer_id"]) if r.values["provider_id"] == values["provider_id"])
+        amount = interpreter.rule(row, "p")
+        expected_ore = None if amount is None else int(amount * 100)
+        assert values[ore_column("p")] == expected_ore, (values, amount)
+
+    # provider totals are the sums of their lines
+    lines = result.months[0].lines
+    totals = provider_totals(lines)
+    for total in totals.to_dicts():
+        part = lines.filter((pl.col("provider_id") == total["provider_id"]) & (pl.col("category") == total["category"]))
+        assert total["amount_ore"] == sum(part["amount_ore"].to_list())

@@ -31,14 +31,37 @@ MONTH = date(2024, 2, 1)
 # ----------------------------------------------------------------------------- formulas
 
 LEAF = {
-    "money": st.sampled_from(["special_amount", "larmbelopp", "nivåbelopp[zone, level]", "0.005 SEK", "2.675 SEK",
-                              "1.005 SEK", "1520 SEK", "0 SEK", "33.33 SEK"]),
+    "money": st.sampled_from(
+        [
+            "special_amount",
+            "larmbelopp",
+            "nivåbelopp[zone, level]",
+            "0.005 SEK",
+            "2.675 SEK",
+            "1.005 SEK",
+            "1520 SEK",
+            "0 SEK",
+            "33.33 SEK",
+        ]
+    ),
     "duration": st.sampled_from(["granted_minutes", "hours_per_month", "15 min", "2.5 h", "0 min"]),
-    "count": st.sampled_from(["level", "days_active(start_date, end_date)", "days_in_month", "3", "7", "0"]),
+    "count": st.sampled_from(
+        ["level", "days_active(start_date, end_date)", "days_in_month", "3", "7", "0"]
+    ),
     "ratio": st.sampled_from(["40 %", "12.5 %", "100 %", "step(33 %, kontrollnivåer, 100 %)"]),
-    "bool": st.sampled_from(["true", "false", 'service == "omsorg"', 'zone == "tätort"',
-                             'service in ["omsorg", "trygghetslarm"]', "end_date == null_date"]),
-    "date": st.sampled_from(["start_date", "end_date", "coalesce(end_date, month_end)", "month_start"]),
+    "bool": st.sampled_from(
+        [
+            "true",
+            "false",
+            'service == "omsorg"',
+            'zone == "tätort"',
+            'service in ["omsorg", "trygghetslarm"]',
+            "end_date == null_date",
+        ]
+    ),
+    "date": st.sampled_from(
+        ["start_date", "end_date", "coalesce(end_date, month_end)", "month_start"]
+    ),
 }
 
 
@@ -51,9 +74,13 @@ def formula(kind: str, depth: int = 3) -> st.SearchStrategy[str]:
     if kind in ("money", "duration", "count", "ratio"):
         same = sub(kind)
         options += [
-            st.tuples(same, st.sampled_from(["+", "-"]), same).map(lambda p: f"({p[0]} {p[1]} {p[2]})"),
+            st.tuples(same, st.sampled_from(["+", "-"]), same).map(
+                lambda p: f"({p[0]} {p[1]} {p[2]})"
+            ),
             st.tuples(cond, same, same).map(lambda p: f"(if {p[0]} then {p[1]} else {p[2]})"),
-            st.tuples(st.sampled_from(["min", "max", "coalesce"]), same, same).map(lambda p: f"{p[0]}({p[1]}, {p[2]})"),
+            st.tuples(st.sampled_from(["min", "max", "coalesce"]), same, same).map(
+                lambda p: f"{p[0]}({p[1]}, {p[2]})"
+            ),
             same.map(lambda a: f"(-{a})"),
         ]
     if kind == "money":
@@ -63,7 +90,9 @@ def formula(kind: str, depth: int = 3) -> st.SearchStrategy[str]:
             st.tuples(sub("money"), sub("count")).map(lambda p: f"({p[0]} / {p[1]})"),
             sub("duration").map(lambda d: f"({d} * timpris)"),
             sub("money").map(lambda m: f"round({m}, 2)"),
-            st.tuples(sub("money"), sub("money"), sub("money")).map(lambda p: f"clamp({p[0]}, {p[1]}, {p[2]})"),
+            st.tuples(sub("money"), sub("money"), sub("money")).map(
+                lambda p: f"clamp({p[0]}, {p[1]}, {p[2]})"
+            ),
             sub("money").map(lambda m: f"abs({m})"),
         ]
     if kind == "duration":
@@ -87,11 +116,15 @@ def formula(kind: str, depth: int = 3) -> st.SearchStrategy[str]:
                 )
             )
         options += [
-            st.tuples(cond, st.sampled_from(["and", "or"]), cond).map(lambda p: f"({p[0]} {p[1]} {p[2]})"),
+            st.tuples(cond, st.sampled_from(["and", "or"]), cond).map(
+                lambda p: f"({p[0]} {p[1]} {p[2]})"
+            ),
             cond.map(lambda c: f"(not {c})"),
         ]
     if kind == "date":
-        options += [st.tuples(sub("date"), st.integers(-40, 40)).map(lambda p: f"({p[0]} + {p[1]} days)")]
+        options += [
+            st.tuples(sub("date"), st.integers(-40, 40)).map(lambda p: f"({p[0]} + {p[1]} days)")
+        ]
     return st.one_of(options)
 
 
@@ -103,26 +136,34 @@ day = st.integers(-60, 60).map(lambda n: (MONTH + timedelta(days=n)).isoformat()
 
 @st.composite
 def datasets(draw: st.DrawFn) -> dict[str, list[dict[str, str]]]:
-    customers = [{"customer_id": f"K{i}", "district": draw(st.sampled_from(["Centrum", "Norrby", "Okänt"]))} for i in range(draw(st.integers(1, 3)))]
-    providers = [{"provider_id": "P1", "name": "A", "ownership": "private"}, {"provider_id": "P2", "name": "B", "ownership": "municipal"}]
+    customers = [
+        {"customer_id": f"K{i}", "district": draw(st.sampled_from(["Centrum", "Norrby", "Okänt"]))}
+        for i in range(draw(st.integers(1, 3)))
+    ]
+    providers = [
+        {"provider_id": "P1", "name": "A", "ownership": "private"},
+        {"provider_id": "P2", "name": "B", "ownership": "municipal"},
+    ]
     decisions = []
     for i in range(draw(st.integers(0, 6))):
         start = draw(day)
         end = draw(st.one_of(st.just(""), day))
         if end and end < start:
             start, end = end, start
-        decisions.append({
-            "decision_id": f"B{i}",
-            "customer_id": draw(st.sampled_from([c["customer_id"] for c in customers])),
-            "provider_id": draw(st.sampled_from(["P1", "P2"])),
-            "service": draw(st.sampled_from(["omsorg", "trygghetslarm", "service"])),
-            "start_date": start,
-            "end_date": end,
-            "level": draw(st.sampled_from(["", "1", "2", "3", "4"])),
-            "granted_minutes": draw(st.sampled_from(["", "0", "300", "437", "600.5"])),
-            "hours_per_month": draw(st.sampled_from(["", "12", "16", "20", "24"])),
-            "special_amount": draw(money_text),
-        })
+        decisions.append(
+            {
+                "decision_id": f"B{i}",
+                "customer_id": draw(st.sampled_from([c["customer_id"] for c in customers])),
+                "provider_id": draw(st.sampled_from(["P1", "P2"])),
+                "service": draw(st.sampled_from(["omsorg", "trygghetslarm", "service"])),
+                "start_date": start,
+                "end_date": end,
+                "level": draw(st.sampled_from(["", "1", "2", "3", "4"])),
+                "granted_minutes": draw(st.sampled_from(["", "0", "300", "437", "600.5"])),
+                "hours_per_month": draw(st.sampled_from(["", "12", "16", "20", "24"])),
+                "special_amount": draw(money_text),
+            }
+        )
     return {"customers": customers, "providers": providers, "decisions": decisions}
 
 
@@ -183,7 +224,11 @@ def _close(a: object, b: object) -> bool:
     return a == b
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(
     money=formula("money"),
     duration=formula("duration", 2),
@@ -191,13 +236,28 @@ def _close(a: object, b: object) -> bool:
     boolean=formula("bool", 2),
     day_formula=formula("date", 2),
     factor=st.sampled_from(["1", "0.5", "12.5 %", "(1 / 3)", "3"]),
-    rounding=st.sampled_from([("0.01", "half_up"), ("0.01", "half_even"), ("0.01", "down"), ("1", "half_up")]),
+    rounding=st.sampled_from(
+        [("0.01", "half_up"), ("0.01", "half_even"), ("0.01", "down"), ("1", "half_up")]
+    ),
     rows=datasets(),
 )
-def test_compiled_equals_interpreted(tmp_path_factory, money, duration, ratio, boolean, day_formula, factor, rounding, rows):
+def test_compiled_equals_interpreted(
+    tmp_path_factory, money, duration, ratio, boolean, day_formula, factor, rounding, rows
+):
     path: Path = tmp_path_factory.mktemp("eq") / "model.yaml"
-    path.write_text(MODEL.format(money=money, duration=duration, ratio=ratio, boolean=boolean, day=day_formula,
-                                 factor=factor, step=rounding[0], mode=rounding[1]), encoding="utf-8")
+    path.write_text(
+        MODEL.format(
+            money=money,
+            duration=duration,
+            ratio=ratio,
+            boolean=boolean,
+            day=day_formula,
+            factor=factor,
+            step=rounding[0],
+            mode=rounding[1],
+        ),
+        encoding="utf-8",
+    )
     diags = Diagnostics()
     model = load_model(path, diags)
     assert model is not None
@@ -215,11 +275,17 @@ def test_compiled_equals_interpreted(tmp_path_factory, money, duration, ratio, b
         row = Row("decision", values)
         for name in ("m", "d", "r", "b", "dt"):
             got = interpreter.rule(row, name)
-            assert _close(compiled[name], got), f"{name}: compiled {compiled[name]!r}, interpreted {got!r}"
+            assert _close(compiled[name], got), (
+                f"{name}: compiled {compiled[name]!r}, interpreted {got!r}"
+            )
 
     # every payment, to the öre
     for values in frames["customer_month"].to_dicts():
-        row = next(r for r in customer_rows(plan, ds, values["customer_id"]) if r.values["provider_id"] == values["provider_id"])
+        row = next(
+            r
+            for r in customer_rows(plan, ds, values["customer_id"])
+            if r.values["provider_id"] == values["provider_id"]
+        )
         amount = interpreter.rule(row, "p")
         expected_ore = None if amount is None else int(amount * 100)
         assert values[ore_column("p")] == expected_ore, (values, amount)
@@ -228,5 +294,8 @@ def test_compiled_equals_interpreted(tmp_path_factory, money, duration, ratio, b
     lines = result.months[0].lines
     totals = provider_totals(lines)
     for total in totals.to_dicts():
-        part = lines.filter((pl.col("provider_id") == total["provider_id"]) & (pl.col("category") == total["category"]))
+        part = lines.filter(
+            (pl.col("provider_id") == total["provider_id"])
+            & (pl.col("category") == total["category"])
+        )
         assert total["amount_ore"] == sum(part["amount_ore"].to_list())

@@ -1,0 +1,159 @@
+"""The command line: exit codes, output, and never a traceback for a user mistake."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = str(ROOT / "examples/hemtjanst/model.yaml")
+DATA = str(ROOT / "examples/hemtjanst/data")
+FIVE = str(ROOT / "tests/fixtures/five_mistakes.yaml")
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    output = result.output
+    assert "Traceback" not in output
+    return result.exit_code, output
+
+
+def test_check_clean_model():
+    code, out = invoke("check", MODEL, "--month", "2024-02")
+    assert code == 0
+    assert "no problems" in out
+
+
+def test_check_five_mistakes_reports_five_located_errors():
+    code, out = invoke("check", FIVE)
+    assert code == 1
+    located = [line for line in out.splitlines() if line.startswith(FIVE) and "error[" in line]
+    assert [line.split(": ")[1] for line in located] == [
+        "error[unit-mismatch]",
+        "error[unknown-name]",
+        "error[unknown-value]",
+        "error[syntax]",
+        "error[schema]",
+    ]
+    assert [line.split(":")[1:3] for line in located] == [
+        ["21", "16"],
+        ["22", "14"],
+        ["23", "49"],
+        ["24", "48"],
+        ["30", "5"],
+    ]
+    assert "did you mean `utförd_tid`?" in out
+    assert out.rstrip().endswith("5 errors")
+
+
+def test_check_json_format():
+    code, out = invoke("check", FIVE, "--format", "json")
+    assert code == 1
+    items = json.loads(out)
+    assert len(items) == 5
+    assert {"code", "message", "file", "line", "column"} <= set(items[0])
+
+
+def test_check_month_without_values_in_force():
+    code, out = invoke("check", MODEL, "--month", "2023-06")
+    assert code == 1
+    assert "has no value on 2023-06-01" in out
+
+
+def test_usage_error_exits_2():
+    code, out = invoke("run", MODEL, "--data", DATA, "--month", "2024-13", "--out", "x")
+    assert code == 2
+    assert "is not a month" in out
+
+
+def test_run_writes_outputs_and_totals_match_lines(tmp_path):
+    out = tmp_path / "out"
+    code, text = invoke(
+        "run", MODEL, "--data", DATA, "--month", "2024-01", "--to", "2024-02", "--out", str(out)
+    )
+    assert code == 0, text
+    assert "visits: 349  counted: 329  excluded: 20" in text
+    for name in ("statement_lines", "exclusions", "provider_totals"):
+        assert (out / f"{name}.csv").exists() and (out / f"{name}.parquet").exists()
+    lines = pl.read_parquet(out / "statement_lines.parquet")
+    totals = pl.read_parquet(out / "provider_totals.parquet")
+    assert lines["amount"].sum() == totals["amount"].sum()
+    assert str(lines["amount"].dtype).startswith("Decimal")
+
+
+def test_run_refuses_to_overwrite_without_force(tmp_path):
+    out = tmp_path / "out"
+    assert invoke("run", MODEL, "--data", DATA, "--month", "2024-01", "--out", str(out))[0] == 0
+    code, text = invoke("run", MODEL, "--data", DATA, "--month", "2024-01", "--out", str(out))
+    assert code == 1 and "--force" in text
+    assert (
+        invoke("run", MODEL, "--data", DATA, "--month", "2024-01", "--out", str(out), "--force")[0]
+        == 0
+    )
+
+
+def test_run_with_broken_model_prints_diagnostics(tmp_path):
+    code, out = invoke(
+        "run", FIVE, "--data", DATA, "--month", "2024-01", "--out", str(tmp_path / "o")
+    )
+    assert code == 1
+    assert "error[unit-mismatch]" in out
+    assert not (tmp_path / "o").exists()
+
+
+def test_explain_shows_formula_values_and_source():
+    code, out = invoke("explain", MODEL, "--data", DATA, "--month", "2024-02", "--customer", "K003")
+    assert code == 0, out
+    assert "omsorg = 2 640.00 SEK   [nivårelaterad]   §3.1, §4.1" in out
+    assert "kontrollfaktor = 40.00 %   §4.1" in out
+    assert "utförandegrad = 10.00 %" in out
+    assert "formula: utförd_tid / nivåminuter[nivå]" in out
+
+
+def test_explain_matches_run(tmp_path):
+    """The interpreter behind `explain` pays what the vectorized `run` pays."""
+    out = tmp_path / "out"
+    invoke("run", MODEL, "--data", DATA, "--month", "2024-02", "--out", str(out))
+    lines = pl.read_csv(out / "statement_lines.csv")
+    for customer in lines["customer_id"].unique().to_list():
+        code, text = invoke(
+            "explain",
+            MODEL,
+            "--data",
+            DATA,
+            "--month",
+            "2024-02",
+            "--customer",
+            customer,
+            "--format",
+            "json",
+        )
+        assert code == 0
+        explained = {t["name"]: t["value"] for t in json.loads(text)}
+        for row in lines.filter(pl.col("customer_id") == customer).iter_rows(named=True):
+            assert float(explained[row["payment"]]) == pytest.approx(row["amount"], abs=0.001)
+
+
+def test_explain_unknown_customer():
+    code, out = invoke("explain", MODEL, "--data", DATA, "--month", "2024-02", "--customer", "NOPE")
+    assert code == 1
+    assert "customer `NOPE` has no decisions or visits in 2024-02" in out
+
+
+def test_test_command():
+    code, out = invoke("test", str(ROOT / "examples/hemtjanst/tests"))
+    assert code == 0
+    assert out.strip().endswith("10 passed, 0 failed")
+
+
+@pytest.mark.parametrize("command", ["check", "run", "explain", "test"])
+def test_every_command_has_help_with_an_example(command):
+    code, out = invoke(command, "--help")
+    assert code == 0
+    assert "Example" in out

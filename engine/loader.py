@@ -20,7 +20,7 @@ from yaml.constructor import SafeConstructor
 
 from engine import types as t
 from engine.catalog import schemas_dir
-from engine.diagnostics import Diagnostics
+from engine.diagnostics import Diagnostic, Diagnostics
 from engine.model import DatedValue, Model, Parameter, Rounding, Rule, RuleVersion
 from engine.source import FormulaOrigin, Span, register_text
 from engine.syntax import parse_formula
@@ -694,12 +694,8 @@ class _Builder:
         self, name: str, entity: str, kind: str, spec: Any, parent: LMap, key: str
     ) -> Rule | None:
         span = parent.key_spans[key]
-        if isinstance(spec, str):
-            version = self._version(
-                spec, parent.origins.get(key), parent.value_spans[key], None, None, None
-            )
-            return Rule(name, entity, kind, [version], span)
-        assert isinstance(spec, LMap)
+        if not isinstance(spec, LMap):  # `name: formula`
+            return Rule(name, entity, kind, [self._version(parent, key, LMap(), None)], span)
         source = spec.get("source")
         rule = Rule(
             name,
@@ -714,72 +710,45 @@ class _Builder:
             unit=spec.get("unit"),
         )
         formula_key = "when" if kind == "exclusion" else "formula"
-        valid_from = _parse_date_text(spec["valid_from"]) if "valid_from" in spec else None
-        valid_to = _parse_date_text(spec["valid_to"]) if "valid_to" in spec else None
         if formula_key in spec:
-            rule.versions.append(
-                self._version(
-                    str(spec[formula_key]),
-                    spec.origins.get(formula_key),
-                    spec.value_spans[formula_key],
-                    valid_from,
-                    valid_to,
-                    rule.source,
-                )
+            rule.versions.append(self._version(spec, formula_key, spec, rule.source))
+        versions = spec.get("versions") or LList()
+        for i, item in enumerate(versions):
+            item_source = item.get("source", rule.source)
+            version = self._version(
+                item, "formula", spec, str(item_source) if item_source else None
             )
-        for i, version in enumerate(spec.get("versions") or []):
-            versions = spec["versions"]
-            rule.versions.append(
-                self._version(
-                    str(version["formula"]),
-                    version.origins.get("formula"),
-                    version.value_spans["formula"],
-                    _parse_date_text(version.get("valid_from"))
-                    if "valid_from" in version
-                    else valid_from,
-                    _parse_date_text(version.get("valid_to"))
-                    if "valid_to" in version
-                    else valid_to,
-                    str(version.get("source", rule.source))
-                    if version.get("source", rule.source)
-                    else None,
-                    versions.value_spans[i],
-                )
-            )
+            version.span = versions.value_spans[i]
+            rule.versions.append(version)
         if "quantity" in spec:
-            rule.quantity = self._version(
-                str(spec["quantity"]),
-                spec.origins.get("quantity"),
-                spec.value_spans["quantity"],
-                None,
-                None,
-                None,
-            )
+            rule.quantity = self._version(spec, "quantity", LMap(), None)
         self._check_overlaps(rule)
         return rule
 
-    def _version(
-        self,
-        text: str,
-        origin: FormulaOrigin | None,
-        span: Span,
-        valid_from: date | None,
-        valid_to: date | None,
-        source: str | None,
-        version_span: Span | None = None,
-    ) -> RuleVersion:
-        origin = origin or FormulaOrigin.at(span.file, span.line, span.col)
+    def _version(self, holder: LMap, key: str, defaults: LMap, source: str | None) -> RuleVersion:
+        """One dated formula: `holder[key]`, its dates from `holder` or else from `defaults`."""
+        value = holder[key]
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        span = holder.value_spans[key]
+        origin = holder.origins.get(key) or FormulaOrigin.at(span.file, span.line, span.col)
         parsed = parse_formula(text, origin)
         tree = None
-        if hasattr(parsed, "code"):
-            self.diags.add(parsed)  # type: ignore[arg-type]
+        if isinstance(parsed, Diagnostic):
+            self.diags.add(parsed)
         else:
-            tree = parsed  # type: ignore[assignment]
+            tree = parsed
+
+        def dated(field: str) -> tuple[date | None, Span | None]:
+            for place in (holder, defaults):
+                if isinstance(place, LMap) and field in place:
+                    return _parse_date_text(place[field]), place.value_spans[field]
+            return None, None
+
+        valid_from, _ = dated("valid_from")
+        valid_to, to_span = dated("valid_to")
         if valid_from and valid_to and valid_to < valid_from:
-            self.diags.error(
-                "overlapping-validity", "`valid_to` is before `valid_from`", version_span or span
-            )
-        return RuleVersion(text, tree, version_span or span, valid_from, valid_to, source)
+            self.diags.error("overlapping-validity", "`valid_to` is before `valid_from`", to_span)
+        return RuleVersion(text, tree, span, valid_from, valid_to, source)
 
     def _check_overlaps(self, rule: Rule) -> None:
         versions = sorted(rule.versions, key=lambda v: v.valid_from or date.min)

@@ -429,14 +429,20 @@ def _add_aggregations(
         relation = items[0][1].relation
         child = frames[relation.entity]
         compiler = Compiler(plan, relation.entity, {})
-        exprs, defaults = [], {}
+        exprs, defaults, conditions = [], {}, []
         for i, (node_id, info) in enumerate(items):
             alias = f"__agg_{number}_{i}"
-            condition = compiler.expr(info.condition) if info.condition is not None else None
+            condition = None
+            if info.condition is not None:
+                # filters become columns first: the group_by then only selects rows
+                conditions.append(compiler.expr(info.condition).alias(f"{alias}_where"))
+                condition = pl.col(f"{alias}_where")
             expr, default = _agg_expr(info, condition, relation.keys[0])
             exprs.append(expr.alias(alias))
             defaults[alias] = default
             columns[node_id] = alias
+        if conditions:
+            child = child.with_columns(conditions)
         grouped = child.group_by(list(relation.keys)).agg(exprs)
         frame = frame.join(grouped, on=list(relation.keys), how="left")
         frame = frame.with_columns(
@@ -486,9 +492,20 @@ def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
     return out
 
 
+def materialize(frame: pl.DataFrame) -> pl.DataFrame:
+    """The same frame with every column held as a real series.
+
+    Polars 2.1 keeps a constant column (all null, or a literal) as a "scalar
+    column", and `round` on one inside a comparison with a literal then fails with
+    a length mismatch. Rebuilding the frame from its series sidesteps that; it
+    copies nothing for columns that are already materialized.
+    """
+    return pl.DataFrame([frame.get_column(c) for c in frame.columns])
+
+
 def evaluate(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Every entity's frame with a column per rule in force (payments: raw, öre, SEK)."""
-    frames = base_frames(plan, tables)
+    frames = {name: materialize(f) for name, f in base_frames(plan, tables).items()}
     for entity in ENTITY_ORDER:
         steps = plan.steps(entity)
         if not steps:
@@ -496,11 +513,11 @@ def evaluate(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFr
         frame, agg_columns = _add_aggregations(
             plan, entity, frames[entity], frames, _aggregations(plan.checked, steps)
         )
+        frame = materialize(frame)
         compiler = Compiler(plan, entity, agg_columns)
         for layer in plan.order[entity]:
-            frame = frame.with_columns(
-                [c for step in layer for c in _step_columns(compiler, step, plan)]
-            )
+            columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
+            frame = materialize(frame.with_columns(columns))
         frames[entity] = frame.drop([c for c in frame.columns if c.startswith("__agg_")])
     assert set(ENTITIES) >= set(frames)
     return frames

@@ -183,9 +183,25 @@ def _yaml_hint(error: yaml.MarkedYAMLError) -> str | None:
 
 
 @cache
-def _schema_validator() -> jsonschema.Draft202012Validator:
+def _schema_validator(partial: bool = False) -> jsonschema.Draft202012Validator:
+    """The model schema; `partial` drops required fields inside pieces, for files that
+    `extends` another and so change only parts of a parameter or rule."""
     schema = json.loads((schemas_dir() / "model.schema.json").read_text(encoding="utf-8"))
+    if partial:
+        schema = {**schema, "properties": _without_required(schema["properties"])}
     return jsonschema.Draft202012Validator(schema)
+
+
+def _without_required(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: _without_required(v)
+            for k, v in node.items()
+            if k != "required" and not (k == "oneOf" and all("required" in o for o in v))
+        }
+    if isinstance(node, list):
+        return [_without_required(v) for v in node]
+    return node
 
 
 def _locate(data: Any, path: list[Any], *, key: bool = False) -> Span | None:
@@ -210,10 +226,10 @@ def _locate(data: Any, path: list[Any], *, key: bool = False) -> Span | None:
 _PIECE_DEPTH = {"parameters": 2, "payments": 2, "exclusions": 2, "definitions": 3}
 
 
-def _schema_errors(data: Any, diags: Diagnostics) -> set[tuple[Any, ...]]:
+def _schema_errors(data: Any, diags: Diagnostics, partial: bool = False) -> set[tuple[Any, ...]]:
     """Report every schema error; return the paths of the pieces they break."""
     broken: set[tuple[Any, ...]] = set()
-    for error in _schema_validator().iter_errors(data):
+    for error in _schema_validator(partial).iter_errors(data):
         error = _most_relevant(error)
         path = list(error.absolute_path)
         message, hint, key_path = _humanise(error)
@@ -366,8 +382,8 @@ def _read_model_data(path: Path, diags: Diagnostics, seen: tuple[Path, ...] = ()
             getattr(data, "span", Span(str(path), 1, 1)),
         )
         return None
-    data.broken = _schema_errors(data, diags)  # type: ignore[attr-defined]
     extends = data.get("extends")
+    data.broken = _schema_errors(data, diags, partial=bool(extends))  # type: ignore[attr-defined]
     if not extends or not isinstance(extends, str):
         data.files = [str(path)]  # type: ignore[attr-defined]
         return data
@@ -384,8 +400,8 @@ def _read_model_data(path: Path, diags: Diagnostics, seen: tuple[Path, ...] = ()
         diags.error("bad-extends", f"the model `{extends}` it extends has errors", span)
         return None
     merged = _merge(parent, data)
-    merged.broken = parent.broken | data.broken  # type: ignore[attr-defined]
     merged.pop("extends", None)
+    merged.broken = parent.broken | data.broken | _schema_errors(merged, diags)  # type: ignore[attr-defined]
     merged.files = [*parent.files, str(path)]  # type: ignore[attr-defined]
     return merged
 

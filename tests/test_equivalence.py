@@ -7,6 +7,7 @@ and provider totals must equal the sum of their lines.
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -225,7 +226,7 @@ def _close(a: object, b: object) -> bool:
 
 
 @settings(
-    max_examples=60,
+    max_examples=int(os.environ.get("CAREPAY_EXAMPLES", "60")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -21,6 +21,7 @@ from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
 from engine.plan import Plan, Step
 
 KEY_SEPARATOR = "\x1f"
+FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 # ----------------------------------------------------------------------------- base frames
@@ -204,7 +205,13 @@ class Compiler:
             a, b = snap(a, COMPARE_DECIMALS), snap(b, COMPARE_DECIMALS)
         elif isinstance(lt, t.Date | t.DateTime) and type(lt) is not type(rt):
             a, b = _as_datetime(a, lt), _as_datetime(b, rt)
-        match node.op:
+        op = node.op
+        if self.is_constant(node.left) and not self.is_constant(node.right):
+            # Polars 2.1 returns one row for `literal < expr` when expr turns out constant
+            # at run time (an all-null column coalesced with a literal); `expr > literal`
+            # is computed correctly, so constants go on the right.
+            a, b, op = b, a, FLIPPED[op]
+        match op:
             case "==":
                 return a == b
             case "!=":
@@ -218,6 +225,15 @@ class Compiler:
             case ">=":
                 return a >= b
         raise AssertionError(node.op)
+
+    def is_constant(self, node: ast.Node) -> bool:
+        """True when `node` reads no column, rule or aggregate: the same on every row."""
+        for sub in node.walk():
+            if id(sub) in self.agg_columns or isinstance(
+                self.checked.refs.get(id(sub)), ColumnRef | RuleRef
+            ):
+                return False
+        return True
 
     def _in(self, node: ast.In) -> pl.Expr:
         operand = self.expr(node.operand)
@@ -496,9 +512,9 @@ def materialize(frame: pl.DataFrame) -> pl.DataFrame:
     """The same frame with every column held as a real series.
 
     Polars 2.1 keeps a constant column (all null, or a literal) as a "scalar
-    column", and `round` on one inside a comparison with a literal then fails with
-    a length mismatch. Rebuilding the frame from its series sidesteps that; it
-    copies nothing for columns that are already materialized.
+    column", and some kernels then return one row instead of a whole column (see
+    also `Compiler._compare`). Rebuilding the frame from its series sidesteps that;
+    it copies nothing for columns that are already materialized.
     """
     return pl.DataFrame([frame.get_column(c) for c in frame.columns])
 

@@ -17,31 +17,78 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAD = "model: m\ntitle: T\n"
 
 
-def problems(tmp_path: Path, text: str, months: tuple[str, ...] = ()) -> list[tuple[str, int, int, str]]:
+def problems(
+    tmp_path: Path, text: str, months: tuple[str, ...] = ()
+) -> list[tuple[str, int, int, str]]:
     path = tmp_path / "m.yaml"
     path.write_text(dedent(text), encoding="utf-8")
     diags = Diagnostics()
     model = load_model(path, diags)
     if model is not None:
         check(model, diags, [parse_month(m) for m in months])
-    return [(d.code, d.span.line if d.span else 0, d.span.col if d.span else 0, d.message) for d in diags.errors]
+    return [
+        (d.code, d.span.line if d.span else 0, d.span.col if d.span else 0, d.message)
+        for d in diags.errors
+    ]
 
 
 CASES = [
     ("tab indentation", HEAD + "parameters:\n\ta: 1\n", ("yaml-syntax", 4, 1)),
-    ("duplicate key", HEAD + "parameters:\n  a: {values: {2024-01-01: 1}}\n  a: {values: {2024-01-01: 2}}\n", ("duplicate-key", 5, 3)),
+    (
+        "duplicate key",
+        HEAD + "parameters:\n  a: {values: {2024-01-01: 1}}\n  a: {values: {2024-01-01: 2}}\n",
+        ("duplicate-key", 5, 3),
+    ),
     ("missing title", "model: m\n", ("schema", 1, 1)),
     ("unknown entity", HEAD + "definitions:\n  custmer_month:\n    x: 1\n", ("schema", 4, 3)),
     ("bad date key", HEAD + "parameters:\n  a:\n    values: {2024-13-01: 1}\n", ("schema", 5, 14)),
-    ("payment without category", HEAD + "payments:\n  p: {entity: customer_month, formula: 1 SEK}\n", ("schema", 4, 6)),
-    ("unknown unit in parameter", HEAD + "parameters:\n  a: {unit: SEK/tim, values: {2024-01-01: 1}}\n", ("unknown-unit", 4, 13)),
-    ("value with the wrong unit", HEAD + "parameters:\n  a: {unit: '%', values: {2024-01-01: 40 SEK}}\n", ("unit-mismatch", 4, 39)),
-    ("brackets out of order", HEAD + "parameters:\n  s:\n    unit: '%'\n    values:\n      2024-01-01:\n        - {under: 40 %, value: 70 %}\n        - {under: 20 %, value: 40 %}\n", ("schema", 9, 19)),
-    ("table without keys level", HEAD + "parameters:\n  t:\n    keys: [zone, level]\n    values: {2024-01-01: {tätort: 5}}\n", ("schema", 6, 35)),
-    ("defined twice", HEAD + "definitions:\n  visit:\n    x: 1\n  customer_month:\n    x: 2\n", ("schema", 7, 5)),
-    ("payment that is not money", HEAD + "payments:\n  p: {entity: customer_month, category: c, formula: 3 h}\n", ("unit-mismatch", 4, 53)),
-    ("payment per visit", HEAD + "payments:\n  p: {entity: visit, category: c, formula: 3 SEK}\n", ("type-mismatch", 4, 3)),
-    ("exclusion that is not true/false", HEAD + "exclusions:\n  e: {when: 3, reason: r}\n", ("type-mismatch", 4, 13)),
+    (
+        "payment without category",
+        HEAD + "payments:\n  p: {entity: customer_month, formula: 1 SEK}\n",
+        ("schema", 4, 6),
+    ),
+    (
+        "unknown unit in parameter",
+        HEAD + "parameters:\n  a: {unit: SEK/tim, values: {2024-01-01: 1}}\n",
+        ("unknown-unit", 4, 13),
+    ),
+    (
+        "value with the wrong unit",
+        HEAD + "parameters:\n  a: {unit: '%', values: {2024-01-01: 40 SEK}}\n",
+        ("unit-mismatch", 4, 39),
+    ),
+    (
+        "brackets out of order",
+        HEAD
+        + "parameters:\n  s:\n    unit: '%'\n    values:\n      2024-01-01:\n        - {under: 40 %, value: 70 %}\n        - {under: 20 %, value: 40 %}\n",
+        ("schema", 9, 19),
+    ),
+    (
+        "table without keys level",
+        HEAD
+        + "parameters:\n  t:\n    keys: [zone, level]\n    values: {2024-01-01: {tätort: 5}}\n",
+        ("schema", 6, 35),
+    ),
+    (
+        "defined twice",
+        HEAD + "definitions:\n  visit:\n    x: 1\n  customer_month:\n    x: 2\n",
+        ("schema", 7, 5),
+    ),
+    (
+        "payment that is not money",
+        HEAD + "payments:\n  p: {entity: customer_month, category: c, formula: 3 h}\n",
+        ("unit-mismatch", 4, 53),
+    ),
+    (
+        "payment per visit",
+        HEAD + "payments:\n  p: {entity: visit, category: c, formula: 3 SEK}\n",
+        ("type-mismatch", 4, 3),
+    ),
+    (
+        "exclusion that is not true/false",
+        HEAD + "exclusions:\n  e: {when: 3, reason: r}\n",
+        ("type-mismatch", 4, 13),
+    ),
     (
         "overlapping versions",
         HEAD + "payments:\n  p:\n    entity: customer_month\n    category: c\n    versions:\n"
@@ -49,14 +96,26 @@ CASES = [
         "      - {valid_from: 2021-06-01, formula: 2 SEK}\n",
         ("overlapping-validity", 9, 9),
     ),
-    ("valid_to before valid_from", HEAD + "payments:\n  p: {entity: customer_month, category: c, formula: 1 SEK, valid_from: 2024-01-01, valid_to: 2023-01-01}\n", ("overlapping-validity", 4, 94)),
+    (
+        "valid_to before valid_from",
+        HEAD
+        + "payments:\n  p: {entity: customer_month, category: c, formula: 1 SEK, valid_from: 2024-01-01, valid_to: 2023-01-01}\n",
+        ("overlapping-validity", 4, 94),
+    ),
     ("extends a missing file", "model: m\nextends: nowhere.yaml\n", ("bad-extends", 2, 10)),
     ("extends itself", "model: m\nextends: m.yaml\n", ("bad-extends", 2, 10)),
-    ("types of versions differ", HEAD + "definitions:\n  customer_month:\n    x:\n      versions:\n        - {valid_to: 2023-12-31, formula: 1 SEK}\n        - {valid_from: 2024-01-01, formula: 1 h}\n", ("type-mismatch", 8, 45)),
+    (
+        "types of versions differ",
+        HEAD
+        + "definitions:\n  customer_month:\n    x:\n      versions:\n        - {valid_to: 2023-12-31, formula: 1 SEK}\n        - {valid_from: 2024-01-01, formula: 1 h}\n",
+        ("type-mismatch", 8, 45),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("text", "expected"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_rule_file_problem_is_located(tmp_path, text, expected):
     found = problems(tmp_path, text)
     assert found, "expected a problem"
@@ -64,7 +123,10 @@ def test_rule_file_problem_is_located(tmp_path, text, expected):
 
 
 def test_no_value_in_force(tmp_path):
-    text = HEAD + "parameters:\n  a: {unit: SEK, values: {2024-01-01: 1}}\npayments:\n  p: {entity: customer_month, category: c, formula: a}\n"
+    text = (
+        HEAD
+        + "parameters:\n  a: {unit: SEK, values: {2024-01-01: 1}}\npayments:\n  p: {entity: customer_month, category: c, formula: a}\n"
+    )
     assert problems(tmp_path, text) == []
     found = problems(tmp_path, text, ("2023-12",))
     assert found == [("no-value-in-force", 4, 3, "`a` has no value on 2023-12-01, which `p` needs")]
@@ -118,7 +180,9 @@ def test_extends_overrides_values_and_formulas(tmp_path):
     data = ROOT / "examples/hemtjanst/data"
     a = run(base, data, parse_month("2024-02"))
     b = run(child, data, parse_month("2024-02"))
-    totals = lambda r, payment: int(r.lines.filter(r.lines["payment"] == payment)["amount_ore"].sum())  # noqa: E731
+    totals = lambda r, payment: int(
+        r.lines.filter(r.lines["payment"] == payment)["amount_ore"].sum()
+    )  # noqa: E731
     assert totals(b, "trygghetslarm") == totals(a, "trygghetslarm") * 300 // 250
     assert totals(a, "palliativt_vak") > 0 and totals(b, "palliativt_vak") == 0
     assert totals(b, "omsorg") == totals(a, "omsorg")
@@ -126,15 +190,23 @@ def test_extends_overrides_values_and_formulas(tmp_path):
 
 
 def test_errors_in_a_parent_are_reported_in_the_parent(tmp_path):
-    (tmp_path / "base.yaml").write_text("model: b\ntitle: B\ndefinitions:\n  customer_month:\n    x: 1 SEK + 1 h\n", encoding="utf-8")
+    (tmp_path / "base.yaml").write_text(
+        "model: b\ntitle: B\ndefinitions:\n  customer_month:\n    x: 1 SEK + 1 h\n",
+        encoding="utf-8",
+    )
     (tmp_path / "child.yaml").write_text("model: c\nextends: base.yaml\n", encoding="utf-8")
     diags = Diagnostics()
     model = load_model(tmp_path / "child.yaml", diags)
     check(model, diags)
-    assert [(d.code, d.span.file.endswith("base.yaml"), d.span.line) for d in diags.errors] == [("unit-mismatch", True, 5)]
+    assert [(d.code, d.span.file.endswith("base.yaml"), d.span.line) for d in diags.errors] == [
+        ("unit-mismatch", True, 5)
+    ]
 
 
 def test_formula_in_a_block_scalar_is_located_per_line(tmp_path):
-    text = HEAD + "definitions:\n  customer_month:\n    x: |\n      if true\n      then 1 SEK\n      else 2 h\n"
+    text = (
+        HEAD
+        + "definitions:\n  customer_month:\n    x: |\n      if true\n      then 1 SEK\n      else 2 h\n"
+    )
     found = problems(tmp_path, text)
     assert found[0][:3] == ("unit-mismatch", 6, 7)

@@ -180,9 +180,10 @@ def test_extends_overrides_values_and_formulas(tmp_path):
     data = ROOT / "examples/hemtjanst/data"
     a = run(base, data, parse_month("2024-02"))
     b = run(child, data, parse_month("2024-02"))
-    totals = lambda r, payment: int(
-        r.lines.filter(r.lines["payment"] == payment)["amount_ore"].sum()
-    )  # noqa: E731
+
+    def totals(result, payment):
+        return int(result.lines.filter(result.lines["payment"] == payment)["amount_ore"].sum())
+
     assert totals(b, "trygghetslarm") == totals(a, "trygghetslarm") * 300 // 250
     assert totals(a, "palliativt_vak") > 0 and totals(b, "palliativt_vak") == 0
     assert totals(b, "omsorg") == totals(a, "omsorg")

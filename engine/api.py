@@ -160,6 +160,7 @@ def run_model(checked: CheckedModel, dataset: Dataset, months: list[date]) -> Ru
         frames = evaluate(plan, dataset.tables)
         lines, missing = statement_lines(plan, frames)
         result.months.append(MonthResult(plan, frames, lines, exclusions(plan, frames), missing))
+        result.warnings.extend(_unmapped_districts(checked, frames, month))
         for payment, count in missing.items():
             result.warnings.append(
                 Diagnostic(
@@ -171,6 +172,28 @@ def run_model(checked: CheckedModel, dataset: Dataset, months: list[date]) -> Ru
                 )
             )
     return result
+
+
+def _unmapped_districts(
+    checked: CheckedModel, frames: dict[str, pl.DataFrame], month: date
+) -> list[Diagnostic]:
+    """Customers whose district is in none of the model's zones (their zone is missing)."""
+    if not checked.model.zones:
+        return []
+    unmapped = frames["customer_month"].filter(pl.col("zone").is_null())
+    if unmapped.height == 0:
+        return []
+    districts = sorted({str(d) for d in unmapped["district"].to_list()})
+    return [
+        Diagnostic(
+            "unmapped-district",
+            f"{unmapped.height} customer-month{'s' if unmapped.height != 1 else ''} in {month:%Y-%m} "
+            f"{'have' if unmapped.height != 1 else 'has'} a district in no zone: {', '.join(districts)}",
+            severity="warning",
+            where="customers:district",
+            hint="add the district to a zone under `zones:` in the model",
+        )
+    ]
 
 
 def run(model: str | Path, data: str | Path, first: date, last: date | None = None) -> RunResult:

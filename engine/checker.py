@@ -806,6 +806,8 @@ def _unit_hint(a: t.Type, b: t.Type) -> str | None:
         return "write the unit of time, e.g. 30 h or 15 min"
     if "money (SEK)" in pair and pair & {"count", "number", "ratio"}:
         return "write the amount with its unit, e.g. 100 SEK"
+    if pair == {"duration", "rate (SEK/h)"}:
+        return "a duration times a rate is an amount: multiply them, e.g. tid * timpris"
     if "rate (SEK/h)" in pair and "money (SEK)" in pair:
         return "multiply the rate by a duration to get an amount"
     return None

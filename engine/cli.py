@@ -72,7 +72,7 @@ def main() -> None:
 
     \b
     Typical use:
-      carepay check rules/orebro
+      carepay check examples/hemtjanst/model.yaml
       carepay run examples/hemtjanst/model.yaml --data examples/hemtjanst/data --month 2024-02 --out out
       carepay explain examples/hemtjanst/model.yaml --data examples/hemtjanst/data --month 2024-02 --customer K003
       carepay test examples/hemtjanst/tests
@@ -104,7 +104,7 @@ def check_command(rules: tuple[Path, ...], months: list[Any], fmt: str) -> None:
 
     \b
     Examples:
-      carepay check rules/orebro
+      carepay check examples/hemtjanst/model.yaml
       carepay check examples/hemtjanst/model.yaml --month 2024-02
     """
     items = api.check_files(list(rules), months)
@@ -239,9 +239,12 @@ def explain_command(model: Path, data: Path, month: Any, customer: str, fmt: str
         return
     for row, traces in rows:
         values = row.values
+        place = f"district {values.get('district')}"
+        if values.get("zone"):
+            place += f", zone {values['zone']}"
         title = (
-            f"{heading}\nCustomer {customer} with provider {values.get('provider_id')}, {month:%Y-%m}"
-            f" (district {values.get('district')}, zone {values.get('zone')})"
+            f"{heading}\nCustomer {customer} with provider {values.get('provider_id')}, "
+            f"{month:%Y-%m} ({place})"
         )
         click.echo(render_tree(traces, title))
 

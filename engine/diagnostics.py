@@ -38,7 +38,6 @@ CODES: dict[str, str] = {
     "unknown-reference": "a row refers to a customer or provider that does not exist",
     "duplicate-id": "an id appears more than once in a table",
     "unmapped-district": "a customer's district belongs to none of the model's zones",
-    "test-failure": "a model test case computed something other than expected",
 }
 
 

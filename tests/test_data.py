@@ -29,7 +29,12 @@ VISITS = (
 
 
 def write(tmp: Path, **tables: str) -> Path:
-    base = {"providers": PROVIDERS, "customers": CUSTOMERS, "decisions": DECISIONS, "visits": VISITS}
+    base = {
+        "providers": PROVIDERS,
+        "customers": CUSTOMERS,
+        "decisions": DECISIONS,
+        "visits": VISITS,
+    }
     base.update(tables)
     for name, text in base.items():
         if text is not None:
@@ -48,7 +53,9 @@ def amounts(data: Path) -> dict[str, int]:
     checked, _ = load(MODEL)
     dataset, _ = load_dataset(checked, data)
     lines = run_model(checked, dataset, [parse_month("2024-02")]).lines
-    return {f"{r['customer_id']}:{r['payment']}": r["amount_ore"] for r in lines.iter_rows(named=True)}
+    return {
+        f"{r['customer_id']}:{r['payment']}": r["amount_ore"] for r in lines.iter_rows(named=True)
+    }
 
 
 def test_clean_data_loads_and_pays(tmp_path):
@@ -56,23 +63,93 @@ def test_clean_data_loads_and_pays(tmp_path):
 
 
 CASES = [
-    ("missing table", {"visits": None}, ("missing-table", "", "the data has no `visits` table, which the model needs")),
-    ("missing column", {"decisions": DECISIONS.replace(",level", ",nivå")}, ("missing-column", "decisions.csv", "`decisions` has no column `level`")),
-    ("wrong type", {"decisions": DECISIONS.replace("2024-01-01,,2", "2024-01-01,,två")}, ("bad-value", "decisions.csv:2:level", "`två` is not a whole number")),
-    ("bad date", {"decisions": DECISIONS.replace("2024-12-31", "2024-02-30")}, ("bad-value", "decisions.csv:3:end_date", "`2024-02-30` is not a date")),
-    ("bad time", {"visits": VISITS.replace("2024-02-05 12:00,tag", "kl 12,tag")}, ("bad-value", "visits.csv:2:end", "`kl 12` is not a date and time")),
-    ("end before start", {"decisions": DECISIONS.replace("2024-12-31", "2023-12-31")}, ("bad-date", "decisions.csv:3:end_date", "`end_date` 2023-12-31 is before `start_date` 2024-01-01")),
-    ("visit ends before it starts", {"visits": VISITS.replace("2024-02-06 10:00,tag", "2024-02-06 07:00,tag")}, ("bad-date", "visits.csv:3:end", "`end` 2024-02-06 07:00:00 is before `start` 2024-02-06 08:00:00")),
-    ("duplicate id", {"visits": VISITS.replace("V2,", "V1,")}, ("duplicate-id", "visits.csv:2:visit_id", "`visit_id` V1 appears more than once")),
-    ("unknown customer", {"visits": VISITS.replace("V2,K2", "V2,K9")}, ("unknown-reference", "visits.csv:3:customer_id", "customer `K9` is not in the customers table")),
-    ("unknown provider", {"decisions": DECISIONS.replace("B2,K2,P1", "B2,K2,P7")}, ("unknown-reference", "decisions.csv:3:provider_id", "provider `P7` is not in the providers table")),
-    ("unknown service", {"visits": VISITS.replace("care,omsorg,2024-02-06", "care,omsrog,2024-02-06")}, ("bad-value", "visits.csv:3:service", "`omsrog` is not a known service")),
-    ("empty required value", {"visits": VISITS.replace("V2,K2,P1,S1", "V2,,P1,S1")}, ("bad-value", "visits.csv:3:customer_id", "`customer_id` is empty")),
-    ("bad boolean", {"visits": VISITS.replace("false,false\nV2", "kanske,false\nV2")}, ("bad-value", "visits.csv:2:clock_adjusted", "`kanske` is not true or false")),
+    (
+        "missing table",
+        {"visits": None},
+        ("missing-table", "", "the data has no `visits` table, which the model needs"),
+    ),
+    (
+        "missing column",
+        {"decisions": DECISIONS.replace(",level", ",nivå")},
+        ("missing-column", "decisions.csv", "`decisions` has no column `level`"),
+    ),
+    (
+        "wrong type",
+        {"decisions": DECISIONS.replace("2024-01-01,,2", "2024-01-01,,två")},
+        ("bad-value", "decisions.csv:2:level", "`två` is not a whole number"),
+    ),
+    (
+        "bad date",
+        {"decisions": DECISIONS.replace("2024-12-31", "2024-02-30")},
+        ("bad-value", "decisions.csv:3:end_date", "`2024-02-30` is not a date"),
+    ),
+    (
+        "bad time",
+        {"visits": VISITS.replace("2024-02-05 12:00,tag", "kl 12,tag")},
+        ("bad-value", "visits.csv:2:end", "`kl 12` is not a date and time"),
+    ),
+    (
+        "end before start",
+        {"decisions": DECISIONS.replace("2024-12-31", "2023-12-31")},
+        (
+            "bad-date",
+            "decisions.csv:3:end_date",
+            "`end_date` 2023-12-31 is before `start_date` 2024-01-01",
+        ),
+    ),
+    (
+        "visit ends before it starts",
+        {"visits": VISITS.replace("2024-02-06 10:00,tag", "2024-02-06 07:00,tag")},
+        (
+            "bad-date",
+            "visits.csv:3:end",
+            "`end` 2024-02-06 07:00:00 is before `start` 2024-02-06 08:00:00",
+        ),
+    ),
+    (
+        "duplicate id",
+        {"visits": VISITS.replace("V2,", "V1,")},
+        ("duplicate-id", "visits.csv:2:visit_id", "`visit_id` V1 appears more than once"),
+    ),
+    (
+        "unknown customer",
+        {"visits": VISITS.replace("V2,K2", "V2,K9")},
+        (
+            "unknown-reference",
+            "visits.csv:3:customer_id",
+            "customer `K9` is not in the customers table",
+        ),
+    ),
+    (
+        "unknown provider",
+        {"decisions": DECISIONS.replace("B2,K2,P1", "B2,K2,P7")},
+        (
+            "unknown-reference",
+            "decisions.csv:3:provider_id",
+            "provider `P7` is not in the providers table",
+        ),
+    ),
+    (
+        "unknown service",
+        {"visits": VISITS.replace("care,omsorg,2024-02-06", "care,omsrog,2024-02-06")},
+        ("bad-value", "visits.csv:3:service", "`omsrog` is not a known service"),
+    ),
+    (
+        "empty required value",
+        {"visits": VISITS.replace("V2,K2,P1,S1", "V2,,P1,S1")},
+        ("bad-value", "visits.csv:3:customer_id", "`customer_id` is empty"),
+    ),
+    (
+        "bad boolean",
+        {"visits": VISITS.replace("false,false\nV2", "kanske,false\nV2")},
+        ("bad-value", "visits.csv:2:clock_adjusted", "`kanske` is not true or false"),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("tables", "expected"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("tables", "expected"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_data_problem_is_located(tmp_path, tables, expected):
     found = errors(write(tmp_path, **tables))
     code, where, message = expected
@@ -81,10 +158,16 @@ def test_data_problem_is_located(tmp_path, tables, expected):
 
 def test_swedish_excel_csv_semicolons_decimal_comma_and_cp1252(tmp_path):
     data = write(tmp_path)
-    text = DECISIONS.replace(",", ";").replace("start_date;end_date;level", "start_date;end_date;level;special_amount")
-    text = text.replace("2024-01-01;;2", "2024-01-01;;2;1234,50").replace("2024-12-31;1", "2024-12-31;1;")
+    text = DECISIONS.replace(",", ";").replace(
+        "start_date;end_date;level", "start_date;end_date;level;special_amount"
+    )
+    text = text.replace("2024-01-01;;2", "2024-01-01;;2;1234,50").replace(
+        "2024-12-31;1", "2024-12-31;1;"
+    )
     (data / "decisions.csv").write_bytes(text.encode("cp1252"))
-    (data / "customers.csv").write_bytes("customer_id;district\nK1;Centrum\nK2;Norrby\n".encode("cp1252"))
+    (data / "customers.csv").write_bytes(
+        "customer_id;district\nK1;Centrum\nK2;Norrby\n".encode("cp1252")
+    )
     checked, _ = load(MODEL)
     dataset, _ = load_dataset(checked, data)
     assert dataset.tables["decisions"]["special_amount"].to_list() == [1234.5, None]
@@ -103,7 +186,9 @@ def test_utf8_with_bom_and_swedish_letters(tmp_path):
 
 def test_cp1252_letters(tmp_path):
     data = write(tmp_path)
-    (data / "customers.csv").write_bytes("customer_id,district\nK1,Centrum\nK2,Norrby\nK3,Åby\n".encode("cp1252"))
+    (data / "customers.csv").write_bytes(
+        "customer_id,district\nK1,Centrum\nK2,Norrby\nK3,Åby\n".encode("cp1252")
+    )
     checked, _ = load(MODEL)
     dataset, _ = load_dataset(checked, data)
     assert dataset.tables["customers"]["district"].to_list()[-1] == "Åby"
@@ -123,10 +208,20 @@ def test_parquet_and_csv_agree(tmp_path):
 def test_xlsx_workbook_with_a_sheet_per_table(tmp_path):
     book = openpyxl.Workbook()
     book.remove(book.active)
-    for name, text in {"providers": PROVIDERS, "customers": CUSTOMERS, "decisions": DECISIONS, "visits": VISITS}.items():
+    for name, text in {
+        "providers": PROVIDERS,
+        "customers": CUSTOMERS,
+        "decisions": DECISIONS,
+        "visits": VISITS,
+    }.items():
         sheet = book.create_sheet(name)
         for line in text.strip().splitlines():
-            sheet.append([int(v) if v.isdigit() and name == "decisions" and len(v) < 3 else (v or None) for v in line.split(",")])
+            sheet.append(
+                [
+                    int(v) if v.isdigit() and name == "decisions" and len(v) < 3 else (v or None)
+                    for v in line.split(",")
+                ]
+            )
     path = tmp_path / "data.xlsx"
     book.save(path)
     assert amounts(path) == {"K1:omsorg": 300000, "K2:omsorg": 165000}
@@ -135,7 +230,12 @@ def test_xlsx_workbook_with_a_sheet_per_table(tmp_path):
 def test_xlsx_errors_name_the_sheet_and_row(tmp_path):
     book = openpyxl.Workbook()
     book.remove(book.active)
-    for name, text in {"providers": PROVIDERS, "customers": CUSTOMERS, "decisions": DECISIONS.replace(",,2", ",,x"), "visits": VISITS}.items():
+    for name, text in {
+        "providers": PROVIDERS,
+        "customers": CUSTOMERS,
+        "decisions": DECISIONS.replace(",,2", ",,x"),
+        "visits": VISITS,
+    }.items():
         sheet = book.create_sheet(name)
         for line in text.strip().splitlines():
             sheet.append([v or None for v in line.split(",")])

@@ -49,7 +49,11 @@ def mutations(draw: st.DrawFn) -> str:
         elif kind == "insert":
             text = text[:at] + draw(st.text(alphabet=ALPHABET, min_size=1, max_size=8)) + text[at:]
         elif kind == "replace":
-            text = text[:at] + draw(st.text(alphabet=ALPHABET, min_size=1, max_size=3)) + text[at + 3 :]
+            text = (
+                text[:at]
+                + draw(st.text(alphabet=ALPHABET, min_size=1, max_size=3))
+                + text[at + 3 :]
+            )
         else:
             lines = text.splitlines()
             i = draw(st.integers(0, len(lines) - 1))

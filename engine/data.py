@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -329,6 +330,46 @@ def _kind_hint(column: Column) -> str | None:
         "datetime": "write times as YYYY-MM-DD HH:MM (or with T and seconds)",
         "bool": "write true/false (or ja/nej, 1/0)",
     }.get(column.kind)
+
+
+def dataset_from_rows(rows: dict[str, list[dict[str, Any]]]) -> Dataset:
+    """A dataset from rows written inline (model tests, the Python API): each value is
+    read as the text a CSV cell would hold, so the same checks apply. Rows are
+    numbered from 1 within their table."""
+    diags = Diagnostics()
+    ds = Dataset({}, {name: name for name in tables()}, {name: 1 for name in tables()})
+    for name, table in tables().items():
+        if rows.get(name):
+            ds.tables[name] = _canonical(ds, name, table, _text_frame(rows[name]), set(), diags)
+        else:
+            ds.tables[name] = empty_table(table)
+    for name in rows:
+        if name not in tables():
+            diags.error(
+                "missing-table",
+                f"`{name}` is not an input table",
+                hint="tables: " + ", ".join(tables()),
+            )
+    _check_references(ds, diags)
+    diags.raise_if_errors()
+    return ds
+
+
+def _text_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(key for key in row if key not in columns)
+    data = {c: [cell_text(row.get(c)) for row in rows] for c in columns}
+    return pl.DataFrame(data, schema={c: pl.String for c in columns})
+
+
+def cell_text(value: Any) -> str | None:
+    """A value as the text a CSV cell would hold (booleans as true/false)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _check_references(ds: Dataset, diags: Diagnostics) -> None:

@@ -26,10 +26,9 @@ import polars as pl
 
 from engine import types as t
 from engine.api import load, parse_month, run_model
-from engine.catalog import tables
 from engine.checker import CheckedModel
 from engine.compile import ore_column
-from engine.data import Dataset, _canonical, _check_references, empty_table
+from engine.data import cell_text, dataset_from_rows
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import format_value
 from engine.loader import LList, LMap, read_yaml
@@ -102,43 +101,6 @@ def _render(items: list[Diagnostic]) -> str:
     return "\n".join(d.render() for d in items)
 
 
-def _raw_frame(rows: Any) -> pl.DataFrame:
-    rows = list(rows or [])
-    columns: list[str] = []
-    for row in rows:
-        for key in row:
-            if key not in columns:
-                columns.append(key)
-    data = {c: [None if r.get(c) is None else _text(r.get(c)) for r in rows] for c in columns}
-    return pl.DataFrame(data, schema={c: pl.String for c in columns})
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _dataset(inputs: dict[str, Any], result: CaseResult) -> Dataset:
-    diags = Diagnostics()
-    ds = Dataset({}, {name: f"{name}" for name in tables()}, {name: 1 for name in tables()})
-    for name, table in tables().items():
-        if name in inputs:
-            ds.tables[name] = _canonical(ds, name, table, _raw_frame(inputs[name]), set(), diags)
-        else:
-            ds.tables[name] = empty_table(table)
-    unknown = [n for n in inputs if n not in tables()]
-    for name in unknown:
-        diags.error(
-            "missing-table",
-            f"`{name}` is not an input table",
-            hint="tables: " + ", ".join(tables()),
-        )
-    _check_references(ds, diags)
-    diags.raise_if_errors()
-    return ds
-
-
 def _run_case(
     checked: CheckedModel, case: Any, defaults: dict[str, Any], result: CaseResult
 ) -> None:
@@ -149,7 +111,7 @@ def _run_case(
     inputs = {**defaults, **(case.get("input") or {})}
     expected_errors = case.get("errors")
     try:
-        dataset = _dataset(inputs, result)
+        dataset = dataset_from_rows(inputs)
     except EngineError as error:
         if expected_errors:
             _compare_errors(error.diagnostics, expected_errors, result)
@@ -237,11 +199,7 @@ def _compare(
                 f"{where}: {name} for {ident}: expected {format_value(want, typ)}, got {format_value(got_d, typ)}"
             )
         return
-    if (
-        _text(got) != _text(expected)
-        if got is not None and expected is not None
-        else got is not expected
-    ):
+    if cell_text(got) != cell_text(expected):
         result.failures.append(f"{where}: {name} for {ident}: expected {expected}, got {got}")
 
 

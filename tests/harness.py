@@ -15,15 +15,13 @@ from typing import Any
 import polars as pl
 
 from engine.api import customer_rows, parse_month, plan_month, run_model
-from engine.catalog import tables
 from engine.checker import check
 from engine.compile import base_frames
-from engine.data import Dataset, empty_table
+from engine.data import Dataset, dataset_from_rows
 from engine.diagnostics import Diagnostic, Diagnostics
 from engine.interpret import Interpreter, Row
 from engine.loader import load_model
 from engine.money import snap
-from engine.testing import _canonical
 
 MONTH = "2024-02"
 
@@ -131,17 +129,7 @@ ROWS: dict[str, list[dict[str, str]]] = {
 
 
 def dataset() -> Dataset:
-    diags = Diagnostics()
-    ds = Dataset({}, {n: n for n in tables()}, {n: 1 for n in tables()})
-    for name, table in tables().items():
-        rows = ROWS.get(name)
-        if rows:
-            frame = pl.DataFrame(rows, schema={c: pl.String for c in rows[0]})
-            ds.tables[name] = _canonical(ds, name, table, frame, set(), diags)
-        else:
-            ds.tables[name] = empty_table(table)
-    assert not diags.errors, diags.errors
-    return ds
+    return dataset_from_rows(ROWS)
 
 
 def write_model(tmp: Path, formula: str, entity: str) -> Path:

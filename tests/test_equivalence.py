@@ -17,15 +17,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.api import customer_rows, plan_month, run_model
-from engine.catalog import tables
 from engine.checker import check
 from engine.compile import base_frames, ore_column
-from engine.data import Dataset, empty_table
+from engine.data import dataset_from_rows
 from engine.diagnostics import Diagnostics
 from engine.interpret import Interpreter, Row
 from engine.loader import load_model
 from engine.reports import provider_totals
-from engine.testing import _canonical
 
 MONTH = date(2024, 2, 1)
 
@@ -201,19 +199,6 @@ payments:
 """
 
 
-def _dataset(rows: dict[str, list[dict[str, str]]]) -> Dataset:
-    diags = Diagnostics()
-    ds = Dataset({}, {n: n for n in tables()}, {n: 1 for n in tables()})
-    for name, table in tables().items():
-        if rows.get(name):
-            frame = pl.DataFrame(rows[name], schema={c: pl.String for c in rows[name][0]})
-            ds.tables[name] = _canonical(ds, name, table, frame, set(), diags)
-        else:
-            ds.tables[name] = empty_table(table)
-    assert not diags.errors, [d.render() for d in diags]
-    return ds
-
-
 def _close(a: object, b: object) -> bool:
     if a is None or b is None:
         return a is None and b is None
@@ -293,7 +278,7 @@ def test_compiled_equals_interpreted(
     assert model is not None
     checked = check(model, diags)
     assert not diags.errors, [d.render() for d in diags.errors]
-    ds = _dataset(rows)
+    ds = dataset_from_rows(rows)
     result = run_model(checked, ds, [MONTH])
     frames = result.months[0].frames
     plan = plan_month(checked, MONTH)

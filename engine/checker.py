@@ -338,16 +338,16 @@ class _Checker:
         if elsewhere:
             other = elsewhere[0].entity
             relation = next((r.name for r in ENTITIES[entity].relations if r.entity == other), None)
-            hint = f"`{name}` is computed on {other}, not on {entity}"
+            where = f"`{name}` is computed on {other}, not on {entity}"
             if relation:
-                hint += f"; aggregate it, e.g. sum({relation}.{name})"
+                where += f"; aggregate it, e.g. sum({relation}.{name})"
             self.diags.error(
-                "unknown-name", f"`{name}` is not known on {entity}", node.span, hint=hint
+                "unknown-name", f"`{name}` is not known on {entity}", node.span, hint=where
             )
             return t.UNKNOWN
         visible = self._visible(entity)
         close = difflib.get_close_matches(name, list(visible), n=1, cutoff=0.6)
-        hint = f"did you mean `{close[0]}`?" if close else None
+        hint: str | None = f"did you mean `{close[0]}`?" if close else None
         if not close and name in BUILTINS:
             hint = f"`{name}` is a function: {BUILTINS[name].usage}"
         self.diags.error("unknown-name", f"unknown name `{name}`", node.span, hint=hint)

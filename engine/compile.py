@@ -238,6 +238,7 @@ class Compiler:
     def _in(self, node: ast.In) -> pl.Expr:
         operand = self.expr(node.operand)
         typ = self.type_of(node.operand)
+        items: list[Any]
         if isinstance(typ, t.Num):
             operand = snap(operand, COMPARE_DECIMALS)
             items = [
@@ -407,7 +408,8 @@ def _agg_expr(info: AggInfo, condition: pl.Expr | None, key: str) -> tuple[pl.Ex
     """(aggregate expression, value where there are no rows)."""
     field = pl.col(info.field.name) if info.field is not None else None  # type: ignore[union-attr]
 
-    def rows(expr: pl.Expr) -> pl.Expr:
+    def rows(expr: pl.Expr | None) -> pl.Expr:
+        assert expr is not None
         return expr.filter(condition) if condition is not None else expr
 
     match info.func, field:

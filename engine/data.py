@@ -228,11 +228,11 @@ def _canonical(
     missing = [
         c for c in table.columns if c not in frame.columns and (c in table.required or c in needed)
     ]
-    for column in missing:
-        close = difflib.get_close_matches(column, frame.columns, n=1)
+    for column_name in missing:
+        close = difflib.get_close_matches(column_name, frame.columns, n=1)
         diags.error(
             "missing-column",
-            f"`{name}` has no column `{column}`",
+            f"`{name}` has no column `{column_name}`",
             where=ds.origins.get(name, name),
             hint=f"did you mean `{close[0]}`? (rename the column)" if close else None,
         )

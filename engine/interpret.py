@@ -78,6 +78,7 @@ class Interpreter:
         step = self.steps[row.entity][name]
         self._uses.append([])
         raw = None
+        value: Any
         if step.rule is None:
             value = self._counted(row)
             trace = Trace(name, "definition", value, t.BOOL, formula="no exclusion applies")

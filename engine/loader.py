@@ -603,7 +603,7 @@ class _Builder:
                 hint="- {under: 20 %, value: 40 %}",
             )
             return []
-        out = []
+        out: list[tuple[Decimal, Any]] = []
         for i, bracket in enumerate(raw):
             bspan = raw.value_spans[i]
             if not isinstance(bracket, LMap) or set(bracket) != {"under", "value"}:

@@ -15,6 +15,7 @@ from engine.catalog import ENTITY_ORDER
 from engine.checker import CheckedModel, ColumnRef, RuleRef, check_in_force
 from engine.diagnostics import Diagnostics
 from engine.model import Rule
+from engine.source import Span
 
 COUNTED = "counted"  # the pseudo-rule that sets `counted` and `excluded_by` on visits
 
@@ -108,6 +109,10 @@ def make_plan(checked: CheckedModel, month: date, diags: Diagnostics) -> Plan:
     return plan
 
 
+def _span_of(step: Step) -> Span | None:
+    return step.rule.span if step.rule is not None else None
+
+
 def _layers(steps: list[Step], deps: dict[str, set[str]], diags: Diagnostics) -> list[list[Step]]:
     """Group steps into layers whose members depend only on earlier layers."""
     by_name = {s.name: s for s in steps}
@@ -121,7 +126,7 @@ def _layers(steps: list[Step], deps: dict[str, set[str]], diags: Diagnostics) ->
                 "cycle",
                 "these rules depend on each other in a circle (through `counted`): "
                 + ", ".join(sorted(remaining)),
-                by_name[remaining[0]].rule.span if by_name[remaining[0]].rule else None,
+                _span_of(by_name[remaining[0]]),
             )
             return layers
         layers.append([by_name[n] for n in ready])

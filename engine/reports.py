@@ -124,7 +124,7 @@ def with_amounts(frame: pl.DataFrame) -> pl.DataFrame:
 # ----------------------------------------------------------------------------- writing
 
 
-def write_atomically(out_dir: Path, write: Callable[[Path], None]) -> None:
+def write_atomically(out_dir: Path, write: Callable[[Path], object]) -> None:
     """Write into a temporary directory beside `out_dir`, then swap it into place."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,74 @@
+"""Imports point one way: parse -> check -> plan -> evaluate -> report -> edge."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each module and the layer it belongs to (ARCHITECTURE.md); a module may import
+# only modules of its own layer or a lower one.
+LAYERS = {
+    "source": 0,
+    "diagnostics": 0,
+    "money": 0,
+    "types": 1,
+    "ast": 1,
+    "syntax": 2,
+    "builtins": 2,
+    "catalog": 2,
+    "model": 3,
+    "loader": 4,
+    "checker": 4,
+    "plan": 5,
+    "interpret": 6,
+    "compile": 6,
+    "data": 6,
+    "reports": 7,
+    "explain": 7,
+    "api": 8,
+    "testing": 9,
+    "cli": 10,
+}
+
+
+def _imports(module: str) -> set[str]:
+    tree = ast.parse((ROOT / "engine" / f"{module}.py").read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("engine"):
+            if node.module == "engine":
+                found |= {a.name for a in node.names if a.name in LAYERS}
+            else:
+                found.add(node.module.split(".")[1])
+    return found
+
+
+def test_every_module_has_a_layer():
+    modules = {p.stem for p in (ROOT / "engine").glob("*.py") if p.stem != "__init__"}
+    assert modules == set(LAYERS)
+
+
+def test_imports_point_down():
+    for module, layer in LAYERS.items():
+        for imported in _imports(module):
+            assert LAYERS[imported] <= layer, (
+                f"{module} (layer {layer}) imports {imported} (layer {LAYERS[imported]})"
+            )
+
+
+def test_interpreter_and_compiler_are_independent():
+    assert "compile" not in _imports("interpret")
+    assert "interpret" not in _imports("compile")
+
+
+def test_checking_and_interpreting_need_no_polars():
+    code = (
+        "import sys; import engine.loader, engine.checker, engine.plan, engine.interpret, engine.explain; "
+        "print('polars' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr

@@ -208,24 +208,27 @@ def run(model: str | Path, data: str | Path, first: date, last: date | None = No
 # ----------------------------------------------------------------------------- explain
 
 
-def _rows(frame: pl.DataFrame, entity: str) -> list[Row]:
-    return [Row(entity, values) for values in frame.to_dicts()]
+def rows_with_relations(
+    frames: dict[str, pl.DataFrame], entity: str, frame: pl.DataFrame
+) -> list[Row]:
+    """Interpreter rows for `frame`, each with its related rows (recursively)."""
+    out = []
+    for values in frame.to_dicts():
+        row = Row(entity, values)
+        for relation in ENTITIES[entity].relations:
+            child = frames[relation.entity]
+            for key in relation.keys:
+                child = child.filter(pl.col(key) == values[key])
+            row.children[relation.name] = rows_with_relations(frames, relation.entity, child)
+        out.append(row)
+    return out
 
 
 def customer_rows(plan: Plan, dataset: Dataset, customer: str) -> list[Row]:
     """The customer-month rows of one customer (one per provider), with related rows."""
     frames = base_frames(plan, dataset.tables)
-    out = []
-    cm = frames["customer_month"].filter(pl.col("customer_id") == customer)
-    for values in cm.to_dicts():
-        row = Row("customer_month", values)
-        for relation in ENTITIES["customer_month"].relations:
-            child = frames[relation.entity]
-            for key in relation.keys:
-                child = child.filter(pl.col(key) == values[key])
-            row.children[relation.name] = _rows(child, relation.entity)
-        out.append(row)
-    return out
+    chosen = frames["customer_month"].filter(pl.col("customer_id") == customer)
+    return rows_with_relations(frames, "customer_month", chosen)
 
 
 def explain(

@@ -99,7 +99,7 @@ class Entity:
     name: str
     description: str
     table: str | None  # the input table whose rows it is, or None when derived
-    in_month: str  # how rows are chosen for a month: 'start', 'overlap', 'derived', 'all'
+    in_month: str  # rows for a month: 'start', 'overlap', 'submitted', 'derived' or 'all'
     key: tuple[str, ...]
     relations: tuple[Relation, ...]
     derived_fields: tuple[Column, ...] = ()
@@ -117,12 +117,20 @@ PARTY_FIELDS = (
 )
 
 ENTITIES: dict[str, Entity] = {
-    "visit": Entity(
-        "visit",
-        "a registered visit whose start falls in the month",
-        "visits",
-        "start",
-        ("visit_id",),
+    "outage": Entity(
+        "outage",
+        "an outage of the registration system (any date)",
+        "outages",
+        "all",
+        (),
+        (),
+    ),
+    "decision_history": Entity(
+        "decision_history",
+        "a decision line of any month (the customer's whole history)",
+        "decisions",
+        "all",
+        ("decision_id",),
         (),
         PARTY_FIELDS,
     ),
@@ -153,9 +161,21 @@ ENTITIES: dict[str, Entity] = {
         (),
         PARTY_FIELDS,
     ),
+    "visit": Entity(
+        "visit",
+        "a registered visit whose start falls in the month",
+        "visits",
+        "start",
+        ("visit_id",),
+        (
+            Relation("decisions", "decision", ("customer_id", "provider_id")),
+            Relation("outages", "outage", ()),
+        ),
+        PARTY_FIELDS,
+    ),
     "customer_month": Entity(
         "customer_month",
-        "one customer with one provider in the month (has decisions or visits)",
+        "one customer with one provider in the month (has decisions, visits or journals)",
         None,
         "derived",
         ("customer_id", "provider_id"),
@@ -164,6 +184,7 @@ ENTITIES: dict[str, Entity] = {
             Relation("decisions", "decision", ("customer_id", "provider_id")),
             Relation("journals", "journal", ("customer_id", "provider_id")),
             Relation("absences", "absence", ("customer_id",)),
+            Relation("history", "decision_history", ("customer_id",)),
         ),
         (
             _derived("customer_id", t.TEXT),
@@ -188,13 +209,33 @@ ENTITIES: dict[str, Entity] = {
             _derived("ownership", t.Text(("municipal", "private"))),
         ),
     ),
+    "premium_claim": Entity(
+        "premium_claim",
+        "an application for an effect premium, submitted in the month",
+        "premium_claims",
+        "submitted",
+        (),
+        (Relation("history", "decision_history", ("customer_id",)),),
+        PARTY_FIELDS,
+    ),
 }
 
 # Evaluation order: children before the entities that aggregate them.
-ENTITY_ORDER = ("visit", "decision", "absence", "journal", "customer_month", "provider_month")
+ENTITY_ORDER = (
+    "outage",
+    "decision_history",
+    "decision",
+    "absence",
+    "journal",
+    "visit",
+    "customer_month",
+    "provider_month",
+    "premium_claim",
+)
 
-# Entities whose rows become statement lines, and the keys a line carries.
-PAYABLE = {"customer_month", "provider_month"}
+# Entities whose rows become statement lines (one per row, keyed by provider and
+# customer where the entity has them).
+PAYABLE = {"customer_month", "provider_month", "premium_claim"}
 
 # Names every formula may use, whatever its entity.
 CONTEXT_NAMES: dict[str, t.Type] = {

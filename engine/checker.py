@@ -45,7 +45,15 @@ class ContextRef:
     name: str
 
 
-Ref = ColumnRef | RuleRef | ParamRef | ContextRef
+@dataclass(frozen=True)
+class OuterRef:
+    """A field of the row an aggregation is computed for, used in its `where` filter."""
+
+    entity: str
+    name: str
+
+
+Ref = ColumnRef | RuleRef | ParamRef | ContextRef | OuterRef
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,7 @@ class _Checker:
         self.out = CheckedModel(model)
         self.in_progress: list[str] = []
         self.current: str = ""
+        self.outer: list[str] = []  # entities whose rows an aggregation filter sits in
 
     # ---- rules
 
@@ -197,6 +206,8 @@ class _Checker:
                 return self._list(node, entity)
             case ast.Name():
                 return self._name(node, entity)
+            case ast.Attr() if self._outer_name(node):
+                return self._outer_field(node)
             case ast.Attr():
                 self.diags.error(
                     "type-mismatch",
@@ -238,6 +249,33 @@ class _Checker:
             case ast.Call():
                 return self._call(node, entity)
         raise AssertionError(node)
+
+    def _outer_name(self, node: ast.Attr) -> bool:
+        """`visit.service` inside `any(decisions where service == visit.service)`."""
+        return isinstance(node.target, ast.Name) and node.target.name in self.outer
+
+    def _outer_field(self, node: ast.Attr) -> t.Type:
+        assert isinstance(node.target, ast.Name)
+        entity = node.target.name
+        fields = fields_of(entity)
+        if node.name in fields and node.name not in VISIT_FIELDS:
+            self.out.refs[id(node)] = OuterRef(entity, node.name)
+            self.out.columns.setdefault(entity, set()).add(node.name)
+            return fields[node.name].type
+        if any(r.name == node.name and r.entity == entity for r in self.model.rules.values()):
+            return self._mismatch(
+                node,
+                f"`{node.name}` is computed on {entity}; a filter can use only its data fields",
+                hint=f"fields of {entity}: " + ", ".join(sorted(fields)),
+                code="unknown-name",
+            )
+        close = difflib.get_close_matches(node.name, list(fields), n=1)
+        return self._mismatch(
+            node,
+            f"{entity} has no field `{node.name}`",
+            hint=f"did you mean `{entity}.{close[0]}`?" if close else None,
+            code="unknown-name",
+        )
 
     def _mismatch(
         self, node: ast.Node, message: str, hint: str | None = None, code: str = "type-mismatch"
@@ -727,7 +765,9 @@ class _Checker:
             field_ref = self.out.refs.get(id(fake))
             self.out.types[id(target)] = field_type
         if condition is not None:
+            self.outer.append(entity)
             self._expect_bool(condition, child, "where")
+            self.outer.pop()
         self.out.aggs[id(node)] = AggInfo(
             node.func, relation, field_ref, condition, fake if field_name is not None else None
         )

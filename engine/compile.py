@@ -15,8 +15,16 @@ import polars as pl
 
 from engine import ast
 from engine import types as t
-from engine.catalog import ENTITIES, ENTITY_ORDER
-from engine.checker import AggInfo, CheckedModel, ColumnRef, ContextRef, ParamRef, RuleRef
+from engine.catalog import ENTITIES, ENTITY_ORDER, Entity
+from engine.checker import (
+    AggInfo,
+    CheckedModel,
+    ColumnRef,
+    ContextRef,
+    OuterRef,
+    ParamRef,
+    RuleRef,
+)
 from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
 from engine.plan import Plan, Step
 
@@ -31,6 +39,20 @@ def _overlaps(start: str, end: str, plan: Plan) -> pl.Expr:
     return (pl.col(start) <= plan.month_end) & (pl.col(end).is_null() | (pl.col(end) >= plan.month))
 
 
+def _in_month(entity: Entity, frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """The rows of an input table that belong to the month, by the entity's rule."""
+    match entity.in_month:
+        case "start":
+            start = datetime.combine(plan.month, datetime.min.time())
+            stop = datetime.combine(plan.month_end + timedelta(days=1), datetime.min.time())
+            return frame.filter((pl.col("start") >= start) & (pl.col("start") < stop))
+        case "overlap":
+            return frame.filter(_overlaps("start_date", "end_date", plan))
+        case "submitted":
+            return frame.filter(pl.col("submitted_on").is_between(plan.month, plan.month_end))
+    return frame
+
+
 def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Each entity's rows for the month, with district, zone and ownership joined in."""
     zones = {d: zone for zone, districts in plan.checked.model.zones.items() for d in districts}
@@ -43,23 +65,19 @@ def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.Dat
     )
     providers = tables["providers"].select("provider_id", "name", "ownership")
     ownership = providers.select("provider_id", "ownership")
-    start = datetime.combine(plan.month, datetime.min.time())
-    stop = datetime.combine(plan.month_end + timedelta(days=1), datetime.min.time())
 
-    def parties(frame: pl.DataFrame, with_provider: bool = True) -> pl.DataFrame:
+    def parties(frame: pl.DataFrame) -> pl.DataFrame:
         frame = frame.drop([c for c in ("district", "zone", "ownership") if c in frame.columns])
-        frame = frame.join(customers, on="customer_id", how="left")
-        return frame.join(ownership, on="provider_id", how="left") if with_provider else frame
+        if "customer_id" in frame.columns:
+            frame = frame.join(customers, on="customer_id", how="left")
+        if "provider_id" in frame.columns:
+            frame = frame.join(ownership, on="provider_id", how="left")
+        return frame
 
     frames = {
-        "visit": parties(
-            tables["visits"].filter((pl.col("start") >= start) & (pl.col("start") < stop))
-        ),
-        "decision": parties(tables["decisions"].filter(_overlaps("start_date", "end_date", plan))),
-        "absence": parties(
-            tables["absences"].filter(_overlaps("start_date", "end_date", plan)), False
-        ),
-        "journal": parties(tables["journals"].filter(_overlaps("start_date", "end_date", plan))),
+        name: parties(_in_month(entity, tables[entity.table], plan))
+        for name, entity in ENTITIES.items()
+        if entity.table is not None
     }
     pairs = pl.concat(
         [frames[e].select("customer_id", "provider_id") for e in ("visit", "decision", "journal")]
@@ -158,17 +176,21 @@ class Compiler:
                 return pl.when(self.expr(c)).then(self.expr(a)).otherwise(self.expr(b))
             case ast.Lookup():
                 return self._lookup(node)
+            case ast.Attr():
+                return self._name(node)
             case ast.Call():
                 if id(node) in self.agg_columns:
                     return pl.col(self.agg_columns[id(node)])
                 return IMPLEMENTATIONS[node.func](self, node)
         raise AssertionError(f"cannot compile {node!r}")
 
-    def _name(self, node: ast.Name) -> pl.Expr:
+    def _name(self, node: ast.Name | ast.Attr) -> pl.Expr:
         ref = self.checked.refs[id(node)]
         match ref:
             case ColumnRef(name=n) | RuleRef(name=n):
                 return pl.col(n)
+            case OuterRef(name=n):
+                return pl.col(f"__outer_{n}")
             case ParamRef(name=n):
                 return _lit(self.plan.params.get(n), self.type_of(node))
             case ContextRef(name=n):
@@ -230,7 +252,7 @@ class Compiler:
         """True when `node` reads no column, rule or aggregate: the same on every row."""
         for sub in node.walk():
             if id(sub) in self.agg_columns or isinstance(
-                self.checked.refs.get(id(sub)), ColumnRef | RuleRef
+                self.checked.refs.get(id(sub)), ColumnRef | RuleRef | OuterRef
             ):
                 return False
         return True
@@ -404,7 +426,19 @@ def _aggregations(checked: CheckedModel, steps: list[Step]) -> list[tuple[int, A
     return list(found.items())
 
 
-def _agg_expr(info: AggInfo, condition: pl.Expr | None, key: str) -> tuple[pl.Expr, Any]:
+def _outer_columns(checked: CheckedModel, infos: list[AggInfo]) -> list[str]:
+    """Fields of the aggregating entity that the filters use (`visit.service`)."""
+    names = {
+        ref.name
+        for info in infos
+        if info.condition is not None
+        for node in info.condition.walk()
+        if isinstance(ref := checked.refs.get(id(node)), OuterRef)
+    }
+    return sorted(names)
+
+
+def _agg_expr(info: AggInfo, condition: pl.Expr | None) -> tuple[pl.Expr, Any]:
     """(aggregate expression, value where there are no rows)."""
     field = pl.col(info.field.name) if info.field is not None else None  # type: ignore[union-attr]
 
@@ -416,11 +450,12 @@ def _agg_expr(info: AggInfo, condition: pl.Expr | None, key: str) -> tuple[pl.Ex
         case "sum", f if f is not None:
             return rows(f).sum(), 0.0
         case "count", None:
-            return rows(pl.col(key)).len().cast(pl.Float64), 0.0
+            rows_counted = condition.sum() if condition is not None else pl.len()
+            return rows_counted.cast(pl.Float64), 0.0
         case "count", f:
             return rows(f).count().cast(pl.Float64), 0.0
         case "any", None:
-            return rows(pl.col(key)).len() > 0, False
+            return (condition.sum() if condition is not None else pl.len()) > 0, False
         case "any", f:
             return rows(f).any(), False
         case "all", f if f is not None:
@@ -446,6 +481,20 @@ def _add_aggregations(
     for number, items in enumerate(by_relation.values()):
         relation = items[0][1].relation
         child = frames[relation.entity]
+        outer = _outer_columns(plan.checked, [info for _, info in items])
+        correlated = bool(outer) or not relation.keys
+        group_keys = list(relation.keys)
+        if correlated:
+            # each row of the entity gets its own related rows (joined on the keys, or all
+            # of them for a relation without keys), with the entity's fields the filter uses
+            parent = frame.with_row_index("__row").select(
+                "__row", *relation.keys, *[pl.col(c).alias(f"__outer_{c}") for c in outer]
+            )
+            if relation.keys:
+                child = child.join(parent, on=list(relation.keys), how="inner")
+            else:
+                child = child.join(parent, how="cross")
+            group_keys = ["__row"]
         compiler = Compiler(plan, relation.entity, {})
         exprs, defaults, conditions = [], {}, []
         for i, (node_id, info) in enumerate(items):
@@ -455,14 +504,18 @@ def _add_aggregations(
                 # filters become columns first: the group_by then only selects rows
                 conditions.append(compiler.expr(info.condition).alias(f"{alias}_where"))
                 condition = pl.col(f"{alias}_where")
-            expr, default = _agg_expr(info, condition, relation.keys[0])
+            expr, default = _agg_expr(info, condition)
             exprs.append(expr.alias(alias))
             defaults[alias] = default
             columns[node_id] = alias
         if conditions:
             child = child.with_columns(conditions)
-        grouped = child.group_by(list(relation.keys)).agg(exprs)
-        frame = frame.join(grouped, on=list(relation.keys), how="left")
+        grouped = child.group_by(group_keys).agg(exprs)
+        if correlated:
+            frame = frame.with_row_index("__row").join(grouped, on="__row", how="left")
+            frame = frame.drop("__row")
+        else:
+            frame = frame.join(grouped, on=group_keys, how="left")
         frame = frame.with_columns(
             [pl.col(a).fill_null(d) for a, d in defaults.items() if d is not None]
         )

@@ -17,7 +17,15 @@ from typing import Any
 
 from engine import ast
 from engine import types as t
-from engine.checker import AggInfo, CheckedModel, ColumnRef, ContextRef, ParamRef, RuleRef
+from engine.checker import (
+    AggInfo,
+    CheckedModel,
+    ColumnRef,
+    ContextRef,
+    OuterRef,
+    ParamRef,
+    RuleRef,
+)
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
 from engine.plan import COUNTED, Plan
 
@@ -66,6 +74,7 @@ class Interpreter:
         self.plan = plan
         self.checked: CheckedModel = plan.checked
         self._uses: list[list[Trace]] = []
+        self._outer: list[Row] = []  # rows whose aggregation filter is being evaluated
         self.steps = {e: {s.name: s for s in plan.steps(e)} for e in plan.order}
 
     # ---- rules
@@ -160,6 +169,14 @@ class Interpreter:
                 return self.eval(a, row) if self.eval(c, row) is True else self.eval(b, row)
             case ast.Lookup():
                 return self._lookup(node, row)
+            case ast.Attr():  # a field of the aggregating row, inside a `where` filter
+                ref = self.checked.refs[id(node)]
+                assert isinstance(ref, OuterRef)
+                value = to_decimal(self._outer[-1].values.get(ref.name))
+                self._note(
+                    Trace(f"{ref.entity}.{ref.name}", "field", value, self.checked.type_of(node))
+                )
+                return value
             case ast.Call():
                 if id(node) in self.checked.aggs:
                     return self._aggregate(node, self.checked.aggs[id(node)], row)
@@ -270,8 +287,10 @@ class Interpreter:
     def _aggregate(self, node: ast.Call, info: AggInfo, row: Row) -> Any:
         rows = row.children.get(info.relation.name, [])
         self._uses.append([])
+        self._outer.append(row)
         if info.condition is not None:
             rows = [r for r in rows if self.eval(info.condition, r) is True]
+        self._outer.pop()
         values = [self._field(r, info) for r in rows] if info.field is not None else None
         self._uses.pop()
         present = [v for v in values if v is not None] if values is not None else None

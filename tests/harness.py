@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from engine.api import customer_rows, parse_month, plan_month, run_model
+from engine.api import customer_rows, parse_month, plan_month, rows_with_relations, run_model
 from engine.checker import check
 from engine.compile import base_frames
 from engine.data import Dataset, dataset_from_rows
@@ -45,7 +45,7 @@ parameters:
 definitions:
   visit:
     minutes: end - start
-  {entity}:
+  {entity_line}
     x: '{formula}'
 """
 
@@ -81,6 +81,7 @@ ROWS: dict[str, list[dict[str, str]]] = {
             "special_amount": "",
         },
     ],
+    "outages": [{"start_date": "2024-02-01", "end_date": "2024-02-04"}],
     "visits": [
         {
             "visit_id": "V1",
@@ -134,9 +135,10 @@ def dataset() -> Dataset:
 
 def write_model(tmp: Path, formula: str, entity: str) -> Path:
     path = tmp / "model.yaml"
-    path.write_text(
-        MODEL.format(entity=entity, formula=formula.replace("'", "''")), encoding="utf-8"
-    )
+    # on visit, `x` joins `minutes` (a comment keeps every line where it was)
+    entity_line = "# x is on visit too" if entity == "visit" else f"{entity}:"
+    text = MODEL.format(entity_line=entity_line, formula=formula.replace("'", "''"))
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -165,10 +167,11 @@ def evaluate(tmp: Path, formula: str, entity: str = "decision") -> Evaluated:
     month = parse_month(MONTH)
     frames = run_model(checked, ds, [month]).months[0].frames
     plan = plan_month(checked, month)
-    if entity == "decision":
-        compiled = frames["decision"].filter(pl.col("decision_id") == "B1")["x"][0]
-        base = base_frames(plan, ds.tables)["decision"].filter(pl.col("decision_id") == "B1")
-        row = Row("decision", base.to_dicts()[0])
+    if entity in ("decision", "visit"):
+        key, ident = ("decision_id", "B1") if entity == "decision" else ("visit_id", "V1")
+        compiled = frames[entity].filter(pl.col(key) == ident)["x"][0]
+        base = base_frames(plan, ds.tables)
+        row = rows_with_relations(base, entity, base[entity].filter(pl.col(key) == ident))[0]
     else:
         compiled = frames["customer_month"]["x"][0]
         row = customer_rows(plan, ds, "K1")[0]

@@ -99,13 +99,27 @@ VALID_CUSTOMER_MONTH = [
     ("zone", "tätort", "text"),
     ("sum(visits.minutes where date(start) <= 2024-02-06)", D(75), "duration"),
     ("count(journals)", D(0), "count"),
+    ("count(visits where provider_id == customer_month.provider_id)", D(3), "count"),
+    ("count(history)", D(2), "count"),
+]
+
+VALID_VISIT = [
+    ("minutes", D(30), "duration"),
+    ("any(decisions where service == visit.service)", True, "true/false"),
+    ("count(decisions where service == visit.service or level == 3)", D(1), "count"),
+    ("count(outages)", D(1), "count"),
+    ("any(outages where end_date >= date(visit.start))", False, "true/false"),
+    ("any(outages where end_date + 3 days >= date(visit.start))", True, "true/false"),
+    ("max(decisions.level where start_date <= date(visit.start))", D(3), "count"),
 ]
 
 
 def _cases() -> list[tuple[str, str, object, str]]:
-    return [("decision", *c) for c in VALID_DECISION] + [
-        ("customer_month", *c) for c in VALID_CUSTOMER_MONTH
-    ]
+    return (
+        [("decision", *c) for c in VALID_DECISION]
+        + [("customer_month", *c) for c in VALID_CUSTOMER_MONTH]
+        + [("visit", *c) for c in VALID_VISIT]
+    )
 
 
 @pytest.mark.parametrize(
@@ -241,13 +255,43 @@ INVALID_CUSTOMER_MONTH = [
     ("any(decisions.level)", "bad-call", "`any` needs a true/false field, but this is count", 5),
     ("minutes", "unknown-name", "`minutes` is not known on customer_month", 1),
     ("sum(decision.level)", "bad-call", "`sum` needs a list of related rows here", 5),
+    (
+        "count(visits where service == customer_month.servis)",
+        "unknown-name",
+        "customer_month has no field `servis`",
+        31,
+    ),
+    (
+        "visits.minutes + customer_month.zone",
+        "type-mismatch",
+        "`visits.minutes` is a list of values",
+        1,
+    ),
+]
+
+INVALID_VISIT = [
+    (
+        "any(decisions where level > visit.minutes)",
+        "unknown-name",
+        "`minutes` is computed on visit; a filter can use only its data fields",
+        29,
+    ),
+    (
+        "any(decisions where service == visit.servis)",
+        "unknown-name",
+        "visit has no field `servis`",
+        32,
+    ),
+    ("count(visits)", "bad-call", "`count` needs a list of related rows here", 7),
 ]
 
 
 def _invalid() -> list[tuple[str, str, str, str, int]]:
-    return [("decision", *c) for c in INVALID_DECISION] + [
-        ("customer_month", *c) for c in INVALID_CUSTOMER_MONTH
-    ]
+    return (
+        [("decision", *c) for c in INVALID_DECISION]
+        + [("customer_month", *c) for c in INVALID_CUSTOMER_MONTH]
+        + [("visit", *c) for c in INVALID_VISIT]
+    )
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -18,7 +19,7 @@ from engine.checker import CheckedModel, check
 from engine.compile import base_frames, evaluate
 from engine.data import Dataset, load_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
-from engine.interpret import Interpreter, Row, Trace
+from engine.interpret import Interpreter, PeerSource, Row, Trace
 from engine.loader import load_model
 from engine.plan import Plan, make_plan
 from engine.reports import exclusions, provider_totals, statement_lines
@@ -224,6 +225,18 @@ def rows_with_relations(
     return out
 
 
+def frame_peers(frames: dict[str, pl.DataFrame]) -> PeerSource:
+    """Rows of an entity's frame with given key values (what `overlaps` compares with)."""
+
+    def peers(entity: str, keys: tuple[str, ...], values: tuple[Any, ...]) -> list[dict[str, Any]]:
+        frame = frames[entity]
+        for key, value in zip(keys, values, strict=True):
+            frame = frame.filter(pl.col(key) == value)
+        return frame.to_dicts()
+
+    return peers
+
+
 def customer_rows(plan: Plan, dataset: Dataset, customer: str) -> list[Row]:
     """The customer-month rows of one customer (one per provider), with related rows."""
     frames = base_frames(plan, dataset.tables)
@@ -249,7 +262,7 @@ def explain(
                 )
             ]
         )
-    interpreter = Interpreter(plan)
+    interpreter = Interpreter(plan, frame_peers(base_frames(plan, dataset.tables)))
     out = []
     for row in rows:
         traces = []

@@ -149,6 +149,18 @@ BUILTINS: dict[str, Signature] = {
             2,
         ),
         Signature(
+            "overlaps",
+            "overlaps(staff_id)",
+            "true/false",
+            "On a visit: true when another visit of the month with the same value of the "
+            "given field(s) overlaps it in time (visits that end before they start, or "
+            "have a missing field, overlap nothing).",
+            "Besöket överlappar ett annat besök med samma värde (t.ex. samma personal).",
+            "scalar",
+            1,
+            None,
+        ),
+        Signature(
             "date",
             "date(start)",
             "date",

@@ -609,6 +609,8 @@ class _Checker:
             )
         if node.func == "step":
             return self._step(node, entity)
+        if node.func == "overlaps":
+            return self._overlaps(node, entity)
         args = [self.expr(a, entity) for a in node.args]
         if any(isinstance(a, t.Unknown) for a in args):
             return t.UNKNOWN
@@ -648,6 +650,23 @@ class _Checker:
                     )
                 return t.DATE
         raise AssertionError(node.func)
+
+    def _overlaps(self, node: ast.Call, entity: str) -> t.Type:
+        if entity != "visit":
+            return self._mismatch(
+                node, "`overlaps` compares visits; use it on visit", code="bad-call"
+            )
+        for arg in node.args:
+            typ = self.expr(arg, entity)
+            if not isinstance(self.out.refs.get(id(arg)), ColumnRef) or not isinstance(typ, t.Text):
+                self._mismatch(
+                    arg,
+                    "`overlaps` takes fields of the visit that identify who or where, e.g. staff_id",
+                    hint=BUILTINS["overlaps"].usage,
+                    code="bad-call",
+                )
+        self.out.columns.setdefault("visit", set()).update({"start", "end", "visit_id"})
+        return t.BOOL
 
     def _numeric(self, node: ast.Call, typ: t.Type) -> t.Type:
         if not isinstance(typ, t.Num):

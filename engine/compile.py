@@ -390,6 +390,20 @@ def _date(c: Compiler, node: ast.Call) -> pl.Expr:
     return value.dt.date() if isinstance(c.type_of(node.args[0]), t.DateTime) else value
 
 
+def _overlapping_visits(c: Compiler, node: ast.Call) -> pl.Expr:
+    """Per group of equal keys, sorted by start: a visit overlaps another when an earlier
+    one ends after it starts, or the next one starts before it ends."""
+    keys = [c.expr(a) for a in node.args]
+    valid = pl.col("end") > pl.col("start")
+    for key in keys:
+        valid = valid & key.is_not_null()
+    start = pl.when(valid).then(pl.col("start"))
+    end = pl.when(valid).then(pl.col("end"))
+    earlier_end = end.cum_max().shift(1).over(keys, order_by=start)
+    next_start = start.shift(-1).over(keys, order_by=start)
+    return valid & ((start < earlier_end).fill_null(False) | (next_start < end).fill_null(False))
+
+
 def _aggregate_only(c: Compiler, node: ast.Call) -> pl.Expr:
     raise AssertionError(f"{node.func} is computed by group_by")
 
@@ -408,6 +422,7 @@ IMPLEMENTATIONS = {
     "step": _step,
     "days_active": _days_active,
     "date": _date,
+    "overlaps": _overlapping_visits,
 }
 
 

@@ -69,9 +69,20 @@ def to_decimal(value: Any) -> Any:
     return value
 
 
+PeerSource = Callable[[str, tuple[str, ...], tuple[Any, ...]], list[dict[str, Any]]]
+
+
+def no_peers(entity: str, keys: tuple[str, ...], values: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return []
+
+
 class Interpreter:
-    def __init__(self, plan: Plan):
+    """`peers(entity, keys, values)` gives the rows of an entity with those key values;
+    `overlaps` compares a visit with them (the caller decides where they come from)."""
+
+    def __init__(self, plan: Plan, peers: PeerSource = no_peers):
         self.plan = plan
+        self.peers = peers
         self.checked: CheckedModel = plan.checked
         self._uses: list[list[Trace]] = []
         self._outer: list[Row] = []  # rows whose aggregation filter is being evaluated
@@ -452,6 +463,23 @@ def _date(i: Interpreter, node: ast.Call, row: Row) -> Any:
     return value.date() if isinstance(value, datetime) else value
 
 
+def _overlaps(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    keys = tuple(a.name for a in node.args if isinstance(a, ast.Name))
+    values = tuple(row.values.get(k) for k in keys)
+    start, end = row.values.get("start"), row.values.get("end")
+    if any(v is None for v in values) or start is None or end is None or not end > start:
+        return False
+    for peer in i.peers("visit", keys, values):
+        if peer.get("visit_id") == row.values.get("visit_id"):
+            continue
+        p_start, p_end = peer.get("start"), peer.get("end")
+        if p_start is None or p_end is None:
+            continue
+        if p_start < p_end and p_start < end and start < p_end:
+            return True
+    return False
+
+
 def _aggregate_only(i: Interpreter, node: ast.Call, row: Row) -> Any:
     raise AssertionError(f"{node.func} without related rows")
 
@@ -470,4 +498,5 @@ IMPLEMENTATIONS: dict[str, Callable[[Interpreter, ast.Call, Row], Any]] = {
     "step": _step,
     "days_active": _days_active,
     "date": _date,
+    "overlaps": _overlaps,
 }

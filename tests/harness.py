@@ -14,12 +14,19 @@ from typing import Any
 
 import polars as pl
 
-from engine.api import customer_rows, parse_month, plan_month, rows_with_relations, run_model
+from engine.api import (
+    customer_rows,
+    frame_peers,
+    parse_month,
+    plan_month,
+    rows_with_relations,
+    run_model,
+)
 from engine.checker import check
 from engine.compile import base_frames
 from engine.data import Dataset, dataset_from_rows
 from engine.diagnostics import Diagnostic, Diagnostics
-from engine.interpret import Interpreter, Row
+from engine.interpret import Interpreter
 from engine.loader import load_model
 from engine.money import snap
 
@@ -125,6 +132,20 @@ ROWS: dict[str, list[dict[str, str]]] = {
             "clock_adjusted": "false",
             "declined": "false",
         },
+        {
+            "visit_id": "V4",
+            "customer_id": "K1",
+            "provider_id": "P1",
+            "staff_id": "S3",
+            "staff_role": "care",
+            "service": "dubbelbemanning",
+            "start": "2024-02-05 08:10",
+            "end": "2024-02-05 08:40",
+            "registration": "tag",
+            "reported_at": "2024-02-05 08:40",
+            "clock_adjusted": "false",
+            "declined": "false",
+        },
     ],
 }
 
@@ -175,7 +196,7 @@ def evaluate(tmp: Path, formula: str, entity: str = "decision") -> Evaluated:
     else:
         compiled = frames["customer_month"]["x"][0]
         row = customer_rows(plan, ds, "K1")[0]
-    interpreted = Interpreter(plan).rule(row, "x")
+    interpreted = Interpreter(plan, frame_peers(base_frames(plan, ds.tables))).rule(row, "x")
     return Evaluated(compiled, interpreted, checked.rule_types["x"])
 
 

@@ -78,9 +78,9 @@ VALID_DECISION = [
 ]
 
 VALID_CUSTOMER_MONTH = [
-    ("sum(visits.minutes)", D(135), "duration"),
+    ("sum(visits.minutes)", D(165), "duration"),
     ('sum(visits.minutes where service == "omsorg")', D(75), "duration"),
-    ("count(visits)", D(3), "count"),
+    ("count(visits)", D(4), "count"),
     ("count(visits where clock_adjusted)", D(1), "count"),
     ('any(decisions where service == "trygghetslarm")', True, "true/false"),
     ('any(decisions where service == "ledsagning")', False, "true/false"),
@@ -97,9 +97,9 @@ VALID_CUSTOMER_MONTH = [
     ('sum(visits.minutes where service == "palliativt_vak") * timpris', D(450), "money (SEK)"),
     ("count(decisions where days_active(start_date, end_date) > 20)", D(1), "count"),
     ("zone", "tätort", "text"),
-    ("sum(visits.minutes where date(start) <= 2024-02-06)", D(75), "duration"),
+    ("sum(visits.minutes where date(start) <= 2024-02-06)", D(105), "duration"),
     ("count(journals)", D(0), "count"),
-    ("count(visits where provider_id == customer_month.provider_id)", D(3), "count"),
+    ("count(visits where provider_id == customer_month.provider_id)", D(4), "count"),
     ("count(history)", D(2), "count"),
 ]
 
@@ -111,6 +111,9 @@ VALID_VISIT = [
     ("any(outages where end_date >= date(visit.start))", False, "true/false"),
     ("any(outages where end_date + 3 days >= date(visit.start))", True, "true/false"),
     ("max(decisions.level where start_date <= date(visit.start))", D(3), "count"),
+    ("overlaps(staff_id)", False, "true/false"),
+    ("overlaps(customer_id)", True, "true/false"),
+    ("overlaps(customer_id, service)", False, "true/false"),
 ]
 
 
@@ -255,6 +258,7 @@ INVALID_CUSTOMER_MONTH = [
     ("any(decisions.level)", "bad-call", "`any` needs a true/false field, but this is count", 5),
     ("minutes", "unknown-name", "`minutes` is not known on customer_month", 1),
     ("sum(decision.level)", "bad-call", "`sum` needs a list of related rows here", 5),
+    ("overlaps(customer_id)", "bad-call", "`overlaps` compares visits; use it on visit", 1),
     (
         "count(visits where service == customer_month.servis)",
         "unknown-name",
@@ -283,6 +287,12 @@ INVALID_VISIT = [
         32,
     ),
     ("count(visits)", "bad-call", "`count` needs a list of related rows here", 7),
+    (
+        "overlaps(start)",
+        "bad-call",
+        "`overlaps` takes fields of the visit that identify who or where, e.g. staff_id",
+        10,
+    ),
 ]
 
 

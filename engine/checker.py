@@ -18,7 +18,7 @@ from engine import types as t
 from engine.builtins import AGGREGATES, BUILTINS
 from engine.catalog import CONTEXT_NAMES, ENTITIES, PAYABLE, Column, Relation, entity_fields
 from engine.diagnostics import Diagnostics
-from engine.model import Model, Rule
+from engine.model import Model, Parameter, Rule
 from engine.source import Span
 
 # ----------------------------------------------------------------------------- references
@@ -112,6 +112,8 @@ class _Checker:
     # ---- rules
 
     def run(self) -> CheckedModel:
+        for param in self.model.parameters.values():
+            self._indexation(param)
         for rule in self.model.rules.values():
             self.rule_type(rule.name, None)
         for rule in self.model.rules.values():
@@ -183,6 +185,42 @@ class _Checker:
                 "type-mismatch",
                 f"`when` must be true or false, but this gives {t.describe(typ)}",
                 tree.span,
+            )
+
+    def _indexation(self, param: Parameter) -> None:
+        """An indexation factor: a plain number made of literals and scalar parameters."""
+        index = param.indexation
+        if index is None or index.tree is None:
+            return
+        if not (isinstance(param.type, t.Num) and param.kind in ("scalar", "table")):
+            self.diags.error(
+                "type-mismatch", f"only amounts can be indexed, not `{param.name}`", index.span
+            )
+            return
+        for node in index.tree.walk():
+            if not isinstance(node, ast.Quantity | ast.Name | ast.BinOp | ast.Neg):
+                self.diags.error(
+                    "type-mismatch",
+                    "an indexation factor is made of numbers, parameters and + - * /",
+                    node.span,
+                )
+                return
+            if isinstance(node, ast.Name):
+                other = self.model.parameters.get(node.name)
+                if other is None or other.kind != "scalar" or other.indexation is not None:
+                    self.diags.error(
+                        "unknown-name",
+                        f"`{node.name}` is not a parameter with one value per date",
+                        node.span,
+                        hint="an indexation factor uses scalar parameters, e.g. opi",
+                    )
+                    return
+        typ = self.expr(index.tree, "customer_month")
+        if isinstance(typ, t.Num) and not typ.dimensionless:
+            self.diags.error(
+                "unit-mismatch",
+                f"an indexation factor is a plain number, but this is {t.describe(typ)}",
+                index.tree.span,
             )
 
     # ---- expressions

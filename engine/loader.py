@@ -21,7 +21,15 @@ from yaml.constructor import SafeConstructor
 from engine import types as t
 from engine.catalog import schemas_dir
 from engine.diagnostics import Diagnostic, Diagnostics
-from engine.model import DatedValue, Model, Parameter, Rounding, Rule, RuleVersion
+from engine.model import (
+    DatedValue,
+    Indexation,
+    Model,
+    Parameter,
+    Rounding,
+    Rule,
+    RuleVersion,
+)
 from engine.source import FormulaOrigin, Span, register_text
 from engine.syntax import parse_formula
 
@@ -561,7 +569,24 @@ class _Builder:
             param.values.append(DatedValue(day, value, vspan))
         if kind == "table":
             param.key_types = self._key_types(param)
+        if isinstance(spec.get("indexation"), LMap):
+            param.indexation = self._indexation(spec["indexation"])
         return param
+
+    def _indexation(self, spec: LMap) -> Indexation | None:
+        start = _parse_date_text(spec["from"])
+        if start is None:
+            self.diags.error("schema", f"`{spec['from']}` is not a date", spec.value_spans["from"])
+            return None
+        version = self._version(spec, "factor", LMap(), None)
+        step = spec.get("round")
+        return Indexation(
+            version.formula,
+            version.tree,
+            spec.value_spans["factor"],
+            start,
+            Decimal(str(step)) if step is not None else None,
+        )
 
     def _param_value(self, param: Parameter, raw: Any, span: Span, parent: Any, key: Any) -> Any:
         if param.kind == "scalar":

@@ -20,6 +20,32 @@ class DatedValue:
 
 
 @dataclass
+class Indexation:
+    """Values after the last given one, derived by a factor each year (Örebro §4.6)."""
+
+    formula: str
+    tree: ast.Node | None
+    span: Span
+    start: date  # the first date the factor applies
+    round_step: Decimal | None = None
+
+    def dates(self, after: date, until: date) -> list[date]:
+        """Indexation dates in (after, until]."""
+        out: list[date] = []
+        year = self.start.year
+        while True:
+            try:
+                day = self.start.replace(year=year)
+            except ValueError:  # 29 February
+                day = date(year, 2, 28)
+            if day > until:
+                return out
+            if day > after:
+                out.append(day)
+            year += 1
+
+
+@dataclass
 class Parameter:
     """A named value with dated values; a scalar, a keyed table or a step table."""
 
@@ -34,6 +60,7 @@ class Parameter:
     description: str = ""
     source: str | None = None
     bracket_type: t.Type | None = None  # for steps: the type of `under`
+    indexation: Indexation | None = None
 
     def value_on(self, day: date) -> DatedValue | None:
         """The value in force on `day`: the latest one that started on or before it."""

@@ -14,7 +14,8 @@ from engine import ast
 from engine.catalog import ENTITY_ORDER
 from engine.checker import CheckedModel, ColumnRef, RuleRef, check_in_force
 from engine.diagnostics import Diagnostics
-from engine.model import Rule
+from engine.model import Parameter, Rule
+from engine.money import round_to
 from engine.source import Span
 
 COUNTED = "counted"  # the pseudo-rule that sets `counted` and `excluded_by` on visits
@@ -80,6 +81,62 @@ def _local_deps(checked: CheckedModel, step: Step, names: set[str], entity: str)
     return deps
 
 
+def value_in_force(checked: CheckedModel, param: Parameter, day: date, diags: Diagnostics) -> Any:
+    """The parameter's value on `day`: the latest given value, indexed by each
+    indexation date after it (Örebro §4.6: B = A × (1 + (p − y)/100))."""
+    dated = param.value_on(day)
+    if dated is None:
+        return None
+    value = dated.value
+    index = param.indexation
+    if index is None or index.tree is None:
+        return value
+    since = dated.start
+    for when in index.dates(dated.start, day):
+        factor = _factor(checked, index.tree, when, since)
+        if factor is None:
+            diags.error(
+                "no-value-in-force",
+                f"the indexation of `{param.name}` on {when.isoformat()} has no value",
+                index.span,
+                hint="each parameter of the factor needs a value dated after the previous "
+                "indexation, on or before this one (last year's index is not reused)",
+            )
+            return None
+        value = _scaled(value, factor, index.round_step)
+        since = when
+    return value
+
+
+def _factor(checked: CheckedModel, node: ast.Node, when: date, since: date) -> Decimal | None:
+    """The factor on `when`, from parameter values dated after `since` (fresh ones)."""
+    match node:
+        case ast.Quantity():
+            return checked.literals[id(node)]
+        case ast.Name(name=name):
+            dated = checked.model.parameters[name].value_on(when)
+            return dated.value if dated is not None and dated.start > since else None
+        case ast.Neg(operand=operand):
+            inner = _factor(checked, operand, when, since)
+            return None if inner is None else -inner
+        case ast.BinOp(op=op, left=left, right=right):
+            a, b = _factor(checked, left, when, since), _factor(checked, right, when, since)
+            if a is None or b is None or (op == "/" and b == 0):
+                return None
+            results = {"+": a + b, "-": a - b, "*": a * b}
+            return a / b if op == "/" else results[op]
+    return None
+
+
+def _scaled(value: Any, factor: Decimal, step: Decimal | None) -> Any:
+    if isinstance(value, dict):
+        return {key: _scaled(cell, factor, step) for key, cell in value.items()}
+    if not isinstance(value, Decimal):
+        return value
+    scaled = value * factor
+    return round_to(scaled, step, "half_up") if step is not None else scaled
+
+
 def make_plan(checked: CheckedModel, month: date, diags: Diagnostics) -> Plan:
     """Pick what is in force on the first day of `month` and order it; errors go to `diags`."""
     model = checked.model
@@ -87,9 +144,9 @@ def make_plan(checked: CheckedModel, month: date, diags: Diagnostics) -> Plan:
     check_in_force(checked, start, diags)
     params = {}
     for name, param in model.parameters.items():
-        dated = param.value_on(start)
-        if dated is not None:
-            params[name] = dated.value
+        value = value_in_force(checked, param, start, diags)
+        if value is not None:
+            params[name] = value
     plan = Plan(checked, start, end, days, params)
     for entity in ENTITY_ORDER:
         steps = [

@@ -211,3 +211,58 @@ def test_formula_in_a_block_scalar_is_located_per_line(tmp_path):
     )
     found = problems(tmp_path, text)
     assert found[0][:3] == ("unit-mismatch", 6, 7)
+
+
+INDEXED = """\
+model: m
+title: T
+parameters:
+  opi: {unit: number, values: {2024-04-01: 6.0, 2025-04-01: 3.0}}
+  krav: {unit: number, values: {2024-04-01: 1.0, 2025-04-01: 0.5}}
+  belopp:
+    unit: SEK
+    keys: [zone]
+    values: {2023-04-01: {tätort: 1000, landsbygd: 2000}}
+    indexation:
+      factor: 1 + (opi - krav) / 100
+      from: 2024-04-01
+      round: ROUND
+payments:
+  p: {entity: customer_month, category: c, formula: 'belopp["tätort"]'}
+"""
+
+
+@pytest.mark.parametrize(
+    ("rounding", "month", "expected"),
+    [
+        ("0.01", "2024-03", "1000"),
+        ("0.01", "2024-04", "1050"),
+        ("0.01", "2025-03", "1050"),
+        ("0.01", "2025-04", "1076.25"),
+        ("1", "2025-04", "1076"),
+        ("0.01", "2026-04", None),  # no OPI for 2026 yet: an error, not a guess
+    ],
+)
+def test_indexation_derives_later_prices(tmp_path, rounding, month, expected):
+    from decimal import Decimal
+
+    from engine.plan import make_plan
+
+    path = tmp_path / "m.yaml"
+    path.write_text(INDEXED.replace("ROUND", rounding), encoding="utf-8")
+    diags = Diagnostics()
+    model = load_model(path, diags)
+    checked = check(model, diags)
+    assert not diags.errors, [d.render() for d in diags.errors]
+    plan = make_plan(checked, parse_month(month), diags)
+    if expected is None:
+        assert [d.code for d in diags.errors] == ["no-value-in-force"]
+        return
+    assert plan.params["belopp"][("tätort",)] == Decimal(expected)
+    assert plan.params["belopp"][("landsbygd",)] == Decimal(expected) * 2 or rounding == "1"
+
+
+def test_indexation_factor_must_be_a_plain_number(tmp_path):
+    text = INDEXED.replace("ROUND", "1").replace("1 + (opi - krav) / 100", "1 SEK + opi")
+    found = problems(tmp_path, text)
+    assert found[0][0] == "unit-mismatch"

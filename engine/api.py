@@ -22,7 +22,7 @@ from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diag
 from engine.interpret import Interpreter, PeerSource, Row, Trace
 from engine.loader import load_model
 from engine.plan import Plan, make_plan
-from engine.reports import exclusions, provider_totals, statement_lines
+from engine.reports import exclusions, flags, provider_totals, statement_lines
 
 
 def parse_month(text: str) -> date:
@@ -121,6 +121,7 @@ class MonthResult:
     lines: pl.DataFrame
     exclusions: pl.DataFrame
     missing: dict[str, int]
+    flags: pl.DataFrame
 
 
 @dataclass
@@ -136,6 +137,10 @@ class RunResult:
     @property
     def exclusions(self) -> pl.DataFrame:
         return pl.concat([m.exclusions for m in self.months])
+
+    @property
+    def flags(self) -> pl.DataFrame:
+        return pl.concat([m.flags for m in self.months])
 
     @property
     def totals(self) -> pl.DataFrame:
@@ -160,7 +165,9 @@ def run_model(checked: CheckedModel, dataset: Dataset, months: list[date]) -> Ru
         plan = plan_month(checked, month)
         frames = evaluate(plan, dataset.tables)
         lines, missing = statement_lines(plan, frames)
-        result.months.append(MonthResult(plan, frames, lines, exclusions(plan, frames), missing))
+        result.months.append(
+            MonthResult(plan, frames, lines, exclusions(plan, frames), missing, flags(plan, frames))
+        )
         result.warnings.extend(_unmapped_districts(checked, frames, month))
         for payment, count in missing.items():
             result.warnings.append(

@@ -161,6 +161,17 @@ BUILTINS: dict[str, Signature] = {
             None,
         ),
         Signature(
+            "add_months",
+            "add_months(period_end, 3)",
+            "date",
+            "The date n calendar months later (the last day of a shorter month when the "
+            "day does not exist: 31 January + 1 month is 28 or 29 February).",
+            "Datumet n kalendermånader senare.",
+            "scalar",
+            2,
+            2,
+        ),
+        Signature(
             "date",
             "date(start)",
             "date",

@@ -209,13 +209,25 @@ ENTITIES: dict[str, Entity] = {
             _derived("ownership", t.Text(("municipal", "private"))),
         ),
     ),
+    "claim_history": Entity(
+        "claim_history",
+        "an application for an effect premium, of any month",
+        "premium_claims",
+        "all",
+        (),
+        (),
+        PARTY_FIELDS,
+    ),
     "premium_claim": Entity(
         "premium_claim",
         "an application for an effect premium, submitted in the month",
         "premium_claims",
         "submitted",
         (),
-        (Relation("history", "decision_history", ("customer_id",)),),
+        (
+            Relation("history", "decision_history", ("customer_id",)),
+            Relation("claims", "claim_history", ("customer_id",)),
+        ),
         PARTY_FIELDS,
     ),
 }
@@ -224,6 +236,7 @@ ENTITIES: dict[str, Entity] = {
 ENTITY_ORDER = (
     "outage",
     "decision_history",
+    "claim_history",
     "decision",
     "absence",
     "journal",

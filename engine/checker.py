@@ -180,7 +180,7 @@ class _Checker:
                     hint=_amount_hint(typ),
                     source=rule.source,
                 )
-        if rule.kind == "exclusion" and not isinstance(typ, t.Bool):
+        if rule.kind in ("exclusion", "flag") and not isinstance(typ, t.Bool):
             self.diags.error(
                 "type-mismatch",
                 f"`when` must be true or false, but this gives {t.describe(typ)}",
@@ -679,6 +679,20 @@ class _Checker:
                             code="bad-call",
                         )
                 return t.COUNT
+            case "add_months":
+                if not isinstance(args[0], t.Date):
+                    return self._mismatch(
+                        node.args[0],
+                        f"`add_months` takes a date, not {t.describe(args[0])}",
+                        code="bad-call",
+                    )
+                if not _is_whole_number(node.args[1]):
+                    return self._mismatch(
+                        node.args[1],
+                        "the number of months must be a whole number written out, e.g. 3",
+                        code="bad-call",
+                    )
+                return t.DATE
             case "date":
                 if not isinstance(args[0], t.DateTime | t.Date):
                     return self._mismatch(
@@ -869,6 +883,12 @@ class _Checker:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _is_whole_number(node: ast.Node) -> bool:
+    if isinstance(node, ast.Neg):
+        return _is_whole_number(node.operand)
+    return isinstance(node, ast.Quantity) and not node.unit and "." not in node.value
 
 
 def _is_bare_zero(node: ast.Node) -> bool:

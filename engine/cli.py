@@ -167,6 +167,7 @@ def run_command(
     named = {
         "statement_lines": result.lines,
         "exclusions": result.exclusions,
+        "flags": result.flags,
         "provider_totals": result.totals,
     }
     write_atomically(out, lambda d: write_tables(d, named, chosen))

@@ -404,6 +404,17 @@ def _overlapping_visits(c: Compiler, node: ast.Call) -> pl.Expr:
     return valid & ((start < earlier_end).fill_null(False) | (next_start < end).fill_null(False))
 
 
+def _add_months(c: Compiler, node: ast.Call) -> pl.Expr:
+    return c.expr(node.args[0]).dt.offset_by(f"{_months(node.args[1])}mo")
+
+
+def _months(node: ast.Node) -> int:
+    if isinstance(node, ast.Neg):
+        return -_months(node.operand)
+    assert isinstance(node, ast.Quantity)
+    return int(node.value)
+
+
 def _aggregate_only(c: Compiler, node: ast.Call) -> pl.Expr:
     raise AssertionError(f"{node.func} is computed by group_by")
 
@@ -423,6 +434,7 @@ IMPLEMENTATIONS = {
     "days_active": _days_active,
     "date": _date,
     "overlaps": _overlapping_visits,
+    "add_months": _add_months,
 }
 
 

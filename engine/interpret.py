@@ -9,6 +9,7 @@ and an `if` whose condition is missing takes the `else` branch.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -480,6 +481,17 @@ def _overlaps(i: Interpreter, node: ast.Call, row: Row) -> Any:
     return False
 
 
+def _add_months(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    day = i.eval(node.args[0], row)
+    months = int(i.eval(node.args[1], row))
+    if day is None:
+        return None
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
 def _aggregate_only(i: Interpreter, node: ast.Call, row: Row) -> Any:
     raise AssertionError(f"{node.func} without related rows")
 
@@ -499,4 +511,5 @@ IMPLEMENTATIONS: dict[str, Callable[[Interpreter, ast.Call, Row], Any]] = {
     "days_active": _days_active,
     "date": _date,
     "overlaps": _overlaps,
+    "add_months": _add_months,
 }

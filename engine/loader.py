@@ -231,7 +231,7 @@ def _locate(data: Any, path: list[Any], *, key: bool = False) -> Span | None:
 
 # How deep a path names one buildable piece: a parameter, payment or exclusion is
 # two levels down, a definition three; anything else is a whole top-level section.
-_PIECE_DEPTH = {"parameters": 2, "payments": 2, "exclusions": 2, "definitions": 3}
+_PIECE_DEPTH = {"parameters": 2, "payments": 2, "exclusions": 2, "flags": 2, "definitions": 3}
 
 
 def _schema_errors(data: Any, diags: Diagnostics, partial: bool = False) -> set[tuple[Any, ...]]:
@@ -361,7 +361,7 @@ def _merge_fields(key: str, parent: Any, child: Any) -> Any:
 def _merge_section(key: str, parent: Any, child: Any) -> Any:
     if not (isinstance(parent, LMap) and isinstance(child, LMap)):
         return child
-    if key in ("parameters", "payments", "exclusions"):
+    if key in ("parameters", "payments", "exclusions", "flags"):
         return _overlay(parent, child, _merge_fields)
     if key == "definitions":
         return _overlay(
@@ -474,10 +474,11 @@ class _Builder:
         for name, spec in payments.items():
             if self._ok("payments", name):
                 self._add(model, self._rule(name, spec["entity"], "payment", spec, payments, name))
-        exclusions = self._section("exclusions")
-        for name, spec in exclusions.items():
-            if self._ok("exclusions", name):
-                self._add(model, self._rule(name, "visit", "exclusion", spec, exclusions, name))
+        for section, kind in (("exclusions", "exclusion"), ("flags", "flag")):
+            rules = self._section(section)
+            for name, spec in rules.items():
+                if self._ok(section, name):
+                    self._add(model, self._rule(name, "visit", kind, spec, rules, name))
         return model
 
     def _zones(self, model: Model) -> None:
@@ -750,7 +751,7 @@ class _Builder:
             reason=spec.get("reason"),
             unit=spec.get("unit"),
         )
-        formula_key = "when" if kind == "exclusion" else "formula"
+        formula_key = "when" if kind in ("exclusion", "flag") else "formula"
         if formula_key in spec:
             rule.versions.append(self._version(spec, formula_key, spec, rule.source))
         versions = spec.get("versions") or LList()

@@ -92,7 +92,7 @@ class Rule:
 
     name: str
     entity: str
-    kind: str  # 'definition' | 'payment' | 'exclusion'
+    kind: str  # 'definition' | 'payment' | 'exclusion' | 'flag'
     versions: list[RuleVersion]
     span: Span
     source: str | None = None
@@ -138,3 +138,7 @@ class Model:
     @property
     def exclusions(self) -> list[Rule]:
         return [r for r in self.rules.values() if r.kind == "exclusion"]
+
+    @property
+    def flags(self) -> list[Rule]:
+        return [r for r in self.rules.values() if r.kind == "flag"]

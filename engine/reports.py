@@ -104,6 +104,25 @@ def exclusions(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     )
 
 
+def flags(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Visits a flag rule marks for review (they still count), one row per visit and flag."""
+    visits = frames["visit"]
+    parts = [
+        visits.filter(pl.col(step.name).fill_null(False)).select(
+            pl.lit(month_label(plan)).alias("month"),
+            "visit_id",
+            "customer_id",
+            "provider_id",
+            pl.lit(step.name).alias("rule"),
+            pl.lit(step.rule.reason or "").alias("reason"),
+            pl.lit(step.rule.source or "").alias("source"),
+        )
+        for step in plan.steps("visit")
+        if step.rule is not None and step.rule.kind == "flag"
+    ]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=EXCLUSION_SCHEMA)
+
+
 def provider_totals(lines: pl.DataFrame) -> pl.DataFrame:
     """Totals per month, provider and category: sums of whole-öre lines, so exact."""
     return (

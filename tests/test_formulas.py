@@ -75,6 +75,10 @@ VALID_DECISION = [
     ("level == 0", False, "true/false"),
     ("0.1 SEK + 0.2 SEK == 0.3 SEK", True, "true/false"),
     ("start_date + 36 h", date(2024, 1, 16), "date"),
+    ("add_months(start_date, 3)", date(2024, 4, 15), "date"),
+    ("add_months(2024-01-31, 1)", date(2024, 2, 29), "date"),
+    ("add_months(2024-03-31, -1)", date(2024, 2, 29), "date"),
+    ("add_months(end_date, 12)", None, "date"),
 ]
 
 VALID_CUSTOMER_MONTH = [
@@ -230,6 +234,12 @@ INVALID_DECISION = [
         13,
     ),
     ("date(level)", "bad-call", "`date` takes a date and time, not count", 1),
+    (
+        "add_months(start_date, level)",
+        "bad-call",
+        "the number of months must be a whole number written out, e.g. 3",
+        24,
+    ),
     ("level +", "syntax", "the formula ends too early", 8),
     ("level = 3", "syntax", "unexpected character `=`", 7),
     ("level && true", "syntax", "unexpected character `&`", 7),

@@ -41,6 +41,7 @@ class Table:
     key: tuple[str, ...]
     required: tuple[str, ...]
     schema: dict  # the JSON Schema of one row
+    optional: bool = False  # a missing file means "no rows" (e.g. no outages this month)
 
 
 def _column(name: str, spec: dict) -> Column:
@@ -81,6 +82,7 @@ def tables() -> dict[str, Table]:
             tuple(schema.get("x-key", [])),
             tuple(schema.get("required", [])),
             schema,
+            bool(schema.get("x-optional", False)),
         )
     return out
 

@@ -114,6 +114,13 @@ class _Checker:
     def run(self) -> CheckedModel:
         for param in self.model.parameters.values():
             self._indexation(param)
+            if param.name in self.model.rules:
+                self.diags.error(
+                    "schema",
+                    f"`{param.name}` is both a parameter and a {self.model.rules[param.name].kind}",
+                    self.model.rules[param.name].span,
+                    hint="give them different names; formulas could not tell them apart",
+                )
         for rule in self.model.rules.values():
             self.rule_type(rule.name, None)
         for rule in self.model.rules.values():

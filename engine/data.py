@@ -207,7 +207,13 @@ def load_data(path: str | Path, needs: dict[str, set[str]], diags: Diagnostics) 
     for name, table in tables().items():
         needed = needs.get(name)
         if name not in raw:
-            if needed is not None:
+            if needed is not None and table.optional:
+                diags.warning(
+                    "missing-table",
+                    f"the data has no `{name}` table; the run treats it as empty",
+                    where=str(path),
+                )
+            elif needed is not None:
                 diags.error(
                     "missing-table",
                     f"the data has no `{name}` table, which the model needs",

@@ -241,6 +241,8 @@ def _schema_errors(data: Any, diags: Diagnostics, partial: bool = False) -> set[
         error = _most_relevant(error)
         path = list(error.absolute_path)
         message, hint, key_path = _humanise(error)
+        if key_path is None and _is_key_of(data, path, error.instance):
+            key_path = [*path, error.instance]  # a bad key (propertyNames): point at the key
         span = _locate(data, key_path or path, key=key_path is not None)
         diags.error("schema", message, span, hint=hint)
         if error.validator == "additionalProperties" and path:
@@ -250,6 +252,16 @@ def _schema_errors(data: Any, diags: Diagnostics, partial: bool = False) -> set[
         depth = _PIECE_DEPTH.get(str(path[0]), 1)
         broken.add(tuple(path[:depth]))
     return broken
+
+
+def _is_key_of(data: Any, path: list[Any], name: Any) -> bool:
+    node = data
+    for part in path:
+        if isinstance(node, LMap) and part in node:
+            node = node[part]
+        else:
+            return False
+    return isinstance(node, LMap) and isinstance(name, str) and name in node
 
 
 def _most_relevant(error: jsonschema.ValidationError) -> jsonschema.ValidationError:

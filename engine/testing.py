@@ -4,6 +4,7 @@ reader computed by hand (OpenFisca's YAML tests, for compensation models).
     model: ../model.yaml
     defaults:
       input: {providers: [...], customers: [...]}
+      columns: {visits: {staff_role: care, registration: tag}}   # filled into every row
     tests:
       - name: 40 % executed is paid in full
         month: 2024-03
@@ -11,6 +12,7 @@ reader computed by hand (OpenFisca's YAML tests, for compensation models).
         output:
           customers: {K1: {omsorg: 3000, kontrollfaktor: 100 %}}
           providers: {P1: {momskompensation: 180}}
+          claims: {E1: {effektpremie: 3888}}
           exclusions: {V1: sen_rättelse, V2: null}
 """
 
@@ -83,6 +85,7 @@ def run_file(path: Path) -> list[CaseResult]:
             CaseResult(file, "(model)", data.value_spans["model"], error=_render(error.diagnostics))
         ]
     defaults = (data.get("defaults") or {}).get("input") or {}
+    columns = (data.get("defaults") or {}).get("columns") or {}
     results = []
     tests = data["tests"] if isinstance(data["tests"], LList) else LList()
     for i, case in enumerate(tests):
@@ -90,7 +93,7 @@ def run_file(path: Path) -> list[CaseResult]:
         name = str(case.get("name", f"test {i + 1}")) if isinstance(case, LMap) else f"test {i + 1}"
         result = CaseResult(file, name, span)
         try:
-            _run_case(checked, case, defaults, result)
+            _run_case(checked, case, defaults, columns, result)
         except EngineError as error:
             result.error = _render(error.diagnostics)
         results.append(result)
@@ -101,14 +104,26 @@ def _render(items: list[Diagnostic]) -> str:
     return "\n".join(d.render() for d in items)
 
 
+def _with_column_defaults(inputs: dict[str, Any], columns: dict[str, Any]) -> dict[str, Any]:
+    """Rows with the file's default column values filled in where a row leaves them out."""
+    return {
+        table: [{**(columns.get(table) or {}), **row} for row in (rows or [])]
+        for table, rows in inputs.items()
+    }
+
+
 def _run_case(
-    checked: CheckedModel, case: Any, defaults: dict[str, Any], result: CaseResult
+    checked: CheckedModel,
+    case: Any,
+    defaults: dict[str, Any],
+    columns: dict[str, Any],
+    result: CaseResult,
 ) -> None:
     if not isinstance(case, LMap) or "month" not in case:
         result.error = "a test needs `month:` (YYYY-MM)"
         return
     month = parse_month(str(case["month"]))
-    inputs = {**defaults, **(case.get("input") or {})}
+    inputs = _with_column_defaults({**defaults, **(case.get("input") or {})}, columns)
     expected_errors = case.get("errors")
     try:
         dataset = dataset_from_rows(inputs)
@@ -127,6 +142,7 @@ def _run_case(
     for section, entity, key in (
         ("customers", "customer_month", "customer_id"),
         ("providers", "provider_month", "provider_id"),
+        ("claims", "premium_claim", "claim_id"),
     ):
         for ident, expected in (output.get(section) or {}).items():
             frame = outcome.frames[entity].filter(pl.col(key) == str(ident))

@@ -139,6 +139,12 @@ class RunResult:
         return pl.concat([m.exclusions for m in self.months])
 
     @property
+    def providers(self) -> pl.DataFrame:
+        return pl.concat(
+            [m.frames["provider_month"].select("provider_id", "name") for m in self.months]
+        ).unique("provider_id", keep="first")
+
+    @property
     def flags(self) -> pl.DataFrame:
         return pl.concat([m.flags for m in self.months])
 

@@ -19,7 +19,7 @@ from engine import __version__, api
 from engine.diagnostics import Diagnostic, EngineError, render_json, render_text, sorted_diagnostics
 from engine.explain import render_json as explain_json
 from engine.explain import render_tree
-from engine.reports import write_atomically, write_tables
+from engine.reports import write_atomically, write_tables, write_workbook
 
 
 class Failed(click.ClickException):
@@ -135,9 +135,9 @@ def check_command(rules: tuple[Path, ...], months: list[Any], fmt: str) -> None:
 @click.option(
     "--format",
     "formats",
-    default="csv,parquet",
+    default="csv,parquet,xlsx",
     show_default=True,
-    help="Comma-separated: csv, parquet.",
+    help="Comma-separated: csv, parquet, xlsx (payments.xlsx: the workbook to send providers).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing output directory without asking.")
 @_fail_on_engine_errors
@@ -155,10 +155,10 @@ def run_command(
           --month 2024-01 --to 2024-02 --out out/exempel
     """
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in ("csv", "parquet")]
+    unknown = [f for f in chosen if f not in ("csv", "parquet", "xlsx")]
     if unknown or not chosen:
         raise click.BadParameter(
-            f"unknown format {', '.join(unknown) or '(none)'}; use csv and/or parquet",
+            f"unknown format {', '.join(unknown) or '(none)'}; use csv, parquet and/or xlsx",
             param_hint="--format",
         )
     _confirm_replace(out, force)
@@ -170,8 +170,23 @@ def run_command(
         "flags": result.flags,
         "provider_totals": result.totals,
     }
-    write_atomically(out, lambda d: write_tables(d, named, chosen))
+    write_atomically(out, lambda d: _write_outputs(d, result, named, chosen))
     _summary(result, out)
+
+
+def _write_outputs(
+    directory: Path, result: api.RunResult, named: dict[str, Any], formats: tuple[str, ...]
+) -> None:
+    write_tables(directory, named, formats)
+    if "xlsx" in formats:
+        model = result.checked.model
+        write_workbook(
+            directory / "payments.xlsx",
+            result.lines,
+            result.providers,
+            f"{model.title} — {', '.join(m.plan.month.strftime('%Y-%m') for m in result.months)}",
+            tuple(model.outside_invoice),
+        )
 
 
 def _confirm_replace(out: Path, force: bool) -> None:

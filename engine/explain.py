@@ -66,8 +66,12 @@ def render_tree(traces: list[Trace], header: str) -> str:
 
 
 def _label(trace: Trace) -> str:
+    if trace.kind == "note":
+        return trace.name
     value = format_value(trace.value, trace.type, trace.under_type)
     text = f"{trace.name} = {value}"
+    if trace.row:
+        text += f"   ({trace.row})"
     if trace.category:
         text += f"   [{trace.category}]"
     if trace.kind == "aggregate" and trace.rows is not None:

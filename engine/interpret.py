@@ -18,6 +18,7 @@ from typing import Any
 
 from engine import ast
 from engine import types as t
+from engine.catalog import ENTITIES
 from engine.checker import (
     AggInfo,
     CheckedModel,
@@ -29,6 +30,8 @@ from engine.checker import (
 )
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
 from engine.plan import COUNTED, Plan
+
+ROWS_SHOWN = 3  # rows of an aggregation whose own explanation `explain` shows
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Trace:
     raw: Any = None  # payments: the amount before rounding
     category: str | None = None  # payments: the invoice category
     under_type: t.Type | None = None  # step tables: the type of the brackets' `under`
+    row: str | None = None  # which row of an aggregation, e.g. "visit V17"
 
 
 def to_decimal(value: Any) -> Any:
@@ -87,6 +91,7 @@ class Interpreter:
         self.checked: CheckedModel = plan.checked
         self._uses: list[list[Trace]] = []
         self._outer: list[Row] = []  # rows whose aggregation filter is being evaluated
+        self._aggregated_rows: list[Row] = []
         self.steps = {e: {s.name: s for s in plan.steps(e)} for e in plan.order}
 
     # ---- rules
@@ -303,8 +308,10 @@ class Interpreter:
         if info.condition is not None:
             rows = [r for r in rows if self.eval(info.condition, r) is True]
         self._outer.pop()
+        self._uses[-1] = []  # what the filter read is not shown; what was summed is
         values = [self._field(r, info) for r in rows] if info.field is not None else None
-        self._uses.pop()
+        self._aggregated_rows = rows
+        shown = self._row_traces(self._uses.pop(), info)
         present = [v for v in values if v is not None] if values is not None else None
         match info.func:
             case "sum":
@@ -322,8 +329,24 @@ class Interpreter:
             case _:
                 raise AssertionError(info.func)
         text = _call_text(node)
-        self._note(Trace(text, "aggregate", result, self.checked.type_of(node), rows=len(rows)))
+        typ = self.checked.type_of(node)
+        self._note(Trace(text, "aggregate", result, typ, rows=len(rows), uses=shown))
         return result
+
+    def _row_traces(self, traces: list[Trace], info: AggInfo) -> list[Trace]:
+        """For a sum of a computed value (a decision's share of the level amount), the
+        first few rows' own explanations; the rest are counted, not listed."""
+        if not isinstance(info.field, RuleRef):
+            return []
+        rules = [t for t in traces if t.kind in ("definition", "payment")]
+        child = ENTITIES[info.relation.entity]
+        for trace, row in zip(rules, self._aggregated_rows, strict=False):
+            ident = ", ".join(str(row.values.get(k)) for k in child.key) if child.key else ""
+            trace.row = f"{child.name} {ident}".strip()
+        if len(rules) <= ROWS_SHOWN:
+            return rules
+        more = Trace(f"… and {len(rules) - ROWS_SHOWN} more rows", "note", None, t.UNKNOWN)
+        return [*rules[:ROWS_SHOWN], more]
 
     def _field(self, row: Row, info: AggInfo) -> Any:
         ref = info.field

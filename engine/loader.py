@@ -466,6 +466,8 @@ class _Builder:
             source=str(d.get("source", "")),
             zones={str(k): [str(x) for x in v] for k, v in self._section("zones").items()},
         )
+        outside = d.get("outside_invoice")
+        model.outside_invoice = [str(c) for c in outside] if isinstance(outside, list) else []
         rounding = self._section("rounding")
         model.rounding = Rounding(
             Decimal(str(rounding.get("to", "0.01"))), str(rounding.get("mode", "half_up"))

@@ -125,6 +125,7 @@ class Model:
     source: str = ""
     rounding: Rounding = field(default_factory=Rounding)
     zones: dict[str, list[str]] = field(default_factory=dict)
+    outside_invoice: list[str] = field(default_factory=list)  # categories paid apart
     parameters: dict[str, Parameter] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)  # by name; names are unique per model
 

@@ -162,6 +162,107 @@ def write_atomically(out_dir: Path, write: Callable[[Path], object]) -> None:
             shutil.rmtree(staging, ignore_errors=True)
 
 
+UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
+MONEY_FORMAT = "#,##0.00"
+
+
+def safe_text(value: object) -> object:
+    """Text from input data can never become a spreadsheet formula."""
+    if isinstance(value, str) and value.startswith(UNSAFE_START):
+        return "'" + value
+    return value
+
+
+def write_workbook(
+    path: Path,
+    lines: pl.DataFrame,
+    providers: pl.DataFrame,
+    title: str,
+    separate: tuple[str, ...] = (),
+) -> None:
+    """The monthly payment file as a workbook a controller can open and send: a
+    specification per provider and category (Örebro §5.1), and a sheet per provider
+    with each customer's lines. Categories in `separate` are paid outside the
+    invoice (effect premiums) and are totalled apart."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    book = Workbook()
+    spec = book.active
+    spec.title = "Specifikation"
+    spec.append([title])
+    spec["A1"].font = bold
+    spec.append(
+        ["Månad", "Utförare", "Namn", "Ersättningskategori", "Belopp (kr)", "Fakturaunderlag"]
+    )
+    for cell in spec[2]:
+        cell.font = bold
+    names = dict(zip(providers["provider_id"].to_list(), providers["name"].to_list(), strict=True))
+    totals = provider_totals(lines)
+    for row in totals.iter_rows(named=True):
+        invoiced = "nej, utbetalas separat" if row["category"] in separate else "ja"
+        spec.append(
+            [
+                row["month"],
+                safe_text(row["provider_id"]),
+                safe_text(names.get(row["provider_id"], "")),
+                row["category"],
+                row["amount_ore"] / 100,
+                invoiced,
+            ]
+        )
+        spec.cell(spec.max_row, 5).number_format = MONEY_FORMAT
+    for provider in sorted(lines["provider_id"].unique().to_list()):
+        sheet = book.create_sheet(_sheet_name(str(provider), book.sheetnames))
+        sheet.append([f"{safe_text(names.get(provider, ''))} ({provider})"])
+        sheet["A1"].font = bold
+        sheet.append(
+            ["Månad", "Kund", "Ersättning", "Kategori", "Antal", "Enhet", "Belopp (kr)", "Källa"]
+        )
+        for cell in sheet[2]:
+            cell.font = bold
+        own = lines.filter(pl.col("provider_id") == provider).sort(
+            "month", "customer_id", "payment"
+        )
+        for row in own.iter_rows(named=True):
+            sheet.append(
+                [
+                    row["month"],
+                    safe_text(row["customer_id"]),
+                    row["payment"],
+                    row["category"],
+                    row["quantity"],
+                    row["unit"],
+                    row["amount_ore"] / 100,
+                    row["source"],
+                ]
+            )
+            sheet.cell(sheet.max_row, 7).number_format = MONEY_FORMAT
+        sheet.append(
+            ["Summa", None, None, None, None, None, int(own["amount_ore"].sum() or 0) / 100]
+        )
+        sheet.cell(sheet.max_row, 1).font = bold
+        sheet.cell(sheet.max_row, 7).number_format = MONEY_FORMAT
+    for sheet in book.worksheets:
+        for column in sheet.columns:
+            width = max(
+                len(str(c.value)) if c.value is not None else 0 for c in column[1:] or column
+            )
+            sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
+    book.save(path)
+
+
+def _sheet_name(name: str, taken: list[str]) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
+    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "Utförare"
+    candidate, n = clean, 2
+    while candidate in taken:
+        candidate = f"{clean[:28]}~{n}"
+        n += 1
+    return candidate
+
+
 def write_tables(
     directory: Path, named: dict[str, pl.DataFrame], formats: tuple[str, ...]
 ) -> list[Path]:

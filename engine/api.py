@@ -258,9 +258,10 @@ def customer_rows(plan: Plan, dataset: Dataset, customer: str) -> list[Row]:
 
 
 def explain(
-    model: str | Path, data: str | Path, month: date, customer: str
+    model: str | Path, data: str | Path, month: date, customer: str, everything: bool = False
 ) -> tuple[str, list[tuple[Row, list[Trace]]]]:
-    """Every payment of a customer's month, traced; and the model's heading."""
+    """The payments of a customer's month, traced (those that pay something, or all of
+    them with `everything`); and the model's heading."""
     checked, _ = load(model, [month])
     dataset, _ = load_dataset(checked, data)
     plan = plan_month(checked, month)
@@ -281,8 +282,9 @@ def explain(
         traces = []
         for step in plan.steps("customer_month"):
             if step.rule is not None and step.rule.kind == "payment":
-                interpreter.rule(row, step.name)
-                traces.append(row.traces[step.name])
+                amount = interpreter.rule(row, step.name)
+                if everything or amount is None or amount != 0:
+                    traces.append(row.traces[step.name])
         out.append((row, traces))
     model_ = checked.model
     heading = f"{model_.title} — model {model_.id}" + (

@@ -237,11 +237,14 @@ def _summary(result: api.RunResult, out: Path) -> None:
 @data_option
 @month_option
 @click.option("--customer", required=True, help="The customer's id, as in the customers table.")
+@click.option("--all", "everything", is_flag=True, help="Also show payments that came to 0 kr.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @_fail_on_engine_errors
-def explain_command(model: Path, data: Path, month: Any, customer: str, fmt: str) -> None:
+def explain_command(
+    model: Path, data: Path, month: Any, customer: str, everything: bool, fmt: str
+) -> None:
     """Explain one customer's month: every payment, its formula, the values it used, and its source.
 
     \b
@@ -249,7 +252,7 @@ def explain_command(model: Path, data: Path, month: Any, customer: str, fmt: str
       carepay explain examples/hemtjanst/model.yaml --data examples/hemtjanst/data \\
           --month 2024-02 --customer K003
     """
-    heading, rows = api.explain(model, data, month, customer)
+    heading, rows = api.explain(model, data, month, customer, everything)
     if fmt == "json":
         click.echo(explain_json([t for _, traces in rows for t in traces]))
         return
@@ -262,6 +265,8 @@ def explain_command(model: Path, data: Path, month: Any, customer: str, fmt: str
             f"{heading}\nCustomer {customer} with provider {values.get('provider_id')}, "
             f"{month:%Y-%m} ({place})"
         )
+        if not traces:
+            title += "\n\nNo payment: every payment rule came to 0 kr (--all shows them)."
         click.echo(render_tree(traces, title))
 
 

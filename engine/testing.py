@@ -14,6 +14,7 @@ reader computed by hand (OpenFisca's YAML tests, for compensation models).
           providers: {P1: {momskompensation: 180}}
           claims: {E1: {effektpremie: 3888}}
           exclusions: {V1: sen_rättelse, V2: null}
+          flags: {V3: långt_besök}
 """
 
 from __future__ import annotations
@@ -157,6 +158,11 @@ def _run_case(
                     expected.value_spans[name] if isinstance(expected, LMap) else span,
                     result,
                 )
+    for visit, flag in (output.get("flags") or {}).items():
+        visits = outcome.frames["visit"].filter(pl.col("visit_id") == str(visit))
+        got = visits[str(flag)][0] if visits.height and str(flag) in visits.columns else None
+        if got is not True:
+            result.failures.append(f"visit {visit}: expected flag {flag}, it was not flagged")
     for visit, rule in (output.get("exclusions") or {}).items():
         visits = outcome.frames["visit"].filter(pl.col("visit_id") == str(visit))
         if visits.height == 0:

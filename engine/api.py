@@ -22,7 +22,7 @@ from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diag
 from engine.interpret import Interpreter, PeerSource, Row, Trace
 from engine.loader import load_model
 from engine.plan import Plan, make_plan
-from engine.reports import exclusions, flags, provider_totals, statement_lines
+from engine.reports import exclusions, flags, indicators, provider_totals, statement_lines
 
 
 def parse_month(text: str) -> date:
@@ -122,6 +122,7 @@ class MonthResult:
     exclusions: pl.DataFrame
     missing: dict[str, int]
     flags: pl.DataFrame
+    indicators: pl.DataFrame
 
 
 @dataclass
@@ -143,6 +144,10 @@ class RunResult:
         return pl.concat(
             [m.frames["provider_month"].select("provider_id", "name") for m in self.months]
         ).unique("provider_id", keep="first")
+
+    @property
+    def indicators(self) -> pl.DataFrame:
+        return pl.concat([m.indicators for m in self.months])
 
     @property
     def flags(self) -> pl.DataFrame:
@@ -172,9 +177,19 @@ def run_model(checked: CheckedModel, dataset: Dataset, months: list[date]) -> Ru
         frames = evaluate(plan, dataset.tables)
         lines, missing = statement_lines(plan, frames)
         result.months.append(
-            MonthResult(plan, frames, lines, exclusions(plan, frames), missing, flags(plan, frames))
+            MonthResult(
+                plan,
+                frames,
+                lines,
+                exclusions(plan, frames),
+                missing,
+                flags(plan, frames),
+                indicators(plan, frames),
+            )
         )
-        result.warnings.extend(_unmapped_districts(checked, frames, month))
+        unmapped = _unmapped_districts(checked, frames, month)
+        if unmapped:
+            raise EngineError(unmapped)
         for payment, count in missing.items():
             result.warnings.append(
                 Diagnostic(
@@ -191,7 +206,8 @@ def run_model(checked: CheckedModel, dataset: Dataset, months: list[date]) -> Ru
 def _unmapped_districts(
     checked: CheckedModel, frames: dict[str, pl.DataFrame], month: date
 ) -> list[Diagnostic]:
-    """Customers whose district is in none of the model's zones (their zone is missing)."""
+    """Customers whose district is in none of the model's zones: an error, because a
+    missing zone would silently pay nothing (never a guessed default zone)."""
     if not checked.model.zones:
         return []
     unmapped = frames["customer_month"].filter(pl.col("zone").is_null())
@@ -203,9 +219,10 @@ def _unmapped_districts(
             "unmapped-district",
             f"{unmapped.height} customer-month{'s' if unmapped.height != 1 else ''} in {month:%Y-%m} "
             f"{'have' if unmapped.height != 1 else 'has'} a district in no zone: {', '.join(districts)}",
-            severity="warning",
             where="customers:district",
-            hint="add the district to a zone under `zones:` in the model",
+            hint="add each district to one of the model's zones ("
+            + ", ".join(checked.model.zones)
+            + ") under `zones:`, in the model or in a scenario that extends it",
         )
     ]
 

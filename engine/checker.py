@@ -187,6 +187,13 @@ class _Checker:
                     hint=_amount_hint(typ),
                     source=rule.source,
                 )
+        if rule.kind == "indicator" and not isinstance(typ, t.Num):
+            self.diags.error(
+                "type-mismatch",
+                f"an indicator is a number, but this gives {t.describe(typ)}",
+                tree.span,
+                hint="count it, e.g. count(visits where declined)",
+            )
         if rule.kind in ("exclusion", "flag") and not isinstance(typ, t.Bool):
             self.diags.error(
                 "type-mismatch",

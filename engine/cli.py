@@ -168,6 +168,7 @@ def run_command(
         "statement_lines": result.lines,
         "exclusions": result.exclusions,
         "flags": result.flags,
+        "indicators": result.indicators,
         "provider_totals": result.totals,
     }
     write_atomically(out, lambda d: _write_outputs(d, result, named, chosen))
@@ -229,7 +230,21 @@ def _summary(result: api.RunResult, out: Path) -> None:
         )
     grand = int(result.lines["amount_ore"].sum() or 0)
     click.echo(f"{'total':<{width}}  {'':<{cat_width}}  {_sek(grand):>16}")
+    _indicator_summary(result)
     click.echo(f"{result.lines.height} statement lines written to {out}")
+
+
+def _indicator_summary(result: api.RunResult) -> None:
+    """Provider-level follow-up figures (e.g. executed share of granted time)."""
+    table = result.indicators.filter(pl.col("customer_id").is_null())
+    if table.height == 0:
+        return
+    click.echo("follow-up (not paid):")
+    for row in table.sort("provider_id", "indicator", "month").iter_rows(named=True):
+        value = "–" if row["value"] is None else f"{row['value']:,.1f}".replace(",", " ")
+        click.echo(
+            f"  {row['provider_id']}  {row['month']}  {row['indicator']}: {value} {row['unit']}".rstrip()
+        )
 
 
 @main.command("explain")

@@ -231,7 +231,14 @@ def _locate(data: Any, path: list[Any], *, key: bool = False) -> Span | None:
 
 # How deep a path names one buildable piece: a parameter, payment or exclusion is
 # two levels down, a definition three; anything else is a whole top-level section.
-_PIECE_DEPTH = {"parameters": 2, "payments": 2, "exclusions": 2, "flags": 2, "definitions": 3}
+_PIECE_DEPTH = {
+    "parameters": 2,
+    "payments": 2,
+    "indicators": 2,
+    "exclusions": 2,
+    "flags": 2,
+    "definitions": 3,
+}
 
 
 def _schema_errors(data: Any, diags: Diagnostics, partial: bool = False) -> set[tuple[Any, ...]]:
@@ -373,7 +380,7 @@ def _merge_fields(key: str, parent: Any, child: Any) -> Any:
 def _merge_section(key: str, parent: Any, child: Any) -> Any:
     if not (isinstance(parent, LMap) and isinstance(child, LMap)):
         return child
-    if key in ("parameters", "payments", "exclusions", "flags"):
+    if key in ("parameters", "payments", "indicators", "exclusions", "flags"):
         return _overlay(parent, child, _merge_fields)
     if key == "definitions":
         return _overlay(
@@ -484,10 +491,11 @@ class _Builder:
             for name, spec in rules.items():
                 if self._ok("definitions", entity, name):
                     self._add(model, self._rule(name, entity, "definition", spec, rules, name))
-        payments = self._section("payments")
-        for name, spec in payments.items():
-            if self._ok("payments", name):
-                self._add(model, self._rule(name, spec["entity"], "payment", spec, payments, name))
+        for section, kind in (("payments", "payment"), ("indicators", "indicator")):
+            rules = self._section(section)
+            for name, spec in rules.items():
+                if self._ok(section, name):
+                    self._add(model, self._rule(name, spec["entity"], kind, spec, rules, name))
         for section, kind in (("exclusions", "exclusion"), ("flags", "flag")):
             rules = self._section(section)
             for name, spec in rules.items():

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from engine import types as t
 from engine.catalog import ENTITIES
 from engine.compile import ore_column
 from engine.plan import Plan
@@ -121,6 +122,55 @@ def flags(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
         if step.rule is not None and step.rule.kind == "flag"
     ]
     return pl.concat(parts) if parts else pl.DataFrame(schema=EXCLUSION_SCHEMA)
+
+
+INDICATOR_SCHEMA = {
+    "month": pl.String,
+    "provider_id": pl.String,
+    "customer_id": pl.String,
+    "indicator": pl.String,
+    "value": pl.Float64,
+    "unit": pl.String,
+    "source": pl.String,
+}
+
+
+def indicators(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Follow-up figures (not paid), one row per indicator and entity row, in the
+    unit a reader expects: a ratio in per cent, a duration in hours."""
+    parts = []
+    for entity in ("customer_month", "provider_month"):
+        for step in plan.steps(entity):
+            rule = step.rule
+            if rule is None or rule.kind != "indicator":
+                continue
+            typ = plan.checked.rule_types.get(rule.name)
+            scale, unit = _display_scale(typ)
+            frame = frames[entity]
+            customer = pl.col("customer_id") if "customer_id" in frame.columns else pl.lit(None)
+            parts.append(
+                frame.select(
+                    pl.lit(month_label(plan)).alias("month"),
+                    pl.col("provider_id"),
+                    customer.cast(pl.String).alias("customer_id"),
+                    pl.lit(rule.name).alias("indicator"),
+                    (pl.col(rule.name).cast(pl.Float64) * scale).round(4).alias("value"),
+                    pl.lit(unit).alias("unit"),
+                    pl.lit(rule.source or "").alias("source"),
+                )
+            )
+    return pl.concat(parts) if parts else pl.DataFrame(schema=INDICATOR_SCHEMA)
+
+
+def _display_scale(typ: object) -> tuple[float, str]:
+    if isinstance(typ, t.Num):
+        if typ.dimensionless and typ.percent:
+            return 100.0, "%"
+        if typ.money == 0 and typ.time == 1:
+            return 1 / 60, "h"
+        if typ.money == 1 and typ.time == 0:
+            return 1.0, "SEK"
+    return 1.0, ""
 
 
 def provider_totals(lines: pl.DataFrame) -> pl.DataFrame:

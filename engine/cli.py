@@ -241,7 +241,13 @@ def _indicator_summary(result: api.RunResult) -> None:
         return
     click.echo("follow-up (not paid):")
     for row in table.sort("provider_id", "indicator", "month").iter_rows(named=True):
-        value = "–" if row["value"] is None else f"{row['value']:,.1f}".replace(",", " ")
+        number = row["value"]
+        if number is None:
+            value = "–"
+        elif float(number).is_integer():
+            value = f"{int(number):,}".replace(",", " ")
+        else:
+            value = f"{number:,.1f}".replace(",", " ")
         click.echo(
             f"  {row['provider_id']}  {row['month']}  {row['indicator']}: {value} {row['unit']}".rstrip()
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -414,9 +415,10 @@ def _read_model_data(path: Path, diags: Diagnostics, seen: tuple[Path, ...] = ()
     if not extends or not isinstance(extends, str):
         data.files = [str(path)]  # type: ignore[attr-defined]
         return data
-    parent_path = (path.parent / extends).resolve()
+    # keep the path as the user would write it (relative stays relative) for messages
+    parent_path = Path(os.path.normpath(path.parent / extends))
     span = data.value_spans["extends"]
-    if parent_path in seen or parent_path == path.resolve():
+    if parent_path.resolve() in seen or parent_path.resolve() == path.resolve():
         diags.error("bad-extends", f"`{extends}` extends itself (a circle of `extends`)", span)
         return None
     if not parent_path.exists():

@@ -77,7 +77,7 @@ def statement_lines(
                 ),
                 pl.lit(rule.name).alias("payment"),
                 pl.lit(rule.category or "").alias("category"),
-                quantity.alias("quantity"),
+                quantity.round(4).alias("quantity"),
                 pl.lit(rule.unit, dtype=pl.String).alias("unit"),
                 ore.alias("amount_ore"),
                 pl.lit(source).alias("source"),

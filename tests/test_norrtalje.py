@@ -1,0 +1,110 @@
+"""The Norrtälje model, its scenarios, and one dataset through two municipalities' models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from engine.api import parse_month, run
+from engine.cli import main
+from engine.diagnostics import EngineError
+from engine.testing import find_test_files, run_file
+
+ROOT = Path(__file__).resolve().parent.parent
+ORE_DATA = ROOT / "tests/fixtures/orebro"
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_model_is_clean_before_and_after_june_2021():
+    code, out = invoke(
+        "check", str(ROOT / "rules/norrtalje"), "--month", "2020-05", "--month", "2022-03"
+    )
+    assert code == 0, out
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.stem for s in SCENARIOS])
+def test_every_scenario_is_clean_and_says_what_it_models(scenario):
+    code, out = invoke("check", str(scenario), "--month", "2022-03")
+    assert code == 0, out
+    header = scenario.read_text(encoding="utf-8").split("\nmodel:")[0]
+    assert "SCENARIO:" in header and ("Källa:" in header or "Norrtälje" in header)
+
+
+def test_model_and_scenarios_have_at_least_thirty_passing_cases():
+    files = find_test_files([ROOT / "rules/norrtalje", ROOT / "scenarios"])
+    results = [r for f in files for r in run_file(f)]
+    assert len(results) >= 30
+    assert all(r.passed for r in results), [r.name for r in results if not r.passed]
+    tested = {Path(f).name.removesuffix("_test.yaml") for f in files}
+    assert {s.stem for s in SCENARIOS} <= tested  # every scenario has its own cases
+
+
+def _accounts_for_every_visit(result) -> None:
+    for month in result.months:
+        visits = month.frames["visit"]
+        excluded = month.exclusions["visit_id"].to_list()
+        assert len(excluded) == len(set(excluded))
+        assert set(excluded) <= set(visits["visit_id"].to_list())
+        counted = visits.filter(pl.col("counted"))["visit_id"].to_list()
+        assert len(counted) + len(excluded) == visits.height
+        assert not set(counted) & set(excluded)
+
+
+def test_one_dataset_through_the_orebro_and_the_norrtalje_model():
+    month = parse_month("2024-03")
+    orebro = run(ROOT / "rules/orebro", ORE_DATA, month)
+    norrtalje = run(ROOT / "scenarios/norrtalje_med_orebros_distrikt.yaml", ORE_DATA, month)
+    for result in (orebro, norrtalje):
+        _accounts_for_every_visit(result)
+        assert result.lines.height > 0
+    assert orebro.visit_counts()["visits"] == norrtalje.visit_counts()["visits"] == 8
+    zones = (
+        norrtalje.months[0]
+        .frames["customer_month"]
+        .select("district", "zone")
+        .unique()
+        .sort("district")
+    )
+    assert dict(zones.iter_rows()) == {
+        "City norr": "tätort",
+        "City söder": "tätort",
+        "Norr": "landsbygd",
+        "Öster": "skärgård",
+    }
+
+
+def test_an_unmapped_district_is_an_error_that_names_it():
+    with pytest.raises(EngineError) as caught:
+        run(ROOT / "rules/norrtalje", ORE_DATA, parse_month("2024-03"))
+    [problem] = caught.value.diagnostics
+    assert problem.code == "unmapped-district"
+    for district in ("City norr", "City söder", "Norr", "Öster"):
+        assert district in problem.message
+
+
+def test_run_reports_follow_up_figures_next_to_payments(tmp_path):
+    out = tmp_path / "out"
+    code, text = invoke(
+        "run",
+        str(ROOT / "scenarios/norrtalje_med_orebros_distrikt.yaml"),
+        "--data",
+        str(ORE_DATA),
+        "--month",
+        "2024-03",
+        "--out",
+        str(out),
+    )
+    assert code == 0, text
+    assert "follow-up (not paid):" in text
+    assert "utförd_andel_av_beviljad" in text and "avböjda_besök" in text
+    indicators = pl.read_csv(out / "indicators.csv")
+    assert {"utförd_andel_av_beviljad", "avböjda_besök"} <= set(indicators["indicator"].to_list())

@@ -291,6 +291,62 @@ def explain_command(
         click.echo(render_tree(traces, title))
 
 
+@main.command("generate")
+@click.option(
+    "--profile",
+    type=click.Choice(["orebro", "norrtalje"]),
+    required=True,
+    help="Whose districts, providers and services to imitate.",
+)
+@click.option("--customers", type=click.IntRange(1, 2_000_000), default=1000, show_default=True)
+@click.option("--months", type=click.IntRange(1, 36), default=1, show_default=True)
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="The same seed gives the same data."
+)
+@click.option(
+    "--start",
+    "first",
+    default="2024-01",
+    show_default=True,
+    callback=_month,
+    help="First month, YYYY-MM.",
+)
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path), help="Directory for the tables."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True
+)
+@click.option("--force", is_flag=True, help="Replace an existing output directory without asking.")
+def generate_command(
+    profile: str,
+    customers: int,
+    months: int,
+    seed: int,
+    first: Any,
+    out: Path,
+    fmt: str,
+    force: bool,
+) -> None:
+    """Write realistic synthetic input tables (no real person in them).
+
+    Distributions and rates are described in docs/data.md.
+
+    \b
+    Example:
+      carepay generate --profile orebro --customers 300 --months 3 --seed 1 --out examples/orebro
+    """
+    from engine.generate import generate, write
+
+    _confirm_replace(out, force)
+    tables = generate(
+        profile, customers, months, seed, first, progress=lambda s: click.echo(s, err=True)
+    )
+    write_atomically(out, lambda d: write(tables, d, fmt))
+    counts = ", ".join(f"{name} {frame.height}" for name, frame in tables.items())
+    click.echo(f"wrote {out}: {counts}")
+
+
 @main.command("test")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")

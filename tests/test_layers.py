@@ -30,6 +30,7 @@ LAYERS = {
     "reports": 7,
     "explain": 7,
     "api": 8,
+    "generate": 8,
     "testing": 9,
     "cli": 10,
 }

@@ -1,0 +1,650 @@
+"""Synthetic data: a municipality's month(s) of decisions and visits that look real.
+
+Every distribution and rate is documented in docs/data.md, with where it comes
+from. Deterministic for a seed. Visits are drawn with numpy over whole arrays (no
+Python loop per visit), so a national month (250 000 customers, ~15 million
+visits) fits in minutes and a few GB. No real person, id or address is used.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+# Level bounds (upper limit of granted minutes per month for levels 1..28); the same
+# illustrative table as rules/orebro/omvardnad.yaml, so generated levels agree with it.
+LEVEL_BOUNDS = np.array(
+    [180, 360, 540, 720, 960, 1200, 1500, 1800, 2100, 2400, 2760, 3120, 3480, 3900, 4320, 4800,
+     5280, 5820, 6360, 6960, 7560, 8220, 8880, 9600, 10320, 11100, 12000, 13200]
+)  # fmt: skip
+SLOT_HOURS = np.array([7, 9, 11, 13, 15, 17, 19, 22])  # visit slots of a day; 22 is a night visit
+DURATIONS = np.array([10, 15, 20, 30, 45, 60])
+DURATION_WEIGHTS = np.array([0.25, 0.35, 0.2, 0.12, 0.05, 0.03])
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    districts: dict[str, float]  # district -> share of customers
+    providers: tuple[
+        tuple[str, str, str, float, float], ...
+    ]  # id, name, ownership, share, executed
+    service_share: float  # share of granted time that is service (Norrtälje splits it)
+    licensed_visits: bool  # home visits by licensed staff and journals (Norrtälje)
+
+
+PROFILES = {
+    "orebro": Profile(
+        "orebro",
+        {
+            "City norr": 0.25,
+            "City söder": 0.25,
+            "Norr": 0.12,
+            "Öster": 0.13,
+            "Söder": 0.13,
+            "Väster": 0.12,
+        },
+        (
+            ("P01", "Kommunal hemtjänst Norr", "municipal", 0.30, 0.70),
+            ("P02", "Kommunal hemtjänst Syd", "municipal", 0.12, 0.68),
+            ("P03", "Utförare C AB", "private", 0.08, 0.66),
+            ("P04", "Utförare D AB", "private", 0.08, 0.64),
+            ("P05", "Utförare E AB", "private", 0.08, 0.61),
+            ("P06", "Utförare F AB", "private", 0.07, 0.72),
+            ("P07", "Utförare G AB", "private", 0.07, 0.67),
+            ("P08", "Utförare H AB", "private", 0.07, 0.63),
+            ("P09", "Utförare I AB", "private", 0.07, 0.69),
+            ("P10", "Utförare J AB", "private", 0.06, 0.65),
+        ),
+        0.0,
+        False,
+    ),
+    "norrtalje": Profile(
+        "norrtalje",
+        {
+            "Norrtälje stad": 0.30,
+            "Rimbo": 0.12,
+            "Hallstavik": 0.08,
+            "Söderbykarl": 0.08,
+            "Edsbro": 0.07,
+            "Husby-Sjuhundra": 0.08,
+            "Blidö": 0.07,
+            "Väddö": 0.12,
+            "Rådmansö": 0.08,
+        },  # fmt: skip
+        (
+            ("N1", "Kommunägd omsorg AB", "municipal", 0.35, 0.66),
+            ("N2", "Utförare Två AB", "private", 0.20, 0.62),
+            ("N3", "Utförare Tre AB", "private", 0.18, 0.69),
+            ("N4", "Utförare Fyra AB", "private", 0.15, 0.64),
+            ("N5", "Utförare Fem AB", "private", 0.12, 0.67),
+        ),
+        0.25,
+        True,
+    ),
+}
+
+
+@dataclass
+class Rates:
+    """The rates the generator draws with (docs/data.md says where each comes from)."""
+
+    alarm_only: float = 0.05
+    alarm_with_care: float = 0.70
+    hsl: float = 0.25
+    relief: float = 0.03
+    escort: float = 0.04
+    special: float = 0.003
+    palliative: float = 0.015
+    temporary: float = 0.02
+    journal_nurse: float = 0.20
+    journal_district: float = 0.05
+    tail_below_40: float = 0.05
+    tail_below_20: float = 0.03
+    no_visits: float = 0.02
+    executed_sd: float = 0.14
+    level_change: float = 0.05
+    level_decrease: float = 1 / 3
+    provider_change: float = 0.01
+    ending: float = 0.008
+    claim: float = 0.4
+    manual: float = 0.08
+    lock: float = 0.20
+    late: float = 0.03
+    clock: float = 0.005
+    declined: float = 0.02
+    double_same: float = 0.002
+    double_other: float = 0.001
+    double_staffing: float = 0.30  # of visits of customers above 72 h/month
+    hospital: float = 0.04
+    short_term: float = 0.015
+    declined_period: float = 0.01
+
+
+def month_starts(first: date, months: int) -> list[date]:
+    out, current = [], first.replace(day=1)
+    for _ in range(months):
+        out.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return out
+
+
+def level_of(minutes: np.ndarray) -> np.ndarray:
+    return np.searchsorted(LEVEL_BOUNDS, minutes, side="right") + 1
+
+
+def _ids(prefix: str, numbers: np.ndarray, width: int) -> list[str]:
+    return [f"{prefix}{n:0{width}d}" for n in numbers.tolist()]
+
+
+def generate(
+    profile_name: str,
+    customers: int,
+    months: int,
+    seed: int,
+    first: date,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, pl.DataFrame]:
+    """All canonical input tables for `months` months from `first`."""
+    profile = PROFILES[profile_name]
+    rates = Rates()
+    rng = np.random.default_rng(seed)
+    starts = month_starts(first, months)
+    n = customers
+
+    # ---- customers and their standing decisions
+    districts = list(profile.districts)
+    district = rng.choice(len(districts), n, p=np.array(list(profile.districts.values())))
+    providers = profile.providers
+    provider = rng.choice(len(providers), n, p=np.array([p[3] for p in providers]))
+    alarm_only = rng.random(n) < rates.alarm_only
+    care = ~alarm_only
+    granted = np.clip(np.exp(rng.normal(np.log(25), 1.0, n)), 2, 250) * 60
+    granted = (np.round(granted / 15) * 15).astype(np.int64)
+    has_alarm = alarm_only | (care & (rng.random(n) < rates.alarm_with_care))
+    hsl = care & (rng.random(n) < rates.hsl)
+    profession = rng.choice(np.array(["nurse", "ot", "pt"]), n, p=[0.7, 0.15, 0.15])
+    hsl_minutes = (
+        np.clip(np.exp(rng.normal(np.log(480), 0.8, n)), 60, 3600).round(-1).astype(np.int64)
+    )
+    private = np.array([providers[p][2] == "private" for p in provider])
+    special = care & private & (rng.random(n) < rates.special)
+    executed_mean = np.array([providers[p][4] for p in provider])
+    share = np.clip(rng.normal(executed_mean, rates.executed_sd), 0.4, 1.1)
+    tail = rng.random(n)
+    share = np.where(tail < rates.tail_below_40, rng.uniform(0.2, 0.4, n), share)
+    share = np.where(tail < rates.tail_below_20, rng.uniform(0.03, 0.2, n), share)
+    share = np.where(tail < rates.no_visits, 0.0, share)
+    night = rng.random(n) < 0.10
+    first_start = np.array(starts[0], dtype="datetime64[D]") - rng.integers(-20, 730, n).astype(
+        "timedelta64[D]"
+    )
+
+    customer_ids = _ids("K", np.arange(1, n + 1), 6)
+    provider_ids = [p[0] for p in providers]
+    tables: dict[str, list[pl.DataFrame]] = {
+        k: [] for k in ("decisions", "visits", "absences", "journals")
+    }
+
+    # decision chains: per customer the current omsorg decision (start, granted, provider)
+    state_start = first_start.copy()
+    state_granted = granted.copy()
+    state_provider = provider.copy()
+    decision_rows: list[dict[str, object]] = []
+    decision_no = 0
+    claims: list[dict[str, object]] = []
+
+    def add_decision(
+        i: int, service: str, start: np.datetime64, end: object, **extra: object
+    ) -> None:
+        nonlocal decision_no
+        decision_no += 1
+        decision_rows.append(
+            {
+                "decision_id": f"B{decision_no:07d}",
+                "customer_id": customer_ids[i],
+                "provider_id": provider_ids[int(state_provider[i])],
+                "service": service,
+                "start_date": str(start),
+                "end_date": None if end is None else str(end),
+                **extra,
+            }
+        )
+
+    last_day = np.datetime64(
+        starts[-1] + timedelta(days=calendar.monthrange(starts[-1].year, starts[-1].month)[1] - 1)
+    )
+    # standing non-omsorg decisions (for the whole period)
+    for i in np.flatnonzero(has_alarm).tolist():
+        add_decision(i, "trygghetslarm", first_start[i], None)
+    for i in np.flatnonzero(hsl).tolist():
+        add_decision(
+            i, "hsl_delegerad", first_start[i], None, granted_minutes=int(hsl_minutes[i]),
+            profession=str(profession[i]), ordered_by="rehab_team" if profession[i] == "pt" else None,
+        )  # fmt: skip
+    for i in np.flatnonzero(care & (rng.random(n) < rates.relief)).tolist():
+        add_decision(
+            i,
+            "avlosning",
+            first_start[i],
+            None,
+            hours_per_month=int(rng.choice([12, 16, 20, 24], p=[0.6, 0.2, 0.12, 0.08])),
+        )
+    for i in np.flatnonzero(care & (rng.random(n) < rates.escort)).tolist():
+        add_decision(i, "ledsagning", first_start[i], None)
+    if profile.licensed_visits:
+        journal = care & (rng.random(n) < rates.journal_nurse + rates.journal_district)
+        kind = np.where(
+            rng.random(n) < rates.journal_nurse / (rates.journal_nurse + rates.journal_district),
+            "nurse",
+            "district_nurse",
+        )
+        tables["journals"].append(
+            pl.DataFrame(
+                {
+                    "customer_id": [customer_ids[i] for i in np.flatnonzero(journal)],
+                    "provider_id": [provider_ids[provider[i]] for i in np.flatnonzero(journal)],
+                    "profession": kind[journal].tolist(),
+                    "start_date": [str(first_start[i]) for i in np.flatnonzero(journal)],
+                    "end_date": [None] * int(journal.sum()),
+                },
+                schema={
+                    "customer_id": pl.String,
+                    "provider_id": pl.String,
+                    "profession": pl.String,
+                    "start_date": pl.String,
+                    "end_date": pl.String,
+                },
+            )
+        )
+
+    ended = np.zeros(n, dtype=bool)
+    visit_no = 0
+    for month in starts:
+        days = calendar.monthrange(month.year, month.month)[1]
+        month_start = np.datetime64(month)
+        progress(f"{month:%Y-%m}: decisions")
+        # ---- changes during the month: level changes, provider changes, endings
+        active = care & ~ended
+        change = active & (rng.random(n) < rates.level_change)
+        move = active & ~change & (rng.random(n) < rates.provider_change)
+        ending = active & ~change & ~move & (rng.random(n) < rates.ending)
+        change_day = rng.integers(2, days + 1, n)
+        decrease = rng.random(n) < rates.level_decrease
+        change_date = month_start + (change_day - 1).astype("timedelta64[D]")
+        too_early = change_date <= state_start  # a decision starting later this month stays
+        change, move, ending = change & ~too_early, move & ~too_early, ending & ~too_early
+        for i in np.flatnonzero(change | move | ending).tolist():
+            day = change_date[i]
+            reason = (
+                "need_changed"
+                if change[i]
+                else "provider_changed"
+                if move[i]
+                else str(rng.choice(["death", "residential_care", "short_term_care"]))
+            )
+            _close_omsorg(
+                add_decision,
+                i,
+                state_start[i],
+                day - np.timedelta64(1, "D"),
+                state_granted[i],
+                special[i],
+                reason,
+            )
+            if ending[i]:
+                ended[i] = True
+                continue
+            if change[i]:
+                old_level = int(level_of(np.array([state_granted[i]]))[0])
+                factor = 0.85 if decrease[i] else 1.2
+                state_granted[i] = int(round(state_granted[i] * factor / 15) * 15)
+                new_level = int(level_of(np.array([state_granted[i]]))[0])
+                if decrease[i] and new_level < old_level and rng.random() < rates.claim:
+                    period_end = _add_months(day.astype(date), 3) - timedelta(days=1)
+                    claims.append(
+                        {
+                            "claim_id": f"E{len(claims) + 1:05d}",
+                            "customer_id": customer_ids[i],
+                            "provider_id": provider_ids[state_provider[i]],
+                            "from_level": old_level,
+                            "to_level": new_level,
+                            "period_start": str(day),
+                            "period_end": period_end.isoformat(),
+                            "submitted_on": (
+                                period_end + timedelta(days=int(rng.integers(1, 60)))
+                            ).isoformat(),
+                        }
+                    )
+            else:
+                state_provider[i] = (
+                    state_provider[i] + 1 + rng.integers(0, len(providers) - 1)
+                ) % len(providers)
+            state_start[i] = day
+
+        # ---- visits of the month (vectorized over all customers)
+        progress(f"{month:%Y-%m}: visits")
+        frame, visit_no = _visits(rng, rates, profile, month, days, visit_no, customer_ids, provider_ids,
+                                  state_granted, state_provider, share, care & ~ended | change | move,
+                                  night, has_alarm, hsl, hsl_minutes, profession, level_of(state_granted),
+                                  change_day, change | move, provider)  # fmt: skip
+        tables["visits"].append(frame)
+        tables["absences"].append(_absences(rng, rates, month, days, customer_ids, care & ~ended))
+        # palliative care in the month
+        for i in np.flatnonzero(
+            care & ~ended & (rng.random(n) < rates.palliative / months)
+        ).tolist():
+            start = month_start + np.timedelta64(int(rng.integers(0, max(days - 10, 1))), "D")
+            add_decision(i, "palliativt_vak", start, start + np.timedelta64(9, "D"))
+        for i in np.flatnonzero(care & ~ended & (rng.random(n) < rates.temporary)).tolist():
+            start = month_start + np.timedelta64(int(rng.integers(0, days - 1)), "D")
+            add_decision(
+                i,
+                "tillfallig_utokning",
+                start,
+                start + np.timedelta64(int(rng.integers(3, 14)), "D"),
+            )
+
+    # the omsorg decisions still open at the end
+    for i in np.flatnonzero(care & ~ended).tolist():
+        _close_omsorg(add_decision, i, state_start[i], None, state_granted[i], special[i], None)
+    del last_day
+
+    visits = pl.concat(tables["visits"])
+    visits = _palliative_visits(rng, visits, decision_rows)
+    out = {
+        "providers": pl.DataFrame(
+            {
+                "provider_id": provider_ids,
+                "name": [p[1] for p in providers],
+                "ownership": [p[2] for p in providers],
+            }
+        ),
+        "customers": pl.DataFrame(
+            {"customer_id": customer_ids, "district": [districts[d] for d in district]}
+        ),
+        "decisions": pl.DataFrame(
+            decision_rows, schema=DECISION_SCHEMA, infer_schema_length=None
+        ).sort("decision_id"),
+        "visits": visits.sort("start", "visit_id"),
+        "absences": pl.concat(tables["absences"]),
+        "journals": pl.concat(tables["journals"])
+        if tables["journals"]
+        else pl.DataFrame(schema=JOURNAL_SCHEMA),
+        "premium_claims": pl.DataFrame(claims, schema=CLAIM_SCHEMA),
+        "outages": _outages(rng, starts),
+    }
+    return out
+
+
+DECISION_SCHEMA = {
+    "decision_id": pl.String, "customer_id": pl.String, "provider_id": pl.String, "service": pl.String,
+    "start_date": pl.String, "end_date": pl.String, "end_reason": pl.String, "level": pl.Int64,
+    "granted_minutes": pl.Int64, "hours_per_month": pl.Int64, "profession": pl.String,
+    "ordered_by": pl.String, "received_on": pl.String, "special_amount": pl.Float64,
+}  # fmt: skip
+JOURNAL_SCHEMA = {
+    "customer_id": pl.String,
+    "provider_id": pl.String,
+    "profession": pl.String,
+    "start_date": pl.String,
+    "end_date": pl.String,
+}
+CLAIM_SCHEMA = {
+    "claim_id": pl.String, "customer_id": pl.String, "provider_id": pl.String, "from_level": pl.Int64,
+    "to_level": pl.Int64, "period_start": pl.String, "period_end": pl.String, "submitted_on": pl.String,
+}  # fmt: skip
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _close_omsorg(add, i: int, start, end, granted_minutes: int, special: bool, reason) -> None:  # type: ignore[no-untyped-def]
+    level = int(level_of(np.array([granted_minutes]))[0])
+    extra = {"granted_minutes": int(granted_minutes), "level": level, "end_reason": reason}
+    if special:
+        extra["special_amount"] = float(40000 + 250 * level)
+    add(i, "omsorg", start, end, **extra)
+
+
+def _visits(rng, rates, profile, month, days, visit_no, customer_ids, provider_ids, granted, provider,  # type: ignore[no-untyped-def]
+            share, active, night, has_alarm, hsl, hsl_minutes, profession, levels, change_day, changed,
+            old_provider):  # fmt: skip
+    """One month's visits: care visits on distinct slots per customer, alarm and HSL visits,
+    double staffing, and the irregularities the rules exist for."""
+    n = len(customer_ids)
+    month_start = np.datetime64(month).astype("datetime64[m]")
+    slots = days * len(SLOT_HOURS)
+    target = np.where(active, granted * share, 0.0)
+    mean_duration = float((DURATIONS * DURATION_WEIGHTS).sum())
+    count = np.minimum(np.round(target / mean_duration), slots).astype(np.int64)
+    owner = np.repeat(np.arange(n), count)
+    k = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
+    # stratified: visit k of n gets a slot in [k·S/n, (k+1)·S/n), so no two share a slot
+    stride = slots / np.repeat(np.maximum(count, 1), count)
+    low, high = np.floor(k * stride), np.floor((k + 1) * stride)
+    slot = (low + np.floor(rng.random(owner.size) * (high - low))).astype(np.int64)
+    hour = SLOT_HOURS[slot % len(SLOT_HOURS)]
+    hour = np.where((hour == 22) & ~night[owner], 21, hour)
+    day = slot // len(SLOT_HOURS)
+    start = month_start + (day * 1440 + hour * 60 + rng.integers(0, 40, owner.size)).astype(
+        "timedelta64[m]"
+    )
+    duration = rng.choice(DURATIONS, owner.size, p=DURATION_WEIGHTS)
+    service = np.full(owner.size, "omsorg", dtype=object)
+    if profile.service_share:
+        service = np.where(rng.random(owner.size) < profile.service_share, "service", service)
+    visit_provider = np.where(
+        changed[owner] & (day + 1 >= change_day[owner]), provider[owner], old_provider[owner]
+    )
+    visit_provider = np.where(changed[owner], visit_provider, provider[owner])
+    staff = np.char.add(
+        np.char.add(np.array(provider_ids, dtype=object)[visit_provider].astype(str), "-S"),
+        (owner * 3 + slot % 3).astype(str),
+    )
+    role = np.full(owner.size, "care", dtype=object)
+    prof = np.full(owner.size, None, dtype=object)
+
+    parts = [(owner, start, duration, service, staff, role, prof, visit_provider)]
+    # double staffing: a second staff member at the same time, for heavy customers
+    heavy = (
+        (levels[owner] >= 15)
+        & (rng.random(owner.size) < rates.double_staffing)
+        & (service == "omsorg")
+    )
+    parts.append((owner[heavy], start[heavy], duration[heavy], np.full(heavy.sum(), "dubbelbemanning", dtype=object),
+                  np.char.add(staff[heavy].astype(str), "b"), role[heavy], prof[heavy], visit_provider[heavy]))  # fmt: skip
+    # alarm responses, any hour
+    alarms = rng.poisson(2.0, n) * (
+        has_alarm & active | has_alarm & ~np.isin(np.arange(n), np.flatnonzero(active))
+    )
+    a_owner = np.repeat(np.arange(n), alarms)
+    a_start = month_start + rng.integers(0, days * 1440 - 60, a_owner.size).astype("timedelta64[m]")
+    parts.append((a_owner, a_start, rng.choice([15, 20, 30], a_owner.size), np.full(a_owner.size, "trygghetslarm", dtype=object),
+                  np.char.add(np.array(provider_ids, dtype=object)[provider[a_owner]].astype(str), np.char.add("-L", a_owner.astype(str))),
+                  np.full(a_owner.size, "care", dtype=object), np.full(a_owner.size, None, dtype=object), provider[a_owner]))  # fmt: skip
+    # delegated health care: about 80 % of the granted HSL time, at 06:00
+    h_count = np.where(hsl & active, np.round(hsl_minutes * 0.8 / 15), 0).astype(np.int64)
+    h_owner = np.repeat(np.arange(n), h_count)
+    h_k = np.arange(h_owner.size) - np.repeat(np.cumsum(h_count) - h_count, h_count)
+    h_day = np.floor(
+        (h_k + rng.random(h_owner.size)) * days / np.repeat(np.maximum(h_count, 1), h_count)
+    ).astype(np.int64)
+    h_day = np.minimum(h_day, days - 1)
+    h_start = month_start + (h_day * 1440 + 6 * 60 + (h_k % 12) * 20).astype("timedelta64[m]")
+    parts.append((h_owner, h_start, np.full(h_owner.size, 15), np.full(h_owner.size, "hsl_delegerad", dtype=object),
+                  np.char.add(np.array(provider_ids, dtype=object)[provider[h_owner]].astype(str), np.char.add("-H", h_owner.astype(str))),
+                  np.full(h_owner.size, "care", dtype=object), profession[h_owner].astype(object), provider[h_owner]))  # fmt: skip
+    if profile.licensed_visits:
+        l_count = rng.poisson(0.6, n) * active
+        l_owner = np.repeat(np.arange(n), l_count)
+        l_role = rng.choice(
+            np.array(["nurse", "district_nurse", "ot", "pt"], dtype=object),
+            l_owner.size,
+            p=[0.6, 0.15, 0.13, 0.12],
+        )
+        l_start = month_start + (rng.integers(0, days, l_owner.size) * 1440 + 12 * 60).astype(
+            "timedelta64[m]"
+        )
+        parts.append((l_owner, l_start, np.full(l_owner.size, 30), np.full(l_owner.size, "hsl_legitimerad", dtype=object),
+                      np.char.add(np.array(provider_ids, dtype=object)[provider[l_owner]].astype(str), np.char.add(np.char.add("-", l_role.astype(str)), np.arange(l_owner.size).astype(str))),
+                      l_role, np.full(l_owner.size, None, dtype=object), provider[l_owner]))  # fmt: skip
+
+    owner = np.concatenate([p[0] for p in parts])
+    start = np.concatenate([p[1] for p in parts])
+    duration = np.concatenate([p[2] for p in parts]).astype(np.int64)
+    service = np.concatenate([p[3] for p in parts])
+    staff = np.concatenate([p[4] for p in parts]).astype(object)
+    role = np.concatenate([p[5] for p in parts])
+    prof = np.concatenate([p[6] for p in parts])
+    vprov = np.concatenate([p[7] for p in parts])
+
+    # irregularities
+    size = owner.size
+    u = rng.random(size)
+    registration = np.where(
+        u < rates.manual, "manual", np.where(u < rates.manual + rates.lock, "lock", "tag")
+    )
+    end = start + duration.astype("timedelta64[m]")
+    late = rng.random(size) < rates.late
+    reported = end + np.where(
+        late, rng.integers(1, 11, size) * 1440 + rng.integers(0, 600, size), 0
+    ).astype("timedelta64[m]")
+    clock = rng.random(size) < rates.clock
+    declined = (rng.random(size) < rates.declined) & (service == "omsorg")
+    end = np.where(declined, start + np.timedelta64(2, "m"), end)
+    # injected double registrations: the same staff registers twice (same or another customer)
+    dup_same = np.flatnonzero((rng.random(size) < rates.double_same) & (role == "care"))
+    dup_other = np.flatnonzero((rng.random(size) < rates.double_other) & (role == "care"))
+    other_owner = (owner[dup_other] + 1) % n
+    owner = np.concatenate([owner, owner[dup_same], other_owner])
+    shift = np.timedelta64(10, "m")
+    start = np.concatenate([start, start[dup_same] + shift, start[dup_other] + shift])
+    end = np.concatenate([end, end[dup_same] + shift, end[dup_other] + shift])
+    pick = np.concatenate([np.arange(size), dup_same, dup_other])
+    copied_shift = np.concatenate(
+        [np.zeros(size, dtype="timedelta64[m]"), np.full(dup_same.size + dup_other.size, shift)]
+    )
+    total = owner.size
+    ids = np.arange(visit_no + 1, visit_no + total + 1)
+    frame = pl.DataFrame(
+        {
+            "visit_id": _ids("V", ids, 9),
+            "customer_id": np.array(customer_ids, dtype=object)[owner].tolist(),
+            "provider_id": np.array(provider_ids, dtype=object)[vprov[pick]].tolist(),
+            "staff_id": staff[pick].astype(str).tolist(),
+            "staff_role": role[pick].tolist(),
+            "service": service[pick].tolist(),
+            "profession": prof[pick].tolist(),
+            "start": start.astype("datetime64[us]"),
+            "end": end.astype("datetime64[us]"),
+            "registration": registration[pick].tolist(),
+            "reported_at": (reported[pick] + copied_shift).astype("datetime64[us]"),
+            "clock_adjusted": clock[pick].tolist(),
+            "declined": declined[pick].tolist(),
+        },
+        schema_overrides={"profession": pl.String},
+    )
+    return frame, visit_no + total
+
+
+def _absences(
+    rng: np.random.Generator,
+    rates: Rates,
+    month: date,
+    days: int,
+    customer_ids: list[str],
+    active: np.ndarray,
+) -> pl.DataFrame:
+    n = len(customer_ids)
+    u = rng.random(n)
+    reason = np.where(u < rates.hospital, "hospital", np.where(u < rates.hospital + rates.short_term, "short_term_stay",
+                      np.where(u < rates.hospital + rates.short_term + rates.declined_period, "declined", "")))  # fmt: skip
+    chosen = np.flatnonzero(active & (reason != ""))
+    length = np.where(reason[chosen] == "hospital", rng.integers(3, 15, chosen.size),
+                      np.where(reason[chosen] == "short_term_stay", rng.integers(7, 22, chosen.size), rng.integers(1, 6, chosen.size)))  # fmt: skip
+    first = np.datetime64(month) + rng.integers(0, days, chosen.size).astype("timedelta64[D]")
+    return pl.DataFrame(
+        {
+            "customer_id": [customer_ids[i] for i in chosen.tolist()],
+            "start_date": first.astype(str).tolist(),
+            "end_date": (first + (length - 1).astype("timedelta64[D]")).astype(str).tolist(),
+            "reason": reason[chosen].tolist(),
+        },
+        schema={
+            "customer_id": pl.String,
+            "start_date": pl.String,
+            "end_date": pl.String,
+            "reason": pl.String,
+        },
+    )
+
+
+def _palliative_visits(
+    rng: np.random.Generator, visits: pl.DataFrame, decisions: list[dict[str, object]]
+) -> pl.DataFrame:
+    rows = [d for d in decisions if d["service"] == "palliativt_vak"]
+    if not rows:
+        return visits
+    out = []
+    for d in rows:
+        start = date.fromisoformat(str(d["start_date"]))
+        for night in range(int(rng.integers(3, 8))):
+            begin = datetime.combine(
+                start + timedelta(days=night), datetime.min.time()
+            ) + timedelta(hours=22)
+            out.append({"customer_id": d["customer_id"], "provider_id": d["provider_id"], "start": begin,
+                        "end": begin + timedelta(hours=int(rng.integers(2, 7)))})  # fmt: skip
+    extra = pl.DataFrame(out).with_columns(
+        pl.Series("visit_id", [f"W{i:08d}" for i in range(1, len(out) + 1)]),
+        (pl.col("provider_id") + "-V" + pl.col("customer_id")).alias("staff_id"),
+        pl.lit("care").alias("staff_role"),
+        pl.lit("palliativt_vak").alias("service"),
+        pl.lit(None, dtype=pl.String).alias("profession"),
+        pl.lit("tag").alias("registration"),
+        pl.col("end").alias("reported_at"),
+        pl.lit(False).alias("clock_adjusted"),
+        pl.lit(False).alias("declined"),
+    )
+    extra = extra.with_columns(
+        pl.col("start").cast(pl.Datetime("us")),
+        pl.col("end").cast(pl.Datetime("us")),
+        pl.col("reported_at").cast(pl.Datetime("us")),
+    )
+    return pl.concat([visits, extra.select(visits.columns)])
+
+
+def _outages(rng, starts: list[date]) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+    rows = []
+    for month in starts:
+        if rng.random() < 1 / 6:
+            first = month + timedelta(days=int(rng.integers(0, 25)))
+            rows.append(
+                {
+                    "start_date": first.isoformat(),
+                    "end_date": (first + timedelta(days=int(rng.integers(0, 5)))).isoformat(),
+                }
+            )
+    return pl.DataFrame(rows, schema={"start_date": pl.String, "end_date": pl.String})
+
+
+def write(tables: dict[str, pl.DataFrame], out: Path, fmt: str) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in tables.items():
+        path = out / f"{name}.{fmt}"
+        if fmt == "csv":
+            frame.write_csv(path, datetime_format="%Y-%m-%d %H:%M")
+        else:
+            frame.write_parquet(path)
+        written.append(path)
+    return written

@@ -1,0 +1,125 @@
+"""The synthetic data: deterministic, loadable by both models with no rejected rows,
+calibrated to the source documents, and the bundled sample is what its command makes."""
+
+from __future__ import annotations
+
+import filecmp
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from engine.api import load, load_dataset, parse_month, run_model
+from engine.cli import main
+from engine.generate import generate, write
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples/orebro"
+# The command that made examples/orebro (README and docs/data.md show it too).
+SAMPLE_COMMAND = [
+    "generate",
+    "--profile",
+    "orebro",
+    "--customers",
+    "300",
+    "--months",
+    "3",
+    "--seed",
+    "1",
+    "--start",
+    "2024-01",
+]
+
+
+@pytest.fixture(scope="module")
+def orebro_month(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gen") / "orebro"
+    write(generate("orebro", 3000, 1, 11, date(2024, 3, 1)), out, "parquet")
+    checked, _ = load(ROOT / "rules/orebro")
+    dataset, warnings = load_dataset(checked, out)
+    assert not [w for w in warnings if w.severity == "error"]
+    return run_model(checked, dataset, [parse_month("2024-03")]).months[0]
+
+
+def test_same_seed_same_data_other_seed_other_data():
+    a = generate("norrtalje", 200, 1, 5, date(2024, 1, 1))
+    b = generate("norrtalje", 200, 1, 5, date(2024, 1, 1))
+    c = generate("norrtalje", 200, 1, 6, date(2024, 1, 1))
+    assert all(a[name].equals(b[name]) for name in a)
+    assert not a["visits"].equals(c["visits"])
+
+
+@pytest.mark.parametrize("model", ["rules/orebro", "rules/norrtalje"])
+def test_both_models_run_on_generated_data_with_no_rejected_rows(tmp_path, model):
+    profile = "orebro" if "orebro" in model else "norrtalje"
+    write(generate(profile, 500, 2, 3, date(2024, 1, 1)), tmp_path, "csv")
+    checked, _ = load(ROOT / model)
+    dataset, _ = load_dataset(checked, tmp_path)  # raises on any bad row
+    result = run_model(checked, dataset, [parse_month("2024-01"), parse_month("2024-02")])
+    counts = result.visit_counts()
+    assert counts["counted"] + counts["excluded"] == counts["visits"] > 0
+    assert result.lines["amount_ore"].sum() > 0
+
+
+def test_calibration_executed_share(orebro_month):
+    """Executed share of granted level time around 60–75 % (Örebro: never above 73 %)."""
+    cm = orebro_month.frames["customer_month"].filter(pl.col("beviljad_nivåtid") > 0)
+    share = cm["utförd_tid"].sum() / cm["beviljad_nivåtid"].sum()
+    assert 0.58 <= share <= 0.73
+    by_provider = cm.group_by("provider_id").agg(
+        (pl.col("utförd_tid").sum() / pl.col("beviljad_nivåtid").sum()).alias("s")
+    )
+    assert (
+        by_provider["s"].max() <= 0.75 and by_provider["s"].max() - by_provider["s"].min() >= 0.05
+    )
+
+
+def test_calibration_tail_below_control_levels(orebro_month):
+    cm = orebro_month.frames["customer_month"].filter(pl.col("beviljad_nivåtid") > 0)
+    ratio = cm["utförandegrad"]
+    assert 0.04 <= (ratio < 0.4).mean() <= 0.15
+    assert 0.015 <= (ratio < 0.2).mean() <= 0.07
+    assert 0.005 <= (cm["utförd_tid"] == 0).mean() <= 0.05
+
+
+def test_calibration_visits_per_customer(orebro_month):
+    visits = (
+        orebro_month.frames["visit"]
+        .filter(pl.col("service") == "omsorg")
+        .group_by("customer_id")
+        .len()
+    )
+    assert 45 <= visits["len"].median() <= 62
+
+
+def test_calibration_granted_time(tmp_path):
+    decisions = generate("orebro", 5000, 1, 2, date(2024, 1, 1))["decisions"]
+    hours = decisions.filter(pl.col("service") == "omsorg")["granted_minutes"] / 60
+    assert 20 <= hours.median() <= 30
+    assert 0.08 <= (hours > 80).mean() <= 0.16
+
+
+def test_irregularities_are_present_at_low_rates(orebro_month):
+    reasons = orebro_month.exclusions.group_by("rule").len()
+    found = dict(reasons.iter_rows())
+    visits = orebro_month.frames["visit"].height
+    for rule in (
+        "sen_rättelse",
+        "justerad_klocka",
+        "dubbelregistrering_samma_kund",
+        "dubbelregistrering_två_kunder",
+    ):
+        assert 0 < found.get(rule, 0) < 0.05 * visits, rule
+
+
+def test_bundled_sample_is_what_its_command_makes(tmp_path):
+    result = CliRunner().invoke(main, [*SAMPLE_COMMAND, "--out", str(tmp_path / "sample")])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in SAMPLE.glob("*.csv"))
+    assert names == sorted(p.name for p in (tmp_path / "sample").glob("*.csv"))
+    match, mismatch, errors = filecmp.cmpfiles(SAMPLE, tmp_path / "sample", names, shallow=False)
+    assert not mismatch and not errors, (
+        f"examples/orebro differs from the command's output: {mismatch}"
+    )

@@ -186,7 +186,7 @@ def generate(
         "timedelta64[D]"
     )
 
-    customer_ids = _ids("K", np.arange(1, n + 1), 6)
+    customer_ids = _ids("K", np.arange(1, n + 1), max(6, len(str(n))))
     provider_ids = [p[0] for p in providers]
     tables: dict[str, list[pl.DataFrame]] = {
         k: [] for k in ("decisions", "visits", "absences", "journals")
@@ -356,7 +356,7 @@ def generate(
         _close_omsorg(add_decision, i, state_start[i], None, state_granted[i], special[i], None)
     del last_day
 
-    visits = pl.concat(tables["visits"])
+    visits = pl.concat(tables["visits"], rechunk=False)
     visits = _palliative_visits(rng, visits, decision_rows)
     out = {
         "providers": pl.DataFrame(
@@ -372,7 +372,7 @@ def generate(
         "decisions": pl.DataFrame(
             decision_rows, schema=DECISION_SCHEMA, infer_schema_length=None
         ).sort("decision_id"),
-        "visits": visits.sort("start", "visit_id"),
+        "visits": visits,
         "absences": pl.concat(tables["absences"]),
         "journals": pl.concat(tables["journals"])
         if tables["journals"]
@@ -416,18 +416,49 @@ def _close_omsorg(add, i: int, start, end, granted_minutes: int, special: bool, 
     add(i, "omsorg", start, end, **extra)
 
 
+SERVICES = [
+    "omsorg",
+    "service",
+    "dubbelbemanning",
+    "trygghetslarm",
+    "hsl_delegerad",
+    "hsl_legitimerad",
+]
+ROLES = ["care", "nurse", "district_nurse", "ot", "pt"]
+PROFESSIONS = ["nurse", "ot", "pt"]
+STAFF_KINDS = ["S", "D", "L", "H", "R"]  # care team, double staffing, alarm, HSL, licensed
+REGISTRATIONS = ["tag", "lock", "manual"]
+CHUNK = 50_000  # customers per block: bounds the memory a national month needs
+
+
 def _visits(rng, rates, profile, month, days, visit_no, customer_ids, provider_ids, granted, provider,  # type: ignore[no-untyped-def]
             share, active, night, has_alarm, hsl, hsl_minutes, profession, levels, change_day, changed,
             old_provider):  # fmt: skip
-    """One month's visits: care visits on distinct slots per customer, alarm and HSL visits,
-    double staffing, and the irregularities the rules exist for."""
+    """One month's visits, block by block of customers (numpy arrays of codes; the text
+    columns are made by Polars at the end of each block)."""
+    frames = []
     n = len(customer_ids)
+    prof_code = np.searchsorted(np.array(PROFESSIONS), profession)
+    for first in range(0, n, CHUNK):
+        block = np.arange(first, min(first + CHUNK, n))
+        frame, visit_no = _visit_block(
+            rng, rates, profile, month, days, visit_no, block, customer_ids, provider_ids, granted,
+            provider, share, active, night, has_alarm, hsl, hsl_minutes, prof_code, levels,
+            change_day, changed, old_provider,
+        )  # fmt: skip
+        frames.append(frame)
+    return pl.concat(frames, rechunk=False), visit_no
+
+
+def _visit_block(rng, rates, profile, month, days, visit_no, block, customer_ids, provider_ids,  # type: ignore[no-untyped-def]
+                 granted, provider, share, active, night, has_alarm, hsl, hsl_minutes, prof_code,
+                 levels, change_day, changed, old_provider):  # fmt: skip
     month_start = np.datetime64(month).astype("datetime64[m]")
     slots = days * len(SLOT_HOURS)
-    target = np.where(active, granted * share, 0.0)
+    target = np.where(active[block], granted[block] * share[block], 0.0)
     mean_duration = float((DURATIONS * DURATION_WEIGHTS).sum())
     count = np.minimum(np.round(target / mean_duration), slots).astype(np.int64)
-    owner = np.repeat(np.arange(n), count)
+    owner = np.repeat(block, count)
     k = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
     # stratified: visit k of n gets a slot in [k·S/n, (k+1)·S/n), so no two share a slot
     stride = slots / np.repeat(np.maximum(count, 1), count)
@@ -440,119 +471,140 @@ def _visits(rng, rates, profile, month, days, visit_no, customer_ids, provider_i
         "timedelta64[m]"
     )
     duration = rng.choice(DURATIONS, owner.size, p=DURATION_WEIGHTS)
-    service = np.full(owner.size, "omsorg", dtype=object)
+    service = np.zeros(owner.size, dtype=np.int8)
     if profile.service_share:
-        service = np.where(rng.random(owner.size) < profile.service_share, "service", service)
-    visit_provider = np.where(
-        changed[owner] & (day + 1 >= change_day[owner]), provider[owner], old_provider[owner]
+        service = np.where(rng.random(owner.size) < profile.service_share, 1, 0).astype(np.int8)
+    vprov = np.where(
+        changed[owner] & (day + 1 < change_day[owner]), old_provider[owner], provider[owner]
     )
-    visit_provider = np.where(changed[owner], visit_provider, provider[owner])
-    staff = np.char.add(
-        np.char.add(np.array(provider_ids, dtype=object)[visit_provider].astype(str), "-S"),
-        (owner * 3 + slot % 3).astype(str),
-    )
-    role = np.full(owner.size, "care", dtype=object)
-    prof = np.full(owner.size, None, dtype=object)
+    zeros = np.zeros(owner.size, dtype=np.int8)
+    parts = [
+        (
+            owner,
+            start,
+            duration,
+            service,
+            zeros,
+            np.full(owner.size, -1),
+            zeros,
+            owner * 3 + slot % 3,
+            vprov,
+        )
+    ]
 
-    parts = [(owner, start, duration, service, staff, role, prof, visit_provider)]
-    # double staffing: a second staff member at the same time, for heavy customers
     heavy = (
-        (levels[owner] >= 15)
-        & (rng.random(owner.size) < rates.double_staffing)
-        & (service == "omsorg")
+        (levels[owner] >= 15) & (rng.random(owner.size) < rates.double_staffing) & (service == 0)
     )
-    parts.append((owner[heavy], start[heavy], duration[heavy], np.full(heavy.sum(), "dubbelbemanning", dtype=object),
-                  np.char.add(staff[heavy].astype(str), "b"), role[heavy], prof[heavy], visit_provider[heavy]))  # fmt: skip
-    # alarm responses, any hour
-    alarms = rng.poisson(2.0, n) * (
-        has_alarm & active | has_alarm & ~np.isin(np.arange(n), np.flatnonzero(active))
-    )
-    a_owner = np.repeat(np.arange(n), alarms)
-    a_start = month_start + rng.integers(0, days * 1440 - 60, a_owner.size).astype("timedelta64[m]")
-    parts.append((a_owner, a_start, rng.choice([15, 20, 30], a_owner.size), np.full(a_owner.size, "trygghetslarm", dtype=object),
-                  np.char.add(np.array(provider_ids, dtype=object)[provider[a_owner]].astype(str), np.char.add("-L", a_owner.astype(str))),
-                  np.full(a_owner.size, "care", dtype=object), np.full(a_owner.size, None, dtype=object), provider[a_owner]))  # fmt: skip
-    # delegated health care: about 80 % of the granted HSL time, at 06:00
-    h_count = np.where(hsl & active, np.round(hsl_minutes * 0.8 / 15), 0).astype(np.int64)
-    h_owner = np.repeat(np.arange(n), h_count)
+    h = int(heavy.sum())
+    parts.append((owner[heavy], start[heavy], duration[heavy], np.full(h, 2, np.int8), np.zeros(h, np.int8),
+                  np.full(h, -1), np.full(h, 1, np.int8), owner[heavy], vprov[heavy]))  # fmt: skip
+
+    alarms = rng.poisson(2.0, block.size) * has_alarm[block]
+    a_owner = np.repeat(block, alarms)
+    a = a_owner.size
+    a_start = month_start + rng.integers(0, days * 1440 - 60, a).astype("timedelta64[m]")
+    parts.append((a_owner, a_start, rng.choice([15, 20, 30], a), np.full(a, 3, np.int8), np.zeros(a, np.int8),
+                  np.full(a, -1), np.full(a, 2, np.int8), a_owner, provider[a_owner]))  # fmt: skip
+
+    h_count = np.where(
+        hsl[block] & active[block], np.round(hsl_minutes[block] * 0.8 / 15), 0
+    ).astype(np.int64)
+    h_owner = np.repeat(block, h_count)
     h_k = np.arange(h_owner.size) - np.repeat(np.cumsum(h_count) - h_count, h_count)
     h_day = np.floor(
         (h_k + rng.random(h_owner.size)) * days / np.repeat(np.maximum(h_count, 1), h_count)
-    ).astype(np.int64)
-    h_day = np.minimum(h_day, days - 1)
+    )
+    h_day = np.minimum(h_day.astype(np.int64), days - 1)
     h_start = month_start + (h_day * 1440 + 6 * 60 + (h_k % 12) * 20).astype("timedelta64[m]")
-    parts.append((h_owner, h_start, np.full(h_owner.size, 15), np.full(h_owner.size, "hsl_delegerad", dtype=object),
-                  np.char.add(np.array(provider_ids, dtype=object)[provider[h_owner]].astype(str), np.char.add("-H", h_owner.astype(str))),
-                  np.full(h_owner.size, "care", dtype=object), profession[h_owner].astype(object), provider[h_owner]))  # fmt: skip
+    hn = h_owner.size
+    parts.append((h_owner, h_start, np.full(hn, 15), np.full(hn, 4, np.int8), np.zeros(hn, np.int8),
+                  prof_code[h_owner], np.full(hn, 3, np.int8), h_owner, provider[h_owner]))  # fmt: skip
+
     if profile.licensed_visits:
-        l_count = rng.poisson(0.6, n) * active
-        l_owner = np.repeat(np.arange(n), l_count)
-        l_role = rng.choice(
-            np.array(["nurse", "district_nurse", "ot", "pt"], dtype=object),
-            l_owner.size,
-            p=[0.6, 0.15, 0.13, 0.12],
-        )
-        l_start = month_start + (rng.integers(0, days, l_owner.size) * 1440 + 12 * 60).astype(
+        l_count = rng.poisson(0.6, block.size) * active[block]
+        l_owner = np.repeat(block, l_count)
+        ln = l_owner.size
+        l_role = rng.choice(np.arange(1, 5), ln, p=[0.6, 0.15, 0.13, 0.12]).astype(np.int8)
+        l_start = month_start + (rng.integers(0, days, ln) * 1440 + 12 * 60).astype(
             "timedelta64[m]"
         )
-        parts.append((l_owner, l_start, np.full(l_owner.size, 30), np.full(l_owner.size, "hsl_legitimerad", dtype=object),
-                      np.char.add(np.array(provider_ids, dtype=object)[provider[l_owner]].astype(str), np.char.add(np.char.add("-", l_role.astype(str)), np.arange(l_owner.size).astype(str))),
-                      l_role, np.full(l_owner.size, None, dtype=object), provider[l_owner]))  # fmt: skip
+        parts.append((l_owner, l_start, np.full(ln, 30), np.full(ln, 5, np.int8), l_role, np.full(ln, -1),
+                      np.full(ln, 4, np.int8), visit_no + np.arange(ln), provider[l_owner]))  # fmt: skip
 
-    owner = np.concatenate([p[0] for p in parts])
-    start = np.concatenate([p[1] for p in parts])
-    duration = np.concatenate([p[2] for p in parts]).astype(np.int64)
-    service = np.concatenate([p[3] for p in parts])
-    staff = np.concatenate([p[4] for p in parts]).astype(object)
-    role = np.concatenate([p[5] for p in parts])
-    prof = np.concatenate([p[6] for p in parts])
-    vprov = np.concatenate([p[7] for p in parts])
-
-    # irregularities
+    owner, start, duration, service, role, prof, kind, staff_no, vprov = (
+        np.concatenate([p[i] for p in parts]) for i in range(9)
+    )
     size = owner.size
     u = rng.random(size)
     registration = np.where(
-        u < rates.manual, "manual", np.where(u < rates.manual + rates.lock, "lock", "tag")
-    )
+        u < rates.manual, 2, np.where(u < rates.manual + rates.lock, 1, 0)
+    ).astype(np.int8)
     end = start + duration.astype("timedelta64[m]")
     late = rng.random(size) < rates.late
-    reported = end + np.where(
-        late, rng.integers(1, 11, size) * 1440 + rng.integers(0, 600, size), 0
-    ).astype("timedelta64[m]")
+    delay = np.where(late, rng.integers(1, 11, size) * 1440 + rng.integers(0, 600, size), 0)
+    reported = end + delay.astype("timedelta64[m]")
     clock = rng.random(size) < rates.clock
-    declined = (rng.random(size) < rates.declined) & (service == "omsorg")
+    declined = (rng.random(size) < rates.declined) & (service == 0)
     end = np.where(declined, start + np.timedelta64(2, "m"), end)
-    # injected double registrations: the same staff registers twice (same or another customer)
-    dup_same = np.flatnonzero((rng.random(size) < rates.double_same) & (role == "care"))
-    dup_other = np.flatnonzero((rng.random(size) < rates.double_other) & (role == "care"))
-    other_owner = (owner[dup_other] + 1) % n
-    owner = np.concatenate([owner, owner[dup_same], other_owner])
-    shift = np.timedelta64(10, "m")
-    start = np.concatenate([start, start[dup_same] + shift, start[dup_other] + shift])
-    end = np.concatenate([end, end[dup_same] + shift, end[dup_other] + shift])
+    # injected double registrations: the same staff registers again 10 minutes later,
+    # at the same customer or at the next one
+    care = kind == 0
+    dup_same = np.flatnonzero((rng.random(size) < rates.double_same) & care)
+    dup_other = np.flatnonzero((rng.random(size) < rates.double_other) & care)
     pick = np.concatenate([np.arange(size), dup_same, dup_other])
-    copied_shift = np.concatenate(
-        [np.zeros(size, dtype="timedelta64[m]"), np.full(dup_same.size + dup_other.size, shift)]
+    shift = np.concatenate([np.zeros(size), np.full(dup_same.size + dup_other.size, 10)]).astype(
+        "timedelta64[m]"
     )
-    total = owner.size
-    ids = np.arange(visit_no + 1, visit_no + total + 1)
-    frame = pl.DataFrame(
+    visit_owner = np.concatenate(
+        [owner, owner[dup_same], (owner[dup_other] + 1) % len(customer_ids)]
+    )
+    total = pick.size
+    codes = pl.DataFrame(
         {
-            "visit_id": _ids("V", ids, 9),
-            "customer_id": np.array(customer_ids, dtype=object)[owner].tolist(),
-            "provider_id": np.array(provider_ids, dtype=object)[vprov[pick]].tolist(),
-            "staff_id": staff[pick].astype(str).tolist(),
-            "staff_role": role[pick].tolist(),
-            "service": service[pick].tolist(),
-            "profession": prof[pick].tolist(),
-            "start": start.astype("datetime64[us]"),
-            "end": end.astype("datetime64[us]"),
-            "registration": registration[pick].tolist(),
-            "reported_at": (reported[pick] + copied_shift).astype("datetime64[us]"),
-            "clock_adjusted": clock[pick].tolist(),
-            "declined": declined[pick].tolist(),
-        },
-        schema_overrides={"profession": pl.String},
+            "no": np.arange(visit_no + 1, visit_no + total + 1),
+            "owner": visit_owner,
+            "staff_owner": staff_no[pick],
+            "prov": vprov[pick],
+            "svc": service[pick],
+            "role": role[pick],
+            "prof": prof[pick],
+            "kind": kind[pick],
+            "start": (start[pick] + shift).astype("datetime64[us]"),
+            "end": (end[pick] + shift).astype("datetime64[us]"),
+            "reg": registration[pick],
+            "reported_at": (reported[pick] + shift).astype("datetime64[us]"),
+            "clock_adjusted": clock[pick],
+            "declined": declined[pick],
+        }
+    )
+    width = len(customer_ids[0]) - 1
+
+    def name(codes_list: list[str], column: str) -> pl.Expr:
+        return (
+            pl.col(column)
+            .cast(pl.Int64)
+            .replace_strict(dict(enumerate(codes_list)), default=None, return_dtype=pl.String)
+        )
+
+    provider_id = name(provider_ids, "prov")
+    frame = codes.select(
+        pl.format("V{}", pl.col("no").cast(pl.String).str.zfill(9)).alias("visit_id"),
+        pl.format("K{}", (pl.col("owner") + 1).cast(pl.String).str.zfill(width)).alias(
+            "customer_id"
+        ),
+        provider_id.alias("provider_id"),
+        pl.format("{}-{}{}", provider_id, name(STAFF_KINDS, "kind"), pl.col("staff_owner")).alias(
+            "staff_id"
+        ),
+        name(ROLES, "role").alias("staff_role"),
+        name(SERVICES, "svc").alias("service"),
+        name(PROFESSIONS, "prof").alias("profession"),
+        "start",
+        "end",
+        name(REGISTRATIONS, "reg").alias("registration"),
+        "reported_at",
+        "clock_adjusted",
+        "declined",
     )
     return frame, visit_no + total
 
@@ -620,7 +672,7 @@ def _palliative_visits(
         pl.col("end").cast(pl.Datetime("us")),
         pl.col("reported_at").cast(pl.Datetime("us")),
     )
-    return pl.concat([visits, extra.select(visits.columns)])
+    return pl.concat([visits, extra.select(visits.columns)], rechunk=False)
 
 
 def _outages(rng, starts: list[date]) -> pl.DataFrame:  # type: ignore[no-untyped-def]

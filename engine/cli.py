@@ -7,6 +7,7 @@ an exit code (0 clean, 1 errors, 2 usage); never as a traceback.
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from engine import __version__, api
 from engine.diagnostics import Diagnostic, EngineError, render_json, render_text, sorted_diagnostics
 from engine.explain import render_json as explain_json
 from engine.explain import render_tree
-from engine.reports import write_atomically, write_tables, write_workbook
+from engine.reports import write_atomically, write_frames_workbook, write_tables, write_workbook
 
 
 class Failed(click.ClickException):
@@ -345,6 +346,250 @@ def generate_command(
     write_atomically(out, lambda d: write(tables, d, fmt))
     counts = ", ".join(f"{name} {frame.height}" for name, frame in tables.items())
     click.echo(f"wrote {out}: {counts}")
+
+
+def _comparison_summary(comparison: Any, fmt: str) -> None:
+    """Totals per provider for A and B with the difference, counts, distribution, extremes."""
+    providers = comparison.providers
+    if fmt == "json":
+        payload = {
+            "a": comparison.label_a,
+            "b": comparison.label_b,
+            "providers": [
+                {
+                    **row,
+                    "amount_a": row["amount_a_ore"] / 100,
+                    "amount_b": row["amount_b_ore"] / 100,
+                    "diff": row["diff_ore"] / 100,
+                }
+                for row in providers.iter_rows(named=True)
+            ],
+            "customers": comparison.counts(),
+            "distribution": comparison.distribution(),
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        click.echo(providers.write_csv(), nl=False)
+        return
+    click.echo(f"A = {comparison.label_a}   B = {comparison.label_b}")
+    click.echo(f"{'provider':<10} {'A (SEK)':>16} {'B (SEK)':>16} {'B − A (SEK)':>16} {'%':>8}")
+    for row in providers.iter_rows(named=True):
+        pct = "" if row["diff_pct"] is None else f"{row['diff_pct']:+.1f}"
+        click.echo(
+            f"{row['provider_id']:<10} {_sek(row['amount_a_ore']):>16} {_sek(row['amount_b_ore']):>16} {_sek(row['diff_ore']):>16} {pct:>8}"
+        )
+    a, b = int(providers["amount_a_ore"].sum()), int(providers["amount_b_ore"].sum())
+    pct = f"{(b - a) / a * 100:+.1f}" if a else ""
+    click.echo(f"{'total':<10} {_sek(a):>16} {_sek(b):>16} {_sek(b - a):>16} {pct:>8}")
+    counts = comparison.counts()
+    click.echo(
+        f"customer-months paid more: {counts['more']}, less: {counts['less']}, the same: {counts['same']}"
+    )
+    dist = comparison.distribution()
+    click.echo(
+        "per customer-month change (SEK): "
+        + ", ".join(f"{k} {v:,.0f}".replace(",", " ") for k, v in dist.items())
+    )
+
+
+def _write_comparison(out: Path, comparison: Any, extra: dict[str, Any] | None = None) -> None:
+    def write(directory: Path) -> None:
+        gains, losses = comparison.extremes(20)
+        tables = {
+            "compare_providers": comparison.providers,
+            "compare_categories": comparison.categories,
+            "compare_customers": comparison.customers,
+            "compare_by_zone": comparison.by("zone"),
+            "compare_by_hours_band": comparison.by("hours_band"),
+            "compare_by_ownership": comparison.by("ownership"),
+            "largest_gains": gains,
+            "largest_losses": losses,
+            **(extra or {}),
+        }
+        for name, frame in tables.items():
+            frame.write_csv(directory / f"{name}.csv")
+            frame.write_parquet(directory / f"{name}.parquet")
+        write_frames_workbook(directory / "comparison.xlsx", tables)
+
+    write_atomically(out, write)
+
+
+@main.command("compare")
+@click.argument("model_a", type=click.Path(exists=True, path_type=Path))
+@click.argument("model_b", type=click.Path(exists=True, path_type=Path))
+@data_option
+@month_option
+@click.option("--to", "last", callback=_month, help="Last month of a range (YYYY-MM).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write the comparison tables (CSV, Parquet, Excel) here.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="The terminal summary.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing output directory without asking.")
+@_fail_on_engine_errors
+def compare_command(
+    model_a: Path,
+    model_b: Path,
+    data: Path,
+    month: Any,
+    last: Any,
+    out: Path | None,
+    fmt: str,
+    force: bool,
+) -> None:
+    """Compare two models (or a model and a scenario) on the same data, loaded once.
+
+    Lines are aligned by month, provider, customer and category; the summary shows
+    totals per provider for A and B with the difference, how many customers are paid
+    more, less or the same, and the spread of the change.
+
+    \b
+    Example:
+      carepay compare rules/norrtalje scenarios/avdrag_under_80.yaml --data data --month 2024-03
+    """
+    from engine.compare import compare
+
+    if out is not None:
+        _confirm_replace(out, force)
+    comparison = compare(model_a, model_b, data, api.months_between(month, last))
+    _comparison_summary(comparison, fmt)
+    if out is not None:
+        _write_comparison(out, comparison)
+
+
+@main.command("simulate")
+@model_argument
+@data_option
+@month_option
+@click.option("--to", "last", callback=_month, help="Last month of a range (YYYY-MM).")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    help="Change a parameter: NAME=VALUE, NAME[key, key]=VALUE, NAME[2].under=VALUE. Repeatable.",
+)
+@click.option(
+    "--scenario",
+    type=click.Path(exists=True, path_type=Path),
+    help="A scenario file (a model that extends MODEL).",
+)
+@click.option(
+    "--sweep",
+    help="Run many values of one parameter: NAME=START:STOP:STEP, e.g. 'kontrollnivåer[2].under=20 %:80 %:5 %'.",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Write the comparison (or sweep) tables here."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--force", is_flag=True, help="Replace an existing output directory without asking.")
+@_fail_on_engine_errors
+def simulate_command(
+    model: Path,
+    data: Path,
+    month: Any,
+    last: Any,
+    settings: tuple[str, ...],
+    scenario: Path | None,
+    sweep: str | None,
+    out: Path | None,
+    fmt: str,
+    force: bool,
+) -> None:
+    """What if? Change parameters or apply a scenario, and compare with the unchanged model.
+
+    The data is read once; the input files are never changed.
+
+    \b
+    Examples:
+      carepay simulate rules/orebro --data examples/orebro --month 2024-02 --set 'kontrollnivåer[2].under=50 %'
+      carepay simulate rules/orebro --data examples/orebro --month 2024-02 --sweep 'kontrollnivåer[2].under=20 %:80 %:5 %'
+    """
+    from engine.compare import compare_results, load_both, sweep_values, with_setting
+
+    if out is not None:
+        _confirm_replace(out, force)
+    months = api.months_between(month, last)
+    checked_a, checked_b, dataset = load_both(model, scenario or model, data, months)
+    for setting in settings:
+        checked_b = with_setting(checked_b, setting)
+    base = api.run_model(checked_a, dataset, months)
+    if sweep:
+        target, values = sweep_values(sweep)
+        rows = []
+        with (
+            click.progressbar(values, label="sweep", file=sys.stderr)
+            if sys.stderr.isatty()
+            else _nullbar(values) as bar
+        ):
+            for value in bar:
+                variant = api.run_model(
+                    with_setting(checked_b, f"{target}={value}"), dataset, months
+                )
+                totals = variant.lines.group_by("provider_id").agg(pl.col("amount_ore").sum())
+                row = {"value": value, "total_ore": int(variant.lines["amount_ore"].sum() or 0)}
+                row.update({f"{p}_ore": int(v) for p, v in totals.iter_rows()})
+                rows.append(row)
+        table = pl.DataFrame(rows).fill_null(0)
+        base_total = int(base.lines["amount_ore"].sum() or 0)
+        table = table.with_columns((pl.col("total_ore") - base_total).alias("diff_ore"))
+        if fmt == "csv":
+            click.echo(table.write_csv(), nl=False)
+        elif fmt == "json":
+            click.echo(json.dumps(table.to_dicts(), ensure_ascii=False, indent=2))
+        else:
+            click.echo(f"sweep of {target}; unchanged model: {_sek(base_total)} SEK")
+            click.echo(f"{'value':>12} {'total (SEK)':>18} {'B − A (SEK)':>16}")
+            for row in table.iter_rows(named=True):
+                click.echo(
+                    f"{row['value']:>12} {_sek(row['total_ore']):>18} {_sek(row['diff_ore']):>16}"
+                )
+        if out is not None:
+            write_atomically(
+                out,
+                lambda d: (
+                    table.write_csv(d / "sweep.csv"),
+                    table.write_parquet(d / "sweep.parquet"),
+                ),
+            )
+        return
+    if not settings and scenario is None:
+        raise click.UsageError("give --set, --scenario or --sweep")
+    variant = api.run_model(checked_b, dataset, months)
+    label = str(scenario.name) if scenario else "; ".join(settings)
+    comparison = compare_results(
+        base, variant, dataset, checked_a.model.id, f"{checked_b.model.id} ({label})"
+    )
+    _comparison_summary(comparison, fmt)
+    if out is not None:
+        _write_comparison(out, comparison)
+
+
+class _nullbar:
+    """A progress bar that shows nothing (not a terminal)."""
+
+    def __init__(self, items: Any):
+        self.items = items
+
+    def __enter__(self) -> Any:
+        return self.items
+
+    def __exit__(self, *args: object) -> None:
+        return None
 
 
 @main.command("test")

@@ -440,6 +440,24 @@ def _read_model_data(path: Path, diags: Diagnostics, seen: tuple[Path, ...] = ()
 _QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(%|[A-Za-zåäöÅÄÖ]+(?:/[A-Za-zåäöÅÄÖ]+)?)?\s*$")
 
 
+def parse_quantity(text: str, default_unit: str | None) -> Decimal | None:
+    """A value written by a person ("40 %", "450 SEK/h", "1520", "40,5") in internal
+    units, or None when it is not one."""
+    raw = str(text).strip()
+    if re.fullmatch(r"-?\d+,\d+\s*%?", raw):
+        raw = raw.replace(",", ".")
+    match = _QUANTITY.match(raw)
+    if not match:
+        return None
+    number, unit = Decimal(match.group(1)), match.group(2) or default_unit
+    if unit is None or unit in t.UNIT_WORDS:
+        return number
+    if unit not in t.UNITS:
+        return None
+    num, den = t.unit_factor(unit)
+    return number * num / den
+
+
 def _parse_date_text(value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value))

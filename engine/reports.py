@@ -303,6 +303,27 @@ def write_workbook(
     book.save(path)
 
 
+def write_frames_workbook(path: Path, tables: dict[str, pl.DataFrame]) -> None:
+    """Tables as sheets of one workbook (amounts in öre become kronor)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, frame in tables.items():
+        sheet = book.create_sheet(_sheet_name(name, book.sheetnames))
+        columns = [c.removesuffix("_ore") for c in frame.columns]
+        sheet.append(columns)
+        money = [c.endswith("_ore") for c in frame.columns]
+        for row in frame.iter_rows():
+            sheet.append(
+                [
+                    (v / 100 if is_money and v is not None else safe_text(v))
+                    for v, is_money in zip(row, money, strict=True)
+                ]
+            )
+    book.save(path)
+
+
 def _sheet_name(name: str, taken: list[str]) -> str:
     """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
     clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "Utförare"

@@ -161,7 +161,9 @@ def test_test_command():
     assert out.strip().endswith("10 passed, 0 failed")
 
 
-@pytest.mark.parametrize("command", ["check", "run", "explain", "test", "generate"])
+@pytest.mark.parametrize(
+    "command", ["check", "run", "explain", "test", "generate", "compare", "simulate"]
+)
 def test_every_command_has_help_with_an_example(command):
     code, out = invoke(command, "--help")
     assert code == 0

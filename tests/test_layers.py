@@ -32,6 +32,7 @@ LAYERS = {
     "api": 8,
     "generate": 8,
     "testing": 9,
+    "compare": 9,
     "cli": 10,
 }
 

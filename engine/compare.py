@@ -1,0 +1,290 @@
+"""Two models (or a model and a changed copy) on the same data, loaded once: what
+changes, for whom. Every figure is in whole öre, so differences add up exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from engine.api import RunResult, data_needs, load, run_model
+from engine.checker import CheckedModel
+from engine.data import Dataset, load_data
+from engine.diagnostics import Diagnostic, Diagnostics, EngineError
+from engine.loader import parse_quantity
+
+KEYS = ["month", "provider_id", "customer_id"]
+HOUR_BANDS = [(0, 10), (10, 25), (25, 50), (50, 80), (80, 10_000)]
+
+
+@dataclass
+class Comparison:
+    label_a: str
+    label_b: str
+    customers: pl.DataFrame  # month, provider, customer, attributes, amount_a, amount_b, diff (öre)
+    categories: pl.DataFrame  # month, provider, category, amount_a, amount_b, diff
+    providers: pl.DataFrame  # provider_id, amount_a, amount_b, diff, diff_pct
+
+    def counts(self) -> dict[str, int]:
+        diff = self.customers.filter(pl.col("customer_id").is_not_null())["diff_ore"]
+        return {
+            "more": int((diff > 0).sum()),
+            "less": int((diff < 0).sum()),
+            "same": int((diff == 0).sum()),
+        }
+
+    def by(self, column: str) -> pl.DataFrame:
+        return _totals(self.customers.group_by(column)).sort(column, nulls_last=True)
+
+    def distribution(self) -> dict[str, float]:
+        diff = self.customers.filter(pl.col("customer_id").is_not_null())["diff_ore"] / 100
+        return {f"p{q}": float(diff.quantile(q / 100, "nearest") or 0) for q in (5, 25, 50, 75, 95)}
+
+    def extremes(self, n: int = 10) -> tuple[pl.DataFrame, pl.DataFrame]:
+        ordered = self.customers.sort("diff_ore")
+        return ordered.tail(n).reverse(), ordered.head(n)
+
+
+def _totals(grouped: pl.dataframe.group_by.GroupBy) -> pl.DataFrame:
+    return grouped.agg(
+        pl.col("amount_a_ore").sum(),
+        pl.col("amount_b_ore").sum(),
+        pl.col("diff_ore").sum(),
+        pl.len().alias("customers"),
+    ).with_columns(
+        pl.when(pl.col("amount_a_ore") != 0)
+        .then((pl.col("diff_ore") / pl.col("amount_a_ore") * 100).round(2))
+        .otherwise(None)
+        .alias("diff_pct")
+    )
+
+
+def load_both(
+    path_a: Path, path_b: Path, data: Path, months: list[date]
+) -> tuple[CheckedModel, CheckedModel, Dataset]:
+    """Both models checked, and the data read once with what either needs."""
+    checked_a, _ = load(path_a, months)
+    checked_b, _ = load(path_b, months)
+    needs = data_needs(checked_a)
+    for table, columns in data_needs(checked_b).items():
+        needs.setdefault(table, set()).update(columns)
+    diags = Diagnostics()
+    dataset = load_data(data, needs, diags)
+    diags.raise_if_errors()
+    return checked_a, checked_b, dataset
+
+
+def customer_attributes(dataset: Dataset, result: RunResult) -> pl.DataFrame:
+    """Who each customer-month is: zone, district, provider ownership, granted-hours band."""
+    frames = []
+    for month in result.months:
+        cm = month.frames["customer_month"].select(
+            "customer_id", "provider_id", "district", "zone", "ownership"
+        )
+        decisions = month.frames["decision"].filter(pl.col("service").is_in(["omsorg", "service"]))
+        hours = decisions.group_by("customer_id", "provider_id").agg(
+            (pl.col("granted_minutes").sum() / 60).alias("granted_hours"), pl.col("level").max()
+        )
+        frames.append(
+            cm.join(hours, on=["customer_id", "provider_id"], how="left").with_columns(
+                pl.lit(month.plan.month.strftime("%Y-%m")).alias("month")
+            )
+        )
+    attributes = pl.concat(frames, how="diagonal_relaxed")
+    band = pl.lit(None, dtype=pl.String)
+    for low, high in reversed(HOUR_BANDS):
+        label = f"{low}–{high} h" if high < 10_000 else f"{low}+ h"
+        band = (
+            pl.when((pl.col("granted_hours") >= low) & (pl.col("granted_hours") < high))
+            .then(pl.lit(label))
+            .otherwise(band)
+        )
+    return attributes.with_columns(band.alias("hours_band"))
+
+
+def compare_results(
+    a: RunResult, b: RunResult, dataset: Dataset, label_a: str, label_b: str
+) -> Comparison:
+    def per(result: RunResult, keys: list[str], name: str) -> pl.DataFrame:
+        # provider-level lines (VAT compensation) form a row with no customer
+        return result.lines.group_by(keys).agg(pl.col("amount_ore").sum().alias(name))
+
+    customers = per(a, KEYS, "amount_a_ore").join(
+        per(b, KEYS, "amount_b_ore"), on=KEYS, how="full", coalesce=True, nulls_equal=True
+    )
+    customers = customers.with_columns(
+        pl.col("amount_a_ore").fill_null(0), pl.col("amount_b_ore").fill_null(0)
+    )
+    customers = customers.with_columns(
+        (pl.col("amount_b_ore") - pl.col("amount_a_ore")).alias("diff_ore")
+    )
+    attributes = customer_attributes(dataset, a).unique(subset=KEYS)
+    customers = customers.join(attributes, on=KEYS, how="left").sort(KEYS, nulls_last=True)
+    category_keys = ["month", "provider_id", "category"]
+    categories = per(a, category_keys, "amount_a_ore").join(
+        per(b, category_keys, "amount_b_ore"), on=category_keys, how="full", coalesce=True
+    )
+    categories = categories.with_columns(
+        pl.col("amount_a_ore").fill_null(0), pl.col("amount_b_ore").fill_null(0)
+    )
+    categories = categories.with_columns(
+        (pl.col("amount_b_ore") - pl.col("amount_a_ore")).alias("diff_ore")
+    ).sort(category_keys)
+    # provider totals include every line (provider-level payments such as VAT compensation too)
+    totals_a = a.lines.group_by("provider_id").agg(pl.col("amount_ore").sum().alias("amount_a_ore"))
+    totals_b = b.lines.group_by("provider_id").agg(pl.col("amount_ore").sum().alias("amount_b_ore"))
+    providers = totals_a.join(totals_b, on="provider_id", how="full", coalesce=True).with_columns(
+        pl.col("amount_a_ore").fill_null(0), pl.col("amount_b_ore").fill_null(0)
+    )
+    providers = providers.with_columns(
+        (pl.col("amount_b_ore") - pl.col("amount_a_ore")).alias("diff_ore")
+    )
+    providers = providers.with_columns(
+        pl.when(pl.col("amount_a_ore") != 0)
+        .then((pl.col("diff_ore") / pl.col("amount_a_ore") * 100).round(2))
+        .otherwise(None)
+        .alias("diff_pct")
+    ).sort("provider_id")
+    return Comparison(label_a, label_b, customers, categories, providers)
+
+
+def compare(path_a: Path, path_b: Path, data: Path, months: list[date]) -> Comparison:
+    checked_a, checked_b, dataset = load_both(path_a, path_b, data, months)
+    a = run_model(checked_a, dataset, months)
+    b = run_model(checked_b, dataset, months)
+    return compare_results(a, b, dataset, _label(checked_a), _label(checked_b))
+
+
+def _label(checked: CheckedModel) -> str:
+    return checked.model.id
+
+
+# ----------------------------------------------------------------------------- what-ifs
+
+_SETTING = re.compile(
+    r"^\s*([^\[\].=\s]+)\s*(?:\[([^\]]*)\])?\s*(?:\.(under|value))?\s*=\s*(.+?)\s*$"
+)
+
+
+def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
+    """A copy of the model with one parameter changed on every date:
+    `timpris=480`, `nivåbelopp[tätort, 12]=22000`, `kontrollnivåer[2].under=50 %`."""
+    match = _SETTING.match(setting)
+    if not match:
+        raise EngineError(
+            [
+                Diagnostic(
+                    "bad-value",
+                    f"`{setting}` is not a setting",
+                    hint="write NAME=VALUE, NAME[key, key]=VALUE or NAME[2].under=VALUE",
+                )
+            ]
+        )
+    name, keys, part, text = match.groups()
+    model = copy.copy(checked.model)
+    model.parameters = dict(model.parameters)
+    param = model.parameters.get(name)
+    if param is None:
+        raise EngineError([Diagnostic("unknown-name", f"the model has no parameter `{name}`")])
+    param = copy.deepcopy(param)
+    model.parameters[name] = param
+    for dated in param.values:
+        dated.value = _changed(param, dated.value, keys, part, text, setting)
+    if param.indexation is not None and param.kind != "steps":
+        param.indexation = None  # the value set is the value, not a base to index
+    return replace(checked, model=model)
+
+
+def _changed(param, value, keys: str | None, part: str | None, text: str, setting: str):  # type: ignore[no-untyped-def]
+    def number(unit: str | None) -> Decimal:
+        parsed = parse_quantity(text, unit)
+        if parsed is None:
+            raise EngineError(
+                [
+                    Diagnostic(
+                        "bad-value",
+                        f"`{text}` is not a value for `{param.name}`",
+                        hint='e.g. 480, "40 %", "450 SEK/h"',
+                    )
+                ]
+            )
+        return parsed
+
+    if param.kind == "scalar" and keys is None:
+        return number(param.unit) if isinstance(value, Decimal) else text
+    if param.kind == "table" and keys is not None:
+        key = tuple(k.strip().strip("\"'") for k in keys.split(","))
+        if key not in value:
+            raise EngineError(
+                [
+                    Diagnostic(
+                        "bad-lookup",
+                        f"`{param.name}` has no cell [{keys}]",
+                        hint="keys: " + ", ".join(param.keys),
+                    )
+                ]
+            )
+        return {**value, key: number(param.unit)}
+    if param.kind == "steps" and keys is not None and part is not None:
+        index = int(keys) - 1
+        if not 0 <= index < len(value):
+            raise EngineError(
+                [
+                    Diagnostic(
+                        "bad-lookup",
+                        f"`{param.name}` has no bracket {keys}",
+                        hint=f"brackets 1–{len(value)}",
+                    )
+                ]
+            )
+        under, result = value[index]
+        new = list(value)
+        new[index] = (number(None), result) if part == "under" else (under, number(param.unit))
+        return new
+    raise EngineError(
+        [
+            Diagnostic(
+                "bad-value",
+                f"`{setting}` does not fit `{param.name}` (a {param.kind})",
+                hint="a table cell is NAME[key, key]=VALUE; a step bracket NAME[2].under=VALUE",
+            )
+        ]
+    )
+
+
+def sweep_values(spec: str) -> tuple[str, list[str]]:
+    """`PARAM=START:STOP:STEP` (units allowed: `kontrollnivåer[2].under=20 %:80 %:5 %`)."""
+    target, _, values = spec.partition("=")
+    parts = [p.strip() for p in values.split(":")]
+    if len(parts) != 3:
+        raise EngineError(
+            [
+                Diagnostic(
+                    "bad-value",
+                    f"`{spec}` is not a sweep",
+                    hint="write PARAM=START:STOP:STEP, e.g. timpris=400:500:10",
+                )
+            ]
+        )
+    start, stop, step = (parse_quantity(p, None) for p in parts)
+    unit = re.sub(r"^[\d.\s-]+", "", parts[0])
+    if start is None or stop is None or not step:
+        raise EngineError(
+            [
+                Diagnostic(
+                    "bad-value", f"`{spec}` is not a sweep", hint="START, STOP and STEP are numbers"
+                )
+            ]
+        )
+    factor = Decimal(100) if unit == "%" else Decimal(1)
+    out, current = [], start
+    while current <= stop + step / 1000:
+        out.append(f"{(current * factor).normalize():f}{' ' + unit if unit else ''}")
+        current += step
+    return target.strip(), out

@@ -1,0 +1,122 @@
+"""Comparison and simulation: differences add up to the öre, a model equals itself,
+what-ifs change only what they say, and a sweep reads the data once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from engine.api import parse_month, run_model
+from engine.cli import main
+from engine.compare import compare, compare_results, load_both, sweep_values, with_setting
+from engine.diagnostics import EngineError
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples/orebro"
+MONTHS = [parse_month("2024-02")]
+
+
+def _adds_up(comparison) -> None:
+    per_customer = comparison.customers.group_by("provider_id").agg(
+        pl.col("diff_ore").sum().alias("summed")
+    )
+    joined = comparison.providers.join(
+        per_customer, on="provider_id", how="full", coalesce=True
+    ).fill_null(0)
+    assert (joined["diff_ore"] == joined["summed"]).all(), joined
+    assert (
+        comparison.providers["amount_b_ore"] - comparison.providers["amount_a_ore"]
+        == comparison.providers["diff_ore"]
+    ).all()
+
+
+def test_a_model_compared_with_itself_differs_nowhere():
+    comparison = compare(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
+    assert comparison.providers["diff_ore"].abs().sum() == 0
+    assert comparison.customers["diff_ore"].abs().sum() == 0
+    assert comparison.counts()["more"] == comparison.counts()["less"] == 0
+    _adds_up(comparison)
+
+
+def test_orebro_against_norrtalje_adds_up_per_provider():
+    comparison = compare(
+        ROOT / "rules/orebro",
+        ROOT / "scenarios/norrtalje_med_orebros_distrikt.yaml",
+        SAMPLE,
+        MONTHS,
+    )
+    assert comparison.providers["diff_ore"].abs().sum() > 0
+    _adds_up(comparison)
+    by_zone = comparison.by("zone")
+    assert by_zone["diff_ore"].sum() == comparison.customers["diff_ore"].sum()
+
+
+def test_setting_a_step_threshold_changes_only_reduced_customers():
+    a, b, dataset = load_both(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
+    changed = with_setting(b, "kontrollnivåer[2].under=50 %")
+    comparison = compare_results(
+        run_model(a, dataset, MONTHS), run_model(changed, dataset, MONTHS), dataset, "a", "b"
+    )
+    _adds_up(comparison)
+    assert comparison.counts()["more"] == 0 and comparison.counts()["less"] > 0
+    # only customers between 40 % and 50 % executed (and those paying VAT on them) change
+    changed_rows = comparison.customers.filter(
+        (pl.col("diff_ore") != 0) & pl.col("customer_id").is_not_null()
+    )
+    assert changed_rows.height == comparison.counts()["less"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("okänd=1", "the model has no parameter `okänd`"),
+        ("nivåbelopp[stad, 1]=5", "`nivåbelopp` has no cell [stad, 1]"),
+        ("kontrollnivåer[9].under=5 %", "`kontrollnivåer` has no bracket 9"),
+        ("vak_timpris=mycket", "`mycket` is not a value for `vak_timpris`"),
+        ("utan likhetstecken", "`utan likhetstecken` is not a setting"),
+    ],
+)
+def test_bad_settings_are_clear_errors(setting, message):
+    a, _, _ = load_both(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
+    with pytest.raises(EngineError) as caught:
+        with_setting(a, setting)
+    assert caught.value.diagnostics[0].message == message
+
+
+def test_sweep_values():
+    assert sweep_values("kontrollnivåer[2].under=20 %:80 %:5 %")[1][:3] == ["20 %", "25 %", "30 %"]
+    assert len(sweep_values("kontrollnivåer[2].under=20 %:80 %:5 %")[1]) == 13
+    assert sweep_values("vak_timpris=400:500:50") == ("vak_timpris", ["400", "450", "500"])
+
+
+def test_compare_command_writes_tables_and_a_workbook(tmp_path):
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(
+        main,
+        ["compare", str(ROOT / "rules/orebro"), str(ROOT / "scenarios/norrtalje_med_orebros_distrikt.yaml"),
+         "--data", str(SAMPLE), "--month", "2024-02", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "customer-months paid more:" in result.output
+    book = openpyxl.load_workbook(out / "comparison.xlsx")
+    assert "compare_providers" in book.sheetnames
+    providers = pl.read_csv(out / "compare_providers.csv")
+    assert providers.height == 10
+
+
+def test_simulate_sweep_reports_thirteen_values():
+    result = CliRunner().invoke(
+        main,
+        ["simulate", str(ROOT / "rules/orebro"), "--data", str(SAMPLE), "--month", "2024-02",
+         "--sweep", "kontrollnivåer[2].under=20 %:80 %:5 %", "--format", "csv"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pl.read_csv(result.output.encode())
+    assert table.height == 13
+    at_40 = table.filter(pl.col("value") == "40 %")
+    assert at_40["diff_ore"].to_list() == [0]  # the unchanged threshold costs nothing extra
+    assert table["total_ore"].is_sorted(descending=True)  # a higher threshold never pays more

@@ -487,6 +487,13 @@ def compare_command(
     help="Run many values of one parameter: NAME=START:STOP:STEP, e.g. 'kontrollnivåer[2].under=20 %:80 %:5 %'.",
 )
 @click.option(
+    "--solve", help="Find the value of this parameter (or cell) that makes the total hit --target."
+)
+@click.option(
+    "--target",
+    help="With --solve: total=A (the unchanged model's total), a change such as -10 %, or an amount in SEK.",
+)
+@click.option(
     "--out", type=click.Path(path_type=Path), help="Write the comparison (or sweep) tables here."
 )
 @click.option(
@@ -506,6 +513,8 @@ def simulate_command(
     settings: tuple[str, ...],
     scenario: Path | None,
     sweep: str | None,
+    solve: str | None,
+    target: str | None,
     out: Path | None,
     fmt: str,
     force: bool,
@@ -528,6 +537,9 @@ def simulate_command(
     for setting in settings:
         checked_b = with_setting(checked_b, setting)
     base = api.run_model(checked_a, dataset, months)
+    if solve:
+        _solve(checked_b, dataset, months, base, solve, target)
+        return
     if sweep:
         target, values = sweep_values(sweep)
         rows = []
@@ -577,6 +589,40 @@ def simulate_command(
     _comparison_summary(comparison, fmt)
     if out is not None:
         _write_comparison(out, comparison)
+
+
+def _solve(
+    checked: Any,
+    dataset: Any,
+    months: list[Any],
+    base: api.RunResult,
+    name: str,
+    target: str | None,
+) -> None:
+    from engine.compare import compare_results, solve, with_setting
+
+    base_total = int(base.lines["amount_ore"].sum() or 0)
+    text = (target or "").strip().replace(" ", "")
+    if text.lower() in ("total=a", "a"):
+        goal = base_total
+    elif text.endswith("%"):
+        goal = round(base_total * (1 + float(text.rstrip("%").replace(",", ".")) / 100))
+    else:
+        try:
+            goal = round(float(text.replace(",", ".")) * 100)
+        except ValueError:
+            raise click.BadParameter(
+                "write total=A, a change such as -10 %, or an amount in SEK", param_hint="--target"
+            ) from None
+    value, reached, runs = solve(checked, dataset, months, name, goal)
+    click.echo(
+        f"{name} = {value:.4f} gives {_sek(reached)} SEK (target {_sek(goal)} SEK; {runs} runs)"
+    )
+    unit_value = f"{value:f}"
+    variant = api.run_model(with_setting(checked, f"{name}={unit_value}"), dataset, months)
+    _comparison_summary(
+        compare_results(base, variant, dataset, "unchanged", f"{name} = {value:.4f}"), "table"
+    )
 
 
 class _nullbar:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from engine import types as t
 from engine.api import RunResult, data_needs, load, run_model
 from engine.checker import CheckedModel
 from engine.data import Dataset, load_data
@@ -288,3 +289,86 @@ def sweep_values(spec: str) -> tuple[str, list[str]]:
         out.append(f"{(current * factor).normalize():f}{' ' + unit if unit else ''}")
         current += step
     return target.strip(), out
+
+
+# ----------------------------------------------------------------------------- goal seek
+
+
+def current_value(checked: CheckedModel, target: str, day: date) -> tuple[Decimal, str]:
+    """The value a setting target has on `day`, in the parameter's own unit."""
+    match = _SETTING.match(f"{target}=0")
+    if not match:
+        raise EngineError(
+            [Diagnostic("bad-value", f"`{target}` is not a parameter or a cell of one")]
+        )
+    name, keys, part, _ = match.groups()
+    param = checked.model.parameters.get(name)
+    if param is None:
+        raise EngineError([Diagnostic("unknown-name", f"the model has no parameter `{name}`")])
+    dated = param.value_on(day)
+    if dated is None:
+        raise EngineError(
+            [Diagnostic("no-value-in-force", f"`{name}` has no value on {day.isoformat()}")]
+        )
+    value = dated.value
+    unit = param.unit
+    if param.kind == "table" and keys is not None:
+        value = value[tuple(k.strip().strip("\"'") for k in keys.split(","))]
+    elif param.kind == "steps" and keys is not None:
+        under, result = value[int(keys) - 1]
+        value, unit = (under, "") if part == "under" else (result, unit)
+    num, den = t.unit_factor(unit)
+    return value * den / num, ("%" if unit in ("%", "") and part == "under" else unit)
+
+
+def solve(
+    checked: CheckedModel,
+    dataset: Dataset,
+    months: list[date],
+    target: str,
+    goal_ore: int,
+    iterations: int = 60,
+) -> tuple[Decimal, int, int]:
+    """The value of `target` whose run totals `goal_ore` (within one öre, or the narrowest
+    step when the total jumps): bracket by doubling, then bisect. Returns (value, total,
+    runs)."""
+    start, unit = current_value(checked, target, months[0])
+    runs = 0
+
+    def total(value: Decimal) -> int:
+        nonlocal runs
+        runs += 1
+        text = f"{value:f}" + (f" {unit}" if unit in ("%",) else "")
+        result = run_model(with_setting(checked, f"{target}={text}"), dataset, months)
+        return int(result.lines["amount_ore"].sum() or 0)
+
+    low, high = start, start
+    f_low = f_high = total(start)
+    step = abs(start) or Decimal(1)
+    while not (min(f_low, f_high) <= goal_ore <= max(f_low, f_high)) and runs < iterations:
+        step *= 2
+        low, high = start - step, start + step
+        f_low, f_high = total(low), total(high)
+    if not (min(f_low, f_high) <= goal_ore <= max(f_low, f_high)):
+        raise EngineError(
+            [
+                Diagnostic(
+                    "bad-value",
+                    f"no value of `{target}` reaches that total",
+                    hint="the total may not depend on it, or not far enough",
+                )
+            ]
+        )
+    while runs < iterations and abs(high - low) > Decimal("1e-9") * max(abs(high), Decimal(1)):
+        middle = (low + high) / 2
+        f_middle = total(middle)
+        if abs(f_middle - goal_ore) <= 1:
+            return middle, f_middle, runs
+        if (f_middle < goal_ore) == (f_low < goal_ore):
+            low, f_low = middle, f_middle
+        else:
+            high, f_high = middle, f_middle
+    best, f_best = (
+        (low, f_low) if abs(f_low - goal_ore) <= abs(f_high - goal_ore) else (high, f_high)
+    )
+    return best, f_best, runs

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from engine.api import parse_month, run_model
 from engine.cli import main
-from engine.compare import compare, compare_results, load_both, sweep_values, with_setting
+from engine.compare import compare, compare_results, load_both, solve, sweep_values, with_setting
 from engine.diagnostics import EngineError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,3 +120,19 @@ def test_simulate_sweep_reports_thirteen_values():
     at_40 = table.filter(pl.col("value") == "40 %")
     assert at_40["diff_ore"].to_list() == [0]  # the unchanged threshold costs nothing extra
     assert table["total_ore"].is_sorted(descending=True)  # a higher threshold never pays more
+
+
+def test_goal_seek_finds_the_budget_neutral_rate(tmp_path):
+    from engine.generate import generate, write
+
+    write(generate("norrtalje", 150, 1, 4, parse_month("2024-03")), tmp_path, "csv")
+    months = [parse_month("2024-03")]
+    a, b, dataset = load_both(
+        ROOT / "rules/norrtalje", ROOT / "scenarios/utford_tid.yaml", tmp_path, months
+    )
+    goal = int(run_model(a, dataset, months).lines["amount_ore"].sum())
+    value, reached, runs = solve(b, dataset, months, "omsorgstaxa[tätort]", goal)
+    assert abs(reached - goal) <= 1  # within one öre
+    check = run_model(with_setting(b, f"omsorgstaxa[tätort]={value:f}"), dataset, months)
+    assert abs(int(check.lines["amount_ore"].sum()) - goal) <= 1
+    assert runs <= 60

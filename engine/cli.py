@@ -64,6 +64,12 @@ data_option = click.option(
     help="Directory of CSV/Parquet tables, or one XLSX workbook (a sheet per table).",
 )
 month_option = click.option("--month", required=True, callback=_month, help="The month, YYYY-MM.")
+to_option = click.option(
+    "--to", "last", callback=_month, help="Last month of a range (YYYY-MM); default: just --month."
+)
+force_option = click.option(
+    "--force", is_flag=True, help="Replace an existing output directory without asking."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,9 +130,7 @@ def check_command(rules: tuple[Path, ...], months: list[Any], fmt: str) -> None:
 @model_argument
 @data_option
 @month_option
-@click.option(
-    "--to", "last", callback=_month, help="Last month of a range (YYYY-MM); default: just --month."
-)
+@to_option
 @click.option(
     "--out",
     required=True,
@@ -140,7 +144,7 @@ def check_command(rules: tuple[Path, ...], months: list[Any], fmt: str) -> None:
     show_default=True,
     help="Comma-separated: csv, parquet, xlsx (payments.xlsx: the workbook to send providers).",
 )
-@click.option("--force", is_flag=True, help="Replace an existing output directory without asking.")
+@force_option
 @_fail_on_engine_errors
 def run_command(
     model: Path, data: Path, month: Any, last: Any, out: Path, formats: str, force: bool
@@ -318,7 +322,7 @@ def explain_command(
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True
 )
-@click.option("--force", is_flag=True, help="Replace an existing output directory without asking.")
+@force_option
 def generate_command(
     profile: str,
     customers: int,
@@ -420,7 +424,7 @@ def _write_comparison(out: Path, comparison: Any, extra: dict[str, Any] | None =
 @click.argument("model_b", type=click.Path(exists=True, path_type=Path))
 @data_option
 @month_option
-@click.option("--to", "last", callback=_month, help="Last month of a range (YYYY-MM).")
+@to_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -434,7 +438,7 @@ def _write_comparison(out: Path, comparison: Any, extra: dict[str, Any] | None =
     show_default=True,
     help="The terminal summary.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing output directory without asking.")
+@force_option
 @_fail_on_engine_errors
 def compare_command(
     model_a: Path,
@@ -470,7 +474,7 @@ def compare_command(
 @model_argument
 @data_option
 @month_option
-@click.option("--to", "last", callback=_month, help="Last month of a range (YYYY-MM).")
+@to_option
 @click.option(
     "--set",
     "settings",
@@ -503,7 +507,7 @@ def compare_command(
     default="table",
     show_default=True,
 )
-@click.option("--force", is_flag=True, help="Replace an existing output directory without asking.")
+@force_option
 @_fail_on_engine_errors
 def simulate_command(
     model: Path,

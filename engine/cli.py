@@ -642,6 +642,31 @@ class _nullbar:
         return None
 
 
+@main.command("diff")
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@_fail_on_engine_errors
+def diff_command(old: Path, new: Path, fmt: str) -> None:
+    """What changed between two versions of a model: parameters and rules, in words.
+
+    \b
+    Example:
+      carepay diff rules/norrtalje scenarios/avdrag_under_80.yaml
+    """
+    from engine.modeldiff import diff_models, render
+
+    a, _ = api.load(old)
+    b, _ = api.load(new)
+    changes = diff_models(a.model, b.model)
+    if fmt == "json":
+        click.echo(json.dumps([c.to_json() for c in changes], ensure_ascii=False, indent=2))
+    else:
+        click.echo(render(changes, a.model, b.model), nl=False)
+
+
 @main.command("test")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")

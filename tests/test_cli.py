@@ -162,7 +162,7 @@ def test_test_command():
 
 
 @pytest.mark.parametrize(
-    "command", ["check", "run", "explain", "test", "generate", "compare", "simulate"]
+    "command", ["check", "run", "explain", "test", "generate", "compare", "simulate", "diff"]
 )
 def test_every_command_has_help_with_an_example(command):
     code, out = invoke(command, "--help")

@@ -136,3 +136,24 @@ def test_goal_seek_finds_the_budget_neutral_rate(tmp_path):
     check = run_model(with_setting(b, f"omsorgstaxa[tätort]={value:f}"), dataset, months)
     assert abs(int(check.lines["amount_ore"].sum()) - goal) <= 1
     assert runs <= 60
+
+
+def test_diff_lists_changed_parameters_and_rules_in_words(tmp_path):
+    proposal = tmp_path / "forslag.yaml"
+    proposal.write_text(
+        f"model: forslag\nextends: {ROOT / 'rules/orebro/omvardnad.yaml'}\ntitle: Förslag\n"
+        "parameters:\n  larmbelopp:\n    values: {2025-04-01: 330}\n"
+        "payments:\n  palliativt_vak:\n    formula: 0 SEK\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["diff", str(ROOT / "rules/orebro"), str(proposal)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "- parameter `larmbelopp` changed\n    new value from 2025-04-01: 330 SEK" in result.output
+    )
+    assert "- rule `palliativt_vak` changed" in result.output
+    assert "→  0 SEK" in result.output
+    same = CliRunner().invoke(
+        main, ["diff", str(ROOT / "rules/orebro"), str(ROOT / "rules/orebro")]
+    )
+    assert "compute the same" in same.output

@@ -33,6 +33,7 @@ LAYERS = {
     "generate": 8,
     "testing": 9,
     "compare": 9,
+    "modeldiff": 8,
     "cli": 10,
 }
 

@@ -1,0 +1,161 @@
+"""What changed between two versions of a model, in words a committee paper can quote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from engine import types as t
+from engine.model import Model, Parameter, Rule
+
+
+@dataclass
+class Change:
+    kind: str  # 'parameter' | 'rule'
+    name: str
+    what: str  # 'added' | 'removed' | 'changed'
+    lines: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "change": self.what, "details": self.lines}
+
+
+def _show(value: Any, unit: str = "") -> str:
+    """A value in the parameter's own unit, as written in the rule file (10 %, 450 SEK/h)."""
+    if isinstance(value, Decimal):
+        num, den = t.unit_factor(unit)
+        shown = (value * den / num).quantize(Decimal("0.0001")).normalize()
+        label = unit if unit in t.UNITS else ""
+        return f"{shown:f}" + (f" {label}" if label else "")
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ", ".join(f"{'/'.join(k)}: {_show(v, unit)}" for k, v in sorted(value.items()))
+            + "}"
+        )
+    if isinstance(value, list):
+        return "[" + ", ".join(f"under {_show(u, '%')} → {_show(v, unit)}" for u, v in value) + "]"
+    return str(value)
+
+
+def _param_lines(old: Parameter, new: Parameter) -> list[str]:
+    lines = []
+    old_values = {d.start: d.value for d in old.values}
+    new_values = {d.start: d.value for d in new.values}
+    for day in sorted(set(old_values) | set(new_values)):
+        before, after = old_values.get(day), new_values.get(day)
+        if day not in new_values:
+            lines.append(f"value from {day.isoformat()} removed (was {_show(before, old.unit)})")
+        elif day not in old_values:
+            lines.append(f"new value from {day.isoformat()}: {_show(after, new.unit)}")
+        elif before != after:
+            if isinstance(before, dict) and isinstance(after, dict):
+                for key in sorted(set(before) | set(after)):
+                    if before.get(key) != after.get(key):
+                        cell = "/".join(key)
+                        lines.append(
+                            f"from {day.isoformat()}, {cell}: {_show(before.get(key))} → {_show(after.get(key))}"
+                        )
+            else:
+                lines.append(
+                    f"from {day.isoformat()}: {_show(before, old.unit)} → {_show(after, new.unit)}"
+                )
+    if old.unit != new.unit:
+        lines.append(f"unit: {old.unit} → {new.unit}")
+    if (old.indexation is None) != (new.indexation is None) or (
+        old.indexation and new.indexation and old.indexation.formula != new.indexation.formula
+    ):
+        lines.append(
+            "indexation: "
+            + (old.indexation.formula if old.indexation else "none")
+            + " → "
+            + (new.indexation.formula if new.indexation else "none")
+        )
+    return lines
+
+
+def _versions(rule: Rule) -> list[str]:
+    out = []
+    for v in rule.versions:
+        period = ""
+        if v.valid_from or v.valid_to:
+            period = f" ({_day(v.valid_from) or '…'} – {_day(v.valid_to) or '…'})"
+        out.append(" ".join(v.formula.split()) + period)
+    return out
+
+
+def _day(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _rule_lines(old: Rule, new: Rule) -> list[str]:
+    lines = []
+    before, after = _versions(old), _versions(new)
+    if before != after:
+        lines.append("formula: " + " | ".join(before) + "  →  " + " | ".join(after))
+    for field in ("category", "source", "entity", "reason"):
+        a, b = getattr(old, field), getattr(new, field)
+        if a != b:
+            lines.append(f"{field}: {a} → {b}")
+    return lines
+
+
+def diff_models(old: Model, new: Model) -> list[Change]:
+    changes: list[Change] = []
+    for name in sorted(set(old.parameters) | set(new.parameters)):
+        a, b = old.parameters.get(name), new.parameters.get(name)
+        if a is None and b is not None:
+            changes.append(
+                Change(
+                    "parameter",
+                    name,
+                    "added",
+                    [f"{d.start.isoformat()}: {_show(d.value)}" for d in b.values],
+                )
+            )
+        elif b is None and a is not None:
+            changes.append(Change("parameter", name, "removed", []))
+        elif a is not None and b is not None and (lines := _param_lines(a, b)):
+            changes.append(Change("parameter", name, "changed", lines))
+    for name in sorted(set(old.rules) | set(new.rules)):
+        ra, rb = old.rules.get(name), new.rules.get(name)
+        if ra is None and rb is not None:
+            changes.append(
+                Change(
+                    "rule",
+                    name,
+                    "added",
+                    [
+                        f"{rb.kind} on {rb.entity}: " + " | ".join(_versions(rb)),
+                        f"source: {rb.source}",
+                    ],
+                )
+            )
+        elif rb is None and ra is not None:
+            changes.append(
+                Change(
+                    "rule",
+                    name,
+                    "removed",
+                    [f"{ra.kind} on {ra.entity}: " + " | ".join(_versions(ra))],
+                )
+            )
+        elif ra is not None and rb is not None and (lines := _rule_lines(ra, rb)):
+            changes.append(Change("rule", name, "changed", lines))
+    if old.zones != new.zones:
+        changes.append(
+            Change("zones", "zones", "changed", [f"{_show(old.zones)} → {_show(new.zones)}"])
+        )
+    return changes
+
+
+def render(changes: list[Change], old: Model, new: Model) -> str:
+    if not changes:
+        return f"{old.id} and {new.id} compute the same: no parameter, rule or zone differs.\n"
+    lines = [f"Changes from {old.id} ({old.version}) to {new.id} ({new.version}):", ""]
+    for change in changes:
+        lines.append(f"- {change.kind} `{change.name}` {change.what}")
+        lines.extend(f"    {line}" for line in change.lines)
+    return "\n".join(lines) + "\n"

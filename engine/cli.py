@@ -67,6 +67,14 @@ month_option = click.option("--month", required=True, callback=_month, help="The
 to_option = click.option(
     "--to", "last", callback=_month, help="Last month of a range (YYYY-MM); default: just --month."
 )
+summary_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="The terminal summary: a table to read, csv or json for scripts.",
+)
 force_option = click.option(
     "--force", is_flag=True, help="Replace an existing output directory without asking."
 )
@@ -430,14 +438,7 @@ def _write_comparison(out: Path, comparison: Any, extra: dict[str, Any] | None =
     type=click.Path(path_type=Path),
     help="Write the comparison tables (CSV, Parquet, Excel) here.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="The terminal summary.",
-)
+@summary_format_option
 @force_option
 @_fail_on_engine_errors
 def compare_command(
@@ -500,13 +501,7 @@ def compare_command(
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Write the comparison (or sweep) tables here."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@summary_format_option
 @force_option
 @_fail_on_engine_errors
 def simulate_command(

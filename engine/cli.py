@@ -495,6 +495,12 @@ def compare_command(
     "--solve", help="Find the value of this parameter (or cell) that makes the total hit --target."
 )
 @click.option(
+    "--attribute",
+    "attribution",
+    is_flag=True,
+    help="With several --set: the part of each change in every provider's difference (in order, and Shapley).",
+)
+@click.option(
     "--target",
     help="With --solve: total=A (the unchanged model's total), a change such as -10 %, or an amount in SEK.",
 )
@@ -514,6 +520,7 @@ def simulate_command(
     sweep: str | None,
     solve: str | None,
     target: str | None,
+    attribution: bool,
     out: Path | None,
     fmt: str,
     force: bool,
@@ -538,6 +545,9 @@ def simulate_command(
     base = api.run_model(checked_a, dataset, months)
     if solve:
         _solve(checked_b, dataset, months, base, solve, target)
+        return
+    if attribution:
+        _attribution(checked_a, dataset, months, list(settings), fmt, out)
         return
     if sweep:
         target, values = sweep_values(sweep)
@@ -622,6 +632,35 @@ def _solve(
     _comparison_summary(
         compare_results(base, variant, dataset, "unchanged", f"{name} = {value:.4f}"), "table"
     )
+
+
+def _attribution(
+    checked: Any, dataset: Any, months: list[Any], settings: list[str], fmt: str, out: Path | None
+) -> None:
+    from engine.compare import attribute
+
+    if len(settings) < 2:
+        raise click.UsageError("--attribute needs at least two --set changes")
+    sequential, shapley = attribute(checked, dataset, months, settings)
+    tables = {"attribution_in_order": sequential}
+    if shapley is not None:
+        tables["attribution_shapley"] = shapley
+    if fmt == "json":
+        click.echo(
+            json.dumps({k: v.to_dicts() for k, v in tables.items()}, ensure_ascii=False, indent=2)
+        )
+    elif fmt == "csv":
+        click.echo((shapley if shapley is not None else sequential).write_csv(), nl=False)
+    else:
+        for title, table in tables.items():
+            click.echo(f"{title} (SEK per provider):")
+            providers = [c for c in table.columns if c not in ("order", "change")]
+            click.echo(f"  {'change':<40}" + "".join(f"{p:>14}" for p in providers))
+            for row in table.iter_rows(named=True):
+                amounts = "".join(f"{_sek(row[p]):>14}" for p in providers)
+                click.echo(f"  {row['change'][:40]:<40}{amounts}")
+    if out is not None:
+        write_atomically(out, lambda d: [t.write_csv(d / f"{n}.csv") for n, t in tables.items()])
 
 
 class _nullbar:

@@ -372,3 +372,86 @@ def solve(
         (low, f_low) if abs(f_low - goal_ore) <= abs(f_high - goal_ore) else (high, f_high)
     )
     return best, f_best, runs
+
+
+# ----------------------------------------------------------------------------- attribution
+
+
+def provider_totals_ore(result: RunResult) -> dict[str, int]:
+    return {
+        p: int(v)
+        for p, v in result.lines.group_by("provider_id").agg(pl.col("amount_ore").sum()).iter_rows()
+    }
+
+
+def attribute(
+    checked: CheckedModel, dataset: Dataset, months: list[date], settings: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Split each provider's difference into the part of each setting: applied one at a
+    time in the order given (the parts telescope, so they add up exactly), and, for at
+    most six settings, as Shapley values (the average over every order), rounded to whole
+    öre so that they too add up exactly."""
+    from itertools import combinations
+    from math import factorial
+
+    cache: dict[frozenset[int], dict[str, int]] = {}
+
+    def totals(subset: frozenset[int]) -> dict[str, int]:
+        if subset not in cache:
+            variant = checked
+            for i in sorted(subset):
+                variant = with_setting(variant, settings[i])
+            cache[subset] = provider_totals_ore(run_model(variant, dataset, months))
+        return cache[subset]
+
+    n = len(settings)
+    everything = frozenset(range(n))
+    providers = sorted(set(totals(frozenset())) | set(totals(everything)))
+    rows = []
+    applied: frozenset[int] = frozenset()
+    for i, setting in enumerate(settings):
+        before, after = totals(applied), totals(applied | {i})
+        applied = applied | {i}
+        rows.append(
+            {
+                "order": i + 1,
+                "change": setting,
+                **{p: after.get(p, 0) - before.get(p, 0) for p in providers},
+            }
+        )
+    sequential = pl.DataFrame(rows)
+    if n > 6:
+        return sequential, None
+    shapley_rows = []
+    exact: dict[str, list[Decimal]] = {p: [] for p in providers}
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        value = {p: Decimal(0) for p in providers}
+        for size in range(n):
+            weight = Decimal(factorial(size) * factorial(n - size - 1)) / factorial(n)
+            for subset in combinations(others, size):
+                base, plus = totals(frozenset(subset)), totals(frozenset(subset) | {i})
+                for p in providers:
+                    value[p] += weight * (plus.get(p, 0) - base.get(p, 0))
+        for p in providers:
+            exact[p].append(value[p])
+    rounded = {
+        p: _round_keeping_sum(
+            exact[p], totals(everything).get(p, 0) - totals(frozenset()).get(p, 0)
+        )
+        for p in providers
+    }
+    for i, setting in enumerate(settings):
+        shapley_rows.append({"change": setting, **{p: rounded[p][i] for p in providers}})
+    return sequential, pl.DataFrame(shapley_rows)
+
+
+def _round_keeping_sum(values: list[Decimal], total: int) -> list[int]:
+    """Whole öre that add up to `total`: floor each, then give the remainder to the
+    largest fractions (largest-remainder rounding)."""
+    floors = [int(v // 1) for v in values]
+    remainder = total - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: values[i] - floors[i], reverse=True)
+    for i in order[: max(remainder, 0)]:
+        floors[i] += 1
+    return floors

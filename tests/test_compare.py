@@ -157,3 +157,23 @@ def test_diff_lists_changed_parameters_and_rules_in_words(tmp_path):
         main, ["diff", str(ROOT / "rules/orebro"), str(ROOT / "rules/orebro")]
     )
     assert "compute the same" in same.output
+
+
+def test_attribution_adds_up_exactly_for_every_provider():
+    from engine.compare import attribute, provider_totals_ore
+
+    settings = ["kontrollnivåer[2].under=50 %", "ägarformsfaktor[private]=110 %", "larmbelopp=400"]
+    a, _, dataset = load_both(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
+    sequential, shapley = attribute(a, dataset, MONTHS, settings)
+    before = provider_totals_ore(run_model(a, dataset, MONTHS))
+    changed = a
+    for setting in settings:
+        changed = with_setting(changed, setting)
+    after = provider_totals_ore(run_model(changed, dataset, MONTHS))
+    assert shapley is not None
+    for provider in sorted(set(before) | set(after)):
+        difference = after.get(provider, 0) - before.get(provider, 0)
+        assert sequential[provider].sum() == difference
+        assert shapley[provider].sum() == difference
+    # the threshold and the ownership factor interact (both act on omsorg): order matters
+    assert not sequential.drop("order").equals(shapley)

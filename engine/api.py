@@ -131,13 +131,17 @@ class RunResult:
     months: list[MonthResult]
     warnings: list[Diagnostic] = field(default_factory=list)
 
+    def _stacked(self, table: str) -> pl.DataFrame:
+        """One of the per-month tables, all months after one another."""
+        return pl.concat([getattr(m, table) for m in self.months])
+
     @property
     def lines(self) -> pl.DataFrame:
-        return pl.concat([m.lines for m in self.months])
+        return self._stacked("lines")
 
     @property
     def exclusions(self) -> pl.DataFrame:
-        return pl.concat([m.exclusions for m in self.months])
+        return self._stacked("exclusions")
 
     @property
     def providers(self) -> pl.DataFrame:
@@ -147,11 +151,11 @@ class RunResult:
 
     @property
     def indicators(self) -> pl.DataFrame:
-        return pl.concat([m.indicators for m in self.months])
+        return self._stacked("indicators")
 
     @property
     def flags(self) -> pl.DataFrame:
-        return pl.concat([m.flags for m in self.months])
+        return self._stacked("flags")
 
     @property
     def totals(self) -> pl.DataFrame:

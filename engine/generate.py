@@ -217,9 +217,6 @@ def generate(
             }
         )
 
-    last_day = np.datetime64(
-        starts[-1] + timedelta(days=calendar.monthrange(starts[-1].year, starts[-1].month)[1] - 1)
-    )
     # standing non-omsorg decisions (for the whole period)
     for i in np.flatnonzero(has_alarm).tolist():
         add_decision(i, "trygghetslarm", first_start[i], None)
@@ -354,7 +351,6 @@ def generate(
     # the omsorg decisions still open at the end
     for i in np.flatnonzero(care & ~ended).tolist():
         _close_omsorg(add_decision, i, state_start[i], None, state_granted[i], special[i], None)
-    del last_day
 
     visits = pl.concat(tables["visits"], rechunk=False)
     visits = _palliative_visits(rng, visits, decision_rows)

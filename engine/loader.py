@@ -440,16 +440,25 @@ def _read_model_data(path: Path, diags: Diagnostics, seen: tuple[Path, ...] = ()
 _QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(%|[A-Za-zåäöÅÄÖ]+(?:/[A-Za-zåäöÅÄÖ]+)?)?\s*$")
 
 
-def parse_quantity(text: str, default_unit: str | None) -> Decimal | None:
-    """A value written by a person ("40 %", "450 SEK/h", "1520", "40,5") in internal
-    units, or None when it is not one."""
+def split_quantity(text: str) -> tuple[Decimal, str | None] | None:
+    """The number and the unit as a person wrote them ("40 %", "450 SEK/h", "40,5"),
+    or None when the text is not a number."""
     raw = str(text).strip()
     if re.fullmatch(r"-?\d+,\d+\s*%?", raw):
         raw = raw.replace(",", ".")
     match = _QUANTITY.match(raw)
     if not match:
         return None
-    number, unit = Decimal(match.group(1)), match.group(2) or default_unit
+    return Decimal(match.group(1)), match.group(2)
+
+
+def parse_quantity(text: str, default_unit: str | None) -> Decimal | None:
+    """A value written by a person ("40 %", "450 SEK/h", "1520", "40,5") in internal
+    units, or None when it is not one."""
+    parts = split_quantity(text)
+    if parts is None:
+        return None
+    number, unit = parts[0], parts[1] or default_unit
     if unit is None or unit in t.UNIT_WORDS:
         return number
     if unit not in t.UNITS:
@@ -608,7 +617,7 @@ class _Builder:
                     hint="YYYY-MM-DD",
                 )
                 continue
-            value = self._param_value(param, raw, vspan, values_map, day_text)
+            value = self._param_value(param, raw, vspan)
             param.values.append(DatedValue(day, value, vspan))
         if kind == "table":
             param.key_types = self._key_types(param)
@@ -631,7 +640,7 @@ class _Builder:
             Decimal(str(step)) if step is not None else None,
         )
 
-    def _param_value(self, param: Parameter, raw: Any, span: Span, parent: Any, key: Any) -> Any:
+    def _param_value(self, param: Parameter, raw: Any, span: Span) -> Any:
         if param.kind == "scalar":
             return self._cell(param, raw, span)
         if param.kind == "steps":
@@ -737,12 +746,8 @@ class _Builder:
         if isinstance(raw, int | float):
             number, unit = Decimal(str(raw)), default_unit
         else:
-            match = _QUANTITY.match(
-                str(raw).replace(",", ".")
-                if re.fullmatch(r"\s*-?\d+,\d+\s*%?\s*", str(raw))
-                else str(raw)
-            )
-            if not match:
+            parts = split_quantity(str(raw))
+            if parts is None:
                 self.diags.error(
                     "bad-value",
                     f"`{raw}` is not a number",
@@ -750,7 +755,7 @@ class _Builder:
                     hint='e.g. 1520, "40 %", "450 SEK/h"',
                 )
                 return t.UNKNOWN, None
-            number, unit = Decimal(match.group(1)), match.group(2) or default_unit
+            number, unit = parts[0], parts[1] or default_unit
         if unit is None or unit in t.UNIT_WORDS:
             typ = t.UNIT_WORDS.get(unit or "number", t.NUMBER)
             return typ, number

@@ -34,11 +34,9 @@ from engine.compile import ore_column
 from engine.data import cell_text, dataset_from_rows
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import format_value
-from engine.loader import LList, LMap, read_yaml
+from engine.loader import LList, LMap, read_yaml, split_quantity
 from engine.money import snap
 from engine.source import Span
-
-_QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(%|[A-Za-zåäöÅÄÖ]+(?:/[A-Za-zåäöÅÄÖ]+)?)?\s*$")
 
 
 @dataclass
@@ -234,10 +232,10 @@ def _expected_number(value: Any, typ: t.Type) -> Decimal | None:
         if unit in ("%",):
             unit = ""  # a bare number for a ratio means the ratio itself (0.4), "40 %" means 40 %
     else:
-        match = _QUANTITY.match(str(value))
-        if not match:
+        parts = split_quantity(str(value))
+        if parts is None:
             return None
-        number, unit = Decimal(match.group(1)), match.group(2) or ""
+        number, unit = parts[0], parts[1] or ""
     if unit and unit in t.UNITS:
         num, den = t.unit_factor(unit)
         return number * num / den

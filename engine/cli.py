@@ -405,7 +405,12 @@ def _comparison_summary(comparison: Any, fmt: str) -> None:
     )
 
 
-def _write_comparison(out: Path, comparison: Any, extra: dict[str, Any] | None = None) -> None:
+def _write_comparison(out: Path, comparison: Any, months: list[Any]) -> None:
+    """The comparison's tables as CSV, Parquet and one workbook, and the HTML report."""
+    from engine.htmlreport import comparison_report
+
+    html = comparison_report(comparison, _months_text(months))
+
     def write(directory: Path) -> None:
         gains, losses = comparison.extremes(20)
         tables = {
@@ -417,12 +422,12 @@ def _write_comparison(out: Path, comparison: Any, extra: dict[str, Any] | None =
             "compare_by_ownership": comparison.by("ownership"),
             "largest_gains": gains,
             "largest_losses": losses,
-            **(extra or {}),
         }
         for name, frame in tables.items():
             frame.write_csv(directory / f"{name}.csv")
             frame.write_parquet(directory / f"{name}.parquet")
         write_frames_workbook(directory / "comparison.xlsx", tables)
+        (directory / "report.html").write_text(html, encoding="utf-8")
 
     write_atomically(out, write)
 
@@ -436,7 +441,7 @@ def _write_comparison(out: Path, comparison: Any, extra: dict[str, Any] | None =
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    help="Write the comparison tables (CSV, Parquet, Excel) here.",
+    help="Write the comparison here: tables (CSV, Parquet, Excel) and report.html.",
 )
 @summary_format_option
 @force_option
@@ -465,10 +470,11 @@ def compare_command(
 
     if out is not None:
         _confirm_replace(out, force)
-    comparison = compare(model_a, model_b, data, api.months_between(month, last))
+    months = api.months_between(month, last)
+    comparison = compare(model_a, model_b, data, months)
     _comparison_summary(comparison, fmt)
     if out is not None:
-        _write_comparison(out, comparison)
+        _write_comparison(out, comparison, months)
 
 
 @main.command("simulate")
@@ -505,7 +511,9 @@ def compare_command(
     help="With --solve: total=A (the unchanged model's total), a change such as -10 %, or an amount in SEK.",
 )
 @click.option(
-    "--out", type=click.Path(path_type=Path), help="Write the comparison (or sweep) tables here."
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write the comparison (or sweep, or attribution) here: tables and report.html.",
 )
 @summary_format_option
 @force_option
@@ -535,6 +543,7 @@ def simulate_command(
       carepay simulate rules/orebro --data examples/orebro --month 2024-02 --sweep 'kontrollnivåer[2].under=20 %:80 %:5 %'
     """
     from engine.compare import compare_results, load_both, sweep_values, with_setting
+    from engine.compare import sweep as run_sweep
 
     if out is not None:
         _confirm_replace(out, force)
@@ -547,27 +556,13 @@ def simulate_command(
         _solve(checked_b, dataset, months, base, solve, target)
         return
     if attribution:
-        _attribution(checked_a, dataset, months, list(settings), fmt, out)
+        _attribution(checked_a, dataset, months, list(settings), fmt, out, base)
         return
     if sweep:
         target, values = sweep_values(sweep)
-        rows = []
-        with (
-            click.progressbar(values, label="sweep", file=sys.stderr)
-            if sys.stderr.isatty()
-            else _nullbar(values) as bar
-        ):
-            for value in bar:
-                variant = api.run_model(
-                    with_setting(checked_b, f"{target}={value}"), dataset, months
-                )
-                totals = variant.lines.group_by("provider_id").agg(pl.col("amount_ore").sum())
-                row = {"value": value, "total_ore": int(variant.lines["amount_ore"].sum() or 0)}
-                row.update({f"{p}_ore": int(v) for p, v in totals.iter_rows()})
-                rows.append(row)
-        table = pl.DataFrame(rows).fill_null(0)
         base_total = int(base.lines["amount_ore"].sum() or 0)
-        table = table.with_columns((pl.col("total_ore") - base_total).alias("diff_ore"))
+        with _progress(values, "sweep") as bar:
+            table = run_sweep(checked_b, dataset, months, target, values, base_total, lambda _: bar)
         if fmt == "csv":
             click.echo(table.write_csv(), nl=False)
         elif fmt == "json":
@@ -580,11 +575,15 @@ def simulate_command(
                     f"{row['value']:>12} {_sek(row['total_ore']):>18} {_sek(row['diff_ore']):>16}"
                 )
         if out is not None:
+            from engine.htmlreport import sweep_report
+
+            html = sweep_report(table, target, base_total, _months_text(months))
             write_atomically(
                 out,
                 lambda d: (
                     table.write_csv(d / "sweep.csv"),
                     table.write_parquet(d / "sweep.parquet"),
+                    (d / "report.html").write_text(html, encoding="utf-8"),
                 ),
             )
         return
@@ -597,7 +596,7 @@ def simulate_command(
     )
     _comparison_summary(comparison, fmt)
     if out is not None:
-        _write_comparison(out, comparison)
+        _write_comparison(out, comparison, months)
 
 
 def _solve(
@@ -635,9 +634,16 @@ def _solve(
 
 
 def _attribution(
-    checked: Any, dataset: Any, months: list[Any], settings: list[str], fmt: str, out: Path | None
+    checked: Any,
+    dataset: Any,
+    months: list[Any],
+    settings: list[str],
+    fmt: str,
+    out: Path | None,
+    base: api.RunResult,
 ) -> None:
-    from engine.compare import attribute
+    from engine.compare import attribute, provider_totals_ore
+    from engine.htmlreport import attribution_report
 
     if len(settings) < 2:
         raise click.UsageError("--attribute needs at least two --set changes")
@@ -660,7 +666,17 @@ def _attribution(
                 amounts = "".join(f"{_sek(row[p]):>14}" for p in providers)
                 click.echo(f"  {row['change'][:40]:<40}{amounts}")
     if out is not None:
-        write_atomically(out, lambda d: [t.write_csv(d / f"{n}.csv") for n, t in tables.items()])
+        html = attribution_report(
+            sequential, shapley, provider_totals_ore(base), _months_text(months)
+        )
+
+        def write(directory: Path) -> None:
+            for name, table in tables.items():
+                table.write_csv(directory / f"{name}.csv")
+                table.write_parquet(directory / f"{name}.parquet")
+            (directory / "report.html").write_text(html, encoding="utf-8")
+
+        write_atomically(out, write)
 
 
 class _nullbar:
@@ -674,6 +690,18 @@ class _nullbar:
 
     def __exit__(self, *args: object) -> None:
         return None
+
+
+def _progress(items: Any, label: str) -> Any:
+    """A progress bar on the terminal's error stream; nothing when it is not a terminal."""
+    if sys.stderr.isatty():
+        return click.progressbar(items, label=label, file=sys.stderr)
+    return _nullbar(items)
+
+
+def _months_text(months: list[Any]) -> str:
+    first, last = months[0], months[-1]
+    return f"{first:%Y-%m}" if first == last else f"{first:%Y-%m} to {last:%Y-%m}"
 
 
 @main.command("diff")

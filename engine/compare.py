@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -152,6 +153,10 @@ def compare_results(
         .otherwise(None)
         .alias("diff_pct")
     ).sort("provider_id")
+    names = pl.concat([a.providers, b.providers]).unique("provider_id", keep="first")
+    providers = providers.join(names, on="provider_id", how="left").select(
+        "provider_id", "name", pl.exclude("provider_id", "name")
+    )
     return Comparison(label_a, label_b, customers, categories, providers)
 
 
@@ -455,3 +460,30 @@ def _round_keeping_sum(values: list[Decimal], total: int) -> list[int]:
     for i in order[: max(remainder, 0)]:
         floors[i] += 1
     return floors
+
+
+# ----------------------------------------------------------------------------- sweep
+
+
+def sweep(
+    checked: CheckedModel,
+    dataset: Dataset,
+    months: list[date],
+    target: str,
+    values: list[str],
+    base_total_ore: int,
+    progress: Callable[[Iterable[str]], Iterable[str]] = iter,
+) -> pl.DataFrame:
+    """One row per value of `target`: the total, each provider's total and the change
+    from the unchanged model, in öre. The data is read once for all values."""
+    rows = []
+    for value in progress(values):
+        variant = run_model(with_setting(checked, f"{target}={value}"), dataset, months)
+        row: dict[str, object] = {
+            "value": value,
+            "total_ore": int(variant.lines["amount_ore"].sum() or 0),
+        }
+        row.update({f"{p}_ore": v for p, v in sorted(provider_totals_ore(variant).items())})
+        rows.append(row)
+    table = pl.DataFrame(rows).fill_null(0)
+    return table.with_columns((pl.col("total_ore") - base_total_ore).alias("diff_ore"))

@@ -34,7 +34,9 @@ LAYERS = {
     "testing": 9,
     "compare": 9,
     "modeldiff": 8,
-    "cli": 10,
+    "charts": 7,
+    "htmlreport": 10,
+    "cli": 11,
 }
 
 

@@ -1,0 +1,183 @@
+"""Charts as inline SVG, drawn with matplotlib: a report that embeds them needs no
+network, no JavaScript and prints as sharply as it shows.
+
+Every function takes plain numbers (SEK, not öre) and labels, and returns an `<svg>`
+element as text. Labels come from input data; matplotlib writes them as escaped XML
+text, so a provider called `<script>` is shown, never run.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+A_COLOUR = "#4c72b0"  # model A, and "before"
+B_COLOUR = "#dd8452"  # model B, and "after"
+GAIN_COLOUR = "#55a868"
+LOSS_COLOUR = "#c44e52"
+TOTAL_COLOUR = "#8172b3"
+CHART_COLOURS = (A_COLOUR, B_COLOUR, GAIN_COLOUR, LOSS_COLOUR, TOTAL_COLOUR)
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update(
+        {
+            "svg.fonttype": "none",  # text stays text: searchable, small, selectable
+            "svg.hashsalt": "carepay",  # the same chart gives the same file
+            "font.size": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _svg(fig: Any) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    _pyplot().close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]  # drop the XML prolog and doctype: inline in HTML
+
+
+def _sek_axis(axis: Any) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " ")))
+
+
+def _figure(rows: int = 1, width: float = 8.0, height: float = 3.6) -> tuple[Any, Any]:
+    plt = _pyplot()
+    return plt.subplots(rows, 1, figsize=(width, height))
+
+
+def paired_bars(
+    labels: Sequence[str],
+    a: Sequence[float],
+    b: Sequence[float],
+    label_a: str,
+    label_b: str,
+    title: str,
+    unit: str = "SEK",
+) -> str:
+    """A beside B for each label (per provider, per zone …)."""
+    height = max(2.6, 0.32 * len(labels) + 1.2)
+    fig, ax = _figure(height=height)
+    positions = list(range(len(labels)))
+    ax.barh([p - 0.2 for p in positions], a, height=0.4, color=A_COLOUR, label=label_a)
+    ax.barh([p + 0.2 for p in positions], b, height=0.4, color=B_COLOUR, label=label_b)
+    ax.set_yticks(positions, labels)
+    ax.invert_yaxis()
+    _sek_axis(ax.xaxis)
+    ax.set_xlabel(unit)
+    ax.set_title(title, loc="left", pad=24)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, borderaxespad=0.2)
+    return _svg(fig)
+
+
+def change_bars(labels: Sequence[str], diff: Sequence[float], title: str) -> str:
+    """B − A for each label, gains and losses in their own colours."""
+    height = max(2.4, 0.3 * len(labels) + 1.2)
+    fig, ax = _figure(height=height)
+    colours = [GAIN_COLOUR if d >= 0 else LOSS_COLOUR for d in diff]
+    ax.barh(list(range(len(labels))), diff, color=colours)
+    ax.set_yticks(list(range(len(labels))), labels)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#333", linewidth=0.8)
+    _sek_axis(ax.xaxis)
+    ax.set_xlabel("B − A (SEK)")
+    ax.set_title(title, loc="left")
+    return _svg(fig)
+
+
+def histogram(values: Sequence[float], title: str, xlabel: str) -> str:
+    """How the per-customer change is spread; the zero line marks 'unchanged'."""
+    fig, ax = _figure()
+    if values:
+        ax.hist(values, bins=min(40, max(5, len(set(values)))), color=B_COLOUR, edgecolor="white")
+    ax.axvline(0, color="#333", linewidth=0.8)
+    _sek_axis(ax.xaxis)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("customer-months")
+    ax.set_title(title, loc="left")
+    return _svg(fig)
+
+
+def curve(
+    xs: Sequence[str],
+    totals: Sequence[float],
+    title: str,
+    xlabel: str,
+    baseline: float | None = None,
+) -> str:
+    """Total cost for each value of a swept parameter, with the unchanged model as a line."""
+    fig, ax = _figure()
+    positions = list(range(len(xs)))
+    ax.plot(positions, totals, marker="o", color=B_COLOUR, label="total")
+    if baseline is not None:
+        ax.axhline(baseline, color=A_COLOUR, linestyle="--", label="unchanged model")
+    ax.set_xticks(positions, xs, rotation=45 if len(xs) > 8 else 0, ha="right")
+    _sek_axis(ax.yaxis)
+    ax.set_ylabel("SEK")
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False)
+    return _svg(fig)
+
+
+def lines(
+    xs: Sequence[str], series: dict[str, Sequence[float]], title: str, xlabel: str, ylabel: str
+) -> str:
+    """One line per series (e.g. each provider's change) over the same x values."""
+    fig, ax = _figure(height=4.0)
+    positions = list(range(len(xs)))
+    for name, ys in series.items():
+        ax.plot(positions, ys, marker=".", label=name)
+    ax.axhline(0, color="#333", linewidth=0.8)
+    ax.set_xticks(positions, xs, rotation=45 if len(xs) > 8 else 0, ha="right")
+    _sek_axis(ax.yaxis)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, fontsize=8, ncol=2 if len(series) > 8 else 1, loc="best")
+    return _svg(fig)
+
+
+def waterfall(labels: Sequence[str], steps: Sequence[float], start: float, title: str) -> str:
+    """From A's total, each change's part in turn, to B's total."""
+    fig, ax = _figure(height=3.8)
+    level = start
+    names = ["A", *labels, "B"]
+    ax.bar(0, start, color=A_COLOUR)
+    for i, step in enumerate(steps, start=1):
+        bottom = level if step >= 0 else level + step
+        ax.bar(i, abs(step), bottom=bottom, color=GAIN_COLOUR if step >= 0 else LOSS_COLOUR)
+        level += step
+    ax.bar(len(names) - 1, level, color=B_COLOUR)
+    low = min([start, level, *_running(start, steps)])
+    high = max([start, level, *_running(start, steps)])
+    margin = (high - low) * 0.25 or abs(high) * 0.05 or 1
+    ax.set_ylim(max(0, low - margin) if low >= 0 else low - margin, high + margin)
+    ax.set_xticks(range(len(names)), [_short(n) for n in names], rotation=20, ha="right")
+    _sek_axis(ax.yaxis)
+    ax.set_ylabel("SEK")
+    ax.set_title(title, loc="left")
+    return _svg(fig)
+
+
+def _running(start: float, steps: Sequence[float]) -> list[float]:
+    out, level = [], start
+    for step in steps:
+        level += step
+        out.append(level)
+    return out
+
+
+def _short(text: str, width: int = 28) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

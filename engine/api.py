@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import ENTITIES
 from engine.checker import CheckedModel, check
 from engine.compile import base_frames, evaluate
@@ -104,6 +105,9 @@ def data_needs(checked: CheckedModel) -> dict[str, set[str]]:
         table = ENTITIES[info.relation.entity].table
         if table:
             needs.setdefault(table, set())
+    for assumption in checked.model.assumptions:
+        for table, columns in needed_columns(assumption).items():
+            needs.setdefault(table, set()).update(columns)
     return needs
 
 
@@ -130,6 +134,7 @@ class RunResult:
     checked: CheckedModel
     months: list[MonthResult]
     warnings: list[Diagnostic] = field(default_factory=list)
+    assumptions: list[Applied] = field(default_factory=list)  # what a scenario changed in the data
 
     def _stacked(self, table: str) -> pl.DataFrame:
         """One of the per-month tables, all months after one another."""
@@ -175,7 +180,10 @@ def plan_month(checked: CheckedModel, month: date) -> Plan:
 
 
 def run_model(checked: CheckedModel, dataset: Dataset, months: list[date]) -> RunResult:
-    result = RunResult(checked, [])
+    """Every month of the model on the dataset (as the model's assumptions, if any, say
+    the data would be: a changed copy, never the input)."""
+    dataset, applied = apply_assumptions(checked.model.assumptions, dataset)
+    result = RunResult(checked, [], assumptions=applied)
     for month in months:
         plan = plan_month(checked, month)
         frames = evaluate(plan, dataset.tables)

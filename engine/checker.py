@@ -16,9 +16,17 @@ from decimal import Decimal
 from engine import ast
 from engine import types as t
 from engine.builtins import AGGREGATES, BUILTINS
-from engine.catalog import CONTEXT_NAMES, ENTITIES, PAYABLE, Column, Relation, entity_fields
+from engine.catalog import (
+    CONTEXT_NAMES,
+    ENTITIES,
+    PAYABLE,
+    Column,
+    Relation,
+    entity_fields,
+    tables,
+)
 from engine.diagnostics import Diagnostics
-from engine.model import Model, Parameter, Rule
+from engine.model import Assumption, Model, Parameter, Rule
 from engine.source import Span
 
 # ----------------------------------------------------------------------------- references
@@ -125,7 +133,25 @@ class _Checker:
             self.rule_type(rule.name, None)
         for rule in self.model.rules.values():
             self._check_kind(rule)
+        for assumption in self.model.assumptions:
+            self._assumption(assumption)
         return self.out
+
+    def _assumption(self, assumption: Assumption) -> None:
+        """`where:` names columns of the changed table, or of customers or providers."""
+        known = tables()
+        allowed = [assumption.table, "customers", "providers"]
+        columns = {c for name in allowed for c in known[name].columns}
+        for column, span in assumption.where_spans.items():
+            if column not in columns:
+                close = difflib.get_close_matches(column, sorted(columns), n=1)
+                self.diags.error(
+                    "unknown-name",
+                    f"assumption `{assumption.name}`: no column `{column}` in "
+                    + ", ".join(allowed),
+                    span,
+                    hint=f"did you mean `{close[0]}`?" if close else None,
+                )
 
     def rule_type(self, name: str, at: Span | None) -> t.Type:
         if name in self.out.rule_types:

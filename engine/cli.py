@@ -378,6 +378,7 @@ def _comparison_summary(comparison: Any, fmt: str) -> None:
             ],
             "customers": comparison.counts(),
             "distribution": comparison.distribution(),
+            "assumptions": comparison.assumptions,
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
@@ -385,6 +386,8 @@ def _comparison_summary(comparison: Any, fmt: str) -> None:
         click.echo(providers.write_csv(), nl=False)
         return
     click.echo(f"A = {comparison.label_a}   B = {comparison.label_b}")
+    for assumption in comparison.assumptions:
+        click.echo(f"assumed in {assumption}")
     click.echo(f"{'provider':<10} {'A (SEK)':>16} {'B (SEK)':>16} {'B − A (SEK)':>16} {'%':>8}")
     for row in providers.iter_rows(named=True):
         pct = "" if row["diff_pct"] is None else f"{row['diff_pct']:+.1f}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +32,7 @@ class Comparison:
     customers: pl.DataFrame  # month, provider, customer, attributes, amount_a, amount_b, diff (öre)
     categories: pl.DataFrame  # month, provider, category, amount_a, amount_b, diff
     providers: pl.DataFrame  # provider_id, amount_a, amount_b, diff, diff_pct
+    assumptions: list[str] = field(default_factory=list)  # data assumptions of A or B, applied
 
     def counts(self) -> dict[str, int]:
         diff = self.customers.filter(pl.col("customer_id").is_not_null())["diff_ore"]
@@ -157,7 +158,8 @@ def compare_results(
     providers = providers.join(names, on="provider_id", how="left").select(
         "provider_id", "name", pl.exclude("provider_id", "name")
     )
-    return Comparison(label_a, label_b, customers, categories, providers)
+    assumptions = [f"A: {x}" for x in a.assumptions] + [f"B: {x}" for x in b.assumptions]
+    return Comparison(label_a, label_b, customers, categories, providers, assumptions)
 
 
 def compare(path_a: Path, path_b: Path, data: Path, months: list[date]) -> Comparison:

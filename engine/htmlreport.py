@@ -121,7 +121,18 @@ def comparison_sections(comparison: Comparison) -> list[Section]:
             "B − A per customer-month (SEK)",
         ),
     )
-    sections = [summary, per_provider, spread]
+    sections = [summary]
+    if comparison.assumptions:
+        sections.append(
+            Section(
+                "assumptions",
+                "Assumptions about behaviour",
+                text="Applied to a copy of the input data before the model ran; the input "
+                "files are unchanged.",
+                tables=[Table(["assumption"], [[a] for a in comparison.assumptions])],
+            )
+        )
+    sections += [per_provider, spread]
     for column, heading in (
         ("zone", "Change by zone"),
         ("level", "Change by care level"),

@@ -23,6 +23,8 @@ from engine import types as t
 from engine.catalog import schemas_dir
 from engine.diagnostics import Diagnostic, Diagnostics
 from engine.model import (
+    ASSUMPTION_KINDS,
+    Assumption,
     DatedValue,
     Indexation,
     Model,
@@ -381,7 +383,7 @@ def _merge_fields(key: str, parent: Any, child: Any) -> Any:
 def _merge_section(key: str, parent: Any, child: Any) -> Any:
     if not (isinstance(parent, LMap) and isinstance(child, LMap)):
         return child
-    if key in ("parameters", "payments", "indicators", "exclusions", "flags"):
+    if key in ("parameters", "payments", "indicators", "exclusions", "flags", "assumptions"):
         return _overlay(parent, child, _merge_fields)
     if key == "definitions":
         return _overlay(
@@ -530,7 +532,52 @@ class _Builder:
             for name, spec in rules.items():
                 if self._ok(section, name):
                     self._add(model, self._rule(name, "visit", kind, spec, rules, name))
+        assumptions = self._section("assumptions")
+        for name, spec in assumptions.items():
+            if self._ok("assumptions", name):
+                assumption = self._assumption(name, spec, assumptions.key_spans[name])
+                if assumption is not None:
+                    model.assumptions.append(assumption)
         return model
+
+    def _assumption(self, name: str, spec: LMap, span: Span) -> Assumption | None:
+        kind = next(k for k in ASSUMPTION_KINDS if k in spec)
+        raw = spec[kind]
+        unit = "min" if kind == "drop_visits_shorter_than" else None
+        amount = parse_quantity(str(raw), unit)
+        if amount is None or (unit == "min" and amount <= 0):
+            self.diags.error(
+                "bad-value",
+                f"`{raw}` is not a duration for `{kind}`",
+                spec.value_spans[kind],
+                hint='e.g. "10 min"',
+            )
+            return None
+        share = Decimal(1)
+        if "share" in spec:
+            parsed = parse_quantity(str(spec["share"]), "%")
+            if parsed is None or not 0 < parsed <= 1:
+                self.diags.error(
+                    "bad-value",
+                    f"`{spec['share']}` is not a share of customers",
+                    spec.value_spans["share"],
+                    hint='a percentage above 0 and at most 100, e.g. "10 %"',
+                )
+                return None
+            share = parsed
+        where = spec.get("where") or LMap()
+        return Assumption(
+            name,
+            kind,
+            amount,
+            str(spec.get("description", "")),
+            span,
+            {str(k): list(v) if isinstance(v, list) else [v] for k, v in where.items()},
+            {str(k): where.key_spans[k] for k in where},
+            share,
+            int(spec.get("seed", 0)),
+            spec.get("source"),
+        )
 
     def _zones(self, model: Model) -> None:
         seen: dict[str, str] = {}

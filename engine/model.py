@@ -110,6 +110,30 @@ class Rule:
 
 
 @dataclass
+class Assumption:
+    """A behavioural assumption of a scenario: a change to a copy of the input data
+    ("visits under 10 minutes are not registered"), never to the input files."""
+
+    name: str
+    kind: str  # 'scale_visit_time' | 'drop_visits_shorter_than' | 'move_level'
+    amount: Decimal  # the factor, the minutes, or the number of levels
+    description: str
+    span: Span
+    where: dict[str, list[Any]] = field(default_factory=dict)
+    where_spans: dict[str, Span] = field(default_factory=dict)
+    share: Decimal = Decimal(1)  # of customers, chosen by `seed`
+    seed: int = 0
+    source: str | None = None
+
+    @property
+    def table(self) -> str:
+        return "decisions" if self.kind == "move_level" else "visits"
+
+
+ASSUMPTION_KINDS = ("scale_visit_time", "drop_visits_shorter_than", "move_level")
+
+
+@dataclass
 class Rounding:
     step: Decimal = Decimal("0.01")
     mode: str = "half_up"
@@ -128,6 +152,7 @@ class Model:
     outside_invoice: list[str] = field(default_factory=list)  # categories paid apart
     parameters: dict[str, Parameter] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)  # by name; names are unique per model
+    assumptions: list[Assumption] = field(default_factory=list)  # scenarios: data changes
 
     def rules_on(self, entity: str) -> list[Rule]:
         return [r for r in self.rules.values() if r.entity == entity]

@@ -28,6 +28,7 @@ LAYERS = {
     "compile": 6,
     "data": 6,
     "reports": 7,
+    "assumptions": 7,
     "explain": 7,
     "api": 8,
     "generate": 8,

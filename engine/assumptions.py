@@ -1,0 +1,193 @@
+"""Behavioural assumptions of a scenario, applied to a copy of the input tables.
+
+A committee asks not only "what if the rate changes" but "what if providers respond":
+register 15 % less time, stop registering short visits, see customers reassessed a
+level down. Each assumption changes the in-memory tables the model reads; the input
+files are never touched, and the run says what was changed and how much.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import polars as pl
+
+from engine.data import Dataset
+from engine.model import Assumption
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What one assumption did, for the run summary and the report."""
+
+    name: str
+    description: str
+    effect: str
+    rows: int  # rows changed (or removed)
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.name}): {self.effect}"
+
+
+def apply_assumptions(
+    assumptions: list[Assumption], dataset: Dataset
+) -> tuple[Dataset, list[Applied]]:
+    """The dataset as the assumptions say it would be, and what each one changed."""
+    if not assumptions:
+        return dataset, []
+    tables = dict(dataset.tables)
+    done = []
+    for assumption in assumptions:
+        frame, applied = _APPLY[assumption.kind](assumption, tables)
+        tables[assumption.table] = frame
+        done.append(applied)
+    return replace(dataset, tables=tables), done
+
+
+def needed_columns(assumption: Assumption) -> dict[str, set[str]]:
+    """Input columns an assumption reads (so the data loader keeps them)."""
+    own = {
+        "scale_visit_time": {"start", "end", "customer_id", "provider_id"},
+        "drop_visits_shorter_than": {"start", "end", "customer_id", "provider_id"},
+        "move_level": {"level", "customer_id", "provider_id"},
+    }[assumption.kind]
+    needs: dict[str, set[str]] = {assumption.table: set(own)}
+    for column in assumption.where:
+        needs.setdefault(_table_of(column, assumption.table), set()).add(column)
+    return needs
+
+
+def _table_of(column: str, table: str) -> str:
+    from engine.catalog import tables
+
+    known = tables()
+    for name in (table, "customers", "providers"):
+        if column in known[name].columns:
+            return name
+    return table  # the checker has reported it
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+def _chosen(
+    assumption: Assumption, frame: pl.DataFrame, tables: dict[str, pl.DataFrame]
+) -> pl.Series:
+    """Which rows of `frame` the assumption applies to: its `where:` and its `share`."""
+    wide = frame.select(pl.all())
+    for lookup, key in (("providers", "provider_id"), ("customers", "customer_id")):
+        wanted = [
+            c for c in assumption.where if c not in wide.columns and c in tables[lookup].columns
+        ]
+        if wanted and key in wide.columns:
+            extra = tables[lookup].select(key, *wanted).unique(key, keep="first")
+            wide = wide.join(extra, on=key, how="left", maintain_order="left")
+    condition = pl.lit(True)
+    for column, values in assumption.where.items():
+        dtype = wide.schema[column]
+        typed = pl.Series(values).cast(dtype, strict=False)
+        condition = condition & pl.col(column).is_in(typed.implode())
+    if assumption.share < 1:
+        customers = wide["customer_id"].unique().to_list()
+        picked = [c for c in customers if _picked(str(c), assumption.seed, assumption.share)]
+        condition = condition & pl.col("customer_id").is_in(
+            pl.Series(picked, dtype=pl.String).implode()
+        )
+    return wide.with_columns(condition.fill_null(False).alias("__chosen"))["__chosen"]
+
+
+def _picked(customer: str, seed: int, share: Decimal) -> bool:
+    """A fixed draw per customer and seed: the same customers every run, on every machine."""
+    digest = hashlib.sha256(f"{seed}:{customer}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") < share * 2**64
+
+
+def _minutes() -> pl.Expr:
+    return (pl.col("end") - pl.col("start")).dt.total_microseconds() / 60_000_000
+
+
+# ----------------------------------------------------------------------------- kinds
+
+
+def _scale_visit_time(
+    assumption: Assumption, tables: dict[str, pl.DataFrame]
+) -> tuple[pl.DataFrame, Applied]:
+    visits = tables["visits"]
+    chosen = _chosen(assumption, visits, tables)
+    factor = float(assumption.amount)
+    micros = (pl.col("end") - pl.col("start")).dt.total_microseconds().cast(pl.Float64)
+    new_end = pl.col("start") + pl.duration(microseconds=(micros * factor).round(0).cast(pl.Int64))
+    changed = visits.with_columns(
+        pl.when(chosen & pl.col("end").is_not_null())
+        .then(new_end)
+        .otherwise(pl.col("end"))
+        .alias("end")
+    )
+    count = int(chosen.sum())
+    return changed, Applied(
+        assumption.name,
+        assumption.description,
+        f"{count} of {visits.height} visits take {_number(assumption.amount)} × their time",
+        count,
+    )
+
+
+def _drop_visits(
+    assumption: Assumption, tables: dict[str, pl.DataFrame]
+) -> tuple[pl.DataFrame, Applied]:
+    visits = tables["visits"]
+    chosen = _chosen(assumption, visits, tables)
+    short = visits.with_columns(
+        (_minutes() < float(assumption.amount)).fill_null(False).alias("__short")
+    )["__short"]
+    drop = chosen & short
+    count = int(drop.sum())
+    return visits.filter(~drop), Applied(
+        assumption.name,
+        assumption.description,
+        f"{count} of {visits.height} visits shorter than {_number(assumption.amount)} min "
+        "are not registered",
+        count,
+    )
+
+
+def _move_level(
+    assumption: Assumption, tables: dict[str, pl.DataFrame]
+) -> tuple[pl.DataFrame, Applied]:
+    decisions = tables["decisions"]
+    chosen = _chosen(assumption, decisions, tables) & decisions["level"].is_not_null()
+    levels = decisions["level"].drop_nulls()
+    if levels.len() == 0:
+        return decisions, Applied(
+            assumption.name, assumption.description, "no decision has a level", 0
+        )
+    low, high = int(levels.min()), int(levels.max())  # type: ignore[arg-type]
+    step = int(assumption.amount)
+    moved = (pl.col("level") + step).clip(low, high).cast(decisions.schema["level"])
+    changed = decisions.with_columns(
+        pl.when(chosen).then(moved).otherwise(pl.col("level")).alias("level")
+    )
+    count = int((changed["level"] != decisions["level"]).fill_null(False).sum())
+    customers = decisions.filter(chosen)["customer_id"].n_unique()
+    direction = "down" if step < 0 else "up"
+    return changed, Applied(
+        assumption.name,
+        assumption.description,
+        f"{count} decisions of {customers} customers move {abs(step)} level"
+        f"{'s' if abs(step) != 1 else ''} {direction} (kept within levels {low}–{high})",
+        count,
+    )
+
+
+def _number(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+_APPLY: dict[str, Callable[[Assumption, dict[str, pl.DataFrame]], tuple[pl.DataFrame, Applied]]] = {
+    "scale_visit_time": _scale_visit_time,
+    "drop_visits_shorter_than": _drop_visits,
+    "move_level": _move_level,
+}

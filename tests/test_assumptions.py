@@ -1,0 +1,188 @@
+"""Behavioural assumptions of scenarios: each changes exactly what it says, on a copy
+of the data; the input files stay byte for byte the same; mistakes are located."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from engine.api import load, load_dataset, parse_month, run_model
+from engine.assumptions import apply_assumptions
+from engine.compare import compare
+from engine.diagnostics import EngineError
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples/orebro"
+MONTHS = [parse_month("2024-02")]
+
+
+def _scenario(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(
+        f"model: antaganden\nextends: {ROOT / 'rules/orebro/omvardnad.yaml'}\n"
+        + textwrap.dedent(body),
+        encoding="utf-8",
+    )
+    return path
+
+
+def _applied(tmp_path: Path, body: str):
+    checked, _ = load(_scenario(tmp_path, body), MONTHS)
+    dataset, _ = load_dataset(checked, SAMPLE)
+    changed, done = apply_assumptions(checked.model.assumptions, dataset)
+    return dataset, changed, done
+
+
+def _minutes(visits: pl.DataFrame) -> pl.Series:
+    return (visits["end"] - visits["start"]).dt.total_microseconds() / 60_000_000
+
+
+def test_scaling_visit_time_changes_only_the_chosen_providers(tmp_path: Path) -> None:
+    before, after, done = _applied(
+        tmp_path,
+        """
+        assumptions:
+          kortare:
+            description: Privata utförare registrerar 15 % kortare besök
+            scale_visit_time: 0.85
+            where: {ownership: private}
+        """,
+    )
+    private = before.tables["providers"].filter(pl.col("ownership") == "private")["provider_id"]
+    is_private = before.tables["visits"]["provider_id"].is_in(private.implode())
+    old, new = _minutes(before.tables["visits"]), _minutes(after.tables["visits"])
+    assert (new.filter(~is_private) == old.filter(~is_private)).all()
+    ratio = (new.filter(is_private) / old.filter(is_private)).drop_nans()
+    assert ratio.min() == pytest.approx(0.85, abs=1e-6) and ratio.max() == pytest.approx(
+        0.85, abs=1e-6
+    )
+    assert (after.tables["visits"]["start"] == before.tables["visits"]["start"]).all()
+    assert done[0].rows == int(is_private.sum()) > 0
+
+
+def test_short_visits_not_registered(tmp_path: Path) -> None:
+    before, after, done = _applied(
+        tmp_path,
+        """
+        assumptions:
+          korta:
+            description: Besök under 10 minuter registreras inte
+            drop_visits_shorter_than: 10 min
+        """,
+    )
+    short = int((_minutes(before.tables["visits"]) < 10).sum())
+    assert short > 0
+    assert after.tables["visits"].height == before.tables["visits"].height - short
+    assert (_minutes(after.tables["visits"]) >= 10).all()
+    assert done[0].rows == short
+
+
+def _level_changes(tmp_path: Path, seed: int, share: str = "10 %") -> set[str]:
+    before, after, _ = _applied(
+        tmp_path,
+        f"""
+        assumptions:
+          ned:
+            description: En nivå ned
+            move_level: -1
+            share: {share}
+            seed: {seed}
+            where: {{service: omsorg}}
+        """,
+    )
+    old, new = before.tables["decisions"], after.tables["decisions"]
+    moved = old.with_columns(new["level"].alias("new_level")).filter(
+        pl.col("level") != pl.col("new_level")
+    )
+    assert ((moved["level"] - moved["new_level"]) == 1).all()
+    assert (new["level"].drop_nulls() >= 1).all()
+    return set(moved["customer_id"].to_list())
+
+
+def test_moving_a_share_of_customers_a_level_down_is_fixed_by_the_seed(tmp_path: Path) -> None:
+    customers = (
+        pl.read_csv(SAMPLE / "decisions.csv").filter(pl.col("service") == "omsorg")["customer_id"]
+    ).n_unique()
+    first = _level_changes(tmp_path, seed=1)
+    assert 0.04 * customers <= len(first) <= 0.16 * customers
+    assert _level_changes(tmp_path, seed=1) == first
+    assert _level_changes(tmp_path, seed=2) != first
+
+
+def test_the_input_files_are_never_changed(tmp_path: Path) -> None:
+    def digest() -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in SAMPLE.iterdir()}
+
+    before = digest()
+    comparison = compare(
+        ROOT / "rules/orebro", ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml", SAMPLE, MONTHS
+    )
+    assert digest() == before
+    assert len(comparison.assumptions) == 3
+    assert all(a.startswith("B: ") for a in comparison.assumptions)
+    assert comparison.providers["diff_ore"].sum() < 0  # less time and lower levels cost less
+    per_customer = comparison.customers["diff_ore"].sum()
+    assert per_customer == comparison.providers["diff_ore"].sum()
+
+
+def test_a_run_of_the_scenario_applies_its_assumptions() -> None:
+    checked, _ = load(ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml", MONTHS)
+    dataset, _ = load_dataset(checked, SAMPLE)
+    result = run_model(checked, dataset, MONTHS)
+    assert [a.name for a in result.assumptions] == [
+        "kortare_tid_privata",
+        "korta_besök_registreras_inte",
+        "en_nivå_ned",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "line"),
+    [
+        (
+            "assumptions:\n  a:\n    description: x\n    scale_visit_time: 0.9\n    where: {ownrship: private}\n",
+            "assumption `a`: no column `ownrship` in visits, customers, providers",
+            5,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    drop_visits_shorter_than: tio minuter\n",
+            "`tio minuter` is not a duration for `drop_visits_shorter_than`",
+            4,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: -1\n    share: 150 %\n",
+            "`150 %` is not a share of customers",
+            5,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: 0\n",
+            "move_level",
+            4,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: -1\n    scale_visit_time: 0.9\n",
+            "",
+            3,
+        ),
+        (
+            "assumptions:\n  a:\n    scale_visit_time: 0.9\n",
+            "description",
+            3,
+        ),
+    ],
+)
+def test_mistakes_in_assumptions_are_located(
+    tmp_path: Path, body: str, message: str, line: int
+) -> None:
+    with pytest.raises(EngineError) as caught:
+        load(_scenario(tmp_path, body), MONTHS)
+    diagnostics = caught.value.diagnostics
+    assert any(message in d.message for d in diagnostics), [d.message for d in diagnostics]
+    # the scenario file starts with two lines (model, extends) before `body`
+    assert any(d.span is not None and d.span.line == line + 2 for d in diagnostics), [
+        (d.message, d.span) for d in diagnostics
+    ]

@@ -7,6 +7,7 @@ input is wrong, and never anything else for a user mistake.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -179,12 +180,17 @@ def plan_month(checked: CheckedModel, month: date) -> Plan:
     return plan
 
 
-def run_model(checked: CheckedModel, dataset: Dataset, months: list[date]) -> RunResult:
+def run_model(
+    checked: CheckedModel,
+    dataset: Dataset,
+    months: list[date],
+    progress: Callable[[list[date]], Iterable[date]] = iter,
+) -> RunResult:
     """Every month of the model on the dataset (as the model's assumptions, if any, say
     the data would be: a changed copy, never the input)."""
     dataset, applied = apply_assumptions(checked.model.assumptions, dataset)
     result = RunResult(checked, [], assumptions=applied)
-    for month in months:
+    for month in progress(months):
         plan = plan_month(checked, month)
         frames = evaluate(plan, dataset.tables)
         lines, missing = statement_lines(plan, frames)
@@ -239,11 +245,17 @@ def _unmapped_districts(
     ]
 
 
-def run(model: str | Path, data: str | Path, first: date, last: date | None = None) -> RunResult:
+def run(
+    model: str | Path,
+    data: str | Path,
+    first: date,
+    last: date | None = None,
+    progress: Callable[[list[date]], Iterable[date]] = iter,
+) -> RunResult:
     months = months_between(first, last)
     checked, warnings = load(model, months)
     dataset, data_warnings = load_dataset(checked, data)
-    result = run_model(checked, dataset, months)
+    result = run_model(checked, dataset, months, progress)
     result.warnings[:0] = warnings + data_warnings
     return result
 

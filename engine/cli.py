@@ -175,7 +175,9 @@ def run_command(
             param_hint="--format",
         )
     _confirm_replace(out, force)
-    result = api.run(model, data, month, last)
+    months = api.months_between(month, last)
+    with _progress(months, "months") as bar:
+        result = api.run(model, data, month, last, progress=lambda _: bar)
     _warn(result.warnings)
     named = {
         "statement_lines": result.lines,
@@ -650,7 +652,10 @@ def _attribution(
 
     if len(settings) < 2:
         raise click.UsageError("--attribute needs at least two --set changes")
-    sequential, shapley = attribute(checked, dataset, months, settings)
+    runs = 2 ** len(settings) if len(settings) <= 6 else len(settings) + 1
+    with _progress(range(runs), "attribution runs") as bar:
+        step = getattr(bar, "update", lambda n: None)
+        sequential, shapley = attribute(checked, dataset, months, settings, lambda: step(1))
     tables = {"attribution_in_order": sequential}
     if shapley is not None:
         tables["attribution_shapley"] = shapley

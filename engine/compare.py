@@ -392,7 +392,11 @@ def provider_totals_ore(result: RunResult) -> dict[str, int]:
 
 
 def attribute(
-    checked: CheckedModel, dataset: Dataset, months: list[date], settings: list[str]
+    checked: CheckedModel,
+    dataset: Dataset,
+    months: list[date],
+    settings: list[str],
+    progress: Callable[[], object] = lambda: None,
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Split each provider's difference into the part of each setting: applied one at a
     time in the order given (the parts telescope, so they add up exactly), and, for at
@@ -409,6 +413,7 @@ def attribute(
             for i in sorted(subset):
                 variant = with_setting(variant, settings[i])
             cache[subset] = provider_totals_ore(run_model(variant, dataset, months))
+            progress()
         return cache[subset]
 
     n = len(settings)

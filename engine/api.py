@@ -109,12 +109,25 @@ def data_needs(checked: CheckedModel) -> dict[str, set[str]]:
     for assumption in checked.model.assumptions:
         for table, columns in needed_columns(assumption).items():
             needs.setdefault(table, set()).update(columns)
+    for requirement in checked.model.data_requirements:
+        needs.setdefault(requirement.table, set()).update(requirement.any_of)
     return needs
 
 
-def load_dataset(checked: CheckedModel, data: str | Path) -> tuple[Dataset, list[Diagnostic]]:
+def load_dataset(
+    checked: CheckedModel, data: str | Path, strict: bool = False
+) -> tuple[Dataset, list[Diagnostic]]:
+    """The data, validated for this model. Rows with problems are rejected (listed in
+    `dataset.rejects`, each problem kind a warning); `strict` makes them errors."""
     diags = Diagnostics()
-    dataset = load_data(data, data_needs(checked), diags)
+    dataset = load_data(
+        data,
+        data_needs(checked),
+        diags,
+        strict=strict,
+        zones=checked.model.zones,
+        requirements=checked.model.data_requirements,
+    )
     diags.raise_if_errors()
     return dataset, list(diags)
 

@@ -26,7 +26,7 @@ from engine.catalog import (
     tables,
 )
 from engine.diagnostics import Diagnostics
-from engine.model import Assumption, Model, Parameter, Rule
+from engine.model import Assumption, DataRequirement, Model, Parameter, Rule
 from engine.source import Span
 
 # ----------------------------------------------------------------------------- references
@@ -135,7 +135,23 @@ class _Checker:
             self._check_kind(rule)
         for assumption in self.model.assumptions:
             self._assumption(assumption)
+        for requirement in self.model.data_requirements:
+            self._requirement(requirement)
         return self.out
+
+    def _requirement(self, requirement: DataRequirement) -> None:
+        """`any_of:` and `where:` name columns of the table."""
+        columns = tables()[requirement.table].columns
+        for column in [*requirement.any_of, *requirement.where]:
+            if column not in columns:
+                close = difflib.get_close_matches(column, sorted(columns), n=1)
+                self.diags.error(
+                    "unknown-name",
+                    f"data requirement `{requirement.name}`: `{requirement.table}` has no "
+                    f"column `{column}`",
+                    requirement.span,
+                    hint=f"did you mean `{close[0]}`?" if close else None,
+                )
 
     def _assumption(self, assumption: Assumption) -> None:
         """`where:` names columns of the changed table, or of customers or providers."""

@@ -78,7 +78,8 @@ def load_both(
     for table, columns in data_needs(checked_b).items():
         needs.setdefault(table, set()).update(columns)
     diags = Diagnostics()
-    dataset = load_data(data, needs, diags)
+    requirements = [*checked_a.model.data_requirements, *checked_b.model.data_requirements]
+    dataset = load_data(data, needs, diags, requirements=requirements)
     diags.raise_if_errors()
     return checked_a, checked_b, dataset
 

@@ -1,12 +1,19 @@
 """Input data -> canonical tables. Reads a directory of CSV or Parquet files, or one
 XLSX workbook (a sheet per table), converts every column to its declared type and
 unit, and reports each problem by table, row and column.
+
+A row with a problem (a bad value, an unknown customer, a duplicate id …) is
+*rejected*: set aside with its reason in `Dataset.rejects`, and the run goes on with
+the rest, warning how many were rejected. With `strict`, every such problem is an
+error instead and nothing runs. Problems with a whole table (missing, unreadable, a
+missing column) are always errors.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +22,7 @@ import polars as pl
 from engine import types as t
 from engine.catalog import Column, Table, tables
 from engine.diagnostics import Diagnostics
+from engine.model import DataRequirement
 
 ROW_OFFSET_CSV = 2  # data row i is on line i + 2 of a CSV file (line 1 is the header)
 MAX_ROWS_REPORTED = 5  # per column and problem; the rest are counted
@@ -24,16 +32,55 @@ _FALSE = {"false", "0", "no", "nej", "falskt", "f", "n"}
 _DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
 
 
+REJECT_SCHEMA = {
+    "table": pl.String,
+    "file": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "code": pl.String,
+    "reason": pl.String,
+}
+
+
+@dataclass
+class Problem:
+    """Something wrong with one row: which row (0-based in the table as read), where."""
+
+    index: int
+    column: str
+    value: str | None
+    code: str
+    message: str
+    hint: str | None = None
+
+
 @dataclass
 class Dataset:
-    """The canonical tables of one dataset, and where each came from."""
+    """The canonical tables of one dataset, where each came from, and the rows set aside."""
 
     tables: dict[str, pl.DataFrame]
     origins: dict[str, str]  # table -> file (or workbook!sheet)
     row_offset: dict[str, int]  # table -> add to a 0-based index to get the file's row number
+    input_rows: dict[str, int] = field(default_factory=dict)  # rows read, per table
+    kept: dict[str, pl.Series] = field(default_factory=dict)  # table -> 0-based rows kept
+    rejects: list[dict[str, Any]] = field(default_factory=list)  # rows as in REJECT_SCHEMA
+    rejected_ids: dict[str, set[str]] = field(default_factory=dict)  # customers, providers
+
+    def row_number(self, table: str, index: int) -> int:
+        """The file's row number of row `index` of the table as it is now."""
+        kept = self.kept.get(table)
+        original = int(kept[index]) if kept is not None else index
+        return original + self.row_offset.get(table, 1)
 
     def where(self, table: str, index: int, column: str) -> str:
-        return f"{self.origins.get(table, table)}:{index + self.row_offset.get(table, 1)}:{column}"
+        return f"{self.origins.get(table, table)}:{self.row_number(table, index)}:{column}"
+
+    def rejects_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(self.rejects, schema=REJECT_SCHEMA)
+
+    def rejected(self, table: str) -> int:
+        return sum(1 for r in self.rejects if r["table"] == table)
 
 
 def _dtype(column: Column) -> pl.DataType:
@@ -177,33 +224,24 @@ def _convert(frame: pl.DataFrame, column: Column) -> pl.Expr:
     raise AssertionError(column.kind)
 
 
-def _report(
-    ds: Dataset,
-    table: str,
-    rows: list[int],
-    column: str,
-    message: str,
-    diags: Diagnostics,
-    hint: str | None = None,
-) -> None:
-    for index in rows[:MAX_ROWS_REPORTED]:
-        diags.error("bad-value", message, where=ds.where(table, index, column), hint=hint)
-    if len(rows) > MAX_ROWS_REPORTED:
-        diags.error(
-            "bad-value",
-            f"… {len(rows) - MAX_ROWS_REPORTED} more rows like these",
-            where=f"{ds.origins.get(table, table)}:{column}",
-        )
-
-
 def _rows(frame: pl.DataFrame, mask: pl.Expr) -> list[int]:
     return frame.with_row_index("__i").filter(mask)["__i"].to_list()
 
 
-def load_data(path: str | Path, needs: dict[str, set[str]], diags: Diagnostics) -> Dataset:
-    """Read and validate every table; `needs` names the tables and columns the model reads."""
+def load_data(
+    path: str | Path,
+    needs: dict[str, set[str]],
+    diags: Diagnostics,
+    *,
+    strict: bool = False,
+    zones: dict[str, list[str]] | None = None,
+    requirements: Iterable[DataRequirement] = (),
+) -> Dataset:
+    """Read and validate every table; `needs` names the tables and columns the model
+    reads, `zones` the districts it can place, `requirements` what its rows must hold."""
     raw, origins, offsets = _read_files(Path(path), diags)
     ds = Dataset({}, origins, offsets)
+    problems: dict[str, list[Problem]] = {}
     for name, table in tables().items():
         needed = needs.get(name)
         if name not in raw:
@@ -222,14 +260,107 @@ def load_data(path: str | Path, needs: dict[str, set[str]], diags: Diagnostics) 
                 )
             ds.tables[name] = empty_table(table)
             continue
-        ds.tables[name] = _canonical(ds, name, table, raw[name], needed or set(), diags)
-    _check_references(ds, diags)
+        ds.input_rows[name] = raw[name].height
+        ds.tables[name], problems[name] = _canonical(
+            ds, name, table, raw[name], needed or set(), diags
+        )
+    for requirement in requirements:
+        if requirement.table in problems:
+            problems[requirement.table] += _unmet(ds.tables[requirement.table], requirement, ds)
+    if zones and "customers" in problems:
+        unplaced = _unplaced(ds.tables["customers"], zones)
+        if unplaced and len(unplaced) == ds.tables["customers"].height:
+            _no_district_placed(unplaced, zones, ds, diags)  # the model does not fit the data
+        else:
+            problems["customers"] += unplaced
+    for name in ("customers", "providers"):  # before the tables that refer to them
+        if name in problems:
+            _settle(ds, name, problems.pop(name), diags, strict)
+    for name, found in problems.items():
+        found += _unknown_references(ds, name)
+        _settle(ds, name, found, diags, strict)
     return ds
+
+
+def _settle(
+    ds: Dataset, name: str, problems: list[Problem], diags: Diagnostics, strict: bool
+) -> None:
+    """Strict: every problem an error. Otherwise each row with a problem is set aside in
+    `ds.rejects`, and one warning per kind of problem says how many and where."""
+    if not problems:
+        return
+    if strict:
+        _report_errors(ds, name, problems, diags)
+        return
+    by_row: dict[int, list[Problem]] = {}
+    for problem in problems:
+        by_row.setdefault(problem.index, []).append(problem)
+    for index in sorted(by_row):
+        first = by_row[index][0]
+        ds.rejects.append(
+            {
+                "table": name,
+                "file": ds.origins.get(name, name),
+                "row": ds.row_number(name, index),
+                "column": ", ".join(dict.fromkeys(p.column for p in by_row[index])),
+                "value": first.value,
+                "code": first.code,
+                "reason": "; ".join(dict.fromkeys(p.message for p in by_row[index])),
+            }
+        )
+    _warn_rejected(ds, name, problems, diags)
+    key = {"customers": "customer_id", "providers": "provider_id"}.get(name)
+    if key is not None:
+        dropped = ds.tables[name].with_row_index("__i").filter(pl.col("__i").is_in(list(by_row)))
+        ds.rejected_ids[name] = {str(v) for v in dropped[key].drop_nulls().to_list()}
+    frame = ds.tables[name].with_row_index("__i")
+    keep = frame.filter(~pl.col("__i").is_in(list(by_row)))["__i"]
+    previous = ds.kept.get(name)
+    ds.kept[name] = previous.gather(keep) if previous is not None else keep.cast(pl.Int64)
+    ds.tables[name] = ds.tables[name].filter(~pl.int_range(pl.len()).is_in(list(by_row)))
+
+
+def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagnostics) -> None:
+    kinds: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        kinds.setdefault((problem.column, problem.code), []).append(problem)
+    for (column, _), found in kinds.items():
+        rows = sorted({ds.row_number(name, p.index) for p in found})
+        shown = ", ".join(str(r) for r in rows[:MAX_ROWS_REPORTED])
+        more = f" and {len(rows) - MAX_ROWS_REPORTED} more" if len(rows) > MAX_ROWS_REPORTED else ""
+        diags.warning(
+            "rejected-rows",
+            f"{len(rows)} row{'s' if len(rows) != 1 else ''} rejected: {found[0].message}"
+            + (" (and others like it)" if len(found) > 1 else ""),
+            where=f"{ds.origins.get(name, name)}:{column}",
+            hint=f"rows {shown}{more}; every rejected row is listed in rejects.csv "
+            "(--strict stops instead)",
+        )
+
+
+def _report_errors(ds: Dataset, name: str, problems: list[Problem], diags: Diagnostics) -> None:
+    kinds: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        kinds.setdefault((problem.column, problem.code), []).append(problem)
+    for (column, code), found in kinds.items():
+        for problem in found[:MAX_ROWS_REPORTED]:
+            diags.error(
+                problem.code,
+                problem.message,
+                where=ds.where(name, problem.index, problem.column),
+                hint=problem.hint,
+            )
+        if len(found) > MAX_ROWS_REPORTED:
+            diags.error(
+                code,
+                f"… {len(found) - MAX_ROWS_REPORTED} more rows like these",
+                where=f"{ds.origins.get(name, name)}:{column}",
+            )
 
 
 def _canonical(
     ds: Dataset, name: str, table: Table, frame: pl.DataFrame, needed: set[str], diags: Diagnostics
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, list[Problem]]:
     frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
     missing = [
         c for c in table.columns if c not in frame.columns and (c in table.required or c in needed)
@@ -250,73 +381,217 @@ def _canonical(
             exprs.append(pl.lit(None, dtype=_dtype(column)).alias(column.name))
     extra = [pl.col(c) for c in frame.columns if c not in table.columns]
     converted = frame.select(exprs + extra)
+    problems: list[Problem] = []
     for column in table.columns.values():
-        if column.name not in frame.columns:
-            continue
-        raw_text = pl.col(column.name).cast(pl.String).str.strip_chars()
-        present = raw_text.is_not_null() & (raw_text != "")
-        bad = _rows(
-            frame.with_columns(converted[column.name].alias("__new")),
-            present & pl.col("__new").is_null(),
-        )
-        if bad:
-            _report(
-                ds,
-                name,
-                bad,
+        if column.name in frame.columns:
+            problems += _column_problems(frame, converted, column)
+    problems += _order_problems(converted)
+    problems += _duplicate_problems(converted, table, ds, name)
+    return converted, problems
+
+
+def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Column) -> list[Problem]:
+    """Values that are not of the column's kind, empty where required, or not allowed."""
+    out = []
+    raw_text = pl.col(column.name).cast(pl.String).str.strip_chars()
+    present = raw_text.is_not_null() & (raw_text != "")
+    bad = _rows(
+        frame.with_columns(converted[column.name].alias("__new")),
+        present & pl.col("__new").is_null(),
+    )
+    for index in bad:
+        value = frame[column.name][index]
+        out.append(
+            Problem(
+                index,
                 column.name,
-                f"`{frame[column.name][bad[0]]}` is not {_kind_words(column)}",
-                diags,
+                str(value),
+                "bad-value",
+                f"`{value}` is not {_kind_words(column)}",
                 _kind_hint(column),
             )
-        if not column.nullable:
-            empty = _rows(frame, ~present)
-            if empty:
-                _report(ds, name, empty, column.name, f"`{column.name}` is empty", diags)
-        if isinstance(column.type, t.Text) and column.type.values:
-            allowed = list(column.type.values)
-            wrong = _rows(
-                converted, pl.col(column.name).is_not_null() & ~pl.col(column.name).is_in(allowed)
-            )
-            for index in wrong[:MAX_ROWS_REPORTED]:
-                value = converted[column.name][index]
-                close = difflib.get_close_matches(str(value), allowed, n=1)
-                diags.error(
+        )
+    if not column.nullable:
+        for index in _rows(frame, ~present):
+            out.append(Problem(index, column.name, None, "bad-value", f"`{column.name}` is empty"))
+    if isinstance(column.type, t.Text) and column.type.values:
+        allowed = list(column.type.values)
+        wrong = _rows(
+            converted, pl.col(column.name).is_not_null() & ~pl.col(column.name).is_in(allowed)
+        )
+        for index in wrong:
+            value = converted[column.name][index]
+            close = difflib.get_close_matches(str(value), allowed, n=1)
+            out.append(
+                Problem(
+                    index,
+                    column.name,
+                    str(value),
                     "bad-value",
                     f"`{value}` is not a known {column.name}",
-                    where=ds.where(name, index, column.name),
-                    hint=f"did you mean `{close[0]}`?"
-                    if close
-                    else "allowed: " + ", ".join(allowed),
+                    f"did you mean `{close[0]}`?" if close else "allowed: " + ", ".join(allowed),
                 )
-            if len(wrong) > MAX_ROWS_REPORTED:
-                diags.error(
-                    "bad-value",
-                    f"… {len(wrong) - MAX_ROWS_REPORTED} more unknown {column.name} values",
-                    where=f"{ds.origins.get(name, name)}:{column.name}",
-                )
+            )
+    return out
+
+
+MAX_VISIT_HOURS = 24
+
+
+def _order_problems(converted: pl.DataFrame) -> list[Problem]:
+    """Periods that end before they start, and visits longer than a day."""
+    out = []
     for start, end in (
         ("start_date", "end_date"),
         ("start", "end"),
         ("period_start", "period_end"),
     ):
         if start in converted.columns and end in converted.columns:
-            for index in _rows(converted, pl.col(end) < pl.col(start))[:MAX_ROWS_REPORTED]:
-                diags.error(
+            for index in _rows(converted, pl.col(end) < pl.col(start)):
+                out.append(
+                    Problem(
+                        index,
+                        end,
+                        str(converted[end][index]),
+                        "bad-date",
+                        f"`{end}` {converted[end][index]} is before `{start}` {converted[start][index]}",
+                    )
+                )
+    if "visit_id" in converted.columns and {"start", "end"} <= set(converted.columns):
+        too_long = pl.col("end") - pl.col("start") > pl.duration(hours=MAX_VISIT_HOURS)
+        for index in _rows(converted, too_long):
+            hours = (converted["end"][index] - converted["start"][index]).total_seconds() / 3600
+            out.append(
+                Problem(
+                    index,
+                    "end",
+                    str(converted["end"][index]),
                     "bad-date",
-                    f"`{end}` {converted[end][index]} is before `{start}` {converted[start][index]}",
-                    where=ds.where(name, index, end),
+                    f"the visit lasts {hours:.1f} h, more than {MAX_VISIT_HOURS} h",
+                    "a visit longer than a day is a registration mistake; correct its end",
                 )
+            )
+    return out
+
+
+def _duplicate_problems(
+    converted: pl.DataFrame, table: Table, ds: Dataset, name: str
+) -> list[Problem]:
+    """The second and later rows with an id already seen (the first is kept)."""
+    out = []
     for key in table.key:
-        if key in converted.columns:
-            dup = _rows(converted, pl.col(key).is_duplicated() & pl.col(key).is_not_null())
-            for index in dup[:MAX_ROWS_REPORTED]:
-                diags.error(
+        if key not in converted.columns:
+            continue
+        indexed = converted.with_row_index("__i").filter(pl.col(key).is_not_null())
+        firsts = indexed.group_by(key).agg(pl.col("__i").min().alias("__first"))
+        later = indexed.join(firsts, on=key).filter(pl.col("__i") != pl.col("__first"))
+        for index, first, value in later.select("__i", "__first", key).sort("__i").iter_rows():
+            out.append(
+                Problem(
+                    index,
+                    key,
+                    str(value),
                     "duplicate-id",
-                    f"`{key}` {converted[key][index]} appears more than once",
-                    where=ds.where(name, index, key),
+                    f"`{key}` {value} appears more than once (first on row "
+                    f"{first + ds.row_offset.get(name, 1)})",
                 )
-    return converted
+            )
+    return out
+
+
+def _unmet(frame: pl.DataFrame, requirement: DataRequirement, ds: Dataset) -> list[Problem]:
+    """Rows the model needs something of that they lack (e.g. an omsorg decision with
+    neither a level nor granted time)."""
+    condition = pl.lit(True)
+    for column, values in requirement.where.items():
+        if column not in frame.columns:
+            return []
+        typed = pl.Series(values).cast(frame.schema[column], strict=False)
+        condition = condition & pl.col(column).is_in(typed.implode())
+    present = [c for c in requirement.any_of if c in frame.columns]
+    lacking = pl.all_horizontal([pl.col(c).is_null() for c in present]) if present else pl.lit(True)
+    return [
+        Problem(
+            index,
+            requirement.any_of[0],
+            None,
+            "missing-value",
+            requirement.reason,
+            f"needs {' or '.join(f'`{c}`' for c in requirement.any_of)} (the model's "
+            f"`{requirement.name}`)",
+        )
+        for index in _rows(frame, condition.fill_null(False) & lacking)
+    ]
+
+
+def _unplaced(customers: pl.DataFrame, zones: dict[str, list[str]]) -> list[Problem]:
+    """Customers whose district is in none of the model's zones (never a guessed zone)."""
+    known = [d for districts in zones.values() for d in districts]
+    return [
+        Problem(
+            index,
+            "district",
+            str(customers["district"][index]),
+            "unmapped-district",
+            f"district `{customers['district'][index]}` is in no zone of the model",
+            "add the district to one of the zones ("
+            + ", ".join(zones)
+            + ") under `zones:`, in the model or in a scenario that extends it",
+        )
+        for index in _rows(
+            customers, pl.col("district").is_not_null() & ~pl.col("district").is_in(known)
+        )
+    ]
+
+
+def _no_district_placed(
+    unplaced: list[Problem], zones: dict[str, list[str]], ds: Dataset, diags: Diagnostics
+) -> None:
+    districts = sorted({str(p.value) for p in unplaced})
+    diags.error(
+        "unmapped-district",
+        "no customer's district is in a zone of the model: " + ", ".join(districts),
+        where=f"{ds.origins.get('customers', 'customers')}:district",
+        hint="is this the right model for this data? Place the districts in the model's zones ("
+        + ", ".join(zones)
+        + ") under `zones:`, in the model or in a scenario that extends it",
+    )
+
+
+def _unknown_references(ds: Dataset, name: str) -> list[Problem]:
+    """Rows naming a customer or provider that is not in (or was rejected from) its table."""
+    frame = ds.tables[name]
+    if frame.height == 0 or name in ("customers", "providers"):
+        return []
+    out = []
+    for column, table, what in (
+        ("customer_id", "customers", "customer"),
+        ("provider_id", "providers", "provider"),
+    ):
+        if column not in frame.columns:
+            continue
+        if (
+            column == "provider_id"
+            and ds.tables["providers"].height == 0
+            and not ds.rejected("providers")
+        ):
+            continue  # no providers table given: nothing to check against
+        ids = ds.tables[table][column].drop_nulls().unique()
+        rejected = ds.rejected_ids.get(table, set())
+        unknown = _rows(frame, pl.col(column).is_not_null() & ~pl.col(column).is_in(ids.implode()))
+        for index in unknown:
+            value = frame[column][index]
+            was = " (its row there was rejected)" if str(value) in rejected else ""
+            out.append(
+                Problem(
+                    index,
+                    column,
+                    str(value),
+                    "unknown-reference",
+                    f"{what} `{value}` is not in the {what}s table{was}",
+                )
+            )
+    return out
 
 
 def _kind_words(column: Column) -> str:
@@ -344,9 +619,12 @@ def dataset_from_rows(rows: dict[str, list[dict[str, Any]]]) -> Dataset:
     numbered from 1 within their table."""
     diags = Diagnostics()
     ds = Dataset({}, {name: name for name in tables()}, {name: 1 for name in tables()})
+    problems: dict[str, list[Problem]] = {}
     for name, table in tables().items():
         if rows.get(name):
-            ds.tables[name] = _canonical(ds, name, table, _text_frame(rows[name]), set(), diags)
+            frame = _text_frame(rows[name])
+            ds.input_rows[name] = frame.height
+            ds.tables[name], problems[name] = _canonical(ds, name, table, frame, set(), diags)
         else:
             ds.tables[name] = empty_table(table)
     for name in rows:
@@ -356,7 +634,9 @@ def dataset_from_rows(rows: dict[str, list[dict[str, Any]]]) -> Dataset:
                 f"`{name}` is not an input table",
                 hint="tables: " + ", ".join(tables()),
             )
-    _check_references(ds, diags)
+    for name in sorted(problems, key=lambda n: n not in ("customers", "providers")):
+        found = problems[name] + _unknown_references(ds, name)
+        _settle(ds, name, found, diags, strict=True)
     diags.raise_if_errors()
     return ds
 
@@ -376,36 +656,3 @@ def cell_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _check_references(ds: Dataset, diags: Diagnostics) -> None:
-    known = {
-        "customer_id": set(ds.tables["customers"]["customer_id"].drop_nulls().to_list()),
-        "provider_id": set(ds.tables["providers"]["provider_id"].drop_nulls().to_list()),
-    }
-    for name in ("decisions", "visits", "journals", "absences", "premium_claims"):
-        frame = ds.tables[name]
-        if frame.height == 0:
-            continue
-        for column, ids in known.items():
-            if (
-                column not in frame.columns
-                or not ids
-                and column == "provider_id"
-                and ds.tables["providers"].height == 0
-            ):
-                continue
-            unknown = _rows(frame, pl.col(column).is_not_null() & ~pl.col(column).is_in(list(ids)))
-            what = "customer" if column == "customer_id" else "provider"
-            for index in unknown[:MAX_ROWS_REPORTED]:
-                diags.error(
-                    "unknown-reference",
-                    f"{what} `{frame[column][index]}` is not in the {what}s table",
-                    where=ds.where(name, index, column),
-                )
-            if len(unknown) > MAX_ROWS_REPORTED:
-                diags.error(
-                    "unknown-reference",
-                    f"… {len(unknown) - MAX_ROWS_REPORTED} more rows refer to unknown {what}s",
-                    where=f"{ds.origins.get(name, name)}:{column}",
-                )

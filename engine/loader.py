@@ -25,6 +25,7 @@ from engine.diagnostics import Diagnostic, Diagnostics
 from engine.model import (
     ASSUMPTION_KINDS,
     Assumption,
+    DataRequirement,
     DatedValue,
     Indexation,
     Model,
@@ -383,7 +384,15 @@ def _merge_fields(key: str, parent: Any, child: Any) -> Any:
 def _merge_section(key: str, parent: Any, child: Any) -> Any:
     if not (isinstance(parent, LMap) and isinstance(child, LMap)):
         return child
-    if key in ("parameters", "payments", "indicators", "exclusions", "flags", "assumptions"):
+    if key in (
+        "parameters",
+        "payments",
+        "indicators",
+        "exclusions",
+        "flags",
+        "assumptions",
+        "data_requirements",
+    ):
         return _overlay(parent, child, _merge_fields)
     if key == "definitions":
         return _overlay(
@@ -538,6 +547,21 @@ class _Builder:
                 assumption = self._assumption(name, spec, assumptions.key_spans[name])
                 if assumption is not None:
                     model.assumptions.append(assumption)
+        requirements = self._section("data_requirements")
+        for name, spec in requirements.items():
+            if self._ok("data_requirements", name):
+                where = spec.get("where") or LMap()
+                model.data_requirements.append(
+                    DataRequirement(
+                        name,
+                        str(spec["table"]),
+                        [str(c) for c in spec["any_of"]],
+                        str(spec["reason"]),
+                        requirements.key_spans[name],
+                        {str(k): v if isinstance(v, list) else [v] for k, v in where.items()},
+                        spec.get("source"),
+                    )
+                )
         return model
 
     def _assumption(self, name: str, spec: LMap, span: Span) -> Assumption | None:

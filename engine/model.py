@@ -130,6 +130,20 @@ class Assumption:
         return "decisions" if self.kind == "move_level" else "visits"
 
 
+@dataclass
+class DataRequirement:
+    """What rows of an input table must hold for the model to pay them (e.g. an omsorg
+    decision needs a level or granted time). A row lacking it is rejected, by name."""
+
+    name: str
+    table: str
+    any_of: list[str]  # at least one of these columns has a value
+    reason: str
+    span: Span
+    where: dict[str, list[Any]] = field(default_factory=dict)
+    source: str | None = None
+
+
 ASSUMPTION_KINDS = ("scale_visit_time", "drop_visits_shorter_than", "move_level")
 
 
@@ -153,6 +167,7 @@ class Model:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)  # by name; names are unique per model
     assumptions: list[Assumption] = field(default_factory=list)  # scenarios: data changes
+    data_requirements: list[DataRequirement] = field(default_factory=list)
 
     def rules_on(self, entity: str) -> list[Rule]:
         return [r for r in self.rules.values() if r.entity == entity]

@@ -119,7 +119,10 @@ def test_the_input_files_are_never_changed(tmp_path: Path) -> None:
 
     before = digest()
     comparison = compare(
-        ROOT / "rules/orebro", ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml", SAMPLE, MONTHS
+        ROOT / "rules/orebro",
+        ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml",
+        SAMPLE,
+        MONTHS,
     )
     assert digest() == before
     assert len(comparison.assumptions) == 3

@@ -43,9 +43,10 @@ def write(tmp: Path, **tables: str) -> Path:
 
 
 def errors(data: Path) -> list[tuple[str, str, str]]:
+    """What --strict reports: every problem an error, nothing run."""
     checked, _ = load(MODEL)
     with pytest.raises(EngineError) as caught:
-        load_dataset(checked, data)
+        load_dataset(checked, data, strict=True)
     return [(d.code, d.where or "", d.message) for d in caught.value.diagnostics]
 
 
@@ -109,7 +110,11 @@ CASES = [
     (
         "duplicate id",
         {"visits": VISITS.replace("V2,", "V1,")},
-        ("duplicate-id", "visits.csv:2:visit_id", "`visit_id` V1 appears more than once"),
+        (
+            "duplicate-id",
+            "visits.csv:3:visit_id",
+            "`visit_id` V1 appears more than once (first on row 2)",
+        ),
     ),
     (
         "unknown customer",
@@ -144,7 +149,140 @@ CASES = [
         {"visits": VISITS.replace("false,false\nV2", "kanske,false\nV2")},
         ("bad-value", "visits.csv:2:clock_adjusted", "`kanske` is not true or false"),
     ),
+    (
+        "visit longer than a day",
+        {"visits": VISITS.replace("2024-02-06 10:00,tag", "2024-02-08 10:00,tag")},
+        ("bad-date", "visits.csv:3:end", "the visit lasts 50.0 h, more than 24 h"),
+    ),
+    (
+        "duplicate customer",
+        {"customers": CUSTOMERS + "K1,Norrby\n"},
+        (
+            "duplicate-id",
+            "customers.csv:4:customer_id",
+            "`customer_id` K1 appears more than once (first on row 2)",
+        ),
+    ),
+    (
+        "duplicate decision",
+        {"decisions": DECISIONS.replace("B2,", "B1,")},
+        (
+            "duplicate-id",
+            "decisions.csv:3:decision_id",
+            "`decision_id` B1 appears more than once (first on row 2)",
+        ),
+    ),
+    (
+        "unknown staff role",
+        {"visits": VISITS.replace("S1,care,omsorg,2024-02-06", "S1,städ,omsorg,2024-02-06")},
+        ("bad-value", "visits.csv:3:staff_role", "`städ` is not a known staff_role"),
+    ),
+    (
+        "unknown registration",
+        {"visits": VISITS.replace("2024-02-06 10:00,tag", "2024-02-06 10:00,rfid")},
+        ("bad-value", "visits.csv:3:registration", "`rfid` is not a known registration"),
+    ),
+    (
+        "decision for an unknown customer",
+        {"decisions": DECISIONS.replace("B2,K2", "B2,K7")},
+        (
+            "unknown-reference",
+            "decisions.csv:3:customer_id",
+            "customer `K7` is not in the customers table",
+        ),
+    ),
+    (
+        "date written the American way",
+        {"decisions": DECISIONS.replace("B1,K1,P1,omsorg,2024-01-01", "B1,K1,P1,omsorg,1/1/2024")},
+        ("bad-value", "decisions.csv:2:start_date", "`1/1/2024` is not a date"),
+    ),
+    (
+        "time without a date",
+        {
+            "visits": VISITS.replace(
+                "V1,K1,P1,S1,care,omsorg,2024-02-05 08:00", "V1,K1,P1,S1,care,omsorg,08:00"
+            )
+        },
+        ("bad-value", "visits.csv:2:start", "`08:00` is not a date and time"),
+    ),
+    (
+        "level with decimals",
+        {"decisions": DECISIONS.replace("2024-01-01,,2", "2024-01-01,,2.5")},
+        ("bad-value", "decisions.csv:2:level", "`2.5` is not a whole number"),
+    ),
+    (
+        "amount with a currency",
+        {
+            "decisions": DECISIONS.replace(",level\n", ",level,special_amount\n").replace(
+                "2024-01-01,,2\n", "2024-01-01,,2,12 kr\n"
+            )
+        },
+        ("bad-value", "decisions.csv:2:special_amount", "`12 kr` is not a number"),
+    ),
+    (
+        "missing providers table",
+        {"providers": None},
+        ("missing-table", "", "the data has no `providers` table, which the model needs"),
+    ),
+    (
+        "customers without district column",
+        {"customers": "customer_id,distrikt\nK1,Centrum\nK2,Norrby\n"},
+        ("missing-column", "customers.csv", "`customers` has no column `district`"),
+    ),
+    (
+        "empty file",
+        {"visits": ""},
+        ("bad-value", "visits.csv", "cannot read visits: empty CSV"),
+    ),
+    (
+        "tab-separated file",
+        {"customers": CUSTOMERS.replace(",", "\t")},
+        ("missing-column", "customers.csv", "`customers` has no column `customer_id`"),
+    ),
+    (
+        "district in no zone",
+        {"customers": CUSTOMERS.replace("K2,Norrby", "K2,Utanför")},
+        (
+            "unmapped-district",
+            "customers.csv:3:district",
+            "district `Utanför` is in no zone of the model",
+        ),
+    ),
+    (
+        "omsorg decision without a level",
+        {"decisions": DECISIONS.replace("2024-12-31,1", "2024-12-31,")},
+        (
+            "missing-value",
+            "decisions.csv:3:level",
+            "omsorgsbeslutet saknar nivå, så nivåbeloppet kan inte bestämmas",
+        ),
+    ),
+    (
+        "empty provider in a visit",
+        {"visits": VISITS.replace("V2,K2,P1,", "V2,K2,,")},
+        ("bad-value", "visits.csv:3:provider_id", "`provider_id` is empty"),
+    ),
+    (
+        "bad reported_at",
+        {"visits": VISITS.replace("2024-02-05 12:00,false", "igår,false")},
+        ("bad-value", "visits.csv:2:reported_at", "`igår` is not a date and time"),
+    ),
+    (
+        "unknown ownership",
+        {"providers": PROVIDERS.replace("private", "kooperativ")},
+        ("bad-value", "providers.csv:2:ownership", "`kooperativ` is not a known ownership"),
+    ),
+    (
+        "visit of a customer whose row was rejected",
+        {"customers": CUSTOMERS.replace("K2,Norrby", "K2,Utanför")},
+        (
+            "unknown-reference",
+            "visits.csv:3:customer_id",
+            "customer `K2` is not in the customers table (its row there was rejected)",
+        ),
+    ),
 ]
+TABLE_LEVEL = {"missing-table", "missing-column"}
 
 
 @pytest.mark.parametrize(
@@ -153,7 +291,46 @@ CASES = [
 def test_data_problem_is_located(tmp_path, tables, expected):
     found = errors(write(tmp_path, **tables))
     code, where, message = expected
+    if message.endswith("(its row there was rejected)"):
+        # strict stops at the cause; nothing is set aside, so nothing cascades
+        code, where, message = (
+            "unmapped-district",
+            "customers.csv:3:district",
+            "district `Utanför` is in no zone of the model",
+        )
     assert any(f[0] == code and f[1].endswith(where) and f[2] == message for f in found), found
+
+
+@pytest.mark.parametrize(
+    ("tables", "expected"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_by_default_a_bad_row_is_rejected_and_the_rest_runs(tmp_path, tables, expected):
+    """Without --strict: the row goes to rejects with its file, row, column and reason,
+    one warning says so, and the other rows load."""
+    code, where, message = expected
+    data = write(tmp_path, **tables)
+    checked, _ = load(MODEL)
+    if code in TABLE_LEVEL or where.count(":") < 2:
+        with pytest.raises(EngineError):
+            load_dataset(checked, data)
+        return
+    dataset, warnings = load_dataset(checked, data)
+    file, row, column = where.split(":")
+    rejects = dataset.rejects_frame()
+    match = rejects.filter(
+        (pl.col("file") == file)
+        & (pl.col("row") == int(row))
+        & pl.col("column").str.contains(column)
+    )
+    assert match.height == 1, rejects
+    assert message in match["reason"][0]
+    assert any(w.code == "rejected-rows" and message in w.message for w in warnings), warnings
+    table = match["table"][0]
+    assert dataset.tables[table].height == dataset.input_rows[table] - dataset.rejected(table)
+
+
+def test_at_least_thirty_kinds_of_malformed_input():
+    assert len(CASES) >= 30
 
 
 def test_swedish_excel_csv_semicolons_decimal_comma_and_cp1252(tmp_path):
@@ -175,23 +352,23 @@ def test_swedish_excel_csv_semicolons_decimal_comma_and_cp1252(tmp_path):
 
 
 def test_utf8_with_bom_and_swedish_letters(tmp_path):
-    data = write(tmp_path, customers="customer_id,district\nK1,Centrum\nK2,Norrby\nK3,Västra Ön\n")
+    data = write(tmp_path, customers="customer_id,district\nK1,Centrum\nK2,Norrby\nK3,Söderby\n")
     raw = (data / "customers.csv").read_bytes()
     (data / "customers.csv").write_bytes(b"\xef\xbb\xbf" + raw)
     checked, _ = load(MODEL)
     dataset, _ = load_dataset(checked, data)
-    assert dataset.tables["customers"]["district"].to_list() == ["Centrum", "Norrby", "Västra Ön"]
+    assert dataset.tables["customers"]["district"].to_list() == ["Centrum", "Norrby", "Söderby"]
     assert dataset.tables["customers"].columns[0] == "customer_id"
 
 
 def test_cp1252_letters(tmp_path):
     data = write(tmp_path)
     (data / "customers.csv").write_bytes(
-        "customer_id,district\nK1,Centrum\nK2,Norrby\nK3,Åby\n".encode("cp1252")
+        "customer_id,district\nK1,Centrum\nK2,Norrby\nK3,Söderby\n".encode("cp1252")
     )
     checked, _ = load(MODEL)
     dataset, _ = load_dataset(checked, data)
-    assert dataset.tables["customers"]["district"].to_list()[-1] == "Åby"
+    assert dataset.tables["customers"]["district"].to_list()[-1] == "Söderby"
 
 
 def test_parquet_and_csv_agree(tmp_path):

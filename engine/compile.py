@@ -560,6 +560,58 @@ def ore_column(name: str) -> str:
     return f"__ore_{name}"
 
 
+BRANCH_PREFIX = "__branch__"
+
+
+def branch_column(rule: str, number: int, side: str) -> str:
+    return f"{BRANCH_PREFIX}{rule}__{number}__{side}"
+
+
+def branch_nodes(tree: ast.Node, skip: frozenset[int] | set[int] = frozenset()) -> list[ast.If]:
+    """The `if`s of a formula in the order written (not those inside aggregations,
+    which run on other rows)."""
+    out: list[ast.If] = []
+
+    def visit(node: ast.Node) -> None:
+        if id(node) in skip:
+            return
+        if isinstance(node, ast.If):
+            out.append(node)
+        for child in node.children():
+            visit(child)
+
+    visit(tree)
+    return out
+
+
+def _branch_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
+    """For each `if` of the rule, a column per side that is true where that side was
+    taken (rule coverage: which conditions ever decided anything on this data)."""
+    if step.tree is None or step.rule is None:
+        return []
+    numbers = {
+        id(node): i for i, node in enumerate(branch_nodes(step.tree, set(compiler.agg_columns)), 1)
+    }
+    out: list[pl.Expr] = []
+
+    def visit(node: ast.Node, path: pl.Expr) -> None:
+        if id(node) in compiler.agg_columns:
+            return
+        if isinstance(node, ast.If) and id(node) in numbers:
+            cond = compiler.expr(node.cond).fill_null(False)
+            number = numbers[id(node)]
+            out.append((path & cond).alias(branch_column(step.name, number, "then")))
+            out.append((path & ~cond).alias(branch_column(step.name, number, "else")))
+            visit(node.then, path & cond)
+            visit(node.otherwise, path & ~cond)
+            return
+        for child in node.children():
+            visit(child, path)
+
+    visit(step.tree, pl.lit(True))
+    return out
+
+
 def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
     if step.rule is None:  # `counted`
         exclusions = [
@@ -576,8 +628,9 @@ def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
         return [hit.alias("excluded_by"), hit.is_null().alias("counted")]
     assert step.tree is not None
     expr = compiler.expr(step.tree)
+    branches = _branch_columns(compiler, step)
     if step.rule.kind != "payment":
-        return [expr.alias(step.name)]
+        return [expr.alias(step.name), *branches]
     rounding = plan.checked.model.rounding
     ore = (round_half(expr, float(rounding.step), rounding.mode) * 100).round(0).cast(pl.Int64)
     out = [
@@ -587,7 +640,7 @@ def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
     ]
     if step.quantity is not None:
         out.append(compiler.expr(step.quantity).alias(f"__qty_{step.name}"))
-    return out
+    return out + branches
 
 
 def materialize(frame: pl.DataFrame) -> pl.DataFrame:

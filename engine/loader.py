@@ -66,9 +66,11 @@ def _origin(file: str, node: yaml.ScalarNode, lines: list[str]) -> FormulaOrigin
     line, col = node.start_mark.line, node.start_mark.column
     if node.style in ("|", ">"):
         first = line + 1
-        content = [ln for ln in lines[first : node.end_mark.line + 1] if ln.strip()]
+        # a block ends where the next line starts (column 0): that line is not part of it
+        last = node.end_mark.line - (1 if node.end_mark.column == 0 else 0)
+        content = [ln for ln in lines[first : last + 1] if ln.strip()]
         indent = min((len(ln) - len(ln.lstrip(" ")) for ln in content), default=0)
-        starts = tuple((first + i + 1, indent + 1) for i in range(node.end_mark.line - first + 1))
+        starts = tuple((first + i + 1, indent + 1) for i in range(max(last - first + 1, 1)))
         return FormulaOrigin(file, starts or ((line + 1, col + 1),))
     if node.style in ("'", '"'):
         return FormulaOrigin.at(file, line + 1, col + 2)

@@ -29,6 +29,7 @@ LAYERS = {
     "data": 6,
     "reports": 7,
     "assumptions": 7,
+    "coverage": 7,
     "explain": 7,
     "api": 8,
     "generate": 8,

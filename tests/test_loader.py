@@ -266,3 +266,21 @@ def test_indexation_factor_must_be_a_plain_number(tmp_path):
     text = INDEXED.replace("ROUND", "1").replace("1 + (opi - krav) / 100", "1 SEK + opi")
     found = problems(tmp_path, text)
     assert found[0][0] == "unit-mismatch"
+
+
+def test_a_block_formula_followed_by_another_key_is_located_exactly(tmp_path):
+    """The key after a `|` block is not part of it: columns count from the block's own
+    indentation (a regression: the next key's smaller indentation shifted every caret)."""
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "model: blk\ntitle: t\nparameters:\n  a: {unit: SEK, values: {2024-01-01: 5}}\n"
+        "payments:\n  p:\n    entity: customer_month\n    category: x\n    formula: |\n"
+        "        if 3 min then a\n        else a\n    source: x\n",
+        encoding="utf-8",
+    )
+    diags = Diagnostics()
+    model = load_model(path, diags)
+    assert model is not None
+    check(model, diags)
+    [error] = [d for d in diags if d.severity == "error"]
+    assert (error.span.line, error.span.col) == (10, 12)

@@ -149,6 +149,7 @@ class RunResult:
     months: list[MonthResult]
     warnings: list[Diagnostic] = field(default_factory=list)
     assumptions: list[Applied] = field(default_factory=list)  # what a scenario changed in the data
+    dataset: Dataset | None = None  # the data the model ran on (after any assumptions)
 
     def _stacked(self, table: str) -> pl.DataFrame:
         """One of the per-month tables, all months after one another."""
@@ -202,7 +203,7 @@ def run_model(
     """Every month of the model on the dataset (as the model's assumptions, if any, say
     the data would be: a changed copy, never the input)."""
     dataset, applied = apply_assumptions(checked.model.assumptions, dataset)
-    result = RunResult(checked, [], assumptions=applied)
+    result = RunResult(checked, [], assumptions=applied, dataset=dataset)
     for month in progress(months):
         plan = plan_month(checked, month)
         frames = evaluate(plan, dataset.tables)

@@ -27,6 +27,7 @@ class Applied:
     description: str
     effect: str
     rows: int  # rows changed (or removed)
+    removed: int = 0  # visits taken out of the data (they are accounted for as such)
 
     def __str__(self) -> str:
         return f"{self.description} ({self.name}): {self.effect}"
@@ -151,6 +152,7 @@ def _drop_visits(
         f"{count} of {visits.height} visits shorter than {_number(assumption.amount)} min "
         "are not registered",
         count,
+        removed=count,
     )
 
 

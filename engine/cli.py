@@ -20,7 +20,13 @@ from engine import __version__, api
 from engine.diagnostics import Diagnostic, EngineError, render_json, render_text, sorted_diagnostics
 from engine.explain import render_json as explain_json
 from engine.explain import render_tree
-from engine.reports import write_atomically, write_frames_workbook, write_tables, write_workbook
+from engine.reports import (
+    neutralised,
+    write_atomically,
+    write_csv,
+    write_frames_workbook,
+)
+from engine.runner import KEY_VARIABLE, Job, Outcome, execute
 
 
 class Failed(click.ClickException):
@@ -39,8 +45,18 @@ def _fail_on_engine_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except EngineError as error:
             raise Failed(render_text(error.diagnostics)) from None
+        except KeyboardInterrupt:
+            raise Interrupted(
+                "interrupted: nothing was written, and any earlier output is as it was"
+            ) from None
 
     return wrapper
+
+
+class Interrupted(Failed):
+    """Ctrl-C: the conventional exit status of a program stopped by SIGINT."""
+
+    exit_code = 130
 
 
 def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
@@ -152,15 +168,36 @@ def check_command(rules: tuple[Path, ...], months: list[Any], fmt: str) -> None:
     show_default=True,
     help="Comma-separated: csv, parquet, xlsx (payments.xlsx: the workbook to send providers).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Stop at any bad row, listing every problem, and write nothing "
+    "(default: set bad rows aside in rejects.csv and pay the rest).",
+)
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help=f"Replace customer ids by keyed pseudonyms (HMAC-SHA-256; the key is read from {KEY_VARIABLE}).",
+)
 @force_option
 @_fail_on_engine_errors
 def run_command(
-    model: Path, data: Path, month: Any, last: Any, out: Path, formats: str, force: bool
+    model: Path,
+    data: Path,
+    month: Any,
+    last: Any,
+    out: Path,
+    formats: str,
+    strict: bool,
+    pseudonymise: bool,
+    force: bool,
 ) -> None:
     """Run a model over a month (or a range) of data and write the payment files.
 
-    Writes statement_lines, exclusions and provider_totals (CSV and Parquet),
-    atomically: an interrupted run leaves the previous output as it was.
+    Writes statement_lines, exclusions, flags, indicators, provider_totals, rejects
+    and coverage (CSV and Parquet), payments.xlsx and manifest.json, atomically: an
+    interrupted run leaves the previous output as it was. `carepay verify` repeats
+    the run from the manifest.
 
     \b
     Example:
@@ -175,34 +212,45 @@ def run_command(
             param_hint="--format",
         )
     _confirm_replace(out, force)
-    months = api.months_between(month, last)
-    with _progress(months, "months") as bar:
-        result = api.run(model, data, month, last, progress=lambda _: bar)
-    _warn(result.warnings)
-    named = {
-        "statement_lines": result.lines,
-        "exclusions": result.exclusions,
-        "flags": result.flags,
-        "indicators": result.indicators,
-        "provider_totals": result.totals,
-    }
-    write_atomically(out, lambda d: _write_outputs(d, result, named, chosen))
-    _summary(result, out)
+    job = Job(
+        str(model.resolve()),
+        str(data.resolve()),
+        f"{month:%Y-%m}",
+        f"{(last or month):%Y-%m}",
+        list(chosen),
+        strict,
+        pseudonymise,
+    )
+    with _progress(job.months, "months") as bar:
+        outcome = execute(job, out, progress=lambda _: bar)
+    _warn(outcome.warnings)
+    _summary(outcome, out)
 
 
-def _write_outputs(
-    directory: Path, result: api.RunResult, named: dict[str, Any], formats: tuple[str, ...]
-) -> None:
-    write_tables(directory, named, formats)
-    if "xlsx" in formats:
-        model = result.checked.model
-        write_workbook(
-            directory / "payments.xlsx",
-            result.lines,
-            result.providers,
-            f"{model.title} — {', '.join(m.plan.month.strftime('%Y-%m') for m in result.months)}",
-            tuple(model.outside_invoice),
+def _visits_summary(outcome: Outcome) -> None:
+    """Where every visit went, and what was set aside."""
+    c = outcome.conservation
+    parts = [f"counted {c.counted}", f"excluded {c.excluded}", f"rejected {c.rejected}"]
+    if c.removed_by_assumptions:
+        parts.append(f"removed by assumptions {c.removed_by_assumptions}")
+    if c.outside_months:
+        parts.append(f"outside the months {c.outside_months}")
+    check = "every visit accounted for once" if c.balanced else "NOT BALANCED"
+    click.echo(f"input visits {c.input} = " + " + ".join(parts) + f"  ({check})")
+    rejected = outcome.manifest["counts"]["rejected_rows"]
+    if rejected:
+        click.echo(
+            "rejected rows: "
+            + ", ".join(f"{table} {n}" for table, n in rejected.items())
+            + " (see rejects.csv)"
         )
+
+
+def _coverage_summary(outcome: Outcome) -> None:
+    dead = outcome.manifest["coverage"]["never_fired"]
+    if dead:
+        shown = ", ".join(dead[:8]) + (f" and {len(dead) - 8} more" if len(dead) > 8 else "")
+        click.echo(f"never fired on this data: {shown} (see coverage.csv)")
 
 
 def _confirm_replace(out: Path, force: bool) -> None:
@@ -222,15 +270,13 @@ def _sek(ore: int) -> str:
     return f"{ore / 100:,.2f}".replace(",", " ")
 
 
-def _summary(result: api.RunResult, out: Path) -> None:
+def _summary(outcome: Outcome, out: Path) -> None:
+    result = outcome.result
     model = result.checked.model
     months = [m.plan.month.strftime("%Y-%m") for m in result.months]
     span = months[0] if len(months) == 1 else f"{months[0]} – {months[-1]}"
     click.echo(f"{model.title} ({model.id}), {span}")
-    counts = result.visit_counts()
-    click.echo(
-        f"visits: {counts['visits']}  counted: {counts['counted']}  excluded: {counts['excluded']}"
-    )
+    _visits_summary(outcome)
     totals = (
         result.totals.group_by("provider_id", "category")
         .agg(pl.col("amount_ore").sum())
@@ -246,7 +292,8 @@ def _summary(result: api.RunResult, out: Path) -> None:
     grand = int(result.lines["amount_ore"].sum() or 0)
     click.echo(f"{'total':<{width}}  {'':<{cat_width}}  {_sek(grand):>16}")
     _indicator_summary(result)
-    click.echo(f"{result.lines.height} statement lines written to {out}")
+    _coverage_summary(outcome)
+    click.echo(f"{result.lines.height} statement lines written to {out} (with manifest.json)")
 
 
 def _indicator_summary(result: api.RunResult) -> None:
@@ -266,6 +313,34 @@ def _indicator_summary(result: api.RunResult) -> None:
         click.echo(
             f"  {row['provider_id']}  {row['month']}  {row['indicator']}: {value} {row['unit']}".rstrip()
         )
+
+
+@main.command("verify")
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_fail_on_engine_errors
+def verify_command(out: Path) -> None:
+    """Repeat a run from its manifest.json and check that every output is the same.
+
+    Checks that the model and input files still have the SHA-256 they had, runs the
+    job again in a scratch directory, and compares every output file. Exits 1 and
+    names what differs when anything does.
+
+    \b
+    Example:
+      carepay verify out/orebro
+    """
+    from engine.runner import verify
+
+    differences, manifest = verify(out)
+    outputs = len(manifest.get("outputs", {}))
+    if differences:
+        for line in differences:
+            click.echo(f"differs: {line}")
+        raise Failed(f"verify failed: {len(differences)} difference(s) in {out}")
+    click.echo(
+        f"verified: {out} — the same {outputs} outputs from the same "
+        f"{len(manifest['model']['files'])} model file(s) and {len(manifest['inputs'])} input file(s)"
+    )
 
 
 @main.command("explain")
@@ -385,7 +460,7 @@ def _comparison_summary(comparison: Any, fmt: str) -> None:
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     if fmt == "csv":
-        click.echo(providers.write_csv(), nl=False)
+        click.echo(neutralised(providers).write_csv(), nl=False)
         return
     click.echo(f"A = {comparison.label_a}   B = {comparison.label_b}")
     for assumption in comparison.assumptions:
@@ -429,7 +504,7 @@ def _write_comparison(out: Path, comparison: Any, months: list[Any]) -> None:
             "largest_losses": losses,
         }
         for name, frame in tables.items():
-            frame.write_csv(directory / f"{name}.csv")
+            write_csv(frame, directory / f"{name}.csv")
             frame.write_parquet(directory / f"{name}.parquet")
         write_frames_workbook(directory / "comparison.xlsx", tables)
         (directory / "report.html").write_text(html, encoding="utf-8")
@@ -583,14 +658,13 @@ def simulate_command(
             from engine.htmlreport import sweep_report
 
             html = sweep_report(table, target, base_total, _months_text(months))
-            write_atomically(
-                out,
-                lambda d: (
-                    table.write_csv(d / "sweep.csv"),
-                    table.write_parquet(d / "sweep.parquet"),
-                    (d / "report.html").write_text(html, encoding="utf-8"),
-                ),
-            )
+
+            def write(directory: Path) -> None:
+                write_csv(table, directory / "sweep.csv")
+                table.write_parquet(directory / "sweep.parquet")
+                (directory / "report.html").write_text(html, encoding="utf-8")
+
+            write_atomically(out, write)
         return
     if not settings and scenario is None:
         raise click.UsageError("give --set, --scenario or --sweep")
@@ -680,7 +754,7 @@ def _attribution(
 
         def write(directory: Path) -> None:
             for name, table in tables.items():
-                table.write_csv(directory / f"{name}.csv")
+                write_csv(table, directory / f"{name}.csv")
                 table.write_parquet(directory / f"{name}.parquet")
             (directory / "report.html").write_text(html, encoding="utf-8")
 

@@ -38,6 +38,9 @@ CODES: dict[str, str] = {
     "unknown-reference": "a row refers to a customer or provider that does not exist",
     "duplicate-id": "an id appears more than once in a table",
     "unmapped-district": "a customer's district belongs to none of the model's zones",
+    "missing-value": "a row lacks a value the model's `data_requirements` ask for",
+    "rejected-rows": "rows with problems were set aside (rejects) and the run went on",
+    "internal": "carepay found a fault in itself (a bug to report)",
 }
 
 

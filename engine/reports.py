@@ -6,8 +6,11 @@ a good one).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
+import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -198,6 +201,9 @@ def write_atomically(out_dir: Path, write: Callable[[Path], object]) -> None:
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # an ordinary directory once in place, not mkdtemp's 0700
     try:
         write(staging)
         if out_dir.exists():
@@ -208,12 +214,52 @@ def write_atomically(out_dir: Path, write: Callable[[Path], object]) -> None:
         else:
             os.replace(staging, out_dir)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        # Remove the staging directory even when Ctrl-C strikes again meanwhile: Polars
+        # raises its own KeyboardInterrupt, then Python raises the pending one, which
+        # can land on any call here (so the retry loop is inline, not a function).
+        # A cancelled Polars writer may still be finishing a file on its own thread, so
+        # keep removing until the directory is gone (a writer cannot recreate it).
+        interrupted = False
+        while True:  # no call before the `try`: a pending Ctrl-C lands inside it
+            try:
+                _remove_staging(staging)
+                break
+            except KeyboardInterrupt:
+                interrupted = True
+        if interrupted:
+            raise KeyboardInterrupt
+
+
+def _remove_staging(staging: Path, attempts: int = 200) -> None:
+    for _ in range(attempts):
+        if not staging.exists():
+            return
+        shutil.rmtree(staging, ignore_errors=True)
+        time.sleep(0.01)
 
 
 UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "#,##0.00"
+
+
+def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+`, `-`,
+    `@` …) get a leading apostrophe, as Excel itself shows typed text; for CSV files,
+    which people open in Excel."""
+    text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    if not text:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]"))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text
+    )
+
+
+def write_csv(frame: pl.DataFrame, path: Path) -> None:
+    neutralised(frame).write_csv(path)
 
 
 def safe_text(value: object) -> object:
@@ -301,6 +347,7 @@ def write_workbook(
             )
             sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
     book.save(path)
+    make_reproducible(path)
 
 
 def write_frames_workbook(path: Path, tables: dict[str, pl.DataFrame]) -> None:
@@ -322,6 +369,7 @@ def write_frames_workbook(path: Path, tables: dict[str, pl.DataFrame]) -> None:
                 ]
             )
     book.save(path)
+    make_reproducible(path)
 
 
 def _sheet_name(name: str, taken: list[str]) -> str:
@@ -342,10 +390,29 @@ def write_tables(
         frame = with_amounts(frame)
         if "csv" in formats:
             path = directory / f"{name}.csv"
-            frame.write_csv(path)
+            write_csv(frame, path)
             written.append(path)
         if "parquet" in formats:
             path = directory / f"{name}.parquet"
             frame.write_parquet(path)
             written.append(path)
     return written
+
+
+FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def make_reproducible(path: Path) -> None:
+    """The same workbook content gives the same bytes: openpyxl stamps the time of
+    saving into the file (zip entry times and the document properties), which would
+    make `carepay verify` see a change where there is none."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    stamp = b"2000-01-01T00:00:00Z"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, data
+                )
+            target.writestr(zipfile.ZipInfo(name, FIXED_TIME), data, zipfile.ZIP_DEFLATED)

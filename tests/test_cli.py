@@ -79,7 +79,10 @@ def test_run_writes_outputs_and_totals_match_lines(tmp_path):
         "run", MODEL, "--data", DATA, "--month", "2024-01", "--to", "2024-02", "--out", str(out)
     )
     assert code == 0, text
-    assert "visits: 349  counted: 329  excluded: 20" in text
+    assert (
+        "input visits 349 = counted 329 + excluded 20 + rejected 0  (every visit accounted for once)"
+        in text
+    )
     for name in ("statement_lines", "exclusions", "provider_totals"):
         assert (out / f"{name}.csv").exists() and (out / f"{name}.parquet").exists()
     lines = pl.read_parquet(out / "statement_lines.parquet")
@@ -162,7 +165,8 @@ def test_test_command():
 
 
 @pytest.mark.parametrize(
-    "command", ["check", "run", "explain", "test", "generate", "compare", "simulate", "diff"]
+    "command",
+    ["check", "run", "explain", "test", "generate", "compare", "simulate", "diff", "verify"],
 )
 def test_every_command_has_help_with_an_example(command):
     code, out = invoke(command, "--help")

@@ -38,6 +38,7 @@ LAYERS = {
     "modeldiff": 8,
     "charts": 7,
     "htmlreport": 10,
+    "runner": 9,
     "cli": 11,
 }
 

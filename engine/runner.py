@@ -1,0 +1,441 @@
+"""A payment run as a job that can be checked years later.
+
+Örebro's rules give providers 14 days to dispute a month and keep the right to
+reclaim wrongly paid amounts (§4.7, §5). So every run writes, next to its outputs,
+`manifest.json`: what was run (model files and input files with their SHA-256), the
+months, the values in force, what was rejected and excluded, and the SHA-256 of every
+output. `verify` re-runs the job from the manifest and says whether every output is
+the same, naming what differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from engine import __version__
+from engine.api import RunResult, load, load_dataset, months_between, run_model
+from engine.coverage import never_fired, rule_coverage
+from engine.data import Dataset
+from engine.diagnostics import Diagnostic, EngineError
+from engine.reports import write_atomically, write_tables, write_workbook
+
+MANIFEST = "manifest.json"
+KEY_VARIABLE = "CAREPAY_PSEUDONYM_KEY"
+PERSON_TABLES = ("customers", "decisions", "visits", "journals", "absences", "premium_claims")
+
+
+@dataclass
+class Job:
+    """What a run was asked to do: enough to do it again."""
+
+    model: str
+    data: str
+    first: str  # YYYY-MM
+    last: str
+    formats: list[str] = field(default_factory=lambda: ["csv", "parquet", "xlsx"])
+    strict: bool = False
+    pseudonymise: bool = False
+
+    @property
+    def months(self) -> list[date]:
+        return months_between(_month(self.first), _month(self.last))
+
+
+def _month(text: str) -> date:
+    year, month = text.split("-")[:2]
+    return date(int(year), int(month), 1)
+
+
+@dataclass
+class Conservation:
+    """Every input visit once: counted, excluded, rejected, taken out by a scenario's
+    assumption, or outside the months run."""
+
+    input: int
+    rejected: int
+    removed_by_assumptions: int
+    outside_months: int
+    counted: int
+    excluded: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        accounted = (
+            self.rejected
+            + self.removed_by_assumptions
+            + self.outside_months
+            + self.counted
+            + self.excluded
+        )
+        return not self.problems and accounted == self.input
+
+
+@dataclass
+class Outcome:
+    result: RunResult
+    dataset: Dataset
+    conservation: Conservation
+    coverage: pl.DataFrame
+    manifest: dict[str, Any]
+    warnings: list[Diagnostic]
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def execute(
+    job: Job,
+    out: Path,
+    progress: Callable[[list[date]], Iterable[date]] = iter,
+    key: bytes | None = None,
+) -> Outcome:
+    """Run the job and write its outputs and manifest to `out`, all or nothing."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    months = job.months
+    checked, warnings = load(job.model, months)
+    timings["load_and_check"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    dataset, data_warnings = load_dataset(checked, job.data, strict=job.strict)
+    if job.pseudonymise:
+        dataset = pseudonymised(dataset, key if key is not None else pseudonym_key())
+    timings["read_data"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    result = run_model(checked, dataset, months, progress)
+    result.warnings[:0] = warnings + data_warnings
+    timings["evaluate"] = time.perf_counter() - clock
+    conservation = conserve(result, dataset, months)
+    if not conservation.balanced:
+        raise EngineError(
+            [
+                Diagnostic(
+                    "internal",
+                    "the run does not account for every visit exactly once: "
+                    + "; ".join(conservation.problems or [str(asdict(conservation))]),
+                    hint="this is a bug in carepay; please report it with the data",
+                )
+            ]
+        )
+    coverage = rule_coverage((m.plan, m.frames) for m in result.months)
+    manifest = _manifest(job, result, dataset, conservation, coverage)
+    clock = time.perf_counter()
+
+    def write(directory: Path) -> None:
+        _write_outputs(directory, job, result, dataset, coverage)
+        manifest["outputs"] = _hashes(directory)
+        timings["write"] = time.perf_counter() - clock
+        manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        (directory / MANIFEST).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+
+    write_atomically(out, write)
+    return Outcome(result, dataset, conservation, coverage, manifest, result.warnings)
+
+
+def _write_outputs(
+    directory: Path, job: Job, result: RunResult, dataset: Dataset, coverage: pl.DataFrame
+) -> None:
+    formats = tuple(job.formats)
+    named = {
+        "statement_lines": result.lines,
+        "exclusions": result.exclusions,
+        "flags": result.flags,
+        "indicators": result.indicators,
+        "provider_totals": result.totals,
+        "rejects": dataset.rejects_frame(),
+        "coverage": coverage,
+    }
+    write_tables(directory, named, formats)
+    if "xlsx" in formats:
+        model = result.checked.model
+        write_workbook(
+            directory / "payments.xlsx",
+            result.lines,
+            result.providers,
+            f"{model.title} — {', '.join(m.plan.month.strftime('%Y-%m') for m in result.months)}",
+            tuple(model.outside_invoice),
+        )
+
+
+def _hashes(directory: Path) -> dict[str, dict[str, Any]]:
+    return {
+        path.name: {"sha256": sha256(path), "bytes": path.stat().st_size}
+        for path in sorted(directory.iterdir())
+        if path.is_file() and path.name != MANIFEST
+    }
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ----------------------------------------------------------------------------- conservation
+
+
+def conserve(result: RunResult, dataset: Dataset, months: list[date]) -> Conservation:
+    """Count every input visit into exactly one place, checking by visit id that none
+    is in two months, or both counted and excluded."""
+    ran_on = result.dataset or dataset
+    visits = ran_on.tables.get("visits")
+    removed = sum(a.removed for a in result.assumptions)
+    problems: list[str] = []
+    seen: set[Any] = set()
+    counted = excluded = 0
+    for month in result.months:
+        frame = month.frames["visit"]
+        ids = frame["visit_id"].to_list()
+        again = seen.intersection(ids)
+        if again or len(set(ids)) != len(ids):
+            problems.append(f"{month.plan.month:%Y-%m}: visits in more than one place")
+        seen.update(ids)
+        excluded_ids = month.exclusions["visit_id"]
+        if excluded_ids.n_unique() != excluded_ids.len():
+            problems.append(f"{month.plan.month:%Y-%m}: a visit excluded twice")
+        if not set(excluded_ids.to_list()) <= set(ids):
+            problems.append(f"{month.plan.month:%Y-%m}: an excluded visit not in the month")
+        month_counted = int(frame["counted"].sum() or 0)
+        if month_counted + excluded_ids.len() != frame.height:
+            problems.append(f"{month.plan.month:%Y-%m}: counted + excluded ≠ visits")
+        counted += month_counted
+        excluded += excluded_ids.len()
+    outside = 0
+    if visits is not None and visits.height:
+        start = datetime.combine(months[0], datetime.min.time())
+        end_month = months[-1]
+        stop = datetime.combine(
+            date(end_month.year + end_month.month // 12, end_month.month % 12 + 1, 1),
+            datetime.min.time(),
+        )
+        outside = int(((visits["start"] < start) | (visits["start"] >= stop)).sum())
+        if outside + len(seen) != visits.height:
+            problems.append("visits in the months run are missing from the months' frames")
+    return Conservation(
+        input=dataset.input_rows.get("visits", 0),
+        rejected=dataset.rejected("visits"),
+        removed_by_assumptions=removed,
+        outside_months=outside,
+        counted=counted,
+        excluded=excluded,
+        problems=problems,
+    )
+
+
+# ----------------------------------------------------------------------------- pseudonyms
+
+
+def pseudonym_key() -> bytes:
+    value = os.environ.get(KEY_VARIABLE, "")
+    if len(value) < 16:
+        raise EngineError(
+            [
+                Diagnostic(
+                    "bad-value",
+                    f"--pseudonymise needs a secret key of at least 16 characters in {KEY_VARIABLE}",
+                    hint="keep the key apart from the outputs; the same key gives the same "
+                    "pseudonyms, so months can be compared",
+                )
+            ]
+        )
+    return value.encode("utf-8")
+
+
+def pseudonym(customer: str, key: bytes) -> str:
+    """A keyed hash (HMAC-SHA-256) of the identifier: stable for one key, and not
+    reversible or guessable without it, even for personal identity numbers."""
+    return "PS-" + hmac.new(key, customer.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def pseudonymised(dataset: Dataset, key: bytes) -> Dataset:
+    """The same dataset with every customer identifier replaced by its pseudonym."""
+    tables = dict(dataset.tables)
+    for name in PERSON_TABLES:
+        frame = tables.get(name)
+        if frame is None or "customer_id" not in frame.columns or frame.height == 0:
+            continue
+        ids = frame["customer_id"].unique().drop_nulls()
+        mapping = {str(c): pseudonym(str(c), key) for c in ids.to_list()}
+        tables[name] = frame.with_columns(
+            pl.col("customer_id").replace_strict(mapping, default=None, return_dtype=pl.String)
+        )
+    rejects = [
+        {**r, "value": "(pseudonymised)"} if r["column"] == "customer_id" else r
+        for r in dataset.rejects
+    ]
+    return Dataset(
+        tables,
+        dataset.origins,
+        dataset.row_offset,
+        dataset.input_rows,
+        dataset.kept,
+        rejects,
+        dataset.rejected_ids,
+    )
+
+
+# ----------------------------------------------------------------------------- manifest
+
+
+def _manifest(
+    job: Job,
+    result: RunResult,
+    dataset: Dataset,
+    conservation: Conservation,
+    coverage: pl.DataFrame,
+) -> dict[str, Any]:
+    model = result.checked.model
+    dead = never_fired(coverage)
+    return {
+        "carepay": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "job": asdict(job),
+        "model": {
+            "id": model.id,
+            "title": model.title,
+            "version": model.version,
+            "files": [{"path": _absolute(f), "sha256": sha256(Path(f))} for f in model.files],
+        },
+        "inputs": _inputs(Path(job.data), dataset),
+        "months": [m.plan.month.strftime("%Y-%m") for m in result.months],
+        "parameters_in_force": {
+            m.plan.month.strftime("%Y-%m"): {
+                name: _jsonable(value) for name, value in sorted(m.plan.params.items())
+            }
+            for m in result.months
+        },
+        "assumptions": [str(a) for a in result.assumptions],
+        "counts": {
+            "visits": asdict(conservation) | {"balanced": conservation.balanced},
+            "rejected_rows": {
+                table: dataset.rejected(table)
+                for table in sorted({r["table"] for r in dataset.rejects})
+            },
+            "statement_lines": result.lines.height,
+            "total_ore": int(result.lines["amount_ore"].sum() or 0),
+        },
+        "coverage": {
+            "rules": coverage.filter(pl.col("branch") == "")["rule"].to_list(),
+            "never_fired": [
+                f"{row['rule']} {row['branch']}".strip() for row in dead.iter_rows(named=True)
+            ],
+        },
+    }
+
+
+def _absolute(path: str | Path) -> str:
+    return str(Path(path).resolve())
+
+
+def _inputs(data: Path, dataset: Dataset) -> list[dict[str, Any]]:
+    if data.is_file():
+        return [
+            {
+                "path": _absolute(data),
+                "sha256": sha256(data),
+                "rows": dict(sorted(dataset.input_rows.items())),
+            }
+        ]
+    out = []
+    for table, origin in sorted(dataset.origins.items()):
+        path = data / origin
+        if path.is_file():
+            out.append(
+                {
+                    "table": table,
+                    "path": _absolute(path),
+                    "sha256": sha256(path),
+                    "rows": dataset.input_rows.get(table, 0),
+                }
+            )
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, dict):
+        return {
+            ", ".join(map(str, k)) if isinstance(k, tuple) else str(k): _jsonable(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date | timedelta):
+        return str(value)
+    return value
+
+
+# ----------------------------------------------------------------------------- verify
+
+
+def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, Any]]:
+    """Re-run the job in `out`'s manifest; what differs (nothing when all is the same)."""
+    path = out / MANIFEST
+    if not path.is_file():
+        raise EngineError(
+            [
+                Diagnostic(
+                    "file-not-found",
+                    f"{out} has no {MANIFEST}",
+                    hint="verify a directory written by `carepay run`",
+                )
+            ]
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        job = Job(**manifest["job"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise EngineError(
+            [Diagnostic("bad-value", f"{path} is not a carepay manifest ({error})")]
+        ) from None
+    differences = []
+    if manifest.get("carepay") != __version__:
+        differences.append(
+            f"the run was made by carepay {manifest.get('carepay')}; this is carepay {__version__}"
+        )
+    for kind, files in (("model file", manifest["model"]["files"]), ("input", manifest["inputs"])):
+        for entry in files:
+            file = Path(entry["path"])
+            if not file.is_file():
+                differences.append(f"{kind} {file} is missing")
+            elif sha256(file) != entry["sha256"]:
+                differences.append(f"{kind} {file} has changed since the run (its SHA-256 differs)")
+    with tempfile.TemporaryDirectory(prefix="carepay-verify-") as scratch:
+        again = Path(scratch) / "out"
+        try:
+            execute(job, again, key=key)
+        except EngineError as error:
+            differences.append(
+                "the run cannot be repeated: " + "; ".join(d.message for d in error.diagnostics[:3])
+            )
+            return differences, manifest
+        now = _hashes(again)
+    before = manifest.get("outputs", {})
+    for name in sorted(set(before) | set(now)):
+        if name not in now:
+            differences.append(f"output {name} is no longer written")
+        elif name not in before:
+            differences.append(f"output {name} is new")
+        elif before[name]["sha256"] != now[name]["sha256"]:
+            differences.append(f"output {name} differs")
+        elif not (out / name).is_file() or sha256(out / name) != before[name]["sha256"]:
+            differences.append(f"output {name} in {out} has been changed since the run")
+    return differences, manifest

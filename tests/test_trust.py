@@ -1,0 +1,380 @@
+"""Trust: a run can be repeated and verified, every visit is accounted for once, an
+interrupted run leaves the earlier output intact, text from the data cannot become
+a formula, and customer ids can be pseudonymised."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.api import load, load_dataset, parse_month, run_model
+from engine.cli import main
+from engine.coverage import never_fired, rule_coverage
+from engine.runner import Job, conserve, execute
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples/orebro"
+FIXTURE = ROOT / "tests/fixtures/orebro"
+EXAMPLE = ROOT / "examples/hemtjanst"
+
+
+def _invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), env=env)
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def _digest(directory: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(directory.iterdir())
+        if p.is_file()
+    }
+
+
+# ----------------------------------------------------------------------------- verify
+
+
+@pytest.fixture()
+def data_copy(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE, data)
+    return data
+
+
+def test_verify_succeeds_on_a_fresh_run(tmp_path: Path, data_copy: Path) -> None:
+    out = tmp_path / "out"
+    code, text = _invoke(
+        "run", "rules/orebro", "--data", str(data_copy), "--month", "2024-03", "--out", str(out)
+    )
+    assert code == 0, text
+    manifest = (out / "manifest.json").read_text(encoding="utf-8")
+    for needed in (
+        '"sha256"',
+        '"parameters_in_force"',
+        '"timings_s"',
+        '"balanced": true',
+        "visits.csv",
+    ):
+        assert needed in manifest
+    code, text = _invoke("verify", str(out))
+    assert code == 0, text
+    assert text.startswith("verified:")
+
+
+def test_verify_fails_naming_an_input_that_changed_by_one_byte(
+    tmp_path: Path, data_copy: Path
+) -> None:
+    out = tmp_path / "out"
+    assert (
+        _invoke(
+            "run", "rules/orebro", "--data", str(data_copy), "--month", "2024-03", "--out", str(out)
+        )[0]
+        == 0
+    )
+    visits = data_copy / "visits.csv"
+    raw = bytearray(visits.read_bytes())
+    raw[-3] = ord("1") if raw[-3] != ord("1") else ord("2")  # one byte of the last row
+    visits.write_bytes(bytes(raw))
+    code, text = _invoke("verify", str(out))
+    assert code == 1
+    assert f"input {visits} has changed since the run" in text
+
+
+def test_verify_names_an_output_edited_after_the_run(tmp_path: Path, data_copy: Path) -> None:
+    out = tmp_path / "out"
+    assert (
+        _invoke(
+            "run", "rules/orebro", "--data", str(data_copy), "--month", "2024-03", "--out", str(out)
+        )[0]
+        == 0
+    )
+    lines = out / "statement_lines.csv"
+    lines.write_text(lines.read_text(encoding="utf-8").replace(",", ";", 1), encoding="utf-8")
+    code, text = _invoke("verify", str(out))
+    assert code == 1
+    assert "output statement_lines.csv in" in text and "has been changed since the run" in text
+
+
+def test_strict_stops_before_writing_anything(tmp_path: Path, data_copy: Path) -> None:
+    visits = data_copy / "visits.csv"
+    visits.write_text(
+        visits.read_text(encoding="utf-8").replace("2024-03-05 12:00,tag", "kl 12,tag"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, text = _invoke(
+        "run",
+        "rules/orebro",
+        "--data",
+        str(data_copy),
+        "--month",
+        "2024-03",
+        "--out",
+        str(out),
+        "--strict",
+    )
+    assert code == 1
+    assert "is not a date and time" in text
+    assert not out.exists()
+    code, text = _invoke(
+        "run", "rules/orebro", "--data", str(data_copy), "--month", "2024-03", "--out", str(out)
+    )
+    assert code == 0, text
+    assert "1 row rejected" in text and "rejected 1" in text
+    rejects = pl.read_csv(out / "rejects.csv")
+    assert rejects.select("table", "row", "column").row(0) == ("visits", 3, "end")
+
+
+# ----------------------------------------------------------------------------- interrupted
+
+
+def _generate(directory: Path, customers: int) -> None:
+    code, text = _invoke(
+        "generate", "--profile", "orebro", "--customers", str(customers), "--months", "1",
+        "--seed", "3", "--start", "2024-01", "--out", str(directory), "--force",
+    )  # fmt: skip
+    assert code == 0, text
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill", "ctrl-c"])
+def test_a_run_stopped_midway_leaves_the_earlier_output_intact(tmp_path: Path, how: int) -> None:
+    data = tmp_path / "data"
+    _generate(data, 1500)
+    out = tmp_path / "out"
+    assert (
+        _invoke(
+            "run", "rules/orebro", "--data", str(data), "--month", "2024-01", "--out", str(out)
+        )[0]
+        == 0
+    )
+    before = _digest(out)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "run", "rules/orebro", "--data", str(data),
+         "--month", "2024-01", "--out", str(out), "--force"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    staging = None
+    while time.monotonic() < deadline and process.poll() is None:
+        found = [p for p in tmp_path.glob(".out.*") if p.is_dir() and any(p.iterdir())]
+        if found:
+            staging = found[0]
+            break
+        time.sleep(0.002)
+    assert staging is not None, "the run finished before it could be stopped midway"
+    process.send_signal(how)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert _digest(out) == before  # the earlier output, byte for byte
+    if how == signal.SIGINT:
+        assert "Traceback" not in err
+        assert "interrupted: nothing was written" in err
+        assert not staging.exists()  # cleaned up
+
+
+# ----------------------------------------------------------------------------- inert text
+
+
+def _hostile_data(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE, data)
+    rows = [["provider_id", "name", "ownership"],
+            ["P1", '=HYPERLINK("http://example.invalid/x","klicka")', "private"],
+            ["P2", "<script>alert('x')</script>", "municipal"]]  # fmt: skip
+    with (data / "providers.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    for name in ("customers.csv", "decisions.csv", "visits.csv", "premium_claims.csv"):
+        path = data / name
+        path.write_text(path.read_text(encoding="utf-8").replace("K1,", "=1+1,"), encoding="utf-8")
+    return data
+
+
+def test_formulas_from_the_data_are_inert_in_csv_and_excel(tmp_path: Path) -> None:
+    data = _hostile_data(tmp_path)
+    out = tmp_path / "out"
+    code, text = _invoke(
+        "run", "rules/orebro", "--data", str(data), "--month", "2024-03", "--out", str(out)
+    )
+    assert code == 0, text
+    lines = (out / "statement_lines.csv").read_text(encoding="utf-8")
+    assert "'=1+1" in lines
+    assert not any(
+        cell.startswith(("=", "+", "@")) for row in csv.reader(lines.splitlines()) for cell in row
+    )
+    book = openpyxl.load_workbook(out / "payments.xlsx")
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "a formula in the workbook"
+    texts = [str(c.value) for c in cells if isinstance(c.value, str)]
+    assert any(v.startswith("'=HYPERLINK(") for v in texts)
+    assert any("<script>" in v for v in texts)  # plain text in a cell, harmless
+    comparison = tmp_path / "cmp"
+    code, text = _invoke(
+        "simulate", "rules/orebro", "--data", str(data), "--month", "2024-03",
+        "--set", "larmbelopp=500", "--out", str(comparison),
+    )  # fmt: skip
+    assert code == 0, text
+    providers = (comparison / "compare_providers.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK(" in providers
+    html = (comparison / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+# ----------------------------------------------------------------------------- pseudonyms
+
+
+def test_pseudonymised_outputs_carry_no_customer_ids(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    key = {"CAREPAY_PSEUDONYM_KEY": "a secret key of the municipality"}
+    code, text = _invoke(
+        "run", "rules/orebro", "--data", str(SAMPLE), "--month", "2024-01", "--to", "2024-02",
+        "--out", str(out), "--pseudonymise", env=key,
+    )  # fmt: skip
+    assert code == 0, text
+    lines = pl.read_parquet(out / "statement_lines.parquet")
+    ids = lines["customer_id"].drop_nulls()
+    assert ids.str.starts_with("PS-").all()
+    # the same customer has the same pseudonym in every month
+    per_month = lines.group_by("customer_id").agg(pl.col("month").n_unique())
+    assert per_month["month"].max() == 2
+    originals = set(pl.read_csv(SAMPLE / "customers.csv")["customer_id"].to_list())
+    for path in out.iterdir():
+        content = path.read_bytes()
+        leaked = [c for c in list(originals)[:50] if c.encode() in content]
+        assert not leaked, f"{path.name} carries {leaked[:3]}"
+    code, text = _invoke("run", "rules/orebro", "--data", str(SAMPLE), "--month", "2024-01",
+                         "--out", str(tmp_path / "o2"), "--pseudonymise", env={"CAREPAY_PSEUDONYM_KEY": ""})  # fmt: skip
+    assert code == 1 and "CAREPAY_PSEUDONYM_KEY" in text
+
+
+# ----------------------------------------------------------------------------- conservation
+
+
+def _mutated(data: Path, target: Path, seed: int, duplicates: int, broken: int) -> None:
+    """The generated data with duplicate rows, overlapping copies and broken rows."""
+    shutil.copytree(data, target)
+    visits = pl.read_csv(data / "visits.csv", infer_schema=False)
+    import random
+
+    rng = random.Random(seed)
+    rows = visits.to_dicts()
+    extra = []
+    for _ in range(duplicates):
+        extra.append(dict(rng.choice(rows)))  # an exact duplicate (same id)
+        overlap = dict(rng.choice(rows))
+        overlap["visit_id"] = f"X{len(extra)}"  # a new id, the same time: an overlap
+        extra.append(overlap)
+    for i in range(broken):
+        row = dict(rng.choice(rows))
+        row["visit_id"] = f"B{i}"
+        kind = i % 4
+        if kind == 0:
+            row["end"] = "inte en tid"
+        elif kind == 1:
+            row["customer_id"] = "OKÄND"
+        elif kind == 2:
+            row["end"], row["start"] = row["start"], row["end"]
+        else:
+            row["end"] = row["start"][:8] + "28 23:00"
+        extra.append(row)
+    rng.shuffle(extra)
+    pl.DataFrame(rows + extra, schema=visits.schema).write_csv(target / "visits.csv")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("generated")
+    _generate(directory, 120)
+    return directory
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(seed=st.integers(0, 10_000), duplicates=st.integers(0, 40), broken=st.integers(0, 40))
+def test_every_visit_is_accounted_for_exactly_once(
+    generated: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    seed: int,
+    duplicates: int,
+    broken: int,
+) -> None:
+    data = tmp_path_factory.mktemp("mutated") / "data"
+    _mutated(generated, data, seed, duplicates, broken)
+    months = [parse_month("2024-01")]
+    for model in ("rules/orebro", "scenarios/orebro/beteende_privata_kortare_tid.yaml"):
+        checked, _ = load(ROOT / model, months)
+        dataset, _ = load_dataset(checked, data)
+        result = run_model(checked, dataset, months)
+        kept = conserve(result, dataset, months)
+        assert kept.balanced, kept
+        assert kept.input == pl.read_csv(data / "visits.csv", infer_schema=False).height
+        assert kept.rejected >= duplicates  # every exact duplicate is set aside
+    _cases["conservation"] = _cases.get("conservation", 0) + 1
+
+
+_cases: dict[str, int] = {}
+
+
+def test_execute_refuses_a_run_that_loses_a_visit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the engine ever lost a visit, the run stops with an internal error and writes nothing."""
+    import engine.runner as runner
+
+    real = runner.conserve
+
+    def losing(*args: object):
+        kept = real(*args)  # type: ignore[arg-type]
+        kept.counted -= 1
+        return kept
+
+    monkeypatch.setattr(runner, "conserve", losing)
+    job = Job(str(ROOT / "rules/orebro"), str(FIXTURE), "2024-03", "2024-03")
+    from engine.diagnostics import EngineError
+
+    with pytest.raises(EngineError) as caught:
+        execute(job, tmp_path / "out")
+    assert caught.value.diagnostics[0].code == "internal"
+    assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- coverage
+
+
+def test_coverage_counts_rules_and_both_sides_of_each_condition() -> None:
+    months = [parse_month("2024-01")]
+    checked, _ = load(EXAMPLE / "model.yaml", months)
+    dataset, _ = load_dataset(checked, EXAMPLE / "data")
+    result = run_model(checked, dataset, months)
+    coverage = rule_coverage((m.plan, m.frames) for m in result.months)
+    customer_months = result.months[0].frames["customer_month"].height
+    rules = coverage.filter(pl.col("branch") == "")
+    assert set(rules["rule"]) == {
+        r.name for r in checked.model.rules.values() if r.version_on(months[0])
+    }
+    for row in coverage.filter(pl.col("entity") == "customer_month").iter_rows(named=True):
+        assert row["evaluated"] == customer_months
+    sides = coverage.filter(pl.col("branch") != "").with_columns(
+        pl.col("branch").str.extract(r"^(if \d+)").alias("if")
+    )
+    top = (
+        sides.filter(pl.col("if") == "if 1")
+        .group_by("rule")
+        .agg(pl.col("fired").sum(), pl.col("evaluated").first())
+    )
+    assert (top["fired"] == top["evaluated"]).all()  # the first if splits every row in two
+    dead = never_fired(coverage)
+    assert set(dead["rule"]) <= set(coverage["rule"])
+    assert (dead["fired"] == 0).all()

@@ -1,16 +1,21 @@
-"""Random bytes and random mutations of valid rule files: `check` answers with
-diagnostics, never with a traceback, and never hangs."""
+"""Random bytes and random mutations of valid rule files, scenario files and input
+tables: carepay answers with diagnostics, never with a traceback, never hangs, and
+never leaves a partial output. The suite prints how many cases each tried."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.api import check_files
+from engine.diagnostics import EngineError
+from engine.runner import Job, execute
 from engine.source import FormulaOrigin
 from engine.syntax import parse_formula
+from tests.conftest import TRIED
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID = (ROOT / "examples/hemtjanst/model.yaml").read_text(encoding="utf-8")
@@ -23,7 +28,8 @@ FUZZ = settings(
 )
 
 
-def _check(tmp: Path, content: bytes) -> None:
+def _check(tmp: Path, content: bytes, what: str = "rule files") -> None:
+    TRIED[what] += 1
     path = tmp / "model.yaml"
     path.write_bytes(content)
     diagnostics = check_files([path])
@@ -39,8 +45,7 @@ def test_random_bytes(tmp_path_factory, content):
 
 
 @st.composite
-def mutations(draw: st.DrawFn) -> str:
-    text = VALID
+def mutations(draw: st.DrawFn, text: str = VALID) -> str:
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["delete", "insert", "duplicate", "swap", "replace"]))
         at = draw(st.integers(0, max(len(text) - 1, 0)))
@@ -75,5 +80,82 @@ def test_mutated_rule_files(tmp_path_factory, text):
 @settings(max_examples=300, deadline=2000)
 @given(st.text(alphabet=ALPHABET + "ifthenelsewhereandornotsumcount", max_size=60))
 def test_random_formulas_parse_or_fail_cleanly(text):
+    TRIED["formulas"] += 1
     result = parse_formula(text, FormulaOrigin.at("f.yaml", 1, 1))
     assert result is not None
+
+
+SCENARIO = (
+    (ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml")
+    .read_text(encoding="utf-8")
+    .replace("../../rules/orebro/omvardnad.yaml", str(ROOT / "rules/orebro/omvardnad.yaml"))
+)
+
+
+@FUZZ
+@given(mutations(SCENARIO))
+def test_mutated_scenario_files(tmp_path_factory, text):
+    _check(tmp_path_factory.mktemp("fuzz"), text.encode("utf-8"), "scenario files")
+
+
+DATA = ROOT / "examples/hemtjanst/data"
+TABLES = ["customers.csv", "decisions.csv", "visits.csv", "providers.csv"]
+CELLS = ["", "x", "-1", "2024-02-30", "25:99", "true", "ja", ";", ",", '"', "K999", "omsrog", "0,5"]
+
+
+@st.composite
+def table_mutations(draw: st.DrawFn) -> tuple[str, bytes]:
+    """One input table with a few rows, cells or bytes changed."""
+    name = draw(st.sampled_from(TABLES))
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()[:40]
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["cell", "drop", "duplicate", "bytes", "header"]))
+        i = draw(st.integers(1 if kind != "header" else 0, len(lines) - 1))
+        if kind == "cell":
+            cells = lines[i].split(",")
+            cells[draw(st.integers(0, len(cells) - 1))] = draw(st.sampled_from(CELLS))
+            lines[i] = ",".join(cells)
+        elif kind == "drop":
+            del lines[i]
+        elif kind == "duplicate":
+            lines.insert(draw(st.integers(1, len(lines))), lines[i])
+        elif kind == "header":
+            cells = lines[0].split(",")
+            cells[draw(st.integers(0, len(cells) - 1))] = draw(st.sampled_from(CELLS[1:4]))
+            lines[0] = ",".join(cells)
+        else:
+            at = draw(st.integers(0, max(len(lines[i]) - 1, 0)))
+            lines[i] = (
+                lines[i][:at] + draw(st.text(alphabet=ALPHABET, max_size=4)) + lines[i][at + 1 :]
+            )
+        if len(lines) < 2:
+            break
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
+    return name, "\n".join(lines).encode(encoding, errors="replace")
+
+
+@settings(
+    max_examples=60,
+    deadline=20000,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(table_mutations())
+def test_mutated_input_tables_run_or_stop_cleanly(tmp_path_factory, mutation):
+    """Each run either finishes, with every output and its manifest, or stops with
+    located diagnostics and writes nothing."""
+    TRIED["input tables"] += 1
+    tmp = tmp_path_factory.mktemp("fuzzdata")
+    data = tmp / "data"
+    shutil.copytree(DATA, data)
+    name, content = mutation
+    (data / name).write_bytes(content)
+    out = tmp / "out"
+    job = Job(str(ROOT / "examples/hemtjanst/model.yaml"), str(data), "2024-02", "2024-02")
+    try:
+        outcome = execute(job, out)
+    except EngineError as error:
+        assert error.diagnostics and all(d.message for d in error.diagnostics)
+        assert not out.exists(), "a failed run left output behind"
+        return
+    assert (out / "manifest.json").is_file() and (out / "statement_lines.csv").is_file()
+    assert outcome.conservation.balanced

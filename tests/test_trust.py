@@ -24,6 +24,7 @@ from engine.api import load, load_dataset, parse_month, run_model
 from engine.cli import main
 from engine.coverage import never_fired, rule_coverage
 from engine.runner import Job, conserve, execute
+from tests.conftest import TRIED
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples/orebro"
@@ -321,10 +322,7 @@ def test_every_visit_is_accounted_for_exactly_once(
         assert kept.balanced, kept
         assert kept.input == pl.read_csv(data / "visits.csv", infer_schema=False).height
         assert kept.rejected >= duplicates  # every exact duplicate is set aside
-    _cases["conservation"] = _cases.get("conservation", 0) + 1
-
-
-_cases: dict[str, int] = {}
+    TRIED["conservation datasets"] += 1
 
 
 def test_execute_refuses_a_run_that_loses_a_visit(

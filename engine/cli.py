@@ -26,7 +26,7 @@ from engine.reports import (
     write_csv,
     write_frames_workbook,
 )
-from engine.runner import KEY_VARIABLE, Job, Outcome, execute
+from engine.runner import KEY_VARIABLE, Job, Outcome, Study, execute, write_study_manifest
 
 
 class Failed(click.ClickException):
@@ -337,9 +337,13 @@ def verify_command(out: Path) -> None:
         for line in differences:
             click.echo(f"differs: {line}")
         raise Failed(f"verify failed: {len(differences)} difference(s) in {out}")
+    kind = manifest.get("kind", "run")
+    models = manifest["models"] if kind != "run" else [manifest["model"]]
+    files = sum(len(m["files"]) for m in models)
+    how = "the run repeated: " if kind == "run" else f"a {kind} (checked, not re-run): "
     click.echo(
-        f"verified: {out} — the same {outputs} outputs from the same "
-        f"{len(manifest['model']['files'])} model file(s) and {len(manifest['inputs'])} input file(s)"
+        f"verified: {out} — {how}the same {outputs} outputs from the same "
+        f"{files} model file(s) and {len(manifest['inputs'])} input file(s)"
     )
 
 
@@ -485,8 +489,10 @@ def _comparison_summary(comparison: Any, fmt: str) -> None:
     )
 
 
-def _write_comparison(out: Path, comparison: Any, months: list[Any]) -> None:
-    """The comparison's tables as CSV, Parquet and one workbook, and the HTML report."""
+def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
+    """The comparison's tables as CSV, Parquet and one workbook, the HTML report, and
+    the manifest."""
+    months = study.months
     from engine.htmlreport import comparison_report
 
     html = comparison_report(comparison, _months_text(months))
@@ -508,6 +514,7 @@ def _write_comparison(out: Path, comparison: Any, months: list[Any]) -> None:
             frame.write_parquet(directory / f"{name}.parquet")
         write_frames_workbook(directory / "comparison.xlsx", tables)
         (directory / "report.html").write_text(html, encoding="utf-8")
+        write_study_manifest(directory, study)
 
     write_atomically(out, write)
 
@@ -546,15 +553,20 @@ def compare_command(
     Example:
       carepay compare rules/norrtalje scenarios/avdrag_under_80.yaml --data data --month 2024-03
     """
-    from engine.compare import compare
+    from engine.compare import compare_results, load_both
 
     if out is not None:
         _confirm_replace(out, force)
     months = api.months_between(month, last)
-    comparison = compare(model_a, model_b, data, months)
+    checked_a, checked_b, dataset = load_both(model_a, model_b, data, months)
+    with _progress([checked_a, checked_b], "models") as bar:
+        a, b = (api.run_model(checked, dataset, months) for checked in bar)
+    comparison = compare_results(a, b, dataset, checked_a.model.id, checked_b.model.id)
     _comparison_summary(comparison, fmt)
     if out is not None:
-        _write_comparison(out, comparison, months)
+        _write_comparison(
+            out, comparison, Study("compare", [checked_a, checked_b], data, dataset, months)
+        )
 
 
 @main.command("simulate")
@@ -632,11 +644,13 @@ def simulate_command(
     for setting in settings:
         checked_b = with_setting(checked_b, setting)
     base = api.run_model(checked_a, dataset, months)
+    overrides = [f"--set {s}" for s in settings] + ([f"--scenario {scenario}"] if scenario else [])
     if solve:
         _solve(checked_b, dataset, months, base, solve, target)
         return
     if attribution:
-        _attribution(checked_a, dataset, months, list(settings), fmt, out, base)
+        study = Study("attribution", [checked_a], data, dataset, months, overrides)
+        _attribution(checked_a, dataset, months, list(settings), fmt, out, base, study)
         return
     if sweep:
         target, values = sweep_values(sweep)
@@ -659,10 +673,15 @@ def simulate_command(
 
             html = sweep_report(table, target, base_total, _months_text(months))
 
+            study = Study(
+                "sweep", [checked_b], data, dataset, months, [*overrides, f"--sweep {sweep}"]
+            )
+
             def write(directory: Path) -> None:
                 write_csv(table, directory / "sweep.csv")
                 table.write_parquet(directory / "sweep.parquet")
                 (directory / "report.html").write_text(html, encoding="utf-8")
+                write_study_manifest(directory, study)
 
             write_atomically(out, write)
         return
@@ -675,7 +694,8 @@ def simulate_command(
     )
     _comparison_summary(comparison, fmt)
     if out is not None:
-        _write_comparison(out, comparison, months)
+        study = Study("simulate", [checked_a, checked_b], data, dataset, months, overrides)
+        _write_comparison(out, comparison, study)
 
 
 def _solve(
@@ -720,6 +740,7 @@ def _attribution(
     fmt: str,
     out: Path | None,
     base: api.RunResult,
+    study: Study,
 ) -> None:
     from engine.compare import attribute, provider_totals_ore
     from engine.htmlreport import attribution_report
@@ -757,6 +778,7 @@ def _attribution(
                 write_csv(table, directory / f"{name}.csv")
                 table.write_parquet(directory / f"{name}.parquet")
             (directory / "report.html").write_text(html, encoding="utf-8")
+            write_study_manifest(directory, study)
 
         write_atomically(out, write)
 

@@ -401,7 +401,10 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
         )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        job = Job(**manifest["job"])
+        study = manifest.get("kind", "run") != "run"
+        job = None if study else Job(**manifest["job"])
+        models = manifest["models"] if study else [manifest["model"]]
+        inputs = manifest["inputs"]
     except (ValueError, KeyError, TypeError) as error:
         raise EngineError(
             [Diagnostic("bad-value", f"{path} is not a carepay manifest ({error})")]
@@ -411,13 +414,19 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
         differences.append(
             f"the run was made by carepay {manifest.get('carepay')}; this is carepay {__version__}"
         )
-    for kind, files in (("model file", manifest["model"]["files"]), ("input", manifest["inputs"])):
-        for entry in files:
-            file = Path(entry["path"])
-            if not file.is_file():
-                differences.append(f"{kind} {file} is missing")
-            elif sha256(file) != entry["sha256"]:
-                differences.append(f"{kind} {file} has changed since the run (its SHA-256 differs)")
+    files = [("model file", f) for m in models for f in m["files"]] + [("input", f) for f in inputs]
+    for kind, entry in files:
+        file = Path(entry["path"])
+        if not file.is_file():
+            differences.append(f"{kind} {file} is missing")
+        elif sha256(file) != entry["sha256"]:
+            differences.append(f"{kind} {file} has changed since the run (its SHA-256 differs)")
+    if job is None:  # a study: its inputs and outputs are checked, not re-run
+        for name, entry in sorted(manifest.get("outputs", {}).items()):
+            file = out / name
+            if not file.is_file() or sha256(file) != entry["sha256"]:
+                differences.append(f"output {name} in {out} has been changed since it was written")
+        return differences, manifest
     with tempfile.TemporaryDirectory(prefix="carepay-verify-") as scratch:
         again = Path(scratch) / "out"
         try:
@@ -439,3 +448,49 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
         elif not (out / name).is_file() or sha256(out / name) != before[name]["sha256"]:
             differences.append(f"output {name} in {out} has been changed since the run")
     return differences, manifest
+
+
+# ----------------------------------------------------------------------------- studies
+
+
+@dataclass
+class Study:
+    """What a comparison, simulation, sweep or attribution was run on: recorded in the
+    manifest of its output directory so that a committee paper can cite it exactly."""
+
+    kind: str  # 'compare' | 'simulate' | 'sweep' | 'attribution'
+    models: list[Any]  # CheckedModel of A (and B)
+    data: Path
+    dataset: Dataset
+    months: list[date]
+    overrides: list[str] = field(default_factory=list)
+
+
+def write_study_manifest(directory: Path, study: Study) -> None:
+    """The manifest of a study's output directory (written last, inside the staging
+    directory, so it lists every output)."""
+    manifest = {
+        "carepay": __version__,
+        "kind": study.kind,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "models": [
+            {
+                "id": checked.model.id,
+                "files": [
+                    {"path": _absolute(f), "sha256": sha256(Path(f))} for f in checked.model.files
+                ],
+            }
+            for checked in study.models
+        ],
+        "inputs": _inputs(study.data, study.dataset),
+        "months": [f"{m:%Y-%m}" for m in study.months],
+        "overrides": study.overrides,
+        "rejected_rows": {
+            table: study.dataset.rejected(table)
+            for table in sorted({r["table"] for r in study.dataset.rejects})
+        },
+        "outputs": _hashes(directory),
+    }
+    (directory / MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )

@@ -376,3 +376,25 @@ def test_coverage_counts_rules_and_both_sides_of_each_condition() -> None:
     dead = never_fired(coverage)
     assert set(dead["rule"]) <= set(coverage["rule"])
     assert (dead["fired"] == 0).all()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", "rules/orebro", "scenarios/orebro/beteende_privata_kortare_tid.yaml"],
+        ["simulate", "rules/orebro", "--set", "larmbelopp=500"],
+        ["simulate", "rules/orebro", "--sweep", "larmbelopp=200:300:50"],
+    ],
+    ids=["compare", "simulate", "sweep"],
+)
+def test_every_output_directory_gets_a_manifest(tmp_path: Path, args: list[str]) -> None:
+    out = tmp_path / "out"
+    code, text = _invoke(*args, "--data", str(FIXTURE), "--month", "2024-03", "--out", str(out))
+    assert code == 0, text
+    manifest = (out / "manifest.json").read_text(encoding="utf-8")
+    assert '"sha256"' in manifest and '"outputs"' in manifest and "visits.csv" in manifest
+    code, text = _invoke("verify", str(out))
+    assert code == 0 and "checked, not re-run" in text, text
+    (out / "report.html").write_text("changed", encoding="utf-8")
+    code, text = _invoke("verify", str(out))
+    assert code == 1 and "output report.html" in text

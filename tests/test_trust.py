@@ -398,3 +398,25 @@ def test_every_output_directory_gets_a_manifest(tmp_path: Path, args: list[str])
     (out / "report.html").write_text("changed", encoding="utf-8")
     code, text = _invoke("verify", str(out))
     assert code == 1 and "output report.html" in text
+
+
+def test_rule_files_cannot_construct_objects(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        "model: x\ntitle: !!python/object/apply:os.system ['touch " + str(marker) + "']\n",
+        encoding="utf-8",
+    )
+    code, text = _invoke("check", str(model))
+    assert code == 1 and "yaml" in text.lower()
+    assert not marker.exists()
+
+
+def test_no_formula_or_input_reaches_python_eval() -> None:
+    import ast
+
+    for path in (ROOT / "engine").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                assert node.func.id not in {"eval", "exec", "compile", "__import__"}, path.name

@@ -55,6 +55,11 @@ class LList(list):  # type: ignore[type-arg]
     origins: list[FormulaOrigin | None]
 
 
+# libyaml's loader when pyyaml was built with it (several times faster), else the
+# pure-Python one; both are the safe loaders, and both give the same positions.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _mark_span(file: str, node: yaml.Node) -> Span:
     start, end = node.start_mark, node.end_mark
     end_col = end.column if end.line == start.line else None
@@ -159,7 +164,7 @@ def read_yaml(path: Path, diags: Diagnostics) -> Any:
         return None
     register_text(file, text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)

@@ -51,6 +51,7 @@ def _parser() -> Lark:
         strict=True,
         propagate_positions=True,
         maybe_placeholders=False,
+        cache=True,  # the LALR tables (and strict's collision check) once per machine
     )
 
 

@@ -53,6 +53,41 @@ def _in_month(entity: Entity, frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     return frame
 
 
+# Columns every entity frame keeps whether or not a formula reads them: ids and keys
+# (reports, relations, explain), periods (which month a row belongs to), and what
+# comparisons describe customers by.
+KEPT_COLUMNS = frozenset(
+    {
+        "visit_id",
+        "decision_id",
+        "journal_id",
+        "claim_id",
+        "customer_id",
+        "provider_id",
+        "service",
+        "start",
+        "end",
+        "start_date",
+        "end_date",
+        "submitted_on",
+        "period_start",
+        "period_end",
+        "level",
+        "granted_minutes",
+    }
+    | {key for entity in ENTITIES.values() for r in entity.relations for key in r.keys}
+)
+
+
+def _projected(entity: str, frame: pl.DataFrame, read: dict[str, set[str]]) -> pl.DataFrame:
+    """Only the columns the model reads (and those always kept): filtering a month
+    out of a table then copies a third of the data, not all of it."""
+    wanted = KEPT_COLUMNS | read.get(entity, set())
+    if all(c in wanted for c in frame.columns):
+        return frame
+    return frame.select([c for c in frame.columns if c in wanted])
+
+
 def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Each entity's rows for the month, with district, zone and ownership joined in."""
     zones = {d: zone for zone, districts in plan.checked.model.zones.items() for d in districts}
@@ -66,23 +101,35 @@ def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.Dat
     providers = tables["providers"].select("provider_id", "name", "ownership")
     ownership = providers.select("provider_id", "ownership")
 
-    def parties(frame: pl.DataFrame) -> pl.DataFrame:
+    read = plan.checked.columns
+
+    def parties(frame: pl.DataFrame, entity: str | None = None) -> pl.DataFrame:
+        """The customer's district and zone, and the provider's ownership: joined only
+        where the model reads them (a join on every visit of a month costs time)."""
+        used = read.get(entity, set()) if entity is not None else {"district", "zone", "ownership"}
         frame = frame.drop([c for c in ("district", "zone", "ownership") if c in frame.columns])
-        if "customer_id" in frame.columns:
+        if "customer_id" in frame.columns and used & {"district", "zone"}:
             frame = frame.join(customers, on="customer_id", how="left")
-        if "provider_id" in frame.columns:
+        if "provider_id" in frame.columns and "ownership" in used:
             frame = frame.join(ownership, on="provider_id", how="left")
         return frame
 
     frames = {
-        name: parties(_in_month(entity, tables[entity.table], plan))
+        name: parties(_in_month(entity, _projected(name, tables[entity.table], read), plan), name)
         for name, entity in ENTITIES.items()
         if entity.table is not None
     }
-    pairs = pl.concat(
-        [frames[e].select("customer_id", "provider_id") for e in ("visit", "decision", "journal")]
-    ).unique(maintain_order=True)
-    pairs = pairs.sort("provider_id", "customer_id")
+    pairs = (
+        pl.concat(
+            [
+                frames[e].lazy().select("customer_id", "provider_id").unique()
+                for e in ("visit", "decision", "journal")
+            ]
+        )
+        .unique()
+        .sort("provider_id", "customer_id")
+        .collect()
+    )
     frames["customer_month"] = parties(pairs)
     frames["provider_month"] = (
         pairs.select("provider_id")
@@ -523,20 +570,17 @@ def _add_aggregations(
                 child = child.join(parent, how="cross")
             group_keys = ["__row"]
         compiler = Compiler(plan, relation.entity, {})
-        exprs, defaults, conditions = [], {}, []
+        exprs: list[pl.Expr] = []
+        defaults: dict[str, Any] = {}
         for i, (node_id, info) in enumerate(items):
             alias = f"__agg_{number}_{i}"
-            condition = None
-            if info.condition is not None:
-                # filters become columns first: the group_by then only selects rows
-                conditions.append(compiler.expr(info.condition).alias(f"{alias}_where"))
-                condition = pl.col(f"{alias}_where")
+            # the filter stays inside the aggregation: Polars evaluates it per group
+            # in the same pass (a column first would cost a pass over every row)
+            condition = compiler.expr(info.condition) if info.condition is not None else None
             expr, default = _agg_expr(info, condition)
             exprs.append(expr.alias(alias))
             defaults[alias] = default
             columns[node_id] = alias
-        if conditions:
-            child = child.with_columns(conditions)
         grouped = child.group_by(group_keys).agg(exprs)
         if correlated:
             frame = frame.with_row_index("__row").join(grouped, on="__row", how="left")
@@ -669,6 +713,7 @@ def evaluate(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFr
         for layer in plan.order[entity]:
             columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
             frame = materialize(frame.with_columns(columns))
-        frames[entity] = frame.drop([c for c in frame.columns if c.startswith("__agg_")])
+        helpers = [c for c in frame.columns if c.startswith("__agg_")]
+        frames[entity] = frame.drop(helpers) if helpers else frame
     assert set(ENTITIES) >= set(frames)
     return frames

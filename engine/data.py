@@ -382,19 +382,53 @@ def _canonical(
     extra = [pl.col(c) for c in frame.columns if c not in table.columns]
     converted = frame.select(exprs + extra)
     problems: list[Problem] = []
-    for column in table.columns.values():
-        if column.name in frame.columns:
-            problems += _column_problems(frame, converted, column)
+    for column in _columns_with_problems(frame, converted, table):
+        problems += _column_problems(frame, converted, column)
     problems += _order_problems(converted)
     problems += _duplicate_problems(converted, table, ds, name)
     return converted, problems
 
 
+def _present(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """A value was given (for text: not blank)."""
+    if frame.schema[name] == pl.String:
+        text = pl.col(name).str.strip_chars()
+        return text.is_not_null() & (text != "")
+    return pl.col(name).is_not_null()
+
+
+def _columns_with_problems(
+    frame: pl.DataFrame, converted: pl.DataFrame, table: Table
+) -> list[Column]:
+    """The columns with at least one bad, missing or unknown value, found in one pass
+    over the whole table (the rows themselves are looked up only for those)."""
+    columns = [c for c in table.columns.values() if c.name in frame.columns]
+    if not columns or frame.height == 0:
+        return []
+    both = pl.DataFrame(
+        [frame[c.name].alias(f"__raw_{c.name}") for c in columns]
+        + [converted[c.name] for c in columns]
+    )
+    checks = []
+    for column in columns:
+        raw = _present(both, f"__raw_{column.name}").alias("p")
+        wrong = pl.col(column.name).is_null() & raw
+        if not column.nullable:
+            wrong = wrong | ~raw
+        if isinstance(column.type, t.Text) and column.type.values:
+            allowed = list(column.type.values)
+            wrong = wrong | (
+                pl.col(column.name).is_not_null() & ~pl.col(column.name).is_in(allowed)
+            )
+        checks.append(wrong.any().alias(column.name))
+    flags = both.select(checks).row(0, named=True)
+    return [c for c in columns if flags[c.name]]
+
+
 def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Column) -> list[Problem]:
     """Values that are not of the column's kind, empty where required, or not allowed."""
     out = []
-    raw_text = pl.col(column.name).cast(pl.String).str.strip_chars()
-    present = raw_text.is_not_null() & (raw_text != "")
+    present = _present(frame, column.name)
     bad = _rows(
         frame.with_columns(converted[column.name].alias("__new")),
         present & pl.col("__new").is_null(),
@@ -480,7 +514,7 @@ def _duplicate_problems(
     """The second and later rows with an id already seen (the first is kept)."""
     out = []
     for key in table.key:
-        if key not in converted.columns:
+        if key not in converted.columns or not _has_duplicates(converted[key]):
             continue
         indexed = converted.with_row_index("__i").filter(pl.col(key).is_not_null())
         firsts = indexed.group_by(key).agg(pl.col("__i").min().alias("__first"))
@@ -497,6 +531,14 @@ def _duplicate_problems(
                 )
             )
     return out
+
+
+def _has_duplicates(values: pl.Series) -> bool:
+    """Sorting and comparing neighbours: several times faster than hashing for ids."""
+    ordered = values.drop_nulls().sort()
+    return bool(
+        ordered.len() > 1 and (ordered.slice(1) == ordered.slice(0, ordered.len() - 1)).any()
+    )
 
 
 def _unmet(frame: pl.DataFrame, requirement: DataRequirement, ds: Dataset) -> list[Problem]:

@@ -1,0 +1,103 @@
+"""The benchmark's small core (bench/core.yaml) written by hand in Polars, the way a
+programmer would for this one model: the yardstick carepay's generality is measured
+against. It must give the same amounts as carepay, to the öre (bench/run.py checks).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import polars as pl
+
+TATORT = [1200 + 850 * i for i in range(29)]
+LEVEL_AMOUNT = {
+    "tätort": TATORT,
+    "förort_landsort": [round(v * 1.1) for v in TATORT],
+}
+LEVEL_MINUTES = [60 * (i + 1) for i in range(29)]
+ZONES = {
+    "City norr": "tätort",
+    "City söder": "tätort",
+    "Norr": "förort_landsort",
+    "Öster": "förort_landsort",
+    "Söder": "förort_landsort",
+    "Väster": "förort_landsort",
+}
+VAK_RATE_PER_MINUTE = 450 / 60
+
+
+def _ore(amount: pl.Expr) -> pl.Expr:
+    """Half up to the öre, as carepay rounds (after snapping float noise)."""
+    return ((amount * 100).round(6) + 0.5).floor().cast(pl.Int64)
+
+
+def provider_totals(tables: dict[str, pl.DataFrame], month: date) -> pl.DataFrame:
+    """Öre per provider for one month."""
+    start = datetime.combine(month, datetime.min.time())
+    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    stop = datetime.combine(next_month, datetime.min.time())
+    month_end = next_month - timedelta(days=1)
+    visits = (
+        tables["visits"]
+        .lazy()
+        .filter((pl.col("start") >= start) & (pl.col("start") < stop))
+        .with_columns(
+            ((pl.col("end") - pl.col("start")).dt.total_microseconds() / 60e6).alias("minutes")
+        )
+        .group_by("customer_id", "provider_id")
+        .agg(
+            pl.col("minutes").filter(pl.col("service") == "omsorg").sum().alias("executed"),
+            pl.col("minutes").filter(pl.col("service") == "palliativt_vak").sum().alias("vak"),
+        )
+    )
+    levels = pl.DataFrame({"level": range(1, 30), "level_minutes": LEVEL_MINUTES})
+    decisions = (
+        tables["decisions"]
+        .lazy()
+        .filter(
+            (pl.col("start_date") <= month_end)
+            & (pl.col("end_date").is_null() | (pl.col("end_date") >= month))
+        )
+        .join(levels.lazy(), on="level", how="left")
+        .group_by("customer_id", "provider_id")
+        .agg(
+            pl.col("level_minutes").filter(pl.col("service") == "omsorg").sum().alias("granted"),
+            pl.col("level").filter(pl.col("service") == "omsorg").max().alias("level"),
+        )
+    )
+    amounts = pl.DataFrame(
+        [
+            {"zone": zone, "level": level + 1, "level_amount": float(amount)}
+            for zone, values in LEVEL_AMOUNT.items()
+            for level, amount in enumerate(values)
+        ]
+    )
+    zones = (
+        tables["customers"]
+        .lazy()
+        .select("customer_id", pl.col("district").replace_strict(ZONES, default=None).alias("zone"))
+    )
+    pairs = (
+        visits.join(decisions, on=["customer_id", "provider_id"], how="full", coalesce=True)
+        .join(zones, on="customer_id", how="left")
+        .join(amounts.lazy(), on=["zone", "level"], how="left")
+    )
+    ratio = pl.col("executed").fill_null(0) / pl.col("granted")
+    control = (
+        pl.when(pl.col("granted").fill_null(0) == 0)
+        .then(0.0)
+        .when(ratio < 0.2)
+        .then(0.4)
+        .when(ratio < 0.4)
+        .then(0.7)
+        .otherwise(1.0)
+    )
+    omsorg = pl.when(pl.col("level") > 0).then(pl.col("level_amount") * control).otherwise(0.0)
+    vak = pl.col("vak").fill_null(0) * VAK_RATE_PER_MINUTE
+    return (
+        pairs.select("provider_id", (_ore(omsorg).fill_null(0) + _ore(vak)).alias("amount_ore"))
+        .group_by("provider_id")
+        .agg(pl.col("amount_ore").sum())
+        .sort("provider_id")
+        .collect()
+    )

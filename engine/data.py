@@ -400,26 +400,31 @@ def _present(frame: pl.DataFrame, name: str) -> pl.Expr:
 def _columns_with_problems(
     frame: pl.DataFrame, converted: pl.DataFrame, table: Table
 ) -> list[Column]:
-    """The columns with at least one bad, missing or unknown value, found in one pass
-    over the whole table (the rows themselves are looked up only for those)."""
+    """The columns that may have a bad, missing or unknown value, found in one pass
+    over the whole table without copying text (the rows themselves are looked up, and
+    exactly, only for those columns)."""
     columns = [c for c in table.columns.values() if c.name in frame.columns]
     if not columns or frame.height == 0:
         return []
+    raw_needed = [c for c in columns if c.kind != "text"]
     both = pl.DataFrame(
-        [frame[c.name].alias(f"__raw_{c.name}") for c in columns]
+        [frame[c.name].alias(f"__raw_{c.name}") for c in raw_needed]
         + [converted[c.name] for c in columns]
     )
     checks = []
     for column in columns:
-        raw = _present(both, f"__raw_{column.name}").alias("p")
-        wrong = pl.col(column.name).is_null() & raw
-        if not column.nullable:
-            wrong = wrong | ~raw
+        missing = pl.col(column.name).is_null()
+        if column.kind == "text":  # blank text became null in the conversion
+            wrong = missing if not column.nullable else pl.lit(False)
+        else:
+            raw = pl.col(f"__raw_{column.name}")
+            given = raw.is_not_null()
+            if both.schema[f"__raw_{column.name}"] == pl.String:
+                given = given & (raw.str.len_bytes() > 0)  # "  " is checked exactly later
+            wrong = missing & (given | pl.lit(not column.nullable))
         if isinstance(column.type, t.Text) and column.type.values:
             allowed = list(column.type.values)
-            wrong = wrong | (
-                pl.col(column.name).is_not_null() & ~pl.col(column.name).is_in(allowed)
-            )
+            wrong = wrong | (~missing & ~pl.col(column.name).is_in(allowed))
         checks.append(wrong.any().alias(column.name))
     flags = both.select(checks).row(0, named=True)
     return [c for c in columns if flags[c.name]]

@@ -1,0 +1,369 @@
+"""The benchmark (not a test): how fast carepay is, and how close to hand-written Polars.
+
+    python bench/run.py                      # 100k, 1M and 10M visits
+    python bench/run.py --sizes 100k,1m      # fewer
+    python bench/run.py --national           # also the national month (~22M visits)
+
+Data is generated once into bench/data/ (Parquet; reused when present). Every
+measurement runs in a fresh process; wall time is the process's, peak memory its
+maximum resident set (from wait4). Results go to bench/RESULTS.md with the machine,
+the versions and the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench/data"
+SCRATCH = ROOT / "bench/scratch"
+MONTH = "2024-03"
+VISITS_PER_CUSTOMER = {"orebro": 88.1, "norrtalje": 80.4}  # measured from the generator
+SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000, "national": 22_000_000}
+SWEEP = "kontrollnivåer[2].under=20 %:80 %:5 %"  # 13 values
+TARGETS = {
+    "core_ratio": 1.5,
+    "orebro_10m_s": 10.0,
+    "orebro_10m_gb": 4.0,
+    "compare_ratio": 1.3,
+    "sweep_ratio": 3.0,
+    "load_check_s": 0.5,
+}
+
+
+@dataclass
+class Measured:
+    wall_s: float
+    peak_mb: float
+    stdout: str
+    ok: bool
+
+
+def _timed(command: list[str]) -> Measured:
+    """Wall time and peak RSS of one fresh process (os.wait4 gives this child's own)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    out_chunks: list[str] = []
+    err_chunks: list[str] = []
+    # read the pipes fully before reaping, so a chatty child cannot block on a full pipe
+    assert process.stdout is not None and process.stderr is not None
+    out_chunks.append(process.stdout.read())
+    err_chunks.append(process.stderr.read())
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    ok = process.returncode == 0
+    if not ok:
+        print(" ".join(command), "\n", "".join(err_chunks)[-3000:], file=sys.stderr)
+    return Measured(wall, usage.ru_maxrss / 1024, "".join(out_chunks), ok)
+
+
+def carepay(*args: str) -> list[str]:
+    return [sys.executable, "-m", "engine.cli", *args]
+
+
+def dataset(profile: str, size: str) -> Path:
+    """Generated data of about this many visits (Parquet), made once and reused."""
+    directory = DATA / f"{profile}_{size}"
+    marker = directory / ".complete"
+    if marker.exists():
+        return directory
+    customers = max(10, round(SIZES[size] / VISITS_PER_CUSTOMER[profile]))
+    print(f"generating {directory.name}: {customers} customers …", flush=True)
+    result = _timed(
+        carepay(
+            "generate",
+            "--profile",
+            profile,
+            "--customers",
+            str(customers),
+            "--months",
+            "1",
+            "--seed",
+            "7",
+            "--start",
+            MONTH,
+            "--out",
+            str(directory),
+            "--format",
+            "parquet",
+            "--force",
+        )  # fmt: skip
+    )
+    if not result.ok:
+        raise SystemExit(f"could not generate {directory}")
+    marker.write_text(f"{result.wall_s:.1f} s\n", encoding="utf-8")
+    return directory
+
+
+def visits_in(directory: Path) -> int:
+    import polars as pl
+
+    return pl.scan_parquet(directory / "visits.parquet").select(pl.len()).collect().item()
+
+
+def run_model(model: str, data: Path, name: str) -> Measured:
+    out = SCRATCH / name
+    return _timed(
+        carepay(
+            "run",
+            model,
+            "--data",
+            str(data),
+            "--month",
+            MONTH,
+            "--out",
+            str(out),
+            "--format",
+            "parquet",
+            "--force",
+        )  # fmt: skip
+    )
+
+
+def bench_size(size: str, rows: list[dict[str, object]]) -> None:
+    orebro = dataset("orebro", size)
+    n_orebro = visits_in(orebro)
+
+    def record(what: str, measured: Measured, visits: int, **extra: object) -> None:
+        row = {
+            "size": size,
+            "what": what,
+            "visits": visits,
+            "wall_s": round(measured.wall_s, 2),
+            "peak_mb": round(measured.peak_mb),
+            "visits_per_s": round(visits / measured.wall_s) if measured.ok else 0,
+            "ok": measured.ok,
+            **extra,
+        }
+        rows.append(row)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+
+    if size == "national":  # does the whole country's month run at all?
+        record("carepay run rules/orebro", run_model("rules/orebro", orebro, "national"), n_orebro)
+        return
+    norrtalje = dataset("norrtalje", size)
+    n_norrtalje = visits_in(norrtalje)
+    core = _timed([sys.executable, "bench/tasks.py", "core", str(orebro), MONTH])
+    if core.ok:
+        figures = json.loads(core.stdout.strip().splitlines()[-1])
+        record(
+            "core: carepay vs hand-written Polars (evaluation only)",
+            core,
+            n_orebro,
+            hand_s=round(figures["hand_s"], 3),
+            carepay_s=round(figures["carepay_s"], 3),
+            ratio=round(figures["ratio"], 2),
+            same_amounts=figures["same_amounts"],
+        )
+    a = run_model("rules/orebro", orebro, f"orebro_{size}")
+    record("carepay run rules/orebro", a, n_orebro)
+    b = run_model("scenarios/norrtalje_med_orebros_distrikt.yaml", orebro, f"nto_{size}")
+    record("carepay run Norrtälje (Örebro's districts)", b, n_orebro)
+    n = run_model("rules/norrtalje", norrtalje, f"norrtalje_{size}")
+    record("carepay run rules/norrtalje", n, n_norrtalje)
+    compare = _timed(
+        carepay(
+            "compare",
+            "rules/orebro",
+            "scenarios/norrtalje_med_orebros_distrikt.yaml",
+            "--data",
+            str(orebro),
+            "--month",
+            MONTH,
+            "--out",
+            str(SCRATCH / f"cmp_{size}"),
+            "--force",
+        )  # fmt: skip
+    )
+    slower = max(a.wall_s, b.wall_s)
+    record(
+        "carepay compare Örebro vs Norrtälje", compare, n_orebro,
+        ratio=round(compare.wall_s / slower, 2),
+    )  # fmt: skip
+    sweep = _timed(
+        carepay(
+            "simulate", "rules/orebro", "--data", str(orebro), "--month", MONTH, "--sweep", SWEEP
+        )  # fmt: skip
+    )
+    record(
+        "carepay simulate --sweep (13 values)",
+        sweep,
+        n_orebro,
+        ratio=round(sweep.wall_s / a.wall_s, 2),
+    )
+
+
+def bench_loading(rows: list[dict[str, object]]) -> None:
+    for model in ("rules/orebro", "rules/norrtalje", "bench/core.yaml"):
+        measured = _timed([sys.executable, "bench/tasks.py", "load", model])
+        figures = json.loads(measured.stdout.strip().splitlines()[-1])
+        row = {
+            "size": "-",
+            "what": f"load + check {model}",
+            "load_check_s": round(figures["load_check_s"], 3),
+            "imports_s": round(figures["imports_s"], 3),
+            "wall_s": round(measured.wall_s, 2),
+            "peak_mb": round(measured.peak_mb),
+            "ok": measured.ok,
+        }
+        rows.append(row)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def machine() -> dict[str, str]:
+    import polars
+
+    memory = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from engine import __version__
+
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), {memory}",
+        "python": platform.python_version(),
+        "polars": polars.__version__,
+        "carepay": __version__,
+    }
+
+
+def write_results(rows: list[dict[str, object]], info: dict[str, str], path: Path) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Made by `python bench/run.py` (do not edit by hand; run it again).",
+        "",
+        *(f"- **{k}**: {v}" for k, v in info.items()),
+        "",
+        "Every row is one fresh process: wall time of the whole command (start-up,",
+        "reading Parquet, checking the data, evaluating, writing the outputs as Parquet",
+        "and the manifest) and its peak resident memory. The core row times evaluation",
+        "only, on tables already in memory, best of several repeats, carepay's",
+        "`run_model` against `bench/handwritten.py`; both give the same öre.",
+        "",
+        "| size | what | visits | wall (s) | peak (MB) | visits/s | ratio | note |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        note = ""
+        if "hand_s" in row:
+            note = (
+                f"hand {row['hand_s']} s, carepay {row['carepay_s']} s; "
+                f"same amounts: {row['same_amounts']}"
+            )
+        if "load_check_s" in row:
+            note = f"load + check {row['load_check_s']} s after {row['imports_s']} s of imports"
+        if not row.get("ok", True):
+            note = "FAILED " + note
+        lines.append(
+            f"| {row['size']} | {row['what']} | {row.get('visits', '')} | {row['wall_s']} | "
+            f"{row['peak_mb']} | {row.get('visits_per_s', '')} | {row.get('ratio', '')} | {note} |"
+        )
+    lines += ["", "## Targets", ""]
+    lines += _targets(rows)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _targets(rows: list[dict[str, object]]) -> list[str]:
+    out = ["| target | measured | met |", "|---|---|---|"]
+
+    def find(size: str, prefix: str) -> dict[str, object] | None:
+        return next(
+            (r for r in rows if r["size"] == size and str(r["what"]).startswith(prefix)), None
+        )
+
+    for size in ("1m", "10m"):
+        core = find(size, "core")
+        if core:
+            ratio = float(core["ratio"])  # type: ignore[arg-type]
+            out.append(
+                f"| core carepay / hand-written ≤ {TARGETS['core_ratio']}× at {size} | {ratio}× | "
+                f"{'yes' if ratio <= TARGETS['core_ratio'] else 'no'} |"
+            )
+    full = find("10m", "carepay run rules/orebro")
+    if full:
+        wall, peak = float(full["wall_s"]), float(full["peak_mb"]) / 1024  # type: ignore[arg-type]
+        met = wall <= TARGETS["orebro_10m_s"] and peak <= TARGETS["orebro_10m_gb"]
+        out.append(
+            f"| Örebro on 10M visits ≤ 10 s and ≤ 4 GB | {wall} s, {peak:.1f} GB | "
+            f"{'yes' if met else 'no'} |"
+        )
+    for size in ("1m", "10m"):
+        for prefix, key, label in (
+            ("carepay compare", "compare_ratio", "compare ≤ 1.3× the slower single run"),
+            ("carepay simulate", "sweep_ratio", "13-value sweep ≤ 3× one run"),
+        ):
+            row = find(size, prefix)
+            if row:
+                ratio = float(row["ratio"])  # type: ignore[arg-type]
+                out.append(
+                    f"| {label} at {size} | {ratio}× | {'yes' if ratio <= TARGETS[key] else 'no'} |"
+                )
+    national = find("national", "carepay run rules/orebro")
+    if national:
+        out.append(
+            f"| the national month runs at all | {national['wall_s']} s, "
+            f"{float(national['peak_mb']) / 1024:.1f} GB | {'yes' if national['ok'] else 'no'} |"  # type: ignore[arg-type]
+        )
+    for row in rows:
+        if "load_check_s" in row:
+            value = float(row["load_check_s"])  # type: ignore[arg-type]
+            out.append(
+                f"| {row['what']} < 0.5 s | {value} s | {'yes' if value < TARGETS['load_check_s'] else 'no'} |"
+            )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100k,1m,10m", help="comma-separated: 100k, 1m, 10m")
+    parser.add_argument("--national", action="store_true", help="also the national month")
+    parser.add_argument("--out", default=str(ROOT / "bench/RESULTS.md"))
+    args = parser.parse_args()
+    sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
+    if args.national:
+        sizes.append("national")
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        raise SystemExit(f"unknown size {', '.join(unknown)}; use {', '.join(SIZES)}")
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, object]] = []
+    info = machine()
+    bench_loading(rows)
+    for size in sizes:
+        bench_size(size, rows)
+        write_results(rows, info, Path(args.out))  # after each size: nothing lost
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Measurements that must happen inside one process (bench/run.py starts a fresh one
+for each): model load + check time after imports, and the small core computed by
+carepay and by hand-written Polars on the same in-memory tables.
+
+    python bench/tasks.py load rules/orebro
+    python bench/tasks.py core DATA_DIR 2024-03
+
+Each prints one line of JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _best(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def load_task(model: str) -> dict[str, float]:
+    started = time.perf_counter()
+    from engine.api import load  # noqa: F401  (imports are counted apart)
+
+    imported = time.perf_counter()
+    load(model)
+    loaded = time.perf_counter()
+    return {"imports_s": imported - started, "load_check_s": loaded - imported}
+
+
+def core_task(data: str, month_text: str) -> dict[str, object]:
+    import polars as pl
+
+    from bench.handwritten import provider_totals
+    from engine.api import load, load_dataset, parse_month, run_model
+
+    month = parse_month(month_text)
+    checked, _ = load(ROOT / "bench/core.yaml", [month])
+    dataset, _ = load_dataset(checked, data)
+    visits = dataset.tables["visits"].height
+    hand = provider_totals(dataset.tables, month)
+    result = run_model(checked, dataset, [month])
+    ours = result.lines.group_by("provider_id").agg(pl.col("amount_ore").sum()).sort("provider_id")
+    joined = hand.join(ours, on="provider_id", how="full", suffix="_carepay").fill_null(0)
+    same = bool((joined["amount_ore"] == joined["amount_ore_carepay"]).all())
+    repeat = 9 if visits < 5_000_000 else 5
+    hand_s = _best(lambda: provider_totals(dataset.tables, month), repeat)
+    carepay_s = _best(lambda: run_model(checked, dataset, [month]), repeat)
+    return {
+        "visits": visits,
+        "hand_s": hand_s,
+        "carepay_s": carepay_s,
+        "ratio": carepay_s / hand_s,
+        "same_amounts": same,
+        "total_ore": int(hand["amount_ore"].sum()),
+    }
+
+
+if __name__ == "__main__":
+    task, *args = sys.argv[1:]
+    if task == "load":
+        print(json.dumps(load_task(*args)))
+    elif task == "core":
+        print(json.dumps(core_task(*args)))
+    else:
+        raise SystemExit(f"unknown task {task}")

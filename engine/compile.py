@@ -554,24 +554,10 @@ def _add_aggregations(
         by_relation.setdefault(info.relation.name, []).append((node_id, info))
     for number, items in enumerate(by_relation.values()):
         relation = items[0][1].relation
-        child = frames[relation.entity]
-        outer = _outer_columns(plan.checked, [info for _, info in items])
-        correlated = bool(outer) or not relation.keys
-        group_keys = list(relation.keys)
-        if correlated:
-            # each row of the entity gets its own related rows (joined on the keys, or all
-            # of them for a relation without keys), with the entity's fields the filter uses
-            parent = frame.with_row_index("__row").select(
-                "__row", *relation.keys, *[pl.col(c).alias(f"__outer_{c}") for c in outer]
-            )
-            if relation.keys:
-                child = child.join(parent, on=list(relation.keys), how="inner")
-            else:
-                child = child.join(parent, how="cross")
-            group_keys = ["__row"]
         compiler = Compiler(plan, relation.entity, {})
         exprs: list[pl.Expr] = []
         defaults: dict[str, Any] = {}
+        conditions: dict[str, pl.Expr | None] = {}
         for i, (node_id, info) in enumerate(items):
             alias = f"__agg_{number}_{i}"
             # the filter stays inside the aggregation: Polars evaluates it per group
@@ -580,17 +566,75 @@ def _add_aggregations(
             expr, default = _agg_expr(info, condition)
             exprs.append(expr.alias(alias))
             defaults[alias] = default
+            conditions[alias] = condition if info.func == "any" and info.field is None else None
             columns[node_id] = alias
-        grouped = child.group_by(group_keys).agg(exprs)
-        if correlated:
-            frame = frame.with_row_index("__row").join(grouped, on="__row", how="left")
-            frame = frame.drop("__row")
+        child = frames[relation.entity]
+        if child.height == 0:  # nothing to aggregate: every row gets the empty value
+            frame = frame.with_columns(
+                pl.lit(d, dtype=_default_dtype(d)).alias(a) for a, d in defaults.items()
+            )
+            continue
+        outer = _outer_columns(plan.checked, [info for _, info in items])
+        if not outer and not relation.keys:  # the same for every row: computed once
+            values = child.select(exprs)
+            frame = frame.with_columns(
+                pl.lit(values[c][0], dtype=values.schema[c]).alias(c) for c in values.columns
+            )
+        elif not outer:
+            grouped = child.group_by(list(relation.keys)).agg(exprs)
+            frame = frame.join(grouped, on=list(relation.keys), how="left")
         else:
-            frame = frame.join(grouped, on=group_keys, how="left")
+            frame = _correlated(frame, child, relation.keys, outer, exprs, conditions)
         frame = frame.with_columns(
             [pl.col(a).fill_null(d) for a, d in defaults.items() if d is not None]
         )
     return frame, columns
+
+
+def _default_dtype(value: Any) -> pl.DataType | None:
+    if isinstance(value, bool):
+        return pl.Boolean()
+    if isinstance(value, float):
+        return pl.Float64()
+    return None
+
+
+def _correlated(
+    frame: pl.DataFrame,
+    child: pl.DataFrame,
+    keys: tuple[str, ...],
+    outer: list[str],
+    exprs: list[pl.Expr],
+    any_conditions: dict[str, pl.Expr | None],
+) -> pl.DataFrame:
+    """Aggregations whose filter names the row's own fields (`visit.start`): each row
+    gets its own related rows (joined on the keys, or all of them for a relation
+    without keys). Only the columns the filters read are joined; an `any(… where …)`
+    becomes "does a matching pair exist", with no grouping at all."""
+    used = set(keys)
+    for expr in exprs:
+        used |= set(expr.meta.root_names())
+    child = child.select([c for c in child.columns if c in used] or child.columns[:1])
+    parent = frame.with_row_index("__row").select(
+        "__row", *keys, *[pl.col(c).alias(f"__outer_{c}") for c in outer]
+    )
+    pairs = (
+        child.lazy().join(parent.lazy(), on=list(keys), how="inner")
+        if keys
+        else child.lazy().join(parent.lazy(), how="cross")
+    )
+    rows = pl.int_range(pl.len(), dtype=pl.UInt32)
+    existence = {a: c for a, c in any_conditions.items() if c is not None}
+    for alias, condition in existence.items():
+        hits = pairs.filter(condition).select(pl.col("__row").unique()).collect()["__row"]
+        frame = frame.with_columns(rows.is_in(hits.implode()).alias(alias))
+    rest = [e for e in exprs if e.meta.output_name() not in existence]
+    if rest:
+        grouped = pairs.group_by("__row").agg(rest).collect()
+        frame = (
+            frame.with_row_index("__row").join(grouped, on="__row", how="left").drop("__row")
+        )
+    return frame
 
 
 # ----------------------------------------------------------------------------- evaluation

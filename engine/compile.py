@@ -451,6 +451,72 @@ def _overlapping_visits(c: Compiler, node: ast.Call) -> pl.Expr:
     return valid & ((start < earlier_end).fill_null(False) | (next_start < end).fill_null(False))
 
 
+# Encoding (group, time) in one Int64 lets one running maximum over the whole sorted
+# frame restart at every group: times in microseconds from the frame's first start.
+_TIME_BITS = 42  # about 50 days of microseconds
+_GROUP_LIMIT = 1 << (62 - _TIME_BITS)
+
+
+def _precompute_overlaps(
+    compiler: Compiler, steps: list[Step], frame: pl.DataFrame
+) -> pl.DataFrame:
+    """Each `overlaps(…)` whose keys are plain columns of the frame, computed once by
+    sorting (keys, start) and comparing neighbours: several times faster than a window
+    per group on millions of visits. The result column stands in for the call."""
+    if frame.height == 0 or not {"start", "end"} <= set(frame.columns):
+        return frame
+    for step in steps:
+        for tree in (step.tree, step.quantity):
+            for node in tree.walk() if tree is not None else ():
+                if not (isinstance(node, ast.Call) and node.func == "overlaps"):
+                    continue
+                if id(node) in compiler.agg_columns:
+                    continue
+                keys = [compiler.expr(a) for a in node.args]
+                names = [k.meta.output_name(raise_if_undetermined=False) for k in keys]
+                if any(n is None or n not in frame.columns for n in names):
+                    continue  # keys computed by the model: the window version handles them
+                column = f"__agg_overlaps_{len(compiler.agg_columns)}"
+                found = _overlaps_by_sorting(frame, [str(n) for n in names])
+                if found is None:
+                    continue
+                frame = frame.with_columns(found.alias(column))
+                compiler.agg_columns[id(node)] = column
+    return frame
+
+
+def _overlaps_by_sorting(frame: pl.DataFrame, keys: list[str]) -> pl.Series | None:
+    valid = pl.col("end") > pl.col("start")
+    for key in keys:
+        valid = valid & pl.col(key).is_not_null()
+    rows = frame.lazy().with_row_index("__i").filter(valid).select("__i", *keys, "start", "end")
+    span = frame.select(
+        (pl.col("end").max() - pl.col("start").min()).dt.total_microseconds()
+    ).item()
+    if span is None or span >= (1 << _TIME_BITS):
+        return None
+    ordered = rows.sort([*keys, "start"]).collect()
+    same_prev, same_next = pl.lit(True), pl.lit(True)
+    for key in keys:
+        same_prev = same_prev & (pl.col(key) == pl.col(key).shift(1)).fill_null(False)
+        same_next = same_next & (pl.col(key) == pl.col(key).shift(-1)).fill_null(False)
+    group = (~same_prev).cum_sum().cast(pl.Int64)
+    groups = ordered.select(group.max()).item() or 0
+    if groups >= _GROUP_LIMIT:
+        return None
+    first = ordered["start"].min()
+    start_us = (pl.col("start") - pl.lit(first)).dt.total_microseconds()
+    end_us = (pl.col("end") - pl.lit(first)).dt.total_microseconds()
+    encoded = group * (1 << _TIME_BITS) + end_us
+    earlier_end = pl.when(same_prev).then(encoded.cum_max().shift(1) - group * (1 << _TIME_BITS))
+    next_start = pl.when(same_next).then(start_us.shift(-1))
+    hit = (start_us < earlier_end).fill_null(False) | (next_start < end_us).fill_null(False)
+    overlapping = ordered.filter(hit)["__i"]
+    return frame.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).is_in(overlapping.implode())
+    ).to_series()
+
+
 def _add_months(c: Compiler, node: ast.Call) -> pl.Expr:
     return c.expr(node.args[0]).dt.offset_by(f"{_months(node.args[1])}mo")
 
@@ -631,9 +697,7 @@ def _correlated(
     rest = [e for e in exprs if e.meta.output_name() not in existence]
     if rest:
         grouped = pairs.group_by("__row").agg(rest).collect()
-        frame = (
-            frame.with_row_index("__row").join(grouped, on="__row", how="left").drop("__row")
-        )
+        frame = frame.with_row_index("__row").join(grouped, on="__row", how="left").drop("__row")
     return frame
 
 
@@ -754,6 +818,7 @@ def evaluate(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFr
         )
         frame = materialize(frame)
         compiler = Compiler(plan, entity, agg_columns)
+        frame = _precompute_overlaps(compiler, steps, frame)
         for layer in plan.order[entity]:
             columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
             frame = materialize(frame.with_columns(columns))

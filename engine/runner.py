@@ -243,7 +243,9 @@ def conserve(result: RunResult, dataset: Dataset, months: list[date]) -> Conserv
 
 def _has_repeats(values: pl.Series) -> bool:
     ordered = values.drop_nulls().sort()
-    return bool(ordered.len() > 1 and (ordered.slice(1) == ordered.slice(0, ordered.len() - 1)).any())
+    return bool(
+        ordered.len() > 1 and (ordered.slice(1) == ordered.slice(0, ordered.len() - 1)).any()
+    )
 
 
 # ----------------------------------------------------------------------------- pseudonyms

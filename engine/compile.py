@@ -486,32 +486,46 @@ def _precompute_overlaps(
 
 
 def _overlaps_by_sorting(frame: pl.DataFrame, keys: list[str]) -> pl.Series | None:
-    valid = pl.col("end") > pl.col("start")
-    for key in keys:
-        valid = valid & pl.col(key).is_not_null()
-    rows = frame.lazy().with_row_index("__i").filter(valid).select("__i", *keys, "start", "end")
     span = frame.select(
         (pl.col("end").max() - pl.col("start").min()).dt.total_microseconds()
     ).item()
     if span is None or span >= (1 << _TIME_BITS):
         return None
-    ordered = rows.sort([*keys, "start"]).collect()
+    valid = pl.col("end") > pl.col("start")
+    for key in keys:
+        valid = valid & pl.col(key).is_not_null()
     same_prev, same_next = pl.lit(True), pl.lit(True)
     for key in keys:
         same_prev = same_prev & (pl.col(key) == pl.col(key).shift(1)).fill_null(False)
         same_next = same_next & (pl.col(key) == pl.col(key).shift(-1)).fill_null(False)
-    group = (~same_prev).cum_sum().cast(pl.Int64)
-    groups = ordered.select(group.max()).item() or 0
-    if groups >= _GROUP_LIMIT:
+    first = frame["start"].min()
+    ordered = (
+        frame.lazy()
+        .with_row_index("__i")
+        .filter(valid)
+        .select("__i", *keys, "start", "end")
+        .sort([*keys, "start"])
+        .select(
+            "__i",
+            same_prev.alias("__prev"),
+            same_next.alias("__next"),
+            (pl.col("start") - pl.lit(first)).dt.total_microseconds().alias("__start"),
+            (pl.col("end") - pl.lit(first)).dt.total_microseconds().alias("__end"),
+        )
+        .with_columns((~pl.col("__prev")).cum_sum().cast(pl.Int64).alias("__group"))
+        .collect()
+    )
+    if ordered.height and (ordered["__group"].max() or 0) >= _GROUP_LIMIT:
         return None
-    first = ordered["start"].min()
-    start_us = (pl.col("start") - pl.lit(first)).dt.total_microseconds()
-    end_us = (pl.col("end") - pl.lit(first)).dt.total_microseconds()
-    encoded = group * (1 << _TIME_BITS) + end_us
-    earlier_end = pl.when(same_prev).then(encoded.cum_max().shift(1) - group * (1 << _TIME_BITS))
-    next_start = pl.when(same_next).then(start_us.shift(-1))
-    hit = (start_us < earlier_end).fill_null(False) | (next_start < end_us).fill_null(False)
-    overlapping = ordered.filter(hit)["__i"]
+    group = pl.col("__group") * (1 << _TIME_BITS)
+    earlier_end = pl.when(pl.col("__prev")).then(
+        (group + pl.col("__end")).cum_max().shift(1) - group
+    )
+    next_start = pl.when(pl.col("__next")).then(pl.col("__start").shift(-1))
+    hit = (pl.col("__start") < earlier_end).fill_null(False) | (
+        next_start < pl.col("__end")
+    ).fill_null(False)
+    overlapping = ordered.lazy().filter(hit).select("__i").collect()["__i"]
     return frame.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).is_in(overlapping.implode())
     ).to_series()

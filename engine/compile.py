@@ -515,7 +515,7 @@ def _overlaps_by_sorting(frame: pl.DataFrame, keys: list[str]) -> pl.Series | No
         .with_columns((~pl.col("__prev")).cum_sum().cast(pl.Int64).alias("__group"))
         .collect()
     )
-    if ordered.height and (ordered["__group"].max() or 0) >= _GROUP_LIMIT:
+    if ordered.height and int(ordered.select(pl.col("__group").max()).item()) >= _GROUP_LIMIT:
         return None
     group = pl.col("__group") * (1 << _TIME_BITS)
     earlier_end = pl.when(pl.col("__prev")).then(

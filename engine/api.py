@@ -199,14 +199,24 @@ def run_model(
     dataset: Dataset,
     months: list[date],
     progress: Callable[[list[date]], Iterable[date]] = iter,
+    reuse: RunResult | None = None,
+    changed: frozenset[str] = frozenset(),
 ) -> RunResult:
     """Every month of the model on the dataset (as the model's assumptions, if any, say
-    the data would be: a changed copy, never the input)."""
-    dataset, applied = apply_assumptions(checked.model.assumptions, dataset)
+    the data would be: a changed copy, never the input).
+
+    `reuse`, an earlier run of the same model on the same data and months, with
+    `changed`, the parameters that differ since, lets rules that use none of them
+    keep their values (sweeps, goal seek and attribution run many such variants)."""
+    if reuse is not None and reuse.dataset is not None:
+        dataset, applied = reuse.dataset, reuse.assumptions
+    else:
+        dataset, applied = apply_assumptions(checked.model.assumptions, dataset)
     result = RunResult(checked, [], assumptions=applied, dataset=dataset)
+    earlier = {m.plan.month: m.frames for m in reuse.months} if reuse is not None else {}
     for month in progress(months):
         plan = plan_month(checked, month)
-        frames = evaluate(plan, dataset.tables)
+        frames = evaluate(plan, dataset.tables, earlier.get(month), changed)
         lines, missing = statement_lines(plan, frames)
         result.months.append(
             MonthResult(

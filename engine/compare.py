@@ -267,6 +267,12 @@ def _changed(param, value, keys: str | None, part: str | None, text: str, settin
     )
 
 
+def parameter_name(target: str) -> str:
+    """The parameter a setting target names: `kontrollnivåer[2].under` → kontrollnivåer."""
+    match = _SETTING.match(f"{target}=0")
+    return match.group(1) if match else target
+
+
 def sweep_values(spec: str) -> tuple[str, list[str]]:
     """`PARAM=START:STOP:STEP` (units allowed: `kontrollnivåer[2].under=20 %:80 %:5 %`)."""
     target, _, values = spec.partition("=")
@@ -342,12 +348,16 @@ def solve(
     runs)."""
     start, unit = current_value(checked, target, months[0])
     runs = 0
+    first: RunResult | None = None
+    changed = frozenset({parameter_name(target)})
 
     def total(value: Decimal) -> int:
-        nonlocal runs
+        nonlocal runs, first
         runs += 1
         text = f"{value:f}" + (f" {unit}" if unit in ("%",) else "")
-        result = run_model(with_setting(checked, f"{target}={text}"), dataset, months)
+        variant = with_setting(checked, f"{target}={text}")
+        result = run_model(variant, dataset, months, reuse=first, changed=changed)
+        first = first or result
         return int(result.lines["amount_ore"].sum() or 0)
 
     low, high = start, start
@@ -407,13 +417,17 @@ def attribute(
     from math import factorial
 
     cache: dict[frozenset[int], dict[str, int]] = {}
+    first_run: list[RunResult | None] = [None]  # the first run, reused by the others
 
     def totals(subset: frozenset[int]) -> dict[str, int]:
         if subset not in cache:
             variant = checked
             for i in sorted(subset):
                 variant = with_setting(variant, settings[i])
-            cache[subset] = provider_totals_ore(run_model(variant, dataset, months))
+            changed = frozenset(parameter_name(settings[i].partition("=")[0]) for i in subset)
+            result = run_model(variant, dataset, months, reuse=first_run[0], changed=changed)
+            first_run[0] = first_run[0] or result
+            cache[subset] = provider_totals_ore(result)
             progress()
         return cache[subset]
 
@@ -485,8 +499,17 @@ def sweep(
     """One row per value of `target`: the total, each provider's total and the change
     from the unchanged model, in öre. The data is read once for all values."""
     rows = []
+    first: RunResult | None = None
+    changed = frozenset({parameter_name(target)})
     for value in progress(values):
-        variant = run_model(with_setting(checked, f"{target}={value}"), dataset, months)
+        variant = run_model(
+            with_setting(checked, f"{target}={value}"),
+            dataset,
+            months,
+            reuse=first,
+            changed=changed,
+        )
+        first = first or variant
         row: dict[str, object] = {
             "value": value,
             "total_ore": int(variant.lines["amount_ore"].sum() or 0),

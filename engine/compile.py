@@ -718,6 +718,43 @@ def _correlated(
 # ----------------------------------------------------------------------------- evaluation
 
 
+def _depends(
+    plan: Plan, entity: str, steps: list[Step], changed: frozenset[str], recomputed: set[str]
+) -> bool:
+    """Must the entity be evaluated again: a rule of it uses a changed parameter, or
+    aggregates an entity that was evaluated again."""
+    for step in steps:
+        for tree in (step.tree, step.quantity):
+            for node in tree.walk() if tree is not None else ():
+                ref = plan.checked.refs.get(id(node))
+                if isinstance(ref, ParamRef) and ref.name in changed:
+                    return True
+    return any(r.entity in recomputed for r in ENTITIES[entity].relations)
+
+
+def _with_indexed(plan: Plan, changed: frozenset[str]) -> frozenset[str]:
+    """A parameter indexed by a changed one (B = A × (1 + (p − y)/100)) changes too."""
+    out = set(changed)
+    for param in plan.checked.model.parameters.values():
+        index = param.indexation
+        if index is None or index.tree is None:
+            continue
+        for node in index.tree.walk():
+            ref = plan.checked.refs.get(id(node))
+            if isinstance(ref, ParamRef) and ref.name in changed:
+                out.add(param.name)
+    return frozenset(out)
+
+
+def _computed_columns(steps: list[Step], frame: pl.DataFrame) -> set[str]:
+    names = {s.name for s in steps} | {"excluded_by", "counted"}
+    return {
+        c
+        for c in frame.columns
+        if c in names or c.startswith(("__raw_", "__ore_", "__qty_", BRANCH_PREFIX, "__agg_"))
+    }
+
+
 def raw_column(name: str) -> str:
     return f"__raw_{name}"
 
@@ -820,13 +857,39 @@ def materialize(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame([frame.get_column(c) for c in frame.columns])
 
 
-def evaluate(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """Every entity's frame with a column per rule in force (payments: raw, öre, SEK)."""
-    frames = {name: materialize(f) for name, f in base_frames(plan, tables).items()}
+def evaluate(
+    plan: Plan,
+    tables: dict[str, pl.DataFrame],
+    reuse: dict[str, pl.DataFrame] | None = None,
+    changed: frozenset[str] = frozenset(),
+) -> dict[str, pl.DataFrame]:
+    """Every entity's frame with a column per rule in force (payments: raw, öre, SEK).
+
+    With `reuse` (the frames of an earlier evaluation of the same model on the same
+    data) and `changed` (the parameters that differ since), an entity whose rules use
+    none of them, and whose related entities were reused too, is taken as it was: a
+    sweep of a control level re-evaluates customer-months, not ten million visits."""
+    recomputed: set[str] = set()
+    changed = _with_indexed(plan, changed)
+    if reuse is not None:
+        frames = dict(reuse)
+    else:
+        frames = {name: materialize(f) for name, f in base_frames(plan, tables).items()}
     for entity in ENTITY_ORDER:
         steps = plan.steps(entity)
         if not steps:
             continue
+        if reuse is not None and not _depends(plan, entity, steps, changed, recomputed):
+            continue
+        recomputed.add(entity)
+        if reuse is not None:  # start again from the entity's base columns
+            frames[entity] = frames[entity].select(
+                [
+                    c
+                    for c in frames[entity].columns
+                    if c not in _computed_columns(steps, frames[entity])
+                ]
+            )
         frame, agg_columns = _add_aggregations(
             plan, entity, frames[entity], frames, _aggregations(plan.checked, steps)
         )

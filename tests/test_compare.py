@@ -12,7 +12,16 @@ from click.testing import CliRunner
 
 from engine.api import parse_month, run_model
 from engine.cli import main
-from engine.compare import compare, compare_results, load_both, solve, sweep_values, with_setting
+from engine.compare import (
+    compare,
+    compare_results,
+    load_both,
+    provider_totals_ore,
+    solve,
+    sweep,
+    sweep_values,
+    with_setting,
+)
 from engine.diagnostics import EngineError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,3 +186,28 @@ def test_attribution_adds_up_exactly_for_every_provider():
         assert shapley[provider].sum() == difference
     # the threshold and the ownership factor interact (both act on omsorg): order matters
     assert not sequential.drop("order").equals(shapley)
+
+
+@pytest.mark.parametrize(
+    ("target", "values", "month"),
+    [
+        ("kontrollnivåer[2].under", ["25 %", "40 %", "65 %"], "2024-02"),  # customer-months only
+        ("rättelsefrist", ["2", "5", "9"], "2024-02"),  # an exclusion of visits
+        ("opi", ["1", "5.4", "9"], "2024-05"),  # indexes the level amounts from April
+    ],
+)
+def test_a_sweep_reusing_unchanged_rules_equals_separate_runs(target, values, month):
+    """A sweep re-evaluates only the rules that depend on the swept parameter; its
+    totals per provider are exactly those of separate full runs."""
+    months = [parse_month(month)]
+    checked, _, dataset = load_both(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, months)
+    base = run_model(checked, dataset, months)
+    base_total = int(base.lines["amount_ore"].sum())
+    table = sweep(checked, dataset, months, target, values, base_total)
+    for row in table.iter_rows(named=True):
+        alone = run_model(with_setting(checked, f"{target}={row['value']}"), dataset, months)
+        totals = provider_totals_ore(alone)
+        assert row["total_ore"] == sum(totals.values()), row["value"]
+        for provider, amount in totals.items():
+            assert row[f"{provider}_ore"] == amount
+    assert table["total_ore"].n_unique() > 1  # the parameter mattered

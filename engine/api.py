@@ -6,9 +6,10 @@ input is wrong, and never anything else for a user mistake.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import ENTITIES
 from engine.checker import CheckedModel, check
 from engine.compile import base_frames, evaluate
-from engine.data import Dataset, load_data
+from engine.data import Dataset, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
 from engine.interpret import Interpreter, PeerSource, Row, Trace
 from engine.loader import load_model
@@ -127,9 +128,22 @@ def load_dataset(
         strict=strict,
         zones=checked.model.zones,
         requirements=checked.model.data_requirements,
+        model_id=checked.model.id,
     )
     diags.raise_if_errors()
     return dataset, list(diags)
+
+
+def with_data_zones(checked: CheckedModel, dataset: Dataset) -> CheckedModel:
+    """The model with the districts the data's `zones` table places in its zones."""
+    diags = Diagnostics()
+    zones = zones_with_data(checked.model.zones, dataset, checked.model.id, diags)
+    diags.raise_if_errors()
+    if zones == checked.model.zones:
+        return checked
+    model = copy.copy(checked.model)
+    model.zones = zones
+    return replace(checked, model=model)
 
 
 @dataclass
@@ -208,6 +222,7 @@ def run_model(
     `reuse`, an earlier run of the same model on the same data and months, with
     `changed`, the parameters that differ since, lets rules that use none of them
     keep their values (sweeps, goal seek and attribution run many such variants)."""
+    checked = with_data_zones(checked, dataset)
     if reuse is not None and reuse.dataset is not None:
         dataset, applied = reuse.dataset, reuse.assumptions
     else:
@@ -329,6 +344,7 @@ def explain(
     them with `everything`); and the model's heading."""
     checked, _ = load(model, [month])
     dataset, _ = load_dataset(checked, data)
+    checked = with_data_zones(checked, dataset)
     plan = plan_month(checked, month)
     rows = customer_rows(plan, dataset, customer)
     if not rows:

@@ -236,6 +236,7 @@ def load_data(
     strict: bool = False,
     zones: dict[str, list[str]] | None = None,
     requirements: Iterable[DataRequirement] = (),
+    model_id: str | None = None,
 ) -> Dataset:
     """Read and validate every table; `needs` names the tables and columns the model
     reads, `zones` the districts it can place, `requirements` what its rows must hold."""
@@ -267,6 +268,8 @@ def load_data(
     for requirement in requirements:
         if requirement.table in problems:
             problems[requirement.table] += _unmet(ds.tables[requirement.table], requirement, ds)
+    if zones and model_id is not None:
+        zones = zones_with_data(zones, ds, model_id, diags)
     if zones and "customers" in problems:
         unplaced = _unplaced(ds.tables["customers"], zones)
         if unplaced and len(unplaced) == ds.tables["customers"].height:
@@ -589,6 +592,41 @@ def _unplaced(customers: pl.DataFrame, zones: dict[str, list[str]]) -> list[Prob
             customers, pl.col("district").is_not_null() & ~pl.col("district").is_in(known)
         )
     ]
+
+
+def zones_with_data(
+    zones: dict[str, list[str]], ds: Dataset, model_id: str, diags: Diagnostics
+) -> dict[str, list[str]]:
+    """The model's zones, with the districts the data's `zones` table places in them for
+    this model (a dataset from another municipality says how its districts count).
+    A district the model already places, in another zone, is an error: the model's
+    own word stands and is never silently overridden."""
+    frame = ds.tables.get("zones")
+    if frame is None or frame.height == 0:
+        return zones
+    own = {d: zone for zone, districts in zones.items() for d in districts}
+    merged = {zone: list(districts) for zone, districts in zones.items()}
+    rows = frame.with_row_index("__i").filter(pl.col("model") == model_id)
+    for index, zone, district in rows.select("__i", "zone", "district").iter_rows():
+        where = ds.where("zones", index, "zone")
+        if zone not in merged:
+            close = difflib.get_close_matches(str(zone), list(merged), n=1)
+            diags.error(
+                "bad-value",
+                f"`{zone}` is not a zone of model `{model_id}`",
+                where=where,
+                hint=f"did you mean `{close[0]}`?" if close else "zones: " + ", ".join(merged),
+            )
+        elif district in own and own[district] != zone:
+            diags.error(
+                "bad-value",
+                f"the model places district `{district}` in `{own[district]}`, not `{zone}`",
+                where=ds.where("zones", index, "district"),
+            )
+        elif district not in own:
+            merged[zone].append(district)
+            own[district] = zone
+    return merged
 
 
 def _no_district_placed(

@@ -375,8 +375,46 @@ def generate(
         else pl.DataFrame(schema=JOURNAL_SCHEMA),
         "premium_claims": pl.DataFrame(claims, schema=CLAIM_SCHEMA),
         "outages": _outages(rng, starts),
+        "zones": _foreign_zones(profile.name),
     }
     return out
+
+
+# How each profile's districts count in the other bundled model's zones, written as
+# the data's `zones` table, so that both models run on either dataset (the same
+# placement as scenarios/norrtalje_med_orebros_distrikt.yaml).
+FOREIGN_ZONES = {
+    "orebro": {
+        "norrtalje-kundval": {
+            "tätort": ["City norr", "City söder"],
+            "landsbygd": ["Norr", "Söder", "Väster"],
+            "skärgård": ["Öster"],
+        }
+    },
+    "norrtalje": {
+        "orebro-omvardnad": {
+            "tätort": ["Norrtälje stad", "Rimbo", "Hallstavik"],
+            "förort_landsort": [
+                "Söderbykarl",
+                "Edsbro",
+                "Husby-Sjuhundra",
+                "Blidö",
+                "Väddö",
+                "Rådmansö",
+            ],  # fmt: skip
+        }
+    },
+}
+
+
+def _foreign_zones(profile: str) -> pl.DataFrame:
+    rows = [
+        {"model": model, "zone": zone, "district": district}
+        for model, zones in FOREIGN_ZONES.get(profile, {}).items()
+        for zone, districts in zones.items()
+        for district in districts
+    ]
+    return pl.DataFrame(rows, schema={"model": pl.String, "zone": pl.String, "district": pl.String})
 
 
 DECISION_SCHEMA = {

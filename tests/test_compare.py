@@ -211,3 +211,45 @@ def test_a_sweep_reusing_unchanged_rules_equals_separate_runs(target, values, mo
         for provider, amount in totals.items():
             assert row[f"{provider}_ore"] == amount
     assert table["total_ore"].n_unique() > 1  # the parameter mattered
+
+
+def test_orebro_against_norrtalje_on_the_bundled_sample_uses_its_zones_table():
+    """examples/orebro carries zones.csv: how its districts count in Norrtälje's zones.
+    Comparing the two models directly equals comparing with the scenario that places
+    the districts the same way."""
+    direct = compare(ROOT / "rules/orebro", ROOT / "rules/norrtalje", SAMPLE, MONTHS)
+    scenario = compare(
+        ROOT / "rules/orebro",
+        ROOT / "scenarios/norrtalje_med_orebros_distrikt.yaml",
+        SAMPLE,
+        MONTHS,
+    )
+    _adds_up(direct)
+    assert (
+        direct.providers["amount_b_ore"].to_list() == scenario.providers["amount_b_ore"].to_list()
+    )
+    assert direct.providers["diff_ore"].abs().sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("norrtalje-kundval,stad,City norr", "`stad` is not a zone of model `norrtalje-kundval`"),
+        (
+            "orebro-omvardnad,tätort,Norr",
+            "the model places district `Norr` in `förort_landsort`, not `tätort`",
+        ),
+    ],
+)
+def test_a_zones_table_cannot_contradict_or_invent_zones(tmp_path, row, message):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    with (data / "zones.csv").open("a", encoding="utf-8") as handle:
+        handle.write(row + "\n")
+    model = "rules/norrtalje" if row.startswith("norrtalje") else "rules/orebro"
+    with pytest.raises(EngineError) as caught:
+        compare(ROOT / "rules/orebro", ROOT / model, data, MONTHS)
+    found = [(d.message, d.where) for d in caught.value.diagnostics]
+    assert any(m == message and w.startswith("zones.csv:8:") for m, w in found), found

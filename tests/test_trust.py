@@ -56,12 +56,17 @@ def data_copy(tmp_path: Path) -> Path:
     return data
 
 
-def test_verify_succeeds_on_a_fresh_run(tmp_path: Path, data_copy: Path) -> None:
-    out = tmp_path / "out"
+def _run_fixture(data: Path, out: Path) -> Path:
+    """`carepay run rules/orebro` on the small Örebro fixture (March 2024)."""
     code, text = _invoke(
-        "run", "rules/orebro", "--data", str(data_copy), "--month", "2024-03", "--out", str(out)
+        "run", "rules/orebro", "--data", str(data), "--month", "2024-03", "--out", str(out)
     )
     assert code == 0, text
+    return out
+
+
+def test_verify_succeeds_on_a_fresh_run(tmp_path: Path, data_copy: Path) -> None:
+    out = _run_fixture(data_copy, tmp_path / "out")
     manifest = (out / "manifest.json").read_text(encoding="utf-8")
     for needed in (
         '"sha256"',
@@ -79,13 +84,7 @@ def test_verify_succeeds_on_a_fresh_run(tmp_path: Path, data_copy: Path) -> None
 def test_verify_fails_naming_an_input_that_changed_by_one_byte(
     tmp_path: Path, data_copy: Path
 ) -> None:
-    out = tmp_path / "out"
-    assert (
-        _invoke(
-            "run", "rules/orebro", "--data", str(data_copy), "--month", "2024-03", "--out", str(out)
-        )[0]
-        == 0
-    )
+    out = _run_fixture(data_copy, tmp_path / "out")
     visits = data_copy / "visits.csv"
     raw = bytearray(visits.read_bytes())
     raw[-3] = ord("1") if raw[-3] != ord("1") else ord("2")  # one byte of the last row
@@ -96,13 +95,7 @@ def test_verify_fails_naming_an_input_that_changed_by_one_byte(
 
 
 def test_verify_names_an_output_edited_after_the_run(tmp_path: Path, data_copy: Path) -> None:
-    out = tmp_path / "out"
-    assert (
-        _invoke(
-            "run", "rules/orebro", "--data", str(data_copy), "--month", "2024-03", "--out", str(out)
-        )[0]
-        == 0
-    )
+    out = _run_fixture(data_copy, tmp_path / "out")
     lines = out / "statement_lines.csv"
     lines.write_text(lines.read_text(encoding="utf-8").replace(",", ";", 1), encoding="utf-8")
     code, text = _invoke("verify", str(out))

@@ -354,8 +354,7 @@ def write_frames_workbook(path: Path, tables: dict[str, pl.DataFrame]) -> None:
     """Tables as sheets of one workbook (amounts in öre become kronor)."""
     from openpyxl import Workbook
 
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)  # streams rows: several times faster for big tables
     for name, frame in tables.items():
         sheet = book.create_sheet(_sheet_name(name, book.sheetnames))
         columns = [c.removesuffix("_ore") for c in frame.columns]

@@ -179,7 +179,8 @@ def comparison_sections(comparison: Comparison) -> list[Section]:
 
 
 def _label(value: object) -> str:
-    return "(none)" if value is None else str(value)
+    """Lines paid per provider (VAT compensation) have no customer, so no zone or level."""
+    return "(provider-level, or not set)" if value is None else str(value)
 
 
 def _totals_table(frame: pl.DataFrame, key: str, heading: str, names: bool = False) -> Table:

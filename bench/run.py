@@ -50,24 +50,23 @@ class Measured:
 
 
 def _timed(command: list[str]) -> Measured:
-    """Wall time and peak RSS of one fresh process (os.wait4 gives this child's own)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    out_chunks: list[str] = []
-    err_chunks: list[str] = []
-    # read the pipes fully before reaping, so a chatty child cannot block on a full pipe
-    assert process.stdout is not None and process.stderr is not None
-    out_chunks.append(process.stdout.read())
-    err_chunks.append(process.stderr.read())
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
+    """Wall time and peak RSS of one fresh process (os.wait4 gives this child's own).
+    Its output goes to files, so a chatty child can never block on a full pipe."""
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     ok = process.returncode == 0
     if not ok:
-        print(" ".join(command), "\n", "".join(err_chunks)[-3000:], file=sys.stderr)
-    return Measured(wall, usage.ru_maxrss / 1024, "".join(out_chunks), ok)
+        print(" ".join(command), "\n", stderr[-3000:], file=sys.stderr)
+    return Measured(wall, usage.ru_maxrss / 1024, stdout, ok)
 
 
 def carepay(*args: str) -> list[str]:

@@ -276,6 +276,8 @@ def _summary(outcome: Outcome, out: Path) -> None:
     months = [m.plan.month.strftime("%Y-%m") for m in result.months]
     span = months[0] if len(months) == 1 else f"{months[0]} – {months[-1]}"
     click.echo(f"{model.title} ({model.id}), {span}")
+    for applied in result.assumptions:
+        click.echo(f"assumed: {applied}")
     _visits_summary(outcome)
     totals = (
         result.totals.group_by("provider_id", "category")

@@ -189,3 +189,22 @@ def test_mistakes_in_assumptions_are_located(
     assert any(d.span is not None and d.span.line == line + 2 for d in diagnostics), [
         (d.message, d.span) for d in diagnostics
     ]
+
+
+def test_the_run_summary_says_what_was_assumed_and_accounts_for_removed_visits(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    result = CliRunner().invoke(
+        main,
+        ["run", str(ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml"),
+         "--data", str(SAMPLE), "--month", "2024-02", "--out", str(tmp_path / "out")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assumed = [line for line in result.output.splitlines() if line.startswith("assumed: ")]
+    assert len(assumed) == 3
+    assert "removed by assumptions" in result.output
+    assert "(every visit accounted for once)" in result.output

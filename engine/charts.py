@@ -16,8 +16,6 @@ A_COLOUR = "#4c72b0"  # model A, and "before"
 B_COLOUR = "#dd8452"  # model B, and "after"
 GAIN_COLOUR = "#55a868"
 LOSS_COLOUR = "#c44e52"
-TOTAL_COLOUR = "#8172b3"
-CHART_COLOURS = (A_COLOUR, B_COLOUR, GAIN_COLOUR, LOSS_COLOUR, TOTAL_COLOUR)
 
 
 def _pyplot() -> Any:

@@ -491,34 +491,40 @@ def _comparison_summary(comparison: Any, fmt: str) -> None:
     )
 
 
-def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
-    """The comparison's tables as CSV, Parquet and one workbook, the HTML report, and
-    the manifest."""
-    months = study.months
-    from engine.htmlreport import comparison_report
-
-    html = comparison_report(comparison, _months_text(months))
+def _write_study(
+    out: Path, study: Study, tables: dict[str, Any], html: str, workbook: str | None = None
+) -> None:
+    """A study's tables as CSV and Parquet (and one workbook), its HTML report and its
+    manifest, all or nothing."""
 
     def write(directory: Path) -> None:
-        gains, losses = comparison.extremes(20)
-        tables = {
-            "compare_providers": comparison.providers,
-            "compare_categories": comparison.categories,
-            "compare_customers": comparison.customers,
-            "compare_by_zone": comparison.by("zone"),
-            "compare_by_hours_band": comparison.by("hours_band"),
-            "compare_by_ownership": comparison.by("ownership"),
-            "largest_gains": gains,
-            "largest_losses": losses,
-        }
         for name, frame in tables.items():
             write_csv(frame, directory / f"{name}.csv")
             frame.write_parquet(directory / f"{name}.parquet")
-        write_frames_workbook(directory / "comparison.xlsx", tables)
+        if workbook is not None:
+            write_frames_workbook(directory / workbook, tables)
         (directory / "report.html").write_text(html, encoding="utf-8")
         write_study_manifest(directory, study)
 
     write_atomically(out, write)
+
+
+def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
+    from engine.htmlreport import comparison_report
+
+    gains, losses = comparison.extremes(20)
+    tables = {
+        "compare_providers": comparison.providers,
+        "compare_categories": comparison.categories,
+        "compare_customers": comparison.customers,
+        "compare_by_zone": comparison.by("zone"),
+        "compare_by_hours_band": comparison.by("hours_band"),
+        "compare_by_ownership": comparison.by("ownership"),
+        "largest_gains": gains,
+        "largest_losses": losses,
+    }
+    html = comparison_report(comparison, _months_text(study.months))
+    _write_study(out, study, tables, html, workbook="comparison.xlsx")
 
 
 @main.command("compare")
@@ -678,14 +684,7 @@ def simulate_command(
             study = Study(
                 "sweep", [checked_b], data, dataset, months, [*overrides, f"--sweep {sweep}"]
             )
-
-            def write(directory: Path) -> None:
-                write_csv(table, directory / "sweep.csv")
-                table.write_parquet(directory / "sweep.parquet")
-                (directory / "report.html").write_text(html, encoding="utf-8")
-                write_study_manifest(directory, study)
-
-            write_atomically(out, write)
+            _write_study(out, study, {"sweep": table}, html)
         return
     if not settings and scenario is None:
         raise click.UsageError("give --set, --scenario or --sweep")
@@ -774,15 +773,7 @@ def _attribution(
         html = attribution_report(
             sequential, shapley, provider_totals_ore(base), _months_text(months)
         )
-
-        def write(directory: Path) -> None:
-            for name, table in tables.items():
-                write_csv(table, directory / f"{name}.csv")
-                table.write_parquet(directory / f"{name}.parquet")
-            (directory / "report.html").write_text(html, encoding="utf-8")
-            write_study_manifest(directory, study)
-
-        write_atomically(out, write)
+        _write_study(out, study, tables, html)
 
 
 class _nullbar:

@@ -883,13 +883,7 @@ def evaluate(
             continue
         recomputed.add(entity)
         if reuse is not None:  # start again from the entity's base columns
-            frames[entity] = frames[entity].select(
-                [
-                    c
-                    for c in frames[entity].columns
-                    if c not in _computed_columns(steps, frames[entity])
-                ]
-            )
+            frames[entity] = frames[entity].drop(_computed_columns(steps, frames[entity]))
         frame, agg_columns = _add_aggregations(
             plan, entity, frames[entity], frames, _aggregations(plan.checked, steps)
         )

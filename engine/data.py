@@ -12,6 +12,7 @@ missing column) are always errors.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,10 @@ class Dataset:
 
     def rejected(self, table: str) -> int:
         return sum(1 for r in self.rejects if r["table"] == table)
+
+    def rejected_counts(self) -> dict[str, int]:
+        """Rows rejected per table (only tables with any)."""
+        return dict(sorted(Counter(r["table"] for r in self.rejects).items()))
 
 
 def _dtype(column: Column) -> pl.DataType:
@@ -312,22 +317,28 @@ def _settle(
             }
         )
     _warn_rejected(ds, name, problems, diags)
+    table = ds.tables[name]
+    dropped = pl.int_range(pl.len(), dtype=pl.Int64).is_in(list(by_row))
     key = {"customers": "customer_id", "providers": "provider_id"}.get(name)
     if key is not None:
-        dropped = ds.tables[name].with_row_index("__i").filter(pl.col("__i").is_in(list(by_row)))
-        ds.rejected_ids[name] = {str(v) for v in dropped[key].drop_nulls().to_list()}
-    frame = ds.tables[name].with_row_index("__i")
-    keep = frame.filter(~pl.col("__i").is_in(list(by_row)))["__i"]
+        ids = table.filter(dropped)[key].drop_nulls()
+        ds.rejected_ids[name] = {str(v) for v in ids.to_list()}
+    keep = table.select(pl.int_range(pl.len(), dtype=pl.Int64).filter(~dropped)).to_series()
     previous = ds.kept.get(name)
-    ds.kept[name] = previous.gather(keep) if previous is not None else keep.cast(pl.Int64)
-    ds.tables[name] = ds.tables[name].filter(~pl.int_range(pl.len()).is_in(list(by_row)))
+    ds.kept[name] = previous.gather(keep) if previous is not None else keep
+    ds.tables[name] = table.filter(~dropped)
 
 
-def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagnostics) -> None:
+def _by_kind(problems: list[Problem]) -> dict[tuple[str, str], list[Problem]]:
+    """Problems grouped by column and code: one warning, or one capped list, per kind."""
     kinds: dict[tuple[str, str], list[Problem]] = {}
     for problem in problems:
         kinds.setdefault((problem.column, problem.code), []).append(problem)
-    for (column, _), found in kinds.items():
+    return kinds
+
+
+def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagnostics) -> None:
+    for (column, _), found in _by_kind(problems).items():
         rows = sorted({ds.row_number(name, p.index) for p in found})
         shown = ", ".join(str(r) for r in rows[:MAX_ROWS_REPORTED])
         more = f" and {len(rows) - MAX_ROWS_REPORTED} more" if len(rows) > MAX_ROWS_REPORTED else ""
@@ -342,10 +353,7 @@ def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagn
 
 
 def _report_errors(ds: Dataset, name: str, problems: list[Problem], diags: Diagnostics) -> None:
-    kinds: dict[tuple[str, str], list[Problem]] = {}
-    for problem in problems:
-        kinds.setdefault((problem.column, problem.code), []).append(problem)
-    for (column, code), found in kinds.items():
+    for (column, code), found in _by_kind(problems).items():
         for problem in found[:MAX_ROWS_REPORTED]:
             diags.error(
                 problem.code,
@@ -522,7 +530,7 @@ def _duplicate_problems(
     """The second and later rows with an id already seen (the first is kept)."""
     out = []
     for key in table.key:
-        if key not in converted.columns or not _has_duplicates(converted[key]):
+        if key not in converted.columns or not has_duplicates(converted[key]):
             continue
         indexed = converted.with_row_index("__i").filter(pl.col(key).is_not_null())
         firsts = indexed.group_by(key).agg(pl.col("__i").min().alias("__first"))
@@ -541,7 +549,7 @@ def _duplicate_problems(
     return out
 
 
-def _has_duplicates(values: pl.Series) -> bool:
+def has_duplicates(values: pl.Series) -> bool:
     """Sorting and comparing neighbours: several times faster than hashing for ids."""
     ordered = values.drop_nulls().sort()
     return bool(

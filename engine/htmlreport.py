@@ -9,7 +9,6 @@ charts escape their labels themselves (see `engine.charts`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
@@ -337,7 +336,3 @@ def attribution_report(
             )
         )
     return render("Attribution of the change", months, sections)
-
-
-def write(path: Path, html: str) -> None:
-    path.write_text(html, encoding="utf-8")

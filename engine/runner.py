@@ -17,7 +17,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +28,7 @@ import polars as pl
 from engine import __version__
 from engine.api import RunResult, load, load_dataset, months_between, run_model
 from engine.coverage import never_fired, rule_coverage
-from engine.data import Dataset
+from engine.data import Dataset, has_duplicates
 from engine.diagnostics import Diagnostic, EngineError
 from engine.reports import write_atomically, write_tables, write_workbook
 
@@ -207,7 +207,7 @@ def conserve(result: RunResult, dataset: Dataset, months: list[date]) -> Conserv
         ids = frame["visit_id"]
         in_months.append(ids)
         excluded_ids = month.exclusions["visit_id"]
-        if _has_repeats(excluded_ids):
+        if has_duplicates(excluded_ids):
             problems.append(f"{label}: a visit excluded twice")
         if excluded_ids.len() and not excluded_ids.is_in(ids.implode()).all():
             problems.append(f"{label}: an excluded visit not in the month")
@@ -217,7 +217,7 @@ def conserve(result: RunResult, dataset: Dataset, months: list[date]) -> Conserv
         counted += month_counted
         excluded += excluded_ids.len()
     all_ids = pl.concat(in_months) if in_months else pl.Series("visit_id", [], dtype=pl.String)
-    if _has_repeats(all_ids):
+    if has_duplicates(all_ids):
         problems.append("a visit is in more than one place")
     outside = 0
     if visits is not None and visits.height:
@@ -238,13 +238,6 @@ def conserve(result: RunResult, dataset: Dataset, months: list[date]) -> Conserv
         counted=counted,
         excluded=excluded,
         problems=problems,
-    )
-
-
-def _has_repeats(values: pl.Series) -> bool:
-    ordered = values.drop_nulls().sort()
-    return bool(
-        ordered.len() > 1 and (ordered.slice(1) == ordered.slice(0, ordered.len() - 1)).any()
     )
 
 
@@ -289,15 +282,7 @@ def pseudonymised(dataset: Dataset, key: bytes) -> Dataset:
         {**r, "value": "(pseudonymised)"} if r["column"] == "customer_id" else r
         for r in dataset.rejects
     ]
-    return Dataset(
-        tables,
-        dataset.origins,
-        dataset.row_offset,
-        dataset.input_rows,
-        dataset.kept,
-        rejects,
-        dataset.rejected_ids,
-    )
+    return replace(dataset, tables=tables, rejects=rejects)
 
 
 # ----------------------------------------------------------------------------- manifest
@@ -320,7 +305,7 @@ def _manifest(
             "id": model.id,
             "title": model.title,
             "version": model.version,
-            "files": [{"path": _absolute(f), "sha256": sha256(Path(f))} for f in model.files],
+            "files": _file_hashes(model.files),
         },
         "inputs": _inputs(Path(job.data), dataset),
         "months": [m.plan.month.strftime("%Y-%m") for m in result.months],
@@ -333,10 +318,7 @@ def _manifest(
         "assumptions": [str(a) for a in result.assumptions],
         "counts": {
             "visits": asdict(conservation) | {"balanced": conservation.balanced},
-            "rejected_rows": {
-                table: dataset.rejected(table)
-                for table in sorted({r["table"] for r in dataset.rejects})
-            },
+            "rejected_rows": dataset.rejected_counts(),
             "statement_lines": result.lines.height,
             "total_ore": int(result.lines["amount_ore"].sum() or 0),
         },
@@ -347,6 +329,10 @@ def _manifest(
             ],
         },
     }
+
+
+def _file_hashes(files: list[str]) -> list[dict[str, str]]:
+    return [{"path": _absolute(f), "sha256": sha256(Path(f))} for f in files]
 
 
 def _absolute(path: str | Path) -> str:
@@ -485,19 +471,14 @@ def write_study_manifest(directory: Path, study: Study) -> None:
         "models": [
             {
                 "id": checked.model.id,
-                "files": [
-                    {"path": _absolute(f), "sha256": sha256(Path(f))} for f in checked.model.files
-                ],
+                "files": _file_hashes(checked.model.files),
             }
             for checked in study.models
         ],
         "inputs": _inputs(study.data, study.dataset),
         "months": [f"{m:%Y-%m}" for m in study.months],
         "overrides": study.overrides,
-        "rejected_rows": {
-            table: study.dataset.rejected(table)
-            for table in sorted({r["table"] for r in study.dataset.rejects})
-        },
+        "rejected_rows": study.dataset.rejected_counts(),
         "outputs": _hashes(directory),
     }
     (directory / MANIFEST).write_text(

@@ -515,6 +515,9 @@ class _Checker:
             return t.add(left, right)
         if op in "+-" and isinstance(left, t.Date | t.DateTime) and isinstance(right, t.Num):
             if right.same_dimension(t.DURATION):
+                if isinstance(left, t.Date) and not self._whole_days(node.right):
+                    # a date is midnight: plus 36 h it is a moment, never a truncated day
+                    return t.DATETIME
                 return left
             return self._mismatch(
                 node,
@@ -531,6 +534,30 @@ class _Checker:
         return self._mismatch(
             node, f"cannot use `{op}` on {t.describe(left)} and {t.describe(right)}"
         )
+
+    def _whole_days(self, node: ast.Node) -> bool:
+        """Is this duration a whole number of days wherever it is evaluated (a literal,
+        or a parameter in days whose every value is whole)?"""
+        match node:
+            case ast.Quantity():
+                return self.out.literals.get(id(node), Decimal(1)) % 1440 == 0
+            case ast.Neg():
+                return self._whole_days(node.operand)
+            case ast.BinOp(op="+" | "-"):
+                return self._whole_days(node.left) and self._whole_days(node.right)
+            case ast.BinOp(op="*"):
+                return (self._whole_days(node.left) and _is_whole_number(node.right)) or (
+                    _is_whole_number(node.left) and self._whole_days(node.right)
+                )
+            case ast.Name():
+                ref = self.out.refs.get(id(node))
+                if not isinstance(ref, ParamRef):
+                    return False
+                param = self.model.parameters[ref.name]
+                return param.kind == "scalar" and all(
+                    isinstance(v.value, Decimal) and v.value % 1440 == 0 for v in param.values
+                )
+        return False
 
     def _zero_adapts(self, ln: ast.Node, lt: t.Num, rn: ast.Node, rt: t.Num) -> tuple[t.Num, t.Num]:
         """A bare `0` takes the unit of the other side (0 SEK, 0 min and 0 are the same)."""
@@ -555,6 +582,13 @@ class _Checker:
                 code="unit-mismatch"
                 if isinstance(left, t.Num) and isinstance(right, t.Num)
                 else "type-mismatch",
+            )
+            return t.BOOL
+        if node.op in ("==", "!=") and _date_against_moment(left, right):
+            self._mismatch(
+                node,
+                f"`{node.op}` compares a date and time with a date: true only at midnight",
+                hint=f"compare the dates: date({_text(node.left if isinstance(left, t.DateTime) else node.right)}) {node.op} …",
             )
             return t.BOOL
         if node.op not in ("==", "!=") and not isinstance(left, t.Num | t.Date | t.DateTime):
@@ -586,10 +620,18 @@ class _Checker:
         operand = self.expr(node.operand, entity)
         items = self.expr(node.items, entity)
         assert isinstance(items, t.ListOf)
-        if not t.compatible(operand, items.item):
-            self._mismatch(
-                node, f"cannot look for {t.describe(operand)} in a list of {t.describe(items.item)}"
+        if not t.compatible(operand, items.item) or _date_against_moment(operand, items.item):
+            hint = (
+                f"look for the date: date({_text(node.operand)}) in […]"
+                if isinstance(operand, t.DateTime) and isinstance(items.item, t.Date)
+                else None
             )
+            self._mismatch(
+                node,
+                f"cannot look for {t.describe(operand)} in a list of {t.describe(items.item)}",
+                hint=hint,
+            )
+            return t.BOOL
         for item in node.items.items:
             self._check_text_values(node.operand, operand, item)
         return t.BOOL
@@ -714,17 +756,7 @@ class _Checker:
             case "abs":
                 return self._numeric(node, args[0])
             case "round":
-                if len(args) == 2 and not (
-                    isinstance(node.args[1], ast.Quantity)
-                    and not node.args[1].unit
-                    and "." not in node.args[1].value
-                ):
-                    return self._mismatch(
-                        node.args[1],
-                        "the number of decimals must be a whole number written out, e.g. 2",
-                        code="bad-call",
-                    )
-                return self._numeric(node, args[0])
+                return self._round(node, args)
             case "days_active":
                 for arg, typ in zip(node.args, args, strict=True):
                     if not isinstance(typ, t.Date):
@@ -775,6 +807,33 @@ class _Checker:
                 )
         self.out.columns.setdefault("visit", set()).update({"start", "end", "visit_id"})
         return t.BOOL
+
+    def _round(self, node: ast.Call, args: list[t.Type]) -> t.Type:
+        """`round(x)`, `round(x, 2)` (decimals in the unit x is shown in) or
+        `round(x, 15 min)` (to a multiple of a written quantity of x's kind)."""
+        typ = self._numeric(node, args[0])
+        if len(args) == 1 or isinstance(typ, t.Unknown):
+            return typ
+        second = node.args[1]
+        if _is_whole_number(second) and not isinstance(second, ast.Neg):
+            return typ
+        if isinstance(second, ast.Quantity) and second.unit:
+            if not t.compatible(typ, args[1]):
+                return self._mismatch(
+                    second,
+                    f"cannot round {t.describe(typ)} to a multiple of {t.describe(args[1])}",
+                    hint="round to a multiple of the same kind, e.g. round(tid, 15 min)",
+                    code="unit-mismatch",
+                )
+            if self.out.literals[id(second)] <= 0:
+                return self._mismatch(second, "round to a multiple above zero", code="bad-call")
+            return typ
+        return self._mismatch(
+            second,
+            "the number of decimals must be a whole number written out, e.g. 2",
+            hint="or a quantity to round to a multiple of, e.g. round(tid, 15 min)",
+            code="bad-call",
+        )
 
     def _numeric(self, node: ast.Call, typ: t.Type) -> t.Type:
         if not isinstance(typ, t.Num):
@@ -939,6 +998,26 @@ class _Checker:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _date_against_moment(a: t.Type, b: t.Type) -> bool:
+    return {type(a), type(b)} == {t.Date, t.DateTime}
+
+
+def round_decimals(node: ast.Call) -> int:
+    """The decimals of `round(x, n)` (0 for `round(x)`)."""
+    second = node.args[1] if len(node.args) == 2 else None
+    if isinstance(second, ast.Quantity) and not second.unit:
+        return int(second.value)
+    return 0
+
+
+def round_multiple(checked: CheckedModel, node: ast.Call) -> Decimal | None:
+    """The quantity of `round(x, 15 min)` in internal units, or None."""
+    second = node.args[1] if len(node.args) == 2 else None
+    if isinstance(second, ast.Quantity) and second.unit:
+        return checked.literals[id(second)]
+    return None
 
 
 def _is_whole_number(node: ast.Node) -> bool:

@@ -24,6 +24,8 @@ from engine.checker import (
     OuterRef,
     ParamRef,
     RuleRef,
+    round_decimals,
+    round_multiple,
 )
 from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
 from engine.plan import Plan, Step
@@ -247,9 +249,12 @@ class Compiler:
     def _binop(self, node: ast.BinOp) -> pl.Expr:
         lt, rt = self.type_of(node.left), self.type_of(node.right)
         a, b = self.expr(node.left), self.expr(node.right)
-        if isinstance(lt, t.Date) and isinstance(rt, t.Num):
-            days = pl.duration(days=(b / 1440).cast(pl.Int64))
+        if isinstance(lt, t.Date) and isinstance(rt, t.Num) and self.type_of(node) == t.DATE:
+            days = pl.duration(days=(b / 1440).round(0).cast(pl.Int64))
             return a + days if node.op == "+" else a - days
+        if isinstance(lt, t.Date) and isinstance(rt, t.Num):
+            a = _as_datetime(a, lt)
+            lt = t.DATETIME
         if isinstance(lt, t.DateTime) and isinstance(rt, t.Num):
             span = pl.duration(microseconds=(b * 60_000_000).round(0).cast(pl.Int64))
             return a + span if node.op == "+" else a - span
@@ -388,8 +393,13 @@ def _max(c: Compiler, node: ast.Call) -> pl.Expr:
 
 
 def _round(c: Compiler, node: ast.Call) -> pl.Expr:
-    decimals = int(node.args[1].value) if len(node.args) == 2 else 0  # type: ignore[attr-defined]
-    return round_half(c.expr(node.args[0]), 10.0**-decimals, "half_up")
+    value = c.expr(node.args[0])
+    multiple = round_multiple(c.checked, node)
+    if multiple is not None:
+        return round_half(value / float(multiple), 1.0, "half_up") * float(multiple)
+    num, den = t.display_factor(c.type_of(node.args[0]))
+    shown = round_half(value * (num / den), 10.0 ** -round_decimals(node), "half_up")
+    return shown * (den / num)
 
 
 def _clamp(c: Compiler, node: ast.Call) -> pl.Expr:
@@ -637,6 +647,7 @@ def _add_aggregations(
         compiler = Compiler(plan, relation.entity, {})
         exprs: list[pl.Expr] = []
         defaults: dict[str, Any] = {}
+        dtypes: dict[str, pl.DataType] = {}
         conditions: dict[str, pl.Expr | None] = {}
         for i, (node_id, info) in enumerate(items):
             alias = f"__agg_{number}_{i}"
@@ -646,12 +657,13 @@ def _add_aggregations(
             expr, default = _agg_expr(info, condition)
             exprs.append(expr.alias(alias))
             defaults[alias] = default
+            dtypes[alias] = _polars_type(plan.checked.types.get(node_id, t.UNKNOWN))
             conditions[alias] = condition if info.func == "any" and info.field is None else None
             columns[node_id] = alias
         child = frames[relation.entity]
         if child.height == 0:  # nothing to aggregate: every row gets the empty value
             frame = frame.with_columns(
-                pl.lit(d, dtype=_default_dtype(d)).alias(a) for a, d in defaults.items()
+                pl.lit(d, dtype=dtypes[a]).alias(a) for a, d in defaults.items()
             )
             continue
         outer = _outer_columns(plan.checked, [info for _, info in items])
@@ -666,17 +678,10 @@ def _add_aggregations(
         else:
             frame = _correlated(frame, child, relation.keys, outer, exprs, conditions)
         frame = frame.with_columns(
-            [pl.col(a).fill_null(d) for a, d in defaults.items() if d is not None]
+            pl.col(a).fill_null(d).cast(dtypes[a]) if d is not None else pl.col(a).cast(dtypes[a])
+            for a, d in defaults.items()
         )
     return frame, columns
-
-
-def _default_dtype(value: Any) -> pl.DataType | None:
-    if isinstance(value, bool):
-        return pl.Boolean()
-    if isinstance(value, float):
-        return pl.Float64()
-    return None
 
 
 def _correlated(

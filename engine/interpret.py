@@ -27,6 +27,8 @@ from engine.checker import (
     OuterRef,
     ParamRef,
     RuleRef,
+    round_decimals,
+    round_multiple,
 )
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
 from engine.plan import COUNTED, Plan
@@ -236,8 +238,10 @@ class Interpreter:
             return None
         lt = self.checked.type_of(node.left)
         if isinstance(lt, t.Date) and isinstance(b, Decimal):
-            days = timedelta(days=int(b / 1440))
-            return a + days if node.op == "+" else a - days
+            if self.checked.type_of(node) == t.DATE:  # a whole number of days
+                days = timedelta(days=int(b / 1440))
+                return a + days if node.op == "+" else a - days
+            a, lt = _as_datetime(a), t.DATETIME
         if isinstance(lt, t.DateTime) and isinstance(b, Decimal):
             span = timedelta(microseconds=int(round(b * 60_000_000)))
             return a + span if node.op == "+" else a - span
@@ -420,9 +424,17 @@ def _max(i: Interpreter, node: ast.Call, row: Row) -> Any:
 
 
 def _round(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    """Half away from zero, in the unit the value is shown in (SEK/h, %), or to a
+    multiple of a written quantity: `round(tid, 15 min)`."""
     value = i.eval(node.args[0], row)
-    decimals = int(node.args[1].value) if len(node.args) == 2 else 0  # type: ignore[attr-defined]
-    return None if value is None else round_to(value, Decimal(1).scaleb(-decimals), "half_up")
+    if value is None:
+        return None
+    multiple = round_multiple(i.checked, node)
+    if multiple is not None:
+        return round_to(value / multiple, Decimal(1), "half_up") * multiple
+    num, den = t.display_factor(i.checked.type_of(node.args[0]))
+    shown = round_to(value * num / den, Decimal(1).scaleb(-round_decimals(node)), "half_up")
+    return shown * den / num
 
 
 def _clamp(i: Interpreter, node: ast.Call, row: Row) -> Any:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine import ast
+from engine import types as t
 from engine.catalog import ENTITY_ORDER
 from engine.checker import CheckedModel, ColumnRef, RuleRef, check_in_force
 from engine.diagnostics import Diagnostics
@@ -103,7 +104,7 @@ def value_in_force(checked: CheckedModel, param: Parameter, day: date, diags: Di
                 "indexation, on or before this one (last year's index is not reused)",
             )
             return None
-        value = _scaled(value, factor, index.round_step)
+        value = _scaled(value, factor, index.round_step, param.unit)
         since = when
     return value
 
@@ -128,13 +129,17 @@ def _factor(checked: CheckedModel, node: ast.Node, when: date, since: date) -> D
     return None
 
 
-def _scaled(value: Any, factor: Decimal, step: Decimal | None) -> Any:
+def _scaled(value: Any, factor: Decimal, step: Decimal | None, unit: str) -> Any:
+    """`value` × `factor`, rounded (with `round:`) in the parameter's own unit: a
+    rate in SEK/h is rounded in SEK/h, not in the SEK per minute it is stored in."""
     if isinstance(value, dict):
-        return {key: _scaled(cell, factor, step) for key, cell in value.items()}
+        return {key: _scaled(cell, factor, step, unit) for key, cell in value.items()}
     if not isinstance(value, Decimal):
         return value
     scaled = value * factor
-    return round_to(scaled, step, "half_up") if step is not None else scaled
+    if step is None:
+        return scaled
+    return t.from_written(round_to(t.to_written(scaled, unit), step, "half_up"), unit)
 
 
 def make_plan(checked: CheckedModel, month: date, diags: Diagnostics) -> Plan:

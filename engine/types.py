@@ -8,6 +8,7 @@ Internally money is in SEK and time in minutes, so `450 SEK/h` is stored as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +205,28 @@ def display_unit(t: Type) -> str:
         if t.dimensionless and t.percent:
             return "%"
     return ""
+
+
+def display_factor(t: Type) -> tuple[int, int]:
+    """(numerator, denominator) that converts an internal value of this type to the
+    unit it is written and shown in: rates in SEK/h, ratios in per cent. `round`
+    rounds there, so `round(376.7625 SEK/h)` is 377 SEK/h, not 6.28 SEK/min."""
+    if isinstance(t, Num) and t.money == 1 and t.time == -1:
+        return 60, 1
+    if isinstance(t, Num) and t.dimensionless and t.percent:
+        return 100, 1
+    return 1, 1
+
+
+def to_written(value: Decimal, unit: str) -> Decimal:
+    """An internal value in the unit a person wrote (`450 SEK/h` is stored as 7.5)."""
+    num, den = unit_factor(unit)
+    return value * den / num
+
+
+def from_written(value: Decimal, unit: str) -> Decimal:
+    num, den = unit_factor(unit)
+    return value * num / den
 
 
 def compatible(a: Type, b: Type) -> bool:

@@ -49,6 +49,9 @@ parameters:
   gräns: {{unit: h, values: {{2024-01-01: 30}}}}
   startdag: {{unit: date, values: {{2024-01-01: 2024-01-10}}}}
   taxa: {{unit: text, values: {{2024-01-01: hög}}}}
+  omsorgstaxa: {{unit: SEK/h, values: {{2024-01-01: 376.7625}}}}
+  frist: {{unit: days, values: {{2024-01-01: 5}}}}
+  halvdag: {{unit: h, values: {{2024-01-01: 12}}}}
 definitions:
   visit:
     minutes: end - start
@@ -58,6 +61,9 @@ definitions:
 
 # Column 1 of a formula is this column of its line in MODEL.
 FORMULA_COLUMN_OFFSET = len("    x: '")
+FORMULA_LINE = next(
+    number for number, line in enumerate(MODEL.splitlines(), 1) if line.startswith("    x: '")
+)
 
 ROWS: dict[str, list[dict[str, str]]] = {
     "providers": [{"provider_id": "P1", "name": "Omsorg AB", "ownership": "private"}],
@@ -150,8 +156,8 @@ ROWS: dict[str, list[dict[str, str]]] = {
 }
 
 
-def dataset() -> Dataset:
-    return dataset_from_rows(ROWS)
+def dataset(rows: dict[str, list[dict[str, str]]] | None = None) -> Dataset:
+    return dataset_from_rows(ROWS if rows is None else rows)
 
 
 def write_model(tmp: Path, formula: str, entity: str) -> Path:
@@ -178,13 +184,18 @@ class Evaluated:
     type: Any
 
 
-def evaluate(tmp: Path, formula: str, entity: str = "decision") -> Evaluated:
+def evaluate(
+    tmp: Path,
+    formula: str,
+    entity: str = "decision",
+    rows: dict[str, list[dict[str, str]]] | None = None,
+) -> Evaluated:
     diags = Diagnostics()
     model = load_model(write_model(tmp, formula, entity), diags)
     assert model is not None and not diags.errors, [d.render() for d in diags]
     checked = check(model, diags)
     assert not diags.errors, [d.render() for d in diags]
-    ds = dataset()
+    ds = dataset(rows)
     month = parse_month(MONTH)
     frames = run_model(checked, ds, [month]).months[0].frames
     plan = plan_month(checked, month)

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 from engine import types as t
-from tests.harness import FORMULA_COLUMN_OFFSET, diagnostics, evaluate, same
+from tests.harness import FORMULA_COLUMN_OFFSET, FORMULA_LINE, diagnostics, evaluate, same
 
 D = Decimal
 
@@ -74,11 +74,67 @@ VALID_DECISION = [
     ("-special_amount", D("-1234.5"), "money (SEK)"),
     ("level == 0", False, "true/false"),
     ("0.1 SEK + 0.2 SEK == 0.3 SEK", True, "true/false"),
-    ("start_date + 36 h", date(2024, 1, 16), "date"),
+    # a date plus a duration finer than a day is a moment (midnight + 36 h), never truncated
+    ("start_date + 36 h", datetime(2024, 1, 16, 12, 0), "date and time"),
     ("add_months(start_date, 3)", date(2024, 4, 15), "date"),
     ("add_months(2024-01-31, 1)", date(2024, 2, 29), "date"),
     ("add_months(2024-03-31, -1)", date(2024, 2, 29), "date"),
     ("add_months(end_date, 12)", None, "date"),
+]
+
+# Every builtin in the units as written, computed by hand. omsorgstaxa is 376.7625 SEK/h,
+# frist 5 days, halvdag 12 h; B1 starts 2024-01-15 with 600 granted minutes and a
+# special amount of 1 234.50 SEK; hours_per_month is 16 h.
+AS_WRITTEN = [
+    # round: in the unit the value is written and shown in (SEK/h, %, SEK, min)
+    ("1 h * round(omsorgstaxa)", D(377), "money (SEK)"),
+    ("1 h * round(omsorgstaxa, 2)", D("376.76"), "money (SEK)"),
+    ("1 h * round(omsorgstaxa, 1)", D("376.8"), "money (SEK)"),
+    ("2 h * round(omsorgstaxa, 3)", D("753.526"), "money (SEK)"),
+    ("round(omsorgstaxa) * 30 min", D("188.5"), "money (SEK)"),
+    ("1000 SEK * round(40.6 %, 1)", D(406), "money (SEK)"),
+    ("1000 SEK * round(40.6 %)", D(410), "money (SEK)"),
+    ("round(40.65 %, 1)", D("0.407"), "ratio"),
+    ("round(granted_minutes / hours_per_month)", D("0.63"), "ratio"),
+    ("round(granted_minutes / hours_per_month, 1)", D("0.625"), "ratio"),
+    ("round(special_amount)", D(1235), "money (SEK)"),
+    ("round(0 SEK - special_amount)", D(-1235), "money (SEK)"),
+    ("round(special_amount, 100 SEK)", D(1200), "money (SEK)"),
+    ("round(granted_minutes + 20 min, 1 h)", D(600), "duration"),
+    ("round(650 min, 1 h)", D(660), "duration"),
+    ("round(90 min, 1 h)", D(120), "duration"),
+    ("round(100 min, 15 min)", D(105), "duration"),
+    ("round(100.5 min)", D(101), "duration"),
+    ("round(2.5)", D(3), "number"),
+    ("round(level * 1.25)", D(4), "number"),
+    ("1 h * round(omsorgstaxa, 50 SEK/h)", D(400), "money (SEK)"),
+    # min, max, clamp, abs, coalesce with rates, ratios and durations
+    ("max(omsorgstaxa, timpris) * 1 h", D(450), "money (SEK)"),
+    ("min(omsorgstaxa, timpris) * 4 h", D("1507.05"), "money (SEK)"),
+    ("clamp(omsorgstaxa, 300 SEK/h, 350 SEK/h) * 1 h", D(350), "money (SEK)"),
+    ("clamp(granted_minutes, 1 h, 8 h)", D(480), "duration"),
+    ("clamp(55 %, 0 %, 40 %)", D("0.4"), "ratio"),
+    ("abs(0 SEK/h - omsorgstaxa) * 2 h", D("753.525"), "money (SEK)"),
+    ("abs(30 min - granted_minutes)", D(570), "duration"),
+    ("coalesce(special_amount, 0 SEK) * 50 %", D("617.25"), "money (SEK)"),
+    ("halvdag * omsorgstaxa", D("4521.15"), "money (SEK)"),
+    ("step(granted_minutes / hours_per_month, kontrollnivåer, 100 %)", D(1), "ratio"),
+    # dates: whole days stay dates, anything finer is a moment
+    ("start_date + 2 days", date(2024, 1, 17), "date"),
+    ("start_date - 1 days", date(2024, 1, 14), "date"),
+    ("start_date + 1440 min", date(2024, 1, 16), "date"),
+    ("start_date + frist", date(2024, 1, 20), "date"),
+    ("start_date + 2 * frist", date(2024, 1, 25), "date"),
+    ("start_date + 90 min", datetime(2024, 1, 15, 1, 30), "date and time"),
+    ("start_date + halvdag", datetime(2024, 1, 15, 12, 0), "date and time"),
+    ("start_date - 7 h", datetime(2024, 1, 14, 17, 0), "date and time"),
+    ("date(start_date + 36 h)", date(2024, 1, 16), "date"),
+    ("start_date + 36 h > 2024-01-16", True, "true/false"),
+    ("start_date + 36 h < 2024-01-17", True, "true/false"),
+    ("month_end - start_date", D(45 * 1440), "duration"),
+    ("(month_end - start_date) / 1 days", D(45), "ratio"),
+    ("days_active(start_date, add_months(start_date, 1))", D(15), "count"),
+    ("add_months(start_date, 1) + frist", date(2024, 2, 20), "date"),
 ]
 
 VALID_CUSTOMER_MONTH = [
@@ -118,12 +174,21 @@ VALID_VISIT = [
     ("overlaps(staff_id)", False, "true/false"),
     ("overlaps(customer_id)", True, "true/false"),
     ("overlaps(customer_id, service)", False, "true/false"),
+    # date-times: V1 is 2024-02-05 08:00-08:30
+    ("start + 90 min", datetime(2024, 2, 5, 9, 30), "date and time"),
+    ("end - start", D(30), "duration"),
+    ("round(end - start, 1 h)", D(60), "duration"),
+    ("(end - start) * omsorgstaxa", D("188.38125"), "money (SEK)"),
+    ("date(start) in [2024-02-05]", True, "true/false"),
+    ("date(start + 16 h)", date(2024, 2, 6), "date"),
+    ("start > 2024-02-05", True, "true/false"),
 ]
 
 
 def _cases() -> list[tuple[str, str, object, str]]:
     return (
         [("decision", *c) for c in VALID_DECISION]
+        + [("decision", *c) for c in AS_WRITTEN]
         + [("customer_month", *c) for c in VALID_CUSTOMER_MONTH]
         + [("visit", *c) for c in VALID_VISIT]
     )
@@ -250,6 +315,19 @@ INVALID_DECISION = [
     ("start_date < 2024-13-01", "syntax", "this is not a valid date", 14),
     ("5 kronor", "unknown-unit", "unknown unit `kronor`", 1),
     ("x + 1", "cycle", "definitions depend on each other in a circle: x → x", 1),
+    (
+        "round(special_amount, 15 min)",
+        "unit-mismatch",
+        "cannot round money (SEK) to a multiple of duration",
+        23,
+    ),
+    ("round(special_amount, 0 SEK)", "bad-call", "round to a multiple above zero", 23),
+    (
+        "start_date + 36 h == 2024-01-16",
+        "type-mismatch",
+        "`==` compares a date and time with a date: true only at midnight",
+        1,
+    ),
 ]
 
 INVALID_CUSTOMER_MONTH = [
@@ -284,6 +362,12 @@ INVALID_CUSTOMER_MONTH = [
 ]
 
 INVALID_VISIT = [
+    (
+        "start in [2024-11-04]",
+        "type-mismatch",
+        "cannot look for date and time in a list of date",
+        1,
+    ),
     (
         "any(decisions where level > visit.minutes)",
         "unknown-name",
@@ -322,7 +406,7 @@ def test_invalid_formula(tmp_path, entity, formula, code, message, column):
     assert errors, "expected an error"
     first = errors[0]
     assert (first.code, first.message) == (code, message), first.render()
-    line = 21
+    line = FORMULA_LINE
     assert first.span is not None
     assert (first.span.line, first.span.col - FORMULA_COLUMN_OFFSET) == (line, column), (
         first.render()

@@ -31,6 +31,8 @@ class Column:
     nullable: bool
     unit: str  # x-unit of the table schema ('' when none): the unit values are written in
     kind: str  # 'text', 'integer', 'number', 'date', 'datetime', 'bool'
+    minimum: float | None = None  # the schema's range, where it gives one
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,19 @@ def _column(name: str, spec: dict) -> Column:
     if base == "boolean":
         return Column(name, t.BOOL, nullable, unit, "bool")
     if unit:
-        return Column(name, t.UNITS[unit][0], nullable, unit, "number")
+        return Column(
+            name,
+            t.UNITS[unit][0],
+            nullable,
+            unit,
+            "number",
+            spec.get("minimum"),
+            spec.get("maximum"),
+        )
+    low, high = spec.get("minimum"), spec.get("maximum")
     if base == "integer":
-        return Column(name, t.COUNT, nullable, unit, "integer")
-    return Column(name, t.NUMBER, nullable, unit, "number")
+        return Column(name, t.COUNT, nullable, unit, "integer", low, high)
+    return Column(name, t.NUMBER, nullable, unit, "number", low, high)
 
 
 @cache

@@ -116,6 +116,7 @@ class _Checker:
         self.in_progress: list[str] = []
         self.current: str = ""
         self.outer: list[str] = []  # entities whose rows an aggregation filter sits in
+        self.guarded = 0  # inside a branch of an `if`
 
     # ---- rules
 
@@ -647,8 +648,10 @@ class _Checker:
 
     def _if(self, node: ast.If, entity: str) -> t.Type:
         self._expect_bool(node.cond, entity, "if")
+        self.guarded += 1  # a branch is taken only where its condition says
         then = self.expr(node.then, entity)
         other = self.expr(node.otherwise, entity)
+        self.guarded -= 1
         if isinstance(then, t.Num) and isinstance(other, t.Num):
             then, other = self._zero_adapts(node.then, then, node.otherwise, other)
         if not t.compatible(then, other):
@@ -702,6 +705,8 @@ class _Checker:
                     f"key `{key_name}` of `{param.name}` is a text, but this is {t.describe(got)}",
                     code="bad-lookup",
                 )
+            if not param.has_otherwise and not self.guarded:
+                self._key_domain(param, key, key_name)
             if isinstance(key, ast.String):
                 known = {
                     k[param.keys.index(key_name)] for d in param.values for k in (d.value or {})
@@ -715,6 +720,44 @@ class _Checker:
                         hint=f'did you mean "{close[0]}"?' if close else None,
                     )
         return param.type
+
+    def _key_domain(self, param: Parameter, key: ast.Node, name: str) -> None:
+        """A key read from a column whose values are known (a code list, or a range of
+        whole numbers) must find every one of them in each dated table: a value the
+        table lacks would stop the run in the month it first occurs. (Not under an
+        `if`, whose condition may rule those values out.)"""
+        ref = self.out.refs.get(id(key))
+        if not isinstance(ref, ColumnRef):
+            return
+        column = fields_of(ref.entity).get(ref.name)
+        if column is None:
+            return
+        domain: list[str] = []
+        if isinstance(column.type, t.Text) and column.type.values:
+            domain = list(column.type.values)
+        elif (
+            column.kind == "integer"
+            and column.minimum is not None
+            and column.maximum is not None
+            and column.maximum - column.minimum <= 1000
+        ):
+            domain = [str(v) for v in range(int(column.minimum), int(column.maximum) + 1)]
+        position = param.keys.index(name)
+        for dated in param.values:
+            listed = {k[position] for k in (dated.value or {})}
+            lacking = [v for v in domain if v not in listed]
+            if lacking:
+                shown = ", ".join(lacking[:8]) + (" …" if len(lacking) > 8 else "")
+                self.diags.warning(
+                    "lookup-domain",
+                    f"`{param.name}` (from {dated.start.isoformat()}) has no `{name}` for "
+                    f"{len(lacking)} value{'s' if len(lacking) != 1 else ''} that "
+                    f"`{ref.name}` can take: {shown}",
+                    key.span,
+                    hint=f"add them, or give `{param.name}` an `otherwise:` value; a row "
+                    "with such a key stops the run",
+                )
+                return
 
     # ---- calls
 
@@ -747,7 +790,11 @@ class _Checker:
             return self._step(node, entity)
         if node.func == "overlaps":
             return self._overlaps(node, entity)
-        args = [self.expr(a, entity) for a in node.args]
+        fallback = node.func == "coalesce"  # its first argument may be missing, by design
+        self.guarded += fallback
+        args = [self.expr(node.args[0], entity)]
+        self.guarded -= fallback
+        args += [self.expr(a, entity) for a in node.args[1:]]
         if any(isinstance(a, t.Unknown) for a in args):
             return t.UNKNOWN
         match node.func:

@@ -27,6 +27,7 @@ from engine.checker import (
     round_decimals,
     round_multiple,
 )
+from engine.diagnostics import Diagnostic, EngineError
 from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
 from engine.plan import Plan, Step
 
@@ -361,9 +362,16 @@ class Compiler:
             for k, v in table.items()
         }
         dtype = _polars_type(param.type)
+        otherwise = param.otherwise if param.has_otherwise else None
+        default = pl.lit(float(otherwise) if isinstance(otherwise, Decimal) else otherwise)
         if not mapping:
-            return pl.lit(None, dtype=dtype)
-        return joined.replace_strict(mapping, default=None, return_dtype=dtype)
+            return default.cast(dtype)
+        found = joined.replace_strict(mapping, default=None, return_dtype=dtype)
+        if not param.has_otherwise:
+            return found
+        # keys present but not in the table take the declared value
+        present = pl.all_horizontal([self.expr(k).is_not_null() for k in node.keys])
+        return pl.when(found.is_null() & present).then(default.cast(dtype)).otherwise(found)
 
 
 def _literal_value(node: ast.Node) -> Any:
@@ -820,6 +828,121 @@ def _branch_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
     return out
 
 
+MISS_PREFIX = "__miss__"
+
+
+def miss_column(rule: str, number: int) -> str:
+    return f"{MISS_PREFIX}{rule}__{number}"
+
+
+def lookups_that_can_miss(checked: CheckedModel, tree: ast.Node) -> list[ast.Lookup]:
+    """The look-ups of a formula into tables without `otherwise:`, in the order written
+    (not one that `coalesce` gives a fallback for: the formula says what a miss means)."""
+    out: list[ast.Lookup] = []
+
+    def visit(node: ast.Node, handled: bool) -> None:
+        if isinstance(node, ast.Lookup) and not handled:
+            assert isinstance(node.table, ast.Name)
+            if not checked.model.parameters[node.table.name].has_otherwise:
+                out.append(node)
+        if isinstance(node, ast.Call) and node.func == "coalesce":
+            visit(node.args[0], True)
+            for arg in node.args[1:]:
+                visit(arg, False)
+            return
+        for child in node.children():
+            visit(child, False)
+
+    visit(tree, False)
+    return out
+
+
+def _miss_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
+    """For each look-up that can miss, a column that is true where the formula took
+    the look-up with every key present and the table has no such key: such a row has
+    no value the model declared, and the run must stop rather than pay it as 0."""
+    if step.tree is None or step.rule is None:
+        return []
+    misses = {
+        id(node): i for i, node in enumerate(lookups_that_can_miss(compiler.checked, step.tree), 1)
+    }
+    if not misses:
+        return []
+    out: list[pl.Expr] = []
+
+    def visit(node: ast.Node, path: pl.Expr) -> None:
+        if id(node) in compiler.agg_columns:
+            return
+        if isinstance(node, ast.If):
+            cond = compiler.expr(node.cond).fill_null(False)
+            visit(node.cond, path)
+            visit(node.then, path & cond)
+            visit(node.otherwise, path & ~cond)
+            return
+        if id(node) in misses:
+            assert isinstance(node, ast.Lookup)
+            present = pl.all_horizontal([compiler.expr(k).is_not_null() for k in node.keys])
+            missing = path & present & compiler.expr(node).is_null()
+            out.append(missing.alias(miss_column(step.name, misses[id(node)])))
+        for child in node.children():
+            visit(child, path)
+
+    visit(step.tree, pl.lit(True))
+    return out
+
+
+def _lookup_misses(
+    compiler: Compiler, steps: list[Step], frame: pl.DataFrame, entity: str
+) -> list[Diagnostic]:
+    """A located error per look-up that missed, with up to five of its rows."""
+    found: list[Diagnostic] = []
+    ids = [c for c in ENTITIES[entity].key if c in frame.columns] or [
+        c for c in ("customer_id", "provider_id") if c in frame.columns
+    ]
+    for step in steps:
+        if step.tree is None or step.rule is None:
+            continue
+        for number, node in enumerate(lookups_that_can_miss(compiler.checked, step.tree), 1):
+            column = miss_column(step.name, number)
+            if column not in frame.columns:
+                continue
+            rows = frame.filter(pl.col(column))
+            if rows.height == 0:
+                continue
+            assert isinstance(node.table, ast.Name)
+            param = compiler.checked.model.parameters[node.table.name]
+            keys = [compiler.expr(k).alias(f"__key_{i}") for i, k in enumerate(node.keys)]
+            examples = rows.head(5).select([*ids, *keys]).to_dicts()
+            shown = "; ".join(_miss_example(e, ids, param.keys) for e in examples)
+            more = f" and {rows.height - 5} more" if rows.height > 5 else ""
+            found.append(
+                Diagnostic(
+                    "lookup-miss",
+                    f"`{param.name}` has no value for {rows.height} {entity} "
+                    f"row{'s' if rows.height != 1 else ''} of {compiler.plan.month:%Y-%m} "
+                    f"(in `{step.name}`): {shown}{more}",
+                    node.span,
+                    hint=f"add the keys to `{param.name}`, give it `otherwise:` (its value "
+                    "for keys it does not list), or make it a step table",
+                )
+            )
+    return found
+
+
+def _miss_example(row: dict[str, Any], ids: list[str], keys: tuple[str, ...]) -> str:
+    who = ", ".join(f"{c} {row[c]}" for c in ids)
+    what = ", ".join(f"{k} {_key_text(row[f'__key_{i}'])}" for i, k in enumerate(keys))
+    return f"{who}: {what}"
+
+
+def _key_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
     if step.rule is None:  # `counted`
         exclusions = [
@@ -836,7 +959,7 @@ def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
         return [hit.alias("excluded_by"), hit.is_null().alias("counted")]
     assert step.tree is not None
     expr = compiler.expr(step.tree)
-    branches = _branch_columns(compiler, step)
+    branches = _branch_columns(compiler, step) + _miss_columns(compiler, step)
     if step.rule.kind != "payment":
         return [expr.alias(step.name), *branches]
     rounding = plan.checked.model.rounding
@@ -898,7 +1021,10 @@ def evaluate(
         for layer in plan.order[entity]:
             columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
             frame = materialize(frame.with_columns(columns))
-        helpers = [c for c in frame.columns if c.startswith("__agg_")]
+        misses = _lookup_misses(compiler, steps, frame, entity)
+        if misses:
+            raise EngineError(misses)
+        helpers = [c for c in frame.columns if c.startswith(("__agg_", MISS_PREFIX))]
         frames[entity] = frame.drop(helpers) if helpers else frame
     assert set(ENTITIES) >= set(frames)
     return frames

@@ -289,11 +289,13 @@ class Interpreter:
             if isinstance(key_type, t.Num):
                 value = snap(value, COMPARE_DECIMALS)
                 if value != value.to_integral_value():
-                    return None
+                    return param.otherwise
                 value = str(int(value))
             parts.append(str(value))
         table = self.plan.params.get(param.name) or {}
         result = table.get(tuple(parts))
+        if result is None and param.has_otherwise:
+            result = param.otherwise
         self._note(
             Trace(
                 f"{param.name}[{', '.join(parts)}]",

@@ -699,6 +699,19 @@ class _Builder:
             param.values.append(DatedValue(day, value, vspan))
         if kind == "table":
             param.key_types = self._key_types(param)
+        if "otherwise" in spec:
+            if kind != "table":
+                self.diags.error(
+                    "schema",
+                    f"`otherwise:` gives a table's value for keys it does not list; "
+                    f"`{name}` is not a table",
+                    spec.key_spans["otherwise"],
+                )
+            else:
+                param.otherwise = self._cell(
+                    param, spec["otherwise"], spec.value_spans["otherwise"]
+                )
+                param.has_otherwise = param.otherwise is not None
         if isinstance(spec.get("indexation"), LMap):
             param.indexation = self._indexation(spec["indexation"])
         return param

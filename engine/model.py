@@ -61,6 +61,9 @@ class Parameter:
     source: str | None = None
     bracket_type: t.Type | None = None  # for steps: the type of `under`
     indexation: Indexation | None = None
+    # for tables: the value for keys not in the table, when the model declares one
+    otherwise: Any = None
+    has_otherwise: bool = False
 
     def value_on(self, day: date) -> DatedValue | None:
         """The value in force on `day`: the latest one that started on or before it."""

@@ -52,6 +52,11 @@ parameters:
   omsorgstaxa: {{unit: SEK/h, values: {{2024-01-01: 376.7625}}}}
   frist: {{unit: days, values: {{2024-01-01: 5}}}}
   halvdag: {{unit: h, values: {{2024-01-01: 12}}}}
+  avlösning:
+    unit: SEK
+    keys: [timmar]
+    otherwise: 0
+    values: {{2024-01-01: {{12: 5200, 16: 6900}}}}
 definitions:
   visit:
     minutes: end - start

@@ -42,3 +42,62 @@ def test_aggregates_over_no_rows(tmp_path, formula, expected, type_name):
     assert t.describe(result.type) == type_name
     assert same(result.compiled, expected), f"compiled {result.compiled!r}"
     assert same(result.interpreted, expected), f"interpreted {result.interpreted!r}"
+
+
+# A look-up of a key the table does not list, with no `otherwise:`, stops the run at the
+# formula, naming the rows and the keys (before: missing, then summed as 0 and paid 0).
+LOOKUP_MISSES = [
+    ("nivåbelopp[zone, level + 1]", "level 4", "decision_id B1"),
+    ("nivåbelopp[zone, level / 2]", "level 1.5", "decision_id B1"),
+    ('if service == "omsorg" then nivåbelopp[zone, 9] else 0 SEK', "level 9", "B1"),
+]
+
+
+@pytest.mark.parametrize(("formula", "keys", "row"), LOOKUP_MISSES)
+def test_lookup_miss_is_a_located_error(tmp_path, formula, keys, row):
+    from engine.diagnostics import EngineError
+    from tests.harness import FORMULA_LINE
+
+    with pytest.raises(EngineError) as raised:
+        evaluate(tmp_path, formula, "decision")
+    [error] = raised.value.diagnostics
+    assert error.code == "lookup-miss"
+    assert "`nivåbelopp` has no value for 1 decision row of 2024-02 (in `x`)" in error.message
+    assert keys in error.message and row in error.message
+    assert error.span is not None and error.span.line == FORMULA_LINE
+
+
+def _warnings(tmp_path, formula: str, entity: str = "decision") -> list:
+    from engine.checker import check
+    from engine.diagnostics import Diagnostics
+    from engine.loader import load_model
+    from tests.harness import write_model
+
+    diags = Diagnostics()
+    model = load_model(write_model(tmp_path, formula, entity), diags)
+    assert model is not None
+    check(model, diags)
+    assert not diags.errors, [d.render() for d in diags.errors]
+    return [d for d in diags if d.severity == "warning"]
+
+
+def test_check_reports_keys_a_table_does_not_cover(tmp_path):
+    """`level` is 1–29 by the decisions schema; `nivåbelopp` lists 1–3."""
+    [warning] = _warnings(tmp_path, "nivåbelopp[zone, level]")
+    assert warning.code == "lookup-domain"
+    assert warning.message == (
+        "`nivåbelopp` (from 2024-01-01) has no `level` for 26 values that `level` can "
+        "take: 4, 5, 6, 7, 8, 9, 10, 11 …"
+    )
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "coalesce(nivåbelopp[zone, level], 0 SEK)",
+        "if level <= 3 then nivåbelopp[zone, level] else 0 SEK",
+        "avlösning[level]",  # has `otherwise:`
+    ],
+)
+def test_no_domain_warning_where_the_model_says_what_a_miss_means(tmp_path, formula):
+    assert _warnings(tmp_path, formula) == []

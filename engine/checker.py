@@ -82,6 +82,11 @@ VISIT_FIELDS = {
 }
 
 
+# Fields that are filled on every row although their catalog entry allows empty
+# (the zone of a district the model does not place stops the run instead).
+DERIVED_NEVER_EMPTY = frozenset({"district", "zone", "ownership"})
+
+
 @dataclass
 class CheckedModel:
     model: Model
@@ -116,7 +121,8 @@ class _Checker:
         self.in_progress: list[str] = []
         self.current: str = ""
         self.outer: list[str] = []  # entities whose rows an aggregation filter sits in
-        self.guarded = 0  # inside a branch of an `if`
+        self.guarded = 0  # inside a branch of an `if` (or the first argument of coalesce)
+        self.fallback = 0  # inside the first argument of coalesce: a missing value is handled
 
     # ---- rules
 
@@ -596,7 +602,37 @@ class _Checker:
             self._mismatch(node, f"`{node.op}` orders numbers and dates, not {t.describe(left)}")
         self._check_text_values(node.left, left, node.right)
         self._check_text_values(node.right, right, node.left)
+        if node.op != "==":
+            self._warn_nullable(node, (node.left, node.right), node.op)
         return t.BOOL
+
+    def _warn_nullable(self, node: ast.Node, operands: tuple[ast.Node, ...], op: str) -> None:
+        """`ordered_by != "region"` is unknown where `ordered_by` is empty, and unknown
+        counts as false: a row the author meant to pay is silently not paid."""
+        if self.fallback:
+            return
+        for operand in operands:
+            column = self._nullable_column(operand)
+            if column is None:
+                continue
+            fallback = '""' if isinstance(column.type, t.Text) else "…"
+            self.diags.warning(
+                "nullable-comparison",
+                f"`{column.name}` can be empty, and where it is `{op}` is unknown, which "
+                "counts as false",
+                node.span,
+                hint=f"say what an empty `{column.name}` means: coalesce({column.name}, "
+                f"{fallback}) {op} …",
+            )
+            return
+
+    def _nullable_column(self, node: ast.Node) -> Column | None:
+        ref = self.out.refs.get(id(node))
+        if isinstance(ref, ColumnRef | OuterRef):
+            column = fields_of(ref.entity).get(ref.name)
+            if column is not None and column.nullable and ref.name not in DERIVED_NEVER_EMPTY:
+                return column
+        return None
 
     def _check_text_values(self, column: ast.Node, typ: t.Type, literal: ast.Node) -> None:
         """`service == "omsorgg"`: a text the column can never hold is a mistake."""
@@ -635,6 +671,8 @@ class _Checker:
             return t.BOOL
         for item in node.items.items:
             self._check_text_values(node.operand, operand, item)
+        if node.negated:
+            self._warn_nullable(node, (node.operand,), "not in")
         return t.BOOL
 
     def _expect_bool(self, node: ast.Node, entity: str, word: str) -> None:
@@ -792,8 +830,10 @@ class _Checker:
             return self._overlaps(node, entity)
         fallback = node.func == "coalesce"  # its first argument may be missing, by design
         self.guarded += fallback
+        self.fallback += fallback
         args = [self.expr(node.args[0], entity)]
         self.guarded -= fallback
+        self.fallback -= fallback
         args += [self.expr(a, entity) for a in node.args[1:]]
         if any(isinstance(a, t.Unknown) for a in args):
             return t.UNKNOWN

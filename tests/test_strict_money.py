@@ -95,9 +95,37 @@ def test_check_reports_keys_a_table_does_not_cover(tmp_path):
     "formula",
     [
         "coalesce(nivåbelopp[zone, level], 0 SEK)",
-        "if level <= 3 then nivåbelopp[zone, level] else 0 SEK",
+        "if coalesce(level, 99) <= 3 then nivåbelopp[zone, level] else 0 SEK",
         "avlösning[level]",  # has `otherwise:`
     ],
 )
 def test_no_domain_warning_where_the_model_says_what_a_miss_means(tmp_path, formula):
+    assert _warnings(tmp_path, formula) == []
+
+
+@pytest.mark.parametrize(
+    ("formula", "op"),
+    [
+        ('end_reason != "death"', "!="),
+        ('end_reason not in ["death"]', "not in"),
+        ("end_date > 2024-03-01", ">"),
+        ("level < 3", "<"),
+    ],
+)
+def test_check_warns_where_an_empty_value_decides(tmp_path, formula, op):
+    [warning] = _warnings(tmp_path, formula)
+    assert warning.code == "nullable-comparison"
+    assert f"where it is `{op}` is unknown, which counts as false" in warning.message
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        'coalesce(end_reason, "") != "death"',
+        "coalesce(end_date > 2024-03-01, false)",
+        'end_reason == "death"',  # an empty value is not "death": false is right
+        'service != "omsorg"',  # never empty
+    ],
+)
+def test_no_nullable_warning_where_the_model_says(tmp_path, formula):
     assert _warnings(tmp_path, formula) == []

@@ -137,6 +137,8 @@ class _Checker:
                     hint="give them different names; formulas could not tell them apart",
                 )
         for rule in self.model.rules.values():
+            self._own_name(rule)
+        for rule in self.model.rules.values():
             self.rule_type(rule.name, None)
         for rule in self.model.rules.values():
             self._check_kind(rule)
@@ -145,6 +147,26 @@ class _Checker:
         for requirement in self.model.data_requirements:
             self._requirement(requirement)
         return self.out
+
+    def _own_name(self, rule: Rule) -> None:
+        """A rule named like a field, a relation or a context value would hide it:
+        a definition `zone` silently replaced the customer's zone in every formula."""
+        if rule.entity not in ENTITIES:
+            return
+        taken = ""
+        if rule.name in fields_of(rule.entity):
+            taken = f"a field of {rule.entity}"
+        elif rule.name in CONTEXT_NAMES:
+            taken = "a value every formula can read"
+        elif any(r.name == rule.name for r in ENTITIES[rule.entity].relations):
+            taken = f"the list of related rows of {rule.entity}"
+        if taken:
+            self.diags.error(
+                "reserved-name",
+                f"`{rule.name}` is already {taken}; a {rule.kind} of that name would hide it",
+                rule.span,
+                hint=f"give the {rule.kind} its own name, e.g. `{rule.name}_beräknad`",
+            )
 
     def _requirement(self, requirement: DataRequirement) -> None:
         """`any_of:` and `where:` name columns of the table."""

@@ -485,6 +485,21 @@ def parse_quantity(text: str, default_unit: str | None) -> Decimal | None:
     return number * num / den
 
 
+def _is_bare_number(raw: Any) -> bool:
+    """A value written as a plain number (no unit after it)."""
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, int | float):
+        return True
+    parts = split_quantity(str(raw))
+    return parts is not None and parts[1] is None
+
+
+def _number_text(raw: Any) -> str:
+    parts = split_quantity(str(raw))
+    return str(parts[0]) if parts is not None else str(raw)
+
+
 def _parse_date_text(value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value))
@@ -496,6 +511,8 @@ class _Builder:
     def __init__(self, data: LMap, diags: Diagnostics):
         self.data = data
         self.diags = diags
+        # (parameter, "value" | "under") -> (written bare?, the first such value)
+        self._writing: dict[tuple[str, str], tuple[bool, Any]] = {}
 
     def _ok(self, *path: Any) -> bool:
         """False for a piece the schema check found broken (it is already reported)."""
@@ -782,8 +799,12 @@ class _Builder:
                     hint="- {under: 20 %, value: 40 %}",
                 )
                 continue
-            under_type, under = self._quantity(bracket["under"], bracket.value_spans["under"], None)
+            raw_under = bracket["under"]
+            under_span = bracket.value_spans["under"]
+            under_type, under = self._quantity(raw_under, under_span, None)
             if under is None:
+                continue
+            if not self._same_writing(param, "under", raw_under, under_span):
                 continue
             if param.bracket_type is None:
                 param.bracket_type = under_type
@@ -802,9 +823,38 @@ class _Builder:
             out.append((under, self._cell(param, bracket["value"], bracket.value_spans["value"])))
         return out
 
+    def _same_writing(self, param: Parameter, part: str, raw: Any, span: Span) -> bool:
+        """A parameter with a unit is written with it, or without it, throughout:
+        `under: 50` among `under: 40 %` (the `%` forgotten) would be 5 000 %. A bare
+        `under` in a parameter with a unit is an error too: its unit cannot be told."""
+        bare = _is_bare_number(raw)
+        if part == "under" and bare and param.unit in t.UNITS:
+            self.diags.error(
+                "missing-unit",
+                f"`under: {raw}` has no unit, and `{param.name}` is in {param.unit}",
+                span,
+                hint=f'write the unit of the bracket, e.g. "{raw} %" or "{raw} min"',
+            )
+            return False
+        first = self._writing.setdefault((param.name, part), (bare, raw))
+        if first[0] != bare:
+            with_unit, without = (raw, first[1]) if not bare else (first[1], raw)
+            self.diags.error(
+                "missing-unit",
+                f"`{param.name}` mixes numbers with a unit (`{with_unit}`) and without "
+                f"(`{without}`)",
+                span,
+                hint=f"write every {'bracket' if part == 'under' else 'value'} with its "
+                f"unit, e.g. \"{_number_text(raw)} {param.unit if part != 'under' else '%'}\"",
+            )
+            return False
+        return True
+
     def _cell(self, param: Parameter, raw: Any, span: Span) -> Any:
         typ = param.type
         if isinstance(typ, t.Num):
+            if not self._same_writing(param, "value", raw, span):
+                return None
             value_type, value = self._quantity(raw, span, param.unit)
             if value is not None and not t.compatible(value_type, typ):
                 self.diags.error(

@@ -129,3 +129,103 @@ def test_check_warns_where_an_empty_value_decides(tmp_path, formula, op):
 )
 def test_no_nullable_warning_where_the_model_says(tmp_path, formula):
     assert _warnings(tmp_path, formula) == []
+
+
+MINIMAL = """\
+model: m
+title: m
+parameters:
+{parameter}
+payments:
+  p:
+    entity: customer_month
+    category: c
+    formula: 1 SEK
+"""
+
+BAD_PARAMETERS = [
+    (  # the `%` forgotten on one bracket: read as 5 000 %
+        """  kontrollnivåer:
+    unit: "%"
+    values: {2024-01-01: [{under: 20 %, value: 40 %}, {under: 50, value: 70 %}]}""",
+        "`under: 50` has no unit, and `kontrollnivåer` is in %",
+        6,
+    ),
+    (
+        """  kontrollnivåer:
+    unit: "%"
+    values: {2024-01-01: [{under: 20, value: 40}, {under: 40, value: 70}]}""",
+        "`under: 20` has no unit, and `kontrollnivåer` is in %",
+        6,
+    ),
+    (
+        """  timpris:
+    unit: SEK/h
+    values: {2024-01-01: 450, 2025-01-01: "460 SEK/h"}""",
+        "`timpris` mixes numbers with a unit (`460 SEK/h`) and without (`450`)",
+        6,
+    ),
+    (
+        """  nivåbelopp:
+    unit: SEK
+    keys: [level]
+    values: {2024-01-01: {1: 1500 SEK, 2: 3000}}""",
+        "`nivåbelopp` mixes numbers with a unit (`1500 SEK`) and without (`3000`)",
+        7,
+    ),
+]
+
+
+@pytest.mark.parametrize(("parameter", "message", "line"), BAD_PARAMETERS)
+def test_parameter_values_need_their_unit_throughout(tmp_path, parameter, message, line):
+    from engine.diagnostics import Diagnostics
+    from engine.loader import load_model
+
+    path = tmp_path / "m.yaml"
+    path.write_text(MINIMAL.format(parameter=parameter), encoding="utf-8")
+    diags = Diagnostics()
+    load_model(path, diags)
+    error = diags.errors[0]
+    assert (error.code, error.message) == ("missing-unit", message)
+    assert error.span is not None and error.span.line == line
+
+
+RESERVED = """\
+model: m
+title: m
+definitions:
+  {entity}:
+    {name}: {formula}
+payments:
+  p:
+    entity: customer_month
+    category: c
+    formula: 1 SEK
+"""
+
+
+@pytest.mark.parametrize(
+    ("entity", "name", "formula", "taken"),
+    [
+        ("customer_month", "zone", '"landsbygd"', "a field of customer_month"),
+        ("visit", "counted", "true", "a field of visit"),
+        ("visit", "visit_id", '"V"', "a field of visit"),
+        ("decision", "month_start", "2024-01-01", "a value every formula can read"),
+        ("customer_month", "visits", "1", "the list of related rows of customer_month"),
+    ],
+)
+def test_a_definition_cannot_hide_a_field(tmp_path, entity, name, formula, taken):
+    """Before, a definition `zone` silently replaced the customer's zone everywhere."""
+    from engine.checker import check
+    from engine.diagnostics import Diagnostics
+    from engine.loader import load_model
+
+    path = tmp_path / "m.yaml"
+    path.write_text(RESERVED.format(entity=entity, name=name, formula=formula), encoding="utf-8")
+    diags = Diagnostics()
+    model = load_model(path, diags)
+    assert model is not None
+    check(model, diags)
+    [error] = [e for e in diags.errors if e.code == "reserved-name"]
+    assert error.message.startswith(f"`{name}` is already {taken}")
+    assert error.span is not None and error.span.line == 5

@@ -371,7 +371,7 @@ def explain_command(
     """
     heading, rows = api.explain(model, data, month, customer, everything)
     if fmt == "json":
-        click.echo(explain_json([t for _, traces in rows for t in traces]))
+        click.echo(explain_json(heading, month, customer, rows))
         return
     for row, traces in rows:
         values = row.values

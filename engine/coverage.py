@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from engine import ast
 from engine import types as t
 from engine.compile import branch_column, branch_nodes, ore_column
 from engine.plan import Plan
@@ -63,7 +64,7 @@ def rule_coverage(months: Iterable[tuple[Plan, dict[str, pl.DataFrame]]]) -> pl.
                             f"if {number}: {side}",
                             rule.kind,
                             entity,
-                            ("" if side == "then" else "not ") + _text(node.cond.span),
+                            _text(node.cond.span) if side == "then" else _negated(node.cond),
                             _where(node.span),
                             frame.height,
                             taken,
@@ -117,6 +118,15 @@ def _fired(plan: Plan, name: str, kind: str, frame: pl.DataFrame) -> int:
 def never_fired(coverage: pl.DataFrame) -> pl.DataFrame:
     """Rules (and sides of conditions) that were evaluated but never fired."""
     return coverage.filter((pl.col("evaluated") > 0) & (pl.col("fired") == 0))
+
+
+def _negated(cond: ast.Node) -> str:
+    """`not x`, with parentheses unless x is one name or call: the else side of
+    `if a or b` is `not (a or b)`, never `not a or b`."""
+    text = _text(cond.span)
+    if isinstance(cond, ast.Name | ast.Call | ast.BoolLit | ast.Attr):
+        return f"not {text}"
+    return f"not ({text})"
 
 
 def _where(span: Span) -> str:

@@ -43,6 +43,15 @@ def format_value(value: Any, typ: t.Type, under_type: t.Type | None = None) -> s
     return _number(value)
 
 
+def exact_amount(value: Decimal) -> str:
+    """An amount before rounding, every decimal shown (903.105 SEK, not 903.10 or
+    903.11): a reader checks the rounding against it."""
+    value = snap(value).normalize()
+    if value.as_tuple().exponent > -2:  # type: ignore[operator]
+        value = value.quantize(Decimal("0.01"))
+    return f"{value:,f}".replace(",", " ") + " SEK"
+
+
 def _number(value: Decimal, places: int | None = None) -> str:
     value = snap(value)
     if places is not None:
@@ -77,7 +86,7 @@ def _label(trace: Trace) -> str:
     if trace.kind == "aggregate" and trace.rows is not None:
         text += f"   ({trace.rows} row{'s' if trace.rows != 1 else ''})"
     if trace.kind == "payment" and trace.raw is not None and trace.raw != trace.value:
-        text += f"   (before rounding {format_value(trace.raw, trace.type)})"
+        text += f"   (before rounding {exact_amount(trace.raw)})"
     if trace.kind == "parameter":
         text += "   [parameter]"
     if trace.source:
@@ -128,5 +137,33 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def render_json(traces: list[Trace]) -> str:
-    return json.dumps([to_json(t) for t in traces], ensure_ascii=False, indent=2)
+def render_json(
+    heading: str, month: date, customer: str, rows: list[tuple[Any, list[Trace]]]
+) -> str:
+    """One customer's month as JSON: every payment line with its customer, provider,
+    month and category, the exact amount and the amount rounded to the öre, and the
+    tree of values behind it."""
+    lines = []
+    for row, traces in rows:
+        values = row.values
+        for trace in traces:
+            exact = trace.raw if trace.raw is not None else trace.value
+            lines.append(
+                {
+                    "customer_id": customer,
+                    "provider_id": values.get("provider_id"),
+                    "month": f"{month:%Y-%m}",
+                    "payment": trace.name,
+                    "category": trace.category,
+                    "exact": _json_value(exact),
+                    "amount": _json_value(trace.value),
+                    "tree": to_json(trace),
+                }
+            )
+    document = {
+        "model": heading,
+        "customer_id": customer,
+        "month": f"{month:%Y-%m}",
+        "lines": lines,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)

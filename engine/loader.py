@@ -845,7 +845,7 @@ class _Builder:
                 f"(`{without}`)",
                 span,
                 hint=f"write every {'bracket' if part == 'under' else 'value'} with its "
-                f"unit, e.g. \"{_number_text(raw)} {param.unit if part != 'under' else '%'}\"",
+                f'unit, e.g. "{_number_text(raw)} {param.unit if part != "under" else "%"}"',
             )
             return False
         return True

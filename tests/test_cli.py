@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -146,10 +147,21 @@ def test_explain_matches_run(tmp_path):
             "--format",
             "json",
         )
-        assert code == 0
-        explained = {t["name"]: t["value"] for t in json.loads(text)}
-        for row in lines.filter(pl.col("customer_id") == customer).iter_rows(named=True):
-            assert float(explained[row["payment"]]) == pytest.approx(row["amount"], abs=0.001)
+        assert code == 0, text
+        document = json.loads(text)
+        assert (document["customer_id"], document["month"]) == (customer, "2024-02")
+        explained = {
+            (line["provider_id"], line["payment"]): Decimal(line["amount"])
+            for line in document["lines"]
+        }
+        paid = {
+            (row["provider_id"], row["payment"]): Decimal(str(row["amount"])).quantize(
+                Decimal("0.01")
+            )
+            for row in lines.filter(pl.col("customer_id") == customer).iter_rows(named=True)
+        }
+        # exact to the öre, keyed by provider and payment: every line, nothing extra
+        assert {k: v for k, v in explained.items() if v != 0} == paid
 
 
 def test_explain_unknown_customer():

@@ -229,3 +229,72 @@ def test_a_definition_cannot_hide_a_field(tmp_path, entity, name, formula, taken
     [error] = [e for e in diags.errors if e.code == "reserved-name"]
     assert error.message.startswith(f"`{name}` is already {taken}")
     assert error.span is not None and error.span.line == 5
+
+
+@pytest.mark.parametrize(
+    ("formula", "then", "otherwise"),
+    [
+        (
+            'if level > 2 or zone == "tätort" then 1 SEK else 2 SEK',
+            'level > 2 or zone == "tätort"',
+            'not (level > 2 or zone == "tätort")',
+        ),
+        ("if clock_adjusted then 1 SEK else 2 SEK", "clock_adjusted", "not clock_adjusted"),
+    ],
+)
+def test_coverage_writes_the_else_side_as_the_negation(tmp_path, formula, then, otherwise):
+    """Before: the else side of `if a or b` read `not a or b`."""
+    from engine.api import parse_month, run_model
+    from engine.checker import check
+    from engine.coverage import rule_coverage
+    from engine.diagnostics import Diagnostics
+    from engine.loader import load_model
+    from tests.harness import dataset, write_model
+
+    entity = "decision" if "level" in formula else "visit"
+    diags = Diagnostics()
+    model = load_model(write_model(tmp_path, formula, entity), diags)
+    assert model is not None
+    checked = check(model, diags)
+    result = run_model(checked, dataset(), [parse_month("2024-02")])
+    coverage = rule_coverage((m.plan, m.frames) for m in result.months)
+    import polars as pl
+
+    sides = coverage.filter((pl.col("rule") == "x") & (pl.col("branch") != ""))
+    assert sides["condition"].to_list() == [then, otherwise]
+
+
+def test_explain_shows_the_exact_amount_before_rounding():
+    """Before: 903.105 was shown "before rounding 903.10" (rounded half-even)."""
+    from engine import types as t
+    from engine.explain import render_tree
+    from engine.interpret import Trace
+
+    trace = Trace("omsorg", "payment", D("903.11"), t.MONEY, raw=D("903.105"))
+    assert "omsorg = 903.11 SEK   (before rounding 903.105 SEK)" in render_tree([trace], "")
+    trace = Trace("omsorg", "payment", D("903.10"), t.MONEY, raw=D("903.1"))
+    assert "(before rounding 903.10 SEK)" not in render_tree([trace], "")  # equal: not shown
+
+
+def test_explain_json_names_customer_provider_month_and_both_amounts():
+    """A customer with two providers keeps both lines (before: keyed by payment name)."""
+    import json
+    from types import SimpleNamespace
+
+    from engine import types as t
+    from engine.explain import render_json
+    from engine.interpret import Trace
+
+    rows = [
+        (
+            SimpleNamespace(values={"provider_id": provider}),
+            [Trace("omsorg", "payment", amount, t.MONEY, raw=raw, category="nivå")],
+        )
+        for provider, amount, raw in (("P1", D("903.11"), D("903.105")), ("P2", D(10), D(10)))
+    ]
+    document = json.loads(render_json("m", date(2024, 3, 1), "K1", rows))
+    assert document["customer_id"] == "K1" and document["month"] == "2024-03"
+    assert [
+        (line["provider_id"], line["payment"], line["exact"], line["amount"], line["category"])
+        for line in document["lines"]
+    ] == [("P1", "omsorg", "903.105", "903.11", "nivå"), ("P2", "omsorg", "10", "10", "nivå")]

@@ -129,7 +129,7 @@ def to_json(trace: Trace) -> dict[str, Any]:
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(snap(value).normalize())
+        return f"{snap(value).normalize():f}"  # 10, never 1E+1
     if isinstance(value, date | datetime):
         return value.isoformat()
     if isinstance(value, list):

@@ -30,7 +30,7 @@ SCRATCH = ROOT / "bench/scratch"
 MONTH = "2024-03"
 VISITS_PER_CUSTOMER = {"orebro": 88.1, "norrtalje": 80.4}  # measured from the generator
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000, "national": 22_000_000}
-SWEEP = "kontrollnivåer[2].under=20 %:80 %:5 %"  # 13 values
+SWEEP = "kontrollnivåer[2].under=25 %:85 %:5 %"  # 13 values
 TARGETS = {
     "core_ratio": 1.5,
     "orebro_10m_s": 10.0,

@@ -595,7 +595,7 @@ def compare_command(
 )
 @click.option(
     "--sweep",
-    help="Run many values of one parameter: NAME=START:STOP:STEP, e.g. 'kontrollnivåer[2].under=20 %:80 %:5 %'.",
+    help="Run many values of one parameter: NAME=START:STOP:STEP, e.g. 'kontrollnivåer[2].under=25 %:85 %:5 %'.",
 )
 @click.option(
     "--solve", help="Find the value of this parameter (or cell) that makes the total hit --target."
@@ -640,25 +640,35 @@ def simulate_command(
     \b
     Examples:
       carepay simulate rules/orebro --data examples/orebro --month 2024-02 --set 'kontrollnivåer[2].under=50 %'
-      carepay simulate rules/orebro --data examples/orebro --month 2024-02 --sweep 'kontrollnivåer[2].under=20 %:80 %:5 %'
+      carepay simulate rules/orebro --data examples/orebro --month 2024-02 --sweep 'kontrollnivåer[2].under=25 %:85 %:5 %'
     """
-    from engine.compare import compare_results, load_both, sweep_values, with_setting
+    from engine.compare import (
+        compare_results,
+        load_both,
+        scenario_change,
+        sweep_values,
+        with_setting,
+    )
     from engine.compare import sweep as run_sweep
 
     if out is not None:
         _confirm_replace(out, force)
     months = api.months_between(month, last)
     checked_a, checked_b, dataset = load_both(model, scenario or model, data, months)
+    checked_b_scenario = checked_b
     for setting in settings:
         checked_b = with_setting(checked_b, setting)
     base = api.run_model(checked_a, dataset, months)
     overrides = [f"--set {s}" for s in settings] + ([f"--scenario {scenario}"] if scenario else [])
     if solve:
-        _solve(checked_b, dataset, months, base, solve, target)
-        return
+        solved = _solve(checked_b, dataset, months, base, solve, target)
+        checked_b = with_setting(checked_b, solved)
+        settings = (*settings, solved)
+        overrides.append(f"--solve {solve} --target {target} gave {solved}")
     if attribution:
         study = Study("attribution", [checked_a], data, dataset, months, overrides)
-        _attribution(checked_a, dataset, months, list(settings), fmt, out, base, study)
+        changes = [scenario_change(scenario, checked_b_scenario)] if scenario else []
+        _attribution(checked_a, dataset, months, changes, list(settings), fmt, out, base, study)
         return
     if sweep:
         target, values = sweep_values(sweep)
@@ -687,9 +697,9 @@ def simulate_command(
             _write_study(out, study, {"sweep": table}, html)
         return
     if not settings and scenario is None:
-        raise click.UsageError("give --set, --scenario or --sweep")
+        raise click.UsageError("give --set, --scenario, --sweep or --solve")
     variant = api.run_model(checked_b, dataset, months)
-    label = str(scenario.name) if scenario else "; ".join(settings)
+    label = "; ".join(([scenario.name] if scenario else []) + list(settings))
     comparison = compare_results(
         base, variant, dataset, checked_a.model.id, f"{checked_b.model.id} ({label})"
     )
@@ -706,8 +716,10 @@ def _solve(
     base: api.RunResult,
     name: str,
     target: str | None,
-) -> None:
-    from engine.compare import compare_results, solve, with_setting
+) -> str:
+    """Goal seek: the setting (with its unit) whose run totals the target; printed,
+    and then compared and written like any other setting."""
+    from engine.compare import solve
 
     base_total = int(base.lines["amount_ore"].sum() or 0)
     text = (target or "").strip().replace(" ", "")
@@ -722,21 +734,16 @@ def _solve(
             raise click.BadParameter(
                 "write total=A, a change such as -10 %, or an amount in SEK", param_hint="--target"
             ) from None
-    value, reached, runs = solve(checked, dataset, months, name, goal)
-    click.echo(
-        f"{name} = {value:.4f} gives {_sek(reached)} SEK (target {_sek(goal)} SEK; {runs} runs)"
-    )
-    unit_value = f"{value:f}"
-    variant = api.run_model(with_setting(checked, f"{name}={unit_value}"), dataset, months)
-    _comparison_summary(
-        compare_results(base, variant, dataset, "unchanged", f"{name} = {value:.4f}"), "table"
-    )
+    setting, reached, runs = solve(checked, dataset, months, name, goal)
+    click.echo(f"{setting} gives {_sek(reached)} SEK (target {_sek(goal)} SEK; {runs} runs)")
+    return setting
 
 
 def _attribution(
     checked: Any,
     dataset: Any,
     months: list[Any],
+    changes: list[Any],
     settings: list[str],
     fmt: str,
     out: Path | None,
@@ -746,12 +753,17 @@ def _attribution(
     from engine.compare import attribute, provider_totals_ore
     from engine.htmlreport import attribution_report
 
-    if len(settings) < 2:
-        raise click.UsageError("--attribute needs at least two --set changes")
-    runs = 2 ** len(settings) if len(settings) <= 6 else len(settings) + 1
+    count = len(changes) + len(settings)
+    if count < 2:
+        raise click.UsageError(
+            "--attribute needs at least two changes (--set, or a --scenario and a --set)"
+        )
+    runs = 2**count if count <= 6 else count + 1
     with _progress(range(runs), "attribution runs") as bar:
         step = getattr(bar, "update", lambda n: None)
-        sequential, shapley = attribute(checked, dataset, months, settings, lambda: step(1))
+        sequential, shapley = attribute(
+            checked, dataset, months, settings, lambda: step(1), changes
+        )
     tables = {"attribution_in_order": sequential}
     if shapley is not None:
         tables["attribution_shapley"] = shapley

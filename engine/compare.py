@@ -5,12 +5,15 @@ changes, for whom. Every figure is in whole öre, so differences add up exactly.
 from __future__ import annotations
 
 import copy
+import difflib
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -19,7 +22,8 @@ from engine.api import RunResult, data_needs, load, run_model
 from engine.checker import CheckedModel
 from engine.data import Dataset, load_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
-from engine.loader import parse_quantity
+from engine.loader import parse_quantity, setting_value
+from engine.model import Parameter
 
 KEYS = ["month", "provider_id", "customer_id"]
 HOUR_BANDS = [(0, 10), (10, 25), (25, 50), (50, 80), (80, 10_000)]
@@ -181,90 +185,137 @@ _SETTING = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a setting names: a scalar, a table cell, or a step bracket's bound or value."""
+
+    param: Parameter
+    key: tuple[str, ...] | None = None  # a table cell
+    index: int | None = None  # a step bracket, from 0
+    part: str | None = None  # "under" | "value"
+
+    @property
+    def unit(self) -> str:
+        """The unit its value is written in (a bracket bound: the brackets' own)."""
+        if self.part == "under":
+            return t.display_unit(self.param.bracket_type or t.NUMBER)
+        return self.param.unit
+
+
+def _bad(code: str, message: str, hint: str | None = None) -> EngineError:
+    return EngineError([Diagnostic(code, message, hint=hint)])
+
+
+def resolve_target(checked: CheckedModel, target: str) -> Target:
+    """`timpris`, `nivåbelopp[tätort, 12]` or `kontrollnivåer[2].under`, checked against
+    the model: every mistake is a message with a hint, never a traceback."""
+    match = _SETTING.match(f"{target}=0")
+    if not match:
+        raise _bad(
+            "bad-value",
+            f"`{target}` is not a parameter or a cell of one",
+            "write NAME, NAME[key, key] or NAME[2].under",
+        )
+    name, keys, part, _ = match.groups()
+    param = checked.model.parameters.get(name)
+    if param is None:
+        close = difflib.get_close_matches(name, list(checked.model.parameters), n=1)
+        raise _bad(
+            "unknown-name",
+            f"the model has no parameter `{name}`",
+            f"did you mean `{close[0]}`?" if close else None,
+        )
+    if param.kind == "scalar":
+        if keys is not None or part is not None:
+            raise _bad("bad-lookup", f"`{name}` is one value, not a table", f"write {name}=VALUE")
+        return Target(param)
+    if param.kind == "table":
+        return Target(param, key=_table_key(param, keys, part))
+    return _bracket(param, keys, part)
+
+
+def _table_key(param: Parameter, keys: str | None, part: str | None) -> tuple[str, ...]:
+    cell = f"{param.name}[{', '.join(param.keys)}]"
+    if keys is None or part is not None:
+        raise _bad("bad-lookup", f"`{param.name}` is a table: name a cell", f"write {cell}=VALUE")
+    key = tuple(k.strip().strip("\"'") for k in keys.split(","))
+    if len(key) != len(param.keys):
+        raise _bad(
+            "bad-lookup",
+            f"`{param.name}` has {len(param.keys)} key(s) ({', '.join(param.keys)}), "
+            f"but {len(key)} were given",
+            f"write {cell}=VALUE",
+        )
+    listed = {k for dated in param.values for k in (dated.value or {})}
+    if key not in listed:
+        known = sorted({k[i] for k in listed for i in range(len(key))})
+        wrong = next((k for k in key if k not in known), key[0])
+        close = difflib.get_close_matches(wrong, known, n=1)
+        raise _bad(
+            "bad-lookup",
+            f"`{param.name}` has no cell [{', '.join(key)}]",
+            f"did you mean `{close[0]}`?" if close else "keys: " + ", ".join(param.keys),
+        )
+    return key
+
+
+def _bracket(param: Parameter, keys: str | None, part: str | None) -> Target:
+    usage = f"write {param.name}[2].under=VALUE or {param.name}[2].value=VALUE"
+    if keys is None or part is None or not keys.strip().isdigit():
+        raise _bad("bad-lookup", f"`{param.name}` is a step table: name a bracket", usage)
+    count = max((len(d.value or []) for d in param.values), default=0)
+    index = int(keys) - 1
+    if not 0 <= index < count:
+        raise _bad("bad-lookup", f"`{param.name}` has no bracket {keys}", f"brackets 1–{count}")
+    return Target(param, index=index, part=part)
+
+
 def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
     """A copy of the model with one parameter changed on every date:
-    `timpris=480`, `nivåbelopp[tätort, 12]=22000`, `kontrollnivåer[2].under=50 %`."""
+    `timpris=480`, `nivåbelopp[tätort, 12]=22000`, `kontrollnivåer[2].under=50 %`.
+    The value is read and checked as the rule file's own values are."""
     match = _SETTING.match(setting)
     if not match:
-        raise EngineError(
-            [
-                Diagnostic(
-                    "bad-value",
-                    f"`{setting}` is not a setting",
-                    hint="write NAME=VALUE, NAME[key, key]=VALUE or NAME[2].under=VALUE",
-                )
-            ]
+        raise _bad(
+            "bad-value",
+            f"`{setting}` is not a setting",
+            "write NAME=VALUE, NAME[key, key]=VALUE or NAME[2].under=VALUE",
         )
-    name, keys, part, text = match.groups()
+    text = match.group(4)
+    target = resolve_target(checked, setting.partition("=")[0])
+    value, errors = setting_value(target.param, text, target.part)
+    if errors:
+        raise EngineError([replace(e, message=f"--set {setting}: {e.message}") for e in errors])
     model = copy.copy(checked.model)
     model.parameters = dict(model.parameters)
-    param = model.parameters.get(name)
-    if param is None:
-        raise EngineError([Diagnostic("unknown-name", f"the model has no parameter `{name}`")])
-    param = copy.deepcopy(param)
-    model.parameters[name] = param
+    param = copy.deepcopy(target.param)
+    model.parameters[param.name] = param
     for dated in param.values:
-        dated.value = _changed(param, dated.value, keys, part, text, setting)
+        dated.value = _changed(target, dated.value, value, setting)
     if param.indexation is not None and param.kind != "steps":
         param.indexation = None  # the value set is the value, not a base to index
     return replace(checked, model=model)
 
 
-def _changed(param, value, keys: str | None, part: str | None, text: str, setting: str):  # type: ignore[no-untyped-def]
-    def number(unit: str | None) -> Decimal:
-        parsed = parse_quantity(text, unit)
-        if parsed is None:
-            raise EngineError(
-                [
-                    Diagnostic(
-                        "bad-value",
-                        f"`{text}` is not a value for `{param.name}`",
-                        hint='e.g. 480, "40 %", "450 SEK/h"',
-                    )
-                ]
-            )
-        return parsed
-
-    if param.kind == "scalar" and keys is None:
-        return number(param.unit) if isinstance(value, Decimal) else text
-    if param.kind == "table" and keys is not None:
-        key = tuple(k.strip().strip("\"'") for k in keys.split(","))
-        if key not in value:
-            raise EngineError(
-                [
-                    Diagnostic(
-                        "bad-lookup",
-                        f"`{param.name}` has no cell [{keys}]",
-                        hint="keys: " + ", ".join(param.keys),
-                    )
-                ]
-            )
-        return {**value, key: number(param.unit)}
-    if param.kind == "steps" and keys is not None and part is not None:
-        index = int(keys) - 1
-        if not 0 <= index < len(value):
-            raise EngineError(
-                [
-                    Diagnostic(
-                        "bad-lookup",
-                        f"`{param.name}` has no bracket {keys}",
-                        hint=f"brackets 1–{len(value)}",
-                    )
-                ]
-            )
-        under, result = value[index]
-        new = list(value)
-        new[index] = (number(None), result) if part == "under" else (under, number(param.unit))
-        return new
-    raise EngineError(
-        [
-            Diagnostic(
-                "bad-value",
-                f"`{setting}` does not fit `{param.name}` (a {param.kind})",
-                hint="a table cell is NAME[key, key]=VALUE; a step bracket NAME[2].under=VALUE",
-            )
-        ]
-    )
+def _changed(target: Target, old: Any, value: Any, setting: str) -> Any:
+    if target.key is not None:
+        return {**old, target.key: value} if target.key in old else old
+    if target.index is None:
+        return value
+    if target.index >= len(old):
+        return old
+    brackets = list(old)
+    under, result = brackets[target.index]
+    brackets[target.index] = (value, result) if target.part == "under" else (under, value)
+    bounds = [b for b, _ in brackets]
+    if any(b >= c for b, c in zip(bounds, bounds[1:], strict=False)):
+        raise _bad(
+            "bad-value",
+            f"--set {setting}: the brackets of `{target.param.name}` would no longer be in "
+            "increasing order of `under`",
+            "each bracket's `under` must be above the one before it",
+        )
+    return brackets
 
 
 def parameter_name(target: str) -> str:
@@ -273,8 +324,11 @@ def parameter_name(target: str) -> str:
     return match.group(1) if match else target
 
 
+MAX_SWEEP_POINTS = 1000
+
+
 def sweep_values(spec: str) -> tuple[str, list[str]]:
-    """`PARAM=START:STOP:STEP` (units allowed: `kontrollnivåer[2].under=20 %:80 %:5 %`)."""
+    """`PARAM=START:STOP:STEP` (units allowed: `kontrollnivåer[2].under=25 %:85 %:5 %`)."""
     target, _, values = spec.partition("=")
     parts = [p.strip() for p in values.split(":")]
     if len(parts) != 3:
@@ -297,6 +351,19 @@ def sweep_values(spec: str) -> tuple[str, list[str]]:
                 )
             ]
         )
+    if step <= 0 or stop < start:
+        raise _bad(
+            "bad-value",
+            f"`{spec}` is not a sweep: it must go up from START to STOP by a STEP above 0",
+            "e.g. timpris=400:500:10",
+        )
+    if (stop - start) / step > MAX_SWEEP_POINTS:
+        raise _bad(
+            "bad-value",
+            f"`{spec}` has {int((stop - start) / step) + 1} points; a sweep has at most "
+            f"{MAX_SWEEP_POINTS}",
+            "take a larger step",
+        )
     factor = Decimal(100) if unit == "%" else Decimal(1)
     out, current = [], start
     while current <= stop + step / 1000:
@@ -309,30 +376,26 @@ def sweep_values(spec: str) -> tuple[str, list[str]]:
 
 
 def current_value(checked: CheckedModel, target: str, day: date) -> tuple[Decimal, str]:
-    """The value a setting target has on `day`, in the parameter's own unit."""
-    match = _SETTING.match(f"{target}=0")
-    if not match:
-        raise EngineError(
-            [Diagnostic("bad-value", f"`{target}` is not a parameter or a cell of one")]
-        )
-    name, keys, part, _ = match.groups()
-    param = checked.model.parameters.get(name)
-    if param is None:
-        raise EngineError([Diagnostic("unknown-name", f"the model has no parameter `{name}`")])
+    """The value a setting target has on `day`, in the unit it is written in."""
+    resolved = resolve_target(checked, target)
+    param = resolved.param
     dated = param.value_on(day)
     if dated is None:
-        raise EngineError(
-            [Diagnostic("no-value-in-force", f"`{name}` has no value on {day.isoformat()}")]
-        )
+        raise _bad("no-value-in-force", f"`{param.name}` has no value on {day.isoformat()}")
     value = dated.value
-    unit = param.unit
-    if param.kind == "table" and keys is not None:
-        value = value[tuple(k.strip().strip("\"'") for k in keys.split(","))]
-    elif param.kind == "steps" and keys is not None:
-        under, result = value[int(keys) - 1]
-        value, unit = (under, "") if part == "under" else (result, unit)
-    num, den = t.unit_factor(unit)
-    return value * den / num, ("%" if unit in ("%", "") and part == "under" else unit)
+    if resolved.key is not None:
+        value = value.get(resolved.key)
+    elif resolved.index is not None:
+        under, result = value[resolved.index]
+        value = under if resolved.part == "under" else result
+    if not isinstance(value, Decimal):
+        raise _bad(
+            "bad-value",
+            f"`{target}` is not a number, so no value of it can be solved for",
+            "solve for an amount, a rate, a time or a share",
+        )
+    unit = resolved.unit
+    return t.to_written(value, unit), unit
 
 
 def solve(
@@ -342,10 +405,11 @@ def solve(
     target: str,
     goal_ore: int,
     iterations: int = 60,
-) -> tuple[Decimal, int, int]:
+) -> tuple[str, int, int]:
     """The value of `target` whose run totals `goal_ore` (within one öre, or the narrowest
-    step when the total jumps): bracket by doubling, then bisect. Returns (value, total,
-    runs)."""
+    step when the total jumps): bracket by doubling, then bisect. Returns the setting
+    that reaches it, written with its unit (`kontrollnivåer[2].under=49.6104 %`), the
+    total and the number of runs."""
     start, unit = current_value(checked, target, months[0])
     runs = 0
     first: RunResult | None = None
@@ -354,19 +418,34 @@ def solve(
     def total(value: Decimal) -> int:
         nonlocal runs, first
         runs += 1
-        text = f"{value:f}" + (f" {unit}" if unit in ("%",) else "")
-        variant = with_setting(checked, f"{target}={text}")
+        variant = with_setting(checked, f"{target}={written(value, unit)}")
         result = run_model(variant, dataset, months, reuse=first, changed=changed)
         first = first or result
         return int(result.lines["amount_ore"].sum() or 0)
+
+    def valid(candidate: Decimal, towards: Decimal) -> Decimal:
+        """The candidate, or the nearest value halfway back towards a valid one that
+        the model accepts (a bracket's bound stays between its neighbours)."""
+        for _ in range(40):
+            try:
+                with_setting(checked, f"{target}={written(candidate, unit)}")
+                return candidate
+            except EngineError:
+                candidate = (candidate + towards) / 2
+        return towards
 
     low, high = start, start
     f_low = f_high = total(start)
     step = abs(start) or Decimal(1)
     while not (min(f_low, f_high) <= goal_ore <= max(f_low, f_high)) and runs < iterations:
         step *= 2
-        low, high = start - step, start + step
-        f_low, f_high = total(low), total(high)
+        new_low, new_high = valid(start - step, low), valid(start + step, high)
+        if (new_low, new_high) == (low, high):
+            break  # neither side can go further
+        if new_low != low:
+            low, f_low = new_low, total(new_low)
+        if new_high != high:
+            high, f_high = new_high, total(new_high)
     if not (min(f_low, f_high) <= goal_ore <= max(f_low, f_high)):
         raise EngineError(
             [
@@ -377,11 +456,11 @@ def solve(
                 )
             ]
         )
-    while runs < iterations and abs(high - low) > Decimal("1e-9") * max(abs(high), Decimal(1)):
-        middle = (low + high) / 2
+    while runs < iterations and abs(high - low) > SOLVE_DECIMALS:
+        middle = ((low + high) / 2).quantize(SOLVE_DECIMALS)
         f_middle = total(middle)
         if abs(f_middle - goal_ore) <= 1:
-            return middle, f_middle, runs
+            return f"{target}={written(middle, unit)}", f_middle, runs
         if (f_middle < goal_ore) == (f_low < goal_ore):
             low, f_low = middle, f_middle
         else:
@@ -389,10 +468,20 @@ def solve(
     best, f_best = (
         (low, f_low) if abs(f_low - goal_ore) <= abs(f_high - goal_ore) else (high, f_high)
     )
-    return best, f_best, runs
+    return f"{target}={written(best, unit)}", f_best, runs
 
 
 # ----------------------------------------------------------------------------- attribution
+
+
+SOLVE_DECIMALS = Decimal("0.000001")  # goal seek finds a value to six decimals of its unit
+
+
+def written(value: Decimal, unit: str) -> str:
+    """A value as a setting writes it, with its unit and at most six decimals:
+    `49.6104 %`, `480 SEK/h`."""
+    number = f"{value.quantize(SOLVE_DECIMALS).normalize():f}"
+    return f"{number} {unit}" if unit and unit not in t.UNIT_WORDS else number
 
 
 def provider_totals_ore(result: RunResult) -> dict[str, int]:
@@ -402,41 +491,64 @@ def provider_totals_ore(result: RunResult) -> dict[str, int]:
     }
 
 
+@dataclass(frozen=True)
+class ScenarioChange:
+    """A scenario as one of the changes being attributed: the model it makes."""
+
+    label: str
+    checked: CheckedModel
+
+
+def scenario_change(path: Path, checked: CheckedModel) -> ScenarioChange:
+    return ScenarioChange(f"--scenario {path.name}", checked)
+
+
 def attribute(
     checked: CheckedModel,
     dataset: Dataset,
     months: list[date],
     settings: list[str],
     progress: Callable[[], object] = lambda: None,
+    scenarios: list[ScenarioChange] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """Split each provider's difference into the part of each setting: applied one at a
-    time in the order given (the parts telescope, so they add up exactly), and, for at
-    most six settings, as Shapley values (the average over every order), rounded to whole
-    öre so that they too add up exactly."""
+    """Split each provider's difference into the part of each change: a scenario (first,
+    when there is one) and each setting, applied one at a time in the order given (the
+    parts telescope, so they add up exactly), and, for at most six changes, as Shapley
+    values (the average over every order), rounded to whole öre so that they too add up
+    exactly. A setting applies on top of the scenario where both are in."""
     from itertools import combinations
     from math import factorial
 
+    scenario = scenarios[0] if scenarios else None
+    labels = ([scenario.label] if scenario else []) + settings
+    offset = 1 if scenario else 0
     cache: dict[frozenset[int], dict[str, int]] = {}
-    first_run: list[RunResult | None] = [None]  # the first run, reused by the others
+    first_run: dict[bool, RunResult] = {}  # per base model, the first run, reused by others
 
     def totals(subset: frozenset[int]) -> dict[str, int]:
         if subset not in cache:
-            variant = checked
-            for i in sorted(subset):
+            with_scenario = scenario is not None and 0 in subset
+            variant = scenario.checked if scenario is not None and with_scenario else checked
+            picked = [i - offset for i in sorted(subset) if i >= offset]
+            for i in picked:
                 variant = with_setting(variant, settings[i])
-            changed = frozenset(parameter_name(settings[i].partition("=")[0]) for i in subset)
-            result = run_model(variant, dataset, months, reuse=first_run[0], changed=changed)
-            first_run[0] = first_run[0] or result
+            changed = frozenset(parameter_name(settings[i].partition("=")[0]) for i in picked)
+            reuse = first_run.get(with_scenario)
+            result = run_model(variant, dataset, months, reuse=reuse, changed=changed)
+            if reuse is None and not picked:
+                first_run[with_scenario] = result
             cache[subset] = provider_totals_ore(result)
             progress()
         return cache[subset]
 
-    n = len(settings)
+    if scenario is not None:
+        totals(frozenset({0}))  # the scenario's own run first: the others reuse it
+    n = len(labels)
     everything = frozenset(range(n))
     providers = sorted(set(totals(frozenset())) | set(totals(everything)))
     rows = []
     applied: frozenset[int] = frozenset()
-    for i, setting in enumerate(settings):
+    for i, setting in enumerate(labels):
         before, after = totals(applied), totals(applied | {i})
         applied = applied | {i}
         rows.append(
@@ -468,7 +580,7 @@ def attribute(
         )
         for p in providers
     }
-    for i, setting in enumerate(settings):
+    for i, setting in enumerate(labels):
         shapley_rows.append({"change": setting, **{p: rounded[p][i] for p in providers}})
     return sequential, pl.DataFrame(shapley_rows)
 
@@ -476,7 +588,7 @@ def attribute(
 def _round_keeping_sum(values: list[Decimal], total: int) -> list[int]:
     """Whole öre that add up to `total`: floor each, then give the remainder to the
     largest fractions (largest-remainder rounding)."""
-    floors = [int(v // 1) for v in values]
+    floors = [math.floor(v) for v in values]  # (Decimal's // truncates towards zero)
     remainder = total - sum(floors)
     order = sorted(range(len(values)), key=lambda i: values[i] - floors[i], reverse=True)
     for i in order[: max(remainder, 0)]:

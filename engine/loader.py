@@ -485,6 +485,36 @@ def parse_quantity(text: str, default_unit: str | None) -> Decimal | None:
     return number * num / den
 
 
+def setting_value(param: Parameter, text: str, part: str | None) -> tuple[Any, list[Diagnostic]]:
+    """A value given on the command line (`--set`, `--sweep`, `--solve`), read and
+    checked exactly as the same value in the rule file: units required where the file
+    would require them, of the parameter's kind, finite. `part` is "under" for a step
+    bracket's bound."""
+    diags = Diagnostics()
+    builder = _Builder(LMap(), diags)
+    if part == "under":
+        if _is_bare_number(text) and param.unit in t.UNITS:
+            diags.error(
+                "missing-unit",
+                f"`under={text}` has no unit, and `{param.name}` is in {param.unit}",
+                hint=f"write the unit, e.g. `{param.name}[2].under={text} %`",
+            )
+            return None, diags.errors
+        typ, value = builder._quantity(text, None, None)  # type: ignore[arg-type]
+        bracket = param.bracket_type
+        if value is not None and bracket is not None and not t.compatible(typ, bracket):
+            diags.error(
+                "unit-mismatch",
+                f"`{text}` is {t.describe(typ)}, but the brackets of `{param.name}` are "
+                f"{t.describe(bracket)}",
+            )
+    else:
+        value = builder._cell(param, text, None)  # type: ignore[arg-type]
+    if isinstance(value, Decimal) and not value.is_finite():
+        diags.error("bad-value", f"`{text}` is not a number", hint="e.g. 480 or 40 %")
+    return value, diags.errors
+
+
 def _is_bare_number(raw: Any) -> bool:
     """A value written as a plain number (no unit after it)."""
     if isinstance(raw, bool):

@@ -67,16 +67,28 @@ def test_orebro_against_norrtalje_adds_up_per_provider():
 def test_setting_a_step_threshold_changes_only_reduced_customers():
     a, b, dataset = load_both(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
     changed = with_setting(b, "kontrollnivåer[2].under=50 %")
-    comparison = compare_results(
-        run_model(a, dataset, MONTHS), run_model(changed, dataset, MONTHS), dataset, "a", "b"
-    )
+    before = run_model(a, dataset, MONTHS)
+    comparison = compare_results(before, run_model(changed, dataset, MONTHS), dataset, "a", "b")
     _adds_up(comparison)
     assert comparison.counts()["more"] == 0 and comparison.counts()["less"] > 0
-    # only customers between 40 % and 50 % executed (and those paying VAT on them) change
+    # exactly the customers paid a level amount with 40 % ≤ utförandegrad < 50 % change
+    # (their level amount falls from 100 % to 70 %), and no one else
     changed_rows = comparison.customers.filter(
         (pl.col("diff_ore") != 0) & pl.col("customer_id").is_not_null()
     )
-    assert changed_rows.height == comparison.counts()["less"]
+    reduced = (
+        before.months[0]
+        .frames["customer_month"]
+        .filter(
+            (pl.col("utförandegrad") >= 0.4)
+            & (pl.col("utförandegrad") < 0.5)
+            & (pl.col("omsorg") > 0)
+        )
+    )
+    assert reduced.height > 0
+    assert set(changed_rows.select("provider_id", "customer_id").iter_rows()) == set(
+        reduced.select("provider_id", "customer_id").iter_rows()
+    )
 
 
 @pytest.mark.parametrize(
@@ -85,8 +97,33 @@ def test_setting_a_step_threshold_changes_only_reduced_customers():
         ("okänd=1", "the model has no parameter `okänd`"),
         ("nivåbelopp[stad, 1]=5", "`nivåbelopp` has no cell [stad, 1]"),
         ("kontrollnivåer[9].under=5 %", "`kontrollnivåer` has no bracket 9"),
-        ("vak_timpris=mycket", "`mycket` is not a value for `vak_timpris`"),
+        ("vak_timpris=mycket", "--set vak_timpris=mycket: `mycket` is not a number"),
         ("utan likhetstecken", "`utan likhetstecken` is not a setting"),
+        # checked exactly as the rule file's own values (before: taken as 5 000 %, 50 min …)
+        (
+            "kontrollnivåer[2].under=50",
+            "--set kontrollnivåer[2].under=50: `under=50` has no unit, and `kontrollnivåer` is in %",
+        ),
+        (
+            "kontrollnivåer[2].under=50 min",
+            "--set kontrollnivåer[2].under=50 min: `50 min` is duration, but the brackets of "
+            "`kontrollnivåer` are ratio",
+        ),
+        (
+            "larmbelopp=300 min",
+            "--set larmbelopp=300 min: `300 min` is duration, but `larmbelopp` is money (SEK)",
+        ),
+        (
+            "kontrollnivåer[2].under=10 %",
+            "--set kontrollnivåer[2].under=10 %: the brackets of `kontrollnivåer` would no "
+            "longer be in increasing order of `under`",
+        ),
+        ("larmbelopp=nan", "--set larmbelopp=nan: `nan` is not a number"),
+        ("larmbelop=300", "the model has no parameter `larmbelop`"),
+        ("nivåbelopp[mars]=5", "`nivåbelopp` has 2 key(s) (zone, level), but 1 were given"),
+        ("nivåbelopp=5", "`nivåbelopp` is a table: name a cell"),
+        ("kontrollnivåer=5 %", "`kontrollnivåer` is a step table: name a bracket"),
+        ("larmbelopp[1]=5", "`larmbelopp` is one value, not a table"),
     ],
 )
 def test_bad_settings_are_clear_errors(setting, message):
@@ -121,7 +158,7 @@ def test_simulate_sweep_reports_thirteen_values():
     result = CliRunner().invoke(
         main,
         ["simulate", str(ROOT / "rules/orebro"), "--data", str(SAMPLE), "--month", "2024-02",
-         "--sweep", "kontrollnivåer[2].under=20 %:80 %:5 %", "--format", "csv"],
+         "--sweep", "kontrollnivåer[2].under=25 %:85 %:5 %", "--format", "csv"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     table = pl.read_csv(result.output.encode())
@@ -140,10 +177,11 @@ def test_goal_seek_finds_the_budget_neutral_rate(tmp_path):
         ROOT / "rules/norrtalje", ROOT / "scenarios/utford_tid.yaml", tmp_path, months
     )
     goal = int(run_model(a, dataset, months).lines["amount_ore"].sum())
-    value, reached, runs = solve(b, dataset, months, "omsorgstaxa[tätort]", goal)
+    setting, reached, runs = solve(b, dataset, months, "omsorgstaxa[tätort]", goal)
     assert abs(reached - goal) <= 1  # within one öre
-    check = run_model(with_setting(b, f"omsorgstaxa[tätort]={value:f}"), dataset, months)
-    assert abs(int(check.lines["amount_ore"].sum()) - goal) <= 1
+    assert setting.startswith("omsorgstaxa[tätort]=") and setting.endswith(" SEK/h")
+    check = run_model(with_setting(b, setting), dataset, months)
+    assert int(check.lines["amount_ore"].sum()) == reached  # the setting is what was run
     assert runs <= 60
 
 
@@ -253,3 +291,102 @@ def test_a_zones_table_cannot_contradict_or_invent_zones(tmp_path, row, message)
         compare(ROOT / "rules/orebro", ROOT / model, data, MONTHS)
     found = [(d.message, d.where) for d in caught.value.diagnostics]
     assert any(m == message and w.startswith("zones.csv:8:") for m, w in found), found
+
+
+def _cli(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_solve_shows_the_run_at_the_solved_value_and_writes_out(tmp_path):
+    """Before: the table was run with the solved bound put back without its % (5 000 %
+    instead of 49.6 %), --out wrote nothing, and a --scenario went unnamed."""
+    common = ["--data", str(SAMPLE), "--month", "2024-02"]
+    out = tmp_path / "solved"
+    text = _cli(
+        "simulate", str(ROOT / "rules/orebro"), *common,
+        "--scenario", str(ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml"),
+        "--solve", "kontrollnivåer[2].under", "--target=-2%", "--out", str(out),
+    )  # fmt: skip
+    first = text.splitlines()[0]
+    setting = first.split(" gives ")[0]
+    assert setting.startswith("kontrollnivåer[2].under=") and setting.endswith(" %")
+    reached = first.split(" gives ")[1].split(" SEK")[0]
+    total_line = next(line for line in text.splitlines() if line.startswith("total"))
+    assert reached in total_line  # the table is the run at the solved value
+    assert "beteende_privata_kortare_tid.yaml; " + setting in text  # every change named
+    again = _cli(
+        "simulate", str(ROOT / "rules/orebro"), *common,
+        "--scenario", str(ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml"),
+        "--set", setting.replace(" %", " %"),
+    )  # fmt: skip
+    assert next(line for line in again.splitlines() if line.startswith("total")) == total_line
+    assert (out / "manifest.json").exists() and (out / "compare_providers.csv").exists()
+
+
+def test_attribute_counts_the_scenario_as_a_change():
+    """Before: --attribute ignored --scenario (the same figures with and without it)."""
+    common = ["--data", str(SAMPLE), "--month", "2024-02", "--format", "json"]
+    scenario = str(ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml")
+    import json
+
+    attributed = json.loads(
+        _cli(
+            "simulate",
+            str(ROOT / "rules/orebro"),
+            *common,
+            "--scenario",
+            scenario,
+            "--set",
+            "larmbelopp=400",
+            "--set",
+            "kontrollnivåer[2].under=45 %",
+            "--attribute",
+        )  # fmt: skip
+    )
+    in_order = attributed["attribution_in_order"]
+    assert [row["change"] for row in in_order] == [
+        "--scenario beteende_privata_kortare_tid.yaml",
+        "larmbelopp=400",
+        "kontrollnivåer[2].under=45 %",
+    ]
+    combined = json.loads(
+        _cli(
+            "simulate",
+            str(ROOT / "rules/orebro"),
+            *common[:-2],
+            "--scenario",
+            scenario,
+            "--set",
+            "larmbelopp=400",
+            "--set",
+            "kontrollnivåer[2].under=45 %",
+            "--format",
+            "json",
+        )  # fmt: skip
+    )
+    providers = {row["provider_id"]: row["diff_ore"] for row in combined["providers"]}
+    for table in ("attribution_in_order", "attribution_shapley"):
+        for provider, diff in providers.items():
+            assert sum(row[provider] for row in attributed[table]) == diff, (table, provider)
+    assert any(row[p] != 0 for row in in_order[:1] for p in providers)  # the scenario counts
+
+
+@pytest.mark.parametrize(
+    ("values", "total", "expected"),
+    [
+        (["10.5", "0.5"], 11, [11, 0]),
+        (["-10.5", "-0.5"], -11, [-10, -1]),  # before: [-10, 0], one öre lost
+        (["-0.25", "-0.25", "-0.5"], -1, [0, 0, -1]),
+        (["-3", "2"], -1, [-3, 2]),
+    ],
+)
+def test_shapley_rounding_keeps_the_sum_for_losses_too(values, total, expected):
+    from decimal import Decimal
+
+    from engine.compare import _round_keeping_sum
+
+    rounded = _round_keeping_sum([Decimal(v) for v in values], total)
+    assert rounded == expected and sum(rounded) == total

@@ -54,7 +54,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "rules/orebro",
             *base,
             "--sweep",
-            "kontrollnivåer[2].under=20 %:80 %:20 %",
+            "kontrollnivåer[2].under=25 %:85 %:20 %",
         ],
         "attribution": [
             "simulate",

@@ -11,10 +11,13 @@ missing column) are always errors.
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -105,27 +108,40 @@ def empty_table(table: Table) -> pl.DataFrame:
 
 def _read_files(
     path: Path, diags: Diagnostics
-) -> tuple[dict[str, pl.DataFrame], dict[str, str], dict[str, int]]:
+) -> tuple[dict[str, pl.DataFrame], dict[str, str], dict[str, int], dict[str, list[Problem]]]:
+    """Each table's raw columns, its file, its row offset and the rows its file could
+    not give whole (a CSV row with fields too many or too few)."""
     raw: dict[str, pl.DataFrame] = {}
     origins: dict[str, str] = {}
     offsets: dict[str, int] = {}
+    ragged: dict[str, list[Problem]] = {}
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
         for name, frame in _read_workbook(path, diags).items():
             raw[name] = frame
             origins[name] = f"{path.name}!{name}"
             offsets[name] = ROW_OFFSET_CSV
-        return raw, origins, offsets
+        return raw, origins, offsets, ragged
     if not path.is_dir():
         diags.error("file-not-found", f"no data directory or workbook at {path}")
-        return raw, origins, offsets
+        return raw, origins, offsets, ragged
     for name in tables():
         parquet, csv = path / f"{name}.parquet", path / f"{name}.csv"
+        if parquet.exists() and csv.exists():
+            diags.error(
+                "two-files",
+                f"two files for the `{name}` table: {parquet.name} and {csv.name}",
+                where=str(path),
+                hint="keep one of them (a stale copy would be paid from silently)",
+            )
+            continue
         try:
             if parquet.exists():
                 raw[name] = pl.read_parquet(parquet)
                 origins[name], offsets[name] = parquet.name, 1
             elif csv.exists():
-                raw[name] = _read_csv(csv)
+                frame, ragged[name] = _read_csv(csv, diags)
+                if frame.width:  # else its header is broken (reported)
+                    raw[name] = frame
                 origins[name], offsets[name] = csv.name, ROW_OFFSET_CSV
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as error:
             diags.error(
@@ -133,10 +149,13 @@ def _read_files(
                 f"cannot read {name}: {str(error).splitlines()[0]}",
                 where=str(csv if csv.exists() else parquet),
             )
-    return raw, origins, offsets
+            raw.pop(name, None)
+    return raw, origins, offsets, ragged
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
+def _read_csv(path: Path, diags: Diagnostics) -> tuple[pl.DataFrame, list[Problem]]:
+    """A CSV file as text columns, and a problem for each row whose number of fields
+    differs from the header's (the row is rejected, never shifted or padded)."""
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -146,11 +165,51 @@ def _read_csv(path: Path) -> pl.DataFrame:
         text = data.decode("cp1252")  # Excel exports on Swedish Windows
     first = text.split("\n", 1)[0]
     separator = ";" if first.count(";") > first.count(",") else ","
-    return pl.read_csv(
+    header = next(csv.reader([first], delimiter=separator), [])
+    names = [h.strip() for h in header]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        diags.error(
+            "duplicate-column",
+            f"{path.name} has the column "
+            + ", ".join(f"`{d}`" for d in duplicates)
+            + " more than once",
+            where=str(path),
+            hint="remove or rename the extra column: which one to read cannot be guessed",
+        )
+        return pl.DataFrame(), []
+    counts = _field_counts(text, separator)
+    ragged = [
+        Problem(
+            index,
+            names[-1] if names else "",
+            None,
+            "ragged-row",
+            f"the row has {count} fields, the header has {len(names)}",
+            "a separator too many or too few in this row",
+        )
+        for index, count in enumerate(counts)
+        if count != len(names)
+    ]
+    frame = pl.read_csv(
         text.encode("utf-8"),
         separator=separator,
         infer_schema=False,
+        truncate_ragged_lines=bool(ragged),
     )
+    return frame, ragged
+
+
+def _field_counts(text: str, separator: str) -> list[int]:
+    """The number of fields of each data row. Counted on whole lines at once where no
+    field is quoted; by the csv module where quotes may hide separators or newlines."""
+    if '"' in text:
+        rows = csv.reader(io.StringIO(text), delimiter=separator)
+        next(rows, None)
+        return [len(row) for row in rows if row]
+    lines = pl.Series(text.split("\n")[1:], dtype=pl.String).str.strip_suffix("\r")
+    lines = lines.filter(lines.str.len_bytes() > 0)
+    return (lines.str.count_matches(separator, literal=True) + 1).to_list()
 
 
 def _read_workbook(path: Path, diags: Diagnostics) -> dict[str, pl.DataFrame]:
@@ -170,6 +229,17 @@ def _read_workbook(path: Path, diags: Diagnostics) -> dict[str, pl.DataFrame]:
         names = [
             str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)
         ]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            diags.error(
+                "duplicate-column",
+                f"sheet {sheet.title} has the column "
+                + ", ".join(f"`{d}`" for d in duplicates)
+                + " more than once",
+                where=f"{path.name}!{sheet.title}",
+                hint="remove or rename the extra column: which one to read cannot be guessed",
+            )
+            continue
         columns: dict[str, list[str | None]] = {n: [] for n in names}
         for row in rows:
             for name, value in zip(names, row, strict=False):
@@ -190,14 +260,56 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+# The largest magnitude a number column takes (a trillion kronor or minutes): beyond it
+# a value is a mistake (1e17, inf), never a payment.
+MAX_MAGNITUDE = 1e12
+
+
+def _finite(value: pl.Expr) -> pl.Expr:
+    """NaN, infinities and absurd magnitudes become missing (and so a bad value)."""
+    return pl.when(value.is_finite() & (value.abs() <= MAX_MAGNITUDE)).then(value)
+
+
+def _whole(value: pl.Expr) -> pl.Expr:
+    """A whole number, or missing: a level of 2.7 is a bad value, never level 2."""
+    number = _finite(value.cast(pl.Float64, strict=False))
+    return pl.when(number == number.round(0)).then(number).cast(pl.Int64)
+
+
+def _in_range(value: pl.Expr, column: Column) -> pl.Expr:
+    """Missing where the value is outside the schema's range (in the column's own unit)."""
+    num, den = t.unit_factor(column.unit)
+    inside = pl.lit(True)
+    if column.minimum is not None:
+        inside = inside & (value >= column.minimum * num / den)
+    if column.maximum is not None:
+        inside = inside & (value <= column.maximum * num / den)
+    return pl.when(inside).then(value)
+
+
 def _convert(frame: pl.DataFrame, column: Column) -> pl.Expr:
-    """An expression converting the raw column to its canonical type and unit."""
+    """An expression converting the raw column to its canonical type and unit; a value
+    that is not of the kind, or outside the column's range, becomes missing (and is
+    reported as a bad value)."""
+    converted = _converted(frame, column)
+    if column.kind in ("integer", "number") and (
+        column.minimum is not None or column.maximum is not None
+    ):
+        return _in_range(converted, column)
+    return converted
+
+
+def _converted(frame: pl.DataFrame, column: Column) -> pl.Expr:
     raw = pl.col(column.name)
     dtype = frame.schema[column.name]
     if dtype != pl.String:
         if column.kind == "number":
             num, den = t.unit_factor(column.unit)
-            return raw.cast(pl.Float64, strict=False) * num / den
+            return _finite(raw.cast(pl.Float64, strict=False)) * num / den
+        if column.kind == "integer":
+            return _whole(raw)
+        if column.kind == "date" and dtype == pl.Datetime:
+            return pl.when(raw.dt.time() == time(0)).then(raw.dt.date())
         return raw.cast(_dtype(column), strict=False)
     text = raw.str.strip_chars()
     text = pl.when(text == "").then(None).otherwise(text)
@@ -205,18 +317,24 @@ def _convert(frame: pl.DataFrame, column: Column) -> pl.Expr:
         case "text":
             return text
         case "date":
-            return text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+            # a date, or a date at midnight as a spreadsheet writes it; never the first ten
+            # characters of something else ("2023-01-01xyz")
+            moment = pl.coalesce(
+                [text.str.strptime(pl.Datetime("us"), f, strict=False) for f in _DATETIME_FORMATS]
+            )
+            return pl.coalesce(
+                text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+                pl.when(moment.dt.time() == time(0)).then(moment.dt.date()),
+            )
         case "datetime":
             return pl.coalesce(
                 [text.str.strptime(pl.Datetime("us"), f, strict=False) for f in _DATETIME_FORMATS]
             )
         case "integer":
-            return text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+            return _whole(_swedish_number(text))
         case "number":
             num, den = t.unit_factor(column.unit)
-            return (
-                text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False) * num / den
-            )
+            return _finite(_swedish_number(text).cast(pl.Float64, strict=False)) * num / den
         case "bool":
             lower = text.str.to_lowercase()
             return (
@@ -227,6 +345,18 @@ def _convert(frame: pl.DataFrame, column: Column) -> pl.Expr:
                 .otherwise(None)
             )
     raise AssertionError(column.kind)
+
+
+def _swedish_number(text: pl.Expr) -> pl.Expr:
+    """`43 250,00` as Swedish Excel writes it (space, no-break or narrow no-break space
+    between thousands, decimal comma) becomes `43250.00`; a plain `43250.5` stays."""
+    digits = text.str.replace_all(r"(\d)[ \u00a0\u202f](\d)", "$1$2")
+    digits = digits.str.replace_all(r"(\d)[ \u00a0\u202f](\d)", "$1$2")  # 1 234 567
+    return (
+        pl.when(digits.str.contains(r"^-?\d+,\d+$"))
+        .then(digits.str.replace(",", ".", literal=True))
+        .otherwise(digits)
+    )
 
 
 def _rows(frame: pl.DataFrame, mask: pl.Expr) -> list[int]:
@@ -245,7 +375,7 @@ def load_data(
 ) -> Dataset:
     """Read and validate every table; `needs` names the tables and columns the model
     reads, `zones` the districts it can place, `requirements` what its rows must hold."""
-    raw, origins, offsets = _read_files(Path(path), diags)
+    raw, origins, offsets, ragged = _read_files(Path(path), diags)
     ds = Dataset({}, origins, offsets)
     problems: dict[str, list[Problem]] = {}
     for name, table in tables().items():
@@ -270,6 +400,7 @@ def load_data(
         ds.tables[name], problems[name] = _canonical(
             ds, name, table, raw[name], needed or set(), diags
         )
+        problems[name] += ragged.get(name, [])
     for requirement in requirements:
         if requirement.table in problems:
             problems[requirement.table] += _unmet(ds.tables[requirement.table], requirement, ds)
@@ -446,11 +577,25 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
     out = []
     present = _present(frame, column.name)
     bad = _rows(
-        frame.with_columns(converted[column.name].alias("__new")),
+        frame.with_columns(
+            converted[column.name].alias("__new"), _converted(frame, column).alias("__kind")
+        ),
         present & pl.col("__new").is_null(),
     )
+    kind_ok = frame.select(_converted(frame, column).is_not_null()).to_series()
     for index in bad:
         value = frame[column.name][index]
+        if kind_ok[index]:
+            out.append(
+                Problem(
+                    index,
+                    column.name,
+                    str(value),
+                    "out-of-range",
+                    f"`{value}` is outside the range of `{column.name}` ({_range_words(column)})",
+                )
+            )
+            continue
         out.append(
             Problem(
                 index,
@@ -696,6 +841,17 @@ def _kind_words(column: Column) -> str:
         "bool": "true or false",
         "text": "a text",
     }[column.kind]
+
+
+def _range_words(column: Column) -> str:
+    unit = f" {column.unit}" if column.unit else ""
+    low, high = column.minimum, column.maximum
+    shown = [f"{v:g}" if v is not None else "" for v in (low, high)]
+    if low is not None and high is not None:
+        return f"{shown[0]}–{shown[1]}{unit}"
+    if low is not None:
+        return f"at least {shown[0]}{unit}"
+    return f"at most {shown[1]}{unit}"
 
 
 def _kind_hint(column: Column) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -282,7 +283,94 @@ CASES = [
         ),
     ),
 ]
-TABLE_LEVEL = {"missing-table", "missing-column"}
+# issue 12: values that were accepted, truncated or crashed the run
+CASES += [
+    (
+        "level 0 (below the schema's range)",
+        {"decisions": DECISIONS.replace(",,2\n", ",,0\n")},
+        ("out-of-range", "decisions.csv:2:level", "`0` is outside the range of `level` (1–29)"),
+    ),
+    (
+        "level 99",
+        {"decisions": DECISIONS.replace(",,2\n", ",,99\n")},
+        ("out-of-range", "decisions.csv:2:level", "`99` is outside the range of `level` (1–29)"),
+    ),
+    (
+        "level -3",
+        {"decisions": DECISIONS.replace(",,2\n", ",,-3\n")},
+        ("out-of-range", "decisions.csv:2:level", "`-3` is outside the range of `level` (1–29)"),
+    ),
+    (
+        "level 2.7 (never truncated to 2)",
+        {"decisions": DECISIONS.replace(",,2\n", ",,2.7\n")},
+        ("bad-value", "decisions.csv:2:level", "`2.7` is not a whole number"),
+    ),
+    (
+        "negative granted minutes",
+        {
+            "decisions": DECISIONS.replace("end_date,level", "end_date,level,granted_minutes")
+            .replace(",,2\n", ",,2,-600\n")
+            .replace(",1\n", ",1,\n")
+        },
+        (
+            "out-of-range",
+            "decisions.csv:2:granted_minutes",
+            "`-600` is outside the range of `granted_minutes` (at least 0 min)",
+        ),
+    ),
+    (
+        "date with trailing text",
+        {"decisions": DECISIONS.replace("2024-01-01,,2", "2024-01-01xyz,,2")},
+        ("bad-value", "decisions.csv:2:start_date", "`2024-01-01xyz` is not a date"),
+    ),
+    (
+        "NaN in a number column",
+        {
+            "decisions": DECISIONS.replace("end_date,level", "end_date,level,special_amount")
+            .replace(",,2\n", ",,2,NaN\n")
+            .replace(",1\n", ",1,\n")
+        },
+        ("bad-value", "decisions.csv:2:special_amount", "`NaN` is not a number"),
+    ),
+    (
+        "inf in a number column",
+        {
+            "decisions": DECISIONS.replace("end_date,level", "end_date,level,special_amount")
+            .replace(",,2\n", ",,2,inf\n")
+            .replace(",1\n", ",1,\n")
+        },
+        ("bad-value", "decisions.csv:2:special_amount", "`inf` is not a number"),
+    ),
+    (
+        "1e17 in a number column",
+        {
+            "decisions": DECISIONS.replace("end_date,level", "end_date,level,special_amount")
+            .replace(",,2\n", ",,2,1e17\n")
+            .replace(",1\n", ",1,\n")
+        },
+        ("bad-value", "decisions.csv:2:special_amount", "`1e17` is not a number"),
+    ),
+    (
+        "a row with a field too many",
+        {"visits": VISITS.replace("false,false\nV2", "false,false,extra\nV2")},
+        ("ragged-row", "visits.csv:2:declined", "the row has 13 fields, the header has 12"),
+    ),
+    (
+        "a row with a field too few",
+        {"visits": VISITS.replace("false,false\nV2", "false\nV2")},
+        ("ragged-row", "visits.csv:2:declined", "the row has 11 fields, the header has 12"),
+    ),
+    (
+        "a duplicate header",
+        {
+            "visits": VISITS.replace("declined\n", "declined,end\n").replace(
+                "false,false\n", "false,false,2024-02-05 09:00\n"
+            )
+        },
+        ("duplicate-column", "visits.csv", "visits.csv has the column `end` more than once"),
+    ),
+]
+TABLE_LEVEL = {"missing-table", "missing-column", "duplicate-column"}
 
 
 @pytest.mark.parametrize(
@@ -428,3 +516,79 @@ def test_columns_the_model_does_not_need_are_carried(tmp_path):
     dataset, _ = load_dataset(checked, data)
     assert dataset.tables["customers"]["kommentar"].to_list() == ["a", "b"]
     assert isinstance(dataset.tables["customers"], pl.DataFrame)
+
+
+def test_parquet_range_and_whole_numbers_are_checked_as_in_csv(tmp_path):
+    """Before: a Parquet level of 2.7 was truncated to 2, and 0 or 99 were accepted."""
+    write(tmp_path)
+    (tmp_path / "decisions.csv").unlink()
+    pl.DataFrame(
+        {
+            "decision_id": ["B1", "B2", "B3", "B4"],
+            "customer_id": ["K1", "K2", "K1", "K2"],
+            "provider_id": ["P1"] * 4,
+            "service": ["omsorg"] * 4,
+            "start_date": [date(2024, 1, 1)] * 4,
+            "level": [2.7, 0.0, 99.0, 1.0],
+        }
+    ).write_parquet(tmp_path / "decisions.parquet")
+    found = errors(tmp_path)
+    assert ("bad-value", "decisions.parquet:1:level", "`2.7` is not a whole number") in found
+    assert (
+        "out-of-range",
+        "decisions.parquet:2:level",
+        "`0.0` is outside the range of `level` (1–29)",
+    ) in found
+    assert any(f[1] == "decisions.parquet:3:level" for f in found)
+    assert not any(f[1] == "decisions.parquet:4:level" for f in found)
+
+
+def test_two_files_for_one_table_is_an_error(tmp_path):
+    """Before: visits.parquet next to visits.csv silently won (a stale copy was paid)."""
+    write(tmp_path)
+    pl.read_csv(tmp_path / "visits.csv").head(1).write_parquet(tmp_path / "visits.parquet")
+    found = errors(tmp_path)
+    assert (
+        "two-files",
+        str(tmp_path),
+        "two files for the `visits` table: visits.parquet and visits.csv",
+    ) in found
+    checked, _ = load(MODEL)
+    with pytest.raises(EngineError):
+        load_dataset(checked, tmp_path)  # not only under --strict
+
+
+def test_xlsx_duplicate_header_is_an_error(tmp_path):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, text in {
+        "providers": PROVIDERS,
+        "customers": CUSTOMERS.replace("customer_id,district", "customer_id,customer_id"),
+        "decisions": DECISIONS,
+        "visits": VISITS,
+    }.items():
+        sheet = book.create_sheet(name)
+        for line in text.strip().splitlines():
+            sheet.append([v or None for v in line.split(",")])
+    book.save(tmp_path / "data.xlsx")
+    found = errors(tmp_path / "data.xlsx")
+    assert (
+        "duplicate-column",
+        "data.xlsx!customers",
+        "sheet customers has the column `customer_id` more than once",
+    ) in found
+
+
+@pytest.mark.parametrize(
+    "written", ["43 250,00", "43\u00a0250,00", "43\u202f250,00", "43250,00", "43250.00"]
+)
+def test_swedish_thousands_separators_are_read(tmp_path, written):
+    """Before: `43 250,00` was rejected, and the decision's visits became 'not granted'."""
+    decisions = (
+        "decision_id;customer_id;provider_id;service;start_date;end_date;level;special_amount\n"
+        f"B1;K1;P1;omsorg;2024-01-01;;2;{written}\n"
+    )
+    write(tmp_path, decisions=decisions)
+    checked, _ = load(MODEL)
+    dataset, _ = load_dataset(checked, tmp_path, strict=True)
+    assert dataset.tables["decisions"]["special_amount"].to_list() == [43250.0]

@@ -862,9 +862,15 @@ def _kind_hint(column: Column) -> str | None:
     }.get(column.kind)
 
 
-def dataset_from_rows(rows: dict[str, list[dict[str, Any]]]) -> Dataset:
+def dataset_from_rows(
+    rows: dict[str, list[dict[str, Any]]],
+    *,
+    zones: dict[str, list[str]] | None = None,
+    requirements: Iterable[DataRequirement] = (),
+) -> Dataset:
     """A dataset from rows written inline (model tests, the Python API): each value is
-    read as the text a CSV cell would hold, so the same checks apply. Rows are
+    read as the text a CSV cell would hold, and the checks of a run apply (the model's
+    zones and data requirements too, when given), each problem an error. Rows are
     numbered from 1 within their table."""
     diags = Diagnostics()
     ds = Dataset({}, {name: name for name in tables()}, {name: 1 for name in tables()})
@@ -876,6 +882,11 @@ def dataset_from_rows(rows: dict[str, list[dict[str, Any]]]) -> Dataset:
             ds.tables[name], problems[name] = _canonical(ds, name, table, frame, set(), diags)
         else:
             ds.tables[name] = empty_table(table)
+    for requirement in requirements:
+        if requirement.table in problems:
+            problems[requirement.table] += _unmet(ds.tables[requirement.table], requirement, ds)
+    if zones and "customers" in problems:
+        problems["customers"] += _unplaced(ds.tables["customers"], zones)
     for name in rows:
         if name not in tables():
             diags.error(

@@ -125,7 +125,11 @@ def _run_case(
     inputs = _with_column_defaults({**defaults, **(case.get("input") or {})}, columns)
     expected_errors = case.get("errors")
     try:
-        dataset = dataset_from_rows(inputs)
+        dataset = dataset_from_rows(
+            inputs,
+            zones=checked.model.zones,
+            requirements=checked.model.data_requirements,
+        )
     except EngineError as error:
         if expected_errors:
             _compare_errors(error.diagnostics, expected_errors, result)

@@ -298,3 +298,55 @@ def test_explain_json_names_customer_provider_month_and_both_amounts():
         (line["provider_id"], line["payment"], line["exact"], line["amount"], line["category"])
         for line in document["lines"]
     ] == [("P1", "omsorg", "903.105", "903.11", "nivå"), ("P2", "omsorg", "10", "10", "nivå")]
+
+
+def test_model_tests_see_the_data_as_run_does(tmp_path):
+    """Before: `carepay test` skipped the model's data requirements and zones, so a test
+    passed on a decision that `carepay run` rejects."""
+    from pathlib import Path
+
+    from engine.testing import run_file
+
+    root = Path(__file__).resolve().parent.parent
+    case = tmp_path / "krav_test.yaml"
+    case.write_text(
+        f"model: {root / 'rules/orebro/omvardnad.yaml'}\n"
+        "defaults:\n"
+        "  input:\n"
+        "    providers: [{ provider_id: P1, name: A, ownership: private }]\n"
+        "    customers: [{ customer_id: K1, district: City norr }]\n"
+        "tests:\n"
+        "  - name: omsorgsbeslut utan nivå, tid eller belopp\n"
+        "    month: 2024-03\n"
+        "    input:\n"
+        "      decisions:\n"
+        "        - { decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg,"
+        " start_date: 2024-01-01 }\n"
+        "    output:\n"
+        "      customers:\n"
+        "        K1: { omsorg: 0 }\n"
+        "  - name: samma rad, med felet väntat\n"
+        "    month: 2024-03\n"
+        "    input:\n"
+        "      decisions:\n"
+        "        - { decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg,"
+        " start_date: 2024-01-01 }\n"
+        "    errors: [{ code: missing-value, where: 'decisions:1:level' }]\n"
+        "  - name: en kund i ett distrikt utan zon\n"
+        "    month: 2024-03\n"
+        "    input:\n"
+        "      customers: [{ customer_id: K1, district: Atlantis }]\n"
+        "      decisions:\n"
+        "        - { decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg,"
+        " start_date: 2024-01-01, level: 3 }\n"
+        "    output:\n"
+        "      customers:\n"
+        "        K1: { omsorg: 0 }\n",
+        encoding="utf-8",
+    )
+    first, second, third = run_file(case)
+    assert not first.passed and "varken nivå, beviljad tid eller avtalat belopp" in (
+        first.error or ""
+    )
+    assert second.passed, second.failures
+    assert not third.passed and "Atlantis" in (third.error or "")

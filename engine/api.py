@@ -247,6 +247,7 @@ def run_model(
         unmapped = _unmapped_districts(checked, frames, month)
         if unmapped:
             raise EngineError(unmapped)
+        result.warnings += _empty_month(frames, lines, month)
         for payment, count in missing.items():
             result.warnings.append(
                 Diagnostic(
@@ -257,7 +258,68 @@ def run_model(
                     hint="a table look-up found no key, or a value the formula needs is missing; `carepay explain` shows which",
                 )
             )
+    result.warnings += rejection_consequences(result, dataset)
     return result
+
+
+def _empty_month(
+    frames: dict[str, pl.DataFrame], lines: pl.DataFrame, month: date
+) -> list[Diagnostic]:
+    """A month with no visits (or no decisions) in the data is nearly always the wrong
+    month or a missing file, and still pays every fixed amount: say so loudly."""
+    lacking = [
+        words
+        for entity, words in (("visit", "no visits"), ("decision", "no decisions in force"))
+        if frames[entity].height == 0
+    ]
+    if not lacking:
+        return []
+    paid = int(lines["amount_ore"].sum() or 0) if lines.height else 0
+    return [
+        Diagnostic(
+            "empty-month",
+            f"{month:%Y-%m} has {' and '.join(lacking)} in the data, yet pays "
+            + f"{paid / 100:,.2f} SEK".replace(",", " "),
+            where=f"{month:%Y-%m}",
+            severity="warning",
+            hint="check --month and that every table's file is there; --strict makes this an error",
+        )
+    ]
+
+
+def rejection_consequences(result: RunResult, dataset: Dataset) -> list[Diagnostic]:
+    """Visits excluded for customers that have a rejected row in another table: the
+    exclusion may follow from the rejection (a decision rejected for a formatted amount
+    leaves its visits 'not granted'), so the summary links the two."""
+    owners = {
+        table: rows for table, rows in dataset.rejected_customers.items() if table != "visits"
+    }
+    if not owners or not result.months:
+        return []
+    excluded = pl.concat([m.exclusions for m in result.months])
+    out = []
+    for table, by_customer in sorted(owners.items()):
+        hit = excluded.filter(pl.col("customer_id").is_in(list(by_customer)))
+        if hit.height == 0:
+            continue
+        rules = hit.group_by("rule").len().sort("rule")
+        counted = ", ".join(f"`{rule}` {n}" for rule, n in rules.iter_rows())
+        customers = sorted(set(hit["customer_id"].to_list()))
+        rows = sorted({row for c in customers for row in by_customer[c]})
+        shown = ", ".join(str(r) for r in rows[:8]) + (" …" if len(rows) > 8 else "")
+        out.append(
+            Diagnostic(
+                "follows-rejection",
+                f"{hit.height} excluded visit{'s' if hit.height != 1 else ''} ({counted}) "
+                f"belong to {len(customers)} customer{'s' if len(customers) != 1 else ''} "
+                f"whose {table} rows were rejected ({dataset.origins.get(table, table)} rows "
+                f"{shown}): the exclusions may follow from the rejection",
+                where=dataset.origins.get(table, table),
+                severity="warning",
+                hint="correct those rows (see rejects.csv) and run again",
+            )
+        )
+    return out
 
 
 def _unmapped_districts(

@@ -26,7 +26,16 @@ from engine.reports import (
     write_csv,
     write_frames_workbook,
 )
-from engine.runner import KEY_VARIABLE, Job, Outcome, Study, execute, write_study_manifest
+from engine.runner import (
+    EXIT_CLEAN,
+    KEY_VARIABLE,
+    Job,
+    Outcome,
+    Study,
+    execute,
+    exit_status,
+    write_study_manifest,
+)
 
 
 class Failed(click.ClickException):
@@ -225,6 +234,10 @@ def run_command(
         outcome = execute(job, out, progress=lambda _: bar)
     _warn(outcome.warnings)
     _summary(outcome, out)
+    code, why = exit_status(outcome)
+    if code != EXIT_CLEAN:
+        click.echo(f"exit status {code}: {why} (the output is written; review before paying)")
+        sys.exit(code)
 
 
 def _visits_summary(outcome: Outcome) -> None:

@@ -70,6 +70,8 @@ class Dataset:
     kept: dict[str, pl.Series] = field(default_factory=dict)  # table -> 0-based rows kept
     rejects: list[dict[str, Any]] = field(default_factory=list)  # rows as in REJECT_SCHEMA
     rejected_ids: dict[str, set[str]] = field(default_factory=dict)  # customers, providers
+    # table -> customer -> file rows rejected: what else a rejected row can change
+    rejected_customers: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
     def row_number(self, table: str, index: int) -> int:
         """The file's row number of row `index` of the table as it is now."""
@@ -449,6 +451,12 @@ def _settle(
         )
     _warn_rejected(ds, name, problems, diags)
     table = ds.tables[name]
+    if "customer_id" in table.columns:
+        owners = ds.rejected_customers.setdefault(name, {})
+        column = table["customer_id"]
+        for index in by_row:
+            if column[index] is not None:
+                owners.setdefault(str(column[index]), []).append(ds.row_number(name, index))
     dropped = pl.int_range(pl.len(), dtype=pl.Int64).is_in(list(by_row))
     key = {"customers": "customer_id", "providers": "provider_id"}.get(name)
     if key is not None:

@@ -94,6 +94,31 @@ class Outcome:
     warnings: list[Diagnostic]
 
 
+# ----------------------------------------------------------------------------- exit status
+
+# What a finished run's exit status tells a batch script (docs/cli.md): 0 clean; 3
+# written, but rows were rejected; 4 written, but a month counted no visit at all (no
+# visits in the data, or every one rejected or excluded). 1 is an error (nothing
+# written), 2 a usage mistake, 130 an interruption.
+EXIT_CLEAN, EXIT_REJECTED, EXIT_NOTHING_COUNTED = 0, 3, 4
+
+
+def exit_status(outcome: Outcome) -> tuple[int, str]:
+    """The exit status of a written run, and why, in words."""
+    empty = [
+        f"{m.plan.month:%Y-%m}"
+        for m in outcome.result.months
+        if "counted" not in m.frames["visit"].columns
+        or not m.frames["visit"]["counted"].fill_null(False).any()
+    ]
+    if empty:
+        return EXIT_NOTHING_COUNTED, "no visit counted in " + ", ".join(empty)
+    rejected = sum(outcome.dataset.rejected_counts().values())
+    if rejected:
+        return EXIT_REJECTED, f"{rejected} row{'s' if rejected != 1 else ''} rejected"
+    return EXIT_CLEAN, "clean"
+
+
 # ----------------------------------------------------------------------------- running
 
 
@@ -117,6 +142,9 @@ def execute(
     clock = time.perf_counter()
     result = run_model(checked, dataset, months, progress)
     result.warnings[:0] = warnings + data_warnings
+    empty = [w for w in result.warnings if w.code == "empty-month"]
+    if job.strict and empty:
+        raise EngineError([replace(w, severity="error") for w in empty])
     timings["evaluate"] = time.perf_counter() - clock
     conservation = conserve(result, dataset, months)
     if not conservation.balanced:
@@ -282,7 +310,11 @@ def pseudonymised(dataset: Dataset, key: bytes) -> Dataset:
         {**r, "value": "(pseudonymised)"} if r["column"] == "customer_id" else r
         for r in dataset.rejects
     ]
-    return replace(dataset, tables=tables, rejects=rejects)
+    owners = {
+        table: {pseudonym(c, key): rows for c, rows in by_customer.items()}
+        for table, by_customer in dataset.rejected_customers.items()
+    }
+    return replace(dataset, tables=tables, rejects=rejects, rejected_customers=owners)
 
 
 # ----------------------------------------------------------------------------- manifest

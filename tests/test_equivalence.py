@@ -178,6 +178,7 @@ parameters:
   nivåbelopp:
     unit: SEK
     keys: [zone, level]
+    otherwise: 999.995  # levels 4 and up: both back ends take the declared value
     values: {{2024-01-01: {{tätort: [1500.005, 3000, 4500], landsbygd: [1650, 3300.015, 4950]}}}}
   kontrollnivåer:
     unit: "%"

@@ -350,3 +350,57 @@ def test_model_tests_see_the_data_as_run_does(tmp_path):
     )
     assert second.passed, second.failures
     assert not third.passed and "Atlantis" in (third.error or "")
+
+
+def _sample_copy(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    data = tmp_path / "data"
+    shutil.copytree(root / "examples/orebro", data)
+    return root, data
+
+
+def _run(*args: str):
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_a_month_without_data_is_loud_and_strict_refuses(tmp_path):
+    """Before: --month 2025-02 on the sample paid 202 312.48 SEK of fixed amounts, exit 0."""
+    root, data = _sample_copy(tmp_path)
+    args = ["run", str(root / "rules/orebro"), "--data", str(data), "--month", "2025-02"]
+    code, out = _run(*args, "--out", str(tmp_path / "out"))
+    assert code == 4
+    assert "2025-02 has no visits in the data, yet pays 202 312.48 SEK" in out
+    assert "exit status 4: no visit counted in 2025-02" in out
+    code, out = _run(*args, "--out", str(tmp_path / "strict"), "--strict")
+    assert code == 1 and "error[empty-month]" in out
+    assert not (tmp_path / "strict").exists()
+
+
+def test_exit_status_tells_clean_from_rejected(tmp_path):
+    root, data = _sample_copy(tmp_path)
+    args = ["run", str(root / "rules/orebro"), "--data", str(data), "--month", "2024-02"]
+    code, _ = _run(*args, "--out", str(tmp_path / "clean"))
+    assert code == 0
+    lines = (data / "decisions.csv").read_text(encoding="utf-8").splitlines()
+    # an omsorg decision with a level that is not a number: rejected
+    index, row = next(
+        (i, line) for i, line in enumerate(lines) if ",omsorg,2023" in line and ",12," in line
+    )
+    lines[index] = row.replace(",12,", ",tolv,", 1)
+    (data / "decisions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = _run(*args, "--out", str(tmp_path / "rejected"))
+    assert code == 3, out
+    assert "exit status 3: 1 row rejected" in out
+    # its customer's visits are now not granted, and the summary says why
+    assert "warning[follows-rejection]" in out
+    assert f"whose decisions rows were rejected (decisions.csv rows {index + 1})" in out
+    assert "`ej_beviljad`" in out

@@ -127,7 +127,7 @@ def test_strict_stops_before_writing_anything(tmp_path: Path, data_copy: Path) -
     code, text = _invoke(
         "run", "rules/orebro", "--data", str(data_copy), "--month", "2024-03", "--out", str(out)
     )
-    assert code == 0, text
+    assert code == 3, text  # written, but a row was rejected (docs/cli.md: exit status)
     assert "1 row rejected" in text and "rejected 1" in text
     rejects = pl.read_csv(out / "rejects.csv")
     assert rejects.select("table", "row", "column").row(0) == ("visits", 3, "end")

@@ -252,8 +252,11 @@ _PIECE_DEPTH = {
 }
 
 
-def _schema_errors(data: Any, diags: Diagnostics, partial: bool = False) -> set[tuple[Any, ...]]:
-    """Report every schema error; return the paths of the pieces they break."""
+def _schema_errors(
+    data: Any, diags: Diagnostics, file: Path, partial: bool = False
+) -> set[tuple[Any, ...]]:
+    """Report every schema error (where no node can be named: at the file's start);
+    return the paths of the pieces they break."""
     broken: set[tuple[Any, ...]] = set()
     for error in _schema_validator(partial).iter_errors(data):
         error = _most_relevant(error)
@@ -261,7 +264,7 @@ def _schema_errors(data: Any, diags: Diagnostics, partial: bool = False) -> set[
         message, hint, key_path = _humanise(error)
         if key_path is None and _is_key_of(data, path, error.instance):
             key_path = [*path, error.instance]  # a bad key (propertyNames): point at the key
-        span = _locate(data, key_path or path, key=key_path is not None)
+        span = _locate(data, key_path or path, key=key_path is not None) or Span(str(file), 1, 1)
         diags.error("schema", message, span, hint=hint)
         if error.validator == "additionalProperties" and path:
             continue  # an unknown key is reported; the piece is still built without it
@@ -429,7 +432,7 @@ def _read_model_data(path: Path, diags: Diagnostics, seen: tuple[Path, ...] = ()
         )
         return None
     extends = data.get("extends")
-    data.broken = _schema_errors(data, diags, partial=bool(extends))  # type: ignore[attr-defined]
+    data.broken = _schema_errors(data, diags, path, partial=bool(extends))  # type: ignore[attr-defined]
     if not extends or not isinstance(extends, str):
         data.files = [str(path)]  # type: ignore[attr-defined]
         return data
@@ -448,7 +451,7 @@ def _read_model_data(path: Path, diags: Diagnostics, seen: tuple[Path, ...] = ()
         return None
     merged = _merge(parent, data)
     merged.pop("extends", None)
-    merged.broken = parent.broken | data.broken | _schema_errors(merged, diags)  # type: ignore[attr-defined]
+    merged.broken = parent.broken | data.broken | _schema_errors(merged, diags, path)  # type: ignore[attr-defined]
     merged.files = [*parent.files, str(path)]  # type: ignore[attr-defined]
     return merged
 

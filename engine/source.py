@@ -42,7 +42,10 @@ class FormulaOrigin:
 
     def locate(self, fline: int, fcol: int) -> tuple[int, int]:
         """File (line, col) of 1-based (line, col) inside the formula."""
-        index = min(max(fline - 1, 0), len(self.line_starts) - 1)
+        if fline > len(self.line_starts):  # a line the origin does not list: the next ones
+            last_line, _ = self.line_starts[-1]
+            return last_line + fline - len(self.line_starts), fcol
+        index = max(fline - 1, 0)
         line, col = self.line_starts[index]
         return line, col + fcol - 1
 

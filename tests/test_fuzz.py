@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.api import check_files
-from engine.diagnostics import EngineError
+from engine.ast import Node
+from engine.diagnostics import Diagnostic, EngineError
 from engine.runner import Job, execute
 from engine.source import FormulaOrigin
 from engine.syntax import parse_formula
@@ -34,8 +35,12 @@ def _check(tmp: Path, content: bytes, what: str = "rule files") -> None:
     path.write_bytes(content)
     diagnostics = check_files([path])
     for d in diagnostics:
-        assert d.code and d.message  # every answer is a located, rendered diagnostic
-        d.render()
+        assert d.code and d.message
+        # every answer is located: in the file checked (or a file it extends), at a line
+        assert d.span is not None or d.where, d.render()
+        if d.span is not None:
+            assert d.span.file and d.span.line >= 1 and d.span.col >= 1, d.render()
+        assert d.render().splitlines()[0].startswith(str(d.span or d.where)), d.render()
 
 
 @FUZZ
@@ -82,7 +87,15 @@ def test_mutated_rule_files(tmp_path_factory, text):
 def test_random_formulas_parse_or_fail_cleanly(text):
     TRIED["formulas"] += 1
     result = parse_formula(text, FormulaOrigin.at("f.yaml", 1, 1))
-    assert result is not None
+    if isinstance(result, Diagnostic):
+        # a syntax error points into the formula: line 1, at most one past its end
+        assert result.code == "syntax" and result.span is not None, result
+        lines = text.splitlines() or [""]
+        assert 1 <= result.span.line <= max(len(lines), 1), result.render()
+        assert 1 <= result.span.col <= len(lines[result.span.line - 1]) + 1, result.render()
+    else:
+        assert isinstance(result, Node)
+        assert all(n.span.file == "f.yaml" for n in result.walk())
 
 
 SCENARIO = (
@@ -155,6 +168,10 @@ def test_mutated_input_tables_run_or_stop_cleanly(tmp_path_factory, mutation):
         outcome = execute(job, out)
     except EngineError as error:
         assert error.diagnostics and all(d.message for d in error.diagnostics)
+        # every stop is located: a file (and row and column), or the model's line
+        assert all(d.span is not None or d.where for d in error.diagnostics), [
+            d.render() for d in error.diagnostics
+        ]
         assert not out.exists(), "a failed run left output behind"
         return
     assert (out / "manifest.json").is_file() and (out / "statement_lines.csv").is_file()

@@ -89,10 +89,11 @@ BUILTINS: dict[str, Signature] = {
         ),
         Signature(
             "round",
-            "round(x) or round(x, 2)",
+            "round(x), round(x, 2) or round(x, 15 min)",
             "x's type",
-            "x rounded half away from zero to whole units or to n decimals (in x's unit).",
-            "Avrundning, 0,5 uppåt.",
+            "x rounded half away from zero, in the unit x is shown in (SEK, SEK/h, %, min): "
+            "to whole units, to n decimals, or to a multiple of a quantity of x's kind.",
+            "Avrundning, 0,5 uppåt, i den enhet värdet visas i (kr, kr/tim, %, min).",
             "scalar",
             1,
             2,

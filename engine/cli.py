@@ -209,6 +209,14 @@ def run_command(
     the run from the manifest.
 
     \b
+    Exit status (for batch scripts):
+      0  clean: written, nothing rejected
+      3  written, but rows were rejected (rejects.csv): review before paying
+      4  written, but a month counted no visit (no visits in the data, or all
+         rejected or excluded)
+      1  an error: nothing written;  2  a mistyped command;  130  interrupted
+
+    \b
     Example:
       carepay run examples/hemtjanst/model.yaml --data examples/hemtjanst/data \\
           --month 2024-01 --to 2024-02 --out out/exempel

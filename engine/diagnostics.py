@@ -41,6 +41,17 @@ CODES: dict[str, str] = {
     "missing-value": "a row lacks a value the model's `data_requirements` ask for",
     "rejected-rows": "rows with problems were set aside (rejects) and the run went on",
     "internal": "carepay found a fault in itself (a bug to report)",
+    "lookup-miss": "a table look-up found no value for a row, and the table declares none",
+    "lookup-domain": "a table lacks keys that a column it is looked up by can take",
+    "nullable-comparison": "an empty value decides a comparison (unknown counts as false)",
+    "missing-unit": "a value of a parameter with a unit is written without it",
+    "reserved-name": "a rule is named like a field, relation or context value",
+    "out-of-range": "a value in the data is outside its column's range",
+    "ragged-row": "a CSV row has more or fewer fields than the header",
+    "duplicate-column": "an input table has the same column twice",
+    "two-files": "two files (CSV and Parquet) give the same input table",
+    "empty-month": "a month has no visits (or no decisions) in the data",
+    "follows-rejection": "excluded visits belong to customers whose rows were rejected",
 }
 
 

@@ -104,6 +104,19 @@ def test_every_error_code_is_documented():
     assert documented == set(CODES)
 
 
+def test_every_code_the_engine_reports_is_a_known_code():
+    """A code written in engine code is in CODES (and so in docs/errors.md)."""
+    pattern = re.compile(
+        r'(?:Diagnostic\(|\.error\(|\.warning\(|_bad\(|code=)\s*"([a-z][a-z-]*)"'
+    )
+    used = {
+        code
+        for path in (ROOT / "engine").glob("*.py")
+        for code in pattern.findall(path.read_text(encoding="utf-8"))
+    }
+    assert used and used <= set(CODES), sorted(used - set(CODES))
+
+
 def test_every_entity_is_documented():
     for name, entity in ENTITIES.items():
         assert f"| `{name}` |" in LANGUAGE, name

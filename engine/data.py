@@ -383,6 +383,9 @@ def load_data(
     for name, table in tables().items():
         needed = needs.get(name)
         if name not in raw:
+            if _has_file(Path(path), name):  # there, but unreadable: already reported
+                ds.tables[name] = empty_table(table)
+                continue
             if needed is not None and table.optional:
                 diags.warning(
                     "missing-table",
@@ -421,6 +424,12 @@ def load_data(
         found += _unknown_references(ds, name)
         _settle(ds, name, found, diags, strict)
     return ds
+
+
+def _has_file(directory: Path, table: str) -> bool:
+    return directory.is_dir() and any(
+        (directory / f"{table}.{suffix}").exists() for suffix in ("csv", "parquet")
+    )
 
 
 def _settle(

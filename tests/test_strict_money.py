@@ -404,3 +404,47 @@ def test_exit_status_tells_clean_from_rejected(tmp_path):
     assert "warning[follows-rejection]" in out
     assert f"whose decisions rows were rejected (decisions.csv rows {index + 1})" in out
     assert "`ej_beviljad`" in out
+
+
+INDEXED = """\
+model: m
+title: m
+parameters:
+  opi: {unit: number, values: {2024-04-01: 5.4}}
+  krav: {unit: number, values: {2024-04-01: 1.0}}
+  timpris:
+    unit: SEK/h
+    values: {2023-04-01: 376.7625}
+    indexation: {factor: 1 + (opi - krav) / 100, from: 2024-04-01, round: 1}
+  andel:
+    unit: "%"
+    values: {2023-04-01: 40.61}
+    indexation: {factor: 1 + (opi - krav) / 100, from: 2024-04-01, round: 0.1}
+payments:
+  p:
+    entity: customer_month
+    category: c
+    formula: 1 h * timpris + 100 SEK * andel
+"""
+
+
+def test_indexation_rounds_in_the_parameters_own_unit(tmp_path):
+    """376.7625 SEK/h × 1.044 = 393.340... SEK/h, rounded to 393 SEK/h (before: to whole
+    SEK per minute, 24 × 60 = 1 440 SEK/h). 40.61 % × 1.044 = 42.39684 % → 42.4 %."""
+    from engine.checker import check
+    from engine.diagnostics import Diagnostics
+    from engine.loader import load_model
+    from engine.plan import value_in_force
+
+    path = tmp_path / "m.yaml"
+    path.write_text(INDEXED, encoding="utf-8")
+    diags = Diagnostics()
+    model = load_model(path, diags)
+    assert model is not None
+    checked = check(model, diags)
+    assert not diags.errors
+    day = date(2024, 4, 1)
+    rate = value_in_force(checked, model.parameters["timpris"], day, diags)
+    share = value_in_force(checked, model.parameters["andel"], day, diags)
+    assert rate * 60 == D(393)
+    assert share * 100 == D("42.4")

@@ -548,6 +548,7 @@ def test_two_files_for_one_table_is_an_error(tmp_path):
     write(tmp_path)
     pl.read_csv(tmp_path / "visits.csv").head(1).write_parquet(tmp_path / "visits.parquet")
     found = errors(tmp_path)
+    assert not any(f[0] == "missing-table" for f in found), found  # it is there
     assert (
         "two-files",
         str(tmp_path),

@@ -106,9 +106,7 @@ def test_every_error_code_is_documented():
 
 def test_every_code_the_engine_reports_is_a_known_code():
     """A code written in engine code is in CODES (and so in docs/errors.md)."""
-    pattern = re.compile(
-        r'(?:Diagnostic\(|\.error\(|\.warning\(|_bad\(|code=)\s*"([a-z][a-z-]*)"'
-    )
+    pattern = re.compile(r'(?:Diagnostic\(|\.error\(|\.warning\(|_bad\(|code=)\s*"([a-z][a-z-]*)"')
     used = {
         code
         for path in (ROOT / "engine").glob("*.py")

@@ -169,16 +169,7 @@ def _read_csv(path: Path, diags: Diagnostics) -> tuple[pl.DataFrame, list[Proble
     separator = ";" if first.count(";") > first.count(",") else ","
     header = next(csv.reader([first], delimiter=separator), [])
     names = [h.strip() for h in header]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        diags.error(
-            "duplicate-column",
-            f"{path.name} has the column "
-            + ", ".join(f"`{d}`" for d in duplicates)
-            + " more than once",
-            where=str(path),
-            hint="remove or rename the extra column: which one to read cannot be guessed",
-        )
+    if _duplicate_columns(names, path.name, str(path), diags):
         return pl.DataFrame(), []
     counts = _field_counts(text, separator)
     ragged = [
@@ -200,6 +191,19 @@ def _read_csv(path: Path, diags: Diagnostics) -> tuple[pl.DataFrame, list[Proble
         truncate_ragged_lines=bool(ragged),
     )
     return frame, ragged
+
+
+def _duplicate_columns(names: list[str], what: str, where: str, diags: Diagnostics) -> bool:
+    """A header with a column twice is an error: which one to read cannot be guessed."""
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        diags.error(
+            "duplicate-column",
+            f"{what} has the column " + ", ".join(f"`{d}`" for d in duplicates) + " more than once",
+            where=where,
+            hint="remove or rename the extra column: which one to read cannot be guessed",
+        )
+    return bool(duplicates)
 
 
 def _field_counts(text: str, separator: str) -> list[int]:
@@ -231,16 +235,7 @@ def _read_workbook(path: Path, diags: Diagnostics) -> dict[str, pl.DataFrame]:
         names = [
             str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)
         ]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            diags.error(
-                "duplicate-column",
-                f"sheet {sheet.title} has the column "
-                + ", ".join(f"`{d}`" for d in duplicates)
-                + " more than once",
-                where=f"{path.name}!{sheet.title}",
-                hint="remove or rename the extra column: which one to read cannot be guessed",
-            )
+        if _duplicate_columns(names, f"sheet {sheet.title}", f"{path.name}!{sheet.title}", diags):
             continue
         columns: dict[str, list[str | None]] = {n: [] for n in names}
         for row in rows:

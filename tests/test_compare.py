@@ -328,45 +328,21 @@ def test_solve_shows_the_run_at_the_solved_value_and_writes_out(tmp_path):
 
 def test_attribute_counts_the_scenario_as_a_change():
     """Before: --attribute ignored --scenario (the same figures with and without it)."""
-    common = ["--data", str(SAMPLE), "--month", "2024-02", "--format", "json"]
-    scenario = str(ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml")
     import json
 
-    attributed = json.loads(
-        _cli(
-            "simulate",
-            str(ROOT / "rules/orebro"),
-            *common,
-            "--scenario",
-            scenario,
-            "--set",
-            "larmbelopp=400",
-            "--set",
-            "kontrollnivåer[2].under=45 %",
-            "--attribute",
-        )  # fmt: skip
-    )
+    changes = [
+        *("--data", str(SAMPLE), "--month", "2024-02", "--format", "json"),
+        *("--scenario", str(ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml")),
+        *("--set", "larmbelopp=400", "--set", "kontrollnivåer[2].under=45 %"),
+    ]
+    attributed = json.loads(_cli("simulate", str(ROOT / "rules/orebro"), *changes, "--attribute"))
     in_order = attributed["attribution_in_order"]
     assert [row["change"] for row in in_order] == [
         "--scenario beteende_privata_kortare_tid.yaml",
         "larmbelopp=400",
         "kontrollnivåer[2].under=45 %",
     ]
-    combined = json.loads(
-        _cli(
-            "simulate",
-            str(ROOT / "rules/orebro"),
-            *common[:-2],
-            "--scenario",
-            scenario,
-            "--set",
-            "larmbelopp=400",
-            "--set",
-            "kontrollnivåer[2].under=45 %",
-            "--format",
-            "json",
-        )  # fmt: skip
-    )
+    combined = json.loads(_cli("simulate", str(ROOT / "rules/orebro"), *changes))
     providers = {row["provider_id"]: row["diff_ore"] for row in combined["providers"]}
     for table in ("attribution_in_order", "attribution_shapley"):
         for provider, diff in providers.items():

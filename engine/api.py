@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from engine.assumptions import Applied, apply_assumptions, needed_columns
-from engine.catalog import ENTITIES
+from engine.catalog import Vocabulary
 from engine.checker import CheckedModel, check
 from engine.compile import base_frames, evaluate
 from engine.data import Dataset, load_data, zones_with_data
@@ -98,13 +98,18 @@ def expand_model_paths(paths: list[Path], diags: Diagnostics) -> list[Path]:
 
 def data_needs(checked: CheckedModel) -> dict[str, set[str]]:
     """Tables (and columns) the model reads; customers and providers always."""
-    needs: dict[str, set[str]] = {"customers": set(), "providers": set()}
+    vocabulary = checked.model.vocabulary
+    needs: dict[str, set[str]] = {p.table: set() for p in vocabulary.parties.values()}
     for entity, columns in checked.columns.items():
-        table = ENTITIES[entity].table
+        table = vocabulary.entities[entity].table
         if table:
-            needs.setdefault(table, set()).update(columns)
+            needs.setdefault(table, set()).update(c for c in columns if "." not in c)
+        for column in columns:
+            party, _, name = column.partition(".")
+            if name and party in vocabulary.parties:  # customer.x: a column of customers
+                needs[vocabulary.parties[party].table].add(name)
     for info in checked.aggs.values():
-        table = ENTITIES[info.relation.entity].table
+        table = vocabulary.entities[info.relation.entity].table
         if table:
             needs.setdefault(table, set())
     for assumption in checked.model.assumptions:
@@ -129,6 +134,7 @@ def load_dataset(
         zones=checked.model.zones,
         requirements=checked.model.data_requirements,
         model_id=checked.model.id,
+        known=checked.model.vocabulary.tables,
     )
     diags.raise_if_errors()
     return dataset, list(diags)
@@ -365,17 +371,19 @@ def run(
 
 
 def rows_with_relations(
-    frames: dict[str, pl.DataFrame], entity: str, frame: pl.DataFrame
+    vocabulary: Vocabulary, frames: dict[str, pl.DataFrame], entity: str, frame: pl.DataFrame
 ) -> list[Row]:
     """Interpreter rows for `frame`, each with its related rows (recursively)."""
     out = []
     for values in frame.to_dicts():
         row = Row(entity, values)
-        for relation in ENTITIES[entity].relations:
+        for relation in vocabulary.entities[entity].relations:
             child = frames[relation.entity]
             for key in relation.keys:
                 child = child.filter(pl.col(key) == values[key])
-            row.children[relation.name] = rows_with_relations(frames, relation.entity, child)
+            row.children[relation.name] = rows_with_relations(
+                vocabulary, frames, relation.entity, child
+            )
         out.append(row)
     return out
 
@@ -396,7 +404,7 @@ def customer_rows(plan: Plan, dataset: Dataset, customer: str) -> list[Row]:
     """The customer-month rows of one customer (one per provider), with related rows."""
     frames = base_frames(plan, dataset.tables)
     chosen = frames["customer_month"].filter(pl.col("customer_id") == customer)
-    return rows_with_relations(frames, "customer_month", chosen)
+    return rows_with_relations(plan.checked.model.vocabulary, frames, "customer_month", chosen)
 
 
 def explain(

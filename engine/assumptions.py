@@ -64,7 +64,7 @@ def needed_columns(assumption: Assumption) -> dict[str, set[str]]:
 def _table_of(column: str, table: str) -> str:
     from engine.catalog import tables
 
-    known = tables()
+    known = tables()  # assumptions change base tables (visits, decisions)
     for name in (table, "customers", "providers"):
         if column in known[name].columns:
             return name

@@ -1,16 +1,22 @@
-"""What data there is to compute on: input tables (from `schemas/tables`) and entities.
+"""The vocabulary: what data there is to compute on — input tables, their columns and
+code lists, and the entities formulas are computed per, with their relations.
 
-The checker resolves names against this catalog and the back ends build their
-frames from it, so a column added to a table schema is visible everywhere.
+The base vocabulary is data, not code: `schemas/tables/*.schema.json` (one input
+table each) and `schemas/entities.json` (code lists, entities, parties). A model
+extends it under `vocabulary:` (more columns, codes, tables, entities, relations);
+the checker, the loader and both back ends read the merged vocabulary of the model
+they serve, so a municipality's own services and columns need no engine change.
 Standard library only.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import Any, Literal, assert_never
 
 from engine import types as t
 
@@ -24,15 +30,21 @@ def schemas_dir() -> Path:
     raise FileNotFoundError("carepay's schemas/ directory is missing from the installation")
 
 
+ColumnKind = Literal["text", "integer", "number", "date", "datetime", "bool"]
+COLUMN_KINDS: tuple[ColumnKind, ...] = ("text", "integer", "number", "date", "datetime", "bool")
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
     type: t.Type
     nullable: bool
-    unit: str  # x-unit of the table schema ('' when none): the unit values are written in
-    kind: str  # 'text', 'integer', 'number', 'date', 'datetime', 'bool'
-    minimum: float | None = None  # the schema's range, where it gives one
+    unit: str  # the unit values are written in ('' when none)
+    kind: str  # one of COLUMN_KINDS
+    minimum: float | None = None  # the declared range, where one is given
     maximum: float | None = None
+    codes: str | None = None  # the code list its values come from
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,60 +54,24 @@ class Table:
     columns: dict[str, Column]
     key: tuple[str, ...]
     required: tuple[str, ...]
-    schema: dict  # the JSON Schema of one row
     optional: bool = False  # a missing file means "no rows" (e.g. no outages this month)
+    personal: bool = False  # carries customer ids (pseudonymised on request)
 
 
-def _column(name: str, spec: dict) -> Column:
-    kinds = spec.get("type", "string")
-    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
-    nullable = "null" in kinds
-    base = next((k for k in kinds if k != "null"), "string")
-    unit = spec.get("x-unit", "")
-    fmt = spec.get("format")
-    if base == "string" and fmt == "date":
-        return Column(name, t.DATE, nullable, unit, "date")
-    if base == "string" and fmt == "date-time":
-        return Column(name, t.DATETIME, nullable, unit, "datetime")
-    if base == "string":
-        values = spec.get("enum")
-        enum = tuple(v for v in values if v is not None) if values else None
-        return Column(name, t.Text(enum), nullable, unit, "text")
-    if base == "boolean":
-        return Column(name, t.BOOL, nullable, unit, "bool")
-    if unit:
-        return Column(
-            name,
-            t.UNITS[unit][0],
-            nullable,
-            unit,
-            "number",
-            spec.get("minimum"),
-            spec.get("maximum"),
-        )
-    low, high = spec.get("minimum"), spec.get("maximum")
-    if base == "integer":
-        return Column(name, t.COUNT, nullable, unit, "integer", low, high)
-    return Column(name, t.NUMBER, nullable, unit, "number", low, high)
+MonthKind = Literal["moment", "period", "date", "all", "pairs"]
+MONTH_KINDS: tuple[MonthKind, ...] = ("moment", "period", "date", "all", "pairs")
 
 
-@cache
-def tables() -> dict[str, Table]:
-    out: dict[str, Table] = {}
-    for path in sorted((schemas_dir() / "tables").glob("*.schema.json")):
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        name = schema["title"]
-        columns = {c: _column(c, spec) for c, spec in schema["properties"].items()}
-        out[name] = Table(
-            name,
-            schema.get("description", ""),
-            columns,
-            tuple(schema.get("x-key", [])),
-            tuple(schema.get("required", [])),
-            schema,
-            bool(schema.get("x-optional", False)),
-        )
-    return out
+@dataclass(frozen=True)
+class MonthRule:
+    """Which rows of an entity's table belong to a month: a moment (a date-time column)
+    in the month, a period (start and end dates, an empty end open) overlapping it, a
+    date in it, all rows, or — for entities without a table — the (customer, provider)
+    pairs of other entities' rows in the month."""
+
+    by: MonthKind
+    columns: tuple[str, ...] = ()  # moment, date: (column,); period: (start, end)
+    of: tuple[str, ...] = ()  # pairs: the entities whose pairs are the rows
 
 
 @dataclass(frozen=True)
@@ -108,160 +84,26 @@ class Relation:
 
 
 @dataclass(frozen=True)
+class Party:
+    """Whom a row belongs to: its customer or provider, read from `table` by `key`."""
+
+    name: str
+    table: str
+    key: str
+    fields: tuple[str, ...]  # fields every entity with this party gets by name
+
+
+@dataclass(frozen=True)
 class Entity:
     name: str
     description: str
-    table: str | None  # the input table whose rows it is, or None when derived
-    in_month: str  # rows for a month: 'start', 'overlap', 'submitted', 'derived' or 'all'
+    table: str | None  # the input table whose rows it is, or None (pairs)
+    month: MonthRule
     key: tuple[str, ...]
     relations: tuple[Relation, ...]
-    derived_fields: tuple[Column, ...] = ()
+    parties: tuple[str, ...] = ()
+    party_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # overrides
 
-
-def _derived(name: str, typ: t.Type, kind: str = "text") -> Column:
-    return Column(name, typ, True, "", kind)
-
-
-# Fields every entity gets from the customer and provider it belongs to.
-PARTY_FIELDS = (
-    _derived("district", t.TEXT),
-    _derived("zone", t.TEXT),
-    _derived("ownership", t.Text(("municipal", "private"))),
-)
-
-ENTITIES: dict[str, Entity] = {
-    "outage": Entity(
-        "outage",
-        "an outage of the registration system (any date)",
-        "outages",
-        "all",
-        (),
-        (),
-    ),
-    "decision_history": Entity(
-        "decision_history",
-        "a decision line of any month (the customer's whole history)",
-        "decisions",
-        "all",
-        ("decision_id",),
-        (),
-        PARTY_FIELDS,
-    ),
-    "decision": Entity(
-        "decision",
-        "a decision line active on some day of the month (a decision-month)",
-        "decisions",
-        "overlap",
-        ("decision_id",),
-        (),
-        PARTY_FIELDS,
-    ),
-    "absence": Entity(
-        "absence",
-        "an absence period overlapping the month",
-        "absences",
-        "overlap",
-        (),
-        (),
-        (_derived("district", t.TEXT), _derived("zone", t.TEXT)),
-    ),
-    "journal": Entity(
-        "journal",
-        "a home-health enrolment (journal) overlapping the month",
-        "journals",
-        "overlap",
-        (),
-        (),
-        PARTY_FIELDS,
-    ),
-    "visit": Entity(
-        "visit",
-        "a registered visit whose start falls in the month",
-        "visits",
-        "start",
-        ("visit_id",),
-        (
-            Relation("decisions", "decision", ("customer_id", "provider_id")),
-            Relation("outages", "outage", ()),
-        ),
-        PARTY_FIELDS,
-    ),
-    "customer_month": Entity(
-        "customer_month",
-        "one customer with one provider in the month (has decisions, visits or journals)",
-        None,
-        "derived",
-        ("customer_id", "provider_id"),
-        (
-            Relation("visits", "visit", ("customer_id", "provider_id")),
-            Relation("decisions", "decision", ("customer_id", "provider_id")),
-            Relation("journals", "journal", ("customer_id", "provider_id")),
-            Relation("absences", "absence", ("customer_id",)),
-            Relation("history", "decision_history", ("customer_id",)),
-        ),
-        (
-            _derived("customer_id", t.TEXT),
-            _derived("provider_id", t.TEXT),
-            *PARTY_FIELDS,
-        ),
-    ),
-    "provider_month": Entity(
-        "provider_month",
-        "one provider in the month",
-        None,
-        "derived",
-        ("provider_id",),
-        (
-            Relation("customers", "customer_month", ("provider_id",)),
-            Relation("visits", "visit", ("provider_id",)),
-            Relation("decisions", "decision", ("provider_id",)),
-        ),
-        (
-            _derived("provider_id", t.TEXT),
-            _derived("name", t.TEXT),
-            _derived("ownership", t.Text(("municipal", "private"))),
-        ),
-    ),
-    "claim_history": Entity(
-        "claim_history",
-        "an application for an effect premium, of any month",
-        "premium_claims",
-        "all",
-        (),
-        (),
-        PARTY_FIELDS,
-    ),
-    "premium_claim": Entity(
-        "premium_claim",
-        "an application for an effect premium, submitted in the month",
-        "premium_claims",
-        "submitted",
-        (),
-        (
-            Relation("history", "decision_history", ("customer_id",)),
-            Relation("claims", "claim_history", ("customer_id",)),
-        ),
-        PARTY_FIELDS,
-    ),
-}
-
-# Evaluation order: children before the entities that aggregate them.
-ENTITY_ORDER = (
-    "outage",
-    "decision_history",
-    "claim_history",
-    "decision",
-    "absence",
-    "journal",
-    "visit",
-    "customer_month",
-    "provider_month",
-    "premium_claim",
-)
-
-# Entities whose rows become statement lines (one per row, keyed by provider and
-# customer where the entity has them).
-PAYABLE = {"customer_month", "provider_month", "premium_claim"}
 
 # Names every formula may use, whatever its entity.
 CONTEXT_NAMES: dict[str, t.Type] = {
@@ -270,12 +112,482 @@ CONTEXT_NAMES: dict[str, t.Type] = {
     "days_in_month": t.COUNT,
 }
 
+# A field computed from the model, not read from a table: the customer's zone.
+ZONE = "zone"
 
-def entity_fields(entity: Entity) -> dict[str, Column]:
-    """Columns a formula on `entity` can name directly."""
-    fields: dict[str, Column] = {}
-    if entity.table:
-        fields.update(tables()[entity.table].columns)
-    for column in entity.derived_fields:
-        fields.setdefault(column.name, column)
-    return fields
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Tables, code lists, parties and entities, and the order entities are evaluated in
+    (children before the entities that aggregate them: derived from the relations)."""
+
+    tables: dict[str, Table]
+    codes: dict[str, tuple[str, ...]]
+    parties: dict[str, Party]
+    entities: dict[str, Entity]
+    payable: frozenset[str]
+    order: tuple[str, ...] = ()
+
+    def fields(self, entity: str) -> dict[str, Column]:
+        """Columns a formula on `entity` can name directly."""
+        spec = self.entities[entity]
+        out: dict[str, Column] = {}
+        if spec.table is not None:
+            out.update(self.tables[spec.table].columns)
+        else:
+            for key in spec.key:
+                out[key] = Column(key, t.TEXT, False, "", "text")
+        for party_name in spec.parties:
+            party = self.parties[party_name]
+            for name in spec.party_fields.get(party_name, party.fields):
+                out.setdefault(name, self.party_column(party_name, name))
+        return out
+
+    def party_column(self, party: str, name: str) -> Column:
+        """A column of the party's table as a field of another entity (it may be empty:
+        the party's row may be missing), or the customer's zone."""
+        if name == ZONE:
+            return Column(ZONE, t.TEXT, True, "", "text")
+        column = self.tables[self.parties[party].table].columns[name]
+        return replace(column, nullable=True)
+
+    def party_of(self, entity: str, party: str) -> Party | None:
+        return self.parties[party] if party in self.entities[entity].parties else None
+
+    def kept_columns(self) -> frozenset[str]:
+        """Columns every entity frame keeps whether or not a formula reads them: keys,
+        relation keys, party keys and the columns that decide a row's month."""
+        kept: set[str] = {"service", "level", "granted_minutes"}  # what reports describe
+        for entity in self.entities.values():
+            kept.update(entity.key)
+            kept.update(entity.month.columns)
+            for relation in entity.relations:
+                kept.update(relation.keys)
+        kept.update(p.key for p in self.parties.values())
+        for table in self.tables.values():
+            kept.update(table.key)
+        return frozenset(kept)
+
+    def person_tables(self) -> tuple[str, ...]:
+        """Tables that carry customer ids (pseudonymised on request)."""
+        key = self.parties["customer"].key
+        return tuple(name for name, table in self.tables.items() if key in table.columns)
+
+
+# ----------------------------------------------------------------------------- columns
+
+
+def _kind_of(spec: Mapping[str, Any]) -> tuple[ColumnKind, bool]:
+    """(kind, nullable) of a JSON-Schema style column spec."""
+    kinds = spec.get("type", "string")
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    nullable = "null" in kinds
+    base = next((k for k in kinds if k != "null"), "string")
+    fmt = spec.get("format")
+    if base == "string" and fmt == "date":
+        return "date", nullable
+    if base == "string" and fmt == "date-time":
+        return "datetime", nullable
+    if base == "boolean":
+        return "bool", nullable
+    if base == "integer":
+        return "integer", nullable
+    if base == "number":
+        return "number", nullable
+    return "text", nullable
+
+
+def make_column(
+    name: str,
+    kind: ColumnKind,
+    nullable: bool,
+    unit: str = "",
+    codes: str | None = None,
+    code_values: tuple[str, ...] | None = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    description: str = "",
+) -> Column:
+    """A column of a kind; its type follows from the kind, the unit and the code list."""
+    typ: t.Type
+    match kind:
+        case "text":
+            typ = t.Text(code_values) if code_values is not None else t.TEXT
+        case "date":
+            typ = t.DATE
+        case "datetime":
+            typ = t.DATETIME
+        case "bool":
+            typ = t.BOOL
+        case "integer":
+            typ = t.UNITS[unit][0] if unit else t.COUNT
+        case "number":
+            typ = t.UNITS[unit][0] if unit else t.NUMBER
+        case _:
+            assert_never(kind)
+    return Column(name, typ, nullable, unit, kind, minimum, maximum, codes, description)
+
+
+def _schema_column(name: str, spec: Mapping[str, Any], codes: dict[str, tuple[str, ...]]) -> Column:
+    kind, nullable = _kind_of(spec)
+    code_list = spec.get("x-codes")
+    return make_column(
+        name,
+        kind,
+        nullable,
+        spec.get("x-unit", ""),
+        code_list,
+        codes.get(code_list) if code_list else None,
+        spec.get("minimum"),
+        spec.get("maximum"),
+        spec.get("description", ""),
+    )
+
+
+# ----------------------------------------------------------------------------- the base
+
+
+def _relations(spec: Mapping[str, Any]) -> tuple[Relation, ...]:
+    return tuple(
+        Relation(name, r["entity"], tuple(r.get("keys", ())))
+        for name, r in (spec.get("relations") or {}).items()
+    )
+
+
+def month_rule(spec: Mapping[str, Any]) -> MonthRule:
+    """A month rule from its declaration ({by: period, start: …, end: …} …)."""
+    by = spec.get("by")
+    match by:
+        case "moment" | "date":
+            return MonthRule(by, (str(spec["column"]),))
+        case "period":
+            return MonthRule("period", (str(spec["start"]), str(spec["end"])))
+        case "all":
+            return MonthRule("all")
+        case "pairs":
+            return MonthRule("pairs", of=tuple(spec["of"]))
+    raise ValueError(f"unknown month rule {by!r}")
+
+
+def _entity(name: str, spec: Mapping[str, Any]) -> Entity:
+    return Entity(
+        name,
+        spec.get("description", ""),
+        spec.get("table"),
+        month_rule(spec["month"]),
+        tuple(spec.get("key", ())),
+        _relations(spec),
+        tuple(spec.get("parties", ())),
+        {k: tuple(v) for k, v in (spec.get("party_fields") or {}).items()},
+    )
+
+
+def _table(schema: Mapping[str, Any], codes: dict[str, tuple[str, ...]]) -> Table:
+    columns = {c: _schema_column(c, s, codes) for c, s in schema["properties"].items()}
+    return Table(
+        schema["title"],
+        schema.get("description", ""),
+        columns,
+        tuple(schema.get("x-key", [])),
+        tuple(schema.get("required", [])),
+        bool(schema.get("x-optional", False)),
+    )
+
+
+@cache
+def base_vocabulary() -> Vocabulary:
+    """The canonical tables and entities of DESIGN.md, from their data files."""
+    spec = json.loads((schemas_dir() / "entities.json").read_text(encoding="utf-8"))
+    codes = {k: tuple(v) for k, v in spec["codes"].items() if not k.startswith("$")}
+    tables: dict[str, Table] = {}
+    for path in sorted((schemas_dir() / "tables").glob("*.schema.json")):
+        table = _table(json.loads(path.read_text(encoding="utf-8")), codes)
+        tables[table.name] = table
+    parties = {
+        name: Party(name, p["table"], p["key"], tuple(p.get("fields", ())))
+        for name, p in spec["parties"].items()
+        if not name.startswith("$")
+    }
+    entities = {name: _entity(name, e) for name, e in spec["entities"].items()}
+    vocabulary = Vocabulary(tables, codes, parties, entities, frozenset(spec["payable"]))
+    order = evaluation_order(vocabulary)
+    assert isinstance(order, tuple), order
+    return replace(vocabulary, order=order)
+
+
+def tables() -> dict[str, Table]:
+    """The base vocabulary's tables (for code that serves no particular model)."""
+    return base_vocabulary().tables
+
+
+def evaluation_order(vocabulary: Vocabulary) -> tuple[str, ...] | list[str]:
+    """Entities with those they aggregate (or take their rows from) first, in the
+    order declared where nothing decides; on a circle, the entities in it (a list)."""
+    needs = {
+        name: {r.entity for r in e.relations} | set(e.month.of)
+        for name, e in vocabulary.entities.items()
+    }
+    done: list[str] = []
+    remaining = list(vocabulary.entities)
+    while remaining:
+        ready = [n for n in remaining if needs[n] <= set(done)]
+        if not ready:
+            return remaining
+        done.extend(ready)
+        remaining = [n for n in remaining if n not in ready]
+    return tuple(done)
+
+
+# ----------------------------------------------------------------------------- extension
+
+Report = Callable[[str, str, tuple[Any, ...], str | None], None]  # code, message, path, hint
+
+DECLARED_TYPES: dict[str, ColumnKind] = {
+    "text": "text",
+    "integer": "integer",
+    "number": "number",
+    "date": "date",
+    "datetime": "datetime",
+    "bool": "bool",
+}
+
+
+def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabulary:
+    """The base vocabulary with a model's declarations: code lists (`add:` or
+    `replace:`), columns added to tables, whole tables, entities and relations."""
+    codes = dict(base.codes)
+    for name, change in (spec.get("codes") or {}).items():
+        codes[name] = _changed_codes(name, change, codes.get(name), report)
+    tables = {name: _recoded(table, codes) for name, table in base.tables.items()}
+    for name, declared in (spec.get("tables") or {}).items():
+        if name in tables:
+            report(
+                "schema",
+                f"`{name}` is already a table; add columns under `columns:`",
+                ("tables", name),
+                f"columns: {{{name}: {{…}}}}",
+            )
+            continue
+        tables[name] = Table(
+            name,
+            str(declared.get("description", "")),
+            {},
+            tuple(declared.get("key", ())),
+            tuple(declared.get("required", ())),
+            bool(declared.get("optional", False)),
+        )
+        _add_columns(
+            tables, name, declared.get("columns") or {}, codes, report, ("tables", name, "columns")
+        )
+    for table_name, columns in (spec.get("columns") or {}).items():
+        if table_name not in tables:
+            report(
+                "unknown-name",
+                f"there is no table `{table_name}` to add columns to",
+                ("columns", table_name),
+                "tables: " + ", ".join(tables),
+            )
+            continue
+        _add_columns(tables, table_name, columns or {}, codes, report, ("columns", table_name))
+    entities = dict(base.entities)
+    for name, declared in (spec.get("entities") or {}).items():
+        entities[name] = _declared_entity(name, declared, entities.get(name), tables, report)
+    vocabulary = Vocabulary(
+        tables,
+        codes,
+        base.parties,
+        entities,
+        base.payable | {n for n, e in (spec.get("entities") or {}).items() if e.get("payable")},
+    )
+    _check_relations(vocabulary, report)
+    order = evaluation_order(vocabulary)
+    if not isinstance(order, tuple):
+        report(
+            "cycle",
+            "entities aggregate each other in a circle: " + ", ".join(order),
+            ("entities",),
+            "one of them must be computed without the others",
+        )
+        order = tuple(vocabulary.entities)
+    return replace(vocabulary, order=order)
+
+
+def _changed_codes(
+    name: str, change: Any, current: tuple[str, ...] | None, report: Report
+) -> tuple[str, ...]:
+    if isinstance(change, list):
+        return tuple(str(v) for v in change)
+    added, replaced = change.get("add"), change.get("replace")
+    if replaced is not None:
+        return tuple(str(v) for v in replaced)
+    if current is None:
+        report(
+            "unknown-name",
+            f"there is no code list `{name}` to add to",
+            ("codes", name),
+            f"give the whole list: codes: {{{name}: {{replace: […]}}}}",
+        )
+        return tuple(str(v) for v in added or ())
+    return current + tuple(str(v) for v in added or () if str(v) not in current)
+
+
+def _recoded(table: Table, codes: dict[str, tuple[str, ...]]) -> Table:
+    """The table with each code-list column typed by the (possibly changed) list."""
+    columns = {
+        name: replace(c, type=t.Text(codes[c.codes])) if c.codes in codes else c
+        for name, c in table.columns.items()
+    }
+    return replace(table, columns=columns)
+
+
+def _add_columns(
+    tables: dict[str, Table],
+    table_name: str,
+    columns: Mapping[str, Any],
+    codes: dict[str, tuple[str, ...]],
+    report: Report,
+    path: tuple[Any, ...],
+) -> None:
+    table = tables[table_name]
+    added = dict(table.columns)
+    for name, spec in columns.items():
+        if name in added:
+            report("schema", f"`{table_name}` already has a column `{name}`", (*path, name), None)
+            continue
+        column = declared_column(name, spec, codes, report, (*path, name))
+        if column is not None:
+            added[name] = column
+    required = tuple(n for n, s in columns.items() if isinstance(s, Mapping) and s.get("required"))
+    tables[table_name] = replace(table, columns=added, required=table.required + required)
+
+
+def declared_column(
+    name: str,
+    spec: Mapping[str, Any],
+    codes: dict[str, tuple[str, ...]],
+    report: Report,
+    path: tuple[Any, ...],
+) -> Column | None:
+    """A column as a model declares it: {type, unit, nullable, codes | values, minimum,
+    maximum, description}."""
+    kind = DECLARED_TYPES.get(str(spec.get("type", "text")))
+    if kind is None:
+        report(
+            "schema",
+            f"`{spec.get('type')}` is not a column type",
+            (*path, "type"),
+            "types: " + ", ".join(DECLARED_TYPES),
+        )
+        return None
+    unit = str(spec.get("unit", "")) if spec.get("unit") is not None else ""
+    if unit and (unit not in t.UNITS or kind not in ("integer", "number")):
+        report(
+            "unknown-unit",
+            f"`{unit}` is not a unit a {kind} column can have",
+            (*path, "unit"),
+            "units: SEK, SEK/h, min, h, days, % (on number and integer columns)",
+        )
+        return None
+    code_list: str | None = spec.get("codes")
+    values: tuple[str, ...] | None = None
+    if spec.get("values") is not None:
+        values = tuple(str(v) for v in spec["values"])
+        code_list = f"{path[-2]}.{name}" if len(path) >= 2 else name
+        codes[code_list] = values
+    elif code_list is not None:
+        if code_list not in codes:
+            report(
+                "unknown-name",
+                f"there is no code list `{code_list}`",
+                (*path, "codes"),
+                "code lists: " + ", ".join(sorted(codes)),
+            )
+            return None
+        values = codes[code_list]
+    if values is not None and kind != "text":
+        report("schema", "only a text column takes a code list", (*path, "values"), None)
+        return None
+    return make_column(
+        name,
+        kind,
+        bool(spec.get("nullable", True)),
+        unit,
+        code_list,
+        values,
+        spec.get("minimum"),
+        spec.get("maximum"),
+        str(spec.get("description", "")),
+    )
+
+
+def _declared_entity(
+    name: str,
+    spec: Mapping[str, Any],
+    existing: Entity | None,
+    tables: dict[str, Table],
+    report: Report,
+) -> Entity:
+    relations = _relations(spec)
+    if existing is not None:  # more relations for an entity of the base
+        known = {r.name for r in existing.relations}
+        return replace(
+            existing,
+            relations=existing.relations + tuple(r for r in relations if r.name not in known),
+        )
+    table = spec.get("table")
+    if table is not None and table not in tables:
+        report(
+            "unknown-name",
+            f"entity `{name}`: there is no table `{table}`",
+            ("entities", name, "table"),
+            "tables: " + ", ".join(tables),
+        )
+    try:
+        month = month_rule(spec.get("month") or {"by": "all"})
+    except (KeyError, ValueError):
+        report(
+            "schema",
+            f"entity `{name}`: `month:` must say how its rows belong to a month",
+            ("entities", name, "month"),
+            "by: moment (column), period (start, end), date (column), all, or pairs (of)",
+        )
+        month = MonthRule("all")
+    columns = tables[table].columns if table in tables else {}
+    for column in month.columns:
+        if table in tables and column not in columns:
+            report(
+                "unknown-name",
+                f"entity `{name}`: `{table}` has no column `{column}`",
+                ("entities", name, "month"),
+                None,
+            )
+    parties = tuple(spec.get("parties", ()))
+    return Entity(
+        name,
+        str(spec.get("description", "")),
+        table,
+        month,
+        tuple(spec.get("key", ())),
+        relations,
+        parties,
+    )
+
+
+def _check_relations(vocabulary: Vocabulary, report: Report) -> None:
+    for entity in vocabulary.entities.values():
+        for party in entity.parties:
+            if party not in vocabulary.parties:
+                report(
+                    "unknown-name",
+                    f"entity `{entity.name}`: no party `{party}`",
+                    ("entities", entity.name, "parties"),
+                    "parties: customer, provider",
+                )
+        for relation in entity.relations:
+            if relation.entity not in vocabulary.entities:
+                report(
+                    "unknown-name",
+                    f"relation `{relation.name}` of `{entity.name}`: there is no entity `{relation.entity}`",
+                    ("entities", entity.name, "relations", relation.name),
+                    None,
+                )

@@ -16,15 +16,7 @@ from decimal import Decimal
 from engine import ast
 from engine import types as t
 from engine.builtins import AGGREGATES, BUILTINS
-from engine.catalog import (
-    CONTEXT_NAMES,
-    ENTITIES,
-    PAYABLE,
-    Column,
-    Relation,
-    entity_fields,
-    tables,
-)
+from engine.catalog import CONTEXT_NAMES, Column, Relation, Vocabulary
 from engine.diagnostics import Diagnostics
 from engine.model import Assumption, DataRequirement, Model, Parameter, Rule
 from engine.source import Span
@@ -103,8 +95,10 @@ class CheckedModel:
         return self.types.get(id(node), t.UNKNOWN)
 
 
-def fields_of(entity: str) -> dict[str, Column]:
-    fields = dict(entity_fields(ENTITIES[entity]))
+def fields_of(vocabulary: Vocabulary, entity: str) -> dict[str, Column]:
+    """What a formula on `entity` can name as a field (on visits: `counted` and
+    `excluded_by` too, which the engine adds from the model's exclusions)."""
+    fields = dict(vocabulary.fields(entity))
     if entity == "visit":
         fields.update(VISIT_FIELDS)
     return fields
@@ -116,6 +110,7 @@ def fields_of(entity: str) -> dict[str, Column]:
 class _Checker:
     def __init__(self, model: Model, diags: Diagnostics):
         self.model = model
+        self.vocabulary = model.vocabulary
         self.diags = diags
         self.out = CheckedModel(model)
         self.in_progress: list[str] = []
@@ -123,6 +118,9 @@ class _Checker:
         self.outer: list[str] = []  # entities whose rows an aggregation filter sits in
         self.guarded = 0  # inside a branch of an `if` (or the first argument of coalesce)
         self.fallback = 0  # inside the first argument of coalesce: a missing value is handled
+
+    def _fields(self, entity: str) -> dict[str, Column]:
+        return fields_of(self.vocabulary, entity)
 
     # ---- rules
 
@@ -151,14 +149,14 @@ class _Checker:
     def _own_name(self, rule: Rule) -> None:
         """A rule named like a field, a relation or a context value would hide it:
         a definition `zone` silently replaced the customer's zone in every formula."""
-        if rule.entity not in ENTITIES:
+        if rule.entity not in self.vocabulary.entities:
             return
         taken = ""
-        if rule.name in fields_of(rule.entity):
+        if rule.name in self._fields(rule.entity):
             taken = f"a field of {rule.entity}"
         elif rule.name in CONTEXT_NAMES:
             taken = "a value every formula can read"
-        elif any(r.name == rule.name for r in ENTITIES[rule.entity].relations):
+        elif any(r.name == rule.name for r in self.vocabulary.entities[rule.entity].relations):
             taken = f"the list of related rows of {rule.entity}"
         if taken:
             self.diags.error(
@@ -170,7 +168,15 @@ class _Checker:
 
     def _requirement(self, requirement: DataRequirement) -> None:
         """`any_of:` and `where:` name columns of the table."""
-        columns = tables()[requirement.table].columns
+        if requirement.table not in self.vocabulary.tables:
+            self.diags.error(
+                "unknown-name",
+                f"data requirement `{requirement.name}`: there is no table `{requirement.table}`",
+                requirement.span,
+                hint="tables: " + ", ".join(self.vocabulary.tables),
+            )
+            return
+        columns = self.vocabulary.tables[requirement.table].columns
         for column in [*requirement.any_of, *requirement.where]:
             if column not in columns:
                 close = difflib.get_close_matches(column, sorted(columns), n=1)
@@ -184,7 +190,7 @@ class _Checker:
 
     def _assumption(self, assumption: Assumption) -> None:
         """`where:` names columns of the changed table, or of customers or providers."""
-        known = tables()
+        known = self.vocabulary.tables
         allowed = [assumption.table, "customers", "providers"]
         columns = {c for name in allowed for c in known[name].columns}
         for column, span in assumption.where_spans.items():
@@ -243,7 +249,7 @@ class _Checker:
         if tree is None or isinstance(typ, t.Unknown):
             return
         if rule.kind == "payment":
-            if rule.entity not in PAYABLE:
+            if rule.entity not in self.vocabulary.payable:
                 self.diags.error(
                     "type-mismatch",
                     f"payments are made per customer-month or provider-month, not per {rule.entity}",
@@ -380,7 +386,7 @@ class _Checker:
     def _outer_field(self, node: ast.Attr) -> t.Type:
         assert isinstance(node.target, ast.Name)
         entity = node.target.name
-        fields = fields_of(entity)
+        fields = self._fields(entity)
         if node.name in fields and node.name not in VISIT_FIELDS:
             self.out.refs[id(node)] = OuterRef(entity, node.name)
             self.out.columns.setdefault(entity, set()).add(node.name)
@@ -441,16 +447,16 @@ class _Checker:
     # ---- names
 
     def _visible(self, entity: str) -> dict[str, str]:
-        names = {n: "field" for n in fields_of(entity)}
+        names = {n: "field" for n in self._fields(entity)}
         names |= {r.name: r.kind for r in self.model.rules_on(entity)}
         names |= {p: "parameter" for p in self.model.parameters}
         names |= {c: "context" for c in CONTEXT_NAMES}
-        names |= {r.name: "relation" for r in ENTITIES[entity].relations}
+        names |= {r.name: "relation" for r in self.vocabulary.entities[entity].relations}
         return names
 
     def _name(self, node: ast.Name, entity: str) -> t.Type:
         name = node.name
-        fields = fields_of(entity)
+        fields = self._fields(entity)
         if name in fields:
             self.out.refs[id(node)] = ColumnRef(entity, name)
             self.out.columns.setdefault(entity, set()).add(name)
@@ -484,7 +490,9 @@ class _Checker:
         if name in CONTEXT_NAMES:
             self.out.refs[id(node)] = ContextRef(name)
             return CONTEXT_NAMES[name]
-        relation = next((r for r in ENTITIES[entity].relations if r.name == name), None)
+        relation = next(
+            (r for r in self.vocabulary.entities[entity].relations if r.name == name), None
+        )
         if relation is not None:
             return self._mismatch(
                 node,
@@ -498,7 +506,10 @@ class _Checker:
         elsewhere = [r for r in self.model.rules.values() if r.name == name]
         if elsewhere:
             other = elsewhere[0].entity
-            relation = next((r.name for r in ENTITIES[entity].relations if r.entity == other), None)
+            relation = next(
+                (r.name for r in self.vocabulary.entities[entity].relations if r.entity == other),
+                None,
+            )
             where = f"`{name}` is computed on {other}, not on {entity}"
             if relation:
                 where += f"; aggregate it, e.g. sum({relation}.{name})"
@@ -651,7 +662,7 @@ class _Checker:
     def _nullable_column(self, node: ast.Node) -> Column | None:
         ref = self.out.refs.get(id(node))
         if isinstance(ref, ColumnRef | OuterRef):
-            column = fields_of(ref.entity).get(ref.name)
+            column = self._fields(ref.entity).get(ref.name)
             if column is not None and column.nullable and ref.name not in DERIVED_NEVER_EMPTY:
                 return column
         return None
@@ -789,7 +800,7 @@ class _Checker:
         ref = self.out.refs.get(id(key))
         if not isinstance(ref, ColumnRef):
             return
-        column = fields_of(ref.entity).get(ref.name)
+        column = self._fields(ref.entity).get(ref.name)
         if column is None:
             return
         domain: list[str] = []
@@ -1020,7 +1031,7 @@ class _Checker:
         if len(node.args) != 1:
             return False
         arg = node.args[0].value if isinstance(node.args[0], ast.Filtered) else node.args[0]
-        relations = {r.name for r in ENTITIES[entity].relations}
+        relations = {r.name for r in self.vocabulary.entities[entity].relations}
         base = arg.target if isinstance(arg, ast.Attr) else arg
         return isinstance(base, ast.Name) and base.name in relations
 
@@ -1036,7 +1047,7 @@ class _Checker:
         rel_node, field_name = (
             (target.target, target.name) if isinstance(target, ast.Attr) else (target, None)
         )
-        relations = {r.name: r for r in ENTITIES[entity].relations}
+        relations = {r.name: r for r in self.vocabulary.entities[entity].relations}
         if not isinstance(rel_node, ast.Name) or rel_node.name not in relations:
             if relations:
                 names = ", ".join(relations)

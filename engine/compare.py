@@ -83,7 +83,8 @@ def load_both(
         needs.setdefault(table, set()).update(columns)
     diags = Diagnostics()
     requirements = [*checked_a.model.data_requirements, *checked_b.model.data_requirements]
-    dataset = load_data(data, needs, diags, requirements=requirements)
+    known = {**checked_a.model.vocabulary.tables, **checked_b.model.vocabulary.tables}
+    dataset = load_data(data, needs, diags, requirements=requirements, known=known)
     diags.raise_if_errors()
     return checked_a, checked_b, dataset
 

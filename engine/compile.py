@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 import polars as pl
 
 from engine import ast
 from engine import types as t
-from engine.catalog import ENTITIES, ENTITY_ORDER, Entity
+from engine.catalog import ZONE, Entity, Vocabulary
 from engine.checker import (
     AggInfo,
     CheckedModel,
@@ -38,108 +38,118 @@ FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 # ----------------------------------------------------------------------------- base frames
 
 
-def _overlaps(start: str, end: str, plan: Plan) -> pl.Expr:
-    return (pl.col(start) <= plan.month_end) & (pl.col(end).is_null() | (pl.col(end) >= plan.month))
-
-
 def _in_month(entity: Entity, frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     """The rows of an input table that belong to the month, by the entity's rule."""
-    match entity.in_month:
-        case "start":
+    rule = entity.month
+    match rule.by:
+        case "moment":
             start = datetime.combine(plan.month, datetime.min.time())
             stop = datetime.combine(plan.month_end + timedelta(days=1), datetime.min.time())
-            return frame.filter((pl.col("start") >= start) & (pl.col("start") < stop))
-        case "overlap":
-            return frame.filter(_overlaps("start_date", "end_date", plan))
-        case "submitted":
-            return frame.filter(pl.col("submitted_on").is_between(plan.month, plan.month_end))
-    return frame
+            column = pl.col(rule.columns[0])
+            return frame.filter((column >= start) & (column < stop))
+        case "period":
+            first, last = (pl.col(c) for c in rule.columns)
+            return frame.filter((first <= plan.month_end) & (last.is_null() | (last >= plan.month)))
+        case "date":
+            return frame.filter(pl.col(rule.columns[0]).is_between(plan.month, plan.month_end))
+        case "all":
+            return frame
+        case "pairs":
+            raise AssertionError(f"{entity.name} has no table of its own")
+        case _:
+            assert_never(rule.by)
 
 
-# Columns every entity frame keeps whether or not a formula reads them: ids and keys
-# (reports, relations, explain), periods (which month a row belongs to), and what
-# comparisons describe customers by.
-KEPT_COLUMNS = frozenset(
-    {
-        "visit_id",
-        "decision_id",
-        "journal_id",
-        "claim_id",
-        "customer_id",
-        "provider_id",
-        "service",
-        "start",
-        "end",
-        "start_date",
-        "end_date",
-        "submitted_on",
-        "period_start",
-        "period_end",
-        "level",
-        "granted_minutes",
-    }
-    | {key for entity in ENTITIES.values() for r in entity.relations for key in r.keys}
-)
+# Columns kept besides the vocabulary's keys and month columns, for reports and explain.
+REPORTED_COLUMNS = frozenset({"claim_id", "period_start", "period_end", "start", "end"})
 
 
-def _projected(entity: str, frame: pl.DataFrame, read: dict[str, set[str]]) -> pl.DataFrame:
+def _projected(
+    entity: str, frame: pl.DataFrame, read: dict[str, set[str]], kept: frozenset[str]
+) -> pl.DataFrame:
     """Only the columns the model reads (and those always kept): filtering a month
     out of a table then copies a third of the data, not all of it."""
-    wanted = KEPT_COLUMNS | read.get(entity, set())
+    wanted = kept | REPORTED_COLUMNS | read.get(entity, set())
     if all(c in wanted for c in frame.columns):
         return frame
     return frame.select([c for c in frame.columns if c in wanted])
 
 
-def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """Each entity's rows for the month, with district, zone and ownership joined in."""
+def party_alias(party: str, column: str) -> str:
+    """The frame column holding `customer.category`: the party's column by that name."""
+    return f"{party}.{column}"
+
+
+def _party_columns(
+    vocabulary: Vocabulary, entity: Entity, read: set[str], everything: bool
+) -> dict[str, list[tuple[str, str]]]:
+    """Per party of the entity, the (column, frame column) pairs to join: the party's
+    fields the model reads (all of them for a pairs entity, which reports describe),
+    and `customer.x` / `provider.x` attributes."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name in entity.parties:
+        fields = entity.party_fields.get(name, vocabulary.parties[name].fields)
+        wanted = [(f, f) for f in fields if everything or f in read]
+        prefix = f"{name}."
+        wanted += [(r[len(prefix) :], r) for r in sorted(read) if r.startswith(prefix)]
+        if wanted:
+            out[name] = wanted
+    return out
+
+
+def _with_parties(
+    plan: Plan,
+    frame: pl.DataFrame,
+    entity: Entity,
+    tables: dict[str, pl.DataFrame],
+) -> pl.DataFrame:
+    """The customer's and provider's fields the model reads, joined by their keys (a
+    join on every visit of a month costs time, so only where read)."""
+    vocabulary = plan.checked.model.vocabulary
+    read = plan.checked.columns.get(entity.name, set())
+    wanted = _party_columns(vocabulary, entity, read, entity.month.by == "pairs")
     zones = {d: zone for zone, districts in plan.checked.model.zones.items() for d in districts}
-    customers = tables["customers"].select(
-        "customer_id",
-        "district",
-        pl.col("district")
-        .replace_strict(zones, default=None, return_dtype=pl.String)
-        .alias("zone"),
-    )
-    providers = tables["providers"].select("provider_id", "name", "ownership")
-    ownership = providers.select("provider_id", "ownership")
+    for party_name, columns in wanted.items():
+        party = vocabulary.parties[party_name]
+        if party.key not in frame.columns:
+            continue
+        frame = frame.drop([alias for _, alias in columns if alias in frame.columns])
+        source = tables[party.table]
+        exprs = [pl.col(party.key)]
+        for column, alias in columns:
+            if column == ZONE:
+                district = pl.col("district").replace_strict(
+                    zones, default=None, return_dtype=pl.String
+                )
+                exprs.append(district.alias(alias))
+            else:
+                exprs.append(pl.col(column).alias(alias))
+        frame = frame.join(source.select(exprs), on=party.key, how="left")
+    return frame
 
+
+def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Each entity's rows for the month, by its month rule, with the fields of its
+    customer and provider that the model reads joined in."""
+    vocabulary = plan.checked.model.vocabulary
     read = plan.checked.columns
-
-    def parties(frame: pl.DataFrame, entity: str | None = None) -> pl.DataFrame:
-        """The customer's district and zone, and the provider's ownership: joined only
-        where the model reads them (a join on every visit of a month costs time)."""
-        used = read.get(entity, set()) if entity is not None else {"district", "zone", "ownership"}
-        frame = frame.drop([c for c in ("district", "zone", "ownership") if c in frame.columns])
-        if "customer_id" in frame.columns and used & {"district", "zone"}:
-            frame = frame.join(customers, on="customer_id", how="left")
-        if "provider_id" in frame.columns and "ownership" in used:
-            frame = frame.join(ownership, on="provider_id", how="left")
-        return frame
-
-    frames = {
-        name: parties(_in_month(entity, _projected(name, tables[entity.table], read), plan), name)
-        for name, entity in ENTITIES.items()
-        if entity.table is not None
-    }
-    pairs = (
-        pl.concat(
-            [
-                frames[e].lazy().select("customer_id", "provider_id").unique()
-                for e in ("visit", "decision", "journal")
-            ]
-        )
-        .unique()
-        .sort("provider_id", "customer_id")
-        .collect()
-    )
-    frames["customer_month"] = parties(pairs)
-    frames["provider_month"] = (
-        pairs.select("provider_id")
-        .unique()
-        .sort("provider_id")
-        .join(providers, on="provider_id", how="left")
-    )
+    kept = vocabulary.kept_columns()
+    frames: dict[str, pl.DataFrame] = {}
+    for name in vocabulary.order:
+        entity = vocabulary.entities[name]
+        if entity.month.by == "pairs":
+            keys = list(entity.key)
+            rows = (
+                pl.concat([frames[e].lazy().select(keys).unique() for e in entity.month.of])
+                .unique()
+                .sort(keys[::-1])
+                .collect()
+            )
+        else:
+            assert entity.table is not None
+            table = _projected(name, tables[entity.table], read, kept)
+            rows = _in_month(entity, table, plan)
+        frames[name] = _with_parties(plan, rows, entity, tables)
     return frames
 
 
@@ -742,7 +752,8 @@ def _depends(
                 ref = plan.checked.refs.get(id(node))
                 if isinstance(ref, ParamRef) and ref.name in changed:
                     return True
-    return any(r.entity in recomputed for r in ENTITIES[entity].relations)
+    entities = plan.checked.model.vocabulary.entities
+    return any(r.entity in recomputed for r in entities[entity].relations)
 
 
 def _with_indexed(plan: Plan, changed: frozenset[str]) -> frozenset[str]:
@@ -896,7 +907,8 @@ def _lookup_misses(
 ) -> list[Diagnostic]:
     """A located error per look-up that missed, with up to five of its rows."""
     found: list[Diagnostic] = []
-    ids = [c for c in ENTITIES[entity].key if c in frame.columns] or [
+    entities = compiler.checked.model.vocabulary.entities
+    ids = [c for c in entities[entity].key if c in frame.columns] or [
         c for c in ("customer_id", "provider_id") if c in frame.columns
     ]
     for step in steps:
@@ -1003,7 +1015,7 @@ def evaluate(
         frames = dict(reuse)
     else:
         frames = {name: materialize(f) for name, f in base_frames(plan, tables).items()}
-    for entity in ENTITY_ORDER:
+    for entity in plan.checked.model.vocabulary.order:
         steps = plan.steps(entity)
         if not steps:
             continue
@@ -1026,5 +1038,5 @@ def evaluate(
             raise EngineError(misses)
         helpers = [c for c in frame.columns if c.startswith(("__agg_", MISS_PREFIX))]
         frames[entity] = frame.drop(helpers) if helpers else frame
-    assert set(ENTITIES) >= set(frames)
+    assert set(plan.checked.model.vocabulary.entities) >= set(frames)
     return frames

@@ -109,7 +109,7 @@ def empty_table(table: Table) -> pl.DataFrame:
 
 
 def _read_files(
-    path: Path, diags: Diagnostics
+    path: Path, known: dict[str, Table], diags: Diagnostics
 ) -> tuple[dict[str, pl.DataFrame], dict[str, str], dict[str, int], dict[str, list[Problem]]]:
     """Each table's raw columns, its file, its row offset and the rows its file could
     not give whole (a CSV row with fields too many or too few)."""
@@ -126,7 +126,7 @@ def _read_files(
     if not path.is_dir():
         diags.error("file-not-found", f"no data directory or workbook at {path}")
         return raw, origins, offsets, ragged
-    for name in tables():
+    for name in known:
         parquet, csv = path / f"{name}.parquet", path / f"{name}.csv"
         if parquet.exists() and csv.exists():
             diags.error(
@@ -369,13 +369,16 @@ def load_data(
     zones: dict[str, list[str]] | None = None,
     requirements: Iterable[DataRequirement] = (),
     model_id: str | None = None,
+    known: dict[str, Table] | None = None,
 ) -> Dataset:
-    """Read and validate every table; `needs` names the tables and columns the model
-    reads, `zones` the districts it can place, `requirements` what its rows must hold."""
-    raw, origins, offsets, ragged = _read_files(Path(path), diags)
+    """Read and validate every table of the model's vocabulary (`known`; the base
+    tables by default); `needs` names the tables and columns the model reads, `zones`
+    the districts it can place, `requirements` what its rows must hold."""
+    known = known if known is not None else tables()
+    raw, origins, offsets, ragged = _read_files(Path(path), known, diags)
     ds = Dataset({}, origins, offsets)
     problems: dict[str, list[Problem]] = {}
-    for name, table in tables().items():
+    for name, table in known.items():
         needed = needs.get(name)
         if name not in raw:
             if _has_file(Path(path), name):  # there, but unreadable: already reported
@@ -879,15 +882,17 @@ def dataset_from_rows(
     *,
     zones: dict[str, list[str]] | None = None,
     requirements: Iterable[DataRequirement] = (),
+    known: dict[str, Table] | None = None,
 ) -> Dataset:
     """A dataset from rows written inline (model tests, the Python API): each value is
     read as the text a CSV cell would hold, and the checks of a run apply (the model's
-    zones and data requirements too, when given), each problem an error. Rows are
-    numbered from 1 within their table."""
+    tables, zones and data requirements too, when given), each problem an error. Rows
+    are numbered from 1 within their table."""
+    known = known if known is not None else tables()
     diags = Diagnostics()
-    ds = Dataset({}, {name: name for name in tables()}, {name: 1 for name in tables()})
+    ds = Dataset({}, {name: name for name in known}, {name: 1 for name in known})
     problems: dict[str, list[Problem]] = {}
-    for name, table in tables().items():
+    for name, table in known.items():
         if rows.get(name):
             frame = _text_frame(rows[name])
             ds.input_rows[name] = frame.height
@@ -900,11 +905,11 @@ def dataset_from_rows(
     if zones and "customers" in problems:
         problems["customers"] += _unplaced(ds.tables["customers"], zones)
     for name in rows:
-        if name not in tables():
+        if name not in known:
             diags.error(
                 "missing-table",
                 f"`{name}` is not an input table",
-                hint="tables: " + ", ".join(tables()),
+                hint="tables: " + ", ".join(known),
             )
     for name in sorted(problems, key=lambda n: n not in ("customers", "providers")):
         found = problems[name] + _unknown_references(ds, name)

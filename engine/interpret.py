@@ -18,7 +18,6 @@ from typing import Any
 
 from engine import ast
 from engine import types as t
-from engine.catalog import ENTITIES
 from engine.checker import (
     AggInfo,
     CheckedModel,
@@ -345,7 +344,7 @@ class Interpreter:
         if not isinstance(info.field, RuleRef):
             return []
         rules = [t for t in traces if t.kind in ("definition", "payment")]
-        child = ENTITIES[info.relation.entity]
+        child = self.checked.model.vocabulary.entities[info.relation.entity]
         for trace, row in zip(rules, self._aggregated_rows, strict=False):
             ident = ", ".join(str(row.values.get(k)) for k in child.key) if child.key else ""
             trace.row = f"{child.name} {ident}".strip()

@@ -20,7 +20,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from engine import types as t
-from engine.catalog import schemas_dir
+from engine.catalog import Vocabulary, base_vocabulary, extend, schemas_dir
 from engine.diagnostics import Diagnostic, Diagnostics
 from engine.model import (
     ASSUMPTION_KINDS,
@@ -518,6 +518,15 @@ def setting_value(param: Parameter, text: str, part: str | None) -> tuple[Any, l
     return value, diags.errors
 
 
+def _plain(value: Any) -> Any:
+    """Mappings and lists of a YAML node as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _is_bare_number(raw: Any) -> bool:
     """A value written as a plain number (no unit after it)."""
     if isinstance(raw, bool):
@@ -576,6 +585,7 @@ class _Builder:
         model.rounding = Rounding(
             Decimal(str(rounding.get("to", "0.01"))), str(rounding.get("mode", "half_up"))
         )
+        model.vocabulary = self._vocabulary()
         self._zones(model)
         parameters = self._section("parameters")
         for name, spec in parameters.items():
@@ -620,6 +630,18 @@ class _Builder:
                     )
                 )
         return model
+
+    def _vocabulary(self) -> Vocabulary:
+        """The base vocabulary with the model's `vocabulary:` declarations."""
+        spec = self._section("vocabulary")
+        if not spec:
+            return base_vocabulary()
+
+        def report(code: str, message: str, path: tuple[Any, ...], hint: str | None) -> None:
+            where = _locate(self.data, ["vocabulary", *path]) or getattr(spec, "span", None)
+            self.diags.error(code, message, where, hint=hint)
+
+        return extend(base_vocabulary(), _plain(spec), report)
 
     def _assumption(self, name: str, spec: LMap, span: Span) -> Assumption | None:
         kind = next(k for k in ASSUMPTION_KINDS if k in spec)

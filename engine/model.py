@@ -9,6 +9,7 @@ from typing import Any
 
 from engine import ast
 from engine import types as t
+from engine.catalog import Vocabulary, base_vocabulary
 from engine.source import Span
 
 
@@ -171,6 +172,8 @@ class Model:
     rules: dict[str, Rule] = field(default_factory=dict)  # by name; names are unique per model
     assumptions: list[Assumption] = field(default_factory=list)  # scenarios: data changes
     data_requirements: list[DataRequirement] = field(default_factory=list)
+    # the base vocabulary with the model's own declarations (tables, columns, codes …)
+    vocabulary: Vocabulary = field(default_factory=base_vocabulary)
 
     def rules_on(self, entity: str) -> list[Rule]:
         return [r for r in self.rules.values() if r.entity == entity]

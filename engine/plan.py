@@ -12,7 +12,6 @@ from typing import Any
 
 from engine import ast
 from engine import types as t
-from engine.catalog import ENTITY_ORDER
 from engine.checker import CheckedModel, ColumnRef, RuleRef, check_in_force
 from engine.diagnostics import Diagnostics
 from engine.model import Parameter, Rule
@@ -53,7 +52,7 @@ class Plan:
     def payments(self) -> list[Step]:
         return [
             s
-            for entity in ENTITY_ORDER
+            for entity in self.checked.model.vocabulary.order
             for s in self.steps(entity)
             if s.rule is not None and s.rule.kind == "payment"
         ]
@@ -153,7 +152,7 @@ def make_plan(checked: CheckedModel, month: date, diags: Diagnostics) -> Plan:
         if value is not None:
             params[name] = value
     plan = Plan(checked, start, end, days, params)
-    for entity in ENTITY_ORDER:
+    for entity in model.vocabulary.order:
         steps = [
             Step(rule.name, rule, version.tree, rule.quantity.tree if rule.quantity else None)
             for rule in model.rules_on(entity)

@@ -18,7 +18,6 @@ from typing import Any
 import polars as pl
 
 from engine import types as t
-from engine.catalog import ENTITIES
 from engine.compile import ore_column
 from engine.plan import Plan
 
@@ -66,7 +65,8 @@ def statement_lines(
             missing[rule.name] = missing_count
         version = rule.version_on(plan.month)
         source = (version.source if version else None) or rule.source or ""
-        has_customer = "customer_id" in ENTITIES[rule.entity].key or "customer_id" in frame.columns
+        entity = plan.checked.model.vocabulary.entities[rule.entity]
+        has_customer = "customer_id" in entity.key or "customer_id" in frame.columns
         quantity = (
             pl.col(f"__qty_{rule.name}")
             if step.quantity is not None

@@ -34,7 +34,6 @@ from engine.reports import write_atomically, write_tables, write_workbook
 
 MANIFEST = "manifest.json"
 KEY_VARIABLE = "CAREPAY_PSEUDONYM_KEY"
-PERSON_TABLES = ("customers", "decisions", "visits", "journals", "absences", "premium_claims")
 
 
 @dataclass
@@ -295,9 +294,10 @@ def pseudonym(customer: str, key: bytes) -> str:
 
 
 def pseudonymised(dataset: Dataset, key: bytes) -> Dataset:
-    """The same dataset with every customer identifier replaced by its pseudonym."""
+    """The same dataset with every customer identifier replaced by its pseudonym, in
+    every table that carries one (a model's own tables too)."""
     tables = dict(dataset.tables)
-    for name in PERSON_TABLES:
+    for name in tables:
         frame = tables.get(name)
         if frame is None or "customer_id" not in frame.columns or frame.height == 0:
             continue

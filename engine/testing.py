@@ -129,6 +129,7 @@ def _run_case(
             inputs,
             zones=checked.model.zones,
             requirements=checked.model.data_requirements,
+            known=checked.model.vocabulary.tables,
         )
     except EngineError as error:
         if expected_errors:

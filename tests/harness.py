@@ -208,7 +208,9 @@ def evaluate(
         key, ident = ("decision_id", "B1") if entity == "decision" else ("visit_id", "V1")
         compiled = frames[entity].filter(pl.col(key) == ident)["x"][0]
         base = base_frames(plan, ds.tables)
-        row = rows_with_relations(base, entity, base[entity].filter(pl.col(key) == ident))[0]
+        row = rows_with_relations(
+            model.vocabulary, base, entity, base[entity].filter(pl.col(key) == ident)
+        )[0]
     else:
         compiled = frames["customer_month"]["x"][0]
         row = customer_rows(plan, ds, "K1")[0]

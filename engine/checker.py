@@ -135,6 +135,7 @@ class _Checker:
                     hint="give them different names; formulas could not tell them apart",
                 )
         for rule in self.model.rules.values():
+            self._known_entity(rule)
             self._own_name(rule)
         for rule in self.model.rules.values():
             self.rule_type(rule.name, None)
@@ -145,6 +146,20 @@ class _Checker:
         for requirement in self.model.data_requirements:
             self._requirement(requirement)
         return self.out
+
+    def _known_entity(self, rule: Rule) -> None:
+        if rule.entity in self.vocabulary.entities:
+            return
+        known = list(self.vocabulary.entities)
+        close = difflib.get_close_matches(rule.entity, known, n=1)
+        self.diags.error(
+            "unknown-name",
+            f"`{rule.name}` is computed per `{rule.entity}`, which is no entity",
+            rule.span,
+            hint=f"did you mean `{close[0]}`?"
+            if close
+            else "entities: " + ", ".join(known) + " (or declare one under vocabulary.entities)",
+        )
 
     def _own_name(self, rule: Rule) -> None:
         """A rule named like a field, a relation or a context value would hide it:
@@ -217,6 +232,9 @@ class _Checker:
             )
             return t.UNKNOWN
         rule = self.model.rules[name]
+        if rule.entity not in self.vocabulary.entities:
+            self.out.rule_types[name] = t.UNKNOWN
+            return t.UNKNOWN
         self.in_progress.append(name)
         outer = self.current
         self.current = name

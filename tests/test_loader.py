@@ -40,7 +40,7 @@ CASES = [
         ("duplicate-key", 5, 3),
     ),
     ("missing title", "model: m\n", ("schema", 1, 1)),
-    ("unknown entity", HEAD + "definitions:\n  custmer_month:\n    x: 1\n", ("schema", 4, 3)),
+    ("unknown entity", HEAD + "definitions:\n  custmer_month:\n    x: 1\n", ("unknown-name", 5, 5)),
     ("bad date key", HEAD + "parameters:\n  a:\n    values: {2024-13-01: 1}\n", ("schema", 5, 14)),
     (
         "payment without category",

@@ -144,12 +144,12 @@ class Vocabulary:
         return out
 
     def party_column(self, party: str, name: str) -> Column:
-        """A column of the party's table as a field of another entity (it may be empty:
-        the party's row may be missing), or the customer's zone."""
+        """A column of the party's table as a field of another entity (rows that name
+        an unknown customer or provider are rejected, so it is empty only where the
+        party's own value is), or the customer's zone."""
         if name == ZONE:
             return Column(ZONE, t.TEXT, True, "", "text")
-        column = self.tables[self.parties[party].table].columns[name]
-        return replace(column, nullable=True)
+        return self.tables[self.parties[party].table].columns[name]
 
     def party_of(self, entity: str, party: str) -> Party | None:
         return self.parties[party] if party in self.entities[entity].parties else None

@@ -16,7 +16,7 @@ from decimal import Decimal
 from engine import ast
 from engine import types as t
 from engine.builtins import AGGREGATES, BUILTINS
-from engine.catalog import CONTEXT_NAMES, Column, Relation, Vocabulary
+from engine.catalog import CONTEXT_NAMES, ZONE, Column, Relation, Vocabulary
 from engine.diagnostics import Diagnostics
 from engine.model import Assumption, DataRequirement, Model, Parameter, Rule
 from engine.source import Span
@@ -355,6 +355,8 @@ class _Checker:
                 return self._name(node, entity)
             case ast.Attr() if self._outer_name(node):
                 return self._outer_field(node)
+            case ast.Attr() if self._party_name(node, entity):
+                return self._party_field(node, entity)
             case ast.Attr():
                 self.diags.error(
                     "type-mismatch",
@@ -396,6 +398,43 @@ class _Checker:
             case ast.Call():
                 return self._call(node, entity)
         raise AssertionError(node)
+
+    def _party_name(self, node: ast.Attr, entity: str) -> bool:
+        """`provider.kategori`, `customer.district`: a column of the row's provider or
+        customer (not when a relation of the entity has that name)."""
+        if not isinstance(node.target, ast.Name):
+            return False
+        name = node.target.name
+        relations = {r.name for r in self.vocabulary.entities[entity].relations}
+        return name in self.vocabulary.parties and name not in relations
+
+    def _party_field(self, node: ast.Attr, entity: str) -> t.Type:
+        assert isinstance(node.target, ast.Name)
+        party_name = node.target.name
+        party = self.vocabulary.party_of(entity, party_name)
+        if party is None:
+            return self._mismatch(
+                node,
+                f"a {entity} has no {party_name}",
+                hint=f"{entity} belongs to: "
+                + (", ".join(self.vocabulary.entities[entity].parties) or "nobody"),
+                code="unknown-name",
+            )
+        columns = self.vocabulary.tables[party.table].columns
+        if node.name not in columns and node.name != ZONE:
+            close = difflib.get_close_matches(node.name, list(columns), n=1)
+            return self._mismatch(
+                node,
+                f"`{party.table}` has no column `{node.name}`",
+                hint=f"did you mean `{party_name}.{close[0]}`?"
+                if close
+                else f"declare it: vocabulary: {{columns: {{{party.table}: {{{node.name}: {{type: …}}}}}}}}",
+                code="unknown-name",
+            )
+        alias = f"{party_name}.{node.name}"
+        self.out.refs[id(node)] = ColumnRef(entity, alias)
+        self.out.columns.setdefault(entity, set()).add(alias)
+        return self.vocabulary.party_column(party_name, node.name).type
 
     def _outer_name(self, node: ast.Attr) -> bool:
         """`visit.service` inside `any(decisions where service == visit.service)`."""
@@ -680,7 +719,12 @@ class _Checker:
     def _nullable_column(self, node: ast.Node) -> Column | None:
         ref = self.out.refs.get(id(node))
         if isinstance(ref, ColumnRef | OuterRef):
-            column = self._fields(ref.entity).get(ref.name)
+            party, _, name = ref.name.partition(".")
+            column = (
+                self.vocabulary.party_column(party, name)
+                if name
+                else self._fields(ref.entity).get(ref.name)
+            )
             if column is not None and column.nullable and ref.name not in DERIVED_NEVER_EMPTY:
                 return column
         return None

@@ -536,8 +536,20 @@ def _canonical(
             exprs.append(_convert(frame, column).alias(column.name))
         else:
             exprs.append(pl.lit(None, dtype=_dtype(column)).alias(column.name))
-    extra = [pl.col(c) for c in frame.columns if c not in table.columns]
-    converted = frame.select(exprs + extra)
+    undeclared = [c for c in frame.columns if c not in table.columns]
+    if undeclared:
+        shown = ", ".join(f"`{c}`" for c in undeclared[:8]) + (" …" if len(undeclared) > 8 else "")
+        diags.warning(
+            "undeclared-column",
+            f"{len(undeclared)} column{'s' if len(undeclared) != 1 else ''} of "
+            f"{ds.origins.get(name, name)} {'are' if len(undeclared) != 1 else 'is'} not "
+            f"declared by the model and {'were' if len(undeclared) != 1 else 'was'} not read: "
+            f"{shown}",
+            where=ds.origins.get(name, name),
+            hint=f"to use one, declare it: vocabulary: {{columns: {{{name}: "
+            f"{{{undeclared[0]}: {{type: text}}}}}}}} (docs/language.md, Declaring the data)",
+        )
+    converted = frame.select(exprs)
     problems: list[Problem] = []
     for column in _columns_with_problems(frame, converted, table):
         problems += _column_problems(frame, converted, column)
@@ -638,8 +650,11 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
                     column.name,
                     str(value),
                     "bad-value",
-                    f"`{value}` is not a known {column.name}",
-                    f"did you mean `{close[0]}`?" if close else "allowed: " + ", ".join(allowed),
+                    f"`{value}` is not a known {column.name} (code list "
+                    f"`{column.codes or column.name}`)",
+                    (f"did you mean `{close[0]}`? " if close else "")
+                    + f"a model adds codes under vocabulary: {{codes: "
+                    f"{{{column.codes or column.name}: {{add: [{value}]}}}}}}",
                 )
             )
     return out

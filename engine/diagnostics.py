@@ -52,6 +52,7 @@ CODES: dict[str, str] = {
     "two-files": "two files (CSV and Parquet) give the same input table",
     "empty-month": "a month has no visits (or no decisions) in the data",
     "follows-rejection": "excluded visits belong to customers whose rows were rejected",
+    "undeclared-column": "a column of the data is not in the model's vocabulary, and was not read",
 }
 
 

@@ -187,6 +187,8 @@ class Interpreter:
                 return self.eval(a, row) if self.eval(c, row) is True else self.eval(b, row)
             case ast.Lookup():
                 return self._lookup(node, row)
+            case ast.Attr() if isinstance(self.checked.refs.get(id(node)), ColumnRef):
+                return self._name(node, row)  # provider.x, customer.x: a joined column
             case ast.Attr():  # a field of the aggregating row, inside a `where` filter
                 ref = self.checked.refs[id(node)]
                 assert isinstance(ref, OuterRef)
@@ -201,7 +203,7 @@ class Interpreter:
                 return IMPLEMENTATIONS[node.func](self, node, row)
         raise AssertionError(f"cannot evaluate {node!r}")
 
-    def _name(self, node: ast.Name, row: Row) -> Any:
+    def _name(self, node: ast.Name | ast.Attr, row: Row) -> Any:
         ref = self.checked.refs[id(node)]
         match ref:
             case ColumnRef(name=n):

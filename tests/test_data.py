@@ -138,7 +138,11 @@ CASES = [
     (
         "unknown service",
         {"visits": VISITS.replace("care,omsorg,2024-02-06", "care,omsrog,2024-02-06")},
-        ("bad-value", "visits.csv:3:service", "`omsrog` is not a known service"),
+        (
+            "bad-value",
+            "visits.csv:3:service",
+            "`omsrog` is not a known service (code list `service`)",
+        ),
     ),
     (
         "empty required value",
@@ -176,12 +180,20 @@ CASES = [
     (
         "unknown staff role",
         {"visits": VISITS.replace("S1,care,omsorg,2024-02-06", "S1,städ,omsorg,2024-02-06")},
-        ("bad-value", "visits.csv:3:staff_role", "`städ` is not a known staff_role"),
+        (
+            "bad-value",
+            "visits.csv:3:staff_role",
+            "`städ` is not a known staff_role (code list `staff_role`)",
+        ),
     ),
     (
         "unknown registration",
         {"visits": VISITS.replace("2024-02-06 10:00,tag", "2024-02-06 10:00,rfid")},
-        ("bad-value", "visits.csv:3:registration", "`rfid` is not a known registration"),
+        (
+            "bad-value",
+            "visits.csv:3:registration",
+            "`rfid` is not a known registration (code list `registration`)",
+        ),
     ),
     (
         "decision for an unknown customer",
@@ -271,7 +283,11 @@ CASES = [
     (
         "unknown ownership",
         {"providers": PROVIDERS.replace("private", "kooperativ")},
-        ("bad-value", "providers.csv:2:ownership", "`kooperativ` is not a known ownership"),
+        (
+            "bad-value",
+            "providers.csv:2:ownership",
+            "`kooperativ` is not a known ownership (code list `ownership`)",
+        ),
     ),
     (
         "visit of a customer whose row was rejected",
@@ -510,12 +526,49 @@ def test_xlsx_errors_name_the_sheet_and_row(tmp_path):
     assert ("bad-value", "data.xlsx!decisions:2:level", "`x` is not a whole number") in found
 
 
-def test_columns_the_model_does_not_need_are_carried(tmp_path):
+def test_an_undeclared_column_is_reported_once_and_not_read(tmp_path):
+    """Before: a column the vocabulary does not know was carried without a word."""
     data = write(tmp_path, customers="customer_id,district,kommentar\nK1,Centrum,a\nK2,Norrby,b\n")
     checked, _ = load(MODEL)
-    dataset, _ = load_dataset(checked, data)
+    dataset, warnings = load_dataset(checked, data)
+    assert "kommentar" not in dataset.tables["customers"].columns
+    [warning] = [w for w in warnings if w.code == "undeclared-column"]
+    assert warning.message == (
+        "1 column of customers.csv is not declared by the model and was not read: `kommentar`"
+    )
+    assert "vocabulary: {columns: {customers: {kommentar: {type: text}}}}" in (warning.hint or "")
+
+
+def test_a_declared_column_is_read_and_an_undeclared_code_is_rejected(tmp_path):
+    """A model declares its own column and service code; a code it does not declare
+    is a rejected row that names the code list and how to add to it."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        MODEL.read_text(encoding="utf-8").replace(
+            "zones:",
+            "vocabulary:\n"
+            "  codes: {service: {add: [matdistribution]}}\n"
+            "  columns: {customers: {kommentar: {type: text}}}\n"
+            "zones:",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    data = write(
+        tmp_path,
+        customers="customer_id,district,kommentar\nK1,Centrum,a\nK2,Norrby,b\n",
+        visits=VISITS.replace("care,omsorg,2024-02-05", "care,matdistribution,2024-02-05").replace(
+            "care,omsorg,2024-02-06", "care,städ,2024-02-06"
+        ),
+    )
+    checked, _ = load(model)
+    dataset, warnings = load_dataset(checked, data)
     assert dataset.tables["customers"]["kommentar"].to_list() == ["a", "b"]
-    assert isinstance(dataset.tables["customers"], pl.DataFrame)
+    assert dataset.tables["visits"]["service"].to_list() == ["matdistribution"]
+    [reject] = dataset.rejects_frame().to_dicts()
+    assert (reject["row"], reject["column"]) == (3, "service")
+    assert reject["reason"] == "`städ` is not a known service (code list `service`)"
+    assert not [w for w in warnings if w.code == "undeclared-column"]
 
 
 def test_parquet_range_and_whole_numbers_are_checked_as_in_csv(tmp_path):

@@ -15,6 +15,6 @@ type:
 	mypy engine
 
 docs:
-	cog -r docs/cli.md
+	cog -r docs/cli.md docs/language.md
 
 check: lint type test

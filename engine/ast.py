@@ -41,6 +41,18 @@ class DateLit(Node):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class TimeLit(Node):
+    """A time of day, `07:00`: minutes after midnight (24:00 is the end of a day)."""
+
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Missing(Node):
+    """`missing`: no value (of whatever type the context asks for)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class String(Node):
     value: str
 
@@ -90,7 +102,7 @@ class Compare(Node):
 @dataclass(frozen=True, slots=True, eq=False)
 class In(Node):
     operand: Node
-    items: ListLit
+    items: Node  # a ListLit, or a Name of a list parameter
     negated: bool
 
 
@@ -147,6 +159,10 @@ def to_sexpr(node: Node) -> str:
             return f"({v} {u})" if u else v
         case DateLit(value=v):
             return v.isoformat()
+        case TimeLit(minutes=m):
+            return f"{m // 60:02d}:{m % 60:02d}"
+        case Missing():
+            return "missing"
         case String(value=v):
             return repr(v)
         case BoolLit(value=v):

@@ -345,6 +345,10 @@ class _Checker:
                 return self._quantity(node)
             case ast.DateLit():
                 return t.DATE
+            case ast.TimeLit():
+                return t.TIME
+            case ast.Missing():
+                return t.MISSING
             case ast.String():
                 return t.TEXT
             case ast.BoolLit():
@@ -543,6 +547,12 @@ class _Checker:
                 )
             if param.kind == "steps":
                 return self._mismatch(node, f"`{name}` is a step table", hint=f"step(x, {name})")
+            if param.kind == "bands":
+                return self._mismatch(
+                    node, f"`{name}` is a set of time bands", hint=f'minutes_in({name}, "…")'
+                )
+            if param.kind == "list":
+                return t.ListOf(param.type)
             return param.type
         if name in CONTEXT_NAMES:
             self.out.refs[id(node)] = ContextRef(name)
@@ -589,7 +599,11 @@ class _Checker:
         right = self.expr(node.right, entity)
         if isinstance(left, t.Unknown) or isinstance(right, t.Unknown):
             return t.UNKNOWN
+        if isinstance(left, t.Missing) or isinstance(right, t.Missing):
+            return right if isinstance(left, t.Missing) else left  # missing, whatever the op
         op = node.op
+        if op == "-" and isinstance(left, t.Time) and isinstance(right, t.Time):
+            return t.DURATION
         if isinstance(left, t.Num) and isinstance(right, t.Num):
             if op == "*":
                 return t.multiply(left, right)
@@ -688,7 +702,9 @@ class _Checker:
                 hint=f"compare the dates: date({_text(node.left if isinstance(left, t.DateTime) else node.right)}) {node.op} …",
             )
             return t.BOOL
-        if node.op not in ("==", "!=") and not isinstance(left, t.Num | t.Date | t.DateTime):
+        if node.op not in ("==", "!=") and not isinstance(
+            left, t.Num | t.Date | t.DateTime | t.Time | t.Missing
+        ):
             self._mismatch(node, f"`{node.op}` orders numbers and dates, not {t.describe(left)}")
         self._check_text_values(node.left, left, node.right)
         self._check_text_values(node.right, right, node.left)
@@ -751,7 +767,14 @@ class _Checker:
     def _in(self, node: ast.In, entity: str) -> t.Type:
         operand = self.expr(node.operand, entity)
         items = self.expr(node.items, entity)
-        assert isinstance(items, t.ListOf)
+        if isinstance(items, t.Unknown):
+            return t.BOOL
+        if not isinstance(items, t.ListOf):
+            return self._mismatch(
+                node.items,
+                f"`in` looks in a list, but this is {t.describe(items)}",
+                hint="a list [a, b] or a list parameter (kind: list)",
+            )
         if not t.compatible(operand, items.item) or _date_against_moment(operand, items.item):
             hint = (
                 f"look for the date: date({_text(node.operand)}) in […]"
@@ -764,7 +787,7 @@ class _Checker:
                 hint=hint,
             )
             return t.BOOL
-        for item in node.items.items:
+        for item in node.items.items if isinstance(node.items, ast.ListLit) else ():
             self._check_text_values(node.operand, operand, item)
         if node.negated:
             self._warn_nullable(node, (node.operand,), "not in")
@@ -923,6 +946,8 @@ class _Checker:
             return self._step(node, entity)
         if node.func == "overlaps":
             return self._overlaps(node, entity)
+        if node.func == "minutes_in":
+            return self._minutes_in(node, entity)
         fallback = node.func == "coalesce"  # its first argument may be missing, by design
         self.guarded += fallback
         self.fallback += fallback
@@ -933,8 +958,37 @@ class _Checker:
         if any(isinstance(a, t.Unknown) for a in args):
             return t.UNKNOWN
         match node.func:
-            case "min" | "max" | "clamp" | "coalesce":
+            case "min" | "max":
+                return self._same_kind(node, args, numeric=True, ordered=True)
+            case "clamp" | "coalesce":
                 return self._same_kind(node, args, numeric=node.func != "coalesce")
+            case "floor" | "ceil":
+                return self._round(node, args)
+            case "time_of_day":
+                if not isinstance(args[0], t.DateTime):
+                    return self._mismatch(
+                        node,
+                        f"`time_of_day` takes a date and time, not {t.describe(args[0])}",
+                        code="bad-call",
+                    )
+                return t.TIME
+            case "weekday":
+                if not isinstance(args[0], t.Date | t.DateTime):
+                    return self._mismatch(
+                        node, f"`weekday` takes a date, not {t.describe(args[0])}", code="bad-call"
+                    )
+                return t.COUNT
+            case "minutes_within":
+                expected: tuple[t.Type, ...] = (t.DATETIME, t.DATETIME, t.TIME, t.TIME)
+                for arg, typ, want in zip(node.args, args, expected, strict=True):
+                    if type(typ) is not type(want):
+                        return self._mismatch(
+                            arg,
+                            f"`minutes_within` takes {t.describe(want)} here, not {t.describe(typ)}",
+                            hint=BUILTINS["minutes_within"].usage,
+                            code="bad-call",
+                        )
+                return t.DURATION
             case "abs":
                 return self._numeric(node, args[0])
             case "round":
@@ -972,6 +1026,65 @@ class _Checker:
                     )
                 return t.DATE
         raise AssertionError(node.func)
+
+    def _minutes_in(self, node: ast.Call, entity: str) -> t.Type:
+        """`minutes_in(tidsband, "natt")` on a row with `start` and `end` moments."""
+        bands, band = node.args
+        param = self.model.parameters.get(bands.name) if isinstance(bands, ast.Name) else None
+        if param is None or param.kind != "bands":
+            return self._mismatch(
+                bands,
+                "the first argument of `minutes_in` must be a time-band parameter (kind: bands)",
+                hint=BUILTINS["minutes_in"].usage,
+                code="bad-call",
+            )
+        assert isinstance(bands, ast.Name)
+        self.out.refs[id(bands)] = ParamRef(param.name)
+        if self.current:
+            self.out.params.setdefault(self.current, set()).add(param.name)
+        names = {b.name for dated in param.values for b in (dated.value or [])}
+        if not isinstance(band, ast.String) or band.value not in names:
+            close = (
+                difflib.get_close_matches(band.value, sorted(names), n=1)
+                if isinstance(band, ast.String)
+                else []
+            )
+            return self._mismatch(
+                band,
+                f"`{param.name}` has no band "
+                + (f'"{band.value}"' if isinstance(band, ast.String) else "named here"),
+                hint=f'did you mean "{close[0]}"?'
+                if close
+                else "bands: " + ", ".join(f'"{n}"' for n in sorted(names)),
+                code="bad-call",
+            )
+        for calendar in sorted(
+            {b.calendar for d in param.values for b in d.value or [] if b.calendar}
+        ):
+            listed = self.model.parameters.get(calendar)
+            if listed is None or listed.kind != "list" or not isinstance(listed.type, t.Date):
+                return self._mismatch(
+                    bands,
+                    f"a band of `{param.name}` names the calendar `{calendar}`, which is not a "
+                    "list parameter of dates",
+                    hint=f"{calendar}: {{kind: list, unit: date, values: {{2024-01-01: [2024-12-24]}}}}",
+                    code="unknown-name",
+                )
+            if self.current:
+                self.out.params.setdefault(self.current, set()).add(calendar)
+        fields = self._fields(entity)
+        for moment in ("start", "end"):
+            if not isinstance(
+                fields.get(moment, Column("", t.TEXT, True, "", "")).type, t.DateTime
+            ):
+                return self._mismatch(
+                    node,
+                    f"`minutes_in` splits a row's `start`–`end`, and {entity} has no `{moment}` "
+                    "date and time",
+                    code="bad-call",
+                )
+        self.out.columns.setdefault(entity, set()).update({"start", "end"})
+        return t.DURATION
 
     def _overlaps(self, node: ast.Call, entity: str) -> t.Type:
         if entity != "visit":
@@ -1024,9 +1137,12 @@ class _Checker:
             )
         return typ
 
-    def _same_kind(self, node: ast.Call, args: list[t.Type], numeric: bool) -> t.Type:
+    def _same_kind(
+        self, node: ast.Call, args: list[t.Type], numeric: bool, ordered: bool = False
+    ) -> t.Type:
         first = args[0]
-        if numeric and not isinstance(first, t.Num):
+        orderable = t.Num | t.Date | t.DateTime | t.Time if ordered else t.Num
+        if numeric and not isinstance(first, orderable):
             return self._mismatch(
                 node,
                 f"`{node.func}` takes numbers, not {t.describe(first)}",

@@ -28,6 +28,7 @@ from engine.checker import (
     round_multiple,
 )
 from engine.diagnostics import Diagnostic, EngineError
+from engine.model import Band, band_boundaries
 from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
 from engine.plan import Plan, Step
 
@@ -176,6 +177,8 @@ def _polars_type(typ: t.Type) -> pl.DataType:
             return pl.Date()
         case t.DateTime():
             return pl.Datetime("us")
+        case t.Time():
+            return pl.Float64()  # minutes after midnight
     return pl.String()
 
 
@@ -189,6 +192,9 @@ def round_half(expr: pl.Expr, step: float, mode: str) -> pl.Expr:
     units = snap(units, 4)
     if mode == "down":
         rounded = pl.when(units >= 0).then(units.floor()).otherwise(units.ceil())
+    elif mode in ("floor", "ceiling"):
+        exact = snap(snap(expr) / step, COMPARE_DECIMALS)  # 2.9999999 stays below 3
+        rounded = exact.floor() if mode == "floor" else exact.ceil()
     else:
         rounded = units.round(0, mode=POLARS_MODES[mode])  # type: ignore[arg-type]
     return rounded * step
@@ -212,6 +218,10 @@ class Compiler:
                 return pl.lit(float(self.checked.literals[id(node)]), dtype=pl.Float64)
             case ast.DateLit(value=v):
                 return pl.lit(v, dtype=pl.Date)
+            case ast.TimeLit(minutes=m):
+                return pl.lit(float(m), dtype=pl.Float64)
+            case ast.Missing():
+                return pl.lit(None)
             case ast.String(value=v):
                 return pl.lit(v, dtype=pl.String)
             case ast.BoolLit(value=v):
@@ -323,6 +333,15 @@ class Compiler:
     def _in(self, node: ast.In) -> pl.Expr:
         operand = self.expr(node.operand)
         typ = self.type_of(node.operand)
+        if not isinstance(node.items, ast.ListLit):  # a list parameter, in force this month
+            assert isinstance(node.items, ast.Name)
+            listed = list(self.plan.params.get(node.items.name) or [])
+            if isinstance(typ, t.Num):
+                operand = snap(operand, COMPARE_DECIMALS)
+                listed = [round(float(v), COMPARE_DECIMALS) for v in listed]
+            values = pl.Series(listed, dtype=_polars_type(typ))
+            found = pl.when(operand.is_null()).then(None).otherwise(operand.is_in(values.implode()))
+            return ~found if node.negated else found
         items: list[Any]
         if isinstance(typ, t.Num):
             operand = snap(operand, COMPARE_DECIMALS)
@@ -410,14 +429,49 @@ def _max(c: Compiler, node: ast.Call) -> pl.Expr:
     return pl.max_horizontal(_args(c, node))
 
 
+ROUNDING_FUNCTIONS = {"round": "half_up", "floor": "floor", "ceil": "ceiling"}
+
+
 def _round(c: Compiler, node: ast.Call) -> pl.Expr:
+    """round, floor and ceil: in the unit the value is shown in, or to a multiple."""
+    mode = ROUNDING_FUNCTIONS[node.func]
     value = c.expr(node.args[0])
     multiple = round_multiple(c.checked, node)
     if multiple is not None:
-        return round_half(value / float(multiple), 1.0, "half_up") * float(multiple)
+        return round_half(value / float(multiple), 1.0, mode) * float(multiple)
     num, den = t.display_factor(c.type_of(node.args[0]))
-    shown = round_half(value * (num / den), 10.0 ** -round_decimals(node), "half_up")
+    shown = round_half(value * (num / den), 10.0 ** -round_decimals(node), mode)
     return shown * (den / num)
+
+
+def _time_of_day(c: Compiler, node: ast.Call) -> pl.Expr:
+    moment = c.expr(node.args[0])
+    return (moment - moment.dt.truncate("1d")).dt.total_microseconds() / 60_000_000
+
+
+def _weekday(c: Compiler, node: ast.Call) -> pl.Expr:
+    return c.expr(node.args[0]).dt.weekday().cast(pl.Float64)
+
+
+def _minutes(expr: pl.Expr) -> pl.Expr:
+    return pl.duration(microseconds=(expr * 60_000_000).round(0).cast(pl.Int64))
+
+
+def _minutes_within(c: Compiler, node: ast.Call) -> pl.Expr:
+    """Overlap of start–end with the daily window on each day the period can touch
+    (the day before its start to two days after: visits are at most a day long)."""
+    start, end, first, last = _args(c, node)
+    length = pl.when(last > first).then(last - first).otherwise(last - first + 1440)
+    day = start.dt.truncate("1d")
+    parts = []
+    for k in (-1, 0, 1, 2):
+        opens = day + pl.duration(days=k) + _minutes(first)
+        closes = opens + _minutes(length)
+        overlap = pl.min_horizontal(end, closes) - pl.max_horizontal(start, opens)
+        parts.append(pl.max_horizontal(overlap.dt.total_microseconds() / 60_000_000, pl.lit(0.0)))
+    total = pl.sum_horizontal(parts)
+    valid = start.is_not_null() & end.is_not_null() & first.is_not_null() & last.is_not_null()
+    return pl.when(valid).then(total)
 
 
 def _clamp(c: Compiler, node: ast.Call) -> pl.Expr:
@@ -559,6 +613,123 @@ def _overlaps_by_sorting(frame: pl.DataFrame, keys: list[str]) -> pl.Series | No
     ).to_series()
 
 
+def _precompute_bands(compiler: Compiler, steps: list[Step], frame: pl.DataFrame) -> pl.DataFrame:
+    """Each `minutes_in(bands, "name")`: the minutes of every band computed once per
+    band parameter, by cutting start–end at the bands' boundaries (a few pieces per
+    row, exploded and grouped back), each piece going to the first band holding its
+    midpoint. The result column stands in for the call."""
+    calls: dict[str, list[ast.Call]] = {}
+    for step in steps:
+        for tree in (step.tree, step.quantity):
+            for node in tree.walk() if tree is not None else ():
+                if isinstance(node, ast.Call) and node.func == "minutes_in":
+                    assert isinstance(node.args[0], ast.Name)
+                    calls.setdefault(node.args[0].name, []).append(node)
+    for name, nodes in calls.items():
+        bands: list[Band] = compiler.plan.params.get(name) or []
+        minutes = _band_minutes(frame, bands, compiler.plan)
+        for node in nodes:
+            band = node.args[1]
+            assert isinstance(band, ast.String)
+            column = f"__agg_band_{len(compiler.agg_columns)}"
+            frame = frame.with_columns(minutes[band.value].alias(column))
+            compiler.agg_columns[id(node)] = column
+    return frame
+
+
+def _band_minutes(frame: pl.DataFrame, bands: list[Band], plan: Plan) -> pl.DataFrame:
+    """One column per band: the minutes of each row's start–end in it."""
+    names = [b.name for b in bands]
+    start, end = pl.col("start"), pl.col("end")
+    day = start.dt.truncate("1d")
+    points = [start, end] + [
+        pl.min_horizontal(pl.max_horizontal(day + pl.duration(days=k, minutes=m), start), end)
+        for k in (0, 1, 2)
+        for m in band_boundaries(bands)
+    ]
+    p, q = pl.col("__p"), pl.col("__q")
+    pieces = (
+        frame.lazy()
+        .select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
+            pl.concat_list(points).alias("__p"),
+        )
+        .explode("__p")
+        .drop_nulls("__p")
+        .sort("__row", "__p")
+        .with_columns(p.shift(-1).over("__row").alias("__q"))
+        .filter(q > p)
+        .with_columns(
+            ((q - p).dt.total_microseconds() / 60_000_000).alias("__minutes"),
+            (p + pl.duration(microseconds=(q - p).dt.total_microseconds() // 2)).alias("__mid"),
+        )
+    )
+    which: Any = pl.lit(None, dtype=pl.String)
+    for band in reversed(bands):
+        which = (
+            pl.when(_in_band(band, pl.col("__mid"), plan)).then(pl.lit(band.name)).otherwise(which)
+        )
+    grouped = (
+        pieces.with_columns(which.alias("__band"))
+        .group_by("__row", "__band")
+        .agg(pl.col("__minutes").sum())
+        .collect()
+    )
+    rows = pl.DataFrame({"__row": pl.int_range(frame.height, dtype=pl.UInt32, eager=True)})
+    valid = frame.select((start.is_not_null() & end.is_not_null()).alias("v"))["v"]
+    out = {}
+    for band_name in names:
+        per_row = (
+            rows.join(
+                grouped.filter(pl.col("__band") == band_name).select("__row", "__minutes"),
+                on="__row",
+                how="left",
+            )
+            .sort("__row")["__minutes"]
+            .fill_null(0.0)
+        )
+        out[band_name] = pl.Series(band_name, per_row).zip_with(
+            valid, pl.Series([None] * frame.height, dtype=pl.Float64)
+        )
+    return pl.DataFrame(out) if out else pl.DataFrame()
+
+
+def _in_band(band: Band, moment: pl.Expr, plan: Plan) -> pl.Expr:
+    """Is the moment in the band (its calendar, days and window)? See `Band`."""
+    inside: pl.Expr = pl.lit(True)
+    if band.calendar:
+        dates = pl.Series(list(plan.params.get(band.calendar) or []), dtype=pl.Date)
+        inside = moment.dt.date().is_in(dates.implode())
+    of_day = (moment - moment.dt.truncate("1d")).dt.total_microseconds() / 60_000_000
+    weekday = moment.dt.weekday()
+    if band.weekly and band.start is not None and band.end is not None:
+        inside = inside & _cyclic((weekday - 1) * 1440 + of_day, band.start, band.end)
+    elif band.start is not None and band.end is not None:
+        window = _cyclic(of_day, band.start, band.end)
+        if band.days:
+            days = list(band.days)
+            opened = (
+                weekday.is_in(days)
+                if band.start < band.end
+                else pl.when(of_day >= band.start)
+                .then(weekday.is_in(days))
+                .otherwise(((weekday - 2) % 7 + 1).is_in(days))
+            )
+            window = window & opened
+        inside = inside & window
+    elif band.days:
+        inside = inside & weekday.is_in(list(band.days))
+    return inside
+
+
+def _cyclic(x: pl.Expr, start: int, end: int) -> pl.Expr:
+    if start < end:
+        return (x >= start) & (x < end)
+    if start > end:
+        return (x >= start) | (x < end)
+    return pl.lit(True)
+
+
 def _add_months(c: Compiler, node: ast.Call) -> pl.Expr:
     return c.expr(node.args[0]).dt.offset_by(f"{_months(node.args[1])}mo")
 
@@ -582,6 +753,12 @@ IMPLEMENTATIONS = {
     "min": _min,
     "max": _max,
     "round": _round,
+    "floor": _round,
+    "ceil": _round,
+    "time_of_day": _time_of_day,
+    "weekday": _weekday,
+    "minutes_within": _minutes_within,
+    "minutes_in": _aggregate_only,  # computed once per band parameter (_precompute_bands)
     "clamp": _clamp,
     "abs": _abs,
     "coalesce": _coalesce,
@@ -1030,6 +1207,7 @@ def evaluate(
         frame = materialize(frame)
         compiler = Compiler(plan, entity, agg_columns)
         frame = _precompute_overlaps(compiler, steps, frame)
+        frame = _precompute_bands(compiler, steps, frame)
         for layer in plan.order[entity]:
             columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
             frame = materialize(frame.with_columns(columns))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from engine.checker import (
     round_decimals,
     round_multiple,
 )
+from engine.model import Band, band_boundaries, cyclic
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
 from engine.plan import COUNTED, Plan
 
@@ -162,6 +163,10 @@ class Interpreter:
         match node:
             case ast.Quantity():
                 return self.checked.literals[id(node)]
+            case ast.TimeLit(minutes=m):
+                return Decimal(m)
+            case ast.Missing():
+                return None
             case ast.DateLit(value=v) | ast.String(value=v) | ast.BoolLit(value=v):
                 return v
             case ast.Name():
@@ -272,6 +277,18 @@ class Interpreter:
         return COMPARISONS[op](a, b)
 
     def _in(self, node: ast.In, row: Row) -> Any:
+        if not isinstance(node.items, ast.ListLit):  # a list parameter
+            value = self.eval(node.operand, row)
+            listed = self.eval(node.items, row) or []
+            if value is None:
+                return None
+            found = any(
+                snap(value, COMPARE_DECIMALS) == snap(v, COMPARE_DECIMALS)
+                if isinstance(value, Decimal)
+                else value == v
+                for v in listed
+            )
+            return found != node.negated
         result: Any = False
         for item in node.items.items:
             result = _or(result, self._compare("==", node.operand, item, row))
@@ -426,18 +443,106 @@ def _max(i: Interpreter, node: ast.Call, row: Row) -> Any:
     return max(present) if present else None
 
 
+ROUNDING_FUNCTIONS = {"round": "half_up", "floor": "floor", "ceil": "ceiling"}
+
+
 def _round(i: Interpreter, node: ast.Call, row: Row) -> Any:
-    """Half away from zero, in the unit the value is shown in (SEK/h, %), or to a
-    multiple of a written quantity: `round(tid, 15 min)`."""
+    """round (half away from zero), floor and ceil, in the unit the value is shown in
+    (SEK/h, %), or to a multiple of a written quantity: `round(tid, 15 min)`."""
+    mode = ROUNDING_FUNCTIONS[node.func]
     value = i.eval(node.args[0], row)
     if value is None:
         return None
     multiple = round_multiple(i.checked, node)
     if multiple is not None:
-        return round_to(value / multiple, Decimal(1), "half_up") * multiple
+        return round_to(value / multiple, Decimal(1), mode) * multiple
     num, den = t.display_factor(i.checked.type_of(node.args[0]))
-    shown = round_to(value * num / den, Decimal(1).scaleb(-round_decimals(node)), "half_up")
+    shown = round_to(value * num / den, Decimal(1).scaleb(-round_decimals(node)), mode)
     return shown * den / num
+
+
+def _time_of_day(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    moment = i.eval(node.args[0], row)
+    if moment is None:
+        return None
+    return minutes_between(datetime.combine(moment.date(), time(0)), moment)
+
+
+def _weekday(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    day = i.eval(node.args[0], row)
+    return None if day is None else Decimal(day.isoweekday())
+
+
+def minutes_between(a: datetime, b: datetime) -> Decimal:
+    delta = b - a
+    micro = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return Decimal(micro) / 60_000_000
+
+
+def _minutes_within(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    start, end, first, last = _args(i, node, row)
+    if start is None or end is None or first is None or last is None:
+        return None
+    length = last - first if last > first else last - first + 1440
+    day = datetime.combine(start.date(), time(0))
+    total = Decimal(0)
+    for k in (-1, 0, 1, 2):
+        opens = day + timedelta(days=k) + _span(first)
+        closes = opens + _span(length)
+        overlap = minutes_between(max(start, opens), min(end, closes))
+        total += max(overlap, Decimal(0))
+    return total
+
+
+def _minutes_in(i: Interpreter, node: ast.Call, row: Row) -> Any:
+    """The row's start–end cut at every band boundary; each piece goes to the first
+    band (in the order listed) that holds its midpoint."""
+    bands_node, band_node = node.args
+    assert isinstance(bands_node, ast.Name) and isinstance(band_node, ast.String)
+    bands: list[Band] = i.plan.params.get(bands_node.name) or []
+    start, end = row.values.get("start"), row.values.get("end")
+    if start is None or end is None:
+        return None
+    calendars = {b.calendar: set(i.plan.params.get(b.calendar) or []) for b in bands if b.calendar}
+    day = datetime.combine(start.date(), time(0))
+    points = {start, end}
+    for k in (0, 1, 2):
+        for minute in band_boundaries(bands):
+            moment = day + timedelta(days=k, minutes=minute)
+            points.add(min(max(moment, start), end))
+    ordered = sorted(points)
+    total = Decimal(0)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        middle = a + (b - a) // 2
+        first = next((band for band in bands if _in_band(band, middle, calendars)), None)
+        if first is not None and first.name == band_node.value:
+            total += minutes_between(a, b)
+    return total
+
+
+def _in_band(band: Band, moment: datetime, calendars: dict[str, set[Any]]) -> bool:
+    inside = True
+    if band.calendar:
+        inside = moment.date() in calendars[band.calendar]
+    of_day = minutes_between(datetime.combine(moment.date(), time(0)), moment)
+    weekday = moment.isoweekday()
+    if band.weekly and band.start is not None and band.end is not None:
+        inside = inside and cyclic(float((weekday - 1) * 1440 + of_day), band.start, band.end)
+    elif band.start is not None and band.end is not None:
+        window = cyclic(float(of_day), band.start, band.end)
+        if band.days:
+            opened = (
+                weekday if band.start < band.end or of_day >= band.start else (weekday - 2) % 7 + 1
+            )
+            window = window and opened in band.days
+        inside = inside and window
+    elif band.days:
+        inside = inside and weekday in band.days
+    return inside
+
+
+def _span(minutes: Decimal) -> timedelta:
+    return timedelta(microseconds=int(round(minutes * 60_000_000)))
 
 
 def _clamp(i: Interpreter, node: ast.Call, row: Row) -> Any:
@@ -542,6 +647,12 @@ IMPLEMENTATIONS: dict[str, Callable[[Interpreter, ast.Call, Row], Any]] = {
     "min": _min,
     "max": _max,
     "round": _round,
+    "floor": _round,
+    "ceil": _round,
+    "time_of_day": _time_of_day,
+    "weekday": _weekday,
+    "minutes_within": _minutes_within,
+    "minutes_in": _minutes_in,
     "clamp": _clamp,
     "abs": _abs,
     "coalesce": _coalesce,

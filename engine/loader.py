@@ -25,6 +25,7 @@ from engine.diagnostics import Diagnostic, Diagnostics
 from engine.model import (
     ASSUMPTION_KINDS,
     Assumption,
+    Band,
     DataRequirement,
     DatedValue,
     Indexation,
@@ -518,6 +519,35 @@ def setting_value(param: Parameter, text: str, part: str | None) -> tuple[Any, l
     return value, diags.errors
 
 
+WEEKDAYS = {
+    **{d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), 1)},
+    **{d: i for i, d in enumerate(("mån", "tis", "ons", "tor", "fre", "lör", "sön"), 1)},
+}
+
+
+def _band_moment(value: Any) -> int | tuple[int, int] | None | bool:
+    """`"22:00"` → 1320 (minutes after midnight); `"fri 19:00"` → (5, 1140); absent →
+    None; anything else → False."""
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    day = None
+    if " " in text:
+        word, text = text.split(None, 1)
+        day = WEEKDAYS.get(word)
+        if day is None:
+            return False
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if (
+        not match
+        or int(match.group(2)) >= 60
+        or int(match.group(1)) * 60 + int(match.group(2)) > 1440
+    ):
+        return False
+    minutes = int(match.group(1)) * 60 + int(match.group(2))
+    return (day, minutes) if day is not None else minutes
+
+
 def _plain(value: Any) -> Any:
     """Mappings and lists of a YAML node as plain dicts and lists."""
     if isinstance(value, dict):
@@ -804,11 +834,106 @@ class _Builder:
         )
 
     def _param_value(self, param: Parameter, raw: Any, span: Span) -> Any:
-        if param.kind == "scalar":
-            return self._cell(param, raw, span)
-        if param.kind == "steps":
-            return self._brackets(param, raw, span)
+        match param.kind:
+            case "scalar":
+                return self._cell(param, raw, span)
+            case "steps":
+                return self._brackets(param, raw, span)
+            case "list":
+                return self._list(param, raw, span)
+            case "bands":
+                return self._bands(param, raw, span)
         return self._table(param, raw, span, 0)
+
+    def _list(self, param: Parameter, raw: Any, span: Span) -> list[Any]:
+        """A list parameter's values on one date (a holiday calendar: dates)."""
+        if not isinstance(raw, LList):
+            self.diags.error(
+                "schema",
+                f"`{param.name}` is a list: give a list of values for each date",
+                span,
+                hint="e.g. 2024-01-01: [2024-12-24, 2024-12-25, 2024-12-26]",
+            )
+            return []
+        return [self._cell(param, item, raw.value_spans[i]) for i, item in enumerate(raw)]
+
+    def _bands(self, param: Parameter, raw: Any, span: Span) -> list[Band]:
+        """Time bands, in order of precedence."""
+        if not isinstance(raw, LList):
+            self.diags.error(
+                "schema",
+                f"`{param.name}` is a set of time bands: give a list of bands",
+                span,
+                hint='e.g. - { name: natt, from: "22:00", to: "07:00" }',
+            )
+            return []
+        bands: list[Band] = []
+        for i, item in enumerate(raw):
+            where = raw.value_spans[i]
+            band = self._band(item, where) if isinstance(item, LMap) else None
+            if band is None:
+                continue
+            if any(b.name == band.name for b in bands):
+                self.diags.error("schema", f"two bands named `{band.name}`", where)
+                continue
+            bands.append(band)
+        return bands
+
+    def _band(self, spec: LMap, span: Span) -> Band | None:
+        name = spec.get("name")
+        unknown = set(spec) - {"name", "from", "to", "days", "calendar"}
+        if not name or unknown:
+            self.diags.error(
+                "schema",
+                "a band has `name:` and some of `from:`, `to:`, `days:`, `calendar:`"
+                + (f" (not {', '.join(sorted(map(str, unknown)))})" if unknown else ""),
+                span,
+                hint='e.g. - { name: helg, from: "fri 19:00", to: "mon 07:00" }',
+            )
+            return None
+        days: list[int] = []
+        for day in spec.get("days") or []:
+            number = WEEKDAYS.get(str(day).lower())
+            if number is None:
+                self.diags.error(
+                    "bad-value",
+                    f"`{day}` is not a day of the week",
+                    span,
+                    hint="mon … sun, mån … sön",
+                )
+                return None
+            days.append(number)
+        ends = [_band_moment(spec.get(k)) for k in ("from", "to")]
+        if any(e is False for e in ends) or (spec.get("from") is None) != (spec.get("to") is None):
+            self.diags.error(
+                "bad-value",
+                'a band\'s `from:` and `to:` are both times ("22:00") or both a day and a '
+                'time ("fri 19:00")',
+                span,
+            )
+            return None
+        start, end = ends
+        weekly = isinstance(start, tuple) or isinstance(end, tuple)
+        if weekly and not (isinstance(start, tuple) and isinstance(end, tuple)):
+            self.diags.error("bad-value", "give a day with both `from:` and `to:`", span)
+            return None
+        start_minute: int | None
+        end_minute: int | None
+        if isinstance(start, tuple) and isinstance(end, tuple):
+            start_minute = (start[0] - 1) * 1440 + start[1]
+            end_minute = (end[0] - 1) * 1440 + end[1]
+        else:
+            start_minute = start if isinstance(start, int) else None
+            end_minute = end if isinstance(end, int) else None
+        calendar = spec.get("calendar")
+        return Band(
+            str(name),
+            start_minute,
+            end_minute,
+            tuple(days),
+            weekly,
+            str(calendar) if calendar else None,
+        )
 
     def _table(
         self, param: Parameter, raw: Any, span: Span, depth: int

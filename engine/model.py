@@ -46,12 +46,47 @@ class Indexation:
             year += 1
 
 
+@dataclass(frozen=True)
+class Band:
+    """One time band of a `kind: bands` parameter. A moment is in the band when it is
+    on a day of `calendar` (a list parameter of dates), or on one of `days` (Monday 1)
+    at a time in from–to (across midnight when `to` is earlier), or — `weekly` — in the
+    week's span from (day, time) to (day, time). Bands listed first take precedence."""
+
+    name: str
+    start: int | None = None  # minutes after midnight, or after Monday 00:00 when weekly
+    end: int | None = None
+    days: tuple[int, ...] = ()
+    weekly: bool = False
+    calendar: str | None = None
+
+
+def band_boundaries(bands: list[Band]) -> list[int]:
+    """The times of day (minutes after midnight) at which a moment may change band:
+    midnight (days and calendars change there) and every band's from and to."""
+    times = {0}
+    for band in bands:
+        for minute in (band.start, band.end):
+            if minute is not None:
+                times.add(minute % 1440)
+    return sorted(times)
+
+
+def cyclic(x: float, start: int, end: int) -> bool:
+    """x in [start, end), wrapping around when end is earlier (or the whole cycle)."""
+    if start < end:
+        return start <= x < end
+    if start > end:
+        return x >= start or x < end
+    return True
+
+
 @dataclass
 class Parameter:
     """A named value with dated values; a scalar, a keyed table or a step table."""
 
     name: str
-    kind: str  # 'scalar' | 'table' | 'steps'
+    kind: str  # 'scalar' | 'table' | 'steps' | 'list' | 'bands'
     type: t.Type  # type of a value (of a cell, of a bracket's value)
     unit: str
     keys: tuple[str, ...]

@@ -22,6 +22,8 @@ ROUNDING_MODES: dict[str, str] = {
     "half_up": decimal.ROUND_HALF_UP,  # 0.005 -> 0.01, -0.005 -> -0.01 (away from zero)
     "half_even": decimal.ROUND_HALF_EVEN,  # banker's rounding
     "down": decimal.ROUND_DOWN,  # towards zero
+    "floor": decimal.ROUND_FLOOR,  # `floor(x)`: towards minus infinity
+    "ceiling": decimal.ROUND_CEILING,  # `ceil(x)`: towards plus infinity
 }
 
 POLARS_MODES: dict[str, str] = {

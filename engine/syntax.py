@@ -33,6 +33,7 @@ _TOKEN_WORDS = {
     "QUANTITY": "a number",
     "STRING": "a text in quotes",
     "DATE": "a date",
+    "TIME": "a time of day",
     "COMP_OP": "a comparison",
     "ADD_OP": "`+` or `-`",
     "MUL_OP": "`*` or `/`",
@@ -80,6 +81,14 @@ def _build(tree: Tree | Token, origin: FormulaOrigin) -> ast.Node:
             return ast.Quantity(span, number, unit)
         case "date_lit":
             return ast.DateLit(span, _parse_date(str(kids[0])))
+        case "time_lit":
+            hours, minutes = (int(p) for p in str(kids[0]).split(":"))
+            valid = minutes < 60 and hours * 60 + minutes <= 24 * 60
+            return ast.TimeLit(span, hours * 60 + minutes if valid else -1)
+        case "missing":
+            return ast.Missing(span)
+        case "name_ref":
+            return ast.Name(span, str(kids[0]))
         case "string":
             return ast.String(span, str(kids[0])[1:-1])
         case "true":
@@ -105,9 +114,7 @@ def _build(tree: Tree | Token, origin: FormulaOrigin) -> ast.Node:
         case "or_op":
             return ast.Or(span, b(0), b(1))
         case "in_op" | "not_in_op":
-            items = b(1)
-            assert isinstance(items, ast.ListLit)
-            return ast.In(span, b(0), items, rule == "not_in_op")
+            return ast.In(span, b(0), b(1), rule == "not_in_op")
         case "if_expr":
             return ast.If(span, b(0), b(1), b(2))
         case "lookup":
@@ -142,6 +149,13 @@ def parse_formula(text: str, origin: FormulaOrigin) -> ast.Node | Diagnostic:
         if isinstance(sub, ast.DateLit) and sub.value == date.min:
             return Diagnostic(
                 "syntax", "this is not a valid date", sub.span, hint="write dates as YYYY-MM-DD"
+            )
+        if isinstance(sub, ast.TimeLit) and sub.minutes < 0:
+            return Diagnostic(
+                "syntax",
+                "this is not a time of day",
+                sub.span,
+                hint="write times as HH:MM, 00:00–24:00",
             )
     return node
 

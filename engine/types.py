@@ -44,6 +44,16 @@ class DateTime:
 
 
 @dataclass(frozen=True, slots=True)
+class Time:
+    """A time of day (minutes after midnight), `07:00` or `time_of_day(start)`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """The type of `missing`: it takes the type its context asks for."""
+
+
+@dataclass(frozen=True, slots=True)
 class Text:
     """Text; `values` lists the allowed values of an enumeration column."""
 
@@ -60,7 +70,7 @@ class Unknown:
     """The type of an expression that already has an error (stops error cascades)."""
 
 
-Type = Num | Bool | Date | DateTime | Text | ListOf | Unknown
+Type = Num | Bool | Date | DateTime | Time | Text | ListOf | Missing | Unknown
 
 MONEY = Num(money=1)
 DURATION = Num(time=1)
@@ -71,6 +81,8 @@ NUMBER = Num()
 BOOL = Bool()
 DATE = Date()
 DATETIME = DateTime()
+TIME = Time()
+MISSING = Missing()
 TEXT = Text()
 UNKNOWN = Unknown()
 
@@ -176,6 +188,10 @@ def describe(t: Type) -> str:
             return "date"
         case DateTime():
             return "date and time"
+        case Time():
+            return "time of day"
+        case Missing():
+            return "missing"
         case Text(values=None):
             return "text"
         case Text():
@@ -231,7 +247,7 @@ def from_written(value: Decimal, unit: str) -> Decimal:
 
 def compatible(a: Type, b: Type) -> bool:
     """Can values of these types be compared or be the two branches of an `if`?"""
-    if isinstance(a, Unknown) or isinstance(b, Unknown):
+    if isinstance(a, Unknown | Missing) or isinstance(b, Unknown | Missing):
         return True
     if isinstance(a, Num):
         return a.same_dimension(b)
@@ -244,8 +260,10 @@ def compatible(a: Type, b: Type) -> bool:
 
 def unify(a: Type, b: Type) -> Type:
     """The type of `if c then a else b` (assumes `compatible(a, b)`)."""
-    if isinstance(a, Unknown):
+    if isinstance(a, Unknown | Missing):
         return b
+    if isinstance(b, Missing):
+        return a
     if isinstance(a, Num) and isinstance(b, Num):
         return Num(a.money, a.time, a.integer and b.integer, a.percent and b.percent)
     if isinstance(a, Text) and isinstance(b, Text):

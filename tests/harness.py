@@ -52,6 +52,16 @@ parameters:
   omsorgstaxa: {{unit: SEK/h, values: {{2024-01-01: 376.7625}}}}
   frist: {{unit: days, values: {{2024-01-01: 5}}}}
   halvdag: {{unit: h, values: {{2024-01-01: 12}}}}
+  storhelg: {{kind: list, unit: date, values: {{2024-01-01: [2024-02-06, 2024-12-24]}}}}
+  tidsband:
+    kind: bands
+    values:
+      2024-01-01:
+        - {{name: storhelg, calendar: storhelg}}
+        - {{name: helg, from: "fri 19:00", to: "mon 07:00"}}
+        - {{name: natt, from: "22:00", to: "07:00"}}
+        - {{name: kväll, from: "19:00", to: "22:00"}}
+        - {{name: dag}}
   avlösning:
     unit: SEK
     keys: [timmar]

@@ -66,15 +66,17 @@ def test_tutorial_has_commands():
     assert len(_console_steps()) >= 6
 
 
-def test_cli_help_in_docs_is_current():
+@pytest.mark.parametrize("page", ["docs/cli.md", "docs/language.md"])
+def test_generated_docs_are_current(page):
+    """The CLI help and the table of functions are generated from the program."""
     done = subprocess.run(
-        [sys.executable, "-m", "cogapp", "--check", "docs/cli.md"],
+        [sys.executable, "-m", "cogapp", "--check", page],
         cwd=ROOT,
         capture_output=True,
         text=True,
     )
     assert done.returncode == 0, (
-        "docs/cli.md is out of date: run `cog -r docs/cli.md`\n" + done.stdout + done.stderr
+        f"{page} is out of date: run `cog -r {page}`\n" + done.stdout + done.stderr
     )
 
 

@@ -58,20 +58,25 @@ class Table:
     personal: bool = False  # carries customer ids (pseudonymised on request)
 
 
-MonthKind = Literal["moment", "period", "date", "all", "pairs"]
-MONTH_KINDS: tuple[MonthKind, ...] = ("moment", "period", "date", "all", "pairs")
+MonthKind = Literal["moment", "period", "date", "all", "pairs", "days"]
+MONTH_KINDS: tuple[MonthKind, ...] = ("moment", "period", "date", "all", "pairs", "days")
+
+# The fields of a row of days: the day, and its number within its period (1 is the
+# period's first day, also when that was in an earlier month).
+DAY, DAY_NUMBER = "day", "day_number"
 
 
 @dataclass(frozen=True)
 class MonthRule:
     """Which rows of an entity's table belong to a month: a moment (a date-time column)
     in the month, a period (start and end dates, an empty end open) overlapping it, a
-    date in it, all rows, or — for entities without a table — the (customer, provider)
-    pairs of other entities' rows in the month."""
+    date in it, all rows; for entities without a table of their own, the (customer,
+    provider) pairs of other entities' rows in the month, or one row per day of the
+    month and of each period of another entity (`days`)."""
 
     by: MonthKind
     columns: tuple[str, ...] = ()  # moment, date: (column,); period: (start, end)
-    of: tuple[str, ...] = ()  # pairs: the entities whose pairs are the rows
+    of: tuple[str, ...] = ()  # pairs: the entities whose pairs are the rows; days: (entity,)
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,11 @@ class Vocabulary:
         """Columns a formula on `entity` can name directly."""
         spec = self.entities[entity]
         out: dict[str, Column] = {}
-        if spec.table is not None:
+        if spec.month.by == "days":
+            out.update(self.fields(spec.month.of[0]))
+            out[DAY] = Column(DAY, t.DATE, False, "", "date")
+            out[DAY_NUMBER] = Column(DAY_NUMBER, t.COUNT, False, "", "integer")
+        elif spec.table is not None:
             out.update(self.tables[spec.table].columns)
         else:
             for key in spec.key:
@@ -266,6 +275,8 @@ def month_rule(spec: Mapping[str, Any]) -> MonthRule:
             return MonthRule("all")
         case "pairs":
             return MonthRule("pairs", of=tuple(spec["of"]))
+        case "days":
+            return MonthRule("days", of=(str(spec["of"]),))
     raise ValueError(f"unknown month rule {by!r}")
 
 
@@ -391,7 +402,7 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
         _add_columns(tables, table_name, columns or {}, codes, report, ("columns", table_name))
     entities = dict(base.entities)
     for name, declared in (spec.get("entities") or {}).items():
-        entities[name] = _declared_entity(name, declared, entities.get(name), tables, report)
+        entities[name] = _declared_entity(name, declared, entities, tables, report)
     vocabulary = Vocabulary(
         tables,
         codes,
@@ -523,10 +534,11 @@ def declared_column(
 def _declared_entity(
     name: str,
     spec: Mapping[str, Any],
-    existing: Entity | None,
+    existing_entities: dict[str, Entity],
     tables: dict[str, Table],
     report: Report,
 ) -> Entity:
+    existing = existing_entities.get(name)
     relations = _relations(spec)
     if existing is not None:  # more relations for an entity of the base
         known = {r.name for r in existing.relations}
@@ -552,6 +564,28 @@ def _declared_entity(
             "by: moment (column), period (start, end), date (column), all, or pairs (of)",
         )
         month = MonthRule("all")
+    if month.by == "days":
+        source = existing_entities.get(month.of[0])
+        if source is None or source.month.by != "period":
+            report(
+                "schema",
+                f"entity `{name}`: `days` expands an entity whose rows are periods "
+                "(month: by period), e.g. absence or decision",
+                ("entities", name, "month"),
+                None,
+            )
+            month = MonthRule("all")
+        else:
+            table, parties = source.table, source.parties
+            return Entity(
+                name,
+                str(spec.get("description", "")),
+                table,
+                month,
+                (*source.key, DAY),
+                relations,
+                tuple(spec.get("parties", parties)),
+            )
     columns = tables[table].columns if table in tables else {}
     for column in month.columns:
         if table in tables and column not in columns:

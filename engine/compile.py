@@ -15,7 +15,7 @@ import polars as pl
 
 from engine import ast
 from engine import types as t
-from engine.catalog import ZONE, Entity, Vocabulary
+from engine.catalog import DAY, DAY_NUMBER, ZONE, Entity, Vocabulary
 from engine.checker import (
     AggInfo,
     CheckedModel,
@@ -55,8 +55,8 @@ def _in_month(entity: Entity, frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
             return frame.filter(pl.col(rule.columns[0]).is_between(plan.month, plan.month_end))
         case "all":
             return frame
-        case "pairs":
-            raise AssertionError(f"{entity.name} has no table of its own")
+        case "pairs" | "days":
+            raise AssertionError(f"{entity.name} has no rows of its own table")
         case _:
             assert_never(rule.by)
 
@@ -129,6 +129,23 @@ def _with_parties(
     return frame
 
 
+def _days(periods: pl.DataFrame, source: Entity, plan: Plan) -> pl.DataFrame:
+    """One row per day of the month in each period (an absence, a decision), with the
+    day and its number within the period (day 1 is the period's first day, also when
+    that was in an earlier month): a date range exploded, no loop per row."""
+    first, last = (pl.col(c) for c in source.month.columns)
+    days = pl.date_ranges(
+        pl.max_horizontal(first, pl.lit(plan.month)),
+        pl.min_horizontal(last.fill_null(pl.lit(plan.month_end)), pl.lit(plan.month_end)),
+    )
+    return (
+        periods.with_columns(days.alias(DAY))
+        .explode(DAY)
+        .drop_nulls(DAY)
+        .with_columns(((pl.col(DAY) - first).dt.total_days() + 1).cast(pl.Int64).alias(DAY_NUMBER))
+    )
+
+
 def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Each entity's rows for the month, by its month rule, with the fields of its
     customer and provider that the model reads joined in."""
@@ -146,6 +163,8 @@ def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.Dat
                 .sort(keys[::-1])
                 .collect()
             )
+        elif entity.month.by == "days":
+            rows = _days(frames[entity.month.of[0]], vocabulary.entities[entity.month.of[0]], plan)
         else:
             assert entity.table is not None
             table = _projected(name, tables[entity.table], read, kept)

@@ -144,3 +144,53 @@ def test_band_minutes_add_up_to_the_visit(tmp_path_factory, offset, length):
     parts = [evaluate(tmp, f'minutes_in(tidsband, "{b}")', "visit", rows=rows) for b in BANDS[:3]]
     for part in parts:
         assert same(part.compiled, part.interpreted)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-70, 120), st.one_of(st.none(), st.integers(-5, 100))),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([(2024, 2), (2024, 3), (2023, 12)]),
+)
+def test_day_rows_are_one_per_day_in_the_month_and_period(periods, month):
+    """`month: {by: days, of: absence}` gives each period one row per day it shares with
+    the month, numbered from the period's own first day (also in an earlier month)."""
+    import calendar
+    from datetime import date
+    from types import SimpleNamespace
+
+    import polars as pl
+
+    from engine.catalog import base_vocabulary
+    from engine.compile import _days
+
+    TRIED["day-row periods"] += 1
+    base = date(2024, 1, 15)
+    rows = [
+        (i, base + timedelta(days=s), None if n is None else base + timedelta(days=s + n))
+        for i, (s, n) in enumerate(periods)
+    ]
+    first = date(*month, 1)
+    last = date(*month, calendar.monthrange(*month)[1])
+    frame = pl.DataFrame(
+        {
+            "i": [r[0] for r in rows],
+            "start_date": [r[1] for r in rows],
+            "end_date": [r[2] for r in rows],
+        },
+        schema={"i": pl.Int64, "start_date": pl.Date, "end_date": pl.Date},
+    )
+    plan = SimpleNamespace(month=first, month_end=last)
+    days = _days(frame, base_vocabulary().entities["absence"], plan)  # type: ignore[arg-type]
+    expected = {
+        (i, start + timedelta(days=k), k + 1)
+        for i, start, end in rows
+        for k in range(((end or last) - start).days + 1)
+        if first <= start + timedelta(days=k) <= last
+    }
+    got = set(days.select("i", "day", "day_number").iter_rows())
+    assert got == expected
+    assert days.height == len(expected)  # one row per day and period, no more

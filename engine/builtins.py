@@ -225,11 +225,11 @@ BUILTINS: dict[str, Signature] = {
         ),
         Signature(
             "minutes_in",
-            'minutes_in(tidsband, "natt")',
+            'minutes_in(tider, "natt")',
             "duration",
             "The minutes of the row's start–end in one band of a time-band parameter; every "
             "minute is in exactly one band (the first band listed that covers it).",
-            "Minuterna av besöket i ett tidsband.",
+            "Minuterna av besöket i ett av tidsbanden.",
             "scalar",
             2,
             2,

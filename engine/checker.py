@@ -1028,7 +1028,7 @@ class _Checker:
         raise AssertionError(node.func)
 
     def _minutes_in(self, node: ast.Call, entity: str) -> t.Type:
-        """`minutes_in(tidsband, "natt")` on a row with `start` and `end` moments."""
+        """`minutes_in(tider, "natt")` on a row with `start` and `end` moments."""
         bands, band = node.args
         param = self.model.parameters.get(bands.name) if isinstance(bands, ast.Name) else None
         if param is None or param.kind != "bands":

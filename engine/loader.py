@@ -497,14 +497,14 @@ def setting_value(param: Parameter, text: str, part: str | None) -> tuple[Any, l
     diags = Diagnostics()
     builder = _Builder(LMap(), diags)
     if part == "under":
-        if _is_bare_number(text) and param.unit in t.UNITS:
+        if _is_bare_number(text) and param.unit in t.UNITS and param.under_unit is None:
             diags.error(
                 "missing-unit",
                 f"`under={text}` has no unit, and `{param.name}` is in {param.unit}",
                 hint=f"write the unit, e.g. `{param.name}[2].under={text} %`",
             )
             return None, diags.errors
-        typ, value = builder._quantity(text, None, None)  # type: ignore[arg-type]
+        typ, value = builder._quantity(text, None, param.under_unit)  # type: ignore[arg-type]
         bracket = param.bracket_type
         if value is not None and bracket is not None and not t.compatible(typ, bracket):
             diags.error(
@@ -786,6 +786,15 @@ class _Builder:
             str(spec.get("description", "")),
             spec.get("source"),
         )
+        if spec.get("under") is not None:
+            param.under_unit = str(spec["under"])
+            if param.under_unit not in t.UNITS and param.under_unit not in ("count", "number"):
+                self.diags.error(
+                    "unknown-unit",
+                    f"`under: {param.under_unit}` is not a unit for brackets",
+                    spec.value_spans["under"],
+                    hint="count, number, or a unit such as min, h, SEK, %",
+                )
         for day_text, raw in values_map.items():
             day = _parse_date_text(day_text)
             vspan = values_map.value_spans[day_text]
@@ -981,7 +990,7 @@ class _Builder:
                 continue
             raw_under = bracket["under"]
             under_span = bracket.value_spans["under"]
-            under_type, under = self._quantity(raw_under, under_span, None)
+            under_type, under = self._quantity(raw_under, under_span, param.under_unit)
             if under is None:
                 continue
             if not self._same_writing(param, "under", raw_under, under_span):
@@ -1008,12 +1017,15 @@ class _Builder:
         `under: 50` among `under: 40 %` (the `%` forgotten) would be 5 000 %. A bare
         `under` in a parameter with a unit is an error too: its unit cannot be told."""
         bare = _is_bare_number(raw)
+        if part == "under" and param.under_unit is not None:
+            return True  # the brackets' own unit is declared (`under: count`)
         if part == "under" and bare and param.unit in t.UNITS:
             self.diags.error(
                 "missing-unit",
                 f"`under: {raw}` has no unit, and `{param.name}` is in {param.unit}",
                 span,
-                hint=f'write the unit of the bracket, e.g. "{raw} %" or "{raw} min"',
+                hint=f'write the unit of the bracket, e.g. "{raw} %" or "{raw} min", or declare '
+                "it for every bracket: `under: count`",
             )
             return False
         first = self._writing.setdefault((param.name, part), (bare, raw))

@@ -17,7 +17,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -407,6 +407,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, date | timedelta):
         return str(value)
+    if is_dataclass(value) and not isinstance(value, type):  # a time band
+        return {k: _jsonable(v) for k, v in asdict(value).items() if v not in (None, ())}
     return value
 
 

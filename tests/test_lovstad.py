@@ -1,0 +1,87 @@
+"""A third municipality's model (examples/lovstad), written with no change to the
+engine: its own services, columns, provider attributes, days of decisions, holiday
+calendar and time bands are declared in the model."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from engine.cli import main
+from engine.testing import find_test_files, run_file
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples/lovstad"
+
+
+def test_its_hand_computed_cases_pass():
+    results = [r for path in find_test_files([EXAMPLE]) for r in run_file(path)]
+    assert len(results) >= 25
+    failed = [(r.name, r.error, r.failures) for r in results if not r.passed]
+    assert not failed, failed
+
+
+def test_it_checks_clean_and_runs_on_its_data_with_nothing_rejected(tmp_path):
+    runner = CliRunner()
+    checked = runner.invoke(main, ["check", str(EXAMPLE / "model.yaml")])
+    assert checked.exit_code == 0 and "no problems" in checked.output, checked.output
+    out = tmp_path / "out"
+    result = runner.invoke(
+        main,
+        ["run", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data"),
+         "--month", "2024-12", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output  # 0: clean, nothing rejected
+    assert "rejected 0" in result.output and "warning" not in result.output
+    assert "total                             224 315.84" in result.output
+
+
+def test_nothing_in_the_engine_is_written_for_it():
+    """The model's own names (services, columns, entities, bands) are nowhere in engine/."""
+    model = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    own = {
+        "lovstad", "matdistribution", "boendestod", "portioner", "dygnet_runt",
+        "momsregistrerad", "beslutsdag", "tidsband", "storhelg", "frånvarotrappa",
+    }  # fmt: skip
+    assert all(name in model.lower() for name in own)
+    engine = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "engine").rglob("*.py"))
+    engine += "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "schemas").rglob("*.json"))
+    found = {name for name in own if re.search(rf"\b{re.escape(name)}\b", engine, re.IGNORECASE)}
+    assert not found, found
+
+
+def test_the_declarations_in_the_docs_check_and_read_their_table(tmp_path):
+    """The `vocabulary:` example of docs/language.md: it checks clean, and its own table
+    is read with its declared columns (and a bad date in it is a rejected row)."""
+    from engine.api import load, load_dataset
+
+    text = (ROOT / "docs/language.md").read_text(encoding="utf-8")
+    section = text[text.index("## Declaring the data") :]
+    block = section[section.index("```yaml\n") + 8 : section.index("```\n\n")]
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        "model: d\ntitle: d\n" + block + "definitions:\n  matbeställning:\n"
+        "    sen: levererad > 2024-12-20\n",
+        encoding="utf-8",
+    )
+    checked, warnings = load(model)
+    assert not warnings
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "providers.csv").write_text(
+        "provider_id,name,ownership,dygnet_runt\nP1,A,private,true\n", encoding="utf-8"
+    )
+    (data / "customers.csv").write_text("customer_id,district\nK1,Centrum\n", encoding="utf-8")
+    (data / "matbeställningar.csv").write_text(
+        "order_id,customer_id,levererad\nM1,K1,2024-12-21\nM2,K1,21 dec\n", encoding="utf-8"
+    )
+    dataset, _ = load_dataset(checked, data)
+    assert dataset.tables["matbeställningar"]["order_id"].to_list() == ["M1"]
+    [reject] = dataset.rejects_frame().to_dicts()
+    assert (reject["file"], reject["row"], reject["column"]) == (
+        "matbeställningar.csv",
+        3,
+        "levererad",
+    )

@@ -589,6 +589,13 @@ class _Checker:
         hint: str | None = f"did you mean `{close[0]}`?" if close else None
         if not close and name in BUILTINS:
             hint = f"`{name}` is a function: {BUILTINS[name].usage}"
+        elif not close and self.vocabulary.entities[entity].table is not None:
+            table = self.vocabulary.entities[entity].table
+            hint = (
+                f"columns come from the model's vocabulary; if `{name}` is a column of "
+                f"{table} in the data, declare it: vocabulary: {{columns: {{{table}: "
+                f"{{{name}: {{type: …}}}}}}}}"
+            )
         self.diags.error("unknown-name", f"unknown name `{name}`", node.span, hint=hint)
         return t.UNKNOWN
 

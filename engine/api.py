@@ -19,9 +19,10 @@ import polars as pl
 from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import Vocabulary
 from engine.checker import CheckedModel, check
-from engine.compile import base_frames, evaluate
+from engine.compile import evaluate
 from engine.data import Dataset, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
+from engine.frames import base_frames
 from engine.interpret import Interpreter, PeerSource, Row, Trace
 from engine.loader import load_model
 from engine.plan import Plan, make_plan

@@ -7,15 +7,13 @@ frame, joined to the parent. No Python runs per row.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, assert_never
+from typing import Any
 
 import polars as pl
 
 from engine import ast
 from engine import types as t
-from engine.catalog import DAY, DAY_NUMBER, ZONE, Entity, Vocabulary
 from engine.checker import (
     AggInfo,
     CheckedModel,
@@ -28,149 +26,23 @@ from engine.checker import (
     round_multiple,
 )
 from engine.diagnostics import Diagnostic, EngineError
-from engine.model import Band, band_boundaries
+from engine.frames import base_frames
 from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
+from engine.names import (
+    BRANCH_PREFIX,
+    MISS_PREFIX,
+    branch_column,
+    branch_nodes,
+    lookups_that_can_miss,
+    miss_column,
+    ore_column,
+    raw_column,
+)
 from engine.plan import Plan, Step
+from engine.spans import precompute_bands, precompute_overlaps
 
 KEY_SEPARATOR = "\x1f"
 FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-
-
-# ----------------------------------------------------------------------------- base frames
-
-
-def _in_month(entity: Entity, frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
-    """The rows of an input table that belong to the month, by the entity's rule."""
-    rule = entity.month
-    match rule.by:
-        case "moment":
-            start = datetime.combine(plan.month, datetime.min.time())
-            stop = datetime.combine(plan.month_end + timedelta(days=1), datetime.min.time())
-            column = pl.col(rule.columns[0])
-            return frame.filter((column >= start) & (column < stop))
-        case "period":
-            first, last = (pl.col(c) for c in rule.columns)
-            return frame.filter((first <= plan.month_end) & (last.is_null() | (last >= plan.month)))
-        case "date":
-            return frame.filter(pl.col(rule.columns[0]).is_between(plan.month, plan.month_end))
-        case "all":
-            return frame
-        case "pairs" | "days":
-            raise AssertionError(f"{entity.name} has no rows of its own table")
-        case _:
-            assert_never(rule.by)
-
-
-# Columns kept besides the vocabulary's keys and month columns, for reports and explain.
-REPORTED_COLUMNS = frozenset({"claim_id", "period_start", "period_end", "start", "end"})
-
-
-def _projected(
-    entity: str, frame: pl.DataFrame, read: dict[str, set[str]], kept: frozenset[str]
-) -> pl.DataFrame:
-    """Only the columns the model reads (and those always kept): filtering a month
-    out of a table then copies a third of the data, not all of it."""
-    wanted = kept | REPORTED_COLUMNS | read.get(entity, set())
-    if all(c in wanted for c in frame.columns):
-        return frame
-    return frame.select([c for c in frame.columns if c in wanted])
-
-
-def party_alias(party: str, column: str) -> str:
-    """The frame column holding `customer.category`: the party's column by that name."""
-    return f"{party}.{column}"
-
-
-def _party_columns(
-    vocabulary: Vocabulary, entity: Entity, read: set[str], everything: bool
-) -> dict[str, list[tuple[str, str]]]:
-    """Per party of the entity, the (column, frame column) pairs to join: the party's
-    fields the model reads (all of them for a pairs entity, which reports describe),
-    and `customer.x` / `provider.x` attributes."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    for name in entity.parties:
-        fields = entity.party_fields.get(name, vocabulary.parties[name].fields)
-        wanted = [(f, f) for f in fields if everything or f in read]
-        prefix = f"{name}."
-        wanted += [(r[len(prefix) :], r) for r in sorted(read) if r.startswith(prefix)]
-        if wanted:
-            out[name] = wanted
-    return out
-
-
-def _with_parties(
-    plan: Plan,
-    frame: pl.DataFrame,
-    entity: Entity,
-    tables: dict[str, pl.DataFrame],
-) -> pl.DataFrame:
-    """The customer's and provider's fields the model reads, joined by their keys (a
-    join on every visit of a month costs time, so only where read)."""
-    vocabulary = plan.checked.model.vocabulary
-    read = plan.checked.columns.get(entity.name, set())
-    wanted = _party_columns(vocabulary, entity, read, entity.month.by == "pairs")
-    zones = {d: zone for zone, districts in plan.checked.model.zones.items() for d in districts}
-    for party_name, columns in wanted.items():
-        party = vocabulary.parties[party_name]
-        if party.key not in frame.columns:
-            continue
-        frame = frame.drop([alias for _, alias in columns if alias in frame.columns])
-        source = tables[party.table]
-        exprs = [pl.col(party.key)]
-        for column, alias in columns:
-            if column == ZONE:
-                district = pl.col("district").replace_strict(
-                    zones, default=None, return_dtype=pl.String
-                )
-                exprs.append(district.alias(alias))
-            else:
-                exprs.append(pl.col(column).alias(alias))
-        frame = frame.join(source.select(exprs), on=party.key, how="left")
-    return frame
-
-
-def _days(periods: pl.DataFrame, source: Entity, plan: Plan) -> pl.DataFrame:
-    """One row per day of the month in each period (an absence, a decision), with the
-    day and its number within the period (day 1 is the period's first day, also when
-    that was in an earlier month): a date range exploded, no loop per row."""
-    first, last = (pl.col(c) for c in source.month.columns)
-    days = pl.date_ranges(
-        pl.max_horizontal(first, pl.lit(plan.month)),
-        pl.min_horizontal(last.fill_null(pl.lit(plan.month_end)), pl.lit(plan.month_end)),
-    )
-    return (
-        periods.with_columns(days.alias(DAY))
-        .explode(DAY)
-        .drop_nulls(DAY)
-        .with_columns(((pl.col(DAY) - first).dt.total_days() + 1).cast(pl.Int64).alias(DAY_NUMBER))
-    )
-
-
-def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """Each entity's rows for the month, by its month rule, with the fields of its
-    customer and provider that the model reads joined in."""
-    vocabulary = plan.checked.model.vocabulary
-    read = plan.checked.columns
-    kept = vocabulary.kept_columns()
-    frames: dict[str, pl.DataFrame] = {}
-    for name in vocabulary.order:
-        entity = vocabulary.entities[name]
-        if entity.month.by == "pairs":
-            keys = list(entity.key)
-            rows = (
-                pl.concat([frames[e].lazy().select(keys).unique() for e in entity.month.of])
-                .unique()
-                .sort(keys[::-1])
-                .collect()
-            )
-        elif entity.month.by == "days":
-            rows = _days(frames[entity.month.of[0]], vocabulary.entities[entity.month.of[0]], plan)
-        else:
-            assert entity.table is not None
-            table = _projected(name, tables[entity.table], read, kept)
-            rows = _in_month(entity, table, plan)
-        frames[name] = _with_parties(plan, rows, entity, tables)
-    return frames
 
 
 # ----------------------------------------------------------------------------- expressions
@@ -552,203 +424,6 @@ def _overlapping_visits(c: Compiler, node: ast.Call) -> pl.Expr:
     return valid & ((start < earlier_end).fill_null(False) | (next_start < end).fill_null(False))
 
 
-# Encoding (group, time) in one Int64 lets one running maximum over the whole sorted
-# frame restart at every group: times in microseconds from the frame's first start.
-_TIME_BITS = 42  # about 50 days of microseconds
-_GROUP_LIMIT = 1 << (62 - _TIME_BITS)
-
-
-def _precompute_overlaps(
-    compiler: Compiler, steps: list[Step], frame: pl.DataFrame
-) -> pl.DataFrame:
-    """Each `overlaps(…)` whose keys are plain columns of the frame, computed once by
-    sorting (keys, start) and comparing neighbours: several times faster than a window
-    per group on millions of visits. The result column stands in for the call."""
-    if frame.height == 0 or not {"start", "end"} <= set(frame.columns):
-        return frame
-    for step in steps:
-        for tree in (step.tree, step.quantity):
-            for node in tree.walk() if tree is not None else ():
-                if not (isinstance(node, ast.Call) and node.func == "overlaps"):
-                    continue
-                if id(node) in compiler.agg_columns:
-                    continue
-                keys = [compiler.expr(a) for a in node.args]
-                names = [k.meta.output_name(raise_if_undetermined=False) for k in keys]
-                if any(n is None or n not in frame.columns for n in names):
-                    continue  # keys computed by the model: the window version handles them
-                column = f"__agg_overlaps_{len(compiler.agg_columns)}"
-                found = _overlaps_by_sorting(frame, [str(n) for n in names])
-                if found is None:
-                    continue
-                frame = frame.with_columns(found.alias(column))
-                compiler.agg_columns[id(node)] = column
-    return frame
-
-
-def _overlaps_by_sorting(frame: pl.DataFrame, keys: list[str]) -> pl.Series | None:
-    span = frame.select(
-        (pl.col("end").max() - pl.col("start").min()).dt.total_microseconds()
-    ).item()
-    if span is None or span >= (1 << _TIME_BITS):
-        return None
-    valid = pl.col("end") > pl.col("start")
-    for key in keys:
-        valid = valid & pl.col(key).is_not_null()
-    same_prev, same_next = pl.lit(True), pl.lit(True)
-    for key in keys:
-        same_prev = same_prev & (pl.col(key) == pl.col(key).shift(1)).fill_null(False)
-        same_next = same_next & (pl.col(key) == pl.col(key).shift(-1)).fill_null(False)
-    first = frame["start"].min()
-    ordered = (
-        frame.lazy()
-        .with_row_index("__i")
-        .filter(valid)
-        .select("__i", *keys, "start", "end")
-        .sort([*keys, "start"])
-        .select(
-            "__i",
-            same_prev.alias("__prev"),
-            same_next.alias("__next"),
-            (pl.col("start") - pl.lit(first)).dt.total_microseconds().alias("__start"),
-            (pl.col("end") - pl.lit(first)).dt.total_microseconds().alias("__end"),
-        )
-        .with_columns((~pl.col("__prev")).cum_sum().cast(pl.Int64).alias("__group"))
-        .collect()
-    )
-    if ordered.height and int(ordered.select(pl.col("__group").max()).item()) >= _GROUP_LIMIT:
-        return None
-    group = pl.col("__group") * (1 << _TIME_BITS)
-    earlier_end = pl.when(pl.col("__prev")).then(
-        (group + pl.col("__end")).cum_max().shift(1) - group
-    )
-    next_start = pl.when(pl.col("__next")).then(pl.col("__start").shift(-1))
-    hit = (pl.col("__start") < earlier_end).fill_null(False) | (
-        next_start < pl.col("__end")
-    ).fill_null(False)
-    overlapping = ordered.lazy().filter(hit).select("__i").collect()["__i"]
-    return frame.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).is_in(overlapping.implode())
-    ).to_series()
-
-
-def _precompute_bands(compiler: Compiler, steps: list[Step], frame: pl.DataFrame) -> pl.DataFrame:
-    """Each `minutes_in(bands, "name")`: the minutes of every band computed once per
-    band parameter, by cutting start–end at the bands' boundaries (a few pieces per
-    row, exploded and grouped back), each piece going to the first band holding its
-    midpoint. The result column stands in for the call."""
-    calls: dict[str, list[ast.Call]] = {}
-    for step in steps:
-        for tree in (step.tree, step.quantity):
-            for node in tree.walk() if tree is not None else ():
-                if isinstance(node, ast.Call) and node.func == "minutes_in":
-                    assert isinstance(node.args[0], ast.Name)
-                    calls.setdefault(node.args[0].name, []).append(node)
-    for name, nodes in calls.items():
-        bands: list[Band] = compiler.plan.params.get(name) or []
-        minutes = _band_minutes(frame, bands, compiler.plan)
-        for node in nodes:
-            band = node.args[1]
-            assert isinstance(band, ast.String)
-            column = f"__agg_band_{len(compiler.agg_columns)}"
-            frame = frame.with_columns(minutes[band.value].alias(column))
-            compiler.agg_columns[id(node)] = column
-    return frame
-
-
-def _band_minutes(frame: pl.DataFrame, bands: list[Band], plan: Plan) -> pl.DataFrame:
-    """One column per band: the minutes of each row's start–end in it."""
-    names = [b.name for b in bands]
-    start, end = pl.col("start"), pl.col("end")
-    day = start.dt.truncate("1d")
-    points = [start, end] + [
-        pl.min_horizontal(pl.max_horizontal(day + pl.duration(days=k, minutes=m), start), end)
-        for k in (0, 1, 2)
-        for m in band_boundaries(bands)
-    ]
-    p, q = pl.col("__p"), pl.col("__q")
-    pieces = (
-        frame.lazy()
-        .select(
-            pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
-            pl.concat_list(points).alias("__p"),
-        )
-        .explode("__p")
-        .drop_nulls("__p")
-        .sort("__row", "__p")
-        .with_columns(p.shift(-1).over("__row").alias("__q"))
-        .filter(q > p)
-        .with_columns(
-            ((q - p).dt.total_microseconds() / 60_000_000).alias("__minutes"),
-            (p + pl.duration(microseconds=(q - p).dt.total_microseconds() // 2)).alias("__mid"),
-        )
-    )
-    which: Any = pl.lit(None, dtype=pl.String)
-    for band in reversed(bands):
-        which = (
-            pl.when(_in_band(band, pl.col("__mid"), plan)).then(pl.lit(band.name)).otherwise(which)
-        )
-    grouped = (
-        pieces.with_columns(which.alias("__band"))
-        .group_by("__row", "__band")
-        .agg(pl.col("__minutes").sum())
-        .collect()
-    )
-    rows = pl.DataFrame({"__row": pl.int_range(frame.height, dtype=pl.UInt32, eager=True)})
-    valid = frame.select((start.is_not_null() & end.is_not_null()).alias("v"))["v"]
-    out = {}
-    for band_name in names:
-        per_row = (
-            rows.join(
-                grouped.filter(pl.col("__band") == band_name).select("__row", "__minutes"),
-                on="__row",
-                how="left",
-            )
-            .sort("__row")["__minutes"]
-            .fill_null(0.0)
-        )
-        out[band_name] = pl.Series(band_name, per_row).zip_with(
-            valid, pl.Series([None] * frame.height, dtype=pl.Float64)
-        )
-    return pl.DataFrame(out) if out else pl.DataFrame()
-
-
-def _in_band(band: Band, moment: pl.Expr, plan: Plan) -> pl.Expr:
-    """Is the moment in the band (its calendar, days and window)? See `Band`."""
-    inside: pl.Expr = pl.lit(True)
-    if band.calendar:
-        dates = pl.Series(list(plan.params.get(band.calendar) or []), dtype=pl.Date)
-        inside = moment.dt.date().is_in(dates.implode())
-    of_day = (moment - moment.dt.truncate("1d")).dt.total_microseconds() / 60_000_000
-    weekday = moment.dt.weekday()
-    if band.weekly and band.start is not None and band.end is not None:
-        inside = inside & _cyclic((weekday - 1) * 1440 + of_day, band.start, band.end)
-    elif band.start is not None and band.end is not None:
-        window = _cyclic(of_day, band.start, band.end)
-        if band.days:
-            days = list(band.days)
-            opened = (
-                weekday.is_in(days)
-                if band.start < band.end
-                else pl.when(of_day >= band.start)
-                .then(weekday.is_in(days))
-                .otherwise(((weekday - 2) % 7 + 1).is_in(days))
-            )
-            window = window & opened
-        inside = inside & window
-    elif band.days:
-        inside = inside & weekday.is_in(list(band.days))
-    return inside
-
-
-def _cyclic(x: pl.Expr, start: int, end: int) -> pl.Expr:
-    if start < end:
-        return (x >= start) & (x < end)
-    if start > end:
-        return (x >= start) | (x < end)
-    return pl.lit(True)
-
-
 def _add_months(c: Compiler, node: ast.Call) -> pl.Expr:
     return c.expr(node.args[0]).dt.offset_by(f"{_months(node.args[1])}mo")
 
@@ -975,38 +650,6 @@ def _computed_columns(steps: list[Step], frame: pl.DataFrame) -> set[str]:
     }
 
 
-def raw_column(name: str) -> str:
-    return f"__raw_{name}"
-
-
-def ore_column(name: str) -> str:
-    return f"__ore_{name}"
-
-
-BRANCH_PREFIX = "__branch__"
-
-
-def branch_column(rule: str, number: int, side: str) -> str:
-    return f"{BRANCH_PREFIX}{rule}__{number}__{side}"
-
-
-def branch_nodes(tree: ast.Node, skip: frozenset[int] | set[int] = frozenset()) -> list[ast.If]:
-    """The `if`s of a formula in the order written (not those inside aggregations,
-    which run on other rows)."""
-    out: list[ast.If] = []
-
-    def visit(node: ast.Node) -> None:
-        if id(node) in skip:
-            return
-        if isinstance(node, ast.If):
-            out.append(node)
-        for child in node.children():
-            visit(child)
-
-    visit(tree)
-    return out
-
-
 def _branch_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
     """For each `if` of the rule, a column per side that is true where that side was
     taken (rule coverage: which conditions ever decided anything on this data)."""
@@ -1032,35 +675,6 @@ def _branch_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
             visit(child, path)
 
     visit(step.tree, pl.lit(True))
-    return out
-
-
-MISS_PREFIX = "__miss__"
-
-
-def miss_column(rule: str, number: int) -> str:
-    return f"{MISS_PREFIX}{rule}__{number}"
-
-
-def lookups_that_can_miss(checked: CheckedModel, tree: ast.Node) -> list[ast.Lookup]:
-    """The look-ups of a formula into tables without `otherwise:`, in the order written
-    (not one that `coalesce` gives a fallback for: the formula says what a miss means)."""
-    out: list[ast.Lookup] = []
-
-    def visit(node: ast.Node, handled: bool) -> None:
-        if isinstance(node, ast.Lookup) and not handled:
-            assert isinstance(node.table, ast.Name)
-            if not checked.model.parameters[node.table.name].has_otherwise:
-                out.append(node)
-        if isinstance(node, ast.Call) and node.func == "coalesce":
-            visit(node.args[0], True)
-            for arg in node.args[1:]:
-                visit(arg, False)
-            return
-        for child in node.children():
-            visit(child, False)
-
-    visit(tree, False)
     return out
 
 
@@ -1225,8 +839,8 @@ def evaluate(
         )
         frame = materialize(frame)
         compiler = Compiler(plan, entity, agg_columns)
-        frame = _precompute_overlaps(compiler, steps, frame)
-        frame = _precompute_bands(compiler, steps, frame)
+        frame = precompute_overlaps(compiler, steps, frame)
+        frame = precompute_bands(compiler, steps, frame)
         for layer in plan.order[entity]:
             columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
             frame = materialize(frame.with_columns(columns))

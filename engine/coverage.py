@@ -13,7 +13,7 @@ import polars as pl
 
 from engine import ast
 from engine import types as t
-from engine.compile import branch_column, branch_nodes, ore_column
+from engine.names import branch_column, branch_nodes, ore_column
 from engine.plan import Plan
 from engine.source import Span, source_line
 

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from engine import types as t
-from engine.compile import ore_column
+from engine.names import ore_column
 from engine.plan import Plan
 
 LINE_SCHEMA = {

@@ -30,12 +30,12 @@ import polars as pl
 from engine import types as t
 from engine.api import load, parse_month, run_model
 from engine.checker import CheckedModel
-from engine.compile import ore_column
 from engine.data import cell_text, dataset_from_rows
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import format_value
 from engine.loader import LList, LMap, read_yaml, split_quantity
 from engine.money import snap
+from engine.names import ore_column
 from engine.source import Span
 
 

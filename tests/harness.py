@@ -23,9 +23,9 @@ from engine.api import (
     run_model,
 )
 from engine.checker import check
-from engine.compile import base_frames
 from engine.data import Dataset, dataset_from_rows
 from engine.diagnostics import Diagnostic, Diagnostics
+from engine.frames import base_frames
 from engine.interpret import Interpreter
 from engine.loader import load_model
 from engine.money import snap

@@ -18,11 +18,12 @@ from hypothesis import strategies as st
 
 from engine.api import customer_rows, plan_month, run_model
 from engine.checker import check
-from engine.compile import base_frames, ore_column
 from engine.data import dataset_from_rows
 from engine.diagnostics import Diagnostics
+from engine.frames import base_frames
 from engine.interpret import Interpreter, Row
 from engine.loader import load_model
+from engine.names import ore_column
 from engine.reports import provider_totals
 
 MONTH = date(2024, 2, 1)

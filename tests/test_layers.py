@@ -24,7 +24,10 @@ LAYERS = {
     "loader": 4,
     "checker": 4,
     "plan": 5,
+    "names": 5,
     "interpret": 6,
+    "frames": 6,
+    "spans": 6,
     "compile": 6,
     "data": 6,
     "reports": 7,
@@ -52,7 +55,41 @@ def _imports(module: str) -> set[str]:
                 found |= {a.name for a in node.names if a.name in LAYERS}
             else:
                 found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):  # `import engine.compile` too
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("engine.")}
     return found
+
+
+def _third_party(module: str) -> set[str]:
+    tree = ast.parse((ROOT / "engine" / f"{module}.py").read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+    return found - {"engine"} - set(sys.stdlib_module_names)
+
+
+# Which engine modules may use each third-party package (the rest may not).
+CONFINED = {
+    "polars": {"frames", "spans", "compile", "data", "api", "reports", "coverage", "runner",
+               "compare", "generate", "assumptions", "testing", "cli", "htmlreport", "charts"},
+    "lark": {"syntax"},
+    "yaml": {"loader", "testing"},
+    "jsonschema": {"loader"},
+    "click": {"cli"},
+    "openpyxl": {"data", "reports", "compare"},
+    "jinja2": {"htmlreport"},
+    "matplotlib": {"charts"},
+    "numpy": {"generate"},
+}  # fmt: skip
+
+
+def test_third_party_packages_stay_in_their_modules():
+    for module in LAYERS:
+        for package in _third_party(module):
+            assert module in CONFINED.get(package, set()), f"{module} imports {package}"
 
 
 def test_every_module_has_a_layer():
@@ -75,7 +112,8 @@ def test_interpreter_and_compiler_are_independent():
 
 def test_checking_and_interpreting_need_no_polars():
     code = (
-        "import sys; import engine.loader, engine.checker, engine.plan, engine.interpret, engine.explain; "
+        "import sys; import engine.loader, engine.checker, engine.plan, engine.names, "
+        "engine.interpret, engine.explain; "
         "print('polars' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

@@ -165,7 +165,7 @@ def test_day_rows_are_one_per_day_in_the_month_and_period(periods, month):
     import polars as pl
 
     from engine.catalog import base_vocabulary
-    from engine.compile import _days
+    from engine.frames import _days
 
     TRIED["day-row periods"] += 1
     base = date(2024, 1, 15)

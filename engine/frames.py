@@ -1,0 +1,147 @@
+"""Each entity's rows for a month, from the input tables by the vocabulary's month
+rules (a moment, a period, a date, all rows, pairs of other entities' rows, or one row
+per day of a period), with the customer's and provider's fields the model reads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import assert_never
+
+import polars as pl
+
+from engine.catalog import DAY, DAY_NUMBER, ZONE, Entity, Vocabulary
+from engine.plan import Plan
+
+
+def _in_month(entity: Entity, frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """The rows of an input table that belong to the month, by the entity's rule."""
+    rule = entity.month
+    match rule.by:
+        case "moment":
+            start = datetime.combine(plan.month, datetime.min.time())
+            stop = datetime.combine(plan.month_end + timedelta(days=1), datetime.min.time())
+            column = pl.col(rule.columns[0])
+            return frame.filter((column >= start) & (column < stop))
+        case "period":
+            first, last = (pl.col(c) for c in rule.columns)
+            return frame.filter((first <= plan.month_end) & (last.is_null() | (last >= plan.month)))
+        case "date":
+            return frame.filter(pl.col(rule.columns[0]).is_between(plan.month, plan.month_end))
+        case "all":
+            return frame
+        case "pairs" | "days":
+            raise AssertionError(f"{entity.name} has no rows of its own table")
+        case _:
+            assert_never(rule.by)
+
+
+# Columns kept besides the vocabulary's keys and month columns, for reports and explain.
+REPORTED_COLUMNS = frozenset({"claim_id", "period_start", "period_end", "start", "end"})
+
+
+def _projected(
+    entity: str, frame: pl.DataFrame, read: dict[str, set[str]], kept: frozenset[str]
+) -> pl.DataFrame:
+    """Only the columns the model reads (and those always kept): filtering a month
+    out of a table then copies a third of the data, not all of it."""
+    wanted = kept | REPORTED_COLUMNS | read.get(entity, set())
+    if all(c in wanted for c in frame.columns):
+        return frame
+    return frame.select([c for c in frame.columns if c in wanted])
+
+
+def party_alias(party: str, column: str) -> str:
+    """The frame column holding `customer.category`: the party's column by that name."""
+    return f"{party}.{column}"
+
+
+def _party_columns(
+    vocabulary: Vocabulary, entity: Entity, read: set[str], everything: bool
+) -> dict[str, list[tuple[str, str]]]:
+    """Per party of the entity, the (column, frame column) pairs to join: the party's
+    fields the model reads (all of them for a pairs entity, which reports describe),
+    and `customer.x` / `provider.x` attributes."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name in entity.parties:
+        fields = entity.party_fields.get(name, vocabulary.parties[name].fields)
+        wanted = [(f, f) for f in fields if everything or f in read]
+        prefix = f"{name}."
+        wanted += [(r[len(prefix) :], r) for r in sorted(read) if r.startswith(prefix)]
+        if wanted:
+            out[name] = wanted
+    return out
+
+
+def _with_parties(
+    plan: Plan,
+    frame: pl.DataFrame,
+    entity: Entity,
+    tables: dict[str, pl.DataFrame],
+) -> pl.DataFrame:
+    """The customer's and provider's fields the model reads, joined by their keys (a
+    join on every visit of a month costs time, so only where read)."""
+    vocabulary = plan.checked.model.vocabulary
+    read = plan.checked.columns.get(entity.name, set())
+    wanted = _party_columns(vocabulary, entity, read, entity.month.by == "pairs")
+    zones = {d: zone for zone, districts in plan.checked.model.zones.items() for d in districts}
+    for party_name, columns in wanted.items():
+        party = vocabulary.parties[party_name]
+        if party.key not in frame.columns:
+            continue
+        frame = frame.drop([alias for _, alias in columns if alias in frame.columns])
+        source = tables[party.table]
+        exprs = [pl.col(party.key)]
+        for column, alias in columns:
+            if column == ZONE:
+                district = pl.col("district").replace_strict(
+                    zones, default=None, return_dtype=pl.String
+                )
+                exprs.append(district.alias(alias))
+            else:
+                exprs.append(pl.col(column).alias(alias))
+        frame = frame.join(source.select(exprs), on=party.key, how="left")
+    return frame
+
+
+def _days(periods: pl.DataFrame, source: Entity, plan: Plan) -> pl.DataFrame:
+    """One row per day of the month in each period (an absence, a decision), with the
+    day and its number within the period (day 1 is the period's first day, also when
+    that was in an earlier month): a date range exploded, no loop per row."""
+    first, last = (pl.col(c) for c in source.month.columns)
+    days = pl.date_ranges(
+        pl.max_horizontal(first, pl.lit(plan.month)),
+        pl.min_horizontal(last.fill_null(pl.lit(plan.month_end)), pl.lit(plan.month_end)),
+    )
+    return (
+        periods.with_columns(days.alias(DAY))
+        .explode(DAY)
+        .drop_nulls(DAY)
+        .with_columns(((pl.col(DAY) - first).dt.total_days() + 1).cast(pl.Int64).alias(DAY_NUMBER))
+    )
+
+
+def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Each entity's rows for the month, by its month rule, with the fields of its
+    customer and provider that the model reads joined in."""
+    vocabulary = plan.checked.model.vocabulary
+    read = plan.checked.columns
+    kept = vocabulary.kept_columns()
+    frames: dict[str, pl.DataFrame] = {}
+    for name in vocabulary.order:
+        entity = vocabulary.entities[name]
+        if entity.month.by == "pairs":
+            keys = list(entity.key)
+            rows = (
+                pl.concat([frames[e].lazy().select(keys).unique() for e in entity.month.of])
+                .unique()
+                .sort(keys[::-1])
+                .collect()
+            )
+        elif entity.month.by == "days":
+            rows = _days(frames[entity.month.of[0]], vocabulary.entities[entity.month.of[0]], plan)
+        else:
+            assert entity.table is not None
+            table = _projected(name, tables[entity.table], read, kept)
+            rows = _in_month(entity, table, plan)
+        frames[name] = _with_parties(plan, rows, entity, tables)
+    return frames

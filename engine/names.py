@@ -1,0 +1,70 @@
+"""The names of the columns evaluation adds to an entity's frame (a payment's exact
+and öre amounts, the sides of each `if`, look-ups that missed): shared by the Polars
+back end that writes them and the reports and coverage that read them, so that those
+need not import the back end. No Polars here."""
+
+from __future__ import annotations
+
+from engine import ast
+from engine.checker import CheckedModel
+
+
+def raw_column(name: str) -> str:
+    return f"__raw_{name}"
+
+
+def ore_column(name: str) -> str:
+    return f"__ore_{name}"
+
+
+BRANCH_PREFIX = "__branch__"
+
+
+def branch_column(rule: str, number: int, side: str) -> str:
+    return f"{BRANCH_PREFIX}{rule}__{number}__{side}"
+
+
+def branch_nodes(tree: ast.Node, skip: frozenset[int] | set[int] = frozenset()) -> list[ast.If]:
+    """The `if`s of a formula in the order written (not those inside aggregations,
+    which run on other rows)."""
+    out: list[ast.If] = []
+
+    def visit(node: ast.Node) -> None:
+        if id(node) in skip:
+            return
+        if isinstance(node, ast.If):
+            out.append(node)
+        for child in node.children():
+            visit(child)
+
+    visit(tree)
+    return out
+
+
+MISS_PREFIX = "__miss__"
+
+
+def miss_column(rule: str, number: int) -> str:
+    return f"{MISS_PREFIX}{rule}__{number}"
+
+
+def lookups_that_can_miss(checked: CheckedModel, tree: ast.Node) -> list[ast.Lookup]:
+    """The look-ups of a formula into tables without `otherwise:`, in the order written
+    (not one that `coalesce` gives a fallback for: the formula says what a miss means)."""
+    out: list[ast.Lookup] = []
+
+    def visit(node: ast.Node, handled: bool) -> None:
+        if isinstance(node, ast.Lookup) and not handled:
+            assert isinstance(node.table, ast.Name)
+            if not checked.model.parameters[node.table.name].has_otherwise:
+                out.append(node)
+        if isinstance(node, ast.Call) and node.func == "coalesce":
+            visit(node.args[0], True)
+            for arg in node.args[1:]:
+                visit(arg, False)
+            return
+        for child in node.children():
+            visit(child, False)
+
+    visit(tree, False)
+    return out

@@ -57,10 +57,20 @@ LEAF = {
             'zone == "tätort"',
             'service in ["omsorg", "trygghetslarm"]',
             "end_date == null_date",
+            "start_date in helgdagar",
+            "weekday(start_date) >= 6",
+            'provider.kategori == "A"',
+            "coalesce(provider.dygnet_runt, false)",
         ]
     ),
     "date": st.sampled_from(
-        ["start_date", "end_date", "coalesce(end_date, month_end)", "month_start"]
+        [
+            "start_date",
+            "end_date",
+            "coalesce(end_date, month_end)",
+            "month_start",
+            "max(start_date, month_start)",
+        ]
     ),
 }
 
@@ -94,11 +104,22 @@ def formula(kind: str, depth: int = 3) -> st.SearchStrategy[str]:
                 lambda p: f"clamp({p[0]}, {p[1]}, {p[2]})"
             ),
             sub("money").map(lambda m: f"abs({m})"),
+            st.tuples(st.sampled_from(["floor", "ceil", "round"]), sub("money")).map(
+                lambda p: f"{p[0]}({p[1]}, 10 SEK)"
+            ),
+            sub("money").map(lambda m: f"floor({m})"),
+            cond.map(lambda c: f"(if {c} then missing else 1.005 SEK)"),
         ]
     if kind == "duration":
         options += [
             st.tuples(sub("duration"), sub("ratio")).map(lambda p: f"({p[0]} * {p[1]})"),
             st.tuples(sub("duration"), sub("count")).map(lambda p: f"({p[0]} / {p[1]})"),
+            sub("duration").map(lambda d: f"ceil({d}, 15 min)"),
+            st.sampled_from(["07:00", "22:00", "00:30"]).map(
+                lambda t: (
+                    f"minutes_within(start_date + 0 days + 20 h, start_date + 1 days + 9 h, {t}, 06:00)"
+                )
+            ),
         ]
     if kind == "ratio":
         options += [
@@ -141,8 +162,14 @@ def datasets(draw: st.DrawFn) -> dict[str, list[dict[str, str]]]:
         for i in range(draw(st.integers(1, 3)))
     ]
     providers = [
-        {"provider_id": "P1", "name": "A", "ownership": "private"},
-        {"provider_id": "P2", "name": "B", "ownership": "municipal"},
+        {
+            "provider_id": p,
+            "name": p,
+            "ownership": owner,
+            "kategori": draw(st.sampled_from(["", "A", "B"])),
+            "dygnet_runt": draw(st.sampled_from(["", "true", "false"])),
+        }
+        for p, owner in (("P1", "private"), ("P2", "municipal"))
     ]
     decisions = []
     for i in range(draw(st.integers(0, 6))):
@@ -170,12 +197,18 @@ def datasets(draw: st.DrawFn) -> dict[str, list[dict[str, str]]]:
 MODEL = """\
 model: equivalence
 title: Equivalence
+vocabulary:
+  columns:
+    providers:
+      kategori: {{type: text, values: [A, B]}}
+      dygnet_runt: {{type: bool}}
 rounding: {{to: {step}, mode: {mode}}}
 zones: {{tätort: [Centrum], landsbygd: [Norrby]}}
 parameters:
   timpris: {{unit: SEK/h, values: {{2024-01-01: 437}}}}
   larmbelopp: {{unit: SEK, values: {{2024-01-01: 250.125}}}}
   null_date: {{unit: date, values: {{2024-01-01: 2030-01-01}}}}
+  helgdagar: {{kind: list, unit: date, values: {{2024-01-01: [2024-02-03, 2024-02-10, 2024-01-01]}}}}
   nivåbelopp:
     unit: SEK
     keys: [zone, level]
@@ -280,7 +313,7 @@ def test_compiled_equals_interpreted(
     assert model is not None
     checked = check(model, diags)
     assert not diags.errors, [d.render() for d in diags.errors]
-    ds = dataset_from_rows(rows)
+    ds = dataset_from_rows(rows, known=model.vocabulary.tables)
     result = run_model(checked, ds, [MONTH])
     frames = result.months[0].frames
     plan = plan_month(checked, MONTH)

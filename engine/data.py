@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from engine import types as t
-from engine.catalog import Column, Table, tables
+from engine.catalog import Column, Table, base_vocabulary, tables
 from engine.diagnostics import Diagnostics
 from engine.model import DataRequirement
 
@@ -409,19 +409,29 @@ def load_data(
             problems[requirement.table] += _unmet(ds.tables[requirement.table], requirement, ds)
     if zones and model_id is not None:
         zones = zones_with_data(zones, ds, model_id, diags)
-    if zones and "customers" in problems:
-        unplaced = _unplaced(ds.tables["customers"], zones)
-        if unplaced and len(unplaced) == ds.tables["customers"].height:
+    customers = _party_table("customer")
+    if zones and customers in problems:
+        unplaced = _unplaced(ds.tables[customers], zones)
+        if unplaced and len(unplaced) == ds.tables[customers].height:
             _no_district_placed(unplaced, zones, ds, diags)  # the model does not fit the data
         else:
-            problems["customers"] += unplaced
-    for name in ("customers", "providers"):  # before the tables that refer to them
+            problems[customers] += unplaced
+    for name in _party_tables():  # before the tables that refer to them
         if name in problems:
             _settle(ds, name, problems.pop(name), diags, strict)
     for name, found in problems.items():
         found += _unknown_references(ds, name)
         _settle(ds, name, found, diags, strict)
     return ds
+
+
+def _party_table(party: str) -> str:
+    """The table a party (customer, provider) is read from, by the vocabulary."""
+    return base_vocabulary().parties[party].table
+
+
+def _party_tables() -> tuple[str, ...]:
+    return tuple(p.table for p in base_vocabulary().parties.values())
 
 
 def _has_file(directory: Path, table: str) -> bool:
@@ -465,7 +475,7 @@ def _settle(
             if column[index] is not None:
                 owners.setdefault(str(column[index]), []).append(ds.row_number(name, index))
     dropped = pl.int_range(pl.len(), dtype=pl.Int64).is_in(list(by_row))
-    key = {"customers": "customer_id", "providers": "provider_id"}.get(name)
+    key = {p.table: p.key for p in base_vocabulary().parties.values()}.get(name)
     if key is not None:
         ids = table.filter(dropped)[key].drop_nulls()
         ds.rejected_ids[name] = {str(v) for v in ids.to_list()}
@@ -829,20 +839,14 @@ def _no_district_placed(
 def _unknown_references(ds: Dataset, name: str) -> list[Problem]:
     """Rows naming a customer or provider that is not in (or was rejected from) its table."""
     frame = ds.tables[name]
-    if frame.height == 0 or name in ("customers", "providers"):
+    if frame.height == 0 or name in _party_tables():
         return []
     out = []
-    for column, table, what in (
-        ("customer_id", "customers", "customer"),
-        ("provider_id", "providers", "provider"),
-    ):
+    for party in base_vocabulary().parties.values():
+        column, table, what = party.key, party.table, party.name
         if column not in frame.columns:
             continue
-        if (
-            column == "provider_id"
-            and ds.tables["providers"].height == 0
-            and not ds.rejected("providers")
-        ):
+        if what == "provider" and ds.tables[table].height == 0 and not ds.rejected(table):
             continue  # no providers table given: nothing to check against
         ids = ds.tables[table][column].drop_nulls().unique()
         rejected = ds.rejected_ids.get(table, set())
@@ -917,8 +921,9 @@ def dataset_from_rows(
     for requirement in requirements:
         if requirement.table in problems:
             problems[requirement.table] += _unmet(ds.tables[requirement.table], requirement, ds)
-    if zones and "customers" in problems:
-        problems["customers"] += _unplaced(ds.tables["customers"], zones)
+    customers = _party_table("customer")
+    if zones and customers in problems:
+        problems[customers] += _unplaced(ds.tables[customers], zones)
     for name in rows:
         if name not in known:
             diags.error(
@@ -926,7 +931,7 @@ def dataset_from_rows(
                 f"`{name}` is not an input table",
                 hint="tables: " + ", ".join(known),
             )
-    for name in sorted(problems, key=lambda n: n not in ("customers", "providers")):
+    for name in sorted(problems, key=lambda n: n not in _party_tables()):
         found = problems[name] + _unknown_references(ds, name)
         _settle(ds, name, found, diags, strict=True)
     diags.raise_if_errors()

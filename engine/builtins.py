@@ -20,6 +20,8 @@ class Signature:
     kind: str  # 'aggregate' | 'scalar'
     min_args: int
     max_args: int | None  # None: any number
+    # an aggregation's value over no rows (both back ends read it; None is missing)
+    empty: int | bool | None = None
 
 
 BUILTINS: dict[str, Signature] = {
@@ -34,6 +36,7 @@ BUILTINS: dict[str, Signature] = {
             "aggregate",
             1,
             1,
+            0,
         ),
         Signature(
             "count",
@@ -44,6 +47,7 @@ BUILTINS: dict[str, Signature] = {
             "aggregate",
             1,
             1,
+            0,
         ),
         Signature(
             "any",
@@ -54,6 +58,7 @@ BUILTINS: dict[str, Signature] = {
             "aggregate",
             1,
             1,
+            False,
         ),
         Signature(
             "all",
@@ -64,6 +69,7 @@ BUILTINS: dict[str, Signature] = {
             "aggregate",
             1,
             1,
+            True,
         ),
         Signature(
             "min",

@@ -14,6 +14,7 @@ import polars as pl
 
 from engine import ast
 from engine import types as t
+from engine.builtins import BUILTINS
 from engine.checker import (
     AggInfo,
     CheckedModel,
@@ -499,24 +500,26 @@ def _agg_expr(info: AggInfo, condition: pl.Expr | None) -> tuple[pl.Expr, Any]:
         assert expr is not None
         return expr.filter(condition) if condition is not None else expr
 
+    empty = BUILTINS[info.func].empty
+    default = float(empty) if type(empty) is int else empty  # numbers are floats here
     match info.func, field:
         case "sum", f if f is not None:
-            return rows(f).sum(), 0.0
+            return rows(f).sum(), default
         case "count", None:
             rows_counted = condition.sum() if condition is not None else pl.len()
-            return rows_counted.cast(pl.Float64), 0.0
+            return rows_counted.cast(pl.Float64), default
         case "count", f:
-            return rows(f).count().cast(pl.Float64), 0.0
+            return rows(f).count().cast(pl.Float64), default
         case "any", None:
-            return (condition.sum() if condition is not None else pl.len()) > 0, False
+            return (condition.sum() if condition is not None else pl.len()) > 0, default
         case "any", f:
-            return rows(f).any(), False
+            return rows(f).any(), default
         case "all", f if f is not None:
-            return rows(f).all(), True
+            return rows(f).all(), default
         case "min", f if f is not None:
-            return rows(f).min(), None
+            return rows(f).min(), default
         case "max", f if f is not None:
-            return rows(f).max(), None
+            return rows(f).max(), default
     raise AssertionError(info.func)
 
 

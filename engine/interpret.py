@@ -18,6 +18,7 @@ from typing import Any
 
 from engine import ast
 from engine import types as t
+from engine.builtins import BUILTINS
 from engine.checker import (
     AggInfo,
     CheckedModel,
@@ -337,9 +338,24 @@ class Interpreter:
         self._aggregated_rows = rows
         shown = self._row_traces(self._uses.pop(), info)
         present = [v for v in values if v is not None] if values is not None else None
+        empty = BUILTINS[info.func].empty
+        if not rows or (present is not None and not present and info.func != "count"):
+            result: Any = Decimal(empty) if type(empty) is int else empty
+            text = _call_text(node)
+            self._note(
+                Trace(
+                    text,
+                    "aggregate",
+                    result,
+                    self.checked.type_of(node),
+                    rows=len(rows),
+                    uses=shown,
+                )
+            )
+            return result
         match info.func:
             case "sum":
-                result: Any = sum(present, Decimal(0)) if present else Decimal(0)
+                result = sum(present, Decimal(0)) if present else Decimal(0)
             case "count":
                 result = Decimal(len(rows) if present is None else len(present))
             case "any":

@@ -14,9 +14,8 @@ import polars as pl
 
 from engine import ast
 from engine import types as t
-from engine.builtins import BUILTINS
+from engine.aggregate import add_aggregations, aggregations
 from engine.checker import (
-    AggInfo,
     CheckedModel,
     ColumnRef,
     ContextRef,
@@ -27,10 +26,9 @@ from engine.checker import (
     round_multiple,
 )
 from engine.diagnostics import Diagnostic, EngineError
-from engine.frames import base_frames
+from engine.frames import base_frames, polars_type
 from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
 from engine.names import (
-    BRANCH_PREFIX,
     MISS_PREFIX,
     branch_column,
     branch_nodes,
@@ -40,6 +38,7 @@ from engine.names import (
     raw_column,
 )
 from engine.plan import Plan, Step
+from engine.reevaluate import computed_columns, depends, with_indexed
 from engine.spans import precompute_bands, precompute_overlaps
 
 KEY_SEPARATOR = "\x1f"
@@ -51,27 +50,12 @@ FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 def _lit(value: Any, typ: t.Type) -> pl.Expr:
     if value is None:
-        return pl.lit(None, dtype=_polars_type(typ))
+        return pl.lit(None, dtype=polars_type(typ))
     if isinstance(value, Decimal):
         return pl.lit(float(value), dtype=pl.Float64)
     if isinstance(typ, t.Text):
         return pl.lit(value, dtype=pl.String)
     return pl.lit(value)
-
-
-def _polars_type(typ: t.Type) -> pl.DataType:
-    match typ:
-        case t.Num():
-            return pl.Float64()
-        case t.Bool():
-            return pl.Boolean()
-        case t.Date():
-            return pl.Date()
-        case t.DateTime():
-            return pl.Datetime("us")
-        case t.Time():
-            return pl.Float64()  # minutes after midnight
-    return pl.String()
 
 
 def snap(expr: pl.Expr, decimals: int = SNAP_DECIMALS) -> pl.Expr:
@@ -231,7 +215,7 @@ class Compiler:
             if isinstance(typ, t.Num):
                 operand = snap(operand, COMPARE_DECIMALS)
                 listed = [round(float(v), COMPARE_DECIMALS) for v in listed]
-            values = pl.Series(listed, dtype=_polars_type(typ))
+            values = pl.Series(listed, dtype=polars_type(typ))
             found = pl.when(operand.is_null()).then(None).otherwise(operand.is_in(values.implode()))
             return ~found if node.negated else found
         items: list[Any]
@@ -282,7 +266,7 @@ class Compiler:
             KEY_SEPARATOR.join(k): (float(v) if isinstance(v, Decimal) else v)
             for k, v in table.items()
         }
-        dtype = _polars_type(param.type)
+        dtype = polars_type(param.type)
         otherwise = param.otherwise if param.has_otherwise else None
         default = pl.lit(float(otherwise) if isinstance(otherwise, Decimal) else otherwise)
         if not mapping:
@@ -465,192 +449,7 @@ IMPLEMENTATIONS = {
 }
 
 
-# ----------------------------------------------------------------------------- aggregations
-
-
-def _aggregations(checked: CheckedModel, steps: list[Step]) -> list[tuple[int, AggInfo]]:
-    found: dict[int, AggInfo] = {}
-    for step in steps:
-        for tree in (step.tree, step.quantity):
-            if tree is None:
-                continue
-            for node in tree.walk():
-                if id(node) in checked.aggs:
-                    found[id(node)] = checked.aggs[id(node)]
-    return list(found.items())
-
-
-def _outer_columns(checked: CheckedModel, infos: list[AggInfo]) -> list[str]:
-    """Fields of the aggregating entity that the filters use (`visit.service`)."""
-    names = {
-        ref.name
-        for info in infos
-        if info.condition is not None
-        for node in info.condition.walk()
-        if isinstance(ref := checked.refs.get(id(node)), OuterRef)
-    }
-    return sorted(names)
-
-
-def _agg_expr(info: AggInfo, condition: pl.Expr | None) -> tuple[pl.Expr, Any]:
-    """(aggregate expression, value where there are no rows)."""
-    field = pl.col(info.field.name) if info.field is not None else None  # type: ignore[union-attr]
-
-    def rows(expr: pl.Expr | None) -> pl.Expr:
-        assert expr is not None
-        return expr.filter(condition) if condition is not None else expr
-
-    empty = BUILTINS[info.func].empty
-    default = float(empty) if type(empty) is int else empty  # numbers are floats here
-    match info.func, field:
-        case "sum", f if f is not None:
-            return rows(f).sum(), default
-        case "count", None:
-            rows_counted = condition.sum() if condition is not None else pl.len()
-            return rows_counted.cast(pl.Float64), default
-        case "count", f:
-            return rows(f).count().cast(pl.Float64), default
-        case "any", None:
-            return (condition.sum() if condition is not None else pl.len()) > 0, default
-        case "any", f:
-            return rows(f).any(), default
-        case "all", f if f is not None:
-            return rows(f).all(), default
-        case "min", f if f is not None:
-            return rows(f).min(), default
-        case "max", f if f is not None:
-            return rows(f).max(), default
-    raise AssertionError(info.func)
-
-
-def _add_aggregations(
-    plan: Plan,
-    entity: str,
-    frame: pl.DataFrame,
-    frames: dict[str, pl.DataFrame],
-    aggs: list[tuple[int, AggInfo]],
-) -> tuple[pl.DataFrame, dict[int, str]]:
-    columns: dict[int, str] = {}
-    by_relation: dict[str, list[tuple[int, AggInfo]]] = {}
-    for node_id, info in aggs:
-        by_relation.setdefault(info.relation.name, []).append((node_id, info))
-    for number, items in enumerate(by_relation.values()):
-        relation = items[0][1].relation
-        compiler = Compiler(plan, relation.entity, {})
-        exprs: list[pl.Expr] = []
-        defaults: dict[str, Any] = {}
-        dtypes: dict[str, pl.DataType] = {}
-        conditions: dict[str, pl.Expr | None] = {}
-        for i, (node_id, info) in enumerate(items):
-            alias = f"__agg_{number}_{i}"
-            # the filter stays inside the aggregation: Polars evaluates it per group
-            # in the same pass (a column first would cost a pass over every row)
-            condition = compiler.expr(info.condition) if info.condition is not None else None
-            expr, default = _agg_expr(info, condition)
-            exprs.append(expr.alias(alias))
-            defaults[alias] = default
-            dtypes[alias] = _polars_type(plan.checked.types.get(node_id, t.UNKNOWN))
-            conditions[alias] = condition if info.func == "any" and info.field is None else None
-            columns[node_id] = alias
-        child = frames[relation.entity]
-        if child.height == 0:  # nothing to aggregate: every row gets the empty value
-            frame = frame.with_columns(
-                pl.lit(d, dtype=dtypes[a]).alias(a) for a, d in defaults.items()
-            )
-            continue
-        outer = _outer_columns(plan.checked, [info for _, info in items])
-        if not outer and not relation.keys:  # the same for every row: computed once
-            values = child.select(exprs)
-            frame = frame.with_columns(
-                pl.lit(values[c][0], dtype=values.schema[c]).alias(c) for c in values.columns
-            )
-        elif not outer:
-            grouped = child.group_by(list(relation.keys)).agg(exprs)
-            frame = frame.join(grouped, on=list(relation.keys), how="left")
-        else:
-            frame = _correlated(frame, child, relation.keys, outer, exprs, conditions)
-        frame = frame.with_columns(
-            pl.col(a).fill_null(d).cast(dtypes[a]) if d is not None else pl.col(a).cast(dtypes[a])
-            for a, d in defaults.items()
-        )
-    return frame, columns
-
-
-def _correlated(
-    frame: pl.DataFrame,
-    child: pl.DataFrame,
-    keys: tuple[str, ...],
-    outer: list[str],
-    exprs: list[pl.Expr],
-    any_conditions: dict[str, pl.Expr | None],
-) -> pl.DataFrame:
-    """Aggregations whose filter names the row's own fields (`visit.start`): each row
-    gets its own related rows (joined on the keys, or all of them for a relation
-    without keys). Only the columns the filters read are joined; an `any(… where …)`
-    becomes "does a matching pair exist", with no grouping at all."""
-    used = set(keys)
-    for expr in exprs:
-        used |= set(expr.meta.root_names())
-    child = child.select([c for c in child.columns if c in used] or child.columns[:1])
-    parent = frame.with_row_index("__row").select(
-        "__row", *keys, *[pl.col(c).alias(f"__outer_{c}") for c in outer]
-    )
-    pairs = (
-        child.lazy().join(parent.lazy(), on=list(keys), how="inner")
-        if keys
-        else child.lazy().join(parent.lazy(), how="cross")
-    )
-    rows = pl.int_range(pl.len(), dtype=pl.UInt32)
-    existence = {a: c for a, c in any_conditions.items() if c is not None}
-    for alias, condition in existence.items():
-        hits = pairs.filter(condition).select(pl.col("__row").unique()).collect()["__row"]
-        frame = frame.with_columns(rows.is_in(hits.implode()).alias(alias))
-    rest = [e for e in exprs if e.meta.output_name() not in existence]
-    if rest:
-        grouped = pairs.group_by("__row").agg(rest).collect()
-        frame = frame.with_row_index("__row").join(grouped, on="__row", how="left").drop("__row")
-    return frame
-
-
 # ----------------------------------------------------------------------------- evaluation
-
-
-def _depends(
-    plan: Plan, entity: str, steps: list[Step], changed: frozenset[str], recomputed: set[str]
-) -> bool:
-    """Must the entity be evaluated again: a rule of it uses a changed parameter, or
-    aggregates an entity that was evaluated again."""
-    for step in steps:
-        for tree in (step.tree, step.quantity):
-            for node in tree.walk() if tree is not None else ():
-                ref = plan.checked.refs.get(id(node))
-                if isinstance(ref, ParamRef) and ref.name in changed:
-                    return True
-    entities = plan.checked.model.vocabulary.entities
-    return any(r.entity in recomputed for r in entities[entity].relations)
-
-
-def _with_indexed(plan: Plan, changed: frozenset[str]) -> frozenset[str]:
-    """A parameter indexed by a changed one (B = A × (1 + (p − y)/100)) changes too."""
-    out = set(changed)
-    for param in plan.checked.model.parameters.values():
-        index = param.indexation
-        if index is None or index.tree is None:
-            continue
-        for node in index.tree.walk():
-            ref = plan.checked.refs.get(id(node))
-            if isinstance(ref, ParamRef) and ref.name in changed:
-                out.add(param.name)
-    return frozenset(out)
-
-
-def _computed_columns(steps: list[Step], frame: pl.DataFrame) -> set[str]:
-    names = {s.name for s in steps} | {"excluded_by", "counted"}
-    return {
-        c
-        for c in frame.columns
-        if c in names or c.startswith(("__raw_", "__ore_", "__qty_", BRANCH_PREFIX, "__agg_"))
-    }
 
 
 def _branch_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
@@ -823,7 +622,7 @@ def evaluate(
     none of them, and whose related entities were reused too, is taken as it was: a
     sweep of a control level re-evaluates customer-months, not ten million visits."""
     recomputed: set[str] = set()
-    changed = _with_indexed(plan, changed)
+    changed = with_indexed(plan, changed)
     if reuse is not None:
         frames = dict(reuse)
     else:
@@ -832,13 +631,17 @@ def evaluate(
         steps = plan.steps(entity)
         if not steps:
             continue
-        if reuse is not None and not _depends(plan, entity, steps, changed, recomputed):
+        if reuse is not None and not depends(plan, entity, steps, changed, recomputed):
             continue
         recomputed.add(entity)
         if reuse is not None:  # start again from the entity's base columns
-            frames[entity] = frames[entity].drop(_computed_columns(steps, frames[entity]))
-        frame, agg_columns = _add_aggregations(
-            plan, entity, frames[entity], frames, _aggregations(plan.checked, steps)
+            frames[entity] = frames[entity].drop(computed_columns(steps, frames[entity]))
+        frame, agg_columns = add_aggregations(
+            plan,
+            frames[entity],
+            frames,
+            aggregations(plan.checked, steps),
+            lambda child: Compiler(plan, child, {}).expr,
         )
         frame = materialize(frame)
         compiler = Compiler(plan, entity, agg_columns)

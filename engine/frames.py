@@ -9,6 +9,7 @@ from typing import assert_never
 
 import polars as pl
 
+from engine import types as t
 from engine.catalog import DAY, DAY_NUMBER, ZONE, Entity, Vocabulary
 from engine.plan import Plan
 
@@ -145,3 +146,19 @@ def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.Dat
             rows = _in_month(entity, table, plan)
         frames[name] = _with_parties(plan, rows, entity, tables)
     return frames
+
+
+def polars_type(typ: t.Type) -> pl.DataType:
+    """The Polars type a value of the language's type is held in."""
+    match typ:
+        case t.Num():
+            return pl.Float64()
+        case t.Bool():
+            return pl.Boolean()
+        case t.Date():
+            return pl.Date()
+        case t.DateTime():
+            return pl.Datetime("us")
+        case t.Time():
+            return pl.Float64()  # minutes after midnight
+    return pl.String()

@@ -28,6 +28,8 @@ LAYERS = {
     "interpret": 6,
     "frames": 6,
     "spans": 6,
+    "aggregate": 6,
+    "reevaluate": 6,
     "compile": 6,
     "data": 6,
     "reports": 7,
@@ -73,7 +75,7 @@ def _third_party(module: str) -> set[str]:
 
 # Which engine modules may use each third-party package (the rest may not).
 CONFINED = {
-    "polars": {"frames", "spans", "compile", "data", "api", "reports", "coverage", "runner",
+    "polars": {"frames", "spans", "aggregate", "reevaluate", "compile", "data", "api", "reports", "coverage", "runner",
                "compare", "generate", "assumptions", "testing", "cli", "htmlreport", "charts"},
     "lark": {"syntax"},
     "yaml": {"loader", "testing"},

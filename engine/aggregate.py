@@ -1,0 +1,165 @@
+"""Aggregations: `sum(visits.minutes where counted)` and the like, one `group_by` per
+relation on the child's frame, joined to the parent; a filter that names the parent's
+own fields (`visit.service`) joins only the columns it reads; an aggregation over no
+rows takes the registry's empty value, typed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from engine import ast
+from engine import types as t
+from engine.builtins import BUILTINS
+from engine.checker import AggInfo, CheckedModel, OuterRef
+from engine.frames import polars_type
+from engine.plan import Plan, Step
+
+
+def aggregations(checked: CheckedModel, steps: list[Step]) -> list[tuple[int, AggInfo]]:
+    found: dict[int, AggInfo] = {}
+    for step in steps:
+        for tree in (step.tree, step.quantity):
+            if tree is None:
+                continue
+            for node in tree.walk():
+                if id(node) in checked.aggs:
+                    found[id(node)] = checked.aggs[id(node)]
+    return list(found.items())
+
+
+def _outer_columns(checked: CheckedModel, infos: list[AggInfo]) -> list[str]:
+    """Fields of the aggregating entity that the filters use (`visit.service`)."""
+    names = {
+        ref.name
+        for info in infos
+        if info.condition is not None
+        for node in info.condition.walk()
+        if isinstance(ref := checked.refs.get(id(node)), OuterRef)
+    }
+    return sorted(names)
+
+
+def _agg_expr(info: AggInfo, condition: pl.Expr | None) -> tuple[pl.Expr, Any]:
+    """(aggregate expression, value where there are no rows)."""
+    field = pl.col(info.field.name) if info.field is not None else None  # type: ignore[union-attr]
+
+    def rows(expr: pl.Expr | None) -> pl.Expr:
+        assert expr is not None
+        return expr.filter(condition) if condition is not None else expr
+
+    empty = BUILTINS[info.func].empty
+    default = float(empty) if type(empty) is int else empty  # numbers are floats here
+    match info.func, field:
+        case "sum", f if f is not None:
+            return rows(f).sum(), default
+        case "count", None:
+            rows_counted = condition.sum() if condition is not None else pl.len()
+            return rows_counted.cast(pl.Float64), default
+        case "count", f:
+            return rows(f).count().cast(pl.Float64), default
+        case "any", None:
+            return (condition.sum() if condition is not None else pl.len()) > 0, default
+        case "any", f:
+            return rows(f).any(), default
+        case "all", f if f is not None:
+            return rows(f).all(), default
+        case "min", f if f is not None:
+            return rows(f).min(), default
+        case "max", f if f is not None:
+            return rows(f).max(), default
+    raise AssertionError(info.func)
+
+
+def add_aggregations(
+    plan: Plan,
+    frame: pl.DataFrame,
+    frames: dict[str, pl.DataFrame],
+    aggs: list[tuple[int, AggInfo]],
+    compiler_for: Callable[[str], Callable[[ast.Node], pl.Expr]],
+) -> tuple[pl.DataFrame, dict[int, str]]:
+    """One column per aggregation of the entity's formulas: one `group_by` per relation
+    on the child's frame, joined to the parent (`compiler_for(child)` compiles a
+    `where` filter on the child's rows)."""
+    columns: dict[int, str] = {}
+    by_relation: dict[str, list[tuple[int, AggInfo]]] = {}
+    for node_id, info in aggs:
+        by_relation.setdefault(info.relation.name, []).append((node_id, info))
+    for number, items in enumerate(by_relation.values()):
+        relation = items[0][1].relation
+        compile_on = compiler_for(relation.entity)
+        exprs: list[pl.Expr] = []
+        defaults: dict[str, Any] = {}
+        dtypes: dict[str, pl.DataType] = {}
+        conditions: dict[str, pl.Expr | None] = {}
+        for i, (node_id, info) in enumerate(items):
+            alias = f"__agg_{number}_{i}"
+            # the filter stays inside the aggregation: Polars evaluates it per group
+            # in the same pass (a column first would cost a pass over every row)
+            condition = compile_on(info.condition) if info.condition is not None else None
+            expr, default = _agg_expr(info, condition)
+            exprs.append(expr.alias(alias))
+            defaults[alias] = default
+            dtypes[alias] = polars_type(plan.checked.types.get(node_id, t.UNKNOWN))
+            conditions[alias] = condition if info.func == "any" and info.field is None else None
+            columns[node_id] = alias
+        child = frames[relation.entity]
+        if child.height == 0:  # nothing to aggregate: every row gets the empty value
+            frame = frame.with_columns(
+                pl.lit(d, dtype=dtypes[a]).alias(a) for a, d in defaults.items()
+            )
+            continue
+        outer = _outer_columns(plan.checked, [info for _, info in items])
+        if not outer and not relation.keys:  # the same for every row: computed once
+            values = child.select(exprs)
+            frame = frame.with_columns(
+                pl.lit(values[c][0], dtype=values.schema[c]).alias(c) for c in values.columns
+            )
+        elif not outer:
+            grouped = child.group_by(list(relation.keys)).agg(exprs)
+            frame = frame.join(grouped, on=list(relation.keys), how="left")
+        else:
+            frame = _correlated(frame, child, relation.keys, outer, exprs, conditions)
+        frame = frame.with_columns(
+            pl.col(a).fill_null(d).cast(dtypes[a]) if d is not None else pl.col(a).cast(dtypes[a])
+            for a, d in defaults.items()
+        )
+    return frame, columns
+
+
+def _correlated(
+    frame: pl.DataFrame,
+    child: pl.DataFrame,
+    keys: tuple[str, ...],
+    outer: list[str],
+    exprs: list[pl.Expr],
+    any_conditions: dict[str, pl.Expr | None],
+) -> pl.DataFrame:
+    """Aggregations whose filter names the row's own fields (`visit.start`): each row
+    gets its own related rows (joined on the keys, or all of them for a relation
+    without keys). Only the columns the filters read are joined; an `any(… where …)`
+    becomes "does a matching pair exist", with no grouping at all."""
+    used = set(keys)
+    for expr in exprs:
+        used |= set(expr.meta.root_names())
+    child = child.select([c for c in child.columns if c in used] or child.columns[:1])
+    parent = frame.with_row_index("__row").select(
+        "__row", *keys, *[pl.col(c).alias(f"__outer_{c}") for c in outer]
+    )
+    pairs = (
+        child.lazy().join(parent.lazy(), on=list(keys), how="inner")
+        if keys
+        else child.lazy().join(parent.lazy(), how="cross")
+    )
+    rows = pl.int_range(pl.len(), dtype=pl.UInt32)
+    existence = {a: c for a, c in any_conditions.items() if c is not None}
+    for alias, condition in existence.items():
+        hits = pairs.filter(condition).select(pl.col("__row").unique()).collect()["__row"]
+        frame = frame.with_columns(rows.is_in(hits.implode()).alias(alias))
+    rest = [e for e in exprs if e.meta.output_name() not in existence]
+    if rest:
+        grouped = pairs.group_by("__row").agg(rest).collect()
+        frame = frame.with_row_index("__row").join(grouped, on="__row", how="left").drop("__row")
+    return frame

@@ -1,0 +1,49 @@
+"""Re-evaluation for sweeps, goal seek and attribution: which entities must be
+evaluated again when some parameters change (their rules use one, or they aggregate
+an entity that was evaluated again), and which columns of a reused frame to drop."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from engine.checker import ParamRef
+from engine.names import BRANCH_PREFIX
+from engine.plan import Plan, Step
+
+
+def depends(
+    plan: Plan, entity: str, steps: list[Step], changed: frozenset[str], recomputed: set[str]
+) -> bool:
+    """Must the entity be evaluated again: a rule of it uses a changed parameter, or
+    aggregates an entity that was evaluated again."""
+    for step in steps:
+        for tree in (step.tree, step.quantity):
+            for node in tree.walk() if tree is not None else ():
+                ref = plan.checked.refs.get(id(node))
+                if isinstance(ref, ParamRef) and ref.name in changed:
+                    return True
+    entities = plan.checked.model.vocabulary.entities
+    return any(r.entity in recomputed for r in entities[entity].relations)
+
+
+def with_indexed(plan: Plan, changed: frozenset[str]) -> frozenset[str]:
+    """A parameter indexed by a changed one (B = A × (1 + (p − y)/100)) changes too."""
+    out = set(changed)
+    for param in plan.checked.model.parameters.values():
+        index = param.indexation
+        if index is None or index.tree is None:
+            continue
+        for node in index.tree.walk():
+            ref = plan.checked.refs.get(id(node))
+            if isinstance(ref, ParamRef) and ref.name in changed:
+                out.add(param.name)
+    return frozenset(out)
+
+
+def computed_columns(steps: list[Step], frame: pl.DataFrame) -> set[str]:
+    names = {s.name for s in steps} | {"excluded_by", "counted"}
+    return {
+        c
+        for c in frame.columns
+        if c in names or c.startswith(("__raw_", "__ore_", "__qty_", BRANCH_PREFIX, "__agg_"))
+    }

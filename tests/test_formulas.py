@@ -420,3 +420,38 @@ def test_table_sizes():
     """The issue asks for at least 40 valid and 40 invalid formulas."""
     assert len(_cases()) >= 40
     assert len(_invalid()) >= 40
+
+
+# One valid use of every builtin, typed by the checker (a builtin added without its
+# typing rule fails here; the docs test holds the registry to both implementations).
+EVERY_BUILTIN = {
+    "sum": ("customer_month", "sum(visits.minutes)"),
+    "count": ("customer_month", "count(visits)"),
+    "any": ("customer_month", "any(decisions)"),
+    "all": ("customer_month", "all(visits.counted)"),
+    "min": ("decision", "min(granted_minutes, gräns)"),
+    "max": ("customer_month", "max(decisions.level)"),
+    "round": ("decision", "round(special_amount, 2)"),
+    "floor": ("decision", "floor(special_amount)"),
+    "ceil": ("decision", "ceil(granted_minutes, 15 min)"),
+    "time_of_day": ("visit", "time_of_day(start)"),
+    "weekday": ("visit", "weekday(start)"),
+    "minutes_within": ("visit", "minutes_within(start, end, 07:00, 22:00)"),
+    "minutes_in": ("visit", 'minutes_in(tidsband, "natt")'),
+    "clamp": ("decision", "clamp(special_amount, 0 SEK, 1000 SEK)"),
+    "abs": ("decision", "abs(special_amount)"),
+    "coalesce": ("decision", "coalesce(end_date, month_end)"),
+    "step": ("decision", "step(25 %, kontrollnivåer)"),
+    "days_active": ("decision", "days_active(start_date, end_date)"),
+    "overlaps": ("visit", "overlaps(staff_id)"),
+    "add_months": ("decision", "add_months(start_date, 3)"),
+    "date": ("visit", "date(start)"),
+}
+
+
+def test_every_builtin_has_a_typing_rule(tmp_path):
+    from engine.builtins import BUILTINS
+
+    assert set(EVERY_BUILTIN) == set(BUILTINS)
+    for name, (entity, formula) in EVERY_BUILTIN.items():
+        assert diagnostics(tmp_path, formula, entity) == [], name

@@ -301,7 +301,7 @@ class _Checker:
         index = param.indexation
         if index is None or index.tree is None:
             return
-        if not (isinstance(param.type, t.Num) and param.kind in ("scalar", "table")):
+        if not (isinstance(param.type, t.Num) and param.kind in ("scalar", "table", "steps")):
             self.diags.error(
                 "type-mismatch", f"only amounts can be indexed, not `{param.name}`", index.span
             )

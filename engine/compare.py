@@ -182,7 +182,7 @@ def _label(checked: CheckedModel) -> str:
 # ----------------------------------------------------------------------------- what-ifs
 
 _SETTING = re.compile(
-    r"^\s*([^\[\].=\s]+)\s*(?:\[([^\]]*)\])?\s*(?:\.(under|value))?\s*=\s*(.+?)\s*$"
+    r"^\s*([^\[\].=\s]+)\s*(?:\[([^\]]*)\])?\s*(?:\.(under|up_to|value))?\s*=\s*(.+?)\s*$"
 )
 
 
@@ -218,6 +218,7 @@ def resolve_target(checked: CheckedModel, target: str) -> Target:
             "write NAME, NAME[key, key] or NAME[2].under",
         )
     name, keys, part, _ = match.groups()
+    part = "under" if part == "up_to" else part  # a bracket's bound, either way written
     param = checked.model.parameters.get(name)
     if param is None:
         close = difflib.get_close_matches(name, list(checked.model.parameters), n=1)

@@ -32,6 +32,7 @@ from engine.names import (
     MISS_PREFIX,
     branch_column,
     branch_nodes,
+    looked_up,
     lookups_that_can_miss,
     miss_column,
     ore_column,
@@ -373,8 +374,10 @@ def _step(c: Compiler, node: ast.Call) -> pl.Expr:
     brackets = c.plan.params.get(node.args[1].name) or []
     otherwise = c.expr(node.args[2]) if len(node.args) == 3 else pl.lit(None, dtype=pl.Float64)
     chain: Any = pl.when(x.is_null()).then(pl.lit(None, dtype=pl.Float64))
+    inclusive = c.checked.model.parameters[node.args[1].name].inclusive
     for under, value in brackets:
-        chain = chain.when(x < round(float(under), COMPARE_DECIMALS)).then(pl.lit(float(value)))
+        bound = round(float(under), COMPARE_DECIMALS)
+        chain = chain.when(x <= bound if inclusive else x < bound).then(pl.lit(float(value)))
     return chain.otherwise(otherwise)
 
 
@@ -503,8 +506,8 @@ def _miss_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
             visit(node.otherwise, path & ~cond)
             return
         if id(node) in misses:
-            assert isinstance(node, ast.Lookup)
-            present = pl.all_horizontal([compiler.expr(k).is_not_null() for k in node.keys])
+            _, keys = looked_up(node)
+            present = pl.all_horizontal([compiler.expr(k).is_not_null() for k in keys])
             missing = path & present & compiler.expr(node).is_null()
             out.append(missing.alias(miss_column(step.name, misses[id(node)])))
         for child in node.children():
@@ -533,30 +536,50 @@ def _lookup_misses(
             rows = frame.filter(pl.col(column))
             if rows.height == 0:
                 continue
-            assert isinstance(node.table, ast.Name)
-            param = compiler.checked.model.parameters[node.table.name]
-            keys = [compiler.expr(k).alias(f"__key_{i}") for i, k in enumerate(node.keys)]
+            name, key_nodes = looked_up(node)
+            param = compiler.checked.model.parameters[name]
+            keys = [compiler.expr(k).alias(f"__key_{i}") for i, k in enumerate(key_nodes)]
             examples = rows.head(5).select([*ids, *keys]).to_dicts()
-            shown = "; ".join(_miss_example(e, ids, param.keys) for e in examples)
+            stepped = param.kind == "steps"
+            labels = param.keys if not stepped else ("value",)
+            key_type = compiler.type_of(key_nodes[0])
+            unit = t.display_unit(key_type) if stepped else ""
+            factor = t.display_factor(key_type) if stepped else (1, 1)
+            shown = "; ".join(_miss_example(e, ids, labels, unit, factor) for e in examples)
             more = f" and {rows.height - 5} more" if rows.height > 5 else ""
             found.append(
                 Diagnostic(
                     "lookup-miss",
-                    f"`{param.name}` has no value for {rows.height} {entity} "
-                    f"row{'s' if rows.height != 1 else ''} of {compiler.plan.month:%Y-%m} "
-                    f"(in `{step.name}`): {shown}{more}",
+                    f"`{param.name}` has no {'bracket' if stepped else 'value'} for "
+                    f"{rows.height} {entity} row{'s' if rows.height != 1 else ''} of "
+                    f"{compiler.plan.month:%Y-%m} (in `{step.name}`): {shown}{more}",
                     node.span,
-                    hint=f"add the keys to `{param.name}`, give it `otherwise:` (its value "
+                    hint=f"add a bracket to `{param.name}`, or give `step` a third argument: "
+                    "the value above every bracket"
+                    if stepped
+                    else f"add the keys to `{param.name}`, give it `otherwise:` (its value "
                     "for keys it does not list), or make it a step table",
                 )
             )
     return found
 
 
-def _miss_example(row: dict[str, Any], ids: list[str], keys: tuple[str, ...]) -> str:
+def _miss_example(
+    row: dict[str, Any],
+    ids: list[str],
+    keys: tuple[str, ...],
+    unit: str = "",
+    factor: tuple[int, int] = (1, 1),
+) -> str:
+    """`decision_id B1: level 4`, a value shown in its unit (`value 100 %`)."""
     who = ", ".join(f"{c} {row[c]}" for c in ids)
-    what = ", ".join(f"{k} {_key_text(row[f'__key_{i}'])}" for i, k in enumerate(keys))
-    return f"{who}: {what}"
+    parts = []
+    for i, k in enumerate(keys):
+        value = row[f"__key_{i}"]
+        if isinstance(value, float):
+            value = round(value * factor[0] / factor[1], 6)
+        parts.append(f"{k} {_key_text(value)}{' ' + unit if unit else ''}")
+    return f"{who}: {', '.join(parts)}"
 
 
 def _key_text(value: Any) -> str:

@@ -593,7 +593,8 @@ def _step(i: Interpreter, node: ast.Call, row: Row) -> Any:
     x = snap(x, COMPARE_DECIMALS)
     result = otherwise
     for under, value in brackets:
-        if x < snap(under, COMPARE_DECIMALS):
+        bound = snap(under, COMPARE_DECIMALS)
+        if x <= bound if param.inclusive else x < bound:
             result = value
             break
     i._note(

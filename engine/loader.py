@@ -980,16 +980,29 @@ class _Builder:
         out: list[tuple[Decimal, Any]] = []
         for i, bracket in enumerate(raw):
             bspan = raw.value_spans[i]
-            if not isinstance(bracket, LMap) or set(bracket) != {"under", "value"}:
+            if not isinstance(bracket, LMap) or set(bracket) not in (
+                {"under", "value"},
+                {"up_to", "value"},
+            ):
                 self.diags.error(
                     "schema",
-                    "a bracket needs exactly `under` and `value`",
+                    "a bracket needs exactly `under` (or `up_to`) and `value`",
                     bspan,
-                    hint="- {under: 20 %, value: 40 %}",
+                    hint="- {under: 20 %, value: 40 %}, or - {up_to: 12 h, value: 5200}",
                 )
                 continue
-            raw_under = bracket["under"]
-            under_span = bracket.value_spans["under"]
+            bound = "up_to" if "up_to" in bracket else "under"
+            if out and (bound == "up_to") != param.inclusive:
+                self.diags.error(
+                    "schema",
+                    "brackets are written all with `under:` (x below it) or all with `up_to:` "
+                    "(x at most it)",
+                    bspan,
+                )
+                continue
+            param.inclusive = bound == "up_to"
+            raw_under = bracket[bound]
+            under_span = bracket.value_spans[bound]
             under_type, under = self._quantity(raw_under, under_span, param.under_unit)
             if under is None:
                 continue
@@ -1006,7 +1019,7 @@ class _Builder:
             if out and under <= out[-1][0]:
                 self.diags.error(
                     "schema",
-                    "brackets must be in increasing order of `under`",
+                    f"brackets must be in increasing order of `{bound}`",
                     bracket.value_spans["under"],
                 )
             out.append((under, self._cell(param, bracket["value"], bracket.value_spans["value"])))

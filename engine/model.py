@@ -97,6 +97,7 @@ class Parameter:
     source: str | None = None
     bracket_type: t.Type | None = None  # for steps: the type of `under`
     under_unit: str | None = None  # for steps: the unit of `under` when the model declares one
+    inclusive: bool = False  # for steps: brackets written `up_to:` (x ≤ bound), not `under:`
     indexation: Indexation | None = None
     # for tables: the value for keys not in the table, when the model declares one
     otherwise: Any = None

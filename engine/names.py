@@ -48,16 +48,20 @@ def miss_column(rule: str, number: int) -> str:
     return f"{MISS_PREFIX}{rule}__{number}"
 
 
-def lookups_that_can_miss(checked: CheckedModel, tree: ast.Node) -> list[ast.Lookup]:
-    """The look-ups of a formula into tables without `otherwise:`, in the order written
-    (not one that `coalesce` gives a fallback for: the formula says what a miss means)."""
-    out: list[ast.Lookup] = []
+def lookups_that_can_miss(checked: CheckedModel, tree: ast.Node) -> list[ast.Node]:
+    """The look-ups of a formula that can find nothing, in the order written: into a
+    table without `otherwise:`, or a `step` without a value above every bracket (not
+    one that `coalesce` gives a fallback for: the formula says what a miss means)."""
+    out: list[ast.Node] = []
 
     def visit(node: ast.Node, handled: bool) -> None:
         if isinstance(node, ast.Lookup) and not handled:
             assert isinstance(node.table, ast.Name)
             if not checked.model.parameters[node.table.name].has_otherwise:
                 out.append(node)
+        is_step = isinstance(node, ast.Call) and node.func == "step"
+        if is_step and len(node.args) == 2 and not handled:  # type: ignore[attr-defined]
+            out.append(node)
         if isinstance(node, ast.Call) and node.func == "coalesce":
             visit(node.args[0], True)
             for arg in node.args[1:]:
@@ -68,3 +72,12 @@ def lookups_that_can_miss(checked: CheckedModel, tree: ast.Node) -> list[ast.Loo
 
     visit(tree, False)
     return out
+
+
+def looked_up(node: ast.Node) -> tuple[str, tuple[ast.Node, ...]]:
+    """The parameter a look-up (or `step`) reads, and the values it looks up by."""
+    if isinstance(node, ast.Lookup):
+        assert isinstance(node.table, ast.Name)
+        return node.table.name, node.keys
+    assert isinstance(node, ast.Call) and isinstance(node.args[1], ast.Name)
+    return node.args[1].name, (node.args[0],)

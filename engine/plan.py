@@ -133,6 +133,8 @@ def _scaled(value: Any, factor: Decimal, step: Decimal | None, unit: str) -> Any
     rate in SEK/h is rounded in SEK/h, not in the SEK per minute it is stored in."""
     if isinstance(value, dict):
         return {key: _scaled(cell, factor, step, unit) for key, cell in value.items()}
+    if isinstance(value, list):  # step brackets: the amounts, not the bounds
+        return [(bound, _scaled(cell, factor, step, unit)) for bound, cell in value]
     if not isinstance(value, Decimal):
         return value
     scaled = value * factor

@@ -43,7 +43,7 @@ VALID_DECISION = [
     ("step(20 %, kontrollnivåer)", D("0.7"), "ratio"),
     ("step(19.9 %, kontrollnivåer)", D("0.4"), "ratio"),
     ("step(40 %, kontrollnivåer, 100 %)", D(1), "ratio"),
-    ("step(90 %, kontrollnivåer)", None, "ratio"),
+    ("coalesce(step(90 %, kontrollnivåer), 100 %)", D(1), "ratio"),
     ("if level > 2 then 1 SEK else 2 SEK", D(1), "money (SEK)"),
     ("if special_amount > 2000 SEK then 1 else 0", D(0), "count"),
     ('service == "omsorg"', True, "true/false"),

@@ -53,6 +53,23 @@ LOOKUP_MISSES = [
 ]
 
 
+def test_a_step_without_a_value_above_every_bracket_stops_the_run(tmp_path):
+    """`step(x, table)` with x above every bracket and no third argument: before, it was
+    missing and summed as 0 (Örebro's avlösning over 24 h paid nothing, silently)."""
+    from engine.diagnostics import EngineError
+    from tests.harness import FORMULA_LINE
+
+    with pytest.raises(EngineError) as raised:
+        evaluate(tmp_path, "step(granted_minutes / 1 h * 10 %, kontrollnivåer)", "decision")
+    [error] = raised.value.diagnostics
+    assert error.code == "lookup-miss"
+    assert error.message == (
+        "`kontrollnivåer` has no bracket for 1 decision row of 2024-02 (in `x`): "
+        "decision_id B1: value 100 %"
+    )
+    assert error.span is not None and error.span.line == FORMULA_LINE
+
+
 @pytest.mark.parametrize(("formula", "keys", "row"), LOOKUP_MISSES)
 def test_lookup_miss_is_a_located_error(tmp_path, formula, keys, row):
     from engine.diagnostics import EngineError

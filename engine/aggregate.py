@@ -6,6 +6,7 @@ rows takes the registry's empty value, typed."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -42,7 +43,9 @@ def _outer_columns(checked: CheckedModel, infos: list[AggInfo]) -> list[str]:
     return sorted(names)
 
 
-def _agg_expr(info: AggInfo, condition: pl.Expr | None) -> tuple[pl.Expr, Any]:
+def _agg_expr(
+    info: AggInfo, condition: pl.Expr | None, month: tuple[date, date]
+) -> tuple[pl.Expr, Any]:
     """(aggregate expression, value where there are no rows)."""
     field = pl.col(info.field.name) if info.field is not None else None  # type: ignore[union-attr]
 
@@ -53,6 +56,8 @@ def _agg_expr(info: AggInfo, condition: pl.Expr | None) -> tuple[pl.Expr, Any]:
     empty = BUILTINS[info.func].empty
     default = float(empty) if type(empty) is int else empty  # numbers are floats here
     match info.func, field:
+        case "days_covered", None:
+            return _days_covered(info, condition, month), default
         case "sum", f if f is not None:
             return rows(f).sum(), default
         case "count", None:
@@ -99,7 +104,7 @@ def add_aggregations(
             # the filter stays inside the aggregation: Polars evaluates it per group
             # in the same pass (a column first would cost a pass over every row)
             condition = compile_on(info.condition) if info.condition is not None else None
-            expr, default = _agg_expr(info, condition)
+            expr, default = _agg_expr(info, condition, (plan.month, plan.month_end))
             exprs.append(expr.alias(alias))
             defaults[alias] = default
             dtypes[alias] = polars_type(plan.checked.types.get(node_id, t.UNKNOWN))
@@ -163,3 +168,23 @@ def _correlated(
         grouped = pairs.group_by("__row").agg(rest).collect()
         frame = frame.with_row_index("__row").join(grouped, on="__row", how="left").drop("__row")
     return frame
+
+
+def _days_covered(info: AggInfo, condition: pl.Expr | None, month: tuple[date, date]) -> pl.Expr:
+    """The union of the group's periods, in days of the month: sorted by start, each
+    period adds the days after the latest end before it (a running maximum)."""
+    first, last = (pl.col(c) for c in info.period)
+    month_start, month_end = month
+    begin = (pl.max_horizontal(first, pl.lit(month_start)) - pl.lit(month_start)).dt.total_days()
+    end = (
+        pl.min_horizontal(last.fill_null(pl.lit(month_end)), pl.lit(month_end))
+        - pl.lit(month_start)
+    ).dt.total_days()
+    keep = begin <= end
+    if condition is not None:
+        keep = keep & condition.fill_null(False)
+    order = begin.filter(keep).arg_sort()
+    starts, ends = begin.filter(keep).gather(order), end.filter(keep).gather(order)
+    before = ends.cum_max().shift(1)
+    from_day = pl.max_horizontal(starts, before + 1).fill_null(starts)
+    return pl.max_horizontal(ends - from_day + 1, pl.lit(0)).sum().cast(pl.Float64)

@@ -72,6 +72,18 @@ BUILTINS: dict[str, Signature] = {
             True,
         ),
         Signature(
+            "days_covered",
+            'days_covered(decisions where service == "trygghetslarm")',
+            "count",
+            "Days of the month covered by at least one related row's period (start and end "
+            "dates; an empty end is open): overlapping and consecutive periods count once.",
+            "Antal dagar i månaden som minst en relaterad period täcker.",
+            "aggregate",
+            1,
+            1,
+            0,
+        ),
+        Signature(
             "min",
             "min(a, b, …) or min(decisions.level)",
             "the arguments' type",
@@ -253,4 +265,4 @@ BUILTINS: dict[str, Signature] = {
     )
 }
 
-AGGREGATES = {"sum", "count", "any", "all", "min", "max"}
+AGGREGATES = {"sum", "count", "any", "all", "min", "max", "days_covered"}

@@ -65,6 +65,7 @@ class AggInfo:
     field: Ref | None
     condition: ast.Node | None
     field_node: ast.Node | None = None  # the field as a Name on the child entity
+    period: tuple[str, ...] = ()  # days_covered: the child's start and end columns
 
 
 # Fields the engine adds to visits from the model's exclusions.
@@ -1259,13 +1260,35 @@ class _Checker:
             self.outer.append(entity)
             self._expect_bool(condition, child, "where")
             self.outer.pop()
+        period = (
+            self.vocabulary.entities[child].month.columns if node.func == "days_covered" else ()
+        )
         self.out.aggs[id(node)] = AggInfo(
-            node.func, relation, field_ref, condition, fake if field_name is not None else None
+            node.func,
+            relation,
+            field_ref,
+            condition,
+            fake if field_name is not None else None,
+            period,
         )
         if isinstance(field_type, t.Unknown) and field_name is not None:
             return t.UNKNOWN
         match node.func:
             case "count":
+                return t.COUNT
+            case "days_covered":
+                child_month = self.vocabulary.entities[child].month
+                if field_name is not None or child_month.by != "period":
+                    return self._mismatch(
+                        node,
+                        "`days_covered` counts the days of related rows that are periods "
+                        f"(start and end dates), and {child} rows are not"
+                        if child_month.by != "period"
+                        else "`days_covered` takes a list of rows, not a field",
+                        hint=BUILTINS["days_covered"].usage,
+                        code="bad-call",
+                    )
+                self.out.columns.setdefault(child, set()).update(child_month.columns)
                 return t.COUNT
             case "any" | "all":
                 if field_name is None:

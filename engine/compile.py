@@ -429,6 +429,7 @@ def _aggregate_only(c: Compiler, node: ast.Call) -> pl.Expr:
 
 IMPLEMENTATIONS = {
     "sum": _aggregate_only,
+    "days_covered": _aggregate_only,
     "count": _aggregate_only,
     "any": _aggregate_only,
     "all": _aggregate_only,

@@ -354,6 +354,8 @@ class Interpreter:
             )
             return result
         match info.func:
+            case "days_covered":
+                result = _days_covered(rows, info.period, self.plan.month, self.plan.month_end)
             case "sum":
                 result = sum(present, Decimal(0)) if present else Decimal(0)
             case "count":
@@ -652,12 +654,27 @@ def _add_months(i: Interpreter, node: ast.Call, row: Row) -> Any:
     return date(year, month + 1, min(day.day, last))
 
 
+def _days_covered(rows: list[Row], period: tuple[str, ...], first: date, last: date) -> Decimal:
+    """Days of the month in at least one of the rows' periods."""
+    days: set[date] = set()
+    for row in rows:
+        start, end = (row.values.get(c) for c in period)
+        if start is None:
+            continue
+        day, stop = max(start, first), min(end or last, last)
+        while day <= stop:
+            days.add(day)
+            day += timedelta(days=1)
+    return Decimal(len(days))
+
+
 def _aggregate_only(i: Interpreter, node: ast.Call, row: Row) -> Any:
     raise AssertionError(f"{node.func} without related rows")
 
 
 IMPLEMENTATIONS: dict[str, Callable[[Interpreter, ast.Call, Row], Any]] = {
     "sum": _aggregate_only,
+    "days_covered": _aggregate_only,
     "count": _aggregate_only,
     "any": _aggregate_only,
     "all": _aggregate_only,

@@ -164,6 +164,9 @@ VALID_CUSTOMER_MONTH = [
     ("count(journals)", D(0), "count"),
     ("count(visits where provider_id == customer_month.provider_id)", D(4), "count"),
     ("count(history)", D(2), "count"),
+    ('days_covered(decisions where service == "trygghetslarm")', D(11), "count"),
+    ("days_covered(decisions)", D(29), "count"),
+    ('days_covered(decisions where service == "ledsagning")', D(0), "count"),
 ]
 
 VALID_VISIT = [
@@ -427,6 +430,7 @@ def test_table_sizes():
 EVERY_BUILTIN = {
     "sum": ("customer_month", "sum(visits.minutes)"),
     "count": ("customer_month", "count(visits)"),
+    "days_covered": ("customer_month", "days_covered(decisions)"),
     "any": ("customer_month", "any(decisions)"),
     "all": ("customer_month", "all(visits.counted)"),
     "min": ("decision", "min(granted_minutes, gräns)"),

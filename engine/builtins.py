@@ -265,4 +265,7 @@ BUILTINS: dict[str, Signature] = {
     )
 }
 
+# The rounding functions and the mode each rounds by (engine/money.py).
+ROUNDING_FUNCTIONS = {"round": "half_up", "floor": "floor", "ceil": "ceiling"}
+
 AGGREGATES = {"sum", "count", "any", "all", "min", "max", "days_covered"}

@@ -31,7 +31,6 @@ def schemas_dir() -> Path:
 
 
 ColumnKind = Literal["text", "integer", "number", "date", "datetime", "bool"]
-COLUMN_KINDS: tuple[ColumnKind, ...] = ("text", "integer", "number", "date", "datetime", "bool")
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class Column:
     type: t.Type
     nullable: bool
     unit: str  # the unit values are written in ('' when none)
-    kind: str  # one of COLUMN_KINDS
+    kind: str  # a ColumnKind
     minimum: float | None = None  # the declared range, where one is given
     maximum: float | None = None
     codes: str | None = None  # the code list its values come from
@@ -59,7 +58,6 @@ class Table:
 
 
 MonthKind = Literal["moment", "period", "date", "all", "pairs", "days"]
-MONTH_KINDS: tuple[MonthKind, ...] = ("moment", "period", "date", "all", "pairs", "days")
 
 # The fields of a row of days: the day, and its number within its period (1 is the
 # period's first day, also when that was in an earlier month).
@@ -176,11 +174,6 @@ class Vocabulary:
         for table in self.tables.values():
             kept.update(table.key)
         return frozenset(kept)
-
-    def person_tables(self) -> tuple[str, ...]:
-        """Tables that carry customer ids (pseudonymised on request)."""
-        key = self.parties["customer"].key
-        return tuple(name for name, table in self.tables.items() if key in table.columns)
 
 
 # ----------------------------------------------------------------------------- columns

@@ -15,6 +15,7 @@ import polars as pl
 from engine import ast
 from engine import types as t
 from engine.aggregate import add_aggregations, aggregations
+from engine.builtins import ROUNDING_FUNCTIONS
 from engine.checker import (
     CheckedModel,
     ColumnRef,
@@ -26,7 +27,7 @@ from engine.checker import (
     round_multiple,
 )
 from engine.diagnostics import Diagnostic, EngineError
-from engine.frames import base_frames, polars_type
+from engine.frames import base_frames, in_minutes, minutes_of_day, polars_type
 from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
 from engine.names import (
     MISS_PREFIX,
@@ -158,7 +159,7 @@ class Compiler:
             return a + span if node.op == "+" else a - span
         if isinstance(lt, t.Date | t.DateTime):
             a, b = _as_datetime(a, lt), _as_datetime(b, rt)
-            return (a - b).dt.total_microseconds() / 60_000_000
+            return in_minutes(a - b)
         match node.op:
             case "+":
                 return a + b
@@ -306,9 +307,6 @@ def _max(c: Compiler, node: ast.Call) -> pl.Expr:
     return pl.max_horizontal(_args(c, node))
 
 
-ROUNDING_FUNCTIONS = {"round": "half_up", "floor": "floor", "ceil": "ceiling"}
-
-
 def _round(c: Compiler, node: ast.Call) -> pl.Expr:
     """round, floor and ceil: in the unit the value is shown in, or to a multiple."""
     mode = ROUNDING_FUNCTIONS[node.func]
@@ -323,7 +321,7 @@ def _round(c: Compiler, node: ast.Call) -> pl.Expr:
 
 def _time_of_day(c: Compiler, node: ast.Call) -> pl.Expr:
     moment = c.expr(node.args[0])
-    return (moment - moment.dt.truncate("1d")).dt.total_microseconds() / 60_000_000
+    return minutes_of_day(moment)
 
 
 def _weekday(c: Compiler, node: ast.Call) -> pl.Expr:
@@ -345,7 +343,7 @@ def _minutes_within(c: Compiler, node: ast.Call) -> pl.Expr:
         opens = day + pl.duration(days=k) + _minutes(first)
         closes = opens + _minutes(length)
         overlap = pl.min_horizontal(end, closes) - pl.max_horizontal(start, opens)
-        parts.append(pl.max_horizontal(overlap.dt.total_microseconds() / 60_000_000, pl.lit(0.0)))
+        parts.append(pl.max_horizontal(in_minutes(overlap), pl.lit(0.0)))
     total = pl.sum_horizontal(parts)
     valid = start.is_not_null() & end.is_not_null() & first.is_not_null() & last.is_not_null()
     return pl.when(valid).then(total)

@@ -613,16 +613,14 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
     """Values that are not of the column's kind, empty where required, or not allowed."""
     out = []
     present = _present(frame, column.name)
-    bad = _rows(
-        frame.with_columns(
-            converted[column.name].alias("__new"), _converted(frame, column).alias("__kind")
-        ),
-        present & pl.col("__new").is_null(),
+    checked = frame.with_columns(
+        converted[column.name].alias("__new"),
+        _converted(frame, column).is_not_null().alias("__kind_ok"),  # outside its range
     )
-    kind_ok = frame.select(_converted(frame, column).is_not_null()).to_series()
+    bad = _rows(checked, present & pl.col("__new").is_null())
     for index in bad:
         value = frame[column.name][index]
-        if kind_ok[index]:
+        if checked["__kind_ok"][index]:
             out.append(
                 Problem(
                     index,

@@ -51,11 +51,6 @@ def _projected(
     return frame.select([c for c in frame.columns if c in wanted])
 
 
-def party_alias(party: str, column: str) -> str:
-    """The frame column holding `customer.category`: the party's column by that name."""
-    return f"{party}.{column}"
-
-
 def _party_columns(
     vocabulary: Vocabulary, entity: Entity, read: set[str], everything: bool
 ) -> dict[str, list[tuple[str, str]]]:
@@ -162,3 +157,13 @@ def polars_type(typ: t.Type) -> pl.DataType:
         case t.Time():
             return pl.Float64()  # minutes after midnight
     return pl.String()
+
+
+def in_minutes(duration: pl.Expr) -> pl.Expr:
+    """A Polars duration as the language holds one: minutes, with fractions."""
+    return duration.dt.total_microseconds() / 60_000_000
+
+
+def minutes_of_day(moment: pl.Expr) -> pl.Expr:
+    """Minutes after midnight of a date and time."""
+    return in_minutes(moment - moment.dt.truncate("1d"))

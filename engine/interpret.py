@@ -18,7 +18,7 @@ from typing import Any
 
 from engine import ast
 from engine import types as t
-from engine.builtins import BUILTINS
+from engine.builtins import BUILTINS, ROUNDING_FUNCTIONS
 from engine.checker import (
     AggInfo,
     CheckedModel,
@@ -253,9 +253,7 @@ class Interpreter:
             span = timedelta(microseconds=int(round(b * 60_000_000)))
             return a + span if node.op == "+" else a - span
         if isinstance(lt, t.Date | t.DateTime):
-            delta = _as_datetime(a) - _as_datetime(b)
-            micro = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-            return Decimal(micro) / 60_000_000
+            return minutes_between(_as_datetime(b), _as_datetime(a))
         match node.op:
             case "+":
                 return CONTEXT.add(a, b)
@@ -338,42 +336,33 @@ class Interpreter:
         self._aggregated_rows = rows
         shown = self._row_traces(self._uses.pop(), info)
         present = [v for v in values if v is not None] if values is not None else None
-        empty = BUILTINS[info.func].empty
-        if not rows or (present is not None and not present and info.func != "count"):
-            result: Any = Decimal(empty) if type(empty) is int else empty
-            text = _call_text(node)
-            self._note(
-                Trace(
-                    text,
-                    "aggregate",
-                    result,
-                    self.checked.type_of(node),
-                    rows=len(rows),
-                    uses=shown,
-                )
-            )
-            return result
-        match info.func:
-            case "days_covered":
-                result = _days_covered(rows, info.period, self.plan.month, self.plan.month_end)
-            case "sum":
-                result = sum(present, Decimal(0)) if present else Decimal(0)
-            case "count":
-                result = Decimal(len(rows) if present is None else len(present))
-            case "any":
-                result = len(rows) > 0 if present is None else any(v is True for v in present)
-            case "all":
-                result = all(v is True for v in present or [])
-            case "min":
-                result = min(present) if present else None
-            case "max":
-                result = max(present) if present else None
-            case _:
-                raise AssertionError(info.func)
+        result = self._aggregated(info, rows, present)
         text = _call_text(node)
         typ = self.checked.type_of(node)
         self._note(Trace(text, "aggregate", result, typ, rows=len(rows), uses=shown))
         return result
+
+    def _aggregated(self, info: AggInfo, rows: list[Row], present: list[Any] | None) -> Any:
+        """The aggregation's value; over no rows (or no values) the registry's empty one."""
+        if not rows or (present is not None and not present and info.func != "count"):
+            empty = BUILTINS[info.func].empty
+            return Decimal(empty) if type(empty) is int else empty
+        match info.func:
+            case "days_covered":
+                return _days_covered(rows, info.period, self.plan.month, self.plan.month_end)
+            case "sum":
+                return sum(present or [], Decimal(0))
+            case "count":
+                return Decimal(len(rows) if present is None else len(present))
+            case "any":
+                return present is None or any(v is True for v in present)
+            case "all":
+                return all(v is True for v in present or [])
+            case "min":
+                return min(present or [])
+            case "max":
+                return max(present or [])
+        raise AssertionError(info.func)
 
     def _row_traces(self, traces: list[Trace], info: AggInfo) -> list[Trace]:
         """For a sum of a computed value (a decision's share of the level amount), the
@@ -461,9 +450,6 @@ def _max(i: Interpreter, node: ast.Call, row: Row) -> Any:
     return max(present) if present else None
 
 
-ROUNDING_FUNCTIONS = {"round": "half_up", "floor": "floor", "ceil": "ceiling"}
-
-
 def _round(i: Interpreter, node: ast.Call, row: Row) -> Any:
     """round (half away from zero), floor and ceil, in the unit the value is shown in
     (SEK/h, %), or to a multiple of a written quantity: `round(tid, 15 min)`."""
@@ -481,8 +467,11 @@ def _round(i: Interpreter, node: ast.Call, row: Row) -> Any:
 
 def _time_of_day(i: Interpreter, node: ast.Call, row: Row) -> Any:
     moment = i.eval(node.args[0], row)
-    if moment is None:
-        return None
+    return None if moment is None else of_day(moment)
+
+
+def of_day(moment: datetime) -> Decimal:
+    """Minutes after midnight."""
     return minutes_between(datetime.combine(moment.date(), time(0)), moment)
 
 
@@ -542,15 +531,15 @@ def _in_band(band: Band, moment: datetime, calendars: dict[str, set[Any]]) -> bo
     inside = True
     if band.calendar:
         inside = moment.date() in calendars[band.calendar]
-    of_day = minutes_between(datetime.combine(moment.date(), time(0)), moment)
+    minute = of_day(moment)
     weekday = moment.isoweekday()
     if band.weekly and band.start is not None and band.end is not None:
-        inside = inside and cyclic(float((weekday - 1) * 1440 + of_day), band.start, band.end)
+        inside = inside and cyclic(float((weekday - 1) * 1440 + minute), band.start, band.end)
     elif band.start is not None and band.end is not None:
-        window = cyclic(float(of_day), band.start, band.end)
+        window = cyclic(float(minute), band.start, band.end)
         if band.days:
             opened = (
-                weekday if band.start < band.end or of_day >= band.start else (weekday - 2) % 7 + 1
+                weekday if band.start < band.end or minute >= band.start else (weekday - 2) % 7 + 1
             )
             window = window and opened in band.days
         inside = inside and window

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from engine import ast
+from engine.frames import in_minutes, minutes_of_day
 from engine.model import Band, band_boundaries
 from engine.plan import Plan, Step
 
@@ -142,7 +143,7 @@ def _band_minutes(frame: pl.DataFrame, bands: list[Band], plan: Plan) -> pl.Data
         .with_columns(p.shift(-1).over("__row").alias("__q"))
         .filter(q > p)
         .with_columns(
-            ((q - p).dt.total_microseconds() / 60_000_000).alias("__minutes"),
+            in_minutes(q - p).alias("__minutes"),
             (p + pl.duration(microseconds=(q - p).dt.total_microseconds() // 2)).alias("__mid"),
         )
     )
@@ -182,7 +183,7 @@ def _in_band(band: Band, moment: pl.Expr, plan: Plan) -> pl.Expr:
     if band.calendar:
         dates = pl.Series(list(plan.params.get(band.calendar) or []), dtype=pl.Date)
         inside = moment.dt.date().is_in(dates.implode())
-    of_day = (moment - moment.dt.truncate("1d")).dt.total_microseconds() / 60_000_000
+    of_day = minutes_of_day(moment)
     weekday = moment.dt.weekday()
     if band.weekly and band.start is not None and band.end is not None:
         inside = inside & _cyclic((weekday - 1) * 1440 + of_day, band.start, band.end)

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from engine.assumptions import Applied, apply_assumptions, needed_columns
-from engine.catalog import Vocabulary
+from engine.catalog import Roles, Vocabulary
 from engine.checker import CheckedModel, check
 from engine.compile import evaluate
 from engine.data import Dataset, load_data, zones_with_data
@@ -114,7 +114,7 @@ def data_needs(checked: CheckedModel) -> dict[str, set[str]]:
         if table:
             needs.setdefault(table, set())
     for assumption in checked.model.assumptions:
-        for table, columns in needed_columns(assumption).items():
+        for table, columns in needed_columns(vocabulary, assumption).items():
             needs.setdefault(table, set()).update(columns)
     for requirement in checked.model.data_requirements:
         needs.setdefault(requirement.table, set()).update(requirement.any_of)
@@ -177,6 +177,10 @@ class RunResult:
         return pl.concat([getattr(m, table) for m in self.months])
 
     @property
+    def roles(self) -> Roles:
+        return self.checked.model.vocabulary.roles
+
+    @property
     def lines(self) -> pl.DataFrame:
         return self._stacked("lines")
 
@@ -187,7 +191,7 @@ class RunResult:
     @property
     def providers(self) -> pl.DataFrame:
         return pl.concat(
-            [m.frames["provider_month"].select("provider_id", "name") for m in self.months]
+            [m.frames[self.roles.provider_month].select("provider_id", "name") for m in self.months]
         ).unique("provider_id", keep="first")
 
     @property
@@ -203,7 +207,7 @@ class RunResult:
         return provider_totals(self.lines)
 
     def visit_counts(self) -> dict[str, int]:
-        visits = sum(m.frames["visit"].height for m in self.months)
+        visits = sum(m.frames[self.roles.registration].height for m in self.months)
         excluded = sum(m.exclusions.height for m in self.months)
         return {"visits": visits, "counted": visits - excluded, "excluded": excluded}
 
@@ -233,7 +237,9 @@ def run_model(
     if reuse is not None and reuse.dataset is not None:
         dataset, applied = reuse.dataset, reuse.assumptions
     else:
-        dataset, applied = apply_assumptions(checked.model.assumptions, dataset)
+        dataset, applied = apply_assumptions(
+            checked.model.vocabulary, checked.model.assumptions, dataset
+        )
     result = RunResult(checked, [], assumptions=applied, dataset=dataset)
     earlier = {m.plan.month: m.frames for m in reuse.months} if reuse is not None else {}
     for month in progress(months):
@@ -254,7 +260,7 @@ def run_model(
         unmapped = _unmapped_districts(checked, frames, month)
         if unmapped:
             raise EngineError(unmapped)
-        result.warnings += _empty_month(frames, lines, month)
+        result.warnings += _empty_month(checked.model.vocabulary, frames, lines, month)
         for payment, count in missing.items():
             result.warnings.append(
                 Diagnostic(
@@ -270,13 +276,16 @@ def run_model(
 
 
 def _empty_month(
-    frames: dict[str, pl.DataFrame], lines: pl.DataFrame, month: date
+    vocabulary: Vocabulary, frames: dict[str, pl.DataFrame], lines: pl.DataFrame, month: date
 ) -> list[Diagnostic]:
     """A month with no visits (or no decisions) in the data is nearly always the wrong
     month or a missing file, and still pays every fixed amount: say so loudly."""
     lacking = [
         words
-        for entity, words in (("visit", "no visits"), ("decision", "no decisions in force"))
+        for entity, words in (
+            (vocabulary.roles.registration, f"no {vocabulary.registrations}"),
+            (vocabulary.roles.decision, "no decisions in force"),
+        )
         if frames[entity].height == 0
     ]
     if not lacking:
@@ -298,8 +307,9 @@ def rejection_consequences(result: RunResult, dataset: Dataset) -> list[Diagnost
     """Visits excluded for customers that have a rejected row in another table: the
     exclusion may follow from the rejection (a decision rejected for a formatted amount
     leaves its visits 'not granted'), so the summary links the two."""
+    registrations = result.checked.model.vocabulary.registrations
     owners = {
-        table: rows for table, rows in dataset.rejected_customers.items() if table != "visits"
+        table: rows for table, rows in dataset.rejected_customers.items() if table != registrations
     }
     if not owners or not result.months:
         return []
@@ -336,7 +346,9 @@ def _unmapped_districts(
     missing zone would silently pay nothing (never a guessed default zone)."""
     if not checked.model.zones:
         return []
-    unmapped = frames["customer_month"].filter(pl.col("zone").is_null())
+    unmapped = frames[checked.model.vocabulary.roles.customer_month].filter(
+        pl.col("zone").is_null()
+    )
     if unmapped.height == 0:
         return []
     districts = sorted({str(d) for d in unmapped["district"].to_list()})
@@ -404,8 +416,10 @@ def frame_peers(frames: dict[str, pl.DataFrame]) -> PeerSource:
 def customer_rows(plan: Plan, dataset: Dataset, customer: str) -> list[Row]:
     """The customer-month rows of one customer (one per provider), with related rows."""
     frames = base_frames(plan, dataset.tables)
-    chosen = frames["customer_month"].filter(pl.col("customer_id") == customer)
-    return rows_with_relations(plan.checked.model.vocabulary, frames, "customer_month", chosen)
+    vocabulary = plan.checked.model.vocabulary
+    entity = vocabulary.roles.customer_month
+    chosen = frames[entity].filter(pl.col("customer_id") == customer)
+    return rows_with_relations(vocabulary, frames, entity, chosen)
 
 
 def explain(
@@ -432,7 +446,7 @@ def explain(
     out = []
     for row in rows:
         traces = []
-        for step in plan.steps("customer_month"):
+        for step in plan.steps(checked.model.vocabulary.roles.customer_month):
             if step.rule is not None and step.rule.kind == "payment":
                 amount = interpreter.rule(row, step.name)
                 if everything or amount is None or amount != 0:

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import polars as pl
 
+from engine.catalog import Vocabulary
 from engine.data import Dataset
 from engine.model import Assumption
 
@@ -34,7 +35,7 @@ class Applied:
 
 
 def apply_assumptions(
-    assumptions: list[Assumption], dataset: Dataset
+    vocabulary: Vocabulary, assumptions: list[Assumption], dataset: Dataset
 ) -> tuple[Dataset, list[Applied]]:
     """The dataset as the assumptions say it would be, and what each one changed."""
     if not assumptions:
@@ -42,44 +43,52 @@ def apply_assumptions(
     tables = dict(dataset.tables)
     done = []
     for assumption in assumptions:
-        frame, applied = _APPLY[assumption.kind](assumption, tables)
-        tables[assumption.table] = frame
+        table = changed_table(vocabulary, assumption)
+        chosen = _chosen(vocabulary, assumption, tables[table], tables)
+        frame, applied = _APPLY[assumption.kind](assumption, tables[table], chosen)
+        tables[table] = frame
         done.append(applied)
     return replace(dataset, tables=tables), done
 
 
-def needed_columns(assumption: Assumption) -> dict[str, set[str]]:
+def changed_table(vocabulary: Vocabulary, assumption: Assumption) -> str:
+    """The input table the assumption changes: the registrations, or the decisions."""
+    return vocabulary.table_of_role(assumption.role)
+
+
+def needed_columns(vocabulary: Vocabulary, assumption: Assumption) -> dict[str, set[str]]:
     """Input columns an assumption reads (so the data loader keeps them)."""
     own = {
         "scale_visit_time": {"start", "end", "customer_id", "provider_id"},
         "drop_visits_shorter_than": {"start", "end", "customer_id", "provider_id"},
         "move_level": {"level", "customer_id", "provider_id"},
     }[assumption.kind]
-    needs: dict[str, set[str]] = {assumption.table: set(own)}
+    table = changed_table(vocabulary, assumption)
+    needs: dict[str, set[str]] = {table: set(own)}
     for column in assumption.where:
-        needs.setdefault(_table_of(column, assumption.table), set()).add(column)
+        needs.setdefault(_table_of(vocabulary, column, assumption), set()).add(column)
     return needs
 
 
-def _table_of(column: str, table: str) -> str:
-    from engine.catalog import tables
-
-    known = tables()  # assumptions change base tables (visits, decisions)
-    for name in (table, "customers", "providers"):
-        if column in known[name].columns:
+def _table_of(vocabulary: Vocabulary, column: str, assumption: Assumption) -> str:
+    for name in vocabulary.assumption_tables(assumption.role):
+        if column in vocabulary.tables[name].columns:
             return name
-    return table  # the checker has reported it
+    return changed_table(vocabulary, assumption)  # the checker has reported it
 
 
 # ----------------------------------------------------------------------------- matching
 
 
 def _chosen(
-    assumption: Assumption, frame: pl.DataFrame, tables: dict[str, pl.DataFrame]
+    vocabulary: Vocabulary,
+    assumption: Assumption,
+    frame: pl.DataFrame,
+    tables: dict[str, pl.DataFrame],
 ) -> pl.Series:
     """Which rows of `frame` the assumption applies to: its `where:` and its `share`."""
     wide = frame.select(pl.all())
-    for lookup, key in (("providers", "provider_id"), ("customers", "customer_id")):
+    for lookup, key in ((p.table, p.key) for p in vocabulary.parties.values()):
         wanted = [
             c for c in assumption.where if c not in wide.columns and c in tables[lookup].columns
         ]
@@ -114,10 +123,8 @@ def _minutes() -> pl.Expr:
 
 
 def _scale_visit_time(
-    assumption: Assumption, tables: dict[str, pl.DataFrame]
+    assumption: Assumption, visits: pl.DataFrame, chosen: pl.Series
 ) -> tuple[pl.DataFrame, Applied]:
-    visits = tables["visits"]
-    chosen = _chosen(assumption, visits, tables)
     factor = float(assumption.amount)
     micros = (pl.col("end") - pl.col("start")).dt.total_microseconds().cast(pl.Float64)
     new_end = pl.col("start") + pl.duration(microseconds=(micros * factor).round(0).cast(pl.Int64))
@@ -137,10 +144,8 @@ def _scale_visit_time(
 
 
 def _drop_visits(
-    assumption: Assumption, tables: dict[str, pl.DataFrame]
+    assumption: Assumption, visits: pl.DataFrame, chosen: pl.Series
 ) -> tuple[pl.DataFrame, Applied]:
-    visits = tables["visits"]
-    chosen = _chosen(assumption, visits, tables)
     short = visits.with_columns(
         (_minutes() < float(assumption.amount)).fill_null(False).alias("__short")
     )["__short"]
@@ -157,10 +162,9 @@ def _drop_visits(
 
 
 def _move_level(
-    assumption: Assumption, tables: dict[str, pl.DataFrame]
+    assumption: Assumption, decisions: pl.DataFrame, chosen: pl.Series
 ) -> tuple[pl.DataFrame, Applied]:
-    decisions = tables["decisions"]
-    chosen = _chosen(assumption, decisions, tables) & decisions["level"].is_not_null()
+    chosen = chosen & decisions["level"].is_not_null()
     levels = decisions["level"].drop_nulls()
     if levels.len() == 0:
         return decisions, Applied(
@@ -188,7 +192,7 @@ def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-_APPLY: dict[str, Callable[[Assumption, dict[str, pl.DataFrame]], tuple[pl.DataFrame, Applied]]] = {
+_APPLY: dict[str, Callable[[Assumption, pl.DataFrame, pl.Series], tuple[pl.DataFrame, Applied]]] = {
     "scale_visit_time": _scale_visit_time,
     "drop_visits_shorter_than": _drop_visits,
     "move_level": _move_level,

@@ -55,6 +55,7 @@ class Table:
     required: tuple[str, ...]
     optional: bool = False  # a missing file means "no rows" (e.g. no outages this month)
     personal: bool = False  # carries customer ids (pseudonymised on request)
+    max_hours: int | None = None  # a row whose start–end lasts longer is rejected
 
 
 MonthKind = Literal["moment", "period", "date", "all", "pairs", "days"]
@@ -108,6 +109,17 @@ class Entity:
     party_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # overrides
 
 
+@dataclass(frozen=True)
+class Roles:
+    """The entities the engine gives a meaning of its own (see `roles` in entities.json):
+    engine code names them only through these fields."""
+
+    registration: str  # counted or excluded row by row, and accounted for
+    customer_month: str  # a customer with a provider in a month
+    provider_month: str  # a provider in a month
+    decision: str  # what, besides registrations, makes a customer's month
+
+
 # Names every formula may use, whatever its entity.
 CONTEXT_NAMES: dict[str, t.Type] = {
     "month_start": t.DATE,
@@ -129,7 +141,29 @@ class Vocabulary:
     parties: dict[str, Party]
     entities: dict[str, Entity]
     payable: frozenset[str]
+    roles: Roles
     order: tuple[str, ...] = ()
+
+    def table_of_role(self, role: str) -> str:
+        """The input table whose rows the role's entity is (`registration` → visits)."""
+        table = self.entities[getattr(self.roles, role)].table
+        assert table is not None, role
+        return table
+
+    @property
+    def registrations(self) -> str:
+        """The input table of the registration entity (`visits` in the base vocabulary)."""
+        return self.table_of_role("registration")
+
+    @property
+    def registration_key(self) -> str:
+        """The column that identifies a registration (`visit_id`)."""
+        return self.entities[self.roles.registration].key[0]
+
+    def assumption_tables(self, role: str) -> list[str]:
+        """The tables whose columns a scenario assumption changing `role`'s table may
+        name in `where:`: that table's own, then its parties' (customers, providers)."""
+        return [self.table_of_role(role)] + [p.table for p in self.parties.values()]
 
     def fields(self, entity: str) -> dict[str, Column]:
         """Columns a formula on `entity` can name directly."""
@@ -295,6 +329,7 @@ def _table(schema: Mapping[str, Any], codes: dict[str, tuple[str, ...]]) -> Tabl
         tuple(schema.get("x-key", [])),
         tuple(schema.get("required", [])),
         bool(schema.get("x-optional", False)),
+        max_hours=schema.get("x-max-hours"),
     )
 
 
@@ -313,7 +348,8 @@ def base_vocabulary() -> Vocabulary:
         if not name.startswith("$")
     }
     entities = {name: _entity(name, e) for name, e in spec["entities"].items()}
-    vocabulary = Vocabulary(tables, codes, parties, entities, frozenset(spec["payable"]))
+    roles = Roles(**{k: v for k, v in spec["roles"].items() if not k.startswith("$")})
+    vocabulary = Vocabulary(tables, codes, parties, entities, frozenset(spec["payable"]), roles)
     order = evaluation_order(vocabulary)
     assert isinstance(order, tuple), order
     return replace(vocabulary, order=order)
@@ -402,6 +438,7 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
         base.parties,
         entities,
         base.payable | {n for n, e in (spec.get("entities") or {}).items() if e.get("payable")},
+        base.roles,
     )
     _check_relations(vocabulary, report)
     order = evaluation_order(vocabulary)

@@ -100,7 +100,7 @@ def fields_of(vocabulary: Vocabulary, entity: str) -> dict[str, Column]:
     """What a formula on `entity` can name as a field (on visits: `counted` and
     `excluded_by` too, which the engine adds from the model's exclusions)."""
     fields = dict(vocabulary.fields(entity))
-    if entity == "visit":
+    if entity == vocabulary.roles.registration:
         fields.update(VISIT_FIELDS)
     return fields
 
@@ -207,7 +207,7 @@ class _Checker:
     def _assumption(self, assumption: Assumption) -> None:
         """`where:` names columns of the changed table, or of customers or providers."""
         known = self.vocabulary.tables
-        allowed = [assumption.table, "customers", "providers"]
+        allowed = self.vocabulary.assumption_tables(assumption.role)
         columns = {c for name in allowed for c in known[name].columns}
         for column, span in assumption.where_spans.items():
             if column not in columns:
@@ -325,7 +325,7 @@ class _Checker:
                         hint="an indexation factor uses scalar parameters, e.g. opi",
                     )
                     return
-        typ = self.expr(index.tree, "customer_month")
+        typ = self.expr(index.tree, self.vocabulary.roles.customer_month)
         if isinstance(typ, t.Num) and not typ.dimensionless:
             self.diags.error(
                 "unit-mismatch",
@@ -1095,9 +1095,12 @@ class _Checker:
         return t.DURATION
 
     def _overlaps(self, node: ast.Call, entity: str) -> t.Type:
-        if entity != "visit":
+        registration = self.vocabulary.roles.registration
+        if entity != registration:
             return self._mismatch(
-                node, "`overlaps` compares visits; use it on visit", code="bad-call"
+                node,
+                f"`overlaps` compares {self.vocabulary.registrations}; use it on {registration}",
+                code="bad-call",
             )
         for arg in node.args:
             typ = self.expr(arg, entity)
@@ -1108,7 +1111,9 @@ class _Checker:
                     hint=BUILTINS["overlaps"].usage,
                     code="bad-call",
                 )
-        self.out.columns.setdefault("visit", set()).update({"start", "end", "visit_id"})
+        self.out.columns.setdefault(registration, set()).update(
+            {"start", "end", self.vocabulary.registration_key}
+        )
         return t.BOOL
 
     def _round(self, node: ast.Call, args: list[t.Type]) -> t.Type:

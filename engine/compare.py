@@ -92,11 +92,14 @@ def load_both(
 def customer_attributes(dataset: Dataset, result: RunResult) -> pl.DataFrame:
     """Who each customer-month is: zone, district, provider ownership, granted-hours band."""
     frames = []
+    roles = result.roles
     for month in result.months:
-        cm = month.frames["customer_month"].select(
+        cm = month.frames[roles.customer_month].select(
             "customer_id", "provider_id", "district", "zone", "ownership"
         )
-        decisions = month.frames["decision"].filter(pl.col("service").is_in(["omsorg", "service"]))
+        decisions = month.frames[roles.decision].filter(
+            pl.col("service").is_in(["omsorg", "service"])
+        )
         hours = decisions.group_by("customer_id", "provider_id").agg(
             (pl.col("granted_minutes").sum() / 60).alias("granted_hours"), pl.col("level").max()
         )

@@ -592,7 +592,9 @@ def _key_text(value: Any) -> str:
 def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
     if step.rule is None:  # `counted`
         exclusions = [
-            s for s in plan.steps("visit") if s.rule is not None and s.rule.kind == "exclusion"
+            s
+            for s in plan.steps(plan.checked.model.vocabulary.roles.registration)
+            if s.rule is not None and s.rule.kind == "exclusion"
         ]
         hit: Any = pl.lit(None, dtype=pl.String)
         if exclusions:

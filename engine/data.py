@@ -563,7 +563,7 @@ def _canonical(
     problems: list[Problem] = []
     for column in _columns_with_problems(frame, converted, table):
         problems += _column_problems(frame, converted, column)
-    problems += _order_problems(converted)
+    problems += _order_problems(converted, table.max_hours)
     problems += _duplicate_problems(converted, table, ds, name)
     return converted, problems
 
@@ -668,11 +668,9 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
     return out
 
 
-MAX_VISIT_HOURS = 24
-
-
-def _order_problems(converted: pl.DataFrame) -> list[Problem]:
-    """Periods that end before they start, and visits longer than a day."""
+def _order_problems(converted: pl.DataFrame, max_hours: int | None) -> list[Problem]:
+    """Periods that end before they start, and rows of a table with a longest duration
+    (`x-max-hours`: visits longer than a day) that last longer."""
     out = []
     for start, end in (
         ("start_date", "end_date"),
@@ -690,8 +688,8 @@ def _order_problems(converted: pl.DataFrame) -> list[Problem]:
                         f"`{end}` {converted[end][index]} is before `{start}` {converted[start][index]}",
                     )
                 )
-    if "visit_id" in converted.columns and {"start", "end"} <= set(converted.columns):
-        too_long = pl.col("end") - pl.col("start") > pl.duration(hours=MAX_VISIT_HOURS)
+    if max_hours is not None and {"start", "end"} <= set(converted.columns):
+        too_long = pl.col("end") - pl.col("start") > pl.duration(hours=max_hours)
         for index in _rows(converted, too_long):
             hours = (converted["end"][index] - converted["start"][index]).total_seconds() / 3600
             out.append(
@@ -700,7 +698,7 @@ def _order_problems(converted: pl.DataFrame) -> list[Problem]:
                     "end",
                     str(converted["end"][index]),
                     "bad-date",
-                    f"the visit lasts {hours:.1f} h, more than {MAX_VISIT_HOURS} h",
+                    f"the visit lasts {hours:.1f} h, more than {max_hours} h",
                     "a visit longer than a day is a registration mistake; correct its end",
                 )
             )

@@ -92,6 +92,8 @@ class Interpreter:
         self.plan = plan
         self.peers = peers
         self.checked: CheckedModel = plan.checked
+        self.vocabulary = plan.checked.model.vocabulary
+        self.registration = self.vocabulary.roles.registration  # has `counted`, `excluded_by`
         self._uses: list[list[Trace]] = []
         self._outer: list[Row] = []  # rows whose aggregation filter is being evaluated
         self._aggregated_rows: list[Row] = []
@@ -143,7 +145,7 @@ class Interpreter:
 
     def _counted(self, row: Row) -> bool:
         excluded = None
-        for step in self.steps["visit"].values():
+        for step in self.steps[self.registration].values():
             if (
                 step.rule is not None
                 and step.rule.kind == "exclusion"
@@ -213,7 +215,7 @@ class Interpreter:
         ref = self.checked.refs[id(node)]
         match ref:
             case ColumnRef(name=n):
-                if n in ("counted", "excluded_by") and row.entity == "visit":
+                if n in ("counted", "excluded_by") and row.entity == self.registration:
                     self.rule(row, COUNTED)
                     return row.computed["counted" if n == "counted" else "excluded_by"]
                 value = to_decimal(row.values.get(n))
@@ -384,7 +386,7 @@ class Interpreter:
         if isinstance(ref, RuleRef):
             return self.rule(row, ref.name)
         assert isinstance(ref, ColumnRef)
-        if ref.name in ("counted", "excluded_by") and row.entity == "visit":
+        if ref.name in ("counted", "excluded_by") and row.entity == self.registration:
             self.rule(row, COUNTED)
             return row.computed[ref.name]
         return to_decimal(row.values.get(ref.name))
@@ -621,8 +623,9 @@ def _overlaps(i: Interpreter, node: ast.Call, row: Row) -> Any:
     start, end = row.values.get("start"), row.values.get("end")
     if any(v is None for v in values) or start is None or end is None or not end > start:
         return False
-    for peer in i.peers("visit", keys, values):
-        if peer.get("visit_id") == row.values.get("visit_id"):
+    key = i.vocabulary.registration_key
+    for peer in i.peers(i.registration, keys, values):
+        if peer.get(key) == row.values.get(key):
             continue
         p_start, p_end = peer.get("start"), peer.get("end")
         if p_start is None or p_end is None:

@@ -637,7 +637,8 @@ class _Builder:
             rules = self._section(section)
             for name, spec in rules.items():
                 if self._ok(section, name):
-                    self._add(model, self._rule(name, "visit", kind, spec, rules, name))
+                    registration = model.vocabulary.roles.registration
+                    self._add(model, self._rule(name, registration, kind, spec, rules, name))
         assumptions = self._section("assumptions")
         for name, spec in assumptions.items():
             if self._ok("assumptions", name):

@@ -167,8 +167,9 @@ class Assumption:
     source: str | None = None
 
     @property
-    def table(self) -> str:
-        return "decisions" if self.kind == "move_level" else "visits"
+    def role(self) -> str:
+        """The entity role whose table the assumption changes (see catalog.Roles)."""
+        return "decision" if self.kind == "move_level" else "registration"
 
 
 @dataclass

@@ -75,7 +75,7 @@ def _local_deps(checked: CheckedModel, step: Step, names: set[str], entity: str)
             elif (
                 isinstance(ref, ColumnRef)
                 and ref.name in ("counted", "excluded_by")
-                and entity == "visit"
+                and entity == checked.model.vocabulary.roles.registration
             ):
                 deps.add(COUNTED)
     return deps
@@ -154,17 +154,18 @@ def make_plan(checked: CheckedModel, month: date, diags: Diagnostics) -> Plan:
         if value is not None:
             params[name] = value
     plan = Plan(checked, start, end, days, params)
+    registration = model.vocabulary.roles.registration
     for entity in model.vocabulary.order:
         steps = [
             Step(rule.name, rule, version.tree, rule.quantity.tree if rule.quantity else None)
             for rule in model.rules_on(entity)
             if (version := rule.version_on(start)) is not None
         ]
-        if entity == "visit":
+        if entity == registration:
             steps.append(Step(COUNTED, None, None))
         names = {s.name for s in steps}
         deps = {s.name: _local_deps(checked, s, names, entity) for s in steps}
-        if entity == "visit":
+        if entity == registration:
             deps[COUNTED] = {
                 s.name for s in steps if s.rule is not None and s.rule.kind == "exclusion"
             }

@@ -92,7 +92,8 @@ def statement_lines(
 
 
 def exclusions(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    visits = frames["visit"]
+    vocabulary = plan.checked.model.vocabulary
+    visits = frames[vocabulary.roles.registration]
     rules = plan.checked.model.exclusions
     if "excluded_by" not in visits.columns or not rules:
         return pl.DataFrame(schema=EXCLUSION_SCHEMA)
@@ -100,7 +101,7 @@ def exclusions(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     sources = {r.name: r.source or "" for r in rules}
     return visits.filter(pl.col("excluded_by").is_not_null()).select(
         pl.lit(month_label(plan)).alias("month"),
-        "visit_id",
+        pl.col(vocabulary.registration_key).alias("visit_id"),
         "customer_id",
         "provider_id",
         pl.col("excluded_by").alias("rule"),
@@ -111,18 +112,19 @@ def exclusions(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
 
 def flags(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Visits a flag rule marks for review (they still count), one row per visit and flag."""
-    visits = frames["visit"]
+    vocabulary = plan.checked.model.vocabulary
+    visits = frames[vocabulary.roles.registration]
     parts = [
         visits.filter(pl.col(step.name).fill_null(False)).select(
             pl.lit(month_label(plan)).alias("month"),
-            "visit_id",
+            pl.col(vocabulary.registration_key).alias("visit_id"),
             "customer_id",
             "provider_id",
             pl.lit(step.name).alias("rule"),
             pl.lit(step.rule.reason or "").alias("reason"),
             pl.lit(step.rule.source or "").alias("source"),
         )
-        for step in plan.steps("visit")
+        for step in plan.steps(vocabulary.roles.registration)
         if step.rule is not None and step.rule.kind == "flag"
     ]
     return pl.concat(parts) if parts else pl.DataFrame(schema=EXCLUSION_SCHEMA)
@@ -143,7 +145,8 @@ def indicators(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Follow-up figures (not paid), one row per indicator and entity row, in the
     unit a reader expects: a ratio in per cent, a duration in hours."""
     parts = []
-    for entity in ("customer_month", "provider_month"):
+    roles = plan.checked.model.vocabulary.roles
+    for entity in (roles.customer_month, roles.provider_month):
         for step in plan.steps(entity):
             rule = step.rule
             if rule is None or rule.kind != "indicator":

@@ -104,11 +104,12 @@ EXIT_CLEAN, EXIT_REJECTED, EXIT_NOTHING_COUNTED = 0, 3, 4
 
 def exit_status(outcome: Outcome) -> tuple[int, str]:
     """The exit status of a written run, and why, in words."""
+    registration = outcome.result.roles.registration
     empty = [
         f"{m.plan.month:%Y-%m}"
         for m in outcome.result.months
-        if "counted" not in m.frames["visit"].columns
-        or not m.frames["visit"]["counted"].fill_null(False).any()
+        if "counted" not in m.frames[registration].columns
+        or not m.frames[registration]["counted"].fill_null(False).any()
     ]
     if empty:
         return EXIT_NOTHING_COUNTED, "no visit counted in " + ", ".join(empty)
@@ -223,17 +224,20 @@ def conserve(result: RunResult, dataset: Dataset, months: list[date]) -> Conserv
     is in two months, or both counted and excluded (in Polars: a national month has
     tens of millions of visits)."""
     ran_on = result.dataset or dataset
-    visits = ran_on.tables.get("visits")
+    vocabulary = result.checked.model.vocabulary
+    table, key = vocabulary.registrations, vocabulary.registration_key
+    (moment,) = vocabulary.entities[vocabulary.roles.registration].month.columns
+    visits = ran_on.tables.get(table)
     removed = sum(a.removed for a in result.assumptions)
     problems: list[str] = []
     counted = excluded = 0
     in_months: list[pl.Series] = []
     for month in result.months:
         label = f"{month.plan.month:%Y-%m}"
-        frame = month.frames["visit"]
-        ids = frame["visit_id"]
+        frame = month.frames[vocabulary.roles.registration]
+        ids = frame[key]
         in_months.append(ids)
-        excluded_ids = month.exclusions["visit_id"]
+        excluded_ids = month.exclusions["visit_id"]  # the output's name for the key
         if has_duplicates(excluded_ids):
             problems.append(f"{label}: a visit excluded twice")
         if excluded_ids.len() and not excluded_ids.is_in(ids.implode()).all():
@@ -243,7 +247,7 @@ def conserve(result: RunResult, dataset: Dataset, months: list[date]) -> Conserv
             problems.append(f"{label}: counted + excluded ≠ visits")
         counted += month_counted
         excluded += excluded_ids.len()
-    all_ids = pl.concat(in_months) if in_months else pl.Series("visit_id", [], dtype=pl.String)
+    all_ids = pl.concat(in_months) if in_months else pl.Series(key, [], dtype=pl.String)
     if has_duplicates(all_ids):
         problems.append("a visit is in more than one place")
     outside = 0
@@ -254,12 +258,12 @@ def conserve(result: RunResult, dataset: Dataset, months: list[date]) -> Conserv
             date(end_month.year + end_month.month // 12, end_month.month % 12 + 1, 1),
             datetime.min.time(),
         )
-        outside = int(((visits["start"] < start) | (visits["start"] >= stop)).sum())
+        outside = int(((visits[moment] < start) | (visits[moment] >= stop)).sum())
         if outside + all_ids.len() != visits.height:
             problems.append("visits in the months run are missing from the months' frames")
     return Conservation(
-        input=dataset.input_rows.get("visits", 0),
-        rejected=dataset.rejected("visits"),
+        input=dataset.input_rows.get(table, 0),
+        rejected=dataset.rejected(table),
         removed_by_assumptions=removed,
         outside_months=outside,
         counted=counted,

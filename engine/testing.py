@@ -12,7 +12,7 @@ reader computed by hand (OpenFisca's YAML tests, for compensation models).
         output:
           customers: {K1: {omsorg: 3000, kontrollfaktor: 100 %}}
           providers: {P1: {momskompensation: 180}}
-          claims: {E1: {effektpremie: 3888}}
+          premium_claim: {E1: {effektpremie: 3888}}   # any entity, by its key
           exclusions: {V1: sen_rättelse, V2: null}
           flags: {V3: långt_besök}
 """
@@ -29,6 +29,7 @@ import polars as pl
 
 from engine import types as t
 from engine.api import load, parse_month, run_model
+from engine.catalog import Vocabulary
 from engine.checker import CheckedModel
 from engine.data import cell_text, dataset_from_rows
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
@@ -149,11 +150,7 @@ def _run_case(
         )
         return
     output = case.get("output") or LMap()
-    for section, entity, key in (
-        ("customers", "customer_month", "customer_id"),
-        ("providers", "provider_month", "provider_id"),
-        ("claims", "premium_claim", "claim_id"),
-    ):
+    for section, entity, key in _output_sections(checked, output, result):
         for ident, expected in (output.get(section) or {}).items():
             frame = outcome.frames[entity].filter(pl.col(key) == str(ident))
             span = output[section].value_spans[ident]
@@ -167,13 +164,16 @@ def _run_case(
                     expected.value_spans[name] if isinstance(expected, LMap) else span,
                     result,
                 )
+    vocabulary = checked.model.vocabulary
+    registrations = outcome.frames[vocabulary.roles.registration]
+    key = vocabulary.registration_key
     for visit, flag in (output.get("flags") or {}).items():
-        visits = outcome.frames["visit"].filter(pl.col("visit_id") == str(visit))
+        visits = registrations.filter(pl.col(key) == str(visit))
         got = visits[str(flag)][0] if visits.height and str(flag) in visits.columns else None
         if got is not True:
             result.failures.append(f"visit {visit}: expected flag {flag}, it was not flagged")
     for visit, rule in (output.get("exclusions") or {}).items():
-        visits = outcome.frames["visit"].filter(pl.col("visit_id") == str(visit))
+        visits = registrations.filter(pl.col(key) == str(visit))
         if visits.height == 0:
             result.failures.append(f"visit {visit}: not in the month")
             continue
@@ -182,6 +182,47 @@ def _run_case(
             result.failures.append(
                 f"visit {visit}: expected {'excluded by ' + str(rule) if rule else 'counted'}, got {'excluded by ' + got if got else 'counted'}"
             )
+
+
+REGISTRATION_SECTIONS = ("flags", "exclusions")  # keyed by the registration's id
+
+
+def _output_sections(
+    checked: CheckedModel, output: LMap, result: CaseResult
+) -> list[tuple[str, str, str]]:
+    """(section, entity, key column) of each expected section: `customers` and
+    `providers` (the customer's and provider's month), or any entity by its name and
+    its one-column key (`premium_claim: {E1: …}`); an unknown section is a failure."""
+    vocabulary = checked.model.vocabulary
+    roles = vocabulary.roles
+    out = []
+    for section in output:
+        if section in REGISTRATION_SECTIONS:
+            continue
+        if section == "customers":
+            out.append((section, roles.customer_month, "customer_id"))
+            continue
+        if section == "providers":
+            out.append((section, roles.provider_month, "provider_id"))
+            continue
+        entity = vocabulary.entities.get(str(section))
+        key = _single_key(vocabulary, str(section)) if entity else None
+        if key is None:
+            keyed = [e for e in vocabulary.entities if _single_key(vocabulary, e)]
+            result.failures.append(
+                f"line {output.key_spans[section].line}: `{section}` is not an output section: "
+                "use customers, providers, flags, exclusions or an entity with a one-column "
+                "key (" + ", ".join(keyed) + ")"
+            )
+            continue
+        out.append((str(section), str(section), key))
+    return out
+
+
+def _single_key(vocabulary: Vocabulary, entity: str) -> str | None:
+    spec = vocabulary.entities[entity]
+    key = spec.key or (vocabulary.tables[spec.table].key if spec.table else ())
+    return key[0] if len(key) == 1 else None
 
 
 def _compare(

@@ -33,7 +33,7 @@ def _scenario(tmp_path: Path, body: str) -> Path:
 def _applied(tmp_path: Path, body: str):
     checked, _ = load(_scenario(tmp_path, body), MONTHS)
     dataset, _ = load_dataset(checked, SAMPLE)
-    changed, done = apply_assumptions(checked.model.assumptions, dataset)
+    changed, done = apply_assumptions(checked.model.vocabulary, checked.model.assumptions, dataset)
     return dataset, changed, done
 
 

@@ -120,3 +120,47 @@ def test_checking_and_interpreting_need_no_polars():
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
+
+
+# Where the engine writes a base table's or entity's name as text, and why that is not
+# a table named outside the vocabulary: names of outputs (a JSON key, a column of
+# exclusions.csv, a report section, a test file's section) and the zones feature (the
+# model's `zones:` section and the data's `zones` table, placing customers' districts).
+# `catalog` reads the vocabulary's files; `generate` writes synthetic base tables.
+NAMED_AS_OUTPUT = {
+    ("api.py", "visits"),  # visit_counts() keys
+    ("cli.py", "providers"),  # compare --format json keys
+    ("cli.py", "customers"),
+    ("compare.py", "customers"),  # a column of the summary
+    ("htmlreport.py", "providers"),  # a report section id
+    ("runner.py", "visits"),  # the manifest's visits' account
+    ("runner.py", "visit_id"),  # exclusions.csv's column
+    ("reports.py", "visit_id"),
+    ("testing.py", "customers"),  # a test file's output sections
+    ("testing.py", "providers"),
+    ("data.py", "zones"),
+    ("data.py", "customers"),  # where an unplaced district is (customers:district)
+    ("loader.py", "zones"),
+    ("modeldiff.py", "zones"),
+    ("model.py", "decision"),  # the name of a role (catalog.Roles.decision), not an entity
+}
+
+
+def test_the_engine_names_tables_and_entities_only_through_the_vocabulary():
+    """Entities and tables the engine gives a meaning (the registrations, the customer's
+    and provider's month, the decisions) are named through `Vocabulary.roles`, so a
+    model's vocabulary decides them; a name written as text anywhere else fails here."""
+    sys.path.insert(0, str(ROOT))
+    from engine.catalog import base_vocabulary
+
+    vocabulary = base_vocabulary()
+    names = set(vocabulary.tables) | set(vocabulary.entities) | {vocabulary.registration_key}
+    found = set()
+    for path in sorted((ROOT / "engine").glob("*.py")):
+        if path.name in ("catalog.py", "generate.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in names:
+                found.add((path.name, node.value))
+    assert found <= NAMED_AS_OUTPUT, sorted(found - NAMED_AS_OUTPUT)
+    assert NAMED_AS_OUTPUT <= found, sorted(NAMED_AS_OUTPUT - found)  # kept current

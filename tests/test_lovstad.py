@@ -96,3 +96,37 @@ def test_an_unknown_name_says_how_to_declare_a_column(tmp_path):
         "columns come from the model's vocabulary; if `portioner` is a column of visits in "
         "the data, declare it: vocabulary: {columns: {visits: {portioner: {type: …}}}}"
     )
+
+
+def test_a_test_file_can_expect_values_of_any_entity_by_its_key(tmp_path):
+    """`output:` takes `customers`, `providers`, or any entity with a one-column key by
+    its name (here the visit's own definitions); a wrong value fails, and a section that
+    is not an entity is a located failure that lists the sections there are."""
+    head = (EXAMPLE / "tests/lovstad_test.yaml").read_text(encoding="utf-8").split("tests:")[0]
+    head = head.replace("model: ../model.yaml", f"model: {EXAMPLE / 'model.yaml'}")
+    case = """
+  - name: {name}
+    month: 2024-12
+    input:
+      visits: [{{ visit_id: V1, start: 2024-12-02 18:30, end: 2024-12-02 19:30 }}]
+    output:
+      {section}:
+        V1: {{ tidsersättning: {amount} }}
+"""
+    path = tmp_path / "sections_test.yaml"
+    path.write_text(
+        head
+        + "tests:"
+        + case.format(name="rätt", section="visit", amount=450)
+        + case.format(name="fel belopp", section="visit", amount=451)
+        + case.format(name="okänd del", section="besök", amount=450),
+        encoding="utf-8",
+    )
+    right, wrong, unknown = run_file(path)
+    assert right.passed, right.failures
+    assert wrong.failures == [
+        "line 37: tidsersättning for V1: expected 451.00 SEK, got 450.00 SEK"
+    ], wrong.failures
+    assert len(unknown.failures) == 1
+    assert "`besök` is not an output section" in unknown.failures[0]
+    assert "premium_claim" in unknown.failures[0] and "visit" in unknown.failures[0]

@@ -65,6 +65,8 @@ def _agg_expr(
             return rows_counted.cast(pl.Float64), default
         case "count", f:
             return rows(f).count().cast(pl.Float64), default
+        case "count_distinct", f if f is not None:
+            return rows(f).drop_nulls().n_unique().cast(pl.Float64), default
         case "any", None:
             return (condition.sum() if condition is not None else pl.len()) > 0, default
         case "any", f:

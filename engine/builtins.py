@@ -50,6 +50,18 @@ BUILTINS: dict[str, Signature] = {
             0,
         ),
         Signature(
+            "count_distinct",
+            'count_distinct(history.provider_id where service == "omsorg")',
+            "count",
+            "Number of different values of a field over related rows (missing values are "
+            "not counted; 0 when there are none).",
+            "Antal olika värden av ett fält bland relaterade rader.",
+            "aggregate",
+            1,
+            1,
+            0,
+        ),
+        Signature(
             "any",
             'any(decisions where service == "trygghetslarm")',
             "true/false",
@@ -268,4 +280,4 @@ BUILTINS: dict[str, Signature] = {
 # The rounding functions and the mode each rounds by (engine/money.py).
 ROUNDING_FUNCTIONS = {"round": "half_up", "floor": "floor", "ceil": "ceiling"}
 
-AGGREGATES = {"sum", "count", "any", "all", "min", "max", "days_covered"}
+AGGREGATES = {"sum", "count", "count_distinct", "any", "all", "min", "max", "days_covered"}

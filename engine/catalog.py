@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, assert_never
@@ -44,6 +45,7 @@ class Column:
     maximum: float | None = None
     codes: str | None = None  # the code list its values come from
     description: str = ""
+    default: Any = None  # declared by the model: the value of every row when a file lacks it
 
 
 @dataclass(frozen=True)
@@ -355,6 +357,36 @@ def base_vocabulary() -> Vocabulary:
     return replace(vocabulary, order=order)
 
 
+def merged_tables(
+    first: dict[str, Table], second: dict[str, Table]
+) -> tuple[dict[str, Table], list[str]]:
+    """The tables of two models' vocabularies, for reading one dataset both run on:
+    each table with the columns either declares, a code list with the codes of both
+    (each model's formulas decide what a code pays); and the columns the two declare
+    as different kinds of value (which one dataset cannot be for both)."""
+    out = dict(first)
+    conflicts: list[str] = []
+    for name, table in second.items():
+        if name not in out:
+            out[name] = table
+            continue
+        columns = dict(out[name].columns)
+        for column_name, column in table.columns.items():
+            mine = columns.get(column_name)
+            if mine is None:
+                columns[column_name] = column
+            elif mine.kind != column.kind or mine.unit != column.unit:
+                conflicts.append(f"`{name}.{column_name}` ({mine.kind} and {column.kind})")
+            elif isinstance(mine.type, t.Text) and isinstance(column.type, t.Text):
+                if mine.type.values is not None and column.type.values is not None:
+                    both = tuple(dict.fromkeys(mine.type.values + column.type.values))
+                    columns[column_name] = replace(mine, type=t.Text(both))
+                elif column.type.values is None:
+                    columns[column_name] = column  # the other takes any text
+        out[name] = replace(out[name], columns=columns)
+    return out, conflicts
+
+
 def tables() -> dict[str, Table]:
     """The base vocabulary's tables (for code that serves no particular model)."""
     return base_vocabulary().tables
@@ -548,7 +580,17 @@ def declared_column(
     if values is not None and kind != "text":
         report("schema", "only a text column takes a code list", (*path, "values"), None)
         return None
-    return make_column(
+    default = spec.get("default")
+    if default is not None and not _fits(default, kind, values):
+        report(
+            "schema",
+            f"the default `{default}` is not a {kind} value"
+            + (" of the column's code list" if values else ""),
+            (*path, "default"),
+            None,
+        )
+        return None
+    column = make_column(
         name,
         kind,
         bool(spec.get("nullable", True)),
@@ -559,6 +601,25 @@ def declared_column(
         spec.get("maximum"),
         str(spec.get("description", "")),
     )
+    return replace(column, default=default) if default is not None else column
+
+
+def _fits(value: Any, kind: ColumnKind, values: tuple[str, ...] | None) -> bool:
+    """Whether a declared default is a value of the column's kind (and code list)."""
+    match kind:
+        case "bool":
+            return isinstance(value, bool)
+        case "integer":
+            return isinstance(value, int) and not isinstance(value, bool)
+        case "number":
+            return isinstance(value, int | float) and not isinstance(value, bool)
+        case "date":
+            return isinstance(value, date) and not isinstance(value, datetime)
+        case "datetime":
+            return isinstance(value, datetime)
+        case "text":
+            return isinstance(value, str) and (values is None or value in values)
+    return False
 
 
 def _declared_entity(

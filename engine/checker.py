@@ -1281,6 +1281,15 @@ class _Checker:
         match node.func:
             case "count":
                 return t.COUNT
+            case "count_distinct":
+                if field_name is None:
+                    return self._mismatch(
+                        node,
+                        "`count_distinct` counts the different values of a field",
+                        hint=BUILTINS["count_distinct"].usage,
+                        code="bad-call",
+                    )
+                return t.COUNT
             case "days_covered":
                 child_month = self.vocabulary.entities[child].month
                 if field_name is not None or child_month.by != "period":

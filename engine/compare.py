@@ -19,6 +19,7 @@ import polars as pl
 
 from engine import types as t
 from engine.api import RunResult, data_needs, load, run_model
+from engine.catalog import merged_tables
 from engine.checker import CheckedModel
 from engine.data import Dataset, load_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
@@ -83,7 +84,17 @@ def load_both(
         needs.setdefault(table, set()).update(columns)
     diags = Diagnostics()
     requirements = [*checked_a.model.data_requirements, *checked_b.model.data_requirements]
-    known = {**checked_a.model.vocabulary.tables, **checked_b.model.vocabulary.tables}
+    known, conflicts = merged_tables(
+        checked_a.model.vocabulary.tables, checked_b.model.vocabulary.tables
+    )
+    for conflict in conflicts:
+        diags.error(
+            "type-mismatch",
+            f"the two models declare {conflict} as different kinds of value: one dataset "
+            "cannot be read for both",
+            hint="declare the column alike in both models (vocabulary: columns:)",
+        )
+    diags.raise_if_errors()
     dataset = load_data(data, needs, diags, requirements=requirements, known=known)
     diags.raise_if_errors()
     return checked_a, checked_b, dataset

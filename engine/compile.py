@@ -429,6 +429,7 @@ IMPLEMENTATIONS = {
     "sum": _aggregate_only,
     "days_covered": _aggregate_only,
     "count": _aggregate_only,
+    "count_distinct": _aggregate_only,
     "any": _aggregate_only,
     "all": _aggregate_only,
     "min": _min,

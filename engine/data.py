@@ -530,7 +530,10 @@ def _canonical(
 ) -> tuple[pl.DataFrame, list[Problem]]:
     frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
     missing = [
-        c for c in table.columns if c not in frame.columns and (c in table.required or c in needed)
+        c
+        for c, column in table.columns.items()
+        if c not in frame.columns
+        and (c in table.required or (c in needed and column.default is None))
     ]
     for column_name in missing:
         close = difflib.get_close_matches(column_name, frame.columns, n=1)
@@ -544,8 +547,8 @@ def _canonical(
     for column in table.columns.values():
         if column.name in frame.columns:
             exprs.append(_convert(frame, column).alias(column.name))
-        else:
-            exprs.append(pl.lit(None, dtype=_dtype(column)).alias(column.name))
+        else:  # the model's declared default, or empty (a column no formula reads)
+            exprs.append(pl.lit(column.default, dtype=_dtype(column)).alias(column.name))
     undeclared = [c for c in frame.columns if c not in table.columns]
     if undeclared:
         shown = ", ".join(f"`{c}`" for c in undeclared[:8]) + (" …" if len(undeclared) > 8 else "")

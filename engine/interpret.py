@@ -356,6 +356,8 @@ class Interpreter:
                 return sum(present or [], Decimal(0))
             case "count":
                 return Decimal(len(rows) if present is None else len(present))
+            case "count_distinct":
+                return Decimal(len(set(present or [])))
             case "any":
                 return present is None or any(v is True for v in present)
             case "all":
@@ -668,6 +670,7 @@ IMPLEMENTATIONS: dict[str, Callable[[Interpreter, ast.Call, Row], Any]] = {
     "sum": _aggregate_only,
     "days_covered": _aggregate_only,
     "count": _aggregate_only,
+    "count_distinct": _aggregate_only,
     "any": _aggregate_only,
     "all": _aggregate_only,
     "min": _min,

@@ -138,7 +138,8 @@ def _run_case(
             return
         raise
     try:
-        outcome = run_model(checked, dataset, [month]).months[0]
+        ran = run_model(checked, dataset, [month])
+        outcome = ran.months[0]
     except EngineError as error:  # the run stopped (a look-up that missed, …)
         if expected_errors:
             _compare_errors(error.diagnostics, expected_errors, result)
@@ -149,6 +150,8 @@ def _run_case(
             f"expected errors {list(expected_errors)}, but the data loaded and the month ran"
         )
         return
+    if case.get("warnings"):
+        _compare_errors(ran.warnings, case["warnings"], result, "warning")
     output = case.get("output") or LMap()
     for section, entity, key in _output_sections(checked, output, result):
         for ident, expected in (output.get(section) or {}).items():
@@ -294,7 +297,9 @@ def _expected_number(value: Any, typ: t.Type) -> Decimal | None:
     return number
 
 
-def _compare_errors(got: list[Diagnostic], expected: Any, result: CaseResult) -> None:
+def _compare_errors(
+    got: list[Diagnostic], expected: Any, result: CaseResult, kind: str = "error"
+) -> None:
     for item in expected:
         code = item.get("code") if isinstance(item, dict) else str(item)
         where = item.get("where") if isinstance(item, dict) else None
@@ -303,6 +308,6 @@ def _compare_errors(got: list[Diagnostic], expected: Any, result: CaseResult) ->
             for d in got
         ):
             result.failures.append(
-                f"expected a `{code}` error{' at ' + str(where) if where else ''}; got: "
+                f"expected a `{code}` {kind}{' at ' + str(where) if where else ''}; got: "
                 + "; ".join(f"{d.code} at {d.where}" for d in got)
             )

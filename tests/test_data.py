@@ -646,3 +646,39 @@ def test_swedish_thousands_separators_are_read(tmp_path, written):
     checked, _ = load(MODEL)
     dataset, _ = load_dataset(checked, tmp_path, strict=True)
     assert dataset.tables["decisions"]["special_amount"].to_list() == [43250.0]
+
+
+def _model_reading(tmp_path: Path, column: str) -> Path:
+    """The example model with a declared customers column that a formula reads."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        MODEL.read_text(encoding="utf-8")
+        .replace("zones:", f"vocabulary:\n  columns: {{customers: {{{column}}}}}\nzones:", 1)
+        .replace("  customer_month:\n", "  customer_month:\n    prio: customer.prioriterad\n", 1),
+        encoding="utf-8",
+    )
+    return model
+
+
+@pytest.mark.parametrize(
+    ("declaration", "expected"),
+    [
+        ("prioriterad: {type: bool, default: false}", [False, False]),  # the declared default
+        ("prioriterad: {type: bool}", "missing-column"),  # read, not there, no default
+        ('prioriterad: {type: bool, default: "ja"}', "schema"),  # not a yes/no value
+        ("prioriterad: {type: text, values: [A, B], default: C}", "schema"),  # not in the list
+    ],
+)
+def test_a_declared_default_fills_a_column_the_file_lacks(tmp_path, declaration, expected):
+    """A column a formula reads must be in the file — unless the model declares the
+    value every row then has (never a silent empty value)."""
+    data = write(tmp_path)
+    if isinstance(expected, list):
+        checked, _ = load(_model_reading(tmp_path, declaration))
+        dataset, _ = load_dataset(checked, data)
+        assert dataset.tables["customers"]["prioriterad"].to_list() == expected
+        return
+    with pytest.raises(EngineError) as caught:
+        checked, _ = load(_model_reading(tmp_path, declaration))
+        load_dataset(checked, data)
+    assert expected in [d.code for d in caught.value.diagnostics]

@@ -226,11 +226,12 @@ definitions:
     dt: '{day}'
   customer_month:
     total: sum(decisions.m where b)
+    olika: count_distinct(decisions.dt where b) + count_distinct(decisions.provider_id)
 payments:
   p:
     entity: customer_month
     category: test
-    formula: total * {factor}
+    formula: total * {factor} + olika * 1.25 SEK
 """
 
 

@@ -167,6 +167,12 @@ VALID_CUSTOMER_MONTH = [
     ('days_covered(decisions where service == "trygghetslarm")', D(11), "count"),
     ("days_covered(decisions)", D(29), "count"),
     ('days_covered(decisions where service == "ledsagning")', D(0), "count"),
+    # staff S1, S2, S1, S3; services omsorg, omsorg, palliativt_vak, dubbelbemanning
+    ("count_distinct(visits.staff_id)", D(3), "count"),
+    ("count_distinct(visits.service)", D(3), "count"),
+    ('count_distinct(visits.staff_id where service == "omsorg")', D(2), "count"),
+    ("count_distinct(decisions.level)", D(1), "count"),  # 3 and a missing level
+    ('count_distinct(decisions.level where service == "ledsagning")', D(0), "count"),
 ]
 
 VALID_VISIT = [
@@ -342,6 +348,12 @@ INVALID_CUSTOMER_MONTH = [
     ("sum(visits.foo)", "unknown-name", "unknown name `foo`", 5),
     ("sum(visits where counted)", "bad-call", "`sum` needs a field to sum", 1),
     ("all(visits)", "bad-call", "`all` needs a true/false field", 1),
+    (
+        "count_distinct(visits)",
+        "bad-call",
+        "`count_distinct` counts the different values of a field",
+        1,
+    ),
     ("sum(visits.service)", "bad-call", "cannot sum text (one of a fixed list)", 5),
     (
         "count(visits where minutes)",
@@ -431,6 +443,7 @@ EVERY_BUILTIN = {
     "sum": ("customer_month", "sum(visits.minutes)"),
     "count": ("customer_month", "count(visits)"),
     "days_covered": ("customer_month", "days_covered(decisions)"),
+    "count_distinct": ("customer_month", "count_distinct(visits.staff_id)"),
     "any": ("customer_month", "any(decisions)"),
     "all": ("customer_month", "all(visits.counted)"),
     "min": ("decision", "min(granted_minutes, gräns)"),

@@ -163,4 +163,4 @@ def test_the_engine_names_tables_and_entities_only_through_the_vocabulary():
             if isinstance(node, ast.Constant) and node.value in names:
                 found.add((path.name, node.value))
     assert found <= NAMED_AS_OUTPUT, sorted(found - NAMED_AS_OUTPUT)
-    assert NAMED_AS_OUTPUT <= found, sorted(NAMED_AS_OUTPUT - found)  # kept current
+    assert found >= NAMED_AS_OUTPUT, sorted(NAMED_AS_OUTPUT - found)  # kept current

@@ -102,7 +102,7 @@ def data_needs(checked: CheckedModel) -> dict[str, set[str]]:
     vocabulary = checked.model.vocabulary
     needs: dict[str, set[str]] = {p.table: set() for p in vocabulary.parties.values()}
     for entity, columns in checked.columns.items():
-        table = vocabulary.entities[entity].table
+        table = vocabulary.table_of(entity)
         if table:
             needs.setdefault(table, set()).update(c for c in columns if "." not in c)
         for column in columns:
@@ -110,7 +110,7 @@ def data_needs(checked: CheckedModel) -> dict[str, set[str]]:
             if name and party in vocabulary.parties:  # customer.x: a column of customers
                 needs[vocabulary.parties[party].table].add(name)
     for info in checked.aggs.values():
-        table = vocabulary.entities[info.relation.entity].table
+        table = vocabulary.table_of(info.relation.entity)
         if table:
             needs.setdefault(table, set())
     for assumption in checked.model.assumptions:

@@ -186,6 +186,22 @@ class Vocabulary:
                 out.setdefault(name, self.party_column(party_name, name))
         return out
 
+    def table_of(self, entity: str) -> str | None:
+        """The input table an entity's rows come from: its own, or for days as rows the
+        table of the entity whose periods are expanded (None for pairs)."""
+        spec = self.entities[entity]
+        if spec.month.by == "days":
+            return self.table_of(spec.month.of[0])
+        return spec.table
+
+    def days_of(self, entity: str) -> list[str]:
+        """The entities whose rows are the days of `entity`'s periods (read its columns)."""
+        return [
+            name
+            for name, spec in self.entities.items()
+            if spec.month.by == "days" and spec.month.of[0] == entity
+        ]
+
     def party_column(self, party: str, name: str) -> Column:
         """A column of the party's table as a field of another entity (rows that name
         an unknown customer or provider are rejected, so it is empty only where the

@@ -40,12 +40,10 @@ def _in_month(entity: Entity, frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
 REPORTED_COLUMNS = frozenset({"claim_id", "period_start", "period_end", "start", "end"})
 
 
-def _projected(
-    entity: str, frame: pl.DataFrame, read: dict[str, set[str]], kept: frozenset[str]
-) -> pl.DataFrame:
+def _projected(frame: pl.DataFrame, read: set[str], kept: frozenset[str]) -> pl.DataFrame:
     """Only the columns the model reads (and those always kept): filtering a month
     out of a table then copies a third of the data, not all of it."""
-    wanted = kept | REPORTED_COLUMNS | read.get(entity, set())
+    wanted = kept | REPORTED_COLUMNS | read
     if all(c in wanted for c in frame.columns):
         return frame
     return frame.select([c for c in frame.columns if c in wanted])
@@ -137,7 +135,10 @@ def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.Dat
             rows = _days(frames[entity.month.of[0]], vocabulary.entities[entity.month.of[0]], plan)
         else:
             assert entity.table is not None
-            table = _projected(name, tables[entity.table], read, kept)
+            wanted = set(read.get(name, set()))
+            for days in vocabulary.days_of(name):  # columns read on its days as rows
+                wanted |= read.get(days, set())
+            table = _projected(tables[entity.table], wanted, kept)
             rows = _in_month(entity, table, plan)
         frames[name] = _with_parties(plan, rows, entity, tables)
     return frames

@@ -130,3 +130,39 @@ def test_a_test_file_can_expect_values_of_any_entity_by_its_key(tmp_path):
     assert len(unknown.failures) == 1
     assert "`besök` is not an output section" in unknown.failures[0]
     assert "premium_claim" in unknown.failures[0] and "visit" in unknown.failures[0]
+
+
+def test_a_column_read_only_on_days_as_rows_is_read_from_its_table(tmp_path):
+    """Before: a decisions column that only a `days` entity read was neither loaded nor
+    kept, and the run stopped with a Polars error (found by Örebro's §3.5.3 days)."""
+    model = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    model = model.replace(
+        "  beslutsdag:\n    # Frånvarotrappan",
+        "  beslutsdag:\n    dagtimmar: coalesce(hours_per_month, 0 h) / days_in_month\n"
+        "    # Frånvarotrappan",
+        1,
+    ).replace(
+        "  customer_month:\n    tid:",
+        "  customer_month:\n    timmar_per_månad: sum(beslutsdagar.dagtimmar)\n    tid:",
+        1,
+    )
+    (tmp_path / "model.yaml").write_text(model, encoding="utf-8")
+    head = (EXAMPLE / "tests/lovstad_test.yaml").read_text(encoding="utf-8").split("tests:")[0]
+    head = head.replace("model: ../model.yaml", "model: model.yaml").replace(
+        "start_date: 2024-01-01, granted_minutes: 3100 }",
+        "start_date: 2024-12-11, granted_minutes: 3100, hours_per_month: 62 }",
+    )
+    path = tmp_path / "days_test.yaml"
+    path.write_text(
+        head
+        + """tests:
+  - name: 21 dagar av 62 timmar i månaden
+    month: 2024-12
+    output:
+      customers:
+        K1: { timmar_per_månad: 42 h }   # 62 h / 31 × 21 dagar (11–31 december)
+""",
+        encoding="utf-8",
+    )
+    [case] = run_file(path)
+    assert case.passed, (case.error, case.failures)

@@ -592,11 +592,7 @@ def _key_text(value: Any) -> str:
 
 def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
     if step.rule is None:  # `counted`
-        exclusions = [
-            s
-            for s in plan.steps(plan.checked.model.vocabulary.roles.registration)
-            if s.rule is not None and s.rule.kind == "exclusion"
-        ]
+        exclusions = plan.exclusion_steps()
         hit: Any = pl.lit(None, dtype=pl.String)
         if exclusions:
             hit = pl.when(pl.col(exclusions[0].name).fill_null(False)).then(

@@ -145,12 +145,8 @@ class Interpreter:
 
     def _counted(self, row: Row) -> bool:
         excluded = None
-        for step in self.steps[self.registration].values():
-            if (
-                step.rule is not None
-                and step.rule.kind == "exclusion"
-                and self.rule(row, step.name) is True
-            ):
+        for step in self.plan.exclusion_steps():
+            if self.rule(row, step.name) is True:
                 excluded = step.name
                 break
         row.computed["excluded_by"] = excluded

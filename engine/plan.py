@@ -49,6 +49,17 @@ class Plan:
     def steps(self, entity: str) -> list[Step]:
         return [s for layer in self.order.get(entity, []) for s in layer]
 
+    def exclusion_steps(self) -> list[Step]:
+        """The exclusions in force, in the order the model writes them: the first that
+        applies is a visit's reason (not the order their dependencies compute them in)."""
+        written = {rule.name: i for i, rule in enumerate(self.checked.model.exclusions)}
+        steps = [
+            s
+            for s in self.steps(self.checked.model.vocabulary.roles.registration)
+            if s.rule is not None and s.rule.kind == "exclusion"
+        ]
+        return sorted(steps, key=lambda s: written[s.name])
+
     def payments(self) -> list[Step]:
         return [
             s

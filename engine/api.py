@@ -22,7 +22,7 @@ from engine.checker import CheckedModel, check
 from engine.compile import evaluate
 from engine.data import Dataset, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
-from engine.frames import base_frames
+from engine.frames import base_frames, neighbour_registrations
 from engine.interpret import Interpreter, PeerSource, Row, Trace
 from engine.loader import load_model
 from engine.plan import Plan, make_plan
@@ -401,11 +401,26 @@ def rows_with_relations(
     return out
 
 
-def frame_peers(frames: dict[str, pl.DataFrame]) -> PeerSource:
-    """Rows of an entity's frame with given key values (what `overlaps` compares with)."""
+def peers_of_month(plan: Plan, tables: dict[str, pl.DataFrame]) -> PeerSource:
+    """What `overlaps` compares a registration with in the interpreter: the month's
+    rows and the neighbouring months' rows that can overlap them, as the compiler does."""
+    registration = plan.checked.model.vocabulary.roles.registration
+    return frame_peers(
+        base_frames(plan, tables), (registration, neighbour_registrations(plan, tables))
+    )
+
+
+def frame_peers(
+    frames: dict[str, pl.DataFrame], neighbours: tuple[str, pl.DataFrame | None] | None = None
+) -> PeerSource:
+    """Rows of an entity's frame with given key values (what `overlaps` compares with),
+    and for the registration entity the neighbouring months' rows that can overlap."""
 
     def peers(entity: str, keys: tuple[str, ...], values: tuple[Any, ...]) -> list[dict[str, Any]]:
         frame = frames[entity]
+        if neighbours is not None and neighbours[0] == entity and neighbours[1] is not None:
+            extra = neighbours[1].select([c for c in frame.columns if c in neighbours[1].columns])
+            frame = pl.concat([frame, extra], how="diagonal_relaxed")
         for key, value in zip(keys, values, strict=True):
             frame = frame.filter(pl.col(key) == value)
         return frame.to_dicts()
@@ -442,7 +457,7 @@ def explain(
                 )
             ]
         )
-    interpreter = Interpreter(plan, frame_peers(base_frames(plan, dataset.tables)))
+    interpreter = Interpreter(plan, peers_of_month(plan, dataset.tables))
     out = []
     for row in rows:
         traces = []

@@ -27,7 +27,13 @@ from engine.checker import (
     round_multiple,
 )
 from engine.diagnostics import Diagnostic, EngineError
-from engine.frames import base_frames, in_minutes, minutes_of_day, polars_type
+from engine.frames import (
+    base_frames,
+    in_minutes,
+    minutes_of_day,
+    neighbour_registrations,
+    polars_type,
+)
 from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
 from engine.names import (
     MISS_PREFIX,
@@ -666,7 +672,12 @@ def evaluate(
         )
         frame = materialize(frame)
         compiler = Compiler(plan, entity, agg_columns)
-        frame = precompute_overlaps(compiler, steps, frame)
+        neighbours = (
+            neighbour_registrations(plan, tables)
+            if entity == plan.checked.model.vocabulary.roles.registration
+            else None
+        )
+        frame = precompute_overlaps(compiler, steps, frame, neighbours)
         frame = precompute_bands(compiler, steps, frame)
         for layer in plan.order[entity]:
             columns = [c for step in layer for c in _step_columns(compiler, step, plan)]

@@ -36,6 +36,24 @@ def _in_month(entity: Entity, frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
             assert_never(rule.by)
 
 
+def neighbour_registrations(plan: Plan, tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
+    """The registrations of the months on either side that can overlap one of this
+    month's (Örebro §4.7 at a month end): those that began before the month and end
+    after it began, and those that begin in the day after it (a registration lasts at
+    most a day). `overlaps` compares the month's rows with these too; they are not
+    rows of the month."""
+    vocabulary = plan.checked.model.vocabulary
+    frame = tables.get(vocabulary.registrations)
+    if frame is None or not {"start", "end"} <= set(frame.columns):
+        return None
+    first = datetime.combine(plan.month, datetime.min.time())
+    after = datetime.combine(plan.month_end + timedelta(days=1), datetime.min.time())
+    start, end = pl.col("start"), pl.col("end")
+    return frame.filter(
+        ((start < first) & (end > first)) | ((start >= after) & (start < after + timedelta(days=1)))
+    )
+
+
 # Columns kept besides the vocabulary's keys and month columns, for reports and explain.
 REPORTED_COLUMNS = frozenset({"claim_id", "period_start", "period_end", "start", "end"})
 

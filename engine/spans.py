@@ -24,10 +24,17 @@ _TIME_BITS = 42  # about 50 days of microseconds
 _GROUP_LIMIT = 1 << (62 - _TIME_BITS)
 
 
-def precompute_overlaps(compiler: Compiler, steps: list[Step], frame: pl.DataFrame) -> pl.DataFrame:
+def precompute_overlaps(
+    compiler: Compiler,
+    steps: list[Step],
+    frame: pl.DataFrame,
+    neighbours: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """Each `overlaps(…)` whose keys are plain columns of the frame, computed once by
     sorting (keys, start) and comparing neighbours: several times faster than a window
-    per group on millions of visits. The result column stands in for the call."""
+    per group on millions of visits. `neighbours` are rows of the months on either side
+    that the month's rows are compared with too. The result column stands in for the
+    call."""
     if frame.height == 0 or not {"start", "end"} <= set(frame.columns):
         return frame
     for step in steps:
@@ -42,7 +49,7 @@ def precompute_overlaps(compiler: Compiler, steps: list[Step], frame: pl.DataFra
                 if any(n is None or n not in frame.columns for n in names):
                     continue  # keys computed by the model: the window version handles them
                 column = f"__agg_overlaps_{len(compiler.agg_columns)}"
-                found = _overlaps_by_sorting(frame, [str(n) for n in names])
+                found = _overlaps_by_sorting(frame, [str(n) for n in names], neighbours)
                 if found is None:
                     continue
                 frame = frame.with_columns(found.alias(column))
@@ -50,7 +57,15 @@ def precompute_overlaps(compiler: Compiler, steps: list[Step], frame: pl.DataFra
     return frame
 
 
-def _overlaps_by_sorting(frame: pl.DataFrame, keys: list[str]) -> pl.Series | None:
+def _overlaps_by_sorting(
+    month: pl.DataFrame, keys: list[str], neighbours: pl.DataFrame | None
+) -> pl.Series | None:
+    own = month.select(*keys, "start", "end").with_row_index("__i")
+    frame = own
+    if neighbours is not None and neighbours.height and set(keys) <= set(neighbours.columns):
+        others = neighbours.select(*keys, "start", "end").cast(own.drop("__i").schema)
+        others = others.with_columns(pl.lit(None, dtype=pl.UInt32).alias("__i"))
+        frame = pl.concat([own, others.select(own.columns)])
     span = frame.select(
         (pl.col("end").max() - pl.col("start").min()).dt.total_microseconds()
     ).item()
@@ -66,7 +81,6 @@ def _overlaps_by_sorting(frame: pl.DataFrame, keys: list[str]) -> pl.Series | No
     first = frame["start"].min()
     ordered = (
         frame.lazy()
-        .with_row_index("__i")
         .filter(valid)
         .select("__i", *keys, "start", "end")
         .sort([*keys, "start"])
@@ -90,8 +104,8 @@ def _overlaps_by_sorting(frame: pl.DataFrame, keys: list[str]) -> pl.Series | No
     hit = (pl.col("__start") < earlier_end).fill_null(False) | (
         next_start < pl.col("__end")
     ).fill_null(False)
-    overlapping = ordered.lazy().filter(hit).select("__i").collect()["__i"]
-    return frame.select(
+    overlapping = ordered.lazy().filter(hit).select("__i").drop_nulls().collect()["__i"]
+    return month.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).is_in(overlapping.implode())
     ).to_series()
 

@@ -16,8 +16,8 @@ import polars as pl
 
 from engine.api import (
     customer_rows,
-    frame_peers,
     parse_month,
+    peers_of_month,
     plan_month,
     rows_with_relations,
     run_model,
@@ -224,7 +224,7 @@ def evaluate(
     else:
         compiled = frames["customer_month"]["x"][0]
         row = customer_rows(plan, ds, "K1")[0]
-    interpreted = Interpreter(plan, frame_peers(base_frames(plan, ds.tables))).rule(row, "x")
+    interpreted = Interpreter(plan, peers_of_month(plan, ds.tables)).rule(row, "x")
     return Evaluated(compiled, interpreted, checked.rule_types["x"])
 
 

@@ -194,3 +194,27 @@ def test_day_rows_are_one_per_day_in_the_month_and_period(periods, month):
     got = set(days.select("i", "day", "day_number").iter_rows())
     assert got == expected
     assert days.height == len(expected)  # one row per day and period, no more
+
+
+@pytest.mark.parametrize(
+    ("neighbour", "expected"),
+    [
+        (("2024-01-31 23:30", "2024-02-01 00:30"), True),  # January's visit into February
+        (("2024-03-01 00:00", "2024-03-01 01:00"), True),  # March's visit, the night after
+        (("2024-01-31 22:00", "2024-02-01 00:00"), False),  # ends as February begins
+        (("2024-03-01 01:00", "2024-03-01 02:00"), False),  # begins after V1 ended
+    ],
+)
+def test_overlaps_sees_the_neighbouring_months_registrations(tmp_path, neighbour, expected):
+    """Before: a double registration across a month end went unseen (Örebro §4.7),
+    because only the month's own visits were compared. Both back ends agree."""
+    start, end = (
+        ("2024-02-01 00:00", "2024-02-01 00:45")
+        if neighbour[0] < "2024-02"
+        else ("2024-02-29 23:30", "2024-03-01 00:30")
+    )
+    rows = _rows(start, end)
+    other = {**rows["visits"][0], "visit_id": "V9", "start": neighbour[0], "end": neighbour[1]}
+    rows["visits"].append({**other, "reported_at": neighbour[1]})
+    result = evaluate(tmp_path, "overlaps(staff_id)", "visit", rows=rows)
+    assert result.compiled is expected and result.interpreted is expected

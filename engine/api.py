@@ -59,14 +59,16 @@ def months_between(first: date, last: date | None) -> list[date]:
 
 
 def load(
-    path: str | Path, months: list[date] | None = None
+    path: str | Path, months: list[date] | None = None, as_of: date | None = None
 ) -> tuple[CheckedModel, list[Diagnostic]]:
-    """Load and check a model; raise EngineError if it has errors, return its warnings."""
+    """Load and check a model; raise EngineError if it has errors, return its warnings.
+    With `as_of`, every month uses the rules and values in force on that date."""
     diags = Diagnostics()
     model = load_model(path, diags)
     if model is None:
         diags.raise_if_errors()
         raise EngineError([Diagnostic("file-not-found", f"cannot load {path}")])
+    model.as_of = as_of
     checked = check(model, diags, months or [])
     diags.raise_if_errors()
     return checked, list(diags)

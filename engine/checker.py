@@ -1419,7 +1419,7 @@ def check(model: Model, diags: Diagnostics, months: Iterable[date] = ()) -> Chec
     """Type-check every formula of `model`; with `months`, check values in force too."""
     checked = _Checker(model, diags).run()
     for month in months:
-        check_in_force(checked, month, diags)
+        check_in_force(checked, model.in_force_on(month), diags)
     return checked
 
 

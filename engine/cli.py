@@ -10,6 +10,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,17 @@ def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> Any
         return api.parse_month(value)
     except EngineError:
         raise click.BadParameter(f"`{value}` is not a month; write YYYY-MM, e.g. 2024-11") from None
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"`{value}` is not a date; write YYYY-MM-DD, e.g. 2021-05-01"
+        ) from None
 
 
 def _months(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:
@@ -555,6 +567,18 @@ def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
 @month_option
 @to_option
 @click.option(
+    "--a-as-of",
+    "a_as_of",
+    callback=_day,
+    help="Use A's rules and values as in force on this date (YYYY-MM-DD) in every month.",
+)
+@click.option(
+    "--b-as-of",
+    "b_as_of",
+    callback=_day,
+    help="Use B's rules and values as in force on this date (YYYY-MM-DD) in every month.",
+)
+@click.option(
     "--out",
     type=click.Path(path_type=Path),
     help="Write the comparison here: tables (CSV, Parquet, Excel) and report.html.",
@@ -568,6 +592,8 @@ def compare_command(
     data: Path,
     month: Any,
     last: Any,
+    a_as_of: Any,
+    b_as_of: Any,
     out: Path | None,
     fmt: str,
     force: bool,
@@ -581,16 +607,22 @@ def compare_command(
     \b
     Example:
       carepay compare rules/norrtalje scenarios/avdrag_under_80.yaml --data data --month 2024-03
+
+    The old and the new rules of one model, on the same data (A as in force on
+    1 May 2021, B as in force in each month run):
+
+    \b
+      carepay compare rules/norrtalje rules/norrtalje --a-as-of 2021-05-01 --data data --month 2024-03
     """
-    from engine.compare import compare_results, load_both
+    from engine.compare import compare_results, label, load_both
 
     if out is not None:
         _confirm_replace(out, force)
     months = api.months_between(month, last)
-    checked_a, checked_b, dataset = load_both(model_a, model_b, data, months)
+    checked_a, checked_b, dataset = load_both(model_a, model_b, data, months, (a_as_of, b_as_of))
     with _progress([checked_a, checked_b], "models") as bar:
         a, b = (api.run_model(checked, dataset, months) for checked in bar)
-    comparison = compare_results(a, b, dataset, checked_a.model.id, checked_b.model.id)
+    comparison = compare_results(a, b, dataset, label(checked_a), label(checked_b))
     _comparison_summary(comparison, fmt)
     if out is not None:
         _write_comparison(

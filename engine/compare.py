@@ -74,11 +74,16 @@ def _totals(grouped: pl.dataframe.group_by.GroupBy) -> pl.DataFrame:
 
 
 def load_both(
-    path_a: Path, path_b: Path, data: Path, months: list[date]
+    path_a: Path,
+    path_b: Path,
+    data: Path,
+    months: list[date],
+    as_of: tuple[date | None, date | None] = (None, None),
 ) -> tuple[CheckedModel, CheckedModel, Dataset]:
-    """Both models checked, and the data read once with what either needs."""
-    checked_a, _ = load(path_a, months)
-    checked_b, _ = load(path_b, months)
+    """Both models checked (each as in force on its `as_of` date, where one is given),
+    and the data read once with what either needs."""
+    checked_a, _ = load(path_a, months, as_of[0])
+    checked_b, _ = load(path_b, months, as_of[1])
     needs = data_needs(checked_a)
     for table, columns in data_needs(checked_b).items():
         needs.setdefault(table, set()).update(columns)
@@ -186,11 +191,14 @@ def compare(path_a: Path, path_b: Path, data: Path, months: list[date]) -> Compa
     checked_a, checked_b, dataset = load_both(path_a, path_b, data, months)
     a = run_model(checked_a, dataset, months)
     b = run_model(checked_b, dataset, months)
-    return compare_results(a, b, dataset, _label(checked_a), _label(checked_b))
+    return compare_results(a, b, dataset, label(checked_a), label(checked_b))
 
 
-def _label(checked: CheckedModel) -> str:
-    return checked.model.id
+def label(checked: CheckedModel) -> str:
+    """How a comparison names a model: its id, and the date its rules are taken from
+    when that is not each month's own."""
+    model = checked.model
+    return model.id + (f" (regler per {model.as_of.isoformat()})" if model.as_of else "")
 
 
 # ----------------------------------------------------------------------------- what-ifs

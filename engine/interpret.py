@@ -116,7 +116,7 @@ class Interpreter:
         else:
             assert step.tree is not None
             value = self.eval(step.tree, row)
-            version = step.rule.version_on(self.plan.month)
+            version = step.rule.version_on(self.plan.in_force)
             source = (version.source if version else None) or step.rule.source
             if step.rule.kind == "payment":
                 raw = value

@@ -212,6 +212,13 @@ class Model:
     data_requirements: list[DataRequirement] = field(default_factory=list)
     # the base vocabulary with the model's own declarations (tables, columns, codes …)
     vocabulary: Vocabulary = field(default_factory=base_vocabulary)
+    # Rules and parameter values as in force on this date, whatever month is run
+    # (`compare --a-as-of`): the old and the new model on the same data.
+    as_of: date | None = None
+
+    def in_force_on(self, month_start: date) -> date:
+        """The date whose rule versions and parameter values a month uses."""
+        return self.as_of if self.as_of is not None else month_start
 
     def rules_on(self, entity: str) -> list[Rule]:
         return [r for r in self.rules.values() if r.entity == entity]

@@ -39,6 +39,12 @@ class Plan:
     order: dict[str, list[list[Step]]] = field(default_factory=dict)  # entity -> layers of steps
 
     @property
+    def in_force(self) -> date:
+        """The date whose rule versions and values the month uses (its first day, or
+        the model's `as_of`)."""
+        return self.checked.model.in_force_on(self.month)
+
+    @property
     def context(self) -> dict[str, Any]:
         return {
             "month_start": self.month,
@@ -158,10 +164,11 @@ def make_plan(checked: CheckedModel, month: date, diags: Diagnostics) -> Plan:
     """Pick what is in force on the first day of `month` and order it; errors go to `diags`."""
     model = checked.model
     start, end, days = month_bounds(month)
-    check_in_force(checked, start, diags)
+    in_force = model.in_force_on(start)
+    check_in_force(checked, in_force, diags)
     params = {}
     for name, param in model.parameters.items():
-        value = value_in_force(checked, param, start, diags)
+        value = value_in_force(checked, param, in_force, diags)
         if value is not None:
             params[name] = value
     plan = Plan(checked, start, end, days, params)
@@ -170,7 +177,7 @@ def make_plan(checked: CheckedModel, month: date, diags: Diagnostics) -> Plan:
         steps = [
             Step(rule.name, rule, version.tree, rule.quantity.tree if rule.quantity else None)
             for rule in model.rules_on(entity)
-            if (version := rule.version_on(start)) is not None
+            if (version := rule.version_on(in_force)) is not None
         ]
         if entity == registration:
             steps.append(Step(COUNTED, None, None))

@@ -63,7 +63,7 @@ def statement_lines(
         missing_count = frame.select(ore.is_null().sum()).item()
         if missing_count:
             missing[rule.name] = missing_count
-        version = rule.version_on(plan.month)
+        version = rule.version_on(plan.in_force)
         source = (version.source if version else None) or rule.source or ""
         entity = plan.checked.model.vocabulary.entities[rule.entity]
         has_customer = "customer_id" in entity.key or "customer_id" in frame.columns

@@ -3,6 +3,7 @@ what-ifs change only what they say, and a sweep reads the data once."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import openpyxl
@@ -366,3 +367,47 @@ def test_shapley_rounding_keeps_the_sum_for_losses_too(values, total, expected):
 
     rounded = _round_keeping_sum([Decimal(v) for v in values], total)
     assert rounded == expected and sum(rounded) == total
+
+
+def test_the_old_and_the_new_rules_of_one_model_on_the_same_data(tmp_path):
+    """`--a-as-of`: Norrtälje's rules as in force on 1 May 2021 (hemtjänst already on
+    granted time; the nurse paid per executed hour, no listing) against those of March
+    2024, on one customer's March 2024, hand-computed from the model's rates."""
+    tables = {
+        "providers": "provider_id,name,ownership\nP1,Omsorg AB,private\n",
+        "customers": "customer_id,district\nK1,Norrtälje stad\n",
+        "decisions": "decision_id,customer_id,provider_id,service,start_date,end_date,"
+        "granted_minutes\nB1,K1,P1,omsorg,2021-01-01,,1200\n",
+        "journals": "customer_id,provider_id,profession,start_date,end_date\n"
+        "K1,P1,nurse,2021-01-01,\n",
+        "absences": "customer_id,start_date,end_date,reason\n",
+        "visits": "visit_id,customer_id,provider_id,staff_id,staff_role,service,start,end,"
+        "registration,reported_at,clock_adjusted,declined\n"
+        "V1,K1,P1,S1,care,omsorg,2024-03-04 06:00,2024-03-04 16:00,tag,2024-03-04 16:00,false,false\n"
+        "V2,K1,P1,N1,nurse,hsl_legitimerad,2024-03-05 08:00,2024-03-05 10:00,tag,"
+        "2024-03-05 10:00,false,false\n",
+    }
+    for name, text in tables.items():
+        (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        ["compare", str(ROOT / "rules/norrtalje"), str(ROOT / "rules/norrtalje"),
+         "--a-as-of", "2021-05-01", "--data", str(tmp_path), "--month", "2024-03",
+         "--format", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["a"] == "norrtalje-kundval (regler per 2021-05-01)"
+    [provider] = summary["providers"]
+    # A: omsorg 20 h × 460 = 9 200 + the nurse's 2 h × 700 = 1 400
+    # B: omsorg 20 h × 480 = 9 600 + listing 1 500 + one home visit 350
+    assert (provider["amount_a_ore"], provider["amount_b_ore"]) == (1_060_000, 1_145_000)
+
+
+def test_a_date_that_is_not_a_date_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        ["compare", str(ROOT / "rules/norrtalje"), str(ROOT / "rules/norrtalje"),
+         "--a-as-of", "2021-05", "--data", str(tmp_path), "--month", "2024-03"],
+    )  # fmt: skip
+    assert result.exit_code == 2 and "write YYYY-MM-DD" in result.output

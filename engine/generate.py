@@ -37,6 +37,13 @@ class Profile:
     ]  # id, name, ownership, share, executed
     service_share: float  # share of granted time that is service (Norrtälje splits it)
     licensed_visits: bool  # home visits by licensed staff and journals (Norrtälje)
+    # Where a model pays granted time with pauses (Norrtälje), the data must hold what
+    # it reads: service decisions beside omsorg ones, no visits on days the customer is
+    # away, and a heavy customer's time reached with longer visits, not cut by the
+    # day's visit slots. (Örebro's bundled sample keeps the simpler draw.)
+    service_decisions: bool = False
+    no_visits_when_away: bool = False
+    visits_reach_granted: bool = False
 
 
 PROFILES = {
@@ -87,6 +94,9 @@ PROFILES = {
         ),
         0.25,
         True,
+        service_decisions=True,
+        no_visits_when_away=True,
+        visits_reach_granted=True,
     ),
 }
 
@@ -263,6 +273,7 @@ def generate(
 
     ended = np.zeros(n, dtype=bool)
     visit_no = 0
+    split = profile.service_share if profile.service_decisions else 0.0
     for month in starts:
         days = calendar.monthrange(month.year, month.month)[1]
         month_start = np.datetime64(month)
@@ -294,6 +305,7 @@ def generate(
                 state_granted[i],
                 special[i],
                 reason,
+                split,
             )
             if ending[i]:
                 ended[i] = True
@@ -350,10 +362,14 @@ def generate(
 
     # the omsorg decisions still open at the end
     for i in np.flatnonzero(care & ~ended).tolist():
-        _close_omsorg(add_decision, i, state_start[i], None, state_granted[i], special[i], None)
+        _close_omsorg(
+            add_decision, i, state_start[i], None, state_granted[i], special[i], None, split
+        )
 
     visits = pl.concat(tables["visits"], rechunk=False)
     visits = _palliative_visits(rng, visits, decision_rows)
+    if profile.no_visits_when_away:
+        visits = _not_while_away(visits, pl.concat(tables["absences"]))
     out = {
         "providers": pl.DataFrame(
             {
@@ -442,12 +458,22 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def _close_omsorg(add, i: int, start, end, granted_minutes: int, special: bool, reason) -> None:  # type: ignore[no-untyped-def]
+def _close_omsorg(add, i: int, start, end, granted_minutes: int, special: bool, reason,  # type: ignore[no-untyped-def]
+                  service_share: float = 0.0) -> None:  # fmt: skip
+    """The customer's omsorg decision for a stretch of time (and, where the profile
+    splits granted time, a service decision for the service part of it)."""
     level = int(level_of(np.array([granted_minutes]))[0])
-    extra = {"granted_minutes": int(granted_minutes), "level": level, "end_reason": reason}
+    service = int(round(granted_minutes * service_share / 15) * 15)
+    extra = {
+        "granted_minutes": int(granted_minutes) - service,
+        "level": level,
+        "end_reason": reason,
+    }
     if special:
         extra["special_amount"] = float(40000 + 250 * level)
     add(i, "omsorg", start, end, **extra)
+    if service:
+        add(i, "service", start, end, granted_minutes=service, end_reason=reason)
 
 
 SERVICES = [
@@ -505,6 +531,12 @@ def _visit_block(rng, rates, profile, month, days, visit_no, block, customer_ids
         "timedelta64[m]"
     )
     duration = rng.choice(DURATIONS, owner.size, p=DURATION_WEIGHTS)
+    if profile.visits_reach_granted:
+        # where the day's slots cap the number of visits, the visits grow longer (to
+        # at most four hours) so that the executed time still follows the share drawn
+        reach = target / np.maximum(count * mean_duration, 1.0)
+        longer = np.maximum(reach[np.searchsorted(block, owner)], 1.0)
+        duration = np.minimum(np.round(duration * longer / 5) * 5, 240).astype(duration.dtype)
     service = np.zeros(owner.size, dtype=np.int8)
     if profile.service_share:
         service = np.where(rng.random(owner.size) < profile.service_share, 1, 0).astype(np.int8)
@@ -641,6 +673,30 @@ def _visit_block(rng, rates, profile, month, days, visit_no, block, customer_ids
         "declined",
     )
     return frame, visit_no + total
+
+
+def _not_while_away(visits: pl.DataFrame, absences: pl.DataFrame) -> pl.DataFrame:
+    """The visits that do not fall on a day the customer is away (in hospital, in a
+    short-term stay, or has declined the service for a period)."""
+    if absences.height == 0:
+        return visits
+    away = (
+        absences.select(
+            "customer_id",
+            pl.date_ranges(
+                pl.col("start_date").str.to_date(), pl.col("end_date").str.to_date()
+            ).alias("day"),
+        )
+        .explode("day")
+        .unique()
+    )
+    return visits.join(
+        away,
+        left_on=["customer_id", pl.col("start").dt.date()],
+        right_on=["customer_id", "day"],
+        how="anti",
+        maintain_order="left",
+    )
 
 
 def _absences(

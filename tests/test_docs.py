@@ -17,7 +17,7 @@ from engine.builtins import BUILTINS
 from engine.catalog import base_vocabulary
 from engine.cli import main
 from engine.compile import IMPLEMENTATIONS as COMPILED
-from engine.diagnostics import CODES
+from engine.diagnostics import CODES, Diagnostics
 from engine.interpret import IMPLEMENTATIONS as INTERPRETED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,3 +132,56 @@ def test_readme_starts_with_the_two_commands():
     assert len(lines) == 2
     assert lines[0].startswith("pip install -e '.[dev]' && carepay run ")
     assert lines[1] == "python -m pytest"
+
+
+MODEL_DOCS = [
+    ("docs/models/orebro.md", "rules/orebro/omvardnad.yaml", ["rules/orebro/tests"]),
+    (
+        "docs/models/norrtalje.md",
+        "rules/norrtalje/hemtjanst.yaml",
+        ["rules/norrtalje/tests", "scenarios/tests"],
+    ),
+]
+
+
+def _case_names(folders: list[str]) -> set[str]:
+    from engine.loader import read_yaml
+
+    names: set[str] = set()
+    for folder in folders:
+        for path in sorted((ROOT / folder).glob("*_test.yaml")):
+            diags = Diagnostics()
+            data = read_yaml(path, diags)
+            names.update(str(case.get("name")) for case in data.get("tests") or [])
+    return names
+
+
+@pytest.mark.parametrize(("page", "model", "tests"), MODEL_DOCS)
+def test_model_docs_name_only_rules_and_tests_that_exist(page, model, tests):
+    """docs/models/*.md map each requirement to rules and hand-computed test cases by
+    name: a renamed rule or test makes the page wrong, and this test says where."""
+    import re
+
+    from engine.api import load
+
+    checked, _ = load(ROOT / model)
+    known = (
+        set(checked.model.rules)
+        | set(checked.model.parameters)
+        | set(checked.model.vocabulary.entities)
+    )
+    cases = _case_names(tests)
+    text = (ROOT / page).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    rules = [n for line in lines if line.startswith("- Rules:")
+             for n in re.findall(r"`([^`]+)`", line)]  # fmt: skip
+    named_cases = [n for line in lines if line.startswith(("- Tests:", "| "))
+                   for n in re.findall(r'"([^"]+)"', line)]  # fmt: skip
+    scenarios = re.findall(r"\| `([a-z_]+\.yaml)` \|", text)
+    pytest_refs = re.findall(r"`(tests/[a-z_]+\.py)::([a-z_]+)`", text)
+    assert len(rules) >= 30 and len(named_cases) >= 30
+    assert [r for r in rules if r not in known] == []
+    assert [c for c in named_cases if c not in cases] == []
+    assert all((ROOT / "scenarios" / s).exists() for s in scenarios)
+    for file, function in pytest_refs:
+        assert f"def {function}(" in (ROOT / file).read_text(encoding="utf-8"), function

@@ -35,6 +35,8 @@ from engine.runner import (
     Study,
     execute,
     exit_status,
+    foreign_entries,
+    write_generated_manifest,
     write_study_manifest,
 )
 
@@ -240,7 +242,7 @@ def run_command(
             f"unknown format {', '.join(unknown) or '(none)'}; use csv, parquet and/or xlsx",
             param_hint="--format",
         )
-    _confirm_replace(out, force)
+    _confirm_replace(out, force, (model, data))
     job = Job(
         str(model.resolve()),
         str(data.resolve()),
@@ -286,8 +288,33 @@ def _coverage_summary(outcome: Outcome) -> None:
         click.echo(f"never fired on this data: {shown} (see coverage.csv)")
 
 
-def _confirm_replace(out: Path, force: bool) -> None:
-    if not out.exists() or force or (out.is_dir() and not any(out.iterdir())):
+def _confirm_replace(out: Path, force: bool, inputs: tuple[Path | None, ...] = ()) -> None:
+    """`--out` may name a new or empty directory, or one that holds only what carepay
+    wrote there before (listed in its manifest.json), and never an input or a
+    directory holding one: carepay never destroys what it did not write."""
+    target = out.resolve()
+    for given in inputs:
+        if given is None:
+            continue
+        source = given.resolve()
+        if target == source or target in source.parents:
+            relation = "is" if target == source else "contains"
+            raise Failed(
+                f"error: --out {out} {relation} the input {given}; carepay never writes over "
+                "its inputs — choose another directory for the outputs"
+            )
+    if out.exists() and not out.is_dir():
+        raise Failed(f"error: --out {out} is a file, not a directory; give a directory")
+    if not out.exists() or not any(out.iterdir()):
+        return
+    foreign = foreign_entries(out)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+        raise Failed(
+            f"error: {out} holds files carepay did not write ({shown}); carepay replaces only "
+            "its own outputs — move them or choose another --out"
+        )
+    if force:
         return
     if sys.stdin.isatty() and click.confirm(f"{out} exists. Replace it?", default=False):
         return
@@ -471,7 +498,14 @@ def generate_command(
     tables = generate(
         profile, customers, months, seed, first, progress=lambda s: click.echo(s, err=True)
     )
-    write_atomically(out, lambda d: write(tables, d, fmt))
+    job = {"profile": profile, "customers": customers, "months": months, "seed": seed,
+           "start": f"{first:%Y-%m}", "format": fmt}  # fmt: skip
+
+    def write_all(directory: Path) -> None:
+        write(tables, directory, fmt)
+        write_generated_manifest(directory, job)
+
+    write_atomically(out, write_all)
     counts = ", ".join(f"{name} {frame.height}" for name, frame in tables.items())
     click.echo(f"wrote {out}: {counts}")
 
@@ -617,7 +651,7 @@ def compare_command(
     from engine.compare import compare_results, label, load_both
 
     if out is not None:
-        _confirm_replace(out, force)
+        _confirm_replace(out, force, (model_a, model_b, data))
     months = api.months_between(month, last)
     checked_a, checked_b, dataset = load_both(model_a, model_b, data, months, (a_as_of, b_as_of))
     with _progress([checked_a, checked_b], "models") as bar:
@@ -705,7 +739,7 @@ def simulate_command(
     from engine.compare import sweep as run_sweep
 
     if out is not None:
-        _confirm_replace(out, force)
+        _confirm_replace(out, force, (model, data, scenario))
     months = api.months_between(month, last)
     checked_a, checked_b, dataset = load_both(model, scenario or model, data, months)
     checked_b_scenario = checked_b

@@ -9,6 +9,7 @@ import difflib
 import json
 import os
 import re
+import stat
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -83,14 +84,51 @@ def _origin(file: str, node: yaml.ScalarNode, lines: list[str]) -> FormulaOrigin
     return FormulaOrigin.at(file, line + 1, col + 1)
 
 
+# Limits that keep a rule file from exhausting the machine (docs/trust.md): a rule
+# file is a regular .yaml file of at most this size, nested at most this deep, and
+# without YAML aliases (a 1 KB "billion laughs" of aliases expands to gigabytes).
+MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
+MAX_YAML_DEPTH = 64
+RULE_FILE_SUFFIXES = (".yaml", ".yml")
+
+
+class _TooDeep(Exception):
+    pass
+
+
 class _Reader:
     def __init__(self, file: str, text: str, diags: Diagnostics):
         self.file = file
         self.lines = text.splitlines()
         self.diags = diags
         self.constructor = SafeConstructor()
+        self.seen: set[int] = set()  # collection nodes converted (an alias repeats one)
+        self.depth = 0
+        self.aliased = False
 
     def convert(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            if id(node) in self.seen:  # the same node again: a YAML alias (*name)
+                if not self.aliased:
+                    self.diags.error(
+                        "schema",
+                        "YAML aliases (*name) are not supported in rule files",
+                        _mark_span(self.file, node),
+                        hint="write the value out where it is needed",
+                    )
+                self.aliased = True
+                return LMap() if isinstance(node, yaml.MappingNode) else LList()
+            self.seen.add(id(node))
+            self.depth += 1
+            try:
+                if self.depth > MAX_YAML_DEPTH:
+                    raise _TooDeep
+                return self._collection(node)
+            finally:
+                self.depth -= 1
+        return self._scalar(node)  # type: ignore[arg-type]
+
+    def _collection(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node)
         if isinstance(node, yaml.SequenceNode):
@@ -106,7 +144,7 @@ class _Reader:
                     else None
                 )
             return out
-        return self._scalar(node)
+        raise AssertionError(node)
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == "tag:yaml.org,2002:timestamp":
@@ -146,12 +184,27 @@ class _Reader:
 
 
 def read_yaml(path: Path, diags: Diagnostics) -> Any:
-    """Read a YAML file with positions; None (and a diagnostic) when it cannot be read."""
+    """Read a YAML file with positions; None (and a diagnostic) when it cannot be read.
+    Only a regular .yaml/.yml file within the size limit is read at all, so an error
+    never shows the content of another kind of file (`extends: /proc/self/environ`)."""
     file = str(path)
+    refused = _not_a_rule_file(path)
+    if refused is not None:
+        diags.error("file-not-found", f"{file} {refused}", hint="a rule file is a .yaml file")
+        return None
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_RULE_FILE_BYTES + 1)
     except OSError as error:
         diags.error("file-not-found", f"cannot read {file}: {error.strerror or error}")
+        return None
+    if len(raw) > MAX_RULE_FILE_BYTES:
+        diags.error(
+            "schema",
+            f"{file} is larger than {MAX_RULE_FILE_BYTES // (1024 * 1024)} MB; a rule file "
+            "is not that large",
+            Span(file, 1, 1),
+        )
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -183,9 +236,26 @@ def read_yaml(path: Path, diags: Diagnostics) -> Any:
         return LMap()
     try:
         return _Reader(file, text, diags).convert(node)
-    except RecursionError:
-        diags.error("yaml-syntax", "the YAML is nested too deeply", Span(file, 1, 1))
+    except (RecursionError, _TooDeep):
+        diags.error(
+            "yaml-syntax",
+            f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep",
+            Span(file, 1, 1),
+        )
         return None
+
+
+def _not_a_rule_file(path: Path) -> str | None:
+    """Why `path` cannot be a rule file (not a regular .yaml/.yml file), or None."""
+    if path.suffix.lower() not in RULE_FILE_SUFFIXES:
+        return "is not a rule file (.yaml or .yml)"
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return f"cannot be read: {error.strerror or error}"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file"
+    return None
 
 
 def _yaml_hint(error: yaml.MarkedYAMLError) -> str | None:

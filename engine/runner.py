@@ -208,6 +208,30 @@ def _hashes(directory: Path) -> dict[str, dict[str, Any]]:
     }
 
 
+def write_generated_manifest(directory: Path, job: dict[str, Any]) -> None:
+    """The manifest of `carepay generate`'s output (no timestamp: the same command
+    writes the same files), so that a later run may replace the directory."""
+    manifest = {"carepay": __version__, "kind": "generate", "job": job}
+    manifest["outputs"] = _hashes(directory)
+    (directory / MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def foreign_entries(directory: Path) -> list[str]:
+    """What in an existing output directory carepay did not write: everything, unless
+    its manifest.json is carepay's; else the entries its manifest does not list."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        listed = set(manifest["outputs"]) if "carepay" in manifest else None
+    except (OSError, ValueError, KeyError, TypeError):
+        listed = None
+    entries = sorted(p.name for p in directory.iterdir())
+    if listed is None:
+        return [e for e in entries if e != MANIFEST] or entries
+    return [e for e in entries if e != MANIFEST and e not in listed]
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

@@ -1,0 +1,201 @@
+"""Hostile input and careless use, one named case per row: each asserts its exit
+status, that no Python traceback is printed, that the message says what is wrong
+(and where), and that the inputs and an earlier output are intact afterwards.
+
+The suite prints how many cases it tried, by kind (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+from engine.loader import MAX_RULE_FILE_BYTES
+from tests.conftest import TRIED
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples/hemtjanst"
+MONTH = ["--month", "2024-02"]
+
+
+@dataclass
+class Place:
+    """A scratch copy of the example model and data, and an earlier carepay output."""
+
+    root: Path
+    model: Path
+    data: Path
+    earlier: Path
+
+    def digest(self) -> str:
+        """One hash over every file of the model, the data and the earlier output."""
+        h = hashlib.sha256()
+        for folder in (self.model.parent, self.data, self.earlier):
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    h.update(str(path.relative_to(self.root)).encode())
+                    h.update(path.read_bytes())
+        return h.hexdigest()
+
+
+@pytest.fixture()
+def place(tmp_path: Path) -> Place:
+    shutil.copytree(EXAMPLE, tmp_path / "hemtjanst")
+    model = tmp_path / "hemtjanst/model.yaml"
+    data = tmp_path / "hemtjanst/data"
+    earlier = tmp_path / "earlier"
+    code, output = _run("run", str(model), "--data", str(data), *MONTH, "--out", str(earlier))
+    assert code == 0, output
+    return Place(tmp_path, model, data, earlier)
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"{type(result.exception).__name__}: {result.exception}")
+    return result.exit_code, result.output
+
+
+def _rule_file(place: Place, name: str, text: str | bytes) -> Path:
+    path = place.root / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _extending(place: Place, target: str) -> list[str]:
+    path = _rule_file(place, "scenario.yaml", f"model: s\ntitle: S\nextends: {target}\n")
+    return ["check", str(path)]
+
+
+def _alias_bomb(place: Place) -> list[str]:
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 12):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    path = _rule_file(place, "bomb.yaml", "model: b\ntitle: B\n" + "\n".join(lines) + "\n")
+    return ["check", str(path)]
+
+
+def _deep(place: Place) -> list[str]:
+    body = "x: " + "[" * 300 + "]" * 300 + "\n"
+    return ["check", str(_rule_file(place, "deep.yaml", "model: d\ntitle: D\n" + body))]
+
+
+def _large(place: Place) -> list[str]:
+    body = "# " + "x" * 100 + "\n"
+    text = "model: l\ntitle: L\n" + body * (MAX_RULE_FILE_BYTES // len(body) + 10)
+    return ["check", str(_rule_file(place, "large.yaml", text))]
+
+
+def _fifo(place: Place) -> list[str]:
+    path = place.root / "pipe.yaml"
+    os.mkfifo(path)
+    return ["check", str(path)]
+
+
+def _out(place: Place, out: Path | str, *extra: str) -> list[str]:
+    return ["run", str(place.model), "--data", str(place.data), *MONTH, "--out", str(out), *extra]
+
+
+def _with_user_file(place: Place) -> list[str]:
+    (place.earlier / "anteckningar.txt").write_text("mina", encoding="utf-8")
+    return _out(place, place.earlier, "--force")
+
+
+def _user_directory(place: Place) -> list[str]:
+    folder = place.root / "mitt"
+    folder.mkdir()
+    (folder / "budget.xlsx").write_bytes(b"not carepay's")
+    return _out(place, folder, "--force")
+
+
+def _file_as_out(place: Place) -> list[str]:
+    return _out(place, place.root / "hemtjanst/model.yaml", "--force")
+
+
+@dataclass
+class Case:
+    name: str
+    kind: str
+    args: Callable[[Place], list[str]]
+    status: int
+    says: str
+    never_says: str = "\x00"  # text that must not appear (e.g. content of a foreign file)
+
+
+CASES = [
+    # ---- --out never destroys what carepay did not write
+    Case("out equals the data directory", "out", lambda p: _out(p, p.data, "--force"), 1,
+         "is the input"),
+    Case("out is a parent of the data", "out", lambda p: _out(p, p.root / "hemtjanst", "--force"),
+         1, "contains the input"),
+    Case("out is the root of everything", "out", lambda p: _out(p, p.root, "--force"), 1,
+         "contains the input"),
+    Case("out is the model file", "out", _file_as_out, 1, "is the input"),
+    Case("out is an ordinary file", "out",
+         lambda p: _out(p, _rule_file(p, "notes.txt", "x"), "--force"), 1, "is a file"),
+    Case("out holds a user's files", "out", _user_directory, 1,
+         "holds files carepay did not write (budget.xlsx)"),
+    Case("an earlier output with a user's file added", "out", _with_user_file, 1,
+         "holds files carepay did not write (anteckningar.txt)"),
+    Case("an earlier output without --force", "out", lambda p: _out(p, p.earlier), 1,
+         "already exists; use --force"),
+    Case("an earlier output replaced with --force", "out",
+         lambda p: _out(p, p.root / "second"), 0, "statement lines written"),
+    Case("compare into the data", "out",
+         lambda p: ["compare", str(p.model), str(p.model), "--data", str(p.data), *MONTH,
+                    "--out", str(p.data.parent), "--force"], 1, "contains the input"),
+    Case("simulate into the model's folder", "out",
+         lambda p: ["simulate", str(p.model), "--data", str(p.data), *MONTH,
+                    "--set", "larmbelopp=300", "--out", str(p.model.parent), "--force"], 1,
+         "contains the input"),
+    Case("generate over a user's folder", "out",
+         lambda p: ["generate", "--profile", "orebro", "--customers", "5",
+                    "--out", str(p.data), "--force"], 1, "carepay did not write"),
+    # ---- rule files: only regular .yaml files, within limits, never echoed
+    Case("extends the environment", "rule file", lambda p: _extending(p, "/proc/self/environ"),
+         1, "is not a rule file", never_says="PATH="),
+    Case("extends the password file", "rule file", lambda p: _extending(p, "/etc/passwd"), 1,
+         "is not a rule file", never_says="root:"),
+    Case("extends a text file", "rule file",
+         lambda p: _extending(p, str(_rule_file(p, "secret.txt", "model: hemligt\n"))), 1,
+         "is not a rule file", never_says="hemligt"),
+    Case("extends /dev/zero", "rule file", lambda p: _extending(p, "/dev/zero"), 1,
+         "is not a rule file"),
+    Case("check /dev/zero", "rule file", lambda p: ["check", "/dev/zero"], 1,
+         "is not a rule file"),
+    Case("check a named pipe", "rule file", _fifo, 1, "is not a regular file"),
+    Case("an alias bomb", "rule file", _alias_bomb, 1, "YAML aliases (*name) are not supported"),
+    Case("nesting 300 deep", "rule file", _deep, 1, "nested more than 64 levels deep"),
+    Case("a rule file over the size limit", "rule file", _large, 1, "is larger than 4 MB"),
+    Case("a rule file that is not UTF-8", "rule file",
+         lambda p: ["check", str(_rule_file(p, "latin1.yaml", "model: \xe5\n".encode("latin-1")))],
+         1, "is not UTF-8"),
+    Case("an empty rule file", "rule file",
+         lambda p: ["check", str(_rule_file(p, "empty.yaml", ""))], 1, "error"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_case(place: Place, case: Case) -> None:
+    TRIED[f"hostile cases ({case.kind})"] += 1
+    args = case.args(place)  # the case's own files are made first
+    before = place.digest()
+    started = time.monotonic()
+    status, output = _run(*args)
+    assert time.monotonic() - started < 10, "took too long"
+    assert status == case.status, output
+    assert "Traceback" not in output
+    assert case.says in output, output
+    assert case.never_says not in output, output
+    assert place.digest() == before, "an input or the earlier output changed"

@@ -28,12 +28,28 @@ from engine.loader import load_model
 from engine.plan import Plan, make_plan
 from engine.reports import exclusions, flags, indicators, provider_totals, statement_lines
 
+# The months a run can name: wide enough for any payment, narrow enough that a month,
+# its neighbours and a year of indexation are dates Python and Polars can hold.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
 
 def parse_month(text: str) -> date:
     """'2024-11' -> 2024-11-01; an EngineError for anything else."""
     match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-01)?", text.strip())
     if match and 1 <= int(match.group(2)) <= 12:
-        return date(int(match.group(1)), int(match.group(2)), 1)
+        year = int(match.group(1))
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise EngineError(
+                [
+                    Diagnostic(
+                        "bad-value",
+                        f"`{text}` is outside the months carepay runs "
+                        f"({FIRST_YEAR}-01 to {LAST_YEAR}-12)",
+                        hint="check the year",
+                    )
+                ]
+            )
+        return date(year, int(match.group(2)), 1)
     raise EngineError(
         [
             Diagnostic(

@@ -96,6 +96,9 @@ class CheckedModel:
         return self.types.get(id(node), t.UNKNOWN)
 
 
+MAX_LITERAL = Decimal(10) ** 15  # as a value in a rule file (loader.MAX_VALUE)
+
+
 def fields_of(vocabulary: Vocabulary, entity: str) -> dict[str, Column]:
     """What a formula on `entity` can name as a field (on visits: `counted` and
     `excluded_by` too, which the engine adds from the model's exclusions)."""
@@ -476,6 +479,12 @@ class _Checker:
 
     def _quantity(self, node: ast.Quantity) -> t.Type:
         value = Decimal(node.value)
+        if abs(value) > MAX_LITERAL:
+            return self._mismatch(
+                node,
+                f"`{node.value}` is larger than any amount carepay computes with (10^15)",
+                code="bad-value",
+            )
         if not node.unit:
             self.out.literals[id(node)] = value
             return t.COUNT if "." not in node.value else t.NUMBER

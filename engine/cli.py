@@ -18,7 +18,14 @@ import click
 import polars as pl
 
 from engine import __version__, api
-from engine.diagnostics import Diagnostic, EngineError, render_json, render_text, sorted_diagnostics
+from engine.diagnostics import (
+    Diagnostic,
+    EngineError,
+    printable,
+    render_json,
+    render_text,
+    sorted_diagnostics,
+)
 from engine.explain import render_json as explain_json
 from engine.explain import render_tree
 from engine.reports import (
@@ -76,8 +83,11 @@ def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> Any
         return None
     try:
         return api.parse_month(value)
-    except EngineError:
-        raise click.BadParameter(f"`{value}` is not a month; write YYYY-MM, e.g. 2024-11") from None
+    except EngineError as error:
+        message = error.diagnostics[0].message
+        if "outside" not in message:
+            message += "; write YYYY-MM, e.g. 2024-11"
+        raise click.BadParameter(message) from None
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
@@ -349,7 +359,7 @@ def _summary(outcome: Outcome, out: Path) -> None:
     click.echo(f"{'provider':<{width}}  {'category':<{cat_width}}  {'amount (SEK)':>16}")
     for row in totals.iter_rows(named=True):
         click.echo(
-            f"{row['provider_id']:<{width}}  {row['category']:<{cat_width}}  {_sek(row['amount_ore']):>16}"
+            f"{printable(str(row['provider_id'])):<{width}}  {row['category']:<{cat_width}}  {_sek(row['amount_ore']):>16}"
         )
     grand = int(result.lines["amount_ore"].sum() or 0)
     click.echo(f"{'total':<{width}}  {'':<{cat_width}}  {_sek(grand):>16}")
@@ -373,7 +383,7 @@ def _indicator_summary(result: api.RunResult) -> None:
         else:
             value = f"{number:,.1f}".replace(",", " ")
         click.echo(
-            f"  {row['provider_id']}  {row['month']}  {row['indicator']}: {value} {row['unit']}".rstrip()
+            f"  {printable(str(row['provider_id']))}  {row['month']}  {row['indicator']}: {value} {row['unit']}".rstrip()
         )
 
 
@@ -542,7 +552,7 @@ def _comparison_summary(comparison: Any, fmt: str) -> None:
     for row in providers.iter_rows(named=True):
         pct = "" if row["diff_pct"] is None else f"{row['diff_pct']:+.1f}"
         click.echo(
-            f"{row['provider_id']:<10} {_sek(row['amount_a_ore']):>16} {_sek(row['amount_b_ore']):>16} {_sek(row['diff_ore']):>16} {pct:>8}"
+            f"{printable(str(row['provider_id'])):<10} {_sek(row['amount_a_ore']):>16} {_sek(row['amount_b_ore']):>16} {_sek(row['diff_ore']):>16} {pct:>8}"
         )
     a, b = int(providers["amount_a_ore"].sum()), int(providers["amount_b_ore"].sum())
     pct = f"{(b - a) / a * 100:+.1f}" if a else ""

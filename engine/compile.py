@@ -636,6 +636,27 @@ def materialize(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame([frame.get_column(c) for c in frame.columns])
 
 
+def _cannot_compute(
+    compiler: Compiler, layer: list[Step], frame: pl.DataFrame, error: Exception
+) -> Diagnostic:
+    """The rule of a layer that Polars could not compute (each tried alone), located."""
+    failing = layer[0]
+    for step in layer:
+        try:
+            frame.with_columns(_step_columns(compiler, step, compiler.plan))
+        except pl.exceptions.PolarsError as own:
+            failing, error = step, own
+            break
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    rule = failing.rule
+    return Diagnostic(
+        "cannot-compute",
+        f"`{failing.name}` cannot be computed in {compiler.plan.month:%Y-%m}: {reason[:300]}",
+        rule.span if rule is not None else None,
+        hint="a date or an amount in the formula goes beyond what a calendar or a number holds",
+    )
+
+
 def evaluate(
     plan: Plan,
     tables: dict[str, pl.DataFrame],
@@ -681,7 +702,10 @@ def evaluate(
         frame = precompute_bands(compiler, steps, frame)
         for layer in plan.order[entity]:
             columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
-            frame = materialize(frame.with_columns(columns))
+            try:
+                frame = materialize(frame.with_columns(columns))
+            except pl.exceptions.PolarsError as error:
+                raise EngineError([_cannot_compute(compiler, layer, frame, error)]) from None
         misses = _lookup_misses(compiler, steps, frame, entity)
         if misses:
             raise EngineError(misses)

@@ -543,6 +543,17 @@ def _canonical(
             where=ds.origins.get(name, name),
             hint=f"did you mean `{close[0]}`? (rename the column)" if close else None,
         )
+    nested = [c for c in table.columns if c in frame.columns and frame.schema[c].is_nested()]
+    for column_name in nested:
+        diags.error(
+            "bad-value",
+            f"column `{column_name}` of {ds.origins.get(name, name)} holds lists or records "
+            f"({frame.schema[column_name]}), not single values",
+            where=ds.origins.get(name, name),
+            hint="write one value per cell",
+        )
+    if nested:
+        frame = frame.drop(nested)
     exprs = []
     for column in table.columns.values():
         if column.name in frame.columns:

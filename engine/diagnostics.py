@@ -7,6 +7,7 @@ edge, as text for people or JSON for editors and CI.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -52,8 +53,19 @@ CODES: dict[str, str] = {
     "two-files": "two files (CSV and Parquet) give the same input table",
     "empty-month": "a month has no visits (or no decisions) in the data",
     "follows-rejection": "excluded visits belong to customers whose rows were rejected",
+    "cannot-compute": "a rule's value cannot be computed for a row (a date beyond the calendar)",
     "undeclared-column": "a column of the data is not in the model's vocabulary, and was not read",
 }
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text from data or files as it may reach a terminal: control characters (an ANSI
+    escape in a provider's name) shown as `\\x1b`, never sent raw; line breaks and tabs
+    kept."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +88,7 @@ class Diagnostic:
             lines.append(f"   = hint: {self.hint}")
         if self.source:
             lines.append(f"   = source: {self.source}")
-        return "\n".join(lines)
+        return printable("\n".join(lines))
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {

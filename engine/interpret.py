@@ -30,6 +30,7 @@ from engine.checker import (
     round_decimals,
     round_multiple,
 )
+from engine.diagnostics import Diagnostic, EngineError
 from engine.model import Band, band_boundaries, cyclic
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
 from engine.plan import COUNTED, Plan
@@ -115,7 +116,20 @@ class Interpreter:
             trace = Trace(name, "definition", value, t.BOOL, formula="no exclusion applies")
         else:
             assert step.tree is not None
-            value = self.eval(step.tree, row)
+            try:
+                value = self.eval(step.tree, row)
+            except (OverflowError, ValueError) as error:  # a date beyond the calendar
+                raise EngineError(
+                    [
+                        Diagnostic(
+                            "cannot-compute",
+                            f"`{name}` cannot be computed in {self.plan.month:%Y-%m}: {error}",
+                            step.rule.span,
+                            hint="a date or an amount in the formula goes beyond what a "
+                            "calendar or a number holds",
+                        )
+                    ]
+                ) from None
             version = step.rule.version_on(self.plan.in_force)
             source = (version.source if version else None) or step.rule.source
             if step.rule.kind == "payment":

@@ -88,6 +88,7 @@ def _origin(file: str, node: yaml.ScalarNode, lines: list[str]) -> FormulaOrigin
 # file is a regular .yaml file of at most this size, nested at most this deep, and
 # without YAML aliases (a 1 KB "billion laughs" of aliases expands to gigabytes).
 MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
+MAX_VALUE = Decimal(10) ** 15  # the largest magnitude of a value in a rule file
 MAX_YAML_DEPTH = 64
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
@@ -1173,6 +1174,14 @@ class _Builder:
                 )
                 return t.UNKNOWN, None
             number, unit = parts[0], parts[1] or default_unit
+        if not number.is_finite() or abs(number) > MAX_VALUE:
+            self.diags.error(
+                "bad-value",
+                f"`{raw}` is not a number carepay computes with (finite, at most 10^15)",
+                span,
+                hint='e.g. 1520, "40 %", "450 SEK/h"',
+            )
+            return t.UNKNOWN, None
         if unit is None or unit in t.UNIT_WORDS:
             typ = t.UNIT_WORDS.get(unit or "number", t.NUMBER)
             return typ, number

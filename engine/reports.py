@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from engine import types as t
+from engine.diagnostics import printable
 from engine.names import ore_column
 from engine.plan import Plan
 
@@ -267,10 +268,13 @@ def write_csv(frame: pl.DataFrame, path: Path) -> None:
 
 
 def safe_text(value: object) -> object:
-    """Text from input data can never become a spreadsheet formula."""
-    if isinstance(value, str) and value.startswith(UNSAFE_START):
-        return "'" + value
-    return value
+    """Text from input data can never become a spreadsheet formula, and control
+    characters a workbook cannot hold (an ANSI escape in a name) are shown as `\\x1b`
+    (the CSV and Parquet files keep the text as it came)."""
+    if not isinstance(value, str):
+        return value
+    value = printable(value)
+    return "'" + value if value.startswith(UNSAFE_START) else value
 
 
 def write_workbook(

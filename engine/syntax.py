@@ -134,6 +134,22 @@ def _parse_date(text: str) -> date:
         return date.min
 
 
+# Deeper than any formula a person writes (the bundled models stay under 20), and
+# shallow enough for every recursive step after parsing (a `+` chain of 2 000 terms
+# or 500 nested `if` is an error, not a crash).
+MAX_FORMULA_DEPTH = 100
+
+
+def _depth(tree: Tree) -> int:
+    """The depth of a parse tree, counted without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return deepest
+
+
 def parse_formula(text: str, origin: FormulaOrigin) -> ast.Node | Diagnostic:
     """Parse one formula; return its tree, or one located syntax Diagnostic."""
     if not text.strip():
@@ -144,6 +160,13 @@ def parse_formula(text: str, origin: FormulaOrigin) -> ast.Node | Diagnostic:
         return _syntax_diagnostic(text, error, origin)
     if isinstance(tree, Token):  # a lone token reduced by `?start`
         tree = Tree("name", [tree])
+    if _depth(tree) > MAX_FORMULA_DEPTH:
+        return Diagnostic(
+            "syntax",
+            f"the formula is nested more than {MAX_FORMULA_DEPTH} levels deep",
+            origin.span(1, 1, 1, 1),
+            hint="split it into definitions that name its parts",
+        )
     node = _build(tree, origin)
     for sub in node.walk():
         if isinstance(sub, ast.DateLit) and sub.value == date.min:

@@ -123,6 +123,62 @@ def _file_as_out(place: Place) -> list[str]:
     return _out(place, place.root / "hemtjanst/model.yaml", "--force")
 
 
+def _scenario(place: Place, body: str) -> Path:
+    """A scenario of the example model with `body` added (YAML at the top level)."""
+    text = f"model: s\ntitle: S\nextends: {place.model}\n{body}"
+    return _rule_file(place, "scenario.yaml", text)
+
+
+def _definition(place: Place, formula: str) -> list[str]:
+    path = _scenario(place, f"definitions:\n  customer_month:\n    x: '{formula}'\n")
+    return ["run", str(path), "--data", str(place.data), *MONTH, "--out", str(place.root / "o")]
+
+
+def _value(place: Place, value: str) -> list[str]:
+    path = _scenario(place, f"parameters:\n  larmbelopp:\n    values: {{2024-01-01: {value}}}\n")
+    return ["check", str(path)]
+
+
+def _data_cell(place: Place, table: str, column: str, value: str) -> list[str]:
+    import polars as pl
+
+    path = place.data / f"{table}.csv"
+    frame = pl.read_csv(path, infer_schema_length=0)
+    first = pl.int_range(pl.len()) == 0
+    frame = frame.with_columns(
+        pl.when(first).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+    )
+    frame.write_csv(path)
+    return [
+        "run",
+        str(place.model),
+        "--data",
+        str(place.data),
+        *MONTH,
+        "--out",
+        str(place.root / "o"),
+    ]
+
+
+def _list_column(place: Place) -> list[str]:
+    import polars as pl
+
+    customers = pl.read_csv(place.data / "customers.csv")
+    customers.with_columns(pl.concat_list("district").alias("district")).write_parquet(
+        place.data / "customers.parquet"
+    )
+    (place.data / "customers.csv").unlink()
+    return [
+        "run",
+        str(place.model),
+        "--data",
+        str(place.data),
+        *MONTH,
+        "--out",
+        str(place.root / "o"),
+    ]
+
+
 @dataclass
 class Case:
     name: str
@@ -183,6 +239,44 @@ CASES = [
          1, "is not UTF-8"),
     Case("an empty rule file", "rule file",
          lambda p: ["check", str(_rule_file(p, "empty.yaml", ""))], 1, "error"),
+    # ---- values and formulas that no amount or calendar holds
+    Case("a parameter value .nan", "rule file", lambda p: _value(p, ".nan"), 1,
+         "is not a number carepay computes with"),
+    Case("a parameter value .inf", "rule file", lambda p: _value(p, ".inf"), 1,
+         "is not a number carepay computes with"),
+    Case("a parameter value of 10^29", "rule file", lambda p: _value(p, "1" + "0" * 29), 1,
+         "is not a number carepay computes with"),
+    Case("a literal of 10^29", "formula", lambda p: _definition(p, "1" + "0" * 29 + " SEK"), 1,
+         "larger than any amount carepay computes with"),
+    Case("add_months by a hundred million", "formula",
+         lambda p: _definition(p, "add_months(month_start, 100000000)"), 1,
+         "cannot be computed in 2024-02"),
+    Case("500 nested if", "formula",
+         lambda p: _definition(p, "if true then " * 500 + "1" + " else 0" * 500), 1,
+         "nested more than 100 levels deep"),
+    Case("a sum of 2 000 terms", "formula", lambda p: _definition(p, " + ".join(["1"] * 2000)),
+         1, "nested more than 100 levels deep"),
+    Case("20 000 unary minus", "formula", lambda p: _definition(p, "-" * 20000 + "1"), 1,
+         "nested more than 100 levels deep"),
+    # ---- command line
+    Case("the month 0000-01", "command line",
+         lambda p: ["run", str(p.model), "--data", str(p.data), "--month", "0000-01",
+                    "--out", str(p.root / "o")], 2, "outside the months carepay runs"),
+    Case("the month 9999-12", "command line",
+         lambda p: ["run", str(p.model), "--data", str(p.data), "--month", "9999-12",
+                    "--out", str(p.root / "o")], 2, "outside the months carepay runs"),
+    Case("a reversed sweep", "command line",
+         lambda p: ["simulate", str(p.model), "--data", str(p.data), *MONTH,
+                    "--sweep", "larmbelopp=300:200:10"], 1, "it must go up from START to STOP"),
+    # ---- data
+    Case("1e300 as a level", "data", lambda p: _data_cell(p, "decisions", "level", "1e300"), 3,
+         "is not a whole number"),
+    Case("NaN as granted minutes", "data",
+         lambda p: _data_cell(p, "decisions", "level", "NaN"), 3, "is not a whole number"),
+    Case("a Parquet column of lists", "data", _list_column, 1, "holds lists or records"),
+    Case("an ANSI escape in a provider's name", "data",
+         lambda p: _data_cell(p, "providers", "name", "Omsorg \x1b[31mRÖD\x1b[0m AB"), 0,
+         "statement lines written", never_says="\x1b["),
 ]  # fmt: skip
 
 

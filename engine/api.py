@@ -140,10 +140,15 @@ def data_needs(checked: CheckedModel) -> dict[str, set[str]]:
 
 
 def load_dataset(
-    checked: CheckedModel, data: str | Path, strict: bool = False
+    checked: CheckedModel,
+    data: str | Path,
+    strict: bool = False,
+    pseudonym: Callable[[str], str] | None = None,
 ) -> tuple[Dataset, list[Diagnostic]]:
     """The data, validated for this model. Rows with problems are rejected (listed in
-    `dataset.rejects`, each problem kind a warning); `strict` makes them errors."""
+    `dataset.rejects`, each problem kind a warning); `strict` makes them errors. With
+    `pseudonym`, customer ids are replaced as the files are read, before any check, so
+    no message, reject or output can carry an original id."""
     diags = Diagnostics()
     dataset = load_data(
         data,
@@ -154,6 +159,7 @@ def load_dataset(
         requirements=checked.model.data_requirements,
         model_id=checked.model.id,
         known=checked.model.vocabulary.tables,
+        pseudonym=pseudonym,
     )
     diags.raise_if_errors()
     return dataset, list(diags)

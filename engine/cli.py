@@ -43,6 +43,8 @@ from engine.runner import (
     execute,
     exit_status,
     foreign_entries,
+    pseudonym,
+    pseudonym_key,
     write_generated_manifest,
     write_study_manifest,
 )
@@ -183,6 +185,21 @@ def check_command(rules: tuple[Path, ...], months: list[Any], fmt: str) -> None:
         sys.exit(1)
 
 
+pseudonymise_option = click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help=f"Replace customer ids by keyed pseudonyms (HMAC-SHA-256; the key is read from {KEY_VARIABLE}).",
+)
+
+
+def _pseudonym(on: bool) -> Callable[[str], str] | None:
+    """The pseudonym function for --pseudonymise (the key is checked first), or None."""
+    if not on:
+        return None
+    secret = pseudonym_key()
+    return lambda customer: pseudonym(customer, secret)
+
+
 @main.command("run")
 @model_argument
 @data_option
@@ -207,11 +224,7 @@ def check_command(rules: tuple[Path, ...], months: list[Any], fmt: str) -> None:
     help="Stop at any bad row, listing every problem, and write nothing "
     "(default: set bad rows aside in rejects.csv and pay the rest).",
 )
-@click.option(
-    "--pseudonymise",
-    is_flag=True,
-    help=f"Replace customer ids by keyed pseudonyms (HMAC-SHA-256; the key is read from {KEY_VARIABLE}).",
-)
+@pseudonymise_option
 @force_option
 @_fail_on_engine_errors
 def run_command(
@@ -628,6 +641,7 @@ def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
     help="Write the comparison here: tables (CSV, Parquet, Excel) and report.html.",
 )
 @summary_format_option
+@pseudonymise_option
 @force_option
 @_fail_on_engine_errors
 def compare_command(
@@ -640,6 +654,7 @@ def compare_command(
     b_as_of: Any,
     out: Path | None,
     fmt: str,
+    pseudonymise: bool,
     force: bool,
 ) -> None:
     """Compare two models (or a model and a scenario) on the same data, loaded once.
@@ -663,7 +678,9 @@ def compare_command(
     if out is not None:
         _confirm_replace(out, force, (model_a, model_b, data))
     months = api.months_between(month, last)
-    checked_a, checked_b, dataset = load_both(model_a, model_b, data, months, (a_as_of, b_as_of))
+    checked_a, checked_b, dataset = load_both(
+        model_a, model_b, data, months, (a_as_of, b_as_of), _pseudonym(pseudonymise)
+    )
     with _progress([checked_a, checked_b], "models") as bar:
         a, b = (api.run_model(checked, dataset, months) for checked in bar)
     comparison = compare_results(a, b, dataset, label(checked_a), label(checked_b))
@@ -713,6 +730,7 @@ def compare_command(
     help="Write the comparison (or sweep, or attribution) here: tables and report.html.",
 )
 @summary_format_option
+@pseudonymise_option
 @force_option
 @_fail_on_engine_errors
 def simulate_command(
@@ -728,6 +746,7 @@ def simulate_command(
     attribution: bool,
     out: Path | None,
     fmt: str,
+    pseudonymise: bool,
     force: bool,
 ) -> None:
     """What if? Change parameters or apply a scenario, and compare with the unchanged model.
@@ -751,7 +770,9 @@ def simulate_command(
     if out is not None:
         _confirm_replace(out, force, (model, data, scenario))
     months = api.months_between(month, last)
-    checked_a, checked_b, dataset = load_both(model, scenario or model, data, months)
+    checked_a, checked_b, dataset = load_both(
+        model, scenario or model, data, months, pseudonym=_pseudonym(pseudonymise)
+    )
     checked_b_scenario = checked_b
     for setting in settings:
         checked_b = with_setting(checked_b, setting)

@@ -79,6 +79,7 @@ def load_both(
     data: Path,
     months: list[date],
     as_of: tuple[date | None, date | None] = (None, None),
+    pseudonym: Callable[[str], str] | None = None,
 ) -> tuple[CheckedModel, CheckedModel, Dataset]:
     """Both models checked (each as in force on its `as_of` date, where one is given),
     and the data read once with what either needs."""
@@ -100,7 +101,9 @@ def load_both(
             hint="declare the column alike in both models (vocabulary: columns:)",
         )
     diags.raise_if_errors()
-    dataset = load_data(data, needs, diags, requirements=requirements, known=known)
+    dataset = load_data(
+        data, needs, diags, requirements=requirements, known=known, pseudonym=pseudonym
+    )
     diags.raise_if_errors()
     return checked_a, checked_b, dataset
 

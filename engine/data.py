@@ -15,7 +15,7 @@ import csv
 import difflib
 import io
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -360,6 +360,22 @@ def _rows(frame: pl.DataFrame, mask: pl.Expr) -> list[int]:
     return frame.with_row_index("__i").filter(mask)["__i"].to_list()
 
 
+PERSON_COLUMN = "customer_id"  # the column whose values are personal (pseudonymised)
+
+
+def _with_pseudonyms(frame: pl.DataFrame, pseudonym: Callable[[str], str]) -> pl.DataFrame:
+    """The customer ids of a table as read replaced by their pseudonyms (an empty cell
+    stays empty, so it is still reported as empty)."""
+    if PERSON_COLUMN not in frame.columns:
+        return frame
+    ids = frame[PERSON_COLUMN].cast(pl.String)
+    values = [v for v in ids.unique().drop_nulls().to_list() if v.strip()]
+    mapping = {v: pseudonym(v) for v in values}
+    return frame.with_columns(
+        ids.replace_strict(mapping, default=ids, return_dtype=pl.String).alias(PERSON_COLUMN)
+    )
+
+
 def load_data(
     path: str | Path,
     needs: dict[str, set[str]],
@@ -370,12 +386,15 @@ def load_data(
     requirements: Iterable[DataRequirement] = (),
     model_id: str | None = None,
     known: dict[str, Table] | None = None,
+    pseudonym: Callable[[str], str] | None = None,
 ) -> Dataset:
     """Read and validate every table of the model's vocabulary (`known`; the base
     tables by default); `needs` names the tables and columns the model reads, `zones`
     the districts it can place, `requirements` what its rows must hold."""
     known = known if known is not None else tables()
     raw, origins, offsets, ragged = _read_files(Path(path), known, diags)
+    if pseudonym is not None:
+        raw = {name: _with_pseudonyms(frame, pseudonym) for name, frame in raw.items()}
     ds = Dataset({}, origins, offsets)
     problems: dict[str, list[Problem]] = {}
     for name, table in known.items():

@@ -135,9 +135,13 @@ def execute(
     checked, warnings = load(job.model, months)
     timings["load_and_check"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    dataset, data_warnings = load_dataset(checked, job.data, strict=job.strict)
-    if job.pseudonymise:
-        dataset = pseudonymised(dataset, key if key is not None else pseudonym_key())
+    secret = (key if key is not None else pseudonym_key()) if job.pseudonymise else None
+    dataset, data_warnings = load_dataset(
+        checked,
+        job.data,
+        strict=job.strict,
+        pseudonym=(lambda customer: pseudonym(customer, secret)) if secret else None,
+    )
     timings["read_data"] = time.perf_counter() - clock
     clock = time.perf_counter()
     result = run_model(checked, dataset, months, progress)
@@ -319,30 +323,6 @@ def pseudonym(customer: str, key: bytes) -> str:
     """A keyed hash (HMAC-SHA-256) of the identifier: stable for one key, and not
     reversible or guessable without it, even for personal identity numbers."""
     return "PS-" + hmac.new(key, customer.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
-
-
-def pseudonymised(dataset: Dataset, key: bytes) -> Dataset:
-    """The same dataset with every customer identifier replaced by its pseudonym, in
-    every table that carries one (a model's own tables too)."""
-    tables = dict(dataset.tables)
-    for name in tables:
-        frame = tables.get(name)
-        if frame is None or "customer_id" not in frame.columns or frame.height == 0:
-            continue
-        ids = frame["customer_id"].unique().drop_nulls()
-        mapping = {str(c): pseudonym(str(c), key) for c in ids.to_list()}
-        tables[name] = frame.with_columns(
-            pl.col("customer_id").replace_strict(mapping, default=None, return_dtype=pl.String)
-        )
-    rejects = [
-        {**r, "value": "(pseudonymised)"} if r["column"] == "customer_id" else r
-        for r in dataset.rejects
-    ]
-    owners = {
-        table: {pseudonym(c, key): rows for c, rows in by_customer.items()}
-        for table, by_customer in dataset.rejected_customers.items()
-    }
-    return replace(dataset, tables=tables, rejects=rejects, rejected_customers=owners)
 
 
 # ----------------------------------------------------------------------------- manifest

@@ -413,3 +413,56 @@ def test_no_formula_or_input_reaches_python_eval() -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 assert node.func.id not in {"eval", "exec", "compile", "__import__"}, path.name
+
+
+def test_pseudonymised_rejects_warnings_and_errors_carry_no_original_id(tmp_path: Path) -> None:
+    """Before: a visit of an unknown customer put its id in rejects.csv's reason and in
+    the terminal warning, and --strict errors named it too. Now ids are replaced as the
+    files are read, before any check."""
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    visits = pl.read_csv(data / "visits.csv", infer_schema=False)
+    stranger = visits.head(1).with_columns(
+        pl.lit("K999999").alias("customer_id"), pl.lit("VX1").alias("visit_id")
+    )
+    pl.concat([visits, stranger]).write_csv(data / "visits.csv")
+    key = {"CAREPAY_PSEUDONYM_KEY": "a secret key of the municipality"}
+    out = tmp_path / "out"
+    code, text = _invoke(
+        "run", "rules/orebro", "--data", str(data), "--month", "2024-01", "--out", str(out),
+        "--pseudonymise", env=key,
+    )  # fmt: skip
+    assert code == 3, text  # a rejected row
+    assert "K999999" not in text and "is not in the customers table" in text
+    for path in out.iterdir():
+        assert b"K999999" not in path.read_bytes(), path.name
+    rejects = pl.read_csv(out / "rejects.csv")
+    assert rejects.filter(pl.col("reason").str.contains("PS-")).height == 1
+    code, text = _invoke(
+        "run", "rules/orebro", "--data", str(data), "--month", "2024-01",
+        "--out", str(tmp_path / "strict"), "--pseudonymise", "--strict", env=key,
+    )  # fmt: skip
+    assert code == 1 and "K999999" not in text and "PS-" in text, text
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare", "rules/orebro", "rules/norrtalje"],
+        ["simulate", "rules/orebro", "--set", "larmbelopp=400"],
+    ],
+    ids=["compare", "simulate"],
+)
+def test_compare_and_simulate_pseudonymise_too(tmp_path: Path, command: list[str]) -> None:
+    key = {"CAREPAY_PSEUDONYM_KEY": "a secret key of the municipality"}
+    out = tmp_path / "out"
+    code, text = _invoke(
+        *command, "--data", str(SAMPLE), "--month", "2024-01", "--out", str(out),
+        "--pseudonymise", env=key,
+    )  # fmt: skip
+    assert code == 0, text
+    originals = pl.read_csv(SAMPLE / "customers.csv")["customer_id"].to_list()[:100]
+    for path in out.iterdir():
+        content = path.read_bytes()
+        assert not [c for c in originals if c.encode() in content], path.name
+    assert (pl.read_csv(out / "compare_customers.csv")["customer_id"].str.starts_with("PS-")).all()

@@ -458,6 +458,11 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
             differences.append(f"{kind} {file} is missing")
         elif sha256(file) != entry["sha256"]:
             differences.append(f"{kind} {file} has changed since the run (its SHA-256 differs)")
+    listed = (
+        set(manifest.get("outputs", {})) if isinstance(manifest.get("outputs"), dict) else set()
+    )
+    for extra in sorted(p.name for p in out.iterdir() if p.name not in listed | {MANIFEST}):
+        differences.append(f"{extra} in {out} is not an output the manifest lists")
     if job is None:  # a study: its inputs and outputs are checked, not re-run
         for name, entry in sorted(manifest.get("outputs", {}).items()):
             file = out / name
@@ -474,6 +479,11 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
             )
             return differences, manifest
         now = _hashes(again)
+        recomputed = json.loads((again / MANIFEST).read_text(encoding="utf-8"))
+    for field_path in manifest_differences(manifest, recomputed):
+        differences.append(
+            f"the manifest's `{field_path}` is not what the run gives (edited after the run?)"
+        )
     before = manifest.get("outputs", {})
     for name in sorted(set(before) | set(now)):
         if name not in now:
@@ -485,6 +495,34 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
         elif not (out / name).is_file() or sha256(out / name) != before[name]["sha256"]:
             differences.append(f"output {name} in {out} has been changed since the run")
     return differences, manifest
+
+
+# Manifest fields a repeated run need not give again: when and how fast, and the
+# outputs (compared file by file above).
+UNREPEATED = frozenset({"created", "timings_s", "outputs"})
+
+
+def manifest_differences(stated: Any, recomputed: Any, path: str = "") -> list[str]:
+    """The dotted paths where a manifest differs from the one a repeated run writes
+    (`counts.total_ore`, `parameters_in_force.2024-01.larmbelopp`), at most 20."""
+    found: list[str] = []
+
+    def walk(a: Any, b: Any, where: str) -> None:
+        if len(found) >= 20:
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b), key=str):
+                if not where and key in UNREPEATED:
+                    continue
+                walk(a.get(key), b.get(key), f"{where}.{key}" if where else str(key))
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
+                walk(x, y, f"{where}[{i}]")
+        elif a != b:
+            found.append(where or "(the whole manifest)")
+
+    walk(stated, recomputed, path)
+    return found
 
 
 # ----------------------------------------------------------------------------- studies

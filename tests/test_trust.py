@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -92,6 +93,49 @@ def test_verify_fails_naming_an_input_that_changed_by_one_byte(
     code, text = _invoke("verify", str(out))
     assert code == 1
     assert f"input {visits} has changed since the run" in text
+
+
+def _add_a_million(manifest: dict) -> str:
+    manifest["counts"]["total_ore"] += 100_000_000
+    return "`counts.total_ore`"
+
+
+def _change_a_parameter(manifest: dict) -> str:
+    values = manifest["parameters_in_force"]["2024-03"]
+    values["larmbelopp"] = "999"
+    return "`parameters_in_force.2024-03.larmbelopp`"
+
+
+def _move_a_visit(manifest: dict) -> str:
+    manifest["counts"]["visits"]["counted"] += 1
+    manifest["counts"]["visits"]["excluded"] -= 1
+    return "`counts.visits.counted`"
+
+
+@pytest.mark.parametrize(
+    "forge", [_add_a_million, _change_a_parameter, _move_a_visit], ids=lambda f: f.__name__
+)
+def test_verify_recomputes_what_the_manifest_states(
+    tmp_path: Path, data_copy: Path, forge: Callable[[dict], str]
+) -> None:
+    """Before: a forged total (+1 M kr), parameter value or visits' account still gave
+    "verified", since only the hashes of the files were compared."""
+    import json
+
+    out = _run_fixture(data_copy, tmp_path / "out")
+    path = out / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    field = forge(manifest)
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    code, text = _invoke("verify", str(out))
+    assert code == 1 and f"the manifest's {field} is not what the run gives" in text, text
+
+
+def test_verify_reports_a_file_the_manifest_does_not_list(tmp_path: Path, data_copy: Path) -> None:
+    out = _run_fixture(data_copy, tmp_path / "out")
+    (out / "extra.csv").write_text("a,b\n", encoding="utf-8")
+    code, text = _invoke("verify", str(out))
+    assert code == 1 and "extra.csv in" in text and "not an output the manifest lists" in text
 
 
 def test_verify_names_an_output_edited_after_the_run(tmp_path: Path, data_copy: Path) -> None:

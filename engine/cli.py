@@ -29,6 +29,7 @@ from engine.diagnostics import (
 from engine.explain import render_json as explain_json
 from engine.explain import render_tree
 from engine.reports import (
+    WRITTEN,
     neutralised,
     write_atomically,
     write_csv,
@@ -62,11 +63,16 @@ class Failed(click.ClickException):
 def _fail_on_engine_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        WRITTEN.clear()
         try:
             return fn(*args, **kwargs)
         except EngineError as error:
             raise Failed(render_text(error.diagnostics)) from None
         except KeyboardInterrupt:
+            if WRITTEN:
+                raise Interrupted(
+                    f"interrupted after the new output was complete in {WRITTEN[-1]}"
+                ) from None
             raise Interrupted(
                 "interrupted: nothing was written, and any earlier output is as it was"
             ) from None

@@ -201,21 +201,82 @@ def with_amounts(frame: pl.DataFrame) -> pl.DataFrame:
 # ----------------------------------------------------------------------------- writing
 
 
+# Output directories completed (swapped into place) in this process: the command line
+# says so when Ctrl-C comes after, instead of "nothing was written".
+WRITTEN: list[Path] = []
+
+_RENAME_EXCHANGE = 2  # renameat2 flag (Linux 3.15+): swap two paths in one step
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories atomically (Linux renameat2 RENAME_EXCHANGE); False where
+    the system has no such call (the caller then falls back to two renames)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (38, 22, 95):  # ENOSYS, EINVAL, EOPNOTSUPP: not on this file system
+        return False
+    raise OSError(error, os.strerror(error), str(b))
+
+
+STAGING_MARK = "carepay-"  # hidden sibling directories: .<out>.carepay-<pid>-<random>
+
+
+def _remove_stale_staging(out_dir: Path) -> None:
+    """Staging directories that earlier runs, killed before they could clean up, left
+    beside `out_dir` (their process is gone)."""
+    prefix = f".{out_dir.name}.{STAGING_MARK}"
+    for path in out_dir.parent.glob(f"{prefix}*"):
+        pid = path.name[len(prefix) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue  # another user's process: leave it
+
+
 def write_atomically(out_dir: Path, write: Callable[[Path], object]) -> None:
-    """Write into a temporary directory beside `out_dir`, then swap it into place."""
+    """Write into a hidden directory beside `out_dir`, then swap it into place in one
+    step (an atomic exchange where the system has one), so that `out_dir` always names
+    a whole old or a whole new output, whenever the run is stopped."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    _remove_stale_staging(out_dir)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{out_dir.name}.{STAGING_MARK}{os.getpid()}-", dir=out_dir.parent)
+    )
     umask = os.umask(0)
     os.umask(umask)
     staging.chmod(0o777 & ~umask)  # an ordinary directory once in place, not mkdtemp's 0700
+    new = staging.stat().st_ino  # the new output, wherever it is when a Ctrl-C comes
     try:
         write(staging)
         if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
-            os.replace(out_dir, old / "previous")
-            os.replace(staging, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
+            if not _exchange(staging, out_dir):  # staging now holds the old output
+                old = staging.with_name(staging.name + "-old")
+                os.replace(out_dir, old)
+                os.replace(staging, out_dir)
+                os.replace(old, staging)
         else:
             os.replace(staging, out_dir)
     finally:
@@ -231,6 +292,8 @@ def write_atomically(out_dir: Path, write: Callable[[Path], object]) -> None:
                 break
             except KeyboardInterrupt:
                 interrupted = True
+        if out_dir.exists() and out_dir.stat().st_ino == new and out_dir not in WRITTEN:
+            WRITTEN.append(out_dir)
         if interrupted:
             raise KeyboardInterrupt
 

@@ -510,3 +510,95 @@ def test_compare_and_simulate_pseudonymise_too(tmp_path: Path, command: list[str
         content = path.read_bytes()
         assert not [c for c in originals if c.encode() in content], path.name
     assert (pl.read_csv(out / "compare_customers.csv")["customer_id"].str.starts_with("PS-")).all()
+
+
+# ----------------------------------------------------------------------------- the swap
+
+
+def _tree(directory: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(directory.iterdir())}
+
+
+STEPS = ["while writing", "before the exchange", "after the exchange", "while cleaning up"]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_the_output_swap_leaves_a_whole_old_or_a_whole_new_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """Ctrl-C at every step of writing an output: `--out` names the whole old output
+    until the exchange, the whole new one after it, never a mix or nothing; and no
+    hidden staging directory is left behind."""
+    from engine import reports
+
+    out = tmp_path / "out"
+    reports.write_atomically(out, lambda d: [(d / n).write_text("old") for n in ("a", "b")])
+    old = _tree(out)
+
+    def write(directory: Path) -> None:
+        (directory / "a").write_text("new")
+        if step == "while writing":
+            raise KeyboardInterrupt
+        (directory / "b").write_text("new")
+        (directory / "c").write_text("new")
+
+    real_exchange, real_remove = reports._exchange, reports._remove_staging
+
+    def exchange(a: Path, b: Path) -> bool:
+        if step == "before the exchange":
+            raise KeyboardInterrupt
+        done = real_exchange(a, b)
+        if step == "after the exchange":
+            raise KeyboardInterrupt
+        return done
+
+    calls = {"n": 0}
+
+    def remove(staging: Path, attempts: int = 200) -> None:
+        calls["n"] += 1
+        if step == "while cleaning up" and calls["n"] == 1:
+            raise KeyboardInterrupt
+        real_remove(staging, attempts)
+
+    monkeypatch.setattr(reports, "_exchange", exchange)
+    monkeypatch.setattr(reports, "_remove_staging", remove)
+    reports.WRITTEN.clear()
+    with pytest.raises(KeyboardInterrupt):
+        reports.write_atomically(out, write)
+    now = _tree(out)
+    assert now in (old, {"a": "new", "b": "new", "c": "new"})
+    assert (now == old) == (step in ("while writing", "before the exchange"))
+    written = list(reports.WRITTEN) == [out.resolve()]
+    assert written == (now != old)  # what Ctrl-C then says
+    assert [p.name for p in tmp_path.iterdir()] == ["out"], "a staging directory was left"
+
+
+def test_staging_directories_of_killed_runs_are_removed(tmp_path: Path) -> None:
+    """Before: kill -9 left hidden staging directories that no later run removed."""
+    from engine import reports
+
+    dead = tmp_path / f".out.{reports.STAGING_MARK}999999999-abc"  # no such process
+    dead.mkdir()
+    (dead / "statement_lines.csv").write_text("x")
+    reports.write_atomically(tmp_path / "out", lambda d: (d / "a").write_text("new"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_ctrl_c_after_the_output_is_complete_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: Ctrl-C just after the swap printed "nothing was written" although the new
+    output was in place."""
+    from engine import cli
+
+    def summary(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_summary", summary)
+    out = tmp_path / "out"
+    code, text = _invoke(
+        "run", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data"),
+        "--month", "2024-02", "--out", str(out),
+    )  # fmt: skip
+    assert code == 130 and f"interrupted after the new output was complete in {out}" in text
+    assert (out / "manifest.json").is_file()

@@ -68,6 +68,12 @@ def _fail_on_engine_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except EngineError as error:
             raise Failed(render_text(error.diagnostics)) from None
+        except OSError as error:  # the disk is full, read-only, not ours …
+            where = f" {error.filename}" if error.filename else ""
+            raise Failed(
+                f"error: cannot read or write{where}: {error.strerror or error}; "
+                "nothing was written, and any earlier output is as it was"
+            ) from None
         except KeyboardInterrupt:
             if WRITTEN:
                 raise Interrupted(
@@ -334,6 +340,9 @@ def _confirm_replace(out: Path, force: bool, inputs: tuple[Path | None, ...] = (
             )
     if out.exists() and not out.is_dir():
         raise Failed(f"error: --out {out} is a file, not a directory; give a directory")
+    below = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if below is not None:
+        raise Failed(f"error: --out {out} is below {below}, which is a file, not a directory")
     if not out.exists() or not any(out.iterdir()):
         return
     foreign = foreign_entries(out)

@@ -89,6 +89,25 @@ def _origin(file: str, node: yaml.ScalarNode, lines: list[str]) -> FormulaOrigin
 # without YAML aliases (a 1 KB "billion laughs" of aliases expands to gigabytes).
 MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
 MAX_VALUE = Decimal(10) ** 15  # the largest magnitude of a value in a rule file
+MAX_RULES = 500  # definitions, payments, indicators, exclusions and flags of a model
+MAX_PARAMETER_CELLS = 20_000  # values of one parameter over all its dates
+
+
+def _cells(value: Any) -> int:
+    """The number of plain values in a parameter's dated values (counted without
+    recursion: nesting is bounded by the YAML reader)."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        else:
+            count += 1
+    return count
+
+
 MAX_YAML_DEPTH = 64
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
@@ -656,6 +675,7 @@ class _Builder:
         self.diags = diags
         # (parameter, "value" | "under") -> (written bare?, the first such value)
         self._writing: dict[tuple[str, str], tuple[bool, Any]] = {}
+        self._too_many = False  # more rules than MAX_RULES: reported once
 
     def _ok(self, *path: Any) -> bool:
         """False for a piece the schema check found broken (it is already reported)."""
@@ -800,6 +820,16 @@ class _Builder:
     def _add(self, model: Model, rule: Rule | None) -> None:
         if rule is None:
             return
+        if len(model.rules) >= MAX_RULES and not self._too_many:
+            self._too_many = True
+            self.diags.error(
+                "schema",
+                f"the model has more than {MAX_RULES} definitions, payments and other rules",
+                rule.span,
+                hint="a compensation model has tens of rules; generate tables, not rules",
+            )
+        if len(model.rules) >= MAX_RULES:
+            return
         clash = next((r for r in model.rules.values() if r.name == rule.name), None)
         if clash is not None:
             self.diags.error(
@@ -833,6 +863,15 @@ class _Builder:
             return None
         keys = tuple(spec.get("keys") or ())
         values_map: LMap = spec["values"]
+        cells = _cells(values_map)
+        if cells > MAX_PARAMETER_CELLS:
+            self.diags.error(
+                "schema",
+                f"`{name}` has {cells} values; a parameter has at most {MAX_PARAMETER_CELLS}",
+                span,
+                hint="a price list of that size belongs in an input table",
+            )
+            return None
         first = next(iter(values_map.values()))
         kind = spec.get("kind") or (
             "table"

@@ -208,6 +208,8 @@ CASES = [
          "already exists; use --force"),
     Case("an earlier output replaced with --force", "out",
          lambda p: _out(p, p.root / "second"), 0, "statement lines written"),
+    Case("out below a file", "out", lambda p: _out(p, p.model / "out"), 1,
+         "which is a file, not a directory"),
     Case("compare into the data", "out",
          lambda p: ["compare", str(p.model), str(p.model), "--data", str(p.data), *MONTH,
                     "--out", str(p.data.parent), "--force"], 1, "contains the input"),
@@ -239,6 +241,15 @@ CASES = [
          1, "is not UTF-8"),
     Case("an empty rule file", "rule file",
          lambda p: ["check", str(_rule_file(p, "empty.yaml", ""))], 1, "error"),
+    Case("more than 500 rules", "rule file",
+         lambda p: ["check", str(_scenario(p, "payments:\n" + "".join(
+             f"  p{i}:\n    entity: customer_month\n    category: c\n    formula: {i} SEK\n"
+             for i in range(2000))))], 1, "more than 500 definitions, payments"),
+    Case("a parameter of 30 000 values", "rule file",
+         lambda p: ["check", str(_scenario(p, "parameters:\n  stor:\n    unit: SEK\n"
+                    "    keys: [a]\n    values:\n      2024-01-01: {"
+                    + ", ".join(f"k{i}: {i}" for i in range(30000)) + "}\n"))], 1,
+         "a parameter has at most 20000"),
     # ---- values and formulas that no amount or calendar holds
     Case("a parameter value .nan", "rule file", lambda p: _value(p, ".nan"), 1,
          "is not a number carepay computes with"),
@@ -293,3 +304,27 @@ def test_hostile_case(place: Place, case: Case) -> None:
     assert case.says in output, output
     assert case.never_says not in output, output
     assert place.digest() == before, "an input or the earlier output changed"
+
+
+@pytest.mark.parametrize(
+    ("errno", "words"),
+    [(28, "No space left on device"), (30, "Read-only file system"), (13, "Permission denied")],
+    ids=["disk full", "read-only file system", "permission denied"],
+)
+def test_a_write_that_fails_is_a_message_and_the_earlier_output_stays(
+    place: Place, monkeypatch: pytest.MonkeyPatch, errno: int, words: str
+) -> None:
+    """Before: a full disk or a read-only file system ended in a traceback."""
+    from engine import runner
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise OSError(errno, words, str(place.earlier / "statement_lines.csv"))
+
+    TRIED["hostile cases (environment)"] += 1
+    monkeypatch.setattr(runner, "write_tables", failing)
+    before = place.digest()
+    status, output = _run(*_out(place, place.earlier, "--force"))
+    assert status == 1 and "Traceback" not in output
+    assert f"cannot read or write {place.earlier / 'statement_lines.csv'}: {words}" in output
+    assert place.digest() == before
+    assert sorted(p.name for p in place.root.iterdir() if p.name.startswith(".")) == []

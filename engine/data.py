@@ -47,6 +47,9 @@ REJECT_SCHEMA = {
 }
 
 
+SHOWN_VALUE = 80  # characters of a bad value shown in messages and rejects
+
+
 @dataclass
 class Problem:
     """Something wrong with one row: which row (0-based in the table as read), where."""
@@ -57,6 +60,14 @@ class Problem:
     code: str
     message: str
     hint: str | None = None
+
+    def __post_init__(self) -> None:
+        """A long bad value (a megabyte in one cell) is shown cut, in the message and
+        in rejects.csv, never echoed whole."""
+        if self.value is not None and len(self.value) > SHOWN_VALUE:
+            short = f"{self.value[:SHOWN_VALUE]}… ({len(self.value)} characters)"
+            self.message = self.message.replace(self.value, short)
+            self.value = short
 
 
 @dataclass
@@ -182,7 +193,7 @@ def _read_csv(path: Path, diags: Diagnostics) -> tuple[pl.DataFrame, list[Proble
             "a separator too many or too few in this row",
         )
         for index, count in enumerate(counts)
-        if count != len(names)
+        if count is not None and count != len(names)
     ]
     frame = pl.read_csv(
         text.encode("utf-8"),
@@ -206,16 +217,22 @@ def _duplicate_columns(names: list[str], what: str, where: str, diags: Diagnosti
     return bool(duplicates)
 
 
-def _field_counts(text: str, separator: str) -> list[int]:
-    """The number of fields of each data row. Counted on whole lines at once where no
-    field is quoted; by the csv module where quotes may hide separators or newlines."""
+def _field_counts(text: str, separator: str) -> list[int | None]:
+    """The number of fields of each data row, one entry per row Polars reads (every
+    line after the header); None for a blank line, which is not a row of data. Counted
+    on whole lines at once where no field is quoted; by the csv module where quotes
+    may hide separators or newlines."""
     if '"' in text:
         rows = csv.reader(io.StringIO(text), delimiter=separator)
         next(rows, None)
-        return [len(row) for row in rows if row]
-    lines = pl.Series(text.split("\n")[1:], dtype=pl.String).str.strip_suffix("\r")
-    lines = lines.filter(lines.str.len_bytes() > 0)
-    return (lines.str.count_matches(separator, literal=True) + 1).to_list()
+        return [len(row) if any(f.strip() for f in row) else None for row in rows]
+    body = text.split("\n")[1:]
+    if body and body[-1] == "":  # the file's last line break
+        body.pop()
+    lines = pl.Series(body, dtype=pl.String).str.strip_suffix("\r")
+    counts = lines.str.count_matches(separator, literal=True) + 1
+    blank = lines.str.strip_chars().str.len_bytes() == 0
+    return pl.select(pl.when(blank).then(None).otherwise(counts)).to_series().to_list()
 
 
 def _read_workbook(path: Path, diags: Diagnostics) -> dict[str, pl.DataFrame]:
@@ -360,6 +377,24 @@ def _rows(frame: pl.DataFrame, mask: pl.Expr) -> list[int]:
     return frame.with_row_index("__i").filter(mask)["__i"].to_list()
 
 
+def _without_blank_lines(ds: Dataset, name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """A file's blank lines are not rows (not input visits, not rejects); the rows after
+    them keep their own line numbers in every message."""
+    if frame.height == 0 or frame.width == 0:
+        return frame
+    empty = [
+        pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "")
+        if dtype == pl.String
+        else pl.col(c).is_null()
+        for c, dtype in frame.schema.items()
+    ]
+    blank = frame.select(pl.all_horizontal(empty)).to_series()
+    if not blank.any():
+        return frame
+    ds.kept[name] = pl.int_range(frame.height, eager=True).filter(~blank)
+    return frame.filter(~blank)
+
+
 PERSON_COLUMN = "customer_id"  # the column whose values are personal (pseudonymised)
 
 
@@ -418,10 +453,9 @@ def load_data(
                 )
             ds.tables[name] = empty_table(table)
             continue
-        ds.input_rows[name] = raw[name].height
-        ds.tables[name], problems[name] = _canonical(
-            ds, name, table, raw[name], needed or set(), diags
-        )
+        frame = _without_blank_lines(ds, name, raw[name])
+        ds.input_rows[name] = frame.height
+        ds.tables[name], problems[name] = _canonical(ds, name, table, frame, needed or set(), diags)
         problems[name] += ragged.get(name, [])
     for requirement in requirements:
         if requirement.table in problems:

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import stat
+import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -236,6 +237,9 @@ def read_yaml(path: Path, diags: Diagnostics) -> Any:
             hint="save the rule file as UTF-8",
         )
         return None
+    # one spelling of å, ä, ö: an editor that writes them decomposed (a + ring, NFD)
+    # names the same rule as one that writes them composed
+    text = unicodedata.normalize("NFC", text)
     register_text(file, text)
     try:
         node = yaml.compose(text, Loader=_LOADER)

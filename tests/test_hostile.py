@@ -179,6 +179,36 @@ def _list_column(place: Place) -> list[str]:
     ]
 
 
+def _blank_lines(place: Place) -> list[str]:
+    """Blank lines in visits.csv, and a bad time on the file's line 10 after them."""
+    path = place.data / "visits.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fields = lines[8].split(",")
+    fields[lines[0].split(",").index("end")] = "inte en tid"
+    lines[8] = ",".join(fields)
+    lines[4:4] = ["", " "]  # the bad row is now line 11
+    path.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    return _out(place, place.root / "o")
+
+
+def _megabyte_value(place: Place) -> list[str]:
+    path = place.data / "visits.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fields = lines[3].split(",")
+    fields[lines[0].split(",").index("service")] = "x" * 1_000_000
+    lines[3] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return _out(place, place.root / "o")
+
+
+def _decomposed_name(place: Place) -> list[str]:
+    import unicodedata
+
+    name = unicodedata.normalize("NFD", "utförd_extra")
+    body = f"definitions:\n  customer_month:\n    {name}: 1\n    summa: utförd_extra + 1\n"
+    return ["check", str(_scenario(place, body))]
+
+
 @dataclass
 class Case:
     name: str
@@ -285,6 +315,11 @@ CASES = [
     Case("NaN as granted minutes", "data",
          lambda p: _data_cell(p, "decisions", "level", "NaN"), 3, "is not a whole number"),
     Case("a Parquet column of lists", "data", _list_column, 1, "holds lists or records"),
+    Case("a megabyte in one cell", "data", _megabyte_value, 3, "… (1000000 characters)",
+         never_says="x" * 200),
+    Case("a name in decomposed Unicode", "rule file", _decomposed_name, 0, "no problems"),
+    Case("blank lines are not rows, and later rows keep their line", "data", _blank_lines, 3,
+         "not a date and time\n   = hint: rows 11;", never_says="is empty"),
     Case("an ANSI escape in a provider's name", "data",
          lambda p: _data_cell(p, "providers", "name", "Omsorg \x1b[31mRÖD\x1b[0m AB"), 0,
          "statement lines written", never_says="\x1b["),

@@ -538,16 +538,17 @@ def _settle(
     ds.tables[name] = table.filter(~dropped)
 
 
-def _by_kind(problems: list[Problem]) -> dict[tuple[str, str], list[Problem]]:
-    """Problems grouped by column and code: one warning, or one capped list, per kind."""
-    kinds: dict[tuple[str, str], list[Problem]] = {}
+def _by_kind(problems: list[Problem]) -> dict[tuple[str, str, str | None], list[Problem]]:
+    """Problems grouped by column, code and hint: one warning, or one capped list, per
+    kind (an end before the start and a visit over a day are two kinds, not one)."""
+    kinds: dict[tuple[str, str, str | None], list[Problem]] = {}
     for problem in problems:
-        kinds.setdefault((problem.column, problem.code), []).append(problem)
+        kinds.setdefault((problem.column, problem.code, problem.hint), []).append(problem)
     return kinds
 
 
 def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagnostics) -> None:
-    for (column, _), found in _by_kind(problems).items():
+    for (column, _, _), found in _by_kind(problems).items():
         rows = sorted({ds.row_number(name, p.index) for p in found})
         shown = ", ".join(str(r) for r in rows[:MAX_ROWS_REPORTED])
         more = f" and {len(rows) - MAX_ROWS_REPORTED} more" if len(rows) > MAX_ROWS_REPORTED else ""
@@ -562,7 +563,7 @@ def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagn
 
 
 def _report_errors(ds: Dataset, name: str, problems: list[Problem], diags: Diagnostics) -> None:
-    for (column, code), found in _by_kind(problems).items():
+    for (column, code, _), found in _by_kind(problems).items():
         for problem in found[:MAX_ROWS_REPORTED]:
             diags.error(
                 problem.code,

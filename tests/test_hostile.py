@@ -149,15 +149,7 @@ def _data_cell(place: Place, table: str, column: str, value: str) -> list[str]:
         pl.when(first).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
     )
     frame.write_csv(path)
-    return [
-        "run",
-        str(place.model),
-        "--data",
-        str(place.data),
-        *MONTH,
-        "--out",
-        str(place.root / "o"),
-    ]
+    return _out(place, place.root / "o")
 
 
 def _list_column(place: Place) -> list[str]:
@@ -168,19 +160,11 @@ def _list_column(place: Place) -> list[str]:
         place.data / "customers.parquet"
     )
     (place.data / "customers.csv").unlink()
-    return [
-        "run",
-        str(place.model),
-        "--data",
-        str(place.data),
-        *MONTH,
-        "--out",
-        str(place.root / "o"),
-    ]
+    return _out(place, place.root / "o")
 
 
 def _blank_lines(place: Place) -> list[str]:
-    """Blank lines in visits.csv, and a bad time on the file's line 10 after them."""
+    """Blank lines in visits.csv, and a bad time on the row after them (line 11)."""
     path = place.data / "visits.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     fields = lines[8].split(",")
@@ -207,6 +191,20 @@ def _decomposed_name(place: Place) -> list[str]:
     name = unicodedata.normalize("NFD", "utförd_extra")
     body = f"definitions:\n  customer_month:\n    {name}: 1\n    summa: utförd_extra + 1\n"
     return ["check", str(_scenario(place, body))]
+
+
+def _two_kinds_of_bad_end(place: Place) -> list[str]:
+    """One visit that ends before it starts, one that lasts 30 hours."""
+    path = place.data / "visits.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    first, second = lines[1].split(","), lines[2].split(",")  # 1 and 2 January
+    first[header.index("end")] = "2024-01-01 00:00"  # before its start, 09:15
+    second[header.index("start")] = "2024-01-01 17:00"
+    second[header.index("end")] = "2024-01-02 23:59"  # 31 hours
+    lines[1:3] = [",".join(first), ",".join(second)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return _out(place, place.root / "o")
 
 
 @dataclass
@@ -315,6 +313,9 @@ CASES = [
     Case("NaN as granted minutes", "data",
          lambda p: _data_cell(p, "decisions", "level", "NaN"), 3, "is not a whole number"),
     Case("a Parquet column of lists", "data", _list_column, 1, "holds lists or records"),
+    Case("an end before the start and a visit over a day are two warnings", "data",
+         _two_kinds_of_bad_end, 3, "(--strict stops instead)\n\nvisits.csv:end: warning",
+         never_says="and others like it"),
     Case("a megabyte in one cell", "data", _megabyte_value, 3, "… (1000000 characters)",
          never_says="x" * 200),
     Case("a name in decomposed Unicode", "rule file", _decomposed_name, 0, "no problems"),

@@ -116,6 +116,7 @@ class _Checker:
         self.model = model
         self.vocabulary = model.vocabulary
         self.diags = diags
+        self._unknown_entities: set[str] = set()
         self.out = CheckedModel(model)
         self.in_progress: list[str] = []
         self.current: str = ""
@@ -152,13 +153,17 @@ class _Checker:
         return self.out
 
     def _known_entity(self, rule: Rule) -> None:
-        if rule.entity in self.vocabulary.entities:
+        """An unknown entity is reported once, at its first rule (not once per rule)."""
+        if rule.entity in self.vocabulary.entities or rule.entity in self._unknown_entities:
             return
+        self._unknown_entities.add(rule.entity)
         known = list(self.vocabulary.entities)
         close = difflib.get_close_matches(rule.entity, known, n=1)
+        others = sum(1 for r in self.model.rules.values() if r.entity == rule.entity) - 1
         self.diags.error(
             "unknown-name",
-            f"`{rule.name}` is computed per `{rule.entity}`, which is no entity",
+            f"`{rule.name}` is computed per `{rule.entity}`, which is no entity"
+            + (f" (nor are its {others} other rules)" if others else ""),
             rule.span,
             hint=f"did you mean `{close[0]}`?"
             if close

@@ -25,7 +25,7 @@ import polars as pl
 
 from engine import types as t
 from engine.catalog import Column, Table, base_vocabulary, tables
-from engine.diagnostics import Diagnostics
+from engine.diagnostics import Diagnostics, printable
 from engine.model import DataRequirement
 
 ROW_OFFSET_CSV = 2  # data row i is on line i + 2 of a CSV file (line 1 is the header)
@@ -583,6 +583,17 @@ def _canonical(
     ds: Dataset, name: str, table: Table, frame: pl.DataFrame, needed: set[str], diags: Diagnostics
 ) -> tuple[pl.DataFrame, list[Problem]]:
     frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
+    garbled = [c for c in frame.columns if printable(c) != c]
+    for column_name in garbled:
+        diags.error(
+            "bad-value",
+            f"the header of {ds.origins.get(name, name)} has a control character in the "
+            f"column name `{printable(column_name)}`",
+            where=ds.origins.get(name, name),
+            hint="the file is damaged or not plain text; export it again",
+        )
+    if garbled:
+        return empty_table(table), []
     missing = [
         c
         for c, column in table.columns.items()

@@ -207,6 +207,12 @@ def _two_kinds_of_bad_end(place: Place) -> list[str]:
     return _out(place, place.root / "o")
 
 
+def _nul_in_header(place: Place) -> list[str]:
+    path = place.data / "visits.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("visit_id", "visit\x00_id", 1))
+    return _out(place, place.root / "o")
+
+
 @dataclass
 class Case:
     name: str
@@ -316,9 +322,16 @@ CASES = [
     Case("an end before the start and a visit over a day are two warnings", "data",
          _two_kinds_of_bad_end, 3, "(--strict stops instead)\n\nvisits.csv:end: warning",
          never_says="and others like it"),
+    Case("a NUL byte in a header", "data", _nul_in_header, 1,
+         "has a control character in the column name `visit\\x00_id`", never_says="\x00"),
     Case("a megabyte in one cell", "data", _megabyte_value, 3, "… (1000000 characters)",
          never_says="x" * 200),
     Case("a name in decomposed Unicode", "rule file", _decomposed_name, 0, "no problems"),
+    Case("a misspelt entity is one error, not one per rule", "rule file",
+         lambda p: ["check", str(_scenario(p, "definitions:\n  customer_mont:\n"
+                                              "    a: 1\n    b: a + 1\n    c: b + 1\n"))],
+         1, "= hint: did you mean `customer_month`?\n\n1 error",
+         never_says="`b` is computed per"),
     Case("blank lines are not rows, and later rows keep their line", "data", _blank_lines, 3,
          "not a date and time\n   = hint: rows 11;", never_says="is empty"),
     Case("an ANSI escape in a provider's name", "data",

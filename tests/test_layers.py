@@ -45,6 +45,7 @@ LAYERS = {
     "htmlreport": 10,
     "runner": 9,
     "cli": 11,
+    "entry": 12,
 }
 
 

@@ -602,3 +602,19 @@ def test_ctrl_c_after_the_output_is_complete_says_so(
     )  # fmt: skip
     assert code == 130 and f"interrupted after the new output was complete in {out}" in text
     assert (out / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.2, 0.5])
+def test_ctrl_c_at_any_moment_of_start_up_prints_no_traceback(delay: float) -> None:
+    """Before: a Ctrl-C while Polars was being imported printed a Python traceback."""
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "bin/carepay"), "check", str(ROOT / "rules/orebro")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    text = (out + err).decode()
+    assert "Traceback" not in text, text
+    assert process.returncode in (0, 130), (process.returncode, text)  # 0: it had finished

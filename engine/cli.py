@@ -174,6 +174,7 @@ def main() -> None:
     show_default=True,
     help="json is for editors and CI.",
 )
+@_fail_on_engine_errors
 def check_command(rules: tuple[Path, ...], months: list[Any], fmt: str) -> None:
     """Check rule files: YAML, shape, formulas, names, types and units.
 
@@ -512,6 +513,7 @@ def explain_command(
     "--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True
 )
 @force_option
+@_fail_on_engine_errors
 def generate_command(
     profile: str,
     customers: int,
@@ -974,6 +976,7 @@ def diff_command(old: Path, new: Path, fmt: str) -> None:
 @main.command("test")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")
+@_fail_on_engine_errors
 def test_command(paths: tuple[Path, ...], verbose: bool) -> None:
     """Run model test files: small input tables, a month, and hand-computed amounts.
 

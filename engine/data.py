@@ -579,20 +579,23 @@ def _report_errors(ds: Dataset, name: str, problems: list[Problem], diags: Diagn
             )
 
 
+def _unreadable(columns: dict[str, str], origin: str, hint: str, diags: Diagnostics) -> bool:
+    """An error per column that cannot be read at all (its message given); whether any."""
+    for message in columns.values():
+        diags.error("bad-value", message, where=origin, hint=hint)
+    return bool(columns)
+
+
 def _canonical(
     ds: Dataset, name: str, table: Table, frame: pl.DataFrame, needed: set[str], diags: Diagnostics
 ) -> tuple[pl.DataFrame, list[Problem]]:
     frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
-    garbled = [c for c in frame.columns if printable(c) != c]
-    for column_name in garbled:
-        diags.error(
-            "bad-value",
-            f"the header of {ds.origins.get(name, name)} has a control character in the "
-            f"column name `{printable(column_name)}`",
-            where=ds.origins.get(name, name),
-            hint="the file is damaged or not plain text; export it again",
-        )
-    if garbled:
+    origin = ds.origins.get(name, name)
+    garbled = {c: f"the header of {origin} has a control character in the column name "
+               f"`{printable(c)}`" for c in frame.columns if printable(c) != c}  # fmt: skip
+    if _unreadable(
+        garbled, origin, "the file is damaged or not plain text; export it again", diags
+    ):
         return empty_table(table), []
     missing = [
         c
@@ -608,17 +611,11 @@ def _canonical(
             where=ds.origins.get(name, name),
             hint=f"did you mean `{close[0]}`? (rename the column)" if close else None,
         )
-    nested = [c for c in table.columns if c in frame.columns and frame.schema[c].is_nested()]
-    for column_name in nested:
-        diags.error(
-            "bad-value",
-            f"column `{column_name}` of {ds.origins.get(name, name)} holds lists or records "
-            f"({frame.schema[column_name]}), not single values",
-            where=ds.origins.get(name, name),
-            hint="write one value per cell",
-        )
-    if nested:
-        frame = frame.drop(nested)
+    nested = {c: f"column `{c}` of {origin} holds lists or records ({frame.schema[c]}), not "
+              "single values" for c in table.columns
+              if c in frame.columns and frame.schema[c].is_nested()}  # fmt: skip
+    if _unreadable(nested, origin, "write one value per cell", diags):
+        frame = frame.drop(list(nested))
     exprs = []
     for column in table.columns.values():
         if column.name in frame.columns:

@@ -617,4 +617,5 @@ def test_ctrl_c_at_any_moment_of_start_up_prints_no_traceback(delay: float) -> N
     out, err = process.communicate(timeout=60)
     text = (out + err).decode()
     assert "Traceback" not in text, text
-    assert process.returncode in (0, 130), (process.returncode, text)  # 0: it had finished
+    finished = "no problems" in text  # the Ctrl-C came as it was exiting: 0, or killed by it
+    assert process.returncode == 130 or finished, (process.returncode, text)

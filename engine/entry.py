@@ -10,7 +10,8 @@ import sys
 def run() -> None:
     try:
         from engine.cli import main
-    except KeyboardInterrupt:
+
+        main()
+    except KeyboardInterrupt:  # before a command's own handling starts, or after it ends
         print("interrupted: nothing was written", file=sys.stderr)
         sys.exit(130)
-    main()

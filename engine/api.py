@@ -55,7 +55,7 @@ def parse_month(text: str) -> date:
             Diagnostic(
                 "bad-value",
                 f"`{text}` is not a month",
-                hint="write months as YYYY-MM, e.g. 2024-11",
+                hint="write YYYY-MM, e.g. 2024-11",
             )
         ]
     )
@@ -440,11 +440,15 @@ def frame_peers(
     """Rows of an entity's frame with given key values (what `overlaps` compares with),
     and for the registration entity the neighbouring months' rows that can overlap."""
 
+    compared = dict(frames)  # the registrations with their neighbours, joined once
+    if neighbours is not None and neighbours[1] is not None:
+        entity, extra = neighbours[0], neighbours[1]
+        own = frames[entity]
+        extra = extra.select([c for c in own.columns if c in extra.columns])
+        compared[entity] = pl.concat([own, extra], how="diagonal_relaxed")
+
     def peers(entity: str, keys: tuple[str, ...], values: tuple[Any, ...]) -> list[dict[str, Any]]:
-        frame = frames[entity]
-        if neighbours is not None and neighbours[0] == entity and neighbours[1] is not None:
-            extra = neighbours[1].select([c for c in frame.columns if c in neighbours[1].columns])
-            frame = pl.concat([frame, extra], how="diagonal_relaxed")
+        frame = compared[entity]
         for key, value in zip(keys, values, strict=True):
             frame = frame.filter(pl.col(key) == value)
         return frame.to_dicts()

@@ -96,9 +96,6 @@ class CheckedModel:
         return self.types.get(id(node), t.UNKNOWN)
 
 
-MAX_LITERAL = Decimal(10) ** 15  # as a value in a rule file (loader.MAX_VALUE)
-
-
 def fields_of(vocabulary: Vocabulary, entity: str) -> dict[str, Column]:
     """What a formula on `entity` can name as a field (on visits: `counted` and
     `excluded_by` too, which the engine adds from the model's exclusions)."""
@@ -484,7 +481,7 @@ class _Checker:
 
     def _quantity(self, node: ast.Quantity) -> t.Type:
         value = Decimal(node.value)
-        if abs(value) > MAX_LITERAL:
+        if abs(value) > t.MAX_MAGNITUDE:
             return self._mismatch(
                 node,
                 f"`{node.value}` is larger than any amount carepay computes with (10^15)",

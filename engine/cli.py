@@ -98,10 +98,8 @@ def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> Any
     try:
         return api.parse_month(value)
     except EngineError as error:
-        message = error.diagnostics[0].message
-        if "outside" not in message:
-            message += "; write YYYY-MM, e.g. 2024-11"
-        raise click.BadParameter(message) from None
+        problem = error.diagnostics[0]
+        raise click.BadParameter(f"{problem.message}; {problem.hint}") from None
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:

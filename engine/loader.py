@@ -89,7 +89,6 @@ def _origin(file: str, node: yaml.ScalarNode, lines: list[str]) -> FormulaOrigin
 # file is a regular .yaml file of at most this size, nested at most this deep, and
 # without YAML aliases (a 1 KB "billion laughs" of aliases expands to gigabytes).
 MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
-MAX_VALUE = Decimal(10) ** 15  # the largest magnitude of a value in a rule file
 MAX_RULES = 500  # definitions, payments, indicators, exclusions and flags of a model
 MAX_PARAMETER_CELLS = 20_000  # values of one parameter over all its dates
 
@@ -1217,7 +1216,7 @@ class _Builder:
                 )
                 return t.UNKNOWN, None
             number, unit = parts[0], parts[1] or default_unit
-        if not number.is_finite() or abs(number) > MAX_VALUE:
+        if not number.is_finite() or abs(number) > t.MAX_MAGNITUDE:
             self.diags.error(
                 "bad-value",
                 f"`{raw}` is not a number carepay computes with (finite, at most 10^15)",

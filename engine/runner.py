@@ -171,9 +171,7 @@ def execute(
         manifest["outputs"] = _hashes(directory)
         timings["write"] = time.perf_counter() - clock
         manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-        (directory / MANIFEST).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
+        write_manifest(directory, manifest)
 
     write_atomically(out, write)
     return Outcome(result, dataset, conservation, coverage, manifest, result.warnings)
@@ -212,14 +210,19 @@ def _hashes(directory: Path) -> dict[str, dict[str, Any]]:
     }
 
 
+def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
+    """The one way a manifest.json is written (runs, studies, generated data)."""
+    (directory / MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+
+
 def write_generated_manifest(directory: Path, job: dict[str, Any]) -> None:
     """The manifest of `carepay generate`'s output (no timestamp: the same command
     writes the same files), so that a later run may replace the directory."""
     manifest = {"carepay": __version__, "kind": "generate", "job": job}
     manifest["outputs"] = _hashes(directory)
-    (directory / MANIFEST).write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    write_manifest(directory, manifest)
 
 
 def foreign_entries(directory: Path) -> list[str]:
@@ -561,6 +564,4 @@ def write_study_manifest(directory: Path, study: Study) -> None:
         "rejected_rows": study.dataset.rejected_counts(),
         "outputs": _hashes(directory),
     }
-    (directory / MANIFEST).write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    write_manifest(directory, manifest)

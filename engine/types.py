@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+# The largest magnitude of a number written in a rule file (a value or a literal in a
+# formula): any real amount fits, and 10^29 or .inf is an error, not an overflow.
+MAX_MAGNITUDE = Decimal(10) ** 15
+
 
 @dataclass(frozen=True, slots=True)
 class Num:

@@ -627,6 +627,13 @@ class _Checker:
             if op == "*":
                 return t.multiply(left, right)
             if op == "/":
+                if isinstance(node.right, ast.Quantity) and float(node.right.value) == 0:
+                    self.diags.error(
+                        "division-by-zero",
+                        "division by 0: the result is never a value",
+                        node.right.span,
+                        hint="divide by a quantity that can be more than 0",
+                    )
                 return t.divide(left, right)
             left, right = self._zero_adapts(node.left, left, node.right, right)
             if not left.same_dimension(right):

@@ -75,6 +75,7 @@ def _fail_on_engine_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 "nothing was written, and any earlier output is as it was"
             ) from None
         except KeyboardInterrupt:
+            _quiet_teardown()
             if WRITTEN:
                 raise Interrupted(
                     f"interrupted after the new output was complete in {WRITTEN[-1]}"
@@ -84,6 +85,14 @@ def _fail_on_engine_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             ) from None
 
     return wrapper
+
+
+def _quiet_teardown() -> None:
+    """After a Ctrl-C the half-written objects of a writer (openpyxl's sheets) are
+    torn down as the program ends, each complaining in a traceback that its file is
+    gone. The staging directory holding that file is removed, so their complaints
+    are noise that would bury the one line the user needs."""
+    sys.unraisablehook = lambda _: None
 
 
 class Interrupted(Failed):

@@ -370,7 +370,7 @@ def sweep_values(spec: str) -> tuple[str, list[str]]:
         )
     start, stop, step = (parse_quantity(p, None) for p in parts)
     unit = re.sub(r"^[\d.\s-]+", "", parts[0])
-    if start is None or stop is None or not step:
+    if start is None or stop is None or step is None:
         raise EngineError(
             [
                 Diagnostic(

@@ -91,7 +91,8 @@ class Dataset:
         return original + self.row_offset.get(table, 1)
 
     def where(self, table: str, index: int, column: str) -> str:
-        return f"{self.origins.get(table, table)}:{self.row_number(table, index)}:{column}"
+        place = f"{self.origins.get(table, table)}:{self.row_number(table, index)}"
+        return f"{place}:{column}" if column else place
 
     def rejects_frame(self) -> pl.DataFrame:
         return pl.DataFrame(self.rejects, schema=REJECT_SCHEMA)
@@ -186,7 +187,7 @@ def _read_csv(path: Path, diags: Diagnostics) -> tuple[pl.DataFrame, list[Proble
     ragged = [
         Problem(
             index,
-            names[-1] if names else "",
+            "",  # the whole row
             None,
             "ragged-row",
             f"the row has {count} fields, the header has {len(names)}",
@@ -449,14 +450,14 @@ def load_data(
                     "missing-table",
                     f"the data has no `{name}` table, which the model needs",
                     where=str(path),
-                    hint=f"add {name}.csv (or .parquet, or a sheet named {name})",
+                    hint=_missing_table_hint(Path(path), raw, name),
                 )
             ds.tables[name] = empty_table(table)
             continue
         frame = _without_blank_lines(ds, name, raw[name])
         ds.input_rows[name] = frame.height
         ds.tables[name], problems[name] = _canonical(ds, name, table, frame, needed or set(), diags)
-        problems[name] += ragged.get(name, [])
+        problems[name] = _ragged_first(problems[name], ragged.get(name, []))
     for requirement in requirements:
         if requirement.table in problems:
             problems[requirement.table] += _unmet(ds.tables[requirement.table], requirement, ds)
@@ -476,6 +477,29 @@ def load_data(
         found += _unknown_references(ds, name)
         _settle(ds, name, found, diags, strict)
     return ds
+
+
+def _missing_table_hint(path: Path, raw: dict[str, pl.DataFrame], name: str) -> str:
+    """Names are exact; a sheet or file that differs only in case or spaces is named."""
+    near = [k for k in raw if k.strip().casefold() == name.casefold() and k != name]
+    if path.is_dir():
+        near += [
+            f.name
+            for f in path.iterdir()
+            if f.stem.strip().casefold() == name.casefold()
+            and f.suffix.lower() in (".csv", ".parquet")
+            and f.stem != name
+        ]
+    if near:
+        return f"found `{near[0]}`: table names are exact, rename it `{name}`"
+    return f"add {name}.csv (or .parquet, or a sheet named {name})"
+
+
+def _ragged_first(problems: list[Problem], ragged: list[Problem]) -> list[Problem]:
+    """A row with too many or too few fields has one problem, its shape: the values
+    in it are in the wrong columns, so what they would say about them is noise."""
+    shapeless = {p.index for p in ragged}
+    return [p for p in problems if p.index not in shapeless] + ragged
 
 
 def _party_table(party: str) -> str:
@@ -556,7 +580,7 @@ def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagn
             "rejected-rows",
             f"{len(rows)} row{'s' if len(rows) != 1 else ''} rejected: {found[0].message}"
             + (" (and others like it)" if len(found) > 1 else ""),
-            where=f"{ds.origins.get(name, name)}:{column}",
+            where=_place(ds.origins.get(name, name), column),
             hint=f"rows {shown}{more}; every rejected row is listed in rejects.csv "
             "(--strict stops instead)",
         )
@@ -575,8 +599,13 @@ def _report_errors(ds: Dataset, name: str, problems: list[Problem], diags: Diagn
             diags.error(
                 code,
                 f"… {len(found) - MAX_ROWS_REPORTED} more rows like these",
-                where=f"{ds.origins.get(name, name)}:{column}",
+                where=_place(ds.origins.get(name, name), column),
             )
+
+
+def _place(origin: str, column: str) -> str:
+    """`file:column`, or the file alone for a problem of the whole row."""
+    return f"{origin}:{column}" if column else origin
 
 
 def _unreadable(columns: dict[str, str], origin: str, hint: str, diags: Diagnostics) -> bool:

@@ -24,6 +24,7 @@ CODES: dict[str, str] = {
     "unknown-name": "a formula names something that does not exist here",
     "unknown-value": "a text is compared with a value the column never has",
     "unit-mismatch": "two quantities with different units are combined",
+    "division-by-zero": "a formula divides by the number 0",
     "type-mismatch": "a value of the wrong kind is used",
     "bad-call": "a function is called with the wrong arguments",
     "bad-lookup": "a table is looked up with the wrong keys",

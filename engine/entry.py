@@ -1,9 +1,11 @@
 """The `carepay` command's entry point: a Ctrl-C while the engine is still being
-loaded (Polars takes a moment to import) ends quietly with status 130, like one
-during a command, instead of printing a Python traceback."""
+loaded (Polars takes a moment to import), or after a command's own handling has
+ended, ends quietly with status 130 and a true sentence, instead of a Python
+traceback or a death by signal."""
 
 from __future__ import annotations
 
+import signal
 import sys
 
 
@@ -13,5 +15,15 @@ def run() -> None:
 
         main()
     except KeyboardInterrupt:  # before a command's own handling starts, or after it ends
-        print("interrupted: nothing was written", file=sys.stderr)
+        print(_interrupted(), file=sys.stderr)
         sys.exit(130)
+    finally:  # the command is over: a late Ctrl-C can change nothing, so it is ignored
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _interrupted() -> str:
+    reports = sys.modules.get("engine.reports")
+    written = getattr(reports, "WRITTEN", None)
+    if written:
+        return f"interrupted after the new output was complete in {written[-1]}"
+    return "interrupted: nothing was written"

@@ -369,12 +369,12 @@ CASES += [
     (
         "a row with a field too many",
         {"visits": VISITS.replace("false,false\nV2", "false,false,extra\nV2")},
-        ("ragged-row", "visits.csv:2:declined", "the row has 13 fields, the header has 12"),
+        ("ragged-row", "visits.csv:2", "the row has 13 fields, the header has 12"),
     ),
     (
         "a row with a field too few",
         {"visits": VISITS.replace("false,false\nV2", "false\nV2")},
-        ("ragged-row", "visits.csv:2:declined", "the row has 11 fields, the header has 12"),
+        ("ragged-row", "visits.csv:2", "the row has 11 fields, the header has 12"),
     ),
     (
         "a duplicate header",
@@ -414,12 +414,13 @@ def test_by_default_a_bad_row_is_rejected_and_the_rest_runs(tmp_path, tables, ex
     code, where, message = expected
     data = write(tmp_path, **tables)
     checked, _ = load(MODEL)
-    if code in TABLE_LEVEL or where.count(":") < 2:
+    whole_row = code == "ragged-row"  # located at the row: its fields are in no column
+    if code in TABLE_LEVEL or (where.count(":") < 2 and not whole_row):
         with pytest.raises(EngineError):
             load_dataset(checked, data)
         return
     dataset, warnings = load_dataset(checked, data)
-    file, row, column = where.split(":")
+    file, row, column = (where + ":").split(":")[:3]
     rejects = dataset.rejects_frame()
     match = rejects.filter(
         (pl.col("file") == file)

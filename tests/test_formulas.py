@@ -69,7 +69,7 @@ VALID_DECISION = [
     ("larmbelopp", D(250), "money (SEK)"),
     ("startdag < start_date", True, "true/false"),
     ('taxa == "hög"', True, "true/false"),
-    ("1 / 0", None, "ratio"),
+    ("1 / (level - 3)", None, "ratio"),  # a division by zero is missing
     ("days_in_month", D(29), "count"),
     ('ownership == "private" and level == 3', True, "true/false"),
     ("granted_minutes > 9 h and granted_minutes <= 10 h", True, "true/false"),
@@ -221,6 +221,7 @@ def test_valid_formula(tmp_path, entity, formula, expected, type_name):
 # (formula, code, exact message, column in the formula where the caret starts)
 INVALID_DECISION = [
     ("granted_minutes + special_amount", "unit-mismatch", "cannot add money (SEK) to duration", 1),
+    ("special_amount / 0", "division-by-zero", "division by 0: the result is never a value", 18),
     ("special_amount + granted_minutes", "unit-mismatch", "cannot add duration to money (SEK)", 1),
     ("special_amount - 5", "unit-mismatch", "cannot subtract count from money (SEK)", 1),
     ("granted_minutes > 30", "unit-mismatch", "cannot compare duration with count", 1),

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -46,15 +47,24 @@ class Place:
         return h.hexdigest()
 
 
-@pytest.fixture()
-def place(tmp_path: Path) -> Place:
-    shutil.copytree(EXAMPLE, tmp_path / "hemtjanst")
-    model = tmp_path / "hemtjanst/model.yaml"
-    data = tmp_path / "hemtjanst/data"
-    earlier = tmp_path / "earlier"
-    code, output = _run("run", str(model), "--data", str(data), *MONTH, "--out", str(earlier))
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example and an earlier output of it, made once and copied for each case."""
+    root = tmp_path_factory.mktemp("template")
+    shutil.copytree(EXAMPLE, root / "hemtjanst")
+    code, output = _run(
+        "run", str(root / "hemtjanst/model.yaml"), "--data", str(root / "hemtjanst/data"),
+        *MONTH, "--out", str(root / "earlier"),
+    )  # fmt: skip
     assert code == 0, output
-    return Place(tmp_path, model, data, earlier)
+    return root
+
+
+@pytest.fixture()
+def place(template: Path, tmp_path: Path) -> Place:
+    root = tmp_path / "place"
+    shutil.copytree(template, root, symlinks=True)
+    return Place(root, root / "hemtjanst/model.yaml", root / "hemtjanst/data", root / "earlier")
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -213,6 +223,104 @@ def _nul_in_header(place: Place) -> list[str]:
     return _out(place, place.root / "o")
 
 
+def _edit(place: Place, name: str, change: Callable[[str], str]) -> list[str]:
+    """The data file `name` with its text changed, and a run over the data."""
+    path = place.data / name
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return _out(place, place.root / "o")
+
+
+def _edit_bytes(place: Place, name: str, content: bytes) -> list[str]:
+    (place.data / name).write_bytes(content)
+    return _out(place, place.root / "o")
+
+
+def _replace_line(text: str, index: int, line: str) -> str:
+    lines = text.splitlines()
+    lines[index] = line
+    return "\n".join(lines) + "\n"
+
+
+def _as_parquet(
+    place: Place, table: str, column: str, change: Callable[[pl.Expr], pl.Expr]
+) -> list[str]:
+    """The table as a Parquet file, one column changed (to a Parquet type)."""
+    path = place.data / f"{table}.csv"
+    frame = pl.read_csv(path, infer_schema_length=0)
+    frame.with_columns(change(pl.col(column))).write_parquet(path.with_suffix(".parquet"))
+    path.unlink()
+    return _out(place, place.root / "o")
+
+
+def _as_workbook(
+    place: Place, change: Callable[[str, list[list[object]]], str | None]
+) -> list[str]:
+    """The data as one XLSX workbook: `change` may alter a table's rows and returns
+    its sheet's name (None leaves the table out)."""
+    import csv
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for path in sorted(place.data.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows: list[list[object]] = [list(r) for r in csv.reader(handle)]
+        name = change(path.stem, rows)
+        if name is not None:
+            sheet = book.create_sheet(name)
+            for row in rows:
+                sheet.append(row)
+    target = place.root / "data.xlsx"
+    book.save(target)
+    return ["run", str(place.model), "--data", str(target), *MONTH, "--out", str(place.root / "o")]
+
+
+def _unchanged(name: str, rows: list[list[object]]) -> str:
+    return name
+
+
+def _sheet_named(table: str, new: str | None) -> Callable[[str, list[list[object]]], str | None]:
+    return lambda name, rows: new if name == table else name
+
+
+def _header_twice(name: str, rows: list[list[object]]) -> str:
+    if name == "visits":
+        rows[0][-1] = rows[0][0]
+    return name
+
+
+def _real_dates(name: str, rows: list[list[object]]) -> str:
+    """Start and end as the spreadsheet's own date-times, not text."""
+    from datetime import datetime
+
+    if name == "visits":
+        for row in rows[1:]:
+            row[7] = datetime.fromisoformat(str(row[7]))
+            row[8] = datetime.fromisoformat(str(row[8]))
+    return name
+
+
+def _command(place: Place, command: str, *args: str) -> list[str]:
+    return [command, str(place.model), "--data", str(place.data), *args]
+
+
+def _verify_after(place: Place, change: Callable[[Path], None]) -> list[str]:
+    change(place.earlier)
+    return ["verify", str(place.earlier)]
+
+
+def _manifest_edit(path: Path, old: str, new: str) -> None:
+    manifest = path / "manifest.json"
+    text = manifest.read_text(encoding="utf-8")
+    assert old in text, old
+    manifest.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _rules(place: Place, body: str) -> list[str]:
+    return ["check", str(_scenario(place, body))]
+
+
 @dataclass
 class Case:
     name: str
@@ -337,6 +445,220 @@ CASES = [
     Case("an ANSI escape in a provider's name", "data",
          lambda p: _data_cell(p, "providers", "name", "Omsorg \x1b[31mRÖD\x1b[0m AB"), 0,
          "statement lines written", never_says="\x1b["),
+    # ---- the shape of a data file
+    Case("visits.csv separated by semicolons", "data",
+         lambda p: _edit(p, "visits.csv", lambda t: t.replace(",", ";")), 0,
+         "statement lines written"),
+    Case("providers.csv in Windows-1252, as Swedish Excel saves it", "data",
+         lambda p: _edit_bytes(p, "providers.csv",
+                               (p.data / "providers.csv").read_text().encode("cp1252")),
+         0, "statement lines written"),
+    Case("a byte-order mark before the header", "data",
+         lambda p: _edit(p, "visits.csv", lambda t: "\ufeff" + t), 0, "statement lines written"),
+    Case("Windows line ends", "data",
+         lambda p: _edit(p, "visits.csv", lambda t: t.replace("\n", "\r\n")), 0,
+         "statement lines written"),
+    Case("visits.csv with a header and no rows", "data",
+         lambda p: _edit(p, "visits.csv", lambda t: t.splitlines()[0] + "\n"), 4,
+         "2024-02 has no visits in the data"),
+    Case("an empty visits.csv", "data", lambda p: _edit_bytes(p, "visits.csv", b""), 1,
+         "visits.csv"),
+    Case("a quote that is never closed", "data",
+         lambda p: _edit(p, "visits.csv", lambda t: _replace_line(t, 5, 'V9,"K001,P2')), 1,
+         "visits.csv"),
+    Case("a row with a field too many", "data",
+         lambda p: _edit(p, "visits.csv",
+                         lambda t: _replace_line(t, 3, t.splitlines()[3] + ",extra")), 3,
+         "visits.csv: warning[rejected-rows]: 1 row rejected: the row has 14 fields, the header "
+         "has 13", never_says="`declined`"),
+    Case("a row with fields missing", "data",
+         lambda p: _edit(p, "visits.csv", lambda t: _replace_line(t, 3, "V00003,K001")), 3,
+         "1 row rejected: the row has 2 fields, the header has 13\n   = hint: rows 4;",
+         never_says="is empty"),
+    Case("a required column missing", "data",
+         lambda p: _edit(p, "visits.csv", lambda t: t.replace(",end,", ",slut,", 1)), 1,
+         "no column `end`"),
+    Case("a column the model does not know", "data",
+         lambda p: _edit(p, "customers.csv", lambda t: "\n".join(
+             line + (",okänd" if i == 0 else ",x") for i, line in enumerate(t.splitlines()))
+             + "\n"), 0, "statement lines written"),
+    Case("a column named twice", "data",
+         lambda p: _edit(p, "customers.csv", lambda t: "\n".join(
+             line + (",district" if i == 0 else ",x") for i, line in enumerate(t.splitlines()))
+             + "\n"), 1, "district"),
+    Case("one visit id twice", "data",
+         lambda p: _edit(p, "visits.csv", lambda t: _replace_line(
+             t, 2, "V00001" + t.splitlines()[2][6:])), 3, "visits.csv:visit_id"),
+    Case("both visits.csv and visits.parquet", "data",
+         lambda p: (shutil.copy(p.data / "visits.csv", p.data / "visits.parquet"),
+                    _out(p, p.root / "o"))[1], 1, "visits"),
+    Case("a directory named visits.csv", "data",
+         lambda p: ((p.data / "visits.csv").unlink(), (p.data / "visits.csv").mkdir(),
+                    _out(p, p.root / "o"))[2], 1, "visits"),
+    Case("visits.csv a link to itself", "data",
+         lambda p: ((p.data / "visits.csv").unlink(),
+                    (p.data / "visits.csv").symlink_to(p.data / "visits.csv"),
+                    _out(p, p.root / "o"))[2], 1, "visits.csv"),
+    Case("the data directory does not exist", "data",
+         lambda p: ["run", str(p.model), "--data", str(p.root / "saknas"), *MONTH,
+                    "--out", str(p.root / "o")], 2, "does not exist"),
+    Case("the data is a text file", "data",
+         lambda p: ["run", str(p.model), "--data", str(p.model), *MONTH,
+                    "--out", str(p.root / "o")], 1, "model.yaml"),
+    Case("visits in Parquet, all text", "data",
+         lambda p: _as_parquet(p, "visits", "visit_id", lambda c: c), 0, "statement lines written"),
+    Case("levels as whole numbers in Parquet", "data",
+         lambda p: _as_parquet(p, "decisions", "level", lambda c: c.cast(pl.Int64)), 0,
+         "statement lines written"),
+    Case("levels as decimals in Parquet", "data",
+         lambda p: _as_parquet(p, "decisions", "level", lambda c: c.cast(pl.Float64)), 0,
+         "statement lines written"),
+    Case("a level of 2.5 in Parquet", "data",
+         lambda p: _as_parquet(p, "decisions", "level", lambda c: c.cast(pl.Float64) + 0.5), 3,
+         "decisions.parquet:level: warning[rejected-rows]"),
+    Case("granted minutes as decimals in Parquet", "data",
+         lambda p: _as_parquet(p, "decisions", "granted_minutes", lambda c: c.cast(pl.Float64)), 0,
+         "statement lines written"),
+    Case("a decision's start as a Parquet date", "data",
+         lambda p: _as_parquet(p, "decisions", "start_date", lambda c: c.str.to_date()), 0,
+         "statement lines written"),
+    Case("a truncated Parquet file", "data",
+         lambda p: (_as_parquet(p, "visits", "visit_id", lambda c: c),
+                    (p.data / "visits.parquet").write_bytes(
+                        (p.data / "visits.parquet").read_bytes()[:300]),
+                    _out(p, p.root / "o"))[2], 1, "visits.parquet"),
+    Case("a CSV file named .parquet", "data",
+         lambda p: ((p.data / "visits.csv").rename(p.data / "visits.parquet"),
+                    _out(p, p.root / "o"))[1], 1, "visits.parquet"),
+    # ---- data as one XLSX workbook
+    Case("a workbook of all tables", "data", lambda p: _as_workbook(p, _unchanged), 0,
+         "statement lines written"),
+    Case("a workbook with start and end as spreadsheet dates", "data",
+         lambda p: _as_workbook(p, _real_dates), 0, "statement lines written"),
+    Case("a workbook with a header twice", "data", lambda p: _as_workbook(p, _header_twice),
+         1, "visit_id"),
+    Case("a workbook without the visits sheet", "data",
+         lambda p: _as_workbook(p, _sheet_named("visits", None)), 1, "visits"),
+    Case("a workbook's sheet named Visits", "data",
+         lambda p: _as_workbook(p, _sheet_named("visits", "Visits")), 1,
+         "found `Visits`: table names are exact, rename it `visits`"),
+    Case("a file named Visits.csv", "data",
+         lambda p: ((p.data / "visits.csv").rename(p.data / "Visits.csv"),
+                    _out(p, p.root / "o"))[1], 1,
+         "found `Visits.csv`: table names are exact, rename it `visits`"),
+    Case("a workbook that is not a zip", "data",
+         lambda p: (_rule_file(p, "data.xlsx", "inte en arbetsbok"),
+                    ["run", str(p.model), "--data", str(p.root / "data.xlsx"), *MONTH,
+                     "--out", str(p.root / "o")])[1], 1, "data.xlsx"),
+    # ---- the command line
+    Case("the month 2024-2", "command line",
+         lambda p: _command(p, "run", "--month", "2024-2", "--out", str(p.root / "o")), 0,
+         "2024-02"),
+    Case("the month februari", "command line",
+         lambda p: _command(p, "run", "--month", "februari", "--out", str(p.root / "o")), 2,
+         "--month"),
+    Case("--to before --month", "command line",
+         lambda p: _command(p, "run", "--month", "2024-03", "--to", "2024-01",
+                            "--out", str(p.root / "o")), 1,
+         "--to 2024-01 is before the first month 2024-03"),
+    Case("a model that does not exist", "command line",
+         lambda p: ["check", str(p.root / "saknas.yaml")], 1, "no such file"),
+    Case("a folder without model.yaml as the model", "command line",
+         lambda p: ["check", str(p.data)], 1, "holds no model files (*.yaml)"),
+    Case("--set an unknown parameter", "command line",
+         lambda p: _command(p, "simulate", *MONTH, "--set", "larmbelop=300"), 1,
+         "larmbelopp"),
+    Case("--set a value that is no number", "command line",
+         lambda p: _command(p, "simulate", *MONTH, "--set", "larmbelopp=mycket"), 1,
+         "larmbelopp"),
+    Case("--set in the wrong unit", "command line",
+         lambda p: _command(p, "simulate", *MONTH, "--set", "larmbelopp=300 min"), 1, "SEK"),
+    Case("--set without a value", "command line",
+         lambda p: _command(p, "simulate", *MONTH, "--set", "larmbelopp"), 1, "NAME=VALUE"),
+    Case("--sweep without a step", "command line",
+         lambda p: _command(p, "simulate", *MONTH, "--sweep", "larmbelopp=100:300"), 1,
+         "START:STOP:STEP"),
+    Case("--sweep with a step of 0", "command line",
+         lambda p: _command(p, "simulate", *MONTH, "--sweep", "larmbelopp=100:300:0"), 1,
+         "by a STEP above 0"),
+    Case("--sweep of a million points", "command line",
+         lambda p: _command(p, "simulate", *MONTH, "--sweep", "larmbelopp=0:1000000:1"), 1,
+         "points"),
+    Case("explain a customer who is not in the data", "command line",
+         lambda p: _command(p, "explain", *MONTH, "--customer", "K999"), 1, "K999"),
+    Case("explain as XML", "command line",
+         lambda p: _command(p, "explain", *MONTH, "--customer", "K001", "--format", "xml"), 2,
+         "--format"),
+    Case("verify a folder without a manifest", "command line",
+         lambda p: ["verify", str(p.data)], 1, "manifest.json"),
+    Case("generate no customers", "command line",
+         lambda p: ["generate", "--profile", "orebro", "--customers", "0",
+                    "--out", str(p.root / "g")], 2, "--customers"),
+    Case("generate minus three customers", "command line",
+         lambda p: ["generate", "--profile", "orebro", "--customers", "-3",
+                    "--out", str(p.root / "g")], 2, "--customers"),
+    Case("an unknown command", "command line", lambda p: ["betala", str(p.model)], 2,
+         "No such command"),
+    Case("compare as of a date that is none", "command line",
+         lambda p: ["compare", str(p.model), str(p.model), "--data", str(p.data), *MONTH,
+                    "--a-as-of", "2024-02-30"], 2, "--a-as-of"),
+    # ---- rule files and scenarios
+    Case("a key twice in one mapping", "rule file",
+         lambda p: _rules(p, "parameters:\n  larmbelopp:\n    values: {2024-01-01: 1}\n"
+                             "  larmbelopp:\n    values: {2024-01-01: 2}\n"), 1, "twice"),
+    Case("a tab in the indentation", "rule file",
+         lambda p: _rules(p, "definitions:\n\tcustomer_month:\n    x: 1\n"), 1, "scenario.yaml:"),
+    Case("an unknown top-level key", "rule file", lambda p: _rules(p, "paramters: {}\n"), 1,
+         "parameters"),
+    Case("a payment without an entity", "rule file",
+         lambda p: _rules(p, "payments:\n  ny:\n    category: c\n    formula: 1 SEK\n"), 1,
+         "entity"),
+    Case("an unknown function", "formula", lambda p: _definition(p, "avrunda(1)"), 1,
+         "avrunda"),
+    Case("kronor plus minutes", "formula", lambda p: _definition(p, "1 SEK + 1 min"), 1,
+         "SEK"),
+    Case("a definition that uses itself through another", "formula",
+         lambda p: _rules(p, "definitions:\n  customer_month:\n    a: b + 1\n    b: a + 1\n"), 1,
+         "cycle"),
+    Case("a scenario that extends itself", "rule file",
+         lambda p: _extending(p, str(p.root / "scenario.yaml")), 1, "scenario.yaml"),
+    Case("a scenario that extends a file that is not there", "rule file",
+         lambda p: _extending(p, str(p.root / "saknas.yaml")), 1, "saknas.yaml"),
+    Case("a date that is no date in a parameter", "rule file",
+         lambda p: _rules(p, "parameters:\n  larmbelopp:\n    values: {2024-13-01: 300}\n"), 1,
+         "2024-13-01"),
+    Case("a rounding mode that does not exist", "rule file",
+         lambda p: _rules(p, "rounding: {to: 0.01, mode: uppåt}\n"), 1, "uppåt"),
+    Case("a definition named counted", "rule file",
+         lambda p: _rules(p, "definitions:\n  visit:\n    counted: true\n"), 1, "counted"),
+    Case("a definition named visit_id", "rule file",
+         lambda p: _rules(p, "definitions:\n  visit:\n    visit_id: 1\n"), 1, "visit_id"),
+    Case("a text that is never closed", "formula", lambda p: _definition(p, '"öppen'), 1,
+         "scenario.yaml:"),
+    Case("an if without else", "formula", lambda p: _definition(p, "if true then 1"), 1,
+         "else"),
+    Case("text compared with a number", "formula", lambda p: _definition(p, '"a" > 1'), 1,
+         "scenario.yaml:"),
+    Case("an empty formula", "formula", lambda p: _definition(p, ""), 1, "scenario.yaml:"),
+    Case("division by the literal 0", "formula", lambda p: _definition(p, "1 / 0"), 1,
+         "scenario.yaml:6:13: error[division-by-zero]: division by 0"),
+    # ---- a tampered output
+    Case("verify a manifest whose total was raised", "tampering",
+         lambda p: _verify_after(p, lambda out: _manifest_edit(
+             out, '"total_ore": ', '"total_ore": 1')), 1, "total_ore"),
+    Case("verify an output with a file added", "tampering",
+         lambda p: _verify_after(p, lambda out: (out / "extra.csv").write_text("x")), 1,
+         "extra.csv"),
+    Case("verify an output with a line deleted", "tampering",
+         lambda p: _verify_after(p, lambda out: (out / "statement_lines.csv").write_text(
+             "\n".join((out / "statement_lines.csv").read_text().splitlines()[:-1]) + "\n")),
+         1, "statement_lines.csv"),
+    Case("verify a manifest that is not JSON", "tampering",
+         lambda p: _verify_after(p, lambda out: (out / "manifest.json").write_text("{")), 1,
+         "manifest.json"),
+    Case("verify an output whose manifest was deleted", "tampering",
+         lambda p: _verify_after(p, lambda out: (out / "manifest.json").unlink()), 1,
+         "manifest.json"),
 ]  # fmt: skip
 
 
@@ -377,3 +699,82 @@ def test_a_write_that_fails_is_a_message_and_the_earlier_output_stays(
     assert f"cannot read or write {place.earlier / 'statement_lines.csv'}: {words}" in output
     assert place.digest() == before
     assert sorted(p.name for p in place.root.iterdir() if p.name.startswith(".")) == []
+
+
+# ----------------------------------------------------------------------------- every column
+# One bad value in the first row of each column of each table. A value the column
+# cannot hold rejects the row, with a warning located at the table and column (exit
+# 3) — or, where a key is renamed, at the rows that refer to it; a value the column
+# can hold runs clean (exit 0) with no warning about the column.
+
+VALUES = {
+    "empty": "",
+    "blank": "   ",
+    "text": "inte ett värde",
+    "negative": "-5",
+    "1e17": "1e17",
+    "inf": "inf",
+    "impossible date": "2024-13-45",
+    "escape": "\x1b[2J",
+    "unknown": "Z999",
+    "zero": "0",
+}
+ANY_TEXT = set(VALUES) - {"empty", "blank"}
+MISSING = {"empty", "blank"}
+NONE: set[str] = set()
+ACCEPTED = {  # the values each column can hold, by its schema
+    "visits.visit_id": ANY_TEXT,
+    "visits.customer_id": NONE,  # must be a customer
+    "visits.provider_id": NONE,
+    "visits.staff_id": ANY_TEXT,
+    "visits.staff_role": NONE,  # a code list
+    "visits.service": NONE,
+    "visits.profession": MISSING,  # optional, a code list
+    "visits.start": NONE,
+    "visits.end": NONE,
+    "visits.registration": NONE,
+    "visits.reported_at": MISSING,
+    "visits.clock_adjusted": {"zero"},  # 0 is false
+    "visits.declined": {"zero"},
+    "decisions.decision_id": ANY_TEXT,
+    "decisions.customer_id": NONE,
+    "decisions.provider_id": NONE,
+    "decisions.service": NONE,
+    "decisions.start_date": NONE,
+    "decisions.end_date": MISSING,
+    "decisions.end_reason": MISSING,
+    "decisions.level": NONE,  # 1–29, and the model requires a level on omsorg
+    "decisions.granted_minutes": MISSING | {"zero"},  # at least 0
+    "decisions.hours_per_month": MISSING | {"zero"},
+    "decisions.profession": MISSING,
+    "decisions.ordered_by": MISSING,
+    "decisions.received_on": MISSING,
+    "decisions.special_amount": MISSING | {"zero", "negative"},  # a correction may be negative
+    "customers.customer_id": NONE,  # the customer's visits and decisions lose their customer
+    "customers.district": NONE,  # must lie in a zone
+    "providers.provider_id": NONE,
+    "providers.name": ANY_TEXT,
+    "providers.ownership": NONE,
+}
+REFERRED = {  # a renamed key is reported where it is referred to
+    "customers.customer_id": "decisions.csv:customer_id: warning[rejected-rows]",
+    "providers.provider_id": "decisions.csv:provider_id: warning[rejected-rows]",
+}
+CELLS = [(column, value) for column in ACCEPTED for value in VALUES]
+
+
+@pytest.mark.parametrize(("column", "value"), CELLS, ids=[f"{c} = {v}" for c, v in CELLS])
+def test_a_bad_value_in_any_column(place: Place, column: str, value: str) -> None:
+    TRIED["hostile cases (data, one per column and value)"] += 1
+    table, name = column.split(".")
+    args = _data_cell(place, table, name, VALUES[value])
+    before = place.digest()
+    status, output = _run(*args)
+    assert "Traceback" not in output and "\x1b" not in output
+    own = f"{table}.csv:{name}: warning[rejected-rows]"
+    if value in ACCEPTED[column]:
+        assert (status, own in output) == (0, False), output
+    else:
+        assert status == 3, output
+        assert REFERRED.get(column, own) in output, output
+    assert place.digest() == before

@@ -224,6 +224,47 @@ def test_a_run_stopped_midway_leaves_the_earlier_output_intact(tmp_path: Path, h
         assert not staging.exists()  # cleaned up
 
 
+def _carepay(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "bin/carepay"), *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def test_ctrl_c_at_a_dozen_moments_of_a_run_says_one_true_line(tmp_path: Path) -> None:
+    """Ctrl-C from start-up to the end of the workbook write: status 130 (or 0 if the
+    run had finished), no traceback and no "Exception ignored" noise (before: openpyxl's
+    half-written sheets printed a traceback each), and the last line is true — the
+    earlier output intact when it says nothing was written, the new one whole when it
+    says the output was complete."""
+    data = tmp_path / "data"
+    _generate(data, 800)
+    out = tmp_path / "out"
+    args = ("run", "rules/orebro", "--data", str(data), "--month", "2024-01", "--out", str(out))
+    started = time.monotonic()
+    finished = _carepay(*args)
+    assert finished.wait(timeout=120) == 0
+    length = time.monotonic() - started
+    earlier = _digest(out)
+    for trial in range(12):
+        TRIED["hostile cases (interruption)"] += 1
+        process = _carepay(*args, "--force")
+        time.sleep(length * (0.1 + 0.08 * trial))
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=120)
+        text = stdout + stderr
+        assert "Traceback" not in text and "Exception ignored" not in text, text
+        last = text.strip().splitlines()[-1]
+        if process.returncode == 130 and last.startswith("interrupted: nothing was written"):
+            assert _digest(out) == earlier
+        else:
+            assert process.returncode in (0, 130), (process.returncode, text)
+            assert "statement lines written" in text or "output was complete" in last, text
+            verified = _carepay("verify", str(out))
+            assert verified.wait(timeout=120) == 0
+            earlier = _digest(out)
+
+
 # ----------------------------------------------------------------------------- inert text
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -348,6 +349,11 @@ def _confirm_replace(out: Path, force: bool, inputs: tuple[Path | None, ...] = (
             )
     if out.exists() and not out.is_dir():
         raise Failed(f"error: --out {out} is a file, not a directory; give a directory")
+    if os.path.ismount(out):
+        raise Failed(
+            f"error: --out {out} is a mount point; carepay replaces its output directory as a "
+            f"whole, which a mount point cannot be — give a directory inside it, e.g. {out / 'ut'}"
+        )
     below = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
     if below is not None:
         raise Failed(f"error: --out {out} is below {below}, which is a file, not a directory")

@@ -350,6 +350,8 @@ CASES = [
          "already exists; use --force"),
     Case("an earlier output replaced with --force", "out",
          lambda p: _out(p, p.root / "second"), 0, "statement lines written"),
+    Case("out is a mount point", "out", lambda p: _out(p, "/proc", "--force"), 1,
+         "is a mount point; carepay replaces its output directory as a whole"),
     Case("out below a file", "out", lambda p: _out(p, p.model / "out"), 1,
          "which is a file, not a directory"),
     Case("compare into the data", "out",

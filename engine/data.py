@@ -130,9 +130,18 @@ def _read_files(
     offsets: dict[str, int] = {}
     ragged: dict[str, list[Problem]] = {}
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        for name, frame in _read_workbook(path, diags).items():
+        for title, frame in _read_workbook(path, diags).items():
+            name = _sheet_table(title, known)
+            if name in raw:
+                diags.error(
+                    "two-files",
+                    f"two sheets for the `{name}` table: {origins[name]} and {path.name}!{title}",
+                    where=str(path),
+                    hint="keep one of them (a stale copy would be paid from silently)",
+                )
+                continue
             raw[name] = frame
-            origins[name] = f"{path.name}!{name}"
+            origins[name] = f"{path.name}!{title}"
             offsets[name] = ROW_OFFSET_CSV
         return raw, origins, offsets, ragged
     if not path.is_dir():
@@ -237,42 +246,38 @@ def _field_counts(text: str, separator: str) -> list[int | None]:
 
 
 def _read_workbook(path: Path, diags: Diagnostics) -> dict[str, pl.DataFrame]:
-    import openpyxl  # only needed for workbooks
+    """Each sheet as text columns, by the calamine reader (fastexcel): a date cell
+    becomes ISO text, a number its shortest text. Sheet names are matched without
+    regard to case or surrounding spaces (see `_sheet_table`)."""
+    import fastexcel  # only needed for workbooks
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        book = fastexcel.read_excel(path)
+        out: dict[str, pl.DataFrame] = {}
+        for title in book.sheet_names:
+            header = book.load_sheet(title, header_row=None, n_rows=1, dtypes="string")
+            first = header.to_polars().row(0) if header.height else ()
+            names = [
+                str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(first)
+            ]
+            if not names:
+                continue
+            where = f"{path.name}!{title}"
+            if _duplicate_columns(names, f"sheet {title}", where, diags):
+                continue
+            frame = book.load_sheet(title, dtypes="string").to_polars()
+            out[title] = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    except (fastexcel.FastExcelError, OSError) as error:
         diags.error("bad-value", f"cannot read the workbook: {error}", where=str(path))
         return {}
-    out: dict[str, pl.DataFrame] = {}
-    for sheet in book.worksheets:
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if not header:
-            continue
-        names = [
-            str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)
-        ]
-        if _duplicate_columns(names, f"sheet {sheet.title}", f"{path.name}!{sheet.title}", diags):
-            continue
-        columns: dict[str, list[str | None]] = {n: [] for n in names}
-        for row in rows:
-            for name, value in zip(names, row, strict=False):
-                columns[name].append(_cell_text(value))
-            for name in names[len(row) :]:
-                columns[name].append(None)
-        out[sheet.title.strip()] = pl.DataFrame(columns, schema={n: pl.String for n in names})
     return out
 
 
-def _cell_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[no-any-return, attr-defined]
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _sheet_table(title: str, known: dict[str, Table]) -> str:
+    """The table a sheet holds: the known table whose name it is, regardless of case
+    and surrounding spaces (`Visits ` holds visits); else its own name."""
+    wanted = title.strip().casefold()
+    return next((name for name in known if name.casefold() == wanted), title.strip())
 
 
 # The largest magnitude a number column takes (a trillion kronor or minutes): beyond it
@@ -492,6 +497,10 @@ def _missing_table_hint(path: Path, raw: dict[str, pl.DataFrame], name: str) -> 
         ]
     if near:
         return f"found `{near[0]}`: table names are exact, rename it `{name}`"
+    found = [*raw, *(f.stem for f in path.iterdir() if f.is_file())] if path.is_dir() else [*raw]
+    close = difflib.get_close_matches(name, found, n=1, cutoff=0.75)
+    if close:
+        return f"found `{close[0]}`: did you mean `{name}`?"
     return f"add {name}.csv (or .parquet, or a sheet named {name})"
 
 

@@ -91,6 +91,8 @@ class CheckedModel:
     deps: dict[str, set[str]] = field(default_factory=dict)  # rule -> rules it reads
     params: dict[str, set[str]] = field(default_factory=dict)  # rule -> parameters it reads
     columns: dict[str, set[str]] = field(default_factory=dict)  # entity -> columns read
+    # payments.xlsx's customer columns: heading -> the type of the value shown
+    customer_column_types: dict[str, t.Type] = field(default_factory=dict)
 
     def type_of(self, node: ast.Node) -> t.Type:
         return self.types.get(id(node), t.UNKNOWN)
@@ -147,7 +149,31 @@ class _Checker:
             self._assumption(assumption)
         for requirement in self.model.data_requirements:
             self._requirement(requirement)
+        for heading, name in self.model.customer_columns.items():
+            self._customer_column(heading, name)
         return self.out
+
+    def _customer_column(self, heading: str, name: str) -> None:
+        """`specification: customer_columns:` names a field or rule of the customer-month
+        entity; a field named there is read from the data like one a formula reads."""
+        entity = self.vocabulary.roles.customer_month
+        fields = self._fields(entity)
+        rule = self.model.rules.get(name)
+        if name in fields:
+            self.out.columns.setdefault(entity, set()).add(name)
+            self.out.customer_column_types[heading] = fields[name].type
+        elif rule is not None and rule.entity == entity and rule.kind in ("definition", "payment"):
+            self.out.customer_column_types[heading] = self.rule_type(name, None)
+        else:
+            known = [*fields, *(r.name for r in self.model.rules_on(entity))]
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            self.diags.error(
+                "unknown-name",
+                f"the customer column `{heading}` shows `{name}`, which is no field or "
+                f"definition of {entity}",
+                self.model.customer_column_spans.get(heading),
+                hint=f"did you mean `{close[0]}`?" if close else f"define `{name}` on {entity}",
+            )
 
     def _known_entity(self, rule: Rule) -> None:
         """An unknown entity is reported once, at its first rule (not once per rule)."""

@@ -245,6 +245,12 @@ def _pseudonym(on: bool) -> Callable[[str], str] | None:
     help="Stop at any bad row, listing every problem, and write nothing "
     "(default: set bad rows aside in rejects.csv and pay the rest).",
 )
+@click.option(
+    "--per-provider",
+    is_flag=True,
+    help="Also write payments_<provider>.xlsx for each provider: its own specification, "
+    "customers and visits not counted, to send to it.",
+)
 @pseudonymise_option
 @force_option
 @_fail_on_engine_errors
@@ -256,6 +262,7 @@ def run_command(
     out: Path,
     formats: str,
     strict: bool,
+    per_provider: bool,
     pseudonymise: bool,
     force: bool,
 ) -> None:
@@ -265,6 +272,11 @@ def run_command(
     and coverage (CSV and Parquet), payments.xlsx and manifest.json, atomically: an
     interrupted run leaves the previous output as it was. `carepay verify` repeats
     the run from the manifest.
+
+    payments.xlsx is the month's specification for controllers and providers: the
+    invoiceable total per provider and month (and what is paid apart), each payment
+    per category, every customer-month (also those paid 0 kr), the visits not
+    counted and every line — Excel tables with filters, set to print on A4.
 
     \b
     Exit status (for batch scripts):
@@ -295,6 +307,7 @@ def run_command(
         list(chosen),
         strict,
         pseudonymise,
+        per_provider,
     )
     with _progress(job.months, "months") as bar:
         outcome = execute(job, out, progress=lambda _: bar)

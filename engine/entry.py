@@ -11,14 +11,15 @@ import sys
 
 def run() -> None:
     try:
-        from engine.cli import main
+        try:
+            from engine.cli import main
 
-        main()
-    except KeyboardInterrupt:  # before a command's own handling starts, or after it ends
+            main()
+        finally:  # the command is over: a later Ctrl-C can change nothing
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except KeyboardInterrupt:  # before a command's own handling starts, or as it ends
         print(_interrupted(), file=sys.stderr)
         sys.exit(130)
-    finally:  # the command is over: a late Ctrl-C can change nothing, so it is ignored
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _interrupted() -> str:

@@ -705,6 +705,10 @@ class _Builder:
         )
         outside = d.get("outside_invoice")
         model.outside_invoice = [str(c) for c in outside] if isinstance(outside, list) else []
+        columns = self._section("specification").get("customer_columns")
+        if isinstance(columns, LMap):
+            model.customer_columns = {str(k): str(v) for k, v in columns.items()}
+            model.customer_column_spans = {str(k): columns.value_spans[k] for k in columns}
         rounding = self._section("rounding")
         model.rounding = Rounding(
             Decimal(str(rounding.get("to", "0.01"))), str(rounding.get("mode", "half_up"))
@@ -1265,6 +1269,7 @@ class _Builder:
             category=spec.get("category"),
             reason=spec.get("reason"),
             unit=spec.get("unit"),
+            label=spec.get("label"),
         )
         formula_key = "when" if kind in ("exclusion", "flag") else "formula"
         if formula_key in spec:

@@ -142,6 +142,12 @@ class Rule:
     reason: str | None = None  # exclusions: what the exclusions output says
     quantity: RuleVersion | None = None  # payments: the line's quantity (optional)
     unit: str | None = None  # payments: the quantity's unit label
+    label: str | None = None  # the Swedish words documents show for it (else its name)
+
+    @property
+    def shown_as(self) -> str:
+        """What a document that leaves the building calls the rule."""
+        return self.label or self.name
 
     def version_on(self, day: date) -> RuleVersion | None:
         for version in self.versions:
@@ -206,6 +212,9 @@ class Model:
     rounding: Rounding = field(default_factory=Rounding)
     zones: dict[str, list[str]] = field(default_factory=dict)
     outside_invoice: list[str] = field(default_factory=list)  # categories paid apart
+    # payments.xlsx: heading -> name on the customer-month entity, in order
+    customer_columns: dict[str, str] = field(default_factory=dict)
+    customer_column_spans: dict[str, Span] = field(default_factory=dict)
     parameters: dict[str, Parameter] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)  # by name; names are unique per model
     assumptions: list[Assumption] = field(default_factory=list)  # scenarios: data changes

@@ -13,7 +13,6 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -307,7 +306,6 @@ def _remove_staging(staging: Path, attempts: int = 200) -> None:
 
 
 UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
-MONEY_FORMAT = "#,##0.00"
 
 
 def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
@@ -338,103 +336,6 @@ def safe_text(value: object) -> object:
         return value
     value = printable(value)
     return "'" + value if value.startswith(UNSAFE_START) else value
-
-
-def write_workbook(
-    path: Path,
-    lines: pl.DataFrame,
-    providers: pl.DataFrame,
-    title: str,
-    separate: tuple[str, ...] = (),
-) -> None:
-    """The monthly payment file as a workbook a controller can open and send: a
-    specification per provider and category (Örebro §5.1), and a sheet per provider
-    with each customer's lines. Categories in `separate` are paid outside the
-    invoice (effect premiums) and are totalled apart.
-
-    Written in openpyxl's streaming mode (rows go straight to the file), so a
-    national month's hundreds of thousands of lines take seconds, not minutes."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
-
-    def cells(
-        sheet: Any, values: list[Any], money: int | None = None, strong: bool = False
-    ) -> list[Any]:
-        """Plain values, except the styled ones (a styled cell costs an object)."""
-        out = list(values)
-        for i, value in enumerate(values):
-            if strong or i == money:
-                cell = WriteOnlyCell(sheet, value=value)
-                if strong:
-                    cell.font = bold
-                if i == money:
-                    cell.number_format = MONEY_FORMAT
-                out[i] = cell
-        return out
-
-    def widths(sheet: Any, rows: list[list[Any]]) -> None:
-        from openpyxl.utils import get_column_letter
-
-        for i in range(max((len(r) for r in rows), default=0)):
-            width = max(len(str(r[i])) if i < len(r) and r[i] is not None else 0 for r in rows)
-            sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(width + 2, 10), 60)
-
-    names = dict(zip(providers["provider_id"].to_list(), providers["name"].to_list(), strict=True))
-    spec = book.create_sheet("Specifikation")
-    header = ["Månad", "Utförare", "Namn", "Ersättningskategori", "Belopp (kr)", "Fakturaunderlag"]
-    rows = [
-        [
-            row["month"],
-            safe_text(row["provider_id"]),
-            safe_text(names.get(row["provider_id"], "")),
-            row["category"],
-            row["amount_ore"] / 100,
-            "nej, utbetalas separat" if row["category"] in separate else "ja",
-        ]
-        for row in provider_totals(lines).iter_rows(named=True)
-    ]
-    widths(spec, [header, *rows])
-    spec.append(cells(spec, [title], strong=True))
-    spec.append(cells(spec, header, strong=True))
-    for values in rows:
-        spec.append(cells(spec, values, money=4))
-    taken = ["Specifikation"]
-    header = ["Månad", "Kund", "Ersättning", "Kategori", "Antal", "Enhet", "Belopp (kr)", "Källa"]
-    for provider in sorted(lines["provider_id"].unique().to_list()):
-        name = _sheet_name(str(provider), taken)
-        taken.append(name)
-        sheet = book.create_sheet(name)
-        own = lines.filter(pl.col("provider_id") == provider).sort(
-            "month", "customer_id", "payment"
-        )
-        rows = [
-            [
-                row["month"],
-                safe_text(row["customer_id"]),
-                row["payment"],
-                row["category"],
-                row["quantity"],
-                row["unit"],
-                row["amount_ore"] / 100,
-                row["source"],
-            ]
-            for row in own.iter_rows(named=True)
-        ]
-        widths(sheet, [header, *rows[:2000]])  # a sample of rows is enough for widths
-        sheet.append(
-            cells(sheet, [f"{safe_text(names.get(provider, ''))} ({provider})"], strong=True)
-        )
-        sheet.append(cells(sheet, header, strong=True))
-        for values in rows:
-            sheet.append(cells(sheet, values, money=6))
-        total = ["Summa", None, None, None, None, None, int(own["amount_ore"].sum() or 0) / 100]
-        sheet.append(cells(sheet, total, money=6, strong=True))
-    book.save(path)
-    make_reproducible(path)
 
 
 def write_frames_workbook(path: Path, tables: dict[str, pl.DataFrame]) -> None:

@@ -25,12 +25,14 @@ from typing import Any
 
 import polars as pl
 
-from engine import __version__
+from engine import __version__, ast
+from engine import types as t
 from engine.api import RunResult, load, load_dataset, months_between, run_model
 from engine.coverage import never_fired, rule_coverage
 from engine.data import Dataset, has_duplicates
 from engine.diagnostics import Diagnostic, EngineError
-from engine.reports import write_atomically, write_tables, write_workbook
+from engine.reports import write_atomically, write_tables
+from engine.workbook import PaymentFile, provider_file_name, write_payment_file
 
 MANIFEST = "manifest.json"
 KEY_VARIABLE = "CAREPAY_PSEUDONYM_KEY"
@@ -47,6 +49,7 @@ class Job:
     formats: list[str] = field(default_factory=lambda: ["csv", "parquet", "xlsx"])
     strict: bool = False
     pseudonymise: bool = False
+    per_provider: bool = False  # also payments_<provider>.xlsx, one to send to each provider
 
     @property
     def months(self) -> list[date]:
@@ -192,14 +195,90 @@ def _write_outputs(
     }
     write_tables(directory, named, formats)
     if "xlsx" in formats:
-        model = result.checked.model
-        write_workbook(
-            directory / "payments.xlsx",
-            result.lines,
-            result.providers,
-            f"{model.title} — {', '.join(m.plan.month.strftime('%Y-%m') for m in result.months)}",
-            tuple(model.outside_invoice),
-        )
+        payments = payment_file(result)
+        write_payment_file(directory / "payments.xlsx", payments)
+        if job.per_provider:
+            for provider in sorted(payments.lines["provider_id"].unique().to_list()):
+                write_payment_file(
+                    directory / provider_file_name(provider), payments.for_provider(provider)
+                )
+
+
+def payment_file(result: RunResult) -> PaymentFile:
+    """What payments.xlsx shows, gathered from the run's months."""
+    model = result.checked.model
+    roles = model.vocabulary.roles
+    registration = model.vocabulary.entities[roles.registration]
+    moment = registration.month.columns[0] if registration.month.columns else None
+    customers, not_counted = [], []
+    for month in result.months:
+        label = f"{month.plan.month:%Y-%m}"
+        frame = month.frames.get(roles.customer_month)
+        if frame is not None:
+            wanted = {"customer_id": "customer_id", "provider_id": "provider_id"}
+            wanted |= {name: heading for heading, name in model.customer_columns.items()}
+            customers.append(
+                frame.select(
+                    pl.lit(label).alias("month"),
+                    *(pl.col(n).alias(h) for n, h in wanted.items() if n in frame.columns),
+                )
+            )
+        visits = month.frames.get(roles.registration)
+        if visits is not None and month.exclusions.height:
+            shown = {moment: "start", "staff_id": "staff_id", "service": "service"}
+            shown["minutes"] = "minutes"
+            details = visits.select(
+                registration.key[0],
+                *(
+                    (pl.col(n) if n in visits.columns else pl.lit(None)).alias(alias)
+                    for n, alias in shown.items()
+                    if n
+                ),
+            )
+            not_counted.append(month.exclusions.join(details, on=registration.key[0], how="left"))
+    columns = ["month", "customer_id", "provider_id", *model.customer_columns]
+    return PaymentFile(
+        title=f"{model.title} — {', '.join(f'{m.plan.month:%Y-%m}' for m in result.months)}",
+        lines=result.lines,
+        providers=result.providers,
+        customers=pl.concat(customers, how="diagonal_relaxed")
+        if customers
+        else pl.DataFrame(schema={c: pl.String for c in columns}),
+        not_counted=pl.concat(not_counted, how="diagonal_relaxed")
+        if not_counted
+        else pl.DataFrame(schema={c: pl.String for c in NOT_COUNTED}),
+        labels={r.name: r.shown_as for r in model.payments},
+        customer_payments=[
+            r.name
+            for r in model.payments
+            if r.entity == roles.customer_month
+            and any(r.version_on(model.in_force_on(m.plan.month)) for m in result.months)
+        ],
+        column_types=dict(result.checked.customer_column_types),
+        outside_invoice=tuple(model.outside_invoice),
+        additive=frozenset(
+            r.name
+            for r in model.payments
+            if r.quantity is not None
+            and r.quantity.tree is not None
+            and _adds_up(r.quantity.tree, result.checked.type_of(r.quantity.tree))
+        ),
+    )
+
+
+def _adds_up(tree: ast.Node, typ: t.Type) -> bool:
+    """Whether a payment's quantities add up across customers: time, counts, and a
+    quantity given in a unit (`minutes / 1 h`, hours) do; a share (utförandegrad)
+    does not."""
+    if isinstance(tree, ast.BinOp) and tree.op == "/" and isinstance(tree.right, ast.Quantity):
+        return True
+    return isinstance(typ, t.Num) and not typ.percent and bool(typ.time or typ.integer)
+
+
+NOT_COUNTED = (
+    "month", "visit_id", "customer_id", "provider_id", "rule", "reason", "source",
+    "start", "staff_id", "service", "minutes",
+)  # fmt: skip
 
 
 def _hashes(directory: Path) -> dict[str, dict[str, Any]]:

@@ -33,6 +33,7 @@ LAYERS = {
     "compile": 6,
     "data": 6,
     "reports": 7,
+    "workbook": 8,
     "assumptions": 7,
     "coverage": 7,
     "explain": 7,
@@ -77,12 +78,15 @@ def _third_party(module: str) -> set[str]:
 # Which engine modules may use each third-party package (the rest may not).
 CONFINED = {
     "polars": {"frames", "spans", "aggregate", "reevaluate", "compile", "data", "api", "reports", "coverage", "runner",
-               "compare", "generate", "assumptions", "testing", "cli", "htmlreport", "charts"},
+               "compare", "generate", "assumptions", "testing", "cli", "htmlreport", "charts",
+               "workbook"},
     "lark": {"syntax"},
     "yaml": {"loader", "testing"},
     "jsonschema": {"loader"},
     "click": {"cli"},
-    "openpyxl": {"data", "reports", "compare"},
+    "openpyxl": {"reports", "compare"},
+    "xlsxwriter": {"workbook"},
+    "fastexcel": {"data"},
     "jinja2": {"htmlreport"},
     "matplotlib": {"charts"},
     "numpy": {"generate"},
@@ -137,6 +141,7 @@ NAMED_AS_OUTPUT = {
     ("runner.py", "visits"),  # the manifest's visits' account
     ("runner.py", "visit_id"),  # exclusions.csv's column
     ("reports.py", "visit_id"),
+    ("workbook.py", "visit_id"),  # exclusions.csv's column, shown in the workbook
     ("testing.py", "customers"),  # a test file's output sections
     ("testing.py", "providers"),
     ("data.py", "zones"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import openpyxl
 import polars as pl
 from click.testing import CliRunner
 
@@ -47,34 +46,6 @@ def test_explain_reduced_level_shows_the_control_level_reasoning():
         "kontrollfaktor = 40.00 %   §4.1.2",
     ):
         assert expected in out, expected
-
-
-def test_workbook_specification_equals_the_customer_lines(tmp_path):
-    out = tmp_path / "out"
-    code, text = invoke("run", RULES, "--data", DATA, "--month", "2024-03", "--out", str(out))
-    assert code == 0, text
-    book = openpyxl.load_workbook(out / "payments.xlsx")
-    spec = book["Specifikation"]
-    by_provider: dict[str, int] = {}
-    separate = 0
-    for row in spec.iter_rows(min_row=3, values_only=True):
-        by_provider[row[1]] = by_provider.get(row[1], 0) + round(row[4] * 100)
-        separate += row[5] != "ja"
-    lines = pl.read_parquet(out / "statement_lines.parquet")
-    assert (
-        set(by_provider) == set(lines["provider_id"].unique().to_list()) == set(book.sheetnames[1:])
-    )
-    for provider, total_ore in by_provider.items():
-        sheet = book[provider]
-        rows = list(sheet.iter_rows(min_row=3, values_only=True))
-        customer_lines, summary = rows[:-1], rows[-1]
-        assert summary[0] == "Summa"
-        assert (
-            sum(round(r[6] * 100) for r in customer_lines) == total_ore == round(summary[6] * 100)
-        )
-        expected = lines.filter(pl.col("provider_id") == provider)["amount"].sum()
-        assert total_ore == round(expected * 100)
-    assert separate >= 1  # the effect premium is paid outside the invoice
 
 
 def test_effect_premium_is_reported_apart(tmp_path):

@@ -1,0 +1,203 @@
+"""payments.xlsx, the §5/§5.1 specification (seed 003 §5, §5.1), read back as a
+controller's Excel would: the invoiceable total per provider and month equals the
+invoiceable statement lines, premiums are apart, every customer-month has a row
+(also those paid 0 kr), the visits not counted equal `exclusions`, and the sheets
+are set up to filter and print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from engine.api import load, load_dataset, parse_month, run_model
+from engine.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES, DATA, MONTH = ROOT / "rules/orebro", ROOT / "examples/orebro", "2024-03"
+OUTSIDE = "effektpremie (utbetalas separat)"
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wb") / "out"
+    result = CliRunner().invoke(
+        main,
+        ["run", str(RULES), "--data", str(DATA), "--month", "2024-02", "--to", MONTH,
+         "--out", str(out), "--per-provider"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _rows(path: Path, sheet: str, values: bool = True) -> list[dict[str, object]]:
+    book = openpyxl.load_workbook(path, data_only=values)
+    rows = list(book[sheet].iter_rows(min_row=3, values_only=True))
+    header = rows[0]
+    body = rows[1 : [r[0] for r in rows].index("Summa")]  # up to the table's total row
+    return [dict(zip(header, r, strict=True)) for r in body]
+
+
+def _ore(value: object) -> int:
+    return round(float(value) * 100)  # type: ignore[arg-type]
+
+
+def test_the_invoiceable_total_is_the_invoiceable_lines_and_premiums_are_apart(out: Path) -> None:
+    lines = pl.read_parquet(out / "statement_lines.parquet").with_columns(
+        (pl.col("amount") * 100).cast(pl.Int64).alias("ore"),
+        (pl.col("category") == OUTSIDE).alias("apart"),
+    )
+    expected = {
+        (r["month"], r["provider_id"]): (r["invoice"], r["outside"])
+        for r in lines.group_by("month", "provider_id")
+        .agg(
+            pl.col("ore").filter(~pl.col("apart")).sum().alias("invoice"),
+            pl.col("ore").filter(pl.col("apart")).sum().alias("outside"),
+        )
+        .iter_rows(named=True)
+    }
+    found = {
+        (r["Månad"], r["Utförare"]): (_ore(r["Fakturerbart"]), _ore(r["Utbetalas separat"]))
+        for r in _rows(out / "payments.xlsx", "Fakturaunderlag")
+    }
+    assert found == expected
+    assert len({m for m, _ in found}) == 2  # both months, each provider apart
+    formulas = _rows(out / "payments.xlsx", "Fakturaunderlag", values=False)
+    assert str(formulas[0]["Fakturerbart"]).startswith("=SUMIFS(Specifikation!")
+    assert formulas[0]["Totalt"] == "=D4+E4"
+
+
+def test_every_customer_month_has_a_row_also_those_paid_nothing(out: Path) -> None:
+    checked, _ = load(RULES)
+    dataset, _ = load_dataset(checked, DATA)
+    result = run_model(checked, dataset, [parse_month(MONTH)])
+    frame = result.months[0].frames["customer_month"]
+    rows = [r for r in _rows(out / "payments.xlsx", "Kunder") if r["Månad"] == MONTH]
+    assert {(r["Kund"], r["Utförare"]) for r in rows} == set(
+        zip(frame["customer_id"], frame["provider_id"], strict=True)
+    )
+    assert len(rows) == frame.height
+    unpaid = [r for r in rows if r["Omsorg enligt nivå"] == 0 and r["Nivå"] is not None]
+    assert unpaid, "a customer with a level paid 0 kr for omsorg is listed"
+    for row in rows:
+        payments = [v for k, v in row.items() if k in LABELS]
+        assert _ore(row["Summa"]) == sum(_ore(v) for v in payments)
+        if row["Utförandegrad"] is not None:
+            executed, granted = float(row["Utförd tid (h)"]), float(row["Beviljad tid (h)"])
+            assert row["Utförandegrad"] == pytest.approx(executed / granted, abs=1e-9)
+
+
+LABELS = {
+    "Omsorg enligt nivå", "Trygghetslarm", "Avlösning i hemmet", "Ledsagning vårdinrättning",
+    "Tillfälligt utökad omsorg", "Delegerad HSL, sjuksköterska", "Delegerad HSL, arbetsterapeut",
+    "Delegerad HSL, fysioterapeut", "Palliativt vak", "Särskild ersättning (tilläggsavtal)",
+    "Bonus efter särskild ersättning",
+}  # fmt: skip
+
+
+def test_the_customer_sheet_totals_the_customer_month_lines(out: Path) -> None:
+    lines = pl.read_parquet(out / "statement_lines.parquet")
+    customer_lines = lines.filter(pl.col("payment") != "momskompensation").filter(
+        pl.col("category") != OUTSIDE
+    )
+    rows = _rows(out / "payments.xlsx", "Kunder")
+    assert {k for k in rows[0] if k in LABELS} == LABELS
+    assert sum(_ore(r["Summa"]) for r in rows) == round(customer_lines["amount"].sum() * 100)
+
+
+def test_the_visits_not_counted_are_the_exclusions(out: Path) -> None:
+    exclusions = pl.read_parquet(out / "exclusions.parquet")
+    rows = _rows(out / "payments.xlsx", "Ej räknade besök")
+    assert sorted((r["Besök"], r["Regel"], r["Skäl"]) for r in rows) == sorted(
+        exclusions.select("visit_id", "rule", "reason").iter_rows()
+    )
+    assert all(r["Start"] is not None and r["Personal"] and r["Minuter"] for r in rows)
+
+
+def test_sheets_are_tables_with_frozen_headers_and_print_on_a4_landscape(out: Path) -> None:
+    book = openpyxl.load_workbook(out / "payments.xlsx")
+    assert book.sheetnames == [
+        "Fakturaunderlag", "Specifikation", "Kunder", "Ej räknade besök", "Rader",
+    ]  # fmt: skip
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A4", sheet.title
+        assert len(sheet.tables) == 1, sheet.title  # a table: filters and a total row
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.paperSize == 9  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.page_setup.fitToWidth in (None, 1)  # one page wide (1 is the default)
+        assert sheet.page_setup.fitToHeight == 0  # as many pages down as needed
+        assert sheet.print_title_rows == "$3:$3"
+    money = book["Specifikation"]["I4"]
+    assert money.number_format == '#,##0.00 "kr"'
+    assert book["Kunder"]["I4"].number_format == "0.0 %"  # utförandegrad
+
+
+def test_each_provider_gets_its_own_workbook(out: Path) -> None:
+    whole = _rows(out / "payments.xlsx", "Fakturaunderlag")
+    providers = {r["Utförare"] for r in whole}
+    assert {p.name for p in out.glob("payments_*.xlsx")} == {
+        f"payments_{p}.xlsx" for p in providers
+    }
+    for provider in providers:
+        own = _rows(out / f"payments_{provider}.xlsx", "Fakturaunderlag")
+        assert own == [r for r in whole if r["Utförare"] == provider]
+        customers = _rows(out / f"payments_{provider}.xlsx", "Kunder")
+        assert {r["Utförare"] for r in customers} == {provider}
+
+
+def test_an_effect_premium_is_paid_apart_from_the_invoice(tmp_path: Path) -> None:
+    """The fixture's approved effect premium (1 944,00 kr to P1 in March, §4.2) is not
+    invoiced: "Godkänd effektpremie faktureras inte, utan ersätts via utbetalning"
+    (§5.1)."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        ["run", str(RULES), "--data", str(ROOT / "tests/fixtures/orebro"), "--month", MONTH,
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = pl.read_parquet(out / "statement_lines.parquet").filter(pl.col("provider_id") == "P1")
+    invoiced = lines.filter(pl.col("category") != OUTSIDE)["amount"].sum()
+    (p1,) = [r for r in _rows(out / "payments.xlsx", "Fakturaunderlag") if r["Utförare"] == "P1"]
+    assert _ore(p1["Utbetalas separat"]) == 194400
+    assert _ore(p1["Fakturerbart"]) == round(invoiced * 100)
+    assert _ore(p1["Totalt"]) == round(invoiced * 100) + 194400
+    spec = [r for r in _rows(out / "payments.xlsx", "Specifikation") if r["Utförare"] == "P1"]
+    (premium,) = [r for r in spec if r["Ersättning"] == "Effektpremie"]
+    assert premium["På fakturan"] == "nej, utbetalas separat"
+
+
+def test_the_customer_columns_example_of_the_language_docs(tmp_path: Path) -> None:
+    """docs/language.md, *The payment file*: the scenario runs, and the customer sheet
+    has its headings, in order, then the payments by their labels."""
+    import shutil
+
+    text = (ROOT / "docs/language.md").read_text(encoding="utf-8")
+    section = text[text.index("### The payment file: labels and customer columns") :]
+    block = section[section.index("```yaml\n") + 8 : section.index("```\n")]
+    example = tmp_path / "hemtjanst"
+    shutil.copytree(ROOT / "examples/hemtjanst", example)
+    (example / "specifikation.yaml").write_text(block, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        ["run", str(example / "specifikation.yaml"), "--data", str(example / "data"),
+         "--month", "2024-02", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = _rows(out / "payments.xlsx", "Kunder")
+    assert list(rows[0]) == [
+        "Månad", "Utförare", "Kund", "Zon", "Nivå", "Utförd tid (h)", "Utförandegrad",
+        "Kontrollfaktor", "Omsorg enligt nivå", "Trygghetslarm", "Palliativt vak", "Summa",
+    ]  # fmt: skip
+    (example / "bad.yaml").write_text(block.replace("Nivå: nivå", "Nivå: niva"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(example / "bad.yaml")])
+    assert result.exit_code == 1
+    assert "bad.yaml:7:11: error[unknown-name]: the customer column `Nivå` shows `niva`" in (
+        result.output
+    )
+    assert "did you mean `nivå`?" in result.output

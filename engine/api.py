@@ -216,7 +216,7 @@ class RunResult:
     def providers(self) -> pl.DataFrame:
         return pl.concat(
             [m.frames[self.roles.provider_month].select("provider_id", "name") for m in self.months]
-        ).unique("provider_id", keep="first")
+        ).unique("provider_id", keep="first", maintain_order=True)
 
     @property
     def indicators(self) -> pl.DataFrame:

@@ -8,6 +8,7 @@ use. Every problem becomes a Diagnostic; nothing is raised.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -78,6 +79,10 @@ VISIT_FIELDS = {
 # Fields that are filled on every row although their catalog entry allows empty
 # (the zone of a district the model does not place stops the run instead).
 DERIVED_NEVER_EMPTY = frozenset({"district", "zone", "ownership"})
+
+
+LETTER_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")  # a name in a payment's `letter:`
+LETTER_WORDS = ("belopp", "antal")  # the amount and the quantity of the line
 
 
 @dataclass
@@ -151,7 +156,37 @@ class _Checker:
             self._requirement(requirement)
         for heading, name in self.model.customer_columns.items():
             self._customer_column(heading, name)
+        for rule in self.model.payments:
+            if rule.letter is not None and rule.entity in self.vocabulary.entities:
+                self._letter(rule)
         return self.out
+
+    def _letter(self, rule: Rule) -> None:
+        """A letter sentence's placeholders are `{belopp}`, `{antal}`, or a field or
+        definition of the payment's entity (a field named there is read from the data)."""
+        fields = self._fields(rule.entity)
+        known = [*fields, *(r.name for r in self.model.rules_on(rule.entity)), *LETTER_WORDS]
+        if rule.entity != self.vocabulary.roles.customer_month:  # a letter is a customer-month's
+            fields, known = {}, list(LETTER_WORDS)
+        for name in (m.strip() for m in LETTER_PLACEHOLDER.findall(rule.letter or "")):
+            if name in fields:
+                self.out.columns.setdefault(rule.entity, set()).add(name)
+            elif name not in known:
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                self.diags.error(
+                    "unknown-name",
+                    f"the letter of `{rule.name}` shows `{{{name}}}`, which is no field or "
+                    f"definition of {rule.entity}",
+                    rule.letter_span or rule.span,
+                    hint=f"did you mean `{{{close[0]}}}`?"
+                    if close
+                    else "use {belopp}, {antal}"
+                    + (
+                        f", or a name of {rule.entity}"
+                        if fields
+                        else " (the letter is per customer-month)"
+                    ),
+                )
 
     def _customer_column(self, heading: str, name: str) -> None:
         """`specification: customer_columns:` names a field or rule of the customer-month

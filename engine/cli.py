@@ -29,6 +29,9 @@ from engine.diagnostics import (
 )
 from engine.explain import render_json as explain_json
 from engine.explain import render_tree
+from engine.letter import letters_of
+from engine.letter import render_html as render_letters_html
+from engine.letter import render_text as render_letters_text
 from engine.reports import (
     WRITTEN,
     neutralised,
@@ -478,22 +481,60 @@ def verify_command(out: Path) -> None:
 @model_argument
 @data_option
 @month_option
-@click.option("--customer", required=True, help="The customer's id, as in the customers table.")
+@click.option(
+    "--to", "last", callback=_month, default=None, help="With --letter: the last month, YYYY-MM."
+)
+@click.option("--customer", help="The customer's id, as in the customers table.")
+@click.option("--provider", help="With --letter: a letter for each of the provider's customers.")
 @click.option("--all", "everything", is_flag=True, help="Also show payments that came to 0 kr.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--letter",
+    is_flag=True,
+    help="The provider's letter in plain Swedish: each payment as a sentence with its § "
+    "(the model's `letter:` wording), the visits not counted, the month's total.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="With --letter: the file to write, .html (prints on A4) or .txt; else the terminal.",
+)
 @_fail_on_engine_errors
 def explain_command(
-    model: Path, data: Path, month: Any, customer: str, everything: bool, fmt: str
+    model: Path,
+    data: Path,
+    month: Any,
+    last: Any,
+    customer: str | None,
+    provider: str | None,
+    everything: bool,
+    fmt: str,
+    letter: bool,
+    out: Path | None,
 ) -> None:
     """Explain one customer's month: every payment, its formula, the values it used, and its source.
 
+    With --letter: the letter to the provider, in Swedish, for one customer
+    (--customer) or for each customer of a provider (--provider), for a month or
+    several (--to).
+
     \b
-    Example:
+    Examples:
       carepay explain examples/hemtjanst/model.yaml --data examples/hemtjanst/data \\
           --month 2024-02 --customer K003
+      carepay explain rules/orebro --data examples/orebro --month 2024-03 \\
+          --provider P01 --letter --out brev-P01.html
     """
+    if letter:
+        _letter(model, data, month, last or month, customer, provider, everything, out)
+        return
+    if customer is None or provider is not None or out is not None or last is not None:
+        raise click.UsageError(
+            "explain shows one customer's month: give --customer "
+            "(--provider, --to and --out go with --letter)"
+        )
     heading, rows = api.explain(model, data, month, customer, everything)
     if fmt == "json":
         click.echo(explain_json(heading, month, customer, rows))
@@ -510,6 +551,37 @@ def explain_command(
         if not traces:
             title += "\n\nNo payment: every payment rule came to 0 kr (--all shows them)."
         click.echo(render_tree(traces, title))
+
+
+def _letter(
+    model: Path,
+    data: Path,
+    first: Any,
+    last: Any,
+    customer: str | None,
+    provider: str | None,
+    everything: bool,
+    out: Path | None,
+) -> None:
+    if (customer is None) == (provider is None):
+        raise click.UsageError(
+            "a letter is for one --customer or for each customer of a --provider"
+        )
+    if out is not None and out.suffix.lower() not in (".html", ".htm", ".txt"):
+        raise click.BadParameter("write the letter to a .html or .txt file", param_hint="--out")
+    months = api.months_between(first, last)
+    found = letters_of(model, data, months, customer, provider, everything)
+    if not found:
+        who = f"customer `{customer}`" if customer else f"provider `{provider}`"
+        raise Failed(f"error: {who} has no decisions or visits from {first:%Y-%m} to {last:%Y-%m}")
+    if out is None:
+        click.echo(render_letters_text(found), nl=False)
+        return
+    text = (
+        render_letters_html(found) if out.suffix.lower() != ".txt" else render_letters_text(found)
+    )
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"{len(found)} letter{'s' if len(found) != 1 else ''} written to {out}")
 
 
 @main.command("generate")

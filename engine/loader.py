@@ -1270,6 +1270,8 @@ class _Builder:
             reason=spec.get("reason"),
             unit=spec.get("unit"),
             label=spec.get("label"),
+            letter=spec.get("letter"),
+            letter_span=spec.value_spans.get("letter"),
         )
         formula_key = "when" if kind in ("exclusion", "flag") else "formula"
         if formula_key in spec:

@@ -143,6 +143,8 @@ class Rule:
     quantity: RuleVersion | None = None  # payments: the line's quantity (optional)
     unit: str | None = None  # payments: the quantity's unit label
     label: str | None = None  # the Swedish words documents show for it (else its name)
+    letter: str | None = None  # payments: the provider's letter's sentence (placeholders)
+    letter_span: Span | None = None
 
     @property
     def shown_as(self) -> str:

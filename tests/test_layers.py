@@ -34,6 +34,7 @@ LAYERS = {
     "data": 6,
     "reports": 7,
     "workbook": 8,
+    "letter": 9,
     "assumptions": 7,
     "coverage": 7,
     "explain": 7,
@@ -79,7 +80,7 @@ def _third_party(module: str) -> set[str]:
 CONFINED = {
     "polars": {"frames", "spans", "aggregate", "reevaluate", "compile", "data", "api", "reports", "coverage", "runner",
                "compare", "generate", "assumptions", "testing", "cli", "htmlreport", "charts",
-               "workbook"},
+               "workbook", "letter"},
     "lark": {"syntax"},
     "yaml": {"loader", "testing"},
     "jsonschema": {"loader"},
@@ -87,7 +88,8 @@ CONFINED = {
     "openpyxl": {"reports", "compare"},
     "xlsxwriter": {"workbook"},
     "fastexcel": {"data"},
-    "jinja2": {"htmlreport"},
+    "jinja2": {"htmlreport", "letter"},
+    "babel": {"letter"},
     "matplotlib": {"charts"},
     "numpy": {"generate"},
 }  # fmt: skip

@@ -1,0 +1,349 @@
+"""The provider's letter: one customer's month in plain Swedish — each payment as a
+sentence with its figures and its §, the visits that were not counted and why, and
+the month's total — as text or as an HTML page that prints on A4.
+
+The words are the model's: a payment's `letter:` is a sentence with placeholders
+(`{utförd_tid}`, a field or definition of its entity; `{belopp}`, the amount;
+`{antal}`, the line's quantity), so each municipality words its own letters. A
+payment without one gets a plain sentence: its label and its amount."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from engine import types as t
+from engine.api import RunResult, load, load_dataset, run_model
+
+PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+AMOUNT, QUANTITY = "belopp", "antal"  # placeholders every letter sentence may use
+
+
+@dataclass
+class Sentence:
+    text: str
+    amount_ore: int
+    source: str
+    outside_invoice: bool = False
+    no_value: bool = False  # the formula had no value: nothing was paid (the run warned)
+
+
+@dataclass
+class NotCounted:
+    visit: str
+    start: Any
+    staff: str
+    minutes: Any
+    reason: str
+    source: str
+
+
+@dataclass
+class Letter:
+    title: str
+    month: str
+    provider: str
+    provider_name: str
+    customer: str
+    sentences: list[Sentence] = field(default_factory=list)
+    not_counted: list[NotCounted] = field(default_factory=list)
+
+    @property
+    def total_ore(self) -> int:
+        return sum(s.amount_ore for s in self.sentences)
+
+
+# ----------------------------------------------------------------------------- Swedish numbers
+
+
+def kronor(ore: int) -> str:
+    """`1 234,56 kr`, with a true minus sign (−) and a no-break space between thousands."""
+    return _swedish(Decimal(ore) / 100, "#,##0.00") + " kr"
+
+
+def _swedish(value: Decimal | float, pattern: str) -> str:
+    from babel.numbers import format_decimal
+
+    text = format_decimal(value, format=pattern, locale="sv_SE")
+    return "−" + text[1:] if text.startswith(("-", "−")) else text
+
+
+def shown(value: Any, typ: t.Type) -> str:
+    """A value as a sentence shows it: 6 532,00 kr, 205 min, 24,4 %, 2024-03-01."""
+    if value is None:
+        return "(saknas)"
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, int | float | Decimal):
+        return str(value)
+    number = Decimal(str(value))
+    if isinstance(typ, t.Num) and typ.money == 1 and typ.time == 0:
+        return _swedish(number, "#,##0.00") + " kr"
+    if isinstance(typ, t.Num) and typ.time == 1 and typ.money == 0:
+        return _swedish(number, "#,##0.#") + " min"
+    if isinstance(typ, t.Num) and typ.money == 1 and typ.time == -1:
+        return _swedish(number * 60, "#,##0.00") + " kr/h"
+    if isinstance(typ, t.Num) and typ.percent:
+        return _swedish(number * 100, "#,##0.#") + " %"
+    return _swedish(number, "#,##0.##")
+
+
+# ----------------------------------------------------------------------------- gathering
+
+
+def letters_of(
+    model: str | Path,
+    data: str | Path,
+    months: list[date],
+    customer: str | None = None,
+    provider: str | None = None,
+    everything: bool = False,
+) -> list[Letter]:
+    """The letters for a customer's months, or for every customer of a provider: the
+    months are run as `carepay run` runs them, so the figures are the payment's."""
+    checked, _ = load(model, months)
+    dataset, _ = load_dataset(checked, data)
+    return letters(run_model(checked, dataset, months), customer, provider, everything)
+
+
+def letters(
+    result: RunResult,
+    customer: str | None = None,
+    provider: str | None = None,
+    everything: bool = False,
+) -> list[Letter]:
+    """A letter for each customer-month of the run (one customer's, or every customer
+    of one provider), in the order month, provider, customer; with `everything`, the
+    payments that came to 0 kr are sentences too."""
+    model = result.checked.model
+    roles = model.vocabulary.roles
+    providers = result.providers  # computed once: its rows and columns belong together
+    names = dict(zip(providers["provider_id"], providers["name"], strict=True))
+    out = []
+    for month in result.months:
+        label = f"{month.plan.month:%Y-%m}"
+        frame = month.frames[roles.customer_month]
+        chosen = pl.lit(True)
+        if customer is not None:
+            chosen &= pl.col("customer_id") == customer
+        if provider is not None:
+            chosen &= pl.col("provider_id") == provider
+        for row in frame.filter(chosen).sort("provider_id", "customer_id").iter_rows(named=True):
+            letter = Letter(
+                f"{model.title}",
+                label,
+                row["provider_id"],
+                str(names.get(row["provider_id"], "")),
+                row["customer_id"],
+            )
+            letter.sentences = _sentences(result, month, row, everything)
+            letter.not_counted = _not_counted(result, month, row)
+            out.append(letter)
+    return out
+
+
+def _sentences(
+    result: RunResult, month: Any, row: dict[str, Any], everything: bool
+) -> list[Sentence]:
+    """The customer-month's payments in the model's order: its own (from the row, so a
+    payment of 0 kr can be shown) and the other entities' lines for the customer
+    (an effect premium)."""
+    model = result.checked.model
+    own = model.vocabulary.roles.customer_month
+    day = model.in_force_on(month.plan.month)
+    mine = month.lines.filter(
+        (pl.col("customer_id") == row["customer_id"])
+        & (pl.col("provider_id") == row["provider_id"])
+    )
+    out = []
+    for rule in model.payments:
+        if rule.entity == own:
+            if rule.version_on(day) is None:
+                continue
+            version = rule.version_on(day)
+            line = {
+                "amount_ore": row.get(f"__ore_{rule.name}"),
+                "quantity": row.get(f"__qty_{rule.name}"),
+                "unit": rule.unit,
+                "category": rule.category,
+                "source": (version.source if version else None) or rule.source,
+            }
+            found = [line]
+        else:
+            found = mine.filter(pl.col("payment") == rule.name).to_dicts()
+        for line in found:
+            amount = line["amount_ore"]
+            if amount == 0 and not everything:
+                continue
+            out.append(
+                Sentence(
+                    _sentence(result, rule, row, line),
+                    int(amount or 0),
+                    line["source"] or "",
+                    line["category"] in model.outside_invoice,
+                    amount is None,
+                )
+            )
+    return out
+
+
+def _sentence(result: RunResult, rule: Any, row: dict[str, Any], line: dict[str, Any]) -> str:
+    template = rule.letter or f"{rule.shown_as}: {{{AMOUNT}}}"
+    types = _types(result, rule.entity)
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        if name == AMOUNT:
+            amount = line["amount_ore"]
+            return kronor(int(amount)) if amount is not None else "(inget värde)"
+        if name == QUANTITY:
+            quantity = line["quantity"]
+            unit = f" {line['unit']}" if line["unit"] else ""
+            return (_swedish(Decimal(str(quantity)), "#,##0.##") + unit) if quantity else "—"
+        return shown(row.get(name), types.get(name, t.UNKNOWN))
+
+    return PLACEHOLDER.sub(fill, template)
+
+
+def _types(result: RunResult, entity: str) -> dict[str, t.Type]:
+    vocabulary = result.checked.model.vocabulary
+    types = {name: column.type for name, column in vocabulary.fields(entity).items()}
+    return types | dict(result.checked.rule_types)
+
+
+def _not_counted(result: RunResult, month: Any, row: dict[str, Any]) -> list[NotCounted]:
+    roles = result.checked.model.vocabulary.roles
+    registration = result.checked.model.vocabulary.entities[roles.registration]
+    key = registration.key[0]
+    moment = registration.month.columns[0] if registration.month.columns else None
+    excluded = month.exclusions.filter(
+        (pl.col("customer_id") == row["customer_id"])
+        & (pl.col("provider_id") == row["provider_id"])
+    )
+    if not excluded.height:
+        return []
+    visits = month.frames[roles.registration]
+    wanted = [c for c in (key, moment, "staff_id", "minutes") if c and c in visits.columns]
+    joined = excluded.join(visits.select(wanted), on=key, how="left")
+    return [
+        NotCounted(
+            str(r[key]),
+            r.get(moment) if moment else None,
+            str(r.get("staff_id") or ""),
+            r.get("minutes"),
+            str(r["reason"]),
+            str(r["source"] or ""),
+        )
+        for r in joined.sort(moment or key).iter_rows(named=True)
+    ]
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def render_text(found: list[Letter]) -> str:
+    return "\n\f\n".join(_text(letter) for letter in found) + "\n"
+
+
+def _text(letter: Letter) -> str:
+    lines = [
+        letter.title,
+        f"Ersättning för {letter.month}",
+        f"Utförare: {letter.provider_name} ({letter.provider})",
+        f"Kund: {letter.customer}",
+        "",
+    ]
+    if not letter.sentences:
+        lines.append("Ingen ersättning betalas för kunden denna månad.")
+    for sentence in letter.sentences:
+        lines.append(f"- {sentence.text} ({sentence.source}).{_note(sentence)}")
+    lines += ["", f"Summa för månaden: {kronor(letter.total_ore)}", ""]
+    if letter.not_counted:
+        lines.append("Besök som inte räknades:")
+        for visit in letter.not_counted:
+            lines.append(f"- {_visit(visit)}")
+    else:
+        lines.append("Alla registrerade besök räknades.")
+    return "\n".join(lines)
+
+
+def _note(sentence: Sentence) -> str:
+    if sentence.no_value:
+        return " Beloppet kunde inte räknas ut och betalas inte (körningen varnar)."
+    return " Betalas ut separat, inte på fakturan." if sentence.outside_invoice else ""
+
+
+def _visit(visit: NotCounted) -> str:
+    when = shown(visit.start, t.DATETIME) if visit.start is not None else ""
+    minutes = shown(visit.minutes, t.DURATION) if visit.minutes is not None else ""
+    staff = f", personal {visit.staff}" if visit.staff else ""
+    return f"{when} ({minutes}{staff}), besök {visit.visit}: {visit.reason} ({visit.source})"
+
+
+def render_html(found: list[Letter]) -> str:
+    from jinja2 import Environment, select_autoescape
+
+    environment = Environment(autoescape=select_autoescape(default=True))
+    template = environment.from_string(HTML)
+    return template.render(letters=found, kronor=kronor, visit=_visit, note=_note)
+
+
+HTML = """<!DOCTYPE html>
+<html lang="sv">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>Ersättning {{ letters[0].month if letters else "" }}</title>
+<style>
+  @page { size: A4; margin: 20mm; }
+  body { font-family: sans-serif; font-size: 11pt; line-height: 1.4; max-width: 170mm; }
+  section { page-break-after: always; break-after: page; }
+  section:last-child { page-break-after: auto; break-after: auto; }
+  h1 { font-size: 14pt; margin-bottom: 0; }
+  .who { margin: 0.2em 0 1em; color: #333; }
+  .total { font-weight: bold; margin-top: 1em; }
+  .amount { white-space: nowrap; }
+  .apart { color: #555; font-style: italic; }
+  ul { padding-left: 1.2em; }
+</style>
+</head>
+<body>
+{% for letter in letters %}
+<section>
+  <h1>Ersättning för {{ letter.month }}</h1>
+  <p class="who">{{ letter.title }}<br>
+    Utförare: {{ letter.provider_name }} ({{ letter.provider }})<br>
+    Kund: {{ letter.customer }}</p>
+  {% if letter.sentences %}
+  <ul>
+  {% for s in letter.sentences %}
+    <li>{{ s.text }} ({{ s.source }}).<span class="apart">{{ note(s) }}</span></li>
+  {% endfor %}
+  </ul>
+  {% else %}
+  <p>Ingen ersättning betalas för kunden denna månad.</p>
+  {% endif %}
+  <p class="total">Summa för månaden: <span class="amount">{{ kronor(letter.total_ore) }}</span></p>
+  {% if letter.not_counted %}
+  <h2>Besök som inte räknades</h2>
+  <ul>
+  {% for v in letter.not_counted %}<li>{{ visit(v) }}</li>{% endfor %}
+  </ul>
+  {% else %}
+  <p>Alla registrerade besök räknades.</p>
+  {% endif %}
+</section>
+{% endfor %}
+</body>
+</html>
+"""

@@ -1,0 +1,151 @@
+"""The provider's letter (`carepay explain --letter`): one customer's month in plain
+Swedish, each payment a sentence in the model's own words with its §, the visits not
+counted and the total — hand-computed from Örebro's rules (seed 003) on the fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine import types as t
+from engine.cli import main
+from engine.letter import kronor, shown
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES, DATA = str(ROOT / "rules/orebro"), str(ROOT / "tests/fixtures/orebro")
+
+
+def _explain(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["explain", *args])
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_the_letter_of_a_reduced_month_says_why_in_swedish() -> None:
+    """K2, level 11 in förort/landsort, March 2024. Nivåbeloppet 20 062 kr (§3.1.1);
+    executed 240 min: V2 (4 h), while V3 (2 h) was corrected 8 days after the visit and
+    is not counted (§4.3.2); the level's time is 2 580 min (43 h), so utförandegrad
+    240 / 2 580 = 9,3 % is under 20 %: 40 % of the level amount (§4.1.2) = 8 024,80 kr.
+    Trygghetslarm 310 kr (§3.1.5). Total 8 334,80 kr."""
+    code, text = _explain(RULES, "--data", DATA, "--month", "2024-03", "--customer", "K2",
+                          "--letter")  # fmt: skip
+    assert code == 0, text
+    assert text.splitlines()[:4] == [
+        "Ersättning inom omvårdnad, Örebro kommun",
+        "Ersättning för 2024-03",
+        "Utförare: Omsorg Privat AB (P1)",
+        "Kund: K2",
+    ]
+    assert (
+        "- Omsorg enligt nivå 11, 31 dagar: utförd tid 240 min av beviljade 2\xa0580 min "
+        "(utförandegrad 9,3 %) ger kontrollfaktor 40 %, så ersättningen är 40 % av "
+        "nivåbeloppet 20\xa0062,00 kr, alltså 8\xa0024,80 kr (§3.1.1, §4, §4.1.2)."
+    ) in text
+    assert "- Trygghetslarm, månadsbeloppet för dagarna med larmbeslut: 310,00 kr (§3.1.5)." in text
+    assert "Summa för månaden: 8\xa0334,80 kr" in text
+    assert (
+        "- 2024-03-06 08:00 (120 min, personal S2), besök V3: rättad senare än fem dagar "
+        "efter besöket (§4.3.2)"
+    ) in text
+
+
+def test_the_letter_as_a_page_that_prints_on_a4(tmp_path: Path) -> None:
+    out = tmp_path / "brev.html"
+    code, text = _explain(RULES, "--data", DATA, "--month", "2024-03", "--customer", "K2",
+                          "--letter", "--out", str(out))  # fmt: skip
+    assert code == 0 and f"1 letter written to {out}" in text
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="sv">' in page and "@page { size: A4;" in page
+    assert "Content-Security-Policy" in page and "http" not in page.split("<body>")[1]
+    assert "alltså 8\xa0024,80 kr (§3.1.1, §4, §4.1.2)." in page
+    assert 'Summa för månaden: <span class="amount">8\xa0334,80 kr</span>' in page
+    assert "besök V3: rättad senare än fem dagar efter besöket (§4.3.2)" in page
+
+
+def test_a_letter_for_each_customer_of_a_provider_and_month(tmp_path: Path) -> None:
+    out = tmp_path / "P1.txt"
+    code, text = _explain(RULES, "--data", DATA, "--month", "2024-02", "--to", "2024-03",
+                          "--provider", "P1", "--letter", "--out", str(out))  # fmt: skip
+    assert code == 0, text
+    letters = out.read_text(encoding="utf-8").split("\f")
+    heads = [[line for line in page.splitlines() if line.startswith(("Ersättning för", "Kund:"))]
+             for page in letters]  # fmt: skip
+    assert all(len(h) == 2 for h in heads)
+    assert {h[0] for h in heads} == {"Ersättning för 2024-02", "Ersättning för 2024-03"}
+    assert all("Utförare: Omsorg Privat AB (P1)" in page for page in letters)
+    assert ["Ersättning för 2024-03", "Kund: K2"] in heads
+
+
+def test_a_payment_without_its_own_words_gets_a_plain_sentence() -> None:
+    example = ROOT / "examples/hemtjanst"
+    code, text = _explain(str(example / "model.yaml"), "--data", str(example / "data"),
+                          "--month", "2024-02", "--customer", "K003", "--letter")  # fmt: skip
+    assert code == 0, text
+    assert "- Omsorg enligt nivå: " in text and "kr (§3.1, §4.1)." in text
+
+
+@pytest.mark.parametrize(
+    ("letter", "entity", "message"),
+    [
+        ("Utförd tid {utförd_tyd}: {belopp}", "customer_month",
+         "the letter of `ny` shows `{utförd_tyd}`, which is no field or definition of "
+         "customer_month"),
+        ("Premie för {from_level}: {belopp}", "premium_claim",
+         "the letter of `ny` shows `{from_level}`, which is no field or definition of "
+         "premium_claim"),
+    ],
+    ids=["a misspelt name", "a name on an entity other than the customer-month"],
+)  # fmt: skip
+def test_a_letter_placeholder_that_is_no_name_is_a_located_error(
+    tmp_path: Path, letter: str, entity: str, message: str
+) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        f"model: s\ntitle: S\nextends: {ROOT / 'rules/orebro/omvardnad.yaml'}\npayments:\n"
+        f"  ny:\n    entity: {entity}\n    category: c\n    formula: 0 SEK\n"
+        f'    letter: "{letter}"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["check", str(scenario)])
+    assert result.exit_code == 1
+    assert f"s.yaml:9:13: error[unknown-name]: {message}" in result.output
+
+
+def test_swedish_numbers_in_letters() -> None:
+    assert kronor(123456) == "1\xa0234,56 kr"
+    assert kronor(-50) == "−0,50 kr"  # a true minus sign
+    assert shown(0.244, t.RATIO) == "24,4 %"
+    assert shown(205, t.DURATION) == "205 min"
+    assert shown(None, t.MONEY) == "(saknas)"
+
+
+def test_a_month_paid_nothing_says_so_and_all_shows_why() -> None:
+    """K1 in February 2024 has a level 12 decision but no visit: 0 min of 2 940 min is
+    under 20 % … and with nothing executed the control factor is 0 % (§4.1.2)."""
+    args = (RULES, "--data", DATA, "--month", "2024-02", "--customer", "K1", "--letter")
+    code, text = _explain(*args)
+    assert code == 0 and "Ingen ersättning betalas för kunden denna månad." in text
+    code, text = _explain(*args, "--all")
+    assert code == 0
+    assert (
+        "- Omsorg enligt nivå 12, 29 dagar: utförd tid 0 min av beviljade 2\xa0940 min "
+        "(utförandegrad 0 %) ger kontrollfaktor 0 %, så ersättningen är 0 % av "
+        "nivåbeloppet 21\xa0168,00 kr, alltså 0,00 kr (§3.1.1, §4, §4.1.2)."
+    ) in text
+
+
+def test_a_run_names_each_provider_by_its_own_name_every_time() -> None:
+    """Before: `RunResult.providers` took unique rows without keeping their order, so
+    two reads of it could pair a provider's id with another provider's name (a letter
+    to P1 named "Kommunens hemtjänst", which is P2)."""
+    from engine.api import load, load_dataset, parse_month, run_model
+
+    checked, _ = load(RULES)
+    dataset, _ = load_dataset(checked, DATA)
+    months = [parse_month("2024-02"), parse_month("2024-03")]
+    result = run_model(checked, dataset, months)
+    for _ in range(20):
+        pairs = dict(zip(result.providers["provider_id"], result.providers["name"], strict=True))
+        assert pairs == {"P1": "Omsorg Privat AB", "P2": "Kommunens hemtjänst"}

@@ -33,8 +33,10 @@ from engine.letter import letters_of
 from engine.letter import render_html as render_letters_html
 from engine.letter import render_text as render_letters_text
 from engine.reports import (
+    CSV_DIALECTS,
     WRITTEN,
     neutralised,
+    with_amounts,
     write_atomically,
     write_csv,
     write_frames_workbook,
@@ -216,6 +218,27 @@ pseudonymise_option = click.option(
 )
 
 
+def _remember_dialect(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    ctx.meta["csv_dialect"] = value
+    return value
+
+
+csv_dialect_option = click.option(
+    "--csv-dialect",
+    type=click.Choice(CSV_DIALECTS),
+    default="standard",
+    show_default=True,
+    expose_value=False,
+    callback=_remember_dialect,
+    help="excel-sv: CSV files as Swedish Excel opens them (semicolons, decimal commas, "
+    "a byte-order mark). Amounts are kronor in every CSV, in columns ending in _kr.",
+)
+
+
+def _csv_dialect() -> str:
+    return str(click.get_current_context().meta.get("csv_dialect", "standard"))
+
+
 def _pseudonym(on: bool) -> Callable[[str], str] | None:
     """The pseudonym function for --pseudonymise (the key is checked first), or None."""
     if not on:
@@ -254,6 +277,7 @@ def _pseudonym(on: bool) -> Callable[[str], str] | None:
     help="Also write payments_<provider>.xlsx for each provider: its own specification, "
     "customers and visits not counted, to send to it.",
 )
+@csv_dialect_option
 @pseudonymise_option
 @force_option
 @_fail_on_engine_errors
@@ -311,6 +335,7 @@ def run_command(
         strict,
         pseudonymise,
         per_provider,
+        _csv_dialect(),
     )
     with _progress(job.months, "months") as bar:
         outcome = execute(job, out, progress=lambda _: bar)
@@ -702,9 +727,12 @@ def _write_study(
     """A study's tables as CSV and Parquet (and one workbook), its HTML report and its
     manifest, all or nothing."""
 
+    dialect = _csv_dialect()
+
     def write(directory: Path) -> None:
         for name, frame in tables.items():
-            write_csv(frame, directory / f"{name}.csv")
+            frame = with_amounts(frame) if isinstance(frame, pl.DataFrame) else frame
+            write_csv(frame, directory / f"{name}.csv", dialect)
             frame.write_parquet(directory / f"{name}.parquet")
         if workbook is not None:
             write_frames_workbook(directory / workbook, tables)
@@ -756,6 +784,7 @@ def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
     help="Write the comparison here: tables (CSV, Parquet, Excel) and report.html.",
 )
 @summary_format_option
+@csv_dialect_option
 @pseudonymise_option
 @force_option
 @_fail_on_engine_errors
@@ -845,6 +874,7 @@ def compare_command(
     help="Write the comparison (or sweep, or attribution) here: tables and report.html.",
 )
 @summary_format_option
+@csv_dialect_option
 @pseudonymise_option
 @force_option
 @_fail_on_engine_errors

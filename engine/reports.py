@@ -190,11 +190,13 @@ def provider_totals(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def with_amounts(frame: pl.DataFrame) -> pl.DataFrame:
-    """Replace whole öre by an exact two-decimal `amount` column for people and files."""
-    if "amount_ore" not in frame.columns:
-        return frame
-    amount = (pl.col("amount_ore").cast(pl.Decimal(20, 2)) / 100).alias("amount")
-    return frame.with_columns(amount).drop("amount_ore")
+    """Whole öre (`x_ore`, how carepay computes) become exact kronor with two decimals
+    (`x_kr`) in every file people open: one money unit, named in the column."""
+    money = [c for c in frame.columns if c.endswith("_ore")]
+    return frame.with_columns(
+        (pl.col(c).cast(pl.Decimal(20, 2)) / 100).alias(c.removesuffix("_ore") + "_kr")
+        for c in money
+    ).select(c.removesuffix("_ore") + "_kr" if c in money else c for c in frame.columns)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -324,8 +326,16 @@ def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def write_csv(frame: pl.DataFrame, path: Path) -> None:
-    neutralised(frame).write_csv(path)
+CSV_DIALECTS = ("standard", "excel-sv")
+
+
+def write_csv(frame: pl.DataFrame, path: Path, dialect: str = "standard") -> None:
+    """`standard`: comma-separated, decimal point, UTF-8. `excel-sv`: what Swedish
+    Excel opens as columns — semicolons, decimal commas and a byte-order mark."""
+    swedish = dialect == "excel-sv"
+    neutralised(frame).write_csv(
+        path, separator=";" if swedish else ",", decimal_comma=swedish, include_bom=swedish
+    )
 
 
 def safe_text(value: object) -> object:
@@ -370,14 +380,17 @@ def _sheet_name(name: str, taken: list[str]) -> str:
 
 
 def write_tables(
-    directory: Path, named: dict[str, pl.DataFrame], formats: tuple[str, ...]
+    directory: Path,
+    named: dict[str, pl.DataFrame],
+    formats: tuple[str, ...],
+    dialect: str = "standard",
 ) -> list[Path]:
     written = []
     for name, frame in named.items():
         frame = with_amounts(frame)
         if "csv" in formats:
             path = directory / f"{name}.csv"
-            write_csv(frame, path)
+            write_csv(frame, path, dialect)
             written.append(path)
         if "parquet" in formats:
             path = directory / f"{name}.parquet"

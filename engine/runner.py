@@ -50,6 +50,7 @@ class Job:
     strict: bool = False
     pseudonymise: bool = False
     per_provider: bool = False  # also payments_<provider>.xlsx, one to send to each provider
+    csv_dialect: str = "standard"  # or "excel-sv" (reports.CSV_DIALECTS)
 
     @property
     def months(self) -> list[date]:
@@ -193,7 +194,7 @@ def _write_outputs(
         "rejects": dataset.rejects_frame(),
         "coverage": coverage,
     }
-    write_tables(directory, named, formats)
+    write_tables(directory, named, formats, job.csv_dialect)
     if "xlsx" in formats:
         payments = payment_file(result)
         write_payment_file(directory / "payments.xlsx", payments)

@@ -88,7 +88,7 @@ def test_run_writes_outputs_and_totals_match_lines(tmp_path):
         assert (out / f"{name}.csv").exists() and (out / f"{name}.parquet").exists()
     lines = pl.read_parquet(out / "statement_lines.parquet")
     totals = pl.read_parquet(out / "provider_totals.parquet")
-    assert lines["amount"].sum() == totals["amount"].sum()
+    assert lines["amount_kr"].sum() == totals["amount_kr"].sum()
     book = openpyxl.load_workbook(out / "payments.xlsx", data_only=True)
 
     def amounts(sheet: str, column: str) -> int:
@@ -97,8 +97,8 @@ def test_run_writes_outputs_and_totals_match_lines(tmp_path):
         return sum(round(r[at] * 100) for r in rows[1:] if r[0] != "Summa")
 
     spec_ore, lines_ore = amounts("Specifikation", "Belopp"), amounts("Rader", "Belopp")
-    assert spec_ore == lines_ore == round(lines["amount"].sum() * 100)
-    assert str(lines["amount"].dtype).startswith("Decimal")
+    assert spec_ore == lines_ore == round(lines["amount_kr"].sum() * 100)
+    assert str(lines["amount_kr"].dtype).startswith("Decimal")
 
 
 def test_run_refuses_to_overwrite_without_force(tmp_path):
@@ -156,7 +156,7 @@ def test_explain_matches_run(tmp_path):
             for line in document["lines"]
         }
         paid = {
-            (row["provider_id"], row["payment"]): Decimal(str(row["amount"])).quantize(
+            (row["provider_id"], row["payment"]): Decimal(str(row["amount_kr"])).quantize(
                 Decimal("0.01")
             )
             for row in lines.filter(pl.col("customer_id") == customer).iter_rows(named=True)

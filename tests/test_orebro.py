@@ -53,4 +53,4 @@ def test_effect_premium_is_reported_apart(tmp_path):
     invoke("run", RULES, "--data", DATA, "--month", "2024-03", "--out", str(out))
     totals = pl.read_csv(out / "provider_totals.csv")
     premium = totals.filter(pl.col("category") == "effektpremie (utbetalas separat)")
-    assert premium["amount"].to_list() == [1944.0]  # (3 240 − 1 944) × 1.5, level 4 → 3
+    assert premium["amount_kr"].to_list() == [1944.0]  # (3 240 − 1 944) × 1.5, level 4 → 3

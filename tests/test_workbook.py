@@ -47,7 +47,7 @@ def _ore(value: object) -> int:
 
 def test_the_invoiceable_total_is_the_invoiceable_lines_and_premiums_are_apart(out: Path) -> None:
     lines = pl.read_parquet(out / "statement_lines.parquet").with_columns(
-        (pl.col("amount") * 100).cast(pl.Int64).alias("ore"),
+        (pl.col("amount_kr") * 100).cast(pl.Int64).alias("ore"),
         (pl.col("category") == OUTSIDE).alias("apart"),
     )
     expected = {
@@ -105,7 +105,7 @@ def test_the_customer_sheet_totals_the_customer_month_lines(out: Path) -> None:
     )
     rows = _rows(out / "payments.xlsx", "Kunder")
     assert {k for k in rows[0] if k in LABELS} == LABELS
-    assert sum(_ore(r["Summa"]) for r in rows) == round(customer_lines["amount"].sum() * 100)
+    assert sum(_ore(r["Summa"]) for r in rows) == round(customer_lines["amount_kr"].sum() * 100)
 
 
 def test_the_visits_not_counted_are_the_exclusions(out: Path) -> None:
@@ -161,7 +161,7 @@ def test_an_effect_premium_is_paid_apart_from_the_invoice(tmp_path: Path) -> Non
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     lines = pl.read_parquet(out / "statement_lines.parquet").filter(pl.col("provider_id") == "P1")
-    invoiced = lines.filter(pl.col("category") != OUTSIDE)["amount"].sum()
+    invoiced = lines.filter(pl.col("category") != OUTSIDE)["amount_kr"].sum()
     (p1,) = [r for r in _rows(out / "payments.xlsx", "Fakturaunderlag") if r["Utförare"] == "P1"]
     assert _ore(p1["Utbetalas separat"]) == 194400
     assert _ore(p1["Fakturerbart"]) == round(invoiced * 100)

@@ -32,12 +32,19 @@ def _show(value: Any, unit: str = "") -> str:
     if isinstance(value, dict):
         return (
             "{"
-            + ", ".join(f"{'/'.join(k)}: {_show(v, unit)}" for k, v in sorted(value.items()))
+            + ", ".join(f"{_key(k)}: {_show(v, unit)}" for k, v in sorted(value.items()))
             + "}"
         )
-    if isinstance(value, list):
+    if isinstance(value, list) and all(isinstance(b, tuple) and len(b) == 2 for b in value):
         return "[" + ", ".join(f"under {_show(u, '%')} → {_show(v, unit)}" for u, v in value) + "]"
+    if isinstance(value, list):  # e.g. a zone's districts
+        return "[" + ", ".join(_show(v, unit) for v in value) + "]"
     return str(value)
+
+
+def _key(key: Any) -> str:
+    """A table key as written: `tätort/3` for (zone, level), `tätort` for a zone."""
+    return "/".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
 
 
 def _param_lines(old: Parameter, new: Parameter) -> list[str]:

@@ -207,6 +207,19 @@ def test_diff_lists_changed_parameters_and_rules_in_words(tmp_path):
     assert "compute the same" in same.output
 
 
+def test_diff_of_two_municipalities_shows_their_zones():
+    """Before: a Python traceback (a zone's list of districts was read as step-table
+    brackets)."""
+    result = CliRunner().invoke(
+        main, ["diff", str(ROOT / "rules/orebro"), str(ROOT / "rules/norrtalje")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "- zones `zones` changed\n    {förort_landsort: [Norr, Öster, Söder, Väster]," in (
+        result.output
+    )
+    assert "tätort: [Norrtälje stad, Rimbo, Hallstavik]}" in result.output
+
+
 def test_attribution_adds_up_exactly_for_every_provider():
     from engine.compare import attribute, provider_totals_ore
 

@@ -12,6 +12,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from engine import swedish
+
 A_COLOUR = "#4c72b0"  # model A, and "before"
 B_COLOUR = "#dd8452"  # model B, and "after"
 GAIN_COLOUR = "#55a868"
@@ -47,7 +49,7 @@ def _svg(fig: Any) -> str:
 def _sek_axis(axis: Any) -> None:
     from matplotlib.ticker import FuncFormatter
 
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " ")))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: swedish.number(round(v), "#,##0")))
 
 
 def _figure(rows: int = 1, width: float = 8.0, height: float = 3.6) -> tuple[Any, Any]:
@@ -62,7 +64,7 @@ def paired_bars(
     label_a: str,
     label_b: str,
     title: str,
-    unit: str = "SEK",
+    unit: str = "kr",
 ) -> str:
     """A beside B for each label (per provider, per zone …)."""
     height = max(2.6, 0.32 * len(labels) + 1.2)
@@ -84,12 +86,19 @@ def change_bars(labels: Sequence[str], diff: Sequence[float], title: str) -> str
     height = max(2.4, 0.3 * len(labels) + 1.2)
     fig, ax = _figure(height=height)
     colours = [GAIN_COLOUR if d >= 0 else LOSS_COLOUR for d in diff]
-    ax.barh(list(range(len(labels))), diff, color=colours)
+    bars = ax.barh(list(range(len(labels))), diff, color=colours)
+    ax.bar_label(  # each bar's value, as a committee reads it: +1 234 kr
+        bars,
+        labels=[swedish.kronor(round(d * 100), signed=True)[:-3] for d in diff],
+        padding=3,
+        fontsize=8,
+    )
+    ax.margins(x=0.15)
     ax.set_yticks(list(range(len(labels))), labels)
     ax.invert_yaxis()
     ax.axvline(0, color="#333", linewidth=0.8)
     _sek_axis(ax.xaxis)
-    ax.set_xlabel("B − A (SEK)")
+    ax.set_xlabel("B − A (kr)")
     ax.set_title(title, loc="left")
     return _svg(fig)
 
@@ -102,7 +111,7 @@ def histogram(values: Sequence[float], title: str, xlabel: str) -> str:
     ax.axvline(0, color="#333", linewidth=0.8)
     _sek_axis(ax.xaxis)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("customer-months")
+    ax.set_ylabel("kundmånader")
     ax.set_title(title, loc="left")
     return _svg(fig)
 
@@ -117,12 +126,12 @@ def curve(
     """Total cost for each value of a swept parameter, with the unchanged model as a line."""
     fig, ax = _figure()
     positions = list(range(len(xs)))
-    ax.plot(positions, totals, marker="o", color=B_COLOUR, label="total")
+    ax.plot(positions, totals, marker="o", color=B_COLOUR, label="summa")
     if baseline is not None:
-        ax.axhline(baseline, color=A_COLOUR, linestyle="--", label="unchanged model")
+        ax.axhline(baseline, color=A_COLOUR, linestyle="--", label="oförändrad modell")
     ax.set_xticks(positions, xs, rotation=45 if len(xs) > 8 else 0, ha="right")
     _sek_axis(ax.yaxis)
-    ax.set_ylabel("SEK")
+    ax.set_ylabel("kr")
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
     ax.legend(frameon=False)
@@ -164,7 +173,7 @@ def waterfall(labels: Sequence[str], steps: Sequence[float], start: float, title
     ax.set_ylim(max(0, low - margin) if low >= 0 else low - margin, high + margin)
     ax.set_xticks(range(len(names)), [_short(n) for n in names], rotation=20, ha="right")
     _sek_axis(ax.yaxis)
-    ax.set_ylabel("SEK")
+    ax.set_ylabel("kr")
     ax.set_title(title, loc="left")
     return _svg(fig)
 

@@ -756,8 +756,33 @@ def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
         "largest_gains": gains,
         "largest_losses": losses,
     }
-    html = comparison_report(comparison, _months_text(study.months))
+    html = comparison_report(
+        comparison, _months_text(study.months), _changes_in_words(study), _about(study)
+    )
     _write_study(out, study, tables, html, workbook="comparison.xlsx")
+
+
+def _changes_in_words(study: Study) -> list[str]:
+    """What differs between A and B (`carepay diff`), one sentence per change."""
+    from engine.modeldiff import diff_models, sentences_sv
+
+    if len(study.models) < 2:
+        return []
+    changes = diff_models(study.models[0].model, study.models[1].model)
+    return sentences_sv(changes) + [
+        f"Körd med {o}" for o in study.overrides if not o.startswith("--set")
+    ]
+
+
+def _about(study: Study) -> str:
+    """Which files A and B are, and which data: what a committee paper cites."""
+    names = ["A", "B"] if len(study.models) > 1 else ["modellen"]
+    files = "; ".join(
+        f"{who}: {', '.join(Path(f).name for f in checked.model.files)}"
+        + (f" (version {checked.model.version})" if checked.model.version else "")
+        for who, checked in zip(names, study.models, strict=False)
+    )
+    return f"{files}; data: {study.data}. "
 
 
 @main.command("compare")
@@ -817,7 +842,7 @@ def compare_command(
     \b
       carepay compare rules/norrtalje rules/norrtalje --a-as-of 2021-05-01 --data data --month 2024-03
     """
-    from engine.compare import compare_results, label, load_both
+    from engine.compare import compare_results, labels, load_both
 
     if out is not None:
         _confirm_replace(out, force, (model_a, model_b, data))
@@ -827,7 +852,7 @@ def compare_command(
     )
     with _progress([checked_a, checked_b], "models") as bar:
         a, b = (api.run_model(checked, dataset, months) for checked in bar)
-    comparison = compare_results(a, b, dataset, label(checked_a), label(checked_b))
+    comparison = compare_results(a, b, dataset, *labels(checked_a, checked_b))
     _comparison_summary(comparison, fmt)
     if out is not None:
         _write_comparison(

@@ -204,6 +204,21 @@ def label(checked: CheckedModel) -> str:
     return model.id + (f" (regler per {model.as_of.isoformat()})" if model.as_of else "")
 
 
+def labels(a: CheckedModel, b: CheckedModel) -> tuple[str, str]:
+    """Labels that tell A from B: two versions of one model with the same id are told
+    apart by their versions, else by their files."""
+    first, second = label(a), label(b)
+    for tell in (lambda m: m.version, lambda m: Path(m.files[0]).name if m.files else ""):
+        if first != second:
+            break
+        x, y = tell(a.model), tell(b.model)
+        if x != y:
+            first, second = f"{first} ({x})", f"{second} ({y})"
+    if first == second:
+        first, second = f"A: {first}", f"B: {second}"
+    return first, second
+
+
 # ----------------------------------------------------------------------------- what-ifs
 
 _SETTING = re.compile(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from engine import __version__, charts
+from engine import __version__, charts, swedish
 from engine.compare import Comparison
 
 
@@ -35,20 +35,13 @@ class Section:
 
 
 def sek(ore: int | float | None, signed: bool = False) -> str:
-    """Kronor with a space between thousands; a true minus sign; `+` when asked."""
-    if ore is None:
-        return ""
-    text = f"{abs(ore) / 100:,.2f}".replace(",", " ")
-    if ore < 0:
-        return "−" + text
-    return ("+" + text) if signed and ore > 0 else text
+    """Kronor as a Swedish reader writes them: `1 234,56`, a true minus sign, `+` when
+    asked."""
+    return "" if ore is None else swedish.kronor(ore, signed)
 
 
 def pct(value: float | None) -> str:
-    if value is None:
-        return ""
-    text = f"{abs(value):.1f} %"
-    return ("−" if value < 0 else "+" if value > 0 else "") + text
+    return "" if value is None else swedish.percent(value, signed=True)
 
 
 def render(title: str, subtitle: str, sections: list[Section], footer: str = "") -> str:
@@ -69,77 +62,80 @@ def render(title: str, subtitle: str, sections: list[Section], footer: str = "")
 # ----------------------------------------------------------------------------- comparison
 
 
-def comparison_sections(comparison: Comparison) -> list[Section]:
+def comparison_sections(comparison: Comparison, changes: list[str]) -> list[Section]:
     providers = comparison.providers
     a = int(providers["amount_a_ore"].sum() or 0)
     b = int(providers["amount_b_ore"].sum() or 0)
     counts = comparison.counts()
     dist = comparison.distribution()
+    changed = Section(
+        "changes",
+        "Vad som ändrats",
+        text="Skillnaderna mellan A och B i regler, parametrar och zoner, som `carepay diff` "
+        "visar dem.",
+        tables=[
+            Table(
+                ["Ändring"],
+                [[c] for c in changes] or [["Inga regler eller parametrar skiljer sig."]],
+            )
+        ],
+    )
     summary = Section(
         "summary",
-        "Summary",
+        "Sammanfattning",
         figures=[
             (f"A: {comparison.label_a}", sek(a) + " kr"),
             (f"B: {comparison.label_b}", sek(b) + " kr"),
             ("B − A", sek(b - a, signed=True) + " kr"),
-            ("change", pct((b - a) / a * 100 if a else None)),
-            ("customer-months paid more", str(counts["more"])),
-            ("paid less", str(counts["less"])),
-            ("the same", str(counts["same"])),
+            ("förändring", pct((b - a) / a * 100 if a else None)),
+            ("kundmånader med högre ersättning", str(counts["more"])),
+            ("med lägre", str(counts["less"])),
+            ("oförändrade", str(counts["same"])),
         ],
         tables=[
             Table(
                 ["", *dist.keys()],
-                [["per customer-month change (kr)", *(sek(v * 100, True) for v in dist.values())]],
+                [["förändring per kundmånad (kr)", *(sek(v * 100, True) for v in dist.values())]],
                 numeric=set(range(1, len(dist) + 1)),
-                caption="Percentiles of the change per customer-month.",
+                caption="Percentiler av förändringen per kundmånad.",
             )
         ],
     )
     labels = [str(p) for p in providers["provider_id"].to_list()]
     per_provider = Section(
         "providers",
-        "A and B per provider",
+        "A och B per utförare",
         chart=charts.paired_bars(
             labels,
             [v / 100 for v in providers["amount_a_ore"]],
             [v / 100 for v in providers["amount_b_ore"]],
             comparison.label_a,
             comparison.label_b,
-            "Total per provider",
+            "Summa per utförare (kr)",
         ),
-        tables=[_totals_table(providers, "provider_id", "provider", names=True)],
+        tables=[_totals_table(providers, "provider_id", "utförare", names=True)],
     )
     customers = comparison.customers.filter(pl.col("customer_id").is_not_null())
-    spread = Section(
-        "distribution",
-        "How the change is spread over customers",
-        chart=charts.histogram(
-            [v / 100 for v in customers["diff_ore"].to_list()],
-            "Change per customer-month",
-            "B − A per customer-month (SEK)",
-        ),
-    )
-    sections = [summary]
+    sections = [changed, summary]
     if comparison.assumptions:
         sections.append(
             Section(
                 "assumptions",
-                "Assumptions about behaviour",
-                text="Applied to a copy of the input data before the model ran; the input "
-                "files are unchanged.",
-                tables=[Table(["assumption"], [[a] for a in comparison.assumptions])],
+                "Antaganden om beteende",
+                text="Tillämpade på en kopia av indata innan modellen räknades; "
+                "indatafilerna är oförändrade.",
+                tables=[Table(["antagande"], [[a] for a in comparison.assumptions])],
             )
         )
-    sections += [per_provider, spread]
+    sections += [per_provider, _winners_and_losers(providers, customers)]
     for column, heading in (
-        ("zone", "Change by zone"),
-        ("level", "Change by care level"),
-        ("hours_band", "Change by granted hours per month"),
-        ("ownership", "Change by provider ownership"),
+        ("zone", "Förändring per zon"),
+        ("level", "Förändring per omsorgsnivå"),
+        ("hours_band", "Förändring per beviljad tid (timmar i månaden, dagsviktad)"),
+        ("ownership", "Förändring per driftform"),
     ):
         if column not in customers.columns or customers[column].null_count() == customers.height:
-            continue
+            continue  # the models have no such thing (no levels, say): no section
         grouped = comparison.by(column)
         sections.append(
             Section(
@@ -148,9 +144,9 @@ def comparison_sections(comparison: Comparison) -> list[Section]:
                 chart=charts.change_bars(
                     [_label(v) for v in grouped[column].to_list()],
                     [v / 100 for v in grouped["diff_ore"]],
-                    heading,
+                    heading + " (kr)",
                 ),
-                tables=[_totals_table(grouped, column, column.replace("_", " "))],
+                tables=[_totals_table(grouped, column, HEADINGS.get(column, column))],
             )
         )
     categories = comparison.categories.group_by("category").agg(
@@ -159,27 +155,60 @@ def comparison_sections(comparison: Comparison) -> list[Section]:
     sections.append(
         Section(
             "categories",
-            "Per category",
-            tables=[_totals_table(categories.sort("category"), "category", "category")],
+            "Per ersättningskategori",
+            tables=[_totals_table(categories.sort("category"), "category", "kategori")],
         )
     )
     gains, losses = comparison.extremes(10)
-    sections.append(
-        Section(
-            "extremes",
-            "Largest gains and losses",
-            tables=[
-                _customer_table(gains, "Largest gains (customer-months)"),
-                _customer_table(losses, "Largest losses (customer-months)"),
-            ],
+    gains = gains.filter(pl.col("diff_ore") > 0)
+    losses = losses.filter(pl.col("diff_ore") < 0)
+    tables = [
+        _customer_table(frame, caption)
+        for frame, caption in (
+            (gains, "Största ökningarna (kundmånader)"),
+            (losses, "Största minskningarna (kundmånader)"),
         )
-    )
+        if frame.height
+    ]
+    if tables:  # only where someone gained or lost
+        sections.append(Section("extremes", "Största ökningar och minskningar", tables=tables))
     return sections
+
+
+HEADINGS = {"zone": "zon", "level": "nivå", "hours_band": "beviljad tid", "ownership": "driftform"}
+
+
+def _winners_and_losers(providers: pl.DataFrame, customers: pl.DataFrame) -> Section:
+    """Who gains and who loses, counted and summed: a committee's first question."""
+    rows = []
+    for what, frame in (("utförare", providers), ("kundmånader", customers)):
+        diff = frame["diff_ore"]
+        rows.append(
+            [
+                what,
+                str(int((diff > 0).sum())),
+                sek(int(diff.filter(diff > 0).sum() or 0), signed=True),
+                str(int((diff < 0).sum())),
+                sek(int(diff.filter(diff < 0).sum() or 0), signed=True),
+                str(int((diff == 0).sum())),
+            ]
+        )
+    return Section(
+        "winners",
+        "Vinnare och förlorare",
+        tables=[
+            Table(
+                ["", "får mer", "ökning (kr)", "får mindre", "minskning (kr)", "oförändrade"],
+                rows,
+                numeric={1, 2, 3, 4, 5},
+            )
+        ],
+    )
 
 
 def _label(value: object) -> str:
     """Lines paid per provider (VAT compensation) have no customer, so no zone or level."""
-    return "(provider-level, or not set)" if value is None else str(value)
+    return "(per utförare, eller saknas)" if value is None else str(value)
 
 
 def _totals_table(frame: pl.DataFrame, key: str, heading: str, names: bool = False) -> Table:
@@ -196,7 +225,7 @@ def _totals_table(frame: pl.DataFrame, key: str, heading: str, names: bool = Fal
                 pct(diff / a * 100 if a else None),
             ]
         )
-    first = [heading, "name"] if names else [heading]
+    first = [heading, "namn"] if names else [heading]
     return Table(
         [*first, "A (kr)", "B (kr)", "B − A (kr)", "%"],
         rows,
@@ -217,68 +246,85 @@ def _customer_table(frame: pl.DataFrame, caption: str) -> Table:
         for row in frame.iter_rows(named=True)
     ]
     return Table(
-        ["month", "provider", "customer", "A (kr)", "B (kr)", "B − A (kr)"],
+        ["månad", "utförare", "kund", "A (kr)", "B (kr)", "B − A (kr)"],
         rows,
         numeric={3, 4, 5},
         caption=caption,
     )
 
 
-def comparison_report(comparison: Comparison, months: str) -> str:
+def comparison_report(
+    comparison: Comparison, months: str, changes: list[str] | None = None, about: str = ""
+) -> str:
+    """The committee report of a comparison, in Swedish: what changed first, then what
+    it costs and for whom. `about` names the models' files and the data."""
     return render(
-        f"{comparison.label_a} compared with {comparison.label_b}",
-        f"A = {comparison.label_a}, B = {comparison.label_b}; {months}. All amounts in kronor.",
-        comparison_sections(comparison),
-        footer="Every amount is summed from whole öre, so totals equal the sum of their parts.",
+        f"Jämförelse: {comparison.label_a} och {comparison.label_b}",
+        f"A = {comparison.label_a}, B = {comparison.label_b}; {months}. {about}"
+        "Alla belopp i kronor.",
+        comparison_sections(comparison, changes or []),
+        footer="Varje belopp är summerat från hela ören, så summorna är exakt summan av sina delar.",
     )
 
 
 # ----------------------------------------------------------------------------- sweep
 
 
+PROVIDERS_PER_TABLE = 7  # columns of providers a table holds and still fits an A4 page
+
+
 def sweep_report(table: pl.DataFrame, target: str, base_total_ore: int, months: str) -> str:
-    """The total (and each provider's total) for every value of the swept parameter."""
+    """The total (and each provider's total) for every value of the swept parameter,
+    titled as the question it answers."""
     values = [str(v) for v in table["value"].to_list()]
     providers = [c.removesuffix("_ore") for c in table.columns if _is_provider_column(c)]
+    rows = list(table.iter_rows(named=True))
     curve = Section(
         "sweep",
-        f"Total cost for each value of {target}",
-        text=f"The unchanged model pays {sek(base_total_ore)} kr.",
+        f"Vad kostar modellen för olika värden på {target}?",
+        text=f"Den oförändrade modellen betalar {sek(base_total_ore)} kr.",
         chart=charts.curve(
             values,
             [v / 100 for v in table["total_ore"]],
-            f"Total for each value of {target}",
+            f"Summa för varje värde på {target} (kr)",
             target,
             baseline=base_total_ore / 100,
         ),
         tables=[
             Table(
-                [target, "total (kr)", "B − A (kr)", *providers],
+                [target, "summa (kr)", "B − A (kr)"],
                 [
-                    [
-                        str(row["value"]),
-                        sek(row["total_ore"]),
-                        sek(row["diff_ore"], signed=True),
-                        *(sek(row[f"{p}_ore"]) for p in providers),
-                    ]
-                    for row in table.iter_rows(named=True)
+                    [str(r["value"]), sek(r["total_ore"]), sek(r["diff_ore"], signed=True)]
+                    for r in rows
                 ],
-                numeric=set(range(1, 3 + len(providers))),
+                numeric={1, 2},
             )
         ],
     )
+    chunks = [
+        providers[i : i + PROVIDERS_PER_TABLE]
+        for i in range(0, len(providers), PROVIDERS_PER_TABLE)
+    ]
     per_provider = Section(
         "sweep-providers",
-        "Each provider's total for each value",
+        f"Vad får varje utförare för olika värden på {target}?",
         chart=charts.lines(
             values,
             {p: [v / 100 for v in table[f"{p}_ore"]] for p in providers},
-            f"Total per provider for each value of {target}",
+            f"Summa per utförare för varje värde på {target}",
             target,
-            "SEK",
+            "kr",
         ),
+        tables=[
+            Table(
+                [target, *(f"{p} (kr)" for p in chunk)],
+                [[str(r["value"]), *(sek(r[f"{p}_ore"]) for p in chunk)] for r in rows],
+                numeric=set(range(1, 1 + len(chunk))),
+            )
+            for chunk in chunks
+        ],
     )
-    return render(f"Sweep of {target}", months, [curve, per_provider])
+    return render(f"Svep av {target}", months, [curve, per_provider])
 
 
 def _is_provider_column(column: str) -> bool:
@@ -301,38 +347,46 @@ def attribution_report(
     changes = [str(c) for c in parts["change"].to_list()]
     steps = [sum(row[p] for p in providers) / 100 for row in parts.iter_rows(named=True)]
     start = sum(base_totals_ore.values()) / 100
-    method = "Shapley values" if shapley is not None else "changes applied in order"
+    method = (
+        "rättvist fördelade mellan ändringarna (oberoende av ordningen)"
+        if shapley is not None
+        else "ändringarna införda i den givna ordningen"
+    )
     sections = [
         Section(
             "waterfall",
-            "Which part of the change costs what",
-            text=f"All providers together; the parts are {method}, in whole öre, and add up "
-            "exactly to the difference between B and A.",
-            chart=charts.waterfall(changes, steps, start, "From A to B, change by change"),
+            "Vad kostar varje del av förändringen?",
+            text=f"Alla utförare tillsammans; delarna är {method}, i hela ören, och blir "
+            "tillsammans exakt skillnaden mellan B och A.",
+            chart=charts.waterfall(
+                changes, steps, start, "Från A till B, ändring för ändring (kr)"
+            ),
         )
     ]
-    for title, frame in (("In the order given", sequential), ("Shapley values", shapley)):
+    for title, frame in (
+        ("I den givna ordningen", sequential),
+        ("Oberoende av ordningen (varje ändrings genomsnittliga bidrag)", shapley),
+    ):
         if frame is None:
             continue
-        rows = [
-            [
-                str(row["change"]),
-                *(sek(row[p], signed=True) for p in providers),
-                sek(sum(row[p] for p in providers), signed=True),
-            ]
-            for row in frame.iter_rows(named=True)
+        chunks = [
+            providers[i : i + PROVIDERS_PER_TABLE]
+            for i in range(0, len(providers), PROVIDERS_PER_TABLE)
         ]
+        tables = []
+        for n, chunk in enumerate(chunks):
+            last = n == len(chunks) - 1  # the sum over all providers ends the last table
+            rows = [
+                [
+                    str(row["change"]),
+                    *(sek(row[p], signed=True) for p in chunk),
+                    *([sek(sum(row[p] for p in providers), signed=True)] if last else []),
+                ]
+                for row in frame.iter_rows(named=True)
+            ]
+            headers = ["ändring", *(f"{p} (kr)" for p in chunk), *(["alla (kr)"] if last else [])]
+            tables.append(Table(headers, rows, numeric=set(range(1, len(headers)))))
         sections.append(
-            Section(
-                title.lower().replace(" ", "-"),
-                title,
-                tables=[
-                    Table(
-                        ["change", *providers, "all"],
-                        rows,
-                        numeric=set(range(1, len(providers) + 2)),
-                    )
-                ],
-            )
+            Section("in-order" if frame is sequential else "order-free", title, tables=tables)
         )
-    return render("Attribution of the change", months, sections)
+    return render("Vad förklarar förändringen?", months, sections)

@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from engine import swedish
 from engine import types as t
 from engine.api import RunResult, load, load_dataset, run_model
 
@@ -64,14 +65,11 @@ class Letter:
 
 def kronor(ore: int) -> str:
     """`1 234,56 kr`, with a true minus sign (−) and a no-break space between thousands."""
-    return _swedish(Decimal(ore) / 100, "#,##0.00") + " kr"
+    return swedish.kronor(ore) + " kr"
 
 
 def _swedish(value: Decimal | float, pattern: str) -> str:
-    from babel.numbers import format_decimal
-
-    text = format_decimal(value, format=pattern, locale="sv_SE")
-    return "−" + text[1:] if text.startswith(("-", "−")) else text
+    return swedish.number(value, pattern)
 
 
 def shown(value: Any, typ: t.Type) -> str:

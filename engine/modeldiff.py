@@ -31,9 +31,7 @@ def _show(value: Any, unit: str = "") -> str:
         return f"{shown:f}" + (f" {label}" if label else "")
     if isinstance(value, dict):
         return (
-            "{"
-            + ", ".join(f"{_key(k)}: {_show(v, unit)}" for k, v in sorted(value.items()))
-            + "}"
+            "{" + ", ".join(f"{_key(k)}: {_show(v, unit)}" for k, v in sorted(value.items())) + "}"
         )
     if isinstance(value, list) and all(isinstance(b, tuple) and len(b) == 2 for b in value):
         return "[" + ", ".join(f"under {_show(u, '%')} → {_show(v, unit)}" for u, v in value) + "]"
@@ -166,3 +164,18 @@ def render(changes: list[Change], old: Model, new: Model) -> str:
         lines.append(f"- {change.kind} `{change.name}` {change.what}")
         lines.extend(f"    {line}" for line in change.lines)
     return "\n".join(lines) + "\n"
+
+
+KINDS_SV = {"parameter": "Parametern", "rule": "Regeln", "zones": "Zonerna"}
+VERBS_SV = {"added": "tillkommer", "removed": "tas bort", "changed": "ändras"}
+
+
+def sentences_sv(changes: list[Change]) -> list[str]:
+    """Each change as one Swedish sentence for a committee report."""
+    out = []
+    for change in changes:
+        name = "" if change.kind == "zones" else f" `{change.name}`"
+        text = f"{KINDS_SV.get(change.kind, change.kind)}{name} "
+        text += VERBS_SV.get(change.what, change.what)
+        out.append(text + (": " + "; ".join(change.lines) if change.lines else ""))
+    return out

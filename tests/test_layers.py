@@ -15,6 +15,7 @@ LAYERS = {
     "source": 0,
     "diagnostics": 0,
     "money": 0,
+    "swedish": 0,
     "types": 1,
     "ast": 1,
     "syntax": 2,
@@ -89,7 +90,7 @@ CONFINED = {
     "xlsxwriter": {"workbook"},
     "fastexcel": {"data"},
     "jinja2": {"htmlreport", "letter"},
-    "babel": {"letter"},
+    "babel": {"swedish"},
     "matplotlib": {"charts"},
     "numpy": {"generate"},
 }  # fmt: skip

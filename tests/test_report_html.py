@@ -175,3 +175,80 @@ def test_report_prints_to_pdf(reports: dict[str, Path], tmp_path: Path) -> None:
     assert data.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert pages >= 2
+
+
+# ----------------------------------------------------------------------------- the committee
+
+
+def test_the_committee_report_is_swedish_and_opens_with_what_changed(
+    reports: dict[str, Path],
+) -> None:
+    html = reports["compare"].read_text(encoding="utf-8")
+    headings = re.findall(r"<h2>(.*?)</h2>", html)
+    assert headings[:4] == [
+        "Vad som ändrats", "Sammanfattning", "A och B per utförare", "Vinnare och förlorare",
+    ]  # fmt: skip
+    assert "Parametern `larmbelopp` ändras" in html.replace("&#96;", "`")
+    assert "Parametern `kontrollnivåer` ändras" in html.replace("&#96;", "`")
+    for english in ("Summary", "Largest", "Shapley", "customer-months", "compared with"):
+        assert english not in html, english
+    assert re.search(r"\d\xa0\d{3},\d{2} kr", html)  # 1 234,56 kr
+    assert "@page { size: A4;" in html and 'counter(page) " av " counter(pages)' in html
+
+
+def test_no_gains_section_when_nobody_gained(tmp_path: Path) -> None:
+    """A cut of the alarm amount (250 → 200 kr) makes nobody better off: the report
+    shows the losses and no table of gains."""
+    example = ROOT / "examples/hemtjanst"
+    out = tmp_path / "cut"
+    result = CliRunner().invoke(
+        main,
+        ["simulate", str(example / "model.yaml"), "--data", str(example / "data"),
+         "--month", "2024-02", "--set", "larmbelopp=200", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Största minskningarna" in html and "Största ökningarna" not in html
+
+
+@pytest.fixture(scope="module")
+def wide_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sweep over the sample's ten providers: a column each (cut off at P08 before)."""
+    out = tmp_path_factory.mktemp("wide") / "sweep"
+    result = CliRunner().invoke(
+        main,
+        ["simulate", "rules/orebro", "--data", str(ROOT / "examples/orebro"), "--month",
+         "2024-01", "--sweep", "kontrollnivåer[2].under=25 %:85 %:20 %", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return out / "report.html"
+
+
+@pytest.mark.parametrize("name", ["compare", "sweep", "attribution", "sweep of ten providers"])
+def test_no_table_is_wider_than_an_a4_page(
+    reports: dict[str, Path], wide_sweep: Path, tmp_path: Path, name: str
+) -> None:
+    """The print layout at the width of an A4 page within its margins (186 mm, 703 px):
+    no table overflows its box (a table cut off at P08 before). The report's print
+    rules are applied on screen in a copy, with a script that counts overflowing tables."""
+    report = wide_sweep if name == "sweep of ten providers" else reports[name]
+    html = report.read_text(encoding="utf-8").replace("@media print", "@media all")
+    probe = (
+        "<script>document.body.setAttribute('data-overflowing', "
+        "[...document.querySelectorAll('.wide')]"
+        ".filter(d => d.scrollWidth > d.clientWidth + 1).length)</script></body>"
+    )
+    page = tmp_path / "a4.html"
+    page.write_text(html.replace("</body>", probe), encoding="utf-8")
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium on this machine")
+    result = subprocess.run(
+        [browser, *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+         "--window-size=703,3000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = re.search(r'data-overflowing="(\d+)"', result.stdout)
+    assert found is not None, result.stdout[-2000:]
+    assert found.group(1) == "0"

@@ -1,0 +1,26 @@
+"""Numbers as Swedish readers write them — `1 234,56 kr`, `24,4 %`, a true minus
+sign (−) — for everything that leaves the building (letters, reports), by Babel's
+Swedish locale rather than hand-made formatting."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+def number(value: Decimal | float | int, pattern: str = "#,##0.##") -> str:
+    from babel.numbers import format_decimal
+
+    text = format_decimal(value, format=pattern, locale="sv_SE")
+    return "−" + text[1:] if text.startswith(("-", "−")) else text
+
+
+def kronor(ore: int | float, signed: bool = False) -> str:
+    """Whole öre as kronor with two decimals: `1 234,56`; `+1 234,56` when asked."""
+    text = number(Decimal(int(ore)) / 100, "#,##0.00")
+    return "+" + text if signed and ore > 0 else text
+
+
+def percent(value: float | Decimal, signed: bool = False, places: int = 1) -> str:
+    """A percentage (already times 100): `24,4 %`; `+2,1 %` when asked."""
+    text = number(value, "#,##0." + "0" * places if places else "#,##0") + " %"
+    return "+" + text if signed and value > 0 else text

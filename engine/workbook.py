@@ -355,65 +355,48 @@ def _number(value: Any) -> Any:
     return float(value) if value is not None else None
 
 
+Field = tuple[_Column, Callable[[dict[str, Any]], Any]]  # a column and how a row fills it
+
+
+def _rows_of(frame: pl.DataFrame, fields: list[Field]) -> tuple[list[_Column], list[list[Any]]]:
+    """A sheet's columns and its rows, each field filled from a row of `frame`."""
+    rows = [[value(r) for _, value in fields] for r in frame.iter_rows(named=True)]
+    return [column for column, _ in fields], rows
+
+
 def _not_counted(payments: PaymentFile) -> tuple[list[_Column], list[list[Any]]]:
-    columns = [
-        _Column("Månad"),
-        _Column("Besök"),
-        _Column("Kund"),
-        _Column("Utförare"),
-        _Column("Start", MOMENT),
-        _Column("Personal"),
-        _Column("Insats"),
-        _Column("Minuter", WHOLE, True),
-        _Column("Skäl"),
-        _Column("Regel"),
-        _Column("Källa"),
-    ]
     frame = payments.not_counted.sort("month", "provider_id", "customer_id", "start")
-    rows = [
+    return _rows_of(
+        frame,
         [
-            r["month"],
-            r["visit_id"],
-            r["customer_id"],
-            r["provider_id"],
-            r["start"],
-            r["staff_id"],
-            r["service"],
-            _number(r["minutes"]),
-            r["reason"],
-            r["rule"],
-            r["source"] or "",
-        ]
-        for r in frame.iter_rows(named=True)
-    ]
-    return columns, rows
+            (_Column("Månad"), lambda r: r["month"]),
+            (_Column("Besök"), lambda r: r["visit_id"]),
+            (_Column("Kund"), lambda r: r["customer_id"]),
+            (_Column("Utförare"), lambda r: r["provider_id"]),
+            (_Column("Start", MOMENT), lambda r: r["start"]),
+            (_Column("Personal"), lambda r: r["staff_id"]),
+            (_Column("Insats"), lambda r: r["service"]),
+            (_Column("Minuter", WHOLE, True), lambda r: _number(r["minutes"])),
+            (_Column("Skäl"), lambda r: r["reason"]),
+            (_Column("Regel"), lambda r: r["rule"]),
+            (_Column("Källa"), lambda r: r["source"] or ""),
+        ],
+    )
 
 
 def _lines(payments: PaymentFile) -> tuple[list[_Column], list[list[Any]]]:
-    columns = [
-        _Column("Månad"),
-        _Column("Utförare"),
-        _Column("Kund"),
-        _Column("Ersättning"),
-        _Column("Ersättningskategori"),
-        _Column("Antal", DECIMAL),
-        _Column("Enhet"),
-        _Column("Belopp", MONEY, True),
-        _Column("Källa"),
-    ]
     frame = payments.lines.sort("month", "provider_id", "customer_id", "payment")
-    rows = [
+    return _rows_of(
+        frame,
         [
-            r["month"],
-            r["provider_id"],
-            r["customer_id"],
-            payments.labels.get(r["payment"], r["payment"]),
-            r["category"],
-            _number(r["quantity"]),
-            r["unit"] or "",
-            r["amount_ore"] / 100,
-            r["source"] or "",
-        ]
-        for r in frame.iter_rows(named=True)
-    ]
-    return columns, rows
+            (_Column("Månad"), lambda r: r["month"]),
+            (_Column("Utförare"), lambda r: r["provider_id"]),
+            (_Column("Kund"), lambda r: r["customer_id"]),
+            (_Column("Ersättning"), lambda r: payments.labels.get(r["payment"], r["payment"])),
+            (_Column("Ersättningskategori"), lambda r: r["category"]),
+            (_Column("Antal", DECIMAL), lambda r: _number(r["quantity"])),
+            (_Column("Enhet"), lambda r: r["unit"] or ""),
+            (_Column("Belopp", MONEY, True), lambda r: r["amount_ore"] / 100),
+            (_Column("Källa"), lambda r: r["source"] or ""),
+        ],
+    )

@@ -39,7 +39,6 @@ from engine.reports import (
     with_amounts,
     write_atomically,
     write_csv,
-    write_frames_workbook,
 )
 from engine.runner import (
     EXIT_CLEAN,
@@ -55,6 +54,7 @@ from engine.runner import (
     write_generated_manifest,
     write_study_manifest,
 )
+from engine.workbook import write_comparison_workbook
 
 
 class Failed(click.ClickException):
@@ -722,7 +722,12 @@ def _comparison_summary(comparison: Any, fmt: str) -> None:
 
 
 def _write_study(
-    out: Path, study: Study, tables: dict[str, Any], html: str, workbook: str | None = None
+    out: Path,
+    study: Study,
+    tables: dict[str, Any],
+    html: str,
+    workbook: str | None = None,
+    about: list[tuple[str, str]] | None = None,
 ) -> None:
     """A study's tables as CSV and Parquet (and one workbook), its HTML report and its
     manifest, all or nothing."""
@@ -735,7 +740,7 @@ def _write_study(
             write_csv(frame, directory / f"{name}.csv", dialect)
             frame.write_parquet(directory / f"{name}.parquet")
         if workbook is not None:
-            write_frames_workbook(directory / workbook, tables)
+            write_comparison_workbook(directory / workbook, tables, about or [])
         (directory / "report.html").write_text(html, encoding="utf-8")
         write_study_manifest(directory, study)
 
@@ -759,7 +764,14 @@ def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
     html = comparison_report(
         comparison, _months_text(study.months), _changes_in_words(study), _about(study)
     )
-    _write_study(out, study, tables, html, workbook="comparison.xlsx")
+    about = [
+        ("A", comparison.label_a),
+        ("B", comparison.label_b),
+        ("Månader", _months_text(study.months)),
+        ("Filer och data", _about(study).strip()),
+        *(("Ändring", change) for change in _changes_in_words(study)),
+    ]
+    _write_study(out, study, tables, html, workbook="comparison.xlsx", about=about)
 
 
 def _changes_in_words(study: Study) -> list[str]:

@@ -348,37 +348,6 @@ def safe_text(value: object) -> object:
     return "'" + value if value.startswith(UNSAFE_START) else value
 
 
-def write_frames_workbook(path: Path, tables: dict[str, pl.DataFrame]) -> None:
-    """Tables as sheets of one workbook (amounts in öre become kronor)."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)  # streams rows: several times faster for big tables
-    for name, frame in tables.items():
-        sheet = book.create_sheet(_sheet_name(name, book.sheetnames))
-        columns = [c.removesuffix("_ore") for c in frame.columns]
-        sheet.append(columns)
-        money = [c.endswith("_ore") for c in frame.columns]
-        for row in frame.iter_rows():
-            sheet.append(
-                [
-                    (v / 100 if is_money and v is not None else safe_text(v))
-                    for v, is_money in zip(row, money, strict=True)
-                ]
-            )
-    book.save(path)
-    make_reproducible(path)
-
-
-def _sheet_name(name: str, taken: list[str]) -> str:
-    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
-    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "Utförare"
-    candidate, n = clean, 2
-    while candidate in taken:
-        candidate = f"{clean[:28]}~{n}"
-        n += 1
-    return candidate
-
-
 def write_tables(
     directory: Path,
     named: dict[str, pl.DataFrame],
@@ -403,7 +372,7 @@ FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
 
 def make_reproducible(path: Path) -> None:
-    """The same workbook content gives the same bytes: openpyxl stamps the time of
+    """The same workbook content gives the same bytes: a workbook writer stamps the time of
     saving into the file (zip entry times and the document properties), which would
     make `carepay verify` see a change where there is none."""
     with zipfile.ZipFile(path) as source:

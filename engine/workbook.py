@@ -400,3 +400,55 @@ def _lines(payments: PaymentFile) -> tuple[list[_Column], list[list[Any]]]:
             (_Column("Källa"), lambda r: r["source"] or ""),
         ],
     )
+
+
+# ----------------------------------------------------------------------------- comparisons
+
+HEADINGS = {
+    "month": ("Månad", None), "provider_id": ("Utförare", None), "name": ("Namn", None),
+    "customer_id": ("Kund", None), "category": ("Ersättningskategori", None),
+    "amount_a_ore": ("A (kr)", MONEY), "amount_b_ore": ("B (kr)", MONEY),
+    "diff_ore": ("B − A (kr)", MONEY), "diff_pct": ("Förändring", PERCENT),
+    "customers": ("Kunder", WHOLE), "district": ("Distrikt", None), "zone": ("Zon", None),
+    "ownership": ("Driftform", None), "granted_hours": ("Beviljad tid (h)", DECIMAL),
+    "level": ("Nivå", WHOLE), "hours_band": ("Beviljad tid per månad", None),
+    "value": ("Värde", None), "total_ore": ("Summa (kr)", MONEY),
+}  # fmt: skip
+SHEETS = {
+    "compare_providers": "Utförare", "compare_categories": "Kategorier",
+    "compare_customers": "Kunder", "compare_by_zone": "Per zon",
+    "compare_by_hours_band": "Per beviljad tid", "compare_by_ownership": "Per driftform",
+    "largest_gains": "Största ökningar", "largest_losses": "Största minskningar",
+}  # fmt: skip
+
+
+def write_comparison_workbook(
+    path: Path, tables: dict[str, pl.DataFrame], about: list[tuple[str, str]]
+) -> None:
+    """A comparison as a workbook: first what A and B are (and which data and months),
+    then each table with Swedish headings, kronor and per cent formats, filters and a
+    frozen header, set to print on A4."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    formats = _Formats(book)
+    title = " · ".join(value for key, value in about[:2])
+    columns = [_Column("Vad"), _Column("Uppgift")]
+    _table_sheet(book, formats, "Om jämförelsen", title, columns, [list(r) for r in about])
+    for name, frame in tables.items():
+        fields: list[Field] = []
+        for column in frame.columns:
+            heading, code = HEADINGS.get(column, (column, None))
+            fields.append((_Column(heading, code, code == MONEY), _cell(column)))
+        _table_sheet(book, formats, SHEETS.get(name, name)[:31], title, *_rows_of(frame, fields))
+    book.close()
+    make_reproducible(path)
+
+
+def _cell(column: str) -> Callable[[dict[str, Any]], Any]:
+    """How a comparison column is written: öre as kronor, a percentage as a share."""
+    if column.endswith("_ore"):
+        return lambda r: None if r[column] is None else r[column] / 100
+    if column == "diff_pct":
+        return lambda r: None if r[column] is None else r[column] / 100
+    return lambda r: r[column]

@@ -149,10 +149,21 @@ def test_compare_command_writes_tables_and_a_workbook(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "customer-months paid more:" in result.output
-    book = openpyxl.load_workbook(out / "comparison.xlsx")
-    assert "compare_providers" in book.sheetnames
+    book = openpyxl.load_workbook(out / "comparison.xlsx", data_only=True)
+    assert book.sheetnames[:2] == ["Om jämförelsen", "Utförare"]
+    about = {r[0]: r[1] for r in book["Om jämförelsen"].iter_rows(min_row=4, values_only=True)}
+    assert about["A"] == "orebro-omvardnad" and about["B"] == "norrtalje-pa-orebro-data"
+    sheet = book["Utförare"]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert rows[0][:6] == ("Utförare", "Namn", "A (kr)", "B (kr)", "B − A (kr)", "Förändring")
+    assert sheet.freeze_panes == "A4" and sheet["C4"].number_format == '#,##0.00 "kr"'
     providers = pl.read_csv(out / "compare_providers.csv")
     assert providers.height == 10
+    in_kronor = {r[0]: round(r[4] * 100) for r in rows[1:] if r[0] != "Summa"}
+    assert in_kronor == {
+        p: round(d * 100)
+        for p, d in zip(providers["provider_id"], providers["diff_kr"], strict=True)
+    }
 
 
 def test_simulate_sweep_reports_thirteen_values():

@@ -26,7 +26,14 @@ from engine.frames import base_frames, neighbour_registrations
 from engine.interpret import Interpreter, PeerSource, Row, Trace
 from engine.loader import load_model
 from engine.plan import Plan, make_plan
-from engine.reports import exclusions, flags, indicators, provider_totals, statement_lines
+from engine.reports import (
+    VISIT_COLUMN,
+    exclusions,
+    flags,
+    indicators,
+    provider_totals,
+    statement_lines,
+)
 
 # The months a run can name: wide enough for any payment, narrow enough that a month,
 # its neighbours and a year of indexation are dates Python and Polars can hold.
@@ -211,6 +218,33 @@ class RunResult:
     @property
     def exclusions(self) -> pl.DataFrame:
         return self._stacked("exclusions")
+
+    @property
+    def not_counted(self) -> pl.DataFrame:
+        """Every visit not counted (the exclusions, all months) with what a provider
+        needs to find it: its start, staff, service and minutes (empty where the data
+        has no such column)."""
+        registration = self.checked.model.vocabulary.entities[self.roles.registration]
+        key = registration.key[0]
+        moment = registration.month.columns[0] if registration.month.columns else None
+        shown = {
+            "start": moment,
+            "staff_id": "staff_id",
+            "service": "service",
+            "minutes": "minutes",
+        }
+        parts = []
+        for month in self.months:
+            visits = month.frames[self.roles.registration]
+            details = visits.select(
+                pl.col(key).alias(VISIT_COLUMN),
+                *(
+                    (pl.col(c) if c in visits.columns else pl.lit(None)).alias(alias)
+                    for alias, c in shown.items()
+                ),
+            )
+            parts.append(month.exclusions.join(details, on=VISIT_COLUMN, how="left"))
+        return pl.concat(parts, how="diagonal_relaxed")
 
     @property
     def providers(self) -> pl.DataFrame:

@@ -164,10 +164,11 @@ class _Checker:
     def _letter(self, rule: Rule) -> None:
         """A letter sentence's placeholders are `{belopp}`, `{antal}`, or a field or
         definition of the payment's entity (a field named there is read from the data)."""
-        fields = self._fields(rule.entity)
-        known = [*fields, *(r.name for r in self.model.rules_on(rule.entity)), *LETTER_WORDS]
-        if rule.entity != self.vocabulary.roles.customer_month:  # a letter is a customer-month's
-            fields, known = {}, list(LETTER_WORDS)
+        fields: dict[str, Column] = {}
+        known = list(LETTER_WORDS)
+        if rule.entity == self.vocabulary.roles.customer_month:  # a letter is a customer-month's
+            fields = self._fields(rule.entity)
+            known += [*fields, *(r.name for r in self.model.rules_on(rule.entity))]
         for name in (m.strip() for m in LETTER_PLACEHOLDER.findall(rule.letter or "")):
             if name in fields:
                 self.out.columns.setdefault(rule.entity, set()).add(name)

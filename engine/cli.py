@@ -94,9 +94,8 @@ def _fail_on_engine_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _quiet_teardown() -> None:
-    """After a Ctrl-C the half-written objects of a writer (openpyxl's sheets) are
-    torn down as the program ends, each complaining in a traceback that its file is
-    gone. The staging directory holding that file is removed, so their complaints
+    """After a Ctrl-C the half-written objects of a workbook writer are torn down as
+    the program ends, each complaining in a traceback that its file is gone. The staging directory holding that file is removed, so their complaints
     are noise that would bury the one line the user needs."""
     sys.unraisablehook = lambda _: None
 

@@ -21,6 +21,7 @@ import polars as pl
 from engine import swedish
 from engine import types as t
 from engine.api import RunResult, load, load_dataset, run_model
+from engine.reports import VISIT_COLUMN
 
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 AMOUNT, QUANTITY = "belopp", "antal"  # placeholders every letter sentence may use
@@ -68,10 +69,6 @@ def kronor(ore: int) -> str:
     return swedish.kronor(ore) + " kr"
 
 
-def _swedish(value: Decimal | float, pattern: str) -> str:
-    return swedish.number(value, pattern)
-
-
 def shown(value: Any, typ: t.Type) -> str:
     """A value as a sentence shows it: 6 532,00 kr, 205 min, 24,4 %, 2024-03-01."""
     if value is None:
@@ -86,14 +83,14 @@ def shown(value: Any, typ: t.Type) -> str:
         return str(value)
     number = Decimal(str(value))
     if isinstance(typ, t.Num) and typ.money == 1 and typ.time == 0:
-        return _swedish(number, "#,##0.00") + " kr"
+        return swedish.number(number, "#,##0.00") + " kr"
     if isinstance(typ, t.Num) and typ.time == 1 and typ.money == 0:
-        return _swedish(number, "#,##0.#") + " min"
+        return swedish.number(number, "#,##0.#") + " min"
     if isinstance(typ, t.Num) and typ.money == 1 and typ.time == -1:
-        return _swedish(number * 60, "#,##0.00") + " kr/h"
+        return swedish.number(number * 60, "#,##0.00") + " kr/h"
     if isinstance(typ, t.Num) and typ.percent:
-        return _swedish(number * 100, "#,##0.#") + " %"
-    return _swedish(number, "#,##0.##")
+        return swedish.number(number * 100, "#,##0.#") + " %"
+    return swedish.number(number, "#,##0.##")
 
 
 # ----------------------------------------------------------------------------- gathering
@@ -124,34 +121,41 @@ def letters(
     of one provider), in the order month, provider, customer; with `everything`, the
     payments that came to 0 kr are sentences too."""
     model = result.checked.model
-    roles = model.vocabulary.roles
     providers = result.providers  # computed once: its rows and columns belong together
     names = dict(zip(providers["provider_id"], providers["name"], strict=True))
+    parties = ["month", "customer_id", "provider_id"]
+    lines = result.lines.partition_by(parties, as_dict=True)
+    not_counted = result.not_counted.partition_by(parties, as_dict=True)
     out = []
     for month in result.months:
         label = f"{month.plan.month:%Y-%m}"
-        frame = month.frames[roles.customer_month]
+        frame = month.frames[model.vocabulary.roles.customer_month]
         chosen = pl.lit(True)
         if customer is not None:
             chosen &= pl.col("customer_id") == customer
         if provider is not None:
             chosen &= pl.col("provider_id") == provider
         for row in frame.filter(chosen).sort("provider_id", "customer_id").iter_rows(named=True):
+            key = (label, row["customer_id"], row["provider_id"])
             letter = Letter(
-                f"{model.title}",
+                model.title,
                 label,
                 row["provider_id"],
                 str(names.get(row["provider_id"], "")),
                 row["customer_id"],
             )
-            letter.sentences = _sentences(result, month, row, everything)
-            letter.not_counted = _not_counted(result, month, row)
+            letter.sentences = _sentences(result, month, row, lines.get(key), everything)
+            letter.not_counted = _visits(not_counted.get(key))
             out.append(letter)
     return out
 
 
 def _sentences(
-    result: RunResult, month: Any, row: dict[str, Any], everything: bool
+    result: RunResult,
+    month: Any,
+    row: dict[str, Any],
+    lines: pl.DataFrame | None,
+    everything: bool,
 ) -> list[Sentence]:
     """The customer-month's payments in the model's order: its own (from the row, so a
     payment of 0 kr can be shown) and the other entities' lines for the customer
@@ -159,33 +163,31 @@ def _sentences(
     model = result.checked.model
     own = model.vocabulary.roles.customer_month
     day = model.in_force_on(month.plan.month)
-    mine = month.lines.filter(
-        (pl.col("customer_id") == row["customer_id"])
-        & (pl.col("provider_id") == row["provider_id"])
-    )
+    types = _types(result, own)
     out = []
     for rule in model.payments:
         if rule.entity == own:
-            if rule.version_on(day) is None:
-                continue
             version = rule.version_on(day)
-            line = {
-                "amount_ore": row.get(f"__ore_{rule.name}"),
-                "quantity": row.get(f"__qty_{rule.name}"),
-                "unit": rule.unit,
-                "category": rule.category,
-                "source": (version.source if version else None) or rule.source,
-            }
-            found = [line]
+            if version is None:
+                continue
+            found = [
+                {
+                    "amount_ore": row.get(f"__ore_{rule.name}"),
+                    "quantity": row.get(f"__qty_{rule.name}"),
+                    "unit": rule.unit,
+                    "category": rule.category,
+                    "source": version.source or rule.source,
+                }
+            ]
         else:
-            found = mine.filter(pl.col("payment") == rule.name).to_dicts()
+            found = [] if lines is None else lines.filter(pl.col("payment") == rule.name).to_dicts()
         for line in found:
             amount = line["amount_ore"]
             if amount == 0 and not everything:
                 continue
             out.append(
                 Sentence(
-                    _sentence(result, rule, row, line),
+                    _sentence(rule, row, line, types),
                     int(amount or 0),
                     line["source"] or "",
                     line["category"] in model.outside_invoice,
@@ -195,9 +197,10 @@ def _sentences(
     return out
 
 
-def _sentence(result: RunResult, rule: Any, row: dict[str, Any], line: dict[str, Any]) -> str:
+def _sentence(
+    rule: Any, row: dict[str, Any], line: dict[str, Any], types: dict[str, t.Type]
+) -> str:
     template = rule.letter or f"{rule.shown_as}: {{{AMOUNT}}}"
-    types = _types(result, rule.entity)
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1).strip()
@@ -207,7 +210,7 @@ def _sentence(result: RunResult, rule: Any, row: dict[str, Any], line: dict[str,
         if name == QUANTITY:
             quantity = line["quantity"]
             unit = f" {line['unit']}" if line["unit"] else ""
-            return (_swedish(Decimal(str(quantity)), "#,##0.##") + unit) if quantity else "—"
+            return (swedish.number(Decimal(str(quantity)), "#,##0.##") + unit) if quantity else "—"
         return shown(row.get(name), types.get(name, t.UNKNOWN))
 
     return PLACEHOLDER.sub(fill, template)
@@ -219,30 +222,20 @@ def _types(result: RunResult, entity: str) -> dict[str, t.Type]:
     return types | dict(result.checked.rule_types)
 
 
-def _not_counted(result: RunResult, month: Any, row: dict[str, Any]) -> list[NotCounted]:
-    roles = result.checked.model.vocabulary.roles
-    registration = result.checked.model.vocabulary.entities[roles.registration]
-    key = registration.key[0]
-    moment = registration.month.columns[0] if registration.month.columns else None
-    excluded = month.exclusions.filter(
-        (pl.col("customer_id") == row["customer_id"])
-        & (pl.col("provider_id") == row["provider_id"])
-    )
-    if not excluded.height:
+def _visits(frame: pl.DataFrame | None) -> list[NotCounted]:
+    """The customer-month's visits not counted (RunResult.not_counted), by time."""
+    if frame is None:
         return []
-    visits = month.frames[roles.registration]
-    wanted = [c for c in (key, moment, "staff_id", "minutes") if c and c in visits.columns]
-    joined = excluded.join(visits.select(wanted), on=key, how="left")
     return [
         NotCounted(
-            str(r[key]),
-            r.get(moment) if moment else None,
-            str(r.get("staff_id") or ""),
-            r.get("minutes"),
+            str(r[VISIT_COLUMN]),
+            r["start"],
+            str(r["staff_id"] or ""),
+            r["minutes"],
             str(r["reason"]),
             str(r["source"] or ""),
         )
-        for r in joined.sort(moment or key).iter_rows(named=True)
+        for r in frame.sort("start", VISIT_COLUMN, nulls_last=True).iter_rows(named=True)
     ]
 
 

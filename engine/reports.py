@@ -33,9 +33,11 @@ LINE_SCHEMA = {
     "source": pl.String,
 }
 
+VISIT_COLUMN = "visit_id"  # the outputs' name for a registration's key, whatever the model's
+
 EXCLUSION_SCHEMA = {
     "month": pl.String,
-    "visit_id": pl.String,
+    VISIT_COLUMN: pl.String,
     "customer_id": pl.String,
     "provider_id": pl.String,
     "rule": pl.String,
@@ -101,7 +103,7 @@ def exclusions(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     sources = {r.name: r.source or "" for r in rules}
     return visits.filter(pl.col("excluded_by").is_not_null()).select(
         pl.lit(month_label(plan)).alias("month"),
-        pl.col(vocabulary.registration_key).alias("visit_id"),
+        pl.col(vocabulary.registration_key).alias(VISIT_COLUMN),
         "customer_id",
         "provider_id",
         pl.col("excluded_by").alias("rule"),
@@ -117,7 +119,7 @@ def flags(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     parts = [
         visits.filter(pl.col(step.name).fill_null(False)).select(
             pl.lit(month_label(plan)).alias("month"),
-            pl.col(vocabulary.registration_key).alias("visit_id"),
+            pl.col(vocabulary.registration_key).alias(VISIT_COLUMN),
             "customer_id",
             "provider_id",
             pl.lit(step.name).alias("rule"),

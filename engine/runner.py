@@ -31,7 +31,7 @@ from engine.api import RunResult, load, load_dataset, months_between, run_model
 from engine.coverage import never_fired, rule_coverage
 from engine.data import Dataset, has_duplicates
 from engine.diagnostics import Diagnostic, EngineError
-from engine.reports import write_atomically, write_tables
+from engine.reports import VISIT_COLUMN, write_atomically, write_tables
 from engine.workbook import PaymentFile, provider_file_name, write_payment_file
 
 MANIFEST = "manifest.json"
@@ -209,9 +209,7 @@ def payment_file(result: RunResult) -> PaymentFile:
     """What payments.xlsx shows, gathered from the run's months."""
     model = result.checked.model
     roles = model.vocabulary.roles
-    registration = model.vocabulary.entities[roles.registration]
-    moment = registration.month.columns[0] if registration.month.columns else None
-    customers, not_counted = [], []
+    customers = []
     for month in result.months:
         label = f"{month.plan.month:%Y-%m}"
         frame = month.frames.get(roles.customer_month)
@@ -224,19 +222,6 @@ def payment_file(result: RunResult) -> PaymentFile:
                     *(pl.col(n).alias(h) for n, h in wanted.items() if n in frame.columns),
                 )
             )
-        visits = month.frames.get(roles.registration)
-        if visits is not None and month.exclusions.height:
-            shown = {moment: "start", "staff_id": "staff_id", "service": "service"}
-            shown["minutes"] = "minutes"
-            details = visits.select(
-                registration.key[0],
-                *(
-                    (pl.col(n) if n in visits.columns else pl.lit(None)).alias(alias)
-                    for n, alias in shown.items()
-                    if n
-                ),
-            )
-            not_counted.append(month.exclusions.join(details, on=registration.key[0], how="left"))
     columns = ["month", "customer_id", "provider_id", *model.customer_columns]
     return PaymentFile(
         title=f"{model.title} — {', '.join(f'{m.plan.month:%Y-%m}' for m in result.months)}",
@@ -245,9 +230,7 @@ def payment_file(result: RunResult) -> PaymentFile:
         customers=pl.concat(customers, how="diagonal_relaxed")
         if customers
         else pl.DataFrame(schema={c: pl.String for c in columns}),
-        not_counted=pl.concat(not_counted, how="diagonal_relaxed")
-        if not_counted
-        else pl.DataFrame(schema={c: pl.String for c in NOT_COUNTED}),
+        not_counted=result.not_counted,
         labels={r.name: r.shown_as for r in model.payments},
         customer_payments=[
             r.name
@@ -274,12 +257,6 @@ def _adds_up(tree: ast.Node, typ: t.Type) -> bool:
     if isinstance(tree, ast.BinOp) and tree.op == "/" and isinstance(tree.right, ast.Quantity):
         return True
     return isinstance(typ, t.Num) and not typ.percent and bool(typ.time or typ.integer)
-
-
-NOT_COUNTED = (
-    "month", "visit_id", "customer_id", "provider_id", "rule", "reason", "source",
-    "start", "staff_id", "service", "minutes",
-)  # fmt: skip
 
 
 def _hashes(directory: Path) -> dict[str, dict[str, Any]]:
@@ -348,7 +325,7 @@ def conserve(result: RunResult, dataset: Dataset, months: list[date]) -> Conserv
         frame = month.frames[vocabulary.roles.registration]
         ids = frame[key]
         in_months.append(ids)
-        excluded_ids = month.exclusions["visit_id"]  # the output's name for the key
+        excluded_ids = month.exclusions[VISIT_COLUMN]  # the output's name for the key
         if has_duplicates(excluded_ids):
             problems.append(f"{label}: a visit excluded twice")
         if excluded_ids.len() and not excluded_ids.is_in(ids.implode()).all():

@@ -31,7 +31,7 @@ from typing import Any
 import polars as pl
 
 from engine import types as t
-from engine.reports import make_reproducible, safe_text
+from engine.reports import VISIT_COLUMN, make_reproducible, safe_text
 
 MONEY = '#,##0.00 "kr"'
 HOURS = '#,##0.00 "h"'
@@ -84,7 +84,7 @@ def write_payment_file(path: Path, payments: PaymentFile) -> None:
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     formats = _Formats(book)
     spec_rows = _specification_rows(payments)
-    _invoice_sheet(book, formats, payments, spec_rows)
+    _invoice_sheet(book, formats, payments, len(spec_rows))
     _table_sheet(book, formats, "Specifikation", payments.title, *_specification(spec_rows))
     _table_sheet(book, formats, "Kunder", payments.title, *_customers(payments))
     _table_sheet(book, formats, "Ej räknade besök", payments.title, *_not_counted(payments))
@@ -184,20 +184,32 @@ def _shown(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _invoice_sheet(
-    book: Any, formats: _Formats, payments: PaymentFile, spec_rows: list[list[Any]]
-) -> None:
+def _invoice_sheet(book: Any, formats: _Formats, payments: PaymentFile, spec_rows: int) -> None:
     """Per provider and month: the invoiceable total and what is paid apart, each a
-    SUMIFS over the specification (so a controller sees where the figure comes from)."""
+    SUMIFS over the specification (so a controller sees where the figure comes from),
+    stored with its value summed in whole öre."""
     names = _names(payments)
-    keys = sorted({(r[0], r[1]) for r in spec_rows})
-    rows = []
-    for month, provider in keys:
-        mine = [r for r in spec_rows if (r[0], r[1]) == (month, provider)]
-        invoice = sum(r[8] for r in mine if r[9] == ON_INVOICE)
-        apart = sum(r[8] for r in mine if r[9] != ON_INVOICE)
-        rows.append([month, provider, names.get(provider, ""), invoice, apart, invoice + apart])
-    last = 3 + max(len(spec_rows), 1)  # the specification's last data row in Excel
+    apart = pl.col("category").is_in(list(payments.outside_invoice))
+    totals = (
+        payments.lines.group_by("month", "provider_id")
+        .agg(
+            pl.col("amount_ore").filter(~apart).sum().alias("invoice"),
+            pl.col("amount_ore").filter(apart).sum().alias("outside"),
+        )
+        .sort("month", "provider_id")
+    )
+    rows = [
+        [
+            r["month"],
+            r["provider_id"],
+            names.get(r["provider_id"], ""),
+            r["invoice"] / 100,
+            r["outside"] / 100,
+            (r["invoice"] + r["outside"]) / 100,
+        ]
+        for r in totals.iter_rows(named=True)
+    ]
+    last = 3 + max(spec_rows, 1)  # the specification's last data row in Excel
 
     def sumifs(on_invoice: str) -> Callable[[int], str]:
         def formula(n: int) -> str:
@@ -314,8 +326,8 @@ def _customers(payments: PaymentFile) -> tuple[list[_Column], list[list[Any]]]:
     for r in frame.iter_rows(named=True):
         values = [r["month"], r["provider_id"], r["customer_id"]]
         values += [_customer_value(r[h], payments.column_types[h]) for h in headings]
-        money = [(r[p] or 0) / 100 for p in payments.customer_payments]
-        rows.append([*values, *money, sum(money)])
+        ore = [r[p] or 0 for p in payments.customer_payments]
+        rows.append([*values, *(o / 100 for o in ore), sum(ore) / 100])  # summed in öre
     return columns, rows
 
 
@@ -370,7 +382,7 @@ def _not_counted(payments: PaymentFile) -> tuple[list[_Column], list[list[Any]]]
         frame,
         [
             (_Column("Månad"), lambda r: r["month"]),
-            (_Column("Besök"), lambda r: r["visit_id"]),
+            (_Column("Besök"), lambda r: r[VISIT_COLUMN]),
             (_Column("Kund"), lambda r: r["customer_id"]),
             (_Column("Utförare"), lambda r: r["provider_id"]),
             (_Column("Start", MOMENT), lambda r: r["start"]),

@@ -142,9 +142,7 @@ NAMED_AS_OUTPUT = {
     ("compare.py", "customers"),  # a column of the summary
     ("htmlreport.py", "providers"),  # a report section id
     ("runner.py", "visits"),  # the manifest's visits' account
-    ("runner.py", "visit_id"),  # exclusions.csv's column
-    ("reports.py", "visit_id"),
-    ("workbook.py", "visit_id"),  # exclusions.csv's column, shown in the workbook
+    ("reports.py", "visit_id"),  # VISIT_COLUMN, the outputs' name for a visit's key
     ("workbook.py", "customers"),  # a column of the comparison tables (compare.py's)
     ("testing.py", "customers"),  # a test file's output sections
     ("testing.py", "providers"),

@@ -1,12 +1,15 @@
 """The `carepay` command's entry point: a Ctrl-C while the engine is still being
-loaded (Polars takes a moment to import), or after a command's own handling has
-ended, ends quietly with status 130 and a true sentence, instead of a Python
-traceback or a death by signal."""
+loaded (Polars takes a moment to import), while the command line is being read,
+or after a command's own handling has ended, ends quietly with status 130 and a
+true sentence, instead of a Python traceback, click's "Aborted!" with status 1,
+or a death by signal."""
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
+from typing import Any
 
 
 def run() -> None:
@@ -14,12 +17,42 @@ def run() -> None:
         try:
             from engine.cli import main
 
-            main()
+            status = _invoke(main)
         finally:  # the command is over: a later Ctrl-C can change nothing
             signal.signal(signal.SIGINT, signal.SIG_IGN)
     except KeyboardInterrupt:  # before a command's own handling starts, or as it ends
         print(_interrupted(), file=sys.stderr)
         sys.exit(130)
+    sys.exit(status)
+
+
+def _invoke(main: Any) -> int:
+    """Run the click group outside its standalone mode, so that a Ctrl-C it catches
+    comes back to us as itself rather than as "Aborted!" with status 1."""
+    import click
+
+    try:
+        result = main.main(standalone_mode=False)
+    except click.exceptions.Abort as abort:
+        raise KeyboardInterrupt from abort
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except OSError as error:  # the reader closed the pipe (`carepay … | head`)
+        if error.errno != errno.EPIPE:
+            raise
+        _silence_stdout()
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _silence_stdout() -> None:
+    """Python flushes stdout once more as it exits; into a closed pipe that would
+    print a complaint after the reader has gone (the recipe of Python's `signal` docs)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _interrupted() -> str:

@@ -647,6 +647,32 @@ def test_ctrl_c_after_the_output_is_complete_says_so(
     assert (out / "manifest.json").is_file()
 
 
+def test_ctrl_c_while_click_reads_the_command_line_is_130_not_aborted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a Ctrl-C that click caught (the command line being read, before the
+    command's own handling) printed "Aborted!" and exited 1 (seen in CI at 0.5 s)."""
+    import click
+
+    from engine import cli, entry, reports
+
+    def interrupted(ctx: click.Context, param: click.Parameter, value: object) -> None:
+        raise KeyboardInterrupt
+
+    @click.command()
+    @click.option("--month", callback=interrupted)
+    def command(month: str) -> None:
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr(cli, "main", command)
+    monkeypatch.setattr(reports, "WRITTEN", [])  # no earlier test's output
+    monkeypatch.setattr(sys, "argv", ["carepay", "--month", "2024-02"])
+    with pytest.raises(SystemExit) as stop:
+        entry.run()
+    assert stop.value.code == 130
+    assert "interrupted: nothing was written" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("delay", [0.05, 0.2, 0.5])
 def test_ctrl_c_at_any_moment_of_start_up_prints_no_traceback(delay: float) -> None:
     """Before: a Ctrl-C while Polars was being imported printed a Python traceback."""

@@ -6,12 +6,14 @@ an exit code (0 clean, 1 errors, 2 usage); never as a traceback.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
 import sys
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,9 @@ from engine.explain import render_tree
 from engine.letter import letters_of
 from engine.letter import render_html as render_letters_html
 from engine.letter import render_text as render_letters_text
+from engine.phrases import DEFAULT as DEFAULT_LANG
+from engine.phrases import LANGUAGES, amount, decimal, say, signed
+from engine.progress import each, on_terminal
 from engine.reports import (
     CSV_DIALECTS,
     WRITTEN,
@@ -75,6 +80,8 @@ def _fail_on_engine_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except EngineError as error:
             raise Failed(render_text(error.diagnostics)) from None
         except OSError as error:  # the disk is full, read-only, not ours …
+            if error.errno == errno.EPIPE:  # the reader of the summary left (`| head`)
+                raise
             where = f" {error.filename}" if error.filename else ""
             raise Failed(
                 f"error: cannot read or write{where}: {error.strerror or error}; "
@@ -205,7 +212,7 @@ def check_command(rules: tuple[Path, ...], months: list[Any], fmt: str) -> None:
     elif items:
         click.echo(render_text(items), err=bool(errors))
     else:
-        click.echo(f"ok: {len(rules)} path{'s' if len(rules) != 1 else ''} checked, no problems")
+        click.echo(_say("check.ok", count=len(rules)))
     if errors:
         sys.exit(1)
 
@@ -236,6 +243,42 @@ csv_dialect_option = click.option(
 
 def _csv_dialect() -> str:
     return str(click.get_current_context().meta.get("csv_dialect", "standard"))
+
+
+def _remember_lang(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    ctx.meta["lang"] = value
+    return value
+
+
+lang_option = click.Option(
+    ["--lang"],
+    type=click.Choice(LANGUAGES),
+    default=DEFAULT_LANG,
+    envvar="CAREPAY_LANG",
+    show_default=True,
+    show_envvar=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_remember_lang,
+    help="The language of the summaries and progress on the terminal (sv: Swedish, en: English).",
+)
+
+
+def _lang() -> str:
+    context = click.get_current_context(silent=True)
+    return str(context.meta.get("lang", DEFAULT_LANG)) if context else DEFAULT_LANG
+
+
+def _say(key: str, **values: object) -> str:
+    return say(_lang(), key, **values)
+
+
+def _stages() -> Any:
+    return on_terminal(_lang())
+
+
+def _signed(value: float) -> str:
+    return signed(_lang(), value)
 
 
 def _pseudonym(on: bool) -> Callable[[str], str] | None:
@@ -336,40 +379,41 @@ def run_command(
         per_provider,
         _csv_dialect(),
     )
-    with _progress(job.months, "months") as bar:
-        outcome = execute(job, out, progress=lambda _: bar)
+    with _stages() as stages:
+        outcome = execute(job, out, stages)
     _warn(outcome.warnings)
     _summary(outcome, out)
-    code, why = exit_status(outcome)
+    code, why = exit_status(outcome, _lang())
     if code != EXIT_CLEAN:
-        click.echo(f"exit status {code}: {why} (the output is written; review before paying)")
+        click.echo(_say("run.exit", code=code, why=why))
         sys.exit(code)
 
 
 def _visits_summary(outcome: Outcome) -> None:
     """Where every visit went, and what was set aside."""
     c = outcome.conservation
-    parts = [f"counted {c.counted}", f"excluded {c.excluded}", f"rejected {c.rejected}"]
+    parts = [
+        _say("run.counted", n=c.counted),
+        _say("run.excluded", n=c.excluded),
+        _say("run.rejected", n=c.rejected),
+    ]
     if c.removed_by_assumptions:
-        parts.append(f"removed by assumptions {c.removed_by_assumptions}")
+        parts.append(_say("run.removed", n=c.removed_by_assumptions))
     if c.outside_months:
-        parts.append(f"outside the months {c.outside_months}")
-    check = "every visit accounted for once" if c.balanced else "NOT BALANCED"
-    click.echo(f"input visits {c.input} = " + " + ".join(parts) + f"  ({check})")
+        parts.append(_say("run.outside", n=c.outside_months))
+    check = _say("run.balanced" if c.balanced else "run.unbalanced")
+    click.echo(_say("run.visits", input=c.input, parts=" + ".join(parts), check=check))
     rejected = outcome.manifest["counts"]["rejected_rows"]
     if rejected:
-        click.echo(
-            "rejected rows: "
-            + ", ".join(f"{table} {n}" for table, n in rejected.items())
-            + " (see rejects.csv)"
-        )
+        tables = ", ".join(f"{table} {n}" for table, n in rejected.items())
+        click.echo(_say("run.rejected_rows", tables=tables))
 
 
 def _coverage_summary(outcome: Outcome) -> None:
     dead = outcome.manifest["coverage"]["never_fired"]
     if dead:
-        shown = ", ".join(dead[:8]) + (f" and {len(dead) - 8} more" if len(dead) > 8 else "")
-        click.echo(f"never fired on this data: {shown} (see coverage.csv)")
+        more = " " + _say("run.and_more", n=len(dead) - 8) if len(dead) > 8 else ""
+        click.echo(_say("run.never_fired", rules=", ".join(dead[:8]) + more))
 
 
 def _confirm_replace(out: Path, force: bool, inputs: tuple[Path | None, ...] = ()) -> None:
@@ -419,7 +463,7 @@ def _warn(items: list[Diagnostic]) -> None:
 
 
 def _sek(ore: int) -> str:
-    return f"{ore / 100:,.2f}".replace(",", " ")
+    return amount(_lang(), ore)
 
 
 def _summary(outcome: Outcome, out: Path) -> None:
@@ -429,25 +473,26 @@ def _summary(outcome: Outcome, out: Path) -> None:
     span = months[0] if len(months) == 1 else f"{months[0]} – {months[-1]}"
     click.echo(f"{model.title} ({model.id}), {span}")
     for applied in result.assumptions:
-        click.echo(f"assumed: {applied}")
+        click.echo(_say("run.assumed", what=applied))
     _visits_summary(outcome)
     totals = (
         result.totals.group_by("provider_id", "category")
         .agg(pl.col("amount_ore").sum())
         .sort("provider_id", "category")
     )
-    width = max([len("provider"), *(len(str(p)) for p in totals["provider_id"])])
-    cat_width = max([len("category"), *(len(str(c)) for c in totals["category"])])
-    click.echo(f"{'provider':<{width}}  {'category':<{cat_width}}  {'amount (SEK)':>16}")
+    provider, category = _say("run.provider"), _say("run.category")
+    width = max([len(provider), *(len(str(p)) for p in totals["provider_id"])])
+    cat_width = max([len(category), *(len(str(c)) for c in totals["category"])])
+    click.echo(f"{provider:<{width}}  {category:<{cat_width}}  {_say('run.amount'):>16}")
     for row in totals.iter_rows(named=True):
         click.echo(
             f"{printable(str(row['provider_id'])):<{width}}  {row['category']:<{cat_width}}  {_sek(row['amount_ore']):>16}"
         )
     grand = int(result.lines["amount_ore"].sum() or 0)
-    click.echo(f"{'total':<{width}}  {'':<{cat_width}}  {_sek(grand):>16}")
+    click.echo(f"{_say('run.total'):<{width}}  {'':<{cat_width}}  {_sek(grand):>16}")
     _indicator_summary(result)
     _coverage_summary(outcome)
-    click.echo(f"{result.lines.height} statement lines written to {out} (with manifest.json)")
+    click.echo(_say("run.written", lines=result.lines.height, out=out))
 
 
 def _indicator_summary(result: api.RunResult) -> None:
@@ -455,15 +500,13 @@ def _indicator_summary(result: api.RunResult) -> None:
     table = result.indicators.filter(pl.col("customer_id").is_null())
     if table.height == 0:
         return
-    click.echo("follow-up (not paid):")
+    click.echo(_say("run.follow_up"))
     for row in table.sort("provider_id", "indicator", "month").iter_rows(named=True):
         number = row["value"]
         if number is None:
             value = "–"
-        elif float(number).is_integer():
-            value = f"{int(number):,}".replace(",", " ")
         else:
-            value = f"{number:,.1f}".replace(",", " ")
+            value = decimal(_lang(), number, 0 if float(number).is_integer() else 1)
         click.echo(
             f"  {printable(str(row['provider_id']))}  {row['month']}  {row['indicator']}: {value} {row['unit']}".rstrip()
         )
@@ -489,16 +532,14 @@ def verify_command(out: Path) -> None:
     outputs = len(manifest.get("outputs", {}))
     if differences:
         for line in differences:
-            click.echo(f"differs: {line}")
-        raise Failed(f"verify failed: {len(differences)} difference(s) in {out}")
+            click.echo(_say("verify.differs", line=line))
+        raise Failed(_say("verify.failed", count=len(differences), out=out))
     kind = manifest.get("kind", "run")
     models = manifest["models"] if kind != "run" else [manifest["model"]]
     files = sum(len(m["files"]) for m in models)
-    how = "the run repeated: " if kind == "run" else f"a {kind} (checked, not re-run): "
-    click.echo(
-        f"verified: {out} — {how}the same {outputs} outputs from the same "
-        f"{files} model file(s) and {len(manifest['inputs'])} input file(s)"
-    )
+    inputs = len(manifest["inputs"])
+    phrase = "verify.run" if kind == "run" else "verify.study"
+    click.echo(_say(phrase, out=out, kind=kind, outputs=outputs, files=files, inputs=inputs))
 
 
 @main.command("explain")
@@ -605,7 +646,7 @@ def _letter(
         render_letters_html(found) if out.suffix.lower() != ".txt" else render_letters_text(found)
     )
     out.write_text(text, encoding="utf-8")
-    click.echo(f"{len(found)} letter{'s' if len(found) != 1 else ''} written to {out}")
+    click.echo(_say("letters.written", count=len(found), out=out))
 
 
 @main.command("generate")
@@ -669,7 +710,7 @@ def generate_command(
 
     write_atomically(out, write_all)
     counts = ", ".join(f"{name} {frame.height}" for name, frame in tables.items())
-    click.echo(f"wrote {out}: {counts}")
+    click.echo(_say("generate.written", out=out, counts=counts))
 
 
 def _comparison_summary(comparison: Any, fmt: str) -> None:
@@ -699,25 +740,22 @@ def _comparison_summary(comparison: Any, fmt: str) -> None:
         return
     click.echo(f"A = {comparison.label_a}   B = {comparison.label_b}")
     for assumption in comparison.assumptions:
-        click.echo(f"assumed in {assumption}")
-    click.echo(f"{'provider':<10} {'A (SEK)':>16} {'B (SEK)':>16} {'B − A (SEK)':>16} {'%':>8}")
+        click.echo(_say("compare.assumed", what=assumption))
+    a_, b_, diff_ = _say("compare.a"), _say("compare.b"), _say("compare.diff")
+    click.echo(f"{_say('run.provider'):<10} {a_:>16} {b_:>16} {diff_:>16} {'%':>8}")
     for row in providers.iter_rows(named=True):
-        pct = "" if row["diff_pct"] is None else f"{row['diff_pct']:+.1f}"
+        pct = "" if row["diff_pct"] is None else _signed(row["diff_pct"])
         click.echo(
             f"{printable(str(row['provider_id'])):<10} {_sek(row['amount_a_ore']):>16} {_sek(row['amount_b_ore']):>16} {_sek(row['diff_ore']):>16} {pct:>8}"
         )
     a, b = int(providers["amount_a_ore"].sum()), int(providers["amount_b_ore"].sum())
-    pct = f"{(b - a) / a * 100:+.1f}" if a else ""
-    click.echo(f"{'total':<10} {_sek(a):>16} {_sek(b):>16} {_sek(b - a):>16} {pct:>8}")
-    counts = comparison.counts()
-    click.echo(
-        f"customer-months paid more: {counts['more']}, less: {counts['less']}, the same: {counts['same']}"
+    pct = _signed((b - a) / a * 100) if a else ""
+    click.echo(f"{_say('run.total'):<10} {_sek(a):>16} {_sek(b):>16} {_sek(b - a):>16} {pct:>8}")
+    click.echo(_say("compare.counts", **comparison.counts()))
+    spread = ", ".join(
+        f"{k} {decimal(_lang(), v, 0)}" for k, v in comparison.distribution().items()
     )
-    dist = comparison.distribution()
-    click.echo(
-        "per customer-month change (SEK): "
-        + ", ".join(f"{k} {v:,.0f}".replace(",", " ") for k, v in dist.items())
-    )
+    click.echo(_say("compare.spread", spread=spread))
 
 
 def _write_study(
@@ -861,8 +899,9 @@ def compare_command(
     checked_a, checked_b, dataset = load_both(
         model_a, model_b, data, months, (a_as_of, b_as_of), _pseudonym(pseudonymise)
     )
-    with _progress([checked_a, checked_b], "models") as bar:
-        a, b = (api.run_model(checked, dataset, months) for checked in bar)
+    with _stages() as stages:
+        pair = each(stages, "models", [checked_a, checked_b], lambda c: {"label": c.model.id})
+        a, b = (api.run_model(checked, dataset, months) for checked in pair)
     comparison = compare_results(a, b, dataset, *labels(checked_a, checked_b))
     _comparison_summary(comparison, fmt)
     if out is not None:
@@ -972,15 +1011,18 @@ def simulate_command(
     if sweep:
         target, values = sweep_values(sweep)
         base_total = int(base.lines["amount_ore"].sum() or 0)
-        with _progress(values, "sweep") as bar:
-            table = run_sweep(checked_b, dataset, months, target, values, base_total, lambda _: bar)
+        with _stages() as stages:
+            steps = partial(each, stages, "sweep", label=lambda _: {})
+            table = run_sweep(checked_b, dataset, months, target, values, base_total, steps)
         if fmt == "csv":
             click.echo(table.write_csv(), nl=False)
         elif fmt == "json":
             click.echo(json.dumps(table.to_dicts(), ensure_ascii=False, indent=2))
         else:
-            click.echo(f"sweep of {target}; unchanged model: {_sek(base_total)} SEK")
-            click.echo(f"{'value':>12} {'total (SEK)':>18} {'B − A (SEK)':>16}")
+            click.echo(_say("sweep.title", target=target, amount=_sek(base_total)))
+            click.echo(
+                f"{_say('sweep.value'):>12} {_say('sweep.total'):>18} {_say('compare.diff'):>16}"
+            )
             for row in table.iter_rows(named=True):
                 click.echo(
                     f"{row['value']:>12} {_sek(row['total_ore']):>18} {_sek(row['diff_ore']):>16}"
@@ -1034,7 +1076,9 @@ def _solve(
                 "write total=A, a change such as -10 %, or an amount in SEK", param_hint="--target"
             ) from None
     setting, reached, runs = solve(checked, dataset, months, name, goal)
-    click.echo(f"{setting} gives {_sek(reached)} SEK (target {_sek(goal)} SEK; {runs} runs)")
+    click.echo(
+        _say("solve.result", setting=setting, amount=_sek(reached), goal=_sek(goal), runs=runs)
+    )
     return setting
 
 
@@ -1058,10 +1102,10 @@ def _attribution(
             "--attribute needs at least two changes (--set, or a --scenario and a --set)"
         )
     runs = 2**count if count <= 6 else count + 1
-    with _progress(range(runs), "attribution runs") as bar:
-        step = getattr(bar, "update", lambda n: None)
+    with _stages() as stages:
+        stages.stage("attribution", total=runs)
         sequential, shapley = attribute(
-            checked, dataset, months, settings, lambda: step(1), changes
+            checked, dataset, months, settings, lambda: stages.advance(), changes
         )
     tables = {"attribution_in_order": sequential}
     if shapley is not None:
@@ -1074,9 +1118,10 @@ def _attribution(
         click.echo((shapley if shapley is not None else sequential).write_csv(), nl=False)
     else:
         for title, table in tables.items():
-            click.echo(f"{title} (SEK per provider):")
+            click.echo(_say(f"attribution.{title.removeprefix('attribution_')}"))
             providers = [c for c in table.columns if c not in ("order", "change")]
-            click.echo(f"  {'change':<40}" + "".join(f"{p:>14}" for p in providers))
+            change = _say("attribution.change")
+            click.echo(f"  {change:<40}" + "".join(f"{p:>14}" for p in providers))
             for row in table.iter_rows(named=True):
                 amounts = "".join(f"{_sek(row[p]):>14}" for p in providers)
                 click.echo(f"  {row['change'][:40]:<40}{amounts}")
@@ -1085,26 +1130,6 @@ def _attribution(
             sequential, shapley, provider_totals_ore(base), _months_text(months)
         )
         _write_study(out, study, tables, html)
-
-
-class _nullbar:
-    """A progress bar that shows nothing (not a terminal)."""
-
-    def __init__(self, items: Any):
-        self.items = items
-
-    def __enter__(self) -> Any:
-        return self.items
-
-    def __exit__(self, *args: object) -> None:
-        return None
-
-
-def _progress(items: Any, label: str) -> Any:
-    """A progress bar on the terminal's error stream; nothing when it is not a terminal."""
-    if sys.stderr.isatty():
-        return click.progressbar(items, label=label, file=sys.stderr)
-    return _nullbar(items)
 
 
 def _months_text(months: list[Any]) -> str:
@@ -1167,10 +1192,14 @@ def test_command(paths: tuple[Path, ...], verbose: bool) -> None:
                 click.echo(f"     {line}")
             if result.error:
                 click.echo("     " + result.error.replace("\n", "\n     "))
-    click.echo(f"{passed} passed, {failed} failed")
+    click.echo(_say("test.summary", passed=passed, failed=failed))
     if failed:
         sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+for _command in main.commands.values():  # every command speaks the reader's language
+    _command.params.append(lang_option)

@@ -16,10 +16,10 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ from engine.api import RunResult, load, load_dataset, months_between, run_model
 from engine.coverage import never_fired, rule_coverage
 from engine.data import Dataset, has_duplicates
 from engine.diagnostics import Diagnostic, EngineError
+from engine.phrases import say
+from engine.progress import SILENT, Stages, each
 from engine.reports import VISIT_COLUMN, write_atomically, write_tables
 from engine.workbook import PaymentFile, provider_file_name, write_payment_file
 
@@ -106,8 +108,8 @@ class Outcome:
 EXIT_CLEAN, EXIT_REJECTED, EXIT_NOTHING_COUNTED = 0, 3, 4
 
 
-def exit_status(outcome: Outcome) -> tuple[int, str]:
-    """The exit status of a written run, and why, in words."""
+def exit_status(outcome: Outcome, lang: str = "en") -> tuple[int, str]:
+    """The exit status of a written run, and why, in words of `lang`."""
     registration = outcome.result.roles.registration
     empty = [
         f"{m.plan.month:%Y-%m}"
@@ -116,11 +118,11 @@ def exit_status(outcome: Outcome) -> tuple[int, str]:
         or not m.frames[registration]["counted"].fill_null(False).any()
     ]
     if empty:
-        return EXIT_NOTHING_COUNTED, "no visit counted in " + ", ".join(empty)
+        return EXIT_NOTHING_COUNTED, say(lang, "exit.empty", months=", ".join(empty))
     rejected = sum(outcome.dataset.rejected_counts().values())
     if rejected:
-        return EXIT_REJECTED, f"{rejected} row{'s' if rejected != 1 else ''} rejected"
-    return EXIT_CLEAN, "clean"
+        return EXIT_REJECTED, say(lang, "exit.rejected", count=rejected)
+    return EXIT_CLEAN, say(lang, "exit.clean")
 
 
 # ----------------------------------------------------------------------------- running
@@ -129,17 +131,20 @@ def exit_status(outcome: Outcome) -> tuple[int, str]:
 def execute(
     job: Job,
     out: Path,
-    progress: Callable[[list[date]], Iterable[date]] = iter,
+    stages: Stages = SILENT,
     key: bytes | None = None,
 ) -> Outcome:
-    """Run the job and write its outputs and manifest to `out`, all or nothing."""
+    """Run the job and write its outputs and manifest to `out`, all or nothing;
+    `stages` hears of each stage as it begins (the terminal's progress)."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     months = job.months
+    stages.stage("rules")
     checked, warnings = load(job.model, months)
     timings["load_and_check"] = time.perf_counter() - clock
     clock = time.perf_counter()
     secret = (key if key is not None else pseudonym_key()) if job.pseudonymise else None
+    stages.stage("data")
     dataset, data_warnings = load_dataset(
         checked,
         job.data,
@@ -148,12 +153,14 @@ def execute(
     )
     timings["read_data"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    result = run_model(checked, dataset, months, progress)
+    by_month = partial(each, stages, "evaluate", label=lambda m: {"month": f"{m:%Y-%m}"})
+    result = run_model(checked, dataset, months, by_month)
     result.warnings[:0] = warnings + data_warnings
     empty = [w for w in result.warnings if w.code == "empty-month"]
     if job.strict and empty:
         raise EngineError([replace(w, severity="error") for w in empty])
     timings["evaluate"] = time.perf_counter() - clock
+    stages.stage("account")
     conservation = conserve(result, dataset, months)
     if not conservation.balanced:
         raise EngineError(
@@ -169,6 +176,7 @@ def execute(
     coverage = rule_coverage((m.plan, m.frames) for m in result.months)
     manifest = _manifest(job, result, dataset, conservation, coverage)
     clock = time.perf_counter()
+    stages.stage("write")
 
     def write(directory: Path) -> None:
         _write_outputs(directory, job, result, dataset, coverage)

@@ -204,7 +204,7 @@ def test_the_run_summary_says_what_was_assumed_and_accounts_for_removed_visits(
          "--data", str(SAMPLE), "--month", "2024-02", "--out", str(tmp_path / "out")],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assumed = [line for line in result.output.splitlines() if line.startswith("assumed: ")]
+    assumed = [line for line in result.output.splitlines() if line.startswith("antaget: ")]
     assert len(assumed) == 3
-    assert "removed by assumptions" in result.output
-    assert "(every visit accounted for once)" in result.output
+    assert "borttagna av antaganden" in result.output
+    assert "(varje besök redovisat en gång)" in result.output

@@ -29,7 +29,7 @@ def invoke(*args: str) -> tuple[int, str]:
 def test_check_clean_model():
     code, out = invoke("check", MODEL, "--month", "2024-02")
     assert code == 0
-    assert "no problems" in out
+    assert "inga problem" in out
 
 
 def test_check_five_mistakes_reports_five_located_errors():
@@ -81,7 +81,7 @@ def test_run_writes_outputs_and_totals_match_lines(tmp_path):
     )
     assert code == 0, text
     assert (
-        "input visits 349 = counted 329 + excluded 20 + rejected 0  (every visit accounted for once)"
+        "besök i indata 349 = räknade 329 + ej räknade 20 + avvisade 0  (varje besök redovisat en gång)"
         in text
     )
     for name in ("statement_lines", "exclusions", "provider_totals"):
@@ -174,7 +174,7 @@ def test_explain_unknown_customer():
 def test_test_command():
     code, out = invoke("test", str(ROOT / "examples/hemtjanst/tests"))
     assert code == 0
-    assert out.strip().endswith("10 passed, 0 failed")
+    assert out.strip().endswith("10 godkända, 0 underkända")
 
 
 @pytest.mark.parametrize(

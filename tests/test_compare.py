@@ -148,7 +148,7 @@ def test_compare_command_writes_tables_and_a_workbook(tmp_path):
          "--data", str(SAMPLE), "--month", "2024-02", "--out", str(out)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "customer-months paid more:" in result.output
+    assert "kundmånader som får mer:" in result.output
     book = openpyxl.load_workbook(out / "comparison.xlsx", data_only=True)
     assert book.sheetnames[:2] == ["Om jämförelsen", "Utförare"]
     about = {r[0]: r[1] for r in book["Om jämförelsen"].iter_rows(min_row=4, values_only=True)}
@@ -336,10 +336,10 @@ def test_solve_shows_the_run_at_the_solved_value_and_writes_out(tmp_path):
         "--solve", "kontrollnivåer[2].under", "--target=-2%", "--out", str(out),
     )  # fmt: skip
     first = text.splitlines()[0]
-    setting = first.split(" gives ")[0]
+    setting = first.split(" ger ")[0]
     assert setting.startswith("kontrollnivåer[2].under=") and setting.endswith(" %")
-    reached = first.split(" gives ")[1].split(" SEK")[0]
-    total_line = next(line for line in text.splitlines() if line.startswith("total"))
+    reached = first.split(" ger ")[1].split(" kr")[0]
+    total_line = next(line for line in text.splitlines() if line.startswith("summa"))
     assert reached in total_line  # the table is the run at the solved value
     assert "beteende_privata_kortare_tid.yaml; " + setting in text  # every change named
     again = _cli(
@@ -347,7 +347,7 @@ def test_solve_shows_the_run_at_the_solved_value_and_writes_out(tmp_path):
         "--scenario", str(ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml"),
         "--set", setting.replace(" %", " %"),
     )  # fmt: skip
-    assert next(line for line in again.splitlines() if line.startswith("total")) == total_line
+    assert next(line for line in again.splitlines() if line.startswith("summa")) == total_line
     assert (out / "manifest.json").exists() and (out / "compare_providers.csv").exists()
 
 

@@ -58,4 +58,4 @@ def test_excel_sv_csv_opens_as_columns_in_swedish_excel(tmp_path: Path) -> None:
     assert [Decimal(str(v)).quantize(Decimal("0.01")) for v in swedish["amount_kr"]] == (
         exact["amount_kr"].to_list()
     )
-    assert "verified" in _invoke("verify", str(out))  # the dialect is part of the job
+    assert "verifierad" in _invoke("verify", str(out))  # the dialect is part of the job

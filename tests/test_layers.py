@@ -16,6 +16,8 @@ LAYERS = {
     "diagnostics": 0,
     "money": 0,
     "swedish": 0,
+    "phrases": 1,
+    "progress": 2,
     "types": 1,
     "ast": 1,
     "syntax": 2,
@@ -85,7 +87,7 @@ CONFINED = {
     "lark": {"syntax"},
     "yaml": {"loader", "testing"},
     "jsonschema": {"loader"},
-    "click": {"cli"},
+    "click": {"cli", "entry"},
     "openpyxl": set(),  # tests read workbooks back with it; the engine writes with xlsxwriter
     "xlsxwriter": {"workbook"},
     "fastexcel": {"data"},
@@ -93,6 +95,7 @@ CONFINED = {
     "babel": {"swedish"},
     "matplotlib": {"charts"},
     "numpy": {"generate"},
+    "rich": {"progress"},
 }  # fmt: skip
 
 

@@ -55,7 +55,7 @@ def test_the_letter_as_a_page_that_prints_on_a4(tmp_path: Path) -> None:
     out = tmp_path / "brev.html"
     code, text = _explain(RULES, "--data", DATA, "--month", "2024-03", "--customer", "K2",
                           "--letter", "--out", str(out))  # fmt: skip
-    assert code == 0 and f"1 letter written to {out}" in text
+    assert code == 0 and f"1 brev skrivet till {out}" in text
     page = out.read_text(encoding="utf-8")
     assert '<html lang="sv">' in page and "@page { size: A4;" in page
     assert "Content-Security-Policy" in page and "http" not in page.split("<body>")[1]

@@ -104,7 +104,7 @@ def test_run_reports_follow_up_figures_next_to_payments(tmp_path):
         str(out),
     )
     assert code == 0, text
-    assert "follow-up (not paid):" in text
+    assert "uppföljning (betalas inte):" in text
     assert "utförd_andel_av_beviljad" in text and "avböjda_besök" in text
     indicators = pl.read_csv(out / "indicators.csv")
     assert {"utförd_andel_av_beviljad", "avböjda_besök"} <= set(indicators["indicator"].to_list())

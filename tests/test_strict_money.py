@@ -397,7 +397,7 @@ def test_a_month_without_data_is_loud_and_strict_refuses(tmp_path):
     assert code == 4
     # (202 312.48 SEK before every price was indexed, #14 item 8)
     assert "2025-02 has no visits in the data, yet pays 205 163.18 SEK" in out
-    assert "exit status 4: no visit counted in 2025-02" in out
+    assert "slutstatus 4: inget besök räknat i 2025-02" in out
     code, out = _run(*args, "--out", str(tmp_path / "strict"), "--strict")
     assert code == 1 and "error[empty-month]" in out
     assert not (tmp_path / "strict").exists()
@@ -417,7 +417,7 @@ def test_exit_status_tells_clean_from_rejected(tmp_path):
     (data / "decisions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, out = _run(*args, "--out", str(tmp_path / "rejected"))
     assert code == 3, out
-    assert "exit status 3: 1 row rejected" in out
+    assert "slutstatus 3: 1 rad avvisad" in out
     # its customer's visits are now not granted, and the summary says why
     assert "warning[follows-rejection]" in out
     assert f"whose decisions rows were rejected (decisions.csv rows {index + 1})" in out

@@ -79,7 +79,7 @@ def test_verify_succeeds_on_a_fresh_run(tmp_path: Path, data_copy: Path) -> None
         assert needed in manifest
     code, text = _invoke("verify", str(out))
     assert code == 0, text
-    assert text.startswith("verified:")
+    assert text.startswith("verifierad:")
 
 
 def test_verify_fails_naming_an_input_that_changed_by_one_byte(
@@ -172,7 +172,7 @@ def test_strict_stops_before_writing_anything(tmp_path: Path, data_copy: Path) -
         "run", "rules/orebro", "--data", str(data_copy), "--month", "2024-03", "--out", str(out)
     )
     assert code == 3, text  # written, but a row was rejected (docs/cli.md: exit status)
-    assert "1 row rejected" in text and "rejected 1" in text
+    assert "1 rad avvisad" in text and "avvisade 1" in text
     rejects = pl.read_csv(out / "rejects.csv")
     assert rejects.select("table", "row", "column").row(0) == ("visits", 3, "end")
 
@@ -259,7 +259,7 @@ def test_ctrl_c_at_a_dozen_moments_of_a_run_says_one_true_line(tmp_path: Path) -
             assert _digest(out) == earlier
         else:
             assert process.returncode in (0, 130), (process.returncode, text)
-            assert "statement lines written" in text or "output was complete" in last, text
+            assert "specifikationsrader skrivna" in text or "output was complete" in last, text
             verified = _carepay("verify", str(out))
             assert verified.wait(timeout=120) == 0
             earlier = _digest(out)
@@ -474,7 +474,7 @@ def test_every_output_directory_gets_a_manifest(tmp_path: Path, args: list[str])
     manifest = (out / "manifest.json").read_text(encoding="utf-8")
     assert '"sha256"' in manifest and '"outputs"' in manifest and "visits.csv" in manifest
     code, text = _invoke("verify", str(out))
-    assert code == 0 and "checked, not re-run" in text, text
+    assert code == 0 and "kontrollerad, inte omkörd" in text, text
     (out / "report.html").write_text("changed", encoding="utf-8")
     code, text = _invoke("verify", str(out))
     assert code == 1 and "output report.html" in text
@@ -686,5 +686,5 @@ def test_ctrl_c_at_any_moment_of_start_up_prints_no_traceback(delay: float) -> N
     out, err = process.communicate(timeout=60)
     text = (out + err).decode()
     assert "Traceback" not in text, text
-    finished = "no problems" in text  # the Ctrl-C came as it was exiting: 0, or killed by it
+    finished = "inga problem" in text  # the Ctrl-C came as it was exiting: 0, or killed by it
     assert process.returncode == 130 or finished, (process.returncode, text)

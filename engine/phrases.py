@@ -1,0 +1,180 @@
+"""What the terminal says to the people who run carepay, in Swedish by default and in
+English with `--lang en`. Only the summaries and progress that users read live
+here; the code, the docs, the diagnostics' codes and messages stay English.
+
+A phrase is a template for `str.format`; numbers reach it already formatted for its
+language (`amount`, `count`), so that a controller reads `1 234,56` and an English
+reader `1 234.56`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine import swedish
+
+LANGUAGES = ("sv", "en")
+DEFAULT = "sv"
+
+PHRASES: dict[str, dict[str, str]] = {
+    # check
+    "check.ok": {
+        "sv": "ok: {count} sökvägar kontrollerade, inga problem",
+        "en": "ok: {count} paths checked, no problems",
+    },
+    "check.ok.one": {
+        "sv": "ok: 1 sökväg kontrollerad, inga problem",
+        "en": "ok: 1 path checked, no problems",
+    },
+    # run
+    "run.assumed": {"sv": "antaget: {what}", "en": "assumed: {what}"},
+    "run.visits": {
+        "sv": "besök i indata {input} = {parts}  ({check})",
+        "en": "input visits {input} = {parts}  ({check})",
+    },
+    "run.counted": {"sv": "räknade {n}", "en": "counted {n}"},
+    "run.excluded": {"sv": "ej räknade {n}", "en": "excluded {n}"},
+    "run.rejected": {"sv": "avvisade {n}", "en": "rejected {n}"},
+    "run.removed": {"sv": "borttagna av antaganden {n}", "en": "removed by assumptions {n}"},
+    "run.outside": {"sv": "utanför månaderna {n}", "en": "outside the months {n}"},
+    "run.balanced": {
+        "sv": "varje besök redovisat en gång",
+        "en": "every visit accounted for once",
+    },
+    "run.unbalanced": {"sv": "GÅR INTE IHOP", "en": "NOT BALANCED"},
+    "run.rejected_rows": {
+        "sv": "avvisade rader: {tables} (se rejects.csv)",
+        "en": "rejected rows: {tables} (see rejects.csv)",
+    },
+    "run.never_fired": {
+        "sv": "slog aldrig till på dessa data: {rules} (se coverage.csv)",
+        "en": "never fired on this data: {rules} (see coverage.csv)",
+    },
+    "run.and_more": {"sv": "och {n} till", "en": "and {n} more"},
+    "run.provider": {"sv": "utförare", "en": "provider"},
+    "run.category": {"sv": "kategori", "en": "category"},
+    "run.amount": {"sv": "belopp (kr)", "en": "amount (SEK)"},
+    "run.total": {"sv": "summa", "en": "total"},
+    "run.follow_up": {"sv": "uppföljning (betalas inte):", "en": "follow-up (not paid):"},
+    "run.written": {
+        "sv": "{lines} specifikationsrader skrivna till {out} (med manifest.json)",
+        "en": "{lines} statement lines written to {out} (with manifest.json)",
+    },
+    "run.exit": {
+        "sv": "slutstatus {code}: {why} (utdata är skrivna; granska innan ni betalar)",
+        "en": "exit status {code}: {why} (the output is written; review before paying)",
+    },
+    "exit.empty": {
+        "sv": "inget besök räknat i {months}",
+        "en": "no visit counted in {months}",
+    },
+    "exit.rejected": {"sv": "{count} rader avvisade", "en": "{count} rows rejected"},
+    "exit.rejected.one": {"sv": "1 rad avvisad", "en": "1 row rejected"},
+    "exit.clean": {"sv": "rent", "en": "clean"},
+    # verify
+    "verify.differs": {"sv": "skiljer sig: {line}", "en": "differs: {line}"},
+    "verify.failed": {
+        "sv": "verifieringen misslyckades: {count} skillnad(er) i {out}",
+        "en": "verify failed: {count} difference(s) in {out}",
+    },
+    "verify.run": {
+        "sv": "verifierad: {out} — körningen upprepad: samma {outputs} utdatafiler från "
+        "samma {files} regelfil(er) och {inputs} indatafil(er)",
+        "en": "verified: {out} — the run repeated: the same {outputs} outputs from the "
+        "same {files} model file(s) and {inputs} input file(s)",
+    },
+    "verify.study": {
+        "sv": "verifierad: {out} — en studie ({kind}; kontrollerad, inte omkörd): samma "
+        "{outputs} utdatafiler från samma {files} regelfil(er) och {inputs} indatafil(er)",
+        "en": "verified: {out} — a {kind} (checked, not re-run): the same {outputs} "
+        "outputs from the same {files} model file(s) and {inputs} input file(s)",
+    },
+    # explain and generate
+    "letters.written": {
+        "sv": "{count} brev skrivna till {out}",
+        "en": "{count} letters written to {out}",
+    },
+    "letters.written.one": {
+        "sv": "1 brev skrivet till {out}",
+        "en": "1 letter written to {out}",
+    },
+    "generate.written": {"sv": "skrev {out}: {counts}", "en": "wrote {out}: {counts}"},
+    # compare and simulate
+    "compare.assumed": {"sv": "antaget i {what}", "en": "assumed in {what}"},
+    "compare.a": {"sv": "A (kr)", "en": "A (SEK)"},
+    "compare.b": {"sv": "B (kr)", "en": "B (SEK)"},
+    "compare.diff": {"sv": "B − A (kr)", "en": "B − A (SEK)"},
+    "compare.counts": {
+        "sv": "kundmånader som får mer: {more}, mindre: {less}, lika: {same}",
+        "en": "customer-months paid more: {more}, less: {less}, the same: {same}",
+    },
+    "compare.spread": {
+        "sv": "förändring per kundmånad (kr): {spread}",
+        "en": "per customer-month change (SEK): {spread}",
+    },
+    "sweep.title": {
+        "sv": "svep över {target}; oförändrad modell: {amount} kr",
+        "en": "sweep of {target}; unchanged model: {amount} SEK",
+    },
+    "sweep.value": {"sv": "värde", "en": "value"},
+    "sweep.total": {"sv": "summa (kr)", "en": "total (SEK)"},
+    "solve.result": {
+        "sv": "{setting} ger {amount} kr (mål {goal} kr; {runs} körningar)",
+        "en": "{setting} gives {amount} SEK (target {goal} SEK; {runs} runs)",
+    },
+    "attribution.in_order": {
+        "sv": "förändringarnas del i tur och ordning (kr per utförare):",
+        "en": "attribution in order (SEK per provider):",
+    },
+    "attribution.shapley": {
+        "sv": "förändringarnas del, rättvist fördelad (Shapley; kr per utförare):",
+        "en": "attribution, Shapley (SEK per provider):",
+    },
+    "attribution.change": {"sv": "förändring", "en": "change"},
+    # test
+    "test.summary": {
+        "sv": "{passed} godkända, {failed} underkända",
+        "en": "{passed} passed, {failed} failed",
+    },
+    # progress, one label per stage of the work
+    "stage.rules": {
+        "sv": "läser och kontrollerar reglerna",
+        "en": "reading and checking the rules",
+    },
+    "stage.data": {"sv": "läser och kontrollerar data", "en": "reading and checking the data"},
+    "stage.evaluate": {"sv": "beräknar {month}", "en": "evaluating {month}"},
+    "stage.account": {"sv": "stämmer av besöken", "en": "accounting for the visits"},
+    "stage.write": {"sv": "skriver utdata", "en": "writing the outputs"},
+    "stage.models": {"sv": "kör modell {label}", "en": "running model {label}"},
+    "stage.sweep": {"sv": "svep", "en": "sweep"},
+    "stage.attribution": {"sv": "körningar för fördelningen", "en": "attribution runs"},
+}
+
+
+def say(lang: str, key: str, **values: object) -> str:
+    """The phrase `key` in `lang`, filled in; `key.one` instead when `count` is 1
+    and the phrase has a singular."""
+    if values.get("count") == 1 and f"{key}.one" in PHRASES:
+        key = f"{key}.one"
+    return PHRASES[key].get(lang, PHRASES[key][DEFAULT]).format(**values)
+
+
+def amount(lang: str, ore: int) -> str:
+    """Whole öre as kronor: `1 234,56` in Swedish, `1 234.56` in English."""
+    if lang == "sv":
+        return swedish.kronor(ore)
+    return f"{ore / 100:,.2f}".replace(",", " ")
+
+
+def decimal(lang: str, value: float, places: int = 1) -> str:
+    """A plain figure (per cent, hours) with a sign when asked by the format."""
+    if lang == "sv":
+        return swedish.number(Decimal(str(round(value, places))), "#,##0." + "0" * places)
+    return f"{value:,.{places}f}".replace(",", " ")
+
+
+def signed(lang: str, value: float, places: int = 1) -> str:
+    """A change with its sign: `+2,1` / `−0,4` in Swedish, `+2.1` / `-0.4` in English."""
+    if lang == "sv":
+        text = decimal(lang, value, places)
+        return "+" + text if value > 0 else text
+    return f"{value:+,.{places}f}".replace(",", " ")

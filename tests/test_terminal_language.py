@@ -1,0 +1,166 @@
+"""The terminal speaks Swedish by default and English with `--lang en` (#16 item 6),
+and long work shows its progress by stage, not as a bar that jumps 0 → 100 %."""
+
+from __future__ import annotations
+
+import io
+import string
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from engine.cli import main
+from engine.phrases import LANGUAGES, PHRASES, amount, say, signed
+from engine.progress import TerminalStages
+from engine.runner import Job, execute
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = str(ROOT / "examples/hemtjanst/model.yaml")
+DATA = str(ROOT / "examples/hemtjanst/data")
+NBSP = "\u00a0"
+
+SWEDISH = f"""\
+Ersättning inom hemtjänst, Exempelby kommun (exempel) (exempel-hemtjanst), 2024-01 – 2024-02
+besök i indata 349 = räknade 329 + ej räknade 20 + avvisade 0  (varje besök redovisat en gång)
+utförare  kategori                    belopp (kr)
+P1        fast månadsersättning          4{NBSP}000,00
+P1        nivårelaterad                 36{NBSP}763,45
+P2        nivårelaterad                 38{NBSP}605,35
+P2        rörlig                         4{NBSP}410,00
+P3        nivårelaterad                 38{NBSP}485,86
+summa                                  122{NBSP}264,66
+57 specifikationsrader skrivna till {{out}} (med manifest.json)
+"""
+
+ENGLISH = """\
+Ersättning inom hemtjänst, Exempelby kommun (exempel) (exempel-hemtjanst), 2024-01 – 2024-02
+input visits 349 = counted 329 + excluded 20 + rejected 0  (every visit accounted for once)
+provider  category                   amount (SEK)
+P1        fast månadsersättning          4 000.00
+P1        nivårelaterad                 36 763.45
+P2        nivårelaterad                 38 605.35
+P2        rörlig                         4 410.00
+P3        nivårelaterad                 38 485.86
+total                                  122 264.66
+57 statement lines written to {out} (with manifest.json)
+"""
+
+
+def _run(out: Path, *extra: str, env: dict[str, str] | None = None) -> str:
+    args = ["run", MODEL, "--data", DATA, "--month", "2024-01", "--to", "2024-02"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out), "--force", *extra], env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "env", "expected"),
+    [
+        ((), None, SWEDISH),
+        (("--lang", "en"), None, ENGLISH),
+        ((), {"CAREPAY_LANG": "en"}, ENGLISH),
+        (("--lang", "sv"), {"CAREPAY_LANG": "en"}, SWEDISH),  # the option wins
+    ],
+    ids=["default", "--lang en", "CAREPAY_LANG=en", "--lang over the variable"],
+)
+def test_the_run_summary_in_the_readers_language(tmp_path, extra, env, expected):
+    out = tmp_path / "out"
+    assert _run(out, *extra, env=env) == expected.format(out=out)
+
+
+def test_an_unknown_language_is_a_usage_error():
+    result = CliRunner().invoke(main, ["check", MODEL, "--lang", "de"])
+    assert result.exit_code == 2 and "'de' is not one of 'sv', 'en'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "swedish", "english"),
+    [
+        (["check", MODEL], "ok: 1 sökväg kontrollerad, inga problem", "ok: 1 path checked, no problems"),
+        (["test", str(ROOT / "examples/hemtjanst/tests")], "10 godkända, 0 underkända", "10 passed, 0 failed"),
+        (["simulate", MODEL, "--data", DATA, "--month", "2024-02", "--set", "vak_timpris=400"],
+         "kundmånader som får mer: 0, mindre: 1, lika: 21",
+         "customer-months paid more: 0, less: 1, the same: 21"),
+    ],
+    ids=["check", "test", "simulate"],
+)  # fmt: skip
+def test_each_summary_speaks_both_languages(args, swedish, english):
+    assert swedish in CliRunner().invoke(main, args).output
+    assert english in CliRunner().invoke(main, [*args, "--lang", "en"]).output
+
+
+def test_diagnostics_stay_english_under_the_swedish_default():
+    result = CliRunner().invoke(main, ["check", str(ROOT / "tests/fixtures/five_mistakes.yaml")])
+    assert result.exit_code == 1 and "error[unknown-name]" in result.output
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@pytest.mark.parametrize("key", sorted(PHRASES))
+def test_every_phrase_is_in_both_languages_with_the_same_blanks(key):
+    assert set(PHRASES[key]) == set(LANGUAGES)
+    assert _fields(PHRASES[key]["sv"]) == _fields(PHRASES[key]["en"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "ore", "text", "change", "signed_text"),
+    [
+        ("sv", 517016458, f"5{NBSP}170{NBSP}164,58", -5.67, "−5,7"),
+        ("en", 517016458, "5 170 164.58", -5.67, "-5.7"),
+        ("sv", -4203047, f"−42{NBSP}030,47", 2.06, "+2,1"),
+        ("en", -4203047, "-42 030.47", 2.06, "+2.1"),
+    ],
+)
+def test_numbers_as_each_language_writes_them(lang, ore, text, change, signed_text):
+    assert amount(lang, ore) == text
+    assert signed(lang, change) == signed_text
+
+
+def test_a_singular_where_the_count_is_one():
+    assert say("sv", "letters.written", count=1, out="brev.html") == "1 brev skrivet till brev.html"
+    assert say("sv", "exit.rejected", count=2) == "2 rader avvisade"
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def stage(self, key: str, total: int | None = None, **values: object) -> None:
+        self.events.append(("stage", (key, total, values)))
+
+    def advance(self, **values: object) -> None:
+        self.events.append(("advance", values))
+
+
+def test_a_run_reports_each_stage_and_each_month(tmp_path):
+    job = Job(MODEL, DATA, "2024-01", "2024-02", ["csv"], False, False, False, "standard")
+    recorder = Recorder()
+    execute(job, tmp_path / "out", recorder)
+    assert recorder.events == [
+        ("stage", ("rules", None, {})),
+        ("stage", ("data", None, {})),
+        ("stage", ("evaluate", 2, {"month": "2024-01"})),
+        ("advance", {"month": "2024-02"}),
+        ("advance", {"month": "2024-02"}),
+        ("stage", ("account", None, {})),
+        ("stage", ("write", None, {})),
+    ]
+
+
+def test_the_terminal_draws_the_stage_and_its_steps():
+    screen = io.StringIO()
+    with TerminalStages("sv", Console(file=screen, force_terminal=True)) as stages:
+        stages.stage("evaluate", total=3, month="2024-01")
+        stages.advance(month="2024-02")
+        stages.bar.refresh()
+        drawn = screen.getvalue()
+    assert "beräknar 2024-02" in drawn and "1/3" in drawn
+    screen = io.StringIO()
+    with TerminalStages("en", Console(file=screen, force_terminal=True)) as stages:
+        stages.stage("write")
+        stages.bar.refresh()
+        assert "writing the outputs" in screen.getvalue()

@@ -6,6 +6,7 @@ against. It must give the same amounts as carepay, to the öre (bench/run.py che
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 
@@ -32,14 +33,43 @@ def _ore(amount: pl.Expr) -> pl.Expr:
 
 
 def provider_totals(tables: dict[str, pl.DataFrame], month: date) -> pl.DataFrame:
-    """Öre per provider for one month."""
+    """Öre per provider for one month, from tables in memory."""
+    frames = {name: frame.lazy() for name, frame in tables.items()}
+    return _by_provider(customer_amounts(frames, month)).collect()
+
+
+def from_files(directory: Path, month: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What a user of the API gets, the way a programmer would write it for this one
+    model: read the Parquet files (only the columns used), compute, and return the
+    per-customer and the per-provider tables."""
+    columns = {
+        "visits": ["customer_id", "provider_id", "service", "start", "end"],
+        "decisions": ["customer_id", "provider_id", "service", "level", "start_date", "end_date"],
+        "customers": ["customer_id", "district"],
+    }
+    frames = {
+        name: pl.scan_parquet(directory / f"{name}.parquet").select(wanted)
+        for name, wanted in columns.items()
+    }
+    dates = pl.col("start_date", "end_date")
+    if frames["decisions"].collect_schema()["start_date"] == pl.String:  # as generated
+        frames["decisions"] = frames["decisions"].with_columns(dates.str.to_date())
+    customers = customer_amounts(frames, month).collect()
+    return customers, _by_provider(customers.lazy()).collect()
+
+
+def _by_provider(customers: pl.LazyFrame) -> pl.LazyFrame:
+    return customers.group_by("provider_id").agg(pl.col("amount_ore").sum()).sort("provider_id")
+
+
+def customer_amounts(tables: dict[str, pl.LazyFrame], month: date) -> pl.LazyFrame:
+    """Öre per customer and provider for one month."""
     start = datetime.combine(month, datetime.min.time())
     next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     stop = datetime.combine(next_month, datetime.min.time())
     month_end = next_month - timedelta(days=1)
     visits = (
         tables["visits"]
-        .lazy()
         .filter((pl.col("start") >= start) & (pl.col("start") < stop))
         .with_columns(
             ((pl.col("end") - pl.col("start")).dt.total_microseconds() / 60e6).alias("minutes")
@@ -53,7 +83,6 @@ def provider_totals(tables: dict[str, pl.DataFrame], month: date) -> pl.DataFram
     levels = pl.DataFrame({"level": range(1, 30), "level_minutes": LEVEL_MINUTES})
     decisions = (
         tables["decisions"]
-        .lazy()
         .filter(
             (pl.col("start_date") <= month_end)
             & (pl.col("end_date").is_null() | (pl.col("end_date") >= month))
@@ -72,10 +101,8 @@ def provider_totals(tables: dict[str, pl.DataFrame], month: date) -> pl.DataFram
             for level, amount in enumerate(values)
         ]
     )
-    zones = (
-        tables["customers"]
-        .lazy()
-        .select("customer_id", pl.col("district").replace_strict(ZONES, default=None).alias("zone"))
+    zones = tables["customers"].select(
+        "customer_id", pl.col("district").replace_strict(ZONES, default=None).alias("zone")
     )
     pairs = (
         visits.join(decisions, on=["customer_id", "provider_id"], how="full", coalesce=True)
@@ -94,10 +121,8 @@ def provider_totals(tables: dict[str, pl.DataFrame], month: date) -> pl.DataFram
     )
     omsorg = pl.when(pl.col("level") > 0).then(pl.col("level_amount") * control).otherwise(0.0)
     vak = pl.col("vak").fill_null(0) * VAK_RATE_PER_MINUTE
-    return (
-        pairs.select("provider_id", (_ore(omsorg).fill_null(0) + _ore(vak)).alias("amount_ore"))
-        .group_by("provider_id")
-        .agg(pl.col("amount_ore").sum())
-        .sort("provider_id")
-        .collect()
+    return pairs.select(
+        "customer_id",
+        "provider_id",
+        (_ore(omsorg).fill_null(0) + _ore(vak)).alias("amount_ore"),
     )

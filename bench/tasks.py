@@ -4,6 +4,7 @@ carepay and by hand-written Polars on the same in-memory tables.
 
     python bench/tasks.py load rules/orebro
     python bench/tasks.py core DATA_DIR 2024-03
+    python bench/tasks.py path carepay|polars|duckdb DATA_DIR 2024-03
 
 Each prints one line of JSON.
 """
@@ -66,11 +67,51 @@ def core_task(data: str, month_text: str) -> dict[str, object]:
     }
 
 
+def _carepay_path(directory: Path, month_text: str) -> tuple[object, object]:
+    """What a user of the Python API runs: load and check the model, read and check
+    the data, evaluate, and take the per-customer and per-provider tables."""
+    import polars as pl
+
+    from engine.api import load, load_dataset, parse_month, run_model
+
+    month = parse_month(month_text)
+    checked, _ = load(ROOT / "bench/core.yaml", [month])
+    dataset, _ = load_dataset(checked, directory)
+    result = run_model(checked, dataset, [month])
+    lines = result.lines
+    customers = lines.group_by("customer_id", "provider_id").agg(pl.col("amount_ore").sum())
+    return customers, result.totals.group_by("provider_id").agg(pl.col("amount_ore").sum())
+
+
+def path_task(who: str, data: str, month_text: str) -> dict[str, object]:
+    """The user's whole path (read → check → evaluate → tables) by carepay, by the
+    hand-written Polars program or by DuckDB SQL, on the same Parquet files: best of
+    three after a warm-up, in this one process; the öre per provider to compare."""
+    from bench import handwritten, sql
+    from engine.api import parse_month
+
+    directory = Path(data)
+    month = parse_month(month_text)
+    fn = {
+        "carepay": lambda: _carepay_path(directory, month_text),
+        "polars": lambda: handwritten.from_files(directory, month),
+        "duckdb": lambda: sql.from_files(directory, month),
+    }[who]
+    _, providers = fn()  # the warm-up (and the answer)
+    seconds = _best(fn, 3)
+    if not isinstance(providers, dict):  # a Polars frame
+        providers = dict(providers.select("provider_id", "amount_ore").iter_rows())
+    totals = {str(k): int(v) for k, v in sorted(providers.items())}
+    return {"who": who, "seconds": seconds, "providers": totals}
+
+
 if __name__ == "__main__":
     task, *args = sys.argv[1:]
     if task == "load":
         print(json.dumps(load_task(*args)))
     elif task == "core":
         print(json.dumps(core_task(*args)))
+    elif task == "path":
+        print(json.dumps(path_task(*args)))
     else:
         raise SystemExit(f"unknown task {task}")

@@ -161,7 +161,9 @@ def execute(
         raise EngineError([replace(w, severity="error") for w in empty])
     timings["evaluate"] = time.perf_counter() - clock
     stages.stage("account")
+    clock = time.perf_counter()
     conservation = conserve(result, dataset, months)
+    timings["account_for_visits"] = time.perf_counter() - clock
     if not conservation.balanced:
         raise EngineError(
             [

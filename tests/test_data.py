@@ -683,3 +683,22 @@ def test_a_declared_default_fills_a_column_the_file_lacks(tmp_path, declaration,
         checked, _ = load(_model_reading(tmp_path, declaration))
         load_dataset(checked, data)
     assert expected in [d.code for d in caught.value.diagnostics]
+
+
+@pytest.mark.parametrize(
+    ("columns", "blank"),
+    [
+        ({"a": ["x", "", " ", None], "b": ["1", "", "\t", None]}, [False, True, True, True]),
+        ({"a": ["", " ", None], "b": ["1", "2", " "]}, [False, False, True]),  # a first cell empty is not enough
+        ({"a": ["x", "y"], "b": [None, None]}, None),  # no blank row: one pass over `a`
+        ({"a": [None, None], "n": [1, None]}, [False, True]),  # typed columns: missing only
+    ],
+    ids=["all kinds of empty", "first cell empty only", "none", "typed"],
+)  # fmt: skip
+def test_blank_rows_are_found_from_the_first_column_on(columns, blank):
+    """The search looks at the first column and then only at the rows still in
+    question: a row is blank when every cell is empty or spaces, never on less."""
+    from engine.data import _blank_rows
+
+    found = _blank_rows(pl.DataFrame(columns))
+    assert (found.to_list() if found is not None else None) == blank

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     from engine.compile import Compiler
 
 
-# Encoding (group, time) in one Int64 lets one running maximum over the whole sorted
-# frame restart at every group: times in microseconds from the frame's first start.
-_TIME_BITS = 42  # about 50 days of microseconds
-_GROUP_LIMIT = 1 << (62 - _TIME_BITS)
+# Encoding (group, time) in one Int64 makes the overlap search one sort of one integer
+# column, and lets one running maximum over the whole sorted frame restart at every
+# group: the group's code in the high bits, the time since the frame's first start
+# in the low ones.
+_BITS = 62
 
 
 def precompute_overlaps(
@@ -60,47 +61,31 @@ def precompute_overlaps(
 def _overlaps_by_sorting(
     month: pl.DataFrame, keys: list[str], neighbours: pl.DataFrame | None
 ) -> pl.Series | None:
+    """Which rows of `month` overlap another row with the same keys (or a neighbouring
+    month's row): the keys become one integer code, packed with the start into one
+    Int64, sorted once; a row overlaps when it starts before the latest end of the
+    rows before it in its group, or ends after the next row starts."""
     own = month.select(*keys, "start", "end").with_row_index("__i")
     frame = own
     if neighbours is not None and neighbours.height and set(keys) <= set(neighbours.columns):
         others = neighbours.select(*keys, "start", "end").cast(own.drop("__i").schema)
         others = others.with_columns(pl.lit(None, dtype=pl.UInt32).alias("__i"))
         frame = pl.concat([own, others.select(own.columns)])
-    span = frame.select(
-        (pl.col("end").max() - pl.col("start").min()).dt.total_microseconds()
-    ).item()
-    if span is None or span >= (1 << _TIME_BITS):
-        return None
     valid = pl.col("end") > pl.col("start")
     for key in keys:
         valid = valid & pl.col(key).is_not_null()
-    same_prev, same_next = pl.lit(True), pl.lit(True)
-    for key in keys:
-        same_prev = same_prev & (pl.col(key) == pl.col(key).shift(1)).fill_null(False)
-        same_next = same_next & (pl.col(key) == pl.col(key).shift(-1)).fill_null(False)
-    first = frame["start"].min()
-    ordered = (
-        frame.lazy()
-        .filter(valid)
-        .select("__i", *keys, "start", "end")
-        .sort([*keys, "start"])
-        .select(
-            "__i",
-            same_prev.alias("__prev"),
-            same_next.alias("__next"),
-            (pl.col("start") - pl.lit(first)).dt.total_microseconds().alias("__start"),
-            (pl.col("end") - pl.lit(first)).dt.total_microseconds().alias("__end"),
-        )
-        .with_columns((~pl.col("__prev")).cum_sum().cast(pl.Int64).alias("__group"))
-        .collect()
-    )
-    if ordered.height and int(ordered.select(pl.col("__group").max()).item()) >= _GROUP_LIMIT:
+    frame = frame.filter(valid)
+    if frame.height == 0:
+        return pl.Series("overlaps", [False] * month.height, dtype=pl.Boolean)
+    packed = _packed(frame, keys)
+    if packed is None:
         return None
-    group = pl.col("__group") * (1 << _TIME_BITS)
-    earlier_end = pl.when(pl.col("__prev")).then(
-        (group + pl.col("__end")).cum_max().shift(1) - group
-    )
-    next_start = pl.when(pl.col("__next")).then(pl.col("__start").shift(-1))
+    ordered = packed.sort("__packed")
+    same = pl.col("__group") == pl.col("__group").shift(1)
+    following = pl.col("__group") == pl.col("__group").shift(-1)
+    shift = pl.col("__group") * pl.col("__unit")
+    earlier_end = pl.when(same).then(pl.col("__packed_end").cum_max().shift(1) - shift)
+    next_start = pl.when(following).then(pl.col("__start").shift(-1))
     hit = (pl.col("__start") < earlier_end).fill_null(False) | (
         next_start < pl.col("__end")
     ).fill_null(False)
@@ -108,6 +93,56 @@ def _overlaps_by_sorting(
     return month.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).is_in(overlapping.implode())
     ).to_series()
+
+
+def _packed(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
+    """The rows with `__group` (one code for the keys), `__start` and `__end` (time
+    since the first start, in microseconds, or seconds when every time is whole and
+    microseconds would not fit) and `__packed` = group · unit + start; None when even
+    that does not fit in 62 bits (the caller falls back to a window per group)."""
+    codes = frame.select(
+        "__i",
+        *(_code(frame, key).alias(f"__k{j}") for j, key in enumerate(keys)),
+        (pl.col("start") - pl.col("start").min()).dt.total_microseconds().alias("__start"),
+        (pl.col("end") - pl.col("start").min()).dt.total_microseconds().alias("__end"),
+    )
+    group, size = pl.lit(0, dtype=pl.Int64), 1
+    for j in range(len(keys)):
+        cardinality = int(codes[f"__k{j}"].max() or 0) + 1  # type: ignore[arg-type]
+        if cardinality > 2 * codes.height:  # sparse numbers (a key not text): re-number
+            codes = codes.with_columns(pl.col(f"__k{j}").rank("dense").cast(pl.Int64))
+            cardinality = int(codes[f"__k{j}"].max() or 0) + 1  # type: ignore[arg-type]
+        group, size = group * cardinality + pl.col(f"__k{j}"), size * cardinality
+    span = int(codes["__end"].max() or 0) + 1  # type: ignore[arg-type]
+    if size.bit_length() + span.bit_length() > _BITS:
+        whole = codes.select(
+            ((pl.col("__start") % 1_000_000 == 0) & (pl.col("__end") % 1_000_000 == 0)).all()
+        ).item()
+        if not whole:
+            return None
+        codes = codes.with_columns(pl.col("__start", "__end") // 1_000_000)
+        span = span // 1_000_000 + 1
+        if size.bit_length() + span.bit_length() > _BITS:
+            return None
+    unit = 1 << span.bit_length()
+    return codes.select(
+        "__i",
+        "__start",
+        "__end",
+        group.alias("__group"),
+        pl.lit(unit, dtype=pl.Int64).alias("__unit"),
+        (group * unit + pl.col("__start")).alias("__packed"),
+        (group * unit + pl.col("__end")).alias("__packed_end"),
+    )
+
+
+def _code(frame: pl.DataFrame, key: str) -> pl.Expr:
+    """The key as a small whole number, equal for equal values (which number does not
+    matter: only neighbours of one group are compared)."""
+    if frame.schema[key] == pl.String:  # categories of its own: numbered from 0
+        own = pl.Categorical(pl.Categories.random())
+        return pl.col(key).cast(own).to_physical().cast(pl.Int64)
+    return pl.col(key).rank("dense").cast(pl.Int64)
 
 
 def precompute_bands(compiler: Compiler, steps: list[Step], frame: pl.DataFrame) -> pl.DataFrame:

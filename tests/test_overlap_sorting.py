@@ -1,0 +1,97 @@
+"""`overlaps(keys…)` by one sort of a packed integer (group code and start) equals the
+definition — another row with the same keys whose start–end meets this one's — on
+random visits, whatever the keys' type and however the times are packed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import spans
+
+BASE = datetime(2024, 3, 1)
+
+visit = st.tuples(
+    st.sampled_from(["S1", "S2", "S3", None]),  # staff
+    st.integers(0, 3),  # a whole-number key
+    st.integers(0, 600),  # start, seconds after BASE
+    st.integers(-5, 120),  # length in seconds (0 or less: not a valid span)
+    st.booleans(),  # a sub-second part
+)
+
+
+def _frame(rows: list[tuple]) -> pl.DataFrame:
+    starts = [
+        BASE + timedelta(seconds=s, microseconds=250_000 if f else 0) for _, _, s, _, f in rows
+    ]
+    return pl.DataFrame(
+        {
+            "staff_id": [r[0] for r in rows],
+            "room": [r[1] for r in rows],
+            "start": starts,
+            "end": [s + timedelta(seconds=r[3]) for s, r in zip(starts, rows, strict=True)],
+        },
+        schema={"staff_id": pl.String, "room": pl.Int64, "start": pl.Datetime("us"), "end": pl.Datetime("us")},
+    )  # fmt: skip
+
+
+def _by_definition(frame: pl.DataFrame, keys: list[str]) -> list[bool]:
+    rows = frame.to_dicts()
+    out = []
+    for i, a in enumerate(rows):
+        valid = a["end"] > a["start"] and all(a[k] is not None for k in keys)
+        out.append(
+            valid
+            and any(
+                j != i
+                and b["end"] > b["start"]
+                and all(b[k] == a[k] for k in keys)
+                and b["start"] < a["end"]
+                and a["start"] < b["end"]
+                for j, b in enumerate(rows)
+            )
+        )
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(visit, max_size=30),
+    keys=st.sampled_from([["staff_id"], ["staff_id", "room"], ["room"]]),
+)
+def test_sorting_equals_the_definition(rows, keys):
+    frame = _frame(rows)
+    found = spans._overlaps_by_sorting(frame, keys, None)
+    assert found is not None
+    assert found.to_list() == _by_definition(frame, keys)
+
+
+@pytest.mark.parametrize(("bits", "fits"), [(62, True), (14, True), (8, False)])
+def test_whole_seconds_when_microseconds_do_not_fit_and_none_when_nothing_does(
+    monkeypatch, bits, fits
+):
+    """With fewer bits the times are packed in seconds (they are whole here); with
+    too few the caller is told (None) and falls back to a window per group."""
+    rows = [
+        ("S1", 0, 0, 60, False),
+        ("S1", 0, 30, 60, False),
+        ("S1", 0, 200, 10, False),
+        ("S2", 0, 10, 60, False),
+    ]
+    monkeypatch.setattr(spans, "_BITS", bits)
+    found = spans._overlaps_by_sorting(_frame(rows), ["staff_id"], None)
+    assert (found.to_list() if found is not None else None) == (
+        [True, True, False, False] if fits else None
+    )
+
+
+def test_sub_second_times_are_never_rounded_to_seconds(monkeypatch):
+    """Times are measured from the first start: whole seconds from it are packed in
+    seconds, a quarter second more is not."""
+    monkeypatch.setattr(spans, "_BITS", 14)  # microseconds do not fit
+    rows = [("S1", 0, 0, 60, False), ("S1", 0, 100, 10, True)]
+    assert spans._overlaps_by_sorting(_frame(rows), ["staff_id"], None) is None

@@ -688,3 +688,41 @@ def test_ctrl_c_at_any_moment_of_start_up_prints_no_traceback(delay: float) -> N
     assert "Traceback" not in text, text
     finished = "inga problem" in text  # the Ctrl-C came as it was exiting: 0, or killed by it
     assert process.returncode == 130 or finished, (process.returncode, text)
+
+
+def _twice(exclusions: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat([exclusions, exclusions.head(1)])
+
+
+def _stranger(exclusions: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat(
+        [
+            exclusions.head(len(exclusions) - 1),
+            exclusions.head(1).with_columns(pl.lit("V-NOWHERE").alias("visit_id")),
+        ]
+    )
+
+
+def _forgotten(exclusions: pl.DataFrame) -> pl.DataFrame:
+    return exclusions.tail(len(exclusions) - 1)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "problem"),
+    [
+        (_twice, "2024-03: a visit excluded twice"),
+        (_stranger, "2024-03: an excluded visit not in the month"),
+        (_forgotten, "2024-03: the excluded visits are not the month's visits not counted"),
+    ],
+    ids=["excluded twice", "not in the month", "an exclusion lost"],
+)
+def test_the_visits_account_names_what_went_wrong(tamper, problem) -> None:
+    """The account compares the month's exclusions with its visits not counted (two
+    short sorted lists); when they differ it says how."""
+    months = [parse_month("2024-03")]
+    checked, _ = load(ROOT / "rules/orebro", months)
+    dataset, _ = load_dataset(checked, FIXTURE)
+    result = run_model(checked, dataset, months)
+    assert conserve(result, dataset, months).balanced
+    result.months[0].exclusions = tamper(result.months[0].exclusions)
+    assert problem in conserve(result, dataset, months).problems

@@ -38,6 +38,7 @@ def precompute_overlaps(
     call."""
     if frame.height == 0 or not {"start", "end"} <= set(frame.columns):
         return frame
+    codes: dict[tuple[str, bool], pl.Series] = {}  # each key coded once for all calls
     for step in steps:
         for tree in (step.tree, step.quantity):
             for node in tree.walk() if tree is not None else ():
@@ -50,7 +51,7 @@ def precompute_overlaps(
                 if any(n is None or n not in frame.columns for n in names):
                     continue  # keys computed by the model: the window version handles them
                 column = f"__agg_overlaps_{len(compiler.agg_columns)}"
-                found = _overlaps_by_sorting(frame, [str(n) for n in names], neighbours)
+                found = _overlaps_by_sorting(frame, [str(n) for n in names], neighbours, codes)
                 if found is None:
                     continue
                 frame = frame.with_columns(found.alias(column))
@@ -59,7 +60,10 @@ def precompute_overlaps(
 
 
 def _overlaps_by_sorting(
-    month: pl.DataFrame, keys: list[str], neighbours: pl.DataFrame | None
+    month: pl.DataFrame,
+    keys: list[str],
+    neighbours: pl.DataFrame | None,
+    codes: dict[tuple[str, bool], pl.Series] | None = None,
 ) -> pl.Series | None:
     """Which rows of `month` overlap another row with the same keys (or a neighbouring
     month's row): the keys become one integer code, packed with the start into one
@@ -67,10 +71,18 @@ def _overlaps_by_sorting(
     rows before it in its group, or ends after the next row starts."""
     own = month.select(*keys, "start", "end").with_row_index("__i")
     frame = own
-    if neighbours is not None and neighbours.height and set(keys) <= set(neighbours.columns):
+    beside = neighbours is not None and bool(neighbours.height)
+    beside = beside and set(keys) <= set(neighbours.columns)  # type: ignore[union-attr]
+    if beside:
+        assert neighbours is not None
         others = neighbours.select(*keys, "start", "end").cast(own.drop("__i").schema)
         others = others.with_columns(pl.lit(None, dtype=pl.UInt32).alias("__i"))
         frame = pl.concat([own, others.select(own.columns)])
+    codes = codes if codes is not None else {}
+    for j, key in enumerate(keys):
+        if (key, beside) not in codes:
+            codes[key, beside] = frame.select(_code(frame, key)).to_series()
+        frame = frame.with_columns(codes[key, beside].alias(f"__k{j}"))
     valid = pl.col("end") > pl.col("start")
     for key in keys:
         valid = valid & pl.col(key).is_not_null()
@@ -80,29 +92,33 @@ def _overlaps_by_sorting(
     packed = _packed(frame, keys)
     if packed is None:
         return None
-    ordered = packed.sort("__packed")
-    same = pl.col("__group") == pl.col("__group").shift(1)
-    following = pl.col("__group") == pl.col("__group").shift(-1)
-    shift = pl.col("__group") * pl.col("__unit")
-    earlier_end = pl.when(same).then(pl.col("__packed_end").cum_max().shift(1) - shift)
-    next_start = pl.when(following).then(pl.col("__start").shift(-1))
-    hit = (pl.col("__start") < earlier_end).fill_null(False) | (
-        next_start < pl.col("__end")
-    ).fill_null(False)
-    overlapping = ordered.lazy().filter(hit).select("__i").drop_nulls().collect()["__i"]
+    rows, unit = packed
+    group = pl.col("__packed") // unit  # sorting three columns, not every one derived
+    start = pl.col("__packed") - group * unit
+    end = pl.col("__packed_end") - group * unit
+    earlier_end = pl.when(group == group.shift(1)).then(
+        pl.col("__packed_end").cum_max().shift(1) - group * unit
+    )
+    next_start = pl.when(group == group.shift(-1)).then(start.shift(-1))
+    hit = (start < earlier_end).fill_null(False) | (next_start < end).fill_null(False)
+    overlapping = (
+        rows.lazy().sort("__packed").filter(hit).select("__i").drop_nulls().collect()["__i"]
+    )
     return month.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).is_in(overlapping.implode())
     ).to_series()
 
 
-def _packed(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
-    """The rows with `__group` (one code for the keys), `__start` and `__end` (time
+def _packed(frame: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, int] | None:
+    """The rows (each key already coded, `__k0` …) with `__group` (one code for the
+    keys), `__start` and `__end` (time
     since the first start, in microseconds, or seconds when every time is whole and
-    microseconds would not fit) and `__packed` = group · unit + start; None when even
-    that does not fit in 62 bits (the caller falls back to a window per group)."""
+    microseconds would not fit), as `__packed` = group · unit + start and
+    `__packed_end` = group · unit + end, and the unit; None when even that does not
+    fit in 62 bits (the caller falls back to a window per group)."""
     codes = frame.select(
         "__i",
-        *(_code(frame, key).alias(f"__k{j}") for j, key in enumerate(keys)),
+        *(f"__k{j}" for j in range(len(keys))),
         (pl.col("start") - pl.col("start").min()).dt.total_microseconds().alias("__start"),
         (pl.col("end") - pl.col("start").min()).dt.total_microseconds().alias("__end"),
     )
@@ -125,15 +141,12 @@ def _packed(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
         if size.bit_length() + span.bit_length() > _BITS:
             return None
     unit = 1 << span.bit_length()
-    return codes.select(
+    rows = codes.select(
         "__i",
-        "__start",
-        "__end",
-        group.alias("__group"),
-        pl.lit(unit, dtype=pl.Int64).alias("__unit"),
         (group * unit + pl.col("__start")).alias("__packed"),
         (group * unit + pl.col("__end")).alias("__packed_end"),
     )
+    return rows, unit
 
 
 def _code(frame: pl.DataFrame, key: str) -> pl.Expr:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -20,7 +20,7 @@ from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import Roles, Vocabulary
 from engine.checker import CheckedModel, check
 from engine.compile import evaluate
-from engine.data import Dataset, load_data, zones_with_data
+from engine.data import Dataset, Frames, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
 from engine.frames import base_frames, neighbour_registrations
 from engine.interpret import Interpreter, PeerSource, Row, Trace
@@ -148,14 +148,18 @@ def data_needs(checked: CheckedModel) -> dict[str, set[str]]:
 
 def load_dataset(
     checked: CheckedModel,
-    data: str | Path,
+    data: str | Path | Frames,
     strict: bool = False,
     pseudonym: Callable[[str], str] | None = None,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[Dataset, list[Diagnostic]]:
-    """The data, validated for this model. Rows with problems are rejected (listed in
-    `dataset.rejects`, each problem kind a warning); `strict` makes them errors. With
-    `pseudonym`, customer ids are replaced as the files are read, before any check, so
-    no message, reject or output can carry an original id."""
+    """The data, validated for this model: a directory of CSV or Parquet files, one
+    workbook, or frames in memory (`{"visits": frame, …}`, Polars data or lazy frames;
+    a lazy frame is read only in the columns its table declares). `columns` maps the
+    data's own column names to the model's, per table. Rows with problems are
+    rejected (listed in `dataset.rejects`, each problem kind a warning); `strict` makes
+    them errors. With `pseudonym`, customer ids are replaced as the tables are read,
+    before any check, so no message, reject or output can carry an original id."""
     diags = Diagnostics()
     dataset = load_data(
         data,
@@ -167,6 +171,7 @@ def load_dataset(
         model_id=checked.model.id,
         known=checked.model.vocabulary.tables,
         pseudonym=pseudonym,
+        columns=columns,
     )
     diags.raise_if_errors()
     return dataset, list(diags)
@@ -425,14 +430,17 @@ def _unmapped_districts(
 
 def run(
     model: str | Path,
-    data: str | Path,
+    data: str | Path | Frames,
     first: date,
     last: date | None = None,
     progress: Callable[[list[date]], Iterable[date]] = iter,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
 ) -> RunResult:
+    """Load and check the model, read and check the data (files or frames in memory,
+    see `load_dataset`), and run the months from `first` to `last`."""
     months = months_between(first, last)
     checked, warnings = load(model, months)
-    dataset, data_warnings = load_dataset(checked, data)
+    dataset, data_warnings = load_dataset(checked, data, columns=columns)
     result = run_model(checked, dataset, months, progress)
     result.warnings[:0] = warnings + data_warnings
     return result

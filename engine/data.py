@@ -15,7 +15,7 @@ import csv
 import difflib
 import io
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -118,6 +118,33 @@ def _dtype(column: Column) -> pl.DataType:
 
 def empty_table(table: Table) -> pl.DataFrame:
     return pl.DataFrame(schema={c.name: _dtype(c) for c in table.columns.values()})
+
+
+Frames = Mapping[str, "pl.DataFrame | pl.LazyFrame"]
+
+
+def _from_frames(
+    given: Frames, known: dict[str, Table], diags: Diagnostics
+) -> tuple[dict[str, pl.DataFrame], dict[str, str], dict[str, int], dict[str, list[Problem]]]:
+    """Tables handed over in memory (the Python API), checked like files: a lazy
+    frame is read only in the columns the tables declare; a name that is no table is
+    an error, with the nearest table named."""
+    raw: dict[str, pl.DataFrame] = {}
+    for name, frame in given.items():
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            diags.error(
+                "missing-table",
+                f"`{name}` is not an input table",
+                hint=f"did you mean `{close[0]}`?" if close else "tables: " + ", ".join(known),
+            )
+            continue
+        if isinstance(frame, pl.LazyFrame):
+            declared = [c for c in frame.collect_schema().names() if c in known[name].columns]
+            frame = frame.select(declared).collect()
+        raw[name] = frame
+    origins = {name: f"{name} (in memory)" for name in raw}
+    return raw, origins, dict.fromkeys(raw, 1), {}
 
 
 def _read_files(
@@ -432,7 +459,7 @@ def _with_pseudonyms(frame: pl.DataFrame, pseudonym: Callable[[str], str]) -> pl
 
 
 def load_data(
-    path: str | Path,
+    path: str | Path | Frames,
     needs: dict[str, set[str]],
     diags: Diagnostics,
     *,
@@ -442,12 +469,29 @@ def load_data(
     model_id: str | None = None,
     known: dict[str, Table] | None = None,
     pseudonym: Callable[[str], str] | None = None,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Dataset:
     """Read and validate every table of the model's vocabulary (`known`; the base
-    tables by default); `needs` names the tables and columns the model reads, `zones`
-    the districts it can place, `requirements` what its rows must hold."""
+    tables by default) from a directory, a workbook or frames in memory; `needs`
+    names the tables and columns the model reads, `zones` the districts it can place,
+    `requirements` what its rows must hold, `columns` the data's own column names
+    per table (`{"visits": {"besök_id": "visit_id"}}`)."""
     known = known if known is not None else tables()
-    raw, origins, offsets, ragged = _read_files(Path(path), known, diags)
+    if isinstance(path, Mapping):
+        renamed = {
+            name: frame.rename(
+                {old: new for old, new in (columns or {}).get(name, {}).items()}, strict=False
+            )
+            for name, frame in path.items()
+        }
+        raw, origins, offsets, ragged = _from_frames(renamed, known, diags)
+        path = Path("(in memory)")
+    else:
+        raw, origins, offsets, ragged = _read_files(Path(path), known, diags)
+    for name, renames in (columns or {}).items():
+        if name in raw:
+            present = {old: new for old, new in renames.items() if old in raw[name].columns}
+            raw[name] = raw[name].rename(present)
     if pseudonym is not None:
         raw = {name: _with_pseudonyms(frame, pseudonym) for name, frame in raw.items()}
     ds = Dataset({}, origins, offsets)

@@ -5,6 +5,8 @@ carepay and by hand-written Polars on the same in-memory tables.
     python bench/tasks.py load rules/orebro
     python bench/tasks.py core DATA_DIR 2024-03
     python bench/tasks.py path carepay|polars|duckdb DATA_DIR 2024-03
+    python bench/tasks.py read DATA_DIR
+    python bench/tasks.py workbook examples/orebro bench/scratch/sample.xlsx
 
 Each prints one line of JSON.
 """
@@ -105,6 +107,48 @@ def path_task(who: str, data: str, month_text: str) -> dict[str, object]:
     return {"who": who, "seconds": seconds, "providers": totals}
 
 
+def read_task(data: str) -> dict[str, object]:
+    """Reading and checking the data for the small core (carepay's `load_dataset`)
+    against the bare Parquet decode of the same columns: best of three each."""
+    import polars as pl
+
+    from engine.api import data_needs, load, load_dataset
+
+    checked, _ = load(ROOT / "bench/core.yaml")
+    needs = data_needs(checked)
+    vocabulary = checked.model.vocabulary
+    kept = vocabulary.kept_columns()
+
+    def bare() -> None:
+        for name, columns in needs.items():
+            path = Path(data) / f"{name}.parquet"
+            if path.exists():
+                present = pl.read_parquet_schema(path)
+                wanted = [c for c in present if c in columns or c in kept]
+                pl.read_parquet(path, columns=wanted)
+
+    bare()
+    load_dataset(checked, data)
+    bare_s = _best(bare, 3)
+    carepay_s = _best(lambda: load_dataset(checked, data), 3)
+    return {"bare_s": bare_s, "carepay_s": carepay_s, "ratio": carepay_s / bare_s}
+
+
+def workbook_task(sample: str, book: str) -> dict[str, object]:
+    """The bundled sample's CSV files as one workbook, a sheet per table (text cells,
+    as a municipality's export would hold them)."""
+    import polars as pl
+    import xlsxwriter
+
+    sheets = 0
+    with xlsxwriter.Workbook(book) as workbook:
+        for csv_file in sorted(Path(sample).glob("*.csv")):
+            frame = pl.read_csv(csv_file, infer_schema=False)
+            frame.write_excel(workbook, worksheet=csv_file.stem, autofit=False)
+            sheets += 1
+    return {"sheets": sheets}
+
+
 if __name__ == "__main__":
     task, *args = sys.argv[1:]
     if task == "load":
@@ -113,5 +157,9 @@ if __name__ == "__main__":
         print(json.dumps(core_task(*args)))
     elif task == "path":
         print(json.dumps(path_task(*args)))
+    elif task == "read":
+        print(json.dumps(read_task(*args)))
+    elif task == "workbook":
+        print(json.dumps(workbook_task(*args)))
     else:
         raise SystemExit(f"unknown task {task}")

@@ -817,7 +817,7 @@ def _changes_in_words(study: Study) -> list[str]:
 
     if len(study.models) < 2:
         return []
-    changes = diff_models(study.models[0].model, study.models[1].model)
+    changes = diff_models(study.models[0].model, study.models[1].model, lang="sv")
     return sentences_sv(changes) + [
         f"Körd med {o}" for o in study.overrides if not o.startswith("--set")
     ]
@@ -1155,11 +1155,12 @@ def diff_command(old: Path, new: Path, fmt: str) -> None:
 
     a, _ = api.load(old)
     b, _ = api.load(new)
-    changes = diff_models(a.model, b.model)
-    if fmt == "json":
+    if fmt == "json":  # for programs: English details, whatever the terminal speaks
+        changes = diff_models(a.model, b.model)
         click.echo(json.dumps([c.to_json() for c in changes], ensure_ascii=False, indent=2))
     else:
-        click.echo(render(changes, a.model, b.model), nl=False)
+        changes = diff_models(a.model, b.model, _lang())
+        click.echo(render(changes, a.model, b.model, _lang()), nl=False)
 
 
 @main.command("test")

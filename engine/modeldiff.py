@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from engine import types as t
 from engine.model import Model, Parameter, Rule
+from engine.phrases import say
 
 
 @dataclass
@@ -45,40 +46,44 @@ def _key(key: Any) -> str:
     return "/".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
 
 
-def _param_lines(old: Parameter, new: Parameter) -> list[str]:
+def _param_lines(old: Parameter, new: Parameter, lang: str) -> list[str]:
     lines = []
     old_values = {d.start: d.value for d in old.values}
     new_values = {d.start: d.value for d in new.values}
     for day in sorted(set(old_values) | set(new_values)):
         before, after = old_values.get(day), new_values.get(day)
         if day not in new_values:
-            lines.append(f"value from {day.isoformat()} removed (was {_show(before, old.unit)})")
+            value = _show(before, old.unit)
+            lines.append(say(lang, "diff.removed_value", day=day.isoformat(), value=value))
         elif day not in old_values:
-            lines.append(f"new value from {day.isoformat()}: {_show(after, new.unit)}")
+            value = _show(after, new.unit)
+            lines.append(say(lang, "diff.new_value", day=day.isoformat(), value=value))
         elif before != after:
             if isinstance(before, dict) and isinstance(after, dict):
                 for key in sorted(set(before) | set(after)):
                     if before.get(key) != after.get(key):
                         cell = "/".join(key)
+                        a, b = _show(before.get(key)), _show(after.get(key))
                         lines.append(
-                            f"from {day.isoformat()}, {cell}: {_show(before.get(key))} → {_show(after.get(key))}"
+                            say(lang, "diff.cell", day=day.isoformat(), cell=cell, old=a, new=b)
                         )
             else:
-                lines.append(
-                    f"from {day.isoformat()}: {_show(before, old.unit)} → {_show(after, new.unit)}"
-                )
+                a, b = _show(before, old.unit), _show(after, new.unit)
+                lines.append(say(lang, "diff.value", day=day.isoformat(), old=a, new=b))
     if old.unit != new.unit:
-        lines.append(f"unit: {old.unit} → {new.unit}")
+        lines.append(_field(lang, "unit", old.unit, new.unit))
     if (old.indexation is None) != (new.indexation is None) or (
         old.indexation and new.indexation and old.indexation.formula != new.indexation.formula
     ):
-        lines.append(
-            "indexation: "
-            + (old.indexation.formula if old.indexation else "none")
-            + " → "
-            + (new.indexation.formula if new.indexation else "none")
-        )
+        none = say(lang, "diff.none")
+        a = old.indexation.formula if old.indexation else none
+        b = new.indexation.formula if new.indexation else none
+        lines.append(_field(lang, "indexation", a, b))
     return lines
+
+
+def _field(lang: str, field: str, old: object, new: object) -> str:
+    return say(lang, "diff.field", field=say(lang, f"field.{field}"), old=old, new=new)
 
 
 def _versions(rule: Rule) -> list[str]:
@@ -95,19 +100,25 @@ def _day(day: date | None) -> str:
     return day.isoformat() if day else ""
 
 
-def _rule_lines(old: Rule, new: Rule) -> list[str]:
+def _rule_lines(old: Rule, new: Rule, lang: str) -> list[str]:
     lines = []
     before, after = _versions(old), _versions(new)
     if before != after:
-        lines.append("formula: " + " | ".join(before) + "  →  " + " | ".join(after))
+        lines.append(_field(lang, "formula", " | ".join(before), " | ".join(after)))
     for field in ("category", "source", "entity", "reason"):
         a, b = getattr(old, field), getattr(new, field)
         if a != b:
-            lines.append(f"{field}: {a} → {b}")
+            lines.append(_field(lang, field, a, b))
     return lines
 
 
-def diff_models(old: Model, new: Model) -> list[Change]:
+def _rule(lang: str, rule: Rule) -> str:
+    formulas = " | ".join(_versions(rule))
+    return say(lang, "diff.rule", kind=rule.kind, entity=rule.entity, formulas=formulas)
+
+
+def diff_models(old: Model, new: Model, lang: str = "en") -> list[Change]:
+    """What differs between two models, each change's details in `lang`."""
     changes: list[Change] = []
     for name in sorted(set(old.parameters) | set(new.parameters)):
         a, b = old.parameters.get(name), new.parameters.get(name)
@@ -122,7 +133,7 @@ def diff_models(old: Model, new: Model) -> list[Change]:
             )
         elif b is None and a is not None:
             changes.append(Change("parameter", name, "removed", []))
-        elif a is not None and b is not None and (lines := _param_lines(a, b)):
+        elif a is not None and b is not None and (lines := _param_lines(a, b, lang)):
             changes.append(Change("parameter", name, "changed", lines))
     for name in sorted(set(old.rules) | set(new.rules)):
         ra, rb = old.rules.get(name), new.rules.get(name)
@@ -132,10 +143,7 @@ def diff_models(old: Model, new: Model) -> list[Change]:
                     "rule",
                     name,
                     "added",
-                    [
-                        f"{rb.kind} on {rb.entity}: " + " | ".join(_versions(rb)),
-                        f"source: {rb.source}",
-                    ],
+                    [_rule(lang, rb), f"{say(lang, 'field.source')}: {rb.source}"],
                 )
             )
         elif rb is None and ra is not None:
@@ -144,10 +152,10 @@ def diff_models(old: Model, new: Model) -> list[Change]:
                     "rule",
                     name,
                     "removed",
-                    [f"{ra.kind} on {ra.entity}: " + " | ".join(_versions(ra))],
+                    [_rule(lang, ra)],
                 )
             )
-        elif ra is not None and rb is not None and (lines := _rule_lines(ra, rb)):
+        elif ra is not None and rb is not None and (lines := _rule_lines(ra, rb, lang)):
             changes.append(Change("rule", name, "changed", lines))
     if old.zones != new.zones:
         changes.append(
@@ -156,12 +164,18 @@ def diff_models(old: Model, new: Model) -> list[Change]:
     return changes
 
 
-def render(changes: list[Change], old: Model, new: Model) -> str:
+def render(changes: list[Change], old: Model, new: Model, lang: str = "en") -> str:
+    """The changes for a terminal: a heading, then each change (in Swedish, as the
+    sentence of `sentences_sv` without its details) with its details below it."""
     if not changes:
-        return f"{old.id} and {new.id} compute the same: no parameter, rule or zone differs.\n"
-    lines = [f"Changes from {old.id} ({old.version}) to {new.id} ({new.version}):", ""]
+        return say(lang, "diff.same", old=old.id, new=new.id) + "\n"
+    versions = {"old_version": old.version, "new_version": new.version}
+    lines = [say(lang, "diff.header", old=old.id, new=new.id, **versions), ""]
     for change in changes:
-        lines.append(f"- {change.kind} `{change.name}` {change.what}")
+        if lang == "sv":
+            lines.append("- " + sentences_sv([replace(change, lines=[])])[0])
+        else:
+            lines.append(f"- {change.kind} `{change.name}` {change.what}")
         lines.extend(f"    {line}" for line in change.lines)
     return "\n".join(lines) + "\n"
 

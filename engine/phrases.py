@@ -135,6 +135,38 @@ PHRASES: dict[str, dict[str, str]] = {
         "sv": "{passed} godkända, {failed} underkända",
         "en": "{passed} passed, {failed} failed",
     },
+    # what changed between two models (carepay diff, and the committee report)
+    "diff.removed_value": {
+        "sv": "värdet från {day} tas bort (var {value})",
+        "en": "value from {day} removed (was {value})",
+    },
+    "diff.new_value": {
+        "sv": "nytt värde från {day}: {value}",
+        "en": "new value from {day}: {value}",
+    },
+    "diff.cell": {
+        "sv": "från {day}, {cell}: {old} → {new}",
+        "en": "from {day}, {cell}: {old} → {new}",
+    },
+    "diff.value": {"sv": "från {day}: {old} → {new}", "en": "from {day}: {old} → {new}"},
+    "diff.field": {"sv": "{field}: {old} → {new}", "en": "{field}: {old} → {new}"},
+    "diff.none": {"sv": "ingen", "en": "none"},
+    "diff.rule": {"sv": "{kind} för {entity}: {formulas}", "en": "{kind} on {entity}: {formulas}"},
+    "diff.header": {
+        "sv": "Ändringar från {old} ({old_version}) till {new} ({new_version}):",
+        "en": "Changes from {old} ({old_version}) to {new} ({new_version}):",
+    },
+    "diff.same": {
+        "sv": "{old} och {new} räknar likadant: ingen parameter, regel eller zon skiljer sig.",
+        "en": "{old} and {new} compute the same: no parameter, rule or zone differs.",
+    },
+    "field.unit": {"sv": "enhet", "en": "unit"},
+    "field.indexation": {"sv": "uppräkning", "en": "indexation"},
+    "field.formula": {"sv": "formel", "en": "formula"},
+    "field.category": {"sv": "kategori", "en": "category"},
+    "field.source": {"sv": "källa", "en": "source"},
+    "field.entity": {"sv": "entitet", "en": "entity"},
+    "field.reason": {"sv": "skäl", "en": "reason"},
     # progress, one label per stage of the work
     "stage.rules": {
         "sv": "läser och kontrollerar reglerna",

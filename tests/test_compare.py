@@ -207,15 +207,23 @@ def test_diff_lists_changed_parameters_and_rules_in_words(tmp_path):
     )
     result = CliRunner().invoke(main, ["diff", str(ROOT / "rules/orebro"), str(proposal)])
     assert result.exit_code == 0, result.output
+    assert "Ändringar från orebro-omvardnad" in result.output
     assert (
-        "- parameter `larmbelopp` changed\n    new value from 2025-04-01: 330 SEK" in result.output
+        "- Parametern `larmbelopp` ändras\n    nytt värde från 2025-04-01: 330 SEK" in result.output
     )
-    assert "- rule `palliativt_vak` changed" in result.output
-    assert "→  0 SEK" in result.output
+    assert "- Regeln `palliativt_vak` ändras\n    formel: " in result.output
+    assert "→ 0 SEK" in result.output
+    english = CliRunner().invoke(
+        main, ["diff", str(ROOT / "rules/orebro"), str(proposal), "--lang", "en"]
+    )
+    assert (
+        "- parameter `larmbelopp` changed\n    new value from 2025-04-01: 330 SEK" in english.output
+    )
+    assert "- rule `palliativt_vak` changed\n    formula: " in english.output
     same = CliRunner().invoke(
         main, ["diff", str(ROOT / "rules/orebro"), str(ROOT / "rules/orebro")]
     )
-    assert "compute the same" in same.output
+    assert "räknar likadant" in same.output
 
 
 def test_diff_of_two_municipalities_shows_their_zones():
@@ -225,7 +233,7 @@ def test_diff_of_two_municipalities_shows_their_zones():
         main, ["diff", str(ROOT / "rules/orebro"), str(ROOT / "rules/norrtalje")]
     )
     assert result.exit_code == 0, result.output
-    assert "- zones `zones` changed\n    {förort_landsort: [Norr, Öster, Söder, Väster]," in (
+    assert "- Zonerna ändras\n    {förort_landsort: [Norr, Öster, Söder, Väster]," in (
         result.output
     )
     assert "tätort: [Norrtälje stad, Rimbo, Hallstavik]}" in result.output
@@ -435,3 +443,22 @@ def test_a_date_that_is_not_a_date_is_a_usage_error(tmp_path):
          "--a-as-of", "2021-05", "--data", str(tmp_path), "--month", "2024-03"],
     )  # fmt: skip
     assert result.exit_code == 2 and "write YYYY-MM-DD" in result.output
+
+
+def test_the_committee_reports_changes_are_swedish_to_the_details(tmp_path):
+    """Before: "Parametern `larmbelopp` ändras: new value from 2025-04-01: 330 SEK" —
+    a Swedish sentence with English details in the committee report."""
+    from engine.api import load
+    from engine.modeldiff import diff_models, sentences_sv
+
+    proposal = tmp_path / "forslag.yaml"
+    proposal.write_text(
+        f"model: forslag\nextends: {ROOT / 'rules/orebro/omvardnad.yaml'}\ntitle: Förslag\n"
+        "parameters:\n  larmbelopp:\n    unit: SEK\n    values: {2025-04-01: 330}\n",
+        encoding="utf-8",
+    )
+    a, _ = load(ROOT / "rules/orebro")
+    b, _ = load(proposal)
+    assert sentences_sv(diff_models(a.model, b.model, lang="sv")) == [
+        "Parametern `larmbelopp` ändras: nytt värde från 2025-04-01: 330 SEK"
+    ]

@@ -5,6 +5,7 @@ rows takes the registry's empty value, typed."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -80,29 +81,49 @@ def _agg_expr(
     raise AssertionError(info.func)
 
 
+# The aggregation columns stay in the entity's frame (under this prefix, named by
+# their place and what they compute), so that a re-evaluation with other parameter
+# values takes them as they were when nothing they read has changed.
+KEPT = "__kept_agg_"
+
+
+def _alias(number: int, i: int, info: AggInfo) -> str:
+    """Its place among the entity's aggregations and a fingerprint of what it is: a
+    column kept from an earlier evaluation is only ever taken for the same one."""
+    what = repr((info.func, info.relation.name, info.field, info.condition, info.period))
+    return f"{KEPT}{number}_{i}_{hashlib.sha1(what.encode()).hexdigest()[:12]}"
+
+
 def add_aggregations(
     plan: Plan,
     frame: pl.DataFrame,
     frames: dict[str, pl.DataFrame],
     aggs: list[tuple[int, AggInfo]],
     compiler_for: Callable[[str], Callable[[ast.Node], pl.Expr]],
+    reusable: Callable[[AggInfo], bool] = lambda info: False,
 ) -> tuple[pl.DataFrame, dict[int, str]]:
     """One column per aggregation of the entity's formulas: one `group_by` per relation
     on the child's frame, joined to the parent (`compiler_for(child)` compiles a
-    `where` filter on the child's rows)."""
+    `where` filter on the child's rows). A relation whose aggregations are all in the
+    frame already and `reusable` (nothing they read has changed) is not grouped again."""
     columns: dict[int, str] = {}
     by_relation: dict[str, list[tuple[int, AggInfo]]] = {}
     for node_id, info in aggs:
         by_relation.setdefault(info.relation.name, []).append((node_id, info))
     for number, items in enumerate(by_relation.values()):
         relation = items[0][1].relation
+        aliases = [_alias(number, i, info) for i, (_, info) in enumerate(items)]
+        named = list(zip(aliases, items, strict=True))
+        if all(a in frame.columns and reusable(info) for a, (_, info) in named):
+            columns.update((node_id, a) for a, (node_id, _) in named)
+            continue
+        frame = frame.drop([a for a in aliases if a in frame.columns])
         compile_on = compiler_for(relation.entity)
         exprs: list[pl.Expr] = []
         defaults: dict[str, Any] = {}
         dtypes: dict[str, pl.DataType] = {}
         conditions: dict[str, pl.Expr | None] = {}
-        for i, (node_id, info) in enumerate(items):
-            alias = f"__agg_{number}_{i}"
+        for alias, (node_id, info) in named:
             # the filter stays inside the aggregation: Polars evaluates it per group
             # in the same pass (a column first would cost a pass over every row)
             condition = compile_on(info.condition) if info.condition is not None else None

@@ -8,6 +8,7 @@ frame, joined to the parent. No Python runs per row.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -46,7 +47,7 @@ from engine.names import (
     raw_column,
 )
 from engine.plan import Plan, Step
-from engine.reevaluate import computed_columns, depends, with_indexed
+from engine.reevaluate import computed_columns, depends, unchanged, with_indexed
 from engine.spans import precompute_bands, precompute_overlaps
 
 KEY_SEPARATOR = "\x1f"
@@ -657,6 +658,10 @@ def _cannot_compute(
     )
 
 
+def _never(info: object) -> bool:
+    return False
+
+
 def evaluate(
     plan: Plan,
     tables: dict[str, pl.DataFrame],
@@ -690,6 +695,7 @@ def evaluate(
             frames,
             aggregations(plan.checked, steps),
             lambda child: Compiler(plan, child, {}).expr,
+            partial(unchanged, plan, changed, recomputed) if reuse is not None else _never,
         )
         frame = materialize(frame)
         compiler = Compiler(plan, entity, agg_columns)

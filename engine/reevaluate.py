@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from engine.checker import ParamRef
+from engine.checker import AggInfo, OuterRef, ParamRef
 from engine.names import BRANCH_PREFIX
 from engine.plan import Plan, Step
 
@@ -24,6 +24,20 @@ def depends(
                     return True
     entities = plan.checked.model.vocabulary.entities
     return any(r.entity in recomputed for r in entities[entity].relations)
+
+
+def unchanged(plan: Plan, changed: frozenset[str], recomputed: set[str], info: AggInfo) -> bool:
+    """Is an aggregation's value the same as in the evaluation being reused: its rows'
+    entity was not evaluated again, and neither its filter nor its field uses a changed
+    parameter or a field of the aggregating row (which may have changed)."""
+    if info.relation.entity in recomputed:
+        return False
+    for tree in (info.condition, info.field_node):
+        for node in tree.walk() if tree is not None else ():
+            ref = plan.checked.refs.get(id(node))
+            if isinstance(ref, OuterRef) or (isinstance(ref, ParamRef) and ref.name in changed):
+                return False
+    return True
 
 
 def with_indexed(plan: Plan, changed: frozenset[str]) -> frozenset[str]:

@@ -22,6 +22,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -137,23 +138,33 @@ def run_model(model: str, data: Path, name: str) -> Measured:
     )
 
 
+def _record(
+    rows: list[dict[str, object]],
+    size: str,
+    what: str,
+    measured: Measured,
+    visits: int,
+    **extra: object,
+) -> None:
+    """One row of the results, kept and printed as it is measured."""
+    row = {
+        "size": size,
+        "what": what,
+        "visits": visits,
+        "wall_s": round(measured.wall_s, 2),
+        "peak_mb": round(measured.peak_mb),
+        "visits_per_s": round(visits / measured.wall_s) if measured.ok and visits else 0,
+        "ok": measured.ok,
+        **extra,
+    }
+    rows.append(row)
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+
+
 def bench_size(size: str, rows: list[dict[str, object]]) -> None:
     orebro = dataset("orebro", size)
     n_orebro = visits_in(orebro)
-
-    def record(what: str, measured: Measured, visits: int, **extra: object) -> None:
-        row = {
-            "size": size,
-            "what": what,
-            "visits": visits,
-            "wall_s": round(measured.wall_s, 2),
-            "peak_mb": round(measured.peak_mb),
-            "visits_per_s": round(visits / measured.wall_s) if measured.ok else 0,
-            "ok": measured.ok,
-            **extra,
-        }
-        rows.append(row)
-        print(json.dumps(row, ensure_ascii=False), flush=True)
+    record = partial(_record, rows, size)
 
     if size == "national":  # does the whole country's month run at all?
         record("carepay run rules/orebro", run_model("rules/orebro", orebro, "national"), n_orebro)
@@ -273,21 +284,12 @@ def bench_xlsx(rows: list[dict[str, object]]) -> None:
             (line for line in measured.stdout.splitlines() if line.startswith("besök")), ""
         )
         n = int(account.split("=")[0].split()[-1]) if account else 0
-        row = {
-            "size": "sample",
-            "what": f"carepay run rules/orebro on the bundled sample, {what}",
-            "visits": n,
-            "wall_s": round(measured.wall_s, 2),
-            "peak_mb": round(measured.peak_mb),
-            "visits_per_s": round(n / measured.wall_s) if n else 0,
-            "ok": measured.ok,
-            "total": results[what][1],
-        }
+        extra: dict[str, object] = {"total": results[what][1]}
         if what != "CSV files":
-            row["ratio"] = round(measured.wall_s / results["CSV files"][0].wall_s, 2)
-            row["same_amounts"] = results[what][1] == results["CSV files"][1]
-        rows.append(row)
-        print(json.dumps(row, ensure_ascii=False), flush=True)
+            extra["ratio"] = round(measured.wall_s / results["CSV files"][0].wall_s, 2)
+            extra["same_amounts"] = results[what][1] == results["CSV files"][1]
+        what_row = f"carepay run rules/orebro on the bundled sample, {what}"
+        _record(rows, "sample", what_row, measured, n, **extra)
 
 
 def bench_loading(rows: list[dict[str, object]]) -> None:

@@ -100,7 +100,7 @@ def add_aggregations(
     frames: dict[str, pl.DataFrame],
     aggs: list[tuple[int, AggInfo]],
     compiler_for: Callable[[str], Callable[[ast.Node], pl.Expr]],
-    reusable: Callable[[AggInfo], bool] = lambda info: False,
+    reusable: Callable[[AggInfo], bool] | None = None,
 ) -> tuple[pl.DataFrame, dict[int, str]]:
     """One column per aggregation of the entity's formulas: one `group_by` per relation
     on the child's frame, joined to the parent (`compiler_for(child)` compiles a
@@ -114,7 +114,7 @@ def add_aggregations(
         relation = items[0][1].relation
         aliases = [_alias(number, i, info) for i, (_, info) in enumerate(items)]
         named = list(zip(aliases, items, strict=True))
-        if all(a in frame.columns and reusable(info) for a, (_, info) in named):
+        if reusable and all(a in frame.columns and reusable(info) for a, (_, info) in named):
             columns.update((node_id, a) for a, (node_id, _) in named)
             continue
         frame = frame.drop([a for a in aliases if a in frame.columns])

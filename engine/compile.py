@@ -658,10 +658,6 @@ def _cannot_compute(
     )
 
 
-def _never(info: object) -> bool:
-    return False
-
-
 def evaluate(
     plan: Plan,
     tables: dict[str, pl.DataFrame],
@@ -695,7 +691,7 @@ def evaluate(
             frames,
             aggregations(plan.checked, steps),
             lambda child: Compiler(plan, child, {}).expr,
-            partial(unchanged, plan, changed, recomputed) if reuse is not None else _never,
+            partial(unchanged, plan, changed, recomputed) if reuse is not None else None,
         )
         frame = materialize(frame)
         compiler = Compiler(plan, entity, agg_columns)

@@ -123,6 +123,14 @@ def empty_table(table: Table) -> pl.DataFrame:
 Frames = Mapping[str, "pl.DataFrame | pl.LazyFrame"]
 
 
+def _renamed(frames: Any, columns: Mapping[str, Mapping[str, str]] | None) -> Any:
+    """Each table's columns by the model's names, where `columns` gives the data's own."""
+    return {
+        name: frame.rename(dict((columns or {}).get(name, {})), strict=False)
+        for name, frame in frames.items()
+    }
+
+
 def _from_frames(
     given: Frames, known: dict[str, Table], diags: Diagnostics
 ) -> tuple[dict[str, pl.DataFrame], dict[str, str], dict[str, int], dict[str, list[Problem]]]:
@@ -477,21 +485,12 @@ def load_data(
     `requirements` what its rows must hold, `columns` the data's own column names
     per table (`{"visits": {"besök_id": "visit_id"}}`)."""
     known = known if known is not None else tables()
-    if isinstance(path, Mapping):
-        renamed = {
-            name: frame.rename(
-                {old: new for old, new in (columns or {}).get(name, {}).items()}, strict=False
-            )
-            for name, frame in path.items()
-        }
-        raw, origins, offsets, ragged = _from_frames(renamed, known, diags)
+    if isinstance(path, Mapping):  # renamed before a lazy frame is cut to its columns
+        raw, origins, offsets, ragged = _from_frames(_renamed(path, columns), known, diags)
         path = Path("(in memory)")
     else:
         raw, origins, offsets, ragged = _read_files(Path(path), known, diags)
-    for name, renames in (columns or {}).items():
-        if name in raw:
-            present = {old: new for old, new in renames.items() if old in raw[name].columns}
-            raw[name] = raw[name].rename(present)
+        raw = _renamed(raw, columns)
     if pseudonym is not None:
         raw = {name: _with_pseudonyms(frame, pseudonym) for name, frame in raw.items()}
     ds = Dataset({}, origins, offsets)

@@ -71,13 +71,11 @@ def _overlaps_by_sorting(
     rows before it in its group, or ends after the next row starts."""
     own = month.select(*keys, "start", "end").with_row_index("__i")
     frame = own
-    beside = neighbours is not None and bool(neighbours.height)
-    beside = beside and set(keys) <= set(neighbours.columns)  # type: ignore[union-attr]
-    if beside:
-        assert neighbours is not None
+    if neighbours is not None and neighbours.height and set(keys) <= set(neighbours.columns):
         others = neighbours.select(*keys, "start", "end").cast(own.drop("__i").schema)
         others = others.with_columns(pl.lit(None, dtype=pl.UInt32).alias("__i"))
         frame = pl.concat([own, others.select(own.columns)])
+    beside = frame.height > own.height  # the codes of the month alone, or with neighbours
     codes = codes if codes is not None else {}
     for j, key in enumerate(keys):
         if (key, beside) not in codes:
@@ -125,9 +123,6 @@ def _packed(frame: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, int] | 
     group, size = pl.lit(0, dtype=pl.Int64), 1
     for j in range(len(keys)):
         cardinality = int(codes[f"__k{j}"].max() or 0) + 1  # type: ignore[arg-type]
-        if cardinality > 2 * codes.height:  # sparse numbers (a key not text): re-number
-            codes = codes.with_columns(pl.col(f"__k{j}").rank("dense").cast(pl.Int64))
-            cardinality = int(codes[f"__k{j}"].max() or 0) + 1  # type: ignore[arg-type]
         group, size = group * cardinality + pl.col(f"__k{j}"), size * cardinality
     span = int(codes["__end"].max() or 0) + 1  # type: ignore[arg-type]
     if size.bit_length() + span.bit_length() > _BITS:

@@ -726,3 +726,28 @@ def test_the_visits_account_names_what_went_wrong(tamper, problem) -> None:
     assert conserve(result, dataset, months).balanced
     result.months[0].exclusions = tamper(result.months[0].exclusions)
     assert problem in conserve(result, dataset, months).problems
+
+
+def test_a_reader_leaving_the_pipe_is_not_told_nothing_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: `carepay run … | head -1` said "error: cannot read or write: Broken
+    pipe; nothing was written" although the run's output was complete."""
+    import errno
+
+    from engine import cli, entry
+
+    def reader_gone(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr(cli, "_summary", reader_gone)
+    monkeypatch.setattr(entry, "_silence_stdout", lambda: None)  # not this test's stdout
+    out = tmp_path / "out"
+    monkeypatch.setattr(sys, "argv", ["carepay", "run", "rules/orebro", "--data", str(FIXTURE),
+                                      "--month", "2024-03", "--out", str(out)])  # fmt: skip
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(SystemExit) as stop:
+        entry.run()
+    assert stop.value.code == 1
+    assert "nothing was written" not in capsys.readouterr().err
+    assert (out / "manifest.json").is_file()

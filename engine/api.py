@@ -22,7 +22,7 @@ from engine.checker import CheckedModel, check
 from engine.compile import evaluate
 from engine.data import Dataset, Frames, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
-from engine.frames import base_frames, neighbour_registrations
+from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
 from engine.interpret import Interpreter, PeerSource, Row, Trace
 from engine.loader import load_model
 from engine.plan import Plan, make_plan
@@ -172,9 +172,16 @@ def load_dataset(
         known=checked.model.vocabulary.tables,
         pseudonym=pseudonym,
         columns=columns,
+        keep=engine_columns(checked.model.vocabulary),
     )
     diags.raise_if_errors()
     return dataset, list(diags)
+
+
+def engine_columns(vocabulary: Vocabulary) -> frozenset[str]:
+    """The columns read from the data for every model, whether or not a formula reads
+    them: ids and keys, the dates that place a row in a month, what reports show."""
+    return vocabulary.kept_columns() | REPORTED_COLUMNS
 
 
 def with_data_zones(checked: CheckedModel, dataset: Dataset) -> CheckedModel:

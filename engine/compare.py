@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from engine import types as t
-from engine.api import RunResult, data_needs, load, run_model
+from engine.api import RunResult, data_needs, engine_columns, load, run_model
 from engine.catalog import merged_tables
 from engine.checker import CheckedModel
 from engine.data import Dataset, load_data
@@ -101,8 +101,15 @@ def load_both(
             hint="declare the column alike in both models (vocabulary: columns:)",
         )
     diags.raise_if_errors()
+    keep = engine_columns(checked_a.model.vocabulary) | engine_columns(checked_b.model.vocabulary)
     dataset = load_data(
-        data, needs, diags, requirements=requirements, known=known, pseudonym=pseudonym
+        data,
+        needs,
+        diags,
+        requirements=requirements,
+        known=known,
+        pseudonym=pseudonym,
+        keep=keep,
     )
     diags.raise_if_errors()
     return checked_a, checked_b, dataset

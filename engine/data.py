@@ -15,7 +15,7 @@ import csv
 import difflib
 import io
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -121,6 +121,7 @@ def empty_table(table: Table) -> pl.DataFrame:
 
 
 Frames = Mapping[str, "pl.DataFrame | pl.LazyFrame"]
+Source = pl.DataFrame | pl.LazyFrame  # a table as read: whole, or a scan still to decode
 
 
 def _renamed(frames: Any, columns: Mapping[str, Mapping[str, str]] | None) -> Any:
@@ -133,11 +134,10 @@ def _renamed(frames: Any, columns: Mapping[str, Mapping[str, str]] | None) -> An
 
 def _from_frames(
     given: Frames, known: dict[str, Table], diags: Diagnostics
-) -> tuple[dict[str, pl.DataFrame], dict[str, str], dict[str, int], dict[str, list[Problem]]]:
-    """Tables handed over in memory (the Python API), checked like files: a lazy
-    frame is read only in the columns the tables declare; a name that is no table is
-    an error, with the nearest table named."""
-    raw: dict[str, pl.DataFrame] = {}
+) -> tuple[dict[str, Source], dict[str, str], dict[str, int], dict[str, list[Problem]]]:
+    """Tables handed over in memory (the Python API), checked like files; a name
+    that is no table is an error, with the nearest table named."""
+    raw: dict[str, pl.DataFrame | pl.LazyFrame] = {}
     for name, frame in given.items():
         if name not in known:
             close = difflib.get_close_matches(name, list(known), n=1)
@@ -147,20 +147,18 @@ def _from_frames(
                 hint=f"did you mean `{close[0]}`?" if close else "tables: " + ", ".join(known),
             )
             continue
-        if isinstance(frame, pl.LazyFrame):
-            declared = [c for c in frame.collect_schema().names() if c in known[name].columns]
-            frame = frame.select(declared).collect()
-        raw[name] = frame
+        raw[name] = frame  # a lazy frame is collected in the columns read only
     origins = {name: f"{name} (in memory)" for name in raw}
     return raw, origins, dict.fromkeys(raw, 1), {}
 
 
 def _read_files(
     path: Path, known: dict[str, Table], diags: Diagnostics
-) -> tuple[dict[str, pl.DataFrame], dict[str, str], dict[str, int], dict[str, list[Problem]]]:
-    """Each table's raw columns, its file, its row offset and the rows its file could
-    not give whole (a CSV row with fields too many or too few)."""
-    raw: dict[str, pl.DataFrame] = {}
+) -> tuple[dict[str, Source], dict[str, str], dict[str, int], dict[str, list[Problem]]]:
+    """Each table's raw columns (a Parquet file as a scan, decoded later in the
+    columns read only), its file, its row offset and the rows its file could not give
+    whole (a CSV row with fields too many or too few)."""
+    raw: dict[str, Source] = {}
     origins: dict[str, str] = {}
     offsets: dict[str, int] = {}
     ragged: dict[str, list[Problem]] = {}
@@ -194,7 +192,9 @@ def _read_files(
             continue
         try:
             if parquet.exists():
-                raw[name] = pl.read_parquet(parquet)
+                scan = pl.scan_parquet(parquet)
+                scan.collect_schema()  # a damaged file is reported here, not later
+                raw[name] = scan
                 origins[name], offsets[name] = parquet.name, 1
             elif csv.exists():
                 frame, ragged[name] = _read_csv(csv, diags)
@@ -342,6 +342,17 @@ def _in_range(value: pl.Expr, column: Column) -> pl.Expr:
     return pl.when(inside).then(value)
 
 
+def _all_codes(frame: pl.DataFrame, column: Column) -> bool:
+    """Every value of a code-list text column is one of its codes exactly (the usual
+    case): the column is already canonical, and one look-up spares a copy of it."""
+    if not (isinstance(column.type, t.Text) and column.type.values):
+        return False
+    if frame.schema[column.name] != pl.String or frame.height == 0:
+        return False
+    codes = [v for v in column.type.values if v and v == v.strip()]
+    return bool(frame[column.name].is_in(codes).fill_null(False).all())
+
+
 def _convert(frame: pl.DataFrame, column: Column) -> pl.Expr:
     """An expression converting the raw column to its canonical type and unit; a value
     that is not of the kind, or outside the column's range, becomes missing (and is
@@ -413,41 +424,103 @@ def _swedish_number(text: pl.Expr) -> pl.Expr:
     )
 
 
+ORDER_PAIRS = (("start_date", "end_date"), ("start", "end"), ("period_start", "period_end"))
+
+
+def _columns_read(
+    name: str,
+    table: Table,
+    needed: set[str] | None,
+    keep: frozenset[str],
+    requirements: list[DataRequirement],
+) -> set[str]:
+    """The columns of a table decoded and checked: those the model reads, those the
+    engine keeps, the ones the table requires or keys on, both ends of a period, and
+    what a data requirement looks at; a customer's or provider's table whole (one row
+    per party, joined where a model reads it). A column no rule reads is not read, so
+    a mistake in it cannot set aside a visit that is paid."""
+    if name in _party_tables():
+        return set(table.columns)
+    read = set(needed or ()) | set(keep) | set(table.required) | set(table.key)
+    for requirement in requirements:
+        if requirement.table == name:
+            read |= set(requirement.where) | set(requirement.any_of)
+    for first, last in ORDER_PAIRS:
+        if first in read or last in read:
+            read |= {first, last}
+    return read & set(table.columns)
+
+
+def _decoded(
+    source: Source, read: set[str] | None
+) -> tuple[pl.DataFrame, pl.Schema, Source | None]:
+    """The table's columns that are read (all when `read` is None; matched by name
+    without surrounding spaces), every column's name and type as the source has it,
+    and the unread rest (looked at only to tell a blank line from a row)."""
+    schema = source.collect_schema() if isinstance(source, pl.LazyFrame) else source.schema
+    names = [c for c in schema if read is None or c.strip() in read]
+    rest = [c for c in schema if c not in names]
+    chosen = source.select(names)
+    frame = chosen.collect() if isinstance(chosen, pl.LazyFrame) else chosen
+    return frame, schema, source.select(rest) if rest else None
+
+
 def _rows(frame: pl.DataFrame, mask: pl.Expr) -> list[int]:
     return frame.with_row_index("__i").filter(mask)["__i"].to_list()
 
 
-def _without_blank_lines(ds: Dataset, name: str, frame: pl.DataFrame) -> pl.DataFrame:
+def _without_blank_lines(
+    ds: Dataset, name: str, frame: pl.DataFrame, converted: pl.DataFrame, rest: Source | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A file's blank lines are not rows (not input visits, not rejects); the rows after
-    them keep their own line numbers in every message."""
+    them keep their own line numbers in every message. A row is blank only if its
+    unread cells (`rest`) are blank too. A text column is looked at as converted (a
+    blank cell is missing there), so no text is stripped twice."""
     if frame.height == 0 or frame.width == 0:
-        return frame
-    blank = _blank_rows(frame)
-    if blank is None:
-        return frame
+        return frame, converted
+    stripped = [
+        c
+        for c in frame.columns
+        if c in converted.columns
+        and frame.schema[c] == pl.String
+        and converted.schema[c] == pl.String
+    ]
+    looked_at = frame.with_columns(converted.select(stripped)) if stripped else frame
+    found = _blank_rows(looked_at, stripped)
+    if found is not None and rest is not None:
+        others = (
+            rest.lazy()
+            .with_row_index("__i")
+            .filter(pl.col("__i").is_in(found.implode()))
+            .drop("__i")
+            .collect()
+        )
+        among = _blank_rows(others)
+        found = found.gather(among) if among is not None else None
+    if found is None:
+        return frame, converted
+    blank = pl.int_range(frame.height, eager=True, dtype=pl.UInt32).is_in(found.implode())
     ds.kept[name] = pl.int_range(frame.height, eager=True).filter(~blank)
-    return frame.filter(~blank)
+    return frame.filter(~blank), converted.filter(~blank)
 
 
-def _blank_rows(frame: pl.DataFrame) -> pl.Series | None:
-    """Which rows are blank (every cell empty or spaces), or None when none is. A row
-    is blank only if its first cell is; the columns are looked at one after the other
-    and only on the rows still in question, so a table whose first column is always
-    filled costs one pass over that column, not a copy of every text."""
+def _blank_rows(frame: pl.DataFrame, stripped: Collection[str] = ()) -> pl.Series | None:
+    """The row numbers of the blank rows (every cell empty or spaces), or None when
+    none is. A row is blank only if its first cell is; the columns are looked at one
+    after the other and only on the rows still in question, so a table whose first
+    column is always filled costs one pass over that column, not a copy of every text."""
     candidates: pl.Series | None = None  # row numbers still in question (None: all)
     for name in frame.columns:
         values = frame[name] if candidates is None else frame[name].gather(candidates)
         empty = values.is_null()
-        if values.dtype == pl.String:
+        if values.dtype == pl.String and name not in stripped:  # blank there is missing
             empty = empty | (values.str.strip_chars() == "")
         found = empty.fill_null(True).arg_true()
         candidates = found if candidates is None else candidates.gather(found)
         if candidates.len() == 0:
             return None
     assert candidates is not None
-    return pl.int_range(frame.height, eager=True, dtype=pl.UInt32).is_in(
-        candidates.cast(pl.UInt32).implode()
-    )
+    return candidates.cast(pl.UInt32)
 
 
 PERSON_COLUMN = "customer_id"  # the column whose values are personal (pseudonymised)
@@ -478,12 +551,16 @@ def load_data(
     known: dict[str, Table] | None = None,
     pseudonym: Callable[[str], str] | None = None,
     columns: Mapping[str, Mapping[str, str]] | None = None,
+    keep: frozenset[str] | None = None,
 ) -> Dataset:
     """Read and validate every table of the model's vocabulary (`known`; the base
     tables by default) from a directory, a workbook or frames in memory; `needs`
     names the tables and columns the model reads, `zones` the districts it can place,
     `requirements` what its rows must hold, `columns` the data's own column names
-    per table (`{"visits": {"besök_id": "visit_id"}}`)."""
+    per table (`{"visits": {"besök_id": "visit_id"}}`). With `keep` (the columns the
+    engine keeps for every model: ids, keys, the dates that place a row in a month),
+    only the columns read are decoded and checked (`_columns_read`); without it,
+    every declared column is."""
     known = known if known is not None else tables()
     if isinstance(path, Mapping):  # renamed before a lazy frame is cut to its columns
         raw, origins, offsets, ragged = _from_frames(_renamed(path, columns), known, diags)
@@ -491,8 +568,7 @@ def load_data(
     else:
         raw, origins, offsets, ragged = _read_files(Path(path), known, diags)
         raw = _renamed(raw, columns)
-    if pseudonym is not None:
-        raw = {name: _with_pseudonyms(frame, pseudonym) for name, frame in raw.items()}
+    requirements = list(requirements)
     ds = Dataset({}, origins, offsets)
     problems: dict[str, list[Problem]] = {}
     for name, table in known.items():
@@ -516,9 +592,18 @@ def load_data(
                 )
             ds.tables[name] = empty_table(table)
             continue
-        frame = _without_blank_lines(ds, name, raw[name])
+        read = None if keep is None else _columns_read(name, table, needed, keep, requirements)
+        frame, schema, rest = _decoded(raw[name], read)
+        if pseudonym is not None:
+            frame = _with_pseudonyms(frame, pseudonym)
+        both = _converted_table(ds, name, table, frame, schema, read, needed or set(), diags)
+        if both is None:
+            ds.tables[name], problems[name] = empty_table(table), []
+            continue
+        frame, converted = _without_blank_lines(ds, name, *both, rest)
         ds.input_rows[name] = frame.height
-        ds.tables[name], problems[name] = _canonical(ds, name, table, frame, needed or set(), diags)
+        ds.tables[name] = converted
+        problems[name] = _row_problems(ds, name, table, frame, converted)
         problems[name] = _ragged_first(problems[name], ragged.get(name, []))
     for requirement in requirements:
         if requirement.table in problems:
@@ -541,7 +626,7 @@ def load_data(
     return ds
 
 
-def _missing_table_hint(path: Path, raw: dict[str, pl.DataFrame], name: str) -> str:
+def _missing_table_hint(path: Path, raw: Mapping[str, Source], name: str) -> str:
     """Names are exact; a sheet or file that differs only in case or spaces is named."""
     near = [k for k in raw if k.strip().casefold() == name.casefold() and k != name]
     if path.is_dir():
@@ -683,24 +768,51 @@ def _unreadable(columns: dict[str, str], origin: str, hint: str, diags: Diagnost
 
 
 def _canonical(
-    ds: Dataset, name: str, table: Table, frame: pl.DataFrame, needed: set[str], diags: Diagnostics
+    ds: Dataset,
+    name: str,
+    table: Table,
+    frame: pl.DataFrame,
+    schema: pl.Schema,
+    read: set[str] | None,
+    needed: set[str],
+    diags: Diagnostics,
 ) -> tuple[pl.DataFrame, list[Problem]]:
+    """The columns read, converted to their kinds, and every problem of their rows;
+    `schema` is every column the source has (for the header's own checks)."""
+    both = _converted_table(ds, name, table, frame, schema, read, needed, diags)
+    if both is None:
+        return empty_table(table), []
+    return both[1], _row_problems(ds, name, table, *both)
+
+
+def _converted_table(
+    ds: Dataset,
+    name: str,
+    table: Table,
+    frame: pl.DataFrame,
+    schema: pl.Schema,
+    read: set[str] | None,
+    needed: set[str],
+    diags: Diagnostics,
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The header checked (None when the table cannot be read at all), and the raw
+    columns (named without surrounding spaces) beside the converted ones."""
     frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
+    given = [c.strip() for c in schema]
     origin = ds.origins.get(name, name)
     garbled = {c: f"the header of {origin} has a control character in the column name "
-               f"`{printable(c)}`" for c in frame.columns if printable(c) != c}  # fmt: skip
+               f"`{printable(c)}`" for c in given if printable(c) != c}  # fmt: skip
     if _unreadable(
         garbled, origin, "the file is damaged or not plain text; export it again", diags
     ):
-        return empty_table(table), []
+        return None
     missing = [
         c
         for c, column in table.columns.items()
-        if c not in frame.columns
-        and (c in table.required or (c in needed and column.default is None))
+        if c not in given and (c in table.required or (c in needed and column.default is None))
     ]
     for column_name in missing:
-        close = difflib.get_close_matches(column_name, frame.columns, n=1)
+        close = difflib.get_close_matches(column_name, given, n=1)
         diags.error(
             "missing-column",
             f"`{name}` has no column `{column_name}`",
@@ -714,11 +826,13 @@ def _canonical(
         frame = frame.drop(list(nested))
     exprs = []
     for column in table.columns.values():
-        if column.name in frame.columns:
+        if column.name in frame.columns and _all_codes(frame, column):
+            exprs.append(pl.col(column.name))  # nothing to convert: no copy
+        elif column.name in frame.columns:
             exprs.append(_convert(frame, column).alias(column.name))
-        else:  # the model's declared default, or empty (a column no formula reads)
+        elif read is None or column.name in read:  # the model's default, or empty
             exprs.append(pl.lit(column.default, dtype=_dtype(column)).alias(column.name))
-    undeclared = [c for c in frame.columns if c not in table.columns]
+    undeclared = [c for c in given if c not in table.columns]
     if undeclared:
         shown = ", ".join(f"`{c}`" for c in undeclared[:8]) + (" …" if len(undeclared) > 8 else "")
         diags.warning(
@@ -731,13 +845,20 @@ def _canonical(
             hint=f"to use one, declare it: vocabulary: {{columns: {{{name}: "
             f"{{{undeclared[0]}: {{type: text}}}}}}}} (docs/language.md, Declaring the data)",
         )
-    converted = frame.select(exprs)
+    return frame, frame.select(exprs)
+
+
+def _row_problems(
+    ds: Dataset, name: str, table: Table, frame: pl.DataFrame, converted: pl.DataFrame
+) -> list[Problem]:
+    """Every problem of the table's rows: values not of their kind, empty or not
+    allowed, periods ending before they start, ids seen twice."""
     problems: list[Problem] = []
     for column in _columns_with_problems(frame, converted, table):
         problems += _column_problems(frame, converted, column)
     problems += _order_problems(converted, table.max_hours)
     problems += _duplicate_problems(converted, table, ds, name)
-    return converted, problems
+    return problems
 
 
 def _present(frame: pl.DataFrame, name: str) -> pl.Expr:
@@ -1072,7 +1193,9 @@ def dataset_from_rows(
         if rows.get(name):
             frame = _text_frame(rows[name])
             ds.input_rows[name] = frame.height
-            ds.tables[name], problems[name] = _canonical(ds, name, table, frame, set(), diags)
+            ds.tables[name], problems[name] = _canonical(
+                ds, name, table, frame, frame.schema, None, set(), diags
+            )
         else:
             ds.tables[name] = empty_table(table)
     for requirement in requirements:

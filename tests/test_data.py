@@ -14,6 +14,18 @@ from engine.diagnostics import EngineError
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "examples/hemtjanst/model.yaml"
+# The same model reading every column of visits (and the decisions' special_amount
+# where the data has it): only the columns a model reads are checked, and these
+# tests are about the checks of each column.
+READS_VISITS = ROOT / "tests/fixtures/hemtjanst_reads_visit_columns.yaml"
+READS_AMOUNT = ROOT / "tests/fixtures/hemtjanst_reads_special_amount.yaml"
+
+
+def reading_every_column(data: Path) -> Path:
+    decisions = data / "decisions.csv"
+    header = decisions.read_bytes().split(b"\n")[0] if decisions.exists() else b""
+    return READS_AMOUNT if b"special_amount" in header else READS_VISITS
+
 
 PROVIDERS = "provider_id,name,ownership\nP1,Omsorg AB,private\n"
 CUSTOMERS = "customer_id,district\nK1,Centrum\nK2,Norrby\n"
@@ -45,7 +57,7 @@ def write(tmp: Path, **tables: str) -> Path:
 
 def errors(data: Path) -> list[tuple[str, str, str]]:
     """What --strict reports: every problem an error, nothing run."""
-    checked, _ = load(MODEL)
+    checked, _ = load(reading_every_column(data))
     with pytest.raises(EngineError) as caught:
         load_dataset(checked, data, strict=True)
     return [(d.code, d.where or "", d.message) for d in caught.value.diagnostics]
@@ -413,7 +425,7 @@ def test_by_default_a_bad_row_is_rejected_and_the_rest_runs(tmp_path, tables, ex
     one warning says so, and the other rows load."""
     code, where, message = expected
     data = write(tmp_path, **tables)
-    checked, _ = load(MODEL)
+    checked, _ = load(reading_every_column(data))
     whole_row = code == "ragged-row"  # located at the row: its fields are in no column
     if code in TABLE_LEVEL or (where.count(":") < 2 and not whole_row):
         with pytest.raises(EngineError):
@@ -450,7 +462,7 @@ def test_swedish_excel_csv_semicolons_decimal_comma_and_cp1252(tmp_path):
     (data / "customers.csv").write_bytes(
         "customer_id;district\nK1;Centrum\nK2;Norrby\n".encode("cp1252")
     )
-    checked, _ = load(MODEL)
+    checked, _ = load(READS_AMOUNT)
     dataset, _ = load_dataset(checked, data)
     assert dataset.tables["decisions"]["special_amount"].to_list() == [1234.5, None]
     assert amounts(data) == {"K1:omsorg": 300000, "K2:omsorg": 165000}
@@ -644,7 +656,7 @@ def test_swedish_thousands_separators_are_read(tmp_path, written):
         f"B1;K1;P1;omsorg;2024-01-01;;2;{written}\n"
     )
     write(tmp_path, decisions=decisions)
-    checked, _ = load(MODEL)
+    checked, _ = load(READS_AMOUNT)
     dataset, _ = load_dataset(checked, tmp_path, strict=True)
     assert dataset.tables["decisions"]["special_amount"].to_list() == [43250.0]
 
@@ -688,16 +700,17 @@ def test_a_declared_default_fills_a_column_the_file_lacks(tmp_path, declaration,
 @pytest.mark.parametrize(
     ("columns", "blank"),
     [
-        ({"a": ["x", "", " ", None], "b": ["1", "", "\t", None]}, [False, True, True, True]),
-        ({"a": ["", " ", None], "b": ["1", "2", " "]}, [False, False, True]),  # a first cell empty is not enough
+        ({"a": ["x", "", " ", None], "b": ["1", "", "\t", None]}, [1, 2, 3]),
+        ({"a": ["", " ", None], "b": ["1", "2", " "]}, [2]),  # a first cell empty is not enough
         ({"a": ["x", "y"], "b": [None, None]}, None),  # no blank row: one pass over `a`
-        ({"a": [None, None], "n": [1, None]}, [False, True]),  # typed columns: missing only
+        ({"a": [None, None], "n": [1, None]}, [1]),  # typed columns: missing only
     ],
     ids=["all kinds of empty", "first cell empty only", "none", "typed"],
 )  # fmt: skip
 def test_blank_rows_are_found_from_the_first_column_on(columns, blank):
     """The search looks at the first column and then only at the rows still in
-    question: a row is blank when every cell is empty or spaces, never on less."""
+    question: a row is blank when every cell is empty or spaces, never on less (the
+    row numbers of the blank rows are given)."""
     from engine.data import _blank_rows
 
     found = _blank_rows(pl.DataFrame(columns))
@@ -732,3 +745,61 @@ def test_many_rows_with_one_wrong_code_are_each_rejected_and_worded_once(tmp_pat
     assert sorted(set(calls)) == ["hemtjänst", "omsrog"] and len(calls) == 2
     wrong = rejects.filter(pl.col("value") == "omsrog")
     assert wrong.height == 200 and wrong["reason"].str.contains("is not a known service").all()
+
+
+UNREAD_MISTAKES = [  # (column, the mistake): columns the example model never reads
+    ("staff_role", "städ"),  # not in the code list
+    ("registration", "rfid"),
+    ("declined", "kanske"),  # not a yes/no value
+]
+
+
+@pytest.mark.parametrize(("column", "value"), UNREAD_MISTAKES, ids=[c for c, _ in UNREAD_MISTAKES])
+def test_a_mistake_in_a_column_no_rule_reads_sets_no_visit_aside(tmp_path, column, value):
+    """Only the columns a model reads are read: before, a code the model never looks
+    at set the visit aside, and its customer's omsorg was paid without it. The same
+    mistake in a model that reads the column still rejects the row."""
+    header = VISITS.splitlines()[0].split(",")
+    rows = [line.split(",") for line in VISITS.splitlines()[1:]]
+    rows[1][header.index(column)] = value
+    data = write(tmp_path, visits="\n".join(",".join(r) for r in [header, *rows]) + "\n")
+    (tmp_path / "plain").mkdir()
+    plain = write(tmp_path / "plain")
+    checked, _ = load(MODEL)
+    dataset, warnings = load_dataset(checked, data)
+    assert dataset.rejects == [] and warnings == []
+    assert column not in dataset.tables["visits"].columns  # not read, so not there
+    assert amounts(data) == amounts(plain) == {"K1:omsorg": 300000, "K2:omsorg": 165000}
+    reading, _ = load(READS_VISITS)
+    dataset, _ = load_dataset(reading, data)
+    assert [(r["row"], r["column"]) for r in dataset.rejects] == [(3, column)]
+
+
+def test_a_line_blank_only_in_the_columns_read_is_a_row_not_a_blank_line(tmp_path):
+    """A row whose read cells are empty but with a value in an unread column is a
+    row with problems (rejected, reported), never dropped as a blank line."""
+    width = len(VISITS.splitlines()[0].split(","))
+    staff_only = ",".join(["", "", "", "", "care", *[""] * (width - 5)])  # staff_role only
+    data = write(tmp_path, visits=VISITS + staff_only + "\n" + "," * (width - 1) + "\n")
+    checked, _ = load(MODEL)
+    dataset, _ = load_dataset(checked, data)
+    assert dataset.input_rows["visits"] == 3  # the blank line (line 5) is no row
+    assert sorted({r["row"] for r in dataset.rejects}) == [4]
+
+
+def test_parquet_is_decoded_in_the_columns_read_only(tmp_path):
+    """A column the model does not read is not decoded: its values, even of another
+    kind than declared, cost nothing and reject nothing."""
+    data = write(tmp_path)
+    visits = pl.read_csv(data / "visits.csv", infer_schema=False).with_columns(
+        pl.lit([1, 2]).alias("registration")  # lists, not codes: unread
+    )
+    visits.write_parquet(data / "visits.parquet")
+    (data / "visits.csv").unlink()
+    checked, _ = load(MODEL)
+    dataset, warnings = load_dataset(checked, data)
+    assert dataset.rejects == [] and warnings == []
+    assert amounts(data) == {"K1:omsorg": 300000, "K2:omsorg": 165000}
+    with pytest.raises(EngineError) as caught:
+        load_dataset(load(READS_VISITS)[0], data)
+    assert "holds lists or records" in str(caught.value)

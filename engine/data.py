@@ -342,15 +342,40 @@ def _in_range(value: pl.Expr, column: Column) -> pl.Expr:
     return pl.when(inside).then(value)
 
 
-def _all_codes(frame: pl.DataFrame, column: Column) -> bool:
-    """Every value of a code-list text column is one of its codes exactly (the usual
-    case): the column is already canonical, and one look-up spares a copy of it."""
-    if not (isinstance(column.type, t.Text) and column.type.values):
-        return False
-    if frame.schema[column.name] != pl.String or frame.height == 0:
-        return False
-    codes = [v for v in column.type.values if v and v == v.strip()]
-    return bool(frame[column.name].is_in(codes).fill_null(False).all())
+def _all_known(frame: pl.DataFrame, table: Table, ids: Mapping[str, pl.Series] | None) -> set[str]:
+    """The text columns whose every value is one of its codes, or one of the party's
+    `ids`, exactly (the usual case): already canonical (no spaces to strip, none
+    blank), so one look-up, all columns at once, spares a copy of each."""
+    checks = []
+    for column in table.columns.values():
+        name = column.name
+        if column.kind != "text" or frame.schema.get(name) != pl.String:
+            continue
+        if ids and name in ids:
+            known = ids[name].drop_nulls()
+        elif isinstance(column.type, t.Text) and column.type.values:
+            codes = [v for v in column.type.values if v and v == v.strip()]
+            known = pl.Series(codes, dtype=pl.String)
+        else:
+            continue
+        checks.append(pl.col(name).is_in(known.implode()).fill_null(False).all().alias(name))
+    if not checks or frame.height == 0:
+        return set()
+    found = frame.select(checks).row(0, named=True)
+    return {name for name, every in found.items() if every}
+
+
+def _party_ids(ds: Dataset, name: str) -> dict[str, pl.Series]:
+    """The ids of the customers and providers as read (converted, stripped: never blank
+    and never with surrounding spaces), by the column that names them in `name`."""
+    if name in _party_tables():
+        return {}
+    out = {}
+    for party in base_vocabulary().parties.values():
+        frame = ds.tables.get(party.table)
+        if frame is not None and frame.height and frame.schema.get(party.key) == pl.String:
+            out[party.key] = frame[party.key]
+    return out
 
 
 def _convert(frame: pl.DataFrame, column: Column) -> pl.Expr:
@@ -571,7 +596,9 @@ def load_data(
     requirements = list(requirements)
     ds = Dataset({}, origins, offsets)
     problems: dict[str, list[Problem]] = {}
-    for name, table in known.items():
+    proven: dict[str, set[str]] = {}  # table -> columns whose every id is a party's
+    for name in sorted(known, key=lambda n: n not in _party_tables()):  # parties first
+        table = known[name]
         needed = needs.get(name)
         if name not in raw:
             if _has_file(Path(path), name):  # there, but unreadable: already reported
@@ -596,15 +623,21 @@ def load_data(
         frame, schema, rest = _decoded(raw[name], read)
         if pseudonym is not None:
             frame = _with_pseudonyms(frame, pseudonym)
-        both = _converted_table(ds, name, table, frame, schema, read, needed or set(), diags)
+        ids = _party_ids(ds, name)
+        both = _converted_table(ds, name, table, frame, schema, read, needed or set(), diags, ids)
         if both is None:
             ds.tables[name], problems[name] = empty_table(table), []
             continue
-        frame, converted = _without_blank_lines(ds, name, *both, rest)
+        frame, converted, as_read = both
+        proven[name] = as_read & set(ids)
+        frame, converted = _without_blank_lines(ds, name, frame, converted, rest)
         ds.input_rows[name] = frame.height
         ds.tables[name] = converted
-        problems[name] = _row_problems(ds, name, table, frame, converted)
+        problems[name] = _row_problems(ds, name, table, frame, converted, as_read)
         problems[name] = _ragged_first(problems[name], ragged.get(name, []))
+    ds.tables = {n: ds.tables[n] for n in known if n in ds.tables}  # the tables' own order
+    ds.input_rows = {n: ds.input_rows[n] for n in known if n in ds.input_rows}
+    problems = {n: problems[n] for n in known if n in problems}
     for requirement in requirements:
         if requirement.table in problems:
             problems[requirement.table] += _unmet(ds.tables[requirement.table], requirement, ds)
@@ -621,7 +654,7 @@ def load_data(
         if name in problems:
             _settle(ds, name, problems.pop(name), diags, strict)
     for name, found in problems.items():
-        found += _unknown_references(ds, name)
+        found += _unknown_references(ds, name, proven.get(name, set()))
         _settle(ds, name, found, diags, strict)
     return ds
 
@@ -782,7 +815,7 @@ def _canonical(
     both = _converted_table(ds, name, table, frame, schema, read, needed, diags)
     if both is None:
         return empty_table(table), []
-    return both[1], _row_problems(ds, name, table, *both)
+    return both[1], _row_problems(ds, name, table, both[0], both[1])
 
 
 def _converted_table(
@@ -794,9 +827,12 @@ def _converted_table(
     read: set[str] | None,
     needed: set[str],
     diags: Diagnostics,
-) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-    """The header checked (None when the table cannot be read at all), and the raw
-    columns (named without surrounding spaces) beside the converted ones."""
+    ids: Mapping[str, pl.Series] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, set[str]] | None:
+    """The header checked (None when the table cannot be read at all), the raw columns
+    (named without surrounding spaces) beside the converted ones, and the text columns
+    kept as read because every value is one of its codes or, for a customer or
+    provider column, one of the `ids` of that party's table (nothing to strip: no copy)."""
     frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
     given = [c.strip() for c in schema]
     origin = ds.origins.get(name, name)
@@ -825,9 +861,10 @@ def _converted_table(
     if _unreadable(nested, origin, "write one value per cell", diags):
         frame = frame.drop(list(nested))
     exprs = []
+    as_read = _all_known(frame, table, ids)
     for column in table.columns.values():
-        if column.name in frame.columns and _all_codes(frame, column):
-            exprs.append(pl.col(column.name))  # nothing to convert: no copy
+        if column.name in as_read:
+            exprs.append(pl.col(column.name))
         elif column.name in frame.columns:
             exprs.append(_convert(frame, column).alias(column.name))
         elif read is None or column.name in read:  # the model's default, or empty
@@ -845,16 +882,22 @@ def _converted_table(
             hint=f"to use one, declare it: vocabulary: {{columns: {{{name}: "
             f"{{{undeclared[0]}: {{type: text}}}}}}}} (docs/language.md, Declaring the data)",
         )
-    return frame, frame.select(exprs)
+    return frame, frame.select(exprs), as_read
 
 
 def _row_problems(
-    ds: Dataset, name: str, table: Table, frame: pl.DataFrame, converted: pl.DataFrame
+    ds: Dataset,
+    name: str,
+    table: Table,
+    frame: pl.DataFrame,
+    converted: pl.DataFrame,
+    known: Collection[str] = (),
 ) -> list[Problem]:
     """Every problem of the table's rows: values not of their kind, empty or not
-    allowed, periods ending before they start, ids seen twice."""
+    allowed, periods ending before they start, ids seen twice (a `known` column, every
+    value a code or a party's id, has none of the first kind)."""
     problems: list[Problem] = []
-    for column in _columns_with_problems(frame, converted, table):
+    for column in _columns_with_problems(frame, converted, table, known):
         problems += _column_problems(frame, converted, column)
     problems += _order_problems(converted, table.max_hours)
     problems += _duplicate_problems(converted, table, ds, name)
@@ -870,12 +913,12 @@ def _present(frame: pl.DataFrame, name: str) -> pl.Expr:
 
 
 def _columns_with_problems(
-    frame: pl.DataFrame, converted: pl.DataFrame, table: Table
+    frame: pl.DataFrame, converted: pl.DataFrame, table: Table, known: Collection[str]
 ) -> list[Column]:
     """The columns that may have a bad, missing or unknown value, found in one pass
     over the whole table without copying text (the rows themselves are looked up, and
     exactly, only for those columns)."""
-    columns = [c for c in table.columns.values() if c.name in frame.columns]
+    columns = [c for c in table.columns.values() if c.name in frame.columns and c.name not in known]
     if not columns or frame.height == 0:
         return []
     raw_needed = [c for c in columns if c.kind != "text"]
@@ -1013,8 +1056,11 @@ def _duplicate_problems(
 
 
 def has_duplicates(values: pl.Series) -> bool:
-    """Sorting and comparing neighbours: several times faster than hashing for ids."""
-    ordered = values.drop_nulls().sort()
+    """Sorting and comparing neighbours: several times faster than hashing for ids;
+    ids already in order (as exports often are) are only compared."""
+    ordered = values.drop_nulls()
+    if not ordered.is_sorted():
+        ordered = ordered.sort()
     return bool(
         ordered.len() > 1 and (ordered.slice(1) == ordered.slice(0, ordered.len() - 1)).any()
     )
@@ -1114,15 +1160,17 @@ def _no_district_placed(
     )
 
 
-def _unknown_references(ds: Dataset, name: str) -> list[Problem]:
-    """Rows naming a customer or provider that is not in (or was rejected from) its table."""
+def _unknown_references(ds: Dataset, name: str, proven: set[str]) -> list[Problem]:
+    """Rows naming a customer or provider that is not in (or was rejected from) its
+    table; a column whose every value was found among the party's ids as read
+    (`proven`) is looked at again only if the party's table lost rows since."""
     frame = ds.tables[name]
     if frame.height == 0 or name in _party_tables():
         return []
     out = []
     for party in base_vocabulary().parties.values():
         column, table, what = party.key, party.table, party.name
-        if column not in frame.columns:
+        if column not in frame.columns or (column in proven and not ds.rejected(table)):
             continue
         if what == "provider" and ds.tables[table].height == 0 and not ds.rejected(table):
             continue  # no providers table given: nothing to check against
@@ -1212,7 +1260,7 @@ def dataset_from_rows(
                 hint="tables: " + ", ".join(known),
             )
     for name in sorted(problems, key=lambda n: n not in _party_tables()):
-        found = problems[name] + _unknown_references(ds, name)
+        found = problems[name] + _unknown_references(ds, name, set())
         _settle(ds, name, found, diags, strict=True)
     diags.raise_if_errors()
     return ds

@@ -803,3 +803,44 @@ def test_parquet_is_decoded_in_the_columns_read_only(tmp_path):
     with pytest.raises(EngineError) as caught:
         load_dataset(load(READS_VISITS)[0], data)
     assert "holds lists or records" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("customers", "visit_customer", "expected"),
+    [
+        ("K1,Centrum\nK2,Norrby\n", "K2", []),  # every id known: kept as read
+        ("K1,Centrum\nK2,Norrby\n", " K2 ", []),  # spaces: stripped, still K2
+        ("K1,Centrum\nK2,Ingenstans\n", "K2", ["customer `K2` is not in the customers "
+                                              "table (its row there was rejected)"]),
+        ("K1,Centrum\n", "K2", ["customer `K2` is not in the customers table"]),
+    ],
+    ids=["known", "spaces", "customer rejected", "unknown"],
+)  # fmt: skip
+def test_a_column_of_known_ids_is_kept_as_read_and_still_checked(
+    tmp_path, customers, visit_customer, expected
+):
+    """A visits column whose every id is a customer's is not copied to strip it, but
+    a customer whose own row is rejected still makes its visits unknown references."""
+    visits = VISITS.replace("V2,K2,", f"V2,{visit_customer},")
+    data = write(tmp_path, customers="customer_id,district\n" + customers, visits=visits)
+    checked, _ = load(MODEL)
+    dataset, _ = load_dataset(checked, data)
+    reasons = [r["reason"] for r in dataset.rejects if r["table"] == "visits"]
+    assert reasons == expected
+    assert dataset.tables["visits"]["customer_id"].to_list() == ["K1", "K2"][: 2 - len(expected)]
+
+
+@pytest.mark.parametrize(
+    ("ids", "twice"),
+    [
+        (["V1", "V2", "V3"], False),  # in order: compared, not sorted
+        (["V1", "V2", "V2"], True),
+        (["V3", "V1", "V3"], True),  # out of order: sorted first
+        (["V3", "V1", "V2"], False),
+        (["V1", None, None, "V2"], False),  # empty ids are reported as empty, not twice
+    ],
+)
+def test_an_id_seen_twice_is_found_in_order_or_not(ids, twice):
+    from engine.data import has_duplicates
+
+    assert has_duplicates(pl.Series(ids, dtype=pl.String)) is twice

@@ -44,6 +44,8 @@ TARGETS = {  # issue #17 (and #16 for the workbook)
     "compare_out_ratio": 1.5,
     "sweep_ratio": 3.0,
     "load_check_s": 0.5,
+    "studio_sample_s": 1.0,  # issue #18: an edit to updated totals
+    "studio_1m_s": 3.0,
 }
 
 
@@ -170,6 +172,8 @@ def bench_size(size: str, rows: list[dict[str, object]]) -> None:
         record("carepay run rules/orebro", run_model("rules/orebro", orebro, "national"), n_orebro)
         return
     bench_path(size, orebro, n_orebro, record)
+    if size == "1m":
+        bench_studio(size, orebro, MONTH, rows)
     norrtalje = dataset("norrtalje", size)
     n_norrtalje = visits_in(norrtalje)
     core = _timed([sys.executable, "bench/tasks.py", "core", str(orebro), MONTH])
@@ -292,6 +296,21 @@ def bench_xlsx(rows: list[dict[str, object]]) -> None:
         _record(rows, "sample", what_row, measured, n, **extra)
 
 
+def bench_studio(size: str, data: Path, month: str, rows: list[dict[str, object]]) -> None:
+    """carepay studio: from a parameter edit to the updated totals (data loaded once)."""
+    measured = _timed([sys.executable, "bench/tasks.py", "studio", str(data), month])
+    figures = json.loads(measured.stdout.strip().splitlines()[-1]) if measured.ok else {}
+    _record(
+        rows,
+        size,
+        "carepay studio: an edit to updated totals (kontrollnivåer 40 % -> 50 %)",
+        measured,
+        int(figures.get("visits", 0)),
+        edit_s=round(float(figures.get("edit_s", 0)), 3),
+        open_s=round(float(figures.get("open_s", 0)), 2),
+    )
+
+
 def bench_loading(rows: list[dict[str, object]]) -> None:
     for model in ("rules/orebro", "rules/norrtalje", "bench/core.yaml"):
         measured = _timed([sys.executable, "bench/tasks.py", "load", model])
@@ -379,6 +398,8 @@ def write_results(rows: list[dict[str, object]], info: dict[str, str], path: Pat
             note = f"carepay {row['read_s']} s, bare decode {row['bare_s']} s"
         if "path_s" in row:
             note = f"the path {row['path_s']} s; same öre as Polars: {row['same_amounts']}"
+        if "edit_s" in row:
+            note = f"an edit {row['edit_s']} s; opening (data read once) {row['open_s']} s"
         if "total" in row:
             note = f"total {row['total']} kr" + (
                 f"; same as the CSV files: {row['same_amounts']}" if "same_amounts" in row else ""
@@ -413,6 +434,15 @@ def _targets(rows: list[dict[str, object]]) -> list[str]:
                 f"the user's path, carepay ÷ hand-written Polars ≤ {TARGETS['path_ratio']}× at {size}",
                 f"{ratio}×",
                 ratio <= TARGETS["path_ratio"] and bool(path["same_amounts"]),
+            )
+    for size, key in (("sample", "studio_sample_s"), ("1m", "studio_1m_s")):
+        studio = find(size, "carepay studio")
+        if studio:
+            seconds = float(studio["edit_s"])  # type: ignore[arg-type]
+            line(
+                f"studio: an edit to updated totals ≤ {TARGETS[key]:g} s ({size})",
+                f"{seconds} s",
+                seconds <= TARGETS[key] and bool(studio["ok"]),
             )
     read = find("10m", "data read + checks")
     if read:
@@ -480,6 +510,7 @@ def main() -> None:
     info = machine()
     bench_loading(rows)
     bench_xlsx(rows)
+    bench_studio("sample", ROOT / "examples/orebro", "2024-02", rows)
     for size in sizes:
         bench_size(size, rows)
         write_results(rows, info, Path(args.out))  # after each size: nothing lost

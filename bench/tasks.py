@@ -7,6 +7,7 @@ carepay and by hand-written Polars on the same in-memory tables.
     python bench/tasks.py path carepay|polars|duckdb DATA_DIR 2024-03
     python bench/tasks.py read DATA_DIR
     python bench/tasks.py workbook examples/orebro bench/scratch/sample.xlsx
+    python bench/tasks.py studio DATA_DIR 2024-02
 
 Each prints one line of JSON.
 """
@@ -149,6 +150,36 @@ def workbook_task(sample: str, book: str) -> dict[str, object]:
     return {"sheets": sheets}
 
 
+def studio_task(data: str, month_text: str) -> dict[str, object]:
+    """The studio's latency: from an edit of a parameter value (kontrollnivåer's second
+    bound, 40 % -> 50 %, as the parameters panel writes it into the rule file) to the
+    updated totals, on data loaded once; best of three edits after a warm-up."""
+    import shutil
+    import tempfile
+
+    from engine.api import parse_month
+    from engine.workspace import edit, open_workspace, set_value
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "orebro"
+        shutil.copytree(ROOT / "rules/orebro", folder)
+        started = time.perf_counter()
+        ws = open_workspace(folder, Path(data), [parse_month(month_text)])
+        opened = time.perf_counter() - started
+        path = ["values", "2023-01-01", 1, "under"]
+        totals = []
+
+        def one(value: str) -> None:
+            text = set_value(ws, {}, "omvardnad.yaml", "kontrollnivåer", path, value)
+            answer = edit(ws, {"omvardnad.yaml": text})
+            totals.append(answer["results"]["total"]["diff_ore"])
+
+        one("45 %")
+        seconds = _best(lambda: one("50 %"), 3)
+        visits = ws.dataset.tables["visits"].height
+    return {"visits": visits, "open_s": opened, "edit_s": seconds, "diff_ore": totals[-1]}
+
+
 if __name__ == "__main__":
     task, *args = sys.argv[1:]
     if task == "load":
@@ -159,6 +190,8 @@ if __name__ == "__main__":
         print(json.dumps(path_task(*args)))
     elif task == "read":
         print(json.dumps(read_task(*args)))
+    elif task == "studio":
+        print(json.dumps(studio_task(*args)))
     elif task == "workbook":
         print(json.dumps(workbook_task(*args)))
     else:

@@ -82,12 +82,16 @@ def months_between(first: date, last: date | None) -> list[date]:
 
 
 def load(
-    path: str | Path, months: list[date] | None = None, as_of: date | None = None
+    path: str | Path,
+    months: list[date] | None = None,
+    as_of: date | None = None,
+    texts: Mapping[Path, str] | None = None,
 ) -> tuple[CheckedModel, list[Diagnostic]]:
     """Load and check a model; raise EngineError if it has errors, return its warnings.
-    With `as_of`, every month uses the rules and values in force on that date."""
+    With `as_of`, every month uses the rules and values in force on that date; `texts`
+    are rule files as being edited, read instead of the disk (by resolved path)."""
     diags = Diagnostics()
-    model = load_model(path, diags)
+    model = load_model(path, diags, texts)
     if model is None:
         diags.raise_if_errors()
         raise EngineError([Diagnostic("file-not-found", f"cannot load {path}")])
@@ -521,6 +525,13 @@ def explain(
     them with `everything`); and the model's heading."""
     checked, _ = load(model, [month])
     dataset, _ = load_dataset(checked, data)
+    return explain_loaded(checked, dataset, month, customer, everything)
+
+
+def explain_loaded(
+    checked: CheckedModel, dataset: Dataset, month: date, customer: str, everything: bool = False
+) -> tuple[str, list[tuple[Row, list[Trace]]]]:
+    """`explain` on a model and data already loaded (the studio loads them once)."""
     checked = with_data_zones(checked, dataset)
     plan = plan_month(checked, month)
     rows = customer_rows(plan, dataset, customer)

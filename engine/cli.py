@@ -1198,6 +1198,38 @@ def test_command(paths: tuple[Path, ...], verbose: bool) -> None:
         sys.exit(1)
 
 
+@main.command("studio")
+@model_argument
+@data_option
+@month_option
+@to_option
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="Port on 127.0.0.1 (default: a free one).",
+)
+@click.option("--no-browser", is_flag=True, help="Print the address; do not open a browser.")
+@_fail_on_engine_errors
+def studio_command(
+    model: Path, data: Path, month: Any, last: Any, port: int, no_browser: bool
+) -> None:
+    """Edit a model in the browser and see what it pays as you type.
+
+    Reads the data once, then shows each edit's diagnostics inline and its totals
+    per provider and category beside the saved model's. Listens on 127.0.0.1 only,
+    behind a random token in the address it prints.
+
+    \b
+    Example:
+      carepay studio rules/orebro --data examples/orebro --month 2024-02
+    """
+    from engine.studio import free_port, new_token, open_studio, serve
+
+    workspace = open_studio(model, data, month, last)
+    serve(workspace, port or free_port(), new_token(), open_browser=not no_browser)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
 

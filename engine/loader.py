@@ -11,6 +11,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -203,18 +204,24 @@ class _Reader:
         return out
 
 
-def read_yaml(path: Path, diags: Diagnostics) -> Any:
+def read_yaml(path: Path, diags: Diagnostics, texts: Mapping[Path, str] | None = None) -> Any:
     """Read a YAML file with positions; None (and a diagnostic) when it cannot be read.
     Only a regular .yaml/.yml file within the size limit is read at all, so an error
-    never shows the content of another kind of file (`extends: /proc/self/environ`)."""
+    never shows the content of another kind of file (`extends: /proc/self/environ`).
+    `texts` holds files as they are being edited (the studio), by resolved path: read
+    from there instead of the disk, with the same checks."""
     file = str(path)
-    refused = _not_a_rule_file(path)
+    edited = texts.get(path.resolve()) if texts else None
+    refused = _not_a_rule_file(path) if edited is None else None
     if refused is not None:
         diags.error("file-not-found", f"{file} {refused}", hint="a rule file is a .yaml file")
         return None
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_RULE_FILE_BYTES + 1)
+        if edited is not None:
+            raw = edited.encode("utf-8")[: MAX_RULE_FILE_BYTES + 1]
+        else:
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_RULE_FILE_BYTES + 1)
     except OSError as error:
         diags.error("file-not-found", f"cannot read {file}: {error.strerror or error}")
         return None
@@ -514,8 +521,13 @@ def _merge(parent: LMap, child: LMap) -> LMap:
     return _overlay(parent, child, _merge_section)
 
 
-def _read_model_data(path: Path, diags: Diagnostics, seen: tuple[Path, ...] = ()) -> LMap | None:
-    data = read_yaml(path, diags)
+def _read_model_data(
+    path: Path,
+    diags: Diagnostics,
+    seen: tuple[Path, ...] = (),
+    texts: Mapping[Path, str] | None = None,
+) -> LMap | None:
+    data = read_yaml(path, diags, texts)
     if data is None:
         return None
     if not isinstance(data, LMap):
@@ -536,10 +548,10 @@ def _read_model_data(path: Path, diags: Diagnostics, seen: tuple[Path, ...] = ()
     if parent_path.resolve() in seen or parent_path.resolve() == path.resolve():
         diags.error("bad-extends", f"`{extends}` extends itself (a circle of `extends`)", span)
         return None
-    if not parent_path.exists():
+    if not parent_path.exists() and parent_path.resolve() not in (texts or {}):
         diags.error("bad-extends", f"the model `{extends}` it extends does not exist", span)
         return None
-    parent = _read_model_data(parent_path, diags, (*seen, path.resolve()))
+    parent = _read_model_data(parent_path, diags, (*seen, path.resolve()), texts)
     if parent is None:
         diags.error("bad-extends", f"the model `{extends}` it extends has errors", span)
         return None
@@ -1329,8 +1341,11 @@ class _Builder:
                 )
 
 
-def load_model(path: str | Path, diags: Diagnostics) -> Model | None:
-    """Load a model file (following `extends`); problems go to `diags`."""
+def load_model(
+    path: str | Path, diags: Diagnostics, texts: Mapping[Path, str] | None = None
+) -> Model | None:
+    """Load a model file (following `extends`); problems go to `diags`. `texts`: files
+    as being edited, read instead of the disk (by resolved path)."""
     path = Path(path)
     if path.is_dir():
         candidates = sorted(p for p in path.glob("*.yaml") if not p.name.startswith("_"))
@@ -1341,10 +1356,10 @@ def load_model(path: str | Path, diags: Diagnostics) -> Model | None:
             )
             return None
         path = candidates[0]
-    if not path.exists():
+    if not path.exists() and path.resolve() not in (texts or {}):
         diags.error("file-not-found", f"no such file: {path}")
         return None
-    data = _read_model_data(path, diags)
+    data = _read_model_data(path, diags, texts=texts)
     if data is None:
         return None
     return _Builder(data, diags).build()

@@ -57,11 +57,20 @@ def find_test_files(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*.yaml") if _is_test_file(p))
+            found = sorted(
+                p
+                for p in path.rglob("*.yaml")
+                if not _hidden(p.relative_to(path)) and _is_test_file(p)
+            )
             out.extend(found)
         elif path.exists():
             out.append(path)
     return out
+
+
+def _hidden(path: Path) -> bool:
+    """In a hidden folder (the studio's .carepay-history of earlier versions)."""
+    return any(part.startswith(".") for part in path.parts[:-1])
 
 
 def _is_test_file(path: Path) -> bool:

@@ -49,6 +49,8 @@ LAYERS = {
     "charts": 7,
     "htmlreport": 10,
     "runner": 9,
+    "workspace": 10,
+    "studio": 11,
     "cli": 11,
     "entry": 12,
 }
@@ -83,7 +85,7 @@ def _third_party(module: str) -> set[str]:
 CONFINED = {
     "polars": {"frames", "spans", "aggregate", "reevaluate", "compile", "data", "api", "reports", "coverage", "runner",
                "compare", "generate", "assumptions", "testing", "cli", "htmlreport", "charts",
-               "workbook", "letter"},
+               "workbook", "letter", "workspace"},
     "lark": {"syntax"},
     "yaml": {"loader", "testing"},
     "jsonschema": {"loader"},
@@ -96,6 +98,8 @@ CONFINED = {
     "matplotlib": {"charts"},
     "numpy": {"generate"},
     "rich": {"progress"},
+    "starlette": {"studio"},
+    "uvicorn": {"studio"},
 }  # fmt: skip
 
 

@@ -1,0 +1,281 @@
+"""carepay studio: the local web application, by its requests and as a user drives it
+in headless Chromium (Debian's package; those tests skip, saying why, without one)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from engine.api import parse_month, run_model
+from engine.compare import with_setting
+from engine.studio import create_app, free_port, new_token, open_studio
+from engine.workspace import HISTORY, Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+MONTH = "2024-02"
+CHANGE = "kontrollnivåer[2].under=50 %"  # the second bracket's bound, 40 % -> 50 %
+CHANGE_PATH = ["values", "2023-01-01", 1, "under"]
+
+
+@dataclass
+class Studio:
+    folder: Path
+    ws: Workspace
+    port: int
+    token: str
+
+    @property
+    def address(self) -> str:
+        return f"http://127.0.0.1:{self.port}/?token={self.token}"
+
+
+def _open(tmp: Path) -> tuple[Path, Workspace]:
+    folder = tmp / "orebro"
+    shutil.copytree(ROOT / "rules/orebro", folder)
+    return folder, open_studio(folder, ROOT / "examples/orebro", parse_month(MONTH), None)
+
+
+@pytest.fixture()
+def studio(tmp_path: Path) -> Iterator[Studio]:
+    import uvicorn
+
+    folder, ws = _open(tmp_path)
+    port, token = free_port(), new_token()
+    config = uvicorn.Config(
+        create_app(ws, token, port), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield Studio(folder, ws, port, token)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _simulated_total(ws: Workspace, setting: str) -> int:
+    """What `carepay simulate --set` pays for the same change, in öre."""
+    result = run_model(with_setting(ws.saved.checked, setting), ws.dataset, ws.months)
+    return int(result.lines["amount_ore"].sum())
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+def _client(studio_ws: Workspace, token: str = "t0k", port: int = 8765):  # type: ignore[no-untyped-def]
+    from starlette.testclient import TestClient
+
+    return TestClient(create_app(studio_ws, token, port), base_url=f"http://127.0.0.1:{port}")
+
+
+@pytest.fixture(scope="module")
+def opened(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Workspace]:
+    return _open(tmp_path_factory.mktemp("studio-requests"))
+
+
+@pytest.mark.parametrize(
+    ("headers", "url", "status"),
+    [
+        ({}, "/api/state", 403),  # no token
+        ({"x-carepay-token": "wrong"}, "/api/state", 403),
+        ({"x-carepay-token": "t0k"}, "/api/state", 200),
+        ({}, "/api/state?token=t0k", 200),
+        ({}, "/?token=wrong", 403),
+        ({"x-carepay-token": "t0k", "host": "evil.example:8765"}, "/api/state", 403),  # rebinding
+        ({"x-carepay-token": "t0k"}, "/static/../../pyproject.toml", 404),
+    ],
+    ids=["no token", "wrong token", "token header", "token query", "page wrong token",
+         "other host", "outside static"],
+)  # fmt: skip
+def test_a_request_without_the_token_or_from_elsewhere_is_refused(opened, headers, url, status):
+    response = _client(opened[1]).get(url, headers=headers)
+    assert response.status_code == status
+    if status == 200:
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "script-src 'self'" in policy
+
+
+def test_the_page_sets_its_token_as_a_same_site_cookie(opened):
+    client = _client(opened[1])
+    page = client.get("/?token=t0k")
+    assert page.status_code == 200 and "studio.js" in page.text
+    assert "samesite=strict" in page.headers["set-cookie"].lower()
+    assert client.get("/api/state").status_code == 200  # the cookie carries it now
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../pyproject.toml", "/etc/passwd", "../omvardnad.yaml", f"{HISTORY}/x.yaml", "ny.yaml"],
+)
+def test_only_the_models_own_files_are_read_or_written(opened, name):
+    client = _client(opened[1])
+    headers = {"x-carepay-token": "t0k"}
+    before = sorted(opened[0].parent.rglob("*"))
+    for path, body in (
+        ("/api/edit", {"texts": {name: "model: x\n"}}),
+        ("/api/save", {"file": name, "text": "model: x\n"}),
+        ("/api/diff", {"file": name, "text": "model: x\n"}),
+    ):
+        response = client.post(path, json=body, headers=headers)
+        assert response.status_code == 422, (path, response.text)
+        assert "is not a file of this model" in response.text
+    assert sorted(opened[0].parent.rglob("*")) == before  # nothing written anywhere
+
+
+def test_broken_yaml_mid_edit_is_a_located_error_and_the_last_results_stay(opened):
+    folder, ws = opened
+    client = _client(ws)
+    text = (folder / "omvardnad.yaml").read_text(encoding="utf-8")
+    broken = text.replace("  kontrollnivåer:\n", "  kontrollnivåer: [\n", 1)
+    answer = client.post(
+        "/api/edit", json={"texts": {"omvardnad.yaml": broken}}, headers={"x-carepay-token": "t0k"}
+    ).json()
+    assert answer["ok"] is False and "results" not in answer
+    first = answer["diagnostics"][0]
+    assert (first["file"], first["code"]) == ("omvardnad.yaml", "yaml-syntax")
+    assert first["line"] > 150
+
+
+def test_a_parameter_value_is_replaced_where_it_is_written(opened):
+    from engine.workspace import parameter_panel, set_value
+
+    folder, ws = opened
+    panel = {p["name"]: p for p in parameter_panel(ws, {})}
+    bounds = {tuple(v["path"]): v["text"] for v in panel["kontrollnivåer"]["values"]}
+    assert bounds[tuple(CHANGE_PATH)] == "40 %"
+    assert panel["kontrollnivåer"]["unit"] == "%" and panel["kontrollnivåer"]["source"] == "§4.1.2"
+    text = set_value(ws, {}, "omvardnad.yaml", "kontrollnivåer", CHANGE_PATH, "50 %")
+    before = (folder / "omvardnad.yaml").read_text(encoding="utf-8")
+    assert text == before.replace("{ under: 40 %, value: 70 % }", "{ under: 50 %, value: 70 % }")
+
+
+def test_an_edit_pays_what_simulate_set_pays_to_the_ore(opened):
+    from engine.workspace import edit, set_value
+
+    folder, ws = opened
+    text = set_value(ws, {}, "omvardnad.yaml", "kontrollnivåer", CHANGE_PATH, "50 %")
+    answer = edit(ws, {"omvardnad.yaml": text})
+    total = answer["results"]["total"]
+    assert total["edited_ore"] == _simulated_total(ws, CHANGE)
+    assert total["saved_ore"] == int(ws.saved.result.lines["amount_ore"].sum())
+    assert total["diff_ore"] == total["edited_ore"] - total["saved_ore"] != 0
+    providers = answer["results"]["by_provider"]
+    assert sum(p["diff_ore"] for p in providers) == total["diff_ore"]
+
+
+# ----------------------------------------------------------------------------- browser
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("no Chromium on this machine: install Debian's `chromium` package")
+
+
+@pytest.fixture()
+def page(studio: Studio):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        tab = browser.new_page(viewport={"width": 1400, "height": 900})
+        tab.goto(studio.address)
+        tab.wait_for_selector("body[data-ready=true]", timeout=20_000)
+        yield tab
+        browser.close()
+
+
+def _replace_in_editor(page, old: str, new: str) -> None:  # type: ignore[no-untyped-def]
+    """As a user: search for the text (Ctrl+F), then type over the match."""
+    page.click(".cm-content")
+    page.keyboard.press("Control+f")
+    field = page.locator(".cm-search input[name=search]")
+    field.type(old)  # typed: the search panel takes its query from key presses
+    field.press("Enter")
+    field.press("Escape")
+    page.keyboard.type(new)
+
+
+def expect(locator):  # type: ignore[no-untyped-def]
+    """Playwright's waiting assertions (no script evaluated in the page: its CSP
+    forbids that, rightly)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def test_typing_an_unknown_name_shows_the_located_error(studio, page):
+    _replace_in_editor(page, "nivåbelopp_helmånad * nivåandel", "okänt_belopp * nivåandel")
+    error = page.locator("#diagnostics li.error").first
+    error.wait_for(timeout=15_000)
+    assert "okänt_belopp" in error.inner_text()
+    assert "omvardnad.yaml:413" in error.inner_text()
+    page.locator(".cm-lintRange-error").first.wait_for(timeout=5_000)  # underlined in place
+    assert "fel" in page.locator("#status").inner_text()
+
+
+def test_a_parameter_change_shows_the_totals_of_simulate_set(studio, page):
+    page.click("#tabs button[data-tab=parameters]")
+    field = page.locator(
+        'section[data-parameter=kontrollnivåer] input[data-path=\'["values","2023-01-01",1,"under"]\']'
+    )
+    assert field.input_value() == "40 %"
+    field.fill("50 %")
+    field.press("Tab")
+    expected = _simulated_total(studio.ws, CHANGE)
+    expect(page.locator("#total-edited")).to_have_attribute(
+        "data-ore", str(expected), timeout=20_000
+    )
+    saved = int(studio.ws.saved.result.lines["amount_ore"].sum())
+    assert int(page.locator("#total-diff").get_attribute("data-ore")) == expected - saved
+
+
+def test_clicking_a_customer_shows_its_explanation(studio, page):
+    page.locator("#providers tr").first.locator("td").first.click()
+    customer = page.locator("#customers tr").first
+    customer.wait_for(timeout=10_000)
+    who = customer.get_attribute("data-customer")
+    customer.locator("td").first.click()
+    expect(page.locator("#letter")).to_contain_text(str(who), timeout=15_000)
+    assert page.locator("#tree").inner_text().strip()
+
+
+def test_saving_shows_the_diff_writes_the_file_and_keeps_the_previous(studio, page):
+    before = (studio.folder / "omvardnad.yaml").read_text(encoding="utf-8")
+    page.click("#tabs button[data-tab=parameters]")
+    field = page.locator(
+        'section[data-parameter=kontrollnivåer] input[data-path=\'["values","2023-01-01",1,"under"]\']'
+    )
+    field.fill("50 %")
+    field.press("Tab")
+    expected = str(_simulated_total(studio.ws, CHANGE))
+    expect(page.locator("#total-edited")).to_have_attribute("data-ore", expected, timeout=20_000)
+    page.click("#tabs button[data-tab=save]")
+    page.click("#show-diff")
+    expect(page.locator("#diff")).to_contain_text("kontrollnivåer", timeout=15_000)
+    page.click("#confirm-save")
+    expect(page.locator("#saved")).to_contain_text("Sparad", timeout=30_000)
+    after = (studio.folder / "omvardnad.yaml").read_text(encoding="utf-8")
+    assert after == before.replace("{ under: 40 %, value: 70 % }", "{ under: 50 %, value: 70 % }")
+    kept = list((studio.folder / HISTORY).glob("omvardnad.*.yaml"))
+    assert [k.read_text(encoding="utf-8") for k in kept] == [before]
+    assert "omvardnad_test.yaml" in page.locator("#saved").inner_text()  # the model's tests ran
+
+
+def test_a_request_without_the_token_is_refused_by_the_running_studio(studio):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"http://127.0.0.1:{studio.port}/api/state", timeout=10)
+    assert refused.value.code == 403

@@ -800,24 +800,6 @@ def _unreadable(columns: dict[str, str], origin: str, hint: str, diags: Diagnost
     return bool(columns)
 
 
-def _canonical(
-    ds: Dataset,
-    name: str,
-    table: Table,
-    frame: pl.DataFrame,
-    schema: pl.Schema,
-    read: set[str] | None,
-    needed: set[str],
-    diags: Diagnostics,
-) -> tuple[pl.DataFrame, list[Problem]]:
-    """The columns read, converted to their kinds, and every problem of their rows;
-    `schema` is every column the source has (for the header's own checks)."""
-    both = _converted_table(ds, name, table, frame, schema, read, needed, diags)
-    if both is None:
-        return empty_table(table), []
-    return both[1], _row_problems(ds, name, table, both[0], both[1])
-
-
 def _converted_table(
     ds: Dataset,
     name: str,
@@ -1241,9 +1223,12 @@ def dataset_from_rows(
         if rows.get(name):
             frame = _text_frame(rows[name])
             ds.input_rows[name] = frame.height
-            ds.tables[name], problems[name] = _canonical(
-                ds, name, table, frame, frame.schema, None, set(), diags
-            )
+            both = _converted_table(ds, name, table, frame, frame.schema, None, set(), diags)
+            if both is None:
+                ds.tables[name], problems[name] = empty_table(table), []
+                continue
+            ds.tables[name] = both[1]
+            problems[name] = _row_problems(ds, name, table, both[0], both[1])
         else:
             ds.tables[name] = empty_table(table)
     for requirement in requirements:

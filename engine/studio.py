@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -142,43 +143,32 @@ def create_app(ws: w.Workspace, token: str, port: int) -> Starlette:
         provider = request.query_params.get("provider", "")
         return JSONResponse({"rows": w.customers_of(ws, provider)})
 
-    async def explain(request: Request) -> Response:
+    async def answered(work: Callable[..., Any], *args: Any) -> Response:
+        """The work's answer as JSON, done off the event loop; a user's mistake is a
+        422 with its located diagnostics."""
         try:
-            month = parse_month(request.query_params.get("month", ""))
-            answer = await run_in_threadpool(
-                w.explanation, ws, request.query_params.get("customer", ""), month
-            )
+            return JSONResponse(await run_in_threadpool(work, ws, *args))
         except EngineError as error:
             return _error(error, ws)
-        return JSONResponse(answer)
+
+    async def explain(request: Request) -> Response:
+        query = request.query_params
+        try:
+            month = parse_month(query.get("month", ""))
+        except EngineError as error:
+            return _error(error, ws)
+        return await answered(w.explanation, query.get("customer", ""), month)
 
     async def diff(request: Request) -> Response:
         data = await body(request)
-        try:
-            answer = await run_in_threadpool(
-                w.diff_words, ws, str(data.get("file")), str(data.get("text", ""))
-            )
-        except EngineError as error:
-            return _error(error, ws)
-        return JSONResponse(answer)
+        return await answered(w.diff_words, str(data.get("file")), str(data.get("text", "")))
 
     async def save(request: Request) -> Response:
         data = await body(request)
-        try:
-            answer = await run_in_threadpool(
-                w.save, ws, str(data.get("file")), str(data.get("text", ""))
-            )
-        except EngineError as error:
-            return _error(error, ws)
-        return JSONResponse(answer)
+        return await answered(w.save, str(data.get("file")), str(data.get("text", "")))
 
     async def sweep(request: Request) -> Response:
-        data = await body(request)
-        try:
-            rows = await run_in_threadpool(w.sweep_of, ws, str(data.get("spec", "")))
-        except EngineError as error:
-            return _error(error, ws)
-        return JSONResponse({"ok": True, "rows": rows})
+        return await answered(w.sweep_of, str((await body(request)).get("spec", "")))
 
     routes = [
         Route("/", index),

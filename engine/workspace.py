@@ -418,7 +418,7 @@ def model_tests(ws: Workspace) -> list[dict[str, Any]]:
 # ----------------------------------------------------------------------------- sweep
 
 
-def sweep_of(ws: Workspace, spec: str) -> list[dict[str, Any]]:
+def sweep_of(ws: Workspace, spec: str) -> dict[str, Any]:
     """The edit's total for each value of a parameter (`kontrollnivåer[1].value=30 %:60 %:5 %`)."""
     target, values = sweep_values(spec)
     if len(values) > MAX_SWEEP_VALUES:
@@ -427,7 +427,8 @@ def sweep_of(ws: Workspace, spec: str) -> list[dict[str, Any]]:
         )
     base = int(ws.current.result.lines["amount_ore"].sum() or 0)
     table = sweep(ws.current.checked, ws.dataset, ws.months, target, values, base)
-    return [{"value": r["value"], "total_ore": r["total_ore"]} for r in table.iter_rows(named=True)]
+    rows = [{"value": r["value"], "total_ore": r["total_ore"]} for r in table.iter_rows(named=True)]
+    return {"ok": True, "rows": rows}
 
 
 # ----------------------------------------------------------------------------- parameters

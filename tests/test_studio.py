@@ -279,3 +279,30 @@ def test_a_request_without_the_token_is_refused_by_the_running_studio(studio):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"http://127.0.0.1:{studio.port}/api/state", timeout=10)
     assert refused.value.code == 403
+
+
+def test_a_sweep_gives_the_total_of_each_value_as_simulate_does(opened):
+    folder, ws = opened
+    client = _client(ws)
+    headers = {"x-carepay-token": "t0k"}
+    answer = client.post(
+        "/api/sweep", json={"spec": "kontrollnivåer[2].under=40 %:50 %:10 %"}, headers=headers
+    ).json()
+    assert [r["value"] for r in answer["rows"]] == ["40 %", "50 %"]
+    assert [r["total_ore"] for r in answer["rows"]] == [
+        _simulated_total(ws, "kontrollnivåer[2].under=40 %"),
+        _simulated_total(ws, CHANGE),
+    ]
+    wrong = client.post("/api/sweep", json={"spec": "kontrollnivåer=1:0:1"}, headers=headers)
+    assert wrong.status_code == 422 and "is not a sweep" in wrong.text
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("customer=K000001&month=2024-13", "month"), ("customer=X9&month=2024-02", "X9")],
+    ids=["bad month", "unknown customer"],
+)
+def test_an_explanation_that_cannot_be_given_says_why(opened, query, message):
+    response = _client(opened[1]).get(f"/api/explain?{query}", headers={"x-carepay-token": "t0k"})
+    assert response.status_code == 422
+    assert message in response.json()["diagnostics"][0]["message"]

@@ -1341,6 +1341,12 @@ class _Builder:
                 )
 
 
+def model_source(path: Path, texts: Mapping[Path, str] | None = None) -> LMap | None:
+    """A model file's YAML with its `extends` followed, as data (None if it cannot be
+    read): what tells which parts of a model an edit changed."""
+    return _read_model_data(path, Diagnostics(), texts=texts)
+
+
 def load_model(
     path: str | Path, diags: Diagnostics, texts: Mapping[Path, str] | None = None
 ) -> Model | None:

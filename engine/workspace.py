@@ -33,7 +33,7 @@ from engine.data import Dataset
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import render_tree
 from engine.letter import letters, render_text
-from engine.loader import LList, LMap, read_yaml
+from engine.loader import LList, LMap, model_source, read_yaml
 from engine.modeldiff import diff_models, render, sentences_sv
 from engine.source import Span
 from engine.testing import find_test_files, run_file
@@ -140,10 +140,16 @@ def edit(ws: Workspace, texts: dict[str, str]) -> dict[str, Any]:
     }
     if checked is None:
         return answer
+    changed = changed_parameters(ws, texts)
     try:
         with ws.lock:
             checked = with_data_zones(checked, ws.dataset)
-            result = run_model(checked, ws.dataset, ws.months)
+            if changed is None:
+                result = run_model(checked, ws.dataset, ws.months)
+            else:  # only rules that use a changed value are evaluated again (as sweeps)
+                result = run_model(
+                    checked, ws.dataset, ws.months, reuse=ws.saved.result, changed=changed
+                )
             ws.current = Edit(checked, result)
     except EngineError as error:
         answer["ok"] = False
@@ -151,6 +157,23 @@ def edit(ws: Workspace, texts: dict[str, str]) -> dict[str, Any]:
         return answer
     answer["results"] = results(ws)
     return answer
+
+
+def changed_parameters(ws: Workspace, texts: dict[str, str]) -> frozenset[str] | None:
+    """The parameters whose values an edit changes, when nothing else in the model
+    differs from the saved one (as written, `extends` followed); None when anything
+    else does, and the whole model is evaluated again."""
+    before = model_source(ws.model)
+    after = model_source(ws.model, _overlay(ws, texts))
+    if before is None or after is None:
+        return None
+    rest = [{k: v for k, v in data.items() if k != "parameters"} for data in (before, after)]
+    if rest[0] != rest[1]:
+        return None
+    old, new = before.get("parameters") or {}, after.get("parameters") or {}
+    if not isinstance(old, dict) or not isinstance(new, dict) or set(old) != set(new):
+        return None
+    return frozenset(name for name in old if old[name] != new[name])
 
 
 def diagnostic_json(ws: Workspace, d: Diagnostic) -> dict[str, Any]:

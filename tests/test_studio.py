@@ -306,3 +306,37 @@ def test_an_explanation_that_cannot_be_given_says_why(opened, query, message):
     response = _client(opened[1]).get(f"/api/explain?{query}", headers={"x-carepay-token": "t0k"})
     assert response.status_code == 422
     assert message in response.json()["diagnostics"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "changed"),
+    [
+        ("{ under: 40 %, value: 70 % }", "{ under: 50 %, value: 70 % }", {"kontrollnivåer"}),
+        ("{ under: 40 %, value: 70 % }", "{ under: 40 %, value: 70 % }  # samma", set()),
+        ("formula: nivåbelopp_helmånad * nivåandel",
+         "formula: nivåbelopp_helmånad * nivåandel * 2", None),  # a rule: all again
+        ("{ under: 40 %, value: 70 % }\n", "{ under: 40 %, value: 70 % }\n  extra: {unit: SEK, "
+         "values: {2023-01-01: 1}}\n", None),  # a parameter added
+    ],
+    ids=["a value", "a comment", "a formula", "a new parameter"],
+)  # fmt: skip
+def test_an_edit_evaluates_again_only_what_it_changes_and_pays_as_a_fresh_run(
+    opened, old, new, changed
+):
+    """Only a change of parameter values keeps the rules that use none of them (as
+    sweeps do); whichever way, the edit pays exactly what a fresh run of it pays."""
+    from engine.api import load
+    from engine.workspace import changed_parameters, edit
+
+    folder, ws = opened
+    text = (folder / "omvardnad.yaml").read_text(encoding="utf-8")
+    assert old in text
+    edited = {"omvardnad.yaml": text.replace(old, new, 1)}
+    found = changed_parameters(ws, edited)
+    assert (set(found) if found is not None else None) == changed
+    answer = edit(ws, edited)
+    fresh, _ = load(
+        ws.model, ws.months, texts={(folder / "omvardnad.yaml").resolve(): edited["omvardnad.yaml"]}
+    )
+    total = int(run_model(fresh, ws.dataset, ws.months).lines["amount_ore"].sum())
+    assert answer["results"]["total"]["edited_ore"] == total

@@ -224,6 +224,9 @@ def test_typing_an_unknown_name_shows_the_located_error(studio, page):
     assert "okänt_belopp" in error.inner_text()
     assert "omvardnad.yaml:413" in error.inner_text()
     page.locator(".cm-lintRange-error").first.wait_for(timeout=5_000)  # underlined in place
+    # the formulas' words are marked by what the checker knows them as
+    assert page.locator(".cm-formula-keyword").count() > 0
+    assert page.locator(".cm-formula-rule", has_text="nivåandel").count() > 0
     assert "fel" in page.locator("#status").inner_text()
 
 

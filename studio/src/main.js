@@ -3,7 +3,8 @@
 // model as typed pays, against the model as saved. Everything comes from the local
 // server (engine/studio.py); nothing is loaded from anywhere else.
 import { EditorView, basicSetup } from "codemirror";
-import { EditorState } from "@codemirror/state";
+import { EditorState, RangeSetBuilder } from "@codemirror/state";
+import { Decoration, ViewPlugin } from "@codemirror/view";
 import { yaml } from "@codemirror/lang-yaml";
 import { linter, lintGutter, forceLinting } from "@codemirror/lint";
 import { autocompletion } from "@codemirror/autocomplete";
@@ -198,6 +199,80 @@ function complete(context) {
   return { from: word.from, options, validFor: /^[\wåäöÅÄÖ_]*$/ };
 }
 
+// ------------------------------------------------------------------ formula highlighting
+
+// The formula language inside the YAML: the values of `formula:`, `when:`,
+// `quantity:` and `condition:` (one line, or a block after `|`). Its words are marked
+// by what the checker knows them as: a parameter, a definition or payment, a
+// function, a column, a keyword; numbers with their units.
+const FORMULA_KEY = /^(\s*)(?:-\s+)?(formula|when|quantity|condition):\s?(.*)$/;
+const KEYWORDS = new Set(["if", "then", "else", "and", "or", "not", "where", "in", "true", "false", "missing"]);
+const TOKEN = /\d+(?:[.,]\d+)?(?:\s?(?:%|SEK\/h|SEK|min|h|days?|kr))?|[\p{L}_][\p{L}\p{N}_]*/gu;
+const marks = {
+  parameter: Decoration.mark({ class: "cm-formula-parameter" }),
+  rule: Decoration.mark({ class: "cm-formula-rule" }),
+  function: Decoration.mark({ class: "cm-formula-function" }),
+  column: Decoration.mark({ class: "cm-formula-column" }),
+  keyword: Decoration.mark({ class: "cm-formula-keyword" }),
+  number: Decoration.mark({ class: "cm-formula-number" }),
+};
+
+function kindOf(word) {
+  if (/^\d/.test(word)) return "number";
+  if (KEYWORDS.has(word)) return "keyword";
+  if (names.parameters.includes(word)) return "parameter";
+  if (names.rules.includes(word)) return "rule";
+  if (names.functions.includes(word)) return "function";
+  if (names.columns.includes(word)) return "column";
+  return null;
+}
+
+function formulaMarks(view) {
+  const builder = new RangeSetBuilder();
+  const doc = view.state.doc;
+  let blockIndent = -1; // inside a block formula: the indentation of its key
+  for (const { from, to } of view.visibleRanges) {
+    let line = doc.lineAt(from);
+    while (true) {
+      const text = line.text;
+      const indent = text.length - text.trimStart().length;
+      let start = -1;
+      const key = FORMULA_KEY.exec(text);
+      if (key) {
+        const rest = key[3];
+        blockIndent = /^[|>]/.test(rest.trim()) ? key[1].length : -1;
+        if (blockIndent < 0 && !rest.trim().startsWith("#")) start = text.length - rest.length;
+      } else if (blockIndent >= 0 && (text.trim() === "" || indent > blockIndent)) {
+        start = indent;
+      } else {
+        blockIndent = -1;
+      }
+      if (start >= 0) {
+        const body = text.slice(start).replace(/\s#.*$/, "");
+        for (const m of body.matchAll(TOKEN)) {
+          const kind = kindOf(m[0]);
+          if (kind) builder.add(line.from + start + m.index, line.from + start + m.index + m[0].length, marks[kind]);
+        }
+      }
+      if (line.to >= to || line.number >= doc.lines) break;
+      line = doc.line(line.number + 1);
+    }
+  }
+  return builder.finish();
+}
+
+const formulaHighlighting = ViewPlugin.fromClass(
+  class {
+    constructor(view) {
+      this.decorations = formulaMarks(view);
+    }
+    update(update) {
+      if (update.docChanged || update.viewportChanged) this.decorations = formulaMarks(update.view);
+    }
+  },
+  { decorations: (plugin) => plugin.decorations },
+);
+
 // ------------------------------------------------------------------ editor and files
 
 function newState(text) {
@@ -209,6 +284,7 @@ function newState(text) {
       lintGutter(),
       linter(lintSource, { delay: 350 }),
       autocompletion({ override: [complete] }),
+      formulaHighlighting,
       EditorView.lineWrapping,
     ],
   });

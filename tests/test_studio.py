@@ -343,3 +343,16 @@ def test_an_edit_evaluates_again_only_what_it_changes_and_pays_as_a_fresh_run(
     )
     total = int(run_model(fresh, ws.dataset, ws.months).lines["amount_ore"].sum())
     assert answer["results"]["total"]["edited_ore"] == total
+
+
+def test_what_was_typed_survives_a_reload_of_the_page(studio, page):
+    """Broken or not, what was typed and not saved is taken back after a reload."""
+    _replace_in_editor(page, "nivåbelopp_helmånad * nivåandel", "okänt_belopp * nivåandel")
+    page.locator("#diagnostics li.error").first.wait_for(timeout=15_000)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    expect(page.locator("#restored")).to_contain_text("omvardnad.yaml", timeout=5_000)
+    expect(page.locator("#diagnostics li.error").first).to_contain_text(
+        "okänt_belopp", timeout=15_000
+    )
+    assert "okänt_belopp" not in (studio.folder / "omvardnad.yaml").read_text(encoding="utf-8")

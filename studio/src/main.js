@@ -3,7 +3,7 @@
 // model as typed pays, against the model as saved. Everything comes from the local
 // server (engine/studio.py); nothing is loaded from anywhere else.
 import { EditorView, basicSetup } from "codemirror";
-import { EditorState, RangeSetBuilder } from "@codemirror/state";
+import { EditorState, Prec, RangeSetBuilder } from "@codemirror/state";
 import { Decoration, ViewPlugin } from "@codemirror/view";
 import { yaml } from "@codemirror/lang-yaml";
 import { linter, lintGutter, forceLinting } from "@codemirror/lint";
@@ -156,8 +156,16 @@ function showDiagnostics(list) {
   $("status").className = errors ? "bad" : "good";
 }
 
+// What was typed and not saved survives a reload of the page (this tab only).
+const KEPT = `carepay-studio:${location.pathname}`;
+function keepTyped() {
+  sessionStorage.setItem(KEPT, JSON.stringify({ texts, disk }));
+}
+const disk = {}; // file name -> text as on disk when the page opened or last saved
+
 async function lintSource(v) {
   texts[current] = v.state.doc.toString();
+  keepTyped();
   const answer = await call("/api/edit", { texts });
   names = answer.names || names;
   const list = answer.diagnostics || [];
@@ -284,7 +292,7 @@ function newState(text) {
       lintGutter(),
       linter(lintSource, { delay: 350 }),
       autocompletion({ override: [complete] }),
-      formulaHighlighting,
+      Prec.lowest(formulaHighlighting), // inside the YAML's own marks, so its colour shows
       EditorView.lineWrapping,
     ],
   });
@@ -375,6 +383,10 @@ async function showDiff() {
 
 async function save() {
   const answer = await call("/api/save", { file: current, text: view.state.doc.toString() });
+  if (answer.saved) {
+    disk[current] = view.state.doc.toString();
+    keepTyped();
+  }
   const lines = [`Sparad: ${answer.saved}`, `Föregående version: ${answer.previous}`];
   for (const t of answer.tests || []) {
     lines.push(`${t.passed ? "ok  " : "FEL "} ${t.file}: ${t.name}` + (t.passed ? "" : `\n     ${[...(t.failures || []), t.error || ""].join("\n     ")}`));
@@ -437,7 +449,16 @@ async function start() {
   months = state.months;
   names = state.names;
   $("title").textContent = `${state.title} · ${months.join(" – ")}`;
-  for (const f of state.files) texts[f.name] = f.text;
+  const kept = JSON.parse(sessionStorage.getItem(KEPT) || "null");
+  const restored = [];
+  for (const f of state.files) {
+    disk[f.name] = f.text;
+    // typed before a reload, over the same file on disk: taken back
+    const typed = kept && kept.disk[f.name] === f.text ? kept.texts[f.name] : undefined;
+    texts[f.name] = typed !== undefined ? typed : f.text;
+    if (typed !== undefined && typed !== f.text) restored.push(f.name);
+  }
+  if (restored.length) $("restored").textContent = `osparade ändringar återställda: ${restored.join(", ")}`;
   $("files").replaceChildren(
     ...state.files.map((f) => {
       const b = document.createElement("button");

@@ -228,6 +228,12 @@ def results(ws: Workspace) -> dict[str, Any]:
         "by_provider": [_row(r) for r in providers],
         "categories": [_row(r) for r in categories],
         "counts": comparison.counts(),
+        "providers_more": [
+            _row(r) for r in sorted(providers, key=lambda r: -r["diff_ore"]) if r["diff_ore"] > 0
+        ],
+        "providers_less": [
+            _row(r) for r in sorted(providers, key=lambda r: r["diff_ore"]) if r["diff_ore"] < 0
+        ],
         "winners": [
             _row(r) for r in gain.filter(pl.col("diff_ore") > 0).head(10).select(keep).to_dicts()
         ],

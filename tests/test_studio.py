@@ -171,6 +171,14 @@ def test_an_edit_pays_what_simulate_set_pays_to_the_ore(opened):
     assert total["diff_ore"] == total["edited_ore"] - total["saved_ore"] != 0
     providers = answer["results"]["by_provider"]
     assert sum(p["diff_ore"] for p in providers) == total["diff_ore"]
+    more, less = answer["results"]["providers_more"], answer["results"]["providers_less"]
+    assert {p["provider_id"] for p in more} == {
+        p["provider_id"] for p in providers if p["diff_ore"] > 0
+    }
+    assert {p["provider_id"] for p in less} == {
+        p["provider_id"] for p in providers if p["diff_ore"] < 0
+    }
+    assert [p["diff_ore"] for p in less] == sorted(p["diff_ore"] for p in less)  # most lost first
 
 
 # ----------------------------------------------------------------------------- browser
@@ -244,6 +252,7 @@ def test_a_parameter_change_shows_the_totals_of_simulate_set(studio, page):
     )
     saved = int(studio.ws.saved.result.lines["amount_ore"].sum())
     assert int(page.locator("#total-diff").get_attribute("data-ore")) == expected - saved
+    expect(page.locator("#providers-less")).to_contain_text("P01")  # who loses, by name
 
 
 def test_clicking_a_customer_shows_its_explanation(studio, page):

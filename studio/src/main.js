@@ -98,6 +98,9 @@ function showResults(results) {
   fill($("losers"), results.losers, people());
   const c = results.counts;
   $("counts").textContent = `${c.more} kundmånader får mer, ${c.less} mindre, ${c.same} lika`;
+  const named = (rows) => rows.map((r) => `${r.provider_id} ${signed(r.diff_ore)}`).join(", ") || "ingen";
+  $("providers-more").textContent = `Utförare som får mer: ${named(results.providers_more)}`;
+  $("providers-less").textContent = `Utförare som får mindre: ${named(results.providers_less)}`;
 }
 
 async function showCustomers(provider) {

@@ -342,13 +342,21 @@ function showParameters(list) {
         input.value = v.text;
         input.dataset.path = JSON.stringify(v.path);
         input.dataset.unit = p.unit;
-        input.addEventListener("change", () => setValue(p, v.path, input.value));
+        input.addEventListener("change", () => setValue(p, v.path, withUnit(input.value, v.text)));
         label.append(input);
         box.append(label);
       }
       return box;
     }),
   );
+}
+
+// A number typed without its unit takes the unit the value was written with
+// ("50" in a field that held "40 %" is 50 %, never 50 as a fraction); a value with a
+// unit is taken as typed and checked like the rule file.
+function withUnit(typed, before) {
+  const unit = (before.match(/^\s*-?[\d\s]+(?:[.,]\d+)?\s*([^\d\s].*)$/) || [])[1];
+  return unit && /^\s*-?[\d\s]+(?:[.,]\d+)?\s*$/.test(typed) ? `${typed.trim()} ${unit}` : typed;
 }
 
 async function setValue(parameter, path, value) {

@@ -365,3 +365,13 @@ def test_what_was_typed_survives_a_reload_of_the_page(studio, page):
         "okänt_belopp", timeout=15_000
     )
     assert "okänt_belopp" not in (studio.folder / "omvardnad.yaml").read_text(encoding="utf-8")
+
+
+def test_a_sweep_is_drawn_as_a_chart_with_its_totals(studio, page):
+    page.click("#tabs button[data-tab=sweep]")
+    page.fill("#sweep-spec", "kontrollnivåer[2].under=40 %:60 %:10 %")
+    page.click("#run-sweep")
+    expect(page.locator("#sweep-table tr")).to_have_count(3, timeout=20_000)
+    expect(page.locator("#sweep-chart polyline")).to_have_count(1)
+    totals = [int(c.get_attribute("data-ore")) for c in page.locator("#sweep-table td.num").all()]
+    assert totals[1] == _simulated_total(studio.ws, CHANGE)  # 50 %

@@ -1224,8 +1224,13 @@ def studio_command(
     Example:
       carepay studio rules/orebro --data examples/orebro --month 2024-02
     """
-    from engine.studio import free_port, new_token, open_studio, serve
+    from engine.studio import free_port, new_token, open_studio, port_is_free, serve
 
+    if port and not port_is_free(port):
+        raise click.BadParameter(
+            f"port {port} is in use on 127.0.0.1; give another, or leave --port out for a free one",
+            param_hint="--port",
+        )
     workspace = open_studio(model, data, month, last)
     serve(workspace, port or free_port(), new_token(), open_browser=not no_browser)
 

@@ -202,6 +202,18 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def port_is_free(port: int) -> bool:
+    """Nothing listens on the port of 127.0.0.1 now."""
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 that nothing listens on now."""
     import socket

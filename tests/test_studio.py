@@ -375,3 +375,24 @@ def test_a_sweep_is_drawn_as_a_chart_with_its_totals(studio, page):
     expect(page.locator("#sweep-chart polyline")).to_have_count(1)
     totals = [int(c.get_attribute("data-ore")) for c in page.locator("#sweep-table td.num").all()]
     assert totals[1] == _simulated_total(studio.ws, CHANGE)  # 50 %
+
+
+def test_a_port_in_use_is_a_clear_usage_error_before_any_work():
+    import socket
+
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            main,
+            ["studio", str(ROOT / "rules/orebro"), "--data", str(ROOT / "examples/orebro"),
+             "--month", MONTH, "--port", str(port), "--no-browser"],
+        )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert f"port {port} is in use on 127.0.0.1" in result.output
+    assert "Traceback" not in result.output

@@ -396,3 +396,50 @@ def test_a_port_in_use_is_a_clear_usage_error_before_any_work():
     assert result.exit_code == 2, result.output
     assert f"port {port} is in use on 127.0.0.1" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_command_serves_on_the_address_it_prints_and_stops_on_ctrl_c():
+    """`carepay studio` as a user starts it: the printed address answers (the token in
+    it), the same request without the token is refused, and Ctrl-C stops it cleanly."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    port = free_port()
+    command = [
+        sys.executable, "-c", "from engine.entry import run; run()", "studio", str(ROOT / "rules/orebro"),
+        "--data", str(ROOT / "examples/orebro"), "--month", MONTH,
+        "--port", str(port), "--no-browser",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    try:
+        assert server.stdout is not None
+        address = server.stdout.readline().strip().removeprefix("carepay studio: ")
+        assert address.startswith(f"http://127.0.0.1:{port}/?token=")
+        token = address.split("token=")[1]
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/state?token={token}", timeout=10
+                ) as r:
+                    state = json.load(r)
+                break
+            except urllib.error.URLError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert state["model"] == "omvardnad.yaml"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/state", timeout=10)
+        assert refused.value.code == 403
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, output
+    assert "Traceback" not in output

@@ -159,7 +159,7 @@ def load_dataset(
 ) -> tuple[Dataset, list[Diagnostic]]:
     """The data, validated for this model: a directory of CSV or Parquet files, one
     workbook, or frames in memory (`{"visits": frame, …}`, Polars data or lazy frames;
-    a lazy frame is read only in the columns its table declares). `columns` maps the
+    a lazy frame is collected in the columns the run uses only). `columns` maps the
     data's own column names to the model's, per table. Rows with problems are
     rejected (listed in `dataset.rejects`, each problem kind a warning); `strict` makes
     them errors. With `pseudonym`, customer ids are replaced as the tables are read,

@@ -77,6 +77,14 @@ def _timed(command: list[str]) -> Measured:
     return Measured(wall, usage.ru_maxrss / 1024, stdout, ok)
 
 
+def task(*args: str) -> tuple[Measured, dict[str, Any]]:
+    """One measurement of bench/tasks.py in a fresh process, and the figures it printed
+    (its last line, JSON; empty when it failed)."""
+    measured = _timed([sys.executable, "bench/tasks.py", *args])
+    figures = json.loads(measured.stdout.strip().splitlines()[-1]) if measured.ok else {}
+    return measured, figures
+
+
 def carepay(*args: str) -> list[str]:
     return [sys.executable, "-m", "engine.cli", *args]
 
@@ -176,9 +184,8 @@ def bench_size(size: str, rows: list[dict[str, object]]) -> None:
         bench_studio(size, orebro, MONTH, rows)
     norrtalje = dataset("norrtalje", size)
     n_norrtalje = visits_in(norrtalje)
-    core = _timed([sys.executable, "bench/tasks.py", "core", str(orebro), MONTH])
+    core, figures = task("core", str(orebro), MONTH)
     if core.ok:
-        figures = json.loads(core.stdout.strip().splitlines()[-1])
         record(
             "core: carepay vs hand-written Polars (evaluation only)",
             core,
@@ -233,15 +240,14 @@ def bench_path(size: str, data: Path, visits: int, record: Any) -> None:
     inside it), with each one's öre per provider compared."""
     figures = {}
     for who in ("polars", "duckdb", "carepay"):
-        measured = _timed([sys.executable, "bench/tasks.py", "path", who, str(data), MONTH])
+        measured, figures[who] = task("path", who, str(data), MONTH)
         if not measured.ok:
             record(f"user's path (API), {who}", measured, visits)
+            del figures[who]
             continue
-        figures[who] = json.loads(measured.stdout.strip().splitlines()[-1])
         figures[who]["measured"] = measured
-    read = _timed([sys.executable, "bench/tasks.py", "read", str(data)])
+    read, found = task("read", str(data))
     if read.ok:
-        found = json.loads(read.stdout.strip().splitlines()[-1])
         record(
             "data read + checks (carepay load_dataset ÷ bare Parquet decode)",
             read,
@@ -271,7 +277,7 @@ def bench_xlsx(rows: list[dict[str, object]]) -> None:
     book = SCRATCH / "sample.xlsx"
     # written by a child process: a parent grown by Polars would count in every later
     # child's peak memory (a forked child starts with its parent's pages)
-    made = _timed([sys.executable, "bench/tasks.py", "workbook", str(sample), str(book)])
+    made, _ = task("workbook", str(sample), str(book))
     if not made.ok:
         raise SystemExit(f"could not write {book}")
     results = {}
@@ -298,8 +304,7 @@ def bench_xlsx(rows: list[dict[str, object]]) -> None:
 
 def bench_studio(size: str, data: Path, month: str, rows: list[dict[str, object]]) -> None:
     """carepay studio: from a parameter edit to the updated totals (data loaded once)."""
-    measured = _timed([sys.executable, "bench/tasks.py", "studio", str(data), month])
-    figures = json.loads(measured.stdout.strip().splitlines()[-1]) if measured.ok else {}
+    measured, figures = task("studio", str(data), month)
     _record(
         rows,
         size,
@@ -313,8 +318,7 @@ def bench_studio(size: str, data: Path, month: str, rows: list[dict[str, object]
 
 def bench_loading(rows: list[dict[str, object]]) -> None:
     for model in ("rules/orebro", "rules/norrtalje", "bench/core.yaml"):
-        measured = _timed([sys.executable, "bench/tasks.py", "load", model])
-        figures = json.loads(measured.stdout.strip().splitlines()[-1])
+        measured, figures = task("load", model)
         row = {
             "size": "-",
             "what": f"load + check {model}",

@@ -180,19 +180,17 @@ def studio_task(data: str, month_text: str) -> dict[str, object]:
     return {"visits": visits, "open_s": opened, "edit_s": seconds, "diff_ore": totals[-1]}
 
 
+TASKS = {
+    "load": load_task,
+    "core": core_task,
+    "path": path_task,
+    "read": read_task,
+    "studio": studio_task,
+    "workbook": workbook_task,
+}
+
 if __name__ == "__main__":
-    task, *args = sys.argv[1:]
-    if task == "load":
-        print(json.dumps(load_task(*args)))
-    elif task == "core":
-        print(json.dumps(core_task(*args)))
-    elif task == "path":
-        print(json.dumps(path_task(*args)))
-    elif task == "read":
-        print(json.dumps(read_task(*args)))
-    elif task == "studio":
-        print(json.dumps(studio_task(*args)))
-    elif task == "workbook":
-        print(json.dumps(workbook_task(*args)))
-    else:
-        raise SystemExit(f"unknown task {task}")
+    name, *args = sys.argv[1:]
+    if name not in TASKS:
+        raise SystemExit(f"unknown task {name}; the tasks: {', '.join(TASKS)}")
+    print(json.dumps(TASKS[name](*args)))  # type: ignore[operator]

@@ -979,11 +979,7 @@ def _order_problems(converted: pl.DataFrame, max_hours: int | None) -> list[Prob
     """Periods that end before they start, and rows of a table with a longest duration
     (`x-max-hours`: visits longer than a day) that last longer."""
     out = []
-    for start, end in (
-        ("start_date", "end_date"),
-        ("start", "end"),
-        ("period_start", "period_end"),
-    ):
+    for start, end in ORDER_PAIRS:
         if start in converted.columns and end in converted.columns:
             for index in _rows(converted, pl.col(end) < pl.col(start)):
                 out.append(

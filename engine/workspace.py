@@ -28,7 +28,7 @@ from engine.api import (
     with_data_zones,
 )
 from engine.checker import CheckedModel
-from engine.compare import compare_results, sweep, sweep_values
+from engine.compare import Comparison, compare_results, sweep, sweep_values
 from engine.data import Dataset
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import render_tree
@@ -48,6 +48,7 @@ class Edit:
 
     checked: CheckedModel
     result: RunResult
+    source: LMap | None = None  # its YAML as written, `extends` followed (saved model)
 
 
 @dataclass
@@ -59,6 +60,18 @@ class Workspace:
     saved: Edit  # the model as it is on disk
     current: Edit
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _compared: tuple[Edit, Edit, Comparison] | None = None
+
+    def comparison(self) -> Comparison:
+        """The current edit against the saved model, computed once for each pair."""
+        known = self._compared
+        if known is not None and known[0] is self.saved and known[1] is self.current:
+            return known[2]
+        both = compare_results(
+            self.saved.result, self.current.result, self.dataset, "sparad", "ändrad"
+        )
+        self._compared = (self.saved, self.current, both)
+        return both
 
     def files(self) -> list[Path]:
         """The model's own files: the rule files of its folder and their tests."""
@@ -99,7 +112,7 @@ def open_workspace(model: Path, data: Path, months: list[date]) -> Workspace:
     dataset, _ = load_dataset(checked, data)
     checked = with_data_zones(checked, dataset)
     result = run_model(checked, dataset, months)
-    saved = Edit(checked, result)
+    saved = Edit(checked, result, model_source(path))
     return Workspace(path, path.parent, months, dataset, saved, saved)
 
 
@@ -163,7 +176,7 @@ def changed_parameters(ws: Workspace, texts: dict[str, str]) -> frozenset[str] |
     """The parameters whose values an edit changes, when nothing else in the model
     differs from the saved one (as written, `extends` followed); None when anything
     else does, and the whole model is evaluated again."""
-    before = model_source(ws.model)
+    before = ws.saved.source
     after = model_source(ws.model, _overlay(ws, texts))
     if before is None or after is None:
         return None
@@ -207,7 +220,7 @@ def _relative(ws: Workspace, file: str) -> str:
 def results(ws: Workspace) -> dict[str, Any]:
     """The edit's totals per provider and category beside the saved model's, and the
     customers who gain and lose most (öre, exact)."""
-    comparison = compare_results(ws.saved.result, ws.current.result, ws.dataset, "sparad", "ändrad")
+    comparison = ws.comparison()
     providers = comparison.providers.fill_null("").to_dicts()
     categories = (
         comparison.categories.group_by("category")
@@ -254,7 +267,7 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
 
 def customers_of(ws: Workspace, provider: str) -> list[dict[str, Any]]:
     """One provider's customer-months: what the saved model and the edit pay each."""
-    comparison = compare_results(ws.saved.result, ws.current.result, ws.dataset, "sparad", "ändrad")
+    comparison = ws.comparison()
     rows = comparison.customers.filter(
         (pl.col("provider_id") == provider) & pl.col("customer_id").is_not_null()
     ).sort("month", "customer_id")
@@ -358,14 +371,14 @@ def set_value(
         raise EngineError(
             [Diagnostic("file-not-found", f"`{file}` is not a rule file of this model")]
         )
-    text = _texts_of(ws, texts)[path]
-    for found in parameter_panel(ws, {file: text}):
-        if found["name"] != name or found["file"] != file:
-            continue
-        data = read_yaml(path, Diagnostics(), {path.resolve(): text})
-        spec = data["parameters"][name]
+    text = texts[file] if file in texts else path.read_text(encoding="utf-8-sig")
+    data = read_yaml(path, Diagnostics(), {path.resolve(): text})
+    params = data.get("parameters") if isinstance(data, LMap) else None
+    spec = params.get(name) if isinstance(params, LMap) else None
+    if isinstance(spec, LMap) and "values" in spec:
+        lines = text.splitlines()
         for leaf_keys, span in _leaves(spec["values"], ["values"], spec.value_spans["values"]):
-            if leaf_keys == keys and _written(text.splitlines(), span) is not None:
+            if leaf_keys == keys and _written(lines, span) is not None:
                 return _replaced(text, span, value.strip())
     raise EngineError([Diagnostic("bad-value", f"no value of `{name}` at {keys}")])
 
@@ -420,7 +433,8 @@ def save(ws: Workspace, file: str, text: str) -> dict[str, Any]:
         checked, _ = load(ws.model, ws.months)
         with ws.lock:
             checked = with_data_zones(checked, ws.dataset)
-            ws.saved = Edit(checked, run_model(checked, ws.dataset, ws.months))
+            result = run_model(checked, ws.dataset, ws.months)
+            ws.saved = Edit(checked, result, model_source(ws.model))
     except EngineError as error:
         answer["diagnostics"] = [diagnostic_json(ws, d) for d in error.diagnostics]
     answer["tests"] = model_tests(ws)

@@ -17,7 +17,6 @@ from pathlib import Path
 import polars as pl
 
 from engine import types as t
-from engine.diagnostics import printable
 from engine.names import ore_column
 from engine.plan import Plan
 
@@ -340,16 +339,6 @@ def write_csv(frame: pl.DataFrame, path: Path, dialect: str = "standard") -> Non
     )
 
 
-def safe_text(value: object) -> object:
-    """Text from input data can never become a spreadsheet formula, and control
-    characters a workbook cannot hold (an ANSI escape in a name) are shown as `\\x1b`
-    (the CSV and Parquet files keep the text as it came)."""
-    if not isinstance(value, str):
-        return value
-    value = printable(value)
-    return "'" + value if value.startswith(UNSAFE_START) else value
-
-
 def write_tables(
     directory: Path,
     named: dict[str, pl.DataFrame],
@@ -373,12 +362,22 @@ def write_tables(
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
 
-def make_reproducible(path: Path) -> None:
+def make_reproducible(path: Path, replaced: dict[str, bytes] | None = None) -> None:
     """The same workbook content gives the same bytes: a workbook writer stamps the time of
     saving into the file (zip entry times and the document properties), which would
-    make `carepay verify` see a change where there is none."""
+    make `carepay verify` see a change where there is none. `replaced` gives new
+    contents for some of the file's parts."""
+    replaced = replaced or {}
     with zipfile.ZipFile(path) as source:
-        entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+        entries = [
+            (
+                info.filename,
+                replaced[info.filename]
+                if info.filename in replaced
+                else source.read(info.filename),
+            )
+            for info in source.infolist()
+        ]
     stamp = b"2000-01-01T00:00:00Z"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for name, data in entries:

@@ -23,7 +23,7 @@ numbers with Excel formats, which Excel shows in the reader's own locale
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,8 @@ from typing import Any
 import polars as pl
 
 from engine import types as t
-from engine.reports import VISIT_COLUMN, make_reproducible, safe_text
+from engine.reports import VISIT_COLUMN, make_reproducible
+from engine.sheetcells import CellColumn, SharedStrings, rows_xml
 
 MONEY = '#,##0.00 "kr"'
 HOURS = '#,##0.00 "h"'
@@ -79,18 +80,14 @@ class PaymentFile:
 
 
 def write_payment_file(path: Path, payments: PaymentFile) -> None:
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    formats = _Formats(book)
-    spec_rows = _specification_rows(payments)
-    _invoice_sheet(book, formats, payments, len(spec_rows))
-    _table_sheet(book, formats, "Specifikation", payments.title, *_specification(spec_rows))
-    _table_sheet(book, formats, "Kunder", payments.title, *_customers(payments))
-    _table_sheet(book, formats, "Ej räknade besök", payments.title, *_not_counted(payments))
-    _table_sheet(book, formats, "Rader", payments.title, *_lines(payments))
+    book = _Book(path)
+    spec = _specification_frame(payments)
+    _invoice_sheet(book, payments, spec.height)
+    _table_sheet(book, "Specifikation", payments.title, *_specification(spec))
+    _table_sheet(book, "Kunder", payments.title, *_customers(payments))
+    _table_sheet(book, "Ej räknade besök", payments.title, *_not_counted(payments))
+    _table_sheet(book, "Rader", payments.title, *_lines(payments))
     book.close()
-    make_reproducible(path)
 
 
 def provider_file_name(provider: str) -> str:
@@ -109,9 +106,16 @@ class _Formats:
             for code in (MONEY, HOURS, PERCENT, WHOLE, DECIMAL, DAY, MOMENT)
         }
         self.text = book.add_format({})
+        for number_format in self.by_code.values():
+            # numbered now: the table rows written after closing name them by number
+            number_format._get_xf_index()
 
     def of(self, code: str | None) -> Any:
         return self.by_code.get(code or "", self.text)
+
+    def style(self, code: str | None) -> int | None:
+        """The style number of a column's cells, None for plain text."""
+        return self.by_code[code].xf_index if code in self.by_code else None
 
 
 @dataclass
@@ -119,51 +123,167 @@ class _Column:
     heading: str
     format: str | None = None  # an Excel number format
     total: bool = False  # summed in the table's total row
-    # a formula for the column's cell in Excel row n (its value is the row's value)
-    formula: Callable[[int], str] | None = None
+    # a formula for the column's cells, `{n}` standing for the Excel row (the cell's
+    # value is the frame's, for readers that do not calculate)
+    formula: str | None = None
+
+
+@dataclass
+class _Rows:
+    """A table's data rows, added to a sheet's XML after XlsxWriter has written it."""
+
+    sheet: int  # 1-based, as in xl/worksheets/sheet<n>.xml
+    table: str  # the table's name
+    frame: pl.DataFrame
+    columns: list[CellColumn]
+
+    @property
+    def total_row(self) -> int:
+        """The Excel row of the table's total row (a table has at least one data row)."""
+        return HEADER_ROW + max(self.frame.height, 1) + 1
+
+
+# Each table's header is in Excel row 3, below the sheet's title. XlsxWriter is told of
+# a table of one data row (its header, row 4, and a total row 5): telling it of the whole
+# table costs a Python dictionary entry per cell, and the rows are written here anyway.
+HEADER_ROW = 3
+DECLARED_TOTAL_ROW = HEADER_ROW + 2
+
+
+class _Book:
+    """An XlsxWriter workbook whose tables' data rows are written by `sheetcells` (column
+    by column) into the closed file's sheets, between each table's header and its total
+    row, and each table's range set to its rows; a time-stamp-free file
+    (`make_reproducible`)."""
+
+    def __init__(self, path: Path) -> None:
+        import xlsxwriter
+
+        self.path = path
+        options = {"strings_to_formulas": False, "strings_to_urls": False}
+        self.book = xlsxwriter.Workbook(str(path), options)
+        self.formats = _Formats(self.book)
+        self.rows: list[_Rows] = []
+
+    def close(self) -> None:
+        self.book.close()
+        replaced: dict[str, bytes] = {}
+        with zipfile.ZipFile(self.path) as written:
+            strings = SharedStrings(written.read(SHARED_STRINGS))
+            tables = {
+                _table_name(written.read(name)): name
+                for name in written.namelist()
+                if name.startswith("xl/tables/")
+            }
+            for rows in self.rows:
+                sheet = f"xl/worksheets/sheet{rows.sheet}.xml"
+                body = rows_xml(rows.frame, rows.columns, HEADER_ROW + 1, strings)
+                replaced[sheet] = _with_rows(written.read(sheet), body, rows.total_row)
+                table = tables[rows.table]
+                replaced[table] = _table_to(written.read(table), rows.total_row)
+        make_reproducible(self.path, {**replaced, SHARED_STRINGS: strings.xml()})
+
+
+SHARED_STRINGS = "xl/sharedStrings.xml"
+
+
+def _table_name(table: bytes) -> str:
+    found = re.search(rb' name="([^"]*)"', table)
+    assert found is not None, "XlsxWriter names every table"
+    return found[1].decode("utf-8")
+
+
+def _with_rows(sheet: bytes, rows: bytes, total_row: int) -> bytes:
+    """The sheet's XML with `rows` where XlsxWriter's table had its one data row, its
+    total row moved below them, and the sheet's extent to match."""
+    start = sheet.find(f'<row r="{DECLARED_TOTAL_ROW}"'.encode())
+    if start < 0:
+        raise AssertionError("XlsxWriter writes every table's total row")
+    end = sheet.index(b"</row>", start) + len(b"</row>")
+    total = re.sub(
+        rb'(<row r="|<c r="[A-Z]+)' + str(DECLARED_TOTAL_ROW).encode() + rb'"',
+        rb"\g<1>" + str(total_row).encode() + b'"',
+        sheet[start:end],
+    )
+
+    def extent(found: re.Match[bytes]) -> bytes:
+        last = max(int(found[3]), total_row)
+        return b'<dimension ref="' + found[1] + b":" + found[2] + str(last).encode() + b'"/>'
+
+    head = re.sub(rb'<dimension ref="([A-Z]+\d+):([A-Z]+)(\d+)"/>', extent, sheet[:start], count=1)
+    return head + rows + total + sheet[end:]
+
+
+def _table_to(table: bytes, total_row: int) -> bytes:
+    """The table's XML with its range (and its filter's) ending at `total_row`."""
+    end = str(total_row).encode()
+    table = re.sub(rb'( ref="[A-Z]+\d+:[A-Z]+)\d+"', rb"\g<1>" + end + b'"', table, count=1)
+    filtered = str(total_row - 1).encode()
+    return re.sub(
+        rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+"', rb"\g<1>" + filtered + b'"', table, count=1
+    )
 
 
 # ----------------------------------------------------------------------------- sheets
 
 
+TABLE_ROWS = 1_000_000  # rows of one sheet's table; Excel's sheet holds 1 048 576
+
+
 def _table_sheet(
-    book: Any,
-    formats: _Formats,
-    name: str,
-    title: str,
-    columns: list[_Column],
-    rows: list[list[Any]],
+    book: _Book, name: str, title: str, columns: list[_Column], frame: pl.DataFrame
 ) -> Any:
     """A sheet holding one Excel table: a title line, then the table with its header
-    frozen, filters, a total row and the print setup."""
-    sheet = book.add_worksheet(name)
+    frozen, filters, a total row and the print setup. `frame` holds the rows' values,
+    a column for each of `columns`. More rows than a sheet holds go on to further
+    sheets, `Rader (del 2 av 3)`, none left out."""
+    if frame.height <= TABLE_ROWS:
+        return _one_table_sheet(book, name, title, columns, frame)
+    parts = -(-frame.height // TABLE_ROWS)
+    sheets = [
+        _one_table_sheet(
+            book,
+            f"{name} (del {i + 1} av {parts})",
+            title,
+            columns,
+            frame.slice(i * TABLE_ROWS, TABLE_ROWS),
+        )
+        for i in range(parts)
+    ]
+    return sheets[0]
+
+
+def _one_table_sheet(
+    book: _Book, name: str, title: str, columns: list[_Column], frame: pl.DataFrame
+) -> Any:
+    formats = book.formats
+    sheet = book.book.add_worksheet(name)
     sheet.write(0, 0, title, formats.title)
-    first, last_row = 2, 2 + max(len(rows), 1) + 1  # header, rows (at least one), totals
+    first = HEADER_ROW - 1  # XlsxWriter counts rows from 0
+    table = re.sub(r"\W", "_", name)
     options: dict[str, Any] = {
-        "name": re.sub(r"\W", "_", name),
+        "name": table,
         "style": "Table Style Light 9",
         "total_row": True,
         "columns": [],
     }
-    for i, column in enumerate(columns):
+    for i, (column, values) in enumerate(zip(columns, frame.iter_columns(), strict=True)):
         spec: dict[str, Any] = {"header": column.heading, "format": formats.of(column.format)}
         if i == 0:
             spec["total_string"] = "Summa"
         elif column.total:
             spec["total_function"] = "sum"
-            spec["total_value"] = sum(
-                r[i] for r in rows if isinstance(r[i], int | float) and not isinstance(r[i], bool)
-            )
+            spec["total_value"] = values.sum() if values.dtype.is_numeric() else 0
         options["columns"].append(spec)
-    options["data"] = [[safe_text(v) for v in r] for r in rows] or [[None] * len(columns)]
-    sheet.add_table(first, 0, last_row, len(columns) - 1, options)
-    for c, column in enumerate(columns):
-        if column.formula is not None:  # written with its value, for readers that do not calculate
-            for r, row in enumerate(rows, start=first + 1):
-                sheet.write_formula(r, c, column.formula(r + 1), formats.of(column.format), row[c])
+    sheet.add_table(first, 0, DECLARED_TOTAL_ROW - 1, len(columns) - 1, options)
+    cells = [
+        CellColumn(_letter(i), formats.style(column.format), column.formula)
+        for i, column in enumerate(columns)
+    ]
+    book.rows.append(_Rows(len(book.book.worksheets()), table, frame, cells))
+    sample = frame.head(2000).rows()
     for i, column in enumerate(columns):
-        sample = [column.heading, *(r[i] for r in rows[:2000])]
-        width = max(len(_shown(v)) for v in sample)
+        width = max(len(_shown(v)) for v in [column.heading, *(r[i] for r in sample)])
         sheet.set_column(i, i, min(max(width + 2, 9), 48))
     _print_setup(sheet, first)
     return sheet
@@ -184,44 +304,38 @@ def _shown(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _invoice_sheet(book: Any, formats: _Formats, payments: PaymentFile, spec_rows: int) -> None:
+def _invoice_sheet(book: _Book, payments: PaymentFile, spec_rows: int) -> None:
     """Per provider and month: the invoiceable total and what is paid apart, each a
     SUMIFS over the specification (so a controller sees where the figure comes from),
     stored with its value summed in whole öre."""
-    names = _names(payments)
     apart = pl.col("category").is_in(list(payments.outside_invoice))
-    totals = (
+    frame = (
         payments.lines.group_by("month", "provider_id")
         .agg(
             pl.col("amount_ore").filter(~apart).sum().alias("invoice"),
             pl.col("amount_ore").filter(apart).sum().alias("outside"),
         )
         .sort("month", "provider_id")
+        .join(_names(payments), on="provider_id", how="left", maintain_order="left")
+        .select(
+            "month",
+            "provider_id",
+            pl.col("name").fill_null(""),
+            (pl.col("invoice") / 100).alias("invoice_kr"),
+            (pl.col("outside") / 100).alias("outside_kr"),
+            ((pl.col("invoice") + pl.col("outside")) / 100).alias("total_kr"),
+        )
     )
-    rows = [
-        [
-            r["month"],
-            r["provider_id"],
-            names.get(r["provider_id"], ""),
-            r["invoice"] / 100,
-            r["outside"] / 100,
-            (r["invoice"] + r["outside"]) / 100,
-        ]
-        for r in totals.iter_rows(named=True)
-    ]
     last = 3 + max(spec_rows, 1)  # the specification's last data row in Excel
 
-    def sumifs(on_invoice: str) -> Callable[[int], str]:
-        def formula(n: int) -> str:
-            def column(letter: str) -> str:
-                return f"Specifikation!${letter}$4:${letter}${last}"
+    def sumifs(on_invoice: str) -> str:
+        def column(letter: str) -> str:
+            return f"Specifikation!${letter}$4:${letter}${last}"
 
-            return (
-                f"=SUMIFS({column('I')},{column('A')},$A{n},{column('B')},$B{n},"
-                f'{column("J")},"{on_invoice}")'
-            )
-
-        return formula
+        return (
+            f"=SUMIFS({column('I')},{column('A')},$A{{n}},{column('B')},$B{{n}},"
+            f'{column("J")},"{on_invoice}")'
+        )
 
     columns = [
         _Column("Månad"),
@@ -229,30 +343,26 @@ def _invoice_sheet(book: Any, formats: _Formats, payments: PaymentFile, spec_row
         _Column("Namn"),
         _Column("Fakturerbart", MONEY, True, sumifs(ON_INVOICE)),
         _Column("Utbetalas separat", MONEY, True, sumifs(OUTSIDE_INVOICE)),
-        _Column("Totalt", MONEY, True, lambda n: f"=D{n}+E{n}"),
+        _Column("Totalt", MONEY, True, "=D{n}+E{n}"),
     ]
-    sheet = _table_sheet(book, formats, "Fakturaunderlag", payments.title, columns, rows)
+    sheet = _table_sheet(book, "Fakturaunderlag", payments.title, columns, frame)
     note = (
         "Fakturerbart: vad utförarens faktura för månaden högst får uppgå till (§5). "
         "Utbetalas separat: ersättning som inte faktureras (§5.1), t.ex. effektpremie."
     )
-    sheet.write(len(rows) + 5, 0, note)
+    sheet.write(frame.height + 5, 0, note)
 
 
-def _names(payments: PaymentFile) -> dict[str, str]:
-    return dict(
-        zip(
-            payments.providers["provider_id"].to_list(),
-            payments.providers["name"].to_list(),
-            strict=True,
-        )
-    )
+def _names(payments: PaymentFile) -> pl.DataFrame:
+    """provider_id and its name, one row each."""
+    return payments.providers.select("provider_id", "name").unique("provider_id", keep="first")
 
 
-def _specification_rows(payments: PaymentFile) -> list[list[Any]]:
-    names = _names(payments)
+def _specification_frame(payments: PaymentFile) -> pl.DataFrame:
+    """Per provider, month, category and payment: customers, quantity and amount."""
     order = {p: i for i, p in enumerate(payments.labels)}
-    grouped = (
+    additive = pl.col("payment").is_in(list(payments.additive))
+    return (
         payments.lines.group_by("month", "provider_id", "category", "payment", "unit")
         .agg(
             pl.col("customer_id").drop_nulls().n_unique().alias("n_customers"),
@@ -263,28 +373,37 @@ def _specification_rows(payments: PaymentFile) -> list[list[Any]]:
         )
         .with_columns(pl.col("payment").replace_strict(order, default=len(order)).alias("_order"))
         .sort("month", "provider_id", "category", "_order")
+        .join(_names(payments), on="provider_id", how="left", maintain_order="left")
+        .select(
+            "month",
+            "provider_id",
+            pl.col("name").fill_null(""),
+            "category",
+            _label(payments),
+            pl.col("n_customers"),
+            pl.when(pl.col("has_quantity") & additive)
+            .then(pl.col("quantity").cast(pl.Float64).round(4))
+            .alias("quantity"),
+            pl.when(additive)
+            .then(pl.col("unit").fill_null(""))
+            .otherwise(pl.lit(""))
+            .alias("unit"),
+            pl.col("amount_ore") / 100,
+            pl.when(pl.col("category").is_in(list(payments.outside_invoice)))
+            .then(pl.lit(OUTSIDE_INVOICE))
+            .otherwise(pl.lit(ON_INVOICE))
+            .alias("on_invoice"),
+            pl.col("source").fill_null(""),
+        )
     )
-    return [
-        [
-            r["month"],
-            r["provider_id"],
-            names.get(r["provider_id"], ""),
-            r["category"],
-            payments.labels.get(r["payment"], r["payment"]),
-            r["n_customers"],
-            round(float(r["quantity"]), 4)
-            if r["has_quantity"] and r["payment"] in payments.additive
-            else None,
-            (r["unit"] or "") if r["payment"] in payments.additive else "",
-            r["amount_ore"] / 100,
-            OUTSIDE_INVOICE if r["category"] in payments.outside_invoice else ON_INVOICE,
-            r["source"] or "",
-        ]
-        for r in grouped.iter_rows(named=True)
-    ]
 
 
-def _specification(rows: list[list[Any]]) -> tuple[list[_Column], list[list[Any]]]:
+def _label(payments: PaymentFile) -> pl.Expr:
+    """A payment's Swedish label (its name where it has none)."""
+    return pl.col("payment").replace(payments.labels).alias("label")
+
+
+def _specification(frame: pl.DataFrame) -> tuple[list[_Column], pl.DataFrame]:
     columns = [
         _Column("Månad"),
         _Column("Utförare"),
@@ -298,17 +417,15 @@ def _specification(rows: list[list[Any]]) -> tuple[list[_Column], list[list[Any]
         _Column("På fakturan"),
         _Column("Källa"),
     ]
-    return columns, rows
+    return columns, frame
 
 
-def _customers(payments: PaymentFile) -> tuple[list[_Column], list[list[Any]]]:
+def _customers(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
+    paid = payments.customer_payments
     amounts = (
-        payments.lines.filter(pl.col("payment").is_in(payments.customer_payments))
+        payments.lines.filter(pl.col("payment").is_in(paid))
         .group_by("month", "provider_id", "customer_id")
-        .agg(
-            pl.col("amount_ore").filter(pl.col("payment") == p).sum().alias(p)
-            for p in payments.customer_payments
-        )
+        .agg(pl.col("amount_ore").filter(pl.col("payment") == p).sum().alias(p) for p in paid)
     )
     frame = payments.customers.join(
         amounts, on=["month", "provider_id", "customer_id"], how="left"
@@ -316,19 +433,25 @@ def _customers(payments: PaymentFile) -> tuple[list[_Column], list[list[Any]]]:
     headings = list(payments.column_types)
     columns = [_Column("Månad"), _Column("Utförare"), _Column("Kund")]
     columns += [_customer_column(h, payments.column_types[h]) for h in headings]
-    shown = [payments.labels.get(p, p) for p in payments.customer_payments]
+    shown = [payments.labels.get(p, p) for p in paid]
     columns += [_Column(label, MONEY, True) for label in shown]
     first, last = _letter(len(columns) - len(shown)), _letter(len(columns) - 1)
     columns.append(
-        _Column("Summa", MONEY, True, (lambda n: f"=SUM({first}{n}:{last}{n})") if shown else None)
+        _Column("Summa", MONEY, True, f"=SUM({first}{{n}}:{last}{{n}})" if shown else None)
     )
-    rows = []
-    for r in frame.iter_rows(named=True):
-        values = [r["month"], r["provider_id"], r["customer_id"]]
-        values += [_customer_value(r[h], payments.column_types[h]) for h in headings]
-        ore = [r[p] or 0 for p in payments.customer_payments]
-        rows.append([*values, *(o / 100 for o in ore), sum(ore) / 100])  # summed in öre
-    return columns, rows
+    ore = [pl.col(p).fill_null(0) for p in paid]
+    values = frame.select(
+        "month",
+        "provider_id",
+        "customer_id",
+        *(
+            _customer_value(pl.col(h), payments.column_types[h]).alias(f"_{i}")
+            for i, h in enumerate(headings)
+        ),
+        *((o / 100).alias(f"_paid_{i}") for i, o in enumerate(ore)),
+        (pl.sum_horizontal(ore) if ore else pl.lit(0)).truediv(100).alias("_sum"),  # summed in öre
+    )
+    return columns, values
 
 
 def _letter(index: int) -> str:
@@ -351,67 +474,74 @@ def _customer_column(heading: str, typ: t.Type) -> _Column:
     return _Column(heading)
 
 
-def _customer_value(value: Any, typ: t.Type) -> Any:
-    if value is None:
-        return None
+def _customer_value(value: pl.Expr, typ: t.Type) -> pl.Expr:
+    """A customer column as its cell shows it: minutes as hours, numbers as numbers,
+    yes/no as `ja`/`nej`."""
     if isinstance(typ, t.Num) and typ.time:
-        return float(value) / 60  # minutes as hours
+        return value.cast(pl.Float64) / 60  # minutes as hours
     if isinstance(typ, t.Num):
-        return _number(value)
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
+        return value.cast(pl.Float64)
+    if isinstance(typ, t.Bool):
+        return pl.when(value).then(pl.lit("ja")).when(value.not_()).then(pl.lit("nej"))
     return value
 
 
-def _number(value: Any) -> Any:
-    return float(value) if value is not None else None
-
-
-Field = tuple[_Column, Callable[[dict[str, Any]], Any]]  # a column and how a row fills it
-
-
-def _rows_of(frame: pl.DataFrame, fields: list[Field]) -> tuple[list[_Column], list[list[Any]]]:
-    """A sheet's columns and its rows, each field filled from a row of `frame`."""
-    rows = [[value(r) for _, value in fields] for r in frame.iter_rows(named=True)]
-    return [column for column, _ in fields], rows
-
-
-def _not_counted(payments: PaymentFile) -> tuple[list[_Column], list[list[Any]]]:
+def _not_counted(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
     frame = payments.not_counted.sort("month", "provider_id", "customer_id", "start")
-    return _rows_of(
-        frame,
-        [
-            (_Column("Månad"), lambda r: r["month"]),
-            (_Column("Besök"), lambda r: r[VISIT_COLUMN]),
-            (_Column("Kund"), lambda r: r["customer_id"]),
-            (_Column("Utförare"), lambda r: r["provider_id"]),
-            (_Column("Start", MOMENT), lambda r: r["start"]),
-            (_Column("Personal"), lambda r: r["staff_id"]),
-            (_Column("Insats"), lambda r: r["service"]),
-            (_Column("Minuter", WHOLE, True), lambda r: _number(r["minutes"])),
-            (_Column("Skäl"), lambda r: r["reason"]),
-            (_Column("Regel"), lambda r: r["rule"]),
-            (_Column("Källa"), lambda r: r["source"] or ""),
-        ],
+    columns = [
+        _Column("Månad"),
+        _Column("Besök"),
+        _Column("Kund"),
+        _Column("Utförare"),
+        _Column("Start", MOMENT),
+        _Column("Personal"),
+        _Column("Insats"),
+        _Column("Minuter", WHOLE, True),
+        _Column("Skäl"),
+        _Column("Regel"),
+        _Column("Källa"),
+    ]
+    values = frame.select(
+        "month",
+        VISIT_COLUMN,
+        "customer_id",
+        "provider_id",
+        "start",
+        "staff_id",
+        "service",
+        pl.col("minutes").cast(pl.Float64),
+        "reason",
+        "rule",
+        pl.col("source").fill_null(""),
     )
+    return columns, values
 
 
-def _lines(payments: PaymentFile) -> tuple[list[_Column], list[list[Any]]]:
+def _lines(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
     frame = payments.lines.sort("month", "provider_id", "customer_id", "payment")
-    return _rows_of(
-        frame,
-        [
-            (_Column("Månad"), lambda r: r["month"]),
-            (_Column("Utförare"), lambda r: r["provider_id"]),
-            (_Column("Kund"), lambda r: r["customer_id"]),
-            (_Column("Ersättning"), lambda r: payments.labels.get(r["payment"], r["payment"])),
-            (_Column("Ersättningskategori"), lambda r: r["category"]),
-            (_Column("Antal", DECIMAL), lambda r: _number(r["quantity"])),
-            (_Column("Enhet"), lambda r: r["unit"] or ""),
-            (_Column("Belopp", MONEY, True), lambda r: r["amount_ore"] / 100),
-            (_Column("Källa"), lambda r: r["source"] or ""),
-        ],
+    columns = [
+        _Column("Månad"),
+        _Column("Utförare"),
+        _Column("Kund"),
+        _Column("Ersättning"),
+        _Column("Ersättningskategori"),
+        _Column("Antal", DECIMAL),
+        _Column("Enhet"),
+        _Column("Belopp", MONEY, True),
+        _Column("Källa"),
+    ]
+    values = frame.select(
+        "month",
+        "provider_id",
+        "customer_id",
+        _label(payments),
+        "category",
+        pl.col("quantity").cast(pl.Float64),
+        pl.col("unit").fill_null(""),
+        pl.col("amount_ore") / 100,
+        pl.col("source").fill_null(""),
     )
+    return columns, values
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -440,27 +570,22 @@ def write_comparison_workbook(
     """A comparison as a workbook: first what A and B are (and which data and months),
     then each table with Swedish headings, kronor and per cent formats, filters and a
     frozen header, set to print on A4."""
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    formats = _Formats(book)
+    book = _Book(path)
     title = " · ".join(value for key, value in about[:2])
-    columns = [_Column("Vad"), _Column("Uppgift")]
-    _table_sheet(book, formats, "Om jämförelsen", title, columns, [list(r) for r in about])
+    facts = pl.DataFrame([list(r) for r in about], schema=["what", "value"], orient="row")
+    _table_sheet(book, "Om jämförelsen", title, [_Column("Vad"), _Column("Uppgift")], facts)
     for name, frame in tables.items():
-        fields: list[Field] = []
+        columns = []
         for column in frame.columns:
             heading, code = HEADINGS.get(column, (column, None))
-            fields.append((_Column(heading, code, code == MONEY), _cell(column)))
-        _table_sheet(book, formats, SHEETS.get(name, name)[:31], title, *_rows_of(frame, fields))
+            columns.append(_Column(heading, code, code == MONEY))
+        values = frame.select(_cell(column) for column in frame.columns)
+        _table_sheet(book, SHEETS.get(name, name)[:31], title, columns, values)
     book.close()
-    make_reproducible(path)
 
 
-def _cell(column: str) -> Callable[[dict[str, Any]], Any]:
+def _cell(column: str) -> pl.Expr:
     """How a comparison column is written: öre as kronor, a percentage as a share."""
-    if column.endswith("_ore"):
-        return lambda r: None if r[column] is None else r[column] / 100
-    if column == "diff_pct":
-        return lambda r: None if r[column] is None else r[column] / 100
-    return lambda r: r[column]
+    if column.endswith("_ore") or column == "diff_pct":
+        return pl.col(column) / 100
+    return pl.col(column)

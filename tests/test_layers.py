@@ -36,6 +36,7 @@ LAYERS = {
     "compile": 6,
     "data": 6,
     "reports": 7,
+    "sheetcells": 7,
     "workbook": 8,
     "letter": 9,
     "assumptions": 7,
@@ -85,7 +86,7 @@ def _third_party(module: str) -> set[str]:
 CONFINED = {
     "polars": {"frames", "spans", "aggregate", "reevaluate", "compile", "data", "api", "reports", "coverage", "runner",
                "compare", "generate", "assumptions", "testing", "cli", "htmlreport", "charts",
-               "workbook", "letter", "workspace"},
+               "workbook", "sheetcells", "letter", "workspace"},
     "lark": {"syntax"},
     "yaml": {"loader", "testing"},
     "jsonschema": {"loader"},

@@ -1,0 +1,143 @@
+"""The rows of the workbooks' tables, written column by column (`engine.sheetcells`),
+read back as Excel's readers see them: each kind of value in its cell, text from the
+data made inert, each text stored once, the same bytes for the same content."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from engine import workbook
+from engine.workbook import write_comparison_workbook
+
+ABOUT = [("A", "rules/orebro"), ("B", "scenario")]
+
+TEXTS = [  # (what the data holds, what the cell shows)
+    ("plain", "plain"),
+    ("Åsa Öberg §4.7", "Åsa Öberg §4.7"),
+    ("", None),  # an empty text is no cell, as XlsxWriter writes it
+    (None, None),
+    ("=1+1", "'=1+1"),  # never a formula
+    ('=HYPERLINK("http://example.invalid","x")', '\'=HYPERLINK("http://example.invalid","x")'),
+    ("+46", "'+46"),
+    ("-5", "'-5"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"),
+    ("a\x1b[31mb", "a\\x1b[31mb"),  # a control character shown, not sent
+    ("\rx", "\\x0dx"),
+    ('a & <b> "c"', 'a & <b> "c"'),
+    ("  spaced  ", "  spaced  "),
+    ("two\nlines", "two\nlines"),
+]
+NUMBERS = [  # (value, Float64 column) -> cell
+    (1.5, 1.5),
+    (0.1 + 0.2, 0.1 + 0.2),  # every digit kept
+    (1e16, 1e16),
+    (-2.5e-7, -2.5e-7),
+    (None, None),
+    (math.nan, None),  # not a number: no value
+    (math.inf, None),
+]
+
+
+def _written(tmp_path: Path, frame: pl.DataFrame) -> list[tuple[object, ...]]:
+    path = tmp_path / "t.xlsx"
+    write_comparison_workbook(path, {"compare_providers": frame}, ABOUT)
+    sheet = openpyxl.load_workbook(path)["Utförare"]
+    rows = list(sheet.iter_rows(min_row=4, max_row=3 + frame.height, values_only=True))
+    return rows
+
+
+def test_text_cells_show_the_text_made_inert(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"name": [given for given, _ in TEXTS]}, schema={"name": pl.String})
+    shown = [row[0] for row in _written(tmp_path, frame)]
+    assert shown == [expected for _, expected in TEXTS]
+
+
+def test_number_cells_hold_the_number(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"value": [v for v, _ in NUMBERS]}, schema={"value": pl.Float64})
+    shown = [row[0] for row in _written(tmp_path, frame)]
+    assert shown == [expected for _, expected in NUMBERS]
+
+
+def test_whole_numbers_dates_times_and_yes_no(tmp_path: Path) -> None:
+    """A date or a time is Excel's serial number: days since 1899-12-30 and the time
+    of day as a fraction (the column's format, where it has one, shows it as a date)."""
+    frame = pl.DataFrame(
+        {
+            "customers": [7, None],
+            "on": [dt.date(2024, 3, 1), dt.date(1900, 3, 1)],
+            "at": [dt.datetime(2024, 3, 30, 7, 20), dt.datetime(2024, 2, 29, 23, 59, 30)],
+            "paid": [True, False],
+        }
+    )
+    assert _written(tmp_path, frame) == [
+        (7, 45352, 45381 + (7 * 60 + 20) / 1440, True),
+        (None, 61, 45351 + (23 * 3600 + 59 * 60 + 30) / 86400, False),
+    ]
+
+
+def test_money_is_kronor_with_its_format_and_summed_in_the_total_row(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"provider_id": ["P1", "P2"], "amount_a_ore": [123456, 1]})
+    path = tmp_path / "t.xlsx"
+    write_comparison_workbook(path, {"compare_providers": frame}, ABOUT)
+    sheet = openpyxl.load_workbook(path)["Utförare"]
+    assert [(c.value, c.number_format) for c in sheet["B"][3:5]] == [
+        (1234.56, '#,##0.00 "kr"'),
+        (0.01, '#,##0.00 "kr"'),
+    ]
+    assert sheet["A6"].value == "Summa" and sheet["B6"].value == "=SUBTOTAL(109,[A (kr)])"
+    values = openpyxl.load_workbook(path, data_only=True)["Utförare"]
+    assert (
+        values["B6"].value == 1234.56 + 0.01
+    )  # the total row's value, for non-calculating readers
+
+
+def test_each_text_is_stored_once_and_the_same_content_gives_the_same_bytes(
+    tmp_path: Path,
+) -> None:
+    frame = pl.DataFrame({"provider_id": ["P1", "P2", "P1", "P1"], "name": ["a", "P1", "a", "b"]})
+    first, second = tmp_path / "1.xlsx", tmp_path / "2.xlsx"
+    for path in (first, second):
+        write_comparison_workbook(path, {"compare_providers": frame}, ABOUT)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as book:
+        table = book.read("xl/sharedStrings.xml").decode()
+    assert table.count("<t>P1</t>") == 1 and table.count("<t>a</t>") == 1
+    assert 'count="' in table and f'uniqueCount="{table.count("<si>")}"' in table
+
+
+def test_an_empty_table_keeps_its_header_and_total_row(tmp_path: Path) -> None:
+    frame = pl.DataFrame(schema={"provider_id": pl.String, "amount_a_ore": pl.Int64})
+    path = tmp_path / "t.xlsx"
+    write_comparison_workbook(path, {"compare_providers": frame}, ABOUT)
+    sheet = openpyxl.load_workbook(path)["Utförare"]
+    assert [c.value for c in sheet[3]] == ["Utförare", "A (kr)"]
+    assert sheet["A5"].value == "Summa" and sheet["A4"].value is None
+
+
+def test_more_rows_than_a_sheet_holds_go_on_to_further_sheets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel's sheet holds 1 048 576 rows; a table longer than `TABLE_ROWS` is split
+    over sheets, every row kept (XlsxWriter alone left such a table out)."""
+    monkeypatch.setattr(workbook, "TABLE_ROWS", 2)
+    frame = pl.DataFrame({"provider_id": ["P1", "P2", "P3", "P4", "P5"], "amount_a_ore": [1] * 5})
+    path = tmp_path / "t.xlsx"
+    write_comparison_workbook(path, {"compare_providers": frame}, ABOUT)
+    book = openpyxl.load_workbook(path)
+    parts = ["Utförare (del 1 av 3)", "Utförare (del 2 av 3)", "Utförare (del 3 av 3)"]
+    assert book.sheetnames == ["Om jämförelsen", *parts]
+    shown = [
+        row[0]
+        for name in parts
+        for row in book[name].iter_rows(min_row=4, values_only=True)
+        if row[0] != "Summa"
+    ]
+    assert shown == ["P1", "P2", "P3", "P4", "P5"]

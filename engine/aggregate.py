@@ -181,14 +181,18 @@ def _correlated(
         if keys
         else child.lazy().join(parent.lazy(), how="cross")
     )
-    rows = pl.int_range(pl.len(), dtype=pl.UInt32)
     existence = {a: c for a, c in any_conditions.items() if c is not None}
-    for alias, condition in existence.items():
-        hits = pairs.filter(condition).select(pl.col("__row").unique()).collect()["__row"]
-        frame = frame.with_columns(rows.is_in(hits.implode()).alias(alias))
     rest = [e for e in exprs if e.meta.output_name() not in existence]
+    queries = [pairs.filter(c).select("__row") for c in existence.values()]  # repeats are set twice
     if rest:
-        grouped = pairs.group_by("__row").agg(rest).collect()
+        queries.append(pairs.group_by("__row").agg(rest))
+    found = pl.collect_all(queries)  # the pairs joined once for all of them
+    frame = frame.with_columns(
+        pl.zeros(frame.height, pl.Boolean, eager=True).scatter(hits["__row"], True).alias(alias)
+        for alias, hits in zip(existence, found, strict=False)
+    )
+    if rest:
+        grouped = found[-1]
         frame = frame.with_row_index("__row").join(grouped, on="__row", how="left").drop("__row")
     return frame
 

@@ -120,7 +120,7 @@ def rows_xml(
     safe = frame.with_columns(_safe(frame, name).replace("", None) for name in text)
     indexed = safe.with_columns(strings.indexes(safe.select(text))) if text else safe
     cells = [
-        _cell(pl.col(name), frame.schema[name], column)
+        _cell(pl.col(name), frame.schema[name], column, indexed[name].has_nulls())
         for name, column in zip(frame.columns, columns, strict=True)
     ]
     numbered = indexed.with_columns(
@@ -148,8 +148,9 @@ def _safe(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.when(unsafe).then(pl.lit("'") + value).otherwise(value).alias(name)
 
 
-def _cell(value: pl.Expr, dtype: pl.DataType, column: CellColumn) -> pl.Expr:
-    """One column's cell XML; null where the row has no cell."""
+def _cell(value: pl.Expr, dtype: pl.DataType, column: CellColumn, missing: bool) -> pl.Expr:
+    """One column's cell XML; null where the row has no cell (`missing`: some row
+    has no value)."""
     style = "" if column.style is None else f' s="{column.style}"'
     start = [pl.lit(f'<c r="{column.letter}'), pl.col(_ROW), pl.lit(f'"{style}')]
     if column.formula is not None:
@@ -162,10 +163,11 @@ def _cell(value: pl.Expr, dtype: pl.DataType, column: CellColumn) -> pl.Expr:
         body, end = [pl.lit(' t="b"><v>'), value.cast(pl.Int8).cast(pl.String)], "</v></c>"
     else:
         body, end = [pl.lit("><v>"), _number(value, dtype)], "</v></c>"
+    cell = pl.concat_str([*start, *body, pl.lit(end)])
+    if not missing:
+        return cell
     blank = pl.concat_str([*start, pl.lit("/>")]) if style else pl.lit(None, pl.String)
-    return (
-        pl.when(value.is_null()).then(blank).otherwise(pl.concat_str([*start, *body, pl.lit(end)]))
-    )
+    return pl.when(value.is_null()).then(blank).otherwise(cell)
 
 
 def _formula(template: str) -> list[pl.Expr]:

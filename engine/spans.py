@@ -38,7 +38,7 @@ def precompute_overlaps(
     call."""
     if frame.height == 0 or not {"start", "end"} <= set(frame.columns):
         return frame
-    codes: dict[tuple[str, bool], pl.Series] = {}  # each key coded once for all calls
+    calls: list[tuple[ast.Call, tuple[str, ...]]] = []
     for step in steps:
         for tree in (step.tree, step.quantity):
             for node in tree.walk() if tree is not None else ():
@@ -46,52 +46,106 @@ def precompute_overlaps(
                     continue
                 if id(node) in compiler.agg_columns:
                     continue
-                keys = [compiler.expr(a) for a in node.args]
-                names = [k.meta.output_name(raise_if_undetermined=False) for k in keys]
+                exprs = [compiler.expr(a) for a in node.args]
+                names = [k.meta.output_name(raise_if_undetermined=False) for k in exprs]
                 if any(n is None or n not in frame.columns for n in names):
                     continue  # keys computed by the model: the window version handles them
-                column = f"__agg_overlaps_{len(compiler.agg_columns)}"
-                found = _overlaps_by_sorting(frame, [str(n) for n in names], neighbours, codes)
-                if found is None:
-                    continue
-                frame = frame.with_columns(found.alias(column))
-                compiler.agg_columns[id(node)] = column
+                calls.append((node, tuple(str(n) for n in names)))
+    found = overlaps_of(frame, [keys for _, keys in calls], neighbours)
+    for node, keys in calls:
+        flags = found[keys]
+        if flags is not None:  # else the window version computes it
+            column = f"__agg_overlaps_{len(compiler.agg_columns)}"
+            frame = frame.with_columns(flags.alias(column))
+            compiler.agg_columns[id(node)] = column
     return frame
 
 
+def overlaps_of(
+    month: pl.DataFrame, key_sets: list[tuple[str, ...]], neighbours: pl.DataFrame | None
+) -> dict[tuple[str, ...], pl.Series | None]:
+    """Which rows of `month` overlap another row with the same keys, for each key set
+    (None where the times cannot be packed). Neighbours' rows count where they have
+    the keys' columns."""
+    usable = neighbours is not None and neighbours.height > 0
+    beside = [k for k in key_sets if usable and set(k) <= set(neighbours.columns)]  # type: ignore[union-attr]
+    alone = [k for k in key_sets if k not in beside]
+    return {
+        **_overlaps_together(month, alone, None),
+        **_overlaps_together(month, beside, neighbours),
+    }
+
+
+def _overlaps_together(
+    month: pl.DataFrame, key_sets: list[tuple[str, ...]], neighbours: pl.DataFrame | None
+) -> dict[tuple[str, ...], pl.Series | None]:
+    """The key sets' overlaps over the month's rows and the neighbours': each key coded
+    once, and a key set that holds another's keys looked for only among the rows that
+    one found (two visits of the same staff and customer that meet are two visits of
+    the same staff that meet)."""
+    if not key_sets:
+        return {}
+    columns = list(dict.fromkeys(k for keys in key_sets for k in keys))
+    frame = _rows(month, columns, neighbours)
+    codes: dict[str, pl.Series] = {}
+    found: dict[frozenset[str], pl.Series] = {}
+    out: dict[tuple[str, ...], pl.Series | None] = {}
+    for keys in sorted(dict.fromkeys(key_sets), key=len):
+        among = [flags for done, flags in found.items() if done <= set(keys)]
+        flags = _flags(frame, list(keys), codes, among)
+        if flags is not None:
+            found[frozenset(keys)] = flags
+        out[keys] = flags.head(month.height) if flags is not None else None
+    return out
+
+
+def _rows(month: pl.DataFrame, keys: list[str], neighbours: pl.DataFrame | None) -> pl.DataFrame:
+    """The keys, start and end of the month's rows, then of the neighbours' rows."""
+    own = month.select(*keys, "start", "end")
+    if neighbours is None:
+        return own
+    others = neighbours.select(*keys, "start", "end").cast(own.schema)
+    return pl.concat([own, others])
+
+
 def _overlaps_by_sorting(
-    month: pl.DataFrame,
-    keys: list[str],
-    neighbours: pl.DataFrame | None,
-    codes: dict[tuple[str, bool], pl.Series] | None = None,
+    month: pl.DataFrame, keys: list[str], neighbours: pl.DataFrame | None
 ) -> pl.Series | None:
     """Which rows of `month` overlap another row with the same keys (or a neighbouring
-    month's row): the keys become one integer code, packed with the start into one
-    Int64, sorted once; a row overlaps when it starts before the latest end of the
-    rows before it in its group, or ends after the next row starts."""
-    own = month.select(*keys, "start", "end").with_row_index("__i")
-    frame = own
-    if neighbours is not None and neighbours.height and set(keys) <= set(neighbours.columns):
-        others = neighbours.select(*keys, "start", "end").cast(own.drop("__i").schema)
-        others = others.with_columns(pl.lit(None, dtype=pl.UInt32).alias("__i"))
-        frame = pl.concat([own, others.select(own.columns)])
-    beside = frame.height > own.height  # the codes of the month alone, or with neighbours
-    codes = codes if codes is not None else {}
-    for j, key in enumerate(keys):
-        if (key, beside) not in codes:
-            codes[key, beside] = frame.select(_code(frame, key)).to_series()
-        frame = frame.with_columns(codes[key, beside].alias(f"__k{j}"))
-    valid = pl.col("end") > pl.col("start")
+    month's row); None when the times cannot be packed."""
+    usable = neighbours is not None and neighbours.height and set(keys) <= set(neighbours.columns)
+    return _overlaps_together(month, [tuple(keys)], neighbours if usable else None)[tuple(keys)]
+
+
+def _flags(
+    frame: pl.DataFrame, keys: list[str], codes: dict[str, pl.Series], among: list[pl.Series]
+) -> pl.Series | None:
+    """For each row of `frame`, whether it overlaps another row with the same keys,
+    looking only at rows flagged in every one of `among`: the keys become one integer
+    code, packed with the start into one Int64, sorted once; a row overlaps when it
+    starts before the latest end of the rows before it in its group, or ends after the
+    next row starts."""
     for key in keys:
-        valid = valid & pl.col(key).is_not_null()
-    frame = frame.filter(valid)
-    if frame.height == 0:
-        return pl.Series("overlaps", [False] * month.height, dtype=pl.Boolean)
-    packed = _packed(frame, keys)
+        if key not in codes:
+            codes[key] = frame.select(_code(frame, key)).to_series()
+    coded = frame.select("start", "end").with_columns(
+        *(codes[key].alias(f"__k{j}") for j, key in enumerate(keys)),
+        *(flags.alias(f"__among{j}") for j, flags in enumerate(among)),
+    )
+    valid = pl.col("end") > pl.col("start")
+    for j in range(len(keys)):
+        valid = valid & pl.col(f"__k{j}").is_not_null()
+    for j in range(len(among)):
+        valid = valid & pl.col(f"__among{j}")
+    rows = coded.with_row_index("__i").filter(valid)
+    if rows.height == 0:
+        return pl.Series("overlaps", [False] * frame.height, dtype=pl.Boolean)
+    packed = _packed(rows, keys)
     if packed is None:
         return None
     rows, unit = packed
-    group = pl.col("__packed") // unit  # sorting three columns, not every one derived
+    ordered = rows.sort("__packed")  # three columns, not every one derived
+    group = pl.col("__packed") // unit
     start = pl.col("__packed") - group * unit
     end = pl.col("__packed_end") - group * unit
     earlier_end = pl.when(group == group.shift(1)).then(
@@ -99,12 +153,8 @@ def _overlaps_by_sorting(
     )
     next_start = pl.when(group == group.shift(-1)).then(start.shift(-1))
     hit = (start < earlier_end).fill_null(False) | (next_start < end).fill_null(False)
-    overlapping = (
-        rows.lazy().sort("__packed").filter(hit).select("__i").drop_nulls().collect()["__i"]
-    )
-    return month.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).is_in(overlapping.implode())
-    ).to_series()
+    overlapping = ordered.filter(hit)["__i"]
+    return pl.zeros(frame.height, pl.Boolean, eager=True).scatter(overlapping, True)
 
 
 def _packed(frame: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, int] | None:

@@ -16,9 +16,12 @@ set to print landscape on A4, fit to the page's width, with the header repeated:
   minutes, reason and §;
 - *Rader*: every statement line.
 
-Written with XlsxWriter (tables, formats, print setup); numbers are written as
+Written with XlsxWriter (tables, formats, print setup, the totals' formulas); the
+tables' rows are put in by `sheetcells`, column by column, since XlsxWriter's Python
+cost per cell made a month of 10 M visits wait two minutes. Numbers are written as
 numbers with Excel formats, which Excel shows in the reader's own locale
-(`1 234,56 kr` in Swedish Excel)."""
+(`1 234,56 kr` in Swedish Excel). A table longer than a sheet holds goes on to
+further sheets (`Rader (del 2 av 3)`)."""
 
 from __future__ import annotations
 

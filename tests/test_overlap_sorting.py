@@ -95,3 +95,23 @@ def test_sub_second_times_are_never_rounded_to_seconds(monkeypatch):
     monkeypatch.setattr(spans, "_BITS", 14)  # microseconds do not fit
     rows = [("S1", 0, 0, 60, False), ("S1", 0, 100, 10, True)]
     assert spans._overlaps_by_sorting(_frame(rows), ["staff_id"], None) is None
+
+
+def _with_neighbours(month: pl.DataFrame, others: pl.DataFrame, keys: list[str]) -> list[bool]:
+    """The definition over the month's rows, the neighbours' rows counting as partners."""
+    both = _by_definition(pl.concat([month, others]), keys)
+    return both[: month.height]
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(visit, max_size=30), others=st.lists(visit, max_size=8))
+def test_key_sets_found_together_equal_the_definition(rows, others):
+    """`overlaps(staff_id, room)` is looked for only among the rows `overlaps(staff_id)`
+    found (and the neighbours' rows it found): the same answer as alone, for every key set."""
+    month, beside = _frame(rows), _frame(others)
+    key_sets = [("staff_id", "room"), ("room",), ("staff_id",), ("room", "staff_id")]
+    found = spans.overlaps_of(month, key_sets, beside)
+    for keys in key_sets:
+        flags = found[keys]
+        assert flags is not None
+        assert flags.to_list() == _with_neighbours(month, beside, list(keys)), keys

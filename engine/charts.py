@@ -20,10 +20,11 @@ GAIN_COLOUR = "#55a868"
 LOSS_COLOUR = "#c44e52"
 
 
-def _pyplot() -> Any:
+def _figure_class() -> Any:
+    """matplotlib's Figure, set up once. Figures are made without pyplot: no global
+    state to close, and a second less of imports for a report."""
     import matplotlib
 
-    matplotlib.use("Agg")
     matplotlib.rcParams.update(
         {
             "svg.fonttype": "none",  # text stays text: searchable, small, selectable
@@ -33,15 +34,14 @@ def _pyplot() -> Any:
             "axes.spines.right": False,
         }
     )
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    return plt
+    return Figure
 
 
 def _svg(fig: Any) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    _pyplot().close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg") :]  # drop the XML prolog and doctype: inline in HTML
 
@@ -53,8 +53,8 @@ def _sek_axis(axis: Any) -> None:
 
 
 def _figure(rows: int = 1, width: float = 8.0, height: float = 3.6) -> tuple[Any, Any]:
-    plt = _pyplot()
-    return plt.subplots(rows, 1, figsize=(width, height))
+    fig = _figure_class()(figsize=(width, height))
+    return fig, fig.subplots(rows, 1)
 
 
 def paired_bars(

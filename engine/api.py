@@ -26,6 +26,7 @@ from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
 from engine.interpret import Interpreter, PeerSource, Row, Trace
 from engine.loader import load_model
 from engine.plan import Plan, make_plan
+from engine.progress import timed
 from engine.reports import (
     VISIT_COLUMN,
     exclusions,
@@ -218,6 +219,8 @@ class RunResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     assumptions: list[Applied] = field(default_factory=list)  # what a scenario changed in the data
     dataset: Dataset | None = None  # the data the model ran on (after any assumptions)
+    # seconds of each phase of evaluation, all months together (the manifest's timings)
+    timings: dict[str, float] = field(default_factory=dict)
 
     def _stacked(self, table: str) -> pl.DataFrame:
         """One of the per-month tables, all months after one another."""
@@ -318,19 +321,20 @@ def run_model(
     earlier = {m.plan.month: m.frames for m in reuse.months} if reuse is not None else {}
     for month in progress(months):
         plan = plan_month(checked, month)
-        frames = evaluate(plan, dataset.tables, earlier.get(month), changed)
-        lines, missing = statement_lines(plan, frames)
-        result.months.append(
-            MonthResult(
-                plan,
-                frames,
-                lines,
-                exclusions(plan, frames),
-                missing,
-                flags(plan, frames),
-                indicators(plan, frames),
+        frames = evaluate(plan, dataset.tables, earlier.get(month), changed, result.timings)
+        with timed(result.timings, "lines"):
+            lines, missing = statement_lines(plan, frames)
+            result.months.append(
+                MonthResult(
+                    plan,
+                    frames,
+                    lines,
+                    exclusions(plan, frames),
+                    missing,
+                    flags(plan, frames),
+                    indicators(plan, frames),
+                )
             )
-        )
         unmapped = _unmapped_districts(checked, frames, month)
         if unmapped:
             raise EngineError(unmapped)

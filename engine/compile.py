@@ -47,6 +47,7 @@ from engine.names import (
     raw_column,
 )
 from engine.plan import Plan, Step
+from engine.progress import timed
 from engine.reevaluate import computed_columns, depends, unchanged, with_indexed
 from engine.spans import precompute_bands, precompute_overlaps
 
@@ -658,24 +659,39 @@ def _cannot_compute(
     )
 
 
+def _rule_layers(compiler: Compiler, plan: Plan, entity: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """The entity's rules, layer by layer (a layer reads only the layers before it)."""
+    for layer in plan.order[entity]:
+        columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
+        try:
+            frame = materialize(frame.with_columns(columns))
+        except pl.exceptions.PolarsError as error:
+            raise EngineError([_cannot_compute(compiler, layer, frame, error)]) from None
+    return frame
+
+
 def evaluate(
     plan: Plan,
     tables: dict[str, pl.DataFrame],
     reuse: dict[str, pl.DataFrame] | None = None,
     changed: frozenset[str] = frozenset(),
+    timings: dict[str, float] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Every entity's frame with a column per rule in force (payments: raw, öre, SEK).
 
     With `reuse` (the frames of an earlier evaluation of the same model on the same
     data) and `changed` (the parameters that differ since), an entity whose rules use
     none of them, and whose related entities were reused too, is taken as it was: a
-    sweep of a control level re-evaluates customer-months, not ten million visits."""
+    sweep of a control level re-evaluates customer-months, not ten million visits.
+    `timings` gathers the seconds of each phase: `frames`, `aggregations`,
+    `overlaps_and_bands`, `rules`."""
     recomputed: set[str] = set()
     changed = with_indexed(plan, changed)
     if reuse is not None:
         frames = dict(reuse)
     else:
-        frames = {name: materialize(f) for name, f in base_frames(plan, tables).items()}
+        with timed(timings, "frames"):
+            frames = {name: materialize(f) for name, f in base_frames(plan, tables).items()}
     for entity in plan.checked.model.vocabulary.order:
         steps = plan.steps(entity)
         if not steps:
@@ -685,29 +701,27 @@ def evaluate(
         recomputed.add(entity)
         if reuse is not None:  # start again from the entity's base columns
             frames[entity] = frames[entity].drop(computed_columns(steps, frames[entity]))
-        frame, agg_columns = add_aggregations(
-            plan,
-            frames[entity],
-            frames,
-            aggregations(plan.checked, steps),
-            lambda child: Compiler(plan, child, {}).expr,
-            partial(unchanged, plan, changed, recomputed) if reuse is not None else None,
-        )
-        frame = materialize(frame)
+        with timed(timings, "aggregations"):
+            frame, agg_columns = add_aggregations(
+                plan,
+                frames[entity],
+                frames,
+                aggregations(plan.checked, steps),
+                lambda child: Compiler(plan, child, {}).expr,
+                partial(unchanged, plan, changed, recomputed) if reuse is not None else None,
+            )
+            frame = materialize(frame)
         compiler = Compiler(plan, entity, agg_columns)
-        neighbours = (
-            neighbour_registrations(plan, tables)
-            if entity == plan.checked.model.vocabulary.roles.registration
-            else None
-        )
-        frame = precompute_overlaps(compiler, steps, frame, neighbours)
-        frame = precompute_bands(compiler, steps, frame)
-        for layer in plan.order[entity]:
-            columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
-            try:
-                frame = materialize(frame.with_columns(columns))
-            except pl.exceptions.PolarsError as error:
-                raise EngineError([_cannot_compute(compiler, layer, frame, error)]) from None
+        with timed(timings, "overlaps_and_bands"):
+            neighbours = (
+                neighbour_registrations(plan, tables)
+                if entity == plan.checked.model.vocabulary.roles.registration
+                else None
+            )
+            frame = precompute_overlaps(compiler, steps, frame, neighbours)
+            frame = precompute_bands(compiler, steps, frame)
+        with timed(timings, "rules"):
+            frame = _rule_layers(compiler, plan, entity, frame)
         misses = _lookup_misses(compiler, steps, frame, entity)
         if misses:
             raise EngineError(misses)

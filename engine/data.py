@@ -27,6 +27,7 @@ from engine import types as t
 from engine.catalog import Column, Table, base_vocabulary, tables
 from engine.diagnostics import Diagnostics, printable
 from engine.model import DataRequirement
+from engine.progress import timed
 
 ROW_OFFSET_CSV = 2  # data row i is on line i + 2 of a CSV file (line 1 is the header)
 MAX_ROWS_REPORTED = 5  # per column and problem; the rest are counted
@@ -83,6 +84,8 @@ class Dataset:
     rejected_ids: dict[str, set[str]] = field(default_factory=dict)  # customers, providers
     # table -> customer -> file rows rejected: what else a rejected row can change
     rejected_customers: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    # seconds of each phase of reading: decode, convert_and_check, references
+    timings: dict[str, float] = field(default_factory=dict)
 
     def row_number(self, table: str, index: int) -> int:
         """The file's row number of row `index` of the table as it is now."""
@@ -587,14 +590,16 @@ def load_data(
     only the columns read are decoded and checked (`_columns_read`); without it,
     every declared column is."""
     known = known if known is not None else tables()
-    if isinstance(path, Mapping):  # renamed before a lazy frame is cut to its columns
-        raw, origins, offsets, ragged = _from_frames(_renamed(path, columns), known, diags)
-        path = Path("(in memory)")
-    else:
-        raw, origins, offsets, ragged = _read_files(Path(path), known, diags)
-        raw = _renamed(raw, columns)
+    timings: dict[str, float] = {}
+    with timed(timings, "decode"):
+        if isinstance(path, Mapping):  # renamed before a lazy frame is cut to its columns
+            raw, origins, offsets, ragged = _from_frames(_renamed(path, columns), known, diags)
+            path = Path("(in memory)")
+        else:
+            raw, origins, offsets, ragged = _read_files(Path(path), known, diags)
+            raw = _renamed(raw, columns)
     requirements = list(requirements)
-    ds = Dataset({}, origins, offsets)
+    ds = Dataset({}, origins, offsets, timings=timings)
     problems: dict[str, list[Problem]] = {}
     proven: dict[str, set[str]] = {}  # table -> columns whose every id is a party's
     for name in sorted(known, key=lambda n: n not in _party_tables()):  # parties first
@@ -620,21 +625,25 @@ def load_data(
             ds.tables[name] = empty_table(table)
             continue
         read = None if keep is None else _columns_read(name, table, needed, keep, requirements)
-        frame, schema, rest = _decoded(raw[name], read)
+        with timed(timings, "decode"):
+            frame, schema, rest = _decoded(raw[name], read)
         if pseudonym is not None:
             frame = _with_pseudonyms(frame, pseudonym)
-        ids = _party_ids(ds, name)
-        both = _converted_table(ds, name, table, frame, schema, read, needed or set(), diags, ids)
-        if both is None:
-            ds.tables[name], problems[name] = empty_table(table), []
-            continue
-        frame, converted, as_read = both
-        proven[name] = as_read & set(ids)
-        frame, converted = _without_blank_lines(ds, name, frame, converted, rest)
-        ds.input_rows[name] = frame.height
-        ds.tables[name] = converted
-        problems[name] = _row_problems(ds, name, table, frame, converted, as_read)
-        problems[name] = _ragged_first(problems[name], ragged.get(name, []))
+        with timed(timings, "convert_and_check"):
+            ids = _party_ids(ds, name)
+            both = _converted_table(
+                ds, name, table, frame, schema, read, needed or set(), diags, ids
+            )
+            if both is None:
+                ds.tables[name], problems[name] = empty_table(table), []
+                continue
+            frame, converted, as_read = both
+            proven[name] = as_read & set(ids)
+            frame, converted = _without_blank_lines(ds, name, frame, converted, rest)
+            ds.input_rows[name] = frame.height
+            ds.tables[name] = converted
+            problems[name] = _row_problems(ds, name, table, frame, converted, as_read)
+            problems[name] = _ragged_first(problems[name], ragged.get(name, []))
     ds.tables = {n: ds.tables[n] for n in known if n in ds.tables}  # the tables' own order
     ds.input_rows = {n: ds.input_rows[n] for n in known if n in ds.input_rows}
     problems = {n: problems[n] for n in known if n in problems}
@@ -650,12 +659,13 @@ def load_data(
             _no_district_placed(unplaced, zones, ds, diags)  # the model does not fit the data
         else:
             problems[customers] += unplaced
-    for name in _party_tables():  # before the tables that refer to them
-        if name in problems:
-            _settle(ds, name, problems.pop(name), diags, strict)
-    for name, found in problems.items():
-        found += _unknown_references(ds, name, proven.get(name, set()))
-        _settle(ds, name, found, diags, strict)
+    with timed(timings, "references"):
+        for name in _party_tables():  # before the tables that refer to them
+            if name in problems:
+                _settle(ds, name, problems.pop(name), diags, strict)
+        for name, found in problems.items():
+            found += _unknown_references(ds, name, proven.get(name, set()))
+            _settle(ds, name, found, diags, strict)
     return ds
 
 

@@ -7,7 +7,9 @@ A run with no terminal (a batch job, a test) gets `SILENT`."""
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from engine.phrases import say
@@ -114,3 +116,15 @@ class _Quiet:
 def on_terminal(lang: str) -> Any:
     """A context giving `TerminalStages` on a terminal, `SILENT` elsewhere."""
     return TerminalStages(lang) if sys.stderr.isatty() else _Quiet()
+
+
+@contextmanager
+def timed(timings: dict[str, float] | None, phase: str) -> Iterator[None]:
+    """Adds the seconds spent in the block to `timings[phase]` (the manifest's
+    `timings_s`), when there are timings to keep."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - start

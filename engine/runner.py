@@ -32,7 +32,7 @@ from engine.coverage import never_fired, rule_coverage
 from engine.data import Dataset, has_duplicates
 from engine.diagnostics import Diagnostic, EngineError
 from engine.phrases import say
-from engine.progress import SILENT, Stages, each
+from engine.progress import SILENT, Stages, each, timed
 from engine.reports import VISIT_COLUMN, write_atomically, write_tables
 from engine.workbook import PaymentFile, provider_file_name, write_payment_file
 
@@ -152,6 +152,8 @@ def execute(
         pseudonym=(lambda customer: pseudonym(customer, secret)) if secret else None,
     )
     timings["read_data"] = time.perf_counter() - clock
+    # its phases: decode, convert_and_check, references
+    timings.update((f"read_data_{phase}", seconds) for phase, seconds in dataset.timings.items())
     clock = time.perf_counter()
     by_month = partial(each, stages, "evaluate", label=lambda m: {"month": f"{m:%Y-%m}"})
     result = run_model(checked, dataset, months, by_month)
@@ -160,6 +162,8 @@ def execute(
     if job.strict and empty:
         raise EngineError([replace(w, severity="error") for w in empty])
     timings["evaluate"] = time.perf_counter() - clock
+    # its phases, all months together: frames, aggregations, overlaps_and_bands, rules, lines
+    timings.update((f"evaluate_{phase}", seconds) for phase, seconds in result.timings.items())
     stages.stage("account")
     clock = time.perf_counter()
     conservation = conserve(result, dataset, months)
@@ -181,9 +185,11 @@ def execute(
     stages.stage("write")
 
     def write(directory: Path) -> None:
-        _write_outputs(directory, job, result, dataset, coverage)
+        phases: dict[str, float] = {}
+        _write_outputs(directory, job, result, dataset, coverage, phases)
         manifest["outputs"] = _hashes(directory)
         timings["write"] = time.perf_counter() - clock
+        timings.update((f"write_{phase}", seconds) for phase, seconds in phases.items())
         manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
         write_manifest(directory, manifest)
 
@@ -192,8 +198,15 @@ def execute(
 
 
 def _write_outputs(
-    directory: Path, job: Job, result: RunResult, dataset: Dataset, coverage: pl.DataFrame
+    directory: Path,
+    job: Job,
+    result: RunResult,
+    dataset: Dataset,
+    coverage: pl.DataFrame,
+    timings: dict[str, float] | None = None,
 ) -> None:
+    """The run's tables (CSV, Parquet) and its payment files; `timings` gathers the
+    seconds of each (`tables`, `workbooks`)."""
     formats = tuple(job.formats)
     named = {
         "statement_lines": result.lines,
@@ -204,8 +217,11 @@ def _write_outputs(
         "rejects": dataset.rejects_frame(),
         "coverage": coverage,
     }
-    write_tables(directory, named, formats, job.csv_dialect)
-    if "xlsx" in formats:
+    with timed(timings, "tables"):
+        write_tables(directory, named, formats, job.csv_dialect)
+    if "xlsx" not in formats:
+        return
+    with timed(timings, "workbooks"):
         payments = payment_file(result)
         write_payment_file(directory / "payments.xlsx", payments)
         if job.per_provider:

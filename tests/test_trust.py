@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import shutil
 import signal
 import subprocess
@@ -80,6 +81,26 @@ def test_verify_succeeds_on_a_fresh_run(tmp_path: Path, data_copy: Path) -> None
     code, text = _invoke("verify", str(out))
     assert code == 0, text
     assert text.startswith("verifierad:")
+
+
+PHASES = {
+    "load_and_check": (),
+    "read_data": ("decode", "convert_and_check", "references"),
+    "evaluate": ("frames", "aggregations", "overlaps_and_bands", "rules", "lines"),
+    "account_for_visits": (),
+    "write": ("tables", "workbooks"),
+}
+
+
+def test_the_manifest_times_every_phase_and_its_parts(tmp_path: Path, data_copy: Path) -> None:
+    """Where a run's time went, from its manifest: each phase and the parts of reading,
+    evaluating and writing (the parts of a phase take no longer than the phase)."""
+    out = _run_fixture(data_copy, tmp_path / "out")
+    timings = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["timings_s"]
+    expected = {f"{phase}_{part}" for phase, parts in PHASES.items() for part in parts}
+    assert set(timings) == set(PHASES) | expected
+    for phase, parts in PHASES.items():
+        assert sum(timings[f"{phase}_{part}"] for part in parts) <= timings[phase] + 0.005
 
 
 def test_verify_fails_naming_an_input_that_changed_by_one_byte(

@@ -123,10 +123,13 @@ def add_aggregations(
         defaults: dict[str, Any] = {}
         dtypes: dict[str, pl.DataType] = {}
         conditions: dict[str, pl.Expr | None] = {}
+        conditions_of: dict[str, pl.Expr | None] = {}  # each aggregation's filter
+        month = (plan.month, plan.month_end)
         for alias, (node_id, info) in named:
             # the filter stays inside the aggregation: Polars evaluates it per group
             # in the same pass (a column first would cost a pass over every row)
             condition = compile_on(info.condition) if info.condition is not None else None
+            conditions_of[alias] = condition
             expr, default = _agg_expr(info, condition, (plan.month, plan.month_end))
             exprs.append(expr.alias(alias))
             defaults[alias] = default
@@ -146,6 +149,11 @@ def add_aggregations(
                 pl.lit(values[c][0], dtype=values.schema[c]).alias(c) for c in values.columns
             )
         elif not outer:
+            covered = {
+                a: (info, conditions_of[a]) for a, (_, info) in named if info.func == "days_covered"
+            }
+            if covered:
+                child, exprs = _with_days_covered(child, relation.keys, covered, exprs, month)
             grouped = child.group_by(list(relation.keys)).agg(exprs)
             frame = frame.join(grouped, on=list(relation.keys), how="left")
         else:
@@ -197,9 +205,43 @@ def _correlated(
     return frame
 
 
-def _days_covered(info: AggInfo, condition: pl.Expr | None, month: tuple[date, date]) -> pl.Expr:
-    """The union of the group's periods, in days of the month: sorted by start, each
-    period adds the days after the latest end before it (a running maximum)."""
+def _with_days_covered(
+    child: pl.DataFrame,
+    keys: tuple[str, ...],
+    covered: dict[str, tuple[AggInfo, pl.Expr | None]],
+    exprs: list[pl.Expr],
+    month: tuple[date, date],
+) -> tuple[pl.DataFrame, list[pl.Expr]]:
+    """`days_covered(…)` as a plain sum: each row's days of the month that its period
+    adds to the periods before it in its group (sorted by start; a running maximum of
+    the ends), computed once for the whole frame. Sorting inside each group of a
+    `group_by` cost 0.7 s on 230 000 decisions; this is one sort."""
+    by_alias = {e.meta.output_name(): e for e in exprs}
+    for alias, (info, condition) in covered.items():
+        begin, end, keep = _days_of_month(info, condition, month)
+        parts = (
+            child.with_row_index("__r")
+            .select("__r", *keys, begin.alias("__b"), end.alias("__e"), keep.alias("__keep"))
+            .filter(pl.col("__keep"))
+            .sort([*keys, "__b"])
+        )
+        before = pl.col("__e").cum_max().shift(1).over(list(keys))
+        from_day = pl.max_horizontal(pl.col("__b"), before + 1).fill_null(pl.col("__b"))
+        days = parts.select(
+            "__r", pl.max_horizontal(pl.col("__e") - from_day + 1, pl.lit(0)).alias("__days")
+        )
+        column = f"__days_{alias}"
+        added = pl.zeros(child.height, pl.Int64, eager=True).scatter(days["__r"], days["__days"])
+        child = child.with_columns(added.alias(column))
+        by_alias[alias] = pl.col(column).sum().cast(pl.Float64).alias(alias)
+    return child, list(by_alias.values())
+
+
+def _days_of_month(
+    info: AggInfo, condition: pl.Expr | None, month: tuple[date, date]
+) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """A period's first and last day as day numbers of the month (0 is the 1st), and
+    whether it counts (it meets the month and the filter holds)."""
     first, last = (pl.col(c) for c in info.period)
     month_start, month_end = month
     begin = (pl.max_horizontal(first, pl.lit(month_start)) - pl.lit(month_start)).dt.total_days()
@@ -210,6 +252,15 @@ def _days_covered(info: AggInfo, condition: pl.Expr | None, month: tuple[date, d
     keep = begin <= end
     if condition is not None:
         keep = keep & condition.fill_null(False)
+    return begin, end, keep
+
+
+def _days_covered(info: AggInfo, condition: pl.Expr | None, month: tuple[date, date]) -> pl.Expr:
+    """The union of the group's periods, in days of the month: sorted by start, each
+    period adds the days after the latest end before it (a running maximum). Used
+    where the filter names the aggregating row's own fields, or there are no keys;
+    otherwise `_with_days_covered` computes it for all groups at once."""
+    begin, end, keep = _days_of_month(info, condition, month)
     order = begin.filter(keep).arg_sort()
     starts, ends = begin.filter(keep).gather(order), end.filter(keep).gather(order)
     before = ends.cum_max().shift(1)

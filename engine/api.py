@@ -255,6 +255,8 @@ class RunResult:
         parts = []
         for month in self.months:
             visits = month.frames[self.roles.registration]
+            if "excluded_by" in visits.columns:  # the visits not counted, as `exclusions` has them
+                visits = visits.filter(pl.col("excluded_by").is_not_null())
             details = visits.select(
                 pl.col(key).alias(VISIT_COLUMN),
                 *(

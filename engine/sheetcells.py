@@ -14,7 +14,8 @@ Text goes into the workbook's shared-string table, each text once; numbers and d
 are numbers with the column's style, booleans booleans; a formula column keeps its
 value, for readers that do not calculate. Text from data is made safe: control
 characters shown as `\\x1b`, a leading `=`/`+`/`-`/`@` kept from becoming a
-formula by an apostrophe."""
+formula by an apostrophe, and a text longer than a cell holds (32 767 characters) cut
+to fit, ending in `…`."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from engine.reports import UNSAFE_START
 _CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # as diagnostics.printable
 _UNSAFE = "^[" + "".join("\\" + c if c in "-^]\\" else c for c in UNSAFE_START) + "]"
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+CELL_CHARACTERS = 32_767  # the most an Excel cell holds; a longer text ends in "…"
 _MICROSECONDS_A_DAY = 86_400_000_000
 
 
@@ -139,13 +141,16 @@ _ROW = "\x00row"  # the Excel row number, beside the frame's own columns
 
 
 def _safe(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """A text column as a cell shows it: control characters as `\\x1b`, and an
-    apostrophe before a leading `=`, `+`, `-`, `@`, tab or carriage return."""
+    """A text column as a cell shows it: control characters as `\\x1b`, an
+    apostrophe before a leading `=`, `+`, `-`, `@`, tab or carriage return, and cut to
+    what a cell holds."""
     value = pl.col(name)
     if frame[name].str.contains(_CONTROL).any():  # rare: converted value by value
         value = value.map_elements(printable, return_dtype=pl.String)
     unsafe = value.str.contains(_UNSAFE)
-    return pl.when(unsafe).then(pl.lit("'") + value).otherwise(value).alias(name)
+    value = pl.when(unsafe).then(pl.lit("'") + value).otherwise(value)
+    cut = value.str.slice(0, CELL_CHARACTERS - 1) + pl.lit("…")
+    return pl.when(value.str.len_chars() > CELL_CHARACTERS).then(cut).otherwise(value).alias(name)
 
 
 def _cell(value: pl.Expr, dtype: pl.DataType, column: CellColumn, missing: bool) -> pl.Expr:

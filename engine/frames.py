@@ -120,14 +120,16 @@ def _days(periods: pl.DataFrame, source: Entity, plan: Plan) -> pl.DataFrame:
     day and its number within the period (day 1 is the period's first day, also when
     that was in an earlier month): a date range exploded, no loop per row."""
     first, last = (pl.col(c) for c in source.month.columns)
-    days = pl.date_ranges(
-        pl.max_horizontal(first, pl.lit(plan.month)),
-        pl.min_horizontal(last.fill_null(pl.lit(plan.month_end)), pl.lit(plan.month_end)),
-    )
+    # days as whole numbers (a date is its day number): ranges of integers are made
+    # about twice as fast as ranges of dates
+    begin = pl.max_horizontal(first, pl.lit(plan.month)).cast(pl.Int32)
+    end = pl.min_horizontal(last.fill_null(pl.lit(plan.month_end)), pl.lit(plan.month_end))
+    days = pl.int_ranges(begin, end.cast(pl.Int32) + 1, dtype=pl.Int32)
     return (
         periods.with_columns(days.alias(DAY))
         .explode(DAY)
         .drop_nulls(DAY)
+        .with_columns(pl.col(DAY).cast(pl.Date))
         .with_columns(((pl.col(DAY) - first).dt.total_days() + 1).cast(pl.Int64).alias(DAY_NUMBER))
     )
 

@@ -122,19 +122,17 @@ def add_aggregations(
         exprs: list[pl.Expr] = []
         defaults: dict[str, Any] = {}
         dtypes: dict[str, pl.DataType] = {}
-        conditions: dict[str, pl.Expr | None] = {}
-        conditions_of: dict[str, pl.Expr | None] = {}  # each aggregation's filter
+        conditions: dict[str, pl.Expr | None] = {}  # each aggregation's filter
         month = (plan.month, plan.month_end)
         for alias, (node_id, info) in named:
             # the filter stays inside the aggregation: Polars evaluates it per group
             # in the same pass (a column first would cost a pass over every row)
             condition = compile_on(info.condition) if info.condition is not None else None
-            conditions_of[alias] = condition
-            expr, default = _agg_expr(info, condition, (plan.month, plan.month_end))
+            conditions[alias] = condition
+            expr, default = _agg_expr(info, condition, month)
             exprs.append(expr.alias(alias))
             defaults[alias] = default
             dtypes[alias] = polars_type(plan.checked.types.get(node_id, t.UNKNOWN))
-            conditions[alias] = condition if info.func == "any" and info.field is None else None
             columns[node_id] = alias
         child = frames[relation.entity]
         if child.height == 0:  # nothing to aggregate: every row gets the empty value
@@ -150,14 +148,19 @@ def add_aggregations(
             )
         elif not outer:
             covered = {
-                a: (info, conditions_of[a]) for a, (_, info) in named if info.func == "days_covered"
+                a: (info, conditions[a]) for a, (_, info) in named if info.func == "days_covered"
             }
             if covered:
                 child, exprs = _with_days_covered(child, relation.keys, covered, exprs, month)
             grouped = child.group_by(list(relation.keys)).agg(exprs)
             frame = frame.join(grouped, on=list(relation.keys), how="left")
         else:
-            frame = _correlated(frame, child, relation.keys, outer, exprs, conditions)
+            existence = {  # `any(… where …)`: does a matching pair exist
+                a: c
+                for a, (_, info) in named
+                if info.func == "any" and info.field is None and (c := conditions[a]) is not None
+            }
+            frame = _correlated(frame, child, relation.keys, outer, exprs, existence)
         frame = frame.with_columns(
             pl.col(a).fill_null(d).cast(dtypes[a]) if d is not None else pl.col(a).cast(dtypes[a])
             for a, d in defaults.items()
@@ -171,7 +174,7 @@ def _correlated(
     keys: tuple[str, ...],
     outer: list[str],
     exprs: list[pl.Expr],
-    any_conditions: dict[str, pl.Expr | None],
+    existence: dict[str, pl.Expr],
 ) -> pl.DataFrame:
     """Aggregations whose filter names the row's own fields (`visit.start`): each row
     gets its own related rows (joined on the keys, or all of them for a relation
@@ -189,7 +192,6 @@ def _correlated(
         if keys
         else child.lazy().join(parent.lazy(), how="cross")
     )
-    existence = {a: c for a, c in any_conditions.items() if c is not None}
     rest = [e for e in exprs if e.meta.output_name() not in existence]
     queries = [pairs.filter(c).select("__row") for c in existence.values()]  # repeats are set twice
     if rest:

@@ -113,8 +113,7 @@ def _overlaps_by_sorting(
 ) -> pl.Series | None:
     """Which rows of `month` overlap another row with the same keys (or a neighbouring
     month's row); None when the times cannot be packed."""
-    usable = neighbours is not None and neighbours.height and set(keys) <= set(neighbours.columns)
-    return _overlaps_together(month, [tuple(keys)], neighbours if usable else None)[tuple(keys)]
+    return overlaps_of(month, [tuple(keys)], neighbours)[tuple(keys)]
 
 
 def _flags(

@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -695,21 +696,32 @@ def generate_command(
     Example:
       carepay generate --profile orebro --customers 300 --months 3 --seed 1 --out examples/orebro
     """
-    from engine.generate import generate, write
+    from engine.generate import SPILL_VISITS, expected_visits, generate, write
 
     _confirm_replace(out, force)
-    tables = generate(
-        profile, customers, months, seed, first, progress=lambda s: click.echo(s, err=True)
-    )
     job = {"profile": profile, "customers": customers, "months": months, "seed": seed,
            "start": f"{first:%Y-%m}", "format": fmt}  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".carepay-generate-", dir=out.parent) as scratch:
+        # a year of a whole country's visits does not fit in memory: a month at a time on disk
+        spill = Path(scratch) if expected_visits(customers, months) > SPILL_VISITS else None
+        tables = generate(
+            profile,
+            customers,
+            months,
+            seed,
+            first,
+            progress=lambda s: click.echo(s, err=True),
+            spill=spill,
+        )
+        rows: dict[str, int] = {}
 
-    def write_all(directory: Path) -> None:
-        write(tables, directory, fmt)
-        write_generated_manifest(directory, job)
+        def write_all(directory: Path) -> None:
+            rows.update(write(tables, directory, fmt))
+            write_generated_manifest(directory, job)
 
-    write_atomically(out, write_all)
-    counts = ", ".join(f"{name} {frame.height}" for name, frame in tables.items())
+        write_atomically(out, write_all)
+    counts = ", ".join(f"{name} {count}" for name, count in rows.items())
     click.echo(_say("generate.written", out=out, counts=counts))
 
 

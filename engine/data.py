@@ -16,7 +16,7 @@ import difflib
 import io
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,9 @@ class Dataset:
     rejected_customers: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     # seconds of each phase of reading: decode, convert_and_check, references
     timings: dict[str, float] = field(default_factory=dict)
+    # read a part at a time (a Window): the rejected rows' problems, by the file's row
+    # index, warned about once all parts are read (`warn_rejected`)
+    problems: dict[str, list[Problem]] = field(default_factory=dict)
 
     def row_number(self, table: str, index: int) -> int:
         """The file's row number of row `index` of the table as it is now."""
@@ -106,6 +109,30 @@ class Dataset:
     def rejected_counts(self) -> dict[str, int]:
         """Rows rejected per table (only tables with any)."""
         return dict(sorted(Counter(r["table"] for r in self.rejects).items()))
+
+
+ROW = "__row"  # a part's rows' 0-based numbers in the whole table
+
+
+@dataclass
+class Window:
+    """One part of a table too big to hold whole (a month of a year's visits): which
+    rows of the file to read (`select`, on the raw columns: `converted(schema, name)`
+    gives a column as it will be), which of them this part answers for (`owned`, on
+    the converted columns: a part also reads its neighbours' rows that can overlap
+    its own), and the ids the whole table has more than once (found beforehand over
+    every part: `duplicate_rows`). `rows` reads a slice of the file only."""
+
+    table: str
+    select: Callable[[pl.Schema], pl.Expr]
+    owned: pl.Expr
+    duplicates: pl.DataFrame  # ROW, column, value, first (the file's row number of the first)
+    rows: tuple[int, int] | None = None  # offset, length
+
+
+def converted(schema: pl.Schema, column: Column) -> pl.Expr:
+    """A raw column as it is read, converted (for choosing rows before they are read)."""
+    return _convert(pl.DataFrame(schema=schema), column)
 
 
 def _dtype(column: Column) -> pl.DataType:
@@ -528,7 +555,9 @@ def _without_blank_lines(
     if found is None:
         return frame, converted
     blank = pl.int_range(frame.height, eager=True, dtype=pl.UInt32).is_in(found.implode())
-    ds.kept[name] = pl.int_range(frame.height, eager=True).filter(~blank)
+    keep = pl.int_range(frame.height, eager=True).filter(~blank)
+    previous = ds.kept.get(name)
+    ds.kept[name] = previous.gather(keep) if previous is not None else keep
     return frame.filter(~blank), converted.filter(~blank)
 
 
@@ -580,6 +609,9 @@ def load_data(
     pseudonym: Callable[[str], str] | None = None,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     keep: frozenset[str] | None = None,
+    only: Collection[str] | None = None,
+    given: Dataset | None = None,
+    window: Window | None = None,
 ) -> Dataset:
     """Read and validate every table of the model's vocabulary (`known`; the base
     tables by default) from a directory, a workbook or frames in memory; `needs`
@@ -588,7 +620,8 @@ def load_data(
     per table (`{"visits": {"besök_id": "visit_id"}}`). With `keep` (the columns the
     engine keeps for every model: ids, keys, the dates that place a row in a month),
     only the columns read are decoded and checked (`_columns_read`); without it,
-    every declared column is."""
+    every declared column is. `only` reads those tables alone, beside the tables of
+    `given` (read before); `window` reads one part of its table (see `Window`)."""
     known = known if known is not None else tables()
     timings: dict[str, float] = {}
     with timed(timings, "decode"):
@@ -600,11 +633,20 @@ def load_data(
             raw = _renamed(raw, columns)
     requirements = list(requirements)
     ds = Dataset({}, origins, offsets, timings=timings)
+    if given is not None:  # its tables, their rejects and ids, as they were read
+        ds.tables = dict(given.tables)
+        ds.input_rows = dict(given.input_rows)
+        ds.kept = dict(given.kept)
+        ds.rejects = list(given.rejects)
+        ds.rejected_ids = dict(given.rejected_ids)
     problems: dict[str, list[Problem]] = {}
     proven: dict[str, set[str]] = {}  # table -> columns whose every id is a party's
     for name in sorted(known, key=lambda n: n not in _party_tables()):  # parties first
+        if only is not None and name not in only:
+            continue
         table = known[name]
         needed = needs.get(name)
+        part = window if window is not None and window.table == name else None
         if name not in raw:
             if _has_file(Path(path), name):  # there, but unreadable: already reported
                 ds.tables[name] = empty_table(table)
@@ -626,7 +668,10 @@ def load_data(
             continue
         read = None if keep is None else _columns_read(name, table, needed, keep, requirements)
         with timed(timings, "decode"):
-            frame, schema, rest = _decoded(raw[name], read)
+            if part is None:
+                frame, schema, rest = _decoded(raw[name], read)
+            else:
+                frame, schema, rest = _decoded_part(ds, name, raw[name], read, part)
         if pseudonym is not None:
             frame = _with_pseudonyms(frame, pseudonym)
         with timed(timings, "convert_and_check"):
@@ -640,9 +685,11 @@ def load_data(
             frame, converted, as_read = both
             proven[name] = as_read & set(ids)
             frame, converted = _without_blank_lines(ds, name, frame, converted, rest)
-            ds.input_rows[name] = frame.height
+            ds.input_rows[name] = (
+                frame.height if part is None else int(converted.select(part.owned.sum()).item())
+            )
             ds.tables[name] = converted
-            problems[name] = _row_problems(ds, name, table, frame, converted, as_read)
+            problems[name] = _row_problems(ds, name, table, frame, converted, as_read, part)
             problems[name] = _ragged_first(problems[name], ragged.get(name, []))
     ds.tables = {n: ds.tables[n] for n in known if n in ds.tables}  # the tables' own order
     ds.input_rows = {n: ds.input_rows[n] for n in known if n in ds.input_rows}
@@ -665,8 +712,55 @@ def load_data(
                 _settle(ds, name, problems.pop(name), diags, strict)
         for name, found in problems.items():
             found += _unknown_references(ds, name, proven.get(name, set()))
-            _settle(ds, name, found, diags, strict)
+            if window is not None and window.table == name:
+                found = _owned_problems(ds, name, found, window)
+                ds.problems[name] = [_in_file(ds, name, p) for p in found]
+            _settle(ds, name, found, diags, strict, warn=window is None or window.table != name)
     return ds
+
+
+def _decoded_part(
+    ds: Dataset, name: str, source: Source, read: set[str] | None, window: Window
+) -> tuple[pl.DataFrame, pl.Schema, Source | None]:
+    """The rows of one part of a table (`window`), each one's row number in the whole
+    table kept (`ds.kept`) for messages and rejects."""
+    schema = source.collect_schema() if isinstance(source, pl.LazyFrame) else source.schema
+    chosen = source.lazy().with_row_index(ROW)
+    if window.rows is not None:
+        chosen = chosen.slice(*window.rows)
+    chosen = chosen.filter(window.select(schema))
+    frame, _, rest = _decoded(chosen, None if read is None else {*read, ROW})
+    ds.kept[name] = frame[ROW].cast(pl.Int64)
+    return frame.drop(ROW), schema, rest
+
+
+def _owned_problems(ds: Dataset, name: str, found: list[Problem], window: Window) -> list[Problem]:
+    """The problems of the rows this part answers for; a row it read only as a
+    neighbour's (answered for by its own part) is left out of the part if it has any."""
+    table = ds.tables[name]
+    owned = table.select(window.owned.fill_null(False)).to_series()
+    others = sorted({p.index for p in found if not owned[p.index]})
+    if others:
+        dropped = pl.int_range(pl.len(), dtype=pl.Int64).is_in(pl.Series(others).implode())
+        keep = table.select(pl.int_range(pl.len(), dtype=pl.Int64).filter(~dropped)).to_series()
+        ds.kept[name] = ds.kept[name].gather(keep)
+        ds.tables[name] = table.filter(~dropped)
+        remaining = {old: new for new, old in enumerate(keep.to_list())}
+        found = [replace(p, index=remaining[p.index]) for p in found if owned[p.index]]
+    return found
+
+
+def _in_file(ds: Dataset, name: str, problem: Problem) -> Problem:
+    """A problem by its row's 0-based index in the whole table."""
+    kept = ds.kept.get(name)
+    return replace(problem, index=int(kept[problem.index]) if kept is not None else problem.index)
+
+
+def warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagnostics) -> None:
+    """The warnings of rejected rows gathered over the parts of a table (`problems` by
+    the row's index in the whole table)."""
+    if problems:
+        _warn_rejected(replace(ds, kept={}), name, problems, diags)
 
 
 def _missing_table_hint(path: Path, raw: Mapping[str, Source], name: str) -> str:
@@ -712,7 +806,12 @@ def _has_file(directory: Path, table: str) -> bool:
 
 
 def _settle(
-    ds: Dataset, name: str, problems: list[Problem], diags: Diagnostics, strict: bool
+    ds: Dataset,
+    name: str,
+    problems: list[Problem],
+    diags: Diagnostics,
+    strict: bool,
+    warn: bool = True,
 ) -> None:
     """Strict: every problem an error. Otherwise each row with a problem is set aside in
     `ds.rejects`, and one warning per kind of problem says how many and where."""
@@ -737,7 +836,8 @@ def _settle(
                 "reason": "; ".join(dict.fromkeys(p.message for p in by_row[index])),
             }
         )
-    _warn_rejected(ds, name, problems, diags)
+    if warn:
+        _warn_rejected(ds, name, problems, diags)
     table = ds.tables[name]
     rows = pl.Series("__i", list(by_row), dtype=pl.Int64)
     if "customer_id" in table.columns:
@@ -884,6 +984,7 @@ def _row_problems(
     frame: pl.DataFrame,
     converted: pl.DataFrame,
     known: Collection[str] = (),
+    window: Window | None = None,
 ) -> list[Problem]:
     """Every problem of the table's rows: values not of their kind, empty or not
     allowed, periods ending before they start, ids seen twice (a `known` column, every
@@ -892,7 +993,10 @@ def _row_problems(
     for column in _columns_with_problems(frame, converted, table, known):
         problems += _column_problems(frame, converted, column)
     problems += _order_problems(converted, table.max_hours)
-    problems += _duplicate_problems(converted, table, ds, name)
+    if window is None:
+        problems += _duplicate_problems(converted, table, ds, name)
+    else:
+        problems += _part_duplicates(ds, name, window.duplicates)
     return problems
 
 
@@ -1037,10 +1141,75 @@ def _duplicate_problems(
                     str(value),
                     "duplicate-id",
                     f"`{key}` {value} appears more than once (first on row "
-                    f"{first + ds.row_offset.get(name, 1)})",
+                    f"{ds.row_number(name, first)})",
                 )
             )
     return out
+
+
+def _part_duplicates(ds: Dataset, name: str, duplicates: pl.DataFrame) -> list[Problem]:
+    """The rows of a part whose id an earlier row of the whole table has (found over
+    the whole table beforehand, `duplicate_rows`)."""
+    if duplicates.height == 0:
+        return []
+    rows = ds.kept[name].to_frame(ROW).with_row_index("__i").join(duplicates, on=ROW)
+    return [
+        Problem(
+            index,
+            key,
+            value,
+            "duplicate-id",
+            f"`{key}` {value} appears more than once (first on row {first})",
+        )
+        for index, key, value, first in rows.sort("__i")
+        .select("__i", "column", "value", "first")
+        .iter_rows()
+    ]
+
+
+def duplicate_rows(
+    source: pl.LazyFrame, table: Table, schema: pl.Schema, row_offset: int
+) -> pl.DataFrame:
+    """The second and later rows of the whole table with a key already seen, as
+    `_duplicate_problems` finds them, without holding the ids: a hash of each (8
+    bytes a row) is sorted to find the values seen twice, and only rows with those
+    hashes are read again to compare the ids themselves."""
+    found = []
+    for key in table.key:
+        if key not in schema:
+            continue
+        value = converted(schema, table.columns[key])
+        hashes = (
+            source.select(pl.when(value.is_not_null()).then(value.hash()))
+            .collect(engine="streaming")
+            .to_series()
+            .drop_nulls()
+            .sort()
+        )
+        twice = hashes.filter(
+            hashes.slice(1).append(pl.Series([None], dtype=hashes.dtype)) == hashes
+        )
+        del hashes
+        if twice.len() == 0:
+            continue
+        rows = (
+            source.with_row_index(ROW)
+            .select(ROW, value.alias("value"))
+            .filter(pl.col("value").hash().is_in(twice.unique().implode()))
+            .collect()
+        )
+        firsts = rows.group_by("value").agg(pl.col(ROW).min().alias("__first"))
+        later = rows.join(firsts, on="value").filter(pl.col(ROW) != pl.col("__first"))
+        found.append(
+            later.select(
+                pl.col(ROW).cast(pl.Int64),
+                pl.lit(key).alias("column"),
+                pl.col("value").cast(pl.String),
+                (pl.col("__first").cast(pl.Int64) + row_offset).alias("first"),
+            )
+        )
+    schema_out = {ROW: pl.Int64, "column": pl.String, "value": pl.String, "first": pl.Int64}
+    return pl.concat(found) if found else pl.DataFrame(schema=schema_out)
 
 
 def has_duplicates(values: pl.Series) -> bool:

@@ -137,6 +137,16 @@ class Rates:
     declined_period: float = 0.01
 
 
+# About 88 visits per customer and month (a national month: 250 000 customers, 22 M
+# visits); above SPILL_VISITS the months' visits go to disk as they are made.
+VISITS_PER_CUSTOMER_MONTH = 88
+SPILL_VISITS = 5_000_000
+
+
+def expected_visits(customers: int, months: int) -> int:
+    return customers * months * VISITS_PER_CUSTOMER_MONTH
+
+
 def month_starts(first: date, months: int) -> list[date]:
     out, current = [], first.replace(day=1)
     for _ in range(months):
@@ -160,8 +170,12 @@ def generate(
     seed: int,
     first: date,
     progress: Callable[[str], None] = lambda _: None,
-) -> dict[str, pl.DataFrame]:
-    """All canonical input tables for `months` months from `first`."""
+    spill: Path | None = None,
+) -> dict[str, pl.DataFrame | pl.LazyFrame]:
+    """All canonical input tables for `months` months from `first`. With `spill`, a
+    directory, each month's visits are written there as soon as they are made and the
+    visits table is returned as a scan of those files (a year of a whole country's
+    visits does not fit in memory); the rows are the same either way."""
     profile = PROFILES[profile_name]
     rates = Rates()
     rng = np.random.default_rng(seed)
@@ -343,6 +357,9 @@ def generate(
                                   state_granted, state_provider, share, care & ~ended | change | move,
                                   night, has_alarm, hsl, hsl_minutes, profession, level_of(state_granted),
                                   change_day, change | move, provider)  # fmt: skip
+        if spill is not None:
+            frame.write_parquet(spill / f"visits_{len(tables['visits']):03d}.parquet")
+            frame = frame.clear()  # the month's rows are on disk, not kept here
         tables["visits"].append(frame)
         tables["absences"].append(_absences(rng, rates, month, days, customer_ids, care & ~ended))
         # palliative care in the month
@@ -366,11 +383,27 @@ def generate(
             add_decision, i, state_start[i], None, state_granted[i], special[i], None, split
         )
 
-    visits = pl.concat(tables["visits"], rechunk=False)
-    visits = _palliative_visits(rng, visits, decision_rows)
-    if profile.no_visits_when_away:
-        visits = _not_while_away(visits, pl.concat(tables["absences"]))
-    out = {
+    parts: list[pl.DataFrame | Path] = (
+        [*sorted(spill.glob("visits_*.parquet"))] if spill is not None else [*tables["visits"]]
+    )
+    columns = tables["visits"][0].columns
+    extra = _palliative_visits(rng, decision_rows, columns)
+    if extra is not None:
+        parts.append(extra)
+    away = _days_away(pl.concat(tables["absences"])) if profile.no_visits_when_away else None
+    visits: pl.DataFrame | pl.LazyFrame
+    if spill is None:
+        frames = [p for p in parts if isinstance(p, pl.DataFrame)]
+        visits = pl.concat([_not_while_away(p, away) for p in frames], rechunk=False)
+    else:  # each month's file read back, filtered and written once more, then scanned
+        kept = []
+        for number, part in enumerate(parts):
+            frame = pl.read_parquet(part) if isinstance(part, Path) else part
+            path = spill / f"kept_{number:03d}.parquet"
+            _not_while_away(frame, away).write_parquet(path)
+            kept.append(path)
+        visits = pl.scan_parquet(kept)
+    out: dict[str, pl.DataFrame | pl.LazyFrame] = {
         "providers": pl.DataFrame(
             {
                 "provider_id": provider_ids,
@@ -675,12 +708,12 @@ def _visit_block(rng, rates, profile, month, days, visit_no, block, customer_ids
     return frame, visit_no + total
 
 
-def _not_while_away(visits: pl.DataFrame, absences: pl.DataFrame) -> pl.DataFrame:
-    """The visits that do not fall on a day the customer is away (in hospital, in a
-    short-term stay, or has declined the service for a period)."""
+def _days_away(absences: pl.DataFrame) -> pl.DataFrame | None:
+    """Each customer's days away (in hospital, in a short-term stay, or having declined
+    the service for a period); None when no one is away."""
     if absences.height == 0:
-        return visits
-    away = (
+        return None
+    return (
         absences.select(
             "customer_id",
             pl.date_ranges(
@@ -690,6 +723,13 @@ def _not_while_away(visits: pl.DataFrame, absences: pl.DataFrame) -> pl.DataFram
         .explode("day")
         .unique()
     )
+
+
+def _not_while_away(visits: pl.DataFrame, away: pl.DataFrame | None) -> pl.DataFrame:
+    """The visits that do not fall on a day the customer is away (a filter row by row,
+    so a month at a time gives the same rows as all months at once)."""
+    if away is None:
+        return visits
     return visits.join(
         away,
         left_on=["customer_id", pl.col("start").dt.date()],
@@ -732,11 +772,12 @@ def _absences(
 
 
 def _palliative_visits(
-    rng: np.random.Generator, visits: pl.DataFrame, decisions: list[dict[str, object]]
-) -> pl.DataFrame:
+    rng: np.random.Generator, decisions: list[dict[str, object]], columns: list[str]
+) -> pl.DataFrame | None:
+    """The night visits of the palliative decisions (after every month's visits)."""
     rows = [d for d in decisions if d["service"] == "palliativt_vak"]
     if not rows:
-        return visits
+        return None
     out = []
     for d in rows:
         start = date.fromisoformat(str(d["start_date"]))
@@ -762,7 +803,7 @@ def _palliative_visits(
         pl.col("end").cast(pl.Datetime("us")),
         pl.col("reported_at").cast(pl.Datetime("us")),
     )
-    return pl.concat([visits, extra.select(visits.columns)], rechunk=False)
+    return extra.select(columns)
 
 
 def _outages(rng, starts: list[date]) -> pl.DataFrame:  # type: ignore[no-untyped-def]
@@ -779,14 +820,24 @@ def _outages(rng, starts: list[date]) -> pl.DataFrame:  # type: ignore[no-untype
     return pl.DataFrame(rows, schema={"start_date": pl.String, "end_date": pl.String})
 
 
-def write(tables: dict[str, pl.DataFrame], out: Path, fmt: str) -> list[Path]:
+def write(tables: dict[str, pl.DataFrame | pl.LazyFrame], out: Path, fmt: str) -> dict[str, int]:
+    """Each table as a file in `out`; the rows written per table. A scan (spilled
+    visits) is streamed to its file, never held whole."""
     out.mkdir(parents=True, exist_ok=True)
-    written = []
+    rows = {}
     for name, frame in tables.items():
         path = out / f"{name}.{fmt}"
-        if fmt == "csv":
+        if isinstance(frame, pl.LazyFrame) and fmt == "csv":
+            frame.sink_csv(path, datetime_format="%Y-%m-%d %H:%M")
+        elif isinstance(frame, pl.LazyFrame):
+            frame.sink_parquet(path)
+        elif fmt == "csv":
             frame.write_csv(path, datetime_format="%Y-%m-%d %H:%M")
         else:
             frame.write_parquet(path)
-        written.append(path)
-    return written
+        rows[name] = (
+            frame.select(pl.len()).collect().item()
+            if isinstance(frame, pl.LazyFrame)
+            else frame.height
+        )
+    return rows

@@ -25,15 +25,16 @@ from typing import Any
 
 import polars as pl
 
-from engine import __version__, ast
+from engine import __version__, ast, monthly
 from engine import types as t
 from engine.api import RunResult, load, load_dataset, months_between, run_model
-from engine.coverage import never_fired, rule_coverage
-from engine.data import Dataset, has_duplicates
+from engine.coverage import never_fired
+from engine.data import Dataset
 from engine.diagnostics import Diagnostic, EngineError
+from engine.monthly import MonthFacts, month_facts
 from engine.phrases import say
 from engine.progress import SILENT, Stages, each, timed
-from engine.reports import VISIT_COLUMN, write_atomically, write_tables
+from engine.reports import write_atomically, write_tables
 from engine.workbook import PaymentFile, provider_file_name, write_payment_file
 
 MANIFEST = "manifest.json"
@@ -97,6 +98,7 @@ class Outcome:
     coverage: pl.DataFrame
     manifest: dict[str, Any]
     warnings: list[Diagnostic]
+    facts: list[MonthFacts]  # what the outputs need of each month (its frames may be gone)
 
 
 # ----------------------------------------------------------------------------- exit status
@@ -110,13 +112,7 @@ EXIT_CLEAN, EXIT_REJECTED, EXIT_NOTHING_COUNTED = 0, 3, 4
 
 def exit_status(outcome: Outcome, lang: str = "en") -> tuple[int, str]:
     """The exit status of a written run, and why, in words of `lang`."""
-    registration = outcome.result.roles.registration
-    empty = [
-        f"{m.plan.month:%Y-%m}"
-        for m in outcome.result.months
-        if "counted" not in m.frames[registration].columns
-        or not m.frames[registration]["counted"].fill_null(False).any()
-    ]
+    empty = [f"{facts.month:%Y-%m}" for facts in outcome.facts if not facts.counted]
     if empty:
         return EXIT_NOTHING_COUNTED, say(lang, "exit.empty", months=", ".join(empty))
     rejected = sum(outcome.dataset.rejected_counts().values())
@@ -145,28 +141,34 @@ def execute(
     clock = time.perf_counter()
     secret = (key if key is not None else pseudonym_key()) if job.pseudonymise else None
     stages.stage("data")
-    dataset, data_warnings = load_dataset(
-        checked,
-        job.data,
-        strict=job.strict,
-        pseudonym=(lambda customer: pseudonym(customer, secret)) if secret else None,
-    )
-    timings["read_data"] = time.perf_counter() - clock
-    # its phases: decode, convert_and_check, references
-    timings.update((f"read_data_{phase}", seconds) for phase, seconds in dataset.timings.items())
-    clock = time.perf_counter()
-    by_month = partial(each, stages, "evaluate", label=lambda m: {"month": f"{m:%Y-%m}"})
-    result = run_model(checked, dataset, months, by_month)
-    result.warnings[:0] = warnings + data_warnings
+    pseudonymise = (lambda customer: pseudonym(customer, secret)) if secret else None
+    columns = _customer_columns(checked)
+    if monthly.applies(checked, job.data, months):  # data too big to hold whole
+        parts = monthly.run_by_month(
+            checked, job.data, months, columns, job.strict, pseudonymise, stages, timings
+        )
+        result, dataset, facts, outside = parts.result, parts.dataset, parts.facts, parts.outside
+        result.warnings[:0] = warnings + parts.warnings
+        timings.update((f"read_data_{phase}", s) for phase, s in dataset.timings.items())
+    else:
+        dataset, data_warnings = load_dataset(checked, job.data, job.strict, pseudonymise)
+        timings["read_data"] = time.perf_counter() - clock
+        # its phases: decode, convert_and_check, references
+        timings.update((f"read_data_{phase}", s) for phase, s in dataset.timings.items())
+        clock = time.perf_counter()
+        by_month = partial(each, stages, "evaluate", label=lambda m: {"month": f"{m:%Y-%m}"})
+        result = run_model(checked, dataset, months, by_month)
+        result.warnings[:0] = warnings + data_warnings
+        timings["evaluate"] = time.perf_counter() - clock
+        facts, outside = _facts(result, months, columns)
     empty = [w for w in result.warnings if w.code == "empty-month"]
     if job.strict and empty:
         raise EngineError([replace(w, severity="error") for w in empty])
-    timings["evaluate"] = time.perf_counter() - clock
     # its phases, all months together: frames, aggregations, overlaps_and_bands, rules, lines
     timings.update((f"evaluate_{phase}", seconds) for phase, seconds in result.timings.items())
     stages.stage("account")
     clock = time.perf_counter()
-    conservation = conserve(result, dataset, months)
+    conservation = account(result, dataset, facts, outside)
     timings["account_for_visits"] = time.perf_counter() - clock
     if not conservation.balanced:
         raise EngineError(
@@ -179,14 +181,14 @@ def execute(
                 )
             ]
         )
-    coverage = rule_coverage((m.plan, m.frames) for m in result.months)
+    coverage = _summed_coverage([f.coverage for f in facts])
     manifest = _manifest(job, result, dataset, conservation, coverage)
     clock = time.perf_counter()
     stages.stage("write")
 
     def write(directory: Path) -> None:
         phases: dict[str, float] = {}
-        _write_outputs(directory, job, result, dataset, coverage, phases)
+        _write_outputs(directory, job, result, dataset, coverage, facts, phases)
         manifest["outputs"] = _hashes(directory)
         timings["write"] = time.perf_counter() - clock
         timings.update((f"write_{phase}", seconds) for phase, seconds in phases.items())
@@ -194,7 +196,52 @@ def execute(
         write_manifest(directory, manifest)
 
     write_atomically(out, write)
-    return Outcome(result, dataset, conservation, coverage, manifest, result.warnings)
+    return Outcome(result, dataset, conservation, coverage, manifest, result.warnings, facts)
+
+
+def _customer_columns(checked: Any) -> list[str]:
+    """The customer-month columns payments.xlsx shows."""
+    return list(
+        dict.fromkeys(["customer_id", "provider_id", *checked.model.customer_columns.values()])
+    )
+
+
+def _facts(
+    result: RunResult, months: list[date], columns: list[str]
+) -> tuple[list[MonthFacts], int]:
+    """Each month's facts from a run on the whole data, and the visits of the data
+    outside the months run."""
+    vocabulary = result.checked.model.vocabulary
+    (moment,) = vocabulary.entities[vocabulary.roles.registration].month.columns
+    visits = (result.dataset.tables if result.dataset else {}).get(vocabulary.registrations)
+    facts = []
+    for month in result.months:
+        first = datetime.combine(month.plan.month, datetime.min.time())
+        after = datetime.combine(_next_month(month.plan.month), datetime.min.time())
+        placed = (
+            int(visits[moment].is_between(first, after, closed="left").sum())
+            if visits is not None and visits.height
+            else 0
+        )
+        facts.append(month_facts(result, month, placed, columns))
+    outside = (visits.height if visits is not None else 0) - sum(f.placed for f in facts)
+    return facts, outside
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _summed_coverage(months: list[pl.DataFrame]) -> pl.DataFrame:
+    """Rule coverage summed over the months, rules in the order first met."""
+    if len(months) == 1:
+        return months[0]
+    stacked = pl.concat(months)
+    return (
+        stacked.group_by("rule", "branch", maintain_order=True)
+        .agg(pl.exclude("evaluated", "fired").first(), pl.col("evaluated", "fired").sum())
+        .select(stacked.columns)
+    )
 
 
 def _write_outputs(
@@ -203,6 +250,7 @@ def _write_outputs(
     result: RunResult,
     dataset: Dataset,
     coverage: pl.DataFrame,
+    facts: list[MonthFacts],
     timings: dict[str, float] | None = None,
 ) -> None:
     """The run's tables (CSV, Parquet) and its payment files; `timings` gathers the
@@ -222,7 +270,7 @@ def _write_outputs(
     if "xlsx" not in formats:
         return
     with timed(timings, "workbooks"):
-        payments = payment_file(result)
+        payments = payment_file(result, facts)
         write_payment_file(directory / "payments.xlsx", payments)
         if job.per_provider:
             for provider in sorted(payments.lines["provider_id"].unique().to_list()):
@@ -231,32 +279,31 @@ def _write_outputs(
                 )
 
 
-def payment_file(result: RunResult) -> PaymentFile:
+def payment_file(result: RunResult, facts: list[MonthFacts]) -> PaymentFile:
     """What payments.xlsx shows, gathered from the run's months."""
     model = result.checked.model
     roles = model.vocabulary.roles
-    customers = []
-    for month in result.months:
-        label = f"{month.plan.month:%Y-%m}"
-        frame = month.frames.get(roles.customer_month)
-        if frame is not None:
-            wanted = {"customer_id": "customer_id", "provider_id": "provider_id"}
-            wanted |= {name: heading for heading, name in model.customer_columns.items()}
-            customers.append(
-                frame.select(
-                    pl.lit(label).alias("month"),
-                    *(pl.col(n).alias(h) for n, h in wanted.items() if n in frame.columns),
-                )
-            )
+    headings = {name: heading for heading, name in model.customer_columns.items()}
+    customers = [
+        f.customers.select(
+            pl.lit(f"{f.month:%Y-%m}").alias("month"),
+            *(pl.col(c).alias(headings.get(c, c)) for c in f.customers.columns),
+        )
+        for f in facts
+        if f.customers.width
+    ]
     columns = ["month", "customer_id", "provider_id", *model.customer_columns]
+    providers = pl.concat([f.providers for f in facts]).unique(
+        "provider_id", keep="first", maintain_order=True
+    )
     return PaymentFile(
         title=f"{model.title} — {', '.join(f'{m.plan.month:%Y-%m}' for m in result.months)}",
         lines=result.lines,
-        providers=result.providers,
+        providers=providers,
         customers=pl.concat(customers, how="diagonal_relaxed")
         if customers
         else pl.DataFrame(schema={c: pl.String for c in columns}),
-        not_counted=result.not_counted,
+        not_counted=pl.concat([f.not_counted for f in facts], how="diagonal_relaxed"),
         labels={r.name: r.shown_as for r in model.payments},
         customer_payments=[
             r.name
@@ -334,73 +381,27 @@ def sha256(path: Path) -> str:
 
 
 def conserve(result: RunResult, dataset: Dataset, months: list[date]) -> Conservation:
-    """Count every input visit into exactly one place, checking by visit id that none
-    is in two months, or both counted and excluded (in Polars: a national month has
-    tens of millions of visits)."""
-    ran_on = result.dataset or dataset
-    vocabulary = result.checked.model.vocabulary
-    table, key = vocabulary.registrations, vocabulary.registration_key
-    (moment,) = vocabulary.entities[vocabulary.roles.registration].month.columns
-    visits = ran_on.tables.get(table)
-    removed = sum(a.removed for a in result.assumptions)
-    problems: list[str] = []
-    counted = excluded = 0
-    in_months: list[pl.Series] = []
-    for month in result.months:
-        label = f"{month.plan.month:%Y-%m}"
-        frame = month.frames[vocabulary.roles.registration]
-        ids = frame[key]
-        in_months.append(ids)
-        excluded_ids = month.exclusions[VISIT_COLUMN]  # the output's name for the key
-        problems += _exclusions_problems(label, frame, key, excluded_ids)
-        month_counted = int(frame["counted"].sum() or 0)
-        if month_counted + excluded_ids.len() != frame.height:
-            problems.append(f"{label}: counted + excluded ≠ visits")
-        counted += month_counted
-        excluded += excluded_ids.len()
-    all_ids = pl.concat(in_months) if in_months else pl.Series(key, [], dtype=pl.String)
-    if has_duplicates(all_ids.hash()) and has_duplicates(all_ids):  # a hash hit, confirmed
-        problems.append("a visit is in more than one place")
-    outside = 0
-    if visits is not None and visits.height:
-        start = datetime.combine(months[0], datetime.min.time())
-        end_month = months[-1]
-        stop = datetime.combine(
-            date(end_month.year + end_month.month // 12, end_month.month % 12 + 1, 1),
-            datetime.min.time(),
-        )
-        outside = int(((visits[moment] < start) | (visits[moment] >= stop)).sum())
-        if outside + all_ids.len() != visits.height:
-            problems.append("visits in the months run are missing from the months' frames")
+    """The account of a run on the whole data (`account`)."""
+    facts, outside = _facts(result, months, _customer_columns(result.checked))
+    return account(result, dataset, facts, outside)
+
+
+def account(
+    result: RunResult, dataset: Dataset, facts: list[MonthFacts], outside: int
+) -> Conservation:
+    """Count every input visit into exactly one place: each month's visits are the
+    data's visits of the month, counted or excluded, each once (`MonthFacts.problems`),
+    and the rest are rejected, taken out by an assumption or outside the months run."""
+    table = result.checked.model.vocabulary.registrations
     return Conservation(
         input=dataset.input_rows.get(table, 0),
         rejected=dataset.rejected(table),
-        removed_by_assumptions=removed,
+        removed_by_assumptions=sum(a.removed for a in result.assumptions),
         outside_months=outside,
-        counted=counted,
-        excluded=excluded,
-        problems=problems,
+        counted=sum(f.counted for f in facts),
+        excluded=sum(f.visits - f.counted for f in facts),
+        problems=[problem for f in facts for problem in f.problems],
     )
-
-
-def _exclusions_problems(
-    label: str, frame: pl.DataFrame, key: str, excluded_ids: pl.Series
-) -> list[str]:
-    """The month's exclusions must be exactly its visits not counted. Checked by
-    comparing the two short sorted lists (a few per cent of the visits), not by
-    looking every excluded id up among all the month's ids; only when they differ are
-    the ids searched, to say how."""
-    not_counted = frame.filter(~pl.col("counted").fill_null(False))[key]
-    if excluded_ids.len() == not_counted.len() and excluded_ids.sort().equals(
-        not_counted.sort(), check_names=False, check_dtypes=False
-    ):
-        return []
-    problems = []
-    if has_duplicates(excluded_ids):
-        problems.append(f"{label}: a visit excluded twice")
-    if excluded_ids.len() and not excluded_ids.is_in(frame[key].implode()).all():
-        problems.append(f"{label}: an excluded visit not in the month")
-    return problems or [f"{label}: the excluded visits are not the month's visits not counted"]
 
 
 # ----------------------------------------------------------------------------- pseudonyms

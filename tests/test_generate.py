@@ -188,3 +188,19 @@ def test_norrtalje_heavy_customers_are_not_cut_by_the_days_visit_slots(norrtalje
     assert heavy.height >= 20
     share = heavy["executed"].fill_null(0).sum() / heavy["granted"].sum()
     assert 0.55 <= share <= 0.85, share
+
+
+@pytest.mark.parametrize("profile", ["orebro", "norrtalje"])
+def test_visits_put_on_disk_month_by_month_are_the_same_rows(tmp_path: Path, profile: str) -> None:
+    """A year of a country's visits is written a month at a time (`spill`); the data
+    is the same as when it is made in memory, file for file."""
+    whole = generate(profile, 150, 2, 5, date(2024, 1, 1))
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    spilled = generate(profile, 150, 2, 5, date(2024, 1, 1), spill=spill)
+    assert isinstance(spilled["visits"], pl.LazyFrame)
+    for name, frame in whole.items():
+        again = spilled[name]
+        assert (again.collect() if isinstance(again, pl.LazyFrame) else again).equals(frame), name
+    assert write(spilled, tmp_path / "a", "csv") == write(whole, tmp_path / "b", "csv")
+    assert not filecmp.dircmp(tmp_path / "a", tmp_path / "b").diff_files

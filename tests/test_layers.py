@@ -49,6 +49,7 @@ LAYERS = {
     "modeldiff": 8,
     "charts": 7,
     "htmlreport": 10,
+    "monthly": 9,  # a run a month at a time: api, data, coverage; used by runner
     "runner": 9,
     "workspace": 10,
     "studio": 11,
@@ -84,7 +85,7 @@ def _third_party(module: str) -> set[str]:
 
 # Which engine modules may use each third-party package (the rest may not).
 CONFINED = {
-    "polars": {"frames", "spans", "aggregate", "reevaluate", "compile", "data", "api", "reports", "coverage", "runner",
+    "polars": {"frames", "spans", "aggregate", "reevaluate", "compile", "data", "api", "reports", "coverage", "runner", "monthly",
                "compare", "generate", "assumptions", "testing", "cli", "htmlreport", "charts",
                "workbook", "sheetcells", "letter", "workspace"},
     "lark": {"syntax"},

@@ -432,14 +432,14 @@ def test_execute_refuses_a_run_that_loses_a_visit(
     """If the engine ever lost a visit, the run stops with an internal error and writes nothing."""
     import engine.runner as runner
 
-    real = runner.conserve
+    real = runner.account
 
     def losing(*args: object):
         kept = real(*args)  # type: ignore[arg-type]
         kept.counted -= 1
         return kept
 
-    monkeypatch.setattr(runner, "conserve", losing)
+    monkeypatch.setattr(runner, "account", losing)
     job = Job(str(ROOT / "rules/orebro"), str(FIXTURE), "2024-03", "2024-03")
     from engine.diagnostics import EngineError
 

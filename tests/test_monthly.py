@@ -1,0 +1,168 @@
+"""A run a month at a time (engine/monthly.py) writes what a run on the whole data
+writes: every output byte for byte, the same manifest, the same warnings; on data
+with the problems a month boundary can hide (a visit id repeated in another month, a
+visit with no start, visits of months not run, a blank row), and with the months not
+run read in several slices."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from engine import monthly, runner
+from engine.api import load
+from engine.catalog import tables
+from engine.data import duplicate_rows
+from engine.generate import generate, write
+from engine.runner import Job, execute, manifest_differences
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three months of visits in Parquet, with rows wrong in the ways a month at a
+    time could get wrong."""
+    directory = tmp_path_factory.mktemp("monthly") / "data"
+    write(generate("orebro", 120, 3, 3, date(2024, 1, 1)), directory, "parquet")
+    visits = pl.read_parquet(directory / "visits.parquet")
+    january = visits.filter(pl.col("start").dt.month() == 1).height
+    ids, starts, ends, customers = (
+        visits[c].to_list() for c in ("visit_id", "start", "end", "customer_id")
+    )
+    ids[january + 10] = ids[5]  # a January id again in February: the later row is rejected
+    ids[-3] = ids[january + 20]  # and a February id again in March
+    starts[7] = None  # no start: in no month, rejected
+    ends[8] = starts[8] - timedelta(hours=1)  # ends before it starts
+    customers[9] = "K999999"  # no such customer
+    starts[11], ends[11] = datetime(2024, 5, 3, 10), datetime(2024, 5, 3, 11)  # after the run
+    starts[12], ends[12] = datetime(2023, 6, 3, 10), datetime(2023, 6, 3, 11)  # before it
+    ends[13] = starts[13] + timedelta(hours=30)  # longer than a day
+    visits = visits.with_columns(
+        pl.Series("visit_id", ids),
+        pl.Series("start", starts, dtype=visits["start"].dtype),
+        pl.Series("end", ends, dtype=visits["end"].dtype),
+        pl.Series("customer_id", customers),
+    )
+    blank = pl.DataFrame([pl.Series(c, [None], dtype=visits[c].dtype) for c in visits.columns])
+    pl.concat([visits.slice(0, 30), blank, visits.slice(30)]).write_parquet(
+        directory / "visits.parquet"
+    )
+    return directory
+
+
+@dataclass
+class Both:
+    month: runner.Outcome
+    whole: runner.Outcome
+    month_dir: Path
+    whole_dir: Path
+
+
+def _both(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    data: Path,
+    model: str,
+    first: str,
+    last: str,
+) -> Both:
+    outcomes = {}
+    for mode in ("month", "whole"):
+        by_month = mode == "month"
+        monkeypatch.setattr(runner.monthly, "applies", lambda *_, by_month=by_month: by_month)
+        outcomes[mode] = execute(Job(str(ROOT / model), str(data), first, last), tmp_path / mode)
+    return Both(outcomes["month"], outcomes["whole"], tmp_path / "month", tmp_path / "whole")
+
+
+def _same_outputs(both: Both) -> None:
+    names = sorted(p.name for p in both.whole_dir.iterdir())
+    assert names == sorted(p.name for p in both.month_dir.iterdir())
+    for name in names:
+        if name != "manifest.json":
+            month, whole = (
+                (both.month_dir / name).read_bytes(),
+                (both.whole_dir / name).read_bytes(),
+            )
+            assert month == whole, name
+    manifests = [
+        json.loads((d / "manifest.json").read_text()) for d in (both.month_dir, both.whole_dir)
+    ]
+    assert manifest_differences(*manifests) == []
+    assert sorted((w.code, w.message, w.where) for w in both.month.warnings) == sorted(
+        (w.code, w.message, w.where) for w in both.whole.warnings
+    )
+    assert both.month.conservation == both.whole.conservation
+    assert both.month.conservation.balanced
+
+
+def test_three_months_a_month_at_a_time_write_what_the_whole_data_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: Path
+) -> None:
+    both = _both(tmp_path, monkeypatch, hostile, "rules/orebro", "2024-01", "2024-03")
+    _same_outputs(both)
+    conservation = both.month.conservation
+    # two ids seen before, no start, an end before the start, no such customer, over a day
+    assert (conservation.rejected, conservation.outside_months) == (6, 2)
+    rejects = pl.read_csv(both.month_dir / "rejects.csv")
+    repeated = rejects.filter(pl.col("code") == "duplicate-id")
+    visits = pl.read_parquet(hostile / "visits.parquet").with_row_index()
+    assert repeated.height == 2
+    for row, value, reason in repeated.select("row", "value", "reason").iter_rows():
+        rows = visits.filter(pl.col("visit_id") == value)["index"].to_list()
+        assert len(rows) == 2 and row == rows[1] + 1  # the later row, by its file row
+        assert reason == f"`visit_id` {value} appears more than once (first on row {rows[0] + 1})"
+    assert all(m.frames == {} for m in both.month.result.months)  # let go month by month
+
+
+def test_one_month_of_a_longer_file_with_the_rest_read_in_slices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: Path
+) -> None:
+    monkeypatch.setattr(monthly, "SLICE_ROWS", 5_000)  # the months not run in several slices
+    both = _both(tmp_path, monkeypatch, hostile, "rules/orebro", "2024-02", "2024-02")
+    _same_outputs(both)
+    assert both.month.conservation.outside_months > 2 * 5_000
+
+
+def test_another_model_on_the_same_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: Path
+) -> None:
+    _same_outputs(_both(tmp_path, monkeypatch, hostile, "rules/norrtalje", "2024-01", "2024-03"))
+
+
+def test_which_runs_go_a_month_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: Path
+) -> None:
+    checked, _ = load(ROOT / "rules/orebro")
+    january, february = date(2024, 1, 1), date(2024, 2, 1)
+    assert monthly.applies(checked, hostile, [january, february])
+    assert not monthly.applies(checked, hostile, [january])  # one month of a small file
+    monkeypatch.setattr(monthly, "MONTH_AT_A_TIME_ROWS", 1_000)
+    assert monthly.applies(checked, hostile, [january])  # one month of a big file
+    assert not monthly.applies(checked, ROOT / "examples/orebro", [january, february])  # CSV
+    assert not monthly.applies(checked, {"visits": pl.DataFrame()}, [january, february])
+    scenario, _ = load(ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml")
+    assert scenario.model.assumptions  # a scenario that changes the data: read whole
+    assert not monthly.applies(scenario, hostile, [january, february])
+
+
+@pytest.mark.parametrize(
+    "ids, expected",
+    [
+        (["a", "b", "c"], []),
+        (["a", "b", "a", "a"], [(2, "a", 1), (3, "a", 1)]),
+        ([" a", "a ", None, None, "b"], [(1, "a", 1)]),  # as converted: stripped; no id is none
+        (["x", "", "", "x"], [(3, "x", 1)]),  # blank is no id
+    ],
+)
+def test_ids_seen_twice_over_the_whole_file(
+    ids: list[str | None], expected: list[tuple[int, str, int]]
+) -> None:
+    frame = pl.LazyFrame({"visit_id": ids}, schema={"visit_id": pl.String})
+    found = duplicate_rows(frame, tables()["visits"], frame.collect_schema(), row_offset=1)
+    assert sorted(found.select("__row", "value", "first").iter_rows()) == expected

@@ -131,7 +131,11 @@ class Window:
 
 
 def converted(schema: pl.Schema, column: Column) -> pl.Expr:
-    """A raw column as it is read, converted (for choosing rows before they are read)."""
+    """A raw column as it is read, converted (for choosing rows before they are read).
+    A column already of its type is the column itself, so that a Parquet file's
+    statistics can skip the row groups of other months unread."""
+    if column.kind in ("date", "datetime") and schema.get(column.name) == _dtype(column):
+        return pl.col(column.name)
     return _convert(pl.DataFrame(schema=schema), column)
 
 
@@ -1179,16 +1183,16 @@ def duplicate_rows(
         if key not in schema:
             continue
         value = converted(schema, table.columns[key])
-        hashes = (
-            source.select(pl.when(value.is_not_null()).then(value.hash()))
-            .collect(engine="streaming")
-            .to_series()
-            .drop_nulls()
-            .sort()
-        )
-        twice = hashes.filter(
-            hashes.slice(1).append(pl.Series([None], dtype=hashes.dtype)) == hashes
-        )
+        hashed = source.select(pl.when(value.is_not_null()).then(value.hash()))
+        total = source.select(pl.len()).collect().item()
+        hashes = pl.concat(  # a slice of the ids at a time: never all of them as text
+            [
+                hashed.slice(offset, HASHED_ROWS).collect().to_series()
+                for offset in range(0, total, HASHED_ROWS)
+            ]
+            or [hashed.collect().to_series()]
+        ).sort()  # nulls first, never equal to a neighbour
+        twice = _repeated(hashes)
         del hashes
         if twice.len() == 0:
             continue
@@ -1210,6 +1214,19 @@ def duplicate_rows(
         )
     schema_out = {ROW: pl.Int64, "column": pl.String, "value": pl.String, "first": pl.Int64}
     return pl.concat(found) if found else pl.DataFrame(schema=schema_out)
+
+
+HASHED_ROWS = 10_000_000  # ids hashed at a time when looking for ids seen twice
+
+
+def _repeated(ordered: pl.Series, batch: int = 10_000_000) -> pl.Series:
+    """The values of a sorted series that follow an equal one, compared a batch at a
+    time (no second copy of a quarter of a billion hashes)."""
+    found = [ordered.slice(0, 0)]
+    for offset in range(0, ordered.len(), batch):
+        part = ordered.slice(offset, batch + 1)
+        found.append(part.slice(1).filter(part.slice(1) == part.slice(0, part.len() - 1)))
+    return pl.concat(found)
 
 
 def has_duplicates(values: pl.Series) -> bool:

@@ -28,13 +28,14 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from engine import types as t
-from engine.reports import VISIT_COLUMN, make_reproducible
+from engine.reports import VISIT_COLUMN, Part, make_reproducible
 from engine.sheetcells import CellColumn, SharedStrings, rows_xml
 
 MONEY = '#,##0.00 "kr"'
@@ -170,7 +171,7 @@ class _Book:
 
     def close(self) -> None:
         self.book.close()
-        replaced: dict[str, bytes] = {}
+        replaced: dict[str, Part] = {}
         with zipfile.ZipFile(self.path) as written:
             strings = SharedStrings(written.read(SHARED_STRINGS))
             tables = {
@@ -178,13 +179,16 @@ class _Book:
                 for name in written.namelist()
                 if name.startswith("xl/tables/")
             }
-            for rows in self.rows:
-                sheet = f"xl/worksheets/sheet{rows.sheet}.xml"
-                body = rows_xml(rows.frame, rows.columns, HEADER_ROW + 1, strings)
-                replaced[sheet] = _with_rows(written.read(sheet), body, rows.total_row)
-                table = tables[rows.table]
-                replaced[table] = _table_to(written.read(table), rows.total_row)
-        make_reproducible(self.path, {**replaced, SHARED_STRINGS: strings.xml()})
+        for rows in self.rows:  # each sheet's rows made as the sheet is written, then let go
+            replaced[f"xl/worksheets/sheet{rows.sheet}.xml"] = partial(_sheet_with, rows, strings)
+            replaced[tables[rows.table]] = partial(_table_to, total_row=rows.total_row)
+        replaced[SHARED_STRINGS] = lambda _: strings.xml()
+        make_reproducible(self.path, replaced, last={SHARED_STRINGS})
+
+
+def _sheet_with(rows: _Rows, strings: SharedStrings, sheet: bytes) -> bytes:
+    body = rows_xml(rows.frame, rows.columns, HEADER_ROW + 1, strings)
+    return _with_rows(sheet, body, rows.total_row)
 
 
 SHARED_STRINGS = "xl/sharedStrings.xml"

@@ -153,7 +153,7 @@ def add_aggregations(
             if covered:
                 child, exprs = _with_days_covered(child, relation.keys, covered, exprs, month)
             grouped = child.group_by(list(relation.keys)).agg(exprs)
-            frame = frame.join(grouped, on=list(relation.keys), how="left")
+            frame = _joined(frame, grouped, list(relation.keys))
         else:
             existence = {  # `any(… where …)`: does a matching pair exist
                 a: c
@@ -166,6 +166,18 @@ def add_aggregations(
             for a, d in defaults.items()
         )
     return frame, columns
+
+
+def _joined(frame: pl.DataFrame, grouped: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """The frame with the grouped values of its keys beside its own columns: the join
+    is made on the keys alone and its values added as columns, since a join of the
+    whole frame would copy each of its columns (two gigabytes for a national month's
+    visits)."""
+    values = frame.select(keys).join(grouped, on=keys, how="left", maintain_order="left")
+    return frame.with_columns(values.drop(keys))
+
+
+CORRELATED_ROWS = 4_000_000  # rows whose related rows are paired with them at once
 
 
 def _correlated(
@@ -187,23 +199,33 @@ def _correlated(
     parent = frame.with_row_index("__row").select(
         "__row", *keys, *[pl.col(c).alias(f"__outer_{c}") for c in outer]
     )
-    pairs = (
-        child.lazy().join(parent.lazy(), on=list(keys), how="inner")
-        if keys
-        else child.lazy().join(parent.lazy(), how="cross")
-    )
     rest = [e for e in exprs if e.meta.output_name() not in existence]
-    queries = [pairs.filter(c).select("__row") for c in existence.values()]  # repeats are set twice
-    if rest:
-        queries.append(pairs.group_by("__row").agg(rest))
-    found = pl.collect_all(queries)  # the pairs joined once for all of them
+    slices = []  # a slice of the rows at a time: a national month has 48 M visit–decision pairs
+    for offset in range(0, max(frame.height, 1), CORRELATED_ROWS):
+        some = parent.lazy().slice(offset, CORRELATED_ROWS)
+        pairs = (
+            child.lazy().join(some, on=list(keys), how="inner")
+            if keys
+            else child.lazy().join(some, how="cross")
+        )
+        queries = [pairs.filter(c).select("__row") for c in existence.values()]  # repeats: twice
+        if rest:
+            queries.append(pairs.group_by("__row").agg(rest))
+        slices.append(pl.collect_all(queries))  # the pairs joined once for all of them
+    found = [pl.concat(parts) for parts in zip(*slices, strict=True)]
     frame = frame.with_columns(
         pl.zeros(frame.height, pl.Boolean, eager=True).scatter(hits["__row"], True).alias(alias)
         for alias, hits in zip(existence, found, strict=False)
     )
-    if rest:
+    if rest:  # each row's values put in its place (a join would copy every column of the frame)
         grouped = found[-1]
-        frame = frame.with_row_index("__row").join(grouped, on="__row", how="left").drop("__row")
+        frame = frame.with_columns(
+            pl.repeat(None, frame.height, dtype=grouped.schema[c], eager=True)
+            .scatter(grouped["__row"], grouped[c])
+            .alias(c)
+            for c in grouped.columns
+            if c != "__row"
+        )
     return frame
 
 

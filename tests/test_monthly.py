@@ -166,3 +166,25 @@ def test_ids_seen_twice_over_the_whole_file(
     frame = pl.LazyFrame({"visit_id": ids}, schema={"visit_id": pl.String})
     found = duplicate_rows(frame, tables()["visits"], frame.collect_schema(), row_offset=1)
     assert sorted(found.select("__row", "value", "first").iter_rows()) == expected
+
+
+def test_related_rows_paired_a_slice_at_a_time_give_the_same_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`any(… where …)` over a row's own related rows (a visit's decisions) is computed
+    a slice of rows at a time, so a national month's pairs are never all in memory;
+    slices of 997 visits give every frame of the run as one slice does."""
+    from engine import aggregate
+    from engine.api import load_dataset, run_model
+
+    months = [date(2024, 2, 1)]
+    checked, _ = load(ROOT / "rules/orebro", months)
+    dataset, _ = load_dataset(checked, ROOT / "examples/orebro")
+    whole = run_model(checked, dataset, months).months[0]
+    monkeypatch.setattr(aggregate, "CORRELATED_ROWS", 997)
+    sliced = run_model(checked, dataset, months).months[0]
+    assert whole.frames.keys() == sliced.frames.keys()
+    for entity, frame in whole.frames.items():
+        assert sliced.frames[entity].equals(frame), entity
+    assert sliced.lines.equals(whole.lines) and sliced.exclusions.equals(whole.exclusions)
+    assert sliced.exclusions.height > 0

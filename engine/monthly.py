@@ -88,8 +88,7 @@ def month_facts(
         problems.append(f"{label}: counted + excluded ≠ visits")
     if has_duplicates(frame[key]):
         problems.append(f"{label}: a visit is in the month twice")
-    first = datetime.combine(month.plan.month, datetime.min.time())
-    after = datetime.combine(month.plan.month_end + timedelta(days=1), datetime.min.time())
+    first, after = month_bounds(month.plan.month)
     if frame.height and not frame[moment].is_between(first, after, closed="left").all():
         problems.append(f"{label}: a visit of another month is in the month")
     if placed != frame.height:
@@ -251,8 +250,7 @@ def run_by_month(
 
     stages.stage("evaluate", total=len(months), month=f"{months[0]:%Y-%m}")
     for month in months:
-        first = datetime.combine(month, datetime.min.time())
-        after = datetime.combine(_next_month(month), datetime.min.time())
+        first, after = month_bounds(month)
         window = Window(
             name,
             select=lambda schema, first=first, after=after: _month_rows(  # type: ignore[misc]
@@ -274,12 +272,11 @@ def run_by_month(
         month_result.frames = {}  # let the month's frames go before the next is read
         run.months.append(month_result)
         del part, one
-        stages.advance(month=f"{_next_month(month):%Y-%m}")
+        stages.advance(month=f"{next_month(month):%Y-%m}")
     stages.stage("data")
     outside = 0
     total = scan.select(pl.len()).collect().item()
-    first_run = datetime.combine(months[0], datetime.min.time())
-    after_run = datetime.combine(_next_month(months[-1]), datetime.min.time())
+    first_run, after_run = month_bounds(months[0])[0], month_bounds(months[-1])[1]
     for offset in range(0, total, SLICE_ROWS):
         window = Window(
             name,
@@ -332,5 +329,13 @@ def _month_rows(
     return rows.fill_null(False)
 
 
-def _next_month(month: date) -> date:
+def next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The first moment of the month and the first moment after it."""
+    return (
+        datetime.combine(month, datetime.min.time()),
+        datetime.combine(next_month(month), datetime.min.time()),
+    )

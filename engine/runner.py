@@ -31,7 +31,7 @@ from engine.api import RunResult, load, load_dataset, months_between, run_model
 from engine.coverage import never_fired
 from engine.data import Dataset
 from engine.diagnostics import Diagnostic, EngineError
-from engine.monthly import MonthFacts, month_facts
+from engine.monthly import MonthFacts, month_bounds, month_facts
 from engine.phrases import say
 from engine.progress import SILENT, Stages, each, timed
 from engine.reports import write_atomically, write_tables
@@ -216,8 +216,7 @@ def _facts(
     visits = (result.dataset.tables if result.dataset else {}).get(vocabulary.registrations)
     facts = []
     for month in result.months:
-        first = datetime.combine(month.plan.month, datetime.min.time())
-        after = datetime.combine(_next_month(month.plan.month), datetime.min.time())
+        first, after = month_bounds(month.plan.month)
         placed = (
             int(visits[moment].is_between(first, after, closed="left").sum())
             if visits is not None and visits.height
@@ -226,10 +225,6 @@ def _facts(
         facts.append(month_facts(result, month, placed, columns))
     outside = (visits.height if visits is not None else 0) - sum(f.placed for f in facts)
     return facts, outside
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def _summed_coverage(months: list[pl.DataFrame]) -> pl.DataFrame:

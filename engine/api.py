@@ -305,13 +305,17 @@ def run_model(
     progress: Callable[[list[date]], Iterable[date]] = iter,
     reuse: RunResult | None = None,
     changed: frozenset[str] = frozenset(),
+    let_go: bool = False,
 ) -> RunResult:
     """Every month of the model on the dataset (as the model's assumptions, if any, say
     the data would be: a changed copy, never the input).
 
     `reuse`, an earlier run of the same model on the same data and months, with
     `changed`, the parameters that differ since, lets rules that use none of them
-    keep their values (sweeps, goal seek and attribution run many such variants)."""
+    keep their values (sweeps, goal seek and attribution run many such variants).
+    `let_go` (one month, read for this run alone) lets the registrations' table go
+    from the dataset once the month's frames are made (`compile.evaluate`)."""
+    assert not let_go or len(months) == 1
     checked = with_data_zones(checked, dataset)
     if reuse is not None and reuse.dataset is not None:
         dataset, applied = reuse.dataset, reuse.assumptions
@@ -323,7 +327,9 @@ def run_model(
     earlier = {m.plan.month: m.frames for m in reuse.months} if reuse is not None else {}
     for month in progress(months):
         plan = plan_month(checked, month)
-        frames = evaluate(plan, dataset.tables, earlier.get(month), changed, result.timings)
+        frames = evaluate(
+            plan, dataset.tables, earlier.get(month), changed, result.timings, let_go=let_go
+        )
         with timed(result.timings, "lines"):
             lines, missing = statement_lines(plan, frames)
             result.months.append(

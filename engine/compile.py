@@ -676,6 +676,7 @@ def evaluate(
     reuse: dict[str, pl.DataFrame] | None = None,
     changed: frozenset[str] = frozenset(),
     timings: dict[str, float] | None = None,
+    let_go: bool = False,
 ) -> dict[str, pl.DataFrame]:
     """Every entity's frame with a column per rule in force (payments: raw, öre, SEK).
 
@@ -684,15 +685,24 @@ def evaluate(
     none of them, and whose related entities were reused too, is taken as it was: a
     sweep of a control level re-evaluates customer-months, not ten million visits.
     `timings` gathers the seconds of each phase: `frames`, `aggregations`,
-    `overlaps_and_bands`, `rules`."""
+    `overlaps_and_bands`, `rules`.
+
+    With `let_go` the registrations' table is taken out of `tables` once the month's
+    frames are made (a run a month at a time needs it no more): the visits' frame
+    shares its columns with the table until an added column makes Polars copy the
+    frame, and holding both through that copy doubled a national month's visits."""
     recomputed: set[str] = set()
     changed = with_indexed(plan, changed)
+    vocabulary = plan.checked.model.vocabulary
     if reuse is not None:
         frames = dict(reuse)
     else:
         with timed(timings, "frames"):
             frames = {name: materialize(f) for name, f in base_frames(plan, tables).items()}
-    for entity in plan.checked.model.vocabulary.order:
+    neighbours = neighbour_registrations(plan, tables)
+    if let_go:
+        tables.pop(vocabulary.registrations, None)
+    for entity in vocabulary.order:
         steps = plan.steps(entity)
         if not steps:
             continue
@@ -702,23 +712,24 @@ def evaluate(
         if reuse is not None:  # start again from the entity's base columns
             frames[entity] = frames[entity].drop(computed_columns(steps, frames[entity]))
         with timed(timings, "aggregations"):
+            wanted = aggregations(plan.checked, steps)
+            frame = frames[entity]
+            if all(info.relation.entity != entity for _, info in wanted):
+                del frames[entity]  # not held twice if an added column copies the frame
             frame, agg_columns = add_aggregations(
                 plan,
-                frames[entity],
+                frame,
                 frames,
-                aggregations(plan.checked, steps),
+                wanted,
                 lambda child: Compiler(plan, child, {}).expr,
                 partial(unchanged, plan, changed, recomputed) if reuse is not None else None,
             )
             frame = materialize(frame)
+            frames[entity] = frame
         compiler = Compiler(plan, entity, agg_columns)
         with timed(timings, "overlaps_and_bands"):
-            neighbours = (
-                neighbour_registrations(plan, tables)
-                if entity == plan.checked.model.vocabulary.roles.registration
-                else None
-            )
-            frame = precompute_overlaps(compiler, steps, frame, neighbours)
+            own = neighbours if entity == vocabulary.roles.registration else None
+            frame = precompute_overlaps(compiler, steps, frame, own)
             frame = precompute_bands(compiler, steps, frame)
         with timed(timings, "rules"):
             frame = _rule_layers(compiler, plan, entity, frame)
@@ -727,5 +738,5 @@ def evaluate(
             raise EngineError(misses)
         helpers = [c for c in frame.columns if c.startswith(("__agg_", MISS_PREFIX))]
         frames[entity] = frame.drop(helpers) if helpers else frame
-    assert set(plan.checked.model.vocabulary.entities) >= set(frames)
+    assert set(vocabulary.entities) >= set(frames)
     return frames

@@ -152,7 +152,8 @@ def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.Dat
                 .collect()
             )
         elif entity.month.by == "days":
-            rows = _days(frames[entity.month.of[0]], vocabulary.entities[entity.month.of[0]], plan)
+            periods = _projected(frames[entity.month.of[0]], read.get(name, set()), kept)
+            rows = _days(periods, vocabulary.entities[entity.month.of[0]], plan)
         else:
             assert entity.table is not None
             wanted = set(read.get(name, set()))

@@ -20,7 +20,9 @@ accounting is over the whole data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -163,6 +165,44 @@ def applies(checked: CheckedModel, data: object, months: list[date]) -> bool:
     return len(months) > 1 or rows > MONTH_AT_A_TIME_ROWS
 
 
+# The tables a month keeps for the run's outputs, put on disk until every month is run.
+SPILLED = {
+    MonthResult: ("lines", "exclusions", "flags", "indicators"),
+    MonthFacts: ("not_counted", "customers"),
+}
+
+
+class Spill:
+    """Each month's kept tables (statement lines, exclusions, the visits not counted)
+    written to disk as the month ends and read back once every month is run: a year
+    of a country's is one to two gigabytes, which every later month's evaluation
+    would otherwise be held beside."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.put: list[tuple[object, str, Path, pl.Schema]] = []
+
+    def keep(self, holder: MonthResult | MonthFacts) -> None:
+        for name in SPILLED[type(holder)]:
+            frame: pl.DataFrame = getattr(holder, name)
+            path = self.directory / f"{len(self.put)}.parquet"
+            frame.write_parquet(path, compression="lz4", statistics=False)
+            self.put.append((holder, name, path, frame.schema))
+            setattr(holder, name, frame.clear())
+
+    def read_back(self) -> None:
+        for holder, name, path, schema in self.put:
+            setattr(holder, name, pl.read_parquet(path).cast(schema))
+            path.unlink()
+        self.put = []
+
+
+@contextmanager
+def spill() -> Iterator[Spill]:
+    with tempfile.TemporaryDirectory(prefix="carepay-months-") as directory:
+        yield Spill(Path(directory))
+
+
 @dataclass
 class Months:
     """A run read and evaluated a month at a time: the months' results (without their
@@ -248,8 +288,8 @@ def run_by_month(
             base.timings[phase] = base.timings.get(phase, 0.0) + seconds
         return part
 
-    stages.stage("evaluate", total=len(months), month=f"{months[0]:%Y-%m}")
-    for month in months:
+    def evaluate_month(month: date, spilled: Spill) -> None:
+        """Read, check and run one month; keep its facts, put its tables on disk."""
         first, after = month_bounds(month)
         window = Window(
             name,
@@ -260,19 +300,26 @@ def run_by_month(
             duplicates=duplicates,
         )
         part = read_part(window)
+        placed = int(part.tables[name].select(window.owned.sum()).item())
         with timed(timings, "evaluate"):
-            one = run_model(checked, part, [month])
+            one = run_model(checked, part, [month], let_go=True)
         for phase, seconds in one.timings.items():
             run.timings[phase] = run.timings.get(phase, 0.0) + seconds
         run.warnings += [w for w in one.warnings if w.code != "follows-rejection"]
-        placed = int(part.tables[name].select(window.owned.sum()).item())
         (month_result,) = one.months
         facts.append(month_facts(one, month_result, placed, customer_columns))
         run.checked = one.checked
         month_result.frames = {}  # let the month's frames go before the next is read
         run.months.append(month_result)
-        del part, one
+        spilled.keep(month_result)
+        spilled.keep(facts[-1])
         stages.advance(month=f"{next_month(month):%Y-%m}")
+
+    stages.stage("evaluate", total=len(months), month=f"{months[0]:%Y-%m}")
+    with spill() as spilled:
+        for month in months:
+            evaluate_month(month, spilled)
+        spilled.read_back()
     stages.stage("data")
     outside = 0
     total = scan.select(pl.len()).collect().item()

@@ -157,6 +157,7 @@ NAMED_AS_OUTPUT = {
     ("testing.py", "providers"),
     ("data.py", "zones"),
     ("data.py", "customers"),  # where an unplaced district is (customers:district)
+    ("monthly.py", "customers"),  # MonthFacts.customers, put on disk between months
     ("loader.py", "zones"),
     ("modeldiff.py", "zones"),
     ("model.py", "decision"),  # the name of a role (catalog.Roles.decision), not an entity

@@ -188,3 +188,74 @@ def test_related_rows_paired_a_slice_at_a_time_give_the_same_run(
         assert sliced.frames[entity].equals(frame), entity
     assert sliced.lines.equals(whole.lines) and sliced.exclusions.equals(whole.exclusions)
     assert sliced.exclusions.height > 0
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pl.DataFrame({"customer_id": ["K1", None], "amount_ore": [12_345, -1]}),
+        pl.DataFrame({"start": [datetime(2024, 1, 31, 23, 59, 59, 999_999)], "x": [None]}),
+        pl.DataFrame({"minutes": [float("nan"), -0.0, 1e300]}),
+        pl.DataFrame(schema={"visit_id": pl.String, "minutes": pl.Float64}),  # no rows
+    ],
+)
+def test_a_months_tables_put_on_disk_come_back_the_same(
+    tmp_path: Path, frame: pl.DataFrame
+) -> None:
+    facts = monthly.MonthFacts(
+        date(2024, 1, 1), 0, 0, 0, [], frame, frame.head(1), pl.DataFrame(), pl.DataFrame()
+    )
+    spilled = monthly.Spill(tmp_path)
+    spilled.keep(facts)
+    assert facts.not_counted.height == 0 and facts.not_counted.schema == frame.schema
+    assert len(list(tmp_path.iterdir())) == 2
+    spilled.read_back()
+    assert facts.not_counted.schema == frame.schema
+    assert facts.not_counted.equals(frame, null_equal=True)
+    assert facts.customers.equals(frame.head(1), null_equal=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_earlier_months_tables_are_on_disk_while_a_month_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: Path
+) -> None:
+    held: list[int] = []  # rows of earlier months' tables in memory as each month ends
+    keep = monthly.Spill.keep
+
+    def counting(self: monthly.Spill, holder: object) -> None:
+        held.append(sum(getattr(h, n).height for h, n, _, _ in self.put))
+        keep(self, holder)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(monthly.Spill, "keep", counting)
+    monkeypatch.setattr(runner.monthly, "applies", lambda *_: True)
+    outcome = execute(Job(str(ROOT / "rules/orebro"), str(hostile), "2024-01", "2024-03"), tmp_path)
+    assert len(held) == 6 and held == [0] * 6  # lines … and facts of three months
+    assert sum(m.lines.height for m in outcome.result.months) > 0  # read back for the outputs
+
+
+def test_a_month_run_alone_lets_the_visits_table_go_and_computes_the_same() -> None:
+    from engine.api import load_dataset, run_model
+
+    months = [date(2024, 2, 1)]
+    checked, _ = load(ROOT / "rules/orebro", months)
+    kept, _ = load_dataset(checked, ROOT / "examples/orebro")
+    released, _ = load_dataset(checked, ROOT / "examples/orebro")
+    whole = run_model(checked, kept, months).months[0]
+    alone = run_model(checked, released, months, let_go=True).months[0]
+    assert "visits" in kept.tables and "visits" not in released.tables
+    for entity, frame in whole.frames.items():
+        assert alone.frames[entity].equals(frame), entity
+    assert alone.lines.equals(whole.lines) and alone.exclusions.equals(whole.exclusions)
+
+
+def test_a_days_frame_holds_the_columns_its_rules_read_not_every_column_of_its_periods() -> None:
+    """A national month's decision days are 15 M rows: a column of text more is 240 MB."""
+    from engine.api import load_dataset, run_model
+
+    months = [date(2024, 2, 1)]
+    checked, _ = load(ROOT / "rules/orebro", months)
+    dataset, _ = load_dataset(checked, ROOT / "examples/orebro")
+    frames = run_model(checked, dataset, months).months[0].frames
+    assert {"zone", "ownership", "hours_per_month"} <= set(frames["decision"].columns)
+    assert not {"zone", "ownership", "hours_per_month"} & set(frames["beslutsdag"].columns)
+    assert {"decision_id", "customer_id", "day", "day_number"} <= set(frames["beslutsdag"].columns)

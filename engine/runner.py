@@ -28,6 +28,7 @@ import polars as pl
 from engine import __version__, ast, monthly
 from engine import types as t
 from engine.api import RunResult, load, load_dataset, months_between, run_model
+from engine.checker import CheckedModel
 from engine.coverage import never_fired
 from engine.data import Dataset
 from engine.diagnostics import Diagnostic, EngineError
@@ -157,10 +158,16 @@ def execute(
         timings.update((f"read_data_{phase}", s) for phase, s in dataset.timings.items())
         clock = time.perf_counter()
         by_month = partial(each, stages, "evaluate", label=lambda m: {"month": f"{m:%Y-%m}"})
-        result = run_model(checked, dataset, months, by_month)
+        # one month of data without a scenario: the visits' table goes once the month's
+        # frames are made (compile.evaluate), its months' visits counted before
+        alone = len(months) == 1 and not checked.model.assumptions
+        placed = _placed(checked, dataset, months) if alone else None
+        result = run_model(checked, dataset, months, by_month, let_go=alone)
         result.warnings[:0] = warnings + data_warnings
         timings["evaluate"] = time.perf_counter() - clock
-        facts, outside = _facts(result, months, columns)
+        if placed is None:  # counted in the data as the model ran on it (a scenario's)
+            placed = _placed(checked, result.dataset or dataset, months)
+        facts, outside = _facts(result, placed, columns)
     empty = [w for w in result.warnings if w.code == "empty-month"]
     if job.strict and empty:
         raise EngineError([replace(w, severity="error") for w in empty])
@@ -206,25 +213,32 @@ def _customer_columns(checked: Any) -> list[str]:
     )
 
 
-def _facts(
-    result: RunResult, months: list[date], columns: list[str]
-) -> tuple[list[MonthFacts], int]:
-    """Each month's facts from a run on the whole data, and the visits of the data
-    outside the months run."""
-    vocabulary = result.checked.model.vocabulary
+def _placed(checked: CheckedModel, dataset: Dataset, months: list[date]) -> list[int]:
+    """Each month's registrations in the data, and last all of the data's."""
+    vocabulary = checked.model.vocabulary
     (moment,) = vocabulary.entities[vocabulary.roles.registration].month.columns
-    visits = (result.dataset.tables if result.dataset else {}).get(vocabulary.registrations)
-    facts = []
-    for month in result.months:
-        first, after = month_bounds(month.plan.month)
-        placed = (
-            int(visits[moment].is_between(first, after, closed="left").sum())
-            if visits is not None and visits.height
-            else 0
-        )
-        facts.append(month_facts(result, month, placed, columns))
-    outside = (visits.height if visits is not None else 0) - sum(f.placed for f in facts)
-    return facts, outside
+    visits = dataset.tables.get(vocabulary.registrations)
+    if visits is None or visits.height == 0:
+        return [0] * (len(months) + 1)
+    bounds = [month_bounds(month) for month in months]
+    counts = visits.select(
+        *(pl.col(moment).is_between(a, b, closed="left").sum().alias(str(i))
+          for i, (a, b) in enumerate(bounds)),
+    ).row(0)  # fmt: skip
+    return [int(n) for n in counts] + [visits.height]
+
+
+def _facts(
+    result: RunResult, placed: list[int], columns: list[str]
+) -> tuple[list[MonthFacts], int]:
+    """Each month's facts from a run on the whole data (`placed`: each month's
+    registrations in the data, and last all of them), and the visits of the data
+    outside the months run."""
+    facts = [
+        month_facts(result, month, count, columns)
+        for month, count in zip(result.months, placed, strict=False)
+    ]
+    return facts, placed[-1] - sum(f.placed for f in facts)
 
 
 def _summed_coverage(months: list[pl.DataFrame]) -> pl.DataFrame:
@@ -377,7 +391,8 @@ def sha256(path: Path) -> str:
 
 def conserve(result: RunResult, dataset: Dataset, months: list[date]) -> Conservation:
     """The account of a run on the whole data (`account`)."""
-    facts, outside = _facts(result, months, _customer_columns(result.checked))
+    placed = _placed(result.checked, result.dataset or dataset, months)
+    facts, outside = _facts(result, placed, _customer_columns(result.checked))
     return account(result, dataset, facts, outside)
 
 

@@ -259,3 +259,20 @@ def test_a_days_frame_holds_the_columns_its_rules_read_not_every_column_of_its_p
     assert {"zone", "ownership", "hours_per_month"} <= set(frames["decision"].columns)
     assert not {"zone", "ownership", "hours_per_month"} & set(frames["beslutsdag"].columns)
     assert {"decision_id", "customer_id", "day", "day_number"} <= set(frames["beslutsdag"].columns)
+
+
+def test_a_one_month_run_lets_the_visits_table_go_and_accounts_as_before(tmp_path: Path) -> None:
+    """`carepay run` on one month lets the visits' table go once the month's frames
+    are made (counting the month's visits first): the same account as a run that
+    keeps it."""
+    from engine.api import load_dataset, run_model
+
+    months = [date(2024, 2, 1)]
+    job = Job(str(ROOT / "rules/orebro"), str(ROOT / "examples/orebro"), "2024-02", "2024-02")
+    outcome = execute(job, tmp_path / "out")
+    assert "visits" not in outcome.dataset.tables
+    checked, _ = load(ROOT / "rules/orebro", months)
+    dataset, _ = load_dataset(checked, ROOT / "examples/orebro")
+    kept = runner.conserve(run_model(checked, dataset, months), dataset, months)
+    assert outcome.conservation == kept
+    assert kept.balanced and kept.outside_months > 0 and kept.counted > 0

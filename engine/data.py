@@ -1138,17 +1138,14 @@ def _duplicate_problems(
         firsts = indexed.group_by(key).agg(pl.col("__i").min().alias("__first"))
         later = indexed.join(firsts, on=key).filter(pl.col("__i") != pl.col("__first"))
         for index, first, value in later.select("__i", "__first", key).sort("__i").iter_rows():
-            out.append(
-                Problem(
-                    index,
-                    key,
-                    str(value),
-                    "duplicate-id",
-                    f"`{key}` {value} appears more than once (first on row "
-                    f"{ds.row_number(name, first)})",
-                )
-            )
+            out.append(_seen_before(index, key, str(value), ds.row_number(name, first)))
     return out
+
+
+def _seen_before(index: int, key: str, value: str, first: int) -> Problem:
+    """A row whose id an earlier row has (`first`: that row's number in the file)."""
+    message = f"`{key}` {value} appears more than once (first on row {first})"
+    return Problem(index, key, value, "duplicate-id", message)
 
 
 def _part_duplicates(ds: Dataset, name: str, duplicates: pl.DataFrame) -> list[Problem]:
@@ -1157,18 +1154,8 @@ def _part_duplicates(ds: Dataset, name: str, duplicates: pl.DataFrame) -> list[P
     if duplicates.height == 0:
         return []
     rows = ds.kept[name].to_frame(ROW).with_row_index("__i").join(duplicates, on=ROW)
-    return [
-        Problem(
-            index,
-            key,
-            value,
-            "duplicate-id",
-            f"`{key}` {value} appears more than once (first on row {first})",
-        )
-        for index, key, value, first in rows.sort("__i")
-        .select("__i", "column", "value", "first")
-        .iter_rows()
-    ]
+    ordered = rows.sort("__i").select("__i", "column", "value", "first")
+    return [_seen_before(*row) for row in ordered.iter_rows()]
 
 
 def duplicate_rows(

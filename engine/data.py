@@ -139,6 +139,14 @@ def converted(schema: pl.Schema, column: Column) -> pl.Expr:
     return _convert(pl.DataFrame(schema=schema), column)
 
 
+def schema_of(source: Source) -> pl.Schema:
+    """A table's column names and types as read. A scan is asked through a copy of it:
+    a Parquet scan that has been asked its schema no longer takes a filter below a row
+    index into the file (Polars 2.1), so each month of a year's visits was chosen by
+    decoding the whole year (8 s a month; 3.3 s with the filter in the scan)."""
+    return source.clone().collect_schema() if isinstance(source, pl.LazyFrame) else source.schema
+
+
 def _dtype(column: Column) -> pl.DataType:
     return {
         "text": pl.String(),
@@ -159,9 +167,13 @@ Source = pl.DataFrame | pl.LazyFrame  # a table as read: whole, or a scan still 
 
 
 def _renamed(frames: Any, columns: Mapping[str, Mapping[str, str]] | None) -> Any:
-    """Each table's columns by the model's names, where `columns` gives the data's own."""
+    """Each table's columns by the model's names, where `columns` gives the data's own.
+    A table with none to rename is left as it is: a renaming step, even of nothing,
+    keeps a scan's filter from reaching the Parquet reader."""
     return {
-        name: frame.rename(dict((columns or {}).get(name, {})), strict=False)
+        name: frame.rename(dict(renamed), strict=False)
+        if (renamed := (columns or {}).get(name))
+        else frame
         for name, frame in frames.items()
     }
 
@@ -227,7 +239,7 @@ def _read_files(
         try:
             if parquet.exists():
                 scan = pl.scan_parquet(parquet)
-                scan.collect_schema()  # a damaged file is reported here, not later
+                schema_of(scan)  # a damaged file is reported here, not later
                 raw[name] = scan
                 origins[name], offsets[name] = parquet.name, 1
             elif csv.exists():
@@ -516,7 +528,7 @@ def _decoded(
     """The table's columns that are read (all when `read` is None; matched by name
     without surrounding spaces), every column's name and type as the source has it,
     and the unread rest (looked at only to tell a blank line from a row)."""
-    schema = source.collect_schema() if isinstance(source, pl.LazyFrame) else source.schema
+    schema = schema_of(source)
     names = [c for c in schema if read is None or c.strip() in read]
     rest = [c for c in schema if c not in names]
     chosen = source.select(names)
@@ -728,7 +740,7 @@ def _decoded_part(
 ) -> tuple[pl.DataFrame, pl.Schema, Source | None]:
     """The rows of one part of a table (`window`), each one's row number in the whole
     table kept (`ds.kept`) for messages and rejects."""
-    schema = source.collect_schema() if isinstance(source, pl.LazyFrame) else source.schema
+    schema = schema_of(source)
     chosen = source.lazy().with_row_index(ROW)
     if window.rows is not None:
         chosen = chosen.slice(*window.rows)

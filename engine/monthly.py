@@ -48,6 +48,7 @@ from engine.data import (
     empty_table,
     has_duplicates,
     load_data,
+    schema_of,
     warn_rejected,
 )
 from engine.diagnostics import Diagnostic, Diagnostics
@@ -249,7 +250,7 @@ def run_by_month(
         base = load_data(data, needs, diags, only=others, **settings)  # type: ignore[arg-type]
         diags.raise_if_errors()
         scan = pl.scan_parquet(file)
-        schema = scan.collect_schema()
+        schema = schema_of(scan)
         with timed(timings, "read_data_duplicates"):
             duplicates = duplicate_rows(scan, table, schema, row_offset=1)
     (moment,) = vocabulary.entities[vocabulary.roles.registration].month.columns

@@ -166,10 +166,17 @@ function keepTyped() {
 }
 const disk = {}; // file name -> text as on disk when the page opened or last saved
 
+// Edits are checked one request each; the answers can come back out of order (a
+// check of the text as opened, still running, answering after the check of an edit
+// made meanwhile), so only the answer to the latest request is shown.
+let edits = 0;
+
 async function lintSource(v) {
   texts[current] = v.state.doc.toString();
   keepTyped();
+  const asked = ++edits;
   const answer = await call("/api/edit", { texts });
+  if (asked !== edits) return []; // a later edit's answer is, or will be, shown
   names = answer.names || names;
   const list = answer.diagnostics || [];
   showDiagnostics(list);

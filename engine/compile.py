@@ -699,8 +699,10 @@ def evaluate(
     else:
         with timed(timings, "frames"):
             frames = {name: materialize(f) for name, f in base_frames(plan, tables).items()}
-    neighbours = neighbour_registrations(plan, tables)
+    registration = vocabulary.roles.registration
+    kept_neighbours = None  # the neighbouring months' registrations, taken before the table goes
     if let_go:
+        kept_neighbours = neighbour_registrations(plan, tables)
         tables.pop(vocabulary.registrations, None)
     for entity in vocabulary.order:
         steps = plan.steps(entity)
@@ -728,8 +730,10 @@ def evaluate(
             frames[entity] = frame
         compiler = Compiler(plan, entity, agg_columns)
         with timed(timings, "overlaps_and_bands"):
-            own = neighbours if entity == vocabulary.roles.registration else None
-            frame = precompute_overlaps(compiler, steps, frame, own)
+            neighbours = None
+            if entity == registration:  # looked for only where the visits are evaluated
+                neighbours = kept_neighbours if let_go else neighbour_registrations(plan, tables)
+            frame = precompute_overlaps(compiler, steps, frame, neighbours)
             frame = precompute_bands(compiler, steps, frame)
         with timed(timings, "rules"):
             frame = _rule_layers(compiler, plan, entity, frame)

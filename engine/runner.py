@@ -213,32 +213,32 @@ def _customer_columns(checked: Any) -> list[str]:
     )
 
 
-def _placed(checked: CheckedModel, dataset: Dataset, months: list[date]) -> list[int]:
-    """Each month's registrations in the data, and last all of the data's."""
+Placed = tuple[list[int], int]  # each month's registrations in the data, and all of them
+
+
+def _placed(checked: CheckedModel, dataset: Dataset, months: list[date]) -> Placed:
+    """Each month's registrations in the data, and the data's registrations."""
     vocabulary = checked.model.vocabulary
     (moment,) = vocabulary.entities[vocabulary.roles.registration].month.columns
     visits = dataset.tables.get(vocabulary.registrations)
     if visits is None or visits.height == 0:
-        return [0] * (len(months) + 1)
-    bounds = [month_bounds(month) for month in months]
+        return [0] * len(months), 0
     counts = visits.select(
-        *(pl.col(moment).is_between(a, b, closed="left").sum().alias(str(i))
-          for i, (a, b) in enumerate(bounds)),
-    ).row(0)  # fmt: skip
-    return [int(n) for n in counts] + [visits.height]
+        pl.col(moment).is_between(*month_bounds(month), closed="left").sum().alias(str(i))
+        for i, month in enumerate(months)
+    ).row(0)
+    return [int(n) for n in counts], visits.height
 
 
-def _facts(
-    result: RunResult, placed: list[int], columns: list[str]
-) -> tuple[list[MonthFacts], int]:
-    """Each month's facts from a run on the whole data (`placed`: each month's
-    registrations in the data, and last all of them), and the visits of the data
+def _facts(result: RunResult, placed: Placed, columns: list[str]) -> tuple[list[MonthFacts], int]:
+    """Each month's facts from a run on the whole data, and the visits of the data
     outside the months run."""
+    per_month, total = placed
     facts = [
         month_facts(result, month, count, columns)
-        for month, count in zip(result.months, placed, strict=False)
+        for month, count in zip(result.months, per_month, strict=True)
     ]
-    return facts, placed[-1] - sum(f.placed for f in facts)
+    return facts, total - sum(f.placed for f in facts)
 
 
 def _summed_coverage(months: list[pl.DataFrame]) -> pl.DataFrame:

@@ -1,0 +1,159 @@
+"""The survey of a table (`engine.data._surveyed`): one pass over the columns as read
+that converts them and finds what may be wrong, so that a clean table's rows are
+never looked at again. Its guesses (every id in a party or code column known, every
+date `2024-03-01`) and its flags must never hide a problem: for any table, the
+problems found through the survey are exactly those found by looking at every
+column, period and key, and the converted table is the full conversion's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import data
+from engine.api import load, load_dataset
+from engine.catalog import tables
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# cells as a file may hold them: canonical, with spaces, blank, missing, wrong
+VISIT_CELLS = {
+    "visit_id": ["V1", "V2", "V3", " V1", "V10", "", None],
+    "customer_id": ["K1", "K2", " K1", "K9", "", None],
+    "provider_id": ["P1", "P1 ", "P7", None],
+    "service": ["omsorg", "service", " omsorg", "omsrog", "", None],
+    "start": ["2024-02-05 08:00", "2024-02-05T09:00:00", "2024-02-07 12:00", "xx", "", None],
+    "end": ["2024-02-05 12:00", "2024-02-05 08:30", "2024-02-09 12:00", "", None],
+}
+DECISION_CELLS = {
+    "decision_id": ["B1", "B2", "B3", "B2 ", "", None],
+    "customer_id": ["K1", "K2", "K9", None],
+    "service": ["omsorg", "larm", "omsrog", None],
+    "start_date": ["2024-01-01", "2024-01-01 00:00", "2024-01-01T00:00:00", "2023-12-31",
+                   "2024-01-01 10:00", "nope", " 2024-02-01 ", "", None],
+    "end_date": ["2024-12-31", "2023-06-30", "31/12/2024", "", None],
+    "level": ["1", "2", "2.5", "0", "30", " 3 ", "", None],
+}  # fmt: skip
+LISTS = {
+    "customer_id": pl.Series(["K1", "K2"]),
+    "provider_id": pl.Series(["P1"]),
+}
+
+
+def rows_of(cells: dict[str, list[str | None]]) -> st.SearchStrategy[pl.DataFrame]:
+    row = st.fixed_dictionaries({name: st.sampled_from(values) for name, values in cells.items()})
+    return st.lists(row, min_size=1, max_size=12).map(
+        lambda rows: pl.DataFrame(rows, schema={name: pl.String for name in cells})
+    )
+
+
+def problems_both_ways(name: str, frame: pl.DataFrame) -> None:
+    """The table's problems through its survey, and by looking at everything."""
+    table = tables()[name]
+    lists = {
+        column: LISTS[column]
+        if column in LISTS
+        else pl.Series(list(table.columns[column].type.values))
+        for column in data._known_lists(frame, table, {c: s for c, s in LISTS.items()})
+    }
+    ds = data.Dataset({}, {name: f"{name}.csv"}, {name: 2})
+    read = set(frame.columns)
+    converted, as_read, survey = data._surveyed(frame, table, read, lists)
+    everything = data.Survey(
+        columns=frozenset(c for c in table.columns if c in frame.columns and c not in as_read),
+        order=True,
+        keys=tuple(k for k in table.key if k in converted.columns),
+    )
+    full = frame.select(data._convert(frame, table.columns[c]).alias(c) for c in frame.columns)
+    assert converted.select(frame.columns).equals(full)  # the guesses change no value
+    found = data._row_problems(ds, name, table, frame, converted, survey)
+    looked = data._row_problems(ds, name, table, frame, converted, everything)
+    assert sorted(map(repr, found)) == sorted(map(repr, looked))
+
+
+@settings(max_examples=150, deadline=None)
+@given(frame=rows_of(VISIT_CELLS))
+def test_the_survey_of_visits_hides_no_problem(frame: pl.DataFrame) -> None:
+    problems_both_ways("visits", frame)
+
+
+@settings(max_examples=150, deadline=None)
+@given(frame=rows_of(DECISION_CELLS))
+def test_the_survey_of_decisions_hides_no_problem(frame: pl.DataFrame) -> None:
+    problems_both_ways("decisions", frame)
+
+
+@pytest.mark.parametrize(
+    ("name", "frame", "expected"),
+    [
+        ("visits", {"visit_id": ["V1", "V2"], "customer_id": ["K1", "K2"],
+                    "start": ["2024-02-05 08:00", "2024-02-06 08:00"],
+                    "end": ["2024-02-05 09:00", "2024-02-06 09:00"]}, data.Survey()),
+        ("visits", {"visit_id": ["V2", "V1"]}, data.Survey(keys=("visit_id",))),  # not rising
+        ("visits", {"visit_id": ["V1", "V1"]}, data.Survey(keys=("visit_id",))),
+        ("visits", {"visit_id": ["V1", None]},
+         data.Survey(columns=frozenset({"visit_id"}), keys=("visit_id",))),
+        ("visits", {"customer_id": ["K1", "K3"]}, data.Survey()),  # unknown: a reference
+        ("visits", {"start": ["2024-02-05 08:00"], "end": ["2024-02-05 07:00"]},
+         data.Survey(order=True)),
+        ("visits", {"start": ["2024-02-05 08:00"], "end": ["2024-02-06 09:00"]},
+         data.Survey(order=True)),  # longer than a day
+        ("decisions", {"start_date": ["2024-01-01 00:00", "2024-01-02"]}, data.Survey()),
+        ("decisions", {"start_date": ["2024-01-01 10:00"]},
+         data.Survey(columns=frozenset({"start_date"}))),
+    ],
+    ids=["clean", "unordered ids", "an id twice", "an id missing", "unknown customer",
+         "ends before it starts", "too long", "dates at midnight", "a date with a time"],
+)  # fmt: skip
+def test_what_the_survey_flags(name: str, frame: dict, expected: data.Survey) -> None:
+    """Only a reason to look is flagged; a clean table has none."""
+    table = tables()[name]
+    raw = pl.DataFrame(frame, schema={c: pl.String for c in frame})
+    lists = {c: LISTS[c] for c in frame if c in LISTS}
+    _, _, survey = data._surveyed(raw, table, set(frame), lists)
+    assert survey == expected
+
+
+def test_a_clean_table_is_not_looked_at_again(tmp_path, monkeypatch):
+    """Before the survey, every column of every table was filtered again for its bad
+    values, every period for its order and every key sorted for repeats, also when
+    nothing was wrong (0.3 s of 1.1 s at 10 M visits). Now the bundled clean tables
+    load without any of those looks."""
+
+    def not_called(*args: object, **kwargs: object) -> None:
+        raise AssertionError("looked at a clean table again")
+
+    for look in ("_column_problems", "_order_problems", "has_duplicates"):
+        monkeypatch.setattr(data, look, not_called)
+    checked, _ = load(ROOT / "examples/hemtjanst/model.yaml")
+    dataset, warnings = load_dataset(checked, write_clean(tmp_path))
+    assert dataset.rejects == [] and warnings == []
+    assert dataset.tables["visits"].height == 2
+
+
+def write_clean(tmp: Path) -> Path:
+    from tests.test_data import write
+
+    return write(tmp)
+
+
+def test_a_survey_that_guessed_wrong_converts_again():
+    """A customer column with one id written with spaces, and dates in two forms:
+    the second query converts those columns in full (the others stay as read)."""
+    table = tables()["decisions"]
+    raw = pl.DataFrame(
+        {
+            "decision_id": ["B1", "B2"],
+            "customer_id": ["K1", " K2"],
+            "provider_id": ["P1", "P1"],
+            "start_date": ["2024-01-01", "2024-01-01 00:00"],
+        }
+    )
+    converted, as_read, survey = data._surveyed(raw, table, set(raw.columns), LISTS)
+    assert as_read == {"provider_id"} and survey == data.Survey()
+    assert converted["customer_id"].to_list() == ["K1", "K2"]
+    assert converted["start_date"].cast(pl.String).to_list() == ["2024-01-01", "2024-01-01"]

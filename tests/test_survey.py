@@ -7,6 +7,8 @@ column, period and key, and the converted table is the full conversion's."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -75,16 +77,34 @@ def problems_both_ways(name: str, frame: pl.DataFrame) -> None:
     assert sorted(map(repr, found)) == sorted(map(repr, looked))
 
 
-@settings(max_examples=150, deadline=None)
+# surveyed by one optimised query (as a long table is) and eagerly (as a short one is)
+WAYS = pytest.mark.parametrize("lazy_rows", [0, data.LAZY_ROWS], ids=["query", "eager"])
+
+
+@contextmanager
+def surveyed_as(lazy_rows: int) -> Iterator[None]:
+    kept = data.LAZY_ROWS
+    data.LAZY_ROWS = lazy_rows
+    try:
+        yield
+    finally:
+        data.LAZY_ROWS = kept
+
+
+@WAYS
+@settings(max_examples=100, deadline=None)
 @given(frame=rows_of(VISIT_CELLS))
-def test_the_survey_of_visits_hides_no_problem(frame: pl.DataFrame) -> None:
-    problems_both_ways("visits", frame)
+def test_the_survey_of_visits_hides_no_problem(lazy_rows: int, frame: pl.DataFrame) -> None:
+    with surveyed_as(lazy_rows):
+        problems_both_ways("visits", frame)
 
 
-@settings(max_examples=150, deadline=None)
+@WAYS
+@settings(max_examples=100, deadline=None)
 @given(frame=rows_of(DECISION_CELLS))
-def test_the_survey_of_decisions_hides_no_problem(frame: pl.DataFrame) -> None:
-    problems_both_ways("decisions", frame)
+def test_the_survey_of_decisions_hides_no_problem(lazy_rows: int, frame: pl.DataFrame) -> None:
+    with surveyed_as(lazy_rows):
+        problems_both_ways("decisions", frame)
 
 
 @pytest.mark.parametrize(
@@ -109,12 +129,16 @@ def test_the_survey_of_decisions_hides_no_problem(frame: pl.DataFrame) -> None:
     ids=["clean", "unordered ids", "an id twice", "an id missing", "unknown customer",
          "ends before it starts", "too long", "dates at midnight", "a date with a time"],
 )  # fmt: skip
-def test_what_the_survey_flags(name: str, frame: dict, expected: data.Survey) -> None:
+@WAYS
+def test_what_the_survey_flags(
+    name: str, frame: dict, expected: data.Survey, lazy_rows: int
+) -> None:
     """Only a reason to look is flagged; a clean table has none."""
     table = tables()[name]
     raw = pl.DataFrame(frame, schema={c: pl.String for c in frame})
     lists = {c: LISTS[c] for c in frame if c in LISTS}
-    _, _, survey = data._surveyed(raw, table, set(frame), lists)
+    with surveyed_as(lazy_rows):
+        _, _, survey = data._surveyed(raw, table, set(frame), lists)
     assert survey == expected
 
 

@@ -337,12 +337,18 @@ def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
         raise EngineError([replace(e, message=f"--set {setting}: {e.message}") for e in errors])
     model = copy.copy(checked.model)
     model.parameters = dict(model.parameters)
-    param = copy.deepcopy(target.param)
+    param = copy.copy(target.param)  # its indexation shared: the checker typed its formula
+    param.values = copy.deepcopy(target.param.values)
     model.parameters[param.name] = param
     for dated in param.values:
         dated.value = _changed(target, dated.value, value, setting)
-    if param.indexation is not None and param.kind != "steps":
-        param.indexation = None  # the value set is the value, not a base to index
+    if param.indexation is not None:  # the value set is the value, not a base to index
+        if target.key is not None:  # the other cells are indexed as before
+            param.pinned = {**param.pinned, target.key: value}
+        elif target.index is not None and target.part != "under":  # bounds are not indexed
+            param.pinned = {**param.pinned, target.index: value}
+        elif target.index is None:
+            param.indexation = None
     return replace(checked, model=model)
 
 

@@ -99,6 +99,11 @@ class Parameter:
     under_unit: str | None = None  # for steps: the unit of `under` when the model declares one
     inclusive: bool = False  # for steps: brackets written `up_to:` (x ≤ bound), not `under:`
     indexation: Indexation | None = None
+    # cells set by a study (`--set nivåbelopp[tätort, 12]=23760`): each one's value is
+    # the value in force, not a base to index, while the parameter's other cells are
+    # indexed as the model says. A table cell by its key; a step bracket's amount by its
+    # place (from 0).
+    pinned: dict[Any, Any] = field(default_factory=dict)
     # for tables: the value for keys not in the table, when the model declares one
     otherwise: Any = None
     has_otherwise: bool = False

@@ -122,6 +122,17 @@ def value_in_force(checked: CheckedModel, param: Parameter, day: date, diags: Di
             return None
         value = _scaled(value, factor, index.round_step, param.unit)
         since = when
+    return _with_pinned(value, param.pinned)
+
+
+def _with_pinned(value: Any, pinned: dict[Any, Any]) -> Any:
+    """The indexed value with the cells a study set put back as they were set."""
+    if not pinned:
+        return value
+    if isinstance(value, dict):
+        return {key: pinned.get(key, cell) for key, cell in value.items()}
+    if isinstance(value, list):  # step brackets: the amount of a bracket set
+        return [(bound, pinned.get(i, cell)) for i, (bound, cell) in enumerate(value)]
     return value
 
 

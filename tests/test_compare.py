@@ -4,6 +4,8 @@ what-ifs change only what they say, and a sweep reads the data once."""
 from __future__ import annotations
 
 import json
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -519,3 +521,35 @@ def test_a_sweep_keeps_an_aggregation_only_when_nothing_it_reads_changed(
     for value, total in zip(values, table["total_ore"], strict=True):
         fresh = run_model(with_setting(checked, f"{target}={value}"), dataset, months)
         assert int(fresh.lines["amount_ore"].sum()) == total
+
+
+@pytest.mark.parametrize(
+    ("setting", "day", "expected"),
+    [
+        # Örebro §4.6: B = A × (1 + (p − y)/100) from 2024-04-01, opi 5,4, krav 1,0, whole
+        # kronor: 648 × 1,044 = 676,512 → 677 for tätort level 1, set or not
+        ("nivåbelopp[tätort, 12]=23760", date(2024, 2, 1), {("tätort", "1"): 648, ("tätort", "12"): 23760, ("förort_landsort", "12"): 22861}),
+        ("nivåbelopp[tätort, 12]=23760", date(2024, 5, 1), {("tätort", "1"): 677, ("tätort", "12"): 23760, ("förort_landsort", "12"): 23867}),
+        ("ledsagningsbelopp=1300", date(2024, 5, 1), 1300),  # the whole parameter: not indexed
+    ],
+    ids=["before the indexation", "after it", "a scalar"],
+)  # fmt: skip
+def test_a_cell_set_is_its_value_and_the_other_cells_stay_indexed(setting, day, expected):
+    """Before, setting one cell of an indexed table dropped the indexation of every
+    cell: `--set nivåbelopp[tätort, 12]=…` paid tätort level 1 at 648 kr in May 2024
+    instead of 677 kr. The cell set is the value set (not a base to index); the rest
+    are indexed as the model says."""
+    from engine.api import load
+    from engine.diagnostics import Diagnostics
+    from engine.plan import value_in_force
+
+    b, _ = load(ROOT / "rules/orebro")
+    changed = with_setting(b, setting)
+    name = setting.split("[")[0].split("=")[0]
+    value = value_in_force(changed, changed.model.parameters[name], day, Diagnostics())
+    if isinstance(expected, dict):
+        value = {key: value[key] for key in expected}
+        expected = {key: Decimal(v) for key, v in expected.items()}
+    assert value == (expected if isinstance(expected, dict) else Decimal(expected))
+    original = value_in_force(b, b.model.parameters[name], day, Diagnostics())
+    assert b.model.parameters[name].pinned == {} and original is not None  # b unchanged

@@ -142,16 +142,15 @@ def _flags(
     packed = _packed(rows, keys)
     if packed is None:
         return None
-    rows, unit = packed
+    rows, _ = packed
     ordered = rows.sort("__packed")  # three columns, not every one derived
-    group = pl.col("__packed") // unit
-    start = pl.col("__packed") - group * unit
-    end = pl.col("__packed_end") - group * unit
-    earlier_end = pl.when(group == group.shift(1)).then(
-        pl.col("__packed_end").cum_max().shift(1) - group * unit
-    )
-    next_start = pl.when(group == group.shift(-1)).then(start.shift(-1))
-    hit = (start < earlier_end).fill_null(False) | (next_start < end).fill_null(False)
+    # Packed times compare within a group as the times do, and a row of an earlier group
+    # always ends before a later group's rows start (each time is below the unit), so
+    # neither comparison needs the group: the latest end before a row is of its own
+    # group whenever it is late enough to matter, and so is the next row's start.
+    start, end = pl.col("__packed"), pl.col("__packed_end")
+    earlier_end = end.cum_max().shift(1)
+    hit = (start < earlier_end).fill_null(False) | (start.shift(-1) < end).fill_null(False)
     overlapping = ordered.filter(hit)["__i"]
     return pl.zeros(frame.height, pl.Boolean, eager=True).scatter(overlapping, True)
 

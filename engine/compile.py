@@ -660,25 +660,7 @@ def _cannot_compute(
 
 
 def _rule_layers(compiler: Compiler, plan: Plan, entity: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """The entity's rules, layer by layer (a layer reads only the layers before it), as
-    one query: Polars plans the layers together, and the frame is not rebuilt after
-    each (Örebro's rules on 10 M visits: 2.0-5.5 s one layer at a time, 0.9-1.3 s as
-    one query). Should Polars fail on the query, the layers are computed one at a time,
-    which names the rule that cannot be computed (or works around a constant column
-    Polars 2.1 mishandles, see `materialize`)."""
-    query = frame.lazy()
-    for layer in plan.order[entity]:
-        query = query.with_columns(c for step in layer for c in _step_columns(compiler, step, plan))
-    try:
-        return materialize(query.collect())
-    except pl.exceptions.PolarsError:
-        return _layer_by_layer(compiler, plan, entity, frame)
-
-
-def _layer_by_layer(
-    compiler: Compiler, plan: Plan, entity: str, frame: pl.DataFrame
-) -> pl.DataFrame:
-    """The entity's rules one layer at a time, each layer's frame materialized."""
+    """The entity's rules, layer by layer (a layer reads only the layers before it)."""
     for layer in plan.order[entity]:
         columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
         try:

@@ -359,31 +359,3 @@ def test_compiled_equals_interpreted(
             & (pl.col("category") == total["category"])
         )
         assert total["amount_ore"] == sum(part["amount_ore"].to_list())
-
-
-def test_the_rules_as_one_query_equal_the_rules_layer_by_layer(monkeypatch):
-    """Every entity's rules are computed as one Polars query; the layers computed one
-    at a time (the way taken when Polars fails on the query) give every frame of the
-    Örebro, Norrtälje, Lövstad and hemtjänst models on their samples, column for
-    column, exactly."""
-    from engine import compile as compiled
-    from engine.api import load, load_dataset, parse_month
-    from engine.compile import evaluate
-
-    root = Path(__file__).resolve().parent.parent
-    for model, sample, month in (
-        ("rules/orebro", "examples/orebro", "2024-02"),
-        ("rules/norrtalje", "examples/orebro", "2024-02"),
-        ("examples/lovstad/model.yaml", "examples/lovstad/data", "2024-12"),
-        ("examples/hemtjanst/model.yaml", "examples/hemtjanst/data", "2024-02"),
-    ):
-        checked, _ = load(root / model, [parse_month(month)])
-        dataset, _ = load_dataset(checked, root / sample)
-        plan = plan_month(checked, parse_month(month))
-        as_one = evaluate(plan, dict(dataset.tables))
-        with monkeypatch.context() as patched:
-            patched.setattr(compiled, "_rule_layers", compiled._layer_by_layer)
-            by_layer = evaluate(plan, dict(dataset.tables))
-        assert as_one.keys() == by_layer.keys()
-        for entity, frame in as_one.items():
-            assert frame.equals(by_layer[entity], null_equal=True), (model, entity)

@@ -696,8 +696,8 @@ def load_data(
             frame = _with_pseudonyms(frame, pseudonym)
         with timed(timings, "convert_and_check"):
             ids = _party_ids(ds, name)
-            both = _converted_table(
-                ds, name, table, frame, schema, read, needed or set(), diags, ids
+            both = _converted_table(  # a part's repeated ids are found beforehand
+                ds, name, table, frame, schema, read, needed or set(), diags, ids, part is None
             )
             if both is None:
                 ds.tables[name], problems[name] = empty_table(table), []
@@ -940,12 +940,14 @@ def _converted_table(
     needed: set[str],
     diags: Diagnostics,
     ids: Mapping[str, pl.Series] | None = None,
+    keys: bool = True,
 ) -> tuple[pl.DataFrame, pl.DataFrame, set[str], Survey] | None:
     """The header checked (None when the table cannot be read at all), the raw columns
     (named without surrounding spaces) beside the converted ones, the text columns
     kept as read because every value is one of its codes or, for a customer or
     provider column, one of the `ids` of that party's table (nothing to strip: no
-    copy), and what the table's survey found to look at (`_surveyed`)."""
+    copy), and what the table's survey found to look at (`_surveyed`; its keys only
+    with `keys`)."""
     frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
     given = [c.strip() for c in schema]
     origin = ds.origins.get(name, name)
@@ -986,7 +988,8 @@ def _converted_table(
             hint=f"to use one, declare it: vocabulary: {{columns: {{{name}: "
             f"{{{undeclared[0]}: {{type: text}}}}}}}} (docs/language.md, Declaring the data)",
         )
-    converted, as_read, survey = _surveyed(frame, table, read, _known_lists(frame, table, ids))
+    lists = _known_lists(frame, table, ids)
+    converted, as_read, survey = _surveyed(frame, table, read, lists, keys=keys)
     return frame, converted, as_read, survey
 
 
@@ -1004,7 +1007,12 @@ class Survey:
 
 
 def _surveyed(
-    frame: pl.DataFrame, table: Table, read: set[str] | None, lists: Mapping[str, pl.Series]
+    frame: pl.DataFrame,
+    table: Table,
+    read: set[str] | None,
+    lists: Mapping[str, pl.Series],
+    *,
+    keys: bool = True,
 ) -> tuple[pl.DataFrame, set[str], Survey]:
     """The table converted, the columns kept as read, and its survey, in one query over
     the columns as read: the conversion, every flag and the look-up of the code-list and
@@ -1022,14 +1030,14 @@ def _surveyed(
         for c in table.columns.values()
         if c.kind == "date" and frame.schema.get(c.name) == pl.String
     }
-    converted, found = _survey_run(frame, table, read, lists, dates)
+    converted, found = _survey_run(frame, table, read, lists, dates, keys=keys)
     as_read = {name for name in lists if found.get(KNOWN + name)}
     survey = _survey_of(found, table)
     iso = dates - survey.columns
     if as_read == set(lists) and iso == dates:
         return converted, as_read, survey
     settled = {name: lists[name] for name in as_read}
-    converted, found = _survey_run(frame, table, read, settled, iso, look_up=False)
+    converted, found = _survey_run(frame, table, read, settled, iso, look_up=False, keys=keys)
     return converted, as_read, _survey_of(found, table)
 
 
@@ -1047,6 +1055,7 @@ def _survey_run(
     iso: set[str],
     *,
     look_up: bool = True,
+    keys: bool = True,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """The converted table and the survey's flags (one row), the columns with `lists`
     kept as read (looked up in them unless `look_up` is off) and those in `iso` read
@@ -1067,7 +1076,7 @@ def _survey_run(
         if c.name not in lists
     ]
     flags.append(_order_flag(names, table.max_hours).alias("__order"))
-    for key in table.key:
+    for key in table.key if keys else ():
         if key in names:  # a missing id is looked at too (a missing id is a bad value)
             ids = pl.col(key)
             flags.append(((ids <= ids.shift(1)).any() | ids.is_null().any()).alias(f"__key_{key}"))

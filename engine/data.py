@@ -862,8 +862,11 @@ def _settle(
     rows = pl.Series("__i", list(by_row), dtype=pl.Int64)
     if "customer_id" in table.columns:
         owners = ds.rejected_customers.setdefault(name, {})
-        customers = table["customer_id"].gather(rows).cast(pl.String).to_list()
-        for index, customer in zip(by_row, customers, strict=True):
+        # a row the table lacks (a ragged line of a file none of whose columns is read)
+        in_table = [index for index in by_row if index < table.height]
+        at = pl.Series("__i", in_table, dtype=pl.Int64)
+        customers = table["customer_id"].gather(at).cast(pl.String).to_list()
+        for index, customer in zip(in_table, customers, strict=True):
             if customer is not None:
                 owners.setdefault(customer, []).append(ds.row_number(name, index))
     dropped = pl.int_range(pl.len(), dtype=pl.Int64).is_in(rows.implode())
@@ -1022,9 +1025,9 @@ def _surveyed(
     fails for a column (an error case, or dates in another form) has that column
     converted in full and the flags taken again: a second query, never a third (a
     guess that held, holds)."""
-    if frame.height == 0:  # nothing to look at
+    if frame.height == 0:  # nothing to look at (and no row made of defaults alone)
         exprs = [e for _, e in _conversions(frame, table, read, set(), set())]
-        return frame.select(exprs), set(), Survey()
+        return frame.select(exprs).head(0), set(), Survey()
     dates = {
         c.name
         for c in table.columns.values()

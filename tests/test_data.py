@@ -844,3 +844,18 @@ def test_an_id_seen_twice_is_found_in_order_or_not(ids, twice):
     from engine.data import has_duplicates
 
     assert has_duplicates(pl.Series(ids, dtype=pl.String)) is twice
+
+
+def test_a_file_without_a_declared_column_and_a_ragged_row_is_an_error_not_a_crash(tmp_path):
+    """Found by the fuzz test in CI: a customers file whose header names no declared
+    column, with a row of three fields, crashed while its rejects were settled (a
+    row number beyond the table, which had no rows read). Now the missing column is
+    the error, as for any file without it."""
+    customers = "x,-1\nK1,Centrum\n,,Norrby\nK2,Norrby\n"
+    data = write(tmp_path, customers=customers)
+    found = errors(data)
+    assert any(code == "missing-column" and "customer_id" in message for code, _, message in found)
+    checked, _ = load(MODEL)
+    with pytest.raises(EngineError) as caught:
+        load_dataset(checked, data)
+    assert "has no column `customer_id`" in str(caught.value)

@@ -11,7 +11,9 @@ import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -362,7 +364,18 @@ def write_tables(
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
 
-Part = bytes | Callable[[bytes], bytes]  # a zip entry's new content, or how to make it
+@dataclass(frozen=True)
+class Pieces:
+    """A zip entry's content made piece by piece (a sheet of a year's rows is never
+    one string in memory); `large` when it may pass 2 GiB, which needs the Zip64
+    format (not used otherwise: older spreadsheet programs are said to balk at it)."""
+
+    made: Iterable[bytes]
+    large: bool = False
+
+
+# a zip entry's new content, or how to make it from the old
+Part = bytes | Callable[[bytes], bytes | Pieces]
 
 
 def make_reproducible(
@@ -385,15 +398,40 @@ def make_reproducible(
     ):
         names = [i.filename for i in source.infolist()]
         for name in [n for n in names if n not in last] + [n for n in names if n in last]:
-            data = source.read(name)
+            data: bytes | Pieces = source.read(name)
             new = replaced.get(name)
             if new is not None:
-                data = new(data) if callable(new) else new
+                data = new(data) if callable(new) else new  # type: ignore[arg-type]
+            entry = zipfile.ZipInfo(name, FIXED_TIME)
+            if isinstance(data, Pieces):
+                _write_pieces(target, entry, data)
+                continue
             if name == "docProps/core.xml":
                 data = re.sub(
                     rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, data
                 )
-            entry = zipfile.ZipInfo(name, FIXED_TIME)
             target.writestr(entry, data, zipfile.ZIP_DEFLATED, compresslevel=1)
             del data
     os.replace(staged, path)
+
+
+def _write_pieces(target: zipfile.ZipFile, entry: zipfile.ZipInfo, content: Pieces) -> None:
+    """An entry written piece by piece, each piece made while the one before is
+    compressed (as `writestr` would, at zlib's fastest level)."""
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry._compresslevel = 1  # type: ignore[attr-defined]  # what writestr sets
+    with target.open(entry, "w", force_zip64=content.large) as out:
+        for piece in made_ahead(content.made):
+            out.write(piece)
+
+
+def made_ahead(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """The pieces, each next one made in a second thread while the caller works on the
+    one before: Polars (making a sheet's rows) and zlib (compressing them) both let go
+    of the interpreter, so on two cores the two run side by side."""
+    iterator = iter(pieces)
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        following = worker.submit(next, iterator, None)
+        while (piece := following.result()) is not None:
+            following = worker.submit(next, iterator, None)
+            yield piece

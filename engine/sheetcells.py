@@ -20,7 +20,9 @@ to fit, ending in `…`."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -75,13 +77,13 @@ class SharedStrings:
         self.added.append(new["text"])
         self.size += new.height
         self.references += seen.len()
+        # the columns one under the other, looked up by one join (the table's texts are
+        # hashed once, not once a column), then cut apart again
+        stacked = pl.concat([texts[c] for c in texts.columns]).to_frame("text")
+        found = stacked.join(self.lookup, on="text", how="left", maintain_order="left")["index"]
+        rows = texts.height
         return pl.DataFrame(
-            [
-                texts.select(pl.col(c).alias("text"))
-                .join(self.lookup, on="text", how="left", maintain_order="left")["index"]
-                .alias(c)
-                for c in texts.columns
-            ]
+            [found.slice(i * rows, rows).alias(c) for i, c in enumerate(texts.columns)]
         )
 
     def xml(self) -> bytes:
@@ -108,44 +110,67 @@ class SharedStrings:
         return head[:end] + items.encode("utf-8") + head[end:]
 
 
+ROWS_A_PIECE = 65_536  # rows whose XML is made at a time (about 30 MB for a wide table)
+
+
 def rows_xml(
     frame: pl.DataFrame, columns: list[CellColumn], first_row: int, strings: SharedStrings
-) -> bytes:
+) -> Iterator[bytes]:
     """`<row>` elements for the frame's rows, the first in Excel row `first_row`
-    (1-based); the frame's columns in the order of `columns`, its texts added to
-    `strings`. A missing value is an empty cell, written only when its column has a
-    style."""
+    (1-based), in pieces of `ROWS_A_PIECE` rows: a sheet of a year's visits is never
+    one string in memory, and each piece can be compressed while the next is made. The
+    frame's columns are in the order of `columns`, its texts added to `strings` before
+    the first piece. A missing value is an empty cell, written only when its column has
+    a style."""
     if frame.height == 0:
-        return b""
+        return
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     # an empty text is no cell, as XlsxWriter writes it
-    safe = frame.with_columns(_safe(frame, name).replace("", None) for name in text)
+    controls = frame.select(pl.col(text).str.contains(_CONTROL).any()).row(0) if text else ()
+    safe = (
+        frame.lazy()
+        .with_columns(
+            _safe(name, control).replace("", None)
+            for name, control in zip(text, controls, strict=True)
+        )
+        .collect()
+    )
     indexed = safe.with_columns(strings.indexes(safe.select(text))) if text else safe
     cells = [
         _cell(pl.col(name), frame.schema[name], column, indexed[name].has_nulls())
         for name, column in zip(frame.columns, columns, strict=True)
     ]
-    numbered = indexed.with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + first_row).cast(pl.String).alias(_ROW)
+    row = pl.concat_str(
+        [pl.lit('<row r="'), pl.col(_ROW), pl.lit('">'), *cells, pl.lit("</row>")],
+        ignore_nulls=True,
     )
-    rows = numbered.select(
-        pl.concat_str(
-            [pl.lit('<row r="'), pl.col(_ROW), pl.lit('">'), *cells, pl.lit("</row>")],
-            ignore_nulls=True,
+    for offset in range(0, indexed.height, ROWS_A_PIECE):
+        piece = indexed.slice(offset, ROWS_A_PIECE)
+        numbered = piece.with_columns(
+            (pl.int_range(pl.len(), dtype=pl.Int64) + first_row + offset)
+            .cast(pl.String)
+            .alias(_ROW)
         )
-    ).to_series()
-    return rows.str.join("").item().encode("utf-8")
+        yield _joined(numbered.lazy().select(row).collect())
+
+
+def _joined(rows: pl.DataFrame) -> bytes:
+    """A column of XML texts as one run of UTF-8 bytes (written by Polars' CSV writer,
+    unquoted and with nothing between them: no Python string of the whole is made)."""
+    out = io.BytesIO()
+    rows.write_csv(out, include_header=False, quote_style="never", line_terminator="")
+    return out.getvalue()
 
 
 _ROW = "\x00row"  # the Excel row number, beside the frame's own columns
 
 
-def _safe(frame: pl.DataFrame, name: str) -> pl.Expr:
+def _safe(name: str, control: bool) -> pl.Expr:
     """A text column as a cell shows it: control characters as `\\x1b`, an
     apostrophe before a leading `=`, `+`, `-`, `@`, tab or carriage return, and cut to
     what a cell holds."""
     value = pl.col(name)
-    if frame[name].str.contains(_CONTROL).any():  # rare: converted value by value
+    if control:  # some value holds a control character (rare): converted value by value
         value = value.map_elements(printable, return_dtype=pl.String)
     unsafe = value.str.contains(_UNSAFE)
     value = pl.when(unsafe).then(pl.lit("'") + value).otherwise(value)

@@ -29,13 +29,14 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from engine import types as t
-from engine.reports import VISIT_COLUMN, Part, make_reproducible
+from engine.reports import VISIT_COLUMN, Part, Pieces, make_reproducible
 from engine.sheetcells import CellColumn, SharedStrings, rows_xml
 
 MONEY = '#,##0.00 "kr"'
@@ -186,9 +187,18 @@ class _Book:
         make_reproducible(self.path, replaced, last={SHARED_STRINGS})
 
 
-def _sheet_with(rows: _Rows, strings: SharedStrings, sheet: bytes) -> bytes:
-    body = rows_xml(rows.frame, rows.columns, HEADER_ROW + 1, strings)
-    return _with_rows(sheet, body, rows.total_row)
+def _sheet_with(rows: _Rows, strings: SharedStrings, sheet: bytes) -> Pieces:
+    """The sheet's XML in pieces: XlsxWriter's up to its table's one data row, the
+    table's rows, then its total row (moved below them) and the rest."""
+    head, total, tail = _around_rows(sheet, rows.total_row)
+    made = chain([head], rows_xml(rows.frame, rows.columns, HEADER_ROW + 1, strings), [total, tail])
+    cells = rows.frame.height * max(rows.frame.width, 1)
+    return Pieces(made, large=cells * MOST_BYTES_A_CELL + len(sheet) >= zipfile.ZIP64_LIMIT)
+
+
+# a cell's XML is at most about this long: `<c r="XFD1048576" s="12" t="s"><v>…</v></c>`
+# with a number of 24 characters, or a formula cell of the payment file's templates
+MOST_BYTES_A_CELL = 160
 
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
@@ -200,9 +210,10 @@ def _table_name(table: bytes) -> str:
     return found[1].decode("utf-8")
 
 
-def _with_rows(sheet: bytes, rows: bytes, total_row: int) -> bytes:
-    """The sheet's XML with `rows` where XlsxWriter's table had its one data row, its
-    total row moved below them, and the sheet's extent to match."""
+def _around_rows(sheet: bytes, total_row: int) -> tuple[bytes, bytes, bytes]:
+    """The sheet's XML before the rows (its extent set to end at the total row), its
+    total row moved to `total_row`, and the XML after it: the rows go between the
+    first two, where XlsxWriter's table had its one data row."""
     start = sheet.find(f'<row r="{DECLARED_TOTAL_ROW}"'.encode())
     if start < 0:
         raise AssertionError("XlsxWriter writes every table's total row")
@@ -218,7 +229,7 @@ def _with_rows(sheet: bytes, rows: bytes, total_row: int) -> bytes:
         return b'<dimension ref="' + found[1] + b":" + found[2] + str(last).encode() + b'"/>'
 
     head = re.sub(rb'<dimension ref="([A-Z]+\d+):([A-Z]+)(\d+)"/>', extent, sheet[:start], count=1)
-    return head + rows + total + sheet[end:]
+    return head, total, sheet[end:]
 
 
 def _table_to(table: bytes, total_row: int) -> bytes:

@@ -7,13 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import polars as pl
 import pytest
 
-from engine import workbook
+from engine import sheetcells, workbook
+from engine.reports import made_ahead
 from engine.workbook import write_comparison_workbook
 
 ABOUT = [("A", "rules/orebro"), ("B", "scenario")]
@@ -144,3 +146,75 @@ def test_more_rows_than_a_sheet_holds_go_on_to_further_sheets(
         if row[0] != "Summa"
     ]
     assert shown == ["P1", "P2", "P3", "P4", "P5"]
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as book:
+        return {name: book.read(name) for name in book.namelist()}
+
+
+def test_a_table_written_in_pieces_is_the_table_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sheet's rows are made and compressed a piece at a time; the pieces join into
+    exactly the XML of the whole (row numbers go on, each text is stored once)."""
+    frame = pl.DataFrame(
+        {
+            "provider_id": ["P1", "P2", "P1", None, "P3"],
+            "amount_a_ore": [100, None, 250, 300, 400],
+            "diff_pct": [0.5, 1.0, None, 2.0, 0.25],
+        }
+    )
+    whole, pieces = tmp_path / "whole.xlsx", tmp_path / "pieces.xlsx"
+    write_comparison_workbook(whole, {"compare_providers": frame}, ABOUT)
+    monkeypatch.setattr(sheetcells, "ROWS_A_PIECE", 2)
+    write_comparison_workbook(pieces, {"compare_providers": frame}, ABOUT)
+    assert _parts(pieces) == _parts(whole)
+    sheet = openpyxl.load_workbook(pieces)["Utförare"]
+    rows = list(sheet.iter_rows(min_row=4, max_row=9, values_only=True))
+    assert [r[:2] for r in rows] == [
+        ("P1", 1.0), ("P2", None), ("P1", 2.5), (None, 3.0), ("P3", 4.0),
+        ("Summa", "=SUBTOTAL(109,[A (kr)])"),
+    ]  # fmt: skip
+
+
+def test_a_sheet_that_may_pass_two_gigabytes_is_written_in_the_zip64_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written piece by piece, a zip entry's size is not known when it is begun: one
+    that may pass 2 GiB is begun in the Zip64 format (else Python's zipfile stops at
+    2 GiB), and one that cannot, in the plain format older programs read."""
+    frame = pl.DataFrame({"provider_id": ["P1", "P2"], "amount_a_ore": [1, 2]})
+    plain, large = tmp_path / "plain.xlsx", tmp_path / "large.xlsx"
+    write_comparison_workbook(plain, {"compare_providers": frame}, ABOUT)
+    monkeypatch.setattr(workbook, "MOST_BYTES_A_CELL", 2**31)
+    write_comparison_workbook(large, {"compare_providers": frame}, ABOUT)
+
+    def zip64_entries(path: Path) -> set[str]:
+        data = path.read_bytes()
+        with zipfile.ZipFile(path) as book:
+            out = set()
+            for info in book.infolist():
+                start = info.header_offset
+                name_length, extra_length = int.from_bytes(data[start + 26 : start + 28], "little"), int.from_bytes(data[start + 28 : start + 30], "little")  # fmt: skip
+                extra = data[start + 30 + name_length : start + 30 + name_length + extra_length]
+                if extra[:2] == b"\x01\x00":  # the Zip64 extra field's id
+                    out.add(info.filename)
+            return out
+
+    assert zip64_entries(plain) == set()
+    assert {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"} <= zip64_entries(large)
+    assert _parts(large) == _parts(plain)  # the same content
+    sheet = openpyxl.load_workbook(large)["Utförare"]
+    assert [c.value for c in sheet[4]] == ["P1", 0.01]
+
+
+def test_pieces_made_ahead_come_in_order_and_a_failure_reaches_the_writer() -> None:
+    assert list(made_ahead(iter([b"a", b"", b"c"]))) == [b"a", b"", b"c"]
+
+    def failing() -> Iterator[bytes]:
+        yield b"a"
+        raise ValueError("the second piece cannot be made")
+
+    with pytest.raises(ValueError, match="second piece"):
+        list(made_ahead(failing()))

@@ -16,7 +16,7 @@ from engine import ast
 from engine import types as t
 from engine.builtins import BUILTINS
 from engine.checker import AggInfo, CheckedModel, OuterRef
-from engine.frames import polars_type
+from engine.frames import in_pieces, polars_type
 from engine.plan import Plan, Step
 
 
@@ -152,7 +152,10 @@ def add_aggregations(
             }
             if covered:
                 child, exprs = _with_days_covered(child, relation.keys, covered, exprs, month)
-            grouped = child.group_by(list(relation.keys)).agg(exprs)
+            # as a query: Polars' optimiser takes the filters' shared parts once and its
+            # streaming engine groups on both cores (the eager `group_by` does neither:
+            # 10 M visits, four filtered sums, 1.2 s eager against 0.55 s)
+            grouped = child.lazy().group_by(list(relation.keys)).agg(exprs).collect()
             frame = _joined(frame, grouped, list(relation.keys))
         else:
             existence = {  # `any(… where …)`: does a matching pair exist
@@ -161,7 +164,7 @@ def add_aggregations(
                 if info.func == "any" and info.field is None and (c := conditions[a]) is not None
             }
             frame = _correlated(frame, child, relation.keys, outer, exprs, existence)
-        frame = frame.with_columns(
+        frame = in_pieces(frame).with_columns(
             pl.col(a).fill_null(d).cast(dtypes[a]) if d is not None else pl.col(a).cast(dtypes[a])
             for a, d in defaults.items()
         )

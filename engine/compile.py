@@ -31,6 +31,7 @@ from engine.diagnostics import Diagnostic, EngineError
 from engine.frames import (
     base_frames,
     in_minutes,
+    in_pieces,
     minutes_of_day,
     neighbour_registrations,
     polars_type,
@@ -627,17 +628,6 @@ def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
     return out + branches
 
 
-def materialize(frame: pl.DataFrame) -> pl.DataFrame:
-    """The same frame with every column held as a real series.
-
-    Polars 2.1 keeps a constant column (all null, or a literal) as a "scalar
-    column", and some kernels then return one row instead of a whole column (see
-    also `Compiler._compare`). Rebuilding the frame from its series sidesteps that;
-    it copies nothing for columns that are already materialized.
-    """
-    return pl.DataFrame([frame.get_column(c) for c in frame.columns])
-
-
 def _cannot_compute(
     compiler: Compiler, layer: list[Step], frame: pl.DataFrame, error: Exception
 ) -> Diagnostic:
@@ -664,7 +654,7 @@ def _rule_layers(compiler: Compiler, plan: Plan, entity: str, frame: pl.DataFram
     for layer in plan.order[entity]:
         columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
         try:
-            frame = materialize(frame.with_columns(columns))
+            frame = in_pieces(frame.with_columns(columns))
         except pl.exceptions.PolarsError as error:
             raise EngineError([_cannot_compute(compiler, layer, frame, error)]) from None
     return frame
@@ -698,7 +688,7 @@ def evaluate(
         frames = dict(reuse)
     else:
         with timed(timings, "frames"):
-            frames = {name: materialize(f) for name, f in base_frames(plan, tables).items()}
+            frames = {name: in_pieces(f) for name, f in base_frames(plan, tables).items()}
     registration = vocabulary.roles.registration
     kept_neighbours = None  # the neighbouring months' registrations, taken before the table goes
     if let_go:
@@ -726,7 +716,7 @@ def evaluate(
                 lambda child: Compiler(plan, child, {}).expr,
                 partial(unchanged, plan, changed, recomputed) if reuse is not None else None,
             )
-            frame = materialize(frame)
+            frame = in_pieces(frame)
             frames[entity] = frame
         compiler = Compiler(plan, entity, agg_columns)
         with timed(timings, "overlaps_and_bands"):
@@ -734,7 +724,7 @@ def evaluate(
             if entity == registration:  # looked for only where the visits are evaluated
                 neighbours = kept_neighbours if let_go else neighbour_registrations(plan, tables)
             frame = precompute_overlaps(compiler, steps, frame, neighbours)
-            frame = precompute_bands(compiler, steps, frame)
+            frame = in_pieces(precompute_bands(compiler, steps, frame))
         with timed(timings, "rules"):
             frame = _rule_layers(compiler, plan, entity, frame)
         misses = _lookup_misses(compiler, steps, frame, entity)

@@ -189,3 +189,41 @@ def in_minutes(duration: pl.Expr) -> pl.Expr:
 def minutes_of_day(moment: pl.Expr) -> pl.Expr:
     """Minutes after midnight of a date and time."""
     return in_minutes(moment - moment.dt.truncate("1d"))
+
+
+def in_pieces(frame: pl.DataFrame) -> pl.DataFrame:
+    """The same frame with every column held as a real series cut into the same
+    pieces as its first column.
+
+    A frame read from a file's row groups is in pieces (182 for 10 M visits). A column
+    added whole beside them (an aggregation's, a constant) makes the next expression
+    over the frame copy every one of its columns into one piece (at 10 M visits 1 s,
+    and the frame held twice meanwhile); cut to match, the added column is views of
+    its own buffer, and nothing is copied. Polars 2.1 also keeps a constant column
+    (all null, or a literal) as a "scalar column", and some kernels then return one
+    row instead of a whole column (see `Compiler._compare`): a real series sidesteps
+    that."""
+    lengths = _piece_lengths(frame)
+    columns = [frame.get_column(c) for c in frame.columns]
+    if len(lengths) > 1:
+        columns = [_cut(column, lengths) for column in columns]
+    return pl.DataFrame(columns)
+
+
+def _piece_lengths(frame: pl.DataFrame) -> list[int]:
+    if frame.width == 0:
+        return []
+    first = frame.get_column(frame.columns[0])
+    return [first.len()] if first.n_chunks() == 1 else [c.len() for c in first.get_chunks()]
+
+
+def _cut(column: pl.Series, lengths: list[int]) -> pl.Series:
+    if column.n_chunks() > 1:
+        if [c.len() for c in column.get_chunks()] == lengths:
+            return column
+        column = column.rechunk()
+    pieces, offset = [], 0
+    for length in lengths:
+        pieces.append(column.slice(offset, length))
+        offset += length
+    return pl.concat(pieces, rechunk=False)

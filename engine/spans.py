@@ -87,7 +87,9 @@ def _overlaps_together(
         return {}
     columns = list(dict.fromkeys(k for keys in key_sets for k in keys))
     frame = _rows(month, columns, neighbours)
-    codes: dict[str, pl.Series] = {}
+    # every key coded in one pass, the columns side by side on the cores
+    coded = frame.select(_code(frame, k).alias(k) for k in columns)
+    codes = dict(zip(columns, coded.iter_columns(), strict=True))
     found: dict[frozenset[str], pl.Series] = {}
     out: dict[tuple[str, ...], pl.Series | None] = {}
     for keys in sorted(dict.fromkeys(key_sets), key=len):
@@ -124,9 +126,6 @@ def _flags(
     code, packed with the start into one Int64, sorted once; a row overlaps when it
     starts before the latest end of the rows before it in its group, or ends after the
     next row starts."""
-    for key in keys:
-        if key not in codes:
-            codes[key] = frame.select(_code(frame, key)).to_series()
     coded = frame.select("start", "end").with_columns(
         *(codes[key].alias(f"__k{j}") for j, key in enumerate(keys)),
         *(flags.alias(f"__among{j}") for j, flags in enumerate(among)),

@@ -390,12 +390,13 @@ def _in_range(value: pl.Expr, column: Column) -> pl.Expr:
 
 def _known_lists(
     frame: pl.DataFrame, table: Table, ids: Mapping[str, pl.Series] | None
-) -> dict[str, pl.Series]:
+) -> dict[str, pl.Series | None]:
     """The text columns that may be kept as read, each with the values it may hold:
-    its codes, or the `ids` of the party it names. A column whose every value is one
-    of them exactly (the usual case) is already canonical (no spaces to strip, none
-    blank), so it is not copied."""
-    out: dict[str, pl.Series] = {}
+    its codes, or the `ids` of the party it names, or None for any text with no
+    space in it and not blank (a visit's or a staff member's id). A column whose every
+    value is one of them exactly (the usual case) is already canonical (no spaces to
+    strip, none blank), so it is not copied."""
+    out: dict[str, pl.Series | None] = {}
     if frame.height == 0:
         return out
     for column in table.columns.values():
@@ -407,7 +408,28 @@ def _known_lists(
         elif isinstance(column.type, t.Text) and column.type.values:
             codes = [v for v in column.type.values if v and v == v.strip()]
             out[name] = pl.Series(codes, dtype=pl.String)
+        else:
+            out[name] = None
     return out
+
+
+# What `str.strip_chars()` takes away: Unicode's white space (Rust's `char::is_whitespace`)
+WHITE_SPACE = [
+    *"\t\n\x0b\x0c\r \x85\xa0\u1680",
+    *(chr(c) for c in range(0x2000, 0x200B)),
+    *"\u2028\u2029\u202f\u205f\u3000",
+]
+
+
+def _known(name: str, known: pl.Series | None) -> pl.Expr:
+    """Whether every value of the column as read is canonical: in its list, or (no
+    list) a text with no white space anywhere and not blank; a missing value counts as
+    canonical only in a column without a list (it is missing either way)."""
+    column = pl.col(name)
+    if known is not None:
+        return column.is_in(known.implode()).fill_null(False).all()
+    spaced = column.str.contains_any(WHITE_SPACE) | (column.str.len_bytes() == 0)
+    return ~spaced.any()
 
 
 def _party_ids(ds: Dataset, name: str) -> dict[str, pl.Series]:
@@ -1013,15 +1035,16 @@ def _surveyed(
     frame: pl.DataFrame,
     table: Table,
     read: set[str] | None,
-    lists: Mapping[str, pl.Series],
+    lists: Mapping[str, pl.Series | None],
     *,
     keys: bool = True,
 ) -> tuple[pl.DataFrame, set[str], Survey]:
     """The table converted, the columns kept as read, and its survey, in one query over
     the columns as read: the conversion, every flag and the look-up of the code-list and
     party columns in their `lists`, side by side. Two guesses make the usual case
-    cheap: that every value of a column with a list is known (kept as read), and that
-    every date written as text is `2024-03-01` (`_convert`'s `iso`). A guess that
+    cheap: that every text is canonical as read — in the column's list, or with no
+    white space and not blank (kept as read, not stripped) — and that every date
+    written as text is `2024-03-01` (`_convert`'s `iso`). A guess that
     fails for a column (an error case, or dates in another form) has that column
     converted in full and the flags taken again: a second query, never a third (a
     guess that held, holds)."""
@@ -1045,7 +1068,7 @@ def _surveyed(
 
 
 RAW = "__raw_"  # the prefix of a column as read, beside its converted self
-KNOWN = "__known_"  # the flag of a column whose every value is in its list
+KNOWN = "__known_"  # the flag of a column whose every value is canonical as read
 LAZY_ROWS = 1_000_000  # a table this long is surveyed by one optimised query (measured:
 # shorter ones are faster eagerly, 0.05 s against 0.07 s for 234 000 decisions)
 
@@ -1054,7 +1077,7 @@ def _survey_run(
     frame: pl.DataFrame,
     table: Table,
     read: set[str] | None,
-    lists: Mapping[str, pl.Series],
+    lists: Mapping[str, pl.Series | None],
     iso: set[str],
     *,
     look_up: bool = True,
@@ -1073,10 +1096,10 @@ def _survey_run(
     ]
     conversions = _conversions(frame, table, read, set(lists), iso)
     names = [n for n, _ in conversions]
-    flags = [
+    flags = [  # a column whose values are all in its list has none missing or unknown
         _column_flag(c, frame.schema[c.name]).alias(c.name)
         for c in looked_at
-        if c.name not in lists
+        if lists.get(c.name) is None
     ]
     flags.append(_order_flag(names, table.max_hours).alias("__order"))
     for key in table.key if keys else ():
@@ -1085,11 +1108,7 @@ def _survey_run(
             flags.append(((ids <= ids.shift(1)).any() | ids.is_null().any()).alias(f"__key_{key}"))
     # the look-ups are taken beside the conversion (they need only the columns as read),
     # each a value repeated down its column, read once by the flags
-    looked_up = [
-        pl.col(n).is_in(known.implode()).fill_null(False).all().alias(KNOWN + n)
-        for n, known in lists.items()
-        if look_up
-    ]
+    looked_up = [_known(n, known).alias(KNOWN + n) for n, known in lists.items() if look_up]
     flags += [pl.col(e.meta.output_name()).first() for e in looked_up]
     exprs = raw + [e for _, e in conversions] + looked_up
     if frame.height >= LAZY_ROWS:

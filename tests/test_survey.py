@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # cells as a file may hold them: canonical, with spaces, blank, missing, wrong
 VISIT_CELLS = {
-    "visit_id": ["V1", "V2", "V3", " V1", "V10", "", None],
+    "visit_id": ["V1", "V2", "V3", " V1", "V10", "", None, "V\u00a02", "V 4", "V5\t", "\u3000V6"],
     "customer_id": ["K1", "K2", " K1", "K9", "", None],
     "provider_id": ["P1", "P1 ", "P7", None],
     "service": ["omsorg", "service", " omsorg", "omsrog", "", None],
@@ -56,17 +56,16 @@ def rows_of(cells: dict[str, list[str | None]]) -> st.SearchStrategy[pl.DataFram
 def problems_both_ways(name: str, frame: pl.DataFrame) -> None:
     """The table's problems through its survey, and by looking at everything."""
     table = tables()[name]
-    lists = {
-        column: LISTS[column]
-        if column in LISTS
-        else pl.Series(list(table.columns[column].type.values))
-        for column in data._known_lists(frame, table, {c: s for c, s in LISTS.items()})
-    }
+    lists = data._known_lists(frame, table, LISTS)
     ds = data.Dataset({}, {name: f"{name}.csv"}, {name: 2})
     read = set(frame.columns)
     converted, as_read, survey = data._surveyed(frame, table, read, lists)
     everything = data.Survey(
-        columns=frozenset(c for c in table.columns if c in frame.columns and c not in as_read),
+        columns=frozenset(  # a column all of whose values are in its list has no problem
+            c
+            for c in table.columns
+            if c in frame.columns and not (c in as_read and lists.get(c) is not None)
+        ),
         order=True,
         keys=tuple(k for k in table.key if k in converted.columns),
     )
@@ -181,3 +180,35 @@ def test_a_survey_that_guessed_wrong_converts_again():
     assert as_read == {"provider_id"} and survey == data.Survey()
     assert converted["customer_id"].to_list() == ["K1", "K2"]
     assert converted["start_date"].cast(pl.String).to_list() == ["2024-01-01", "2024-01-01"]
+
+
+@pytest.mark.parametrize(
+    ("ids", "kept"),
+    [(["V1", "V2"], True), (["V1", None], True), (["V1", "V2\u00a0"], False),
+     (["V1", ""], False), (["V 1", "V2"], False), (["\u2003V1", "V2"], False)],
+    ids=["canonical", "one missing", "a no-break space", "blank", "a space inside", "an em space"],
+)  # fmt: skip
+@WAYS
+def test_an_id_column_is_kept_as_read_only_when_no_value_needs_stripping(
+    ids: list[str | None], kept: bool, lazy_rows: int
+) -> None:
+    """Visit ids are text without a list: kept as read (not copied by stripping)
+    when no value has white space or is blank, else converted in full."""
+    table = tables()["visits"]
+    raw = pl.DataFrame({"visit_id": ids}, schema={"visit_id": pl.String})
+    with surveyed_as(lazy_rows):
+        converted, as_read, _ = data._surveyed(
+            raw, table, {"visit_id"}, data._known_lists(raw, table, {})
+        )
+    assert ("visit_id" in as_read) is kept
+    assert converted["visit_id"].to_list() == [(v.strip() or None) if v else None for v in ids]
+
+
+def test_white_space_is_what_stripping_takes_away():
+    """The guess that a text needs no stripping looks for these characters: exactly
+    those Polars' `strip_chars()` strips (every character of the Basic Multilingual
+    Plane tried)."""
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    padded = pl.Series([c + "x" for c in chars])
+    stripped = {c for c, kept in zip(chars, padded.str.strip_chars(), strict=True) if kept == "x"}
+    assert stripped == set(data.WHITE_SPACE)

@@ -23,7 +23,7 @@ VALID = (ROOT / "examples/hemtjanst/model.yaml").read_text(encoding="utf-8")
 ALPHABET = ":{}[]-#'\" \n\tåäö0123456789abc+*/()<>=%.,&|!@\\"
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=100,
     deadline=5000,  # milliseconds per example: a hang fails the test
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -148,7 +148,7 @@ def table_mutations(draw: st.DrawFn) -> tuple[str, bytes]:
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=20000,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -58,7 +58,7 @@ def _by_definition(frame: pl.DataFrame, keys: list[str]) -> list[bool]:
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     rows=st.lists(visit, max_size=30),
     keys=st.sampled_from([["staff_id"], ["staff_id", "room"], ["room"]]),
@@ -103,7 +103,7 @@ def _with_neighbours(month: pl.DataFrame, others: pl.DataFrame, keys: list[str])
     return both[: month.height]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(rows=st.lists(visit, max_size=30), others=st.lists(visit, max_size=8))
 def test_key_sets_found_together_equal_the_definition(rows, others):
     """`overlaps(staff_id, room)` is looked for only among the rows `overlaps(staff_id)`

@@ -91,7 +91,7 @@ def surveyed_as(lazy_rows: int) -> Iterator[None]:
 
 
 @WAYS
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(frame=rows_of(VISIT_CELLS))
 def test_the_survey_of_visits_hides_no_problem(lazy_rows: int, frame: pl.DataFrame) -> None:
     with surveyed_as(lazy_rows):
@@ -99,7 +99,7 @@ def test_the_survey_of_visits_hides_no_problem(lazy_rows: int, frame: pl.DataFra
 
 
 @WAYS
-@settings(max_examples=30, deadline=None)  # the query's way plans 14 columns: 0.6 s a case
+@settings(max_examples=20, deadline=None)  # the query's way plans 14 columns: 0.6 s a case
 @given(frame=rows_of(DECISION_CELLS))
 def test_the_survey_of_decisions_hides_no_problem(lazy_rows: int, frame: pl.DataFrame) -> None:
     with surveyed_as(lazy_rows):

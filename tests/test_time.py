@@ -123,7 +123,7 @@ EVERY_BAND = " + ".join(f'minutes_in(tidsband, "{b}")' for b in BANDS)
 
 
 @settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -252,8 +252,8 @@ def _carepay(*args: str) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
-def test_ctrl_c_at_a_dozen_moments_of_a_run_says_one_true_line(tmp_path: Path) -> None:
-    """Ctrl-C from start-up to the end of the workbook write: status 130 (or 0 if the
+def test_ctrl_c_at_six_moments_of_a_run_says_one_true_line(tmp_path: Path) -> None:
+    """Ctrl-C at six moments from start-up to the end of the workbook write: status 130 (or 0 if the
     run had finished), no traceback and no "Exception ignored" noise (before: openpyxl's
     half-written sheets printed a traceback each), and the last line is true — the
     earlier output intact when it says nothing was written, the new one whole when it
@@ -267,10 +267,10 @@ def test_ctrl_c_at_a_dozen_moments_of_a_run_says_one_true_line(tmp_path: Path) -
     assert finished.wait(timeout=120) == 0
     length = time.monotonic() - started
     earlier = _digest(out)
-    for trial in range(12):
+    for trial in range(6):  # from start-up to the end of the write
         TRIED["hostile cases (interruption)"] += 1
         process = _carepay(*args, "--force")
-        time.sleep(length * (0.1 + 0.08 * trial))
+        time.sleep(length * (0.1 + 0.16 * trial))
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=120)
         text = stdout + stderr
@@ -403,7 +403,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
 @given(seed=st.integers(0, 10_000), duplicates=st.integers(0, 40), broken=st.integers(0, 40))
 def test_every_visit_is_accounted_for_exactly_once(
     generated: Path,

@@ -392,7 +392,7 @@ def _known_lists(
     frame: pl.DataFrame, table: Table, ids: Mapping[str, pl.Series] | None
 ) -> dict[str, pl.Series | None]:
     """The text columns that may be kept as read, each with the values it may hold:
-    its codes, or the `ids` of the party it names, or None for any text with no
+    its codes, or the `ids` of the party it names, or None for any text with no white
     space in it and not blank (a visit's or a staff member's id). A column whose every
     value is one of them exactly (the usual case) is already canonical (no spaces to
     strip, none blank), so it is not copied."""
@@ -969,10 +969,10 @@ def _converted_table(
 ) -> tuple[pl.DataFrame, pl.DataFrame, set[str], Survey] | None:
     """The header checked (None when the table cannot be read at all), the raw columns
     (named without surrounding spaces) beside the converted ones, the text columns
-    kept as read because every value is one of its codes or, for a customer or
-    provider column, one of the `ids` of that party's table (nothing to strip: no
-    copy), and what the table's survey found to look at (`_surveyed`; its keys only
-    with `keys`)."""
+    kept as read because every value is canonical (`_known_lists`: one of its codes,
+    one of the `ids` of the party's table, or a text with no white space: nothing to
+    strip, no copy), and what the table's survey found to look at (`_surveyed`; its
+    keys only with `keys`)."""
     frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
     given = [c.strip() for c in schema]
     origin = ds.origins.get(name, name)

@@ -192,18 +192,28 @@ def _chromium() -> str:
     pytest.skip("no Chromium on this machine: install Debian's `chromium` package")
 
 
-@pytest.fixture()
-def page(studio: Studio):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """One Chromium for the module's page tests (launching it is seconds of each
+    test's set-up); each test still gets a fresh context: no cookies, storage or
+    routes shared between tests."""
     from playwright.sync_api import sync_playwright
 
     executable = _chromium()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        tab = browser.new_page(viewport={"width": 1400, "height": 900})
-        tab.goto(studio.address)
-        tab.wait_for_selector("body[data-ready=true]", timeout=20_000)
-        yield tab
-        browser.close()
+        launched = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def page(studio: Studio, browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    tab = context.new_page()
+    tab.goto(studio.address)
+    tab.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    yield tab
+    context.close()
 
 
 def _replace_in_editor(page, old: str, new: str) -> None:  # type: ignore[no-untyped-def]

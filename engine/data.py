@@ -575,15 +575,7 @@ def _without_blank_lines(
     blank cell is missing there), so no text is stripped twice."""
     if frame.height == 0 or frame.width == 0:
         return frame, converted
-    stripped = [
-        c
-        for c in frame.columns
-        if c in converted.columns
-        and frame.schema[c] == pl.String
-        and converted.schema[c] == pl.String
-    ]
-    looked_at = frame.with_columns(converted.select(stripped)) if stripped else frame
-    found = _blank_rows(looked_at, stripped)
+    found = _blank_rows(frame, converted)
     if found is not None and rest is not None:
         others = (
             rest.lazy()
@@ -603,16 +595,30 @@ def _without_blank_lines(
     return frame.filter(~blank), converted.filter(~blank)
 
 
-def _blank_rows(frame: pl.DataFrame, stripped: Collection[str] = ()) -> pl.Series | None:
+def _blank_rows(frame: pl.DataFrame, converted: pl.DataFrame | None = None) -> pl.Series | None:
     """The row numbers of the blank rows (every cell empty or spaces), or None when
     none is. A row is blank only if its first cell is; the columns are looked at one
     after the other and only on the rows still in question, so a table whose first
-    column is always filled costs one pass over that column, not a copy of every text."""
+    column is always filled costs one pass over that column, not a copy of every text,
+    and none at all when the column has no missing value and needs no stripping (a
+    column's count of missing values is known without reading it). A text column is
+    looked at as `converted` holds it where that is text too (stripped, a blank cell
+    missing), so no text is stripped twice."""
     candidates: pl.Series | None = None  # row numbers still in question (None: all)
     for name in frame.columns:
-        values = frame[name] if candidates is None else frame[name].gather(candidates)
+        column = frame[name]
+        stripped = (
+            converted is not None
+            and converted.schema.get(name) == pl.String
+            and column.dtype == pl.String
+        )
+        if stripped:
+            column = converted[name]  # type: ignore[index]
+        if column.null_count() == 0 and (stripped or column.dtype != pl.String):
+            return None  # no cell of this column is empty: no row is blank
+        values = column if candidates is None else column.gather(candidates)
         empty = values.is_null()
-        if values.dtype == pl.String and name not in stripped:  # blank there is missing
+        if values.dtype == pl.String and not stripped:  # blank there is missing
             empty = empty | (values.str.strip_chars() == "")
         found = empty.fill_null(True).arg_true()
         candidates = found if candidates is None else candidates.gather(found)

@@ -704,8 +704,11 @@ def test_a_declared_default_fills_a_column_the_file_lacks(tmp_path, declaration,
         ({"a": ["", " ", None], "b": ["1", "2", " "]}, [2]),  # a first cell empty is not enough
         ({"a": ["x", "y"], "b": [None, None]}, None),  # no blank row: one pass over `a`
         ({"a": [None, None], "n": [1, None]}, [1]),  # typed columns: missing only
+        ({"n": [1, 2], "a": [None, None]}, None),  # a full typed column: no row is blank
+        ({"a": ["x", " "], "b": ["", "\t"]}, [1]),  # text with nothing missing: still looked at
     ],
-    ids=["all kinds of empty", "first cell empty only", "none", "typed"],
+    ids=["all kinds of empty", "first cell empty only", "none", "typed", "full typed",
+         "spaces, none missing"],
 )  # fmt: skip
 def test_blank_rows_are_found_from_the_first_column_on(columns, blank):
     """The search looks at the first column and then only at the rows still in
@@ -714,6 +717,24 @@ def test_blank_rows_are_found_from_the_first_column_on(columns, blank):
     from engine.data import _blank_rows
 
     found = _blank_rows(pl.DataFrame(columns))
+    assert (found.to_list() if found is not None else None) == blank
+
+
+@pytest.mark.parametrize(
+    ("raw", "converted", "blank"),
+    [
+        ({"a": [" x ", "  "], "b": ["1", ""]}, {"a": ["x", None], "b": ["1", None]}, [1]),
+        ({"a": ["x", "y"], "b": [" ", ""]}, {"a": ["x", "y"], "b": [None, None]}, None),
+        ({"a": [" ", " "], "d": ["2024-01-01", " "]}, {"a": [None, None], "d": [1, None]}, [1]),
+    ],
+    ids=["stripped text", "converted text full", "a typed column converted from text"],
+)  # fmt: skip
+def test_blank_rows_look_at_text_as_converted(raw, converted, blank):
+    """A text column is looked at as converted (stripped, a blank cell missing); a
+    column converted to another type is looked at as read."""
+    from engine.data import _blank_rows
+
+    found = _blank_rows(pl.DataFrame(raw), pl.DataFrame(converted))
     assert (found.to_list() if found is not None else None) == blank
 
 

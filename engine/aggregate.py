@@ -6,7 +6,8 @@ rows takes the registry's empty value, typed."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ import polars as pl
 from engine import ast
 from engine import types as t
 from engine.builtins import BUILTINS
+from engine.catalog import Entity, Relation
 from engine.checker import AggInfo, CheckedModel, OuterRef
 from engine.frames import in_pieces, polars_type
 from engine.plan import Plan, Step
@@ -94,74 +96,162 @@ def _alias(number: int, i: int, info: AggInfo) -> str:
     return f"{KEPT}{number}_{i}_{hashlib.sha1(what.encode()).hexdigest()[:12]}"
 
 
+Compiled = Callable[[ast.Node], pl.Expr]
+Named = list[tuple[str, tuple[int, AggInfo]]]  # (column, (node id, aggregation))
+
+
+def _by_relation(aggs: list[tuple[int, AggInfo]]) -> list[tuple[Relation, Named]]:
+    """The aggregations grouped by relation and named, in a fixed order (a column's
+    name holds its relation's place: the same aggregations get the same names in
+    every pass)."""
+    items_of: dict[str, list[tuple[int, AggInfo]]] = {}
+    for node_id, info in aggs:
+        items_of.setdefault(info.relation.name, []).append((node_id, info))
+    return [
+        (
+            items[0][1].relation,
+            [(_alias(number, i, info), (node_id, info)) for i, (node_id, info) in enumerate(items)],
+        )
+        for number, items in enumerate(items_of.values())
+    ]
+
+
+@dataclass
+class _Relation:
+    """One relation's aggregations, compiled: the columns they become, each one's
+    expression, filter, value over no rows and type."""
+
+    relation: Relation
+    named: Named
+    exprs: list[pl.Expr]
+    conditions: dict[str, pl.Expr | None]
+    defaults: dict[str, Any]
+    dtypes: dict[str, pl.DataType]
+
+
+def _compiled(plan: Plan, relation: Relation, named: Named, compile_on: Compiled) -> _Relation:
+    month = (plan.month, plan.month_end)
+    prepared = _Relation(relation, named, [], {}, {}, {})
+    for alias, (node_id, info) in named:
+        # the filter stays inside the aggregation: Polars evaluates it per group
+        # in the same pass (a column first would cost a pass over every row)
+        condition = compile_on(info.condition) if info.condition is not None else None
+        prepared.conditions[alias] = condition
+        expr, default = _agg_expr(info, condition, month)
+        prepared.exprs.append(expr.alias(alias))
+        prepared.defaults[alias] = default
+        prepared.dtypes[alias] = polars_type(plan.checked.types.get(node_id, t.UNKNOWN))
+    return prepared
+
+
+def _grouped(plan: Plan, child: pl.DataFrame, prepared: _Relation) -> pl.DataFrame:
+    """The related rows grouped on the relation's keys, a column per aggregation."""
+    relation, exprs = prepared.relation, prepared.exprs
+    covered = {
+        a: (info, prepared.conditions[a])
+        for a, (_, info) in prepared.named
+        if info.func == "days_covered"
+    }
+    if covered:
+        month = (plan.month, plan.month_end)
+        child, exprs = _with_days_covered(child, relation.keys, covered, exprs, month)
+    # as a query: Polars' optimiser takes the filters' shared parts once and its
+    # streaming engine groups on both cores (the eager `group_by` does neither:
+    # 10 M visits, four filtered sums, 1.2 s eager against 0.55 s)
+    return child.lazy().group_by(list(relation.keys)).agg(exprs).collect()
+
+
+@dataclass
+class Ahead:
+    """Aggregations compiled and grouped before their entity's rows were made
+    (`group_ahead`), by relation name."""
+
+    compiled: dict[str, _Relation]
+    grouped: dict[str, pl.DataFrame]
+
+    def pairs(self) -> dict[str, pl.DataFrame]:
+        """The groups found, by the entity grouped: its pairs of keys."""
+        return {self.compiled[n].relation.entity: g for n, g in self.grouped.items()}
+
+
+def group_ahead(
+    plan: Plan,
+    frames: Mapping[str, pl.DataFrame],
+    aggs: list[tuple[int, AggInfo]],
+    compiler_for: Callable[[str], Compiled],
+    entity: Entity,
+) -> Ahead:
+    """For a pairs entity whose rows are not made yet: each relation to one of the
+    entities it pairs, on the pairs' own keys and with no filter on the pair's fields,
+    grouped. Its groups are that entity's pairs, so the rows are made from them
+    (`frames.pairs_frame`) and `add_aggregations` takes the values as they are: the
+    related rows are grouped once, not once for the pairs and once for the values."""
+    ahead = Ahead({}, {})
+    for relation, named in _by_relation(aggs):
+        child = frames.get(relation.entity)
+        if (
+            child is None
+            or child.height == 0
+            or relation.entity not in entity.month.of
+            or set(relation.keys) != set(entity.key)
+            or _outer_columns(plan.checked, [info for _, (_, info) in named])
+        ):
+            continue
+        prepared = _compiled(plan, relation, named, compiler_for(relation.entity))
+        ahead.compiled[relation.name] = prepared
+        ahead.grouped[relation.name] = _grouped(plan, child, prepared)
+    return ahead
+
+
 def add_aggregations(
     plan: Plan,
     frame: pl.DataFrame,
     frames: dict[str, pl.DataFrame],
     aggs: list[tuple[int, AggInfo]],
-    compiler_for: Callable[[str], Callable[[ast.Node], pl.Expr]],
+    compiler_for: Callable[[str], Compiled],
     reusable: Callable[[AggInfo], bool] | None = None,
+    ahead: Ahead | None = None,
 ) -> tuple[pl.DataFrame, dict[int, str]]:
     """One column per aggregation of the entity's formulas: one `group_by` per relation
     on the child's frame, joined to the parent (`compiler_for(child)` compiles a
     `where` filter on the child's rows). A relation whose aggregations are all in the
-    frame already and `reusable` (nothing they read has changed) is not grouped again."""
+    frame already and `reusable` (nothing they read has changed) is not grouped again;
+    one grouped `ahead` (`group_ahead`) is taken as it was grouped."""
     columns: dict[int, str] = {}
-    by_relation: dict[str, list[tuple[int, AggInfo]]] = {}
-    for node_id, info in aggs:
-        by_relation.setdefault(info.relation.name, []).append((node_id, info))
-    for number, items in enumerate(by_relation.values()):
-        relation = items[0][1].relation
-        aliases = [_alias(number, i, info) for i, (_, info) in enumerate(items)]
-        named = list(zip(aliases, items, strict=True))
+    for relation, named in _by_relation(aggs):
+        aliases = [a for a, _ in named]
+        columns.update((node_id, a) for a, (node_id, _) in named)
         if reusable and all(a in frame.columns and reusable(info) for a, (_, info) in named):
-            columns.update((node_id, a) for a, (node_id, _) in named)
             continue
         frame = frame.drop([a for a in aliases if a in frame.columns])
-        compile_on = compiler_for(relation.entity)
-        exprs: list[pl.Expr] = []
-        defaults: dict[str, Any] = {}
-        dtypes: dict[str, pl.DataType] = {}
-        conditions: dict[str, pl.Expr | None] = {}  # each aggregation's filter
-        month = (plan.month, plan.month_end)
-        for alias, (node_id, info) in named:
-            # the filter stays inside the aggregation: Polars evaluates it per group
-            # in the same pass (a column first would cost a pass over every row)
-            condition = compile_on(info.condition) if info.condition is not None else None
-            conditions[alias] = condition
-            expr, default = _agg_expr(info, condition, month)
-            exprs.append(expr.alias(alias))
-            defaults[alias] = default
-            dtypes[alias] = polars_type(plan.checked.types.get(node_id, t.UNKNOWN))
-            columns[node_id] = alias
+        prepared = ahead.compiled.get(relation.name) if ahead else None
+        if prepared is None:
+            prepared = _compiled(plan, relation, named, compiler_for(relation.entity))
+        exprs, defaults, dtypes = prepared.exprs, prepared.defaults, prepared.dtypes
         child = frames[relation.entity]
         if child.height == 0:  # nothing to aggregate: every row gets the empty value
             frame = frame.with_columns(
                 pl.lit(d, dtype=dtypes[a]).alias(a) for a, d in defaults.items()
             )
             continue
-        outer = _outer_columns(plan.checked, [info for _, info in items])
+        outer = _outer_columns(plan.checked, [info for _, (_, info) in named])
         if not outer and not relation.keys:  # the same for every row: computed once
             values = child.select(exprs)
             frame = frame.with_columns(
                 pl.lit(values[c][0], dtype=values.schema[c]).alias(c) for c in values.columns
             )
         elif not outer:
-            covered = {
-                a: (info, conditions[a]) for a, (_, info) in named if info.func == "days_covered"
-            }
-            if covered:
-                child, exprs = _with_days_covered(child, relation.keys, covered, exprs, month)
-            # as a query: Polars' optimiser takes the filters' shared parts once and its
-            # streaming engine groups on both cores (the eager `group_by` does neither:
-            # 10 M visits, four filtered sums, 1.2 s eager against 0.55 s)
-            grouped = child.lazy().group_by(list(relation.keys)).agg(exprs).collect()
+            grouped = ahead.grouped.get(relation.name) if ahead else None
+            if grouped is None:
+                grouped = _grouped(plan, child, prepared)
             frame = _joined(frame, grouped, list(relation.keys))
         else:
             existence = {  # `any(… where …)`: does a matching pair exist
                 a: c
                 for a, (_, info) in named
-                if info.func == "any" and info.field is None and (c := conditions[a]) is not None
+                if info.func == "any"
+                and info.field is None
+                and (c := prepared.conditions[a]) is not None
             }
             frame = _correlated(frame, child, relation.keys, outer, exprs, existence)
         frame = in_pieces(frame).with_columns(

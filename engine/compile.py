@@ -7,6 +7,7 @@ frame, joined to the parent. No Python runs per row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -15,7 +16,7 @@ import polars as pl
 
 from engine import ast
 from engine import types as t
-from engine.aggregate import add_aggregations, aggregations
+from engine.aggregate import add_aggregations, aggregations, group_ahead
 from engine.builtins import ROUNDING_FUNCTIONS
 from engine.checker import (
     CheckedModel,
@@ -30,10 +31,12 @@ from engine.checker import (
 from engine.diagnostics import Diagnostic, EngineError
 from engine.frames import (
     base_frames,
+    deferrable_pairs,
     in_minutes,
     in_pieces,
     minutes_of_day,
     neighbour_registrations,
+    pairs_frame,
     polars_type,
 )
 from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
@@ -660,6 +663,11 @@ def _rule_layers(compiler: Compiler, plan: Plan, entity: str, frame: pl.DataFram
     return frame
 
 
+def _compiler_for(plan: Plan) -> Callable[[str], Callable[[ast.Node], pl.Expr]]:
+    """Compiles a `where` filter on a related entity's rows."""
+    return lambda child: Compiler(plan, child, {}).expr
+
+
 def evaluate(
     plan: Plan,
     tables: dict[str, pl.DataFrame],
@@ -684,11 +692,13 @@ def evaluate(
     recomputed: set[str] = set()
     changed = with_indexed(plan, changed)
     vocabulary = plan.checked.model.vocabulary
+    deferred: frozenset[str] = frozenset()
     if reuse is not None:
         frames = dict(reuse)
     else:
+        deferred = deferrable_pairs(vocabulary)
         with timed(timings, "frames"):
-            frames = {name: in_pieces(f) for name, f in base_frames(plan, tables).items()}
+            frames = {n: in_pieces(f) for n, f in base_frames(plan, tables, deferred).items()}
     registration = vocabulary.roles.registration
     kept_neighbours = None  # the neighbouring months' registrations, taken before the table goes
     if let_go:
@@ -696,6 +706,20 @@ def evaluate(
         tables.pop(vocabulary.registrations, None)
     for entity in vocabulary.order:
         steps = plan.steps(entity)
+        ahead = None
+        if entity in deferred:  # its rows are the groups of its aggregations' group-bys
+            with timed(timings, "aggregations"):
+                ahead = group_ahead(
+                    plan,
+                    frames,
+                    aggregations(plan.checked, steps),
+                    _compiler_for(plan),
+                    vocabulary.entities[entity],
+                )
+            with timed(timings, "frames"):
+                frames[entity] = in_pieces(
+                    pairs_frame(plan, vocabulary.entities[entity], frames, tables, ahead.pairs())
+                )
         if not steps:
             continue
         if reuse is not None and not depends(plan, entity, steps, changed, recomputed):
@@ -713,8 +737,9 @@ def evaluate(
                 frame,
                 frames,
                 wanted,
-                lambda child: Compiler(plan, child, {}).expr,
+                _compiler_for(plan),
                 partial(unchanged, plan, changed, recomputed) if reuse is not None else None,
+                ahead,
             )
             frame = in_pieces(frame)
             frames[entity] = frame

@@ -4,6 +4,7 @@ per day of a period), with the customer's and provider's fields the model reads.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import assert_never
 
@@ -136,24 +137,72 @@ def _days(periods: pl.DataFrame, source: Entity, plan: Plan) -> pl.DataFrame:
     )
 
 
-def base_frames(plan: Plan, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+def pairs_frame(
+    plan: Plan,
+    entity: Entity,
+    frames: Mapping[str, pl.DataFrame],
+    tables: dict[str, pl.DataFrame],
+    known: Mapping[str, pl.DataFrame] | None = None,
+) -> pl.DataFrame:
+    """A pairs entity's rows: every pair of its keys among the rows of the entities it
+    pairs, in order, with its parties' fields. `known` holds an entity's pairs found
+    already (its rows grouped on the keys for an aggregation: a group-by's groups are
+    its pairs, and finding them again is a pass over ten million visits)."""
+    keys = list(entity.key)
+    known = known or {}
+    rows = (
+        pl.concat(
+            [
+                known[e].lazy().select(keys)
+                if e in known
+                else frames[e].lazy().select(keys).unique()
+                for e in entity.month.of
+            ]
+        )
+        .unique()
+        .sort(keys[::-1])
+        .collect()
+    )
+    return _with_parties(plan, rows, entity, tables)
+
+
+def deferrable_pairs(vocabulary: Vocabulary) -> frozenset[str]:
+    """The pairs entities whose rows may be made at their turn in the evaluation (from
+    the group-bys of their aggregations) rather than with the other base frames: all
+    but those whose rows another kind of entity is made from (the days of a period).
+    Pairs of pairs (provider-months of customer-months) are made in order, each after
+    the entity it pairs."""
+    sources = {
+        e
+        for entity in vocabulary.entities.values()
+        if entity.month.by != "pairs"
+        for e in entity.month.of
+    }
+    return frozenset(
+        name
+        for name, entity in vocabulary.entities.items()
+        if entity.month.by == "pairs" and name not in sources
+    )
+
+
+def base_frames(
+    plan: Plan, tables: dict[str, pl.DataFrame], deferred: Collection[str] = ()
+) -> dict[str, pl.DataFrame]:
     """Each entity's rows for the month, by its month rule, with the fields of its
-    customer and provider that the model reads joined in."""
+    customer and provider that the model reads joined in; not those `deferred` (pairs
+    entities made later by `pairs_frame`)."""
     vocabulary = plan.checked.model.vocabulary
     read = plan.checked.columns
     kept = vocabulary.kept_columns()
     frames: dict[str, pl.DataFrame] = {}
     for name in vocabulary.order:
         entity = vocabulary.entities[name]
+        if name in deferred:
+            continue
         if entity.month.by == "pairs":
-            keys = list(entity.key)
-            rows = (
-                pl.concat([frames[e].lazy().select(keys).unique() for e in entity.month.of])
-                .unique()
-                .sort(keys[::-1])
-                .collect()
-            )
-        elif entity.month.by == "days":
+            frames[name] = pairs_frame(plan, entity, frames, tables)
+            continue
+        if entity.month.by == "days":
             periods = _projected(frames[entity.month.of[0]], read.get(name, set()), kept)
             rows = _days(periods, vocabulary.entities[entity.month.of[0]], plan)
         else:

@@ -130,6 +130,8 @@ class _Relation:
 
 
 def _compiled(plan: Plan, relation: Relation, named: Named, compile_on: Compiled) -> _Relation:
+    """The relation's aggregations as expressions on its rows (`compile_on` compiles a
+    filter); compiled only where they are computed, not where a sweep keeps them."""
     month = (plan.month, plan.month_end)
     prepared = _Relation(relation, named, [], {}, {}, {})
     for alias, (node_id, info) in named:

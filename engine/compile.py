@@ -16,9 +16,10 @@ import polars as pl
 
 from engine import ast
 from engine import types as t
-from engine.aggregate import add_aggregations, aggregations, group_ahead
+from engine.aggregate import Ahead, add_aggregations, aggregations, group_ahead
 from engine.builtins import ROUNDING_FUNCTIONS
 from engine.checker import (
+    AggInfo,
     CheckedModel,
     ColumnRef,
     ContextRef,
@@ -668,6 +669,24 @@ def _compiler_for(plan: Plan) -> Callable[[str], Callable[[ast.Node], pl.Expr]]:
     return lambda child: Compiler(plan, child, {}).expr
 
 
+def _pairs_from_groups(
+    plan: Plan,
+    entity: str,
+    wanted: list[tuple[int, AggInfo]],
+    frames: dict[str, pl.DataFrame],
+    tables: dict[str, pl.DataFrame],
+    timings: dict[str, float] | None,
+) -> Ahead:
+    """A pairs entity's frame made from the group-bys of its aggregations, which are
+    kept for `add_aggregations` (`aggregate.group_ahead`)."""
+    described = plan.checked.model.vocabulary.entities[entity]
+    with timed(timings, "aggregations"):
+        ahead = group_ahead(plan, frames, wanted, _compiler_for(plan), described)
+    with timed(timings, "frames"):
+        frames[entity] = in_pieces(pairs_frame(plan, described, frames, tables, ahead.pairs()))
+    return ahead
+
+
 def evaluate(
     plan: Plan,
     tables: dict[str, pl.DataFrame],
@@ -706,20 +725,10 @@ def evaluate(
         tables.pop(vocabulary.registrations, None)
     for entity in vocabulary.order:
         steps = plan.steps(entity)
+        wanted = aggregations(plan.checked, steps)
         ahead = None
         if entity in deferred:  # its rows are the groups of its aggregations' group-bys
-            with timed(timings, "aggregations"):
-                ahead = group_ahead(
-                    plan,
-                    frames,
-                    aggregations(plan.checked, steps),
-                    _compiler_for(plan),
-                    vocabulary.entities[entity],
-                )
-            with timed(timings, "frames"):
-                frames[entity] = in_pieces(
-                    pairs_frame(plan, vocabulary.entities[entity], frames, tables, ahead.pairs())
-                )
+            ahead = _pairs_from_groups(plan, entity, wanted, frames, tables, timings)
         if not steps:
             continue
         if reuse is not None and not depends(plan, entity, steps, changed, recomputed):
@@ -728,7 +737,6 @@ def evaluate(
         if reuse is not None:  # start again from the entity's base columns
             frames[entity] = frames[entity].drop(computed_columns(steps, frames[entity]))
         with timed(timings, "aggregations"):
-            wanted = aggregations(plan.checked, steps)
             frame = frames[entity]
             if all(info.relation.entity != entity for _, info in wanted):
                 del frames[entity]  # not held twice if an added column copies the frame

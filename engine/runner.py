@@ -93,6 +93,9 @@ class Conservation:
 
 @dataclass
 class Outcome:
+    """A finished run: its result (the months' tables; their entity frames are let go
+    before the outputs are written), data, account of the visits and manifest."""
+
     result: RunResult
     dataset: Dataset
     conservation: Conservation
@@ -190,6 +193,10 @@ def execute(
         )
     coverage = _summed_coverage([f.coverage for f in facts])
     manifest = _manifest(job, result, dataset, conservation, coverage)
+    # the outputs are made of the months' tables and facts, not of the entities' frames:
+    # those (2 GB at 10 M visits) go before the outputs are written
+    for month in result.months:
+        month.frames = {}
     clock = time.perf_counter()
     stages.stage("write")
 

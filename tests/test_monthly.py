@@ -279,6 +279,27 @@ def test_a_one_month_run_lets_the_visits_table_go_and_accounts_as_before(tmp_pat
     assert kept.balanced and kept.outside_months > 0 and kept.counted > 0
 
 
+def test_a_run_lets_the_entities_frames_go_before_writing_its_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outputs are made of the months' tables and facts; the entities' frames (2 GB
+    at 10 M visits, held while the workbook was written) are let go first."""
+    held: list[int] = []
+    write_outputs = runner._write_outputs
+
+    def writing(directory: Path, job: Job, result: Any, *rest: Any) -> None:
+        held.extend(len(month.frames) for month in result.months)
+        write_outputs(directory, job, result, *rest)
+
+    monkeypatch.setattr(runner, "_write_outputs", writing)
+    job = Job(str(ROOT / "rules/orebro"), str(ROOT / "examples/orebro"), "2024-01", "2024-02")
+    outcome = execute(job, tmp_path / "out")
+    assert held == [0, 0]
+    lines = pl.read_csv(tmp_path / "out/statement_lines.csv")
+    assert lines.height == outcome.result.lines.height > 0
+    assert (tmp_path / "out/payments.xlsx").is_file()
+
+
 def test_a_months_rows_are_chosen_by_the_parquet_reader(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: Path
 ) -> None:

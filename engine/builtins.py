@@ -31,8 +31,12 @@ BUILTINS: dict[str, Signature] = {
             "sum",
             "sum(visits.minutes where counted)",
             "the field's type",
-            "Total of a field over related rows (0 when there are none).",
-            "Summan av ett fält över relaterade rader (0 om inga finns).",
+            "Total of a field over related rows (0 when there are none). A row whose "
+            "field is missing adds nothing: where that must not pass, compare "
+            "`count(decisions.x)` (rows with a value) with `count(decisions)`.",
+            "Summan av ett fält över relaterade rader (0 om inga finns). En rad där "
+            "fältet saknas bidrar inte: där det inte får passera, jämför "
+            "`count(decisions.x)` (rader med ett värde) med `count(decisions)`.",
             "aggregate",
             1,
             1,

@@ -151,6 +151,10 @@ VALID_CUSTOMER_MONTH = [
     ("max(decisions.level)", D(3), "count"),
     ("min(visits.start)", datetime(2024, 2, 5, 8, 0), "date and time"),
     ('sum(visits.minutes where service == "ledsagning")', D(0), "duration"),
+    # a missing value adds nothing to a sum (docs/language.md, `sum`); the guard that
+    # tells: B2 has no special amount
+    ("sum(decisions.special_amount)", D("1234.5"), "money (SEK)"),
+    ("count(decisions.special_amount) < count(decisions)", True, "true/false"),
     ('max(decisions.level where service == "ledsagning")', None, "count"),
     (
         'sum(visits.minutes where service == "omsorg") / sum(decisions.granted_minutes)',

@@ -307,10 +307,11 @@ def _correlated(
             else child.lazy().join(some, how="cross")
         )
         queries = []
-        if existence:
+        if existence:  # the pairs where any condition holds, each condition's flag beside
             conditions = [c.alias(a) for a, c in existence.items()]
-            held = pairs.select("__row", *conditions).filter(pl.any_horizontal(list(existence)))
-            queries.append(held)
+            queries.append(
+                pairs.select("__row", *conditions).filter(pl.any_horizontal(list(existence)))
+            )
         if rest:
             queries.append(pairs.group_by("__row").agg(rest))
         slices.append(pl.collect_all(queries))  # the pairs joined once for all of them

@@ -605,19 +605,15 @@ def _key_text(value: Any) -> str:
 
 def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
     if step.rule is None:  # `counted`
-        exclusions = plan.exclusion_steps()
+        flags = {s.name: pl.col(s.name).fill_null(False) for s in plan.exclusion_steps()}
         hit: Any = pl.lit(None, dtype=pl.String)
-        if exclusions:
-            hit = pl.when(pl.col(exclusions[0].name).fill_null(False)).then(
-                pl.lit(exclusions[0].name)
-            )
-            for s in exclusions[1:]:
-                hit = hit.when(pl.col(s.name).fill_null(False)).then(pl.lit(s.name))
+        for i, (name, flag) in enumerate(flags.items()):  # the first that holds
+            hit = (pl.when(flag) if i == 0 else hit.when(flag)).then(pl.lit(name))
+        if flags:
             hit = hit.otherwise(pl.lit(None, dtype=pl.String))
         # counted: no exclusion holds (the flags, not the rule names: 10 M visits'
         # texts compared again cost 0.07 s)
-        flags = [pl.col(s.name).fill_null(False) for s in exclusions]
-        counted = ~pl.any_horizontal(flags) if flags else pl.lit(True)
+        counted = ~pl.any_horizontal(list(flags.values())) if flags else pl.lit(True)
         return [hit.alias("excluded_by"), counted.alias("counted")]
     assert step.tree is not None
     expr = compiler.expr(step.tree)

@@ -567,15 +567,26 @@ def _rows(frame: pl.DataFrame, mask: pl.Expr) -> list[int]:
 
 
 def _without_blank_lines(
-    ds: Dataset, name: str, frame: pl.DataFrame, converted: pl.DataFrame, rest: Source | None
+    ds: Dataset,
+    name: str,
+    frame: pl.DataFrame,
+    converted: pl.DataFrame,
+    rest: Source | None,
+    ragged: Collection[int] = (),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A file's blank lines are not rows (not input visits, not rejects); the rows after
     them keep their own line numbers in every message. A row is blank only if its
-    unread cells (`rest`) are blank too. A text column is looked at as converted (a
-    blank cell is missing there), so no text is stripped twice."""
+    unread cells (`rest`) are blank too, and never when it has more or fewer fields
+    than the header (`ragged`: a reject, whose cells as read were cut to the header's
+    number, so `,,Centrum` under a header of two would look blank). A text column is
+    looked at as converted (a blank cell is missing there), so no text is stripped
+    twice."""
     if frame.height == 0 or frame.width == 0:
         return frame, converted
     found = _blank_rows(frame, converted)
+    if found is not None and ragged:
+        found = found.filter(~found.is_in(pl.Series(list(ragged), dtype=found.dtype).implode()))
+        found = found if found.len() else None
     if found is not None and rest is not None:
         others = (
             rest.lazy()
@@ -729,7 +740,8 @@ def load_data(
                 continue
             frame, converted, as_read, survey = both
             proven[name] = as_read & set(ids)
-            frame, converted = _without_blank_lines(ds, name, frame, converted, rest)
+            shapeless = [p.index for p in ragged.get(name, [])]
+            frame, converted = _without_blank_lines(ds, name, frame, converted, rest, shapeless)
             ds.input_rows[name] = (
                 frame.height if part is None else int(converted.select(part.owned.sum()).item())
             )

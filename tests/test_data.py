@@ -389,6 +389,13 @@ CASES += [
         ("ragged-row", "visits.csv:2", "the row has 11 fields, the header has 12"),
     ),
     (
+        # found by the fuzz test: its cells as read (cut to the header's two) are blank,
+        # and the row was taken for a blank line, then its problem had no row to name
+        "a row with a field too many whose first fields are empty",
+        {"customers": CUSTOMERS + ",,Centrum\n"},
+        ("ragged-row", "customers.csv:4", "the row has 3 fields, the header has 2"),
+    ),
+    (
         "a duplicate header",
         {
             "visits": VISITS.replace("declined\n", "declined,end\n").replace(

@@ -20,7 +20,7 @@ from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import Roles, Vocabulary
 from engine.checker import CheckedModel, check
 from engine.compile import evaluate
-from engine.data import Dataset, Frames, load_data, zones_with_data
+from engine.data import Dataset, Frames, ids_as_text, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
 from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
 from engine.interpret import Interpreter, PeerSource, Row, Trace
@@ -270,7 +270,10 @@ class RunResult:
     @property
     def providers(self) -> pl.DataFrame:
         return pl.concat(
-            [m.frames[self.roles.provider_month].select("provider_id", "name") for m in self.months]
+            [
+                ids_as_text(m.frames[self.roles.provider_month].select("provider_id", "name"))
+                for m in self.months
+            ]
         ).unique("provider_id", keep="first", maintain_order=True)
 
     @property

@@ -21,7 +21,7 @@ from engine import types as t
 from engine.api import RunResult, data_needs, engine_columns, load, run_model
 from engine.catalog import merged_tables
 from engine.checker import CheckedModel
-from engine.data import Dataset, load_data
+from engine.data import Dataset, ids_as_text, load_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.loader import parse_quantity, setting_value
 from engine.model import Parameter
@@ -120,14 +120,20 @@ def customer_attributes(dataset: Dataset, result: RunResult) -> pl.DataFrame:
     frames = []
     roles = result.roles
     for month in result.months:
-        cm = month.frames[roles.customer_month].select(
-            "customer_id", "provider_id", "district", "zone", "ownership"
+        cm = ids_as_text(
+            month.frames[roles.customer_month].select(
+                "customer_id", "provider_id", "district", "zone", "ownership"
+            )
         )
         decisions = month.frames[roles.decision].filter(
             pl.col("service").is_in(["omsorg", "service"])
         )
-        hours = decisions.group_by("customer_id", "provider_id").agg(
-            (pl.col("granted_minutes").sum() / 60).alias("granted_hours"), pl.col("level").max()
+        hours = (
+            ids_as_text(decisions)
+            .group_by("customer_id", "provider_id")
+            .agg(
+                (pl.col("granted_minutes").sum() / 60).alias("granted_hours"), pl.col("level").max()
+            )
         )
         frames.append(
             cm.join(hours, on=["customer_id", "provider_id"], how="left").with_columns(

@@ -47,6 +47,7 @@ from engine.data import (
     duplicate_rows,
     empty_table,
     has_duplicates,
+    ids_as_text,
     load_data,
     schema_of,
     warn_rejected,
@@ -98,7 +99,9 @@ def month_facts(
         problems.append(f"{label}: visits of the month are missing from the month's frame")
     customer_month = month.frames.get(roles.customer_month)
     customers = (
-        customer_month.select([c for c in customer_columns if c in customer_month.columns])
+        ids_as_text(
+            customer_month.select([c for c in customer_columns if c in customer_month.columns])
+        )
         if customer_month is not None
         else pl.DataFrame()
     )
@@ -110,7 +113,7 @@ def month_facts(
         problems=problems,
         not_counted=_not_counted(result, month),
         customers=customers,
-        providers=month.frames[roles.provider_month].select("provider_id", "name"),
+        providers=ids_as_text(month.frames[roles.provider_month].select("provider_id", "name")),
         coverage=rule_coverage([(month.plan, month.frames)]),
     )
 

@@ -20,6 +20,7 @@ import polars as pl
 from isal import isal_zlib
 
 from engine import types as t
+from engine.data import ids_as_text
 from engine.names import ore_column
 from engine.plan import Plan
 
@@ -79,10 +80,12 @@ def statement_lines(
         parts.append(
             frame.filter(ore.is_not_null() & (ore != 0)).select(
                 pl.lit(month_label(plan)).alias("month"),
-                pl.col("provider_id"),
-                (pl.col("customer_id") if has_customer else pl.lit(None, dtype=pl.String)).alias(
-                    "customer_id"
-                ),
+                pl.col("provider_id").cast(pl.String),
+                (
+                    pl.col("customer_id").cast(pl.String)
+                    if has_customer
+                    else pl.lit(None, dtype=pl.String)
+                ).alias("customer_id"),
                 pl.lit(rule.name).alias("payment"),
                 pl.lit(rule.category or "").alias("category"),
                 quantity.round(4).alias("quantity"),
@@ -106,8 +109,8 @@ def exclusions(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return visits.filter(pl.col("excluded_by").is_not_null()).select(
         pl.lit(month_label(plan)).alias("month"),
         pl.col(vocabulary.registration_key).alias(VISIT_COLUMN),
-        "customer_id",
-        "provider_id",
+        pl.col("customer_id").cast(pl.String),
+        pl.col("provider_id").cast(pl.String),
         pl.col("excluded_by").alias("rule"),
         pl.col("excluded_by").replace_strict(reasons, default="").alias("reason"),
         pl.col("excluded_by").replace_strict(sources, default="").alias("source"),
@@ -122,8 +125,8 @@ def flags(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
         visits.filter(pl.col(step.name).fill_null(False)).select(
             pl.lit(month_label(plan)).alias("month"),
             pl.col(vocabulary.registration_key).alias(VISIT_COLUMN),
-            "customer_id",
-            "provider_id",
+            pl.col("customer_id").cast(pl.String),
+            pl.col("provider_id").cast(pl.String),
             pl.lit(step.name).alias("rule"),
             pl.lit(step.rule.reason or "").alias("reason"),
             pl.lit(step.rule.source or "").alias("source"),
@@ -317,7 +320,8 @@ UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
 def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells that a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+`, `-`,
     `@` …) get a leading apostrophe, as Excel itself shows typed text; for CSV files,
-    which people open in Excel."""
+    which people open in Excel. Ids the read encoded (an Enum) are text here too."""
+    frame = ids_as_text(frame)
     text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
     if not text:
         return frame

@@ -222,7 +222,10 @@ def _code(frame: pl.DataFrame, key: str) -> pl.Expr:
     """The key as a small whole number, equal for equal values (which number does not
     matter: only neighbours of one group are compared), in 32 bits: a month's codes of
     three keys are held at once (at 10 M visits, 40 MB each instead of 80 MB)."""
-    if frame.schema[key] == pl.String:  # categories of its own: numbered from 0
+    dtype = frame.schema[key]
+    if isinstance(dtype, pl.Enum):  # a party's ids as the read encoded them: numbered
+        return pl.col(key).to_physical().cast(pl.UInt32)
+    if dtype == pl.String:  # categories of its own: numbered from 0
         own = pl.Categorical(pl.Categories.random())
         return pl.col(key).cast(own).to_physical().cast(pl.UInt32)
     return pl.col(key).rank("dense").cast(pl.UInt32)

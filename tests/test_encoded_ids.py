@@ -1,0 +1,97 @@
+"""The customers' and providers' ids are numbered once the data is read
+(`data._encode_party_ids`: an Enum whose categories are the party's ids in sorted
+order), so that the run joins, groups and sorts numbers; what leaves the engine names
+its parties in text again, and text from the data stays inert in files and sheets."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from engine.api import load, load_dataset, parse_month, run_model
+from engine.reports import neutralised
+from engine.workbook import write_comparison_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "examples/hemtjanst/model.yaml"
+DATA = ROOT / "examples/hemtjanst/data"
+MONTH = parse_month("2024-02")
+
+PARTY_COLUMNS = [  # (table, column, the party's table)
+    ("visits", "customer_id", "customers"),
+    ("visits", "provider_id", "providers"),
+    ("decisions", "customer_id", "customers"),
+    ("decisions", "provider_id", "providers"),
+    ("customers", "customer_id", "customers"),
+    ("providers", "provider_id", "providers"),
+]
+
+
+@pytest.fixture(scope="module")
+def read() -> tuple[object, object]:
+    checked, _ = load(MODEL, [MONTH])
+    dataset, _ = load_dataset(checked, DATA)
+    return checked, dataset
+
+
+@pytest.mark.parametrize(("table", "column", "party"), PARTY_COLUMNS)
+def test_a_party_column_is_numbered_by_its_partys_ids_in_sorted_order(read, table, column, party):
+    _, dataset = read
+    dtype = dataset.tables[table].schema[column]
+    ids = pl.read_csv(DATA / f"{party}.csv", infer_schema=False)[column].str.strip_chars()
+    assert isinstance(dtype, pl.Enum)
+    assert dtype.categories.to_list() == sorted(ids.unique().to_list())
+    # a sort by the numbers orders the ids as their texts would
+    as_text = dataset.tables[table][column].cast(pl.String)
+    assert dataset.tables[table][column].sort().cast(pl.String).to_list() == sorted(
+        as_text.to_list()
+    )
+
+
+@pytest.mark.parametrize(
+    "what", ["lines", "exclusions", "flags", "totals", "providers", "not_counted"]
+)
+def test_what_leaves_the_engine_names_its_parties_in_text(read, what):
+    checked, dataset = read
+    result = run_model(checked, dataset, [MONTH])
+    frame = getattr(result, what)
+    ids = [c for c in ("customer_id", "provider_id") if c in frame.columns]
+    assert ids, frame.columns
+    assert all(frame.schema[c] == pl.String for c in ids), frame.schema
+
+
+def test_an_id_the_party_lacks_is_rejected_and_the_rest_is_numbered(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    visits = data / "visits.csv"
+    lines = visits.read_text(encoding="utf-8").splitlines()
+    first = lines[1].split(",")
+    first[1] = "K999"  # a customer the customers' table lacks
+    visits.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n", encoding="utf-8")
+    checked, _ = load(MODEL, [MONTH])
+    dataset, _ = load_dataset(checked, data)
+    rejected = dataset.rejects_frame().filter(pl.col("table") == "visits")
+    assert rejected["value"].to_list() == ["K999"]
+    assert isinstance(dataset.tables["visits"].schema["customer_id"], pl.Enum)
+    assert dataset.tables["visits"].height == len(lines) - 2
+
+
+ENCODED = pl.Enum(["=1+1", "K1", "@SUM(A1)"])
+
+
+def test_an_id_that_reads_as_a_formula_stays_inert_in_a_csv_file():
+    frame = pl.DataFrame({"customer_id": ["=1+1", "K1", "@SUM(A1)"]}).cast(ENCODED)
+    assert neutralised(frame)["customer_id"].to_list() == ["'=1+1", "K1", "'@SUM(A1)"]
+
+
+def test_an_id_that_reads_as_a_formula_stays_inert_in_a_sheet(tmp_path):
+    frame = pl.DataFrame({"provider_id": ["=1+1", "K1", "@SUM(A1)"]}).cast(ENCODED)
+    path = tmp_path / "t.xlsx"
+    write_comparison_workbook(path, {"compare_providers": frame}, [("A", "a"), ("B", "b")])
+    sheet = openpyxl.load_workbook(path)["Utförare"]
+    shown = [row[0] for row in sheet.iter_rows(min_row=4, max_row=6, values_only=True)]
+    assert shown == ["'=1+1", "K1", "'@SUM(A1)"]

@@ -165,7 +165,7 @@ def indicators(plan: Plan, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
             parts.append(
                 frame.select(
                     pl.lit(month_label(plan)).alias("month"),
-                    pl.col("provider_id"),
+                    pl.col("provider_id").cast(pl.String),
                     customer.cast(pl.String).alias("customer_id"),
                     pl.lit(rule.name).alias("indicator"),
                     (pl.col(rule.name).cast(pl.Float64) * scale).round(4).alias("value"),

@@ -64,6 +64,18 @@ def test_what_leaves_the_engine_names_its_parties_in_text(read, what):
     assert all(frame.schema[c] == pl.String for c in ids), frame.schema
 
 
+def test_indicators_name_their_providers_in_text():
+    """Norrtälje's follow-up figures, per customer-month and provider-month (found
+    carrying the encoded ids into indicators.parquet before this test)."""
+    month = parse_month("2024-02")
+    checked, _ = load(ROOT / "rules/norrtalje", [month])
+    dataset, _ = load_dataset(checked, ROOT / "examples/orebro")
+    indicators = run_model(checked, dataset, [month]).indicators
+    assert indicators.height > 0
+    assert indicators.schema["provider_id"] == pl.String
+    assert indicators.schema["customer_id"] == pl.String
+
+
 def test_an_id_the_party_lacks_is_rejected_and_the_rest_is_numbered(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA, data)

@@ -328,11 +328,14 @@ def run_model(
         )
     result = RunResult(checked, [], assumptions=applied, dataset=dataset)
     earlier = {m.plan.month: m.frames for m in reuse.months} if reuse is not None else {}
+    with timed(result.timings, "encode_ids"):
+        tables = dataset.for_evaluation()
+    if let_go:  # the run's own tables alone hold the month now (`evaluate` lets them go)
+        dataset.tables.pop(checked.model.vocabulary.registrations, None)
+        dataset.forget_evaluation()
     for month in progress(months):
         plan = plan_month(checked, month)
-        frames = evaluate(
-            plan, dataset.tables, earlier.get(month), changed, result.timings, let_go=let_go
-        )
+        frames = evaluate(plan, tables, earlier.get(month), changed, result.timings, let_go=let_go)
         with timed(result.timings, "lines"):
             lines, missing = statement_lines(plan, frames)
             result.months.append(

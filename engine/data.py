@@ -89,6 +89,25 @@ class Dataset:
     # read a part at a time (a Window): the rejected rows' problems, by the file's row
     # index, warned about once all parts are read (`warn_rejected`)
     problems: dict[str, list[Problem]] = field(default_factory=dict)
+    # the tables as the run reads them (`for_evaluation`), beside the tables they were
+    # made from: made again only when one of those is no longer there
+    _evaluated: tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]] | None = None
+
+    def for_evaluation(self) -> dict[str, pl.DataFrame]:
+        """The tables with the parties' ids as numbers (`encoded_party_ids`), made once
+        for the runs of this dataset (a comparison, a sweep, the studio's edits). The
+        tables themselves keep their ids in text: what a user of the API reads, joins
+        and changes."""
+        made = self._evaluated
+        if made is not None and _same_tables(made[0], self.tables):
+            return dict(made[1])
+        encoded = encoded_party_ids(self.tables)
+        self._evaluated = (dict(self.tables), encoded)
+        return dict(encoded)
+
+    def forget_evaluation(self) -> None:
+        """Let the tables as the run read them go (a month read for one run alone)."""
+        self._evaluated = None
 
     def row_number(self, table: str, index: int) -> int:
         """The file's row number of row `index` of the table as it is now."""
@@ -434,20 +453,14 @@ def _known(name: str, known: pl.Series | None) -> pl.Expr:
 
 def _party_ids(ds: Dataset, name: str) -> dict[str, pl.Series]:
     """The ids of the customers and providers as read (converted, stripped: never blank
-    and never with surrounding spaces), by the column that names them in `name`; as
-    text also where an earlier read encoded them (a month read after its parties)."""
+    and never with surrounding spaces), by the column that names them in `name`."""
     if name in _party_tables():
         return {}
     out = {}
     for party in base_vocabulary().parties.values():
         frame = ds.tables.get(party.table)
-        dtype = frame.schema.get(party.key) if frame is not None else None
-        if (
-            frame is not None
-            and frame.height
-            and (dtype == pl.String or isinstance(dtype, pl.Enum))
-        ):
-            out[party.key] = frame[party.key].cast(pl.String)
+        if frame is not None and frame.height and frame.schema.get(party.key) == pl.String:
+            out[party.key] = frame[party.key]
     return out
 
 
@@ -779,46 +792,43 @@ def load_data(
                 found = _owned_problems(ds, name, found, window)
                 ds.problems[name] = [_in_file(ds, name, p) for p in found]
             _settle(ds, name, found, diags, strict, warn=window is None or window.table != name)
-    with timed(timings, "encode_ids"):
-        _encode_party_ids(ds)
     return ds
 
 
-def _encode_party_ids(ds: Dataset) -> None:
-    """The customers' and providers' ids, in every table that names them, as an Enum
-    whose categories are the party table's ids in sorted order (or its Enum already,
-    for a part read after its parties), once the rows naming an unknown party are
-    rejected. Why: the joins, group-bys and sorts of the run then work on the ids'
-    numbers instead of hashing and comparing their texts (Örebro at 10 M visits:
-    evaluation 0.6-0.8 s faster, its peak 0.5 GB lower), and a sort by the column
-    still orders the ids as their texts would. A column with an id its party lacks
-    (strict reading stops on it) stays text, as does every column of a party whose
-    table is empty or absent."""
+def _same_tables(a: Mapping[str, pl.DataFrame], b: Mapping[str, pl.DataFrame]) -> bool:
+    """The same frames (the very objects) under the same names."""
+    return a.keys() == b.keys() and all(a[name] is frame for name, frame in b.items())
+
+
+def encoded_party_ids(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The tables with the customers' and providers' ids, wherever a table names them,
+    as an Enum whose categories are the party table's ids in sorted order. Why: the
+    run's joins, group-bys and sorts then work on numbers instead of hashing and
+    comparing texts (Örebro at 10 M visits: evaluation 0.6-0.8 s faster, its peak 0.5
+    GB lower; the cast 0.4-0.6 s), and a sort by the column still orders the ids as
+    their texts would. A column with an id its party lacks (strict reading stops on
+    it) stays text, as does every column of a party whose table is empty or absent."""
     dtypes: dict[str, pl.Enum] = {}
     for party in base_vocabulary().parties.values():
-        own = ds.tables.get(party.table)
-        if own is None or own.height == 0 or party.key not in own.columns:
-            continue
-        dtype = own.schema[party.key]
-        if dtype == pl.String:
-            dtype = pl.Enum(own[party.key].drop_nulls().unique().sort())
-        if isinstance(dtype, pl.Enum):
-            dtypes[party.key] = dtype
-    for name, frame in ds.tables.items():
+        own = tables.get(party.table)
+        if own is not None and own.height and own.schema.get(party.key) == pl.String:
+            dtypes[party.key] = pl.Enum(own[party.key].drop_nulls().unique().sort())
+    out = dict(tables)
+    for name, frame in tables.items():
         text = {key: dtype for key, dtype in dtypes.items() if frame.schema.get(key) == pl.String}
         if not text:
             continue
-        # one query for a table's columns (cast side by side), and by expressions: a
-        # column keeps the frame's chunks (a Series cast alone comes back in one, and
-        # every later filter of the frame then re-cut all its columns to match: 0.6 s
-        # and 0.6 GB more at 10 M visits)
+        # by expressions: a column keeps the frame's chunks (a Series cast alone comes
+        # back in one, and every later filter of the frame then re-cut all its
+        # columns to match: 0.6 s and 0.6 GB more at 10 M visits)
         encoded = frame.with_columns(pl.col(k).cast(d, strict=False) for k, d in text.items())
         unknown = [k for k in text if encoded[k].null_count() != frame[k].null_count()]
-        ds.tables[name] = encoded.with_columns(frame.select(unknown)) if unknown else encoded
+        out[name] = encoded.with_columns(frame.select(unknown)) if unknown else encoded
+    return out
 
 
 def ids_as_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame with the parties' ids as text again (`_encode_party_ids`): what leaves
+    """The frame with the parties' ids as text again (`encoded_party_ids`): what leaves
     the engine (a file, a sheet, a table of the API), and what is joined with it,
     names its customers and providers in text."""
     encoded = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Enum)]
@@ -1566,10 +1576,9 @@ def _unknown_references(ds: Dataset, name: str, proven: set[str]) -> list[Proble
             continue
         if what == "provider" and ds.tables[table].height == 0 and not ds.rejected(table):
             continue  # no providers table given: nothing to check against
-        ids = ds.tables[table][column].drop_nulls().unique().cast(pl.String)
+        ids = ds.tables[table][column].drop_nulls().unique()
         rejected = ds.rejected_ids.get(table, set())
-        named = pl.col(column).cast(pl.String)  # a part read after its parties: encoded
-        unknown = _rows(frame, named.is_not_null() & ~named.is_in(ids.implode()))
+        unknown = _rows(frame, pl.col(column).is_not_null() & ~pl.col(column).is_in(ids.implode()))
         for index in unknown:
             value = frame[column][index]
             was = " (its row there was rejected)" if str(value) in rejected else ""

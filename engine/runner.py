@@ -157,7 +157,7 @@ def execute(
     else:
         dataset, data_warnings = load_dataset(checked, job.data, job.strict, pseudonymise)
         timings["read_data"] = time.perf_counter() - clock
-        # its phases: decode, convert_and_check, references, encode_ids
+        # its phases: decode, convert_and_check, references
         timings.update((f"read_data_{phase}", s) for phase, s in dataset.timings.items())
         clock = time.perf_counter()
         by_month = partial(each, stages, "evaluate", label=lambda m: {"month": f"{m:%Y-%m}"})

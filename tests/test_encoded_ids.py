@@ -1,7 +1,8 @@
-"""The customers' and providers' ids are numbered once the data is read
-(`data._encode_party_ids`: an Enum whose categories are the party's ids in sorted
-order), so that the run joins, groups and sorts numbers; what leaves the engine names
-its parties in text again, and text from the data stays inert in files and sheets."""
+"""The run numbers the customers' and providers' ids (`Dataset.for_evaluation`,
+`data.encoded_party_ids`: an Enum whose categories are the party's ids in sorted
+order), so that it joins, groups and sorts numbers; the dataset's tables keep their
+ids in text (what a user of the API joins with), what leaves the engine names its
+parties in text again, and text from the data stays inert in files and sheets."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import polars as pl
 import pytest
 
 from engine.api import load, load_dataset, parse_month, run_model
+from engine.data import encoded_party_ids
 from engine.reports import neutralised
 from engine.workbook import write_comparison_workbook
 
@@ -41,15 +43,46 @@ def read() -> tuple[object, object]:
 @pytest.mark.parametrize(("table", "column", "party"), PARTY_COLUMNS)
 def test_a_party_column_is_numbered_by_its_partys_ids_in_sorted_order(read, table, column, party):
     _, dataset = read
-    dtype = dataset.tables[table].schema[column]
+    encoded = dataset.for_evaluation()[table][column]
     ids = pl.read_csv(DATA / f"{party}.csv", infer_schema=False)[column].str.strip_chars()
-    assert isinstance(dtype, pl.Enum)
-    assert dtype.categories.to_list() == sorted(ids.unique().to_list())
-    # a sort by the numbers orders the ids as their texts would
-    as_text = dataset.tables[table][column].cast(pl.String)
-    assert dataset.tables[table][column].sort().cast(pl.String).to_list() == sorted(
-        as_text.to_list()
+    assert isinstance(encoded.dtype, pl.Enum)
+    assert encoded.dtype.categories.to_list() == sorted(ids.unique().to_list())
+    # the same ids, and a sort by the numbers orders them as their texts would
+    as_text = dataset.tables[table][column]
+    assert as_text.dtype == pl.String
+    assert encoded.cast(pl.String).equals(as_text)
+    assert encoded.sort().cast(pl.String).to_list() == sorted(as_text.to_list())
+
+
+def test_the_runs_of_a_dataset_number_its_ids_once_and_again_when_a_table_changes(read):
+    _, dataset = read
+    first = dataset.for_evaluation()
+    assert all(first[n] is f for n, f in dataset.for_evaluation().items())
+    dataset.tables["visits"] = dataset.tables["visits"].head(10)
+    again = dataset.for_evaluation()
+    assert again["visits"].height == 10 and isinstance(
+        again["visits"].schema["customer_id"], pl.Enum
     )
+    dataset.tables["visits"] = first["visits"].with_columns(pl.col("customer_id").cast(pl.String))
+
+
+ENCODING_CASES = [  # (visits' customer ids, customers' ids, numbered?)
+    (["K2", "K1", "K2"], ["K1", "K2"], True),
+    (["K1", None], ["K1", "K2"], True),  # a missing id stays missing
+    (["K1", "K9"], ["K1", "K2"], False),  # an id the party lacks (strict stops on it): text
+    (["K1"], [], False),  # no customers: nothing to number by
+]
+
+
+@pytest.mark.parametrize(("named", "ids", "numbered"), ENCODING_CASES)
+def test_a_column_is_numbered_only_when_every_id_is_its_partys(named, ids, numbered):
+    tables = {
+        "customers": pl.DataFrame({"customer_id": ids}, schema={"customer_id": pl.String}),
+        "visits": pl.DataFrame({"customer_id": named}, schema={"customer_id": pl.String}),
+    }
+    encoded = encoded_party_ids(tables)["visits"]["customer_id"]
+    assert isinstance(encoded.dtype, pl.Enum) == numbered
+    assert encoded.cast(pl.String).to_list() == named
 
 
 @pytest.mark.parametrize(
@@ -88,7 +121,7 @@ def test_an_id_the_party_lacks_is_rejected_and_the_rest_is_numbered(tmp_path):
     dataset, _ = load_dataset(checked, data)
     rejected = dataset.rejects_frame().filter(pl.col("table") == "visits")
     assert rejected["value"].to_list() == ["K999"]
-    assert isinstance(dataset.tables["visits"].schema["customer_id"], pl.Enum)
+    assert isinstance(dataset.for_evaluation()["visits"].schema["customer_id"], pl.Enum)
     assert dataset.tables["visits"].height == len(lines) - 2
 
 

@@ -85,8 +85,8 @@ def test_verify_succeeds_on_a_fresh_run(tmp_path: Path, data_copy: Path) -> None
 
 PHASES = {
     "load_and_check": (),
-    "read_data": ("decode", "convert_and_check", "references", "encode_ids"),
-    "evaluate": ("frames", "aggregations", "overlaps_and_bands", "rules", "lines"),
+    "read_data": ("decode", "convert_and_check", "references"),
+    "evaluate": ("encode_ids", "frames", "aggregations", "overlaps_and_bands", "rules", "lines"),
     "account_for_visits": (),
     "write": ("tables", "workbooks"),
 }

@@ -91,7 +91,9 @@ class Dataset:
     problems: dict[str, list[Problem]] = field(default_factory=dict)
     # the tables as the run reads them (`for_evaluation`), beside the tables they were
     # made from: made again only when one of those is no longer there
-    _evaluated: tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]] | None = None
+    _evaluated: tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def for_evaluation(self) -> dict[str, pl.DataFrame]:
         """The tables with the parties' ids as numbers (`encoded_party_ids`), made once
@@ -805,7 +807,7 @@ def encoded_party_ids(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFr
     as an Enum whose categories are the party table's ids in sorted order. Why: the
     run's joins, group-bys and sorts then work on numbers instead of hashing and
     comparing texts (Örebro at 10 M visits: evaluation 0.6-0.8 s faster, its peak 0.5
-    GB lower; the cast 0.4-0.6 s), and a sort by the column still orders the ids as
+    GB lower; the cast 0.3-0.6 s), and a sort by the column still orders the ids as
     their texts would. A column with an id its party lacks (strict reading stops on
     it) stays text, as does every column of a party whose table is empty or absent."""
     dtypes: dict[str, pl.Enum] = {}

@@ -223,7 +223,7 @@ def _code(frame: pl.DataFrame, key: str) -> pl.Expr:
     matter: only neighbours of one group are compared), in 32 bits: a month's codes of
     three keys are held at once (at 10 M visits, 40 MB each instead of 80 MB)."""
     dtype = frame.schema[key]
-    if isinstance(dtype, pl.Enum):  # a party's ids as the read encoded them: numbered
+    if isinstance(dtype, pl.Enum):  # a party's ids as the run numbers them
         return pl.col(key).to_physical().cast(pl.UInt32)
     if dtype == pl.String:  # categories of its own: numbered from 0
         own = pl.Categorical(pl.Categories.random())

@@ -128,10 +128,8 @@ def customer_attributes(dataset: Dataset, result: RunResult) -> pl.DataFrame:
         decisions = month.frames[roles.decision].filter(
             pl.col("service").is_in(["omsorg", "service"])
         )
-        hours = (
-            ids_as_text(decisions)
-            .group_by("customer_id", "provider_id")
-            .agg(
+        hours = ids_as_text(  # grouped by the run's numbered ids, named in text after
+            decisions.group_by("customer_id", "provider_id").agg(
                 (pl.col("granted_minutes").sum() / 60).alias("granted_hours"), pl.col("level").max()
             )
         )

@@ -320,7 +320,7 @@ UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
 def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells that a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+`, `-`,
     `@` …) get a leading apostrophe, as Excel itself shows typed text; for CSV files,
-    which people open in Excel. Ids the read encoded (an Enum) are text here too."""
+    which people open in Excel. Ids the run numbered (an Enum) are text here too."""
     frame = ids_as_text(frame)
     text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
     if not text:

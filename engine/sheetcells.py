@@ -125,7 +125,7 @@ def rows_xml(
     a style."""
     if frame.height == 0:
         return
-    frame = ids_as_text(frame)  # ids the read encoded are text cells
+    frame = ids_as_text(frame)  # ids the run numbered are text cells
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     # an empty text is no cell, as XlsxWriter writes it
     controls = frame.select(pl.col(text).str.contains(_CONTROL).any()).row(0) if text else ()

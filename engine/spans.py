@@ -5,6 +5,7 @@ column that stands in for the call in the formula."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -196,9 +197,7 @@ def _packing(rows: pl.LazyFrame, keys: int) -> _Packing | None:
     if found["rows"][0] == 0:
         return _Packing(0, (), 1, 1)
     sizes = tuple(int(found[f"__k{j}"][0] or 0) + 1 for j in range(keys))
-    size = 1
-    for cardinality in sizes:
-        size *= cardinality
+    size = math.prod(sizes)
     scale = 1
     span = int(found["span"][0] or 0) + 1
     if size.bit_length() + span.bit_length() > _BITS:

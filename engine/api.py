@@ -19,7 +19,7 @@ import polars as pl
 from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import Roles, Vocabulary
 from engine.checker import CheckedModel, check
-from engine.compile import evaluate
+from engine.compile import evaluate, numbering_pays
 from engine.data import Dataset, Frames, ids_as_text, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
 from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
@@ -221,6 +221,7 @@ class RunResult:
     dataset: Dataset | None = None  # the data the model ran on (after any assumptions)
     # seconds of each phase of evaluation, all months together (the manifest's timings)
     timings: dict[str, float] = field(default_factory=dict)
+    numbered: bool = True  # the run's tables had the parties' ids numbered
 
     def _stacked(self, table: str) -> pl.DataFrame:
         """One of the per-month tables, all months after one another."""
@@ -328,13 +329,16 @@ def run_model(
         )
     result = RunResult(checked, [], assumptions=applied, dataset=dataset)
     earlier = {m.plan.month: m.frames for m in reuse.months} if reuse is not None else {}
+    plans = {month: plan_month(checked, month) for month in months}
+    # a run that takes frames from an earlier one numbers its ids as that one did
+    result.numbered = reuse.numbered if reuse is not None else numbering_pays(list(plans.values()))
     with timed(result.timings, "encode_ids"):
-        tables = dataset.for_evaluation()
+        tables = dataset.for_evaluation(numbered=result.numbered)
     if let_go:  # the run's own tables alone hold the month now (`evaluate` lets them go)
         dataset.tables.pop(checked.model.vocabulary.registrations, None)
         dataset.forget_evaluation()
     for month in progress(months):
-        plan = plan_month(checked, month)
+        plan = plans[month]
         frames = evaluate(plan, tables, earlier.get(month), changed, result.timings, let_go=let_go)
         with timed(result.timings, "lines"):
             lines, missing = statement_lines(plan, frames)

@@ -95,11 +95,14 @@ class Dataset:
         default=None, repr=False, compare=False
     )
 
-    def for_evaluation(self) -> dict[str, pl.DataFrame]:
+    def for_evaluation(self, numbered: bool = True) -> dict[str, pl.DataFrame]:
         """The tables with the parties' ids as numbers (`encoded_party_ids`), made once
-        for the runs of this dataset (a comparison, a sweep, the studio's edits). The
-        tables themselves keep their ids in text: what a user of the API reads, joins
-        and changes."""
+        for the runs of this dataset (a comparison, a sweep, the studio's edits); the
+        tables as they are when the run would not gain by it (not `numbered`:
+        `compile.numbering_pays`). The tables themselves keep their ids in text: what
+        a user of the API reads, joins and changes."""
+        if not numbered:
+            return dict(self.tables)
         made = self._evaluated
         if made is not None and _same_tables(made[0], self.tables):
             return dict(made[1])

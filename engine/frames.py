@@ -85,6 +85,13 @@ def _party_columns(
     return out
 
 
+def joins_parties(plan: Plan, entity: Entity) -> bool:
+    """Whether the entity's frame has its customer's or provider's fields joined."""
+    read = plan.checked.columns.get(entity.name, set())
+    wanted = _party_columns(plan.checked.model.vocabulary, entity, read, entity.month.by == "pairs")
+    return bool(wanted)
+
+
 def _with_parties(
     plan: Plan,
     frame: pl.DataFrame,

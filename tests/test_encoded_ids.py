@@ -13,7 +13,8 @@ import openpyxl
 import polars as pl
 import pytest
 
-from engine.api import load, load_dataset, parse_month, run_model
+from engine.api import load, load_dataset, parse_month, plan_month, run_model
+from engine.compile import _registration_passes, numbering_pays
 from engine.data import encoded_party_ids
 from engine.reports import neutralised
 from engine.workbook import write_comparison_workbook
@@ -56,14 +57,15 @@ def test_a_party_column_is_numbered_by_its_partys_ids_in_sorted_order(read, tabl
 
 def test_the_runs_of_a_dataset_number_its_ids_once_and_again_when_a_table_changes(read):
     _, dataset = read
+    visits = dataset.tables["visits"]
     first = dataset.for_evaluation()
     assert all(first[n] is f for n, f in dataset.for_evaluation().items())
-    dataset.tables["visits"] = dataset.tables["visits"].head(10)
+    dataset.tables["visits"] = visits.head(10)
     again = dataset.for_evaluation()
     assert again["visits"].height == 10 and isinstance(
         again["visits"].schema["customer_id"], pl.Enum
     )
-    dataset.tables["visits"] = first["visits"].with_columns(pl.col("customer_id").cast(pl.String))
+    dataset.tables["visits"] = visits  # as the other tests of the module read it
 
 
 ENCODING_CASES = [  # (visits' customer ids, customers' ids, numbered?)
@@ -85,12 +87,24 @@ def test_a_column_is_numbered_only_when_every_id_is_its_partys(named, ids, numbe
     assert encoded.cast(pl.String).to_list() == named
 
 
+NORRTALJE = ROOT / "rules/norrtalje"  # its visits grouped twice: a run numbers its ids
+
+
+@pytest.fixture(scope="module")
+def norrtalje_read() -> tuple[object, object]:
+    checked, _ = load(NORRTALJE, [MONTH])
+    dataset, _ = load_dataset(checked, ROOT / "examples/orebro")
+    return checked, dataset
+
+
+@pytest.mark.parametrize("numbered", [True, False])
 @pytest.mark.parametrize(
     "what", ["lines", "exclusions", "flags", "totals", "providers", "not_counted"]
 )
-def test_what_leaves_the_engine_names_its_parties_in_text(read, what):
-    checked, dataset = read
+def test_what_leaves_the_engine_names_its_parties_in_text(read, norrtalje_read, what, numbered):
+    checked, dataset = norrtalje_read if numbered else read
     result = run_model(checked, dataset, [MONTH])
+    assert result.numbered == numbered
     frame = getattr(result, what)
     ids = [c for c in ("customer_id", "provider_id") if c in frame.columns]
     assert ids, frame.columns
@@ -140,3 +154,43 @@ def test_an_id_that_reads_as_a_formula_stays_inert_in_a_sheet(tmp_path):
     sheet = openpyxl.load_workbook(path)["Utförare"]
     shown = [row[0] for row in sheet.iter_rows(min_row=4, max_row=6, values_only=True)]
     assert shown == ["'=1+1", "K1", "'@SUM(A1)"]
+
+
+PAYS_CASES = [  # (model, the month's passes over the visits' party ids, numbered?)
+    ("bench/core.yaml", 1, False),  # visits grouped once, for the customer-months
+    ("examples/hemtjanst/model.yaml", 1, False),
+    ("rules/norrtalje", 2, True),  # grouped for customer-months and for provider-months
+    ("examples/lovstad/model.yaml", 2, True),
+    ("rules/orebro", 3, True),  # joined to their decisions, sorted for overlaps, grouped
+]
+
+
+@pytest.mark.parametrize(("model", "passes", "numbered"), PAYS_CASES)
+def test_a_run_numbers_the_ids_when_it_would_hash_them_more_than_once(model, passes, numbered):
+    checked, _ = load(ROOT / model, [MONTH])
+    plan = plan_month(checked, MONTH)
+    assert _registration_passes(plan) == passes
+    assert numbering_pays([plan]) == numbered
+
+
+SAME_CASES = [  # (model, data): each run numbered and not, to the öre alike
+    ("examples/hemtjanst/model.yaml", "examples/hemtjanst/data"),
+    ("rules/norrtalje", "examples/orebro"),
+    ("rules/orebro", "examples/orebro"),
+]
+
+
+@pytest.mark.parametrize(("model", "data"), SAME_CASES)
+def test_numbering_the_ids_changes_no_amount(monkeypatch, model, data):
+    checked, _ = load(ROOT / model, [MONTH])
+    dataset, _ = load_dataset(checked, ROOT / data)
+    runs = {}
+    for numbered in (True, False):
+        monkeypatch.setattr("engine.api.numbering_pays", lambda plans, n=numbered: n)
+        result = run_model(checked, dataset, [MONTH])
+        assert result.numbered == numbered
+        runs[numbered] = (result.lines, result.exclusions, result.totals)
+    assert runs[True][0].height > 0  # statement lines to compare
+    for with_numbers, without in zip(runs[True], runs[False], strict=True):
+        assert with_numbers.equals(without)
+        assert with_numbers.schema == without.schema

@@ -9,6 +9,7 @@ text, so a provider called `<script>` is shown, never run.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,14 @@ def _figure_class() -> Any:
     from matplotlib.figure import Figure
 
     return Figure
+
+
+def prepare() -> None:
+    """Load matplotlib in a second thread, for a command that will draw charts after
+    work that leaves the interpreter free (reading and evaluating with Polars): its
+    import, about 0.4-0.6 s, then costs the command little. A chart drawn before it
+    is loaded waits for it (Python's import lock), so nothing is drawn half set up."""
+    threading.Thread(target=_figure_class, name="charts", daemon=True).start()
 
 
 def _svg(fig: Any) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 import click
 import polars as pl
 
-from engine import __version__, api
+from engine import __version__, api, charts
 from engine.diagnostics import (
     Diagnostic,
     EngineError,
@@ -907,6 +907,7 @@ def compare_command(
 
     if out is not None:
         _confirm_replace(out, force, (model_a, model_b, data))
+        charts.prepare()  # its report's charts: their library loads while the models run
     months = api.months_between(month, last)
     checked_a, checked_b, dataset = load_both(
         model_a, model_b, data, months, (a_as_of, b_as_of), _pseudonym(pseudonymise)
@@ -1001,6 +1002,7 @@ def simulate_command(
 
     if out is not None:
         _confirm_replace(out, force, (model, data, scenario))
+        charts.prepare()  # its report's charts: their library loads while the models run
     months = api.months_between(month, last)
     checked_a, checked_b, dataset = load_both(
         model, scenario or model, data, months, pseudonym=_pseudonym(pseudonymise)

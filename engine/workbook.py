@@ -196,8 +196,8 @@ def _sheet_with(rows: _Rows, strings: SharedStrings, sheet: bytes) -> Pieces:
     return Pieces(made, large=cells * MOST_BYTES_A_CELL + len(sheet) >= zipfile.ZIP64_LIMIT)
 
 
-# a cell's XML is at most about this long: `<c r="XFD1048576" s="12" t="s"><v>…</v></c>`
-# with a number of 24 characters, or a formula cell of the payment file's templates
+# a cell's XML is at most about this long: `<c s="12" t="s"><v>…</v></c>` with a number
+# of 24 characters, or a formula cell of the payment file's templates
 MOST_BYTES_A_CELL = 160
 
 
@@ -294,10 +294,7 @@ def _one_table_sheet(
             spec["total_value"] = values.sum() if values.dtype.is_numeric() else 0
         options["columns"].append(spec)
     sheet.add_table(first, 0, DECLARED_TOTAL_ROW - 1, len(columns) - 1, options)
-    cells = [
-        CellColumn(_letter(i), formats.style(column.format), column.formula)
-        for i, column in enumerate(columns)
-    ]
+    cells = [CellColumn(formats.style(column.format), column.formula) for column in columns]
     book.rows.append(_Rows(len(book.book.worksheets()), table, frame, cells))
     sample = frame.head(2000).rows()
     for i, column in enumerate(columns):

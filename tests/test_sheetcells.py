@@ -88,6 +88,34 @@ def test_whole_numbers_dates_times_and_yes_no(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("reader", ["openpyxl", "fastexcel"])
+def test_a_missing_value_leaves_its_cell_empty_and_the_next_ones_in_their_columns(
+    tmp_path: Path, reader: str
+) -> None:
+    """The cells name no reference (`r="B4"`): a reader places each after the one
+    before, so a row with no value in a column still has that column's (empty) cell,
+    styled or not, and the values after it stay in their own columns."""
+    frame = pl.DataFrame(
+        {
+            "provider_id": ["P1", None, "P3"],
+            "name": [None, "b", None],  # text: no style
+            "amount_a_ore": [100, None, 300],  # money: a style
+            "note": ["x", None, "z"],
+        }
+    )
+    path = tmp_path / "t.xlsx"
+    write_comparison_workbook(path, {"compare_providers": frame}, ABOUT)
+    if reader == "openpyxl":
+        sheet = openpyxl.load_workbook(path)["Utförare"]
+        rows = list(sheet.iter_rows(min_row=4, max_row=6, max_col=4, values_only=True))
+    else:
+        import fastexcel
+
+        table = fastexcel.read_excel(path).load_sheet_by_name("Utförare", header_row=2)
+        rows = list(table.to_polars().head(3).iter_rows())
+    assert rows == [("P1", None, 1.0, "x"), (None, "b", None, None), ("P3", None, 3.0, "z")]
+
+
 def test_money_is_kronor_with_its_format_and_summed_in_the_total_row(tmp_path: Path) -> None:
     frame = pl.DataFrame({"provider_id": ["P1", "P2"], "amount_a_ore": [123456, 1]})
     path = tmp_path / "t.xlsx"

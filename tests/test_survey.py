@@ -114,6 +114,10 @@ def test_the_survey_of_decisions_hides_no_problem(lazy_rows: int, frame: pl.Data
                     "end": ["2024-02-05 09:00", "2024-02-06 09:00"]}, data.Survey()),
         ("visits", {"visit_id": ["V2", "V1"]}, data.Survey(keys=("visit_id",))),  # not rising
         ("visits", {"visit_id": ["V1", "V1"]}, data.Survey(keys=("visit_id",))),
+        ("visits", {"visit_id": ["V1", "V2", "V3", "V3"]}, data.Survey(keys=("visit_id",))),
+        ("visits", {"visit_id": ["V1", "V3", "V2", "V4"]}, data.Survey(keys=("visit_id",))),
+        ("visits", {"visit_id": ["V1", "V2", "V3", "V4"]}, data.Survey()),
+        ("visits", {"visit_id": ["V1"]}, data.Survey()),
         ("visits", {"visit_id": ["V1", None]},
          data.Survey(columns=frozenset({"visit_id"}), keys=("visit_id",))),
         ("visits", {"customer_id": ["K1", "K3"]}, data.Survey()),  # unknown: a reference
@@ -125,7 +129,8 @@ def test_the_survey_of_decisions_hides_no_problem(lazy_rows: int, frame: pl.Data
         ("decisions", {"start_date": ["2024-01-01 10:00"]},
          data.Survey(columns=frozenset({"start_date"}))),
     ],
-    ids=["clean", "unordered ids", "an id twice", "an id missing", "unknown customer",
+    ids=["clean", "unordered ids", "an id twice", "an id twice at the end",
+         "one id out of order", "rising ids", "one id", "an id missing", "unknown customer",
          "ends before it starts", "too long", "dates at midnight", "a date with a time"],
 )  # fmt: skip
 @WAYS

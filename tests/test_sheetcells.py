@@ -13,6 +13,8 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import sheetcells, workbook
 from engine.reports import made_ahead
@@ -59,10 +61,10 @@ def _written(tmp_path: Path, frame: pl.DataFrame) -> list[tuple[object, ...]]:
 
 
 def test_text_cells_show_the_text_made_inert(tmp_path: Path) -> None:
-    frame = pl.DataFrame({"name": [given for given, _ in TEXTS]}, schema={"name": pl.String})
+    frame = pl.DataFrame({"name": [text for text, _ in TEXTS]}, schema={"name": pl.String})
     shown = [row[0] for row in _written(tmp_path, frame)]
-    for (given, expected), cell in zip(TEXTS, shown, strict=True):
-        assert cell == expected, (given or "")[:40]  # long texts named by their start
+    for (text, expected), cell in zip(TEXTS, shown, strict=True):
+        assert cell == expected, (text or "")[:40]  # long texts named by their start
 
 
 def test_number_cells_hold_the_number(tmp_path: Path) -> None:
@@ -246,3 +248,36 @@ def test_pieces_made_ahead_come_in_order_and_a_failure_reaches_the_writer() -> N
 
     with pytest.raises(ValueError, match="second piece"):
         list(made_ahead(failing()))
+
+
+TEXT_COLUMNS = st.lists(  # one table's text columns: a few texts, repeated, some missing
+    st.lists(st.sampled_from(["a", "b", "P1", "Åsa", "", None]), min_size=3, max_size=3),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(tables=st.lists(TEXT_COLUMNS, min_size=1, max_size=3))
+def test_each_text_gets_the_number_of_its_first_appearance(tables: list[list[list]]) -> None:
+    """Texts are numbered in the order they first appear — a table's columns one under
+    the other, tables in the order written, after the texts already in the table — and
+    a text seen before keeps its number; every text given is counted as a reference."""
+    strings = sheetcells.SharedStrings(b'<sst count="1" uniqueCount="1"><si><t>T</t></si></sst>')
+    numbers: dict[str, int] = {}
+    references = 1
+    for columns in tables:
+        frame = pl.DataFrame({f"c{i}": c for i, c in enumerate(columns)}, schema={
+            f"c{i}": pl.String for i in range(len(columns))})  # fmt: skip
+        found = strings.indexes(frame)
+        for i, column in enumerate(columns):
+            for text in column:
+                if text is not None:
+                    numbers.setdefault(text, len(numbers) + 1)
+                    references += 1
+            expected = [None if t is None else numbers[t] for t in column]
+            assert found[f"c{i}"].to_list() == expected
+    assert (strings.size, strings.references) == (len(numbers) + 1, references)
+    table = strings.xml().decode()
+    assert f'count="{references}" uniqueCount="{len(numbers) + 1}"' in table
+    assert table.count("<si>") == len(numbers) + 1

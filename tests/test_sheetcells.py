@@ -118,6 +118,27 @@ def test_a_missing_value_leaves_its_cell_empty_and_the_next_ones_in_their_column
     assert rows == [("P1", None, 1.0, "x"), (None, "b", None, None), ("P3", None, 3.0, "z")]
 
 
+@pytest.mark.parametrize("reader", ["openpyxl", "fastexcel"])
+def test_a_number_that_is_not_finite_leaves_its_cell_empty_and_the_next_in_place(
+    tmp_path: Path, reader: str
+) -> None:
+    """A number column with no missing value but a NaN or an infinity (no value to
+    write) still has its cell in that row, so the next column's value stays put."""
+    frame = pl.DataFrame({"value": [1.5, math.nan, math.inf], "note": ["x", "y", "z"]})
+    path = tmp_path / "t.xlsx"
+    write_comparison_workbook(path, {"compare_providers": frame}, ABOUT)
+    if reader == "openpyxl":
+        sheet = openpyxl.load_workbook(path)["Utförare"]
+        rows = list(sheet.iter_rows(min_row=4, max_row=6, max_col=2, values_only=True))
+    else:
+        import fastexcel
+
+        table = fastexcel.read_excel(path).load_sheet_by_name("Utförare", header_row=2)
+        rows = list(table.to_polars().head(3).iter_rows())  # a column of a number and text
+        rows = [(None if v is None else float(v), note) for v, note in rows]  # is text here
+    assert rows == [(1.5, "x"), (None, "y"), (None, "z")]
+
+
 def test_money_is_kronor_with_its_format_and_summed_in_the_total_row(tmp_path: Path) -> None:
     frame = pl.DataFrame({"provider_id": ["P1", "P2"], "amount_a_ore": [123456, 1]})
     path = tmp_path / "t.xlsx"

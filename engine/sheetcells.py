@@ -68,7 +68,7 @@ class SharedStrings:
         in the order they first appear). The columns are looked at one under the
         other, every text hashed once: grouped with the rows holding it (a group's
         number goes to its rows), instead of its distinct texts found and then
-        looked up again (the national month's payment file: 2.1 s -> 1.3 s)."""
+        looked up again (the national month's payment file: 1.9-2.2 s -> 1.3-1.65 s)."""
         stacked = pl.concat([texts[c] for c in texts.columns]).to_frame("text")
         groups = (
             stacked.with_row_index("row")

@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -774,12 +775,13 @@ def _write_study(
     out: Path,
     study: Study,
     tables: dict[str, Any],
-    html: str,
+    html: str | Callable[[], str],
     workbook: str | None = None,
     about: list[tuple[str, str]] | None = None,
 ) -> None:
     """A study's tables as CSV and Parquet (and one workbook), its HTML report and its
-    manifest, all or nothing."""
+    manifest, all or nothing. `html` may be a report still being made (its result
+    asked for once the tables are written)."""
 
     dialect = _csv_dialect()
 
@@ -790,7 +792,8 @@ def _write_study(
             frame.write_parquet(directory / f"{name}.parquet")
         if workbook is not None:
             write_comparison_workbook(directory / workbook, tables, about or [])
-        (directory / "report.html").write_text(html, encoding="utf-8")
+        report = html if isinstance(html, str) else html()
+        (directory / "report.html").write_text(report, encoding="utf-8")
         write_study_manifest(directory, study)
 
     write_atomically(out, write)
@@ -810,9 +813,6 @@ def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
         "largest_gains": gains,
         "largest_losses": losses,
     }
-    html = comparison_report(
-        comparison, _months_text(study.months), _changes_in_words(study), _about(study)
-    )
     about = [
         ("A", comparison.label_a),
         ("B", comparison.label_b),
@@ -820,7 +820,17 @@ def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
         ("Filer och data", _about(study).strip()),
         *(("Ändring", change) for change in _changes_in_words(study)),
     ]
-    _write_study(out, study, tables, html, workbook="comparison.xlsx", about=about)
+    # the report's charts are drawn (Python, holding the interpreter) in a second
+    # thread while the tables and the workbook are written (Polars, letting it go)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report") as drawing:
+        html = drawing.submit(
+            comparison_report,
+            comparison,
+            _months_text(study.months),
+            _changes_in_words(study),
+            _about(study),
+        )
+        _write_study(out, study, tables, html.result, workbook="comparison.xlsx", about=about)
 
 
 def _changes_in_words(study: Study) -> list[str]:

@@ -152,18 +152,29 @@ def test_which_runs_go_a_month_at_a_time(
     assert not monthly.applies(scenario, hostile, [january, february])
 
 
+@pytest.mark.parametrize("slice_rows", [2, 10_000_000])  # ids read a slice at a time
 @pytest.mark.parametrize(
     "ids, expected",
     [
         (["a", "b", "c"], []),
+        (["a", "b", "c", "d", "e"], []),  # rising: no hash sorted
         (["a", "b", "a", "a"], [(2, "a", 1), (3, "a", 1)]),
+        (["a", "b", "c", "c"], [(3, "c", 3)]),  # rising but for the last
+        (["a", "b", "b", "c"], [(2, "b", 2)]),  # the same id either side of a slice's end
+        (["a", "c", "b", "d"], []),  # out of order, none twice
         ([" a", "a ", None, None, "b"], [(1, "a", 1)]),  # as converted: stripped; no id is none
         (["x", "", "", "x"], [(3, "x", 1)]),  # blank is no id
     ],
 )
 def test_ids_seen_twice_over_the_whole_file(
-    ids: list[str | None], expected: list[tuple[int, str, int]]
+    ids: list[str | None],
+    expected: list[tuple[int, str, int]],
+    slice_rows: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from engine import data
+
+    monkeypatch.setattr(data, "HASHED_ROWS", slice_rows)
     frame = pl.LazyFrame({"visit_id": ids}, schema={"visit_id": pl.String})
     found = duplicate_rows(frame, tables()["visits"], frame.collect_schema(), row_offset=1)
     assert sorted(found.select("__row", "value", "first").iter_rows()) == expected

@@ -813,23 +813,18 @@ def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
         "largest_gains": gains,
         "largest_losses": losses,
     }
+    months, changes, files = _months_text(study.months), _changes_in_words(study), _about(study)
     about = [
         ("A", comparison.label_a),
         ("B", comparison.label_b),
-        ("Månader", _months_text(study.months)),
-        ("Filer och data", _about(study).strip()),
-        *(("Ändring", change) for change in _changes_in_words(study)),
+        ("Månader", months),
+        ("Filer och data", files.strip()),
+        *(("Ändring", change) for change in changes),
     ]
     # the report's charts are drawn (Python, holding the interpreter) in a second
     # thread while the tables and the workbook are written (Polars, letting it go)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report") as drawing:
-        html = drawing.submit(
-            comparison_report,
-            comparison,
-            _months_text(study.months),
-            _changes_in_words(study),
-            _about(study),
-        )
+        html = drawing.submit(comparison_report, comparison, months, changes, files)
         _write_study(out, study, tables, html.result, workbook="comparison.xlsx", about=about)
 
 

@@ -55,7 +55,7 @@ from engine.names import (
 from engine.plan import Plan, Step
 from engine.progress import timed
 from engine.reevaluate import computed_columns, depends, unchanged, with_indexed
-from engine.spans import overlap_calls, precompute_bands, precompute_overlaps
+from engine.spans import calls_to, precompute_bands, precompute_overlaps
 
 KEY_SEPARATOR = "\x1f"
 FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -716,7 +716,7 @@ def _registration_passes(plan: Plan) -> int:
             if joined or grouped:
                 passes.add((entity, relation.name))
         if entity == registration:
-            if next(overlap_calls(steps), None) is not None:
+            if next(calls_to("overlaps", steps), None) is not None:
                 passes.add((entity, "overlaps"))
             if joins_parties(plan, vocabulary.entities[entity]):
                 passes.add((entity, "parties"))

@@ -810,9 +810,10 @@ def encoded_party_ids(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFr
     as an Enum whose categories are the party table's ids in sorted order. Why: the
     run's joins, group-bys and sorts then work on numbers instead of hashing and
     comparing texts (Örebro at 10 M visits: evaluation 0.6-0.8 s faster, its peak 0.5
-    GB lower; the cast of a 10 M dataset's tables 0.38-0.42 s), and a sort by the column still orders the ids as
-    their texts would. A column with an id its party lacks (strict reading stops on
-    it) stays text, as does every column of a party whose table is empty or absent."""
+    GB lower; the cast of a 10 M dataset's tables 0.38-0.42 s), and a sort by the
+    column still orders the ids as their texts would. A column with an id its party
+    lacks (strict reading stops on it) stays text, as does every column of a party
+    whose table is empty or absent."""
     casts: dict[str, pl.Expr] = {}
     for party in base_vocabulary().parties.values():
         own = tables.get(party.table)

@@ -28,12 +28,12 @@ if TYPE_CHECKING:
 _BITS = 62
 
 
-def overlap_calls(steps: list[Step]) -> Iterator[ast.Call]:
-    """Every `overlaps(…)` in the steps' formulas."""
+def calls_to(func: str, steps: list[Step]) -> Iterator[ast.Call]:
+    """Every call of `func` (`overlaps`, `minutes_in`) in the steps' formulas."""
     for step in steps:
         for tree in (step.tree, step.quantity):
             for node in tree.walk() if tree is not None else ():
-                if isinstance(node, ast.Call) and node.func == "overlaps":
+                if isinstance(node, ast.Call) and node.func == func:
                     yield node
 
 
@@ -51,7 +51,7 @@ def precompute_overlaps(
     if frame.height == 0 or not {"start", "end"} <= set(frame.columns):
         return frame
     calls: list[tuple[ast.Call, tuple[str, ...]]] = []
-    for node in overlap_calls(steps):
+    for node in calls_to("overlaps", steps):
         if id(node) in compiler.agg_columns:
             continue
         exprs = [compiler.expr(a) for a in node.args]
@@ -242,12 +242,9 @@ def precompute_bands(compiler: Compiler, steps: list[Step], frame: pl.DataFrame)
     row, exploded and grouped back), each piece going to the first band holding its
     midpoint. The result column stands in for the call."""
     calls: dict[str, list[ast.Call]] = {}
-    for step in steps:
-        for tree in (step.tree, step.quantity):
-            for node in tree.walk() if tree is not None else ():
-                if isinstance(node, ast.Call) and node.func == "minutes_in":
-                    assert isinstance(node.args[0], ast.Name)
-                    calls.setdefault(node.args[0].name, []).append(node)
+    for node in calls_to("minutes_in", steps):
+        assert isinstance(node.args[0], ast.Name)
+        calls.setdefault(node.args[0].name, []).append(node)
     for name, nodes in calls.items():
         bands: list[Band] = compiler.plan.params.get(name) or []
         minutes = _band_minutes(frame, bands, compiler.plan)

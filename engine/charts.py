@@ -19,6 +19,7 @@ A_COLOUR = "#4c72b0"  # model A, and "before"
 B_COLOUR = "#dd8452"  # model B, and "after"
 GAIN_COLOUR = "#55a868"
 LOSS_COLOUR = "#c44e52"
+SVG_DPI = 72  # matplotlib draws SVG at 72 dots an inch: a figure made so is laid out as drawn
 
 
 def _figure_class() -> Any:
@@ -52,8 +53,18 @@ def prepare() -> None:
 
 
 def _svg(fig: Any) -> str:
+    """The figure as SVG, cut to what is drawn (with matplotlib's padding). The box is
+    found by laying the figure out once, without drawing; `bbox_inches="tight"` ran a
+    whole draw for it, then a second layout: a report's five charts 1.1-1.3 s against
+    0.95-1.05 s this way (same process, alternating), the same picture."""
+    import matplotlib
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    width, height = fig.get_size_inches() * SVG_DPI
+    layout = RendererSVG(width, height, io.StringIO())
+    box = fig.get_tightbbox(layout).padded(matplotlib.rcParams["savefig.pad_inches"])
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(buffer, format="svg", bbox_inches=box, metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]  # drop the XML prolog and doctype: inline in HTML
 
@@ -65,7 +76,7 @@ def _sek_axis(axis: Any) -> None:
 
 
 def _figure(rows: int = 1, width: float = 8.0, height: float = 3.6) -> tuple[Any, Any]:
-    fig = _figure_class()(figsize=(width, height))
+    fig = _figure_class()(figsize=(width, height), dpi=SVG_DPI)
     return fig, fig.subplots(rows, 1)
 
 

@@ -35,3 +35,53 @@ def test_a_chart_drawn_while_its_library_loads_is_the_chart_drawn_after(attempt)
     prepared, plain = _drawn("prepared"), _drawn("plain")
     assert prepared.startswith("<svg") and "&lt;Söder&gt;" in prepared
     assert prepared == plain
+
+
+def _tight(fig) -> str:  # type: ignore[no-untyped-def]
+    """The chart as matplotlib cuts it itself (`bbox_inches="tight"`)."""
+    import io
+
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _comparable(svg: str) -> str:
+    """Clip paths are named by a hash of their box's digits, which the last bits of a
+    float change; a zero may be written `-0`. Neither changes the picture."""
+    import re
+
+    return re.sub(r"\bp[0-9a-f]{10}\b", "clip", svg).replace("-0 ", "0 ")
+
+
+LONG = [f"Hemtjänst i Lövstad område {i} AB" for i in range(30)]
+CHARTS = {
+    "paired bars": lambda c: c.paired_bars(
+        LONG, [1e5 * i for i in range(30)], [9e4 * i for i in range(30)], "A", "B", "Per utförare"
+    ),
+    "change bars": lambda c: c.change_bars(
+        LONG, [(-1) ** i * 1e4 * i for i in range(30)], "Ändring"
+    ),
+    "histogram": lambda c: c.histogram([-3.0, 1.5, 2.0, 40.25], "Fördelning", "kr"),
+    "curve": lambda c: c.curve(
+        [f"{p} %" for p in range(13)], [1e6 + p for p in range(13)], "Svep", "nivå", 1e6
+    ),
+    "waterfall": lambda c: c.waterfall(
+        ["en ändring", "en mycket lång ändring av reglerna"], [5e4, -2e4], 1e6, "Steg"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_a_chart_is_cut_where_matplotlib_cuts_it(name, monkeypatch):
+    """`charts._svg` finds the box around what is drawn by one layout instead of
+    savefig's `bbox_inches="tight"` (which draws the figure once more to find it): the
+    same picture, long labels, a legend above the axes and bar labels included."""
+    from engine import charts
+
+    ours = CHARTS[name](charts)
+    monkeypatch.setattr(charts, "_svg", _tight)
+    theirs = CHARTS[name](charts)
+    assert "viewBox" in ours
+    assert _comparable(ours) == _comparable(theirs)

@@ -863,6 +863,11 @@ def test_a_column_of_known_ids_is_kept_as_read_and_still_checked(
     [
         (["V1", "V2", "V3"], False),  # in order: compared, not sorted
         (["V1", "V2", "V2"], True),
+        (["V2", "V2"], True),  # equal neighbours are not in rising order
+        (["V1", "V3", "V2", "V3"], True),  # rising but for one: sorted
+        (["V1"], False),
+        ([None, "V1", None], False),
+        ([], False),
         (["V3", "V1", "V3"], True),  # out of order: sorted first
         (["V3", "V1", "V2"], False),
         (["V1", None, None, "V2"], False),  # empty ids are reported as empty, not twice

@@ -418,6 +418,14 @@ def _coverage_summary(outcome: Outcome) -> None:
         click.echo(_say("run.never_fired", rules=", ".join(dead[:8]) + more))
 
 
+def _charts_ahead(out: Path | None) -> Callable[[], None] | None:
+    """For a command whose `--out` has a report: load the charts' library once the
+    models are checked, so that it loads while Polars reads and evaluates. Started
+    before the models were checked, it slowed their checking: `compare --out` at 1 M
+    visits 3.46 s -> 3.13 s (medians of four, alternating; imports aside)."""
+    return charts.prepare if out is not None else None
+
+
 def _confirm_replace(out: Path, force: bool, inputs: tuple[Path | None, ...] = ()) -> None:
     """`--out` may name a new or empty directory, or one that holds only what carepay
     wrote there before (listed in its manifest.json), and never an input or a
@@ -912,10 +920,15 @@ def compare_command(
 
     if out is not None:
         _confirm_replace(out, force, (model_a, model_b, data))
-        charts.prepare()  # its report's charts: their library loads while the models run
     months = api.months_between(month, last)
     checked_a, checked_b, dataset = load_both(
-        model_a, model_b, data, months, (a_as_of, b_as_of), _pseudonym(pseudonymise)
+        model_a,
+        model_b,
+        data,
+        months,
+        (a_as_of, b_as_of),
+        _pseudonym(pseudonymise),
+        checked=_charts_ahead(out),
     )
     with _stages() as stages:
         pair = each(stages, "models", [checked_a, checked_b], lambda c: {"label": c.model.id})
@@ -1007,10 +1020,14 @@ def simulate_command(
 
     if out is not None:
         _confirm_replace(out, force, (model, data, scenario))
-        charts.prepare()  # its report's charts: their library loads while the models run
     months = api.months_between(month, last)
     checked_a, checked_b, dataset = load_both(
-        model, scenario or model, data, months, pseudonym=_pseudonym(pseudonymise)
+        model,
+        scenario or model,
+        data,
+        months,
+        pseudonym=_pseudonym(pseudonymise),
+        checked=_charts_ahead(out),
     )
     checked_b_scenario = checked_b
     for setting in settings:

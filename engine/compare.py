@@ -80,11 +80,16 @@ def load_both(
     months: list[date],
     as_of: tuple[date | None, date | None] = (None, None),
     pseudonym: Callable[[str], str] | None = None,
+    checked: Callable[[], object] | None = None,
 ) -> tuple[CheckedModel, CheckedModel, Dataset]:
     """Both models checked (each as in force on its `as_of` date, where one is given),
-    and the data read once with what either needs."""
+    and the data read once with what either needs. `checked` is called between the
+    two: a command that will draw charts starts loading their library there, while
+    Polars reads (checking a model is Python's work, which the import would slow)."""
     checked_a, _ = load(path_a, months, as_of[0])
     checked_b, _ = load(path_b, months, as_of[1])
+    if checked is not None:
+        checked()
     needs = data_needs(checked_a)
     for table, columns in data_needs(checked_b).items():
         needs.setdefault(table, set()).update(columns)

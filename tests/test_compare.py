@@ -553,3 +553,27 @@ def test_a_cell_set_is_its_value_and_the_other_cells_stay_indexed(setting, day, 
     assert value == (expected if isinstance(expected, dict) else Decimal(expected))
     original = value_in_force(b, b.model.parameters[name], day, Diagnostics())
     assert b.model.parameters[name].pinned == {} and original is not None  # b unchanged
+
+
+@pytest.mark.parametrize(
+    ("model_b", "data", "calls"),
+    [
+        (ROOT / "rules/orebro", SAMPLE, 1),  # both models checked, then the data read
+        (ROOT / "rules/orebro", ROOT / "no-such-data", 1),  # called before the data fails
+        (ROOT / "no-such-model", SAMPLE, 0),  # a model that fails: not called
+    ],
+)
+def test_the_hook_between_checking_the_models_and_reading_the_data(model_b, data, calls):
+    """`compare --out` and `simulate --out` start loading the charts' library there
+    (`cli._charts_ahead`): after the models' checking, which the import would slow."""
+    seen: list[str] = []
+
+    def both() -> None:
+        load_both(ROOT / "rules/orebro", model_b, data, MONTHS, checked=lambda: seen.append("x"))
+
+    if model_b.exists() and data.exists():
+        both()
+    else:
+        with pytest.raises(EngineError):
+            both()
+    assert len(seen) == calls

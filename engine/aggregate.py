@@ -255,7 +255,18 @@ def add_aggregations(
                 and info.field is None
                 and (c := prepared.conditions[a]) is not None
             }
-            frame = _correlated(frame, child, relation.keys, outer, exprs, existence)
+            own_first = _own_parts_first(
+                plan.checked, named, existence, compiler_for(relation.entity)
+            )
+            moved = {a for _, paired in own_first for a in paired}
+            left = [e for e in exprs if e.meta.output_name() not in moved]
+            if left:
+                kept = {a: c for a, c in existence.items() if a not in moved}
+                frame = _correlated(frame, child, relation.keys, outer, left, kept)
+            for own, paired in own_first:
+                wanted = [e for e in exprs if e.meta.output_name() in paired]
+                some = child.filter(own)
+                frame = _correlated(frame, some, relation.keys, outer, wanted, paired)
         frame = in_pieces(frame).with_columns(
             pl.col(a).fill_null(d).cast(dtypes[a]) if d is not None else pl.col(a).cast(dtypes[a])
             for a, d in defaults.items()
@@ -270,6 +281,51 @@ def _joined(frame: pl.DataFrame, grouped: pl.DataFrame, keys: list[str]) -> pl.D
     visits)."""
     values = frame.select(keys).join(grouped, on=keys, how="left", maintain_order="left")
     return frame.with_columns(values.drop(keys))
+
+
+def _conjuncts(node: ast.Node) -> list[ast.Node]:
+    """The parts of `a and b and …`, each of which must hold."""
+    if isinstance(node, ast.And):
+        return _conjuncts(node.left) + _conjuncts(node.right)
+    return [node]
+
+
+def _own_parts_first(
+    checked: CheckedModel, named: Named, existence: dict[str, pl.Expr], compile_on: Compiled
+) -> list[tuple[pl.Expr, dict[str, pl.Expr]]]:
+    """The `any(… where …)` whose filter has parts that read only the related row's own
+    fields (`särskilt_avtal and start_date <= date(visit.start)`): those parts filter
+    the related rows before they are paired, the rest is tested on the pairs. Grouped
+    by that filter, as (filter, {column: the pairs' condition}). A row is kept where
+    the whole filter holds, as before (`and` of missing and false is false, of missing
+    and true missing: neither holds). Örebro's decisions under a special agreement
+    are 206 of 234 000: its test no longer runs on 22 M visit–decision pairs (10 M
+    visits: 1.05-1.11 s -> 0.95-1.07 s for the visits' two conditions)."""
+    groups: dict[str, tuple[pl.Expr, dict[str, pl.Expr]]] = {}
+    for alias, (_, info) in named:
+        if alias not in existence or info.condition is None:
+            continue
+        parts = _conjuncts(info.condition)
+        own = [p for p in parts if not _reads_the_row(checked, p)]
+        if not own:
+            continue
+        paired = [p for p in parts if _reads_the_row(checked, p)]
+        own_filter = _all_of([compile_on(p) for p in own])
+        condition = _all_of([compile_on(p) for p in paired])
+        groups.setdefault(str(own_filter), (own_filter, {}))[1][alias] = condition
+    return list(groups.values())
+
+
+def _reads_the_row(checked: CheckedModel, node: ast.Node) -> bool:
+    """Whether a filter's part names the aggregating row's own fields (`visit.start`)."""
+    return any(isinstance(checked.refs.get(id(n)), OuterRef) for n in node.walk())
+
+
+def _all_of(conditions: list[pl.Expr]) -> pl.Expr:
+    combined = pl.lit(True)
+    for i, condition in enumerate(conditions):
+        combined = condition if i == 0 else combined & condition
+    return combined
 
 
 CORRELATED_ROWS = 4_000_000  # rows whose related rows are paired with them at once

@@ -187,6 +187,35 @@ VALID_VISIT = [
     ("any(outages where end_date >= date(visit.start))", False, "true/false"),
     ("any(outages where end_date + 3 days >= date(visit.start))", True, "true/false"),
     ("max(decisions.level where start_date <= date(visit.start))", D(3), "count"),
+    # a filter's parts that read only the decision are tested before the pairs are made
+    # (aggregate._own_parts_first); B2 has no level: `level == 3` does not hold for it
+    ("any(decisions where level == 3 and service == visit.service)", True, "true/false"),
+    ("any(decisions where level > 3 and service == visit.service)", False, "true/false"),
+    ("any(decisions where not (level == 3) and service != visit.service)", False, "true/false"),
+    ("any(decisions where level == 3 or service == visit.service)", True, "true/false"),
+    (
+        'any(decisions where service == "trygghetslarm" and start_date <= date(visit.start))',
+        False,
+        "true/false",
+    ),
+    (
+        'any(decisions where service == "trygghetslarm" and end_date >= date(visit.start))',
+        True,
+        "true/false",
+    ),
+    (
+        "any(decisions where level == 3 and start_date <= date(visit.start)"
+        " and level >= 3 and visit.service == service)",
+        True,
+        "true/false",
+    ),
+    (  # two filters of their own, and one without the visit's fields, side by side
+        "any(decisions where level == 3 and service == visit.service)"
+        ' and not any(decisions where service == "trygghetslarm" and start_date <= date(visit.start))'
+        ' and any(decisions where service == "trygghetslarm")',
+        True,
+        "true/false",
+    ),
     ("overlaps(staff_id)", False, "true/false"),
     ("overlaps(customer_id)", True, "true/false"),
     ("overlaps(customer_id, service)", False, "true/false"),

@@ -134,7 +134,7 @@ def _manifest_timings(out: Path) -> dict[str, float]:
         timings = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["timings_s"]
     except (OSError, ValueError, KeyError):
         return {}
-    wanted = ("read_data", "read_data_duplicates", "evaluate", "write")
+    wanted = ("read_data", "read_data_duplicates", "evaluate", "account_for_visits", "write")
     return {k: timings[k] for k in wanted if k in timings}
 
 

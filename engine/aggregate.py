@@ -6,9 +6,11 @@ rows takes the registry's empty value, typed."""
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import reduce
 from typing import Any
 
 import polars as pl
@@ -322,10 +324,7 @@ def _reads_the_row(checked: CheckedModel, node: ast.Node) -> bool:
 
 
 def _all_of(conditions: list[pl.Expr]) -> pl.Expr:
-    combined = pl.lit(True)
-    for i, condition in enumerate(conditions):
-        combined = condition if i == 0 else combined & condition
-    return combined
+    return reduce(operator.and_, conditions) if conditions else pl.lit(True)
 
 
 CORRELATED_ROWS = 4_000_000  # rows whose related rows are paired with them at once

@@ -311,7 +311,8 @@ def run_by_month(
             run.timings[phase] = run.timings.get(phase, 0.0) + seconds
         run.warnings += [w for w in one.warnings if w.code != "follows-rejection"]
         (month_result,) = one.months
-        facts.append(month_facts(one, month_result, placed, customer_columns))
+        with timed(timings, "account_for_visits"):
+            facts.append(month_facts(one, month_result, placed, customer_columns))
         run.checked = one.checked
         month_result.frames = {}  # let the month's frames go before the next is read
         run.months.append(month_result)

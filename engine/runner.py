@@ -170,16 +170,16 @@ def execute(
         timings["evaluate"] = time.perf_counter() - clock
         if placed is None:  # counted in the data as the model ran on it (a scenario's)
             placed = _placed(checked, result.dataset or dataset, months)
-        facts, outside = _facts(result, placed, columns)
+        with timed(timings, "account_for_visits"):  # each month's visits checked
+            facts, outside = _facts(result, placed, columns)
     empty = [w for w in result.warnings if w.code == "empty-month"]
     if job.strict and empty:
         raise EngineError([replace(w, severity="error") for w in empty])
     # its phases, all months together: frames, aggregations, overlaps_and_bands, rules, lines
     timings.update((f"evaluate_{phase}", seconds) for phase, seconds in result.timings.items())
     stages.stage("account")
-    clock = time.perf_counter()
-    conservation = account(result, dataset, facts, outside)
-    timings["account_for_visits"] = time.perf_counter() - clock
+    with timed(timings, "account_for_visits"):  # and the months' facts added up
+        conservation = account(result, dataset, facts, outside)
     if not conservation.balanced:
         raise EngineError(
             [

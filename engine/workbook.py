@@ -296,9 +296,8 @@ def _one_table_sheet(
     sheet.add_table(first, 0, DECLARED_TOTAL_ROW - 1, len(columns) - 1, options)
     cells = [CellColumn(formats.style(column.format), column.formula) for column in columns]
     book.rows.append(_Rows(len(book.book.worksheets()), table, frame, cells))
-    sample = frame.head(2000).rows()
-    for i, column in enumerate(columns):
-        width = max(len(_shown(v)) for v in [column.heading, *(r[i] for r in sample)])
+    for i, (column, longest) in enumerate(zip(columns, _longest(frame.head(2000)), strict=True)):
+        width = max(len(column.heading), longest)
         sheet.set_column(i, i, min(max(width + 2, 9), 48))
     _print_setup(sheet, first)
     return sheet
@@ -311,6 +310,24 @@ def _print_setup(sheet: Any, header_row: int) -> None:
     sheet.fit_to_pages(1, 0)  # the page's width, as many pages down as needed
     sheet.repeat_rows(header_row)
     sheet.set_footer("&L&A&RSida &P av &N")
+
+
+def _longest(sample: pl.DataFrame) -> list[int]:
+    """Each column's longest value as shown (`_shown`), for its width: texts measured by
+    Polars, other values each shown once (Örebro's payment file at 10 M visits spent
+    0.12 s showing every value of its sheets' first 2 000 rows)."""
+    texts = [n for n, dtype in sample.schema.items() if dtype == pl.String]
+    measured = (
+        sample.select(pl.col(texts).str.len_chars().max().fill_null(0)).row(0, named=True)
+        if texts
+        else {}
+    )
+    return [
+        int(measured[name])
+        if name in measured
+        else max((len(_shown(v)) for v in sample[name].unique()), default=0)
+        for name in sample.columns
+    ]
 
 
 def _shown(value: Any) -> str:

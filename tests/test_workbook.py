@@ -201,3 +201,27 @@ def test_the_customer_columns_example_of_the_language_docs(tmp_path: Path) -> No
         result.output
     )
     assert "did you mean `nivå`?" in result.output
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pl.Series(["Åsa Öberg", None, "", "P1"]),
+        pl.Series([None, None], dtype=pl.String),
+        pl.Series([1234567.891, -0.005, None, 12.0]),
+        pl.Series([3, None, -120]),
+        pl.Series([True, None]),
+        pl.Series(["2024-03-01", None]).str.to_date(),
+        pl.Series(["2024-03-01 08:00", "2024-03-01 08:00:00.5"]).str.to_datetime(),
+        pl.Series(["K000001", "K12"]).cast(pl.Enum(["K000001", "K12"])),
+        pl.Series([], dtype=pl.String),
+        pl.Series([], dtype=pl.Float64),
+    ],
+)
+def test_a_columns_width_is_its_longest_value_as_shown(column):
+    """`_longest` measures texts in Polars and shows other values once each; the
+    widths are those of showing every value (`_shown`), as before."""
+    from engine.workbook import _longest, _shown
+
+    frame = pl.DataFrame({"x": column})
+    assert _longest(frame) == [max((len(_shown(v)) for v in column.to_list()), default=0)]

@@ -39,13 +39,19 @@ def aggregations(checked: CheckedModel, steps: list[Step]) -> list[tuple[int, Ag
 def _outer_columns(checked: CheckedModel, infos: list[AggInfo]) -> list[str]:
     """Fields of the aggregating entity that the filters use (`visit.service`)."""
     names = {
-        ref.name
+        name
         for info in infos
         if info.condition is not None
-        for node in info.condition.walk()
-        if isinstance(ref := checked.refs.get(id(node)), OuterRef)
+        for name in _outer_names(checked, info.condition)
     }
     return sorted(names)
+
+
+def _outer_names(checked: CheckedModel, node: ast.Node) -> set[str]:
+    """The aggregating row's own fields that a filter (or a part of one) names."""
+    return {
+        ref.name for part in node.walk() if isinstance(ref := checked.refs.get(id(part)), OuterRef)
+    }
 
 
 def _agg_expr(
@@ -250,25 +256,8 @@ def add_aggregations(
                 grouped = _grouped(plan, child, prepared)
             frame = _joined(frame, grouped, list(relation.keys))
         else:
-            existence = {  # `any(… where …)`: does a matching pair exist
-                a: c
-                for a, (_, info) in named
-                if info.func == "any"
-                and info.field is None
-                and (c := prepared.conditions[a]) is not None
-            }
-            own_first = _own_parts_first(
-                plan.checked, named, existence, compiler_for(relation.entity)
-            )
-            moved = {a for _, paired in own_first for a in paired}
-            left = [e for e in exprs if e.meta.output_name() not in moved]
-            if left:
-                kept = {a: c for a, c in existence.items() if a not in moved}
-                frame = _correlated(frame, child, relation.keys, outer, left, kept)
-            for own, paired in own_first:
-                wanted = [e for e in exprs if e.meta.output_name() in paired]
-                some = child.filter(own)
-                frame = _correlated(frame, some, relation.keys, outer, wanted, paired)
+            compile_on = compiler_for(relation.entity)
+            frame = _each_row_paired(plan.checked, frame, child, prepared, outer, compile_on)
         frame = in_pieces(frame).with_columns(
             pl.col(a).fill_null(d).cast(dtypes[a]) if d is not None else pl.col(a).cast(dtypes[a])
             for a, d in defaults.items()
@@ -285,6 +274,35 @@ def _joined(frame: pl.DataFrame, grouped: pl.DataFrame, keys: list[str]) -> pl.D
     return frame.with_columns(values.drop(keys))
 
 
+def _each_row_paired(
+    checked: CheckedModel,
+    frame: pl.DataFrame,
+    child: pl.DataFrame,
+    prepared: _Relation,
+    outer: list[str],
+    compile_on: Compiled,
+) -> pl.DataFrame:
+    """A relation whose filters name the row's own fields: each row paired with its
+    related rows (`_correlated`), those of an `any(… where …)` with parts of its own
+    filtered by them first (`_own_parts_first`)."""
+    keys, exprs = prepared.relation.keys, prepared.exprs
+    existence = {  # `any(… where …)`: does a matching pair exist
+        a: c
+        for a, (_, info) in prepared.named
+        if info.func == "any" and info.field is None and (c := prepared.conditions[a]) is not None
+    }
+    own_first = _own_parts_first(checked, prepared.named, set(existence), compile_on)
+    moved = {a for _, paired in own_first for a in paired}
+    left = [e for e in exprs if e.meta.output_name() not in moved]
+    if left:
+        kept = {a: c for a, c in existence.items() if a not in moved}
+        frame = _correlated(frame, child, keys, outer, left, kept)
+    for own, paired in own_first:
+        wanted = [e for e in exprs if e.meta.output_name() in paired]
+        frame = _correlated(frame, child.filter(own), keys, outer, wanted, paired)
+    return frame
+
+
 def _conjuncts(node: ast.Node) -> list[ast.Node]:
     """The parts of `a and b and …`, each of which must hold."""
     if isinstance(node, ast.And):
@@ -293,7 +311,7 @@ def _conjuncts(node: ast.Node) -> list[ast.Node]:
 
 
 def _own_parts_first(
-    checked: CheckedModel, named: Named, existence: dict[str, pl.Expr], compile_on: Compiled
+    checked: CheckedModel, named: Named, existence: set[str], compile_on: Compiled
 ) -> list[tuple[pl.Expr, dict[str, pl.Expr]]]:
     """The `any(… where …)` whose filter has parts that read only the related row's own
     fields (`särskilt_avtal and start_date <= date(visit.start)`): those parts filter
@@ -308,19 +326,14 @@ def _own_parts_first(
         if alias not in existence or info.condition is None:
             continue
         parts = _conjuncts(info.condition)
-        own = [p for p in parts if not _reads_the_row(checked, p)]
+        own = [p for p in parts if not _outer_names(checked, p)]
         if not own:
             continue
-        paired = [p for p in parts if _reads_the_row(checked, p)]
+        paired = [p for p in parts if _outer_names(checked, p)]
         own_filter = _all_of([compile_on(p) for p in own])
         condition = _all_of([compile_on(p) for p in paired])
         groups.setdefault(str(own_filter), (own_filter, {}))[1][alias] = condition
     return list(groups.values())
-
-
-def _reads_the_row(checked: CheckedModel, node: ast.Node) -> bool:
-    """Whether a filter's part names the aggregating row's own fields (`visit.start`)."""
-    return any(isinstance(checked.refs.get(id(n)), OuterRef) for n in node.walk())
 
 
 def _all_of(conditions: list[pl.Expr]) -> pl.Expr:

@@ -437,23 +437,26 @@ def _known_lists(
     return out
 
 
-# What `str.strip_chars()` takes away: Unicode's white space (Rust's `char::is_whitespace`)
-WHITE_SPACE = [
-    *"\t\n\x0b\x0c\r \x85\xa0\u1680",
-    *(chr(c) for c in range(0x2000, 0x200B)),
-    *"\u2028\u2029\u202f\u205f\u3000",
-]
+PRINTABLE_ASCII = (0x21, 0x7E)  # "!" to "~": a byte no white space starts or ends with
 
 
 def _known(name: str, known: pl.Series | None) -> pl.Expr:
     """Whether every value of the column as read is canonical: in its list, or (no
-    list) a text with no white space anywhere and not blank; a missing value counts as
-    canonical only in a column without a list (it is missing either way)."""
+    list) a text whose first and last bytes are printable ASCII other than the space,
+    so that stripping leaves it as it is and it is not blank (white space is a byte
+    up to 0x20 or a character beyond ASCII, all of whose bytes are 0x80 or more); a
+    missing value counts as canonical only in a column without a list (it is missing
+    either way). A text beginning or ending otherwise (white space, or a letter like
+    `Å`) fails the guess, and its column is converted in full. Two bytes a value are
+    read, where looking for white space anywhere read them all (10 M visit ids:
+    0.05–0.09 s against 0.21–0.22 s)."""
     column = pl.col(name)
     if known is not None:
         return column.is_in(known.implode()).fill_null(False).all()
-    spaced = column.str.contains_any(WHITE_SPACE) | (column.str.len_bytes() == 0)
-    return ~spaced.any()
+    text = column.cast(pl.Binary)
+    first, last = text.bin.get(0, null_on_oob=True), text.bin.get(-1, null_on_oob=True)
+    plain = first.is_between(*PRINTABLE_ASCII) & last.is_between(*PRINTABLE_ASCII)
+    return plain.fill_null(column.is_null()).all()  # blank: no byte, not canonical
 
 
 def _party_ids(ds: Dataset, name: str) -> dict[str, pl.Series]:

@@ -190,15 +190,20 @@ def test_a_survey_that_guessed_wrong_converts_again():
 @pytest.mark.parametrize(
     ("ids", "kept"),
     [(["V1", "V2"], True), (["V1", None], True), (["V1", "V2\u00a0"], False),
-     (["V1", ""], False), (["V 1", "V2"], False), (["\u2003V1", "V2"], False)],
-    ids=["canonical", "one missing", "a no-break space", "blank", "a space inside", "an em space"],
+     (["V1", ""], False), (["V1", "   "], False), (["V 1", "V2"], True),
+     (["\u2003V1", "V2"], False), (["V1", "V2\t"], False), (["Åsa-1", "V2"], False),
+     (["V1", "1-Ö"], False), ([None, None], True)],
+    ids=["canonical", "one missing", "a no-break space", "blank", "spaces only",
+         "a space inside", "an em space", "a tab", "a letter first", "a letter last",
+         "all missing"],
 )  # fmt: skip
 @WAYS
 def test_an_id_column_is_kept_as_read_only_when_no_value_needs_stripping(
     ids: list[str | None], kept: bool, lazy_rows: int
 ) -> None:
     """Visit ids are text without a list: kept as read (not copied by stripping)
-    when no value has white space or is blank, else converted in full."""
+    when every value begins and ends with printable ASCII (nothing to strip, not
+    blank), else converted in full, which gives the same values."""
     table = tables()["visits"]
     raw = pl.DataFrame({"visit_id": ids}, schema={"visit_id": pl.String})
     with surveyed_as(lazy_rows):
@@ -209,11 +214,22 @@ def test_an_id_column_is_kept_as_read_only_when_no_value_needs_stripping(
     assert converted["visit_id"].to_list() == [(v.strip() or None) if v else None for v in ids]
 
 
-def test_white_space_is_what_stripping_takes_away():
-    """The guess that a text needs no stripping looks for these characters: exactly
-    those Polars' `strip_chars()` strips (every character of the Basic Multilingual
-    Plane tried)."""
+def test_a_text_kept_as_read_is_one_stripping_leaves_as_it_is():
+    """The guess that a text needs no stripping never holds for one that does: every
+    character of the Basic Multilingual Plane, alone, before, after and inside a
+    text. A text the guess keeps is its own stripped self and not blank; one that
+    begins and ends with printable ASCII other than the space is always kept."""
     chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
-    padded = pl.Series([c + "x" for c in chars])
-    stripped = {c for c, kept in zip(chars, padded.str.strip_chars(), strict=True) if kept == "x"}
-    assert stripped == set(data.WHITE_SPACE)
+    values = [v for c in chars for v in (c, c + "x", "x" + c, "x" + c + "x")]
+    each = (
+        pl.DataFrame({"v": values})
+        .with_row_index()
+        .group_by("index", maintain_order=True)
+        .agg(data._known("v", None).alias("kept"))
+    )
+    stripped = pl.Series(values).str.strip_chars()
+    for value, kept, canonical in zip(values, each["kept"], stripped, strict=True):
+        plain = "!" <= value[0] <= "~" and "!" <= value[-1] <= "~"
+        assert kept is plain, repr(value)
+        if kept:
+            assert canonical == value and value != "", repr(value)

@@ -61,6 +61,15 @@ def _agg_expr(
     field = pl.col(info.field.name) if info.field is not None else None  # type: ignore[union-attr]
 
     def rows(expr: pl.Expr | None) -> pl.Expr:
+        # rows outside the filter become missing values rather than being dropped: sum,
+        # count, min, max, any and all skip a missing value as they skip a dropped row,
+        # and Polars' group-by takes its fast path for a column with missing values,
+        # where a filter within each group takes the general one (10 M visits, two
+        # filtered sums grouped by customer and provider: 0.30-0.35 s -> 0.24-0.25 s)
+        assert expr is not None
+        return pl.when(condition).then(expr) if condition is not None else expr
+
+    def kept_rows(expr: pl.Expr | None) -> pl.Expr:  # the rows the filter keeps, alone
         assert expr is not None
         return expr.filter(condition) if condition is not None else expr
 
@@ -77,7 +86,9 @@ def _agg_expr(
         case "count", f:
             return rows(f).count().cast(pl.Float64), default
         case "count_distinct", f if f is not None:
-            return rows(f).drop_nulls().n_unique().cast(pl.Float64), default
+            # counted among the kept rows: masked, each group's missing values would be
+            # dropped before counting (Örebro's decision days: 0.21 s -> 0.36 s)
+            return kept_rows(f).drop_nulls().n_unique().cast(pl.Float64), default
         case "any", None:
             return (condition.sum() if condition is not None else pl.len()) > 0, default
         case "any", f:

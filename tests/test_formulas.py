@@ -177,6 +177,18 @@ VALID_CUSTOMER_MONTH = [
     ('count_distinct(visits.staff_id where service == "omsorg")', D(2), "count"),
     ("count_distinct(decisions.level)", D(1), "count"),  # 3 and a missing level
     ('count_distinct(decisions.level where service == "ledsagning")', D(0), "count"),
+    # rows outside a filter are missing values to the compiled sum, count, min, max,
+    # any and all (aggregate._agg_expr): a missing value among the kept rows is skipped
+    # as one outside them; B2 (trygghetslarm) has neither special amount nor level
+    ('count(decisions.special_amount where service == "trygghetslarm")', D(0), "count"),
+    ('count(decisions.special_amount where service == "omsorg")', D(1), "count"),
+    ('sum(decisions.special_amount where service == "trygghetslarm")', D(0), "money (SEK)"),
+    ('max(decisions.level where service == "trygghetslarm")', None, "count"),
+    ('min(decisions.level where service != "ledsagning")', D(3), "count"),
+    ('all(visits.clock_adjusted where service == "omsorg")', False, "true/false"),
+    ('any(visits.clock_adjusted where service == "palliativt_vak")', False, "true/false"),
+    ('all(visits.clock_adjusted where service == "ledsagning")', True, "true/false"),
+    ('any(visits.clock_adjusted where service == "omsorg")', True, "true/false"),
 ]
 
 VALID_VISIT = [

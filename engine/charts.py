@@ -4,14 +4,28 @@ network, no JavaScript and prints as sharply as it shows.
 Every function takes plain numbers (SEK, not öre) and labels, and returns an `<svg>`
 element as text. Labels come from input data; matplotlib writes them as escaped XML
 text, so a provider called `<script>` is shown, never run.
+
+A command that writes a report starts a second Python process to draw its charts
+(`prepare`): matplotlib holds the interpreter while it lays a chart out, and the
+command's tables and workbook, written meanwhile, need it too. The charts are the
+same bytes drawn either way; where the process cannot start or fails, a chart is
+drawn here.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import io
+import os
+import pickle
+import struct
+import subprocess
+import sys
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
 
 from engine import swedish
 
@@ -41,15 +55,144 @@ def _figure_class() -> Any:
     return Figure
 
 
+class _Painter:
+    """A second Python process that draws charts on request: a chart's name and
+    arguments go to it pickled, its SVG comes back (each message its length first).
+    One request at a time (a lock). A chart it fails to draw is drawn here, where the
+    error is the caller's to see; a process that is gone is not asked again."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.lock = threading.Lock()
+        self.working = True
+        self.drawn = 0  # charts it has drawn
+
+    def draw(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
+        """The chart drawn by the process, or None when it is not."""
+        with self.lock:
+            if not self.working:
+                return None
+            try:
+                assert self.process.stdin is not None and self.process.stdout is not None
+                _send(self.process.stdin, (name, _plain(args), _plain(kwargs)))
+                answer = _received(self.process.stdout)
+            except (OSError, EOFError, pickle.PickleError, struct.error, AttributeError):
+                self.stop()  # the process is gone or garbled: not asked again
+                return None
+            if answer[0] != "svg":
+                return None  # it failed: drawn here
+            self.drawn += 1
+            return str(answer[1])
+
+    def stop(self) -> None:
+        """Ends the process: its input closed, it finishes and exits."""
+        self.working = False
+        try:
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+            self.process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+
+
+_painter: _Painter | None = None
+
+
 def prepare() -> None:
-    """Load matplotlib in a second thread, for a command that will draw charts after
-    work that leaves the interpreter free (reading and evaluating with Polars): its
-    import, about 0.4-0.6 s, then costs the command little. A chart drawn before it
-    is loaded waits for it (Python's import lock), so nothing is drawn half set up.
-    Not a daemon: a command that stops early (bad input) waits for the import to end
-    instead of exiting in the middle of it (matplotlib may be writing its font cache
-    and a warning about it on a new machine)."""
-    threading.Thread(target=_figure_class, name="charts").start()
+    """Start the process that draws this command's charts, for a command that will
+    draw them after work that keeps this one busy (reading, evaluating, writing its
+    tables): matplotlib's import (0.4-0.6 s) and the drawing (0.1-0.2 s a chart) then
+    run beside it on the second core. `compare --out` at 1 M visits: see
+    docs/architecture.md. Where no process can be started, matplotlib is loaded in a
+    second thread here instead (a chart drawn before it is loaded waits for it,
+    Python's import lock), not as a daemon: a command that stops early waits for the
+    import to end rather than exit in the middle of it."""
+    global _painter
+    if _painter is not None and _painter.working:
+        return
+    root = str(Path(__file__).resolve().parent.parent)  # where `engine` is found
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from engine.charts import serve; serve()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+    except OSError:
+        threading.Thread(target=_figure_class, name="charts").start()
+        return
+    _painter = _Painter(process)
+    atexit.register(_painter.stop)
+
+
+def serve() -> None:
+    """The drawing process: loads matplotlib, then draws each chart asked for on its
+    input until the input ends."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")  # the answers' own stream:
+    sys.stdout = sys.stderr  # nothing printed by the way can garble them
+    requests = sys.stdin.buffer
+    _figure_class()
+    while True:
+        try:
+            name, args, kwargs = _received(requests)
+        except EOFError:
+            return
+        try:
+            answer: tuple[str, str] = ("svg", _DRAWINGS[name](*args, **kwargs))
+        except Exception as error:  # noqa: BLE001  (drawn again by the asker, who sees it)
+            answer = ("failed", repr(error))
+        _send(answers, answer)
+
+
+def _send(stream: IO[bytes], message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.flush()
+
+
+def _received(stream: IO[bytes]) -> Any:
+    head = stream.read(8)
+    if len(head) < 8:
+        raise EOFError
+    size = struct.unpack("<Q", head)[0]
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)  # noqa: S301  (our own process's messages)
+
+
+def _plain(value: Any) -> Any:
+    """Arguments as plain Python values (a column of numbers as a list), so that the
+    drawing process needs nothing but matplotlib to read them."""
+    if isinstance(value, str | bytes | int | float | bool) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) or hasattr(value, "to_list"):
+        return [_plain(v) for v in value]
+    return value
+
+
+_DRAWINGS: dict[str, Callable[..., str]] = {}
+
+
+def _drawn_apart(draw: Callable[..., str]) -> Callable[..., str]:
+    """A chart function that asks the drawing process first (when `prepare` started
+    one) and draws here when it cannot."""
+    _DRAWINGS[draw.__name__] = draw
+
+    @functools.wraps(draw)
+    def chart(*args: Any, **kwargs: Any) -> str:
+        painter = _painter
+        if painter is not None:
+            svg = painter.draw(draw.__name__, args, kwargs)
+            if svg is not None:
+                return svg
+        return draw(*args, **kwargs)
+
+    return chart
 
 
 def _svg(fig: Any) -> str:
@@ -81,6 +224,7 @@ def _figure(rows: int = 1, width: float = 8.0, height: float = 3.6) -> tuple[Any
     return fig, fig.subplots(rows, 1)
 
 
+@_drawn_apart
 def paired_bars(
     labels: Sequence[str],
     a: Sequence[float],
@@ -105,6 +249,7 @@ def paired_bars(
     return _svg(fig)
 
 
+@_drawn_apart
 def change_bars(labels: Sequence[str], diff: Sequence[float], title: str) -> str:
     """B − A for each label, gains and losses in their own colours."""
     height = max(2.4, 0.3 * len(labels) + 1.2)
@@ -127,6 +272,7 @@ def change_bars(labels: Sequence[str], diff: Sequence[float], title: str) -> str
     return _svg(fig)
 
 
+@_drawn_apart
 def histogram(values: Sequence[float], title: str, xlabel: str) -> str:
     """How the per-customer change is spread; the zero line marks 'unchanged'."""
     fig, ax = _figure()
@@ -140,6 +286,7 @@ def histogram(values: Sequence[float], title: str, xlabel: str) -> str:
     return _svg(fig)
 
 
+@_drawn_apart
 def curve(
     xs: Sequence[str],
     totals: Sequence[float],
@@ -162,6 +309,7 @@ def curve(
     return _svg(fig)
 
 
+@_drawn_apart
 def lines(
     xs: Sequence[str], series: dict[str, Sequence[float]], title: str, xlabel: str, ylabel: str
 ) -> str:
@@ -180,6 +328,7 @@ def lines(
     return _svg(fig)
 
 
+@_drawn_apart
 def waterfall(labels: Sequence[str], steps: Sequence[float], start: float, title: str) -> str:
     """From A's total, each change's part in turn, to B's total."""
     fig, ax = _figure(height=3.8)

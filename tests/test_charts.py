@@ -85,3 +85,63 @@ def test_a_chart_is_cut_where_matplotlib_cuts_it(name, monkeypatch):
     theirs = CHARTS[name](charts)
     assert "viewBox" in ours
     assert _comparable(ours) == _comparable(theirs)
+
+
+@pytest.fixture
+def painter():  # type: ignore[no-untyped-def]
+    """A drawing process of this test's own (`charts.prepare`), stopped after it."""
+    from engine import charts
+
+    charts._painter = None
+    charts.prepare()
+    yield charts._painter
+    assert charts._painter is not None
+    charts._painter.stop()
+    charts._painter = None
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_a_chart_drawn_by_the_drawing_process_is_the_chart_drawn_here(name, painter):
+    """`prepare` starts a second process that draws the charts (matplotlib holds the
+    interpreter while it lays a chart out); what it draws is the same bytes."""
+    from engine import charts
+
+    assert painter.working
+    apart = CHARTS[name](charts)
+    assert painter.drawn == 1  # it was drawn there
+    painter.working = False  # now drawn here
+    here = CHARTS[name](charts)
+    assert apart.startswith("<svg") and apart == here
+
+
+def test_columns_and_decimals_reach_the_drawing_process_as_plain_values(painter):
+    import polars as pl
+
+    from engine import charts
+
+    labels = pl.Series(["Omsorg Nord", "<Söder>"])
+    apart = charts.paired_bars(labels, pl.Series([1234.5, 99.0]), [1000, 250.25], "A", "B", "T")
+    assert painter.drawn == 1 and "&lt;Söder&gt;" in apart
+    painter.working = False
+    assert apart == charts.paired_bars(["Omsorg Nord", "<Söder>"], [1234.5, 99], [1000, 250.25],
+                                       "A", "B", "T")  # fmt: skip
+
+
+def test_a_chart_is_drawn_here_when_the_drawing_process_has_died(painter):
+    from engine import charts
+
+    painter.process.kill()
+    painter.process.wait()
+    svg = CHARTS["curve"](charts)
+    assert svg.startswith("<svg") and not painter.working
+
+
+def test_a_chart_that_cannot_be_drawn_fails_here_as_it_would_without_the_process(painter):
+    """The process answers that it failed; the chart is drawn here, where the error
+    is the caller's to see, and the process draws the next one."""
+    from engine import charts
+
+    with pytest.raises(TypeError, match="NoneType"):
+        charts.waterfall(["a change"], [1.0], None, "T")  # no start
+    assert painter.working and painter.drawn == 0
+    assert CHARTS["curve"](charts).startswith("<svg") and painter.drawn == 1

@@ -8,6 +8,7 @@ frame, joined to the parent. No Python runs per row.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -95,11 +96,15 @@ def round_half(expr: pl.Expr, step: float, mode: str) -> pl.Expr:
 class Compiler:
     """Compiles the formulas of one entity in one month to expressions on its frame."""
 
-    def __init__(self, plan: Plan, entity: str, agg_columns: dict[int, str]):
+    def __init__(self, plan: Plan, entity: str, agg_columns: dict[int, str], whole: bool = False):
         self.plan = plan
         self.checked: CheckedModel = plan.checked
         self.entity = entity
         self.agg_columns = agg_columns
+        # its expressions run over a frame's whole columns (the entity's rules), never
+        # within the groups of a group-by (a filter of an aggregation): a column's
+        # smallest and largest value are then the frame's
+        self.whole = whole
 
     def type_of(self, node: ast.Node) -> t.Type:
         return self.checked.type_of(node)
@@ -425,7 +430,17 @@ def _overlapping_visits(c: Compiler, node: ast.Call) -> pl.Expr:
 
 
 def _add_months(c: Compiler, node: ast.Call) -> pl.Expr:
-    return c.expr(node.args[0]).dt.offset_by(f"{_months(node.args[1])}mo")
+    """The date n calendar months later. Over a whole column, by a calendar: each day
+    from its earliest date to its latest moved once, and each row's looked up by its
+    distance from the earliest (Polars' `offset_by` on every row of Örebro's 6.9 M
+    decision days at 10 M visits took 0.17 s, the calendar 0.02 s)."""
+    value = c.expr(node.args[0])
+    months = f"{_months(node.args[1])}mo"
+    if not c.whole or not value.meta.root_names():  # within groups, or one date
+        return value.dt.offset_by(months)
+    first = value.min().fill_null(pl.lit(date(1970, 1, 1)))  # no dates: nothing looked up
+    calendar = pl.date_range(first, value.max().fill_null(first), "1d").dt.offset_by(months)
+    return calendar.gather(value.cast(pl.Int32) - first.cast(pl.Int32))
 
 
 def _months(node: ast.Node) -> int:
@@ -787,7 +802,7 @@ def evaluate(
             )
             frame = in_pieces(frame)
             frames[entity] = frame
-        compiler = Compiler(plan, entity, agg_columns)
+        compiler = Compiler(plan, entity, agg_columns, whole=True)
         with timed(timings, "overlaps_and_bands"):
             neighbours = None
             if entity == registration:  # looked for only where the visits are evaluated

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -153,7 +154,10 @@ def formula(kind: str, depth: int = 3) -> st.SearchStrategy[str]:
         ]
     if kind == "date":
         options += [
-            st.tuples(sub("date"), st.integers(-40, 40)).map(lambda p: f"({p[0]} + {p[1]} days)")
+            st.tuples(sub("date"), st.integers(-40, 40)).map(lambda p: f"({p[0]} + {p[1]} days)"),
+            st.tuples(sub("date"), st.integers(-14, 14)).map(
+                lambda p: f"add_months({p[0]}, {p[1]})"
+            ),
         ]
     return st.one_of(options)
 
@@ -421,3 +425,38 @@ def test_customer_months_are_the_groups_of_their_visits_and_pay_the_same(monkeyp
         assert_frame_equal(
             grouped.months[0].frames[entity], alone.months[0].frames[entity], rel_tol=1e-12
         )
+
+
+@pytest.mark.parametrize("months", [1, -1, 3, 12, -13, 25])
+def test_add_months_over_a_whole_column_is_each_dates_own(months):
+    """The rules' `add_months` moves each day from a column's earliest date to its
+    latest once and looks the rows up in that calendar (`compile._add_months`): every
+    day of three years, month ends and 29 February among them, and a missing date,
+    give what moving each row alone gives."""
+    from types import SimpleNamespace
+
+    import polars as pl
+
+    from engine.compile import _add_months
+    from engine.source import FormulaOrigin
+    from engine.syntax import parse_formula
+
+    node = parse_formula(f"add_months(d, {months})", FormulaOrigin.at("f.yaml", 1, 1))
+    days = [date(2023, 1, 1) + timedelta(days=n) for n in range(3 * 366)]
+    frame = pl.DataFrame({"d": [*days, None, days[40]]}, schema={"d": pl.Date})
+    whole = SimpleNamespace(whole=True, expr=lambda _: pl.col("d"))
+    moved = frame.select(_add_months(whole, node).alias("moved"))["moved"]  # type: ignore[arg-type]
+    assert moved.to_list() == frame["d"].dt.offset_by(f"{months}mo").to_list()
+    assert moved[days.index(date(2024, 1, 31))] == _shifted(date(2024, 1, 31), months)
+    for empty in ([], [None, None]):
+        none = pl.DataFrame({"d": empty}, schema={"d": pl.Date})
+        assert none.select(_add_months(whole, node))["d"].to_list() == empty  # type: ignore[arg-type]
+
+
+def _shifted(day: date, months: int) -> date:
+    """The same day n months on, or the last day of a shorter month."""
+    import calendar
+
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

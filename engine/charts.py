@@ -77,6 +77,8 @@ class _Painter:
                 _send(self.process.stdin, (name, _plain(args), _plain(kwargs)))
                 answer = _received(self.process.stdout)
             except (OSError, EOFError, pickle.PickleError, struct.error, AttributeError):
+                answer = None
+            if not (isinstance(answer, tuple) and len(answer) == 2):
                 self.stop()  # the process is gone or garbled: not asked again
                 return None
             if answer[0] != "svg":

@@ -65,6 +65,7 @@ class _Painter:
         self.process = process
         self.lock = threading.Lock()
         self.working = True
+        self.greeted = False  # its greeting read: what it writes next is answers
         self.drawn = 0  # charts it has drawn
 
     def draw(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
@@ -74,6 +75,10 @@ class _Painter:
                 return None
             try:
                 assert self.process.stdin is not None and self.process.stdout is not None
+                if not self.greeted:  # anything else first (a start-up script's print)
+                    self.greeted = self.process.stdout.read(len(GREETING)) == GREETING
+                    if not self.greeted:
+                        raise EOFError
                 _send(self.process.stdin, (name, _plain(args), _plain(kwargs)))
                 answer = _received(self.process.stdout)
             except (OSError, EOFError, pickle.PickleError, struct.error, AttributeError):
@@ -136,6 +141,8 @@ def serve() -> None:
     sys.stdout = sys.stderr  # nothing printed by the way can garble them
     requests = sys.stdin.buffer
     _figure_class()
+    answers.write(GREETING)  # what came before it was not carepay's
+    answers.flush()
     while True:
         try:
             name, args, kwargs = _received(requests)
@@ -154,11 +161,17 @@ def _send(stream: IO[bytes], message: object) -> None:
     stream.flush()
 
 
+GREETING = b"carepay charts\n"  # the drawing process's first words, once it is ready
+LONGEST = 1 << 30  # a message longer than this is garbled, not waited for
+
+
 def _received(stream: IO[bytes]) -> Any:
     head = stream.read(8)
     if len(head) < 8:
         raise EOFError
     size = struct.unpack("<Q", head)[0]
+    if size > LONGEST:
+        raise EOFError
     data = stream.read(size)
     if len(data) < size:
         raise EOFError

@@ -145,3 +145,25 @@ def test_a_chart_that_cannot_be_drawn_fails_here_as_it_would_without_the_process
         charts.waterfall(["a change"], [1.0], None, "T")  # no start
     assert painter.working and painter.drawn == 0
     assert CHARTS["curve"](charts).startswith("<svg") and painter.drawn == 1
+
+
+def test_a_drawing_process_that_prints_before_it_is_ready_is_not_used(monkeypatch):
+    """A start-up script that prints (a `sitecustomize`, say) writes before the
+    process's greeting: the process is not asked, and the chart is drawn here
+    rather than waited for."""
+    from engine import charts
+
+    monkeypatch.setattr(charts, "_painter", None)
+    real = charts.subprocess.Popen
+
+    def noisy(command, **kwargs):  # type: ignore[no-untyped-def]  # a print, then the server
+        script = "import sys; sys.stdout.write('hello from a start-up script' * 9); " + command[2]
+        return real([command[0], "-c", script], **kwargs)
+
+    monkeypatch.setattr(charts.subprocess, "Popen", noisy)
+    charts.prepare()
+    painter = charts._painter
+    assert painter is not None
+    svg = CHARTS["curve"](charts)
+    assert svg.startswith("<svg") and not painter.working and painter.drawn == 0
+    painter.stop()

@@ -122,7 +122,9 @@ def prepare() -> None:
     env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
     try:
         process = subprocess.Popen(
-            [sys.executable, "-c", "from engine.charts import serve; serve()"],
+            # -P: not the working directory first on the path, where another `engine`
+            # package may be (the user's own, or another checkout's)
+            [sys.executable, "-P", "-c", "from engine.charts import serve; serve()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,

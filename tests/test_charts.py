@@ -157,8 +157,8 @@ def test_a_drawing_process_that_prints_before_it_is_ready_is_not_used(monkeypatc
     real = charts.subprocess.Popen
 
     def noisy(command, **kwargs):  # type: ignore[no-untyped-def]  # a print, then the server
-        script = "import sys; sys.stdout.write('hello from a start-up script' * 9); " + command[2]
-        return real([command[0], "-c", script], **kwargs)
+        script = "import sys; sys.stdout.write('hello from a start-up script' * 9); " + command[-1]
+        return real([*command[:-1], script], **kwargs)
 
     monkeypatch.setattr(charts.subprocess, "Popen", noisy)
     charts.prepare()
@@ -166,4 +166,24 @@ def test_a_drawing_process_that_prints_before_it_is_ready_is_not_used(monkeypatc
     assert painter is not None
     svg = CHARTS["curve"](charts)
     assert svg.startswith("<svg") and not painter.working and painter.drawn == 0
+    painter.stop()
+
+
+def test_the_drawing_process_runs_this_engine_not_one_in_the_working_directory(
+    tmp_path, monkeypatch
+):
+    """A command run from a directory that holds another `engine` package (a user's
+    own, another checkout) still has its charts drawn by this one."""
+    from engine import charts
+
+    other = tmp_path / "engine"
+    other.mkdir()
+    (other / "__init__.py").write_text("")
+    (other / "charts.py").write_text("def serve():\n    print('not carepay')\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(charts, "_painter", None)
+    charts.prepare()
+    painter = charts._painter
+    assert painter is not None
+    assert CHARTS["histogram"](charts).startswith("<svg") and painter.drawn == 1
     painter.stop()

@@ -892,3 +892,46 @@ def test_a_file_without_a_declared_column_and_a_ragged_row_is_an_error_not_a_cra
     with pytest.raises(EngineError) as caught:
         load_dataset(checked, data)
     assert "has no column `customer_id`" in str(caught.value)
+
+
+def _messy(tmp: Path) -> Path:
+    """Problems in every table at once: an undeclared column in each, a bad level, an
+    unknown customer, a visit id seen twice."""
+    return write(
+        tmp,
+        providers="provider_id,name,ownership,x1\nP1,Omsorg AB,private,a\n",
+        customers="customer_id,district,x2\nK1,Centrum,a\nK2,Norrby,b\n",
+        decisions=DECISIONS.replace("level\n", "level,x3\n", 1)
+        .replace(",2\n", ",två,a\n")
+        .replace(",1\n", ",1,b\n"),
+        visits=VISITS.replace("declined\n", "declined,x4\n", 1).replace("false\n", "false,a\n")
+        + "V2,K9,P1,S1,care,omsorg,2024-02-07 08:00,2024-02-07 09:00,tag,2024-02-07 09:00,false,false,c\n",
+    )
+
+
+def test_tables_read_side_by_side_report_as_read_one_at_a_time(tmp_path, monkeypatch):
+    """Tables are decoded and checked several at a time (`data.READERS`); the messages
+    still come table by table, the parties' first and then the tables in the model's
+    order, and the tables, rejects and messages are those of reading one at a time."""
+    from engine import data
+
+    checked, _ = load(MODEL)
+    data_dir = _messy(tmp_path)
+    dataset, warnings = load_dataset(checked, data_dir)
+    where = [(w.code, w.where) for w in warnings]
+    assert where == [
+        ("undeclared-column", "customers.csv"),
+        ("undeclared-column", "providers.csv"),
+        ("undeclared-column", "decisions.csv"),
+        ("undeclared-column", "visits.csv"),
+        ("rejected-rows", "decisions.csv:level"),  # `två` is not a whole number
+        ("rejected-rows", "decisions.csv:level"),  # a decision of omsorg without a level
+        ("rejected-rows", "visits.csv:visit_id"),
+        ("rejected-rows", "visits.csv:customer_id"),
+    ]
+    monkeypatch.setattr(data, "READERS", 1)
+    alone, warnings_alone = load_dataset(checked, data_dir)
+    assert warnings == warnings_alone
+    assert alone.rejects_frame().equals(dataset.rejects_frame())
+    assert alone.tables.keys() == dataset.tables.keys()
+    assert all(alone.tables[n].equals(dataset.tables[n]) for n in alone.tables)

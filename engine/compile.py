@@ -741,6 +741,17 @@ def _registration_passes(plan: Plan) -> int:
     return len(passes)
 
 
+def _overlap_neighbours(plan: Plan, tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
+    """The neighbouring months' registrations that can overlap the month's, where the
+    registrations' rules call `overlaps(…)` (nothing else reads them): a model without
+    it no longer filters every visit for them (the bench's core: 1 ms at 1 M visits, 7 ms
+    at 10 M)."""
+    registration = plan.checked.model.vocabulary.roles.registration
+    if next(calls_to("overlaps", plan.steps(registration)), None) is None:
+        return None
+    return neighbour_registrations(plan, tables)
+
+
 def evaluate(
     plan: Plan,
     tables: dict[str, pl.DataFrame],
@@ -775,7 +786,7 @@ def evaluate(
     registration = vocabulary.roles.registration
     kept_neighbours = None  # the neighbouring months' registrations, taken before the table goes
     if let_go:
-        kept_neighbours = neighbour_registrations(plan, tables)
+        kept_neighbours = _overlap_neighbours(plan, tables)
         tables.pop(vocabulary.registrations, None)
     for entity in vocabulary.order:
         steps = plan.steps(entity)
@@ -809,7 +820,7 @@ def evaluate(
         with timed(timings, "overlaps_and_bands"):
             neighbours = None
             if entity == registration:  # looked for only where the visits are evaluated
-                neighbours = kept_neighbours if let_go else neighbour_registrations(plan, tables)
+                neighbours = kept_neighbours if let_go else _overlap_neighbours(plan, tables)
             frame = precompute_overlaps(compiler, steps, frame, neighbours)
             frame = in_pieces(precompute_bands(compiler, steps, frame))
         with timed(timings, "rules"):

@@ -935,3 +935,72 @@ def test_tables_read_side_by_side_report_as_read_one_at_a_time(tmp_path, monkeyp
     assert alone.rejects_frame().equals(dataset.rejects_frame())
     assert alone.tables.keys() == dataset.tables.keys()
     assert all(alone.tables[n].equals(dataset.tables[n]) for n in alone.tables)
+
+
+LEVEL_TEXTS = [  # (as read, the level: a whole number from 1 to 29, else missing)
+    ("2", 2),
+    (" 3 ", 3),
+    ("2.0", 2),
+    ("2,0", 2),
+    ("2.7", None),
+    ("0", None),
+    ("30", None),
+    ("29", 29),
+    ("-1", None),
+    ("1e13", None),
+    ("NaN", None),
+    ("inf", None),
+    ("två", None),
+    ("", None),
+    (None, None),
+]
+MINUTES_TEXTS = [  # hours_per_month (a number of hours, 0 or more) in minutes
+    ("1,5", 90.0),
+    ("1 234", 74040.0),
+    ("1\u00a0234,5", 74070.0),
+    ("-0.5", None),
+    ("0", 0.0),
+    ("2e12", None),
+    ("x", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("column", "cases"), [("level", LEVEL_TEXTS), ("hours_per_month", MINUTES_TEXTS)]
+)
+def test_numbers_as_text_are_read_checked_and_put_in_range(column, cases):
+    from engine.catalog import tables
+    from engine.data import _convert
+
+    declared = tables()["decisions"].columns[column]
+    frame = pl.DataFrame({column: [text for text, _ in cases]}, schema={column: pl.String})
+    got = frame.select(_convert(frame, declared)).to_series().to_list()
+    assert got == [expected for _, expected in cases]
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype", "expected"),
+    [
+        ([2, 0, 30, 29, None], pl.Int64, [2, None, None, 29, None]),
+        ([2.0, 2.5, float("nan"), float("inf"), 1e13], pl.Float64, [2, None, None, None, None]),
+    ],
+)
+def test_levels_read_as_numbers_are_checked_as_text_is(values, dtype, expected):
+    from engine.catalog import tables
+    from engine.data import _convert
+
+    declared = tables()["decisions"].columns["level"]
+    frame = pl.DataFrame({"level": values}, schema={"level": dtype})
+    assert frame.select(_convert(frame, declared)).to_series().to_list() == expected
+
+
+def test_a_number_as_text_is_read_once_however_many_checks_it_passes():
+    """Written as one expression, every check (finite, not absurd, whole, in range)
+    read the text again: a CSV's `level` of 234 000 decisions took 1.04 s to convert,
+    with 162 passes of the thousands-separator pattern; now 0.03 s, with 2."""
+    from engine.catalog import tables
+    from engine.data import _convert
+
+    declared = tables()["decisions"].columns["level"]
+    frame = pl.DataFrame({"level": ["1"]})
+    assert str(_convert(frame, declared)).count("replace_all") == 2

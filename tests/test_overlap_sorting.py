@@ -115,3 +115,34 @@ def test_key_sets_found_together_equal_the_definition(rows, others):
         flags = found[keys]
         assert flags is not None
         assert flags.to_list() == _with_neighbours(month, beside, list(keys)), keys
+
+
+@pytest.mark.parametrize(
+    ("model", "looked_for"),
+    [("bench/core.yaml", False), ("rules/orebro", True)],
+)
+def test_neighbouring_months_are_looked_for_only_where_overlaps_is_called(
+    monkeypatch, model, looked_for
+):
+    """The core calls no `overlaps(…)`, so no visit is filtered for the months beside;
+    Örebro's §4.7 rules do, and its run compares the month with them (before, every
+    run filtered them)."""
+    from pathlib import Path
+
+    from engine import compile as compile_step
+    from engine.api import load, load_dataset, parse_month, run_model
+
+    root = Path(__file__).resolve().parent.parent
+    calls = []
+    real = compile_step.neighbour_registrations
+
+    def counted(*args: object) -> object:
+        calls.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compile_step, "neighbour_registrations", counted)
+    month = parse_month("2024-02")
+    checked, _ = load(root / model, [month])
+    dataset, _ = load_dataset(checked, root / "examples/orebro")
+    run_model(checked, dataset, [month])
+    assert bool(calls) is looked_for

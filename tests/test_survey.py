@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -61,11 +62,7 @@ def problems_both_ways(name: str, frame: pl.DataFrame) -> None:
     read = set(frame.columns)
     converted, as_read, survey = data._surveyed(frame, table, read, lists)
     everything = data.Survey(
-        columns=frozenset(  # a column all of whose values are in its list has no problem
-            c
-            for c in table.columns
-            if c in frame.columns and not (c in as_read and lists.get(c) is not None)
-        ),
+        columns=frozenset(c for c in table.columns if c in frame.columns),
         order=True,
         keys=tuple(k for k in table.key if k in converted.columns),
     )
@@ -233,3 +230,33 @@ def test_a_text_kept_as_read_is_one_stripping_leaves_as_it_is():
         assert kept is plain, repr(value)
         if kept:
             assert canonical == value and value != "", repr(value)
+
+
+@pytest.mark.parametrize(
+    ("starts", "form"),
+    [
+        (["2024-02-05 08:00", "2024-02-06 09:30"], "%Y-%m-%d %H:%M"),
+        (["", " 2024-02-05T08:00:00", "2024-02-06T09:30:00"], "%Y-%m-%dT%H:%M:%S"),
+        ([None, "2024-02-05 08:00:00"], "%Y-%m-%d %H:%M:%S"),
+        (["05/02/2024 08:00"], None),  # no form of ours: every form is tried on every value
+        ([None, ""], None),
+    ],
+)
+def test_dates_and_times_are_guessed_to_be_in_the_form_of_the_first(starts, form):
+    frame = pl.DataFrame({"start": starts}, schema={"start": pl.String})
+    assert data._forms(frame, tables()["visits"]).get("start") == form
+
+
+def test_dates_and_times_in_two_forms_are_each_read():
+    """The guess (the first value's form) fails for the second row; the column is read
+    again in every form, and nothing is rejected."""
+    frame = pl.DataFrame(
+        {"start": ["2024-02-05 08:00", "2024-02-05T09:00:00"], "end": ["2024-02-05 09:00"] * 2}
+    )
+    table = tables()["visits"]
+    converted, _, survey = data._surveyed(frame, table, {"start", "end"}, {})
+    assert converted["start"].to_list() == [
+        datetime(2024, 2, 5, 8, 0),
+        datetime(2024, 2, 5, 9, 0),
+    ]
+    assert "start" not in survey.columns

@@ -1004,3 +1004,29 @@ def test_a_number_as_text_is_read_once_however_many_checks_it_passes():
     declared = tables()["decisions"].columns["level"]
     frame = pl.DataFrame({"level": ["1"]})
     assert str(_convert(frame, declared)).count("replace_all") == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n1,2\n3\n4,5,6\n",
+        "a,b\r\n1,2\r\n\r\n3\r\n  \r\n4,5",
+        "a;b\n1;2\n\n\n1;2;3\n",
+        "a,b\n1,2\n1,2,3",
+        "a,b\n",
+        "a,b\n1,\x1f2\n1\n",  # the unit separator in a value: read by the csv module
+        'a,b\n"1,5",2\n"x\ny",2,3\n',  # quotes: read by the csv module
+    ],
+)
+def test_rows_with_fields_too_many_or_too_few_are_found_as_the_csv_module_finds_them(text):
+    import csv
+    import io
+
+    from engine.data import _ragged_rows
+
+    separator = ";" if ";" in text.split("\n")[0] else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=separator))[1:]
+    expected = [
+        (i, len(row)) for i, row in enumerate(rows) if any(f.strip() for f in row) and len(row) != 2
+    ]
+    assert _ragged_rows(text.encode(), text, separator, 2) == expected

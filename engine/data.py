@@ -36,7 +36,14 @@ MAX_ROWS_REPORTED = 5  # per column and problem; the rest are counted
 
 _TRUE = {"true", "1", "yes", "ja", "sant", "t", "y", "j"}
 _FALSE = {"false", "0", "no", "nej", "falskt", "f", "n"}
-_DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
+# dates and times as text: with or without seconds (and a fraction of one, as a database
+# export writes `2024-03-01 09:39:00.000`), with a space or a `T` between
+_DATETIME_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+)
 
 
 REJECT_SCHEMA = {
@@ -1797,7 +1804,7 @@ def _range_words(column: Column) -> str:
 def _kind_hint(column: Column) -> str | None:
     return {
         "date": "write dates as YYYY-MM-DD",
-        "datetime": "write times as YYYY-MM-DD HH:MM (or with T and seconds)",
+        "datetime": "write times as YYYY-MM-DD HH:MM (or with T, seconds and their fraction)",
         "bool": "write true/false (or ja/nej, 1/0)",
     }.get(column.kind)
 

@@ -236,8 +236,9 @@ def test_a_text_kept_as_read_is_one_stripping_leaves_as_it_is():
     ("starts", "form"),
     [
         (["2024-02-05 08:00", "2024-02-06 09:30"], "%Y-%m-%d %H:%M"),
-        (["", " 2024-02-05T08:00:00", "2024-02-06T09:30:00"], "%Y-%m-%dT%H:%M:%S"),
-        ([None, "2024-02-05 08:00:00"], "%Y-%m-%d %H:%M:%S"),
+        (["", " 2024-02-05T08:00:00", "2024-02-06T09:30:00"], "%Y-%m-%dT%H:%M:%S%.f"),
+        ([None, "2024-02-05 08:00:00"], "%Y-%m-%d %H:%M:%S%.f"),
+        (["2024-02-05 08:00:00.000"], "%Y-%m-%d %H:%M:%S%.f"),
         (["05/02/2024 08:00"], None),  # no form of ours: every form is tried on every value
         ([None, ""], None),
     ],
@@ -260,3 +261,29 @@ def test_dates_and_times_in_two_forms_are_each_read():
         datetime(2024, 2, 5, 9, 0),
     ]
     assert "start" not in survey.columns
+
+
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        ("2024-03-01 09:39", datetime(2024, 3, 1, 9, 39)),
+        ("2024-03-01T09:39", datetime(2024, 3, 1, 9, 39)),
+        ("2024-03-01 09:39:30", datetime(2024, 3, 1, 9, 39, 30)),
+        ("2024-03-01T09:39:00.000000", datetime(2024, 3, 1, 9, 39)),  # as Polars writes
+        ("2024-03-01 09:39:00.123", datetime(2024, 3, 1, 9, 39, 0, 123000)),  # a database's
+        ("01/03/2024 09:39", None),
+        ("2024-03-01", None),  # a date is not a moment of a visit
+    ],
+)
+def test_dates_and_times_are_read_with_seconds_and_their_fraction(text, moment):
+    """Before, a fraction of a second (a database's or Polars' own export) made every
+    visit a bad value."""
+    frame = pl.DataFrame({"start": [text]})
+    column = tables()["visits"].columns["start"]
+    assert frame.select(data._convert(frame, column)).item() == moment
+    assert (
+        frame.select(
+            data._convert(frame, column, form=data._forms(frame, tables()["visits"]).get("start"))
+        ).item()
+        == moment
+    )

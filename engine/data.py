@@ -475,10 +475,10 @@ def _known(name: str, known: pl.Series | None) -> pl.Expr:
     so that stripping leaves it as it is and it is not blank (white space is a byte
     up to 0x20 or a character beyond ASCII, all of whose bytes are 0x80 or more); a
     missing value is canonical (it is missing either way; where the column requires a
-    value, `_survey_run` flags it). A text beginning or ending otherwise (white space, or a letter like
-    `Å`) fails the guess, and its column is converted in full. Two bytes a value are
-    read, where looking for white space anywhere read them all (10 M visit ids:
-    0.05–0.09 s against 0.21–0.22 s)."""
+    value, `_survey_run` flags it). A text beginning or ending otherwise (white space,
+    or a letter like `Å`) fails the guess, and its column is converted in full. Two
+    bytes a value are read, where looking for white space anywhere read them all (10 M
+    visit ids: 0.05–0.09 s against 0.21–0.22 s)."""
     column = pl.col(name)
     if known is not None:  # a missing value is flagged apart where one is not allowed
         return column.is_in(known.implode()).fill_null(True).all()
@@ -762,9 +762,10 @@ def load_data(
                 decoded = {
                     n: (_with_pseudonyms(d[0], pseudonym), *d[1:]) for n, d in decoded.items()
                 }
-        with timed(timings, "convert_and_check"):  # parties first: the others name them
-            for names in ([n for n in order if n in _party_tables()],
-                          [n for n in order if n not in _party_tables()]):  # fmt: skip
+        with timed(timings, "convert_and_check"):
+            parties = [n for n in order if n in _party_tables()]
+            others = [n for n in order if n not in parties]
+            for names in (parties, others):  # parties first: the others name them
                 done = pool.map(lambda n: _check_table(reading, n, decoded[n]), names)
                 checked.update(zip(names, done, strict=True))
     for name in sorted(wanted, key=lambda n: n not in _party_tables()):  # as read before

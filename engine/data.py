@@ -95,6 +95,8 @@ class Dataset:
     rejected_customers: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     # seconds of each phase of reading: decode, convert_and_check, references
     timings: dict[str, float] = field(default_factory=dict)
+    # the data's tables that the model does not use: not read (empty in `tables`)
+    unread: list[str] = field(default_factory=list)
     # read a part at a time (a Window): the rejected rows' problems, by the file's row
     # index, warned about once all parts are read (`warn_rejected`)
     problems: dict[str, list[Problem]] = field(default_factory=dict)
@@ -724,6 +726,7 @@ def load_data(
     only: Collection[str] | None = None,
     given: Dataset | None = None,
     window: Window | None = None,
+    unused: Collection[str] = (),
 ) -> Dataset:
     """Read and validate every table of the model's vocabulary (`known`; the base
     tables by default) from a directory, a workbook or frames in memory; `needs`
@@ -733,7 +736,8 @@ def load_data(
     engine keeps for every model: ids, keys, the dates that place a row in a month),
     only the columns read are decoded and checked (`_columns_read`); without it,
     every declared column is. `only` reads those tables alone, beside the tables of
-    `given` (read before); `window` reads one part of its table (see `Window`)."""
+    `given` (read before); `window` reads one part of its table (see `Window`).
+    A table in `unused` (`api.unused_tables`) is not read: empty, named in `unread`."""
     known = known if known is not None else tables()
     timings: dict[str, float] = {}
     with timed(timings, "decode"):
@@ -751,11 +755,15 @@ def load_data(
         ds.kept = dict(given.kept)
         ds.rejects = list(given.rejects)
         ds.rejected_ids = dict(given.rejected_ids)
+        ds.unread = list(given.unread)
     reading = _Reading(ds, Path(path), raw, ragged, known, needs, keep, requirements, window)
     problems: dict[str, list[Problem]] = {}
     proven: dict[str, set[str]] = {}  # table -> columns whose every id is a party's
     wanted = [n for n in known if only is None or n in only]
-    present = [n for n in wanted if n in raw]
+    unread = [n for n in wanted if n in raw and n in unused]
+    ds.tables.update((n, empty_table(known[n])) for n in unread)
+    ds.unread += unread
+    present = [n for n in wanted if n in raw and n not in unread]
     checked: dict[str, _Checked] = {}
     with ThreadPoolExecutor(READERS) as pool:  # see `READERS`
         with timed(timings, "decode"):
@@ -776,6 +784,8 @@ def load_data(
     for name in sorted(wanted, key=lambda n: n not in _party_tables()):  # as read before
         if name not in raw:
             _absent_table(reading, name, diags)
+            continue
+        if name in unread:
             continue
         diags.extend(checked[name].diags)
         problems[name], proven[name] = checked[name].problems, checked[name].proven
@@ -1710,6 +1720,9 @@ def _unplaced(customers: pl.DataFrame, zones: dict[str, list[str]]) -> list[Prob
     ]
 
 
+ZONES_TABLE = "zones"  # the data's own placing of districts in a model's zones
+
+
 def zones_with_data(
     zones: dict[str, list[str]], ds: Dataset, model_id: str, diags: Diagnostics
 ) -> dict[str, list[str]]:
@@ -1717,14 +1730,14 @@ def zones_with_data(
     this model (a dataset from another municipality says how its districts count).
     A district the model already places, in another zone, is an error: the model's
     own word stands and is never silently overridden."""
-    frame = ds.tables.get("zones")
+    frame = ds.tables.get(ZONES_TABLE)
     if frame is None or frame.height == 0:
         return zones
     own = {d: zone for zone, districts in zones.items() for d in districts}
     merged = {zone: list(districts) for zone, districts in zones.items()}
     rows = frame.with_row_index("__i").filter(pl.col("model") == model_id)
     for index, zone, district in rows.select("__i", "zone", "district").iter_rows():
-        where = ds.where("zones", index, "zone")
+        where = ds.where(ZONES_TABLE, index, "zone")
         if zone not in merged:
             close = difflib.get_close_matches(str(zone), list(merged), n=1)
             diags.error(
@@ -1737,7 +1750,7 @@ def zones_with_data(
             diags.error(
                 "bad-value",
                 f"the model places district `{district}` in `{own[district]}`, not `{zone}`",
-                where=ds.where("zones", index, "district"),
+                where=ds.where(ZONES_TABLE, index, "district"),
             )
         elif district not in own:
             merged[zone].append(district)

@@ -36,6 +36,7 @@ from engine.api import (
     engine_columns,
     rejection_consequences,
     run_model,
+    unused_tables,
 )
 from engine.checker import CheckedModel
 from engine.coverage import rule_coverage
@@ -250,7 +251,8 @@ def run_by_month(
     needs = data_needs(checked)
     with timed(timings, "read_data"):
         others = [t for t in vocabulary.tables if t != name]
-        base = load_data(data, needs, diags, only=others, **settings)  # type: ignore[arg-type]
+        unused = unused_tables(vocabulary, needs)
+        base = load_data(data, needs, diags, only=others, unused=unused, **settings)  # type: ignore[arg-type]
         diags.raise_if_errors()
         scan = pl.scan_parquet(file)
         schema = schema_of(scan)
@@ -351,6 +353,7 @@ def run_by_month(
         rejected_ids=base.rejected_ids,
         rejected_customers={**base.rejected_customers, name: rejected_customers},
         timings=base.timings,
+        unread=base.unread,
     )
     warnings = list(diags) + list(seen.values())
     rejected = Diagnostics()

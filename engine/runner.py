@@ -469,6 +469,7 @@ def _manifest(
             "files": _file_hashes(model.files),
         },
         "inputs": _inputs(Path(job.data), dataset),
+        "not_read": _not_read(Path(job.data), dataset),
         "months": [m.plan.month.strftime("%Y-%m") for m in result.months],
         "parameters_in_force": {
             m.plan.month.strftime("%Y-%m"): {
@@ -512,7 +513,7 @@ def _inputs(data: Path, dataset: Dataset) -> list[dict[str, Any]]:
     out = []
     for table, origin in sorted(dataset.origins.items()):
         path = data / origin
-        if path.is_file():
+        if path.is_file() and table not in dataset.unread:
             out.append(
                 {
                     "table": table,
@@ -522,6 +523,17 @@ def _inputs(data: Path, dataset: Dataset) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+def _not_read(data: Path, dataset: Dataset) -> list[dict[str, str]]:
+    """The data's tables the model does not use, which the run did not read
+    (`api.unused_tables`): named, so that nobody wonders where their rows went."""
+    return [
+        {"table": table, "path": _absolute(data / dataset.origins[table])}
+        if data.is_dir() and table in dataset.origins
+        else {"table": table}
+        for table in dataset.unread
+    ]
 
 
 def _jsonable(value: Any) -> Any:
@@ -677,6 +689,7 @@ def write_study_manifest(directory: Path, study: Study) -> None:
             for checked in study.models
         ],
         "inputs": _inputs(study.data, study.dataset),
+        "not_read": _not_read(study.data, study.dataset),
         "months": [f"{m:%Y-%m}" for m in study.months],
         "overrides": study.overrides,
         "rejected_rows": study.dataset.rejected_counts(),

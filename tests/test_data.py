@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 import openpyxl
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
 from engine.api import load, load_dataset, parse_month, run_model
+from engine.cli import main
 from engine.diagnostics import EngineError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -801,6 +804,55 @@ def test_a_mistake_in_a_column_no_rule_reads_sets_no_visit_aside(tmp_path, colum
     reading, _ = load(READS_VISITS)
     dataset, _ = load_dataset(reading, data)
     assert [(r["row"], r["column"]) for r in dataset.rejects] == [(3, column)]
+
+
+ABSENCES = (
+    "customer_id,start_date,end_date,reason\n"
+    "K1,2024-02-01,2024-02-03,hospital\n"
+    "K1,den första,2024-02-09,hospital\n"  # not a date: a mistake in row 3
+)
+# the example model, paying for each day of absence too: it reads the absences
+READS_ABSENCES = """\
+model: franvaro
+title: Frånvaro
+extends: {model}
+payments:
+  frånvaro:
+    entity: customer_month
+    category: frånvaro
+    formula: 10 SEK * count(absences)
+"""
+
+
+def test_a_table_no_rule_reads_is_not_read(tmp_path):
+    """A table the model does not use (the example reads no absences) is not read, as
+    a column no rule reads is not: a mistake in it rejects nothing and changes no
+    amount, and the run's manifest names the file as not read rather than listing it
+    as an input. A model that reads the table rejects the same row."""
+    (tmp_path / "data").mkdir()
+    data = write(tmp_path / "data", absences=ABSENCES)
+    checked, _ = load(MODEL)
+    dataset, warnings = load_dataset(checked, data)
+    assert dataset.rejects == [] and warnings == []
+    assert dataset.unread == ["absences"] and dataset.tables["absences"].height == 0
+    assert amounts(data) == {"K1:omsorg": 300000, "K2:omsorg": 165000}
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["run", str(MODEL), "--data", str(data), "--month", "2024-02", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "absences" not in [i["table"] for i in manifest["inputs"]]
+    assert manifest["not_read"] == [
+        {"table": "absences", "path": str((data / "absences.csv").resolve())}
+    ]
+    reading = tmp_path / "franvaro.yaml"
+    reading.write_text(READS_ABSENCES.format(model=MODEL.as_posix()), encoding="utf-8")
+    dataset, _ = load_dataset(load(reading)[0], data)
+    assert dataset.unread == []
+    assert [(r["file"], r["row"], r["column"]) for r in dataset.rejects] == [
+        ("absences.csv", 3, "start_date")
+    ]
 
 
 def test_a_line_blank_only_in_the_columns_read_is_a_row_not_a_blank_line(tmp_path):

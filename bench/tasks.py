@@ -4,7 +4,7 @@ carepay and by hand-written Polars on the same in-memory tables.
 
     python bench/tasks.py load rules/orebro
     python bench/tasks.py core DATA_DIR 2024-03
-    python bench/tasks.py path carepay|polars|duckdb DATA_DIR 2024-03
+    python bench/tasks.py path carepay|polars|polars-checked|duckdb DATA_DIR 2024-03
     python bench/tasks.py read DATA_DIR
     python bench/tasks.py workbook examples/orebro bench/scratch/sample.xlsx
     python bench/tasks.py studio DATA_DIR 2024-02
@@ -88,7 +88,8 @@ def _carepay_path(directory: Path, month_text: str) -> tuple[object, object]:
 
 def path_task(who: str, data: str, month_text: str) -> dict[str, object]:
     """The user's whole path (read → check → evaluate → tables) by carepay, by the
-    hand-written Polars program or by DuckDB SQL, on the same Parquet files: best of
+    hand-written Polars program (also with carepay's checks of the data written by
+    hand: `polars-checked`) or by DuckDB SQL, on the same Parquet files: best of
     three after a warm-up, in this one process; the öre per provider to compare."""
     from bench import handwritten, sql
     from engine.api import parse_month
@@ -98,6 +99,7 @@ def path_task(who: str, data: str, month_text: str) -> dict[str, object]:
     fn = {
         "carepay": lambda: _carepay_path(directory, month_text),
         "polars": lambda: handwritten.from_files(directory, month),
+        "polars-checked": lambda: handwritten.from_files_checked(directory, month),
         "duckdb": lambda: sql.from_files(directory, month),
     }[who]
     _, providers = fn()  # the warm-up (and the answer)

@@ -721,9 +721,9 @@ def _with_lookups(
     """The frame with each look-up's value as a column, which the rules then read: a
     payment's formula is computed for its raw value, its öre and the check for a key
     the table lacks, and a look-up (a map built from the parameter's table, a key
-    made of text) was the larger part of each (the bench's core: its customer-months'
-    rules 8.3 ms, of which 6 ms the one look-up four times). A look-up whose keys hold
-    another is computed after it."""
+    made of text) was the larger part of each (the bench's core at 1 M visits: its
+    customer-months' rules 8.1 -> 6.6 ms, the look-up made once instead of four
+    times). A look-up whose keys hold another is computed after it."""
     pending = list(lookups)
     while pending:
         waiting = {id(node) for node in pending}

@@ -855,6 +855,22 @@ def test_a_table_no_rule_reads_is_not_read(tmp_path):
     ]
 
 
+def test_a_comparison_reads_a_table_either_model_uses(tmp_path):
+    """Two models compared read the data once, with every table either of them uses:
+    the absences one model counts are read (and their bad row rejected) although the
+    other reads none."""
+    from engine.compare import load_both
+
+    (tmp_path / "data").mkdir()
+    data = write(tmp_path / "data", absences=ABSENCES)
+    reading = tmp_path / "franvaro.yaml"
+    reading.write_text(READS_ABSENCES.format(model=MODEL.as_posix()), encoding="utf-8")
+    for first, second in ((MODEL, reading), (reading, MODEL)):
+        _, _, dataset = load_both(first, second, data, [parse_month("2024-02")])
+        assert dataset.unread == []
+        assert [(r["file"], r["row"]) for r in dataset.rejects] == [("absences.csv", 3)]
+
+
 def test_a_line_blank_only_in_the_columns_read_is_a_row_not_a_blank_line(tmp_path):
     """A row whose read cells are empty but with a value in an unread column is a
     row with problems (rejected, reported), never dropped as a blank line."""

@@ -106,7 +106,9 @@ def test_three_months_a_month_at_a_time_write_what_the_whole_data_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: Path
 ) -> None:
     both = _both(tmp_path, monkeypatch, hostile, "rules/orebro", "2024-01", "2024-03")
-    _same_outputs(both)
+    _same_outputs(both)  # the manifests too: the tables Örebro does not use, unread alike
+    manifest = json.loads((both.month_dir / "manifest.json").read_text())
+    assert [t["table"] for t in manifest["not_read"]] == ["absences", "journals"]
     conservation = both.month.conservation
     # two ids seen before, no start, an end before the start, no such customer, over a day
     assert (conservation.rejected, conservation.outside_months) == (6, 2)

@@ -409,6 +409,10 @@ def _visits_summary(outcome: Outcome) -> None:
     if rejected:
         tables = ", ".join(f"{table} {n}" for table, n in rejected.items())
         click.echo(_say("run.rejected_rows", tables=tables))
+    unread = outcome.dataset.unread  # so nobody wonders where their rows went
+    if unread:
+        origins = outcome.dataset.origins
+        click.echo(_say("run.not_read", files=", ".join(origins.get(t, t) for t in unread)))
 
 
 def _coverage_summary(outcome: Outcome) -> None:

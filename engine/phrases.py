@@ -45,6 +45,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "sv": "avvisade rader: {tables} (se rejects.csv)",
         "en": "rejected rows: {tables} (see rejects.csv)",
     },
+    "run.not_read": {
+        "sv": "inte inlästa, modellen använder dem inte: {files} (se manifest.json)",
+        "en": "not read, the model does not use them: {files} (see manifest.json)",
+    },
     "run.never_fired": {
         "sv": "slog aldrig till på dessa data: {rules} (se coverage.csv)",
         "en": "never fired on this data: {rules} (see coverage.csv)",

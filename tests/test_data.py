@@ -841,6 +841,7 @@ def test_a_table_no_rule_reads_is_not_read(tmp_path):
         main, ["run", str(MODEL), "--data", str(data), "--month", "2024-02", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
+    assert "inte inlästa, modellen använder dem inte: absences.csv" in result.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert "absences" not in [i["table"] for i in manifest["inputs"]]
     assert manifest["not_read"] == [

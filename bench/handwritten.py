@@ -83,40 +83,43 @@ def from_files_checked(directory: Path, month: date) -> tuple[pl.DataFrame, pl.D
     customers = tables["customers"]["customer_id"].implode()
     providers = tables["providers"]["provider_id"].implode()
 
-    def parties(key: str) -> list[pl.Expr]:
+    def parties(key: str) -> dict[str, pl.Expr]:
         ids = pl.col(key)  # rising: no id repeats (else each id is looked for twice)
-        return [
-            ids.is_not_null().all() & (ids > ids.shift(1)).fill_null(True).all(),
-            pl.col("customer_id").is_in(customers).all(),
-            pl.col("provider_id").is_in(providers).all(),
-            pl.col("service").is_in(known_services).all(),
-        ]
+        return {
+            "ids rising": ids.is_not_null().all() & (ids > ids.shift(1)).fill_null(True).all(),
+            "known customers": pl.col("customer_id").is_in(customers).all(),
+            "known providers": pl.col("provider_id").is_in(providers).all(),
+            "known services": pl.col("service").is_in(known_services).all(),
+        }
 
     visit = pl.col("end") - pl.col("start")
     checks = {
-        "visits": [
-            *parties("visit_id"),
-            pl.all_horizontal(pl.col("start", "end").is_not_null()).all(),
-            ((visit >= pl.duration()) & (visit <= pl.duration(hours=24))).all(),
-        ],
-        "decisions": [
-            *parties("decision_id"),
-            pl.col("start_date").is_not_null().all(),
-            (pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("start_date"))).all(),
-            pl.col("level").is_between(1, 29).fill_null(True).all(),
-        ],
-        "customers": [
-            pl.col("customer_id").is_unique().all(),
-            pl.col("district").is_in(pl.Series(list(ZONES)).implode()).all(),
-        ],
+        "visits": {
+            **parties("visit_id"),
+            "start and end": pl.all_horizontal(pl.col("start", "end").is_not_null()).all(),
+            "0-24 hours": ((visit >= pl.duration()) & (visit <= pl.duration(hours=24))).all(),
+        },
+        "decisions": {
+            **parties("decision_id"),
+            "start date": pl.col("start_date").is_not_null().all(),
+            "end after start": (
+                pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("start_date"))
+            ).all(),
+            "level 1-29": pl.col("level").is_between(1, 29).fill_null(True).all(),
+        },
+        "customers": {
+            "ids unique": pl.col("customer_id").is_unique().all(),
+            "districts in zones": pl.col("district").is_in(pl.Series(list(ZONES)).implode()).all(),
+        },
     }
     failed = [
-        f"{name} check {i}"
-        for name, exprs in checks.items()
-        for i, ok in enumerate(
-            tables[name].select(e.alias(f"c{i}") for i, e in enumerate(exprs)).row(0)
-        )
-        if not ok and not (i == 0 and _unique_ids(tables[name], read[name][0]))
+        f"{name}: {label}"
+        for name, named in checks.items()
+        for label, ok in tables[name]
+        .select(e.alias(k) for k, e in named.items())
+        .row(0, named=True)
+        .items()
+        if not ok and not (label == "ids rising" and _unique_ids(tables[name], read[name][0]))
     ]
     if failed:
         raise ValueError(f"the data has problems: {', '.join(failed)}")

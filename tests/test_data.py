@@ -824,13 +824,22 @@ payments:
 """
 
 
+def with_absences(tmp: Path) -> tuple[Path, Path]:
+    """The example's data with an absences file (a bad date in row 3), and a model
+    that reads the absences."""
+    (tmp / "data").mkdir()
+    data = write(tmp / "data", absences=ABSENCES)
+    reading = tmp / "franvaro.yaml"
+    reading.write_text(READS_ABSENCES.format(model=MODEL.as_posix()), encoding="utf-8")
+    return data, reading
+
+
 def test_a_table_no_rule_reads_is_not_read(tmp_path):
     """A table the model does not use (the example reads no absences) is not read, as
     a column no rule reads is not: a mistake in it rejects nothing and changes no
     amount, and the run's manifest names the file as not read rather than listing it
     as an input. A model that reads the table rejects the same row."""
-    (tmp_path / "data").mkdir()
-    data = write(tmp_path / "data", absences=ABSENCES)
+    data, reading = with_absences(tmp_path)
     checked, _ = load(MODEL)
     dataset, warnings = load_dataset(checked, data)
     assert dataset.rejects == [] and warnings == []
@@ -847,8 +856,6 @@ def test_a_table_no_rule_reads_is_not_read(tmp_path):
     assert manifest["not_read"] == [
         {"table": "absences", "path": str((data / "absences.csv").resolve())}
     ]
-    reading = tmp_path / "franvaro.yaml"
-    reading.write_text(READS_ABSENCES.format(model=MODEL.as_posix()), encoding="utf-8")
     dataset, _ = load_dataset(load(reading)[0], data)
     assert dataset.unread == []
     assert [(r["file"], r["row"], r["column"]) for r in dataset.rejects] == [
@@ -862,10 +869,7 @@ def test_a_comparison_reads_a_table_either_model_uses(tmp_path):
     other reads none."""
     from engine.compare import load_both
 
-    (tmp_path / "data").mkdir()
-    data = write(tmp_path / "data", absences=ABSENCES)
-    reading = tmp_path / "franvaro.yaml"
-    reading.write_text(READS_ABSENCES.format(model=MODEL.as_posix()), encoding="utf-8")
+    data, reading = with_absences(tmp_path)
     for first, second in ((MODEL, reading), (reading, MODEL)):
         _, _, dataset = load_both(first, second, data, [parse_month("2024-02")])
         assert dataset.unread == []

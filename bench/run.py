@@ -336,6 +336,7 @@ def bench_path(size: str, data: Path, visits: int, record: Any) -> None:
             found["measured"],
             visits,
             path_s=round(found["seconds"], 3),
+            cpu_s=round(found["cpu_s"], 3),
             ratio=ratio,
             same_amounts=same,
             **extra,
@@ -468,7 +469,9 @@ def write_results(rows: list[dict[str, object]], info: dict[str, str], path: Pat
         "(`bench/tasks.py`), by a hand-written Polars program reading the same files",
         "(`bench/handwritten.py`) and by one DuckDB SQL query (`bench/sql.py`); the",
         "seconds are the best of three after a warm-up, in a process of each one's own",
-        "(its peak memory beside), the ratio is to Polars, and the öre per provider are",
+        "(its peak memory beside, and the CPU seconds of its best run, all threads: on",
+        "two cores a program needing C seconds of CPU takes at least C / 2 however well",
+        "it runs in parallel), the ratio is to Polars, and the öre per provider are",
         "compared. Beside them, the hand-written program with carepay's checks of the",
         "data written by hand (`polars-checked`: the visits' ids read and none repeated,",
         "every id a customer's or provider's, known services, no visit ending before it",
@@ -491,7 +494,10 @@ def write_results(rows: list[dict[str, object]], info: dict[str, str], path: Pat
         if "read_s" in row:
             note = f"carepay {row['read_s']} s, bare decode {row['bare_s']} s"
         if "path_s" in row:
-            note = f"the path {row['path_s']} s; same öre as Polars: {row['same_amounts']}"
+            note = (
+                f"the path {row['path_s']} s (CPU {row['cpu_s']} s); "
+                f"same öre as Polars: {row['same_amounts']}"
+            )
             if "ratio_checked" in row:
                 note += f"; {row['ratio_checked']}× the hand-written program with its checks"
         if "edit_s" in row:

@@ -24,12 +24,19 @@ sys.path.insert(0, str(ROOT))
 
 
 def _best(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
+    return _best_with_cpu(fn, repeat)[0]
+
+
+def _best_with_cpu(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """The fastest run's wall seconds and the CPU seconds the process (all its threads)
+    spent in it: on two cores, a program that needs C seconds of CPU takes at least
+    C / 2 seconds however well it runs in parallel."""
+    runs = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        runs.append((time.perf_counter() - start, time.process_time() - cpu))
+    return min(runs)
 
 
 def load_task(model: str) -> dict[str, float]:
@@ -90,7 +97,8 @@ def path_task(who: str, data: str, month_text: str) -> dict[str, object]:
     """The user's whole path (read → check → evaluate → tables) by carepay, by the
     hand-written Polars program (also with carepay's checks of the data written by
     hand: `polars-checked`) or by DuckDB SQL, on the same Parquet files: best of
-    three after a warm-up, in this one process; the öre per provider to compare."""
+    three after a warm-up, in this one process (and the CPU seconds of that run); the
+    öre per provider to compare."""
     from bench import handwritten, sql
     from engine.api import parse_month
 
@@ -103,11 +111,11 @@ def path_task(who: str, data: str, month_text: str) -> dict[str, object]:
         "duckdb": lambda: sql.from_files(directory, month),
     }[who]
     _, providers = fn()  # the warm-up (and the answer)
-    seconds = _best(fn, 3)
+    seconds, cpu = _best_with_cpu(fn, 3)
     if not isinstance(providers, dict):  # a Polars frame
         providers = dict(providers.select("provider_id", "amount_ore").iter_rows())
     totals = {str(k): int(v) for k, v in sorted(providers.items())}
-    return {"who": who, "seconds": seconds, "providers": totals}
+    return {"who": who, "seconds": seconds, "cpu_s": cpu, "providers": totals}
 
 
 def read_task(data: str) -> dict[str, object]:

@@ -526,15 +526,43 @@ def _stripped(text: pl.Expr) -> pl.Expr:
     return text.str.strip_chars().replace("", None)
 
 
+# The data's dates and times are Swedish wall-clock time, as a visit's record shows it.
+# A column of instants (a Parquet timestamp with a time zone, UTC as most systems
+# store them) is read in this zone: 07:00 UTC on a March morning is an 08:00 visit.
+LOCAL_TIME = "Europe/Stockholm"
+
+
+def _holds(dtype: pl.DataType, kind: str) -> bool:
+    """Whether a column typed `dtype` (Parquet, frames) holds values of the kind as they
+    are: numbers for a number, dates or dates and times for a date or a date and time,
+    booleans for a yes or no; any type for text."""
+    match kind:
+        case "integer" | "number":
+            return dtype.is_numeric()
+        case "date" | "datetime":
+            return dtype == pl.Date or isinstance(dtype, pl.Datetime)
+        case "bool":
+            return dtype == pl.Boolean
+    return True
+
+
 def _converted(frame: pl.DataFrame, column: Column, *, ranged: bool = False) -> pl.Expr:
     """The raw column converted to its kind and unit (a number also checked against
-    its range with `ranged`)."""
+    its range with `ranged`). A column typed otherwise than its kind holds (whole
+    numbers in a date column, as `20240301` or days since 1970; a boolean for a level)
+    is read as its text, so each value is a bad value of its row, shown as written —
+    never a date in 1970 or in the year 57 000, or a level of 1. Dates and times with
+    a time zone are read in Swedish time (`LOCAL_TIME`)."""
     raw = pl.col(column.name)
     dtype = frame.schema[column.name]
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        raw = raw.dt.convert_time_zone(LOCAL_TIME).dt.replace_time_zone(None)
+    if dtype != pl.String and not _holds(dtype, column.kind):
+        raw, dtype = raw.cast(pl.String), pl.String()
     if dtype != pl.String:
         if column.kind in ("integer", "number"):
             return _checked_number(raw, column, ranged=ranged)
-        if column.kind == "date" and dtype == pl.Datetime:
+        if column.kind == "date" and isinstance(dtype, pl.Datetime):
             return pl.when(raw.dt.time() == time(0)).then(raw.dt.date())
         return raw.cast(_dtype(column), strict=False)
     text = _stripped(raw)

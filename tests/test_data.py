@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import polars as pl
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 
 from engine.api import load, load_dataset, parse_month, run_model
 from engine.cli import main
+from engine.data import LOCAL_TIME
 from engine.diagnostics import EngineError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -617,6 +619,103 @@ def test_parquet_range_and_whole_numbers_are_checked_as_in_csv(tmp_path):
     ) in found
     assert any(f[1] == "decisions.parquet:3:level" for f in found)
     assert not any(f[1] == "decisions.parquet:4:level" for f in found)
+
+
+def _converted_as(table: str, column: str, values: list, dtype: pl.DataType) -> list:
+    """A column of `table` as the catalog declares it, converted from values typed
+    `dtype` (as a Parquet file or a frame holds them)."""
+    from engine.catalog import tables
+    from engine.data import _convert
+
+    frame = pl.DataFrame({column: values}, schema={column: dtype})
+    return frame.select(_convert(frame, tables()[table].columns[column])).to_series().to_list()
+
+
+UTC = pl.Datetime("us", "UTC")
+TYPED = [  # (table, column, values as typed, their type, as read: a bad value is None)
+    # whole numbers in a date column: `20240301` or days since 1970 are not dates
+    ("decisions", "start_date", [20240301, 19783, None], pl.Int64, [None, None, None]),
+    ("decisions", "start_date", [45352.0], pl.Float64, [None]),  # Excel's serial day
+    ("decisions", "start_date", [True], pl.Boolean, [None]),
+    ("decisions", "start_date", [date(2024, 3, 1)], pl.Date, [date(2024, 3, 1)]),
+    ("decisions", "start_date", [datetime(2024, 3, 1), datetime(2024, 3, 1, 8)],
+     pl.Datetime("ms"), [date(2024, 3, 1), None]),
+    # Swedish midnight in UTC is 23:00 (winter) the day before: the date is the Swedish one
+    ("decisions", "start_date", [datetime(2024, 2, 29, 23)], UTC, [date(2024, 3, 1)]),
+    ("visits", "start", [0, 1_709_280_000_000_000], pl.Int64, [None, None]),
+    ("visits", "start", [1.5], pl.Float64, [None]),
+    ("visits", "start", [date(2024, 3, 1)], pl.Date, [datetime(2024, 3, 1)]),
+    ("visits", "start", [datetime(2024, 3, 1, 8, 30)], pl.Datetime("ns"),
+     [datetime(2024, 3, 1, 8, 30)]),
+    # instants are read in Swedish time, winter (UTC+1) and summer (UTC+2) alike
+    ("visits", "start", [datetime(2024, 1, 31, 23, 30), datetime(2024, 7, 1, 6)], UTC,
+     [datetime(2024, 2, 1, 0, 30), datetime(2024, 7, 1, 8)]),
+    ("visits", "start", [datetime(2024, 3, 1, 8, tzinfo=ZoneInfo("Europe/Stockholm"))],
+     pl.Datetime("us", "Europe/Stockholm"), [datetime(2024, 3, 1, 8)]),
+    # a yes or no from whole numbers as from text: 0 and 1, nothing else
+    ("visits", "declined", [0, 1, 2, None], pl.Int64, [False, True, None, None]),
+    ("visits", "declined", [True, False], pl.Boolean, [True, False]),
+    # a number from a boolean or a date is no number
+    ("decisions", "level", [True], pl.Boolean, [None]),
+    ("decisions", "level", [date(2024, 3, 1)], pl.Date, [None]),
+    ("decisions", "level", [3], pl.Int32, [3]),
+    # an id stored as a number is its text
+    ("visits", "customer_id", [123], pl.Int64, ["123"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "values", "dtype", "expected"),
+    TYPED,
+    ids=[f"{c} from {d} {v}" for _, c, v, d, _ in TYPED],
+)
+def test_a_typed_column_is_read_by_its_kind_never_cast_blindly(
+    table, column, values, dtype, expected
+):
+    """Before: a Parquet `start_date` of whole numbers was cast to days since 1970
+    (`20240301` a date in the year 57 360, and the run crashed with a traceback), a
+    date and time with a time zone was read in UTC (a visit at 00:30 on 1 February,
+    Swedish time, fell in January), and a boolean was a level of 1."""
+    assert _converted_as(table, column, values, dtype) == expected
+
+
+def test_whole_numbers_in_a_parquet_date_column_reject_their_rows(tmp_path):
+    write(tmp_path)
+    (tmp_path / "decisions.csv").unlink()
+    pl.DataFrame(
+        {
+            "decision_id": ["B1", "B2"],
+            "customer_id": ["K1", "K2"],
+            "provider_id": ["P1", "P1"],
+            "service": ["omsorg", "omsorg"],
+            "start_date": [20240101, 20240101],
+            "level": [2, 1],
+        }
+    ).write_parquet(tmp_path / "decisions.parquet")
+    found = errors(tmp_path)
+    assert ("bad-value", "decisions.parquet:1:start_date", "`20240101` is not a date") in found
+
+
+def test_visits_stored_as_instants_are_paid_as_in_swedish_time(tmp_path):
+    """The same visits as Swedish wall-clock text (CSV) and as UTC instants (Parquet
+    timestamps with a time zone): the same amounts. The first visit is at 00:30 on 1
+    February, Swedish time: read in UTC (23:30 on 31 January) it was not February's."""
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "parquet").mkdir()
+    visits = VISITS.replace("2024-02-05 08:00", "2024-02-01 00:30").replace(
+        "2024-02-05 12:00", "2024-02-01 04:30"
+    )
+    csv_dir = write(tmp_path / "csv", visits=visits)
+    parquet_dir = write(tmp_path / "parquet", visits=visits)
+    (parquet_dir / "visits.csv").unlink()
+    moments = pl.col("start", "end", "reported_at")
+    pl.read_csv(csv_dir / "visits.csv", infer_schema=False).with_columns(
+        moments.str.to_datetime("%Y-%m-%d %H:%M")
+        .dt.replace_time_zone(LOCAL_TIME)
+        .dt.convert_time_zone("UTC")
+    ).write_parquet(parquet_dir / "visits.parquet")
+    assert amounts(csv_dir) == {"K1:omsorg": 300000, "K2:omsorg": 165000}
+    assert amounts(parquet_dir) == amounts(csv_dir)
 
 
 def test_two_files_for_one_table_is_an_error(tmp_path):

@@ -527,6 +527,10 @@ CASES = [
     Case("a decision's start as a Parquet date", "data",
          lambda p: _as_parquet(p, "decisions", "start_date", lambda c: c.str.to_date()), 0,
          "specifikationsrader skrivna"),
+    Case("a decision's start as whole numbers (20240301) in Parquet", "data",
+         lambda p: _as_parquet(p, "decisions", "start_date",
+                               lambda c: c.str.replace_all("-", "").cast(pl.Int64)), 3,
+         "decisions.parquet:start_date: warning[rejected-rows]"),
     Case("a truncated Parquet file", "data",
          lambda p: (_as_parquet(p, "visits", "visit_id", lambda c: c),
                     (p.data / "visits.parquet").write_bytes(

@@ -43,7 +43,18 @@ _DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%d %H:%M",
+    # an instant, with its offset from UTC (`2024-01-31T23:30:00Z`, `…+01:00`), as a
+    # system storing times in UTC exports them: read in Swedish time (`_moment`)
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y-%m-%dT%H:%M%#z",
+    "%Y-%m-%d %H:%M%#z",
 )
+
+# The data's dates and times are Swedish wall-clock time, as a visit's record shows it.
+# A column of instants (a Parquet timestamp with a time zone, UTC as most systems
+# store them) is read in this zone: 07:00 UTC on a March morning is an 08:00 visit.
+LOCAL_TIME = "Europe/Stockholm"
 
 
 REJECT_SCHEMA = {
@@ -516,7 +527,10 @@ def _convert(frame: pl.DataFrame, column: Column, *, form: str | None = None) ->
         and column.kind in ("date", "datetime")
         and frame.schema[column.name] == pl.String
     ):
-        return _stripped(pl.col(column.name)).str.strptime(moment, form, strict=False)
+        text = _stripped(pl.col(column.name))
+        if column.kind == "datetime":
+            return _moment(text, form)
+        return text.str.strptime(moment, form, strict=False)
     return _converted(frame, column, ranged=True)
 
 
@@ -524,12 +538,6 @@ def _stripped(text: pl.Expr) -> pl.Expr:
     """Text without surrounding white space, a blank one missing (`replace`: twice as
     fast as a `when`)."""
     return text.str.strip_chars().replace("", None)
-
-
-# The data's dates and times are Swedish wall-clock time, as a visit's record shows it.
-# A column of instants (a Parquet timestamp with a time zone, UTC as most systems
-# store them) is read in this zone: 07:00 UTC on a March morning is an 08:00 visit.
-LOCAL_TIME = "Europe/Stockholm"
 
 
 def _holds(dtype: pl.DataType, kind: str) -> bool:
@@ -572,17 +580,13 @@ def _converted(frame: pl.DataFrame, column: Column, *, ranged: bool = False) -> 
         case "date":
             # a date, or a date at midnight as a spreadsheet writes it; never the first ten
             # characters of something else ("2023-01-01xyz")
-            moment = pl.coalesce(
-                [text.str.strptime(pl.Datetime("us"), f, strict=False) for f in _DATETIME_FORMATS]
-            )
+            moment = pl.coalesce([_moment(text, f) for f in _DATETIME_FORMATS])
             return pl.coalesce(
                 text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
                 pl.when(moment.dt.time() == time(0)).then(moment.dt.date()),
             )
         case "datetime":
-            return pl.coalesce(
-                [text.str.strptime(pl.Datetime("us"), f, strict=False) for f in _DATETIME_FORMATS]
-            )
+            return pl.coalesce([_moment(text, f) for f in _DATETIME_FORMATS])
         case "integer" | "number":
             return _checked_number(_swedish_number(text), column, ranged=ranged)
         case "bool":
@@ -595,6 +599,15 @@ def _converted(frame: pl.DataFrame, column: Column, *, ranged: bool = False) -> 
                 .otherwise(None)
             )
     raise AssertionError(column.kind)
+
+
+def _moment(text: pl.Expr, form: str) -> pl.Expr:
+    """Text read as a date and time in one form (missing where it is not in it); an
+    instant, written with its offset from UTC, in Swedish wall-clock time."""
+    moment = text.str.strptime(pl.Datetime("us"), form, strict=False)
+    if form.endswith("%#z"):
+        return moment.dt.convert_time_zone(LOCAL_TIME).dt.replace_time_zone(None)
+    return moment
 
 
 def _swedish_number(text: pl.Expr) -> pl.Expr:
@@ -1857,7 +1870,8 @@ def _range_words(column: Column) -> str:
 def _kind_hint(column: Column) -> str | None:
     return {
         "date": "write dates as YYYY-MM-DD",
-        "datetime": "write times as YYYY-MM-DD HH:MM (or with T, seconds and their fraction)",
+        "datetime": "write times as YYYY-MM-DD HH:MM (or with T, seconds and their "
+        "fraction, or an instant's offset from UTC: 2024-03-01T07:30:00Z)",
         "bool": "write true/false (or ja/nej, 1/0)",
     }.get(column.kind)
 

@@ -248,6 +248,17 @@ def test_dates_and_times_are_guessed_to_be_in_the_form_of_the_first(starts, form
     assert data._forms(frame, tables()["visits"]).get("start") == form
 
 
+def test_instants_among_wall_clock_times_are_each_read_in_swedish_time():
+    """The first value is Swedish wall-clock text, the second an instant in UTC: the
+    guess fails for the second row, and every form is tried on it."""
+    frame = pl.DataFrame(
+        {"start": ["2024-02-05 08:00", "2024-02-05T08:00:00Z"], "end": ["2024-02-05 10:00"] * 2}
+    )
+    converted, _, survey = data._surveyed(frame, tables()["visits"], {"start", "end"}, {})
+    assert converted["start"].to_list() == [datetime(2024, 2, 5, 8), datetime(2024, 2, 5, 9)]
+    assert "start" not in survey.columns
+
+
 def test_dates_and_times_in_two_forms_are_each_read():
     """The guess (the first value's form) fails for the second row; the column is read
     again in every form, and nothing is rejected."""
@@ -273,6 +284,14 @@ def test_dates_and_times_in_two_forms_are_each_read():
         ("2024-03-01 09:39:00.123", datetime(2024, 3, 1, 9, 39, 0, 123000)),  # a database's
         ("01/03/2024 09:39", None),
         ("2024-03-01", None),  # a date is not a moment of a visit
+        # an instant with its offset from UTC is read in Swedish time, winter and summer
+        ("2024-01-31T23:30:00Z", datetime(2024, 2, 1, 0, 30)),
+        ("2024-01-31T23:30:00.5Z", datetime(2024, 2, 1, 0, 30, 0, 500000)),
+        ("2024-03-01T09:39:00+01:00", datetime(2024, 3, 1, 9, 39)),
+        ("2024-07-01 06:00+00:00", datetime(2024, 7, 1, 8, 0)),
+        ("2024-07-01T08:00+02:00", datetime(2024, 7, 1, 8, 0)),
+        ("2024-03-01T09:39:00+0100", datetime(2024, 3, 1, 9, 39)),
+        ("2024-03-01T09:39:00 CET", None),  # a zone's name is no offset
     ],
 )
 def test_dates_and_times_are_read_with_seconds_and_their_fraction(text, moment):

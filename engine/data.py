@@ -239,6 +239,14 @@ def _from_frames(
                 hint=f"did you mean `{close[0]}`?" if close else "tables: " + ", ".join(known),
             )
             continue
+        if not isinstance(frame, pl.DataFrame | pl.LazyFrame):
+            diags.error(
+                "bad-value",
+                f"`{name}` (in memory) is a {type(frame).__name__}, not a Polars frame",
+                hint="pl.DataFrame(…) makes one of rows or columns, pl.from_pandas(…) of a "
+                "pandas DataFrame",
+            )
+            continue
         raw[name] = frame  # a lazy frame is collected in the columns read only
     origins = {name: f"{name} (in memory)" for name in raw}
     return raw, origins, dict.fromkeys(raw, 1), {}

@@ -69,6 +69,21 @@ def test_a_table_that_is_not_one_is_named():
     assert ("`visit` is not an input table", "did you mean `visits`?") in messages
 
 
+@pytest.mark.parametrize(
+    ("given", "kind"), [(lambda f: f.to_dicts(), "list"), (lambda f: f.to_dict(), "dict")]
+)
+def test_a_table_that_is_no_frame_is_named_not_a_crash(given, kind):
+    """Before: rows handed over as a list of dictionaries failed with an
+    AttributeError from deep inside the reading."""
+    frames = {name: pl.read_csv(DATA / f"{name}.csv", infer_schema=False) for name in TABLES}
+    frames["visits"] = given(frames["visits"])
+    checked, _ = load(MODEL, [MONTH])
+    with pytest.raises(EngineError) as caught:
+        load_dataset(checked, frames)
+    messages = [d.message for d in caught.value.diagnostics]
+    assert f"`visits` (in memory) is a {kind}, not a Polars frame" in messages
+
+
 @pytest.mark.parametrize("number", [0, 1])
 def test_the_examples_in_docs_api_run(number, monkeypatch, capsys):
     """docs/api.md is true: each of its Python examples runs as written."""

@@ -666,7 +666,31 @@ def _decoded(
     rest = [c for c in schema if c not in names]
     chosen = source.select(names)
     frame = chosen.collect() if isinstance(chosen, pl.LazyFrame) else chosen
-    return frame, schema, source.select(rest) if rest else None
+    return _binary_as_text(frame), schema, source.select(rest) if rest else None
+
+
+def _binary_as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Columns of bytes (a Parquet writer that did not mark its strings as text) as
+    text, read as a CSV file is: UTF-8, else Windows-1252, a byte neither maps to
+    shown escaped (`\\x81`). Each value is then checked as text; before, one byte that
+    was not UTF-8 stopped the run with a traceback."""
+    binary = [name for name, dtype in frame.schema.items() if dtype == pl.Binary]
+    return frame.with_columns(_text_of(frame[name]) for name in binary) if binary else frame
+
+
+def _text_of(values: pl.Series) -> pl.Series:
+    try:
+        return values.cast(pl.String)
+    except pl.exceptions.PolarsError:  # some value is not UTF-8: each decoded by itself
+        texts = [None if v is None else _text_of_bytes(v) for v in values.to_list()]
+        return pl.Series(values.name, texts, dtype=pl.String)
+
+
+def _text_of_bytes(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("cp1252", errors="backslashreplace")
 
 
 def _rows(frame: pl.DataFrame, mask: pl.Expr) -> list[int]:

@@ -679,6 +679,23 @@ def test_a_typed_column_is_read_by_its_kind_never_cast_blindly(
     assert _converted_as(table, column, values, dtype) == expected
 
 
+@pytest.mark.parametrize(
+    ("values", "texts"),
+    [
+        ([b"\xc3\x96ster", None], ["Öster", None]),  # UTF-8
+        ([b"Norr", "Öster".encode("cp1252")], ["Norr", "Öster"]),  # Windows-1252, as CSV
+        ([b"\x81Norr"], ["\\x81Norr"]),  # a byte neither maps to: shown escaped
+    ],
+)
+def test_a_column_of_bytes_is_read_as_text(values, texts):
+    """Before: a Parquet column of bytes with one value that was not UTF-8 stopped the
+    run with a traceback (`invalid utf8`)."""
+    from engine.data import _binary_as_text
+
+    frame = pl.DataFrame({"district": values}, schema={"district": pl.Binary})
+    assert _binary_as_text(frame)["district"].to_list() == texts
+
+
 def test_whole_numbers_in_a_parquet_date_column_reject_their_rows(tmp_path):
     write(tmp_path)
     (tmp_path / "decisions.csv").unlink()

@@ -531,6 +531,12 @@ CASES = [
          lambda p: _as_parquet(p, "decisions", "start_date",
                                lambda c: c.str.replace_all("-", "").cast(pl.Int64)), 3,
          "decisions.parquet:start_date: warning[rejected-rows]"),
+    Case("districts as bytes, one not UTF-8, in Parquet", "data",
+         lambda p: _as_parquet(p, "customers", "district",
+                               lambda c: pl.when(pl.int_range(pl.len()) == 0)
+                               .then(pl.lit(b"\xff\xfe")).otherwise(c.cast(pl.Binary))
+                               .alias("district")), 3,
+         "customers.parquet:district: warning[rejected-rows]"),
     Case("a truncated Parquet file", "data",
          lambda p: (_as_parquet(p, "visits", "visit_id", lambda c: c),
                     (p.data / "visits.parquet").write_bytes(

@@ -1292,6 +1292,13 @@ def _converted_table(
               if c in frame.columns and frame.schema[c].is_nested()}  # fmt: skip
     if _unreadable(nested, origin, "write one value per cell", diags):
         frame = frame.drop(list(nested))
+    # a duration has no text to be checked as (Polars casts none), and is no kind of
+    # ours: minutes are a number, a moment a date and time
+    spans = {c: f"column `{c}` of {origin} holds durations ({frame.schema[c]}), not "
+             "numbers, dates or text" for c in table.columns
+             if c in frame.columns and isinstance(frame.schema[c], pl.Duration)}  # fmt: skip
+    if _unreadable(spans, origin, "write a duration as a number of minutes or hours", diags):
+        frame = frame.drop(list(spans))
     undeclared = [c for c in given if c not in table.columns]
     if undeclared:
         shown = ", ".join(f"`{c}`" for c in undeclared[:8]) + (" …" if len(undeclared) > 8 else "")

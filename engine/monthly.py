@@ -164,10 +164,32 @@ def applies(checked: CheckedModel, data: object, months: list[date]) -> bool:
     if file is None:
         return False
     try:
-        rows = pl.scan_parquet(file).select(pl.len()).collect().item()
+        scan = pl.scan_parquet(file)
+        rows = scan.select(pl.len()).collect().item()
+        schema = schema_of(scan)
     except (pl.exceptions.PolarsError, OSError):
         return False  # reported when the file is read whole
+    if not _parts_choosable(checked, schema):
+        return False  # read whole, where each column's type is reported
     return len(months) > 1 or rows > MONTH_AT_A_TIME_ROWS
+
+
+# The types a part of the visits is chosen by (their month columns) and their ids are
+# compared in (their keys) before the part is read: a column of another type (bytes
+# that may not be text, durations) is read with the whole file, which reports it.
+_CHOOSABLE = (pl.String, pl.Date, pl.Datetime, pl.Categorical, pl.Enum, pl.Null)
+
+
+def _parts_choosable(checked: CheckedModel, schema: pl.Schema) -> bool:
+    vocabulary = checked.model.vocabulary
+    table = vocabulary.tables[vocabulary.registrations]
+    month = vocabulary.entities[vocabulary.roles.registration].month.columns
+    columns = {*table.key, *month, "end"}
+    return all(
+        dtype.is_numeric() or isinstance(dtype, _CHOOSABLE)
+        for name, dtype in schema.items()
+        if name.strip() in columns
+    )
 
 
 # The tables a month keeps for the run's outputs, put on disk until every month is run.

@@ -537,6 +537,11 @@ CASES = [
                                .then(pl.lit(b"\xff\xfe")).otherwise(c.cast(pl.Binary))
                                .alias("district")), 3,
          "customers.parquet:district: warning[rejected-rows]"),
+    Case("a Parquet column of durations", "data",
+         lambda p: _as_parquet(p, "decisions", "granted_minutes",
+                               lambda c: pl.duration(minutes=pl.int_range(pl.len()))
+                               .alias("granted_minutes")), 1,
+         "column `granted_minutes` of decisions.parquet holds durations"),
     Case("a truncated Parquet file", "data",
          lambda p: (_as_parquet(p, "visits", "visit_id", lambda c: c),
                     (p.data / "visits.parquet").write_bytes(

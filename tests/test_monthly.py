@@ -19,6 +19,7 @@ from engine import monthly, runner
 from engine.api import load
 from engine.catalog import tables
 from engine.data import duplicate_rows
+from engine.diagnostics import EngineError
 from engine.generate import generate, write
 from engine.runner import Job, execute, manifest_differences
 
@@ -152,6 +153,56 @@ def test_which_runs_go_a_month_at_a_time(
     scenario, _ = load(ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml")
     assert scenario.model.assumptions  # a scenario that changes the data: read whole
     assert not monthly.applies(scenario, hostile, [january, february])
+
+
+def _visits_changed(tmp_path: Path, hostile: Path, column: str, change: pl.Expr) -> Path:
+    """The hostile data with one column of the visits made anew."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for file in hostile.glob("*.parquet"):
+        frame = pl.read_parquet(file)
+        if file.stem == "visits":
+            frame = frame.with_columns(change.alias(column))
+        frame.write_parquet(data / file.name)
+    return data
+
+
+MONTHS = [date(2024, 1, 1), date(2024, 2, 1)]
+
+
+def test_visits_starting_at_durations_are_read_whole_and_reported(
+    tmp_path: Path, hostile: Path
+) -> None:
+    """Before: the month-at-a-time reader chose each month's rows by the raw `start`,
+    compared durations with dates and stopped with a traceback; now a file whose
+    months or ids cannot choose a part is read whole, where the type is an error."""
+    data = _visits_changed(tmp_path, hostile, "start", pl.duration(minutes=pl.int_range(pl.len())))
+    checked, _ = load(ROOT / "rules/orebro")
+    assert not monthly.applies(checked, data, MONTHS)
+    with pytest.raises(EngineError) as caught:
+        execute(Job(str(ROOT / "rules/orebro"), str(data), "2024-01", "2024-02"), tmp_path / "o")
+    assert "column `start` of visits.parquet holds durations" in str(caught.value)
+
+
+def test_visit_ids_as_bytes_one_not_utf8_are_read_whole_and_rejected(
+    tmp_path: Path, hostile: Path
+) -> None:
+    """Before: a visit id of bytes that were not UTF-8 stopped the month-at-a-time
+    reader's search for ids seen twice with a traceback (`invalid utf8`)."""
+    bad = pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(b"\xff"))
+    data = _visits_changed(
+        tmp_path, hostile, "visit_id", bad.otherwise(pl.col("visit_id").cast(pl.Binary))
+    )
+    checked, _ = load(ROOT / "rules/orebro")
+    assert not monthly.applies(checked, data, MONTHS)
+    outcome = execute(
+        Job(str(ROOT / "rules/orebro"), str(data), "2024-01", "2024-02"), tmp_path / "o"
+    )
+    whole = execute(
+        Job(str(ROOT / "rules/orebro"), str(hostile), "2024-01", "2024-02"), tmp_path / "w"
+    )
+    # the same rows rejected as from the ids as text: the one of bytes is read as `ÿ`
+    assert outcome.manifest["counts"]["rejected_rows"] == whole.manifest["counts"]["rejected_rows"]
 
 
 @pytest.mark.parametrize("slice_rows", [2, 10_000_000])  # ids read a slice at a time

@@ -841,9 +841,15 @@ def load_data(
     with ThreadPoolExecutor(READERS) as pool:  # see `READERS`
         with timed(timings, "decode"):
             order = _largest_first(present, raw, Path(path), ds.origins)
-            decoded = dict(
-                zip(order, pool.map(partial(_decode_table, reading), order), strict=True)
-            )
+            tried = dict(zip(order, pool.map(partial(_undamaged, reading), order), strict=True))
+            decoded = {n: d for n, d in tried.items() if not isinstance(d, str)}
+            for name, outcome in tried.items():  # a damaged file: named, and not read
+                if isinstance(outcome, str):
+                    origin = ds.origins.get(name, name)
+                    where = str(Path(path) / origin) if Path(path).is_dir() else origin
+                    diags.error("bad-value", f"cannot read {name}: {outcome}", where=where)
+                    raw.pop(name)
+            order = [n for n in order if n in decoded]
             if pseudonym is not None:
                 decoded = {
                     n: (_with_pseudonyms(d[0], pseudonym), *d[1:]) for n, d in decoded.items()
@@ -951,6 +957,22 @@ def _largest_first(
         return file.stat().st_size if path.is_dir() and file.is_file() else 0
 
     return sorted(names, key=size, reverse=True)
+
+
+def _undamaged(reading: _Reading, name: str) -> Decoded | str:
+    """The table decoded (`_decode_table`), or what is wrong with its file: a Parquet
+    file damaged past its header (a page that does not decompress) is found only as
+    it is decoded, and stopped the run with a traceback."""
+    try:
+        return _decode_table(reading, name)
+    except (pl.exceptions.ComputeError, OSError) as error:
+        return damage(error)
+
+
+def damage(error: Exception) -> str:
+    """What a file that could not be decoded is told by: the reader's first line."""
+    said = str(error).strip()
+    return said.splitlines()[0] if said else type(error).__name__
 
 
 def _decode_table(reading: _Reading, name: str) -> Decoded:

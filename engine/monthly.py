@@ -45,6 +45,7 @@ from engine.data import (
     Problem,
     Window,
     converted,
+    damage,
     duplicate_rows,
     empty_table,
     has_duplicates,
@@ -279,7 +280,12 @@ def run_by_month(
         scan = pl.scan_parquet(file)
         schema = schema_of(scan)
         with timed(timings, "read_data_duplicates"):
-            duplicates = duplicate_rows(scan, table, schema, row_offset=1)
+            try:
+                duplicates = duplicate_rows(scan, table, schema, row_offset=1)
+            except (pl.exceptions.ComputeError, OSError) as error:  # damaged past its header
+                diags.error("bad-value", f"cannot read {name}: {damage(error)}", where=str(file))
+                diags.raise_if_errors()
+                raise
     (moment,) = vocabulary.entities[vocabulary.roles.registration].month.columns
     start = table.columns[moment]
     end = table.columns.get("end")

@@ -1,9 +1,11 @@
 """Shared test plumbing: the fuzz tests count the cases they try, and the suite prints
-the counts at the end (so a reader sees how much was tried, not just that it passed)."""
+the counts at the end (so a reader sees how much was tried, not just that it passed);
+hostile files made the same way in several tests."""
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -14,3 +16,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if TRIED:
         counts = ", ".join(f"{n} {what}" for what, n in sorted(TRIED.items()))
         terminalreporter.write_line(f"fuzzing and property cases tried: {counts}")
+
+
+def damaged(path: Path) -> None:
+    """A Parquet file whose header reads but whose first pages do not decode: a
+    thousand bytes after its magic number scrambled."""
+    data = bytearray(path.read_bytes())
+    for i in range(200, 1200):
+        data[i] = (data[i] * 7 + 13) % 256
+    path.write_bytes(bytes(data))

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from engine.cli import main
 from engine.loader import MAX_RULE_FILE_BYTES
-from tests.conftest import TRIED
+from tests.conftest import TRIED, damaged
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples/hemtjanst"
@@ -171,6 +171,12 @@ def _list_column(place: Place) -> list[str]:
     )
     (place.data / "customers.csv").unlink()
     return _out(place, place.root / "o")
+
+
+def _damaged_visits(place: Place) -> list[str]:
+    args = _as_parquet(place, "visits", "visit_id", lambda c: c)
+    damaged(place.data / "visits.parquet")
+    return args
 
 
 def _blank_lines(place: Place) -> list[str]:
@@ -542,6 +548,8 @@ CASES = [
                                lambda c: pl.duration(minutes=pl.int_range(pl.len()))
                                .alias("granted_minutes")), 1,
          "column `granted_minutes` of decisions.parquet holds durations"),
+    Case("a Parquet file damaged in its pages", "data", _damaged_visits, 1,
+         "cannot read visits: parquet"),
     Case("a truncated Parquet file", "data",
          lambda p: (_as_parquet(p, "visits", "visit_id", lambda c: c),
                     (p.data / "visits.parquet").write_bytes(

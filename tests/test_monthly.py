@@ -22,6 +22,7 @@ from engine.data import duplicate_rows
 from engine.diagnostics import EngineError
 from engine.generate import generate, write
 from engine.runner import Job, execute, manifest_differences
+from tests.conftest import damaged
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -203,6 +204,21 @@ def test_visit_ids_as_bytes_one_not_utf8_are_read_whole_and_rejected(
     )
     # the same rows rejected as from the ids as text: the one of bytes is read as `ÿ`
     assert outcome.manifest["counts"]["rejected_rows"] == whole.manifest["counts"]["rejected_rows"]
+
+
+def test_a_visits_file_damaged_in_its_pages_is_named_not_a_crash(
+    tmp_path: Path, hostile: Path
+) -> None:
+    """Before: a month at a time, the search for ids seen twice decoded the damaged
+    page and stopped with a traceback (read whole, the same file was a traceback too)."""
+    data = _visits_changed(tmp_path, hostile, "visit_id", pl.col("visit_id"))
+    damaged(data / "visits.parquet")
+    checked, _ = load(ROOT / "rules/orebro")
+    assert monthly.applies(checked, data, MONTHS)
+    for months in (("2024-01", "2024-02"), ("2024-02", "2024-02")):  # by month, whole
+        with pytest.raises(EngineError) as caught:
+            execute(Job(str(ROOT / "rules/orebro"), str(data), *months), tmp_path / "o")
+        assert "cannot read visits: parquet" in str(caught.value)
 
 
 @pytest.mark.parametrize("slice_rows", [2, 10_000_000])  # ids read a slice at a time

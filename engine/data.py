@@ -301,10 +301,20 @@ def _read_files(
                 if frame.width:  # else its header is broken (reported)
                     raw[name] = frame
                 origins[name], offsets[name] = csv.name, ROW_OFFSET_CSV
-        except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as error:
+        except UnicodeDecodeError as error:  # neither UTF-8 nor Windows-1252
             diags.error(
                 "bad-value",
-                f"cannot read {name}: {str(error).splitlines()[0]}",
+                f"cannot read {name}: the file is not text in UTF-8 or Windows-1252 "
+                f"(byte {error.object[error.start]:#04x} at byte {error.start + 1})",
+                where=str(csv),
+                hint="export it again as CSV in UTF-8; a file that is not text "
+                "(a workbook saved as .csv) cannot be read as one",
+            )
+            raw.pop(name, None)
+        except (pl.exceptions.PolarsError, OSError) as error:
+            diags.error(
+                "bad-value",
+                f"cannot read {name}: {damage(error)}",
                 where=str(csv if csv.exists() else parquet),
             )
             raw.pop(name, None)

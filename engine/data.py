@@ -582,7 +582,7 @@ def _converted(frame: pl.DataFrame, column: Column, *, ranged: bool = False) -> 
     raw = pl.col(column.name)
     dtype = frame.schema[column.name]
     if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-        raw = raw.dt.convert_time_zone(LOCAL_TIME).dt.replace_time_zone(None)
+        raw = _in_swedish_time(raw)
     if dtype != pl.String and not _holds(dtype, column.kind):
         raw, dtype = raw.cast(pl.String), pl.String()
     if dtype != pl.String:
@@ -623,9 +623,12 @@ def _moment(text: pl.Expr, form: str) -> pl.Expr:
     """Text read as a date and time in one form (missing where it is not in it); an
     instant, written with its offset from UTC, in Swedish wall-clock time."""
     moment = text.str.strptime(pl.Datetime("us"), form, strict=False)
-    if form.endswith("%#z"):
-        return moment.dt.convert_time_zone(LOCAL_TIME).dt.replace_time_zone(None)
-    return moment
+    return _in_swedish_time(moment) if form.endswith("%#z") else moment
+
+
+def _in_swedish_time(instant: pl.Expr) -> pl.Expr:
+    """An instant (a date and time with a time zone) as Swedish wall-clock time."""
+    return instant.dt.convert_time_zone(LOCAL_TIME).dt.replace_time_zone(None)
 
 
 def _swedish_number(text: pl.Expr) -> pl.Expr:
@@ -851,15 +854,17 @@ def load_data(
     with ThreadPoolExecutor(READERS) as pool:  # see `READERS`
         with timed(timings, "decode"):
             order = _largest_first(present, raw, Path(path), ds.origins)
-            tried = dict(zip(order, pool.map(partial(_undamaged, reading), order), strict=True))
-            decoded = {n: d for n, d in tried.items() if not isinstance(d, str)}
-            for name, outcome in tried.items():  # a damaged file: named, and not read
-                if isinstance(outcome, str):
-                    origin = ds.origins.get(name, name)
-                    where = str(Path(path) / origin) if Path(path).is_dir() else origin
-                    diags.error("bad-value", f"cannot read {name}: {outcome}", where=where)
-                    raw.pop(name)
-            order = [n for n in order if n in decoded]
+            decoded: dict[str, Decoded] = {}
+            outcomes = pool.map(partial(_undamaged, reading), order)
+            for name, outcome in zip(order, outcomes, strict=True):
+                if not isinstance(outcome, str):
+                    decoded[name] = outcome
+                    continue
+                origin = ds.origins.get(name, name)  # a damaged file: named, and not read
+                where = str(Path(path) / origin) if Path(path).is_dir() else origin
+                diags.error("bad-value", f"cannot read {name}: {outcome}", where=where)
+                raw.pop(name)
+            order = list(decoded)
             if pseudonym is not None:
                 decoded = {
                     n: (_with_pseudonyms(d[0], pseudonym), *d[1:]) for n, d in decoded.items()
@@ -1279,6 +1284,16 @@ def _unreadable(columns: dict[str, str], origin: str, hint: str, diags: Diagnost
     return bool(columns)
 
 
+# Column types no value of ours is, whatever the column's kind: each column an error.
+# A duration has no text to be checked as either (Polars casts none to text): minutes
+# are a number, a moment a date and time.
+_UNFIT_TYPES: tuple[tuple[Callable[[pl.DataType], bool], str, str, str], ...] = (
+    (lambda t: t.is_nested(), "lists or records", "single values", "write one value per cell"),
+    (lambda t: isinstance(t, pl.Duration), "durations", "numbers, dates or text",
+     "write a duration as a number of minutes or hours"),
+)  # fmt: skip
+
+
 def _converted_table(
     ds: Dataset,
     name: str,
@@ -1319,18 +1334,11 @@ def _converted_table(
             where=ds.origins.get(name, name),
             hint=f"did you mean `{close[0]}`? (rename the column)" if close else None,
         )
-    nested = {c: f"column `{c}` of {origin} holds lists or records ({frame.schema[c]}), not "
-              "single values" for c in table.columns
-              if c in frame.columns and frame.schema[c].is_nested()}  # fmt: skip
-    if _unreadable(nested, origin, "write one value per cell", diags):
-        frame = frame.drop(list(nested))
-    # a duration has no text to be checked as (Polars casts none), and is no kind of
-    # ours: minutes are a number, a moment a date and time
-    spans = {c: f"column `{c}` of {origin} holds durations ({frame.schema[c]}), not "
-             "numbers, dates or text" for c in table.columns
-             if c in frame.columns and isinstance(frame.schema[c], pl.Duration)}  # fmt: skip
-    if _unreadable(spans, origin, "write a duration as a number of minutes or hours", diags):
-        frame = frame.drop(list(spans))
+    for unfit, held, instead, hint in _UNFIT_TYPES:
+        wrong = {c: f"column `{c}` of {origin} holds {held} ({frame.schema[c]}), not {instead}"
+                 for c in table.columns if c in frame.columns and unfit(frame.schema[c])}  # fmt: skip
+        if _unreadable(wrong, origin, hint, diags):
+            frame = frame.drop(list(wrong))
     undeclared = [c for c in given if c not in table.columns]
     if undeclared:
         shown = ", ".join(f"`{c}`" for c in undeclared[:8]) + (" …" if len(undeclared) > 8 else "")

@@ -284,8 +284,7 @@ def run_by_month(
                 duplicates = duplicate_rows(scan, table, schema, row_offset=1)
             except (pl.exceptions.ComputeError, OSError) as error:  # damaged past its header
                 diags.error("bad-value", f"cannot read {name}: {damage(error)}", where=str(file))
-                diags.raise_if_errors()
-                raise
+            diags.raise_if_errors()
     (moment,) = vocabulary.entities[vocabulary.roles.registration].month.columns
     start = table.columns[moment]
     end = table.columns.get("end")

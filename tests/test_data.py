@@ -624,11 +624,8 @@ def test_parquet_range_and_whole_numbers_are_checked_as_in_csv(tmp_path):
 def _converted_as(table: str, column: str, values: list, dtype: pl.DataType) -> list:
     """A column of `table` as the catalog declares it, converted from values typed
     `dtype` (as a Parquet file or a frame holds them)."""
-    from engine.catalog import tables
-    from engine.data import _convert
-
     frame = pl.DataFrame({column: values}, schema={column: dtype})
-    return frame.select(_convert(frame, tables()[table].columns[column])).to_series().to_list()
+    return frame.select(_conversion(frame, table, column)).to_series().to_list()
 
 
 UTC = pl.Datetime("us", "UTC")
@@ -1185,12 +1182,16 @@ def test_tables_read_side_by_side_report_as_read_one_at_a_time(tmp_path, monkeyp
     assert all(alone.tables[n].equals(dataset.tables[n]) for n in alone.tables)
 
 
-def _decisions_converted(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """The conversion of a column of the decisions as the catalog declares it."""
+def _conversion(frame: pl.DataFrame, table: str, column: str) -> pl.Expr:
+    """The conversion of a column of `table` as the catalog declares it."""
     from engine.catalog import tables
     from engine.data import _convert
 
-    return _convert(frame, tables()["decisions"].columns[column])
+    return _convert(frame, tables()[table].columns[column])
+
+
+def _decisions_converted(frame: pl.DataFrame, column: str) -> pl.Expr:
+    return _conversion(frame, "decisions", column)
 
 
 LEVEL_TEXTS = [  # (as read, the level: a whole number from 1 to 29, else missing)

@@ -19,7 +19,8 @@ from engine import ast
 from engine import types as t
 from engine.builtins import BUILTINS
 from engine.catalog import Entity, Relation
-from engine.checker import AggInfo, CheckedModel, OuterRef
+from engine.checker import AggInfo, CheckedModel, ColumnRef, OuterRef, RuleRef
+from engine.diagnostics import Diagnostic
 from engine.frames import in_pieces, polars_type
 from engine.plan import Plan, Step
 
@@ -488,3 +489,127 @@ def _days_covered(info: AggInfo, condition: pl.Expr | None, month: tuple[date, d
     before = ends.cum_max().shift(1)
     from_day = pl.max_horizontal(starts, before + 1).fill_null(starts)
     return pl.max_horizontal(ends - from_day + 1, pl.lit(0)).sum().cast(pl.Float64)
+
+
+# The aggregations that pass over a row whose field has no value: a sum takes it as 0,
+# min and max take the others, any and all leave it out. `count(rows.field)` counts the
+# values (that is its meaning) and `count_distinct` the different ones, so they do not.
+SKIPPING = frozenset({"sum", "min", "max", "any", "all"})
+SKIPPED_EXAMPLES = 5
+
+
+def skipped_missing(
+    plan: Plan, frames: Mapping[str, pl.DataFrame], compiler_for: Callable[[str], Compiled]
+) -> list[Diagnostic]:
+    """A warning per aggregation that left out related rows whose field has no value
+    (`sum(visits.personaltid)` over a visit whose `antal_personal` is empty adds
+    nothing): the rows are named, with the empty columns the field is computed from.
+    A field with no missing value (a count Polars keeps: no pass over the rows) is the
+    usual case and costs nothing; a field that is a payment is warned about already
+    (`had no value`), and a filter naming the aggregating row (`visit.service`) is
+    tested on the pairs only, so those are not looked at here."""
+    found: list[Diagnostic] = []
+    checked = plan.checked
+    for entity in checked.model.vocabulary.order:
+        for rule, node, info in _aggregation_nodes(checked, plan.steps(entity)):
+            child = frames.get(info.relation.entity)
+            field = info.field.name if isinstance(info.field, ColumnRef | RuleRef) else None
+            if (
+                info.func not in SKIPPING
+                or child is None
+                or field is None
+                or field not in child.columns
+                or child[field].null_count() == 0
+                or _is_payment(checked, field)
+                or _outer_columns(checked, [info])
+                or _sources(plan, info.relation.entity, field)[1]
+            ):
+                continue
+            condition = (
+                compiler_for(info.relation.entity)(info.condition) if info.condition else None
+            )
+            empty = pl.col(field).is_null()
+            rows = child.filter(empty & condition if condition is not None else empty)
+            keys, parent = list(info.relation.keys), frames.get(entity)
+            if rows.height and keys and parent is not None:  # rows of the month's parents
+                rows = rows.join(parent.select(keys).unique(), on=keys, how="semi")
+            if rows.height:
+                found.append(_skipped(plan, rule, node, info, field, rows))
+    return found
+
+
+def _aggregation_nodes(
+    checked: CheckedModel, steps: list[Step]
+) -> list[tuple[str, ast.Node, AggInfo]]:
+    """Each aggregation of the steps once, with the rule it is written in."""
+    seen: dict[int, tuple[str, ast.Node, AggInfo]] = {}
+    for step in steps:
+        for tree in (step.tree, step.quantity):
+            for node in tree.walk() if tree is not None else ():
+                if id(node) in checked.aggs and id(node) not in seen:
+                    seen[id(node)] = (step.name, node, checked.aggs[id(node)])
+    return list(seen.values())
+
+
+def _is_payment(checked: CheckedModel, name: str) -> bool:
+    rule = checked.model.rules.get(name)
+    return rule is not None and rule.kind == "payment"
+
+
+def _skipped(
+    plan: Plan, rule: str, node: ast.Node, info: AggInfo, field: str, rows: pl.DataFrame
+) -> Diagnostic:
+    checked, entity = plan.checked, info.relation.entity
+    ids = [c for c in checked.model.vocabulary.entities[entity].key if c in rows.columns]
+    ids = ids or [c for c in ("customer_id", "provider_id") if c in rows.columns]
+    sources = [c for c in sorted(_sources(plan, entity, field)[0]) if c in rows.columns]
+    shown = []
+    for row in rows.head(SKIPPED_EXAMPLES).select([*ids, *sources]).to_dicts():
+        who = ", ".join(f"{c} {row[c]}" for c in ids)
+        blanks = [f"`{c}`" for c in sources if row[c] is None]
+        shown.append(f"{who} ({', '.join(blanks)} empty)" if blanks else who)
+    more = f" and {rows.height - SKIPPED_EXAMPLES} more" if rows.height > SKIPPED_EXAMPLES else ""
+    what = {"sum": "added nothing to the sum", "min": "was left out of the smallest",
+            "max": "was left out of the largest", "any": "counted as false",
+            "all": "was left out"}[info.func]  # fmt: skip
+    plural = "s" if rows.height != 1 else ""
+    blank = next((c for c in sources if rows[c].null_count()), None)
+    fix = f"coalesce({blank}, …)" if blank else f"coalesce({field}, …)"
+    return Diagnostic(
+        "skipped-missing",
+        f"{rows.height} {entity} row{plural} of {plan.month:%Y-%m} had no value of `{field}` "
+        f"and {'each ' if rows.height != 1 else ''}{what} (in `{rule}`): {'; '.join(shown)}{more}",
+        node.span,
+        severity="warning",
+        hint=f"say what an empty value means where `{field}` is read ({fix}), or declare "
+        "the column `nullable: false` so that such rows are rejected with their reason",
+    )
+
+
+def _sources(plan: Plan, entity: str, name: str) -> tuple[set[str], bool]:
+    """The data columns of `entity` that `name` (a column, or a rule in force and the
+    rules it reads) is computed from, and whether the model itself makes it missing on
+    some rows: an explicit `missing` (Örebro's contract end is missing where there is no
+    contract, and `max(history.…)` takes the latest contract), or a `min` or `max` over
+    no rows (documented as missing). Such a value is left out by design."""
+    steps = {step.name: step for step in plan.steps(entity)}
+    rules, seen, columns, by_design = [name], set(), set(), False
+    while rules:
+        current = rules.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        step = steps.get(current)
+        if step is None:  # a column
+            columns.add(current)
+            continue
+        for part in step.tree.walk() if step.tree is not None else ():
+            ref = plan.checked.refs.get(id(part))
+            info = plan.checked.aggs.get(id(part))
+            by_design = by_design or isinstance(part, ast.Missing)
+            by_design = by_design or (info is not None and info.func in ("min", "max"))
+            if isinstance(ref, ColumnRef) and ref.entity == entity:
+                columns.add(ref.name)
+            elif isinstance(ref, RuleRef):
+                rules.append(ref.name)
+    return columns, by_design

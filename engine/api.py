@@ -16,10 +16,11 @@ from typing import Any
 
 import polars as pl
 
+from engine.aggregate import skipped_missing
 from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import Roles, Vocabulary
 from engine.checker import CheckedModel, check
-from engine.compile import evaluate, numbering_pays
+from engine.compile import compiler_for, evaluate, numbering_pays
 from engine.data import ZONES_TABLE, Dataset, Frames, ids_as_text, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
 from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
@@ -369,6 +370,7 @@ def run_model(
                     indicators(plan, frames),
                 )
             )
+        result.warnings += skipped_missing(plan, frames, compiler_for(plan))
         unmapped = _unmapped_districts(checked, frames, month)
         if unmapped:
             raise EngineError(unmapped)

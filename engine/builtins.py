@@ -32,11 +32,11 @@ BUILTINS: dict[str, Signature] = {
             "sum(visits.minutes where counted)",
             "the field's type",
             "Total of a field over related rows (0 when there are none). A row whose "
-            "field is missing adds nothing: where that must not pass, compare "
-            "`count(decisions.x)` (rows with a value) with `count(decisions)`.",
+            "field has no value adds nothing, and the run warns (`skipped-missing`), "
+            "naming the row: say what an empty value means with `coalesce`.",
             "Summan av ett fält över relaterade rader (0 om inga finns). En rad där "
-            "fältet saknas bidrar inte: där det inte får passera, jämför "
-            "`count(decisions.x)` (rader med ett värde) med `count(decisions)`.",
+            "fältet saknar värde bidrar inte, och körningen varnar (`skipped-missing`) "
+            "och pekar ut raden: säg vad ett tomt värde betyder med `coalesce`.",
             "aggregate",
             1,
             1,

@@ -312,8 +312,9 @@ def _pseudonym(on: bool) -> Callable[[str], str] | None:
 @click.option(
     "--strict",
     is_flag=True,
-    help="Stop at any bad row, listing every problem, and write nothing "
-    "(default: set bad rows aside in rejects.csv and pay the rest).",
+    help="Stop at any bad row, month without visits or value missing where an amount "
+    "needs it, listing every problem, and write nothing (default: set bad rows aside in "
+    "rejects.csv, pay the rest and warn).",
 )
 @click.option(
     "--per-provider",
@@ -355,6 +356,8 @@ def run_command(
       3  written, but rows were rejected (rejects.csv): review before paying
       4  written, but a month counted no visit (no visits in the data, or all
          rejected or excluded)
+      5  written, but values were missing where an amount needed them (the
+         warnings name the rows)
       1  an error: nothing written;  2  a mistyped command;  130  interrupted
 
     \b

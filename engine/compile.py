@@ -742,7 +742,7 @@ def _with_lookups(
     return frame
 
 
-def _compiler_for(plan: Plan) -> Callable[[str], Callable[[ast.Node], pl.Expr]]:
+def compiler_for(plan: Plan) -> Callable[[str], Callable[[ast.Node], pl.Expr]]:
     """Compiles a `where` filter on a related entity's rows."""
     return lambda child: Compiler(plan, child, {}).expr
 
@@ -759,7 +759,7 @@ def _pairs_from_groups(
     kept for `add_aggregations` (`aggregate.group_ahead`)."""
     described = plan.checked.model.vocabulary.entities[entity]
     with timed(timings, "aggregations"):
-        ahead = group_ahead(plan, frames, wanted, _compiler_for(plan), described)
+        ahead = group_ahead(plan, frames, wanted, compiler_for(plan), described)
     with timed(timings, "frames"):
         frames[entity] = in_pieces(pairs_frame(plan, described, frames, tables, ahead.pairs()))
     return ahead
@@ -873,7 +873,7 @@ def evaluate(
                 frame,
                 frames,
                 wanted,
-                _compiler_for(plan),
+                compiler_for(plan),
                 partial(unchanged, plan, changed, recomputed) if reuse is not None else None,
                 ahead,
             )

@@ -46,6 +46,7 @@ CODES: dict[str, str] = {
     "lookup-miss": "a table look-up found no value for a row, and the table declares none",
     "lookup-domain": "a table lacks keys that a column it is looked up by can take",
     "nullable-comparison": "an empty value decides a comparison (unknown counts as false)",
+    "skipped-missing": "an aggregation left out related rows whose value is missing",
     "missing-unit": "a value of a parameter with a unit is written without it",
     "reserved-name": "a rule is named like a field, relation or context value",
     "out-of-range": "a value in the data is outside its column's range",

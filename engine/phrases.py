@@ -73,6 +73,14 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "exit.rejected": {"sv": "{count} rader avvisade", "en": "{count} rows rejected"},
     "exit.rejected.one": {"sv": "1 rad avvisad", "en": "1 row rejected"},
+    "exit.incomplete": {
+        "sv": "{count} varningar om värden som saknades där ett belopp behövde dem",
+        "en": "{count} warnings of values missing where an amount needed them",
+    },
+    "exit.incomplete.one": {
+        "sv": "1 varning om värden som saknades där ett belopp behövde dem",
+        "en": "1 warning of values missing where an amount needed them",
+    },
     "exit.clean": {"sv": "rent", "en": "clean"},
     # verify
     "verify.differs": {"sv": "skiljer sig: {line}", "en": "differs: {line}"},

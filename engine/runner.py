@@ -109,9 +109,11 @@ class Outcome:
 
 # What a finished run's exit status tells a batch script (docs/cli.md): 0 clean; 3
 # written, but rows were rejected; 4 written, but a month counted no visit at all (no
-# visits in the data, or every one rejected or excluded). 1 is an error (nothing
-# written), 2 a usage mistake, 130 an interruption.
-EXIT_CLEAN, EXIT_REJECTED, EXIT_NOTHING_COUNTED = 0, 3, 4
+# visits in the data, or every one rejected or excluded); 5 written, but values were
+# missing where an amount needed them (a payment with no value for some rows, an
+# aggregation that left out rows with no value). 1 is an error (nothing written), 2 a
+# usage mistake, 130 an interruption.
+EXIT_CLEAN, EXIT_REJECTED, EXIT_NOTHING_COUNTED, EXIT_INCOMPLETE = 0, 3, 4, 5
 
 
 def exit_status(outcome: Outcome, lang: str = "en") -> tuple[int, str]:
@@ -122,7 +124,22 @@ def exit_status(outcome: Outcome, lang: str = "en") -> tuple[int, str]:
     rejected = sum(outcome.dataset.rejected_counts().values())
     if rejected:
         return EXIT_REJECTED, say(lang, "exit.rejected", count=rejected)
+    incomplete = incomplete_values(outcome.result, outcome.warnings)
+    if incomplete:
+        return EXIT_INCOMPLETE, say(lang, "exit.incomplete", count=len(incomplete))
     return EXIT_CLEAN, say(lang, "exit.clean")
+
+
+def incomplete_values(result: RunResult, warnings: list[Diagnostic]) -> list[Diagnostic]:
+    """The warnings of values missing where an amount needed them: a payment with no
+    value for some rows (`bad-value` from the evaluation: the data's bad values are
+    rejected rows) and an aggregation that left out rows with no value."""
+    paid_nothing = any(month.missing for month in result.months)
+    return [
+        w
+        for w in warnings
+        if w.code == "skipped-missing" or (paid_nothing and w.code == "bad-value" and w.span)
+    ]
 
 
 # ----------------------------------------------------------------------------- running
@@ -173,8 +190,9 @@ def execute(
         with timed(timings, "account_for_visits"):  # each month's visits checked
             facts, outside = _facts(result, placed, columns)
     empty = [w for w in result.warnings if w.code == "empty-month"]
-    if job.strict and empty:
-        raise EngineError([replace(w, severity="error") for w in empty])
+    unsure = empty + incomplete_values(result, result.warnings)
+    if job.strict and unsure:
+        raise EngineError([replace(w, severity="error") for w in unsure])
     # its phases, all months together: frames, aggregations, overlaps_and_bands, rules, lines
     timings.update((f"evaluate_{phase}", seconds) for phase, seconds in result.timings.items())
     stages.stage("account")

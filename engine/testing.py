@@ -194,6 +194,8 @@ def _run_case(
             result.failures.append(
                 f"visit {visit}: expected {'excluded by ' + str(rule) if rule else 'counted'}, got {'excluded by ' + got if got else 'counted'}"
             )
+    if result.failures and not case.get("warnings"):  # what the run said may explain why
+        result.failures += [f"the run warned: [{w.code}] {w.message}" for w in ran.warnings]
 
 
 REGISTRATION_SECTIONS = ("flags", "exclusions")  # keyed by the registration's id

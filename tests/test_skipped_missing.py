@@ -1,0 +1,190 @@
+"""An aggregation that passes over rows with no value is never quiet: a visit whose
+`antal_personal` is empty added nothing to `sum(visits.personaltid)`, the customer was
+paid for half the time, and the run said nothing and exited 0 (found by writing a
+third municipality's model, Bergsjö, from docs/language.md alone). Now the run warns
+(`skipped-missing`) naming the rows and the empty columns, exits 5, and `--strict`
+refuses; a value the model makes missing itself is left out as it says."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.api import load, parse_month, run_model
+from engine.cli import main
+from engine.data import dataset_from_rows
+
+MODEL = """\
+model: bergsjo-utdrag
+title: Bergsjö (utdrag)
+zones: {{tätort: [Centrum]}}
+vocabulary:
+  columns:
+    visits:
+      antal_personal: {{type: integer, minimum: 1, maximum: 3}}
+parameters:
+  timpris: {{unit: SEK/h, values: {{2025-01-01: 480}}}}
+definitions:
+  visit:
+    minuter: end - start
+    personaltid: minuter * antal_personal
+    minst_en: minuter * coalesce(antal_personal, 1)
+    bara_dubbel: if coalesce(antal_personal, 1) > 1 then minuter else missing
+  customer_month:
+    x: {formula}
+payments:
+  hemtjänst:
+    entity: customer_month
+    category: hemtjänst
+    formula: {payment}
+"""
+
+ROWS = {
+    "customers": [{"customer_id": "K1", "district": "Centrum"}],
+    "providers": [{"provider_id": "P1", "name": "Omsorg AB", "ownership": "private"}],
+    "decisions": [
+        {"decision_id": "D1", "customer_id": "K1", "provider_id": "P1", "service": "omsorg",
+         "start_date": "2025-01-01", "granted_minutes": "600"},
+        {"decision_id": "D2", "customer_id": "K1", "provider_id": "P1",
+         "service": "trygghetslarm", "start_date": "2025-01-01", "granted_minutes": ""},
+    ],
+    "visits": [
+        {"visit_id": "V1", "customer_id": "K1", "provider_id": "P1", "service": "omsorg",
+         "start": "2025-03-04 09:00", "end": "2025-03-04 09:30", "antal_personal": "2"},
+        {"visit_id": "V2", "customer_id": "K1", "provider_id": "P1", "service": "omsorg",
+         "start": "2025-03-05 09:00", "end": "2025-03-05 10:00", "antal_personal": ""},
+        {"visit_id": "V3", "customer_id": "K1", "provider_id": "P1",
+         "service": "palliativt_vak", "start": "2025-03-06 22:00", "end": "2025-03-06 23:00",
+         "antal_personal": ""},
+    ],
+}  # fmt: skip
+
+EMPTY = "(`antal_personal` empty)"
+CASES = [
+    # (x, its value, the warning's message or None)
+    (
+        "sum(visits.personaltid)",
+        60,
+        "2 visit rows of 2025-03 had no value of `personaltid` and each added nothing to "
+        f"the sum (in `x`): visit_id V2 {EMPTY}; visit_id V3 {EMPTY}",
+    ),
+    (
+        'sum(visits.personaltid where service == "omsorg")',
+        60,
+        "1 visit row of 2025-03 had no value of `personaltid` and added nothing to the sum "
+        f"(in `x`): visit_id V2 {EMPTY}",
+    ),
+    (
+        "max(visits.antal_personal)",
+        2,
+        "2 visit rows of 2025-03 had no value of `antal_personal` and each was left out of "
+        f"the largest (in `x`): visit_id V2 {EMPTY}; visit_id V3 {EMPTY}",
+    ),
+    (
+        "sum(decisions.granted_minutes)",
+        600,
+        "1 decision row of 2025-03 had no value of `granted_minutes` and added nothing to "
+        "the sum (in `x`): decision_id D2 (`granted_minutes` empty)",
+    ),
+    # the filter leaves the empty rows out: nothing is passed over
+    ('sum(decisions.granted_minutes where service == "omsorg")', 600, None),
+    ("sum(visits.personaltid where coalesce(antal_personal, 1) > 1)", 60, None),
+    # the model says what an empty value means
+    ("sum(visits.minst_en)", 180, None),
+    # the model makes the value missing itself, and means it to be left out
+    ("sum(visits.bara_dubbel)", 30, None),
+    ("max(visits.bara_dubbel)", 30, None),
+    # counting values is what `count(rows.field)` means
+    ("count(visits.antal_personal)", 1, None),
+]
+
+
+def _model(tmp_path: Path, formula: str, payment: str = "0 SEK") -> Path:
+    path = tmp_path / "model.yaml"
+    path.write_text(MODEL.format(formula=formula, payment=payment), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("formula", "value", "message"), CASES, ids=[c[0] for c in CASES])
+def test_an_aggregation_passing_over_a_missing_value_is_named(tmp_path, formula, value, message):
+    month = parse_month("2025-03")
+    checked, _ = load(_model(tmp_path, formula), [month])
+    data = dataset_from_rows(ROWS, known=checked.model.vocabulary.tables)
+    result = run_model(checked, data, [month])
+    assert result.months[0].frames["customer_month"]["x"].to_list() == [value]
+    skipped = [w for w in result.warnings if w.code == "skipped-missing"]
+    assert [w.message for w in skipped] == ([message] if message else [])
+    if message:
+        [warning] = skipped
+        assert warning.severity == "warning"
+        assert warning.span is not None and warning.span.line == 17  # the line of `x`
+        assert "coalesce(" in (warning.hint or "")
+
+
+def _data(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    for table, rows in ROWS.items():
+        with (data / f"{table}.csv").open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("formula", "payment"),
+    [
+        # the customer's time: 30 min × 2 staff, and nothing for the hour of V2
+        ('sum(visits.personaltid where service == "omsorg")', "x * timpris"),
+        # a payment with no value (a division by a zero from the data) was exit 0 too
+        ("sum(decisions.granted_minutes where service == \"ledsagning\")",
+         "1000 SEK * (sum(visits.minuter) / x)"),
+    ],
+    ids=["an aggregation passed over a row", "a payment had no value"],
+)  # fmt: skip
+def test_the_run_exits_5_and_strict_refuses(tmp_path, formula, payment):
+    args = ["run", str(_model(tmp_path, formula, payment)), "--data", str(_data(tmp_path))]
+    args += ["--month", "2025-03"]
+    runner = CliRunner()
+    ran = runner.invoke(main, [*args, "--out", str(tmp_path / "out")], catch_exceptions=False)
+    assert ran.exit_code == 5, ran.output
+    assert "slutstatus 5: 1 varning om värden som saknades där ett belopp behövde dem" in ran.output
+    assert (tmp_path / "out" / "manifest.json").exists()  # written, to be reviewed
+    strict = runner.invoke(main, [*args, "--out", str(tmp_path / "strict"), "--strict"])
+    assert strict.exit_code == 1, strict.output
+    assert "error[skipped-missing]" in strict.output or "error[bad-value]" in strict.output
+    assert not (tmp_path / "strict").exists()
+
+
+def test_a_failing_model_test_shows_what_the_run_warned(tmp_path):
+    _model(tmp_path, 'sum(visits.personaltid where service == "omsorg")', "x * timpris")
+    (tmp_path / "m_test.yaml").write_text(
+        """\
+model: model.yaml
+defaults:
+  input:
+    customers: [{customer_id: K1, district: Centrum}]
+    providers: [{provider_id: P1, name: Omsorg AB, ownership: private}]
+  columns:
+    visits: {customer_id: K1, provider_id: P1, service: omsorg}
+tests:
+  - name: en tom cell
+    month: 2025-03
+    input:
+      visits:
+        - {visit_id: V1, start: 2025-03-04 09:00, end: 2025-03-04 10:00, antal_personal: 1}
+        - {visit_id: V2, start: 2025-03-05 09:00, end: 2025-03-05 10:00, antal_personal: null}
+    output:
+      customers:
+        K1: {hemtjänst: 960}
+""",
+        encoding="utf-8",
+    )
+    ran = CliRunner().invoke(main, ["test", str(tmp_path / "m_test.yaml")])
+    assert ran.exit_code == 1
+    assert "expected 960.00 SEK, got 480.00 SEK" in ran.output
+    assert "the run warned: [skipped-missing] 1 visit row of 2025-03" in ran.output

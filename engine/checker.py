@@ -76,6 +76,14 @@ VISIT_FIELDS = {
 }
 
 
+# Functions of a row's values that have no value where an argument has none (`days_active`
+# reads an empty end as open; `min` and `max` skip a missing argument: `_missing_from`).
+ROW_FUNCTIONS = frozenset(
+    {"round", "floor", "ceil", "clamp", "abs", "step", "date", "time_of_day", "weekday"}
+    | {"add_months", "minutes_within"}
+)
+
+
 # Fields that are filled on every row although their catalog entry allows empty
 # (the zone of a district the model does not place stops the run instead).
 DERIVED_NEVER_EMPTY = frozenset({"district", "zone", "ownership"})
@@ -127,6 +135,7 @@ class _Checker:
         self.outer: list[str] = []  # entities whose rows an aggregation filter sits in
         self.guarded = 0  # inside a branch of an `if` (or the first argument of coalesce)
         self.fallback = 0  # inside the first argument of coalesce: a missing value is handled
+        self.missing_from: dict[str, frozenset[str]] = {}  # rule -> empty columns (`_missing_from`)
 
     def _fields(self, entity: str) -> dict[str, Column]:
         return fields_of(self.vocabulary, entity)
@@ -819,6 +828,57 @@ class _Checker:
                 f"{fallback}) {op} …",
             )
             return
+        for operand in operands:  # a value computed from a column that can be empty
+            empty = sorted(self._missing_from(operand))
+            if not empty:
+                continue
+            named = ", ".join(f"`{c}`" for c in empty)
+            self.diags.warning(
+                "nullable-comparison",
+                f"`{_shown(operand)}` has no value where {named} "
+                f"{'is' if len(empty) == 1 else 'are'} empty, and there `{op}` is unknown, "
+                "which counts as false",
+                node.span,
+                hint=f"say what an empty `{empty[0]}` means: coalesce({empty[0]}, …) where "
+                f"it is read, or coalesce({_shown(operand)} {op} …, false) here",
+            )
+            return
+
+    def _missing_from(self, node: ast.Node) -> frozenset[str]:
+        """The columns that can be empty through which a value has none: a column
+        itself, and arithmetic, branches and functions of such values (a definition
+        as its formula). Not a value the model makes missing itself (`missing`, a `min`
+        or `max` over no rows), nor one handled by `coalesce`, nor a comparison's
+        (reported where it is made), nor an aggregation (0, or false, over none)."""
+        column = self._nullable_column(node)
+        if column is not None:
+            return frozenset({column.name})
+        ref = self.out.refs.get(id(node))
+        if isinstance(ref, RuleRef):
+            return self._rule_missing_from(ref.name)
+        if id(node) in self.out.aggs:
+            return frozenset()
+        match node:
+            case ast.BinOp() | ast.Neg():
+                return frozenset().union(*(self._missing_from(c) for c in node.children()))
+            case ast.If():
+                return self._missing_from(node.then) | self._missing_from(node.otherwise)
+            case ast.Call(func="coalesce"):
+                return self._missing_from(node.args[-1])
+            case ast.Call(func="min" | "max"):  # missing values are skipped: all must be
+                each = [self._missing_from(a) for a in node.args]
+                return frozenset().union(*each) if all(each) else frozenset()
+            case ast.Call(func=func) if func in ROW_FUNCTIONS:
+                return frozenset().union(*(self._missing_from(a) for a in node.args))
+        return frozenset()
+
+    def _rule_missing_from(self, name: str) -> frozenset[str]:
+        if name not in self.missing_from:
+            self.missing_from[name] = frozenset()  # a circle is reported elsewhere
+            rule = self.model.rules[name]
+            trees = [v.tree for v in rule.versions if v.tree is not None]
+            self.missing_from[name] = frozenset().union(*(self._missing_from(t) for t in trees))
+        return self.missing_from[name]
 
     def _nullable_column(self, node: ast.Node) -> Column | None:
         ref = self.out.refs.get(id(node))
@@ -1468,6 +1528,21 @@ def _text(node: ast.Node) -> str:
     if isinstance(node, ast.Lookup):
         return f"{_text(node.table)}[…]"
     return "this"
+
+
+def _shown(node: ast.Node) -> str:
+    """A value's formula as a reader would write it (short of the original spacing)."""
+    match node:
+        case ast.Call(func=func, args=args):
+            return f"{func}({', '.join(_shown(a) for a in args)})"
+        case ast.BinOp(op=op, left=left, right=right):
+            return f"{_shown(left)} {op} {_shown(right)}"
+        case ast.Neg(operand=operand):
+            return f"-{_shown(operand)}"
+        case ast.Quantity(value=value, unit=unit):
+            return f"{value} {unit}" if unit else value
+    text = _text(node)
+    return "…" if text == "this" else text
 
 
 def _unit_hint(a: t.Type, b: t.Type) -> str | None:

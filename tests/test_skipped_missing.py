@@ -188,3 +188,30 @@ tests:
     assert ran.exit_code == 1
     assert "expected 960.00 SEK, got 480.00 SEK" in ran.output
     assert "the run warned: [skipped-missing] 1 visit row of 2025-03" in ran.output
+
+
+def test_check_warns_where_a_definition_with_no_value_decides(tmp_path):
+    """`personaltid` is missing where `antal_personal` is empty: a comparison of it is
+    unknown there, and a visit the author meant to count is silently not counted."""
+    from engine.checker import check
+    from engine.diagnostics import Diagnostics
+    from engine.loader import load_model
+
+    diags = Diagnostics()
+    model = load_model(_model(tmp_path, "count(visits where personaltid > 45 min)"), diags)
+    assert model is not None
+    check(model, diags)
+    [warning] = [d for d in diags if d.code == "nullable-comparison"]
+    assert warning.message == (
+        "`personaltid` has no value where `antal_personal` is empty, and there `>` is "
+        "unknown, which counts as false"
+    )
+    assert warning.hint == (
+        "say what an empty `antal_personal` means: coalesce(antal_personal, …) where it "
+        "is read, or coalesce(personaltid > …, false) here"
+    )
+    diags = Diagnostics()
+    model = load_model(_model(tmp_path, "count(visits where minst_en > 45 min)"), diags)
+    assert model is not None
+    check(model, diags)
+    assert [d for d in diags if d.severity == "warning"] == []

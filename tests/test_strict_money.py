@@ -135,6 +135,47 @@ def test_check_warns_where_an_empty_value_decides(tmp_path, formula, op):
     assert f"where it is `{op}` is unknown, which counts as false" in warning.message
 
 
+# A value computed from a column that can be empty has no value where it is: before,
+# only the column itself, compared as it is, was warned about.
+COMPUTED = [
+    ("add_months(end_date, 1) > 2024-03-01", "`add_months(end_date, 1)`", "`end_date` is"),
+    ("granted_minutes * 2 >= 60 min", "`granted_minutes * 2`", "`granted_minutes` is"),
+    ("round(special_amount) < 1000 SEK", "`round(special_amount)`", "`special_amount` is"),
+    (
+        "granted_minutes / 1 h * special_amount > 0 SEK",
+        "`granted_minutes / 1 h * special_amount`",
+        "`granted_minutes`, `special_amount` are",
+    ),
+    ("max(end_date, start_date) > 2024-03-01", None, None),  # one argument is enough
+    ("coalesce(granted_minutes, 0 min) * 2 >= 60 min", None, None),
+    ("granted_minutes > 0 min", "`granted_minutes`", None),  # the column, as before
+]
+
+
+@pytest.mark.parametrize(("formula", "shown", "empty"), COMPUTED, ids=[c[0] for c in COMPUTED])
+def test_check_warns_where_a_value_computed_from_an_empty_one_decides(
+    tmp_path, formula, shown, empty
+):
+    warnings = _warnings(tmp_path, formula)
+    if shown is None:
+        assert warnings == []
+        return
+    [warning] = warnings
+    assert warning.code == "nullable-comparison"
+    if empty is None:  # the column itself, as before
+        assert warning.message.startswith(shown + " can be empty")
+        return
+    assert warning.message.startswith(f"{shown} has no value where {empty} empty, and there")
+    assert "coalesce(" in (warning.hint or "")
+
+
+def test_an_aggregation_of_empty_values_still_has_one(tmp_path):
+    """A sum passes over an empty value (and the run warns: `skipped-missing`), so
+    it has a value to compare; only its own fields' filters are looked at."""
+    formula = "sum(decisions.granted_minutes) > 0 min and max(decisions.level) > 0"
+    assert _warnings(tmp_path, formula, "customer_month") == []
+
+
 @pytest.mark.parametrize(
     "formula",
     [

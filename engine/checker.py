@@ -372,6 +372,8 @@ class _Checker:
                 f"`when` must be true or false, but this gives {t.describe(typ)}",
                 tree.span,
             )
+        elif rule.kind in ("exclusion", "flag"):
+            self._warn_unknown_condition(tree, "when")
 
     def _indexation(self, param: Parameter) -> None:
         """An indexation factor: a plain number made of literals and scalar parameters."""
@@ -844,6 +846,44 @@ class _Checker:
             )
             return
 
+    def _warn_unknown_condition(self, node: ast.Node, word: str) -> None:
+        """`if akut then …` where `akut` (a yes or no) can be empty: unknown there, which
+        counts as false, so a row the author meant to pay is silently not paid. A
+        comparison inside the condition is reported where it is made."""
+        if self.fallback:
+            return
+        empty = sorted(self._unknown_from(node))
+        if not empty:
+            return
+        named = ", ".join(f"`{c}`" for c in empty)
+        shown = _shown(node)
+        said = (
+            f"`{shown}` can be empty, and where it is the `{word}` is unknown, which counts as "
+            "false"
+            if [shown] == empty
+            else f"`{shown}` is unknown where {named} {'is' if len(empty) == 1 else 'are'} "
+            f"empty, and an unknown `{word}` counts as false"
+        )
+        self.diags.warning(
+            "nullable-comparison",
+            said,
+            node.span,
+            hint=f"say what an empty `{empty[0]}` means: coalesce({empty[0]}, false) or "
+            f"coalesce({empty[0]}, true)",
+        )
+
+    def _unknown_from(self, node: ast.Node) -> frozenset[str]:
+        """The columns that can be empty through which a condition is unknown: a yes or
+        no read as it is (a column, a definition of one), `not`, `and` and `or` of such."""
+        match node:
+            case ast.Not():
+                return self._unknown_from(node.operand)
+            case ast.And() | ast.Or():
+                return self._unknown_from(node.left) | self._unknown_from(node.right)
+            case ast.Name() | ast.Attr():
+                return self._missing_from(node)
+        return frozenset()
+
     def _missing_from(self, node: ast.Node) -> frozenset[str]:
         """The columns that can be empty through which a value has none: a column
         itself, and arithmetic, branches and functions of such values (a definition
@@ -952,6 +992,7 @@ class _Checker:
 
     def _if(self, node: ast.If, entity: str) -> t.Type:
         self._expect_bool(node.cond, entity, "if")
+        self._warn_unknown_condition(node.cond, "if")
         self.guarded += 1  # a branch is taken only where its condition says
         then = self.expr(node.then, entity)
         other = self.expr(node.otherwise, entity)
@@ -1404,6 +1445,7 @@ class _Checker:
         if condition is not None:
             self.outer.append(entity)
             self._expect_bool(condition, child, "where")
+            self._warn_unknown_condition(condition, "where")
             self.outer.pop()
         period = (
             self.vocabulary.entities[child].month.columns if node.func == "days_covered" else ()
@@ -1539,6 +1581,12 @@ def _shown(node: ast.Node) -> str:
             return f"{_shown(left)} {op} {_shown(right)}"
         case ast.Neg(operand=operand):
             return f"-{_shown(operand)}"
+        case ast.Not(operand=operand):
+            return f"not {_shown(operand)}"
+        case ast.And(left=left, right=right):
+            return f"{_shown(left)} and {_shown(right)}"
+        case ast.Or(left=left, right=right):
+            return f"{_shown(left)} or {_shown(right)}"
         case ast.Quantity(value=value, unit=unit):
             return f"{value} {unit}" if unit else value
     text = _text(node)

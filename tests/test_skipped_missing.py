@@ -25,6 +25,8 @@ vocabulary:
   columns:
     visits:
       antal_personal: {{type: integer, minimum: 1, maximum: 3}}
+      akut: {{type: bool}}
+      planerad: {{type: bool, nullable: false}}
 parameters:
   timpris: {{unit: SEK/h, values: {{2025-01-01: 480}}}}
 definitions:
@@ -120,7 +122,7 @@ def test_an_aggregation_passing_over_a_missing_value_is_named(tmp_path, formula,
     if message:
         [warning] = skipped
         assert warning.severity == "warning"
-        assert warning.span is not None and warning.span.line == 17  # the line of `x`
+        assert warning.span is not None and warning.span.line == 19  # the line of `x`
         assert "coalesce(" in (warning.hint or "")
 
 
@@ -215,3 +217,37 @@ def test_check_warns_where_a_definition_with_no_value_decides(tmp_path):
     assert model is not None
     check(model, diags)
     assert [d for d in diags if d.severity == "warning"] == []
+
+
+UNKNOWN_CONDITIONS = [
+    # (x, the warning, or None)
+    ("count(visits where akut)",
+     "`akut` can be empty, and where it is the `where` is unknown, which counts as false"),
+    ("count(visits where not akut)",
+     "`not akut` is unknown where `akut` is empty, and an unknown `where` counts as false"),
+    ("count(visits where planerad and akut)",
+     "`planerad and akut` is unknown where `akut` is empty, and an unknown `where` counts "
+     "as false"),
+    ("count(visits where coalesce(akut, false))", None),
+    ("count(visits where planerad)", None),  # declared never empty
+    ("if count(visits where not planerad) > 0 then 1 else 0", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"), UNKNOWN_CONDITIONS, ids=[c[0] for c in UNKNOWN_CONDITIONS]
+)
+def test_check_warns_where_a_yes_or_no_that_can_be_empty_decides(tmp_path, formula, message):
+    """`where akut`, `if not akut`: unknown where the cell is empty, and so false — the
+    visit neither counted as urgent nor as not urgent."""
+    from engine.checker import check
+    from engine.diagnostics import Diagnostics
+    from engine.loader import load_model
+
+    diags = Diagnostics()
+    model = load_model(_model(tmp_path, formula), diags)
+    assert model is not None
+    check(model, diags)
+    assert not diags.errors, [d.render() for d in diags.errors]
+    warnings = [d.message for d in diags if d.severity == "warning"]
+    assert warnings == ([message] if message else [])

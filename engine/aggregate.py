@@ -17,7 +17,7 @@ import polars as pl
 
 from engine import ast
 from engine import types as t
-from engine.builtins import BUILTINS
+from engine.builtins import BUILTINS, SKIPS_MISSING
 from engine.catalog import Entity, Relation
 from engine.checker import AggInfo, CheckedModel, ColumnRef, OuterRef, RuleRef
 from engine.diagnostics import Diagnostic
@@ -491,10 +491,6 @@ def _days_covered(info: AggInfo, condition: pl.Expr | None, month: tuple[date, d
     return pl.max_horizontal(ends - from_day + 1, pl.lit(0)).sum().cast(pl.Float64)
 
 
-# The aggregations that pass over a row whose field has no value: a sum takes it as 0,
-# min and max take the others, any and all leave it out. `count(rows.field)` counts the
-# values (that is its meaning) and `count_distinct` the different ones, so they do not.
-SKIPPING = frozenset({"sum", "min", "max", "any", "all"})
 SKIPPED_EXAMPLES = 5
 
 
@@ -515,7 +511,7 @@ def skipped_missing(
             child = frames.get(info.relation.entity)
             field = info.field.name if isinstance(info.field, ColumnRef | RuleRef) else None
             if (
-                info.func not in SKIPPING
+                info.func not in SKIPS_MISSING
                 or child is None
                 or field is None
                 or field not in child.columns

@@ -285,3 +285,8 @@ BUILTINS: dict[str, Signature] = {
 ROUNDING_FUNCTIONS = {"round": "half_up", "floor": "floor", "ceil": "ceiling"}
 
 AGGREGATES = {"sum", "count", "count_distinct", "any", "all", "min", "max", "days_covered"}
+# The aggregations that pass over a row whose field has no value: a sum takes it as 0,
+# min and max take the others, any and all leave it out; the run warns of each such
+# row (`skipped-missing`) and `explain` counts them. `count(rows.field)` counts values
+# (that is its meaning) and `count_distinct` the different ones, so they do not.
+SKIPS_MISSING = frozenset({"sum", "min", "max", "any", "all"})

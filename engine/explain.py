@@ -84,7 +84,8 @@ def _label(trace: Trace) -> str:
     if trace.category:
         text += f"   [{trace.category}]"
     if trace.kind == "aggregate" and trace.rows is not None:
-        text += f"   ({trace.rows} row{'s' if trace.rows != 1 else ''})"
+        left_out = f", {trace.without_value} with no value left out" if trace.without_value else ""
+        text += f"   ({trace.rows} row{'s' if trace.rows != 1 else ''}{left_out})"
     if trace.kind == "payment" and trace.raw is not None and trace.raw != trace.value:
         text += f"   (before rounding {exact_amount(trace.raw)})"
     if trace.kind == "parameter":
@@ -122,6 +123,8 @@ def to_json(trace: Trace) -> dict[str, Any]:
         out["source"] = trace.source
     if trace.rows is not None:
         out["rows"] = trace.rows
+    if trace.without_value:
+        out["rows_without_value"] = trace.without_value
     if trace.uses:
         out["uses"] = [to_json(u) for u in trace.uses]
     return out

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine import ast
 from engine import types as t
-from engine.builtins import BUILTINS, ROUNDING_FUNCTIONS
+from engine.builtins import BUILTINS, ROUNDING_FUNCTIONS, SKIPS_MISSING
 from engine.checker import (
     AggInfo,
     CheckedModel,
@@ -61,6 +61,7 @@ class Trace:
     source: str | None = None
     uses: list[Trace] = field(default_factory=list)
     rows: int | None = None  # aggregates: how many rows were aggregated
+    without_value: int = 0  # aggregates: how many of them had no value, and were left out
     raw: Any = None  # payments: the amount before rounding
     category: str | None = None  # payments: the invoice category
     under_type: t.Type | None = None  # step tables: the type of the brackets' `under`
@@ -351,7 +352,10 @@ class Interpreter:
         result = self._aggregated(info, rows, present)
         text = _call_text(node)
         typ = self.checked.type_of(node)
-        self._note(Trace(text, "aggregate", result, typ, rows=len(rows), uses=shown))
+        trace = Trace(text, "aggregate", result, typ, rows=len(rows), uses=shown)
+        if values is not None and info.func in SKIPS_MISSING:  # as the run warns (skipped-missing)
+            trace.without_value = len(values) - len(present or [])
+        self._note(trace)
         return result
 
     def _aggregated(self, info: AggInfo, rows: list[Row], present: list[Any] | None) -> Any:

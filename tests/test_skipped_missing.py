@@ -251,3 +251,14 @@ def test_check_warns_where_a_yes_or_no_that_can_be_empty_decides(tmp_path, formu
     assert not diags.errors, [d.render() for d in diags.errors]
     warnings = [d.message for d in diags if d.severity == "warning"]
     assert warnings == ([message] if message else [])
+
+
+def test_explain_counts_the_rows_left_out(tmp_path):
+    """A provider disputing the month sees that the hour of V2 was not counted, and why."""
+    model = _model(tmp_path, 'sum(visits.personaltid where service == "omsorg")', "x * timpris")
+    args = ["explain", str(model), "--data", str(_data(tmp_path)), "--month", "2025-03"]
+    ran = CliRunner().invoke(main, [*args, "--customer", "K1"], catch_exceptions=False)
+    assert ran.exit_code == 0, ran.output
+    assert "hemtjänst = 480.00 SEK" in ran.output
+    assert "(2 rows, 1 with no value left out)" in ran.output
+    assert "personaltid = (no value)   (visit V2)" in ran.output

@@ -923,12 +923,12 @@ def compare_command(
     \b
       carepay compare rules/norrtalje rules/norrtalje --a-as-of 2021-05-01 --data data --month 2024-03
     """
-    from engine.compare import compare_results, labels, load_both
+    from engine.compare import compare_results, distinct, labels, load_both
 
     if out is not None:
         _confirm_replace(out, force, (model_a, model_b, data))
     months = api.months_between(month, last)
-    checked_a, checked_b, dataset = load_both(
+    checked_a, checked_b, dataset, warnings = load_both(
         model_a,
         model_b,
         data,
@@ -940,6 +940,7 @@ def compare_command(
     with _stages() as stages:
         pair = each(stages, "models", [checked_a, checked_b], lambda c: {"label": c.model.id})
         a, b = (api.run_model(checked, dataset, months) for checked in pair)
+    _warn(distinct([*warnings, *a.warnings, *b.warnings]))  # rejected rows, missing values
     comparison = compare_results(a, b, dataset, *labels(checked_a, checked_b))
     _comparison_summary(comparison, fmt)
     if out is not None:
@@ -1018,6 +1019,7 @@ def simulate_command(
     """
     from engine.compare import (
         compare_results,
+        distinct,
         load_both,
         scenario_change,
         sweep_values,
@@ -1028,7 +1030,7 @@ def simulate_command(
     if out is not None:
         _confirm_replace(out, force, (model, data, scenario))
     months = api.months_between(month, last)
-    checked_a, checked_b, dataset = load_both(
+    checked_a, checked_b, dataset, warnings = load_both(
         model,
         scenario or model,
         data,
@@ -1040,6 +1042,7 @@ def simulate_command(
     for setting in settings:
         checked_b = with_setting(checked_b, setting)
     base = api.run_model(checked_a, dataset, months)
+    _warn(distinct([*warnings, *base.warnings]))  # rejected rows, missing values
     overrides = [f"--set {s}" for s in settings] + ([f"--scenario {scenario}"] if scenario else [])
     if solve:
         solved = _solve(checked_b, dataset, months, base, solve, target)

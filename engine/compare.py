@@ -81,13 +81,14 @@ def load_both(
     as_of: tuple[date | None, date | None] = (None, None),
     pseudonym: Callable[[str], str] | None = None,
     checked: Callable[[], object] | None = None,
-) -> tuple[CheckedModel, CheckedModel, Dataset]:
+) -> tuple[CheckedModel, CheckedModel, Dataset, list[Diagnostic]]:
     """Both models checked (each as in force on its `as_of` date, where one is given),
-    and the data read once with what either needs. `checked` is called between the
+    and the data read once with what either needs; the warnings of both (the models'
+    and the data's: rejected rows). `checked` is called between the
     two: a command that will draw charts starts loading their library there, while
     Polars reads (checking a model is Python's work, which the import would slow)."""
-    checked_a, _ = load(path_a, months, as_of[0])
-    checked_b, _ = load(path_b, months, as_of[1])
+    checked_a, warnings_a = load(path_a, months, as_of[0])
+    checked_b, warnings_b = load(path_b, months, as_of[1])
     if checked is not None:
         checked()
     needs = data_needs(checked_a)
@@ -119,7 +120,13 @@ def load_both(
         & unused_tables(checked_b.model.vocabulary, needs),
     )
     diags.raise_if_errors()
-    return checked_a, checked_b, dataset
+    return checked_a, checked_b, dataset, distinct([*warnings_a, *warnings_b, *diags])
+
+
+def distinct(warnings: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Each warning once (a model compared with itself, or with a scenario extending
+    it, warns twice of the same place)."""
+    return list({w.render(): w for w in warnings}.values())
 
 
 def customer_attributes(dataset: Dataset, result: RunResult) -> pl.DataFrame:
@@ -209,7 +216,7 @@ def compare_results(
 
 
 def compare(path_a: Path, path_b: Path, data: Path, months: list[date]) -> Comparison:
-    checked_a, checked_b, dataset = load_both(path_a, path_b, data, months)
+    checked_a, checked_b, dataset, _ = load_both(path_a, path_b, data, months)
     a = run_model(checked_a, dataset, months)
     b = run_model(checked_b, dataset, months)
     return compare_results(a, b, dataset, label(checked_a), label(checked_b))

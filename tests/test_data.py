@@ -1043,7 +1043,7 @@ def test_a_comparison_reads_a_table_either_model_uses(tmp_path):
 
     data, reading = with_absences(tmp_path)
     for first, second in ((MODEL, reading), (reading, MODEL)):
-        _, _, dataset = load_both(first, second, data, [parse_month("2024-02")])
+        _, _, dataset, _ = load_both(first, second, data, [parse_month("2024-02")])
         assert dataset.unread == []
         assert [(r["file"], r["row"]) for r in dataset.rejects] == [("absences.csv", 3)]
 

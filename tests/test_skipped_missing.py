@@ -262,3 +262,26 @@ def test_explain_counts_the_rows_left_out(tmp_path):
     assert "hemtjänst = 480.00 SEK" in ran.output
     assert "(2 rows, 1 with no value left out)" in ran.output
     assert "personaltid = (no value)   (visit V2)" in ran.output
+
+
+def test_compare_and_simulate_say_what_was_set_aside_and_left_out(tmp_path):
+    """Before, both said nothing of the rows rejected or the values missing: an analyst
+    compared totals that left out part of the month without knowing it."""
+    model = _model(tmp_path, 'sum(visits.personaltid where service == "omsorg")', "x * timpris")
+    data = _data(tmp_path)
+    visits = data / "visits.csv"
+    visits.write_text(
+        visits.read_text(encoding="utf-8")
+        + "V4,K1,P1,Omsorg,2025-03-07 09:00,2025-03-07 10:00,1\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    common = ["--data", str(data), "--month", "2025-03"]
+    for args in (
+        ["compare", str(model), str(model)],
+        ["simulate", str(model), "--set", "timpris=500"],
+    ):
+        ran = runner.invoke(main, [*args, *common], catch_exceptions=False)
+        assert ran.exit_code == 0, ran.output
+        assert ran.output.count("warning[rejected-rows]: 1 row rejected: `Omsorg`") == 1
+        assert ran.output.count("warning[skipped-missing]: 1 visit row of 2025-03") == 1

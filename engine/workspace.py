@@ -61,6 +61,7 @@ class Workspace:
     current: Edit
     lock: threading.Lock = field(default_factory=threading.Lock)
     _compared: tuple[Edit, Edit, Comparison] | None = None
+    data_warnings: list[Diagnostic] = field(default_factory=list)  # rows set aside on reading
 
     def comparison(self) -> Comparison:
         """The current edit against the saved model, computed once for each pair."""
@@ -109,11 +110,11 @@ def open_workspace(model: Path, data: Path, months: list[date]) -> Workspace:
     edit."""
     path = model_file(model)
     checked, _ = load(path, months)
-    dataset, _ = load_dataset(checked, data)
+    dataset, data_warnings = load_dataset(checked, data)
     checked = with_data_zones(checked, dataset)
     result = run_model(checked, dataset, months)
     saved = Edit(checked, result, model_source(path))
-    return Workspace(path, path.parent, months, dataset, saved, saved)
+    return Workspace(path, path.parent, months, dataset, saved, saved, data_warnings=data_warnings)
 
 
 # ----------------------------------------------------------------------------- editing
@@ -168,6 +169,14 @@ def edit(ws: Workspace, texts: dict[str, str]) -> dict[str, Any]:
         answer["ok"] = False
         answer["diagnostics"] += [diagnostic_json(ws, d) for d in error.diagnostics]
         return answer
+    # what the run set aside or left out (rejected rows, values missing where an amount
+    # needed them), beside what the checker said: the editor marks them where they are
+    said = {d.render() for d in diagnostics}
+    answer["diagnostics"] += [
+        diagnostic_json(ws, d)
+        for d in [*ws.data_warnings, *result.warnings]
+        if d.render() not in said
+    ]
     answer["results"] = results(ws)
     return answer
 

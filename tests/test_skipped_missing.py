@@ -285,3 +285,17 @@ def test_compare_and_simulate_say_what_was_set_aside_and_left_out(tmp_path):
         assert ran.exit_code == 0, ran.output
         assert ran.output.count("warning[rejected-rows]: 1 row rejected: `Omsorg`") == 1
         assert ran.output.count("warning[skipped-missing]: 1 visit row of 2025-03") == 1
+
+
+def test_the_studio_marks_what_the_run_left_out(tmp_path):
+    """An edit's answer carries the run's warnings beside the checker's, so the editor
+    underlines the sum that passed over an empty cell."""
+    from engine.workspace import edit, open_workspace
+
+    model = _model(tmp_path, 'sum(visits.personaltid where service == "omsorg")', "x * timpris")
+    ws = open_workspace(model, _data(tmp_path), [parse_month("2025-03")])
+    answer = edit(ws, {"model.yaml": model.read_text(encoding="utf-8")})
+    [skipped] = [d for d in answer["diagnostics"] if d["code"] == "skipped-missing"]
+    assert skipped["severity"] == "warning"
+    assert (skipped["file"], skipped["line"]) == ("model.yaml", 19)
+    assert "visit_id V2 (`antal_personal` empty)" in skipped["message"]

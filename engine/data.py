@@ -1196,13 +1196,19 @@ def _settle(
         by_row.setdefault(problem.index, []).append(problem)
     for index in sorted(by_row):
         first = by_row[index][0]
+        values = {p.column: p.value for p in reversed(by_row[index])}  # each column's first
+        columns = list(dict.fromkeys(p.column for p in by_row[index]))
         ds.rejects.append(
             {
                 "table": name,
                 "file": ds.origins.get(name, name),
                 "row": ds.row_number(name, index),
-                "column": ", ".join(dict.fromkeys(p.column for p in by_row[index])),
-                "value": first.value,
+                "column": ", ".join(columns),
+                # each column's value, in the columns' order (`TAG; -5`), as the reason
+                # gives each column's problem
+                "value": first.value
+                if len(columns) == 1
+                else "; ".join("" if values[c] is None else str(values[c]) for c in columns),
                 "code": first.code,
                 "reason": "; ".join(dict.fromkeys(p.message for p in by_row[index])),
             }

@@ -1275,3 +1275,17 @@ def test_rows_with_fields_too_many_or_too_few_are_found_as_the_csv_module_finds_
         (i, len(row)) for i, row in enumerate(rows) if any(f.strip() for f in row) and len(row) != 2
     ]
     assert _ragged_rows(text.encode(), text, separator, 2) == expected
+
+
+def test_a_row_with_two_bad_values_shows_both_in_rejects(tmp_path):
+    """`column` named both columns and `reason` both problems, but `value` held the
+    first column's alone: a controller could not see what the second held."""
+    visits = VISITS.replace("care,omsorg,2024-02-06", "care,Omsorg,2024-02-06").replace(
+        ",tag,2024-02-06 10:00", ",TAG,2024-02-06 10:00"
+    )
+    data = write(tmp_path, visits=visits)
+    checked, _ = load(READS_VISITS)
+    dataset, _ = load_dataset(checked, data)
+    [reject] = dataset.rejects_frame().to_dicts()
+    assert (reject["column"], reject["value"]) == ("service, registration", "Omsorg; TAG")
+    assert reject["reason"].startswith("`Omsorg` is not a known service")

@@ -498,7 +498,7 @@ def skipped_missing(
     plan: Plan, frames: Mapping[str, pl.DataFrame], compiler_for: Callable[[str], Compiled]
 ) -> list[Diagnostic]:
     """A warning per aggregation that left out related rows whose field has no value
-    (`sum(visits.personaltid)` over a visit whose `antal_personal` is empty adds
+    (`sum(visits.x)` over a visit whose `x` is computed from an empty cell adds
     nothing): the rows are named, with the empty columns the field is computed from.
     A field with no missing value (a count Polars keeps: no pass over the rows) is the
     usual case and costs nothing; a field that is a payment is warned about already

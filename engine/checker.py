@@ -847,7 +847,7 @@ class _Checker:
             return
 
     def _warn_unknown_condition(self, node: ast.Node, word: str) -> None:
-        """`if akut then …` where `akut` (a yes or no) can be empty: unknown there, which
+        """`if x then …` where `x` (a yes or no) can be empty: unknown there, which
         counts as false, so a row the author meant to pay is silently not paid. A
         comparison inside the condition is reported where it is made."""
         if self.fallback:

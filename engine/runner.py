@@ -501,7 +501,18 @@ def _manifest(
             "rejected_rows": dataset.rejected_counts(),
             "statement_lines": result.lines.height,
             "total_ore": int(result.lines["amount_ore"].sum() or 0),
+            "values_missing": len(incomplete_values(result, result.warnings)),
         },
+        # what the run said (the model's, the data's and the evaluation's warnings): the
+        # record of a payment keeps what a controller was told before paying; sorted, as
+        # a run a month at a time says the same in another order
+        "warnings": sorted(
+            (
+                {"code": w.code, "where": str(w.span) if w.span else w.where, "message": w.message}
+                for w in result.warnings
+            ),
+            key=lambda w: (w["code"], w["where"] or "", w["message"]),
+        ),
         "coverage": {
             "rules": coverage.filter(pl.col("branch") == "")["rule"].to_list(),
             "never_fired": [

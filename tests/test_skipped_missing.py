@@ -8,6 +8,7 @@ refuses; a value the model makes missing itself is left out as it says."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -155,7 +156,9 @@ def test_the_run_exits_5_and_strict_refuses(tmp_path, formula, payment):
     ran = runner.invoke(main, [*args, "--out", str(tmp_path / "out")], catch_exceptions=False)
     assert ran.exit_code == 5, ran.output
     assert "slutstatus 5: 1 varning om värden som saknades där ett belopp behövde dem" in ran.output
-    assert (tmp_path / "out" / "manifest.json").exists()  # written, to be reviewed
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["values_missing"] == 1  # written, to be reviewed: on record
+    assert {w["code"] for w in manifest["warnings"]} & {"skipped-missing", "bad-value"}
     strict = runner.invoke(main, [*args, "--out", str(tmp_path / "strict"), "--strict"])
     assert strict.exit_code == 1, strict.output
     assert "error[skipped-missing]" in strict.output or "error[bad-value]" in strict.output

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -374,7 +374,9 @@ def run_model(
         unmapped = _unmapped_districts(checked, frames, month)
         if unmapped:
             raise EngineError(unmapped)
-        result.warnings += _empty_month(checked.model.vocabulary, frames, lines, month)
+        result.warnings += _empty_month(
+            checked.model.vocabulary, frames, lines, month, dataset.unread
+        )
         for payment, count in missing.items():
             result.warnings.append(
                 Diagnostic(
@@ -390,17 +392,22 @@ def run_model(
 
 
 def _empty_month(
-    vocabulary: Vocabulary, frames: dict[str, pl.DataFrame], lines: pl.DataFrame, month: date
+    vocabulary: Vocabulary,
+    frames: dict[str, pl.DataFrame],
+    lines: pl.DataFrame,
+    month: date,
+    unread: Collection[str] = (),
 ) -> list[Diagnostic]:
     """A month with no visits (or no decisions) in the data is nearly always the wrong
-    month or a missing file, and still pays every fixed amount: say so loudly."""
+    month or a missing file, and still pays every fixed amount: say so loudly. A table
+    the model does not use was not read (`unread`), and its emptiness means nothing."""
     lacking = [
         words
         for entity, words in (
             (vocabulary.roles.registration, f"no {vocabulary.registrations}"),
             (vocabulary.roles.decision, "no decisions in force"),
         )
-        if frames[entity].height == 0
+        if frames[entity].height == 0 and vocabulary.table_of(entity) not in unread
     ]
     if not lacking:
         return []

@@ -175,8 +175,9 @@ class Vocabulary:
             out.update(self.fields(spec.month.of[0]))
             out[DAY] = Column(DAY, t.DATE, False, "", "date")
             out[DAY_NUMBER] = Column(DAY_NUMBER, t.COUNT, False, "", "integer")
-        elif spec.table is not None:
-            out.update(self.tables[spec.table].columns)
+        elif spec.table is not None:  # a table the model failed to declare has none
+            table = self.tables.get(spec.table)
+            out.update(table.columns if table is not None else {})
         else:
             for key in spec.key:
                 out[key] = Column(key, t.TEXT, False, "", "text")
@@ -411,8 +412,9 @@ def tables() -> dict[str, Table]:
 def evaluation_order(vocabulary: Vocabulary) -> tuple[str, ...] | list[str]:
     """Entities with those they aggregate (or take their rows from) first, in the
     order declared where nothing decides; on a circle, the entities in it (a list)."""
+    known = set(vocabulary.entities)  # an unknown one is reported where it is named
     needs = {
-        name: {r.entity for r in e.relations} | set(e.month.of)
+        name: ({r.entity for r in e.relations} | set(e.month.of)) & known
         for name, e in vocabulary.entities.items()
     }
     done: list[str] = []
@@ -489,6 +491,7 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
         base.roles,
     )
     _check_relations(vocabulary, report)
+    _check_declarations(vocabulary, spec, set(base.entities), report)
     order = evaluation_order(vocabulary)
     if not isinstance(order, tuple):
         report(
@@ -507,6 +510,14 @@ def _changed_codes(
     if isinstance(change, list):
         return tuple(str(v) for v in change)
     added, replaced = change.get("add"), change.get("replace")
+    if replaced is not None and not replaced:
+        report(
+            "schema",
+            f"the code list `{name}` cannot be empty: every row with a value would be rejected",
+            ("codes", name),
+            "give its codes: replace: [a, b]",
+        )
+        return current or ()
     if replaced is not None:
         return tuple(str(v) for v in replaced)
     if current is None:
@@ -600,9 +611,18 @@ def declared_column(
     if default is not None and not _fits(default, kind, values):
         report(
             "schema",
-            f"the default `{default}` is not a {kind} value"
+            f"the default `{default}` is not {'an' if kind == 'integer' else 'a'} {kind} value"
             + (" of the column's code list" if values else ""),
             (*path, "default"),
+            None,
+        )
+        return None
+    low, high = spec.get("minimum"), spec.get("maximum")
+    if low is not None and high is not None and _above(low, high):
+        report(
+            "schema",
+            f"the minimum {low} of `{name}` is above its maximum {high}: no value could be read",
+            (*path, "minimum"),
             None,
         )
         return None
@@ -712,6 +732,99 @@ def _declared_entity(
         relations,
         parties,
     )
+
+
+def _above(low: Any, high: Any) -> bool:
+    try:
+        return float(low) > float(high)
+    except (TypeError, ValueError):
+        return False  # not numbers: the schema says so
+
+
+def _check_declarations(
+    vocabulary: Vocabulary, spec: Mapping[str, Any], based: set[str], report: Report
+) -> None:
+    """What a model's own tables and entities must hold to be read and evaluated: a
+    table's key among its columns; an entity's rows from a table (or the pairs or days
+    of others); the kind of the column its month rule reads; its parties' ids; and the
+    keys a relation joins on, on both sides. Each a located error, where a run would
+    stop inside Polars (or find no rows) instead."""
+    for name in spec.get("tables") or {}:
+        table = vocabulary.tables.get(name)
+        missing = [k for k in table.key if k not in table.columns] if table is not None else []
+        for key in missing:
+            report("unknown-name", f"table `{name}`: its key `{key}` is not one of its columns",
+                   ("tables", name, "key"), "columns: " + ", ".join(table.columns if table else ()))  # fmt: skip
+    for name, declared in (spec.get("entities") or {}).items():
+        entity = vocabulary.entities.get(name)
+        by = str((declared.get("month") or {}).get("by", "all")) if declared else "all"
+        if entity is not None and name not in based and by not in ("pairs", "days"):
+            _check_entity_rows(vocabulary, entity, report)
+        for other in entity.month.of if entity is not None and by == "pairs" else ():
+            if other not in vocabulary.entities:
+                report("unknown-name", f"entity `{name}`: its rows are pairs of `{other}`, "
+                       "which is no entity", ("entities", name, "month"),
+                       "entities: " + ", ".join(vocabulary.entities))  # fmt: skip
+    for entity in vocabulary.entities.values():
+        for relation in entity.relations:
+            _check_relation_keys(vocabulary, entity, relation, report)
+
+
+def _check_entity_rows(vocabulary: Vocabulary, entity: Entity, report: Report) -> None:
+    """An entity of a table of the model's own: the table, its month column's kind and
+    its parties' ids."""
+    name = entity.name
+    if entity.table is None:
+        report("schema", f"entity `{name}` has no table to take its rows from",
+               ("entities", name), "table: <a table>, or month: {by: pairs, of: […]}")  # fmt: skip
+        return
+    table = vocabulary.tables.get(entity.table)
+    if table is None:  # reported where the entity names it
+        return
+    _check_month_kinds(name, entity, table, report)
+    for party in entity.parties:
+        key = vocabulary.parties[party].key if party in vocabulary.parties else None
+        if key is not None and key not in table.columns:
+            report("unknown-name", f"entity `{name}` belongs to a {party}, but `{table.name}` "
+                   f"has no column `{key}`", ("entities", name, "parties"),
+                   f"add the column: vocabulary: {{tables: {{{table.name}: {{columns: "
+                   f"{{{key}: {{type: text}}}}}}}}}}")  # fmt: skip
+
+
+def _check_relation_keys(
+    vocabulary: Vocabulary, entity: Entity, relation: Relation, report: Report
+) -> None:
+    """Both the entity's rows and the related ones have every key the relation joins on."""
+    child = vocabulary.entities.get(relation.entity)
+    if child is None:  # reported by `_check_relations`
+        return
+    for side in (entity, child):
+        fields = set(vocabulary.fields(side.name)) | set(side.key)
+        fields |= {vocabulary.parties[p].key for p in side.parties if p in vocabulary.parties}
+        for key in relation.keys:
+            if key not in fields:
+                report("unknown-name", f"relation `{relation.name}` of `{entity.name}` joins on "
+                       f"`{key}`, which `{side.name}` rows do not have",
+                       ("entities", entity.name, "relations", relation.name), None)  # fmt: skip
+
+
+MONTH_KINDS: dict[str, tuple[str, ...]] = {
+    "moment": ("datetime",),
+    "date": ("date",),
+    "period": ("date",),
+}
+
+
+def _check_month_kinds(name: str, entity: Entity, table: Table, report: Report) -> None:
+    """`by: date` reads a date column, `by: moment` a date and time, `by: period` two
+    dates: a column of another kind would place no row in any month."""
+    wanted = MONTH_KINDS.get(entity.month.by, ())
+    for column in entity.month.columns if wanted else ():
+        declared = table.columns.get(column)
+        if declared is not None and declared.kind not in wanted:
+            report("schema", f"entity `{name}`: `{column}` is {declared.kind}, but "
+                   f"`by: {entity.month.by}` reads {' or '.join(wanted)}",
+                   ("entities", name, "month"), None)  # fmt: skip
 
 
 def _check_relations(vocabulary: Vocabulary, report: Report) -> None:

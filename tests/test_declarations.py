@@ -1,0 +1,161 @@
+"""Mistakes in a model's own vocabulary (`vocabulary:`) are located errors from `check`,
+never a traceback and never a model that checks clean and then stops inside Polars,
+finds no rows or rejects every row. Found by a sweep of 21 declaration mistakes × 7
+uses of them (session 23): before, a rule on an entity of an unknown table crashed the
+checker (KeyError), and 13 of the pairs checked clean, of which three stopped the run
+with a traceback or a Polars message; a data requirement on the model's own table was
+refused by the schema."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+
+MODEL = """\
+model: declarations
+title: declarations
+vocabulary:
+{vocabulary}
+definitions:
+{definitions}
+payments:
+  p: {{ entity: customer_month, category: c, formula: 1 SEK }}
+"""
+
+OWN_TABLE = """\
+  tables:
+    t:
+      key: [{key}]
+      columns:
+        id: {{ type: text }}
+        d: {{ type: {kind} }}
+  entities:
+    e:
+      table: t
+      month: {{ by: {by}, column: d }}
+      parties: [{parties}]"""
+
+
+def _own(key: str = "id", kind: str = "date", by: str = "date", parties: str = "") -> str:
+    return OWN_TABLE.format(key=key, kind=kind, by=by, parties=parties)
+
+
+CASES = [
+    # (what, the vocabulary, definitions, the error's message)
+    ("an entity of a table that is not there, with a rule on it",
+     "  entities:\n    e:\n      table: finns_inte\n      month: { by: all }",
+     "  e:\n    x: 1",
+     "entity `e`: there is no table `finns_inte`"),
+    ("a relation joining on a column neither side has",
+     "  entities:\n    customer_month:\n      relations:\n"
+     "        r: { entity: decision, keys: [finns_inte] }",
+     "  customer_month:\n    x: count(r)",
+     "relation `r` of `customer_month` joins on `finns_inte`, which `customer_month` rows do "
+     "not have"),
+    ("pairs of an entity that is not there",
+     "  entities:\n    par:\n      month: { by: pairs, of: [finns_inte] }",
+     "  customer_month:\n    x: 1",
+     "entity `par`: its rows are pairs of `finns_inte`, which is no entity"),
+    ("a table whose key is none of its columns", _own(key="finns_inte"),
+     "  e:\n    x: 1", "table `t`: its key `finns_inte` is not one of its columns"),
+    ("a month by date of a whole number", _own(kind="integer"),
+     "  e:\n    x: 1", "entity `e`: `d` is integer, but `by: date` reads date"),
+    ("a month by moment of a date", _own(by="moment"),
+     "  e:\n    x: 1", "entity `e`: `d` is date, but `by: moment` reads datetime"),
+    ("a customer's entity without the customer's id", _own(parties="customer"),
+     "  e:\n    x: 1", "entity `e` belongs to a customer, but `t` has no column `customer_id`"),
+    ("an entity with no table", "  entities:\n    e:\n      month: { by: all }",
+     "  e:\n    x: 1", "entity `e` has no table to take its rows from"),
+    ("an empty code list", "  codes:\n    service: { replace: [] }",
+     "  customer_month:\n    x: 1",
+     "the code list `service` cannot be empty: every row with a value would be rejected"),
+    ("a minimum above the maximum",
+     "  columns:\n    visits:\n      x: { type: integer, minimum: 5, maximum: 1 }",
+     "  visit:\n    y: x",
+     "the minimum 5 of `x` is above its maximum 1: no value could be read"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "definitions", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_a_mistake_in_a_declaration_is_a_located_error(tmp_path, vocabulary, definitions, message):
+    model = tmp_path / "model.yaml"
+    model.write_text(MODEL.format(vocabulary=vocabulary, definitions=definitions), "utf-8")
+    checked = CliRunner().invoke(main, ["check", str(model)])
+    assert (
+        "Traceback" not in checked.output
+        and checked.exception is None
+        or isinstance(checked.exception, SystemExit)
+    ), checked.output
+    assert checked.exit_code == 1, checked.output
+    assert "error[" in checked.output and message in checked.output, checked.output
+    assert f"{model}:" in checked.output  # located in the file
+
+
+def test_a_data_requirement_on_the_models_own_table(tmp_path: Path):
+    """`data_requirements:` may name a table the model declares: its rows that lack the
+    value are rejected with the reason, as for the base tables."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        """\
+model: own
+title: own
+vocabulary:
+  tables:
+    insatser:
+      key: [rad_id]
+      columns:
+        rad_id: { type: text, nullable: false, required: true }
+        customer_id: { type: text, nullable: false, required: true }
+        dag: { type: date, nullable: false }
+        antal: { type: integer, minimum: 1 }
+  entities:
+    insats:
+      table: insatser
+      month: { by: date, column: dag }
+      parties: [customer]
+    customer_month:
+      relations:
+        insatser: { entity: insats, keys: [customer_id] }
+data_requirements:
+  insats_har_antal:
+    table: insatser
+    any_of: [antal]
+    reason: en insats utan antal
+definitions:
+  customer_month:
+    antal_insatser: sum(insatser.antal)
+payments:
+  p: { entity: customer_month, category: c, formula: antal_insatser * 10 SEK }
+""",
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in {
+        "customers": "customer_id,district\nK1,Centrum\n",
+        "providers": "provider_id,name,ownership\nP1,A,private\n",
+        "decisions": "decision_id,customer_id,provider_id,service,start_date\n"
+        "D1,K1,P1,omsorg,2025-01-01\n",
+        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
+        "V1,K1,P1,omsorg,2025-03-04 09:00,2025-03-04 10:00\n",
+        "insatser": "rad_id,customer_id,dag,antal\nR1,K1,2025-03-04,2\nR2,K1,2025-03-05,\n",
+    }.items():
+        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    args = ["run", str(model), "--data", str(data), "--month", "2025-03"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 3, ran.output  # a row rejected
+    # decisions.csv is not read (the model uses no decision): no month "without decisions"
+    assert "empty-month" not in ran.output
+    assert "insatser.csv:antal: warning[rejected-rows]: 1 row rejected: en insats utan antal" in (
+        ran.output
+    )
+    rejects = (tmp_path / "out" / "rejects.csv").read_text(encoding="utf-8")
+    assert "insatser,insatser.csv,3,antal" in rejects
+    assert re.search(r"\nsumma +20,00\n", ran.output), ran.output  # R1: 2 × 10 kr

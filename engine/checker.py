@@ -901,8 +901,9 @@ class _Checker:
         match node:
             case ast.BinOp() | ast.Neg():
                 return frozenset().union(*(self._missing_from(c) for c in node.children()))
-            case ast.If():
-                return self._missing_from(node.then) | self._missing_from(node.otherwise)
+            case ast.If():  # the branch taken where the condition holds has what it compares
+                then = self._missing_from(node.then) - self._compared_in(node.cond)
+                return then | self._missing_from(node.otherwise)
             case ast.Call(func="coalesce"):
                 return self._missing_from(node.args[-1])
             case ast.Call(func="min" | "max"):  # missing values are skipped: all must be
@@ -910,6 +911,18 @@ class _Checker:
                 return frozenset().union(*each) if all(each) else frozenset()
             case ast.Call(func=func) if func in ROW_FUNCTIONS:
                 return frozenset().union(*(self._missing_from(a) for a in node.args))
+        return frozenset()
+
+    def _compared_in(self, node: ast.Node) -> frozenset[str]:
+        """The columns a condition compares, so that it holds only where they have a
+        value (`antal > 0 and …`: an empty `antal` makes it unknown, and false)."""
+        match node:
+            case ast.And():
+                return self._compared_in(node.left) | self._compared_in(node.right)
+            case ast.Compare():
+                return frozenset().union(*(self._missing_from(o) for o in (node.left, node.right)))
+            case ast.In(negated=False):
+                return self._missing_from(node.operand)
         return frozenset()
 
     def _rule_missing_from(self, name: str) -> frozenset[str]:
@@ -1589,6 +1602,12 @@ def _shown(node: ast.Node) -> str:
             return f"{_shown(left)} or {_shown(right)}"
         case ast.Quantity(value=value, unit=unit):
             return f"{value} {unit}" if unit else value
+        case ast.If(cond=cond, then=then, otherwise=otherwise):
+            return f"if {_shown(cond)} then {_shown(then)} else {_shown(otherwise)}"
+        case ast.Compare(op=op, left=left, right=right):
+            return f"{_shown(left)} {op} {_shown(right)}"
+        case ast.String(value=value):
+            return f'"{value}"'
     text = _text(node)
     return "…" if text == "this" else text
 

@@ -149,6 +149,18 @@ COMPUTED = [
     ("max(end_date, start_date) > 2024-03-01", None, None),  # one argument is enough
     ("coalesce(granted_minutes, 0 min) * 2 >= 60 min", None, None),
     ("granted_minutes > 0 min", "`granted_minutes`", None),  # the column, as before
+    # the branch taken where the condition holds has what the condition compares
+    # (the condition is the one warned about: an empty value takes the else branch)
+    (
+        "(if granted_minutes > 0 min then granted_minutes * 2 else 0 min) >= 60 min",
+        "`granted_minutes`",
+        None,
+    ),
+    (
+        '(if service == "omsorg" then granted_minutes * 2 else 0 min) >= 60 min',
+        '`if service == "omsorg" then granted_minutes * 2 else 0 min`',
+        "`granted_minutes` is",
+    ),
 ]
 
 

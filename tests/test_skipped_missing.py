@@ -192,7 +192,8 @@ tests:
     ran = CliRunner().invoke(main, ["test", str(tmp_path / "m_test.yaml")])
     assert ran.exit_code == 1
     assert "expected 960.00 SEK, got 480.00 SEK" in ran.output
-    assert "the run warned: [skipped-missing] 1 visit row of 2025-03" in ran.output
+    assert "the run warned [skipped-missing] 1 visit row of 2025-03" in ran.output
+    assert "the run warned: [empty-month]" in ran.output  # and what else it said
 
 
 def test_check_warns_where_a_definition_with_no_value_decides(tmp_path):
@@ -302,3 +303,38 @@ def test_the_studio_marks_what_the_run_left_out(tmp_path):
     assert skipped["severity"] == "warning"
     assert (skipped["file"], skipped["line"]) == ("model.yaml", 19)
     assert "visit_id V2 (`antal_personal` empty)" in skipped["message"]
+
+
+def test_a_model_test_cannot_bless_an_amount_short_of_a_value(tmp_path):
+    """A case whose expected amount is what the run paid after passing over an empty
+    cell fails unless it expects the warning: a hand computation that skipped the same
+    visit would otherwise pass in silence."""
+    _model(tmp_path, 'sum(visits.personaltid where service == "omsorg")', "x * timpris")
+    case = """\
+model: model.yaml
+defaults:
+  input:
+    customers: [{customer_id: K1, district: Centrum}]
+    providers: [{provider_id: P1, name: Omsorg AB, ownership: private}]
+  columns:
+    visits: {customer_id: K1, provider_id: P1, service: omsorg}
+tests:
+  - name: en tom cell
+    month: 2025-03
+    input:
+      visits:
+        - {visit_id: V1, start: 2025-03-04 09:00, end: 2025-03-04 10:00, antal_personal: 1}
+        - {visit_id: V2, start: 2025-03-05 09:00, end: 2025-03-05 10:00, antal_personal: null}
+WARNINGS    output:
+      customers:
+        K1: {hemtjänst: 480}
+"""
+    path = tmp_path / "m_test.yaml"
+    path.write_text(case.replace("WARNINGS", ""), encoding="utf-8")
+    ran = CliRunner().invoke(main, ["test", str(path)])
+    assert ran.exit_code == 1, ran.output
+    assert "the run warned [skipped-missing] 1 visit row of 2025-03" in ran.output
+    assert "expect it: warnings: [skipped-missing]" in ran.output
+    path.write_text(case.replace("WARNINGS", "    warnings: [skipped-missing]\n"), "utf-8")
+    ran = CliRunner().invoke(main, ["test", str(path)])
+    assert ran.exit_code == 0, ran.output

@@ -518,8 +518,10 @@ def skipped_missing(
                 or child[field].null_count() == 0
                 or _is_payment(checked, field)
                 or _outer_columns(checked, [info])
-                or _sources(plan, info.relation.entity, field)[1]
             ):
+                continue
+            sources, by_design = _sources(plan, info.relation.entity, field)
+            if by_design:
                 continue
             condition = (
                 compiler_for(info.relation.entity)(info.condition) if info.condition else None
@@ -530,7 +532,7 @@ def skipped_missing(
             if rows.height and keys and parent is not None:  # rows of the month's parents
                 rows = rows.join(parent.select(keys).unique(), on=keys, how="semi")
             if rows.height:
-                found.append(_skipped(plan, rule, node, info, field, rows))
+                found.append(_skipped(plan, rule, node, info, field, sources, rows))
     return found
 
 
@@ -553,12 +555,18 @@ def _is_payment(checked: CheckedModel, name: str) -> bool:
 
 
 def _skipped(
-    plan: Plan, rule: str, node: ast.Node, info: AggInfo, field: str, rows: pl.DataFrame
+    plan: Plan,
+    rule: str,
+    node: ast.Node,
+    info: AggInfo,
+    field: str,
+    columns: set[str],
+    rows: pl.DataFrame,
 ) -> Diagnostic:
     checked, entity = plan.checked, info.relation.entity
     ids = [c for c in checked.model.vocabulary.entities[entity].key if c in rows.columns]
     ids = ids or [c for c in ("customer_id", "provider_id") if c in rows.columns]
-    sources = [c for c in sorted(_sources(plan, entity, field)[0]) if c in rows.columns]
+    sources = [c for c in sorted(columns) if c in rows.columns]
     shown = []
     for row in rows.head(SKIPPED_EXAMPLES).select([*ids, *sources]).to_dicts():
         who = ", ".join(f"{c} {row[c]}" for c in ids)

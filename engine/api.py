@@ -240,6 +240,19 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     numbered: bool = True  # the run's tables had the parties' ids numbered
 
+    def incomplete(self) -> list[Diagnostic]:
+        """The warnings of values missing where an amount needed them: a payment with
+        no value for some rows (`bad-value` from the evaluation: the data's bad values
+        are rejected rows) and an aggregation that left out rows with no value. A run
+        with any exits 5; a model test must expect them."""
+        paid_nothing = any(month.missing for month in self.months)
+        return [
+            w
+            for w in self.warnings
+            if w.code == "skipped-missing"
+            or (paid_nothing and w.code == "bad-value" and w.span is not None)
+        ]
+
     def _stacked(self, table: str) -> pl.DataFrame:
         """One of the per-month tables, all months after one another."""
         return pl.concat([getattr(m, table) for m in self.months])

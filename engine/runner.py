@@ -124,22 +124,10 @@ def exit_status(outcome: Outcome, lang: str = "en") -> tuple[int, str]:
     rejected = sum(outcome.dataset.rejected_counts().values())
     if rejected:
         return EXIT_REJECTED, say(lang, "exit.rejected", count=rejected)
-    incomplete = incomplete_values(outcome.result, outcome.warnings)
+    incomplete = outcome.result.incomplete()
     if incomplete:
         return EXIT_INCOMPLETE, say(lang, "exit.incomplete", count=len(incomplete))
     return EXIT_CLEAN, say(lang, "exit.clean")
-
-
-def incomplete_values(result: RunResult, warnings: list[Diagnostic]) -> list[Diagnostic]:
-    """The warnings of values missing where an amount needed them: a payment with no
-    value for some rows (`bad-value` from the evaluation: the data's bad values are
-    rejected rows) and an aggregation that left out rows with no value."""
-    paid_nothing = any(month.missing for month in result.months)
-    return [
-        w
-        for w in warnings
-        if w.code == "skipped-missing" or (paid_nothing and w.code == "bad-value" and w.span)
-    ]
 
 
 # ----------------------------------------------------------------------------- running
@@ -190,7 +178,7 @@ def execute(
         with timed(timings, "account_for_visits"):  # each month's visits checked
             facts, outside = _facts(result, placed, columns)
     empty = [w for w in result.warnings if w.code == "empty-month"]
-    unsure = empty + incomplete_values(result, result.warnings)
+    unsure = empty + result.incomplete()
     if job.strict and unsure:
         raise EngineError([replace(w, severity="error") for w in unsure])
     # its phases, all months together: frames, aggregations, overlaps_and_bands, rules, lines
@@ -501,7 +489,7 @@ def _manifest(
             "rejected_rows": dataset.rejected_counts(),
             "statement_lines": result.lines.height,
             "total_ore": int(result.lines["amount_ore"].sum() or 0),
-            "values_missing": len(incomplete_values(result, result.warnings)),
+            "values_missing": len(result.incomplete()),
         },
         # what the run said (the model's, the data's and the evaluation's warnings): the
         # record of a payment keeps what a controller was told before paying; sorted, as

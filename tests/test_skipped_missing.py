@@ -165,10 +165,7 @@ def test_the_run_exits_5_and_strict_refuses(tmp_path, formula, payment):
     assert not (tmp_path / "strict").exists()
 
 
-def test_a_failing_model_test_shows_what_the_run_warned(tmp_path):
-    _model(tmp_path, 'sum(visits.personaltid where service == "omsorg")', "x * timpris")
-    (tmp_path / "m_test.yaml").write_text(
-        """\
+MODEL_TEST = """\
 model: model.yaml
 defaults:
   input:
@@ -183,13 +180,24 @@ tests:
       visits:
         - {visit_id: V1, start: 2025-03-04 09:00, end: 2025-03-04 10:00, antal_personal: 1}
         - {visit_id: V2, start: 2025-03-05 09:00, end: 2025-03-05 10:00, antal_personal: null}
-    output:
+WARNINGS    output:
       customers:
-        K1: {hemtjänst: 960}
-""",
-        encoding="utf-8",
-    )
-    ran = CliRunner().invoke(main, ["test", str(tmp_path / "m_test.yaml")])
+        K1: {hemtjänst: EXPECTED}
+"""
+
+
+def _model_test(tmp_path: Path, expected: int, warnings: str = ""):  # type: ignore[no-untyped-def]
+    """`carepay test` on one case: a visit of an hour with one staff member, and one of
+    an hour whose `antal_personal` is empty, expecting `expected` kr for the month."""
+    _model(tmp_path, 'sum(visits.personaltid where service == "omsorg")', "x * timpris")
+    path = tmp_path / "m_test.yaml"
+    text = MODEL_TEST.replace("WARNINGS", warnings).replace("EXPECTED", str(expected))
+    path.write_text(text, encoding="utf-8")
+    return CliRunner().invoke(main, ["test", str(path)])
+
+
+def test_a_failing_model_test_shows_what_the_run_warned(tmp_path):
+    ran = _model_test(tmp_path, expected=960)
     assert ran.exit_code == 1
     assert "expected 960.00 SEK, got 480.00 SEK" in ran.output
     assert "the run warned [skipped-missing] 1 visit row of 2025-03" in ran.output
@@ -309,32 +317,9 @@ def test_a_model_test_cannot_bless_an_amount_short_of_a_value(tmp_path):
     """A case whose expected amount is what the run paid after passing over an empty
     cell fails unless it expects the warning: a hand computation that skipped the same
     visit would otherwise pass in silence."""
-    _model(tmp_path, 'sum(visits.personaltid where service == "omsorg")', "x * timpris")
-    case = """\
-model: model.yaml
-defaults:
-  input:
-    customers: [{customer_id: K1, district: Centrum}]
-    providers: [{provider_id: P1, name: Omsorg AB, ownership: private}]
-  columns:
-    visits: {customer_id: K1, provider_id: P1, service: omsorg}
-tests:
-  - name: en tom cell
-    month: 2025-03
-    input:
-      visits:
-        - {visit_id: V1, start: 2025-03-04 09:00, end: 2025-03-04 10:00, antal_personal: 1}
-        - {visit_id: V2, start: 2025-03-05 09:00, end: 2025-03-05 10:00, antal_personal: null}
-WARNINGS    output:
-      customers:
-        K1: {hemtjänst: 480}
-"""
-    path = tmp_path / "m_test.yaml"
-    path.write_text(case.replace("WARNINGS", ""), encoding="utf-8")
-    ran = CliRunner().invoke(main, ["test", str(path)])
+    ran = _model_test(tmp_path, expected=480)
     assert ran.exit_code == 1, ran.output
     assert "the run warned [skipped-missing] 1 visit row of 2025-03" in ran.output
     assert "expect it: warnings: [skipped-missing]" in ran.output
-    path.write_text(case.replace("WARNINGS", "    warnings: [skipped-missing]\n"), "utf-8")
-    ran = CliRunner().invoke(main, ["test", str(path)])
+    ran = _model_test(tmp_path, expected=480, warnings="    warnings: [skipped-missing]\n")
     assert ran.exit_code == 0, ran.output

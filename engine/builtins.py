@@ -104,7 +104,9 @@ BUILTINS: dict[str, Signature] = {
             "min(a, b, …) or min(decisions.level)",
             "the arguments' type",
             "The smallest of the values — numbers, dates, times — (missing values are "
-            "skipped); with one relation argument, the smallest over related rows.",
+            "skipped: an empty end date is open; `check` warns where a number can be "
+            "missing, `skipped-argument`); with one relation argument, the smallest over "
+            "related rows.",
             "Minsta värdet.",
             "scalar",
             1,
@@ -115,7 +117,9 @@ BUILTINS: dict[str, Signature] = {
             "max(a, b, …) or max(decisions.level)",
             "the arguments' type",
             "The largest of the values — numbers, dates, times — (missing values are "
-            "skipped); with one relation argument, the largest over related rows.",
+            "skipped: an empty end date is open; `check` warns where a number can be "
+            "missing, `skipped-argument`); with one relation argument, the largest over "
+            "related rows.",
             "Största värdet.",
             "scalar",
             1,

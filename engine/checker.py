@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -136,6 +136,8 @@ class _Checker:
         self.guarded = 0  # inside a branch of an `if` (or the first argument of coalesce)
         self.fallback = 0  # inside the first argument of coalesce: a missing value is handled
         self.missing_from: dict[str, frozenset[str]] = {}  # rule -> empty columns (`_missing_from`)
+        self.over_no_rows: dict[str, frozenset[tuple[str, str]]] = {}  # `_over_no_rows`
+        self.rows_asked: list[frozenset[str]] = []  # relations the enclosing `if`s aggregate
 
     def _fields(self, entity: str) -> dict[str, Column]:
         return fields_of(self.vocabulary, entity)
@@ -872,6 +874,75 @@ class _Checker:
             f"coalesce({empty[0]}, true)",
         )
 
+    def _warn_skipped_argument(self, node: ast.Call, typ: t.Type) -> None:
+        """`min(utförd, tak)` skips an argument with no value and takes the others: where
+        `tak` is a `max` over no decision rows, or computed from an empty cell, the cap
+        silently does not apply and the customer is paid uncapped. Dates are left alone:
+        an empty end is an open one, and skipping it is what `min(end_date, …)` means; so
+        is a `missing` the model writes itself."""
+        if not isinstance(typ, t.Num):
+            return
+        asked = frozenset().union(*self.rows_asked)
+        for arg in node.args:
+            reasons = self._absent_from(arg, asked)
+            if not reasons:
+                continue
+            shown = _shown(arg)
+            self.diags.warning(
+                "skipped-argument",
+                f"`{_shown(node)}` skips `{shown}` where it has no value "
+                f"({'; '.join(sorted(reasons))}), and is then the "
+                f"{'smallest' if node.func == 'min' else 'largest'} of the others",
+                arg.span,
+                hint=f"say what no value means: coalesce({shown}, …)",
+            )
+            return
+
+    def _absent_from(self, node: ast.Node, asked: frozenset[str]) -> frozenset[str]:
+        """Why a value can have none, in words: a column that can be empty, or a `min` or
+        `max` over no rows of a relation the enclosing `if`s do not ask about."""
+        empty = frozenset(f"`{c}` empty" for c in self._missing_from(node))
+        over = (text for relation, text in self._over_no_rows(node) if relation not in asked)
+        return empty | frozenset(over)
+
+    def _over_no_rows(self, node: ast.Node) -> frozenset[tuple[str, str]]:
+        """The `min` and `max` aggregations a value is computed from that have no value
+        over no rows (relation, as shown), past `coalesce`, a `min`/`max` that has
+        another argument, and an `if` whose condition aggregates the same relation
+        (`if any(decisions) then max(decisions.level) else 0`)."""
+        ref = self.out.refs.get(id(node))
+        if isinstance(ref, RuleRef):
+            return self._rule_over_no_rows(ref.name)
+        info = self.out.aggs.get(id(node))
+        if info is not None:
+            if info.func in ("min", "max"):
+                return frozenset({(info.relation.name, f"`{_shown(node)}` over no rows")})
+            return frozenset()
+        match node:
+            case ast.BinOp() | ast.Neg():
+                return frozenset().union(*(self._over_no_rows(c) for c in node.children()))
+            case ast.If():
+                asked = _aggregated_in(self.out.aggs, node.cond)
+                then = {(r, text) for r, text in self._over_no_rows(node.then) if r not in asked}
+                return frozenset(then) | self._over_no_rows(node.otherwise)
+            case ast.Call(func="coalesce"):
+                return self._over_no_rows(node.args[-1])
+            case ast.Call(func="min" | "max"):
+                each = [self._over_no_rows(a) for a in node.args]
+                return frozenset().union(*each) if all(each) else frozenset()
+            case ast.Call(func=func) if func in ROW_FUNCTIONS:
+                return frozenset().union(*(self._over_no_rows(a) for a in node.args))
+        return frozenset()
+
+    def _rule_over_no_rows(self, name: str) -> frozenset[tuple[str, str]]:
+        if name not in self.over_no_rows:
+            self.over_no_rows[name] = frozenset()  # a circle is reported elsewhere
+            rule = self.model.rules[name]
+            trees = [v.tree for v in rule.versions if v.tree is not None]
+            found = frozenset().union(*(self._over_no_rows(tree) for tree in trees))
+            self.over_no_rows[name] = found
+        return self.over_no_rows[name]
+
     def _unknown_from(self, node: ast.Node) -> frozenset[str]:
         """The columns that can be empty through which a condition is unknown: a yes or
         no read as it is (a column, a definition of one), `not`, `and` and `or` of such."""
@@ -1007,7 +1078,9 @@ class _Checker:
         self._expect_bool(node.cond, entity, "if")
         self._warn_unknown_condition(node.cond, "if")
         self.guarded += 1  # a branch is taken only where its condition says
+        self.rows_asked.append(_aggregated_in(self.out.aggs, node.cond))
         then = self.expr(node.then, entity)
+        self.rows_asked.pop()
         other = self.expr(node.otherwise, entity)
         self.guarded -= 1
         if isinstance(then, t.Num) and isinstance(other, t.Num):
@@ -1161,7 +1234,9 @@ class _Checker:
             return t.UNKNOWN
         match node.func:
             case "min" | "max":
-                return self._same_kind(node, args, numeric=True, ordered=True)
+                typ = self._same_kind(node, args, numeric=True, ordered=True)
+                self._warn_skipped_argument(node, typ)
+                return typ
             case "clamp" | "coalesce":
                 return self._same_kind(node, args, numeric=node.func != "coalesce")
             case "floor" | "ceil":
@@ -1585,6 +1660,13 @@ def _text(node: ast.Node) -> str:
     return "this"
 
 
+def _aggregated_in(aggs: Mapping[int, AggInfo], condition: ast.Node) -> frozenset[str]:
+    """The relations a condition aggregates: `if any(decisions) then max(decisions.level)
+    else 0` takes the `max` only where there are rows (a filter of its own is not told
+    apart: the author asked about the relation's rows)."""
+    return frozenset(aggs[id(n)].relation.name for n in condition.walk() if id(n) in aggs)
+
+
 def _shown(node: ast.Node) -> str:
     """A value's formula as a reader would write it (short of the original spacing)."""
     match node:
@@ -1608,6 +1690,8 @@ def _shown(node: ast.Node) -> str:
             return f"{_shown(left)} {op} {_shown(right)}"
         case ast.String(value=value):
             return f'"{value}"'
+        case ast.Filtered(value=value):
+            return f"{_shown(value)} where …"
     text = _text(node)
     return "…" if text == "this" else text
 

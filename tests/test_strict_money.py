@@ -519,3 +519,92 @@ def test_indexation_rounds_in_the_parameters_own_unit(tmp_path):
     share = value_in_force(checked, model.parameters["andel"], day, diags)
     assert rate * 60 == D(393)
     assert share * 100 == D("42.4")
+
+
+# `min` and `max` of values skip one with no value and take the others: a cap that is a
+# `max` over no rows (a customer with visits but no decision) or computed from an empty
+# cell silently did not apply — `min(utförd, tak)` paid every minute, with no word from
+# `check` or the run. Dates are left alone (an empty end is an open one).
+SKIPPED_ARGUMENTS = [
+    (
+        "min(sum(visits.minutes), max(decisions.granted_minutes))",
+        "customer_month",
+        "`min(sum(visits.minutes), max(decisions.granted_minutes))` skips "
+        "`max(decisions.granted_minutes)` where it has no value "
+        "(`max(decisions.granted_minutes)` over no rows), and is then the smallest of the others",
+    ),
+    (
+        'max(sum(visits.minutes) - max(decisions.granted_minutes where service == "omsorg"), 0 min)',
+        "customer_month",
+        "`max(sum(visits.minutes) - max(decisions.granted_minutes where …), 0 min)` skips "
+        "`sum(visits.minutes) - max(decisions.granted_minutes where …)` where it has no value "
+        "(`max(decisions.granted_minutes where …)` over no rows), and is then the largest of "
+        "the others",
+    ),
+    (
+        "min(granted_minutes * 2, 60 min)",
+        "decision",
+        "`min(granted_minutes * 2, 60 min)` skips `granted_minutes * 2` where it has no value "
+        "(`granted_minutes` empty), and is then the smallest of the others",
+    ),
+    (  # through a definition, and past an `if` that asks about other rows
+        "if any(visits) then min(sum(visits.minutes), coalesce(max(decisions.level), 1) * 60 min"
+        " + max(decisions.granted_minutes)) else 0 min",
+        "customer_month",
+        "(`max(decisions.granted_minutes)` over no rows)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("formula", "entity", "message"), SKIPPED_ARGUMENTS, ids=[c[0] for c in SKIPPED_ARGUMENTS]
+)
+def test_check_warns_where_min_or_max_skips_an_argument(tmp_path, formula, entity, message):
+    [warning] = _warnings(tmp_path, formula, entity)
+    assert warning.code == "skipped-argument"
+    assert message in warning.message
+    assert (warning.hint or "").startswith("say what no value means: coalesce(")
+
+
+@pytest.mark.parametrize(
+    ("formula", "entity"),
+    [
+        ("min(end_date, start_date + 30 days)", "decision"),  # an empty end is open
+        ("min(coalesce(granted_minutes, 0 min), 60 min)", "decision"),
+        (
+            "min(sum(visits.minutes), coalesce(max(decisions.granted_minutes), 0 min))",
+            "customer_month",
+        ),
+        (  # the `if` asks whether there are decision rows
+            "if any(decisions) then min(sum(visits.minutes), max(decisions.granted_minutes))"
+            " else 0 min",
+            "customer_month",
+        ),
+        ("min(sum(visits.minutes), if true then 60 min else missing)", "customer_month"),
+        ("max(sum(decisions.granted_minutes), 60 min)", "customer_month"),  # never missing
+    ],
+)
+def test_no_skipped_argument_warning_where_the_model_says(tmp_path, formula, entity):
+    assert _warnings(tmp_path, formula, entity) == []
+
+
+def test_a_cap_over_no_rows_is_paid_uncapped_as_the_docs_say(tmp_path):
+    """What the warning is about: the customer has visits (60 min) and no decision, and
+    the `min` is the visits' minutes alone, in both back ends."""
+    from tests.harness import evaluate
+
+    formula = "min(sum(visits.minutes), max(decisions.granted_minutes))"
+    result = evaluate(tmp_path, formula, "customer_month", rows=NO_DECISIONS)
+    assert same(result.compiled, D(result.interpreted))
+    assert result.interpreted == sum_of_visit_minutes(NO_DECISIONS)
+
+
+def sum_of_visit_minutes(rows) -> Decimal:
+    from datetime import datetime
+
+    total = Decimal(0)
+    for visit in rows["visits"]:
+        start = datetime.fromisoformat(visit["start"])
+        end = datetime.fromisoformat(visit["end"])
+        total += Decimal(int((end - start).total_seconds()) // 60)
+    return total

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -136,8 +136,8 @@ class _Checker:
         self.guarded = 0  # inside a branch of an `if` (or the first argument of coalesce)
         self.fallback = 0  # inside the first argument of coalesce: a missing value is handled
         self.missing_from: dict[str, frozenset[str]] = {}  # rule -> empty columns (`_missing_from`)
-        self.over_no_rows: dict[str, frozenset[tuple[str, str]]] = {}  # `_over_no_rows`
-        self.rows_asked: list[frozenset[str]] = []  # relations the enclosing `if`s aggregate
+        self.absent_by_model: dict[str, frozenset[tuple[frozenset[str], str]]] = {}
+        self.asked: list[frozenset[str]] = []  # what the enclosing `if`s ask (`_asked_in`)
 
     def _fields(self, entity: str) -> dict[str, Column]:
         return fields_of(self.vocabulary, entity)
@@ -877,12 +877,13 @@ class _Checker:
     def _warn_skipped_argument(self, node: ast.Call, typ: t.Type) -> None:
         """`min(utförd, tak)` skips an argument with no value and takes the others: where
         `tak` is a `max` over no decision rows, or computed from an empty cell, the cap
-        silently does not apply and the customer is paid uncapped. Dates are left alone:
-        an empty end is an open one, and skipping it is what `min(end_date, …)` means; so
-        is a `missing` the model writes itself."""
+        silently does not apply and the customer is paid uncapped; `min(100 %, utförd /
+        beviljad)` is 100 % where nothing is granted. Dates are left alone: an empty end
+        is an open one, and skipping it is what `min(end_date, …)` means; so is a
+        `missing` the model writes itself."""
         if not isinstance(typ, t.Num):
             return
-        asked = frozenset().union(*self.rows_asked)
+        asked = frozenset().union(*self.asked)
         for arg in node.args:
             reasons = self._absent_from(arg, asked)
             if not reasons:
@@ -891,7 +892,7 @@ class _Checker:
             self.diags.warning(
                 "skipped-argument",
                 f"`{_shown(node)}` skips `{shown}` where it has no value "
-                f"({'; '.join(sorted(reasons))}), and is then the "
+                f"(when {' or '.join(sorted(reasons))}) and is then the "
                 f"{'smallest' if node.func == 'min' else 'largest'} of the others",
                 arg.span,
                 hint=f"say what no value means: coalesce({shown}, …)",
@@ -899,49 +900,86 @@ class _Checker:
             return
 
     def _absent_from(self, node: ast.Node, asked: frozenset[str]) -> frozenset[str]:
-        """Why a value can have none, in words: a column that can be empty, or a `min` or
-        `max` over no rows of a relation the enclosing `if`s do not ask about."""
-        empty = frozenset(f"`{c}` empty" for c in self._missing_from(node))
-        over = (text for relation, text in self._over_no_rows(node) if relation not in asked)
-        return empty | frozenset(over)
+        """Why a value can have none, in words: a column that can be empty, a `min` or
+        `max` over no rows, a division by a value that can be 0 — the last two unless
+        an enclosing `if` asks about those rows or that value."""
+        empty = frozenset(f"`{c}` is empty" for c in self._missing_from(node))
+        made = (text for names, text in self._absent_by_model(node) if not names & asked)
+        return empty | frozenset(made)
 
-    def _over_no_rows(self, node: ast.Node) -> frozenset[tuple[str, str]]:
-        """The `min` and `max` aggregations a value is computed from that have no value
-        over no rows (relation, as shown), past `coalesce`, a `min`/`max` that has
-        another argument, and an `if` whose condition aggregates the same relation
-        (`if any(decisions) then max(decisions.level) else 0`)."""
+    def _absent_by_model(self, node: ast.Node) -> frozenset[tuple[frozenset[str], str]]:
+        """The values with no value a formula makes of values that have one: a `min` or
+        `max` aggregation over no rows and a division by 0, each with the names that an
+        `if` asking about it reads (the relation; the divisor's names), past
+        `coalesce`, a `min`/`max` that has another argument, and such an `if`
+        (`if any(decisions) then max(decisions.level) else 0`, `if beviljad == 0 min
+        then 0 % else utförd / beviljad`: the condition asks about what either branch
+        reads)."""
         ref = self.out.refs.get(id(node))
         if isinstance(ref, RuleRef):
-            return self._rule_over_no_rows(ref.name)
+            return self._rule_absent_by_model(ref.name)
         info = self.out.aggs.get(id(node))
         if info is not None:
             if info.func in ("min", "max"):
-                return frozenset({(info.relation.name, f"`{_shown(node)}` over no rows")})
+                return frozenset(
+                    {(frozenset({info.relation.name}), f"`{_shown(node)}` is over no rows")}
+                )
             return frozenset()
         match node:
+            case ast.BinOp(op="/", right=divisor) if self._can_be_zero(divisor):
+                divided = frozenset({(self._names_read(divisor), f"`{_shown(divisor)}` is 0")})
+                return divided.union(*(self._absent_by_model(c) for c in node.children()))
             case ast.BinOp() | ast.Neg():
-                return frozenset().union(*(self._over_no_rows(c) for c in node.children()))
-            case ast.If():
-                asked = _aggregated_in(self.out.aggs, node.cond)
-                then = {(r, text) for r, text in self._over_no_rows(node.then) if r not in asked}
-                return frozenset(then) | self._over_no_rows(node.otherwise)
+                return frozenset().union(*(self._absent_by_model(c) for c in node.children()))
+            case ast.If():  # either branch is taken as the condition asks
+                asked = self._asked_in(node.cond)
+                branches = self._absent_by_model(node.then) | self._absent_by_model(node.otherwise)
+                return frozenset((n, text) for n, text in branches if not n & asked)
             case ast.Call(func="coalesce"):
-                return self._over_no_rows(node.args[-1])
+                return self._absent_by_model(node.args[-1])
             case ast.Call(func="min" | "max"):
-                each = [self._over_no_rows(a) for a in node.args]
+                each = [self._absent_by_model(a) for a in node.args]
                 return frozenset().union(*each) if all(each) else frozenset()
             case ast.Call(func=func) if func in ROW_FUNCTIONS:
-                return frozenset().union(*(self._over_no_rows(a) for a in node.args))
+                return frozenset().union(*(self._absent_by_model(a) for a in node.args))
         return frozenset()
 
-    def _rule_over_no_rows(self, name: str) -> frozenset[tuple[str, str]]:
-        if name not in self.over_no_rows:
-            self.over_no_rows[name] = frozenset()  # a circle is reported elsewhere
+    def _rule_absent_by_model(self, name: str) -> frozenset[tuple[frozenset[str], str]]:
+        if name not in self.absent_by_model:
+            self.absent_by_model[name] = frozenset()  # a circle is reported elsewhere
             rule = self.model.rules[name]
             trees = [v.tree for v in rule.versions if v.tree is not None]
-            found = frozenset().union(*(self._over_no_rows(tree) for tree in trees))
-            self.over_no_rows[name] = found
-        return self.over_no_rows[name]
+            found = frozenset().union(*(self._absent_by_model(tree) for tree in trees))
+            self.absent_by_model[name] = found
+        return self.absent_by_model[name]
+
+    def _can_be_zero(self, divisor: ast.Node) -> bool:
+        """Whether a divisor reads the data (a column, a definition, an aggregation):
+        a literal, a parameter and the month's days are not 0 (a written 0 is an error
+        of its own), nor a column whose `minimum` is above 0."""
+        ref = self.out.refs.get(id(divisor))
+        if isinstance(ref, ColumnRef | OuterRef):
+            column = self._fields(ref.entity).get(ref.name)
+            return column is None or column.minimum is None or column.minimum <= 0
+        return any(
+            id(n) in self.out.aggs
+            or isinstance(self.out.refs.get(id(n)), ColumnRef | OuterRef | RuleRef)
+            for n in divisor.walk()
+        )
+
+    def _names_read(self, node: ast.Node) -> frozenset[str]:
+        """The names a value reads outside aggregations, and the relations it aggregates."""
+        if id(node) in self.out.aggs:
+            return frozenset({self.out.aggs[id(node)].relation.name})
+        if isinstance(node, ast.Name):
+            return frozenset({node.name})
+        return frozenset().union(*(self._names_read(c) for c in node.children()))
+
+    def _asked_in(self, condition: ast.Node) -> frozenset[str]:
+        """What an `if` condition asks about: the names it reads and the relations it
+        aggregates (a filter of its own is not told apart: the author asked about the
+        relation's rows)."""
+        return self._names_read(condition)
 
     def _unknown_from(self, node: ast.Node) -> frozenset[str]:
         """The columns that can be empty through which a condition is unknown: a yes or
@@ -1078,10 +1116,10 @@ class _Checker:
         self._expect_bool(node.cond, entity, "if")
         self._warn_unknown_condition(node.cond, "if")
         self.guarded += 1  # a branch is taken only where its condition says
-        self.rows_asked.append(_aggregated_in(self.out.aggs, node.cond))
+        self.asked.append(self._asked_in(node.cond))
         then = self.expr(node.then, entity)
-        self.rows_asked.pop()
         other = self.expr(node.otherwise, entity)
+        self.asked.pop()
         self.guarded -= 1
         if isinstance(then, t.Num) and isinstance(other, t.Num):
             then, other = self._zero_adapts(node.then, then, node.otherwise, other)
@@ -1658,13 +1696,6 @@ def _text(node: ast.Node) -> str:
     if isinstance(node, ast.Lookup):
         return f"{_text(node.table)}[…]"
     return "this"
-
-
-def _aggregated_in(aggs: Mapping[int, AggInfo], condition: ast.Node) -> frozenset[str]:
-    """The relations a condition aggregates: `if any(decisions) then max(decisions.level)
-    else 0` takes the `max` only where there are rows (a filter of its own is not told
-    apart: the author asked about the relation's rows)."""
-    return frozenset(aggs[id(n)].relation.name for n in condition.walk() if id(n) in aggs)
 
 
 def _shown(node: ast.Node) -> str:

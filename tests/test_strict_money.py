@@ -531,27 +531,38 @@ SKIPPED_ARGUMENTS = [
         "customer_month",
         "`min(sum(visits.minutes), max(decisions.granted_minutes))` skips "
         "`max(decisions.granted_minutes)` where it has no value "
-        "(`max(decisions.granted_minutes)` over no rows), and is then the smallest of the others",
+        "(when `max(decisions.granted_minutes)` is over no rows) and is then the smallest of the "
+        "others",
     ),
     (
         'max(sum(visits.minutes) - max(decisions.granted_minutes where service == "omsorg"), 0 min)',
         "customer_month",
         "`max(sum(visits.minutes) - max(decisions.granted_minutes where …), 0 min)` skips "
         "`sum(visits.minutes) - max(decisions.granted_minutes where …)` where it has no value "
-        "(`max(decisions.granted_minutes where …)` over no rows), and is then the largest of "
-        "the others",
+        "(when `max(decisions.granted_minutes where …)` is over no rows) and is then the largest "
+        "of the others",
     ),
     (
         "min(granted_minutes * 2, 60 min)",
         "decision",
         "`min(granted_minutes * 2, 60 min)` skips `granted_minutes * 2` where it has no value "
-        "(`granted_minutes` empty), and is then the smallest of the others",
+        "(when `granted_minutes` is empty) and is then the smallest of the others",
     ),
     (  # through a definition, and past an `if` that asks about other rows
         "if any(visits) then min(sum(visits.minutes), coalesce(max(decisions.level), 1) * 60 min"
         " + max(decisions.granted_minutes)) else 0 min",
         "customer_month",
-        "(`max(decisions.granted_minutes)` over no rows)",
+        "(when `max(decisions.granted_minutes)` is over no rows)",
+    ),
+    (  # a share capped at 100 % is 100 % where nothing is granted: x / 0 has no value
+        "min(100 %, sum(visits.minutes) / sum(decisions.granted_minutes))",
+        "customer_month",
+        "(when `sum(decisions.granted_minutes)` is 0) and is then the smallest of the others",
+    ),
+    (
+        "max(special_amount / granted_minutes * 60 min, 0 SEK)",
+        "decision",
+        "(when `granted_minutes` is 0 or `granted_minutes` is empty or `special_amount` is empty)",
     ),
 ]
 
@@ -582,6 +593,18 @@ def test_check_warns_where_min_or_max_skips_an_argument(tmp_path, formula, entit
         ),
         ("min(sum(visits.minutes), if true then 60 min else missing)", "customer_month"),
         ("max(sum(decisions.granted_minutes), 60 min)", "customer_month"),  # never missing
+        (  # the `if` asks about the divisor, on either branch
+            "if sum(decisions.granted_minutes) == 0 min then 0 % "
+            "else min(100 %, sum(visits.minutes) / sum(decisions.granted_minutes))",
+            "customer_month",
+        ),
+        (
+            "if sum(decisions.granted_minutes) > 0 min "
+            "then min(100 %, sum(visits.minutes) / sum(decisions.granted_minutes)) else 0 %",
+            "customer_month",
+        ),
+        ("min(100 %, sum(visits.minutes) / 600 min)", "customer_month"),  # a written divisor
+        ("min(100 %, sum(visits.minutes) / (days_in_month * 1 days))", "customer_month"),
     ],
 )
 def test_no_skipped_argument_warning_where_the_model_says(tmp_path, formula, entity):

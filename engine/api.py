@@ -273,16 +273,13 @@ class RunResult:
     def not_counted(self) -> pl.DataFrame:
         """Every visit not counted (the exclusions, all months) with what a provider
         needs to find it: its start, staff, service and minutes (empty where the data
-        has no such column)."""
+        has no such column). The minutes are the visit's own, from its start to its
+        end: they were a model's definition named `minutes`, empty in the letters and
+        workbooks of a model that calls it `minuter` or has none."""
         registration = self.checked.model.vocabulary.entities[self.roles.registration]
         key = registration.key[0]
         moment = registration.month.columns[0] if registration.month.columns else None
-        shown = {
-            "start": moment,
-            "staff_id": "staff_id",
-            "service": "service",
-            "minutes": "minutes",
-        }
+        shown = {"start": moment, "staff_id": "staff_id", "service": "service"}
         parts = []
         for month in self.months:
             visits = month.frames[self.roles.registration]
@@ -294,6 +291,7 @@ class RunResult:
                     (pl.col(c) if c in visits.columns else pl.lit(None)).alias(alias)
                     for alias, c in shown.items()
                 ),
+                _visit_minutes(visits, moment).alias("minutes"),
             )
             parts.append(month.exclusions.join(details, on=VISIT_COLUMN, how="left"))
         return pl.concat(parts, how="diagonal_relaxed")
@@ -330,6 +328,14 @@ def plan_month(checked: CheckedModel, month: date) -> Plan:
     plan = make_plan(checked, month, diags)
     diags.raise_if_errors()
     return plan
+
+
+def _visit_minutes(visits: pl.DataFrame, moment: str | None) -> pl.Expr:
+    """A registration's minutes from its start to its end (`end - start`, as a rule
+    reads them), where it has both; else the model's `minutes`, or none."""
+    if moment is not None and {moment, "end"} <= set(visits.columns):
+        return (pl.col("end") - pl.col(moment)).dt.total_microseconds() / 60_000_000
+    return pl.col("minutes") if "minutes" in visits.columns else pl.lit(None)
 
 
 def run_model(

@@ -257,7 +257,7 @@ def _text(letter: Letter) -> str:
     if not letter.sentences:
         lines.append("Ingen ersättning betalas för kunden denna månad.")
     for sentence in letter.sentences:
-        lines.append(f"- {sentence.text} ({sentence.source}).{_note(sentence)}")
+        lines.append(f"- {sentence.text}{cited(sentence.source)}.{_note(sentence)}")
     lines += ["", f"Summa för månaden: {kronor(letter.total_ore)}", ""]
     if letter.not_counted:
         lines.append("Besök som inte räknades:")
@@ -278,7 +278,13 @@ def _visit(visit: NotCounted) -> str:
     when = shown(visit.start, t.DATETIME) if visit.start is not None else ""
     minutes = shown(visit.minutes, t.DURATION) if visit.minutes is not None else ""
     staff = f", personal {visit.staff}" if visit.staff else ""
-    return f"{when} ({minutes}{staff}), besök {visit.visit}: {visit.reason} ({visit.source})"
+    return f"{when} ({minutes}{staff}), besök {visit.visit}: {visit.reason}{cited(visit.source)}"
+
+
+def cited(source: str) -> str:
+    """The rule's section after a sentence, ` (§4.1.2)`; nothing for a rule that names
+    none (a letter read `375,00 kr ().`)."""
+    return f" ({source})" if source else ""
 
 
 def render_html(found: list[Letter]) -> str:
@@ -286,7 +292,7 @@ def render_html(found: list[Letter]) -> str:
 
     environment = Environment(autoescape=select_autoescape(default=True))
     template = environment.from_string(HTML)
-    return template.render(letters=found, kronor=kronor, visit=_visit, note=_note)
+    return template.render(letters=found, kronor=kronor, visit=_visit, note=_note, cited=cited)
 
 
 HTML = """<!DOCTYPE html>
@@ -318,7 +324,7 @@ HTML = """<!DOCTYPE html>
   {% if letter.sentences %}
   <ul>
   {% for s in letter.sentences %}
-    <li>{{ s.text }} ({{ s.source }}).<span class="apart">{{ note(s) }}</span></li>
+    <li>{{ s.text }}{{ cited(s.source) }}.<span class="apart">{{ note(s) }}</span></li>
   {% endfor %}
   </ul>
   {% else %}

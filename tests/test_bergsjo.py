@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from engine.cli import main
 from engine.testing import find_test_files, run_file
+from tests.test_workbook import _rows
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples/bergsjo"
@@ -51,6 +52,10 @@ def test_its_sample_month_pays_what_was_computed_by_hand(tmp_path):
         ("P2", "resor"): "175,00",
     }
     assert "3\u00a0160,65" in result.output
+    # the visit not counted, as the provider's workbook shows it: its minutes were
+    # empty, read from a definition named `minutes` (this model calls it `minuter`)
+    [row] = _rows(tmp_path / "o/payments.xlsx", "Ej räknade besök")
+    assert (row["Besök"], row["Minuter"], row["Regel"]) == ("V4", 4, "för_kort")
 
 
 def test_nothing_in_the_engine_is_written_for_it():

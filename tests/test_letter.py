@@ -149,3 +149,32 @@ def test_a_run_names_each_provider_by_its_own_name_every_time() -> None:
     for _ in range(20):
         pairs = dict(zip(result.providers["provider_id"], result.providers["name"], strict=True))
         assert pairs == {"P1": "Omsorg Privat AB", "P2": "Kommunens hemtjänst"}
+
+
+def test_a_rule_without_a_source_is_cited_by_nothing(tmp_path: Path) -> None:
+    """Bergsjö's model with its `source:` lines taken out: each sentence ended
+    `2 016,00 kr ().` and the visit not counted `… kortare än fem minuter ()`, in the
+    letter that goes to the provider; the visit's length read `()` too, since the
+    model calls its minutes `minuter` (the letter took a definition named `minutes`). K1, March 2025: (60 + 132 + 60) min weighted ×
+    480 kr/h = 2 016,00 kr and one night patrol, 95,00 kr (tests/test_bergsjo.py)."""
+    example = ROOT / "examples/bergsjo"
+    text = (example / "model.yaml").read_text(encoding="utf-8")
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        "\n".join(line for line in text.splitlines() if not line.strip().startswith("source:")),
+        encoding="utf-8",
+    )
+    page = tmp_path / "brev.html"
+    said = ""
+    for out in (["--out", str(page)], []):  # the page, then the text
+        code, said = _explain(str(model), "--data", str(example / "data"), "--month", "2025-03",
+                              "--customer", "K1", "--letter", *out)  # fmt: skip
+        assert code == 0, said
+    assert "- Hemtjänst, utförd tid: 2\xa0016,00 kr." in said.splitlines()
+    assert "- nattpatrull: 95,00 kr." in said.splitlines()
+    assert said.rstrip().endswith(
+        "- 2025-03-06 09:00 (4 min), besök V4: besöket var kortare än fem minuter"
+    )
+    assert "()" not in said
+    html = page.read_text(encoding="utf-8")
+    assert "<li>Hemtjänst, utförd tid: 2\xa0016,00 kr.<span" in html and "()" not in html

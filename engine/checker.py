@@ -167,6 +167,8 @@ class _Checker:
             self._requirement(requirement)
         for heading, name in self.model.customer_columns.items():
             self._customer_column(heading, name)
+        if self.model.granted_time is not None:
+            self._granted_time(self.model.granted_time)
         for rule in self.model.payments:
             if rule.letter is not None and rule.entity in self.vocabulary.entities:
                 self._letter(rule)
@@ -220,6 +222,36 @@ class _Checker:
                 f"definition of {entity}",
                 self.model.customer_column_spans.get(heading),
                 hint=f"did you mean `{close[0]}`?" if close else f"define `{name}` on {entity}",
+            )
+
+    def _granted_time(self, name: str) -> None:
+        """`specification: granted_time:` names a duration of the customer-month entity
+        (a field is read from the data like one a formula reads)."""
+        entity = self.vocabulary.roles.customer_month
+        fields = self._fields(entity)
+        rule = self.model.rules.get(name)
+        span = self.model.granted_time_span
+        if name in fields:
+            self.out.columns.setdefault(entity, set()).add(name)
+            typ = fields[name].type
+        elif rule is not None and rule.entity == entity and rule.kind in ("definition", "payment"):
+            typ = self.rule_type(name, None)
+        else:
+            known = [*fields, *(r.name for r in self.model.rules_on(entity))]
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            self.diags.error(
+                "unknown-name",
+                f"the granted time `{name}` is no field or definition of {entity}",
+                span,
+                hint=f"did you mean `{close[0]}`?" if close else f"define `{name}` on {entity}",
+            )
+            return
+        if not (isinstance(typ, t.Num) and typ.same_dimension(t.DURATION)):
+            self.diags.error(
+                "type-mismatch",
+                f"the granted time `{name}` is {t.describe(typ)}, not a duration",
+                span,
+                hint="name the customer-month's granted time in the month, e.g. beviljad_tid",
             )
 
     def _known_entity(self, rule: Rule) -> None:

@@ -38,6 +38,7 @@ class Comparison:
     categories: pl.DataFrame  # month, provider, category, amount_a, amount_b, diff
     providers: pl.DataFrame  # provider_id, amount_a, amount_b, diff, diff_pct
     assumptions: list[str] = field(default_factory=list)  # data assumptions of A or B, applied
+    granted_time: str | None = None  # the model's name of the granted time (`hours_band`)
 
     def counts(self) -> dict[str, int]:
         diff = self.customers.filter(pl.col("customer_id").is_not_null())["diff_ore"]
@@ -129,8 +130,15 @@ def distinct(warnings: Iterable[Diagnostic]) -> list[Diagnostic]:
     return list({w.render(): w for w in warnings}.values())
 
 
-def customer_attributes(dataset: Dataset, result: RunResult) -> pl.DataFrame:
-    """Who each customer-month is: zone, district, provider ownership, granted-hours band."""
+def customer_attributes(
+    dataset: Dataset, result: RunResult, granted: RunResult | None = None
+) -> pl.DataFrame:
+    """Who each customer-month is: zone, district, provider ownership, level (the
+    highest of its decisions'), and the band of its granted hours — the model's own
+    `specification: granted_time:` (of `granted`, else of `result`), none where the
+    model names none. The band was the sum of `granted_minutes` of decisions of
+    `omsorg` and `service`: a model granting `hours_per_month` had every customer in
+    0–10 h, and the day-weighted time the report's heading promised was not it."""
     frames = []
     roles = result.roles
     for month in result.months:
@@ -139,20 +147,22 @@ def customer_attributes(dataset: Dataset, result: RunResult) -> pl.DataFrame:
                 "customer_id", "provider_id", "district", "zone", "ownership"
             )
         )
-        decisions = month.frames[roles.decision].filter(
-            pl.col("service").is_in(["omsorg", "service"])
-        )
-        hours = ids_as_text(  # grouped by the run's numbered ids, named in text after
-            decisions.group_by("customer_id", "provider_id").agg(
-                (pl.col("granted_minutes").sum() / 60).alias("granted_hours"), pl.col("level").max()
-            )
+        levels = ids_as_text(  # grouped by the run's numbered ids, named in text after
+            month.frames[roles.decision]
+            .group_by("customer_id", "provider_id")
+            .agg(pl.col("level").max())
         )
         frames.append(
-            cm.join(hours, on=["customer_id", "provider_id"], how="left").with_columns(
+            cm.join(levels, on=["customer_id", "provider_id"], how="left").with_columns(
                 pl.lit(month.plan.month.strftime("%Y-%m")).alias("month")
             )
         )
     attributes = pl.concat(frames, how="diagonal_relaxed")
+    hours = _granted_hours(granted if granted is not None else result)
+    if hours is None:
+        attributes = attributes.with_columns(pl.lit(None, dtype=pl.Float64).alias("granted_hours"))
+    else:
+        attributes = attributes.join(hours, on=KEYS, how="left")
     band = pl.lit(None, dtype=pl.String)
     for low, high in reversed(HOUR_BANDS):
         label = f"{low}–{high} h" if high < 10_000 else f"{low}+ h"
@@ -162,6 +172,29 @@ def customer_attributes(dataset: Dataset, result: RunResult) -> pl.DataFrame:
             .otherwise(band)
         )
     return attributes.with_columns(band.alias("hours_band"))
+
+
+def _granted_hours(result: RunResult) -> pl.DataFrame | None:
+    """Each customer-month's granted hours, as its model names them (`granted_time`)."""
+    name = result.checked.model.granted_time
+    if name is None:
+        return None
+    parts = []
+    for month in result.months:
+        frame = month.frames[result.roles.customer_month]
+        if name not in frame.columns:
+            return None
+        parts.append(
+            ids_as_text(
+                frame.select(
+                    pl.lit(month.plan.month.strftime("%Y-%m")).alias("month"),
+                    "provider_id",
+                    "customer_id",
+                    (pl.col(name).cast(pl.Float64) / 60).alias("granted_hours"),
+                )
+            )
+        )
+    return pl.concat(parts).unique(subset=KEYS)
 
 
 def compare_results(
@@ -180,7 +213,8 @@ def compare_results(
     customers = customers.with_columns(
         (pl.col("amount_b_ore") - pl.col("amount_a_ore")).alias("diff_ore")
     )
-    attributes = customer_attributes(dataset, a).unique(subset=KEYS)
+    declared = a if a.checked.model.granted_time is not None else b
+    attributes = customer_attributes(dataset, a, declared).unique(subset=KEYS)
     customers = customers.join(attributes, on=KEYS, how="left").sort(KEYS, nulls_last=True)
     category_keys = ["month", "provider_id", "category"]
     categories = per(a, category_keys, "amount_a_ore").join(
@@ -212,7 +246,8 @@ def compare_results(
         "provider_id", "name", pl.exclude("provider_id", "name")
     )
     assumptions = [f"A: {x}" for x in a.assumptions] + [f"B: {x}" for x in b.assumptions]
-    return Comparison(label_a, label_b, customers, categories, providers, assumptions)
+    granted_time = declared.checked.model.granted_time
+    return Comparison(label_a, label_b, customers, categories, providers, assumptions, granted_time)
 
 
 def compare(path_a: Path, path_b: Path, data: Path, months: list[date]) -> Comparison:

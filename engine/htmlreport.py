@@ -131,7 +131,10 @@ def comparison_sections(comparison: Comparison, changes: list[str]) -> list[Sect
     for column, heading in (
         ("zone", "Förändring per zon"),
         ("level", "Förändring per omsorgsnivå"),
-        ("hours_band", "Förändring per beviljad tid (timmar i månaden, dagsviktad)"),
+        (
+            "hours_band",
+            f"Förändring per beviljad tid ({comparison.granted_time}, timmar i månaden)",
+        ),
         ("ownership", "Förändring per driftform"),
     ):
         if column not in customers.columns or customers[column].null_count() == customers.height:

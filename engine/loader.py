@@ -717,10 +717,15 @@ class _Builder:
         )
         outside = d.get("outside_invoice")
         model.outside_invoice = [str(c) for c in outside] if isinstance(outside, list) else []
-        columns = self._section("specification").get("customer_columns")
+        specification = self._section("specification")
+        columns = specification.get("customer_columns")
         if isinstance(columns, LMap):
             model.customer_columns = {str(k): str(v) for k, v in columns.items()}
             model.customer_column_spans = {str(k): columns.value_spans[k] for k in columns}
+        granted = specification.get("granted_time")
+        if isinstance(granted, str):
+            model.granted_time = granted
+            model.granted_time_span = specification.value_spans.get("granted_time")
         rounding = self._section("rounding")
         model.rounding = Rounding(
             Decimal(str(rounding.get("to", "0.01"))), str(rounding.get("mode", "half_up"))

@@ -222,6 +222,9 @@ class Model:
     # payments.xlsx: heading -> name on the customer-month entity, in order
     customer_columns: dict[str, str] = field(default_factory=dict)
     customer_column_spans: dict[str, Span] = field(default_factory=dict)
+    # compare's bands of granted hours: a duration on the customer-month entity
+    granted_time: str | None = None
+    granted_time_span: Span | None = None
     parameters: dict[str, Parameter] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)  # by name; names are unique per model
     assumptions: list[Assumption] = field(default_factory=list)  # scenarios: data changes

@@ -577,3 +577,68 @@ def test_the_hook_between_checking_the_models_and_reading_the_data(model_b, data
         with pytest.raises(EngineError):
             both()
     assert len(seen) == calls
+
+
+def test_customers_are_banded_by_the_granted_time_their_model_names(tmp_path):
+    """Bergsjö grants `hours_per_month` (K1 10 h, K2 4 h) and names it
+    `specification: granted_time: beviljad_tid`. Before, the bands were the sum of
+    `granted_minutes` of `omsorg` and `service` decisions, and put both customers in
+    0–10 h (10 h is in 10–25 h). B raises the hourly rate: K1 (tätort) 252 min weighted
+    × 20 kr/h = 84,00 kr more, K2 (landsbygd) 105 min × 20 kr/h = 35,00 kr."""
+    bergsjo = ROOT / "examples/bergsjo"
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(
+        f"model: bergsjo-variant\ntitle: Bergsjö, högre timpris\nextends: {bergsjo / 'model.yaml'}\n"
+        "parameters:\n  timpris:\n    values: { 2025-01-01: { tätort: 500, landsbygd: 530 } }\n",
+        encoding="utf-8",
+    )
+    comparison = compare(
+        bergsjo / "model.yaml", variant, bergsjo / "data", [parse_month("2025-03")]
+    )
+    assert comparison.granted_time == "beviljad_tid"
+    bands = comparison.by("hours_band").filter(pl.col("hours_band").is_not_null())
+    assert dict(bands.select("hours_band", "diff_ore").iter_rows()) == {
+        "0–10 h": 3500,
+        "10–25 h": 8400,
+    }
+    out = tmp_path / "cmp"
+    args = ["compare", str(bergsjo / "model.yaml"), str(variant), "--data", str(bergsjo / "data")]
+    result = CliRunner().invoke(main, [*args, "--month", "2025-03", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Förändring per beviljad tid (beviljad_tid, timmar i månaden)" in report
+    assert "dagsviktad" not in report
+
+
+def test_a_model_that_names_no_granted_time_has_no_bands(tmp_path):
+    """The hemtjänst example names none: no customer is put in a band of hours that
+    its model never spoke of, and the report has no such section."""
+    example = ROOT / "examples/hemtjanst"
+    comparison = compare(
+        example / "model.yaml", example / "model.yaml", example / "data", [parse_month("2024-02")]
+    )
+    assert comparison.granted_time is None
+    assert comparison.customers["hours_band"].null_count() == comparison.customers.height
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("beviljad_tids", "the granted time `beviljad_tids` is no field or definition of customer_month"),
+        ("betald_andel", "the granted time `betald_andel` is number, not a duration"),
+    ],
+)  # fmt: skip
+def test_a_granted_time_that_is_no_duration_is_a_located_error(tmp_path, name, message):
+    from engine.api import load
+
+    text = (ROOT / "examples/bergsjo/model.yaml").read_text(encoding="utf-8")
+    model = tmp_path / "model.yaml"
+    model.write_text(text.replace("granted_time: beviljad_tid", f"granted_time: {name}"), "utf-8")
+    with pytest.raises(EngineError) as raised:
+        load(model)
+    [error] = raised.value.diagnostics
+    assert error.message == message
+    assert (
+        error.span is not None
+        and error.span.line == text.count("\n", 0, text.index("granted_time:")) + 1
+    )

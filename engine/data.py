@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -84,10 +85,11 @@ class Problem:
 
     def __post_init__(self) -> None:
         """A long bad value (a megabyte in one cell) is shown cut, in the message and
-        in rejects.csv, never echoed whole."""
+        in rejects.csv and the hint, never echoed whole."""
         if self.value is not None and len(self.value) > SHOWN_VALUE:
             short = f"{self.value[:SHOWN_VALUE]}… ({len(self.value)} characters)"
             self.message = self.message.replace(self.value, short)
+            self.hint = self.hint.replace(self.value, short) if self.hint else self.hint
             self.value = short
 
 
@@ -637,8 +639,15 @@ def _swedish_number(text: pl.Expr) -> pl.Expr:
     digits = text.str.replace_all(r"(\d)[ \u00a0\u202f](\d)", "$1$2")
     digits = digits.str.replace_all(r"(\d)[ \u00a0\u202f](\d)", "$1$2")  # 1 234 567
     # a decimal comma where the whole text is one number: each text read once (a
-    # `when` testing the pattern read the separators' replacements three times)
-    return digits.str.replace(r"^(-?\d+),(\d+)$", "${1}.${2}")
+    # `when` testing the pattern read the separators' replacements three times). Not
+    # where the comma may separate thousands, as an English export writes them: `2,000`
+    # is 2 or 2 000, and is a bad value (`AMBIGUOUS_COMMA`), never read as 2
+    decimal = digits.str.replace(r"^(-?\d+),(\d{1,2}|\d{4,})$", "${1}.${2}")
+    return decimal.str.replace(r"^(-?(?:0|\d{4,})),(\d{3})$", "${1}.${2}")
+
+
+# A number whose comma may separate thousands (`2,000`, `-12,500`): read as neither.
+AMBIGUOUS_COMMA = re.compile(r"^-?[1-9]\d{0,2},\d{3}$")
 
 
 ORDER_PAIRS = (("start_date", "end_date"), ("start", "end"), ("period_start", "period_end"))
@@ -1247,7 +1256,10 @@ def _by_kind(problems: list[Problem]) -> dict[tuple[str, str, str | None], list[
 
 
 def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagnostics) -> None:
-    for (column, _, _), found in _by_kind(problems).items():
+    """A warning per kind of problem, with its rows and what to do (the problem's own
+    hint first: `did you mean `omsorg`?`, `write dates as YYYY-MM-DD` — a run that set
+    rows aside said only which rows)."""
+    for (column, _, hint), found in _by_kind(problems).items():
         rows = sorted({ds.row_number(name, p.index) for p in found})
         shown = ", ".join(str(r) for r in rows[:MAX_ROWS_REPORTED])
         more = f" and {len(rows) - MAX_ROWS_REPORTED} more" if len(rows) > MAX_ROWS_REPORTED else ""
@@ -1256,7 +1268,8 @@ def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagn
             f"{len(rows)} row{'s' if len(rows) != 1 else ''} rejected: {found[0].message}"
             + (" (and others like it)" if len(found) > 1 else ""),
             where=_place(ds.origins.get(name, name), column),
-            hint=f"rows {shown}{more}; every rejected row is listed in rejects.csv "
+            hint=(f"{hint}; " if hint else "")
+            + f"rows {shown}{more}; every rejected row is listed in rejects.csv "
             "(--strict stops instead)",
         )
 
@@ -1610,6 +1623,14 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
         if kind_ok:
             message = f"`{value}` is outside the range of `{name}` ({_range_words(column)})"
             out.append(Problem(index, name, value, "out-of-range", message))
+        elif AMBIGUOUS_COMMA.match(value.strip()):
+            whole = value.strip().replace(",", "")
+            message = f"`{value}` may be {float(value.strip().replace(',', '.')):g} or {whole}"
+            hint = (
+                f"write {whole} for thousands, or a point for decimals: a comma before "
+                "three digits may separate thousands, so it is read as neither"
+            )
+            out.append(Problem(index, name, value, "bad-value", message, hint))
         else:
             message = f"`{value}` is not {_kind_words(column)}"
             out.append(Problem(index, name, value, "bad-value", message, _kind_hint(column)))

@@ -1289,3 +1289,45 @@ def test_a_row_with_two_bad_values_shows_both_in_rejects(tmp_path):
     [reject] = dataset.rejects_frame().to_dicts()
     assert (reject["column"], reject["value"]) == ("service, registration", "Omsorg; TAG")
     assert reject["reason"].startswith("`Omsorg` is not a known service")
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("12,50", 12.5), ("0,125", 0.125), ("1234,567", 1234.567), ("1 234,500", 1234.5)],
+)
+def test_a_decimal_comma_is_read_where_it_cannot_separate_thousands(tmp_path, written, read):
+    decisions = (
+        "decision_id;customer_id;provider_id;service;start_date;end_date;level;special_amount\n"
+        f"B1;K1;P1;omsorg;2024-01-01;;2;{written}\n"
+    )
+    write(tmp_path, decisions=decisions)
+    checked, _ = load(READS_AMOUNT)
+    dataset, _ = load_dataset(checked, tmp_path, strict=True)
+    assert dataset.tables["decisions"]["special_amount"].to_list() == [read]
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("12,500", "`12,500` may be 12.5 or 12500"),
+        ("-2,000", "`-2,000` may be -2 or -2000"),
+        ("1,250", "`1,250` may be 1.25 or 1250"),
+    ],
+)
+def test_a_comma_that_may_separate_thousands_is_read_as_neither(tmp_path, written, message):
+    """An English export's `12,500` (twelve thousand five hundred kronor) was read as
+    12,50 kr with a decimal comma, and paid: now the row is rejected, with its reason
+    and what to write, in the run's warning too (which before showed only the rows)."""
+    decisions = (
+        "decision_id;customer_id;provider_id;service;start_date;end_date;level;special_amount\n"
+        f"B1;K1;P1;omsorg;2024-01-01;;2;{written}\n"
+    )
+    write(tmp_path, decisions=decisions)
+    checked, _ = load(READS_AMOUNT)
+    dataset, diags = load_dataset(checked, tmp_path)
+    assert dataset.tables["decisions"].height == 0
+    [rejected] = [d for d in diags if d.code == "rejected-rows"]
+    assert rejected.message == f"1 row rejected: {message}"
+    assert (rejected.hint or "").startswith(
+        f"write {written.replace(',', '')} for thousands, or a point for decimals"
+    )

@@ -2000,6 +2000,8 @@ def dataset_from_rows(
     for name, table in known.items():
         if rows.get(name):
             frame = _text_frame(rows[name])
+            _undeclared_error(name, table, frame.columns, diags)
+            frame = frame.select(c for c in frame.columns if c in table.columns)
             ds.input_rows[name] = frame.height
             both = _converted_table(ds, name, table, frame, frame.schema, None, set(), diags)
             if both is None:
@@ -2027,6 +2029,23 @@ def dataset_from_rows(
         _settle(ds, name, found, diags, strict=True)
     diags.raise_if_errors()
     return ds
+
+
+def _undeclared_error(name: str, table: Table, given: list[str], diags: Diagnostics) -> None:
+    """A column written inline (a model test's row) that the table does not declare is
+    a mistake, not data to leave unread: `inställdd: true` was dropped with a warning
+    nobody saw, and the case passed as if the visit had not been cancelled."""
+    for column in given:
+        if column not in table.columns:
+            close = difflib.get_close_matches(column, list(table.columns), n=1)
+            diags.error(
+                "undeclared-column",
+                f"`{column}` is no column of {name}",
+                where=name,
+                hint=f"did you mean `{close[0]}`?"
+                if close
+                else f"declare it: vocabulary: {{columns: {{{name}: {{{column}: {{type: text}}}}}}}}",
+            )
 
 
 def _text_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:

@@ -168,6 +168,10 @@ def _run_case(
         for w in short
     ]
     output = case.get("output") or LMap()
+    if not output and not case.get("warnings"):
+        result.failures.append(
+            "the case checks nothing: give `output:` (or the `errors:` or `warnings:` it ends in)"
+        )
     for section, entity, key in _output_sections(checked, output, result):
         for ident, expected in (output.get(section) or {}).items():
             frame = outcome.frames[entity].filter(pl.col(key) == str(ident))
@@ -262,14 +266,24 @@ def _compare(
         result.failures.append(f"{where}: `{name}` is not a definition or payment of the model")
         return
     typ = checked.rule_types.get(name, t.UNKNOWN)
+    try:
+        want = _expected_number(expected, typ, name) if isinstance(typ, t.Num) else None
+    except UnfitExpectation as unfit:
+        result.failures.append(f"{where}: {unfit}")
+        return
     if rule.kind == "payment":
         column = ore_column(name)
         got_ore = int(frame[column].fill_null(0).sum()) if column in frame.columns else 0
-        want = _expected_number(expected, typ)
         if want is None:
             result.failures.append(f"{where}: `{expected}` is not an amount")
             return
-        want_ore = int(snap(want * 100, 2))
+        if want * 100 != (want * 100).to_integral_value():  # 58.333 is no amount paid
+            result.failures.append(
+                f"{where}: `{expected}` is not a whole number of öre: a payment is paid in "
+                f"öre ({format_value(Decimal(got_ore) / 100, typ)} came)"
+            )
+            return
+        want_ore = int(want * 100)
         if got_ore != want_ore:
             result.failures.append(
                 f"{where}: {name} for {ident}: expected {format_value(want, typ)}, got {format_value(Decimal(got_ore) / 100, typ)}"
@@ -282,7 +296,6 @@ def _compare(
         return
     got = frame[name][0]
     if isinstance(typ, t.Num):
-        want = _expected_number(expected, typ)
         got_d = None if got is None else snap(Decimal(repr(float(got))))
         if want is None and expected is not None:
             result.failures.append(f"{where}: `{expected}` is not a number")
@@ -297,7 +310,12 @@ def _compare(
         result.failures.append(f"{where}: {name} for {ident}: expected {expected}, got {got}")
 
 
-def _expected_number(value: Any, typ: t.Type) -> Decimal | None:
+class UnfitExpectation(Exception):
+    """An expected value written in a unit the rule's value cannot have (`500 min` for
+    an amount) or in no unit carepay knows: it was read as the bare number and passed."""
+
+
+def _expected_number(value: Any, typ: t.Num, name: str) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -310,6 +328,14 @@ def _expected_number(value: Any, typ: t.Type) -> Decimal | None:
         if parts is None:
             return None
         number, unit = parts[0], parts[1] or ""
+        if unit and unit not in t.UNITS:
+            raise UnfitExpectation(
+                f"`{value}`: `{unit}` is no unit carepay knows (SEK, kr, min, h, days, %, SEK/h …)"
+            )
+        if unit and not t.UNITS[unit][0].same_dimension(typ):
+            raise UnfitExpectation(
+                f"`{value}` is {t.describe(t.UNITS[unit][0])}, but `{name}` is {t.describe(typ)}"
+            )
     if unit and unit in t.UNITS:
         num, den = t.unit_factor(unit)
         return number * num / den

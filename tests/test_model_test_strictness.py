@@ -1,0 +1,91 @@
+"""A model test must be able to fail: each case here passed on the test runner before
+it, though what it expected was not what the model paid — a unit the amount cannot
+have, a fraction of an öre cut off, a column of the input that was silently dropped,
+or nothing expected at all. On examples/bergsjo: K1 in tätort, an hour on a weekday
+morning, 480 kr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.testing import run_file
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAD = """\
+model: {model}
+defaults:
+  input:
+    customers: [{{ customer_id: K1, district: Centrum }}]
+    providers: [{{ provider_id: P1, name: A, ownership: private }}]
+    decisions: [{{ decision_id: D1, customer_id: K1, provider_id: P1, service: omsorg,
+                   start_date: 2025-01-01, hours_per_month: 10 }}]
+  columns:
+    visits: {{ customer_id: K1, provider_id: P1, service: omsorg, registration: tag }}
+tests:
+  - name: fallet
+    month: 2025-03
+    input:
+      visits: [{{ visit_id: V1, start: 2025-03-04 09:00, end: {end}{extra} }}]
+"""
+
+CASES = [
+    # (what the case says, the end of the visit and more columns, the failure)
+    ("    output: { customers: { K1: { hemtjänst: 480 } } }\n", "2025-03-04 10:00", "", None),
+    ('    output: { customers: { K1: { hemtjänst: "480 SEK" } } }\n', "2025-03-04 10:00", "", None),
+    ('    output: { customers: { K1: { utförd_tid: "1 h" } } }\n', "2025-03-04 10:00", "", None),
+    (  # an amount written as minutes passed, read as 480 kr
+        '    output: { customers: { K1: { hemtjänst: "480 min" } } }\n',
+        "2025-03-04 10:00",
+        "",
+        "`480 min` is duration, but `hemtjänst` is money (SEK)",
+    ),
+    (
+        '    output: { customers: { K1: { utförd_tid: "60 SEK" } } }\n',
+        "2025-03-04 10:00",
+        "",
+        "`60 SEK` is money (SEK), but `utförd_tid` is duration",
+    ),
+    (  # a unit carepay does not know was dropped: 480 kronor passed as 480
+        '    output: { customers: { K1: { hemtjänst: "480 kronor" } } }\n',
+        "2025-03-04 10:00",
+        "",
+        "`480 kronor`: `kronor` is no unit carepay knows",
+    ),
+    (  # 7 minutes: 56,00 kr; 56.001 was cut to 56.00 öre and passed
+        "    output: { customers: { K1: { hemtjänst: 56.001 } } }\n",
+        "2025-03-04 09:07",
+        "",
+        "`56.001` is not a whole number of öre: a payment is paid in öre (56.00 SEK came)",
+    ),
+    (  # a misspelt column of the input was dropped, and the visit counted as one staff
+        "    output: { customers: { K1: { hemtjänst: 480 } } }\n",
+        "2025-03-04 10:00",
+        ", antal_personel: 2",
+        "`antal_personel` is no column of visits",
+    ),
+    ("", "2025-03-04 10:00", "", "the case checks nothing"),  # it asserted nothing, and passed
+]
+
+
+IDS = ["kronor", "SEK", "hours", "amount in minutes", "time in SEK", "unknown unit",
+       "a fraction of an öre", "a misspelt column", "nothing expected"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("says", "end", "extra", "failure"), CASES, ids=IDS)
+def test_a_case_fails_where_its_expectation_is_not_what_was_paid(
+    tmp_path, says, end, extra, failure
+):
+    path = tmp_path / "fall_test.yaml"
+    path.write_text(
+        HEAD.format(model=ROOT / "examples/bergsjo/model.yaml", end=end, extra=extra) + says,
+        encoding="utf-8",
+    )
+    [result] = run_file(path)
+    said = "\n".join([*result.failures, result.error or ""])
+    if failure is None:
+        assert result.passed, said
+        return
+    assert not result.passed
+    assert failure in said, said

@@ -585,12 +585,21 @@ def customer_rows(plan: Plan, dataset: Dataset, customer: str) -> list[Row]:
 
 
 def explain(
-    model: str | Path, data: str | Path, month: date, customer: str, everything: bool = False
+    model: str | Path,
+    data: str | Path,
+    month: date,
+    customer: str | None,
+    everything: bool = False,
+    provider: str | None = None,
 ) -> tuple[str, list[tuple[Row, list[Trace]]]]:
-    """The payments of a customer's month, traced (those that pay something, or all of
-    them with `everything`); and the model's heading."""
+    """The payments of a customer's month — or, with `provider` instead, of a
+    provider's own month — traced (those that pay something, or all of them with
+    `everything`); and the model's heading."""
     checked, _ = load(model, [month])
     dataset, _ = load_dataset(checked, data)
+    if customer is None:
+        assert provider is not None
+        return explain_provider_loaded(checked, dataset, month, provider, everything)
     return explain_loaded(checked, dataset, month, customer, everything)
 
 
@@ -611,18 +620,52 @@ def explain_loaded(
                 )
             ]
         )
+    entity = checked.model.vocabulary.roles.customer_month
+    return _heading(checked), _traced(plan, dataset, entity, rows, everything)
+
+
+def explain_provider_loaded(
+    checked: CheckedModel, dataset: Dataset, month: date, provider: str, everything: bool = False
+) -> tuple[str, list[tuple[Row, list[Trace]]]]:
+    """The provider's own payments of a month (a deduction, a supplement, VAT
+    compensation: `provider_month` payments), traced as a customer's are: a provider
+    disputing a deduction had no way to see how it was reached."""
+    checked = with_data_zones(checked, dataset)
+    plan = plan_month(checked, month)
+    entity = checked.model.vocabulary.roles.provider_month
+    frames = base_frames(plan, dataset.tables)
+    chosen = frames[entity].filter(pl.col("provider_id") == provider)
+    rows = rows_with_relations(checked.model.vocabulary, frames, entity, chosen)
+    if not rows:
+        raise EngineError(
+            [
+                Diagnostic(
+                    "unknown-reference",
+                    f"provider `{provider}` has no customers in {month:%Y-%m}",
+                    hint="check the provider id and the month",
+                )
+            ]
+        )
+    return _heading(checked), _traced(plan, dataset, entity, rows, everything)
+
+
+def _traced(
+    plan: Plan, dataset: Dataset, entity: str, rows: list[Row], everything: bool
+) -> list[tuple[Row, list[Trace]]]:
+    """Each row's payments on `entity`, traced (those that pay something, or all)."""
     interpreter = Interpreter(plan, peers_of_month(plan, dataset.tables))
     out = []
     for row in rows:
         traces = []
-        for step in plan.steps(checked.model.vocabulary.roles.customer_month):
+        for step in plan.steps(entity):
             if step.rule is not None and step.rule.kind == "payment":
                 amount = interpreter.rule(row, step.name)
                 if everything or amount is None or amount != 0:
                     traces.append(row.traces[step.name])
         out.append((row, traces))
-    model_ = checked.model
-    heading = f"{model_.title} — model {model_.id}" + (
-        f" ({model_.version})" if model_.version else ""
-    )
-    return heading, out
+    return out
+
+
+def _heading(checked: CheckedModel) -> str:
+    model = checked.model
+    return f"{model.title} — model {model.id}" + (f" ({model.version})" if model.version else "")

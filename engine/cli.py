@@ -598,6 +598,9 @@ def explain_command(
 ) -> None:
     """Explain one customer's month: every payment, its formula, the values it used, and its source.
 
+    With --provider (and no --customer): the provider's own payments of the month —
+    a deduction, a supplement, VAT compensation — explained the same way.
+
     With --letter: the letter to the provider, in Swedish, for one customer
     (--customer) or for each customer of a provider (--provider), for a month or
     several (--to).
@@ -608,16 +611,21 @@ def explain_command(
           --month 2024-02 --customer K003
       carepay explain rules/orebro --data examples/orebro --month 2024-03 \\
           --provider P01 --letter --out brev-P01.html
+      carepay explain rules/orebro --data examples/orebro --month 2024-03 --provider P03
     """
     if letter:
         _letter(model, data, month, last or month, customer, provider, everything, out)
         return
-    if customer is None or provider is not None or out is not None or last is not None:
+    if (customer is None) == (provider is None) or out is not None or last is not None:
         raise click.UsageError(
-            "explain shows one customer's month: give --customer "
-            "(--provider, --to and --out go with --letter)"
+            "explain shows one customer's month (--customer) or a provider's own payments "
+            "(--provider); --to and --out go with --letter"
         )
-    heading, rows = api.explain(model, data, month, customer, everything)
+    heading, rows = api.explain(model, data, month, customer, everything, provider)
+    if provider is not None:
+        _explain_provider(heading, month, provider, rows, fmt)
+        return
+    assert customer is not None
     if fmt == "json":
         click.echo(explain_json(heading, month, customer, rows))
         return
@@ -632,6 +640,21 @@ def explain_command(
         )
         if not traces:
             title += "\n\nNo payment: every payment rule came to 0 kr (--all shows them)."
+        click.echo(render_tree(traces, title))
+
+
+def _explain_provider(heading: str, month: Any, provider: str, rows: list[Any], fmt: str) -> None:
+    """A provider's own payments of the month (not its customers': those are explained
+    per customer)."""
+    if fmt == "json":
+        click.echo(explain_json(heading, month, None, rows, provider=provider))
+        return
+    for row, traces in rows:
+        name = row.values.get("name")
+        title = f"{heading}\nProvider {provider}" + (f" ({name})" if name else "")
+        title += f", {month:%Y-%m}: its own payments (each customer's: explain --customer)"
+        if not traces:
+            title += "\n\nNo payment of the provider's own: every such rule came to 0 kr (--all shows them)."
         click.echo(render_tree(traces, title))
 
 

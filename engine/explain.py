@@ -141,11 +141,15 @@ def _json_value(value: Any) -> Any:
 
 
 def render_json(
-    heading: str, month: date, customer: str, rows: list[tuple[Any, list[Trace]]]
+    heading: str,
+    month: date,
+    customer: str | None,
+    rows: list[tuple[Any, list[Trace]]],
+    provider: str | None = None,
 ) -> str:
-    """One customer's month as JSON: every payment line with its customer, provider,
-    month and category, the exact amount and the amount rounded to the öre, and the
-    tree of values behind it."""
+    """One customer's month (or a provider's own payments: `customer` None) as JSON:
+    every payment line with its customer, provider, month and category, the exact
+    amount and the amount rounded to the öre, and the tree of values behind it."""
     lines = []
     for row, traces in rows:
         values = row.values
@@ -169,4 +173,6 @@ def render_json(
         "month": f"{month:%Y-%m}",
         "lines": lines,
     }
+    if provider is not None:
+        document["provider_id"] = provider
     return json.dumps(document, ensure_ascii=False, indent=2)

@@ -6,6 +6,7 @@ that a sum passed over a visit with an empty cell silently (tests/test_skipped_m
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -67,3 +68,34 @@ def test_nothing_in_the_engine_is_written_for_it():
     engine += "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "schemas").rglob("*.json"))
     found = {name for name in own if re.search(rf"\b{re.escape(name)}\b", engine, re.IGNORECASE)}
     assert not found, found
+
+
+def test_a_provider_can_see_how_its_deduction_was_reached():
+    """P2 registered one of its two visits by hand: 50 % > 10 %, so 2 % of its
+    customers' hemtjänst (K2: 892,50 kr) is deducted, −17,85 kr. A provider-level
+    payment could not be explained at all (`explain` took only --customer)."""
+    args = ["explain", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
+    result = CliRunner().invoke(main, [*args, "--month", "2025-03", "--provider", "P2"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1] == (
+        "Provider P2 (Bergsjö kommun), 2025-03: its own payments "
+        "(each customer's: explain --customer)"
+    )
+    assert "manuell_registrering = -17.85 SEK   [avdrag]   §6" in lines
+    for shown in ("├─ manuell_andel = 50.00 %", "│  ├─ besök_totalt = 2", "│  └─ besök_manuella = 1",
+                  "└─ sum(customers.hemtjänst) = 892.50 SEK   (1 row)"):  # fmt: skip
+        assert shown in lines, shown
+    as_json = CliRunner().invoke(
+        main, [*args, "--month", "2025-03", "--provider", "P2", "--format", "json"]
+    )
+    document = json.loads(as_json.output)
+    assert document["provider_id"] == "P2" and document["customer_id"] is None
+    assert [(line["payment"], line["amount"]) for line in document["lines"]] == [
+        ("manuell_registrering", "-17.85")
+    ]
+    both = CliRunner().invoke(main, [*args, "--month", "2025-03", "--provider", "P2",
+                                     "--customer", "K2"])  # fmt: skip
+    assert both.exit_code == 2 and "--customer" in both.output
+    unknown = CliRunner().invoke(main, [*args, "--month", "2025-03", "--provider", "P9"])
+    assert unknown.exit_code == 1 and "provider `P9` has no customers in 2025-03" in unknown.output

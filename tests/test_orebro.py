@@ -54,3 +54,28 @@ def test_effect_premium_is_reported_apart(tmp_path):
     totals = pl.read_csv(out / "provider_totals.csv")
     premium = totals.filter(pl.col("category") == "effektpremie (utbetalas separat)")
     assert premium["amount_kr"].to_list() == [1944.0]  # (3 240 − 1 944) × 1.5, level 4 → 3
+
+
+def test_the_vat_compensation_of_a_private_provider_is_explained_as_it_is_paid(tmp_path):
+    """§4.1.3: a private provider is compensated 6 % of its invoiceable amounts. P03 in
+    the bundled sample's March: 6 % × 396 483,59 kr = 23 789,0154, paid 23 789,02 kr —
+    the same line the run pays. It could not be explained before (`explain` took only
+    --customer)."""
+    sample = str(ROOT / "examples/orebro")
+    args = ["--data", sample, "--month", "2024-03"]
+    explained = CliRunner().invoke(main, ["explain", RULES, *args, "--provider", "P03"])
+    assert explained.exit_code == 0, explained.output
+    lines = explained.output.splitlines()
+    assert (
+        "momskompensation = 23 789.02 SEK   [momskompensation]   (before rounding "
+        "23 789.0154 SEK)   §4.1.3"
+    ) in lines
+    assert "└─ sum(customers.fakturerbart) = 396 483.59 SEK   (30 rows)" in lines
+    out = tmp_path / "o"
+    ran = CliRunner().invoke(main, ["run", RULES, *args, "--out", str(out), "--format", "csv"])
+    assert ran.exit_code in (0, 3), ran.output
+    totals = pl.read_csv(out / "provider_totals.csv")
+    paid = totals.filter(
+        (pl.col("provider_id") == "P03") & (pl.col("category") == "momskompensation")
+    )
+    assert paid["amount_kr"].to_list() == [23789.02]

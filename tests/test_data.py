@@ -828,19 +828,29 @@ def test_xlsx_duplicate_header_is_an_error(tmp_path):
     ) in found
 
 
-@pytest.mark.parametrize(
-    "written", ["43 250,00", "43\u00a0250,00", "43\u202f250,00", "43250,00", "43250.00"]
-)
-def test_swedish_thousands_separators_are_read(tmp_path, written):
-    """Before: `43 250,00` was rejected, and the decision's visits became 'not granted'."""
+def _with_special_amount(tmp_path: Path, written: str, strict: bool = False) -> tuple:
+    """The decisions of one row whose `special_amount` is `written`, read (a model that
+    reads the column)."""
     decisions = (
         "decision_id;customer_id;provider_id;service;start_date;end_date;level;special_amount\n"
         f"B1;K1;P1;omsorg;2024-01-01;;2;{written}\n"
     )
     write(tmp_path, decisions=decisions)
     checked, _ = load(READS_AMOUNT)
-    dataset, _ = load_dataset(checked, tmp_path, strict=True)
-    assert dataset.tables["decisions"]["special_amount"].to_list() == [43250.0]
+    return load_dataset(checked, tmp_path, strict=strict)
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [(text, 43250.0) for text in ("43 250,00", "43\u00a0250,00", "43\u202f250,00", "43250,00",
+                                  "43250.00")]
+    # a decimal comma where it cannot separate thousands
+    + [("12,50", 12.5), ("0,125", 0.125), ("1234,567", 1234.567), ("1 234,500", 1234.5)],
+)  # fmt: skip
+def test_swedish_thousands_separators_are_read(tmp_path, written, read):
+    """Before: `43 250,00` was rejected, and the decision's visits became 'not granted'."""
+    dataset, _ = _with_special_amount(tmp_path, written, strict=True)
+    assert dataset.tables["decisions"]["special_amount"].to_list() == [read]
 
 
 def _model_reading(tmp_path: Path, column: str) -> Path:
@@ -1292,21 +1302,6 @@ def test_a_row_with_two_bad_values_shows_both_in_rejects(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("written", "read"),
-    [("12,50", 12.5), ("0,125", 0.125), ("1234,567", 1234.567), ("1 234,500", 1234.5)],
-)
-def test_a_decimal_comma_is_read_where_it_cannot_separate_thousands(tmp_path, written, read):
-    decisions = (
-        "decision_id;customer_id;provider_id;service;start_date;end_date;level;special_amount\n"
-        f"B1;K1;P1;omsorg;2024-01-01;;2;{written}\n"
-    )
-    write(tmp_path, decisions=decisions)
-    checked, _ = load(READS_AMOUNT)
-    dataset, _ = load_dataset(checked, tmp_path, strict=True)
-    assert dataset.tables["decisions"]["special_amount"].to_list() == [read]
-
-
-@pytest.mark.parametrize(
     ("written", "message"),
     [
         ("12,500", "`12,500` may be 12.5 or 12500"),
@@ -1318,13 +1313,7 @@ def test_a_comma_that_may_separate_thousands_is_read_as_neither(tmp_path, writte
     """An English export's `12,500` (twelve thousand five hundred kronor) was read as
     12,50 kr with a decimal comma, and paid: now the row is rejected, with its reason
     and what to write, in the run's warning too (which before showed only the rows)."""
-    decisions = (
-        "decision_id;customer_id;provider_id;service;start_date;end_date;level;special_amount\n"
-        f"B1;K1;P1;omsorg;2024-01-01;;2;{written}\n"
-    )
-    write(tmp_path, decisions=decisions)
-    checked, _ = load(READS_AMOUNT)
-    dataset, diags = load_dataset(checked, tmp_path)
+    dataset, diags = _with_special_amount(tmp_path, written)
     assert dataset.tables["decisions"].height == 0
     [rejected] = [d for d in diags if d.code == "rejected-rows"]
     assert rejected.message == f"1 row rejected: {message}"

@@ -423,7 +423,11 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
     if validator == "type":
         wanted = value if isinstance(value, str) else " or ".join(value)
         words = {"object": "a mapping (key: value lines)", "array": "a list", "string": "a text"}
-        return f"`{_where(path)}` should be {words.get(wanted, 'a ' + wanted)}", None, None
+        return (
+            f"`{_where(path)}` should be {words.get(wanted, 'a ' + wanted)}",
+            _unquoted_hint(wanted, error.instance),
+            None,
+        )
     if validator == "pattern" and value.startswith("^\\d{4}"):
         return f"`{error.instance}` is not a date", "write dates as YYYY-MM-DD", None
     if validator == "oneOf":
@@ -431,6 +435,21 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
     if validator in ("minItems", "minProperties"):
         return f"`{_where(path)}` is empty", None, None
     return f"{error.message} (at `{_where(path)}`)", None, None
+
+
+def _unquoted_hint(wanted: str, instance: Any) -> str | None:
+    """A text that YAML read as something else, unquoted: a district `On` or a code
+    `no` is a yes/no to YAML, `1e3` a number."""
+    if wanted != "string":
+        return None
+    if isinstance(instance, bool):
+        return (
+            "YAML reads yes, no, on and off (in any case) as true or false: write the text "
+            'in quotes, e.g. "no"'
+        )
+    if isinstance(instance, int | float):
+        return 'YAML read this as a number: write the text in quotes, e.g. "112"'
+    return None
 
 
 def _property_name_message(

@@ -284,3 +284,24 @@ def test_a_block_formula_followed_by_another_key_is_located_exactly(tmp_path):
     check(model, diags)
     [error] = [d for d in diags if d.severity == "error"]
     assert (error.span.line, error.span.col) == (10, 12)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("zones: { tätort: [Centrum, On] }\n", 'YAML reads yes, no, on and off (in any case) as true'),
+        ("vocabulary: { codes: { service: { add: [no] } } }\n", 'write the text in quotes, e.g. "no"'),
+        ("vocabulary: { codes: { service: { add: [112] } } }\n", "YAML read this as a number"),
+    ],
+    ids=["a district On", "a code no", "a code 112"],
+)  # fmt: skip
+def test_a_text_that_yaml_reads_as_something_else_says_to_quote_it(tmp_path, text, hint):
+    """`On` and `no`, unquoted, are a yes or no to YAML: the error said only `should be
+    a text`, and a reader could not see why a word is not a text."""
+    path = tmp_path / "m.yaml"
+    path.write_text(HEAD + text, encoding="utf-8")
+    diags = Diagnostics()
+    load_model(path, diags)
+    [error] = [d for d in diags.errors if d.code == "schema"]
+    assert error.message.endswith("should be a text")
+    assert hint in (error.hint or "")

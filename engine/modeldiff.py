@@ -23,8 +23,9 @@ class Change:
         return {"kind": self.kind, "name": self.name, "change": self.what, "details": self.lines}
 
 
-def _show(value: Any, unit: str = "") -> str:
-    """A value in the parameter's own unit, as written in the rule file (10 %, 450 SEK/h)."""
+def _show(value: Any, unit: str = "", under: str = "", inclusive: bool = False) -> str:
+    """A value in the parameter's own unit, as written in the rule file (10 %, 450 SEK/h);
+    a step table's bounds in theirs (`under`: a count, a duration, a share)."""
     if isinstance(value, Decimal):
         num, den = t.unit_factor(unit)
         shown = (value * den / num).quantize(Decimal("0.0001")).normalize()
@@ -35,10 +36,24 @@ def _show(value: Any, unit: str = "") -> str:
             "{" + ", ".join(f"{_key(k)}: {_show(v, unit)}" for k, v in sorted(value.items())) + "}"
         )
     if isinstance(value, list) and all(isinstance(b, tuple) and len(b) == 2 for b in value):
-        return "[" + ", ".join(f"under {_show(u, '%')} → {_show(v, unit)}" for u, v in value) + "]"
+        word = "up_to" if inclusive else "under"
+        return (
+            "[" + ", ".join(f"{word} {_show(u, under)} → {_show(v, unit)}" for u, v in value) + "]"
+        )
     if isinstance(value, list):  # e.g. a zone's districts
         return "[" + ", ".join(_show(v, unit) for v in value) + "]"
     return str(value)
+
+
+def _shown(param: Parameter, value: Any) -> str:
+    """A value of `param` as its rule file writes it: in the parameter's unit, the
+    bounds of its brackets in theirs. The values of a new parameter and a table's
+    cells were shown in the engine's own units (a rate of 480 SEK/h as 8, 24 h as
+    1440, a count bound of 6 as 600 %)."""
+    under = param.under_unit or (
+        t.display_unit(param.bracket_type) if isinstance(param.bracket_type, t.Num) else ""
+    )
+    return _show(value, param.unit, under, param.inclusive)
 
 
 def _key(key: Any) -> str:
@@ -53,22 +68,22 @@ def _param_lines(old: Parameter, new: Parameter, lang: str) -> list[str]:
     for day in sorted(set(old_values) | set(new_values)):
         before, after = old_values.get(day), new_values.get(day)
         if day not in new_values:
-            value = _show(before, old.unit)
+            value = _shown(old, before)
             lines.append(say(lang, "diff.removed_value", day=day.isoformat(), value=value))
         elif day not in old_values:
-            value = _show(after, new.unit)
+            value = _shown(new, after)
             lines.append(say(lang, "diff.new_value", day=day.isoformat(), value=value))
         elif before != after:
             if isinstance(before, dict) and isinstance(after, dict):
                 for key in sorted(set(before) | set(after)):
                     if before.get(key) != after.get(key):
                         cell = "/".join(key)
-                        a, b = _show(before.get(key)), _show(after.get(key))
+                        a, b = _show(before.get(key), old.unit), _show(after.get(key), new.unit)
                         lines.append(
                             say(lang, "diff.cell", day=day.isoformat(), cell=cell, old=a, new=b)
                         )
             else:
-                a, b = _show(before, old.unit), _show(after, new.unit)
+                a, b = _shown(old, before), _shown(new, after)
                 lines.append(say(lang, "diff.value", day=day.isoformat(), old=a, new=b))
     if old.unit != new.unit:
         lines.append(_field(lang, "unit", old.unit, new.unit))
@@ -105,10 +120,11 @@ def _rule_lines(old: Rule, new: Rule, lang: str) -> list[str]:
     before, after = _versions(old), _versions(new)
     if before != after:
         lines.append(_field(lang, "formula", " | ".join(before), " | ".join(after)))
+    none = say(lang, "diff.none")
     for field in ("category", "source", "entity", "reason"):
         a, b = getattr(old, field), getattr(new, field)
-        if a != b:
-            lines.append(_field(lang, field, a, b))
+        if a != b:  # a rule with no source had `None` in a committee paper
+            lines.append(_field(lang, field, none if a is None else a, none if b is None else b))
     return lines
 
 
@@ -128,7 +144,7 @@ def diff_models(old: Model, new: Model, lang: str = "en") -> list[Change]:
                     "parameter",
                     name,
                     "added",
-                    [f"{d.start.isoformat()}: {_show(d.value)}" for d in b.values],
+                    [f"{d.start.isoformat()}: {_shown(b, d.value)}" for d in b.values],
                 )
             )
         elif b is None and a is not None:
@@ -143,7 +159,8 @@ def diff_models(old: Model, new: Model, lang: str = "en") -> list[Change]:
                     "rule",
                     name,
                     "added",
-                    [_rule(lang, rb), f"{say(lang, 'field.source')}: {rb.source}"],
+                    [_rule(lang, rb)]
+                    + ([f"{say(lang, 'field.source')}: {rb.source}"] if rb.source else []),
                 )
             )
         elif rb is None and ra is not None:

@@ -228,6 +228,38 @@ def test_diff_lists_changed_parameters_and_rules_in_words(tmp_path):
     assert "räknar likadant" in same.output
 
 
+def test_diff_shows_values_in_the_units_the_rule_files_write(tmp_path):
+    """A table of rates changed cell by cell read `tätort: 8 → 8.3333` (SEK per minute,
+    the engine's own unit) where the rule file says 480 and 500 SEK/h; a new
+    parameter's values and a count's brackets came out the same way (24 h as 1440, a
+    bound of 6 customers as 600 %), and a new rule with no source read `källa: None`
+    — in the committee report's list of what changed, too."""
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(
+        f"model: bergsjo-variant\ntitle: V\nextends: {ROOT / 'examples/bergsjo/model.yaml'}\n"
+        "parameters:\n"
+        "  timpris:\n    values: { 2025-01-01: { tätort: 500, landsbygd: 530 } }\n"
+        "  frist:\n    unit: h\n    values: { 2025-01-01: 24 }\n"
+        "  trappa:\n    unit: SEK\n    under: count\n"
+        "    values: { 2025-01-01: [{ under: 6, value: 300 }, { under: 11, value: 150 }] }\n"
+        "definitions:\n  customer_month:\n    ny: 0 SEK\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["diff", str(ROOT / "examples/bergsjo"), str(variant)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for expected in (
+        "    från 2025-01-01, landsbygd: 510 SEK/h → 530 SEK/h",
+        "    från 2025-01-01, tätort: 480 SEK/h → 500 SEK/h",
+        "- Parametern `frist` tillkommer",
+        "    2025-01-01: 24 h",
+        "    2025-01-01: [under 6 → 300 SEK, under 11 → 150 SEK]",
+        "    definition för customer_month: 0 SEK",
+    ):
+        assert expected in lines, (expected, result.output)
+    assert "None" not in result.output
+
+
 def test_diff_of_two_municipalities_shows_their_zones():
     """Before: a Python traceback (a zone's list of districts was read as step-table
     brackets)."""

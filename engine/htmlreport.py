@@ -130,7 +130,7 @@ def comparison_sections(comparison: Comparison, changes: list[str]) -> list[Sect
     sections += [per_provider, _winners_and_losers(providers, customers)]
     for column, heading in (
         ("zone", "Förändring per zon"),
-        ("level", "Förändring per omsorgsnivå"),
+        ("level", "Förändring per nivå (besluten)"),
         (
             "hours_band",
             f"Förändring per beviljad tid ({comparison.granted_time}, timmar i månaden)",

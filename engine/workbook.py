@@ -378,11 +378,21 @@ def _invoice_sheet(book: _Book, payments: PaymentFile, spec_rows: int) -> None:
         _Column("Totalt", MONEY, True, "=D{n}+E{n}"),
     ]
     sheet = _table_sheet(book, "Fakturaunderlag", payments.title, columns, frame)
-    note = (
-        "Fakturerbart: vad utförarens faktura för månaden högst får uppgå till (§5). "
-        "Utbetalas separat: ersättning som inte faktureras (§5.1), t.ex. effektpremie."
+    sheet.write(frame.height + 5, 0, invoice_note(payments.outside_invoice))
+
+
+def invoice_note(outside_invoice: tuple[str, ...]) -> str:
+    """What the two sums mean, in the model's own terms: the categories it pays apart
+    (`outside_invoice:`), or that it pays nothing apart. The note was Örebro's (§5,
+    §5.1, "t.ex. effektpremie") in every municipality's workbook, its § pointing at
+    another model's sections."""
+    apart = ", ".join(f"”{category}”" for category in outside_invoice)
+    kind = "kategorin" if len(outside_invoice) == 1 else "kategorierna"
+    return "Fakturerbart: vad utförarens faktura för månaden högst får uppgå till. " + (
+        f"Utbetalas separat: ersättning i {kind} {apart}, som inte faktureras."
+        if outside_invoice
+        else "Modellen betalar inget utanför fakturan."
     )
-    sheet.write(frame.height + 5, 0, note)
 
 
 def _names(payments: PaymentFile) -> pl.DataFrame:

@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+import openpyxl
 from click.testing import CliRunner
 
 from engine.cli import main
@@ -57,6 +58,11 @@ def test_its_sample_month_pays_what_was_computed_by_hand(tmp_path):
     # empty, read from a definition named `minutes` (this model calls it `minuter`)
     [row] = _rows(tmp_path / "o/payments.xlsx", "Ej räknade besök")
     assert (row["Besök"], row["Minuter"], row["Regel"]) == ("V4", 4, "för_kort")
+    # the invoice sheet's note is this model's, not Örebro's "(§5) … (§5.1), t.ex. effektpremie"
+    book = openpyxl.load_workbook(tmp_path / "o/payments.xlsx")
+    notes = [c.value for c in book["Fakturaunderlag"]["A"] if isinstance(c.value, str)]
+    assert notes[-1].endswith("Modellen betalar inget utanför fakturan.")
+    assert "§" not in notes[-1]
 
 
 def test_nothing_in_the_engine_is_written_for_it():

@@ -225,3 +225,21 @@ def test_a_columns_width_is_its_longest_value_as_shown(column):
 
     frame = pl.DataFrame({"x": column})
     assert _longest(frame) == [max((len(_shown(v)) for v in column.to_list()), default=0)]
+
+
+@pytest.mark.parametrize(
+    ("outside", "note"),
+    [
+        (("effektpremie (utbetalas separat)",),
+         "Fakturerbart: vad utförarens faktura för månaden högst får uppgå till. Utbetalas "
+         "separat: ersättning i kategorin ”effektpremie (utbetalas separat)”, som inte faktureras."),
+        ((), "Fakturerbart: vad utförarens faktura för månaden högst får uppgå till. Modellen "
+             "betalar inget utanför fakturan."),
+    ],
+)  # fmt: skip
+def test_the_invoice_note_is_the_models_own(outside, note):
+    """Every municipality's workbook said Örebro's "(§5) … (§5.1), t.ex. effektpremie":
+    for Bergsjö, whose §5 is travel and which pays nothing apart, that was wrong."""
+    from engine.workbook import invoice_note
+
+    assert invoice_note(outside) == note

@@ -145,7 +145,7 @@ def comparison_sections(comparison: Comparison, changes: list[str]) -> list[Sect
                 f"by-{column}",
                 heading,
                 chart=charts.change_bars(
-                    [_label(v) for v in grouped[column].to_list()],
+                    [_label(v, column) for v in grouped[column].to_list()],
                     [v / 100 for v in grouped["diff_ore"]],
                     heading + " (kr)",
                 ),
@@ -209,9 +209,16 @@ def _winners_and_losers(providers: pl.DataFrame, customers: pl.DataFrame) -> Sec
     )
 
 
-def _label(value: object) -> str:
-    """Lines paid per provider (VAT compensation) have no customer, so no zone or level."""
-    return "(per utförare, eller saknas)" if value is None else str(value)
+# The ownership codes of the base vocabulary, as a Swedish report names them.
+OWNERSHIP_SV = {"municipal": "kommunal", "private": "privat"}
+
+
+def _label(value: object, column: str = "") -> str:
+    """Lines paid per provider (VAT compensation) have no customer, so no zone or level;
+    an ownership code in Swedish (`private` is "privat" in the report)."""
+    if value is None:
+        return "(per utförare, eller saknas)"
+    return OWNERSHIP_SV.get(str(value), str(value)) if column == "ownership" else str(value)
 
 
 def _totals_table(frame: pl.DataFrame, key: str, heading: str, names: bool = False) -> Table:
@@ -220,7 +227,7 @@ def _totals_table(frame: pl.DataFrame, key: str, heading: str, names: bool = Fal
         a, b, diff = row["amount_a_ore"], row["amount_b_ore"], row["diff_ore"]
         rows.append(
             [
-                _label(row[key]),
+                _label(row[key], key),
                 *([_label(row["name"])] if names else []),
                 sek(a),
                 sek(b),

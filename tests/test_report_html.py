@@ -192,6 +192,10 @@ def test_the_committee_report_is_swedish_and_opens_with_what_changed(
     assert "Parametern `kontrollnivåer` ändras" in html.replace("&#96;", "`")
     for english in ("Summary", "Largest", "Shapley", "customer-months", "compared with"):
         assert english not in html, english
+    # the ownership codes in Swedish (they read `private` and `municipal`)
+    ownership = html.split("Förändring per driftform")[2]
+    assert ">privat<" in ownership and ">kommunal<" in ownership
+    assert ">private<" not in ownership and ">municipal<" not in ownership
     assert re.search(r"\d\xa0\d{3},\d{2} kr", html)  # 1 234,56 kr
     assert "@page { size: A4;" in html and 'counter(page) " av " counter(pages)' in html
 

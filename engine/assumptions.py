@@ -12,26 +12,56 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 
 from engine.catalog import Vocabulary
 from engine.data import Dataset
 from engine.model import Assumption
+from engine.phrases import say
 
 
 @dataclass(frozen=True)
 class Applied:
-    """What one assumption did, for the run summary and the report."""
+    """What one assumption did, for the run summary and the report: its effect is a
+    phrase (`engine.phrases`, `assumed.*`) filled in the reader's language — the
+    Swedish committee report read "1 of 3 visits take 0.9 × their time"."""
 
     name: str
     description: str
-    effect: str
+    phrase: str
+    values: tuple[tuple[str, Any], ...]
     rows: int  # rows changed (or removed)
     removed: int = 0  # visits taken out of the data (they are accounted for as such)
 
+    @property
+    def effect(self) -> str:
+        return self.effect_in("en")
+
+    def effect_in(self, lang: str) -> str:
+        """What the assumption changed, in `lang` (its numbers too: 0,9)."""
+        filled = {k: _in_language(lang, v) for k, v in self.values}
+        if "levels" in filled:  # the words of the phrase, in its language too
+            filled["levels"] = say(lang, f"assumed.{filled['levels']}")
+            filled["direction"] = say(lang, f"assumed.{filled['direction']}")
+        return say(lang, self.phrase, **filled)
+
+    def words(self, lang: str) -> str:
+        """`description (name): effect`, the effect in `lang`."""
+        return f"{self.description} ({self.name}): {self.effect_in(lang)}"
+
     def __str__(self) -> str:
-        return f"{self.description} ({self.name}): {self.effect}"
+        return self.words("en")
+
+
+def _in_language(lang: str, value: Any) -> Any:
+    """A number as the language writes it: 0,85 and 44 776 in Swedish."""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}".replace(".", "," if lang == "sv" else ".")
+    if isinstance(value, int) and lang == "sv":
+        return f"{value:,}".replace(",", "\u00a0")
+    return value
 
 
 def apply_assumptions(
@@ -135,12 +165,8 @@ def _scale_visit_time(
         .alias("end")
     )
     count = int(chosen.sum())
-    return changed, Applied(
-        assumption.name,
-        assumption.description,
-        f"{count} of {visits.height} visits take {_number(assumption.amount)} × their time",
-        count,
-    )
+    values = (("count", count), ("total", visits.height), ("factor", assumption.amount))
+    return changed, Applied(assumption.name, assumption.description, "assumed.scale", values, count)
 
 
 def _drop_visits(
@@ -151,13 +177,9 @@ def _drop_visits(
     )["__short"]
     drop = chosen & short
     count = int(drop.sum())
+    values = (("count", count), ("total", visits.height), ("minutes", assumption.amount))
     return visits.filter(~drop), Applied(
-        assumption.name,
-        assumption.description,
-        f"{count} of {visits.height} visits shorter than {_number(assumption.amount)} min "
-        "are not registered",
-        count,
-        removed=count,
+        assumption.name, assumption.description, "assumed.drop", values, count, removed=count
     )
 
 
@@ -168,7 +190,7 @@ def _move_level(
     levels = decisions["level"].drop_nulls()
     if levels.len() == 0:
         return decisions, Applied(
-            assumption.name, assumption.description, "no decision has a level", 0
+            assumption.name, assumption.description, "assumed.no_level", (), 0
         )
     low, high = int(levels.min()), int(levels.max())  # type: ignore[arg-type]
     step = int(assumption.amount)
@@ -178,18 +200,16 @@ def _move_level(
     )
     count = int((changed["level"] != decisions["level"]).fill_null(False).sum())
     customers = decisions.filter(chosen)["customer_id"].n_unique()
-    direction = "down" if step < 0 else "up"
-    return changed, Applied(
-        assumption.name,
-        assumption.description,
-        f"{count} decisions of {customers} customers move {abs(step)} level"
-        f"{'s' if abs(step) != 1 else ''} {direction} (kept within levels {low}–{high})",
-        count,
+    values = (
+        ("count", count),
+        ("customer_count", customers),
+        ("steps", abs(step)),
+        ("levels", "level" if abs(step) == 1 else "levels"),
+        ("direction", "down" if step < 0 else "up"),
+        ("low", low),
+        ("high", high),
     )
-
-
-def _number(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+    return changed, Applied(assumption.name, assumption.description, "assumed.move", values, count)
 
 
 _APPLY: dict[str, Callable[[Assumption, pl.DataFrame, pl.Series], tuple[pl.DataFrame, Applied]]] = {

@@ -490,7 +490,7 @@ def _summary(outcome: Outcome, out: Path) -> None:
     span = months[0] if len(months) == 1 else f"{months[0]} – {months[-1]}"
     click.echo(f"{model.title} ({model.id}), {span}")
     for applied in result.assumptions:
-        click.echo(_say("run.assumed", what=applied))
+        click.echo(_say("run.assumed", what=applied.words(_lang())))
     _visits_summary(outcome)
     totals = (
         result.totals.group_by("provider_id", "category")
@@ -790,7 +790,7 @@ def _comparison_summary(comparison: Any, fmt: str) -> None:
         click.echo(neutralised(providers).write_csv(), nl=False)
         return
     click.echo(f"A = {comparison.label_a}   B = {comparison.label_b}")
-    for assumption in comparison.assumptions:
+    for assumption in comparison.assumption_words(_lang()):
         click.echo(_say("compare.assumed", what=assumption))
     a_, b_, diff_ = _say("compare.a"), _say("compare.b"), _say("compare.diff")
     click.echo(f"{_say('run.provider'):<10} {a_:>16} {b_:>16} {diff_:>16} {'%':>8}")

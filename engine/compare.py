@@ -19,6 +19,7 @@ import polars as pl
 
 from engine import types as t
 from engine.api import RunResult, data_needs, engine_columns, load, run_model, unused_tables
+from engine.assumptions import Applied
 from engine.catalog import merged_tables
 from engine.checker import CheckedModel
 from engine.data import Dataset, ids_as_text, load_data
@@ -39,6 +40,12 @@ class Comparison:
     providers: pl.DataFrame  # provider_id, amount_a, amount_b, diff, diff_pct
     assumptions: list[str] = field(default_factory=list)  # data assumptions of A or B, applied
     granted_time: str | None = None  # the model's name of the granted time (`hours_band`)
+    applied: list[tuple[str, Applied]] = field(default_factory=list)  # ("A" or "B", what)
+
+    def assumption_words(self, lang: str) -> list[str]:
+        """What each assumption of A or B changed, in `lang` (`assumptions` is English,
+        for scripts)."""
+        return [f"{side}: {applied.words(lang)}" for side, applied in self.applied]
 
     def counts(self) -> dict[str, int]:
         diff = self.customers.filter(pl.col("customer_id").is_not_null())["diff_ore"]
@@ -247,7 +254,10 @@ def compare_results(
     )
     assumptions = [f"A: {x}" for x in a.assumptions] + [f"B: {x}" for x in b.assumptions]
     granted_time = declared.checked.model.granted_time
-    return Comparison(label_a, label_b, customers, categories, providers, assumptions, granted_time)
+    applied = [("A", x) for x in a.assumptions] + [("B", x) for x in b.assumptions]
+    return Comparison(
+        label_a, label_b, customers, categories, providers, assumptions, granted_time, applied
+    )
 
 
 def compare(path_a: Path, path_b: Path, data: Path, months: list[date]) -> Comparison:

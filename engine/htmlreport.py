@@ -124,7 +124,7 @@ def comparison_sections(comparison: Comparison, changes: list[str]) -> list[Sect
                 "Antaganden om beteende",
                 text="Tillämpade på en kopia av indata innan modellen räknades; "
                 "indatafilerna är oförändrade.",
-                tables=[Table(["antagande"], [[a] for a in comparison.assumptions])],
+                tables=[Table(["antagande"], [[a] for a in comparison.assumption_words("sv")])],
             )
         )
     sections += [per_provider, _winners_and_losers(providers, customers)]

@@ -27,6 +27,26 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     # run
     "run.assumed": {"sv": "antaget: {what}", "en": "assumed: {what}"},
+    # what an assumption changed (run, compare, simulate, the committee report)
+    "assumed.scale": {
+        "sv": "{count} av {total} besök tar {factor} × sin tid",
+        "en": "{count} of {total} visits take {factor} × their time",
+    },
+    "assumed.drop": {
+        "sv": "{count} av {total} besök kortare än {minutes} min registreras inte",
+        "en": "{count} of {total} visits shorter than {minutes} min are not registered",
+    },
+    "assumed.move": {
+        "sv": "{count} beslut för {customer_count} kunder flyttas {steps} {levels} {direction} "
+        "(inom nivåerna {low}–{high})",
+        "en": "{count} decisions of {customer_count} customers move {steps} {levels} {direction} "
+        "(kept within levels {low}–{high})",
+    },
+    "assumed.level": {"sv": "nivå", "en": "level"},
+    "assumed.levels": {"sv": "nivåer", "en": "levels"},
+    "assumed.down": {"sv": "ned", "en": "down"},
+    "assumed.up": {"sv": "upp", "en": "up"},
+    "assumed.no_level": {"sv": "inget beslut har en nivå", "en": "no decision has a level"},
     "run.visits": {
         "sv": "besök i indata {input} = {parts}  ({check})",
         "en": "input visits {input} = {parts}  ({check})",

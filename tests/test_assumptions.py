@@ -206,5 +206,38 @@ def test_the_run_summary_says_what_was_assumed_and_accounts_for_removed_visits(
     assert result.exit_code == 0, result.output
     assumed = [line for line in result.output.splitlines() if line.startswith("antaget: ")]
     assert len(assumed) == 3
+    # in Swedish, numbers too (they read "44776 of 75829 visits take 0.85 × their time")
+    assert assumed[0].endswith(": 44\u00a0776 av 75\u00a0829 besök tar 0,85 × sin tid")
+    assert assumed[2].endswith(": 31 beslut för 28 kunder flyttas 1 nivå ned (inom nivåerna 1–29)")
     assert "borttagna av antaganden" in result.output
     assert "(varje besök redovisat en gång)" in result.output
+
+
+def test_the_committee_report_says_what_was_assumed_in_swedish(tmp_path: Path) -> None:
+    """It read "1 of 7 visits take 0.9 × their time" under "Antaganden om beteende".
+    Bergsjö's March: its 7 visits, 4 of them P1's visits of omsorg (V1–V4: the
+    scenario's `where`), registered 10 % shorter."""
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    bergsjo = ROOT / "examples/bergsjo"
+    scenario = tmp_path / "kortare.yaml"
+    scenario.write_text(
+        f"model: kortare\ntitle: Kortare\nextends: {bergsjo / 'model.yaml'}\n"
+        "assumptions:\n  kortare:\n    description: P1 registrerar kortare tid\n"
+        "    scale_visit_time: 0.9\n    where: { provider_id: P1, service: omsorg }\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(
+        main,
+        ["compare", str(bergsjo / "model.yaml"), str(scenario), "--data", str(bergsjo / "data"),
+         "--month", "2025-03", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    said = "antaget i B: P1 registrerar kortare tid (kortare): 4 av 7 besök tar 0,9 × sin tid"
+    assert said in result.output.splitlines()
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "B: P1 registrerar kortare tid (kortare): 4 av 7 besök tar 0,9 × sin tid" in report
+    assert "visits take" not in report

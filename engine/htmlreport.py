@@ -209,16 +209,12 @@ def _winners_and_losers(providers: pl.DataFrame, customers: pl.DataFrame) -> Sec
     )
 
 
-# The ownership codes of the base vocabulary, as a Swedish report names them.
-OWNERSHIP_SV = {"municipal": "kommunal", "private": "privat"}
-
-
 def _label(value: object, column: str = "") -> str:
     """Lines paid per provider (VAT compensation) have no customer, so no zone or level;
     an ownership code in Swedish (`private` is "privat" in the report)."""
     if value is None:
         return "(per utförare, eller saknas)"
-    return OWNERSHIP_SV.get(str(value), str(value)) if column == "ownership" else str(value)
+    return swedish.OWNERSHIP.get(str(value), str(value)) if column == "ownership" else str(value)
 
 
 def _totals_table(frame: pl.DataFrame, key: str, heading: str, names: bool = False) -> Table:

@@ -24,3 +24,7 @@ def percent(value: float | Decimal, signed: bool = False, places: int = 1) -> st
     """A percentage (already times 100): `24,4 %`; `+2,1 %` when asked."""
     text = number(value, "#,##0." + "0" * places if places else "#,##0") + " %"
     return "+" + text if signed and value > 0 else text
+
+
+# The ownership codes of the base vocabulary, as a Swedish report or workbook names them.
+OWNERSHIP = {"municipal": "kommunal", "private": "privat"}

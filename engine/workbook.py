@@ -35,6 +35,7 @@ from typing import Any
 
 import polars as pl
 
+from engine import swedish
 from engine import types as t
 from engine.reports import VISIT_COLUMN, Part, Pieces, make_reproducible
 from engine.sheetcells import CellColumn, SharedStrings, rows_xml
@@ -617,6 +618,9 @@ def write_comparison_workbook(
     facts = pl.DataFrame([list(r) for r in about], schema=["what", "value"], orient="row")
     _table_sheet(book, "Om jämförelsen", title, [_Column("Vad"), _Column("Uppgift")], facts)
     for name, frame in tables.items():
+        grouped = frame.columns[0]
+        if name.startswith("compare_by_") and frame[grouped].null_count() == frame.height:
+            continue  # the models have no such thing (no granted time named): no sheet
         columns = []
         for column in frame.columns:
             heading, code = HEADINGS.get(column, (column, None))
@@ -630,4 +634,6 @@ def _cell(column: str) -> pl.Expr:
     """How a comparison column is written: öre as kronor, a percentage as a share."""
     if column.endswith("_ore") or column == "diff_pct":
         return pl.col(column) / 100
+    if column == "ownership":  # in Swedish, as the report names it
+        return pl.col(column).replace(swedish.OWNERSHIP)
     return pl.col(column)

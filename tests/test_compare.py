@@ -640,6 +640,23 @@ def test_customers_are_banded_by_the_granted_time_their_model_names(tmp_path):
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "Förändring per beviljad tid (beviljad_tid, timmar i månaden)" in report
     assert "dagsviktad" not in report
+    book = openpyxl.load_workbook(out / "comparison.xlsx", data_only=True)
+    owners = [r[0] for r in book["Per driftform"].iter_rows(min_row=4, values_only=True)]
+    assert owners[:2] == ["kommunal", "privat"]  # they read municipal and private
+
+
+def test_a_comparison_workbook_has_no_sheet_of_bands_its_models_do_not_have(tmp_path):
+    """The hemtjänst example names no granted time; its workbook had a sheet
+    "Per beviljad tid" holding one blank band with every customer in it."""
+    example = ROOT / "examples/hemtjanst"
+    out = tmp_path / "cmp"
+    args = ["compare", str(example / "model.yaml"), str(example / "model.yaml")]
+    result = CliRunner().invoke(
+        main, [*args, "--data", str(example / "data"), "--month", "2024-02", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out / "comparison.xlsx", data_only=True)
+    assert "Per beviljad tid" not in book.sheetnames and "Per zon" in book.sheetnames
 
 
 def test_a_model_that_names_no_granted_time_has_no_bands(tmp_path):

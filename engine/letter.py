@@ -249,7 +249,7 @@ def render_text(found: list[Letter]) -> str:
 def _text(letter: Letter) -> str:
     lines = [
         letter.title,
-        f"Ersättning för {letter.month}",
+        f"Ersättning för {swedish.month(letter.month)}",
         f"Utförare: {letter.provider_name} ({letter.provider})",
         f"Kund: {letter.customer}",
         "",
@@ -292,7 +292,9 @@ def render_html(found: list[Letter]) -> str:
 
     environment = Environment(autoescape=select_autoescape(default=True))
     template = environment.from_string(HTML)
-    return template.render(letters=found, kronor=kronor, visit=_visit, note=_note, cited=cited)
+    return template.render(
+        letters=found, kronor=kronor, visit=_visit, note=_note, cited=cited, month=swedish.month
+    )
 
 
 HTML = """<!DOCTYPE html>
@@ -300,7 +302,7 @@ HTML = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>Ersättning {{ letters[0].month if letters else "" }}</title>
+<title>Ersättning {{ month(letters[0].month) if letters else "" }}</title>
 <style>
   @page { size: A4; margin: 20mm; }
   body { font-family: sans-serif; font-size: 11pt; line-height: 1.4; max-width: 170mm; }
@@ -317,7 +319,7 @@ HTML = """<!DOCTYPE html>
 <body>
 {% for letter in letters %}
 <section>
-  <h1>Ersättning för {{ letter.month }}</h1>
+  <h1>Ersättning för {{ month(letter.month) }}</h1>
   <p class="who">{{ letter.title }}<br>
     Utförare: {{ letter.provider_name }} ({{ letter.provider }})<br>
     Kund: {{ letter.customer }}</p>

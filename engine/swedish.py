@@ -26,5 +26,15 @@ def percent(value: float | Decimal, signed: bool = False, places: int = 1) -> st
     return "+" + text if signed and value > 0 else text
 
 
+def month(text: str) -> str:
+    """A month `2024-03` as a Swedish letter names it: `mars 2024`."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    year, number_ = (int(part) for part in text.split("-"))
+    return format_date(date(year, number_, 1), "LLLL y", locale="sv_SE")
+
+
 # The ownership codes of the base vocabulary, as a Swedish report or workbook names them.
 OWNERSHIP = {"municipal": "kommunal", "private": "privat"}

@@ -34,7 +34,7 @@ def test_the_letter_of_a_reduced_month_says_why_in_swedish() -> None:
     assert code == 0, text
     assert text.splitlines()[:4] == [
         "Ersättning inom omvårdnad, Örebro kommun",
-        "Ersättning för 2024-03",
+        "Ersättning för mars 2024",  # the month in words (it read 2024-03)
         "Utförare: Omsorg Privat AB (P1)",
         "Kund: K2",
     ]
@@ -73,9 +73,9 @@ def test_a_letter_for_each_customer_of_a_provider_and_month(tmp_path: Path) -> N
     heads = [[line for line in page.splitlines() if line.startswith(("Ersättning för", "Kund:"))]
              for page in letters]  # fmt: skip
     assert all(len(h) == 2 for h in heads)
-    assert {h[0] for h in heads} == {"Ersättning för 2024-02", "Ersättning för 2024-03"}
+    assert {h[0] for h in heads} == {"Ersättning för februari 2024", "Ersättning för mars 2024"}
     assert all("Utförare: Omsorg Privat AB (P1)" in page for page in letters)
-    assert ["Ersättning för 2024-03", "Kund: K2"] in heads
+    assert ["Ersättning för mars 2024", "Kund: K2"] in heads
 
 
 def test_a_payment_without_its_own_words_gets_a_plain_sentence() -> None:

@@ -1221,6 +1221,13 @@ class _Builder:
                     f"`{raw}` is {t.describe(value_type)}, but `{param.name}` is {t.describe(typ)}",
                     span,
                 )
+            elif value is not None and typ == t.COUNT and value != value.to_integral_value():
+                self.diags.error(  # a count of 2.5 customers, or a level 2.5 to look up
+                    "bad-value",
+                    f"`{raw}` is not a whole number, and `{param.name}` is a count",
+                    span,
+                    hint="a count is whole: 2 or 3 (a share is unit: ratio or %)",
+                )
             return value
         if isinstance(typ, t.Date):
             day = _parse_date_text(raw)

@@ -31,6 +31,7 @@ CODES: dict[str, str] = {
     "cycle": "definitions depend on each other in a circle",
     "no-value-in-force": "a parameter has no value on a date that is evaluated",
     "overlapping-validity": "two versions of a rule are in force on the same day",
+    "gap-in-validity": "no version of a rule is in force between two of its versions",
     "bad-extends": "the model a file extends cannot be loaded",
     "file-not-found": "a file named on the command line or in a rule file does not exist",
     "missing-table": "an input table the model needs is not in the data",

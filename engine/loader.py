@@ -12,7 +12,7 @@ import re
 import stat
 import unicodedata
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -1370,6 +1370,24 @@ class _Builder:
                     f"{'further notice' if a.valid_to is None else a.valid_to.isoformat()}; "
                     "end it (valid_to) the day before this one starts",
                 )
+            elif a.valid_to is not None and b.valid_from is not None:
+                self._check_gap(rule, a, b.valid_from, b.span)
+
+    def _check_gap(self, rule: Rule, before: RuleVersion, start: date, span: Span) -> None:
+        """Versions that leave days between them: in a month whose first day no version
+        covers, the rule is not in force and pays nothing — with no word."""
+        assert before.valid_to is not None
+        first, last = before.valid_to + timedelta(days=1), start - timedelta(days=1)
+        if first > last:
+            return
+        self.diags.error(
+            "gap-in-validity",
+            f"no version of `{rule.name}` is in force from {first.isoformat()} to "
+            f"{last.isoformat()}, so a month that starts then pays nothing of it",
+            span,
+            hint=f"end the version on line {before.span.line} the day before this one starts, "
+            "or write the pause as a version of its own (formula: 0 SEK)",
+        )
 
 
 def model_source(path: Path, texts: Mapping[Path, str] | None = None) -> LMap | None:

@@ -96,6 +96,13 @@ CASES = [
         "      - {valid_from: 2021-06-01, formula: 2 SEK}\n",
         ("overlapping-validity", 9, 9),
     ),
+    (  # April 2021 would pay nothing of `p`, in silence (before: checked clean)
+        "a gap between versions",
+        HEAD + "payments:\n  p:\n    entity: customer_month\n    category: c\n    versions:\n"
+        "      - {valid_from: 2020-01-01, valid_to: 2021-03-31, formula: 1 SEK}\n"
+        "      - {valid_from: 2021-05-01, formula: 2 SEK}\n",
+        ("gap-in-validity", 9, 9),
+    ),
     (
         "valid_to before valid_from",
         HEAD

@@ -544,13 +544,15 @@ def rows_with_relations(
     return out
 
 
-def peers_of_month(plan: Plan, tables: dict[str, pl.DataFrame]) -> PeerSource:
+def peers_of_month(
+    plan: Plan, tables: dict[str, pl.DataFrame], frames: dict[str, pl.DataFrame] | None = None
+) -> PeerSource:
     """What `overlaps` compares a registration with in the interpreter: the month's
-    rows and the neighbouring months' rows that can overlap them, as the compiler does."""
+    rows (`frames`, made here when not given) and the neighbouring months' rows that
+    can overlap them, as the compiler does."""
     registration = plan.checked.model.vocabulary.roles.registration
-    return frame_peers(
-        base_frames(plan, tables), (registration, neighbour_registrations(plan, tables))
-    )
+    frames = frames if frames is not None else base_frames(plan, tables)
+    return frame_peers(frames, (registration, neighbour_registrations(plan, tables)))
 
 
 def frame_peers(
@@ -575,9 +577,11 @@ def frame_peers(
     return peers
 
 
-def customer_rows(plan: Plan, dataset: Dataset, customer: str) -> list[Row]:
+def customer_rows(
+    plan: Plan, dataset: Dataset, customer: str, frames: dict[str, pl.DataFrame] | None = None
+) -> list[Row]:
     """The customer-month rows of one customer (one per provider), with related rows."""
-    frames = base_frames(plan, dataset.tables)
+    frames = frames if frames is not None else base_frames(plan, dataset.tables)
     vocabulary = plan.checked.model.vocabulary
     entity = vocabulary.roles.customer_month
     chosen = frames[entity].filter(pl.col("customer_id") == customer)
@@ -609,7 +613,8 @@ def explain_loaded(
     """`explain` on a model and data already loaded (the studio loads them once)."""
     checked = with_data_zones(checked, dataset)
     plan = plan_month(checked, month)
-    rows = customer_rows(plan, dataset, customer)
+    frames = base_frames(plan, dataset.tables)  # the rows and the peers of `overlaps`
+    rows = customer_rows(plan, dataset, customer, frames)
     if not rows:
         raise EngineError(
             [
@@ -621,7 +626,7 @@ def explain_loaded(
             ]
         )
     entity = checked.model.vocabulary.roles.customer_month
-    return _heading(checked), _traced(plan, dataset, entity, rows, everything)
+    return _heading(checked), _traced(plan, dataset, frames, entity, rows, everything)
 
 
 def explain_provider_loaded(
@@ -646,14 +651,20 @@ def explain_provider_loaded(
                 )
             ]
         )
-    return _heading(checked), _traced(plan, dataset, entity, rows, everything)
+    return _heading(checked), _traced(plan, dataset, frames, entity, rows, everything)
 
 
 def _traced(
-    plan: Plan, dataset: Dataset, entity: str, rows: list[Row], everything: bool
+    plan: Plan,
+    dataset: Dataset,
+    frames: dict[str, pl.DataFrame],
+    entity: str,
+    rows: list[Row],
+    everything: bool,
 ) -> list[tuple[Row, list[Trace]]]:
-    """Each row's payments on `entity`, traced (those that pay something, or all)."""
-    interpreter = Interpreter(plan, peers_of_month(plan, dataset.tables))
+    """Each row's payments on `entity`, traced (those that pay something, or all); the
+    month's `frames` serve the rows and `overlaps` (they were made twice)."""
+    interpreter = Interpreter(plan, peers_of_month(plan, dataset.tables, frames))
     out = []
     for row in rows:
         traces = []

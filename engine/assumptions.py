@@ -35,10 +35,6 @@ class Applied:
     rows: int  # rows changed (or removed)
     removed: int = 0  # visits taken out of the data (they are accounted for as such)
 
-    @property
-    def effect(self) -> str:
-        return self.effect_in("en")
-
     def effect_in(self, lang: str) -> str:
         """What the assumption changed, in `lang` (its numbers too: 0,9)."""
         filled = {k: _in_language(lang, v) for k, v in self.values}

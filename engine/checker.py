@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from engine import ast
 from engine import types as t
@@ -137,7 +138,7 @@ class _Checker:
         self.fallback = 0  # inside the first argument of coalesce: a missing value is handled
         self.missing_from: dict[str, frozenset[str]] = {}  # rule -> empty columns (`_missing_from`)
         self.absent_by_model: dict[str, frozenset[tuple[frozenset[str], str]]] = {}
-        self.asked: list[frozenset[str]] = []  # what the enclosing `if`s ask (`_asked_in`)
+        self.asked: list[frozenset[str]] = []  # what the enclosing `if`s ask (`_names_read`)
 
     def _fields(self, entity: str) -> dict[str, Column]:
         return fields_of(self.vocabulary, entity)
@@ -205,54 +206,45 @@ class _Checker:
     def _customer_column(self, heading: str, name: str) -> None:
         """`specification: customer_columns:` names a field or rule of the customer-month
         entity; a field named there is read from the data like one a formula reads."""
-        entity = self.vocabulary.roles.customer_month
-        fields = self._fields(entity)
-        rule = self.model.rules.get(name)
-        if name in fields:
-            self.out.columns.setdefault(entity, set()).add(name)
-            self.out.customer_column_types[heading] = fields[name].type
-        elif rule is not None and rule.entity == entity and rule.kind in ("definition", "payment"):
-            self.out.customer_column_types[heading] = self.rule_type(name, None)
-        else:
-            known = [*fields, *(r.name for r in self.model.rules_on(entity))]
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            self.diags.error(
-                "unknown-name",
-                f"the customer column `{heading}` shows `{name}`, which is no field or "
-                f"definition of {entity}",
-                self.model.customer_column_spans.get(heading),
-                hint=f"did you mean `{close[0]}`?" if close else f"define `{name}` on {entity}",
-            )
+        span = self.model.customer_column_spans.get(heading)
+        said = f"the customer column `{heading}` shows `{name}`, which is"
+        typ = self._customer_month_type(name, said, span)
+        if typ is not None:
+            self.out.customer_column_types[heading] = typ
 
     def _granted_time(self, name: str) -> None:
-        """`specification: granted_time:` names a duration of the customer-month entity
-        (a field is read from the data like one a formula reads)."""
-        entity = self.vocabulary.roles.customer_month
-        fields = self._fields(entity)
-        rule = self.model.rules.get(name)
+        """`specification: granted_time:` names a duration of the customer-month entity."""
         span = self.model.granted_time_span
-        if name in fields:
-            self.out.columns.setdefault(entity, set()).add(name)
-            typ = fields[name].type
-        elif rule is not None and rule.entity == entity and rule.kind in ("definition", "payment"):
-            typ = self.rule_type(name, None)
-        else:
-            known = [*fields, *(r.name for r in self.model.rules_on(entity))]
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            self.diags.error(
-                "unknown-name",
-                f"the granted time `{name}` is no field or definition of {entity}",
-                span,
-                hint=f"did you mean `{close[0]}`?" if close else f"define `{name}` on {entity}",
-            )
-            return
-        if not (isinstance(typ, t.Num) and typ.same_dimension(t.DURATION)):
+        typ = self._customer_month_type(name, f"the granted time `{name}` is", span)
+        if typ is not None and not (isinstance(typ, t.Num) and typ.same_dimension(t.DURATION)):
             self.diags.error(
                 "type-mismatch",
                 f"the granted time `{name}` is {t.describe(typ)}, not a duration",
                 span,
                 hint="name the customer-month's granted time in the month, e.g. beviljad_tid",
             )
+
+    def _customer_month_type(self, name: str, said: str, span: Span | None) -> t.Type | None:
+        """The type of a field or rule of the customer-month entity that the model's
+        specification names (a field is read from the data like one a formula reads);
+        None, and an error `{said} no field or definition …`, for another name."""
+        entity = self.vocabulary.roles.customer_month
+        fields = self._fields(entity)
+        rule = self.model.rules.get(name)
+        if name in fields:
+            self.out.columns.setdefault(entity, set()).add(name)
+            return fields[name].type
+        if rule is not None and rule.entity == entity and rule.kind in ("definition", "payment"):
+            return self.rule_type(name, None)
+        known = [*fields, *(r.name for r in self.model.rules_on(entity))]
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        self.diags.error(
+            "unknown-name",
+            f"{said} no field or definition of {entity}",
+            span,
+            hint=f"did you mean `{close[0]}`?" if close else f"define `{name}` on {entity}",
+        )
+        return None
 
     def _known_entity(self, rule: Rule) -> None:
         """An unknown entity is reported once, at its first rule (not once per rule)."""
@@ -964,7 +956,7 @@ class _Checker:
             case ast.BinOp() | ast.Neg():
                 return frozenset().union(*(self._absent_by_model(c) for c in node.children()))
             case ast.If():  # either branch is taken as the condition asks
-                asked = self._asked_in(node.cond)
+                asked = self._names_read(node.cond)
                 branches = self._absent_by_model(node.then) | self._absent_by_model(node.otherwise)
                 return frozenset((n, text) for n, text in branches if not n & asked)
             case ast.Call(func="coalesce"):
@@ -977,13 +969,7 @@ class _Checker:
         return frozenset()
 
     def _rule_absent_by_model(self, name: str) -> frozenset[tuple[frozenset[str], str]]:
-        if name not in self.absent_by_model:
-            self.absent_by_model[name] = frozenset()  # a circle is reported elsewhere
-            rule = self.model.rules[name]
-            trees = [v.tree for v in rule.versions if v.tree is not None]
-            found = frozenset().union(*(self._absent_by_model(tree) for tree in trees))
-            self.absent_by_model[name] = found
-        return self.absent_by_model[name]
+        return self._per_rule(self.absent_by_model, name, self._absent_by_model)
 
     def _can_be_zero(self, divisor: ast.Node) -> bool:
         """Whether a divisor reads the data (a column, a definition, an aggregation):
@@ -1000,18 +986,14 @@ class _Checker:
         )
 
     def _names_read(self, node: ast.Node) -> frozenset[str]:
-        """The names a value reads outside aggregations, and the relations it aggregates."""
+        """The names a value reads outside aggregations, and the relations it aggregates:
+        what an `if` condition asks about (a filter of its own is not told apart: the
+        author asked about the relation's rows)."""
         if id(node) in self.out.aggs:
             return frozenset({self.out.aggs[id(node)].relation.name})
         if isinstance(node, ast.Name):
             return frozenset({node.name})
         return frozenset().union(*(self._names_read(c) for c in node.children()))
-
-    def _asked_in(self, condition: ast.Node) -> frozenset[str]:
-        """What an `if` condition asks about: the names it reads and the relations it
-        aggregates (a filter of its own is not told apart: the author asked about the
-        relation's rows)."""
-        return self._names_read(condition)
 
     def _unknown_from(self, node: ast.Node) -> frozenset[str]:
         """The columns that can be empty through which a condition is unknown: a yes or
@@ -1067,12 +1049,21 @@ class _Checker:
         return frozenset()
 
     def _rule_missing_from(self, name: str) -> frozenset[str]:
-        if name not in self.missing_from:
-            self.missing_from[name] = frozenset()  # a circle is reported elsewhere
+        return self._per_rule(self.missing_from, name, self._missing_from)
+
+    def _per_rule(
+        self,
+        found: dict[str, frozenset[Any]],
+        name: str,
+        walk: Callable[[ast.Node], frozenset[Any]],
+    ) -> frozenset[Any]:
+        """What `walk` finds in a rule's formulas (all its versions), once per rule."""
+        if name not in found:
+            found[name] = frozenset()  # a circle is reported elsewhere
             rule = self.model.rules[name]
             trees = [v.tree for v in rule.versions if v.tree is not None]
-            self.missing_from[name] = frozenset().union(*(self._missing_from(t) for t in trees))
-        return self.missing_from[name]
+            found[name] = frozenset().union(*(walk(tree) for tree in trees))
+        return found[name]
 
     def _nullable_column(self, node: ast.Node) -> Column | None:
         ref = self.out.refs.get(id(node))
@@ -1148,7 +1139,7 @@ class _Checker:
         self._expect_bool(node.cond, entity, "if")
         self._warn_unknown_condition(node.cond, "if")
         self.guarded += 1  # a branch is taken only where its condition says
-        self.asked.append(self._asked_in(node.cond))
+        self.asked.append(self._names_read(node.cond))
         then = self.expr(node.then, entity)
         other = self.expr(node.otherwise, entity)
         self.asked.pop()
@@ -1735,7 +1726,7 @@ def _shown(node: ast.Node) -> str:
     match node:
         case ast.Call(func=func, args=args):
             return f"{func}({', '.join(_shown(a) for a in args)})"
-        case ast.BinOp(op=op, left=left, right=right):
+        case ast.BinOp(op=op, left=left, right=right) | ast.Compare(op=op, left=left, right=right):
             return f"{_shown(left)} {op} {_shown(right)}"
         case ast.Neg(operand=operand):
             return f"-{_shown(operand)}"
@@ -1749,8 +1740,6 @@ def _shown(node: ast.Node) -> str:
             return f"{value} {unit}" if unit else value
         case ast.If(cond=cond, then=then, otherwise=otherwise):
             return f"if {_shown(cond)} then {_shown(then)} else {_shown(otherwise)}"
-        case ast.Compare(op=op, left=left, right=right):
-            return f"{_shown(left)} {op} {_shown(right)}"
         case ast.String(value=value):
             return f'"{value}"'
         case ast.Filtered(value=value):

@@ -38,13 +38,16 @@ class Comparison:
     customers: pl.DataFrame  # month, provider, customer, attributes, amount_a, amount_b, diff (öre)
     categories: pl.DataFrame  # month, provider, category, amount_a, amount_b, diff
     providers: pl.DataFrame  # provider_id, amount_a, amount_b, diff, diff_pct
-    assumptions: list[str] = field(default_factory=list)  # data assumptions of A or B, applied
     granted_time: str | None = None  # the model's name of the granted time (`hours_band`)
     applied: list[tuple[str, Applied]] = field(default_factory=list)  # ("A" or "B", what)
 
+    @property
+    def assumptions(self) -> list[str]:
+        """The data assumptions of A or B, applied, in English (for scripts)."""
+        return self.assumption_words("en")
+
     def assumption_words(self, lang: str) -> list[str]:
-        """What each assumption of A or B changed, in `lang` (`assumptions` is English,
-        for scripts)."""
+        """What each assumption of A or B changed, in `lang`."""
         return [f"{side}: {applied.words(lang)}" for side, applied in self.applied]
 
     def counts(self) -> dict[str, int]:
@@ -252,12 +255,9 @@ def compare_results(
     providers = providers.join(names, on="provider_id", how="left").select(
         "provider_id", "name", pl.exclude("provider_id", "name")
     )
-    assumptions = [f"A: {x}" for x in a.assumptions] + [f"B: {x}" for x in b.assumptions]
     granted_time = declared.checked.model.granted_time
     applied = [("A", x) for x in a.assumptions] + [("B", x) for x in b.assumptions]
-    return Comparison(
-        label_a, label_b, customers, categories, providers, assumptions, granted_time, applied
-    )
+    return Comparison(label_a, label_b, customers, categories, providers, granted_time, applied)
 
 
 def compare(path_a: Path, path_b: Path, data: Path, months: list[date]) -> Comparison:

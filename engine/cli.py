@@ -164,7 +164,49 @@ force_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OnceCommand(click.Command):
+    """A command whose options that take one value may be given once: click keeps the
+    last of `--month 2025-03 --month 2025-04` and the run paid April alone, exit 0,
+    where the user asked for two months. A repeated option is a usage error naming
+    the way to say what was meant (`--to` for a range, a comma list for `--format`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not ctx.resilient_parsing:
+            _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+            seen: set[str] = set()
+            for param in order:
+                if not _takes_one_value(param) or param.name is None:
+                    continue
+                if param.name in seen:
+                    raise click.UsageError(_given_twice(param), ctx)
+                seen.add(param.name)
+        return super().parse_args(ctx, args)
+
+
+def _takes_one_value(param: click.Parameter) -> bool:
+    """An option with a value (not a flag, a count or a repeatable one)."""
+    return (
+        isinstance(param, click.Option)
+        and not param.multiple
+        and not param.count
+        and not param.is_flag
+    )
+
+
+def _given_twice(param: click.Parameter) -> str:
+    name = max(param.opts, key=len)
+    instead = {
+        "--month": "; for several months give the first with --month and the last with --to",
+        "--format": "; for several formats give one list: --format csv,xlsx",
+    }.get(name, "")
+    return f"{name} is given more than once: only one value is taken{instead}"
+
+
+class OnceGroup(click.Group):
+    command_class = OnceCommand
+
+
+@click.group(cls=OnceGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="carepay")
 def main() -> None:
     """carepay — compensation models for Swedish home care, as rules you can read.

@@ -15,8 +15,7 @@ from typing import Any
 def run() -> None:
     try:
         try:
-            from engine.cli import main
-
+            main = _loaded_cli()
             status = _invoke(main)
         finally:  # the command is over: a later Ctrl-C can change nothing
             signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -24,6 +23,23 @@ def run() -> None:
         print(_interrupted(), file=sys.stderr)
         sys.exit(130)
     sys.exit(status)
+
+
+def _loaded_cli() -> Any:
+    """The command line, imported whole before a Ctrl-C is acted on: an interrupt that
+    lands inside Polars' native module while it loads came out of it as a `TypeError:
+    expected a message argument` with a traceback (seen in tests/test_trust.py's
+    Ctrl-C at start-up). The import takes a fraction of a second; the Ctrl-C is then
+    taken as if it came right after."""
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: pressed.append(number))
+    try:
+        from engine.cli import main
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
+    return main
 
 
 def _invoke(main: Any) -> int:

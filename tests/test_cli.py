@@ -74,6 +74,34 @@ def test_usage_error_exits_2():
     assert "is not a month" in out
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["--month", "2024-01", "--month", "2024-02"],
+            "give the first with --month and the last with --to",
+        ),
+        (["--month", "2024-01", "--format", "csv", "--format", "xlsx"], "--format csv,xlsx"),
+        (["--month=2024-01", "--to", "2024-02", "--to=2024-03"], "--to is given more than once"),
+    ],
+)
+def test_an_option_of_one_value_given_twice_is_a_usage_error(tmp_path, args, said):
+    """Click kept the last: `--month 2024-01 --month 2024-02` paid February alone,
+    exit 0, where two months were asked for."""
+    out = tmp_path / "out"
+    code, text = invoke("run", MODEL, "--data", DATA, *args, "--out", str(out))
+    assert code == 2
+    assert "is given more than once" in text and said in text
+    assert not out.exists()
+
+
+def test_a_flag_given_twice_is_harmless(tmp_path):
+    out = tmp_path / "out"
+    code, _ = invoke("run", MODEL, "--data", DATA, "--month", "2024-01", "--out", str(out),
+                     "--strict", "--strict")  # fmt: skip
+    assert code == 0 and (out / "manifest.json").exists()
+
+
 def test_run_writes_outputs_and_totals_match_lines(tmp_path):
     out = tmp_path / "out"
     code, text = invoke(

@@ -711,6 +711,46 @@ def test_ctrl_c_at_any_moment_of_start_up_prints_no_traceback(delay: float) -> N
     assert process.returncode == 130 or finished, (process.returncode, text)
 
 
+_INTERRUPTED_IMPORT = """
+import importlib.abc, importlib.util, os, signal, sys, time
+from pathlib import Path
+
+class Loader(importlib.abc.Loader):
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):  # a Ctrl-C lands while the engine is loaded
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+        Path(sys.argv[1]).write_text("loaded whole")
+        module.main = None
+
+class Finder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "engine.cli":
+            return importlib.util.spec_from_loader(name, Loader())
+
+sys.meta_path.insert(0, Finder())
+from engine import entry
+entry.run()
+"""
+
+
+def test_ctrl_c_while_the_engine_loads_waits_for_the_load_to_end(tmp_path: Path) -> None:
+    """A Ctrl-C that landed inside Polars' native module as it loaded came out of it as
+    `TypeError: expected a message argument` with a traceback (seen in the Ctrl-C test
+    above at start-up): the interrupt is now taken once the import is whole."""
+    marker = tmp_path / "loaded"
+    process = subprocess.run(
+        [sys.executable, "-c", _INTERRUPTED_IMPORT, str(marker)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert process.returncode == 130, process.stderr
+    assert marker.read_text() == "loaded whole"
+    assert "Traceback" not in process.stderr
+    assert process.stderr.strip() == "interrupted: nothing was written"
+
+
 def _twice(exclusions: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([exclusions, exclusions.head(1)])
 

@@ -640,6 +640,10 @@ def explain_command(
 ) -> None:
     """Explain one customer's month: every payment, its formula, the values it used, and its source.
 
+    A function whose value its arguments do not show — the minutes of a visit in a
+    time band, a decision's days in the month, a step table's bracket — has a line of
+    its own: `minutes_in(tider, "natt") = 90 min`.
+
     With --provider (and no --customer): the provider's own payments of the month —
     a deduction, a supplement, VAT compensation — explained the same way.
 

@@ -219,8 +219,26 @@ class Interpreter:
             case ast.Call():
                 if id(node) in self.checked.aggs:
                     return self._aggregate(node, self.checked.aggs[id(node)], row)
+                if node.func in SHOWN_CALLS and not self._is_formula(node, row):
+                    return self._shown_call(node, row)
                 return IMPLEMENTATIONS[node.func](self, node, row)
         raise AssertionError(f"cannot evaluate {node!r}")
+
+    def _is_formula(self, node: ast.Call, row: Row) -> bool:
+        """Whether the call is a rule's whole formula (the rule's line shows its value)."""
+        return any(step.tree is node for step in self.steps[row.entity].values())
+
+    def _shown_call(self, node: ast.Call, row: Row) -> Any:
+        """A function whose value a reader cannot see from its arguments (the minutes of
+        a visit in a time band, a decision's days in the month, a step table's bracket)
+        traced as a line of its own, its arguments under it: the explanation of an OB
+        supplement showed the rates and not the minutes in each band."""
+        self._uses.append([])
+        value = IMPLEMENTATIONS[node.func](self, node, row)
+        trace = Trace(brief(node), "call", value, self.checked.type_of(node))
+        trace.uses = self._uses.pop()
+        self._note(trace)
+        return value
 
     def _name(self, node: ast.Name | ast.Attr, row: Row) -> Any:
         ref = self.checked.refs[id(node)]
@@ -406,6 +424,35 @@ class Interpreter:
             self.rule(row, COUNTED)
             return row.computed[ref.name]
         return to_decimal(row.values.get(ref.name))
+
+
+# Functions traced on a line of their own (`Interpreter._shown_call`): the others'
+# values can be read off their arguments (`min`, `round`, `coalesce` …).
+SHOWN_CALLS = frozenset(
+    {"minutes_in", "minutes_within", "days_active", "step", "overlaps", "weekday"}
+    | {"time_of_day", "add_months"}
+)
+
+
+def brief(node: ast.Node) -> str:
+    """A formula's piece written out again, short: names, literals and calls as written,
+    anything longer as `…`."""
+    match node:
+        case ast.Name(name=n):
+            return n
+        case ast.Attr(target=ast.Name(name=target), name=n):
+            return f"{target}.{n}"
+        case ast.String(value=v):
+            return f'"{v}"'
+        case ast.Quantity(value=v, unit=u):
+            return f"{v} {u}".strip()
+        case ast.TimeLit(minutes=m):
+            return f"{m // 60:02d}:{m % 60:02d}"
+        case ast.DateLit(value=v):
+            return v.isoformat()
+        case ast.Call(func=f, args=args):
+            return f"{f}({', '.join(brief(a) for a in args)})"
+    return "…"
 
 
 def _call_text(node: ast.Call) -> str:

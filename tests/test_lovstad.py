@@ -166,3 +166,20 @@ def test_a_column_read_only_on_days_as_rows_is_read_from_its_table(tmp_path):
     )
     [case] = run_file(path)
     assert case.passed, (case.error, case.failures)
+
+
+def test_explain_shows_a_visits_minutes_in_each_time_band():
+    """Before, the explanation of a visit's time payment listed the band rates and not
+    the minutes in each band, the one thing a provider disputing it must see: W00001,
+    Sunday 1 December 21:30–21:50, is 20 minutes of `helg` (the weekend comes before
+    the evening and the night)."""
+    result = CliRunner().invoke(
+        main,
+        ["explain", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data"),
+         "--month", "2024-12", "--customer", "L001"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    first = result.output.split("(visit W00001)   Bilaga 2")[1].split("(visit W00002)")[0]
+    shown = dict(re.findall(r'minutes_in\(tidsband, "(\w+)"\) = (\d+ min)', first))
+    assert shown == {"dag": "0 min", "kväll": "0 min", "natt": "0 min", "helg": "20 min",
+                     "storhelg": "0 min"}  # fmt: skip

@@ -979,8 +979,9 @@ def compare_command(
     """Compare two models (or a model and a scenario) on the same data, loaded once.
 
     Lines are aligned by month, provider, customer and category; the summary shows
-    totals per provider for A and B with the difference, how many customers are paid
-    more, less or the same, and the spread of the change.
+    totals per provider for A and B with the difference, how many customer-months are
+    paid more, less or the same (every customer-month, also one paid nothing by
+    either), and the spread of the change.
 
     \b
     Example:

@@ -207,6 +207,17 @@ def _granted_hours(result: RunResult) -> pl.DataFrame | None:
     return pl.concat(parts).unique(subset=KEYS)
 
 
+def _customer_months(result: RunResult) -> pl.DataFrame:
+    """Every customer-month of a run (month, provider, customer), paid or not."""
+    frames = [
+        ids_as_text(month.frames[result.roles.customer_month].select("provider_id", "customer_id"))
+        .with_columns(pl.lit(month.plan.month.strftime("%Y-%m")).alias("month"))
+        .select(KEYS)
+        for month in result.months
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=dict.fromkeys(KEYS, pl.String))
+
+
 def compare_results(
     a: RunResult, b: RunResult, dataset: Dataset, label_a: str, label_b: str
 ) -> Comparison:
@@ -225,6 +236,9 @@ def compare_results(
     )
     declared = a if a.checked.model.granted_time is not None else b
     attributes = customer_attributes(dataset, a, declared).unique(subset=KEYS)
+    every = pl.concat([attributes.select(KEYS), _customer_months(b)]).unique()
+    customers = every.join(customers, on=KEYS, how="full", coalesce=True, nulls_equal=True)
+    customers = customers.with_columns(pl.col("^amount_._ore|diff_ore$").fill_null(0))
     customers = customers.join(attributes, on=KEYS, how="left").sort(KEYS, nulls_last=True)
     category_keys = ["month", "provider_id", "category"]
     categories = per(a, category_keys, "amount_a_ore").join(

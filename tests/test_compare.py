@@ -54,6 +54,29 @@ def test_a_model_compared_with_itself_differs_nowhere():
     _adds_up(comparison)
 
 
+def test_every_customer_month_is_in_the_comparison_also_one_paid_nothing_in_both():
+    """The comparison's customers were those with a statement line: a customer-month
+    paid 0 kr by A and by B was left out, so "kundmånader som får mer: 2, mindre: 0,
+    lika: 2" was said of five customer-months (the payment file lists all five), and
+    the percentiles of the change were taken over the paid ones alone."""
+    from engine.api import load, load_dataset
+
+    comparison = compare(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
+    checked, _ = load(ROOT / "rules/orebro", MONTHS)
+    dataset, _ = load_dataset(checked, SAMPLE)
+    result = run_model(checked, dataset, MONTHS)
+    months = result.months[0].frames[result.roles.customer_month].height
+    paid = result.lines.filter(pl.col("customer_id").is_not_null())
+    paid_months = paid.select("provider_id", "customer_id").unique().height
+    assert paid_months < months  # the sample has customer-months paid nothing
+    assert comparison.counts() == {"more": 0, "less": 0, "same": months}
+    unpaid = comparison.customers.filter(
+        pl.col("customer_id").is_not_null() & (pl.col("amount_a_ore") == 0)
+    )
+    assert unpaid.height == months - paid_months
+    assert unpaid["zone"].null_count() == 0  # who they are, as for the others
+
+
 def test_orebro_against_norrtalje_adds_up_per_provider():
     comparison = compare(
         ROOT / "rules/orebro",

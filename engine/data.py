@@ -1246,12 +1246,14 @@ def _settle(
     ds.tables[name] = table.filter(~dropped)
 
 
-def _by_kind(problems: list[Problem]) -> dict[tuple[str, str, str | None], list[Problem]]:
-    """Problems grouped by column, code and hint: one warning, or one capped list, per
-    kind (an end before the start and a visit over a day are two kinds, not one)."""
-    kinds: dict[tuple[str, str, str | None], list[Problem]] = {}
-    for problem in problems:
-        kinds.setdefault((problem.column, problem.code, problem.hint), []).append(problem)
+def _by_kind(problems: list[Problem]) -> dict[tuple[str, str, str | None, bool], list[Problem]]:
+    """Problems grouped by column, code and hint, and an empty value apart from a given
+    one: one warning, or one capped list, per kind (an end before the start and a visit
+    over a day are two kinds, not one; an empty count of staff was "`1.5` is not a
+    whole number (and others like it)")."""
+    kinds: dict[tuple[str, str, str | None, bool], list[Problem]] = {}
+    for p in problems:
+        kinds.setdefault((p.column, p.code, p.hint, p.value is None), []).append(p)
     return kinds
 
 
@@ -1259,7 +1261,7 @@ def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagn
     """A warning per kind of problem, with its rows and what to do (the problem's own
     hint first: `did you mean `omsorg`?`, `write dates as YYYY-MM-DD` — a run that set
     rows aside said only which rows)."""
-    for (column, _, hint), found in _by_kind(problems).items():
+    for (column, _, hint, _), found in _by_kind(problems).items():
         rows = sorted({ds.row_number(name, p.index) for p in found})
         shown = ", ".join(str(r) for r in rows[:MAX_ROWS_REPORTED])
         more = f" and {len(rows) - MAX_ROWS_REPORTED} more" if len(rows) > MAX_ROWS_REPORTED else ""
@@ -1275,7 +1277,7 @@ def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagn
 
 
 def _report_errors(ds: Dataset, name: str, problems: list[Problem], diags: Diagnostics) -> None:
-    for (column, code, _), found in _by_kind(problems).items():
+    for (column, code, _, _), found in _by_kind(problems).items():
         for problem in found[:MAX_ROWS_REPORTED]:
             diags.error(
                 problem.code,
@@ -1635,8 +1637,9 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
             message = f"`{value}` is not {_kind_words(column)}"
             out.append(Problem(index, name, value, "bad-value", message, _kind_hint(column)))
     if not column.nullable:
+        empty = _empty_hint(column)
         for index in _rows(frame, ~present):
-            out.append(Problem(index, name, None, "bad-value", f"`{name}` is empty"))
+            out.append(Problem(index, name, None, "bad-value", f"`{name}` is empty", empty))
     if isinstance(column.type, t.Text) and column.type.values:
         allowed = list(column.type.values)
         unknown = (
@@ -1657,6 +1660,20 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
             message, hint = worded[value]
             out.append(Problem(index, name, value, "bad-value", message, hint))
     return out
+
+
+def _empty_hint(column: Column) -> str | None:
+    """Why an empty cell of a column with a default is not that default: the default is
+    the value of a file without the column (docs/language.md, Declaring the data)."""
+    if column.default is None:
+        return None
+    default = column.default
+    if isinstance(default, bool):
+        default = "true" if default else "false"  # as the rule file writes it
+    return (
+        f"the model's default ({default}) is for a file without the column; an empty "
+        "cell of a file that has it is not known: write the value"
+    )
 
 
 def _order_problems(converted: pl.DataFrame, max_hours: int | None) -> list[Problem]:

@@ -596,6 +596,43 @@ def test_a_declared_column_is_read_and_an_undeclared_code_is_rejected(tmp_path):
     assert not [w for w in warnings if w.code == "undeclared-column"]
 
 
+def test_an_empty_cell_is_a_kind_of_its_own_and_says_why_it_is_not_the_default(tmp_path):
+    """An empty `antal_personal` and a `1.5` were one warning, "2 rows rejected: `1.5`
+    is not a whole number (and others like it)"; and a model declaring `default: 1`
+    was not told why its empty cell was not 1."""
+    model = tmp_path / "model.yaml"
+    declared = (
+        "vocabulary:\n  columns:\n    visits:\n      antal_personal: { type: integer, "
+        "minimum: 1, maximum: 3, default: 1, nullable: false, required: true }\nzones:"
+    )
+    model.write_text(MODEL.read_text(encoding="utf-8").replace("zones:", declared, 1), "utf-8")
+    rows = VISITS.splitlines()
+    visits = "\n".join(
+        [
+            rows[0] + ",antal_personal",
+            rows[1] + ",",
+            rows[2] + ",1.5",
+            rows[2].replace("V2", "V3") + ",2",
+        ]
+    )
+    checked, _ = load(model)
+    dataset, warnings = load_dataset(checked, write(tmp_path, visits=visits + "\n"))
+    rejected = {(w.message, w.hint) for w in warnings if w.code == "rejected-rows"}
+    assert rejected == {
+        (
+            "1 row rejected: `antal_personal` is empty",
+            "the model's default (1) is for a file without the column; an empty cell of a "
+            "file that has it is not known: write the value; rows 2; every rejected row is "
+            "listed in rejects.csv (--strict stops instead)",
+        ),
+        (
+            "1 row rejected: `1.5` is not a whole number",
+            "rows 3; every rejected row is listed in rejects.csv (--strict stops instead)",
+        ),
+    }
+    assert dataset.tables["visits"]["visit_id"].to_list() == ["V3"]
+
+
 def test_parquet_range_and_whole_numbers_are_checked_as_in_csv(tmp_path):
     """Before: a Parquet level of 2.7 was truncated to 2, and 0 or 99 were accepted."""
     write(tmp_path)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from engine import types as t
-from engine.model import Model, Parameter, Rule
+from engine.model import Band, Model, Parameter, Rule
 from engine.phrases import say
 
 
@@ -23,7 +23,9 @@ class Change:
         return {"kind": self.kind, "name": self.name, "change": self.what, "details": self.lines}
 
 
-def _show(value: Any, unit: str = "", under: str = "", inclusive: bool = False) -> str:
+def _show(
+    value: Any, unit: str = "", under: str = "", inclusive: bool = False, lang: str = "en"
+) -> str:
     """A value in the parameter's own unit, as written in the rule file (10 %, 450 SEK/h);
     a step table's bounds in theirs (`under`: a count, a duration, a share)."""
     if isinstance(value, Decimal):
@@ -33,7 +35,9 @@ def _show(value: Any, unit: str = "", under: str = "", inclusive: bool = False) 
         return f"{shown:f}" + (f" {label}" if label else "")
     if isinstance(value, dict):
         return (
-            "{" + ", ".join(f"{_key(k)}: {_show(v, unit)}" for k, v in sorted(value.items())) + "}"
+            "{"
+            + ", ".join(f"{_key(k)}: {_show(v, unit, lang=lang)}" for k, v in sorted(value.items()))
+            + "}"
         )
     if isinstance(value, list) and all(isinstance(b, tuple) and len(b) == 2 for b in value):
         word = "up_to" if inclusive else "under"
@@ -41,11 +45,44 @@ def _show(value: Any, unit: str = "", under: str = "", inclusive: bool = False) 
             "[" + ", ".join(f"{word} {_show(u, under)} → {_show(v, unit)}" for u, v in value) + "]"
         )
     if isinstance(value, list):  # e.g. a zone's districts
-        return "[" + ", ".join(_show(v, unit) for v in value) + "]"
+        return "[" + ", ".join(_show(v, unit, lang=lang) for v in value) + "]"
+    if isinstance(value, Band):
+        return _band(value, lang)
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value)
 
 
-def _shown(param: Parameter, value: Any) -> str:
+DAYS = {
+    "en": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+    "sv": ("mån", "tis", "ons", "tor", "fre", "lör", "sön"),
+}
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _band(band: Band, lang: str, named: bool = True) -> str:
+    """A time band as its rule file writes it: `helg fri 19:00–mon 07:00`, `natt
+    22:00–07:00`, `röd (calendar röda_dagar)`, `dag` (the rest). It showed as
+    `Band(name='helg', start=6900, end=420, days=(), weekly=True, calendar=None)`."""
+    days = DAYS.get(lang, DAYS["en"])
+    parts = [band.name] if named else []
+    if band.calendar:
+        parts.append(say(lang, "diff.calendar", name=band.calendar))
+    if band.days:
+        parts.append(",".join(days[d - 1] for d in band.days))
+    if band.start is not None and band.end is not None:
+        if band.weekly:
+            start, end = divmod(band.start, 1440), divmod(band.end, 1440)
+            parts.append(f"{days[start[0]]} {_clock(start[1])}–{days[end[0]]} {_clock(end[1])}")
+        else:
+            parts.append(f"{_clock(band.start)}–{_clock(band.end)}")
+    return " ".join(parts)  # a band with no bounds takes what the bands above leave
+
+
+def _shown(param: Parameter, value: Any, lang: str = "en") -> str:
     """A value of `param` as its rule file writes it: in the parameter's unit, the
     bounds of its brackets in theirs. The values of a new parameter and a table's
     cells were shown in the engine's own units (a rate of 480 SEK/h as 8, 24 h as
@@ -53,7 +90,7 @@ def _shown(param: Parameter, value: Any) -> str:
     under = param.under_unit or (
         t.display_unit(param.bracket_type) if isinstance(param.bracket_type, t.Num) else ""
     )
-    return _show(value, param.unit, under, param.inclusive)
+    return _show(value, param.unit, under, param.inclusive, lang)
 
 
 def _key(key: Any) -> str:
@@ -68,10 +105,10 @@ def _param_lines(old: Parameter, new: Parameter, lang: str) -> list[str]:
     for day in sorted(set(old_values) | set(new_values)):
         before, after = old_values.get(day), new_values.get(day)
         if day not in new_values:
-            value = _shown(old, before)
+            value = _shown(old, before, lang)
             lines.append(say(lang, "diff.removed_value", day=day.isoformat(), value=value))
         elif day not in old_values:
-            value = _shown(new, after)
+            value = _shown(new, after, lang)
             lines.append(say(lang, "diff.new_value", day=day.isoformat(), value=value))
         elif before != after:
             if isinstance(before, dict) and isinstance(after, dict):
@@ -82,8 +119,12 @@ def _param_lines(old: Parameter, new: Parameter, lang: str) -> list[str]:
                         lines.append(
                             say(lang, "diff.cell", day=day.isoformat(), cell=cell, old=a, new=b)
                         )
+            elif _bands(before) and _bands(after):
+                lines += _band_lines(lang, day, before, after)
+            elif _is_list(before) and _is_list(after):
+                lines += _list_lines(lang, day, before, after, old.unit)
             else:
-                a, b = _shown(old, before), _shown(new, after)
+                a, b = _shown(old, before, lang), _shown(new, after, lang)
                 lines.append(say(lang, "diff.value", day=day.isoformat(), old=a, new=b))
     if old.unit != new.unit:
         lines.append(_field(lang, "unit", old.unit, new.unit))
@@ -94,6 +135,60 @@ def _param_lines(old: Parameter, new: Parameter, lang: str) -> list[str]:
         a = old.indexation.formula if old.indexation else none
         b = new.indexation.formula if new.indexation else none
         lines.append(_field(lang, "indexation", a, b))
+    return lines
+
+
+def _bands(value: Any) -> TypeGuard[list[Band]]:
+    return isinstance(value, list) and all(isinstance(v, Band) for v in value)
+
+
+def _is_list(value: Any) -> TypeGuard[list[Any]]:
+    """A list of items (a calendar's dates, a zone's districts), not of brackets."""
+    return isinstance(value, list) and not any(isinstance(v, tuple) for v in value)
+
+
+def _band_lines(lang: str, day: date, before: list[Band], after: list[Band]) -> list[str]:
+    """Each band that changed, by name, and the order where it changed (the first band
+    listed that covers a minute takes it)."""
+    old, new = {b.name: b for b in before}, {b.name: b for b in after}
+    none = say(lang, "diff.none")
+    lines = [
+        say(
+            lang,
+            "diff.cell",
+            day=day.isoformat(),
+            cell=name,
+            old=_bounds(lang, old[name]) if name in old else none,
+            new=_bounds(lang, new[name]) if name in new else none,
+        )  # fmt: skip
+        for name in [*old, *(n for n in new if n not in old)]
+        if old.get(name) != new.get(name)
+    ]
+    order = ([b.name for b in before if b.name in new], [b.name for b in after if b.name in old])
+    if order[0] != order[1]:
+        a, b = ", ".join(order[0]), ", ".join(order[1])
+        lines.append(say(lang, "diff.order", day=day.isoformat(), old=a, new=b))
+    return lines
+
+
+def _bounds(lang: str, band: Band) -> str:
+    """A band's bounds without its name, or that it takes the rest of the week."""
+    return _band(band, lang, named=False) or say(lang, "diff.rest")
+
+
+def _list_lines(lang: str, day: date, before: list[Any], after: list[Any], unit: str) -> list[str]:
+    """What a list gains and loses (a holiday calendar: `läggs till 2025-06-06`), rather
+    than both lists whole."""
+    added = [_show(v, unit) for v in after if v not in before]
+    removed = [_show(v, unit) for v in before if v not in after]
+    lines = []
+    if added:
+        lines.append(say(lang, "diff.added", day=day.isoformat(), items=", ".join(added)))
+    if removed:
+        lines.append(say(lang, "diff.removed", day=day.isoformat(), items=", ".join(removed)))
+    if not lines:  # the same items in another order
+        a, b = _show(before, unit), _show(after, unit)
+        lines.append(say(lang, "diff.value", day=day.isoformat(), old=a, new=b))
     return lines
 
 
@@ -144,7 +239,7 @@ def diff_models(old: Model, new: Model, lang: str = "en") -> list[Change]:
                     "parameter",
                     name,
                     "added",
-                    [f"{d.start.isoformat()}: {_shown(b, d.value)}" for d in b.values],
+                    [f"{d.start.isoformat()}: {_shown(b, d.value, lang)}" for d in b.values],
                 )
             )
         elif b is None and a is not None:

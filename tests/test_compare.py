@@ -283,6 +283,45 @@ def test_diff_shows_values_in_the_units_the_rule_files_write(tmp_path):
     assert "None" not in result.output
 
 
+def test_diff_shows_time_bands_and_calendars_as_the_rule_files_write_them(tmp_path):
+    """A changed `kind: bands` parameter read `[Band(name='storhelg', start=None, end=None,
+    days=(), weekly=False, calendar='storhelg'), Band(name='helg', start=6900, …)] → […]`
+    (minutes since Monday 00:00), and a holiday calendar given one more day was both
+    lists whole. Now each band that changed, by name, in the rule file's words; the
+    order where it changed (the first band listed takes a minute); what a list gains."""
+    lovstad = ROOT / "examples/lovstad/model.yaml"
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(
+        f"model: lovstad-variant\ntitle: V\nextends: {lovstad}\n"
+        "parameters:\n"
+        "  storhelg:\n    values:\n      2024-01-01: [2024-01-01, 2024-01-06, 2024-03-29, "
+        "2024-04-01, 2024-05-01, 2024-06-06, 2024-06-21, 2024-12-24, 2024-12-25, 2024-12-26]\n"
+        "  tidsband:\n    values:\n      2024-01-01:\n"
+        '        - { name: helg, from: "fre 18:00", to: "mån 07:00" }\n'
+        "        - { name: storhelg, calendar: storhelg }\n"
+        '        - { name: natt, from: "22:00", to: "06:00", days: [mån, tis, ons, tor] }\n'
+        '        - { name: kväll, from: "19:00", to: "22:00" }\n'
+        "        - { name: dag }\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["diff", str(lovstad), str(variant)])
+    assert result.exit_code == 0, result.output
+    assert "Band(" not in result.output
+    lines = result.output.splitlines()
+    for expected in (
+        "    från 2024-01-01: tas bort 2024-12-31",
+        "    från 2024-01-01, helg: fre 19:00–mån 07:00 → fre 18:00–mån 07:00",
+        "    från 2024-01-01, natt: 22:00–07:00 → mån,tis,ons,tor 22:00–06:00",
+        "    från 2024-01-01, ordningen (den första som täcker en minut tar den): "
+        "storhelg, helg, natt, kväll, dag → helg, storhelg, natt, kväll, dag",
+    ):
+        assert expected in lines, (expected, result.output)
+    english = CliRunner().invoke(main, ["diff", str(lovstad), str(variant), "--lang", "en"])
+    assert "    from 2024-01-01, helg: fri 19:00–mon 07:00 → fri 18:00–mon 07:00" in (
+        english.output.splitlines()
+    )
+
+
 def test_diff_of_two_municipalities_shows_their_zones():
     """Before: a Python traceback (a zone's list of districts was read as step-table
     brackets)."""

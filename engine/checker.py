@@ -314,13 +314,46 @@ class _Checker:
         for column, span in assumption.where_spans.items():
             if column not in columns:
                 close = difflib.get_close_matches(column, sorted(columns), n=1)
+                hint = f"did you mean `{close[0]}`?" if close else None
+                if column == "zone" and "district" in columns:
+                    hint = "a zone is its districts: name them, `district: [Skogsby, Ån]`"
                 self.diags.error(
                     "unknown-name",
                     f"assumption `{assumption.name}`: no column `{column}` in "
                     + ", ".join(allowed),
                     span,
-                    hint=f"did you mean `{close[0]}`?" if close else None,
+                    hint=hint,
                 )
+                continue
+            declared = next(known[n].columns[column] for n in allowed if column in known[n].columns)
+            for value in assumption.where.get(column, []):
+                self._assumption_value(assumption, declared, value, span)
+
+    def _assumption_value(
+        self, assumption: Assumption, column: Column, value: Any, span: Span
+    ) -> None:
+        """A value of `where:` that no row can hold — a code not in the column's list
+        (`service: omsrg`), a text for a number — is an error: the assumption would
+        change nothing, and the run said only "0 of 15 visits"."""
+        codes = column.type.values if isinstance(column.type, t.Text) else None
+        if codes and value not in codes:
+            close = difflib.get_close_matches(str(value), sorted(codes), n=1)
+            self.diags.error(
+                "unknown-value",
+                f"assumption `{assumption.name}`: `{value}` is not a known {column.name} "
+                f"(code list `{column.codes or column.name}`)",
+                span,
+                hint=f"did you mean `{close[0]}`?" if close else None,
+            )
+        elif column.kind in ("integer", "number") and (
+            isinstance(value, bool) or not isinstance(value, int | float | Decimal)
+        ):
+            self.diags.error(
+                "type-mismatch",
+                f"assumption `{assumption.name}`: `{value}` is not a number, and "
+                f"`{column.name}` holds numbers",
+                span,
+            )
 
     def rule_type(self, name: str, at: Span | None) -> t.Type:
         if name in self.out.rule_types:

@@ -151,6 +151,22 @@ def test_a_run_of_the_scenario_applies_its_assumptions() -> None:
             "assumption `a`: no column `ownrship` in visits, customers, providers",
             5,
         ),
+        # a value no row can hold changed nothing: the run said "0 of 15 visits"
+        (
+            "assumptions:\n  a:\n    description: x\n    scale_visit_time: 0.9\n    where: {service: omsrg}\n",
+            "assumption `a`: `omsrg` is not a known service (code list `service`)",
+            5,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    scale_visit_time: 0.9\n    where: {ownership: [municipal, privat]}\n",
+            "assumption `a`: `privat` is not a known ownership",
+            5,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: -1\n    where: {level: tolv}\n",
+            "assumption `a`: `tolv` is not a number, and `level` holds numbers",
+            5,
+        ),
         (
             "assumptions:\n  a:\n    description: x\n    drop_visits_shorter_than: tio minuter\n",
             "`tio minuter` is not a duration for `drop_visits_shorter_than`",

@@ -394,7 +394,7 @@ def run_model(
         if unmapped:
             raise EngineError(unmapped)
         result.warnings += _empty_month(
-            checked.model.vocabulary, frames, lines, month, dataset.unread
+            checked.model.vocabulary, frames, lines, month, dataset.unread, dataset.rejected
         )
         for payment, count in missing.items():
             result.warnings.append(
@@ -416,29 +416,38 @@ def _empty_month(
     lines: pl.DataFrame,
     month: date,
     unread: Collection[str] = (),
+    rejected: Callable[[str], int] = lambda table: 0,
 ) -> list[Diagnostic]:
     """A month with no visits (or no decisions) in the data is nearly always the wrong
     month or a missing file, and still pays every fixed amount: say so loudly. A table
-    the model does not use was not read (`unread`), and its emptiness means nothing."""
-    lacking = [
-        words
-        for entity, words in (
-            (vocabulary.roles.registration, f"no {vocabulary.registrations}"),
-            (vocabulary.roles.decision, "no decisions in force"),
-        )
-        if frames[entity].height == 0 and vocabulary.table_of(entity) not in unread
-    ]
+    the model does not use was not read (`unread`), and its emptiness means nothing.
+    Where the table had rows `rejected`, the month may have lost its rows to them: it
+    said "has no visits in the data" of a month whose two visits were both rejected."""
+    lacking, lost = [], []
+    for entity, words in (
+        (vocabulary.roles.registration, vocabulary.registrations),
+        (vocabulary.roles.decision, "decisions in force"),
+    ):
+        table = vocabulary.table_of(entity)
+        if frames[entity].height == 0 and table not in unread:
+            lacking.append(f"no {words}")
+            if table is not None and rejected(table):
+                lost.append(f"{rejected(table)} rows of {table} were rejected")
     if not lacking:
         return []
     paid = int(lines["amount_ore"].sum() or 0) if lines.height else 0
+    where = " to count" if lost else " in the data"
+    hint = "check --month and that every table's file is there; --strict makes this an error"
+    if lost:
+        hint = f"{' and '.join(lost)} (rejects.csv): if they are this month's, correct them; {hint}"
     return [
         Diagnostic(
             "empty-month",
-            f"{month:%Y-%m} has {' and '.join(lacking)} in the data, yet pays "
+            f"{month:%Y-%m} has {' and '.join(lacking)}{where}, yet pays "
             + f"{paid / 100:,.2f} SEK".replace(",", " "),
             where=f"{month:%Y-%m}",
             severity="warning",
-            hint="check --month and that every table's file is there; --strict makes this an error",
+            hint=hint,
         )
     ]
 

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import datetime, time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -1676,6 +1676,25 @@ def _empty_hint(column: Column) -> str | None:
     )
 
 
+def _repeated_hour_hint(began: Any, ended: Any) -> str | None:
+    """On the night the clocks go back (the last Sunday of October, 03:00 becomes
+    02:00) the hour from 02:00 comes twice, and a visit that ends in the second one
+    seems to end before it starts: say so, rather than only that the end is wrong."""
+    if not (isinstance(began, datetime) and isinstance(ended, datetime)):
+        return None
+    night = began.date()
+    if not (night.month == 10 and night.weekday() == 6 and night.day >= 25):
+        return None
+    if ended.date() != night or began.hour != 2 or ended.hour != 2:
+        return None
+    return (
+        f"the clocks went back at 03:00 on {night}, so 02:00–03:00 came twice, and a "
+        "visit that ended in the second hour seems to end before it starts: times are "
+        "read as Swedish wall-clock time (docs/language.md, Dates and times); correct "
+        "its end by hand"
+    )
+
+
 def _order_problems(converted: pl.DataFrame, max_hours: int | None) -> list[Problem]:
     """Periods that end before they start, and rows of a table with a longest duration
     (`x-max-hours`: visits longer than a day) that last longer."""
@@ -1683,13 +1702,15 @@ def _order_problems(converted: pl.DataFrame, max_hours: int | None) -> list[Prob
     for start, end in ORDER_PAIRS:
         if start in converted.columns and end in converted.columns:
             for index in _rows(converted, pl.col(end) < pl.col(start)):
+                began, ended = converted[start][index], converted[end][index]
                 out.append(
                     Problem(
                         index,
                         end,
-                        str(converted[end][index]),
+                        str(ended),
                         "bad-date",
-                        f"`{end}` {converted[end][index]} is before `{start}` {converted[start][index]}",
+                        f"`{end}` {ended} is before `{start}` {began}",
+                        _repeated_hour_hint(began, ended),
                     )
                 )
     if max_hours is not None and {"start", "end"} <= set(converted.columns):

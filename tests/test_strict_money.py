@@ -479,6 +479,35 @@ def test_a_month_without_data_is_loud_and_strict_refuses(tmp_path):
     assert not (tmp_path / "strict").exists()
 
 
+def test_a_month_whose_visits_were_all_rejected_is_not_said_to_have_none(tmp_path):
+    """A month whose two visits were both rejected "has no visits in the data": it had
+    two. It now has none to count, and the hint names the rejected rows; a visit that
+    ends "before" it starts in the hour the clocks go back says why it may seem so."""
+    from tests.test_data import MODEL, write
+
+    data = write(
+        tmp_path,
+        visits=(
+            "visit_id,customer_id,provider_id,staff_id,staff_role,service,start,end,"
+            "registration,reported_at,clock_adjusted,declined\n"
+            "V1,K1,P1,S1,care,omsorg,2024-10-27 02:40,2024-10-27 02:10,tag,,false,false\n"
+            "V2,K2,P1,S1,care,omsorg,2024-10-28 08:00,2024-10-28 07:00,tag,,false,false\n"
+        ),
+    )
+    args = ["run", str(MODEL), "--data", str(data), "--month", "2024-10"]
+    code, out = _run(*args, "--out", str(tmp_path / "out"))
+    assert code == 4, out
+    assert "2024-10 has no visits to count, yet pays" in out
+    assert "hint: 2 rows of visits were rejected (rejects.csv): if they are this month's" in out
+    assert "has no visits in the data" not in out
+    repeated = out.split("`end` 2024-10-27 02:10:00 is before `start` 2024-10-27 02:40:00")[1]
+    assert repeated.split("\n")[1].startswith(
+        "   = hint: the clocks went back at 03:00 on 2024-10-27, so 02:00–03:00 came twice"
+    )
+    other = out.split("`end` 2024-10-28 07:00:00 is before")[1]
+    assert "clocks" not in other.split("\n")[1]
+
+
 def test_exit_status_tells_clean_from_rejected(tmp_path):
     root, data = _sample_copy(tmp_path)
     args = ["run", str(root / "rules/orebro"), "--data", str(data), "--month", "2024-02"]

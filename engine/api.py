@@ -25,7 +25,7 @@ from engine.data import ZONES_TABLE, Dataset, Frames, ids_as_text, load_data, zo
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
 from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
 from engine.interpret import Interpreter, PeerSource, Row, Trace
-from engine.loader import load_model
+from engine.loader import is_test_file, load_model
 from engine.plan import Plan, make_plan
 from engine.progress import timed
 from engine.reports import (
@@ -105,22 +105,41 @@ def load(
 
 def check_files(paths: list[Path], months: list[date] | None = None) -> list[Diagnostic]:
     """Every diagnostic for every model file given (directories: each *.yaml in them)."""
+    return check_model_files(paths, months)[0]
+
+
+def check_model_files(
+    paths: list[Path], months: list[date] | None = None
+) -> tuple[list[Diagnostic], int]:
+    """Every diagnostic for every model file given, and how many model files they were."""
     diags = Diagnostics()
-    for path in expand_model_paths(paths, diags):
+    files = expand_model_paths(paths, diags)
+    for path in files:
         model = load_model(path, diags)
         if model is not None:
             check(model, diags, months or [])
-    return sorted_diagnostics(diags)
+    return sorted_diagnostics(diags), len(files)
 
 
 def expand_model_paths(paths: list[Path], diags: Diagnostics) -> list[Path]:
+    """The model files named, a directory's *.yaml but its test files (a model and its
+    tests side by side); a test file named on its own is an error that says how it is
+    run (it was three schema errors: `title` missing, `defaults` unknown …)."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
             found = sorted(p for p in path.glob("*.yaml") if not p.name.startswith("_"))
-            if not found:
+            models = [p for p in found if not is_test_file(p)]
+            if not models:
                 diags.error("file-not-found", f"{path} holds no model files (*.yaml)")
-            out.extend(found)
+            out.extend(models)
+        elif path.exists() and path.suffix in (".yaml", ".yml") and is_test_file(path):
+            diags.error(
+                "schema",
+                f"{path} is a model test file, not a model",
+                where=str(path),
+                hint=f"run it with `carepay test {path}`",
+            )
         elif path.exists():
             out.append(path)
         else:

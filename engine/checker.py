@@ -1247,8 +1247,9 @@ class _Checker:
         return param.type
 
     def _key_domain(self, param: Parameter, key: ast.Node, name: str) -> None:
-        """A key read from a column whose values are known (a code list, or a range of
-        whole numbers) must find every one of them in each dated table: a value the
+        """A key read from a column whose values are known (a code list, the model's
+        zones, or a range of whole numbers) must find every one of them in each dated
+        table: a value the
         table lacks would stop the run in the month it first occurs. (Not under an
         `if`, whose condition may rule those values out.)"""
         ref = self.out.refs.get(id(key))
@@ -1258,7 +1259,9 @@ class _Checker:
         if column is None:
             return
         domain: list[str] = []
-        if isinstance(column.type, t.Text) and column.type.values:
+        if ref.name == ZONE and self.model.zones:  # the model's own zones
+            domain = list(self.model.zones)
+        elif isinstance(column.type, t.Text) and column.type.values:
             domain = list(column.type.values)
         elif (
             column.kind == "integer"

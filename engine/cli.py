@@ -249,14 +249,14 @@ def check_command(rules: tuple[Path, ...], months: list[Any], fmt: str) -> None:
       carepay check examples/hemtjanst/model.yaml
       carepay check examples/hemtjanst/model.yaml --month 2024-02
     """
-    items = api.check_files(list(rules), months)
+    items, files = api.check_model_files(list(rules), months)
     errors = [d for d in items if d.severity == "error"]
     if fmt == "json":
         click.echo(render_json(items))
     elif items:
         click.echo(render_text(items), err=bool(errors))
     else:
-        click.echo(_say("check.ok", count=len(rules)))
+        click.echo(_say("check.ok", count=files))
     if errors:
         sys.exit(1)
 

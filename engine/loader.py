@@ -1396,6 +1396,20 @@ def model_source(path: Path, texts: Mapping[Path, str] | None = None) -> LMap | 
     return _read_model_data(path, Diagnostics(), texts=texts)
 
 
+def is_test_file(path: Path) -> bool:
+    """A model test file (`tests:` at the top level), not a model: read from its first
+    4 000 bytes, and only of a regular file (a named pipe or /dev/zero is not waited on
+    or read whole; loading it says what it is)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False
+        with path.open("rb") as file:
+            head = file.read(4000).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"^tests\s*:", head, re.MULTILINE) is not None
+
+
 def load_model(
     path: str | Path, diags: Diagnostics, texts: Mapping[Path, str] | None = None
 ) -> Model | None:

@@ -18,12 +18,12 @@ DEFAULT = "sv"
 PHRASES: dict[str, dict[str, str]] = {
     # check
     "check.ok": {
-        "sv": "ok: {count} sökvägar kontrollerade, inga problem",
-        "en": "ok: {count} paths checked, no problems",
+        "sv": "ok: {count} modellfiler kontrollerade, inga problem",
+        "en": "ok: {count} model files checked, no problems",
     },
     "check.ok.one": {
-        "sv": "ok: 1 sökväg kontrollerad, inga problem",
-        "en": "ok: 1 path checked, no problems",
+        "sv": "ok: 1 modellfil kontrollerad, inga problem",
+        "en": "ok: 1 model file checked, no problems",
     },
     # run
     "run.assumed": {"sv": "antaget: {what}", "en": "assumed: {what}"},

@@ -19,7 +19,6 @@ reader computed by hand (OpenFisca's YAML tests, for compensation models).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +33,7 @@ from engine.checker import CheckedModel
 from engine.data import cell_text, dataset_from_rows
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import format_value
-from engine.loader import LList, LMap, read_yaml, split_quantity
+from engine.loader import LList, LMap, is_test_file, read_yaml, split_quantity
 from engine.money import snap
 from engine.names import ore_column
 from engine.source import Span
@@ -60,7 +59,7 @@ def find_test_files(paths: list[Path]) -> list[Path]:
             found = sorted(
                 p
                 for p in path.rglob("*.yaml")
-                if not _hidden(p.relative_to(path)) and _is_test_file(p)
+                if not _hidden(p.relative_to(path)) and is_test_file(p)
             )
             out.extend(found)
         elif path.exists():
@@ -71,11 +70,6 @@ def find_test_files(paths: list[Path]) -> list[Path]:
 def _hidden(path: Path) -> bool:
     """In a hidden folder (the studio's .carepay-history of earlier versions)."""
     return any(part.startswith(".") for part in path.parts[:-1])
-
-
-def _is_test_file(path: Path) -> bool:
-    head = path.read_text(encoding="utf-8-sig", errors="replace")[:4000]
-    return re.search(r"^tests\s*:", head, re.MULTILINE) is not None
 
 
 def run_file(path: Path) -> list[CaseResult]:

@@ -32,6 +32,27 @@ def test_check_clean_model():
     assert "inga problem" in out
 
 
+def test_check_counts_model_files_and_sends_a_test_file_to_test(tmp_path):
+    """`carepay check scenarios` checked fourteen models and said "1 sökväg kontrollerad";
+    a model test file given to `check` was three schema errors (`title` missing,
+    `defaults` unknown, the model path not an id), and beside a model in a directory it
+    made the directory fail."""
+    code, out = invoke("check", str(ROOT / "scenarios"))
+    assert code == 0 and "ok: 14 modellfiler kontrollerade, inga problem" in out, out
+    test_file = ROOT / "examples/lovstad/tests/lovstad_test.yaml"
+    code, out = invoke("check", str(test_file))
+    assert code == 1
+    assert f"{test_file} is a model test file, not a model" in out
+    assert f"hint: run it with `carepay test {test_file}`" in out
+    assert "error[schema]" in out and out.count("error[") == 1
+    both = tmp_path / "both"
+    both.mkdir()
+    (both / "model.yaml").write_text((ROOT / "examples/lovstad/model.yaml").read_text("utf-8"))
+    (both / "model_test.yaml").write_text(test_file.read_text("utf-8"))
+    code, out = invoke("check", str(both))
+    assert code == 0 and "ok: 1 modellfil kontrollerad, inga problem" in out, out
+
+
 def test_check_five_mistakes_reports_five_located_errors():
     code, out = invoke("check", FIVE)
     assert code == 1

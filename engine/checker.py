@@ -714,6 +714,8 @@ class _Checker:
 
     def _unknown(self, node: ast.Name, entity: str) -> t.Type:
         name = node.name
+        if name in self.model.broken:  # its own errors are reported where it is written
+            return t.UNKNOWN
         elsewhere = [r for r in self.model.rules.values() if r.name == name]
         if elsewhere:
             other = elsewhere[0].entity
@@ -1405,6 +1407,8 @@ class _Checker:
         """`minutes_in(tider, "natt")` on a row with `start` and `end` moments."""
         bands, band = node.args
         param = self.model.parameters.get(bands.name) if isinstance(bands, ast.Name) else None
+        if isinstance(bands, ast.Name) and bands.name in self.model.broken:
+            return t.UNKNOWN  # its own errors are reported where it is written
         if param is None or param.kind != "bands":
             return self._mismatch(
                 bands,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +30,7 @@ from engine.catalog import Column, Table, base_vocabulary, tables
 from engine.diagnostics import Diagnostics, printable
 from engine.model import DataRequirement
 from engine.progress import timed
+from engine.swedish import AMBIGUOUS_COMMA
 
 ROW_OFFSET_CSV = 2  # data row i is on line i + 2 of a CSV file (line 1 is the header)
 MAX_ROWS_REPORTED = 5  # per column and problem; the rest are counted
@@ -644,10 +644,6 @@ def _swedish_number(text: pl.Expr) -> pl.Expr:
     # is 2 or 2 000, and is a bad value (`AMBIGUOUS_COMMA`), never read as 2
     decimal = digits.str.replace(r"^(-?\d+),(\d{1,2}|\d{4,})$", "${1}.${2}")
     return decimal.str.replace(r"^(-?(?:0|\d{4,})),(\d{3})$", "${1}.${2}")
-
-
-# A number whose comma may separate thousands (`2,000`, `-12,500`): read as neither.
-AMBIGUOUS_COMMA = re.compile(r"^-?[1-9]\d{0,2},\d{3}$")
 
 
 ORDER_PAIRS = (("start_date", "end_date"), ("start", "end"), ("period_start", "period_end"))
@@ -1625,7 +1621,7 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
         if kind_ok:
             message = f"`{value}` is outside the range of `{name}` ({_range_words(column)})"
             out.append(Problem(index, name, value, "out-of-range", message))
-        elif AMBIGUOUS_COMMA.match(value.strip()):
+        elif AMBIGUOUS_COMMA.fullmatch(value.strip()):
             whole = value.strip().replace(",", "")
             message = f"`{value}` may be {float(value.strip().replace(',', '.')):g} or {whole}"
             hint = (

@@ -39,6 +39,7 @@ from engine.model import (
     RuleVersion,
 )
 from engine.source import FormulaOrigin, Span, register_text
+from engine.swedish import AMBIGUOUS_COMMA
 from engine.syntax import parse_formula
 
 # --------------------------------------------------------------------------- YAML with positions
@@ -188,6 +189,8 @@ class _Reader:
                     _mark_span(self.file, key_node),
                 )
                 continue
+            if node.flow_style and self._decimal_comma(key_node, value_node):
+                continue
             if key in out:
                 self.diags.error(
                     "duplicate-key",
@@ -202,6 +205,61 @@ class _Reader:
             if isinstance(value_node, yaml.ScalarNode):
                 out.origins[key] = _origin(self.file, value_node, self.lines)
         return out
+
+    def _decimal_comma(self, key_node: yaml.Node, value_node: yaml.Node) -> bool:
+        """`{ 2025-01-01: 15,5 }` or `{ tätort: 480,50, … }` written with a Swedish
+        decimal comma: inside { } the comma ends the entry, so YAML reads 15 and then a
+        key `5` with no value. Said as what it is (it was "`5` is not a date", or "mixes
+        numbers with a unit (`None`)"), and the stray key is left out."""
+        if not (
+            isinstance(key_node, yaml.ScalarNode)
+            and not key_node.style  # plain: None, or "" from the C loader
+            and key_node.value.isdigit()
+            and isinstance(value_node, yaml.ScalarNode)
+            and value_node.tag == "tag:yaml.org,2002:null"
+            and value_node.value == ""
+        ):
+            return False
+        mark = key_node.start_mark
+        line = self.lines[mark.line] if mark.line < len(self.lines) else ""
+        before = line[: mark.column]
+        whole = re.search(r"(\d+),$", before)
+        if whole is None:
+            return False
+        written = f"{whole.group(1)},{key_node.value}"
+        self.diags.error(
+            "yaml-syntax",
+            f"`{written}` is read as two entries: inside {{ }} a comma separates them",
+            Span(
+                self.file,
+                mark.line + 1,
+                mark.column + 1 - len(whole.group(0)),
+                mark.line + 1,
+                mark.column + len(key_node.value),
+            ),
+            hint=f"write numbers with a decimal point: {whole.group(1)}.{key_node.value}",
+        )
+        return True
+
+
+def _number_part(text: str) -> str:
+    """`12,500` of `12,500 SEK/h`."""
+    return re.sub(r"\s*[^\d,.\s-].*$", "", text.strip())
+
+
+def _swedish_number_hint(text: str) -> str | None:
+    """What to write for `12,500`, which may be twelve and a half or twelve thousand
+    five hundred (an English export's thousands)."""
+    number = _number_part(text)
+    if not AMBIGUOUS_COMMA.fullmatch(number):
+        return None
+    rest = text.strip()[len(number) :].strip()
+    whole, decimals = number.split(",")
+    unit = f" {rest}" if rest else ""
+    return (
+        f"`{number}` may be {whole}.{decimals.rstrip('0') or '0'} or {whole}{decimals}: write "
+        f"{whole}.{decimals.rstrip('0') or '0'}{unit} or {whole}{decimals}{unit}"
+    )
 
 
 def read_yaml(path: Path, diags: Diagnostics, texts: Mapping[Path, str] | None = None) -> Any:
@@ -586,12 +644,22 @@ def _read_model_data(
 _QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(%|[A-Za-zåäöÅÄÖ]+(?:/[A-Za-zåäöÅÄÖ]+)?)?\s*$")
 
 
+# A number as a Swedish text writes it: spaces between thousands, a decimal comma
+# (`1 200,50`, `480,50 SEK/h`, `40,5 %`), and after it the unit.
+_SWEDISH_NUMBER = re.compile(r"(-?\d{1,3}(?:[ \u00a0]\d{3})+|-?\d+)(?:,(\d+))?(\s*\D.*)?")
+
+
 def split_quantity(text: str) -> tuple[Decimal, str | None] | None:
-    """The number and the unit as a person wrote them ("40 %", "450 SEK/h", "40,5"),
-    or None when the text is not a number."""
+    """The number and the unit as a person wrote them ("40 %", "450 SEK/h", "40,5",
+    "1 200,50 SEK"), or None when the text is not a number — or may be two
+    (`12,500`: it was read as 12.5)."""
     raw = str(text).strip()
-    if re.fullmatch(r"-?\d+,\d+\s*%?", raw):
-        raw = raw.replace(",", ".")
+    if AMBIGUOUS_COMMA.fullmatch(_number_part(raw)):
+        return None
+    swedish = _SWEDISH_NUMBER.fullmatch(raw)
+    if swedish is not None:
+        whole, decimals, rest = swedish.groups()
+        raw = re.sub(r"[ \u00a0]", "", whole) + (f".{decimals}" if decimals else "") + (rest or "")
     match = _QUANTITY.match(raw)
     if not match:
         return None
@@ -720,8 +788,12 @@ class _Builder:
         return True
 
     def _section(self, name: str) -> LMap:
+        """A top-level section, empty where the section as a whole is broken; a broken
+        piece in it (one parameter) leaves the others: a decimal comma in one parameter
+        dropped every parameter, and each formula naming one was an `unknown name`."""
         value = self.data.get(name)
-        return value if isinstance(value, LMap) and self._ok(name) else LMap()
+        whole = (name,) not in getattr(self.data, "broken", ())
+        return value if isinstance(value, LMap) and whole else LMap()
 
     def build(self) -> Model:
         d = self.data
@@ -753,10 +825,13 @@ class _Builder:
         self._zones(model)
         parameters = self._section("parameters")
         for name, spec in parameters.items():
+            param = None
             if self._ok("parameters", name):
                 param = self._parameter(name, spec, parameters.key_spans[name])
-                if param:
-                    model.parameters[name] = param
+            if param:
+                model.parameters[name] = param
+            else:
+                model.broken.add(name)
         definitions = self._section("definitions")
         for entity, rules in definitions.items():
             for name, spec in rules.items():
@@ -1183,6 +1258,8 @@ class _Builder:
         """A parameter with a unit is written with it, or without it, throughout:
         `under: 50` among `under: 40 %` (the `%` forgotten) would be 5 000 %. A bare
         `under` in a parameter with a unit is an error too: its unit cannot be told."""
+        if raw is None or (isinstance(raw, str) and split_quantity(raw) is None):
+            return True  # not a number at all (`1 200,50`): `_quantity` says so
         bare = _is_bare_number(raw)
         if part == "under" and param.under_unit is not None:
             return True  # the brackets' own unit is declared (`under: count`)
@@ -1204,7 +1281,7 @@ class _Builder:
                 f"(`{without}`)",
                 span,
                 hint=f"write every {'bracket' if part == 'under' else 'value'} with its "
-                f'unit, e.g. "{_number_text(raw)} {param.unit if part != "under" else "%"}"',
+                f'unit, e.g. "{_number_text(without)} {param.unit if part != "under" else "%"}"',
             )
             return False
         return True
@@ -1259,7 +1336,7 @@ class _Builder:
                     "bad-value",
                     f"`{raw}` is not a number",
                     span,
-                    hint='e.g. 1520, "40 %", "450 SEK/h"',
+                    hint=_swedish_number_hint(str(raw)) or 'e.g. 1520, "40 %", "450 SEK/h"',
                 )
                 return t.UNKNOWN, None
             number, unit = parts[0], parts[1] or default_unit

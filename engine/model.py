@@ -227,6 +227,9 @@ class Model:
     granted_time_span: Span | None = None
     parameters: dict[str, Parameter] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)  # by name; names are unique per model
+    # parameters declared but not loaded, their errors reported: a formula naming one is
+    # not an error of its own (`unknown name`, with a far-fetched "did you mean")
+    broken: set[str] = field(default_factory=set)
     assumptions: list[Assumption] = field(default_factory=list)  # scenarios: data changes
     data_requirements: list[DataRequirement] = field(default_factory=list)
     # the base vocabulary with the model's own declarations (tables, columns, codes …)

@@ -4,7 +4,13 @@ Swedish locale rather than hand-made formatting."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+
+# A number whose comma may separate thousands, as an English export writes them
+# (`2,000`, `-12,500`), or be a Swedish decimal comma (12,500 = 12,5): read as
+# neither, in the data and in rule files alike. `0,125` and `1234,567` are decimals.
+AMBIGUOUS_COMMA = re.compile(r"-?[1-9]\d{0,2},\d{3}")
 
 
 def number(value: Decimal | float | int, pattern: str = "#,##0.##") -> str:

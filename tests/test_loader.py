@@ -312,3 +312,69 @@ def test_a_text_that_yaml_reads_as_something_else_says_to_quote_it(tmp_path, tex
     [error] = [d for d in diags.errors if d.code == "schema"]
     assert error.message.endswith("should be a text")
     assert hint in (error.hint or "")
+
+
+SWEDISH_PARAMETERS = HEAD + dedent(
+    """\
+    parameters:
+      minsta_tid: { unit: min, values: { 2025-01-01: 15,5 } }
+      timpris: { unit: SEK/h, values: { 2025-01-01: 480 } }
+    definitions:
+      visit:
+        tid: max(end - start, minsta_tid) * timpris
+        tid2: minsta_tid * 2
+    """
+)
+
+
+def test_a_decimal_comma_in_braces_is_said_as_what_it_is_and_breaks_nothing_else(tmp_path):
+    """`{ 2025-01-01: 15,5 }`: inside { } the comma ends the entry, so YAML read 15 and a
+    key `5` with no value — "`5` is not a date" and "should be a number or string or
+    boolean" — and the broken parameter dropped every parameter: each formula naming
+    `timpris` was an `unknown name` too (17 errors for two commas)."""
+    found = problems(tmp_path, SWEDISH_PARAMETERS)
+    assert found == [
+        (
+            "yaml-syntax",
+            4,
+            50,
+            "`15,5` is read as two entries: inside { } a comma separates them",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("'1 200,50'", "1200.50"),
+        ("'480,50 SEK/h'", "480.50"),
+        ("'0,125'", "0.125"),
+        ("40.5", "40.5"),
+    ],
+)
+def test_a_number_with_a_decimal_comma_or_spaced_thousands_is_read(tmp_path, written, expected):
+    """`"1 200,50"` and `"530,00 SEK/h"` were "not a number" where `"40,5"` was read."""
+    from decimal import Decimal
+
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        HEAD + f"parameters:\n  a: {{unit: SEK/h, values: {{2025-01-01: {written}}}}}\n"
+    )
+    diags = Diagnostics()
+    model = load_model(path, diags)
+    assert model is not None and not diags.errors, [str(d) for d in diags]
+    in_force = model.parameters["a"].values[0].value
+    assert in_force * 60 == Decimal(expected)  # SEK/h is held per minute
+
+
+def test_a_comma_before_three_digits_is_read_as_neither(tmp_path):
+    """`"12,500"` in a rule file was read as 12.5 kr: an English writer's twelve
+    thousand five hundred, paid as twelve and a half (the data refuses it since a9daed7)."""
+    found = problems(
+        tmp_path, HEAD + "parameters:\n  a: {unit: SEK, values: {2025-01-01: '12,500'}}\n"
+    )
+    assert found == [("bad-value", 4, 39, "`12,500` is not a number")]
+    path = tmp_path / "m.yaml"
+    diags = Diagnostics()
+    load_model(path, diags)
+    assert diags.errors[0].hint == "`12,500` may be 12.5 or 12500: write 12.5 or 12500"

@@ -489,10 +489,26 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
     if validator == "pattern" and value.startswith("^\\d{4}"):
         return f"`{error.instance}` is not a date", "write dates as YYYY-MM-DD", None
     if validator == "oneOf":
-        return f"`{_where(path)}` needs either `formula` or `versions`, not both", None, None
+        return _formula_or_versions(error.instance, path)
     if validator in ("minItems", "minProperties"):
         return f"`{_where(path)}` is empty", None, None
     return f"{error.message} (at `{_where(path)}`)", None, None
+
+
+def _formula_or_versions(instance: Any, path: list[Any]) -> tuple[str, str | None, None]:
+    """A rule gives `formula:` or `versions:`, one of them. A rule with neither — a key
+    misspelt, `formul:` — was told "needs either `formula` or `versions`, not both"."""
+    given = [k for k in ("formula", "versions") if isinstance(instance, dict) and k in instance]
+    if len(given) == 2:
+        return f"`{_where(path)}` needs either `formula` or `versions`, not both", None, None
+    keys = [str(k) for k in instance] if isinstance(instance, dict) else []
+    close = difflib.get_close_matches("formula", keys, n=1) or difflib.get_close_matches(
+        "versions", keys, n=1
+    )
+    hint = f"did you mean `formula`, not `{close[0]}`?" if close else None
+    if close and close[0].startswith("v"):
+        hint = f"did you mean `versions`, not `{close[0]}`?"
+    return f"`{_where(path)}` needs `formula` (or `versions`)", hint, None
 
 
 def _unquoted_hint(wanted: str, instance: Any) -> str | None:
@@ -835,19 +851,25 @@ class _Builder:
         definitions = self._section("definitions")
         for entity, rules in definitions.items():
             for name, spec in rules.items():
+                built = None
                 if self._ok("definitions", entity, name):
-                    self._add(model, self._rule(name, entity, "definition", spec, rules, name))
+                    built = self._rule(name, entity, "definition", spec, rules, name)
+                self._add(model, built, name)
         for section, kind in (("payments", "payment"), ("indicators", "indicator")):
             rules = self._section(section)
             for name, spec in rules.items():
+                built = None
                 if self._ok(section, name):
-                    self._add(model, self._rule(name, spec["entity"], kind, spec, rules, name))
+                    built = self._rule(name, spec["entity"], kind, spec, rules, name)
+                self._add(model, built, name)
         for section, kind in (("exclusions", "exclusion"), ("flags", "flag")):
             rules = self._section(section)
             for name, spec in rules.items():
+                built = None
                 if self._ok(section, name):
                     registration = model.vocabulary.roles.registration
-                    self._add(model, self._rule(name, registration, kind, spec, rules, name))
+                    built = self._rule(name, registration, kind, spec, rules, name)
+                self._add(model, built, name)
         assumptions = self._section("assumptions")
         for name, spec in assumptions.items():
             if self._ok("assumptions", name):
@@ -935,8 +957,12 @@ class _Builder:
                     )
                 seen[district] = zone
 
-    def _add(self, model: Model, rule: Rule | None) -> None:
+    def _add(self, model: Model, rule: Rule | None, name: str) -> None:
+        """The rule into the model; a rule that could not be built (its errors are
+        reported) is named among the model's broken pieces, so that a formula using
+        it is not a second error (`unknown name`)."""
         if rule is None:
+            model.broken.add(name)
             return
         if len(model.rules) >= MAX_RULES and not self._too_many:
             self._too_many = True

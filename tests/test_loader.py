@@ -378,3 +378,27 @@ def test_a_comma_before_three_digits_is_read_as_neither(tmp_path):
     diags = Diagnostics()
     load_model(path, diags)
     assert diags.errors[0].hint == "`12,500` may be 12.5 or 12500: write 12.5 or 12500"
+
+
+def test_a_rule_that_cannot_be_built_is_one_error_and_says_what_is_missing(tmp_path):
+    """`formul:` for `formula:` was "needs either `formula` or `versions`, not both",
+    and each formula using the rule was an `unknown name` of its own (with "did you
+    mean" another rule)."""
+    text = HEAD + dedent(
+        """\
+        definitions:
+          decision:
+            andel:
+              formul: 50 %
+            andel_gammal: 40 %
+          customer_month:
+            summa: sum(decisions.andel)
+            dubbel: sum(decisions.andel) * 2
+        """
+    )
+    assert problems(tmp_path, text) == [
+        ("schema", 6, 7, "`definitions.decision.andel` needs `formula` (or `versions`)")
+    ]
+    diags = Diagnostics()
+    load_model(tmp_path / "m.yaml", diags)
+    assert diags.errors[0].hint == "did you mean `formula`, not `formul`?"

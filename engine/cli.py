@@ -362,7 +362,8 @@ def _pseudonym(on: bool) -> Callable[[str], str] | None:
     "--per-provider",
     is_flag=True,
     help="Also write payments_<provider>.xlsx for each provider: its own specification, "
-    "customers and visits not counted, to send to it.",
+    "customers and visits not counted, to send to it (two ids that make the same file "
+    "name, P/1 and P 1, each get a short digest of the id added).",
 )
 @csv_dialect_option
 @pseudonymise_option

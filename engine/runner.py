@@ -36,7 +36,7 @@ from engine.monthly import MonthFacts, month_bounds, month_facts
 from engine.phrases import say
 from engine.progress import SILENT, Stages, each, timed
 from engine.reports import write_atomically, write_tables
-from engine.workbook import PaymentFile, provider_file_name, write_payment_file
+from engine.workbook import PaymentFile, provider_file_names, write_payment_file
 
 MANIFEST = "manifest.json"
 KEY_VARIABLE = "CAREPAY_PSEUDONYM_KEY"
@@ -295,10 +295,9 @@ def _write_outputs(
         payments = payment_file(result, facts)
         write_payment_file(directory / "payments.xlsx", payments)
         if job.per_provider:
-            for provider in sorted(payments.lines["provider_id"].unique().to_list()):
-                write_payment_file(
-                    directory / provider_file_name(provider), payments.for_provider(provider)
-                )
+            providers = sorted(payments.lines["provider_id"].unique().to_list())
+            for provider, name in provider_file_names(providers).items():
+                write_payment_file(directory / name, payments.for_provider(provider))
 
 
 def payment_file(result: RunResult, facts: list[MonthFacts]) -> PaymentFile:

@@ -25,8 +25,10 @@ further sheets (`Rader (del 2 av 3)`)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
@@ -96,9 +98,19 @@ def write_payment_file(path: Path, payments: PaymentFile) -> None:
     book.close()
 
 
-def provider_file_name(provider: str) -> str:
-    """`payments_<provider>.xlsx`, the id made safe as a file name."""
-    return f"payments_{re.sub(r'[^0-9A-Za-zÅÄÖåäö_-]+', '_', provider)}.xlsx"
+def provider_file_names(providers: list[str]) -> dict[str, str]:
+    """`payments_<provider>.xlsx` for each provider, the id made safe as a file name —
+    and told apart where two ids come out the same (`P/1` and `P 1`, or `p1` and `P1`
+    on a file system that ignores case) by a short digest of the id: one provider's
+    file overwrote the other's, and was sent with the other's customers in it."""
+    safe = {p: re.sub(r"[^0-9A-Za-zÅÄÖåäö_-]+", "_", p) for p in providers}
+    taken = Counter(name.casefold() for name in safe.values())
+    return {
+        p: f"payments_{name}"
+        + (f"-{hashlib.sha256(p.encode()).hexdigest()[:8]}" if taken[name.casefold()] > 1 else "")
+        + ".xlsx"
+        for p, name in safe.items()
+    }
 
 
 # ----------------------------------------------------------------------------- formats

@@ -149,6 +149,40 @@ def test_each_provider_gets_its_own_workbook(out: Path) -> None:
         assert {r["Utförare"] for r in customers} == {provider}
 
 
+def test_providers_whose_ids_make_the_same_file_name_get_a_file_each(tmp_path: Path) -> None:
+    """`P/1` and `P 1` both became payments_P_1.xlsx: the second provider's workbook
+    replaced the first's, and was sent to the first with the second's customers (and
+    `p1` against `P1` on a file system that ignores case). Each now has its own file,
+    told apart by a digest of its id; an id that clashes with none keeps its plain name."""
+    from engine.workbook import provider_file_names
+
+    names = provider_file_names(["P/1", "P 1", "P2", "p3", "P3"])
+    assert names["P2"] == "payments_P2.xlsx"
+    assert len({n.casefold() for n in names.values()}) == 5
+    assert names["P/1"].startswith("payments_P_1-") and names["P 1"].startswith("payments_P_1-")
+    assert names["p3"].startswith("payments_p3-") and names["P3"].startswith("payments_P3-")
+    data = tmp_path / "data"
+    data.mkdir()
+    for table in ("customers", "providers", "decisions", "visits"):
+        text = (ROOT / f"examples/hemtjanst/data/{table}.csv").read_text(encoding="utf-8")
+        (data / f"{table}.csv").write_text(
+            text.replace(",P1,", ",P/1,").replace("\nP1,", "\nP/1,")
+            .replace(",P2,", ",P 1,").replace("\nP2,", "\nP 1,"),
+            encoding="utf-8",
+        )  # fmt: skip
+    out = tmp_path / "out"
+    model = ROOT / "examples/hemtjanst/model.yaml"
+    result = CliRunner().invoke(
+        main, ["run", str(model), "--data", str(data), "--month", "2024-02", "--out", str(out),
+               "--per-provider"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(list(out.glob("payments_P_1-*.xlsx"))) == 2  # and P3's own
+    for provider, name in provider_file_names(["P/1", "P 1"]).items():
+        customers = _rows(out / name, "Kunder")
+        assert customers and {r["Utförare"] for r in customers} == {provider}
+
+
 def test_an_effect_premium_is_paid_apart_from_the_invoice(tmp_path: Path) -> None:
     """The fixture's approved effect premium (1 944,00 kr to P1 in March, §4.2) is not
     invoiced: "Godkänd effektpremie faktureras inte, utan ersätts via utbetalning"

@@ -898,6 +898,8 @@ def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
         "largest_gains": gains,
         "largest_losses": losses,
     }
+    if comparison.granted_time is None:  # one row of no band: the models name no granted time
+        del tables["compare_by_hours_band"]
     months, changes, files = _months_text(study.months), _changes_in_words(study), _about(study)
     about = [
         ("A", comparison.label_a),
@@ -1250,8 +1252,8 @@ def _attribution(
 
 
 def _months_text(months: list[Any]) -> str:
-    first, last = months[0], months[-1]
-    return f"{first:%Y-%m}" if first == last else f"{first:%Y-%m} to {last:%Y-%m}"
+    first, last = months[0], months[-1]  # in the Swedish reports: a dash, not "to"
+    return f"{first:%Y-%m}" if first == last else f"{first:%Y-%m} – {last:%Y-%m}"
 
 
 @main.command("diff")

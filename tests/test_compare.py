@@ -732,6 +732,26 @@ def test_a_model_that_names_no_granted_time_has_no_bands(tmp_path):
     assert comparison.customers["hours_band"].null_count() == comparison.customers.height
 
 
+def test_a_comparison_without_bands_writes_no_table_of_them_and_says_its_months_in_swedish(
+    tmp_path,
+):
+    """compare_by_hours_band.csv held one row of no band for models that name no granted
+    time (its sheet and section were gone), and the Swedish report said "2024-01 to
+    2024-02"."""
+    example = ROOT / "examples/hemtjanst/model.yaml"
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(
+        main,
+        ["compare", str(example), str(example), "--data", str(ROOT / "examples/hemtjanst/data"),
+         "--month", "2024-01", "--to", "2024-02", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert not list(out.glob("compare_by_hours_band.*"))
+    assert (out / "compare_by_zone.csv").exists()
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "2024-01 – 2024-02" in report and "2024-01 to 2024-02" not in report
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [

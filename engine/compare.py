@@ -75,7 +75,7 @@ def _totals(grouped: pl.dataframe.group_by.GroupBy) -> pl.DataFrame:
         pl.col("amount_a_ore").sum(),
         pl.col("amount_b_ore").sum(),
         pl.col("diff_ore").sum(),
-        pl.len().alias("customers"),
+        pl.col("customer_id").count().alias("customers"),  # not a provider's own lines
     ).with_columns(
         pl.when(pl.col("amount_a_ore") != 0)
         .then((pl.col("diff_ore") / pl.col("amount_a_ore") * 100).round(2))
@@ -218,6 +218,20 @@ def _customer_months(result: RunResult) -> pl.DataFrame:
     return pl.concat(frames) if frames else pl.DataFrame(schema=dict.fromkeys(KEYS, pl.String))
 
 
+def _with_provider_ownership(customers: pl.DataFrame, attributes: pl.DataFrame) -> pl.DataFrame:
+    """A provider's own lines (a supplement, VAT compensation) have no customer, and so
+    had no ownership: "per driftform" put a private provider's 300 kr under "(per
+    utförare, eller saknas)". The provider's ownership is its customers'."""
+    owners = attributes.select("provider_id", pl.col("ownership").alias("_owner")).unique(
+        "provider_id"
+    )
+    return (
+        customers.join(owners, on="provider_id", how="left")
+        .with_columns(pl.col("ownership").fill_null(pl.col("_owner")))
+        .drop("_owner")
+    )
+
+
 def compare_results(
     a: RunResult, b: RunResult, dataset: Dataset, label_a: str, label_b: str
 ) -> Comparison:
@@ -240,6 +254,7 @@ def compare_results(
     customers = every.join(customers, on=KEYS, how="full", coalesce=True, nulls_equal=True)
     customers = customers.with_columns(pl.col("^amount_._ore|diff_ore$").fill_null(0))
     customers = customers.join(attributes, on=KEYS, how="left").sort(KEYS, nulls_last=True)
+    customers = _with_provider_ownership(customers, attributes)
     category_keys = ["month", "provider_id", "category"]
     categories = per(a, category_keys, "amount_a_ore").join(
         per(b, category_keys, "amount_b_ore"), on=category_keys, how="full", coalesce=True

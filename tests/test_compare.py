@@ -77,6 +77,21 @@ def test_every_customer_month_is_in_the_comparison_also_one_paid_nothing_in_both
     assert unpaid["zone"].null_count() == 0  # who they are, as for the others
 
 
+def test_a_providers_own_lines_count_under_its_ownership_and_as_no_customer():
+    """Örebro's VAT compensation (§4.1.3) is a private provider's own line, with no
+    customer: "per driftform" put it under "(per utförare, eller saknas)" beside
+    privat and kommunal, and every group counted such lines as customers."""
+    comparison = compare(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
+    own = comparison.customers.filter(pl.col("customer_id").is_null())
+    assert own.height > 0 and own["ownership"].null_count() == 0
+    assert set(own["ownership"]) == {"private"}
+    by_owner = comparison.by("ownership")
+    assert by_owner["ownership"].null_count() == 0
+    customer_months = comparison.customers["customer_id"].count()
+    assert by_owner["customers"].sum() == customer_months
+    assert comparison.by("zone")["customers"].sum() == customer_months
+
+
 def test_orebro_against_norrtalje_adds_up_per_provider():
     comparison = compare(
         ROOT / "rules/orebro",

@@ -898,12 +898,12 @@ class _Checker:
             named = ", ".join(f"`{c}`" for c in empty)
             self.diags.warning(
                 "nullable-comparison",
-                f"`{_shown(operand)}` has no value where {named} "
+                f"`{formula_text(operand)}` has no value where {named} "
                 f"{'is' if len(empty) == 1 else 'are'} empty, and there `{op}` is unknown, "
                 "which counts as false",
                 node.span,
                 hint=f"say what an empty `{empty[0]}` means: coalesce({empty[0]}, …) where "
-                f"it is read, or coalesce({_shown(operand)} {op} …, false) here",
+                f"it is read, or coalesce({formula_text(operand)} {op} …, false) here",
             )
             return
 
@@ -917,7 +917,7 @@ class _Checker:
         if not empty:
             return
         named = ", ".join(f"`{c}`" for c in empty)
-        shown = _shown(node)
+        shown = formula_text(node)
         said = (
             f"`{shown}` can be empty, and where it is the `{word}` is unknown, which counts as "
             "false"
@@ -947,10 +947,10 @@ class _Checker:
             reasons = self._absent_from(arg, asked)
             if not reasons:
                 continue
-            shown = _shown(arg)
+            shown = formula_text(arg)
             self.diags.warning(
                 "skipped-argument",
-                f"`{_shown(node)}` skips `{shown}` where it has no value "
+                f"`{formula_text(node)}` skips `{shown}` where it has no value "
                 f"(when {' or '.join(sorted(reasons))}) and is then the "
                 f"{'smallest' if node.func == 'min' else 'largest'} of the others",
                 arg.span,
@@ -981,12 +981,14 @@ class _Checker:
         if info is not None:
             if info.func in ("min", "max"):
                 return frozenset(
-                    {(frozenset({info.relation.name}), f"`{_shown(node)}` is over no rows")}
+                    {(frozenset({info.relation.name}), f"`{formula_text(node)}` is over no rows")}
                 )
             return frozenset()
         match node:
             case ast.BinOp(op="/", right=divisor) if self._can_be_zero(divisor):
-                divided = frozenset({(self._names_read(divisor), f"`{_shown(divisor)}` is 0")})
+                divided = frozenset(
+                    {(self._names_read(divisor), f"`{formula_text(divisor)}` is 0")}
+                )
                 return divided.union(*(self._absent_by_model(c) for c in node.children()))
             case ast.BinOp() | ast.Neg():
                 return frozenset().union(*(self._absent_by_model(c) for c in node.children()))
@@ -1761,29 +1763,41 @@ def _text(node: ast.Node) -> str:
     return "this"
 
 
-def _shown(node: ast.Node) -> str:
+def formula_text(node: ast.Node) -> str:
     """A value's formula as a reader would write it (short of the original spacing)."""
     match node:
         case ast.Call(func=func, args=args):
-            return f"{func}({', '.join(_shown(a) for a in args)})"
+            return f"{func}({', '.join(formula_text(a) for a in args)})"
         case ast.BinOp(op=op, left=left, right=right) | ast.Compare(op=op, left=left, right=right):
-            return f"{_shown(left)} {op} {_shown(right)}"
+            return f"{formula_text(left)} {op} {formula_text(right)}"
         case ast.Neg(operand=operand):
-            return f"-{_shown(operand)}"
+            return f"-{formula_text(operand)}"
         case ast.Not(operand=operand):
-            return f"not {_shown(operand)}"
+            return f"not {formula_text(operand)}"
         case ast.And(left=left, right=right):
-            return f"{_shown(left)} and {_shown(right)}"
+            return f"{formula_text(left)} and {formula_text(right)}"
         case ast.Or(left=left, right=right):
-            return f"{_shown(left)} or {_shown(right)}"
+            return f"{formula_text(left)} or {formula_text(right)}"
         case ast.Quantity(value=value, unit=unit):
             return f"{value} {unit}" if unit else value
         case ast.If(cond=cond, then=then, otherwise=otherwise):
-            return f"if {_shown(cond)} then {_shown(then)} else {_shown(otherwise)}"
+            return (
+                f"if {formula_text(cond)} then {formula_text(then)} else {formula_text(otherwise)}"
+            )
         case ast.String(value=value):
             return f'"{value}"'
         case ast.Filtered(value=value):
-            return f"{_shown(value)} where …"
+            return f"{formula_text(value)} where …"
+        case ast.TimeLit(minutes=minutes):
+            return f"{minutes // 60:02d}:{minutes % 60:02d}"
+        case ast.DateLit(value=value):
+            return value.isoformat()
+        case ast.BoolLit(value=value):
+            return "true" if value else "false"
+        case ast.Missing():
+            return "missing"
+        case ast.ListLit(items=items):
+            return f"[{', '.join(formula_text(i) for i in items)}]"
     text = _text(node)
     return "…" if text == "this" else text
 

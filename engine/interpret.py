@@ -27,6 +27,7 @@ from engine.checker import (
     OuterRef,
     ParamRef,
     RuleRef,
+    formula_text,
     round_decimals,
     round_multiple,
 )
@@ -235,7 +236,7 @@ class Interpreter:
         supplement showed the rates and not the minutes in each band."""
         self._uses.append([])
         value = IMPLEMENTATIONS[node.func](self, node, row)
-        trace = Trace(brief(node), "call", value, self.checked.type_of(node))
+        trace = Trace(formula_text(node), "call", value, self.checked.type_of(node))
         trace.uses = self._uses.pop()
         self._note(trace)
         return value
@@ -432,27 +433,6 @@ SHOWN_CALLS = frozenset(
     {"minutes_in", "minutes_within", "days_active", "step", "overlaps", "weekday"}
     | {"time_of_day", "add_months"}
 )
-
-
-def brief(node: ast.Node) -> str:
-    """A formula's piece written out again, short: names, literals and calls as written,
-    anything longer as `…`."""
-    match node:
-        case ast.Name(name=n):
-            return n
-        case ast.Attr(target=ast.Name(name=target), name=n):
-            return f"{target}.{n}"
-        case ast.String(value=v):
-            return f'"{v}"'
-        case ast.Quantity(value=v, unit=u):
-            return f"{v} {u}".strip()
-        case ast.TimeLit(minutes=m):
-            return f"{m // 60:02d}:{m % 60:02d}"
-        case ast.DateLit(value=v):
-            return v.isoformat()
-        case ast.Call(func=f, args=args):
-            return f"{f}({', '.join(brief(a) for a in args)})"
-    return "…"
 
 
 def _call_text(node: ast.Call) -> str:

@@ -850,6 +850,8 @@ class _Builder:
                 model.broken.add(name)
         definitions = self._section("definitions")
         for entity, rules in definitions.items():
+            if not isinstance(rules, LMap):  # `decision:` with nothing under it (reported)
+                continue
             for name, spec in rules.items():
                 built = None
                 if self._ok("definitions", entity, name):

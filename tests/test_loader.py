@@ -402,3 +402,22 @@ def test_a_rule_that_cannot_be_built_is_one_error_and_says_what_is_missing(tmp_p
     diags = Diagnostics()
     load_model(tmp_path / "m.yaml", diags)
     assert diags.errors[0].hint == "did you mean `formula`, not `formul`?"
+
+
+def test_an_entity_with_nothing_under_it_is_an_error_and_the_others_are_built(tmp_path):
+    """`decision:` with its rule dedented below it (found by the fuzzer once a broken
+    piece no longer dropped its whole section: a crash, 'NoneType' has no `items`)."""
+    text = HEAD + dedent(
+        """\
+        definitions:
+          customer_month:
+            summa: 5 SEK
+          decision:
+          dagar: days_active(start_date, end_date)
+        payments:
+          p: { entity: customer_month, category: c, formula: summa * 2 }
+        """
+    )
+    found = problems(tmp_path, text)
+    assert [f[0] for f in found] == ["schema", "schema"], found
+    assert "summa" not in " ".join(f[3] for f in found)  # built, and found by `p`

@@ -1836,8 +1836,12 @@ def check(model: Model, diags: Diagnostics, months: Iterable[date] = ()) -> Chec
 
 
 def check_in_force(checked: CheckedModel, month: date, diags: Diagnostics) -> None:
-    """Every rule in force on `month` has its parameters and definitions in force too."""
+    """Every rule in force on `month` has its parameters and definitions in force too.
+    A month before every parameter's first value is one error, not one per parameter
+    and rule (a run of December before a model starting in January was ten)."""
     model = checked.model
+    if _before_the_model(checked, month, diags):
+        return
     for rule in model.rules.values():
         version = rule.version_on(month)
         if version is None:
@@ -1859,6 +1863,31 @@ def check_in_force(checked: CheckedModel, month: date, diags: Diagnostics) -> No
                     f"`{dep}` is not in force on {month.isoformat()}, but `{rule.name}` uses it",
                     version.span,
                 )
+
+
+def _before_the_model(checked: CheckedModel, month: date, diags: Diagnostics) -> bool:
+    """Whether `month` is before the first value of every parameter the rules in force
+    use (then reported once)."""
+    model = checked.model
+    needed = {
+        name
+        for rule in model.rules.values()
+        if (version := rule.version_on(month)) is not None
+        for name in _params_of(checked, version.tree)
+    }
+    firsts = {n: min((v.start for v in model.parameters[n].values), default=None) for n in needed}
+    if len(needed) < 2 or any(f is None or f <= month for f in firsts.values()):
+        return False
+    earliest = min(f for f in firsts.values() if f is not None)
+    first = next(n for n in model.parameters if n in needed and firsts[n] == earliest)
+    diags.error(
+        "no-value-in-force",
+        f"none of the {len(needed)} parameters the rules use has a value on "
+        f"{month.isoformat()}: the model's values begin on {earliest.isoformat()}",
+        model.parameters[first].span,
+        hint=f"check --month (or add the values in force in {month:%Y-%m})",
+    )
+    return True
 
 
 def _params_of(checked: CheckedModel, tree: ast.Node | None) -> set[str]:

@@ -84,9 +84,16 @@ def test_check_json_format():
 
 
 def test_check_month_without_values_in_force():
+    """A month before the model's first values was one error per parameter and rule
+    (five here, ten for a model of nine parameters): now one, with the date the
+    values begin."""
     code, out = invoke("check", MODEL, "--month", "2023-06")
     assert code == 1
-    assert "has no value on 2023-06-01" in out
+    assert out.count("error[no-value-in-force]") == 1
+    assert (
+        "none of the 5 parameters the rules use has a value on 2023-06-01: the model's "
+        "values begin on 2024-01-01"
+    ) in out
 
 
 def test_usage_error_exits_2():

@@ -137,6 +137,11 @@ def test_no_value_in_force(tmp_path):
     assert problems(tmp_path, text) == []
     found = problems(tmp_path, text, ("2023-12",))
     assert found == [("no-value-in-force", 4, 3, "`a` has no value on 2023-12-01, which `p` needs")]
+    later = text.replace("formula: a}", "formula: a + b}").replace(
+        "\npayments:", "\n  b: {unit: SEK, values: {2023-01-01: 1}}\npayments:"
+    )
+    # one parameter of two begins later: that one is named, as before
+    assert problems(tmp_path, later, ("2023-12",)) == found
 
 
 def test_dated_values_and_versions_pick_the_first_day_of_the_month(tmp_path):

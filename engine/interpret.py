@@ -27,6 +27,7 @@ from engine.checker import (
     OuterRef,
     ParamRef,
     RuleRef,
+    fields_of,
     formula_text,
     round_decimals,
     round_multiple,
@@ -402,19 +403,35 @@ class Interpreter:
         raise AssertionError(info.func)
 
     def _row_traces(self, traces: list[Trace], info: AggInfo) -> list[Trace]:
-        """For a sum of a computed value (a decision's share of the level amount), the
-        first few rows' own explanations; the rest are counted, not listed."""
-        if not isinstance(info.field, RuleRef):
-            return []
-        rules = [t for t in traces if t.kind in ("definition", "payment")]
+        """The first few rows aggregated, the rest counted, not listed: for a computed
+        value (a decision's share of the level amount) each row's own explanation; for
+        a column its value on each row; for rows counted, which rows (a provider's
+        supplement by its customers in a zone said `count(customers where …) = 1` and
+        not which customer)."""
         child = self.checked.model.vocabulary.entities[info.relation.entity]
-        for trace, row in zip(rules, self._aggregated_rows, strict=False):
+        rows = self._aggregated_rows
+
+        def named(row: Row) -> str:
             ident = ", ".join(str(row.values.get(k)) for k in child.key) if child.key else ""
-            trace.row = f"{child.name} {ident}".strip()
-        if len(rules) <= ROWS_SHOWN:
-            return rules
-        more = Trace(f"… and {len(rules) - ROWS_SHOWN} more rows", "note", None, t.UNKNOWN)
-        return [*rules[:ROWS_SHOWN], more]
+            return f"{child.name} {ident}".strip()
+
+        if isinstance(info.field, RuleRef):
+            shown = [t for t in traces if t.kind in ("definition", "payment")]
+            for trace, row in zip(shown, rows, strict=False):
+                trace.row = named(row)
+        elif isinstance(info.field, ColumnRef):
+            column = fields_of(self.vocabulary, child.name).get(info.field.name)
+            typ = column.type if column is not None else t.UNKNOWN
+            shown = [
+                Trace(info.field.name, "field", self._field(row, info), typ, row=named(row))
+                for row in rows
+            ]
+        else:
+            shown = [Trace(named(row), "note", None, t.UNKNOWN) for row in rows]
+        if len(shown) <= ROWS_SHOWN:
+            return shown
+        more = Trace(f"… and {len(shown) - ROWS_SHOWN} more rows", "note", None, t.UNKNOWN)
+        return [*shown[:ROWS_SHOWN], more]
 
     def _field(self, row: Row, info: AggInfo) -> Any:
         ref = info.field

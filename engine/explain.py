@@ -121,6 +121,8 @@ def to_json(trace: Trace) -> dict[str, Any]:
         out["formula"] = trace.formula
     if trace.source:
         out["source"] = trace.source
+    if trace.row:
+        out["row"] = trace.row  # which row of an aggregation: "visit V17"
     if trace.rows is not None:
         out["rows"] = trace.rows
     if trace.without_value:

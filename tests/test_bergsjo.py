@@ -100,6 +100,8 @@ def test_a_provider_can_see_how_its_deduction_was_reached():
     )
     document = json.loads(as_json.output)
     assert document["provider_id"] == "P2" and document["customer_id"] is None
+    customers = document["lines"][0]["tree"]["uses"][-1]  # sum(customers.hemtjänst)
+    assert customers["uses"][0]["row"] == "customer_month K2, P2"  # (it had no row)
     assert [(line["payment"], line["amount"]) for line in document["lines"]] == [
         ("manuell_registrering", "-17.85")
     ]

@@ -98,6 +98,34 @@ def _warnings(tmp_path, formula: str, entity: str = "decision") -> list:
     return [d for d in diags if d.severity == "warning"]
 
 
+def test_check_reports_a_zone_a_table_does_not_cover(tmp_path):
+    """A price list by zone lacking one of the model's zones checked clean and stopped
+    the run (lookup-miss) at the first customer there; `check` now says so, as it does
+    for a code list or a level."""
+    from engine.checker import check
+    from engine.diagnostics import Diagnostics
+    from engine.loader import load_model
+
+    path = tmp_path / "model.yaml"
+    path.write_text(
+        "model: m\ntitle: T\nzones: {tätort: [Centrum], glesbygd: [Skären]}\n"
+        "parameters:\n  pris: {unit: SEK, keys: [zone], values: {2025-01-01: {tätort: 100}}}\n"
+        "payments:\n  p: {entity: customer_month, category: c, formula: 'pris[zone]'}\n",
+        encoding="utf-8",
+    )
+    diags = Diagnostics()
+    check(load_model(path, diags), diags)
+    [warning] = [d for d in diags if d.severity == "warning"]
+    assert warning.code == "lookup-domain"
+    assert warning.message == (
+        "`pris` (from 2025-01-01) has no `zone` for 1 value that `zone` can take: glesbygd"
+    )
+    path.write_text(path.read_text("utf-8").replace("{tätort: 100}", "{tätort: 100, glesbygd: 1}"))
+    diags = Diagnostics()
+    check(load_model(path, diags), diags)
+    assert not list(diags)
+
+
 def test_check_reports_keys_a_table_does_not_cover(tmp_path):
     """`level` is 1–29 by the decisions schema; `nivåbelopp` lists 1–3."""
     [warning] = _warnings(tmp_path, "nivåbelopp[zone, level]")

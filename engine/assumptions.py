@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from engine import swedish
 from engine.catalog import Vocabulary
 from engine.data import Dataset
 from engine.model import Assumption
@@ -53,11 +54,11 @@ class Applied:
 
 def _in_language(lang: str, value: Any) -> Any:
     """A number as the language writes it: 0,85 and 44 776 in Swedish."""
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}".replace(".", "," if lang == "sv" else ".")
-    if isinstance(value, int) and lang == "sv":
-        return f"{value:,}".replace(",", "\u00a0")
-    return value
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return value
+    if lang == "sv":
+        return swedish.number(value, "#,##0.##########")  # every decimal given
+    return f"{value.normalize():f}" if isinstance(value, Decimal) else value
 
 
 def apply_assumptions(

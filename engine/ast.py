@@ -157,6 +157,11 @@ class Call(Node):
     args: tuple[Node, ...]
 
 
+def clock(minutes: int) -> str:
+    """A time of day as the language writes it: 450 minutes after midnight is `07:30`."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def to_sexpr(node: Node) -> str:
     """A compact s-expression of a tree, for table-driven parser tests."""
     match node:
@@ -165,7 +170,7 @@ def to_sexpr(node: Node) -> str:
         case DateLit(value=v):
             return v.isoformat()
         case TimeLit(minutes=m):
-            return f"{m // 60:02d}:{m % 60:02d}"
+            return clock(m)
         case Missing():
             return "missing"
         case String(value=v):

@@ -1789,7 +1789,7 @@ def formula_text(node: ast.Node) -> str:
         case ast.Filtered(value=value):
             return f"{formula_text(value)} where …"
         case ast.TimeLit(minutes=minutes):
-            return f"{minutes // 60:02d}:{minutes % 60:02d}"
+            return ast.clock(minutes)
         case ast.DateLit(value=value):
             return value.isoformat()
         case ast.BoolLit(value=value):

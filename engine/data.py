@@ -30,7 +30,7 @@ from engine.catalog import Column, Table, base_vocabulary, tables
 from engine.diagnostics import Diagnostics, printable
 from engine.model import DataRequirement
 from engine.progress import timed
-from engine.swedish import AMBIGUOUS_COMMA
+from engine.swedish import AMBIGUOUS_COMMA, comma_readings
 
 ROW_OFFSET_CSV = 2  # data row i is on line i + 2 of a CSV file (line 1 is the header)
 MAX_ROWS_REPORTED = 5  # per column and problem; the rest are counted
@@ -1622,8 +1622,8 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
             message = f"`{value}` is outside the range of `{name}` ({_range_words(column)})"
             out.append(Problem(index, name, value, "out-of-range", message))
         elif AMBIGUOUS_COMMA.fullmatch(value.strip()):
-            whole = value.strip().replace(",", "")
-            message = f"`{value}` may be {float(value.strip().replace(',', '.')):g} or {whole}"
+            decimal, whole = comma_readings(value.strip())
+            message = f"`{value}` may be {decimal} or {whole}"
             hint = (
                 f"write {whole} for thousands, or a point for decimals: a comma before "
                 "three digits may separate thousands, so it is read as neither"

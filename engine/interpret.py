@@ -102,6 +102,7 @@ class Interpreter:
         self._outer: list[Row] = []  # rows whose aggregation filter is being evaluated
         self._aggregated_rows: list[Row] = []
         self.steps = {e: {s.name: s for s in plan.steps(e)} for e in plan.order}
+        self._formulas = {id(s.tree) for e in self.steps.values() for s in e.values() if s.tree}
 
     # ---- rules
 
@@ -221,14 +222,10 @@ class Interpreter:
             case ast.Call():
                 if id(node) in self.checked.aggs:
                     return self._aggregate(node, self.checked.aggs[id(node)], row)
-                if node.func in SHOWN_CALLS and not self._is_formula(node, row):
-                    return self._shown_call(node, row)
+                if node.func in SHOWN_CALLS and id(node) not in self._formulas:
+                    return self._shown_call(node, row)  # (a whole formula: the rule's line)
                 return IMPLEMENTATIONS[node.func](self, node, row)
         raise AssertionError(f"cannot evaluate {node!r}")
-
-    def _is_formula(self, node: ast.Call, row: Row) -> bool:
-        """Whether the call is a rule's whole formula (the rule's line shows its value)."""
-        return any(step.tree is node for step in self.steps[row.entity].values())
 
     def _shown_call(self, node: ast.Call, row: Row) -> Any:
         """A function whose value a reader cannot see from its arguments (the minutes of

@@ -39,7 +39,7 @@ from engine.model import (
     RuleVersion,
 )
 from engine.source import FormulaOrigin, Span, register_text
-from engine.swedish import AMBIGUOUS_COMMA
+from engine.swedish import AMBIGUOUS_COMMA, comma_readings
 from engine.syntax import parse_formula
 
 # --------------------------------------------------------------------------- YAML with positions
@@ -247,19 +247,16 @@ def _number_part(text: str) -> str:
     return re.sub(r"\s*[^\d,.\s-].*$", "", text.strip())
 
 
-def _swedish_number_hint(text: str) -> str | None:
+def _ambiguous_comma_hint(text: str) -> str | None:
     """What to write for `12,500`, which may be twelve and a half or twelve thousand
     five hundred (an English export's thousands)."""
     number = _number_part(text)
     if not AMBIGUOUS_COMMA.fullmatch(number):
         return None
     rest = text.strip()[len(number) :].strip()
-    whole, decimals = number.split(",")
+    decimal, whole = comma_readings(number)
     unit = f" {rest}" if rest else ""
-    return (
-        f"`{number}` may be {whole}.{decimals.rstrip('0') or '0'} or {whole}{decimals}: write "
-        f"{whole}.{decimals.rstrip('0') or '0'}{unit} or {whole}{decimals}{unit}"
-    )
+    return f"`{number}` may be {decimal} or {whole}: write {decimal}{unit} or {whole}{unit}"
 
 
 def read_yaml(path: Path, diags: Diagnostics, texts: Mapping[Path, str] | None = None) -> Any:
@@ -1364,7 +1361,7 @@ class _Builder:
                     "bad-value",
                     f"`{raw}` is not a number",
                     span,
-                    hint=_swedish_number_hint(str(raw)) or 'e.g. 1520, "40 %", "450 SEK/h"',
+                    hint=_ambiguous_comma_hint(str(raw)) or 'e.g. 1520, "40 %", "450 SEK/h"',
                 )
                 return t.UNKNOWN, None
             number, unit = parts[0], parts[1] or default_unit

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, TypeGuard
 
 from engine import types as t
+from engine.ast import clock
 from engine.model import Band, Model, Parameter, Rule
 from engine.phrases import say
 
@@ -59,10 +60,6 @@ DAYS = {
 }
 
 
-def _clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
 def _band(band: Band, lang: str, named: bool = True) -> str:
     """A time band as its rule file writes it: `helg fri 19:00–mon 07:00`, `natt
     22:00–07:00`, `röd (calendar röda_dagar)`, `dag` (the rest). It showed as
@@ -76,9 +73,9 @@ def _band(band: Band, lang: str, named: bool = True) -> str:
     if band.start is not None and band.end is not None:
         if band.weekly:
             start, end = divmod(band.start, 1440), divmod(band.end, 1440)
-            parts.append(f"{days[start[0]]} {_clock(start[1])}–{days[end[0]]} {_clock(end[1])}")
+            parts.append(f"{days[start[0]]} {clock(start[1])}–{days[end[0]]} {clock(end[1])}")
         else:
-            parts.append(f"{_clock(band.start)}–{_clock(band.end)}")
+            parts.append(f"{clock(band.start)}–{clock(band.end)}")
     return " ".join(parts)  # a band with no bounds takes what the bands above leave
 
 

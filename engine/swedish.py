@@ -13,6 +13,11 @@ from decimal import Decimal
 AMBIGUOUS_COMMA = re.compile(r"-?[1-9]\d{0,2},\d{3}")
 
 
+def comma_readings(number: str) -> tuple[str, str]:
+    """The two numbers an `AMBIGUOUS_COMMA` may be: `12,500` is 12.5 or 12500."""
+    return f"{float(number.replace(',', '.')):g}", number.replace(",", "")
+
+
 def number(value: Decimal | float | int, pattern: str = "#,##0.##") -> str:
     from babel.numbers import format_decimal
 

@@ -319,8 +319,9 @@ def month_rule(spec: Mapping[str, Any]) -> MonthRule:
             return MonthRule("period", (str(spec["start"]), str(spec["end"])))
         case "all":
             return MonthRule("all")
-        case "pairs":
-            return MonthRule("pairs", of=tuple(spec["of"]))
+        case "pairs":  # `of: visit` names one entity, not five letters
+            of = spec["of"]
+            return MonthRule("pairs", of=(str(of),) if isinstance(of, str) else tuple(of))
         case "days":
             return MonthRule("days", of=(str(spec["of"]),))
     raise ValueError(f"unknown month rule {by!r}")
@@ -667,12 +668,8 @@ def _declared_entity(
 ) -> Entity:
     existing = existing_entities.get(name)
     relations = _relations(spec)
-    if existing is not None:  # more relations for an entity of the base
-        known = {r.name for r in existing.relations}
-        return replace(
-            existing,
-            relations=existing.relations + tuple(r for r in relations if r.name not in known),
-        )
+    if existing is not None:
+        return _extended_base_entity(existing, spec, relations, report)
     table = spec.get("table")
     if table is not None and table not in tables:
         report(
@@ -681,16 +678,7 @@ def _declared_entity(
             ("entities", name, "table"),
             "tables: " + ", ".join(tables),
         )
-    try:
-        month = month_rule(spec.get("month") or {"by": "all"})
-    except (KeyError, ValueError):
-        report(
-            "schema",
-            f"entity `{name}`: `month:` must say how its rows belong to a month",
-            ("entities", name, "month"),
-            "by: moment (column), period (start, end), date (column), all, or pairs (of)",
-        )
-        month = MonthRule("all")
+    month = _given_month_rule(name, spec.get("month") or {"by": "all"}, report) or MonthRule("all")
     if month.by == "days":
         source = existing_entities.get(month.of[0])
         if source is None or source.month.by != "period":
@@ -734,6 +722,52 @@ def _declared_entity(
     )
 
 
+BASE_ENTITY_HINT = (
+    "a model may add `relations:` to an entity of carepay's, and more entities whose "
+    "rows make a pairs entity's rows: month: {by: pairs, of: [visit, decision, …]}"
+)
+
+
+def _extended_base_entity(
+    existing: Entity, spec: Mapping[str, Any], relations: tuple[Relation, ...], report: Report
+) -> Entity:
+    """An entity of the base with the model's additions: more relations, and for a
+    pairs entity (`customer_month`) the entities whose pairs make its rows — a
+    municipality's meal deliveries make a customer's month as its visits do. What
+    else the base fixes (its table, key, parties, a month rule of another kind) is an
+    error where it is written, not a declaration read and dropped."""
+    name = existing.name
+    for fixed in ("table", "key", "parties"):
+        if fixed in spec:
+            report("schema", f"entity `{name}` is one of carepay's: its `{fixed}` cannot "
+                   "be changed", ("entities", name, fixed), BASE_ENTITY_HINT)  # fmt: skip
+    month = existing.month
+    if "month" in spec:
+        given = _given_month_rule(name, spec.get("month") or {}, report)
+        if given is not None and (given.by != "pairs" or existing.month.by != "pairs"):
+            report("schema", f"entity `{name}` is one of carepay's: its rows belong to a "
+                   f"month by `{existing.month.by}`, which a model cannot change",
+                   ("entities", name, "month"), BASE_ENTITY_HINT)  # fmt: skip
+        elif given is not None:
+            month = given
+    known = {r.name for r in existing.relations}
+    added = tuple(r for r in relations if r.name not in known)
+    return replace(existing, month=month, relations=existing.relations + added)
+
+
+def _given_month_rule(name: str, given: Mapping[str, Any], report: Report) -> MonthRule | None:
+    try:
+        return month_rule(given)
+    except (KeyError, ValueError):
+        report(
+            "schema",
+            f"entity `{name}`: `month:` must say how its rows belong to a month",
+            ("entities", name, "month"),
+            "by: moment (column), period (start, end), date (column), all, or pairs (of)",
+        )
+        return None
+
+
 def _above(low: Any, high: Any) -> bool:
     try:
         return float(low) > float(high)
@@ -760,14 +794,27 @@ def _check_declarations(
         by = str((declared.get("month") or {}).get("by", "all")) if declared else "all"
         if entity is not None and name not in based and by not in ("pairs", "days"):
             _check_entity_rows(vocabulary, entity, report)
-        for other in entity.month.of if entity is not None and by == "pairs" else ():
-            if other not in vocabulary.entities:
-                report("unknown-name", f"entity `{name}`: its rows are pairs of `{other}`, "
-                       "which is no entity", ("entities", name, "month"),
-                       "entities: " + ", ".join(vocabulary.entities))  # fmt: skip
+        if entity is not None and by == "pairs":
+            _check_pairs_sources(vocabulary, entity, report)
     for entity in vocabulary.entities.values():
         for relation in entity.relations:
             _check_relation_keys(vocabulary, entity, relation, report)
+
+
+def _check_pairs_sources(vocabulary: Vocabulary, entity: Entity, report: Report) -> None:
+    """Each entity a pairs entity's rows are made from is one, and holds its key."""
+    name = entity.name
+    for other in entity.month.of:
+        if other not in vocabulary.entities:
+            report("unknown-name", f"entity `{name}`: its rows are pairs of `{other}`, "
+                   "which is no entity", ("entities", name, "month"),
+                   "entities: " + ", ".join(vocabulary.entities))  # fmt: skip
+            continue
+        lacking = [k for k in entity.key if k not in _fields_and_keys(vocabulary, other)]
+        if lacking:
+            report("unknown-name", f"entity `{name}`: its rows are pairs of "
+                   f"{', '.join(entity.key)} of `{other}` rows, which have no "
+                   f"{', '.join(lacking)}", ("entities", name, "month"), None)  # fmt: skip
 
 
 def _check_entity_rows(vocabulary: Vocabulary, entity: Entity, report: Report) -> None:
@@ -799,13 +846,59 @@ def _check_relation_keys(
     if child is None:  # reported by `_check_relations`
         return
     for side in (entity, child):
-        fields = set(vocabulary.fields(side.name)) | set(side.key)
-        fields |= {vocabulary.parties[p].key for p in side.parties if p in vocabulary.parties}
+        fields = _fields_and_keys(vocabulary, side.name)
         for key in relation.keys:
             if key not in fields:
                 report("unknown-name", f"relation `{relation.name}` of `{entity.name}` joins on "
                        f"`{key}`, which `{side.name}` rows do not have",
                        ("entities", entity.name, "relations", relation.name), None)  # fmt: skip
+
+
+def _fields_and_keys(vocabulary: Vocabulary, name: str) -> set[str]:
+    """What an entity's rows hold: its fields, its key and its parties' ids."""
+    entity = vocabulary.entities[name]
+    fields = set(vocabulary.fields(name)) | set(entity.key)
+    return fields | {vocabulary.parties[p].key for p in entity.parties if p in vocabulary.parties}
+
+
+def unpaired_relations(vocabulary: Vocabulary) -> list[tuple[Entity, Relation]]:
+    """The relations that join a pairs entity by its whole key to rows of an entity its
+    rows are not made from (`month: {by: pairs, of: …}`), directly or through another
+    pairs entity: such a row of a customer and provider with none of those rows in
+    the month belongs to no row of it, and whatever it holds is in no payment."""
+    found = []
+    for entity in vocabulary.entities.values():
+        if entity.month.by != "pairs":
+            continue
+        for relation in entity.relations:
+            whole_key = set(relation.keys) == set(entity.key)
+            if whole_key and not _made_from(vocabulary, entity, relation.entity, set()):
+                found.append((entity, relation))
+    return found
+
+
+def _made_from(vocabulary: Vocabulary, pairs: Entity, name: str, seen: set[str]) -> bool:
+    """Whether every row of `name` is in a row of the pairs entity: it is one of the
+    entities its rows are made from, or in a row of one of them that holds its key, or
+    made itself of rows that are (a decision's days, pairs of its visits)."""
+    if name in pairs.month.of:
+        return True
+    seen = seen | {pairs.name, name}
+    entity = vocabulary.entities.get(name)
+    if entity is not None and entity.month.by in ("days", "pairs") and entity.month.of:
+        derived = entity.month.by == "days" or set(pairs.key) <= set(entity.key)
+        if derived and all(
+            n not in seen and _made_from(vocabulary, pairs, n, seen) for n in entity.month.of
+        ):
+            return True
+    sources = (vocabulary.entities.get(n) for n in pairs.month.of if n not in seen)
+    return any(
+        source.month.by == "pairs"
+        and set(pairs.key) <= set(source.key)
+        and _made_from(vocabulary, source, name, seen)
+        for source in sources
+        if source is not None
+    )
 
 
 MONTH_KINDS: dict[str, tuple[str, ...]] = {

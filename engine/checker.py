@@ -737,10 +737,10 @@ class _Checker:
             hint = f"`{name}` is a function: {BUILTINS[name].usage}"
         elif not close and self.vocabulary.entities[entity].table is not None:
             table = self.vocabulary.entities[entity].table
-            hint = (
-                f"columns come from the model's vocabulary; if `{name}` is a column of "
-                f"{table} in the data, declare it: vocabulary: {{columns: {{{table}: "
-                f"{{{name}: {{type: …}}}}}}}}"
+            hint = (  # the docs' `visits.minutes` is a definition a model writes itself
+                f"to compute it, define it: definitions: {{{entity}: {{{name}: …}}}}; "
+                f"if `{name}` is a column of {table} in the data, declare it: vocabulary: "
+                f"{{columns: {{{table}: {{{name}: {{type: …}}}}}}}}"
             )
         self.diags.error("unknown-name", f"unknown name `{name}`", node.span, hint=hint)
         return t.UNKNOWN

@@ -58,6 +58,7 @@ CODES: dict[str, str] = {
     "empty-month": "a month has no visits (or no decisions) in the data",
     "follows-rejection": "excluded visits belong to customers whose rows were rejected",
     "cannot-compute": "a rule's value cannot be computed for a row (a date beyond the calendar)",
+    "unpaired-rows": "rows related to a customer's month by customer and provider can be in none",
     "undeclared-column": "a column of the data is not in the model's vocabulary, and was not read",
 }
 

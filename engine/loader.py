@@ -23,7 +23,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from engine import types as t
-from engine.catalog import Vocabulary, base_vocabulary, extend, schemas_dir
+from engine.catalog import Vocabulary, base_vocabulary, extend, schemas_dir, unpaired_relations
 from engine.diagnostics import Diagnostic, Diagnostics
 from engine.model import (
     ASSUMPTION_KINDS,
@@ -377,6 +377,12 @@ def _without_required(node: Any) -> Any:
     if isinstance(node, list):
         return [_without_required(v) for v in node]
     return node
+
+
+def _declared_relations(spec: LMap, entity: str) -> set[str]:
+    declared = (spec.get("entities") or {}).get(entity) or {}
+    relations = declared.get("relations") if isinstance(declared, Mapping) else None
+    return set(relations) if isinstance(relations, Mapping) else set()
 
 
 def _locate(data: Any, path: list[Any], *, key: bool = False) -> Span | None:
@@ -902,7 +908,28 @@ class _Builder:
             where = _locate(self.data, ["vocabulary", *path]) or getattr(spec, "span", None)
             self.diags.error(code, message, where, hint=hint)
 
-        return extend(base_vocabulary(), _plain(spec), report)
+        vocabulary = extend(base_vocabulary(), _plain(spec), report)
+        self._warn_unpaired(vocabulary, spec)
+        return vocabulary
+
+    def _warn_unpaired(self, vocabulary: Vocabulary, spec: LMap) -> None:
+        """A warning at each relation whose rows can fall outside every row of its
+        pairs entity (`catalog.unpaired_relations`): paid nothing, without a word."""
+        for entity, relation in unpaired_relations(vocabulary):
+            path = ["vocabulary", "entities", entity.name, "relations", relation.name]
+            declared = _locate(self.data, path, key=True)
+            month = _locate(self.data, ["vocabulary", "entities", entity.name, "month"])
+            sources = ", ".join(entity.month.of)
+            self.diags.warning(
+                "unpaired-rows",
+                f"`{relation.name}` joins {relation.entity} rows to {entity.name} by "
+                f"{', '.join(relation.keys)}, but {entity.name}'s rows are made from "
+                f"{sources}: a {relation.entity} row whose {', '.join(relation.keys)} "
+                f"has no such row in the month is in no {entity.name}, and is not paid",
+                declared if relation.name in _declared_relations(spec, entity.name) else month,
+                hint=f"make {entity.name}'s rows from it too: entities: {{{entity.name}: "
+                f"{{month: {{by: pairs, of: [{sources}, {relation.entity}]}}}}}}",
+            )
 
     def _assumption(self, name: str, spec: LMap, span: Span) -> Assumption | None:
         kind = next(k for k in ASSUMPTION_KINDS if k in spec)

@@ -74,6 +74,25 @@ CASES = [
     ("an empty code list", "  codes:\n    service: { replace: [] }",
      "  customer_month:\n    x: 1",
      "the code list `service` cannot be empty: every row with a value would be rejected"),
+    ("the table of one of carepay's entities",
+     "  entities:\n    customer_month:\n      table: visits",
+     "  customer_month:\n    x: 1",
+     "entity `customer_month` is one of carepay's: its `table` cannot be changed"),
+    ("another kind of month rule for one of carepay's entities",
+     "  entities:\n    visit:\n      month: { by: date, column: start }",
+     "  visit:\n    x: 1",
+     "entity `visit` is one of carepay's: its rows belong to a month by `moment`, which a "
+     "model cannot change"),
+    ("pairs of an entity without the pairs' keys",
+     "  entities:\n    customer_month:\n"
+     "      month: { by: pairs, of: [visit, decision, journal, absence] }",
+     "  customer_month:\n    x: 1",
+     "entity `customer_month`: its rows are pairs of customer_id, provider_id of `absence` "
+     "rows, which have no provider_id"),
+    ("pairs of one entity, named without brackets, that is not there",
+     "  entities:\n    par:\n      key: [customer_id]\n      month: { by: pairs, of: finns_inte }",
+     "  customer_month:\n    x: 1",
+     "entity `par`: its rows are pairs of `finns_inte`, which is no entity"),
     ("a minimum above the maximum",
      "  columns:\n    visits:\n      x: { type: integer, minimum: 5, maximum: 1 }",
      "  visit:\n    y: x",
@@ -159,3 +178,91 @@ payments:
     rejects = (tmp_path / "out" / "rejects.csv").read_text(encoding="utf-8")
     assert "insatser,insatser.csv,3,antal" in rejects
     assert re.search(r"\nsumma +20,00\n", ran.output), ran.output  # R1: 2 × 10 kr
+
+
+DELIVERIES = """\
+model: leveranser
+title: leveranser
+vocabulary:
+  tables:
+    leveranser:
+      key: [leverans_id]
+      columns:
+        leverans_id: {{ type: text, nullable: false, required: true }}
+        customer_id: {{ type: text, nullable: false, required: true }}
+        provider_id: {{ type: text, nullable: false, required: true }}
+        levererad: {{ type: date, nullable: false, required: true }}
+        portioner: {{ type: integer, nullable: false, minimum: 1 }}
+  entities:
+    leverans:
+      table: leveranser
+      month: {{ by: date, column: levererad }}
+      parties: [customer, provider]
+    customer_month:{month}
+      relations:
+        leveranser: {{ entity: leverans, keys: [customer_id, provider_id] }}
+definitions:
+  customer_month:
+    portioner_i_månaden: sum(leveranser.portioner)
+payments:
+  mat: {{ entity: customer_month, category: mat, formula: portioner_i_månaden * 62 SEK }}
+"""
+
+
+def _deliveries(tmp_path: Path, month: str) -> tuple[Path, Path]:
+    model = tmp_path / "model.yaml"
+    model.write_text(DELIVERIES.format(month=month), encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in {
+        "customers": "customer_id,district\nK1,Centrum\nK3,Centrum\n",
+        "providers": "provider_id,name,ownership\nP1,A,private\n",
+        "decisions": "decision_id,customer_id,provider_id,service,start_date\n"
+        "D1,K1,P1,omsorg,2025-01-01\n",
+        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
+        "V1,K1,P1,omsorg,2025-03-04 09:00,2025-03-04 10:00\n",
+        "leveranser": "leverans_id,customer_id,provider_id,levererad,portioner\n"
+        "L1,K1,P1,2025-03-03,5\nL2,K1,P1,2025-03-10,7\nL3,K3,P1,2025-03-05,3\n",
+    }.items():
+        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    return model, data
+
+
+def _paid(tmp_path: Path, model: Path, data: Path) -> str:
+    out = tmp_path / "out"
+    args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 0, ran.output
+    return (out / "statement_lines.csv").read_text(encoding="utf-8")
+
+
+def test_a_models_own_rows_make_a_customers_month(tmp_path: Path):
+    """Meal deliveries to a customer with no visit or decision of that provider (K3):
+    with `month: {by: pairs, of: [..., leverans]}` on customer_month, the deliveries
+    make the customer's month, and its 3 portions are paid (3 × 62 = 186 kr). Before,
+    the month rule given for customer_month was read and dropped: K3 was paid nothing
+    and the check was clean."""
+    month = "\n      month: { by: pairs, of: [visit, decision, journal, leverans] }"
+    model, data = _deliveries(tmp_path, month)
+    checked = CliRunner().invoke(main, ["check", str(model)])
+    assert checked.exit_code == 0 and "warning" not in checked.output, checked.output
+    lines = _paid(tmp_path, model, data)
+    assert "2025-03,P1,K1,mat,mat,,,744.00," in lines  # (5 + 7) × 62
+    assert "2025-03,P1,K3,mat,mat,,,186.00," in lines  # 3 × 62
+
+
+def test_rows_that_can_be_in_no_customer_month_are_warned_of(tmp_path: Path):
+    """Without the month rule, K3's delivery is in no customer-month and is not paid:
+    `check` (and `run`, which checks first) warns at the relation, with the line to
+    write."""
+    model, data = _deliveries(tmp_path, "")
+    checked = CliRunner().invoke(main, ["check", str(model)])
+    assert checked.exit_code == 0, checked.output
+    assert f"{model}:20:9: warning[unpaired-rows]: `leveranser` joins leverans rows to " in (
+        checked.output
+    )
+    assert "is in no customer_month, and is not paid" in checked.output
+    hint = "of: [visit, decision, journal, leverans]}}}"
+    assert hint in checked.output, checked.output
+    lines = _paid(tmp_path, model, data)
+    assert "K1,mat" in lines and "K3" not in lines

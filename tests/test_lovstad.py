@@ -88,13 +88,17 @@ def test_the_declarations_in_the_docs_check_and_read_their_table(tmp_path):
 
 
 def test_an_unknown_name_says_how_to_declare_a_column(tmp_path):
+    """… or to define it: the docs' `sum(visits.minutes where counted)` reads a
+    definition `minutes` of the model's own, and an author who copied it was told
+    only to declare a column."""
     from tests.harness import diagnostics
 
     [error] = diagnostics(tmp_path, "portioner * 2", "visit")
     assert error.message == "unknown name `portioner`"
     assert error.hint == (
-        "columns come from the model's vocabulary; if `portioner` is a column of visits in "
-        "the data, declare it: vocabulary: {columns: {visits: {portioner: {type: …}}}}"
+        "to compute it, define it: definitions: {visit: {portioner: …}}; if `portioner` is "
+        "a column of visits in the data, declare it: vocabulary: {columns: {visits: "
+        "{portioner: {type: …}}}}"
     )
 
 

@@ -89,6 +89,12 @@ CASES = [
      "  customer_month:\n    x: 1",
      "entity `customer_month`: its rows are pairs of customer_id, provider_id of `absence` "
      "rows, which have no provider_id"),
+    ("pairs of its own of an entity without the pairs' keys (a Polars traceback at the run)",
+     "  entities:\n    par:\n      key: [customer_id, provider_id]\n"
+     "      month: { by: pairs, of: [visit, absence] }",
+     "  par:\n    x: 1",
+     "entity `par`: its rows are pairs of customer_id, provider_id of `absence` rows, which "
+     "have no provider_id"),
     ("pairs of one entity, named without brackets, that is not there",
      "  entities:\n    par:\n      key: [customer_id]\n      month: { by: pairs, of: finns_inte }",
      "  customer_month:\n    x: 1",

@@ -272,3 +272,46 @@ def test_rows_that_can_be_in_no_customer_month_are_warned_of(tmp_path: Path):
     assert hint in checked.output, checked.output
     lines = _paid(tmp_path, model, data)
     assert "K1,mat" in lines and "K3" not in lines
+
+
+def test_rows_of_a_models_own_entity_are_named_by_their_tables_key(tmp_path: Path):
+    """An entity over a table of the model's own, with no `key:` of its own, has its
+    table's key: a test file expects a delivery's values by its id, and explain names
+    the rows it sums (`leverans L3`). Before, the entity had no key: the test file
+    could not name the row, and explain said `(leverans)`."""
+    month = "\n      month: { by: pairs, of: [visit, decision, journal, leverans] }"
+    model, data = _deliveries(tmp_path, month)
+    text = model.read_text(encoding="utf-8").replace(
+        "definitions:\n", "definitions:\n  leverans:\n    värde: portioner * 62 SEK\n"
+    )
+    model.write_text(text, encoding="utf-8")
+    tests = tmp_path / "leveranser_test.yaml"
+    tests.write_text(
+        """\
+model: model.yaml
+defaults:
+  input:
+    customers: [{ customer_id: K3, district: Centrum }]
+    providers: [{ provider_id: P1, name: A, ownership: private }]
+tests:
+  - name: en leverans
+    month: 2025-03
+    input:
+      visits: [{ visit_id: V1, customer_id: K3, provider_id: P1, service: omsorg,
+                 start: 2025-03-03 08:00, end: 2025-03-03 09:00 }]
+      leveranser: [{ leverans_id: L3, customer_id: K3, provider_id: P1,
+                     levererad: 2025-03-05, portioner: 3 }]
+    output:
+      leverans:
+        L3: { värde: 186 }
+      customers:
+        K3: { mat: 186 }
+""",
+        encoding="utf-8",
+    )
+    tested = CliRunner().invoke(main, ["test", str(tests)])
+    assert tested.exit_code == 0, tested.output
+    args = ["explain", str(model), "--data", str(data), "--month", "2025-03", "--customer", "K3"]
+    explained = CliRunner().invoke(main, args)
+    assert explained.exit_code == 0, explained.output
+    assert "portioner = 3   (leverans L3)" in explained.output, explained.output

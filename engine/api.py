@@ -19,7 +19,7 @@ import polars as pl
 from engine.aggregate import skipped_missing
 from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import Roles, Vocabulary
-from engine.checker import CheckedModel, check
+from engine.checker import CheckedModel, check, tables_read
 from engine.compile import compiler_for, evaluate, numbering_pays
 from engine.data import ZONES_TABLE, Dataset, Frames, ids_as_text, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
@@ -482,9 +482,13 @@ def rejection_consequences(result: RunResult, dataset: Dataset) -> list[Diagnost
     if not owners or not result.months:
         return []
     excluded = pl.concat([m.exclusions for m in result.months])
+    reads = {r.name: tables_read(result.checked, r.name) for r in result.checked.model.exclusions}
     out = []
     for table, by_customer in sorted(owners.items()):
-        hit = excluded.filter(pl.col("customer_id").is_in(list(by_customer)))
+        reading = [rule for rule, tables in reads.items() if table in tables]
+        hit = excluded.filter(
+            pl.col("customer_id").is_in(list(by_customer)) & pl.col("rule").is_in(reading)
+        )
         if hit.height == 0:
             continue
         rules = hit.group_by("rule").len().sort("rule")
@@ -496,7 +500,7 @@ def rejection_consequences(result: RunResult, dataset: Dataset) -> list[Diagnost
             Diagnostic(
                 "follows-rejection",
                 f"{hit.height} excluded visit{'s' if hit.height != 1 else ''} ({counted}) "
-                f"belong to {len(customers)} customer{'s' if len(customers) != 1 else ''} "
+                f"belong{'s' if hit.height == 1 else ''} to {len(customers)} customer{'s' if len(customers) != 1 else ''} "
                 f"whose {table} rows were rejected ({dataset.origins.get(table, table)} rows "
                 f"{shown}): the exclusions may follow from the rejection",
                 where=dataset.origins.get(table, table),

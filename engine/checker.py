@@ -121,6 +121,44 @@ def fields_of(vocabulary: Vocabulary, entity: str) -> dict[str, Column]:
     return fields
 
 
+def tables_read(checked: CheckedModel, rule: str) -> set[str]:
+    """The input tables a rule's value can depend on, through every rule it reads: the
+    tables of the entities whose fields and rows it reads, and the parties' tables
+    where it reads a customer's or provider's field."""
+    vocabulary = checked.model.vocabulary
+    out: set[str] = set()
+    seen: set[str] = set()
+    pending = [rule]
+    while pending:
+        name = pending.pop()
+        found = checked.model.rules.get(name)
+        if name in seen or found is None:
+            continue
+        seen.add(name)
+        versions = [*found.versions, *([found.quantity] if found.quantity else [])]
+        for node in (n for v in versions if v.tree is not None for n in v.tree.walk()):
+            ref, info = checked.refs.get(id(node)), checked.aggs.get(id(node))
+            if isinstance(ref, RuleRef):
+                pending.append(ref.name)
+            elif isinstance(ref, ColumnRef):
+                out |= _tables_of_field(vocabulary, ref)
+            if info is not None:
+                out.add(vocabulary.table_of(info.relation.entity) or "")
+                if isinstance(info.field, RuleRef):
+                    pending.append(info.field.name)
+    return out - {""}
+
+
+def _tables_of_field(vocabulary: Vocabulary, ref: ColumnRef) -> set[str]:
+    entity = vocabulary.entities.get(ref.entity)
+    table = vocabulary.table_of(ref.entity)
+    own = vocabulary.tables.get(table) if table else None
+    if own is not None and ref.name in own.columns or entity is None:
+        return {table} if table else set()
+    parties = (vocabulary.parties[p] for p in entity.parties if p in vocabulary.parties)
+    return {p.table for p in parties} | ({table} if table else set())
+
+
 # ----------------------------------------------------------------------------- the checker
 
 

@@ -315,3 +315,25 @@ tests:
     explained = CliRunner().invoke(main, args)
     assert explained.exit_code == 0, explained.output
     assert "portioner = 3   (leverans L3)" in explained.output, explained.output
+
+
+def test_an_exclusion_that_reads_no_rejected_table_is_not_said_to_follow_from_it(tmp_path):
+    """A visit excluded for lasting under three minutes, of a customer whose delivery row
+    was rejected: the exclusion reads the visit alone, so nothing links the two. Before,
+    the run warned that `kort` "may follow from the rejection" of matleveranser rows
+    (follows-rejection links every exclusion of the customer to any rejected row)."""
+    month = "\n      month: { by: pairs, of: [visit, decision, journal, leverans] }"
+    model, data = _deliveries(tmp_path, month)
+    text = model.read_text(encoding="utf-8")
+    model.write_text(text + "exclusions:\n  kort: { when: end - start < 3 min, reason: kort }\n")
+    with (data / "visits.csv").open("a", encoding="utf-8") as visits:
+        visits.write("V2,K1,P1,omsorg,2025-03-05 09:00,2025-03-05 09:02\n")
+    with (data / "leveranser.csv").open("a", encoding="utf-8") as deliveries:
+        deliveries.write("L4,K1,P1,2025-03-12,0\n")  # no portions: out of range, rejected
+    out = tmp_path / "out"
+    args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 3, ran.output  # the row rejected
+    assert "leveranser.csv:portioner: warning[rejected-rows]: 1 row rejected" in ran.output
+    assert "V2,K1,P1,kort,kort" in (out / "exclusions.csv").read_text(encoding="utf-8")
+    assert "follows-rejection" not in ran.output, ran.output

@@ -647,7 +647,7 @@ def explain_loaded(
     plan = plan_month(checked, month)
     frames = base_frames(plan, dataset.tables)  # the rows and the peers of `overlaps`
     rows = customer_rows(plan, dataset, customer, frames)
-    if not rows:
+    if not rows:  # a customer has a month when any row of theirs has
         raise EngineError(
             [
                 Diagnostic(
@@ -658,7 +658,38 @@ def explain_loaded(
             ]
         )
     entity = checked.model.vocabulary.roles.customer_month
-    return _heading(checked), _traced(plan, dataset, frames, entity, rows, everything)
+    traced = _traced(plan, dataset, frames, entity, rows, everything)
+    for other, found in _payable_rows_of_customer(plan, frames, customer).items():
+        shown = _traced(plan, dataset, frames, other, found, everything)
+        traced += [(row, traces) for row, traces in shown if traces or everything]
+    return _heading(checked), traced
+
+
+def _payable_rows_of_customer(
+    plan: Plan, frames: dict[str, pl.DataFrame], customer: str
+) -> dict[str, list[Row]]:
+    """The customer's rows of the month in every other entity with payments of its own
+    (an effect premium per claim, a fee per delivery), each named by its key: they are
+    on the customer's statement and letter, and explain left them out."""
+    vocabulary = plan.checked.model.vocabulary
+    roles = vocabulary.roles
+    out = {}
+    for name in vocabulary.order:
+        frame = frames.get(name)
+        if (
+            name not in vocabulary.payable
+            or name in (roles.customer_month, roles.provider_month)
+            or frame is None
+            or "customer_id" not in frame.columns
+        ):
+            continue
+        chosen = frame.filter(pl.col("customer_id") == customer)
+        rows = rows_with_relations(vocabulary, frames, name, chosen)
+        key = vocabulary.entities[name].key
+        for row in rows:
+            row.label = " ".join([name, *(str(row.values.get(k)) for k in key)])
+        out[name] = rows
+    return out
 
 
 def explain_provider_loaded(

@@ -645,6 +645,9 @@ def explain_command(
     time band, a decision's days in the month, a step table's bracket — has a line of
     its own: `minutes_in(tider, "natt") = 90 min`.
 
+    A payment of another row of the customer's — an effect premium per claim, a fee
+    per delivery — is explained beneath, one tree per row, named by its key.
+
     With --provider (and no --customer): the provider's own payments of the month —
     a deduction, a supplement, VAT compensation — explained the same way.
 
@@ -678,13 +681,15 @@ def explain_command(
         return
     for row, traces in rows:
         values = row.values
-        place = f"district {values.get('district')}"
-        if values.get("zone"):
+        place = f" (district {values.get('district')}" if values.get("district") else ""
+        if place and values.get("zone"):
             place += f", zone {values['zone']}"
-        title = (
-            f"{heading}\nCustomer {customer} with provider {values.get('provider_id')}, "
-            f"{month:%Y-%m} ({place})"
-        )
+        whose = f"Customer {customer} with provider {values.get('provider_id')}"
+        if row.label:  # a payment of its own row: a claim, a delivery
+            whose = f"{row.label[:1].upper()}{row.label[1:]} of customer {customer} " + (
+                f"with provider {values.get('provider_id')}"
+            )
+        title = f"{heading}\n{whose}, {month:%Y-%m}{place + ')' if place else ''}"
         if not traces:
             title += "\n\nNo payment: every payment rule came to 0 kr (--all shows them)."
         click.echo(render_tree(traces, title))

@@ -163,6 +163,7 @@ def render_json(
                     "provider_id": values.get("provider_id"),
                     "month": f"{month:%Y-%m}",
                     "payment": trace.name,
+                    **({"row": row.label} if getattr(row, "label", "") else {}),
                     "category": trace.category,
                     "exact": _json_value(exact),
                     "amount": _json_value(trace.value),

@@ -49,6 +49,7 @@ class Row:
     children: dict[str, list[Row]] = field(default_factory=dict)
     computed: dict[str, Any] = field(default_factory=dict)
     traces: dict[str, Trace] = field(default_factory=dict)
+    label: str = ""  # its entity and key (`leverans L1`), where rows of several are shown
 
 
 @dataclass

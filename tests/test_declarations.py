@@ -8,6 +8,7 @@ refused by the schema."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -337,3 +338,33 @@ def test_an_exclusion_that_reads_no_rejected_table_is_not_said_to_follow_from_it
     assert "leveranser.csv:portioner: warning[rejected-rows]: 1 row rejected" in ran.output
     assert "V2,K1,P1,kort,kort" in (out / "exclusions.csv").read_text(encoding="utf-8")
     assert "follows-rejection" not in ran.output, ran.output
+
+
+def test_explain_shows_a_customers_payments_of_other_entities(tmp_path: Path):
+    """A fee per delivery (a payable entity of the model's own, as Örebro's effect
+    premium is paid per claim) is on the customer's statement and letter; `explain
+    --customer` showed only the customer-month's payments, so the 25 kr per delivery
+    could not be traced. Now each delivery paid is a tree of its own, named by its key
+    (and `row` in the JSON)."""
+    month = "\n      month: { by: pairs, of: [visit, decision, journal, leverans] }"
+    model, data = _deliveries(tmp_path, month)
+    text = model.read_text(encoding="utf-8")
+    text = text.replace(
+        "      table: leveranser\n", "      table: leveranser\n      payable: true\n"
+    )
+    text += "  avgift: { entity: leverans, category: mat, formula: 25 SEK, source: '§5.4' }\n"
+    model.write_text(text, encoding="utf-8")
+    lines = _paid(tmp_path, model, data)
+    assert lines.count("2025-03,P1,K1,avgift,mat,,,25.00,§5.4") == 2  # L1 and L2
+    args = ["explain", str(model), "--data", str(data), "--month", "2025-03", "--customer", "K1"]
+    explained = CliRunner().invoke(main, args)
+    assert explained.exit_code == 0, explained.output
+    for key in ("L1", "L2"):
+        assert f"Leverans {key} of customer K1 with provider P1, 2025-03\n\navgift = 25.00 SEK" in (
+            explained.output
+        ), explained.output
+    assert "L3" not in explained.output  # K3's
+    as_json = CliRunner().invoke(main, [*args, "--format", "json"])
+    found = [(line["payment"], line.get("row")) for line in json.loads(as_json.output)["lines"]]
+    assert ("avgift", "leverans L1") in found and ("avgift", "leverans L2") in found
+    assert ("mat", None) in found

@@ -34,6 +34,7 @@ class Sentence:
     source: str
     outside_invoice: bool = False
     no_value: bool = False  # the formula had no value: nothing was paid (the run warned)
+    row: str = ""  # the paid row's key (a claim, a delivery): two such lines read alike
 
 
 @dataclass
@@ -192,6 +193,7 @@ def _sentences(
                     line["source"] or "",
                     line["category"] in model.outside_invoice,
                     amount is None,
+                    line.get("row") or "",
                 )
             )
     return out
@@ -269,9 +271,10 @@ def _text(letter: Letter) -> str:
 
 
 def _note(sentence: Sentence) -> str:
+    row = f" Gäller {sentence.row}." if sentence.row else ""
     if sentence.no_value:
-        return " Beloppet kunde inte räknas ut och betalas inte (körningen varnar)."
-    return " Betalas ut separat, inte på fakturan." if sentence.outside_invoice else ""
+        return row + " Beloppet kunde inte räknas ut och betalas inte (körningen varnar)."
+    return row + (" Betalas ut separat, inte på fakturan." if sentence.outside_invoice else "")
 
 
 def _visit(visit: NotCounted) -> str:

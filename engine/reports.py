@@ -29,6 +29,7 @@ LINE_SCHEMA = {
     "provider_id": pl.String,
     "customer_id": pl.String,
     "payment": pl.String,
+    "row": pl.String,  # the paid row's own key (a claim, a delivery); empty for a month's line
     "category": pl.String,
     "quantity": pl.Float64,
     "unit": pl.String,
@@ -70,8 +71,11 @@ def statement_lines(
             missing[rule.name] = missing_count
         version = rule.version_on(plan.in_force)
         source = (version.source if version else None) or rule.source or ""
-        entity = plan.checked.model.vocabulary.entities[rule.entity]
+        vocabulary = plan.checked.model.vocabulary
+        entity = vocabulary.entities[rule.entity]
         has_customer = "customer_id" in entity.key or "customer_id" in frame.columns
+        parties = {p.key for p in vocabulary.parties.values()}
+        own_key = [k for k in entity.key if k not in parties and k in frame.columns]
         quantity = (
             pl.col(f"__qty_{rule.name}")
             if step.quantity is not None
@@ -87,6 +91,11 @@ def statement_lines(
                     else pl.lit(None, dtype=pl.String)
                 ).alias("customer_id"),
                 pl.lit(rule.name).alias("payment"),
+                (
+                    pl.concat_str([pl.col(k).cast(pl.String) for k in own_key], separator=", ")
+                    if own_key
+                    else pl.lit(None, dtype=pl.String)
+                ).alias("row"),
                 pl.lit(rule.category or "").alias("category"),
                 quantity.round(4).alias("quantity"),
                 pl.lit(rule.unit, dtype=pl.String).alias("unit"),

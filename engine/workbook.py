@@ -573,12 +573,13 @@ def _not_counted(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
 
 
 def _lines(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
-    frame = payments.lines.sort("month", "provider_id", "customer_id", "payment")
+    frame = payments.lines.sort("month", "provider_id", "customer_id", "payment", "row")
     columns = [
         _Column("Månad"),
         _Column("Utförare"),
         _Column("Kund"),
         _Column("Ersättning"),
+        _Column("Avser"),  # the claim or delivery a line of its own pays
         _Column("Ersättningskategori"),
         _Column("Antal", DECIMAL),
         _Column("Enhet"),
@@ -590,6 +591,7 @@ def _lines(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
         "provider_id",
         "customer_id",
         _label(payments),
+        pl.col("row").fill_null(""),
         "category",
         pl.col("quantity").cast(pl.Float64),
         pl.col("unit").fill_null(""),

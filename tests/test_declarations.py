@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -254,8 +255,8 @@ def test_a_models_own_rows_make_a_customers_month(tmp_path: Path):
     checked = CliRunner().invoke(main, ["check", str(model)])
     assert checked.exit_code == 0 and "warning" not in checked.output, checked.output
     lines = _paid(tmp_path, model, data)
-    assert "2025-03,P1,K1,mat,mat,,,744.00," in lines  # (5 + 7) × 62
-    assert "2025-03,P1,K3,mat,mat,,,186.00," in lines  # 3 × 62
+    assert "2025-03,P1,K1,mat,,mat,,,744.00," in lines  # (5 + 7) × 62
+    assert "2025-03,P1,K3,mat,,mat,,,186.00," in lines  # 3 × 62
 
 
 def test_rows_that_can_be_in_no_customer_month_are_warned_of(tmp_path: Path):
@@ -355,7 +356,22 @@ def test_explain_shows_a_customers_payments_of_other_entities(tmp_path: Path):
     text += "  avgift: { entity: leverans, category: mat, formula: 25 SEK, source: '§5.4' }\n"
     model.write_text(text, encoding="utf-8")
     lines = _paid(tmp_path, model, data)
-    assert lines.count("2025-03,P1,K1,avgift,mat,,,25.00,§5.4") == 2  # L1 and L2
+    # each delivery's line names it (two lines alike could not be told apart)
+    assert "2025-03,P1,K1,avgift,L1,mat,,,25.00,§5.4" in lines
+    assert "2025-03,P1,K1,avgift,L2,mat,,,25.00,§5.4" in lines
+    assert "2025-03,P1,K1,mat,,mat,,,744.00," in lines  # the customer-month's: no row
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "payments.xlsx")["Rader"]
+    rows = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]]
+    assert rows[0][:5] == ("Månad", "Utförare", "Kund", "Ersättning", "Avser")
+    assert ("2025-03", "P1", "K1", "avgift", "L1") in [r[:5] for r in rows]
+    letter = CliRunner().invoke(
+        main,
+        ["explain", str(model), "--data", str(data), "--month", "2025-03", "--customer", "K1",
+         "--letter"],
+    )  # fmt: skip
+    assert "- avgift: 25,00 kr (§5.4). Gäller L1.\n- avgift: 25,00 kr (§5.4). Gäller L2." in (
+        letter.output
+    ), letter.output
     args = ["explain", str(model), "--data", str(data), "--month", "2025-03", "--customer", "K1"]
     explained = CliRunner().invoke(main, args)
     assert explained.exit_code == 0, explained.output

@@ -450,6 +450,9 @@ SHOWN_CALLS = frozenset(
 )
 
 
+SHOWN_CONDITION = 60  # characters: a longer filter is in the formula line above
+
+
 def _call_text(node: ast.Call) -> str:
     arg = node.args[0]
     inner = arg.value if isinstance(arg, ast.Filtered) else arg
@@ -458,7 +461,11 @@ def _call_text(node: ast.Call) -> str:
         if isinstance(inner, ast.Attr) and isinstance(inner.target, ast.Name)
         else (inner.name if isinstance(inner, ast.Name) else "…")
     )
-    return f"{node.func}({text}{' where …' if isinstance(arg, ast.Filtered) else ''})"
+    if not isinstance(arg, ast.Filtered):
+        return f"{node.func}({text})"
+    condition = formula_text(arg.condition)  # told apart from the formula's other counts
+    shown = condition if len(condition) <= SHOWN_CONDITION else "…"
+    return f"{node.func}({text} where {shown})"
 
 
 def _as_datetime(value: Any) -> datetime:

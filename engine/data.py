@@ -1454,7 +1454,10 @@ def _survey_run(
         if flag is not None:
             flags.append(flag.alias(c.name))
     flags.append(_order_flag(names, table.max_hours).alias("__order"))
-    for key in table.key if keys else ():
+    if keys and len(table.key) > 1 and all(k in names for k in table.key):
+        together = pl.struct(table.key)  # a key of several columns: their values together
+        flags.append(together.is_duplicated().any().alias(COMPOSITE_FLAG))
+    for key in table.key if keys and len(table.key) == 1 else ():
         if key in names:  # a missing id is looked at too (a missing id is a bad value)
             ids = pl.col(key)
             flags.append(((ids <= ids.shift(1)).any() | ids.is_null().any()).alias(f"__key_{key}"))
@@ -1519,11 +1522,15 @@ def _form_of_first(frame: pl.DataFrame, name: str) -> str | None:
     return None
 
 
+COMPOSITE_FLAG = "__key__together"  # the survey's flag of a key of several columns
+
+
 def _survey_of(found: Mapping[str, Any], table: Table) -> Survey:
+    keys = tuple(k for k in table.key if found.get(f"__key_{k}"))
     return Survey(
         columns=frozenset(n for n in table.columns if found.get(n)),
         order=bool(found.get("__order")),
-        keys=tuple(k for k in table.key if found.get(f"__key_{k}")),
+        keys=table.key if found.get(COMPOSITE_FLAG) else keys,
     )
 
 
@@ -1730,23 +1737,32 @@ def _duplicate_problems(
     converted: pl.DataFrame, keys: Collection[str], ds: Dataset, name: str
 ) -> list[Problem]:
     """The second and later rows with an id already seen (the first is kept), in the
-    key columns `keys` (those whose ids are not in strictly rising order)."""
+    key columns `keys` (those whose ids are not in strictly rising order); a key of
+    several columns (`insatser: key: [kund, dag]`) by their values together — each
+    column alone may repeat (the same customer on two days)."""
     out = []
-    for key in keys:
-        if not has_duplicates(converted[key]):
+    groups = [tuple(keys)] if len(keys) > 1 else [(key,) for key in keys]
+    for group in groups:
+        columns = list(group)
+        if len(group) == 1 and not has_duplicates(converted[group[0]]):
             continue
-        indexed = converted.with_row_index("__i").filter(pl.col(key).is_not_null())
-        firsts = indexed.group_by(key).agg(pl.col("__i").min().alias("__first"))
-        later = indexed.join(firsts, on=key).filter(pl.col("__i") != pl.col("__first"))
-        for index, first, value in later.select("__i", "__first", key).sort("__i").iter_rows():
-            out.append(_seen_before(index, key, str(value), ds.row_number(name, first)))
+        indexed = converted.with_row_index("__i").filter(
+            pl.all_horizontal(pl.col(columns).is_not_null())
+        )
+        firsts = indexed.group_by(columns).agg(pl.col("__i").min().alias("__first"))
+        later = indexed.join(firsts, on=columns).filter(pl.col("__i") != pl.col("__first"))
+        value = pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator=", ")
+        rows = later.select("__i", "__first", value.alias("__value")).sort("__i")
+        for index, first, text in rows.iter_rows():
+            out.append(_seen_before(index, ", ".join(group), text, ds.row_number(name, first)))
     return out
 
 
 def _seen_before(index: int, key: str, value: str, first: int) -> Problem:
-    """A row whose id an earlier row has (`first`: that row's number in the file)."""
+    """A row whose id an earlier row has (`first`: that row's number in the file); `key`
+    names the key's columns, `kund, dag` for a key of two."""
     message = f"`{key}` {value} appears more than once (first on row {first})"
-    return Problem(index, key, value, "duplicate-id", message)
+    return Problem(index, key.split(", ")[0], value, "duplicate-id", message)
 
 
 def _part_duplicates(ds: Dataset, name: str, duplicates: pl.DataFrame) -> list[Problem]:
@@ -1767,14 +1783,22 @@ def duplicate_rows(
     bytes a row) is sorted to find the values seen twice, and only rows with those
     hashes are read again to compare the ids themselves."""
     found = []
-    for key in table.key:
-        if key not in schema:
+    together = len(table.key) > 1  # a key of several columns: their values together
+    for group in [table.key] if together else [(key,) for key in table.key]:
+        if any(key not in schema for key in group):
             continue
-        value = converted(schema, table.columns[key])
+        parts = [converted(schema, table.columns[key]) for key in group]
+        present = pl.all_horizontal([part.is_not_null() for part in parts])
+        value = (
+            pl.struct([p.alias(k) for p, k in zip(parts, group, strict=True)])
+            if together
+            else parts[0]
+        )
+        shown = pl.concat_str([part.cast(pl.String) for part in parts], separator=", ")
         total = source.select(pl.len()).collect().item()
-        if _rising(source, value, total):
+        if not together and _rising(source, value, total):
             continue  # each id greater than the one before: none is seen twice
-        hashed = source.select(pl.when(value.is_not_null()).then(value.hash()))
+        hashed = source.select(pl.when(present).then(value.hash()))
         hashes = pl.concat(  # a slice of the ids at a time: never all of them as text
             [
                 hashed.slice(offset, HASHED_ROWS).collect().to_series()
@@ -1788,7 +1812,8 @@ def duplicate_rows(
             continue
         rows = (
             source.with_row_index(ROW)
-            .select(ROW, value.alias("value"))
+            .filter(present)
+            .select(ROW, value.alias("value"), shown.alias("shown"))
             .filter(pl.col("value").hash().is_in(twice.unique().implode()))
             .collect()
         )
@@ -1797,8 +1822,8 @@ def duplicate_rows(
         found.append(
             later.select(
                 pl.col(ROW).cast(pl.Int64),
-                pl.lit(key).alias("column"),
-                pl.col("value").cast(pl.String),
+                pl.lit(", ".join(group)).alias("column"),
+                pl.col("shown").alias("value"),
                 (pl.col("__first").cast(pl.Int64) + row_offset).alias("first"),
             )
         )

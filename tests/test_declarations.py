@@ -384,3 +384,88 @@ def test_explain_shows_a_customers_payments_of_other_entities(tmp_path: Path):
     found = [(line["payment"], line.get("row")) for line in json.loads(as_json.output)["lines"]]
     assert ("avgift", "leverans L1") in found and ("avgift", "leverans L2") in found
     assert ("mat", None) in found
+
+
+COMPOSITE = """\
+model: ck
+title: ck
+vocabulary:
+  tables:
+    insatser:
+      key: [kund, dag]
+      columns:
+        kund: { type: text, nullable: false, required: true }
+        customer_id: { type: text, nullable: false, required: true }
+        provider_id: { type: text, nullable: false, required: true }
+        dag: { type: date, nullable: false, required: true }
+        antal: { type: integer, minimum: 1 }
+  entities:
+    insats:
+      table: insatser
+      month: { by: date, column: dag }
+      parties: [customer, provider]
+      payable: true
+payments:
+  p: { entity: insats, category: c, formula: antal * 10 SEK }
+"""
+
+INSATSER = (
+    "kund,customer_id,provider_id,dag,antal\n"
+    "A,K1,P1,2025-03-04,2\n"  # row 2
+    "A,K1,P1,2025-03-04,3\n"  # row 3: A on 4 March again
+    "A,K1,P1,2025-03-05,4\n"  # row 4: A on another day
+    "B,K1,P1,2025-03-04,1\n"  # row 5: another on 4 March
+)
+
+
+def test_a_key_of_several_columns_is_their_values_together(tmp_path: Path):
+    """A table keyed by `[kund, dag]` has one row per kund and day: only row 3 repeats
+    a key (20 + 40 + 10 = 70 kr paid). Before, each key column had to be unique by
+    itself, so rows 4 and 5 were rejected as duplicates too and 50 kr went unpaid."""
+    model = tmp_path / "model.yaml"
+    model.write_text(COMPOSITE, encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in {
+        "customers": "customer_id,district\nK1,Centrum\n",
+        "providers": "provider_id,name,ownership\nP1,A,private\n",
+        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
+        "V1,K1,P1,omsorg,2025-03-04 09:00,2025-03-04 10:00\n",
+        "decisions": "decision_id,customer_id,provider_id,service,start_date\n"
+        "D1,K1,P1,omsorg,2025-01-01\n",
+        "insatser": INSATSER,
+    }.items():
+        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 3, ran.output
+    assert "1 row rejected: `kund, dag` A, 2025-03-04 appears more than once (first on row 2)" in (
+        ran.output
+    )
+    rejects = (out / "rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rejects) == 2 and rejects[1].startswith("insatser,insatser.csv,3,kund,"), rejects
+    assert re.search(r"\nsumma +70,00\n", ran.output), ran.output
+
+
+def test_a_key_of_several_columns_when_the_table_is_read_in_parts(tmp_path: Path):
+    """The same rule where a table too large for memory is scanned for repeated keys
+    (`duplicate_rows`, the visits of a year): the values together, not each column."""
+    import polars as pl
+
+    from engine.data import duplicate_rows
+    from engine.diagnostics import Diagnostics
+    from engine.loader import load_model
+
+    model = tmp_path / "model.yaml"
+    model.write_text(COMPOSITE, encoding="utf-8")
+    loaded = load_model(model, Diagnostics())
+    assert loaded is not None
+    table = loaded.vocabulary.tables["insatser"]
+    file = tmp_path / "insatser.parquet"
+    pl.read_csv(INSATSER.encode(), infer_schema=False).write_parquet(file)
+    scan = pl.scan_parquet(file)
+    found = duplicate_rows(scan, table, scan.collect_schema(), row_offset=2)
+    assert found.to_dicts() == [
+        {"__row": 1, "column": "kund, dag", "value": "A, 2025-03-04", "first": 2}
+    ]

@@ -28,6 +28,7 @@ import polars as pl
 from engine import types as t
 from engine.catalog import Column, Table, base_vocabulary, tables
 from engine.diagnostics import Diagnostics, printable
+from engine.headers import COLUMNS_FILE, read_headers
 from engine.model import DataRequirement
 from engine.progress import timed
 from engine.swedish import AMBIGUOUS_COMMA, comma_readings
@@ -113,6 +114,8 @@ class Dataset:
     # read a part at a time (a Window): the rejected rows' problems, by the file's row
     # index, warned about once all parts are read (`warn_rejected`)
     problems: dict[str, list[Problem]] = field(default_factory=dict)
+    # table -> the model's column -> the data's own name for it (`headers.COLUMNS_FILE`)
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
     # the tables as the run reads them (`for_evaluation`), beside the tables they were
     # made from: made again only when one of those is no longer there
     _evaluated: tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]] | None = field(
@@ -146,7 +149,13 @@ class Dataset:
 
     def where(self, table: str, index: int, column: str) -> str:
         place = f"{self.origins.get(table, table)}:{self.row_number(table, index)}"
-        return f"{place}:{column}" if column else place
+        return f"{place}:{self.header(table, column)}" if column else place
+
+    def header(self, table: str, column: str) -> str:
+        """A column as the data's file names it: `kund (customer_id)` where the data
+        has a name of its own for it, which is what a controller looks for."""
+        own = self.headers.get(table, {}).get(column)
+        return f"{own} ({column})" if own else column
 
     def rejects_frame(self) -> pl.DataFrame:
         return pl.DataFrame(self.rejects, schema=REJECT_SCHEMA)
@@ -837,9 +846,14 @@ def load_data(
             path = Path("(in memory)")
         else:
             raw, origins, offsets, ragged = _read_files(Path(path), known, diags)
+            if columns is None and Path(path).is_dir():  # the data's own names, if it says
+                columns = read_headers(Path(path), known, diags)
             raw = _renamed(raw, columns)
     requirements = list(requirements)
     ds = Dataset({}, origins, offsets, timings=timings)
+    ds.headers = {
+        t: {ours: theirs for theirs, ours in r.items()} for t, r in (columns or {}).items()
+    }
     if given is not None:  # its tables, their rejects and ids, as they were read
         ds.tables = dict(given.tables)
         ds.input_rows = dict(given.input_rows)
@@ -1208,7 +1222,7 @@ def _settle(
                 "table": name,
                 "file": ds.origins.get(name, name),
                 "row": ds.row_number(name, index),
-                "column": ", ".join(columns),
+                "column": ", ".join(ds.header(name, c) for c in columns),
                 # each column's value, in the columns' order (`TAG; -5`), as the reason
                 # gives each column's problem
                 "value": first.value
@@ -1265,7 +1279,7 @@ def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagn
             "rejected-rows",
             f"{len(rows)} row{'s' if len(rows) != 1 else ''} rejected: {found[0].message}"
             + (" (and others like it)" if len(found) > 1 else ""),
-            where=_place(ds.origins.get(name, name), column),
+            where=_place(ds.origins.get(name, name), ds.header(name, column)),
             hint=(f"{hint}; " if hint else "")
             + f"rows {shown}{more}; every rejected row is listed in rejects.csv "
             "(--strict stops instead)",
@@ -1285,7 +1299,7 @@ def _report_errors(ds: Dataset, name: str, problems: list[Problem], diags: Diagn
             diags.error(
                 code,
                 f"… {len(found) - MAX_ROWS_REPORTED} more rows like these",
-                where=_place(ds.origins.get(name, name), column),
+                where=_place(ds.origins.get(name, name), ds.header(name, column)),
             )
 
 
@@ -1349,7 +1363,11 @@ def _converted_table(
             "missing-column",
             f"`{name}` has no column `{column_name}`",
             where=ds.origins.get(name, name),
-            hint=f"did you mean `{close[0]}`? (rename the column)" if close else None,
+            hint=f"did you mean `{close[0]}`? (rename the column, or name it in "
+            f"{COLUMNS_FILE}: {name}: {{{close[0]}: {column_name}}})"
+            if close
+            else f"if the data names it otherwise, say so in {COLUMNS_FILE} beside the "
+            f"tables: {name}: {{<its name>: {column_name}}}",
         )
     for unfit, held, instead, hint in _UNFIT_TYPES:
         wrong = {c: f"column `{c}` of {origin} holds {held} ({frame.schema[c]}), not {instead}"

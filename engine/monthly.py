@@ -278,6 +278,9 @@ def run_by_month(
         base = load_data(data, needs, diags, only=others, unused=unused, **settings)  # type: ignore[arg-type]
         diags.raise_if_errors()
         scan = pl.scan_parquet(file)
+        own = {theirs: ours for ours, theirs in base.headers.get(name, {}).items()}
+        if own:  # the data's own column names (columns.yaml), as every part is read
+            scan = scan.rename(own, strict=False)
         schema = schema_of(scan)
         with timed(timings, "read_data_duplicates"):
             try:
@@ -381,6 +384,7 @@ def run_by_month(
         rejected_customers={**base.rejected_customers, name: rejected_customers},
         timings=base.timings,
         unread=base.unread,
+        headers=base.headers,
     )
     warnings = list(diags) + list(seen.values())
     rejected = Diagnostics()

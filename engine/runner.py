@@ -32,6 +32,7 @@ from engine.checker import CheckedModel
 from engine.coverage import never_fired
 from engine.data import Dataset
 from engine.diagnostics import Diagnostic, EngineError
+from engine.headers import COLUMNS_FILE
 from engine.monthly import MonthFacts, month_bounds, month_facts
 from engine.phrases import say
 from engine.progress import SILENT, Stages, each, timed
@@ -538,6 +539,9 @@ def _inputs(data: Path, dataset: Dataset) -> list[dict[str, Any]]:
                     "rows": dataset.input_rows.get(table, 0),
                 }
             )
+    names = data / COLUMNS_FILE  # the data's own column names: they decide what is read
+    if names.is_file():
+        out.append({"table": None, "path": _absolute(names), "sha256": sha256(names)})
     return out
 
 

@@ -1,0 +1,104 @@
+"""The data's own column names: a municipality's export names its columns as its
+system does (`besöks_id`, `kund`), and `columns.yaml` beside the tables says once
+which of carepay's columns each one is, instead of every month's files being
+renamed by hand:
+
+    visits:
+      besöks_id: visit_id
+      kund: customer_id
+
+Read by `data.load_data` for a data directory; each mistake is an error at its line
+(an unknown table or column of the model, two of the data's columns for one), since a
+column renamed to nothing would leave the model's column missing or, worse, unread."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.catalog import Table
+from engine.diagnostics import Diagnostics
+
+COLUMNS_FILE = "columns.yaml"
+
+Renames = dict[str, dict[str, str]]  # table -> the data's column -> the model's column
+
+
+def read_headers(directory: Path, known: Mapping[str, Table], diags: Diagnostics) -> Renames | None:
+    """The renames of `columns.yaml` in the data directory (None when there is none)."""
+    path = directory / COLUMNS_FILE
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        spec = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        diags.error("yaml-syntax", f"{COLUMNS_FILE} is not valid YAML", where=where)
+        return {}
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict) or not all(isinstance(v, dict) for v in spec.values()):
+        diags.error(
+            "schema",
+            f"{COLUMNS_FILE} gives, per table, the data's column and carepay's name for it",
+            where=str(path),
+            hint="visits: {besöks_id: visit_id, kund: customer_id}",
+        )
+        return {}
+    out: Renames = {}
+    for table, renames in spec.items():
+        name = str(table)
+        if name not in known:
+            _error(diags, path, text, name, f"there is no table `{name}`", (name, list(known)))
+            continue
+        out[name] = _renames(diags, path, text, known[name], renames)
+    return out
+
+
+def _renames(
+    diags: Diagnostics, path: Path, text: str, table: Table, renames: dict[Any, Any]
+) -> dict[str, str]:
+    out: dict[str, str] = {}
+    taken: dict[str, str] = {}
+    for given, meant in renames.items():
+        given, meant = str(given), str(meant)
+        if meant not in table.columns:
+            message = f"`{given}: {meant}`: `{table.name}` has no column `{meant}`"
+            _error(diags, path, text, given, message, (meant, list(table.columns)))
+            continue
+        if meant in taken:
+            message = f"`{taken[meant]}` and `{given}` are both named `{meant}` of {table.name}"
+            _error(diags, path, text, given, message)
+            continue
+        taken[meant] = given
+        if given != meant:
+            out[given] = meant
+    return out
+
+
+def _error(
+    diags: Diagnostics,
+    path: Path,
+    text: str,
+    key: str,
+    message: str,
+    unknown: tuple[str, list[str]] | None = None,
+) -> None:
+    """An error at the line the key is written on; for an `unknown` name (and the
+    names there are), the nearest one."""
+    match = re.search(rf"^\s*['\"]?{re.escape(key)}['\"]?\s*:", text, re.MULTILINE)
+    line = text.count("\n", 0, match.start()) + 1 if match else None
+    close = difflib.get_close_matches(unknown[0], unknown[1], n=1) if unknown else []
+    diags.error(
+        "unknown-name" if unknown else "schema",
+        f"{COLUMNS_FILE}: {message}",
+        where=f"{path}:{line}" if line else str(path),
+        hint=f"did you mean `{close[0]}`?" if close else None,
+    )

@@ -1,0 +1,116 @@
+"""A data directory's `columns.yaml` names the data's own columns once (a municipality's
+export says `kund`, not `customer_id`), instead of every month's files being renamed
+by hand; before, the CLI could not read such an export at all (`missing-column`), and
+only the Python API took a mapping. Each mistake in the file is an error at its line."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "examples/hemtjanst/model.yaml"
+NAMES = "visits:\n  besöks_id: visit_id\n  kund: customer_id\n  utförare: provider_id\n"
+
+
+def _export(tmp_path: Path, names: str | None) -> Path:
+    """The bundled example's data with the visits' ids named as an export names them,
+    and one visit of a customer who does not exist (file row 4)."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples/hemtjanst/data", data)
+    visits = data / "visits.csv"
+    lines = visits.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace("visit_id,customer_id,provider_id", "besöks_id,kund,utförare")
+    lines[3] = lines[3].replace(",K001,", ",K999,", 1)
+    visits.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if names is not None:
+        (data / "columns.yaml").write_text(names, encoding="utf-8")
+    return data
+
+
+def _run(data: Path, out: Path) -> tuple[int, str]:
+    args = ["run", str(MODEL), "--data", str(data), "--month", "2024-01", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    return ran.exit_code, ran.output
+
+
+def test_the_datas_own_column_names_pay_as_carepays(tmp_path: Path):
+    """The same payments as the example's own files (58 250 kr in January, with the one
+    visit of an unknown customer set aside), the rejected row placed at the export's
+    own column, and columns.yaml among the run's inputs (verify sees it change)."""
+    code, output = _run(_export(tmp_path, NAMES), tmp_path / "out")
+    assert code == 3, output  # the visit of K999 rejected
+    assert re.search(r"\nsumma +58.250,00\n", output), output
+    assert "visits.csv:kund (customer_id): warning[rejected-rows]: 1 row rejected" in output
+    rejects = (tmp_path / "out/rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects[1].startswith("visits,visits.csv,4,kund (customer_id),K999,"), rejects
+    manifest = json.loads((tmp_path / "out/manifest.json").read_text(encoding="utf-8"))
+    assert any(i["path"].endswith("columns.yaml") for i in manifest["inputs"])
+    names = tmp_path / "data/columns.yaml"
+    names.write_text(NAMES.replace("kund: customer_id", "kund: customer_id  # kund-id"), "utf-8")
+    verified = CliRunner().invoke(main, ["verify", str(tmp_path / "out")])
+    assert verified.exit_code == 1 and "columns.yaml has changed since the run" in verified.output
+
+
+def test_without_the_file_the_export_says_where_to_name_them(tmp_path: Path):
+    code, output = _run(_export(tmp_path, None), tmp_path / "out")
+    assert code == 1, output
+    assert "error[missing-column]: `visits` has no column `customer_id`" in output
+    assert "say so in columns.yaml beside the tables: visits: {<its name>: customer_id}" in output
+
+
+@pytest.mark.parametrize(
+    ("names", "where", "message"),
+    [
+        ("visit:\n  kund: customer_id\n", ":1", "columns.yaml: there is no table `visit`"),
+        (NAMES.replace("kund: customer_id", "kund: customr_id"), ":3",
+         "columns.yaml: `kund: customr_id`: `visits` has no column `customr_id`"),
+        (NAMES + "  klient: customer_id\n", ":5",
+         "columns.yaml: `kund` and `klient` are both named `customer_id` of visits"),
+        ("visits: [kund]\n", "", "columns.yaml gives, per table, the data's column and"),
+        ("visits:\n  kund: customer_id\n   utförare: provider_id\n", ":3:",
+         "columns.yaml is not valid YAML"),
+    ],
+    ids=["an unknown table", "an unknown column", "two for one", "not a mapping", "bad YAML"],
+)  # fmt: skip
+def test_a_mistake_in_the_names_is_an_error_at_its_line(tmp_path, names, where, message):
+    code, output = _run(_export(tmp_path, names), tmp_path / "out")
+    assert code == 1, output
+    assert f"columns.yaml{where}" in output and message in output, output
+    assert "Traceback" not in output
+    if "customr_id" in names:
+        assert "did you mean `customer_id`?" in output
+
+
+def test_a_year_read_a_month_at_a_time_uses_the_names_too(tmp_path: Path):
+    """Parquet visits over two months are read a month at a time, and their repeated
+    ids are looked for over the whole file first: with the data's own names that look
+    found no `visit_id` column, and the visit seen twice ended the run in an internal
+    error ("a visit is in the month twice"). Now it is rejected, at the export's name."""
+    import polars as pl
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for csv in (ROOT / "examples/hemtjanst/data").glob("*.csv"):
+        frame = pl.read_csv(csv, infer_schema=False)
+        if csv.stem == "visits":
+            frame = frame.rename({"visit_id": "besöks_id", "start": "starttid"})
+            frame = pl.concat([frame, frame.head(1)])  # the first visit again, at the end
+        frame.write_parquet(data / f"{csv.stem}.parquet")
+    (data / "columns.yaml").write_text("visits: {besöks_id: visit_id, starttid: start}\n")
+    out = tmp_path / "out"
+    args = ["run", str(MODEL), "--data", str(data), "--month", "2024-01", "--to", "2024-02"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert ran.exit_code == 3, ran.output
+    assert "visits.parquet:besöks_id (visit_id): warning[rejected-rows]: 1 row rejected: " in (
+        ran.output
+    )
+    rejects = (out / "rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects[1].startswith("visits,visits.parquet,350,besöks_id (visit_id),V00001,")

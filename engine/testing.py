@@ -19,6 +19,7 @@ reader computed by hand (OpenFisca's YAML tests, for compensation models).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -168,8 +169,11 @@ def _run_case(
         )
     for section, entity, key in _output_sections(checked, output, result):
         for ident, expected in (output.get(section) or {}).items():
-            frame = outcome.frames[entity].filter(pl.col(key) == str(ident))
+            frame = outcome.frames[entity].filter(_key_text(key) == str(ident))
             span = output[section].value_spans[ident]
+            if frame.height == 0:  # a misspelt key expecting 0 kr passed on nothing
+                result.failures.append(_no_row(outcome.frames[entity], key, ident, span))
+                continue
             for name, value in expected.items():
                 _compare(
                     checked,
@@ -182,14 +186,14 @@ def _run_case(
                 )
     vocabulary = checked.model.vocabulary
     registrations = outcome.frames[vocabulary.roles.registration]
-    key = vocabulary.registration_key
+    visit_key = vocabulary.registration_key
     for visit, flag in (output.get("flags") or {}).items():
-        visits = registrations.filter(pl.col(key) == str(visit))
+        visits = registrations.filter(pl.col(visit_key) == str(visit))
         got = visits[str(flag)][0] if visits.height and str(flag) in visits.columns else None
         if got is not True:
             result.failures.append(f"visit {visit}: expected flag {flag}, it was not flagged")
     for visit, rule in (output.get("exclusions") or {}).items():
-        visits = registrations.filter(pl.col(key) == str(visit))
+        visits = registrations.filter(pl.col(visit_key) == str(visit))
         if visits.height == 0:
             result.failures.append(f"visit {visit}: not in the month")
             continue
@@ -209,40 +213,58 @@ REGISTRATION_SECTIONS = ("flags", "exclusions")  # keyed by the registration's i
 
 def _output_sections(
     checked: CheckedModel, output: LMap, result: CaseResult
-) -> list[tuple[str, str, str]]:
-    """(section, entity, key column) of each expected section: `customers` and
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(section, entity, key columns) of each expected section: `customers` and
     `providers` (the customer's and provider's month), or any entity by its name and
-    its one-column key (`premium_claim: {E1: …}`); an unknown section is a failure."""
+    its key (`premium_claim: {E1: …}`; a key of several columns as its values with
+    commas, `insats: {"A, 2025-03-04": …}`, as a statement line's `row` names it); an
+    unknown section is a failure."""
     vocabulary = checked.model.vocabulary
     roles = vocabulary.roles
-    out = []
+    out: list[tuple[str, str, tuple[str, ...]]] = []
     for section in output:
         if section in REGISTRATION_SECTIONS:
             continue
         if section == "customers":
-            out.append((section, roles.customer_month, "customer_id"))
+            out.append((section, roles.customer_month, ("customer_id",)))
             continue
         if section == "providers":
-            out.append((section, roles.provider_month, "provider_id"))
+            out.append((section, roles.provider_month, ("provider_id",)))
             continue
         entity = vocabulary.entities.get(str(section))
-        key = _single_key(vocabulary, str(section)) if entity else None
-        if key is None:
-            keyed = [e for e in vocabulary.entities if _single_key(vocabulary, e)]
+        key = _key_of(vocabulary, str(section)) if entity else ()
+        if not key:
+            keyed = [e for e in vocabulary.entities if _key_of(vocabulary, e)]
             result.failures.append(
                 f"line {output.key_spans[section].line}: `{section}` is not an output section: "
-                "use customers, providers, flags, exclusions or an entity with a one-column "
-                "key (" + ", ".join(keyed) + ")"
+                "use customers, providers, flags, exclusions or an entity with a key ("
+                + ", ".join(keyed)
+                + ")"
             )
             continue
         out.append((str(section), str(section), key))
     return out
 
 
-def _single_key(vocabulary: Vocabulary, entity: str) -> str | None:
+def _key_of(vocabulary: Vocabulary, entity: str) -> tuple[str, ...]:
     spec = vocabulary.entities[entity]
-    key = spec.key or (vocabulary.tables[spec.table].key if spec.table else ())
-    return key[0] if len(key) == 1 else None
+    return spec.key or (vocabulary.tables[spec.table].key if spec.table else ())
+
+
+def _no_row(frame: pl.DataFrame, key: tuple[str, ...], ident: Any, span: Span) -> str:
+    there = frame.select(_key_text(key)).to_series().unique().sort().to_list()
+    shown = ", ".join(str(k) for k in there[:8]) + (" …" if len(there) > 8 else "")
+    close = difflib.get_close_matches(str(ident), [str(k) for k in there], n=1)
+    return (
+        f"line {span.line}: no row `{ident}` this month, so nothing of it can be compared"
+        + (f"; did you mean `{close[0]}`?" if close else "")
+        + (f" (there are: {shown})" if shown else " (there are none)")
+    )
+
+
+def _key_text(key: tuple[str, ...]) -> pl.Expr:
+    """A row's key as a test file writes it: `E1`, or `A, 2025-03-04` for two columns."""
+    return pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=", ")
 
 
 def _compare(

@@ -469,3 +469,39 @@ def test_a_key_of_several_columns_when_the_table_is_read_in_parts(tmp_path: Path
     assert found.to_dicts() == [
         {"__row": 1, "column": "kund, dag", "value": "A, 2025-03-04", "first": 2}
     ]
+
+
+def test_a_test_file_names_a_row_of_a_key_of_several_columns(tmp_path: Path):
+    """A row of an entity keyed by two columns is expected by its values with commas,
+    as its statement line names it (`A, 2025-03-04`); and a key that names no row fails
+    with the rows there are: `A, 2025-03-05: {p: 0}` passed before, compared with the 0
+    kr of no row at all (and an entity with a key of two was no output section)."""
+    (tmp_path / "model.yaml").write_text(COMPOSITE, encoding="utf-8")
+    case = """\
+model: model.yaml
+defaults:
+  input:
+    customers: [{{ customer_id: K1, district: Centrum }}]
+    providers: [{{ provider_id: P1, name: A, ownership: private }}]
+    visits: [{{ visit_id: V1, customer_id: K1, provider_id: P1, service: omsorg,
+               start: 2025-03-03 08:00, end: 2025-03-03 09:00 }}]
+tests:
+  - name: två nycklar
+    month: 2025-03
+    input:
+      insatser: [{{ kund: A, customer_id: K1, provider_id: P1, dag: 2025-03-04, antal: 2 }}]
+    output:
+      insats:
+        "{key}": {{ p: {amount} }}
+"""
+    tests = tmp_path / "t_test.yaml"
+    tests.write_text(case.format(key="A, 2025-03-04", amount=20), encoding="utf-8")
+    passed = CliRunner().invoke(main, ["test", str(tests)])
+    assert passed.exit_code == 0, passed.output
+    tests.write_text(case.format(key="A, 2025-03-05", amount=0), encoding="utf-8")
+    failed = CliRunner().invoke(main, ["test", str(tests)])
+    assert failed.exit_code == 1, failed.output
+    assert (
+        "line 15: no row `A, 2025-03-05` this month, so nothing of it can be compared; "
+        "did you mean `A, 2025-03-04`? (there are: A, 2025-03-04)"
+    ) in failed.output

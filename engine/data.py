@@ -223,16 +223,38 @@ Frames = Mapping[str, "pl.DataFrame | pl.LazyFrame"]
 Source = pl.DataFrame | pl.LazyFrame  # a table as read: whole, or a scan still to decode
 
 
-def _renamed(frames: Any, columns: Mapping[str, Mapping[str, str]] | None) -> Any:
-    """Each table's columns by the model's names, where `columns` gives the data's own.
-    A table with none to rename is left as it is: a renaming step, even of nothing,
-    keeps a scan's filter from reaching the Parquet reader."""
-    return {
-        name: frame.rename(dict(renamed), strict=False)
-        if (renamed := (columns or {}).get(name))
-        else frame
-        for name, frame in frames.items()
-    }
+def _renamed(
+    frames: Any,
+    columns: Mapping[str, Mapping[str, str]] | None,
+    diags: Diagnostics,
+    origins: Mapping[str, str] | None = None,
+) -> tuple[Any, dict[str, dict[str, str]]]:
+    """Each table's columns by the model's names, where `columns` gives the data's own,
+    and the renames made. A table with none to rename is left as it is: a renaming
+    step, even of nothing, keeps a scan's filter from reaching the Parquet reader. A
+    table that has both a column and the model's name for it (`kund` and
+    `customer_id`) is an error: which one to read cannot be guessed (Polars stopped
+    with a traceback)."""
+    out, applied = {}, {}
+    for name, frame in frames.items():
+        renamed = dict((columns or {}).get(name) or {})
+        if not renamed or not isinstance(frame, pl.DataFrame | pl.LazyFrame):
+            out[name] = frame
+            continue
+        present = list(schema_of(frame)) if isinstance(frame, pl.LazyFrame) else frame.columns
+        for theirs, ours in list(renamed.items()):
+            if theirs in present and ours in present and ours not in renamed:
+                diags.error(
+                    "duplicate-column",
+                    f"`{name}` has both `{theirs}` and `{ours}`, and the data's column "
+                    f"names say `{theirs}` is `{ours}`: which one to read cannot be guessed",
+                    where=(origins or {}).get(name, name),
+                    hint=f"remove one of the columns, or `{theirs}` from the names",
+                )
+                del renamed[theirs]
+        out[name] = frame.rename(renamed, strict=False) if renamed else frame
+        applied[name] = renamed
+    return out, applied
 
 
 def _from_frames(
@@ -343,9 +365,22 @@ def _read_csv(path: Path, diags: Diagnostics) -> tuple[pl.DataFrame, list[Proble
     except UnicodeDecodeError:
         text = data.decode("cp1252")  # Excel exports on Swedish Windows
         data = text.encode("utf-8")
-    first = text.split("\n", 1)[0]
+    if "\r" in text and "\n" not in text:  # lines ended by CR alone ("CSV (Macintosh)")
+        text = text.replace("\r", "\n")
+        data = text.encode("utf-8")
+    first = text.split("\n", 1)[0].removesuffix("\r")
     separator = ";" if first.count(";") > first.count(",") else ","
-    header = next(csv.reader([first], delimiter=separator), [])
+    try:
+        header = next(csv.reader([first], delimiter=separator), [])
+    except csv.Error:  # a carriage return inside the header line
+        diags.error(
+            "bad-value",
+            f"the header of {path.name} has a line break inside it (a carriage return "
+            "in the middle of the first line)",
+            where=str(path),
+            hint="export the file again; its first line must hold the column names alone",
+        )
+        return pl.DataFrame(), []
     names = [h.strip() for h in header]
     if _duplicate_columns(names, path.name, str(path), diags):
         return pl.DataFrame(), []
@@ -842,13 +877,14 @@ def load_data(
     timings: dict[str, float] = {}
     with timed(timings, "decode"):
         if isinstance(path, Mapping):  # renamed before a lazy frame is cut to its columns
-            raw, origins, offsets, ragged = _from_frames(_renamed(path, columns), known, diags)
+            handed, columns = _renamed(path, columns, diags)
+            raw, origins, offsets, ragged = _from_frames(handed, known, diags)
             path = Path("(in memory)")
         else:
             raw, origins, offsets, ragged = _read_files(Path(path), known, diags)
             if columns is None and Path(path).is_dir():  # the data's own names, if it says
                 columns = read_headers(Path(path), known, diags)
-            raw = _renamed(raw, columns)
+            raw, columns = _renamed(raw, columns, diags, origins)
     requirements = list(requirements)
     ds = Dataset({}, origins, offsets, timings=timings)
     ds.headers = {

@@ -34,7 +34,11 @@ def read_headers(directory: Path, known: Mapping[str, Table], diags: Diagnostics
     path = directory / COLUMNS_FILE
     if not path.is_file():
         return None
-    text = path.read_text(encoding="utf-8-sig")
+    data = path.read_bytes()
+    try:  # saved by a Swedish Windows editor, it may be Windows-1252 (as CSV exports are)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
     try:
         spec = yaml.safe_load(text)
     except yaml.YAMLError as error:

@@ -1357,3 +1357,37 @@ def test_a_comma_that_may_separate_thousands_is_read_as_neither(tmp_path, writte
     assert (rejected.hint or "").startswith(
         f"write {written.replace(',', '')} for thousands, or a point for decimals"
     )
+
+
+def _visits_rewritten(tmp_path: Path, change) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples/hemtjanst/data", data)
+    visits = data / "visits.csv"
+    visits.write_bytes(change(visits.read_bytes()))
+    args = ["run", str(ROOT / "examples/hemtjanst/model.yaml"), "--data", str(data)]
+    ran = CliRunner().invoke(main, [*args, "--month", "2024-01", "--out", str(tmp_path / "o")])
+    return ran.exit_code, ran.output
+
+
+def test_a_csv_with_lines_ended_by_carriage_returns_alone(tmp_path: Path):
+    """ "CSV (Macintosh)" ends each line with a carriage return alone: read as any CSV
+    (the same 58 250 kr as the file as it is), where the header's csv.Error was a
+    traceback."""
+    code, output = _visits_rewritten(
+        tmp_path, lambda data: data.replace(b"\r\n", b"\n").replace(b"\n", b"\r")
+    )
+    assert code == 0, output
+    assert "summa" in output and "58 250,00" in output.replace("\u00a0", " "), output
+
+
+def test_a_carriage_return_inside_the_header_is_an_error(tmp_path: Path):
+    def broken(data: bytes) -> bytes:
+        header, rest = data.split(b"\n", 1)
+        return header.replace(b",start,", b",start\r,") + b"\n" + rest
+
+    code, output = _visits_rewritten(tmp_path, broken)
+    assert code == 1, output
+    assert "error[bad-value]: the header of visits.csv has a line break inside it" in output
+    assert "Traceback" not in output

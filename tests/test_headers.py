@@ -114,3 +114,29 @@ def test_a_year_read_a_month_at_a_time_uses_the_names_too(tmp_path: Path):
     )
     rejects = (out / "rejects.csv").read_text(encoding="utf-8").splitlines()
     assert rejects[1].startswith("visits,visits.parquet,350,besöks_id (visit_id),V00001,")
+
+
+def test_a_column_and_its_new_name_both_in_the_file_is_an_error(tmp_path: Path):
+    """`kund` renamed to `customer_id` in a file that also has `customer_id`: which to
+    read cannot be guessed (a Polars traceback before)."""
+    data = _export(tmp_path, NAMES)
+    visits = data / "visits.csv"
+    lines = visits.read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",customer_id"] + [line + ",K001" for line in lines[1:]]
+    visits.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, output = _run(data, tmp_path / "out")
+    assert code == 1, output
+    assert (
+        "visits.csv: error[duplicate-column]: `visits` has both `kund` and `customer_id`, and "
+        "the data's column names say `kund` is `customer_id`"
+    ) in output
+    assert "Traceback" not in output
+
+
+def test_names_saved_in_windows_1252(tmp_path: Path):
+    """A columns.yaml saved by a Swedish Windows editor (`besöks_id` in Windows-1252)
+    is read as the CSV files are (a UnicodeDecodeError traceback otherwise)."""
+    data = _export(tmp_path, None)
+    (data / "columns.yaml").write_bytes(NAMES.encode("cp1252"))
+    code, output = _run(data, tmp_path / "out")
+    assert code == 3 and re.search(r"\nsumma +58.250,00\n", output), output

@@ -360,6 +360,9 @@ def _read_csv(path: Path, diags: Diagnostics) -> tuple[pl.DataFrame, list[Proble
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16
+        text = data.decode("utf-16")
+        data = text.encode("utf-8")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -369,7 +372,9 @@ def _read_csv(path: Path, diags: Diagnostics) -> tuple[pl.DataFrame, list[Proble
         text = text.replace("\r", "\n")
         data = text.encode("utf-8")
     first = text.split("\n", 1)[0].removesuffix("\r")
-    separator = ";" if first.count(";") > first.count(",") else ","
+    # the separator the header uses most: `,`, `;` (Swedish Excel) or a tab (its
+    # "Unicode text"); a comma where none is used more
+    separator = max((",", ";", "\t"), key=first.count)
     try:
         header = next(csv.reader([first], delimiter=separator), [])
     except csv.Error:  # a carriage return inside the header line

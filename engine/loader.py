@@ -924,7 +924,7 @@ class _Builder:
                 "unpaired-rows",
                 f"`{relation.name}` joins {relation.entity} rows to {entity.name} by "
                 f"{', '.join(relation.keys)}, but {entity.name}'s rows are made from "
-                f"{sources}: a {relation.entity} row whose {', '.join(relation.keys)} "
+                f"{sources}: a row of {relation.entity} whose {', '.join(relation.keys)} "
                 f"has no such row in the month is in no {entity.name}, and is not paid",
                 declared if relation.name in _declared_relations(spec, entity.name) else month,
                 hint=f"make {entity.name}'s rows from it too: entities: {{{entity.name}: "

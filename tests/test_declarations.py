@@ -505,3 +505,55 @@ tests:
         "line 15: no row `A, 2025-03-05` this month, so nothing of it can be compared; "
         "did you mean `A, 2025-03-04`? (there are: A, 2025-03-04)"
     ) in failed.output
+
+
+CONTRACTS = """\
+model: pm
+title: pm
+vocabulary:
+  tables:
+    avtal:
+      key: [avtal_id]
+      columns:
+        avtal_id: {{ type: text, nullable: false, required: true }}
+        provider_id: {{ type: text, nullable: false, required: true }}
+        från: {{ type: date, nullable: false, required: true }}
+        till: {{ type: date }}
+        månadsavgift: {{ type: number, unit: SEK, nullable: false }}
+  entities:
+    avtalsperiod:
+      table: avtal
+      month: {{ by: period, start: från, end: till }}
+      parties: [provider]
+    provider_month:{month}
+      relations:
+        avtal: {{ entity: avtalsperiod, keys: [provider_id] }}
+payments:
+  beredskap: {{ entity: provider_month, category: fast, formula: sum(avtal.månadsavgift) }}
+"""
+
+
+@pytest.mark.parametrize("made_of", [False, True])
+def test_a_providers_contract_fee_with_no_customer_that_month(tmp_path: Path, made_of: bool):
+    """P2 has a contract (2 000 kr a month) and no customer in March: paid only where
+    the provider's month is made of the contracts too; warned of otherwise."""
+    month = "\n      month: { by: pairs, of: [customer_month, avtalsperiod] }" if made_of else ""
+    model = tmp_path / "model.yaml"
+    model.write_text(CONTRACTS.format(month=month), encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in {
+        "customers": "customer_id,district\nK1,Centrum\n",
+        "providers": "provider_id,name,ownership\nP1,A,private\nP2,B,private\n",
+        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
+        "V1,K1,P1,omsorg,2025-03-04 09:00,2025-03-04 10:00\n",
+        "avtal": "avtal_id,provider_id,från,till,månadsavgift\n"
+        "A1,P1,2025-01-01,,1000\nA2,P2,2025-01-01,,2000\n",
+    }.items():
+        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", str(model)])
+    warned = "warning[unpaired-rows]: `avtal` joins avtalsperiod rows to provider_month"
+    assert (warned in checked.output) is not made_of, checked.output
+    lines = _paid(tmp_path, model, data)
+    assert "2025-03,P1,,beredskap,,fast,,,1000.00," in lines
+    assert ("2025-03,P2,,beredskap,,fast,,,2000.00," in lines) is made_of, lines

@@ -22,7 +22,7 @@ from typing import Any
 import click
 import polars as pl
 
-from engine import __version__, api, charts
+from engine import __version__, api, charts, swedish
 from engine.diagnostics import (
     Diagnostic,
     EngineError,
@@ -1059,7 +1059,8 @@ def compare_command(
 )
 @click.option(
     "--target",
-    help="With --solve: total=A (the unchanged model's total), a change such as -10 %, or an amount in SEK.",
+    help="With --solve: total=A (the unchanged model's total), a change such as -10 %, or "
+    "an amount such as '12 000 kr'.",
 )
 @click.option(
     "--out",
@@ -1188,23 +1189,42 @@ def _solve(
     from engine.compare import solve
 
     base_total = int(base.lines["amount_ore"].sum() or 0)
-    text = (target or "").strip().replace(" ", "")
-    if text.lower() in ("total=a", "a"):
-        goal = base_total
-    elif text.endswith("%"):
-        goal = round(base_total * (1 + float(text.rstrip("%").replace(",", ".")) / 100))
-    else:
-        try:
-            goal = round(float(text.replace(",", ".")) * 100)
-        except ValueError:
-            raise click.BadParameter(
-                "write total=A, a change such as -10 %, or an amount in SEK", param_hint="--target"
-            ) from None
+    goal = _goal(target, base_total)
     setting, reached, runs = solve(checked, dataset, months, name, goal)
     click.echo(
         _say("solve.result", setting=setting, amount=_sek(reached), goal=_sek(goal), runs=runs)
     )
     return setting
+
+
+def _goal(target: str | None, base_total: int) -> int:
+    """The öre `--target` asks for: `total=A` (the unchanged total), a change (`-10 %`)
+    or an amount (`12 000 kr`, `1 200,50 SEK`), read as the rule files read numbers —
+    `12,500` is refused (twelve and a half, or twelve thousand five hundred?), where it
+    was taken as 12,50 kr and a unit (`12000 SEK`) was refused."""
+    from decimal import ROUND_HALF_UP
+
+    from engine.loader import split_quantity
+
+    text = (target or "").strip()
+    if text.replace(" ", "").lower() in ("total=a", "a"):
+        return base_total
+    parts = split_quantity(text.removeprefix("+"))
+    if parts is not None and parts[1] == "%":
+        return int((base_total * (1 + parts[0] / 100)).to_integral_value(ROUND_HALF_UP))
+    if parts is not None and parts[1] in (None, "SEK", "kr"):
+        return int((parts[0] * 100).to_integral_value(ROUND_HALF_UP))
+    number = text.split()[0] if text.split() else ""
+    if swedish.AMBIGUOUS_COMMA.fullmatch(number.removeprefix("+")):
+        decimal, thousands = swedish.comma_readings(number.removeprefix("+"))
+        raise click.BadParameter(
+            f"`{text}` can be read two ways: write {thousands} or {decimal}",
+            param_hint="--target",
+        )
+    raise click.BadParameter(
+        "write total=A, a change such as -10 %, or an amount in SEK (12 000 kr)",
+        param_hint="--target",
+    )
 
 
 def _attribution(

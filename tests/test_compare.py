@@ -4,6 +4,7 @@ what-ifs change only what they say, and a sweep reads the data once."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -788,3 +789,30 @@ def test_a_granted_time_that_is_no_duration_is_a_located_error(tmp_path, name, m
         error.span is not None
         and error.span.line == text.count("\n", 0, text.index("granted_time:")) + 1
     )
+
+
+@pytest.mark.parametrize(
+    ("target", "goal"),
+    [
+        ("total=A", 100_000),
+        ("-10 %", 90_000),
+        ("+5 %", 105_000),
+        ("-2,5 %", 97_500),
+        ("12000", 1_200_000),
+        ("12000 SEK", 1_200_000),  # refused before, though the help asks for SEK
+        ("12 000 kr", 1_200_000),
+        ("1 200,50 kr", 120_050),
+        ("12,500", "can be read two ways: write 12500 or 12.5"),  # was taken as 12,50 kr
+        ("12000 min", "write total=A, a change such as -10 %, or an amount in SEK"),
+    ],
+)
+def test_a_goal_seeks_target_is_read_as_the_rule_files_read_numbers(target, goal):
+    import click
+
+    from engine.cli import _goal
+
+    if isinstance(goal, int):
+        assert _goal(target, 100_000) == goal
+        return
+    with pytest.raises(click.BadParameter, match=re.escape(goal)):
+        _goal(target, 100_000)

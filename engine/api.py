@@ -26,6 +26,7 @@ from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diag
 from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
 from engine.interpret import Interpreter, PeerSource, Row, Trace
 from engine.loader import is_test_file, load_model
+from engine.names import ore_column
 from engine.plan import Plan, make_plan
 from engine.progress import timed
 from engine.reports import (
@@ -416,10 +417,12 @@ def run_model(
             checked.model.vocabulary, frames, lines, month, dataset.unread, dataset.rejected
         )
         for payment, count in missing.items():
+            rows = _rows_without_value(checked, frames, payment)
             result.warnings.append(
                 Diagnostic(
                     "bad-value",
-                    f"`{payment}` had no value for {count} row{'s' if count != 1 else ''} in {month:%Y-%m}; nothing was paid for them",
+                    f"`{payment}` had no value for {count} row{'s' if count != 1 else ''} in "
+                    f"{month:%Y-%m} ({rows}); nothing was paid for them",
                     checked.model.rules[payment].span,
                     severity="warning",
                     hint="a table look-up found no key, or a value the formula needs is missing; `carepay explain` shows which",
@@ -427,6 +430,26 @@ def run_model(
             )
     result.warnings += rejection_consequences(result, dataset)
     return result
+
+
+def _rows_without_value(
+    checked: CheckedModel, frames: dict[str, pl.DataFrame], payment: str
+) -> str:
+    """The first rows a payment had no value for, by their key (`customer_month K2,
+    P1`, `insats C, 2025-03-06`): a warning that said only how many sent the controller
+    to look through every customer with `explain`."""
+    entity = checked.model.vocabulary.entities[checked.model.rules[payment].entity]
+    frame = frames[entity.name]
+    key = [k for k in entity.key if k in frame.columns]
+    missing = frame.filter(pl.col(ore_column(payment)).is_null())
+    if not key or missing.height == 0:
+        return f"{missing.height} {entity.name}"
+    shown = ids_as_text(missing.head(MAX_NAMED_ROWS).select(key)).iter_rows()
+    named = "; ".join(f"{entity.name} {', '.join(str(v) for v in row)}" for row in shown)
+    return named + (" …" if missing.height > MAX_NAMED_ROWS else "")
+
+
+MAX_NAMED_ROWS = 3  # rows named in a warning about a payment's missing values
 
 
 def _empty_month(
@@ -686,8 +709,8 @@ def _payable_rows_of_customer(
         chosen = frame.filter(pl.col("customer_id") == customer)
         rows = rows_with_relations(vocabulary, frames, name, chosen)
         key = vocabulary.entities[name].key
-        for row in rows:
-            row.label = " ".join([name, *(str(row.values.get(k)) for k in key)])
+        for row in rows:  # as the statement line's `row` and a test file name it
+            row.label = f"{name} {', '.join(str(row.values.get(k)) for k in key)}"
         out[name] = rows
     return out
 

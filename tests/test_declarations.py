@@ -557,3 +557,33 @@ def test_a_providers_contract_fee_with_no_customer_that_month(tmp_path: Path, ma
     lines = _paid(tmp_path, model, data)
     assert "2025-03,P1,,beredskap,,fast,,,1000.00," in lines
     assert ("2025-03,P2,,beredskap,,fast,,,2000.00," in lines) is made_of, lines
+
+
+def test_a_payment_with_no_value_names_its_rows(tmp_path: Path):
+    """A row whose payment has no value (an empty `antal`) is paid nothing, and the
+    warning names it by its key — it said only "for 1 row", and the controller had to
+    `explain` every customer to find it. explain titles it the same way."""
+    model = tmp_path / "model.yaml"
+    model.write_text(COMPOSITE, encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in {
+        "customers": "customer_id,district\nK1,Centrum\n",
+        "providers": "provider_id,name,ownership\nP1,A,private\n",
+        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
+        "V1,K1,P1,omsorg,2025-03-04 09:00,2025-03-04 10:00\n",
+        "decisions": "decision_id,customer_id,provider_id,service,start_date\n"
+        "D1,K1,P1,omsorg,2025-01-01\n",
+        "insatser": "kund,customer_id,provider_id,dag,antal\n"
+        "A,K1,P1,2025-03-04,2\nC,K1,P1,2025-03-06,\n",
+    }.items():
+        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    args = ["run", str(model), "--data", str(data), "--month", "2025-03"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 5, ran.output  # written, to be reviewed
+    assert (
+        "warning[bad-value]: `p` had no value for 1 row in 2025-03 (insats C, 2025-03-06); "
+        "nothing was paid for them"
+    ) in ran.output
+    explained = CliRunner().invoke(main, ["explain", *args[1:], "--customer", "K1", "--all"])
+    assert "Insats C, 2025-03-06 of customer K1 with provider P1, 2025-03" in explained.output

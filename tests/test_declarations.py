@@ -163,18 +163,8 @@ payments:
 """,
         encoding="utf-8",
     )
-    data = tmp_path / "data"
-    data.mkdir()
-    for name, text in {
-        "customers": "customer_id,district\nK1,Centrum\n",
-        "providers": "provider_id,name,ownership\nP1,A,private\n",
-        "decisions": "decision_id,customer_id,provider_id,service,start_date\n"
-        "D1,K1,P1,omsorg,2025-01-01\n",
-        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
-        "V1,K1,P1,omsorg,2025-03-04 09:00,2025-03-04 10:00\n",
-        "insatser": "rad_id,customer_id,dag,antal\nR1,K1,2025-03-04,2\nR2,K1,2025-03-05,\n",
-    }.items():
-        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    insatser = "rad_id,customer_id,dag,antal\nR1,K1,2025-03-04,2\nR2,K1,2025-03-05,\n"
+    data = _write_data(tmp_path, {**ONE_CUSTOMER, "insatser": insatser})
     args = ["run", str(model), "--data", str(data), "--month", "2025-03"]
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
     assert ran.exit_code == 3, ran.output  # a row rejected
@@ -217,22 +207,36 @@ payments:
 """
 
 
+ONE_CUSTOMER = {  # K1 of P1, with a visit and a decision in March 2025
+    "customers": "customer_id,district\nK1,Centrum\n",
+    "providers": "provider_id,name,ownership\nP1,A,private\n",
+    "visits": "visit_id,customer_id,provider_id,service,start,end\n"
+    "V1,K1,P1,omsorg,2025-03-04 09:00,2025-03-04 10:00\n",
+    "decisions": "decision_id,customer_id,provider_id,service,start_date\n"
+    "D1,K1,P1,omsorg,2025-01-01\n",
+}
+
+
+def _write_data(tmp_path: Path, tables: dict[str, str]) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in tables.items():
+        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    return data
+
+
 def _deliveries(tmp_path: Path, month: str) -> tuple[Path, Path]:
     model = tmp_path / "model.yaml"
     model.write_text(DELIVERIES.format(month=month), encoding="utf-8")
-    data = tmp_path / "data"
-    data.mkdir()
-    for name, text in {
-        "customers": "customer_id,district\nK1,Centrum\nK3,Centrum\n",
-        "providers": "provider_id,name,ownership\nP1,A,private\n",
-        "decisions": "decision_id,customer_id,provider_id,service,start_date\n"
-        "D1,K1,P1,omsorg,2025-01-01\n",
-        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
-        "V1,K1,P1,omsorg,2025-03-04 09:00,2025-03-04 10:00\n",
-        "leveranser": "leverans_id,customer_id,provider_id,levererad,portioner\n"
-        "L1,K1,P1,2025-03-03,5\nL2,K1,P1,2025-03-10,7\nL3,K3,P1,2025-03-05,3\n",
-    }.items():
-        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    data = _write_data(
+        tmp_path,
+        {
+            **ONE_CUSTOMER,
+            "customers": "customer_id,district\nK1,Centrum\nK3,Centrum\n",
+            "leveranser": "leverans_id,customer_id,provider_id,levererad,portioner\n"
+            "L1,K1,P1,2025-03-03,5\nL2,K1,P1,2025-03-10,7\nL3,K3,P1,2025-03-05,3\n",
+        },
+    )
     return model, data
 
 
@@ -424,18 +428,7 @@ def test_a_key_of_several_columns_is_their_values_together(tmp_path: Path):
     itself, so rows 4 and 5 were rejected as duplicates too and 50 kr went unpaid."""
     model = tmp_path / "model.yaml"
     model.write_text(COMPOSITE, encoding="utf-8")
-    data = tmp_path / "data"
-    data.mkdir()
-    for name, text in {
-        "customers": "customer_id,district\nK1,Centrum\n",
-        "providers": "provider_id,name,ownership\nP1,A,private\n",
-        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
-        "V1,K1,P1,omsorg,2025-03-04 09:00,2025-03-04 10:00\n",
-        "decisions": "decision_id,customer_id,provider_id,service,start_date\n"
-        "D1,K1,P1,omsorg,2025-01-01\n",
-        "insatser": INSATSER,
-    }.items():
-        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    data = _write_data(tmp_path, {**ONE_CUSTOMER, "insatser": INSATSER})
     out = tmp_path / "out"
     args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
     ran = CliRunner().invoke(main, args)
@@ -540,17 +533,15 @@ def test_a_providers_contract_fee_with_no_customer_that_month(tmp_path: Path, ma
     month = "\n      month: { by: pairs, of: [customer_month, avtalsperiod] }" if made_of else ""
     model = tmp_path / "model.yaml"
     model.write_text(CONTRACTS.format(month=month), encoding="utf-8")
-    data = tmp_path / "data"
-    data.mkdir()
-    for name, text in {
-        "customers": "customer_id,district\nK1,Centrum\n",
-        "providers": "provider_id,name,ownership\nP1,A,private\nP2,B,private\n",
-        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
-        "V1,K1,P1,omsorg,2025-03-04 09:00,2025-03-04 10:00\n",
-        "avtal": "avtal_id,provider_id,från,till,månadsavgift\n"
-        "A1,P1,2025-01-01,,1000\nA2,P2,2025-01-01,,2000\n",
-    }.items():
-        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    data = _write_data(
+        tmp_path,
+        {
+            **ONE_CUSTOMER,
+            "providers": "provider_id,name,ownership\nP1,A,private\nP2,B,private\n",
+            "avtal": "avtal_id,provider_id,från,till,månadsavgift\n"
+            "A1,P1,2025-01-01,,1000\nA2,P2,2025-01-01,,2000\n",
+        },
+    )
     checked = CliRunner().invoke(main, ["check", str(model)])
     warned = "warning[unpaired-rows]: `avtal` joins avtalsperiod rows to provider_month"
     assert (warned in checked.output) is not made_of, checked.output
@@ -565,19 +556,8 @@ def test_a_payment_with_no_value_names_its_rows(tmp_path: Path):
     `explain` every customer to find it. explain titles it the same way."""
     model = tmp_path / "model.yaml"
     model.write_text(COMPOSITE, encoding="utf-8")
-    data = tmp_path / "data"
-    data.mkdir()
-    for name, text in {
-        "customers": "customer_id,district\nK1,Centrum\n",
-        "providers": "provider_id,name,ownership\nP1,A,private\n",
-        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
-        "V1,K1,P1,omsorg,2025-03-04 09:00,2025-03-04 10:00\n",
-        "decisions": "decision_id,customer_id,provider_id,service,start_date\n"
-        "D1,K1,P1,omsorg,2025-01-01\n",
-        "insatser": "kund,customer_id,provider_id,dag,antal\n"
-        "A,K1,P1,2025-03-04,2\nC,K1,P1,2025-03-06,\n",
-    }.items():
-        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    insatser = "kund,customer_id,provider_id,dag,antal\nA,K1,P1,2025-03-04,2\nC,K1,P1,2025-03-06,\n"
+    data = _write_data(tmp_path, {**ONE_CUSTOMER, "insatser": insatser})
     args = ["run", str(model), "--data", str(data), "--month", "2025-03"]
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
     assert ran.exit_code == 5, ran.output  # written, to be reviewed

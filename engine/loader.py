@@ -269,7 +269,9 @@ def read_yaml(path: Path, diags: Diagnostics, texts: Mapping[Path, str] | None =
     edited = texts.get(path.resolve()) if texts else None
     refused = _not_a_rule_file(path) if edited is None else None
     if refused is not None:
-        diags.error("file-not-found", f"{file} {refused}", hint="a rule file is a .yaml file")
+        diags.error(
+            "file-not-found", f"{file} {refused}", where=file, hint="a rule file is a .yaml file"
+        )
         return None
     try:
         if edited is not None:
@@ -647,6 +649,14 @@ def _read_model_data(
     if not parent_path.exists() and parent_path.resolve() not in (texts or {}):
         diags.error("bad-extends", f"the model `{extends}` it extends does not exist", span)
         return None
+    if parent_path.is_dir():  # a model's folder, as `carepay run rules/orebro` takes it
+        found = model_files_in(parent_path)
+        if len(found) != 1:
+            names = ", ".join(p.name for p in found) or "none"
+            diags.error("bad-extends", f"`{extends}` is a folder holding {len(found)} model "
+                        f"files ({names}); name the one it extends", span)  # fmt: skip
+            return None
+        parent_path = found[0]
     parent = _read_model_data(parent_path, diags, (*seen, path.resolve()), texts)
     if parent is None:
         diags.error("bad-extends", f"the model `{extends}` it extends has errors", span)
@@ -1539,6 +1549,11 @@ def is_test_file(path: Path) -> bool:
     return re.search(r"^tests\s*:", head, re.MULTILINE) is not None
 
 
+def model_files_in(folder: Path) -> list[Path]:
+    """The model files of a model's folder (a file named `_…` is a part, not a model)."""
+    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+
+
 def load_model(
     path: str | Path, diags: Diagnostics, texts: Mapping[Path, str] | None = None
 ) -> Model | None:
@@ -1546,7 +1561,7 @@ def load_model(
     as being edited, read instead of the disk (by resolved path)."""
     path = Path(path)
     if path.is_dir():
-        candidates = sorted(p for p in path.glob("*.yaml") if not p.name.startswith("_"))
+        candidates = model_files_in(path)
         if len(candidates) != 1:
             diags.error(
                 "file-not-found",

@@ -426,3 +426,34 @@ def test_an_entity_with_nothing_under_it_is_an_error_and_the_others_are_built(tm
     found = problems(tmp_path, text)
     assert [f[0] for f in found] == ["schema", "schema"], found
     assert "summa" not in " ".join(f[3] for f in found)  # built, and found by `p`
+
+
+@pytest.mark.parametrize(
+    ("extends", "expected"),
+    [
+        ("rules/orebro", None),  # a model's folder, as `carepay run rules/orebro` takes it
+        ("examples", "`{root}/examples` is a folder holding 0 model files (none); name the "
+         "one it extends"),
+        ("README.md", "README.md: error[file-not-found]: {root}/README.md is not a rule file"),
+    ],
+    ids=["a model's folder", "a folder of no model", "a file that is no rule file"],
+)  # fmt: skip
+def test_extends_a_folder_or_a_file_that_is_no_model(tmp_path, extends, expected):
+    """`extends: ../../rules/orebro` extends the folder's one model, as every command
+    takes a folder; before, it was "not a rule file" with no place (the fuzzer found
+    it: each message must be located), as was a parent that is no YAML file."""
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"model: s\nextends: {ROOT / extends}\ntitle: s\n", encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", str(scenario)])
+    if expected is None:
+        assert checked.exit_code == 0, checked.output
+        return
+    assert checked.exit_code == 1
+    assert expected.format(root=ROOT) in checked.output, checked.output
+    for line in checked.output.splitlines():
+        if "error[" in line:  # every error placed: a file, and a line where there is one
+            assert line.split(": error[")[0], line

@@ -481,7 +481,7 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
             continue
         _add_columns(tables, table_name, columns or {}, codes, report, ("columns", table_name))
     entities = dict(base.entities)
-    for name, declared in (spec.get("entities") or {}).items():
+    for name, declared in _days_last(spec.get("entities") or {}):
         entities[name] = _declared_entity(name, declared, entities, tables, report)
     vocabulary = Vocabulary(
         tables,
@@ -768,6 +768,19 @@ def _above(low: Any, high: Any) -> bool:
         return float(low) > float(high)
     except (TypeError, ValueError):
         return False  # not numbers: the schema says so
+
+
+def _days_last(declared: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The declared entities with those made of another's days after the others: a
+    day's entity may be written before the periods it is made of (YAML's order is the
+    author's, not a dependency)."""
+
+    def of_days(item: tuple[str, Any]) -> bool:
+        spec = item[1] if isinstance(item[1], Mapping) else {}
+        month = spec.get("month")
+        return isinstance(month, Mapping) and month.get("by") == "days"
+
+    return sorted(declared.items(), key=of_days)
 
 
 def _check_declarations(

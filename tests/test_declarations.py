@@ -567,3 +567,48 @@ def test_a_payment_with_no_value_names_its_rows(tmp_path: Path):
     ) in ran.output
     explained = CliRunner().invoke(main, ["explain", *args[1:], "--customer", "K1", "--all"])
     assert "Insats C, 2025-03-06 of customer K1 with provider P1, 2025-03" in explained.output
+
+
+def test_an_entity_of_days_may_be_written_before_its_periods(tmp_path: Path):
+    """`vistelsedag: {month: {by: days, of: vistelse}}` written above `vistelse`: YAML's
+    order is the author's, not a dependency. Before, it was "days expands an entity
+    whose rows are periods" and two unknown keys. A stay 25 February–5 March has five
+    days in March: 5 × 100 = 500 kr."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        """\
+model: dd
+title: dd
+vocabulary:
+  tables:
+    vistelser:
+      key: [vistelse_id]
+      columns:
+        vistelse_id: { type: text, nullable: false, required: true }
+        customer_id: { type: text, nullable: false, required: true }
+        provider_id: { type: text, nullable: false, required: true }
+        från: { type: date, nullable: false, required: true }
+        till: { type: date }
+  entities:
+    vistelsedag:
+      month: { by: days, of: vistelse }
+    vistelse:
+      table: vistelser
+      month: { by: period, start: från, end: till }
+      parties: [customer, provider]
+    customer_month:
+      relations:
+        dagar: { entity: vistelsedag, keys: [customer_id, provider_id] }
+definitions:
+  customer_month:
+    antal_dagar: count(dagar)
+payments:
+  p: { entity: customer_month, category: c, formula: antal_dagar * 100 SEK }
+""",
+        encoding="utf-8",
+    )
+    stays = "vistelse_id,customer_id,provider_id,från,till\nS1,K1,P1,2025-02-25,2025-03-05\n"
+    data = _write_data(tmp_path, {**ONE_CUSTOMER, "vistelser": stays})
+    checked = CliRunner().invoke(main, ["check", str(model)])
+    assert "error" not in checked.output, checked.output
+    assert "2025-03,P1,K1,p,,c,,,500.00," in _paid(tmp_path, model, data)

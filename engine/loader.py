@@ -611,7 +611,64 @@ def _merge_section(key: str, parent: Any, child: Any) -> Any:
                 _overlay(a, b, _merge_fields) if isinstance(a, LMap) and isinstance(b, LMap) else b
             ),
         )
+    if key == "vocabulary":
+        return _overlay(parent, child, _merge_vocabulary)
     return child
+
+
+def _merge_vocabulary(key: str, parent: Any, child: Any) -> Any:
+    """A model's vocabulary changed by an extending file declaration by declaration:
+    a scenario adding a code kept nothing else (the parent's tables and entities were
+    gone, and every formula reading them an error). Code lists merge their `add:`s (a
+    `replace:` replaces); columns are added or replaced one by one, per table; an
+    entity keeps the fields and relations the file does not give; a table declared
+    again is replaced whole."""
+    if not (isinstance(parent, LMap) and isinstance(child, LMap)):
+        return child
+    match key:
+        case "codes":
+            return _overlay(parent, child, _merge_codes)
+        case "columns":
+            return _overlay(parent, child, lambda _k, a, b: _overlay_maps(a, b))
+        case "entities":
+            return _overlay(
+                parent,
+                child,
+                lambda _k, a, b: (
+                    _overlay(a, b, lambda k, x, y: _overlay_maps(x, y) if k == "relations" else y)
+                    if isinstance(a, LMap) and isinstance(b, LMap)
+                    else b
+                ),
+            )
+    return _overlay(parent, child)
+
+
+def _overlay_maps(parent: Any, child: Any) -> Any:
+    return (
+        _overlay(parent, child) if isinstance(parent, LMap) and isinstance(child, LMap) else child
+    )
+
+
+def _merge_codes(_key: str, parent: Any, child: Any) -> Any:
+    """Two `add:`s to one code list add both; anything else is the extending file's."""
+    first, second = (_only_add(m) for m in (parent, child))
+    if first is None or second is None:
+        return child
+    kept = [i for i, v in enumerate(second) if v not in first]
+    merged = LList([*first, *(second[i] for i in kept)])
+    merged.span = second.span
+    merged.value_spans = [*first.value_spans, *(second.value_spans[i] for i in kept)]
+    merged.origins = [*first.origins, *(second.origins[i] for i in kept)]
+    out = _overlay(parent, child)
+    out["add"] = merged
+    return out
+
+
+def _only_add(change: Any) -> LList | None:
+    """The codes a change of a code list adds, where it does nothing else."""
+    add = change.get("add") if isinstance(change, LMap) and set(change) == {"add"} else None
+    placed = isinstance(add, LList) and hasattr(add, "value_spans") and hasattr(add, "origins")
+    return add if placed else None
 
 
 def _merge(parent: LMap, child: LMap) -> LMap:

@@ -612,3 +612,47 @@ payments:
     checked = CliRunner().invoke(main, ["check", str(model)])
     assert "error" not in checked.output, checked.output
     assert "2025-03,P1,K1,p,,c,,,500.00," in _paid(tmp_path, model, data)
+
+
+def test_a_file_that_extends_a_model_adds_to_its_vocabulary(tmp_path: Path):
+    """A scenario that adds a code and a column to a model with a vocabulary of its own
+    keeps the model's tables, entities and codes: before, its `vocabulary:` replaced
+    the model's whole, and every formula reading the deliveries was an error. Two
+    `add:`s to one code list add both (`matdistribution` of the model, `städ` of the
+    scenario: a visit of each is read, none rejected)."""
+    month = "\n      month: { by: pairs, of: [visit, decision, journal, leverans] }"
+    model, data = _deliveries(tmp_path, month)
+    text = model.read_text(encoding="utf-8")
+    model.write_text(
+        text.replace(
+            "vocabulary:\n", "vocabulary:\n  codes:\n    service: { add: [matdistribution] }\n"
+        ),
+        encoding="utf-8",
+    )
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(
+        """\
+model: leveranser-stad
+title: med städ
+extends: model.yaml
+vocabulary:
+  codes:
+    service: { add: [städ] }
+  columns:
+    visits:
+      restid: { type: number, unit: min }
+  entities:
+    customer_month:
+      relations:
+        leveranserna: { entity: leverans, keys: [customer_id, provider_id] }
+""",
+        encoding="utf-8",
+    )
+    with (data / "visits.csv").open("a", encoding="utf-8") as visits:
+        visits.write("V2,K1,P1,städ,2025-03-05 09:00,2025-03-05 10:00\n")
+        visits.write("V3,K1,P1,matdistribution,2025-03-06 09:00,2025-03-06 09:10\n")
+    checked = CliRunner().invoke(main, ["check", str(scenario)])
+    assert checked.exit_code == 0 and "error" not in checked.output, checked.output
+    lines = _paid(tmp_path, scenario, data)  # exit 0: no row rejected
+    assert "2025-03,P1,K1,mat,,mat,,,744.00," in lines
+    assert "2025-03,P1,K3,mat,,mat,,,186.00," in lines

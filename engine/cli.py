@@ -1290,7 +1290,8 @@ def _months_text(months: list[Any]) -> str:
 )
 @_fail_on_engine_errors
 def diff_command(old: Path, new: Path, fmt: str) -> None:
-    """What changed between two versions of a model: parameters and rules, in words.
+    """What changed between two versions of a model, in words: parameters, rules, zones
+    and what it declares of the data (code lists, columns, tables, entities).
 
     \b
     Example:

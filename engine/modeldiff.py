@@ -9,13 +9,14 @@ from typing import Any, TypeGuard
 
 from engine import types as t
 from engine.ast import clock
+from engine.catalog import Column, MonthRule, Vocabulary
 from engine.model import Band, Model, Parameter, Rule
 from engine.phrases import say
 
 
 @dataclass
 class Change:
-    kind: str  # 'parameter' | 'rule'
+    kind: str  # 'parameter' | 'rule' | 'zones' | 'codes' | 'table' | 'column' | 'entity'
     name: str
     what: str  # 'added' | 'removed' | 'changed'
     lines: list[str]
@@ -270,7 +271,79 @@ def diff_models(old: Model, new: Model, lang: str = "en") -> list[Change]:
         changes.append(
             Change("zones", "zones", "changed", [f"{_show(old.zones)} → {_show(new.zones)}"])
         )
+    return changes + _vocabulary_changes(old.vocabulary, new.vocabulary, lang)
+
+
+def _vocabulary_changes(old: Vocabulary, new: Vocabulary, lang: str) -> list[Change]:
+    """What the two models declare of the data differently: a code one accepts and the
+    other rejects decides which rows are paid, as a parameter decides how much (two
+    models differing in a code list alone were said to compute the same)."""
+    changes = []
+    for name in sorted(set(old.codes) | set(new.codes)):
+        before, after = set(old.codes.get(name, ())), set(new.codes.get(name, ()))
+        lines = [
+            say(lang, phrase, items=", ".join(sorted(items)))
+            for phrase, items in (("diff.codes_added", after - before),
+                                  ("diff.codes_removed", before - after))
+            if items
+        ]  # fmt: skip
+        if lines:
+            changes.append(Change("codes", name, "changed", lines))
+    for name in sorted(set(old.tables) | set(new.tables)):
+        a, b = old.tables.get(name), new.tables.get(name)
+        if a is None or b is None:
+            changes.append(Change("table", name, "added" if a is None else "removed", []))
+            continue
+        for column in sorted(set(a.columns) | set(b.columns)):
+            ca, cb = a.columns.get(column), b.columns.get(column)
+            if ca is not None and cb is not None and _declared(ca) == _declared(cb):
+                continue
+            what = "added" if ca is None else "removed" if cb is None else "changed"
+            shown = [_column(c) for c in (ca, cb) if c is not None]
+            changes.append(Change("column", f"{name}.{column}", what, [" → ".join(shown)]))
+    for name in sorted(set(old.entities) | set(new.entities)):
+        ea, eb = old.entities.get(name), new.entities.get(name)
+        if ea is None or eb is None:
+            changes.append(Change("entity", name, "added" if ea is None else "removed", []))
+            continue
+        lines = [] if ea.month == eb.month else [f"month: {_month(ea.month)} → {_month(eb.month)}"]
+        relations = {r.name: r for r in ea.relations}, {r.name: r for r in eb.relations}
+        for relation in sorted(set(relations[0]) ^ set(relations[1])):
+            found = relations[1].get(relation) or relations[0][relation]
+            sign = "+" if relation in relations[1] else "−"
+            lines.append(f"relations: {sign} {relation} ({found.entity}: {', '.join(found.keys)})")
+        if lines:
+            changes.append(Change("entity", name, "changed", lines))
     return changes
+
+
+def _declared(column: Column) -> tuple[Any, ...]:
+    """A column as declared; its code list by name (a code list changed is one change)."""
+    values = None if column.codes else getattr(column.type, "values", None)
+    bounds = (column.minimum, column.maximum)
+    return (column.kind, column.unit, column.nullable, bounds, column.codes, values, column.default)
+
+
+def _column(column: Column) -> str:
+    """A column in the rule file's words: `integer 1–10, nullable: false`."""
+    text = column.kind + (f" ({column.unit})" if column.unit else "")
+    if column.minimum is not None or column.maximum is not None:
+        low = "" if column.minimum is None else f"{column.minimum:g}"
+        high = "" if column.maximum is None else f"{column.maximum:g}"
+        text += f" {low}–{high}"
+    if column.codes:
+        text += f", codes: {column.codes}"
+    elif values := getattr(column.type, "values", None):
+        text += f", values: [{', '.join(values)}]"
+    if column.default is not None:
+        text += f", default: {column.default}"
+    return text + ("" if column.nullable else ", nullable: false")
+
+
+def _month(rule: MonthRule) -> str:
+    return f"by {rule.by}" + (
+        f" {', '.join(rule.columns or rule.of)}" if rule.columns or rule.of else ""
+    )
 
 
 def render(changes: list[Change], old: Model, new: Model, lang: str = "en") -> str:
@@ -289,7 +362,15 @@ def render(changes: list[Change], old: Model, new: Model, lang: str = "en") -> s
     return "\n".join(lines) + "\n"
 
 
-KINDS_SV = {"parameter": "Parametern", "rule": "Regeln", "zones": "Zonerna"}
+KINDS_SV = {
+    "parameter": "Parametern",
+    "rule": "Regeln",
+    "zones": "Zonerna",
+    "codes": "Kodlistan",
+    "table": "Tabellen",
+    "column": "Kolumnen",
+    "entity": "Entiteten",
+}
 VERBS_SV = {"added": "tillkommer", "removed": "tas bort", "changed": "ändras"}
 
 

@@ -190,6 +190,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "from {day}, the order (the first that covers a minute takes it): {old} → {new}",
     },
     "diff.field": {"sv": "{field}: {old} → {new}", "en": "{field}: {old} → {new}"},
+    "diff.codes_added": {"sv": "läggs till: {items}", "en": "adds: {items}"},
+    "diff.codes_removed": {"sv": "tas bort: {items}", "en": "removes: {items}"},
     "diff.none": {"sv": "ingen", "en": "none"},
     "diff.rule": {"sv": "{kind} för {entity}: {formulas}", "en": "{kind} on {entity}: {formulas}"},
     "diff.header": {
@@ -197,8 +199,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "Changes from {old} ({old_version}) to {new} ({new_version}):",
     },
     "diff.same": {
-        "sv": "{old} och {new} räknar likadant: ingen parameter, regel eller zon skiljer sig.",
-        "en": "{old} and {new} compute the same: no parameter, rule or zone differs.",
+        "sv": "{old} och {new} räknar likadant: ingen parameter, regel, zon eller "
+        "deklaration av data skiljer sig.",
+        "en": "{old} and {new} compute the same: no parameter, rule, zone or declaration "
+        "of the data differs.",
     },
     "field.unit": {"sv": "enhet", "en": "unit"},
     "field.indexation": {"sv": "uppräkning", "en": "indexation"},

@@ -816,3 +816,39 @@ def test_a_goal_seeks_target_is_read_as_the_rule_files_read_numbers(target, goal
         return
     with pytest.raises(click.BadParameter, match=re.escape(goal)):
         _goal(target, 100_000)
+
+
+def test_diff_shows_what_the_models_declare_of_the_data(tmp_path):
+    """A variant that accepts one more service, reads one more column and makes the
+    customer's month of the model's own deliveries too pays other rows: `diff` said
+    the two "compute the same" (it compared parameters, rules and zones only)."""
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(
+        f"""\
+model: lovstad-variant
+title: variant
+extends: {ROOT / "examples/lovstad/model.yaml"}
+vocabulary:
+  codes:
+    service: {{ add: [fotvård] }}
+  columns:
+    visits:
+      restid: {{ type: number, unit: min, minimum: 0 }}
+  entities:
+    customer_month:
+      month: {{ by: pairs, of: [visit, decision, journal, beslutsdag] }}
+""",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main, ["diff", str(ROOT / "examples/lovstad/model.yaml"), str(variant)]
+    )
+    assert result.exit_code == 0, result.output
+    for shown in (
+        "- Kodlistan `service` ändras\n    läggs till: fotvård",
+        "- Kolumnen `visits.restid` tillkommer\n    number (min) 0–",
+        "- Entiteten `customer_month` ändras\n    month: by pairs visit, decision, journal → "
+        "by pairs visit, decision, journal, beslutsdag",
+    ):
+        assert shown in result.output, result.output
+    assert "räknar likadant" not in result.output

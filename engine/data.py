@@ -243,6 +243,15 @@ def _renamed(
             continue
         present = list(schema_of(frame)) if isinstance(frame, pl.LazyFrame) else frame.columns
         for theirs, ours in list(renamed.items()):
+            if theirs not in present and ours not in present:  # a name that names nothing
+                close = difflib.get_close_matches(theirs, present, n=1)
+                diags.warning(
+                    "missing-column",
+                    f"the data's column names give `{theirs}` as `{ours}`, but `{name}` has "
+                    f"no column `{theirs}`",
+                    where=(origins or {}).get(name, name),
+                    hint=f"did you mean `{close[0]}`?" if close else None,
+                )
             if theirs in present and ours in present and ours not in renamed:
                 diags.error(
                     "duplicate-column",

@@ -27,7 +27,9 @@ def _export(tmp_path: Path, names: str | None) -> Path:
     shutil.copytree(ROOT / "examples/hemtjanst/data", data)
     visits = data / "visits.csv"
     lines = visits.read_text(encoding="utf-8").splitlines()
-    lines[0] = lines[0].replace("visit_id,customer_id,provider_id", "besöks_id,kund,utförare")
+    lines[0] = lines[0].replace(
+        "visit_id,customer_id,provider_id,staff_id", "besöks_id,kund,utförare,personal"
+    )
     lines[3] = lines[3].replace(",K001,", ",K999,", 1)
     visits.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if names is not None:
@@ -140,3 +142,14 @@ def test_names_saved_in_windows_1252(tmp_path: Path):
     (data / "columns.yaml").write_bytes(NAMES.encode("cp1252"))
     code, output = _run(data, tmp_path / "out")
     assert code == 3 and re.search(r"\nsumma +58.250,00\n", output), output
+
+
+def test_a_name_that_names_no_column_is_warned_of(tmp_path: Path):
+    """`persnal: staff_id` where the export says `personal`: the rename did nothing, and
+    the model's column would be missing or its default, in silence."""
+    names = NAMES + "  persnal: staff_id\n"
+    code, output = _run(_export(tmp_path, names), tmp_path / "out")
+    assert (
+        "visits.csv: warning[missing-column]: the data's column names give `persnal` as "
+        "`staff_id`, but `visits` has no column `persnal`\n   = hint: did you mean `personal`?"
+    ) in output, output

@@ -266,6 +266,9 @@ def _renamed(
     return out, applied
 
 
+IN_MEMORY = " (in memory)"  # a frame's origin: handed over to the Python API
+
+
 def _from_frames(
     given: Frames, known: dict[str, Table], diags: Diagnostics
 ) -> tuple[dict[str, Source], dict[str, str], dict[str, int], dict[str, list[Problem]]]:
@@ -290,7 +293,7 @@ def _from_frames(
             )
             continue
         raw[name] = frame  # a lazy frame is collected in the columns read only
-    origins = {name: f"{name} (in memory)" for name in raw}
+    origins = {name: f"{name}{IN_MEMORY}" for name in raw}
     return raw, origins, dict.fromkeys(raw, 1), {}
 
 
@@ -1413,11 +1416,7 @@ def _converted_table(
             "missing-column",
             f"`{name}` has no column `{column_name}`",
             where=ds.origins.get(name, name),
-            hint=f"did you mean `{close[0]}`? (rename the column, or name it in "
-            f"{COLUMNS_FILE}: {name}: {{{close[0]}: {column_name}}})"
-            if close
-            else f"if the data names it otherwise, say so in {COLUMNS_FILE} beside the "
-            f"tables: {name}: {{<its name>: {column_name}}}",
+            hint=_missing_column_hint(name, column_name, close, origin),
         )
     for unfit, held, instead, hint in _UNFIT_TYPES:
         wrong = {c: f"column `{c}` of {origin} holds {held} ({frame.schema[c]}), not {instead}"
@@ -1440,6 +1439,18 @@ def _converted_table(
     lists = _known_lists(frame, table, ids)
     converted, as_read, survey = _surveyed(frame, table, read, lists, keys=keys)
     return frame, converted, as_read, survey
+
+
+def _missing_column_hint(table: str, column: str, close: list[str], origin: str) -> str:
+    """How to give a missing column: renamed, or named once as the data's own name (in
+    `columns.yaml` beside the files; with `columns=` for frames handed to the API)."""
+    own = close[0] if close else "<its name>"
+    named = f"{COLUMNS_FILE} beside the tables: {table}: {{{own}: {column}}}"
+    if origin.endswith(IN_MEMORY):
+        named = f'columns={{"{table}": {{"{own}": "{column}"}}}}'
+    if close:
+        return f"did you mean `{close[0]}`? (rename the column, or name it in {named})"
+    return f"if the data names it otherwise, say so in {named}"
 
 
 @dataclass(frozen=True)

@@ -153,3 +153,26 @@ def test_a_name_that_names_no_column_is_warned_of(tmp_path: Path):
         "visits.csv: warning[missing-column]: the data's column names give `persnal` as "
         "`staff_id`, but `visits` has no column `persnal`\n   = hint: did you mean `personal`?"
     ) in output, output
+
+
+def test_frames_handed_to_the_api_are_told_of_columns_not_the_file():
+    """A frame with its own column name is told to name it with `columns=` (the file
+    beside the tables is no help to a program that has none)."""
+    import polars as pl
+
+    from engine.api import load, load_dataset, parse_month
+    from engine.diagnostics import EngineError
+
+    folder = ROOT / "examples/hemtjanst/data"
+    month = parse_month("2024-01")
+    checked, _ = load(MODEL, [month])
+    tables = ("customers", "providers", "decisions", "visits")
+    frames = {n: pl.read_csv(folder / f"{n}.csv", infer_schema=False) for n in tables}
+    frames["visits"] = frames["visits"].rename({"customer_id": "kund"})
+    with pytest.raises(EngineError) as raised:
+        load_dataset(checked, frames)
+    [missing] = [d for d in raised.value.diagnostics if d.code == "missing-column"]
+    assert missing.hint == (
+        'if the data names it otherwise, say so in columns={"visits": {"<its name>": '
+        '"customer_id"}}'
+    )

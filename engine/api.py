@@ -35,6 +35,7 @@ from engine.reports import (
     flags,
     indicators,
     provider_totals,
+    row_key,
     statement_lines,
 )
 
@@ -708,8 +709,8 @@ def _payable_rows_of_customer(
             continue
         chosen = frame.filter(pl.col("customer_id") == customer)
         rows = rows_with_relations(vocabulary, frames, name, chosen)
-        key = vocabulary.entities[name].key
-        for row in rows:  # as the statement line's `row` and a test file name it
+        key = row_key(vocabulary, name, frame.columns) or list(vocabulary.entities[name].key)
+        for row in rows:  # as the statement line's `row` names it
             row.label = f"{name} {', '.join(str(row.values.get(k)) for k in key)}"
         out[name] = rows
     return out

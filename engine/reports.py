@@ -20,6 +20,7 @@ import polars as pl
 from isal import isal_zlib
 
 from engine import types as t
+from engine.catalog import Vocabulary
 from engine.data import ids_as_text
 from engine.names import ore_column
 from engine.plan import Plan
@@ -54,6 +55,13 @@ def month_label(plan: Plan) -> str:
     return plan.month.strftime("%Y-%m")
 
 
+def row_key(vocabulary: Vocabulary, entity: str, columns: Collection[str]) -> list[str]:
+    """The columns that name a paid row beyond its customer and provider (a claim's
+    id, a delivery's): a statement line's `row`, and explain's title of the row."""
+    parties = {p.key for p in vocabulary.parties.values()}
+    return [k for k in vocabulary.entities[entity].key if k not in parties and k in columns]
+
+
 def statement_lines(
     plan: Plan, frames: dict[str, pl.DataFrame]
 ) -> tuple[pl.DataFrame, dict[str, int]]:
@@ -74,8 +82,7 @@ def statement_lines(
         vocabulary = plan.checked.model.vocabulary
         entity = vocabulary.entities[rule.entity]
         has_customer = "customer_id" in entity.key or "customer_id" in frame.columns
-        parties = {p.key for p in vocabulary.parties.values()}
-        own_key = [k for k in entity.key if k not in parties and k in frame.columns]
+        own_key = row_key(vocabulary, rule.entity, frame.columns)
         quantity = (
             pl.col(f"__qty_{rule.name}")
             if step.quantity is not None

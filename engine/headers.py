@@ -26,6 +26,8 @@ from engine.diagnostics import Diagnostics
 
 COLUMNS_FILE = "columns.yaml"
 
+MAX_BYTES = 1_000_000
+
 Renames = dict[str, dict[str, str]]  # table -> the data's column -> the model's column
 
 
@@ -35,6 +37,10 @@ def read_headers(directory: Path, known: Mapping[str, Table], diags: Diagnostics
     if not path.is_file():
         return None
     data = path.read_bytes()
+    if len(data) > MAX_BYTES:  # a list of names, not a data file
+        diags.error("schema", f"{COLUMNS_FILE} is {len(data):,} bytes; it names columns, "
+                    f"at most {MAX_BYTES:,} bytes", where=str(path))  # fmt: skip
+        return {}
     try:  # saved by a Swedish Windows editor, it may be Windows-1252 (as CSV exports are)
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -72,7 +78,14 @@ def _renames(
     out: dict[str, str] = {}
     taken: dict[str, str] = {}
     for given, meant in renames.items():
-        given, meant = str(given), str(meant)
+        if not isinstance(given, str | int) or not isinstance(meant, str):  # never str() a tree
+            message = (
+                f"an entry of `{table.name}` is the data's column name and carepay's, "
+                "e.g. kund: customer_id"
+            )
+            _error(diags, path, text, str(given)[:40], message)
+            continue
+        given = str(given)
         if meant not in table.columns:
             message = f"`{given}: {meant}`: `{table.name}` has no column `{meant}`"
             _error(diags, path, text, given, message, (meant, list(table.columns)))

@@ -176,3 +176,21 @@ def test_frames_handed_to_the_api_are_told_of_columns_not_the_file():
         'if the data names it otherwise, say so in columns={"visits": {"<its name>": '
         '"customer_id"}}'
     )
+
+
+def test_names_that_are_no_names_are_refused_unread(tmp_path: Path):
+    """A value that is a list, here one made of aliases the way a "billion laughs" file
+    is: refused at its line, never turned into text (nine levels of it held the run for
+    good, growing in memory); and a file too large to be a list of names is not read."""
+    levels = ['  a: &a ["x", "x", "x"]'] + [
+        f"  {n}: &{n} [*{p}, *{p}, *{p}]" for p, n in zip("abc", "bcd", strict=True)
+    ]
+    names = "visits:\n" + "\n".join(levels) + "\n  kund: *d\n"
+    code, output = _run(_export(tmp_path, names), tmp_path / "out")
+    assert code == 1, output
+    assert "columns.yaml:6: error[schema]: columns.yaml: an entry of `visits` is the data's " in (
+        output
+    )
+    big = tmp_path / "big"
+    code, output = _run(_export(big, "#" + "x" * 1_000_001 + "\n"), big / "out")
+    assert code == 1 and "columns.yaml is 1,000,003 bytes; it names columns" in output, output

@@ -27,6 +27,7 @@ from engine.diagnostics import Diagnostics
 COLUMNS_FILE = "columns.yaml"
 
 MAX_BYTES = 1_000_000
+TWICE = " is given twice"
 
 Renames = dict[str, dict[str, str]]  # table -> the data's column -> the model's column
 
@@ -46,11 +47,16 @@ def read_headers(directory: Path, known: Mapping[str, Table], diags: Diagnostics
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     try:
-        spec = yaml.safe_load(text)
+        spec = yaml.load(text, Loader=_NoDuplicates)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        diags.error("yaml-syntax", f"{COLUMNS_FILE} is not valid YAML", where=where)
+        problem = getattr(error, "problem", None) or ""
+        if problem.endswith(TWICE):
+            message = f"{COLUMNS_FILE}: {problem}; which one is meant cannot be guessed"
+            diags.error("duplicate-key", message, where=where)
+        else:
+            diags.error("yaml-syntax", f"{COLUMNS_FILE} is not valid YAML", where=where)
         return {}
     if spec is None:
         return {}
@@ -70,6 +76,22 @@ def read_headers(directory: Path, known: Mapping[str, Table], diags: Diagnostics
             continue
         out[name] = _renames(diags, path, text, known[name], renames)
     return out
+
+
+class _NoDuplicates(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice in one mapping (YAML keeps the last
+    in silence: `kund: customer_id` then `kund: provider_id` would read providers)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if isinstance(key, str | int) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"`{key}`{TWICE}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _renames(

@@ -194,3 +194,14 @@ def test_names_that_are_no_names_are_refused_unread(tmp_path: Path):
     big = tmp_path / "big"
     code, output = _run(_export(big, "#" + "x" * 1_000_001 + "\n"), big / "out")
     assert code == 1 and "columns.yaml is 1,000,003 bytes; it names columns" in output, output
+
+
+def test_a_name_given_twice_is_an_error(tmp_path: Path):
+    """`kund` given twice: YAML keeps the last in silence, which would read the
+    providers' ids as the customers'."""
+    code, output = _run(_export(tmp_path, NAMES + "  kund: provider_id\n"), tmp_path / "out")
+    assert code == 1, output
+    assert (
+        "columns.yaml:5:3: error[duplicate-key]: columns.yaml: `kund` is given twice; which "
+        "one is meant cannot be guessed"
+    ) in output, output

@@ -24,7 +24,7 @@ from engine.compile import compiler_for, evaluate, numbering_pays
 from engine.data import ZONES_TABLE, Dataset, Frames, ids_as_text, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
 from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
-from engine.interpret import Interpreter, PeerSource, Row, Trace
+from engine.interpret import Interpreter, PeerSource, Row, Trace, row_name
 from engine.loader import is_test_file, load_model
 from engine.names import ore_column
 from engine.plan import Plan, make_plan
@@ -446,7 +446,7 @@ def _rows_without_value(
     if not key or missing.height == 0:
         return f"{missing.height} {entity.name}"
     shown = ids_as_text(missing.head(MAX_NAMED_ROWS).select(key)).iter_rows()
-    named = "; ".join(f"{entity.name} {', '.join(str(v) for v in row)}" for row in shown)
+    named = "; ".join(row_name(entity.name, row) for row in shown)
     return named + (" …" if missing.height > MAX_NAMED_ROWS else "")
 
 
@@ -711,7 +711,7 @@ def _payable_rows_of_customer(
         rows = rows_with_relations(vocabulary, frames, name, chosen)
         key = row_key(vocabulary, name, frame.columns) or list(vocabulary.entities[name].key)
         for row in rows:  # as the statement line's `row` names it
-            row.label = f"{name} {', '.join(str(row.values.get(k)) for k in key)}"
+            row.label = row_name(name, (row.values.get(k) for k in key))
         out[name] = rows
     return out
 

@@ -1291,9 +1291,8 @@ class _Checker:
     def _key_domain(self, param: Parameter, key: ast.Node, name: str) -> None:
         """A key read from a column whose values are known (a code list, the model's
         zones, or a range of whole numbers) must find every one of them in each dated
-        table: a value the
-        table lacks would stop the run in the month it first occurs. (Not under an
-        `if`, whose condition may rule those values out.)"""
+        table: a value the table lacks would stop the run in the month it first occurs.
+        (Not under an `if`, whose condition may rule those values out.)"""
         ref = self.out.refs.get(id(key))
         if not isinstance(ref, ColumnRef):
             return

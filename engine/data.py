@@ -15,7 +15,7 @@ import csv
 import difflib
 import io
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
@@ -1830,11 +1830,17 @@ def _duplicate_problems(
         )
         firsts = indexed.group_by(columns).agg(pl.col("__i").min().alias("__first"))
         later = indexed.join(firsts, on=columns).filter(pl.col("__i") != pl.col("__first"))
-        value = pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator=", ")
-        rows = later.select("__i", "__first", value.alias("__value")).sort("__i")
+        rows = later.select("__i", "__first", key_text(columns).alias("__value")).sort("__i")
         for index, first, text in rows.iter_rows():
             out.append(_seen_before(index, ", ".join(group), text, ds.row_number(name, first)))
     return out
+
+
+def key_text(parts: Sequence[str | pl.Expr]) -> pl.Expr:
+    """A row's key as people write it: `E1`, or `A, 2025-03-04` for a key of two
+    columns (a statement line's `row`, a test file's expected row, a repeated key)."""
+    exprs = [pl.col(p) if isinstance(p, str) else p for p in parts]
+    return pl.concat_str([e.cast(pl.String) for e in exprs], separator=", ")
 
 
 def _seen_before(index: int, key: str, value: str, first: int) -> Problem:
@@ -1873,7 +1879,7 @@ def duplicate_rows(
             if together
             else parts[0]
         )
-        shown = pl.concat_str([part.cast(pl.String) for part in parts], separator=", ")
+        shown = key_text(parts)
         total = source.select(pl.len()).collect().item()
         if not together and _rising(source, value, total):
             continue  # each id greater than the one before: none is seen twice

@@ -10,7 +10,7 @@ and an `if` whose condition is missing takes the `else` branch.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -410,8 +410,7 @@ class Interpreter:
         rows = self._aggregated_rows
 
         def named(row: Row) -> str:
-            ident = ", ".join(str(row.values.get(k)) for k in child.key) if child.key else ""
-            return f"{child.name} {ident}".strip()
+            return row_name(child.name, (row.values.get(k) for k in child.key))
 
         if isinstance(info.field, RuleRef):
             shown = [t for t in traces if t.kind in ("definition", "payment")]
@@ -448,6 +447,12 @@ SHOWN_CALLS = frozenset(
     {"minutes_in", "minutes_within", "days_active", "step", "overlaps", "weekday"}
     | {"time_of_day", "add_months"}
 )
+
+
+def row_name(entity: str, key: Iterable[Any]) -> str:
+    """A row as explain and the warnings name it: its entity and its key's values
+    (`visit V7`, `customer_month K2, P1`, `insats A, 2025-03-04`)."""
+    return f"{entity} {', '.join(str(v) for v in key)}".strip()
 
 
 SHOWN_CONDITION = 60  # characters: a longer filter is in the formula line above

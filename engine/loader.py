@@ -628,25 +628,18 @@ def _merge_vocabulary(key: str, parent: Any, child: Any) -> Any:
     match key:
         case "codes":
             return _overlay(parent, child, _merge_codes)
-        case "columns":
+        case "columns":  # per table, column by column
             return _overlay(parent, child, lambda _k, a, b: _overlay_maps(a, b))
-        case "entities":
-            return _overlay(
-                parent,
-                child,
-                lambda _k, a, b: (
-                    _overlay(a, b, lambda k, x, y: _overlay_maps(x, y) if k == "relations" else y)
-                    if isinstance(a, LMap) and isinstance(b, LMap)
-                    else b
-                ),
-            )
+        case "entities":  # per entity, field by field; relations by name
+            relations = lambda k, a, b: _overlay_maps(a, b) if k == "relations" else b  # noqa: E731
+            return _overlay(parent, child, lambda _k, a, b: _overlay_maps(a, b, relations))
     return _overlay(parent, child)
 
 
-def _overlay_maps(parent: Any, child: Any) -> Any:
-    return (
-        _overlay(parent, child) if isinstance(parent, LMap) and isinstance(child, LMap) else child
-    )
+def _overlay_maps(parent: Any, child: Any, merge_value: Any = None) -> Any:
+    """`_overlay` where both are mappings; otherwise the extending file's value."""
+    both = isinstance(parent, LMap) and isinstance(child, LMap)
+    return _overlay(parent, child, merge_value) if both else child
 
 
 def _merge_codes(_key: str, parent: Any, child: Any) -> Any:

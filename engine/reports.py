@@ -21,7 +21,7 @@ from isal import isal_zlib
 
 from engine import types as t
 from engine.catalog import Vocabulary
-from engine.data import ids_as_text
+from engine.data import ids_as_text, key_text
 from engine.names import ore_column
 from engine.plan import Plan
 
@@ -98,11 +98,7 @@ def statement_lines(
                     else pl.lit(None, dtype=pl.String)
                 ).alias("customer_id"),
                 pl.lit(rule.name).alias("payment"),
-                (
-                    pl.concat_str([pl.col(k).cast(pl.String) for k in own_key], separator=", ")
-                    if own_key
-                    else pl.lit(None, dtype=pl.String)
-                ).alias("row"),
+                (key_text(own_key) if own_key else pl.lit(None, dtype=pl.String)).alias("row"),
                 pl.lit(rule.category or "").alias("category"),
                 quantity.round(4).alias("quantity"),
                 pl.lit(rule.unit, dtype=pl.String).alias("unit"),

@@ -31,7 +31,7 @@ from engine import types as t
 from engine.api import load, parse_month, run_model
 from engine.catalog import Vocabulary
 from engine.checker import CheckedModel
-from engine.data import cell_text, dataset_from_rows
+from engine.data import cell_text, dataset_from_rows, key_text
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import format_value
 from engine.loader import LList, LMap, is_test_file, read_yaml, split_quantity
@@ -169,7 +169,7 @@ def _run_case(
         )
     for section, entity, key in _output_sections(checked, output, result):
         for ident, expected in (output.get(section) or {}).items():
-            frame = outcome.frames[entity].filter(_key_text(key) == str(ident))
+            frame = outcome.frames[entity].filter(key_text(key) == str(ident))
             span = output[section].value_spans[ident]
             if frame.height == 0:  # a misspelt key expecting 0 kr passed on nothing
                 result.failures.append(_no_row(outcome.frames[entity], key, ident, span))
@@ -252,7 +252,7 @@ def _key_of(vocabulary: Vocabulary, entity: str) -> tuple[str, ...]:
 
 
 def _no_row(frame: pl.DataFrame, key: tuple[str, ...], ident: Any, span: Span) -> str:
-    there = frame.select(_key_text(key)).to_series().unique().sort().to_list()
+    there = frame.select(key_text(key)).to_series().unique().sort().to_list()
     shown = ", ".join(str(k) for k in there[:8]) + (" …" if len(there) > 8 else "")
     close = difflib.get_close_matches(str(ident), [str(k) for k in there], n=1)
     return (
@@ -260,11 +260,6 @@ def _no_row(frame: pl.DataFrame, key: tuple[str, ...], ident: Any, span: Span) -
         + (f"; did you mean `{close[0]}`?" if close else "")
         + (f" (there are: {shown})" if shown else " (there are none)")
     )
-
-
-def _key_text(key: tuple[str, ...]) -> pl.Expr:
-    """A row's key as a test file writes it: `E1`, or `A, 2025-03-04` for two columns."""
-    return pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=", ")
 
 
 def _compare(

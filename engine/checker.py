@@ -21,6 +21,7 @@ from engine.builtins import AGGREGATES, BUILTINS
 from engine.catalog import CONTEXT_NAMES, ZONE, Column, Relation, Vocabulary
 from engine.diagnostics import Diagnostics
 from engine.model import Assumption, DataRequirement, Model, Parameter, Rule
+from engine.money import SNAP_DECIMALS
 from engine.source import Span
 
 # ----------------------------------------------------------------------------- references
@@ -1533,7 +1534,7 @@ class _Checker:
             return typ
         second = node.args[1]
         if _is_whole_number(second) and not isinstance(second, ast.Neg):
-            return typ
+            return self._decimals(node, typ, second)
         if isinstance(second, ast.Quantity) and second.unit:
             if not t.compatible(typ, args[1]):
                 return self._mismatch(
@@ -1552,6 +1553,37 @@ class _Checker:
             code="bad-call",
         )
 
+    def _decimals(self, node: ast.Call, typ: t.Type, second: ast.Node) -> t.Type:
+        """A number of decimals a model can mean. A duration is rounded in minutes, so
+        `ceil(end - start, 5)` rounds to five decimals of a minute — which nobody
+        means: it reads as "up to 5 minutes", and then paid every visit unrounded. And
+        values are settled to a millionth, so more than six decimals round nothing
+        (`round(belopp, 100)` meant for hundreds of kronor). Both are errors that
+        show the multiple to write instead."""
+        assert isinstance(second, ast.Quantity)  # a whole number written out
+        decimals = int(second.value)
+        x = formula_text(node.args[0])
+        if typ == t.DURATION and decimals > 0:
+            return self._mismatch(
+                second,
+                f"`{node.func}({x}, {decimals})` would round the minutes to {decimals} "
+                f"decimal{'s' if decimals != 1 else ''}, not to a multiple of {decimals} min",
+                hint=f"to a multiple of {decimals} minutes write {node.func}({x}, {decimals} min)"
+                f" (a tenth of a minute: {node.func}({x}, 0.1 min))",
+                code="bad-call",
+            )
+        if decimals > SNAP_DECIMALS:
+            unit = t.display_unit(typ)
+            multiple = f"{decimals} {unit}" if unit else str(decimals)
+            return self._mismatch(
+                second,
+                f"`{node.func}` to {decimals} decimals rounds nothing: values are computed "
+                f"to a millionth",
+                hint=f"to a multiple of {multiple} write {node.func}({x}, {multiple})",
+                code="bad-call",
+            )
+        return typ
+
     def _numeric(self, node: ast.Call, typ: t.Type) -> t.Type:
         if not isinstance(typ, t.Num):
             return self._mismatch(
@@ -1562,7 +1594,10 @@ class _Checker:
     def _same_kind(
         self, node: ast.Call, args: list[t.Type], numeric: bool, ordered: bool = False
     ) -> t.Type:
-        first = args[0]
+        # a bare 0 fits any unit wherever it stands: `max(0, garanti - utbetalt)` as
+        # `max(garanti - utbetalt, 0)` (the kind is the first argument's that is not one)
+        at = next((i for i, a in enumerate(node.args) if not _is_bare_zero(a)), 0)
+        first = args[at]
         orderable = t.Num | t.Date | t.DateTime | t.Time if ordered else t.Num
         if numeric and not isinstance(first, orderable):
             return self._mismatch(
@@ -1572,7 +1607,9 @@ class _Checker:
                 code="bad-call",
             )
         result = first
-        for arg, typ in zip(node.args[1:], args[1:], strict=True):
+        for i, (arg, typ) in enumerate(zip(node.args, args, strict=True)):
+            if i == at:
+                continue
             if isinstance(result, t.Num) and isinstance(typ, t.Num) and _is_bare_zero(arg):
                 continue
             if not t.compatible(result, typ):

@@ -112,6 +112,12 @@ AS_WRITTEN = [
     ("round(90 min, 1 h)", D(120), "duration"),
     ("round(100 min, 15 min)", D(105), "duration"),
     ("round(100.5 min)", D(101), "duration"),
+    ("round(100.5 min, 0)", D(101), "duration"),  # no decimals: whole minutes, as without
+    ("round(special_amount, 6)", D("1234.5"), "money (SEK)"),  # six decimals: the grid
+    # a bare 0 fits any unit, first as last (it was "`max` mixes count and money")
+    ("max(0, special_amount - 2000 SEK)", D(0), "money (SEK)"),
+    ("max(0, special_amount)", D("1234.5"), "money (SEK)"),
+    ("min(0, 0 SEK - special_amount)", D("-1234.5"), "money (SEK)"),
     ("round(2.5)", D(3), "number"),
     ("round(level * 1.25)", D(4), "number"),
     ("1 h * round(omsorgstaxa, 50 SEK/h)", D(400), "money (SEK)"),
@@ -410,6 +416,26 @@ INVALID_DECISION = [
         23,
     ),
     ("round(special_amount, 0 SEK)", "bad-call", "round to a multiple above zero", 23),
+    (  # meant as 15 minutes: it rounded nothing, and paid every visit unrounded
+        "ceil(granted_minutes, 15)",
+        "bad-call",
+        "`ceil(granted_minutes, 15)` would round the minutes to 15 decimals, not to a "
+        "multiple of 15 min",
+        23,
+    ),
+    (
+        "floor(granted_minutes, 1)",
+        "bad-call",
+        "`floor(granted_minutes, 1)` would round the minutes to 1 decimal, not to a multiple "
+        "of 1 min",
+        24,
+    ),
+    (  # meant as hundreds of kronor
+        "round(special_amount, 100)",
+        "bad-call",
+        "`round` to 100 decimals rounds nothing: values are computed to a millionth",
+        23,
+    ),
     (
         "start_date + 36 h == 2024-01-16",
         "type-mismatch",

@@ -77,6 +77,8 @@ def run_file(path: Path) -> list[CaseResult]:
     diags = Diagnostics()
     data = read_yaml(path, diags)
     file = str(path)
+    if diags.errors:  # a value YAML reads otherwise than written: `68,42`, a key given twice
+        return [CaseResult(file, path.name, Span(file, 1, 1), error=_render(list(diags)))]
     if data is None or not isinstance(data, LMap) or "tests" not in data or "model" not in data:
         if not diags.errors:
             diags.error("schema", "a test file needs `model:` and `tests:`", Span(file, 1, 1))

@@ -66,11 +66,24 @@ CASES = [
         "`antal_personel` is no column of visits",
     ),
     ("", "2025-03-04 10:00", "", "the case checks nothing"),  # it asserted nothing, and passed
+    (  # 7 minutes pay 56,00 kr: `56,50` was read as 56 and a key `50`, dropped, and passed
+        "    output: { customers: { K1: { hemtjänst: 56,50 } } }\n",
+        "2025-03-04 09:07",
+        "",
+        "`56,50` is read as two entries: inside { } a comma separates them",
+    ),
+    (  # the second K1 was dropped in silence, and the case passed on the first
+        "    output: { customers: { K1: { hemtjänst: 480 }, K1: { hemtjänst: 999 } } }\n",
+        "2025-03-04 10:00",
+        "",
+        "`K1` appears twice in this mapping",
+    ),
 ]
 
 
 IDS = ["kronor", "SEK", "hours", "amount in minutes", "time in SEK", "unknown unit",
-       "a fraction of an öre", "a misspelt column", "nothing expected"]  # fmt: skip
+       "a fraction of an öre", "a misspelt column", "nothing expected", "a decimal comma",
+       "a customer twice"]  # fmt: skip
 
 
 @pytest.mark.parametrize(("says", "end", "extra", "failure"), CASES, ids=IDS)

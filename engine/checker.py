@@ -212,6 +212,8 @@ class _Checker:
         for rule in self.model.payments:
             if rule.letter is not None and rule.entity in self.vocabulary.entities:
                 self._letter(rule)
+        read = [info.relation for info in self.out.aggs.values()]
+        self.diags.extend(warning for relation, warning in self.model.unpaired if relation in read)
         return self.out
 
     def _letter(self, rule: Rule) -> None:

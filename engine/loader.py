@@ -23,7 +23,14 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from engine import types as t
-from engine.catalog import Vocabulary, base_vocabulary, extend, schemas_dir, unpaired_relations
+from engine.catalog import (
+    Relation,
+    Vocabulary,
+    base_vocabulary,
+    extend,
+    schemas_dir,
+    unpaired_relations,
+)
 from engine.diagnostics import Diagnostic, Diagnostics
 from engine.model import (
     ASSUMPTION_KINDS,
@@ -900,7 +907,7 @@ class _Builder:
         model.rounding = Rounding(
             Decimal(str(rounding.get("to", "0.01"))), str(rounding.get("mode", "half_up"))
         )
-        model.vocabulary = self._vocabulary()
+        model.vocabulary = self._vocabulary(model)
         self._zones(model)
         parameters = self._section("parameters")
         for name, spec in parameters.items():
@@ -958,7 +965,7 @@ class _Builder:
                 )
         return model
 
-    def _vocabulary(self) -> Vocabulary:
+    def _vocabulary(self, model: Model) -> Vocabulary:
         """The base vocabulary with the model's `vocabulary:` declarations."""
         spec = self._section("vocabulary")
         if not spec:
@@ -969,18 +976,21 @@ class _Builder:
             self.diags.error(code, message, where, hint=hint)
 
         vocabulary = extend(base_vocabulary(), _plain(spec), report)
-        self._warn_unpaired(vocabulary, spec)
+        model.unpaired = self._unpaired(vocabulary, spec)
         return vocabulary
 
-    def _warn_unpaired(self, vocabulary: Vocabulary, spec: LMap) -> None:
-        """A warning at each relation whose rows can fall outside every row of its
-        pairs entity (`catalog.unpaired_relations`): paid nothing, without a word."""
+    def _unpaired(self, vocabulary: Vocabulary, spec: LMap) -> list[tuple[Relation, Diagnostic]]:
+        """A warning for each relation whose rows can fall outside every row of its
+        pairs entity (`catalog.unpaired_relations`): paid nothing, without a word. The
+        checker gives it where a formula reads the relation — not for the journals of a
+        model that pays nothing by them."""
+        found = []
         for entity, relation in unpaired_relations(vocabulary):
             path = ["vocabulary", "entities", entity.name, "relations", relation.name]
             declared = _locate(self.data, path, key=True)
             month = _locate(self.data, ["vocabulary", "entities", entity.name, "month"])
             sources = ", ".join(entity.month.of)
-            self.diags.warning(
+            warning = Diagnostic(
                 "unpaired-rows",
                 f"`{relation.name}` joins {relation.entity} rows to {entity.name} by "
                 f"{', '.join(relation.keys)}, but {entity.name}'s rows are made from "
@@ -989,7 +999,10 @@ class _Builder:
                 declared if relation.name in _declared_relations(spec, entity.name) else month,
                 hint=f"make {entity.name}'s rows from it too: entities: {{{entity.name}: "
                 f"{{month: {{by: pairs, of: [{sources}, {relation.entity}]}}}}}}",
+                severity="warning",
             )
+            found.append((relation, warning))
+        return found
 
     def _assumption(self, name: str, spec: LMap, span: Span) -> Assumption | None:
         kind = next(k for k in ASSUMPTION_KINDS if k in spec)

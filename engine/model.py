@@ -9,7 +9,8 @@ from typing import Any
 
 from engine import ast
 from engine import types as t
-from engine.catalog import Vocabulary, base_vocabulary
+from engine.catalog import Relation, Vocabulary, base_vocabulary
+from engine.diagnostics import Diagnostic
 from engine.source import Span
 
 
@@ -237,6 +238,9 @@ class Model:
     # Rules and parameter values as in force on this date, whatever month is run
     # (`compare --a-as-of`): the old and the new model on the same data.
     as_of: date | None = None
+    # a relation whose rows can fall outside every row of its pairs entity, and the
+    # warning to give where a formula reads it (`checker`; the loader cannot tell)
+    unpaired: list[tuple[Relation, Diagnostic]] = field(default_factory=list)
 
     def in_force_on(self, month_start: date) -> date:
         """The date whose rule versions and parameter values a month uses."""

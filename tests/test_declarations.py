@@ -280,6 +280,18 @@ def test_rows_that_can_be_in_no_customer_month_are_warned_of(tmp_path: Path):
     assert "K1,mat" in lines and "K3" not in lines
 
 
+def test_rows_no_formula_reads_are_not_warned_of(tmp_path: Path):
+    """A month made of visits, decisions and deliveries leaves the journals out; a model
+    that pays nothing by journals has nothing to be warned of. Before, `check` warned
+    that `journals` could fall outside every customer-month — of rows no formula
+    reads."""
+    month = "\n      month: { by: pairs, of: [visit, decision, leverans] }"
+    model, data = _deliveries(tmp_path, month)
+    checked = CliRunner().invoke(main, ["check", str(model)])
+    assert checked.exit_code == 0 and "warning" not in checked.output, checked.output
+    assert "2025-03,P1,K3,mat,,mat,,,186.00," in _paid(tmp_path, model, data)
+
+
 def test_rows_of_a_models_own_entity_are_named_by_their_tables_key(tmp_path: Path):
     """An entity over a table of the model's own, with no `key:` of its own, has its
     table's key: a test file expects a delivery's values by its id, and explain names

@@ -58,6 +58,9 @@ class Table:
     optional: bool = False  # a missing file means "no rows" (e.g. no outages this month)
     personal: bool = False  # carries customer ids (pseudonymised on request)
     max_hours: int | None = None  # a row whose start–end lasts longer is rejected
+    # the periods a row holds, by an entity's month rule (`{by: period, start: från, end:
+    # till}`): a row whose end is before its start is rejected, whatever the names
+    periods: tuple[tuple[str, str], ...] = ()
 
 
 MonthKind = Literal["moment", "period", "date", "all", "pairs", "days"]
@@ -369,6 +372,7 @@ def base_vocabulary() -> Vocabulary:
     }
     entities = {name: _entity(name, e) for name, e in spec["entities"].items()}
     roles = Roles(**{k: v for k, v in spec["roles"].items() if not k.startswith("$")})
+    tables = with_periods(tables, entities)
     vocabulary = Vocabulary(tables, codes, parties, entities, frozenset(spec["payable"]), roles)
     order = evaluation_order(vocabulary)
     assert isinstance(order, tuple), order
@@ -401,8 +405,26 @@ def merged_tables(
                     columns[column_name] = replace(mine, type=t.Text(both))
                 elif column.type.values is None:
                     columns[column_name] = column  # the other takes any text
-        out[name] = replace(out[name], columns=columns)
+        periods = tuple(dict.fromkeys(out[name].periods + table.periods))
+        out[name] = replace(out[name], columns=columns, periods=periods)
     return out, conflicts
+
+
+def with_periods(tables: dict[str, Table], entities: Mapping[str, Entity]) -> dict[str, Table]:
+    """Each table with the periods its entities' month rules read (start and end)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for entity in entities.values():
+        if (
+            entity.month.by == "period"
+            and entity.table in tables
+            and len(entity.month.columns) == 2
+        ):
+            start, end = entity.month.columns
+            found.setdefault(entity.table, []).append((start, end))
+    return {
+        name: replace(table, periods=tuple(dict.fromkeys(found[name]))) if name in found else table
+        for name, table in tables.items()
+    }
 
 
 def tables() -> dict[str, Table]:
@@ -484,7 +506,7 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
     for name, declared in _days_last(spec.get("entities") or {}):
         entities[name] = _declared_entity(name, declared, entities, tables, report)
     vocabulary = Vocabulary(
-        tables,
+        with_periods(tables, entities),
         codes,
         base.parties,
         entities,

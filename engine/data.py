@@ -710,6 +710,13 @@ def _swedish_number(text: pl.Expr) -> pl.Expr:
 ORDER_PAIRS = (("start_date", "end_date"), ("start", "end"), ("period_start", "period_end"))
 
 
+def order_pairs(table: Table) -> tuple[tuple[str, str], ...]:
+    """The start and end columns of a table's rows that must not end before they
+    start: the canonical tables' names, and the periods the model's entities read
+    (`{by: period, start: från, end: till}` on a table of its own)."""
+    return tuple(dict.fromkeys(ORDER_PAIRS + table.periods))
+
+
 def _columns_read(
     name: str,
     table: Table,
@@ -728,7 +735,7 @@ def _columns_read(
     for requirement in requirements:
         if requirement.table == name:
             read |= set(requirement.where) | set(requirement.any_of)
-    for first, last in ORDER_PAIRS:
+    for first, last in order_pairs(table):
         if first in read or last in read:
             read |= {first, last}
     return read & set(table.columns)
@@ -1532,7 +1539,7 @@ def _survey_run(
         flag = _survey_flag(c, frame.schema[c.name], listed=lists.get(c.name) is not None)
         if flag is not None:
             flags.append(flag.alias(c.name))
-    flags.append(_order_flag(names, table.max_hours).alias("__order"))
+    flags.append(_order_flag(names, table).alias("__order"))
     if keys and len(table.key) > 1 and all(k in names for k in table.key):
         together = pl.struct(table.key)  # a key of several columns: their values together
         flags.append(together.is_duplicated().any().alias(COMPOSITE_FLAG))
@@ -1642,13 +1649,14 @@ def _column_flag(column: Column, dtype: pl.DataType) -> pl.Expr:
     return wrong.any()
 
 
-def _order_flag(names: list[str], max_hours: int | None) -> pl.Expr:
+def _order_flag(names: list[str], table: Table) -> pl.Expr:
     """True when some period may end before it starts, or a row last longer than the
     table allows."""
     flag = pl.lit(False)
-    for start, end in ORDER_PAIRS:
+    for start, end in order_pairs(table):
         if start in names and end in names:
             flag = flag | (pl.col(end) < pl.col(start)).any()
+    max_hours = table.max_hours
     if max_hours is not None and {"start", "end"} <= set(names):
         flag = flag | (pl.col("end") - pl.col("start") > pl.duration(hours=max_hours)).any()
     return flag
@@ -1671,7 +1679,7 @@ def _row_problems(
         if column.name in survey.columns:
             problems += _column_problems(frame, converted, column)
     if survey.order:
-        problems += _order_problems(converted, table.max_hours)
+        problems += _order_problems(converted, table)
     if window is None:
         problems += _duplicate_problems(converted, survey.keys, ds, name)
     else:
@@ -1777,11 +1785,11 @@ def _repeated_hour_hint(began: Any, ended: Any) -> str | None:
     )
 
 
-def _order_problems(converted: pl.DataFrame, max_hours: int | None) -> list[Problem]:
+def _order_problems(converted: pl.DataFrame, table: Table) -> list[Problem]:
     """Periods that end before they start, and rows of a table with a longest duration
     (`x-max-hours`: visits longer than a day) that last longer."""
     out = []
-    for start, end in ORDER_PAIRS:
+    for start, end in order_pairs(table):
         if start in converted.columns and end in converted.columns:
             for index in _rows(converted, pl.col(end) < pl.col(start)):
                 began, ended = converted[start][index], converted[end][index]
@@ -1795,6 +1803,7 @@ def _order_problems(converted: pl.DataFrame, max_hours: int | None) -> list[Prob
                         _repeated_hour_hint(began, ended),
                     )
                 )
+    max_hours = table.max_hours
     if max_hours is not None and {"start", "end"} <= set(converted.columns):
         too_long = pl.col("end") - pl.col("start") > pl.duration(hours=max_hours)
         for index in _rows(converted, too_long):

@@ -668,3 +668,70 @@ vocabulary:
     lines = _paid(tmp_path, scenario, data)  # exit 0: no row rejected
     assert "2025-03,P1,K1,mat,,mat,,,744.00," in lines
     assert "2025-03,P1,K3,mat,,mat,,,186.00," in lines
+
+
+AGREEMENTS = """\
+model: avtal
+title: Avtalsperioder
+zones: { tätort: [Centrum] }
+vocabulary:
+  tables:
+    avtal:
+      key: [avtal_id]
+      columns:
+        avtal_id: { type: text, nullable: false, required: true }
+        customer_id: { type: text, nullable: false, required: true }
+        provider_id: { type: text, nullable: false, required: true }
+        från: { type: date, nullable: false }
+        till: { type: date }
+  entities:
+    avtalsperiod:
+      table: avtal
+      month: { by: period, start: från, end: till }
+      parties: [customer, provider]
+    customer_month:
+      month: { by: pairs, of: [visit, decision, avtalsperiod] }
+      relations:
+        avtal: { entity: avtalsperiod, keys: [customer_id, provider_id] }
+parameters:
+  dagpris: { unit: SEK, values: { 2025-01-01: 100 } }
+definitions:
+  avtalsperiod:
+    dagar: days_active(från, till)
+payments:
+  avtalsersättning:
+    entity: customer_month
+    category: avtal
+    formula: sum(avtal.dagar) * dagpris
+"""
+
+
+def test_a_period_of_a_models_own_table_that_ends_before_it_starts_is_rejected(
+    tmp_path: Path,
+):
+    """A period the model names itself (`{by: period, start: från, end: till}`) is held
+    to what start_date and end_date of a decision are: A2, 20 March to 5 March, is
+    rejected with its reason. Before, only carepay's own column names were checked:
+    A2 was read, overlapped March, and counted 0 days without a word."""
+    model = tmp_path / "model.yaml"
+    model.write_text(AGREEMENTS, encoding="utf-8")
+    data = _write_data(
+        tmp_path,
+        {
+            **ONE_CUSTOMER,
+            "customers": "customer_id,district\nK1,Centrum\nK2,Centrum\n",
+            "avtal": "avtal_id,customer_id,provider_id,från,till\n"
+            "A1,K1,P1,2025-03-10,2025-03-19\nA2,K2,P1,2025-03-20,2025-03-05\n",
+        },
+    )
+    out = tmp_path / "out"
+    args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 3, ran.output  # written, with rows rejected
+    rejects = (out / "rejects.csv").read_text(encoding="utf-8")
+    assert (
+        "avtal,avtal.csv,3,till,2025-03-05,bad-date,`till` 2025-03-05 is before `från` 2025-03-20"
+        in rejects
+    )
+    lines = (out / "statement_lines.csv").read_text(encoding="utf-8")
+    assert "2025-03,P1,K1,avtalsersättning,,avtal,,,1000.00," in lines  # 10 days × 100

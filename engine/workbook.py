@@ -304,7 +304,9 @@ def _one_table_sheet(
             spec["total_string"] = "Summa"
         elif column.total:
             spec["total_function"] = "sum"
-            spec["total_value"] = values.sum() if values.dtype.is_numeric() else 0
+            total = values.sum() if values.dtype.is_numeric() else 0
+            # kronor summed as floats drift (6067078.829999999): the sum with two decimals
+            spec["total_value"] = round(total, 2) if column.format == MONEY else total
         options["columns"].append(spec)
     sheet.add_table(first, 0, DECLARED_TOTAL_ROW - 1, len(columns) - 1, options)
     cells = [CellColumn(formats.style(column.format), column.formula) for column in columns]
@@ -366,9 +368,9 @@ def _invoice_sheet(book: _Book, payments: PaymentFile, spec_rows: int) -> None:
             "month",
             "provider_id",
             pl.col("name").fill_null(""),
-            (pl.col("invoice") / 100).alias("invoice_kr"),
-            (pl.col("outside") / 100).alias("outside_kr"),
-            ((pl.col("invoice") + pl.col("outside")) / 100).alias("total_kr"),
+            kronor(pl.col("invoice")).alias("invoice_kr"),
+            kronor(pl.col("outside")).alias("outside_kr"),
+            kronor(pl.col("invoice") + pl.col("outside")).alias("total_kr"),
         )
     )
     last = 3 + max(spec_rows, 1)  # the specification's last data row in Excel
@@ -443,7 +445,7 @@ def _specification_frame(payments: PaymentFile) -> pl.DataFrame:
             .then(pl.col("unit").fill_null(""))
             .otherwise(pl.lit(""))
             .alias("unit"),
-            pl.col("amount_ore") / 100,
+            kronor(pl.col("amount_ore")),
             pl.when(pl.col("category").is_in(list(payments.outside_invoice)))
             .then(pl.lit(OUTSIDE_INVOICE))
             .otherwise(pl.lit(ON_INVOICE))
@@ -503,8 +505,8 @@ def _customers(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
             _customer_value(pl.col(h), payments.column_types[h]).alias(f"_{i}")
             for i, h in enumerate(headings)
         ),
-        *((o / 100).alias(f"_paid_{i}") for i, o in enumerate(ore)),
-        (pl.sum_horizontal(ore) if ore else pl.lit(0)).truediv(100).alias("_sum"),  # summed in öre
+        *(kronor(o).alias(f"_paid_{i}") for i, o in enumerate(ore)),
+        kronor(pl.sum_horizontal(ore) if ore else pl.lit(0)).alias("_sum"),  # summed in öre
     )
     return columns, values
 
@@ -595,10 +597,17 @@ def _lines(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
         "category",
         pl.col("quantity").cast(pl.Float64),
         pl.col("unit").fill_null(""),
-        pl.col("amount_ore") / 100,
+        kronor(pl.col("amount_ore")),
         pl.col("source").fill_null(""),
     )
     return columns, values
+
+
+def kronor(ore: pl.Expr) -> pl.Expr:
+    """Whole öre as kronor in a cell: the number nearest the amount written with two
+    decimals. Polars' division alone gave 2499 öre as 24.990000000000002 (one amount in
+    seven), a number no controller wrote, in the file that leaves the building."""
+    return (ore / 100).round(2)
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -646,7 +655,9 @@ def write_comparison_workbook(
 
 def _cell(column: str) -> pl.Expr:
     """How a comparison column is written: öre as kronor, a percentage as a share."""
-    if column.endswith("_ore") or column == "diff_pct":
+    if column.endswith("_ore"):
+        return kronor(pl.col(column))
+    if column == "diff_pct":
         return pl.col(column) / 100
     if column == "ownership":  # in Swedish, as the report names it
         return pl.col(column).replace(swedish.OWNERSHIP)

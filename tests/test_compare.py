@@ -205,6 +205,15 @@ def test_compare_command_writes_tables_and_a_workbook(tmp_path):
         p: round(d * 100)
         for p, d in zip(providers["provider_id"], providers["diff_kr"], strict=True)
     }
+    money = [  # each the amount with two decimals (it was 1 233.6799999999998, say)
+        v
+        for name in ("Utförare", "Kunder", "Per zon")
+        for heading, *values in zip(*book[name].iter_rows(min_row=3, values_only=True), strict=True)
+        if str(heading).endswith("(kr)")
+        for v in values
+        if isinstance(v, float)
+    ]
+    assert len(money) > 300 and all(round(v, 2) == v for v in money)
 
 
 def test_simulate_sweep_reports_thirteen_values():

@@ -277,3 +277,22 @@ def test_the_invoice_note_is_the_models_own(outside, note):
     from engine.workbook import invoice_note
 
     assert invoice_note(outside) == note
+
+
+def test_every_amount_in_the_payment_file_is_the_amount_written_with_two_decimals(
+    out: Path,
+) -> None:
+    """A cell of kronor holds the number nearest the amount in öre: 2499 öre is 24.99,
+    never 24.990000000000002 (Polars' division gave one amount in seven so, and Excel
+    sums what the cell holds)."""
+    money = {"Belopp", "Summa", *LABELS}
+    cells = [
+        value
+        for sheet in ("Specifikation", "Kunder", "Rader")
+        for row in _rows(out / "payments.xlsx", sheet)
+        for heading, value in row.items()
+        if heading in money and isinstance(value, float)
+    ]
+    assert len(cells) > 1000
+    noisy = [v for v in cells if round(v, 2) != v]
+    assert not noisy, noisy[:5]

@@ -213,7 +213,7 @@ def _label(value: object, column: str = "") -> str:
     """Lines paid per provider (VAT compensation) have no customer, so no zone or level;
     an ownership code in Swedish (`private` is "privat" in the report)."""
     if value is None:
-        return "(per utförare, eller saknas)"
+        return swedish.NO_CUSTOMER
     return swedish.OWNERSHIP.get(str(value), str(value)) if column == "ownership" else str(value)
 
 

@@ -49,3 +49,6 @@ def month(text: str) -> str:
 
 # The ownership codes of the base vocabulary, as a Swedish report or workbook names them.
 OWNERSHIP = {"municipal": "kommunal", "private": "privat"}
+# what a comparison's row of no customer (a provider's own line: a VAT compensation, a
+# minimum guarantee) shows for the customer, zone or driftform it has none of
+NO_CUSTOMER = "(per utförare, eller saknas)"

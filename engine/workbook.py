@@ -649,6 +649,11 @@ def write_comparison_workbook(
             heading, code = HEADINGS.get(column, (column, None))
             columns.append(_Column(heading, code, code == MONEY))
         values = frame.select(_cell(column) for column in frame.columns)
+        named = {grouped} if name.startswith("compare_by_") else set()  # the row of no zone
+        named |= {"customer_id"} if "customer_id" in frame.columns else set()
+        values = values.with_columns(
+            pl.col(c).fill_null(swedish.NO_CUSTOMER) for c in named if frame[c].dtype == pl.String
+        )
         _table_sheet(book, SHEETS.get(name, name)[:31], title, columns, values)
     book.close()
 

@@ -214,6 +214,11 @@ def test_compare_command_writes_tables_and_a_workbook(tmp_path):
         if isinstance(v, float)
     ]
     assert len(money) > 300 and all(round(v, 2) == v for v in money)
+    zones = [r[0] for r in book["Per zon"].iter_rows(min_row=4, values_only=True)]
+    assert "(per utförare, eller saknas)" in zones  # VAT compensation: it was a blank row
+    assert None not in zones[: zones.index("Summa")]
+    customers = [r[2] for r in book["Kunder"].iter_rows(min_row=4, values_only=True)]
+    assert "(per utförare, eller saknas)" in customers and None not in customers[:-1]
 
 
 def test_simulate_sweep_reports_thirteen_values():

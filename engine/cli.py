@@ -23,6 +23,7 @@ import click
 import polars as pl
 
 from engine import __version__, api, charts, swedish
+from engine.coverage import never_fired
 from engine.diagnostics import (
     Diagnostic,
     EngineError,
@@ -463,10 +464,20 @@ def _visits_summary(outcome: Outcome) -> None:
 
 
 def _coverage_summary(outcome: Outcome) -> None:
-    dead = outcome.manifest["coverage"]["never_fired"]
+    """The rules, and the sides of their conditions, that never fired, in words: a
+    side is "`takfaktor`: the else side at line 77", not the file's `if 1: else`."""
+    dead = [_never_fired_words(row) for row in never_fired(outcome.coverage).iter_rows(named=True)]
     if dead:
         more = " " + _say("run.and_more", n=len(dead) - 8) if len(dead) > 8 else ""
         click.echo(_say("run.never_fired", rules=", ".join(dead[:8]) + more))
+
+
+def _never_fired_words(row: dict[str, Any]) -> str:
+    if not row["branch"]:
+        return str(row["rule"])
+    side = row["branch"].rsplit(" ", 1)[-1]  # "if 2: then"
+    line = str(row["location"]).rsplit(":", 1)[-1]
+    return _say(f"run.never_{side}", rule=row["rule"], line=line)
 
 
 def _charts_ahead(out: Path | None) -> Callable[[], None] | None:

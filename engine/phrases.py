@@ -73,6 +73,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "sv": "slog aldrig till på dessa data: {rules} (se coverage.csv)",
         "en": "never fired on this data: {rules} (see coverage.csv)",
     },
+    "run.never_then": {
+        "sv": "{rule} (villkoret på rad {line} var aldrig sant)",
+        "en": "{rule} (the condition at line {line} was never true)",
+    },
+    "run.never_else": {
+        "sv": "{rule} (villkoret på rad {line} var aldrig falskt)",
+        "en": "{rule} (the condition at line {line} was never false)",
+    },
     "run.and_more": {"sv": "och {n} till", "en": "and {n} more"},
     "run.provider": {"sv": "utförare", "en": "provider"},
     "run.category": {"sv": "kategori", "en": "category"},

@@ -812,3 +812,21 @@ def test_a_reader_leaving_the_pipe_is_not_told_nothing_was_written(
     assert stop.value.code == 1
     assert "nothing was written" not in capsys.readouterr().err
     assert (out / "manifest.json").is_file()
+
+
+def test_a_side_of_a_condition_that_never_fired_is_said_in_words(tmp_path: Path) -> None:
+    """The run's summary names a condition that was always true by its line, as a
+    controller reads it; it said `alltid if 1: else`, the coverage file's shorthand."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        f"model: alltid\nextends: {EXAMPLE / 'model.yaml'}\ndefinitions:\n"
+        "  customer_month:\n    alltid: if count(visits) >= 0 then 1 else 0\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, text = _invoke(
+        "run", str(model), "--data", str(EXAMPLE / "data"), "--month", "2024-01", "--out", str(out)
+    )
+    assert code == 0, text
+    assert "alltid (villkoret på rad 5 var aldrig falskt)" in text, text
+    assert "if 1: else" not in text

@@ -218,10 +218,13 @@ class _Checker:
 
     def _letter(self, rule: Rule) -> None:
         """A letter sentence's placeholders are `{belopp}`, `{antal}`, or a field or
-        definition of the payment's entity (a field named there is read from the data)."""
+        definition of the payment's entity (a field named there is read from the data)
+        where the letter is that entity's: a customer's month, or the provider's own
+        letter of the month."""
         fields: dict[str, Column] = {}
         known = list(LETTER_WORDS)
-        if rule.entity == self.vocabulary.roles.customer_month:  # a letter is a customer-month's
+        roles = self.vocabulary.roles
+        if rule.entity in (roles.customer_month, roles.provider_month):
             fields = self._fields(rule.entity)
             known += [*fields, *(r.name for r in self.model.rules_on(rule.entity))]
         for name in (m.strip() for m in LETTER_PLACEHOLDER.findall(rule.letter or "")):
@@ -240,7 +243,7 @@ class _Checker:
                     + (
                         f", or a name of {rule.entity}"
                         if fields
-                        else " (the letter is per customer-month)"
+                        else " (the letter is a customer's or the provider's month)"
                     ),
                 )
 

@@ -622,7 +622,11 @@ def verify_command(out: Path) -> None:
     "--to", "last", callback=_month, default=None, help="With --letter: the last month, YYYY-MM."
 )
 @click.option("--customer", help="The customer's id, as in the customers table.")
-@click.option("--provider", help="With --letter: a letter for each of the provider's customers.")
+@click.option(
+    "--provider",
+    help="With --letter: a letter for each of the provider's customers, and one of its own "
+    "payments that are no customer's (with its whole month).",
+)
 @click.option("--all", "everything", is_flag=True, help="Also show payments that came to 0 kr.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True

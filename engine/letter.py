@@ -49,17 +49,27 @@ class NotCounted:
 
 @dataclass
 class Letter:
+    """One customer's month with a provider, or (`customer` None) the provider's own
+    payments of the month — a VAT compensation, a minimum guarantee — that are no
+    customer's, with the provider's whole payment for the month (`provider_total_ore`)."""
+
     title: str
     month: str
     provider: str
     provider_name: str
-    customer: str
+    customer: str | None
     sentences: list[Sentence] = field(default_factory=list)
     not_counted: list[NotCounted] = field(default_factory=list)
+    provider_total_ore: int = 0
 
     @property
     def total_ore(self) -> int:
         return sum(s.amount_ore for s in self.sentences)
+
+    @property
+    def customers_ore(self) -> int:
+        """What the provider's customers' letters pay (the provider's own letter)."""
+        return self.provider_total_ore - self.total_ore
 
 
 # ----------------------------------------------------------------------------- Swedish numbers
@@ -119,24 +129,27 @@ def letters(
     everything: bool = False,
 ) -> list[Letter]:
     """A letter for each customer-month of the run (one customer's, or every customer
-    of one provider), in the order month, provider, customer; with `everything`, the
+    of one provider), in the order month, provider, customer; for a provider's letters
+    (no `customer`), after its customers' the provider's own payments of the month,
+    which are no customer's (before, a provider's letters left out its VAT
+    compensation, and summed to less than it was paid). With `everything`, the
     payments that came to 0 kr are sentences too."""
     model = result.checked.model
+    roles = model.vocabulary.roles
     providers = result.providers  # computed once: its rows and columns belong together
     names = dict(zip(providers["provider_id"], providers["name"], strict=True))
     parties = ["month", "customer_id", "provider_id"]
     lines = result.lines.partition_by(parties, as_dict=True)
     not_counted = result.not_counted.partition_by(parties, as_dict=True)
+    paid = result.lines.group_by("month", "provider_id").agg(pl.col("amount_ore").sum())
+    whole = {(m, p): int(o) for m, p, o in paid.iter_rows()}
     out = []
     for month in result.months:
         label = f"{month.plan.month:%Y-%m}"
-        frame = month.frames[model.vocabulary.roles.customer_month]
-        chosen = pl.lit(True)
-        if customer is not None:
-            chosen &= pl.col("customer_id") == customer
-        if provider is not None:
-            chosen &= pl.col("provider_id") == provider
-        for row in frame.filter(chosen).sort("provider_id", "customer_id").iter_rows(named=True):
+        chosen = pl.lit(True) if provider is None else pl.col("provider_id") == provider
+        ours = chosen if customer is None else chosen & (pl.col("customer_id") == customer)
+        frame = month.frames[roles.customer_month].filter(ours)
+        for row in frame.sort("provider_id", "customer_id").iter_rows(named=True):
             key = (label, row["customer_id"], row["provider_id"])
             letter = Letter(
                 model.title,
@@ -145,24 +158,43 @@ def letters(
                 str(names.get(row["provider_id"], "")),
                 row["customer_id"],
             )
-            letter.sentences = _sentences(result, month, row, lines.get(key), everything)
+            letter.sentences = _sentences(result, month, roles.customer_month, row,
+                                          lines.get(key), everything)  # fmt: skip
             letter.not_counted = _visits(not_counted.get(key))
             out.append(letter)
+        if customer is not None or roles.provider_month not in month.frames:
+            continue
+        own = month.frames[roles.provider_month].filter(chosen).sort("provider_id")
+        for row in own.iter_rows(named=True):
+            key = (label, None, row["provider_id"])
+            letter = Letter(
+                model.title,
+                label,
+                row["provider_id"],
+                str(names.get(row["provider_id"], "")),
+                None,
+                provider_total_ore=whole.get((label, row["provider_id"]), 0),
+            )
+            letter.sentences = _sentences(result, month, roles.provider_month, row,
+                                          lines.get(key), everything)  # fmt: skip
+            if letter.sentences:
+                out.append(letter)
     return out
 
 
 def _sentences(
     result: RunResult,
     month: Any,
+    own: str,
     row: dict[str, Any],
     lines: pl.DataFrame | None,
     everything: bool,
 ) -> list[Sentence]:
-    """The customer-month's payments in the model's order: its own (from the row, so a
-    payment of 0 kr can be shown) and the other entities' lines for the customer
-    (an effect premium)."""
+    """The payments of the row of `own` (a customer-month, or a provider-month) in the
+    model's order: its own (from the row, so a payment of 0 kr can be shown) and the
+    other entities' lines for the same parties (an effect premium; a provider's fee per
+    agreement of a table of the model's own)."""
     model = result.checked.model
-    own = model.vocabulary.roles.customer_month
     day = model.in_force_on(month.plan.month)
     types = _types(result, own)
     out = []
@@ -248,12 +280,24 @@ def render_text(found: list[Letter]) -> str:
     return "\n\f\n".join(_text(letter) for letter in found) + "\n"
 
 
+OWN = "utförarens egna ersättningar, som inte hör till någon kund"  # the provider's letter
+
+
+def whole_month(letter: Letter) -> str:
+    """The provider's letter's last word: what the month pays the provider in all."""
+    return (
+        f"Utförarens hela ersättning för {swedish.month(letter.month)}: "
+        f"{kronor(letter.provider_total_ore)} (kundernas brev {kronor(letter.customers_ore)} "
+        f"och detta brev {kronor(letter.total_ore)})."
+    )
+
+
 def _text(letter: Letter) -> str:
     lines = [
         letter.title,
         f"Ersättning för {swedish.month(letter.month)}",
         f"Utförare: {letter.provider_name} ({letter.provider})",
-        f"Kund: {letter.customer}",
+        f"Kund: {letter.customer}" if letter.customer is not None else f"Gäller: {OWN}",
         "",
     ]
     if not letter.sentences:
@@ -261,7 +305,9 @@ def _text(letter: Letter) -> str:
     for sentence in letter.sentences:
         lines.append(f"- {sentence.text}{cited(sentence.source)}.{_note(sentence)}")
     lines += ["", f"Summa för månaden: {kronor(letter.total_ore)}", ""]
-    if letter.not_counted:
+    if letter.customer is None:
+        lines.append(whole_month(letter))
+    elif letter.not_counted:
         lines.append("Besök som inte räknades:")
         for visit in letter.not_counted:
             lines.append(f"- {_visit(visit)}")
@@ -296,7 +342,14 @@ def render_html(found: list[Letter]) -> str:
     environment = Environment(autoescape=select_autoescape(default=True))
     template = environment.from_string(HTML)
     return template.render(
-        letters=found, kronor=kronor, visit=_visit, note=_note, cited=cited, month=swedish.month
+        letters=found,
+        kronor=kronor,
+        visit=_visit,
+        note=_note,
+        cited=cited,
+        month=swedish.month,
+        own=OWN,
+        whole_month=whole_month,
     )
 
 
@@ -325,7 +378,7 @@ HTML = """<!DOCTYPE html>
   <h1>Ersättning för {{ month(letter.month) }}</h1>
   <p class="who">{{ letter.title }}<br>
     Utförare: {{ letter.provider_name }} ({{ letter.provider }})<br>
-    Kund: {{ letter.customer }}</p>
+    {% if letter.customer is none %}Gäller: {{ own }}{% else %}Kund: {{ letter.customer }}{% endif %}</p>
   {% if letter.sentences %}
   <ul>
   {% for s in letter.sentences %}
@@ -336,7 +389,9 @@ HTML = """<!DOCTYPE html>
   <p>Ingen ersättning betalas för kunden denna månad.</p>
   {% endif %}
   <p class="total">Summa för månaden: <span class="amount">{{ kronor(letter.total_ore) }}</span></p>
-  {% if letter.not_counted %}
+  {% if letter.customer is none %}
+  <p>{{ whole_month(letter) }}</p>
+  {% elif letter.not_counted %}
   <h2>Besök som inte räknades</h2>
   <ul>
   {% for v in letter.not_counted %}<li>{{ visit(v) }}</li>{% endfor %}

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from engine import types as t
 from engine.cli import main
-from engine.letter import kronor, shown
+from engine.letter import OWN, kronor, shown
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES, DATA = str(ROOT / "rules/orebro"), str(ROOT / "tests/fixtures/orebro")
@@ -70,12 +70,37 @@ def test_a_letter_for_each_customer_of_a_provider_and_month(tmp_path: Path) -> N
                           "--provider", "P1", "--letter", "--out", str(out))  # fmt: skip
     assert code == 0, text
     letters = out.read_text(encoding="utf-8").split("\f")
-    heads = [[line for line in page.splitlines() if line.startswith(("Ersättning för", "Kund:"))]
+    heads = [[line for line in page.splitlines()
+              if line.startswith(("Ersättning för", "Kund:", "Gäller:"))]
              for page in letters]  # fmt: skip
     assert all(len(h) == 2 for h in heads)
     assert {h[0] for h in heads} == {"Ersättning för februari 2024", "Ersättning för mars 2024"}
     assert all("Utförare: Omsorg Privat AB (P1)" in page for page in letters)
     assert ["Ersättning för mars 2024", "Kund: K2"] in heads
+    own = ["Ersättning för mars 2024", f"Gäller: {OWN}"]
+    assert heads.index(own) == len(heads) - 1  # after the month's customers
+
+
+def test_a_providers_letters_end_with_its_own_payments_and_its_whole_month() -> None:
+    """P1 is private: §4.1.3 pays it 6 % of its invoiceable amounts, 40 510,80 kr in
+    March (omsorg 21 168 + 8 024,80 + 2 268, avlösning 6 900, larm 310, vak 1 840), so
+    2 430,648 → 2 430,65 kr — a payment of no customer's, which no letter showed: P1's
+    letters summed to 42 454,80 kr of the 44 885,45 kr it was paid (with K4's effect
+    premium, 1 944 kr, paid apart)."""
+    code, text = _explain(RULES, "--data", DATA, "--month", "2024-03", "--provider", "P1",
+                          "--letter")  # fmt: skip
+    assert code == 0, text
+    last = text.split("\f")[-1]
+    assert f"Gäller: {OWN}" in last
+    assert "- Momskompensation: 2\xa0430,65 kr (§4.1.3)." in last
+    assert (
+        "Utförarens hela ersättning för mars 2024: 44\xa0885,45 kr (kundernas brev "
+        "42\xa0454,80 kr och detta brev 2\xa0430,65 kr)."
+    ) in last
+    assert "besök" not in last  # visits are the customers'
+    code, text = _explain(RULES, "--data", DATA, "--month", "2024-03", "--customer", "K2",
+                          "--letter")  # fmt: skip
+    assert OWN not in text  # one customer's letter is that customer's alone
 
 
 def test_a_payment_without_its_own_words_gets_a_plain_sentence() -> None:
@@ -178,3 +203,21 @@ def test_a_rule_without_a_source_is_cited_by_nothing(tmp_path: Path) -> None:
     assert "()" not in said
     html = page.read_text(encoding="utf-8")
     assert "<li>Hemtjänst, utförd tid: 2\xa0016,00 kr.<span" in html and "()" not in html
+
+
+def test_the_providers_own_letter_speaks_in_the_models_words(tmp_path: Path) -> None:
+    """A provider-month payment's `letter:` may name the provider-month's fields and
+    definitions (the letter is the provider's month); it was an unknown-name error."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        f"model: orebro-brev\nextends: {RULES}\npayments:\n  momskompensation:\n"
+        '    letter: "Momskompensation till {name}, 6 % av det fakturerbara: {belopp}"\n',
+        encoding="utf-8",
+    )
+    code, text = _explain(str(model), "--data", DATA, "--month", "2024-03", "--provider", "P1",
+                          "--letter")  # fmt: skip
+    assert code == 0, text
+    assert (
+        "- Momskompensation till Omsorg Privat AB, 6 % av det fakturerbara: 2\xa0430,65 kr "
+        "(§4.1.3)."
+    ) in text

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -694,11 +695,22 @@ def _in_swedish_time(instant: pl.Expr) -> pl.Expr:
     return instant.dt.convert_time_zone(LOCAL_TIME).dt.replace_time_zone(None)
 
 
+_NOT_A_WRITTEN_NUMBER = (
+    r"[eE]"  # a power of ten
+    r"|\d[ \u00a0\u202f]\d{0,2}(?:$|[^\d])"  # a group after a space of fewer than three
+    r"|\d[ \u00a0\u202f]\d{4}"  # … or of more
+    r"|^-?\d{4,}[ \u00a0\u202f]"  # more than three digits before the first space
+)
+
+
 def _swedish_number(text: pl.Expr) -> pl.Expr:
     """`43 250,00` as Swedish Excel writes it (space, no-break or narrow no-break space
     between thousands, decimal comma) becomes `43250.00`; a plain `43250.5` stays."""
     digits = text.str.replace_all(r"(\d)[ \u00a0\u202f](\d)", "$1$2")
     digits = digits.str.replace_all(r"(\d)[ \u00a0\u202f](\d)", "$1$2")  # 1 234 567
+    # a space only between thousands (`1 1` is no number, nor `12 34`), and no power of
+    # ten (`1,23457E+11`: Excel's way of showing a long number, its last digits lost)
+    digits = pl.when(text.str.contains(_NOT_A_WRITTEN_NUMBER)).then(None).otherwise(digits)
     # a decimal comma where the whole text is one number: each text read once (a
     # `when` testing the pattern read the separators' replacements three times). Not
     # where the comma may separate thousands, as an English export writes them: `2,000`
@@ -1725,7 +1737,9 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
             out.append(Problem(index, name, value, "bad-value", message, hint))
         else:
             message = f"`{value}` is not {_kind_words(column)}"
-            out.append(Problem(index, name, value, "bad-value", message, _kind_hint(column)))
+            numeric = column.kind in ("integer", "number")
+            told = (_number_hint(value) if numeric else None) or _kind_hint(column)
+            out.append(Problem(index, name, value, "bad-value", message, told))
     if not column.nullable:
         empty = _empty_hint(column)
         for index in _rows(frame, ~present):
@@ -2133,6 +2147,16 @@ def _kind_hint(column: Column) -> str | None:
         "fraction, or an instant's offset from UTC: 2024-03-01T07:30:00Z)",
         "bool": "write true/false (or ja/nej, 1/0)",
     }.get(column.kind)
+
+
+def _number_hint(value: str) -> str | None:
+    """What to write for a number with a power of ten or spaces not between thousands."""
+    if not re.search(_NOT_A_WRITTEN_NUMBER, value.strip()):
+        return None
+    return (
+        "write the number out, as 1234,5 or 1 234,5 (a space only between thousands; not "
+        "as 1,2E+03, which is how Excel shows a long number, its last digits lost)"
+    )
 
 
 def dataset_from_rows(

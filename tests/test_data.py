@@ -1354,6 +1354,23 @@ def test_a_comma_that_may_separate_thousands_is_read_as_neither(tmp_path, writte
     )
 
 
+@pytest.mark.parametrize(
+    "written",
+    ["1 1", "12 34", "1 23,5", "1234 567", "1 2345", "1e3", "1,23457E+11", "4,5E+02"],
+)
+def test_a_number_written_otherwise_than_out_is_rejected(tmp_path, written):
+    """A space between digits was dropped wherever it stood (`1 1` read as 11, `12 34`
+    as 1234), and a power of ten was read (`1,23457E+11`, Excel's way of showing a long
+    number with its last digits gone, as 123 457 000 000 kr): each paid in silence. A
+    space separates thousands only, and a number is written out; such a row is rejected
+    with what to write."""
+    dataset, diags = _with_special_amount(tmp_path, written)
+    assert dataset.tables["decisions"].height == 0
+    [rejected] = [d for d in diags if d.code == "rejected-rows"]
+    assert rejected.message == f"1 row rejected: `{written}` is not a number"
+    assert (rejected.hint or "").startswith("write the number out, as 1234,5 or 1 234,5")
+
+
 def _visits_rewritten(tmp_path: Path, change) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     import shutil
 

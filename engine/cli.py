@@ -668,8 +668,9 @@ def explain_command(
     a deduction, a supplement, VAT compensation — explained the same way.
 
     With --letter: the letter to the provider, in Swedish, for one customer
-    (--customer) or for each customer of a provider (--provider), for a month or
-    several (--to).
+    (--customer) or for each customer of a provider (--provider: each month ends
+    with a letter of the provider's own payments and its whole month), for a month
+    or several (--to).
 
     \b
     Examples:

@@ -19,7 +19,7 @@ import polars as pl
 from engine.aggregate import skipped_missing
 from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import Roles, Vocabulary
-from engine.checker import CheckedModel, check, tables_read
+from engine.checker import CheckedModel, check, stale_calendars, tables_read
 from engine.compile import compiler_for, evaluate, numbering_pays
 from engine.data import ZONES_TABLE, Dataset, Frames, ids_as_text, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
@@ -270,7 +270,7 @@ class RunResult:
         return [
             w
             for w in self.warnings
-            if w.code == "skipped-missing"
+            if w.code in ("skipped-missing", "stale-calendar")
             or (paid_nothing and w.code == "bad-value" and w.span is not None)
         ]
 
@@ -387,6 +387,8 @@ def run_model(
     result = RunResult(checked, [], assumptions=applied, dataset=dataset)
     earlier = {m.plan.month: m.frames for m in reuse.months} if reuse is not None else {}
     plans = {month: plan_month(checked, month) for month in months}
+    stale = {(d.message, str(d.span)): d for m in months for d in stale_calendars(checked, m)}
+    result.warnings += list(stale.values())  # once a calendar and year
     # a run that takes frames from an earlier one numbers its ids as that one did
     result.numbered = reuse.numbered if reuse is not None else numbering_pays(list(plans.values()))
     with timed(result.timings, "encode_ids"):

@@ -19,7 +19,7 @@ from engine import ast
 from engine import types as t
 from engine.builtins import AGGREGATES, BUILTINS
 from engine.catalog import CONTEXT_NAMES, ZONE, Column, Relation, Vocabulary
-from engine.diagnostics import Diagnostics
+from engine.diagnostics import Diagnostic, Diagnostics
 from engine.model import Assumption, DataRequirement, Model, Parameter, Rule
 from engine.money import SNAP_DECIMALS
 from engine.source import Span
@@ -1942,6 +1942,47 @@ def check_in_force(checked: CheckedModel, month: date, diags: Diagnostics) -> No
                     f"`{dep}` is not in force on {month.isoformat()}, but `{rule.name}` uses it",
                     version.span,
                 )
+
+
+def stale_calendars(checked: CheckedModel, month: date) -> list[Diagnostic]:
+    """A calendar (a list parameter of dates) that the month's rules read — by `in`, or
+    as a time band's `calendar:` — whose list in force was given for an earlier year and
+    holds no date of the month's year: its days of that year are in no calendar, so a
+    Christmas Eve of the next year paid the day's rate in silence. A list dated in the
+    month's year (even an empty one) is taken as meant."""
+    model = checked.model
+    in_force = model.in_force_on(month)
+    used: set[str] = set()
+    for rule in model.rules.values():
+        version = rule.version_on(in_force)
+        for name in _params_of(checked, version.tree if version else None):
+            param = model.parameters[name]
+            dated = param.value_on(in_force)
+            if param.kind == "list":
+                used.add(name)
+            elif param.kind == "bands" and dated is not None:
+                used |= {b.calendar for b in dated.value or [] if b.calendar}
+    out = []
+    for name in sorted(used & set(model.parameters)):
+        param = model.parameters[name]
+        dated = param.value_on(in_force)
+        days = [d for d in (dated.value or []) if isinstance(d, date)] if dated else []
+        if dated is None or dated.start.year >= month.year or not days:
+            continue
+        if any(d.year == month.year for d in days):
+            continue
+        out.append(
+            Diagnostic(
+                "stale-calendar",
+                f"`{name}`, its list from {dated.start.isoformat()}, has no date in "
+                f"{month.year}: no day of {month.year} is in it",
+                dated.span,
+                hint=f"add the dates of {month.year} as a value from {month.year}-01-01 (an "
+                f"empty list there says that {month.year} has none)",
+                severity="warning",
+            )
+        )
+    return out
 
 
 def _before_the_model(checked: CheckedModel, month: date, diags: Diagnostics) -> bool:

@@ -341,7 +341,9 @@ def run_by_month(
             one = run_model(checked, part, [month], let_go=True)
         for phase, seconds in one.timings.items():
             run.timings[phase] = run.timings.get(phase, 0.0) + seconds
-        run.warnings += [w for w in one.warnings if w.code != "follows-rejection"]
+        run.warnings += [  # a month's warning said again by the next (a calendar's) once
+            w for w in one.warnings if w.code != "follows-rejection" and w not in run.warnings
+        ]
         (month_result,) = one.months
         with timed(timings, "account_for_visits"):
             facts.append(month_facts(one, month_result, placed, customer_columns))

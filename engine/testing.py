@@ -160,8 +160,9 @@ def _run_case(
     if case.get("warnings"):
         _compare_errors(ran.warnings, case["warnings"], result, "warning")
     result.failures += [  # a case cannot pass on an amount the run says is short of a value
-        f"the run warned [{w.code}] {w.message}; give the row its value, or expect it: "
-        f"warnings: [{w.code}]"
+        f"the run warned [{w.code}] {w.message}; "
+        f"{'give the year its dates' if w.code == 'stale-calendar' else 'give the row its value'}"
+        f", or expect it: warnings: [{w.code}]"
         for w in short
     ]
     output = case.get("output") or LMap()

@@ -187,3 +187,46 @@ def test_explain_shows_a_visits_minutes_in_each_time_band():
     shown = dict(re.findall(r'minutes_in\(tidsband, "(\w+)"\) = (\d+ min)', first))
     assert shown == {"dag": "0 min", "kväll": "0 min", "natt": "0 min", "helg": "20 min",
                      "storhelg": "0 min"}  # fmt: skip
+
+
+CHRISTMAS_NEXT_YEAR = """\
+model: {model}
+defaults:
+  input:
+    providers: [{{ provider_id: P1, name: Dygnet Runt AB, ownership: private, dygnet_runt: true,
+                   momsregistrerad: false }}]
+    customers: [{{ customer_id: K1, district: Centrum }}]
+    decisions: [{{ decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg,
+                   start_date: 2024-01-01, granted_minutes: 3100 }}]
+  columns:
+    visits: {{ customer_id: K1, provider_id: P1, staff_id: S1, staff_role: care, service: omsorg,
+              registration: tag, clock_adjusted: false, declined: false }}
+tests:
+  - name: julafton 2025, med en kalender för 2024
+    month: 2025-12
+    input:
+      visits: [{{ visit_id: V1, start: 2025-12-24 09:00, end: 2025-12-24 10:00 }}]
+    output:
+      customers: {{ K1: {{ hemtjänst: 420 }} }}{warnings}
+"""
+
+
+def test_a_calendar_of_an_earlier_year_is_warned_of(tmp_path):
+    """Lovstad's storhelg lists the holidays of 2024 only. Christmas Eve 2025 is then no
+    storhelg: an hour is paid at the day's 420 kr, not 640 kr, and the run said nothing
+    (exit 0). It now warns (`stale-calendar`, at the list) and exits 5; a model test of
+    such a month must expect the warning."""
+    for warnings, passes in (("", False), ("\n    warnings: [stale-calendar]", True)):
+        path = tmp_path / "jul_test.yaml"
+        path.write_text(
+            CHRISTMAS_NEXT_YEAR.format(
+                model=ROOT / "examples/lovstad/model.yaml", warnings=warnings
+            ),
+            encoding="utf-8",
+        )
+        [result] = run_file(path)
+        said = "\n".join(result.failures + [result.error or ""])
+        assert result.passed == passes, said
+        warned = "the run warned [stale-calendar] `storhelg`, its list from 2024-01-01, has "
+        assert (f"{warned}no date in 2025: no day of 2025 is in it; give the year its dates"
+                in said) != passes  # fmt: skip

@@ -566,19 +566,31 @@ def _unmapped_districts(
 def run(
     model: str | Path,
     data: str | Path | Frames,
-    first: date,
-    last: date | None = None,
+    first: date | str,
+    last: date | str | None = None,
     progress: Callable[[list[date]], Iterable[date]] = iter,
     columns: Mapping[str, Mapping[str, str]] | None = None,
 ) -> RunResult:
     """Load and check the model, read and check the data (files or frames in memory,
-    see `load_dataset`), and run the months from `first` to `last`."""
-    months = months_between(first, last)
+    see `load_dataset`), and run the months from `first` to `last` (dates, or months
+    written as on the command line, `"2024-02"`)."""
+    months = months_between(_month(first), None if last is None else _month(last))
     checked, warnings = load(model, months)
     dataset, data_warnings = load_dataset(checked, data, columns=columns)
     result = run_model(checked, dataset, months, progress)
     result.warnings[:0] = warnings + data_warnings
     return result
+
+
+def _month(value: date | str) -> date:
+    """A month given to the API: a date (its month), or text as `--month` takes it."""
+    if isinstance(value, str):
+        return parse_month(value)
+    if not isinstance(value, date):
+        raise EngineError(
+            [Diagnostic("bad-value", f"`{value!r}` is no month: give a date or 'YYYY-MM'")]
+        )
+    return value
 
 
 # ----------------------------------------------------------------------------- explain

@@ -101,3 +101,16 @@ def test_the_examples_in_docs_api_run(number, monkeypatch, capsys):
     assert printed.strip()
     if number == 1:  # the same öre as from the files
         assert printed.strip() == str(int(run(MODEL, DATA, MONTH).lines["amount_ore"].sum()))
+
+
+def test_a_month_is_given_as_the_command_line_writes_it():
+    """`run(model, data, "2024-02")` stopped with AttributeError: 'str' object has no
+    attribute 'year'; a month as `--month` takes it is read so, anything else is an
+    error that says what to give."""
+    assert run(MODEL, DATA, "2024-01", "2024-02").totals.equals(
+        run(MODEL, DATA, parse_month("2024-01"), parse_month("2024-02")).totals
+    )
+    with pytest.raises(EngineError, match=r"`202402` is no month: give a date or 'YYYY-MM'"):
+        run(MODEL, DATA, 202402)  # type: ignore[arg-type]
+    with pytest.raises(EngineError, match="2024-13"):
+        run(MODEL, DATA, "2024-13")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -87,7 +87,7 @@ def months_between(first: date, last: date | None) -> list[date]:
 
 def load(
     path: str | Path,
-    months: list[date] | None = None,
+    months: Sequence[date | str] | None = None,
     as_of: date | None = None,
     texts: Mapping[Path, str] | None = None,
 ) -> tuple[CheckedModel, list[Diagnostic]]:
@@ -100,7 +100,7 @@ def load(
         diags.raise_if_errors()
         raise EngineError([Diagnostic("file-not-found", f"cannot load {path}")])
     model.as_of = as_of
-    checked = check(model, diags, months or [])
+    checked = check(model, diags, [_month(m) for m in months or []])
     diags.raise_if_errors()
     return checked, list(diags)
 
@@ -362,7 +362,7 @@ def _visit_minutes(visits: pl.DataFrame, moment: str | None) -> pl.Expr:
 def run_model(
     checked: CheckedModel,
     dataset: Dataset,
-    months: list[date],
+    months: Sequence[date | str],
     progress: Callable[[list[date]], Iterable[date]] = iter,
     reuse: RunResult | None = None,
     changed: frozenset[str] = frozenset(),
@@ -377,6 +377,7 @@ def run_model(
     `let_go` (one month, read for this run alone) lets the registrations' table go
     from the dataset once the month's frames are made (`compile.evaluate`)."""
     assert not let_go or len(months) == 1
+    wanted = [_month(m) for m in months]  # a user of the API may write '2024-02'
     checked = with_data_zones(checked, dataset)
     if reuse is not None and reuse.dataset is not None:
         dataset, applied = reuse.dataset, reuse.assumptions
@@ -386,8 +387,8 @@ def run_model(
         )
     result = RunResult(checked, [], assumptions=applied, dataset=dataset)
     earlier = {m.plan.month: m.frames for m in reuse.months} if reuse is not None else {}
-    plans = {month: plan_month(checked, month) for month in months}
-    stale = {(d.message, str(d.span)): d for m in months for d in stale_calendars(checked, m)}
+    plans = {month: plan_month(checked, month) for month in wanted}
+    stale = {(d.message, str(d.span)): d for m in wanted for d in stale_calendars(checked, m)}
     result.warnings += list(stale.values())  # once a calendar and year
     # a run that takes frames from an earlier one numbers its ids as that one did
     result.numbered = reuse.numbered if reuse is not None else numbering_pays(list(plans.values()))
@@ -396,7 +397,7 @@ def run_model(
     if let_go:  # the run's own tables alone hold the month now (`evaluate` lets them go)
         dataset.tables.pop(checked.model.vocabulary.registrations, None)
         dataset.forget_evaluation()
-    for month in progress(months):
+    for month in progress(wanted):
         plan = plans[month]
         frames = evaluate(plan, tables, earlier.get(month), changed, result.timings, let_go=let_go)
         with timed(result.timings, "lines"):

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from engine.api import load, load_dataset, parse_month, run
+from engine.api import load, load_dataset, parse_month, run, run_model
 from engine.diagnostics import EngineError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,3 +114,6 @@ def test_a_month_is_given_as_the_command_line_writes_it():
         run(MODEL, DATA, 202402)  # type: ignore[arg-type]
     with pytest.raises(EngineError, match="2024-13"):
         run(MODEL, DATA, "2024-13")
+    checked, _ = load(MODEL, ["2024-02"])  # the three steps too (a TypeError, an AttributeError)
+    dataset, _ = load_dataset(checked, DATA)
+    assert run_model(checked, dataset, ["2024-02"]).totals.equals(run(MODEL, DATA, MONTH).totals)

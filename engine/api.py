@@ -681,8 +681,10 @@ def explain(
 def explain_loaded(
     checked: CheckedModel, dataset: Dataset, month: date, customer: str, everything: bool = False
 ) -> tuple[str, list[tuple[Row, list[Trace]]]]:
-    """`explain` on a model and data already loaded (the studio loads them once)."""
+    """`explain` on a model and data already loaded (the studio loads them once): the
+    data as the model's assumptions say it would be, as a run pays it."""
     checked = with_data_zones(checked, dataset)
+    dataset, applied = _as_assumed(checked, dataset)
     plan = plan_month(checked, month)
     frames = base_frames(plan, dataset.tables)  # the rows and the peers of `overlaps`
     rows = customer_rows(plan, dataset, customer, frames)
@@ -701,7 +703,15 @@ def explain_loaded(
     for other, found in _payable_rows_of_customer(plan, frames, customer).items():
         shown = _traced(plan, dataset, frames, other, found, everything)
         traced += [(row, traces) for row, traces in shown if traces or everything]
-    return _heading(checked), traced
+    return _heading(checked, applied), traced
+
+
+def _as_assumed(checked: CheckedModel, dataset: Dataset) -> tuple[Dataset, list[Applied]]:
+    """The data as a scenario's assumptions say it would be (a copy), as `run_model`
+    takes it: explained without them, a scenario's tree showed the visits as
+    registered, beside a run and a letter paying them shortened."""
+    model = checked.model
+    return apply_assumptions(model.vocabulary, model.assumptions, dataset)
 
 
 def _payable_rows_of_customer(
@@ -738,6 +748,7 @@ def explain_provider_loaded(
     compensation: `provider_month` payments), traced as a customer's are: a provider
     disputing a deduction had no way to see how it was reached."""
     checked = with_data_zones(checked, dataset)
+    dataset, applied = _as_assumed(checked, dataset)
     plan = plan_month(checked, month)
     entity = checked.model.vocabulary.roles.provider_month
     frames = base_frames(plan, dataset.tables)
@@ -753,7 +764,7 @@ def explain_provider_loaded(
                 )
             ]
         )
-    return _heading(checked), _traced(plan, dataset, frames, entity, rows, everything)
+    return _heading(checked, applied), _traced(plan, dataset, frames, entity, rows, everything)
 
 
 def _traced(
@@ -779,6 +790,8 @@ def _traced(
     return out
 
 
-def _heading(checked: CheckedModel) -> str:
+def _heading(checked: CheckedModel, applied: Sequence[Applied] = ()) -> str:
+    """The model, and what its assumptions changed in the data explained."""
     model = checked.model
-    return f"{model.title} — model {model.id}" + (f" ({model.version})" if model.version else "")
+    title = f"{model.title} — model {model.id}" + (f" ({model.version})" if model.version else "")
+    return "\n".join([title, *(f"assumed: {a.words('en')}" for a in applied)])

@@ -170,8 +170,10 @@ def render_json(
                     "tree": to_json(trace),
                 }
             )
-    document = {
-        "model": heading,
+    title, *assumed = heading.split("\n")  # a scenario's assumptions, each a line after
+    document: dict[str, Any] = {
+        "model": title,
+        **({"assumed": [a.removeprefix("assumed: ") for a in assumed]} if assumed else {}),
         "customer_id": customer,
         "month": f"{month:%Y-%m}",
         "lines": lines,

@@ -257,3 +257,35 @@ def test_the_committee_report_says_what_was_assumed_in_swedish(tmp_path: Path) -
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "B: P1 registrerar kortare tid (kortare): 4 av 7 besök tar 0,9 × sin tid" in report
     assert "visits take" not in report
+
+
+def test_explain_shows_the_data_as_a_scenario_assumes_it():
+    """`carepay explain` of a scenario traced the visits as registered, while its run
+    and its letters paid them 15 % shorter: the explanation of a payment was not the
+    payment. Every customer-month's explained amounts are now its statement lines."""
+    from engine.api import explain_loaded
+
+    scenario = ROOT / "scenarios/orebro/beteende_privata_kortare_tid.yaml"
+    month = parse_month("2024-02")
+    checked, _ = load(scenario, [month])
+    dataset, _ = load_dataset(checked, SAMPLE)
+    result = run_model(checked, dataset, [month])
+    paid = result.lines.filter(pl.col("customer_id").is_not_null())
+    owners = dataset.tables["providers"].filter(pl.col("ownership") == "private")
+    private = paid.join(owners.select("provider_id"), on="provider_id")
+    customers = private["customer_id"].unique().sort().head(12).to_list()
+    for customer in customers:
+        heading, traced = explain_loaded(checked, dataset, month, customer)
+        assert "assumed: Privata utförare registrerar 15 % kortare besök" in heading
+        explained = {
+            (row.values["provider_id"], trace.name): round(trace.value * 100)
+            for row, traces in traced
+            if row.entity == "customer_month"
+            for trace in traces
+        }
+        lines = paid.filter(pl.col("customer_id") == customer)
+        assert explained == {
+            (p, n): a
+            for p, n, a in lines.select("provider_id", "payment", "amount_ore").iter_rows()
+            if (p, n) in explained or a != 0
+        }, customer

@@ -1306,8 +1306,9 @@ def _months_text(months: list[Any]) -> str:
 )
 @_fail_on_engine_errors
 def diff_command(old: Path, new: Path, fmt: str) -> None:
-    """What changed between two versions of a model, in words: parameters, rules, zones
-    and what it declares of the data (code lists, columns, tables, entities).
+    """What changed between two versions of a model, in words: parameters, rules, zones,
+    rounding, invoice categories, data requirements, a scenario's assumptions and what
+    it declares of the data (code lists, columns, tables, entities).
 
     \b
     Example:

@@ -10,7 +10,7 @@ from typing import Any, TypeGuard
 from engine import types as t
 from engine.ast import clock
 from engine.catalog import Column, MonthRule, Vocabulary
-from engine.model import Band, Model, Parameter, Rule
+from engine.model import Assumption, Band, DataRequirement, Model, Parameter, Rule
 from engine.phrases import say
 
 
@@ -271,7 +271,82 @@ def diff_models(old: Model, new: Model, lang: str = "en") -> list[Change]:
         changes.append(
             Change("zones", "zones", "changed", [f"{_show(old.zones)} → {_show(new.zones)}"])
         )
-    return changes + _vocabulary_changes(old.vocabulary, new.vocabulary, lang)
+    return (
+        changes
+        + _payment_changes(old, new)
+        + _vocabulary_changes(old.vocabulary, new.vocabulary, lang)
+    )
+
+
+def _payment_changes(old: Model, new: Model) -> list[Change]:
+    """What else decides what is paid: each line's rounding, the categories paid apart
+    from the invoice, the rows the data requirements reject, and a scenario's
+    assumptions about the data. Two models differing only in one of them were said to
+    "compute the same" (a rounding to whole kronor, 0,42 kr apart; a scenario's
+    shorter visits, a few kronor)."""
+    out = []
+    before, after = _rounding(old), _rounding(new)
+    if before != after:
+        out.append(Change("rounding", "rounding", "changed", [f"{before} → {after}"]))
+    if sorted(old.outside_invoice) != sorted(new.outside_invoice):
+        shown = (f"[{', '.join(sorted(m.outside_invoice))}]" for m in (old, new))
+        out.append(Change("outside_invoice", "outside_invoice", "changed", [" → ".join(shown)]))
+    worded = (
+        ("requirement", _worded(old.data_requirements, _requirement),
+         _worded(new.data_requirements, _requirement)),
+        ("assumption", _worded(old.assumptions, _assumption),
+         _worded(new.assumptions, _assumption)),
+    )  # fmt: skip
+    for kind, a, b in worded:
+        for name in sorted(set(a) | set(b)):
+            was, now = a.get(name), b.get(name)
+            if was == now:
+                continue
+            what = "added" if was is None else "removed" if now is None else "changed"
+            lines = [now or ""] if was is None else [was] if now is None else [f"{was} → {now}"]
+            out.append(Change(kind, name, what, lines))
+    return out
+
+
+def _worded(items: list[Any], words: Any) -> dict[str, str]:
+    return {item.name: words(item) for item in items}
+
+
+def _rounding(model: Model) -> str:
+    return f"{model.rounding.step.normalize():f} SEK, {model.rounding.mode}"
+
+
+def _requirement(requirement: DataRequirement) -> str:
+    """`omsorgsbeslutet har … (decisions, where: {service: omsorg}, any_of: [level, …])`."""
+    parts = [requirement.table]
+    if requirement.where:
+        parts.append(f"where: {{{_where(requirement.where)}}}")
+    parts.append(f"any_of: [{', '.join(requirement.any_of)}]")
+    return f"{requirement.reason} ({', '.join(parts)})"
+
+
+def _assumption(assumption: Assumption) -> str:
+    """`Privata utförare … (scale_visit_time: 0.85, where: {ownership: private})`: the
+    author's words, then the assumption as its file writes it."""
+    amount = f"{assumption.amount.normalize():f}"
+    if assumption.kind == "drop_visits_shorter_than":
+        amount += " min"
+    parts = [f"{assumption.kind}: {amount}"]
+    if assumption.where:
+        parts.append(f"where: {{{_where(assumption.where)}}}")
+    if assumption.share != 1:
+        parts.append(f"share: {(assumption.share * 100).normalize():f} %, seed: {assumption.seed}")
+    return f"{assumption.description} ({', '.join(parts)})"
+
+
+def _where(where: dict[str, list[Any]]) -> str:
+    def value(v: Any) -> str:
+        return ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+    return ", ".join(
+        f"{c}: {value(v[0]) if len(v) == 1 else '[' + ', '.join(map(value, v)) + ']'}"
+        for c, v in sorted(where.items())
+    )
 
 
 def _vocabulary_changes(old: Vocabulary, new: Vocabulary, lang: str) -> list[Change]:
@@ -370,15 +445,22 @@ KINDS_SV = {
     "table": "Tabellen",
     "column": "Kolumnen",
     "entity": "Entiteten",
+    "rounding": "Avrundningen",
+    "outside_invoice": "Kategorierna som betalas utanför fakturan",
+    "requirement": "Datakravet",
+    "assumption": "Antagandet",
 }
 VERBS_SV = {"added": "tillkommer", "removed": "tas bort", "changed": "ändras"}
+
+
+UNNAMED = {"zones", "rounding", "outside_invoice"}  # one of its kind: no name to say
 
 
 def sentences_sv(changes: list[Change]) -> list[str]:
     """Each change as one Swedish sentence for a committee report."""
     out = []
     for change in changes:
-        name = "" if change.kind == "zones" else f" `{change.name}`"
+        name = "" if change.kind in UNNAMED else f" `{change.name}`"
         text = f"{KINDS_SV.get(change.kind, change.kind)}{name} "
         text += VERBS_SV.get(change.what, change.what)
         out.append(text + (": " + "; ".join(change.lines) if change.lines else ""))

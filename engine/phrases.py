@@ -207,10 +207,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "Changes from {old} ({old_version}) to {new} ({new_version}):",
     },
     "diff.same": {
-        "sv": "{old} och {new} räknar likadant: ingen parameter, regel, zon eller "
-        "deklaration av data skiljer sig.",
-        "en": "{old} and {new} compute the same: no parameter, rule, zone or declaration "
-        "of the data differs.",
+        "sv": "{old} och {new} räknar likadant: ingen parameter, regel, zon, avrundning, "
+        "datakrav, antagande eller deklaration av data skiljer sig.",
+        "en": "{old} and {new} compute the same: no parameter, rule, zone, rounding, data "
+        "requirement, assumption or declaration of the data differs.",
     },
     "field.unit": {"sv": "enhet", "en": "unit"},
     "field.indexation": {"sv": "uppräkning", "en": "indexation"},

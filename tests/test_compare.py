@@ -866,3 +866,44 @@ vocabulary:
     ):
         assert shown in result.output, result.output
     assert "räknar likadant" not in result.output
+
+
+def test_diff_shows_a_scenarios_assumptions_and_what_else_decides_the_amounts(tmp_path):
+    """A scenario whose providers register shorter visits, a rounding to whole kronor,
+    a data requirement and a category paid apart each change what is paid; `diff` said
+    the models "compute the same" (the rounding: 0,42 kr apart on a small month)."""
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(
+        f"""\
+model: orebro-variant
+title: variant
+extends: {ROOT / "rules/orebro"}
+rounding: {{ to: 1, mode: half_up }}
+outside_invoice: [effektpremie (utbetalas separat), momskompensation]
+data_requirements:
+  larm_har_slut:
+    table: decisions
+    where: {{ service: trygghetslarm }}
+    any_of: [end_date]
+    reason: larmbeslutet saknar slutdatum
+assumptions:
+  kortare:
+    description: Privata utförare registrerar 15 % kortare besök
+    scale_visit_time: 0.85
+    where: {{ ownership: private }}
+""",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["diff", str(ROOT / "rules/orebro"), str(variant)])
+    assert result.exit_code == 0, result.output
+    for shown in (
+        "- Avrundningen ändras\n    0.01 SEK, half_up → 1 SEK, half_up",
+        "- Kategorierna som betalas utanför fakturan ändras\n    [effektpremie (utbetalas "
+        "separat)] → [effektpremie (utbetalas separat), momskompensation]",
+        "- Datakravet `larm_har_slut` tillkommer\n    larmbeslutet saknar slutdatum (decisions, "
+        "where: {service: trygghetslarm}, any_of: [end_date])",
+        "- Antagandet `kortare` tillkommer\n    Privata utförare registrerar 15 % kortare besök "
+        "(scale_visit_time: 0.85, where: {ownership: private})",
+    ):
+        assert shown in result.output, result.output
+    assert "räknar likadant" not in result.output

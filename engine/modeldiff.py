@@ -133,6 +133,11 @@ def _param_lines(old: Parameter, new: Parameter, lang: str) -> list[str]:
         a = old.indexation.formula if old.indexation else none
         b = new.indexation.formula if new.indexation else none
         lines.append(_field(lang, "indexation", a, b))
+    if (old.has_otherwise, old.otherwise) != (new.has_otherwise, new.otherwise):
+        # a key the table lacks: the run stopped (lookup-miss), or it pays this value
+        a, b = (_show(p.otherwise, p.unit) if p.has_otherwise else say(lang, "diff.none")
+                for p in (old, new))  # fmt: skip
+        lines.append(_field(lang, "otherwise", a, b))
     return lines
 
 

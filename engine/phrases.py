@@ -214,6 +214,7 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "field.unit": {"sv": "enhet", "en": "unit"},
     "field.indexation": {"sv": "uppräkning", "en": "indexation"},
+    "field.otherwise": {"sv": "för nycklar som saknas", "en": "otherwise"},
     "field.formula": {"sv": "formel", "en": "formula"},
     "field.category": {"sv": "kategori", "en": "category"},
     "field.source": {"sv": "källa", "en": "source"},

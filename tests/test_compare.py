@@ -870,8 +870,10 @@ vocabulary:
 
 def test_diff_shows_a_scenarios_assumptions_and_what_else_decides_the_amounts(tmp_path):
     """A scenario whose providers register shorter visits, a rounding to whole kronor,
-    a data requirement and a category paid apart each change what is paid; `diff` said
-    the models "compute the same" (the rounding: 0,42 kr apart on a small month)."""
+    a data requirement, a category paid apart and a value for keys a table lacks (the
+    run stopped at a gap in the price list; now it pays 0 kr there) each change what is
+    paid; `diff` said the models "compute the same" (the rounding: 0,42 kr apart on a
+    small month)."""
     variant = tmp_path / "variant.yaml"
     variant.write_text(
         f"""\
@@ -880,6 +882,9 @@ title: variant
 extends: {ROOT / "rules/orebro"}
 rounding: {{ to: 1, mode: half_up }}
 outside_invoice: [effektpremie (utbetalas separat), momskompensation]
+parameters:
+  nivåbelopp:
+    otherwise: 0
 data_requirements:
   larm_har_slut:
     table: decisions
@@ -898,6 +903,7 @@ assumptions:
     assert result.exit_code == 0, result.output
     for shown in (
         "- Avrundningen ändras\n    0.01 SEK, half_up → 1 SEK, half_up",
+        "- Parametern `nivåbelopp` ändras\n    för nycklar som saknas: ingen → 0 SEK",
         "- Kategorierna som betalas utanför fakturan ändras\n    [effektpremie (utbetalas "
         "separat)] → [effektpremie (utbetalas separat), momskompensation]",
         "- Datakravet `larm_har_slut` tillkommer\n    larmbeslutet saknar slutdatum (decisions, "

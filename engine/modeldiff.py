@@ -133,6 +133,9 @@ def _param_lines(old: Parameter, new: Parameter, lang: str) -> list[str]:
         a = old.indexation.formula if old.indexation else none
         b = new.indexation.formula if new.indexation else none
         lines.append(_field(lang, "indexation", a, b))
+    if old.inclusive != new.inclusive:  # 20 % is in the bracket `up_to: 20 %`, not `under:`
+        a, b = ("up_to" if p.inclusive else "under" for p in (old, new))
+        lines.append(_field(lang, "brackets", a, b))
     if (old.has_otherwise, old.otherwise) != (new.has_otherwise, new.otherwise):
         # a key the table lacks: the run stopped (lookup-miss), or it pays this value
         a, b = (_show(p.otherwise, p.unit) if p.has_otherwise else say(lang, "diff.none")
@@ -431,7 +434,10 @@ def render(changes: list[Change], old: Model, new: Model, lang: str = "en") -> s
     sentence of `sentences_sv` without its details) with its details below it."""
     if not changes:
         return say(lang, "diff.same", old=old.id, new=new.id) + "\n"
-    versions = {"old_version": old.version, "new_version": new.version}
+    versions = {  # "(2025)" after the id; nothing where the model names no version
+        "old_version": f" ({old.version})" if old.version else "",
+        "new_version": f" ({new.version})" if new.version else "",
+    }
     lines = [say(lang, "diff.header", old=old.id, new=new.id, **versions), ""]
     for change in changes:
         if lang == "sv":

@@ -203,8 +203,8 @@ PHRASES: dict[str, dict[str, str]] = {
     "diff.none": {"sv": "ingen", "en": "none"},
     "diff.rule": {"sv": "{kind} för {entity}: {formulas}", "en": "{kind} on {entity}: {formulas}"},
     "diff.header": {
-        "sv": "Ändringar från {old} ({old_version}) till {new} ({new_version}):",
-        "en": "Changes from {old} ({old_version}) to {new} ({new_version}):",
+        "sv": "Ändringar från {old}{old_version} till {new}{new_version}:",
+        "en": "Changes from {old}{old_version} to {new}{new_version}:",
     },
     "diff.same": {
         "sv": "{old} och {new} räknar likadant: ingen parameter, regel, zon, avrundning, "
@@ -215,6 +215,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "field.unit": {"sv": "enhet", "en": "unit"},
     "field.indexation": {"sv": "uppräkning", "en": "indexation"},
     "field.otherwise": {"sv": "för nycklar som saknas", "en": "otherwise"},
+    "field.brackets": {"sv": "gränserna", "en": "brackets"},
     "field.formula": {"sv": "formel", "en": "formula"},
     "field.category": {"sv": "kategori", "en": "category"},
     "field.source": {"sv": "källa", "en": "source"},

@@ -913,3 +913,22 @@ assumptions:
     ):
         assert shown in result.output, result.output
     assert "räknar likadant" not in result.output
+
+
+def test_diff_shows_brackets_that_now_include_their_bound(tmp_path):
+    """`under: 20 %` made `up_to: 20 %` moves a customer at exactly 20 % into the lower
+    bracket; the values being equal, `diff` said the models compute the same. The
+    heading names no empty version `()` either."""
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(
+        f"model: core-up-to\nextends: {ROOT / 'bench/core.yaml'}\nparameters:\n"
+        "  kontrollnivåer:\n    values:\n      2024-01-01:\n"
+        "        - {{ up_to: 20 %, value: 40 % }}\n        - {{ up_to: 40 %, value: 70 % }}\n".replace(
+            "{{", "{"
+        ).replace("}}", "}"),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["diff", str(ROOT / "bench/core.yaml"), str(variant)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Ändringar från bench-core till core-up-to:\n"), result.output
+    assert "- Parametern `kontrollnivåer` ändras\n    gränserna: under → up_to" in result.output

@@ -2024,14 +2024,27 @@ def _unplaced(customers: pl.DataFrame, zones: dict[str, list[str]]) -> list[Prob
             str(customers["district"][index]),
             "unmapped-district",
             f"district `{customers['district'][index]}` is in no zone of the model",
-            "add the district to one of the zones ("
-            + ", ".join(zones)
-            + ") under `zones:`, in the model or in a scenario that extends it",
+            _district_hint(str(customers["district"][index]), zones),
         )
         for index in _rows(
             customers, pl.col("district").is_not_null() & ~pl.col("district").is_in(known)
         )
     ]
+
+
+def _district_hint(district: str, zones: dict[str, list[str]]) -> str:
+    """How to place a district: a district the model has, written otherwise in the data
+    (`skogen` for `Skogen`), named first."""
+    add = (
+        "add the district to one of the zones (" + ", ".join(zones) + ") under `zones:`, in "
+        "the model or in a scenario that extends it"
+    )
+    zone_of = {d.casefold(): (d, zone) for zone, districts in zones.items() for d in districts}
+    close = difflib.get_close_matches(district.casefold(), list(zone_of), n=1, cutoff=0.8)
+    if not close:
+        return add
+    written, zone = zone_of[close[0]]
+    return f"did you mean `{written}` (zone {zone})? correct the data, or {add}"
 
 
 ZONES_TABLE = "zones"  # the data's own placing of districts in a model's zones

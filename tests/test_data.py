@@ -1419,3 +1419,21 @@ def test_excels_unicode_text_utf16_with_tabs(tmp_path: Path):
     code, output = _visits_rewritten(tmp_path / "utf8", lambda data: data.replace(b",", b"\t"))
     assert code == 0, output
     assert "58 250,00" in output.replace("\u00a0", " "), output
+
+
+@pytest.mark.parametrize(
+    ("district", "hint"),
+    [
+        ("norrby", "did you mean `Norrby` (zone landsbygd)? correct the data, or add the "),
+        ("Norby", "did you mean `Norrby` (zone landsbygd)? correct the data, or add the "),
+        ("Utanför", "add the district to one of the zones (tätort, landsbygd) under `zones:`"),
+    ],
+)
+def test_a_district_written_otherwise_than_the_model_is_named(tmp_path, district, hint):
+    """A district the model has, written otherwise in the export (`norrby`), is said
+    to be it, before how to add a district; the hint said only how to add one."""
+    data = write(tmp_path, customers=f"customer_id,district\nK1,Centrum\nK2,{district}\n")
+    checked, _ = load(MODEL)
+    _, warnings = load_dataset(checked, data)
+    [placed] = [w for w in warnings if "in no zone of the model" in w.message]
+    assert (placed.hint or "").startswith(hint), placed.hint

@@ -151,13 +151,7 @@ def letters(
         frame = month.frames[roles.customer_month].filter(ours)
         for row in frame.sort("provider_id", "customer_id").iter_rows(named=True):
             key = (label, row["customer_id"], row["provider_id"])
-            letter = Letter(
-                model.title,
-                label,
-                row["provider_id"],
-                str(names.get(row["provider_id"], "")),
-                row["customer_id"],
-            )
+            letter = _addressed(model.title, label, row, names, row["customer_id"])
             letter.sentences = _sentences(result, month, roles.customer_month, row,
                                           lines.get(key), everything)  # fmt: skip
             letter.not_counted = _visits(not_counted.get(key))
@@ -167,19 +161,21 @@ def letters(
         own = month.frames[roles.provider_month].filter(chosen).sort("provider_id")
         for row in own.iter_rows(named=True):
             key = (label, None, row["provider_id"])
-            letter = Letter(
-                model.title,
-                label,
-                row["provider_id"],
-                str(names.get(row["provider_id"], "")),
-                None,
-                provider_total_ore=whole.get((label, row["provider_id"]), 0),
-            )
+            letter = _addressed(model.title, label, row, names, None)
+            letter.provider_total_ore = whole.get((label, row["provider_id"]), 0)
             letter.sentences = _sentences(result, month, roles.provider_month, row,
                                           lines.get(key), everything)  # fmt: skip
             if letter.sentences:
                 out.append(letter)
     return out
+
+
+def _addressed(
+    title: str, month: str, row: dict[str, Any], names: dict[str, Any], customer: str | None
+) -> Letter:
+    """A letter with its heading: the month, the provider (by name) and the customer."""
+    provider = row["provider_id"]
+    return Letter(title, month, provider, str(names.get(provider, "")), customer)
 
 
 def _sentences(

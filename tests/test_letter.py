@@ -81,7 +81,7 @@ def test_a_letter_for_each_customer_of_a_provider_and_month(tmp_path: Path) -> N
     assert heads.index(own) == len(heads) - 1  # after the month's customers
 
 
-def test_a_providers_letters_end_with_its_own_payments_and_its_whole_month() -> None:
+def test_a_providers_letters_end_with_its_own_payments_and_its_whole_month(tmp_path: Path) -> None:
     """P1 is private: §4.1.3 pays it 6 % of its invoiceable amounts, 40 510,80 kr in
     March (omsorg 21 168 + 8 024,80 + 2 268, avlösning 6 900, larm 310, vak 1 840), so
     2 430,648 → 2 430,65 kr — a payment of no customer's, which no letter showed: P1's
@@ -98,6 +98,12 @@ def test_a_providers_letters_end_with_its_own_payments_and_its_whole_month() -> 
         "42\xa0454,80 kr och detta brev 2\xa0430,65 kr)."
     ) in last
     assert "besök" not in last  # visits are the customers'
+    page = tmp_path / "P1.html"  # the page that prints says the same
+    _explain(RULES, "--data", DATA, "--month", "2024-03", "--provider", "P1", "--letter",
+             "--out", str(page))  # fmt: skip
+    last_page = page.read_text(encoding="utf-8").split("<section>")[-1]
+    assert f"Gäller: {OWN}</p>" in last_page and "Momskompensation: 2\xa0430,65 kr" in last_page
+    assert "<p>Utförarens hela ersättning för mars 2024: 44\xa0885,45 kr" in last_page
     code, text = _explain(RULES, "--data", DATA, "--month", "2024-03", "--customer", "K2",
                           "--letter")  # fmt: skip
     assert OWN not in text  # one customer's letter is that customer's alone

@@ -658,8 +658,9 @@ def explain_command(
     """Explain one customer's month: every payment, its formula, the values it used, and its source.
 
     A function whose value its arguments do not show — the minutes of a visit in a
-    time band, a decision's days in the month, a step table's bracket — has a line of
-    its own: `minutes_in(tider, "natt") = 90 min`.
+    time band, a decision's days in the month, a step table's bracket, a rounding —
+    has a line of its own: `minutes_in(tider, "natt") = 90 min`,
+    `ceil(minuter, 15 min) = 30 min`.
 
     A payment of another row of the customer's — an effect premium per claim, a fee
     per delivery — is explained beneath, one tree per row, named by its key.

@@ -230,3 +230,26 @@ def test_a_calendar_of_an_earlier_year_is_warned_of(tmp_path):
         warned = "the run warned [stale-calendar] `storhelg`, its list from 2024-01-01, has "
         assert (f"{warned}no date in 2025: no day of 2025 is in it; give the year its dates"
                 in said) != passes  # fmt: skip
+
+
+def test_explain_shows_what_a_rounding_made_of_its_value(tmp_path):
+    """A visit's weekend minutes rounded up to a quarter: W00001's 20 minutes are paid
+    as 30 (30 × 520 kr/h = 260 kr). The tree showed the 20 minutes and the 260 kr, not
+    the 30 the amount is made of."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        f"model: lovstad-kvart\nextends: {EXAMPLE / 'model.yaml'}\ndefinitions:\n  visit:\n"
+        '    tidsersättning: ceil(minutes_in(tidsband, "helg"), 15 min) * timpris["helg"]\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main,
+        ["explain", str(model), "--data", str(EXAMPLE / "data"), "--month", "2024-12",
+         "--customer", "L001"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    paid = "tidsersättning = 260.00 SEK   (visit W00001)"
+    assert paid in result.output, result.output
+    after = result.output.split(paid)[1].split("(visit W00002)")[0]
+    assert 'ceil(minutes_in(tidsband, "helg"), 15 min) = 30 min (0.50 h)' in after, after
+    assert 'minutes_in(tidsband, "helg") = 20 min' in after

@@ -178,6 +178,7 @@ class _Checker:
         self.missing_from: dict[str, frozenset[str]] = {}  # rule -> empty columns (`_missing_from`)
         self.absent_by_model: dict[str, frozenset[tuple[frozenset[str], str]]] = {}
         self.asked: list[frozenset[str]] = []  # what the enclosing `if`s ask (`_names_read`)
+        self._told_calendars: set[tuple[str, str]] = set()  # (bands, calendar) said once
 
     def _fields(self, entity: str) -> dict[str, Column]:
         return fields_of(self.vocabulary, entity)
@@ -1448,6 +1449,28 @@ class _Checker:
                 return t.DATE
         raise AssertionError(node.func)
 
+    def _is_calendar(self, name: str) -> bool:
+        listed = self.model.parameters.get(name)
+        return listed is not None and listed.kind == "list" and isinstance(listed.type, t.Date)
+
+    def _unknown_calendar(self, bands: str, calendar: str, at: Span | None) -> None:
+        """A band's `calendar:` that names no list of dates: one error, where it is
+        written (it was one at every `minutes_in` of the bands, in the formulas)."""
+        if (bands, calendar) in self._told_calendars:
+            return
+        self._told_calendars.add((bands, calendar))
+        known = sorted(n for n in self.model.parameters if self._is_calendar(n))
+        close = difflib.get_close_matches(calendar, known, n=1)
+        self.diags.error(
+            "unknown-name",
+            f"a band of `{bands}` names the calendar `{calendar}`, which is not a list "
+            "parameter of dates",
+            at,
+            hint=f"did you mean `{close[0]}`?"
+            if close
+            else f"{calendar}: {{kind: list, unit: date, values: {{2024-01-01: [2024-12-24]}}}}",
+        )
+
     def _minutes_in(self, node: ast.Call, entity: str) -> t.Type:
         """`minutes_in(tider, "natt")` on a row with `start` and `end` moments."""
         bands, band = node.args
@@ -1481,18 +1504,11 @@ class _Checker:
                 else "bands: " + ", ".join(f'"{n}"' for n in sorted(names)),
                 code="bad-call",
             )
-        for calendar in sorted(
-            {b.calendar for d in param.values for b in d.value or [] if b.calendar}
-        ):
-            listed = self.model.parameters.get(calendar)
-            if listed is None or listed.kind != "list" or not isinstance(listed.type, t.Date):
-                return self._mismatch(
-                    bands,
-                    f"a band of `{param.name}` names the calendar `{calendar}`, which is not a "
-                    "list parameter of dates",
-                    hint=f"{calendar}: {{kind: list, unit: date, values: {{2024-01-01: [2024-12-24]}}}}",
-                    code="unknown-name",
-                )
+        named = {b.calendar: b.calendar_span for d in param.values for b in d.value or []}
+        for calendar in sorted(c for c in named if c):
+            if not self._is_calendar(calendar):
+                self._unknown_calendar(param.name, calendar, named[calendar] or bands.span)
+                return t.UNKNOWN
             if self.current:
                 self.out.params.setdefault(self.current, set()).add(calendar)
         fields = self._fields(entity)

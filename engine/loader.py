@@ -1296,6 +1296,7 @@ class _Builder:
             tuple(days),
             weekly,
             str(calendar) if calendar else None,
+            spec.value_spans.get("calendar") if calendar else None,
         )
 
     def _table(

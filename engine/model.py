@@ -60,6 +60,8 @@ class Band:
     days: tuple[int, ...] = ()
     weekly: bool = False
     calendar: str | None = None
+    # where `calendar:` is written (its errors are told there); not part of the band
+    calendar_span: Span | None = field(default=None, compare=False, repr=False)
 
 
 def band_boundaries(bands: list[Band]) -> list[int]:

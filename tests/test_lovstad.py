@@ -253,3 +253,27 @@ def test_explain_shows_what_a_rounding_made_of_its_value(tmp_path):
     after = result.output.split(paid)[1].split("(visit W00002)")[0]
     assert 'ceil(minutes_in(tidsband, "helg"), 15 min) = 30 min (0.50 h)' in after, after
     assert 'minutes_in(tidsband, "helg") = 20 min' in after
+
+
+def test_a_bands_misspelt_calendar_is_one_error_where_it_is_written(tmp_path):
+    """`calendar: storhelgg` was an error at each of the five `minutes_in(tidsband, …)`
+    of the formulas, none at the band and none saying what was meant."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        f"model: lovstad-stavfel\nextends: {EXAMPLE / 'model.yaml'}\nparameters:\n"
+        "  tidsband:\n    values:\n      2024-01-01:\n"
+        "        - { name: storhelg, calendar: storhelgg }\n"
+        '        - { name: helg, from: "fri 19:00", to: "mon 07:00" }\n'
+        '        - { name: natt, from: "22:00", to: "07:00" }\n'
+        '        - { name: kväll, from: "19:00", to: "22:00" }\n'
+        "        - { name: dag }\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["check", str(model)])
+    assert result.exit_code == 1, result.output
+    assert result.output.count("error[") == 1, result.output
+    assert (
+        f"{model}:7:39: error[unknown-name]: a band of `tidsband` names the calendar "
+        "`storhelgg`, which is not a list parameter of dates"
+    ) in result.output
+    assert "hint: did you mean `storhelg`?" in result.output

@@ -826,6 +826,18 @@ def _band_moment(value: Any) -> int | tuple[int, int] | None | bool:
     return (day, minutes) if day is not None else minutes
 
 
+def _band_moment_problem(text: str) -> str:
+    """Why a band's `from:` or `to:` is not read (`_band_moment`), in words."""
+    if " " in text:
+        word = text.split(None, 1)[0]
+        if WEEKDAYS.get(word.lower()) is None:
+            return f"begins with `{word}`, which is not a day of the week"
+        text = text.split(None, 1)[1]
+    if re.fullmatch(r"\d{1,2}[.,]\d{2}", text):
+        return f"is no time of day: write {text[:-3]}:{text[-2:]}"
+    return "is no time of day (00:00 to 24:00)"
+
+
 def _plain(value: Any) -> Any:
     """Mappings and lists of a YAML node as plain dicts and lists."""
     if isinstance(value, dict):
@@ -1267,12 +1279,25 @@ class _Builder:
                 return None
             days.append(number)
         ends = [_band_moment(spec.get(k)) for k in ("from", "to")]
-        if any(e is False for e in ends) or (spec.get("from") is None) != (spec.get("to") is None):
+        for key, end in zip(("from", "to"), ends, strict=True):
+            if end is False:  # said of the value itself: what it is not, what to write
+                written = str(spec[key]).strip()
+                self.diags.error(
+                    "bad-value",
+                    f"`{key}: {written}` {_band_moment_problem(written)}",
+                    spec.value_spans.get(key, span),
+                    hint='a time of day, "22:00", or a day and a time, "fri 19:00" (mon … '
+                    "sun, mån … sön)",
+                )
+                return None
+        if (spec.get("from") is None) != (spec.get("to") is None):
+            given, missing = ("from", "to") if spec.get("from") is not None else ("to", "from")
             self.diags.error(
                 "bad-value",
-                'a band\'s `from:` and `to:` are both times ("22:00") or both a day and a '
-                'time ("fri 19:00")',
+                f"a band with `{given}:` needs `{missing}:` too: the window runs from one time "
+                "to another",
                 span,
+                hint=f'e.g. - {{ name: {name}, from: "19:00", to: "22:00" }}',
             )
             return None
         start, end = ends

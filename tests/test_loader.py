@@ -457,3 +457,31 @@ def test_extends_a_folder_or_a_file_that_is_no_model(tmp_path, extends, expected
     for line in checked.output.splitlines():
         if "error[" in line:  # every error placed: a file, and a line where there is one
             assert line.split(": error[")[0], line
+
+
+@pytest.mark.parametrize(
+    ("band", "column", "message"),
+    [
+        ('from: "22.00", to: "07:00"', 31, "`from: 22.00` is no time of day: write 22:00"),
+        ('from: "22:00", to: "31:00"', 44, "`to: 31:00` is no time of day (00:00 to 24:00)"),
+        (
+            'from: "fredag 19:00", to: "mon 07:00"',
+            31,
+            "`from: fredag 19:00` begins with `fredag`, which is not a day of the week",
+        ),
+        (
+            'from: "19:00"',
+            11,
+            "a band with `from:` needs `to:` too: the window runs from one time to another",
+        ),
+    ],
+    ids=["a point for a colon", "no such hour", "a day in full", "no end"],
+)
+def test_a_time_bands_mistake_is_said_at_the_value(tmp_path, band, column, message):
+    """Each was "a band's `from:` and `to:` are both times or both a day and a time",
+    at the band, whatever was wrong."""
+    text = HEAD + (
+        "parameters:\n  tider:\n    kind: bands\n    values:\n      2024-01-01:\n"
+        f"        - {{ name: natt, {band} }}\n        - {{ name: dag }}\n"
+    )
+    assert problems(tmp_path, text) == [("bad-value", 8, column, message)]

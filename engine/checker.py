@@ -876,12 +876,42 @@ class _Checker:
         return False
 
     def _zero_adapts(self, ln: ast.Node, lt: t.Num, rn: ast.Node, rt: t.Num) -> tuple[t.Num, t.Num]:
-        """A bare `0` takes the unit of the other side (0 SEK, 0 min and 0 are the same)."""
+        """A bare `0` takes the unit of the other side (0 SEK, 0 min and 0 are the same);
+        a bare number of 2 or more beside a share in per cent is an error
+        (`_bare_beside_share`)."""
+        self._bare_beside_share(ln, rt) or self._bare_beside_share(rn, lt)
         if _is_bare_zero(ln):
             return rt, rt
         if _is_bare_zero(rn):
             return lt, lt
         return lt, rt
+
+    def _bare_beside_share(self, bare: ast.Node, other: t.Type) -> bool:
+        """`step(utförd / beviljad, kontrollnivåer, 100)`, `utförandegrad < 40`: a number
+        written without `%` beside a share is that many wholes — 100 is 10 000 % — and
+        paid a hundred times the level amount with a clean check. A bare number of 2 or
+        more there is an error that says to write the per cent (1 is the whole, 0,5 half,
+        1.2 may be meant as 120 %)."""
+        shown = bare.operand if isinstance(bare, ast.Neg) else bare
+        if not (
+            isinstance(shown, ast.Quantity)
+            and not shown.unit
+            and isinstance(other, t.Num)
+            and other.percent
+            and other.dimensionless
+            and abs(Decimal(shown.value)) >= 2  # 1.2 may mean 120 %; 2 is no one's 200 %
+        ):
+            return False
+        value = Decimal(shown.value)
+        self._mismatch(
+            bare,
+            f"`{shown.value}` beside a share in per cent is {shown.value} wholes "
+            f"({value * 100:f} %), not {shown.value} %",
+            hint=f"write `{shown.value} %` (a share written without % is of the whole: 1 is "
+            "100 %, 0.5 is 50 %)",
+            code="unit-mismatch",
+        )
+        return True
 
     def _compare(self, node: ast.Compare, entity: str) -> t.Type:
         left = self.expr(node.left, entity)
@@ -1629,7 +1659,7 @@ class _Checker:
             )
         result = first
         for i, (arg, typ) in enumerate(zip(node.args, args, strict=True)):
-            if i == at:
+            if i == at or self._bare_beside_share(arg, first):
                 continue
             if isinstance(result, t.Num) and isinstance(typ, t.Num) and _is_bare_zero(arg):
                 continue
@@ -1673,6 +1703,8 @@ class _Checker:
             )
         if len(node.args) == 3:
             other = self.expr(node.args[2], entity)
+            if self._bare_beside_share(node.args[2], param.type):
+                return param.type
             if not t.compatible(other, param.type):
                 self._mismatch(
                     node.args[2],

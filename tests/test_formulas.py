@@ -114,6 +114,9 @@ AS_WRITTEN = [
     ("round(100.5 min)", D(101), "duration"),
     ("round(100.5 min, 0)", D(101), "duration"),  # no decimals: whole minutes, as without
     ("round(special_amount, 6)", D("1234.5"), "money (SEK)"),  # six decimals: the grid
+    # a share beside a bare number of the whole: 1 is 100 %, 1.2 may be 120 %
+    ("step(granted_minutes / hours_per_month, kontrollnivåer, 1)", D(1), "ratio"),
+    ("granted_minutes / hours_per_month < 1.2", True, "true/false"),
     # a bare 0 fits any unit, first as last (it was "`max` mixes count and money")
     ("max(0, special_amount - 2000 SEK)", D(0), "money (SEK)"),
     ("max(0, special_amount)", D("1234.5"), "money (SEK)"),
@@ -429,6 +432,18 @@ INVALID_DECISION = [
         "`floor(granted_minutes, 1)` would round the minutes to 1 decimal, not to a multiple "
         "of 1 min",
         24,
+    ),
+    (  # meant as 100 %: paid a hundred times the level amount
+        "step(granted_minutes / hours_per_month, kontrollnivåer, 100)",
+        "unit-mismatch",
+        "`100` beside a share in per cent is 100 wholes (10000 %), not 100 %",
+        57,
+    ),
+    (  # meant as 40 %: true for every share below 4 000 %
+        "granted_minutes / hours_per_month < 40",
+        "unit-mismatch",
+        "`40` beside a share in per cent is 40 wholes (4000 %), not 40 %",
+        37,
     ),
     (  # meant as hundreds of kronor
         "round(special_amount, 100)",

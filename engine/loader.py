@@ -838,6 +838,17 @@ def _band_moment_problem(text: str) -> str:
     return "is no time of day (00:00 to 24:00)"
 
 
+def _whole_share_written_bare(param: Parameter, raw: Any, value: Decimal) -> bool:
+    """A value of a `unit: ratio` parameter written as a plain number of 2 or more: a
+    share of the whole, so 40 is 4 000 % — always a per cent written without `%`."""
+    if param.unit != "ratio" or abs(value) < 2 or isinstance(raw, bool):
+        return False
+    if isinstance(raw, int | float):
+        return True
+    parts = split_quantity(str(raw))
+    return parts is not None and parts[1] is None
+
+
 def _plain(value: Any) -> Any:
     """Mappings and lists of a YAML node as plain dicts and lists."""
     if isinstance(value, dict):
@@ -1448,6 +1459,15 @@ class _Builder:
                     "unit-mismatch",
                     f"`{raw}` is {t.describe(value_type)}, but `{param.name}` is {t.describe(typ)}",
                     span,
+                )
+            elif value is not None and _whole_share_written_bare(param, raw, value):
+                self.diags.error(  # 40 meant as 40 %: paid forty times the amount
+                    "unit-mismatch",
+                    f"`{raw}` in `{param.name}` (unit: ratio) is {raw} wholes "
+                    f"({value * 100:f} %), not {raw} %",
+                    span,
+                    hint=f'write "{raw} %" (or {value / 100:f} of the whole), or give '
+                    '`unit: "%"` to write per cents as plain numbers',
                 )
             elif value is not None and typ == t.COUNT and value != value.to_integral_value():
                 self.diags.error(  # a count of 2.5 customers, or a level 2.5 to look up

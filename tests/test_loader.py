@@ -485,3 +485,23 @@ def test_a_time_bands_mistake_is_said_at_the_value(tmp_path, band, column, messa
         f"        - {{ name: natt, {band} }}\n        - {{ name: dag }}\n"
     )
     assert problems(tmp_path, text) == [("bad-value", 8, column, message)]
+
+
+@pytest.mark.parametrize(
+    ("written", "error"),
+    [
+        ("40", "`40` in `andel` (unit: ratio) is 40 wholes (4000 %), not 40 %"),
+        ("'40'", "`40` in `andel` (unit: ratio) is 40 wholes (4000 %), not 40 %"),
+        ("0.4", None),
+        ("'40 %'", None),
+        ("1.5", None),  # 150 %: a share above the whole may be meant
+    ],
+)
+def test_a_share_written_as_a_plain_number_of_wholes(tmp_path, written, error):
+    """A `unit: ratio` parameter holds a share of the whole: `40` was 4 000 %, and a
+    formula multiplying by it paid forty times the amount with a clean check."""
+    found = problems(
+        tmp_path,
+        HEAD + f"parameters:\n  andel: {{unit: ratio, values: {{2025-01-01: {written}}}}}\n",
+    )
+    assert found == ([("unit-mismatch", 4, 45, error)] if error else [])

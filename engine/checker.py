@@ -879,7 +879,8 @@ class _Checker:
         """A bare `0` takes the unit of the other side (0 SEK, 0 min and 0 are the same);
         a bare number of 2 or more beside a share in per cent is an error
         (`_bare_beside_share`)."""
-        self._bare_beside_share(ln, rt) or self._bare_beside_share(rn, lt)
+        if not self._bare_beside_share(ln, rt):
+            self._bare_beside_share(rn, lt)
         if _is_bare_zero(ln):
             return rt, rt
         if _is_bare_zero(rn):
@@ -899,7 +900,7 @@ class _Checker:
             and isinstance(other, t.Num)
             and other.percent
             and other.dimensionless
-            and abs(Decimal(shown.value)) >= 2  # 1.2 may mean 120 %; 2 is no one's 200 %
+            and abs(Decimal(shown.value)) >= t.SHARE_WRITTEN_BARE
         ):
             return False
         value = Decimal(shown.value)

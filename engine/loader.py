@@ -841,7 +841,7 @@ def _band_moment_problem(text: str) -> str:
 def _whole_share_written_bare(param: Parameter, raw: Any, value: Decimal) -> bool:
     """A value of a `unit: ratio` parameter written as a plain number of 2 or more: a
     share of the whole, so 40 is 4 000 % — always a per cent written without `%`."""
-    if param.unit != "ratio" or abs(value) < 2 or isinstance(raw, bool):
+    if param.unit != "ratio" or abs(value) < t.SHARE_WRITTEN_BARE or isinstance(raw, bool):
         return False
     if isinstance(raw, int | float):
         return True

@@ -115,6 +115,10 @@ UNITS: dict[str, tuple[Num, float]] = {
     "dagar": (DURATION, 1440.0),
 }
 
+# A plain number of this many wholes or more, where a share is meant, is a per cent
+# written without `%` (`100` for 100 %): 1.2 may be meant as 120 %, 2 is no one's 200 %.
+SHARE_WRITTEN_BARE = 2
+
 # Words a parameter's `unit:` may use besides the units above.
 UNIT_WORDS: dict[str, Type] = {
     "ratio": RATIO,

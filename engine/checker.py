@@ -436,11 +436,36 @@ class _Checker:
                     hint="every version of a rule must give the same kind of value",
                 )
         if rule.quantity and rule.quantity.tree is not None:
-            self.expr(rule.quantity.tree, rule.entity)
+            quantity = self.expr(rule.quantity.tree, rule.entity)
+            self._quantity_unit(rule, rule.quantity.tree, quantity)
         self.current = outer
         self.in_progress.pop()
         self.out.rule_types[name] = result or t.UNKNOWN
         return self.out.rule_types[name]
+
+    def _quantity_unit(self, rule: Rule, tree: ast.Node, quantity: t.Type) -> None:
+        """A line's quantity that is a duration (or an amount) is counted in minutes (in
+        kronor); `unit: h` beside `quantity: utförd_tid` labelled 275 minutes "275 h" on
+        the statement and in the workbook's hours. Such a label is an error that shows
+        how to count in it (`utförd_tid / 1 h`); a count, a share or a number may be
+        labelled freely (`besök`, `utförandegrad`)."""
+        if not isinstance(quantity, t.Num) or quantity.dimensionless or not rule.unit:
+            return
+        internal = {(0, 1): "min", (1, 0): "SEK"}.get((quantity.money, quantity.time))
+        written = t.UNITS.get(rule.unit)
+        if written is not None and written[0] == quantity and written[1] == 1.0:
+            return  # `min` beside minutes, `kr` beside kronor
+        counted = internal or t.describe(quantity)
+        shown = formula_text(tree)
+        self.diags.error(
+            "unit-mismatch",
+            f"`unit: {rule.unit}` labels a quantity counted in {counted}: 90 {counted} of "
+            f"`{shown}` would read 90 {rule.unit}",
+            tree.span,
+            hint=f"count it in {rule.unit}: quantity: {shown} / 1 {rule.unit}"
+            if written is not None and written[0].same_dimension(quantity)
+            else f"label it in {counted}: unit: {counted}",
+        )
 
     def _check_kind(self, rule: Rule) -> None:
         typ = self.out.rule_types.get(rule.name, t.UNKNOWN)

@@ -505,3 +505,27 @@ def test_a_share_written_as_a_plain_number_of_wholes(tmp_path, written, error):
         HEAD + f"parameters:\n  andel: {{unit: ratio, values: {{2025-01-01: {written}}}}}\n",
     )
     assert found == ([("unit-mismatch", 4, 45, error)] if error else [])
+
+
+@pytest.mark.parametrize(
+    ("quantity", "unit", "error"),
+    [
+        ("tid", "h", "`unit: h` labels a quantity counted in min: 90 min of `tid` would read 90 h"),
+        ("tid / 1 h", "h", None),  # hours counted as the docs write them
+        ("tid", "min", None),
+        ("count(visits)", "besök", None),  # a count labelled freely
+        ("belopp", "h", "`unit: h` labels a quantity counted in SEK: 90 SEK of `belopp` would "
+         "read 90 h"),
+    ],
+)  # fmt: skip
+def test_a_quantitys_unit_is_the_unit_it_is_counted_in(tmp_path, quantity, unit, error):
+    """`quantity: utförd_tid` with `unit: h` put "275 h" on the statement line of a
+    customer with 275 minutes (4,58 h), and the workbook summed such hours."""
+    text = HEAD + (
+        "definitions:\n  customer_month:\n    tid: sum(visits.minutes)\n"
+        "    belopp: tid * 7 SEK/min\n  visit:\n    minutes: end - start\n"
+        f"payments:\n  p:\n    entity: customer_month\n    category: c\n"
+        f"    formula: belopp\n    quantity: {quantity}\n    unit: {unit}\n"
+    )
+    found = problems(tmp_path, text)
+    assert found == ([("unit-mismatch", 14, 15, error)] if error else [])

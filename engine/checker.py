@@ -449,7 +449,19 @@ class _Checker:
         the statement and in the workbook's hours. Such a label is an error that shows
         how to count in it (`utförd_tid / 1 h`); a count, a share or a number may be
         labelled freely (`besök`, `utförandegrad`)."""
-        if not isinstance(quantity, t.Num) or quantity.dimensionless or not rule.unit:
+        if not isinstance(quantity, t.Num) or not rule.unit:
+            return
+        if quantity.dimensionless and quantity.percent and rule.unit == "%":
+            shown = formula_text(tree)  # a share is of the whole: 0.41 would read "0.41 %"
+            self.diags.error(
+                "unit-mismatch",
+                f"`unit: %` labels a share counted of the whole: 41 % of `{shown}` would "
+                "read 0.41 %",
+                tree.span,
+                hint=f"count it in per cent: quantity: {shown} / 1 %",
+            )
+            return
+        if quantity.dimensionless:
             return
         internal = {(0, 1): "min", (1, 0): "SEK"}.get((quantity.money, quantity.time))
         written = t.UNITS.get(rule.unit)

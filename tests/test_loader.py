@@ -514,6 +514,9 @@ def test_a_share_written_as_a_plain_number_of_wholes(tmp_path, written, error):
         ("tid / 1 h", "h", None),  # hours counted as the docs write them
         ("tid", "min", None),
         ("count(visits)", "besök", None),  # a count labelled freely
+        ("tid / 600 min", "'%'", "`unit: %` labels a share counted of the whole: 41 % of "
+         "`tid / 600 min` would read 0.41 %"),
+        ("tid / 600 min / 1 %", "'%'", None),
         ("belopp", "h", "`unit: h` labels a quantity counted in SEK: 90 SEK of `belopp` would "
          "read 90 h"),
     ],

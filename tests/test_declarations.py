@@ -225,19 +225,23 @@ def _write_data(tmp_path: Path, tables: dict[str, str]) -> Path:
     return data
 
 
-def _deliveries(tmp_path: Path, month: str) -> tuple[Path, Path]:
+def _model_and_data(tmp_path: Path, text: str, tables: dict[str, str]) -> tuple[Path, Path]:
+    """`model.yaml` of `text`, and a data folder of `ONE_CUSTOMER` with `tables` over it."""
     model = tmp_path / "model.yaml"
-    model.write_text(DELIVERIES.format(month=month), encoding="utf-8")
-    data = _write_data(
+    model.write_text(text, encoding="utf-8")
+    return model, _write_data(tmp_path, {**ONE_CUSTOMER, **tables})
+
+
+def _deliveries(tmp_path: Path, month: str) -> tuple[Path, Path]:
+    return _model_and_data(
         tmp_path,
+        DELIVERIES.format(month=month),
         {
-            **ONE_CUSTOMER,
             "customers": "customer_id,district\nK1,Centrum\nK3,Centrum\n",
             "leveranser": "leverans_id,customer_id,provider_id,levererad,portioner\n"
             "L1,K1,P1,2025-03-03,5\nL2,K1,P1,2025-03-10,7\nL3,K3,P1,2025-03-05,3\n",
         },
     )
-    return model, data
 
 
 def _paid(tmp_path: Path, model: Path, data: Path) -> str:
@@ -438,9 +442,7 @@ def test_a_key_of_several_columns_is_their_values_together(tmp_path: Path):
     """A table keyed by `[kund, dag]` has one row per kund and day: only row 3 repeats
     a key (20 + 40 + 10 = 70 kr paid). Before, each key column had to be unique by
     itself, so rows 4 and 5 were rejected as duplicates too and 50 kr went unpaid."""
-    model = tmp_path / "model.yaml"
-    model.write_text(COMPOSITE, encoding="utf-8")
-    data = _write_data(tmp_path, {**ONE_CUSTOMER, "insatser": INSATSER})
+    model, data = _model_and_data(tmp_path, COMPOSITE, {"insatser": INSATSER})
     out = tmp_path / "out"
     args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
     ran = CliRunner().invoke(main, args)
@@ -543,12 +545,10 @@ def test_a_providers_contract_fee_with_no_customer_that_month(tmp_path: Path, ma
     """P2 has a contract (2 000 kr a month) and no customer in March: paid only where
     the provider's month is made of the contracts too; warned of otherwise."""
     month = "\n      month: { by: pairs, of: [customer_month, avtalsperiod] }" if made_of else ""
-    model = tmp_path / "model.yaml"
-    model.write_text(CONTRACTS.format(month=month), encoding="utf-8")
-    data = _write_data(
+    model, data = _model_and_data(
         tmp_path,
+        CONTRACTS.format(month=month),
         {
-            **ONE_CUSTOMER,
             "providers": "provider_id,name,ownership\nP1,A,private\nP2,B,private\n",
             "avtal": "avtal_id,provider_id,från,till,månadsavgift\n"
             "A1,P1,2025-01-01,,1000\nA2,P2,2025-01-01,,2000\n",
@@ -566,10 +566,8 @@ def test_a_payment_with_no_value_names_its_rows(tmp_path: Path):
     """A row whose payment has no value (an empty `antal`) is paid nothing, and the
     warning names it by its key — it said only "for 1 row", and the controller had to
     `explain` every customer to find it. explain titles it the same way."""
-    model = tmp_path / "model.yaml"
-    model.write_text(COMPOSITE, encoding="utf-8")
     insatser = "kund,customer_id,provider_id,dag,antal\nA,K1,P1,2025-03-04,2\nC,K1,P1,2025-03-06,\n"
-    data = _write_data(tmp_path, {**ONE_CUSTOMER, "insatser": insatser})
+    model, data = _model_and_data(tmp_path, COMPOSITE, {"insatser": insatser})
     args = ["run", str(model), "--data", str(data), "--month", "2025-03"]
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
     assert ran.exit_code == 5, ran.output  # written, to be reviewed
@@ -713,12 +711,10 @@ def test_a_period_of_a_models_own_table_that_ends_before_it_starts_is_rejected(
     to what start_date and end_date of a decision are: A2, 20 March to 5 March, is
     rejected with its reason. Before, only carepay's own column names were checked:
     A2 was read, overlapped March, and counted 0 days without a word."""
-    model = tmp_path / "model.yaml"
-    model.write_text(AGREEMENTS, encoding="utf-8")
-    data = _write_data(
+    model, data = _model_and_data(
         tmp_path,
+        AGREEMENTS,
         {
-            **ONE_CUSTOMER,
             "customers": "customer_id,district\nK1,Centrum\nK2,Centrum\n",
             "avtal": "avtal_id,customer_id,provider_id,från,till\n"
             "A1,K1,P1,2025-03-10,2025-03-19\nA2,K2,P1,2025-03-20,2025-03-05\n",

@@ -392,6 +392,8 @@ def run_model(
     result.warnings += list(stale.values())  # once a calendar and year
     # a run that takes frames from an earlier one numbers its ids as that one did
     result.numbered = reuse.numbered if reuse is not None else numbering_pays(list(plans.values()))
+    # a table the model does not read is empty by design, whether or not its file is there
+    unread = set(dataset.unread) | unused_tables(checked.model.vocabulary, data_needs(checked))
     with timed(result.timings, "encode_ids"):
         tables = dataset.for_evaluation(numbered=result.numbered)
     if let_go:  # the run's own tables alone hold the month now (`evaluate` lets them go)
@@ -418,7 +420,7 @@ def run_model(
         if unmapped:
             raise EngineError(unmapped)
         result.warnings += _empty_month(
-            checked.model.vocabulary, frames, lines, month, dataset.unread, dataset.rejected
+            checked.model.vocabulary, frames, lines, month, unread, dataset.rejected
         )
         for payment, count in missing.items():
             rows = _rows_without_value(checked, frames, payment)
@@ -466,7 +468,9 @@ def _empty_month(
 ) -> list[Diagnostic]:
     """A month with no visits (or no decisions) in the data is nearly always the wrong
     month or a missing file, and still pays every fixed amount: say so loudly. A table
-    the model does not use was not read (`unread`), and its emptiness means nothing.
+    the model does not use (`unread`) is empty by design, and its emptiness means
+    nothing: a model paying executed visits alone was told its month had "no decisions
+    in force".
     Where the table had rows `rejected`, the month may have lost its rows to them: it
     said "has no visits in the data" of a month whose two visits were both rejected."""
     lacking, lost = [], []

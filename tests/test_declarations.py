@@ -178,6 +178,27 @@ payments:
     assert re.search(r"\nsumma +20,00\n", ran.output), ran.output  # R1: 2 × 10 kr
 
 
+def test_a_model_paying_visits_alone_needs_no_decisions_file(tmp_path: Path) -> None:
+    """A model paying executed time alone reads no decision, and its data has no
+    decisions.csv: the run warned that the month had "no decisions in force" (exit 4)
+    of a month whose every visit was paid."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        "model: utford-tid\ntitle: utförd tid\n"
+        "definitions: { visit: { tid: end - start } }\n"
+        "payments:\n  p: { entity: customer_month, category: c,"
+        " formula: sum(visits.tid where counted) * 450 SEK/h }\n",
+        encoding="utf-8",
+    )
+    tables = {name: text for name, text in ONE_CUSTOMER.items() if name != "decisions"}
+    data = _write_data(tmp_path, tables)
+    args = ["run", str(model), "--data", str(data), "--month", "2025-03"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 0, ran.output
+    assert "empty-month" not in ran.output
+    assert re.search(r"\nsumma +450,00\n", ran.output), ran.output  # V1: 1 h × 450 kr/h
+
+
 DELIVERIES = """\
 model: leveranser
 title: leveranser

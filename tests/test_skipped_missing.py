@@ -186,10 +186,12 @@ WARNINGS    output:
 """
 
 
-def _model_test(tmp_path: Path, expected: int, warnings: str = ""):  # type: ignore[no-untyped-def]
+def _model_test(  # type: ignore[no-untyped-def]
+    tmp_path: Path, expected: int, warnings: str = "", payment: str = "x * timpris"
+):
     """`carepay test` on one case: a visit of an hour with one staff member, and one of
     an hour whose `antal_personal` is empty, expecting `expected` kr for the month."""
-    _model(tmp_path, 'sum(visits.personaltid where service == "omsorg")', "x * timpris")
+    _model(tmp_path, 'sum(visits.personaltid where service == "omsorg")', payment)
     path = tmp_path / "m_test.yaml"
     text = MODEL_TEST.replace("WARNINGS", warnings).replace("EXPECTED", str(expected))
     path.write_text(text, encoding="utf-8")
@@ -197,7 +199,8 @@ def _model_test(tmp_path: Path, expected: int, warnings: str = ""):  # type: ign
 
 
 def test_a_failing_model_test_shows_what_the_run_warned(tmp_path):
-    ran = _model_test(tmp_path, expected=960)
+    # a payment reading the decisions, in a month with none: the run warns of that too
+    ran = _model_test(tmp_path, expected=960, payment="x * timpris + count(decisions) * 1 SEK")
     assert ran.exit_code == 1
     assert "expected 960.00 SEK, got 480.00 SEK" in ran.output
     assert "the run warned [skipped-missing] 1 visit row of 2025-03" in ran.output

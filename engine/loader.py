@@ -500,11 +500,25 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
         )
     if validator == "pattern" and value.startswith("^\\d{4}"):
         return f"`{error.instance}` is not a date", "write dates as YYYY-MM-DD", None
+    if validator == "pattern" and path == ["model"]:
+        return _model_id_message(str(error.instance))
     if validator == "oneOf":
         return _formula_or_versions(error.instance, path)
     if validator in ("minItems", "minProperties"):
         return f"`{_where(path)}` is empty", None, None
     return f"{error.message} (at `{_where(path)}`)", None, None
+
+
+def _model_id_message(given: str) -> tuple[str, str, None]:
+    """A model's id names its outputs and manifests, so it is kept to characters every
+    file system and URL takes; the schema's pattern, shown as it was ('does not match
+    '^[a-z0-9][a-z0-9_.-]*$''), asked a policy writer to read a regular expression."""
+    plain = given.lower().translate(str.maketrans("åäöéü ", "aaoeu-"))
+    plain = re.sub(r"[^a-z0-9_.-]", "", plain).lstrip("_.-")
+    hint = "an id is written in a–z, digits, `-`, `_` and `.`, starting with a letter or digit"
+    if plain and plain != given:
+        hint += f": `{plain}` (the title may say it in any words)"
+    return f"`{given}` cannot be a model's id", hint, None
 
 
 def _formula_or_versions(instance: Any, path: list[Any]) -> tuple[str, str | None, None]:

@@ -129,6 +129,24 @@ def test_rule_file_problem_is_located(tmp_path, text, expected):
     assert found[0][:3] == expected, found
 
 
+@pytest.mark.parametrize(
+    ("given", "suggested"),
+    [("Utförd tid", "`utford-tid`"), ("örebro 2025", "`orebro-2025`"), ("_x", "`x`")],
+)
+def test_a_model_id_out_of_its_characters_is_said_in_words(tmp_path, given, suggested):
+    """The schema's pattern was the message: "'utförd-tid' does not match
+    '^[a-z0-9][a-z0-9_.-]*$'" is a regular expression for a policy writer to read."""
+    path = tmp_path / "m.yaml"
+    path.write_text(f"model: {given}\ntitle: T\n", encoding="utf-8")
+    diags = Diagnostics()
+    load_model(path, diags)
+    [error] = diags.errors
+    assert (error.code, error.span.line, error.span.col) == ("schema", 1, 8)
+    assert error.message == f"`{given}` cannot be a model's id"
+    assert error.hint is not None and "^[" not in error.hint
+    assert error.hint.endswith(f": {suggested} (the title may say it in any words)")
+
+
 def test_no_value_in_force(tmp_path):
     text = (
         HEAD

@@ -466,7 +466,10 @@ def _visits_summary(outcome: Outcome) -> None:
 def _coverage_summary(outcome: Outcome) -> None:
     """The rules, and the sides of their conditions, that never fired, in words: a
     side is "`takfaktor`: the else side at line 77", not the file's `if 1: else`."""
-    dead = [_never_fired_words(row) for row in never_fired(outcome.coverage).iter_rows(named=True)]
+    rows = list(never_fired(outcome.coverage).iter_rows(named=True))
+    # a rule whose condition was never true says why it never fired: it is named once
+    explained = {row["rule"] for row in rows if row["branch"]}
+    dead = [_never_fired_words(r) for r in rows if r["branch"] or r["rule"] not in explained]
     if dead:
         more = " " + _say("run.and_more", n=len(dead) - 8) if len(dead) > 8 else ""
         click.echo(_say("run.never_fired", rules=", ".join(dead[:8]) + more))

@@ -830,3 +830,24 @@ def test_a_side_of_a_condition_that_never_fired_is_said_in_words(tmp_path: Path)
     assert code == 0, text
     assert "alltid (villkoret på rad 5 var aldrig falskt)" in text, text
     assert "if 1: else" not in text
+
+
+def test_a_rule_that_never_fired_for_a_condition_never_true_is_named_once(tmp_path: Path) -> None:
+    """A payment paying nowhere because its condition was never true was listed twice:
+    "volymavdrag, volymavdrag (villkoret på rad 97 var aldrig sant)"."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        f"model: aldrig\nextends: {EXAMPLE / 'model.yaml'}\npayments:\n"
+        "  aldrig:\n    entity: customer_month\n    category: extra\n"
+        "    formula: if count(visits) > 100000 then 1 SEK else 0 SEK\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, text = _invoke(
+        "run", str(model), "--data", str(EXAMPLE / "data"), "--month", "2024-01", "--out", str(out)
+    )
+    assert code == 0, text
+    [summary] = [line for line in text.splitlines() if line.startswith("slog aldrig till")]
+    assert summary.count("aldrig") == 3, summary  # "slog aldrig", the rule, "aldrig sant"
+    assert "aldrig (villkoret på rad 7 var aldrig sant)" in summary
+    assert "aldrig, " not in summary

@@ -24,7 +24,7 @@ from engine.compile import compiler_for, evaluate, numbering_pays
 from engine.data import ZONES_TABLE, Dataset, Frames, ids_as_text, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
 from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
-from engine.interpret import Interpreter, PeerSource, Row, Trace, row_name
+from engine.interpret import ROWS_SHOWN, Interpreter, PeerSource, Row, Trace, row_name
 from engine.loader import is_test_file, load_model
 from engine.names import ore_column
 from engine.plan import Plan, make_plan
@@ -670,20 +670,27 @@ def explain(
     customer: str | None,
     everything: bool = False,
     provider: str | None = None,
+    rows: int | None = ROWS_SHOWN,
 ) -> tuple[str, list[tuple[Row, list[Trace]]]]:
     """The payments of a customer's month — or, with `provider` instead, of a
     provider's own month — traced (those that pay something, or all of them with
-    `everything`); and the model's heading."""
+    `everything`; the first `rows` rows of each aggregation, or every one with None);
+    and the model's heading."""
     checked, _ = load(model, [month])
     dataset, _ = load_dataset(checked, data)
     if customer is None:
         assert provider is not None
-        return explain_provider_loaded(checked, dataset, month, provider, everything)
-    return explain_loaded(checked, dataset, month, customer, everything)
+        return explain_provider_loaded(checked, dataset, month, provider, everything, rows)
+    return explain_loaded(checked, dataset, month, customer, everything, rows)
 
 
 def explain_loaded(
-    checked: CheckedModel, dataset: Dataset, month: date, customer: str, everything: bool = False
+    checked: CheckedModel,
+    dataset: Dataset,
+    month: date,
+    customer: str,
+    everything: bool = False,
+    rows_shown: int | None = ROWS_SHOWN,
 ) -> tuple[str, list[tuple[Row, list[Trace]]]]:
     """`explain` on a model and data already loaded (the studio loads them once): the
     data as the model's assumptions say it would be, as a run pays it."""
@@ -703,9 +710,9 @@ def explain_loaded(
             ]
         )
     entity = checked.model.vocabulary.roles.customer_month
-    traced = _traced(plan, dataset, frames, entity, rows, everything)
+    traced = _traced(plan, dataset, frames, entity, rows, everything, rows_shown)
     for other, found in _payable_rows_of_customer(plan, frames, customer).items():
-        shown = _traced(plan, dataset, frames, other, found, everything)
+        shown = _traced(plan, dataset, frames, other, found, everything, rows_shown)
         traced += [(row, traces) for row, traces in shown if traces or everything]
     return _heading(checked, applied), traced
 
@@ -746,7 +753,12 @@ def _payable_rows_of_customer(
 
 
 def explain_provider_loaded(
-    checked: CheckedModel, dataset: Dataset, month: date, provider: str, everything: bool = False
+    checked: CheckedModel,
+    dataset: Dataset,
+    month: date,
+    provider: str,
+    everything: bool = False,
+    rows_shown: int | None = ROWS_SHOWN,
 ) -> tuple[str, list[tuple[Row, list[Trace]]]]:
     """The provider's own payments of a month (a deduction, a supplement, VAT
     compensation: `provider_month` payments), traced as a customer's are: a provider
@@ -768,7 +780,8 @@ def explain_provider_loaded(
                 )
             ]
         )
-    return _heading(checked, applied), _traced(plan, dataset, frames, entity, rows, everything)
+    traced = _traced(plan, dataset, frames, entity, rows, everything, rows_shown)
+    return _heading(checked, applied), traced
 
 
 def _traced(
@@ -778,10 +791,12 @@ def _traced(
     entity: str,
     rows: list[Row],
     everything: bool,
+    rows_shown: int | None = ROWS_SHOWN,
 ) -> list[tuple[Row, list[Trace]]]:
     """Each row's payments on `entity`, traced (those that pay something, or all); the
     month's `frames` serve the rows and `overlaps` (they were made twice)."""
-    interpreter = Interpreter(plan, peers_of_month(plan, dataset.tables, frames))
+    peers = peers_of_month(plan, dataset.tables, frames)
+    interpreter = Interpreter(plan, peers, rows_shown)
     out = []
     for row in rows:
         traces = []

@@ -10,6 +10,7 @@ import errno
 import functools
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -124,6 +125,15 @@ def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> Any
     except EngineError as error:
         problem = error.diagnostics[0]
         raise click.BadParameter(f"{problem.message}; {problem.hint}") from None
+
+
+def _rows(ctx: click.Context, param: click.Parameter, value: str) -> int | None:
+    """`--rows 10`, or `all` (None: every row)."""
+    if value.strip().lower() in ("all", "alla"):
+        return None
+    if value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    raise click.BadParameter(f"`{value}` is no number of rows: write e.g. 10, or all")
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
@@ -632,6 +642,15 @@ def verify_command(out: Path) -> None:
 )
 @click.option("--all", "everything", is_flag=True, help="Also show payments that came to 0 kr.")
 @click.option(
+    "--rows",
+    "rows_shown",
+    default="3",
+    show_default=True,
+    callback=_rows,
+    help="How many rows of each sum, count … to explain, each with its own values (a "
+    "payment summed over 40 visits shows the first 3, and counts the rest); `all` for every one.",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option(
@@ -654,6 +673,7 @@ def explain_command(
     customer: str | None,
     provider: str | None,
     everything: bool,
+    rows_shown: int | None,
     fmt: str,
     letter: bool,
     out: Path | None,
@@ -683,6 +703,8 @@ def explain_command(
       carepay explain rules/orebro --data examples/orebro --month 2024-03 \\
           --provider P01 --letter --out brev-P01.html
       carepay explain rules/orebro --data examples/orebro --month 2024-03 --provider P03
+      carepay explain rules/orebro --data examples/orebro --month 2024-03 \\
+          --customer K000005 --rows all
     """
     if letter:
         _letter(model, data, month, last or month, customer, provider, everything, out)
@@ -692,7 +714,7 @@ def explain_command(
             "explain shows one customer's month (--customer) or a provider's own payments "
             "(--provider); --to and --out go with --letter"
         )
-    heading, rows = api.explain(model, data, month, customer, everything, provider)
+    heading, rows = api.explain(model, data, month, customer, everything, provider, rows_shown)
     if provider is not None:
         _explain_provider(heading, month, provider, rows, fmt)
         return
@@ -713,7 +735,7 @@ def explain_command(
         title = f"{heading}\n{whose}, {month:%Y-%m}{place + ')' if place else ''}"
         if not traces:
             title += "\n\nNo payment: every payment rule came to 0 kr (--all shows them)."
-        click.echo(render_tree(traces, title))
+        _echo_tree(traces, title)
 
 
 def _explain_provider(heading: str, month: Any, provider: str, rows: list[Any], fmt: str) -> None:
@@ -728,7 +750,15 @@ def _explain_provider(heading: str, month: Any, provider: str, rows: list[Any], 
         title += f", {month:%Y-%m}: its own payments (each customer's: explain --customer)"
         if not traces:
             title += "\n\nNo payment of the provider's own: every such rule came to 0 kr (--all shows them)."
-        click.echo(render_tree(traces, title))
+        _echo_tree(traces, title)
+
+
+def _echo_tree(traces: list[Any], title: str) -> None:
+    """The tree, and where it counted rows it did not explain, how to see them."""
+    text = render_tree(traces, title)
+    click.echo(text)
+    if re.search(r"… and \d+ more rows", text):
+        click.echo("(--rows all explains every row)")
 
 
 def _letter(

@@ -37,7 +37,7 @@ from engine.model import Band, band_boundaries, cyclic
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
 from engine.plan import COUNTED, Plan
 
-ROWS_SHOWN = 3  # rows of an aggregation whose own explanation `explain` shows
+ROWS_SHOWN = 3  # rows of an aggregation explained, unless `explain --rows` says otherwise
 
 
 @dataclass
@@ -71,6 +71,20 @@ class Trace:
     row: str | None = None  # which row of an aggregation, e.g. "visit V17"
 
 
+def _same(a: Trace, b: Trace) -> bool:
+    """The same trace, or the same plain value read again (a column, a parameter)."""
+    if a is b:
+        return True
+    plain = ("field", "parameter", "context")
+    return (
+        a.kind == b.kind
+        and a.kind in plain
+        and not a.uses
+        and not b.uses
+        and (a.name, a.row, a.value, a.type) == (b.name, b.row, b.value, b.type)
+    )
+
+
 def to_decimal(value: Any) -> Any:
     """Data values as the interpreter holds them (floats become exact decimals)."""
     if isinstance(value, bool) or value is None:
@@ -93,8 +107,9 @@ class Interpreter:
     """`peers(entity, keys, values)` gives the rows of an entity with those key values;
     `overlaps` compares a visit with them (the caller decides where they come from)."""
 
-    def __init__(self, plan: Plan, peers: PeerSource = no_peers):
+    def __init__(self, plan: Plan, peers: PeerSource = no_peers, rows: int | None = ROWS_SHOWN):
         self.plan = plan
+        self.rows_shown = rows  # of each aggregation, explained; None: every one
         self.peers = peers
         self.checked: CheckedModel = plan.checked
         self.vocabulary = plan.checked.model.vocabulary
@@ -172,7 +187,10 @@ class Interpreter:
         return excluded is None
 
     def _note(self, trace: Trace) -> None:
-        if self._uses and all(u is not trace for u in self._uses[-1]):
+        """`trace` among the values the current rule used, once: a column read by two
+        conditions (`if status == "utförd" … else if status == "uteblivet" …`) showed
+        `status = avbokad` twice."""
+        if self._uses and all(not _same(u, trace) for u in self._uses[-1]):
             self._uses[-1].append(trace)
 
     # ---- expressions
@@ -425,10 +443,11 @@ class Interpreter:
             ]
         else:
             shown = [Trace(named(row), "note", None, t.UNKNOWN) for row in rows]
-        if len(shown) <= ROWS_SHOWN:
+        limit = self.rows_shown
+        if limit is None or len(shown) <= limit:
             return shown
-        more = Trace(f"… and {len(shown) - ROWS_SHOWN} more rows", "note", None, t.UNKNOWN)
-        return [*shown[:ROWS_SHOWN], more]
+        more = Trace(f"… and {len(shown) - limit} more rows", "note", None, t.UNKNOWN)
+        return [*shown[:limit], more]
 
     def _field(self, row: Row, info: AggInfo) -> Any:
         ref = info.field

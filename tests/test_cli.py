@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -219,6 +220,46 @@ def test_explain_matches_run(tmp_path):
         }
         # exact to the öre, keyed by provider and payment: every line, nothing extra
         assert {k: v for k, v in explained.items() if v != 0} == paid
+
+
+def test_explain_shows_three_rows_of_a_sum_or_every_one_with_rows_all():
+    """A provider disputing one visit of a payment summed over ten could see three of
+    them: `--rows all` explains every one, and the tree says how to get them."""
+    args = ["explain", MODEL, "--data", DATA, "--month", "2024-02", "--customer", "K001"]
+    code, out = invoke(*args)
+    assert code == 0, out
+    assert "└─ … and 7 more rows" in out
+    assert out.rstrip().endswith("(--rows all explains every row)")
+    code, out = invoke(*args, "--rows", "all")
+    assert code == 0, out
+    visits = re.findall(r"─ minutes = (\d+) min .*\(visit (\w+)\)", out)
+    assert len({visit for _, visit in visits}) == 10
+    assert sum(int(minutes) for minutes, _ in visits) == 305  # the sum's value
+    assert "more rows" not in out and "--rows all" not in out
+    code, out = invoke(*args, "--rows", "4")
+    assert "└─ … and 6 more rows" in out
+    code, out = invoke(*args, "--rows", "alla visits")
+    assert code == 2 and "`alla visits` is no number of rows: write e.g. 10, or all" in out
+
+
+def test_explain_shows_a_column_read_twice_once(tmp_path):
+    """`if service == "x" then … else if service == "omsorg" then …` read `service`
+    twice, and the tree showed `service = omsorg` twice under the visit's value."""
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        f"model: m\nextends: {MODEL}\ndefinitions:\n  visit:\n    pris: |\n"
+        '      if service == "service" then 1 SEK else if service == "omsorg" then 2 SEK'
+        " else 0 SEK\npayments:\n  besök:\n    entity: customer_month\n"
+        "    category: extra\n    formula: sum(visits.pris)\n",
+        encoding="utf-8",
+    )
+    code, out = invoke(
+        "explain", str(model), "--data", DATA, "--month", "2024-02", "--customer", "K001"
+    )
+    assert code == 0, out
+    tree = out[out.index("besök = 20.00 SEK") :]
+    first_visit = tree[: tree.index("(visit V", tree.index("(visit V") + 1)]
+    assert first_visit.count("service = omsorg") == 1, first_visit
 
 
 def test_explain_unknown_customer():

@@ -25,7 +25,7 @@ from engine.checker import CheckedModel
 from engine.data import Dataset, ids_as_text, load_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.loader import parse_quantity, setting_value
-from engine.model import Parameter
+from engine.model import DataRequirement, Parameter
 
 KEYS = ["month", "provider_id", "customer_id"]
 HOUR_BANDS = [(0, 10), (10, 25), (25, 50), (50, 80), (80, 10_000)]
@@ -106,7 +106,7 @@ def load_both(
     for table, columns in data_needs(checked_b).items():
         needs.setdefault(table, set()).update(columns)
     diags = Diagnostics()
-    requirements = [*checked_a.model.data_requirements, *checked_b.model.data_requirements]
+    requirements = _once([*checked_a.model.data_requirements, *checked_b.model.data_requirements])
     known, conflicts = merged_tables(
         checked_a.model.vocabulary.tables, checked_b.model.vocabulary.tables
     )
@@ -132,6 +132,21 @@ def load_both(
     )
     diags.raise_if_errors()
     return checked_a, checked_b, dataset, distinct([*warnings_a, *warnings_b, *diags])
+
+
+def _once(requirements: list[DataRequirement]) -> list[DataRequirement]:
+    """Each data requirement once: a model compared with its own variant checked the
+    same requirement twice, and each row lacking it was "1 row rejected: … (and others
+    like it)"."""
+
+    def what(r: DataRequirement) -> tuple[Any, ...]:
+        where = tuple(sorted((column, repr(values)) for column, values in r.where.items()))
+        return (r.table, tuple(r.any_of), where, r.reason)
+
+    kept: dict[tuple[Any, ...], DataRequirement] = {}
+    for requirement in requirements:
+        kept.setdefault(what(requirement), requirement)
+    return list(kept.values())
 
 
 def distinct(warnings: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -1350,10 +1350,11 @@ def _warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagn
         diags.warning(
             "rejected-rows",
             f"{len(rows)} row{'s' if len(rows) != 1 else ''} rejected: {found[0].message}"
-            + (" (and others like it)" if len(found) > 1 else ""),
+            + (" (and others like it)" if len({p.message for p in found}) > 1 else ""),
             where=_place(ds.origins.get(name, name), ds.header(name, column)),
             hint=(f"{hint}; " if hint else "")
-            + f"rows {shown}{more}; every rejected row is listed in rejects.csv "
+            + f"row{'s' if len(rows) != 1 else ''} {shown}{more}; every rejected row is "
+            "listed in rejects.csv "
             "(--strict stops instead)",
         )
 

@@ -935,3 +935,28 @@ def test_diff_shows_brackets_that_now_include_their_bound(tmp_path):
     shown = "- Parametern `kontrollnivåer` ändras\n    gränserna: under → up_to"
     output = _diff_shows(ROOT / "bench/core.yaml", variant, shown)
     assert output.startswith("Ändringar från bench-core till core-up-to:\n"), output
+
+
+def test_a_requirement_of_both_models_rejects_a_row_once(tmp_path):
+    """A model simulated against itself changed has the same data requirement twice;
+    its one rejected row was "1 row rejected: … (and others like it)" and "rows 3"."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for source in (ROOT / "examples/hemtjanst/data").glob("*.csv"):
+        text = source.read_text(encoding="utf-8")
+        if source.name == "decisions.csv":  # K002's omsorg without its level
+            text = text.replace(
+                "B002-1,K002,P3,omsorg,2024-01-01,,,3,", "B002-1,K002,P3,omsorg,2024-01-01,,,,"
+            )
+        (data / source.name).write_text(text, encoding="utf-8")
+    ran = CliRunner().invoke(
+        main,
+        ["simulate", str(ROOT / "examples/hemtjanst/model.yaml"), "--data", str(data),
+         "--month", "2024-02", "--set", "nivåbelopp[tätort, 1]=1600"],
+    )  # fmt: skip
+    assert ran.exit_code == 0, ran.output
+    said = "warning[rejected-rows]: 1 row rejected: omsorgsbeslutet saknar nivå, så "
+    assert ran.output.count(said) == 1, ran.output
+    line = ran.output[ran.output.index(said) :].splitlines()
+    assert line[0].endswith("så nivåbeloppet kan inte bestämmas"), line[0]
+    assert "; row 3; every rejected row is listed in rejects.csv" in line[1]

@@ -617,12 +617,12 @@ def test_an_empty_cell_is_a_kind_of_its_own_and_says_why_it_is_not_the_default(t
         (
             "1 row rejected: `antal_personal` is empty",
             "the model's default (1) is for a file without the column; an empty cell of a "
-            "file that has it is not known: write the value; rows 2; every rejected row is "
+            "file that has it is not known: write the value; row 2; every rejected row is "
             "listed in rejects.csv (--strict stops instead)",
         ),
         (
             "1 row rejected: `1.5` is not a whole number",
-            "rows 3; every rejected row is listed in rejects.csv (--strict stops instead)",
+            "row 3; every rejected row is listed in rejects.csv (--strict stops instead)",
         ),
     }
     assert dataset.tables["visits"]["visit_id"].to_list() == ["V3"]

@@ -453,7 +453,7 @@ CASES = [
          never_says="`b` is computed per"),
     Case("blank lines are not rows, and later rows keep their line", "data", _blank_lines, 3,
          "not a date and time\n   = hint: write times as YYYY-MM-DD HH:MM (or with T, seconds "
-         "and their fraction, or an instant's offset from UTC: 2024-03-01T07:30:00Z); rows 11;",
+         "and their fraction, or an instant's offset from UTC: 2024-03-01T07:30:00Z); row 11;",
          never_says="is empty"),
     Case("an ANSI escape in a provider's name", "data",
          lambda p: _data_cell(p, "providers", "name", "Omsorg \x1b[31mRÖD\x1b[0m AB"), 0,
@@ -491,7 +491,7 @@ CASES = [
     Case("a row with fields missing", "data",
          lambda p: _edit(p, "visits.csv", lambda t: _replace_line(t, 3, "V00003,K001")), 3,
          "1 row rejected: the row has 2 fields, the header has 13\n   = hint: a separator too "
-         "many or too few in this row; rows 4;",
+         "many or too few in this row; row 4;",
          never_says="is empty"),
     Case("a required column missing", "data",
          lambda p: _edit(p, "visits.csv", lambda t: t.replace(",end,", ",slut,", 1)), 1,

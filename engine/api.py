@@ -482,7 +482,12 @@ def _empty_month(
         if frames[entity].height == 0 and table not in unread:
             lacking.append(f"no {words}")
             if table is not None and rejected(table):
-                lost.append(f"{rejected(table)} rows of {table} were rejected")
+                count = rejected(table)
+                lost.append(
+                    f"{count} {'row' if count == 1 else 'rows'} of {table} "
+                    + ("was" if count == 1 else "were")
+                    + " rejected"
+                )
     if not lacking:
         return []
     paid = int(lines["amount_ore"].sum() or 0) if lines.height else 0

@@ -615,7 +615,8 @@ def declared_column(
     values: tuple[str, ...] | None = None
     if spec.get("values") is not None:
         values = tuple(str(v) for v in spec["values"])
-        code_list = f"{path[-2]}.{name}" if len(path) >= 2 else name
+        # named by its table: `visits.status` (columns: {visits: …}, or tables: {visits: …})
+        code_list = f"{path[1]}.{name}" if len(path) >= 3 else name
         codes[code_list] = values
     elif code_list is not None:
         if code_list not in codes:

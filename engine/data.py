@@ -1760,11 +1760,23 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
                 worded[value] = (
                     f"`{value}` is not a known {name} (code list `{codes}`)",
                     (f"did you mean `{close[0]}`? " if close else "")
-                    + f"a model adds codes under vocabulary: {{codes: {{{codes}: {{add: [{value}]}}}}}}",
+                    + _adding_a_code(codes, name, value),
                 )
             message, hint = worded[value]
             out.append(Problem(index, name, value, "bad-value", message, hint))
     return out
+
+
+def _adding_a_code(codes: str, column: str, value: str) -> str:
+    """Where a model adds `value` to a code list: a named list under `codes:`, a
+    column's own list (`visits.status`, declared with `values:`) in that list, which
+    `codes:` cannot name ("there is no code list `visits.status` to add to")."""
+    if "." in codes:
+        return (
+            f"the list is the model's own: add {value} to the `values:` of `{column}` "
+            "where its vocabulary declares the column"
+        )
+    return f"a model adds codes under vocabulary: {{codes: {{{codes}: {{add: [{value}]}}}}}}"
 
 
 def _empty_hint(column: Column) -> str | None:

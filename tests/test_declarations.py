@@ -752,3 +752,60 @@ def test_a_period_of_a_models_own_table_that_ends_before_it_starts_is_rejected(
     )
     lines = (out / "statement_lines.csv").read_text(encoding="utf-8")
     assert "2025-03,P1,K1,avtalsersättning,,avtal,,,1000.00," in lines  # 10 days × 100
+
+
+OWN_CODES = """\
+model: egna-koder
+title: egna koder
+vocabulary:
+  columns:
+    visits:
+      status: {{ type: text, values: [{status}], nullable: false }}
+  tables:
+    insatser:
+      key: [rad_id]
+      columns:
+        rad_id: {{ type: text, nullable: false, required: true }}
+        customer_id: {{ type: text, nullable: false, required: true }}
+        dag: {{ type: date, nullable: false, required: true }}
+        status: {{ type: text, values: [ny, klar], required: true }}
+  entities:
+    insats:
+      table: insatser
+      month: {{ by: date, column: dag }}
+      parties: [customer]
+    customer_month:
+      relations:
+        insatser: {{ entity: insats, keys: [customer_id] }}
+payments:
+  p: {{ entity: customer_month, category: c, formula: count(visits where status == "utförd") * 10 SEK }}
+  q: {{ entity: customer_month, category: c, formula: count(insatser) * 1 SEK }}
+"""
+
+
+def test_a_code_outside_a_columns_own_list_says_where_to_add_it(tmp_path: Path) -> None:
+    """A column's own code list (`values:`) was said to be added to "under vocabulary:
+    {codes: {visits.status: {add: [Utförd]}}}", which the check refuses ("there is no
+    code list `visits.status`"); a table's own column's list was named `columns.status`."""
+    visits = ONE_CUSTOMER["visits"].replace("\n", ",status\n", 1).rstrip("\n") + ",Utförd\n"
+    insatser = "rad_id,customer_id,dag,status\nR1,K1,2025-03-04,avslutad\n"
+    model, data = _model_and_data(
+        tmp_path,
+        OWN_CODES.format(status="utförd, avbokad"),
+        {"visits": visits, "insatser": insatser},
+    )
+    args = ["run", str(model), "--data", str(data), "--month", "2025-03"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 4, ran.output  # its one visit rejected: none counted
+    assert "hint: 1 row of visits was rejected (rejects.csv)" in ran.output
+    assert (
+        "`Utförd` is not a known status (code list `visits.status`)\n   = hint: did you mean "
+        "`utförd`? the list is the model's own: add Utförd to the `values:` of `status` where "
+        "its vocabulary declares the column; row 2;"
+    ) in ran.output
+    assert "`avslutad` is not a known status (code list `insatser.status`)" in ran.output
+    assert "codes: {" not in ran.output
+    # done as the hint says, the visit is read and paid
+    model.write_text(OWN_CODES.format(status="utförd, avbokad, Utförd"), encoding="utf-8")
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out2")])
+    assert "Utförd" not in ran.output and "visits 1" not in ran.output, ran.output

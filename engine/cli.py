@@ -410,7 +410,7 @@ def run_command(
       0  clean: written, nothing rejected
       3  written, but rows were rejected (rejects.csv): review before paying
       4  written, but a month counted no visit (no visits in the data, or all
-         rejected or excluded)
+         rejected or excluded) or had no decision in force (of a model reading them)
       5  written, but values were missing where an amount needed them (the
          warnings name the rows)
       1  an error: nothing written;  2  a mistyped command;  130  interrupted

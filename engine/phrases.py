@@ -99,6 +99,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "sv": "inget besök räknat i {months}",
         "en": "no visit counted in {months}",
     },
+    "exit.undecided": {
+        "sv": "inga beslut i kraft i {months}",
+        "en": "no decision in force in {months}",
+    },
     "exit.rejected": {"sv": "{count} rader avvisade", "en": "{count} rows rejected"},
     "exit.rejected.one": {"sv": "1 rad avvisad", "en": "1 row rejected"},
     "exit.incomplete": {

@@ -110,7 +110,8 @@ class Outcome:
 
 # What a finished run's exit status tells a batch script (docs/cli.md): 0 clean; 3
 # written, but rows were rejected; 4 written, but a month counted no visit at all (no
-# visits in the data, or every one rejected or excluded); 5 written, but values were
+# visits in the data, or every one rejected or excluded) or had no decision in force
+# (of a model that reads them: the wrong month's export); 5 written, but values were
 # missing where an amount needed them (a payment with no value for some rows, an
 # aggregation that left out rows with no value). 1 is an error (nothing written), 2 a
 # usage mistake, 130 an interruption.
@@ -122,6 +123,10 @@ def exit_status(outcome: Outcome, lang: str = "en") -> tuple[int, str]:
     empty = [f"{facts.month:%Y-%m}" for facts in outcome.facts if not facts.counted]
     if empty:
         return EXIT_NOTHING_COUNTED, say(lang, "exit.empty", months=", ".join(empty))
+    # visits counted, but the decisions the model reads had no row in force that month
+    undecided = [w.where for w in outcome.result.warnings if w.code == "empty-month" and w.where]
+    if undecided:
+        return EXIT_NOTHING_COUNTED, say(lang, "exit.undecided", months=", ".join(undecided))
     rejected = sum(outcome.dataset.rejected_counts().values())
     if rejected:
         return EXIT_REJECTED, say(lang, "exit.rejected", count=rejected)

@@ -507,6 +507,40 @@ def test_a_month_without_data_is_loud_and_strict_refuses(tmp_path):
     assert not (tmp_path / "strict").exists()
 
 
+def test_a_month_with_visits_and_no_decision_in_force_exits_4(tmp_path):
+    """A decisions export of the wrong month: the visits were paid, every granted fee was
+    0 kr, the run warned and exited 0 — a batch script paid it."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        "model: m\ntitle: m\npayments:\n"
+        "  tid: { entity: customer_month, category: tid,"
+        " formula: count(visits where counted) * 100 SEK }\n"
+        "  larm: { entity: customer_month, category: larm, formula: if any(decisions where"
+        ' service == "trygghetslarm") then 300 SEK else 0 SEK }\n',
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    tables = {
+        "customers": "customer_id,district\nK1,Centrum\n",
+        "providers": "provider_id,name,ownership\nP1,A,private\n",
+        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
+        "V1,K1,P1,omsorg,2025-03-04 09:00,2025-03-04 10:00\n",
+        "decisions": "decision_id,customer_id,provider_id,service,start_date,end_date\n"
+        "D1,K1,P1,trygghetslarm,2025-01-01,2025-02-28\n",
+    }
+    for name, text in tables.items():
+        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    args = ["run", str(model), "--data", str(data), "--month", "2025-03"]
+    code, out = _run(*args, "--out", str(tmp_path / "out"))
+    assert code == 4, out
+    assert "2025-03 has no decisions in force in the data, yet pays 100.00 SEK" in out
+    assert "slutstatus 4: inga beslut i kraft i 2025-03" in out
+    february = [*args[:-1], "2025-02", "--out", str(tmp_path / "feb")]
+    code, out = _run(*february)
+    assert code == 4 and "inget besök räknat i 2025-02" in out  # no visit comes first
+
+
 def test_a_month_whose_visits_were_all_rejected_is_not_said_to_have_none(tmp_path):
     """A month whose two visits were both rejected "has no visits in the data": it had
     two. It now has none to count, and the hint names the rejected rows; a visit that

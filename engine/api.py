@@ -264,13 +264,16 @@ class RunResult:
     def incomplete(self) -> list[Diagnostic]:
         """The warnings of values missing where an amount needed them: a payment with
         no value for some rows (`bad-value` from the evaluation: the data's bad values
-        are rejected rows) and an aggregation that left out rows with no value. A run
-        with any exits 5; a model test must expect them."""
+        are rejected rows), an aggregation that left out rows with no value, a `min` or
+        `max` that skipped an argument with none (the run's `skipped-argument`, which
+        names the month, not the check's, which says only that it can). A run with any
+        exits 5; a model test must expect them."""
         paid_nothing = any(month.missing for month in self.months)
         return [
             w
             for w in self.warnings
             if w.code in ("skipped-missing", "stale-calendar")
+            or (w.code == "skipped-argument" and w.where is not None)
             or (paid_nothing and w.code == "bad-value" and w.span is not None)
         ]
 
@@ -401,7 +404,9 @@ def run_model(
         dataset.forget_evaluation()
     for month in progress(wanted):
         plan = plans[month]
-        frames = evaluate(plan, tables, earlier.get(month), changed, result.timings, let_go=let_go)
+        frames = evaluate(
+            plan, tables, earlier.get(month), changed, result.timings, let_go, result.warnings
+        )
         with timed(result.timings, "lines"):
             lines, missing = statement_lines(plan, frames)
             result.months.append(

@@ -108,6 +108,9 @@ class CheckedModel:
     columns: dict[str, set[str]] = field(default_factory=dict)  # entity -> columns read
     # payments.xlsx's customer columns: heading -> the type of the value shown
     customer_column_types: dict[str, t.Type] = field(default_factory=dict)
+    # a number's `min`/`max` (by node id) -> its arguments that can have no value, and
+    # why (`skipped-argument`): the run counts the rows where one had none
+    skipping: dict[int, tuple[tuple[ast.Node, ...], frozenset[str]]] = field(default_factory=dict)
 
     def type_of(self, node: ast.Node) -> t.Type:
         return self.types.get(id(node), t.UNKNOWN)
@@ -1056,20 +1059,22 @@ class _Checker:
         if not isinstance(typ, t.Num):
             return
         asked = frozenset().union(*self.asked)
-        for arg in node.args:
-            reasons = self._absent_from(arg, asked)
-            if not reasons:
-                continue
-            shown = formula_text(arg)
-            self.diags.warning(
-                "skipped-argument",
-                f"`{formula_text(node)}` skips `{shown}` where it has no value "
-                f"(when {' or '.join(sorted(reasons))}) and is then the "
-                f"{'smallest' if node.func == 'min' else 'largest'} of the others",
-                arg.span,
-                hint=f"say what no value means: coalesce({shown}, …)",
-            )
+        absent = [(arg, self._absent_from(arg, asked)) for arg in node.args]
+        absent = [(arg, reasons) for arg, reasons in absent if reasons]
+        if not absent:
             return
+        arg, reasons = absent[0]
+        shown = formula_text(arg)
+        self.diags.warning(
+            "skipped-argument",
+            f"`{formula_text(node)}` skips `{shown}` where it has no value "
+            f"(when {' or '.join(sorted(reasons))}) and is then the "
+            f"{'smallest' if node.func == 'min' else 'largest'} of the others",
+            arg.span,
+            hint=f"say what no value means: coalesce({shown}, …)",
+        )
+        why = frozenset().union(*(r for _, r in absent))
+        self.out.skipping[id(node)] = (tuple(a for a, _ in absent), why)
 
     def _absent_from(self, node: ast.Node, asked: frozenset[str]) -> frozenset[str]:
         """Why a value can have none, in words: a column that can be empty, a `min` or

@@ -27,6 +27,7 @@ from engine.checker import (
     OuterRef,
     ParamRef,
     RuleRef,
+    formula_text,
     round_decimals,
     round_multiple,
 )
@@ -45,6 +46,7 @@ from engine.frames import (
 from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
 from engine.names import (
     MISS_PREFIX,
+    SKIP_PREFIX,
     branch_column,
     branch_nodes,
     looked_up,
@@ -52,6 +54,7 @@ from engine.names import (
     miss_column,
     ore_column,
     raw_column,
+    skip_column,
 )
 from engine.plan import Plan, Step
 from engine.progress import timed
@@ -553,6 +556,91 @@ def _miss_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
     return out
 
 
+def _skipping_calls(checked: CheckedModel, step: Step) -> list[ast.Call]:
+    """The rule's `min`/`max` calls the check warned can skip an argument, in order."""
+    found: list[ast.Call] = []
+    for tree in (step.tree, step.quantity):
+        for node in tree.walk() if tree is not None else ():
+            if isinstance(node, ast.Call) and id(node) in checked.skipping:
+                found.append(node)
+    return found
+
+
+def _skip_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
+    """For each `min`/`max` that can skip an argument with no value (`skipped-argument`),
+    a column true where the formula took it and an argument had none: `max(0,
+    customer.avstånd_km - 10)` paid a customer with no distance 0 kr of travel, the
+    check's warning the only word of it. No such call (the bundled models have none),
+    no column."""
+    if step.rule is None or not compiler.checked.skipping:
+        return []
+    calls = {id(node): i for i, node in enumerate(_skipping_calls(compiler.checked, step), 1)}
+    if not calls:
+        return []
+    out: list[pl.Expr] = []
+
+    def visit(node: ast.Node, path: pl.Expr) -> None:
+        if id(node) in compiler.agg_columns:
+            return
+        if isinstance(node, ast.If):
+            cond = compiler.expr(node.cond).fill_null(False)
+            visit(node.cond, path)
+            visit(node.then, path & cond)
+            visit(node.otherwise, path & ~cond)
+            return
+        if id(node) in calls:
+            args, _ = compiler.checked.skipping[id(node)]
+            empty = pl.any_horizontal([compiler.expr(a).is_null() for a in args])
+            out.append((path & empty).alias(skip_column(step.name, calls[id(node)])))
+        for child in node.children():
+            visit(child, path)
+
+    for tree in (step.tree, step.quantity):
+        if tree is not None:
+            visit(tree, pl.lit(True))
+    return out
+
+
+def _skipped_arguments(
+    compiler: Compiler, steps: list[Step], frame: pl.DataFrame, entity: str
+) -> list[Diagnostic]:
+    """A warning per `min`/`max` that skipped an argument with no value this month,
+    naming the rows: the run exits 5, and a model test must expect it."""
+    found: list[Diagnostic] = []
+    if not compiler.checked.skipping:
+        return found
+    ids = [c for c in compiler.checked.model.vocabulary.entities[entity].key if c in frame.columns]
+    ids = ids or [c for c in ("customer_id", "provider_id") if c in frame.columns]
+    for step in steps:
+        for number, node in enumerate(_skipping_calls(compiler.checked, step), 1):
+            column = skip_column(step.name, number)
+            if column not in frame.columns:
+                continue
+            rows = frame.filter(pl.col(column))
+            if rows.height == 0:
+                continue
+            args, why = compiler.checked.skipping[id(node)]
+            shown = rows.head(3).select(ids).iter_rows()  # an Enum of ids gives its text
+            named = "; ".join(f"{entity} {', '.join(map(str, row))}" for row in shown)
+            named += " …" if rows.height > 3 else ""
+            found.append(
+                Diagnostic(
+                    "skipped-argument",
+                    f"`{formula_text(node)}` took the "
+                    f"{'smallest' if node.func == 'min' else 'largest'} of the others where "
+                    f"`{formula_text(args[0])}` had no value, for {rows.height} {entity} "
+                    f"row{'s' if rows.height != 1 else ''} of {compiler.plan.month:%Y-%m} "
+                    f"(in `{step.name}`; {' or '.join(sorted(why))}): {named}",
+                    args[0].span,
+                    hint=f"say what no value means: coalesce({formula_text(args[0])}, …), or "
+                    "give the rows their values",
+                    severity="warning",
+                    where=f"{compiler.plan.month:%Y-%m}",  # of the run, not the check
+                )
+            )
+    return found
+
+
 def _lookup_misses(
     compiler: Compiler, steps: list[Step], frame: pl.DataFrame, entity: str
 ) -> list[Diagnostic]:
@@ -640,7 +728,11 @@ def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
         return [hit.alias("excluded_by"), counted.alias("counted")]
     assert step.tree is not None
     expr = compiler.expr(step.tree)
-    branches = _branch_columns(compiler, step) + _miss_columns(compiler, step)
+    branches = (
+        _branch_columns(compiler, step)
+        + _miss_columns(compiler, step)
+        + _skip_columns(compiler, step)
+    )
     if step.rule.kind != "payment":
         return [expr.alias(step.name), *branches]
     rounding = plan.checked.model.rounding
@@ -822,8 +914,10 @@ def evaluate(
     changed: frozenset[str] = frozenset(),
     timings: dict[str, float] | None = None,
     let_go: bool = False,
+    warnings: list[Diagnostic] | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Every entity's frame with a column per rule in force (payments: raw, öre, SEK).
+    """Every entity's frame with a column per rule in force (payments: raw, öre, SEK);
+    into `warnings`, where given, each `min`/`max` that skipped an argument with no value.
 
     With `reuse` (the frames of an earlier evaluation of the same model on the same
     data) and `changed` (the parameters that differ since), an entity whose rules use
@@ -891,7 +985,9 @@ def evaluate(
         misses = _lookup_misses(compiler, steps, frame, entity)
         if misses:
             raise EngineError(misses)
-        helpers = [c for c in frame.columns if c.startswith(("__agg_", MISS_PREFIX))]
+        if warnings is not None:
+            warnings += _skipped_arguments(compiler, steps, frame, entity)
+        helpers = [c for c in frame.columns if c.startswith(("__agg_", MISS_PREFIX, SKIP_PREFIX))]
         frames[entity] = frame.drop(helpers) if helpers else frame
     assert set(vocabulary.entities) >= set(frames)
     return frames

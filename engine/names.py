@@ -42,6 +42,12 @@ def branch_nodes(tree: ast.Node, skip: frozenset[int] | set[int] = frozenset()) 
 
 
 MISS_PREFIX = "__miss__"
+SKIP_PREFIX = "__skip__"
+
+
+def skip_column(rule: str, number: int) -> str:
+    """True where the rule's `number`th `min`/`max` that can skip an argument did."""
+    return f"{SKIP_PREFIX}{rule}__{number}"
 
 
 def miss_column(rule: str, number: int) -> str:

@@ -353,6 +353,12 @@ class _Checker:
                     requirement.span,
                     hint=f"did you mean `{close[0]}`?" if close else None,
                 )
+            elif column in requirement.where:
+                span = requirement.where_spans.get(column, requirement.span)
+                for value in requirement.where[column]:
+                    self._where_value(
+                        f"data requirement `{requirement.name}`", columns[column], value, span
+                    )
 
     def _assumption(self, assumption: Assumption) -> None:
         """`where:` names columns of the changed table, or of customers or providers."""
@@ -375,20 +381,19 @@ class _Checker:
                 continue
             declared = next(known[n].columns[column] for n in allowed if column in known[n].columns)
             for value in assumption.where.get(column, []):
-                self._assumption_value(assumption, declared, value, span)
+                self._where_value(f"assumption `{assumption.name}`", declared, value, span)
 
-    def _assumption_value(
-        self, assumption: Assumption, column: Column, value: Any, span: Span
-    ) -> None:
+    def _where_value(self, owner: str, column: Column, value: Any, span: Span) -> None:
         """A value of `where:` that no row can hold — a code not in the column's list
-        (`service: omsrg`), a text for a number — is an error: the assumption would
-        change nothing, and the run said only "0 of 15 visits"."""
+        (`service: omsrg`), a text for a number — is an error: an assumption would
+        change nothing (the run said only "0 of 15 visits"), a data requirement would
+        reject no row, in silence."""
         codes = column.type.values if isinstance(column.type, t.Text) else None
         if codes and value not in codes:
             close = difflib.get_close_matches(str(value), sorted(codes), n=1)
             self.diags.error(
                 "unknown-value",
-                f"assumption `{assumption.name}`: `{value}` is not a known {column.name} "
+                f"{owner}: `{value}` is not a known {column.name} "
                 f"(code list `{column.codes or column.name}`)",
                 span,
                 hint=f"did you mean `{close[0]}`?" if close else None,
@@ -398,8 +403,7 @@ class _Checker:
         ):
             self.diags.error(
                 "type-mismatch",
-                f"assumption `{assumption.name}`: `{value}` is not a number, and "
-                f"`{column.name}` holds numbers",
+                f"{owner}: `{value}` is not a number, and `{column.name}` holds numbers",
                 span,
             )
 
@@ -1395,6 +1399,9 @@ class _Checker:
         for dated in param.values:
             listed = {k[position] for k in (dated.value or {})}
             lacking = [v for v in domain if v not in listed]
+            if domain and listed and len(lacking) == len(domain):
+                self._no_key_listed(param, key, name, ref, domain, dated.start)
+                return
             if lacking:
                 shown = ", ".join(lacking[:8]) + (" …" if len(lacking) > 8 else "")
                 self.diags.warning(
@@ -1407,6 +1414,29 @@ class _Checker:
                     "with such a key stops the run",
                 )
                 return
+
+    def _no_key_listed(
+        self,
+        param: Parameter,
+        key: ast.Node,
+        name: str,
+        ref: ColumnRef,
+        domain: list[str],
+        start: date,
+    ) -> None:
+        """A key whose every value the table lacks is the wrong column (`timpris[status]`
+        for `timpris[service]`): each row with a value would stop the run, so it is an
+        error here, not a warning that the table lacks some."""
+        shown = ", ".join(domain[:8]) + (" …" if len(domain) > 8 else "")
+        fields = self._fields(ref.entity)
+        hint = f"did you mean `{param.name}[{name}]`?" if name in fields else None
+        self.diags.error(
+            "bad-lookup",
+            f"`{param.name}` (from {start.isoformat()}) lists no `{name}` that `{ref.name}` "
+            f"can take ({shown}): every row would stop the run",
+            key.span,
+            hint=hint,
+        )
 
     # ---- calls
 

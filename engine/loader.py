@@ -998,6 +998,7 @@ class _Builder:
                         requirements.key_spans[name],
                         {str(k): v if isinstance(v, list) else [v] for k, v in where.items()},
                         spec.get("source"),
+                        {str(k): where.key_spans[k] for k in where} if where else {},
                     )
                 )
         return model

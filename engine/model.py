@@ -200,6 +200,7 @@ class DataRequirement:
     span: Span
     where: dict[str, list[Any]] = field(default_factory=dict)
     source: str | None = None
+    where_spans: dict[str, Span] = field(default_factory=dict)  # each `where:` column's line
 
 
 ASSUMPTION_KINDS = ("scale_visit_time", "drop_visits_shorter_than", "move_level")

@@ -109,6 +109,26 @@ CASES = [
         + "payments:\n  p: {entity: customer_month, category: c, formula: 1 SEK, valid_from: 2024-01-01, valid_to: 2023-01-01}\n",
         ("overlapping-validity", 4, 94),
     ),
+    (
+        # it would reject no row, in silence (an assumption's `where:` was checked so)
+        "a data requirement's where: value no row can hold",
+        HEAD + "data_requirements:\n  r:\n    table: decisions\n    where: {service: omsrog}\n"
+        "    any_of: [level]\n    reason: x\n",
+        ("unknown-value", 6, 13),
+    ),
+    (
+        "a data requirement's where: text for a number",
+        HEAD + "data_requirements:\n  r:\n    table: decisions\n    where: {level: tre}\n"
+        "    any_of: [granted_minutes]\n    reason: x\n",
+        ("type-mismatch", 6, 13),
+    ),
+    (
+        # every row would stop the run: the wrong column, not a table lacking some keys
+        "a look-up by a column none of whose values the table lists",
+        HEAD + "parameters:\n  pris: {unit: SEK, keys: [service], values: {2024-01-01: "
+        "{omsorg: 1, service: 2}}}\ndefinitions:\n  visit:\n    x: pris[registration]\n",
+        ("bad-lookup", 7, 13),
+    ),
     ("extends a missing file", "model: m\nextends: nowhere.yaml\n", ("bad-extends", 2, 10)),
     ("extends itself", "model: m\nextends: m.yaml\n", ("bad-extends", 2, 10)),
     (

@@ -265,15 +265,16 @@ class RunResult:
         """The warnings of values missing where an amount needed them: a payment with
         no value for some rows (`bad-value` from the evaluation: the data's bad values
         are rejected rows), an aggregation that left out rows with no value, a `min` or
-        `max` that skipped an argument with none (the run's `skipped-argument`, which
-        names the month, not the check's, which says only that it can). A run with any
-        exits 5; a model test must expect them."""
+        `max` that skipped an argument with none, a comparison that was unknown (the
+        run's `skipped-argument` and `nullable-comparison`, which name the month, not
+        the check's, which say only that it can be). A run with any exits 5; a model
+        test must expect them."""
         paid_nothing = any(month.missing for month in self.months)
         return [
             w
             for w in self.warnings
             if w.code in ("skipped-missing", "stale-calendar")
-            or (w.code == "skipped-argument" and w.where is not None)
+            or (w.code in ("skipped-argument", "nullable-comparison") and w.where is not None)
             or (paid_nothing and w.code == "bad-value" and w.span is not None)
         ]
 

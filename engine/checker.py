@@ -111,6 +111,9 @@ class CheckedModel:
     # a number's `min`/`max` (by node id) -> its arguments that can have no value, and
     # why (`skipped-argument`): the run counts the rows where one had none
     skipping: dict[int, tuple[tuple[ast.Node, ...], frozenset[str]]] = field(default_factory=dict)
+    # a comparison or condition (by node id) that is unknown where these columns are
+    # empty (`nullable-comparison`): the run names the rows where it decided unknown
+    unknowns: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def type_of(self, node: ast.Node) -> t.Type:
         return self.types.get(id(node), t.UNKNOWN)
@@ -1002,6 +1005,7 @@ class _Checker:
             if column is None:
                 continue
             fallback = '""' if isinstance(column.type, t.Text) else "…"
+            self.out.unknowns[id(node)] = (column.name,)
             self.diags.warning(
                 "nullable-comparison",
                 f"`{column.name}` can be empty, and where it is `{op}` is unknown, which "
@@ -1016,6 +1020,7 @@ class _Checker:
             if not empty:
                 continue
             named = ", ".join(f"`{c}`" for c in empty)
+            self.out.unknowns[id(node)] = tuple(empty)
             self.diags.warning(
                 "nullable-comparison",
                 f"`{formula_text(operand)}` has no value where {named} "
@@ -1036,6 +1041,7 @@ class _Checker:
         empty = sorted(self._unknown_from(node))
         if not empty:
             return
+        self.out.unknowns[id(node)] = tuple(empty)
         named = ", ".join(f"`{c}`" for c in empty)
         shown = formula_text(node)
         said = (

@@ -47,6 +47,7 @@ from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
 from engine.names import (
     MISS_PREFIX,
     SKIP_PREFIX,
+    UNKNOWN_PREFIX,
     branch_column,
     branch_nodes,
     looked_up,
@@ -55,6 +56,7 @@ from engine.names import (
     ore_column,
     raw_column,
     skip_column,
+    unknown_column,
 )
 from engine.plan import Plan, Step
 from engine.progress import timed
@@ -601,6 +603,92 @@ def _skip_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
     return out
 
 
+def _unknown_nodes(compiler: Compiler, step: Step) -> list[tuple[ast.Node, ast.Node, pl.Expr]]:
+    """Each comparison or condition the check warned can be unknown (`nullable-comparison`)
+    with the condition it decides — the `if`'s, or the rule's own yes or no (an
+    exclusion's `when`) — and where that is evaluated. Unknown inside `a and b` where `a`
+    is false decides nothing; only an unknown decision is the row's loss."""
+    unknowns = compiler.checked.unknowns
+    found: list[tuple[ast.Node, ast.Node, pl.Expr]] = []
+    root = step.tree
+    if step.rule is None or root is None or not unknowns:
+        return found
+    is_bool = isinstance(compiler.checked.rule_types.get(step.name), t.Bool)
+
+    def visit(node: ast.Node, path: pl.Expr, decision: ast.Node | None) -> None:
+        if id(node) in compiler.agg_columns:
+            return
+        if id(node) in unknowns and decision is not None:
+            found.append((node, decision, path))
+        if isinstance(node, ast.If):
+            cond = compiler.expr(node.cond).fill_null(False)
+            visit(node.cond, path, node.cond)
+            visit(node.then, path & cond, decision)
+            visit(node.otherwise, path & ~cond, decision)
+            return
+        for child in node.children():
+            visit(child, path, decision)
+
+    visit(root, pl.lit(True), root if is_bool else None)
+    return found
+
+
+def _unknown_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
+    """A column per comparison that can be unknown, true where it was and so left its
+    decision unknown — counted as false: `if customer.avstånd_km > 10 then … else 0 SEK`
+    paid a customer with no distance 0 kr, the check's warning the only word of it."""
+    out = []
+    for number, (node, decision, path) in enumerate(_unknown_nodes(compiler, step), 1):
+        unknown = compiler.expr(node).is_null() & compiler.expr(decision).is_null()
+        out.append((path & unknown).alias(unknown_column(step.name, number)))
+    return out
+
+
+def _decided_unknown(
+    compiler: Compiler, steps: list[Step], frame: pl.DataFrame, entity: str
+) -> list[Diagnostic]:
+    """A warning per comparison or condition that was unknown, and so counted as false,
+    on rows of this month, naming them: the run exits 5, and a model test must expect
+    it."""
+    found: list[Diagnostic] = []
+    if not compiler.checked.unknowns:
+        return found
+    for step in steps:
+        for number, (node, _, _) in enumerate(_unknown_nodes(compiler, step), 1):
+            column = unknown_column(step.name, number)
+            if column not in frame.columns:
+                continue
+            rows = frame.filter(pl.col(column))
+            if rows.height == 0:
+                continue
+            empty = ", ".join(f"`{c}`" for c in compiler.checked.unknowns[id(node)])
+            plural = "s" if rows.height != 1 else ""
+            found.append(
+                Diagnostic(
+                    "nullable-comparison",
+                    f"`{formula_text(node)}` was unknown, which counts as false, for "
+                    f"{rows.height} {entity} row{plural} of {compiler.plan.month:%Y-%m} (in "
+                    f"`{step.name}`; {empty} empty): {_named_rows(rows, entity, compiler)}",
+                    node.span,
+                    hint="say what an empty value means with coalesce, or give the rows "
+                    "their values",
+                    severity="warning",
+                    where=f"{compiler.plan.month:%Y-%m}",  # of the run, not the check
+                )
+            )
+    return found
+
+
+def _named_rows(rows: pl.DataFrame, entity: str, compiler: Compiler) -> str:
+    """The first three rows by their key (`visit V7`, `customer_month K2, P1`)."""
+    key = compiler.checked.model.vocabulary.entities[entity].key
+    ids = [c for c in key if c in rows.columns]
+    ids = ids or [c for c in ("customer_id", "provider_id") if c in rows.columns]
+    shown = rows.head(3).select(ids).iter_rows()  # an Enum of ids gives its text
+    named = "; ".join(f"{entity} {', '.join(map(str, row))}" for row in shown)
+    return named + (" …" if rows.height > 3 else "")
+
+
 def _skipped_arguments(
     compiler: Compiler, steps: list[Step], frame: pl.DataFrame, entity: str
 ) -> list[Diagnostic]:
@@ -609,8 +697,6 @@ def _skipped_arguments(
     found: list[Diagnostic] = []
     if not compiler.checked.skipping:
         return found
-    ids = [c for c in compiler.checked.model.vocabulary.entities[entity].key if c in frame.columns]
-    ids = ids or [c for c in ("customer_id", "provider_id") if c in frame.columns]
     for step in steps:
         for number, node in enumerate(_skipping_calls(compiler.checked, step), 1):
             column = skip_column(step.name, number)
@@ -620,9 +706,7 @@ def _skipped_arguments(
             if rows.height == 0:
                 continue
             args, why = compiler.checked.skipping[id(node)]
-            shown = rows.head(3).select(ids).iter_rows()  # an Enum of ids gives its text
-            named = "; ".join(f"{entity} {', '.join(map(str, row))}" for row in shown)
-            named += " …" if rows.height > 3 else ""
+            named = _named_rows(rows, entity, compiler)
             found.append(
                 Diagnostic(
                     "skipped-argument",
@@ -732,6 +816,7 @@ def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
         _branch_columns(compiler, step)
         + _miss_columns(compiler, step)
         + _skip_columns(compiler, step)
+        + _unknown_columns(compiler, step)
     )
     if step.rule.kind != "payment":
         return [expr.alias(step.name), *branches]
@@ -987,7 +1072,12 @@ def evaluate(
             raise EngineError(misses)
         if warnings is not None:
             warnings += _skipped_arguments(compiler, steps, frame, entity)
-        helpers = [c for c in frame.columns if c.startswith(("__agg_", MISS_PREFIX, SKIP_PREFIX))]
+            warnings += _decided_unknown(compiler, steps, frame, entity)
+        helpers = [
+            c
+            for c in frame.columns
+            if c.startswith(("__agg_", MISS_PREFIX, SKIP_PREFIX, UNKNOWN_PREFIX))
+        ]
         frames[entity] = frame.drop(helpers) if helpers else frame
     assert set(vocabulary.entities) >= set(frames)
     return frames

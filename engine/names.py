@@ -43,6 +43,12 @@ def branch_nodes(tree: ast.Node, skip: frozenset[int] | set[int] = frozenset()) 
 
 MISS_PREFIX = "__miss__"
 SKIP_PREFIX = "__skip__"
+UNKNOWN_PREFIX = "__unknown__"
+
+
+def unknown_column(rule: str, number: int) -> str:
+    """True where the rule's `number`th comparison that can be unknown decided so."""
+    return f"{UNKNOWN_PREFIX}{rule}__{number}"
 
 
 def skip_column(rule: str, number: int) -> str:

@@ -64,7 +64,7 @@ CASES = [
       "for 1 visit row of 2025-03 (in `minuter`; `tak` is empty): visit V1"]),
     # the branch holding the `max` is taken by no row with an empty distance
     (f"if count(visits) > 1 then {DISTANCE} else 0 SEK", "end - start", [0, 0], [30, 60], []),
-    (f"if customer.avstånd_km > 20 then {DISTANCE} else 0 SEK", "end - start", [0, 15],
+    (f"if coalesce(customer.avstånd_km, 0) > 20 then {DISTANCE} else 0 SEK", "end - start", [0, 15],
      [30, 60], []),
     # the model says what no value means: nothing to warn of, in the check or the run
     ("max(0, coalesce(customer.avstånd_km, 0) - 10) * 1 SEK", "end - start", [0, 15],

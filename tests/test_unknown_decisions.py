@@ -1,0 +1,100 @@
+"""A comparison with an empty value is unknown, and unknown counts as false — as the
+check warns (`nullable-comparison`: "can be empty"). At run time that was the only word:
+`if customer.avstånd_km > 10 then … else 0 SEK` paid a customer whose distance was empty
+0 kr, exit 0. The run now names the rows where such a comparison left its decision
+unknown (an `if`'s condition, an exclusion's `when`, a yes-or-no definition) and exits
+5; a comparison that decided nothing (`false and unknown` is false) is not named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.api import load, parse_month, run_model
+from engine.cli import main
+from engine.data import dataset_from_rows
+from tests.test_skipped_argument import ROWS, _write
+
+MODEL = """\
+model: fjallby-utdrag
+title: Fjällby (utdrag)
+vocabulary:
+  columns:
+    customers:
+      avstånd_km: {{type: number, minimum: 0}}
+    visits:
+      tak: {{type: number, unit: min}}
+definitions:
+  visit:
+    ja: {visit}
+  customer_month:
+    resa: {formula}
+exclusions:
+  e:
+    when: {when}
+    reason: utesluten
+payments:
+  ersättning:
+    entity: customer_month
+    category: ersättning
+    formula: resa + count(visits where counted) * 1 SEK
+"""
+
+FAR = "if customer.avstånd_km > 10 then 5 SEK else 0 SEK"
+CASES = [
+    # (customer_month's `resa`, visit's yes-or-no `ja`, the exclusion's `when`,
+    #  resa of K1 and K2, the visits counted, the run's warnings)
+    (FAR, "true", "false", [0, 5], ["V1", "V2"],
+     ["`customer.avstånd_km > 10` was unknown, which counts as false, for 1 customer_month "
+      "row of 2025-03 (in `resa`; `avstånd_km` empty): customer_month K1, P1"]),
+    # a yes-or-no of its own: V1 has no `tak`
+    ("0 SEK", "tak > 40 min", "false", [0, 0], ["V1", "V2"],
+     ["`tak > 40 min` was unknown, which counts as false, for 1 visit row of 2025-03 (in "
+      "`ja`; `tak` empty): visit V1"]),
+    # an exclusion's `when`: V1 is not excluded (V2's cap of 45 minutes is)
+    ("0 SEK", "true", "tak < 50 min", [0, 0], ["V1"],
+     ["`tak < 50 min` was unknown, which counts as false, for 1 visit row of 2025-03 (in "
+      "`e`; `tak` empty): visit V1"]),
+    # decided without it: V1 is omsorg, so `service == "service" and …` is false
+    ("0 SEK", 'service == "service" and tak > 40 min', "false", [0, 0], ["V1", "V2"], []),
+    # on no row the `if` took: K1's month has one visit
+    (f"if count(visits) > 1 then ({FAR}) else 0 SEK", "true", "false", [0, 0], ["V1", "V2"],
+     []),
+    # the model says what an empty value means: no warning in the check or the run
+    ("if coalesce(customer.avstånd_km, 0) > 10 then 5 SEK else 0 SEK", "true", "false",
+     [0, 5], ["V1", "V2"], []),
+]  # fmt: skip
+
+
+def _model(tmp_path: Path, formula: str, visit: str, when: str) -> Path:
+    path = tmp_path / "model.yaml"
+    path.write_text(MODEL.format(formula=formula, visit=visit, when=when), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("formula", "visit", "when", "resa", "counted", "said"), CASES)
+def test_an_unknown_decision_is_named_where_it_was_made(
+    tmp_path, formula, visit, when, resa, counted, said
+):
+    month = parse_month("2025-03")
+    checked, _ = load(_model(tmp_path, formula, visit, when), [month])
+    data = dataset_from_rows(ROWS, known=checked.model.vocabulary.tables)
+    result = run_model(checked, data, [month])
+    frames = result.months[0].frames
+    assert frames["customer_month"].sort("customer_id")["resa"].to_list() == resa
+    visits = frames["visit"].filter("counted").sort("visit_id")
+    assert visits["visit_id"].cast(str).to_list() == counted
+    warned = [w for w in result.warnings if w.code == "nullable-comparison" and w.where]
+    assert [w.message for w in warned] == said
+    assert result.incomplete() == warned
+    assert not any(c.startswith("__unknown__") for f in frames.values() for c in f.columns)
+
+
+def test_the_run_exits_5(tmp_path):
+    model = _model(tmp_path, FAR, "true", "false")
+    args = ["run", str(model), "--data", str(_write(tmp_path)), "--month", "2025-03"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 5, ran.output
+    assert "was unknown, which counts as false, for 1 customer_month row" in ran.output

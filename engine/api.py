@@ -260,6 +260,9 @@ class RunResult:
     # seconds of each phase of evaluation, all months together (the manifest's timings)
     timings: dict[str, float] = field(default_factory=dict)
     numbered: bool = True  # the run's tables had the parties' ids numbered
+    # per month and entity: a `min`/`max` that skipped an argument, a comparison left
+    # unknown (a run reusing this one's frames keeps those of the entities it keeps)
+    unsure: dict[date, dict[str, list[Diagnostic]]] = field(default_factory=dict)
 
     def incomplete(self) -> list[Diagnostic]:
         """The warnings of values missing where an amount needed them: a payment with
@@ -405,9 +408,12 @@ def run_model(
         dataset.forget_evaluation()
     for month in progress(wanted):
         plan = plans[month]
-        frames = evaluate(
-            plan, tables, earlier.get(month), changed, result.timings, let_go, result.warnings
-        )
+        # the values the month could not compute, by entity (those a reuse keeps too)
+        unsure = dict(reuse.unsure.get(month, {})) if reuse is not None else {}
+        frames = evaluate(plan, tables, earlier.get(month), changed, result.timings, let_go, unsure)
+        result.unsure[month] = unsure
+        order = checked.model.vocabulary.order
+        result.warnings += [w for entity in order for w in unsure.get(entity, [])]
         with timed(result.timings, "lines"):
             lines, missing = statement_lines(plan, frames)
             result.months.append(

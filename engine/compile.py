@@ -999,10 +999,12 @@ def evaluate(
     changed: frozenset[str] = frozenset(),
     timings: dict[str, float] | None = None,
     let_go: bool = False,
-    warnings: list[Diagnostic] | None = None,
+    warnings: dict[str, list[Diagnostic]] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Every entity's frame with a column per rule in force (payments: raw, öre, SEK);
-    into `warnings`, where given, each `min`/`max` that skipped an argument with no value.
+    into `warnings`, where given, by entity evaluated, each `min`/`max` that skipped an
+    argument with no value and each comparison left unknown (an entity `reuse` keeps
+    keeps the warnings given of it before).
 
     With `reuse` (the frames of an earlier evaluation of the same model on the same
     data) and `changed` (the parameters that differ since), an entity whose rules use
@@ -1071,8 +1073,8 @@ def evaluate(
         if misses:
             raise EngineError(misses)
         if warnings is not None:
-            warnings += _skipped_arguments(compiler, steps, frame, entity)
-            warnings += _decided_unknown(compiler, steps, frame, entity)
+            warnings[entity] = _skipped_arguments(compiler, steps, frame, entity)
+            warnings[entity] += _decided_unknown(compiler, steps, frame, entity)
         helpers = [
             c
             for c in frame.columns

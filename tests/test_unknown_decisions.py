@@ -98,3 +98,25 @@ def test_the_run_exits_5(tmp_path):
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
     assert ran.exit_code == 5, ran.output
     assert "was unknown, which counts as false, for 1 customer_month row" in ran.output
+
+
+def test_a_run_reusing_another_keeps_the_warnings_of_what_it_keeps(tmp_path):
+    """A sweep or a studio edit evaluates again only the rules a changed parameter
+    reaches: the warnings of the entities it kept were lost with their evaluation."""
+    text = MODEL.format(formula=FAR.replace("5 SEK", "pris"), visit="tak > 40 min", when="false")
+    text = text.replace(
+        "definitions:",
+        "parameters:\n  pris: {unit: SEK, values: {2025-01-01: 5}}\n"
+        "  styck: {unit: SEK, values: {2025-01-01: 1}}\ndefinitions:",
+        1,
+    )
+    text = text.replace("* 1 SEK", "* styck")
+    path = tmp_path / "model.yaml"
+    path.write_text(text, encoding="utf-8")
+    month = parse_month("2025-03")
+    checked, _ = load(path, [month])
+    data = dataset_from_rows(ROWS, known=checked.model.vocabulary.tables)
+    first = run_model(checked, data, [month])
+    again = run_model(checked, data, [month], reuse=first, changed=frozenset({"styck"}))
+    assert len(first.incomplete()) == 2  # K1's distance, V1's `tak`: visits not evaluated again
+    assert [w.message for w in again.incomplete()] == [w.message for w in first.incomplete()]

@@ -18,10 +18,18 @@ import polars as pl
 
 from engine.aggregate import skipped_missing
 from engine.assumptions import Applied, apply_assumptions, needed_columns
-from engine.catalog import Roles, Vocabulary
+from engine.catalog import Column, Roles, Table, Vocabulary
 from engine.checker import CheckedModel, check, stale_calendars, tables_read
 from engine.compile import compiler_for, evaluate, numbering_pays
-from engine.data import ZONES_TABLE, Dataset, Frames, ids_as_text, load_data, zones_with_data
+from engine.data import (
+    ZONES_TABLE,
+    Dataset,
+    Frames,
+    columns_read,
+    ids_as_text,
+    load_data,
+    zones_with_data,
+)
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
 from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
 from engine.interpret import ROWS_SHOWN, Interpreter, PeerSource, Row, Trace, row_name
@@ -219,6 +227,55 @@ def load_dataset(
     )
     diags.raise_if_errors()
     return dataset, list(diags)
+
+
+@dataclass(frozen=True)
+class ColumnContract:
+    """One column a model's data must (or may) have, as the reader checks it."""
+
+    name: str
+    column: Column
+    required: bool  # the file must have the column (else `missing-column`)
+    read_by_rules: bool  # a formula, exclusion, requirement or assumption reads it
+
+
+@dataclass(frozen=True)
+class TableContract:
+    """One table a run reads: whether its file must be there, and its columns read."""
+
+    table: Table
+    required: bool  # without its file the run stops (`missing-table`)
+    columns: list[ColumnContract]
+
+
+def data_contract(checked: CheckedModel) -> list[TableContract]:
+    """What a model reads from the data, table by table and column by column, decided
+    as the reader decides it (`data_needs`, `unused_tables`, `data.columns_read`): the
+    export a municipality asks of its system. A column read for every model (an id,
+    a date placing a row in a month) is listed although no formula reads it."""
+    vocabulary = checked.model.vocabulary
+    needs = data_needs(checked)
+    unused = unused_tables(vocabulary, needs)
+    keep = engine_columns(vocabulary)
+    requirements = list(checked.model.data_requirements)
+    out = []
+    for name, table in vocabulary.tables.items():
+        if name in unused:
+            continue
+        needed = needs.get(name) or set()
+        read = columns_read(name, table, needs.get(name), keep, requirements)
+        columns = [
+            ColumnContract(
+                column,
+                spec,
+                column in table.required or (column in needed and spec.default is None),
+                column in needed,
+            )
+            for column, spec in table.columns.items()
+            if column in read
+        ]
+        out.append(TableContract(table, name in needs and not table.optional, columns))
+    return out
 
 
 def engine_columns(vocabulary: Vocabulary) -> frozenset[str]:

@@ -1360,6 +1360,46 @@ def diff_command(old: Path, new: Path, fmt: str) -> None:
         click.echo(render(changes, a.model, b.model, _lang()), nl=False)
 
 
+@main.command("tables")
+@model_argument
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write an empty CSV file per table with its headings, and the specification "
+    "(dataspecifikation.txt), into this directory (a file there is never overwritten).",
+)
+@_fail_on_engine_errors
+def tables_command(model: Path, fmt: str, out: Path | None) -> None:
+    """The data a model reads, in Swedish: each table, whether its file must be there,
+    and each column read — its kind and unit, whether the file must have it, whether a
+    cell may be empty, its code list or range, and whether a rule reads it. What a
+    municipality asks of the system that exports its data; a column not listed is not
+    read.
+
+    \b
+    Examples:
+      carepay tables rules/orebro
+      carepay tables examples/hemtjanst/model.yaml --out export-mall
+    """
+    from engine.dataspec import render_text, to_json, write_templates
+
+    checked, _ = api.load(model)
+    contract = api.data_contract(checked)
+    text = (
+        to_json(checked.model, contract) if fmt == "json" else render_text(checked.model, contract)
+    )
+    click.echo(text, nl=False)
+    if out is not None:
+        try:
+            written = write_templates(out, checked.model, contract)
+        except FileExistsError as there:
+            raise Failed(f"{out} already has {there}: nothing was written") from None
+        click.echo(f"{len(written)} filer skrivna till {out}")
+
+
 @main.command("test")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")

@@ -729,7 +729,7 @@ def order_pairs(table: Table) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(ORDER_PAIRS + table.periods))
 
 
-def _columns_read(
+def columns_read(
     name: str,
     table: Table,
     needed: set[str] | None,
@@ -905,7 +905,7 @@ def load_data(
     `requirements` what its rows must hold, `columns` the data's own column names
     per table (`{"visits": {"besök_id": "visit_id"}}`). With `keep` (the columns the
     engine keeps for every model: ids, keys, the dates that place a row in a month),
-    only the columns read are decoded and checked (`_columns_read`); without it,
+    only the columns read are decoded and checked (`columns_read`); without it,
     every declared column is. `only` reads those tables alone, beside the tables of
     `given` (read before); `window` reads one part of its table (see `Window`).
     A table in `unused` (`api.unused_tables`) is not read: empty, named in `unread`."""
@@ -1036,7 +1036,7 @@ class _Reading:
         if self.keep is None:
             return None
         table, needed = self.known[name], self.needs.get(name)
-        return _columns_read(name, table, needed, self.keep, self.requirements)
+        return columns_read(name, table, needed, self.keep, self.requirements)
 
 
 @dataclass

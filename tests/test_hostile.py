@@ -850,7 +850,7 @@ def test_the_unread_columns_are_those_the_example_model_does_not_read() -> None:
     """UNREAD is what the engine decides, not a list kept by hand: a column the model
     reads is checked in every cell of the grid above."""
     from engine.api import data_needs, engine_columns, load
-    from engine.data import _columns_read
+    from engine.data import columns_read
 
     checked, _ = load(EXAMPLE / "model.yaml")
     vocabulary = checked.model.vocabulary
@@ -860,6 +860,6 @@ def test_the_unread_columns_are_those_the_example_model_does_not_read() -> None:
         f"{name}.{column}"
         for name, table in vocabulary.tables.items()
         for column in set(table.columns)
-        - _columns_read(name, table, needs.get(name), keep, requirements)
+        - columns_read(name, table, needs.get(name), keep, requirements)
     }
     assert unread & set(ACCEPTED) == UNREAD

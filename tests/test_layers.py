@@ -46,6 +46,7 @@ LAYERS = {
     "api": 8,
     "generate": 8,
     "testing": 9,
+    "dataspec": 9,  # the data a model reads, in Swedish: from api
     "compare": 9,
     "modeldiff": 8,
     "charts": 7,

@@ -1,0 +1,101 @@
+"""`carepay tables`: the data a model reads, table by table and column by column, as
+the reader decides it — what a municipality asks of the system that exports its data.
+A new municipality's model declares its own columns and code lists; without this it had
+to read the engine (or run and be told, one missing column at a time)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.api import data_contract, load, load_dataset
+from engine.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+OWN = ROOT / "tests/fixtures/fjallby"
+
+
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [
+        ("rules/orebro", "examples/orebro"),
+        ("rules/norrtalje", "examples/orebro"),
+        ("examples/lovstad/model.yaml", "examples/lovstad/data"),
+        ("examples/bergsjo/model.yaml", "examples/bergsjo/data"),
+        ("tests/fixtures/fjallby/model.yaml", "tests/fixtures/fjallby/data"),
+    ],
+)
+def test_the_specification_is_what_the_reader_reads(model, data):
+    """Every table listed is read in exactly the columns listed; every table not
+    listed is not read."""
+    checked, _ = load(ROOT / model)
+    dataset, _ = load_dataset(checked, ROOT / data)
+    listed = {t.table.name: {c.name for c in t.columns} for t in data_contract(checked)}
+    for name, frame in dataset.tables.items():
+        if name in dataset.unread or name not in listed:
+            assert name not in listed or name in dataset.unread or frame.height == 0, name
+            continue
+        assert set(frame.columns) == listed[name], name
+    assert not set(dataset.unread) & set(listed)
+
+
+def test_a_models_own_columns_and_code_lists_are_listed_in_swedish():
+    ran = CliRunner().invoke(main, ["tables", str(OWN / "model.yaml")])
+    assert ran.exit_code == 0, ran.output
+    text = ran.output
+    assert text.startswith(
+        "Data som Ersättning inom hemtjänst, Fjällby kommun (fjallby-hemtjanst) läser"
+    )
+    visits = text[text.index("visits — måste finnas") :]
+    assert (
+        "  status       text                              ja            nej           ja\n    värden: utförd, avbokad, uteblivet\n"
+        in visits
+    )
+    assert (
+        "  avbokad_kl   datum och tid (ÅÅÅÅ-MM-DD TT:MM)  ja            ja            ja\n    När kunden avbokade besöket\n"
+        in visits
+    )
+    assert "    värden: minst 0\n    Avstånd från utförarens kontor i km\n" in text
+    assert "zones — får saknas (läses då som tom)" in text
+    assert "decisions" not in text  # the model reads no decision
+    document = json.loads(
+        CliRunner().invoke(main, ["tables", str(OWN / "model.yaml"), "--format", "json"]).output
+    )
+    [visits_json] = [t for t in document["tables"] if t["table"] == "visits"]
+    [status] = [c for c in visits_json["columns"] if c["column"] == "status"]
+    assert status == {
+        "column": "status", "type": "text", "unit": None, "required": True, "nullable": False,
+        "values": ["utförd", "avbokad", "uteblivet"], "minimum": None, "maximum": None,
+        "default": None, "read_by_rules": True,
+    }  # fmt: skip
+
+
+def test_templates_are_written_with_the_headings_and_never_over_a_file(tmp_path):
+    out = tmp_path / "mall"
+    ran = CliRunner().invoke(main, ["tables", str(OWN / "model.yaml"), "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    assert (out / "visits.csv").read_text(encoding="utf-8") == (
+        "visit_id,customer_id,provider_id,service,start,end,status,avbokad_kl\n"
+    )
+    assert (out / "customers.csv").read_text(
+        encoding="utf-8"
+    ) == "customer_id,district,avstånd_km\n"
+    assert (out / "dataspecifikation.txt").read_text(encoding="utf-8").startswith("Data som ")
+    (out / "visits.csv").write_text("mine\n", encoding="utf-8")
+    ran = CliRunner().invoke(main, ["tables", str(OWN / "model.yaml"), "--out", str(out)])
+    assert ran.exit_code == 1
+    assert "already has customers.csv, providers.csv, visits.csv" in ran.output
+    assert "nothing was written" in ran.output
+    assert (out / "visits.csv").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_the_fixture_models_hand_computed_cases_pass():
+    """The ninth municipality's model (Fjällby: executed time by service, a late
+    cancellation paid its planned time up to two hours, travel beyond ten kilometres),
+    written from docs/language.md alone, with amounts computed by hand."""
+    ran = CliRunner().invoke(main, ["test", str(OWN / "tests")])
+    assert ran.exit_code == 0, ran.output
+    assert ran.output.strip().endswith("6 godkända, 0 underkända")

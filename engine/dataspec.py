@@ -48,6 +48,15 @@ def values_words(column: Column) -> str:
     return ""
 
 
+def _value(value: object) -> str:
+    """A declared default as the data would write it: `nej`, `1,5`, `omsorg`."""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, int | float):
+        return _number(value)
+    return str(value)
+
+
 def _number(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
@@ -95,7 +104,7 @@ def render_text(model: Model, tables: list[TableContract]) -> str:
                 lines += textwrap.wrap(c.column.description, WIDTH, initial_indent="    ",
                                        subsequent_indent="    ")  # fmt: skip
             if c is not None and not c.required and c.column.default is not None:
-                lines.append(f"    saknas kolumnen läses varje rad som {c.column.default}")
+                lines.append(f"    saknas kolumnen läses varje rad som {_value(c.column.default)}")
     return "\n".join(lines) + "\n"
 
 

@@ -60,6 +60,8 @@ def test_a_models_own_columns_and_code_lists_are_listed_in_swedish():
     )
     assert "    värden: minst 0\n    Avstånd från utförarens kontor i km\n" in text
     assert "zones — får saknas (läses då som tom)" in text
+    orebro = CliRunner().invoke(main, ["tables", str(ROOT / "rules/orebro")]).output
+    assert "    saknas kolumnen läses varje rad som nej\n" in orebro  # a yes-or-no's default
     assert "decisions" not in text  # the model reads no decision
     document = json.loads(
         CliRunner().invoke(main, ["tables", str(OWN / "model.yaml"), "--format", "json"]).output

@@ -19,7 +19,7 @@ from engine import ast
 from engine import types as t
 from engine.builtins import BUILTINS, SKIPS_MISSING
 from engine.catalog import Entity, Relation
-from engine.checker import AggInfo, CheckedModel, ColumnRef, OuterRef, RuleRef
+from engine.checker import AggInfo, CheckedModel, ColumnRef, OuterRef, RuleRef, formula_text
 from engine.diagnostics import Diagnostic
 from engine.frames import in_pieces, polars_type
 from engine.plan import Plan, Step
@@ -534,6 +534,73 @@ def skipped_missing(
             if rows.height:
                 found.append(_skipped(plan, rule, node, info, field, sources, rows))
     return found
+
+
+def unknown_filters(
+    plan: Plan, frames: Mapping[str, pl.DataFrame], compiler_for: Callable[[str], Compiled]
+) -> list[Diagnostic]:
+    """A warning per aggregation whose `where` was unknown on related rows because of
+    an empty value (`sum(visits.minuter where akut)` over a visit whose `akut` is empty:
+    the filter is unknown, which counts as false, and the visit adds nothing), naming
+    the rows, as the check warned it could (`nullable-comparison`). A filter naming the
+    aggregating row (`visit.service`) is tested on the pairs only, and not looked at."""
+    found: list[Diagnostic] = []
+    checked = plan.checked
+    if not checked.unknowns:
+        return found
+    for entity in checked.model.vocabulary.order:
+        for rule, _, info in _aggregation_nodes(checked, plan.steps(entity)):
+            child = frames.get(info.relation.entity)
+            if info.condition is None or child is None or _outer_columns(checked, [info]):
+                continue
+            flagged = [n for n in info.condition.walk() if id(n) in checked.unknowns]
+            if not flagged:
+                continue
+            expr = compiler_for(info.relation.entity)
+            unknown = expr(info.condition).is_null() & pl.any_horizontal(
+                [expr(n).is_null() for n in flagged]
+            )
+            rows = child.filter(unknown)
+            keys, parent = list(info.relation.keys), frames.get(entity)
+            if rows.height and keys and parent is not None:  # rows of the month's parents
+                rows = rows.join(parent.select(keys).unique(), on=keys, how="semi")
+            if rows.height:
+                found.append(_unknown_filter(plan, rule, info, flagged, rows))
+    return found
+
+
+def _unknown_filter(
+    plan: Plan, rule: str, info: AggInfo, flagged: list[ast.Node], rows: pl.DataFrame
+) -> Diagnostic:
+    checked, entity = plan.checked, info.relation.entity
+    ids = [c for c in checked.model.vocabulary.entities[entity].key if c in rows.columns]
+    ids = ids or [c for c in ("customer_id", "provider_id") if c in rows.columns]
+    shown = "; ".join(
+        ", ".join(f"{c} {v}" for c, v in row.items())
+        for row in rows.head(SKIPPED_EXAMPLES).select(ids).to_dicts()
+    )
+    more = f" and {rows.height - SKIPPED_EXAMPLES} more" if rows.height > SKIPPED_EXAMPLES else ""
+    empty = sorted({c for n in flagged for c in checked.unknowns[id(n)]})
+    assert info.condition is not None
+    plural = "s" if rows.height != 1 else ""
+    return Diagnostic(
+        "nullable-comparison",
+        f"the filter `{formula_text(info.condition)}` was unknown, which counts as false, for "
+        f"{rows.height} {entity} row{plural} of {plan.month:%Y-%m}, left out of "
+        f"`{_aggregation_words(info)}` (in `{rule}`; "
+        + ", ".join(f"`{c}`" for c in empty)
+        + f" empty): {shown}{more}",
+        info.condition.span,
+        severity="warning",
+        hint="say what an empty value means with coalesce, or give the rows their values",
+        where=f"{plan.month:%Y-%m}",  # of the run, not the check
+    )
+
+
+def _aggregation_words(info: AggInfo) -> str:
+    """`count(visits)`, `sum(visits.minuter)`: the aggregation without its filter."""
+    field = f".{info.field.name}" if isinstance(info.field, ColumnRef | RuleRef) else ""
+    return f"{info.func}({info.relation.name}{field})"
 
 
 def _aggregation_nodes(

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from engine.aggregate import skipped_missing
+from engine.aggregate import skipped_missing, unknown_filters
 from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import Column, Roles, Table, Vocabulary
 from engine.checker import CheckedModel, check, stale_calendars, tables_read
@@ -485,6 +485,7 @@ def run_model(
                 )
             )
         result.warnings += skipped_missing(plan, frames, compiler_for(plan))
+        result.warnings += unknown_filters(plan, frames, compiler_for(plan))
         unmapped = _unmapped_districts(checked, frames, month)
         if unmapped:
             raise EngineError(unmapped)

@@ -57,6 +57,10 @@ CASES = [
     ("0 SEK", "true", "tak < 50 min", [0, 0], ["V1"],
      ["`tak < 50 min` was unknown, which counts as false, for 1 visit row of 2025-03 (in "
       "`e`; `tak` empty): visit V1"]),
+    # an aggregation's filter: V1 is left out of the count
+    ("count(visits where tak > 40 min) * 1 SEK", "true", "false", [0, 1], ["V1", "V2"],
+     ["the filter `tak > 40 min` was unknown, which counts as false, for 1 visit row of "
+      "2025-03, left out of `count(visits)` (in `resa`; `tak` empty): visit_id V1"]),
     # decided without it: V1 is omsorg, so `service == "service" and …` is false
     ("0 SEK", 'service == "service" and tak > 40 min', "false", [0, 0], ["V1", "V2"], []),
     # on no row the `if` took: K1's month has one visit

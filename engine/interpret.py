@@ -225,7 +225,11 @@ class Interpreter:
                 return None if value is None else not value
             case ast.If(cond=c, then=a, otherwise=b):
                 # only the branch taken is evaluated, so the trace shows what mattered
-                return self.eval(a, row) if self.eval(c, row) is True else self.eval(b, row)
+                decided = self.eval(c, row)
+                if decided is None:  # as the run warns (nullable-comparison)
+                    said = UNKNOWN_CONDITION.format(formula_text(c))
+                    self._note(Trace(said, "note", None, t.UNKNOWN))
+                return self.eval(a, row) if decided is True else self.eval(b, row)
             case ast.Lookup():
                 return self._lookup(node, row)
             case ast.Attr() if isinstance(self.checked.refs.get(id(node)), ColumnRef):
@@ -468,6 +472,9 @@ SHOWN_CALLS = frozenset(
     {"minutes_in", "minutes_within", "days_active", "step", "overlaps", "weekday"}
     | {"time_of_day", "add_months", "round", "ceil", "floor"}
 )
+
+
+UNKNOWN_CONDITION = "`{}` is unknown (a value it reads is empty), which counts as false"
 
 
 def row_name(entity: str, key: Iterable[Any]) -> str:

@@ -124,3 +124,20 @@ def test_a_run_reusing_another_keeps_the_warnings_of_what_it_keeps(tmp_path):
     again = run_model(checked, data, [month], reuse=first, changed=frozenset({"styck"}))
     assert len(first.incomplete()) == 2  # K1's distance, V1's `tak`: visits not evaluated again
     assert [w.message for w in again.incomplete()] == [w.message for w in first.incomplete()]
+
+
+def test_explain_says_where_a_condition_was_unknown(tmp_path):
+    """The tree showed the empty distance and the 0 kr, not that the `if` was unknown
+    and took its else side."""
+    model = _model(tmp_path, FAR, "true", "false")
+    args = ["explain", str(model), "--data", str(_write(tmp_path)), "--month", "2025-03"]
+    ran = CliRunner().invoke(main, [*args, "--customer", "K1", "--all"])
+    assert ran.exit_code == 0, ran.output
+    resa = ran.output[ran.output.index("resa = 0.00 SEK") :]
+    assert "├─ customer.avstånd_km = (no value)" in resa
+    assert (
+        "`customer.avstånd_km > 10` is unknown (a value it reads is empty), which counts as false"
+        in resa
+    )
+    ran = CliRunner().invoke(main, [*args, "--customer", "K2", "--all"])
+    assert "is unknown" not in ran.output

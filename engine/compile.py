@@ -536,25 +536,39 @@ def _miss_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
     if not misses:
         return []
     out: list[pl.Expr] = []
-
-    def visit(node: ast.Node, path: pl.Expr) -> None:
-        if id(node) in compiler.agg_columns:
-            return
-        if isinstance(node, ast.If):
-            cond = compiler.expr(node.cond).fill_null(False)
-            visit(node.cond, path)
-            visit(node.then, path & cond)
-            visit(node.otherwise, path & ~cond)
-            return
+    for node, path, _ in _placed(compiler, step.tree):
         if id(node) in misses:
             _, keys = looked_up(node)
             present = pl.all_horizontal([compiler.expr(k).is_not_null() for k in keys])
             missing = path & present & compiler.expr(node).is_null()
             out.append(missing.alias(miss_column(step.name, misses[id(node)])))
-        for child in node.children():
-            visit(child, path)
+    return out
 
-    visit(step.tree, pl.lit(True))
+
+Placed = tuple[ast.Node, pl.Expr, "ast.Node | None"]
+
+
+def _placed(compiler: Compiler, tree: ast.Node, decision: ast.Node | None = None) -> list[Placed]:
+    """Each node of a formula outside its aggregations, in order, with where it is
+    evaluated — true on the rows whose `if`s lead to it — and the condition it is part
+    of (the nearest `if`'s, or `decision` at the top): what a check of one node's rows
+    needs (a look-up that missed, a `min` that skipped, a comparison left unknown)."""
+    out: list[Placed] = []
+
+    def visit(node: ast.Node, path: pl.Expr, deciding: ast.Node | None) -> None:
+        if id(node) in compiler.agg_columns:
+            return
+        out.append((node, path, deciding))
+        if isinstance(node, ast.If):
+            cond = compiler.expr(node.cond).fill_null(False)
+            visit(node.cond, path, node.cond)
+            visit(node.then, path & cond, deciding)
+            visit(node.otherwise, path & ~cond, deciding)
+            return
+        for child in node.children():
+            visit(child, path, deciding)
+
+    visit(tree, pl.lit(True), decision)
     return out
 
 
@@ -580,26 +594,12 @@ def _skip_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
     if not calls:
         return []
     out: list[pl.Expr] = []
-
-    def visit(node: ast.Node, path: pl.Expr) -> None:
-        if id(node) in compiler.agg_columns:
-            return
-        if isinstance(node, ast.If):
-            cond = compiler.expr(node.cond).fill_null(False)
-            visit(node.cond, path)
-            visit(node.then, path & cond)
-            visit(node.otherwise, path & ~cond)
-            return
-        if id(node) in calls:
-            args, _ = compiler.checked.skipping[id(node)]
-            empty = pl.any_horizontal([compiler.expr(a).is_null() for a in args])
-            out.append((path & empty).alias(skip_column(step.name, calls[id(node)])))
-        for child in node.children():
-            visit(child, path)
-
     for tree in (step.tree, step.quantity):
-        if tree is not None:
-            visit(tree, pl.lit(True))
+        for node, path, _ in _placed(compiler, tree) if tree is not None else ():
+            if id(node) in calls:
+                args, _ = compiler.checked.skipping[id(node)]
+                empty = pl.any_horizontal([compiler.expr(a).is_null() for a in args])
+                out.append((path & empty).alias(skip_column(step.name, calls[id(node)])))
     return out
 
 
@@ -614,22 +614,9 @@ def _unknown_nodes(compiler: Compiler, step: Step) -> list[tuple[ast.Node, ast.N
     if step.rule is None or root is None or not unknowns:
         return found
     is_bool = isinstance(compiler.checked.rule_types.get(step.name), t.Bool)
-
-    def visit(node: ast.Node, path: pl.Expr, decision: ast.Node | None) -> None:
-        if id(node) in compiler.agg_columns:
-            return
+    for node, path, decision in _placed(compiler, root, root if is_bool else None):
         if id(node) in unknowns and decision is not None:
             found.append((node, decision, path))
-        if isinstance(node, ast.If):
-            cond = compiler.expr(node.cond).fill_null(False)
-            visit(node.cond, path, node.cond)
-            visit(node.then, path & cond, decision)
-            visit(node.otherwise, path & ~cond, decision)
-            return
-        for child in node.children():
-            visit(child, path, decision)
-
-    visit(root, pl.lit(True), root if is_bool else None)
     return found
 
 

@@ -7,7 +7,7 @@ frame, joined to the parent. No Python runs per row.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -637,33 +637,49 @@ def _decided_unknown(
     """A warning per comparison or condition that was unknown, and so counted as false,
     on rows of this month, naming them: the run exits 5, and a model test must expect
     it."""
-    found: list[Diagnostic] = []
     if not compiler.checked.unknowns:
-        return found
+        return []
+
+    def nodes(step: Step) -> list[ast.Node]:
+        return [node for node, _, _ in _unknown_nodes(compiler, step)]
+
+    return [
+        _unknown_warning(compiler, entity, step, node, rows)
+        for step, node, rows in _flagged_rows(frame, steps, nodes, unknown_column)
+    ]
+
+
+def _unknown_warning(
+    compiler: Compiler, entity: str, step: Step, node: ast.Node, rows: pl.DataFrame
+) -> Diagnostic:
+    empty = ", ".join(f"`{c}`" for c in compiler.checked.unknowns[id(node)])
+    plural = "s" if rows.height != 1 else ""
+    return Diagnostic(
+        "nullable-comparison",
+        f"`{formula_text(node)}` was unknown, which counts as false, for "
+        f"{rows.height} {entity} row{plural} of {compiler.plan.month:%Y-%m} (in "
+        f"`{step.name}`; {empty} empty): {_named_rows(rows, entity, compiler)}",
+        node.span,
+        hint="say what an empty value means with coalesce, or give the rows their values",
+        severity="warning",
+        where=f"{compiler.plan.month:%Y-%m}",  # of the run, not the check
+    )
+
+
+def _flagged_rows(
+    frame: pl.DataFrame,
+    steps: list[Step],
+    nodes: Callable[[Step], list[ast.Node]],
+    column: Callable[[str, int], str],
+) -> Iterator[tuple[Step, ast.Node, pl.DataFrame]]:
+    """Each node of the steps (`nodes`) whose helper column (`column`, by rule and the
+    node's number) is true on some rows, with those rows."""
     for step in steps:
-        for number, (node, _, _) in enumerate(_unknown_nodes(compiler, step), 1):
-            column = unknown_column(step.name, number)
-            if column not in frame.columns:
-                continue
-            rows = frame.filter(pl.col(column))
-            if rows.height == 0:
-                continue
-            empty = ", ".join(f"`{c}`" for c in compiler.checked.unknowns[id(node)])
-            plural = "s" if rows.height != 1 else ""
-            found.append(
-                Diagnostic(
-                    "nullable-comparison",
-                    f"`{formula_text(node)}` was unknown, which counts as false, for "
-                    f"{rows.height} {entity} row{plural} of {compiler.plan.month:%Y-%m} (in "
-                    f"`{step.name}`; {empty} empty): {_named_rows(rows, entity, compiler)}",
-                    node.span,
-                    hint="say what an empty value means with coalesce, or give the rows "
-                    "their values",
-                    severity="warning",
-                    where=f"{compiler.plan.month:%Y-%m}",  # of the run, not the check
-                )
-            )
-    return found
+        for number, node in enumerate(nodes(step), 1):
+            name = column(step.name, number)
+            rows = frame.filter(pl.col(name)) if name in frame.columns else frame.clear()
+            if rows.height:
+                yield step, node, rows
 
 
 def _named_rows(rows: pl.DataFrame, entity: str, compiler: Compiler) -> str:
@@ -681,35 +697,35 @@ def _skipped_arguments(
 ) -> list[Diagnostic]:
     """A warning per `min`/`max` that skipped an argument with no value this month,
     naming the rows: the run exits 5, and a model test must expect it."""
-    found: list[Diagnostic] = []
     if not compiler.checked.skipping:
-        return found
-    for step in steps:
-        for number, node in enumerate(_skipping_calls(compiler.checked, step), 1):
-            column = skip_column(step.name, number)
-            if column not in frame.columns:
-                continue
-            rows = frame.filter(pl.col(column))
-            if rows.height == 0:
-                continue
-            args, why = compiler.checked.skipping[id(node)]
-            named = _named_rows(rows, entity, compiler)
-            found.append(
-                Diagnostic(
-                    "skipped-argument",
-                    f"`{formula_text(node)}` took the "
-                    f"{'smallest' if node.func == 'min' else 'largest'} of the others where "
-                    f"`{formula_text(args[0])}` had no value, for {rows.height} {entity} "
-                    f"row{'s' if rows.height != 1 else ''} of {compiler.plan.month:%Y-%m} "
-                    f"(in `{step.name}`; {' or '.join(sorted(why))}): {named}",
-                    args[0].span,
-                    hint=f"say what no value means: coalesce({formula_text(args[0])}, …), or "
-                    "give the rows their values",
-                    severity="warning",
-                    where=f"{compiler.plan.month:%Y-%m}",  # of the run, not the check
-                )
-            )
-    return found
+        return []
+
+    def nodes(step: Step) -> list[ast.Node]:
+        return list(_skipping_calls(compiler.checked, step))
+
+    return [
+        _skipped_warning(compiler, entity, step, node, rows)
+        for step, node, rows in _flagged_rows(frame, steps, nodes, skip_column)
+    ]
+
+
+def _skipped_warning(
+    compiler: Compiler, entity: str, step: Step, node: ast.Node, rows: pl.DataFrame
+) -> Diagnostic:
+    assert isinstance(node, ast.Call)
+    args, why = compiler.checked.skipping[id(node)]
+    return Diagnostic(
+        "skipped-argument",
+        f"`{formula_text(node)}` took the {'smallest' if node.func == 'min' else 'largest'} "
+        f"of the others where `{formula_text(args[0])}` had no value, for {rows.height} "
+        f"{entity} row{'s' if rows.height != 1 else ''} of {compiler.plan.month:%Y-%m} "
+        f"(in `{step.name}`; {' or '.join(sorted(why))}): {_named_rows(rows, entity, compiler)}",
+        args[0].span,
+        hint=f"say what no value means: coalesce({formula_text(args[0])}, …), or give the "
+        "rows their values",
+        severity="warning",
+        where=f"{compiler.plan.month:%Y-%m}",  # of the run, not the check
+    )
 
 
 def _lookup_misses(

@@ -11,6 +11,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -880,9 +881,11 @@ def _check_relation_keys(
         fields = _fields_and_keys(vocabulary, side.name)
         for key in relation.keys:
             if key not in fields:
+                close = difflib.get_close_matches(key, sorted(fields), n=1)
                 report("unknown-name", f"relation `{relation.name}` of `{entity.name}` joins on "
                        f"`{key}`, which `{side.name}` rows do not have",
-                       ("entities", entity.name, "relations", relation.name), None)  # fmt: skip
+                       ("entities", entity.name, "relations", relation.name),
+                       f"did you mean `{close[0]}`?" if close else None)  # fmt: skip
 
 
 def _fields_and_keys(vocabulary: Vocabulary, name: str) -> set[str]:

@@ -125,6 +125,18 @@ def test_a_mistake_in_a_declaration_is_a_located_error(tmp_path, vocabulary, def
     assert f"{model}:" in checked.output  # located in the file
 
 
+def test_a_relations_misspelt_key_is_named_with_the_one_meant(tmp_path):
+    model = tmp_path / "model.yaml"
+    vocabulary = (
+        "  entities:\n    customer_month:\n      relations:\n"
+        "        r: { entity: decision, keys: [customer_idd] }"
+    )
+    definitions = "  customer_month:\n    x: count(r)"
+    model.write_text(MODEL.format(vocabulary=vocabulary, definitions=definitions), "utf-8")
+    checked = CliRunner().invoke(main, ["check", str(model)])
+    assert "= hint: did you mean `customer_id`?" in checked.output, checked.output
+
+
 def test_a_data_requirement_on_the_models_own_table(tmp_path: Path):
     """`data_requirements:` may name a table the model declares: its rows that lack the
     value are rejected with the reason, as for the base tables."""

@@ -377,11 +377,15 @@ def _schema_validator(partial: bool = False) -> jsonschema.Draft202012Validator:
 
 
 def _without_required(node: Any) -> Any:
+    """The schema without its `required` lists. A property that is itself named
+    `required` (a column's `required: true`) stays: it was dropped too, and a file
+    extending another could not declare a column the file must have."""
     if isinstance(node, dict):
         return {
             k: _without_required(v)
             for k, v in node.items()
-            if k != "required" and not (k == "oneOf" and all("required" in o for o in v))
+            if not (k == "required" and isinstance(v, list))
+            and not (k == "oneOf" and all("required" in o for o in v))
         }
     if isinstance(node, list):
         return [_without_required(v) for v in node]

@@ -570,3 +570,26 @@ def test_a_quantitys_unit_is_the_unit_it_is_counted_in(tmp_path, quantity, unit,
     )
     found = problems(tmp_path, text)
     assert found == ([("unit-mismatch", 14, 15, error)] if error else [])
+
+
+def test_a_file_extending_another_may_declare_a_column_the_file_must_have(tmp_path):
+    """The schema of a file that `extends` another drops the `required` lists of its
+    pieces (it changes only parts); it dropped the column option named `required` too,
+    and `required: true` on a column was "unknown key `required`"."""
+    parent = tmp_path / "m.yaml"
+    parent.write_text(
+        HEAD + "payments:\n  p: {entity: customer_month, category: c, formula: 1 SEK}\n",
+        encoding="utf-8",
+    )
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        "model: child\nextends: m.yaml\nvocabulary:\n  tables:\n    leveranser:\n"
+        "      key: [leverans_id]\n      columns:\n"
+        "        leverans_id: { type: text, nullable: false, required: true }\n",
+        encoding="utf-8",
+    )
+    diags = Diagnostics()
+    model = load_model(child, diags)
+    assert [d.message for d in diags.errors] == []
+    assert model is not None
+    assert model.vocabulary.tables["leveranser"].required == ("leverans_id",)

@@ -818,6 +818,13 @@ def _letter(
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True
 )
+@click.option(
+    "--model",
+    type=click.Path(exists=True, path_type=Path),
+    help="Also fill the columns this model declares of carepay's tables (from their code "
+    "lists and ranges, dates in the months generated) and place the customers in its "
+    "districts.",
+)
 @force_option
 @_fail_on_engine_errors
 def generate_command(
@@ -828,21 +835,37 @@ def generate_command(
     first: Any,
     out: Path,
     fmt: str,
+    model: Path | None,
     force: bool,
 ) -> None:
     """Write realistic synthetic input tables (no real person in them).
 
-    Distributions and rates are described in docs/data.md.
+    Distributions and rates are described in docs/data.md. With --model, each
+    column the model declares of carepay's tables (a visit's status, a customer's
+    distance) is filled too, a value of its code list or range for each row, and
+    the customers live in the model's districts; a table of the model's own is not
+    made.
 
     \b
-    Example:
+    Examples:
       carepay generate --profile orebro --customers 300 --months 3 --seed 1 --out examples/orebro
+      carepay generate --profile orebro --customers 300 --start 2026-11 \\
+          --model tests/fixtures/fjallby/model.yaml --out fjallby-data
     """
-    from engine.generate import SPILL_VISITS, expected_visits, generate, write
+    from engine.generate import (
+        SPILL_VISITS,
+        expected_visits,
+        generate,
+        with_declared_columns,
+        write,
+    )
 
+    checked = api.load(model)[0] if model is not None else None  # its mistakes first
     _confirm_replace(out, force)
     job = {"profile": profile, "customers": customers, "months": months, "seed": seed,
            "start": f"{first:%Y-%m}", "format": fmt}  # fmt: skip
+    if model is not None:
+        job["model"] = str(model)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".carepay-generate-", dir=out.parent) as scratch:
         # a year of a whole country's visits does not fit in memory: a month at a time on disk
@@ -856,6 +879,11 @@ def generate_command(
             progress=lambda s: click.echo(s, err=True),
             spill=spill,
         )
+        own: list[str] = []
+        if checked is not None:
+            vocabulary = checked.model.vocabulary
+            districts = [d for places in checked.model.zones.values() for d in places]
+            tables, own = with_declared_columns(tables, vocabulary, seed, first, months, districts)
         rows: dict[str, int] = {}
 
         def write_all(directory: Path) -> None:
@@ -865,6 +893,8 @@ def generate_command(
         write_atomically(out, write_all)
     counts = ", ".join(f"{name} {count}" for name, count in rows.items())
     click.echo(_say("generate.written", out=out, counts=counts))
+    if own:
+        click.echo(_say("generate.own_tables", tables=", ".join(own)))
 
 
 def _comparison_summary(comparison: Any, fmt: str) -> None:

@@ -17,6 +17,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from engine import types as t
+from engine.catalog import Column, Vocabulary
+
 # Level bounds (upper limit of granted minutes per month for levels 1..28); the same
 # illustrative table as rules/orebro/omvardnad.yaml, so generated levels agree with it.
 LEVEL_BOUNDS = np.array(
@@ -818,6 +821,69 @@ def _outages(rng, starts: list[date]) -> pl.DataFrame:  # type: ignore[no-untype
                 }
             )
     return pl.DataFrame(rows, schema={"start_date": pl.String, "end_date": pl.String})
+
+
+def with_declared_columns(
+    tables: dict[str, pl.DataFrame | pl.LazyFrame],
+    vocabulary: Vocabulary,
+    seed: int,
+    first: date,
+    months: int,
+    districts: list[str] | None = None,
+) -> tuple[dict[str, pl.DataFrame | pl.LazyFrame], list[str]]:
+    """The tables with each column a model declares of them filled (`generate
+    --model`): a value of its code list, of its range, or in the months generated,
+    drawn for each row from the seed. A model's own columns — a visit's status, a
+    customer's distance — were missing, and every row of a column the model requires
+    was rejected. The customers live in the model's `districts`, where it names some
+    (the profile's are another municipality's, in none of its zones). A table of the
+    model's own is not made (its meaning is the model's): the second value names them."""
+    out = dict(tables)
+    customers = out.get("customers")
+    if districts and customers is not None:
+        place = Column("district", t.Text(tuple(districts)), False, "", "text")
+        out["customers"] = customers.with_columns(_drawn(place, seed, first, months))
+    for name, frame in out.items():
+        table = vocabulary.tables.get(name)
+        if table is None:
+            continue
+        given = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
+        wanted = [c for c in table.columns.values() if c.name not in given]
+        if wanted:
+            drawn = [_drawn(c, seed + i, first, months) for i, c in enumerate(wanted, 1)]
+            out[name] = frame.with_columns(drawn)
+    own = [name for name in vocabulary.tables if name not in tables]
+    return out, own
+
+
+def _drawn(column: Column, seed: int, first: date, months: int) -> pl.Expr:
+    """A column's values, one a row, from a hash of the row's number and `seed`."""
+    draw = pl.int_range(pl.len(), dtype=pl.UInt64).hash(seed)
+    codes = getattr(column.type, "values", None)
+    low = column.minimum if column.minimum is not None else 0
+    if codes:
+        pick = (draw % len(codes)).cast(pl.Int64)
+        return pl.lit(pl.Series(list(codes))).gather(pick).alias(column.name)
+    if column.kind == "integer":
+        high = column.maximum if column.maximum is not None else low + 10
+        span = int(high) - int(low) + 1
+        return (pl.lit(int(low)) + (draw % span).cast(pl.Int64)).alias(column.name)
+    if column.kind == "number":
+        high = column.maximum if column.maximum is not None else low + 100
+        share = (draw % 10_001).cast(pl.Float64) / 10_000
+        return (pl.lit(float(low)) + share * (float(high) - float(low))).round(2).alias(column.name)
+    if column.kind == "bool":
+        return (draw % 2 == 0).alias(column.name)
+    last = _add_months(first, months)
+    if column.kind == "date":
+        days = (last - first).days
+        offset = pl.duration(days=(draw % days).cast(pl.Int64))
+        return (pl.lit(first) + offset).alias(column.name)
+    if column.kind == "datetime":
+        minutes = (last - first).days * 1440
+        offset = pl.duration(minutes=(draw % minutes).cast(pl.Int64))
+        return (pl.lit(datetime.combine(first, datetime.min.time())) + offset).alias(column.name)
+    return pl.format("{}-{}", pl.lit(column.name), draw % 1000).alias(column.name)
 
 
 def write(tables: dict[str, pl.DataFrame | pl.LazyFrame], out: Path, fmt: str) -> dict[str, int]:

@@ -142,6 +142,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "1 letter written to {out}",
     },
     "generate.written": {"sv": "skrev {out}: {counts}", "en": "wrote {out}: {counts}"},
+    "generate.own_tables": {
+        "sv": "modellens egna tabeller skapas inte (deras innebörd är modellens): {tables}",
+        "en": "the model's own tables are not made (their meaning is the model's): {tables}",
+    },
     # compare and simulate
     "compare.assumed": {"sv": "antaget i {what}", "en": "assumed in {what}"},
     "compare.a": {"sv": "A (kr)", "en": "A (SEK)"},

@@ -204,3 +204,37 @@ def test_visits_put_on_disk_month_by_month_are_the_same_rows(tmp_path: Path, pro
         assert (again.collect() if isinstance(again, pl.LazyFrame) else again).equals(frame), name
     assert write(spilled, tmp_path / "a", "csv") == write(whole, tmp_path / "b", "csv")
     assert not filecmp.dircmp(tmp_path / "a", tmp_path / "b").diff_files
+
+
+def test_a_models_own_columns_are_generated_and_read_with_no_rejected_row(tmp_path):
+    """`--model`: each column a model declares of carepay's tables is filled from its
+    code list or range, the customers live in its districts, and its own tables are
+    named as not made. Lovstad's `portioner`, `dygnet_runt` (no empty cell allowed) and
+    `momsregistrerad` were missing, and a model requiring them could not read the data."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        f"model: lovstad-leveranser\nextends: {ROOT / 'examples/lovstad/model.yaml'}\n"
+        "vocabulary:\n  tables:\n    leveranser:\n      key: [leverans_id]\n"
+        "      columns:\n        leverans_id: { type: text, nullable: false, required: true }\n",
+        encoding="utf-8",
+    )
+    args = ["generate", "--profile", "orebro", "--customers", "40", "--start", "2024-12",
+            "--model", str(model)]  # fmt: skip
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a")])
+    assert ran.exit_code == 0, ran.output
+    assert "modellens egna tabeller skapas inte (deras innebörd är modellens): " in ran.output
+    assert ran.output.splitlines()[-1].endswith("): leveranser")
+    providers = pl.read_csv(tmp_path / "a/providers.csv")
+    assert providers["dygnet_runt"].null_count() == 0  # no empty cell allowed
+    assert providers["momsregistrerad"].dtype == pl.Boolean
+    visits = pl.read_csv(tmp_path / "a/visits.csv")
+    assert visits["portioner"].is_between(0, 20).all()
+    checked, _ = load(model)
+    districts = {d for places in checked.model.zones.values() for d in places}
+    assert set(pl.read_csv(tmp_path / "a/customers.csv")["district"]) <= districts
+    dataset, warnings = load_dataset(checked, tmp_path / "a")
+    assert not [w for w in warnings if w.code == "rejected-rows"], warnings
+    assert dataset.rejects == []
+    CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b")])
+    for name in ("providers", "visits", "customers"):  # the same seed, the same data
+        assert filecmp.cmp(tmp_path / f"a/{name}.csv", tmp_path / f"b/{name}.csv", shallow=False)

@@ -588,8 +588,8 @@ def _skip_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
     customer.avstånd_km - 10)` paid a customer with no distance 0 kr of travel, the
     check's warning the only word of it. No such call (the bundled models have none),
     no column."""
-    if step.rule is None or not compiler.checked.skipping:
-        return []
+    if step.rule is None or not compiler.checked.skipping or step.rule.kind == "flag":
+        return []  # a flag pays nothing
     calls = {id(node): i for i, node in enumerate(_skipping_calls(compiler.checked, step), 1)}
     if not calls:
         return []
@@ -611,8 +611,8 @@ def _unknown_nodes(compiler: Compiler, step: Step) -> list[tuple[ast.Node, ast.N
     unknowns = compiler.checked.unknowns
     found: list[tuple[ast.Node, ast.Node, pl.Expr]] = []
     root = step.tree
-    if step.rule is None or root is None or not unknowns:
-        return found
+    if step.rule is None or root is None or not unknowns or step.rule.kind == "flag":
+        return found  # a flag pays nothing: a visit it missed is the check's warning alone
     is_bool = isinstance(compiler.checked.rule_types.get(step.name), t.Bool)
     for node, path, decision in _placed(compiler, root, root if is_bool else None):
         if id(node) in unknowns and decision is not None:

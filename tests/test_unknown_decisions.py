@@ -96,6 +96,24 @@ def test_an_unknown_decision_is_named_where_it_was_made(
     assert not any(c.startswith("__unknown__") for f in frames.values() for c in f.columns)
 
 
+def test_a_flag_pays_nothing_and_is_not_named(tmp_path):
+    """A flag's `when` decides no amount: where it is unknown the check warns, and the
+    run does not exit 5 for it."""
+    text = MODEL.format(formula="0 SEK", visit="true", when="false")
+    text = text.replace(
+        "exclusions:", "flags:\n  f:\n    when: tak < 50 min\n    reason: titta\nexclusions:"
+    )
+    path = tmp_path / "model.yaml"
+    path.write_text(text, encoding="utf-8")
+    month = parse_month("2025-03")
+    checked, warnings = load(path, [month])
+    assert [w.code for w in warnings] == ["nullable-comparison"]  # the check's
+    data = dataset_from_rows(ROWS, known=checked.model.vocabulary.tables)
+    result = run_model(checked, data, [month])
+    assert result.incomplete() == []
+    assert result.months[0].flags["visit_id"].cast(str).to_list() == ["V2"]
+
+
 def test_the_run_exits_5(tmp_path):
     model = _model(tmp_path, FAR, "true", "false")
     args = ["run", str(model), "--data", str(_write(tmp_path)), "--month", "2025-03"]

@@ -376,6 +376,12 @@ def _schema_validator(partial: bool = False) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
+def _plain_code(code: str) -> str:
+    """A code as letters and digits without case or accents: `Avlösning` is `avlosning`."""
+    letters = unicodedata.normalize("NFKD", code.casefold())
+    return "".join(c for c in letters if c.isalnum())
+
+
 def _without_required(node: Any) -> Any:
     """The schema without its `required` lists. A property that is itself named
     `required` (a column's `required: true`) stays: it was dropped too, and a file
@@ -1019,7 +1025,36 @@ class _Builder:
 
         vocabulary = extend(base_vocabulary(), _plain(spec), report)
         model.unpaired = self._unpaired(vocabulary, spec)
+        self._near_duplicate_codes(spec)
         return vocabulary
+
+    def _near_duplicate_codes(self, spec: LMap) -> None:
+        """A code added beside one of carepay's that differs from it only in case,
+        å/ä/ö or a separator (`avlösning` beside `avlosning`): two services to the data,
+        and a price list keyed by one does not price the other."""
+        base = base_vocabulary().codes
+        for name, change in (spec.get("codes") or {}).items():
+            added = change.get("add") if isinstance(change, Mapping) else None
+            for index, value in enumerate(added if isinstance(added, list) else []):
+                twin = next(
+                    (
+                        b
+                        for b in base.get(str(name), ())
+                        if b != str(value) and _plain_code(b) == _plain_code(str(value))
+                    ),
+                    None,
+                )
+                if twin is None:
+                    continue
+                path = ["vocabulary", "codes", name, "add", index]
+                self.diags.warning(
+                    "near-duplicate-code",
+                    f"`{value}` is added to `{name}` beside `{twin}`, which differs from it only "
+                    "in case, å, ä, ö or a separator: rows with either are different codes",
+                    _locate(self.data, path) or getattr(spec, "span", None),
+                    hint=f"use `{twin}` (in the data too, or name it in a price list by both), "
+                    "or keep both if they are two services",
+                )
 
     def _unpaired(self, vocabulary: Vocabulary, spec: LMap) -> list[tuple[Relation, Diagnostic]]:
         """A warning for each relation whose rows can fall outside every row of its

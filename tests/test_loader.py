@@ -593,3 +593,24 @@ def test_a_file_extending_another_may_declare_a_column_the_file_must_have(tmp_pa
     assert [d.message for d in diags.errors] == []
     assert model is not None
     assert model.vocabulary.tables["leveranser"].required == ("leverans_id",)
+
+
+@pytest.mark.parametrize(
+    ("added", "twin"),
+    [("avlösning", "avlosning"), ("Omsorg", "omsorg"), ("hsl-delegerad", "hsl_delegerad")],
+)
+def test_a_code_added_beside_one_of_carepays_twin_is_warned_of(tmp_path, added, twin):
+    """Fjällby added `avlösning` beside carepay's `avlosning`, in silence: two services
+    to the data, and its price list priced one."""
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        HEAD + f"vocabulary:\n  codes:\n    service: {{ add: [ledsagning, {added}] }}\n"
+        "payments:\n  p: {entity: customer_month, category: c, formula: 1 SEK}\n",
+        encoding="utf-8",
+    )
+    diags = Diagnostics()
+    load_model(path, diags)
+    [warning] = [d for d in diags if d.code == "near-duplicate-code"]
+    assert (warning.span.line, warning.span.col) == (5, 34)
+    assert warning.message.startswith(f"`{added}` is added to `service` beside `{twin}`")
+    assert not diags.errors

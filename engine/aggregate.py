@@ -21,7 +21,7 @@ from engine.builtins import BUILTINS, SKIPS_MISSING
 from engine.catalog import Entity, Relation
 from engine.checker import AggInfo, CheckedModel, ColumnRef, OuterRef, RuleRef, formula_text
 from engine.diagnostics import Diagnostic
-from engine.frames import in_pieces, polars_type
+from engine.frames import in_pieces, naming_columns, polars_type
 from engine.plan import Plan, Step
 
 
@@ -528,9 +528,7 @@ def skipped_missing(
             )
             empty = pl.col(field).is_null()
             rows = child.filter(empty & condition if condition is not None else empty)
-            keys, parent = list(info.relation.keys), frames.get(entity)
-            if rows.height and keys and parent is not None:  # rows of the month's parents
-                rows = rows.join(parent.select(keys).unique(), on=keys, how="semi")
+            rows = _of_parents(rows, info, frames.get(entity))
             if rows.height:
                 found.append(_skipped(plan, rule, node, info, field, sources, rows))
     return found
@@ -560,21 +558,26 @@ def unknown_filters(
             unknown = expr(info.condition).is_null() & pl.any_horizontal(
                 [expr(n).is_null() for n in flagged]
             )
-            rows = child.filter(unknown)
-            keys, parent = list(info.relation.keys), frames.get(entity)
-            if rows.height and keys and parent is not None:  # rows of the month's parents
-                rows = rows.join(parent.select(keys).unique(), on=keys, how="semi")
+            rows = _of_parents(child.filter(unknown), info, frames.get(entity))
             if rows.height:
                 found.append(_unknown_filter(plan, rule, info, flagged, rows))
     return found
+
+
+def _of_parents(rows: pl.DataFrame, info: AggInfo, parent: pl.DataFrame | None) -> pl.DataFrame:
+    """The related rows that belong to a row of the month's parents (an aggregation
+    reads no others)."""
+    keys = list(info.relation.keys)
+    if rows.height and keys and parent is not None:
+        return rows.join(parent.select(keys).unique(), on=keys, how="semi")
+    return rows
 
 
 def _unknown_filter(
     plan: Plan, rule: str, info: AggInfo, flagged: list[ast.Node], rows: pl.DataFrame
 ) -> Diagnostic:
     checked, entity = plan.checked, info.relation.entity
-    ids = [c for c in checked.model.vocabulary.entities[entity].key if c in rows.columns]
-    ids = ids or [c for c in ("customer_id", "provider_id") if c in rows.columns]
+    ids = naming_columns(checked.model.vocabulary, entity, rows.columns)
     shown = "; ".join(
         ", ".join(f"{c} {v}" for c, v in row.items())
         for row in rows.head(SKIPPED_EXAMPLES).select(ids).to_dicts()
@@ -631,8 +634,7 @@ def _skipped(
     rows: pl.DataFrame,
 ) -> Diagnostic:
     checked, entity = plan.checked, info.relation.entity
-    ids = [c for c in checked.model.vocabulary.entities[entity].key if c in rows.columns]
-    ids = ids or [c for c in ("customer_id", "provider_id") if c in rows.columns]
+    ids = naming_columns(checked.model.vocabulary, entity, rows.columns)
     sources = [c for c in sorted(columns) if c in rows.columns]
     shown = []
     for row in rows.head(SKIPPED_EXAMPLES).select([*ids, *sources]).to_dicts():

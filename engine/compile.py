@@ -39,6 +39,7 @@ from engine.frames import (
     in_pieces,
     joins_parties,
     minutes_of_day,
+    naming_columns,
     neighbour_registrations,
     pairs_frame,
     polars_type,
@@ -631,21 +632,24 @@ def _unknown_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
     return out
 
 
-def _decided_unknown(
+def _unsure(
     compiler: Compiler, steps: list[Step], frame: pl.DataFrame, entity: str
 ) -> list[Diagnostic]:
-    """A warning per comparison or condition that was unknown, and so counted as false,
-    on rows of this month, naming them: the run exits 5, and a model test must expect
-    it."""
-    if not compiler.checked.unknowns:
-        return []
+    """A warning per `min`/`max` that skipped an argument with no value, and per
+    comparison or condition that was unknown (and so counted as false), on rows of
+    this month, naming them: the run exits 5, and a model test must expect them."""
+    checked = compiler.checked
 
-    def nodes(step: Step) -> list[ast.Node]:
+    def calls(step: Step) -> list[ast.Node]:
+        return list(_skipping_calls(checked, step))
+
+    def comparisons(step: Step) -> list[ast.Node]:
         return [node for node, _, _ in _unknown_nodes(compiler, step)]
 
-    return [
-        _unknown_warning(compiler, entity, step, node, rows)
-        for step, node, rows in _flagged_rows(frame, steps, nodes, unknown_column)
+    skipped = _flagged_rows(frame, steps, calls, skip_column) if checked.skipping else ()
+    unknown = _flagged_rows(frame, steps, comparisons, unknown_column) if checked.unknowns else ()
+    return [_skipped_warning(compiler, entity, *found) for found in skipped] + [
+        _unknown_warning(compiler, entity, *found) for found in unknown
     ]
 
 
@@ -684,29 +688,10 @@ def _flagged_rows(
 
 def _named_rows(rows: pl.DataFrame, entity: str, compiler: Compiler) -> str:
     """The first three rows by their key (`visit V7`, `customer_month K2, P1`)."""
-    key = compiler.checked.model.vocabulary.entities[entity].key
-    ids = [c for c in key if c in rows.columns]
-    ids = ids or [c for c in ("customer_id", "provider_id") if c in rows.columns]
+    ids = naming_columns(compiler.checked.model.vocabulary, entity, rows.columns)
     shown = rows.head(3).select(ids).iter_rows()  # an Enum of ids gives its text
     named = "; ".join(f"{entity} {', '.join(map(str, row))}" for row in shown)
     return named + (" …" if rows.height > 3 else "")
-
-
-def _skipped_arguments(
-    compiler: Compiler, steps: list[Step], frame: pl.DataFrame, entity: str
-) -> list[Diagnostic]:
-    """A warning per `min`/`max` that skipped an argument with no value this month,
-    naming the rows: the run exits 5, and a model test must expect it."""
-    if not compiler.checked.skipping:
-        return []
-
-    def nodes(step: Step) -> list[ast.Node]:
-        return list(_skipping_calls(compiler.checked, step))
-
-    return [
-        _skipped_warning(compiler, entity, step, node, rows)
-        for step, node, rows in _flagged_rows(frame, steps, nodes, skip_column)
-    ]
 
 
 def _skipped_warning(
@@ -733,10 +718,7 @@ def _lookup_misses(
 ) -> list[Diagnostic]:
     """A located error per look-up that missed, with up to five of its rows."""
     found: list[Diagnostic] = []
-    entities = compiler.checked.model.vocabulary.entities
-    ids = [c for c in entities[entity].key if c in frame.columns] or [
-        c for c in ("customer_id", "provider_id") if c in frame.columns
-    ]
+    ids = naming_columns(compiler.checked.model.vocabulary, entity, frame.columns)
     for step in steps:
         if step.tree is None or step.rule is None:
             continue
@@ -1076,8 +1058,7 @@ def evaluate(
         if misses:
             raise EngineError(misses)
         if warnings is not None:
-            warnings[entity] = _skipped_arguments(compiler, steps, frame, entity)
-            warnings[entity] += _decided_unknown(compiler, steps, frame, entity)
+            warnings[entity] = _unsure(compiler, steps, frame, entity)
         helpers = [
             c
             for c in frame.columns

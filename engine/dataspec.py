@@ -71,6 +71,29 @@ def _row(c: ColumnContract) -> tuple[str, ...]:
     )
 
 
+def _aligned(row: tuple[str, ...], widths: list[int]) -> str:
+    cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+    return ("  " + "  ".join(cells)).rstrip()
+
+
+def _indented(text: str, indent: str, more: str | None = None) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=more or indent)
+
+
+def _notes(c: ColumnContract, base: set[str]) -> list[str]:
+    """The lines under a column: its values, the model's description of a column of its
+    own (carepay's are in English), and what a file without it is read as."""
+    notes = []
+    said = values_words(c.column)
+    if said:
+        notes += _indented(f"värden: {said}", "    ", "      ")
+    if c.column.description and c.name not in base:
+        notes += _indented(c.column.description, "    ")
+    if not c.required and c.column.default is not None:
+        notes.append(f"    saknas kolumnen läses varje rad som {_value(c.column.default)}")
+    return notes
+
+
 def render_text(model: Model, tables: list[TableContract]) -> str:
     """The specification as a reader sees it: per table whether its file must be there,
     then a line per column."""
@@ -81,30 +104,19 @@ def render_text(model: Model, tables: list[TableContract]) -> str:
         "översättas till exportens egna i columns.yaml.",
         WIDTH,
     )
-    base_tables = base_vocabulary().tables  # their descriptions are in English
-    own, own_columns = set(base_tables), {n: set(t.columns) for n, t in base_tables.items()}
+    base = base_vocabulary().tables  # carepay's own: their descriptions are in English
     for contract in tables:
         table = contract.table
         need = "måste finnas" if contract.required else "får saknas (läses då som tom)"
         lines += ["", f"{table.name} — {need}"]
-        if table.description and table.name not in own:  # the base's are in English
-            lines += textwrap.wrap(table.description, WIDTH, initial_indent="  ",
-                                   subsequent_indent="  ")  # fmt: skip
+        if table.description and table.name not in base:
+            lines += _indented(table.description, "  ")
         rows = [HEADINGS, *(_row(c) for c in contract.columns)]
         widths = [max(len(r[i]) for r in rows) for i in range(len(HEADINGS))]
-        for row, c in zip(rows, [None, *contract.columns], strict=True):
-            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
-            lines.append(("  " + "  ".join(cells)).rstrip())
-            said = values_words(c.column) if c is not None else ""
-            if said:
-                lines += textwrap.wrap(f"värden: {said}", WIDTH, initial_indent="    ",
-                                       subsequent_indent="      ")  # fmt: skip
-            base = own_columns.get(table.name, set())
-            if c is not None and c.column.description and c.name not in base:
-                lines += textwrap.wrap(c.column.description, WIDTH, initial_indent="    ",
-                                       subsequent_indent="    ")  # fmt: skip
-            if c is not None and not c.required and c.column.default is not None:
-                lines.append(f"    saknas kolumnen läses varje rad som {_value(c.column.default)}")
+        lines.append(_aligned(HEADINGS, widths))
+        for c in contract.columns:
+            lines.append(_aligned(_row(c), widths))
+            lines += _notes(c, set(base[table.name].columns) if table.name in base else set())
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@ three visits in February 2024.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -173,6 +174,18 @@ ROWS: dict[str, list[dict[str, str]]] = {
 
 def dataset(rows: dict[str, list[dict[str, str]]] | None = None) -> Dataset:
     return dataset_from_rows(ROWS if rows is None else rows)
+
+
+def csv_folder(tmp: Path, rows: dict[str, list[dict[str, str]]]) -> Path:
+    """`tmp/data` with a CSV file per table of `rows` (the first row's keys the header)."""
+    data = tmp / "data"
+    data.mkdir()
+    for table, table_rows in rows.items():
+        with (data / f"{table}.csv").open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(table_rows[0]))
+            writer.writeheader()
+            writer.writerows(table_rows)
+    return data
 
 
 def write_model(tmp: Path, formula: str, entity: str) -> Path:

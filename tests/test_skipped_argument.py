@@ -16,8 +16,10 @@ from click.testing import CliRunner
 from engine.api import load, parse_month, run_model
 from engine.cli import main
 from engine.data import dataset_from_rows
+from tests.harness import csv_folder
 
-MODEL = """\
+# a customer's distance and a visit's cap, either of which may be empty
+HEAD = """\
 model: fjallby-utdrag
 title: Fjällby (utdrag)
 vocabulary:
@@ -26,6 +28,11 @@ vocabulary:
       avstånd_km: {{type: number, minimum: 0}}
     visits:
       tak: {{type: number, unit: min}}
+"""
+
+MODEL = (
+    HEAD
+    + """\
 definitions:
   visit:
     minuter: {visit}
@@ -37,6 +44,7 @@ payments:
     category: ersättning
     formula: resa + sum(visits.minuter) * 1 SEK/min
 """
+)
 
 ROWS = {
     "customers": [{"customer_id": "K1", "district": "Centrum", "avstånd_km": ""},
@@ -96,12 +104,7 @@ def test_a_skipped_argument_is_named_where_it_was_skipped(
 
 
 def _write(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    for table, rows in ROWS.items():
-        lines = [",".join(rows[0])] + [",".join(str(v) for v in r.values()) for r in rows]
-        (data / f"{table}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return data
+    return csv_folder(tmp_path, ROWS)
 
 
 def test_the_run_exits_5_and_a_model_test_must_expect_it(tmp_path):

@@ -7,7 +7,6 @@ refuses; a value the model makes missing itself is left out as it says."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from click.testing import CliRunner
 from engine.api import load, parse_month, run_model
 from engine.cli import main
 from engine.data import dataset_from_rows
+from tests.harness import csv_folder
 
 MODEL = """\
 model: bergsjo-utdrag
@@ -128,14 +128,7 @@ def test_an_aggregation_passing_over_a_missing_value_is_named(tmp_path, formula,
 
 
 def _data(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    for table, rows in ROWS.items():
-        with (data / f"{table}.csv").open("w", encoding="utf-8", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-    return data
+    return csv_folder(tmp_path, ROWS)
 
 
 @pytest.mark.parametrize(

@@ -814,18 +814,24 @@ def test_a_reader_leaving_the_pipe_is_not_told_nothing_was_written(
     assert (out / "manifest.json").is_file()
 
 
+def _run_extending_the_example(tmp_path: Path, text: str) -> tuple[int, str]:
+    """`carepay run` of `text` (a model id and what it changes, from its second line on:
+    `extends:` the example's model goes after the first) on the example's January."""
+    first, rest = text.split("\n", 1)
+    model = tmp_path / "model.yaml"
+    model.write_text(f"{first}\nextends: {EXAMPLE / 'model.yaml'}\n{rest}", encoding="utf-8")
+    out = tmp_path / "out"
+    month = ["--month", "2024-01", "--out", str(out)]
+    return _invoke("run", str(model), "--data", str(EXAMPLE / "data"), *month)
+
+
 def test_a_side_of_a_condition_that_never_fired_is_said_in_words(tmp_path: Path) -> None:
     """The run's summary names a condition that was always true by its line, as a
     controller reads it; it said `alltid if 1: else`, the coverage file's shorthand."""
-    model = tmp_path / "model.yaml"
-    model.write_text(
-        f"model: alltid\nextends: {EXAMPLE / 'model.yaml'}\ndefinitions:\n"
-        "  customer_month:\n    alltid: if count(visits) >= 0 then 1 else 0\n",
-        encoding="utf-8",
-    )
-    out = tmp_path / "out"
-    code, text = _invoke(
-        "run", str(model), "--data", str(EXAMPLE / "data"), "--month", "2024-01", "--out", str(out)
+    code, text = _run_extending_the_example(
+        tmp_path,
+        "model: alltid\ndefinitions:\n  customer_month:\n"
+        "    alltid: if count(visits) >= 0 then 1 else 0\n",
     )
     assert code == 0, text
     assert "alltid (villkoret på rad 5 var aldrig falskt)" in text, text
@@ -835,16 +841,10 @@ def test_a_side_of_a_condition_that_never_fired_is_said_in_words(tmp_path: Path)
 def test_a_rule_that_never_fired_for_a_condition_never_true_is_named_once(tmp_path: Path) -> None:
     """A payment paying nowhere because its condition was never true was listed twice:
     "volymavdrag, volymavdrag (villkoret på rad 97 var aldrig sant)"."""
-    model = tmp_path / "model.yaml"
-    model.write_text(
-        f"model: aldrig\nextends: {EXAMPLE / 'model.yaml'}\npayments:\n"
-        "  aldrig:\n    entity: customer_month\n    category: extra\n"
-        "    formula: if count(visits) > 100000 then 1 SEK else 0 SEK\n",
-        encoding="utf-8",
-    )
-    out = tmp_path / "out"
-    code, text = _invoke(
-        "run", str(model), "--data", str(EXAMPLE / "data"), "--month", "2024-01", "--out", str(out)
+    code, text = _run_extending_the_example(
+        tmp_path,
+        "model: aldrig\npayments:\n  aldrig:\n    entity: customer_month\n"
+        "    category: extra\n    formula: if count(visits) > 100000 then 1 SEK else 0 SEK\n",
     )
     assert code == 0, text
     [summary] = [line for line in text.splitlines() if line.startswith("slog aldrig till")]

@@ -15,17 +15,11 @@ from click.testing import CliRunner
 from engine.api import load, parse_month, run_model
 from engine.cli import main
 from engine.data import dataset_from_rows
-from tests.test_skipped_argument import ROWS, _write
+from tests.test_skipped_argument import HEAD, ROWS, _write
 
-MODEL = """\
-model: fjallby-utdrag
-title: Fjällby (utdrag)
-vocabulary:
-  columns:
-    customers:
-      avstånd_km: {{type: number, minimum: 0}}
-    visits:
-      tak: {{type: number, unit: min}}
+MODEL = (
+    HEAD
+    + """\
 definitions:
   visit:
     ja: {visit}
@@ -41,6 +35,7 @@ payments:
     category: ersättning
     formula: resa + count(visits where counted) * 1 SEK
 """
+)
 
 FAR = "if customer.avstånd_km > 10 then 5 SEK else 0 SEK"
 CASES = [

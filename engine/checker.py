@@ -185,6 +185,9 @@ class _Checker:
         self.absent_by_model: dict[str, frozenset[tuple[frozenset[str], str]]] = {}
         self.asked: list[frozenset[str]] = []  # what the enclosing `if`s ask (`_names_read`)
         self._told_calendars: set[tuple[str, str]] = set()  # (bands, calendar) said once
+        self.reads_marks: dict[
+            str, frozenset[bool]
+        ] = {}  # rule -> reads `counted` (`_excluded_rows_paid`)
 
     def _fields(self, entity: str) -> dict[str, Column]:
         return fields_of(self.vocabulary, entity)
@@ -221,7 +224,79 @@ class _Checker:
                 self._letter(rule)
         read = [info.relation for info in self.out.aggs.values()]
         self.diags.extend(warning for relation, warning in self.model.unpaired if relation in read)
+        if self.model.exclusions:
+            self._excluded_rows_paid()
         return self.out
+
+    def _excluded_rows_paid(self) -> None:
+        """An aggregation a payment is computed from, over the registrations (visits),
+        that neither filters on `counted` nor reads it in its field takes the rows the
+        exclusions set aside too: a visit the exclusions output lists as not counted,
+        and paid (Fjällby wrote `sum(visits.besöksersättning)` and paid a visit
+        cancelled in time). Reading `counted` says what the model means."""
+        registration = self.vocabulary.roles.registration
+        marks = frozenset(VISIT_FIELDS)
+        set_aside = ", ".join(f"`{r.name}`" for r in self.model.exclusions)
+        paying = self._paying()
+        for name in sorted(paying):
+            rule = self.model.rules[name]
+            versions = [*rule.versions, *([rule.quantity] if rule.quantity else [])]
+            for node in (n for v in versions if v.tree is not None for n in v.tree.walk()):
+                info = self.out.aggs.get(id(node))
+                if info is None or info.relation.entity != registration:
+                    continue
+                if self._reads_any(info.condition, marks) or (
+                    isinstance(info.field, RuleRef) and self._rule_reads_any(info.field.name, marks)
+                ):
+                    continue
+                payments = ", ".join(f"`{p}`" for p in sorted(paying[name]))
+                filtered = isinstance(node, ast.Call) and isinstance(node.args[0], ast.Filtered)
+                text = formula_text(node)
+                self.diags.warning(
+                    "excluded-rows-paid",
+                    f"`{text}` also takes the {info.relation.name} the exclusions set aside "
+                    f"({set_aside}), which are listed as not counted; "
+                    f"{'the payment' if len(paying[name]) == 1 else 'the payments'} "
+                    f"{payments} {'is' if len(paying[name]) == 1 else 'are'} computed from it",
+                    node.span,
+                    hint=(
+                        "add `and counted` to its `where`; or, if they belong there, say "
+                        "so: `and (counted or not counted)`"
+                        if filtered
+                        else "add `where counted`; or, if they belong there, say so: "
+                        "`where counted or not counted`"
+                    ),
+                )
+
+    def _paying(self) -> dict[str, set[str]]:
+        """Every rule a payment is computed from (the payment too), with those payments."""
+        found: dict[str, set[str]] = {}
+        for payment in self.model.payments:
+            seen: set[str] = set()
+            pending = [payment.name]
+            while pending:
+                name = pending.pop()
+                if name not in seen and name in self.model.rules:
+                    seen.add(name)
+                    found.setdefault(name, set()).add(payment.name)
+                    pending += self.out.deps.get(name, set())
+        return found
+
+    def _reads_any(self, tree: ast.Node | None, names: frozenset[str]) -> bool:
+        """Whether a formula reads one of these fields, itself or through a rule."""
+        for node in tree.walk() if tree is not None else ():
+            ref = self.out.refs.get(id(node))
+            if isinstance(ref, ColumnRef) and ref.name in names:
+                return True
+            if isinstance(ref, RuleRef) and self._rule_reads_any(ref.name, names):
+                return True
+        return False
+
+    def _rule_reads_any(self, name: str, names: frozenset[str]) -> bool:
+        def walk(tree: ast.Node) -> frozenset[bool]:
+            return frozenset({self._reads_any(tree, names)})
+
+        return True in self._per_rule(self.reads_marks, name, walk)
 
     def _letter(self, rule: Rule) -> None:
         """A letter sentence's placeholders are `{belopp}`, `{antal}`, or a field or

@@ -93,7 +93,9 @@ def test_a_provider_can_see_how_its_deduction_was_reached():
                   "└─ sum(customers.hemtjänst) = 892.50 SEK   (1 row)"):  # fmt: skip
         assert shown in lines, shown
     # which visit was registered by hand, not only how many (before: the count alone)
-    manual = lines.index('│     └─ count(visits where registration == "manual") = 1   (1 row)')
+    manual = lines.index(
+        '│     └─ count(visits where counted and registration == "manual") = 1   (1 row)'
+    )
     assert lines[manual + 1] == "│        └─ visit V7"
     as_json = CliRunner().invoke(
         main, [*args, "--month", "2025-03", "--provider", "P2", "--format", "json"]

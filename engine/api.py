@@ -10,7 +10,7 @@ import copy
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from engine.catalog import Column, Roles, Table, Vocabulary
 from engine.checker import CheckedModel, check, stale_calendars, tables_read
 from engine.compile import compiler_for, evaluate, numbering_pays
 from engine.data import (
+    RECORD,
     ZONES_TABLE,
     Dataset,
     Frames,
@@ -35,14 +36,16 @@ from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
 from engine.interpret import ROWS_SHOWN, Interpreter, PeerSource, Row, Trace, row_name
 from engine.loader import is_test_file, load_model
 from engine.names import ore_column
-from engine.plan import Plan, make_plan
+from engine.plan import Plan, make_plan, month_bounds
 from engine.progress import timed
 from engine.reports import (
+    EXCLUSION_SCHEMA,
     VISIT_COLUMN,
     exclusions,
     flags,
     indicators,
     provider_totals,
+    rejected_reason,
     row_key,
     statement_lines,
 )
@@ -379,7 +382,41 @@ class RunResult:
                 _visit_minutes(visits, moment).alias("minutes"),
             )
             parts.append(month.exclusions.join(details, on=VISIT_COLUMN, how="left"))
+        parts.append(self._rejected_registrations(moment))
         return pl.concat(parts, how="diagonal_relaxed")
+
+    def _rejected_registrations(self, moment: str | None) -> pl.DataFrame:
+        """The registrations rejected as read whose start is in a month of the run, as
+        `not_counted` has its visits, with why in Swedish (`reports.rejected_reason`): a
+        provider's letter said "every registered visit was counted" of a month one of
+        whose visits was rejected, and its workbook did not show the visit at all. A row
+        whose start could not be read has no month; it is in rejects.csv."""
+        table = self.checked.model.vocabulary.registrations
+        bounds = [(f"{m.plan.month:%Y-%m}", *month_bounds(m.plan.month)[:2]) for m in self.months]
+        rows = []
+        for reject in self.dataset.rejects if self.dataset is not None and moment else ():
+            record = reject.get(RECORD) or {}
+            start, end = record.get(moment), record.get("end")
+            label = next((m for m, first, last in bounds if _on(start, first, last)), None)
+            if reject["table"] != table or label is None:
+                continue
+            minutes = _minutes_between(start, end)
+            rows.append(
+                {
+                    "month": label,
+                    VISIT_COLUMN: reject["id"],
+                    "customer_id": reject["customer_id"],
+                    "provider_id": reject["provider_id"],
+                    "rule": None,
+                    "reason": rejected_reason(reject),
+                    "source": None,
+                    "start": start,
+                    "staff_id": record.get("staff_id"),
+                    "service": record.get("service"),
+                    "minutes": minutes,
+                }
+            )
+        return pl.DataFrame(rows, schema=REJECTED_SCHEMA)
 
     @property
     def providers(self) -> pl.DataFrame:
@@ -413,6 +450,26 @@ def plan_month(checked: CheckedModel, month: date) -> Plan:
     plan = make_plan(checked, month, diags)
     diags.raise_if_errors()
     return plan
+
+
+REJECTED_SCHEMA: dict[str, Any] = {
+    **EXCLUSION_SCHEMA,
+    "start": pl.Datetime("us"),
+    "staff_id": pl.String,
+    "service": pl.String,
+    "minutes": pl.Float64,
+}
+
+
+def _minutes_between(start: Any, end: Any) -> float | None:
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return (end - start).total_seconds() / 60
+    return None
+
+
+def _on(moment: Any, first: date, last: date) -> bool:
+    """Whether a date and time (None: unknown) is on one of the days first to last."""
+    return isinstance(moment, datetime) and first <= moment.date() <= last
 
 
 def _visit_minutes(visits: pl.DataFrame, moment: str | None) -> pl.Expr:

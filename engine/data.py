@@ -64,6 +64,11 @@ REJECT_SCHEMA = {
     "table": pl.String,
     "file": pl.String,
     "row": pl.Int64,
+    # the row's own id (its key's values), its customer and provider, as read: what a
+    # controller follows a rejected visit up by (empty where the row has none)
+    "id": pl.String,
+    "customer_id": pl.String,
+    "provider_id": pl.String,
     "column": pl.String,
     "value": pl.String,
     "code": pl.String,
@@ -992,13 +997,14 @@ def load_data(
     with timed(timings, "references"):
         for name in _party_tables():  # before the tables that refer to them
             if name in problems:
-                _settle(ds, name, problems.pop(name), diags, strict)
+                _settle(ds, name, problems.pop(name), diags, strict, key_columns=known[name].key)
         for name, found in problems.items():
             found += _unknown_references(ds, name, proven.get(name, set()))
             if window is not None and window.table == name:
                 found = _owned_problems(ds, name, found, window)
                 ds.problems[name] = [_in_file(ds, name, p) for p in found]
-            _settle(ds, name, found, diags, strict, warn=window is None or window.table != name)
+            warn = window is None or window.table != name
+            _settle(ds, name, found, diags, strict, warn, known[name].key)
     return ds
 
 
@@ -1274,9 +1280,11 @@ def _settle(
     diags: Diagnostics,
     strict: bool,
     warn: bool = True,
+    key_columns: Sequence[str] = (),
 ) -> None:
     """Strict: every problem an error. Otherwise each row with a problem is set aside in
-    `ds.rejects`, and one warning per kind of problem says how many and where."""
+    `ds.rejects` (with its `key_columns`' values, its customer and provider, and the row as
+    converted), and one warning per kind of problem says how many and where."""
     if not problems:
         return
     if strict:
@@ -1285,15 +1293,21 @@ def _settle(
     by_row: dict[int, list[Problem]] = {}
     for problem in problems:
         by_row.setdefault(problem.index, []).append(problem)
+    records = _records(ds.tables[name], list(by_row))
     for index in sorted(by_row):
         first = by_row[index][0]
         values = {p.column: p.value for p in reversed(by_row[index])}  # each column's first
         columns = list(dict.fromkeys(p.column for p in by_row[index]))
+        record = records.get(index, {})
         ds.rejects.append(
             {
                 "table": name,
                 "file": ds.origins.get(name, name),
                 "row": ds.row_number(name, index),
+                "id": _record_text(record, key_columns),
+                "customer_id": _record_text(record, ("customer_id",)),
+                "provider_id": _record_text(record, ("provider_id",)),
+                RECORD: record,
                 "column": ", ".join(ds.header(name, c) for c in columns),
                 # each column's value, in the columns' order (`TAG; -5`), as the reason
                 # gives each column's problem
@@ -1326,6 +1340,26 @@ def _settle(
     previous = ds.kept.get(name)
     ds.kept[name] = previous.gather(keep) if previous is not None else keep
     ds.tables[name] = table.filter(~dropped)
+
+
+RECORD = "record"  # a reject's row as converted (a bad value empty): what a letter shows
+
+
+def _records(table: pl.DataFrame, indices: list[int]) -> dict[int, dict[str, Any]]:
+    """The rows at `indices` as converted, by index (a ragged line beyond the table's
+    rows has none)."""
+    inside = sorted(i for i in indices if i < table.height)
+    if not inside:
+        return {}
+    rows = ids_as_text(table.select(pl.all().gather(pl.Series(inside, dtype=pl.Int64))))
+    return dict(zip(inside, rows.to_dicts(), strict=True))
+
+
+def _record_text(record: Mapping[str, Any], columns: Sequence[str]) -> str | None:
+    """The record's values of these columns as one text (`K1, 2024-03-01`), or None
+    where it has none of them."""
+    found = [str(record[c]) for c in columns if record.get(c) is not None]
+    return ", ".join(found) if found else None
 
 
 def _by_kind(problems: list[Problem]) -> dict[tuple[str, str, str | None, bool], list[Problem]]:

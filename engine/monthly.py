@@ -121,7 +121,7 @@ def month_facts(
 
 
 def _not_counted(result: RunResult, month: MonthResult) -> pl.DataFrame:
-    one = RunResult(result.checked, [month])
+    one = RunResult(result.checked, [month], dataset=result.dataset)
     return one.not_counted
 
 

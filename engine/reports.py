@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from isal import isal_zlib
@@ -49,6 +50,24 @@ EXCLUSION_SCHEMA = {
     "reason": pl.String,
     "source": pl.String,
 }
+
+
+def rejected_reason(reject: Mapping[str, Any]) -> str:
+    """Why a row was set aside as it was read, in Swedish, for the provider's letter and
+    the workbook (rejects.csv keeps carepay's own words): a requirement of the model in
+    the model's words, the others said by what was wrong with which column."""
+    column, value = reject["column"], reject["value"]
+    shown = f" ({value})" if value not in (None, "") else ""
+    why = {
+        "missing-value": str(reject["reason"]),
+        "bad-value": f"`{column}` kunde inte läsas{shown}" if shown else f"`{column}` saknas",
+        "out-of-range": f"`{column}` är utanför det tillåtna{shown}",
+        "bad-date": f"`{column}` är före starten, eller för långt efter den{shown}",
+        "unknown-reference": f"`{column}`{shown} finns inte i indata",
+        "duplicate-id": f"samma id{shown} finns på en tidigare rad",
+        "ragged-row": "raden har fel antal fält",
+    }.get(str(reject["code"]), str(reject["reason"]))
+    return f"raden avvisades när indata lästes ({reject['file']} rad {reject['row']}): {why}"
 
 
 def month_label(plan: Plan) -> str:

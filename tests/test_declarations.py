@@ -186,7 +186,7 @@ payments:
         ran.output
     )
     rejects = (tmp_path / "out" / "rejects.csv").read_text(encoding="utf-8")
-    assert "insatser,insatser.csv,3,antal" in rejects
+    assert "insatser,insatser.csv,3,R2,K1,,antal" in rejects
     assert re.search(r"\nsumma +20,00\n", ran.output), ran.output  # R1: 2 × 10 kr
 
 
@@ -484,7 +484,9 @@ def test_a_key_of_several_columns_is_their_values_together(tmp_path: Path):
         ran.output
     )
     rejects = (out / "rejects.csv").read_text(encoding="utf-8").splitlines()
-    assert len(rejects) == 2 and rejects[1].startswith("insatser,insatser.csv,3,kund,"), rejects
+    assert len(rejects) == 2 and rejects[1].startswith(
+        'insatser,insatser.csv,3,"A, 2025-03-04",K1,P1,kund,'
+    ), rejects
     assert re.search(r"\nsumma +70,00\n", ran.output), ran.output
 
 
@@ -759,7 +761,7 @@ def test_a_period_of_a_models_own_table_that_ends_before_it_starts_is_rejected(
     assert ran.exit_code == 3, ran.output  # written, with rows rejected
     rejects = (out / "rejects.csv").read_text(encoding="utf-8")
     assert (
-        "avtal,avtal.csv,3,till,2025-03-05,bad-date,`till` 2025-03-05 is before `från` 2025-03-20"
+        "avtal,avtal.csv,3,A2,K2,P1,till,2025-03-05,bad-date,`till` 2025-03-05 is before `från` 2025-03-20"
         in rejects
     )
     lines = (out / "statement_lines.csv").read_text(encoding="utf-8")

@@ -52,7 +52,9 @@ def test_the_datas_own_column_names_pay_as_carepays(tmp_path: Path):
     assert re.search(r"\nsumma +58.250,00\n", output), output
     assert "visits.csv:kund (customer_id): warning[rejected-rows]: 1 row rejected" in output
     rejects = (tmp_path / "out/rejects.csv").read_text(encoding="utf-8").splitlines()
-    assert rejects[1].startswith("visits,visits.csv,4,kund (customer_id),K999,"), rejects
+    assert rejects[1].startswith("visits,visits.csv,4,V00003,K999,P2,kund (customer_id),K999,"), (
+        rejects
+    )
     manifest = json.loads((tmp_path / "out/manifest.json").read_text(encoding="utf-8"))
     assert any(i["path"].endswith("columns.yaml") for i in manifest["inputs"])
     names = tmp_path / "data/columns.yaml"
@@ -115,7 +117,9 @@ def test_a_year_read_a_month_at_a_time_uses_the_names_too(tmp_path: Path):
         ran.output
     )
     rejects = (out / "rejects.csv").read_text(encoding="utf-8").splitlines()
-    assert rejects[1].startswith("visits,visits.parquet,350,besöks_id (visit_id),V00001,")
+    assert rejects[1].startswith(
+        "visits,visits.parquet,350,V00001,K001,P2,besöks_id (visit_id),V00001,"
+    )
 
 
 def test_a_column_and_its_new_name_both_in_the_file_is_an_error(tmp_path: Path):

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import polars as pl
 import pytest
 
@@ -123,6 +124,11 @@ def test_three_months_a_month_at_a_time_write_what_the_whole_data_writes(
         assert len(rows) == 2 and row == rows[1] + 1  # the later row, by its file row
         assert reason == f"`visit_id` {value} appears more than once (first on row {rows[0] + 1})"
     assert all(m.frames == {} for m in both.month.result.months)  # let go month by month
+    # the rejected visits with a start in the months are among the visits not counted
+    # (byte for byte as the whole data's workbook); the one with no start is in no month
+    sheet = openpyxl.load_workbook(both.month_dir / "payments.xlsx")["Ej räknade besök"]
+    reasons = [row[8] for row in sheet.iter_rows(min_row=4, values_only=True)]
+    assert sum(str(r).startswith("raden avvisades när indata lästes") for r in reasons) == 5
 
 
 def test_one_month_of_a_longer_file_with_the_rest_read_in_slices(

@@ -1,0 +1,111 @@
+"""A rejected visit is not paid, and the provider is told. Fjällby's V11 (customer F2,
+provider P2), a cancellation without its time, was rejected by the model's data
+requirement — and P2's letter for F2 said "Alla registrerade besök räknades.", while
+its workbook (payments.xlsx, payments_P2.xlsx) did not show the visit at all; only the
+controller's rejects.csv named it, by file row alone. Now the visits of the month
+rejected as read are among the visits not counted, with why in Swedish, and rejects.csv
+names each row's id, customer and provider."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from engine.api import load, load_dataset, parse_month, run_model
+from engine.cli import main
+from engine.letter import letters, render_text
+from engine.reports import rejected_reason
+
+ROOT = Path(__file__).resolve().parent.parent
+FJALLBY = ROOT / "tests/fixtures/fjallby"
+V11 = (
+    "2026-11-20 08:00 (30 min), besök V11: raden avvisades när indata lästes "
+    "(visits.csv rad 12): avbokat besök saknar tidpunkt för avbokningen (§5.3)"
+)
+
+
+def _run(data: Path):  # type: ignore[no-untyped-def]
+    month = parse_month("2026-11")
+    checked, _ = load(FJALLBY / "model.yaml", [month])
+    dataset, _ = load_dataset(checked, data)
+    return run_model(checked, dataset, [month])
+
+
+def test_the_letter_names_the_rejected_visit_and_does_not_say_all_were_counted() -> None:
+    (letter,) = letters(_run(FJALLBY / "data"), customer="F2")
+    text = render_text([letter])
+    assert f"Besök som inte räknades:\n- {V11}\n" in text
+    assert "Alla registrerade besök räknades." not in text
+    (other,) = letters(_run(FJALLBY / "data"), customer="F3")  # F3: none rejected, none excluded
+    assert "Alla registrerade besök räknades." in render_text([other])
+
+
+def _not_counted_sheet(path: Path) -> list[tuple[object, ...]]:
+    sheet = openpyxl.load_workbook(path)["Ej räknade besök"]
+    return [row for row in sheet.iter_rows(min_row=4, values_only=True) if row[0] != "Summa"]
+
+
+def test_the_workbooks_list_it_beside_the_excluded_visits(tmp_path: Path) -> None:
+    args = ["run", str(FJALLBY / "model.yaml"), "--data", str(FJALLBY / "data")]
+    ran = CliRunner().invoke(main, [*args, "--month", "2026-11", "--out", str(tmp_path), "--per-provider"])  # fmt: skip
+    assert ran.exit_code == 3, ran.output  # written, a row rejected
+    rejected = (
+        "2026-11", "V11", "F2", "P2", datetime(2026, 11, 20, 8), None, "omsorg", 30, V11.split(": ", 1)[1], None, None,
+    )  # fmt: skip
+    excluded = ("2026-11", "V4", "F1", "P1", datetime(2026, 11, 5, 8), None, "omsorg", 45,
+                "avbokat minst 24 timmar före besöket", "avbokat_i_tid", "§5.3")  # fmt: skip
+    assert _not_counted_sheet(tmp_path / "payments.xlsx") == [excluded, rejected]
+    assert _not_counted_sheet(tmp_path / "payments_P2.xlsx") == [rejected]
+    assert _not_counted_sheet(tmp_path / "payments_P1.xlsx") == [excluded]
+    rejects = (tmp_path / "rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects == [
+        "table,file,row,id,customer_id,provider_id,column,value,code,reason",
+        "visits,visits.csv,12,V11,F2,P2,avbokad_kl,,missing-value,"
+        "avbokat besök saknar tidpunkt för avbokningen (§5.3)",
+    ]
+
+
+def test_a_rejected_visit_of_another_month_or_with_no_start_is_in_no_months_list(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(FJALLBY / "data", data)
+    visits = (data / "visits.csv").read_text(encoding="utf-8")
+    visits += "V13,F2,P2,omsorg,2026-12-01 09:00,2026-12-01 09:30,avbokad,\n"  # December's
+    visits += "V14,F2,P2,omsorg,kl 9,2026-11-21 09:30,utförd,\n"  # its start unreadable
+    (data / "visits.csv").write_text(visits, encoding="utf-8")
+    result = _run(data)
+    assert result.not_counted.filter(pl.col("rule").is_null())["visit_id"].to_list() == ["V11"]
+    rejected = {r["id"]: r for r in result.dataset.rejects}  # type: ignore[union-attr]
+    assert sorted(rejected) == ["V11", "V13", "V14"]  # all three in rejects.csv
+    assert (rejected["V14"]["customer_id"], rejected["V14"]["provider_id"]) == ("F2", "P2")
+
+
+REJECT = {"file": "visits.csv", "row": 7, "column": "start", "value": "kl 9", "reason": "…"}
+
+
+@pytest.mark.parametrize(
+    ("code", "column", "value", "said"),
+    [
+        ("bad-value", "start", "kl 9", "`start` kunde inte läsas (kl 9)"),
+        ("bad-value", "start", None, "`start` saknas"),
+        ("out-of-range", "antal_personal", "-1", "`antal_personal` är utanför det tillåtna (-1)"),
+        ("bad-date", "end", "2026-11-01 07:00:00",
+         "`end` är före starten, eller för långt efter den (2026-11-01 07:00:00)"),
+        ("unknown-reference", "customer_id", "K9", "`customer_id` (K9) finns inte i indata"),
+        ("duplicate-id", "visit_id", "V1", "samma id (V1) finns på en tidigare rad"),
+        ("ragged-row", "", None, "raden har fel antal fält"),
+        ("missing-value", "avbokad_kl", None, "…"),  # the model's own words
+    ],
+)  # fmt: skip
+def test_why_in_swedish(code: str, column: str, value: str | None, said: str) -> None:
+    reject = {**REJECT, "code": code, "column": column, "value": value}
+    assert (
+        rejected_reason(reject) == f"raden avvisades när indata lästes (visits.csv rad 7): {said}"
+    )

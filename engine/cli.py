@@ -374,7 +374,8 @@ def _pseudonym(on: bool) -> Callable[[str], str] | None:
     "--per-provider",
     is_flag=True,
     help="Also write payments_<provider>.xlsx for each provider: its own specification, "
-    "customers and visits not counted, to send to it (two ids that make the same file "
+    "customers, visits not counted and rows rejected, to send to it (two ids that make "
+    "the same file "
     "name, P/1 and P 1, each get a short digest of the id added).",
 )
 @csv_dialect_option
@@ -403,7 +404,8 @@ def run_command(
     payments.xlsx is the month's specification for controllers and providers: the
     invoiceable total per provider and month (and what is paid apart), each payment
     per category, every customer-month (also those paid 0 kr), the visits not
-    counted and every line — Excel tables with filters, set to print on A4.
+    counted (also those rejected as read), every line and every row rejected, with
+    why in Swedish — Excel tables with filters, set to print on A4.
 
     \b
     Exit status (for batch scripts):

@@ -52,22 +52,29 @@ EXCLUSION_SCHEMA = {
 }
 
 
-def rejected_reason(reject: Mapping[str, Any]) -> str:
+def rejected_why(reject: Mapping[str, Any]) -> str:
     """Why a row was set aside as it was read, in Swedish, for the provider's letter and
     the workbook (rejects.csv keeps carepay's own words): a requirement of the model in
     the model's words, the others said by what was wrong with which column."""
     column, value = reject["column"], reject["value"]
     shown = f" ({value})" if value not in (None, "") else ""
-    why = {
+    after = "före starten, eller för långt efter den" if column == "end" else "före starten"
+    return {
         "missing-value": str(reject["reason"]),
         "bad-value": f"`{column}` kunde inte läsas{shown}" if shown else f"`{column}` saknas",
         "out-of-range": f"`{column}` är utanför det tillåtna{shown}",
-        "bad-date": f"`{column}` är före starten, eller för långt efter den{shown}",
+        "bad-date": f"`{column}` är {after}{shown}",
         "unknown-reference": f"`{column}`{shown} finns inte i indata",
         "duplicate-id": f"samma id{shown} finns på en tidigare rad",
         "ragged-row": "raden har fel antal fält",
+        "unmapped-district": f"området{shown} hör inte till någon av modellens zoner",
     }.get(str(reject["code"]), str(reject["reason"]))
-    return f"raden avvisades när indata lästes ({reject['file']} rad {reject['row']}): {why}"
+
+
+def rejected_reason(reject: Mapping[str, Any]) -> str:
+    """`rejected_why`, with the file and row the reader finds the row at."""
+    where = f"{reject['file']} rad {reject['row']}"
+    return f"raden avvisades när indata lästes ({where}): {rejected_why(reject)}"
 
 
 def month_label(plan: Plan) -> str:

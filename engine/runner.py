@@ -36,8 +36,8 @@ from engine.headers import COLUMNS_FILE
 from engine.monthly import MonthFacts, month_bounds, month_facts
 from engine.phrases import say
 from engine.progress import SILENT, Stages, each, timed
-from engine.reports import write_atomically, write_tables
-from engine.workbook import PaymentFile, provider_file_names, write_payment_file
+from engine.reports import rejected_why, write_atomically, write_tables
+from engine.workbook import REJECTED_ROWS, PaymentFile, provider_file_names, write_payment_file
 
 MANIFEST = "manifest.json"
 KEY_VARIABLE = "CAREPAY_PSEUDONYM_KEY"
@@ -298,7 +298,7 @@ def _write_outputs(
     if "xlsx" not in formats:
         return
     with timed(timings, "workbooks"):
-        payments = payment_file(result, facts)
+        payments = payment_file(result, facts, dataset)
         write_payment_file(directory / "payments.xlsx", payments)
         if job.per_provider:
             providers = sorted(payments.lines["provider_id"].unique().to_list())
@@ -306,8 +306,11 @@ def _write_outputs(
                 write_payment_file(directory / name, payments.for_provider(provider))
 
 
-def payment_file(result: RunResult, facts: list[MonthFacts]) -> PaymentFile:
-    """What payments.xlsx shows, gathered from the run's months."""
+def payment_file(
+    result: RunResult, facts: list[MonthFacts], dataset: Dataset | None = None
+) -> PaymentFile:
+    """What payments.xlsx shows, gathered from the run's months (and the rows of the
+    `dataset` rejected as read)."""
     model = result.checked.model
     roles = model.vocabulary.roles
     headings = {name: heading for heading, name in model.customer_columns.items()}
@@ -347,7 +350,15 @@ def payment_file(result: RunResult, facts: list[MonthFacts]) -> PaymentFile:
             and r.quantity.tree is not None
             and _adds_up(r.quantity.tree, result.checked.type_of(r.quantity.tree))
         ),
+        rejected=_rejected_rows(dataset),
     )
+
+
+def _rejected_rows(dataset: Dataset | None) -> pl.DataFrame:
+    """The rows rejected as read, each with why in Swedish, for the payment file."""
+    rejects = dataset.rejects if dataset is not None else []
+    rows = [{**r, "why": rejected_why(r)} for r in rejects]
+    return pl.DataFrame(rows, schema=REJECTED_ROWS)
 
 
 def _adds_up(tree: ast.Node, typ: t.Type) -> bool:

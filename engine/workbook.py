@@ -52,6 +52,19 @@ MOMENT = "yyyy-mm-dd hh:mm"
 ON_INVOICE, OUTSIDE_INVOICE = "ja", "nej, utbetalas separat"
 
 
+REJECTED_ROWS = {
+    "table": pl.String,
+    "file": pl.String,
+    "row": pl.Int64,
+    "id": pl.String,
+    "customer_id": pl.String,
+    "provider_id": pl.String,
+    "column": pl.String,
+    "value": pl.String,
+    "why": pl.String,  # in Swedish (`reports.rejected_why`)
+}
+
+
 @dataclass
 class PaymentFile:
     """What the payment file shows, gathered from a run (see runner)."""
@@ -69,10 +82,21 @@ class PaymentFile:
     outside_invoice: tuple[str, ...] = ()
     # payments whose quantities add up (hours, days); a share (utförandegrad) does not
     additive: frozenset[str] = frozenset()
+    # every row set aside as the data was read (`REJECTED_ROWS`)
+    rejected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTED_ROWS))
 
     def for_provider(self, provider: str) -> PaymentFile:
-        """The same file with only one provider's rows (to send to that provider)."""
+        """The same file with only one provider's rows (to send to that provider): of
+        the rows rejected, its own, and those of its customers that name no provider (a
+        customer whose district is in no zone: its visits are rejected too, and name
+        the provider)."""
         mine = pl.col("provider_id") == provider
+        customers = pl.concat(
+            [t.filter(mine)["customer_id"] for t in (self.lines, self.customers, self.rejected)]
+        )
+        theirs = mine | (
+            pl.col("provider_id").is_null() & pl.col("customer_id").is_in(customers.implode())
+        )
         return PaymentFile(
             self.title,
             self.lines.filter(mine),
@@ -84,6 +108,7 @@ class PaymentFile:
             self.column_types,
             self.outside_invoice,
             self.additive,
+            self.rejected.filter(theirs),
         )
 
 
@@ -95,6 +120,7 @@ def write_payment_file(path: Path, payments: PaymentFile) -> None:
     _table_sheet(book, "Kunder", payments.title, *_customers(payments))
     _table_sheet(book, "Ej räknade besök", payments.title, *_not_counted(payments))
     _table_sheet(book, "Rader", payments.title, *_lines(payments))
+    _table_sheet(book, "Avvisade rader", payments.title, *_rejected(payments))
     book.close()
 
 
@@ -572,6 +598,22 @@ def _not_counted(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
         pl.col("source").fill_null(""),
     )
     return columns, values
+
+
+def _rejected(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
+    columns = [
+        _Column("Tabell"),
+        _Column("Fil"),
+        _Column("Rad", WHOLE),
+        _Column("Id"),
+        _Column("Kund"),
+        _Column("Utförare"),
+        _Column("Kolumn"),
+        _Column("Värde"),
+        _Column("Skäl"),
+    ]
+    frame = payments.rejected.sort("table", "row")
+    return columns, frame.select(list(REJECTED_ROWS))
 
 
 def _lines(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:

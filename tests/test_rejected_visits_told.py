@@ -109,3 +109,34 @@ def test_why_in_swedish(code: str, column: str, value: str | None, said: str) ->
     assert (
         rejected_reason(reject) == f"raden avvisades när indata lästes (visits.csv rad 7): {said}"
     )
+
+
+def _rejected_sheet(path: Path) -> list[tuple[object, ...]]:
+    sheet = openpyxl.load_workbook(path)["Avvisade rader"]
+    rows = sheet.iter_rows(min_row=4, values_only=True)
+    return [row for row in rows if row[0] not in ("Summa", None)]
+
+
+def test_every_rejected_row_is_in_the_workbook_and_each_provider_sees_its_own(
+    tmp_path: Path,
+) -> None:
+    """F3's district is in no zone: the customer is rejected, and so is its visit V12
+    (P1's). P1's own file shows both — the customer's row names no provider — and
+    P2's shows V11 alone."""
+    data = tmp_path / "data"
+    shutil.copytree(FJALLBY / "data", data)
+    customers = (data / "customers.csv").read_text(encoding="utf-8")
+    (data / "customers.csv").write_text(customers.replace("F3,Byn,", "F3,Okänt,"), "utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(FJALLBY / "model.yaml"), "--data", str(data), "--out", str(out)]
+    ran = CliRunner().invoke(main, [*args, "--month", "2026-11", "--per-provider"])
+    assert ran.exit_code == 3, ran.output
+    customer = ("customers", "customers.csv", 4, "F3", "F3", None, "district", "Okänt",
+                "området (Okänt) hör inte till någon av modellens zoner")  # fmt: skip
+    v11 = ("visits", "visits.csv", 12, "V11", "F2", "P2", "avbokad_kl", None,
+           "avbokat besök saknar tidpunkt för avbokningen (§5.3)")  # fmt: skip
+    v12 = ("visits", "visits.csv", 13, "V12", "F3", "P1", "customer_id", "F3",
+           "`customer_id` (F3) finns inte i indata")  # fmt: skip
+    assert _rejected_sheet(out / "payments.xlsx") == [customer, v11, v12]
+    assert _rejected_sheet(out / "payments_P1.xlsx") == [customer, v12]
+    assert _rejected_sheet(out / "payments_P2.xlsx") == [v11]

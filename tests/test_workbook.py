@@ -121,6 +121,7 @@ def test_sheets_are_tables_with_frozen_headers_and_print_on_a4_landscape(out: Pa
     book = openpyxl.load_workbook(out / "payments.xlsx")
     assert book.sheetnames == [
         "Fakturaunderlag", "Specifikation", "Kunder", "Ej räknade besök", "Rader",
+        "Avvisade rader",
     ]  # fmt: skip
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A4", sheet.title

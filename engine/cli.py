@@ -659,7 +659,8 @@ def verify_command(out: Path) -> None:
     "--letter",
     is_flag=True,
     help="The provider's letter in plain Swedish: each payment as a sentence with its § "
-    "(the model's `letter:` wording), the visits not counted, the month's total.",
+    "(the model's `letter:` wording), the visits not counted (also those rejected as "
+    "read), the customer's other rows rejected (a decision), the month's total.",
 )
 @click.option(
     "--out",

@@ -21,7 +21,10 @@ import polars as pl
 from engine import swedish
 from engine import types as t
 from engine.api import RunResult, load, load_dataset, run_model
-from engine.reports import VISIT_COLUMN
+from engine.catalog import MonthRule
+from engine.data import RECORD
+from engine.plan import month_bounds
+from engine.reports import VISIT_COLUMN, rejected_why
 
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 AMOUNT, QUANTITY = "belopp", "antal"  # placeholders every letter sentence may use
@@ -60,6 +63,9 @@ class Letter:
     customer: str | None
     sentences: list[Sentence] = field(default_factory=list)
     not_counted: list[NotCounted] = field(default_factory=list)
+    # the customer's other rows of the month rejected as read (a decision): what an
+    # amount may lack, said where the provider reads the amount (`_rejected_rows`)
+    rejected: list[str] = field(default_factory=list)
     provider_total_ore: int = 0
 
     @property
@@ -155,6 +161,7 @@ def letters(
             letter.sentences = _sentences(result, month, roles.customer_month, row,
                                           lines.get(key), everything)  # fmt: skip
             letter.not_counted = _visits(not_counted.get(key))
+            letter.rejected = _rejected_rows(result, month.plan.month, *key[1:])
             out.append(letter)
         if customer is not None or roles.provider_month not in month.frames:
             continue
@@ -252,6 +259,54 @@ def _types(result: RunResult, entity: str) -> dict[str, t.Type]:
     return types | dict(result.checked.rule_types)
 
 
+def _rejected_rows(result: RunResult, month: date, customer: str, provider: str) -> list[str]:
+    """The customer's rows of tables other than the registrations' (a decision, an
+    absence) rejected as read that may be the month's — of this provider or of none
+    — each as `decisions.csv rad 5 (B7): why`: a rejected decision paid its customer
+    nothing, and the letter did not say why. A row is the month's where its entity's
+    month rule places it there, or where the columns that would place it are empty."""
+    if result.dataset is None:
+        return []
+    vocabulary = result.checked.model.vocabulary
+    rules: dict[str, list[MonthRule]] = {}
+    for entity in vocabulary.entities.values():
+        if entity.table is not None and entity.month.by in ("moment", "date", "period"):
+            rules.setdefault(entity.table, []).append(entity.month)
+    first, last, _ = month_bounds(month)
+    out = []
+    for reject in result.dataset.rejects:
+        table = reject["table"]
+        if (
+            table == vocabulary.registrations
+            or reject["customer_id"] != customer
+            or reject["provider_id"] not in (provider, None)
+            or not _may_be_in(reject.get(RECORD) or {}, rules.get(table, []), first, last)
+        ):
+            continue
+        row = f"{reject['file']} rad {reject['row']}"
+        named = f" ({reject['id']})" if reject["id"] and reject["id"] != customer else ""
+        out.append(f"{row}{named}: {rejected_why(reject)}")
+    return out
+
+
+def _may_be_in(record: dict[str, Any], rules: list[MonthRule], first: date, last: date) -> bool:
+    """Whether a row may belong to the month from `first` to `last`: by the month rule
+    of an entity of its table that places rows by a moment, a date or a period (a
+    table none does, the customers', belongs to every month), or where the values that
+    would say are empty."""
+    return not rules or any(_placed(record, rule, first, last) for rule in rules)
+
+
+def _placed(record: dict[str, Any], rule: MonthRule, first: date, last: date) -> bool:
+    values = [record.get(c) for c in rule.columns]
+    days = [v.date() if isinstance(v, datetime) else v for v in values]
+    if rule.by == "period":
+        start, end = days
+        return (start is None or start <= last) and (end is None or end >= first)
+    (day,) = days
+    return day is None or first <= day <= last
+
+
 def _visits(frame: pl.DataFrame | None) -> list[NotCounted]:
     """The customer-month's visits not counted (RunResult.not_counted), by time."""
     if frame is None:
@@ -309,7 +364,12 @@ def _text(letter: Letter) -> str:
             lines.append(f"- {_visit(visit)}")
     else:
         lines.append("Alla registrerade besök räknades.")
+    if letter.rejected:
+        lines += ["", REJECTED + ":", *(f"- {row}" for row in letter.rejected)]
     return "\n".join(lines)
+
+
+REJECTED = "Andra rader för kunden som avvisades när indata lästes"  # `_rejected_rows`
 
 
 def _note(sentence: Sentence) -> str:
@@ -346,6 +406,7 @@ def render_html(found: list[Letter]) -> str:
         month=swedish.month,
         own=OWN,
         whole_month=whole_month,
+        rejected=REJECTED,
     )
 
 
@@ -394,6 +455,12 @@ HTML = """<!DOCTYPE html>
   </ul>
   {% else %}
   <p>Alla registrerade besök räknades.</p>
+  {% endif %}
+  {% if letter.rejected %}
+  <h2>{{ rejected }}</h2>
+  <ul>
+  {% for row in letter.rejected %}<li>{{ row }}</li>{% endfor %}
+  </ul>
   {% endif %}
 </section>
 {% endfor %}

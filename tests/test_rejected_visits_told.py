@@ -9,7 +9,7 @@ names each row's id, customer and provider."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -19,8 +19,9 @@ from click.testing import CliRunner
 
 from engine.api import load, load_dataset, parse_month, run_model
 from engine.cli import main
-from engine.letter import letters, render_text
+from engine.letter import letters, letters_of, render_html, render_text
 from engine.reports import rejected_reason
+from tests.harness import csv_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 FJALLBY = ROOT / "tests/fixtures/fjallby"
@@ -140,3 +141,42 @@ def test_every_rejected_row_is_in_the_workbook_and_each_provider_sees_its_own(
     assert _rejected_sheet(out / "payments.xlsx") == [customer, v11, v12]
     assert _rejected_sheet(out / "payments_P1.xlsx") == [customer, v12]
     assert _rejected_sheet(out / "payments_P2.xlsx") == [v11]
+
+
+def _decision(id_: str, service: str, start: str, end: str, minutes: str) -> dict[str, str]:
+    return {"decision_id": id_, "customer_id": "K1", "provider_id": "P1", "service": service,
+            "start_date": start, "end_date": end, "granted_minutes": minutes}  # fmt: skip
+
+
+def test_a_rejected_decision_is_named_in_its_customers_letter(tmp_path: Path) -> None:
+    """Norrtälje pays granted time: K1's service decision B2 has `granted_minutes`
+    "tio", is rejected, and its 390 kr/h × its hours are not paid; the letter said
+    nothing of it. Now it names the row and why; B3 (ended in February) and B4 (of
+    another customer) are not this letter's, B5 (its start unreadable) may be."""
+    rows = {
+        "providers": [{"provider_id": "P1", "name": "Omsorg AB", "ownership": "private"}],
+        "customers": [{"customer_id": "K1", "district": "Norrtälje stad"},
+                      {"customer_id": "K2", "district": "Norrtälje stad"}],
+        "decisions": [
+            _decision("B1", "omsorg", "2021-01-01", "", "600"),
+            _decision("B2", "service", "2021-01-01", "", "tio"),
+            _decision("B3", "service", "2021-01-01", "2022-02-10", "x"),
+            {**_decision("B4", "service", "2021-01-01", "", "y"), "customer_id": "K2"},
+            _decision("B5", "service", "den 1 mars", "", "120"),
+        ],
+    }  # fmt: skip
+    data = csv_folder(tmp_path, rows)
+    header = "visit_id,customer_id,provider_id,service,start,end,staff_role,declined\n"
+    (data / "visits.csv").write_text(header, encoding="utf-8")
+    (letter,) = letters_of(ROOT / "rules/norrtalje", data, [date(2022, 3, 1)], customer="K1")
+    text = render_text([letter])
+    assert "Summa för månaden: 4\u00a0720,00 kr" in text  # B1 alone: 10 h × 472 kr/h
+    assert text.endswith(
+        "Alla registrerade besök räknades.\n\n"
+        "Andra rader för kunden som avvisades när indata lästes:\n"
+        "- decisions.csv rad 3 (B2): `granted_minutes` kunde inte läsas (tio)\n"
+        "- decisions.csv rad 6 (B5): `start_date` kunde inte läsas (den 1 mars)\n"
+    )
+    html = render_html([letter])
+    assert "<h2>Andra rader för kunden som avvisades när indata lästes</h2>" in html
+    assert "decisions.csv rad 3 (B2): `granted_minutes` kunde inte läsas (tio)" in html

@@ -771,7 +771,9 @@ def _miss_example(
         value = row[f"__key_{i}"]
         if isinstance(value, float):
             value = round(value * factor[0] / factor[1], 6)
-        parts.append(f"{k} {_key_text(value)}{' ' + unit if unit else ''}")
+        minutes = unit == "min" and isinstance(value, int | float)
+        hours = f" ({_key_text(round(value / 60, 2))} h)" if minutes else ""
+        parts.append(f"{k} {_key_text(value)}{' ' + unit if unit else ''}{hours}")
     return f"{who}: {', '.join(parts)}"
 
 

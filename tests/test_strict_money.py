@@ -745,3 +745,25 @@ def sum_of_visit_minutes(rows) -> Decimal:
         end = datetime.fromisoformat(visit["end"])
         total += Decimal(int((end - start).total_seconds()) // 60)
     return total
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [
+        (6000.0, "min", "value 6000 min (100 h)"),  # a band of hours: the hours beside
+        (95.0, "min", "value 95 min (1.58 h)"),
+        (1.0, "%", "value 100 %"),
+        (None, "min", "value None min"),  # no value: nothing to convert
+    ],
+)
+def test_a_missed_brackets_value_is_shown_in_hours_too(value, unit, shown):
+    """Sjöby's `step(beviljade_timmar, månadsbelopp)` with brackets `up_to: 80 h` and
+    100 h granted said "value 6000 min": the controller had to convert to find the
+    bracket missing. The minutes stay (the unit durations are counted in)."""
+    from engine.compile import _miss_example
+
+    factor = (100, 1) if unit == "%" else (1, 1)
+    row = {"customer_id": "S1", "__key_0": value}
+    assert (
+        _miss_example(row, ["customer_id"], ("value",), unit, factor) == f"customer_id S1: {shown}"
+    )

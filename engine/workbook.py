@@ -39,6 +39,7 @@ import polars as pl
 
 from engine import swedish
 from engine import types as t
+from engine.data import REJECT_SCHEMA
 from engine.reports import VISIT_COLUMN, Part, Pieces, make_reproducible
 from engine.sheetcells import CellColumn, SharedStrings, rows_xml
 
@@ -52,16 +53,11 @@ MOMENT = "yyyy-mm-dd hh:mm"
 ON_INVOICE, OUTSIDE_INVOICE = "ja", "nej, utbetalas separat"
 
 
+# the rows rejected as read, as rejects.csv has them, with why in Swedish
+# (`reports.rejected_why`) for carepay's code and reason
 REJECTED_ROWS = {
-    "table": pl.String,
-    "file": pl.String,
-    "row": pl.Int64,
-    "id": pl.String,
-    "customer_id": pl.String,
-    "provider_id": pl.String,
-    "column": pl.String,
-    "value": pl.String,
-    "why": pl.String,  # in Swedish (`reports.rejected_why`)
+    **{k: v for k, v in REJECT_SCHEMA.items() if k not in ("code", "reason")},
+    "why": pl.String,
 }
 
 

@@ -147,6 +147,7 @@ def letters(
     parties = ["month", "customer_id", "provider_id"]
     lines = result.lines.partition_by(parties, as_dict=True)
     not_counted = result.not_counted.partition_by(parties, as_dict=True)
+    rejected = _rejects_by_customer(result)
     paid = result.lines.group_by("month", "provider_id").agg(pl.col("amount_ore").sum())
     whole = {(m, p): int(o) for m, p, o in paid.iter_rows()}
     out = []
@@ -161,7 +162,9 @@ def letters(
             letter.sentences = _sentences(result, month, roles.customer_month, row,
                                           lines.get(key), everything)  # fmt: skip
             letter.not_counted = _visits(not_counted.get(key))
-            letter.rejected = _rejected_rows(result, month.plan.month, *key[1:])
+            letter.rejected = _rejected_rows(
+                result, rejected.get(key[1], []), month.plan.month, key[2]
+            )
             out.append(letter)
         if customer is not None or roles.provider_month not in month.frames:
             continue
@@ -259,13 +262,27 @@ def _types(result: RunResult, entity: str) -> dict[str, t.Type]:
     return types | dict(result.checked.rule_types)
 
 
-def _rejected_rows(result: RunResult, month: date, customer: str, provider: str) -> list[str]:
-    """The customer's rows of tables other than the registrations' (a decision, an
-    absence) rejected as read that may be the month's — of this provider or of none
-    — each as `decisions.csv rad 5 (B7): why`: a rejected decision paid its customer
-    nothing, and the letter did not say why. A row is the month's where its entity's
-    month rule places it there, or where the columns that would place it are empty."""
-    if result.dataset is None:
+def _rejects_by_customer(result: RunResult) -> dict[str, list[dict[str, Any]]]:
+    """The rows rejected as read of tables other than the registrations' (whose rows
+    are among the visits not counted), by the customer they name: gathered once for all
+    of a provider's letters."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    registrations = result.checked.model.vocabulary.registrations
+    for reject in result.dataset.rejects if result.dataset is not None else ():
+        if reject["table"] != registrations and reject["customer_id"] is not None:
+            out.setdefault(reject["customer_id"], []).append(reject)
+    return out
+
+
+def _rejected_rows(
+    result: RunResult, rejects: list[dict[str, Any]], month: date, provider: str
+) -> list[str]:
+    """A customer's `rejects` (`_rejects_by_customer`: a decision, an absence) that may
+    be the month's — of this provider or of none — each as `decisions.csv rad 5 (B7):
+    why`: a rejected decision paid its customer nothing, and the letter did not say
+    why. A row is the month's where its entity's month rule places it there, or where
+    the columns that would place it are empty."""
+    if not rejects:
         return []
     vocabulary = result.checked.model.vocabulary
     rules: dict[str, list[MonthRule]] = {}
@@ -274,17 +291,15 @@ def _rejected_rows(result: RunResult, month: date, customer: str, provider: str)
             rules.setdefault(entity.table, []).append(entity.month)
     first, last, _ = month_bounds(month)
     out = []
-    for reject in result.dataset.rejects:
+    for reject in rejects:
         table = reject["table"]
-        if (
-            table == vocabulary.registrations
-            or reject["customer_id"] != customer
-            or reject["provider_id"] not in (provider, None)
-            or not _may_be_in(reject.get(RECORD) or {}, rules.get(table, []), first, last)
+        if reject["provider_id"] not in (provider, None) or not _may_be_in(
+            reject.get(RECORD) or {}, rules.get(table, []), first, last
         ):
             continue
         row = f"{reject['file']} rad {reject['row']}"
-        named = f" ({reject['id']})" if reject["id"] and reject["id"] != customer else ""
+        own = reject["id"] and reject["id"] != reject["customer_id"]  # not the customer's row
+        named = f" ({reject['id']})" if own else ""
         out.append(f"{row}{named}: {rejected_why(reject)}")
     return out
 

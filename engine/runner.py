@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ import polars as pl
 from engine import __version__, ast, monthly
 from engine import types as t
 from engine.api import RunResult, load, load_dataset, months_between, run_model
+from engine.catalog import schemas_dir
 from engine.checker import CheckedModel
 from engine.coverage import never_fired
 from engine.data import Dataset
@@ -482,6 +483,7 @@ def _manifest(
     dead = never_fired(coverage)
     return {
         "carepay": __version__,
+        "carepay_build": build(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "job": asdict(job),
         "model": {
@@ -620,6 +622,11 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
         differences.append(
             f"the run was made by carepay {manifest.get('carepay')}; this is carepay {__version__}"
         )
+    elif manifest.get("carepay_build", build()) != build():  # older manifests have none
+        differences.append(
+            f"the run was made by another build of carepay {__version__} (its code differs "
+            "from this one's): an output may differ in its form, not only in its amounts"
+        )
     files = [("model file", f) for m in models for f in m["files"]] + [("input", f) for f in inputs]
     for kind, entry in files:
         file = Path(entry["path"])
@@ -668,7 +675,23 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
 
 # Manifest fields a repeated run need not give again: when and how fast, and the
 # outputs (compared file by file above).
-UNREPEATED = frozenset({"created", "timings_s", "outputs"})
+UNREPEATED = frozenset({"created", "timings_s", "outputs", "carepay", "carepay_build"})
+# (the version and build that wrote it are compared first, in words)
+
+
+@cache
+def build() -> str:
+    """A fingerprint of this carepay's code and vocabulary (the engine's files and the
+    schemas it reads): a run repeated by `verify` with another build can differ in an
+    output's form (a column added to rejects.csv) with the same version number."""
+    digest = hashlib.sha256()
+    roots = [Path(__file__).resolve().parent, schemas_dir()]
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".lark", ".json", ".html", ".js"):
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def manifest_differences(stated: Any, recomputed: Any, path: str = "") -> list[str]:
@@ -715,6 +738,7 @@ def write_study_manifest(directory: Path, study: Study) -> None:
     directory, so it lists every output)."""
     manifest = {
         "carepay": __version__,
+        "carepay_build": build(),
         "kind": study.kind,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "models": [

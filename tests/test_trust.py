@@ -152,6 +152,32 @@ def test_verify_recomputes_what_the_manifest_states(
     assert code == 1 and f"the manifest's {field} is not what the run gives" in text, text
 
 
+@pytest.mark.parametrize(
+    ("field", "said"),
+    [
+        ("carepay_build", "the run was made by another build of carepay"),
+        ("carepay", "the run was made by carepay 0.0.1; this is carepay"),
+    ],
+)
+def test_verify_says_first_that_another_carepay_made_the_run(
+    tmp_path: Path, data_copy: Path, field: str, said: str
+) -> None:
+    """A fix that adds a column to rejects.csv keeps the version number: `verify` of a
+    month run before it said only "output rejects.csv differs", as if the payment had
+    changed. The manifest now holds the build (a fingerprint of the engine's code and
+    schemas), and verify names another build first — and not also as a manifest field
+    edited after the run."""
+    out = _run_fixture(data_copy, tmp_path / "out")
+    path = out / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    assert len(manifest["carepay_build"]) == 16
+    manifest[field] = "0.0.1" if field == "carepay" else "0123456789abcdef"
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    code, text = _invoke("verify", str(out))
+    assert code == 1 and said in text, text
+    assert "edited after the run" not in text, text
+
+
 def test_verify_reports_a_file_the_manifest_does_not_list(tmp_path: Path, data_copy: Path) -> None:
     out = _run_fixture(data_copy, tmp_path / "out")
     (out / "extra.csv").write_text("a,b\n", encoding="utf-8")

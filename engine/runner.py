@@ -670,6 +670,14 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
             differences.append(f"output {name} differs")
         elif not (out / name).is_file() or sha256(out / name) != before[name]["sha256"]:
             differences.append(f"output {name} in {out} has been changed since the run")
+    unsaid = "carepay_build" not in manifest and manifest.get("carepay") == __version__
+    if unsaid and any(d.startswith("output ") for d in differences):
+        differences.insert(
+            0,
+            "the manifest does not say which build of carepay made the run (one before "
+            "the builds were fingerprinted): an output may differ in its form, not only in "
+            "its amounts",
+        )
     return differences, manifest
 
 

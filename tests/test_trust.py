@@ -178,6 +178,26 @@ def test_verify_says_first_that_another_carepay_made_the_run(
     assert "edited after the run" not in text, text
 
 
+def test_verify_of_a_manifest_from_before_the_builds_were_fingerprinted(
+    tmp_path: Path, data_copy: Path
+) -> None:
+    """An output that differs, of a run whose manifest names no build: said to be
+    perhaps another build's form; with every output the same, nothing is said."""
+    out = _run_fixture(data_copy, tmp_path / "out")
+    path = out / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["carepay_build"]
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    code, text = _invoke("verify", str(out))
+    assert code == 0, text
+    manifest["outputs"]["rejects.csv"]["sha256"] = "0" * 64  # as an older form's
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    code, text = _invoke("verify", str(out))
+    assert code == 1, text
+    assert "does not say which build of carepay made the run" in text, text
+    assert "output rejects.csv differs" in text, text
+
+
 def test_verify_reports_a_file_the_manifest_does_not_list(tmp_path: Path, data_copy: Path) -> None:
     out = _run_fixture(data_copy, tmp_path / "out")
     (out / "extra.csv").write_text("a,b\n", encoding="utf-8")

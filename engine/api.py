@@ -395,12 +395,13 @@ class RunResult:
         bounds = [(f"{m.plan.month:%Y-%m}", *month_bounds(m.plan.month)[:2]) for m in self.months]
         rows = []
         for reject in self.dataset.rejects if self.dataset is not None and moment else ():
-            record = reject.get(RECORD) or {}
-            start, end = record.get(moment), record.get("end")
-            label = next((m for m, first, last in bounds if _on(start, first, last)), None)
-            if reject["table"] != table or label is None:
+            if reject["table"] != table:
                 continue
-            minutes = _minutes_between(start, end)
+            record = reject.get(RECORD) or {}
+            start = record.get(moment)
+            label = next((m for m, first, last in bounds if _on(start, first, last)), None)
+            if label is None:
+                continue
             rows.append(
                 {
                     "month": label,
@@ -413,7 +414,7 @@ class RunResult:
                     "start": start,
                     "staff_id": record.get("staff_id"),
                     "service": record.get("service"),
-                    "minutes": minutes,
+                    "minutes": _minutes_between(start, record.get("end")),
                 }
             )
         return pl.DataFrame(rows, schema=REJECTED_SCHEMA)

@@ -185,9 +185,8 @@ class _Checker:
         self.absent_by_model: dict[str, frozenset[tuple[frozenset[str], str]]] = {}
         self.asked: list[frozenset[str]] = []  # what the enclosing `if`s ask (`_names_read`)
         self._told_calendars: set[tuple[str, str]] = set()  # (bands, calendar) said once
-        self.reads_marks: dict[
-            str, frozenset[bool]
-        ] = {}  # rule -> reads `counted` (`_excluded_rows_paid`)
+        # rule -> whether it reads `counted` or `excluded_by` (`_excluded_rows_paid`)
+        self.reads_counted: dict[str, bool] = {}
 
     def _fields(self, entity: str) -> dict[str, Column]:
         return fields_of(self.vocabulary, entity)
@@ -235,7 +234,6 @@ class _Checker:
         and paid (Fjällby wrote `sum(visits.besöksersättning)` and paid a visit
         cancelled in time). Reading `counted` says what the model means."""
         registration = self.vocabulary.roles.registration
-        marks = frozenset(VISIT_FIELDS)
         set_aside = ", ".join(f"`{r.name}`" for r in self.model.exclusions)
         paying = self._paying()
         for name in sorted(paying):
@@ -245,8 +243,8 @@ class _Checker:
                 info = self.out.aggs.get(id(node))
                 if info is None or info.relation.entity != registration:
                     continue
-                if self._reads_any(info.condition, marks) or (
-                    isinstance(info.field, RuleRef) and self._rule_reads_any(info.field.name, marks)
+                if self._reads_counted(info.condition) or (
+                    isinstance(info.field, RuleRef) and self._rule_reads_counted(info.field.name)
                 ):
                     continue
                 payments = ", ".join(f"`{p}`" for p in sorted(paying[name]))
@@ -282,21 +280,22 @@ class _Checker:
                     pending += self.out.deps.get(name, set())
         return found
 
-    def _reads_any(self, tree: ast.Node | None, names: frozenset[str]) -> bool:
-        """Whether a formula reads one of these fields, itself or through a rule."""
+    def _reads_counted(self, tree: ast.Node | None) -> bool:
+        """Whether a formula reads `counted` or `excluded_by`, itself or through a rule."""
         for node in tree.walk() if tree is not None else ():
             ref = self.out.refs.get(id(node))
-            if isinstance(ref, ColumnRef) and ref.name in names:
+            if isinstance(ref, ColumnRef) and ref.name in VISIT_FIELDS:
                 return True
-            if isinstance(ref, RuleRef) and self._rule_reads_any(ref.name, names):
+            if isinstance(ref, RuleRef) and self._rule_reads_counted(ref.name):
                 return True
         return False
 
-    def _rule_reads_any(self, name: str, names: frozenset[str]) -> bool:
-        def walk(tree: ast.Node) -> frozenset[bool]:
-            return frozenset({self._reads_any(tree, names)})
-
-        return True in self._per_rule(self.reads_marks, name, walk)
+    def _rule_reads_counted(self, name: str) -> bool:
+        if name not in self.reads_counted:
+            self.reads_counted[name] = False  # a circle is reported elsewhere
+            versions = self.model.rules[name].versions
+            self.reads_counted[name] = any(self._reads_counted(v.tree) for v in versions)
+        return self.reads_counted[name]
 
     def _letter(self, rule: Rule) -> None:
         """A letter sentence's placeholders are `{belopp}`, `{antal}`, or a field or

@@ -1464,8 +1464,11 @@ def _converted_table(
         for c, column in table.columns.items()
         if c not in given and (c in table.required or (c in needed and column.default is None))
     ]
+    # a column of the data that is one of the table's own is no candidate: `visit_id`
+    # was offered for a missing `staff_id`, to be named as the staff in columns.yaml
+    candidates = [c for c in given if c not in table.columns]
     for column_name in missing:
-        close = difflib.get_close_matches(column_name, given, n=1)
+        close = difflib.get_close_matches(column_name, candidates, n=1)
         diags.error(
             "missing-column",
             f"`{name}` has no column `{column_name}`",

@@ -1437,3 +1437,28 @@ def test_a_district_written_otherwise_than_the_model_is_named(tmp_path, district
     _, warnings = load_dataset(checked, data)
     [placed] = [w for w in warnings if "in no zone of the model" in w.message]
     assert (placed.hint or "").startswith(hint), placed.hint
+
+
+@pytest.mark.parametrize(
+    ("header", "hint"),
+    [
+        # `visit_id` is one of the table's own columns: never offered as the staff's
+        ("visit_id,customer_id,provider_id,staff_role", "if the data names it otherwise, say so"),
+        ("visit_id,customer_id,provider_id,staff_role,staf_id", "did you mean `staf_id`?"),
+    ],
+)
+def test_a_missing_column_is_offered_only_a_column_the_table_does_not_have(tmp_path, header, hint):
+    """Fjällby's visits (no staff) under a model reading `staff_id`: the hint was "did
+    you mean `visit_id`? … columns.yaml: visits: {visit_id: staff_id}" — the visits'
+    own ids named as their staff."""
+    rows = [",".join(["V1", "K1", "P1", "care", "S1"][: len(header.split(","))])]
+    visits = header + ",service,start,end,registration,reported_at,clock_adjusted,declined\n"
+    visits += rows[0] + ",omsorg,2024-02-05 08:00,2024-02-05 12:00,tag,,false,false\n"
+    found = errors(write(tmp_path, visits=visits))
+    [message] = [m for code, _, m in found if code == "missing-column"]
+    assert message == "`visits` has no column `staff_id`"
+    checked, _ = load(reading_every_column(tmp_path))
+    with pytest.raises(EngineError) as caught:
+        load_dataset(checked, tmp_path)
+    [error] = [d for d in caught.value.diagnostics if d.code == "missing-column"]
+    assert (error.hint or "").startswith(hint), error.hint

@@ -19,7 +19,13 @@ import polars as pl
 from engine.aggregate import skipped_missing, unknown_filters
 from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import Column, Roles, Table, Vocabulary
-from engine.checker import CheckedModel, check, stale_calendars, tables_read
+from engine.checker import (
+    CheckedModel,
+    changes_in_month,
+    check,
+    stale_calendars,
+    tables_read,
+)
 from engine.compile import compiler_for, evaluate, numbering_pays
 from engine.data import (
     RECORD,
@@ -512,6 +518,7 @@ def run_model(
     plans = {month: plan_month(checked, month) for month in wanted}
     stale = {(d.message, str(d.span)): d for m in wanted for d in stale_calendars(checked, m)}
     result.warnings += list(stale.values())  # once a calendar and year
+    result.warnings += [d for m in wanted for d in changes_in_month(checked, m)]
     # a run that takes frames from an earlier one numbers its ids as that one did
     result.numbered = reuse.numbered if reuse is not None else numbering_pays(list(plans.values()))
     # a table the model does not read is empty by design, whether or not its file is there

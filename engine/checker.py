@@ -7,11 +7,12 @@ use. Every problem becomes a Diagnostic; nothing is raised.
 
 from __future__ import annotations
 
+import calendar as calendars
 import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -2183,6 +2184,65 @@ def stale_calendars(checked: CheckedModel, month: date) -> list[Diagnostic]:
                 severity="warning",
             )
         )
+    return out
+
+
+def changes_in_month(checked: CheckedModel, month: date) -> list[Diagnostic]:
+    """A parameter value, an indexation or a rule version the month's rules use that
+    starts after the month's first day and within it: the month is paid with what is
+    in force on its first day, so a price list from the 15th was first paid the next
+    month, in silence (docs/language.md, *Parameters: dated values*). A model run as of
+    a date (`as_of`) pays every month by that date, and is not told."""
+    model = checked.model
+    if model.as_of is not None:
+        return []
+    last = month.replace(day=calendars.monthrange(month.year, month.month)[1])
+    following = last + timedelta(days=1)
+
+    def within(day: date) -> bool:
+        return month < day <= last
+
+    label, after = f"{month:%Y-%m}", f"{following:%Y-%m}"
+    hint = (
+        f"date it {month.isoformat()} to pay all of {label} by it, or {following} to say "
+        "that it starts then"
+    )
+    out: list[Diagnostic] = []
+    used: set[str] = set()
+    for rule in model.rules.values():
+        version = rule.version_on(month)
+        used |= _params_of(checked, version.tree if version else None)
+        for later in (v for v in rule.versions if v.valid_from and within(v.valid_from)):
+            out.append(
+                Diagnostic(
+                    "value-changes-in-month",
+                    f"`{rule.name}` has a version from {later.valid_from}, within {label}, "
+                    f"which is paid by the version in force on {month.isoformat()}: the new "
+                    f"one is first used for {after}",
+                    later.span,
+                    hint=hint.replace("date it", "make it valid_from"),
+                    severity="warning",
+                )
+            )
+    for name in sorted(used):
+        param = model.parameters[name]
+        starts = [(v.start, v.span) for v in param.values if within(v.start)]
+        if param.indexation is not None and param.values:
+            given = max(v.start for v in param.values)  # indexed after the last one given
+            index = param.indexation
+            starts += [(d, index.span) for d in index.dates(max(month, given), last)]
+        for start, span in starts:
+            out.append(
+                Diagnostic(
+                    "value-changes-in-month",
+                    f"`{name}` changes on {start}, within {label}, which is paid with its "
+                    f"value in force on {month.isoformat()}: the new value is first paid for "
+                    f"{after}",
+                    span,
+                    hint=hint,
+                    severity="warning",
+                )
+            )
     return out
 
 

@@ -61,6 +61,7 @@ CODES: dict[str, str] = {
     "cannot-compute": "a rule's value cannot be computed for a row (a date beyond the calendar)",
     "unpaired-rows": "rows related to a customer's month by customer and provider can be in none",
     "near-duplicate-code": "a code added beside one that differs only in case, å/ä/ö or a separator",
+    "value-changes-in-month": "a value or rule version starts within a month paid by its first day's",
     "excluded-rows-paid": "an amount is computed from visits the exclusions set aside",
     "undeclared-column": "a column of the data is not in the model's vocabulary, and was not read",
 }

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import csv
 import difflib
+import html
 import io
 import re
+import zipfile
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
@@ -314,8 +316,11 @@ def _read_files(
     offsets: dict[str, int] = {}
     ragged: dict[str, list[Problem]] = {}
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
+        uncalculated = _uncalculated_formulas(path)
         for title, frame in _read_workbook(path, diags).items():
             name = _sheet_table(title, known)
+            if title in uncalculated:
+                ragged[name] = _formula_problems(frame.columns, uncalculated[title])
             if name in raw:
                 diags.error(
                     "two-files",
@@ -497,6 +502,86 @@ def _read_workbook(path: Path, diags: Diagnostics) -> dict[str, pl.DataFrame]:
         diags.error("bad-value", f"cannot read the workbook: {error}", where=str(path))
         return {}
     return out
+
+
+def _uncalculated_formulas(path: Path) -> dict[str, list[tuple[int, int, str]]]:
+    """Per sheet, the cells holding a formula with no value saved — (row, column, the
+    formula), 0-based from A1 — as a program that does not calculate writes them: the
+    reader gives such a cell as empty, and `granted_minutes` `=10*60` paid a decision
+    nothing. Excel saves each formula's value; only a sheet with a formula is looked
+    at (its XML searched from each `<f`, never parsed whole)."""
+    out: dict[str, list[tuple[int, int, str]]] = {}
+    try:
+        with zipfile.ZipFile(path) as book:
+            # a writer that saved 0 for every formula (XlsxWriter) asks Excel to
+            # calculate them all when the file is opened: no saved value is one
+            stale = re.search(rb'fullCalcOnLoad="(?:1|true)"', book.read("xl/workbook.xml"))
+            for title, part in _sheet_parts(book).items():
+                data = book.read(part)
+                found = list(_formula_cells(data, bool(stale))) if b"<f" in data else []
+                if found:
+                    out[title] = found
+    except (zipfile.BadZipFile, KeyError, OSError):  # the reader says what is wrong
+        return {}
+    return out
+
+
+def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's title and the workbook part holding its cells."""
+    workbook = book.read("xl/workbook.xml").decode("utf-8")
+    rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    targets = dict(re.findall(r'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+    targets |= dict(
+        (i, t)
+        for t, i in re.findall(r'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)
+    )
+    out = {}
+    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
+        name, rid = re.search(r'\bname="([^"]*)"', tag), re.search(r'\br:id="([^"]*)"', tag)
+        if name and rid and rid.group(1) in targets:
+            target = targets[rid.group(1)]
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            out[html.unescape(name.group(1))] = part
+    return out
+
+
+def _formula_cells(data: bytes, stale: bool) -> Iterator[tuple[int, int, str]]:
+    """The cells of a sheet's XML with a formula and no value saved (every formula
+    cell where the saved values are `stale`): (row, column, formula). A formula whose
+    value is empty text is saved by Excel as `t="str"` with an empty `<v></v>`."""
+    at = data.find(b"<f")
+    while at != -1:
+        start, end = data.rfind(b"<c ", 0, at), data.find(b"</c>", at)
+        cell = data[start:end] if start != -1 and end != -1 else b""
+        ref = re.search(rb'\br="([A-Z]+)([0-9]+)"', cell)
+        empty_text = b't="str"' in cell and b"<v></v>" in cell
+        saved = re.search(rb"<v>[^<]|<is>", cell) or empty_text
+        if ref and (stale or not saved):
+            formula = re.search(rb"<f\b[^>]*>([^<]*)</f>", cell)
+            text = html.unescape(formula.group(1).decode("utf-8")) if formula else "…"  # shared
+            column = 0
+            for letter in ref.group(1).decode():
+                column = column * 26 + ord(letter) - ord("A") + 1
+            yield int(ref.group(2)) - 1, column - 1, f"={text}"
+        at = data.find(b"<f", max(end, at + 1))
+
+
+def _formula_problems(columns: list[str], cells: list[tuple[int, int, str]]) -> list[Problem]:
+    """A row with a formula never calculated is rejected, naming the cell's column and
+    the formula (the header's formula, row 0, is a column name the reader gave)."""
+    return [
+        Problem(
+            row - 1,
+            columns[column] if column < len(columns) else "",
+            formula,
+            "bad-value",
+            f"`{formula}` is a formula whose value was never calculated",
+            "the program that saved the workbook did not calculate it: open and save it "
+            "in Excel, or export the values",
+        )
+        for row, column, formula in cells
+        if row >= 1
+    ]
 
 
 def _sheet_table(title: str, known: dict[str, Table]) -> str:

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import polars as pl
+import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
@@ -95,3 +96,105 @@ def test_each_sheet_is_read_once(tmp_path: Path, monkeypatch) -> None:  # type: 
     assert sheets["providers"].columns == ["provider_id", "name"]
     assert sheets["providers"].height == 0
     assert "empty" not in sheets
+
+
+# --------------------------------------------------------------- formulas never calculated
+
+NORRTALJE = Path(__file__).resolve().parent.parent / "rules/norrtalje"
+SHEETS = {
+    "providers": [["provider_id", "name", "ownership"], ["P1", "Omsorg AB", "private"]],
+    "customers": [["customer_id", "district"], ["K1", "Norrtälje stad"]],
+    "visits": [["visit_id", "customer_id", "provider_id", "service", "start", "end",
+                "staff_role", "declined"]],
+}  # fmt: skip
+HEADER = ["decision_id", "customer_id", "provider_id", "service", "start_date", "end_date",
+          "granted_minutes"]  # fmt: skip
+
+
+def _decisions_workbook(path: Path, writer: str, formula: str, saved: object) -> None:
+    """Norrtälje's data as one workbook, B1's granted minutes a formula: written by
+    openpyxl (no value saved), by XlsxWriter (a 0 saved and every formula to be
+    calculated on opening), or as Excel saves it (`excel`: the value saved, nothing to
+    calculate — XlsxWriter's file with its flag taken out)."""
+    if writer == "openpyxl":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        book.active.title = "decisions"
+        for title in SHEETS:
+            book.create_sheet(title)
+        for title, rows in {**SHEETS, "decisions": [HEADER]}.items():
+            for row in rows:
+                book[title].append(row)
+        book["decisions"].append(["B1", "K1", "P1", "omsorg", "2021-01-01", None, formula])
+        book.save(path)
+        return
+    book = xlsxwriter.Workbook(path)
+    for title, rows in {**SHEETS, "decisions": [HEADER]}.items():
+        sheet = book.add_worksheet(title)
+        for i, row in enumerate(rows):
+            sheet.write_row(i, 0, row)
+        if title == "decisions":
+            sheet.write_row(1, 0, ["B1", "K1", "P1", "omsorg", "2021-01-01"])
+            sheet.write_formula(1, 6, formula, None, saved)
+    book.close()
+    if writer == "excel":
+        import zipfile
+
+        parts = {}
+        with zipfile.ZipFile(path) as old:
+            parts = {name: old.read(name) for name in old.namelist()}
+        parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b' fullCalcOnLoad="1"', b"")
+        with zipfile.ZipFile(path, "w") as new:
+            for name, data in parts.items():
+                new.writestr(name, data)
+
+
+@pytest.mark.parametrize(
+    ("writer", "formula", "saved", "paid", "rejected"),
+    [
+        ("openpyxl", "=10*60", None, 0, "`=10*60` is a formula whose value was never calculated"),
+        ("xlsxwriter", "=10*60", 0, 0, "`=10*60` is a formula whose value was never calculated"),
+        ("excel", "=10*60", 600, 472000, None),  # 10 h × 472 kr/h
+    ],
+)  # fmt: skip
+def test_a_formula_never_calculated_is_a_rejected_row_not_an_empty_value(
+    tmp_path: Path, writer: str, formula: str, saved: object, paid: int, rejected: str | None
+) -> None:
+    """B1's `granted_minutes` written `=10*60` by a program that does not calculate was
+    read as empty — Norrtälje's `coalesce(granted_minutes, 0 min)` paid the decision
+    nothing — or as the 0 XlsxWriter saves, in silence. Now the row is rejected naming
+    the formula; a value Excel saved is read as before."""
+    data = tmp_path / "data.xlsx"
+    _decisions_workbook(data, writer, formula, saved)
+    out = tmp_path / "out"
+    args = ["run", str(NORRTALJE), "--data", str(data), "--month", "2022-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code in (3, 4), ran.output  # rejected; or no visit counted
+    lines = pl.read_csv(out / "statement_lines.csv", schema_overrides={"amount_kr": pl.String})
+    assert sum(int(a.replace(".", "")) for a in lines["amount_kr"]) == paid  # öre, exactly
+    rejects = pl.read_csv(out / "rejects.csv")
+    if rejected is None:
+        assert rejects.height == 0, rejects
+    else:
+        assert rejects.select("row", "id", "column", "reason").rows() == [
+            (2, "B1", "granted_minutes", rejected)
+        ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "stale", "found"),
+    [
+        (b'<c r="G2"><f>10*60</f><v /></c>', False, [(1, 6, "=10*60")]),  # openpyxl
+        (b'<c r="G2"><f>10*60</f><v>600</v></c>', False, []),  # Excel saved its value
+        (b'<c r="G2"><f>10*60</f><v>0</v></c>', True, [(1, 6, "=10*60")]),  # to calculate
+        (b'<c r="G2" t="str"><f>IF(A2="","","x")</f><v></v></c>', False, []),  # empty text
+        (b'<c r="AB10" s="1"><f t="shared" si="0"/></c>', False, [(9, 27, "=…")]),
+        (b'<c r="C3"><f>A3&amp;B3</f></c>', False, [(2, 2, "=A3&B3")]),
+    ],
+)
+def test_which_formula_cells_have_no_value_saved(cell: bytes, stale: bool, found: list) -> None:
+    from engine.data import _formula_cells
+
+    sheet = b"<sheetData><row>" + cell + b'<c r="H2"><v>1</v></c></row></sheetData>'
+    assert list(_formula_cells(sheet, stale)) == found

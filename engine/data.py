@@ -316,8 +316,11 @@ def _read_files(
     offsets: dict[str, int] = {}
     ragged: dict[str, list[Problem]] = {}
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        uncalculated = _uncalculated_formulas(path)
-        for title, frame in _read_workbook(path, diags).items():
+        with ThreadPoolExecutor(1) as pool:  # beside the reader, which lets go of Python:
+            looking = pool.submit(_uncalculated_formulas, path)  # 0.1 s of 0.43 s, hidden
+            sheets = _read_workbook(path, diags)
+            uncalculated = looking.result()
+        for title, frame in sheets.items():
             name = _sheet_table(title, known)
             if title in uncalculated:
                 ragged[name] = _formula_problems(frame.columns, uncalculated[title])

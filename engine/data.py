@@ -763,7 +763,9 @@ def _converted(frame: pl.DataFrame, column: Column, *, ranged: bool = False) -> 
         case "datetime":
             return pl.coalesce([_moment(text, f) for f in _DATETIME_FORMATS])
         case "integer" | "number":
-            return _checked_number(_swedish_number(text), column, ranged=ranged)
+            return _checked_number(
+                _swedish_number(_unit_dropped(text, column.unit)), column, ranged=ranged
+            )
         case "bool":
             lower = text.str.to_lowercase()
             return (
@@ -794,6 +796,28 @@ _NOT_A_WRITTEN_NUMBER = (
     r"|\d[ \u00a0\u202f]\d{4}"  # … or of more
     r"|^-?\d{4,}[ \u00a0\u202f]"  # more than three digits before the first space
 )
+
+
+# How a value is written with the unit of its column, as Swedish Excel shows (and
+# exports) a cell formatted as a percentage or as currency: `10 %`, `1 234,50 kr`.
+WRITTEN_UNITS = {
+    "%": ("%",),
+    "SEK": ("kr", "SEK"),
+    "SEK/h": ("kr/h", "SEK/h"),
+    "min": ("min",),
+    "h": ("h", "tim"),
+}
+
+
+def _unit_dropped(text: pl.Expr, unit: str) -> pl.Expr:
+    """A number written with its column's own unit after it (`10 %` in a `%` column,
+    `450 kr` in a `SEK` one) as the number alone, in that unit; another unit stays,
+    and is no number (`10 kr` in a `%` column)."""
+    written = WRITTEN_UNITS.get(unit)
+    if not written:
+        return text
+    units = "|".join(re.escape(w) for w in written)
+    return text.str.replace(rf"(\d)[ \u00a0\u202f]?(?:{units})$", "$1")
 
 
 def _swedish_number(text: pl.Expr) -> pl.Expr:

@@ -241,13 +241,14 @@ CASES = [
         ("bad-value", "decisions.csv:2:level", "`2.5` is not a whole number"),
     ),
     (
+        # (the column's own kronor, `12 kr`, is read: see the test of kronor below)
         "amount with a currency",
         {
             "decisions": DECISIONS.replace(",level\n", ",level,special_amount\n").replace(
-                "2024-01-01,,2\n", "2024-01-01,,2,12 kr\n"
+                "2024-01-01,,2\n", "2024-01-01,,2,12 EUR\n"
             )
         },
-        ("bad-value", "decisions.csv:2:special_amount", "`12 kr` is not a number"),
+        ("bad-value", "decisions.csv:2:special_amount", "`12 EUR` is not a number"),
     ),
     (
         "missing providers table",
@@ -883,6 +884,50 @@ def test_swedish_thousands_separators_are_read(tmp_path, written, read):
     """Before: `43 250,00` was rejected, and the decision's visits became 'not granted'."""
     dataset, _ = _with_special_amount(tmp_path, written, strict=True)
     assert dataset.tables["decisions"]["special_amount"].to_list() == [read]
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("1 234,50 kr", 1234.5), ("450 kr", 450.0), ("450kr", 450.0), ("450 SEK", 450.0),
+     ("450\u00a0kr", 450.0), ("450 %", None), ("kr 450", None), ("450 kronor", None)],
+)  # fmt: skip
+def test_an_amount_written_with_kronor_is_read_in_a_kronor_column(tmp_path, written, read):
+    """Swedish Excel saves a currency cell to CSV as it shows it, `1 234,50 kr`, and the
+    row was rejected as "not a number". The column's own unit after the number is read;
+    another (`%` in a kronor column) is still no number."""
+    dataset, _ = _with_special_amount(tmp_path, written)
+    amounts = dataset.tables["decisions"]["special_amount"].to_list()
+    assert amounts == ([read] if read is not None else [])
+    assert [r["value"] for r in dataset.rejects] == ([] if read is not None else [written])
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("10 %", 10.0), ("10%", 10.0), ("12,5 %", 12.5), ("10", 10.0), ("10 kr", None)],
+)
+def test_a_share_written_with_its_per_cent_sign_is_read_in_a_per_cent_column(
+    tmp_path, written, read
+):
+    """A customer's own `tillägg: {type: number, unit: "%"}`: `10 %` is ten per cent, as
+    `10` is; it was rejected as "not a number"."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        MODEL.read_text(encoding="utf-8")
+        .replace(
+            "zones:",
+            'vocabulary:\n  columns: {customers: {tillägg: {type: number, unit: "%"}}}\nzones:',
+            1,
+        )
+        .replace("  customer_month:\n", "  customer_month:\n    t: customer.tillägg\n", 1),
+        encoding="utf-8",
+    )
+    customers = f'customer_id,district,tillägg\nK1,Centrum,"{written}"\nK2,Norrby,\n'
+    (tmp_path / "data").mkdir()
+    data = write(tmp_path / "data", customers=customers)
+    checked, _ = load(model)
+    dataset, _ = load_dataset(checked, data)
+    shares = dict(dataset.tables["customers"].select("customer_id", "tillägg").iter_rows())
+    assert shares.get("K1", "rejected") == (read / 100 if read is not None else "rejected")
 
 
 def _model_reading(tmp_path: Path, column: str) -> Path:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -316,14 +317,17 @@ def _read_files(
     offsets: dict[str, int] = {}
     ragged: dict[str, list[Problem]] = {}
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
+        percent_sheets = _percent_sheets(path, known)
         with ThreadPoolExecutor(1) as pool:  # beside the reader, which lets go of Python:
-            looking = pool.submit(_uncalculated_formulas, path)  # 0.1 s of 0.43 s, hidden
+            looking = pool.submit(_workbook_cells, path, percent_sheets)  # 0.1 s of 0.43 s
             sheets = _read_workbook(path, diags)
-            uncalculated = looking.result()
+            found = looking.result()
         for title, frame in sheets.items():
             name = _sheet_table(title, known)
-            if title in uncalculated:
-                ragged[name] = _formula_problems(frame.columns, uncalculated[title])
+            if title in found:
+                cells = found[title]
+                ragged[name] = _formula_problems(frame.columns, cells.uncalculated)
+                frame = _as_shown_in_percent(frame, cells.percent)
             if name in raw:
                 diags.error(
                     "two-files",
@@ -507,26 +511,79 @@ def _read_workbook(path: Path, diags: Diagnostics) -> dict[str, pl.DataFrame]:
     return out
 
 
-def _uncalculated_formulas(path: Path) -> dict[str, list[tuple[int, int, str]]]:
-    """Per sheet, the cells holding a formula with no value saved — (row, column, the
-    formula), 0-based from A1 — as a program that does not calculate writes them: the
-    reader gives such a cell as empty, and `granted_minutes` `=10*60` paid a decision
-    nothing. Excel saves each formula's value; only a sheet with a formula is looked
-    at (its XML searched from each `<f`, never parsed whole)."""
-    out: dict[str, list[tuple[int, int, str]]] = {}
+@dataclass
+class _SheetCells:
+    """What the sheet reader does not say of a sheet's cells, by (row, column) from A1:
+    the formulas saved with no value, and the numbers shown as a percentage."""
+
+    uncalculated: list[tuple[int, int, str]] = field(default_factory=list)
+    percent: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _workbook_cells(path: Path, percent_sheets: Collection[str]) -> dict[str, _SheetCells]:
+    """Per sheet, the cells holding a formula with no value saved — as a program that
+    does not calculate writes them: the reader gives such a cell as empty, and
+    `granted_minutes` `=10*60` paid a decision nothing — and, in `percent_sheets`, the
+    numbers formatted as a percentage: the reader gives the 0.1 a cell shown as 10 %
+    holds, which a `%` column took as 0.1 %. Excel saves each formula's value; only a
+    sheet with a formula is searched for them (from each `<f`, never parsed whole)."""
+    out: dict[str, _SheetCells] = {}
     try:
         with zipfile.ZipFile(path) as book:
             # a writer that saved 0 for every formula (XlsxWriter) asks Excel to
             # calculate them all when the file is opened: no saved value is one
             stale = re.search(rb'fullCalcOnLoad="(?:1|true)"', book.read("xl/workbook.xml"))
+            styles = _percent_styles(book) if percent_sheets else set()
             for title, part in _sheet_parts(book).items():
                 data = book.read(part)
-                found = list(_formula_cells(data, bool(stale))) if b"<f" in data else []
-                if found:
-                    out[title] = found
+                cells = _SheetCells()
+                if b"<f" in data:
+                    cells.uncalculated = list(_formula_cells(data, bool(stale)))
+                if styles and title in percent_sheets:
+                    cells.percent = list(_styled_numbers(data, styles))
+                if cells.uncalculated or cells.percent:
+                    out[title] = cells
     except (zipfile.BadZipFile, KeyError, OSError):  # the reader says what is wrong
         return {}
     return out
+
+
+def _percent_styles(book: zipfile.ZipFile) -> set[bytes]:
+    """The cell styles (`s="…"`) whose number format shows a percentage: Excel's own
+    0 % and 0,00 %, or a format of the workbook's own with a `%` outside quotes."""
+    try:
+        styles = book.read("xl/styles.xml")
+    except KeyError:
+        return set()
+    percent = {b"9", b"10"}
+    for fid, code in re.findall(
+        rb'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', styles
+    ):
+        if b"%" in re.sub(rb"&quot;.*?&quot;|\\.", b"", code):
+            percent.add(fid)
+    xfs = re.search(rb"<cellXfs\b.*?</cellXfs>", styles, re.S)
+    formats = re.findall(rb"<xf\b[^>]*>", xfs.group(0)) if xfs else []
+    ids = (re.search(rb'numFmtId="(\d+)"', xf) for xf in formats)
+    return {str(i).encode() for i, found in enumerate(ids) if found and found.group(1) in percent}
+
+
+def _styled_numbers(data: bytes, styles: set[bytes]) -> Iterator[tuple[int, int]]:
+    """The number cells of a sheet's XML in one of `styles`: (row, column) from A1."""
+    for cell in re.finditer(rb"<c\b([^>]*)>(?=<v>)", data):
+        attributes = cell.group(1)
+        style = re.search(rb'\bs="(\d+)"', attributes)
+        kind = re.search(rb'\bt="(\w+)"', attributes)
+        ref = re.search(rb'\br="([A-Z]+)([0-9]+)"', attributes)
+        if style and style.group(1) in styles and ref and (not kind or kind.group(1) == b"n"):
+            yield int(ref.group(2)) - 1, _column_index(ref.group(1))
+
+
+def _column_index(letters: bytes) -> int:
+    """`A` is 0, `AB` is 27."""
+    column = 0
+    for letter in letters.decode():
+        column = column * 26 + ord(letter) - ord("A") + 1
+    return column - 1
 
 
 def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
@@ -562,11 +619,42 @@ def _formula_cells(data: bytes, stale: bool) -> Iterator[tuple[int, int, str]]:
         if ref and (stale or not saved):
             formula = re.search(rb"<f\b[^>]*>([^<]*)</f>", cell)
             text = html.unescape(formula.group(1).decode("utf-8")) if formula else "…"  # shared
-            column = 0
-            for letter in ref.group(1).decode():
-                column = column * 26 + ord(letter) - ord("A") + 1
-            yield int(ref.group(2)) - 1, column - 1, f"={text}"
+            yield int(ref.group(2)) - 1, _column_index(ref.group(1)), f"={text}"
         at = data.find(b"<f", max(end, at + 1))
+
+
+def _percent_sheets(path: Path, known: dict[str, Table]) -> set[str]:
+    """The sheets of a workbook holding a table with a column in per cent."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            titles = list(_sheet_parts(book))
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return set()
+    tables = {title: known.get(_sheet_table(title, known)) for title in titles}
+    return {
+        title
+        for title, table in tables.items()
+        if table is not None and any(c.unit == "%" for c in table.columns.values())
+    }
+
+
+def _as_shown_in_percent(frame: pl.DataFrame, cells: list[tuple[int, int]]) -> pl.DataFrame:
+    """The numbers of a sheet shown as a percentage written as shown: 0.1 as `10 %`,
+    which a `%` column reads as 10 % (and another column as no number, never 0.1)."""
+    by_column: dict[str, list[int]] = {}
+    for row, column in cells:
+        if row >= 1 and column < frame.width:
+            by_column.setdefault(frame.columns[column], []).append(row - 1)
+    for name, rows in by_column.items():
+        values = frame[name].to_list()
+        for row in rows:
+            if row < len(values) and values[row] is not None:
+                try:
+                    values[row] = f"{format(Decimal(values[row]) * 100, 'f')} %"
+                except InvalidOperation:  # not a number after all: read as it is
+                    continue
+        frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
+    return frame
 
 
 def _formula_problems(columns: list[str], cells: list[tuple[int, int, str]]) -> list[Problem]:

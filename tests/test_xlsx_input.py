@@ -198,3 +198,43 @@ def test_which_formula_cells_have_no_value_saved(cell: bytes, stale: bool, found
 
     sheet = b"<sheetData><row>" + cell + b'<c r="H2"><v>1</v></c></row></sheetData>'
     assert list(_formula_cells(sheet, stale)) == found
+
+
+def test_a_number_shown_as_a_percentage_is_read_as_shown_in_a_per_cent_column(
+    tmp_path: Path,
+) -> None:
+    """A customer's own `tillägg: {type: number, unit: "%"}` in a workbook: a cell shown
+    as 10 % holds 0,1, and was read as 0,1 % — a supplement a hundredth of the one
+    meant, in silence. A number formatted as a percentage is now read as shown (10 %,
+    12,5 %); one written 10 in a plain cell is 10 %, as in a CSV file."""
+    import openpyxl
+
+    model = tmp_path / "model.yaml"
+    source = (ROOT / "examples/hemtjanst/model.yaml").read_text(encoding="utf-8")
+    declared = 'vocabulary:\n  columns: {customers: {tillägg: {type: number, unit: "%"}}}\nzones:'
+    model.write_text(
+        source.replace("zones:", declared, 1).replace(
+            "  customer_month:\n", "  customer_month:\n    t: customer.tillägg\n", 1
+        ),
+        encoding="utf-8",
+    )
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "customers"
+    for row in (["customer_id", "district", "tillägg"], ["K1", "Centrum", 0.1],
+                ["K2", "Norrby", 0.125], ["K3", "Centrum", 10]):  # fmt: skip
+        sheet.append(row)
+    sheet["C2"].number_format = "0%"
+    sheet["C3"].number_format = '0.0" "%'
+    data = tmp_path / "data.xlsx"
+    book.save(data)
+    from engine.api import load
+    from engine.data import load_data
+    from engine.diagnostics import Diagnostics
+
+    checked, _ = load(model)
+    diags = Diagnostics()
+    known = checked.model.vocabulary.tables
+    dataset = load_data(data, {"customers": {"tillägg"}}, diags, known=known, only=["customers"])
+    shares = dict(dataset.tables["customers"].select("customer_id", "tillägg").iter_rows())
+    assert shares == {"K1": 0.1, "K2": 0.125, "K3": 0.1}, [d.render() for d in diags]

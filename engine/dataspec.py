@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.api import ColumnContract, TableContract
 from engine.catalog import Column, base_vocabulary
+from engine.data import WRITTEN_UNITS
 from engine.model import Model
 
 KINDS = {
@@ -87,6 +88,10 @@ def _notes(c: ColumnContract, base: set[str]) -> list[str]:
     said = values_words(c.column)
     if said:
         notes += _indented(f"värden: {said}", "    ", "      ")
+    written = WRITTEN_UNITS.get(c.column.unit) if c.column.kind in ("integer", "number") else None
+    if written:  # as the reader reads it (`data._unit_dropped`)
+        example = "12" if c.column.kind == "integer" else "12,5"
+        notes.append(f"    skrivs {example} eller {example} {written[0]}")
     if c.column.description and c.name not in base:
         notes += _indented(c.column.description, "    ")
     if not c.required and c.column.default is not None:

@@ -64,7 +64,12 @@ def rejected_why(reject: Mapping[str, Any]) -> str:
         "bad-value": f"`{column}` kunde inte läsas{shown}" if shown else f"`{column}` saknas",
         "out-of-range": f"`{column}` är utanför det tillåtna{shown}",
         "bad-date": f"`{column}` är {after}{shown}",
-        "unknown-reference": f"`{column}`{shown} finns inte i indata",
+        "unknown-reference": f"`{column}`{shown}"
+        + (
+            ": dess egen rad avvisades när indata lästes"  # data._unknown_references says so
+            if "its row there was rejected" in str(reject["reason"])
+            else " finns inte i indata"
+        ),
         "duplicate-id": f"samma id{shown} finns på en tidigare rad",
         "ragged-row": "raden har fel antal fält",
         "unmapped-district": f"området{shown} hör inte till någon av modellens zoner",

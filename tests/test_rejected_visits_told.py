@@ -137,7 +137,7 @@ def test_every_rejected_row_is_in_the_workbook_and_each_provider_sees_its_own(
     v11 = ("visits", "visits.csv", 12, "V11", "F2", "P2", "avbokad_kl", None,
            "avbokat besök saknar tidpunkt för avbokningen (§5.3)")  # fmt: skip
     v12 = ("visits", "visits.csv", 13, "V12", "F3", "P1", "customer_id", "F3",
-           "`customer_id` (F3) finns inte i indata")  # fmt: skip
+           "`customer_id` (F3): dess egen rad avvisades när indata lästes")  # fmt: skip
     assert _rejected_sheet(out / "payments.xlsx") == [customer, v11, v12]
     assert _rejected_sheet(out / "payments_P1.xlsx") == [customer, v12]
     assert _rejected_sheet(out / "payments_P2.xlsx") == [v11]

@@ -320,14 +320,15 @@ def _read_files(
         percent_sheets = _percent_sheets(path, known)
         with ThreadPoolExecutor(1) as pool:  # beside the reader, which lets go of Python:
             looking = pool.submit(_workbook_cells, path, percent_sheets)  # 0.1 s of 0.43 s
-            sheets = _read_workbook(path, diags)
+            sheets, skipped = _read_workbook(path, diags, known)
             found = looking.result()
         for title, frame in sheets.items():
             name = _sheet_table(title, known)
+            above = skipped.get(title, 0)
             if title in found:
                 cells = found[title]
-                ragged[name] = _formula_problems(frame.columns, cells.uncalculated)
-                frame = _as_shown_in_percent(frame, cells.percent)
+                ragged[name] = _formula_problems(frame.columns, cells.uncalculated, above)
+                frame = _as_shown_in_percent(frame, cells.percent, above)
             if name in raw:
                 diags.error(
                     "two-files",
@@ -338,11 +339,12 @@ def _read_files(
                 continue
             raw[name] = frame
             origins[name] = f"{path.name}!{title}"
-            offsets[name] = ROW_OFFSET_CSV
+            offsets[name] = ROW_OFFSET_CSV + above
         return raw, origins, offsets, ragged
     if not path.is_dir():
         diags.error("file-not-found", f"no data directory or workbook at {path}")
         return raw, origins, offsets, ragged
+    renames = read_headers(path, known, Diagnostics())  # its mistakes are said when read
     for name in known:
         parquet, csv = path / f"{name}.parquet", path / f"{name}.csv"
         if parquet.exists() and csv.exists():
@@ -360,10 +362,11 @@ def _read_files(
                 raw[name] = scan
                 origins[name], offsets[name] = parquet.name, 1
             elif csv.exists():
-                frame, ragged[name] = _read_csv(csv, diags)
+                named = _header_names(known[name], (renames or {}).get(name, {}))
+                frame, ragged[name], above = _read_csv(csv, diags, named)
                 if frame.width:  # else its header is broken (reported)
                     raw[name] = frame
-                origins[name], offsets[name] = csv.name, ROW_OFFSET_CSV
+                origins[name], offsets[name] = csv.name, ROW_OFFSET_CSV + above
         except UnicodeDecodeError as error:  # neither UTF-8 nor Windows-1252
             diags.error(
                 "bad-value",
@@ -384,9 +387,12 @@ def _read_files(
     return raw, origins, offsets, ragged
 
 
-def _read_csv(path: Path, diags: Diagnostics) -> tuple[pl.DataFrame, list[Problem]]:
-    """A CSV file as text columns, and a problem for each row whose number of fields
-    differs from the header's (the row is rejected, never shifted or padded)."""
+def _read_csv(
+    path: Path, diags: Diagnostics, named: Collection[str] = ()
+) -> tuple[pl.DataFrame, list[Problem], int]:
+    """A CSV file as text columns, a problem for each row whose number of fields
+    differs from the header's (the row is rejected, never shifted or padded), and the
+    lines above its header (`_title_lines`: a report's title, skipped and said)."""
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -400,6 +406,11 @@ def _read_csv(path: Path, diags: Diagnostics) -> tuple[pl.DataFrame, list[Proble
         data = text.encode("utf-8")
     if "\r" in text and "\n" not in text:  # lines ended by CR alone ("CSV (Macintosh)")
         text = text.replace("\r", "\n")
+        data = text.encode("utf-8")
+    above = _title_lines(text.split("\n", TITLE_LINES + 1)[:TITLE_LINES], named)
+    if above:
+        _told_title_lines(path.name, str(path), text.split("\n", above)[:above], diags)
+        text = text.split("\n", above)[above]
         data = text.encode("utf-8")
     first = text.split("\n", 1)[0].removesuffix("\r")
     # the separator the header uses most: `,`, `;` (Swedish Excel) or a tab (its
@@ -415,10 +426,10 @@ def _read_csv(path: Path, diags: Diagnostics) -> tuple[pl.DataFrame, list[Proble
             where=str(path),
             hint="export the file again; its first line must hold the column names alone",
         )
-        return pl.DataFrame(), []
+        return pl.DataFrame(), [], above
     names = [h.strip() for h in header]
     if _duplicate_columns(names, path.name, str(path), diags):
-        return pl.DataFrame(), []
+        return pl.DataFrame(), [], above
     ragged = [
         Problem(
             index,
@@ -436,7 +447,41 @@ def _read_csv(path: Path, diags: Diagnostics) -> tuple[pl.DataFrame, list[Proble
         infer_schema=False,
         truncate_ragged_lines=bool(ragged),
     )
-    return frame, ragged
+    return frame, ragged, above
+
+
+TITLE_LINES = 20  # the lines of a file (or rows of a sheet) its header is looked for in
+
+
+def _header_names(table: Table, renames: Mapping[str, str]) -> set[str]:
+    """What a header line of the table holds: its columns, by carepay's names or by the
+    data's own (`columns.yaml`)."""
+    return set(table.columns) | set(renames)
+
+
+def _title_lines(lines: Sequence[str], named: Collection[str]) -> int:
+    """How many lines stand above a file's header — a report's title and date, as a
+    system's export writes them — when the first line names none of the table's columns
+    and a later one names two (0 where the first is the header, or none is)."""
+
+    def names(line: str) -> int:
+        cells = re.split(r"[,;\t]", line.removesuffix("\r"))
+        return sum(cell.strip().strip('"').strip() in named for cell in cells)
+
+    if not named or not lines or names(lines[0]) > 0:
+        return 0
+    return next((i for i, line in enumerate(lines) if names(line) >= 2), 0)
+
+
+def _told_title_lines(file: str, where: str, lines: Sequence[str], diags: Diagnostics) -> None:
+    shown = next((line.strip() for line in lines if line.strip(" ,;\t\r")), "")
+    diags.warning(
+        "title-rows",
+        f"{file} begins with {len(lines)} line{'s' if len(lines) != 1 else ''} above its "
+        f"column names, skipped: `{printable(shown[:SHOWN_VALUE])}`",
+        where=where,
+        hint="a report's title and date above the header; rows are numbered as in the file",
+    )
 
 
 def _duplicate_columns(names: list[str], what: str, where: str, diags: Diagnostics) -> bool:
@@ -481,12 +526,16 @@ def _ragged_rows(data: bytes, text: str, separator: str, width: int) -> list[tup
     return [(int(i), int(n)) for i, n in found.select("row", "fields").iter_rows()]
 
 
-def _read_workbook(path: Path, diags: Diagnostics) -> dict[str, pl.DataFrame]:
+def _read_workbook(
+    path: Path, diags: Diagnostics, known: dict[str, Table]
+) -> tuple[dict[str, pl.DataFrame], dict[str, int]]:
     """Each sheet as text columns, by the calamine reader (fastexcel): a date cell
     becomes ISO text, a number its shortest text. Sheet names are matched without
-    regard to case or surrounding spaces (see `_sheet_table`)."""
+    regard to case or surrounding spaces (see `_sheet_table`). Beside them, the rows
+    above each sheet's header (`_title_lines`), skipped."""
     import fastexcel  # only needed for workbooks
 
+    skipped: dict[str, int] = {}
     try:
         book = fastexcel.read_excel(path)
         out: dict[str, pl.DataFrame] = {}
@@ -494,6 +543,16 @@ def _read_workbook(path: Path, diags: Diagnostics) -> dict[str, pl.DataFrame]:
             # read once, the header as the first row (reading the header alone parsed
             # the whole sheet too: the sample's visits 0.31 s of its 0.71 s)
             sheet = book.load_sheet(title, header_row=None, dtypes="string").to_polars()
+            rows = [
+                ",".join("" if v is None else str(v).replace(",", " ") for v in sheet.row(i))
+                for i in range(min(sheet.height, TITLE_LINES))
+            ]
+            table = known.get(_sheet_table(title, known))
+            above = _title_lines(rows, _header_names(table, {})) if table is not None else 0
+            if above:
+                _told_title_lines(f"sheet {title}", f"{path.name}!{title}", rows[:above], diags)
+                sheet = sheet.slice(above)
+            skipped[title] = above
             first = sheet.row(0) if sheet.height else ()
             names = [
                 str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(first)
@@ -507,8 +566,8 @@ def _read_workbook(path: Path, diags: Diagnostics) -> dict[str, pl.DataFrame]:
             out[title] = frame.rename(dict(zip(frame.columns, names, strict=True)))
     except (fastexcel.FastExcelError, OSError) as error:
         diags.error("bad-value", f"cannot read the workbook: {error}", where=str(path))
-        return {}
-    return out
+        return {}, skipped
+    return out, skipped
 
 
 @dataclass
@@ -638,13 +697,16 @@ def _percent_sheets(path: Path, known: dict[str, Table]) -> set[str]:
     }
 
 
-def _as_shown_in_percent(frame: pl.DataFrame, cells: list[tuple[int, int]]) -> pl.DataFrame:
+def _as_shown_in_percent(
+    frame: pl.DataFrame, cells: list[tuple[int, int]], above: int = 0
+) -> pl.DataFrame:
     """The numbers of a sheet shown as a percentage written as shown: 0.1 as `10 %`,
-    which a `%` column reads as 10 % (and another column as no number, never 0.1)."""
+    which a `%` column reads as 10 % (and another column as no number, never 0.1); the
+    sheet's rows from A1, its header below `above` rows of title."""
     by_column: dict[str, list[int]] = {}
     for row, column in cells:
-        if row >= 1 and column < frame.width:
-            by_column.setdefault(frame.columns[column], []).append(row - 1)
+        if row > above and column < frame.width:
+            by_column.setdefault(frame.columns[column], []).append(row - above - 1)
     for name, rows in by_column.items():
         values = frame[name].to_list()
         for row in rows:
@@ -657,12 +719,15 @@ def _as_shown_in_percent(frame: pl.DataFrame, cells: list[tuple[int, int]]) -> p
     return frame
 
 
-def _formula_problems(columns: list[str], cells: list[tuple[int, int, str]]) -> list[Problem]:
+def _formula_problems(
+    columns: list[str], cells: list[tuple[int, int, str]], above: int = 0
+) -> list[Problem]:
     """A row with a formula never calculated is rejected, naming the cell's column and
-    the formula (the header's formula, row 0, is a column name the reader gave)."""
+    the formula (the header's, below `above` rows of title, is a column name the reader
+    gave)."""
     return [
         Problem(
-            row - 1,
+            row - above - 1,
             columns[column] if column < len(columns) else "",
             formula,
             "bad-value",
@@ -671,7 +736,7 @@ def _formula_problems(columns: list[str], cells: list[tuple[int, int, str]]) -> 
             "in Excel, or export the values",
         )
         for row, column, formula in cells
-        if row >= 1
+        if row > above
     ]
 
 

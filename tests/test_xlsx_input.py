@@ -89,7 +89,9 @@ def test_each_sheet_is_read_once(tmp_path: Path, monkeypatch) -> None:  # type: 
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", counted)
-    sheets = _read_workbook(book, Diagnostics())
+    from engine.catalog import tables
+
+    sheets, _ = _read_workbook(book, Diagnostics(), tables())
     assert sorted(loads) == ["customers", "empty", "providers"]
     assert sheets["customers"].columns == ["customer_id", "district", "column_3", "note"]
     assert sheets["customers"].rows() == [("K1", "Norr", None, "x"), ("K2", None, None, None)]

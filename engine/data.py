@@ -407,7 +407,7 @@ def _read_csv(
     if "\r" in text and "\n" not in text:  # lines ended by CR alone ("CSV (Macintosh)")
         text = text.replace("\r", "\n")
         data = text.encode("utf-8")
-    above = _title_lines(text.split("\n", TITLE_LINES + 1)[:TITLE_LINES], named)
+    above = _title_lines(_first_lines(text, TITLE_LINES), named)
     if above:
         _told_title_lines(path.name, str(path), text.split("\n", above)[:above], diags)
         text = text.split("\n", above)[above]
@@ -451,6 +451,19 @@ def _read_csv(
 
 
 TITLE_LINES = 20  # the lines of a file (or rows of a sheet) its header is looked for in
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    """The first lines of a text, without copying the rest of it (a month of visits)."""
+    lines: list[str] = []
+    start = 0
+    while len(lines) < count and start <= len(text):
+        end = text.find("\n", start)
+        lines.append(text[start:] if end == -1 else text[start:end])
+        if end == -1:
+            break
+        start = end + 1
+    return lines
 
 
 def _header_names(table: Table, renames: Mapping[str, str]) -> set[str]:

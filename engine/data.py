@@ -49,6 +49,7 @@ _DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H.%M",  # the Swedish way of old, `kl. 10.30`
     # an instant, with its offset from UTC (`2024-01-31T23:30:00Z`, `…+01:00`), as a
     # system storing times in UTC exports them: read in Swedish time (`_moment`)
     "%Y-%m-%dT%H:%M:%S%.f%#z",

@@ -282,6 +282,9 @@ def test_dates_and_times_in_two_forms_are_each_read():
         ("2024-03-01 09:39:30", datetime(2024, 3, 1, 9, 39, 30)),
         ("2024-03-01T09:39:00.000000", datetime(2024, 3, 1, 9, 39)),  # as Polars writes
         ("2024-03-01 09:39:00.123", datetime(2024, 3, 1, 9, 39, 0, 123000)),  # a database's
+        ("2024-03-01 09.39", datetime(2024, 3, 1, 9, 39)),  # the Swedish way of old
+        ("2024-03-01 9.39", datetime(2024, 3, 1, 9, 39)),
+        ("2024-03-01 09.39.30", None),  # a period between minutes and seconds: no form
         ("01/03/2024 09:39", None),
         ("2024-03-01", None),  # a date is not a moment of a visit
         # an instant with its offset from UTC is read in Swedish time, winter and summer

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import csv
 import difflib
-import html
 import io
 import re
-import zipfile
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
@@ -35,6 +33,7 @@ from engine.diagnostics import Diagnostics, printable
 from engine.headers import COLUMNS_FILE, read_headers
 from engine.model import DataRequirement
 from engine.progress import timed
+from engine.sheetxml import sheet_titles, workbook_cells
 from engine.swedish import AMBIGUOUS_COMMA, comma_readings
 
 ROW_OFFSET_CSV = 2  # data row i is on line i + 2 of a CSV file (line 1 is the header)
@@ -320,7 +319,7 @@ def _read_files(
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
         percent_sheets = _percent_sheets(path, known)
         with ThreadPoolExecutor(1) as pool:  # beside the reader, which lets go of Python:
-            looking = pool.submit(_workbook_cells, path, percent_sheets)  # 0.1 s of 0.43 s
+            looking = pool.submit(workbook_cells, path, percent_sheets)  # 0.1 s of 0.43 s
             sheets, skipped = _read_workbook(path, diags, known)
             found = looking.result()
         for title, frame in sheets.items():
@@ -584,126 +583,9 @@ def _read_workbook(
     return out, skipped
 
 
-@dataclass
-class _SheetCells:
-    """What the sheet reader does not say of a sheet's cells, by (row, column) from A1:
-    the formulas saved with no value, and the numbers shown as a percentage."""
-
-    uncalculated: list[tuple[int, int, str]] = field(default_factory=list)
-    percent: list[tuple[int, int]] = field(default_factory=list)
-
-
-def _workbook_cells(path: Path, percent_sheets: Collection[str]) -> dict[str, _SheetCells]:
-    """Per sheet, the cells holding a formula with no value saved — as a program that
-    does not calculate writes them: the reader gives such a cell as empty, and
-    `granted_minutes` `=10*60` paid a decision nothing — and, in `percent_sheets`, the
-    numbers formatted as a percentage: the reader gives the 0.1 a cell shown as 10 %
-    holds, which a `%` column took as 0.1 %. Excel saves each formula's value; only a
-    sheet with a formula is searched for them (from each `<f`, never parsed whole)."""
-    out: dict[str, _SheetCells] = {}
-    try:
-        with zipfile.ZipFile(path) as book:
-            # a writer that saved 0 for every formula (XlsxWriter) asks Excel to
-            # calculate them all when the file is opened: no saved value is one
-            stale = re.search(rb'fullCalcOnLoad="(?:1|true)"', book.read("xl/workbook.xml"))
-            styles = _percent_styles(book) if percent_sheets else set()
-            for title, part in _sheet_parts(book).items():
-                data = book.read(part)
-                cells = _SheetCells()
-                if b"<f" in data:
-                    cells.uncalculated = list(_formula_cells(data, bool(stale)))
-                if styles and title in percent_sheets:
-                    cells.percent = list(_styled_numbers(data, styles))
-                if cells.uncalculated or cells.percent:
-                    out[title] = cells
-    except (zipfile.BadZipFile, KeyError, OSError):  # the reader says what is wrong
-        return {}
-    return out
-
-
-def _percent_styles(book: zipfile.ZipFile) -> set[bytes]:
-    """The cell styles (`s="…"`) whose number format shows a percentage: Excel's own
-    0 % and 0,00 %, or a format of the workbook's own with a `%` outside quotes."""
-    try:
-        styles = book.read("xl/styles.xml")
-    except KeyError:
-        return set()
-    percent = {b"9", b"10"}
-    for fid, code in re.findall(
-        rb'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', styles
-    ):
-        if b"%" in re.sub(rb"&quot;.*?&quot;|\\.", b"", code):
-            percent.add(fid)
-    xfs = re.search(rb"<cellXfs\b.*?</cellXfs>", styles, re.S)
-    formats = re.findall(rb"<xf\b[^>]*>", xfs.group(0)) if xfs else []
-    ids = (re.search(rb'numFmtId="(\d+)"', xf) for xf in formats)
-    return {str(i).encode() for i, found in enumerate(ids) if found and found.group(1) in percent}
-
-
-def _styled_numbers(data: bytes, styles: set[bytes]) -> Iterator[tuple[int, int]]:
-    """The number cells of a sheet's XML in one of `styles`: (row, column) from A1."""
-    for cell in re.finditer(rb"<c\b([^>]*)>(?=<v>)", data):
-        attributes = cell.group(1)
-        style = re.search(rb'\bs="(\d+)"', attributes)
-        kind = re.search(rb'\bt="(\w+)"', attributes)
-        ref = re.search(rb'\br="([A-Z]+)([0-9]+)"', attributes)
-        if style and style.group(1) in styles and ref and (not kind or kind.group(1) == b"n"):
-            yield int(ref.group(2)) - 1, _column_index(ref.group(1))
-
-
-def _column_index(letters: bytes) -> int:
-    """`A` is 0, `AB` is 27."""
-    column = 0
-    for letter in letters.decode():
-        column = column * 26 + ord(letter) - ord("A") + 1
-    return column - 1
-
-
-def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
-    """Each sheet's title and the workbook part holding its cells."""
-    workbook = book.read("xl/workbook.xml").decode("utf-8")
-    rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-    targets = dict(re.findall(r'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
-    targets |= dict(
-        (i, t)
-        for t, i in re.findall(r'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)
-    )
-    out = {}
-    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
-        name, rid = re.search(r'\bname="([^"]*)"', tag), re.search(r'\br:id="([^"]*)"', tag)
-        if name and rid and rid.group(1) in targets:
-            target = targets[rid.group(1)]
-            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            out[html.unescape(name.group(1))] = part
-    return out
-
-
-def _formula_cells(data: bytes, stale: bool) -> Iterator[tuple[int, int, str]]:
-    """The cells of a sheet's XML with a formula and no value saved (every formula
-    cell where the saved values are `stale`): (row, column, formula). A formula whose
-    value is empty text is saved by Excel as `t="str"` with an empty `<v></v>`."""
-    at = data.find(b"<f")
-    while at != -1:
-        start, end = data.rfind(b"<c ", 0, at), data.find(b"</c>", at)
-        cell = data[start:end] if start != -1 and end != -1 else b""
-        ref = re.search(rb'\br="([A-Z]+)([0-9]+)"', cell)
-        empty_text = b't="str"' in cell and b"<v></v>" in cell
-        saved = re.search(rb"<v>[^<]|<is>", cell) or empty_text
-        if ref and (stale or not saved):
-            formula = re.search(rb"<f\b[^>]*>([^<]*)</f>", cell)
-            text = html.unescape(formula.group(1).decode("utf-8")) if formula else "…"  # shared
-            yield int(ref.group(2)) - 1, _column_index(ref.group(1)), f"={text}"
-        at = data.find(b"<f", max(end, at + 1))
-
-
 def _percent_sheets(path: Path, known: dict[str, Table]) -> set[str]:
     """The sheets of a workbook holding a table with a column in per cent."""
-    try:
-        with zipfile.ZipFile(path) as book:
-            titles = list(_sheet_parts(book))
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return set()
-    tables = {title: known.get(_sheet_table(title, known)) for title in titles}
+    tables = {title: known.get(_sheet_table(title, known)) for title in sheet_titles(path)}
     return {
         title
         for title, table in tables.items()

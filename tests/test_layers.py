@@ -36,6 +36,7 @@ LAYERS = {
     "reevaluate": 6,
     "compile": 6,
     "data": 6,
+    "sheetxml": 1,  # a workbook's XML, for what the sheet reader does not say
     "reports": 7,
     "sheetcells": 7,
     "workbook": 8,

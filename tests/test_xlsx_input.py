@@ -196,10 +196,10 @@ def test_a_formula_never_calculated_is_a_rejected_row_not_an_empty_value(
     ],
 )
 def test_which_formula_cells_have_no_value_saved(cell: bytes, stale: bool, found: list) -> None:
-    from engine.data import _formula_cells
+    from engine.sheetxml import formula_cells
 
     sheet = b"<sheetData><row>" + cell + b'<c r="H2"><v>1</v></c></row></sheetData>'
-    assert list(_formula_cells(sheet, stale)) == found
+    assert list(formula_cells(sheet, stale)) == found
 
 
 def test_a_number_shown_as_a_percentage_is_read_as_shown_in_a_per_cent_column(

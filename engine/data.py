@@ -329,6 +329,7 @@ def _read_files(
                 cells = found[title]
                 ragged[name] = _formula_problems(frame.columns, cells.uncalculated, above)
                 frame = _as_shown_in_percent(frame, cells.percent, above)
+                _told_hidden_rows(f"{path.name}!{title}", cells.hidden, above, diags)
             if name in raw:
                 diags.error(
                     "two-files",
@@ -613,6 +614,25 @@ def _as_shown_in_percent(
                     continue
         frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
     return frame
+
+
+def _told_hidden_rows(where: str, hidden: list[int], above: int, diags: Diagnostics) -> None:
+    """Rows hidden in Excel are read as any other: said, with which they are (a
+    controller who hid the visits not to be paid would have them paid in silence)."""
+    rows = [row + 1 for row in hidden if row > above]  # the sheet's row numbers
+    if not rows:
+        return
+    shown = ", ".join(str(r) for r in rows[:8]) + (
+        f" and {len(rows) - 8} more" if len(rows) > 8 else ""
+    )
+    diags.warning(
+        "hidden-rows",
+        f"{len(rows)} row{'s' if len(rows) != 1 else ''} of {where} "
+        f"{'are' if len(rows) != 1 else 'is'} hidden in Excel, and read as any other: "
+        f"row{'s' if len(rows) != 1 else ''} {shown}",
+        where=where,
+        hint="a row that is not to be paid must be deleted (or corrected), not hidden",
+    )
 
 
 def _formula_problems(

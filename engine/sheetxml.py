@@ -27,10 +27,12 @@ def sheet_titles(path: Path) -> list[str]:
 @dataclass
 class SheetCells:
     """What the sheet reader does not say of a sheet's cells, by (row, column) from A1:
-    the formulas saved with no value, and the numbers shown as a percentage."""
+    the formulas saved with no value, the numbers shown as a percentage, and the rows
+    hidden."""
 
     uncalculated: list[tuple[int, int, str]] = field(default_factory=list)
     percent: list[tuple[int, int]] = field(default_factory=list)
+    hidden: list[int] = field(default_factory=list)  # rows hidden (or filtered away)
 
 
 def workbook_cells(path: Path, percent_sheets: Collection[str]) -> dict[str, SheetCells]:
@@ -54,11 +56,20 @@ def workbook_cells(path: Path, percent_sheets: Collection[str]) -> dict[str, She
                     cells.uncalculated = list(formula_cells(data, bool(stale)))
                 if styles and title in percent_sheets:
                     cells.percent = list(_styled_numbers(data, styles))
-                if cells.uncalculated or cells.percent:
+                if b'hidden="' in data:
+                    cells.hidden = hidden_rows(data)
+                if cells.uncalculated or cells.percent or cells.hidden:
                     out[title] = cells
     except (zipfile.BadZipFile, KeyError, OSError):  # the reader says what is wrong
         return {}
     return out
+
+
+def hidden_rows(data: bytes) -> list[int]:
+    """The rows of a sheet's XML hidden in Excel — by hand, or by a filter — from A1:
+    the reader reads them as any other, which the one who hid them may not expect."""
+    found = re.finditer(rb'<row\b[^>]*?\br="([0-9]+)"[^>]*?\bhidden="(?:1|true)"', data)
+    return [int(row.group(1)) - 1 for row in found]
 
 
 def _percent_styles(book: zipfile.ZipFile) -> set[bytes]:

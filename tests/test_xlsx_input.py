@@ -240,3 +240,35 @@ def test_a_number_shown_as_a_percentage_is_read_as_shown_in_a_per_cent_column(
     dataset = load_data(data, {"customers": {"tillägg"}}, diags, known=known, only=["customers"])
     shares = dict(dataset.tables["customers"].select("customer_id", "tillägg").iter_rows())
     assert shares == {"K1": 0.1, "K2": 0.125, "K3": 0.1}, [d.render() for d in diags]
+
+
+def test_rows_hidden_in_excel_are_read_and_said(tmp_path: Path) -> None:
+    """A controller hid V3 and V4 (row 4 and 5 of the visits sheet) in Excel to leave
+    them out: they were read and paid as any other, in silence. They still are — a
+    sheet's rows are its data — and the run says which rows were hidden."""
+    import csv as csv_module
+
+    import openpyxl
+
+    fjallby = ROOT / "tests/fixtures/fjallby"
+    book = openpyxl.Workbook()
+    for i, table in enumerate(("providers", "customers", "visits")):
+        sheet = book.active if i == 0 else book.create_sheet()
+        sheet.title = table
+        text = (fjallby / "data" / f"{table}.csv").read_text(encoding="utf-8")
+        for row in csv_module.reader(text.splitlines()):
+            sheet.append(row)
+    book["visits"].row_dimensions[4].hidden = True
+    book["visits"].row_dimensions[5].hidden = True
+    book.save(tmp_path / "data.xlsx")
+    args = ["run", str(fjallby / "model.yaml"), "--data", str(tmp_path / "data.xlsx")]
+    ran = CliRunner().invoke(main, [*args, "--month", "2026-11", "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 3, ran.output  # V11's cancellation without its time
+    assert (
+        "data.xlsx!visits: warning[hidden-rows]: 2 rows of data.xlsx!visits are hidden in "
+        "Excel, and read as any other: rows 4, 5"
+    ) in ran.output
+    lines = pl.read_csv(
+        tmp_path / "out/statement_lines.csv", schema_overrides={"amount_kr": pl.String}
+    )
+    assert sum(int(a.replace(".", "")) for a in lines["amount_kr"]) == 391675  # all paid

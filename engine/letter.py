@@ -147,7 +147,7 @@ def letters(
     parties = ["month", "customer_id", "provider_id"]
     lines = result.lines.partition_by(parties, as_dict=True)
     not_counted = result.not_counted.partition_by(parties, as_dict=True)
-    rejected = _rejects_by_customer(result)
+    rejected, providers_own = _rejects_by_party(result)
     paid = result.lines.group_by("month", "provider_id").agg(pl.col("amount_ore").sum())
     whole = {(m, p): int(o) for m, p, o in paid.iter_rows()}
     out = []
@@ -175,7 +175,10 @@ def letters(
             letter.provider_total_ore = whole.get((label, row["provider_id"]), 0)
             letter.sentences = _sentences(result, month, roles.provider_month, row,
                                           lines.get(key), everything)  # fmt: skip
-            if letter.sentences:
+            letter.rejected = _rejected_rows(
+                result, providers_own.get(row["provider_id"], []), month.plan.month, key[2]
+            )
+            if letter.sentences or letter.rejected:
                 out.append(letter)
     return out
 
@@ -262,24 +265,33 @@ def _types(result: RunResult, entity: str) -> dict[str, t.Type]:
     return types | dict(result.checked.rule_types)
 
 
-def _rejects_by_customer(result: RunResult) -> dict[str, list[dict[str, Any]]]:
+Rejects = dict[str, list[dict[str, Any]]]
+
+
+def _rejects_by_party(result: RunResult) -> tuple[Rejects, Rejects]:
     """The rows rejected as read of tables other than the registrations' (whose rows
-    are among the visits not counted), by the customer they name: gathered once for all
-    of a provider's letters."""
-    out: dict[str, list[dict[str, Any]]] = {}
+    are among the visits not counted), by the customer they name, and those naming a
+    provider and no customer (a contract of a table of the model's own) by provider:
+    gathered once for all of a provider's letters."""
+    customers: Rejects = {}
+    providers: Rejects = {}
     registrations = result.checked.model.vocabulary.registrations
     for reject in result.dataset.rejects if result.dataset is not None else ():
-        if reject["table"] != registrations and reject["customer_id"] is not None:
-            out.setdefault(reject["customer_id"], []).append(reject)
-    return out
+        if reject["table"] == registrations:
+            continue
+        if reject["customer_id"] is not None:
+            customers.setdefault(reject["customer_id"], []).append(reject)
+        elif reject["provider_id"] is not None:
+            providers.setdefault(reject["provider_id"], []).append(reject)
+    return customers, providers
 
 
 def _rejected_rows(
     result: RunResult, rejects: list[dict[str, Any]], month: date, provider: str
 ) -> list[str]:
-    """A customer's `rejects` (`_rejects_by_customer`: a decision, an absence) that may
-    be the month's — of this provider or of none — each as `decisions.csv rad 5 (B7):
-    why`: a rejected decision paid its customer nothing, and the letter did not say
+    """A customer's `rejects` (`_rejects_by_party`: a decision, an absence; or the
+    provider's own, a contract) that may be the month's — of this provider or of none
+    — each as `decisions.csv rad 5 (B7): why`: a rejected decision paid its customer nothing, and the letter did not say
     why. A row is the month's where its entity's month rule places it there, or where
     the columns that would place it are empty."""
     if not rejects:
@@ -298,7 +310,7 @@ def _rejected_rows(
         ):
             continue
         row = f"{reject['file']} rad {reject['row']}"
-        own = reject["id"] and reject["id"] != reject["customer_id"]  # not the customer's row
+        own = reject["id"] not in (None, reject["customer_id"], reject["provider_id"])
         named = f" ({reject['id']})" if own else ""
         out.append(f"{row}{named}: {rejected_why(reject)}")
     return out
@@ -380,11 +392,15 @@ def _text(letter: Letter) -> str:
     else:
         lines.append("Alla registrerade besök räknades.")
     if letter.rejected:
-        lines += ["", REJECTED + ":", *(f"- {row}" for row in letter.rejected)]
+        lines += ["", _rejected_heading(letter) + ":", *(f"- {r}" for r in letter.rejected)]
     return "\n".join(lines)
 
 
-REJECTED = "Andra rader för kunden som avvisades när indata lästes"  # `_rejected_rows`
+def _rejected_heading(letter: Letter) -> str:
+    """The heading of a letter's rows rejected as read (`_rejected_rows`)."""
+    if letter.customer is None:
+        return "Rader för utföraren som avvisades när indata lästes"
+    return "Andra rader för kunden som avvisades när indata lästes"
 
 
 def _note(sentence: Sentence) -> str:
@@ -421,7 +437,7 @@ def render_html(found: list[Letter]) -> str:
         month=swedish.month,
         own=OWN,
         whole_month=whole_month,
-        rejected=REJECTED,
+        rejected=_rejected_heading,
     )
 
 
@@ -472,7 +488,7 @@ HTML = """<!DOCTYPE html>
   <p>Alla registrerade besök räknades.</p>
   {% endif %}
   {% if letter.rejected %}
-  <h2>{{ rejected }}</h2>
+  <h2>{{ rejected(letter) }}</h2>
   <ul>
   {% for row in letter.rejected %}<li>{{ row }}</li>{% endfor %}
   </ul>

@@ -302,9 +302,21 @@ def _write_outputs(
         payments = payment_file(result, facts, dataset)
         write_payment_file(directory / "payments.xlsx", payments)
         if job.per_provider:
-            providers = sorted(payments.lines["provider_id"].unique().to_list())
+            providers = sorted(_providers_told(payments, dataset, result))
             for provider, name in provider_file_names(providers).items():
                 write_payment_file(directory / name, payments.for_provider(provider))
+
+
+def _providers_told(payments: PaymentFile, dataset: Dataset, result: RunResult) -> set[str]:
+    """The providers a file of their own is written for: those paid, and those of the
+    data with a row rejected (a provider whose every contract was rejected is paid
+    nothing, and is told why)."""
+    paid = set(payments.lines["provider_id"].unique().to_list())
+    party = result.checked.model.vocabulary.parties["provider"]
+    known = dataset.tables.get(party.table)
+    ids = set(known[party.key].cast(pl.String).to_list()) if known is not None else set()
+    rejected = {p for p in payments.rejected["provider_id"].to_list() if p is not None}
+    return paid | (rejected & ids)
 
 
 def payment_file(

@@ -180,3 +180,66 @@ def test_a_rejected_decision_is_named_in_its_customers_letter(tmp_path: Path) ->
     html = render_html([letter])
     assert "<h2>Andra rader för kunden som avvisades när indata lästes</h2>" in html
     assert "decisions.csv rad 3 (B2): `granted_minutes` kunde inte läsas (tio)" in html
+
+
+def test_a_providers_rejected_contract_is_named_in_its_own_letter(tmp_path: Path) -> None:
+    """A provider's contract fees (a table of the model's own, `avtal`): P2's second
+    contract A4 has `månadsavgift` "två tusen", is rejected, and P2 is paid A2's 500 kr
+    alone — its own letter of the month said nothing of A4. Now it names the row and
+    why; P1's names none. (A provider whose every contract is rejected has no month,
+    and no letter: its rows are in its own workbook, `--per-provider`.)"""
+    from tests.test_declarations import CONTRACTS, _model_and_data
+
+    month = "\n      month: { by: pairs, of: [customer_month, avtalsperiod] }"
+    model, data = _model_and_data(
+        tmp_path,
+        CONTRACTS.format(month=month),
+        {
+            "providers": "provider_id,name,ownership\nP1,A,private\nP2,B,private\n",
+            "avtal": "avtal_id,provider_id,från,till,månadsavgift\n"
+            "A1,P1,2025-01-01,,1000\nA2,P2,2025-01-01,,500\nA3,P2,2024-01-01,2024-12-31,x\n"
+            "A4,P2,2025-01-01,,två tusen\n",
+        },
+    )
+    found = letters_of(model, data, [date(2025, 3, 1)], provider="P2")
+    [own] = [letter for letter in found if letter.customer is None]
+    assert own.total_ore == 50000
+    assert own.rejected == ["avtal.csv rad 5 (A4): `månadsavgift` kunde inte läsas (två tusen)"]
+    text = render_text([own])  # A3 ended in 2024: not this month's
+    assert text.endswith(
+        "Rader för utföraren som avvisades när indata lästes:\n"
+        "- avtal.csv rad 5 (A4): `månadsavgift` kunde inte läsas (två tusen)\n"
+    )
+    assert "<h2>Rader för utföraren som avvisades när indata lästes</h2>" in render_html([own])
+    p1 = letters_of(model, data, [date(2025, 3, 1)], provider="P1")
+    assert all(not letter.rejected for letter in p1)
+
+
+def test_a_provider_whose_every_contract_was_rejected_gets_its_own_workbook(
+    tmp_path: Path,
+) -> None:
+    """P2's only contract is rejected: P2 is paid nothing, had no provider month and
+    no payments_P2.xlsx to be told why in; now its file holds the rejected row."""
+    from tests.test_declarations import CONTRACTS, _model_and_data
+
+    month = "\n      month: { by: pairs, of: [customer_month, avtalsperiod] }"
+    model, data = _model_and_data(
+        tmp_path,
+        CONTRACTS.format(month=month),
+        {
+            "providers": "provider_id,name,ownership\nP1,A,private\nP2,B,private\n",
+            "avtal": "avtal_id,provider_id,från,till,månadsavgift\n"
+            "A1,P1,2025-01-01,,1000\nA2,P2,2025-01-01,,två tusen\n",
+        },
+    )
+    out = tmp_path / "out"
+    args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, [*args, "--per-provider"])
+    assert ran.exit_code == 3, ran.output
+    assert sorted(p.name for p in out.glob("payments_*.xlsx")) == [
+        "payments_P1.xlsx", "payments_P2.xlsx",
+    ]  # fmt: skip
+    assert _rejected_sheet(out / "payments_P2.xlsx") == [
+        ("avtal", "avtal.csv", 3, "A2", None, "P2", "månadsavgift", "två tusen",
+         "`månadsavgift` kunde inte läsas (två tusen)"),
+    ]  # fmt: skip

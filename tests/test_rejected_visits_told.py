@@ -182,24 +182,28 @@ def test_a_rejected_decision_is_named_in_its_customers_letter(tmp_path: Path) ->
     assert "decisions.csv rad 3 (B2): `granted_minutes` kunde inte läsas (tio)" in html
 
 
+def _contracts(tmp_path: Path, rows: str) -> tuple[Path, Path]:
+    """tests/test_declarations.py's model of providers' contract fees (a table of the
+    model's own, of which the provider's month is made too), with these contracts."""
+    from tests.test_declarations import CONTRACTS, _model_and_data
+
+    month = "\n      month: { by: pairs, of: [customer_month, avtalsperiod] }"
+    providers = "provider_id,name,ownership\nP1,A,private\nP2,B,private\n"
+    header = "avtal_id,provider_id,från,till,månadsavgift\n"
+    tables = {"providers": providers, "avtal": header + rows}
+    return _model_and_data(tmp_path, CONTRACTS.format(month=month), tables)
+
+
 def test_a_providers_rejected_contract_is_named_in_its_own_letter(tmp_path: Path) -> None:
     """A provider's contract fees (a table of the model's own, `avtal`): P2's second
     contract A4 has `månadsavgift` "två tusen", is rejected, and P2 is paid A2's 500 kr
     alone — its own letter of the month said nothing of A4. Now it names the row and
     why; P1's names none. (A provider whose every contract is rejected has no month,
     and no letter: its rows are in its own workbook, `--per-provider`.)"""
-    from tests.test_declarations import CONTRACTS, _model_and_data
-
-    month = "\n      month: { by: pairs, of: [customer_month, avtalsperiod] }"
-    model, data = _model_and_data(
+    model, data = _contracts(
         tmp_path,
-        CONTRACTS.format(month=month),
-        {
-            "providers": "provider_id,name,ownership\nP1,A,private\nP2,B,private\n",
-            "avtal": "avtal_id,provider_id,från,till,månadsavgift\n"
-            "A1,P1,2025-01-01,,1000\nA2,P2,2025-01-01,,500\nA3,P2,2024-01-01,2024-12-31,x\n"
-            "A4,P2,2025-01-01,,två tusen\n",
-        },
+        "A1,P1,2025-01-01,,1000\nA2,P2,2025-01-01,,500\nA3,P2,2024-01-01,2024-12-31,x\n"
+        "A4,P2,2025-01-01,,två tusen\n",
     )
     found = letters_of(model, data, [date(2025, 3, 1)], provider="P2")
     [own] = [letter for letter in found if letter.customer is None]
@@ -220,18 +224,7 @@ def test_a_provider_whose_every_contract_was_rejected_gets_its_own_workbook(
 ) -> None:
     """P2's only contract is rejected: P2 is paid nothing, had no provider month and
     no payments_P2.xlsx to be told why in; now its file holds the rejected row."""
-    from tests.test_declarations import CONTRACTS, _model_and_data
-
-    month = "\n      month: { by: pairs, of: [customer_month, avtalsperiod] }"
-    model, data = _model_and_data(
-        tmp_path,
-        CONTRACTS.format(month=month),
-        {
-            "providers": "provider_id,name,ownership\nP1,A,private\nP2,B,private\n",
-            "avtal": "avtal_id,provider_id,från,till,månadsavgift\n"
-            "A1,P1,2025-01-01,,1000\nA2,P2,2025-01-01,,två tusen\n",
-        },
-    )
+    model, data = _contracts(tmp_path, "A1,P1,2025-01-01,,1000\nA2,P2,2025-01-01,,två tusen\n")
     out = tmp_path / "out"
     args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
     ran = CliRunner().invoke(main, [*args, "--per-provider"])

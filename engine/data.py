@@ -448,7 +448,37 @@ def _read_csv(
         infer_schema=False,
         truncate_ragged_lines=bool(ragged),
     )
+    shaped = {p.index for p in ragged}
+    ragged += [p for p in _header_again(frame, names) if p.index not in shaped]
     return frame, ragged, above
+
+
+def _header_again(frame: pl.DataFrame, names: list[str]) -> list[Problem]:
+    """Rows that are the column names again — two exports joined into one file: each
+    is one rejected row that says so, not a bad value in every column of it."""
+    if frame.height == 0 or not frame.width:
+        return []
+    first = frame.columns[0]
+    candidates = frame.with_row_index("__i").filter(pl.col(first).str.strip_chars() == names[0])
+    again = candidates.filter(
+        pl.all_horizontal(
+            [
+                pl.col(c).fill_null("").str.strip_chars() == n
+                for c, n in zip(frame.columns, names, strict=False)
+            ]
+        )
+    )
+    return [
+        Problem(
+            int(index),
+            "",  # the whole row
+            None,
+            "repeated-header",
+            "the row is the column names again",
+            "two exports joined into one file? Each row is read once; remove the second header",
+        )
+        for index in again["__i"].to_list()
+    ]
 
 
 TITLE_LINES = 20  # the lines of a file (or rows of a sheet) its header is looked for in
@@ -1180,7 +1210,9 @@ def load_data(
             if name in problems:
                 _settle(ds, name, problems.pop(name), diags, strict, key_columns=known[name].key)
         for name, found in problems.items():
-            found += _unknown_references(ds, name, proven.get(name, set()))
+            shapeless = {p.index for p in reading.ragged.get(name, [])}  # said once
+            unknown = _unknown_references(ds, name, proven.get(name, set()))
+            found += [p for p in unknown if p.index not in shapeless]
             if window is not None and window.table == name:
                 found = _owned_problems(ds, name, found, window)
                 ds.problems[name] = [_in_file(ds, name, p) for p in found]

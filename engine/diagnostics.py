@@ -54,6 +54,7 @@ CODES: dict[str, str] = {
     "reserved-name": "a rule is named like a field, relation or context value",
     "out-of-range": "a value in the data is outside its column's range",
     "ragged-row": "a CSV row has more or fewer fields than the header",
+    "repeated-header": "a CSV row is the column names again (two exports joined into one file)",
     "duplicate-column": "an input table has the same column twice",
     "two-files": "two files (CSV and Parquet) give the same input table",
     "empty-month": "a month has no visits (or no decisions) in the data",

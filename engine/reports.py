@@ -72,6 +72,7 @@ def rejected_why(reject: Mapping[str, Any]) -> str:
         ),
         "duplicate-id": f"samma id{shown} finns på en tidigare rad",
         "ragged-row": "raden har fel antal fält",
+        "repeated-header": "raden är kolumnnamnen igen (två exporter i en fil?)",
         "unmapped-district": f"området{shown} hör inte till någon av modellens zoner",
     }.get(str(reject["code"]), str(reject["reason"]))
 

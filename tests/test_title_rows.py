@@ -66,3 +66,27 @@ def test_a_sheets_title_rows_are_skipped_as_a_files_are(tmp_path: Path) -> None:
     assert int(result.lines["amount_ore"].sum()) == 391675
     [told] = [w for w in result.dataset.rejects if w["id"] == "V11"]  # type: ignore[union-attr]
     assert (told["file"], told["row"]) == ("data.xlsx!visits", 14)
+
+
+def test_the_column_names_again_in_a_file_are_one_rejected_row(tmp_path: Path) -> None:
+    """Two months' exports joined into one file: the second's header was a data row
+    with a bad value in every column — six warnings (`start` is not a date and time,
+    customer `customer_id` is not in the customers table …). It is one rejected row
+    now, that says what it is; the rows after it are read as any other."""
+    data = tmp_path / "data"
+    shutil.copytree(FJALLBY / "data", data)
+    visits = (data / "visits.csv").read_text(encoding="utf-8")
+    again = visits.replace("\nV", "\nW")  # the same visits under other ids
+    (data / "visits.csv").write_text(visits + again, encoding="utf-8")
+    month = parse_month("2026-11")
+    checked, _ = load(FJALLBY / "model.yaml", [month])
+    dataset, warnings = load_dataset(checked, data)
+    header = [r for r in dataset.rejects if r["row"] == 14]
+    assert [(r["code"], r["reason"]) for r in header] == [
+        ("repeated-header", "the row is the column names again")
+    ]
+    assert not [w for w in warnings if "customer_id` is not in" in w.message]
+    assert int(run_model(checked, dataset, [month]).lines["amount_ore"].sum()) == 2 * 391675
+    from engine.reports import rejected_why
+
+    assert rejected_why(header[0]) == "raden är kolumnnamnen igen (två exporter i en fil?)"

@@ -459,7 +459,10 @@ def _header_again(frame: pl.DataFrame, names: list[str]) -> list[Problem]:
     if frame.height == 0 or not frame.width:
         return []
     first = frame.columns[0]
-    candidates = frame.with_row_index("__i").filter(pl.col(first).str.strip_chars() == names[0])
+    # the first column holding its own name, looked for without copying a value
+    candidates = frame.with_row_index("__i").filter(
+        pl.col(first).str.contains(names[0], literal=True)
+    )
     again = candidates.filter(
         pl.all_horizontal(
             [

@@ -397,15 +397,16 @@ class RunResult:
         provider's letter said "every registered visit was counted" of a month one of
         whose visits was rejected, and its workbook did not show the visit at all. A row
         whose start could not be read has no month; it is in rejects.csv."""
-        table = self.checked.model.vocabulary.registrations
+        vocabulary = self.checked.model.vocabulary
+        rule = vocabulary.entities[self.roles.registration].month
         bounds = [(f"{m.plan.month:%Y-%m}", *month_bounds(m.plan.month)[:2]) for m in self.months]
         rows = []
         for reject in self.dataset.rejects if self.dataset is not None and moment else ():
-            if reject["table"] != table:
+            if reject["table"] != vocabulary.registrations:
                 continue
             record = reject.get(RECORD) or {}
             start = record.get(moment)
-            label = next((m for m, first, last in bounds if _on(start, first, last)), None)
+            label = next((m for m, first, last in bounds if rule.places(record, first, last)), None)
             if label is None:
                 continue
             rows.append(
@@ -472,11 +473,6 @@ def _minutes_between(start: Any, end: Any) -> float | None:
     if isinstance(start, datetime) and isinstance(end, datetime):
         return (end - start).total_seconds() / 60
     return None
-
-
-def _on(moment: Any, first: date, last: date) -> bool:
-    """Whether a date and time (None: unknown) is on one of the days first to last."""
-    return isinstance(moment, datetime) and first <= moment.date() <= last
 
 
 def _visit_minutes(visits: pl.DataFrame, moment: str | None) -> pl.Expr:

@@ -83,6 +83,21 @@ class MonthRule:
     columns: tuple[str, ...] = ()  # moment, date: (column,); period: (start, end)
     of: tuple[str, ...] = ()  # pairs: the entities whose pairs are the rows; days: (entity,)
 
+    def places(self, row: Mapping[str, Any], first: date, last: date) -> bool | None:
+        """Whether one row, by its own values, belongs to the month from `first` to
+        `last` (a row set aside as read, which no frame holds); None where the values
+        that would say are empty, or the rule does not place a row by its values."""
+        if self.by not in ("moment", "date", "period"):
+            return None
+        days = [v.date() if isinstance(v, datetime) else v for v in map(row.get, self.columns)]
+        if self.by == "period":  # an empty end is open
+            start, end = days
+            if (start is not None and start > last) or (end is not None and end < first):
+                return False
+            return None if start is None else True
+        (day,) = days
+        return None if day is None else first <= day <= last
+
 
 @dataclass(frozen=True)
 class Relation:

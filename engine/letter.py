@@ -21,7 +21,7 @@ import polars as pl
 from engine import swedish
 from engine import types as t
 from engine.api import RunResult, load, load_dataset, run_model
-from engine.catalog import MonthRule
+from engine.catalog import MonthRule, Vocabulary
 from engine.data import RECORD
 from engine.plan import month_bounds
 from engine.reports import VISIT_COLUMN, rejected_why
@@ -148,6 +148,7 @@ def letters(
     lines = result.lines.partition_by(parties, as_dict=True)
     not_counted = result.not_counted.partition_by(parties, as_dict=True)
     rejected, providers_own = _rejects_by_party(result)
+    placing = _placing_rules(model.vocabulary)
     paid = result.lines.group_by("month", "provider_id").agg(pl.col("amount_ore").sum())
     whole = {(m, p): int(o) for m, p, o in paid.iter_rows()}
     out = []
@@ -163,7 +164,7 @@ def letters(
                                           lines.get(key), everything)  # fmt: skip
             letter.not_counted = _visits(not_counted.get(key))
             letter.rejected = _rejected_rows(
-                result, rejected.get(key[1], []), month.plan.month, key[2]
+                rejected.get(key[1], []), placing, month.plan.month, key[2]
             )
             out.append(letter)
         if customer is not None or roles.provider_month not in month.frames:
@@ -176,7 +177,7 @@ def letters(
             letter.sentences = _sentences(result, month, roles.provider_month, row,
                                           lines.get(key), everything)  # fmt: skip
             letter.rejected = _rejected_rows(
-                result, providers_own.get(row["provider_id"], []), month.plan.month, key[2]
+                providers_own.get(row["provider_id"], []), placing, month.plan.month, key[2]
             )
             if letter.sentences or letter.rejected:
                 out.append(letter)
@@ -286,27 +287,32 @@ def _rejects_by_party(result: RunResult) -> tuple[Rejects, Rejects]:
     return customers, providers
 
 
-def _rejected_rows(
-    result: RunResult, rejects: list[dict[str, Any]], month: date, provider: str
-) -> list[str]:
-    """A customer's `rejects` (`_rejects_by_party`: a decision, an absence; or the
-    provider's own, a contract) that may be the month's — of this provider or of none
-    — each as `decisions.csv rad 5 (B7): why`: a rejected decision paid its customer nothing, and the letter did not say
-    why. A row is the month's where its entity's month rule places it there, or where
-    the columns that would place it are empty."""
-    if not rejects:
-        return []
-    vocabulary = result.checked.model.vocabulary
+def _placing_rules(vocabulary: Vocabulary) -> dict[str, list[MonthRule]]:
+    """Per table, the month rules of its entities that place a row by its own values (a
+    moment, a date, a period)."""
     rules: dict[str, list[MonthRule]] = {}
     for entity in vocabulary.entities.values():
         if entity.table is not None and entity.month.by in ("moment", "date", "period"):
             rules.setdefault(entity.table, []).append(entity.month)
+    return rules
+
+
+def _rejected_rows(
+    rejects: list[dict[str, Any]], placing: dict[str, list[MonthRule]], month: date, provider: str
+) -> list[str]:
+    """A customer's `rejects` (`_rejects_by_party`: a decision, an absence; or the
+    provider's own, a contract) that may be the month's — of this provider or of none
+    — each as `decisions.csv rad 5 (B7): why`: a rejected decision paid its customer
+    nothing, and the letter did not say why. A row may be the month's where a month
+    rule of its table places it there or cannot tell (its values empty), or where no
+    rule places its table's rows (the customers')."""
     first, last, _ = month_bounds(month)
     out = []
     for reject in rejects:
-        table = reject["table"]
-        if reject["provider_id"] not in (provider, None) or not _may_be_in(
-            reject.get(RECORD) or {}, rules.get(table, []), first, last
+        rules = placing.get(reject["table"], [])
+        record = reject.get(RECORD) or {}
+        if reject["provider_id"] not in (provider, None) or not (
+            not rules or any(r.places(record, first, last) is not False for r in rules)
         ):
             continue
         row = f"{reject['file']} rad {reject['row']}"
@@ -314,24 +320,6 @@ def _rejected_rows(
         named = f" ({reject['id']})" if own else ""
         out.append(f"{row}{named}: {rejected_why(reject)}")
     return out
-
-
-def _may_be_in(record: dict[str, Any], rules: list[MonthRule], first: date, last: date) -> bool:
-    """Whether a row may belong to the month from `first` to `last`: by the month rule
-    of an entity of its table that places rows by a moment, a date or a period (a
-    table none does, the customers', belongs to every month), or where the values that
-    would say are empty."""
-    return not rules or any(_placed(record, rule, first, last) for rule in rules)
-
-
-def _placed(record: dict[str, Any], rule: MonthRule, first: date, last: date) -> bool:
-    values = [record.get(c) for c in rule.columns]
-    days = [v.date() if isinstance(v, datetime) else v for v in values]
-    if rule.by == "period":
-        start, end = days
-        return (start is None or start <= last) and (end is None or end >= first)
-    (day,) = days
-    return day is None or first <= day <= last
 
 
 def _visits(frame: pl.DataFrame | None) -> list[NotCounted]:

@@ -9,19 +9,9 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-
-def sheet_titles(path: Path) -> list[str]:
-    """The sheets of a workbook, by title (none where it cannot be opened: the reader
-    says what is wrong)."""
-    try:
-        with zipfile.ZipFile(path) as book:
-            return list(sheet_parts(book))
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return []
 
 
 @dataclass
@@ -35,10 +25,11 @@ class SheetCells:
     hidden: list[int] = field(default_factory=list)  # rows hidden (or filtered away)
 
 
-def workbook_cells(path: Path, percent_sheets: Collection[str]) -> dict[str, SheetCells]:
+def workbook_cells(path: Path, in_percent: Callable[[str], bool]) -> dict[str, SheetCells]:
     """Per sheet, the cells holding a formula with no value saved — as a program that
     does not calculate writes them: the reader gives such a cell as empty, and
-    `granted_minutes` `=10*60` paid a decision nothing — and, in `percent_sheets`, the
+    `granted_minutes` `=10*60` paid a decision nothing — and, on the sheets `in_percent`
+    says hold a column in per cent, the
     numbers formatted as a percentage: the reader gives the 0.1 a cell shown as 10 %
     holds, which a `%` column took as 0.1 %. Excel saves each formula's value; only a
     sheet with a formula is searched for them (from each `<f`, never parsed whole)."""
@@ -48,8 +39,10 @@ def workbook_cells(path: Path, percent_sheets: Collection[str]) -> dict[str, She
             # a writer that saved 0 for every formula (XlsxWriter) asks Excel to
             # calculate them all when the file is opened: no saved value is one
             stale = re.search(rb'fullCalcOnLoad="(?:1|true)"', book.read("xl/workbook.xml"))
+            parts = sheet_parts(book)
+            percent_sheets = {title for title in parts if in_percent(title)}
             styles = _percent_styles(book) if percent_sheets else set()
-            for title, part in sheet_parts(book).items():
+            for title, part in parts.items():
                 data = book.read(part)
                 cells = SheetCells()
                 if b"<f" in data:

@@ -591,13 +591,75 @@ def _add_columns(
     added = dict(table.columns)
     for name, spec in columns.items():
         if name in added:
-            report("schema", f"`{table_name}` already has a column `{name}`", (*path, name), None)
+            adjusted = _adjusted_column(table, added[name], spec, report, (*path, name))
+            if adjusted is not None:
+                added[name] = adjusted
             continue
         column = declared_column(name, spec, codes, report, (*path, name))
         if column is not None:
             added[name] = column
     required = tuple(n for n, s in columns.items() if isinstance(s, Mapping) and s.get("required"))
     tables[table_name] = replace(table, columns=added, required=table.required + required)
+
+
+# What a model may say of a column a table already has: whether a cell may be empty, the
+# value of every row when a file lacks the column, whether a file must have it.
+ADJUSTABLE = ("nullable", "default", "required", "description")
+
+
+def _adjusted_column(
+    table: Table, column: Column, spec: Mapping[str, Any], report: Report, path: tuple[Any, ...]
+) -> Column | None:
+    """A column of carepay's own table as a municipality's export has it — `declined`
+    left empty where a visit was not declined, or no `registration` column at all — so
+    that the model can say so (`nullable: true`, `default: tag`) instead of every such
+    row being rejected. The column's kind, unit and code list stay carepay's, and the
+    columns every row needs (the key, the customer, the start …) stay required."""
+    where = f"`{table.name}.{column.name}`"
+    if column.name in table.required or column.name in table.key:
+        report(
+            "schema",
+            f"{where} is a column carepay needs on every row: it cannot be declared again",
+            path,
+            None,
+        )
+        return None
+    if spec.get("type", column.kind) != column.kind:
+        report(
+            "schema",
+            f"{where} is already a {column.kind} column: its kind cannot change",
+            (*path, "type"),
+            "leave out `type:`, or give the column of another kind a name of its own",
+        )
+        return None
+    other = [key for key in spec if key not in (*ADJUSTABLE, "type")]
+    if other:
+        report(
+            "schema",
+            f"{where} is already a column: the model may say whether a cell may be empty "
+            f"(`nullable`), its value where a file lacks the column (`default`), whether "
+            f"a file must have it (`required`) and a `description`, not its `{other[0]}`",
+            (*path, other[0]),
+            f"{{{table.name}: {{{column.name}: {{nullable: true}}}}}}",
+        )
+        return None
+    default = spec.get("default", column.default)
+    values = column.type.values if isinstance(column.type, t.Text) else None
+    if default is not None and not _fits(default, column.kind, values):  # type: ignore[arg-type]
+        report(
+            "schema",
+            f"the default `{default}` is not a value of {where}"
+            + (": " + ", ".join(values) if values else f" (a {column.kind} column)"),
+            (*path, "default"),
+            None,
+        )
+        return None
+    return replace(
+        column,
+        nullable=bool(spec.get("nullable", column.nullable)),
+        default=default,
+        description=str(spec.get("description", column.description)),
+    )
 
 
 def declared_column(
@@ -843,9 +905,27 @@ def _check_declarations(
             _check_entity_rows(vocabulary, entity, report)
         if entity is not None and by == "pairs":
             _check_pairs_sources(vocabulary, entity, report)
+        if entity is not None and declared and declared.get("payable"):
+            _check_payable(entity, name in based, report)
     for entity in vocabulary.entities.values():
         for relation in entity.relations:
             _check_relation_keys(vocabulary, entity, relation, report)
+
+
+def _check_payable(entity: Entity, of_the_base: bool, report: Report) -> None:
+    """A payment per row is a line paid to the row's provider: an entity whose rows
+    belong to none (an outage) cannot be paid per row — a run would stop inside Polars."""
+    if "provider" in entity.parties:
+        return
+    report(
+        "schema",
+        f"entity `{entity.name}` is payable, but its rows belong to no provider, and a "
+        "line is paid to a provider",
+        ("entities", entity.name, "payable"),
+        None
+        if of_the_base
+        else "name the provider (its table's provider_id): parties: [customer, provider]",
+    )
 
 
 def _check_pairs_sources(vocabulary: Vocabulary, entity: Entity, report: Report) -> None:

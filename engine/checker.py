@@ -236,6 +236,16 @@ class _Checker:
         cancelled in time). Reading `counted` says what the model means."""
         registration = self.vocabulary.roles.registration
         set_aside = ", ".join(f"`{r.name}`" for r in self.model.exclusions)
+        for payment in self.model.payments:
+            if payment.entity == registration and not self._rule_reads_counted(payment.name):
+                self.diags.warning(
+                    "excluded-rows-paid",
+                    f"`{payment.name}` pays every {registration}, also those the exclusions "
+                    f"set aside ({set_aside}), which are listed as not counted",
+                    payment.span,
+                    hint="pay only those counted: `if counted then … else 0 SEK`; or, if "
+                    "they belong there, say so: `if counted or not counted then …`",
+                )
         paying = self._paying()
         for name in sorted(paying):
             rule = self.model.rules[name]
@@ -571,11 +581,15 @@ class _Checker:
             return
         if rule.kind == "payment":
             if rule.entity not in self.vocabulary.payable:
+                payable = ", ".join(sorted(self.vocabulary.payable))
                 self.diags.error(
                     "type-mismatch",
-                    f"payments are made per customer-month or provider-month, not per {rule.entity}",
+                    f"`{rule.entity}` is not an entity a payment is made per (those are: "
+                    f"{payable})",
                     rule.span,
-                    hint=f"sum the {rule.entity} values in a customer_month payment",
+                    hint=f"sum the {rule.entity} values in a customer_month payment; or, to pay "
+                    f"each row on a line of its own, declare it payable: vocabulary: "
+                    f"{{entities: {{{rule.entity}: {{payable: true}}}}}}",
                 )
             elif not (isinstance(typ, t.Num) and typ.money == 1 and typ.time == 0):
                 self.diags.error(

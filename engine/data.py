@@ -2337,7 +2337,11 @@ def zones_with_data(
                 "bad-value",
                 f"`{zone}` is not a zone of model `{model_id}`",
                 where=where,
-                hint=f"did you mean `{close[0]}`?" if close else "zones: " + ", ".join(merged),
+                hint=f"did you mean `{close[0]}`?"
+                if close
+                else "zones: " + ", ".join(merged)
+                if merged
+                else f"model `{model_id}` has no zones: a rule file names them under `zones:`",
             )
         elif district in own and own[district] != zone:
             diags.error(

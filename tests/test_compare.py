@@ -452,6 +452,36 @@ def test_a_zones_table_cannot_contradict_or_invent_zones(tmp_path, row, message)
     assert any(m == message and w.startswith("zones.csv:8:") for m, w in found), found
 
 
+def test_a_zones_row_for_a_model_with_no_zones_says_so(tmp_path):
+    """The hint was "zones: " and nothing after it."""
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        "model: utan-zoner\ntitle: U\npayments:\n"
+        "  p: { entity: customer_month, category: c, formula: 1 SEK }\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    tables = {
+        "customers": "customer_id,district\nK1,Centrum\n",
+        "providers": "provider_id,name,ownership\nP1,A,private\n",
+        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
+        "V1,K1,P1,omsorg,2026-10-01 08:00,2026-10-01 09:00\n",
+        "zones": "model,zone,district\nutan-zoner,tätort,Centrum\n",
+    }
+    for name, text in tables.items():
+        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    args = ["run", str(model), "--data", str(data), "--month", "2026-10", "--out"]
+    result = CliRunner().invoke(main, [*args, str(tmp_path / "o")])
+    assert result.exit_code == 1, result.output
+    assert "zones.csv:2:zone: error[bad-value]: `tätort` is not a zone of model `utan-zoner`" in (
+        result.output
+    )
+    assert "hint: model `utan-zoner` has no zones: a rule file names them under `zones:`" in (
+        result.output
+    )
+
+
 def _cli(*args: str) -> str:
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     assert "Traceback" not in result.output

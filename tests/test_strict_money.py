@@ -8,8 +8,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from click.testing import CliRunner
 
-from tests.harness import ROWS, evaluate, same
+from engine.cli import main
+from tests.harness import ROWS, csv_folder, evaluate, same
 
 D = Decimal
 
@@ -767,3 +769,43 @@ def test_a_missed_brackets_value_is_shown_in_hours_too(value, unit, shown):
     assert (
         _miss_example(row, ["customer_id"], ("value",), unit, factor) == f"customer_id S1: {shown}"
     )
+
+
+ROUNDED = """\
+model: avrundning
+title: avrundning
+rounding: {{ to: 0.01, mode: {mode} }}
+payments:
+  avdrag: {{ entity: customer_month, category: a, formula: -17.855 SEK * count(visits) }}
+  tillagg: {{ entity: customer_month, category: b, formula: 17.855 SEK * count(visits) }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "deduction", "supplement"),
+    [("half_up", "-17.86", "17.86"), ("half_even", "-17.86", "17.86"),
+     ("down", "-17.85", "17.85")],
+)  # fmt: skip
+def test_a_deduction_is_rounded_as_docs_language_md_says(tmp_path, mode, deduction, supplement):
+    """`down` is towards zero, `half_up` half away from zero, for a deduction too; the
+    run's statement line (Polars) and explain (exact decimals) alike."""
+    model = tmp_path / "m.yaml"
+    model.write_text(ROUNDED.format(mode=mode), encoding="utf-8")
+    data = csv_folder(
+        tmp_path,
+        {
+            "customers": [{"customer_id": "K1", "district": "Centrum"}],
+            "providers": [{"provider_id": "P1", "name": "A", "ownership": "private"}],
+            "visits": [{"visit_id": "V1", "customer_id": "K1", "provider_id": "P1",
+                        "service": "omsorg", "start": "2026-10-01 08:00",
+                        "end": "2026-10-01 09:00"}],
+        },
+    )  # fmt: skip
+    args = ["--data", str(data), "--month", "2026-10"]
+    ran = CliRunner().invoke(main, ["run", str(model), *args, "--out", str(tmp_path / "o")])
+    assert ran.exit_code == 0, ran.output
+    lines = (tmp_path / "o/statement_lines.csv").read_text(encoding="utf-8")
+    assert f",avdrag,,a,,,{deduction}," in lines and f",tillagg,,b,,,{supplement}," in lines
+    explained = CliRunner().invoke(main, ["explain", str(model), *args, "--customer", "K1"])
+    assert f"avdrag = {deduction} SEK" in explained.output, explained.output
+    assert f"tillagg = {supplement} SEK" in explained.output

@@ -35,6 +35,7 @@ from engine.model import DataRequirement
 from engine.progress import timed
 from engine.sheetxml import workbook_cells
 from engine.swedish import AMBIGUOUS_COMMA, comma_readings
+from engine.swedish import number as swedish_number
 
 ROW_OFFSET_CSV = 2  # data row i is on line i + 2 of a CSV file (line 1 is the header)
 MAX_ROWS_REPORTED = 5  # per column and problem; the rest are counted
@@ -1992,7 +1993,9 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
         else:
             message = f"`{value}` is not {_kind_words(column)}"
             numeric = column.kind in ("integer", "number")
-            told = (_number_hint(value) if numeric else None) or _kind_hint(column)
+            told = (
+                (_clock_hint(value, column) or _number_hint(value)) if numeric else None
+            ) or _kind_hint(column)
             out.append(Problem(index, name, value, "bad-value", message, told))
     if not column.nullable:
         empty = _empty_hint(column)
@@ -2430,6 +2433,29 @@ def _kind_hint(column: Column) -> str | None:
         "fraction, or an instant's offset from UTC: 2024-03-01T07:30:00Z)",
         "bool": "write true/false (or ja/nej, 1/0)",
     }.get(column.kind)
+
+
+_CLOCK = re.compile(r"(\d{1,3}):([0-5]\d)")
+
+
+def _clock_hint(value: str, column: Column) -> str | None:
+    """What to write for a duration written as on a clock, `2:30`, in a column of hours or
+    minutes: it is read as no number, since it may be hours and minutes or minutes and
+    seconds, and the hint gives the number it is in the column's unit."""
+    found = _CLOCK.fullmatch(value.strip())
+    factor = t.UNITS[column.unit][1] if column.unit in t.UNITS else None
+    if found is None or factor not in (1.0, 60.0):
+        return None
+    first, second = int(found[1]), int(found[2])
+    minutes = first * 60 + second
+    if factor == 60.0:
+        hours = swedish_number(Decimal(minutes) / 60, "0.######")
+        return f"write the hours as a number: {hours} for {first} h {second} min"
+    of_seconds = swedish_number(Decimal(minutes) / 60, "0.######")
+    return (
+        f"write the minutes as a number: {minutes} for {first} h {second} min "
+        f"({of_seconds} if it was {first} min {second} s)"
+    )
 
 
 def _number_hint(value: str) -> str | None:

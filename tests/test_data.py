@@ -1507,3 +1507,38 @@ def test_a_missing_column_is_offered_only_a_column_the_table_does_not_have(tmp_p
         load_dataset(checked, tmp_path)
     [error] = [d for d in caught.value.diagnostics if d.code == "missing-column"]
     assert (error.hint or "").startswith(hint), error.hint
+
+
+@pytest.mark.parametrize(
+    ("example", "table", "old", "new", "hint"),
+    [
+        ("ekby", "ledsagningar", "2026-10-22,2.5", "2026-10-22,2:30",
+         "write the hours as a number: 2,5 for 2 h 30 min"),
+        ("ekby", "ledsagningar", "2026-10-22,2.5", "2026-10-22,1:20",
+         "write the hours as a number: 1,333333 for 1 h 20 min"),
+        ("bergsjo", "visits", "tag,1,20", "tag,1,0:20",
+         "write the minutes as a number: 20 for 0 h 20 min (0,333333 if it was 0 min 20 s)"),
+    ],
+)  # fmt: skip
+def test_a_duration_written_as_on_a_clock_is_told_what_to_write(
+    tmp_path, example, table, old, new, hint
+):
+    """`2:30` in a column of hours was "not a number", with no word of what to write. It
+    is still read as no number — hours and minutes, or minutes and seconds? — and the
+    hint gives the number in the column's unit."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / f"examples/{example}/data", data)
+    path = data / f"{table}.csv"
+    text = path.read_text(encoding="utf-8").replace('"2,5"', "2.5")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    model = ROOT / f"examples/{example}/model.yaml"
+    month = "2026-10" if example == "ekby" else "2025-03"
+    args = ["run", str(model), "--data", str(data), "--month", month, "--out"]
+    result = CliRunner().invoke(main, [*args, str(tmp_path / "o")])
+    assert result.exit_code == 3, result.output
+    written = new.rsplit(",", 1)[1]
+    assert f"1 row rejected: `{written}` is not a number" in result.output
+    assert f"hint: {hint}; row " in result.output, result.output

@@ -989,6 +989,8 @@ def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
     }
     if comparison.granted_time is None:  # one row of no band: the models name no granted time
         del tables["compare_by_hours_band"]
+        for name in ("compare_customers", "largest_gains", "largest_losses"):  # empty columns
+            tables[name] = tables[name].drop("granted_hours", "hours_band")
     months, changes, files = _months_text(study.months), _changes_in_words(study), _about(study)
     about = [
         ("A", comparison.label_a),

@@ -66,8 +66,12 @@ class Comparison:
         return {f"p{q}": float(diff.quantile(q / 100, "nearest") or 0) for q in (5, 25, 50, 75, 95)}
 
     def extremes(self, n: int = 10) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The n customer-months that gain the most and the n that lose the most: only
+        those that gain, and only those that lose (a month where no one loses has no
+        largest losses, not the smallest gains)."""
         ordered = self.customers.sort("diff_ore")
-        return ordered.tail(n).reverse(), ordered.head(n)
+        gains = ordered.filter(pl.col("diff_ore") > 0).tail(n).reverse()
+        return gains, ordered.filter(pl.col("diff_ore") < 0).head(n)
 
 
 def _totals(grouped: pl.dataframe.group_by.GroupBy) -> pl.DataFrame:

@@ -163,8 +163,6 @@ def comparison_sections(comparison: Comparison, changes: list[str]) -> list[Sect
         )
     )
     gains, losses = comparison.extremes(10)
-    gains = gains.filter(pl.col("diff_ore") > 0)
-    losses = losses.filter(pl.col("diff_ore") < 0)
     tables = [
         _customer_table(frame, caption)
         for frame, caption in (

@@ -692,8 +692,17 @@ def write_comparison_workbook(
         values = values.with_columns(
             pl.col(c).fill_null(swedish.NO_CUSTOMER) for c in named if frame[c].dtype == pl.String
         )
-        _table_sheet(book, SHEETS.get(name, name)[:31], title, columns, values)
+        sheet = _table_sheet(book, SHEETS.get(name, name)[:31], title, columns, values)
+        if name in NONE_MOVED and not frame.height:
+            sheet.write(1, 0, NONE_MOVED[name])
     book.close()
+
+
+# What an empty sheet of the largest gains or losses means.
+NONE_MOVED = {
+    "largest_gains": "Ingen kundmånad får mer i B än i A.",
+    "largest_losses": "Ingen kundmånad får mindre i B än i A.",
+}
 
 
 def _cell(column: str) -> pl.Expr:

@@ -781,6 +781,42 @@ def test_a_comparison_workbook_has_no_sheet_of_bands_its_models_do_not_have(tmp_
     assert "Per beviljad tid" not in book.sheetnames and "Per zon" in book.sheetnames
 
 
+def test_the_largest_losses_are_losses_and_no_column_is_of_a_measure_the_models_lack(
+    tmp_path,
+):
+    """Ekby's variant raises the escort price: K2 gains 2,5 h × 40 = 100,00 kr, K3
+    1,75 h × 40 = 70,00 kr, and no one loses. The workbook's *Största minskningar* (and
+    largest_losses.csv) listed all four customer-months, gains first among "losses", and
+    *Största ökningar* K1 and P1's own line at 0 kr; the customer sheets had the empty
+    columns *Beviljad tid (h)* and *Beviljad tid per månad* of a model that names no
+    granted time."""
+    ekby = ROOT / "examples/ekby"
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(
+        f"model: ekby-variant\ntitle: Ekby, dyrare ledsagning\nextends: {ekby / 'model.yaml'}\n"
+        "parameters:\n  ledsagningspris:\n    values: { 2026-10-01: 420 }\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "cmp"
+    args = ["compare", str(ekby / "model.yaml"), str(variant), "--data", str(ekby / "data")]
+    result = CliRunner().invoke(main, [*args, "--month", "2026-10", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out / "comparison.xlsx", data_only=True)
+    gains = [r[:6] for r in book["Största ökningar"].iter_rows(min_row=4, values_only=True)]
+    assert gains[:2] == [
+        ("2026-10", "P2", "K2", 4410.0, 4510.0, 100.0),
+        ("2026-10", "P1", "K3", 12406.93, 12476.93, 70.0),
+    ]
+    assert gains[2][0] == "Summa"
+    losses = list(book["Största minskningar"].iter_rows(min_row=2, values_only=True))
+    assert losses[0][0] == "Ingen kundmånad får mindre i B än i A."
+    assert losses[2][0] is None and losses[3][0] == "Summa"  # no customer-month lost
+    assert (out / "largest_losses.csv").read_text(encoding="utf-8").count("\n") == 1
+    header = next(book["Kunder"].iter_rows(min_row=3, max_row=3, values_only=True))
+    assert "Zon" in header and "Beviljad tid (h)" not in header
+    assert "Beviljad tid per månad" not in header
+
+
 def test_a_model_that_names_no_granted_time_has_no_bands(tmp_path):
     """The hemtjänst example names none: no customer is put in a band of hours that
     its model never spoke of, and the report has no such section."""

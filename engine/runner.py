@@ -28,7 +28,7 @@ import polars as pl
 from engine import __version__, ast, monthly
 from engine import types as t
 from engine.api import RunResult, load, load_dataset, months_between, run_model
-from engine.catalog import schemas_dir
+from engine.catalog import Vocabulary, schemas_dir
 from engine.checker import CheckedModel
 from engine.coverage import never_fired
 from engine.data import Dataset
@@ -325,7 +325,6 @@ def payment_file(
     """What payments.xlsx shows, gathered from the run's months (and the rows of the
     `dataset` rejected as read)."""
     model = result.checked.model
-    roles = model.vocabulary.roles
     headings = {name: heading for heading, name in model.customer_columns.items()}
     customers = [
         f.customers.select(
@@ -351,7 +350,7 @@ def payment_file(
         customer_payments=[
             r.name
             for r in model.payments
-            if r.entity == roles.customer_month
+            if _of_a_customer(model.vocabulary, r.entity)
             and any(r.version_on(model.in_force_on(m.plan.month)) for m in result.months)
         ],
         column_types=dict(result.checked.customer_column_types),
@@ -364,6 +363,16 @@ def payment_file(
             and _adds_up(r.quantity.tree, result.checked.type_of(r.quantity.tree))
         ),
         rejected=_rejected_rows(dataset),
+    )
+
+
+def _of_a_customer(vocabulary: Vocabulary, entity: str) -> bool:
+    """Whether a payment's lines are a customer's: those of the customer-month, and
+    those per row of an entity of a customer (an escort, an effect premium's claim),
+    which the customer's row of *Kunder* sums with the others."""
+    found = vocabulary.entities.get(entity)
+    return entity == vocabulary.roles.customer_month or (
+        found is not None and "customer" in found.parties
     )
 
 

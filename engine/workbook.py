@@ -11,7 +11,8 @@ set to print landscape on A4, fit to the page's width, with the header repeated:
   within its category of §5.1, with its quantity (executed hours, days) and amount;
 - *Kunder*: every customer-month with a decision or a visit — also those paid
   0 kr — with the columns the model lists under `specification: customer_columns`
-  and each payment, totalled by a formula;
+  and each payment of the customer (also those per row: an escort, an effect premium),
+  totalled by a formula;
 - *Ej räknade besök*: every visit that was not counted, with its date, staff,
   minutes, reason and §;
 - *Rader*: every statement line.
@@ -506,8 +507,10 @@ def _customers(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
         .group_by("month", "provider_id", "customer_id")
         .agg(pl.col("amount_ore").filter(pl.col("payment") == p).sum().alias(p) for p in paid)
     )
+    # full: a row paid to a customer of no customer-month that month (an effect premium
+    # claimed after the customer left the provider) is a row of its own, not left out
     frame = payments.customers.join(
-        amounts, on=["month", "provider_id", "customer_id"], how="left"
+        amounts, on=["month", "provider_id", "customer_id"], how="full", coalesce=True
     ).sort("month", "provider_id", "customer_id")
     headings = list(payments.column_types)
     columns = [_Column("Månad"), _Column("Utförare"), _Column("Kund")]

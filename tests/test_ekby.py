@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from engine.cli import main
 from engine.testing import find_test_files, run_file
+from tests.test_workbook import _rows
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples/ekby"
@@ -67,6 +68,12 @@ def test_its_sample_month_pays_what_was_computed_by_hand(tmp_path):
     assert "30\u00a0246,06" in result.output
     lines = (tmp_path / "o/statement_lines.csv").read_text(encoding="utf-8")
     assert "2026-10,P2,K2,ledsagning,L1,ledsagning,2.5,h,950.00,§4" in lines
+    # the customer's row of *Kunder* holds the escorts paid per row too: K2's sum was
+    # 3 460,00 (hemtjänst and start bonus), while K2 brought P2 4 410,00
+    rows = {r["Kund"]: r for r in _rows(tmp_path / "o/payments.xlsx", "Kunder")}
+    assert (rows["K2"]["ledsagning"], rows["K2"]["Summa"]) == (950, 4410)
+    assert (rows["K3"]["ledsagning"], rows["K3"]["Summa"]) == (665, 12406.93)
+    assert (rows["K1"]["ledsagning"], rows["K1"]["Summa"]) == (0, 12939.5)
 
 
 def test_nothing_in_the_engine_is_written_for_it():

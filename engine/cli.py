@@ -783,8 +783,14 @@ def _letter(
     months = api.months_between(first, last)
     found = letters_of(model, data, months, customer, provider, everything)
     if not found:
-        who = f"customer `{customer}`" if customer else f"provider `{provider}`"
-        raise Failed(f"error: {who} has no decisions or visits from {first:%Y-%m} to {last:%Y-%m}")
+        months = f"from {first:%Y-%m} to {last:%Y-%m}"
+        raise Failed(
+            f"error: customer `{customer}` has no decisions or visits {months}"
+            if customer
+            else f"error: provider `{provider}` has no customer {months}, and no payment of its "
+            "own came to more than 0 kr"
+            + ("" if everything else " (--all writes a letter of those of 0 kr)")
+        )
     if out is None:
         click.echo(render_letters_text(found), nl=False)
         return

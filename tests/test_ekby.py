@@ -270,3 +270,21 @@ def test_a_payment_per_visit_that_pays_the_visits_set_aside_is_warned_of(tmp_pat
     assert "excluded-rows-paid" not in checked.output, checked.output
     paid = CliRunner().invoke(main, ["run", str(counted), *args, "--out", str(tmp_path / "b")])
     assert re.search(r"P1\s+avgift\s+20,00", paid.output), paid.output
+
+
+def test_a_letter_to_a_provider_with_no_customer_says_why_there_is_none():
+    """P3 has a quality score and no customer: its bonus is 2 % of nothing. The letter
+    said "provider `P3` has no decisions or visits", as if it were not in the data;
+    with --all it is the provider's own letter of 0 kr."""
+    args = ["explain", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
+    args += ["--month", "2026-10", "--provider", "P3", "--letter"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "error: provider `P3` has no customer from 2026-10 to 2026-10, and no payment of its "
+        "own came to more than 0 kr (--all writes a letter of those of 0 kr)"
+    ), result.output
+    everything = CliRunner().invoke(main, [*args, "--all"])
+    assert everything.exit_code == 0, everything.output
+    assert "Utförare: Nystart Vård AB (P3)" in everything.output
+    assert "- kvalitetsbonus: 0,00 kr (§6)." in everything.output

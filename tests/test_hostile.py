@@ -635,7 +635,8 @@ CASES = [
                             "--out", str(p.root / "brev.pdf")), 2, "a .html or .txt file"),
     Case("a letter to a provider that is not in the data", "command line",
          lambda p: _command(p, "explain", *MONTH, "--provider", "P9", "--letter"), 1,
-         "provider `P9` has no decisions or visits from 2024-02 to 2024-02"),
+         "provider `P9` has no customer from 2024-02 to 2024-02, and no payment of its own "
+         "came to more than 0 kr"),
     Case("--provider and --customer without --letter", "command line",
          lambda p: _command(p, "explain", *MONTH, "--provider", "P1", "--customer", "K001"), 2,
          "a provider's own payments (--provider); --to and --out go with --letter"),

@@ -427,20 +427,25 @@ def merged_tables(
 
 
 def with_periods(tables: dict[str, Table], entities: Mapping[str, Entity]) -> dict[str, Table]:
-    """Each table with the periods its entities' month rules read (start and end)."""
+    """Each table with the periods its entities' month rules read (start and end), and
+    those columns required of its file: a file without the column that places a row in
+    a month — a decision's `end_date`, an escort's date — would place no row, or make
+    every period open, in silence (a cell may still be empty where the column allows)."""
     found: dict[str, list[tuple[str, str]]] = {}
+    placing: dict[str, list[str]] = {}
     for entity in entities.values():
-        if (
-            entity.month.by == "period"
-            and entity.table in tables
-            and len(entity.month.columns) == 2
-        ):
+        if entity.table not in tables:
+            continue
+        placing.setdefault(entity.table, []).extend(entity.month.columns)
+        if entity.month.by == "period" and len(entity.month.columns) == 2:
             start, end = entity.month.columns
             found.setdefault(entity.table, []).append((start, end))
-    return {
-        name: replace(table, periods=tuple(dict.fromkeys(found[name]))) if name in found else table
-        for name, table in tables.items()
-    }
+    out = {}
+    for name, table in tables.items():
+        required = tuple(dict.fromkeys([*table.required, *placing.get(name, ())]))
+        periods = tuple(dict.fromkeys(found[name])) if name in found else table.periods
+        out[name] = replace(table, required=required, periods=periods)
+    return out
 
 
 def tables() -> dict[str, Table]:
@@ -619,7 +624,8 @@ def _adjusted_column(
     if column.name in table.required or column.name in table.key:
         report(
             "schema",
-            f"{where} is a column carepay needs on every row: it cannot be declared again",
+            f"{where} is a column carepay needs in every file of `{table.name}` (an id, a "
+            "party, or a date placing a row in a month): it cannot be declared again",
             path,
             None,
         )

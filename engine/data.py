@@ -2485,6 +2485,11 @@ def dataset_from_rows(
     problems: dict[str, list[Problem]] = {}
     for name, table in known.items():
         if rows.get(name):
+            # a row written by hand leaves out what is empty: a decision with no
+            # `end_date` is open, where a file without the column is an error
+            table = replace(
+                table, required=tuple(c for c in table.required if not table.columns[c].nullable)
+            )
             frame = _text_frame(rows[name])
             _undeclared_error(name, table, frame.columns, diags)
             frame = frame.select(c for c in frame.columns if c in table.columns)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -179,8 +180,8 @@ def test_a_column_older_files_lack_may_have_a_default(tmp_path: Path):
     ("declared", "message"),
     [
         ("      customer_id: { nullable: true }",
-         "`visits.customer_id` is a column carepay needs on every row: it cannot be declared "
-         "again"),
+         "`visits.customer_id` is a column carepay needs in every file of `visits` (an id, a "
+         "party, or a date placing a row in a month): it cannot be declared again"),
         ("      declined: { type: text, nullable: true }",
          "`visits.declined` is already a bool column: its kind cannot change"),
         ("      declined: { nullable: true, values: [ja, nej] }",
@@ -288,3 +289,37 @@ def test_a_letter_to_a_provider_with_no_customer_says_why_there_is_none():
     assert everything.exit_code == 0, everything.output
     assert "Utförare: Nystart Vård AB (P3)" in everything.output
     assert "- kvalitetsbonus: 0,00 kr (§6)." in everything.output
+
+
+@pytest.mark.parametrize(
+    ("example", "month", "table", "column", "paid"),
+    [
+        # L1's 950 kr went unpaid, exit 0: its row was in no month
+        ("ekby", "2026-10", "ledsagningar", "datum", "950,00"),
+        # Bergsjö reads no end date in a formula: its decisions were all open, exit 0
+        ("bergsjo", "2025-03", "decisions", "end_date", None),
+    ],
+)
+def test_a_file_without_the_column_that_places_its_rows_in_a_month_is_an_error(
+    tmp_path: Path, example: str, month: str, table: str, column: str, paid: str | None
+):
+    """A file read without the date its entity's month rule reads was read as if every
+    cell were empty: an escort without `datum` belonged to no month and was not paid; a
+    decisions or absences file without `end_date` made every period open, in silence.
+    The column is required of the file now (a cell may still be empty where allowed)."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples" / example / "data", data)
+    path = data / f"{table}.csv"
+    frame = pl.read_csv(path, infer_schema_length=0)
+    frame.drop(column).write_csv(path)
+    model = ROOT / "examples" / example / "model.yaml"
+    args = ["run", str(model), "--data", str(data), "--month", month]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1, result.output
+    assert f"{table}.csv: error[missing-column]: `{table}` has no column `{column}`" in (
+        result.output
+    )
+    if paid:
+        assert paid not in result.output

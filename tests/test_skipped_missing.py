@@ -128,7 +128,9 @@ def test_an_aggregation_passing_over_a_missing_value_is_named(tmp_path, formula,
 
 
 def _data(tmp_path: Path) -> Path:
-    return csv_folder(tmp_path, ROWS)
+    """ROWS as files; a decisions file has its `end_date` column (empty: open)."""
+    decisions = [{**row, "end_date": row.get("end_date", "")} for row in ROWS["decisions"]]
+    return csv_folder(tmp_path, {**ROWS, "decisions": decisions})
 
 
 @pytest.mark.parametrize(

@@ -783,11 +783,11 @@ def _letter(
     months = api.months_between(first, last)
     found = letters_of(model, data, months, customer, provider, everything)
     if not found:
-        months = f"from {first:%Y-%m} to {last:%Y-%m}"
+        span = f"from {first:%Y-%m} to {last:%Y-%m}"
         raise Failed(
-            f"error: customer `{customer}` has no decisions or visits {months}"
+            f"error: customer `{customer}` has no decisions or visits {span}"
             if customer
-            else f"error: provider `{provider}` has no customer {months}, and no payment of its "
+            else f"error: provider `{provider}` has no customer {span}, and no payment of its "
             "own came to more than 0 kr"
             + ("" if everything else " (--all writes a letter of those of 0 kr)")
         )

@@ -534,7 +534,7 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
         base.payable | {n for n, e in (spec.get("entities") or {}).items() if e.get("payable")},
         base.roles,
     )
-    _check_relations(vocabulary, report)
+    vocabulary = _check_relations(vocabulary, report)
     _check_declarations(vocabulary, spec, set(base.entities), report)
     order = evaluation_order(vocabulary)
     if not isinstance(order, tuple):
@@ -1055,7 +1055,11 @@ def _check_month_kinds(name: str, entity: Entity, table: Table, report: Report) 
                    ("entities", name, "month"), None)  # fmt: skip
 
 
-def _check_relations(vocabulary: Vocabulary, report: Report) -> None:
+def _check_relations(vocabulary: Vocabulary, report: Report) -> Vocabulary:
+    """Each entity's parties and relations name a party and an entity there is; one that
+    does not is reported and left out, so that a formula reading it is an unknown name
+    at its place (the checker stopped with a KeyError)."""
+    entities = dict(vocabulary.entities)
     for entity in vocabulary.entities.values():
         for party in entity.parties:
             if party not in vocabulary.parties:
@@ -1067,9 +1071,16 @@ def _check_relations(vocabulary: Vocabulary, report: Report) -> None:
                 )
         for relation in entity.relations:
             if relation.entity not in vocabulary.entities:
+                close = difflib.get_close_matches(relation.entity, list(vocabulary.entities), n=1)
                 report(
                     "unknown-name",
                     f"relation `{relation.name}` of `{entity.name}`: there is no entity `{relation.entity}`",
                     ("entities", entity.name, "relations", relation.name),
-                    None,
+                    f"did you mean `{close[0]}`?" if close else None,
                 )
+        entities[entity.name] = replace(
+            entity,
+            parties=tuple(p for p in entity.parties if p in vocabulary.parties),
+            relations=tuple(r for r in entity.relations if r.entity in vocabulary.entities),
+        )
+    return replace(vocabulary, entities=entities)

@@ -658,6 +658,38 @@ class _Checker:
         self.out.types[id(node)] = typ
         return typ
 
+    def _not_a_value(self, node: ast.Attr, entity: str) -> None:
+        """`visits.minuter` outside an aggregation is a list of values; `mätningar.poäng`,
+        where `mätningar` is no list of rows of the entity at all, is an unknown name (it
+        was called a list of values, to be aggregated by the `max` it stood in)."""
+        relations = [r.name for r in self.vocabulary.entities[entity].relations]
+        root = node.target.name if isinstance(node.target, ast.Name) else None
+        if root is None or root in relations:
+            self.diags.error(
+                "type-mismatch",
+                f"`{_text(node)}` is a list of values",
+                node.span,
+                hint=f"aggregate it: sum({_text(node)}), max({_text(node)}), …",
+            )
+            return
+        known = [*relations, *self.vocabulary.parties]
+        close = difflib.get_close_matches(root, known, n=1)
+        if root in self.vocabulary.entities:  # `visit.start` where the row is a visit's own
+            hint = (
+                f"a row's own fields are named alone (`{node.name}`); `{root}.` names the "
+                f"outer row inside an aggregation's `where`"
+            )
+        elif close:
+            hint = f"did you mean `{close[0]}`?"
+        else:
+            hint = f"the lists of rows on {entity} are: {', '.join(relations) or 'none'}"
+        self.diags.error(
+            "unknown-name",
+            f"`{root}` is no list of related rows of {entity}, nor its customer or provider",
+            node.target.span,
+            hint=hint,
+        )
+
     def _expr(self, node: ast.Node, entity: str) -> t.Type:
         match node:
             case ast.Quantity():
@@ -681,12 +713,7 @@ class _Checker:
             case ast.Attr() if self._party_name(node, entity):
                 return self._party_field(node, entity)
             case ast.Attr():
-                self.diags.error(
-                    "type-mismatch",
-                    f"`{_text(node)}` is a list of values",
-                    node.span,
-                    hint=f"aggregate it: sum({_text(node)}), max({_text(node)}), …",
-                )
+                self._not_a_value(node, entity)
                 return t.UNKNOWN
             case ast.Neg():
                 inner = self.expr(node.operand, entity)

@@ -430,6 +430,10 @@ _PIECE_DEPTH = {
     "exclusions": 2,
     "flags": 2,
     "definitions": 3,
+    # one code list, one table's columns, one table, one entity: a mistake in one leaves
+    # the others (an empty `visits:` under `columns:` dropped the whole vocabulary, and
+    # every formula naming a service of the model's own was an `unknown-value`)
+    "vocabulary": 3,
 }
 
 
@@ -451,9 +455,20 @@ def _schema_errors(
             continue  # an unknown key is reported; the piece is still built without it
         if error.validator == "additionalProperties" or not path:
             continue
-        depth = _PIECE_DEPTH.get(str(path[0]), 1)
-        broken.add(tuple(path[:depth]))
+        broken.add(_piece(path))
     return broken
+
+
+def _piece(path: list[Any]) -> tuple[Any, ...]:
+    """The piece a schema error breaks: one parameter, one definition …; in the
+    vocabulary one code list, one entity, one column (of a table of carepay's or of the
+    model's own: `heltal` as one column's type left the table's other columns)."""
+    depth = _PIECE_DEPTH.get(str(path[0]), 1)
+    if path[:2] == ["vocabulary", "columns"]:
+        depth = 4
+    elif path[:2] == ["vocabulary", "tables"] and len(path) > 3 and path[3] == "columns":
+        depth = 5
+    return tuple(path[:depth])
 
 
 def _is_key_of(data: Any, path: list[Any], name: Any) -> bool:
@@ -873,6 +888,15 @@ def _whole_share_written_bare(param: Parameter, raw: Any, value: Decimal) -> boo
     return parts is not None and parts[1] is None
 
 
+def _drop(tree: dict[str, Any], path: tuple[Any, ...]) -> None:
+    """`tree` without the piece at `path` (where there is one)."""
+    *above, last = (str(p) for p in path)
+    for part in above:
+        tree = tree.get(part) if isinstance(tree, dict) else None  # type: ignore[assignment]
+    if isinstance(tree, dict):
+        tree.pop(last, None)
+
+
 def _plain(value: Any) -> Any:
     """Mappings and lists of a YAML node as plain dicts and lists."""
     if isinstance(value, dict):
@@ -1023,7 +1047,11 @@ class _Builder:
             where = _locate(self.data, ["vocabulary", *path]) or getattr(spec, "span", None)
             self.diags.error(code, message, where, hint=hint)
 
-        vocabulary = extend(base_vocabulary(), _plain(spec), report)
+        plain = _plain(spec)
+        for path in getattr(self.data, "broken", ()):
+            if len(path) > 1 and path[0] == "vocabulary":  # reported where it is written
+                _drop(plain, path[1:])
+        vocabulary = extend(base_vocabulary(), plain, report)
         model.unpaired = self._unpaired(vocabulary, spec)
         self._near_duplicate_codes(spec)
         return vocabulary

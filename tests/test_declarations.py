@@ -101,6 +101,11 @@ CASES = [
      "  entities:\n    par:\n      key: [customer_id]\n      month: { by: pairs, of: finns_inte }",
      "  customer_month:\n    x: 1",
      "entity `par`: its rows are pairs of `finns_inte`, which is no entity"),
+    ("a relation to an entity that is not there, read by a formula (a KeyError before)",
+     "  entities:\n    provider_month:\n      relations:\n"
+     "        mätningar: { entity: mätning, keys: [provider_id] }",
+     "  provider_month:\n    x: coalesce(max(mätningar.poäng), 0)",
+     "relation `mätningar` of `provider_month`: there is no entity `mätning`"),
     ("a minimum above the maximum",
      "  columns:\n    visits:\n      x: { type: integer, minimum: 5, maximum: 1 }",
      "  visit:\n    y: x",
@@ -823,3 +828,41 @@ def test_a_code_outside_a_columns_own_list_says_where_to_add_it(tmp_path: Path) 
     model.write_text(OWN_CODES.format(status="utförd, avbokad, Utförd"), encoding="utf-8")
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out2")])
     assert "Utförd" not in ran.output and "visits 1" not in ran.output, ran.output
+
+
+@pytest.mark.parametrize(
+    ("broken", "errors"),
+    [
+        # an empty `visits:` left when its last column was removed: the whole vocabulary
+        # was dropped, and each formula naming a service of the model's own, or its own
+        # table, was an error of its own (six in all)
+        ("  columns:\n    visits:\n",
+         ["`vocabulary.columns.visits` should be a mapping (key: value lines)"]),
+        # one column's type: the table was dropped, "there is no table `t`"
+        ("  columns:\n    visits:\n      x: { type: heltal }\n",
+         ["`heltal` is not allowed at `vocabulary.columns.visits.x.type`"]),
+    ],
+)  # fmt: skip
+def test_a_mistake_in_one_declaration_leaves_the_others(tmp_path, broken, errors):
+    vocabulary = (
+        "  codes:\n    service: { replace: [hemtjänst, larm] }\n"
+        + broken
+        + "  tables:\n    t:\n      key: [id]\n      columns:\n"
+        "        id: { type: text }\n        customer_id: { type: text }\n"
+        "        provider_id: { type: text }\n        d: { type: date }\n"
+        "        n: { type: heltal }\n        m: { type: integer }\n"
+        "  entities:\n    e:\n      table: t\n      month: { by: date, column: d }\n"
+        "      parties: [customer, provider]\n"
+        "    customer_month:\n      relations:\n        es: { entity: e, keys: [customer_id] }"
+    )
+    definitions = (
+        '  customer_month:\n    x: count(visits where service == "hemtjänst")\n    y: sum(es.m)'
+    )
+    model = tmp_path / "model.yaml"
+    model.write_text(MODEL.format(vocabulary=vocabulary, definitions=definitions), "utf-8")
+    checked = CliRunner().invoke(main, ["check", str(model)])
+    assert checked.exit_code == 1, checked.output
+    found = re.findall(r"error\[[a-z-]+\]: (.*)", checked.output)
+    # the own table's broken column `n` is the other error: its column `m` is read
+    expected = [*errors, "`heltal` is not allowed at `vocabulary.tables.t.columns.n.type`"]
+    assert sorted(found) == sorted(expected), checked.output

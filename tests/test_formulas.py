@@ -481,6 +481,27 @@ INVALID_CUSTOMER_MONTH = [
     ("any(decisions.level)", "bad-call", "`any` needs a true/false field, but this is count", 5),
     ("minutes", "unknown-name", "`minutes` is not known on customer_month", 1),
     ("sum(decision.level)", "bad-call", "`sum` needs a list of related rows here", 5),
+    # a root that is no relation at all was "a list of values" to be aggregated by the
+    # very `max` it stood in
+    (
+        "max(mätningar.poäng)",
+        "unknown-name",
+        "`mätningar` is no list of related rows of customer_month, nor its customer or provider",
+        5,
+    ),
+    (
+        "max(vists.minutes)",
+        "unknown-name",
+        "`vists` is no list of related rows of customer_month, nor its customer or provider",
+        5,
+    ),
+    (
+        "customer_month.zone",
+        "unknown-name",
+        "`customer_month` is no list of related rows of customer_month, nor its customer or "
+        "provider",
+        1,
+    ),
     ("overlaps(customer_id)", "bad-call", "`overlaps` compares visits; use it on visit", 1),
     (
         "count(visits where service == customer_month.servis)",
@@ -589,3 +610,16 @@ def test_every_builtin_has_a_typing_rule(tmp_path):
     assert set(EVERY_BUILTIN) == set(BUILTINS)
     for name, (entity, formula) in EVERY_BUILTIN.items():
         assert diagnostics(tmp_path, formula, entity) == [], name
+
+
+@pytest.mark.parametrize(
+    ("formula", "hint"),
+    [
+        ("max(vists.minutes)", "did you mean `visits`?"),
+        ("max(mätningar.poäng)", "the lists of rows on customer_month are: visits, decisions"),
+        ("customer_month.zone", "a row's own fields are named alone (`zone`)"),
+    ],
+)
+def test_a_name_that_is_no_list_of_rows_says_what_there_is(tmp_path, formula, hint):
+    [found] = diagnostics(tmp_path, formula, "customer_month")
+    assert (found.hint or "").startswith(hint), found.hint

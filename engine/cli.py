@@ -1150,7 +1150,8 @@ def compare_command(
 )
 @click.option(
     "--target",
-    help="With --solve: total=A (the unchanged model's total), a change such as -10 %, or "
+    help="With --solve: total=A (the unchanged model's total), a change such as -10 % or "
+    "'+5 000 kr', or "
     "an amount such as '12 000 kr'.",
 )
 @click.option(
@@ -1304,7 +1305,10 @@ def _goal(target: str | None, base_total: int) -> int:
     if parts is not None and parts[1] == "%":
         return int((base_total * (1 + parts[0] / 100)).to_integral_value(ROUND_HALF_UP))
     if parts is not None and parts[1] in (None, "SEK", "kr"):
-        return int((parts[0] * 100).to_integral_value(ROUND_HALF_UP))
+        amount = int((parts[0] * 100).to_integral_value(ROUND_HALF_UP))
+        # a signed amount is a change, as a signed per cent is: `+100 kr` was taken as
+        # a total of 100 kr, and the price solved for it was −6 713 kr/h
+        return base_total + amount if text.startswith(("+", "-", "−")) else amount
     number = text.split()[0] if text.split() else ""
     if swedish.AMBIGUOUS_COMMA.fullmatch(number.removeprefix("+")):
         decimal, thousands = swedish.comma_readings(number.removeprefix("+"))

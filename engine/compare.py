@@ -591,7 +591,11 @@ def solve(
 
     def valid(candidate: Decimal, towards: Decimal) -> Decimal:
         """The candidate, or the nearest value halfway back towards a valid one that
-        the model accepts (a bracket's bound stays between its neighbours)."""
+        the model accepts (a bracket's bound stays between its neighbours). A value
+        does not cross 0 from the model's own: a price of 380 kr/h was solved to
+        −6 713 kr/h, an amount no municipality pays."""
+        if start * candidate < 0:
+            candidate = Decimal(0)
         for _ in range(40):
             try:
                 with_setting(checked, f"{target}={written(candidate, unit)}")
@@ -618,7 +622,9 @@ def solve(
                 Diagnostic(
                     "bad-value",
                     f"no value of `{target}` reaches that total",
-                    hint="the total may not depend on it, or not far enough",
+                    hint="the total may not depend on it, or not far enough"
+                    + (" (values below 0 are not tried)" if start > 0 else "")
+                    + (" (values above 0 are not tried)" if start < 0 else ""),
                 )
             ]
         )

@@ -882,6 +882,10 @@ def test_a_granted_time_that_is_no_duration_is_a_located_error(tmp_path, name, m
         ("12000 SEK", 1_200_000),  # refused before, though the help asks for SEK
         ("12 000 kr", 1_200_000),
         ("1 200,50 kr", 120_050),
+        # a signed amount is a change, as a signed per cent is (it was a total of 100 kr)
+        ("+100", 110_000),
+        ("+100 kr", 110_000),
+        ("-250,50 kr", 74_950),
         ("12,500", "can be read two ways: write 12500 or 12.5"),  # was taken as 12,50 kr
         ("12000 min", "write total=A, a change such as -10 %, or an amount in SEK"),
     ],
@@ -1026,3 +1030,24 @@ def test_a_requirement_of_both_models_rejects_a_row_once(tmp_path):
     line = ran.output[ran.output.index(said) :].splitlines()
     assert line[0].endswith("så nivåbeloppet kan inte bestämmas"), line[0]
     assert "; row 3; every rejected row is listed in rejects.csv" in line[1]
+
+
+def test_a_goal_seek_does_not_solve_a_price_to_below_zero():
+    """`--target=+100` was a total of 100 kr, and Ekby's escort price of 380 kr/h was
+    solved to −6 713,19 kr/h to reach it. Now +100 is a change: 4,25 escort hours in the
+    month, so +100 kr is 380 + 100/4,25 = 403,53 kr/h; a cut of 5 000 kr, more than the
+    escorts are paid in all (1 615 kr), is reached by no price of 0 or more."""
+    from engine.api import load, load_dataset, parse_month
+    from engine.compare import solve
+
+    ekby = ROOT / "examples/ekby"
+    months = [parse_month("2026-10")]
+    checked, _ = load(ekby / "model.yaml", months)
+    dataset, _ = load_dataset(checked, ekby / "data")
+    setting, reached, _ = solve(checked, dataset, months, "ledsagningspris", 3_034_606)
+    assert setting.startswith("ledsagningspris=403.529") and abs(reached - 3_034_606) <= 1
+    with pytest.raises(EngineError) as raised:
+        solve(checked, dataset, months, "ledsagningspris", 3_024_606 - 500_000)
+    [error] = raised.value.diagnostics
+    assert error.message == "no value of `ledsagningspris` reaches that total"
+    assert (error.hint or "").endswith("(values below 0 are not tried)")

@@ -395,6 +395,8 @@ def _vocabulary_changes(old: Vocabulary, new: Vocabulary, lang: str) -> list[Cha
             found = relations[1].get(relation) or relations[0][relation]
             sign = "+" if relation in relations[1] else "−"
             lines.append(f"relations: {sign} {relation} ({found.entity}: {', '.join(found.keys)})")
+        if (name in old.payable) != (name in new.payable):  # its rows paid one by one, or not
+            lines.append(f"payable: {name in old.payable} → {name in new.payable}".lower())
         if lines:
             changes.append(Change("entity", name, "changed", lines))
     return changes

@@ -323,3 +323,24 @@ def test_a_file_without_the_column_that_places_its_rows_in_a_month_is_an_error(
     )
     if paid:
         assert paid not in result.output
+
+
+def test_diff_tells_an_entity_made_payable_and_a_column_of_carepays_declared(tmp_path: Path):
+    """`carepay diff` said nothing of an entity whose rows became paid one by one."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    old = text.replace("      payable: true\n", "", 1).replace(
+        "      declined: { type: bool, nullable: true, description: Tom cell betyder inte avböjt }\n",
+        "      x: { type: integer }\n",
+    )
+    old = old.replace(
+        "  ledsagning:\n    entity: ledsagning\n    category: ledsagning\n    formula: timmar * "
+        'ledsagningspris\n    quantity: timmar / 1 h\n    unit: h\n    source: "§4"\n',
+        "",
+    )
+    before = tmp_path / "model.yaml"
+    before.write_text(old, encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(before), str(EXAMPLE / "model.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "- Entiteten `ledsagning` ändras\n    payable: false → true" in result.output
+    assert "- Kolumnen `visits.declined` ändras\n    bool, nullable: false → bool" in result.output
+    assert "- Regeln `ledsagning` tillkommer" in result.output

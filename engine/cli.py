@@ -737,7 +737,11 @@ def explain_command(
             )
         title = f"{heading}\n{whose}, {month:%Y-%m}{place + ')' if place else ''}"
         if not traces:
-            title += "\n\nNo payment: every payment rule came to 0 kr (--all shows them)."
+            of = f"the {row.label.split()[0]}" if row.label else "the customer's month"
+            title += f"\n\nNo payment of {of}: every such rule came to 0 kr (--all shows them)"
+            title += (
+                "; the payments of its rows follow." if len(rows) > 1 and not row.label else "."
+            )
         _echo_tree(traces, title)
 
 

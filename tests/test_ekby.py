@@ -344,3 +344,26 @@ def test_diff_tells_an_entity_made_payable_and_a_column_of_carepays_declared(tmp
     assert "- Entiteten `ledsagning` ändras\n    payable: false → true" in result.output
     assert "- Kolumnen `visits.declined` ändras\n    bool, nullable: false → bool" in result.output
     assert "- Regeln `ledsagning` tillkommer" in result.output
+
+
+def test_explain_of_a_customer_paid_only_for_an_escort_says_where_the_payment_is(
+    tmp_path: Path,
+):
+    """K4 has no decision or visit, one escort of 2 h with P1: 760,00 kr. explain said
+    "No payment: every payment rule came to 0 kr" above the escort's payment."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE / "data", data)
+    with (data / "customers.csv").open("a", encoding="utf-8") as f:
+        f.write("K4,Centrum\n")
+    with (data / "ledsagningar.csv").open("a", encoding="utf-8") as f:
+        f.write("L9,K4,P1,2026-10-05,2\n")
+    args = ["explain", str(EXAMPLE / "model.yaml"), "--data", str(data), "--month", "2026-10"]
+    result = CliRunner().invoke(main, [*args, "--customer", "K4"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "No payment of the customer's month: every such rule came to 0 kr (--all shows them); "
+        "the payments of its rows follow."
+    ) in result.output
+    assert "ledsagning = 760.00 SEK   [ledsagning]" in result.output

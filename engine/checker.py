@@ -599,6 +599,19 @@ class _Checker:
                     hint=_amount_hint(typ),
                     source=rule.source,
                 )
+        roles = self.vocabulary.roles
+        if rule.kind == "indicator" and rule.entity not in (
+            roles.customer_month,
+            roles.provider_month,
+        ):
+            self.diags.error(
+                "type-mismatch",
+                f"an indicator is a figure per customer-month or provider-month, not per "
+                f"{rule.entity}",
+                rule.span,
+                hint=f"count or sum the {rule.entity} rows in a customer_month or "
+                f"provider_month indicator",
+            )
         if rule.kind == "indicator" and not isinstance(typ, t.Num):
             self.diags.error(
                 "type-mismatch",

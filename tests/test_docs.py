@@ -185,3 +185,26 @@ def test_model_docs_name_only_rules_and_tests_that_exist(page, model, tests):
     assert all((ROOT / "scenarios" / s).exists() for s in scenarios)
     for file, function in pytest_refs:
         assert f"def {function}(" in (ROOT / file).read_text(encoding="utf-8"), function
+
+
+def test_the_indicators_example_is_norrtaljes_and_its_run_writes_them(tmp_path):
+    """docs/language.md, *Indicators*: the example is the model's own, and a run writes
+    each indicator per provider-month or customer-month."""
+    import polars as pl
+    import yaml
+
+    section = LANGUAGE[LANGUAGE.index("### Indicators") :]
+    block = yaml.safe_load(section[section.index("```yaml\n") + 8 : section.index("```\n")])
+    model = yaml.safe_load((ROOT / "rules/norrtalje/hemtjanst.yaml").read_text("utf-8"))
+    for name, spec in block["indicators"].items():
+        assert model["indicators"][name] == spec, name
+    out = tmp_path / "out"
+    args = ["run", "rules/norrtalje", "--data", "examples/orebro", "--month", "2024-03"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code in (0, 3), result.output
+    found = pl.read_csv(out / "indicators.csv")
+    declined = found.filter(pl.col("indicator") == "avböjda_besök")
+    assert declined.height > 0 and declined["customer_id"].null_count() == declined.height
+    share = found.filter(pl.col("indicator") == "utförd_andel_kund")
+    assert share.height > 0 and set(share["unit"]) == {"%"}
+    assert share["customer_id"].null_count() == 0

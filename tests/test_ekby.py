@@ -367,3 +367,23 @@ def test_explain_of_a_customer_paid_only_for_an_escort_says_where_the_payment_is
         "the payments of its rows follow."
     ) in result.output
     assert "ledsagning = 760.00 SEK   [ledsagning]" in result.output
+
+
+@pytest.mark.parametrize("entity", ["visit", "ledsagning"])
+def test_an_indicator_of_an_entity_no_output_holds_is_an_error(tmp_path: Path, entity: str):
+    """An indicator per visit or per escort checked clean and was in no output: the
+    indicators are written per customer-month and provider-month."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "exclusions:",
+        f"indicators:\n  figur:\n    entity: {entity}\n    formula: 1\nexclusions:",
+        1,
+    )
+    model = tmp_path / "model.yaml"
+    model.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(model)])
+    assert result.exit_code == 1, result.output
+    assert (
+        "error[type-mismatch]: an indicator is a figure per customer-month or provider-month, "
+        f"not per {entity}"
+    ) in result.output

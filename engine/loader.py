@@ -1035,7 +1035,28 @@ class _Builder:
                         {str(k): where.key_spans[k] for k in where} if where else {},
                     )
                 )
+        self._outside_invoice(model)
         return model
+
+    def _outside_invoice(self, model: Model) -> None:
+        """Each category `outside_invoice:` names is one a payment has: a misspelt one
+        (`bonuss`) moved nothing off the invoice, in silence."""
+        categories = {r.category for r in model.payments if r.category}
+        if any(name in model.broken for name in self._section("payments")):
+            return  # a payment whose category could not be read: reported where it is
+        for index, category in enumerate(model.outside_invoice):
+            if category in categories:
+                continue
+            close = difflib.get_close_matches(category, sorted(categories), n=1)
+            self.diags.error(
+                "unknown-name",
+                f"no payment has the category `{category}`, so `outside_invoice:` moves "
+                "nothing off the invoice",
+                _locate(self.data, ["outside_invoice", index]),
+                hint=f"did you mean `{close[0]}`?"
+                if close
+                else "categories: " + ", ".join(sorted(categories)),
+            )
 
     def _vocabulary(self, model: Model) -> Vocabulary:
         """The base vocabulary with the model's `vocabulary:` declarations."""

@@ -387,3 +387,24 @@ def test_an_indicator_of_an_entity_no_output_holds_is_an_error(tmp_path: Path, e
         "error[type-mismatch]: an indicator is a figure per customer-month or provider-month, "
         f"not per {entity}"
     ) in result.output
+
+
+def test_a_misspelt_category_outside_the_invoice_is_an_error(tmp_path: Path):
+    """`outside_invoice: [bonuss]` moved nothing off the invoice, and checked clean."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "rounding: { to: 0.01, mode: down }\n",
+        "rounding: { to: 0.01, mode: down }\noutside_invoice: [bonuss]\n",
+    )
+    model = tmp_path / "model.yaml"
+    model.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(model)])
+    assert result.exit_code == 1, result.output
+    assert (
+        "error[unknown-name]: no payment has the category `bonuss`, so `outside_invoice:` "
+        "moves nothing off the invoice"
+    ) in result.output
+    assert "did you mean `bonus`?" in result.output
+    model.write_text(text.replace("[bonuss]", "[bonus]"), encoding="utf-8")
+    right = CliRunner().invoke(main, ["check", str(model)])
+    assert right.exit_code == 0, right.output

@@ -976,7 +976,7 @@ class _Builder:
             model.granted_time_span = specification.value_spans.get("granted_time")
         rounding = self._section("rounding")
         model.rounding = Rounding(
-            Decimal(str(rounding.get("to", "0.01"))), str(rounding.get("mode", "half_up"))
+            self._rounding_step(rounding), str(rounding.get("mode", "half_up"))
         )
         model.vocabulary = self._vocabulary(model)
         self._zones(model)
@@ -1037,6 +1037,22 @@ class _Builder:
                 )
         self._outside_invoice(model)
         return model
+
+    def _rounding_step(self, rounding: LMap) -> Decimal:
+        """The step each statement line is rounded to: whole öre, since lines are kept
+        in öre (`to: 0.001` rounded 17,855 to 17,855 and then, a second time, to 17,86;
+        the docs promise one rounding)."""
+        step = Decimal(str(rounding.get("to", "0.01")))
+        if step > 0 and (step * 100) % 1 != 0:
+            self.diags.error(
+                "schema",
+                f"`rounding: to: {rounding.get('to')}` is not a whole number of öre: a "
+                "statement line is kept in öre, and would be rounded again",
+                _locate(self.data, ["rounding", "to"]),
+                hint="round to 0.01 (the öre), 0.05, 0.5, 1 or 10 kronor …",
+            )
+            return Decimal("0.01")
+        return step
 
     def _outside_invoice(self, model: Model) -> None:
         """Each category `outside_invoice:` names is one a payment has: a misspelt one

@@ -809,3 +809,15 @@ def test_a_deduction_is_rounded_as_docs_language_md_says(tmp_path, mode, deducti
     explained = CliRunner().invoke(main, ["explain", str(model), *args, "--customer", "K1"])
     assert f"avdrag = {deduction} SEK" in explained.output, explained.output
     assert f"tillagg = {supplement} SEK" in explained.output
+
+
+def test_a_rounding_below_the_ore_is_an_error(tmp_path):
+    """`to: 0.001` rounded −17,855 to −17,855 and then, keeping the line in öre, a
+    second time to −17,86: the docs promise each line one rounding."""
+    model = tmp_path / "m.yaml"
+    model.write_text(ROUNDED.format(mode="half_up").replace("0.01", "0.001"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(model)])
+    assert result.exit_code == 1, result.output
+    assert "m.yaml:3:17: error[schema]: `rounding: to: 0.001` is not a whole number of öre" in (
+        result.output
+    )

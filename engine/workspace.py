@@ -290,7 +290,10 @@ def explanation(ws: Workspace, customer: str, month: date) -> dict[str, Any]:
     result = ws.current.result
     found = [x for x in letters(result, customer=customer) if x.month == f"{month:%Y-%m}"]
     heading, rows = explain_loaded(ws.current.checked, ws.dataset, month, customer)
-    tree = "\n\n".join(render_tree(traces, heading) for _, traces in rows)
+    # a row with nothing paid (the customer's month of a customer paid only per row,
+    # an escort) is no tree of its own: it was the heading alone above the escort's
+    paid = [traces for _, traces in rows if traces] or [[]]
+    tree = "\n\n".join(render_tree(traces, heading) for traces in paid)
     return {
         "letter": render_text(found),
         "tree": tree,

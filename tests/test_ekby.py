@@ -408,3 +408,24 @@ def test_a_misspelt_category_outside_the_invoice_is_an_error(tmp_path: Path):
     model.write_text(text.replace("[bonuss]", "[bonus]"), encoding="utf-8")
     right = CliRunner().invoke(main, ["check", str(model)])
     assert right.exit_code == 0, right.output
+
+
+def test_the_studio_explains_a_customer_paid_only_per_row(tmp_path: Path):
+    """The studio's tree for K4 (one escort, no decision or visit) was the model's
+    heading alone above the escort's tree."""
+    import shutil
+    from datetime import date
+
+    from engine.workspace import explanation, open_workspace
+
+    folder = tmp_path / "ekby"
+    shutil.copytree(EXAMPLE, folder)
+    with (folder / "data/customers.csv").open("a", encoding="utf-8") as f:
+        f.write("K4,Centrum\n")
+    with (folder / "data/ledsagningar.csv").open("a", encoding="utf-8") as f:
+        f.write("L9,K4,P1,2026-10-05,2\n")
+    ws = open_workspace(folder, folder / "data", [date(2026, 10, 1)])
+    shown = explanation(ws, "K4", date(2026, 10, 1))
+    assert shown["tree"].count("model ekby-hemtjanst (2026)") == 1, shown["tree"]
+    assert "ledsagning = 760.00 SEK" in shown["tree"]
+    assert "- ledsagning: 760,00 kr (§4). Gäller L9." in shown["letter"]

@@ -852,7 +852,19 @@ def _extended_base_entity(
                    ("entities", name, "month"), BASE_ENTITY_HINT)  # fmt: skip
         elif given is not None:
             month = given
-    known = {r.name for r in existing.relations}
+    known = {r.name: r for r in existing.relations}
+    for relation in relations:
+        held = known.get(relation.name)
+        if held is not None and (held.entity, held.keys) != (relation.entity, relation.keys):
+            # it was dropped in silence: `decisions` by customer alone counted the
+            # decisions of the customer's month with its provider, as carepay's does
+            report(
+                "schema",
+                f"entity `{name}` already has the relation `{relation.name}` ({held.entity} "
+                f"by {', '.join(held.keys)}): it cannot be declared again otherwise",
+                ("entities", name, "relations", relation.name),
+                f"give yours a name of its own: relations: {{{relation.name}_alla: …}}",
+            )
     added = tuple(r for r in relations if r.name not in known)
     return replace(existing, month=month, relations=existing.relations + added)
 

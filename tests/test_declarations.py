@@ -106,6 +106,12 @@ CASES = [
      "        mätningar: { entity: mätning, keys: [provider_id] }",
      "  provider_month:\n    x: coalesce(max(mätningar.poäng), 0)",
      "relation `mätningar` of `provider_month`: there is no entity `mätning`"),
+    ("a relation of carepay's declared again otherwise (it was dropped in silence)",
+     "  entities:\n    customer_month:\n      relations:\n"
+     "        decisions: { entity: decision, keys: [customer_id] }",
+     "  customer_month:\n    x: count(decisions)",
+     "entity `customer_month` already has the relation `decisions` (decision by customer_id, "
+     "provider_id): it cannot be declared again otherwise"),
     ("a minimum above the maximum",
      "  columns:\n    visits:\n      x: { type: integer, minimum: 5, maximum: 1 }",
      "  visit:\n    y: x",

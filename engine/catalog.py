@@ -974,6 +974,13 @@ def _check_entity_rows(vocabulary: Vocabulary, entity: Entity, report: Report) -
     if table is None:  # reported where the entity names it
         return
     _check_month_kinds(name, entity, table, report)
+    for column in entity.key:
+        if column not in table.columns:  # its rows named by nothing: `row` empty, in silence
+            close = difflib.get_close_matches(column, list(table.columns), n=1)
+            report("unknown-name", f"entity `{name}`: its key `{column}` is not a column of "
+                   f"`{table.name}`", ("entities", name, "key"),
+                   f"did you mean `{close[0]}`?" if close else "columns: "
+                   + ", ".join(table.columns))  # fmt: skip
     for party in entity.parties:
         key = vocabulary.parties[party].key if party in vocabulary.parties else None
         if key is not None and key not in table.columns:

@@ -112,6 +112,10 @@ CASES = [
      "  customer_month:\n    x: count(decisions)",
      "entity `customer_month` already has the relation `decisions` (decision by customer_id, "
      "provider_id): it cannot be declared again otherwise"),
+    ("an entity's key that is no column of its table (its rows were named by nothing)",
+     _own().replace("table: t", "table: t\n      key: [idd]"),
+     "  e:\n    x: 1",
+     "entity `e`: its key `idd` is not a column of `t`"),
     ("a minimum above the maximum",
      "  columns:\n    visits:\n      x: { type: integer, minimum: 5, maximum: 1 }",
      "  visit:\n    y: x",

@@ -465,9 +465,11 @@ def _piece(path: list[Any]) -> tuple[Any, ...]:
     model's own: `heltal` as one column's type left the table's other columns)."""
     depth = _PIECE_DEPTH.get(str(path[0]), 1)
     if path[:2] == ["vocabulary", "columns"]:
-        depth = 4
-    elif path[:2] == ["vocabulary", "tables"] and len(path) > 3 and path[3] == "columns":
-        depth = 5
+        depth = 4  # one column
+    elif path[:2] in (["vocabulary", "tables"], ["vocabulary", "entities"]) and len(path) > 3:
+        # one column or relation, or one property: a table's `optional: ja` dropped the
+        # table, and each entity of it was "of a table that is not there"
+        depth = 5 if path[3] in ("columns", "relations") else 4
     return tuple(path[:depth])
 
 

@@ -116,6 +116,11 @@ CASES = [
      _own().replace("table: t", "table: t\n      key: [idd]"),
      "  e:\n    x: 1",
      "entity `e`: its key `idd` is not a column of `t`"),
+    ("a relation without keys (it joined every row to every row: one provider's score "
+     "paid another's bonus)",
+     "  entities:\n    customer_month:\n      relations:\n        alla: { entity: decision }",
+     "  customer_month:\n    x: count(alla)",
+     "`vocabulary.entities.customer_month.relations.alla` needs `keys`"),
     ("a minimum above the maximum",
      "  columns:\n    visits:\n      x: { type: integer, minimum: 5, maximum: 1 }",
      "  visit:\n    y: x",
@@ -851,13 +856,18 @@ def test_a_code_outside_a_columns_own_list_says_where_to_add_it(tmp_path: Path) 
         # one column's type: the table was dropped, "there is no table `t`"
         ("  columns:\n    visits:\n      x: { type: heltal }\n",
          ["`heltal` is not allowed at `vocabulary.columns.visits.x.type`"]),
+        # one property of the own table: the table was dropped, and its entity was "of
+        # a table that is not there", each column a formula read an unknown name
+        ("", ["`vocabulary.tables.t.optional` should be a boolean"]),
     ],
 )  # fmt: skip
 def test_a_mistake_in_one_declaration_leaves_the_others(tmp_path, broken, errors):
     vocabulary = (
         "  codes:\n    service: { replace: [hemtjänst, larm] }\n"
         + broken
-        + "  tables:\n    t:\n      key: [id]\n      columns:\n"
+        + "  tables:\n    t:\n      key: [id]\n"
+        + ("" if broken else "      optional: ja\n")
+        + "      columns:\n"
         "        id: { type: text }\n        customer_id: { type: text }\n"
         "        provider_id: { type: text }\n        d: { type: date }\n"
         "        n: { type: heltal }\n        m: { type: integer }\n"

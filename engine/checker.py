@@ -533,6 +533,14 @@ class _Checker:
         if rule.quantity and rule.quantity.tree is not None:
             quantity = self.expr(rule.quantity.tree, rule.entity)
             self._quantity_unit(rule, rule.quantity.tree, quantity)
+        elif rule.kind == "payment" and rule.unit:
+            self.diags.warning(
+                "missing-quantity",
+                f"`unit: {rule.unit}` labels the line's quantity, but `{rule.name}` has no "
+                "`quantity:`: the line shows the unit with no number",
+                rule.span,
+                hint=f"count it: quantity: count(visits where counted), with unit: {rule.unit}",
+            )
         self.current = outer
         self.in_progress.pop()
         self.out.rule_types[name] = result or t.UNKNOWN

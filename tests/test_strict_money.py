@@ -821,3 +821,20 @@ def test_a_rounding_below_the_ore_is_an_error(tmp_path):
     assert "m.yaml:3:17: error[schema]: `rounding: to: 0.001` is not a whole number of öre" in (
         result.output
     )
+
+
+def test_a_unit_without_a_quantity_is_warned_of(tmp_path):
+    """`unit: besök` with no `quantity:` checked clean, and every line said `besök`
+    beside an empty quantity."""
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        "model: q\ntitle: q\npayments:\n  a: { entity: customer_month, category: a, "
+        "formula: 10 SEK * count(visits), unit: besök }\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["check", str(model)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "m.yaml:4:3: warning[missing-quantity]: `unit: besök` labels the line's quantity, but "
+        "`a` has no `quantity:`"
+    ) in result.output

@@ -8,6 +8,7 @@ three visits in February 2024.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -174,6 +175,19 @@ ROWS: dict[str, list[dict[str, str]]] = {
 
 def dataset(rows: dict[str, list[dict[str, str]]] | None = None) -> Dataset:
     return dataset_from_rows(ROWS if rows is None else rows)
+
+
+def names_in_engine(model: Path, own: set[str]) -> set[str]:
+    """Which of a model's own names (services, columns, entities …) appear in engine/
+    or schemas/: none should, for a model written without changing the engine. Each
+    name must be in the model, so that the check cannot pass on a misspelt list."""
+    text = model.read_text(encoding="utf-8").lower()
+    missing = {name for name in own if name not in text}
+    assert not missing, f"not in {model}: {missing}"
+    root = Path(__file__).resolve().parent.parent
+    engine = "\n".join(p.read_text(encoding="utf-8") for p in (root / "engine").rglob("*.py"))
+    engine += "\n".join(p.read_text(encoding="utf-8") for p in (root / "schemas").rglob("*.json"))
+    return {n for n in own if re.search(rf"\b{re.escape(n)}\b", engine, re.IGNORECASE)}
 
 
 def csv_folder(tmp: Path, rows: dict[str, list[dict[str, str]]]) -> Path:

@@ -430,9 +430,9 @@ _PIECE_DEPTH = {
     "exclusions": 2,
     "flags": 2,
     "definitions": 3,
-    # one code list, one table's columns, one table, one entity: a mistake in one leaves
-    # the others (an empty `visits:` under `columns:` dropped the whole vocabulary, and
-    # every formula naming a service of the model's own was an `unknown-value`)
+    # one code list (deeper pieces of tables, entities and columns: `_piece`): a mistake
+    # in one leaves the others (an empty `visits:` under `columns:` dropped the whole
+    # vocabulary, and every formula naming a service of the model's own was an error)
     "vocabulary": 3,
 }
 

@@ -1189,6 +1189,7 @@ class _Builder:
 
     def _zones(self, model: Model) -> None:
         seen: dict[str, str] = {}
+        spelt: dict[str, str] = {}  # a district as letters and digits -> as written
         zones = self._section("zones")
         for zone, districts in model.zones.items():
             for i, district in enumerate(districts):
@@ -1198,7 +1199,20 @@ class _Builder:
                         f"district `{district}` is in both zone `{seen[district]}` and zone `{zone}`",
                         zones[zone].value_spans[i],
                     )
+                twin = spelt.get(_plain_code(district))
+                if twin is not None and twin != district:
+                    # `centrum` in landsbygd beside `Centrum` in tätort: a customer's zone
+                    # would follow how the export happens to spell the district
+                    self.diags.warning(
+                        "near-duplicate-code",
+                        f"district `{district}` (zone `{zone}`) differs from `{twin}` (zone "
+                        f"`{seen[twin]}`) only in case, å, ä, ö or a separator: a customer is "
+                        "placed by how the data spells it",
+                        zones[zone].value_spans[i],
+                        hint=f"write it `{twin}`, or keep both if they are two districts",
+                    )
                 seen[district] = zone
+                spelt.setdefault(_plain_code(district), district)
 
     def _add(self, model: Model, rule: Rule | None, name: str) -> None:
         """The rule into the model; a rule that could not be built (its errors are

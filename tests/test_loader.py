@@ -595,6 +595,25 @@ def test_a_file_extending_another_may_declare_a_column_the_file_must_have(tmp_pa
     assert model.vocabulary.tables["leveranser"].required == ("leverans_id",)
 
 
+def test_a_district_spelt_as_another_in_another_zone_is_warned_of(tmp_path):
+    """`centrum` in landsbygd beside `Centrum` in tätort checked clean: a customer's
+    zone, and its price, would follow how the export spells the district."""
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        HEAD + "zones: { tätort: [Centrum, Väster], landsbygd: [Skogen, centrum] }\n"
+        "payments:\n  p: {entity: customer_month, category: c, formula: 1 SEK}\n",
+        encoding="utf-8",
+    )
+    diags = Diagnostics()
+    load_model(path, diags)
+    [warning] = [d for d in diags if d.code == "near-duplicate-code"]
+    assert warning.message.startswith(
+        "district `centrum` (zone `landsbygd`) differs from `Centrum` (zone `tätort`)"
+    )
+    assert (warning.span.line, warning.span.col) == (3, 57)
+    assert not diags.errors
+
+
 @pytest.mark.parametrize(
     ("added", "twin"),
     [("avlösning", "avlosning"), ("Omsorg", "omsorg"), ("hsl-delegerad", "hsl_delegerad")],

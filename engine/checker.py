@@ -322,6 +322,18 @@ class _Checker:
         for name in (m.strip() for m in LETTER_PLACEHOLDER.findall(rule.letter or "")):
             if name in fields:
                 self.out.columns.setdefault(rule.entity, set()).add(name)
+            elif name not in known and not fields:
+                # a payment per row (an escort): `{datum}` is the row's, but the letter
+                # is the customer's month; it said `datum` was no field of the escort
+                self.diags.error(
+                    "unknown-name",
+                    f"the letter of `{rule.name}`, a payment per {rule.entity} row, shows "
+                    f"`{{{name}}}`: such a sentence shows only {{belopp}} and {{antal}}, and "
+                    'the letter names the row after it ("Gäller L1.")',
+                    rule.letter_span or rule.span,
+                    hint=f'write it without `{{{name}}}`, e.g. letter: "{rule.shown_as} '
+                    '{antal}: {belopp}"',
+                )
             elif name not in known:
                 close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
                 self.diags.error(
@@ -331,12 +343,7 @@ class _Checker:
                     rule.letter_span or rule.span,
                     hint=f"did you mean `{{{close[0]}}}`?"
                     if close
-                    else "use {belopp}, {antal}"
-                    + (
-                        f", or a name of {rule.entity}"
-                        if fields
-                        else " (the letter is a customer's or the provider's month)"
-                    ),
+                    else f"use {{belopp}}, {{antal}}, or a name of {rule.entity}",
                 )
 
     def _customer_column(self, heading: str, name: str) -> None:

@@ -67,6 +67,7 @@ class Letter:
     # amount may lack, said where the provider reads the amount (`_rejected_rows`)
     rejected: list[str] = field(default_factory=list)
     provider_total_ore: int = 0
+    registered: int | None = None  # the month's visits of the customer with the provider
 
     @property
     def total_ore(self) -> int:
@@ -157,9 +158,12 @@ def letters(
         chosen = pl.lit(True) if provider is None else pl.col("provider_id") == provider
         ours = chosen if customer is None else chosen & (pl.col("customer_id") == customer)
         frame = month.frames[roles.customer_month].filter(ours)
+        registered = _registered(month.frames.get(roles.registration))
         for row in frame.sort("provider_id", "customer_id").iter_rows(named=True):
             key = (label, row["customer_id"], row["provider_id"])
             letter = _addressed(model.title, label, row, names, row["customer_id"])
+            if registered is not None:
+                letter.registered = registered.get((str(key[1]), str(key[2])), 0)
             letter.sentences = _sentences(result, month, roles.customer_month, row,
                                           lines.get(key), everything)  # fmt: skip
             letter.not_counted = _visits(not_counted.get(key))
@@ -182,6 +186,16 @@ def letters(
             if letter.sentences or letter.rejected:
                 out.append(letter)
     return out
+
+
+def _registered(visits: pl.DataFrame | None) -> dict[tuple[str, str], int] | None:
+    """The month's visits per customer and provider (None where the run kept none)."""
+    if visits is None or not {"customer_id", "provider_id"} <= set(visits.columns):
+        return None
+    counts = visits.group_by(
+        pl.col("customer_id").cast(pl.String), pl.col("provider_id").cast(pl.String)
+    ).len()
+    return {(c, p): n for c, p, n in counts.iter_rows()}
 
 
 def _addressed(
@@ -349,6 +363,15 @@ def render_text(found: list[Letter]) -> str:
 OWN = "utförarens egna ersättningar, som inte hör till någon kund"  # the provider's letter
 
 
+def all_counted(letter: Letter) -> str:
+    """What a customer's letter says of its visits when none was set aside: that all
+    were counted, or — a month of an escort alone, of a decision and no visit — that
+    there were none ("all registered visits were counted" of a month with none)."""
+    if letter.registered == 0:
+        return "Inga besök registrerades denna månad."
+    return "Alla registrerade besök räknades."
+
+
 def whole_month(letter: Letter) -> str:
     """The provider's letter's last word: what the month pays the provider in all."""
     return (
@@ -378,7 +401,7 @@ def _text(letter: Letter) -> str:
         for visit in letter.not_counted:
             lines.append(f"- {_visit(visit)}")
     else:
-        lines.append("Alla registrerade besök räknades.")
+        lines.append(all_counted(letter))
     if letter.rejected:
         lines += ["", _rejected_heading(letter) + ":", *(f"- {r}" for r in letter.rejected)]
     return "\n".join(lines)
@@ -425,6 +448,7 @@ def render_html(found: list[Letter]) -> str:
         month=swedish.month,
         own=OWN,
         whole_month=whole_month,
+        all_counted=all_counted,
         rejected=_rejected_heading,
     )
 
@@ -473,7 +497,7 @@ HTML = """<!DOCTYPE html>
   {% for v in letter.not_counted %}<li>{{ visit(v) }}</li>{% endfor %}
   </ul>
   {% else %}
-  <p>Alla registrerade besök räknades.</p>
+  <p>{{ all_counted(letter) }}</p>
   {% endif %}
   {% if letter.rejected %}
   <h2>{{ rejected(letter) }}</h2>

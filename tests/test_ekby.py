@@ -425,3 +425,20 @@ def test_the_studio_explains_a_customer_paid_only_per_row(tmp_path: Path):
     assert shown["tree"].count("model ekby-hemtjanst (2026)") == 1, shown["tree"]
     assert "ledsagning = 760.00 SEK" in shown["tree"]
     assert "- ledsagning: 760,00 kr (§4). Gäller L9." in shown["letter"]
+
+
+def test_a_letter_of_a_month_without_visits_says_there_were_none(tmp_path: Path):
+    """K3's September: a decision in force and one escort, no visit. The letter said
+    "Alla registrerade besök räknades." (all registered visits were counted) of a month
+    with none."""
+    args = ["explain", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
+    args += ["--month", "2026-09", "--to", "2026-10", "--customer", "K3", "--letter"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    september, october = result.output.split("\f")
+    assert "Inga besök registrerades denna månad." in september
+    assert "Alla registrerade besök räknades." not in september
+    assert "Alla registrerade besök räknades." in october
+    html = tmp_path / "brev.html"
+    CliRunner().invoke(main, [*args, "--out", str(html)])
+    assert "<p>Inga besök registrerades denna månad.</p>" in html.read_text(encoding="utf-8")

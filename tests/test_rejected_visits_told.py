@@ -172,7 +172,7 @@ def test_a_rejected_decision_is_named_in_its_customers_letter(tmp_path: Path) ->
     text = render_text([letter])
     assert "Summa för månaden: 4\u00a0720,00 kr" in text  # B1 alone: 10 h × 472 kr/h
     assert text.endswith(
-        "Alla registrerade besök räknades.\n\n"
+        "Inga besök registrerades denna månad.\n\n"  # no visit: not "all were counted"
         "Andra rader för kunden som avvisades när indata lästes:\n"
         "- decisions.csv rad 3 (B2): `granted_minutes` kunde inte läsas (tio)\n"
         "- decisions.csv rad 6 (B5): `start_date` kunde inte läsas (den 1 mars)\n"

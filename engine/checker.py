@@ -316,20 +316,23 @@ class _Checker:
         fields: dict[str, Column] = {}
         known = list(LETTER_WORDS)
         roles = self.vocabulary.roles
-        if rule.entity in (roles.customer_month, roles.provider_month):
+        entity = self.vocabulary.entities.get(rule.entity)
+        if rule.entity in (roles.customer_month, roles.provider_month) or (
+            entity is not None and entity.key  # a row paid per row, found by its key
+        ):
             fields = self._fields(rule.entity)
             known += [*fields, *(r.name for r in self.model.rules_on(rule.entity))]
         for name in (m.strip() for m in LETTER_PLACEHOLDER.findall(rule.letter or "")):
             if name in fields:
                 self.out.columns.setdefault(rule.entity, set()).add(name)
             elif name not in known and not fields:
-                # a payment per row (an escort): `{datum}` is the row's, but the letter
-                # is the customer's month; it said `datum` was no field of the escort
+                # a payment per row of an entity without a key (a journal): its row
+                # cannot be found for the sentence
                 self.diags.error(
                     "unknown-name",
                     f"the letter of `{rule.name}`, a payment per {rule.entity} row, shows "
-                    f"`{{{name}}}`: such a sentence shows only {{belopp}} and {{antal}}, and "
-                    'the letter names the row after it ("Gäller L1.")',
+                    f"`{{{name}}}`: its rows have no key to find them by, so such a "
+                    "sentence shows only {belopp} and {antal}",
                     rule.letter_span or rule.span,
                     hint=f'write it without `{{{name}}}`, e.g. letter: "{rule.shown_as} '
                     '{antal}: {belopp}"',

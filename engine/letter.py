@@ -22,9 +22,9 @@ from engine import swedish
 from engine import types as t
 from engine.api import RunResult, load, load_dataset, run_model
 from engine.catalog import MonthRule, Vocabulary
-from engine.data import RECORD
+from engine.data import RECORD, key_text
 from engine.plan import month_bounds
-from engine.reports import VISIT_COLUMN, rejected_why
+from engine.reports import VISIT_COLUMN, rejected_why, row_key
 
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 AMOUNT, QUANTITY = "belopp", "antal"  # placeholders every letter sentence may use
@@ -222,6 +222,23 @@ def _sentences(
     day = model.in_force_on(month.plan.month)
     types = _types(result, own)
     out = []
+
+    found_rows: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def paid_rows(entity: str) -> dict[str, dict[str, Any]]:
+        """The month's rows of an entity paid per row (an escort), by the key its
+        lines name (`row`): the fields its letter sentence shows (`{datum}`)."""
+        if entity not in found_rows:
+            frame = month.frames.get(entity)
+            key = row_key(model.vocabulary, entity, frame.columns) if frame is not None else []
+            named = frame.with_columns(key_text(key).alias("__row")) if key else None
+            found_rows[entity] = (
+                {str(r["__row"]): r for r in named.iter_rows(named=True)}
+                if named is not None
+                else {}
+            )
+        return found_rows[entity]
+
     for rule in model.payments:
         if rule.entity == own:
             version = rule.version_on(day)
@@ -242,9 +259,17 @@ def _sentences(
             amount = line["amount_ore"]
             if amount == 0 and not everything:
                 continue
+            paid = str(line.get("row") or "")
+            text = (
+                _sentence(
+                    rule, paid_rows(rule.entity).get(paid, {}), line, _types(result, rule.entity)
+                )
+                if rule.entity != own and paid
+                else _sentence(rule, row, line, types)
+            )
             out.append(
                 Sentence(
-                    _sentence(rule, row, line, types),
+                    text,
                     int(amount or 0),
                     line["source"] or "",
                     line["category"] in model.outside_invoice,

@@ -442,3 +442,40 @@ def test_a_letter_of_a_month_without_visits_says_there_were_none(tmp_path: Path)
     html = tmp_path / "brev.html"
     CliRunner().invoke(main, [*args, "--out", str(html)])
     assert "<p>Inga besök registrerades denna månad.</p>" in html.read_text(encoding="utf-8")
+
+
+def test_a_letter_sentence_of_a_payment_per_row_shows_the_rows_fields(tmp_path: Path):
+    """`letter: "Ledsagning {datum}, {antal}: {belopp}"` was an error, `datum` said to be
+    no field of the escort; the sentence now shows the escort's own date and hours. A
+    payment per journal (journals have no key to find a row by) still may not."""
+    text = (
+        (EXAMPLE / "model.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "    formula: timmar * ledsagningspris\n",
+            '    formula: timmar * ledsagningspris\n    letter: "Ledsagning {datum}, {antal}: '
+            '{belopp}"\n',
+        )
+    )
+    model = tmp_path / "model.yaml"
+    model.write_text(text, encoding="utf-8")
+    args = ["explain", str(model), "--data", str(EXAMPLE / "data"), "--month", "2026-10"]
+    result = CliRunner().invoke(main, [*args, "--customer", "K2", "--letter"])
+    assert result.exit_code == 0, result.output
+    assert "- Ledsagning 2026-10-22, 2,5 h: 950,00 kr (§4). Gäller L1." in result.output
+    journal = text.replace(
+        "    customer_month:\n      month: { by: pairs",
+        "    journal: { payable: true }\n    customer_month:\n      month: { by: pairs",
+    ).replace(
+        "exclusions:",
+        "  hsl:\n    entity: journal\n    category: hsl\n    formula: 10 SEK\n"
+        '    letter: "HSL {profession}: {belopp}"\nexclusions:',
+        1,
+    )
+    model.write_text(journal, encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", str(model)])
+    assert checked.exit_code == 1, checked.output
+    assert (
+        "the letter of `hsl`, a payment per journal row, shows `{profession}`: its rows have "
+        "no key to find them by"
+    ) in checked.output

@@ -123,11 +123,10 @@ def test_a_payment_without_its_own_words_gets_a_plain_sentence() -> None:
         ("Utförd tid {utförd_tyd}: {belopp}", "customer_month",
          "the letter of `ny` shows `{utförd_tyd}`, which is no field or definition of "
          "customer_month"),
-        # `from_level` is a field of the claim: it was called "no field or definition of
-        # premium_claim"; a sentence of a payment per row shows only {belopp} and {antal}
-        ("Premie för {from_level}: {belopp}", "premium_claim",
-         "the letter of `ny`, a payment per premium_claim row, shows `{from_level}`: such a "
-         "sentence shows only {belopp} and {antal}"),
+        # a payment per claim shows the claim's own fields (`{from_level}`), not others
+        ("Premie för {from_levl}: {belopp}", "premium_claim",
+         "the letter of `ny` shows `{from_levl}`, which is no field or definition of "
+         "premium_claim"),
     ],
     ids=["a misspelt name", "a name on an entity other than the customer-month"],
 )  # fmt: skip

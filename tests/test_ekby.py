@@ -330,7 +330,8 @@ def test_diff_tells_an_entity_made_payable_and_a_column_of_carepays_declared(tmp
     )
     old = old.replace(
         "  ledsagning:\n    entity: ledsagning\n    category: ledsagning\n    formula: timmar * "
-        'ledsagningspris\n    quantity: timmar / 1 h\n    unit: h\n    source: "§4"\n',
+        'ledsagningspris\n    letter: "Ledsagning {datum}, {antal}: {belopp}"\n'
+        '    quantity: timmar / 1 h\n    unit: h\n    source: "§4"\n',
         "",
     )
     before = tmp_path / "model.yaml"
@@ -424,7 +425,7 @@ def test_the_studio_explains_a_customer_paid_only_per_row(tmp_path: Path):
     shown = explanation(ws, "K4", date(2026, 10, 1))
     assert shown["tree"].count("model ekby-hemtjanst (2026)") == 1, shown["tree"]
     assert "ledsagning = 760.00 SEK" in shown["tree"]
-    assert "- ledsagning: 760,00 kr (§4). Gäller L9." in shown["letter"]
+    assert "- Ledsagning 2026-10-05, 2 h: 760,00 kr (§4). Gäller L9." in shown["letter"]
 
 
 def test_a_letter_of_a_month_without_visits_says_there_were_none(tmp_path: Path):
@@ -448,15 +449,8 @@ def test_a_letter_sentence_of_a_payment_per_row_shows_the_rows_fields(tmp_path: 
     """`letter: "Ledsagning {datum}, {antal}: {belopp}"` was an error, `datum` said to be
     no field of the escort; the sentence now shows the escort's own date and hours. A
     payment per journal (journals have no key to find a row by) still may not."""
-    text = (
-        (EXAMPLE / "model.yaml")
-        .read_text(encoding="utf-8")
-        .replace(
-            "    formula: timmar * ledsagningspris\n",
-            '    formula: timmar * ledsagningspris\n    letter: "Ledsagning {datum}, {antal}: '
-            '{belopp}"\n',
-        )
-    )
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    assert 'letter: "Ledsagning {datum}, {antal}: {belopp}"' in text
     model = tmp_path / "model.yaml"
     model.write_text(text, encoding="utf-8")
     args = ["explain", str(model), "--data", str(EXAMPLE / "data"), "--month", "2026-10"]

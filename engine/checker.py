@@ -318,7 +318,7 @@ class _Checker:
         roles = self.vocabulary.roles
         entity = self.vocabulary.entities.get(rule.entity)
         if rule.entity in (roles.customer_month, roles.provider_month) or (
-            entity is not None and entity.key  # a row paid per row, found by its key
+            entity is not None and entity.key  # a payment per row: the row found by its key
         ):
             fields = self._fields(rule.entity)
             known += [*fields, *(r.name for r in self.model.rules_on(rule.entity))]

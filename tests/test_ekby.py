@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -25,6 +26,13 @@ from tests.test_workbook import _rows
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples/ekby"
+
+
+def _checked_variant(tmp_path: Path, text: str) -> Any:
+    """`carepay check` of a variant of Ekby's model (its text changed by a test)."""
+    model = tmp_path / "model.yaml"
+    model.write_text(text, encoding="utf-8")
+    return CliRunner().invoke(main, ["check", str(model)])
 
 
 def test_its_hand_computed_cases_pass():
@@ -376,9 +384,7 @@ def test_an_indicator_of_an_entity_no_output_holds_is_an_error(tmp_path: Path, e
         f"indicators:\n  figur:\n    entity: {entity}\n    formula: 1\nexclusions:",
         1,
     )
-    model = tmp_path / "model.yaml"
-    model.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(main, ["check", str(model)])
+    result = _checked_variant(tmp_path, text)
     assert result.exit_code == 1, result.output
     assert (
         "error[type-mismatch]: an indicator is a figure per customer-month or provider-month, "
@@ -393,17 +399,14 @@ def test_a_misspelt_category_outside_the_invoice_is_an_error(tmp_path: Path):
         "rounding: { to: 0.01, mode: down }\n",
         "rounding: { to: 0.01, mode: down }\noutside_invoice: [bonuss]\n",
     )
-    model = tmp_path / "model.yaml"
-    model.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(main, ["check", str(model)])
+    result = _checked_variant(tmp_path, text)
     assert result.exit_code == 1, result.output
     assert (
         "error[unknown-name]: no payment has the category `bonuss`, so `outside_invoice:` "
         "moves nothing off the invoice"
     ) in result.output
     assert "did you mean `bonus`?" in result.output
-    model.write_text(text.replace("[bonuss]", "[bonus]"), encoding="utf-8")
-    right = CliRunner().invoke(main, ["check", str(model)])
+    right = _checked_variant(tmp_path, text.replace("[bonuss]", "[bonus]"))
     assert right.exit_code == 0, right.output
 
 
@@ -466,8 +469,7 @@ def test_a_letter_sentence_of_a_payment_per_row_shows_the_rows_fields(tmp_path: 
         '    letter: "HSL {profession}: {belopp}"\nexclusions:',
         1,
     )
-    model.write_text(journal, encoding="utf-8")
-    checked = CliRunner().invoke(main, ["check", str(model)])
+    checked = _checked_variant(tmp_path, journal)
     assert checked.exit_code == 1, checked.output
     assert (
         "the letter of `hsl`, a payment per journal row, shows `{profession}`: its rows have "

@@ -208,3 +208,25 @@ def test_the_indicators_example_is_norrtaljes_and_its_run_writes_them(tmp_path):
     share = found.filter(pl.col("indicator") == "utförd_andel_kund")
     assert share.height > 0 and set(share["unit"]) == {"%"}
     assert share["customer_id"].null_count() == 0
+
+
+@pytest.mark.parametrize(
+    "heading", ["**A column carepay's table already has**", "**A payment per row.**"]
+)
+def test_the_declaration_examples_check_as_part_of_ekby(tmp_path, heading):
+    """docs/language.md's examples of declaring a column of carepay's and an entity
+    paid per row are what `examples/ekby` declares: each, in a file extending it,
+    checks clean, and the first runs Ekby's month to the same total."""
+    section = LANGUAGE[LANGUAGE.index(heading) :]
+    block = section[section.index("```yaml\n") + 8 : section.index("```\n")]
+    model = tmp_path / "variant.yaml"
+    model.write_text(
+        f"model: ekby-variant\ntitle: V\nextends: {ROOT / 'examples/ekby/model.yaml'}\n{block}",
+        encoding="utf-8",
+    )
+    checked = CliRunner().invoke(main, ["check", str(model)])
+    assert checked.exit_code == 0 and "inga problem" in checked.output, checked.output
+    args = ["run", str(model), "--data", str(ROOT / "examples/ekby/data"), "--month", "2026-10"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert ran.exit_code == 0, ran.output
+    assert "30\u00a0246,06" in ran.output

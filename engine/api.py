@@ -293,6 +293,30 @@ def engine_columns(vocabulary: Vocabulary) -> frozenset[str]:
     return vocabulary.kept_columns() | REPORTED_COLUMNS
 
 
+def provider_table(checked: CheckedModel, dataset: Dataset | None) -> pl.DataFrame | None:
+    """The data's table of providers (the provider party's), where there is a dataset."""
+    table = checked.model.vocabulary.parties["provider"].table
+    return dataset.tables.get(table) if dataset is not None else None
+
+
+def with_paid_providers(
+    known: pl.DataFrame, lines: pl.DataFrame, table: pl.DataFrame | None
+) -> pl.DataFrame:
+    """The providers of the months' provider-months (id and name), and those paid by
+    lines of no provider-month — a fee per row of a table of the model's own for a
+    provider with no customer — named from the providers' table: such a provider's
+    letter and workbook rows had no name, its letter none at all."""
+    known = known.unique("provider_id", keep="first", maintain_order=True)
+    paid = lines["provider_id"].unique()
+    missing = paid.filter(~paid.is_in(known["provider_id"].implode()))
+    if missing.is_empty() or table is None or "name" not in table.columns:
+        return known
+    extra = ids_as_text(table.select("provider_id", "name")).filter(
+        pl.col("provider_id").is_in(missing.implode())
+    )
+    return pl.concat([known, extra]).unique("provider_id", keep="first", maintain_order=True)
+
+
 def with_data_zones(checked: CheckedModel, dataset: Dataset) -> CheckedModel:
     """The model with the districts the data's `zones` table places in its zones."""
     diags = Diagnostics()
@@ -428,12 +452,16 @@ class RunResult:
 
     @property
     def providers(self) -> pl.DataFrame:
-        return pl.concat(
-            [
-                ids_as_text(m.frames[self.roles.provider_month].select("provider_id", "name"))
-                for m in self.months
-            ]
-        ).unique("provider_id", keep="first", maintain_order=True)
+        return with_paid_providers(
+            pl.concat(
+                [
+                    ids_as_text(m.frames[self.roles.provider_month].select("provider_id", "name"))
+                    for m in self.months
+                ]
+            ),
+            self.lines,
+            provider_table(self.checked, self.dataset),
+        )
 
     @property
     def indicators(self) -> pl.DataFrame:

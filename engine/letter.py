@@ -171,15 +171,25 @@ def letters(
                 rejected.get(key[1], []), placing, month.plan.month, key[2]
             )
             out.append(letter)
-        if customer is not None or roles.provider_month not in month.frames:
+        if customer is not None:
             continue
-        own = month.frames[roles.provider_month].filter(chosen).sort("provider_id")
-        for row in own.iter_rows(named=True):
+        months_own = month.frames.get(roles.provider_month)
+        rows = [] if months_own is None else list(months_own.filter(chosen).iter_rows(named=True))
+        held = {row["provider_id"] for row in rows}
+        # a provider paid per row of no customer (a fee per score, per agreement) that
+        # has no provider-month this month: its letter is of those rows alone (it had
+        # none, and the provider was said to be paid nothing)
+        rows += [
+            {"provider_id": p}
+            for m, c, p in lines
+            if m == label and c is None and p not in held and provider in (None, p)
+        ]
+        for row in sorted(rows, key=lambda r: str(r["provider_id"])):
             key = (label, None, row["provider_id"])
             letter = _addressed(model.title, label, row, names, None)
             letter.provider_total_ore = whole.get((label, row["provider_id"]), 0)
-            letter.sentences = _sentences(result, month, roles.provider_month, row,
-                                          lines.get(key), everything)  # fmt: skip
+            of = roles.provider_month if row["provider_id"] in held else ""  # "": rows alone
+            letter.sentences = _sentences(result, month, of, row, lines.get(key), everything)
             letter.rejected = _rejected_rows(
                 providers_own.get(row["provider_id"], []), placing, month.plan.month, key[2]
             )
@@ -220,7 +230,7 @@ def _sentences(
     agreement of a table of the model's own)."""
     model = result.checked.model
     day = model.in_force_on(month.plan.month)
-    types = _types(result, own)
+    types = _types(result, own) if own else {}  # "": a provider's rows alone
     out = []
 
     found_rows: dict[str, dict[str, dict[str, Any]]] = {}

@@ -27,7 +27,15 @@ import polars as pl
 
 from engine import __version__, ast, monthly
 from engine import types as t
-from engine.api import RunResult, load, load_dataset, months_between, run_model
+from engine.api import (
+    RunResult,
+    load,
+    load_dataset,
+    months_between,
+    provider_table,
+    run_model,
+    with_paid_providers,
+)
 from engine.catalog import Vocabulary, schemas_dir
 from engine.checker import CheckedModel
 from engine.coverage import never_fired
@@ -335,8 +343,10 @@ def payment_file(
         if f.customers.width
     ]
     columns = ["month", "customer_id", "provider_id", *model.customer_columns]
-    providers = pl.concat([f.providers for f in facts]).unique(
-        "provider_id", keep="first", maintain_order=True
+    providers = with_paid_providers(
+        pl.concat([f.providers for f in facts]),
+        result.lines,
+        provider_table(result.checked, result.dataset),
     )
     return PaymentFile(
         title=f"{model.title} — {', '.join(f'{m.plan.month:%Y-%m}' for m in result.months)}",

@@ -475,3 +475,33 @@ def test_a_letter_sentence_of_a_payment_per_row_shows_the_rows_fields(tmp_path: 
         "the letter of `hsl`, a payment per journal row, shows `{profession}`: its rows have "
         "no key to find them by"
     ) in checked.output
+
+
+def test_a_provider_paid_only_per_row_of_its_own_gets_its_letter_and_name(tmp_path: Path):
+    """A fee per quality score (10 kr a point) paid per row to P3, who has no customer and,
+    without `provider_month` made of the scores, no provider-month: P3 was paid
+    900,00 kr, its letter said it had no payment above 0 kr, and the workbook's
+    *Fakturaunderlag* had no name for it."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "      parties: [provider]\n", "      parties: [provider]\n      payable: true\n"
+    )
+    text = text.replace("      month: { by: pairs, of: [customer_month, mätning] }\n", "")
+    text = text.replace(
+        "exclusions:",
+        "  mätavgift:\n    entity: mätning\n    category: mätning\n    formula: poäng * 10 SEK\n"
+        '    source: "§7"\nexclusions:',
+        1,
+    )
+    model = tmp_path / "model.yaml"
+    model.write_text(text, encoding="utf-8")
+    args = [str(model), "--data", str(EXAMPLE / "data"), "--month", "2026-10"]
+    letter = CliRunner().invoke(main, ["explain", *args, "--provider", "P3", "--letter"])
+    assert letter.exit_code == 0, letter.output
+    assert "Utförare: Nystart Vård AB (P3)" in letter.output
+    assert "- mätavgift: 900,00 kr (§7). Gäller 2026-10-01." in letter.output
+    assert "Utförarens hela ersättning för oktober 2026: 900,00 kr" in letter.output
+    ran = CliRunner().invoke(main, ["run", *args, "--out", str(tmp_path / "o")])
+    assert ran.exit_code == 0, ran.output
+    rows = _rows(tmp_path / "o/payments.xlsx", "Fakturaunderlag")
+    assert ("P3", "Nystart Vård AB") in [(r["Utförare"], r["Namn"]) for r in rows]

@@ -159,13 +159,15 @@ def letters(
         ours = chosen if customer is None else chosen & (pl.col("customer_id") == customer)
         frame = month.frames[roles.customer_month].filter(ours)
         registered = _registered(month.frames.get(roles.registration))
+        looked_up = _MonthNames(result, month)
         for row in frame.sort("provider_id", "customer_id").iter_rows(named=True):
             key = (label, row["customer_id"], row["provider_id"])
             letter = _addressed(model.title, label, row, names, row["customer_id"])
             if registered is not None:
                 letter.registered = registered.get((str(key[1]), str(key[2])), 0)
-            letter.sentences = _sentences(result, month, roles.customer_month, row,
-                                          lines.get(key), everything)  # fmt: skip
+            letter.sentences = _sentences(
+                looked_up, roles.customer_month, row, lines.get(key), everything
+            )
             letter.not_counted = _visits(not_counted.get(key))
             letter.rejected = _rejected_rows(
                 rejected.get(key[1], []), placing, month.plan.month, key[2]
@@ -189,7 +191,7 @@ def letters(
             letter = _addressed(model.title, label, row, names, None)
             letter.provider_total_ore = whole.get((label, row["provider_id"]), 0)
             of = roles.provider_month if row["provider_id"] in held else ""  # "": rows alone
-            letter.sentences = _sentences(result, month, of, row, lines.get(key), everything)
+            letter.sentences = _sentences(looked_up, of, row, lines.get(key), everything)
             letter.rejected = _rejected_rows(
                 providers_own.get(row["provider_id"], []), placing, month.plan.month, key[2]
             )
@@ -216,39 +218,52 @@ def _addressed(
     return Letter(title, month, provider, str(names.get(provider, "")), customer)
 
 
+@dataclass
+class _MonthNames:
+    """What the sentences of one month's letters look up, found once for all of them
+    (not once per letter): the types of an entity's names, and the rows of an entity
+    paid per row (an escort) by the key its lines name (`row`), whose fields its
+    sentence shows (`{datum}`)."""
+
+    result: RunResult
+    month: Any
+    types: dict[str, dict[str, t.Type]] = field(default_factory=dict)
+    rows: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def types_of(self, entity: str) -> dict[str, t.Type]:
+        if entity not in self.types:
+            self.types[entity] = _types(self.result, entity) if entity else {}
+        return self.types[entity]
+
+    def paid_rows(self, entity: str) -> dict[str, dict[str, Any]]:
+        if entity not in self.rows:
+            frame = self.month.frames.get(entity)
+            vocabulary = self.result.checked.model.vocabulary
+            key = row_key(vocabulary, entity, frame.columns) if frame is not None else []
+            named = frame.with_columns(key_text(key).alias("__row")) if key else None
+            self.rows[entity] = (
+                {str(r["__row"]): r for r in named.iter_rows(named=True)}
+                if named is not None
+                else {}
+            )
+        return self.rows[entity]
+
+
 def _sentences(
-    result: RunResult,
-    month: Any,
+    looked_up: _MonthNames,
     own: str,
     row: dict[str, Any],
     lines: pl.DataFrame | None,
     everything: bool,
 ) -> list[Sentence]:
-    """The payments of the row of `own` (a customer-month, or a provider-month) in the
-    model's order: its own (from the row, so a payment of 0 kr can be shown) and the
-    other entities' lines for the same parties (an effect premium; a provider's fee per
-    agreement of a table of the model's own)."""
-    model = result.checked.model
-    day = model.in_force_on(month.plan.month)
-    types = _types(result, own) if own else {}  # "": a provider's rows alone
+    """The payments of the row of `own` (a customer-month, or a provider-month; "": a
+    provider's rows alone) in the model's order: its own (from the row, so a payment of
+    0 kr can be shown) and the other entities' lines for the same parties (an effect
+    premium; a provider's fee per agreement of a table of the model's own)."""
+    model = looked_up.result.checked.model
+    day = model.in_force_on(looked_up.month.plan.month)
+    types = looked_up.types_of(own)
     out = []
-
-    found_rows: dict[str, dict[str, dict[str, Any]]] = {}
-
-    def paid_rows(entity: str) -> dict[str, dict[str, Any]]:
-        """The month's rows of an entity paid per row (an escort), by the key its
-        lines name (`row`): the fields its letter sentence shows (`{datum}`)."""
-        if entity not in found_rows:
-            frame = month.frames.get(entity)
-            key = row_key(model.vocabulary, entity, frame.columns) if frame is not None else []
-            named = frame.with_columns(key_text(key).alias("__row")) if key else None
-            found_rows[entity] = (
-                {str(r["__row"]): r for r in named.iter_rows(named=True)}
-                if named is not None
-                else {}
-            )
-        return found_rows[entity]
-
     for rule in model.payments:
         if rule.entity == own:
             version = rule.version_on(day)
@@ -272,7 +287,10 @@ def _sentences(
             paid = str(line.get("row") or "")
             text = (
                 _sentence(
-                    rule, paid_rows(rule.entity).get(paid, {}), line, _types(result, rule.entity)
+                    rule,
+                    looked_up.paid_rows(rule.entity).get(paid, {}),
+                    line,
+                    looked_up.types_of(rule.entity),
                 )
                 if rule.entity != own and paid
                 else _sentence(rule, row, line, types)

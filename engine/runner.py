@@ -320,9 +320,9 @@ def _providers_told(payments: PaymentFile, dataset: Dataset, result: RunResult) 
     data with a row rejected (a provider whose every contract was rejected is paid
     nothing, and is told why)."""
     paid = set(payments.lines["provider_id"].unique().to_list())
-    party = result.checked.model.vocabulary.parties["provider"]
-    known = dataset.tables.get(party.table)
-    ids = set(known[party.key].cast(pl.String).to_list()) if known is not None else set()
+    key = result.checked.model.vocabulary.parties["provider"].key
+    known = provider_table(result.checked, dataset)
+    ids = set(known[key].cast(pl.String).to_list()) if known is not None else set()
     rejected = {p for p in payments.rejected["provider_id"].to_list() if p is not None}
     return paid | (rejected & ids)
 

@@ -190,6 +190,15 @@ def names_in_engine(model: Path, own: set[str]) -> set[str]:
     return {n for n in own if re.search(rf"\b{re.escape(n)}\b", engine, re.IGNORECASE)}
 
 
+def csv_texts(tmp: Path, tables: dict[str, str]) -> Path:
+    """`tmp/data` with a CSV file per table, written as the text given."""
+    data = tmp / "data"
+    data.mkdir()
+    for name, text in tables.items():
+        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    return data
+
+
 def csv_folder(tmp: Path, rows: dict[str, list[dict[str, str]]]) -> Path:
     """`tmp/data` with a CSV file per table of `rows` (the first row's keys the header)."""
     data = tmp / "data"

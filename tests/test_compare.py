@@ -27,6 +27,7 @@ from engine.compare import (
     with_setting,
 )
 from engine.diagnostics import EngineError
+from tests.harness import csv_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples/orebro"
@@ -460,17 +461,16 @@ def test_a_zones_row_for_a_model_with_no_zones_says_so(tmp_path):
         "  p: { entity: customer_month, category: c, formula: 1 SEK }\n",
         encoding="utf-8",
     )
-    data = tmp_path / "data"
-    data.mkdir()
-    tables = {
-        "customers": "customer_id,district\nK1,Centrum\n",
-        "providers": "provider_id,name,ownership\nP1,A,private\n",
-        "visits": "visit_id,customer_id,provider_id,service,start,end\n"
-        "V1,K1,P1,omsorg,2026-10-01 08:00,2026-10-01 09:00\n",
-        "zones": "model,zone,district\nutan-zoner,tätort,Centrum\n",
-    }
-    for name, text in tables.items():
-        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    data = csv_texts(
+        tmp_path,
+        {
+            "customers": "customer_id,district\nK1,Centrum\n",
+            "providers": "provider_id,name,ownership\nP1,A,private\n",
+            "visits": "visit_id,customer_id,provider_id,service,start,end\n"
+            "V1,K1,P1,omsorg,2026-10-01 08:00,2026-10-01 09:00\n",
+            "zones": "model,zone,district\nutan-zoner,tätort,Centrum\n",
+        },
+    )
     args = ["run", str(model), "--data", str(data), "--month", "2026-10", "--out"]
     result = CliRunner().invoke(main, [*args, str(tmp_path / "o")])
     assert result.exit_code == 1, result.output

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
+from tests.harness import csv_texts
 
 MODEL = """\
 model: declarations
@@ -196,7 +197,7 @@ payments:
         encoding="utf-8",
     )
     insatser = "rad_id,customer_id,dag,antal\nR1,K1,2025-03-04,2\nR2,K1,2025-03-05,\n"
-    data = _write_data(tmp_path, {**ONE_CUSTOMER, "insatser": insatser})
+    data = csv_texts(tmp_path, {**ONE_CUSTOMER, "insatser": insatser})
     args = ["run", str(model), "--data", str(data), "--month", "2025-03"]
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
     assert ran.exit_code == 3, ran.output  # a row rejected
@@ -223,7 +224,7 @@ def test_a_model_paying_visits_alone_needs_no_decisions_file(tmp_path: Path) -> 
         encoding="utf-8",
     )
     tables = {name: text for name, text in ONE_CUSTOMER.items() if name != "decisions"}
-    data = _write_data(tmp_path, tables)
+    data = csv_texts(tmp_path, tables)
     args = ["run", str(model), "--data", str(data), "--month", "2025-03"]
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
     assert ran.exit_code == 0, ran.output
@@ -270,19 +271,11 @@ ONE_CUSTOMER = {  # K1 of P1, with a visit and a decision in March 2025
 }
 
 
-def _write_data(tmp_path: Path, tables: dict[str, str]) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    for name, text in tables.items():
-        (data / f"{name}.csv").write_text(text, encoding="utf-8")
-    return data
-
-
 def _model_and_data(tmp_path: Path, text: str, tables: dict[str, str]) -> tuple[Path, Path]:
     """`model.yaml` of `text`, and a data folder of `ONE_CUSTOMER` with `tables` over it."""
     model = tmp_path / "model.yaml"
     model.write_text(text, encoding="utf-8")
-    return model, _write_data(tmp_path, {**ONE_CUSTOMER, **tables})
+    return model, csv_texts(tmp_path, {**ONE_CUSTOMER, **tables})
 
 
 def _deliveries(tmp_path: Path, month: str) -> tuple[Path, Path]:
@@ -673,7 +666,7 @@ payments:
         encoding="utf-8",
     )
     stays = "vistelse_id,customer_id,provider_id,från,till\nS1,K1,P1,2025-02-25,2025-03-05\n"
-    data = _write_data(tmp_path, {**ONE_CUSTOMER, "vistelser": stays})
+    data = csv_texts(tmp_path, {**ONE_CUSTOMER, "vistelser": stays})
     checked = CliRunner().invoke(main, ["check", str(model)])
     assert "error" not in checked.output, checked.output
     assert "2025-03,P1,K1,p,,c,,,500.00," in _paid(tmp_path, model, data)

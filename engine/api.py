@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from engine import ast
 from engine.aggregate import skipped_missing, unknown_filters
 from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import Column, Roles, Table, Vocabulary
@@ -55,6 +56,7 @@ from engine.reports import (
     row_key,
     statement_lines,
 )
+from engine.spans import calls_to
 
 # The months a run can name: wide enough for any payment, narrow enough that a month,
 # its neighbours and a year of indexation are dates Python and Polars can hold.
@@ -573,6 +575,10 @@ def run_model(
                     indicators(plan, frames),
                 )
             )
+        for d in stale_calendars(checked, month, _band_reach(plan, frames)):
+            if (d.message, str(d.span)) not in stale:  # a year after the month's own
+                stale[(d.message, str(d.span))] = d
+                result.warnings.append(d)
         result.warnings += skipped_missing(plan, frames, compiler_for(plan))
         result.warnings += unknown_filters(plan, frames, compiler_for(plan))
         unmapped = _unmapped_districts(checked, frames, month)
@@ -595,6 +601,28 @@ def run_model(
             )
     result.warnings += rejection_consequences(result, dataset)
     return result
+
+
+def _band_reach(plan: Plan, frames: Mapping[str, pl.DataFrame]) -> dict[str, date]:
+    """For each calendar a time band of the month reads, the last day a row split into
+    the bands has a minute of: a visit of 31 December may end in the next year."""
+    reach: dict[str, date] = {}
+    for entity in plan.order:
+        frame = frames.get(entity)
+        calls = list(calls_to("minutes_in", plan.steps(entity)))
+        if frame is None or not calls or "end" not in frame.columns:
+            continue
+        # a visit ending at midnight has no minute of the next day
+        last = frame.select((pl.col("end") - pl.duration(microseconds=1)).max()).item()
+        if last is None:
+            continue
+        day = last.date() if isinstance(last, datetime) else last
+        for node in calls:
+            assert isinstance(node.args[0], ast.Name)
+            for band in plan.params.get(node.args[0].name) or []:
+                if band.calendar:
+                    reach[band.calendar] = max(reach.get(band.calendar, day), day)
+    return reach
 
 
 def _rows_without_value(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar as calendars
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -2218,12 +2218,17 @@ def check_in_force(checked: CheckedModel, month: date, diags: Diagnostics) -> No
                 )
 
 
-def stale_calendars(checked: CheckedModel, month: date) -> list[Diagnostic]:
+def stale_calendars(
+    checked: CheckedModel, month: date, reach: Mapping[str, date] | None = None
+) -> list[Diagnostic]:
     """A calendar (a list parameter of dates) that the month's rules read — by `in`, or
     as a time band's `calendar:` — whose list in force was given for an earlier year and
     holds no date of the month's year: its days of that year are in no calendar, so a
     Christmas Eve of the next year paid the day's rate in silence. A list dated in the
-    month's year (even an empty one) is taken as meant."""
+    month's year (even an empty one) is taken as meant. `reach` gives, for a band's
+    calendar, the last day a row of the month reaches: a visit of New Year's Eve that
+    ends after midnight has minutes of the next year, and a calendar with no date of it
+    paid New Year's Day's minutes as a night's."""
     model = checked.model
     in_force = model.in_force_on(month)
     used: set[str] = set()
@@ -2238,25 +2243,34 @@ def stale_calendars(checked: CheckedModel, month: date) -> list[Diagnostic]:
                 used |= {b.calendar for b in dated.value or [] if b.calendar}
     out = []
     for name in sorted(used & set(model.parameters)):
-        param = model.parameters[name]
-        dated = param.value_on(in_force)
-        days = [d for d in (dated.value or []) if isinstance(d, date)] if dated else []
-        if dated is None or dated.start.year >= month.year or not days:
-            continue
-        if any(d.year == month.year for d in days):
-            continue
-        out.append(
-            Diagnostic(
-                "stale-calendar",
-                f"`{name}`, its list from {dated.start.isoformat()}, has no date in "
-                f"{month.year}: no day of {month.year} is in it",
-                dated.span,
-                hint=f"add the dates of {month.year} as a value from {month.year}-01-01 (an "
-                f"empty list there says that {month.year} has none)",
-                severity="warning",
-            )
-        )
+        last = (reach or {}).get(name, month)
+        for year in range(month.year, max(last.year, month.year) + 1):
+            why = f"a row of {month:%Y-%m} lasts into {last.isoformat()}; "
+            # a day of a later year is in the list in force on that day (plan.py)
+            on = in_force if year == month.year or model.as_of else date(year, 1, 1)
+            dated = model.parameters[name].value_on(on)
+            diagnostic = _stale_in(dated, name, year, why if year != month.year else "")
+            if diagnostic is not None:
+                out.append(diagnostic)
     return out
+
+
+def _stale_in(dated: Any, name: str, year: int, why: str) -> Diagnostic | None:
+    """The warning for a calendar's list in force that holds no date of the year."""
+    days = [d for d in (dated.value or []) if isinstance(d, date)] if dated else []
+    if dated is None or dated.start.year >= year or not days:
+        return None
+    if any(d.year == year for d in days):
+        return None
+    return Diagnostic(
+        "stale-calendar",
+        f"`{name}`, its list from {dated.start.isoformat()}, has no date in "
+        f"{year}: no day of {year} is in it",
+        dated.span,
+        hint=f"{why}add the dates of {year} as a value from {year}-01-01 (an "
+        f"empty list there says that {year} has none)",
+        severity="warning",
+    )
 
 
 def changes_in_month(checked: CheckedModel, month: date) -> list[Diagnostic]:

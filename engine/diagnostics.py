@@ -48,7 +48,7 @@ CODES: dict[str, str] = {
     "lookup-domain": "a table lacks keys that a column it is looked up by can take",
     "nullable-comparison": "an empty value decides a comparison (unknown counts as false)",
     "skipped-missing": "an aggregation left out related rows whose value is missing",
-    "stale-calendar": "a calendar in force holds no date of the month's year",
+    "stale-calendar": "a calendar in force holds no date of the month's year (or of a year its rows reach)",
     "skipped-argument": "`min` or `max` skips an argument that can have no value",
     "missing-unit": "a value of a parameter with a unit is written without it",
     "reserved-name": "a rule is named like a field, relation or context value",

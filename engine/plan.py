@@ -125,6 +125,21 @@ def value_in_force(checked: CheckedModel, param: Parameter, day: date, diags: Di
     return _with_pinned(value, param.pinned)
 
 
+def _with_later_days(param: Parameter, value: Any, month_end: date) -> Any:
+    """A calendar's list in force, with the days after the month that the lists in
+    force on those days hold: a visit of New Year's Eve ending at 00:30 has minutes of
+    New Year's Day, a holiday by the next year's list (`values: {2025-01-01: […]}`),
+    which was not in force on the month's first day."""
+    later = [
+        day
+        for dated in param.values
+        for day in dated.value or []
+        if isinstance(day, date) and day > month_end and param.value_on(day) is dated
+    ]
+    known = set(value or [])
+    return [*(value or []), *sorted(d for d in set(later) if d not in known)]
+
+
 def _with_pinned(value: Any, pinned: dict[Any, Any]) -> Any:
     """The indexed value with the cells a study set put back as they were set."""
     if not pinned:
@@ -180,6 +195,8 @@ def make_plan(checked: CheckedModel, month: date, diags: Diagnostics) -> Plan:
     params = {}
     for name, param in model.parameters.items():
         value = value_in_force(checked, param, in_force, diags)
+        if value is not None and param.kind == "list" and model.as_of is None:
+            value = _with_later_days(param, value, end)
         if value is not None:
             params[name] = value
     plan = Plan(checked, start, end, days, params)

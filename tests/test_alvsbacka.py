@@ -1,0 +1,136 @@
+"""A thirteenth municipality's model (examples/alvsbacka), written from docs/language.md
+alone: executed time by the hour, each visit rounded up to five minutes and at least 15,
+times the staff on it, up to 110 % of the granted time; a supplement for unsocial hours
+by time band; late cancellations from a table of the model's own (a month by the planned
+start, a date and time); a travel allowance per day in glesbygd from 1 July. Writing it
+found that a New Year's Eve visit ending after midnight had its minutes of New Year's
+Day paid as a night's, in silence, when the holiday calendar listed only the month's
+year: the calendar was checked for the month's year alone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from engine.cli import main
+from engine.testing import find_test_files, run_file
+from tests.harness import names_in_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples/alvsbacka"
+
+
+def test_its_hand_computed_cases_pass():
+    results = [r for path in find_test_files([EXAMPLE]) for r in run_file(path)]
+    assert len(results) == 10
+    failed = [(r.name, r.error, r.failures) for r in results if not r.passed]
+    assert not failed, failed
+
+
+def _paid(output: str) -> dict[tuple[str, str], str]:
+    return {
+        (row[0], row[1]): row[2]
+        for row in (re.split(r"\s{2,}", line.strip()) for line in output.splitlines())
+        if len(row) == 3 and row[0] in ("P1", "P2")
+    }
+
+
+def _run(tmp_path: Path, model: Path) -> tuple[int, str]:
+    args = ["run", str(model), "--data", str(EXAMPLE / "data"), "--month", "2026-12"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    return result.exit_code, result.output
+
+
+def test_its_sample_month_pays_what_was_computed_by_hand(tmp_path):
+    """December 2026. K1 (P1, tätort; 600 min granted): V1 22 → 25 min, V2 60, V3 20 min
+    × 2 staff = 40, V4 2 min not counted, V5 11 → 15, V6 180, V7 240, V8 120: 680 min,
+    capped at 660 min = 11 h × 431 = 4 741,00; OB V2 30 min helg 35,00, V3 (10 min kväll
+    × 55 + 10 min natt × 95) / 60 × 2 = 50,00, V5 11 min storhelg 34,8333, V8 120 min
+    helg 140,00: 259,8333 → 259,83; late cancellations A1 60 + A3 90 min, at most 120:
+    2 h × 431 = 862,00 (A2 48 h before; A4 November's). K2 (P2, glesbygd; 1 240 min ×
+    22/31 = 880 granted): 60 + 30 + 45 × 2 + 60 + 60 = 300 min = 5 h × 431 = 2 155,00;
+    OB 30 min kväll 27,50 + 45 min helg × 2 105,00 + 60 min storhelg 190,00 (New Year's
+    Eve and Day) + 60 min helg 70,00 = 392,50; 4 days with visits × 45 = 180,00. K3
+    (P1, glesbygd; 930 × 15/31 = 450 granted, cap 495): 120 + 15 + 60 = 195 min = 3,25 h
+    × 431 = 1 400,75; A5 30 min 215,50; 3 days × 45 = 135,00. In all 10 341,58 kr."""
+    checked = CliRunner().invoke(main, ["check", str(EXAMPLE / "model.yaml")])
+    assert checked.exit_code == 0 and "inga problem" in checked.output, checked.output
+    code, output = _run(tmp_path, EXAMPLE / "model.yaml")
+    assert code == 0, output
+    assert "räknade 15 + ej räknade 1 + avvisade 0" in output
+    assert _paid(output) == {
+        ("P1", "ob"): "259,83",
+        ("P1", "resa"): "135,00",
+        ("P1", "tid"): "7\u00a0219,25",  # 4 741,00 + 862,00 + 1 400,75 + 215,50
+        ("P2", "ob"): "392,50",
+        ("P2", "resa"): "180,00",
+        ("P2", "tid"): "2\u00a0155,00",
+    }
+    assert "10\u00a0341,58" in output
+
+
+def test_nothing_in_the_engine_is_written_for_it():
+    own = {"alvsbacka", "avbokningar", "avbokning", "antal_personal", "storhelger", "resdagar"}
+    assert not names_in_engine(EXAMPLE / "model.yaml", own)
+
+
+def test_a_calendar_without_the_next_years_dates_is_warned_of_by_a_visit_reaching_it(
+    tmp_path,
+):
+    """V13 runs from 23:30 on New Year's Eve to 00:30 on New Year's Day. With the
+    calendar listing 2026's dates alone, its 30 minutes of 1 January 2027 were paid as
+    night (95 kr/h) instead of storhelg (190 kr/h): 345,00 kr of OB for K2 instead of
+    392,50, exit 0 and no word. The run pays as the calendar says, and warns at it."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    assert ", 2027-01-01]" in text
+    model = tmp_path / "model.yaml"
+    model.write_text(text.replace(", 2027-01-01]", "]"), encoding="utf-8")
+    code, output = _run(tmp_path, model)
+    assert code == 5, output
+    assert _paid(output)[("P2", "ob")] == "345,00"
+    assert (
+        "warning[stale-calendar]: `storhelger`, its list from 2026-01-01, has no date in 2027"
+        in output
+    )
+    assert "a row of 2026-12 lasts into 2027-01-01; add the dates of 2027" in output
+
+
+def test_a_calendar_is_not_warned_of_when_no_row_reaches_the_next_year(tmp_path):
+    """The same calendar, and the month's rows all end in 2026: nothing to warn of."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    model = tmp_path / "model.yaml"
+    model.write_text(text.replace(", 2027-01-01]", "]"), encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in (EXAMPLE / "data").iterdir():
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        (data / path.name).write_text("".join(x for x in lines if not x.startswith("V13,")))
+    args = ["run", str(model), "--data", str(data), "--month", "2026-12"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "stale-calendar" not in result.output
+
+
+def test_a_day_of_the_next_year_is_in_that_years_list_of_the_calendar(tmp_path):
+    """The docs say to give each year its dates as a value of its own. With New Year's
+    Day in a list dated 2027-01-01, December 2026 used only the list in force on its
+    first day, and V13's 30 minutes of 1 January 2027 were paid as night: K2's OB
+    345,00 kr instead of 392,50. A day after the month is looked up in the list in
+    force on that day, by the run and by `explain` alike."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        text.replace(", 2027-01-01]", "]\n      2027-01-01: [2027-01-01, 2027-01-06]"),
+        encoding="utf-8",
+    )
+    code, output = _run(tmp_path, model)
+    assert code == 0, output
+    assert _paid(output)[("P2", "ob")] == "392,50"
+    assert "stale-calendar" not in output
+    args = ["explain", str(model), "--data", str(EXAMPLE / "data"), "--month", "2026-12"]
+    explained = CliRunner().invoke(main, [*args, "--customer", "K2", "--rows", "all"])
+    assert explained.exit_code == 0, explained.output
+    assert "ob = 392.50 SEK" in explained.output
+    assert '├─ minutes_in(tidsband, "storhelg") = 60 min (1.00 h)' in explained.output

@@ -130,7 +130,7 @@ BUILTINS: dict[str, Signature] = {
             "round(x), round(x, 2) or round(x, 15 min)",
             "x's type",
             "x rounded half away from zero, in the unit x is shown in (SEK, SEK/h, %, min): "
-            "to whole units, to n decimals, or to a multiple of a quantity of x's kind.",
+            "to whole units, to n decimals, or to a multiple of a quantity of x's kind (written, or a parameter).",
             "Avrundning, 0,5 uppåt, i den enhet värdet visas i (kr, kr/tim, %, min).",
             "scalar",
             1,

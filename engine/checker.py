@@ -115,6 +115,9 @@ class CheckedModel:
     # a comparison or condition (by node id) that is unknown where these columns are
     # empty (`nullable-comparison`): the run names the rows where it decided unknown
     unknowns: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # parameters a `round`, `floor` or `ceil` rounds to a multiple of: above zero, also
+    # as a study sets them (`--set avrundning=0 min` would divide by zero)
+    multiples: set[str] = field(default_factory=set)
 
     def type_of(self, node: ast.Node) -> t.Type:
         return self.types.get(id(node), t.UNKNOWN)
@@ -1823,12 +1826,56 @@ class _Checker:
             if self.out.literals[id(second)] <= 0:
                 return self._mismatch(second, "round to a multiple above zero", code="bad-call")
             return typ
+        if isinstance(second, ast.Name) and isinstance(self.out.refs.get(id(second)), ParamRef):
+            return self._multiple_parameter(node, typ, second, args[1])
         return self._mismatch(
             second,
             "the number of decimals must be a whole number written out, e.g. 2",
             hint="or a quantity to round to a multiple of, e.g. round(tid, 15 min)",
             code="bad-call",
         )
+
+    def _multiple_parameter(
+        self, node: ast.Call, typ: t.Type, second: ast.Name, multiple: t.Type
+    ) -> t.Type:
+        """`ceil(tid, avrundning)`: to a multiple a parameter holds, so that a study can
+        sweep it (5 min, 15 min). A quantity with a unit of x's kind, above zero in
+        every dated value: a parameter without a unit (a count, a number) could be
+        meant as decimals or as a multiple, and is an error that says to give it one."""
+        param = self.model.parameters[second.name]
+        if not isinstance(multiple, t.Num) or param.kind != "scalar":
+            return self._mismatch(
+                second,
+                f"`{second.name}` is no amount to round to a multiple of",
+                hint=f"a parameter of one value with a unit, e.g. {node.func}(tid, avrundning) "
+                "with `avrundning` in min",
+                code="bad-call",
+            )
+        if multiple.dimensionless and not multiple.percent:
+            return self._mismatch(
+                second,
+                f"`{second.name}` has no unit: a multiple of it, or as many decimals?",
+                hint=f"give `{second.name}` the unit of the value it rounds (min, SEK, %), "
+                "or write the decimals out: round(x, 2)",
+                code="bad-call",
+            )
+        if not t.compatible(typ, multiple):
+            return self._mismatch(
+                second,
+                f"cannot round {t.describe(typ)} to a multiple of {t.describe(multiple)}",
+                hint="round to a multiple of the same kind, e.g. round(tid, 15 min)",
+                code="unit-mismatch",
+            )
+        self.out.multiples.add(param.name)
+        for dated in param.values:
+            if isinstance(dated.value, Decimal) and dated.value <= 0:
+                self.diags.error(
+                    "bad-call",
+                    f"`{second.name}` is {dated.value} from {dated.start.isoformat()}, and "
+                    f"`{node.func}` rounds to a multiple of it: a multiple above zero",
+                    dated.span,
+                )
+        return typ
 
     def _decimals(self, node: ast.Call, typ: t.Type, second: ast.Node) -> t.Type:
         """A number of decimals a model can mean. A duration is rounded in minutes, so

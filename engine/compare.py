@@ -446,6 +446,13 @@ def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
     value, errors = setting_value(target.param, text, target.part)
     if errors:
         raise EngineError([replace(e, message=f"--set {setting}: {e.message}") for e in errors])
+    if target.param.name in checked.multiples and isinstance(value, Decimal) and value <= 0:
+        raise _bad(
+            "bad-value",
+            f"--set {setting}: `{target.param.name}` is what a rule rounds to a multiple of, "
+            "and a multiple is above zero",
+            f"set {target.param.name} to a value above 0",
+        )
     model = copy.copy(checked.model)
     model.parameters = dict(model.parameters)
     param = copy.copy(target.param)  # its indexation shared: the checker typed its formula

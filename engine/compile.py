@@ -346,6 +346,9 @@ def _round(c: Compiler, node: ast.Call) -> pl.Expr:
     multiple = round_multiple(c.checked, node)
     if multiple is not None:
         return round_half(value / float(multiple), 1.0, mode) * float(multiple)
+    if len(node.args) == 2 and isinstance(node.args[1], ast.Name):  # a parameter's multiple
+        step = c.expr(node.args[1])
+        return round_half(value / step, 1.0, mode) * step
     num, den = t.display_factor(c.type_of(node.args[0]))
     shown = round_half(value * (num / den), 10.0 ** -round_decimals(node), mode)
     return shown * (den / num)

@@ -558,6 +558,8 @@ def _round(i: Interpreter, node: ast.Call, row: Row) -> Any:
     if value is None:
         return None
     multiple = round_multiple(i.checked, node)
+    if multiple is None and len(node.args) == 2 and isinstance(node.args[1], ast.Name):
+        multiple = i.eval(node.args[1], row)  # a parameter's multiple
     if multiple is not None:
         return round_to(value / multiple, Decimal(1), mode) * multiple
     num, den = t.display_factor(i.checked.type_of(node.args[0]))

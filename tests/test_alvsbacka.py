@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
@@ -134,3 +135,61 @@ def test_a_day_of_the_next_year_is_in_that_years_list_of_the_calendar(tmp_path):
     assert explained.exit_code == 0, explained.output
     assert "ob = 392.50 SEK" in explained.output
     assert '├─ minutes_in(tidsband, "storhelg") = 60 min (1.00 h)' in explained.output
+
+
+def test_a_visit_is_rounded_to_a_multiple_a_parameter_holds(tmp_path):
+    """`ceil(faktisk_tid, avrundning)` was "the number of decimals must be a whole number
+    written out", although the docs round to "a multiple of a quantity of x's kind": the
+    step could not be a parameter a study sweeps. By hand, ten minutes instead of five:
+    K2's V12 45 → 50 min × 2 staff (+10 min), K3's V21 14 → 20 min (+5 min; 15 before,
+    the minimum): 15 min × 431 kr/h = 107,75 kr more (K1 stays at its cap)."""
+    args = ["simulate", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
+    result = CliRunner().invoke(
+        main, [*args, "--month", "2026-12", "--sweep", "avrundning=5 min:15 min:5 min"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [re.split(r"\s{2,}", line.strip()) for line in result.output.splitlines()]
+    assert ["10 min", "10\u00a0449,33", "107,75"] in rows, result.output
+    assert ["15 min", "10\u00a0341,58", "0,00"] in rows, result.output  # 45 stays 45
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "values: { 2026-01-01: 5 }",
+            "values: { 2026-01-01: 5, 2026-07-01: 0 }",
+            "`avrundning` is 0 from 2026-07-01, and `ceil` rounds to a multiple of it: a "
+            "multiple above zero",
+        ),
+        (
+            "avrundning:\n    unit: min",
+            "avrundning:\n    unit: count",
+            "`avrundning` has no unit: a multiple of it, or as many decimals?",
+        ),
+        (
+            "avrundning:\n    unit: min",
+            "avrundning:\n    unit: SEK",
+            "cannot round duration to a multiple of money (SEK)",
+        ),
+    ],
+)
+def test_a_parameter_multiple_that_cannot_round_is_an_error(tmp_path, old, new, message):
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    assert old in text
+    model = tmp_path / "model.yaml"
+    model.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(model)])
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+
+
+def test_a_study_cannot_set_a_multiple_to_zero(tmp_path):
+    """`--set avrundning=0 min` divided every visit by zero and paid 3 876,58 kr in all
+    instead of 10 341,58, exit 0."""
+    args = ["simulate", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
+    result = CliRunner().invoke(main, [*args, "--month", "2026-12", "--set", "avrundning=0 min"])
+    assert result.exit_code == 1, result.output
+    assert "`avrundning` is what a rule rounds to a multiple of, and a multiple is above zero" in (
+        result.output
+    )

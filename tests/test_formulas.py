@@ -30,6 +30,10 @@ VALID_DECISION = [
     ("hours_per_month", D(960), "duration"),
     ("granted_minutes / hours_per_month", D("0.625"), "ratio"),
     ("granted_minutes * timpris", D(4500), "money (SEK)"),
+    # to a multiple a parameter holds (a study can sweep it): 600 min up to 30 h
+    ("ceil(granted_minutes, gräns)", D(1800), "duration"),
+    ("round(granted_minutes, halvdag)", D(720), "duration"),  # 600 / 720 = 0,83 → 1
+    ("floor(granted_minutes, halvdag)", D(0), "duration"),
     ("special_amount * 12", D("14814"), "money (SEK)"),
     ("level * 40 %", D("1.2"), "number"),
     ("nivåbelopp[zone, level]", D(4500), "money (SEK)"),
@@ -419,6 +423,24 @@ INVALID_DECISION = [
         23,
     ),
     ("round(special_amount, 0 SEK)", "bad-call", "round to a multiple above zero", 23),
+    (
+        "round(special_amount, gräns)",
+        "unit-mismatch",
+        "cannot round money (SEK) to a multiple of duration",
+        23,
+    ),
+    (
+        "round(granted_minutes, taxa)",
+        "bad-call",
+        "`taxa` is no amount to round to a multiple of",
+        24,
+    ),
+    (
+        "round(granted_minutes, nivåbelopp)",
+        "type-mismatch",
+        "`nivåbelopp` is a table; look it up by its keys",
+        24,
+    ),
     (  # meant as 15 minutes: it rounded nothing, and paid every visit unrounded
         "ceil(granted_minutes, 15)",
         "bad-call",

@@ -118,6 +118,8 @@ class CheckedModel:
     # parameters a `round`, `floor` or `ceil` rounds to a multiple of: above zero, also
     # as a study sets them (`--set avrundning=0 min` would divide by zero)
     multiples: set[str] = field(default_factory=set)
+    # scalar parameters a formula divides by: not 0, in the file or as a study sets them
+    nonzero: set[str] = field(default_factory=set)
 
     def type_of(self, node: ast.Node) -> t.Type:
         return self.types.get(id(node), t.UNKNOWN)
@@ -1010,6 +1012,8 @@ class _Checker:
                         node.right.span,
                         hint="divide by a quantity that can be more than 0",
                     )
+                if isinstance(self.out.refs.get(id(node.right)), ParamRef):
+                    self._parameter_divisor(node.right)
                 return t.divide(left, right)
             left, right = self._zero_adapts(node.left, left, node.right, right)
             if not left.same_dimension(right):
@@ -1834,6 +1838,26 @@ class _Checker:
             hint="or a quantity to round to a multiple of, e.g. round(tid, 15 min)",
             code="bad-call",
         )
+
+    def _parameter_divisor(self, divisor: ast.Node) -> None:
+        """A parameter divided by is not 0 in any dated value (as a written `0` is an
+        error): every row's value would be missing. A study may not set it to 0 either.
+        Unless an enclosing `if` asks about it (`if normtid == 0 h then … else x /
+        normtid`): then 0 is a value the model handles."""
+        assert isinstance(divisor, ast.Name)
+        param = self.model.parameters[divisor.name]
+        if param.kind != "scalar" or any(param.name in asked for asked in self.asked):
+            return
+        self.out.nonzero.add(param.name)
+        for dated in param.values:
+            if isinstance(dated.value, Decimal) and dated.value == 0:
+                self.diags.error(
+                    "division-by-zero",
+                    f"`{param.name}` is 0 from {dated.start.isoformat()}, and a formula "
+                    "divides by it: the result is never a value",
+                    dated.span,
+                    hint="give it a value above 0, or write the formula without it",
+                )
 
     def _multiple_parameter(
         self, node: ast.Call, typ: t.Type, second: ast.Name, multiple: t.Type

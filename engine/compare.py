@@ -453,6 +453,13 @@ def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
             "and a multiple is above zero",
             f"set {target.param.name} to a value above 0",
         )
+    if target.param.name in checked.nonzero and isinstance(value, Decimal) and value == 0:
+        raise _bad(
+            "division-by-zero",
+            f"--set {setting}: a formula divides by `{target.param.name}`, and by 0 no row "
+            "would have a value",
+            f"set {target.param.name} to a value other than 0",
+        )
     model = copy.copy(checked.model)
     model.parameters = dict(model.parameters)
     param = copy.copy(target.param)  # its indexation shared: the checker typed its formula

@@ -193,3 +193,47 @@ def test_a_study_cannot_set_a_multiple_to_zero(tmp_path):
     assert "`avrundning` is what a rule rounds to a multiple of, and a multiple is above zero" in (
         result.output
     )
+
+
+NORMTID = (
+    "  normtid:\n    unit: h\n    values: {{ 2026-01-01: {value} }}\n  reseersättning:",
+    "    normandel: {formula}\n    resdagar:",
+)
+
+
+def _with_normtid(tmp_path: Path, value: str, formula: str) -> Path:
+    """Älvsbacka with a parameter `normtid` and an indicator dividing by it."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    text = text.replace("  reseersättning:", NORMTID[0].format(value=value), 1)
+    text = text.replace("    resdagar:", NORMTID[1].format(formula=formula), 1)
+    text = text.replace(
+        "payments:",
+        "indicators:\n  normandel_i: { entity: customer_month, formula: normandel }\npayments:",
+        1,
+    )
+    model = tmp_path / "model.yaml"
+    model.write_text(text, encoding="utf-8")
+    return model
+
+
+def test_a_parameter_divided_by_is_not_zero(tmp_path):
+    """`utförd_tid / normtid` with `normtid` 0 checked clean and left every customer's
+    indicator empty (a payment so would pay nothing): a written `0` was an error, a
+    parameter of 0 was not. An `if` asking about it handles 0, and is clean."""
+    model = _with_normtid(tmp_path, "0", "utförd_tid / normtid")
+    result = CliRunner().invoke(main, ["check", str(model)])
+    assert result.exit_code == 1, result.output
+    assert (
+        "error[division-by-zero]: `normtid` is 0 from 2026-01-01, and a formula divides by "
+        "it: the result is never a value" in result.output
+    )
+    guarded = _with_normtid(tmp_path, "0", "if normtid == 0 h then 0 % else utförd_tid / normtid")
+    assert CliRunner().invoke(main, ["check", str(guarded)]).exit_code == 0
+
+
+def test_a_study_cannot_set_a_divisor_to_zero(tmp_path):
+    model = _with_normtid(tmp_path, "10", "utförd_tid / normtid")
+    args = ["simulate", str(model), "--data", str(EXAMPLE / "data"), "--month", "2026-12"]
+    result = CliRunner().invoke(main, [*args, "--set", "normtid=0"])
+    assert result.exit_code == 1, result.output
+    assert "--set normtid=0: a formula divides by `normtid`, and by 0 no row" in result.output

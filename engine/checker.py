@@ -1518,17 +1518,21 @@ class _Checker:
                 )
             if not param.has_otherwise and not self.guarded:
                 self._key_domain(param, key, key_name)
-            if isinstance(key, ast.String):
+            if isinstance(key, ast.String) and not param.has_otherwise:
                 known = {
                     k[param.keys.index(key_name)] for d in param.values for k in (d.value or {})
                 }
                 if key.value not in known:
                     close = difflib.get_close_matches(key.value, sorted(known), n=1)
+                    listed = ", ".join(f'"{k}"' for k in sorted(known, key=str)[:12])
                     self.diags.error(
                         "bad-lookup",
                         f'`{param.name}` has no `{key_name}` "{key.value}"',
                         key.span,
-                        hint=f'did you mean "{close[0]}"?' if close else None,
+                        hint=f'did you mean "{close[0]}"?'
+                        if close
+                        else f'it has {listed}; add "{key.value}" to its values, or an '
+                        "`otherwise:` for the keys it does not list",
                     )
         return param.type
 

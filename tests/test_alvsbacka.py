@@ -237,3 +237,27 @@ def test_a_study_cannot_set_a_divisor_to_zero(tmp_path):
     result = CliRunner().invoke(main, [*args, "--set", "normtid=0"])
     assert result.exit_code == 1, result.output
     assert "--set normtid=0: a formula divides by `normtid`, and by 0 no row" in result.output
+
+
+def test_a_key_written_out_that_the_table_lacks_lists_its_keys_unless_it_has_otherwise(
+    tmp_path,
+):
+    """`ob_tillägg["dag"]`, a band the table of supplements does not list: the error
+    said only that it has no such key. It lists the keys now; and with `otherwise: 0`
+    (the docs' way to say what a key not listed means) it was the same error, which
+    made `otherwise:` useless for a key written out. It checks and pays 0 for it now."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    old = 'minutes_in(tidsband, "kväll") * ob_tillägg["kväll"]'
+    assert old in text
+    text = text.replace(old, 'minutes_in(tidsband, "dag") * ob_tillägg["dag"]', 1)
+    model = tmp_path / "model.yaml"
+    model.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(model)])
+    assert result.exit_code == 1, result.output
+    assert '`ob_tillägg` has no `band` "dag"' in result.output
+    assert 'it has "helg", "kväll", "natt", "storhelg"; add "dag" to its values' in (result.output)
+    model.write_text(text.replace("    keys: [band]\n", "    keys: [band]\n    otherwise: 0\n"))
+    code, output = _run(tmp_path, model)
+    assert code == 0, output
+    # K1's OB without V3's 10 min of kväll × 2 staff (18,3333 kr): 259,8333 − 18,3333
+    assert _paid(output)[("P1", "ob")] == "241,50"

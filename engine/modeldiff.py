@@ -12,6 +12,7 @@ from engine.ast import clock
 from engine.catalog import Column, MonthRule, Vocabulary
 from engine.model import Assumption, Band, DataRequirement, Model, Parameter, Rule
 from engine.phrases import say
+from engine.swedish import number
 
 
 @dataclass
@@ -281,19 +282,19 @@ def diff_models(old: Model, new: Model, lang: str = "en") -> list[Change]:
         )
     return (
         changes
-        + _payment_changes(old, new)
+        + _payment_changes(old, new, lang)
         + _vocabulary_changes(old.vocabulary, new.vocabulary, lang)
     )
 
 
-def _payment_changes(old: Model, new: Model) -> list[Change]:
+def _payment_changes(old: Model, new: Model, lang: str = "en") -> list[Change]:
     """What else decides what is paid: each line's rounding, the categories paid apart
     from the invoice, the rows the data requirements reject, and a scenario's
     assumptions about the data. Two models differing only in one of them were said to
     "compute the same" (a rounding to whole kronor, 0,42 kr apart; a scenario's
     shorter visits, a few kronor)."""
     out = []
-    before, after = _rounding(old), _rounding(new)
+    before, after = _rounding(old, lang), _rounding(new, lang)
     if before != after:
         out.append(Change("rounding", "rounding", "changed", [f"{before} → {after}"]))
     if sorted(old.outside_invoice) != sorted(new.outside_invoice):
@@ -320,8 +321,12 @@ def _worded(items: list[Any], words: Any) -> dict[str, str]:
     return {item.name: words(item) for item in items}
 
 
-def _rounding(model: Model) -> str:
-    return f"{model.rounding.step.normalize():f} SEK, {model.rounding.mode}"
+def _rounding(model: Model, lang: str = "en") -> str:
+    """`to 0.01 SEK, half away from zero (half_up)`, in words of `lang`."""
+    step = model.rounding.step.normalize()
+    shown = number(step, "#,##0.######") if lang == "sv" else f"{step:f}"
+    mode = say(lang, f"diff.rounding.{model.rounding.mode}")
+    return say(lang, "diff.rounding", step=shown, mode=mode, name=model.rounding.mode)
 
 
 def _requirement(requirement: DataRequirement) -> str:
@@ -445,7 +450,8 @@ def render(changes: list[Change], old: Model, new: Model, lang: str = "en") -> s
         if lang == "sv":
             lines.append("- " + sentences_sv([replace(change, lines=[])])[0])
         else:
-            lines.append(f"- {change.kind} `{change.name}` {change.what}")
+            name = "" if change.kind in UNNAMED else f" `{change.name}`"
+            lines.append(f"- {change.kind.replace('_', ' ')}{name} {change.what}")
         lines.extend(f"    {line}" for line in change.lines)
     return "\n".join(lines) + "\n"
 

@@ -198,6 +198,13 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "diff.value": {"sv": "från {day}: {old} → {new}", "en": "from {day}: {old} → {new}"},
     "diff.calendar": {"sv": "(kalender {name})", "en": "(calendar {name})"},
+    "diff.rounding": {
+        "sv": "till {step} kr, {mode} ({name})",
+        "en": "to {step} SEK, {mode} ({name})",
+    },
+    "diff.rounding.half_up": {"sv": "halvor bort från noll", "en": "half away from zero"},
+    "diff.rounding.half_even": {"sv": "halvor till jämnt", "en": "half to even"},
+    "diff.rounding.down": {"sv": "nedåt, mot noll", "en": "down, towards zero"},
     "diff.rest": {"sv": "(resten av veckan)", "en": "(the rest of the week)"},
     "diff.added": {"sv": "från {day}: läggs till {items}", "en": "from {day}: adds {items}"},
     "diff.removed": {"sv": "från {day}: tas bort {items}", "en": "from {day}: removes {items}"},

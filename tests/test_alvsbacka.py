@@ -261,3 +261,23 @@ def test_a_key_written_out_that_the_table_lacks_lists_its_keys_unless_it_has_oth
     assert code == 0, output
     # K1's OB without V3's 10 min of kväll × 2 staff (18,3333 kr): 259,8333 − 18,3333
     assert _paid(output)[("P1", "ob")] == "241,50"
+
+
+def test_diff_words_a_change_of_rounding_for_its_reader(tmp_path):
+    """`carepay diff` said "Avrundningen ändras: 0.01 SEK, half_even → 0.01 SEK,
+    half_up" to a Swedish committee, and "rounding `rounding` changed" in English."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    variant = tmp_path / "v2.yaml"
+    variant.write_text(text.replace("mode: half_even", "mode: down"), encoding="utf-8")
+    args = ["diff", str(EXAMPLE / "model.yaml"), str(variant)]
+    swedish = CliRunner().invoke(main, args)
+    assert swedish.exit_code == 0, swedish.output
+    assert (
+        "- Avrundningen ändras\n    till 0,01 kr, halvor till jämnt (half_even) → till 0,01 "
+        "kr, nedåt, mot noll (down)\n" in swedish.output
+    )
+    english = CliRunner().invoke(main, [*args, "--lang", "en"])
+    assert (
+        "- rounding changed\n    to 0.01 SEK, half to even (half_even) → to 0.01 SEK, down, "
+        "towards zero (down)\n" in english.output
+    ), english.output

@@ -978,7 +978,8 @@ assumptions:
     _diff_shows(
         ROOT / "rules/orebro",
         variant,
-        "- Avrundningen ändras\n    0.01 SEK, half_up → 1 SEK, half_up",
+        "- Avrundningen ändras\n    till 0,01 kr, halvor bort från noll (half_up) → till 1 kr, "
+        "halvor bort från noll (half_up)",
         "- Parametern `nivåbelopp` ändras\n    för nycklar som saknas: ingen → 0 SEK",
         "- Kategorierna som betalas utanför fakturan ändras\n    [effektpremie (utbetalas "
         "separat)] → [effektpremie (utbetalas separat), momskompensation]",

@@ -1641,12 +1641,36 @@ def _unreadable(columns: dict[str, str], origin: str, hint: str, diags: Diagnost
 
 # Column types no value of ours is, whatever the column's kind: each column an error.
 # A duration has no text to be checked as either (Polars casts none to text): minutes
-# are a number, a moment a date and time.
+# are a number, a moment a date and time (in a column of minutes or hours it is read
+# as that many, `_durations_in_their_unit`).
 _UNFIT_TYPES: tuple[tuple[Callable[[pl.DataType], bool], str, str, str], ...] = (
     (lambda t: t.is_nested(), "lists or records", "single values", "write one value per cell"),
     (lambda t: isinstance(t, pl.Duration), "durations", "numbers, dates or text",
      "write a duration as a number of minutes or hours"),
 )  # fmt: skip
+
+
+def _durations_in_their_unit(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
+    """A duration of Polars (a Parquet file's or database's interval, a pandas
+    timedelta) in a column of minutes or hours is that many of the column's unit,
+    exactly: 1 h 30 min in a column of minutes is 90. In any other column it is no
+    value (`_UNFIT_TYPES`)."""
+    spans = {
+        c: column.unit
+        for c, column in table.columns.items()
+        if c in frame.columns
+        and isinstance(frame.schema[c], pl.Duration)
+        and isinstance(column.type, t.Num)
+        and (column.type.time, column.type.money) == (1, 0)
+    }
+    if not spans:
+        return frame
+    converted = []
+    for c, unit in spans.items():
+        num, den = t.unit_factor(unit)  # of the unit to minutes
+        minutes = pl.col(c).dt.total_microseconds().cast(pl.Float64) / 60_000_000
+        converted.append((minutes * den / num).alias(c))
+    return frame.with_columns(converted)
 
 
 def _converted_table(
@@ -1692,6 +1716,7 @@ def _converted_table(
             where=ds.origins.get(name, name),
             hint=_missing_column_hint(name, column_name, close, origin),
         )
+    frame = _durations_in_their_unit(frame, table)
     for unfit, held, instead, hint in _UNFIT_TYPES:
         wrong = {c: f"column `{c}` of {origin} holds {held} ({frame.schema[c]}), not {instead}"
                  for c in table.columns if c in frame.columns and unfit(frame.schema[c])}  # fmt: skip

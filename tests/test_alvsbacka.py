@@ -281,3 +281,39 @@ def test_diff_words_a_change_of_rounding_for_its_reader(tmp_path):
         "- rounding changed\n    to 0.01 SEK, half to even (half_even) → to 0.01 SEK, down, "
         "towards zero (down)\n" in english.output
     ), english.output
+
+
+@pytest.mark.parametrize(
+    ("example", "table", "column", "month", "total"),
+    [
+        ("alvsbacka", "avbokningar", "planerade_minuter", "2026-12", "10\u00a0341,58"),  # min
+        ("ekby", "ledsagningar", "timmar", "2026-10", "30\u00a0246,06"),  # h
+    ],
+)
+def test_a_parquet_duration_in_a_column_of_minutes_or_hours_is_that_many(
+    tmp_path, example, table, column, month, total
+):
+    """A Parquet file written from pandas or a database keeps a planned time as a
+    duration (timedelta, interval): the run stopped, "holds durations, not numbers,
+    dates or text". In a column of minutes it is its minutes, in one of hours its
+    hours — 1 h 30 min is 90 and 1,5 — and the month pays what the CSV files pay."""
+    import polars as pl
+
+    source = ROOT / "examples" / example
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in (source / "data").glob("*.csv"):
+        frame = pl.read_csv(path, infer_schema=False)
+        if path.stem == table:
+            minutes = 60.0 if column == "timmar" else 1.0
+            written = pl.col(column).str.replace(",", ".").cast(pl.Float64)  # 2,5 in the CSV
+            amount = written * minutes * 60_000_000
+            frame = frame.with_columns(
+                pl.duration(microseconds=amount.cast(pl.Int64)).alias(column)
+            )
+            assert isinstance(frame.schema[column], pl.Duration)
+        frame.write_parquet(data / f"{path.stem}.parquet")
+    args = ["run", str(source / "model.yaml"), "--data", str(data), "--month", month]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert total in result.output

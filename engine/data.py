@@ -1717,6 +1717,16 @@ def _converted_table(
             hint=_missing_column_hint(name, column_name, close, origin),
         )
     frame = _durations_in_their_unit(frame, table)
+    for column_name in _defaults_in_place_of(table, given, needed, candidates):
+        close = _near(column_name, candidates)
+        default = table.columns[column_name].default
+        diags.error(
+            "missing-column",
+            f"`{name}` has no column `{column_name}` — the model's default ({default}) would "
+            f"be every row's value — but has `{close[0]}`",
+            where=ds.origins.get(name, name),
+            hint=_missing_column_hint(name, column_name, close, origin),
+        )
     for unfit, held, instead, hint in _UNFIT_TYPES:
         wrong = {c: f"column `{c}` of {origin} holds {held} ({frame.schema[c]}), not {instead}"
                  for c in table.columns if c in frame.columns and unfit(frame.schema[c])}  # fmt: skip
@@ -1738,6 +1748,31 @@ def _converted_table(
     lists = _known_lists(frame, table, ids)
     converted, as_read, survey = _surveyed(frame, table, read, lists, keys=keys)
     return frame, converted, as_read, survey
+
+
+_NEAR = 0.8  # how alike a header must be to a column's name to be taken for it misspelt
+
+
+def _defaults_in_place_of(
+    table: Table, given: list[str], needed: set[str], candidates: list[str]
+) -> list[str]:
+    """The columns a rule reads that the file lacks, whose default the model declared
+    for a file without them, where the file has a column of nearly their name that the
+    table does not declare: a heading in capitals was not read, and every visit was
+    paid by the default (one staff on each). A misspelt heading is an error, never the
+    default in silence; a file with no such column at all takes the default."""
+    return [
+        c
+        for c, column in table.columns.items()
+        if c not in given and c in needed and column.default is not None and _near(c, candidates)
+    ]
+
+
+def _near(column: str, candidates: list[str]) -> list[str]:
+    """The candidate nearest `column`, if near enough, whatever its letters' case."""
+    folded = {c.casefold(): c for c in candidates}
+    close = difflib.get_close_matches(column.casefold(), list(folded), n=1, cutoff=_NEAR)
+    return [folded[close[0]]] if close else []
 
 
 def _missing_column_hint(table: str, column: str, close: list[str], origin: str) -> str:

@@ -10,6 +10,7 @@ year: the calendar was checked for the month's year alone."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -317,3 +318,36 @@ def test_a_parquet_duration_in_a_column_of_minutes_or_hours_is_that_many(
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
     assert total in result.output
+
+
+@pytest.mark.parametrize("heading", ["ANTAL_PERSONAL", "antal_persnal", "Antal personal"])
+def test_a_misspelt_heading_of_a_column_with_a_default_is_an_error(tmp_path, heading):
+    """`antal_personal` has a default for files without it (1). A file whose heading
+    was `ANTAL_PERSONAL` or misspelt had its column warned of as undeclared and not read,
+    and every visit paid for one staff: 9 940,83 kr instead of 10 341,58, exit 0."""
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE / "data", data)
+    visits = (data / "visits.csv").read_text(encoding="utf-8")
+    (data / "visits.csv").write_text(visits.replace("antal_personal", heading, 1))
+    args = ["run", str(EXAMPLE / "model.yaml"), "--data", str(data), "--month", "2026-12"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1, result.output
+    assert (
+        "error[missing-column]: `visits` has no column `antal_personal` — the model's default "
+        f"(1) would be every row's value — but has `{heading}`" in result.output
+    )
+    assert f"did you mean `{heading}`?" in result.output
+
+
+def test_a_file_without_a_column_with_a_default_takes_the_default(tmp_path):
+    """The same file with no such column at all: every visit one staff, as the model
+    declares. V3 40 → 20 min and 50 → 25 kr OB, V12 90 → 45 min and 105 → 52,50 kr: K1
+    stays at its cap, K2 255 min = 1 831,75: 10 341,58 − 25 − 323,25 − 52,50 = 9 940,83."""
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE / "data", data)
+    lines = (data / "visits.csv").read_text(encoding="utf-8").splitlines()
+    (data / "visits.csv").write_text("\n".join(x.rsplit(",", 1)[0] for x in lines) + "\n")
+    args = ["run", str(EXAMPLE / "model.yaml"), "--data", str(data), "--month", "2026-12"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "9\u00a0940,83" in result.output

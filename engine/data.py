@@ -1709,7 +1709,7 @@ def _converted_table(
     # was offered for a missing `staff_id`, to be named as the staff in columns.yaml
     candidates = [c for c in given if c not in table.columns]
     for column_name in missing:
-        close = difflib.get_close_matches(column_name, candidates, n=1)
+        close = _near(column_name, candidates, cutoff=0.6)  # `VISIT_ID` too
         diags.error(
             "missing-column",
             f"`{name}` has no column `{column_name}`",
@@ -1768,10 +1768,10 @@ def _defaults_in_place_of(
     ]
 
 
-def _near(column: str, candidates: list[str]) -> list[str]:
+def _near(column: str, candidates: list[str], cutoff: float = _NEAR) -> list[str]:
     """The candidate nearest `column`, if near enough, whatever its letters' case."""
     folded = {c.casefold(): c for c in candidates}
-    close = difflib.get_close_matches(column.casefold(), list(folded), n=1, cutoff=_NEAR)
+    close = difflib.get_close_matches(column.casefold(), list(folded), n=1, cutoff=cutoff)
     return [folded[close[0]]] if close else []
 
 

@@ -1490,6 +1490,8 @@ def test_a_district_written_otherwise_than_the_model_is_named(tmp_path, district
         # `visit_id` is one of the table's own columns: never offered as the staff's
         ("visit_id,customer_id,provider_id,staff_role", "if the data names it otherwise, say so"),
         ("visit_id,customer_id,provider_id,staff_role,staf_id", "did you mean `staf_id`?"),
+        # a heading in capitals: no "did you mean" before, the letters compared as they were
+        ("visit_id,customer_id,provider_id,staff_role,STAFF_ID", "did you mean `STAFF_ID`?"),
     ],
 )
 def test_a_missing_column_is_offered_only_a_column_the_table_does_not_have(tmp_path, header, hint):

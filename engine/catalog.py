@@ -472,6 +472,45 @@ def evaluation_order(vocabulary: Vocabulary) -> tuple[str, ...] | list[str]:
     return tuple(done)
 
 
+def _circle(vocabulary: Vocabulary, stuck: list[str]) -> list[tuple[str, str, str]]:
+    """One circle among the entities that could not be ordered: each step an entity,
+    the one it reads and the relation it reads it by ('' where its rows are made of
+    the other's). Those that only wait for the circle (a customer_month reading the
+    visits in it) are left out of it."""
+    edges: dict[str, list[tuple[str, str]]] = {n: [] for n in stuck}
+    for name in stuck:
+        entity = vocabulary.entities[name]
+        edges[name] = [(r.entity, r.name) for r in entity.relations if r.entity in edges]
+        edges[name] += [(n, "") for n in entity.month.of if n in edges]
+    path: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> list[tuple[str, str, str]] | None:
+        if name in path:
+            ring = path[path.index(name) :] + [name]
+            return [(a, b, _via(edges, a, b)) for a, b in zip(ring, ring[1:], strict=False)]
+        if name in seen:
+            return None
+        seen.add(name)
+        path.append(name)
+        for other, _ in edges[name]:
+            found = visit(other)
+            if found:
+                return found
+        path.pop()
+        return None
+
+    for name in stuck:
+        found = visit(name)
+        if found:
+            return found
+    return [(a, a, "") for a in stuck[:1]]
+
+
+def _via(edges: dict[str, list[tuple[str, str]]], a: str, b: str) -> str:
+    return next(r for other, r in edges[a] if other == b)
+
+
 # ----------------------------------------------------------------------------- extension
 
 Report = Callable[[str, str, tuple[Any, ...], str | None], None]  # code, message, path, hint
@@ -538,11 +577,23 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
     _check_declarations(vocabulary, spec, set(base.entities), report)
     order = evaluation_order(vocabulary)
     if not isinstance(order, tuple):
+        steps = _circle(vocabulary, order)
+        declared = spec.get("entities") or {}
+        where: tuple[Any, ...] = ("entities",)
+        for entity, _, relation in steps:  # at the first relation of the model's own in it
+            if relation in ((declared.get(entity) or {}).get("relations") or {}):
+                where = ("entities", entity, "relations", relation)
+                break
+        read = ", ".join(
+            f"{a} reads {b} (`{r}`)" if r else f"{a} is made of {b}'s rows" for a, b, r in steps
+        )
         report(
             "cycle",
-            "entities aggregate each other in a circle: " + ", ".join(order),
-            ("entities",),
-            "one of them must be computed without the others",
+            f"entities aggregate each other in a circle: {read}",
+            where,
+            "an entity's rules are computed for all its rows before another entity reads "
+            "them, so two cannot read each other: keep one of the relations, and compute "
+            "what the other gave on an entity both relate to (a customer_month)",
         )
         order = tuple(vocabulary.entities)
     return replace(vocabulary, order=order)

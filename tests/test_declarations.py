@@ -879,3 +879,43 @@ def test_a_mistake_in_one_declaration_leaves_the_others(tmp_path, broken, errors
     # the own table's broken column `n` is the other error: its column `m` is read
     expected = [*errors, "`heltal` is not allowed at `vocabulary.tables.t.columns.n.type`"]
     assert sorted(found) == sorted(expected), checked.output
+
+
+def test_two_entities_reading_each_other_are_named_with_their_relations(tmp_path):
+    """A planning table related to the visits both ways (Ravlunda's planned time, a
+    model from the docs): the error named "visit, customer_month, provider_month,
+    planeringsrad" — two of them only waiting for the circle — at `entities:`, with
+    "one of them must be computed without the others". It names the circle and the
+    relations now, at one of them, and how to break it."""
+    vocabulary = """\
+  tables:
+    planering:
+      key: [visit_id]
+      columns:
+        visit_id: { type: text, nullable: false, required: true }
+        customer_id: { type: text, nullable: false, required: true }
+        provider_id: { type: text, nullable: false, required: true }
+        planerad_start: { type: datetime, nullable: false }
+  entities:
+    planeringsrad:
+      table: planering
+      month: { by: moment, column: planerad_start }
+      parties: [customer, provider]
+      relations:
+        besök: { entity: visit, keys: [visit_id] }
+    visit:
+      relations:
+        plan: { entity: planeringsrad, keys: [visit_id] }"""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        MODEL.format(vocabulary=vocabulary, definitions="  visit:\n    x: count(plan)"),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["check", str(model)])
+    assert result.exit_code == 1, result.output
+    assert (
+        "model.yaml:21:15: error[cycle]: entities aggregate each other in a circle: "
+        "visit reads planeringsrad (`plan`), planeringsrad reads visit (`besök`)"
+    ) in result.output
+    assert "customer_month" not in result.output.split("\n")[0]
+    assert "keep one of the relations" in result.output

@@ -856,8 +856,10 @@ def generate_command(
     Distributions and rates are described in docs/data.md. With --model, each
     column the model declares of carepay's tables (a visit's status, a customer's
     distance) is filled too, a value of its code list or range for each row, and
-    the customers live in the model's districts; a table of the model's own is not
-    made.
+    the customers live in the model's districts; a table of the model's own is made
+    with a row a month for each customer and provider with a decision (or each
+    customer, each provider, as its rows belong), its values only such as its
+    columns allow.
 
     \b
     Examples:
@@ -869,6 +871,7 @@ def generate_command(
         SPILL_VISITS,
         expected_visits,
         generate,
+        own_tables,
         with_declared_columns,
         write,
     )
@@ -897,6 +900,7 @@ def generate_command(
             vocabulary = checked.model.vocabulary
             districts = [d for places in checked.model.zones.values() for d in places]
             tables, own = with_declared_columns(tables, vocabulary, seed, first, months, districts)
+            tables.update(own_tables(tables, vocabulary, seed, first, months))
         rows: dict[str, int] = {}
 
         def write_all(directory: Path) -> None:

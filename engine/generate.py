@@ -9,7 +9,7 @@ visits) fits in minutes and a few GB. No real person, id or address is used.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from engine import types as t
-from engine.catalog import Column, Vocabulary
+from engine.catalog import Column, Table, Vocabulary
 
 # Level bounds (upper limit of granted minutes per month for levels 1..28); the same
 # illustrative table as rules/orebro/omvardnad.yaml, so generated levels agree with it.
@@ -851,9 +851,126 @@ def with_declared_columns(
         wanted = [c for c in table.columns.values() if c.name not in given]
         if wanted:
             drawn = [_drawn(c, seed + i, first, months) for i, c in enumerate(wanted, 1)]
-            out[name] = frame.with_columns(drawn)
+            frame = frame.with_columns(drawn)
+        out[name] = frame.with_columns(
+            _recoded(c, seed) for c in table.columns.values() if c.name in given and _codes(c)
+        )
     own = [name for name in vocabulary.tables if name not in tables]
     return out, own
+
+
+def _codes(column: Column) -> tuple[str, ...]:
+    return tuple(getattr(column.type, "values", None) or ())
+
+
+def _recoded(column: Column, seed: int) -> pl.Expr:
+    """A value the profile writes that the model's code list lacks — `omsorg` for a
+    model whose services are `hemtjänst, larm, ledsagning` — drawn from its list, so
+    that the rows are not all rejected; an empty value stays empty."""
+    codes = _codes(column)
+    pick = (pl.int_range(pl.len(), dtype=pl.UInt64).hash(seed) % len(codes)).cast(pl.Int64)
+    drawn = pl.lit(pl.Series(list(codes))).gather(pick)
+    value = pl.col(column.name)
+    return (pl.when(value.is_null() | value.is_in(list(codes))).then(value).otherwise(drawn)).alias(
+        column.name
+    )
+
+
+def own_tables(
+    tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
+    vocabulary: Vocabulary,
+    seed: int,
+    first: date,
+    months: int,
+) -> dict[str, pl.DataFrame]:
+    """A table of the model's own (`generate --model`): one row a month for each of
+    those its rows belong to — a customer and provider with a decision in force that
+    month, a customer, a provider, or the month alone — with its key a running number,
+    its dates and times in the row's month (a period ending on or after its start), and
+    every other value drawn from its column's code list or range. Its meaning is the
+    model's, so the values are only such as its columns allow; no row names another
+    table's row but by its customer and provider."""
+    out = {}
+    for name, table in vocabulary.tables.items():
+        if name in tables:
+            continue
+        parties = next((e.parties for e in vocabulary.entities.values() if e.table == name), ())
+        rows = pl.concat(
+            [
+                _owners(tables, vocabulary, parties, start).with_columns(
+                    __month=pl.lit(start), __days=pl.lit(_days_in(start))
+                )
+                for start in month_starts(first, months)
+            ]
+        )
+        given = set(rows.columns)
+        drawn = [
+            _drawn_in_month(column, seed + i, name, table)
+            for i, column in enumerate(table.columns.values(), 1)
+            if column.name not in given
+        ]
+        frame = rows.with_columns(drawn)
+        frame = frame.with_columns(_ends_after_starts(table))
+        out[name] = frame.select(list(table.columns))
+    return out
+
+
+def _days_in(start: date) -> int:
+    return (_add_months(start, 1) - start).days
+
+
+def _owners(
+    tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
+    vocabulary: Vocabulary,
+    parties: tuple[str, ...],
+    start: date,
+) -> pl.DataFrame:
+    """Whom a month's rows of an own table belong to: the pairs of the decisions in
+    force in the month, the customers or providers (their keys), or one row."""
+    keys = [vocabulary.parties[p].key for p in parties]
+    if len(parties) > 1:
+        decisions = tables["decisions"]
+        end = _add_months(start, 1) - timedelta(days=1)
+        frame = decisions.lazy().filter(
+            (pl.col("start_date").cast(pl.String) <= end.isoformat())
+            & (
+                pl.col("end_date").is_null()
+                | (pl.col("end_date").cast(pl.String) >= start.isoformat())
+            )
+        )
+        return frame.select(keys).unique().sort(keys).collect()
+    if parties:
+        table = vocabulary.parties[parties[0]].table
+        return tables[table].lazy().select(keys).unique().sort(keys).collect()
+    return pl.DataFrame({"__one": [1]})
+
+
+def _drawn_in_month(column: Column, seed: int, table_name: str, table: Table) -> pl.Expr:
+    """An own table's value: a running number for a key of text (`leveranser-1`), a
+    date or a date and time in the row's month, else as `_drawn` draws it."""
+    draw = pl.int_range(pl.len(), dtype=pl.UInt64).hash(seed)
+    if column.name in table.key and column.kind == "text":
+        return pl.format("{}-{}", pl.lit(table_name), pl.int_range(1, pl.len() + 1)).alias(
+            column.name
+        )
+    if column.kind == "date":
+        offset = pl.duration(days=(draw % pl.col("__days").cast(pl.UInt64)).cast(pl.Int64))
+        return (pl.col("__month") + offset).alias(column.name)
+    if column.kind == "datetime":
+        minutes = (draw % (pl.col("__days").cast(pl.UInt64) * 1440)).cast(pl.Int64)
+        moment = pl.col("__month").cast(pl.Datetime("us")) + pl.duration(minutes=minutes)
+        return moment.alias(column.name)
+    return _drawn(column, seed, date(2000, 1, 1), 1)
+
+
+def _ends_after_starts(table: Table) -> list[pl.Expr]:
+    """A period's end at or after its start (a row ending before it starts is
+    rejected): the start plus a few days."""
+    out = []
+    for start, end in table.periods:
+        days = pl.int_range(pl.len(), dtype=pl.UInt64).hash(7) % 10
+        out.append((pl.col(start) + pl.duration(days=days.cast(pl.Int64))).alias(end))
+    return out
 
 
 def _drawn(column: Column, seed: int, first: date, months: int) -> pl.Expr:

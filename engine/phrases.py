@@ -143,8 +143,12 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "generate.written": {"sv": "skrev {out}: {counts}", "en": "wrote {out}: {counts}"},
     "generate.own_tables": {
-        "sv": "modellens egna tabeller skapas inte (deras innebörd är modellens): {tables}",
-        "en": "the model's own tables are not made (their meaning is the model's): {tables}",
+        "sv": "modellens egna tabeller har en rad i månaden per kund och utförare med beslut "
+        "(eller per kund, per utförare) med värden som kolumnerna tillåter, inte ett verkligt "
+        "mönster: {tables}",
+        "en": "the model's own tables have a row a month for each customer and provider with "
+        "a decision (or each customer, each provider), with values their columns allow, "
+        "not a real pattern: {tables}",
     },
     # compare and simulate
     "compare.assumed": {"sv": "antaget i {what}", "en": "assumed in {what}"},

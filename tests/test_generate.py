@@ -209,7 +209,7 @@ def test_visits_put_on_disk_month_by_month_are_the_same_rows(tmp_path: Path, pro
 def test_a_models_own_columns_are_generated_and_read_with_no_rejected_row(tmp_path):
     """`--model`: each column a model declares of carepay's tables is filled from its
     code list or range, the customers live in its districts, and its own tables are
-    named as not made. Lovstad's `portioner`, `dygnet_runt` (no empty cell allowed) and
+    made (and named as made of values their columns allow). Lovstad's `portioner`, `dygnet_runt` (no empty cell allowed) and
     `momsregistrerad` were missing, and a model requiring them could not read the data."""
     model = tmp_path / "model.yaml"
     model.write_text(
@@ -222,8 +222,10 @@ def test_a_models_own_columns_are_generated_and_read_with_no_rejected_row(tmp_pa
             "--model", str(model)]  # fmt: skip
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a")])
     assert ran.exit_code == 0, ran.output
-    assert "modellens egna tabeller skapas inte (deras innebörd är modellens): " in ran.output
-    assert ran.output.splitlines()[-1].endswith("): leveranser")
+    assert "modellens egna tabeller har en rad i månaden per kund och utförare" in ran.output
+    assert ran.output.splitlines()[-1].endswith("inte ett verkligt mönster: leveranser")
+    own = pl.read_csv(tmp_path / "a/leveranser.csv")  # no parties: a row a month
+    assert own["leverans_id"].to_list() == ["leveranser-1"]
     providers = pl.read_csv(tmp_path / "a/providers.csv")
     assert providers["dygnet_runt"].null_count() == 0  # no empty cell allowed
     assert providers["momsregistrerad"].dtype == pl.Boolean
@@ -236,5 +238,5 @@ def test_a_models_own_columns_are_generated_and_read_with_no_rejected_row(tmp_pa
     assert not [w for w in warnings if w.code == "rejected-rows"], warnings
     assert dataset.rejects == []
     CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b")])
-    for name in ("providers", "visits", "customers"):  # the same seed, the same data
+    for name in ("providers", "visits", "customers", "leveranser"):  # the same seed, data
         assert filecmp.cmp(tmp_path / f"a/{name}.csv", tmp_path / f"b/{name}.csv", shallow=False)

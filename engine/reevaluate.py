@@ -41,8 +41,16 @@ def unchanged(plan: Plan, changed: frozenset[str], recomputed: set[str], info: A
 
 
 def with_indexed(plan: Plan, changed: frozenset[str]) -> frozenset[str]:
-    """A parameter indexed by a changed one (B = A × (1 + (p − y)/100)) changes too."""
+    """A parameter indexed by a changed one (B = A × (1 + (p − y)/100)) changes too, and
+    so do time bands whose `calendar:` is a changed list: a holiday taken off the
+    calendar in the studio left every visit's minutes in the bands as they were, and
+    the edit paid 34,83 kr more than a fresh run of it."""
     out = set(changed)
+    for param in plan.checked.model.parameters.values():
+        if param.kind == "bands" and any(
+            band.calendar in changed for dated in param.values for band in dated.value or []
+        ):
+            out.add(param.name)
     for param in plan.checked.model.parameters.values():
         index = param.indexation
         if index is None or index.tree is None:

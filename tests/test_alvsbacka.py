@@ -424,3 +424,28 @@ def test_a_generated_table_of_a_customers_rows_has_a_row_a_month_for_each_custom
         pl.col("customer_id").n_unique()
     )
     assert sorted(per_month.rows()) == [(11, 30), (12, 30)]
+
+
+def test_a_studio_edit_of_the_holiday_calendar_pays_what_a_fresh_run_pays(tmp_path):
+    """Christmas Eve taken off Älvsbacka's calendar in the studio: the edit reused the
+    visits' minutes in the time bands, computed with the old calendar, and showed
+    10 341,58 kr where a fresh run of the edited model pays 10 306,75 (V5's 11 minutes
+    of storhelg, 34,8333 kr of OB, no longer paid)."""
+    from engine.api import load, parse_month, run_model
+    from engine.studio import open_studio
+    from engine.workspace import edit
+
+    folder = tmp_path / "alvsbacka"
+    folder.mkdir()
+    shutil.copy(EXAMPLE / "model.yaml", folder / "model.yaml")
+    ws = open_studio(folder, EXAMPLE / "data", parse_month("2026-12"), None)
+    text = (folder / "model.yaml").read_text(encoding="utf-8")
+    assert " 2026-12-24," in text
+    edited = {"model.yaml": text.replace(" 2026-12-24,", "", 1)}
+    answer = edit(ws, edited)
+    fresh, _ = load(
+        ws.model, ws.months, texts={(folder / "model.yaml").resolve(): edited["model.yaml"]}
+    )
+    total = int(run_model(fresh, ws.dataset, ws.months).lines["amount_ore"].sum())
+    assert total == 1_030_675  # 10 341,58 − 34,83
+    assert answer["results"]["total"]["edited_ore"] == total

@@ -204,7 +204,8 @@ BUILTINS: dict[str, Signature] = {
             "add_months(period_end, 3)",
             "date",
             "The date n calendar months later (the last day of a shorter month when the "
-            "day does not exist: 31 January + 1 month is 28 or 29 February).",
+            "day does not exist: 31 January + 1 month is 28 or 29 February); n is written "
+            "out or a count of parameters (`add_months(födelsedatum, åldersgräns * 12)`).",
             "Datumet n kalendermånader senare.",
             "scalar",
             2,

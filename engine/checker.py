@@ -1699,10 +1699,13 @@ class _Checker:
                         f"`add_months` takes a date, not {t.describe(args[0])}",
                         code="bad-call",
                     )
-                if not _is_whole_number(node.args[1]):
+                if not _is_whole_number(node.args[1]) and not self._months_of_parameters(
+                    node.args[1], args[1]
+                ):
                     return self._mismatch(
                         node.args[1],
-                        "the number of months must be a whole number written out, e.g. 3",
+                        "the number of months must be a whole number written out, e.g. 3, "
+                        "or a count of parameters (`uppsägningstid`, `åldersgräns * 12`)",
                         code="bad-call",
                     )
                 return t.DATE
@@ -1862,6 +1865,27 @@ class _Checker:
                     dated.span,
                     hint="give it a value above 0, or write the formula without it",
                 )
+
+    def _months_of_parameters(self, node: ast.Node, typ: t.Type) -> bool:
+        """A number of months the month's parameters give (`åldersgräns * 12`, with
+        `åldersgräns` a count): the same for every row, so that a period of notice or an
+        age in years can be a parameter. Whole numbers only: a count, of parameters of
+        one value and whole numbers written out, added, subtracted and multiplied."""
+        if not (isinstance(typ, t.Num) and typ.integer and typ.dimensionless):
+            return False
+        for part in node.walk():
+            ref = self.out.refs.get(id(part))
+            if isinstance(part, ast.Name):
+                if not isinstance(ref, ParamRef):
+                    return False
+                if self.model.parameters[ref.name].kind != "scalar":
+                    return False
+            elif isinstance(part, ast.BinOp):
+                if part.op not in ("+", "-", "*"):
+                    return False
+            elif not (_is_whole_number(part) or isinstance(part, ast.Neg)):
+                return False
+        return True
 
     def _multiple_parameter(
         self, node: ast.Call, typ: t.Type, second: ast.Name, multiple: t.Type

@@ -449,3 +449,41 @@ def test_a_studio_edit_of_the_holiday_calendar_pays_what_a_fresh_run_pays(tmp_pa
     total = int(run_model(fresh, ws.dataset, ws.months).lines["amount_ore"].sum())
     assert total == 1_030_675  # 10 341,58 − 34,83
     assert answer["results"]["total"]["edited_ore"] == total
+
+
+def test_a_number_of_months_may_be_a_count_of_parameters(tmp_path):
+    """An age supplement from 90 years: `add_months(customer.födelsedatum, åldersgräns *
+    12) <= month_start` was "the number of months must be a whole number written out",
+    so the age (or a period of notice) could not be a parameter. K1, born 1936-12-01, is
+    90 on the month's first day and is paid 250 kr; K2, born a day later, is not yet."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        f"model: alvsbacka-alder\nextends: {EXAMPLE / 'model.yaml'}\n"
+        "vocabulary:\n  columns:\n    customers:\n"
+        "      födelsedatum: { type: date, nullable: false }\n"
+        "parameters:\n  åldersgräns: { unit: count, values: { 2026-01-01: 90 } }\n"
+        "  åldertillägg: { unit: SEK, values: { 2026-01-01: 250 } }\n"
+        "definitions:\n  customer_month:\n"
+        "    nittio: add_months(customer.födelsedatum, åldersgräns * 12) <= month_start\n"
+        "payments:\n  ålder:\n    entity: customer_month\n    category: tillägg\n"
+        "    formula: if nittio then åldertillägg else 0 SEK\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE / "data", data)
+    (data / "customers.csv").write_text(
+        "customer_id,district,födelsedatum\nK1,Centrum,1936-12-01\nK2,Forsen,1936-12-02\n"
+        "K3,Dalen,1940-05-05\n",
+        encoding="utf-8",
+    )
+    args = ["run", str(model), "--data", str(data), "--month", "2026-12"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "o/statement_lines.csv").read_text(encoding="utf-8")
+    assert "2026-12,P1,K1,ålder,,tillägg,,,250.00," in lines
+    assert ",K2,ålder," not in lines and ",K3,ålder," not in lines
+    explained = CliRunner().invoke(
+        main, ["explain", str(model), "--data", str(data), "--month", "2026-12",
+               "--customer", "K1"],
+    )  # fmt: skip
+    assert "ålder = 250.00 SEK" in explained.output, explained.output

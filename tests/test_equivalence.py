@@ -445,7 +445,12 @@ def test_add_months_over_a_whole_column_is_each_dates_own(months):
     node = parse_formula(f"add_months(d, {months})", FormulaOrigin.at("f.yaml", 1, 1))
     days = [date(2023, 1, 1) + timedelta(days=n) for n in range(3 * 366)]
     frame = pl.DataFrame({"d": [*days, None, days[40]]}, schema={"d": pl.Date})
-    whole = SimpleNamespace(whole=True, expr=lambda _: pl.col("d"))
+
+    def expr(node):  # type: ignore[no-untyped-def]  # the date a column, the months written
+        return pl.col("d") if node is call.args[0] else pl.lit(months)
+
+    call = node
+    whole = SimpleNamespace(whole=True, expr=expr)
     moved = frame.select(_add_months(whole, node).alias("moved"))["moved"]  # type: ignore[arg-type]
     assert moved.to_list() == frame["d"].dt.offset_by(f"{months}mo").to_list()
     assert moved[days.index(date(2024, 1, 31))] == same_day_on(date(2024, 1, 31), months)

@@ -403,7 +403,8 @@ INVALID_DECISION = [
     (
         "add_months(start_date, level)",
         "bad-call",
-        "the number of months must be a whole number written out, e.g. 3",
+        "the number of months must be a whole number written out, e.g. 3, or a count of "
+        "parameters (`uppsägningstid`, `åldersgräns * 12`)",
         24,
     ),
     ("level +", "syntax", "the formula ends too early", 8),
@@ -423,6 +424,13 @@ INVALID_DECISION = [
         23,
     ),
     ("round(special_amount, 0 SEK)", "bad-call", "round to a multiple above zero", 23),
+    (  # a parameter, but not a count: days
+        "add_months(start_date, frist)",
+        "bad-call",
+        "the number of months must be a whole number written out, e.g. 3, or a count of "
+        "parameters (`uppsägningstid`, `åldersgräns * 12`)",
+        24,
+    ),
     (
         "round(special_amount, gräns)",
         "unit-mismatch",

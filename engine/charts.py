@@ -231,8 +231,11 @@ def _svg(fig: Any) -> str:
 
 
 def _sek_axis(axis: Any) -> None:
-    from matplotlib.ticker import FuncFormatter
+    """Whole kronor, the Swedish way. Ticks at whole kronor only: a comparison with no
+    change drew an axis of −0,06 … 0,06 kr labelled "0 0 0 0 0 0 0"."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     axis.set_major_formatter(FuncFormatter(lambda v, _: swedish.number(round(v), "#,##0")))
 
 

@@ -187,3 +187,15 @@ def test_the_drawing_process_runs_this_engine_not_one_in_the_working_directory(
     assert painter is not None
     assert CHARTS["histogram"](charts).startswith("<svg") and painter.drawn == 1
     painter.stop()
+
+
+def test_a_change_of_nothing_has_one_tick_at_zero_not_seven():
+    """Älvsbacka compared with a variant that changed no amount: the chart per zone had
+    an axis from −0,06 to 0,06 kr, each tick labelled "0" (seven of them)."""
+    import re
+
+    from engine import charts
+
+    svg = charts.change_bars(["glesbygd", "tätort"], [0.0, 0.0], "Förändring per zon (kr)")
+    ticks = re.findall(r"<g id=\"xtick_\d+\">.*?>([^<>]*)</text>", svg, re.S)
+    assert ticks == ["0"], ticks

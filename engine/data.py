@@ -615,11 +615,45 @@ def _read_workbook(
             if _duplicate_columns(names, f"sheet {title}", where, diags):
                 continue
             frame = sheet.slice(1)
-            out[title] = frame.rename(dict(zip(frame.columns, names, strict=True)))
+            frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+            out[title] = _excel_times_as_durations(frame, table) if table is not None else frame
     except (fastexcel.FastExcelError, OSError) as error:
         diags.error("bad-value", f"cannot read the workbook: {error}", where=str(path))
         return {}, skipped
     return out, skipped
+
+
+# A cell Excel holds as a time (typed `1:30`, shown as h:mm): the reader gives it as
+# the moment that far after Excel's day 0, 1899-12-31.
+_EXCEL_TIME = r"^1899-12-31[ T](\d\d):(\d\d)(?::(\d\d(?:\.\d+)?))?$"
+
+
+def _excel_times_as_durations(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
+    """A time typed into a column of minutes or hours (`1:30`, which Excel reads as
+    hours and minutes and keeps as 0,0625 of a day) is that many minutes or hours: 90,
+    or 1,5. It was a rejected row, "`1899-12-31 01:30:00` is not a number". Only a time
+    under a day: a larger one (`30:00`) is shown as a date of 1900, as is a number a
+    date format shows, and is left to be rejected as no number."""
+    spans = {
+        c: column.unit
+        for c, column in table.columns.items()
+        if c in frame.columns
+        and frame.schema[c] == pl.String
+        and isinstance(column.type, t.Num)
+        and (column.type.time, column.type.money) == (1, 0)
+    }
+    converted = []
+    for c, unit in spans.items():
+        parts = pl.col(c).str.extract_groups(_EXCEL_TIME)
+        minutes = (
+            parts.struct.field("1").cast(pl.Float64) * 60
+            + parts.struct.field("2").cast(pl.Float64)
+            + parts.struct.field("3").cast(pl.Float64).fill_null(0.0) / 60
+        )
+        num, den = t.unit_factor(unit)  # of the unit to minutes
+        shown = (minutes * den / num).round(6).cast(pl.String)
+        converted.append(pl.when(minutes.is_not_null()).then(shown).otherwise(pl.col(c)).alias(c))
+    return frame.with_columns(converted) if converted else frame
 
 
 def _in_percent(title: str, known: dict[str, Table]) -> bool:

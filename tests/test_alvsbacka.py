@@ -487,3 +487,60 @@ def test_a_number_of_months_may_be_a_count_of_parameters(tmp_path):
                "--customer", "K1"],
     )  # fmt: skip
     assert "ålder = 250.00 SEK" in explained.output, explained.output
+
+
+@pytest.mark.parametrize(
+    ("example", "table", "column", "month", "total"),
+    [
+        ("alvsbacka", "avbokningar", "planerade_minuter", "2026-12", "10\u00a0341,58"),  # min
+        ("ekby", "ledsagningar", "timmar", "2026-10", "30\u00a0246,06"),  # h
+    ],
+)
+def test_a_time_typed_into_a_workbook_in_a_column_of_minutes_or_hours_is_that_many(
+    tmp_path, example, table, column, month, total
+):
+    """Typed into Excel as `1:30`, a planned time is a time of 1 h 30 min (0,0625 of a
+    day, shown h:mm): every such row was rejected, "`1899-12-31 01:30:00` is not a
+    number". In a column of minutes it is 90, in one of hours 1,5."""
+    import csv
+    import datetime as dt
+
+    import openpyxl
+
+    source = ROOT / "examples" / example
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for path in sorted((source / "data").glob("*.csv")):
+        sheet = book.create_sheet(path.stem)
+        rows = list(csv.reader(path.open(encoding="utf-8")))
+        sheet.append(rows[0])
+        at = rows[0].index(column) if path.stem == table else None
+        for row in rows[1:]:
+            sheet.append(row)
+            if at is not None:
+                minutes = round(
+                    float(row[at].replace(",", ".")) * (60 if column == "timmar" else 1)
+                )
+                cell = sheet.cell(sheet.max_row, at + 1)
+                cell.value, cell.number_format = dt.time(minutes // 60, minutes % 60), "h:mm"
+    book.save(tmp_path / "export.xlsx")
+    args = ["run", str(source / "model.yaml"), "--data", str(tmp_path / "export.xlsx")]
+    result = CliRunner().invoke(main, [*args, "--month", month, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert total in result.output
+
+
+def test_only_a_time_under_a_day_is_read_as_a_duration():
+    """`30:00` in [h]:mm, or a number a date format shows (5 shown as 1900-01-05), is a
+    date of 1900 to the reader: left as it is, a rejected row, never 5 days of minutes."""
+    import polars as pl
+
+    from engine.api import load
+    from engine.data import _excel_times_as_durations
+
+    checked, _ = load(EXAMPLE / "model.yaml")
+    table = checked.model.vocabulary.tables["avbokningar"]
+    cells = ["1899-12-31 01:30:00", "1899-12-31 00:00:30", "1900-01-01 06:00:00", "90", None]
+    frame = pl.DataFrame({"planerade_minuter": cells}, schema={"planerade_minuter": pl.String})
+    read = _excel_times_as_durations(frame, table)["planerade_minuter"].to_list()
+    assert read == ["90.0", "0.5", "1900-01-01 06:00:00", "90", None]

@@ -633,7 +633,8 @@ def _excel_times_as_durations(frame: pl.DataFrame, table: Table) -> pl.DataFrame
     hours and minutes and keeps as 0,0625 of a day) is that many minutes or hours: 90,
     or 1,5. It was a rejected row, "`1899-12-31 01:30:00` is not a number". Only a time
     under a day: a larger one (`30:00`) is shown as a date of 1900, as is a number a
-    date format shows, and is left to be rejected as no number."""
+    date format shows, and is left to be rejected as no number. In a column of dates
+    (and times) such a time is shown as typed, `08:00`, and rejected as no date."""
     spans = {
         c: column.unit
         for c, column in table.columns.items()
@@ -653,7 +654,18 @@ def _excel_times_as_durations(frame: pl.DataFrame, table: Table) -> pl.DataFrame
         num, den = t.unit_factor(unit)  # of the unit to minutes
         shown = (minutes * den / num).round(6).cast(pl.String)
         converted.append(pl.when(minutes.is_not_null()).then(shown).otherwise(pl.col(c)).alias(c))
+    for c, column in table.columns.items():  # a time with no date where a date belongs
+        if c in frame.columns and frame.schema[c] == pl.String and column.kind in _DATED:
+            clock = pl.col(c).str.extract(_EXCEL_TIME_OF_DAY)
+            converted.append(pl.coalesce(clock, pl.col(c)).alias(c))
     return frame.with_columns(converted) if converted else frame
+
+
+# A time typed with no date into a column of dates and times (`08:00`): the reader's
+# moment of Excel's day 0, shown again as typed, so that the row is rejected as `08:00`
+# (no date), never placed on 31 December 1899, in no month and paid nothing.
+_EXCEL_TIME_OF_DAY = r"^1899-12-31[ T](\d\d:\d\d(?::\d\d)?)(?:\.\d+)?$"
+_DATED = ("date", "datetime")
 
 
 def _in_percent(title: str, known: dict[str, Table]) -> bool:

@@ -544,3 +544,35 @@ def test_only_a_time_under_a_day_is_read_as_a_duration():
     frame = pl.DataFrame({"planerade_minuter": cells}, schema={"planerade_minuter": pl.String})
     read = _excel_times_as_durations(frame, table)["planerade_minuter"].to_list()
     assert read == ["90.0", "0.5", "1900-01-01 06:00:00", "90", None]
+
+
+def test_a_time_with_no_date_in_a_workbook_is_a_rejected_row_not_a_day_of_1899(tmp_path):
+    """A cancellation's planned start typed as `08:00` (no date) was read as 31 December
+    1899 08:00: in no month, so A1's 60 minutes were not paid and nothing said so. It
+    is a rejected row now, "`08:00:00` is not a date and time"; a visit's start so was
+    rejected as lasting 1 112 544 hours."""
+    import csv
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for path in sorted((EXAMPLE / "data").glob("*.csv")):
+        sheet = book.create_sheet(path.stem)
+        for row in csv.reader(path.open(encoding="utf-8")):
+            sheet.append(row)
+    for name, column in (("avbokningar", 4), ("visits", 5)):
+        cell = book[name].cell(2, column)
+        cell.value, cell.number_format = dt.time(8, 0), "hh:mm"
+    book.save(tmp_path / "export.xlsx")
+    args = ["run", str(EXAMPLE / "model.yaml"), "--data", str(tmp_path / "export.xlsx")]
+    result = CliRunner().invoke(main, [*args, "--month", "2026-12", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 3, result.output
+    assert (
+        "export.xlsx!avbokningar:planerad_start: warning[rejected-rows]: 1 row rejected: "
+        "`08:00:00` is not a date and time" in result.output
+    )
+    assert "export.xlsx!visits:start: warning[rejected-rows]: 1 row rejected: `08:00:00`" in (
+        result.output
+    )

@@ -469,6 +469,9 @@ def _visits_summary(outcome: Outcome) -> None:
     if rejected:
         tables = ", ".join(f"{table} {n}" for table, n in rejected.items())
         click.echo(_say("run.rejected_rows", tables=tables))
+    if c.own_outside:  # a date in the wrong year pays nothing: said
+        tables = ", ".join(f"{table} {n}" for table, n in c.own_outside.items())
+        click.echo(_say("run.own_outside", tables=tables))
     unread = outcome.dataset.unread  # so nobody wonders where their rows went
     if unread:
         origins = outcome.dataset.origins

@@ -56,6 +56,10 @@ PHRASES: dict[str, dict[str, str]] = {
     "run.rejected": {"sv": "avvisade {n}", "en": "rejected {n}"},
     "run.removed": {"sv": "borttagna av antaganden {n}", "en": "removed by assumptions {n}"},
     "run.outside": {"sv": "utanför månaderna {n}", "en": "outside the months {n}"},
+    "run.own_outside": {
+        "sv": "rader i ingen av månaderna (betalas inte nu): {tables}",
+        "en": "rows in none of the months (not paid now): {tables}",
+    },
     "run.balanced": {
         "sv": "varje besök redovisat en gång",
         "en": "every visit accounted for once",

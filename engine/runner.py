@@ -37,6 +37,7 @@ from engine.api import (
     with_paid_providers,
 )
 from engine.catalog import Vocabulary, schemas_dir
+from engine.catalog import tables as base_tables
 from engine.checker import CheckedModel
 from engine.coverage import never_fired
 from engine.data import Dataset
@@ -88,6 +89,10 @@ class Conservation:
     counted: int
     excluded: int
     problems: list[str] = field(default_factory=list)
+    # rows of the model's own tables in none of the months run, by table: a date typed
+    # in the wrong year is a row no month pays, and is told (not an error: an export
+    # may hold other months too)
+    own_outside: dict[str, int] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -472,7 +477,35 @@ def account(
         counted=sum(f.counted for f in facts),
         excluded=sum(f.visits - f.counted for f in facts),
         problems=[problem for f in facts for problem in f.problems],
+        own_outside=_own_outside(result.checked, dataset, [m.plan.month for m in result.months]),
     )
+
+
+def _own_outside(checked: CheckedModel, dataset: Dataset, months: list[date]) -> dict[str, int]:
+    """How many rows of each of the model's own tables, placed in a month by a date, a
+    moment or a period, are in none of the months run (where any are)."""
+    base = set(base_tables())
+    out = {}
+    for entity in checked.model.vocabulary.entities.values():
+        rule, frame = entity.month, dataset.tables.get(entity.table or "")
+        if entity.table in base or frame is None or frame.height == 0 or not months:
+            continue
+        if rule.by in ("moment", "date"):
+            (column,) = rule.columns
+            value = pl.col(column).cast(pl.Datetime("us"))
+            inside = [value.is_between(*month_bounds(m), closed="left") for m in months]
+        elif rule.by == "period":
+            start, end = (pl.col(c).cast(pl.Datetime("us")) for c in rule.columns)
+            inside = [
+                (start < month_bounds(m)[1]) & (end.is_null() | (end >= month_bounds(m)[0]))
+                for m in months
+            ]
+        else:
+            continue
+        outside = frame.select((~pl.any_horizontal(inside)).fill_null(True).sum()).item()
+        if outside:
+            out[entity.table or ""] = int(outside)
+    return out
 
 
 # ----------------------------------------------------------------------------- pseudonyms

@@ -576,3 +576,26 @@ def test_a_time_with_no_date_in_a_workbook_is_a_rejected_row_not_a_day_of_1899(t
     assert "export.xlsx!visits:start: warning[rejected-rows]: 1 row rejected: `08:00:00`" in (
         result.output
     )
+
+
+def test_rows_of_its_own_tables_in_no_month_run_are_told(tmp_path):
+    """A cancellation whose planned start was typed in the wrong year (2062) was in no
+    month and paid nothing, while the run's account spoke of visits alone. The run now
+    says how many rows of each own table no month run holds: A4 (November's) and A1."""
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE / "data", data)
+    text = (data / "avbokningar.csv").read_text(encoding="utf-8")
+    (data / "avbokningar.csv").write_text(
+        text.replace("A1,K1,P1,2026-12-11", "A1,K1,P1,2062-12-11")
+    )
+    args = ["run", str(EXAMPLE / "model.yaml"), "--data", str(data), "--month", "2026-12"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "rader i ingen av månaderna (betalas inte nu): avbokningar 2\n" in result.output
+    code, output = _run(tmp_path / "sample", EXAMPLE / "model.yaml")
+    assert "rader i ingen av månaderna (betalas inte nu): avbokningar 1\n" in output
+    november = CliRunner().invoke(
+        main, ["run", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data"),
+               "--month", "2026-11", "--to", "2026-12", "--out", str(tmp_path / "two")],
+    )  # fmt: skip
+    assert "rader i ingen av månaderna" not in november.output, november.output

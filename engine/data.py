@@ -635,14 +635,7 @@ def _excel_times_as_durations(frame: pl.DataFrame, table: Table) -> pl.DataFrame
     under a day: a larger one (`30:00`) is shown as a date of 1900, as is a number a
     date format shows, and is left to be rejected as no number. In a column of dates
     (and times) such a time is shown as typed, `08:00`, and rejected as no date."""
-    spans = {
-        c: column.unit
-        for c, column in table.columns.items()
-        if c in frame.columns
-        and frame.schema[c] == pl.String
-        and isinstance(column.type, t.Num)
-        and (column.type.time, column.type.money) == (1, 0)
-    }
+    spans = _durations_of(table, frame, lambda dtype: dtype == pl.String)
     converted = []
     for c, unit in spans.items():
         parts = pl.col(c).str.extract_groups(_EXCEL_TIME)
@@ -1696,19 +1689,27 @@ _UNFIT_TYPES: tuple[tuple[Callable[[pl.DataType], bool], str, str, str], ...] = 
 )  # fmt: skip
 
 
+def _durations_of(
+    table: Table, frame: pl.DataFrame, held: Callable[[pl.DataType], bool]
+) -> dict[str, str]:
+    """The table's columns of minutes or hours (a duration's unit) that the frame holds
+    in a type `held` accepts, with their units."""
+    return {
+        c: column.unit
+        for c, column in table.columns.items()
+        if c in frame.columns
+        and held(frame.schema[c])
+        and isinstance(column.type, t.Num)
+        and (column.type.time, column.type.money) == (1, 0)
+    }
+
+
 def _durations_in_their_unit(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
     """A duration of Polars (a Parquet file's or database's interval, a pandas
     timedelta) in a column of minutes or hours is that many of the column's unit,
     exactly: 1 h 30 min in a column of minutes is 90. In any other column it is no
     value (`_UNFIT_TYPES`)."""
-    spans = {
-        c: column.unit
-        for c, column in table.columns.items()
-        if c in frame.columns
-        and isinstance(frame.schema[c], pl.Duration)
-        and isinstance(column.type, t.Num)
-        and (column.type.time, column.type.money) == (1, 0)
-    }
+    spans = _durations_of(table, frame, lambda dtype: isinstance(dtype, pl.Duration))
     if not spans:
         return frame
     converted = []

@@ -275,3 +275,22 @@ def same(a: Any, b: Any) -> bool:
             Decimal(repr(b)) if isinstance(b, float) else Decimal(b)
         )
     return a == b
+
+
+def failed_model_cases(example: Path, expected: int) -> list[tuple[str, object, object]]:
+    """The hand-computed cases of an example's model test files that fail (there must
+    be `expected` of them in all)."""
+    from engine.testing import find_test_files, run_file
+
+    results = [r for path in find_test_files([example]) for r in run_file(path)]
+    assert len(results) == expected
+    return [(r.name, r.error, r.failures) for r in results if not r.passed]
+
+
+def paid_per_category(output: str, providers: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    """`carepay run`'s table of what each provider is paid per category, as shown."""
+    return {
+        (row[0], row[1]): row[2]
+        for row in (re.split(r"\s{2,}", line.strip()) for line in output.splitlines())
+        if len(row) == 3 and row[0] in providers
+    }

@@ -17,26 +17,19 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
-from engine.testing import find_test_files, run_file
-from tests.harness import names_in_engine
+from tests.harness import failed_model_cases, names_in_engine, paid_per_category
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples/alvsbacka"
 
 
 def test_its_hand_computed_cases_pass():
-    results = [r for path in find_test_files([EXAMPLE]) for r in run_file(path)]
-    assert len(results) == 10
-    failed = [(r.name, r.error, r.failures) for r in results if not r.passed]
+    failed = failed_model_cases(EXAMPLE, 10)
     assert not failed, failed
 
 
 def _paid(output: str) -> dict[tuple[str, str], str]:
-    return {
-        (row[0], row[1]): row[2]
-        for row in (re.split(r"\s{2,}", line.strip()) for line in output.splitlines())
-        if len(row) == 3 and row[0] in ("P1", "P2")
-    }
+    return paid_per_category(output, ("P1", "P2"))
 
 
 def _run(tmp_path: Path, model: Path) -> tuple[int, str]:
@@ -284,13 +277,14 @@ def test_diff_words_a_change_of_rounding_for_its_reader(tmp_path):
     ), english.output
 
 
-@pytest.mark.parametrize(
-    ("example", "table", "column", "month", "total"),
-    [
-        ("alvsbacka", "avbokningar", "planerade_minuter", "2026-12", "10\u00a0341,58"),  # min
-        ("ekby", "ledsagningar", "timmar", "2026-10", "30\u00a0246,06"),  # h
-    ],
-)
+# a column of minutes and one of hours, each example's sample month and its total
+DURATIONS = [
+    ("alvsbacka", "avbokningar", "planerade_minuter", "2026-12", "10\u00a0341,58"),
+    ("ekby", "ledsagningar", "timmar", "2026-10", "30\u00a0246,06"),
+]
+
+
+@pytest.mark.parametrize(("example", "table", "column", "month", "total"), DURATIONS)
 def test_a_parquet_duration_in_a_column_of_minutes_or_hours_is_that_many(
     tmp_path, example, table, column, month, total
 ):
@@ -489,13 +483,7 @@ def test_a_number_of_months_may_be_a_count_of_parameters(tmp_path):
     assert "ålder = 250.00 SEK" in explained.output, explained.output
 
 
-@pytest.mark.parametrize(
-    ("example", "table", "column", "month", "total"),
-    [
-        ("alvsbacka", "avbokningar", "planerade_minuter", "2026-12", "10\u00a0341,58"),  # min
-        ("ekby", "ledsagningar", "timmar", "2026-10", "30\u00a0246,06"),  # h
-    ],
-)
+@pytest.mark.parametrize(("example", "table", "column", "month", "total"), DURATIONS)
 def test_a_time_typed_into_a_workbook_in_a_column_of_minutes_or_hours_is_that_many(
     tmp_path, example, table, column, month, total
 ):

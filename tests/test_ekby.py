@@ -20,8 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
-from engine.testing import find_test_files, run_file
-from tests.harness import names_in_engine
+from tests.harness import failed_model_cases, names_in_engine, paid_per_category
 from tests.test_workbook import _rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,18 +35,12 @@ def _checked_variant(tmp_path: Path, text: str) -> Any:
 
 
 def test_its_hand_computed_cases_pass():
-    results = [r for path in find_test_files([EXAMPLE]) for r in run_file(path)]
-    assert len(results) == 12
-    failed = [(r.name, r.error, r.failures) for r in results if not r.passed]
+    failed = failed_model_cases(EXAMPLE, 12)
     assert not failed, failed
 
 
 def _paid(output: str) -> dict[tuple[str, str], str]:
-    return {
-        (row[0], row[1]): row[2]
-        for row in (re.split(r"\s{2,}", line.strip()) for line in output.splitlines())
-        if len(row) == 3 and row[0] in ("P1", "P2", "P3")
-    }
+    return paid_per_category(output, ("P1", "P2", "P3"))
 
 
 def test_its_sample_month_pays_what_was_computed_by_hand(tmp_path):

@@ -946,13 +946,16 @@ def _owners(
 
 
 def _drawn_in_month(column: Column, seed: int, table_name: str, table: Table) -> pl.Expr:
-    """An own table's value: a running number for a key of text (`leveranser-1`), a
-    date or a date and time in the row's month, else as `_drawn` draws it."""
+    """An own table's value: a running number for a key of text (`leveranser-1`) or of
+    whole numbers, a date or a date and time in the row's month, else as `_drawn` draws
+    it."""
     draw = pl.int_range(pl.len(), dtype=pl.UInt64).hash(seed)
     if column.name in table.key and column.kind == "text":
         return pl.format("{}-{}", pl.lit(table_name), pl.int_range(1, pl.len() + 1)).alias(
             column.name
         )
+    if column.name in table.key and column.kind == "integer":  # a running number too
+        return pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(column.name)
     if column.kind == "date":
         offset = pl.duration(days=(draw % pl.col("__days").cast(pl.UInt64)).cast(pl.Int64))
         return (pl.col("__month") + offset).alias(column.name)

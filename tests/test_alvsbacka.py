@@ -402,6 +402,9 @@ def test_a_generated_table_of_a_customers_rows_has_a_row_a_month_for_each_custom
         "        order_id: { type: text, nullable: false, required: true }\n"
         "        customer_id: { type: text, nullable: false, required: true }\n"
         "        levererad: { type: date, nullable: false }\n"
+        "    mätningar:\n      key: [löpnummer]\n      columns:\n"
+        "        löpnummer: { type: integer, nullable: false, required: true }\n"
+        "        datum: { type: date, nullable: false }\n"
         "  entities:\n    matbeställning:\n      table: matbeställningar\n"
         "      month: { by: date, column: levererad }\n      parties: [customer]\n",
         encoding="utf-8",
@@ -418,6 +421,9 @@ def test_a_generated_table_of_a_customers_rows_has_a_row_a_month_for_each_custom
         pl.col("customer_id").n_unique()
     )
     assert sorted(per_month.rows()) == [(11, 30), (12, 30)]
+    # a key of whole numbers is a running number too (it was drawn, and rows repeated it)
+    measured = pl.read_csv(tmp_path / "d/mätningar.csv")
+    assert measured["löpnummer"].to_list() == [1, 2]  # no one's rows: one a month
 
 
 def test_a_studio_edit_of_the_holiday_calendar_pays_what_a_fresh_run_pays(tmp_path):

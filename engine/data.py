@@ -1755,8 +1755,10 @@ def _converted_table(
     # a column of the data that is one of the table's own is no candidate: `visit_id`
     # was offered for a missing `staff_id`, to be named as the staff in columns.yaml
     candidates = [c for c in given if c not in table.columns]
+    offered: set[str] = set()  # headings an error above takes for a missing column
     for column_name in missing:
         close = _near(column_name, candidates, cutoff=0.6)  # `VISIT_ID` too
+        offered.update(close)
         diags.error(
             "missing-column",
             f"`{name}` has no column `{column_name}`",
@@ -1766,6 +1768,7 @@ def _converted_table(
     frame = _durations_in_their_unit(frame, table)
     for column_name in _defaults_in_place_of(table, given, needed, candidates):
         close = _near(column_name, candidates)
+        offered.update(close)
         default = table.columns[column_name].default
         diags.error(
             "missing-column",
@@ -1779,7 +1782,8 @@ def _converted_table(
                  for c in table.columns if c in frame.columns and unfit(frame.schema[c])}  # fmt: skip
         if _unreadable(wrong, origin, hint, diags):
             frame = frame.drop(list(wrong))
-    undeclared = [c for c in given if c not in table.columns]
+    # a heading an error took for a missing column is not offered to be declared too
+    undeclared = [c for c in given if c not in table.columns and c not in offered]
     if undeclared:
         shown = ", ".join(f"`{c}`" for c in undeclared[:8]) + (" …" if len(undeclared) > 8 else "")
         diags.warning(

@@ -331,6 +331,8 @@ def test_a_misspelt_heading_of_a_column_with_a_default_is_an_error(tmp_path, hea
         f"(1) would be every row's value — but has `{heading}`" in result.output
     )
     assert f"did you mean `{heading}`?" in result.output
+    # and not offered to be declared as a column of the model's own besides
+    assert "undeclared-column" not in result.output, result.output
 
 
 def test_a_file_without_a_column_with_a_default_takes_the_default(tmp_path):

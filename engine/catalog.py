@@ -504,7 +504,7 @@ def _circle(vocabulary: Vocabulary, stuck: list[str]) -> list[tuple[str, str, st
         found = visit(name)
         if found:
             return found
-    return [(a, a, "") for a in stuck[:1]]
+    raise AssertionError("entities that cannot be ordered hold a circle")
 
 
 def _via(edges: dict[str, list[tuple[str, str]]], a: str, b: str) -> str:

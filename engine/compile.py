@@ -61,7 +61,7 @@ from engine.names import (
 )
 from engine.plan import Plan, Step
 from engine.progress import timed
-from engine.reevaluate import computed_columns, depends, unchanged, with_indexed
+from engine.reevaluate import computed_columns, depends, unchanged, with_dependents
 from engine.spans import calls_to, precompute_bands, precompute_overlaps
 
 KEY_SEPARATOR = "\x1f"
@@ -1009,7 +1009,7 @@ def evaluate(
     shares its columns with the table until an added column makes Polars copy the
     frame, and holding both through that copy doubled a national month's visits."""
     recomputed: set[str] = set()
-    changed = with_indexed(plan, changed)
+    changed = with_dependents(plan, changed)
     vocabulary = plan.checked.model.vocabulary
     deferred: frozenset[str] = frozenset()
     if reuse is not None:

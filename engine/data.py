@@ -616,7 +616,7 @@ def _read_workbook(
                 continue
             frame = sheet.slice(1)
             frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
-            out[title] = _excel_times_as_durations(frame, table) if table is not None else frame
+            out[title] = _excel_times(frame, table) if table is not None else frame
     except (fastexcel.FastExcelError, OSError) as error:
         diags.error("bad-value", f"cannot read the workbook: {error}", where=str(path))
         return {}, skipped
@@ -628,10 +628,10 @@ def _read_workbook(
 _EXCEL_TIME = r"^1899-12-31[ T](\d\d):(\d\d)(?::(\d\d(?:\.\d+)?))?$"
 
 
-def _excel_times_as_durations(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
-    """A time typed into a column of minutes or hours (`1:30`, which Excel reads as
-    hours and minutes and keeps as 0,0625 of a day) is that many minutes or hours: 90,
-    or 1,5. It was a rejected row, "`1899-12-31 01:30:00` is not a number". Only a time
+def _excel_times(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
+    """A sheet's cells Excel holds as times, read as their columns mean them. A time
+    typed into a column of minutes or hours (`1:30`, which Excel reads as hours and
+    minutes and keeps as 0,0625 of a day) is that many minutes or hours: 90, or 1,5. It was a rejected row, "`1899-12-31 01:30:00` is not a number". Only a time
     under a day: a larger one (`30:00`) is shown as a date of 1900, as is a number a
     date format shows, and is left to be rejected as no number. In a column of dates
     (and times) such a time is shown as typed, `08:00`, and rejected as no date."""

@@ -40,9 +40,9 @@ def unchanged(plan: Plan, changed: frozenset[str], recomputed: set[str], info: A
     return True
 
 
-def with_indexed(plan: Plan, changed: frozenset[str]) -> frozenset[str]:
-    """A parameter indexed by a changed one (B = A × (1 + (p − y)/100)) changes too, and
-    so do time bands whose `calendar:` is a changed list: a holiday taken off the
+def with_dependents(plan: Plan, changed: frozenset[str]) -> frozenset[str]:
+    """The parameters whose values follow from a changed one change too: one indexed by
+    it (B = A × (1 + (p − y)/100)), and time bands whose `calendar:` is a changed list: a holiday taken off the
     calendar in the studio left every visit's minutes in the bands as they were, and
     the edit paid 34,83 kr more than a fresh run of it."""
     out = set(changed)

@@ -532,13 +532,13 @@ def test_only_a_time_under_a_day_is_read_as_a_duration():
     import polars as pl
 
     from engine.api import load
-    from engine.data import _excel_times_as_durations
+    from engine.data import _excel_times
 
     checked, _ = load(EXAMPLE / "model.yaml")
     table = checked.model.vocabulary.tables["avbokningar"]
     cells = ["1899-12-31 01:30:00", "1899-12-31 00:00:30", "1900-01-01 06:00:00", "90", None]
     frame = pl.DataFrame({"planerade_minuter": cells}, schema={"planerade_minuter": pl.String})
-    read = _excel_times_as_durations(frame, table)["planerade_minuter"].to_list()
+    read = _excel_times(frame, table)["planerade_minuter"].to_list()
     assert read == ["90.0", "0.5", "1900-01-01 06:00:00", "90", None]
 
 

@@ -699,6 +699,9 @@ class _Checker:
         where `mätningar` is no list of rows of the entity at all, is an unknown name (it
         was called a list of values, to be aggregated by the `max` it stood in)."""
         relations = [r.name for r in self.vocabulary.entities[entity].relations]
+        if isinstance(node.target, ast.Attr):
+            self._field_of_a_field(node, entity)
+            return
         root = node.target.name if isinstance(node.target, ast.Name) else None
         if root is None or root in relations:
             self.diags.error(
@@ -726,6 +729,30 @@ class _Checker:
             hint=hint,
         )
 
+    def _field_of_a_field(self, node: ast.Attr, entity: str) -> None:
+        """`visit.customer.district` on the visit itself, `visit.kund.district` in a
+        filter, `customer.district.x`: three names in a row, which only the outer row's
+        customer or provider can be (it was called a list of values, to be summed)."""
+        parts = _dotted(node)
+        root = parts[0] if parts else None
+        parties = list(self.vocabulary.parties)
+        if root in self.outer and len(parts) == 3:
+            close = difflib.get_close_matches(parts[1], parties, n=1)
+            message = f"{root} has no customer or provider called `{parts[1]}`"
+            hint = (
+                f"did you mean `{root}.{close[0]}.{parts[2]}`?"
+                if close
+                else f"the {root}'s own fields are named `{root}.<column>`, its customer's "
+                f"`{root}.customer.<column>`"
+            )
+        elif root in self.vocabulary.entities and len(parts) == 3 and parts[1] in parties:
+            message = f"`{root}.` names the outer row, inside an aggregation's `where` only"
+            hint = f"the {entity}'s own {parts[1]}'s column is named `{parts[1]}.{parts[2]}`"
+        else:
+            message = f"`{_text(node.target)}` is one value, with no fields of its own"
+            hint = "a column of the row's customer or provider is named `customer.<column>`"
+        self.diags.error("unknown-name", message, node.span, hint=hint)
+
     def _expr(self, node: ast.Node, entity: str) -> t.Type:
         match node:
             case ast.Quantity():
@@ -746,6 +773,8 @@ class _Checker:
                 return self._name(node, entity)
             case ast.Attr() if self._outer_name(node):
                 return self._outer_field(node)
+            case ast.Attr() if self._outer_party_name(node):
+                return self._outer_party_field(node)
             case ast.Attr() if self._party_name(node, entity):
                 return self._party_field(node, entity)
             case ast.Attr():
@@ -796,7 +825,19 @@ class _Checker:
 
     def _party_field(self, node: ast.Attr, entity: str) -> t.Type:
         assert isinstance(node.target, ast.Name)
-        party_name = node.target.name
+        typ = self._party_column(node.target.name, node, entity)
+        if not isinstance(typ, t.Unknown):
+            alias = f"{node.target.name}.{node.name}"
+            self.out.refs[id(node)] = ColumnRef(entity, alias)
+            self.out.columns.setdefault(entity, set()).add(alias)
+        return typ
+
+    def _party_column(
+        self, party_name: str, node: ast.Attr, entity: str, outer: str = ""
+    ) -> t.Type:
+        """The type of column `node.name` of the entity's `party_name` (customer or
+        provider), or an error at `node` (naming it after `outer`, `visit.`, where the
+        entity is the outer row of a filter)."""
         party = self.vocabulary.party_of(entity, party_name)
         if party is None:
             return self._mismatch(
@@ -812,19 +853,38 @@ class _Checker:
             return self._mismatch(
                 node,
                 f"`{party.table}` has no column `{node.name}`",
-                hint=f"did you mean `{party_name}.{close[0]}`?"
+                hint=f"did you mean `{outer}{party_name}.{close[0]}`?"
                 if close
                 else f"declare it: vocabulary: {{columns: {{{party.table}: {{{node.name}: {{type: …}}}}}}}}",
                 code="unknown-name",
             )
-        alias = f"{party_name}.{node.name}"
-        self.out.refs[id(node)] = ColumnRef(entity, alias)
-        self.out.columns.setdefault(entity, set()).add(alias)
         return self.vocabulary.party_column(party_name, node.name).type
 
     def _outer_name(self, node: ast.Attr) -> bool:
         """`visit.service` inside `any(decisions where service == visit.service)`."""
         return isinstance(node.target, ast.Name) and node.target.name in self.outer
+
+    def _outer_party_name(self, node: ast.Attr) -> bool:
+        """`visit.customer.språk` inside `any(staff where language == …)`: a
+        column of the outer row's customer or provider."""
+        target = node.target
+        return (
+            isinstance(target, ast.Attr)
+            and self._outer_name(target)
+            and target.name in self.vocabulary.parties
+        )
+
+    def _outer_party_field(self, node: ast.Attr) -> t.Type:
+        """The outer row's customer's or provider's column, read on the outer row as
+        its own `customer.x` is (joined there), and handed to the filter beside it."""
+        assert isinstance(node.target, ast.Attr) and isinstance(node.target.target, ast.Name)
+        entity = node.target.target.name
+        typ = self._party_column(node.target.name, node, entity, outer=f"{entity}.")
+        if not isinstance(typ, t.Unknown):
+            alias = f"{node.target.name}.{node.name}"
+            self.out.refs[id(node)] = OuterRef(entity, alias)
+            self.out.columns.setdefault(entity, set()).add(alias)
+        return typ
 
     def _outer_field(self, node: ast.Attr) -> t.Type:
         assert isinstance(node.target, ast.Name)
@@ -2203,6 +2263,17 @@ def _arity(low: int, high: int | None) -> str:
     if low == high:
         return f"{low} argument{'s' if low != 1 else ''}"
     return f"{low} to {high} arguments"
+
+
+def _dotted(node: ast.Node) -> list[str]:
+    """`visit.customer.district` as its names; [] where a part is no plain name."""
+    match node:
+        case ast.Name(name=name):
+            return [name]
+        case ast.Attr(target=target, name=name):
+            inner = _dotted(target)
+            return [*inner, name] if inner else []
+    return []
 
 
 def _text(node: ast.Node) -> str:

@@ -245,6 +245,15 @@ VALID_VISIT = [
         True,
         "true/false",
     ),
+    # the outer row's customer and provider, read in a filter (a staff member speaking
+    # the customer's language: `any(personalen where språk == visit.customer.modersmål)`)
+    (
+        'any(decisions where level == 3 and visit.customer.district == "Centrum")',
+        True,
+        "true/false",
+    ),
+    ('any(decisions where visit.provider.ownership == "municipal")', False, "true/false"),
+    ('count(decisions where visit.customer.zone == "tätort")', D(2), "count"),
     ("overlaps(staff_id)", False, "true/false"),
     ("overlaps(customer_id)", True, "true/false"),
     ("overlaps(customer_id, service)", False, "true/false"),
@@ -567,6 +576,31 @@ INVALID_VISIT = [
         32,
     ),
     ("count(visits)", "bad-call", "`count` needs a list of related rows here", 7),
+    # three names in a row were "a list of values", to be summed
+    (
+        "any(decisions where service == visit.customer.distrikt)",
+        "unknown-name",
+        "`customers` has no column `distrikt`",
+        32,
+    ),
+    (
+        'visit.customer.district == "Centrum"',
+        "unknown-name",
+        "`visit.` names the outer row, inside an aggregation's `where` only",
+        1,
+    ),
+    (
+        "any(decisions where service == visit.kund.district)",
+        "unknown-name",
+        "visit has no customer or provider called `kund`",
+        32,
+    ),
+    (
+        'customer.district.namn == "Centrum"',
+        "unknown-name",
+        "`customer.district` is one value, with no fields of its own",
+        1,
+    ),
     (
         "overlaps(start)",
         "bad-call",
@@ -653,3 +687,27 @@ def test_every_builtin_has_a_typing_rule(tmp_path):
 def test_a_name_that_is_no_list_of_rows_says_what_there_is(tmp_path, formula, hint):
     [found] = diagnostics(tmp_path, formula, "customer_month")
     assert (found.hint or "").startswith(hint), found.hint
+
+
+@pytest.mark.parametrize(
+    ("formula", "hint"),
+    [
+        (
+            "any(decisions where service == visit.customer.distrikt)",
+            "did you mean `visit.customer.district`?",
+        ),
+        (
+            'visit.customer.district == "Centrum"',
+            "the visit's own customer's column is named `customer.district`",
+        ),
+        (
+            "any(decisions where service == visit.custmer.district)",
+            "did you mean `visit.customer.district`?",
+        ),
+    ],
+)
+def test_the_outer_rows_customer_is_named_in_full(tmp_path, formula, hint):
+    """A misspelt column of the outer row's customer is offered with the row's name in
+    front, as it must be written inside the filter."""
+    errors = diagnostics(tmp_path, formula, "visit")
+    assert [e.hint for e in errors] == [hint], [e.render() for e in errors]

@@ -691,6 +691,10 @@ def explain_command(
     has a line of its own: `minutes_in(tider, "natt") = 90 min`,
     `ceil(minuter, 15 min) = 30 min`.
 
+    A count whose filter reads a value computed on the rows, or compares them with
+    the row they are counted for (visits in the customer's language), lists the rows
+    it kept and then those it left out, each with what the filter read on it.
+
     A payment of another row of the customer's — an effect premium per claim, a fee
     per delivery — is explained beneath, one tree per row, named by its key.
 

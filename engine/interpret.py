@@ -379,15 +379,23 @@ class Interpreter:
 
     def _aggregate(self, node: ast.Call, info: AggInfo, row: Row) -> Any:
         rows = row.children.get(info.relation.name, [])
-        self._uses.append([])
         self._outer.append(row)
+        read: dict[int, list[Trace]] = {}  # by row: what the filter read on it
+        left_out: list[Row] = []
         if info.condition is not None:
-            rows = [r for r in rows if self.eval(info.condition, r) is True]
+            kept: list[Row] = []
+            for child in rows:
+                self._uses.append([])
+                (kept if self.eval(info.condition, child) is True else left_out).append(child)
+                read[id(child)] = self._uses.pop()
+            rows = kept
         self._outer.pop()
-        self._uses[-1] = []  # what the filter read is not shown; what was summed is
+        self._uses.append([])
         values = [self._field(r, info) for r in rows] if info.field is not None else None
         self._aggregated_rows = rows
         shown = self._row_traces(self._uses.pop(), info)
+        if info.field is None and self._filter_reads_definitions(info):
+            shown = self._counted_rows(info, rows, left_out, read)
         present = [v for v in values if v is not None] if values is not None else None
         result = self._aggregated(info, rows, present)
         text = _call_text(node)
@@ -447,6 +455,34 @@ class Interpreter:
             ]
         else:
             shown = [Trace(named(row), "note", None, t.UNKNOWN) for row in rows]
+        limit = self.rows_shown
+        if limit is None or len(shown) <= limit:
+            return shown
+        more = Trace(f"… and {len(shown) - limit} more rows", "note", None, t.UNKNOWN)
+        return [*shown[:limit], more]
+
+    def _filter_reads_definitions(self, info: AggInfo) -> bool:
+        """Whether the filter reads a value the model computes on the rows (`same_language`)
+        or compares them with the outer row (`language == visit.customer.language`): what
+        the rows' names alone do not show."""
+        if info.condition is None:
+            return False
+        refs = (self.checked.refs.get(id(n)) for n in info.condition.walk())
+        return any(isinstance(r, RuleRef | OuterRef) for r in refs)
+
+    def _counted_rows(
+        self, info: AggInfo, kept: list[Row], left_out: list[Row], read: dict[int, list[Trace]]
+    ) -> list[Trace]:
+        """Rows counted by a filter on values the model computes, each with what the
+        filter read on it, and then the rows it left out, with the same: a provider asking
+        why a visit earned no supplement sees `same_language = false` and why."""
+        child = self.checked.model.vocabulary.entities[info.relation.entity]
+
+        def named(row: Row, suffix: str = "") -> Trace:
+            name = row_name(child.name, (row.values.get(k) for k in child.key)) + suffix
+            return Trace(name, "note", None, t.UNKNOWN, uses=read.get(id(row), []))
+
+        shown = [named(r) for r in kept] + [named(r, ", left out by the filter") for r in left_out]
         limit = self.rows_shown
         if limit is None or len(shown) <= limit:
             return shown

@@ -1,0 +1,82 @@
+"""A fourteenth municipality's model (examples/sjohamn), written from docs/language.md
+alone: executed time by the hour with an indexation on 1 February, a guarantee for the
+days a decision is in force, boat travel to customers on an island, a supplement for a
+visit made in the customer's own language (the staff a table of the model's own), and a
+provider's fine per cancelled visit capped at a share of its time pay; three months in
+one run, rounded down to whole kronor. Writing it found that the outer row's customer
+could not be read in a filter (`visit.customer.modersmål`: "is a list of values", to be
+summed), so a supplement by the customer's language could not be written at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from engine.cli import main
+from tests.harness import failed_model_cases, names_in_engine, paid_per_category
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples/sjohamn"
+
+
+def test_its_hand_computed_cases_pass():
+    failed = failed_model_cases(EXAMPLE, 9)
+    assert not failed, failed
+
+
+def test_three_months_pay_what_was_computed_by_hand(tmp_path):
+    """January–March 2027 (440 kr/h, then 452; the guarantee 1 000 kr for a whole month
+    of care granted). January: K1 135 min = 990 < 1 000, V1 in Finnish 25; K3 (P2, on
+    Holmen) 90 min = 660 < 1 000, travel 2 × 40 min × 440 / 60 × 50 % = 293,33 → 293, V3
+    in Arabic 25; P1's one cancellation 300 > 3 % × 1 000 = 30 → −30. February: K1 120
+    min = 904 < 1 000, 25; K2 (P1, on Ön; decided from the 10th) 1 000 × 19 / 28 =
+    678,57 → 678 (20 min = 150,67), travel 40 min 150,67 → 150, no language given: 0;
+    K3 1 000, travel 150, 25; P1 two cancellations, 600 > 3 % × 1 678 = 50,34 → −50.
+    March: K1 1 000 (V9 by S9, in no staff row: 0); K2 1 000 × 20 / 31 = 645,16 → 645,
+    travel 150; K3 no visit, 1 000; P2 one cancellation → −30. In all 8 056 kr."""
+    args = ["run", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
+    args += ["--month", "2027-01", "--to", "2027-03", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "räknade 9 + ej räknade 0 + avvisade 0" in result.output
+    assert paid_per_category(result.output, ("P1", "P2")) == {
+        ("P1", "omsorg"): "4\u00a0323,00",  # 1 000 + 1 000 + 678 + 1 000 + 645
+        ("P1", "resa"): "300,00",
+        ("P1", "språk"): "50,00",
+        ("P1", "vite"): "\u221280,00",
+        ("P2", "omsorg"): "3\u00a0000,00",
+        ("P2", "resa"): "443,00",
+        ("P2", "språk"): "50,00",
+        ("P2", "vite"): "\u221230,00",
+    }
+    assert "8\u00a0056,00" in result.output
+
+
+def test_nothing_in_the_engine_is_written_for_it():
+    own = {"sjohamn", "modersmål", "personalen", "personalrad", "inställda", "restid_skärgård"}
+    assert not names_in_engine(EXAMPLE / "model.yaml", own)
+
+
+def test_explain_shows_why_a_visit_earned_no_supplement(tmp_path):
+    """A provider disputing the language supplement sees, for each visit the count kept
+    and each it left out, what its filter read: `språkmatch`, and under it the staff
+    member's language beside the customer's. `count(visits where … and språkmatch)`
+    listed the visits counted by name alone, and none it left out."""
+    args = ["explain", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
+    args += ["--month", "2027-01", "--customer", "K3"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert (
+        "│  └─ visit V4, left out by the filter\n"
+        "│     ├─ counted = true\n"
+        "│     │    formula: no exclusion applies\n"
+        "│     ├─ service = omsorg\n"
+        "│     └─ språkmatch = false\n"
+        "│        │ formula: any(personalen where språk == visit.customer.modersmål)\n"
+        "│        └─ any(personalen where språk == visit.customer.modersmål) = false   (0 rows)\n"
+        "│           └─ personalrad S1, left out by the filter\n"
+        "│              ├─ språk = finska\n"
+        "│              └─ visit.customer.modersmål = arabiska\n"
+    ) in result.output
+    assert "│  │        └─ personalrad S2\n│  │           ├─ språk = arabiska\n" in result.output

@@ -240,11 +240,15 @@ definitions:
   customer_month:
     total: sum(decisions.m where b)
     olika: count_distinct(decisions.dt where b) + count_distinct(decisions.provider_id)
+    # the outer row's provider in a filter, beside the decision's own
+    samma: |
+      count(decisions where provider.kategori == customer_month.provider.kategori
+                            or coalesce(customer_month.provider.dygnet_runt, b))
 payments:
   p:
     entity: customer_month
     category: test
-    formula: total * {factor} + olika * 1.25 SEK
+    formula: total * {factor} + olika * 1.25 SEK + samma * 0.25 SEK
 """
 
 

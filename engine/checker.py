@@ -2161,6 +2161,9 @@ class _Checker:
             fake if field_name is not None else None,
             period,
         )
+        for side in (entity, child):  # the join reads its keys on both sides
+            fields = self._fields(side)
+            self.out.columns.setdefault(side, set()).update(k for k in relation.keys if k in fields)
         if isinstance(field_type, t.Unknown) and field_name is not None:
             return t.UNKNOWN
         match node.func:

@@ -9,6 +9,8 @@ summed), so a supplement by the customer's language could not be written at all.
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -80,3 +82,25 @@ def test_explain_shows_why_a_visit_earned_no_supplement(tmp_path):
         "│              └─ visit.customer.modersmål = arabiska\n"
     ) in result.output
     assert "│  │        └─ personalrad S2\n│  │           ├─ språk = arabiska\n" in result.output
+
+
+def test_a_visits_file_without_the_staff_column_is_an_error_not_a_month_without_supplements(
+    tmp_path,
+):
+    """The staff are related to a visit by `staff_id`, a column of the visits no formula
+    names. A visits file without it ran, every visit matched no staff row, and the
+    language supplement (100 kr) went unpaid with exit 0: the relation's keys were not
+    counted among the columns read. They are, on both sides."""
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE / "data", data)
+    visits = (data / "visits.csv").read_text(encoding="utf-8").splitlines()
+    assert visits[0] == "visit_id,customer_id,provider_id,staff_id,service,start,end"
+    without = [",".join(c for i, c in enumerate(x.split(",")) if i != 3) for x in visits]
+    (data / "visits.csv").write_text("\n".join(without) + "\n", encoding="utf-8")
+    args = ["run", str(EXAMPLE / "model.yaml"), "--data", str(data)]
+    args += ["--month", "2027-01", "--to", "2027-03", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert "error[missing-column]: `visits` has no column `staff_id`" in result.output
+    listed = CliRunner().invoke(main, ["tables", str(EXAMPLE / "model.yaml")])
+    assert re.search(r"\n  staff_id +text +ja +nej +ja\n", listed.output), listed.output

@@ -1143,7 +1143,9 @@ def compare_command(
     "--set",
     "settings",
     multiple=True,
-    help="Change a parameter: NAME=VALUE, NAME[key, key]=VALUE, NAME[2].under=VALUE. Repeatable.",
+    help="Change a parameter, the one value for every date it has one (an indexation "
+    "within the months run is replaced too, and the run says so): NAME=VALUE, "
+    "NAME[key, key]=VALUE, NAME[2].under=VALUE. Repeatable.",
 )
 @click.option(
     "--scenario",
@@ -1152,7 +1154,8 @@ def compare_command(
 )
 @click.option(
     "--sweep",
-    help="Run many values of one parameter: NAME=START:STOP:STEP, e.g. 'kontrollnivåer[2].under=25 %:85 %:5 %'.",
+    help="Run many values of one parameter: NAME=START:STOP:STEP, stepped in the unit "
+    "written, e.g. 'kontrollnivåer[2].under=25 %:85 %:5 %', 'timpris=400:500:25 kr/h'.",
 )
 @click.option(
     "--solve", help="Find the value of this parameter (or cell) that makes the total hit --target."
@@ -1206,6 +1209,7 @@ def simulate_command(
     """
     from engine.compare import (
         compare_results,
+        dates_replaced,
         distinct,
         load_both,
         scenario_change,
@@ -1227,11 +1231,13 @@ def simulate_command(
     )
     checked_b_scenario = checked_b
     for setting in settings:
+        _say_every_date(dates_replaced(checked_b, setting, months), "--set", setting)
         checked_b = with_setting(checked_b, setting)
     base = api.run_model(checked_a, dataset, months)
     _warn(distinct([*warnings, *base.warnings]))  # rejected rows, missing values
     overrides = [f"--set {s}" for s in settings] + ([f"--scenario {scenario}"] if scenario else [])
     if solve:
+        _say_every_date(dates_replaced(checked_b, solve, months), "--solve", solve)
         solved = _solve(checked_b, dataset, months, base, solve, target)
         checked_b = with_setting(checked_b, solved)
         settings = (*settings, solved)
@@ -1243,6 +1249,7 @@ def simulate_command(
         return
     if sweep:
         target, values = sweep_values(sweep)
+        _say_every_date(dates_replaced(checked_b, target, months), "--sweep", target)
         base_total = int(base.lines["amount_ore"].sum() or 0)
         with _stages() as stages:
             steps = partial(each, stages, "sweep", label=lambda _: {})
@@ -1281,6 +1288,17 @@ def simulate_command(
     if out is not None:
         study = Study("simulate", [checked_a, checked_b], data, dataset, months, overrides)
         _write_comparison(out, comparison, study)
+
+
+def _say_every_date(dates: list[Any], option: str, setting: str) -> None:
+    """Tell that a study's one value replaces each of a parameter's dated values the
+    months run are paid by (`compare.dates_replaced`), where there are several."""
+    if dates:
+        shown = [f"{d:%Y-%m-%d}" for d in dates]
+        listed = f"{', '.join(shown[:-1])} {_say('and')} {shown[-1]}"
+        name = setting.partition("=")[0].partition("[")[0]
+        change = f"{option} {setting}"
+        click.echo(_say("simulate.every_date", change=change, name=name, dates=listed), err=True)
 
 
 def _solve(

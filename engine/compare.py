@@ -24,7 +24,7 @@ from engine.catalog import merged_tables
 from engine.checker import CheckedModel
 from engine.data import Dataset, ids_as_text, load_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
-from engine.loader import parse_quantity, setting_value
+from engine.loader import setting_value, split_quantity
 from engine.model import DataRequirement, Parameter
 
 KEYS = ["month", "provider_id", "customer_id"]
@@ -430,6 +430,20 @@ def _bracket(param: Parameter, keys: str | None, part: str | None) -> Target:
     return Target(param, index=index, part=part)
 
 
+def dates_replaced(checked: CheckedModel, setting: str, months: list[date]) -> list[date]:
+    """The starts of the parameter's dated values that the months run are paid by, where
+    there are several (an indexation on 1 February in a run of January to March):
+    `--set` gives each month the one value set, which the reader of the comparison
+    should be told. Empty where the months share one value."""
+    param = resolve_target(checked, setting.partition("=")[0]).param
+    used = {
+        dated.start
+        for month in months
+        if (dated := param.value_on(checked.model.in_force_on(month))) is not None
+    }
+    return sorted(used) if len(used) > 1 else []
+
+
 def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
     """A copy of the model with one parameter changed on every date:
     `timpris=480`, `nivåbelopp[tätort, 12]=22000`, `kontrollnivåer[2].under=50 %`.
@@ -521,13 +535,17 @@ def sweep_values(spec: str) -> tuple[str, list[str]]:
                 )
             ]
         )
-    start, stop, step = (parse_quantity(p, None) for p in parts)
-    unit = re.sub(r"^[\d.\s-]+", "", parts[0])
+    written = [q[1] for q in map(split_quantity, parts) if q is not None and q[1]]
+    unit = written[0] if written else ""  # START's, or the first written (`400:500:50 kr/h`)
+    start, stop, step = (_as_written(p, unit) for p in parts)
     if start is None or stop is None or step is None:
         raise EngineError(
             [
                 Diagnostic(
-                    "bad-value", f"`{spec}` is not a sweep", hint="START, STOP and STEP are numbers"
+                    "bad-value",
+                    f"`{spec}` is not a sweep",
+                    hint="START, STOP and STEP are numbers"
+                    + (f" in {unit}, or in a unit of its kind" if unit else ""),
                 )
             ]
         )
@@ -544,12 +562,29 @@ def sweep_values(spec: str) -> tuple[str, list[str]]:
             f"{MAX_SWEEP_POINTS}",
             "take a larger step",
         )
-    factor = Decimal(100) if unit == "%" else Decimal(1)
     out, current = [], start
     while current <= stop + step / 1000:
-        out.append(f"{(current * factor).normalize():f}{' ' + unit if unit else ''}")
+        out.append(f"{current.normalize():f}{' ' + unit if unit else ''}")
         current += step
     return target.strip(), out
+
+
+def _as_written(text: str, unit: str) -> Decimal | None:
+    """A sweep's START, STOP or STEP in the unit START is written in (`400 SEK/h`): a
+    number without a unit is in it, one in another unit of its kind (`8 SEK/min`) is
+    converted, one of another kind is no value. Stepping the numbers as written keeps
+    `400:500:50 SEK/h` at 400, 450 and 500 kr an hour: they were converted to the
+    internal kronor a minute and shown again as an hour's (6.67 "SEK/h"), so a sweep of
+    the hourly price swept a sixtieth of it."""
+    parts = split_quantity(text)
+    if parts is None:
+        return None
+    number, own = parts
+    if own is None or own == unit:
+        return number
+    if own not in t.UNITS or unit not in t.UNITS or t.UNITS[own][0] != t.UNITS[unit][0]:
+        return None
+    return t.to_written(t.from_written(number, own), unit)
 
 
 # ----------------------------------------------------------------------------- goal seek

@@ -171,6 +171,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "sv": "svep över {target}; oförändrad modell: {amount} kr",
         "en": "sweep of {target}; unchanged model: {amount} SEK",
     },
+    "and": {"sv": "och", "en": "and"},
+    "simulate.every_date": {
+        "sv": "obs: {change} ger alla månaderna samma värde: {name} har under dem värden "
+        "från {dates}, och alla ersätts",
+        "en": "note: {change} gives every month the same value: {name} has values from "
+        "{dates} over the months run, and each is replaced",
+    },
     "sweep.value": {"sv": "värde", "en": "value"},
     "sweep.total": {"sv": "summa (kr)", "en": "total (SEK)"},
     "solve.result": {

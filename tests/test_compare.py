@@ -182,6 +182,29 @@ def test_sweep_values():
     assert sweep_values("vak_timpris=400:500:50") == ("vak_timpris", ["400", "450", "500"])
 
 
+@pytest.mark.parametrize(
+    ("spec", "values"),
+    [
+        # an hourly price was stepped in kronor a minute and shown as an hour's: 6.67 "SEK/h"
+        ("timpris=400 SEK/h:500 SEK/h:50 SEK/h", ["400 SEK/h", "450 SEK/h", "500 SEK/h"]),
+        ("timpris=400:500:50 kr/h", ["400 kr/h", "450 kr/h", "500 kr/h"]),  # the unit once
+        ("timpris=400 kr/h:9 kr/min:50 kr/h", ["400 kr/h", "450 kr/h", "500 kr/h"]),  # 540
+        ("tak=1 h:3 h:1 h", ["1 h", "2 h", "3 h"]),  # hours, not 60 "h"
+        ("tak=1,5 h:2,5 h:0,5 h", ["1.5 h", "2 h", "2.5 h"]),
+        ("tak=30 min:2 h:30 min", ["30 min", "60 min", "90 min", "120 min"]),
+    ],
+)
+def test_a_sweep_steps_in_the_unit_it_is_written_in(spec, values):
+    assert sweep_values(spec)[1] == values
+
+
+@pytest.mark.parametrize("spec", ["timpris=400 SEK/h:9 min:50 SEK/h", "tak=1 h:3 SEK:1 h"])
+def test_a_sweep_in_two_kinds_of_unit_is_no_sweep(spec):
+    with pytest.raises(EngineError) as caught:
+        sweep_values(spec)
+    assert "is not a sweep" in caught.value.diagnostics[0].message
+
+
 def test_compare_command_writes_tables_and_a_workbook(tmp_path):
     out = tmp_path / "cmp"
     result = CliRunner().invoke(

@@ -104,3 +104,29 @@ def test_a_visits_file_without_the_staff_column_is_an_error_not_a_month_without_
     assert "error[missing-column]: `visits` has no column `staff_id`" in result.output
     listed = CliRunner().invoke(main, ["tables", str(EXAMPLE / "model.yaml")])
     assert re.search(r"\n  staff_id +text +ja +nej +ja\n", listed.output), listed.output
+
+
+def test_a_sweep_of_the_hourly_price_over_its_indexation_is_by_the_hour(tmp_path):
+    """`--sweep 'timpris=400 SEK/h:500 SEK/h:50 SEK/h'` swept 6.67, 7.5 and 8.33 "SEK/h"
+    (the kronor a minute, shown as an hour's): 7 323 kr for the first, a sixtieth of the
+    price asked for. By hand at 400 kr/h in every month: January K1 900 → 1 000, K3 600
+    → 1 000, travel 80 min 266,67 → 266, language 50, fine −30 = 2 286; February K1 800
+    → 1 000, K2 678, travel 133 + 133, language 50, fine −50 = 2 944; March K1 400 →
+    1 000, K2 645, travel 133, K3 1 000, fine −30 = 2 748; in all 7 978 kr. The run says
+    that the one value replaces both January's and February's prices."""
+    args = ["simulate", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
+    args += ["--month", "2027-01", "--to", "2027-03"]
+    result = CliRunner().invoke(main, [*args, "--sweep", "timpris=400 SEK/h:500 SEK/h:50 SEK/h"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines() if "SEK/h" in line]
+    assert [r[:2] for r in rows if "obs:" not in r] == [
+        ["400", "SEK/h"], ["450", "SEK/h"], ["500", "SEK/h"]
+    ]  # fmt: skip
+    assert "   400 SEK/h           7\u00a0978,00           \u221278,00" in result.output
+    assert (
+        "obs: --sweep timpris ger alla månaderna samma värde: timpris har under dem värden "
+        "från 2027-01-01 och 2027-02-01, och alla ersätts"
+    ) in result.output
+    one = CliRunner().invoke(main, [*args, "--set", "timpris=450 SEK/h"])
+    assert "8\u00a0075,00" in one.output  # as the sweep's second value
+    assert "   450 SEK/h           8\u00a0075,00" in result.output

@@ -15,6 +15,7 @@ import csv
 import difflib
 import io
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -352,7 +353,7 @@ def _read_files(
         diags.error("file-not-found", f"no data directory or workbook at {path}")
         return raw, origins, offsets, ragged
     for name in known:
-        parquet, csv = path / f"{name}.parquet", path / f"{name}.csv"
+        parquet, csv = table_file(path, name, "parquet"), table_file(path, name, "csv")
         if parquet.exists() and csv.exists():
             diags.error(
                 "two-files",
@@ -732,7 +733,7 @@ def _formula_problems(
 def _sheet_table(title: str, known: dict[str, Table]) -> str:
     """The table a sheet holds: the known table whose name it is, regardless of case
     and surrounding spaces (`Visits ` holds visits); else its own name."""
-    wanted = title.strip().casefold()
+    wanted = unicodedata.normalize("NFC", title.strip()).casefold()
     return next((name for name in known if name.casefold() == wanted), title.strip())
 
 
@@ -1172,14 +1173,14 @@ def load_data(
     timings: dict[str, float] = {}
     with timed(timings, "decode"):
         if isinstance(path, Mapping):  # renamed before a lazy frame is cut to its columns
-            handed, columns = _renamed(path, columns, diags)
+            handed, columns = _renamed(_composed_headers(dict(path)), columns, diags)
             raw, origins, offsets, ragged = _from_frames(handed, known, diags)
             path = Path("(in memory)")
         else:
             if columns is None and Path(path).is_dir():  # the data's own names, if it says
                 columns = read_headers(Path(path), known, diags)
             raw, origins, offsets, ragged = _read_files(Path(path), known, diags, columns)
-            raw, columns = _renamed(raw, columns, diags, origins)
+            raw, columns = _renamed(_composed_headers(raw), columns, diags, origins)
     requirements = list(requirements)
     ds = Dataset({}, origins, offsets, timings=timings)
     ds.headers = {
@@ -1525,8 +1526,39 @@ def _party_tables() -> tuple[str, ...]:
 
 def _has_file(directory: Path, table: str) -> bool:
     return directory.is_dir() and any(
-        (directory / f"{table}.{suffix}").exists() for suffix in ("csv", "parquet")
+        table_file(directory, table, suffix).exists() for suffix in ("csv", "parquet")
     )
+
+
+def table_file(directory: Path, table: str, suffix: str) -> Path:
+    """A table's file in a data directory: `avbokade_besök.csv`, also where its name is kept
+    in decomposed Unicode (an `o` and two dots above it, as a Mac's file system and the zip
+    archives made on one keep å, ä and ö), which a look-up by the name as written does
+    not find: the run stopped at `missing-table` with "found `avbokade_besök`: did you mean
+    `avbokade_besök`?"."""
+    exact = directory / f"{table}.{suffix}"
+    if table.isascii() or exact.exists() or not directory.is_dir():
+        return exact
+    wanted = unicodedata.normalize("NFC", exact.name)
+    found = (f for f in directory.iterdir() if unicodedata.normalize("NFC", f.name) == wanted)
+    return next(found, exact)
+
+
+def _composed_headers(raw: dict[str, Source]) -> dict[str, Source]:
+    """Column names in composed Unicode (`språk` as one `å`, as the model writes it), where
+    a file has them decomposed: `språk` was "no column `språk`, did you mean
+    `språk`?". A table whose names are composed already is left as it is (a renaming
+    step keeps a scan's filter from the Parquet reader)."""
+    out: dict[str, Source] = {}
+    for name, frame in raw.items():
+        if not isinstance(frame, pl.DataFrame | pl.LazyFrame):
+            out[name] = frame
+            continue
+        names = list(schema_of(frame)) if isinstance(frame, pl.LazyFrame) else frame.columns
+        composed = {c: unicodedata.normalize("NFC", c) for c in names if not c.isascii()}
+        renamed = {c: n for c, n in composed.items() if n != c and n not in names}
+        out[name] = frame.rename(renamed) if renamed else frame
+    return out
 
 
 def _settle(

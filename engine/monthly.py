@@ -52,6 +52,7 @@ from engine.data import (
     ids_as_text,
     load_data,
     schema_of,
+    table_file,
     warn_rejected,
 )
 from engine.diagnostics import Diagnostic, Diagnostics
@@ -150,8 +151,12 @@ def registrations_file(checked: CheckedModel, data: str | Path) -> Path | None:
     """The visits' Parquet file of a data directory (the only kind read in parts)."""
     table = checked.model.vocabulary.registrations
     directory = Path(data)
-    parquet = directory / f"{table}.parquet"
-    if not directory.is_dir() or not parquet.is_file() or (directory / f"{table}.csv").exists():
+    parquet = table_file(directory, table, "parquet")
+    if (
+        not directory.is_dir()
+        or not parquet.is_file()
+        or table_file(directory, table, "csv").exists()
+    ):
         return None
     return parquet
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
@@ -130,3 +132,32 @@ def test_a_sweep_of_the_hourly_price_over_its_indexation_is_by_the_hour(tmp_path
     one = CliRunner().invoke(main, [*args, "--set", "timpris=450 SEK/h"])
     assert "8\u00a0075,00" in one.output  # as the sweep's second value
     assert "   450 SEK/h           8\u00a0075,00" in result.output
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_files_and_headings_named_in_decomposed_unicode_are_read(tmp_path, suffix):
+    """Files zipped on a Mac keep `inställda` as an `a` and a ring above it (decomposed
+    Unicode), and an export may write its headings so: the run stopped at "the data has
+    no `inställda` table — found `inställda`: did you mean `inställda`?", and at "no
+    column `modersmål`, did you mean `modersmål`?". They are the same names, read as such."""
+    import polars as pl
+
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE / "data", data)
+    own = data / "inställda.csv"
+    decomposed = data / unicodedata.normalize("NFD", f"inställda.{suffix}")
+    if suffix == "parquet":
+        pl.read_csv(own, infer_schema=False).write_parquet(decomposed)
+        own.unlink()
+    else:
+        own.rename(decomposed)
+    customers = (data / "customers.csv").read_text(encoding="utf-8").split("\n", 1)
+    heading = unicodedata.normalize("NFD", customers[0])
+    assert heading != customers[0]
+    (data / "customers.csv").write_text(heading + "\n" + customers[1], encoding="utf-8")
+    args = ["run", str(EXAMPLE / "model.yaml"), "--data", str(data)]
+    args += ["--month", "2027-01", "--to", "2027-03", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "8\u00a0056,00" in result.output
+    assert paid_per_category(result.output, ("P1",))[("P1", "vite")] == "\u221280,00"

@@ -502,8 +502,8 @@ def skipped_missing(
     nothing): the rows are named, with the empty columns the field is computed from.
     A field with no missing value (a count Polars keeps: no pass over the rows) is the
     usual case and costs nothing; a field that is a payment is warned about already
-    (`had no value`), and a filter naming the aggregating row (`visit.service`) is
-    tested on the pairs only, so those are not looked at here."""
+    (`had no value`); where the filter names the aggregating row (`visit.service`), on
+    the pairs of each row and its related rows."""
     found: list[Diagnostic] = []
     checked = plan.checked
     for entity in checked.model.vocabulary.order:
@@ -517,7 +517,6 @@ def skipped_missing(
                 or field not in child.columns
                 or child[field].null_count() == 0
                 or _is_payment(checked, field)
-                or _outer_columns(checked, [info])
             ):
                 continue
             sources, by_design = _sources(plan, info.relation.entity, field)
@@ -527,8 +526,11 @@ def skipped_missing(
                 compiler_for(info.relation.entity)(info.condition) if info.condition else None
             )
             empty = pl.col(field).is_null()
-            rows = child.filter(empty & condition if condition is not None else empty)
-            rows = _of_parents(rows, info, frames.get(entity))
+            skipped = empty & condition if condition is not None else empty
+            if outer := _outer_columns(checked, [info]):
+                rows = _paired_rows_where(child, frames.get(entity), info, outer, skipped)
+            else:
+                rows = _of_parents(child.filter(skipped), info, frames.get(entity))
             if rows.height:
                 found.append(_skipped(plan, rule, node, info, field, sources, rows))
     return found
@@ -541,7 +543,8 @@ def unknown_filters(
     an empty value (`sum(visits.minuter where akut)` over a visit whose `akut` is empty:
     the filter is unknown, which counts as false, and the visit adds nothing), naming
     the rows, as the check warned it could (`nullable-comparison`). A filter naming the
-    aggregating row (`visit.service`) is tested on the pairs only, and not looked at."""
+    aggregating row (`visit.customer.tolk`) is tested on the pairs of each row and its
+    related rows, as the run tests it, and names the related rows."""
     found: list[Diagnostic] = []
     checked = plan.checked
     if not checked.unknowns:
@@ -549,7 +552,7 @@ def unknown_filters(
     for entity in checked.model.vocabulary.order:
         for rule, _, info in _aggregation_nodes(checked, plan.steps(entity)):
             child = frames.get(info.relation.entity)
-            if info.condition is None or child is None or _outer_columns(checked, [info]):
+            if info.condition is None or child is None:
                 continue
             flagged = [n for n in info.condition.walk() if id(n) in checked.unknowns]
             if not flagged:
@@ -558,10 +561,33 @@ def unknown_filters(
             unknown = expr(info.condition).is_null() & pl.any_horizontal(
                 [expr(n).is_null() for n in flagged]
             )
-            rows = _of_parents(child.filter(unknown), info, frames.get(entity))
+            if outer := _outer_columns(checked, [info]):
+                rows = _paired_rows_where(child, frames.get(entity), info, outer, unknown)
+            else:
+                rows = _of_parents(child.filter(unknown), info, frames.get(entity))
             if rows.height:
                 found.append(_unknown_filter(plan, rule, info, flagged, rows))
     return found
+
+
+def _paired_rows_where(
+    child: pl.DataFrame,
+    parent: pl.DataFrame | None,
+    info: AggInfo,
+    outer: list[str],
+    holds: pl.Expr,
+) -> pl.DataFrame:
+    """The related rows on which `holds` holds, paired with one of the month's rows,
+    each once, where the aggregation's filter names that row's fields: a staff row
+    whose language is empty, paired with a visit to a customer whose need of an
+    interpreter is empty, leaves the filter unknown."""
+    keys = list(info.relation.keys)
+    if parent is None or parent.height == 0 or child.height == 0:
+        return child.head(0)
+    outer_columns = [pl.col(c).alias(f"__outer_{c}") for c in outer if c in parent.columns]
+    parents = parent.select(*keys, *outer_columns)
+    pairs = child.join(parents, on=keys, how="inner") if keys else child.join(parents, how="cross")
+    return pairs.filter(holds).select(child.columns).unique(maintain_order=True)
 
 
 def _of_parents(rows: pl.DataFrame, info: AggInfo, parent: pl.DataFrame | None) -> pl.DataFrame:

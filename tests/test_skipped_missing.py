@@ -92,6 +92,20 @@ CASES = [
         "1 decision row of 2025-03 had no value of `granted_minutes` and added nothing to "
         "the sum (in `x`): decision_id D2 (`granted_minutes` empty)",
     ),
+    # a filter naming the outer row (tested on the pairs) was not looked at: exit 0
+    (
+        'sum(visits.personaltid where customer_month.customer.district == "Centrum")',
+        60,
+        "2 visit rows of 2025-03 had no value of `personaltid` and each added nothing to "
+        f"the sum (in `x`): visit_id V2 {EMPTY}; visit_id V3 {EMPTY}",
+    ),
+    (
+        'sum(visits.personaltid where service == "omsorg" and provider_id == '
+        "customer_month.provider_id)",
+        60,
+        "1 visit row of 2025-03 had no value of `personaltid` and added nothing to the sum "
+        f"(in `x`): visit_id V2 {EMPTY}",
+    ),
     # the filter leaves the empty rows out: nothing is passed over
     ('sum(decisions.granted_minutes where service == "omsorg")', 600, None),
     ("sum(visits.personaltid where coalesce(antal_personal, 1) > 1)", 60, None),

@@ -56,6 +56,13 @@ CASES = [
     ("count(visits where tak > 40 min) * 1 SEK", "true", "false", [0, 1], ["V1", "V2"],
      ["the filter `tak > 40 min` was unknown, which counts as false, for 1 visit row of "
       "2025-03, left out of `count(visits)` (in `resa`; `tak` empty): visit_id V1"]),
+    # the pairs of a row with each of its related rows: K2's V2 (a cap of 45 minutes) is
+    # counted by its own part, K1's V1 (no cap, no distance) left out, and named
+    ("count(visits where tak > 40 min or customer_month.customer.avstånd_km > 10) * 1 SEK",
+     "true", "false", [0, 1], ["V1", "V2"],
+     ["the filter `tak > 40 min or customer_month.customer.avstånd_km > 10` was unknown, which "
+      "counts as false, for 1 visit row of 2025-03, left out of `count(visits)` (in `resa`; "
+      "`avstånd_km`, `tak` empty): visit_id V1"]),
     # decided without it: V1 is omsorg, so `service == "service" and …` is false
     ("0 SEK", 'service == "service" and tak > 40 min', "false", [0, 0], ["V1", "V2"], []),
     # on no row the `if` took: K1's month has one visit

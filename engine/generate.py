@@ -895,12 +895,13 @@ def own_tables(
         if name in tables:
             continue
         parties = next((e.parties for e in vocabulary.entities.values() if e.table == name), ())
+        named = _named_by(tables, vocabulary, name, table)
         rows = pl.concat(
             [
-                _owners(tables, vocabulary, parties, start).with_columns(
-                    __month=pl.lit(start), __days=pl.lit(_days_in(start))
-                )
-                for start in month_starts(first, months)
+                (
+                    named if named is not None else _owners(tables, vocabulary, parties, start)
+                ).with_columns(__month=pl.lit(start), __days=pl.lit(_days_in(start)))
+                for start in month_starts(first, months if named is None else 1)
             ]
         )
         given = set(rows.columns)
@@ -913,6 +914,33 @@ def own_tables(
         frame = frame.with_columns(_ends_after_starts(table))
         out[name] = frame.select(list(table.columns))
     return out
+
+
+def _named_by(
+    tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
+    vocabulary: Vocabulary,
+    name: str,
+    table: Table,
+) -> pl.DataFrame | None:
+    """The keys of an own table that another table's rows name by a relation on the
+    whole key (a visit's `staff_id`, relating it to a staff table keyed by `staff_id`):
+    each value named once, so that the relation finds its rows. A staff table of one
+    row, `personal-1`, was related to no visit. None where no generated table names it."""
+    for entity in vocabulary.entities.values():
+        source = vocabulary.table_of(entity.name)
+        if source is None or source == name or source not in tables:
+            continue
+        for relation in entity.relations:
+            if vocabulary.table_of(relation.entity) != name or not table.key:
+                continue
+            if set(relation.keys) != set(table.key):
+                continue
+            present = tables[source].lazy().collect_schema()
+            if all(k in present for k in table.key):
+                keys = list(table.key)
+                rows = tables[source].lazy().select(keys).drop_nulls().unique().sort(keys)
+                return rows.collect()
+    return None
 
 
 def _days_in(start: date) -> int:

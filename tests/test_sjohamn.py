@@ -161,3 +161,26 @@ def test_files_and_headings_named_in_decomposed_unicode_are_read(tmp_path, suffi
     assert result.exit_code == 0, result.output
     assert "8\u00a0056,00" in result.output
     assert paid_per_category(result.output, ("P1",))[("P1", "vite")] == "\u221280,00"
+
+
+def test_generated_staff_are_the_staff_the_generated_visits_name(tmp_path):
+    """`generate --model` made the staff table as any table of no one's: one row a month,
+    `personal-1`, which no visit names, so every visit's staff were unknown and the
+    language supplement could never be paid on generated data. A table another table
+    names by its whole key has a row for each value named: one per staff id of the
+    visits, over the months generated, and the run rejects nothing."""
+    import polars as pl
+
+    data = tmp_path / "data"
+    args = ["generate", "--profile", "orebro", "--customers", "40", "--start", "2027-01"]
+    args += ["--months", "2", "--model", str(EXAMPLE / "model.yaml"), "--out", str(data)]
+    made = CliRunner().invoke(main, args)
+    assert made.exit_code == 0, made.output
+    staff = pl.read_csv(data / "personal.csv", infer_schema=False)
+    visits = pl.read_csv(data / "visits.csv", infer_schema=False)
+    assert staff.height == staff["staff_id"].n_unique() > 10
+    assert set(staff["staff_id"]) == set(visits["staff_id"].drop_nulls())
+    args = ["run", str(EXAMPLE / "model.yaml"), "--data", str(data), "--month", "2027-02"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert ran.exit_code == 0, ran.output
+    assert "avvisade 0" in ran.output and "rejected-rows" not in ran.output, ran.output

@@ -836,6 +836,14 @@ def _declared_entity(
             ("entities", name, "table"),
             "tables: " + ", ".join(tables),
         )
+    if table is not None and not spec.get("month"):  # every row in every month, unsaid
+        report(
+            "schema",
+            f"entity `{name}` does not say which rows of `{table}` belong to a month: without "
+            "it every row would be in every month run",
+            ("entities", name),
+            _month_rule_hint(tables.get(table)),
+        )
     month = _given_month_rule(name, spec.get("month") or {"by": "all"}, report) or MonthRule("all")
     if month.by == "days":
         source = existing_entities.get(month.of[0])
@@ -918,6 +926,19 @@ def _extended_base_entity(
             )
     added = tuple(r for r in relations if r.name not in known)
     return replace(existing, month=month, relations=existing.relations + added)
+
+
+def _month_rule_hint(table: Table | None) -> str:
+    """The month rules an entity over `table` could have, by the columns it has."""
+    columns = table.columns.values() if table is not None else []
+    dates = [c.name for c in columns if c.kind == "date"]
+    moments = [c.name for c in columns if c.kind == "datetime"]
+    rules = [f"month: {{by: date, column: {dates[0]}}}"] if dates else []
+    rules += [f"month: {{by: moment, column: {moments[0]}}}"] if moments else []
+    rules += (
+        [f"month: {{by: period, start: {dates[0]}, end: {dates[1]}}}"] if len(dates) > 1 else []
+    )
+    return "say so: " + ", or ".join([*rules, "month: {by: all} for rows that hold in every month"])
 
 
 def _given_month_rule(name: str, given: Mapping[str, Any], report: Report) -> MonthRule | None:

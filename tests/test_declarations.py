@@ -122,6 +122,13 @@ CASES = [
      "  entities:\n    customer_month:\n      relations:\n        alla: { entity: decision }",
      "  customer_month:\n    x: count(alla)",
      "`vocabulary.entities.customer_month.relations.alla` needs `keys`"),
+    ("an entity of the model's own table with no month rule (every cancellation was in "
+     "every month run, and a provider's fine counted them all each month, exit 0)",
+     "  tables:\n    t:\n      key: [id]\n      columns:\n        id: { type: text }\n"
+     "        datum: { type: date }\n  entities:\n    e:\n      table: t",
+     "  e:\n    x: 1",
+     "entity `e` does not say which rows of `t` belong to a month: without it every row "
+     "would be in every month run"),
     ("a minimum above the maximum",
      "  columns:\n    visits:\n      x: { type: integer, minimum: 5, maximum: 1 }",
      "  visit:\n    y: x",

@@ -50,7 +50,7 @@ CODES: dict[str, str] = {
     "skipped-missing": "an aggregation left out related rows whose value is missing",
     "stale-calendar": "a calendar in force holds no date of the month's year (or of a year its rows reach)",
     "skipped-argument": "`min` or `max` skips an argument that can have no value",
-    "missing-unit": "a value of a parameter with a unit is written without it",
+    "missing-unit": "a parameter says no `unit:`, or a value of one with a unit is written without it",
     "reserved-name": "a rule is named like a field, relation or context value",
     "out-of-range": "a value in the data is outside its column's range",
     "ragged-row": "a CSV row has more or fewer fields than the header",

@@ -1246,7 +1246,16 @@ class _Builder:
     # ---- parameters
 
     def _parameter(self, name: str, spec: LMap, span: Span) -> Parameter | None:
-        unit = str(spec.get("unit", "number"))
+        if "unit" not in spec and spec.get("kind") != "bands":  # 50 meant as 50 % was 50
+            self.diags.error(
+                "missing-unit",
+                f"`{name}` does not say what its values are: `unit:` is needed",
+                span,
+                hint='unit: SEK, SEK/h, min, h, "%" (50 is 50 %), count, number (a plain '
+                "factor), ratio, text, date or bool",
+            )
+            return None
+        unit = str(spec.get("unit", "number"))  # time bands have none
         if unit in t.UNITS:
             typ: t.Type = t.UNITS[unit][0]
         elif unit in t.UNIT_WORDS:

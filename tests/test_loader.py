@@ -41,7 +41,16 @@ CASES = [
     ),
     ("missing title", "model: m\n", ("schema", 1, 1)),
     ("unknown entity", HEAD + "definitions:\n  custmer_month:\n    x: 1\n", ("unknown-name", 5, 5)),
-    ("bad date key", HEAD + "parameters:\n  a:\n    values: {2024-13-01: 1}\n", ("schema", 5, 14)),
+    (
+        "bad date key",
+        HEAD + "parameters:\n  a:\n    unit: SEK\n    values: {2024-13-01: 1}\n",
+        ("schema", 6, 14),
+    ),
+    (  # 50 meant as 50 %, and paid as 50 times
+        "parameter without unit",
+        HEAD + "parameters:\n  andel:\n    values: {2024-01-01: 50}\n",
+        ("missing-unit", 4, 3),
+    ),
     (
         "payment without category",
         HEAD + "payments:\n  p: {entity: customer_month, formula: 1 SEK}\n",
@@ -66,8 +75,9 @@ CASES = [
     (
         "table without keys level",
         HEAD
-        + "parameters:\n  t:\n    keys: [zone, level]\n    values: {2024-01-01: {tätort: 5}}\n",
-        ("schema", 6, 35),
+        + "parameters:\n  t:\n    unit: SEK\n    keys: [zone, level]\n"
+        + "    values: {2024-01-01: {tätort: 5}}\n",
+        ("schema", 7, 35),
     ),
     (
         "defined twice",

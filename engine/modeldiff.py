@@ -431,9 +431,17 @@ def _column(column: Column) -> str:
 
 
 def _month(rule: MonthRule) -> str:
-    return f"by {rule.by}" + (
-        f" {', '.join(rule.columns or rule.of)}" if rule.columns or rule.of else ""
-    )
+    """A month rule as the rule file writes it: `{by: date, column: datum}` (it was
+    `by date datum`, in no one's words)."""
+    match rule.by:
+        case "moment" | "date":
+            return f"{{by: {rule.by}, column: {rule.columns[0]}}}"
+        case "period":
+            return f"{{by: period, start: {rule.columns[0]}, end: {rule.columns[1]}}}"
+        case "pairs" | "days":
+            of = ", ".join(rule.of)
+            return f"{{by: {rule.by}, of: {'[' + of + ']' if rule.by == 'pairs' else of}}}"
+    return f"{{by: {rule.by}}}"
 
 
 def render(changes: list[Change], old: Model, new: Model, lang: str = "en") -> str:

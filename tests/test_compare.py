@@ -952,8 +952,8 @@ vocabulary:
         variant,
         "- Kodlistan `service` ändras\n    läggs till: fotvård",
         "- Kolumnen `visits.restid` tillkommer\n    number (min) 0–",
-        "- Entiteten `customer_month` ändras\n    month: by pairs visit, decision, journal → "
-        "by pairs visit, decision, journal, beslutsdag",
+        "- Entiteten `customer_month` ändras\n    month: {by: pairs, of: [visit, decision, "
+        "journal]} → {by: pairs, of: [visit, decision, journal, beslutsdag]}",
     )
 
 

@@ -184,3 +184,20 @@ def test_generated_staff_are_the_staff_the_generated_visits_name(tmp_path):
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
     assert ran.exit_code == 0, ran.output
     assert "avvisade 0" in ran.output and "rejected-rows" not in ran.output, ran.output
+
+
+def test_diff_words_a_changed_month_rule_as_the_rule_file_writes_it(tmp_path):
+    """A cancellation table made one of every month (`{by: all}`) fines every
+    cancellation again each month: `diff` said "month: by date datum → by all"."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    assert "      month: { by: date, column: datum }" in text
+    changed = tmp_path / "model.yaml"
+    changed.write_text(
+        text.replace("      month: { by: date, column: datum }", "      month: { by: all }"),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["diff", str(EXAMPLE / "model.yaml"), str(changed)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "- Entiteten `inställt` ändras\n    month: {by: date, column: datum} → {by: all}\n"
+    ) in result.output

@@ -9,7 +9,7 @@ from typing import Any, TypeGuard
 
 from engine import types as t
 from engine.ast import clock
-from engine.catalog import Column, MonthRule, Vocabulary
+from engine.catalog import Column, MonthRule, Relation, Vocabulary
 from engine.model import Assumption, Band, DataRequirement, Model, Parameter, Rule
 from engine.phrases import say
 from engine.swedish import number
@@ -396,15 +396,26 @@ def _vocabulary_changes(old: Vocabulary, new: Vocabulary, lang: str) -> list[Cha
             continue
         lines = [] if ea.month == eb.month else [f"month: {_month(ea.month)} → {_month(eb.month)}"]
         relations = {r.name: r for r in ea.relations}, {r.name: r for r in eb.relations}
-        for relation in sorted(set(relations[0]) ^ set(relations[1])):
-            found = relations[1].get(relation) or relations[0][relation]
-            sign = "+" if relation in relations[1] else "−"
-            lines.append(f"relations: {sign} {relation} ({found.entity}: {', '.join(found.keys)})")
+        for relation in sorted(set(relations[0]) | set(relations[1])):
+            was, now = relations[0].get(relation), relations[1].get(relation)
+            if was is not None and now is not None and was != now:
+                # the same name joining otherwise (keys [] relates every row to every row)
+                lines.append(f"relations: {relation} {_relation(was)} → {_relation(now)}")
+            elif was is None or now is None:
+                found = now or was
+                assert found is not None
+                sign = "+" if now is not None else "−"
+                lines.append(f"relations: {sign} {relation} {_relation(found)}")
         if (name in old.payable) != (name in new.payable):  # its rows paid one by one, or not
             lines.append(f"payable: {name in old.payable} → {name in new.payable}".lower())
         if lines:
             changes.append(Change("entity", name, "changed", lines))
     return changes
+
+
+def _relation(relation: Relation) -> str:
+    """A relation as the rule file writes it: `{entity: decision, keys: [customer_id]}`."""
+    return f"{{entity: {relation.entity}, keys: [{', '.join(relation.keys)}]}}"
 
 
 def _declared(column: Column) -> tuple[Any, ...]:

@@ -201,3 +201,23 @@ def test_diff_words_a_changed_month_rule_as_the_rule_file_writes_it(tmp_path):
     assert (
         "- Entiteten `inställt` ändras\n    month: {by: date, column: datum} → {by: all}\n"
     ) in result.output
+
+
+def test_diff_tells_a_relation_that_joins_otherwise(tmp_path):
+    """The staff related by no key (`keys: []`: every staff member to every visit, so a
+    visit in Finnish whoever made it) pays the supplement on nearly every visit; `diff`
+    said the two models "compute the same": relations were compared by name alone."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    old = "personalen: { entity: personalrad, keys: [staff_id] }"
+    assert old in text
+    changed = tmp_path / "model.yaml"
+    changed.write_text(
+        text.replace(old, "personalen: { entity: personalrad, keys: [] }"), encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["diff", str(EXAMPLE / "model.yaml"), str(changed)])
+    assert result.exit_code == 0, result.output
+    assert "räknar likadant" not in result.output
+    assert (
+        "- Entiteten `visit` ändras\n    relations: personalen {entity: personalrad, keys: "
+        "[staff_id]} → {entity: personalrad, keys: []}\n"
+    ) in result.output

@@ -382,6 +382,13 @@ def _vocabulary_changes(old: Vocabulary, new: Vocabulary, lang: str) -> list[Cha
         if a is None or b is None:
             changes.append(Change("table", name, "added" if a is None else "removed", []))
             continue
+        told = []
+        if a.key != b.key:  # which rows are one row twice, and rejected
+            told.append("key: " + " → ".join(f"[{', '.join(k)}]" for k in (a.key, b.key)))
+        if a.optional != b.optional:  # a missing file: no rows, or an error
+            told.append(f"optional: {a.optional} → {b.optional}".lower())
+        if told:
+            changes.append(Change("table", name, "changed", told))
         for column in sorted(set(a.columns) | set(b.columns)):
             ca, cb = a.columns.get(column), b.columns.get(column)
             if ca is not None and cb is not None and _declared(ca) == _declared(cb):
@@ -395,6 +402,16 @@ def _vocabulary_changes(old: Vocabulary, new: Vocabulary, lang: str) -> list[Cha
             changes.append(Change("entity", name, "added" if ea is None else "removed", []))
             continue
         lines = [] if ea.month == eb.month else [f"month: {_month(ea.month)} → {_month(eb.month)}"]
+        for field, was_, now_ in (
+            ("table", ea.table, eb.table),
+            ("key", ea.key, eb.key),
+            ("parties", ea.parties, eb.parties),
+        ):
+            if was_ != now_:  # whose rows they are, and which rows: what each is paid by
+                shown = [
+                    f"[{', '.join(v)}]" if isinstance(v, tuple) else str(v) for v in (was_, now_)
+                ]
+                lines.append(f"{field}: {shown[0]} → {shown[1]}")
         relations = {r.name: r for r in ea.relations}, {r.name: r for r in eb.relations}
         for relation in sorted(set(relations[0]) | set(relations[1])):
             was, now = relations[0].get(relation), relations[1].get(relation)

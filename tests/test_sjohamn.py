@@ -221,3 +221,26 @@ def test_diff_tells_a_relation_that_joins_otherwise(tmp_path):
         "- Entiteten `visit` ändras\n    relations: personalen {entity: personalrad, keys: "
         "[staff_id]} → {entity: personalrad, keys: []}\n"
     ) in result.output
+
+
+def test_diff_tells_a_tables_key_and_an_entitys_parties(tmp_path):
+    """A cancellation keyed by its id and date (the same id on two dates: two rows, not one
+    rejected) and cancellations of no customer's: both change what is paid, and `diff`
+    said the models "compute the same"."""
+    text = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    key, parties = "      key: [inställt_id]\n", "      parties: [customer, provider]\n"
+    assert key in text and text.count(parties) == 1
+    changed = tmp_path / "model.yaml"
+    changed.write_text(
+        text.replace(key, "      key: [inställt_id, datum]\n").replace(
+            parties, "      parties: [provider]\n"
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["diff", str(EXAMPLE / "model.yaml"), str(changed)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "- Tabellen `inställda` ändras\n    key: [inställt_id] → [inställt_id, datum]\n"
+        "- Entiteten `inställt` ändras\n    key: [inställt_id] → [inställt_id, datum]\n"
+        "    parties: [customer, provider] → [provider]\n"
+    ) in result.output

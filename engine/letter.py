@@ -150,9 +150,11 @@ def letters(
     not_counted = result.not_counted.partition_by(parties, as_dict=True)
     rejected, providers_own = _rejects_by_party(result)
     placing = _placing_rules(model.vocabulary)
+    own_payments = any(r.entity == roles.provider_month for r in model.payments)
     paid = result.lines.group_by("month", "provider_id").agg(pl.col("amount_ore").sum())
     whole = {(m, p): int(o) for m, p, o in paid.iter_rows()}
     out = []
+    written: set[tuple[str, Any]] = set()  # (month, provider) with a customer's letter
     for month in result.months:
         label = f"{month.plan.month:%Y-%m}"
         chosen = pl.lit(True) if provider is None else pl.col("provider_id") == provider
@@ -173,6 +175,7 @@ def letters(
                 rejected.get(key[1], []), placing, month.plan.month, key[2]
             )
             out.append(letter)
+            written.add((label, row["provider_id"]))
         if customer is not None:
             continue
         months_own = month.frames.get(roles.provider_month)
@@ -195,7 +198,11 @@ def letters(
             letter.rejected = _rejected_rows(
                 providers_own.get(row["provider_id"], []), placing, month.plan.month, key[2]
             )
-            if letter.sentences or letter.rejected:
+            # a model paying providers on their own closes the month of a provider with
+            # customers' letters with the whole month, also where its own payments came
+            # to nothing (a fine of 0 kr: the March letters said nowhere what March paid)
+            closing = own_payments and (label, row["provider_id"]) in written
+            if letter.sentences or letter.rejected or closing:
                 out.append(letter)
     return out
 
@@ -425,6 +432,13 @@ def all_counted(letter: Letter) -> str:
     return "Alla registrerade besök räknades."
 
 
+def nothing_paid(letter: Letter) -> str:
+    """What a letter with no payment says: of the customer, or of the provider's own."""
+    if letter.customer is None:
+        return "Inga egna ersättningar eller avdrag denna månad."
+    return "Ingen ersättning betalas för kunden denna månad."
+
+
 def whole_month(letter: Letter) -> str:
     """The provider's letter's last word: what the month pays the provider in all."""
     return (
@@ -443,7 +457,7 @@ def _text(letter: Letter) -> str:
         "",
     ]
     if not letter.sentences:
-        lines.append("Ingen ersättning betalas för kunden denna månad.")
+        lines.append(nothing_paid(letter))
     for sentence in letter.sentences:
         lines.append(f"- {sentence.text}{cited(sentence.source)}.{_note(sentence)}")
     lines += ["", f"Summa för månaden: {kronor(letter.total_ore)}", ""]
@@ -501,6 +515,7 @@ def render_html(found: list[Letter]) -> str:
         month=swedish.month,
         own=OWN,
         whole_month=whole_month,
+        nothing_paid=nothing_paid,
         all_counted=all_counted,
         rejected=_rejected_heading,
     )
@@ -539,7 +554,7 @@ HTML = """<!DOCTYPE html>
   {% endfor %}
   </ul>
   {% else %}
-  <p>Ingen ersättning betalas för kunden denna månad.</p>
+  <p>{{ nothing_paid(letter) }}</p>
   {% endif %}
   <p class="total">Summa för månaden: <span class="amount">{{ kronor(letter.total_ore) }}</span></p>
   {% if letter.customer is none %}

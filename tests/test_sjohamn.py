@@ -244,3 +244,27 @@ def test_diff_tells_a_tables_key_and_an_entitys_parties(tmp_path):
         "- Entiteten `inställt` ändras\n    key: [inställt_id] → [inställt_id, datum]\n"
         "    parties: [customer, provider] → [provider]\n"
     ) in result.output
+
+
+def test_a_providers_letters_end_with_the_whole_month_when_its_own_payments_are_nothing(
+    tmp_path,
+):
+    """P1 cancelled nothing in March: its fine is 0 kr, so it had no letter of its own,
+    and its March letters (K1 1 000 kr, K2 645 + 150 kr) said nowhere what March paid it
+    in all, though January's and February's did. Each month closes with the whole."""
+    args = ["explain", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
+    args += ["--month", "2027-01", "--to", "2027-03", "--provider", "P1", "--letter"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    for whole in (
+        "Utförarens hela ersättning för januari 2027: 995,00 kr (kundernas brev 1\u00a0025,00 kr "
+        "och detta brev \u221230,00 kr).",
+        "Utförarens hela ersättning för februari 2027: 1\u00a0803,00 kr",
+        "Utförarens hela ersättning för mars 2027: 1\u00a0795,00 kr (kundernas brev "
+        "1\u00a0795,00 kr och detta brev 0,00 kr).",
+    ):
+        assert whole in result.output, result.output
+    assert "Inga egna ersättningar eller avdrag denna månad." in result.output
+    page = tmp_path / "brev.html"
+    CliRunner().invoke(main, [*args, "--out", str(page)])
+    assert "Utförarens hela ersättning för mars 2027" in page.read_text(encoding="utf-8")

@@ -268,3 +268,22 @@ def test_a_providers_letters_end_with_the_whole_month_when_its_own_payments_are_
     page = tmp_path / "brev.html"
     CliRunner().invoke(main, [*args, "--out", str(page)])
     assert "Utförarens hela ersättning för mars 2027" in page.read_text(encoding="utf-8")
+
+
+def test_frames_handed_to_the_api_by_decomposed_names_are_the_tables_they_name():
+    """Frames keyed by the stems of files unzipped from a Mac (`inställda` decomposed)
+    were "`inställda` is not an input table — did you mean `inställda`?"."""
+    import polars as pl
+
+    from engine.api import load, load_dataset, parse_month, run_model
+
+    months = [parse_month(m) for m in ("2027-01", "2027-02", "2027-03")]
+    checked, _ = load(EXAMPLE / "model.yaml", months)
+    frames = {
+        unicodedata.normalize("NFD", p.stem): pl.read_csv(p, infer_schema=False)
+        for p in (EXAMPLE / "data").glob("*.csv")
+    }
+    assert unicodedata.normalize("NFD", "inställda") in frames
+    dataset, warnings = load_dataset(checked, frames)
+    assert not warnings
+    assert run_model(checked, dataset, months).lines["amount_ore"].sum() == 805_600

@@ -1173,7 +1173,8 @@ def load_data(
     timings: dict[str, float] = {}
     with timed(timings, "decode"):
         if isinstance(path, Mapping):  # renamed before a lazy frame is cut to its columns
-            composed = {unicodedata.normalize("NFC", n): f for n, f in path.items()}  # `föräldrar`
+            # a name decomposed (å as an `a` and a ring) is the table of the name composed
+            composed = {unicodedata.normalize("NFC", n): f for n, f in path.items()}
             handed, columns = _renamed(_composed_headers(composed), columns, diags)
             raw, origins, offsets, ragged = _from_frames(handed, known, diags)
             path = Path("(in memory)")

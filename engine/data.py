@@ -801,7 +801,10 @@ def _known_lists(
 PRINTABLE_ASCII = (0x21, 0x7E)  # "!" to "~": a byte no white space starts or ends with
 
 
-def _known(name: str, known: pl.Series | None) -> pl.Expr:
+COMBINING_MARK = "[\u0300-\u036f]"  # a mark written after the letter it goes above
+
+
+def _known(name: str, known: pl.Series | None, composed: bool = False) -> pl.Expr:
     """Whether every value of the column as read is canonical: in its list, or (no
     list) a text whose first and last bytes are printable ASCII other than the space,
     so that stripping leaves it as it is and it is not blank (white space is a byte
@@ -817,7 +820,10 @@ def _known(name: str, known: pl.Series | None) -> pl.Expr:
     text = column.cast(pl.Binary)
     first, last = text.bin.get(0, null_on_oob=True), text.bin.get(-1, null_on_oob=True)
     plain = first.is_between(*PRINTABLE_ASCII) & last.is_between(*PRINTABLE_ASCII)
-    return plain.fill_null(column.is_null()).all()  # blank: no byte, not canonical
+    canonical = plain.fill_null(column.is_null()).all()  # blank: no byte, not canonical
+    if composed:  # and no letter decomposed (`Ön` as an `O` and two dots above it)
+        return canonical & ~column.str.contains(COMBINING_MARK).fill_null(False).any()
+    return canonical
 
 
 def _party_ids(ds: Dataset, name: str) -> dict[str, pl.Series]:
@@ -1961,7 +1967,10 @@ def _survey_run(
             flags.append(((ids <= ids.shift(1)).any() | ids.is_null().any()).alias(f"__key_{key}"))
     # the look-ups are taken beside the conversion (they need only the columns as read),
     # each a value repeated down its column, read once by the flags
-    looked_up = [_known(n, known).alias(KNOWN + n) for n, known in lists.items() if look_up]
+    party = table.name in _party_tables()  # a district `Ön` decomposed is in no zone
+    looked_up = [
+        _known(n, known, composed=party).alias(KNOWN + n) for n, known in lists.items() if look_up
+    ]
     flags += [pl.col(e.meta.output_name()).first() for e in looked_up]
     exprs = raw + [e for _, e in conversions] + looked_up
     if frame.height >= LAZY_ROWS:
@@ -1989,7 +1998,10 @@ def _conversions(
         if name in as_read:
             out.append((name, pl.col(name)))
         elif name in frame.columns:
-            out.append((name, _convert(frame, column, form=forms.get(name)).alias(name)))
+            converted = _convert(frame, column, form=forms.get(name))
+            if column.kind == "text" and table.name in _party_tables():  # a few thousand rows
+                converted = converted.str.normalize("NFC")
+            out.append((name, converted.alias(name)))
         elif read is None or name in read:  # the model's default, or empty
             out.append((name, pl.lit(column.default, dtype=_dtype(column)).alias(name)))
     return out

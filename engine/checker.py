@@ -1225,8 +1225,8 @@ class _Checker:
                 f"`{column.name}` can be empty, and where it is `{op}` is unknown, which "
                 "counts as false",
                 node.span,
-                hint=f"say what an empty `{column.name}` means: coalesce({column.name}, "
-                f"{fallback}) {op} …",
+                hint=f"say what an empty `{column.name}` means: "
+                f"coalesce({formula_text(operand)}, {fallback}) {op} …",
             )
             return
         for operand in operands:  # a value computed from a column that can be empty
@@ -1241,8 +1241,9 @@ class _Checker:
                 f"{'is' if len(empty) == 1 else 'are'} empty, and there `{op}` is unknown, "
                 "which counts as false",
                 node.span,
-                hint=f"say what an empty `{empty[0]}` means: coalesce({empty[0]}, …) where "
-                f"it is read, or coalesce({formula_text(operand)} {op} …, false) here",
+                hint=f"say what an empty `{empty[0]}` means: "
+                f"coalesce({self._written_as(operand, empty[0])}, …) where it is read, or "
+                f"coalesce({formula_text(operand)} {op} …, false) here",
             )
             return
 
@@ -1258,6 +1259,7 @@ class _Checker:
         self.out.unknowns[id(node)] = tuple(empty)
         named = ", ".join(f"`{c}`" for c in empty)
         shown = formula_text(node)
+        written = self._written_as(node, empty[0])
         said = (
             f"`{shown}` can be empty, and where it is the `{word}` is unknown, which counts as "
             "false"
@@ -1269,8 +1271,8 @@ class _Checker:
             "nullable-comparison",
             said,
             node.span,
-            hint=f"say what an empty `{empty[0]}` means: coalesce({empty[0]}, false) or "
-            f"coalesce({empty[0]}, true)",
+            hint=f"say what an empty `{empty[0]}` means: coalesce({written}, false) or "
+            f"coalesce({written}, true)",
         )
 
     def _warn_skipped_argument(self, node: ast.Call, typ: t.Type) -> None:
@@ -1373,6 +1375,16 @@ class _Checker:
         if isinstance(node, ast.Name):
             return frozenset({node.name})
         return frozenset().union(*(self._names_read(c) for c in node.children()))
+
+    def _written_as(self, node: ast.Node, column: str) -> str:
+        """A column that can be empty as the formula names it, for a hint to write:
+        `visit.customer.tolk` in a filter (`coalesce(tolk, false)` there named no column
+        of the filtered rows), or its name where it is read in a definition elsewhere."""
+        for sub in node.walk():
+            found = self._nullable_column(sub) if isinstance(sub, ast.Name | ast.Attr) else None
+            if found is not None and found.name == column:
+                return formula_text(sub)
+        return column
 
     def _unknown_from(self, node: ast.Node) -> frozenset[str]:
         """The columns that can be empty through which a condition is unknown: a yes or

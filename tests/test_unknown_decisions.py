@@ -161,3 +161,30 @@ def test_explain_says_where_a_condition_was_unknown(tmp_path):
     )
     ran = CliRunner().invoke(main, [*args, "--customer", "K2", "--all"])
     assert "is unknown" not in ran.output
+
+
+@pytest.mark.parametrize(
+    ("formula", "hint"),
+    [
+        # the customer's column as the formula names it: `coalesce(avstånd_km, …)` named
+        # no column of the customer's month
+        (FAR, "say what an empty `avstånd_km` means: coalesce(customer.avstånd_km, …) > …"),
+        (
+            "count(visits where tak > 40 min or customer_month.customer.avstånd_km > 10) * 1 SEK",
+            "say what an empty `tak` means: coalesce(tak, …) > …",
+        ),
+        (
+            "count(visits where ja or customer_month.customer.tolk) * 1 SEK",
+            "say what an empty `tolk` means: coalesce(customer_month.customer.tolk, false) or "
+            "coalesce(customer_month.customer.tolk, true)",
+        ),
+    ],
+)
+def test_the_checks_hint_writes_an_empty_column_as_the_formula_names_it(tmp_path, formula, hint):
+    path = _model(tmp_path, formula, "true", "false")
+    text = path.read_text(encoding="utf-8").replace(
+        "      avstånd_km:", "      tolk: {type: bool}\n      avstånd_km:"
+    )
+    path.write_text(text, encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", str(path)])
+    assert f"= hint: {hint}\n" in checked.output, checked.output

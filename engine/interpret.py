@@ -394,7 +394,7 @@ class Interpreter:
         values = [self._field(r, info) for r in rows] if info.field is not None else None
         self._aggregated_rows = rows
         shown = self._row_traces(self._uses.pop(), info)
-        if info.field is None and self._filter_reads_definitions(info):
+        if info.field is None and self._filter_reads_computed_or_outer(info):
             shown = self._counted_rows(info, rows, left_out, read)
         present = [v for v in values if v is not None] if values is not None else None
         result = self._aggregated(info, rows, present)
@@ -455,13 +455,17 @@ class Interpreter:
             ]
         else:
             shown = [Trace(named(row), "note", None, t.UNKNOWN) for row in rows]
+        return self._limited(shown)
+
+    def _limited(self, shown: list[Trace]) -> list[Trace]:
+        """The first rows of an aggregation (`--rows`), the rest counted, not listed."""
         limit = self.rows_shown
         if limit is None or len(shown) <= limit:
             return shown
         more = Trace(f"… and {len(shown) - limit} more rows", "note", None, t.UNKNOWN)
         return [*shown[:limit], more]
 
-    def _filter_reads_definitions(self, info: AggInfo) -> bool:
+    def _filter_reads_computed_or_outer(self, info: AggInfo) -> bool:
         """Whether the filter reads a value the model computes on the rows (`same_language`)
         or compares them with the outer row (`language == visit.customer.language`): what
         the rows' names alone do not show."""
@@ -483,11 +487,7 @@ class Interpreter:
             return Trace(name, "note", None, t.UNKNOWN, uses=read.get(id(row), []))
 
         shown = [named(r) for r in kept] + [named(r, ", left out by the filter") for r in left_out]
-        limit = self.rows_shown
-        if limit is None or len(shown) <= limit:
-            return shown
-        more = Trace(f"… and {len(shown) - limit} more rows", "note", None, t.UNKNOWN)
-        return [*shown[:limit], more]
+        return self._limited(shown)
 
     def _field(self, row: Row, info: AggInfo) -> Any:
         ref = info.field

@@ -402,14 +402,15 @@ def _vocabulary_changes(old: Vocabulary, new: Vocabulary, lang: str) -> list[Cha
             changes.append(Change("entity", name, "added" if ea is None else "removed", []))
             continue
         lines = [] if ea.month == eb.month else [f"month: {_month(ea.month)} → {_month(eb.month)}"]
-        for field, was_, now_ in (
+        for field, old_value, new_value in (
             ("table", ea.table, eb.table),
             ("key", ea.key, eb.key),
             ("parties", ea.parties, eb.parties),
         ):
-            if was_ != now_:  # whose rows they are, and which rows: what each is paid by
+            if old_value != new_value:  # whose rows, which rows: what is paid by them
                 shown = [
-                    f"[{', '.join(v)}]" if isinstance(v, tuple) else str(v) for v in (was_, now_)
+                    f"[{', '.join(v)}]" if isinstance(v, tuple) else str(v)
+                    for v in (old_value, new_value)
                 ]
                 lines.append(f"{field}: {shown[0]} → {shown[1]}")
         relations = {r.name: r for r in ea.relations}, {r.name: r for r in eb.relations}

@@ -693,7 +693,8 @@ def explain_command(
 
     A count whose filter reads a value computed on the rows, or compares them with
     the row they are counted for (visits in the customer's language), lists the rows
-    it kept and then those it left out, each with what the filter read on it.
+    it kept, each with what the filter read on it, and counts those it left out;
+    with --rows all it lists them too, with why.
 
     A payment of another row of the customer's — an effect premium per claim, a fee
     per delivery — is explained beneath, one tree per row, named by its key.

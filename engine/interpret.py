@@ -478,16 +478,25 @@ class Interpreter:
         self, info: AggInfo, kept: list[Row], left_out: list[Row], read: dict[int, list[Trace]]
     ) -> list[Trace]:
         """Rows counted by a filter on values the model computes, each with what the
-        filter read on it, and then the rows it left out, with the same: a provider asking
-        why a visit earned no supplement sees `same_language = false` and why."""
+        filter read on it, and — where every row is asked for — the rows it left out, with
+        the same: a provider asking why a visit earned no supplement sees
+        `same_language = false` and why. Otherwise those are counted, not listed."""
         child = self.checked.model.vocabulary.entities[info.relation.entity]
 
         def named(row: Row, suffix: str = "") -> Trace:
             name = row_name(child.name, (row.values.get(k) for k in child.key)) + suffix
             return Trace(name, "note", None, t.UNKNOWN, uses=read.get(id(row), []))
 
-        shown = [named(r) for r in kept] + [named(r, ", left out by the filter") for r in left_out]
-        return self._limited(shown)
+        if self.rows_shown is None:  # every row asked for: those left out too, and why
+            return [named(r) for r in kept] + [
+                named(r, ", left out by the filter") for r in left_out
+            ]
+        shown = self._limited([named(r) for r in kept])
+        if left_out:  # counted, not listed: a count of nurse visits lists no care visit
+            plural = "s" if len(left_out) != 1 else ""
+            said = f"{len(left_out)} row{plural} left out by the filter"
+            shown.append(Trace(said, "note", None, t.UNKNOWN))
+        return shown
 
     def _field(self, row: Row, info: AggInfo) -> Any:
         ref = info.field

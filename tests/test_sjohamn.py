@@ -64,12 +64,15 @@ def test_nothing_in_the_engine_is_written_for_it():
 
 def test_explain_shows_why_a_visit_earned_no_supplement(tmp_path):
     """A provider disputing the language supplement sees, for each visit the count kept
-    and each it left out, what its filter read: `språkmatch`, and under it the staff
-    member's language beside the customer's. `count(visits where … and språkmatch)`
-    listed the visits counted by name alone, and none it left out."""
+    and (with `--rows all`) each it left out, what its filter read: `språkmatch`, and
+    under it the staff member's language beside the customer's. `count(visits where …
+    and språkmatch)` listed the visits counted by name alone, and none it left out."""
     args = ["explain", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
     args += ["--month", "2027-01", "--customer", "K3"]
-    result = CliRunner().invoke(main, args)
+    shown = CliRunner().invoke(main, args)  # the first rows kept; those left out counted
+    assert "│  └─ 1 row left out by the filter\n" in shown.output, shown.output
+    assert "visit V4, left out by the filter" not in shown.output
+    result = CliRunner().invoke(main, [*args, "--rows", "all"])
     assert result.exit_code == 0, result.output
     assert (
         "│  └─ visit V4, left out by the filter\n"

@@ -885,23 +885,28 @@ def own_tables(
 ) -> dict[str, pl.DataFrame]:
     """A table of the model's own (`generate --model`): one row a month for each of
     those its rows belong to — a customer and provider with a decision in force that
-    month, a customer, a provider, or the month alone — with its key a running number,
-    its dates and times in the row's month (a period ending on or after its start), and
-    every other value drawn from its column's code list or range. Its meaning is the
+    month, a customer, a provider, or the month alone — with its key a running number;
+    or, for a table another table's rows name by its whole key (a staff table keyed by
+    the visits' `staff_id`), one row for each value named (`_named_by`). Its dates and
+    times are in the row's month (a period ending on or after its start), and every
+    other value is drawn from its column's code list or range. Its meaning is the
     model's, so the values are only such as its columns allow; no row names another
-    table's row but by its customer and provider."""
+    table's row but by its customer and provider, or by such a key."""
     out = {}
     for name, table in vocabulary.tables.items():
         if name in tables:
             continue
         parties = next((e.parties for e in vocabulary.entities.values() if e.table == name), ())
         named = _named_by(tables, vocabulary, name, table)
+        owners = (
+            [(first, named)]
+            if named is not None
+            else [(s, _owners(tables, vocabulary, parties, s)) for s in month_starts(first, months)]
+        )
         rows = pl.concat(
             [
-                (
-                    named if named is not None else _owners(tables, vocabulary, parties, start)
-                ).with_columns(__month=pl.lit(start), __days=pl.lit(_days_in(start)))
-                for start in month_starts(first, months if named is None else 1)
+                of.with_columns(__month=pl.lit(start), __days=pl.lit(_days_in(start)))
+                for start, of in owners
             ]
         )
         given = set(rows.columns)
@@ -926,14 +931,14 @@ def _named_by(
     whole key (a visit's `staff_id`, relating it to a staff table keyed by `staff_id`):
     each value named once, so that the relation finds its rows. A staff table of one
     row, `personal-1`, was related to no visit. None where no generated table names it."""
+    if not table.key:
+        return None
     for entity in vocabulary.entities.values():
         source = vocabulary.table_of(entity.name)
         if source is None or source == name or source not in tables:
             continue
         for relation in entity.relations:
-            if vocabulary.table_of(relation.entity) != name or not table.key:
-                continue
-            if set(relation.keys) != set(table.key):
+            if vocabulary.table_of(relation.entity) != name or set(relation.keys) != set(table.key):
                 continue
             present = tables[source].lazy().collect_schema()
             if all(k in present for k in table.key):

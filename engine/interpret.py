@@ -436,18 +436,17 @@ class Interpreter:
         a column its value on each row; for rows counted, which rows (a provider's
         supplement by its customers in a zone said `count(customers where …) = 1` and
         not which customer)."""
-        child = self.checked.model.vocabulary.entities[info.relation.entity]
         rows = self._aggregated_rows
 
         def named(row: Row) -> str:
-            return row_name(child.name, (row.values.get(k) for k in child.key))
+            return self._related_row_name(info, row)
 
         if isinstance(info.field, RuleRef):
             shown = [t for t in traces if t.kind in ("definition", "payment")]
             for trace, row in zip(shown, rows, strict=False):
                 trace.row = named(row)
         elif isinstance(info.field, ColumnRef):
-            column = fields_of(self.vocabulary, child.name).get(info.field.name)
+            column = fields_of(self.vocabulary, info.relation.entity).get(info.field.name)
             typ = column.type if column is not None else t.UNKNOWN
             shown = [
                 Trace(info.field.name, "field", self._field(row, info), typ, row=named(row))
@@ -456,6 +455,11 @@ class Interpreter:
         else:
             shown = [Trace(named(row), "note", None, t.UNKNOWN) for row in rows]
         return self._limited(shown)
+
+    def _related_row_name(self, info: AggInfo, row: Row) -> str:
+        """A row of the aggregation's relation, named by its entity's key (`visit V7`)."""
+        child = self.checked.model.vocabulary.entities[info.relation.entity]
+        return row_name(child.name, (row.values.get(k) for k in child.key))
 
     def _limited(self, shown: list[Trace]) -> list[Trace]:
         """The first rows of an aggregation (`--rows`), the rest counted, not listed."""
@@ -481,10 +485,9 @@ class Interpreter:
         filter read on it, and — where every row is asked for — the rows it left out, with
         the same: a provider asking why a visit earned no supplement sees
         `same_language = false` and why. Otherwise those are counted, not listed."""
-        child = self.checked.model.vocabulary.entities[info.relation.entity]
 
         def named(row: Row, suffix: str = "") -> Trace:
-            name = row_name(child.name, (row.values.get(k) for k in child.key)) + suffix
+            name = self._related_row_name(info, row) + suffix
             return Trace(name, "note", None, t.UNKNOWN, uses=read.get(id(row), []))
 
         if self.rows_shown is None:  # every row asked for: those left out too, and why

@@ -435,7 +435,7 @@ def _read_csv(
         )
         return pl.DataFrame(), [], above
     names = [h.strip() for h in header]
-    if _duplicate_columns(names, path.name, str(path), diags):
+    if _duplicate_columns([n for n in names if n], path.name, str(path), diags):
         return pl.DataFrame(), [], above
     ragged = [
         Problem(
@@ -456,7 +456,44 @@ def _read_csv(
     )
     shaped = {p.index for p in ragged}
     ragged += [p for p in _header_again(frame, names) if p.index not in shaped]
+    frame = _without_headingless(frame, names, path.name, str(path), above, diags)
     return frame, ragged, above
+
+
+def _without_headingless(
+    frame: pl.DataFrame,
+    names: Sequence[str | None],
+    what: str,
+    where: str,
+    above: int,
+    diags: Diagnostics,
+) -> pl.DataFrame:
+    """The table without its columns that have no heading (`names`, by position). An
+    export whose lines end in separators (`a;b;;`), or a sheet with cells formatted
+    right of its data, has such columns, empty: nothing to read, so nothing is said.
+    One that holds values cannot be read by a model (a column is read by its name) and
+    is said, with its first value: two such columns stopped the run as "the column ``
+    more than once", one gave a hint to declare a column without a name."""
+    blank = [i for i, n in enumerate(names) if not n and i < frame.width]
+    if not blank:
+        return frame
+    columns = [frame.columns[i] for i in blank]
+    for i, column in zip(blank, columns, strict=True):
+        given = frame.with_row_index("__i").filter(
+            pl.col(column).str.strip_chars().str.len_bytes() > 0
+        )
+        if given.height == 0:
+            continue
+        row, value = given.row(0)[0], given[column][0]
+        diags.warning(
+            "headingless-column",
+            f"column {i + 1} of {what} has no heading but holds "
+            f"{given.height} value{'s' if given.height != 1 else ''} (the first `{printable(value)}`, "
+            f"on row {row + ROW_OFFSET_CSV + above}): it was not read",
+            where=where,
+            hint="a model reads a column by its name: give the column its heading (or delete it)",
+        )
+    return frame.drop(columns)
 
 
 def _header_again(frame: pl.DataFrame, names: list[str]) -> list[Problem]:
@@ -607,16 +644,17 @@ def _read_workbook(
                 sheet = sheet.slice(above)
             skipped[title] = above
             first = sheet.row(0) if sheet.height else ()
-            names = [
-                str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(first)
-            ]
+            names = [str(h).strip() if h is not None else "" for h in first]
             if not names:
                 continue
             where = f"{path.name}!{title}"
-            if _duplicate_columns(names, f"sheet {title}", where, diags):
+            if _duplicate_columns([n for n in names if n], f"sheet {title}", where, diags):
                 continue
             frame = sheet.slice(1)
-            frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+            frame = frame.rename(
+                {c: n or c for c, n in zip(frame.columns, names, strict=True) if n != c}
+            )
+            frame = _without_headingless(frame, names, f"sheet {title}", where, above, diags)
             out[title] = _excel_times(frame, table) if table is not None else frame
     except (fastexcel.FastExcelError, OSError) as error:
         diags.error("bad-value", f"cannot read the workbook: {error}", where=str(path))

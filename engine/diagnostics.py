@@ -68,6 +68,7 @@ CODES: dict[str, str] = {
     "hidden-rows": "rows hidden in an Excel sheet were read as any other",
     "title-rows": "lines above a file's column names were skipped (a report's title)",
     "undeclared-column": "a column of the data is not in the model's vocabulary, and was not read",
+    "headingless-column": "a column of the data with no heading holds values, and was not read",
 }
 
 

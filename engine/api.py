@@ -396,26 +396,50 @@ class RunResult:
         has no such column). The minutes are the visit's own, from its start to its
         end: they were a model's definition named `minutes`, empty in the letters and
         workbooks of a model that calls it `minuter` or has none."""
-        registration = self.checked.model.vocabulary.entities[self.roles.registration]
-        key = registration.key[0]
-        moment = registration.month.columns[0] if registration.month.columns else None
-        shown = {"start": moment, "staff_id": "staff_id", "service": "service"}
-        parts = []
-        for month in self.months:
-            visits = month.frames[self.roles.registration]
-            if "excluded_by" in visits.columns:  # the visits not counted, as `exclusions` has them
-                visits = visits.filter(pl.col("excluded_by").is_not_null())
-            details = visits.select(
-                pl.col(key).alias(VISIT_COLUMN),
-                *(
-                    (pl.col(c) if c in visits.columns else pl.lit(None)).alias(alias)
-                    for alias, c in shown.items()
-                ),
-                _visit_minutes(visits, moment).alias("minutes"),
-            )
-            parts.append(month.exclusions.join(details, on=VISIT_COLUMN, how="left"))
+        moment = self._registration_moment()
+        excluded = pl.col("excluded_by").is_not_null()  # as `exclusions` has them
+        parts = [self._with_visit_details(m, m.exclusions, moment, excluded) for m in self.months]
         parts.append(self._rejected_registrations(moment))
         return pl.concat(parts, how="diagonal_relaxed")
+
+    @property
+    def flagged(self) -> pl.DataFrame:
+        """Every visit a flag rule marked for a controller to look at (all months), as
+        `not_counted` has its visits: with its start, staff, service and minutes."""
+        moment = self._registration_moment()
+        parts = [self._with_visit_details(m, m.flags, moment) for m in self.months]
+        return pl.concat(parts, how="diagonal_relaxed").select(list(REJECTED_SCHEMA))
+
+    def _registration_moment(self) -> str | None:
+        registration = self.checked.model.vocabulary.entities[self.roles.registration]
+        return registration.month.columns[0] if registration.month.columns else None
+
+    def _with_visit_details(
+        self,
+        month: MonthResult,
+        rows: pl.DataFrame,
+        moment: str | None,
+        among: pl.Expr | None = None,
+    ) -> pl.DataFrame:
+        """Rows naming a month's visits by id (its exclusions or flags) with each
+        visit's start, staff, service and minutes; the visits looked among are those
+        `among` keeps (all the month's, by default: a big month's few flagged ones
+        are found by their ids)."""
+        key = self.checked.model.vocabulary.entities[self.roles.registration].key[0]
+        shown = {"start": moment, "staff_id": "staff_id", "service": "service"}
+        visits = month.frames[self.roles.registration]
+        if among is None:
+            among = pl.col(key).is_in(rows[VISIT_COLUMN].implode())
+        visits = visits.filter(among) if among.meta.root_names()[0] in visits.columns else visits
+        details = visits.select(
+            pl.col(key).alias(VISIT_COLUMN),
+            *(
+                (pl.col(c) if c in visits.columns else pl.lit(None)).alias(alias)
+                for alias, c in shown.items()
+            ),
+            _visit_minutes(visits, moment).alias("minutes"),
+        )
+        return rows.join(details, on=VISIT_COLUMN, how="left")
 
     def _rejected_registrations(self, moment: str | None) -> pl.DataFrame:
         """The registrations rejected as read whose start is in a month of the run, as

@@ -469,6 +469,10 @@ def _visits_summary(outcome: Outcome) -> None:
     if rejected:
         tables = ", ".join(f"{table} {n}" for table, n in rejected.items())
         click.echo(_say("run.rejected_rows", tables=tables))
+    flagged = outcome.manifest["counts"]["flagged_visits"]
+    if flagged:  # counted and paid, for a controller to look at before paying
+        rules = ", ".join(f"{rule} {n}" for rule, n in flagged.items())
+        click.echo(_say("run.flagged", rules=rules))
     if c.own_outside:  # a date in the wrong year pays nothing: said
         tables = ", ".join(f"{table} {n}" for table, n in c.own_outside.items())
         click.echo(_say("run.own_outside", tables=tables))

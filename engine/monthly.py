@@ -74,6 +74,7 @@ class MonthFacts:
     placed: int  # the month's registrations in the data the model ran on
     problems: list[str]  # what does not add up (a bug in carepay if any)
     not_counted: pl.DataFrame  # the visits not counted, with what a provider needs to find them
+    flagged: pl.DataFrame  # the visits flagged for a controller to look at, likewise
     customers: pl.DataFrame  # the customer-month frame's id columns and payments' columns
     providers: pl.DataFrame  # provider_id, name
     coverage: pl.DataFrame
@@ -115,6 +116,7 @@ def month_facts(
         placed=placed,
         problems=problems,
         not_counted=_not_counted(result, month),
+        flagged=RunResult(result.checked, [month], dataset=result.dataset).flagged,
         customers=customers,
         providers=ids_as_text(month.frames[roles.provider_month].select("provider_id", "name")),
         coverage=rule_coverage([(month.plan, month.frames)]),
@@ -201,7 +203,7 @@ def _parts_choosable(checked: CheckedModel, schema: pl.Schema) -> bool:
 # The tables a month keeps for the run's outputs, put on disk until every month is run.
 SPILLED = {
     MonthResult: ("lines", "exclusions", "flags", "indicators"),
-    MonthFacts: ("not_counted", "customers"),
+    MonthFacts: ("not_counted", "flagged", "customers"),
 }
 
 

@@ -69,6 +69,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "sv": "avvisade rader: {tables} (se rejects.csv)",
         "en": "rejected rows: {tables} (see rejects.csv)",
     },
+    "run.flagged": {
+        "sv": "flaggade besök att granska (räknade och betalda): {rules} "
+        "(se flags.csv, Flaggade besök i payments.xlsx)",
+        "en": "visits flagged for review (counted and paid): {rules} "
+        "(see flags.csv, Flaggade besök in payments.xlsx)",
+    },
     "run.not_read": {
         "sv": "inte inlästa, modellen använder dem inte: {files} (se manifest.json)",
         "en": "not read, the model does not use them: {files} (see manifest.json)",

@@ -120,6 +120,16 @@ class Outcome:
     facts: list[MonthFacts]  # what the outputs need of each month (its frames may be gone)
 
 
+def flagged_counts(result: RunResult) -> dict[str, int]:
+    """The visits each flag rule marked for a controller to look at, in the model's
+    order of its flags (those that marked none left out)."""
+    flags = result.flags
+    if flags.height == 0:
+        return {}
+    counts = dict(flags.group_by("rule").len().iter_rows())
+    return {r.name: counts[r.name] for r in result.checked.model.flags if r.name in counts}
+
+
 # ----------------------------------------------------------------------------- exit status
 
 # What a finished run's exit status tells a batch script (docs/cli.md): 0 clean; 3
@@ -361,6 +371,9 @@ def payment_file(
         if customers
         else pl.DataFrame(schema={c: pl.String for c in columns}),
         not_counted=pl.concat([f.not_counted for f in facts], how="diagonal_relaxed"),
+        flagged=pl.concat([f.flagged for f in facts], how="diagonal_relaxed")
+        if model.flags
+        else None,
         labels={r.name: r.shown_as for r in model.payments},
         customer_payments=[
             r.name
@@ -569,6 +582,7 @@ def _manifest(
         "counts": {
             "visits": asdict(conservation) | {"balanced": conservation.balanced},
             "rejected_rows": dataset.rejected_counts(),
+            "flagged_visits": flagged_counts(result),
             "statement_lines": result.lines.height,
             "total_ore": int(result.lines["amount_ore"].sum() or 0),
             "values_missing": len(result.incomplete()),

@@ -15,6 +15,8 @@ set to print landscape on A4, fit to the page's width, with the header repeated:
   totalled by a formula;
 - *Ej räknade besök*: every visit that was not counted, with its date, staff,
   minutes, reason and §;
+- *Flaggade besök* (for a model with `flags:`): every visit a flag marked for a
+  controller to look at — counted and paid — likewise;
 - *Rader*: every statement line.
 
 Written with XlsxWriter (tables, formats, print setup, the totals' formulas); the
@@ -81,6 +83,8 @@ class PaymentFile:
     additive: frozenset[str] = frozenset()
     # every row set aside as the data was read (`REJECTED_ROWS`)
     rejected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTED_ROWS))
+    # the visits flagged, as `not_counted` (None: the model has no flags, and no sheet)
+    flagged: pl.DataFrame | None = None
 
     def for_provider(self, provider: str) -> PaymentFile:
         """The same file with only one provider's rows (to send to that provider): of
@@ -106,6 +110,7 @@ class PaymentFile:
             self.outside_invoice,
             self.additive,
             self.rejected.filter(theirs),
+            self.flagged.filter(mine) if self.flagged is not None else None,
         )
 
 
@@ -115,7 +120,9 @@ def write_payment_file(path: Path, payments: PaymentFile) -> None:
     _invoice_sheet(book, payments, spec.height)
     _table_sheet(book, "Specifikation", payments.title, *_specification(spec))
     _table_sheet(book, "Kunder", payments.title, *_customers(payments))
-    _table_sheet(book, "Ej räknade besök", payments.title, *_not_counted(payments))
+    _table_sheet(book, "Ej räknade besök", payments.title, *_visits(payments.not_counted))
+    if payments.flagged is not None:
+        _table_sheet(book, "Flaggade besök", payments.title, *_visits(payments.flagged))
     _table_sheet(book, "Rader", payments.title, *_lines(payments))
     _table_sheet(book, "Avvisade rader", payments.title, *_rejected(payments))
     book.close()
@@ -568,8 +575,9 @@ def _customer_value(value: pl.Expr, typ: t.Type) -> pl.Expr:
     return value
 
 
-def _not_counted(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
-    frame = payments.not_counted.sort("month", "provider_id", "customer_id", "start")
+def _visits(visits: pl.DataFrame) -> tuple[list[_Column], pl.DataFrame]:
+    """The visits not counted, or flagged: each with its rule's reason and §."""
+    frame = visits.sort("month", "provider_id", "customer_id", "start")
     columns = [
         _Column("Månad"),
         _Column("Besök"),

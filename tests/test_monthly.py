@@ -290,15 +290,25 @@ def test_a_months_tables_put_on_disk_come_back_the_same(
     tmp_path: Path, frame: pl.DataFrame
 ) -> None:
     facts = monthly.MonthFacts(
-        date(2024, 1, 1), 0, 0, 0, [], frame, frame.head(1), pl.DataFrame(), pl.DataFrame()
+        date(2024, 1, 1),
+        0,
+        0,
+        0,
+        [],
+        frame,
+        frame.tail(1),
+        frame.head(1),
+        pl.DataFrame(),
+        pl.DataFrame(),
     )
     spilled = monthly.Spill(tmp_path)
     spilled.keep(facts)
     assert facts.not_counted.height == 0 and facts.not_counted.schema == frame.schema
-    assert len(list(tmp_path.iterdir())) == 2
+    assert len(list(tmp_path.iterdir())) == 3  # the visits not counted, flagged; customers
     spilled.read_back()
     assert facts.not_counted.schema == frame.schema
     assert facts.not_counted.equals(frame, null_equal=True)
+    assert facts.flagged.equals(frame.tail(1), null_equal=True)
     assert facts.customers.equals(frame.head(1), null_equal=True)
     assert list(tmp_path.iterdir()) == []
 

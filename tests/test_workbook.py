@@ -6,6 +6,7 @@ are set up to filter and print."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import openpyxl
@@ -118,9 +119,14 @@ def test_the_visits_not_counted_are_the_exclusions(out: Path) -> None:
 def test_sheets_are_tables_with_frozen_headers_and_print_on_a4_landscape(out: Path) -> None:
     book = openpyxl.load_workbook(out / "payments.xlsx")
     assert book.sheetnames == [
-        "Fakturaunderlag", "Specifikation", "Kunder", "Ej räknade besök", "Rader",
+        "Fakturaunderlag",
+        "Specifikation",
+        "Kunder",
+        "Ej räknade besök",
+        "Flaggade besök",
+        "Rader",
         "Avvisade rader",
-    ]  # fmt: skip
+    ]  # fmt: skip  (Örebro has flags: §4.7's long visits)
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A4", sheet.title
         assert len(sheet.tables) == 1, sheet.title  # a table: filters and a total row
@@ -295,3 +301,47 @@ def test_every_amount_in_the_payment_file_is_the_amount_written_with_two_decimal
     assert len(cells) > 1000
     noisy = [v for v in cells if round(v, 2) != v]
     assert not noisy, noisy[:5]
+
+
+def test_visits_flagged_for_review_are_said_and_on_a_sheet_of_their_own(tmp_path: Path) -> None:
+    """A flag marks a visit for a controller to look at (Örebro §4.7: a visit over
+    10 hours, "granska mot arbetstidslagen"), counted and paid. It was only in
+    flags.csv: the run's summary, the manifest and payments.xlsx — what a controller
+    reads before paying — said nothing of it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for csv_file in DATA.glob("*.csv"):
+        text = csv_file.read_text(encoding="utf-8")
+        if csv_file.name == "visits.csv":  # a visit of 11 h 15 min, by a staff member of its own
+            text = text.replace(
+                "V000025280,K000001,P01,P01-S2,care,omsorg,,2024-02-05 13:24,2024-02-05 13:39,"
+                "tag,2024-02-05 13:39",
+                "V000025280,K000001,P01,P01-S99,care,omsorg,,2024-02-05 13:24,2024-02-06 00:39,"
+                "tag,2024-02-06 00:39",
+            )
+        (data / csv_file.name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        ["run", str(RULES), "--data", str(data), "--month", "2024-02", "--out", str(out),
+         "--per-provider"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "flaggade besök att granska (räknade och betalda): långt_besök 1 "
+        "(se flags.csv, Flaggade besök i payments.xlsx)"
+    ) in result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["flagged_visits"] == {"långt_besök": 1}
+    [row] = _rows(out / "payments.xlsx", "Flaggade besök")
+    assert (row["Besök"], row["Kund"], row["Utförare"], row["Personal"], row["Minuter"]) == (
+        "V000025280", "K000001", "P01", "P01-S99", 675
+    )  # fmt: skip
+    assert (row["Regel"], row["Skäl"], row["Källa"]) == (
+        "långt_besök", "långt besök, granska mot arbetstidslagen", "§4.7"
+    )  # fmt: skip
+    assert [r["Besök"] for r in _rows(out / "payments_P01.xlsx", "Flaggade besök")] == [
+        "V000025280"
+    ]
+    # (an Excel table without rows has one empty row)
+    assert [r for r in _rows(out / "payments_P02.xlsx", "Flaggade besök") if r["Besök"]] == []

@@ -189,6 +189,11 @@ def data_needs(checked: CheckedModel) -> dict[str, set[str]]:
             needs.setdefault(table, set()).update(columns)
     for requirement in checked.model.data_requirements:
         needs.setdefault(requirement.table, set()).update(requirement.any_of)
+    for name in list(needs):  # a table whose rows a read table's column names, by its key
+        read = vocabulary.tables.get(name)
+        for declared in read.columns.values() if read is not None else ():
+            if declared.references is not None and declared.references in vocabulary.tables:
+                needs.setdefault(declared.references, set())
     return needs
 
 

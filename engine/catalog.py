@@ -47,6 +47,9 @@ class Column:
     codes: str | None = None  # the code list its values come from
     description: str = ""
     default: Any = None  # declared by the model: the value of every row when a file lacks it
+    # declared by the model: the table whose key every value names (a row naming no row
+    # of it is rejected, `unknown-reference`)
+    references: str | None = None
 
 
 @dataclass(frozen=True)
@@ -659,8 +662,9 @@ def _add_columns(
 
 
 # What a model may say of a column a table already has: whether a cell may be empty, the
-# value of every row when a file lacks the column, whether a file must have it.
-ADJUSTABLE = ("nullable", "default", "required", "description")
+# value of every row when a file lacks the column, whether a file must have it, the table
+# whose rows its values name.
+ADJUSTABLE = ("nullable", "default", "required", "references", "description")
 
 
 def _adjusted_column(
@@ -695,7 +699,8 @@ def _adjusted_column(
             "schema",
             f"{where} is already a column: the model may say whether a cell may be empty "
             f"(`nullable`), its value where a file lacks the column (`default`), whether "
-            f"a file must have it (`required`) and a `description`, not its `{other[0]}`",
+            f"a file must have it (`required`), the table its values name (`references`) "
+            f"and a `description`, not its `{other[0]}`",
             (*path, other[0]),
             f"{{{table.name}: {{{column.name}: {{nullable: true}}}}}}",
         )
@@ -711,11 +716,13 @@ def _adjusted_column(
             None,
         )
         return None
+    references = spec.get("references", column.references)
     return replace(
         column,
         nullable=bool(spec.get("nullable", column.nullable)),
         default=default,
         description=str(spec.get("description", column.description)),
+        references=str(references) if references else None,
     )
 
 
@@ -796,7 +803,8 @@ def declared_column(
         spec.get("maximum"),
         str(spec.get("description", "")),
     )
-    return replace(column, default=default) if default is not None else column
+    references = spec.get("references")
+    return replace(column, default=default, references=str(references) if references else None)
 
 
 def _fits(value: Any, kind: ColumnKind, values: tuple[str, ...] | None) -> bool:
@@ -1000,6 +1008,42 @@ def _check_declarations(
     for entity in vocabulary.entities.values():
         for relation in entity.relations:
             _check_relation_keys(vocabulary, entity, relation, report)
+    _check_references(vocabulary, spec, report)
+
+
+def _check_references(vocabulary: Vocabulary, spec: Mapping[str, Any], report: Report) -> None:
+    """A column's `references:` names a table with a key of one column, of the
+    column's kind: its values are looked up among that key's (`visit_id` of a table of
+    the visits' insatser, naming the visits)."""
+    declared = [
+        (("tables", name, "columns", column), name, column)
+        for name, table in (spec.get("tables") or {}).items()
+        for column in (table.get("columns") or {})
+    ] + [
+        (("columns", name, column), name, column)
+        for name, columns in (spec.get("columns") or {}).items()
+        for column in columns or {}
+    ]
+    for path, name, column_name in declared:
+        table = vocabulary.tables.get(name)
+        column = table.columns.get(column_name) if table is not None else None
+        if column is None or column.references is None:
+            continue
+        target = vocabulary.tables.get(column.references)
+        where = (*path, "references")
+        if target is None:
+            close = difflib.get_close_matches(column.references, list(vocabulary.tables), n=1)
+            report("unknown-name", f"`{name}.{column_name}` references no table "
+                   f"`{column.references}`", where,
+                   f"did you mean `{close[0]}`?" if close else "tables: " + ", ".join(vocabulary.tables))  # fmt: skip
+        elif len(target.key) != 1:
+            report("schema", f"`{name}.{column_name}` references `{target.name}`, whose key "
+                   f"is {'of ' + str(len(target.key)) + ' columns' if target.key else 'not given'}: "
+                   "a value can name a row only by a key of one column", where, None)  # fmt: skip
+        elif (key := target.columns.get(target.key[0])) is not None and key.kind != column.kind:
+            article = "an" if column.kind == "integer" else "a"
+            report("schema", f"`{name}.{column_name}` is {article} {column.kind} column, but the key "
+                   f"`{key.name}` of `{target.name}` it references is {key.kind}", where, None)  # fmt: skip
 
 
 def _check_payable(entity: Entity, of_the_base: bool, report: Report) -> None:

@@ -1299,9 +1299,11 @@ def load_data(
         for name in _party_tables():  # before the tables that refer to them
             if name in problems:
                 _settle(ds, name, problems.pop(name), diags, strict, key_columns=known[name].key)
-        for name, found in problems.items():
+        for name in _referenced_first(problems, known):
+            found = problems[name]
             shapeless = {p.index for p in reading.ragged.get(name, [])}  # said once
             unknown = _unknown_references(ds, name, proven.get(name, set()))
+            unknown += _unknown_rows_named(ds, name, known, raw)
             found += [p for p in unknown if p.index not in shapeless]
             if window is not None and window.table == name:
                 found = _owned_problems(ds, name, found, window)
@@ -2597,6 +2599,78 @@ def _unknown_references(ds: Dataset, name: str, proven: set[str]) -> list[Proble
                 )
             )
     return out
+
+
+def _referenced_first(
+    problems: Mapping[str, list[Problem]], known: Mapping[str, Table]
+) -> list[str]:
+    """The tables in their order, each after the tables its columns reference
+    (`references:`): a row naming a row rejected there is rejected too."""
+    ordered: list[str] = []
+
+    def place(name: str, seen: frozenset[str]) -> None:
+        if name in ordered or name in seen:
+            return
+        for column in known[name].columns.values():
+            if column.references is not None and column.references in problems:
+                place(column.references, seen | {name})
+        ordered.append(name)
+
+    for name in problems:
+        place(name, frozenset())
+    return ordered
+
+
+def _unknown_rows_named(
+    ds: Dataset, name: str, known: Mapping[str, Table], raw: Mapping[str, Source]
+) -> list[Problem]:
+    """Rows whose column names a row of the table it `references` that is not there (or
+    was rejected there): an insats of a visit the visits file does not have was never
+    paid, and nobody was told."""
+    frame = ds.tables[name]
+    out = []
+    for column in known[name].columns.values():
+        target = known.get(column.references or "")
+        if target is None or column.name not in frame.columns or len(target.key) != 1:
+            continue
+        (key,) = target.key
+        ids = _key_values(ds, target, raw)
+        if ids is None:
+            continue
+        rejected = {str(r["id"]) for r in ds.rejects if r["table"] == target.name}
+        ids = ids.filter(~ids.cast(pl.String).is_in(list(rejected))) if rejected else ids
+        values = pl.col(column.name)
+        unknown = _rows(frame, values.is_not_null() & ~values.is_in(ids.implode()))
+        for index in unknown:
+            value = frame[column.name][index]
+            was = " (its row there was rejected)" if str(value) in rejected else ""
+            out.append(
+                Problem(
+                    index,
+                    column.name,
+                    str(value),
+                    "unknown-reference",
+                    f"`{column.name}` {value} names no row of the {target.name} table{was}",
+                )
+            )
+    return out
+
+
+def _key_values(ds: Dataset, table: Table, raw: Mapping[str, Source]) -> pl.Series | None:
+    """The values of a table's key of one column: as read and converted, or, for a
+    table not read in this call (the visits of a run read a month at a time, read after
+    the other tables), from its whole file (as text, stripped); none where the table has
+    no file (every value names no row)."""
+    (key,) = table.key
+    frame = ds.tables.get(table.name)
+    if frame is not None and key in frame.columns and table.name not in ds.unread:
+        return frame[key].drop_nulls()
+    source = raw.get(table.name)
+    if source is None:
+        return pl.Series(key, [], dtype=_dtype(table.columns[key]))
+    column = pl.col(key).cast(pl.String).str.strip_chars()
+    values = source.lazy().select(column).unique().drop_nulls().collect().to_series()
+    return values.cast(_dtype(table.columns[key]), strict=False)
 
 
 def _kind_words(column: Column) -> str:

@@ -92,6 +92,8 @@ def _notes(c: ColumnContract, base: set[str]) -> list[str]:
     if written:  # as the reader reads it (`data._unit_dropped`)
         example = "12" if c.column.kind == "integer" else "12,5"
         notes.append(f"    skrivs {example} eller {example} {written[0]}")
+    if c.column.references:  # a row naming no row there is rejected
+        notes.append(f"    ett värde som inte finns som id i {c.column.references} avvisar raden")
     if c.column.description and c.name not in base:
         notes += _indented(c.column.description, "    ")
     if not c.required and c.column.default is not None:

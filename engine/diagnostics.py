@@ -38,7 +38,7 @@ CODES: dict[str, str] = {
     "missing-column": "an input table lacks a column the model needs",
     "bad-value": "a value in the data has the wrong type or is not allowed",
     "bad-date": "a date range in the data ends before it starts",
-    "unknown-reference": "a row refers to a customer or provider that does not exist",
+    "unknown-reference": "a row refers to a customer, provider or row (`references:`) that does not exist",
     "duplicate-id": "an id appears more than once in a table",
     "unmapped-district": "a customer's district belongs to none of the model's zones",
     "missing-value": "a row lacks a value the model's `data_requirements` ask for",

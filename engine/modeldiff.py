@@ -440,7 +440,16 @@ def _declared(column: Column) -> tuple[Any, ...]:
     """A column as declared; its code list by name (a code list changed is one change)."""
     values = None if column.codes else getattr(column.type, "values", None)
     bounds = (column.minimum, column.maximum)
-    return (column.kind, column.unit, column.nullable, bounds, column.codes, values, column.default)
+    return (
+        column.kind,
+        column.unit,
+        column.nullable,
+        bounds,
+        column.codes,
+        values,
+        column.default,
+        column.references,
+    )
 
 
 def _column(column: Column) -> str:
@@ -456,6 +465,8 @@ def _column(column: Column) -> str:
         text += f", values: [{', '.join(values)}]"
     if column.default is not None:
         text += f", default: {column.default}"
+    if column.references is not None:
+        text += f", references: {column.references}"
     return text + ("" if column.nullable else ", nullable: false")
 
 

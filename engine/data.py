@@ -2784,8 +2784,12 @@ def dataset_from_rows(
                 f"`{name}` is not an input table",
                 hint="tables: " + ", ".join(known),
             )
-    for name in sorted(problems, key=lambda n: n not in _party_tables()):
+    parties_first = {
+        n: problems[n] for n in sorted(problems, key=lambda n: n not in _party_tables())
+    }
+    for name in _referenced_first(parties_first, known):
         found = problems[name] + _unknown_references(ds, name, set())
+        found += _unknown_rows_named(ds, name, known, {})
         _settle(ds, name, found, diags, strict=True)
     diags.raise_if_errors()
     return ds

@@ -186,3 +186,12 @@ def test_the_docs_example_checks_as_part_of_granby(tmp_path: Path) -> None:
     tables = loaded.vocabulary.tables
     assert tables["visits"].columns["staff_id"].references == "personal"
     assert tables["insatser"].columns["visit_id"].references == "visits"
+
+
+def test_granbys_hand_computed_cases(tmp_path: Path) -> None:
+    """Granby's cases (tests/fixtures/granby/tests), each computed by hand from its
+    sections; the last one's insats of no visit is an error of the case's rows, as a
+    rejected row of a run (it passed before, the insats unpaid)."""
+    ran = CliRunner().invoke(main, ["test", str(GRANBY / "tests")])
+    assert ran.exit_code == 0, ran.output
+    assert "6 godkända, 0 underkända" in ran.output

@@ -885,19 +885,23 @@ def own_tables(
 ) -> dict[str, pl.DataFrame]:
     """A table of the model's own (`generate --model`): one row a month for each of
     those its rows belong to — a customer and provider with a decision in force that
-    month, a customer, a provider, or the month alone — with its key a running number;
-    or, for a table another table's rows name by its whole key (a staff table keyed by
-    the visits' `staff_id`), one row for each value named (`_named_by`). Its dates and
+    month, a customer, a provider, or the month alone — with its key a running number
+    (or the next code of its list); for a table another table's rows name by its whole
+    key (a staff table keyed by the visits' `staff_id`), one row for each value named
+    (`_named_by`); for one whose column references a generated table (the visits'
+    insatser), one for each row of that table (`_rows_referenced`). Its dates and
     times are in the row's month (a period ending on or after its start), and every
     other value is drawn from its column's code list or range. Its meaning is the
     model's, so the values are only such as its columns allow; no row names another
-    table's row but by its customer and provider, or by such a key."""
+    table's row but by its customer and provider, or by such a key or reference."""
     out = {}
     for name, table in vocabulary.tables.items():
         if name in tables:
             continue
         parties = next((e.parties for e in vocabulary.entities.values() if e.table == name), ())
         named = _named_by(tables, vocabulary, name, table)
+        if named is None:
+            named = _rows_referenced(tables, vocabulary, table)
         owners = (
             [(first, named)]
             if named is not None
@@ -948,6 +952,24 @@ def _named_by(
     return None
 
 
+def _rows_referenced(
+    tables: Mapping[str, pl.DataFrame | pl.LazyFrame], vocabulary: Vocabulary, table: Table
+) -> pl.DataFrame | None:
+    """For a table whose column names rows of a generated table (`references:` — the
+    visits' insatser, by `visit_id`): one row for each row named, its key in that
+    column, so that every value names a row. Made a month at a time for each customer
+    and provider, the insatser named visits no file had (`insatser-1`), every row
+    rejected. None where no column references a generated table."""
+    for column in table.columns.values():
+        target = vocabulary.tables.get(column.references or "")
+        if target is None or target.name not in tables or len(target.key) != 1:
+            continue
+        key = pl.col(target.key[0]).alias(column.name)
+        rows = tables[target.name].lazy().select(key).drop_nulls().unique(maintain_order=True)
+        return rows.collect()
+    return None
+
+
 def _days_in(start: date) -> int:
     return (_add_months(start, 1) - start).days
 
@@ -983,6 +1005,10 @@ def _drawn_in_month(column: Column, seed: int, table_name: str, table: Table) ->
     whole numbers, a date or a date and time in the row's month, else as `_drawn` draws
     it."""
     draw = pl.int_range(pl.len(), dtype=pl.UInt64).hash(seed)
+    codes = _codes(column)
+    if column.name in table.key and codes:  # a key of codes (`insats`): each row the next
+        pick = pl.int_range(pl.len(), dtype=pl.Int64) % len(codes)
+        return pl.lit(pl.Series(list(codes))).gather(pick).alias(column.name)
     if column.name in table.key and column.kind == "text":
         return pl.format("{}-{}", pl.lit(table_name), pl.int_range(1, pl.len() + 1)).alias(
             column.name

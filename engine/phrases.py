@@ -154,11 +154,13 @@ PHRASES: dict[str, dict[str, str]] = {
     "generate.written": {"sv": "skrev {out}: {counts}", "en": "wrote {out}: {counts}"},
     "generate.own_tables": {
         "sv": "modellens egna tabeller har en rad i månaden per kund och utförare med beslut "
-        "(eller per kund, per utförare; eller en per nyckel som andra tabellers rader nämner) "
+        "(eller per kund, per utförare; eller en per nyckel som andra tabellers rader nämner, "
+        "eller per rad i tabellen en kolumn refererar till) "
         "med värden som kolumnerna tillåter, inte ett verkligt mönster: {tables}",
         "en": "the model's own tables have a row a month for each customer and provider with "
         "a decision (or each customer, each provider; or one for each key other tables' rows "
-        "name), with values their columns allow, not a real pattern: {tables}",
+        "name, or for each row of the table a column references), with values their columns "
+        "allow, not a real pattern: {tables}",
     },
     # compare and simulate
     "compare.assumed": {"sv": "antaget i {what}", "en": "assumed in {what}"},

@@ -195,3 +195,22 @@ def test_granbys_hand_computed_cases(tmp_path: Path) -> None:
     ran = CliRunner().invoke(main, ["test", str(GRANBY / "tests")])
     assert ran.exit_code == 0, ran.output
     assert "6 godkända, 0 underkända" in ran.output
+
+
+def test_generated_data_has_an_insats_for_each_visit(tmp_path: Path) -> None:
+    """`generate --model` made the insatser one row a month, `insatser-1, insatser-1`:
+    a visit no file had and an insats outside the column's own list, both rejected.
+    A table whose column references a generated table has a row for each row there,
+    and a key of codes takes them in turn."""
+    data = tmp_path / "data"
+    args = ["generate", "--profile", "orebro", "--customers", "20", "--start", MONTH]
+    made = CliRunner().invoke(
+        main, [*args, "--model", str(GRANBY / "model.yaml"), "--out", str(data)]
+    )
+    assert made.exit_code == 0, made.output
+    visits = pl.read_csv(data / "visits.csv", infer_schema=False)
+    insatser = pl.read_csv(data / "insatser.csv", infer_schema=False)
+    assert insatser["visit_id"].to_list() == visits["visit_id"].to_list()
+    assert set(insatser["insats"]) == {"dusch", "frukost", "lunch", "inköp", "städ", "tillsyn"}
+    code, output, rejects = _run(tmp_path, GRANBY / "model.yaml", data)
+    assert (code, rejects) == (0, []), output

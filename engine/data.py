@@ -1297,8 +1297,9 @@ def load_data(
             problems[customers] += unplaced
     with timed(timings, "references"):
         for name in _party_tables():  # before the tables that refer to them
-            if name in problems:
-                _settle(ds, name, problems.pop(name), diags, strict, key_columns=known[name].key)
+            if name in problems:  # (a table its columns reference is as read, not yet settled)
+                found = problems.pop(name) + _unknown_rows_named(ds, name, known, raw)
+                _settle(ds, name, found, diags, strict, key_columns=known[name].key)
         for name in _referenced_first(problems, known):
             found = problems[name]
             shapeless = {p.index for p in reading.ragged.get(name, [])}  # said once

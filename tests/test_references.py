@@ -214,3 +214,27 @@ def test_generated_data_has_an_insats_for_each_visit(tmp_path: Path) -> None:
     assert set(insatser["insats"]) == {"dusch", "frukost", "lunch", "inköp", "städ", "tillsyn"}
     code, output, rejects = _run(tmp_path, GRANBY / "model.yaml", data)
     assert (code, rejects) == (0, []), output
+
+
+def test_a_customers_column_may_reference_a_table_of_the_models(tmp_path: Path) -> None:
+    """The customers' table is checked before the others (they name its customers):
+    its references are looked up there too — K2's contact S9 is no staff member."""
+    model = tmp_path / "model.yaml"
+    text = (GRANBY / "model.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "  tables:\n",
+        "  columns:\n    customers:\n      kontakt: { type: text, references: personal }\n"
+        "  tables:\n    personal:\n      key: [staff_id]\n      columns:\n"
+        "        staff_id: { type: text, nullable: false, required: true }\n",
+    )
+    model.write_text(text, encoding="utf-8")
+    data = tmp_path / "data"
+    shutil.copytree(GRANBY / "data", data)
+    (data / "personal.csv").write_text("staff_id\nS1\n", encoding="utf-8")
+    (data / "customers.csv").write_text(
+        "customer_id,district,kontakt\nK1,Centrum,S1\nK2,Skogen,S9\n", encoding="utf-8"
+    )
+    code, output, rejects = _run(tmp_path, model, data)
+    assert code == 3, output
+    assert rejects[0].endswith("`kontakt` S9 names no row of the personal table"), rejects
+    assert rejects[0].startswith("customers,customers.csv,3,K2,K2,"), rejects

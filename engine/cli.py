@@ -470,7 +470,7 @@ def _visits_summary(outcome: Outcome) -> None:
         tables = ", ".join(f"{table} {n}" for table, n in rejected.items())
         click.echo(_say("run.rejected_rows", tables=tables))
     flagged = outcome.manifest["counts"]["flagged_visits"]
-    if flagged:  # counted and paid, for a controller to look at before paying
+    if flagged:  # counted all the same, for a controller to look at before paying
         rules = ", ".join(f"{rule} {n}" for rule, n in flagged.items())
         click.echo(_say("run.flagged", rules=rules))
     if c.own_outside:  # a date in the wrong year pays nothing: said

@@ -70,9 +70,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "rejected rows: {tables} (see rejects.csv)",
     },
     "run.flagged": {
-        "sv": "flaggade besök att granska (räknade och betalda): {rules} "
+        "sv": "flaggade besök att granska (räknas ändå): {rules} "
         "(se flags.csv, Flaggade besök i payments.xlsx)",
-        "en": "visits flagged for review (counted and paid): {rules} "
+        "en": "visits flagged for review (still counted): {rules} "
         "(see flags.csv, Flaggade besök in payments.xlsx)",
     },
     "run.not_read": {

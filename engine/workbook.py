@@ -16,7 +16,7 @@ set to print landscape on A4, fit to the page's width, with the header repeated:
 - *Ej räknade besök*: every visit that was not counted, with its date, staff,
   minutes, reason and §;
 - *Flaggade besök* (for a model with `flags:`): every visit a flag marked for a
-  controller to look at — counted and paid — likewise;
+  controller to look at — counted all the same — likewise;
 - *Rader*: every statement line.
 
 Written with XlsxWriter (tables, formats, print setup, the totals' formulas); the

@@ -305,7 +305,7 @@ def test_every_amount_in_the_payment_file_is_the_amount_written_with_two_decimal
 
 def test_visits_flagged_for_review_are_said_and_on_a_sheet_of_their_own(tmp_path: Path) -> None:
     """A flag marks a visit for a controller to look at (Örebro §4.7: a visit over
-    10 hours, "granska mot arbetstidslagen"), counted and paid. It was only in
+    10 hours, "granska mot arbetstidslagen"), counted all the same. It was only in
     flags.csv: the run's summary, the manifest and payments.xlsx — what a controller
     reads before paying — said nothing of it."""
     data = tmp_path / "data"
@@ -328,7 +328,7 @@ def test_visits_flagged_for_review_are_said_and_on_a_sheet_of_their_own(tmp_path
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (
-        "flaggade besök att granska (räknade och betalda): långt_besök 1 "
+        "flaggade besök att granska (räknas ändå): långt_besök 1 "
         "(se flags.csv, Flaggade besök i payments.xlsx)"
     ) in result.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

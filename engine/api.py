@@ -435,7 +435,10 @@ class RunResult:
         visits = month.frames[self.roles.registration]
         if among is None:
             among = pl.col(key).is_in(rows[VISIT_COLUMN].implode())
-        visits = visits.filter(among) if among.meta.root_names()[0] in visits.columns else visits
+        if rows.height == 0:  # none: no look at a big month's visits
+            visits = visits.head(0)
+        elif among.meta.root_names()[0] in visits.columns:
+            visits = visits.filter(among)
         details = visits.select(
             pl.col(key).alias(VISIT_COLUMN),
             *(

@@ -354,10 +354,11 @@ def _read_files(
         return raw, origins, offsets, ragged
     for name in known:
         parquet, csv = table_file(path, name, "parquet"), table_file(path, name, "csv")
-        if parquet.exists() and csv.exists():
+        files = table_files(path, name, "parquet") + table_files(path, name, "csv")
+        if len(files) > 1:
             diags.error(
                 "two-files",
-                f"two files for the `{name}` table: {parquet.name} and {csv.name}",
+                f"two files for the `{name}` table: " + " and ".join(f.name for f in files),
                 where=str(path),
                 hint="keep one of them (a stale copy would be paid from silently)",
             )
@@ -1550,7 +1551,30 @@ def _missing_table_hint(path: Path, raw: Mapping[str, Source], name: str) -> str
         ]
     if near:
         return f"found `{near[0]}`: table names are exact, rename it `{name}`"
-    found = [*raw, *(f.stem for f in path.iterdir() if f.is_file())] if path.is_dir() else [*raw]
+    files = sorted(f for f in path.iterdir() if f.is_file()) if path.is_dir() else []
+    other = [f.name for f in files if f.name.split(".")[0] == name]  # visits.txt, .csv.csv
+    if other:
+        return (
+            f"found `{other[0]}`: a table is read from `{name}.csv` or `{name}.parquet` (a "
+            f"workbook is given as --data itself, a sheet named `{name}`); if it is a CSV "
+            f"file, rename it `{name}.csv`"
+        )
+    parts = [
+        f.name
+        for f in files
+        if re.match(rf"{re.escape(name)}[ _.-]", f.name)
+        and f.suffix.lower() in (".csv", ".parquet")
+    ]
+    suffix = Path(parts[0]).suffix.lower() if parts else ""
+    if len(parts) == 1:  # a download's copy, `visits (1).csv`
+        return f"found `{parts[0]}`: did you mean it for `{name}`? rename it `{name}{suffix}`"
+    if parts:  # a month's export a file
+        shown = ", ".join(f"`{p}`" for p in parts[:4]) + (" …" if len(parts) > 4 else "")
+        return (
+            f"found {shown}: a table is read from one file, `{name}{suffix}` — put their "
+            "rows in it, under one header"
+        )
+    found = [*raw, *(f.stem for f in files)]
     close = difflib.get_close_matches(name, found, n=1, cutoff=0.75)
     if close:
         return f"found `{close[0]}`: did you mean `{name}`?"
@@ -1586,11 +1610,25 @@ def table_file(directory: Path, table: str, suffix: str) -> Path:
     not find: the run stopped at `missing-table` with "found `avbokade_besök`: did you mean
     `avbokade_besök`?"."""
     exact = directory / f"{table}.{suffix}"
-    if table.isascii() or exact.exists() or not directory.is_dir():
+    if exact.exists() or not directory.is_dir():
         return exact
-    wanted = unicodedata.normalize("NFC", exact.name)
-    found = (f for f in directory.iterdir() if unicodedata.normalize("NFC", f.name) == wanted)
-    return next(found, exact)
+    return next(iter(table_files(directory, table, suffix)), exact)
+
+
+def table_files(directory: Path, table: str, suffix: str) -> list[Path]:
+    """Every file of a data directory that is a table's file of the kind `suffix`: its
+    name composed or decomposed, and its suffix in any case — `visits.CSV`, as exports
+    on Windows name them, was "no `visits` table: found `visits`, did you mean
+    `visits`?" here, and read on Windows, whose file names ignore case. Two of them (a
+    `visits.csv` beside a `visits.CSV`) are two files for one table."""
+    if not directory.is_dir():
+        return []
+    wanted = unicodedata.normalize("NFC", table)
+    return sorted(
+        f
+        for f in directory.iterdir()
+        if f.suffix.lower() == f".{suffix}" and unicodedata.normalize("NFC", f.stem) == wanted
+    )
 
 
 def _composed_headers(raw: dict[str, Source]) -> dict[str, Source]:
@@ -2663,12 +2701,14 @@ def _key_values(ds: Dataset, table: Table, raw: Mapping[str, Source]) -> pl.Seri
     the other tables), from its whole file (as text, stripped); none where the table has
     no file (every value names no row)."""
     (key,) = table.key
+    source = raw.get(table.name)
+    if source is None and not table.optional:  # no file: an error of its own, said once
+        return None
+    if source is None:  # a table that may be left out, and is: no row to name
+        return pl.Series(key, [], dtype=_dtype(table.columns[key]))
     frame = ds.tables.get(table.name)
     if frame is not None and key in frame.columns and table.name not in ds.unread:
         return frame[key].drop_nulls()
-    source = raw.get(table.name)
-    if source is None:
-        return pl.Series(key, [], dtype=_dtype(table.columns[key]))
     column = pl.col(key).cast(pl.String).str.strip_chars()
     values = source.lazy().select(column).unique().drop_nulls().collect().to_series()
     return values.cast(_dtype(table.columns[key]), strict=False)
@@ -2790,7 +2830,7 @@ def dataset_from_rows(
     }
     for name in _referenced_first(parties_first, known):
         found = problems[name] + _unknown_references(ds, name, set())
-        found += _unknown_rows_named(ds, name, known, {})
+        found += _unknown_rows_named(ds, name, known, ds.tables)
         _settle(ds, name, found, diags, strict=True)
     diags.raise_if_errors()
     return ds

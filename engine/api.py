@@ -10,7 +10,7 @@ import copy
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -619,6 +619,7 @@ def run_model(
         result.warnings += _empty_month(
             checked.model.vocabulary, frames, lines, month, unread, dataset.rejected
         )
+        result.warnings += _overlapping_decisions(checked.model.vocabulary, frames, month)
         for payment, count in missing.items():
             rows = _rows_without_value(checked, frames, payment)
             result.warnings.append(
@@ -722,6 +723,59 @@ def _empty_month(
             where=f"{month:%Y-%m}",
             severity="warning",
             hint=hint,
+        )
+    ]
+
+
+def _overlapping_decisions(
+    vocabulary: Vocabulary, frames: Mapping[str, pl.DataFrame], month: date
+) -> list[Diagnostic]:
+    """Decisions of one customer, provider and service in force on the same day of the
+    month: a decision that replaces another is registered before the other is ended,
+    and the customer's granted time — summed over the decisions — is counted twice (a
+    month paid double by granted hours, or a control factor halved), without a word.
+    Said, with the decisions; two that both hold are the model's to sum."""
+    entity = vocabulary.roles.decision
+    decisions = frames.get(entity)
+    table = vocabulary.tables.get(vocabulary.table_of(entity) or "")
+    periods = ("start_date", "end_date")
+    if decisions is None or decisions.height < 2 or table is None or len(table.key) != 1:
+        return []
+    keys = [k for k in ("customer_id", "provider_id", "service") if k in decisions.columns]
+    if len(keys) < 3 or not set(periods) <= set(decisions.columns):
+        return []
+    (key,) = table.key
+    last = month_bounds(month)[1] - timedelta(days=1)
+    rows = ids_as_text(decisions.select(*keys, key, *periods)).with_columns(
+        pl.col("end_date").fill_null(last).clip(upper_bound=last)
+    )
+    pairs = (
+        rows.join(rows, on=keys, suffix="_b")
+        .filter(
+            (pl.col(key).cast(pl.String) < pl.col(f"{key}_b").cast(pl.String))
+            & (pl.col("start_date") <= pl.col("end_date_b"))
+            & (pl.col("start_date_b") <= pl.col("end_date"))
+        )
+        .sort(*keys, key)
+    )
+    if pairs.height == 0:
+        return []
+    shown = [
+        f"{c}, {p}, {s}: {a} and {b}"
+        for c, p, s, a, b in pairs.select(*keys, key, f"{key}_b").head(8).iter_rows()
+    ]
+    more = f" and {pairs.height - 8} more" if pairs.height > 8 else ""
+    count = pairs.height
+    return [
+        Diagnostic(
+            "overlapping-decisions",
+            f"{month:%Y-%m} has {count} pair{'s' if count != 1 else ''} of decisions of one "
+            f"customer, provider and service in force on the same days: " + "; ".join(shown) + more,
+            where=f"{month:%Y-%m}",
+            severity="warning",
+            hint="a decision that replaces another ends the day before it starts: correct "
+            "the earlier one's end_date, or the customer's granted time is counted twice "
+            "where the model sums it; if both hold, nothing",
         )
     ]
 

@@ -68,6 +68,7 @@ CODES: dict[str, str] = {
     "hidden-rows": "rows hidden in an Excel sheet were read as any other",
     "title-rows": "lines above a file's column names were skipped (a report's title)",
     "undeclared-column": "a column of the data is not in the model's vocabulary, and was not read",
+    "overlapping-decisions": "decisions of one customer, provider and service are in force on the same days",
     "headingless-column": "a column of the data with no heading holds values, and was not read",
 }
 

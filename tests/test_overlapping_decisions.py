@@ -1,0 +1,48 @@
+"""Two decisions of one customer, provider and service in force on the same days — a
+decision that replaces another registered before the other was ended — count the
+customer's granted time twice wherever a model sums it, without a word. Sjöhamn pays
+at least a guarantee for the days a decision is in force: K2's decision D2 runs from
+10 February; a second, D4, registered from the same day with no end, makes February's
+days in force 19 + 19 = 38, capped at 28: K2 is paid the whole guarantee, 1 000 kr,
+instead of 1 000 × 19 / 28 = 678 kr. The run says so now (`overlapping-decisions`)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from engine.api import load, load_dataset, parse_month, run_model
+
+SJOHAMN = Path(__file__).resolve().parent.parent / "examples/sjohamn"
+
+
+def _february(tmp_path: Path, extra: str) -> tuple[int, list[str]]:
+    data = tmp_path / "data"
+    shutil.copytree(SJOHAMN / "data", data)
+    with (data / "decisions.csv").open("a", encoding="utf-8") as decisions:
+        decisions.write(extra)
+    month = parse_month("2027-02")
+    checked, _ = load(SJOHAMN / "model.yaml", [month])
+    dataset, _ = load_dataset(checked, data)
+    result = run_model(checked, dataset, [month])
+    k2 = result.lines.filter(
+        (result.lines["customer_id"].cast(str) == "K2") & (result.lines["payment"] == "tid")
+    )
+    said = [w.message for w in result.warnings if w.code == "overlapping-decisions"]
+    return int(k2["amount_ore"].sum()), said
+
+
+def test_a_second_decision_for_the_same_days_is_said(tmp_path: Path) -> None:
+    paid, said = _february(tmp_path, "D4,K2,P1,omsorg,2027-02-10,,300\n")
+    assert paid == 100000  # the whole guarantee, counted from 38 days: the data's mistake
+    assert said == [
+        "2027-02 has 1 pair of decisions of one customer, provider and service in force on "
+        "the same days: K2, P1, omsorg: D2 and D4"
+    ]
+
+
+def test_a_decision_following_another_or_of_another_service_is_not(tmp_path: Path) -> None:
+    """D4 starts the day after D2 ends (in March); D5 is of another service."""
+    extra = "D4,K2,P1,omsorg,2027-03-21,,300\nD5,K2,P1,service,2027-02-01,,60\n"
+    paid, said = _february(tmp_path, extra)
+    assert (paid, said) == (67800, [])  # 1 000 × 19 / 28 = 678,57, rounded down

@@ -1048,7 +1048,19 @@ def _check_references(vocabulary: Vocabulary, spec: Mapping[str, Any], report: R
 
 def _check_payable(entity: Entity, of_the_base: bool, report: Report) -> None:
     """A payment per row is a line paid to the row's provider: an entity whose rows
-    belong to none (an outage) cannot be paid per row — a run would stop inside Polars."""
+    belong to none (an outage) cannot be paid per row — a run would stop inside Polars.
+    Its line names the row by the entity's key: one without a key paid two trips of a
+    customer on two lines that said nothing of which was which."""
+    if "provider" in entity.parties and not entity.key and not of_the_base:
+        report(
+            "schema",
+            f"entity `{entity.name}` is payable, but its rows have no key to name them by: "
+            "each row is paid on a line of its own, which says which row it pays",
+            ("entities", entity.name, "payable"),
+            f"give its table a key of its own (a column such as `{entity.name}_id`, and "
+            f"`key: [{entity.name}_id]`)",
+        )
+        return
     if "provider" in entity.parties:
         return
     report(

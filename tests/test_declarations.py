@@ -129,6 +129,14 @@ CASES = [
      "  e:\n    x: 1",
      "entity `e` does not say which rows of `t` belong to a month: without it every row "
      "would be in every month run"),
+    ("a payable entity whose rows have no key (two trips of a customer were paid on two "
+     "lines that said nothing of which was which)",
+     "  tables:\n    resor:\n      columns:\n        customer_id: { type: text }\n"
+     "        provider_id: { type: text }\n        datum: { type: date }\n"
+     "  entities:\n    resa:\n      table: resor\n      month: { by: date, column: datum }\n"
+     "      parties: [customer, provider]\n      payable: true",
+     "  resa:\n    x: 1",
+     "entity `resa` is payable, but its rows have no key to name them by"),
     ("a minimum above the maximum",
      "  columns:\n    visits:\n      x: { type: integer, minimum: 5, maximum: 1 }",
      "  visit:\n    y: x",

@@ -463,7 +463,7 @@ def _read_csv(
 
 def _without_headingless(
     frame: pl.DataFrame,
-    names: Sequence[str | None],
+    names: Sequence[str],
     what: str,
     where: str,
     above: int,
@@ -653,7 +653,7 @@ def _read_workbook(
                 continue
             frame = sheet.slice(1)
             frame = frame.rename(
-                {c: n or c for c, n in zip(frame.columns, names, strict=True) if n != c}
+                {c: n for c, n in zip(frame.columns, names, strict=True) if n and n != c}
             )
             frame = _without_headingless(frame, names, f"sheet {title}", where, above, diags)
             out[title] = _excel_times(frame, table) if table is not None else frame
@@ -1552,7 +1552,10 @@ def _missing_table_hint(path: Path, raw: Mapping[str, Source], name: str) -> str
     if near:
         return f"found `{near[0]}`: table names are exact, rename it `{name}`"
     files = sorted(f for f in path.iterdir() if f.is_file()) if path.is_dir() else []
-    other = [f.name for f in files if f.name.split(".")[0] == name]  # visits.txt, .csv.csv
+    stem = unicodedata.normalize("NFC", name)
+    other = [  # visits.txt, visits.csv.csv
+        f.name for f in files if unicodedata.normalize("NFC", f.name.split(".")[0]) == stem
+    ]
     if other:
         return (
             f"found `{other[0]}`: a table is read from `{name}.csv` or `{name}.parquet` (a "

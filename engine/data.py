@@ -2675,8 +2675,7 @@ def _unknown_rows_named(
         target = known.get(column.references or "")
         if target is None or column.name not in frame.columns or len(target.key) != 1:
             continue
-        (key,) = target.key
-        ids = _key_values(ds, target, raw)
+        ids = _named_keys(ds, target, raw, frame[column.name].drop_nulls().unique())
         if ids is None:
             continue
         rejected = {str(r["id"]) for r in ds.rejects if r["table"] == target.name}
@@ -2698,23 +2697,27 @@ def _unknown_rows_named(
     return out
 
 
-def _key_values(ds: Dataset, table: Table, raw: Mapping[str, Source]) -> pl.Series | None:
-    """The values of a table's key of one column: as read and converted, or, for a
-    table not read in this call (the visits of a run read a month at a time, read after
-    the other tables), from its whole file (as text, stripped); none where the table has
-    no file (every value names no row)."""
+def _named_keys(
+    ds: Dataset, table: Table, raw: Mapping[str, Source], named: pl.Series
+) -> pl.Series | None:
+    """Of the values `named`, those that are keys of the table's rows (its key of one
+    column): as read and converted, or, for a table not read in this call (the visits
+    of a run read a month at a time, read after the other tables), in its whole file
+    (as text, stripped), streamed past the values named — a year of a country's visit
+    ids is not held; none where the table has no file (an error of its own)."""
     (key,) = table.key
     source = raw.get(table.name)
     if source is None and not table.optional:  # no file: an error of its own, said once
         return None
     if source is None:  # a table that may be left out, and is: no row to name
-        return pl.Series(key, [], dtype=_dtype(table.columns[key]))
+        return named.head(0)
     frame = ds.tables.get(table.name)
     if frame is not None and key in frame.columns and table.name not in ds.unread:
-        return frame[key].drop_nulls()
-    column = pl.col(key).cast(pl.String).str.strip_chars()
-    values = source.lazy().select(column).unique().drop_nulls().collect().to_series()
-    return values.cast(_dtype(table.columns[key]), strict=False)
+        return named.filter(named.is_in(frame[key].implode()))
+    keys = source.lazy().select(pl.col(key).cast(pl.String).str.strip_chars().alias(key))
+    wanted = pl.LazyFrame({key: named.cast(pl.String)})
+    found = keys.join(wanted, on=key, how="semi").unique().collect(engine="streaming")
+    return found.to_series().cast(named.dtype, strict=False)
 
 
 def _kind_words(column: Column) -> str:

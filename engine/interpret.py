@@ -452,9 +452,22 @@ class Interpreter:
                 Trace(info.field.name, "field", self._field(row, info), typ, row=named(row))
                 for row in rows
             ]
+        elif info.func == "days_covered":  # each row's period, and its days in the month
+            shown = [Trace(self._period_text(info, row), "note", None, t.UNKNOWN) for row in rows]
         else:
             shown = [Trace(named(row), "note", None, t.UNKNOWN) for row in rows]
         return self._limited(shown)
+
+    def _period_text(self, info: AggInfo, row: Row) -> str:
+        """A row of `days_covered` with its period: `vistelse T1: 2027-03-20 – 2027-04-05,
+        12 days of the month` (it said `vistelse T1`, and a provider asking which days
+        counted was not told)."""
+        start, end = (row.values.get(c) for c in info.period)
+        first, last = self.plan.month, self.plan.month_end
+        days = _days_covered([row], info.period, first, last)
+        until = end if end is not None else "(open)"
+        word = "day" if days == 1 else "days"
+        return f"{self._related_row_name(info, row)}: {start} – {until}, {days} {word} of the month"
 
     def _related_row_name(self, info: AggInfo, row: Row) -> str:
         """A row of the aggregation's relation, named by its entity's key (`visit V7`)."""

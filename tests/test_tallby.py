@@ -1,0 +1,48 @@
+"""Tallby, a model written from docs/language.md alone: granted time paid for the days
+a decision is in force less the days at a short-term home (a table of the model's own,
+paid per day of each stay to the home), and a start fee for a customer new to the
+provider (`history`). Each amount computed by hand; `explain` shows which days a
+`days_covered` counted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from click.testing import CliRunner
+
+from engine.cli import main
+
+TALLBY = Path(__file__).resolve().parent / "fixtures/tallby"
+ARGS = ["--data", str(TALLBY / "data"), "--month", "2027-03"]
+
+
+def test_march_by_hand(tmp_path: Path) -> None:
+    """K1: 20 h granted, 31 days less 15 at the home (1–3 and 20–31 March): 20 h × 16 /
+    31 × 420 kr/h = 4 335,48. K2: 10 h from 11 March, 21 days: 2 845,16, and a start fee,
+    new to P1. K3: 15 h all March, 6 300,00, and a start fee: its earlier decision was
+    P2's. The home: 12 days of T1 in March and 3 of T2 at 1 200 kr."""
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(main, ["run", str(TALLBY / "model.yaml"), *ARGS, "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
+    paid = sorted(lines.select("customer_id", "payment", "row", "amount_kr").iter_rows())
+    assert paid == [
+        ("K1", "hemtjänst", None, "4335.48"),
+        ("K1", "korttid", "T1", "14400.00"),
+        ("K1", "korttid", "T2", "3600.00"),
+        ("K2", "hemtjänst", None, "2845.16"),
+        ("K2", "start", None, "1000.00"),
+        ("K3", "hemtjänst", None, "6300.00"),
+        ("K3", "start", None, "1000.00"),
+    ]
+
+
+def test_explain_shows_the_days_each_period_covered() -> None:
+    """It listed `vistelse T1` and `vistelse T2`: a provider asking which days counted
+    was not told."""
+    args = ["explain", str(TALLBY / "model.yaml"), *ARGS, "--customer", "K1"]
+    said = CliRunner().invoke(main, args).output
+    assert "days_covered(korttider) = 15   (2 rows)" in said
+    assert "vistelse T1: 2027-03-20 – 2027-04-05, 12 days of the month" in said
+    assert "vistelse T2: 2027-03-01 – 2027-03-03, 3 days of the month" in said

@@ -153,7 +153,7 @@ def letters(
     own_payments = any(r.entity == roles.provider_month for r in model.payments)
     paid = result.lines.group_by("month", "provider_id").agg(pl.col("amount_ore").sum())
     whole = {(m, p): int(o) for m, p, o in paid.iter_rows()}
-    out = []
+    out: list[Letter] = []
     written: set[tuple[str, Any]] = set()  # (month, provider) with a customer's letter
     for month in result.months:
         label = f"{month.plan.month:%Y-%m}"
@@ -162,6 +162,7 @@ def letters(
         frame = month.frames[roles.customer_month].filter(ours)
         registered = _registered(month.frames.get(roles.registration))
         looked_up = _MonthNames(result, month)
+        first = len(out)
         for row in frame.sort("provider_id", "customer_id").iter_rows(named=True):
             key = (label, row["customer_id"], row["provider_id"])
             letter = _addressed(model.title, label, row, names, row["customer_id"])
@@ -176,6 +177,11 @@ def letters(
             )
             out.append(letter)
             written.add((label, row["provider_id"]))
+        alone = _rows_alone_letters(looked_up, lines, names, (customer, provider), everything)
+        written.update((label, letter.provider) for letter in alone)
+        out[first:] = sorted(
+            [*out[first:], *alone], key=lambda x: (str(x.provider), str(x.customer))
+        )
         if customer is not None:
             continue
         months_own = month.frames.get(roles.provider_month)
@@ -204,6 +210,38 @@ def letters(
             closing = own_payments and (label, row["provider_id"]) in written
             if letter.sentences or letter.rejected or closing:
                 out.append(letter)
+    return out
+
+
+def _rows_alone_letters(
+    looked_up: _MonthNames,
+    lines: dict[Any, pl.DataFrame],
+    names: dict[str, Any],
+    chosen: tuple[str | None, str | None],
+    everything: bool,
+) -> list[Letter]:
+    """Letters for a customer and provider of the month paid per row alone (a stay at a
+    short-term home, an escort), with no customer-month of their own: the home was paid
+    for the customer's stays, and no letter said so — `--provider` said it had no
+    customer. Each such line is a sentence."""
+    month, title = looked_up.month, looked_up.result.checked.model.title
+    label = f"{month.plan.month:%Y-%m}"
+    frame = month.frames[looked_up.result.checked.model.vocabulary.roles.customer_month]
+    pairs = {(str(c), str(p)) for c, p in frame.select("customer_id", "provider_id").iter_rows()}
+    customer, provider = chosen
+    registered = _registered(month.frames.get(looked_up.result.roles.registration))
+    out = []
+    for key in sorted((k for k in lines if k[0] == label and k[1] is not None), key=str):
+        _, c, p = key
+        if (str(c), str(p)) in pairs or customer not in (None, c) or provider not in (None, p):
+            continue
+        row = {"provider_id": p, "customer_id": c}
+        letter = _addressed(title, label, row, names, c)
+        if registered is not None:  # none, as a rule: "no visits were registered"
+            letter.registered = registered.get((str(c), str(p)), 0)
+        letter.sentences = _sentences(looked_up, "", row, lines[key], everything)
+        if letter.sentences:
+            out.append(letter)
     return out
 
 

@@ -46,3 +46,20 @@ def test_explain_shows_the_days_each_period_covered() -> None:
     assert "days_covered(korttider) = 15   (2 rows)" in said
     assert "vistelse T1: 2027-03-20 – 2027-04-05, 12 days of the month" in said
     assert "vistelse T2: 2027-03-01 – 2027-03-03, 3 days of the month" in said
+
+
+def test_the_short_term_home_has_a_letter_for_its_customers_stays(tmp_path: Path) -> None:
+    """K1 has no customer-month with the home (no decision, no visit there): the home
+    was paid 18 000 kr for K1's stays, and `--provider P2 --letter` said it had no
+    customer; K1's letters left the stays out."""
+    out = tmp_path / "p2.html"
+    args = ["explain", str(TALLBY / "model.yaml"), *ARGS, "--provider", "P2", "--letter"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    text = out.read_text(encoding="utf-8")
+    for said in ("Kund: K1", "Gäller T1.", "Gäller T2.", "Inga besök registrerades denna månad."):
+        assert said in text, said
+    assert "18\u00a0000,00 kr</span>" in text  # the month's sum
+    args = ["explain", str(TALLBY / "model.yaml"), *ARGS, "--customer", "K1", "--letter"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "k1.html")])
+    assert "2 brev skrivna" in ran.output, ran.output

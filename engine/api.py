@@ -1049,17 +1049,39 @@ def explain_provider_loaded(
     chosen = frames[entity].filter(pl.col("provider_id") == provider)
     rows = rows_with_relations(checked.model.vocabulary, frames, entity, chosen)
     if not rows:
+        paid = _customers_paid_per_row(checked.model.vocabulary, frames, provider)
+        hint = "check the provider id and the month"
+        if paid:  # a short-term home paid per stay: its payments are its customers' rows
+            hint = (
+                f"it is paid per row for {', '.join(paid[:5])}{' …' if len(paid) > 5 else ''}: "
+                f"explain them with --customer {paid[0]}, or write the letters with --letter"
+            )
         raise EngineError(
             [
                 Diagnostic(
                     "unknown-reference",
                     f"provider `{provider}` has no customers in {month:%Y-%m}",
-                    hint="check the provider id and the month",
+                    hint=hint,
                 )
             ]
         )
     traced = _traced(plan, dataset, frames, entity, rows, everything, rows_shown)
     return _heading(checked, applied), traced
+
+
+def _customers_paid_per_row(
+    vocabulary: Vocabulary, frames: Mapping[str, pl.DataFrame], provider: str
+) -> list[str]:
+    """The customers whose rows of a payable entity belong to the provider this month."""
+    found: set[str] = set()
+    for name in vocabulary.payable:
+        frame = frames.get(name)
+        if frame is None or not {"customer_id", "provider_id"} <= set(frame.columns):
+            continue
+        mine = ids_as_text(frame.select("customer_id", "provider_id"))
+        mine = mine.filter(pl.col("provider_id") == provider)
+        found.update(str(c) for c in mine["customer_id"].drop_nulls())
+    return sorted(found)
 
 
 def _traced(

@@ -63,3 +63,13 @@ def test_the_short_term_home_has_a_letter_for_its_customers_stays(tmp_path: Path
     args = ["explain", str(TALLBY / "model.yaml"), *ARGS, "--customer", "K1", "--letter"]
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "k1.html")])
     assert "2 brev skrivna" in ran.output, ran.output
+
+
+def test_explain_of_the_home_as_a_provider_points_to_its_customers_rows() -> None:
+    args = ["explain", str(TALLBY / "model.yaml"), *ARGS, "--provider", "P2"]
+    said = CliRunner().invoke(main, args).output
+    assert "provider `P2` has no customers in 2027-03" in said
+    assert (
+        "it is paid per row for K1: explain them with --customer K1, or write the letters "
+        "with --letter"
+    ) in said

@@ -1026,6 +1026,7 @@ def _payable_rows_of_customer(
         key = row_key(vocabulary, name, frame.columns) or list(vocabulary.entities[name].key)
         for row in rows:  # as the statement line's `row` names it
             row.label = row_name(name, (row.values.get(k) for k in key))
+            row.key = ", ".join(str(row.values.get(k)) for k in key)
         out[name] = rows
     return out
 

@@ -163,7 +163,12 @@ def render_json(
                     "provider_id": values.get("provider_id"),
                     "month": f"{month:%Y-%m}",
                     "payment": trace.name,
-                    **({"row": row.label} if getattr(row, "label", "") else {}),
+                    # the row as statement_lines.csv names it (`T1`), and as explain shows it
+                    **(
+                        {"row": row.key, "row_label": row.label}
+                        if getattr(row, "label", "")
+                        else {}
+                    ),
                     "category": trace.category,
                     "exact": _json_value(exact),
                     "amount": _json_value(trace.value),

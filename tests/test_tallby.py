@@ -73,3 +73,19 @@ def test_explain_of_the_home_as_a_provider_points_to_its_customers_rows() -> Non
         "it is paid per row for K1: explain them with --customer K1, or write the letters "
         "with --letter"
     ) in said
+
+
+def test_explain_as_json_names_a_rows_line_as_the_statement_does(tmp_path: Path) -> None:
+    """`explain --format json` named a stay's line `vistelse T1`, the statement line `T1`:
+    a script matching them found neither. `row` is the statement's, `row_label` the
+    tree's."""
+    import json
+
+    args = ["explain", str(TALLBY / "model.yaml"), *ARGS, "--customer", "K1", "--format", "json"]
+    lines = json.loads(CliRunner().invoke(main, args).output)["lines"]
+    found = sorted((x["payment"], x.get("row"), x.get("row_label"), x["amount"]) for x in lines)
+    assert found == [
+        ("hemtjänst", None, None, "4335.48"),
+        ("korttid", "T1", "vistelse T1", "14400"),
+        ("korttid", "T2", "vistelse T2", "3600"),
+    ]

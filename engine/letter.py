@@ -224,12 +224,12 @@ def _rows_alone_letters(
     short-term home, an escort), with no customer-month of their own: the home was paid
     for the customer's stays, and no letter said so — `--provider` said it had no
     customer. Each such line is a sentence."""
-    month, title = looked_up.month, looked_up.result.checked.model.title
-    label = f"{month.plan.month:%Y-%m}"
-    frame = month.frames[looked_up.result.checked.model.vocabulary.roles.customer_month]
+    month, result = looked_up.month, looked_up.result
+    label, title = f"{month.plan.month:%Y-%m}", result.checked.model.title
+    frame = month.frames[result.roles.customer_month]
     pairs = {(str(c), str(p)) for c, p in frame.select("customer_id", "provider_id").iter_rows()}
     customer, provider = chosen
-    registered = _registered(month.frames.get(looked_up.result.roles.registration))
+    registered = _registered(month.frames.get(result.roles.registration))
     out = []
     for key in sorted((k for k in lines if k[0] == label and k[1] is not None), key=str):
         _, c, p = key

@@ -116,7 +116,7 @@ def month_facts(
         placed=placed,
         problems=problems,
         not_counted=_not_counted(result, month),
-        flagged=RunResult(result.checked, [month], dataset=result.dataset).flagged,
+        flagged=_flagged(result, month),
         customers=customers,
         providers=ids_as_text(month.frames[roles.provider_month].select("provider_id", "name")),
         coverage=rule_coverage([(month.plan, month.frames)]),
@@ -126,6 +126,10 @@ def month_facts(
 def _not_counted(result: RunResult, month: MonthResult) -> pl.DataFrame:
     one = RunResult(result.checked, [month], dataset=result.dataset)
     return one.not_counted
+
+
+def _flagged(result: RunResult, month: MonthResult) -> pl.DataFrame:
+    return RunResult(result.checked, [month], dataset=result.dataset).flagged
 
 
 def _exclusions_problems(

@@ -97,21 +97,30 @@ def test_a_table_read_a_month_at_a_time_is_looked_up_in_its_whole_file(
     assert _paid(tmp_path) == ["K1 insatser 1400.00", "K2 insatser 960.00", " volym -46.00"]
 
 
-def test_a_visits_staff_named_in_the_models_staff_table(tmp_path: Path) -> None:
-    """carepay's own column may reference a table of the model's (`visits.staff_id`,
-    the staff list); the staff table is read for it although no formula reads it."""
+def _with_staff(tmp_path: Path, column: str, staff: str) -> tuple[Path, Path]:
+    """Granby with a staff table of its own (`personal`, its `staff`), and a `column`
+    declared under `vocabulary: {columns: …}` that references it."""
     model = tmp_path / "model.yaml"
     text = (GRANBY / "model.yaml").read_text(encoding="utf-8")
     text = text.replace(
         "  tables:\n",
-        "  columns:\n    visits:\n      staff_id: { references: personal }\n"
+        f"  columns:\n    {column}\n"
         "  tables:\n    personal:\n      key: [staff_id]\n      columns:\n"
         "        staff_id: { type: text, nullable: false, required: true }\n",
     )
     model.write_text(text, encoding="utf-8")
     data = tmp_path / "data"
     shutil.copytree(GRANBY / "data", data)
-    (data / "personal.csv").write_text("staff_id\nS1\nS2\n", encoding="utf-8")
+    (data / "personal.csv").write_text(f"staff_id\n{staff}\n", encoding="utf-8")
+    return model, data
+
+
+def test_a_visits_staff_named_in_the_models_staff_table(tmp_path: Path) -> None:
+    """carepay's own column may reference a table of the model's (`visits.staff_id`,
+    the staff list); the staff table is read for it although no formula reads it."""
+    model, data = _with_staff(
+        tmp_path, "visits:\n      staff_id: { references: personal }", "S1\nS2"
+    )
     visits = (data / "visits.csv").read_text(encoding="utf-8").splitlines()
     staff = ["staff_id", "S1", "S2", "S1", "S9", "S2", "S1"]
     (data / "visits.csv").write_text(
@@ -219,18 +228,8 @@ def test_generated_data_has_an_insats_for_each_visit(tmp_path: Path) -> None:
 def test_a_customers_column_may_reference_a_table_of_the_models(tmp_path: Path) -> None:
     """The customers' table is checked before the others (they name its customers):
     its references are looked up there too — K2's contact S9 is no staff member."""
-    model = tmp_path / "model.yaml"
-    text = (GRANBY / "model.yaml").read_text(encoding="utf-8")
-    text = text.replace(
-        "  tables:\n",
-        "  columns:\n    customers:\n      kontakt: { type: text, references: personal }\n"
-        "  tables:\n    personal:\n      key: [staff_id]\n      columns:\n"
-        "        staff_id: { type: text, nullable: false, required: true }\n",
-    )
-    model.write_text(text, encoding="utf-8")
-    data = tmp_path / "data"
-    shutil.copytree(GRANBY / "data", data)
-    (data / "personal.csv").write_text("staff_id\nS1\n", encoding="utf-8")
+    declared = "customers:\n      kontakt: { type: text, references: personal }"
+    model, data = _with_staff(tmp_path, declared, "S1")
     (data / "customers.csv").write_text(
         "customer_id,district,kontakt\nK1,Centrum,S1\nK2,Skogen,S9\n", encoding="utf-8"
     )

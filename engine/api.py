@@ -746,10 +746,13 @@ def _overlapping_decisions(
         return []
     (key,) = table.key
     last = month_bounds(month)[1] - timedelta(days=1)
-    rows = ids_as_text(decisions.select(*keys, key, *periods)).with_columns(
+    rows = decisions.select(*keys, key, *periods).with_columns(
         pl.col("end_date").fill_null(last).clip(upper_bound=last)
     )
-    pairs = (
+    rows = rows.filter(pl.len().over(keys) > 1)  # a customer's one decision of a service
+    if rows.height == 0:
+        return []
+    pairs = ids_as_text(  # the ids as the data writes them, joined as the run holds them
         rows.join(rows, on=keys, suffix="_b")
         .filter(
             (pl.col(key).cast(pl.String) < pl.col(f"{key}_b").cast(pl.String))

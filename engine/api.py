@@ -19,7 +19,7 @@ import polars as pl
 from engine import ast
 from engine.aggregate import skipped_missing, unknown_filters
 from engine.assumptions import Applied, apply_assumptions, needed_columns
-from engine.catalog import Column, Roles, Table, Vocabulary
+from engine.catalog import ZONE, Column, Roles, Table, Vocabulary
 from engine.checker import (
     CheckedModel,
     changes_in_month,
@@ -172,6 +172,10 @@ def data_needs(checked: CheckedModel) -> dict[str, set[str]]:
     """Tables (and columns) the model reads; customers and providers always."""
     vocabulary = checked.model.vocabulary
     needs: dict[str, set[str]] = {p.table: set() for p in vocabulary.parties.values()}
+    placed = {"district", ZONE}  # a customer's zone is its district's
+    fields = {c.rpartition(".")[2] for columns in checked.columns.values() for c in columns}
+    if checked.model.zones or fields & placed:  # the zones place each customer by its district
+        needs[vocabulary.parties["customer"].table].add("district")
     for entity, columns in checked.columns.items():
         table = vocabulary.table_of(entity)
         if table:

@@ -6,6 +6,7 @@ provider (`history`). Each amount computed by hand; `explain` shows which days a
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -89,3 +90,32 @@ def test_explain_as_json_names_a_rows_line_as_the_statement_does(tmp_path: Path)
         ("korttid", "T1", "vistelse T1", "14400"),
         ("korttid", "T2", "vistelse T2", "3600"),
     ]
+
+
+def test_a_model_without_zones_needs_no_district(tmp_path: Path) -> None:
+    """Tallby pays everyone alike: without `zones:` its customers' file needs no
+    `district` (it stopped at `customers` has no column `district`); a model that reads
+    `district` or `zone` needs it still, as one with zones does."""
+    model = tmp_path / "model.yaml"
+    text = (
+        (TALLBY / "model.yaml")
+        .read_text(encoding="utf-8")
+        .replace("zones:\n  alla: [Tallby]\n", "")
+    )
+    model.write_text(text, encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    for csv_file in (TALLBY / "data").glob("*.csv"):
+        (data / csv_file.name).write_text(csv_file.read_text(encoding="utf-8"), encoding="utf-8")
+    (data / "customers.csv").write_text("customer_id\nK1\nK2\nK3\n", encoding="utf-8")
+    args = ["run", str(model), "--data", str(data), "--month", "2027-03"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert ran.exit_code == 0, ran.output
+    lines = pl.read_csv(tmp_path / "o/statement_lines.csv", infer_schema=False)
+    assert sum(Decimal(a) for a in lines["amount_kr"]) == Decimal("33480.64")  # as with districts
+    reading = model.with_name("reading.yaml")
+    reading.write_text(
+        text.replace("if ny_kund then", 'if ny_kund and zone == "alla" then'), encoding="utf-8"
+    )
+    ran = CliRunner().invoke(main, ["run", str(reading), *args[2:], "--out", str(tmp_path / "p")])
+    assert ran.exit_code == 1 and "`customers` has no column `district`" in ran.output, ran.output

@@ -18,7 +18,15 @@ from typing import Any
 import polars as pl
 
 from engine import types as t
-from engine.api import RunResult, data_needs, engine_columns, load, run_model, unused_tables
+from engine.api import (
+    RunResult,
+    data_needs,
+    engine_columns,
+    load,
+    provider_table,
+    run_model,
+    unused_tables,
+)
 from engine.assumptions import Applied
 from engine.catalog import merged_tables
 from engine.checker import CheckedModel
@@ -237,13 +245,22 @@ def _customer_months(result: RunResult) -> pl.DataFrame:
     return pl.concat(frames) if frames else pl.DataFrame(schema=dict.fromkeys(KEYS, pl.String))
 
 
-def _with_provider_ownership(customers: pl.DataFrame, attributes: pl.DataFrame) -> pl.DataFrame:
+def _with_provider_ownership(
+    customers: pl.DataFrame, attributes: pl.DataFrame, listed: pl.DataFrame | None
+) -> pl.DataFrame:
     """A provider's own lines (a supplement, VAT compensation) have no customer, and so
     had no ownership: "per driftform" put a private provider's 300 kr under "(per
-    utförare, eller saknas)". The provider's ownership is its customers'."""
+    utförare, eller saknas)". The provider's ownership is its customers', or its row's
+    in the providers' table (a short-term home paid per stay has no customer-month)."""
     owners = attributes.select("provider_id", pl.col("ownership").alias("_owner")).unique(
         "provider_id"
     )
+    providers = ids_as_text(listed) if listed is not None else pl.DataFrame()
+    if {"provider_id", "ownership"} <= set(providers.columns):
+        table = providers.select("provider_id", pl.col("ownership").alias("_listed"))
+        owners = owners.join(table, on="provider_id", how="full", coalesce=True).select(
+            "provider_id", pl.coalesce("_owner", "_listed").alias("_owner")
+        )
     return (
         customers.join(owners, on="provider_id", how="left")
         .with_columns(pl.col("ownership").fill_null(pl.col("_owner")))
@@ -273,7 +290,7 @@ def compare_results(
     customers = every.join(customers, on=KEYS, how="full", coalesce=True, nulls_equal=True)
     customers = customers.with_columns(pl.col("^amount_._ore|diff_ore$").fill_null(0))
     customers = customers.join(attributes, on=KEYS, how="left").sort(KEYS, nulls_last=True)
-    customers = _with_provider_ownership(customers, attributes)
+    customers = _with_provider_ownership(customers, attributes, provider_table(a.checked, dataset))
     category_keys = ["month", "provider_id", "category"]
     categories = per(a, category_keys, "amount_a_ore").join(
         per(b, category_keys, "amount_b_ore"), on=category_keys, how="full", coalesce=True

@@ -119,3 +119,26 @@ def test_a_model_without_zones_needs_no_district(tmp_path: Path) -> None:
     )
     ran = CliRunner().invoke(main, ["run", str(reading), *args[2:], "--out", str(tmp_path / "p")])
     assert ran.exit_code == 1 and "`customers` has no column `district`" in ran.output, ran.output
+
+
+def test_compare_puts_the_homes_stays_under_its_ownership(tmp_path: Path) -> None:
+    """The home, municipal, paid per stay and with no customer-month, was compared
+    under no ownership ("per driftform" put its 18 000 kr under an empty heading)."""
+    cheaper = tmp_path / "b.yaml"
+    text = (TALLBY / "model.yaml").read_text(encoding="utf-8")
+    cheaper.write_text(text.replace("values: { 2027-01-01: 1200 }", "values: { 2027-01-01: 1100 }"))
+    args = [
+        "compare",
+        str(TALLBY / "model.yaml"),
+        str(cheaper),
+        *ARGS,
+        "--out",
+        str(tmp_path / "c"),
+    ]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 0, ran.output
+    by = pl.read_csv(tmp_path / "c/compare_by_ownership.csv", infer_schema=False)
+    assert sorted(by.select("ownership", "amount_a_kr", "amount_b_kr").iter_rows()) == [
+        ("municipal", "18000.00", "16500.00"),  # 15 days × 1 200 and × 1 100
+        ("private", "15480.64", "15480.64"),
+    ]

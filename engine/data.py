@@ -2678,8 +2678,10 @@ def _unknown_rows_named(
         ids = _named_keys(ds, target, raw, frame[column.name].drop_nulls().unique())
         if ids is None:
             continue
+        # said of a value named by no row kept there, whose row was rejected; a value
+        # named by a kept row is found, though a later row repeating its id was rejected
+        # (V1's insatser were rejected beside a second V1, and V1 paid nothing for them)
         rejected = {str(r["id"]) for r in ds.rejects if r["table"] == target.name}
-        ids = ids.filter(~ids.cast(pl.String).is_in(list(rejected))) if rejected else ids
         values = pl.col(column.name)
         unknown = _rows(frame, values.is_not_null() & ~values.is_in(ids.implode()))
         for index in unknown:

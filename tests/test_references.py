@@ -237,3 +237,20 @@ def test_a_customers_column_may_reference_a_table_of_the_models(tmp_path: Path) 
     assert code == 3, output
     assert rejects[0].endswith("`kontakt` S9 names no row of the personal table"), rejects
     assert rejects[0].startswith("customers,customers.csv,3,K2,K2,"), rejects
+
+
+def test_an_insats_of_a_visit_whose_id_a_later_row_repeats_is_kept(tmp_path: Path) -> None:
+    """A second V1 in the visits file is rejected (`duplicate-id`), the first kept and
+    paid: its insatser were rejected beside it, "its row there was rejected", and V1 was
+    paid nothing for them (2 360,00 kr came to 1 960,00)."""
+    data = tmp_path / "data"
+    shutil.copytree(GRANBY / "data", data)
+    with (data / "visits.csv").open("a", encoding="utf-8") as visits:
+        visits.write("V1,K1,P1,omsorg,2027-03-09 08:00,2027-03-09 08:30\n")
+    code, output, rejects = _run(tmp_path, GRANBY / "model.yaml", data)
+    assert code == 3, output
+    assert [r.split(",")[-1] for r in rejects] == [
+        "`visit_id` V1 appears more than once (first on row 2)",
+        "`visit_id` V9 names no row of the visits table",
+    ]
+    assert _paid(tmp_path) == ["K1 insatser 1400.00", "K2 insatser 960.00", " volym -46.00"]

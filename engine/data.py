@@ -447,13 +447,13 @@ def _read_csv(
             f"the row has {count} fields, the header has {len(names)}",
             "a separator too many or too few in this row",
         )
-        for index, count in _ragged_rows(data, text, separator, len(names))
+        for index, count in _ragged_rows(data, text, separator, len(names), _headingless_end(names))
     ]
     frame = pl.read_csv(
         data,
         separator=separator,
         infer_schema=False,
-        truncate_ragged_lines=bool(ragged),
+        truncate_ragged_lines=True,  # a longer row is rejected, or its extra fields empty
     )
     shaped = {p.index for p in ragged}
     ragged += [p for p in _header_again(frame, names) if p.index not in shaped]
@@ -591,28 +591,53 @@ def _duplicate_columns(names: list[str], what: str, where: str, diags: Diagnosti
 LINE = "\x1f"  # the unit separator, read as the separator where each line is one field
 
 
-def _ragged_rows(data: bytes, text: str, separator: str, width: int) -> list[tuple[int, int]]:
+def _headingless_end(names: list[str]) -> int:
+    """How many of the header's last names are empty (`a,b,c,,`: 2)."""
+    return len(names) - len("\x00".join(names).rstrip("\x00").split("\x00")) if names else 0
+
+
+def _ragged_rows(
+    data: bytes, text: str, separator: str, width: int, headingless: int = 0
+) -> list[tuple[int, int]]:
     """Each data row (counted as Polars reads them: every line after the header) whose
     number of fields is not `width`, with that number; a blank line is not a row of
-    data. Where no field is quoted, the lines are read by Polars as one column (split
-    at a byte no text holds) and their separators counted there: a CSV of 1 M visits
-    took 0.8 s, each line a Python string, and takes 0.2 s. Where quotes may hide
-    separators or line breaks, the csv module reads the rows."""
+    data. A row is not ragged where what differs is empty: fields beyond the header's
+    that hold nothing (rows ending in a separator the header lacks), or fewer fields
+    where the header's last `headingless` names are empty (a header ending in one): every
+    row was rejected as "the row has 7 fields, the header has 6". Where no field is
+    quoted, the lines are read by Polars as one column (split at a byte no text holds)
+    and their separators counted there: a CSV of 1 M visits took 0.8 s, each line a
+    Python string, and takes 0.2 s. Where quotes may hide separators or line breaks,
+    the csv module reads the rows."""
     if '"' in text or LINE in text:
         rows = csv.reader(io.StringIO(text), delimiter=separator)
         next(rows, None)
-        counted = ((i, len(row)) for i, row in enumerate(rows) if any(f.strip() for f in row))
-        return [(i, n) for i, n in counted if n != width]
+        counted = (
+            (i, len(row), not any(f.strip() for f in row[width:]))
+            for i, row in enumerate(rows)
+            if any(f.strip() for f in row)
+        )
+        return [
+            (i, n)
+            for i, n, rest_empty in counted
+            if not (n == width or (n > width and rest_empty) or width - headingless <= n < width)
+        ]
     lines = pl.read_csv(
         data, has_header=False, separator=LINE, quote_char=None, infer_schema=False
     ).to_series()
     fields = lines.str.count_matches(separator, literal=True) + 1
+    used = (
+        lines.str.strip_chars_end(f"{separator} \t\r").str.count_matches(separator, literal=True)
+        + 1
+    )
     blank = lines.is_null() | (lines.str.strip_chars().str.len_bytes() == 0)
+    n, ok_longer = pl.col("fields"), (pl.col("fields") > width) & (pl.col("used") <= width)
+    fine = (n == width) | ok_longer | ((n < width) & (n >= width - headingless))
     found = (
-        pl.DataFrame({"fields": fields, "blank": blank})
+        pl.DataFrame({"fields": fields, "used": used, "blank": blank})
         .slice(1)  # the header
         .with_row_index("row")
-        .filter(~pl.col("blank") & (pl.col("fields") != width))
+        .filter(~pl.col("blank") & ~fine)
     )
     return [(int(i), int(n)) for i, n in found.select("row", "fields").iter_rows()]
 

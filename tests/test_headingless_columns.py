@@ -83,3 +83,29 @@ def test_a_sheets_columns_without_a_heading_are_read_as_a_files(tmp_path: Path) 
         "of sheet visits has no heading but holds 1 value (the first `x`, on row 3): "
         "it was not read"
     )
+
+
+@pytest.mark.parametrize(
+    ("header_end", "row_end"),
+    [(",", ""), ("", ","), ("", ",,"), (",", ",,")],
+    ids=["the header alone", "the rows alone", "the rows twice", "one and two"],
+)
+def test_a_separator_at_the_end_of_the_header_or_the_rows_alone_loses_nothing(
+    tmp_path: Path, header_end: str, row_end: str
+) -> None:
+    """Every row was rejected as ragged ("the row has 9 fields, the header has 8"): what
+    differs is empty, so the rows are read."""
+    total, said = _read(_visits_with(tmp_path, header_end, row_end))
+    assert (total, said) == (TOTAL_ORE, [])
+
+
+def test_a_row_whose_extra_field_holds_a_value_is_still_ragged(tmp_path: Path) -> None:
+    data = _visits_with(tmp_path, "", ",")
+    lines = (data / "visits.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] += "tolk"  # data row 2 has a ninth field with a value: which column is it?
+    (data / "visits.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    month = parse_month("2026-11")
+    checked, _ = load(FJALLBY / "model.yaml", [month])
+    dataset, _ = load_dataset(checked, data)
+    [reject] = [r for r in dataset.rejects if r["code"] == "ragged-row"]
+    assert (reject["row"], reject["reason"]) == (3, "the row has 9 fields, the header has 8")

@@ -626,19 +626,18 @@ def _ragged_rows(
         data, has_header=False, separator=LINE, quote_char=None, infer_schema=False
     ).to_series()
     fields = lines.str.count_matches(separator, literal=True) + 1
-    used = (
-        lines.str.strip_chars_end(f"{separator} \t\r").str.count_matches(separator, literal=True)
-        + 1
-    )
     blank = lines.is_null() | (lines.str.strip_chars().str.len_bytes() == 0)
-    n, ok_longer = pl.col("fields"), (pl.col("fields") > width) & (pl.col("used") <= width)
-    fine = (n == width) | ok_longer | ((n < width) & (n >= width - headingless))
-    found = (
-        pl.DataFrame({"fields": fields, "used": used, "blank": blank})
+    odd = (  # the few rows of another width, looked at again: their fields beyond it
+        pl.DataFrame({"line": lines, "fields": fields, "blank": blank})
         .slice(1)  # the header
         .with_row_index("row")
-        .filter(~pl.col("blank") & ~fine)
+        .filter(~pl.col("blank") & (pl.col("fields") != width))
     )
+    trailing = pl.col("line").str.strip_chars_end(f"{separator} \t\r")
+    used = trailing.str.count_matches(separator, literal=True) + 1
+    n = pl.col("fields")
+    fine = ((n > width) & (used <= width)) | ((n < width) & (n >= width - headingless))
+    found = odd.filter(~fine)
     return [(int(i), int(n)) for i, n in found.select("row", "fields").iter_rows()]
 
 

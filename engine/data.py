@@ -353,16 +353,18 @@ def _read_files(
         diags.error("file-not-found", f"no data directory or workbook at {path}")
         return raw, origins, offsets, ragged
     for name in known:
-        parquet, csv = table_file(path, name, "parquet"), table_file(path, name, "csv")
-        files = table_files(path, name, "parquet") + table_files(path, name, "csv")
-        if len(files) > 1:
+        parquets, csvs = table_files(path, name, "parquet"), table_files(path, name, "csv")
+        if len(parquets) + len(csvs) > 1:
             diags.error(
                 "two-files",
-                f"two files for the `{name}` table: " + " and ".join(f.name for f in files),
+                f"two files for the `{name}` table: "
+                + " and ".join(f.name for f in parquets + csvs),
                 where=str(path),
                 hint="keep one of them (a stale copy would be paid from silently)",
             )
             continue
+        parquet = parquets[0] if parquets else path / f"{name}.parquet"
+        csv = csvs[0] if csvs else path / f"{name}.csv"
         try:
             if parquet.exists():
                 scan = pl.scan_parquet(parquet)
@@ -593,7 +595,12 @@ LINE = "\x1f"  # the unit separator, read as the separator where each line is on
 
 def _headingless_end(names: list[str]) -> int:
     """How many of the header's last names are empty (`a,b,c,,`: 2)."""
-    return len(names) - len("\x00".join(names).rstrip("\x00").split("\x00")) if names else 0
+    empty = 0
+    for name in reversed(names):
+        if name:
+            break
+        empty += 1
+    return empty
 
 
 def _ragged_rows(
@@ -2707,9 +2714,12 @@ def _unknown_rows_named(
         # (V1's insatser were rejected beside a second V1, and V1 paid nothing for them)
         rejected = {str(r["id"]) for r in ds.rejects if r["table"] == target.name}
         values = pl.col(column.name)
-        unknown = _rows(frame, values.is_not_null() & ~values.is_in(ids.implode()))
-        for index in unknown:
-            value = frame[column.name][index]
+        unknown = (
+            frame.select(values)
+            .with_row_index("__i")
+            .filter(values.is_not_null() & ~values.is_in(ids.implode()))
+        )
+        for index, value in unknown.iter_rows():
             was = " (its row there was rejected)" if str(value) in rejected else ""
             out.append(
                 Problem(

@@ -21,7 +21,8 @@ from engine.builtins import BUILTINS, SKIPS_MISSING
 from engine.catalog import Entity, Relation
 from engine.checker import AggInfo, CheckedModel, ColumnRef, OuterRef, RuleRef, formula_text
 from engine.diagnostics import Diagnostic
-from engine.frames import in_pieces, naming_columns, polars_type
+from engine.frames import in_pieces, polars_type
+from engine.names import naming_columns
 from engine.plan import Plan, Step
 
 

@@ -663,8 +663,17 @@ def _add_columns(
 
 # What a model may say of a column a table already has: whether a cell may be empty, the
 # value of every row when a file lacks the column, whether a file must have it, the table
-# whose rows its values name.
-ADJUSTABLE = ("nullable", "default", "required", "references", "description")
+# whose rows its values name, and the range of a number's values (the municipality's:
+# granted minutes no month can hold, levels 1–10 or 1–35).
+ADJUSTABLE = (
+    "nullable",
+    "default",
+    "required",
+    "references",
+    "description",
+    "minimum",
+    "maximum",
+)
 
 
 def _adjusted_column(
@@ -699,11 +708,15 @@ def _adjusted_column(
             "schema",
             f"{where} is already a column: the model may say whether a cell may be empty "
             f"(`nullable`), its value where a file lacks the column (`default`), whether "
-            f"a file must have it (`required`), the table its values name (`references`) "
-            f"and a `description`, not its `{other[0]}`",
+            f"a file must have it (`required`), the table its values name (`references`), "
+            f"a number's range (`minimum`, `maximum`) and a `description`, not its "
+            f"`{other[0]}`",
             (*path, other[0]),
             f"{{{table.name}: {{{column.name}: {{nullable: true}}}}}}",
         )
+        return None
+    low, high = _adjusted_range(where, column, spec, report, path)
+    if low is _NO_RANGE:
         return None
     default = spec.get("default", column.default)
     values = column.type.values if isinstance(column.type, t.Text) else None
@@ -716,14 +729,73 @@ def _adjusted_column(
             None,
         )
         return None
+    if default is not None and not _within(default, low, high):
+        report(
+            "schema",
+            f"the default `{default}` is outside the range of {where} ({low}–{high})",
+            (*path, "default"),
+            None,
+        )
+        return None
     references = spec.get("references", column.references)
     return replace(
         column,
+        minimum=low,
+        maximum=high,
         nullable=bool(spec.get("nullable", column.nullable)),
         default=default,
         description=str(spec.get("description", column.description)),
         references=str(references) if references else None,
     )
+
+
+_NO_RANGE: Any = object()  # the declared range was an error, reported
+
+
+def _adjusted_range(
+    where: str, column: Column, spec: Mapping[str, Any], report: Report, path: tuple[Any, ...]
+) -> tuple[Any, Any]:
+    """The range of a number column of carepay's as the model gives it (each bound the
+    model's where given, carepay's where not), or `_NO_RANGE` after reporting why not."""
+    given = [key for key in ("minimum", "maximum") if key in spec]
+    if not given:
+        return column.minimum, column.maximum
+    if column.kind not in ("integer", "number"):
+        report(
+            "schema",
+            f"{where} is a {column.kind} column: only a number has a range",
+            (*path, given[0]),
+            None,
+        )
+        return _NO_RANGE, None
+    for key in given:
+        bound = spec[key]
+        whole = column.kind != "integer" or float(bound).is_integer()
+        if isinstance(bound, bool) or not isinstance(bound, int | float) or not whole:
+            report(
+                "schema",
+                f"the {key} of {where} is {bound!r}, not {'a whole' if column.kind == 'integer' else 'a'} number",
+                (*path, key),
+                None,
+            )
+            return _NO_RANGE, None
+    low = spec.get("minimum", column.minimum)
+    high = spec.get("maximum", column.maximum)
+    if low is not None and high is not None and _above(low, high):
+        report(
+            "schema",
+            f"the minimum {low} of {where} is above its maximum {high}: no value could be read",
+            (*path, given[0]),
+            None,
+        )
+        return _NO_RANGE, None
+    return low, high
+
+
+def _within(value: Any, low: Any, high: Any) -> bool:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return True  # not a number: the kind's own check says so
+    return (low is None or value >= low) and (high is None or value <= high)
 
 
 def declared_column(

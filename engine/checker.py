@@ -1279,13 +1279,15 @@ class _Checker:
         """`min(utförd, tak)` skips an argument with no value and takes the others: where
         `tak` is a `max` over no decision rows, or computed from an empty cell, the cap
         silently does not apply and the customer is paid uncapped; `min(100 %, utförd /
-        beviljad)` is 100 % where nothing is granted. Dates are left alone: an empty end
-        is an open one, and skipping it is what `min(end_date, …)` means; so is a
-        `missing` the model writes itself."""
+        beviljad)` is 100 % where nothing is granted; `clamp(x, golv, tak)` pays x
+        uncapped where `tak` has none. Dates are left alone: an empty end is an open
+        one, and skipping it is what `min(end_date, …)` means; so is a `missing` the
+        model writes itself."""
         if not isinstance(typ, t.Num):
             return
         asked = frozenset().union(*self.asked)
-        absent = [(arg, self._absent_from(arg, asked)) for arg in node.args]
+        skippable = node.args[1:] if node.func == "clamp" else node.args  # x: no value
+        absent = [(arg, self._absent_from(arg, asked)) for arg in skippable]
         absent = [(arg, reasons) for arg, reasons in absent if reasons]
         if not absent:
             return
@@ -1294,8 +1296,7 @@ class _Checker:
         self.diags.warning(
             "skipped-argument",
             f"`{formula_text(node)}` skips `{shown}` where it has no value "
-            f"(when {' or '.join(sorted(reasons))}) and is then the "
-            f"{'smallest' if node.func == 'min' else 'largest'} of the others",
+            f"(when {' or '.join(sorted(reasons))}) and {skipped_then(node, arg)}",
             arg.span,
             hint=f"say what no value means: coalesce({shown}, …)",
         )
@@ -1721,8 +1722,12 @@ class _Checker:
                 typ = self._same_kind(node, args, numeric=True, ordered=True)
                 self._warn_skipped_argument(node, typ)
                 return typ
-            case "clamp" | "coalesce":
-                return self._same_kind(node, args, numeric=node.func != "coalesce")
+            case "clamp":
+                typ = self._same_kind(node, args, numeric=True)
+                self._warn_skipped_argument(node, typ)
+                return typ
+            case "coalesce":
+                return self._same_kind(node, args, numeric=False)
             case "floor" | "ceil":
                 return self._round(node, args)
             case "time_of_day":
@@ -2299,6 +2304,27 @@ def _text(node: ast.Node) -> str:
     if isinstance(node, ast.Lookup):
         return f"{_text(node.table)}[…]"
     return "this"
+
+
+def skipped_then(call: ast.Call, arg: ast.Node, ran: bool = False) -> str:
+    """What `min`, `max` or `clamp` does when `arg` has no value and is skipped — takes
+    the smallest or largest of the others, or leaves `x` unlimited on that side — as the
+    check foretells it (`and is then …`) or a run tells it (`took …`)."""
+    if call.func == "clamp":
+        side = "below" if arg is call.args[1] else "above"
+        verb = "left" if ran else "then leaves"
+        return f"{verb} `{formula_text(call.args[0])}` unlimited from {side}"
+    which = f"the {'smallest' if call.func == 'min' else 'largest'} of the others"
+    return f"took {which}" if ran else f"is then {which}"
+
+
+def clamp_hint(call: ast.Call) -> str:
+    """How to say which bound of a `clamp` wins where its lower is above its upper."""
+    x, low, high = (formula_text(a) for a in call.args)
+    return (
+        f"say which bound wins: min(max({x}, {low}), {high}) if the upper, "
+        f"max(min({x}, {high}), {low}) if the lower"
+    )
 
 
 def formula_text(node: ast.Node) -> str:

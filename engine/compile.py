@@ -27,9 +27,11 @@ from engine.checker import (
     OuterRef,
     ParamRef,
     RuleRef,
+    clamp_hint,
     formula_text,
     round_decimals,
     round_multiple,
+    skipped_then,
 )
 from engine.diagnostics import Diagnostic, EngineError
 from engine.frames import (
@@ -39,21 +41,24 @@ from engine.frames import (
     in_pieces,
     joins_parties,
     minutes_of_day,
-    naming_columns,
     neighbour_registrations,
     pairs_frame,
     polars_type,
 )
 from engine.money import COMPARE_DECIMALS, POLARS_MODES, SNAP_DECIMALS
 from engine.names import (
+    CLAMP_PREFIX,
     MISS_PREFIX,
     SKIP_PREFIX,
     UNKNOWN_PREFIX,
     branch_column,
     branch_nodes,
+    clamp_column,
+    clamps,
     looked_up,
     lookups_that_can_miss,
     miss_column,
+    naming_columns,
     ore_column,
     raw_column,
     skip_column,
@@ -577,6 +582,62 @@ def _placed(compiler: Compiler, tree: ast.Node, decision: ast.Node | None = None
     return out
 
 
+def _clamp_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
+    """For each `clamp`, a column true where the formula took it with its lower bound
+    above its upper: "at least 85 % of the granted time, at most 110 %" cannot both
+    hold, and which one the model means is for its author to say."""
+    if step.tree is None or step.rule is None or step.rule.kind == "flag":
+        return []
+    numbers = {id(node): i for i, node in enumerate(clamps(step.tree), 1)}
+    out: list[pl.Expr] = []
+    for node, path, _ in _placed(compiler, step.tree) if numbers else ():
+        if id(node) in numbers:
+            assert isinstance(node, ast.Call)
+            x, low, high = (compiler.expr(a) for a in node.args)
+            above = snap(low, COMPARE_DECIMALS) > snap(high, COMPARE_DECIMALS)
+            inverted = path & x.is_not_null() & above.fill_null(False)
+            out.append(inverted.alias(clamp_column(step.name, numbers[id(node)])))
+    return out
+
+
+def _clamp_inversions(
+    compiler: Compiler, steps: list[Step], frame: pl.DataFrame, entity: str
+) -> list[Diagnostic]:
+    """A located error per `clamp` whose lower bound was above its upper on some rows,
+    with up to five of them and both bounds."""
+    found: list[Diagnostic] = []
+    ids = naming_columns(compiler.checked.model.vocabulary, entity, frame.columns)
+    for step in steps:
+        if step.tree is None or step.rule is None:
+            continue
+        for number, node in enumerate(clamps(step.tree), 1):
+            column = clamp_column(step.name, number)
+            rows = frame.filter(pl.col(column)) if column in frame.columns else frame.clear()
+            if rows.height == 0:
+                continue
+            _, low, high = node.args
+            typ = compiler.type_of(low)
+            bounds = [compiler.expr(a).alias(f"__bound_{i}") for i, a in enumerate((low, high))]
+            shown = "; ".join(
+                f"{', '.join(f'{c} {row[c]}' for c in ids)}: "
+                f"{t.quantity_text(row['__bound_0'], typ)} above "
+                f"{t.quantity_text(row['__bound_1'], typ)}"
+                for row in rows.head(5).select([*ids, *bounds]).to_dicts()
+            )
+            more = f" and {rows.height - 5} more" if rows.height > 5 else ""
+            found.append(
+                Diagnostic(
+                    "clamp-bounds",
+                    f"`{formula_text(node)}` has its lower bound above its upper for "
+                    f"{rows.height} {entity} row{'s' if rows.height != 1 else ''} of "
+                    f"{compiler.plan.month:%Y-%m} (in `{step.name}`): {shown}{more}",
+                    node.span,
+                    hint=clamp_hint(node),
+                )
+            )
+    return found
+
+
 def _skipping_calls(checked: CheckedModel, step: Step) -> list[ast.Call]:
     """The rule's `min`/`max` calls the check warned can skip an argument, in order."""
     found: list[ast.Call] = []
@@ -705,8 +766,8 @@ def _skipped_warning(
     args, why = compiler.checked.skipping[id(node)]
     return Diagnostic(
         "skipped-argument",
-        f"`{formula_text(node)}` took the {'smallest' if node.func == 'min' else 'largest'} "
-        f"of the others where `{formula_text(args[0])}` had no value, for {rows.height} "
+        f"`{formula_text(node)}` {skipped_then(node, args[0], ran=True)} where "
+        f"`{formula_text(args[0])}` had no value, for {rows.height} "
         f"{entity} row{'s' if rows.height != 1 else ''} of {compiler.plan.month:%Y-%m} "
         f"(in `{step.name}`; {' or '.join(sorted(why))}): {_named_rows(rows, entity, compiler)}",
         args[0].span,
@@ -806,6 +867,7 @@ def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
     branches = (
         _branch_columns(compiler, step)
         + _miss_columns(compiler, step)
+        + _clamp_columns(compiler, step)
         + _skip_columns(compiler, step)
         + _unknown_columns(compiler, step)
     )
@@ -1061,6 +1123,7 @@ def evaluate(
         with timed(timings, "rules"):
             frame = _rule_layers(compiler, plan, entity, frame)
         misses = _lookup_misses(compiler, steps, frame, entity)
+        misses += _clamp_inversions(compiler, steps, frame, entity)
         if misses:
             raise EngineError(misses)
         if warnings is not None:
@@ -1068,7 +1131,7 @@ def evaluate(
         helpers = [
             c
             for c in frame.columns
-            if c.startswith(("__agg_", MISS_PREFIX, SKIP_PREFIX, UNKNOWN_PREFIX))
+            if c.startswith(("__agg_", MISS_PREFIX, CLAMP_PREFIX, SKIP_PREFIX, UNKNOWN_PREFIX))
         ]
         frames[entity] = frame.drop(helpers) if helpers else frame
     assert set(vocabulary.entities) >= set(frames)

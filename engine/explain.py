@@ -29,6 +29,8 @@ def format_value(value: Any, typ: t.Type, under_type: t.Type | None = None) -> s
             f"under {format_value(u, under_type or t.NUMBER)} → {format_value(v, typ)}"
             for u, v in value
         )
+    if isinstance(typ, t.Time) and isinstance(value, Decimal | int | float):
+        return clock_text(Decimal(value))
     if not isinstance(value, Decimal):
         return str(value)
     if isinstance(typ, t.Num):
@@ -41,6 +43,14 @@ def format_value(value: Any, typ: t.Type, under_type: t.Type | None = None) -> s
         if typ.dimensionless and typ.percent:
             return f"{_number(value * 100, 2)} %"
     return _number(value)
+
+
+def clock_text(minutes: Decimal) -> str:
+    """A time of day held as minutes after midnight as a clock shows it: 1 350 is
+    `22:30`, with seconds where it has them (`22:30:30`)."""
+    seconds = int(snap(minutes * 60).to_integral_value())
+    text = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
+    return text + (f":{seconds % 60:02d}" if seconds % 60 else "")
 
 
 def exact_amount(value: Decimal) -> str:

@@ -15,13 +15,6 @@ from engine.catalog import DAY, DAY_NUMBER, ZONE, Entity, Vocabulary
 from engine.plan import Plan
 
 
-def naming_columns(vocabulary: Vocabulary, entity: str, columns: Collection[str]) -> list[str]:
-    """The columns that name a row of `entity` in a message: its key, or where the
-    frame has none of it, the customer's and provider's ids."""
-    ids = [c for c in vocabulary.entities[entity].key if c in columns]
-    return ids or [c for c in ("customer_id", "provider_id") if c in columns]
-
-
 def _in_month(entity: Entity, frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     """The rows of an input table that belong to the month, by the entity's rule."""
     rule = entity.month

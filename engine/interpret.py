@@ -27,6 +27,7 @@ from engine.checker import (
     OuterRef,
     ParamRef,
     RuleRef,
+    clamp_hint,
     fields_of,
     formula_text,
     round_decimals,
@@ -35,6 +36,7 @@ from engine.checker import (
 from engine.diagnostics import Diagnostic, EngineError
 from engine.model import Band, band_boundaries, cyclic
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
+from engine.names import naming_columns
 from engine.plan import COUNTED, Plan
 
 ROWS_SHOWN = 3  # rows of an aggregation explained, unless `explain --rows` says otherwise
@@ -720,6 +722,26 @@ def _clamp(i: Interpreter, node: ast.Call, row: Row) -> Any:
     x, low, high = _args(i, node, row)
     if x is None:
         return None
+    if (
+        low is not None
+        and high is not None
+        and snap(low, COMPARE_DECIMALS) > snap(high, COMPARE_DECIMALS)
+    ):  # as the run stops: which bound wins is the model's to say
+        typ = i.checked.type_of(node.args[1])
+        ids = naming_columns(i.checked.model.vocabulary, row.entity, row.values)
+        named = [f"{c} {row.values[c]}" for c in ids]
+        raise EngineError(
+            [
+                Diagnostic(
+                    "clamp-bounds",
+                    f"`{formula_text(node)}` has its lower bound above its upper for 1 "
+                    f"{row.entity} row of {i.plan.month:%Y-%m}: {', '.join(named)}: "
+                    f"{t.quantity_text(low, typ)} above {t.quantity_text(high, typ)}",
+                    node.span,
+                    hint=clamp_hint(node),
+                )
+            ]
+        )
     if low is not None:
         x = max(x, low)
     if high is not None:

@@ -5,8 +5,18 @@ need not import the back end. No Polars here."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from engine import ast
+from engine.catalog import Vocabulary
 from engine.checker import CheckedModel
+
+
+def naming_columns(vocabulary: Vocabulary, entity: str, columns: Collection[str]) -> list[str]:
+    """The columns that name a row of `entity` in a message: its key, or where the
+    frame has none of it, the customer's and provider's ids."""
+    ids = [c for c in vocabulary.entities[entity].key if c in columns]
+    return ids or [c for c in ("customer_id", "provider_id") if c in columns]
 
 
 def raw_column(name: str) -> str:
@@ -42,6 +52,7 @@ def branch_nodes(tree: ast.Node, skip: frozenset[int] | set[int] = frozenset()) 
 
 
 MISS_PREFIX = "__miss__"
+CLAMP_PREFIX = "__clamp__"
 SKIP_PREFIX = "__skip__"
 UNKNOWN_PREFIX = "__unknown__"
 
@@ -58,6 +69,16 @@ def skip_column(rule: str, number: int) -> str:
 
 def miss_column(rule: str, number: int) -> str:
     return f"{MISS_PREFIX}{rule}__{number}"
+
+
+def clamp_column(rule: str, number: int) -> str:
+    """True where the rule's `number`th `clamp` had its lower bound above its upper."""
+    return f"{CLAMP_PREFIX}{rule}__{number}"
+
+
+def clamps(tree: ast.Node) -> list[ast.Call]:
+    """The `clamp` calls of a formula, in the order written."""
+    return [n for n in tree.walk() if isinstance(n, ast.Call) and n.func == "clamp"]
 
 
 def lookups_that_can_miss(checked: CheckedModel, tree: ast.Node) -> list[ast.Node]:

@@ -242,6 +242,22 @@ def display_factor(t: Type) -> tuple[int, int]:
     return 1, 1
 
 
+def quantity_text(value: float | Decimal | None, typ: Type) -> str:
+    """An internal value in the unit a reader writes it, for a message: `1440 min (24
+    h)`, `120 %`, `975.484 min (16.26 h)`, `900 SEK`."""
+    if value is None:
+        return "(no value)"
+    num, den = display_factor(typ)
+    unit = display_unit(typ)
+    shown = _plain(round(float(value) * num / den, 6))
+    hours = f" ({_plain(round(float(value) / 60, 2))} h)" if unit == "min" else ""
+    return f"{shown}{' ' + unit if unit else ''}{hours}"
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
 def to_written(value: Decimal, unit: str) -> Decimal:
     """An internal value in the unit a person wrote (`450 SEK/h` is stored as 7.5)."""
     num, den = unit_factor(unit)

@@ -1,0 +1,242 @@
+"""Videby, a model written from docs/language.md alone: omsorg paid by executed time
+(a visit's minutes times its staff) at least 85 % and at most 110 % of the time granted
+for the decision's days (`clamp`), late cancellations paid as planned, a night
+supplement and a provider's quality deduction. Each amount computed by hand. What it
+found: a `clamp` whose floor a study raised above its ceiling paid the ceiling without
+a word, a bound with no value was skipped in silence, a model could not bound carepay's
+own columns (a granted time of 99 999 999 999 minutes paid 624 billion kronor), and
+`explain` showed a time of day as a count (`1 350`, for 22:30)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from engine.api import load
+from engine.cli import main
+from engine.diagnostics import EngineError
+
+VIDEBY = Path(__file__).resolve().parent / "fixtures/videby"
+MODEL = VIDEBY / "model.yaml"
+ARGS = ["--data", str(VIDEBY / "data"), "--month", "2027-03"]
+
+
+def _variant(tmp_path: Path, text: str, name: str = "variant.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(f"model: videby-variant\ntitle: V\nextends: {MODEL}\n{text}", "utf-8")
+    return path
+
+
+def test_march_by_hand(tmp_path: Path) -> None:
+    """K1: 120 + 30 + 60 (cancelled 19 h before) + 60 = 270 min, under 85 % of 1 200:
+    1 020 min × 7,50 = 7 650, two night visits 190. K2: from 11 March, 1 200 × 21/31 ×
+    85 % = 690,967742 min, above its 690: 5 182,26. K3: 480 + 180 + 20 = 680, over 110 %
+    of 600: 660 min = 4 950, one night visit 95. P1: 3 of 9 visits by hand, 2 % of
+    17 782,26 = −355,65. K4: 300 min = 2 250. K5: 300 min granted for 15 days, 60
+    executed: 255 min = 1 912,50."""
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(main, ["run", str(MODEL), *ARGS, "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
+    paid = sorted(
+        lines.select("provider_id", "customer_id", "payment", "amount_kr").fill_null("").rows()
+    )
+    assert paid == [
+        ("P1", "", "kvalitet", "-355.65"),
+        ("P1", "K1", "natt", "190.00"),
+        ("P1", "K1", "omsorg", "7650.00"),
+        ("P1", "K2", "omsorg", "5182.26"),
+        ("P1", "K3", "natt", "95.00"),
+        ("P1", "K3", "omsorg", "4950.00"),
+        ("P2", "K4", "omsorg", "2250.00"),
+        ("P2", "K5", "omsorg", "1912.50"),
+    ]
+    excluded = pl.read_csv(out / "exclusions.csv", infer_schema=False)
+    assert sorted(excluded.select("visit_id", "rule").rows()) == [
+        ("V04", "avbokat_i_tid"),
+        ("V06", "utan_beslut"),
+        ("V15", "utan_beslut"),
+    ]
+
+
+def test_videbys_hand_computed_cases() -> None:
+    ran = CliRunner().invoke(main, ["test", str(VIDEBY / "tests")])
+    assert ran.exit_code == 0, ran.output
+    assert "8 godkända, 0 underkända" in ran.output
+
+
+def test_a_floor_above_the_ceiling_stops_the_run(tmp_path: Path) -> None:
+    """`simulate --set golv=120` paid each customer the ceiling, 21 410,32 kr for P1,
+    exit 0: at least 120 % and at most 110 % cannot both hold."""
+    ran = CliRunner().invoke(main, ["simulate", str(MODEL), *ARGS, "--set", "golv=120"])
+    assert ran.exit_code == 1, ran.output
+    assert "error[clamp-bounds]" in ran.output
+    assert "has its lower bound above its upper for 5 customer_month rows of 2027-03" in (
+        ran.output
+    )
+    assert "customer_id K1, provider_id P1: 1440 min (24 h) above 1320 min (22 h)" in ran.output
+    assert "min(max(utförd_tid, beviljad_tid * golv), beviljad_tid * tak) if the upper" in (
+        ran.output
+    )
+
+
+def test_explain_stops_at_a_floor_above_the_ceiling_as_the_run_does(tmp_path: Path) -> None:
+    model = _variant(tmp_path, "parameters:\n  golv:\n    values: { 2027-01-01: 120 }\n")
+    args = ["explain", str(model), *ARGS, "--customer", "K1"]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 1, ran.output
+    assert "error[clamp-bounds]" in ran.output
+    assert "for 1 customer_month row of 2027-03: customer_id K1, provider_id P1: 1440 min" in (
+        ran.output
+    )
+
+
+def test_the_upper_bound_wins_where_the_author_says_so(tmp_path: Path) -> None:
+    """The hint's rewrite pays the ceiling, as the rule's author chose: K1 1 320 min."""
+    model = _variant(
+        tmp_path,
+        "parameters:\n  golv:\n    values: { 2027-01-01: 120 }\ndefinitions:\n"
+        "  customer_month:\n    ersatt_tid: min(max(utförd_tid, beviljad_tid * golv), "
+        "beviljad_tid * tak)\n",
+    )
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(main, ["run", str(model), *ARGS, "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
+    k1 = lines.filter((pl.col("customer_id") == "K1") & (pl.col("payment") == "omsorg"))
+    assert k1["amount_kr"].to_list() == ["9900.00"]  # 1 320 min × 7,50
+
+
+CEILING_PER_CUSTOMER = """vocabulary:
+  columns:
+    customers:
+      takandel: { type: number, unit: "%", description: Kundens tak }
+definitions:
+  customer_month:
+    ersatt_tid: clamp(utförd_tid, beviljad_tid * golv, beviljad_tid * customer.takandel)
+"""
+
+
+def test_a_bound_with_no_value_is_warned_of(tmp_path: Path) -> None:
+    """A customer with no ceiling had K3's 680 minutes paid uncapped, without a word;
+    the check and the run say so now, and the run exits 5."""
+    model = _variant(tmp_path, CEILING_PER_CUSTOMER)
+    checked = CliRunner().invoke(main, ["check", str(model)])
+    assert "warning[skipped-argument]" in checked.output
+    assert (
+        "skips `beviljad_tid * customer.takandel` where it has no value (when `takandel` is "
+        "empty) and then leaves `utförd_tid` unlimited from above"
+    ) in checked.output
+    data = tmp_path / "data"
+    data.mkdir()
+    for file in (VIDEBY / "data").iterdir():
+        (data / file.name).write_bytes(file.read_bytes())
+    customers = "customer_id,district,takandel\nK1,Centrum,110\nK2,Centrum,110\nK3,Ön,\n"
+    (data / "customers.csv").write_text(customers + "K4,Centrum,110\nK5,Ön,110\n", "utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(model), "--data", str(data), "--month", "2027-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 5, ran.output
+    assert (
+        "left `utförd_tid` unlimited from above where `beviljad_tid * customer.takandel` had "
+        "no value, for 1 customer_month row of 2027-03"
+    ) in ran.output
+
+
+def test_explain_shows_a_time_of_day_as_a_clock() -> None:
+    """It showed `time_of_day(start) = 1 350`: minutes after midnight, not 22:30."""
+    args = ["explain", str(MODEL), *ARGS, "--customer", "K1"]
+    said = CliRunner().invoke(main, args).output
+    assert "time_of_day(start) = 22:30" in said
+    assert "time_of_day(start) = 1 350" not in said
+
+
+def _rejected(tmp_path: Path, model: Path, decisions: str) -> tuple[int, str, list[str]]:
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    for file in (VIDEBY / "data").iterdir():
+        (data / file.name).write_bytes(file.read_bytes())
+    (data / "decisions.csv").write_text(decisions, "utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(model), "--data", str(data), "--month", "2027-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, [*args, "--force"])
+    rejects = pl.read_csv(out / "rejects.csv", infer_schema=False) if out.exists() else None
+    reasons = [] if rejects is None or rejects.is_empty() else rejects["reason"].to_list()
+    return ran.exit_code, ran.output, reasons
+
+
+def _decisions(b1: str) -> str:
+    """Videby's decisions with a `level` column (empty) and B1 as given."""
+    lines = (VIDEBY / "data/decisions.csv").read_text("utf-8").splitlines()
+    rows = [b1 if line.startswith("B1,") else line + "," for line in lines[1:]]
+    return "\n".join([lines[0] + ",level", *rows]) + "\n"
+
+
+def test_a_model_bounds_carepays_granted_minutes(tmp_path: Path) -> None:
+    """Videby's `granted_minutes: {maximum: 44640}`: a decision of 99 999 999 999
+    minutes (a key held down) is a rejected row, not 624 billion kronor paid to P1."""
+    b1 = "B1,K1,P1,omsorg,2027-01-01,,99999999999,"
+    code, output, reasons = _rejected(tmp_path, MODEL, _decisions(b1))
+    assert code == 3, output
+    assert reasons == ["`99999999999` is outside the range of `granted_minutes` (0–44640 min)"]
+
+
+def test_a_model_widens_carepays_levels(tmp_path: Path) -> None:
+    """A municipality of 35 levels: level 35 was rejected (carepay's 1–29)."""
+    b1 = "B1,K1,P1,omsorg,2027-01-01,,1200,35"
+    code, output, reasons = _rejected(tmp_path, MODEL, _decisions(b1))
+    assert reasons == ["`35` is outside the range of `level` (1–29)"]
+    wider = _variant(
+        tmp_path, "vocabulary:\n  columns:\n    decisions:\n      level: { maximum: 35 }\n"
+    )
+    text = wider.read_text("utf-8") + "definitions:\n  decision:\n    nivå: level\n"
+    wider.write_text(text, "utf-8")
+    code, output, reasons = _rejected(tmp_path, wider, _decisions(b1))
+    assert (code, reasons) == (0, []), output
+
+
+@pytest.mark.parametrize(
+    ("column", "given", "said"),
+    [
+        (
+            "profession",
+            "{ maximum: 3 }",
+            "`decisions.profession` is a text column: only a number has a range",
+        ),
+        (
+            "received_on",
+            "{ minimum: 1 }",
+            "`decisions.received_on` is a date column: only a number has a range",
+        ),
+        ("level", "{ minimum: 40 }", "the minimum 40 of `decisions.level` is above its maximum 29"),
+        (
+            "level",
+            "{ maximum: 2.5 }",
+            "the maximum of `decisions.level` is 2.5, not a whole number",
+        ),
+        (
+            "granted_minutes",
+            "{ maximum: lots }",
+            "`vocabulary.columns.decisions.granted_minutes.maximum` should be a number",
+        ),
+        (
+            "level",
+            "{ maximum: 10, default: 12 }",
+            "the default `12` is outside the range of `decisions.level` (1–10)",
+        ),
+    ],
+)
+def test_a_range_that_cannot_be_is_an_error_at_its_line(
+    tmp_path: Path, column: str, given: str, said: str
+) -> None:
+    model = _variant(
+        tmp_path, f"vocabulary:\n  columns:\n    decisions:\n      {column}: {given}\n"
+    )
+    with pytest.raises(EngineError) as raised:
+        load(model, [])
+    shown = [d.message for d in raised.value.diagnostics]
+    assert any(said in message for message in shown), shown
+    assert all(d.span is not None and d.span.line == 7 for d in raised.value.diagnostics)

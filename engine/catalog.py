@@ -564,7 +564,9 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
                 "tables: " + ", ".join(tables),
             )
             continue
-        _add_columns(tables, table_name, columns or {}, codes, report, ("columns", table_name))
+        path = ("columns", table_name)
+        parties = frozenset(p.key for p in base.parties.values())
+        _add_columns(tables, table_name, columns or {}, codes, report, path, parties)
     entities = dict(base.entities)
     for name, declared in _days_last(spec.get("entities") or {}):
         entities[name] = _declared_entity(name, declared, entities, tables, report)
@@ -645,20 +647,25 @@ def _add_columns(
     codes: dict[str, tuple[str, ...]],
     report: Report,
     path: tuple[Any, ...],
+    parties: frozenset[str] = frozenset(),
 ) -> None:
     table = tables[table_name]
     added = dict(table.columns)
+    defaulted: set[str] = set()  # carepay's required columns a file may now lack
     for name, spec in columns.items():
         if name in added:
-            adjusted = _adjusted_column(table, added[name], spec, report, (*path, name))
+            adjusted = _adjusted_column(table, added[name], spec, report, (*path, name), parties)
             if adjusted is not None:
                 added[name] = adjusted
+                if name in table.required and adjusted.default is not None:
+                    defaulted.add(name)
             continue
         column = declared_column(name, spec, codes, report, (*path, name))
         if column is not None:
             added[name] = column
     required = tuple(n for n, s in columns.items() if isinstance(s, Mapping) and s.get("required"))
-    tables[table_name] = replace(table, columns=added, required=table.required + required)
+    kept = tuple(n for n in table.required if n not in defaulted)
+    tables[table_name] = replace(table, columns=added, required=kept + required)
 
 
 # What a model may say of a column a table already has: whether a cell may be empty, the
@@ -677,21 +684,42 @@ ADJUSTABLE = (
 
 
 def _adjusted_column(
-    table: Table, column: Column, spec: Mapping[str, Any], report: Report, path: tuple[Any, ...]
+    table: Table,
+    column: Column,
+    spec: Mapping[str, Any],
+    report: Report,
+    path: tuple[Any, ...],
+    parties: frozenset[str] = frozenset(),
 ) -> Column | None:
     """A column of carepay's own table as a municipality's export has it — `declined`
     left empty where a visit was not declined, or no `registration` column at all — so
     that the model can say so (`nullable: true`, `default: tag`) instead of every such
     row being rejected. The column's kind, unit and code list stay carepay's, and the
-    columns every row needs (the key, the customer, the start …) stay required."""
+    columns every row needs (the key, the customer, the start …) stay required; another
+    column carepay requires — a visit's `service`, where an export of one service has
+    none — may be given a `default:` (and a `description`), and its cells stay required."""
     where = f"`{table.name}.{column.name}`"
-    if column.name in table.required or column.name in table.key:
+    essential = (
+        column.name in table.key or column.name in parties or column.kind in ("date", "datetime")
+    )
+    if column.name in table.required and essential:
         report(
             "schema",
             f"{where} is a column carepay needs in every file of `{table.name}` (an id, a "
             "party, or a date placing a row in a month): it cannot be declared again",
             path,
             None,
+        )
+        return None
+    other = [k for k in spec if k not in ("default", "description", "type")]
+    if column.name in table.required and other:
+        report(
+            "schema",
+            f"{where} is a column carepay requires in every row of `{table.name}`: the model "
+            f"may give its value where a file lacks the column (`default`) and a "
+            f"`description`, not its `{other[0]}`",
+            (*path, other[0]),
+            f"{{{table.name}: {{{column.name}: {{default: …}}}}}}",
         )
         return None
     if spec.get("type", column.kind) != column.kind:

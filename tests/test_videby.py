@@ -240,3 +240,49 @@ def test_a_range_that_cannot_be_is_an_error_at_its_line(
     shown = [d.message for d in raised.value.diagnostics]
     assert any(said in message for message in shown), shown
     assert all(d.span is not None and d.span.line == 7 for d in raised.value.diagnostics)
+
+
+def test_an_export_of_one_service_has_no_service_column(tmp_path: Path) -> None:
+    """Videby's visits exported without `service` (all omsorg): every month stopped at
+    "`visits` has no column `service`", and the model could not say what it is — the
+    message gave the reason "an id, a party, or a date placing a row in a month", which
+    `service` is none of. A `default:` says it now; its cells stay required."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for file in (VIDEBY / "data").iterdir():
+        (data / file.name).write_bytes(file.read_bytes())
+    visits = pl.read_csv(data / "visits.csv", infer_schema=False).drop("service")
+    visits.write_csv(data / "visits.csv")
+    block = "vocabulary:\n  columns:\n    visits:\n      service: { default: omsorg }\n"
+    model = _variant(tmp_path, block)
+    out = tmp_path / "out"
+    args = ["run", str(model), "--data", str(data), "--month", "2027-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 0, ran.output
+    assert "summa                      21\xa0874,11" in ran.output, ran.output
+    told = CliRunner().invoke(main, ["tables", str(model)]).output
+    assert "saknas kolumnen läses varje rad som omsorg" in told
+
+
+@pytest.mark.parametrize(
+    ("column", "given", "said"),
+    [
+        (
+            "service",
+            "{ nullable: true }",
+            "`visits.service` is a column carepay requires in every row of `visits`: the model "
+            "may give its value where a file lacks the column (`default`) and a "
+            "`description`, not its `nullable`",
+        ),
+        ("customer_id", "{ default: K1 }", "`visits.customer_id` is a column carepay needs"),
+        ("end", "{ default: 2027-03-01 10:00 }", "`visits.end` is a column carepay needs"),
+    ],
+)
+def test_what_a_required_column_cannot_be_given(
+    tmp_path: Path, column: str, given: str, said: str
+) -> None:
+    model = _variant(tmp_path, f"vocabulary:\n  columns:\n    visits:\n      {column}: {given}\n")
+    with pytest.raises(EngineError) as raised:
+        load(model, [])
+    shown = [d.message for d in raised.value.diagnostics]
+    assert any(said in message for message in shown), shown

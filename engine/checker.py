@@ -1466,9 +1466,29 @@ class _Checker:
                 if name
                 else self._fields(ref.entity).get(ref.name)
             )
-            if column is not None and column.nullable and ref.name not in DERIVED_NEVER_EMPTY:
+            placing = () if name else self._placing_columns(ref.entity)
+            if (
+                column is not None
+                and column.nullable
+                and ref.name not in DERIVED_NEVER_EMPTY
+                and ref.name not in placing
+            ):
                 return column
         return None
+
+    def _placing_columns(self, entity: str) -> tuple[str, ...]:
+        """The columns that place an entity's rows in a month, never empty on them: a
+        row with no `reported_at` is in no month of `{by: moment, column:
+        reported_at}` (a period's start likewise; its end may be open)."""
+        spec = self.vocabulary.entities.get(entity)
+        if spec is None:
+            return ()
+        match spec.month.by:
+            case "moment" | "date":
+                return spec.month.columns
+            case "period":
+                return spec.month.columns[:1]
+        return ()
 
     def _check_text_values(self, column: ast.Node, typ: t.Type, literal: ast.Node) -> None:
         """`service == "omsorgg"`: a text the column can never hold is a mistake."""

@@ -14,8 +14,10 @@ rejected as it is when the file is read whole.
 Everything a run writes is the same either way: the same rows in the same order,
 the same rejects, the same amounts (tests/test_monthly.py). Not done a month at a
 time: data given as CSV files, a workbook or frames in memory (read whole, as
-before), and a model with assumptions (a scenario changing the data), whose
-accounting is over the whole data.
+before), a model with assumptions (a scenario changing the data), whose
+accounting is over the whole data, and a model with an entity of its own over the
+visits' table placed in a month otherwise than the visits are (by the day each was
+reported), whose month holds visits of other months.
 """
 
 from __future__ import annotations
@@ -183,7 +185,25 @@ def applies(checked: CheckedModel, data: object, months: list[date]) -> bool:
         return False  # reported when the file is read whole
     if not _parts_choosable(checked, schema):
         return False  # read whole, where each column's type is reported
+    if _placed_otherwise(checked):
+        return False  # its month's rows are not the month's part of the file
     return len(months) > 1 or rows > MONTH_AT_A_TIME_ROWS
+
+
+def _placed_otherwise(checked: CheckedModel) -> list[str]:
+    """The model's entities over the visits' table that a month holds by another rule
+    than the visits' own — visits paid in the month they are reported
+    (`{by: moment, column: reported_at}`): a month's part of the file, chosen by the
+    visits' start, would leave out a February visit reported in March."""
+    vocabulary = checked.model.vocabulary
+    own = vocabulary.entities[vocabulary.roles.registration]
+    return [
+        name
+        for name, entity in vocabulary.entities.items()
+        if entity.table == vocabulary.registrations
+        and name != vocabulary.roles.registration
+        and (entity.month.by, entity.month.columns) != (own.month.by, own.month.columns)
+    ]
 
 
 # The types a part of the visits is chosen by (their month columns) and their ids are

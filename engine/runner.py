@@ -36,7 +36,7 @@ from engine.api import (
     run_model,
     with_paid_providers,
 )
-from engine.catalog import Vocabulary, schemas_dir
+from engine.catalog import Vocabulary, base_vocabulary, schemas_dir
 from engine.catalog import tables as base_tables
 from engine.checker import CheckedModel
 from engine.coverage import never_fired
@@ -187,6 +187,7 @@ def execute(
             checked, job.data, months, columns, job.strict, pseudonymise, stages, timings
         )
         result, dataset, facts, outside = parts.result, parts.dataset, parts.facts, parts.outside
+        own_outside = None
         result.warnings[:0] = warnings + parts.warnings
         timings.update((f"read_data_{phase}", s) for phase, s in dataset.timings.items())
     else:
@@ -200,6 +201,8 @@ def execute(
         # frames are made (compile.evaluate), its months' visits counted before
         alone = len(months) == 1 and not checked.model.assumptions
         placed = _placed(checked, dataset, months) if alone else None
+        # the rows of the months run, before the visits' table goes (an entity over it)
+        own_outside = _own_outside(checked, dataset, months) if alone else None
         result = run_model(checked, dataset, months, by_month, let_go=alone)
         result.warnings[:0] = warnings + data_warnings
         timings["evaluate"] = time.perf_counter() - clock
@@ -215,7 +218,7 @@ def execute(
     timings.update((f"evaluate_{phase}", seconds) for phase, seconds in result.timings.items())
     stages.stage("account")
     with timed(timings, "account_for_visits"):  # and the months' facts added up
-        conservation = account(result, dataset, facts, outside)
+        conservation = account(result, dataset, facts, outside, own_outside)
     if not conservation.balanced:
         raise EngineError(
             [
@@ -476,7 +479,11 @@ def conserve(result: RunResult, dataset: Dataset, months: list[date]) -> Conserv
 
 
 def account(
-    result: RunResult, dataset: Dataset, facts: list[MonthFacts], outside: int
+    result: RunResult,
+    dataset: Dataset,
+    facts: list[MonthFacts],
+    outside: int,
+    own_outside: dict[str, int] | None = None,
 ) -> Conservation:
     """Count every input visit into exactly one place: each month's visits are the
     data's visits of the month, counted or excluded, each once (`MonthFacts.problems`),
@@ -490,18 +497,23 @@ def account(
         counted=sum(f.counted for f in facts),
         excluded=sum(f.visits - f.counted for f in facts),
         problems=[problem for f in facts for problem in f.problems],
-        own_outside=_own_outside(result.checked, dataset, [m.plan.month for m in result.months]),
+        own_outside=own_outside
+        if own_outside is not None
+        else _own_outside(result.checked, dataset, [m.plan.month for m in result.months]),
     )
 
 
 def _own_outside(checked: CheckedModel, dataset: Dataset, months: list[date]) -> dict[str, int]:
     """How many rows of each of the model's own tables, placed in a month by a date, a
-    moment or a period, are in none of the months run (where any are)."""
+    moment or a period, are in none of the months run (where any are); and of each
+    entity of the model's own over one of carepay's tables, by the entity's name
+    (visits paid in the month they are reported: one reported next month, or never)."""
     base = set(base_tables())
+    base_entities = set(base_vocabulary().entities)
     out = {}
-    for entity in checked.model.vocabulary.entities.values():
+    for name, entity in checked.model.vocabulary.entities.items():
         rule, frame = entity.month, dataset.tables.get(entity.table or "")
-        if entity.table in base or frame is None or frame.height == 0 or not months:
+        if name in base_entities or frame is None or frame.height == 0 or not months:
             continue
         if rule.by in ("moment", "date"):
             (column,) = rule.columns
@@ -517,7 +529,7 @@ def _own_outside(checked: CheckedModel, dataset: Dataset, months: list[date]) ->
             continue
         outside = frame.select((~pl.any_horizontal(inside)).fill_null(True).sum()).item()
         if outside:
-            out[entity.table or ""] = int(outside)
+            out[name if entity.table in base else entity.table or ""] = int(outside)
     return out
 
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from engine.api import customer_rows, plan_month, run_model
 from engine.checker import check
 from engine.data import dataset_from_rows
-from engine.diagnostics import Diagnostics
+from engine.diagnostics import Diagnostics, EngineError
 from engine.frames import base_frames
 from engine.interpret import Interpreter, Row
 from engine.loader import load_model
@@ -332,10 +332,15 @@ def test_compiled_equals_interpreted(
     checked = check(model, diags)
     assert not diags.errors, [d.render() for d in diags.errors]
     ds = dataset_from_rows(rows, known=model.vocabulary.tables)
-    result = run_model(checked, ds, [MONTH])
-    frames = result.months[0].frames
     plan = plan_month(checked, MONTH)
     interpreter = Interpreter(plan)
+    try:
+        result = run_model(checked, ds, [MONTH])
+    except EngineError as stopped:  # a clamp's lower bound above its upper: both stop
+        assert {d.code for d in stopped.diagnostics} == {"clamp-bounds"}, stopped
+        assert _interpreter_stops(interpreter, plan, ds) == "clamp-bounds"
+        return
+    frames = result.months[0].frames
 
     # every decision value
     base = base_frames(plan, ds.tables)["decision"]
@@ -367,6 +372,23 @@ def test_compiled_equals_interpreted(
             & (pl.col("category") == total["category"])
         )
         assert total["amount_ore"] == sum(part["amount_ore"].to_list())
+
+
+def _interpreter_stops(interpreter: Interpreter, plan, ds) -> str | None:
+    """The code the interpreter stops with on some decision or customer-month row."""
+    for values in base_frames(plan, ds.tables)["decision"].to_dicts():
+        for name in ("m", "d", "r", "b", "dt"):
+            try:
+                interpreter.rule(Row("decision", values), name)
+            except EngineError as stopped:
+                return stopped.diagnostics[0].code
+    for customer in ds.tables["customers"]["customer_id"].to_list():
+        for row in customer_rows(plan, ds, customer):
+            try:
+                interpreter.rule(row, "p")
+            except EngineError as stopped:
+                return stopped.diagnostics[0].code
+    return None
 
 
 def test_a_table_in_pieces_is_evaluated_in_its_pieces_and_pays_the_same():

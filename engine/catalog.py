@@ -760,7 +760,8 @@ def _adjusted_column(
     if default is not None and not _within(default, low, high):
         report(
             "schema",
-            f"the default `{default}` is outside the range of {where} ({low}–{high})",
+            f"the default `{default}` is outside the range of {where} "
+            f"({'' if low is None else low}–{'' if high is None else high})",
             (*path, "default"),
             None,
         )

@@ -585,8 +585,9 @@ def _placed(compiler: Compiler, tree: ast.Node, decision: ast.Node | None = None
 def _clamp_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
     """For each `clamp`, a column true where the formula took it with its lower bound
     above its upper: "at least 85 % of the granted time, at most 110 %" cannot both
-    hold, and which one the model means is for its author to say."""
-    if step.tree is None or step.rule is None or step.rule.kind == "flag":
+    hold, and which one the model means is for its author to say (a flag's too: the
+    interpreter stops at it alike)."""
+    if step.tree is None or step.rule is None:
         return []
     numbers = {id(node): i for i, node in enumerate(clamps(step.tree), 1)}
     out: list[pl.Expr] = []

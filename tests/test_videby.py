@@ -286,3 +286,18 @@ def test_what_a_required_column_cannot_be_given(
         load(model, [])
     shown = [d.message for d in raised.value.diagnostics]
     assert any(said in message for message in shown), shown
+
+
+def test_a_flags_clamp_stops_the_run_as_explain_does(tmp_path: Path) -> None:
+    """A flag's `clamp` with its floor above its ceiling: `explain` stopped at it and
+    the run marked the visits by the ceiling, exit 0."""
+    flag = (
+        "flags:\n  lång:\n    when: clamp(end - start, 60 min, 30 min) >= 30 min\n"
+        "    reason: långt besök\n"
+    )
+    model = _variant(tmp_path, flag)
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(main, ["run", str(model), *ARGS, "--out", str(out)])
+    assert ran.exit_code == 1, ran.output
+    assert "error[clamp-bounds]" in ran.output
+    assert "for 15 visit rows of 2027-03 (in `lång`)" in ran.output

@@ -936,13 +936,17 @@ def _stripped(text: pl.Expr) -> pl.Expr:
 
 def _holds(dtype: pl.DataType, kind: str) -> bool:
     """Whether a column typed `dtype` (Parquet, frames) holds values of the kind as they
-    are: numbers for a number, dates or dates and times for a date or a date and time,
+    are: numbers for a number, dates or dates and times for a date, dates and times for
+    a date and time — a date alone has no time of day, and read as midnight it made a
+    visit from 08:00 one of nine hours (its text is a bad value, as in a CSV file) —
     booleans for a yes or no; any type for text."""
     match kind:
         case "integer" | "number":
             return dtype.is_numeric()
-        case "date" | "datetime":
+        case "date":
             return dtype == pl.Date or isinstance(dtype, pl.Datetime)
+        case "datetime":
+            return isinstance(dtype, pl.Datetime)
         case "bool":
             return dtype == pl.Boolean
     return True
@@ -2258,6 +2262,13 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
             hint = (
                 f"write {whole} for thousands, or a point for decimals: a comma before "
                 "three digits may separate thousands, so it is read as neither"
+            )
+            out.append(Problem(index, name, value, "bad-value", message, hint))
+        elif column.kind == "datetime" and frame.schema[name] == pl.Date:
+            message = f"`{value}` is a date with no time of day, not {_kind_words(column)}"
+            hint = (
+                f"the file's column `{name}` holds dates: write it with the time of day (a "
+                "timestamp); read as midnight, a visit from 08:00 to 09:00 would last nine hours"
             )
             out.append(Problem(index, name, value, "bad-value", message, hint))
         else:

@@ -674,7 +674,7 @@ TYPED = [  # (table, column, values as typed, their type, as read: a bad value i
     ("decisions", "start_date", [datetime(2024, 2, 29, 23)], UTC, [date(2024, 3, 1)]),
     ("visits", "start", [0, 1_709_280_000_000_000], pl.Int64, [None, None]),
     ("visits", "start", [1.5], pl.Float64, [None]),
-    ("visits", "start", [date(2024, 3, 1)], pl.Date, [datetime(2024, 3, 1)]),
+    ("visits", "start", [date(2024, 3, 1)], pl.Date, [None]),  # no time of day: rejected
     ("visits", "start", [datetime(2024, 3, 1, 8, 30)], pl.Datetime("ns"),
      [datetime(2024, 3, 1, 8, 30)]),
     # instants are read in Swedish time, winter (UTC+1) and summer (UTC+2) alike

@@ -301,3 +301,31 @@ def test_a_flags_clamp_stops_the_run_as_explain_does(tmp_path: Path) -> None:
     assert ran.exit_code == 1, ran.output
     assert "error[clamp-bounds]" in ran.output
     assert "for 15 visit rows of 2027-03 (in `lång`)" in ran.output
+
+
+def test_a_parquet_date_is_no_visits_start(tmp_path: Path) -> None:
+    """A visits file whose `start` a writer stored as dates (no time of day) was read as
+    midnight: every visit from 08:00 to 09:00 lasted nine hours, and Videby paid
+    27 215,32 kr instead of 21 874,11, exit 0. Each row is rejected now, with why, as a
+    date alone is in a CSV file; so is a cancellation time stored as a date."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for file in (VIDEBY / "data").glob("*.csv"):
+        if file.stem != "visits":
+            (data / file.name).write_bytes(file.read_bytes())
+    visits = pl.read_csv(VIDEBY / "data/visits.csv", try_parse_dates=True)
+    written = visits.with_columns(pl.col("start").dt.date(), pl.col("avbokad").dt.date())
+    written.write_parquet(data / "visits.parquet")
+    out = tmp_path / "out"
+    args = ["run", str(MODEL), "--data", str(data), "--month", "2027-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 4, ran.output  # no visit counted
+    rejects = pl.read_csv(out / "rejects.csv", infer_schema=False)
+    assert rejects.height == 15
+    first = rejects.row(0, named=True)
+    assert (first["id"], first["column"], first["reason"]) == (
+        "V01",
+        "start",
+        "`2027-03-02` is a date with no time of day, not a date and time",
+    )
+    assert "write it with the time of day (a timestamp)" in ran.output

@@ -326,7 +326,12 @@ def _read_files(
         # the workbook's XML searched beside the reader, which lets go of Python (0.1 s
         # of the sample's 0.43 s, hidden)
         with ThreadPoolExecutor(1) as pool:
-            looking = pool.submit(workbook_cells, path, partial(_in_percent, known=known))
+            looking = pool.submit(
+                workbook_cells,
+                path,
+                partial(_in_percent, known=known),
+                partial(_in_dated, known=known),
+            )
             sheets, skipped = _read_workbook(path, diags, known)
             found = looking.result()
         for title, frame in sheets.items():
@@ -336,6 +341,7 @@ def _read_files(
                 cells = found[title]
                 ragged[name] = _formula_problems(frame.columns, cells.uncalculated, above)
                 frame = _as_shown_in_percent(frame, cells.percent, above)
+                frame = _dates_as_shown(frame, cells.dates, above, known.get(name))
                 _told_hidden_rows(f"{path.name}!{title}", cells.hidden, above, diags)
             if name in raw:
                 diags.error(
@@ -736,6 +742,38 @@ def _in_percent(title: str, known: dict[str, Table]) -> bool:
     """Whether a sheet holds a table with a column in per cent."""
     table = known.get(_sheet_table(title, known))
     return table is not None and any(c.unit == "%" for c in table.columns.values())
+
+
+def _in_dated(title: str, known: dict[str, Table]) -> bool:
+    """Whether a sheet holds a table with a column of dates and times."""
+    table = known.get(_sheet_table(title, known))
+    return table is not None and any(c.kind == "datetime" for c in table.columns.values())
+
+
+def _dates_as_shown(
+    frame: pl.DataFrame, cells: list[tuple[int, int]], above: int, table: Table | None
+) -> pl.DataFrame:
+    """A cell of a column of dates and times shown as a date alone, at midnight, written
+    as shown — `2024-03-01`, a date with no time of day, a rejected row as in a CSV
+    file — never as midnight: a visit from 08:00 to 09:00 typed with its date alone
+    lasted nine hours. (A cell whose value has a time the format hides keeps it.)"""
+    if table is None:
+        return frame
+    by_column: dict[str, list[int]] = {}
+    for row, column in cells:
+        if row > above and column < frame.width:
+            heading = frame.columns[column]
+            kept = table.columns.get(unicodedata.normalize("NFC", heading))
+            if kept is not None and kept.kind == "datetime":
+                by_column.setdefault(heading, []).append(row - above - 1)
+    for name, rows in by_column.items():
+        values = frame[name].to_list()
+        for row in rows:
+            value = values[row] if row < len(values) else None
+            if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d[ T]00:00(:00)?", value):
+                values[row] = value[:10]
+        frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
+    return frame
 
 
 def _as_shown_in_percent(
@@ -2264,12 +2302,16 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
                 "three digits may separate thousands, so it is read as neither"
             )
             out.append(Problem(index, name, value, "bad-value", message, hint))
-        elif column.kind == "datetime" and frame.schema[name] == pl.Date:
+        elif column.kind == "datetime" and re.fullmatch(r"\d{4}-\d\d-\d\d", value.strip()):
+            # a CSV's date alone, a Parquet column of dates, a sheet's cell shown as a date
             message = f"`{value}` is a date with no time of day, not {_kind_words(column)}"
+            typed = frame.schema[name] == pl.Date
             hint = (
                 f"the file's column `{name}` holds dates: write it with the time of day (a "
-                "timestamp); read as midnight, a visit from 08:00 to 09:00 would last nine hours"
-            )
+                "timestamp)"
+                if typed
+                else f"write the time of day too: {value.strip()} HH:MM"
+            ) + "; read as midnight, a visit from 08:00 to 09:00 would last nine hours"
             out.append(Problem(index, name, value, "bad-value", message, hint))
         else:
             message = f"`{value}` is not {_kind_words(column)}"

@@ -23,16 +23,23 @@ class SheetCells:
     uncalculated: list[tuple[int, int, str]] = field(default_factory=list)
     percent: list[tuple[int, int]] = field(default_factory=list)
     hidden: list[int] = field(default_factory=list)  # rows hidden (or filtered away)
+    dates: list[tuple[int, int]] = field(default_factory=list)  # shown as a date alone
 
 
-def workbook_cells(path: Path, in_percent: Callable[[str], bool]) -> dict[str, SheetCells]:
+def workbook_cells(
+    path: Path,
+    in_percent: Callable[[str], bool],
+    in_dates: Callable[[str], bool] = lambda title: False,
+) -> dict[str, SheetCells]:
     """Per sheet, the cells holding a formula with no value saved — as a program that
     does not calculate writes them: the reader gives such a cell as empty, and
     `granted_minutes` `=10*60` paid a decision nothing — and, on the sheets `in_percent`
     says hold a column in per cent, the
     numbers formatted as a percentage: the reader gives the 0.1 a cell shown as 10 %
     holds, which a `%` column took as 0.1 %. Excel saves each formula's value; only a
-    sheet with a formula is searched for them (from each `<f`, never parsed whole)."""
+    sheet with a formula is searched for them (from each `<f`, never parsed whole). On
+    the sheets `in_dates` says hold a column of dates and times, the numbers shown as a
+    date alone: the reader gives such a cell as midnight, a time of day it never had."""
     out: dict[str, SheetCells] = {}
     try:
         with zipfile.ZipFile(path) as book:
@@ -42,6 +49,8 @@ def workbook_cells(path: Path, in_percent: Callable[[str], bool]) -> dict[str, S
             parts = sheet_parts(book)
             percent_sheets = {title for title in parts if in_percent(title)}
             styles = _percent_styles(book) if percent_sheets else set()
+            dated_sheets = {title for title in parts if in_dates(title)}
+            date_styles = _date_styles(book) if dated_sheets else set()
             for title, part in parts.items():
                 data = book.read(part)
                 cells = SheetCells()
@@ -51,7 +60,9 @@ def workbook_cells(path: Path, in_percent: Callable[[str], bool]) -> dict[str, S
                     cells.percent = list(_styled_numbers(data, styles))
                 if b'hidden="' in data:
                     cells.hidden = hidden_rows(data)
-                if cells.uncalculated or cells.percent or cells.hidden:
+                if date_styles and title in dated_sheets:
+                    cells.dates = list(_numbers_in_styles(data, date_styles))
+                if cells.uncalculated or cells.percent or cells.hidden or cells.dates:
                     out[title] = cells
     except (zipfile.BadZipFile, KeyError, OSError):  # the reader says what is wrong
         return {}
@@ -82,6 +93,45 @@ def _percent_styles(book: zipfile.ZipFile) -> set[bytes]:
     formats = re.findall(rb"<xf\b[^>]*>", xfs.group(0)) if xfs else []
     ids = (re.search(rb'numFmtId="(\d+)"', xf) for xf in formats)
     return {str(i).encode() for i, found in enumerate(ids) if found and found.group(1) in percent}
+
+
+# Excel's own formats of a date alone (m/d/yyyy, d-mmm-yy, d-mmm, mmm-yy)
+_DATE_ALONE = {b"14", b"15", b"16", b"17"}
+
+
+def _date_styles(book: zipfile.ZipFile) -> set[bytes]:
+    """The cell styles whose number format shows a date with no time of day: Excel's
+    own, or a format of the workbook's own with a day or a year and no hour or second
+    (`yyyy-mm-dd`, not `yyyy-mm-dd hh:mm`)."""
+    try:
+        styles = book.read("xl/styles.xml")
+    except KeyError:
+        return set()
+    dated = set(_DATE_ALONE)
+    for fid, code in re.findall(
+        rb'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', styles
+    ):
+        bare = re.sub(rb"&quot;.*?&quot;|\\.|\[[^\]]*\]", b"", code).lower()
+        if re.search(rb"[dy]", bare) and not re.search(rb"[hs]", bare):
+            dated.add(fid)
+    xfs = re.search(rb"<cellXfs\b.*?</cellXfs>", styles, re.S)
+    formats = re.findall(rb"<xf\b[^>]*>", xfs.group(0)) if xfs else []
+    ids = (re.search(rb'numFmtId="(\d+)"', xf) for xf in formats)
+    return {str(i).encode() for i, found in enumerate(ids) if found and found.group(1) in dated}
+
+
+def _numbers_in_styles(data: bytes, styles: set[bytes]) -> Iterator[tuple[int, int]]:
+    """The number cells of a sheet's XML in one of `styles`, found by a search for those
+    styles alone (a month of visits has a million cells; few are shown so): (row,
+    column) from A1."""
+    wanted = b"|".join(sorted(styles))
+    pattern = rb'<c\b[^>]*?\bs="(?:' + wanted + rb')"[^>]*>(?=<v>)'
+    for cell in re.finditer(pattern, data):
+        attributes = cell.group(0)
+        kind = re.search(rb'\bt="(\w+)"', attributes)
+        ref = re.search(rb'\br="([A-Z]+)([0-9]+)"', attributes)
+        if ref and (not kind or kind.group(1) == b"n"):
+            yield int(ref.group(2)) - 1, _column_index(ref.group(1))
 
 
 def _styled_numbers(data: bytes, styles: set[bytes]) -> Iterator[tuple[int, int]]:

@@ -9,6 +9,7 @@ own columns (a granted time of 99 999 999 999 minutes paid 624 billion kronor), 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -301,6 +302,45 @@ def test_a_flags_clamp_stops_the_run_as_explain_does(tmp_path: Path) -> None:
     assert ran.exit_code == 1, ran.output
     assert "error[clamp-bounds]" in ran.output
     assert "for 15 visit rows of 2027-03 (in `lång`)" in ran.output
+
+
+def test_a_sheets_date_alone_is_no_visits_start(tmp_path: Path) -> None:
+    """A workbook whose V01 `start` was typed as a date alone (a cell shown as
+    2027-03-02, holding midnight) was read as midnight: V01 lasted nine hours, and
+    Videby paid 23 512,61 kr instead of 21 874,11 — the rest of its visits 21 874,11 —
+    exit 0. The row is rejected now; a cell whose format hides a time it holds keeps
+    it."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for file in sorted((VIDEBY / "data").glob("*.csv")):
+        frame = pl.read_csv(file, try_parse_dates=True)
+        sheet = book.create_sheet(file.stem)
+        sheet.append(frame.columns)
+        for row in frame.iter_rows(named=True):
+            if file.stem == "visits" and row["visit_id"] == "V01":
+                row["start"] = dt.date(2027, 3, 2)  # shown as yyyy-mm-dd
+            if file.stem == "visits" and row["visit_id"] == "V02":
+                row["end"] = dt.datetime(2027, 3, 5, 23, 0)
+            sheet.append(list(row.values()))
+        if file.stem == "visits":  # V02's end shown as a date alone: its time is kept
+            sheet["F3"].number_format = "yyyy-mm-dd"
+    path = tmp_path / "videby.xlsx"
+    book.save(path)
+    out = tmp_path / "out"
+    args = ["run", str(MODEL), "--data", str(path), "--month", "2027-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 3, ran.output
+    rejects = pl.read_csv(out / "rejects.csv", infer_schema=False)
+    assert rejects.select("id", "column", "reason").rows() == [
+        ("V01", "start", "`2027-03-02` is a date with no time of day, not a date and time")
+    ]
+    assert "write the time of day too: 2027-03-02 HH:MM" in ran.output
+    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
+    assert sum(Decimal(a) for a in lines["amount_kr"]) == Decimal("21874.11")
 
 
 def test_a_parquet_date_is_no_visits_start(tmp_path: Path) -> None:

@@ -19,10 +19,19 @@ from engine import ast
 from engine import types as t
 from engine.builtins import BUILTINS, SKIPS_MISSING
 from engine.catalog import Entity, Relation
-from engine.checker import AggInfo, CheckedModel, ColumnRef, OuterRef, RuleRef, formula_text
+from engine.checker import (
+    AggInfo,
+    CheckedModel,
+    ColumnRef,
+    OuterRef,
+    RuleRef,
+    clamp_hint,
+    formula_text,
+)
 from engine.diagnostics import Diagnostic
 from engine.frames import in_pieces, polars_type
-from engine.names import naming_columns
+from engine.money import COMPARE_DECIMALS
+from engine.names import clamps, naming_columns
 from engine.plan import Plan, Step
 
 
@@ -569,6 +578,92 @@ def unknown_filters(
             if rows.height:
                 found.append(_unknown_filter(plan, rule, info, flagged, rows))
     return found
+
+
+def inverted_clamps_in_filters(
+    plan: Plan, frames: Mapping[str, pl.DataFrame], compiler_for: Callable[[str], Compiled]
+) -> list[Diagnostic]:
+    """An error per `clamp` in an aggregation's `where` whose lower bound was above its
+    upper on related rows (`count(visits where clamp(tid, golv, tak) > …)`), as a
+    rule's own stops the run: `explain` stops at it, and the run would count by the
+    upper bound in silence. A clamp on an `if`'s branch is taken where the `if` leads."""
+    found: list[Diagnostic] = []
+    checked = plan.checked
+    for entity in checked.model.vocabulary.order:
+        for rule, _, info in _aggregation_nodes(checked, plan.steps(entity)):
+            child = frames.get(info.relation.entity)
+            if info.condition is None or child is None or not clamps(info.condition):
+                continue
+            expr = compiler_for(info.relation.entity)
+            outer = _outer_columns(checked, [info])
+            for call, path in _clamps_taken(info.condition, expr):
+                x, low, high = (expr(a) for a in call.args)
+                above = low.round(COMPARE_DECIMALS) > high.round(COMPARE_DECIMALS)  # as compared
+                inverted = path & x.is_not_null() & above.fill_null(False)
+                if outer:
+                    rows = _paired_rows_where(child, frames.get(entity), info, outer, inverted)
+                else:
+                    rows = _of_parents(child.filter(inverted), info, frames.get(entity))
+                if rows.height:
+                    found.append(_inverted_clamp(plan, rule, info, call, rows, outer, expr))
+    return found
+
+
+def _clamps_taken(tree: ast.Node, expr: Compiled) -> list[tuple[ast.Call, pl.Expr]]:
+    """Each `clamp` of a filter with where it is evaluated: everywhere, but on an
+    `if`'s branch where the condition leads to it (as the interpreter takes it)."""
+    out: list[tuple[ast.Call, pl.Expr]] = []
+
+    def visit(node: ast.Node, path: pl.Expr) -> None:
+        if isinstance(node, ast.Call) and node.func == "clamp":
+            out.append((node, path))
+        if isinstance(node, ast.If):
+            cond = expr(node.cond).fill_null(False)
+            visit(node.cond, path)
+            visit(node.then, path & cond)
+            visit(node.otherwise, path & ~cond)
+            return
+        for child in node.children():
+            visit(child, path)
+
+    visit(tree, pl.lit(True))
+    return out
+
+
+def _inverted_clamp(
+    plan: Plan,
+    rule: str,
+    info: AggInfo,
+    call: ast.Call,
+    rows: pl.DataFrame,
+    outer: list[str],
+    expr: Compiled,
+) -> Diagnostic:
+    """The rows named by their key, with both bounds where they read the row alone."""
+    checked, entity = plan.checked, info.relation.entity
+    ids = naming_columns(checked.model.vocabulary, entity, rows.columns)
+    typ = checked.type_of(call.args[1])
+    bounds = [] if outer else [expr(a).alias(f"__bound_{i}") for i, a in enumerate(call.args[1:])]
+    shown = "; ".join(
+        ", ".join(f"{c} {row[c]}" for c in ids)
+        + (
+            f": {t.quantity_text(row['__bound_0'], typ)} above "
+            f"{t.quantity_text(row['__bound_1'], typ)}"
+            if bounds
+            else ""
+        )
+        for row in rows.head(SKIPPED_EXAMPLES).select([*ids, *bounds]).to_dicts()
+    )
+    more = f" and {rows.height - SKIPPED_EXAMPLES} more" if rows.height > SKIPPED_EXAMPLES else ""
+    plural = "s" if rows.height != 1 else ""
+    return Diagnostic(
+        "clamp-bounds",
+        f"`{formula_text(call)}` has its lower bound above its upper for {rows.height} "
+        f"{entity} row{plural} of {plan.month:%Y-%m} (in the filter of "
+        f"`{_aggregation_words(info)}`, in `{rule}`): {shown}{more}",
+        call.span,
+        hint=clamp_hint(call),
+    )
 
 
 def _paired_rows_where(

@@ -369,3 +369,30 @@ def test_a_parquet_date_is_no_visits_start(tmp_path: Path) -> None:
         "`2027-03-02` is a date with no time of day, not a date and time",
     )
     assert "write it with the time of day (a timestamp)" in ran.output
+
+
+def test_a_clamp_in_an_aggregations_filter_stops_the_run_as_explain_does(
+    tmp_path: Path,
+) -> None:
+    """`count(visits where clamp(end - start, 60 min, 30 min) > 40 min)`: `explain`
+    stopped at the clamp, the run counted by the upper bound, exit 0. On an `if`'s
+    branch not taken it is not looked at (`test_equivalence` holds the rest)."""
+    payment = (
+        "payments:\n  extra:\n    entity: customer_month\n    category: omsorg\n"
+        "    formula: count(visits where {filter}) * 10 SEK\n"
+    )
+    inverted = "clamp(end - start, 60 min, 30 min) > 40 min"
+    model = _variant(tmp_path, payment.format(filter=inverted))
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(main, ["run", str(model), *ARGS, "--out", str(out)])
+    assert ran.exit_code == 1, ran.output
+    assert (
+        "has its lower bound above its upper for 15 visit rows of 2027-03 (in the filter of "
+        "`count(visits)`, in `extra`): visit_id V01: 60 min (1 h) above 30 min (0.5 h)"
+    ) in ran.output
+    untaken = f"if service == 'service' then {inverted} else true"
+    model = _variant(tmp_path, payment.format(filter=untaken), "untaken.yaml")
+    ran = CliRunner().invoke(main, ["run", str(model), *ARGS, "--out", str(out), "--force"])
+    assert ran.exit_code == 0, ran.output
+    said = CliRunner().invoke(main, ["explain", str(model), *ARGS, "--customer", "K1"])
+    assert said.exit_code == 0, said.output

@@ -31,7 +31,7 @@ from engine.checker import (
 from engine.diagnostics import Diagnostic
 from engine.frames import in_pieces, polars_type
 from engine.money import COMPARE_DECIMALS
-from engine.names import clamps, naming_columns
+from engine.names import clamps, looked_up, lookups_that_can_miss, naming_columns
 from engine.plan import Plan, Step
 
 
@@ -580,43 +580,53 @@ def unknown_filters(
     return found
 
 
-def inverted_clamps_in_filters(
+def stops_in_filters(
     plan: Plan, frames: Mapping[str, pl.DataFrame], compiler_for: Callable[[str], Compiled]
 ) -> list[Diagnostic]:
-    """An error per `clamp` in an aggregation's `where` whose lower bound was above its
-    upper on related rows (`count(visits where clamp(tid, golv, tak) > …)`), as a
-    rule's own stops the run: `explain` stops at it, and the run would count by the
-    upper bound in silence. A clamp on an `if`'s branch is taken where the `if` leads."""
+    """An error per look-up that missed, and per `clamp` whose lower bound was above
+    its upper, in an aggregation's `where` on related rows, as in a rule's own formula:
+    `count(visits where tid >= minsta_tid[service])` over a service the table lacks was
+    false, and paid 0 in silence; `explain` stopped at such a clamp, and the run
+    counted by the upper bound. On an `if`'s branch, where the `if` leads to it."""
     found: list[Diagnostic] = []
     checked = plan.checked
     for entity in checked.model.vocabulary.order:
         for rule, _, info in _aggregation_nodes(checked, plan.steps(entity)):
             child = frames.get(info.relation.entity)
-            if info.condition is None or child is None or not clamps(info.condition):
+            if info.condition is None or child is None:
+                continue
+            misses = {id(n) for n in lookups_that_can_miss(checked, info.condition)}
+            if not misses and not clamps(info.condition):
                 continue
             expr = compiler_for(info.relation.entity)
             outer = _outer_columns(checked, [info])
-            for call, path in _clamps_taken(info.condition, expr):
-                x, low, high = (expr(a) for a in call.args)
-                above = low.round(COMPARE_DECIMALS) > high.round(COMPARE_DECIMALS)  # as compared
-                inverted = path & x.is_not_null() & above.fill_null(False)
-                if outer:
-                    rows = _paired_rows_where(child, frames.get(entity), info, outer, inverted)
+            for node, path in _taken(info.condition, expr):
+                if id(node) in misses:
+                    _, keys = looked_up(node)
+                    present = pl.all_horizontal([expr(k).is_not_null() for k in keys])
+                    stopped = path & present & expr(node).is_null()
+                elif isinstance(node, ast.Call) and node.func == "clamp":
+                    x, low, high = (expr(a) for a in node.args)
+                    above = low.round(COMPARE_DECIMALS) > high.round(COMPARE_DECIMALS)
+                    stopped = path & x.is_not_null() & above.fill_null(False)
                 else:
-                    rows = _of_parents(child.filter(inverted), info, frames.get(entity))
+                    continue
+                if outer:
+                    rows = _paired_rows_where(child, frames.get(entity), info, outer, stopped)
+                else:
+                    rows = _of_parents(child.filter(stopped), info, frames.get(entity))
                 if rows.height:
-                    found.append(_inverted_clamp(plan, rule, info, call, rows, outer, expr))
+                    found.append(_stopped(plan, rule, info, node, rows, outer, expr))
     return found
 
 
-def _clamps_taken(tree: ast.Node, expr: Compiled) -> list[tuple[ast.Call, pl.Expr]]:
-    """Each `clamp` of a filter with where it is evaluated: everywhere, but on an
-    `if`'s branch where the condition leads to it (as the interpreter takes it)."""
-    out: list[tuple[ast.Call, pl.Expr]] = []
+def _taken(tree: ast.Node, expr: Compiled) -> list[tuple[ast.Node, pl.Expr]]:
+    """Each node of a filter with where it is evaluated: everywhere, but on an `if`'s
+    branch where the condition leads to it (as the interpreter takes it)."""
+    out: list[tuple[ast.Node, pl.Expr]] = []
 
     def visit(node: ast.Node, path: pl.Expr) -> None:
-        if isinstance(node, ast.Call) and node.func == "clamp":
-            out.append((node, path))
+        out.append((node, path))
         if isinstance(node, ast.If):
             cond = expr(node.cond).fill_null(False)
             visit(node.cond, path)
@@ -630,39 +640,60 @@ def _clamps_taken(tree: ast.Node, expr: Compiled) -> list[tuple[ast.Call, pl.Exp
     return out
 
 
-def _inverted_clamp(
+def _stopped(
     plan: Plan,
     rule: str,
     info: AggInfo,
-    call: ast.Call,
+    node: ast.Node,
     rows: pl.DataFrame,
     outer: list[str],
     expr: Compiled,
 ) -> Diagnostic:
-    """The rows named by their key, with both bounds where they read the row alone."""
+    """The rows named by their key, with the keys looked up or both bounds of the
+    clamp, where they read the related row alone."""
     checked, entity = plan.checked, info.relation.entity
     ids = naming_columns(checked.model.vocabulary, entity, rows.columns)
-    typ = checked.type_of(call.args[1])
-    bounds = [] if outer else [expr(a).alias(f"__bound_{i}") for i, a in enumerate(call.args[1:])]
-    shown = "; ".join(
-        ", ".join(f"{c} {row[c]}" for c in ids)
-        + (
-            f": {t.quantity_text(row['__bound_0'], typ)} above "
-            f"{t.quantity_text(row['__bound_1'], typ)}"
-            if bounds
-            else ""
-        )
-        for row in rows.head(SKIPPED_EXAMPLES).select([*ids, *bounds]).to_dicts()
-    )
+    clamp = isinstance(node, ast.Call) and node.func == "clamp"
+    name, looked = looked_up(node) if not clamp else ("", ())
+    values = list(node.args[1:]) if isinstance(node, ast.Call) and clamp else list(looked)
+    typ = checked.type_of(values[0]) if clamp else t.UNKNOWN
+    shown_values = [] if outer else [expr(v).alias(f"__v_{i}") for i, v in enumerate(values)]
+    labels: list[str] = []
+    if not clamp:
+        param = checked.model.parameters[name]
+        labels = list(param.keys) if param.kind != "steps" else ["value"]
+
+    def one(row: dict[str, Any]) -> str:
+        who = ", ".join(f"{c} {row[c]}" for c in ids)
+        if not shown_values:
+            return who
+        if clamp:
+            low, high = (t.quantity_text(row[f"__v_{i}"], typ) for i in (0, 1))
+            return f"{who}: {low} above {high}"
+        return f"{who}: " + ", ".join(f"{k} {row[f'__v_{i}']}" for i, k in enumerate(labels))
+
+    examples = rows.head(SKIPPED_EXAMPLES).select([*ids, *shown_values]).to_dicts()
     more = f" and {rows.height - SKIPPED_EXAMPLES} more" if rows.height > SKIPPED_EXAMPLES else ""
     plural = "s" if rows.height != 1 else ""
+    where = (
+        f"{rows.height} {entity} row{plural} of {plan.month:%Y-%m} (in the filter of "
+        f"`{_aggregation_words(info)}`, in `{rule}`): "
+        + "; ".join(one(row) for row in examples)
+        + more
+    )
+    if isinstance(node, ast.Call) and clamp:
+        return Diagnostic(
+            "clamp-bounds",
+            f"`{formula_text(node)}` has its lower bound above its upper for {where}",
+            node.span,
+            hint=clamp_hint(node),
+        )
     return Diagnostic(
-        "clamp-bounds",
-        f"`{formula_text(call)}` has its lower bound above its upper for {rows.height} "
-        f"{entity} row{plural} of {plan.month:%Y-%m} (in the filter of "
-        f"`{_aggregation_words(info)}`, in `{rule}`): {shown}{more}",
-        call.span,
-        hint=clamp_hint(call),
+        "lookup-miss",
+        f"`{name}` has no value for {where}",
+        node.span,
+        hint=f"add the keys to `{name}`, give it `otherwise:` (its value for keys it does "
+        "not list), use coalesce, or make it a step table",
     )
 
 

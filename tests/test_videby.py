@@ -396,3 +396,26 @@ def test_a_clamp_in_an_aggregations_filter_stops_the_run_as_explain_does(
     assert ran.exit_code == 0, ran.output
     said = CliRunner().invoke(main, ["explain", str(model), *ARGS, "--customer", "K1"])
     assert said.exit_code == 0, said.output
+
+
+def test_a_look_up_in_an_aggregations_filter_that_misses_stops_the_run(
+    tmp_path: Path,
+) -> None:
+    """`count(visits where … >= minsta_tid[service])` with no `omsorg` in the table: the
+    filter was false for every visit and the payment 0 kr, exit 0, the check's
+    `lookup-domain` warning the only word. It stops as a look-up in a formula does."""
+    model = _variant(
+        tmp_path,
+        "parameters:\n  minsta_tid:\n    unit: min\n    keys: [service]\n"
+        "    values: { 2027-01-01: { service: 10 } }\n"
+        "payments:\n  extra:\n    entity: customer_month\n    category: omsorg\n"
+        "    formula: count(visits where counted and end - start >= minsta_tid[service])"
+        " * 10 SEK\n",
+    )
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(main, ["run", str(model), *ARGS, "--out", str(out)])
+    assert ran.exit_code == 1, ran.output
+    assert (
+        "error[lookup-miss]: `minsta_tid` has no value for 15 visit rows of 2027-03 (in the "
+        "filter of `count(visits)`, in `extra`): visit_id V01: service omsorg;"
+    ) in ran.output

@@ -537,10 +537,8 @@ def skipped_missing(
             )
             empty = pl.col(field).is_null()
             skipped = empty & condition if condition is not None else empty
-            if outer := _outer_columns(checked, [info]):
-                rows = _paired_rows_where(child, frames.get(entity), info, outer, skipped)
-            else:
-                rows = _of_parents(child.filter(skipped), info, frames.get(entity))
+            outer = _outer_columns(checked, [info])
+            rows = _rows_where(child, frames.get(entity), info, outer, skipped)
             if rows.height:
                 found.append(_skipped(plan, rule, node, info, field, sources, rows))
     return found
@@ -571,10 +569,8 @@ def unknown_filters(
             unknown = expr(info.condition).is_null() & pl.any_horizontal(
                 [expr(n).is_null() for n in flagged]
             )
-            if outer := _outer_columns(checked, [info]):
-                rows = _paired_rows_where(child, frames.get(entity), info, outer, unknown)
-            else:
-                rows = _of_parents(child.filter(unknown), info, frames.get(entity))
+            outer = _outer_columns(checked, [info])
+            rows = _rows_where(child, frames.get(entity), info, outer, unknown)
             if rows.height:
                 found.append(_unknown_filter(plan, rule, info, flagged, rows))
     return found
@@ -611,10 +607,7 @@ def stops_in_filters(
                     stopped = path & x.is_not_null() & above.fill_null(False)
                 else:
                     continue
-                if outer:
-                    rows = _paired_rows_where(child, frames.get(entity), info, outer, stopped)
-                else:
-                    rows = _of_parents(child.filter(stopped), info, frames.get(entity))
+                rows = _rows_where(child, frames.get(entity), info, outer, stopped)
                 if rows.height:
                     found.append(_stopped(plan, rule, info, node, rows, outer, expr))
     return found
@@ -695,6 +688,20 @@ def _stopped(
         hint=f"add the keys to `{name}`, give it `otherwise:` (its value for keys it does "
         "not list), use coalesce, or make it a step table",
     )
+
+
+def _rows_where(
+    child: pl.DataFrame,
+    parent: pl.DataFrame | None,
+    info: AggInfo,
+    outer: list[str],
+    holds: pl.Expr,
+) -> pl.DataFrame:
+    """The related rows of the month's parents on which `holds` holds: paired with each
+    parent where the filter names the parent's fields (`outer`), else as they are."""
+    if outer:
+        return _paired_rows_where(child, parent, info, outer, holds)
+    return _of_parents(child.filter(holds), info, parent)
 
 
 def _paired_rows_where(

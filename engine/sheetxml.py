@@ -57,7 +57,7 @@ def workbook_cells(
                 if b"<f" in data:
                     cells.uncalculated = list(formula_cells(data, bool(stale)))
                 if styles and title in percent_sheets:
-                    cells.percent = list(_styled_numbers(data, styles))
+                    cells.percent = list(_numbers_in_styles(data, styles))
                 if b'hidden="' in data:
                     cells.hidden = hidden_rows(data)
                 if date_styles and title in dated_sheets:
@@ -79,20 +79,7 @@ def hidden_rows(data: bytes) -> list[int]:
 def _percent_styles(book: zipfile.ZipFile) -> set[bytes]:
     """The cell styles (`s="…"`) whose number format shows a percentage: Excel's own
     0 % and 0,00 %, or a format of the workbook's own with a `%` outside quotes."""
-    try:
-        styles = book.read("xl/styles.xml")
-    except KeyError:
-        return set()
-    percent = {b"9", b"10"}
-    for fid, code in re.findall(
-        rb'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', styles
-    ):
-        if b"%" in re.sub(rb"&quot;.*?&quot;|\\.", b"", code):
-            percent.add(fid)
-    xfs = re.search(rb"<cellXfs\b.*?</cellXfs>", styles, re.S)
-    formats = re.findall(rb"<xf\b[^>]*>", xfs.group(0)) if xfs else []
-    ids = (re.search(rb'numFmtId="(\d+)"', xf) for xf in formats)
-    return {str(i).encode() for i, found in enumerate(ids) if found and found.group(1) in percent}
+    return _styles_showing(book, {b"9", b"10"}, lambda bare: b"%" in bare)
 
 
 # Excel's own formats of a date alone (m/d/yyyy, d-mmm-yy, d-mmm, mmm-yy)
@@ -103,21 +90,34 @@ def _date_styles(book: zipfile.ZipFile) -> set[bytes]:
     """The cell styles whose number format shows a date with no time of day: Excel's
     own, or a format of the workbook's own with a day or a year and no hour or second
     (`yyyy-mm-dd`, not `yyyy-mm-dd hh:mm`)."""
+
+    def dated(bare: bytes) -> bool:
+        lower = bare.lower()
+        return bool(re.search(rb"[dy]", lower)) and not re.search(rb"[hs]", lower)
+
+    return _styles_showing(book, _DATE_ALONE, dated)
+
+
+def _styles_showing(
+    book: zipfile.ZipFile, builtin: set[bytes], shows: Callable[[bytes], bool]
+) -> set[bytes]:
+    """The cell styles (`s="…"`, by their place in `cellXfs`) whose number format is one
+    of Excel's `builtin` ones, or one of the workbook's own whose code — its quoted
+    text, escaped characters and `[…]` sections taken out — `shows` as wanted."""
     try:
         styles = book.read("xl/styles.xml")
     except KeyError:
         return set()
-    dated = set(_DATE_ALONE)
+    wanted = set(builtin)
     for fid, code in re.findall(
         rb'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', styles
     ):
-        bare = re.sub(rb"&quot;.*?&quot;|\\.|\[[^\]]*\]", b"", code).lower()
-        if re.search(rb"[dy]", bare) and not re.search(rb"[hs]", bare):
-            dated.add(fid)
+        if shows(re.sub(rb"&quot;.*?&quot;|\\.|\[[^\]]*\]", b"", code)):
+            wanted.add(fid)
     xfs = re.search(rb"<cellXfs\b.*?</cellXfs>", styles, re.S)
     formats = re.findall(rb"<xf\b[^>]*>", xfs.group(0)) if xfs else []
     ids = (re.search(rb'numFmtId="(\d+)"', xf) for xf in formats)
-    return {str(i).encode() for i, found in enumerate(ids) if found and found.group(1) in dated}
+    return {str(i).encode() for i, found in enumerate(ids) if found and found.group(1) in wanted}
 
 
 def _numbers_in_styles(data: bytes, styles: set[bytes]) -> Iterator[tuple[int, int]]:
@@ -131,17 +131,6 @@ def _numbers_in_styles(data: bytes, styles: set[bytes]) -> Iterator[tuple[int, i
         kind = re.search(rb'\bt="(\w+)"', attributes)
         ref = re.search(rb'\br="([A-Z]+)([0-9]+)"', attributes)
         if ref and (not kind or kind.group(1) == b"n"):
-            yield int(ref.group(2)) - 1, _column_index(ref.group(1))
-
-
-def _styled_numbers(data: bytes, styles: set[bytes]) -> Iterator[tuple[int, int]]:
-    """The number cells of a sheet's XML in one of `styles`: (row, column) from A1."""
-    for cell in re.finditer(rb"<c\b([^>]*)>(?=<v>)", data):
-        attributes = cell.group(1)
-        style = re.search(rb'\bs="(\d+)"', attributes)
-        kind = re.search(rb'\bt="(\w+)"', attributes)
-        ref = re.search(rb'\br="([A-Z]+)([0-9]+)"', attributes)
-        if style and style.group(1) in styles and ref and (not kind or kind.group(1) == b"n"):
             yield int(ref.group(2)) - 1, _column_index(ref.group(1))
 
 

@@ -31,6 +31,13 @@ def _variant(tmp_path: Path, text: str, name: str = "variant.yaml") -> Path:
     return path
 
 
+def _run(tmp_path: Path, model: Path, *more: str) -> tuple[CliRunner, Path]:
+    """`carepay run` of a model on Videby's data, and where it wrote."""
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(main, ["run", str(model), *ARGS, "--out", str(out), *more])
+    return ran, out
+
+
 def test_march_by_hand(tmp_path: Path) -> None:
     """K1: 120 + 30 + 60 (cancelled 19 h before) + 60 = 270 min, under 85 % of 1 200:
     1 020 min × 7,50 = 7 650, two night visits 190. K2: from 11 March, 1 200 × 21/31 ×
@@ -103,8 +110,7 @@ def test_the_upper_bound_wins_where_the_author_says_so(tmp_path: Path) -> None:
         "  customer_month:\n    ersatt_tid: min(max(utförd_tid, beviljad_tid * golv), "
         "beviljad_tid * tak)\n",
     )
-    out = tmp_path / "out"
-    ran = CliRunner().invoke(main, ["run", str(model), *ARGS, "--out", str(out)])
+    ran, out = _run(tmp_path, model)
     assert ran.exit_code == 0, ran.output
     lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
     k1 = lines.filter((pl.col("customer_id") == "K1") & (pl.col("payment") == "omsorg"))
@@ -297,8 +303,7 @@ def test_a_flags_clamp_stops_the_run_as_explain_does(tmp_path: Path) -> None:
         "    reason: långt besök\n"
     )
     model = _variant(tmp_path, flag)
-    out = tmp_path / "out"
-    ran = CliRunner().invoke(main, ["run", str(model), *ARGS, "--out", str(out)])
+    ran, out = _run(tmp_path, model)
     assert ran.exit_code == 1, ran.output
     assert "error[clamp-bounds]" in ran.output
     assert "for 15 visit rows of 2027-03 (in `lång`)" in ran.output
@@ -383,8 +388,7 @@ def test_a_clamp_in_an_aggregations_filter_stops_the_run_as_explain_does(
     )
     inverted = "clamp(end - start, 60 min, 30 min) > 40 min"
     model = _variant(tmp_path, payment.format(filter=inverted))
-    out = tmp_path / "out"
-    ran = CliRunner().invoke(main, ["run", str(model), *ARGS, "--out", str(out)])
+    ran, out = _run(tmp_path, model)
     assert ran.exit_code == 1, ran.output
     assert (
         "has its lower bound above its upper for 15 visit rows of 2027-03 (in the filter of "
@@ -412,8 +416,7 @@ def test_a_look_up_in_an_aggregations_filter_that_misses_stops_the_run(
         "    formula: count(visits where counted and end - start >= minsta_tid[service])"
         " * 10 SEK\n",
     )
-    out = tmp_path / "out"
-    ran = CliRunner().invoke(main, ["run", str(model), *ARGS, "--out", str(out)])
+    ran, out = _run(tmp_path, model)
     assert ran.exit_code == 1, ran.output
     assert (
         "error[lookup-miss]: `minsta_tid` has no value for 15 visit rows of 2027-03 (in the "

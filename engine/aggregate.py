@@ -27,6 +27,7 @@ from engine.checker import (
     RuleRef,
     clamp_hint,
     formula_text,
+    skipped_then,
 )
 from engine.diagnostics import Diagnostic
 from engine.frames import in_pieces, polars_type
@@ -574,6 +575,71 @@ def unknown_filters(
             if rows.height:
                 found.append(_unknown_filter(plan, rule, info, flagged, rows))
     return found
+
+
+def skipped_in_filters(
+    plan: Plan, frames: Mapping[str, pl.DataFrame], compiler_for: Callable[[str], Compiled]
+) -> list[Diagnostic]:
+    """A warning per `min`, `max` or `clamp` in an aggregation's `where` that skipped an
+    argument with no value on related rows, as the check warned it could
+    (`skipped-argument`), naming them as one in a rule's own formula is named: `count(visits
+    where max(staff, 1) >= 2)` counted a visit with no staff count as one of one, and
+    the run said nothing and exited 0."""
+    found: list[Diagnostic] = []
+    checked = plan.checked
+    if not checked.skipping:
+        return found
+    for entity in checked.model.vocabulary.order:
+        for rule, _, info in _aggregation_nodes(checked, plan.steps(entity)):
+            child = frames.get(info.relation.entity)
+            if info.condition is None or child is None:
+                continue
+            calls = [n for n in info.condition.walk() if id(n) in checked.skipping]
+            if not calls:
+                continue
+            expr = compiler_for(info.relation.entity)
+            outer = _outer_columns(checked, [info])
+            for node, path in _taken(info.condition, expr):
+                if id(node) not in checked.skipping:
+                    continue
+                args, why = checked.skipping[id(node)]
+                empty = path & pl.any_horizontal([expr(a).is_null() for a in args])
+                rows = _rows_where(child, frames.get(entity), info, outer, empty)
+                if rows.height:
+                    assert isinstance(node, ast.Call)
+                    found.append(_skipped_in_filter(plan, rule, info, node, args[0], why, rows))
+    return found
+
+
+def _skipped_in_filter(
+    plan: Plan,
+    rule: str,
+    info: AggInfo,
+    call: ast.Call,
+    arg: ast.Node,
+    why: frozenset[str],
+    rows: pl.DataFrame,
+) -> Diagnostic:
+    entity = info.relation.entity
+    ids = naming_columns(plan.checked.model.vocabulary, entity, rows.columns)
+    shown = "; ".join(
+        ", ".join(f"{c} {v}" for c, v in row.items())
+        for row in rows.head(SKIPPED_EXAMPLES).select(ids).to_dicts()
+    )
+    more = f" and {rows.height - SKIPPED_EXAMPLES} more" if rows.height > SKIPPED_EXAMPLES else ""
+    plural = "s" if rows.height != 1 else ""
+    return Diagnostic(
+        "skipped-argument",
+        f"`{formula_text(call)}` {skipped_then(call, arg, ran=True)} where "
+        f"`{formula_text(arg)}` had no value, for {rows.height} {entity} row{plural} of "
+        f"{plan.month:%Y-%m} (in the filter of `{_aggregation_words(info)}`, in `{rule}`; "
+        f"{' or '.join(sorted(why))}): {shown}{more}",
+        arg.span,
+        hint=f"say what no value means: coalesce({formula_text(arg)}, …), or give the rows "
+        "their values",
+        severity="warning",
+        where=f"{plan.month:%Y-%m}",  # of the run, not the check
+    )
 
 
 def stops_in_filters(

@@ -17,7 +17,12 @@ from typing import Any
 import polars as pl
 
 from engine import ast
-from engine.aggregate import skipped_missing, stops_in_filters, unknown_filters
+from engine.aggregate import (
+    skipped_in_filters,
+    skipped_missing,
+    stops_in_filters,
+    unknown_filters,
+)
 from engine.assumptions import Applied, apply_assumptions, needed_columns
 from engine.catalog import ZONE, Column, Roles, Table, Vocabulary
 from engine.checker import (
@@ -617,6 +622,7 @@ def run_model(
                 result.warnings.append(d)
         result.warnings += skipped_missing(plan, frames, compiler_for(plan))
         result.warnings += unknown_filters(plan, frames, compiler_for(plan))
+        result.warnings += skipped_in_filters(plan, frames, compiler_for(plan))
         stopped = stops_in_filters(plan, frames, compiler_for(plan))
         if stopped:
             raise EngineError(stopped)

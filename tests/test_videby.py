@@ -422,3 +422,21 @@ def test_a_look_up_in_an_aggregations_filter_that_misses_stops_the_run(
         "error[lookup-miss]: `minsta_tid` has no value for 15 visit rows of 2027-03 (in the "
         "filter of `count(visits)`, in `extra`): visit_id V01: service omsorg;"
     ) in ran.output
+
+
+def test_a_skipped_argument_in_an_aggregations_filter_is_warned_of(tmp_path: Path) -> None:
+    """`count(visits where counted and max(antal_personal, 1) >= 2)`: V08, whose staff
+    count is empty, was taken as one; the check warned it could be, the run said
+    nothing and exited 0. It names the visit now and exits 5, as for a formula's own."""
+    model = _variant(
+        tmp_path,
+        "payments:\n  extra:\n    entity: customer_month\n    category: omsorg\n"
+        "    formula: count(visits where counted and max(antal_personal, 1) >= 2) * 10 SEK\n",
+    )
+    ran, _ = _run(tmp_path, model)
+    assert ran.exit_code == 5, ran.output
+    assert (
+        "`max(antal_personal, 1)` took the largest of the others where `antal_personal` had "
+        "no value, for 1 visit row of 2027-03 (in the filter of `count(visits)`, in `extra`; "
+        "`antal_personal` is empty): visit_id V08"
+    ) in ran.output

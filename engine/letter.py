@@ -23,6 +23,7 @@ from engine import types as t
 from engine.api import RunResult, load, load_dataset, run_model
 from engine.catalog import MonthRule, Vocabulary
 from engine.data import RECORD, key_text
+from engine.explain import clock_text
 from engine.plan import month_bounds
 from engine.reports import VISIT_COLUMN, rejected_why, row_key
 
@@ -99,6 +100,8 @@ def shown(value: Any, typ: t.Type) -> str:
         return value.isoformat()
     if not isinstance(value, int | float | Decimal):
         return str(value)
+    if isinstance(typ, t.Time):  # minutes after midnight: 22:30, not 1 350
+        return clock_text(Decimal(str(value)))
     number = Decimal(str(value))
     if isinstance(typ, t.Num) and typ.money == 1 and typ.time == 0:
         return swedish.number(number, "#,##0.00") + " kr"

@@ -121,6 +121,9 @@ MAX_YAML_DEPTH = 64
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
 
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
 class _TooDeep(Exception):
     pass
 
@@ -178,6 +181,10 @@ class _Reader:
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay ISO text; the model builder parses them
+        if node.tag in _NUMBER_TAGS and ":" in node.value:
+            # YAML 1.1 reads `22:00` as 1320 (base 60) and `1:30` as 90, though `07:00`
+            # stays text: a time or a duration as written, as YAML 1.2 reads it
+            return node.value
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError:
@@ -264,6 +271,22 @@ def _ambiguous_comma_hint(text: str) -> str | None:
     decimal, whole = comma_readings(number)
     unit = f" {rest}" if rest else ""
     return f"`{number}` may be {decimal} or {whole}: write {decimal}{unit} or {whole}{unit}"
+
+
+def _clock_hint(text: str, unit: str | None) -> str | None:
+    """What to write for `1:30`, a duration as on a clock (YAML 1.1 read it as 90):
+    hours and minutes, or minutes and seconds? The number in the parameter's unit."""
+    found = re.fullmatch(r"(\d{1,3}):([0-5]\d)", text.strip())
+    if found is None:
+        return None
+    first, second = int(found[1]), int(found[2])
+    hours = (Decimal(first) + Decimal(second) / 60).normalize()
+    minutes = first * 60 + second
+    if unit == "h":
+        return f"write the hours as a number: {hours:f} for {first} h {second} min"
+    if unit == "min":
+        return f"write the minutes as a number: {minutes} for {first} h {second} min"
+    return f'a time of day is written in a formula (22:00); a duration as "{minutes} min"'
 
 
 def read_yaml(path: Path, diags: Diagnostics, texts: Mapping[Path, str] | None = None) -> Any:
@@ -1651,7 +1674,9 @@ class _Builder:
                     "bad-value",
                     f"`{raw}` is not a number",
                     span,
-                    hint=_ambiguous_comma_hint(str(raw)) or 'e.g. 1520, "40 %", "450 SEK/h"',
+                    hint=_ambiguous_comma_hint(str(raw))
+                    or _clock_hint(str(raw), default_unit)
+                    or 'e.g. 1520, "40 %", "450 SEK/h"',
                 )
                 return t.UNKNOWN, None
             number, unit = parts[0], parts[1] or default_unit

@@ -440,3 +440,34 @@ def test_a_skipped_argument_in_an_aggregations_filter_is_warned_of(tmp_path: Pat
         "no value, for 1 visit row of 2027-03 (in the filter of `count(visits)`, in `extra`; "
         "`antal_personal` is empty): visit_id V08"
     ) in ran.output
+
+
+def test_a_time_written_without_quotes_is_a_time(tmp_path: Path) -> None:
+    """YAML 1.1 reads `22:00` as the number 1320 (base 60) though `07:00` stays text: a
+    band `from: 22:00` was "`from: 1320` is no time of day", a definition `22:00` the
+    count 1 320 (a letter said "besök som börjar från 1 320"), and a parameter of hours
+    `1:30` was 90 hours, paid in silence. As YAML 1.2 reads them: written as text."""
+    bands = _variant(
+        tmp_path,
+        "parameters:\n  tider:\n    kind: bands\n    values:\n      2027-01-01:\n"
+        "        - { name: natt, from: 22:00, to: 07:00 }\n        - { name: dag }\n"
+        'definitions:\n  visit:\n    nattminuter: minutes_in(tider, "natt")\n'
+        "  customer_month:\n    nattgräns: 22:00\n"
+        "payments:\n  natt:\n"
+        '    letter: "Nattillägg {antal} (besök som börjar från {nattgräns}): {belopp}"\n',
+    )
+    letter = CliRunner().invoke(
+        main, ["explain", str(bands), *ARGS, "--customer", "K1", "--letter"]
+    )
+    assert letter.exit_code == 0, letter.output
+    assert "Nattillägg 2 besök (besök som börjar från 22:00): 190,00 kr (§5)." in letter.output
+    hours = _variant(
+        tmp_path,
+        "parameters:\n  minsta:\n    unit: h\n    values: { 2027-01-01: 1:30 }\n",
+        "hours.yaml",
+    )
+    with pytest.raises(EngineError) as raised:
+        load(hours, [])
+    (error,) = raised.value.diagnostics
+    assert (error.code, error.message) == ("bad-value", "`1:30` is not a number")
+    assert error.hint == "write the hours as a number: 1.5 for 1 h 30 min"

@@ -124,6 +124,15 @@ RULE_FILE_SUFFIXES = (".yaml", ".yml")
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
+def _plain_number(node: yaml.ScalarNode) -> bool:
+    """A number as YAML 1.2 and a reader take it: `450`, `-3`, `0`, `12.5`, `1e3` — not
+    one in base 60 (`22:00`), octal or with a leading zero (`0450`), hexadecimal or
+    binary (`0x1F`), or with underscores (`1_000`)."""
+    if node.tag == "tag:yaml.org,2002:int":
+        return re.fullmatch(r"[-+]?(?:0|[1-9][0-9]*)", node.value) is not None
+    return ":" not in node.value and "_" not in node.value
+
+
 class _TooDeep(Exception):
     pass
 
@@ -181,9 +190,10 @@ class _Reader:
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay ISO text; the model builder parses them
-        if node.tag in _NUMBER_TAGS and ":" in node.value:
+        if node.tag in _NUMBER_TAGS and not _plain_number(node):
             # YAML 1.1 reads `22:00` as 1320 (base 60) and `1:30` as 90, though `07:00`
-            # stays text: a time or a duration as written, as YAML 1.2 reads it
+            # stays text, `0450` as 296 (octal) and `1_000` as 1000: as written, as YAML
+            # 1.2 reads them — a time, or a text the value's place reads as it reads text
             return node.value
         try:
             return self.constructor.construct_object(node, deep=True)

@@ -471,3 +471,14 @@ def test_a_time_written_without_quotes_is_a_time(tmp_path: Path) -> None:
     (error,) = raised.value.diagnostics
     assert (error.code, error.message) == ("bad-value", "`1:30` is not a number")
     assert error.hint == "write the hours as a number: 1.5 for 1 h 30 min"
+
+
+def test_a_number_with_a_leading_zero_is_read_as_written(tmp_path: Path) -> None:
+    """YAML 1.1 reads `0450` as 296 (octal): a night supplement written so paid 296 kr
+    a visit, 22 477,11 kr in all, exit 0. Read as YAML 1.2 reads it: 450 kr."""
+    model = _variant(tmp_path, "parameters:\n  nattillägg:\n    values: { 2027-01-01: 0450 }\n")
+    ran, out = _run(tmp_path, model)
+    assert ran.exit_code == 0, ran.output
+    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
+    night = lines.filter(pl.col("payment") == "natt").select("customer_id", "amount_kr").rows()
+    assert sorted(night) == [("K1", "900.00"), ("K3", "450.00")]

@@ -290,10 +290,12 @@ def _clock_hint(text: str, unit: str | None) -> str | None:
     if found is None:
         return None
     first, second = int(found[1]), int(found[2])
-    hours = (Decimal(first) + Decimal(second) / 60).normalize()
     minutes = first * 60 + second
-    if unit == "h":
+    if unit == "h" and minutes % 3 == 0:  # a whole number of hundredths of an hour
+        hours = (Decimal(minutes) / 60).normalize()
         return f"write the hours as a number: {hours:f} for {first} h {second} min"
+    if unit == "h":
+        return f'write the time with its unit: "{minutes} min" for {first} h {second} min'
     if unit == "min":
         return f"write the minutes as a number: {minutes} for {first} h {second} min"
     return f'a time of day is written in a formula (22:00); a duration as "{minutes} min"'

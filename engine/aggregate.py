@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
@@ -558,23 +558,32 @@ def unknown_filters(
     checked = plan.checked
     if not checked.unknowns:
         return found
+    for entity, rule, info, condition, child in _filtered(plan, frames):
+        flagged = [n for n in condition.walk() if id(n) in checked.unknowns]
+        if not flagged:
+            continue
+        expr = compiler_for(info.relation.entity)
+        unknown = expr(condition).is_null() & pl.any_horizontal(
+            [expr(n).is_null() for n in flagged]
+        )
+        outer = _outer_columns(checked, [info])
+        rows = _rows_where(child, frames.get(entity), info, outer, unknown)
+        if rows.height:
+            found.append(_unknown_filter(plan, rule, info, flagged, rows))
+    return found
+
+
+def _filtered(
+    plan: Plan, frames: Mapping[str, pl.DataFrame]
+) -> Iterator[tuple[str, str, AggInfo, ast.Node, pl.DataFrame]]:
+    """Each aggregation with a `where` over related rows the month has: the entity and
+    rule it is written in, the aggregation, its `where` and the related rows' frame."""
+    checked = plan.checked
     for entity in checked.model.vocabulary.order:
         for rule, _, info in _aggregation_nodes(checked, plan.steps(entity)):
             child = frames.get(info.relation.entity)
-            if info.condition is None or child is None:
-                continue
-            flagged = [n for n in info.condition.walk() if id(n) in checked.unknowns]
-            if not flagged:
-                continue
-            expr = compiler_for(info.relation.entity)
-            unknown = expr(info.condition).is_null() & pl.any_horizontal(
-                [expr(n).is_null() for n in flagged]
-            )
-            outer = _outer_columns(checked, [info])
-            rows = _rows_where(child, frames.get(entity), info, outer, unknown)
-            if rows.height:
-                found.append(_unknown_filter(plan, rule, info, flagged, rows))
-    return found
+            if info.condition is not None and child is not None:
+                yield entity, rule, info, info.condition, child
 
 
 def skipped_in_filters(
@@ -589,25 +598,21 @@ def skipped_in_filters(
     checked = plan.checked
     if not checked.skipping:
         return found
-    for entity in checked.model.vocabulary.order:
-        for rule, _, info in _aggregation_nodes(checked, plan.steps(entity)):
-            child = frames.get(info.relation.entity)
-            if info.condition is None or child is None:
+    for entity, rule, info, condition, child in _filtered(plan, frames):
+        calls = [n for n in condition.walk() if id(n) in checked.skipping]
+        if not calls:
+            continue
+        expr = compiler_for(info.relation.entity)
+        outer = _outer_columns(checked, [info])
+        for node, path in _taken(condition, expr):
+            if id(node) not in checked.skipping:
                 continue
-            calls = [n for n in info.condition.walk() if id(n) in checked.skipping]
-            if not calls:
-                continue
-            expr = compiler_for(info.relation.entity)
-            outer = _outer_columns(checked, [info])
-            for node, path in _taken(info.condition, expr):
-                if id(node) not in checked.skipping:
-                    continue
-                args, why = checked.skipping[id(node)]
-                empty = path & pl.any_horizontal([expr(a).is_null() for a in args])
-                rows = _rows_where(child, frames.get(entity), info, outer, empty)
-                if rows.height:
-                    assert isinstance(node, ast.Call)
-                    found.append(_skipped_in_filter(plan, rule, info, node, args[0], why, rows))
+            args, why = checked.skipping[id(node)]
+            empty = path & pl.any_horizontal([expr(a).is_null() for a in args])
+            rows = _rows_where(child, frames.get(entity), info, outer, empty)
+            if rows.height:
+                assert isinstance(node, ast.Call)
+                found.append(_skipped_in_filter(plan, rule, info, node, args[0], why, rows))
     return found
 
 
@@ -652,30 +657,26 @@ def stops_in_filters(
     counted by the upper bound. On an `if`'s branch, where the `if` leads to it."""
     found: list[Diagnostic] = []
     checked = plan.checked
-    for entity in checked.model.vocabulary.order:
-        for rule, _, info in _aggregation_nodes(checked, plan.steps(entity)):
-            child = frames.get(info.relation.entity)
-            if info.condition is None or child is None:
+    for entity, rule, info, condition, child in _filtered(plan, frames):
+        misses = {id(n) for n in lookups_that_can_miss(checked, condition)}
+        if not misses and not clamps(condition):
+            continue
+        expr = compiler_for(info.relation.entity)
+        outer = _outer_columns(checked, [info])
+        for node, path in _taken(condition, expr):
+            if id(node) in misses:
+                _, keys = looked_up(node)
+                present = pl.all_horizontal([expr(k).is_not_null() for k in keys])
+                stopped = path & present & expr(node).is_null()
+            elif isinstance(node, ast.Call) and node.func == "clamp":
+                x, low, high = (expr(a) for a in node.args)
+                above = low.round(COMPARE_DECIMALS) > high.round(COMPARE_DECIMALS)
+                stopped = path & x.is_not_null() & above.fill_null(False)
+            else:
                 continue
-            misses = {id(n) for n in lookups_that_can_miss(checked, info.condition)}
-            if not misses and not clamps(info.condition):
-                continue
-            expr = compiler_for(info.relation.entity)
-            outer = _outer_columns(checked, [info])
-            for node, path in _taken(info.condition, expr):
-                if id(node) in misses:
-                    _, keys = looked_up(node)
-                    present = pl.all_horizontal([expr(k).is_not_null() for k in keys])
-                    stopped = path & present & expr(node).is_null()
-                elif isinstance(node, ast.Call) and node.func == "clamp":
-                    x, low, high = (expr(a) for a in node.args)
-                    above = low.round(COMPARE_DECIMALS) > high.round(COMPARE_DECIMALS)
-                    stopped = path & x.is_not_null() & above.fill_null(False)
-                else:
-                    continue
-                rows = _rows_where(child, frames.get(entity), info, outer, stopped)
-                if rows.height:
-                    found.append(_stopped(plan, rule, info, node, rows, outer, expr))
+            rows = _rows_where(child, frames.get(entity), info, outer, stopped)
+            if rows.height:
+                found.append(_stopped(plan, rule, info, node, rows, outer, expr))
     return found
 
 

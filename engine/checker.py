@@ -2255,7 +2255,7 @@ class _Checker:
                         code="bad-call",
                     )
                 if not isinstance(field_type, t.Num) and not (
-                    node.func != "sum" and isinstance(field_type, t.Date | t.DateTime)
+                    node.func != "sum" and isinstance(field_type, t.Date | t.DateTime | t.Time)
                 ):
                     return self._mismatch(
                         target, f"cannot {node.func} {t.describe(field_type)}", code="bad-call"

@@ -482,3 +482,28 @@ def test_a_number_with_a_leading_zero_is_read_as_written(tmp_path: Path) -> None
     lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
     night = lines.filter(pl.col("payment") == "natt").select("customer_id", "amount_kr").rows()
     assert sorted(night) == [("K1", "900.00"), ("K3", "450.00")]
+
+
+def test_the_earliest_time_of_day_of_the_months_visits(tmp_path: Path) -> None:
+    """`min(visits.starttid)` over times of day was an error ("cannot min time of day"),
+    though the docs give `min` and `max` times as well as numbers. K1's first visit
+    starts 05:30 (V05) and its last 22:30 (V02): 50 kr for a visit before 07:00, in the
+    run and in the letter alike."""
+    model = _variant(
+        tmp_path,
+        "definitions:\n  visit:\n    starttid: time_of_day(start)\n  customer_month:\n"
+        "    tidigaste: min(visits.starttid where counted)\n"
+        "    senaste: max(visits.starttid where counted)\n"
+        "payments:\n  morgon:\n    entity: customer_month\n    category: omsorg\n"
+        "    formula: if coalesce(tidigaste < 07:00, false) then 50 SEK else 0 SEK\n"
+        '    letter: "Tidigt besök (första {tidigaste}, sista {senaste}): {belopp}"\n',
+    )
+    ran, out = _run(tmp_path, model)
+    assert ran.exit_code == 0, ran.output
+    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
+    morning = lines.filter(pl.col("payment") == "morgon").select("customer_id", "amount_kr")
+    assert morning.rows() == [("K1", "50.00")]
+    args = ["explain", str(model), *ARGS, "--customer", "K1"]
+    letter = CliRunner().invoke(main, [*args, "--letter"]).output
+    assert "Tidigt besök (första 05:30, sista 22:30): 50,00 kr." in letter
+    assert "tidigaste = 05:30" in CliRunner().invoke(main, args).output

@@ -665,19 +665,31 @@ def stops_in_filters(
         outer = _outer_columns(checked, [info])
         for node, path in _taken(condition, expr):
             if id(node) in misses:
-                _, keys = looked_up(node)
-                present = pl.all_horizontal([expr(k).is_not_null() for k in keys])
-                stopped = path & present & expr(node).is_null()
+                stopped = path & missed(node, expr)
             elif isinstance(node, ast.Call) and node.func == "clamp":
-                x, low, high = (expr(a) for a in node.args)
-                above = low.round(COMPARE_DECIMALS) > high.round(COMPARE_DECIMALS)
-                stopped = path & x.is_not_null() & above.fill_null(False)
+                stopped = path & inverted(node, expr)
             else:
                 continue
             rows = _rows_where(child, frames.get(entity), info, outer, stopped)
             if rows.height:
                 found.append(_stopped(plan, rule, info, node, rows, outer, expr))
     return found
+
+
+def missed(node: ast.Node, expr: Compiled) -> pl.Expr:
+    """True where a look-up (or a `step`) had every key and found no value: a row the
+    model declares nothing for, never to be paid as 0."""
+    _, keys = looked_up(node)
+    present = pl.all_horizontal([expr(k).is_not_null() for k in keys])
+    return present & expr(node).is_null()
+
+
+def inverted(call: ast.Call, expr: Compiled) -> pl.Expr:
+    """True where a `clamp` had a value to limit and its lower bound above its upper
+    (compared as `>` compares)."""
+    x, low, high = (expr(a) for a in call.args)
+    above = low.round(COMPARE_DECIMALS) > high.round(COMPARE_DECIMALS)
+    return x.is_not_null() & above.fill_null(False)
 
 
 def _taken(tree: ast.Node, expr: Compiled) -> list[tuple[ast.Node, pl.Expr]]:

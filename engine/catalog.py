@@ -743,9 +743,10 @@ def _adjusted_column(
             f"{{{table.name}: {{{column.name}: {{nullable: true}}}}}}",
         )
         return None
-    low, high = _adjusted_range(where, column, spec, report, path)
-    if low is _NO_RANGE:
+    bounds = _adjusted_range(where, column, spec, report, path)
+    if bounds is None:
         return None
+    low, high = bounds
     default = spec.get("default", column.default)
     values = column.type.values if isinstance(column.type, t.Text) else None
     if default is not None and not _fits(default, column.kind, values):  # type: ignore[arg-type]
@@ -778,14 +779,11 @@ def _adjusted_column(
     )
 
 
-_NO_RANGE: Any = object()  # the declared range was an error, reported
-
-
 def _adjusted_range(
     where: str, column: Column, spec: Mapping[str, Any], report: Report, path: tuple[Any, ...]
-) -> tuple[Any, Any]:
+) -> tuple[Any, Any] | None:
     """The range of a number column of carepay's as the model gives it (each bound the
-    model's where given, carepay's where not), or `_NO_RANGE` after reporting why not."""
+    model's where given, carepay's where not), or None after reporting why not."""
     given = [key for key in ("minimum", "maximum") if key in spec]
     if not given:
         return column.minimum, column.maximum
@@ -796,7 +794,7 @@ def _adjusted_range(
             (*path, given[0]),
             None,
         )
-        return _NO_RANGE, None
+        return None
     for key in given:
         bound = spec[key]
         whole = column.kind != "integer" or float(bound).is_integer()
@@ -807,7 +805,7 @@ def _adjusted_range(
                 (*path, key),
                 None,
             )
-            return _NO_RANGE, None
+            return None
     low = spec.get("minimum", column.minimum)
     high = spec.get("maximum", column.maximum)
     if low is not None and high is not None and _above(low, high):
@@ -817,7 +815,7 @@ def _adjusted_range(
             (*path, given[0]),
             None,
         )
-        return _NO_RANGE, None
+        return None
     return low, high
 
 

@@ -17,7 +17,14 @@ import polars as pl
 
 from engine import ast
 from engine import types as t
-from engine.aggregate import Ahead, add_aggregations, aggregations, group_ahead
+from engine.aggregate import (
+    Ahead,
+    add_aggregations,
+    aggregations,
+    group_ahead,
+    inverted,
+    missed,
+)
 from engine.builtins import ROUNDING_FUNCTIONS
 from engine.checker import (
     AggInfo,
@@ -548,9 +555,7 @@ def _miss_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
     out: list[pl.Expr] = []
     for node, path, _ in _placed(compiler, step.tree):
         if id(node) in misses:
-            _, keys = looked_up(node)
-            present = pl.all_horizontal([compiler.expr(k).is_not_null() for k in keys])
-            missing = path & present & compiler.expr(node).is_null()
+            missing = path & missed(node, compiler.expr)
             out.append(missing.alias(miss_column(step.name, misses[id(node)])))
     return out
 
@@ -594,10 +599,8 @@ def _clamp_columns(compiler: Compiler, step: Step) -> list[pl.Expr]:
     for node, path, _ in _placed(compiler, step.tree) if numbers else ():
         if id(node) in numbers:
             assert isinstance(node, ast.Call)
-            x, low, high = (compiler.expr(a) for a in node.args)
-            above = snap(low, COMPARE_DECIMALS) > snap(high, COMPARE_DECIMALS)
-            inverted = path & x.is_not_null() & above.fill_null(False)
-            out.append(inverted.alias(clamp_column(step.name, numbers[id(node)])))
+            limits = path & inverted(node, compiler.expr)
+            out.append(limits.alias(clamp_column(step.name, numbers[id(node)])))
     return out
 
 

@@ -767,12 +767,11 @@ def _dates_as_shown(
             if kept is not None and kept.kind == "datetime":
                 by_column.setdefault(heading, []).append(row - above - 1)
     for name, rows in by_column.items():
-        values = frame[name].to_list()
-        for row in rows:
-            value = values[row] if row < len(values) else None
-            if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d[ T]00:00(:00)?", value):
-                values[row] = value[:10]
-        frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
+        shown = pl.int_range(pl.len(), dtype=pl.Int64).is_in(pl.Series(rows).implode())
+        text = pl.col(name).cast(pl.String)
+        midnight = text.str.contains(r"^\d{4}-\d\d-\d\d[ T]00:00(:00)?$")
+        dated = pl.when(shown & midnight).then(text.str.slice(0, 10)).otherwise(text)
+        frame = frame.with_columns(dated.alias(name))
     return frame
 
 

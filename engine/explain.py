@@ -24,7 +24,9 @@ def format_value(value: Any, typ: t.Type, under_type: t.Type | None = None) -> s
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, list):
+    if isinstance(value, list) and isinstance(typ, t.ListOf):  # a list parameter: a calendar
+        return ", ".join(format_value(item, typ.item) for item in value)
+    if isinstance(value, list):  # a step table: its brackets
         return ", ".join(
             f"under {format_value(u, under_type or t.NUMBER)} → {format_value(v, typ)}"
             for u, v in value

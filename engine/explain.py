@@ -127,7 +127,7 @@ def to_json(trace: Trace) -> dict[str, Any]:
         "name": trace.name,
         "kind": trace.kind,
         "value": _json_value(trace.value),
-        "display": format_value(trace.value, trace.type),
+        "display": format_value(trace.value, trace.type, trace.under_type),
     }
     if trace.formula:
         out["formula"] = trace.formula
@@ -149,8 +149,8 @@ def _json_value(value: Any) -> Any:
         return f"{snap(value).normalize():f}"  # 10, never 1E+1
     if isinstance(value, date | datetime):
         return value.isoformat()
-    if isinstance(value, list):
-        return [[_json_value(u), _json_value(v)] for u, v in value]
+    if isinstance(value, list):  # a step table's brackets as pairs, a calendar's dates
+        return [_json_value(list(item) if isinstance(item, tuple) else item) for item in value]
     return value
 
 

@@ -9,6 +9,7 @@ a traceback."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -69,3 +70,25 @@ def test_explain_shows_a_calendar_as_its_dates() -> None:
     ran = CliRunner().invoke(main, ["explain", str(MODEL), *ARGS, "--customer", "K1"])
     assert ran.exit_code == 0, ran.output
     assert "helgdagar = 2027-01-01, 2027-01-06, 2027-03-26, 2027-03-29," in ran.output
+
+
+def test_explains_json_gives_a_calendar_as_its_dates() -> None:
+    """`explain --format json` stopped with the same traceback."""
+    args = ["explain", str(MODEL), *ARGS, "--customer", "K1", "--format", "json", "--all"]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 0, ran.output
+    values = []
+
+    def find(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("name") == "helgdagar":
+                values.append(node["value"])
+            for inner in node.values():
+                find(inner)
+        elif isinstance(node, list):
+            for inner in node:
+                find(inner)
+
+    find(json.loads(ran.output))
+    assert values
+    assert values[0][:4] == ["2027-01-01", "2027-01-06", "2027-03-26", "2027-03-29"]

@@ -408,6 +408,15 @@ def resolve_target(checked: CheckedModel, target: str) -> Target:
         return Target(param)
     if param.kind == "table":
         return Target(param, key=_table_key(param, keys, part))
+    if param.kind in ("list", "bands"):  # dates or bands, no number to set
+        what = "a list of dates" if param.kind == "list" else "time bands"
+        raise _bad(
+            "bad-lookup",
+            f"`{name}` is {what}, which a study cannot set: it sets a number, a cell of a "
+            "table or a bracket of a step table",
+            f"write the changed `{name}` in a scenario, a model file that `extends:` this "
+            "one, and run it with --scenario",
+        )
     return _bracket(param, keys, part)
 
 

@@ -13,11 +13,13 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
 
-KVARNBY = Path(__file__).resolve().parent / "fixtures/kvarnby"
+ROOT = Path(__file__).resolve().parent.parent
+KVARNBY = ROOT / "tests/fixtures/kvarnby"
 MODEL = KVARNBY / "model.yaml"
 ARGS = ["--data", str(KVARNBY / "data"), "--month", "2027-03"]
 
@@ -92,3 +94,31 @@ def test_explains_json_gives_a_calendar_as_its_dates() -> None:
     find(json.loads(ran.output))
     assert values
     assert values[0][:4] == ["2027-01-01", "2027-01-06", "2027-03-26", "2027-03-29"]
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "month", "setting"),
+    [
+        (MODEL, KVARNBY / "data", "2027-03", "helgdagar[1].under=3"),
+        (MODEL, KVARNBY / "data", "2027-03", "helgdagar=[2027-03-26]"),
+        (
+            ROOT / "examples/alvsbacka",
+            ROOT / "examples/alvsbacka/data",
+            "2026-12",
+            "tidsband[1].value=3",
+        ),
+    ],
+)
+def test_a_study_cannot_set_a_calendar_or_time_bands(
+    model: Path, data: Path, month: str, setting: str
+) -> None:
+    """`--set 'helgdagar[1].under=3'` stopped with a traceback (a calendar's date taken
+    for a step table's bracket), and `--set helgdagar=…` said "`helgdagar` is a step
+    table: name a bracket". Both say what it is, and where to change it."""
+    args = ["simulate", str(model), "--data", str(data), "--month", month, "--set", setting]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exception is None or isinstance(ran.exception, SystemExit), ran.exception
+    assert ran.exit_code != 0
+    name = setting.partition("[")[0].partition("=")[0]
+    assert f"`{name}` is {'a list of dates' if name == 'helgdagar' else 'time bands'}" in ran.output
+    assert "--scenario" in ran.output

@@ -120,6 +120,9 @@ class CheckedModel:
     multiples: set[str] = field(default_factory=set)
     # scalar parameters a formula divides by: not 0, in the file or as a study sets them
     nonzero: set[str] = field(default_factory=set)
+    # text parameters compared with a column of a code list -> the codes they may hold,
+    # in the file and as a study sets them (`--set tjänst=omsorgg` would pay nothing)
+    codes: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def type_of(self, node: ast.Node) -> t.Type:
         return self.types.get(id(node), t.UNKNOWN)
@@ -529,6 +532,10 @@ class _Checker:
         self.in_progress.append(name)
         outer = self.current
         self.current = name
+        # a rule is checked as written, not as the formula that first named it: an `if`
+        # or a `coalesce` around that name, or an aggregation's `where`, is not its own
+        context = (self.outer, self.guarded, self.fallback, self.asked)
+        self.outer, self.guarded, self.fallback, self.asked = [], 0, 0, []
         self.out.deps.setdefault(name, set())
         self.out.params.setdefault(name, set())
         result: t.Type | None = None
@@ -557,6 +564,7 @@ class _Checker:
                 hint=f"count it: quantity: count(visits where counted), with unit: {rule.unit}",
             )
         self.current = outer
+        self.outer, self.guarded, self.fallback, self.asked = context
         self.in_progress.pop()
         self.out.rule_types[name] = result or t.UNKNOWN
         return self.out.rule_types[name]
@@ -1492,6 +1500,9 @@ class _Checker:
 
     def _check_text_values(self, column: ast.Node, typ: t.Type, literal: ast.Node) -> None:
         """`service == "omsorgg"`: a text the column can never hold is a mistake."""
+        if isinstance(typ, t.Text) and typ.values and isinstance(literal, ast.Name):
+            self._check_parameter_codes(column, typ.values, literal.name)
+            return
         if not (isinstance(typ, t.Text) and typ.values and isinstance(literal, ast.String)):
             return
         if isinstance(column, ast.String) or literal.value in typ.values:
@@ -1508,6 +1519,32 @@ class _Checker:
             literal.span,
             hint=hint,
         )
+
+    def _check_parameter_codes(self, column: ast.Node, codes: tuple[str, ...], name: str) -> None:
+        """`service == tjänst`, `service in tjänster`: a text parameter's value — each
+        dated one, and one a study sets (`codes`) — that the column can never hold pays
+        nothing where the model meant it to pay, as a misspelt text written out would."""
+        param = self.model.parameters.get(name)
+        if param is None or param.kind not in ("scalar", "list"):
+            return
+        if not isinstance(param.type, t.Text):
+            return
+        self.out.codes[name] = self.out.codes.get(name, frozenset(codes)) & frozenset(codes)
+        for dated in param.values:
+            values = dated.value if param.kind == "list" else [dated.value]
+            for value in values or ():
+                if value in codes:
+                    continue
+                close = difflib.get_close_matches(str(value), list(codes), n=1)
+                self.diags.error(
+                    "unknown-value",
+                    f'`{_text(column)}` is never "{value}", the value of `{name}` from '
+                    f"{dated.start.isoformat()}",
+                    dated.span,
+                    hint=f'did you mean "{close[0]}"?'
+                    if close
+                    else "allowed: " + ", ".join(f'"{v}"' for v in codes),
+                )
 
     def _in(self, node: ast.In, entity: str) -> t.Type:
         operand = self.expr(node.operand, entity)
@@ -1534,6 +1571,8 @@ class _Checker:
             return t.BOOL
         for item in node.items.items if isinstance(node.items, ast.ListLit) else ():
             self._check_text_values(node.operand, operand, item)
+        if isinstance(node.items, ast.Name) and isinstance(operand, t.Text) and operand.values:
+            self._check_parameter_codes(node.operand, operand.values, node.items.name)
         if node.negated:
             self._warn_nullable(node, (node.operand,), "not in")
         return t.BOOL
@@ -1724,6 +1763,8 @@ class _Checker:
             )
         if node.func == "step":
             return self._step(node, entity)
+        if node.func in ("overlaps", "minutes_in") and self.outer:
+            return self._named_first(node, entity)
         if node.func == "overlaps":
             return self._overlaps(node, entity)
         if node.func == "minutes_in":
@@ -2147,8 +2188,25 @@ class _Checker:
         base = arg.target if isinstance(arg, ast.Attr) else arg
         return isinstance(base, ast.Name) and base.name in relations
 
+    def _named_first(self, node: ast.Call, entity: str) -> t.Type:
+        """An aggregation, `overlaps` or `minutes_in` in an aggregation's `where` is an
+        error that says to name it on the related rows' entity: the run computes such
+        values a step of their own per row — `overlaps` with the neighbouring months'
+        visits — which a filter has not, so the run and `explain` would differ."""
+        wrote = formula_text(node)
+        return self._mismatch(
+            node,
+            f"`{wrote}` in the `where` of an aggregation: it is computed for each "
+            f"{entity} row, so give it a name there first",
+            hint=f"under `definitions: {{{entity}: …}}` write `name: {wrote}`, and use that "
+            "name in the `where`",
+            code="bad-call",
+        )
+
     def _aggregate(self, node: ast.Call, entity: str) -> t.Type:
         usage = BUILTINS[node.func].usage
+        if self.outer:  # in another aggregation's `where`: rows of rows of rows
+            return self._named_first(node, entity)
         if len(node.args) != 1:
             return self._mismatch(
                 node, f"`{node.func}` takes one list of rows, e.g. {usage}", code="bad-call"

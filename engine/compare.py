@@ -500,6 +500,15 @@ def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
             "would have a value",
             f"set {target.param.name} to a value other than 0",
         )
+    codes = checked.codes.get(target.param.name)
+    if codes is not None and isinstance(value, str) and value not in codes:
+        close = difflib.get_close_matches(value, sorted(codes), n=1)
+        raise _bad(
+            "unknown-value",
+            f"--set {setting}: a formula compares `{target.param.name}` with a column that is "
+            f'never "{value}"',
+            f'did you mean "{close[0]}"?' if close else "allowed: " + ", ".join(sorted(codes)),
+        )
     model = copy.copy(checked.model)
     model.parameters = dict(model.parameters)
     param = copy.copy(target.param)  # its indexation shared: the checker typed its formula

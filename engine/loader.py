@@ -843,6 +843,10 @@ def parse_quantity(text: str, default_unit: str | None) -> Decimal | None:
     return number * num / den
 
 
+# a yes or no on the command line, as the rule file's YAML and a data file read it
+_YES_NO = {"true": True, "false": False, "ja": True, "nej": False, "yes": True, "no": False}
+
+
 def setting_value(param: Parameter, text: str, part: str | None) -> tuple[Any, list[Diagnostic]]:
     """A value given on the command line (`--set`, `--sweep`, `--solve`), read and
     checked exactly as the same value in the rule file: units required where the file
@@ -867,7 +871,10 @@ def setting_value(param: Parameter, text: str, part: str | None) -> tuple[Any, l
                 f"{t.describe(bracket)}",
             )
     else:
-        value = builder._cell(param, text, None)  # type: ignore[arg-type]
+        written = (
+            _YES_NO.get(text.strip().lower(), text) if isinstance(param.type, t.Bool) else text
+        )
+        value = builder._cell(param, written, None)  # type: ignore[arg-type]
     if isinstance(value, Decimal) and not value.is_finite():
         diags.error("bad-value", f"`{text}` is not a number", hint="e.g. 480 or 40 %")
     return value, diags.errors
@@ -1663,7 +1670,9 @@ class _Builder:
             return day
         if isinstance(typ, t.Bool):
             if not isinstance(raw, bool):
-                self.diags.error("bad-value", f"`{raw}` is not true or false", span)
+                self.diags.error(
+                    "bad-value", f"`{raw}` is not true or false", span, hint="write true or false"
+                )
             return bool(raw)
         if raw is None or isinstance(raw, LMap | LList):
             self.diags.error("bad-value", f"`{param.name}` needs a text here", span)

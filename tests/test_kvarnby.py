@@ -122,3 +122,171 @@ def test_a_study_cannot_set_a_calendar_or_time_bands(
     name = setting.partition("[")[0].partition("=")[0]
     assert f"`{name}` is {'a list of dates' if name == 'helgdagar' else 'time bands'}" in ran.output
     assert "--scenario" in ran.output
+
+
+VARIANT = """
+parameters:
+  hsl_tjänst:
+    unit: text
+    values: { 2027-01-01: %s }
+  bonustjänster:
+    kind: list
+    unit: text
+    values: { 2027-01-01: [%s] }
+  bonus_på:
+    unit: bool
+    values: { 2027-01-01: true }
+payments:
+  hsl:
+    formula: sum(visits.besöksbelopp where counted and service == hsl_tjänst)
+  kontinuitet:
+    formula: |
+      if kunder_med_besök == 0 or not bonus_på then 0 SEK
+      else if personal_i_snitt <= kontinuitet_gräns
+      then kontinuitetsbonus * sum(customers.omsorg where har_bonustjänst)
+      else 0 SEK
+definitions:
+  customer_month:
+    har_bonustjänst: any(decisions where service in bonustjänster)
+"""
+
+
+def _variant(tmp_path: Path, service: str = "hsl_delegerad", listed: str = "omsorg") -> Path:
+    path = tmp_path / "variant.yaml"
+    text = f"model: kvarnby-variant\ntitle: V\nextends: {MODEL}\n" + VARIANT % (service, listed)
+    path.write_text(text, "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("service", "listed", "said"),
+    [
+        (
+            "hsl_delegeradd",
+            "omsorg",
+            '`service` is never "hsl_delegeradd", the value of `hsl_tjänst`',
+        ),
+        (
+            "hsl_delegerad",
+            "omsorg, omsorgg",
+            '`service` is never "omsorgg", the value of `bonustjänster`',
+        ),
+    ],
+)
+def test_a_text_parameter_a_column_can_never_hold_is_an_error(
+    tmp_path: Path, service: str, listed: str, said: str
+) -> None:
+    """`service == hsl_tjänst` with `hsl_tjänst: hsl_delegeradd` paid no visit, exit 0,
+    though `service == "hsl_delegeradd"` written out is an error (`unknown-value`)."""
+    ran = CliRunner().invoke(main, ["check", str(_variant(tmp_path, service, listed))])
+    assert ran.exit_code != 0
+    assert "error[unknown-value]" in ran.output and said in ran.output, ran.output
+    assert 'did you mean "' in ran.output
+
+
+def test_a_study_sets_a_text_parameter_to_a_code_the_column_has(tmp_path: Path) -> None:
+    """`--set hsl_tjänst=omsorgg` paid no visit (−2 166,67 kr), exit 0."""
+    model = str(_variant(tmp_path))
+    base = ["simulate", model, *ARGS]
+    moved = CliRunner().invoke(main, [*base, "--set", "hsl_tjänst=omsorg"])
+    assert moved.exit_code == 0, moved.output
+    assert (
+        "summa             50\xa0586,67        48\xa0420,00        −2\xa0166,67" in moved.output
+    )  # no omsorg visits: K1's and K3's HSL not paid
+    wrong = CliRunner().invoke(main, [*base, "--set", "hsl_tjänst=omsorgg"])
+    assert wrong.exit_code != 0
+    assert "error[unknown-value]" in wrong.output and 'did you mean "omsorg"?' in wrong.output
+
+
+@pytest.mark.parametrize("written", ["false", "nej", "False"])
+def test_a_study_sets_a_yes_or_no(tmp_path: Path, written: str) -> None:
+    """`--set bonus_på=false` was "`false` is not true or false": a yes or no could not
+    be set. Without the bonus P1 has 420 kr less."""
+    ran = CliRunner().invoke(
+        main, ["simulate", str(_variant(tmp_path)), *ARGS, "--set", f"bonus_på={written}"]
+    )
+    assert ran.exit_code == 0, ran.output
+    assert "−420,00" in ran.output
+
+
+@pytest.mark.parametrize(
+    ("definition", "said"),
+    [
+        (
+            'sum(customers.omsorg where any(decisions where service == "omsorg"))',
+            "`any(decisions where …)` in the `where` of an aggregation: it is computed for "
+            "each customer_month row",
+        ),
+        (
+            "count(customers where hsl_besök > 0 and count(visits where counted) > 2)",
+            "`count(visits where …)` in the `where`",
+        ),
+        ("count(visits where overlaps(staff_id))", "`overlaps(staff_id)` in the `where`"),
+    ],
+)
+def test_what_a_filter_computes_per_row_is_named_first(
+    tmp_path: Path, definition: str, said: str
+) -> None:
+    """`sum(customers.omsorg where any(decisions where …))` stopped the run with a
+    traceback (`any is computed by group_by`) while `explain` paid it; `count(visits
+    where overlaps(staff_id))` paid nothing for a visit of 31 March overlapping one of
+    the same staff on 1 April, where `explain` — and a visit's own `overlaps` — found
+    it. Each is an error at its place that says to name it on the related rows."""
+    entity = "customer_month" if definition.startswith("count(visits") else "provider_month"
+    path = tmp_path / "nested.yaml"
+    path.write_text(
+        f"model: kvarnby-nested\ntitle: V\nextends: {MODEL}\n"
+        f"definitions:\n  {entity}:\n    nästlad: '{definition}'\n"
+        f"payments:\n  avgift:\n    entity: {entity}\n    category: omsorg\n"
+        "    formula: nästlad * 10 SEK\n",
+        "utf-8",
+    )
+    ran = CliRunner().invoke(main, ["run", str(path), *ARGS, "--out", str(tmp_path / "out")])
+    assert ran.exception is None or isinstance(ran.exception, SystemExit), ran.exception
+    assert ran.exit_code != 0
+    assert "error[bad-call]" in ran.output and said in ran.output, ran.output
+    assert "give it a name there first" in ran.output
+
+
+LEAK = """
+vocabulary:
+  columns:
+    customers:
+      avstånd_km: { type: number }
+definitions:
+  customer_month:
+%s
+payments:
+  resa:
+    entity: customer_month
+    category: omsorg
+    formula: ersättning
+"""
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_definition_is_checked_as_written_not_where_first_named(
+    tmp_path: Path, first: bool
+) -> None:
+    """`resetillägg: if customer.avstånd_km > 10 then …` was warned of (`nullable-
+    comparison`) only when written before `ersättning: coalesce(resetillägg, 0 SEK)`:
+    checked first from inside that `coalesce`, it was taken as handled, and a customer
+    with no distance was paid nothing, exit 0."""
+    rules = [
+        "    ersättning: coalesce(resetillägg, 0 SEK)",
+        "    resetillägg: if customer.avstånd_km > 10 then 100 SEK else 0 SEK",
+    ]
+    path = tmp_path / "leak.yaml"
+    body = LEAK % "\n".join(rules if first else rules[::-1])
+    path.write_text(f"model: kvarnby-leak\ntitle: V\nextends: {MODEL}\n{body}", "utf-8")
+    checked = CliRunner().invoke(main, ["check", str(path)])
+    assert "warning[nullable-comparison]: `avstånd_km` can be empty" in checked.output
+    data = tmp_path / "data"
+    data.mkdir()
+    for file in (KVARNBY / "data").iterdir():
+        (data / file.name).write_bytes(file.read_bytes())
+    (data / "customers.csv").write_text("customer_id,avstånd_km\nK1,\nK2,12\nK3,4\nK4,30\n")
+    args = ["run", str(path), "--data", str(data), "--month", "2027-03"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 5, ran.output
+    assert "customer_month K1, P1" in ran.output

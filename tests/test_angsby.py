@@ -1,0 +1,55 @@
+"""Ängsby, a model written from docs/language.md alone: service paid per insats
+registered on a visit (a table of the model's own naming its visit), a visit with no
+insats excluded, a rural zone's supplement, a distance supplement from a customer's own
+column (an empty distance within), VAT compensation to private providers, and a monthly
+guarantee to every provider under contract, with or without customers (the providers'
+months made of contracts too). The export names its columns in Swedish
+(`columns.yaml`). Each amount computed by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from click.testing import CliRunner
+
+from engine.cli import main
+
+ANGSBY = Path(__file__).resolve().parent / "fixtures/angsby"
+MODEL = ANGSBY / "model.yaml"
+ARGS = ["--data", str(ANGSBY / "data"), "--month", "2027-03"]
+
+
+def test_march_by_hand(tmp_path: Path) -> None:
+    """K1 (Centrum, 3 km) with P1: städ 350 + tvätt 150. K2 (Skogen, rural, 14 km) with
+    P1: städ and inköp 550 + inköp 200 = 750, 10 % = 75, two visits far away 50. K3
+    (Sjön, rural, no distance) with P2: städ 350, 35; its tvätt visit has no insats.
+    P1, private under contract: 1 375 for its customers, 6 % = 82,50, and 5 000 −
+    1 375 = 3 625 guaranteed. P3, private under contract with no customer: 5 000. In
+    all 10 467,50."""
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(main, ["run", str(MODEL), *ARGS, "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
+    paid = sorted(
+        lines.select("provider_id", "customer_id", "payment", "amount_kr").fill_null("").rows()
+    )
+    assert paid == [
+        ("P1", "", "garanti", "3625.00"),
+        ("P1", "", "moms", "82.50"),
+        ("P1", "K1", "insatsersättning", "500.00"),
+        ("P1", "K2", "insatsersättning", "750.00"),
+        ("P1", "K2", "landsbygd", "75.00"),
+        ("P1", "K2", "resa", "50.00"),
+        ("P2", "K3", "insatsersättning", "350.00"),
+        ("P2", "K3", "landsbygd", "35.00"),
+        ("P3", "", "garanti", "5000.00"),
+    ]
+    excluded = pl.read_csv(out / "exclusions.csv", infer_schema=False)
+    assert excluded.select("visit_id", "rule").rows() == [("V6", "utan_insats")]
+
+
+def test_angsbys_hand_computed_cases() -> None:
+    ran = CliRunner().invoke(main, ["test", str(ANGSBY / "tests")])
+    assert ran.exit_code == 0, ran.output
+    assert "7 godkända, 0 underkända" in ran.output

@@ -156,8 +156,8 @@ data_option = click.option(
     "--data",
     required=True,
     type=click.Path(exists=True, path_type=Path),
-    help="Directory of CSV/Parquet tables (and columns.yaml for the data's own column "
-    "names), or one XLSX workbook (a sheet per table).",
+    help="Directory of CSV/Parquet tables, or one XLSX workbook (a sheet per table); a "
+    "columns.yaml in the directory, or beside the workbook, names the data's own columns.",
 )
 month_option = click.option("--month", required=True, callback=_month, help="The month, YYYY-MM.")
 to_option = click.option(

@@ -308,6 +308,19 @@ def _from_frames(
     return raw, origins, dict.fromkeys(raw, 1), {}
 
 
+def is_workbook(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm")
+
+
+def headers_directory(path: Path) -> Path | None:
+    """Where `columns.yaml` for the data at `path` is: in a data directory, or in the
+    folder holding a workbook (a sheet's headings are the export's own names, as a
+    file's are)."""
+    if path.is_dir():
+        return path
+    return path.parent if is_workbook(path) else None
+
+
 def _read_files(
     path: Path,
     known: dict[str, Table],
@@ -322,7 +335,7 @@ def _read_files(
     origins: dict[str, str] = {}
     offsets: dict[str, int] = {}
     ragged: dict[str, list[Problem]] = {}
-    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
+    if is_workbook(path):
         # the workbook's XML searched beside the reader, which lets go of Python (0.1 s
         # of the sample's 0.43 s, hidden)
         with ThreadPoolExecutor(1) as pool:
@@ -332,7 +345,7 @@ def _read_files(
                 partial(_in_percent, known=known),
                 partial(_in_dated, known=known),
             )
-            sheets, skipped = _read_workbook(path, diags, known)
+            sheets, skipped = _read_workbook(path, diags, known, renames)
             found = looking.result()
         for title, frame in sheets.items():
             name = _sheet_table(title, known)
@@ -655,7 +668,10 @@ def _ragged_rows(
 
 
 def _read_workbook(
-    path: Path, diags: Diagnostics, known: dict[str, Table]
+    path: Path,
+    diags: Diagnostics,
+    known: dict[str, Table],
+    renames: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, int]]:
     """Each sheet as text columns, by the calamine reader (fastexcel): a date cell
     becomes ISO text, a number its shortest text. Sheet names are matched without
@@ -676,7 +692,8 @@ def _read_workbook(
                 for i in range(min(sheet.height, TITLE_LINES))
             ]
             table = known.get(_sheet_table(title, known))
-            above = _title_lines(rows, _header_names(table, {})) if table is not None else 0
+            named = _header_names(table, (renames or {}).get(table.name, {})) if table else set()
+            above = _title_lines(rows, named) if table is not None else 0
             if above:
                 _told_title_lines(f"sheet {title}", f"{path.name}!{title}", rows[:above], diags)
                 sheet = sheet.slice(above)
@@ -1296,8 +1313,9 @@ def load_data(
             raw, origins, offsets, ragged = _from_frames(handed, known, diags)
             path = Path("(in memory)")
         else:
-            if columns is None and Path(path).is_dir():  # the data's own names, if it says
-                columns = read_headers(Path(path), known, diags)
+            beside = headers_directory(Path(path))
+            if columns is None and beside is not None:  # the data's own names, if it says
+                columns = read_headers(beside, known, diags)
             raw, origins, offsets, ragged = _read_files(Path(path), known, diags, columns)
             raw, columns = _renamed(_composed_headers(raw), columns, diags, origins)
     requirements = list(requirements)
@@ -2024,7 +2042,8 @@ def _missing_column_hint(table: str, column: str, close: list[str], origin: str)
     """How to give a missing column: renamed, or named once as the data's own name (in
     `columns.yaml` beside the files; with `columns=` for frames handed to the API)."""
     own = close[0] if close else "<its name>"
-    named = f"{COLUMNS_FILE} beside the tables: {table}: {{{own}: {column}}}"
+    beside = "the workbook" if "!" in origin else "the tables"  # a sheet: `book.xlsx!visits`
+    named = f"{COLUMNS_FILE} beside {beside}: {table}: {{{own}: {column}}}"
     if origin.endswith(IN_MEMORY):
         named = f'columns={{"{table}": {{"{own}": "{column}"}}}}'
     if close:

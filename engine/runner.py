@@ -40,7 +40,7 @@ from engine.catalog import Vocabulary, base_vocabulary, schemas_dir
 from engine.catalog import tables as base_tables
 from engine.checker import CheckedModel
 from engine.coverage import never_fired
-from engine.data import Dataset
+from engine.data import Dataset, headers_directory
 from engine.diagnostics import Diagnostic, EngineError
 from engine.headers import COLUMNS_FILE
 from engine.monthly import MonthFacts, month_bounds, month_facts
@@ -627,15 +627,15 @@ def _absolute(path: str | Path) -> str:
 
 
 def _inputs(data: Path, dataset: Dataset) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     if data.is_file():
-        return [
+        out.append(
             {
                 "path": _absolute(data),
                 "sha256": sha256(data),
                 "rows": dict(sorted(dataset.input_rows.items())),
             }
-        ]
-    out = []
+        )
     for table, origin in sorted(dataset.origins.items()):
         path = data / origin
         if path.is_file() and table not in dataset.unread:
@@ -647,8 +647,9 @@ def _inputs(data: Path, dataset: Dataset) -> list[dict[str, Any]]:
                     "rows": dataset.input_rows.get(table, 0),
                 }
             )
-    names = data / COLUMNS_FILE  # the data's own column names: they decide what is read
-    if names.is_file():
+    beside = headers_directory(data)  # the data's own column names decide what is read
+    names = beside / COLUMNS_FILE if beside is not None else None
+    if names is not None and names.is_file():
         out.append({"table": None, "path": _absolute(names), "sha256": sha256(names)})
     return out
 

@@ -209,3 +209,39 @@ def test_a_name_given_twice_is_an_error(tmp_path: Path):
         "columns.yaml:5:3: error[duplicate-key]: columns.yaml: `kund` is given twice; which "
         "one is meant cannot be guessed"
     ) in output, output
+
+
+def test_a_workbooks_own_column_names_are_named_beside_it(tmp_path: Path):
+    """A workbook's sheets head their columns as the export names them too, and
+    `columns.yaml` could not be given for one: `--data export.xlsx` with `besöks_id`,
+    `kund` and `utförare` stopped (`missing-column`), pointing to a file "beside the
+    tables" that was not read. The file beside the workbook is read as beside a folder's
+    files — a report's title above a sheet's headings found by the export's names — the
+    rejected row placed at the export's own column, the file among the run's inputs."""
+    import polars as pl
+    import xlsxwriter
+
+    data = _export(tmp_path, None)
+    book = tmp_path / "book"
+    book.mkdir()
+    with xlsxwriter.Workbook(book / "export.xlsx") as workbook:
+        for csv in sorted(data.glob("*.csv")):
+            frame = pl.read_csv(csv, infer_schema=False)
+            sheet = workbook.add_worksheet(csv.stem)
+            sheet.write(0, 0, f"Export av {csv.stem} 2024-02-01")  # a title above
+            frame.write_excel(workbook, worksheet=csv.stem, position="A3", autofit=False)
+    unnamed = tmp_path / "unnamed"
+    code, output = _run(book / "export.xlsx", unnamed)
+    assert code != 0 and "missing-column" in output, output
+    assert "say so in columns.yaml beside the workbook: visits: {<its name>: visit_id}" in output
+    (book / "columns.yaml").write_text(NAMES, encoding="utf-8")
+    code, output = _run(book / "export.xlsx", tmp_path / "out")
+    assert code == 3, output  # the visit of K999 rejected, as from the folder
+    assert re.search(r"\nsumma +58.250,00\n", output), output
+    rejects = (tmp_path / "out/rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert ",kund (customer_id),K999," in rejects[1], rejects
+    manifest = json.loads((tmp_path / "out/manifest.json").read_text(encoding="utf-8"))
+    assert [i["path"] for i in manifest["inputs"]] == [
+        str((book / "export.xlsx").resolve()),
+        str((book / "columns.yaml").resolve()),
+    ]

@@ -371,6 +371,12 @@ class Target:
     part: str | None = None  # "under" | "value"
 
     @property
+    def whole(self) -> bool:
+        """Whether it holds whole numbers only (a count): a goal seek steps by one."""
+        typ = self.param.bracket_type if self.part == "under" else self.param.type
+        return typ == t.COUNT
+
+    @property
     def unit(self) -> str:
         """The unit its value is written in (a bracket bound: the brackets' own)."""
         if self.part == "under":
@@ -661,6 +667,8 @@ def solve(
     that reaches it, written with its unit (`kontrollnivåer[2].under=49.6104 %`), the
     total and the number of runs."""
     start, unit = current_value(checked, target, months[0])
+    # a count is sought among whole numbers: 4,5 sjukhusdagar is no value to set
+    resolution = Decimal(1) if resolve_target(checked, target).whole else SOLVE_DECIMALS
     runs = 0
     first: RunResult | None = None
     changed = frozenset({parameter_name(target)})
@@ -685,7 +693,7 @@ def solve(
                 with_setting(checked, f"{target}={written(candidate, unit)}")
                 return candidate
             except EngineError:
-                candidate = (candidate + towards) / 2
+                candidate = ((candidate + towards) / 2).quantize(resolution)
         return towards
 
     low, high = start, start
@@ -712,8 +720,8 @@ def solve(
                 )
             ]
         )
-    while runs < iterations and abs(high - low) > SOLVE_DECIMALS:
-        middle = ((low + high) / 2).quantize(SOLVE_DECIMALS)
+    while runs < iterations and abs(high - low) > resolution:
+        middle = ((low + high) / 2).quantize(resolution)
         f_middle = total(middle)
         if abs(f_middle - goal_ore) <= 1:
             return f"{target}={written(middle, unit)}", f_middle, runs

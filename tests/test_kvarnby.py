@@ -290,3 +290,22 @@ def test_a_definition_is_checked_as_written_not_where_first_named(
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
     assert ran.exit_code == 5, ran.output
     assert "customer_month K1, P1" in ran.output
+
+
+@pytest.mark.parametrize(
+    ("goal", "found"),
+    [
+        ("+1259 kr", "betalda_sjukhusdagar=4 ger 51\xa0845,67 kr (mål 51\xa0845,67 kr;"),
+        ("+3000 kr", "betalda_sjukhusdagar=5 ger 53\xa0104,67 kr (mål 53\xa0586,67 kr;"),
+    ],
+)
+def test_a_goal_seek_of_a_count_tries_whole_numbers(goal: str, found: str) -> None:
+    """`--solve betalda_sjukhusdagar` stopped at its own probe: "--set
+    betalda_sjukhusdagar=4.5: `4.5` is not a whole number". A count is sought among
+    whole numbers, the nearest total taken: a fourth paid day adds K1's 450 kr and 2 %
+    of it in P1's bonus, 9 kr, and K3's 800 (1 March, its fourth day), 1 259 kr; a
+    fifth as much again, 2 518 kr in all, nearer 3 000 than a sixth's 3 777."""
+    args = ["simulate", str(MODEL), *ARGS, "--solve", "betalda_sjukhusdagar", "--target", goal]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 0, ran.output
+    assert ran.output.startswith(found), ran.output

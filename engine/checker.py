@@ -1500,18 +1500,21 @@ class _Checker:
 
     def _check_text_values(self, column: ast.Node, typ: t.Type, literal: ast.Node) -> None:
         """`service == "omsorgg"`: a text the column can never hold is a mistake."""
-        if isinstance(typ, t.Text) and typ.values and isinstance(literal, ast.Name):
-            self._check_parameter_codes(column, typ.values, literal.name)
+        codes = self._codes_of(column, typ)
+        if codes is None:
             return
-        if not (isinstance(typ, t.Text) and typ.values and isinstance(literal, ast.String)):
+        if isinstance(literal, ast.Name):
+            self._check_parameter_codes(column, codes, literal.name)
             return
-        if isinstance(column, ast.String) or literal.value in typ.values:
+        if not isinstance(literal, ast.String) or literal.value in codes:
             return
-        close = difflib.get_close_matches(literal.value, list(typ.values), n=1)
+        close = difflib.get_close_matches(literal.value, list(codes), n=1)
         hint = (
             f'did you mean "{close[0]}"?'
             if close
-            else "allowed: " + ", ".join(f'"{v}"' for v in typ.values)
+            else "allowed: " + ", ".join(f'"{v}"' for v in codes)
+            if codes
+            else NO_ZONES
         )
         self.diags.error(
             "unknown-value",
@@ -1519,6 +1522,17 @@ class _Checker:
             literal.span,
             hint=hint,
         )
+
+    def _codes_of(self, column: ast.Node, typ: t.Type) -> tuple[str, ...] | None:
+        """The values a text can hold where they are known: a code list, or the model's
+        zones for `zone` (none where it has no zones: `zone` is then always empty)."""
+        if not isinstance(typ, t.Text) or isinstance(column, ast.String):
+            return None
+        ref = self.out.refs.get(id(column))
+        named = ref.name if isinstance(ref, ColumnRef) else getattr(column, "name", None)
+        if named is not None and named.rpartition(".")[2] == ZONE:  # also `customer.zone`
+            return tuple(self.model.zones)
+        return typ.values or None
 
     def _check_parameter_codes(self, column: ast.Node, codes: tuple[str, ...], name: str) -> None:
         """`service == tjänst`, `service in tjänster`: a text parameter's value — each
@@ -1543,7 +1557,9 @@ class _Checker:
                     dated.span,
                     hint=f'did you mean "{close[0]}"?'
                     if close
-                    else "allowed: " + ", ".join(f'"{v}"' for v in codes),
+                    else "allowed: " + ", ".join(f'"{v}"' for v in codes)
+                    if codes
+                    else NO_ZONES,
                 )
 
     def _in(self, node: ast.In, entity: str) -> t.Type:
@@ -1571,8 +1587,9 @@ class _Checker:
             return t.BOOL
         for item in node.items.items if isinstance(node.items, ast.ListLit) else ():
             self._check_text_values(node.operand, operand, item)
-        if isinstance(node.items, ast.Name) and isinstance(operand, t.Text) and operand.values:
-            self._check_parameter_codes(node.operand, operand.values, node.items.name)
+        codes = self._codes_of(node.operand, operand)
+        if isinstance(node.items, ast.Name) and codes is not None:
+            self._check_parameter_codes(node.operand, codes, node.items.name)
         if node.negated:
             self._warn_nullable(node, (node.operand,), "not in")
         return t.BOOL
@@ -2372,6 +2389,9 @@ def _dotted(node: ast.Node) -> list[str]:
             inner = _dotted(target)
             return [*inner, name] if inner else []
     return []
+
+
+NO_ZONES = "the model names no zones, so a zone is always empty: give them, `zones: {landsbygd: [Skogsby, Ån]}`"
 
 
 def _text(node: ast.Node) -> str:

@@ -667,7 +667,7 @@ def solve(
     that reaches it, written with its unit (`kontrollnivåer[2].under=49.6104 %`), the
     total and the number of runs."""
     start, unit = current_value(checked, target, months[0])
-    # a count is sought among whole numbers: 4,5 sjukhusdagar is no value to set
+    # a count is sought among whole numbers: 4,5 days is no value to set
     resolution = Decimal(1) if resolve_target(checked, target).whole else SOLVE_DECIMALS
     runs = 0
     first: RunResult | None = None

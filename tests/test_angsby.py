@@ -11,11 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
+from tests.harness import names_in_engine
 
-ANGSBY = Path(__file__).resolve().parent / "fixtures/angsby"
+ROOT = Path(__file__).resolve().parent.parent
+ANGSBY = ROOT / "tests/fixtures/angsby"
 MODEL = ANGSBY / "model.yaml"
 ARGS = ["--data", str(ANGSBY / "data"), "--month", "2027-03"]
 
@@ -53,3 +56,31 @@ def test_angsbys_hand_computed_cases() -> None:
     ran = CliRunner().invoke(main, ["test", str(ANGSBY / "tests")])
     assert ran.exit_code == 0, ran.output
     assert "7 godkända, 0 underkända" in ran.output
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (('zone == "landsbygd"', 'zone == "landsbyggd"'), 'did you mean "landsbygd"?'),
+        (('zone == "landsbygd"', 'customer.zone in ["landsbygd", "tätortt"]'), '"tätortt"'),
+        (("zones: { tätort: [Centrum, Norr], landsbygd: [Skogen, Sjön] }", ""), "names no zones"),
+    ],
+)
+def test_a_zone_the_model_does_not_name_is_an_error(
+    tmp_path: Path, change: tuple[str, str], said: str
+) -> None:
+    """`zone == "landsbyggd"` paid no rural supplement (10 428,00 kr instead of
+    10 467,50), exit 0, though `service == "omsorgg"` is an error; so did a model whose
+    `zones:` line was lost, where every zone is empty."""
+    text = MODEL.read_text("utf-8").replace(*change)
+    assert text != MODEL.read_text("utf-8")
+    path = tmp_path / "model.yaml"
+    path.write_text(text.replace("$schema=../../../schemas", f"$schema={ROOT}/schemas"), "utf-8")
+    ran = CliRunner().invoke(main, ["check", str(path)])
+    assert ran.exit_code != 0, ran.output
+    assert "error[unknown-value]" in ran.output and said in ran.output, ran.output
+
+
+def test_nothing_in_the_engine_is_written_for_it() -> None:
+    own = {"angsby", "avtalsperiod", "insatspris", "insatsbelopp", "garantibelopp", "utan_insats"}
+    assert not names_in_engine(MODEL, own)

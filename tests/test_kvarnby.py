@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
+from tests.harness import names_in_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 KVARNBY = ROOT / "tests/fixtures/kvarnby"
@@ -309,3 +310,8 @@ def test_a_goal_seek_of_a_count_tries_whole_numbers(goal: str, found: str) -> No
     ran = CliRunner().invoke(main, args)
     assert ran.exit_code == 0, ran.output
     assert ran.output.startswith(found), ran.output
+
+
+def test_nothing_in_the_engine_is_written_for_it() -> None:
+    own = {"kvarnby", "beslutsdag", "frånvaro", "helgdagar", "sjukhusdag", "kontinuitet"}
+    assert not names_in_engine(MODEL, own)

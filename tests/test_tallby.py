@@ -115,10 +115,17 @@ def test_a_model_without_zones_needs_no_district(tmp_path: Path) -> None:
     assert sum(Decimal(a) for a in lines["amount_kr"]) == Decimal("33480.64")  # as with districts
     reading = model.with_name("reading.yaml")
     reading.write_text(
-        text.replace("if ny_kund then", 'if ny_kund and zone == "alla" then'), encoding="utf-8"
+        text.replace("if ny_kund then", 'if ny_kund and district == "Tallby" then'),
+        encoding="utf-8",
     )
     ran = CliRunner().invoke(main, ["run", str(reading), *args[2:], "--out", str(tmp_path / "p")])
     assert ran.exit_code == 1 and "`customers` has no column `district`" in ran.output, ran.output
+    # a zone, in a model that names none, is always empty: comparing one is an error
+    reading.write_text(
+        text.replace("if ny_kund then", 'if ny_kund and zone == "alla" then'), encoding="utf-8"
+    )
+    ran = CliRunner().invoke(main, ["run", str(reading), *args[2:], "--out", str(tmp_path / "q")])
+    assert ran.exit_code == 1 and "the model names no zones" in ran.output, ran.output
 
 
 def test_compare_puts_the_homes_stays_under_its_ownership(tmp_path: Path) -> None:

@@ -2236,6 +2236,17 @@ class _Checker:
         )
         relations = {r.name: r for r in self.vocabulary.entities[entity].relations}
         if not isinstance(rel_node, ast.Name) or rel_node.name not in relations:
+            combined = _fields_combined(target, relations)
+            if combined is not None:  # `sum(visits.a + visits.b)`: a value of each row
+                rows_of, written = combined
+                each = relations[rows_of].entity
+                return self._mismatch(
+                    target,
+                    f"`{node.func}` takes one field of the related rows, not `{written}`",
+                    hint=f"under `definitions: {{{each}: …}}` write `name: "
+                    f"{written.replace(rows_of + '.', '')}`, then {node.func}({rows_of}.name)",
+                    code="bad-call",
+                )
             if relations:
                 names = ", ".join(relations)
                 hint = f"the lists of rows on {entity} are: {names}; e.g. {usage}"
@@ -2389,6 +2400,19 @@ def _dotted(node: ast.Node) -> list[str]:
             inner = _dotted(target)
             return [*inner, name] if inner else []
     return []
+
+
+def _fields_combined(target: ast.Node, relations: Mapping[str, Relation]) -> tuple[str, str] | None:
+    """`visits.grundbelopp + visits.ob`: fields of one relation's rows combined in an
+    aggregation, as the relation's name and the text written; None otherwise."""
+    named = {
+        n.target.name
+        for n in target.walk()
+        if isinstance(n, ast.Attr) and isinstance(n.target, ast.Name) and n.target.name in relations
+    }
+    if len(named) != 1 or isinstance(target, ast.Attr):
+        return None
+    return named.pop(), formula_text(target)
 
 
 NO_ZONES = "the model names no zones, so a zone is always empty: give them, `zones: {landsbygd: [Skogsby, Ån]}`"

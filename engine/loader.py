@@ -1387,23 +1387,53 @@ class _Builder:
                 )
                 param.has_otherwise = param.otherwise is not None
         if isinstance(spec.get("indexation"), LMap):
-            param.indexation = self._indexation(spec["indexation"])
+            param.indexation = self._indexation(param, spec["indexation"])
         return param
 
-    def _indexation(self, spec: LMap) -> Indexation | None:
+    def _indexation(self, param: Parameter, spec: LMap) -> Indexation | None:
         start = _parse_date_text(spec["from"])
         if start is None:
             self.diags.error("schema", f"`{spec['from']}` is not a date", spec.value_spans["from"])
             return None
         version = self._version(spec, "factor", LMap(), None)
-        step = spec.get("round")
-        return Indexation(
-            version.formula,
-            version.tree,
-            spec.value_spans["factor"],
-            start,
-            Decimal(str(step)) if step is not None else None,
+        step = (
+            self._index_step(param, spec["round"], spec.value_spans["round"])
+            if "round" in spec
+            else None
         )
+        return Indexation(version.formula, version.tree, spec.value_spans["factor"], start, step)
+
+    def _index_step(self, param: Parameter, raw: Any, span: Span) -> Decimal | None:
+        """`round:` of an indexation, a multiple in the parameter's own unit: `1` whole
+        kronor, `0.01` öre, `"5 SEK"` five kronor. A bare whole number other than a
+        power of ten is an error: `round: 2`, meant as two decimals as `round(x, 2)` in a formula
+        means, rounded 260,50 kr to a multiple of two kronor, 260 kr."""
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            step = Decimal(str(raw))
+            whole = step == step.to_integral_value()
+            if step > 0 and (not whole or step == Decimal(10) ** step.log10().to_integral_value()):
+                return step  # 0.05, 1, 10: no count of decimals
+            self.diags.error(
+                "bad-value",
+                f"`round: {raw}` rounds each indexed value of `{param.name}` to a multiple of "
+                f"{raw} {param.unit}, not to {raw} decimals",
+                span,
+                hint=f'write the multiple with its unit, "{raw} {param.unit}", if that is '
+                "meant; 0.01 rounds to two decimals, 1 to whole units",
+            )
+            return None
+        typ, value = self._quantity(raw, span, None)
+        if value is None:
+            return None
+        if not isinstance(param.type, t.Num) or not t.compatible(typ, param.type) or value <= 0:
+            self.diags.error(
+                "unit-mismatch",
+                f"`round: {raw}` is no multiple of `{param.name}`, which is in {param.unit}",
+                span,
+                hint=f'e.g. "1 {param.unit}"',
+            )
+            return None
+        return t.to_written(value, param.unit)
 
     def _param_value(self, param: Parameter, raw: Any, span: Span) -> Any:
         match param.kind:

@@ -2542,6 +2542,7 @@ def check_in_force(checked: CheckedModel, month: date, diags: Diagnostics) -> No
                     param.span,
                     hint=f"its first value takes effect on {first.isoformat()}" if first else None,
                 )
+            _calendars_in_force(model, param, month, diags)
         for dep in sorted(_rules_of(checked, version.tree)):
             if model.rules[dep].version_on(month) is None:
                 diags.error(
@@ -2549,6 +2550,28 @@ def check_in_force(checked: CheckedModel, month: date, diags: Diagnostics) -> No
                     f"`{dep}` is not in force on {month.isoformat()}, but `{rule.name}` uses it",
                     version.span,
                 )
+
+
+def _calendars_in_force(model: Model, param: Parameter, month: date, diags: Diagnostics) -> None:
+    """The calendars of time bands in force have a list in force too: a holiday list
+    whose first value is dated in the next year left Christmas Eve in no calendar, paid
+    as a weekend's or a day's minutes, exit 0."""
+    dated = param.value_on(month) if param.kind == "bands" else None
+    for band in dated.value or [] if dated is not None else []:
+        calendar = model.parameters.get(band.calendar) if band.calendar else None
+        if calendar is None or calendar.value_on(month) is not None:
+            continue
+        first = min((v.start for v in calendar.values), default=None)
+        diags.error(
+            "no-value-in-force",
+            f"`{calendar.name}` has no value on {month.isoformat()}, which the band "
+            f"`{band.name}` of `{param.name}` needs",
+            calendar.span,
+            hint=f"its first value takes effect on {first.isoformat()}: give the dates of "
+            f"{month.year} a value from {month.year}-01-01"
+            if first
+            else None,
+        )
 
 
 def stale_calendars(

@@ -108,3 +108,20 @@ def test_an_aggregation_of_two_fields_says_to_name_their_sum(tmp_path: Path) -> 
 def test_nothing_in_the_engine_is_written_for_it() -> None:
     own = {"bjorkby", "larmindex", "listningsdag", "besöksbelopp", "avlösningsbelopp"}
     assert not names_in_engine(MODEL, own)
+
+
+def test_a_time_bands_calendar_with_no_list_in_force_stops_the_run(tmp_path: Path) -> None:
+    """With its 2027 list gone, `storhelg` had no value in December 2027: Christmas Eve
+    was in no calendar, its visit paid as a weekday's, 8 532 kr instead of 8 752, exit 0,
+    while the same list read by `in` stopped the run (`no-value-in-force`)."""
+    lines = MODEL.read_text("utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if "2027-01-01: [2027-01-01, 2027-04-02" not in line]
+    assert len(kept) == len(lines) - 1
+    path = tmp_path / "model.yaml"
+    path.write_text("".join(kept), "utf-8")
+    ran = CliRunner().invoke(main, ["run", str(path), *ARGS, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 1, ran.output
+    assert (
+        "error[no-value-in-force]: `storhelg` has no value on 2027-12-01, which the band "
+        "`storhelg` of `tidsband` needs" in ran.output
+    )

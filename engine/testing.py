@@ -177,15 +177,18 @@ def _run_case(
             if frame.height == 0:  # a misspelt key expecting 0 kr passed on nothing
                 result.failures.append(_no_row(outcome.frames[entity], key, ident, span))
                 continue
+            party = {"customers": "customer_id", "providers": "provider_id"}.get(str(section))
+            lines = outcome.lines.filter(pl.col(party) == str(ident)) if party else None
             for name, value in expected.items():
                 _compare(
                     checked,
-                    frame,
+                    _with_paid_per_row(checked, frame, entity, str(name), lines),
                     str(ident),
                     name,
                     value,
                     expected.value_spans[name] if isinstance(expected, LMap) else span,
                     result,
+                    entity,
                 )
     vocabulary = checked.model.vocabulary
     registrations = outcome.frames[vocabulary.roles.registration]
@@ -265,6 +268,20 @@ def _no_row(frame: pl.DataFrame, key: tuple[str, ...], ident: Any, span: Span) -
     )
 
 
+def _with_paid_per_row(
+    checked: CheckedModel, frame: pl.DataFrame, entity: str, name: str, lines: pl.DataFrame | None
+) -> pl.DataFrame:
+    """A customer's (a provider's) month with a payment made per row of another entity
+    — a fee per visit, a premium per claim — as the sum of the month's lines of it for
+    the customer (the provider), as the payment file's *Kunder* shows it: the month's
+    frame has no such column, and the amount was taken as 0 kr."""
+    rule = checked.model.rules.get(name)
+    if rule is None or rule.kind != "payment" or rule.entity == entity or lines is None:
+        return frame
+    paid = int(lines.filter(pl.col("payment") == name)["amount_ore"].sum() or 0)
+    return frame.head(1).with_columns(pl.lit(paid, pl.Int64).alias(ore_column(name)))
+
+
 def _compare(
     checked: CheckedModel,
     frame: pl.DataFrame,
@@ -273,11 +290,21 @@ def _compare(
     expected: Any,
     span: Span,
     result: CaseResult,
+    entity: str = "",
 ) -> None:
     rule = checked.model.rules.get(name)
     where = f"line {span.line}"
     if rule is None:
         result.failures.append(f"{where}: `{name}` is not a definition or payment of the model")
+        return
+    if rule.kind == "payment" and rule.entity != entity and ore_column(name) not in frame.columns:
+        roles = checked.model.vocabulary.roles
+        per_row = rule.entity not in (roles.customer_month, roles.provider_month)
+        result.failures.append(  # it was taken as 0 kr: a case expecting 0 passed on nothing
+            f"{where}: `{name}` is paid per {rule.entity}, not per {entity}: expect it "
+            + (f"under `{rule.entity}` by the row's key, or " if per_row else "")
+            + "under `customers` or `providers`"
+        )
         return
     typ = checked.rule_types.get(name, t.UNKNOWN)
     try:

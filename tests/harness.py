@@ -294,3 +294,21 @@ def paid_per_category(output: str, providers: tuple[str, ...]) -> dict[tuple[str
         for row in (re.split(r"\s{2,}", line.strip()) for line in output.splitlines())
         if len(row) == 3 and row[0] in providers
     }
+
+
+PAID_COLUMNS = ("provider_id", "customer_id", "payment", "amount_kr")
+
+
+def run_and_read(
+    model: Path, args: list[str], out: Path, columns: tuple[str, ...] = PAID_COLUMNS
+) -> tuple[list[tuple[str, ...]], Path]:
+    """`carepay run` of a model (which must end with exit 0) and its statement lines as
+    sorted rows of `columns`, an empty cell as ""; beside them, where it wrote."""
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    ran = CliRunner().invoke(main, ["run", str(model), *args, "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
+    return sorted(lines.select(columns).fill_null("").rows()), out

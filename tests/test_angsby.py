@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
-from tests.harness import names_in_engine
+from tests.harness import names_in_engine, run_and_read
 
 ROOT = Path(__file__).resolve().parent.parent
 ANGSBY = ROOT / "tests/fixtures/angsby"
@@ -30,13 +30,7 @@ def test_march_by_hand(tmp_path: Path) -> None:
     P1, private under contract: 1 375 for its customers, 6 % = 82,50, and 5 000 −
     1 375 = 3 625 guaranteed. P3, private under contract with no customer: 5 000. In
     all 10 467,50."""
-    out = tmp_path / "out"
-    ran = CliRunner().invoke(main, ["run", str(MODEL), *ARGS, "--out", str(out)])
-    assert ran.exit_code == 0, ran.output
-    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
-    paid = sorted(
-        lines.select("provider_id", "customer_id", "payment", "amount_kr").fill_null("").rows()
-    )
+    paid, out = run_and_read(MODEL, ARGS, tmp_path / "out")
     assert paid == [
         ("P1", "", "garanti", "3625.00"),
         ("P1", "", "moms", "82.50"),

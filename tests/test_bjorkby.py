@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
-from tests.harness import names_in_engine
+from tests.harness import names_in_engine, run_and_read
 
 BJORKBY = Path(__file__).resolve().parent / "fixtures/bjorkby"
 MODEL = BJORKBY / "model.yaml"
@@ -30,11 +30,7 @@ def test_december_by_hand(tmp_path: Path) -> None:
     260,50 × 21/31 → 176. K2 with P1: 500, and the alarm all month, 260. K1 with P2: 22
     days enrolled, 880, and a nurse's visit, 300. K3 with P2: relief of 14 h from the
     16th, 6 900 × 16/31 → 3 561. In all 8 752 kr."""
-    out = tmp_path / "out"
-    ran = CliRunner().invoke(main, ["run", str(MODEL), *ARGS, "--out", str(out)])
-    assert ran.exit_code == 0, ran.output
-    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
-    paid = sorted(lines.select("provider_id", "customer_id", "payment", "amount_kr").rows())
+    paid, out = run_and_read(MODEL, ARGS, tmp_path / "out")
     assert paid == [
         ("P1", "K1", "larm", "176.00"),
         ("P1", "K1", "omsorg", "3075.00"),

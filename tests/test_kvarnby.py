@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
-from tests.harness import names_in_engine
+from tests.harness import names_in_engine, run_and_read
 
 ROOT = Path(__file__).resolve().parent.parent
 KVARNBY = ROOT / "tests/fixtures/kvarnby"
@@ -34,13 +34,7 @@ def test_march_by_hand(tmp_path: Path) -> None:
     20 800; its visits of 1–4 March excluded, five of 30 min = 1 000. K4 back with P1
     after B6 ended 31 August 2026: 31 × 150 and 1 000. P1's customer K1 met 3 staff: 2 %
     of 21 000 = 420; P2's K3 met 5: none. In all 50 586,67."""
-    out = tmp_path / "out"
-    ran = CliRunner().invoke(main, ["run", str(MODEL), *ARGS, "--out", str(out)])
-    assert ran.exit_code == 0, ran.output
-    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
-    paid = sorted(
-        lines.select("provider_id", "customer_id", "payment", "amount_kr").fill_null("").rows()
-    )
+    paid, out = run_and_read(MODEL, ARGS, tmp_path / "out")
     assert paid == [
         ("P1", "", "kontinuitet", "420.00"),
         ("P1", "K1", "hsl", "1166.67"),

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import polars as pl
 import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
-from tests.harness import names_in_engine
+from tests.harness import names_in_engine, run_and_read
 
 LINDBY = Path(__file__).resolve().parent / "fixtures/lindby"
 MODEL = LINDBY / "model.yaml"
@@ -29,15 +28,8 @@ def test_april_by_hand(tmp_path: Path) -> None:
     2 × 3 000. K2 with P2: level 4 to the 15th and 2 from the 16th: 4 000 + 2 000; C2
     lowered it two levels, but C3 came on 1 September 2026, within twelve months: 0.
     In all 18 300 kr, of which 6 000 paid outside the invoice."""
-    out = tmp_path / "out"
-    ran = CliRunner().invoke(main, ["run", str(MODEL), *ARGS, "--out", str(out)])
-    assert ran.exit_code == 0, ran.output
-    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
-    paid = sorted(
-        lines.select("provider_id", "customer_id", "payment", "row", "amount_kr")
-        .fill_null("")
-        .rows()
-    )
+    columns = ("provider_id", "customer_id", "payment", "row", "amount_kr")
+    paid, _ = run_and_read(MODEL, ARGS, tmp_path / "out", columns)
     assert paid == [
         ("P1", "K1", "dubbelbemanning", "V1", "150.00"),
         ("P1", "K1", "dubbelbemanning", "V3", "150.00"),

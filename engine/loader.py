@@ -1425,13 +1425,16 @@ class _Builder:
         typ, value = self._quantity(raw, span, None)
         if value is None:
             return None
-        if not isinstance(param.type, t.Num) or not t.compatible(typ, param.type) or value <= 0:
+        if not isinstance(param.type, t.Num) or not t.compatible(typ, param.type):
             self.diags.error(
                 "unit-mismatch",
                 f"`round: {raw}` is no multiple of `{param.name}`, which is in {param.unit}",
                 span,
                 hint=f'e.g. "1 {param.unit}"',
             )
+            return None
+        if value <= 0:
+            self.diags.error("bad-value", f"`round: {raw}`: a multiple is above 0", span)
             return None
         return t.to_written(value, param.unit)
 

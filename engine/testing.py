@@ -259,8 +259,13 @@ def _key_of(vocabulary: Vocabulary, entity: str) -> tuple[str, ...]:
 
 def _no_row(frame: pl.DataFrame, key: tuple[str, ...], ident: Any, span: Span) -> str:
     there = frame.select(key_text(key)).to_series().unique().sort().to_list()
-    shown = ", ".join(str(k) for k in there[:8]) + (" …" if len(there) > 8 else "")
-    close = difflib.get_close_matches(str(ident), [str(k) for k in there], n=1)
+    several = len(key) > 1  # each key written `"B1, 2027-03-12"`, the keys apart by `;`
+    shown = ("; " if several else ", ").join(f'"{k}"' if several else str(k) for k in there[:8]) + (
+        " …" if len(there) > 8 else ""
+    )
+    parts = sorted(p.strip() for p in str(ident).split(","))
+    reordered = [k for k in there if sorted(p.strip() for p in str(k).split(",")) == parts]
+    close = reordered[:1] or difflib.get_close_matches(str(ident), [str(k) for k in there], n=1)
     return (
         f"line {span.line}: no row `{ident}` this month, so nothing of it can be compared"
         + (f"; did you mean `{close[0]}`?" if close else "")

@@ -575,7 +575,7 @@ tests:
     assert failed.exit_code == 1, failed.output
     assert (
         "line 15: no row `A, 2025-03-05` this month, so nothing of it can be compared; "
-        "did you mean `A, 2025-03-04`? (there are: A, 2025-03-04)"
+        'did you mean `A, 2025-03-04`? (there are: "A, 2025-03-04")'
     ) in failed.output
 
 

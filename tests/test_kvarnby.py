@@ -309,3 +309,25 @@ def test_a_goal_seek_of_a_count_tries_whole_numbers(goal: str, found: str) -> No
 def test_nothing_in_the_engine_is_written_for_it() -> None:
     own = {"kvarnby", "beslutsdag", "frånvaro", "helgdagar", "sjukhusdag", "kontinuitet"}
     assert not names_in_engine(MODEL, own)
+
+
+def test_a_row_of_two_key_columns_written_the_other_way_round(tmp_path: Path) -> None:
+    """`"2027-03-12, B1"` for the day `B1, 2027-03-12` was told "did you mean `B1,
+    2027-03-21`?", and the days there are were listed as one run of commas ("B1,
+    2027-03-01, B1, 2027-03-02, …"), no day told from the next."""
+    path = tmp_path / "order_test.yaml"
+    path.write_text(
+        f"model: {MODEL}\n"
+        "defaults:\n  input:\n"
+        "    customers: [{ customer_id: K1 }]\n"
+        "    providers: [{ provider_id: P1, name: A, ownership: municipal }]\n"
+        "    decisions: [{ decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg,"
+        " start_date: 2026-06-01, level: 3 }]\n"
+        "tests:\n  - name: omvänd nyckel\n    month: 2027-03\n    output:\n"
+        '      beslutsdag: { "2027-03-12, B1": { betald_dag: true } }\n',
+        "utf-8",
+    )
+    ran = CliRunner().invoke(main, ["test", str(path)])
+    assert ran.exit_code == 1
+    assert "did you mean `B1, 2027-03-12`?" in ran.output
+    assert '(there are: "B1, 2027-03-01"; "B1, 2027-03-02"; ' in ran.output

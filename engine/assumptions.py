@@ -195,8 +195,9 @@ def _move_level(
     changed = decisions.with_columns(
         pl.when(chosen).then(moved).otherwise(pl.col("level")).alias("level")
     )
-    count = int((changed["level"] != decisions["level"]).fill_null(False).sum())
-    customers = decisions.filter(chosen)["customer_id"].n_unique()
+    moves = (changed["level"] != decisions["level"]).fill_null(False)
+    count = int(moves.sum())
+    customers = decisions.filter(moves)["customer_id"].n_unique()  # of decisions moved
     values = (
         ("count", count),
         ("customer_count", customers),

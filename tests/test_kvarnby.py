@@ -331,3 +331,18 @@ def test_a_row_of_two_key_columns_written_the_other_way_round(tmp_path: Path) ->
     assert ran.exit_code == 1
     assert "did you mean `B1, 2027-03-12`?" in ran.output
     assert '(there are: "B1, 2027-03-01"; "B1, 2027-03-02"; ' in ran.output
+
+
+def test_a_scenario_counts_the_customers_whose_level_moved(tmp_path: Path) -> None:
+    """Every level one lower: B1 3→2, B2 and B3 (both K2's) 2→1, B4 5→4; K4's at level 1
+    stays, the lowest there is. The summary said "4 beslut för 4 kunder flyttas",
+    counting K4, whose level did not move; 3 customers' did."""
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(
+        f"model: kvarnby-lower\ntitle: En nivå lägre\nextends: {MODEL}\n"
+        "assumptions:\n  nivå_ned: {description: Alla en nivå lägre, move_level: -1}\n",
+        "utf-8",
+    )
+    ran = CliRunner().invoke(main, ["simulate", str(MODEL), *ARGS, "--scenario", str(scenario)])
+    assert ran.exit_code == 0, ran.output
+    assert "4 beslut för 3 kunder flyttas 1 nivå ned (inom nivåerna 1–5)" in ran.output

@@ -1665,7 +1665,7 @@ class _Checker:
                     f"key `{key_name}` of `{param.name}` is a text, but this is {t.describe(got)}",
                     code="bad-lookup",
                 )
-            if not param.has_otherwise and not self.guarded:
+            if not param.has_otherwise and not self.fallback and not self._key_asked(key):
                 self._key_domain(param, key, key_name)
             if isinstance(key, ast.String) and not param.has_otherwise:
                 known = {
@@ -1684,6 +1684,28 @@ class _Checker:
                         "`otherwise:` for the keys it does not list",
                     )
         return param.type
+
+    def _key_asked(self, key: ast.Node) -> bool:
+        """Whether an enclosing `if` asks about what a look-up's key reads, through the
+        definitions it names (`if level <= 5 then belopp[level]`: the other levels are
+        ruled out). A condition about something else (`if betald_dag then
+        belopp[level]`) rules out no level, and the check warns as outside an `if`."""
+        if not self.asked:
+            return False
+        asked = self._read_through(frozenset().union(*self.asked))
+        return bool(self._names_read(key) & asked)
+
+    def _read_through(self, names: frozenset[str]) -> frozenset[str]:
+        """The names, and those the definitions among them read, all the way down."""
+        seen, todo = set(names), list(names)
+        while todo:
+            rule = self.model.rules.get(todo.pop())
+            for version in rule.versions if rule is not None else ():
+                for name in self._names_read(version.tree) if version.tree else ():
+                    if name not in seen:
+                        seen.add(name)
+                        todo.append(name)
+        return frozenset(seen)
 
     def _key_domain(self, param: Parameter, key: ast.Node, name: str) -> None:
         """A key read from a column whose values are known (a code list, the model's

@@ -346,3 +346,28 @@ def test_a_scenario_counts_the_customers_whose_level_moved(tmp_path: Path) -> No
     ran = CliRunner().invoke(main, ["simulate", str(MODEL), *ARGS, "--scenario", str(scenario)])
     assert ran.exit_code == 0, ran.output
     assert "4 beslut för 3 kunder flyttas 1 nivå ned (inom nivåerna 1–5)" in ran.output
+
+
+@pytest.mark.parametrize(
+    ("condition", "warned"),
+    [("betald_dag", True), ("betald_dag and level <= 5", False), ("level < 6", False)],
+)
+def test_a_look_up_under_an_if_is_warned_of_unless_the_if_asks_about_its_key(
+    tmp_path: Path, condition: str, warned: bool
+) -> None:
+    """With levels 1–29 allowed, `if betald_dag then dagbelopp[level]` (five levels) was
+    not warned of (`lookup-domain`), because it stood under an `if` — one asking nothing
+    about the level: a month with a level 11 stopped at `lookup-miss` that the check
+    could have foretold. An `if` that asks about the level, itself or through a
+    definition, rules the others out."""
+    path = tmp_path / "levels.yaml"
+    path.write_text(
+        f"model: kvarnby-levels\ntitle: V\nextends: {MODEL}\n"
+        "vocabulary:\n  columns:\n    decisions:\n      level: { maximum: 29 }\n"
+        "definitions:\n  beslutsdag:\n    dagens_belopp:\n"
+        f"      formula: if {condition} then dagbelopp[level] else 0 SEK\n",
+        "utf-8",
+    )
+    ran = CliRunner().invoke(main, ["check", str(path)])
+    said = "warning[lookup-domain]: `dagbelopp` (from 2027-01-01) has no `level` for 24 values"
+    assert (said in ran.output) == warned, ran.output

@@ -1508,19 +1508,11 @@ class _Checker:
             return
         if not isinstance(literal, ast.String) or literal.value in codes:
             return
-        close = difflib.get_close_matches(literal.value, list(codes), n=1)
-        hint = (
-            f'did you mean "{close[0]}"?'
-            if close
-            else "allowed: " + ", ".join(f'"{v}"' for v in codes)
-            if codes
-            else NO_ZONES
-        )
         self.diags.error(
             "unknown-value",
             f'`{_text(column)}` is never "{literal.value}"',
             literal.span,
-            hint=hint,
+            hint=_codes_hint(literal.value, codes),
         )
 
     def _codes_of(self, column: ast.Node, typ: t.Type) -> tuple[str, ...] | None:
@@ -1549,17 +1541,12 @@ class _Checker:
             for value in values or ():
                 if value in codes:
                     continue
-                close = difflib.get_close_matches(str(value), list(codes), n=1)
                 self.diags.error(
                     "unknown-value",
                     f'`{_text(column)}` is never "{value}", the value of `{name}` from '
                     f"{dated.start.isoformat()}",
                     dated.span,
-                    hint=f'did you mean "{close[0]}"?'
-                    if close
-                    else "allowed: " + ", ".join(f'"{v}"' for v in codes)
-                    if codes
-                    else NO_ZONES,
+                    hint=_codes_hint(str(value), codes),
                 )
 
     def _in(self, node: ast.In, entity: str) -> t.Type:
@@ -2438,6 +2425,15 @@ def _fields_combined(target: ast.Node, relations: Mapping[str, Relation]) -> tup
 
 
 NO_ZONES = "the model names no zones, so a zone is always empty: give them, `zones: {landsbygd: [Skogsby, Ån]}`"
+
+
+def _codes_hint(value: str, codes: tuple[str, ...]) -> str:
+    """The code meant by a text no row can hold, or the codes there are (or that a
+    model without zones has none)."""
+    close = difflib.get_close_matches(value, list(codes), n=1)
+    if close:
+        return f'did you mean "{close[0]}"?'
+    return "allowed: " + ", ".join(f'"{v}"' for v in codes) if codes else NO_ZONES
 
 
 def _text(node: ast.Node) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
@@ -555,35 +555,57 @@ def unknown_filters(
     aggregating row (`visit.customer.tolk`) is tested on the pairs of each row and its
     related rows, as the run tests it, and names the related rows."""
     found: list[Diagnostic] = []
-    checked = plan.checked
-    if not checked.unknowns:
-        return found
-    for entity, rule, info, condition, child in _filtered(plan, frames):
-        flagged = [n for n in condition.walk() if id(n) in checked.unknowns]
-        if not flagged:
-            continue
-        expr = compiler_for(info.relation.entity)
-        unknown = expr(condition).is_null() & pl.any_horizontal(
-            [expr(n).is_null() for n in flagged]
+    unknowns = plan.checked.unknowns
+    for f in _filtered(plan, frames, compiler_for, lambda c: bool(_marked(unknowns, c))):
+        flagged = _marked(unknowns, f.condition)
+        unknown = f.expr(f.condition).is_null() & pl.any_horizontal(
+            [f.expr(n).is_null() for n in flagged]
         )
-        outer = _outer_columns(checked, [info])
-        rows = _rows_where(child, frames.get(entity), info, outer, unknown)
+        rows = _rows_where(f.child, frames.get(f.entity), f.info, f.outer, unknown)
         if rows.height:
-            found.append(_unknown_filter(plan, rule, info, flagged, rows))
+            found.append(_unknown_filter(plan, f.rule, f.info, flagged, rows))
     return found
 
 
+def _marked(nodes: Container[int], condition: ast.Node) -> list[ast.Node]:
+    """The nodes of a filter that the check marked (by id)."""
+    return [n for n in condition.walk() if id(n) in nodes]
+
+
+@dataclass(frozen=True)
+class _Filter:
+    """An aggregation's `where` over the month's related rows, ready to be tested: the
+    entity and rule it is written in, the related rows, the filter compiled on them and
+    the aggregating row's columns it names."""
+
+    entity: str
+    rule: str
+    info: AggInfo
+    condition: ast.Node
+    child: pl.DataFrame
+    expr: Compiled
+    outer: list[str]
+
+
 def _filtered(
-    plan: Plan, frames: Mapping[str, pl.DataFrame]
-) -> Iterator[tuple[str, str, AggInfo, ast.Node, pl.DataFrame]]:
-    """Each aggregation with a `where` over related rows the month has: the entity and
-    rule it is written in, the aggregation, its `where` and the related rows' frame."""
+    plan: Plan,
+    frames: Mapping[str, pl.DataFrame],
+    compiler_for: Callable[[str], Compiled],
+    holds: Callable[[ast.Node], bool],
+) -> Iterator[_Filter]:
+    """Each aggregation with a `where` over related rows the month has whose filter
+    `holds` what a check looks for (a comparison that can be unknown, a look-up that
+    can miss …); compiled only then."""
     checked = plan.checked
     for entity in checked.model.vocabulary.order:
         for rule, _, info in _aggregation_nodes(checked, plan.steps(entity)):
             child = frames.get(info.relation.entity)
-            if info.condition is not None and child is not None:
-                yield entity, rule, info, info.condition, child
+            condition = info.condition
+            if condition is None or child is None or not holds(condition):
+                continue
+            expr = compiler_for(info.relation.entity)
+            outer = _outer_columns(checked, [info])
+            yield _Filter(entity, rule, info, condition, child, expr, outer)
 
 
 def skipped_in_filters(
@@ -595,24 +617,17 @@ def skipped_in_filters(
     where max(staff, 1) >= 2)` counted a visit with no staff count as one of one, and
     the run said nothing and exited 0."""
     found: list[Diagnostic] = []
-    checked = plan.checked
-    if not checked.skipping:
-        return found
-    for entity, rule, info, condition, child in _filtered(plan, frames):
-        calls = [n for n in condition.walk() if id(n) in checked.skipping]
-        if not calls:
-            continue
-        expr = compiler_for(info.relation.entity)
-        outer = _outer_columns(checked, [info])
-        for node, path in _taken(condition, expr):
-            if id(node) not in checked.skipping:
+    skipping = plan.checked.skipping
+    for f in _filtered(plan, frames, compiler_for, lambda c: bool(_marked(skipping, c))):
+        for node, path in _taken(f.condition, f.expr):
+            if id(node) not in skipping:
                 continue
-            args, why = checked.skipping[id(node)]
-            empty = path & pl.any_horizontal([expr(a).is_null() for a in args])
-            rows = _rows_where(child, frames.get(entity), info, outer, empty)
+            args, why = skipping[id(node)]
+            empty = path & pl.any_horizontal([f.expr(a).is_null() for a in args])
+            rows = _rows_where(f.child, frames.get(f.entity), f.info, f.outer, empty)
             if rows.height:
                 assert isinstance(node, ast.Call)
-                found.append(_skipped_in_filter(plan, rule, info, node, args[0], why, rows))
+                found.append(_skipped_in_filter(plan, f.rule, f.info, node, args[0], why, rows))
     return found
 
 
@@ -657,22 +672,22 @@ def stops_in_filters(
     counted by the upper bound. On an `if`'s branch, where the `if` leads to it."""
     found: list[Diagnostic] = []
     checked = plan.checked
-    for entity, rule, info, condition, child in _filtered(plan, frames):
-        misses = {id(n) for n in lookups_that_can_miss(checked, condition)}
-        if not misses and not clamps(condition):
-            continue
-        expr = compiler_for(info.relation.entity)
-        outer = _outer_columns(checked, [info])
-        for node, path in _taken(condition, expr):
+
+    def can_stop(condition: ast.Node) -> bool:
+        return bool(lookups_that_can_miss(checked, condition) or clamps(condition))
+
+    for f in _filtered(plan, frames, compiler_for, can_stop):
+        misses = {id(n) for n in lookups_that_can_miss(checked, f.condition)}
+        for node, path in _taken(f.condition, f.expr):
             if id(node) in misses:
-                stopped = path & missed(node, expr)
+                stopped = path & missed(node, f.expr)
             elif isinstance(node, ast.Call) and node.func == "clamp":
-                stopped = path & inverted(node, expr)
+                stopped = path & inverted(node, f.expr)
             else:
                 continue
-            rows = _rows_where(child, frames.get(entity), info, outer, stopped)
+            rows = _rows_where(f.child, frames.get(f.entity), f.info, f.outer, stopped)
             if rows.height:
-                found.append(_stopped(plan, rule, info, node, rows, outer, expr))
+                found.append(_stopped(plan, f.rule, f.info, node, rows, f.outer, f.expr))
     return found
 
 

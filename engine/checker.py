@@ -20,7 +20,7 @@ from engine import ast
 from engine import types as t
 from engine.builtins import AGGREGATES, BUILTINS
 from engine.catalog import CONTEXT_NAMES, ZONE, Column, Relation, Vocabulary
-from engine.diagnostics import Diagnostic, Diagnostics
+from engine.diagnostics import Diagnostic, Diagnostics, closest
 from engine.model import Assumption, DataRequirement, Model, Parameter, Rule
 from engine.money import SNAP_DECIMALS
 from engine.source import Span
@@ -496,13 +496,13 @@ class _Checker:
         reject no row, in silence."""
         codes = column.type.values if isinstance(column.type, t.Text) else None
         if codes and value not in codes:
-            close = difflib.get_close_matches(str(value), sorted(codes), n=1)
+            meant = closest(str(value), sorted(codes))
             self.diags.error(
                 "unknown-value",
                 f"{owner}: `{value}` is not a known {column.name} "
                 f"(code list `{column.codes or column.name}`)",
                 span,
-                hint=f"did you mean `{close[0]}`?" if close else None,
+                hint=f"did you mean `{meant}`?" if meant else None,
             )
         elif column.kind in ("integer", "number") and (
             isinstance(value, bool) or not isinstance(value, int | float | Decimal)
@@ -2430,9 +2430,9 @@ NO_ZONES = "the model names no zones, so a zone is always empty: give them, `zon
 def _codes_hint(value: str, codes: tuple[str, ...]) -> str:
     """The code meant by a text no row can hold, or the codes there are (or that a
     model without zones has none)."""
-    close = difflib.get_close_matches(value, list(codes), n=1)
-    if close:
-        return f'did you mean "{close[0]}"?'
+    meant = closest(value, codes)
+    if meant:
+        return f'did you mean "{meant}"?'
     return "allowed: " + ", ".join(f'"{v}"' for v in codes) if codes else NO_ZONES
 
 

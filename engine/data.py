@@ -30,7 +30,7 @@ import polars as pl
 
 from engine import types as t
 from engine.catalog import Column, Table, base_vocabulary, tables
-from engine.diagnostics import Diagnostics, printable
+from engine.diagnostics import Diagnostics, closest, printable
 from engine.headers import COLUMNS_FILE, read_headers
 from engine.model import DataRequirement
 from engine.progress import timed
@@ -1376,7 +1376,10 @@ def load_data(
     problems = {n: problems[n] for n in known if n in problems}
     for requirement in requirements:
         if requirement.table in problems:
-            problems[requirement.table] += _unmet(ds.tables[requirement.table], requirement, ds)
+            found = problems[requirement.table]
+            said = {p.index for p in found if p.column in requirement.any_of}
+            unmet = _unmet(ds.tables[requirement.table], requirement, ds)
+            found += [p for p in unmet if p.index not in said]
     if zones and model_id is not None:
         zones = zones_with_data(zones, ds, model_id, diags)
     customers = _party_table("customer")
@@ -2353,10 +2356,10 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
         worded: dict[str, tuple[str, str]] = {}
         for index, value in unknown.iter_rows():
             if value not in worded:
-                close = difflib.get_close_matches(value, allowed, n=1)
+                meant = closest(value, allowed)
                 worded[value] = (
                     f"`{value}` is not a known {name} (code list `{codes}`)",
-                    (f"did you mean `{close[0]}`? " if close else "")
+                    (f"did you mean `{meant}`? " if meant else "")
                     + _adding_a_code(codes, name, value),
                 )
             message, hint = worded[value]
@@ -2601,7 +2604,9 @@ def _each_greater(values: pl.Series) -> bool:
 
 def _unmet(frame: pl.DataFrame, requirement: DataRequirement, ds: Dataset) -> list[Problem]:
     """Rows the model needs something of that they lack (e.g. an omsorg decision with
-    neither a level nor granted time)."""
+    neither a level nor granted time). A row whose value there was rejected as read — a
+    level 7 of five, hours out of range — has one (the caller leaves it to that reason):
+    "the decision has no level" would have been said of a decision of level 7."""
     condition = pl.lit(True)
     for column, values in requirement.where.items():
         if column not in frame.columns:
@@ -2927,7 +2932,10 @@ def dataset_from_rows(
             ds.tables[name] = empty_table(table)
     for requirement in requirements:
         if requirement.table in problems:
-            problems[requirement.table] += _unmet(ds.tables[requirement.table], requirement, ds)
+            found = problems[requirement.table]
+            said = {p.index for p in found if p.column in requirement.any_of}
+            unmet = _unmet(ds.tables[requirement.table], requirement, ds)
+            found += [p for p in unmet if p.index not in said]
     customers = _party_table("customer")
     if zones and customers in problems:
         problems[customers] += _unplaced(ds.tables[customers], zones)

@@ -6,6 +6,7 @@ edge, as text for people or JSON for editors and CI.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -75,6 +76,18 @@ CODES: dict[str, str] = {
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def closest(word: str, known: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The known word a mistyped one most likely means, for a "did you mean": one that
+    differs only in case first (`lov` for `LOV`, which a spelling match of three letters
+    misses), else the nearest spelling, or None."""
+    candidates = list(known)
+    folded = [c for c in candidates if c.casefold() == word.casefold()]
+    if folded:
+        return folded[0]
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    return close[0] if close else None
 
 
 def printable(text: str) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from engine.data import cell_text, dataset_from_rows, key_text
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import format_value
 from engine.loader import LList, LMap, is_test_file, read_yaml, split_quantity
+from engine.model import Rule
 from engine.money import snap
 from engine.names import ore_column
 from engine.source import Span
@@ -189,6 +191,7 @@ def _run_case(
                     expected.value_spans[name] if isinstance(expected, LMap) else span,
                     result,
                     entity,
+                    month,
                 )
     vocabulary = checked.model.vocabulary
     registrations = outcome.frames[vocabulary.roles.registration]
@@ -295,13 +298,15 @@ def _compare(
     expected: Any,
     span: Span,
     result: CaseResult,
-    entity: str = "",
+    entity: str,
+    month: date,
 ) -> None:
     rule = checked.model.rules.get(name)
     where = f"line {span.line}"
     if rule is None:
         result.failures.append(f"{where}: `{name}` is not a definition or payment of the model")
         return
+    idle = _not_in_force(rule, month)
     if rule.kind == "payment" and rule.entity != entity and ore_column(name) not in frame.columns:
         roles = checked.model.vocabulary.roles
         per_row = rule.entity not in (roles.customer_month, roles.provider_month)
@@ -333,7 +338,11 @@ def _compare(
         if got_ore != want_ore:
             result.failures.append(
                 f"{where}: {name} for {ident}: expected {format_value(want, typ)}, got {format_value(Decimal(got_ore) / 100, typ)}"
+                + (f": {idle}" if idle else "")
             )
+        return
+    if idle and name not in frame.columns:  # it was "has 1 rows this month"
+        result.failures.append(f"{where}: {idle}: it has no value to expect")
         return
     if frame.height != 1 or name not in frame.columns:
         result.failures.append(
@@ -354,6 +363,23 @@ def _compare(
         return
     if cell_text(got) != cell_text(expected):
         result.failures.append(f"{where}: {name} for {ident}: expected {expected}, got {got}")
+
+
+def _not_in_force(rule: Rule, month: date) -> str | None:
+    """Why a case's month has no value of the rule — a start-up fee is not in force in
+    2027-07 (to 2027-06-30) — or None where one of its versions is in force: a rule that
+    ended before the month pays nothing, and a case expecting its amount was told only
+    that 0 kr came."""
+    if any(version.in_force(month) for version in rule.versions):
+        return None
+    periods = [
+        " ".join(
+            ([f"from {v.valid_from}"] if v.valid_from else [])
+            + ([f"to {v.valid_to}"] if v.valid_to else [])
+        )
+        for v in rule.versions
+    ]
+    return f"`{rule.name}` is not in force in {month:%Y-%m} ({'; '.join(periods)})"
 
 
 class UnfitExpectation(Exception):

@@ -344,7 +344,7 @@ CASES += [
         (
             "out-of-range",
             "decisions.csv:2:granted_minutes",
-            "`-600` is outside the range of `granted_minutes` (at least 0 min)",
+            "`-600` is outside the range of `granted_minutes` (0–44640 min)",
         ),
     ),
     (
@@ -1256,8 +1256,8 @@ def test_tables_read_side_by_side_report_as_read_one_at_a_time(tmp_path, monkeyp
         ("undeclared-column", "providers.csv"),
         ("undeclared-column", "decisions.csv"),
         ("undeclared-column", "visits.csv"),
-        ("rejected-rows", "decisions.csv:level"),  # `två` is not a whole number
-        ("rejected-rows", "decisions.csv:level"),  # a decision of omsorg without a level
+        ("rejected-rows", "decisions.csv:level"),  # `två` is not a whole number (and not
+        # "a decision of omsorg without a level" too: it has one, `två`)
         ("rejected-rows", "visits.csv:visit_id"),
         ("rejected-rows", "visits.csv:customer_id"),
     ]
@@ -1298,19 +1298,32 @@ LEVEL_TEXTS = [  # (as read, the level: a whole number from 1 to 29, else missin
     ("", None),
     (None, None),
 ]
-MINUTES_TEXTS = [  # hours_per_month (a number of hours, 0 or more) in minutes
+HOURS_TEXTS = [  # hours_per_month (hours, 0 to a month's 744) in minutes
     ("1,5", 90.0),
-    ("1 234", 74040.0),
-    ("1\u00a0234,5", 74070.0),
+    ("744", 44640.0),
+    ("744,5", None),  # more than a month holds
+    ("1 234", None),
     ("-0.5", None),
     ("0", 0.0),
     ("2e12", None),
     ("x", None),
 ]
+MINUTES_TEXTS = [  # granted_minutes (minutes, 0 to a month's 44 640)
+    ("1 234", 1234.0),
+    ("1\u00a0234,5", 1234.5),
+    ("44 640", 44640.0),
+    ("44 641", None),
+    ("99999999999", None),  # a payment of billions, had it been read
+]
 
 
 @pytest.mark.parametrize(
-    ("column", "cases"), [("level", LEVEL_TEXTS), ("hours_per_month", MINUTES_TEXTS)]
+    ("column", "cases"),
+    [
+        ("level", LEVEL_TEXTS),
+        ("hours_per_month", HOURS_TEXTS),
+        ("granted_minutes", MINUTES_TEXTS),
+    ],
 )
 def test_numbers_as_text_are_read_checked_and_put_in_range(column, cases):
     frame = pl.DataFrame({column: [text for text, _ in cases]}, schema={column: pl.String})

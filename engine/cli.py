@@ -871,7 +871,8 @@ def generate_command(
     the customers live in the model's districts; a table of the model's own is made
     with a row a month for each customer and provider with a decision (or each
     customer, each provider, as its rows belong), its values only such as its
-    columns allow.
+    columns allow; a row a data requirement of the model needs a value of (an omsorg
+    decision's hours per month) is given one, drawn from the column's other values.
 
     \b
     Examples:
@@ -885,6 +886,7 @@ def generate_command(
         generate,
         own_tables,
         with_declared_columns,
+        with_requirements_met,
         write,
     )
 
@@ -912,6 +914,8 @@ def generate_command(
             vocabulary = checked.model.vocabulary
             districts = [d for places in checked.model.zones.values() for d in places]
             tables, own = with_declared_columns(tables, vocabulary, seed, first, months, districts)
+            needs = checked.model.data_requirements
+            tables = with_requirements_met(tables, needs, vocabulary, seed, first, months)
             tables.update(own_tables(tables, vocabulary, seed, first, months))
         rows: dict[str, int] = {}
 

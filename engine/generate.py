@@ -9,7 +9,7 @@ visits) fits in minutes and a few GB. No real person, id or address is used.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +19,7 @@ import polars as pl
 
 from engine import types as t
 from engine.catalog import Column, Table, Vocabulary
+from engine.model import DataRequirement
 
 # Level bounds (upper limit of granted minutes per month for levels 1..28); the same
 # illustrative table as rules/orebro/omvardnad.yaml, so generated levels agree with it.
@@ -857,6 +858,58 @@ def with_declared_columns(
         )
     own = [name for name in vocabulary.tables if name not in tables]
     return out, own
+
+
+def with_requirements_met(
+    tables: dict[str, pl.DataFrame | pl.LazyFrame],
+    requirements: Iterable[DataRequirement],
+    vocabulary: Vocabulary,
+    seed: int,
+    first: date,
+    months: int,
+) -> dict[str, pl.DataFrame | pl.LazyFrame]:
+    """The rows a model's data requirement needs a value of given one (`generate
+    --model`): an omsorg decision of a model that pays omsorg by `hours_per_month`,
+    where the profile writes granted minutes, had every such row rejected, and the model
+    paid no omsorg on its sample. The first column the requirement names is filled,
+    drawn from its values on the table's other rows (relief's 12–24 hours) where there
+    are any, else from its range."""
+    out = dict(tables)
+    for requirement in requirements:
+        frame = out.get(requirement.table)
+        table = vocabulary.tables.get(requirement.table)
+        if frame is None or table is None:
+            continue
+        lazy = frame.lazy()
+        names = lazy.collect_schema().names()
+        column = table.columns.get(requirement.any_of[0])
+        if column is None or any(c not in names for c in requirement.where):
+            continue
+        picked = pl.all_horizontal(
+            [
+                pl.col(c).is_in(pl.Series(v).cast(lazy.collect_schema()[c], strict=False).implode())
+                for c, v in requirement.where.items()
+            ]
+            or [pl.lit(True)]
+        )
+        empty = [pl.col(c).is_null() for c in requirement.any_of if c in names]
+        lacking = pl.all_horizontal(empty) if empty else pl.lit(True)
+        given = column.name in names
+        pool = (
+            lazy.select(pl.col(column.name).drop_nulls().unique().sort()).collect().to_series()
+            if given
+            else pl.Series([])
+        )
+        if pool.len():
+            draw = pl.int_range(pl.len(), dtype=pl.UInt64).hash(seed) % pool.len()
+            value = pl.lit(pool).gather(draw.cast(pl.Int64))
+        else:
+            value = _drawn(column, seed, first, months)
+        current = pl.col(column.name) if given else pl.lit(None)
+        filled = pl.when(picked.fill_null(False) & lacking).then(value).otherwise(current)
+        lazy = lazy.with_columns(filled.alias(column.name))
+        out[requirement.table] = lazy if isinstance(frame, pl.LazyFrame) else lazy.collect()
+    return out
 
 
 def _codes(column: Column) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -195,6 +196,32 @@ def test_more_hours_than_a_month_holds_are_a_rejected_row(tmp_path: Path, hours:
     assert "saknar beviljade timmar" not in ran.output
     summa = "summa" + " " * 25 + "14\u00a0560,00"  # April without K1's omsorg: 21 726,67 − 7 166,67
     assert summa in ran.output
+
+
+def test_generated_data_meets_its_data_requirement(tmp_path: Path) -> None:
+    """`generate --model` wrote the profile's omsorg decisions with granted minutes and
+    no `hours_per_month`, which Mossby's data requirement needs: all 174 were rejected
+    and the sample paid no omsorg. Each is given hours drawn from the table's own (the
+    relief decisions' 12 or 16)."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    made = CliRunner().invoke(
+        main,
+        ["generate", "--profile", "orebro", "--customers", "60", "--start", "2027-04"]
+        + ["--model", str(MODEL), "--out", str(data), "--seed", "7"],
+    )
+    assert made.exit_code == 0, made.output
+    decisions = pl.read_csv(data / "decisions.csv", infer_schema=False)
+    omsorg = decisions.filter(pl.col("service") == "omsorg")
+    assert omsorg.height > 0
+    assert set(omsorg["hours_per_month"].to_list()) <= {"12", "16", "20", "24"}
+    ran = CliRunner().invoke(
+        main, ["run", str(MODEL), "--data", str(data), "--month", "2027-04", "--out", str(out)]
+    )
+    assert "saknar beviljade timmar" not in ran.output, ran.output
+    rejects = pl.read_csv(out / "rejects.csv", infer_schema=False)
+    assert rejects.filter(pl.col("table") == "decisions").height == 0
+    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
+    assert lines.filter(pl.col("payment") == "omsorg").height >= omsorg["customer_id"].n_unique()
 
 
 def test_nothing_in_the_engine_is_written_for_it() -> None:

@@ -151,8 +151,7 @@ def tables_read(checked: CheckedModel, rule: str) -> set[str]:
         if name in seen or found is None:
             continue
         seen.add(name)
-        versions = [*found.versions, *([found.quantity] if found.quantity else [])]
-        for node in (n for v in versions if v.tree is not None for n in v.tree.walk()):
+        for node in (n for v in found.formulas if v.tree is not None for n in v.tree.walk()):
             ref, info = checked.refs.get(id(node)), checked.aggs.get(id(node))
             if isinstance(ref, RuleRef):
                 pending.append(ref.name)
@@ -257,8 +256,7 @@ class _Checker:
         paying = self._paying()
         for name in sorted(paying):
             rule = self.model.rules[name]
-            versions = [*rule.versions, *([rule.quantity] if rule.quantity else [])]
-            for node in (n for v in versions if v.tree is not None for n in v.tree.walk()):
+            for node in (n for v in rule.formulas if v.tree is not None for n in v.tree.walk()):
                 info = self.out.aggs.get(id(node))
                 if info is None or info.relation.entity != registration:
                     continue
@@ -552,10 +550,10 @@ class _Checker:
                     version.tree.span,
                     hint="every version of a rule must give the same kind of value",
                 )
-        if rule.quantity and rule.quantity.tree is not None:
-            quantity = self.expr(rule.quantity.tree, rule.entity)
-            self._quantity_unit(rule, rule.quantity.tree, quantity)
-        elif rule.kind == "payment" and rule.unit:
+        for tree in (q.tree for q in rule.quantities if q.tree is not None):
+            self._quantity_unit(rule, tree, self.expr(tree, rule.entity))
+        uncounted = rule.quantity is None and any(v.quantity is None for v in rule.versions)
+        if rule.kind == "payment" and rule.unit and uncounted:
             self.diags.warning(
                 "missing-quantity",
                 f"`unit: {rule.unit}` labels the line's quantity, but `{rule.name}` has no "

@@ -1797,6 +1797,8 @@ class _Builder:
                 item, "formula", spec, str(item_source) if item_source else None
             )
             version.span = versions.value_spans[i]
+            if "quantity" in item:
+                version.quantity = self._version(item, "quantity", LMap(), None)
             rule.versions.append(version)
         if "quantity" in spec:
             rule.quantity = self._version(spec, "quantity", LMap(), None)

@@ -128,6 +128,9 @@ class RuleVersion:
     valid_from: date | None = None
     valid_to: date | None = None  # inclusive
     source: str | None = None
+    # a payment's version may count its line otherwise than the payment's `quantity:`
+    # (executed hours while it paid them, granted hours after)
+    quantity: RuleVersion | None = None
 
     def in_force(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (
@@ -164,6 +167,20 @@ class Rule:
             if version.in_force(day):
                 return version
         return None
+
+    def quantity_of(self, version: RuleVersion) -> RuleVersion | None:
+        """The line's quantity while `version` is in force: its own, else the rule's."""
+        return version.quantity or self.quantity
+
+    @property
+    def quantities(self) -> list[RuleVersion]:
+        """The formulas of its lines' quantities: the rule's and its versions' own."""
+        return [q for q in (self.quantity, *(v.quantity for v in self.versions)) if q]
+
+    @property
+    def formulas(self) -> list[RuleVersion]:
+        """Every formula of the rule: its versions and the quantities of its lines."""
+        return [*self.versions, *self.quantities]
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any, TypeGuard
 from engine import types as t
 from engine.ast import clock
 from engine.catalog import Column, MonthRule, Relation, Vocabulary
-from engine.model import Assumption, Band, DataRequirement, Model, Parameter, Rule
+from engine.model import Assumption, Band, DataRequirement, Model, Parameter, Rule, RuleVersion
 from engine.phrases import say
 from engine.swedish import number
 
@@ -204,13 +204,21 @@ def _field(lang: str, field: str, old: object, new: object) -> str:
 
 
 def _versions(rule: Rule) -> list[str]:
-    out = []
-    for v in rule.versions:
-        period = ""
-        if v.valid_from or v.valid_to:
-            period = f" ({_day(v.valid_from) or '…'} – {_day(v.valid_to) or '…'})"
-        out.append(" ".join(v.formula.split()) + period)
-    return out
+    return [_formula(v.formula, v) for v in rule.versions]
+
+
+def _quantities(rule: Rule) -> list[str]:
+    """The formulas of a payment's quantity: its own, and each version's (dated)."""
+    own = [" ".join(rule.quantity.formula.split())] if rule.quantity else []
+    return own + [_formula(v.quantity.formula, v) for v in rule.versions if v.quantity]
+
+
+def _formula(text: str, version: RuleVersion) -> str:
+    """A formula on one line, with the dates of its version where it has any."""
+    period = ""
+    if version.valid_from or version.valid_to:
+        period = f" ({_day(version.valid_from) or '…'} – {_day(version.valid_to) or '…'})"
+    return " ".join(text.split()) + period
 
 
 def _day(day: date | None) -> str:
@@ -223,6 +231,10 @@ def _rule_lines(old: Rule, new: Rule, lang: str) -> list[str]:
     if before != after:
         lines.append(_field(lang, "formula", " | ".join(before), " | ".join(after)))
     none = say(lang, "diff.none")
+    counted, recounted = _quantities(old), _quantities(new)
+    if counted != recounted:  # what a line's quantity says, as the letters and sheets show it
+        a, b = " | ".join(counted) or none, " | ".join(recounted) or none
+        lines.append(_field(lang, "quantity", a, b))
     for field in ("category", "source", "entity", "reason"):
         a, b = getattr(old, field), getattr(new, field)
         if a != b:  # a rule with no source had `None` in a committee paper

@@ -259,6 +259,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "field.source": {"sv": "källa", "en": "source"},
     "field.entity": {"sv": "entitet", "en": "entity"},
     "field.reason": {"sv": "skäl", "en": "reason"},
+    "field.quantity": {"sv": "antal på raden", "en": "the line's quantity"},
     # progress, one label per stage of the work
     "stage.rules": {
         "sv": "läser och kontrollerar reglerna",

@@ -203,9 +203,10 @@ def make_plan(checked: CheckedModel, month: date, diags: Diagnostics) -> Plan:
     registration = model.vocabulary.roles.registration
     for entity in model.vocabulary.order:
         steps = [
-            Step(rule.name, rule, version.tree, rule.quantity.tree if rule.quantity else None)
+            Step(rule.name, rule, version.tree, quantity.tree if quantity else None)
             for rule in model.rules_on(entity)
             if (version := rule.version_on(in_force)) is not None
+            for quantity in [rule.quantity_of(version)]
         ]
         if entity == registration:
             steps.append(Step(COUNTED, None, None))

@@ -43,6 +43,7 @@ from engine.coverage import never_fired
 from engine.data import Dataset, headers_directory
 from engine.diagnostics import Diagnostic, EngineError
 from engine.headers import COLUMNS_FILE
+from engine.model import Rule
 from engine.monthly import MonthFacts, month_bounds, month_facts
 from engine.phrases import say
 from engine.progress import SILENT, Stages, each, timed
@@ -386,15 +387,16 @@ def payment_file(
         ],
         column_types=dict(result.checked.customer_column_types),
         outside_invoice=tuple(model.outside_invoice),
-        additive=frozenset(
-            r.name
-            for r in model.payments
-            if r.quantity is not None
-            and r.quantity.tree is not None
-            and _adds_up(r.quantity.tree, result.checked.type_of(r.quantity.tree))
-        ),
+        additive=frozenset(r.name for r in model.payments if _quantities_add_up(r, result.checked)),
         rejected=_rejected_rows(dataset),
     )
+
+
+def _quantities_add_up(rule: Rule, checked: CheckedModel) -> bool:
+    """Whether the quantities of a payment's lines — each version's — add up (hours,
+    days), so that the specification shows their sum; a share does not."""
+    trees = [q.tree for q in rule.quantities]
+    return bool(trees) and all(t is not None and _adds_up(t, checked.type_of(t)) for t in trees)
 
 
 def _of_a_customer(vocabulary: Vocabulary, entity: str) -> bool:

@@ -348,6 +348,19 @@ CASES += [
         ),
     ),
     (
+        "negative special amount (an agreed amount is never below 0 kr)",
+        {
+            "decisions": DECISIONS.replace("end_date,level", "end_date,level,special_amount")
+            .replace(",,2\n", ",,,-5000\n")
+            .replace(",1\n", ",1,\n")
+        },
+        (
+            "out-of-range",
+            "decisions.csv:2:special_amount",
+            "`-5000` is outside the range of `special_amount` (at least 0 SEK)",
+        ),
+    ),
+    (
         "date with trailing text",
         {"decisions": DECISIONS.replace("2024-01-01,,2", "2024-01-01xyz,,2")},
         ("bad-value", "decisions.csv:2:start_date", "`2024-01-01xyz` is not a date"),

@@ -64,7 +64,7 @@ def test_a_models_own_columns_and_code_lists_are_listed_in_swedish():
     assert "    saknas kolumnen läses varje rad som nej\n" in orebro  # a yes-or-no's default
     # a number may carry its column's unit, as the reader reads it (`1 234,50 kr`)
     amount = "  special_amount   tal (SEK)           ja            ja            ja\n"
-    assert amount + "    skrivs 12,5 eller 12,5 kr\n" in orebro
+    assert amount + "    värden: minst 0\n    skrivs 12,5 eller 12,5 kr\n" in orebro
     assert "decisions" not in text  # the model reads no decision
     document = json.loads(
         CliRunner().invoke(main, ["tables", str(OWN / "model.yaml"), "--format", "json"]).output

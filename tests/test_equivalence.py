@@ -164,7 +164,9 @@ def formula(kind: str, depth: int = 3) -> st.SearchStrategy[str]:
 
 # ----------------------------------------------------------------------------- data
 
-money_text = st.one_of(st.just(""), st.decimals(min_value=-500, max_value=20000, places=3).map(str))
+# an agreed amount is never below 0 kr (a negative one is a rejected row; negative
+# amounts come of the formulas: `-x`, `0 SEK - special_amount`)
+money_text = st.one_of(st.just(""), st.decimals(min_value=0, max_value=20000, places=3).map(str))
 day = st.integers(-60, 60).map(lambda n: (MONTH + timedelta(days=n)).isoformat())
 
 

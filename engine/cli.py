@@ -1513,8 +1513,8 @@ def test_command(paths: tuple[Path, ...], verbose: bool) -> None:
                 continue
             failed += 1
             click.echo(f"FAIL {result.file}:{result.span.line} {result.name}")
-            for line in result.failures:
-                click.echo(f"     {line}")
+            for line in result.failures:  # a failure of several lines kept together
+                click.echo("     " + line.replace("\n", "\n     "))
             if result.error:
                 click.echo("     " + result.error.replace("\n", "\n     "))
     click.echo(_say("test.summary", passed=passed, failed=failed))

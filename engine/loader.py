@@ -479,19 +479,43 @@ def _schema_errors(
     return the paths of the pieces they break."""
     broken: set[tuple[Any, ...]] = set()
     for error in _schema_validator(partial).iter_errors(data):
-        error = _most_relevant(error)
+        error = _report(error, data, diags, file)
         path = list(error.absolute_path)
-        message, hint, key_path = _humanise(error)
-        if key_path is None and _is_key_of(data, path, error.instance):
-            key_path = [*path, error.instance]  # a bad key (propertyNames): point at the key
-        span = _locate(data, key_path or path, key=key_path is not None) or Span(str(file), 1, 1)
-        diags.error("schema", message, span, hint=hint)
         if error.validator == "additionalProperties" and path:
             continue  # an unknown key is reported; the piece is still built without it
         if error.validator == "additionalProperties" or not path:
             continue
         broken.add(_piece(path))
     return broken
+
+
+def _report(
+    error: jsonschema.ValidationError, data: Any, diags: Diagnostics, file: Path
+) -> jsonschema.ValidationError:
+    """Say one schema error at the node it is about (a bad key at the key); the error
+    said, the most relevant of a `oneOf`'s."""
+    error = _most_relevant(error)
+    path = list(error.absolute_path)
+    message, hint, key_path = _humanise(error)
+    if key_path is None and _is_key_of(data, path, error.instance):
+        key_path = [*path, error.instance]  # a bad key (propertyNames): point at the key
+    span = _locate(data, key_path or path, key=key_path is not None) or Span(str(file), 1, 1)
+    diags.error("schema", message, span, hint=hint)
+    return error
+
+
+@cache
+def _model_test_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads((schemas_dir() / "modeltest.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def shape_of_model_test(data: Any, diags: Diagnostics, file: Path) -> None:
+    """Say where a model test file is not shaped as one (`schemas/modeltest.schema.json`):
+    a row that is a text, a case that is a list, an `input:` under `output:` — each was a
+    traceback of `carepay test`."""
+    for error in _model_test_validator().iter_errors(data):
+        _report(error, data, diags, file)
 
 
 def _piece(path: list[Any]) -> tuple[Any, ...]:
@@ -553,7 +577,7 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
         hint = f"did you mean `{close[0]}`?" if close else "allowed: " + ", ".join(map(str, value))
         return f"`{error.instance}` is not allowed at `{_where(path)}`", hint, None
     if validator == "type":
-        wanted = value if isinstance(value, str) else " or ".join(value)
+        wanted = value if isinstance(value, str) else " or ".join(v for v in value if v != "null")
         words = {"object": "a mapping (key: value lines)", "array": "a list", "string": "a text"}
         return (
             f"`{_where(path)}` should be {words.get(wanted, 'a ' + wanted)}",

@@ -102,3 +102,55 @@ def test_a_case_fails_where_its_expectation_is_not_what_was_paid(
         return
     assert not result.passed
     assert failure in said, said
+
+
+SHAPES = [
+    # (the text replaced in HEAD's case, by what; where it is said, what is said)
+    (  # a row written as a text: a traceback, "'str' object is not a mapping"
+        "      visits: [{{ visit_id: V1,",
+        "      visits: [V1, {{ visit_id: V1,",
+        ":14:16:",
+        "`tests.0.input.visits.0` should be a mapping (key: value lines)",
+    ),
+    (  # the tables of the input written as a list: a traceback
+        "    input:\n      visits: [",
+        "    input:\n      - visits: [",
+        ":14:7:",
+        "`tests.0.input` should be a mapping (key: value lines)",
+    ),
+    (  # the month lost to a misspelt key: "a test needs `month:`", at no line
+        "    month: 2025-03\n",
+        "    manad: 2025-03\n",
+        ":11:",
+        "`manad`",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "where", "said"), SHAPES, ids=["row", "input", "month"])
+def test_a_test_file_not_shaped_as_one_is_said_at_its_line(tmp_path, old, new, where, said):
+    """The first two stopped `carepay test` with a traceback; the third was said at no
+    line, and not which key it was."""
+    head = HEAD.replace(old, new)
+    assert head != HEAD
+    path = tmp_path / "fall_test.yaml"
+    text = head.format(model=ROOT / "examples/bergsjo/model.yaml", end="2025-03-04 10:00", extra="")
+    path.write_text(text + "    output: { customers: { K1: { hemtjänst: 480 } } }\n", "utf-8")
+    [result] = run_file(path)
+    assert result.error is not None and f"fall_test.yaml{where}" in result.error, result.error
+    assert said in result.error and "error[schema]" in result.error, result.error
+
+
+def test_a_case_expecting_an_error_fails_on_a_row_it_spoilt(tmp_path):
+    """`{ decision_id D2, … }` — a colon lost — made a column `decision_id D2` and a
+    decision without an id, whose error the case expected: it passed."""
+    path = tmp_path / "fall_test.yaml"
+    text = HEAD.format(model=ROOT / "examples/bergsjo/model.yaml", end="2025-03-04 10:00", extra="")
+    spoilt = (
+        "      decisions: [{ decision_id D2, customer_id: K1, provider_id: P1, service: omsorg,"
+        " start_date: 2025-01-01 }]\n"
+    )
+    path.write_text(text + spoilt + "    errors: [missing-value]\n", "utf-8")
+    [result] = run_file(path)
+    said = "\n".join(result.failures)
+    assert not result.passed and "`decision_id D2` is no column of decisions" in said, said

@@ -125,7 +125,7 @@ def test_a_test_file_can_expect_values_of_any_entity_by_its_key(tmp_path):
     right, wrong, unknown = run_file(path)
     assert right.passed, right.failures
     assert wrong.failures == [
-        "line 37: tidsersättning for V1: expected 451.00 SEK, got 450.00 SEK"
+        "line 38: tidsersättning for V1: expected 451.00 SEK, got 450.00 SEK"
     ], wrong.failures
     assert len(unknown.failures) == 1
     assert "`besök` is not an output section" in unknown.failures[0]

@@ -348,6 +348,9 @@ def _compare(
     if idle and name not in frame.columns:  # it was "has 1 rows this month"
         result.failures.append(f"{where}: {idle}: it has no value to expect")
         return
+    if rule.entity != entity and name not in frame.columns:  # as above, "has 1 rows"
+        result.failures.append(f"{where}: {_elsewhere(checked, rule)}")
+        return
     if frame.height != 1 or name not in frame.columns:
         result.failures.append(
             f"{where}: {ident} has {frame.height} rows this month; cannot read `{name}`"
@@ -367,6 +370,23 @@ def _compare(
         return
     if cell_text(got) != cell_text(expected):
         result.failures.append(f"{where}: {name} for {ident}: expected {expected}, got {got}")
+
+
+def _elsewhere(checked: CheckedModel, rule: Rule) -> str:
+    """Where a definition of another entity is expected: a visit's under `visit:` by its
+    key, a customer's month's under `customers:` — a visit's `minuter` expected of a
+    customer was "K1 has 1 rows this month; cannot read `minuter`"."""
+    vocabulary = checked.model.vocabulary
+    roles = vocabulary.roles
+    section = {roles.customer_month: "customers", roles.provider_month: "providers"}.get(
+        rule.entity, rule.entity
+    )
+    said = f"`{rule.name}` is a definition of {rule.entity}"
+    if section != rule.entity or _key_of(vocabulary, rule.entity):
+        return f"{said}: expect it under `{section}`" + (
+            " by the row's key" if section == rule.entity else ""
+        )
+    return f"{said}, whose rows have no key to expect it by: expect what it adds up to"
 
 
 def _not_in_force(rule: Rule, month: date) -> str | None:

@@ -139,6 +139,49 @@ def test_a_case_is_told_that_a_rule_is_not_in_force(
     assert (ran.exit_code == 0) == said.startswith("1 godkända")
 
 
+ELSEWHERE = """\
+model: {model}
+defaults:
+  input:
+    customers: [{{ customer_id: K1, district: Centrum }}]
+    providers: [{{ provider_id: P1, name: Mossby kommun hemtjänst, ownership: municipal, avtal: upphandlad }}]
+    decisions: [{{ decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg, start_date: 2027-01-01, hours_per_month: 20 }}]
+    visits: [{{ visit_id: V1, customer_id: K1, provider_id: P1, service: omsorg, start: 2027-03-02 08:00, end: 2027-03-02 09:00 }}]
+tests:
+  - name: mars
+    month: 2027-03
+    output:
+      {section}
+"""
+
+
+@pytest.mark.parametrize(
+    ("section", "said"),
+    [
+        (
+            "customers: { K1: { minuter: 60 min } }",
+            "`minuter` is a definition of visit: expect it under `visit` by the row's key",
+        ),
+        (
+            "visit: { V1: { utförd_tid: 1 h } }",
+            "`utförd_tid` is a definition of customer_month: expect it under `customers`",
+        ),
+        ("visit: { V1: { minuter: 60 min } }", "1 godkända, 0 underkända"),
+        ("customers: { K1: { utförd_tid: 1 h } }", "1 godkända, 0 underkända"),
+    ],
+)
+def test_a_definition_expected_of_another_entity_says_where_it_is(
+    tmp_path: Path, section: str, said: str
+) -> None:
+    """A visit's `minuter` expected of the customer's month failed with "K1 has 1 rows
+    this month; cannot read `minuter`"."""
+    cases = tmp_path / "cases_test.yaml"
+    cases.write_text(ELSEWHERE.format(model=MODEL, section=section), "utf-8")
+    ran = CliRunner().invoke(main, ["test", str(cases)])
+    assert said in ran.output, ran.output
+    assert (ran.exit_code == 0) == said.startswith("1 godkända")
+
+
 def test_a_code_in_another_case_is_offered_the_code(tmp_path: Path) -> None:
     """`lov` for `LOV` — in a study's `where:`, a formula and a providers' file — was
     not offered `LOV`: three letters in another case are no spelling match."""

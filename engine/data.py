@@ -1374,12 +1374,7 @@ def load_data(
     ds.tables = {n: ds.tables[n] for n in known if n in ds.tables}  # the tables' own order
     ds.input_rows = {n: ds.input_rows[n] for n in known if n in ds.input_rows}
     problems = {n: problems[n] for n in known if n in problems}
-    for requirement in requirements:
-        if requirement.table in problems:
-            found = problems[requirement.table]
-            said = {p.index for p in found if p.column in requirement.any_of}
-            unmet = _unmet(ds.tables[requirement.table], requirement, ds)
-            found += [p for p in unmet if p.index not in said]
+    _add_unmet(problems, requirements, ds)
     if zones and model_id is not None:
         zones = zones_with_data(zones, ds, model_id, diags)
     customers = _party_table("customer")
@@ -2602,11 +2597,24 @@ def _each_greater(values: pl.Series) -> bool:
     return bool((values.slice(1) > values.slice(0, values.len() - 1)).all())
 
 
+def _add_unmet(
+    problems: dict[str, list[Problem]], requirements: Iterable[DataRequirement], ds: Dataset
+) -> None:
+    """Each table's rows that lack what a data requirement needs, beside its other
+    problems. A row whose value there was rejected as read — a level 7 of five, hours out
+    of range — has one, and keeps that reason alone: "the decision has no level" was said
+    of a decision of level 7."""
+    for requirement in requirements:
+        if requirement.table in problems:
+            found = problems[requirement.table]
+            said = {p.index for p in found if p.column in requirement.any_of}
+            unmet = _unmet(ds.tables[requirement.table], requirement, ds)
+            found += [p for p in unmet if p.index not in said]
+
+
 def _unmet(frame: pl.DataFrame, requirement: DataRequirement, ds: Dataset) -> list[Problem]:
     """Rows the model needs something of that they lack (e.g. an omsorg decision with
-    neither a level nor granted time). A row whose value there was rejected as read — a
-    level 7 of five, hours out of range — has one (the caller leaves it to that reason):
-    "the decision has no level" would have been said of a decision of level 7."""
+    neither a level nor granted time)."""
     condition = pl.lit(True)
     for column, values in requirement.where.items():
         if column not in frame.columns:
@@ -2930,12 +2938,7 @@ def dataset_from_rows(
             problems[name] = _row_problems(ds, name, table, both[0], both[1], both[3])
         else:
             ds.tables[name] = empty_table(table)
-    for requirement in requirements:
-        if requirement.table in problems:
-            found = problems[requirement.table]
-            said = {p.index for p in found if p.column in requirement.any_of}
-            unmet = _unmet(ds.tables[requirement.table], requirement, ds)
-            found += [p for p in unmet if p.index not in said]
+    _add_unmet(problems, requirements, ds)
     customers = _party_table("customer")
     if zones and customers in problems:
         problems[customers] += _unplaced(ds.tables[customers], zones)

@@ -881,17 +881,16 @@ def with_requirements_met(
         if frame is None or table is None:
             continue
         lazy = frame.lazy()
-        names = lazy.collect_schema().names()
+        schema = lazy.collect_schema()
+        names = schema.names()
         column = table.columns.get(requirement.any_of[0])
         if column is None or any(c not in names for c in requirement.where):
             continue
-        picked = pl.all_horizontal(
-            [
-                pl.col(c).is_in(pl.Series(v).cast(lazy.collect_schema()[c], strict=False).implode())
-                for c, v in requirement.where.items()
-            ]
-            or [pl.lit(True)]
-        )
+        wanted = [
+            pl.col(c).is_in(pl.Series(v).cast(schema[c], strict=False).implode())
+            for c, v in requirement.where.items()
+        ]
+        picked = pl.all_horizontal(wanted) if wanted else pl.lit(True)
         empty = [pl.col(c).is_null() for c in requirement.any_of if c in names]
         lacking = pl.all_horizontal(empty) if empty else pl.lit(True)
         given = column.name in names

@@ -89,9 +89,14 @@ def month_label(plan: Plan) -> str:
 
 def row_key(vocabulary: Vocabulary, entity: str, columns: Collection[str]) -> list[str]:
     """The columns that name a paid row beyond its customer and provider (a claim's
-    id, a delivery's): a statement line's `row`, and explain's title of the row."""
+    id, a delivery's): a statement line's `row`, and explain's title of the row. Rows
+    with no key of their own — a journal's, paid per enrolment — are named by the day
+    their period starts: two enrolments' lines said nothing of which each paid."""
     parties = {p.key for p in vocabulary.parties.values()}
-    return [k for k in vocabulary.entities[entity].key if k not in parties and k in columns]
+    spec = vocabulary.entities[entity]
+    if not spec.key and spec.month.by == "period" and spec.month.columns[0] in columns:
+        return [spec.month.columns[0]]
+    return [k for k in spec.key if k not in parties and k in columns]
 
 
 def statement_lines(

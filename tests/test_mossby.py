@@ -267,6 +267,32 @@ def test_generated_data_meets_its_data_requirement(tmp_path: Path) -> None:
     assert lines.filter(pl.col("payment") == "omsorg").height >= omsorg["customer_id"].n_unique()
 
 
+def test_a_line_per_journal_says_which_enrolment_it_pays(tmp_path: Path) -> None:
+    """Paid per journal, K3's two enrolments of April were two lines "listning" with
+    nothing to tell them apart (a journal has no id): each is named by the day it
+    starts, on the line, in the letter ("Gäller 2027-04-11.") and in explain. 1–10
+    April with the nurse, 10 × 45; from the 11th with the district nurse, 20 × 45."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        f"model: mossby-per-journal\nextends: {MODEL}\n"
+        "vocabulary: {entities: {journal: {payable: true}}}\n"
+        "payments:\n  per_journal:\n    entity: journal\n    category: hemsjukvård\n"
+        "    formula: days_active(start_date, end_date) * 45 SEK\n",
+        "utf-8",
+    )
+    args = [*DATA, "--month", "2027-04"]
+    columns = ("customer_id", "payment", "row", "amount_kr")
+    paid, _ = run_and_read(model, args, tmp_path / "out", columns)
+    assert [line for line in paid if line[1] == "per_journal"] == [
+        ("K3", "per_journal", "2027-03-05", "450.00"),
+        ("K3", "per_journal", "2027-04-11", "900.00"),
+    ]
+    letter = CliRunner().invoke(
+        main, ["explain", str(model), *args, "--customer", "K3", "--letter"]
+    )
+    assert "per_journal: 900,00 kr. Gäller 2027-04-11." in letter.output, letter.output
+
+
 def test_nothing_in_the_engine_is_written_for_it() -> None:
     own = {"mossby", "startbidrag", "sjukhusavdrag", "listningsavgift", "rehabbesök", "avtal"}
     assert not names_in_engine(MODEL, own)

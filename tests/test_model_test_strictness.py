@@ -72,6 +72,12 @@ CASES = [
         "",
         "`56,50` is read as two entries: inside { } a comma separates them",
     ),
+    (  # said as "`None` is not an amount", a word the file does not have
+        "    output: { customers: { K1: { hemtjänst: null } } }\n",
+        "2025-03-04 10:00",
+        "",
+        "`null` is not an amount",
+    ),
     (  # the second K1 was dropped in silence, and the case passed on the first
         "    output: { customers: { K1: { hemtjänst: 480 }, K1: { hemtjänst: 999 } } }\n",
         "2025-03-04 10:00",
@@ -83,7 +89,7 @@ CASES = [
 
 IDS = ["kronor", "SEK", "hours", "amount in minutes", "time in SEK", "unknown unit",
        "a fraction of an öre", "a misspelt column", "nothing expected", "a decimal comma",
-       "a customer twice"]  # fmt: skip
+       "null", "a customer twice"]  # fmt: skip
 
 
 @pytest.mark.parametrize(("says", "end", "extra", "failure"), CASES, ids=IDS)

@@ -32,6 +32,7 @@ from engine import types as t
 from engine.catalog import Column, Table, base_vocabulary, tables
 from engine.diagnostics import Diagnostics, closest, printable
 from engine.headers import COLUMNS_FILE, read_headers
+from engine.loader import split_quantity
 from engine.model import DataRequirement
 from engine.progress import timed
 from engine.sheetxml import workbook_cells
@@ -2333,7 +2334,9 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
             message = f"`{value}` is not {_kind_words(column)}"
             numeric = column.kind in ("integer", "number")
             told = (
-                (_clock_hint(value, column) or _number_hint(value)) if numeric else None
+                (_clock_hint(value, column) or _unit_hint(value, column) or _number_hint(value))
+                if numeric
+                else None
             ) or _kind_hint(column)
             out.append(Problem(index, name, value, "bad-value", message, told))
     if not column.nullable:
@@ -2892,6 +2895,24 @@ def _clock_hint(value: str, column: Column) -> str | None:
         f"write the minutes as a number: {minutes} for {first} h {second} min "
         f"({of_seconds} if it was {first} min {second} s)"
     )
+
+
+def _unit_hint(value: str, column: Column) -> str | None:
+    """What to write for a number in a unit other than its column's: `20 min` in a
+    column of hours is 0,333333 h; `10 kr` in a column of per cents is not a share (the
+    hint was to write the number without a power of ten)."""
+    parts = split_quantity(value)
+    if parts is None or parts[1] is None or column.unit is None:
+        return None
+    number, unit = parts
+    if unit not in t.UNITS or column.unit not in t.UNITS or unit == column.unit:
+        return None
+    (theirs, their_factor), (ours, our_factor) = t.UNITS[unit], t.UNITS[column.unit]
+    if not theirs.same_dimension(ours):
+        return f"the column holds {t.describe(ours)} in {column.unit}, and {unit} is {t.describe(theirs)}"
+    converted = number * Decimal(str(their_factor)) / Decimal(str(our_factor))
+    shown = swedish_number(converted, "0.######")
+    return f"the column is in {column.unit}: write {shown} for {value.strip()}"
 
 
 def _number_hint(value: str) -> str | None:

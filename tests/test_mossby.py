@@ -241,6 +241,39 @@ def test_more_hours_than_a_month_holds_are_a_rejected_row(tmp_path: Path, hours:
     assert summa in ran.output
 
 
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        ("1 200 min", "the column is in h: write 20 for 1 200 min"),
+        ("2 dagar", "the column is in h: write 48 for 2 dagar"),
+        ("20 kr", "the column holds duration in h, and kr is money (SEK)"),
+    ],
+)
+def test_hours_written_in_another_unit_are_told_the_number(
+    tmp_path: Path, written: str, hint: str
+) -> None:
+    """`1 200 min` in the decisions' hours per month is rejected, as any unit other than
+    the column's; its hint was to write a number without a power of ten."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for table in (MOSSBY / "data").iterdir():
+        text = table.read_text("utf-8").replace("2027-01-01,,20,", f'2027-01-01,,"{written}",')
+        (data / table.name).write_text(text, "utf-8")
+    args = [
+        "run",
+        str(MODEL),
+        "--data",
+        str(data),
+        "--month",
+        "2027-04",
+        "--out",
+        str(tmp_path / "o"),
+    ]
+    ran = CliRunner().invoke(main, args)
+    assert f"`{written}` is not a number" in ran.output
+    assert f"hint: {hint}; row 2" in ran.output, ran.output
+
+
 def test_generated_data_meets_its_data_requirement(tmp_path: Path) -> None:
     """`generate --model` wrote the profile's omsorg decisions with granted minutes and
     no `hours_per_month`, which Mossby's data requirement needs: all 174 were rejected

@@ -31,7 +31,7 @@ from engine.catalog import (
     schemas_dir,
     unpaired_relations,
 )
-from engine.diagnostics import Diagnostic, Diagnostics
+from engine.diagnostics import Diagnostic, Diagnostics, closest
 from engine.model import (
     ASSUMPTION_KINDS,
     Assumption,
@@ -573,8 +573,8 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
         bad = error.instance if not isinstance(error.instance, dict) else None
         return _property_name_message(error, path, bad)
     if validator == "enum":
-        close = difflib.get_close_matches(str(error.instance), [str(v) for v in value], n=1)
-        hint = f"did you mean `{close[0]}`?" if close else "allowed: " + ", ".join(map(str, value))
+        meant = closest(str(error.instance), [str(v) for v in value])
+        hint = f"did you mean `{meant}`?" if meant else "allowed: " + ", ".join(map(str, value))
         return f"`{error.instance}` is not allowed at `{_where(path)}`", hint, None
     if validator == "type":
         wanted = value if isinstance(value, str) else " or ".join(v for v in value if v != "null")

@@ -643,3 +643,14 @@ def test_a_code_added_beside_one_of_carepays_twin_is_warned_of(tmp_path, added, 
     assert (warning.span.line, warning.span.col) == (5, 34)
     assert warning.message.startswith(f"`{added}` is added to `service` beside `{twin}`")
     assert not diags.errors
+
+
+def test_a_value_of_a_list_in_another_case_is_offered_the_value(tmp_path):
+    """`mode: HALF_UP` was told the values allowed, not that `half_up` was meant: a
+    spelling match does not see letters in another case."""
+    path = tmp_path / "model.yaml"
+    path.write_text("model: r\ntitle: r\nrounding: { to: 0.01, mode: HALF_UP }\n", "utf-8")
+    diags = Diagnostics()
+    load_model(path, diags)
+    [said] = [d for d in diags if "rounding.mode" in d.message]
+    assert said.code == "schema" and said.hint == "did you mean `half_up`?", said.render()

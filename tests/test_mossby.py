@@ -224,9 +224,9 @@ def test_a_code_in_another_case_is_offered_the_code(tmp_path: Path) -> None:
 @pytest.mark.parametrize("hours", ["99999999999", "745"])
 def test_more_hours_than_a_month_holds_are_a_rejected_row(tmp_path: Path, hours: str) -> None:
     """K1's decision of 99 999 999 999 hours a month (a number typed into the wrong
-    cell) paid 35 833 333 353 850 kr in April with exit 0; a month holds 744 hours. The
-    row is rejected for its value alone — not also as a decision "without hours", which
-    the model's data requirement said of it before."""
+    cell) paid 35 833 333 353 850 kr over March and April, exit 0; a month holds 744
+    hours. The row is rejected for its value alone — not also as a decision "without
+    hours", which the model's data requirement said of it before."""
     data = tmp_path / "data"
     data.mkdir()
     for table in (MOSSBY / "data").iterdir():

@@ -99,6 +99,10 @@ def run_file(path: Path) -> list[CaseResult]:
     columns = (data.get("defaults") or {}).get("columns") or {}
     results = []
     tests = data["tests"] if isinstance(data["tests"], LList) else LList()
+    if not tests:  # `tests: []`, or its cases lost to an indent: it passed, checking nothing
+        where = data.key_spans["tests"]
+        diags.error("schema", "the file has no cases: give `tests:` its cases", where)
+        return [CaseResult(file, path.name, where, error=_render(list(diags)))]
     for i, case in enumerate(tests):
         span = tests.value_spans[i]
         name = str(case.get("name", f"test {i + 1}")) if isinstance(case, LMap) else f"test {i + 1}"

@@ -160,3 +160,14 @@ def test_a_case_expecting_an_error_fails_on_a_row_it_spoilt(tmp_path):
     [result] = run_file(path)
     said = "\n".join(result.failures)
     assert not result.passed and "`decision_id D2` is no column of decisions" in said, said
+
+
+@pytest.mark.parametrize("tests", ["tests: []\n", "tests:\n", "tests:\n# - name: fallet\n"])
+def test_a_file_with_no_cases_fails(tmp_path, tests):
+    """A test file whose cases were lost — emptied, or commented out — passed: "0
+    godkända, 0 underkända", exit 0, checking nothing."""
+    path = tmp_path / "fall_test.yaml"
+    path.write_text(f"model: {ROOT / 'examples/bergsjo/model.yaml'}\n{tests}", "utf-8")
+    [result] = run_file(path)
+    assert not result.passed
+    assert "fall_test.yaml:2:1: error[schema]: the file has no cases" in (result.error or "")

@@ -1510,7 +1510,7 @@ class _Checker:
             "unknown-value",
             f'`{_text(column)}` is never "{literal.value}"',
             literal.span,
-            hint=_codes_hint(literal.value, codes),
+            hint=codes_hint(literal.value, codes),
         )
 
     def _codes_of(self, column: ast.Node, typ: t.Type) -> tuple[str, ...] | None:
@@ -1544,7 +1544,7 @@ class _Checker:
                     f'`{_text(column)}` is never "{value}", the value of `{name}` from '
                     f"{dated.start.isoformat()}",
                     dated.span,
-                    hint=_codes_hint(str(value), codes),
+                    hint=codes_hint(str(value), codes),
                 )
 
     def _in(self, node: ast.In, entity: str) -> t.Type:
@@ -2425,7 +2425,7 @@ def _fields_combined(target: ast.Node, relations: Mapping[str, Relation]) -> tup
 NO_ZONES = "the model names no zones, so a zone is always empty: give them, `zones: {landsbygd: [Skogsby, Ån]}`"
 
 
-def _codes_hint(value: str, codes: tuple[str, ...]) -> str:
+def codes_hint(value: str, codes: tuple[str, ...]) -> str:
     """The code meant by a text no row can hold, or the codes there are (or that a
     model without zones has none)."""
     meant = closest(value, codes)

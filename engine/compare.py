@@ -29,9 +29,9 @@ from engine.api import (
 )
 from engine.assumptions import Applied
 from engine.catalog import merged_tables
-from engine.checker import CheckedModel
+from engine.checker import CheckedModel, codes_hint
 from engine.data import Dataset, ids_as_text, load_data
-from engine.diagnostics import Diagnostic, Diagnostics, EngineError, closest
+from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.loader import setting_value, split_quantity
 from engine.model import DataRequirement, Parameter
 
@@ -508,12 +508,11 @@ def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
         )
     codes = checked.codes.get(target.param.name)
     if codes is not None and isinstance(value, str) and value not in codes:
-        meant = closest(value, sorted(codes))
         raise _bad(
             "unknown-value",
             f"--set {setting}: a formula compares `{target.param.name}` with a column that is "
             f'never "{value}"',
-            f'did you mean "{meant}"?' if meant else "allowed: " + ", ".join(sorted(codes)),
+            codes_hint(value, tuple(sorted(codes))),
         )
     model = copy.copy(checked.model)
     model.parameters = dict(model.parameters)

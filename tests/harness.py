@@ -312,3 +312,15 @@ def run_and_read(
     assert ran.exit_code == 0, ran.output
     lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
     return sorted(lines.select(columns).fill_null("").rows()), out
+
+
+def assert_cases_pass(folder: Path, count: int) -> None:
+    """`carepay test` of a model's hand-computed cases (`folder/tests`): every one of
+    the `count` passes, and the command exits 0."""
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    ran = CliRunner().invoke(main, ["test", str(folder / "tests")])
+    assert ran.exit_code == 0, ran.output
+    assert f"{count} godkända, 0 underkända" in ran.output

@@ -63,7 +63,8 @@ class Table:
     personal: bool = False  # carries customer ids (pseudonymised on request)
     max_hours: int | None = None  # a row whose start–end lasts longer is rejected
     # the periods a row holds, by an entity's month rule (`{by: period, start: från, end:
-    # till}`): a row whose end is before its start is rejected, whatever the names
+    # till}`) or the table's own `period:`: a row whose end is before its start is
+    # rejected, whatever the names
     periods: tuple[tuple[str, str], ...] = ()
 
 
@@ -429,6 +430,16 @@ def merged_tables(
     return out, conflicts
 
 
+def _declared_period(declared: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A table's own `period: {start: från, end: till}`: its rows are periods whatever
+    places them in a month (`{by: all}`, `{by: date}`), and a crisis period typed from
+    the 20th to the 10th matched no day and paid no visit its supplement, in silence."""
+    period = declared.get("period")
+    if not isinstance(period, Mapping) or not {"start", "end"} <= set(period):
+        return ()
+    return ((str(period["start"]), str(period["end"])),)
+
+
 def with_periods(tables: dict[str, Table], entities: Mapping[str, Entity]) -> dict[str, Table]:
     """Each table with the periods its entities' month rules read (start and end), and
     those columns required of its file: a file without the column that places a row in
@@ -446,7 +457,7 @@ def with_periods(tables: dict[str, Table], entities: Mapping[str, Entity]) -> di
     out = {}
     for name, table in tables.items():
         required = tuple(dict.fromkeys([*table.required, *placing.get(name, ())]))
-        periods = tuple(dict.fromkeys(found[name])) if name in found else table.periods
+        periods = tuple(dict.fromkeys([*table.periods, *found.get(name, ())]))
         out[name] = replace(table, required=required, periods=periods)
     return out
 
@@ -551,6 +562,7 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
             tuple(declared.get("key", ())),
             tuple(declared.get("required", ())),
             bool(declared.get("optional", False)),
+            periods=_declared_period(declared),
         )
         _add_columns(
             tables, name, declared.get("columns") or {}, codes, report, ("tables", name, "columns")
@@ -1095,6 +1107,8 @@ def _check_declarations(
         for key in missing:
             report("unknown-name", f"table `{name}`: its key `{key}` is not one of its columns",
                    ("tables", name, "key"), "columns: " + ", ".join(table.columns if table else ()))  # fmt: skip
+        if table is not None:
+            _check_period(table, (spec.get("tables") or {})[name], report)
     for name, declared in (spec.get("entities") or {}).items():
         entity = vocabulary.entities.get(name)
         by = str((declared.get("month") or {}).get("by", "all")) if declared else "all"
@@ -1108,6 +1122,27 @@ def _check_declarations(
         for relation in entity.relations:
             _check_relation_keys(vocabulary, entity, relation, report)
     _check_references(vocabulary, spec, report)
+
+
+def _check_period(table: Table, declared: Mapping[str, Any], report: Report) -> None:
+    """A table's `period:` names two of its columns, each of dates or of dates and
+    times: a period of a text or a number would be compared as written."""
+    period = declared.get("period")
+    if not isinstance(period, Mapping):
+        return
+    for end in ("start", "end"):
+        name = str(period.get(end, ""))
+        column = table.columns.get(name)
+        where = ("tables", table.name, "period", end)
+        if column is None:
+            close = difflib.get_close_matches(name, list(table.columns), n=1)
+            report("unknown-name", f"table `{table.name}`: its period's {end} `{name}` is not "
+                   "one of its columns", where,
+                   f"did you mean `{close[0]}`?" if close else "columns: " + ", ".join(table.columns))  # fmt: skip
+        elif column.kind not in ("date", "datetime"):
+            report("schema", f"table `{table.name}`: its period's {end} `{name}` is a "
+                   f"{column.kind} column, not one of dates", where,
+                   f"declare it `{name}: {{ type: date }}` (or datetime)")  # fmt: skip
 
 
 def _check_references(vocabulary: Vocabulary, spec: Mapping[str, Any], report: Report) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.api import ColumnContract, TableContract
 from engine.catalog import Column, base_vocabulary
-from engine.data import WRITTEN_UNITS
+from engine.data import WRITTEN_UNITS, order_pairs
 from engine.model import Model
 
 KINDS = {
@@ -81,10 +81,13 @@ def _indented(text: str, indent: str, more: str | None = None) -> list[str]:
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=more or indent)
 
 
-def _notes(c: ColumnContract, base: set[str]) -> list[str]:
-    """The lines under a column: its values, the model's description of a column of its
-    own (carepay's are in English), and what a file without it is read as."""
+def _notes(c: ColumnContract, base: set[str], before: str | None = None) -> list[str]:
+    """The lines under a column: its values, the column it may not be before (a
+    period's end), the model's description of a column of its own (carepay's are in
+    English), and what a file without it is read as."""
     notes = []
+    if before:
+        notes.append(f"    en rad där {c.name} är före {before} avvisas")
     said = values_words(c.column)
     if said:
         notes += _indented(f"värden: {said}", "    ", "      ")
@@ -121,9 +124,14 @@ def render_text(model: Model, tables: list[TableContract]) -> str:
         rows = [HEADINGS, *(_row(c) for c in contract.columns)]
         widths = [max(len(r[i]) for r in rows) for i in range(len(HEADINGS))]
         lines.append(_aligned(HEADINGS, widths))
+        shown = {c.name for c in contract.columns}
+        starts = {end: start for start, end in order_pairs(table) if {start, end} <= shown}
         for c in contract.columns:
             lines.append(_aligned(_row(c), widths))
-            lines += _notes(c, set(base[table.name].columns) if table.name in base else set())
+            own = set(base[table.name].columns) if table.name in base else set()
+            lines += _notes(c, own, starts.get(c.name))
+            if c.name == "end" and table.max_hours is not None and "start" in shown:
+                lines.append(f"    en rad som varar längre än {table.max_hours} h avvisas")
     return "\n".join(lines) + "\n"
 
 

@@ -20,8 +20,9 @@ reader computed by hand (OpenFisca's YAML tests, for compensation models).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,8 @@ import polars as pl
 
 from engine import types as t
 from engine.api import load, parse_month, run_model
-from engine.catalog import Vocabulary
-from engine.checker import CheckedModel
+from engine.catalog import CONTEXT_NAMES, Column, Table, Vocabulary
+from engine.checker import CheckedModel, fields_of
 from engine.data import cell_text, dataset_from_rows, key_text
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import format_value
@@ -39,6 +40,7 @@ from engine.loader import LList, LMap, is_test_file, read_yaml, shape_of_model_t
 from engine.model import Rule
 from engine.money import snap
 from engine.names import ore_column
+from engine.plan import month_bounds
 from engine.source import Span
 
 
@@ -119,12 +121,27 @@ def _render(items: list[Diagnostic]) -> str:
     return "\n".join(d.render() for d in items)
 
 
-def _with_column_defaults(inputs: dict[str, Any], columns: dict[str, Any]) -> dict[str, Any]:
-    """Rows with the file's default column values filled in where a row leaves them out."""
+def _with_column_defaults(
+    inputs: dict[str, Any], columns: dict[str, Any], tables: Mapping[str, Table]
+) -> dict[str, Any]:
+    """Rows with the file's default column values filled in where a row leaves them out,
+    and before them the model's own `default:` of a column: a row of a test file is a
+    file of its own, and one that leaves out a column with a default has no such column
+    (one customer with `skyddad_adress: true` made every other customer's cell empty,
+    and each was rejected). `null` writes an empty cell."""
     return {
-        table: [{**(columns.get(table) or {}), **row} for row in (rows or [])]
+        table: [
+            {**_declared_defaults(tables.get(table)), **(columns.get(table) or {}), **row}
+            for row in (rows or [])
+        ]
         for table, rows in inputs.items()
     }
+
+
+def _declared_defaults(table: Table | None) -> dict[str, Any]:
+    if table is None:
+        return {}
+    return {name: c.default for name, c in table.columns.items() if c.default is not None}
 
 
 def _run_case(
@@ -138,7 +155,9 @@ def _run_case(
         result.error = "a test needs `month:` (YYYY-MM)"
         return
     month = parse_month(str(case["month"]))
-    inputs = _with_column_defaults({**defaults, **(case.get("input") or {})}, columns)
+    inputs = _with_column_defaults(
+        {**defaults, **(case.get("input") or {})}, columns, checked.model.vocabulary.tables
+    )
     expected_errors = case.get("errors")
     try:
         dataset = dataset_from_rows(
@@ -312,7 +331,7 @@ def _compare(
     rule = checked.model.rules.get(name)
     where = f"line {span.line}"
     if rule is None:
-        result.failures.append(f"{where}: `{name}` is not a definition or payment of the model")
+        _compare_field(checked, frame, ident, name, expected, where, result, entity, month)
         return
     idle = _not_in_force(rule, month)
     if rule.kind == "payment" and rule.entity != entity and ore_column(name) not in frame.columns:
@@ -355,6 +374,62 @@ def _compare(
     if rule.entity != entity and name not in frame.columns:  # as above, "has 1 rows"
         result.failures.append(f"{where}: {_elsewhere(checked, rule)}")
         return
+    _compare_value(frame, ident, name, expected, typ, want, where, result)
+
+
+def _compare_field(
+    checked: CheckedModel,
+    frame: pl.DataFrame,
+    ident: str,
+    name: str,
+    expected: Any,
+    where: str,
+    result: CaseResult,
+    entity: str,
+    month: date,
+) -> None:
+    """A field of the row — a column of its table, or what carepay adds (`zone`,
+    `counted`, a day's `day_number`, the month's `days_in_month`) — expected as a
+    definition is: the field a rule turns on is worth a case of its own (a decision's
+    days numbered from its start in an earlier month), and it was "not a definition or
+    payment of the model"."""
+    column = fields_of(checked.model.vocabulary, entity).get(name)
+    if name in CONTEXT_NAMES:
+        first, last, days = month_bounds(month)
+        value = {"month_start": first, "month_end": last, "days_in_month": days}[name]
+        frame = frame.with_columns(pl.lit(value).alias(name))
+        column = Column(name, CONTEXT_NAMES[name], False, "", "")
+    if column is None:
+        result.failures.append(
+            f"{where}: `{name}` is not a definition, payment or field of {entity}"
+        )
+        return
+    if name not in frame.columns:
+        result.failures.append(
+            f"{where}: `{name}` is a field of {entity} that no rule of the model reads, so "
+            "the run does not keep it: expect what a rule makes of it"
+        )
+        return
+    typ = column.type
+    try:
+        want = _expected_number(expected, typ, name) if isinstance(typ, t.Num) else None
+    except UnfitExpectation as unfit:
+        result.failures.append(f"{where}: {unfit}")
+        return
+    _compare_value(frame, ident, name, expected, typ, want, where, result)
+
+
+def _compare_value(
+    frame: pl.DataFrame,
+    ident: str,
+    name: str,
+    expected: Any,
+    typ: t.Type,
+    want: Decimal | None,
+    where: str,
+    result: CaseResult,
+) -> None:
+    """The row's value of a definition or field against the expected one."""
     if frame.height != 1 or name not in frame.columns:
         result.failures.append(
             f"{where}: {ident} has {frame.height} rows this month; cannot read `{name}`"
@@ -372,8 +447,26 @@ def _compare(
                 f"{where}: {name} for {ident}: expected {format_value(want, typ)}, got {format_value(got_d, typ)}"
             )
         return
+    if isinstance(typ, t.DateTime) and isinstance(got, datetime):
+        got = got.strftime("%Y-%m-%d %H:%M") + (got.strftime(":%S") if got.second else "")
+        expected = _as_moment(expected)
     if cell_text(got) != cell_text(expected):
-        result.failures.append(f"{where}: {name} for {ident}: expected {expected}, got {got}")
+        result.failures.append(
+            f"{where}: {name} for {ident}: expected {_as_written(expected)}, got {_as_written(got)}"
+        )
+
+
+def _as_moment(value: Any) -> Any:
+    """An expected date and time as the data writes it, `2027-03-02 08:00` (YAML reads
+    one with seconds as a datetime, and `T` for the space is the same moment)."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M") + (value.strftime(":%S") if value.second else "")
+    if isinstance(value, str):
+        try:
+            return _as_moment(datetime.fromisoformat(value.strip()))
+        except ValueError:
+            return value
+    return value
 
 
 def _elsewhere(checked: CheckedModel, rule: Rule) -> str:

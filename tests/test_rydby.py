@@ -1,0 +1,201 @@
+"""Rydby, a model written from docs/language.md alone: omsorg per executed hour with a
+night supplement for the minutes between 22:00 and 06:00 in whole quarters
+(`minutes_within`, `floor`), a weekend supplement (`weekday`), 10 % more on the days of a
+crisis period (a table of the model's own, every row related to every visit: `keys:
+[]`), a travel fee by district with `otherwise: 0`, an introduction fee for the first 14
+days of a decision (days as rows, `day_number`), a provider's 2 % for a collective
+agreement (`provider.<column>` of its own), an indicator with `abs` and a definition
+with `missing`, read through a `columns.yaml`. Each amount computed by hand. What it
+found: a crisis period typed from the 20th to the 10th matched no day and paid no
+supplement, exit 0 (its table had no way to say its rows are periods); a model test
+could not expect a field a rule turns on (`day_number`: "not a definition or payment");
+and a test row that left out a column with a declared default was rejected as empty."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+from tests.harness import assert_cases_pass, names_in_engine, run_and_read
+
+RYDBY = Path(__file__).resolve().parent / "fixtures/rydby"
+MODEL = RYDBY / "model.yaml"
+DATA = ["--data", str(RYDBY / "data")]
+COLUMNS = ("provider_id", "customer_id", "payment", "quantity", "amount_kr")
+
+
+def test_march_by_hand(tmp_path: Path) -> None:
+    """K1 (Centrum, P1): V1 Tuesday 08–09, 400; V2 Saturday 13 March 21:00–23:10 in the
+    crisis period, 130 min × 400 kr/h × 1,10 = 953,33… + four whole quarters of night
+    × 120 kr/h = 120 + 130 min of weekend × 60 kr/h = 130; V3 Saturday 27 March
+    23:00–04:00, the night the clocks go forward, 300 minutes on the clock: 2 000 + 600
+    + 300; V4 Wednesday 31 March 23:00–01:00, 800 + 240; V5 of 3 minutes not counted:
+    5 543,33 for 10 1/6 h. Its decision from 20 February: 1–5 March are days 10–14, 500.
+    K2 (Norrskog, P2): V6 Friday 05–07, 800 + 120; V7 45 min, 300: 1 220; two trips ×
+    45 = 90; decision from 25 March, 7 days, 700. K3 (Sjövik, protected address): V8 in
+    the crisis, 1,5 h × 400 × 1,1 = 660, no trip. K4 (Ön, no fee there): 400, and a
+    decision of 1–5 March, 500. P1's collective agreement: 2 % of 5 543,33 + 660 + 400
+    = 132,0666… → 132,07. In all 9 745,40 kr."""
+    paid, _ = run_and_read(MODEL, [*DATA, "--month", "2027-03"], tmp_path / "out", COLUMNS)
+    assert paid == [
+        ("P1", "", "kollektivavtal", "", "132.07"),
+        ("P1", "K1", "introduktion", "5.0", "500.00"),
+        ("P1", "K1", "omsorg", "10.1667", "5543.33"),
+        ("P1", "K3", "omsorg", "1.5", "660.00"),
+        ("P1", "K4", "introduktion", "5.0", "500.00"),
+        ("P1", "K4", "omsorg", "1.0", "400.00"),
+        ("P2", "K2", "introduktion", "7.0", "700.00"),
+        ("P2", "K2", "omsorg", "2.75", "1220.00"),
+        ("P2", "K2", "reseersättning_besök", "2.0", "90.00"),
+    ]
+
+
+def test_rydbys_hand_computed_cases() -> None:
+    assert_cases_pass(RYDBY, 13)
+
+
+def test_a_period_of_its_own_table_that_ends_before_it_starts_is_rejected(
+    tmp_path: Path,
+) -> None:
+    """The crisis period typed from 20 March to 10 March matched no day: no visit was
+    paid its 10 %, and the run said nothing (9 595,80 kr, exit 0). The table says its
+    rows are periods (`period: {start: från, end: till}`), and the row is rejected with
+    its reason, exit 3, for the controller to correct before paying."""
+    data = tmp_path / "data"
+    shutil.copytree(RYDBY / "data", data)
+    periods = data / "krisperioder.csv"
+    periods.write_text(
+        periods.read_text("utf-8").replace("2027-03-10,2027-03-20", "2027-03-20,2027-03-10"),
+        "utf-8",
+    )
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(
+        main, ["run", str(MODEL), "--data", str(data), "--month", "2027-03", "--out", str(out)]
+    )
+    assert ran.exit_code == 3, ran.output
+    assert "`till` 2027-03-10 is before `från` 2027-03-20" in ran.output
+    rejects = pl.read_csv(out / "rejects.csv", infer_schema=False)
+    assert rejects.select("table", "row", "column", "code").rows() == [
+        ("krisperioder", "2", "till", "bad-date")
+    ]
+
+
+def test_the_data_specification_says_a_period_may_not_end_before_it_starts() -> None:
+    ran = CliRunner().invoke(main, ["tables", str(MODEL)])
+    assert ran.exit_code == 0, ran.output
+    assert "    en rad där till är före från avvisas" in ran.output
+    assert "    en rad där end_date är före start_date avvisas" in ran.output
+    assert "    en rad som varar längre än 24 h avvisas" in ran.output
+
+
+FIELDS = """\
+model: {model}
+defaults:
+  input:
+    customers: [{{ customer_id: K1, district: Norrskog }}]
+    providers: [{{ provider_id: P1, name: R, ownership: municipal, kollektivavtal: true }}]
+    decisions:
+      - {{ decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg, start_date: 2027-02-20, granted_minutes: 600 }}
+    krisperioder: [{{ period_id: KR1, från: 2027-03-10, till: 2027-03-20 }}]
+    visits:
+      - {{ visit_id: V1, customer_id: K1, provider_id: P1, service: omsorg, start: 2027-03-02 08:00, end: 2027-03-02 09:00 }}
+tests:
+  - name: mars
+    month: 2027-03
+    output:
+      {section}
+"""
+
+
+@pytest.mark.parametrize(
+    ("section", "said"),
+    [
+        ('beslutsdag: { "B1, 2027-03-01": { day_number: 10, day: 2027-03-01 } }', "1 godkända"),
+        (
+            'beslutsdag: { "B1, 2027-03-01": { day_number: 11 } }',
+            "day_number for B1, 2027-03-01: expected 11, got 10",
+        ),
+        ("decision: { B1: { granted_minutes: 10 h, end_date: null } }", "1 godkända"),
+        ("visit: { V1: { start: 2027-03-02 08:00, counted: true } }", "1 godkända"),
+        (
+            "visit: { V1: { start: 2027-03-02 08:01 } }",
+            "start for V1: expected 2027-03-02 08:01, got 2027-03-02 08:00",
+        ),
+        ("visit: { V1: { counted: false } }", "counted for V1: expected false, got true"),
+        ("customers: { K1: { provider_id: P1, days_in_month: 31 } }", "1 godkända"),
+        (
+            "visit: { V1: { staff_id: S1 } }",
+            "`staff_id` is a field of visit that no rule of the model reads, so the run "
+            "does not keep it",
+        ),
+        ("visit: { V1: { finns_inte: 1 } }", "`finns_inte` is not a definition, payment or field"),
+    ],
+)
+def test_a_case_may_expect_a_field(tmp_path: Path, section: str, said: str) -> None:
+    """The introduction turns on a day's `day_number`, counted from the decision's first
+    day in February: a case expecting it was told "`day_number` is not a definition or
+    payment of the model". A field — a column, or what carepay adds (`counted`, `zone`,
+    `day_number`, `days_in_month`) — is expected as a definition is."""
+    cases = tmp_path / "cases_test.yaml"
+    cases.write_text(FIELDS.format(model=MODEL, section=section), "utf-8")
+    ran = CliRunner().invoke(main, ["test", str(cases)])
+    assert said in ran.output, ran.output
+    assert (ran.exit_code == 0) == said.startswith("1 godkända")
+
+
+DEFAULTED = """\
+model: {model}
+defaults:
+  input:
+    providers: [{{ provider_id: P1, name: R, ownership: municipal, kollektivavtal: true }}]
+    krisperioder: []
+  columns:
+    visits: {{ provider_id: P1, service: omsorg }}
+tests:
+  - name: skyddad adress
+    month: 2027-03
+    input:
+      customers:
+        - {{ customer_id: K1, district: Sjövik, skyddad_adress: true }}
+        - {{ customer_id: K2, district: Sjövik }}
+        - {{ customer_id: K3, district: Sjövik, skyddad_adress: {third} }}
+      visits:
+        - {{ visit_id: V1, customer_id: K1, start: 2027-03-03 12:00, end: 2027-03-03 13:00 }}
+        - {{ visit_id: V2, customer_id: K2, start: 2027-03-03 12:00, end: 2027-03-03 13:00 }}
+        - {{ visit_id: V3, customer_id: K3, start: 2027-03-03 14:00, end: 2027-03-03 15:00 }}
+    warnings: [empty-month]
+    output:
+      customers:
+        K1: {{ reseersättning_besök: 0 }}
+        K2: {{ reseersättning_besök: 60 }}
+        K3: {{ reseersättning_besök: 60 }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("third", "said"),
+    [
+        ("false", "1 godkända"),
+        ("null", "customers:3:skyddad_adress: error[bad-value]: `skyddad_adress` is empty"),
+    ],
+)
+def test_a_test_row_without_a_column_with_a_default_takes_the_default(
+    tmp_path: Path, third: str, said: str
+) -> None:
+    """A test row is a file of its own: K2's row, which leaves out `skyddad_adress`
+    (declared `default: false`), was rejected as empty because K1's row gave it — each
+    row of such a case had to repeat the default. `null` still writes an empty cell."""
+    cases = tmp_path / "cases_test.yaml"
+    cases.write_text(DEFAULTED.format(model=MODEL, third=third), "utf-8")
+    ran = CliRunner().invoke(main, ["test", str(cases)])
+    assert said in ran.output, ran.output
+
+
+def test_nothing_in_the_engine_is_written_for_it() -> None:
+    own = {"rydby", "krisperioder", "kristillägg", "reseersättning", "introduktionsdagar"}
+    assert not names_in_engine(MODEL, own)

@@ -1521,7 +1521,7 @@ def _check_table(reading: _Reading, name: str, decoded: Decoded) -> _Checked:
     ids = _party_ids(ds, name)
     needed, read = reading.needs.get(name) or set(), reading.columns(name)
     both = _converted_table(  # a part's repeated ids are found beforehand
-        ds, name, table, frame, schema, read, needed, out.diags, ids, part is None
+        ds, name, table, frame, schema, read, needed, out.diags, ids, part is None, rest
     )
     if both is None:
         ds.tables[name] = empty_table(table)
@@ -1942,13 +1942,15 @@ def _converted_table(
     diags: Diagnostics,
     ids: Mapping[str, pl.Series] | None = None,
     keys: bool = True,
+    rest: Source | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, set[str], Survey] | None:
     """The header checked (None when the table cannot be read at all), the raw columns
     (named without surrounding spaces) beside the converted ones, the text columns
     kept as read because every value is canonical (`_known_lists`: one of its codes,
     one of the `ids` of the party's table, or a text with no white space: nothing to
     strip, no copy), and what the table's survey found to look at (`_surveyed`; its
-    keys only with `keys`)."""
+    keys only with `keys`); `rest`, the columns not read, is looked at only where a
+    declared default would stand in for a column the file may have under another name."""
     frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
     given = [c.strip() for c in schema]
     origin = ds.origins.get(name, name)
@@ -1983,10 +1985,25 @@ def _converted_table(
         default = table.columns[column_name].default
         diags.error(
             "missing-column",
-            f"`{name}` has no column `{column_name}` — the model's default ({default}) would "
-            f"be every row's value — but has `{close[0]}`",
+            f"`{name}` has no column `{column_name}` — the model's default "
+            f"({_as_written(default)}) would be every row's value — but has `{close[0]}`",
             where=ds.origins.get(name, name),
             hint=_missing_column_hint(name, column_name, close, origin),
+        )
+    for column_name, stand_in in _defaults_beside_their_values(
+        frame, rest, table, given, needed, candidates
+    ):
+        offered.add(stand_in)
+        column = table.columns[column_name]
+        diags.error(
+            "missing-column",
+            f"`{name}` has no column `{column_name}` — the model's default "
+            f"({_as_written(column.default)}) would be every row's value — but has "
+            f"`{stand_in}`, which the model does not declare, and whose every value is "
+            f"{_kind_words(column)} as `{column_name}` holds",
+            where=ds.origins.get(name, name),
+            hint=_missing_column_hint(name, column_name, [stand_in], origin)
+            + f"; if `{stand_in}` is another column, delete it from the file or declare it",
         )
     for unfit, held, instead, hint in _UNFIT_TYPES:
         wrong = {c: f"column `{c}` of {origin} holds {held} ({frame.schema[c]}), not {instead}"
@@ -2028,6 +2045,66 @@ def _defaults_in_place_of(
         for c, column in table.columns.items()
         if c not in given and c in needed and column.default is not None and _near(c, candidates)
     ]
+
+
+def _defaults_beside_their_values(
+    frame: pl.DataFrame,
+    rest: Source | None,
+    table: Table,
+    given: list[str],
+    needed: set[str],
+    candidates: list[str],
+) -> list[tuple[str, str]]:
+    """(column, heading) where a rule reads a column the file lacks, whose default the
+    model declared, and the file has a column the table does not declare, named
+    otherwise, whose every value is of the missing column's kind — yes or no, a date, a
+    number in its range, a code of its list: a heading lost to `x`, and every customer
+    was read as having no protected address (the default) and paid a trip, exit 0.
+    Free text is any column's, and says nothing."""
+    out = []
+    for name, column in table.columns.items():
+        if name in given or name not in needed or column.default is None:
+            continue
+        codes = column.type.values if isinstance(column.type, t.Text) else None
+        if _near(name, candidates) or (column.kind == "text" and not codes):
+            continue  # a heading of nearly its name is said as such
+        for heading in candidates:
+            if _every_value_reads_as(_column_of(frame, rest, heading), column, codes):
+                out.append((name, heading))
+                break
+    return out
+
+
+def _column_of(frame: pl.DataFrame, rest: Source | None, heading: str) -> pl.DataFrame | None:
+    """One column of the file as read, or decoded from the columns not read."""
+    for source in (frame, rest):
+        if source is not None and heading in schema_of(source):
+            chosen = source.select(heading)
+            return _binary_as_text(chosen.collect() if isinstance(chosen, pl.LazyFrame) else chosen)
+    return None
+
+
+def _every_value_reads_as(
+    values: pl.DataFrame | None, column: Column, codes: tuple[str, ...] | None
+) -> bool:
+    if values is None:
+        return False
+    values = values.select(pl.all().alias(column.name))
+    text = pl.col(column.name).cast(pl.String).str.strip_chars()
+    values = values.filter(text.str.len_bytes() > 0)
+    if values.height == 0:
+        return False
+    read = values.select(_converted(values, column, ranged=True)).to_series()  # in its range
+    if codes is not None:
+        return bool(read.is_in(list(codes)).all())
+    return read.null_count() == 0
+
+
+def _as_written(value: Any) -> str:
+    """A declared default as the rule file writes it: `false`, not Python's `False`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _near(column: str, candidates: list[str], cutoff: float = _NEAR) -> list[str]:

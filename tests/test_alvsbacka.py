@@ -335,6 +335,35 @@ def test_a_misspelt_heading_of_a_column_with_a_default_is_an_error(tmp_path, hea
     assert "undeclared-column" not in result.output, result.output
 
 
+@pytest.mark.parametrize(
+    ("heading", "value", "said"),
+    [
+        ("bemanning", None, "but has `bemanning`, which the model does not declare, and whose "
+         "every value is a whole number as `antal_personal` holds"),
+        ("postnummer", "70123", "9\u00a0940,83"),  # beyond 1–3: no number of staff
+    ],
+)  # fmt: skip
+def test_a_column_under_another_name_with_values_of_its_kind_is_an_error(
+    tmp_path, heading, value, said
+):
+    """`antal_personal` under a heading nothing like it (`bemanning`), its values 1 and
+    2: the file had no such column, and every visit was paid for one staff (9 940,83
+    kr), exit 0, with a warning that `bemanning` was not read. A column of numbers in
+    the column's range is taken for it; postal codes, out of its range, are not."""
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE / "data", data)
+    lines = (data / "visits.csv").read_text(encoding="utf-8").splitlines()
+    head, *rows = lines
+    if value is not None:
+        rows = [row.rsplit(",", 1)[0] + "," + value for row in rows]
+    text = "\n".join([head.replace("antal_personal", heading), *rows]) + "\n"
+    (data / "visits.csv").write_text(text, encoding="utf-8")
+    args = ["run", str(EXAMPLE / "model.yaml"), "--data", str(data), "--month", "2026-12"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == (0 if value else 1), result.output
+    assert said in result.output
+
+
 def test_a_file_without_a_column_with_a_default_takes_the_default(tmp_path):
     """The same file with no such column at all: every visit one staff, as the model
     declares. V3 40 → 20 min and 50 → 25 kr OB, V12 90 → 45 min and 105 → 52,50 kr: K1

@@ -199,3 +199,66 @@ def test_a_test_row_without_a_column_with_a_default_takes_the_default(
 def test_nothing_in_the_engine_is_written_for_it() -> None:
     own = {"rydby", "krisperioder", "kristillägg", "reseersättning", "introduktionsdagar"}
     assert not names_in_engine(MODEL, own)
+
+
+@pytest.mark.parametrize(
+    ("heading", "said"),
+    [
+        (
+            "x",
+            "`customers` has no column `skyddad_adress` — the model's default (false) would be "
+            "every row's value — but has `x`, which the model does not declare, and whose "
+            "every value is true or false",
+        ),
+        (
+            "Skyddad_Adress",
+            "`customers` has no column `skyddad_adress` — the model's default (false) would be "
+            "every row's value — but has `Skyddad_Adress`",
+        ),
+    ],
+)
+def test_a_default_does_not_stand_in_for_a_column_under_another_name(
+    tmp_path: Path, heading: str, said: str
+) -> None:
+    """The customers' heading `skyddad_adress` lost to `x`: the file had no such column,
+    so every customer took the model's default (no protected address) and K3 was paid a
+    trip, 9 805,40 kr, exit 0 — with only a warning that `x` was not read. A column the
+    model does not declare whose every value is of the missing column's kind (yes or no)
+    is an error, as a heading of nearly its name is (whose default was said `False`)."""
+    data = tmp_path / "data"
+    shutil.copytree(RYDBY / "data", data)
+    customers = data / "customers.csv"
+    customers.write_text(
+        customers.read_text("utf-8").replace("skyddad_adress", heading, 1), "utf-8"
+    )
+    ran = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(MODEL),
+            "--data",
+            str(data),
+            "--month",
+            "2027-03",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert ran.exit_code == 1, ran.output
+    assert said in ran.output
+
+
+def test_a_column_of_other_values_leaves_the_default(tmp_path: Path) -> None:
+    """A file without the column takes the default, also beside a column the model does
+    not know whose values are not yes or no (a note): K3's trip is paid, exit 0."""
+    data = tmp_path / "data"
+    shutil.copytree(RYDBY / "data", data)
+    (data / "customers.csv").write_text(
+        "customer_id,district,anteckning\nK1,Centrum,nej\nK2,Norrskog,ring först\n"
+        "K3,Sjövik,ja\nK4,Ön,\n",
+        "utf-8",
+    )
+    paid, _ = run_and_read(MODEL, ["--data", str(data), "--month", "2027-03"], tmp_path / "o")
+    assert ("P1", "K3", "reseersättning_besök", "60.00") in [
+        (p, c, n, kr) for p, c, n, *_, kr in paid
+    ]

@@ -31,7 +31,7 @@ from engine.assumptions import Applied
 from engine.catalog import merged_tables
 from engine.checker import CheckedModel, codes_hint
 from engine.data import Dataset, ids_as_text, load_data
-from engine.diagnostics import Diagnostic, Diagnostics, EngineError
+from engine.diagnostics import Diagnostic, Diagnostics, EngineError, closest
 from engine.loader import setting_value, split_quantity
 from engine.model import DataRequirement, Parameter
 
@@ -369,6 +369,7 @@ class Target:
     key: tuple[str, ...] | None = None  # a table cell
     index: int | None = None  # a step bracket, from 0
     part: str | None = None  # "under" | "value"
+    new_cell: bool = False  # a cell the table does not list, of keys the model knows
 
     @property
     def whole(self) -> bool:
@@ -413,7 +414,9 @@ def resolve_target(checked: CheckedModel, target: str) -> Target:
             raise _bad("bad-lookup", f"`{name}` is one value, not a table", f"write {name}=VALUE")
         return Target(param)
     if param.kind == "table":
-        return Target(param, key=_table_key(param, keys, part))
+        key = _table_key(checked, param, keys, part)
+        listed = {k for dated in param.values for k in (dated.value or {})}
+        return Target(param, key=key, new_cell=key not in listed)
     if param.kind in ("list", "bands"):  # dates or bands, no number to set
         what = "a list of dates" if param.kind == "list" else "time bands"
         raise _bad(
@@ -426,7 +429,14 @@ def resolve_target(checked: CheckedModel, target: str) -> Target:
     return _bracket(param, keys, part)
 
 
-def _table_key(param: Parameter, keys: str | None, part: str | None) -> tuple[str, ...]:
+def _table_key(
+    checked: CheckedModel, param: Parameter, keys: str | None, part: str | None
+) -> tuple[str, ...]:
+    """The cell a setting names: one the table lists, or one it does not whose keys are
+    each a value the model knows for its key — a district of its zones, a zone, a code
+    of a code list of that name — so that a study can give a district the table leaves
+    to `otherwise:` a value of its own (`tillägg[Norrby]=30`); a key no row can have
+    (`Norby`) would change nothing, and is an error with the one meant."""
     cell = f"{param.name}[{', '.join(param.keys)}]"
     if keys is None or part is not None:
         raise _bad("bad-lookup", f"`{param.name}` is a table: name a cell", f"write {cell}=VALUE")
@@ -439,16 +449,34 @@ def _table_key(param: Parameter, keys: str | None, part: str | None) -> tuple[st
             f"write {cell}=VALUE",
         )
     listed = {k for dated in param.values for k in (dated.value or {})}
-    if key not in listed:
-        known = sorted({k[i] for k in listed for i in range(len(key))})
-        wrong = next((k for k in key if k not in known), key[0])
-        close = difflib.get_close_matches(wrong, known, n=1)
-        raise _bad(
-            "bad-lookup",
-            f"`{param.name}` has no cell [{', '.join(key)}]",
-            f"did you mean `{close[0]}`?" if close else "keys: " + ", ".join(param.keys),
-        )
-    return key
+    if key in listed:
+        return key
+    known = [
+        {k[i] for k in listed} | _key_values(checked, name) for i, name in enumerate(param.keys)
+    ]
+    wrong = [(i, k) for i, k in enumerate(key) if k not in known[i]]
+    if not wrong:
+        return key
+    i, value = wrong[0]
+    close = closest(value, sorted(known[i]))
+    shown = ", ".join(sorted(known[i])[:12]) + (" …" if len(known[i]) > 12 else "")
+    raise _bad(
+        "bad-lookup",
+        f"`{param.name}` has no cell [{', '.join(key)}]: `{value}` is no {param.keys[i]} "
+        "the model knows",
+        f"did you mean `{close}`?" if close else f"{param.keys[i]}: {shown}",
+    )
+
+
+def _key_values(checked: CheckedModel, key: str) -> set[str]:
+    """The values a table's key can take that the model itself names: the districts of
+    its zones, its zones, the codes of a code list of the key's name."""
+    model = checked.model
+    if key == "district":
+        return {d for districts in model.zones.values() for d in districts}
+    if key == "zone":
+        return set(model.zones)
+    return set(model.vocabulary.codes.get(key, ()))
 
 
 def _bracket(param: Parameter, keys: str | None, part: str | None) -> Target:
@@ -533,7 +561,7 @@ def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
 
 def _changed(target: Target, old: Any, value: Any, setting: str) -> Any:
     if target.key is not None:
-        return {**old, target.key: value} if target.key in old else old
+        return {**old, target.key: value} if target.key in old or target.new_cell else old
     if target.index is None:
         return value
     if target.index >= len(old):

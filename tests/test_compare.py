@@ -138,7 +138,10 @@ def test_setting_a_step_threshold_changes_only_reduced_customers():
     ("setting", "message"),
     [
         ("okänd=1", "the model has no parameter `okänd`"),
-        ("nivåbelopp[stad, 1]=5", "`nivåbelopp` has no cell [stad, 1]"),
+        (
+            "nivåbelopp[stad, 1]=5",
+            "`nivåbelopp` has no cell [stad, 1]: `stad` is no zone the model knows",
+        ),
         ("kontrollnivåer[9].under=5 %", "`kontrollnivåer` has no bracket 9"),
         ("vak_timpris=mycket", "--set vak_timpris=mycket: `mycket` is not a number"),
         ("utan likhetstecken", "`utan likhetstecken` is not a setting"),

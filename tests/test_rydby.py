@@ -262,3 +262,32 @@ def test_a_column_of_other_values_leaves_the_default(tmp_path: Path) -> None:
     assert ("P1", "K3", "reseersättning_besök", "60.00") in [
         (p, c, n, kr) for p, c, n, *_, kr in paid
     ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("reseersättning[Ön]=30", "summa              9 745,40         9 775,40            30,00"),
+        (
+            "reseersättning[Centrum]=10",
+            "summa              9 745,40         9 785,40            40,00",
+        ),
+        (
+            "reseersättning[Önn]=30",
+            "`reseersättning` has no cell [Önn]: `Önn` is no district the model knows",
+        ),
+    ],
+)
+def test_a_study_gives_a_district_left_to_otherwise_a_value_of_its_own(
+    setting: str, said: str
+) -> None:
+    """The travel fee lists Norrskog and Sjövik; Ön and Centrum take `otherwise: 0`.
+    "What if Ön were paid 30 kr a trip?" was "`reseersättning` has no cell [Ön]" with
+    the hint "keys: district". A cell of a district of the model's zones is set (K4's
+    one trip: +30; K1's four in Centrum at 10: +40); a district it does not have is an
+    error with the one meant."""
+    ran = CliRunner().invoke(
+        main, ["simulate", str(MODEL), *DATA, "--month", "2027-03", "--set", setting]
+    )
+    assert said in ran.output.replace("\u00a0", " "), ran.output
+    assert ran.exit_code == (1 if "Önn" in setting else 0)

@@ -496,17 +496,22 @@ def _without_headingless(
     right of its data, has such columns, empty: nothing to read, so nothing is said.
     One that holds values cannot be read by a model (a column is read by its name) and
     is said, with its first value: two such columns stopped the run as "the column ``
-    more than once", one gave a hint to declare a column without a name."""
+    more than once", one gave a hint to declare a column without a name. It stays, as
+    `headingless_name(position)`, so that a default the model declares for a column the
+    file lacks does not stand in for its values in silence (a heading deleted)."""
     blank = [i for i, n in enumerate(names) if not n and i < frame.width]
     if not blank:
         return frame
     columns = [frame.columns[i] for i in blank]
+    empty = []
     for i, column in zip(blank, columns, strict=True):
         given = frame.with_row_index("__i").filter(
             pl.col(column).str.strip_chars().str.len_bytes() > 0
         )
         if given.height == 0:
+            empty.append(column)
             continue
+        frame = frame.rename({column: headingless_name(i + 1)})
         row, value = given.row(0)[0], given[column][0]
         diags.warning(
             "headingless-column",
@@ -516,7 +521,19 @@ def _without_headingless(
             where=where,
             hint="a model reads a column by its name: give the column its heading (or delete it)",
         )
-    return frame.drop(columns)
+    return frame.drop(empty)
+
+
+HEADINGLESS = "(column {} without a heading)"
+
+
+def headingless_name(position: int) -> str:
+    """The name a column without a heading that holds values is kept by (1-based)."""
+    return HEADINGLESS.format(position)
+
+
+def _is_headingless(name: str) -> bool:
+    return re.fullmatch(r"\(column \d+ without a heading\)", name) is not None
 
 
 def _header_again(frame: pl.DataFrame, names: list[str]) -> list[Problem]:
@@ -1995,14 +2012,21 @@ def _converted_table(
     ):
         offered.add(stand_in)
         column = table.columns[column_name]
+        lost = _is_headingless(stand_in)
         diags.error(
             "missing-column",
             f"`{name}` has no column `{column_name}` — the model's default "
             f"({_as_written(column.default)}) would be every row's value — but has "
-            f"`{stand_in}`, which the model does not declare, and whose every value is "
-            f"{_kind_words(column)} as `{column_name}` holds",
+            + (
+                f"a {stand_in[1:-1]},"
+                if lost
+                else f"`{stand_in}`, which the model does not declare, and"
+            )
+            + f" whose every value is {_kind_words(column)} as `{column_name}` holds",
             where=ds.origins.get(name, name),
-            hint=_missing_column_hint(name, column_name, [stand_in], origin)
+            hint=f"give the column its heading `{column_name}`"
+            if lost
+            else _missing_column_hint(name, column_name, [stand_in], origin)
             + f"; if `{stand_in}` is another column, delete it from the file or declare it",
         )
     for unfit, held, instead, hint in _UNFIT_TYPES:
@@ -2011,7 +2035,9 @@ def _converted_table(
         if _unreadable(wrong, origin, hint, diags):
             frame = frame.drop(list(wrong))
     # a heading an error took for a missing column is not offered to be declared too
-    undeclared = [c for c in given if c not in table.columns and c not in offered]
+    undeclared = [
+        c for c in given if c not in table.columns and c not in offered and not _is_headingless(c)
+    ]
     if undeclared:
         shown = ", ".join(f"`{c}`" for c in undeclared[:8]) + (" …" if len(undeclared) > 8 else "")
         diags.warning(

@@ -215,6 +215,12 @@ def test_nothing_in_the_engine_is_written_for_it() -> None:
             "`customers` has no column `skyddad_adress` — the model's default (false) would be "
             "every row's value — but has `Skyddad_Adress`",
         ),
+        (  # the heading deleted: warned of as a column without one, and not read
+            "",
+            "`customers` has no column `skyddad_adress` — the model's default (false) would be "
+            "every row's value — but has a column 3 without a heading, whose every value is "
+            "true or false",
+        ),
     ],
 )
 def test_a_default_does_not_stand_in_for_a_column_under_another_name(
@@ -291,3 +297,22 @@ def test_a_study_gives_a_district_left_to_otherwise_a_value_of_its_own(
     )
     assert said in ran.output.replace("\u00a0", " "), ran.output
     assert ran.exit_code == (1 if "Önn" in setting else 0)
+
+
+def test_a_row_whose_only_value_has_no_heading_is_a_rejected_row(tmp_path: Path) -> None:
+    """A customers' row `,,,tolk` — its one value under no heading — was taken for a
+    blank line and left out without a word of the row (only of the column). It is a
+    row: rejected, with why, exit 3."""
+    data = tmp_path / "data"
+    shutil.copytree(RYDBY / "data", data)
+    lines = (data / "customers.csv").read_text("utf-8").splitlines()
+    text = "\n".join(line + "," for line in lines) + "\n,,,tolk\n"
+    (data / "customers.csv").write_text(text, "utf-8")
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(
+        main, ["run", str(MODEL), "--data", str(data), "--month", "2027-03", "--out", str(out)]
+    )
+    assert ran.exit_code == 3, ran.output
+    assert "column 4 of customers.csv has no heading but holds 1 value" in ran.output
+    rejects = pl.read_csv(out / "rejects.csv", infer_schema=False)
+    assert rejects.select("table", "row").rows() == [("customers", "6")]

@@ -1988,12 +1988,16 @@ def _converted_table(
     offered: set[str] = set()  # headings an error above takes for a missing column
     for column_name in missing:
         close = _near(column_name, candidates, cutoff=0.6)  # `VISIT_ID` too
-        offered.update(close)
+        others = [c for c in candidates if c not in offered]
+        alike = [] if close else _of_its_kind(frame, rest, table.columns[column_name], others)
+        offered.update(close + alike)
         diags.error(
             "missing-column",
             f"`{name}` has no column `{column_name}`",
             where=ds.origins.get(name, name),
-            hint=_missing_column_hint(name, column_name, close, origin),
+            hint=_alike_hint(table.columns[column_name], alike, name, origin)
+            if alike
+            else _missing_column_hint(name, column_name, close, origin),
         )
     frame = _durations_in_their_unit(frame, table)
     for column_name in _defaults_in_place_of(table, given, needed, candidates):
@@ -2022,7 +2026,7 @@ def _converted_table(
                 if lost
                 else f"`{stand_in}`, which the model does not declare, and"
             )
-            + f" whose every value is {_kind_words(column)} as `{column_name}` holds",
+            + f" whose every value is {_held_words(column)} as `{column_name}` holds",
             where=ds.origins.get(name, name),
             hint=f"give the column its heading `{column_name}`"
             if lost
@@ -2099,6 +2103,48 @@ def _defaults_beside_their_values(
                 out.append((name, heading))
                 break
     return out
+
+
+def _of_its_kind(
+    frame: pl.DataFrame, rest: Source | None, column: Column, candidates: list[str]
+) -> list[str]:
+    """The file's columns the table does not declare whose every value is of the
+    missing column's kind (not free text, which any column holds): `sluttid`, holding
+    dates and times, where `end` is missing — the heading a columns.yaml lost."""
+    codes = column.type.values if isinstance(column.type, t.Text) else None
+    if column.kind == "text" and not codes:
+        return []
+    return [
+        c for c in candidates if _every_value_reads_as(_column_of(frame, rest, c), column, codes)
+    ]
+
+
+def _alike_hint(column: Column, alike: list[str], table: str, origin: str) -> str:
+    """Which of the file's columns may be the missing one, by what they hold."""
+    kind = _held_words(column)
+    lost = [c for c in alike if _is_headingless(c)]
+    if lost:
+        return (
+            f"every value of its {lost[0][1:-1]} is {kind}, as `{column.name}` holds: "
+            f"give it the heading `{column.name}`"
+        )
+    shown = " or ".join(f"`{c}`" for c in alike[:3])
+    which = "it is the one" if len(alike) == 1 else "one of them is"
+    named = _missing_column_hint(table, column.name, alike[:1], origin)
+    return (
+        f"every value of {shown} is {kind}, as `{column.name}` holds: if {which}, "
+        + named.split("(", 1)[1].removesuffix(")")
+    )
+
+
+def _held_words(column: Column) -> str:
+    """What a column holds, said of a value: `a code of its list` for a list's text."""
+    codes = column.type.values if isinstance(column.type, t.Text) else None
+    return (
+        f"one of its codes ({', '.join(codes[:4])}{' …' if len(codes) > 4 else ''})"
+        if codes
+        else _kind_words(column)
+    )
 
 
 def _column_of(frame: pl.DataFrame, rest: Source | None, heading: str) -> pl.DataFrame | None:

@@ -316,3 +316,47 @@ def test_a_row_whose_only_value_has_no_heading_is_a_rejected_row(tmp_path: Path)
     assert "column 4 of customers.csv has no heading but holds 1 value" in ran.output
     rejects = pl.read_csv(out / "rejects.csv", infer_schema=False)
     assert rejects.select("table", "row").rows() == [("customers", "6")]
+
+
+@pytest.mark.parametrize(
+    ("lost", "said"),
+    [
+        (
+            "  sluttid: end\n",
+            "every value of `sluttid` is a date and time, as `end` holds: if it is the one, "
+            "rename the column, or name it in columns.yaml beside the tables: visits: "
+            "{sluttid: end}",
+        ),
+        (
+            "  insats: service\n",
+            "every value of `insats` is one of its codes (omsorg, service, dubbelbemanning, "
+            "ledsagning …), as `service` holds",
+        ),
+    ],
+)
+def test_a_missing_column_is_offered_the_files_column_that_holds_its_values(
+    tmp_path: Path, lost: str, said: str
+) -> None:
+    """A line lost from columns.yaml: the visits' `end` was missing, and the hint was
+    "if the data names it otherwise, say so in columns.yaml … {<its name>: end}" while
+    `sluttid`, the file's own name for it, held its dates and times (its name nothing
+    like `end`, no "did you mean" found it)."""
+    data = tmp_path / "data"
+    shutil.copytree(RYDBY / "data", data)
+    headers = data / "columns.yaml"
+    headers.write_text(headers.read_text("utf-8").replace(lost, ""), "utf-8")
+    ran = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(MODEL),
+            "--data",
+            str(data),
+            "--month",
+            "2027-03",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert ran.exit_code == 1, ran.output
+    assert said in ran.output

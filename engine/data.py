@@ -2030,8 +2030,8 @@ def _converted_table(
             where=ds.origins.get(name, name),
             hint=f"give the column its heading `{column_name}`"
             if lost
-            else _missing_column_hint(name, column_name, [stand_in], origin)
-            + f"; if `{stand_in}` is another column, delete it from the file or declare it",
+            else f"if `{stand_in}` is the one, {_renaming(name, column_name, stand_in, origin)}; "
+            "if it is another column, delete it from the file or declare it",
         )
     for unfit, held, instead, hint in _UNFIT_TYPES:
         wrong = {c: f"column `{c}` of {origin} holds {held} ({frame.schema[c]}), not {instead}"
@@ -2130,10 +2130,8 @@ def _alike_hint(column: Column, alike: list[str], table: str, origin: str) -> st
         )
     shown = " or ".join(f"`{c}`" for c in alike[:3])
     which = "it is the one" if len(alike) == 1 else "one of them is"
-    named = _missing_column_hint(table, column.name, alike[:1], origin)
-    return (
-        f"every value of {shown} is {kind}, as `{column.name}` holds: if {which}, "
-        + named.split("(", 1)[1].removesuffix(")")
+    return f"every value of {shown} is {kind}, as `{column.name}` holds: if {which}, " + _renaming(
+        table, column.name, alike[0], origin
     )
 
 
@@ -2189,14 +2187,22 @@ def _near(column: str, candidates: list[str], cutoff: float = _NEAR) -> list[str
 def _missing_column_hint(table: str, column: str, close: list[str], origin: str) -> str:
     """How to give a missing column: renamed, or named once as the data's own name (in
     `columns.yaml` beside the files; with `columns=` for frames handed to the API)."""
-    own = close[0] if close else "<its name>"
-    beside = "the workbook" if "!" in origin else "the tables"  # a sheet: `book.xlsx!visits`
-    named = f"{COLUMNS_FILE} beside {beside}: {table}: {{{own}: {column}}}"
-    if origin.endswith(IN_MEMORY):
-        named = f'columns={{"{table}": {{"{own}": "{column}"}}}}'
     if close:
-        return f"did you mean `{close[0]}`? (rename the column, or name it in {named})"
-    return f"if the data names it otherwise, say so in {named}"
+        return f"did you mean `{close[0]}`? ({_renaming(table, column, close[0], origin)})"
+    return f"if the data names it otherwise, say so in {_named_in(table, column, None, origin)}"
+
+
+def _renaming(table: str, column: str, own: str, origin: str) -> str:
+    return f"rename the column, or name it in {_named_in(table, column, own, origin)}"
+
+
+def _named_in(table: str, column: str, own: str | None, origin: str) -> str:
+    """Where the data's own name for a column is given, with the line to write."""
+    own = own or "<its name>"
+    beside = "the workbook" if "!" in origin else "the tables"  # a sheet: `book.xlsx!visits`
+    if origin.endswith(IN_MEMORY):
+        return f'columns={{"{table}": {{"{own}": "{column}"}}}}'
+    return f"{COLUMNS_FILE} beside {beside}: {table}: {{{own}: {column}}}"
 
 
 @dataclass(frozen=True)

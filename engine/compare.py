@@ -689,8 +689,9 @@ def solve(
     goal_ore: int,
     iterations: int = 60,
 ) -> tuple[str, int, int]:
-    """The value of `target` whose run totals `goal_ore` (within one öre, or the narrowest
-    step when the total jumps): bracket by doubling, then bisect. Returns the setting
+    """The value of `target` whose run totals `goal_ore` (to the öre where a value does,
+    else the nearest: the total jumps in steps of whole öre or more): bracket by
+    doubling, then bisect. Returns the setting
     that reaches it, written with its unit (`kontrollnivåer[2].under=49.6104 %`), the
     total and the number of runs."""
     start, unit = current_value(checked, target, months[0])
@@ -750,7 +751,7 @@ def solve(
     while runs < iterations and abs(high - low) > resolution:
         middle = ((low + high) / 2).quantize(resolution)
         f_middle = total(middle)
-        if abs(f_middle - goal_ore) <= 1:
+        if f_middle == goal_ore:  # not 1 öre off where a value reaches it exactly
             return f"{target}={written(middle, unit)}", f_middle, runs
         if (f_middle < goal_ore) == (f_low < goal_ore):
             low, f_low = middle, f_middle
@@ -770,7 +771,10 @@ SOLVE_DECIMALS = Decimal("0.000001")  # goal seek finds a value to six decimals 
 
 def written(value: Decimal, unit: str) -> str:
     """A value as a setting writes it, with its unit and at most six decimals:
-    `49.6104 %`, `480 SEK/h`."""
+    `49.6104 %`, `480 SEK/h`; a share (`unit: ratio`) in per cent, as a reader says
+    it — a goal seek's `tillägg=0.131791` is `13.1791 %`."""
+    if unit == "ratio":
+        return written(value * 100, "%")
     number = f"{value.quantize(SOLVE_DECIMALS).normalize():f}"
     return f"{number} {unit}" if unit and unit not in t.UNIT_WORDS else number
 

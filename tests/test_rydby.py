@@ -360,3 +360,44 @@ def test_a_missing_column_is_offered_the_files_column_that_holds_its_values(
     )
     assert ran.exit_code == 1, ran.output
     assert said in ran.output
+
+
+def test_a_study_of_trips_to_on_and_shorter_private_visits() -> None:
+    """The study extends Rydby with a fee of 30 kr a trip to Ön and assumes private
+    providers register 10 % shorter visits. K4's one trip to Ön: +30 (P1). K2's visits
+    with P2: V6 05:00–07:00 becomes 108 minutes, 720 + a night hour's 120 = 840 (was
+    920); V7 45 minutes becomes 40,5, 270 (was 300): −110. In all −80 kr."""
+    study = RYDBY / "scenarios/resor_till_on.yaml"
+    ran = CliRunner().invoke(main, ["compare", str(MODEL), str(study), *DATA, "--month", "2027-03"])
+    assert ran.exit_code == 0, ran.output
+    said = ran.output.replace("\u00a0", " ")
+    assert "P1                 7 735,40         7 765,40            30,00" in said
+    assert "P2                 2 010,00         1 900,00          −110,00" in said
+    assert "summa              9 745,40         9 665,40           −80,00" in said
+
+
+def test_a_goal_seek_of_a_share_reaches_the_total_to_the_ore_and_says_it_in_per_cent() -> None:
+    """The crisis supplement is paid on 130 + 90 minutes of March at 400 kr/h, with 2 %
+    more to P1: each per cent 14,67 kr, and 10 % → 20 % is +149,60 kr, 9 895,00 kr. The
+    goal seek stopped one öre off (9 895,01 kr) and wrote the share as `0.200006`; it
+    reaches the total exactly, said in per cent."""
+    ran = CliRunner().invoke(
+        main,
+        [
+            "simulate",
+            str(MODEL),
+            *DATA,
+            "--month",
+            "2027-03",
+            "--solve",
+            "kristillägg",
+            "--target",
+            "9895",
+        ],
+    )
+    assert ran.exit_code == 0, ran.output
+    first = ran.output.replace("\u00a0", " ").splitlines()[0]
+    assert first.startswith("kristillägg=")
+    assert " % ger 9 895,00 kr (mål 9 895,00 kr;" in first
+    share = first.removeprefix("kristillägg=").split(" %")[0]
+    assert 19.99 < float(share) < 20.01

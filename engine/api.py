@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diag
 from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
 from engine.interpret import ROWS_SHOWN, Interpreter, PeerSource, Row, Trace, row_name
 from engine.loader import is_test_file, load_model
-from engine.names import ore_column
+from engine.names import ore_column, raw_column
 from engine.plan import Plan, make_plan, month_bounds
 from engine.progress import timed
 from engine.reports import (
@@ -624,6 +625,7 @@ def run_model(
         result.warnings += unknown_filters(plan, frames, compiler_for(plan))
         result.warnings += skipped_in_filters(plan, frames, compiler_for(plan))
         stopped = stops_in_filters(plan, frames, compiler_for(plan))
+        stopped += amounts_beyond_exact(checked, frames, month)
         if stopped:
             raise EngineError(stopped)
         unmapped = _unmapped_districts(checked, frames, month)
@@ -669,6 +671,52 @@ def _band_reach(plan: Plan, frames: Mapping[str, pl.DataFrame]) -> dict[str, dat
                 if band.calendar:
                     reach[band.calendar] = max(reach.get(band.calendar, day), day)
     return reach
+
+
+LARGEST_AMOUNT = 10_000_000_000  # kr: a line above it is a mistake (see `amounts_beyond_exact`)
+
+
+def amounts_beyond_exact(
+    checked: CheckedModel, frames: dict[str, pl.DataFrame], month: date
+) -> list[Diagnostic]:
+    """Payments of more than ten billion kronor on a line (or less than minus that): no
+    municipality pays one, and beyond it the vectorized run's binary numbers no longer
+    hold every öre — a price of 9 999 999 999 999 kr/h paid 103 833 333 334 712,96 kr
+    where the exact sum is ,95, and one of 10^15 kr/h stopped the run with a Polars
+    traceback. A price or a value of the data is wrong: the run stops, naming them."""
+    out = []
+    for rule in checked.model.payments:
+        frame = frames.get(rule.entity)
+        column = raw_column(rule.name)
+        if frame is None or column not in frame.columns:
+            continue
+        beyond = frame.filter(pl.col(column).abs() > LARGEST_AMOUNT)
+        if beyond.height == 0:
+            continue
+        entity = checked.model.vocabulary.entities[rule.entity]
+        key = [k for k in entity.key if k in frame.columns]
+        rows = ids_as_text(beyond.head(MAX_NAMED_ROWS).select(key)).iter_rows() if key else []
+        named = "; ".join(row_name(entity.name, row) for row in rows) or f"{beyond.height} rows"
+        named += " …" if key and beyond.height > MAX_NAMED_ROWS else ""
+        largest = _spaced(Decimal(repr(float(beyond.select(pl.col(column).abs().max()).item()))))
+        out.append(
+            Diagnostic(
+                "amount-too-large",
+                f"`{rule.name}` reaches {largest} kr on a line, in {beyond.height} "
+                f"row{'s' if beyond.height != 1 else ''} of {month:%Y-%m} ({named}): above "
+                f"{_spaced(Decimal(LARGEST_AMOUNT))} kr, which no payment reaches and beyond "
+                "which carepay cannot compute every öre",
+                rule.span,
+                hint="a price or a value of the data is far too large; `carepay explain` "
+                "shows what the amount is made of",
+            )
+        )
+    return out
+
+
+def _spaced(amount: Decimal) -> str:
+    """An amount with spaces between thousands, as carepay's messages write it."""
+    return f"{amount:,.2f}".replace(",", " ").removesuffix(".00")
 
 
 def _rows_without_value(

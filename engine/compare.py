@@ -724,18 +724,37 @@ def solve(
                 candidate = ((candidate + towards) / 2).quantize(resolution)
         return towards
 
+    def computable(value: Decimal) -> int | None:
+        """The total, or None where the value makes a line too large to pay to the
+        öre (`amount-too-large`): the doubling went past every sensible price, and the
+        goal seek stopped with that run's error."""
+        try:
+            return total(value)
+        except EngineError as error:
+            if any(d.code == "amount-too-large" for d in error.diagnostics):
+                return None
+            raise
+
     low, high = start, start
     f_low = f_high = total(start)
     step = abs(start) or Decimal(1)
+    ends = {"low": False, "high": False}  # a side that can go no further
     while not (min(f_low, f_high) <= goal_ore <= max(f_low, f_high)) and runs < iterations:
         step *= 2
-        new_low, new_high = valid(start - step, low), valid(start + step, high)
+        new_low = low if ends["low"] else valid(start - step, low)
+        new_high = high if ends["high"] else valid(start + step, high)
         if (new_low, new_high) == (low, high):
             break  # neither side can go further
         if new_low != low:
-            low, f_low = new_low, total(new_low)
+            found = computable(new_low)
+            ends["low"] = found is None
+            if found is not None:
+                low, f_low = new_low, found
         if new_high != high:
-            high, f_high = new_high, total(new_high)
+            found = computable(new_high)
+            ends["high"] = found is None
+            if found is not None:
+                high, f_high = new_high, found
     if not (min(f_low, f_high) <= goal_ore <= max(f_low, f_high)):
         raise EngineError(
             [

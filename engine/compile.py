@@ -878,7 +878,13 @@ def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
     if step.rule.kind != "payment":
         return [expr.alias(step.name), *branches]
     rounding = plan.checked.model.rounding
-    ore = (round_half(expr, float(rounding.step), rounding.mode) * 100).round(0).cast(pl.Int64)
+    # not strict: an amount beyond an öre's reach of Int64 is a null here, and the run
+    # stops on it with its rows (`api.amounts_beyond_exact`), never a Polars traceback
+    ore = (
+        (round_half(expr, float(rounding.step), rounding.mode) * 100)
+        .round(0)
+        .cast(pl.Int64, strict=False)
+    )
     out = [
         expr.alias(raw_column(step.name)),
         ore.alias(ore_column(step.name)),

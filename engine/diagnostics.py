@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "missing-table": "an input table the model needs is not in the data",
     "missing-column": "an input table lacks a column the model needs",
     "bad-value": "a value in the data has the wrong type or is not allowed",
+    "amount-too-large": "a payment line above 10 000 000 000 kr, beyond what carepay computes to the öre",
     "bad-date": "a date range in the data ends before it starts",
     "unknown-reference": "a row refers to a customer, provider or row (`references:`) that does not exist",
     "duplicate-id": "an id appears more than once in a table",

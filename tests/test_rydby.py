@@ -401,3 +401,40 @@ def test_a_goal_seek_of_a_share_reaches_the_total_to_the_ore_and_says_it_in_per_
     assert " % ger 9 895,00 kr (mål 9 895,00 kr;" in first
     share = first.removeprefix("kristillägg=").split(" %")[0]
     assert 19.99 < float(share) < 20.01
+
+
+@pytest.mark.parametrize(
+    ("price", "said"),
+    [
+        # K1's four visits are 623/60 h at the price, and 1 390 kr of supplements
+        ("123456789", "P1,K1,omsorg,,omsorg,10.1667,h,1281894382.45"),
+        ("9999999999999", "`omsorg` reaches 103 833 333 334 712"),  # was paid ,96 for ,95
+        ("999999999999999", "`omsorg` reaches 10 383 333 333 334 7"),  # was a traceback
+    ],
+)
+def test_an_amount_beyond_what_is_computed_to_the_ore_stops_the_run(
+    tmp_path: Path, price: str, said: str
+) -> None:
+    """An hourly price typed 9 999 999 999 999 kr paid K1 103 833 333 334 712,96 kr where
+    the exact amount (explain's) is ,95 — binary numbers do not hold every öre of a
+    hundred trillion — and one of 10^15 kr stopped the run with a Polars traceback. A
+    line above ten billion kronor, which no payment reaches, stops the run and names
+    its rows; 1 281 894 382,45 kr is computed to the öre."""
+    model = tmp_path / "model.yaml"
+    text = MODEL.read_text("utf-8").replace(
+        "values: { 2027-01-01: 400 }", f"values: {{ 2027-01-01: {price} }}"
+    )
+    model.write_text(text, "utf-8")
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(
+        main, ["run", str(model), *DATA, "--month", "2027-03", "--out", str(out)]
+    )
+    if said.startswith("P1"):
+        assert ran.exit_code == 0, ran.output
+        assert said in (out / "statement_lines.csv").read_text("utf-8")
+    else:
+        assert ran.exit_code == 1, ran.output
+        assert "error[amount-too-large]" in ran.output and said in ran.output
+        assert (
+            "(customer_month K1, P1; customer_month K3, P1; customer_month K4, P1 …)" in ran.output
+        )

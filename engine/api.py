@@ -10,7 +10,7 @@ import copy
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -806,7 +806,7 @@ def _overlapping_decisions(
     if len(keys) < 3 or not set(periods) <= set(decisions.columns):
         return []
     (key,) = table.key
-    last = month_bounds(month)[1] - timedelta(days=1)
+    last = month_bounds(month)[1]  # the last day is a day in force too
     rows = decisions.select(*keys, key, *periods).with_columns(
         pl.col("end_date").fill_null(last).clip(upper_bound=last)
     )

@@ -46,3 +46,17 @@ def test_a_decision_following_another_or_of_another_service_is_not(tmp_path: Pat
     extra = "D4,K2,P1,omsorg,2027-03-21,,300\nD5,K2,P1,service,2027-02-01,,60\n"
     paid, said = _february(tmp_path, extra)
     assert (paid, said) == (67800, [])  # 1 000 × 19 / 28 = 678,57, rounded down
+
+
+def test_a_second_decision_from_the_months_last_day_is_said(tmp_path: Path) -> None:
+    """D4 registered from 28 February, the month's last day, while D2 (from 10 February,
+    open) still holds: both are in force on the 28th, and the day is counted twice
+    (19 + 1 days: 1 000 × 20 / 28 = 714,29, rounded down). The month's last day was
+    left out of the comparison, and nothing was said (nor of a pair of decisions whose
+    days in common were only the last day)."""
+    paid, said = _february(tmp_path, "D4,K2,P1,omsorg,2027-02-28,,300\n")
+    assert paid == 71400
+    assert said == [
+        "2027-02 has 1 pair of decisions of one customer, provider and service in force on "
+        "the same days: K2, P1, omsorg: D2 and D4"
+    ]

@@ -25,7 +25,7 @@ from engine.aggregate import (
     unknown_filters,
 )
 from engine.assumptions import Applied, apply_assumptions, needed_columns
-from engine.catalog import ZONE, Column, Roles, Table, Vocabulary
+from engine.catalog import ZONE, Column, Entity, Roles, Table, Vocabulary
 from engine.checker import (
     CheckedModel,
     changes_in_month,
@@ -634,7 +634,7 @@ def run_model(
         result.warnings += _empty_month(
             checked.model.vocabulary, frames, lines, month, unread, dataset.rejected
         )
-        result.warnings += _overlapping_decisions(checked.model.vocabulary, frames, month)
+        result.warnings += _overlapping_periods(checked.model.vocabulary, frames, month)
         for payment, count in missing.items():
             rows = _rows_without_value(checked, frames, payment)
             result.warnings.append(
@@ -788,60 +788,90 @@ def _empty_month(
     ]
 
 
-def _overlapping_decisions(
+def _overlapping_periods(
     vocabulary: Vocabulary, frames: Mapping[str, pl.DataFrame], month: date
 ) -> list[Diagnostic]:
-    """Decisions of one customer, provider and service in force on the same day of the
-    month: a decision that replaces another is registered before the other is ended,
-    and the customer's granted time — summed over the decisions — is counted twice (a
-    month paid double by granted hours, or a control factor halved), without a word.
-    Said, with the decisions; two that both hold are the model's to sum."""
-    entity = vocabulary.roles.decision
-    decisions = frames.get(entity)
-    table = vocabulary.tables.get(vocabulary.table_of(entity) or "")
-    periods = ("start_date", "end_date")
-    if decisions is None or decisions.height < 2 or table is None or len(table.key) != 1:
+    """Rows of an entity of periods that should not be in force on the same day
+    (`overlapping:` in entities.json, or a model's entity): decisions of one customer,
+    provider and service — a decision that replaces another registered before the other
+    is ended, whose granted time, summed over the decisions, is counted twice (a month
+    paid double by granted hours, or a control factor halved) — and journals of one
+    customer, provider and profession (a listing fee paid twice). Said, with the pairs;
+    two that both hold are the model's to sum."""
+    out = []
+    for entity in vocabulary.entities.values():
+        frame = frames.get(entity.name)
+        if not entity.overlapping or entity.month.by != "period" or frame is None:
+            continue
+        pairs = _overlapping_pairs(vocabulary, entity, frame, month)
+        if pairs:
+            out.append(_overlapping_said(vocabulary, entity, pairs, month))
+    return out
+
+
+def _overlapping_pairs(
+    vocabulary: Vocabulary, entity: Entity, frame: pl.DataFrame, month: date
+) -> list[tuple[str, ...]]:
+    """Each pair of rows with the same `overlapping` values in force on a common day of
+    the month: the values, and the two rows by their key (by their first day where the
+    table has none of one column)."""
+    keys, (first, last) = list(entity.overlapping), entity.month.columns
+    if frame.height < 2 or not {*keys, first, last} <= set(frame.columns):
         return []
-    keys = [k for k in ("customer_id", "provider_id", "service") if k in decisions.columns]
-    if len(keys) < 3 or not set(periods) <= set(decisions.columns):
+    table = vocabulary.tables.get(entity.table or "")
+    key = table.key[0] if table is not None and len(table.key) == 1 else None
+    if key is not None and key not in frame.columns:
         return []
-    (key,) = table.key
-    last = month_bounds(month)[1]  # the last day is a day in force too
-    rows = decisions.select(*keys, key, *periods).with_columns(
-        pl.col("end_date").fill_null(last).clip(upper_bound=last)
+    end = month_bounds(month)[1]  # the last day is a day in force too
+    named = pl.col(key).cast(pl.String) if key else pl.lit("from ") + pl.col(first).cast(pl.String)
+    rows = frame.select(*keys, pl.col(first), pl.col(last), named.alias("__row")).with_columns(
+        pl.col(last).fill_null(end).clip(upper_bound=end)
     )
-    rows = rows.filter(pl.len().over(keys) > 1)  # a customer's one decision of a service
+    rows = rows.with_row_index("__i").filter(pl.len().over(keys) > 1)
     if rows.height == 0:
         return []
     pairs = ids_as_text(  # the ids as the data writes them, joined as the run holds them
         rows.join(rows, on=keys, suffix="_b")
         .filter(
-            (pl.col(key).cast(pl.String) < pl.col(f"{key}_b").cast(pl.String))
-            & (pl.col("start_date") <= pl.col("end_date_b"))
-            & (pl.col("start_date_b") <= pl.col("end_date"))
+            (pl.col("__i") < pl.col("__i_b"))
+            & (pl.col(first) <= pl.col(f"{last}_b"))
+            & (pl.col(f"{first}_b") <= pl.col(last))
         )
-        .sort(*keys, key)
+        .sort(*keys, "__row", "__row_b")
     )
-    if pairs.height == 0:
-        return []
-    shown = [
-        f"{c}, {p}, {s}: {a} and {b}"
-        for c, p, s, a, b in pairs.select(*keys, key, f"{key}_b").head(8).iter_rows()
-    ]
-    more = f" and {pairs.height - 8} more" if pairs.height > 8 else ""
-    count = pairs.height
     return [
-        Diagnostic(
-            "overlapping-decisions",
-            f"{month:%Y-%m} has {count} pair{'s' if count != 1 else ''} of decisions of one "
-            f"customer, provider and service in force on the same days: " + "; ".join(shown) + more,
-            where=f"{month:%Y-%m}",
-            severity="warning",
-            hint="a decision that replaces another ends the day before it starts: correct "
-            "the earlier one's end_date, or the customer's granted time is counted twice "
-            "where the model sums it; if both hold, nothing",
-        )
+        tuple(str(v) for v in row) for row in pairs.select(*keys, "__row", "__row_b").iter_rows()
     ]
+
+
+def _overlapping_said(
+    vocabulary: Vocabulary, entity: Entity, pairs: list[tuple[str, ...]], month: date
+) -> Diagnostic:
+    decisions = entity.name == vocabulary.roles.decision
+    words = [
+        {"customer_id": "customer", "provider_id": "provider"}.get(k, k) for k in entity.overlapping
+    ]
+    said = ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else words[0]
+    shown = [f"{', '.join(p[:-2])}: {p[-2]} and {p[-1]}" for p in pairs[:8]]
+    more = f" and {len(pairs) - 8} more" if len(pairs) > 8 else ""
+    count = len(pairs)
+    first = entity.month.columns[1]
+    return Diagnostic(
+        "overlapping-decisions" if decisions else "overlapping-periods",
+        f"{month:%Y-%m} has {count} pair{'s' if count != 1 else ''} of {entity.table} of one "
+        f"{said} in force on the same days: " + "; ".join(shown) + more,
+        where=f"{month:%Y-%m}",
+        severity="warning",
+        hint=(
+            "a decision that replaces another ends the day before it starts: correct "
+            "the earlier one's end_date, or the customer's granted time is counted twice "
+            "where the model sums it; if both hold, nothing"
+            if decisions
+            else f"a row that replaces another ends the day before it starts: correct the "
+            f"earlier one's {first}, or what the model pays per row is paid for both; if both "
+            "hold, nothing"
+        ),
+    )
 
 
 def rejection_consequences(result: RunResult, dataset: Dataset) -> list[Diagnostic]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, assert_never
 
 from engine import types as t
+from engine.diagnostics import closest
 
 
 def schemas_dir() -> Path:
@@ -132,6 +133,10 @@ class Entity:
     relations: tuple[Relation, ...]
     parties: tuple[str, ...] = ()
     party_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # overrides
+    # rows that should not be in force on the same day, by these columns (an entity of
+    # periods): two that are are warned of (a replacing decision registered before the
+    # other was ended counts its days twice)
+    overlapping: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -360,6 +365,7 @@ def _entity(name: str, spec: Mapping[str, Any]) -> Entity:
         _relations(spec),
         tuple(spec.get("parties", ())),
         {k: tuple(v) for k, v in (spec.get("party_fields") or {}).items()},
+        tuple(spec.get("overlapping", ())),
     )
 
 
@@ -999,7 +1005,17 @@ def _declared_entity(
     # a table's rows are named by its key (explain's "matleverans L1", a test file's
     # expected values per row) unless the entity names them otherwise
     key = tuple(spec.get("key", ())) or (tables[table].key if table in tables else ())
-    return Entity(name, str(spec.get("description", "")), table, month, key, relations, parties)
+    overlapping = tuple(spec.get("overlapping", ()))
+    return Entity(
+        name,
+        str(spec.get("description", "")),
+        table,
+        month,
+        key,
+        relations,
+        parties,
+        overlapping=overlapping,
+    )
 
 
 BASE_ENTITY_HINT = (
@@ -1044,7 +1060,10 @@ def _extended_base_entity(
                 f"give yours a name of its own: relations: {{{relation.name}_alla: …}}",
             )
     added = tuple(r for r in relations if r.name not in known)
-    return replace(existing, month=month, relations=existing.relations + added)
+    overlapping = tuple(spec.get("overlapping", existing.overlapping))
+    return replace(
+        existing, month=month, relations=existing.relations + added, overlapping=overlapping
+    )
 
 
 def _month_rule_hint(table: Table | None) -> str:
@@ -1118,6 +1137,8 @@ def _check_declarations(
             _check_pairs_sources(vocabulary, entity, report)
         if entity is not None and declared and declared.get("payable"):
             _check_payable(entity, name in based, report)
+        if entity is not None and declared and "overlapping" in declared:
+            _check_overlapping(vocabulary, entity, report)
     for entity in vocabulary.entities.values():
         for relation in entity.relations:
             _check_relation_keys(vocabulary, entity, relation, report)
@@ -1178,6 +1199,24 @@ def _check_references(vocabulary: Vocabulary, spec: Mapping[str, Any], report: R
             article = "an" if column.kind == "integer" else "a"
             report("schema", f"`{name}.{column_name}` is {article} {column.kind} column, but the key "
                    f"`{key.name}` of `{target.name}` it references is {key.kind}", where, None)  # fmt: skip
+
+
+def _check_overlapping(vocabulary: Vocabulary, entity: Entity, report: Report) -> None:
+    """`overlapping:` compares the periods of an entity's rows (`month: {by: period}`),
+    by columns of its table: of another entity it would compare nothing."""
+    where = ("entities", entity.name, "overlapping")
+    if entity.month.by != "period":
+        report("schema", f"entity `{entity.name}`: `overlapping` compares rows that are "
+               f"periods, but its rows belong to a month by `{entity.month.by}`", where,
+               "month: {by: period, start: …, end: …}")  # fmt: skip
+        return
+    table = vocabulary.tables.get(entity.table or "")
+    for column in entity.overlapping:
+        if table is not None and column not in table.columns:
+            close = closest(column, list(table.columns))
+            report("unknown-name", f"entity `{entity.name}`: `overlapping` names `{column}`, "
+                   f"which `{table.name}` has not", where,
+                   f"did you mean `{close}`?" if close else "columns: " + ", ".join(table.columns))  # fmt: skip
 
 
 def _check_payable(entity: Entity, of_the_base: bool, report: Report) -> None:

@@ -145,6 +145,15 @@ CASES = [
      _own().replace("key: [id]", "key: [id]\n      period: { start: d, end: id }"),
      "  e:\n    x: 1",
      "table `t`: its period's end `id` is a text column, not one of dates"),
+    ("rows compared as periods whose entity's rows are not periods",
+     _own().replace("parties: []", "parties: []\n      overlapping: [id]"),
+     "  e:\n    x: 1",
+     "entity `e`: `overlapping` compares rows that are periods, but its rows belong to a "
+     "month by `date`"),
+    ("rows compared by a column their table has not",
+     "  entities:\n    absence:\n      overlapping: [customer_id, orsak]",
+     "  customer_month:\n    x: 1",
+     "entity `absence`: `overlapping` names `orsak`, which `absences` has not"),
     ("a minimum above the maximum",
      "  columns:\n    visits:\n      x: { type: integer, minimum: 5, maximum: 1 }",
      "  visit:\n    y: x",
@@ -944,3 +953,34 @@ def test_two_entities_reading_each_other_are_named_with_their_relations(tmp_path
     ) in result.output
     assert "customer_month" not in result.output.split("\n")[0]
     assert "keep one of the relations" in result.output
+
+
+def test_two_agreements_of_one_customer_at_once_are_said_where_the_model_asks(tmp_path: Path):
+    """An entity of the model's own whose rows are periods may say which rows should
+    not be in force on the same day (`overlapping: [customer_id, provider_id]`): K1's
+    agreement A3, registered from 15 March while A1 (10–19 March) still held, is paid
+    its days besides A1's (10 + 17 = 27 days), and the run says so."""
+    text = AGREEMENTS.replace(
+        "      parties: [customer, provider]\n    customer_month:",
+        "      parties: [customer, provider]\n      overlapping: [customer_id, provider_id]\n"
+        "    customer_month:",
+    )
+    model, data = _model_and_data(
+        tmp_path,
+        text,
+        {
+            "customers": "customer_id,district\nK1,Centrum\n",
+            "avtal": "avtal_id,customer_id,provider_id,från,till\n"
+            "A1,K1,P1,2025-03-10,2025-03-19\nA3,K1,P1,2025-03-15,\n",
+        },
+    )
+    out = tmp_path / "out"
+    args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 0, ran.output
+    assert (
+        "warning[overlapping-periods]: 2025-03 has 1 pair of avtal of one customer and "
+        "provider in force on the same days: K1, P1: A1 and A3"
+    ) in ran.output
+    lines = (out / "statement_lines.csv").read_text(encoding="utf-8")
+    assert "2025-03,P1,K1,avtalsersättning,,avtal,,,2700.00," in lines

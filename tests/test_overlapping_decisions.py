@@ -60,3 +60,31 @@ def test_a_second_decision_from_the_months_last_day_is_said(tmp_path: Path) -> N
         "2027-02 has 1 pair of decisions of one customer, provider and service in force on "
         "the same days: K2, P1, omsorg: D2 and D4"
     ]
+
+
+MOSSBY = Path(__file__).resolve().parent / "fixtures/mossby"
+
+
+def test_two_journals_of_one_profession_at_once_are_said(tmp_path: Path) -> None:
+    """K3's nurse enrolment from 5 March to 10 April, and another of a nurse registered
+    from 1 April, open: Mossby counts a profession's days once (`days_covered`), but a
+    model paying per journal pays both — and nothing was said. Journals of one
+    customer, provider and profession in force on the same days are warned of, as
+    decisions are (`overlapping:` in schemas/entities.json); the district nurse's from
+    11 April is of another profession."""
+    data = tmp_path / "data"
+    shutil.copytree(MOSSBY / "data", data)
+    with (data / "journals.csv").open("a", encoding="utf-8") as journals:
+        journals.write("K3,P1,nurse,2027-04-01,\n")
+    month = parse_month("2027-04")
+    checked, _ = load(MOSSBY / "model.yaml", [month])
+    dataset, _ = load_dataset(checked, data)
+    result = run_model(checked, dataset, [month])
+    said = [(w.code, w.message) for w in result.warnings if w.code.startswith("overlapping")]
+    assert said == [
+        (
+            "overlapping-periods",
+            "2027-04 has 1 pair of journals of one customer, provider and profession in force "
+            "on the same days: K3, P1, nurse: from 2027-03-05 and from 2027-04-01",
+        )
+    ]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from engine.cli import main
 from tests.harness import assert_cases_pass, names_in_engine, run_and_read
@@ -27,6 +27,20 @@ RYDBY = Path(__file__).resolve().parent / "fixtures/rydby"
 MODEL = RYDBY / "model.yaml"
 DATA = ["--data", str(RYDBY / "data")]
 COLUMNS = ("provider_id", "customer_id", "payment", "quantity", "amount_kr")
+
+
+def _march_with(tmp_path: Path, file: str, old: str, new: str) -> tuple[Result, Path]:
+    """`carepay run` of March on a copy of the data with `old` replaced by `new` once in
+    one of its files (`new` may add lines), and where it wrote."""
+    data = tmp_path / "data"
+    shutil.copytree(RYDBY / "data", data)
+    path = data / file
+    text = path.read_text("utf-8")
+    assert old in text, f"{old!r} is not in {file}"
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(MODEL), "--data", str(data), "--month", "2027-03", "--out", str(out)]
+    return CliRunner().invoke(main, args), out
 
 
 def test_march_by_hand(tmp_path: Path) -> None:
@@ -66,16 +80,8 @@ def test_a_period_of_its_own_table_that_ends_before_it_starts_is_rejected(
     paid its 10 %, and the run said nothing (9 595,80 kr, exit 0). The table says its
     rows are periods (`period: {start: från, end: till}`), and the row is rejected with
     its reason, exit 3, for the controller to correct before paying."""
-    data = tmp_path / "data"
-    shutil.copytree(RYDBY / "data", data)
-    periods = data / "krisperioder.csv"
-    periods.write_text(
-        periods.read_text("utf-8").replace("2027-03-10,2027-03-20", "2027-03-20,2027-03-10"),
-        "utf-8",
-    )
-    out = tmp_path / "out"
-    ran = CliRunner().invoke(
-        main, ["run", str(MODEL), "--data", str(data), "--month", "2027-03", "--out", str(out)]
+    ran, out = _march_with(
+        tmp_path, "krisperioder.csv", "2027-03-10,2027-03-20", "2027-03-20,2027-03-10"
     )
     assert ran.exit_code == 3, ran.output
     assert "`till` 2027-03-10 is before `från` 2027-03-20" in ran.output
@@ -231,25 +237,7 @@ def test_a_default_does_not_stand_in_for_a_column_under_another_name(
     trip, 9 805,40 kr, exit 0 — with only a warning that `x` was not read. A column the
     model does not declare whose every value is of the missing column's kind (yes or no)
     is an error, as a heading of nearly its name is (whose default was said `False`)."""
-    data = tmp_path / "data"
-    shutil.copytree(RYDBY / "data", data)
-    customers = data / "customers.csv"
-    customers.write_text(
-        customers.read_text("utf-8").replace("skyddad_adress", heading, 1), "utf-8"
-    )
-    ran = CliRunner().invoke(
-        main,
-        [
-            "run",
-            str(MODEL),
-            "--data",
-            str(data),
-            "--month",
-            "2027-03",
-            "--out",
-            str(tmp_path / "o"),
-        ],
-    )
+    ran, _ = _march_with(tmp_path, "customers.csv", "skyddad_adress", heading)
     assert ran.exit_code == 1, ran.output
     assert said in ran.output
 
@@ -257,17 +245,15 @@ def test_a_default_does_not_stand_in_for_a_column_under_another_name(
 def test_a_column_of_other_values_leaves_the_default(tmp_path: Path) -> None:
     """A file without the column takes the default, also beside a column the model does
     not know whose values are not yes or no (a note): K3's trip is paid, exit 0."""
-    data = tmp_path / "data"
-    shutil.copytree(RYDBY / "data", data)
-    (data / "customers.csv").write_text(
-        "customer_id,district,anteckning\nK1,Centrum,nej\nK2,Norrskog,ring först\n"
-        "K3,Sjövik,ja\nK4,Ön,\n",
-        "utf-8",
+    ran, out = _march_with(
+        tmp_path,
+        "customers.csv",
+        "skyddad_adress\nK1,Centrum,nej\nK2,Norrskog,nej\n",
+        "anteckning\nK1,Centrum,nej\nK2,Norrskog,ring först\n",
     )
-    paid, _ = run_and_read(MODEL, ["--data", str(data), "--month", "2027-03"], tmp_path / "o")
-    assert ("P1", "K3", "reseersättning_besök", "60.00") in [
-        (p, c, n, kr) for p, c, n, *_, kr in paid
-    ]
+    assert ran.exit_code == 0, ran.output
+    lines = (out / "statement_lines.csv").read_text("utf-8")
+    assert "2027-03,P1,K3,reseersättning_besök,,resor,1.0,besök,60.00,§5" in lines
 
 
 @pytest.mark.parametrize(
@@ -303,14 +289,11 @@ def test_a_row_whose_only_value_has_no_heading_is_a_rejected_row(tmp_path: Path)
     """A customers' row `,,,tolk` — its one value under no heading — was taken for a
     blank line and left out without a word of the row (only of the column). It is a
     row: rejected, with why, exit 3."""
-    data = tmp_path / "data"
-    shutil.copytree(RYDBY / "data", data)
-    lines = (data / "customers.csv").read_text("utf-8").splitlines()
-    text = "\n".join(line + "," for line in lines) + "\n,,,tolk\n"
-    (data / "customers.csv").write_text(text, "utf-8")
-    out = tmp_path / "out"
-    ran = CliRunner().invoke(
-        main, ["run", str(MODEL), "--data", str(data), "--month", "2027-03", "--out", str(out)]
+    ran, out = _march_with(
+        tmp_path,
+        "customers.csv",
+        "skyddad_adress\nK1,Centrum,nej\nK2,Norrskog,nej\nK3,Sjövik,ja\nK4,Ön,nej\n",
+        "skyddad_adress,\nK1,Centrum,nej,\nK2,Norrskog,nej,\nK3,Sjövik,ja,\nK4,Ön,nej,\n,,,tolk\n",
     )
     assert ran.exit_code == 3, ran.output
     assert "column 4 of customers.csv has no heading but holds 1 value" in ran.output
@@ -341,23 +324,7 @@ def test_a_missing_column_is_offered_the_files_column_that_holds_its_values(
     "if the data names it otherwise, say so in columns.yaml … {<its name>: end}" while
     `sluttid`, the file's own name for it, held its dates and times (its name nothing
     like `end`, no "did you mean" found it)."""
-    data = tmp_path / "data"
-    shutil.copytree(RYDBY / "data", data)
-    headers = data / "columns.yaml"
-    headers.write_text(headers.read_text("utf-8").replace(lost, ""), "utf-8")
-    ran = CliRunner().invoke(
-        main,
-        [
-            "run",
-            str(MODEL),
-            "--data",
-            str(data),
-            "--month",
-            "2027-03",
-            "--out",
-            str(tmp_path / "o"),
-        ],
-    )
+    ran, _ = _march_with(tmp_path, "columns.yaml", lost, "")
     assert ran.exit_code == 1, ran.output
     assert said in ran.output
 

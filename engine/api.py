@@ -855,7 +855,7 @@ def _overlapping_said(
     shown = [f"{', '.join(p[:-2])}: {p[-2]} and {p[-1]}" for p in pairs[:8]]
     more = f" and {len(pairs) - 8} more" if len(pairs) > 8 else ""
     count = len(pairs)
-    first = entity.month.columns[1]
+    end = entity.month.columns[1]
     return Diagnostic(
         "overlapping-decisions" if decisions else "overlapping-periods",
         f"{month:%Y-%m} has {count} pair{'s' if count != 1 else ''} of {entity.table} of one "
@@ -868,7 +868,7 @@ def _overlapping_said(
             "where the model sums it; if both hold, nothing"
             if decisions
             else f"a row that replaces another ends the day before it starts: correct the "
-            f"earlier one's {first}, or what the model pays per row is paid for both; if both "
+            f"earlier one's {end}, or what the model pays per row is paid for both; if both "
             "hold, nothing"
         ),
     )

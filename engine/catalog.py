@@ -1156,10 +1156,10 @@ def _check_period(table: Table, declared: Mapping[str, Any], report: Report) -> 
         column = table.columns.get(name)
         where = ("tables", table.name, "period", end)
         if column is None:
-            close = difflib.get_close_matches(name, list(table.columns), n=1)
+            close = closest(name, list(table.columns))
             report("unknown-name", f"table `{table.name}`: its period's {end} `{name}` is not "
                    "one of its columns", where,
-                   f"did you mean `{close[0]}`?" if close else "columns: " + ", ".join(table.columns))  # fmt: skip
+                   f"did you mean `{close}`?" if close else "columns: " + ", ".join(table.columns))  # fmt: skip
         elif column.kind not in ("date", "datetime"):
             report("schema", f"table `{table.name}`: its period's {end} `{name}` is a "
                    f"{column.kind} column, not one of dates", where,

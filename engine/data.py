@@ -2095,13 +2095,9 @@ def _defaults_beside_their_values(
     for name, column in table.columns.items():
         if name in given or name not in needed or column.default is None:
             continue
-        codes = column.type.values if isinstance(column.type, t.Text) else None
-        if _near(name, candidates) or (column.kind == "text" and not codes):
+        if _near(name, candidates):
             continue  # a heading of nearly its name is said as such
-        for heading in candidates:
-            if _every_value_reads_as(_column_of(frame, rest, heading), column, codes):
-                out.append((name, heading))
-                break
+        out += [(name, heading) for heading in _of_its_kind(frame, rest, column, candidates)[:1]]
     return out
 
 
@@ -2136,7 +2132,7 @@ def _alike_hint(column: Column, alike: list[str], table: str, origin: str) -> st
 
 
 def _held_words(column: Column) -> str:
-    """What a column holds, said of a value: `a code of its list` for a list's text."""
+    """What a column holds, said of a value: a date, true or false, one of its codes."""
     codes = column.type.values if isinstance(column.type, t.Text) else None
     return (
         f"one of its codes ({', '.join(codes[:4])}{' …' if len(codes) > 4 else ''})"
@@ -2537,12 +2533,9 @@ def _empty_hint(column: Column) -> str | None:
     the value of a file without the column (docs/language.md, Declaring the data)."""
     if column.default is None:
         return None
-    default = column.default
-    if isinstance(default, bool):
-        default = "true" if default else "false"  # as the rule file writes it
     return (
-        f"the model's default ({default}) is for a file without the column; an empty "
-        "cell of a file that has it is not known: write the value"
+        f"the model's default ({_as_written(column.default)}) is for a file without the "
+        "column; an empty cell of a file that has it is not known: write the value"
     )
 
 

@@ -2007,7 +2007,7 @@ def _converted_table(
         diags.error(
             "missing-column",
             f"`{name}` has no column `{column_name}` — the model's default "
-            f"({_as_written(default)}) would be every row's value — but has `{close[0]}`",
+            f"({as_written(default)}) would be every row's value — but has `{close[0]}`",
             where=ds.origins.get(name, name),
             hint=_missing_column_hint(name, column_name, close, origin),
         )
@@ -2020,7 +2020,7 @@ def _converted_table(
         diags.error(
             "missing-column",
             f"`{name}` has no column `{column_name}` — the model's default "
-            f"({_as_written(column.default)}) would be every row's value — but has "
+            f"({as_written(column.default)}) would be every row's value — but has "
             + (
                 f"a {stand_in[1:-1]},"
                 if lost
@@ -2166,10 +2166,11 @@ def _every_value_reads_as(
     return read.null_count() == 0
 
 
-def _as_written(value: Any) -> str:
-    """A declared default as the rule file writes it: `false`, not Python's `False`."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+def as_written(value: Any) -> str:
+    """A value as a YAML file (a rule file's default, a test file's expected value)
+    writes it: `false`, `null`, not Python's `False` and `None`."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
     return str(value)
 
 
@@ -2534,7 +2535,7 @@ def _empty_hint(column: Column) -> str | None:
     if column.default is None:
         return None
     return (
-        f"the model's default ({_as_written(column.default)}) is for a file without the "
+        f"the model's default ({as_written(column.default)}) is for a file without the "
         "column; an empty cell of a file that has it is not known: write the value"
     )
 

@@ -33,7 +33,7 @@ from engine import types as t
 from engine.api import load, parse_month, run_model
 from engine.catalog import CONTEXT_NAMES, Column, Table, Vocabulary
 from engine.checker import CheckedModel, fields_of
-from engine.data import cell_text, dataset_from_rows, key_text
+from engine.data import as_written, cell_text, dataset_from_rows, key_text
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import format_value
 from engine.loader import LList, LMap, is_test_file, read_yaml, shape_of_model_test, split_quantity
@@ -353,7 +353,7 @@ def _compare(
         column = ore_column(name)
         got_ore = int(frame[column].fill_null(0).sum()) if column in frame.columns else 0
         if want is None:
-            result.failures.append(f"{where}: `{_as_written(expected)}` is not an amount")
+            result.failures.append(f"{where}: `{as_written(expected)}` is not an amount")
             return
         if want * 100 != (want * 100).to_integral_value():  # 58.333 is no amount paid
             result.failures.append(
@@ -439,7 +439,7 @@ def _compare_value(
     if isinstance(typ, t.Num):
         got_d = None if got is None else snap(Decimal(repr(float(got))))
         if want is None and expected is not None:
-            result.failures.append(f"{where}: `{_as_written(expected)}` is not a number")
+            result.failures.append(f"{where}: `{as_written(expected)}` is not a number")
         elif (want is None) != (got_d is None) or (
             want is not None and got_d is not None and snap(want) != got_d
         ):
@@ -452,7 +452,7 @@ def _compare_value(
         expected = _as_moment(expected)
     if cell_text(got) != cell_text(expected):
         result.failures.append(
-            f"{where}: {name} for {ident}: expected {_as_written(expected)}, got {_as_written(got)}"
+            f"{where}: {name} for {ident}: expected {as_written(expected)}, got {as_written(got)}"
         )
 
 
@@ -484,13 +484,6 @@ def _elsewhere(checked: CheckedModel, rule: Rule) -> str:
             " by the row's key" if section == rule.entity else ""
         )
     return f"{said}, whose rows have no key to expect it by: expect what it adds up to"
-
-
-def _as_written(value: Any) -> str:
-    """An expected value as the file writes it: `null`, `true` (not Python's None)."""
-    if value is None or isinstance(value, bool):
-        return {None: "null", True: "true", False: "false"}[value]
-    return str(value)
 
 
 def _not_in_force(rule: Rule, month: date) -> str | None:

@@ -45,6 +45,7 @@ from engine.data import (
     zones_with_data,
 )
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
+from engine.explain import number_text
 from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
 from engine.interpret import ROWS_SHOWN, Interpreter, PeerSource, Row, Trace, row_name
 from engine.loader import is_test_file, load_model
@@ -698,13 +699,15 @@ def amounts_beyond_exact(
         rows = ids_as_text(beyond.head(MAX_NAMED_ROWS).select(key)).iter_rows() if key else []
         named = "; ".join(row_name(entity.name, row) for row in rows) or f"{beyond.height} rows"
         named += " …" if key and beyond.height > MAX_NAMED_ROWS else ""
-        largest = _spaced(Decimal(repr(float(beyond.select(pl.col(column).abs().max()).item()))))
+        largest = number_text(
+            Decimal(repr(float(beyond.select(pl.col(column).abs().max()).item())))
+        )
         out.append(
             Diagnostic(
                 "amount-too-large",
                 f"`{rule.name}` reaches {largest} kr on a line, in {beyond.height} "
                 f"row{'s' if beyond.height != 1 else ''} of {month:%Y-%m} ({named}): above "
-                f"{_spaced(Decimal(LARGEST_AMOUNT))} kr, which no payment reaches and beyond "
+                f"{number_text(Decimal(LARGEST_AMOUNT))} kr, which no payment reaches and beyond "
                 "which carepay cannot compute every öre",
                 rule.span,
                 hint="a price or a value of the data is far too large; `carepay explain` "
@@ -712,11 +715,6 @@ def amounts_beyond_exact(
             )
         )
     return out
-
-
-def _spaced(amount: Decimal) -> str:
-    """An amount with spaces between thousands, as carepay's messages write it."""
-    return f"{amount:,.2f}".replace(",", " ").removesuffix(".00")
 
 
 def _rows_without_value(

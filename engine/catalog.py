@@ -52,6 +52,11 @@ class Column:
     # of it is rejected, `unknown-reference`)
     references: str | None = None
 
+    @property
+    def listed(self) -> tuple[str, ...] | None:
+        """The values its code list allows (a text column with one), else None."""
+        return self.type.values if isinstance(self.type, t.Text) else None
+
 
 @dataclass(frozen=True)
 class Table:
@@ -766,7 +771,7 @@ def _adjusted_column(
         return None
     low, high = bounds
     default = spec.get("default", column.default)
-    values = column.type.values if isinstance(column.type, t.Text) else None
+    values = column.listed
     if default is not None and not _fits(default, column.kind, values):  # type: ignore[arg-type]
         report(
             "schema",

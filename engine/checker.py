@@ -492,7 +492,7 @@ class _Checker:
         (`service: omsrg`), a text for a number — is an error: an assumption would
         change nothing (the run said only "0 of 15 visits"), a data requirement would
         reject no row, in silence."""
-        codes = column.type.values if isinstance(column.type, t.Text) else None
+        codes = column.listed
         if codes and value not in codes:
             meant = closest(str(value), sorted(codes))
             self.diags.error(

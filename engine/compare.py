@@ -414,9 +414,7 @@ def resolve_target(checked: CheckedModel, target: str) -> Target:
             raise _bad("bad-lookup", f"`{name}` is one value, not a table", f"write {name}=VALUE")
         return Target(param)
     if param.kind == "table":
-        key = _table_key(checked, param, keys, part)
-        listed = {k for dated in param.values for k in (dated.value or {})}
-        return Target(param, key=key, new_cell=key not in listed)
+        return _table_cell(checked, param, keys, part)
     if param.kind in ("list", "bands"):  # dates or bands, no number to set
         what = "a list of dates" if param.kind == "list" else "time bands"
         raise _bad(
@@ -429,9 +427,9 @@ def resolve_target(checked: CheckedModel, target: str) -> Target:
     return _bracket(param, keys, part)
 
 
-def _table_key(
+def _table_cell(
     checked: CheckedModel, param: Parameter, keys: str | None, part: str | None
-) -> tuple[str, ...]:
+) -> Target:
     """The cell a setting names: one the table lists, or one it does not whose keys are
     each a value the model knows for its key — a district of its zones, a zone, a code
     of a code list of that name — so that a study can give a district the table leaves
@@ -450,13 +448,13 @@ def _table_key(
         )
     listed = {k for dated in param.values for k in (dated.value or {})}
     if key in listed:
-        return key
+        return Target(param, key=key)
     known = [
         {k[i] for k in listed} | _key_values(checked, name) for i, name in enumerate(param.keys)
     ]
     wrong = [(i, k) for i, k in enumerate(key) if k not in known[i]]
     if not wrong:
-        return key
+        return Target(param, key=key, new_cell=True)
     i, value = wrong[0]
     close = closest(value, sorted(known[i]))
     shown = ", ".join(sorted(known[i])[:12]) + (" …" if len(known[i]) > 12 else "")

@@ -536,6 +536,11 @@ def _is_headingless(name: str) -> bool:
     return re.fullmatch(r"\(column \d+ without a heading\)", name) is not None
 
 
+def _headingless_words(name: str) -> str:
+    """A kept column without a heading as a message says it: `column 3 without a heading`."""
+    return name.removeprefix("(").removesuffix(")")
+
+
 def _header_again(frame: pl.DataFrame, names: list[str]) -> list[Problem]:
     """Rows that are the column names again — two exports joined into one file: each
     is one rejected row that says so, not a bad value in every column of it."""
@@ -2022,7 +2027,7 @@ def _converted_table(
             f"`{name}` has no column `{column_name}` — the model's default "
             f"({as_written(column.default)}) would be every row's value — but has "
             + (
-                f"a {stand_in[1:-1]},"
+                f"a {_headingless_words(stand_in)},"
                 if lost
                 else f"`{stand_in}`, which the model does not declare, and"
             )
@@ -2107,12 +2112,9 @@ def _of_its_kind(
     """The file's columns the table does not declare whose every value is of the
     missing column's kind (not free text, which any column holds): `sluttid`, holding
     dates and times, where `end` is missing — the heading a columns.yaml lost."""
-    codes = column.type.values if isinstance(column.type, t.Text) else None
-    if column.kind == "text" and not codes:
+    if column.kind == "text" and not column.listed:
         return []
-    return [
-        c for c in candidates if _every_value_reads_as(_column_of(frame, rest, c), column, codes)
-    ]
+    return [c for c in candidates if _every_value_reads_as(_column_of(frame, rest, c), column)]
 
 
 def _alike_hint(column: Column, alike: list[str], table: str, origin: str) -> str:
@@ -2121,7 +2123,7 @@ def _alike_hint(column: Column, alike: list[str], table: str, origin: str) -> st
     lost = [c for c in alike if _is_headingless(c)]
     if lost:
         return (
-            f"every value of its {lost[0][1:-1]} is {kind}, as `{column.name}` holds: "
+            f"every value of its {_headingless_words(lost[0])} is {kind}, as `{column.name}` holds: "
             f"give it the heading `{column.name}`"
         )
     shown = " or ".join(f"`{c}`" for c in alike[:3])
@@ -2133,7 +2135,7 @@ def _alike_hint(column: Column, alike: list[str], table: str, origin: str) -> st
 
 def _held_words(column: Column) -> str:
     """What a column holds, said of a value: a date, true or false, one of its codes."""
-    codes = column.type.values if isinstance(column.type, t.Text) else None
+    codes = column.listed
     return (
         f"one of its codes ({', '.join(codes[:4])}{' …' if len(codes) > 4 else ''})"
         if codes
@@ -2150,9 +2152,7 @@ def _column_of(frame: pl.DataFrame, rest: Source | None, heading: str) -> pl.Dat
     return None
 
 
-def _every_value_reads_as(
-    values: pl.DataFrame | None, column: Column, codes: tuple[str, ...] | None
-) -> bool:
+def _every_value_reads_as(values: pl.DataFrame | None, column: Column) -> bool:
     if values is None:
         return False
     values = values.select(pl.all().alias(column.name))
@@ -2161,8 +2161,8 @@ def _every_value_reads_as(
     if values.height == 0:
         return False
     read = values.select(_converted(values, column, ranged=True)).to_series()  # in its range
-    if codes is not None:
-        return bool(read.is_in(list(codes)).all())
+    if column.listed is not None:
+        return bool(read.is_in(list(column.listed)).all())
     return read.null_count() == 0
 
 

@@ -37,14 +37,14 @@ def format_value(value: Any, typ: t.Type, under_type: t.Type | None = None) -> s
         return str(value)
     if isinstance(typ, t.Num):
         if typ.money == 1 and typ.time == 0:
-            return f"{_number(value, 2)} SEK"
+            return f"{number_text(value, 2)} SEK"
         if typ.money == 0 and typ.time == 1:
-            return f"{_number(value)} min ({_number(value / 60, 2)} h)"
+            return f"{number_text(value)} min ({number_text(value / 60, 2)} h)"
         if typ.money == 1 and typ.time == -1:
-            return f"{_number(value * 60, 2)} SEK/h"
+            return f"{number_text(value * 60, 2)} SEK/h"
         if typ.dimensionless and typ.percent:
-            return f"{_number(value * 100, 2)} %"
-    return _number(value)
+            return f"{number_text(value * 100, 2)} %"
+    return number_text(value)
 
 
 def clock_text(minutes: Decimal) -> str:
@@ -64,7 +64,8 @@ def exact_amount(value: Decimal) -> str:
     return f"{value:,f}".replace(",", " ") + " SEK"
 
 
-def _number(value: Decimal, places: int | None = None) -> str:
+def number_text(value: Decimal, places: int | None = None) -> str:
+    """A number with spaces between thousands, its own decimals (or `places`)."""
     value = snap(value)
     if places is not None:
         value = value.quantize(Decimal(1).scaleb(-places))

@@ -31,7 +31,7 @@ import polars as pl
 
 from engine import types as t
 from engine.api import load, parse_month, run_model
-from engine.catalog import CONTEXT_NAMES, Column, Table, Vocabulary
+from engine.catalog import CONTEXT_NAMES, Table, Vocabulary
 from engine.checker import CheckedModel, fields_of
 from engine.data import as_written, cell_text, dataset_from_rows, key_text
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
@@ -394,12 +394,12 @@ def _compare_field(
     days numbered from its start in an earlier month), and it was "not a definition or
     payment of the model"."""
     column = fields_of(checked.model.vocabulary, entity).get(name)
+    typ = CONTEXT_NAMES.get(name) or (column.type if column is not None else None)
     if name in CONTEXT_NAMES:
         first, last, days = month_bounds(month)
         value = {"month_start": first, "month_end": last, "days_in_month": days}[name]
         frame = frame.with_columns(pl.lit(value).alias(name))
-        column = Column(name, CONTEXT_NAMES[name], False, "", "")
-    if column is None:
+    if typ is None:
         result.failures.append(
             f"{where}: `{name}` is not a definition, payment or field of {entity}"
         )
@@ -410,7 +410,6 @@ def _compare_field(
             "the run does not keep it: expect what a rule makes of it"
         )
         return
-    typ = column.type
     try:
         want = _expected_number(expected, typ, name) if isinstance(typ, t.Num) else None
     except UnfitExpectation as unfit:
@@ -448,8 +447,7 @@ def _compare_value(
             )
         return
     if isinstance(typ, t.DateTime) and isinstance(got, datetime):
-        got = got.strftime("%Y-%m-%d %H:%M") + (got.strftime(":%S") if got.second else "")
-        expected = _as_moment(expected)
+        got, expected = _as_moment(got), _as_moment(expected)
     if cell_text(got) != cell_text(expected):
         result.failures.append(
             f"{where}: {name} for {ident}: expected {as_written(expected)}, got {as_written(got)}"

@@ -12,9 +12,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from click.testing import Result
 
 from engine.api import (
     customer_rows,
@@ -324,3 +327,21 @@ def assert_cases_pass(folder: Path, count: int) -> None:
     ran = CliRunner().invoke(main, ["test", str(folder / "tests")])
     assert ran.exit_code == 0, ran.output
     assert f"{count} godkända, 0 underkända" in ran.output
+
+
+def run_test_file(tmp: Path, text: str) -> Result:
+    """`carepay test` of a test file written as `text` (in `tmp`): the CLI's result."""
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    cases = tmp / "cases_test.yaml"
+    cases.write_text(text, "utf-8")
+    return CliRunner().invoke(main, ["test", str(cases)])
+
+
+def assert_case_says(tmp: Path, text: str, said: str) -> None:
+    """A one-case test file says `said`, and passes exactly where `said` is its pass."""
+    ran = run_test_file(tmp, text)
+    assert said in ran.output, ran.output
+    assert (ran.exit_code == 0) == said.startswith("1 godkända")

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
-from tests.harness import assert_cases_pass, names_in_engine, run_and_read
+from tests.harness import assert_case_says, assert_cases_pass, names_in_engine, run_and_read
 
 MOSSBY = Path(__file__).resolve().parent / "fixtures/mossby"
 MODEL = MOSSBY / "model.yaml"
@@ -130,11 +130,7 @@ def test_a_case_is_told_that_a_rule_is_not_in_force(
         "    tillägg: { formula: 5 SEK, valid_from: 2027-08-01 }\n",
         "utf-8",
     )
-    cases = tmp_path / "cases_test.yaml"
-    cases.write_text(NOT_IN_FORCE.format(model=model, expected=expected), "utf-8")
-    ran = CliRunner().invoke(main, ["test", str(cases)])
-    assert said in ran.output, ran.output
-    assert (ran.exit_code == 0) == said.startswith("1 godkända")
+    assert_case_says(tmp_path, NOT_IN_FORCE.format(model=model, expected=expected), said)
 
 
 ELSEWHERE = """\
@@ -173,11 +169,7 @@ def test_a_definition_expected_of_another_entity_says_where_it_is(
 ) -> None:
     """A visit's `minuter` expected of the customer's month failed with "K1 has 1 rows
     this month; cannot read `minuter`"."""
-    cases = tmp_path / "cases_test.yaml"
-    cases.write_text(ELSEWHERE.format(model=MODEL, section=section), "utf-8")
-    ran = CliRunner().invoke(main, ["test", str(cases)])
-    assert said in ran.output, ran.output
-    assert (ran.exit_code == 0) == said.startswith("1 godkända")
+    assert_case_says(tmp_path, ELSEWHERE.format(model=MODEL, section=section), said)
 
 
 def test_a_code_in_another_case_is_offered_the_code(tmp_path: Path) -> None:

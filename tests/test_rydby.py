@@ -21,7 +21,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from engine.cli import main
-from tests.harness import assert_cases_pass, names_in_engine, run_and_read
+from tests.harness import (
+    assert_case_says,
+    assert_cases_pass,
+    names_in_engine,
+    run_and_read,
+    run_test_file,
+)
 
 RYDBY = Path(__file__).resolve().parent / "fixtures/rydby"
 MODEL = RYDBY / "model.yaml"
@@ -147,11 +153,7 @@ def test_a_case_may_expect_a_field(tmp_path: Path, section: str, said: str) -> N
     day in February: a case expecting it was told "`day_number` is not a definition or
     payment of the model". A field — a column, or what carepay adds (`counted`, `zone`,
     `day_number`, `days_in_month`) — is expected as a definition is."""
-    cases = tmp_path / "cases_test.yaml"
-    cases.write_text(FIELDS.format(model=MODEL, section=section), "utf-8")
-    ran = CliRunner().invoke(main, ["test", str(cases)])
-    assert said in ran.output, ran.output
-    assert (ran.exit_code == 0) == said.startswith("1 godkända")
+    assert_case_says(tmp_path, FIELDS.format(model=MODEL, section=section), said)
 
 
 DEFAULTED = """\
@@ -196,9 +198,7 @@ def test_a_test_row_without_a_column_with_a_default_takes_the_default(
     """A test row is a file of its own: K2's row, which leaves out `skyddad_adress`
     (declared `default: false`), was rejected as empty because K1's row gave it — each
     row of such a case had to repeat the default. `null` still writes an empty cell."""
-    cases = tmp_path / "cases_test.yaml"
-    cases.write_text(DEFAULTED.format(model=MODEL, third=third), "utf-8")
-    ran = CliRunner().invoke(main, ["test", str(cases)])
+    ran = run_test_file(tmp_path, DEFAULTED.format(model=MODEL, third=third))
     assert said in ran.output, ran.output
 
 

@@ -35,7 +35,7 @@ from engine.catalog import CONTEXT_NAMES, Table, Vocabulary
 from engine.checker import CheckedModel, fields_of
 from engine.data import as_written, cell_text, dataset_from_rows, key_text
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
-from engine.explain import format_value
+from engine.explain import format_value, number_text
 from engine.loader import LList, LMap, is_test_file, read_yaml, shape_of_model_test, split_quantity
 from engine.model import Rule
 from engine.money import snap
@@ -364,7 +364,7 @@ def _compare(
         want_ore = int(want * 100)
         if got_ore != want_ore:
             result.failures.append(
-                f"{where}: {name} for {ident}: expected {format_value(want, typ)}, got {format_value(Decimal(got_ore) / 100, typ)}"
+                f"{where}: {name} for {ident}: {_expected_and_got(want, Decimal(got_ore) / 100, typ)}"
                 + (f": {idle}" if idle else "")
             )
         return
@@ -418,6 +418,20 @@ def _compare_field(
     _compare_value(frame, ident, name, expected, typ, want, where, result)
 
 
+def _expected_and_got(want: Decimal | None, got: Decimal | None, typ: t.Type) -> str:
+    """A failure's two values, shown so that they differ: as explain shows them (a
+    share to two decimals of a per cent), or, where that shows the same, to the
+    millionth the engine computes in (`9.6775 %` against `9.6774 %`)."""
+    expected, came = format_value(want, typ), format_value(got, typ)
+    if expected == came and want is not None and got is not None:
+        num, den = t.display_factor(typ)
+        unit = t.display_unit(typ)
+        expected, came = (
+            f"{number_text(value * num / den)} {unit}".rstrip() for value in (want, got)
+        )
+    return f"expected {expected}, got {came}"
+
+
 def _compare_value(
     frame: pl.DataFrame,
     ident: str,
@@ -443,7 +457,7 @@ def _compare_value(
             want is not None and got_d is not None and snap(want) != got_d
         ):
             result.failures.append(
-                f"{where}: {name} for {ident}: expected {format_value(want, typ)}, got {format_value(got_d, typ)}"
+                f"{where}: {name} for {ident}: {_expected_and_got(want, got_d, typ)}"
             )
         return
     if isinstance(typ, t.DateTime) and isinstance(got, datetime):

@@ -25,7 +25,7 @@ from engine.aggregate import (
     unknown_filters,
 )
 from engine.assumptions import Applied, apply_assumptions, needed_columns
-from engine.catalog import ZONE, Column, Entity, Roles, Table, Vocabulary
+from engine.catalog import ZONE, Column, Entity, Roles, Table, Vocabulary, unpaired_relations
 from engine.checker import (
     CheckedModel,
     changes_in_month,
@@ -49,7 +49,7 @@ from engine.explain import number_text
 from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
 from engine.interpret import ROWS_SHOWN, Interpreter, PeerSource, Row, Trace, row_name
 from engine.loader import is_test_file, load_model
-from engine.names import ore_column, raw_column
+from engine.names import naming_columns, ore_column, raw_column
 from engine.plan import Plan, make_plan, month_bounds
 from engine.progress import timed
 from engine.reports import (
@@ -385,7 +385,10 @@ class RunResult:
             w
             for w in self.warnings
             if w.code in ("skipped-missing", "stale-calendar")
-            or (w.code in ("skipped-argument", "nullable-comparison") and w.where is not None)
+            or (
+                w.code in ("skipped-argument", "nullable-comparison", "unpaired-rows")
+                and w.where is not None
+            )
             or (paid_nothing and w.code == "bad-value" and w.span is not None)
         ]
 
@@ -636,6 +639,7 @@ def run_model(
             checked.model.vocabulary, frames, lines, month, unread, dataset.rejected
         )
         result.warnings += _overlapping_periods(checked.model.vocabulary, frames, month)
+        result.warnings += _unpaired_rows(checked, frames, month)
         for payment, count in missing.items():
             rows = _rows_without_value(checked, frames, payment)
             result.warnings.append(
@@ -840,6 +844,48 @@ def _overlapping_pairs(
     return [
         tuple(str(v) for v in row) for row in pairs.select(*keys, "__row", "__row_b").iter_rows()
     ]
+
+
+def _unpaired_rows(
+    checked: CheckedModel, frames: Mapping[str, pl.DataFrame], month: date
+) -> list[Diagnostic]:
+    """The rows of the month that a formula reads through a relation of a pairs entity
+    and that are in no row of it (`check` warned they could be: `unpaired-rows`): a
+    contract of a provider with no customer that month, where the provider's month is
+    made of its customers alone, is paid nothing by the guarantee that reads it. Named,
+    and the run exits 5, as for any value missing where an amount needed it."""
+    vocabulary = checked.model.vocabulary
+    read = {info.relation for info in checked.aggs.values()}
+    out = []
+    for entity, relation in unpaired_relations(vocabulary):
+        rows, parents = frames.get(relation.entity), frames.get(entity.name)
+        keys = list(relation.keys)
+        if relation not in read or rows is None or parents is None:
+            continue
+        alone = rows.join(parents.select(keys).unique(), on=keys, how="anti")
+        if alone.height == 0:
+            continue
+        key = naming_columns(vocabulary, relation.entity, alone.columns)
+        shown = ids_as_text(alone.head(MAX_NAMED_ROWS).select(key)).iter_rows()
+        named = "; ".join(row_name(relation.entity, row) for row in shown)
+        named += " …" if alone.height > MAX_NAMED_ROWS else ""
+        plural = "s" if alone.height != 1 else ""
+        sources = ", ".join(entity.month.of)
+        out.append(
+            Diagnostic(
+                "unpaired-rows",
+                f"{alone.height} {relation.entity} row{plural} of {month:%Y-%m} "
+                f"{'is' if alone.height == 1 else 'are'} in no {entity.name} ({named}): "
+                f"no row of {sources} has {'its' if alone.height == 1 else 'their'} "
+                f"{', '.join(keys)}, so `{relation.name}` pays nothing by "
+                f"{'it' if alone.height == 1 else 'them'}",
+                where=f"{month:%Y-%m}",
+                severity="warning",
+                hint=f"make {entity.name}'s rows from {relation.entity} too: entities: "
+                f"{{{entity.name}: {{month: {{by: pairs, of: [{sources}, {relation.entity}]}}}}}}",
+            )
+        )
+    return out
 
 
 def _overlapping_said(

@@ -322,11 +322,13 @@ def _deliveries(tmp_path: Path, month: str) -> tuple[Path, Path]:
     )
 
 
-def _paid(tmp_path: Path, model: Path, data: Path) -> str:
+def _paid(tmp_path: Path, model: Path, data: Path, said: str = "") -> str:
+    """March's statement lines; the run exits 0, or — where it must say `said` — 5."""
     out = tmp_path / "out"
     args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
     ran = CliRunner().invoke(main, args)
-    assert ran.exit_code == 0, ran.output
+    assert ran.exit_code == (5 if said else 0), ran.output
+    assert said in ran.output, ran.output
     return (out / "statement_lines.csv").read_text(encoding="utf-8")
 
 
@@ -348,7 +350,7 @@ def test_a_models_own_rows_make_a_customers_month(tmp_path: Path):
 def test_rows_that_can_be_in_no_customer_month_are_warned_of(tmp_path: Path):
     """Without the month rule, K3's delivery is in no customer-month and is not paid:
     `check` (and `run`, which checks first) warns at the relation, with the line to
-    write."""
+    write, and the run names the delivery and exits 5 (it exited 0)."""
     model, data = _deliveries(tmp_path, "")
     checked = CliRunner().invoke(main, ["check", str(model)])
     assert checked.exit_code == 0, checked.output
@@ -358,7 +360,12 @@ def test_rows_that_can_be_in_no_customer_month_are_warned_of(tmp_path: Path):
     assert "is in no customer_month, and is not paid" in checked.output
     hint = "of: [visit, decision, journal, leverans]}}}"
     assert hint in checked.output, checked.output
-    lines = _paid(tmp_path, model, data)
+    said = (
+        "2025-03: warning[unpaired-rows]: 1 leverans row of 2025-03 is in no customer_month "
+        "(leverans L3): no row of visit, decision, journal has its customer_id, provider_id, "
+        "so `leveranser` pays nothing by it"
+    )
+    lines = _paid(tmp_path, model, data, said)
     assert "K1,mat" in lines and "K3" not in lines
 
 
@@ -625,7 +632,8 @@ payments:
 @pytest.mark.parametrize("made_of", [False, True])
 def test_a_providers_contract_fee_with_no_customer_that_month(tmp_path: Path, made_of: bool):
     """P2 has a contract (2 000 kr a month) and no customer in March: paid only where
-    the provider's month is made of the contracts too; warned of otherwise."""
+    the provider's month is made of the contracts too; warned of otherwise, by `check`
+    and by the run, which names the contract and exits 5 (it exited 0)."""
     month = "\n      month: { by: pairs, of: [customer_month, avtalsperiod] }" if made_of else ""
     model, data = _model_and_data(
         tmp_path,
@@ -639,7 +647,10 @@ def test_a_providers_contract_fee_with_no_customer_that_month(tmp_path: Path, ma
     checked = CliRunner().invoke(main, ["check", str(model)])
     warned = "warning[unpaired-rows]: `avtal` joins avtalsperiod rows to provider_month"
     assert (warned in checked.output) is not made_of, checked.output
-    lines = _paid(tmp_path, model, data)
+    said = (
+        "" if made_of else "1 avtalsperiod row of 2025-03 is in no provider_month (avtalsperiod A2)"
+    )
+    lines = _paid(tmp_path, model, data, said)
     assert "2025-03,P1,,beredskap,,fast,,,1000.00," in lines
     assert ("2025-03,P2,,beredskap,,fast,,,2000.00," in lines) is made_of, lines
 

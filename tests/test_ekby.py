@@ -495,6 +495,11 @@ def test_a_provider_paid_only_per_row_of_its_own_gets_its_letter_and_name(tmp_pa
     assert "- mätavgift: 900,00 kr (§7). Gäller 2026-10-01." in letter.output
     assert "Utförarens hela ersättning för oktober 2026: 900,00 kr" in letter.output
     ran = CliRunner().invoke(main, ["run", *args, "--out", str(tmp_path / "o")])
-    assert ran.exit_code == 0, ran.output
+    # its score is in no provider-month, so the quality bonus read from it is not
+    # computed for P3: named, exit 5 (it exited 0 with only `check`'s warning)
+    assert ran.exit_code == 5, ran.output
+    assert "1 mätning row of 2026-10 is in no provider_month (mätning P3, 2026-10-01)" in (
+        ran.output
+    )
     rows = _rows(tmp_path / "o/payments.xlsx", "Fakturaunderlag")
     assert ("P3", "Nystart Vård AB") in [(r["Utförare"], r["Namn"]) for r in rows]

@@ -1,0 +1,133 @@
+"""Sandby, a model written from docs/language.md alone: a municipality that names its
+services itself (`codes: {service: {replace: …}}`), pays hemtjänst per executed hour
+with each visit rounded up to five minutes (`ceil`), at most the hours granted for a
+decision's days (`days_active`) less the days in hospital (`days_covered` of absences)
+— from April 2027 a rule's new version with `clamp` to 110 % of them and a new price —
+8 % more in the outer districts (a table by zone), a fee per meal delivered, a respite
+of its own table paid per row in bands with `up_to:` (`payable: true`, `references:`,
+a `letter:`), a provider's guarantee for its contract's days less its customers'
+hemtjänst (a provider month made of customer months and contracts, `overlapping:`),
+lines in whole kronor, halves to the even krona, and indicators with `count_distinct`.
+Each amount computed by hand. What it found: a provider's contract in no provider month
+(the month rule's line left out) was paid no guarantee with only `check`'s warning that
+it could be, exit 0; and a model test failing on a share said "expected 9.68 %, got
+9.68 %"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from engine.cli import main
+from tests.harness import assert_case_says, assert_cases_pass, names_in_engine, run_and_read
+
+SANDBY = Path(__file__).resolve().parent / "fixtures/sandby"
+MODEL = SANDBY / "model.yaml"
+DATA = ["--data", str(SANDBY / "data")]
+COLUMNS = ("month", "provider_id", "customer_id", "payment", "row", "quantity", "amount_kr")
+
+
+def test_march_and_april_by_hand(tmp_path: Path) -> None:
+    """March (31 days). K1 (Centrum, P1), 6,2 h a month, 7 days in hospital: 6,2 × 24/31
+    = 4,8 h; visits of 62, 178 and 60 min are 65 + 180 + 60 = 305 min (the 3-minute one
+    not counted): 4,8 h × 450 = 2 160. K2 (Skogen, P1), 31 h from 11 March = 21 h; 151
+    and 7 min are 155 + 10 = 165 min: 2,75 h × 450 × 1,08 = 1 336,50 → 1 336 (even). K3
+    (Udden, P2) 30 h; 150 + 120 min (the second from 23:00 on 31 March) = 4,5 h × 486 =
+    2 187. K4 (P2) two meals of three counted, 130; its hemtjänst visit has no decision:
+    0. Respites: A1 4 h 900 (a bound is its band's), A2 4,5 h 1 700. Guarantees: P1
+    20 000 − (2 160 + 1 336) = 16 504; P2 20 000 − 2 187 = 17 813; P3, no customer,
+    contract from the 16th: 20 000 × 16/31 = 10 322,58 → 10 323.
+    April (30 days, 462 kr, up to 110 %). K1 60 min: 462. K2 60 min (a 4-minute visit
+    not counted): 498,96 → 499. K3's decision ends 15 April: 15 h, cap 16,5 h; 540 + 480
+    = 1 020 min > 990: 16,5 × 462 × 1,08 = 8 232,84 → 8 233. A3 12 h: 2 400. P1
+    20 000 − 961 = 19 039; P2's contract ended 31 March: 0; P3 20 000. A4 (27 February)
+    is in neither month."""
+    args = [*DATA, "--month", "2027-03", "--to", "2027-04"]
+    paid, _ = run_and_read(MODEL, args, tmp_path / "out", COLUMNS)
+    assert paid == [
+        ("2027-03", "P1", "", "garanti", "", "", "16504.00"),
+        ("2027-03", "P1", "K1", "avlösning", "A1", "4.0", "900.00"),
+        ("2027-03", "P1", "K1", "hemtjänst", "", "4.8", "2160.00"),
+        ("2027-03", "P1", "K2", "hemtjänst", "", "2.75", "1336.00"),
+        ("2027-03", "P2", "", "garanti", "", "", "17813.00"),
+        ("2027-03", "P2", "K3", "avlösning", "A2", "4.5", "1700.00"),
+        ("2027-03", "P2", "K3", "hemtjänst", "", "4.5", "2187.00"),
+        ("2027-03", "P2", "K4", "matleverans", "", "2.0", "130.00"),
+        ("2027-03", "P3", "", "garanti", "", "", "10323.00"),
+        ("2027-04", "P1", "", "garanti", "", "", "19039.00"),
+        ("2027-04", "P1", "K1", "hemtjänst", "", "1.0", "462.00"),
+        ("2027-04", "P1", "K2", "hemtjänst", "", "1.0", "499.00"),
+        ("2027-04", "P2", "K3", "hemtjänst", "", "16.5", "8233.00"),
+        ("2027-04", "P2", "K4", "avlösning", "A3", "12.0", "2400.00"),
+        ("2027-04", "P3", "", "garanti", "", "", "20000.00"),
+    ]
+
+
+def test_sandbys_hand_computed_cases() -> None:
+    assert_cases_pass(SANDBY, 17)
+
+
+def test_a_contract_in_no_provider_month_is_named_and_exits_5(tmp_path: Path) -> None:
+    """With the provider month's month rule left out, P3 — a contract and no customer —
+    has no provider month and is paid no guarantee (10 323 kr in March). `check` warned
+    that it could be; the run exited 0. It names the contract and exits 5."""
+    text = MODEL.read_text("utf-8")
+    line = "      month: { by: pairs, of: [customer_month, avtalsperiod] }\n"
+    assert line in text
+    model = tmp_path / "model.yaml"
+    model.write_text(text.replace(line, ""), "utf-8")
+    args = ["run", str(model), *DATA, "--month", "2027-03", "--out", str(tmp_path / "out")]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 5, ran.output
+    assert (
+        "2027-03: warning[unpaired-rows]: 1 avtalsperiod row of 2027-03 is in no "
+        "provider_month (avtalsperiod AV2): no row of customer_month has its provider_id, so "
+        "`avtalen` pays nothing by it"
+    ) in ran.output
+    assert "{provider_month: {month: {by: pairs, of: [customer_month, avtalsperiod]}}}" in (
+        ran.output
+    )
+    lines = (tmp_path / "out" / "statement_lines.csv").read_text("utf-8")
+    assert "P1,,garanti" in lines and "P3" not in lines  # 10 323 kr not paid
+
+
+CASE = """\
+model: {model}
+defaults:
+  input:
+    customers: [{{ customer_id: K1, district: Centrum }}]
+    providers: [{{ provider_id: P1, name: A, ownership: private }}]
+    decisions:
+      - {{ decision_id: B1, customer_id: K1, provider_id: P1, service: hemtjänst, start_date: 2027-01-01, hours_per_month: 31 }}
+tests:
+  - name: en andel
+    month: 2027-03
+    input:
+      visits:
+        - {{ visit_id: V1, customer_id: K1, provider_id: P1, service: hemtjänst, staff_id: S1, start: 2027-03-01 08:00, end: 2027-03-01 11:00 }}
+    output:
+      customers:
+        K1: {{ utförandegrad: "{share}" }}
+"""
+
+
+def test_a_failing_share_shows_the_two_values_apart(tmp_path: Path) -> None:
+    """180 min of 31 h is 9,6774 % (to the millionth of the whole the engine computes
+    in). A case expecting 9,6775 % said "expected 9.68 %, got 9.68 %"; it shows each to
+    where they differ."""
+
+    def case(share: str) -> str:
+        return CASE.format(model=MODEL, share=share)
+
+    assert_case_says(tmp_path, case("9.6774 %"), "1 godkända, 0 underkända")
+    said = "utförandegrad for K1: expected 9.6775 %, got 9.6774 %"
+    assert_case_says(tmp_path, case("9.6775 %"), said)
+    said = "utförandegrad for K1: expected 9.70 %, got 9.68 %"
+    assert_case_says(tmp_path, case("9.7 %"), said)
+
+
+def test_sandbys_vocabulary_is_its_own() -> None:
+    """Its services, tables, entities and columns are declared in the model alone."""
+    own = {"sandby", "avlösningar", "avtalsperiod", "avtalen", "ytterområdestillägg", "taklängd"}
+    assert not names_in_engine(MODEL, own)

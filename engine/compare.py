@@ -478,7 +478,8 @@ def _key_values(checked: CheckedModel, key: str) -> set[str]:
 
 
 def _bracket(param: Parameter, keys: str | None, part: str | None) -> Target:
-    usage = f"write {param.name}[2].under=VALUE or {param.name}[2].value=VALUE"
+    bound = "up_to" if param.inclusive else "under"  # as the model writes its brackets
+    usage = f"write {param.name}[2].{bound}=VALUE or {param.name}[2].value=VALUE"
     if keys is None or part is None or not keys.strip().isdigit():
         raise _bad("bad-lookup", f"`{param.name}` is a step table: name a bracket", usage)
     count = max((len(d.value or []) for d in param.values), default=0)
@@ -722,6 +723,14 @@ def solve(
                 candidate = ((candidate + towards) / 2).quantize(resolution)
         return towards
 
+    def reaches(value: Decimal) -> bool:
+        """Whether the model accepts the value and its run totals the goal."""
+        try:
+            with_setting(checked, f"{target}={written(value, unit)}")
+        except EngineError:
+            return False
+        return total(value) == goal_ore
+
     def computable(value: Decimal) -> int | None:
         """The total, or None where the value makes a line too large to pay to the
         öre (`amount-too-large`): the doubling went past every sensible price, and the
@@ -769,7 +778,8 @@ def solve(
         middle = ((low + high) / 2).quantize(resolution)
         f_middle = total(middle)
         if f_middle == goal_ore:  # not 1 öre off where a value reaches it exactly
-            return f"{target}={written(middle, unit)}", f_middle, runs
+            simplest = _simplest(middle, resolution, unit, reaches)
+            return f"{target}={written(simplest, unit)}", f_middle, runs
         if (f_middle < goal_ore) == (f_low < goal_ore):
             low, f_low = middle, f_middle
         else:
@@ -778,6 +788,24 @@ def solve(
         (low, f_low) if abs(f_low - goal_ore) <= abs(f_high - goal_ore) else (high, f_high)
     )
     return f"{target}={written(best, unit)}", f_best, runs
+
+
+def _simplest(
+    value: Decimal, resolution: Decimal, unit: str, reaches: Callable[[Decimal], bool]
+) -> Decimal:
+    """Of the values that reach the target, the one written with the fewest decimals
+    near `value`: the total moves in whole öre (or kronor), so a range of values reaches
+    it, and a goal seek that gave 19 183,959961 kr where 19 184 kr does as well gave a
+    reader a number to round by hand and run again. Tried from whole units (whole per
+    cents of a share) up, one run each, until one reaches it."""
+    places = 2 if unit == "ratio" else 0  # a share is written in per cent
+    step = Decimal(1).scaleb(-places)
+    while step > resolution:
+        candidate = value.quantize(step)
+        if candidate != value and reaches(candidate):
+            return candidate
+        step /= 10
+    return value
 
 
 # ----------------------------------------------------------------------------- attribution

@@ -131,3 +131,30 @@ def test_sandbys_vocabulary_is_its_own() -> None:
     """Its services, tables, entities and columns are declared in the model alone."""
     own = {"sandby", "avlösningar", "avtalsperiod", "avtalen", "ytterområdestillägg", "taklängd"}
     assert not names_in_engine(MODEL, own)
+
+
+def test_a_goal_seek_gives_the_value_with_the_fewest_decimals(tmp_path: Path) -> None:
+    """The lines that are no guarantee total 8 413 kr in March and 11 594 kr in April,
+    20 007 kr. With a guarantee g: P1 g − 3 496 and g − 961, P2 g − 2 187 (none in
+    April), P3 g × 16/31 (in whole kronor) and g: 13 363 + 4 g + g × 16/31. At g =
+    19 184: 13 363 + 76 736 + 9 901 (9 901,42) = 100 000,00 kr; at 19 183, 99 996. The
+    goal seek said 19183.959961 SEK — of the same total, but a value a reader rounds by
+    hand and runs again."""
+    args = [*DATA, "--month", "2027-03", "--to", "2027-04"]
+    ran = CliRunner().invoke(
+        main, ["simulate", str(MODEL), *args, "--solve", "garantibelopp", "--target", "100000"]
+    )
+    assert ran.exit_code == 0, ran.output
+    first = ran.output.replace("\u00a0", " ").splitlines()[0]
+    assert first.startswith("garantibelopp=19184 SEK ger 100 000,00 kr (mål 100 000,00 kr;")
+
+
+def test_a_bracket_is_named_as_the_model_writes_it() -> None:
+    """Sandby's respite bands are written `up_to:`; a study naming no bracket was told
+    to write `avlösningsbelopp[2].under=VALUE`."""
+    args = [*DATA, "--month", "2027-03", "--set", "avlösningsbelopp[2]=2000"]
+    ran = CliRunner().invoke(main, ["simulate", str(MODEL), *args])
+    assert ran.exit_code == 1, ran.output
+    assert "write avlösningsbelopp[2].up_to=VALUE or avlösningsbelopp[2].value=VALUE" in (
+        ran.output
+    )

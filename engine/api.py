@@ -384,7 +384,7 @@ class RunResult:
         return [
             w
             for w in self.warnings
-            if w.code in ("skipped-missing", "stale-calendar")
+            if w.code in ("skipped-missing", "stale-calendar", "missing-table")
             or (
                 w.code in ("skipped-argument", "nullable-comparison", "unpaired-rows")
                 and w.where is not None

@@ -1522,8 +1522,10 @@ def _absent_table(reading: _Reading, name: str, diags: Diagnostics) -> None:
     if needed is not None and table.optional:
         diags.warning(
             "missing-table",
-            f"the data has no `{name}` table; the run treats it as empty",
+            f"the data has no `{name}` table, which the model reads; the run treats it as "
+            f"empty, as if no row of {name} were in any month",
             where=str(reading.path),
+            hint=_absent_optional_hint(reading, name),
         )
     elif needed is not None:
         diags.error(
@@ -1647,6 +1649,17 @@ def warn_rejected(ds: Dataset, name: str, problems: list[Problem], diags: Diagno
     the row's index in the whole table)."""
     if problems:
         _warn_rejected(replace(ds, kept={}), name, problems, diags)
+
+
+def _absent_optional_hint(reading: _Reading, name: str) -> str:
+    """A file of another name that may be the table's, or how to say there are none."""
+    near = _missing_table_hint(reading.path, reading.raw, name)
+    if near.startswith("found"):
+        return near
+    return (
+        f"where there are no {name}, give an empty {name}.csv with its headings (`carepay "
+        "tables MODEL --out DIR` writes one): a file lost on the way is not taken for none"
+    )
 
 
 def _missing_table_hint(path: Path, raw: Mapping[str, Source], name: str) -> str:

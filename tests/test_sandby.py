@@ -15,6 +15,7 @@ it could be, exit 0; and a model test failing on a share said "expected 9.68 %, 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -158,3 +159,26 @@ def test_a_bracket_is_named_as_the_model_writes_it() -> None:
     assert "write avlösningsbelopp[2].up_to=VALUE or avlösningsbelopp[2].value=VALUE" in (
         ran.output
     )
+
+
+def test_an_absences_file_lost_on_the_way_is_said_and_exits_5(tmp_path: Path) -> None:
+    """Without absences.csv, K1's seven days in hospital are not deducted: 305 min of
+    6,2 h (372 min) are paid, 2 287,50 → 2 288 kr where 2 160 kr is owed. The run said
+    "treats it as empty" and exited 0; it exits 5, and says how to give none."""
+    data = tmp_path / "data"
+    shutil.copytree(SANDBY / "data", data)
+    (data / "absences.csv").unlink()
+    out = tmp_path / "out"
+    args = ["run", str(MODEL), "--data", str(data), "--month", "2027-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 5, ran.output
+    assert (
+        "warning[missing-table]: the data has no `absences` table, which the model reads; "
+        "the run treats it as empty, as if no row of absences were in any month"
+    ) in ran.output
+    assert "give an empty absences.csv with its headings" in ran.output
+    lines = (out / "statement_lines.csv").read_text("utf-8")
+    assert "2027-03,P1,K1,hemtjänst,,hemtjänst,5.0833,h,2288.00" in lines
+    (data / "absences.csv").write_text("customer_id,start_date,end_date,reason\n", "utf-8")
+    ran = CliRunner().invoke(main, [*args, "--force"])
+    assert ran.exit_code == 0, ran.output  # none, said so

@@ -182,3 +182,20 @@ def test_an_absences_file_lost_on_the_way_is_said_and_exits_5(tmp_path: Path) ->
     (data / "absences.csv").write_text("customer_id,start_date,end_date,reason\n", "utf-8")
     ran = CliRunner().invoke(main, [*args, "--force"])
     assert ran.exit_code == 0, ran.output  # none, said so
+
+
+def test_a_raised_guarantee_and_supplement_from_april() -> None:
+    """`scenarios/hojd_garanti.yaml`: a guarantee of 22 000 kr and 10 % in the outer
+    districts from April (values merged with the model's). March is unchanged. April:
+    K2 1 h × 462 × 1,10 = 508,20 → 508 (+9), which P1's guarantee takes back: P1
+    22 000 − (462 + 508) = 21 030, +1 991, so +2 000 in all; K3 16,5 h × 462 × 1,10 =
+    8 385,30 → 8 385 (+152), P2 has no guarantee in April; P3 +2 000. In all +4 152."""
+    scenario = SANDBY / "scenarios/hojd_garanti.yaml"
+    args = [str(MODEL), str(scenario), *DATA, "--month", "2027-03", "--to", "2027-04"]
+    ran = CliRunner().invoke(main, ["compare", *args])
+    assert ran.exit_code == 0, ran.output
+    said = ran.output.replace("\u00a0", " ")
+    assert "P1                40 900,00        42 900,00         2 000,00" in said
+    assert "P2                32 463,00        32 615,00           152,00" in said
+    assert "P3                30 323,00        32 323,00         2 000,00" in said
+    assert "summa            103 686,00       107 838,00         4 152,00" in said

@@ -189,8 +189,7 @@ def _run_case(
     if case.get("warnings"):
         _compare_errors(ran.warnings, case["warnings"], result, "warning")
     result.failures += [  # a case cannot pass on an amount the run says is short of a value
-        f"the run warned [{w.code}] {w.message}; "
-        f"{'give the year its dates' if w.code == 'stale-calendar' else 'give the row its value'}"
+        f"the run warned [{w.code}] {w.message}; {_short_fix(w)}"
         f", or expect it: warnings: [{w.code}]"
         for w in short
     ]
@@ -416,6 +415,15 @@ def _compare_field(
         result.failures.append(f"{where}: {unfit}")
         return
     _compare_value(frame, ident, name, expected, typ, want, where, result)
+
+
+def _short_fix(warning: Diagnostic) -> str:
+    """What a case whose run is short of a value does about it."""
+    if warning.code == "unpaired-rows" and warning.hint:
+        return warning.hint  # the month rule to write
+    return (
+        "give the year its dates" if warning.code == "stale-calendar" else "give the row its value"
+    )
 
 
 def _expected_and_got(want: Decimal | None, got: Decimal | None, typ: t.Type) -> str:

@@ -199,3 +199,53 @@ def test_a_raised_guarantee_and_supplement_from_april() -> None:
     assert "P2                32 463,00        32 615,00           152,00" in said
     assert "P3                30 323,00        32 323,00         2 000,00" in said
     assert "summa            103 686,00       107 838,00         4 152,00" in said
+
+
+def test_april_under_marchs_rules() -> None:
+    """April under the rules in force on 1 March (`--a-as-of`): 450 kr/h and at most
+    the granted time. K1 60 min: 450; K2 60 min × 1,08: 486; P1's guarantee 20 000 −
+    936 takes back the difference, so P1 is 20 000 either way. K3 900 of 1 020 min
+    × 7,50 × 1,08 = 7 290 where April's rules pay 8 233: P2 +943."""
+    args = [str(MODEL), str(MODEL), "--a-as-of", "2027-03-01", *DATA, "--month", "2027-04"]
+    ran = CliRunner().invoke(main, ["compare", *args])
+    assert ran.exit_code == 0, ran.output
+    said = ran.output.replace("\u00a0", " ")
+    assert "P1                20 000,00        20 000,00             0,00" in said
+    assert "P2                 9 690,00        10 633,00           943,00" in said
+
+
+def test_a_case_with_a_contract_in_no_provider_month_says_the_line_to_write(
+    tmp_path: Path,
+) -> None:
+    """A model test whose contract is in no provider month fails unless it expects
+    `unpaired-rows`, and says the month rule that pays it — not "give the row its
+    value", as for an empty cell."""
+    text = MODEL.read_text("utf-8")
+    line = "      month: { by: pairs, of: [customer_month, avtalsperiod] }\n"
+    (tmp_path / "model.yaml").write_text(text.replace(line, ""), "utf-8")
+    case = """\
+model: model.yaml
+defaults:
+  input:
+    customers: [{ customer_id: K1, district: Centrum }]
+    providers:
+      - { provider_id: P1, name: A, ownership: private }
+      - { provider_id: P2, name: B, ownership: private }
+    decisions:
+      - { decision_id: B1, customer_id: K1, provider_id: P1, service: hemtjänst, start_date: 2027-01-01, hours_per_month: 31 }
+    visits:
+      - { visit_id: V1, customer_id: K1, provider_id: P1, service: hemtjänst, staff_id: S1, start: 2027-03-01 08:00, end: 2027-03-01 09:00 }
+tests:
+  - name: P2 har avtal men ingen kund
+    month: 2027-03
+    input:
+      avtal: [{ avtal_id: AV1, provider_id: P2, från: 2027-01-01 }]
+    output:
+      customers: { K1: { hemtjänst: 450 } }
+"""
+    said = (
+        "so `avtalen` pays nothing by it; make provider_month's rows from avtalsperiod too: "
+        "entities: {provider_month: {month: {by: pairs, of: [customer_month, avtalsperiod]}}}, "
+        "or expect it: warnings: [unpaired-rows]"
+    )
+    assert_case_says(tmp_path, case, said)

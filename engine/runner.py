@@ -721,12 +721,14 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
             "from this one's): an output may differ in its form, not only in its amounts"
         )
     files = [("model file", f) for m in models for f in m["files"]] + [("input", f) for f in inputs]
+    said = len(differences)
     for kind, entry in files:
         file = Path(entry["path"])
         if not file.is_file():
             differences.append(f"{kind} {file} is missing")
         elif sha256(file) != entry["sha256"]:
             differences.append(f"{kind} {file} has changed since the run (its SHA-256 differs)")
+    files_changed = len(differences) > said
     listed = (
         set(manifest.get("outputs", {})) if isinstance(manifest.get("outputs"), dict) else set()
     )
@@ -749,10 +751,10 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
             return differences, manifest
         now = _hashes(again)
         recomputed = json.loads((again / MANIFEST).read_text(encoding="utf-8"))
+    # where a file the run read has changed, the manifest's figures differ because of it
+    why = "(the changed file above)" if files_changed else "(edited after the run?)"
     for field_path in manifest_differences(manifest, recomputed):
-        differences.append(
-            f"the manifest's `{field_path}` is not what the run gives (edited after the run?)"
-        )
+        differences.append(f"the manifest's `{field_path}` is not what the run gives {why}")
     before = manifest.get("outputs", {})
     for name in sorted(set(before) | set(now)):
         if name not in now:

@@ -114,6 +114,10 @@ def test_verify_fails_naming_an_input_that_changed_by_one_byte(
     code, text = _invoke("verify", str(out))
     assert code == 1
     assert f"input {visits} has changed since the run" in text
+    # the manifest's figures differ because of it: not "edited after the run?", which
+    # sent a controller looking for someone who had edited the manifest
+    assert ".sha256` is not what the run gives (the changed file above)" in text, text
+    assert "edited after the run" not in text, text
 
 
 def _add_a_million(manifest: dict) -> str:

@@ -88,8 +88,9 @@ def kronor(ore: int) -> str:
     return swedish.kronor(ore) + " kr"
 
 
-def shown(value: Any, typ: t.Type) -> str:
-    """A value as a sentence shows it: 6 532,00 kr, 205 min, 24,4 %, 2024-03-01."""
+def shown(value: Any, typ: t.Type, written_in: str = "") -> str:
+    """A value as a sentence shows it: 6 532,00 kr, 205 min, 24,4 %, 2024-03-01; a
+    duration of a column written in hours (or days) as its column writes it, 4 h."""
     if value is None:
         return "(saknas)"
     if isinstance(value, bool):
@@ -105,6 +106,9 @@ def shown(value: Any, typ: t.Type) -> str:
     number = Decimal(str(value))
     if isinstance(typ, t.Num) and typ.money == 1 and typ.time == 0:
         return swedish.number(number, "#,##0.00") + " kr"
+    if isinstance(typ, t.Num) and typ.time == 1 and typ.money == 0 and written_in:
+        num, den = t.unit_factor(written_in)
+        return swedish.number(number * den / num, "#,##0.##") + f" {written_in}"
     if isinstance(typ, t.Num) and typ.time == 1 and typ.money == 0:
         return swedish.number(number, "#,##0.#") + " min"
     if isinstance(typ, t.Num) and typ.money == 1 and typ.time == -1:
@@ -283,6 +287,18 @@ class _MonthNames:
             self.types[entity] = _types(self.result, entity) if entity else {}
         return self.types[entity]
 
+    def units_of(self, entity: str) -> dict[str, str]:
+        """The entity's duration columns written in another unit than minutes (a
+        respite's `timmar` in h), by name: a sentence shows them so."""
+        if not entity:
+            return {}
+        fields = self.result.checked.model.vocabulary.fields(entity)
+        return {
+            name: column.unit
+            for name, column in fields.items()
+            if column.unit and t.unit_factor(column.unit) != (1, 1)
+        }
+
     def paid_rows(self, entity: str) -> dict[str, dict[str, Any]]:
         if entity not in self.rows:
             frame = self.month.frames.get(entity)
@@ -339,9 +355,10 @@ def _sentences(
                     looked_up.paid_rows(rule.entity).get(paid, {}),
                     line,
                     looked_up.types_of(rule.entity),
+                    looked_up.units_of(rule.entity),
                 )
                 if rule.entity != own and paid
-                else _sentence(rule, row, line, types)
+                else _sentence(rule, row, line, types, looked_up.units_of(own))
             )
             out.append(
                 Sentence(
@@ -357,7 +374,11 @@ def _sentences(
 
 
 def _sentence(
-    rule: Any, row: dict[str, Any], line: dict[str, Any], types: dict[str, t.Type]
+    rule: Any,
+    row: dict[str, Any],
+    line: dict[str, Any],
+    types: dict[str, t.Type],
+    units: dict[str, str],
 ) -> str:
     template = rule.letter or f"{rule.shown_as}: {{{AMOUNT}}}"
 
@@ -370,7 +391,7 @@ def _sentence(
             quantity = line["quantity"]
             unit = f" {line['unit']}" if line["unit"] else ""
             return (swedish.number(Decimal(str(quantity)), "#,##0.##") + unit) if quantity else "—"
-        return shown(row.get(name), types.get(name, t.UNKNOWN))
+        return shown(row.get(name), types.get(name, t.UNKNOWN), units.get(name, ""))
 
     return PLACEHOLDER.sub(fill, template)
 

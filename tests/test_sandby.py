@@ -249,3 +249,14 @@ tests:
         "or expect it: warnings: [unpaired-rows]"
     )
     assert_case_says(tmp_path, case, said)
+
+
+def test_a_respites_hours_read_in_the_letter_as_its_column_writes_them() -> None:
+    """`letter: "Avlösning {datum}, {timmar}: {belopp}"` with `timmar` a column in
+    hours: the provider read "Avlösning 2027-03-20, 270 min" for the 4,5 hours it
+    reported; it reads 4,5 h."""
+    args = [str(MODEL), *DATA, "--month", "2027-03", "--customer", "K3", "--letter"]
+    ran = CliRunner().invoke(main, ["explain", *args])
+    assert ran.exit_code == 0, ran.output
+    said = ran.output.replace("\u00a0", " ")
+    assert "- Avlösning 2027-03-20, 4,5 h: 1 700,00 kr (§5). Gäller A2." in said, said

@@ -296,7 +296,7 @@ class _MonthNames:
         return {
             name: column.unit
             for name, column in fields.items()
-            if column.unit and t.unit_factor(column.unit) != (1, 1)
+            if t.DURATION.same_dimension(column.type) and t.unit_factor(column.unit) != (1, 1)
         }
 
     def paid_rows(self, entity: str) -> dict[str, dict[str, Any]]:

@@ -414,7 +414,8 @@ def run_command(
       4  written, but a month counted no visit (no visits in the data, or all
          rejected or excluded) or had no decision in force (of a model reading them)
       5  written, but values were missing where an amount needed them (the
-         warnings name the rows)
+         warnings name the rows), rows were in no customer's or provider's
+         month, or a table that may be left out was not in the data
       1  an error: nothing written;  2  a mistyped command;  130  interrupted
 
     \b

@@ -138,7 +138,8 @@ def flagged_counts(result: RunResult) -> dict[str, int]:
 # visits in the data, or every one rejected or excluded) or had no decision in force
 # (of a model that reads them: the wrong month's export); 5 written, but values were
 # missing where an amount needed them (a payment with no value for some rows, an
-# aggregation that left out rows with no value). 1 is an error (nothing written), 2 a
+# aggregation that left out rows with no value, rows in no customer's or provider's
+# month, a table that may be left out not in the data). 1 is an error (nothing written), 2 a
 # usage mistake, 130 an interruption.
 EXIT_CLEAN, EXIT_REJECTED, EXIT_NOTHING_COUNTED, EXIT_INCOMPLETE = 0, 3, 4, 5
 

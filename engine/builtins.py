@@ -170,9 +170,11 @@ BUILTINS: dict[str, Signature] = {
             "step",
             "step(x, kontrollnivåer, 100 %)",
             "the table's value type",
-            "The value of the first bracket of a step table whose `under` is above x; "
-            "the optional third argument where x is above every bracket.",
-            "Trappstegstabell: värdet i första intervallet där x < under.",
+            "The value of the first bracket of a step table whose `under` is above x (or, "
+            "for brackets written `up_to:`, whose `up_to` is x or above: 4 h is in `up_to: "
+            "4 h`); the optional third argument where x is above every bracket, which is "
+            "otherwise an error (`lookup-miss`).",
+            "Trappstegstabell: värdet i första intervallet där x < under (eller x ≤ up_to).",
             "scalar",
             2,
             3,

@@ -1656,6 +1656,11 @@ def _absent_optional_hint(reading: _Reading, name: str) -> str:
     near = _missing_table_hint(reading.path, reading.raw, name)
     if near.startswith("found"):
         return near
+    if not reading.path.is_dir():  # a workbook
+        return (
+            f"where there are no {name}, give the workbook a sheet `{name}` with its headings "
+            "alone: a sheet lost on the way is not taken for none"
+        )
     return (
         f"where there are no {name}, give an empty {name}.csv with its headings (`carepay "
         "tables MODEL --out DIR` writes one): a file lost on the way is not taken for none"

@@ -15,6 +15,7 @@ it could be, exit 0; and a model test failing on a share said "expected 9.68 %, 
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -260,3 +261,25 @@ def test_a_respites_hours_read_in_the_letter_as_its_column_writes_them() -> None
     assert ran.exit_code == 0, ran.output
     said = ran.output.replace("\u00a0", " ")
     assert "- Avlösning 2027-03-20, 4,5 h: 1 700,00 kr (§5). Gäller A2." in said, said
+
+
+def test_a_workbook_without_its_absences_sheet_is_told_to_give_one(tmp_path: Path) -> None:
+    """The same in a workbook: the hint names a sheet, not a CSV file the workbook
+    cannot hold."""
+    import xlsxwriter
+
+    book = tmp_path / "sandby.xlsx"
+    workbook = xlsxwriter.Workbook(str(book))
+    for path in sorted((SANDBY / "data").glob("*.csv")):
+        if path.stem == "absences":
+            continue
+        sheet = workbook.add_worksheet(path.stem)
+        with path.open(encoding="utf-8", newline="") as handle:
+            for i, row in enumerate(csv.reader(handle)):
+                for j, value in enumerate(row):
+                    sheet.write_string(i, j, value)
+    workbook.close()
+    args = ["run", str(MODEL), "--data", str(book), "--month", "2027-03"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 5, ran.output
+    assert "give the workbook a sheet `absences` with its headings alone" in ran.output

@@ -31,6 +31,8 @@ def _show(
 ) -> str:
     """A value in the parameter's own unit, as written in the rule file (10 %, 450 SEK/h);
     a step table's bounds in theirs (`under`: a count, a duration, a share)."""
+    if isinstance(value, Decimal) and unit == "ratio":  # a share, as a reader writes it
+        return _show(value, "%")
     if isinstance(value, Decimal):
         num, den = t.unit_factor(unit)
         shown = (value * den / num).quantize(Decimal("0.0001")).normalize()
@@ -92,6 +94,16 @@ def _shown(param: Parameter, value: Any, lang: str = "en") -> str:
     return _show(value, param.unit, under, param.inclusive, lang)
 
 
+def _cell(param: Parameter, table: dict[Any, Any], key: Any, lang: str) -> str:
+    """A table's cell as written, or that the table does not list it — and what its
+    `otherwise:` then gives (a district added to a travel fee: it showed `None`)."""
+    if key in table:
+        return _show(table[key], param.unit, lang=lang)
+    if param.has_otherwise:
+        return say(lang, "diff.unlisted_otherwise", value=_show(param.otherwise, param.unit))
+    return say(lang, "diff.unlisted")
+
+
 def _key(key: Any) -> str:
     """A table key as written: `tätort/3` for (zone, level), `tätort` for a zone."""
     return "/".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
@@ -114,7 +126,7 @@ def _param_lines(old: Parameter, new: Parameter, lang: str) -> list[str]:
                 for key in sorted(set(before) | set(after)):
                     if before.get(key) != after.get(key):
                         cell = "/".join(key)
-                        a, b = _show(before.get(key), old.unit), _show(after.get(key), new.unit)
+                        a, b = _cell(old, before, key, lang), _cell(new, after, key, lang)
                         lines.append(
                             say(lang, "diff.cell", day=day.isoformat(), cell=cell, old=a, new=b)
                         )

@@ -239,6 +239,11 @@ PHRASES: dict[str, dict[str, str]] = {
     "diff.codes_added": {"sv": "läggs till: {items}", "en": "adds: {items}"},
     "diff.codes_removed": {"sv": "tas bort: {items}", "en": "removes: {items}"},
     "diff.none": {"sv": "ingen", "en": "none"},
+    "diff.unlisted": {"sv": "ej listad", "en": "not listed"},
+    "diff.unlisted_otherwise": {
+        "sv": "ej listad (otherwise: {value})",
+        "en": "not listed (otherwise: {value})",
+    },
     "diff.rule": {"sv": "{kind} för {entity}: {formulas}", "en": "{kind} on {entity}: {formulas}"},
     "diff.header": {
         "sv": "Ändringar från {old}{old_version} till {new}{new_version}:",

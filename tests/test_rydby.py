@@ -403,3 +403,12 @@ def test_an_amount_beyond_what_is_computed_to_the_ore_stops_the_run(
         assert (
             "(customer_month K1, P1; customer_month K3, P1; customer_month K4, P1 …)" in ran.output
         )
+
+
+def test_diff_says_a_cell_the_table_did_not_list() -> None:
+    """The study gives Ön, which `reseersättning` leaves to `otherwise: 0`, a fee of 30
+    kr: `carepay diff` said `Ön: None → 30 SEK`."""
+    scenario = RYDBY / "scenarios/resor_till_on.yaml"
+    ran = CliRunner().invoke(main, ["diff", str(MODEL), str(scenario)])
+    assert ran.exit_code == 0, ran.output
+    assert "från 2027-01-01, Ön: ej listad (otherwise: 0 SEK) → 30 SEK" in ran.output

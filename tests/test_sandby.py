@@ -283,3 +283,13 @@ def test_a_workbook_without_its_absences_sheet_is_told_to_give_one(tmp_path: Pat
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
     assert ran.exit_code == 5, ran.output
     assert "give the workbook a sheet `absences` with its headings alone" in ran.output
+
+
+def test_diff_shows_a_share_in_per_cent() -> None:
+    """`carepay diff` of the model and its study: the outer districts' supplement was
+    shown as `{tätort: 0, ytterområde: 0.1}`, a share the rule file writes "10 %"."""
+    scenario = SANDBY / "scenarios/hojd_garanti.yaml"
+    ran = CliRunner().invoke(main, ["diff", str(MODEL), str(scenario)])
+    assert ran.exit_code == 0, ran.output
+    assert "nytt värde från 2027-04-01: {tätort: 0 %, ytterområde: 10 %}" in ran.output
+    assert "nytt värde från 2027-04-01: 22000 SEK" in ran.output

@@ -91,8 +91,9 @@ BUILTINS: dict[str, Signature] = {
             "days_covered",
             'days_covered(decisions where service == "trygghetslarm")',
             "count",
-            "Days of the month covered by at least one related row's period (start and end "
-            "dates; an empty end is open): overlapping and consecutive periods count once.",
+            "Days of the month covered by at least one related row's period — the start and "
+            "end dates its entity's month rule names, `{by: period, start: från, end: till}` "
+            "(an empty end is open): overlapping and consecutive periods count once.",
             "Antal dagar i månaden som minst en relaterad period täcker.",
             "aggregate",
             1,

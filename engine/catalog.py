@@ -1206,6 +1206,15 @@ def _check_references(vocabulary: Vocabulary, spec: Mapping[str, Any], report: R
                    f"`{key.name}` of `{target.name}` it references is {key.kind}", where, None)  # fmt: skip
 
 
+def period_month_rule(vocabulary: Vocabulary, entity: str) -> str:
+    """The month rule that makes an entity's rows periods, with its table's own
+    `period:` columns where it declares them (a table of crisis periods placed `{by:
+    all}`): what `days_covered` and `overlapping:` ask for."""
+    table = vocabulary.tables.get(vocabulary.entities[entity].table or "")
+    start, end = table.periods[0] if table is not None and table.periods else ("…", "…")
+    return f"month: {{by: period, start: {start}, end: {end}}}"
+
+
 def _check_overlapping(vocabulary: Vocabulary, entity: Entity, report: Report) -> None:
     """`overlapping:` compares the periods of an entity's rows (`month: {by: period}`),
     by columns of its table: of another entity it would compare nothing."""
@@ -1213,7 +1222,7 @@ def _check_overlapping(vocabulary: Vocabulary, entity: Entity, report: Report) -
     if entity.month.by != "period":
         report("schema", f"entity `{entity.name}`: `overlapping` compares rows that are "
                f"periods, but its rows belong to a month by `{entity.month.by}`", where,
-               "month: {by: period, start: …, end: …}")  # fmt: skip
+               period_month_rule(vocabulary, entity.name))  # fmt: skip
         return
     table = vocabulary.tables.get(entity.table or "")
     for column in entity.overlapping:

@@ -19,7 +19,7 @@ from typing import Any
 from engine import ast
 from engine import types as t
 from engine.builtins import AGGREGATES, BUILTINS
-from engine.catalog import CONTEXT_NAMES, ZONE, Column, Relation, Vocabulary
+from engine.catalog import CONTEXT_NAMES, ZONE, Column, Relation, Vocabulary, period_month_rule
 from engine.diagnostics import Diagnostic, Diagnostics, closest
 from engine.model import Assumption, DataRequirement, Model, Parameter, Rule
 from engine.money import SNAP_DECIMALS
@@ -2317,7 +2317,10 @@ class _Checker:
                         f"(start and end dates), and {child} rows are not"
                         if child_month.by != "period"
                         else "`days_covered` takes a list of rows, not a field",
-                        hint=BUILTINS["days_covered"].usage,
+                        hint=f"place {child}'s rows by their periods: "
+                        + period_month_rule(self.vocabulary, child)
+                        if child_month.by != "period"
+                        else BUILTINS["days_covered"].usage,
                         code="bad-call",
                     )
                 self.out.columns.setdefault(child, set()).update(child_month.columns)

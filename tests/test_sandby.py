@@ -293,3 +293,35 @@ def test_diff_shows_a_share_in_per_cent() -> None:
     assert ran.exit_code == 0, ran.output
     assert "nytt värde från 2027-04-01: {tätort: 0 %, ytterområde: 10 %}" in ran.output
     assert "nytt värde från 2027-04-01: 22000 SEK" in ran.output
+
+
+def test_contracts_placed_in_every_month_are_told_the_month_rule_of_their_period(
+    tmp_path: Path,
+) -> None:
+    """The contracts placed `{by: all}`, their table declaring `period: {start: från,
+    end: till}`: `days_covered` and `overlapping:` need rows placed by their periods,
+    and the hints said `days_covered(decisions where service == "trygghetslarm")` and
+    `month: {by: period, start: …, end: …}`; they name the table's own columns."""
+    text = MODEL.read_text("utf-8")
+    text = text.replace(
+        "    avtal:\n      key: [avtal_id]\n",
+        "    avtal:\n      key: [avtal_id]\n      period: { start: från, end: till }\n",
+    )
+    text = text.replace(
+        "      month: { by: period, start: från, end: till }\n      parties: [provider]\n",
+        "      month: { by: all }\n      parties: [provider]\n",
+    )
+    model = tmp_path / "model.yaml"
+    model.write_text(text, "utf-8")
+    ran = CliRunner().invoke(main, ["check", str(model)])
+    assert ran.exit_code == 1, ran.output
+    assert "error[bad-call]: `days_covered` counts the days of related rows that are periods" in (
+        ran.output
+    )
+    said = "hint: place avtalsperiod's rows by their periods: month: {by: period, start: från, end: till}"
+    assert said in ran.output, ran.output
+    assert (
+        "`overlapping` compares rows that are periods, but its rows belong to a month by `all`"
+        in (ran.output)
+    )
+    assert "   = hint: month: {by: period, start: från, end: till}" in ran.output

@@ -273,6 +273,8 @@ class TableContract:
     table: Table
     required: bool  # without its file the run stops (`missing-table`)
     columns: list[ColumnContract]
+    # may be left out, but the model reads it: without its file the run says so, exit 5
+    reviewed_if_missing: bool = False
 
 
 def data_contract(checked: CheckedModel) -> list[TableContract]:
@@ -301,7 +303,15 @@ def data_contract(checked: CheckedModel) -> list[TableContract]:
             for column, spec in table.columns.items()
             if column in read
         ]
-        out.append(TableContract(table, name in needs and not table.optional, columns))
+        read_by_model = name in needs
+        out.append(
+            TableContract(
+                table,
+                read_by_model and not table.optional,
+                columns,
+                read_by_model and table.optional,
+            )
+        )
     return out
 
 

@@ -117,7 +117,14 @@ def render_text(model: Model, tables: list[TableContract]) -> str:
     base = base_vocabulary().tables  # carepay's own: their descriptions are in English
     for contract in tables:
         table = contract.table
-        need = "måste finnas" if contract.required else "får saknas (läses då som tom)"
+        need = (
+            "måste finnas"
+            if contract.required
+            else "får saknas, men läses då som tom och körningen slutar med status 5 (finns "
+            "inga rader: en fil med bara rubrikerna)"
+            if contract.reviewed_if_missing
+            else "får saknas (läses då som tom)"
+        )
         lines += ["", f"{table.name} — {need}"]
         if table.description and table.name not in base:
             lines += _indented(table.description, "  ")

@@ -325,3 +325,15 @@ def test_contracts_placed_in_every_month_are_told_the_month_rule_of_their_period
         in (ran.output)
     )
     assert "   = hint: month: {by: period, start: från, end: till}" in ran.output
+
+
+def test_the_data_specification_says_a_missing_absences_file_is_reviewed() -> None:
+    """`carepay tables` said of absences "får saknas (läses då som tom)", for a file
+    whose loss pays every hospital day: it says that the run then ends in status 5."""
+    ran = CliRunner().invoke(main, ["tables", str(MODEL)])
+    assert ran.exit_code == 0, ran.output
+    assert (
+        "absences — får saknas, men läses då som tom och körningen slutar med status 5 "
+        "(finns inga rader: en fil med bara rubrikerna)"
+    ) in ran.output
+    assert "zones — får saknas (läses då som tom)" in ran.output  # no rule reads it

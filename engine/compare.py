@@ -570,11 +570,12 @@ def _changed(target: Target, old: Any, value: Any, setting: str) -> Any:
     brackets[target.index] = (value, result) if target.part == "under" else (under, value)
     bounds = [b for b, _ in brackets]
     if any(b >= c for b, c in zip(bounds, bounds[1:], strict=False)):
+        bound = "up_to" if target.param.inclusive else "under"  # as the model writes them
         raise _bad(
             "bad-value",
             f"--set {setting}: the brackets of `{target.param.name}` would no longer be in "
-            "increasing order of `under`",
-            "each bracket's `under` must be above the one before it",
+            f"increasing order of `{bound}`",
+            f"each bracket's `{bound}` must be above the one before it",
         )
     return brackets
 

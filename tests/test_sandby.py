@@ -337,3 +337,13 @@ def test_the_data_specification_says_a_missing_absences_file_is_reviewed() -> No
         "(finns inga rader: en fil med bara rubrikerna)"
     ) in ran.output
     assert "zones — får saknas (läses då som tom)" in ran.output  # no rule reads it
+
+
+def test_a_bracket_set_out_of_order_is_said_in_the_models_words() -> None:
+    """Setting the second band's upper bound to 3 h, below the first's 4 h: said as
+    "increasing order of `under`" of a table written `up_to:`."""
+    args = [*DATA, "--month", "2027-03", "--set", "avlösningsbelopp[2].up_to=3 h"]
+    ran = CliRunner().invoke(main, ["simulate", str(MODEL), *args])
+    assert ran.exit_code == 1, ran.output
+    assert "would no longer be in increasing order of `up_to`" in ran.output
+    assert "each bracket's `up_to` must be above the one before it" in ran.output

@@ -14,8 +14,12 @@ from engine.interpret import Trace
 from engine.money import snap
 
 
-def format_value(value: Any, typ: t.Type, under_type: t.Type | None = None) -> str:
-    """A value as a reader expects it: 1 234.50 SEK, 270 min (4.5 h), 40 %."""
+def format_value(
+    value: Any, typ: t.Type, under_type: t.Type | None = None, up_to: bool = False
+) -> str:
+    """A value as a reader expects it: 1 234.50 SEK, 270 min (4.5 h), 40 %; a step
+    table's brackets as the model writes them, `under` or `up_to` (a bound its bracket
+    holds: `up_to 4 h → 900`, which read `under 4 h` while 4 h was paid 900)."""
     if value is None:
         return "(no value)"
     if isinstance(value, bool):
@@ -28,7 +32,8 @@ def format_value(value: Any, typ: t.Type, under_type: t.Type | None = None) -> s
         return ", ".join(format_value(item, typ.item) for item in value)
     if isinstance(value, list):  # a step table: its brackets
         return ", ".join(
-            f"under {format_value(u, under_type or t.NUMBER)} → {format_value(v, typ)}"
+            f"{'up_to' if up_to else 'under'} {format_value(u, under_type or t.NUMBER)} → "
+            f"{format_value(v, typ)}"
             for u, v in value
         )
     if isinstance(typ, t.Time) and isinstance(value, Decimal | int | float):
@@ -90,7 +95,7 @@ def render_tree(traces: list[Trace], header: str) -> str:
 def _label(trace: Trace) -> str:
     if trace.kind == "note":
         return trace.name
-    value = format_value(trace.value, trace.type, trace.under_type)
+    value = format_value(trace.value, trace.type, trace.under_type, trace.up_to)
     text = f"{trace.name} = {value}"
     if trace.row:
         text += f"   ({trace.row})"
@@ -128,7 +133,7 @@ def to_json(trace: Trace) -> dict[str, Any]:
         "name": trace.name,
         "kind": trace.kind,
         "value": _json_value(trace.value),
-        "display": format_value(trace.value, trace.type, trace.under_type),
+        "display": format_value(trace.value, trace.type, trace.under_type, trace.up_to),
     }
     if trace.formula:
         out["formula"] = trace.formula

@@ -72,6 +72,7 @@ class Trace:
     category: str | None = None  # payments: the invoice category
     under_type: t.Type | None = None  # step tables: the type of the brackets' `under`
     row: str | None = None  # which row of an aggregation, e.g. "visit V17"
+    up_to: bool = False  # step tables: brackets written `up_to:` (x at or below), not `under:`
 
 
 def _same(a: Trace, b: Trace) -> bool:
@@ -782,6 +783,7 @@ def _step(i: Interpreter, node: ast.Call, row: Row) -> Any:
             param.type,
             source=param.source,
             under_type=param.bracket_type,
+            up_to=param.inclusive,
         )
     )
     return result

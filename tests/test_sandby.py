@@ -347,3 +347,16 @@ def test_a_bracket_set_out_of_order_is_said_in_the_models_words() -> None:
     assert ran.exit_code == 1, ran.output
     assert "would no longer be in increasing order of `up_to`" in ran.output
     assert "each bracket's `up_to` must be above the one before it" in ran.output
+
+
+def test_explain_shows_the_respite_bands_as_the_model_writes_them() -> None:
+    """A1's 4 hours are paid 900 kr, as `up_to: 4 h` says; explain showed the bands as
+    `under 240 min (4.00 h) → 900.00 SEK`, by which 4 h would be paid 1 700."""
+    args = [str(MODEL), *DATA, "--month", "2027-03", "--customer", "K1"]
+    ran = CliRunner().invoke(main, ["explain", *args])
+    assert ran.exit_code == 0, ran.output
+    said = ran.output.replace("\u00a0", " ")
+    assert (
+        "avlösningsbelopp = up_to 240 min (4.00 h) → 900.00 SEK, up_to 480 min (8.00 h) → "
+        "1 700.00 SEK, up_to 720 min (12.00 h) → 2 400.00 SEK"
+    ) in said, said

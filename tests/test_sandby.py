@@ -28,6 +28,18 @@ SANDBY = Path(__file__).resolve().parent / "fixtures/sandby"
 MODEL = SANDBY / "model.yaml"
 DATA = ["--data", str(SANDBY / "data")]
 COLUMNS = ("month", "provider_id", "customer_id", "payment", "row", "quantity", "amount_kr")
+PROVIDER_MONTH_RULE = "      month: { by: pairs, of: [customer_month, avtalsperiod] }\n"
+
+
+def _model_with(tmp_path: Path, *changes: tuple[str, str]) -> Path:
+    """A copy of Sandby's model in `tmp_path` with each `(old, new)` replaced once."""
+    text = MODEL.read_text("utf-8")
+    for old, new in changes:
+        assert old in text, f"{old!r} is not in the model"
+        text = text.replace(old, new, 1)
+    model = tmp_path / "model.yaml"
+    model.write_text(text, "utf-8")
+    return model
 
 
 def test_march_and_april_by_hand(tmp_path: Path) -> None:
@@ -74,11 +86,7 @@ def test_a_contract_in_no_provider_month_is_named_and_exits_5(tmp_path: Path) ->
     """With the provider month's month rule left out, P3 — a contract and no customer —
     has no provider month and is paid no guarantee (10 323 kr in March). `check` warned
     that it could be; the run exited 0. It names the contract and exits 5."""
-    text = MODEL.read_text("utf-8")
-    line = "      month: { by: pairs, of: [customer_month, avtalsperiod] }\n"
-    assert line in text
-    model = tmp_path / "model.yaml"
-    model.write_text(text.replace(line, ""), "utf-8")
+    model = _model_with(tmp_path, (PROVIDER_MONTH_RULE, ""))
     args = ["run", str(model), *DATA, "--month", "2027-03", "--out", str(tmp_path / "out")]
     ran = CliRunner().invoke(main, args)
     assert ran.exit_code == 5, ran.output
@@ -135,7 +143,7 @@ def test_sandbys_vocabulary_is_its_own() -> None:
     assert not names_in_engine(MODEL, own)
 
 
-def test_a_goal_seek_gives_the_value_with_the_fewest_decimals(tmp_path: Path) -> None:
+def test_a_goal_seek_gives_the_value_with_the_fewest_decimals() -> None:
     """The lines that are no guarantee total 8 413 kr in March and 11 594 kr in April,
     20 007 kr. With a guarantee g: P1 g − 3 496 and g − 961, P2 g − 2 187 (none in
     April), P3 g × 16/31 (in whole kronor) and g: 13 363 + 4 g + g × 16/31. At g =
@@ -221,9 +229,7 @@ def test_a_case_with_a_contract_in_no_provider_month_says_the_line_to_write(
     """A model test whose contract is in no provider month fails unless it expects
     `unpaired-rows`, and says the month rule that pays it — not "give the row its
     value", as for an empty cell."""
-    text = MODEL.read_text("utf-8")
-    line = "      month: { by: pairs, of: [customer_month, avtalsperiod] }\n"
-    (tmp_path / "model.yaml").write_text(text.replace(line, ""), "utf-8")
+    _model_with(tmp_path, (PROVIDER_MONTH_RULE, ""))
     case = """\
 model: model.yaml
 defaults:
@@ -302,17 +308,17 @@ def test_contracts_placed_in_every_month_are_told_the_month_rule_of_their_period
     end: till}`: `days_covered` and `overlapping:` need rows placed by their periods,
     and the hints said `days_covered(decisions where service == "trygghetslarm")` and
     `month: {by: period, start: …, end: …}`; they name the table's own columns."""
-    text = MODEL.read_text("utf-8")
-    text = text.replace(
-        "    avtal:\n      key: [avtal_id]\n",
-        "    avtal:\n      key: [avtal_id]\n      period: { start: från, end: till }\n",
+    model = _model_with(
+        tmp_path,
+        (
+            "    avtal:\n      key: [avtal_id]\n",
+            "    avtal:\n      key: [avtal_id]\n      period: { start: från, end: till }\n",
+        ),
+        (
+            "      month: { by: period, start: från, end: till }\n      parties: [provider]\n",
+            "      month: { by: all }\n      parties: [provider]\n",
+        ),
     )
-    text = text.replace(
-        "      month: { by: period, start: från, end: till }\n      parties: [provider]\n",
-        "      month: { by: all }\n      parties: [provider]\n",
-    )
-    model = tmp_path / "model.yaml"
-    model.write_text(text, "utf-8")
     ran = CliRunner().invoke(main, ["check", str(model)])
     assert ran.exit_code == 1, ran.output
     assert "error[bad-call]: `days_covered` counts the days of related rows that are periods" in (

@@ -478,8 +478,7 @@ def _key_values(checked: CheckedModel, key: str) -> set[str]:
 
 
 def _bracket(param: Parameter, keys: str | None, part: str | None) -> Target:
-    bound = "up_to" if param.inclusive else "under"  # as the model writes its brackets
-    usage = f"write {param.name}[2].{bound}=VALUE or {param.name}[2].value=VALUE"
+    usage = f"write {param.name}[2].{param.bound_word}=VALUE or {param.name}[2].value=VALUE"
     if keys is None or part is None or not keys.strip().isdigit():
         raise _bad("bad-lookup", f"`{param.name}` is a step table: name a bracket", usage)
     count = max((len(d.value or []) for d in param.values), default=0)
@@ -570,7 +569,7 @@ def _changed(target: Target, old: Any, value: Any, setting: str) -> Any:
     brackets[target.index] = (value, result) if target.part == "under" else (under, value)
     bounds = [b for b, _ in brackets]
     if any(b >= c for b, c in zip(bounds, bounds[1:], strict=False)):
-        bound = "up_to" if target.param.inclusive else "under"  # as the model writes them
+        bound = target.param.bound_word
         raise _bad(
             "bad-value",
             f"--set {setting}: the brackets of `{target.param.name}` would no longer be in "

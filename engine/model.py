@@ -111,6 +111,11 @@ class Parameter:
     otherwise: Any = None
     has_otherwise: bool = False
 
+    @property
+    def bound_word(self) -> str:
+        """A step table's bounds as the model writes them: `up_to` or `under`."""
+        return "up_to" if self.inclusive else "under"
+
     def value_on(self, day: date) -> DatedValue | None:
         """The value in force on `day`: the latest one that started on or before it."""
         current = None

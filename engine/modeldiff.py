@@ -147,7 +147,7 @@ def _param_lines(old: Parameter, new: Parameter, lang: str) -> list[str]:
         b = new.indexation.formula if new.indexation else none
         lines.append(_field(lang, "indexation", a, b))
     if old.inclusive != new.inclusive:  # 20 % is in the bracket `up_to: 20 %`, not `under:`
-        a, b = ("up_to" if p.inclusive else "under" for p in (old, new))
+        a, b = old.bound_word, new.bound_word
         lines.append(_field(lang, "brackets", a, b))
     if (old.has_otherwise, old.otherwise) != (new.has_otherwise, new.otherwise):
         # a key the table lacks: the run stopped (lookup-miss), or it pays this value

@@ -692,9 +692,9 @@ def explain_command(
     """Explain one customer's month: every payment, its formula, the values it used, and its source.
 
     A function whose value its arguments do not show — the minutes of a visit in a
-    time band, a decision's days in the month, a step table's bracket, a rounding —
-    has a line of its own: `minutes_in(tider, "natt") = 90 min`,
-    `ceil(minuter, 15 min) = 30 min`.
+    time band, a decision's days in the month, a step table's bracket, a rounding,
+    a clamp — has a line of its own: `minutes_in(tider, "natt") = 90 min`,
+    `ceil(minuter, 15 min) = 30 min`, `clamp(tid, 0 min, beviljad * 110 %) = 990 min`.
 
     A count whose filter reads a value computed on the rows, or compares them with
     the row they are counted for (visits in the customer's language), lists the rows

@@ -366,3 +366,17 @@ def test_explain_shows_the_respite_bands_as_the_model_writes_them() -> None:
         "avlösningsbelopp = up_to 240 min (4.00 h) → 900.00 SEK, up_to 480 min (8.00 h) → "
         "1 700.00 SEK, up_to 720 min (12.00 h) → 2 400.00 SEK"
     ) in said, said
+
+
+def test_explain_shows_what_the_clamp_paid() -> None:
+    """K3's April: 1 020 min executed, 15 h granted, at most 110 %. The tree showed the
+    three values and not the 990 min paid, a product and a comparison the reader had
+    to make; the clamp has a line of its own."""
+    args = [str(MODEL), *DATA, "--month", "2027-04", "--customer", "K3"]
+    ran = CliRunner().invoke(main, ["explain", *args])
+    assert ran.exit_code == 0, ran.output
+    said = ran.output.replace("\u00a0", " ")
+    assert (
+        "├─ clamp(utförd_tid, 0 min, ersättningsbar_tid * taklängd) = 990 min (16.50 h)\n"
+        "│  ├─ utförd_tid = 1 020 min (17.00 h)"
+    ) in said, said

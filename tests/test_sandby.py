@@ -31,6 +31,15 @@ COLUMNS = ("month", "provider_id", "customer_id", "payment", "row", "quantity", 
 PROVIDER_MONTH_RULE = "      month: { by: pairs, of: [customer_month, avtalsperiod] }\n"
 
 
+def _explained(month: str, customer: str, *more: str) -> str:
+    """`carepay explain` of a customer's month of Sandby's data (exit 0), its
+    no-break spaces as plain ones."""
+    args = [str(MODEL), *DATA, "--month", month, "--customer", customer, *more]
+    ran = CliRunner().invoke(main, ["explain", *args])
+    assert ran.exit_code == 0, ran.output
+    return ran.output.replace("\u00a0", " ")
+
+
 def _model_with(tmp_path: Path, *changes: tuple[str, str]) -> Path:
     """A copy of Sandby's model in `tmp_path` with each `(old, new)` replaced once."""
     text = MODEL.read_text("utf-8")
@@ -262,10 +271,7 @@ def test_a_respites_hours_read_in_the_letter_as_its_column_writes_them() -> None
     """`letter: "Avlösning {datum}, {timmar}: {belopp}"` with `timmar` a column in
     hours: the provider read "Avlösning 2027-03-20, 270 min" for the 4,5 hours it
     reported; it reads 4,5 h."""
-    args = [str(MODEL), *DATA, "--month", "2027-03", "--customer", "K3", "--letter"]
-    ran = CliRunner().invoke(main, ["explain", *args])
-    assert ran.exit_code == 0, ran.output
-    said = ran.output.replace("\u00a0", " ")
+    said = _explained("2027-03", "K3", "--letter")
     assert "- Avlösning 2027-03-20, 4,5 h: 1 700,00 kr (§5). Gäller A2." in said, said
 
 
@@ -358,10 +364,7 @@ def test_a_bracket_set_out_of_order_is_said_in_the_models_words() -> None:
 def test_explain_shows_the_respite_bands_as_the_model_writes_them() -> None:
     """A1's 4 hours are paid 900 kr, as `up_to: 4 h` says; explain showed the bands as
     `under 240 min (4.00 h) → 900.00 SEK`, by which 4 h would be paid 1 700."""
-    args = [str(MODEL), *DATA, "--month", "2027-03", "--customer", "K1"]
-    ran = CliRunner().invoke(main, ["explain", *args])
-    assert ran.exit_code == 0, ran.output
-    said = ran.output.replace("\u00a0", " ")
+    said = _explained("2027-03", "K1")
     assert (
         "avlösningsbelopp = up_to 240 min (4.00 h) → 900.00 SEK, up_to 480 min (8.00 h) → "
         "1 700.00 SEK, up_to 720 min (12.00 h) → 2 400.00 SEK"
@@ -372,10 +375,7 @@ def test_explain_shows_what_the_clamp_paid() -> None:
     """K3's April: 1 020 min executed, 15 h granted, at most 110 %. The tree showed the
     three values and not the 990 min paid, a product and a comparison the reader had
     to make; the clamp has a line of its own."""
-    args = [str(MODEL), *DATA, "--month", "2027-04", "--customer", "K3"]
-    ran = CliRunner().invoke(main, ["explain", *args])
-    assert ran.exit_code == 0, ran.output
-    said = ran.output.replace("\u00a0", " ")
+    said = _explained("2027-04", "K3")
     assert (
         "├─ clamp(utförd_tid, 0 min, ersättningsbar_tid * taklängd) = 990 min (16.50 h)\n"
         "│  ├─ utförd_tid = 1 020 min (17.00 h)"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from engine.cli import main
 from tests.harness import csv_texts
@@ -322,11 +322,16 @@ def _deliveries(tmp_path: Path, month: str) -> tuple[Path, Path]:
     )
 
 
-def _paid(tmp_path: Path, model: Path, data: Path, said: str = "") -> str:
-    """March's statement lines; the run exits 0, or — where it must say `said` — 5."""
+def _march(tmp_path: Path, model: Path, data: Path) -> tuple[Result, Path]:
+    """`carepay run` of March 2025, and where it wrote."""
     out = tmp_path / "out"
     args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
-    ran = CliRunner().invoke(main, args)
+    return CliRunner().invoke(main, args), out
+
+
+def _paid(tmp_path: Path, model: Path, data: Path, said: str = "") -> str:
+    """March's statement lines; the run exits 0, or — where it must say `said` — 5."""
+    ran, out = _march(tmp_path, model, data)
     assert ran.exit_code == (5 if said else 0), ran.output
     assert said in ran.output, ran.output
     return (out / "statement_lines.csv").read_text(encoding="utf-8")
@@ -437,9 +442,7 @@ def test_an_exclusion_that_reads_no_rejected_table_is_not_said_to_follow_from_it
         visits.write("V2,K1,P1,omsorg,2025-03-05 09:00,2025-03-05 09:02\n")
     with (data / "leveranser.csv").open("a", encoding="utf-8") as deliveries:
         deliveries.write("L4,K1,P1,2025-03-12,0\n")  # no portions: out of range, rejected
-    out = tmp_path / "out"
-    args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
-    ran = CliRunner().invoke(main, args)
+    ran, out = _march(tmp_path, model, data)
     assert ran.exit_code == 3, ran.output  # the row rejected
     assert "leveranser.csv:portioner: warning[rejected-rows]: 1 row rejected" in ran.output
     assert "V2,K1,P1,kort,kort" in (out / "exclusions.csv").read_text(encoding="utf-8")
@@ -530,9 +533,7 @@ def test_a_key_of_several_columns_is_their_values_together(tmp_path: Path):
     a key (20 + 40 + 10 = 70 kr paid). Before, each key column had to be unique by
     itself, so rows 4 and 5 were rejected as duplicates too and 50 kr went unpaid."""
     model, data = _model_and_data(tmp_path, COMPOSITE, {"insatser": INSATSER})
-    out = tmp_path / "out"
-    args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
-    ran = CliRunner().invoke(main, args)
+    ran, out = _march(tmp_path, model, data)
     assert ran.exit_code == 3, ran.output
     assert "1 row rejected: `kund, dag` A, 2025-03-04 appears more than once (first on row 2)" in (
         ran.output
@@ -813,9 +814,7 @@ def test_a_period_of_a_models_own_table_that_ends_before_it_starts_is_rejected(
             "A1,K1,P1,2025-03-10,2025-03-19\nA2,K2,P1,2025-03-20,2025-03-05\n",
         },
     )
-    out = tmp_path / "out"
-    args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
-    ran = CliRunner().invoke(main, args)
+    ran, out = _march(tmp_path, model, data)
     assert ran.exit_code == 3, ran.output  # written, with rows rejected
     rejects = (out / "rejects.csv").read_text(encoding="utf-8")
     assert (
@@ -985,9 +984,7 @@ def test_two_agreements_of_one_customer_at_once_are_said_where_the_model_asks(tm
             "A1,K1,P1,2025-03-10,2025-03-19\nA3,K1,P1,2025-03-15,\n",
         },
     )
-    out = tmp_path / "out"
-    args = ["run", str(model), "--data", str(data), "--month", "2025-03", "--out", str(out)]
-    ran = CliRunner().invoke(main, args)
+    ran, out = _march(tmp_path, model, data)
     assert ran.exit_code == 0, ran.output
     assert (
         "warning[overlapping-periods]: 2025-03 has 1 pair of avtal of one customer and "

@@ -25,7 +25,7 @@ from engine.aggregate import (
     unknown_filters,
 )
 from engine.assumptions import Applied, apply_assumptions, needed_columns
-from engine.catalog import ZONE, Column, Entity, Roles, Table, Vocabulary, unpaired_relations
+from engine.catalog import ZONE, Column, Entity, Roles, Table, Vocabulary
 from engine.checker import (
     CheckedModel,
     changes_in_month,
@@ -865,12 +865,12 @@ def _unpaired_rows(
     made of its customers alone, is paid nothing by the guarantee that reads it. Named,
     and the run exits 5, as for any value missing where an amount needed it."""
     vocabulary = checked.model.vocabulary
-    read = {info.relation for info in checked.aggs.values()}
     out = []
-    for entity, relation in unpaired_relations(vocabulary):
-        rows, parents = frames.get(relation.entity), frames.get(entity.name)
+    for pairs, relation in checked.unpaired:
+        entity = vocabulary.entities[pairs]
+        rows, parents = frames.get(relation.entity), frames.get(pairs)
         keys = list(relation.keys)
-        if relation not in read or rows is None or parents is None:
+        if rows is None or parents is None:
             continue
         alone = rows.join(parents.select(keys).unique(), on=keys, how="anti")
         if alone.height == 0:

@@ -123,6 +123,9 @@ class CheckedModel:
     # text parameters compared with a column of a code list -> the codes they may hold,
     # in the file and as a study sets them (`--set tjänst=omsorgg` would pay nothing)
     codes: dict[str, frozenset[str]] = field(default_factory=dict)
+    # relations a formula reads whose rows can be in no row of their pairs entity, by
+    # that entity (`unpaired-rows`): the run names the rows that are
+    unpaired: list[tuple[str, Relation]] = field(default_factory=list)
 
     def type_of(self, node: ast.Node) -> t.Type:
         return self.types.get(id(node), t.UNKNOWN)
@@ -230,7 +233,10 @@ class _Checker:
             if rule.letter is not None and rule.entity in self.vocabulary.entities:
                 self._letter(rule)
         read = [info.relation for info in self.out.aggs.values()]
-        self.diags.extend(warning for relation, warning in self.model.unpaired if relation in read)
+        for entity, relation, warning in self.model.unpaired:
+            if relation in read:
+                self.diags.extend([warning])
+                self.out.unpaired.append((entity, relation))
         if self.model.exclusions:
             self._excluded_rows_paid()
         return self.out

@@ -1189,7 +1189,9 @@ class _Builder:
                     "or keep both if they are two services",
                 )
 
-    def _unpaired(self, vocabulary: Vocabulary, spec: LMap) -> list[tuple[Relation, Diagnostic]]:
+    def _unpaired(
+        self, vocabulary: Vocabulary, spec: LMap
+    ) -> list[tuple[str, Relation, Diagnostic]]:
         """A warning for each relation whose rows can fall outside every row of its
         pairs entity (`catalog.unpaired_relations`): paid nothing, without a word. The
         checker gives it where a formula reads the relation — not for the journals of a
@@ -1211,7 +1213,7 @@ class _Builder:
                 f"{{month: {{by: pairs, of: [{sources}, {relation.entity}]}}}}}}",
                 severity="warning",
             )
-            found.append((relation, warning))
+            found.append((entity.name, relation, warning))
         return found
 
     def _assumption(self, name: str, spec: LMap, span: Span) -> Assumption | None:

@@ -263,9 +263,9 @@ class Model:
     # Rules and parameter values as in force on this date, whatever month is run
     # (`compare --a-as-of`): the old and the new model on the same data.
     as_of: date | None = None
-    # a relation whose rows can fall outside every row of its pairs entity, and the
+    # a pairs entity's relation whose rows can fall outside every row of it, and the
     # warning to give where a formula reads it (`checker`; the loader cannot tell)
-    unpaired: list[tuple[Relation, Diagnostic]] = field(default_factory=list)
+    unpaired: list[tuple[str, Relation, Diagnostic]] = field(default_factory=list)
 
     def in_force_on(self, month_start: date) -> date:
         """The date whose rule versions and parameter values a month uses."""

@@ -33,6 +33,7 @@ from engine.checker import (
     stale_calendars,
     tables_read,
 )
+from engine.clock import elapsed_minutes
 from engine.compile import compiler_for, evaluate, numbering_pays
 from engine.data import (
     RECORD,
@@ -46,7 +47,13 @@ from engine.data import (
 )
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, sorted_diagnostics
 from engine.explain import number_text
-from engine.frames import REPORTED_COLUMNS, base_frames, neighbour_registrations
+from engine.frames import (
+    REPORTED_COLUMNS,
+    base_frames,
+    changes_in,
+    elapsed,
+    neighbour_registrations,
+)
 from engine.interpret import ROWS_SHOWN, Interpreter, PeerSource, Row, Trace, row_name
 from engine.loader import is_test_file, load_model
 from engine.names import naming_columns, ore_column, raw_column
@@ -557,7 +564,7 @@ REJECTED_SCHEMA: dict[str, Any] = {
 
 def _minutes_between(start: Any, end: Any) -> float | None:
     if isinstance(start, datetime) and isinstance(end, datetime):
-        return (end - start).total_seconds() / 60
+        return float(elapsed_minutes(start, end))
     return None
 
 
@@ -565,7 +572,7 @@ def _visit_minutes(visits: pl.DataFrame, moment: str | None) -> pl.Expr:
     """A registration's minutes from its start to its end (`end - start`, as a rule
     reads them), where it has both; else the model's `minutes`, or none."""
     if moment is not None and {moment, "end"} <= set(visits.columns):
-        return (pl.col("end") - pl.col(moment)).dt.total_microseconds() / 60_000_000
+        return elapsed(pl.col("end"), pl.col(moment), changes_in(visits, [moment, "end"]))
     return pl.col("minutes") if "minutes" in visits.columns else pl.lit(None)
 
 

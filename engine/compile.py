@@ -40,11 +40,13 @@ from engine.checker import (
     round_multiple,
     skipped_then,
 )
+from engine.clock import ClockChange
 from engine.diagnostics import Diagnostic, EngineError
 from engine.frames import (
     base_frames,
+    changes_in,
     deferrable_pairs,
-    in_minutes,
+    elapsed,
     in_pieces,
     joins_parties,
     minutes_of_day,
@@ -114,7 +116,14 @@ def round_half(expr: pl.Expr, step: float, mode: str) -> pl.Expr:
 class Compiler:
     """Compiles the formulas of one entity in one month to expressions on its frame."""
 
-    def __init__(self, plan: Plan, entity: str, agg_columns: dict[int, str], whole: bool = False):
+    def __init__(
+        self,
+        plan: Plan,
+        entity: str,
+        agg_columns: dict[int, str],
+        whole: bool = False,
+        dated: tuple[list[ClockChange], set[str]] | None = None,
+    ):
         self.plan = plan
         self.checked: CheckedModel = plan.checked
         self.entity = entity
@@ -125,9 +134,23 @@ class Compiler:
         # within the groups of a group-by (a filter of an aggregation): a column's
         # smallest and largest value are then the frame's
         self.whole = whole
+        # the clock changes near the frame's dates and times, and the columns holding
+        # them: a difference of two such columns looks only at those (`clock.elapsed`)
+        self.dated = dated
 
     def type_of(self, node: ast.Node) -> t.Type:
         return self.checked.type_of(node)
+
+    def clock_changes(self, *moments: pl.Expr) -> list[ClockChange] | None:
+        """The clock changes the moments can lie across: those near the frame's
+        dates and times where every moment is one of its columns, else None (all)."""
+        if self.dated is None:
+            return None
+        changes, columns = self.dated
+        for moment in moments:
+            if not moment.meta.is_column() or moment.meta.output_name() not in columns:
+                return None
+        return changes
 
     def expr(self, node: ast.Node) -> pl.Expr:
         match node:
@@ -202,8 +225,8 @@ class Compiler:
             span = pl.duration(microseconds=(b * 60_000_000).round(0).cast(pl.Int64))
             return a + span if node.op == "+" else a - span
         if isinstance(lt, t.Date | t.DateTime):
-            a, b = _as_datetime(a, lt), _as_datetime(b, rt)
-            return in_minutes(a - b)
+            changes = self.clock_changes(a, b)
+            return elapsed(_as_datetime(a, lt), _as_datetime(b, rt), changes)
         match node.op:
             case "+":
                 return a + b
@@ -383,14 +406,15 @@ def _minutes_within(c: Compiler, node: ast.Call) -> pl.Expr:
     """Overlap of start–end with the daily window on each day the period can touch
     (the day before its start to two days after: visits are at most a day long)."""
     start, end, first, last = _args(c, node)
+    changes = c.clock_changes(start, end)  # the windows are within days of the period
     length = pl.when(last > first).then(last - first).otherwise(last - first + 1440)
     day = start.dt.truncate("1d")
     parts = []
     for k in (-1, 0, 1, 2):
         opens = day + pl.duration(days=k) + _minutes(first)
         closes = opens + _minutes(length)
-        overlap = pl.min_horizontal(end, closes) - pl.max_horizontal(start, opens)
-        parts.append(pl.max_horizontal(in_minutes(overlap), pl.lit(0.0)))
+        overlap = elapsed(pl.min_horizontal(end, closes), pl.max_horizontal(start, opens), changes)
+        parts.append(pl.max_horizontal(overlap, pl.lit(0.0)))
     total = pl.sum_horizontal(parts)
     valid = start.is_not_null() & end.is_not_null() & first.is_not_null() & last.is_not_null()
     return pl.when(valid).then(total)
@@ -1040,6 +1064,12 @@ def _registration_passes(plan: Plan) -> int:
     return len(passes)
 
 
+def _dated(frame: pl.DataFrame) -> tuple[list[ClockChange], set[str]]:
+    """The frame's columns of dates and times, and the clock changes near them."""
+    columns = {n for n, d in frame.schema.items() if isinstance(d, pl.Datetime | pl.Date)}
+    return changes_in(frame, sorted(columns)), columns
+
+
 def _overlap_neighbours(plan: Plan, tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
     """The neighbouring months' registrations that can overlap the month's, where the
     registrations' rules call `overlaps(…)` (nothing else reads them): a model without
@@ -1123,7 +1153,7 @@ def evaluate(
             )
             frame = in_pieces(frame)
             frames[entity] = frame
-        compiler = Compiler(plan, entity, agg_columns, whole=True)
+        compiler = Compiler(plan, entity, agg_columns, whole=True, dated=_dated(frame))
         with timed(timings, "overlaps_and_bands"):
             neighbours = None
             if entity == registration:  # looked for only where the visits are evaluated

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
@@ -30,6 +30,7 @@ import polars as pl
 
 from engine import types as t
 from engine.catalog import Column, Table, base_vocabulary, tables
+from engine.clock import ClockChange, changes_between
 from engine.diagnostics import Diagnostics, closest, printable
 from engine.headers import COLUMNS_FILE, read_headers
 from engine.loader import split_quantity
@@ -2300,6 +2301,11 @@ def _survey_run(
         if flag is not None:
             flags.append(flag.alias(c.name))
     flags.append(_order_flag(names, table).alias("__order"))
+    for moment in _datetime_columns(names, table):  # a time March's clock never showed?
+        flags += [
+            pl.col(moment).min().alias(_LOW + moment),
+            pl.col(moment).max().alias(_HIGH + moment),
+        ]
     if keys and len(table.key) > 1 and all(k in names for k in table.key):
         together = pl.struct(table.key)  # a key of several columns: their values together
         flags.append(together.is_duplicated().any().alias(COMPOSITE_FLAG))
@@ -2377,11 +2383,22 @@ def _form_of_first(frame: pl.DataFrame, name: str) -> str | None:
 COMPOSITE_FLAG = "__key__together"  # the survey's flag of a key of several columns
 
 
+_LOW, _HIGH = "__low_", "__high_"  # the survey's first and last time of a column
+
+
+def _datetime_columns(names: Collection[str], table: Table) -> list[str]:
+    return [n for n in names if n in table.columns and table.columns[n].kind == "datetime"]
+
+
 def _survey_of(found: Mapping[str, Any], table: Table) -> Survey:
     keys = tuple(k for k in table.key if found.get(f"__key_{k}"))
+    skipped = any(
+        _skipped_hours(found.get(_LOW + n), found.get(_HIGH + n))
+        for n in _datetime_columns(table.columns, table)
+    )
     return Survey(
         columns=frozenset(n for n in table.columns if found.get(n)),
-        order=bool(found.get("__order")),
+        order=bool(found.get("__order")) or skipped,
         keys=table.key if found.get(COMPOSITE_FLAG) else keys,
     )
 
@@ -2577,10 +2594,46 @@ def _repeated_hour_hint(began: Any, ended: Any) -> str | None:
     )
 
 
-def _order_problems(converted: pl.DataFrame, table: Table) -> list[Problem]:
-    """Periods that end before they start, and rows of a table with a longest duration
-    (`x-max-hours`: visits longer than a day) that last longer."""
+def _skipped_hours(first: Any, last: Any) -> list[ClockChange]:
+    """The nights from `first` to `last` whose hour from 02:00 the clock skipped."""
+    if not (isinstance(first, datetime) and isinstance(last, datetime)):
+        return []
+    return [c for c in changes_between(first, last + timedelta(hours=1)) if c.minutes > 0]
+
+
+def _skipped_hour_problems(converted: pl.DataFrame, table: Table) -> list[Problem]:
+    """Times March's clock never showed: on the night it goes from 02:00 to 03:00,
+    02:30 is no time in Sweden, and how long a visit from or to it lasted is unknown
+    (a clock not moved forward, an hour behind; or a typing mistake)."""
     out = []
+    for name in _datetime_columns(converted.columns, table):
+        column = pl.col(name)
+        bounds = converted.select(column.min(), column.max().alias("hi")).row(0)
+        for change in _skipped_hours(*bounds):
+            inside = (column >= change.hour) & (column < change.at)
+            for index in _rows(converted, inside):
+                value = converted[name][index]
+                out.append(
+                    Problem(
+                        index,
+                        name,
+                        f"{value:%Y-%m-%d %H:%M}",
+                        "bad-date",
+                        f"`{name}` {value:%Y-%m-%d %H:%M} is no time in Sweden: at 02:00 on "
+                        f"{change.at.date()} the clocks went forward to 03:00",
+                        "a clock not moved forward shows an hour too little: write the time "
+                        f"as a Swedish clock showed it ({value + timedelta(hours=1):%H:%M}?), "
+                        "or with its offset from UTC",
+                    )
+                )
+    return out
+
+
+def _order_problems(converted: pl.DataFrame, table: Table) -> list[Problem]:
+    """Periods that end before they start, rows of a table with a longest duration
+    (`x-max-hours`: visits longer than a day) that last longer, and times the clock
+    skipped."""
+    out = _skipped_hour_problems(converted, table)
     for start, end in order_pairs(table):
         if start in converted.columns and end in converted.columns:
             for index in _rows(converted, pl.col(end) < pl.col(start)):

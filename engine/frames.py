@@ -4,7 +4,7 @@ per day of a period), with the customer's and provider's fields the model reads.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import assert_never
 
@@ -12,6 +12,7 @@ import polars as pl
 
 from engine import types as t
 from engine.catalog import DAY, DAY_NUMBER, ZONE, Entity, Vocabulary
+from engine.clock import FIRST_YEAR, LAST_YEAR, ClockChange, changes_between
 from engine.plan import Plan
 
 
@@ -285,3 +286,53 @@ def _cut(column: pl.Series, lengths: list[int]) -> pl.Series:
         pieces.append(column.slice(offset, length))
         offset += length
     return pl.concat(pieces, rechunk=False)
+
+
+def elapsed(
+    later: pl.Expr, earlier: pl.Expr, changes: Sequence[ClockChange] | None = None
+) -> pl.Expr:
+    """`elapsed_minutes` on columns. `changes` are all the clock changes the values can
+    lie across (those between a frame's first and last date and time: none outside
+    March and October, and a comparison or two within); None stands for every one,
+    found by a binary search per value."""
+    wall = (later - earlier).dt.total_microseconds() / 60_000_000
+    if changes is None:
+        return wall - (summer_minutes_expr(later) - summer_minutes_expr(earlier))
+    for change in changes:
+        crossed = (later >= change.at).cast(pl.Int8) - (earlier >= change.at).cast(pl.Int8)
+        wall = wall - crossed.cast(pl.Float64) * change.minutes
+    return wall
+
+
+def summer_minutes_expr(moment: pl.Expr) -> pl.Expr:
+    """`clock.summer_minutes` of each value, by the rule (no search: a constant stays one)."""
+    moment = moment.cast(pl.Datetime("us"))
+    year, month, day = moment.dt.year(), moment.dt.month(), moment.dt.day()
+
+    def from_change(in_month: int) -> pl.Expr:  # on or after the night's 03:00
+        sunday = 31 - pl.date(year, in_month, 31).dt.weekday() % 7
+        return (day > sunday) | ((day == sunday) & (moment.dt.hour() >= 3))
+
+    summer = (
+        month.is_between(4, 9)
+        | ((month == 3) & from_change(3))
+        | ((month == 10) & ~from_change(10))
+    ) & year.is_between(FIRST_YEAR, LAST_YEAR)
+    return summer.cast(pl.Float64) * 60
+
+
+def changes_in(
+    frame: pl.DataFrame, columns: Sequence[str], margin_days: int = 3
+) -> list[ClockChange]:
+    """The clock changes within `margin_days` of the frame's dates and times in
+    `columns` (a visit's day before and two days after are looked at by windows)."""
+    if frame.height == 0 or not columns:
+        return []
+    bounds = frame.select(
+        pl.min_horizontal(pl.col(c).min().cast(pl.Datetime("us")) for c in columns).alias("lo"),
+        pl.max_horizontal(pl.col(c).max().cast(pl.Datetime("us")) for c in columns).alias("hi"),
+    ).row(0)
+    if bounds[0] is None:
+        return []
+    margin = timedelta(days=margin_days)
+    return changes_between(bounds[0] - margin, bounds[1] + margin)

@@ -19,6 +19,7 @@ import polars as pl
 
 from engine import types as t
 from engine.catalog import Column, Table, Vocabulary
+from engine.clock import CHANGES
 from engine.model import DataRequirement
 
 # Level bounds (upper limit of granted minutes per month for levels 1..28); the same
@@ -642,13 +643,13 @@ def _visit_block(rng, rates, profile, month, days, visit_no, block, customer_ids
     registration = np.where(
         u < rates.manual, 2, np.where(u < rates.manual + rates.lock, 1, 0)
     ).astype(np.int8)
-    end = start + duration.astype("timedelta64[m]")
+    end = _on_the_clock(start, duration)
     late = rng.random(size) < rates.late
     delay = np.where(late, rng.integers(1, 11, size) * 1440 + rng.integers(0, 600, size), 0)
-    reported = end + delay.astype("timedelta64[m]")
+    reported = _off_the_skipped_hour(end + delay.astype("timedelta64[m]"))
     clock = rng.random(size) < rates.clock
     declined = (rng.random(size) < rates.declined) & (service == 0)
-    end = np.where(declined, start + np.timedelta64(2, "m"), end)
+    end = np.where(declined, _on_the_clock(start, np.full(size, 2)), end)
     # injected double registrations: the same staff registers again 10 minutes later,
     # at the same customer or at the next one
     care = kind == 0
@@ -672,10 +673,10 @@ def _visit_block(rng, rates, profile, month, days, visit_no, block, customer_ids
             "role": role[pick],
             "prof": prof[pick],
             "kind": kind[pick],
-            "start": (start[pick] + shift).astype("datetime64[us]"),
-            "end": (end[pick] + shift).astype("datetime64[us]"),
+            "start": _on_the_clock(start[pick], shift).astype("datetime64[us]"),
+            "end": _on_the_clock(end[pick], shift).astype("datetime64[us]"),
             "reg": registration[pick],
-            "reported_at": (reported[pick] + shift).astype("datetime64[us]"),
+            "reported_at": _off_the_skipped_hour(reported[pick] + shift).astype("datetime64[us]"),
             "clock_adjusted": clock[pick],
             "declined": declined[pick],
         }
@@ -1073,8 +1074,51 @@ def _drawn_in_month(column: Column, seed: int, table_name: str, table: Table) ->
     if column.kind == "datetime":
         minutes = (draw % (pl.col("__days").cast(pl.UInt64) * 1440)).cast(pl.Int64)
         moment = pl.col("__month").cast(pl.Datetime("us")) + pl.duration(minutes=minutes)
-        return moment.alias(column.name)
+        return _shown_by_a_clock(moment).alias(column.name)
     return _drawn(column, seed, date(2000, 1, 1), 1)
+
+
+_CHANGES_AT = np.array([c.at for c in CHANGES], dtype="datetime64[m]")
+_CHANGES_HOUR = np.array([c.hour for c in CHANGES], dtype="datetime64[m]")
+
+
+def _on_the_clock(moments: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+    """What a Swedish clock shows `minutes` after it showed `moments`: across the
+    night it goes forward an hour more, across the night it goes back an hour less
+    (`engine.clock`), so that no time is one the clock skipped and a visit lasts the
+    minutes drawn for it. On a scale of winter time, summer time is from each change's
+    hour (02:00) to the next."""
+    clock = moments.astype("datetime64[m]")
+    summer = np.searchsorted(_CHANGES_AT, clock, side="right") % 2
+    passed = (
+        clock
+        - (summer * 60).astype("timedelta64[m]")
+        + np.asarray(minutes).astype("timedelta64[m]")
+    )
+    after = np.searchsorted(_CHANGES_HOUR, passed, side="right") % 2
+    return passed + (after * 60).astype("timedelta64[m]")
+
+
+def _off_the_skipped_hour(moments: np.ndarray) -> np.ndarray:
+    """A time drawn in the hour March's clock skips, as the clock showed it (an hour
+    later); any other as drawn."""
+    clock = moments.astype("datetime64[m]")
+    at = np.searchsorted(_CHANGES_AT, clock, side="right")  # the next change's index
+    ahead = _CHANGES_AT[np.minimum(at, _CHANGES_AT.size - 1)]
+    skipped = (at % 2 == 0) & (clock >= ahead - np.timedelta64(60, "m")) & (clock < ahead)
+    return clock + (skipped * 60).astype("timedelta64[m]")
+
+
+def _shown_by_a_clock(moment: pl.Expr) -> pl.Expr:
+    """A time drawn in the hour March's clock skips, as the clock showed it (an hour
+    later)."""
+    skipped = (
+        (moment.dt.month() == 3)
+        & (moment.dt.weekday() == 7)
+        & (moment.dt.day() >= 25)
+        & (moment.dt.hour() == 2)
+    )
+    return pl.when(skipped).then(moment + pl.duration(hours=1)).otherwise(moment)
 
 
 def _ends_after_starts(table: Table) -> list[pl.Expr]:
@@ -1113,7 +1157,8 @@ def _drawn(column: Column, seed: int, first: date, months: int) -> pl.Expr:
     if column.kind == "datetime":
         minutes = (last - first).days * 1440
         offset = pl.duration(minutes=(draw % minutes).cast(pl.Int64))
-        return (pl.lit(datetime.combine(first, datetime.min.time())) + offset).alias(column.name)
+        moment = pl.lit(datetime.combine(first, datetime.min.time())) + offset
+        return _shown_by_a_clock(moment).alias(column.name)
     return pl.format("{}-{}", pl.lit(column.name), draw % 1000).alias(column.name)
 
 

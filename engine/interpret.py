@@ -33,6 +33,7 @@ from engine.checker import (
     round_decimals,
     round_multiple,
 )
+from engine.clock import elapsed_minutes
 from engine.diagnostics import Diagnostic, EngineError
 from engine.model import Band, band_boundaries, cyclic
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
@@ -310,7 +311,7 @@ class Interpreter:
             span = timedelta(microseconds=int(round(b * 60_000_000)))
             return a + span if node.op == "+" else a - span
         if isinstance(lt, t.Date | t.DateTime):
-            return minutes_between(_as_datetime(b), _as_datetime(a))
+            return elapsed_minutes(_as_datetime(b), _as_datetime(a))
         match node.op:
             case "+":
                 return CONTEXT.add(a, b)
@@ -665,7 +666,7 @@ def _minutes_within(i: Interpreter, node: ast.Call, row: Row) -> Any:
     for k in (-1, 0, 1, 2):
         opens = day + timedelta(days=k) + _span(first)
         closes = opens + _span(length)
-        overlap = minutes_between(max(start, opens), min(end, closes))
+        overlap = elapsed_minutes(max(start, opens), min(end, closes))
         total += max(overlap, Decimal(0))
     return total
 
@@ -692,7 +693,7 @@ def _minutes_in(i: Interpreter, node: ast.Call, row: Row) -> Any:
         middle = a + (b - a) // 2
         first = next((band for band in bands if _in_band(band, middle, calendars)), None)
         if first is not None and first.name == band_node.value:
-            total += minutes_between(a, b)
+            total += elapsed_minutes(a, b)
     return total
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from engine import ast
-from engine.frames import in_minutes, minutes_of_day
+from engine.frames import changes_in, elapsed, minutes_of_day
 from engine.model import Band, band_boundaries
 from engine.plan import Plan, Step
 
@@ -280,7 +280,7 @@ def _band_minutes(frame: pl.DataFrame, bands: list[Band], plan: Plan) -> pl.Data
         .with_columns(p.shift(-1).over("__row").alias("__q"))
         .filter(q > p)
         .with_columns(
-            in_minutes(q - p).alias("__minutes"),
+            elapsed(q, p, changes_in(frame, ["start", "end"])).alias("__minutes"),
             (p + pl.duration(microseconds=(q - p).dt.total_microseconds() // 2)).alias("__mid"),
         )
     )

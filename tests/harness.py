@@ -243,6 +243,7 @@ def evaluate(
     formula: str,
     entity: str = "decision",
     rows: dict[str, list[dict[str, str]]] | None = None,
+    month_text: str = MONTH,
 ) -> Evaluated:
     diags = Diagnostics()
     model = load_model(write_model(tmp, formula, entity), diags)
@@ -250,7 +251,7 @@ def evaluate(
     checked = check(model, diags)
     assert not diags.errors, [d.render() for d in diags]
     ds = dataset(rows)
-    month = parse_month(MONTH)
+    month = parse_month(month_text)
     frames = run_model(checked, ds, [month]).months[0].frames
     plan = plan_month(checked, month)
     if entity in ("decision", "visit"):

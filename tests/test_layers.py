@@ -15,6 +15,7 @@ LAYERS = {
     "source": 0,
     "diagnostics": 0,
     "money": 0,
+    "clock": 0,  # Swedish clock time and the time that passes
     "swedish": 0,
     "phrases": 1,
     "progress": 2,

@@ -53,19 +53,20 @@ def test_march_by_hand(tmp_path: Path) -> None:
     """K1 (Centrum, P1): V1 Tuesday 08–09, 400; V2 Saturday 13 March 21:00–23:10 in the
     crisis period, 130 min × 400 kr/h × 1,10 = 953,33… + four whole quarters of night
     × 120 kr/h = 120 + 130 min of weekend × 60 kr/h = 130; V3 Saturday 27 March
-    23:00–04:00, the night the clocks go forward, 300 minutes on the clock: 2 000 + 600
-    + 300; V4 Wednesday 31 March 23:00–01:00, 800 + 240; V5 of 3 minutes not counted:
-    5 543,33 for 10 1/6 h. Its decision from 20 February: 1–5 March are days 10–14, 500.
+    23:00–04:00, the night the clocks go forward at 02:00, 300 minutes on the clock and
+    240 that passed: 1 600 + 480 + 240; V4 Wednesday 31 March 23:00–01:00, 800 + 240;
+    V5 of 3 minutes not counted: 4 963,33 for 9 1/6 h (it was paid 5 543,33 for the
+    10 1/6 h on the clock). Its decision from 20 February: 1–5 March are days 10–14, 500.
     K2 (Norrskog, P2): V6 Friday 05–07, 800 + 120; V7 45 min, 300: 1 220; two trips ×
     45 = 90; decision from 25 March, 7 days, 700. K3 (Sjövik, protected address): V8 in
     the crisis, 1,5 h × 400 × 1,1 = 660, no trip. K4 (Ön, no fee there): 400, and a
-    decision of 1–5 March, 500. P1's collective agreement: 2 % of 5 543,33 + 660 + 400
-    = 132,0666… → 132,07. In all 9 745,40 kr."""
+    decision of 1–5 March, 500. P1's collective agreement: 2 % of 4 963,33 + 660 + 400
+    = 120,4666… → 120,47. In all 9 153,80 kr."""
     paid, _ = run_and_read(MODEL, [*DATA, "--month", "2027-03"], tmp_path / "out", COLUMNS)
     assert paid == [
-        ("P1", "", "kollektivavtal", "", "132.07"),
+        ("P1", "", "kollektivavtal", "", "120.47"),
         ("P1", "K1", "introduktion", "5.0", "500.00"),
-        ("P1", "K1", "omsorg", "10.1667", "5543.33"),
+        ("P1", "K1", "omsorg", "9.1667", "4963.33"),
         ("P1", "K3", "omsorg", "1.5", "660.00"),
         ("P1", "K4", "introduktion", "5.0", "500.00"),
         ("P1", "K4", "omsorg", "1.0", "400.00"),
@@ -259,10 +260,10 @@ def test_a_column_of_other_values_leaves_the_default(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("setting", "said"),
     [
-        ("reseersättning[Ön]=30", "summa              9 745,40         9 775,40            30,00"),
+        ("reseersättning[Ön]=30", "summa              9 153,80         9 183,80            30,00"),
         (
             "reseersättning[Centrum]=10",
-            "summa              9 745,40         9 785,40            40,00",
+            "summa              9 153,80         9 193,80            40,00",
         ),
         (
             "reseersättning[Önn]=30",
@@ -338,15 +339,16 @@ def test_a_study_of_trips_to_on_and_shorter_private_visits() -> None:
     ran = CliRunner().invoke(main, ["compare", str(MODEL), str(study), *DATA, "--month", "2027-03"])
     assert ran.exit_code == 0, ran.output
     said = ran.output.replace("\u00a0", " ")
-    assert "P1                 7 735,40         7 765,40            30,00" in said
+    assert "P1                 7 143,80         7 173,80            30,00" in said
     assert "P2                 2 010,00         1 900,00          −110,00" in said
-    assert "summa              9 745,40         9 665,40           −80,00" in said
+    assert "summa              9 153,80         9 073,80           −80,00" in said
 
 
 def test_a_goal_seek_of_a_share_reaches_the_total_to_the_ore_and_says_it_in_per_cent() -> None:
     """The crisis supplement is paid on 130 + 90 minutes of March at 400 kr/h, with 2 %
-    more to P1: each per cent 14,67 kr, and 10 % → 20 % is +149,60 kr, 9 895,00 kr. The
-    goal seek stopped one öre off (9 895,01 kr) and wrote the share as `0.200006`; it
+    more to P1: each per cent 14,67 kr, and 10 % → 20 % is +149,60 kr, 9 303,40 kr. The
+    goal seek stopped one öre off (then 9 895,01 kr for 9 895,00, before the night the
+    clocks go forward was an hour shorter) and wrote the share as `0.200006`; it
     reaches the total exactly, said in per cent — and of the values that reach it, the
     one with the fewest decimals: 20 %, where it said 19,9996 %."""
     ran = CliRunner().invoke(
@@ -360,21 +362,21 @@ def test_a_goal_seek_of_a_share_reaches_the_total_to_the_ore_and_says_it_in_per_
             "--solve",
             "kristillägg",
             "--target",
-            "9895",
+            "9303.40",
         ],
     )
     assert ran.exit_code == 0, ran.output
     first = ran.output.replace("\u00a0", " ").splitlines()[0]
-    assert first.startswith("kristillägg=20 % ger 9 895,00 kr (mål 9 895,00 kr;"), first
+    assert first.startswith("kristillägg=20 % ger 9 303,40 kr (mål 9 303,40 kr;"), first
 
 
 @pytest.mark.parametrize(
     ("price", "said"),
     [
-        # K1's four visits are 623/60 h at the price, and 1 390 kr of supplements
-        ("123456789", "P1,K1,omsorg,,omsorg,10.1667,h,1281894382.45"),
-        ("9999999999999", "`omsorg` reaches 103 833 333 334 712"),  # was paid ,96 for ,95
-        ("999999999999999", "`omsorg` reaches 10 383 333 333 334 7"),  # was a traceback
+        # K1's four visits are 563/60 h at the price, and 1 210 kr of supplements
+        ("123456789", "P1,K1,omsorg,,omsorg,9.1667,h,1158437413.45"),
+        ("9999999999999", "`omsorg` reaches 93 833 333 334 533"),  # was paid ,96 for ,95
+        ("999999999999999", "`omsorg` reaches 9 383 333 333 334 5"),  # was a traceback
     ],
 )
 def test_an_amount_beyond_what_is_computed_to_the_ore_stops_the_run(
@@ -384,7 +386,8 @@ def test_an_amount_beyond_what_is_computed_to_the_ore_stops_the_run(
     the exact amount (explain's) is ,95 — binary numbers do not hold every öre of a
     hundred trillion — and one of 10^15 kr stopped the run with a Polars traceback. A
     line above ten billion kronor, which no payment reaches, stops the run and names
-    its rows; 1 281 894 382,45 kr is computed to the öre."""
+    its rows; 1 158 437 413,45 kr is computed to the öre. (Amounts since the night the
+    clocks go forward is an hour shorter.)"""
     model = tmp_path / "model.yaml"
     text = MODEL.read_text("utf-8").replace(
         "values: { 2027-01-01: 400 }", f"values: {{ 2027-01-01: {price} }}"

@@ -1,0 +1,251 @@
+"""The time between two clock times is the time that passed: on the nights the clocks
+are moved (the last Sunday of March, 02:00 → 03:00; of October, 03:00 → 02:00) a
+visit's minutes, its minutes in a daily window and in each time band are the minutes
+the visit lasted, not the difference of the clock's faces. Hand-computed cases through
+both back ends, and properties against the time-zone database Polars carries."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.api import load, load_dataset, parse_month, run_model
+from engine.clock import CHANGES, elapsed_minutes, last_sunday, summer_minutes
+from engine.data import LOCAL_TIME
+from engine.frames import changes_in, elapsed, summer_minutes_expr
+from tests.harness import evaluate, same
+from tests.test_data import ROOT, VISITS, errors, write
+from tests.test_time import EVERY_BAND, _rows
+
+D = Decimal
+
+# (month, start, end, formula, expected minutes)
+CASES = [
+    # October 2026: on Sunday the 25th the clock goes from 03:00 back to 02:00
+    ("2026-10", "2026-10-25 01:30", "2026-10-25 03:30", "end - start", D(180)),
+    ("2026-10", "2026-10-24 23:00", "2026-10-25 07:00", "end - start", D(540)),
+    # within the repeated hour: both times its first occurrence, summer time
+    ("2026-10", "2026-10-25 02:10", "2026-10-25 02:50", "end - start", D(40)),
+    ("2026-10", "2026-10-25 01:30", "2026-10-25 02:30", "end - start", D(60)),
+    ("2026-10", "2026-10-25 02:30", "2026-10-25 03:30", "end - start", D(120)),
+    # a night of the week before: as the clock shows
+    ("2026-10", "2026-10-17 23:00", "2026-10-18 07:00", "end - start", D(480)),
+    # March 2027: on Sunday the 28th the clock goes from 02:00 to 03:00
+    ("2027-03", "2027-03-28 01:30", "2027-03-28 03:30", "end - start", D(60)),
+    ("2027-03", "2027-03-27 23:00", "2027-03-28 04:00", "end - start", D(240)),
+    ("2027-03", "2027-03-28 03:00", "2027-03-28 04:00", "end - start", D(60)),
+    # the night's window 22:00–06:00 holds eight hours in October, six in March
+    (
+        "2026-10",
+        "2026-10-24 21:00",
+        "2026-10-25 07:00",
+        "minutes_within(start, end, 22:00, 06:00)",
+        D(540),
+    ),
+    (
+        "2027-03",
+        "2027-03-27 21:00",
+        "2027-03-28 07:00",
+        "minutes_within(start, end, 22:00, 06:00)",
+        D(420),
+    ),
+    (
+        "2026-10",
+        "2026-10-24 21:00",
+        "2026-10-25 07:00",
+        "minutes_within(start, end, 06:00, 22:00)",
+        D(120),
+    ),
+    # Sunday night is the weekend's (Friday 19:00 – Monday 07:00)
+    ("2026-10", "2026-10-25 01:30", "2026-10-25 03:30", 'minutes_in(tidsband, "helg")', D(180)),
+    ("2027-03", "2027-03-28 01:30", "2027-03-28 03:30", 'minutes_in(tidsband, "helg")', D(60)),
+    ("2026-10", "2026-10-25 01:30", "2026-10-25 03:30", EVERY_BAND, D(180)),
+    # the time of day is the clock's
+    (
+        "2026-10",
+        "2026-10-25 01:30",
+        "2026-10-25 03:30",
+        "time_of_day(end) - time_of_day(start)",
+        D(120),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("month", "start", "end", "formula", "expected"),
+    CASES,
+    ids=[f"{c[3][:40]} {c[1]}–{c[2][-5:]}" for c in CASES],
+)
+def test_minutes_across_a_clock_change(tmp_path, month, start, end, formula, expected):
+    result = evaluate(tmp_path, formula, "visit", rows=_rows(start, end), month_text=month)
+    assert same(result.compiled, expected), f"compiled {result.compiled!r}"
+    assert same(result.interpreted, expected), f"interpreted {result.interpreted!r}"
+
+
+def test_the_rule_is_the_time_zone_databases_from_1996_to_2099() -> None:
+    """Every change night from the rule (last Sundays, at 03:00) is the night
+    Europe/Stockholm moves its clock, by the time-zone database."""
+    hours = pl.datetime_range(
+        datetime(1996, 1, 1), datetime(2101, 1, 1), "1h", time_zone="UTC", eager=True
+    )
+    offsets = hours.dt.convert_time_zone(LOCAL_TIME).dt.dst_offset()
+    moved = hours.filter(offsets != offsets.shift(1)).dt.convert_time_zone(LOCAL_TIME)
+    found = moved.dt.replace_time_zone(None).to_list()
+    # March's change at 03:00, the first hour of summer time; October's at 02:00, the
+    # first of winter time (the hour before 03:00 was summer time's, first)
+    assert found == [c.at if c.minutes > 0 else c.hour for c in CHANGES]
+    assert last_sunday(2026, 10).isoformat() == "2026-10-25"
+    assert last_sunday(2027, 3).isoformat() == "2027-03-28"
+
+
+MOMENTS = st.datetimes(datetime(1990, 1, 1), datetime(2105, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(MOMENTS, min_size=1, max_size=30))
+def test_summer_time_is_the_same_by_rule_in_python_and_in_polars(moments) -> None:
+    """The interpreter's summer time (a search of the change nights) is the compiler's
+    (arithmetic on year, month, day and hour), and Polars' time-zone database's where
+    the time exists: a time in October's repeated hour is taken as summer time."""
+    frame = pl.DataFrame({"t": moments}, schema={"t": pl.Datetime("us")})
+    polars = frame.select(summer_minutes_expr(pl.col("t")).alias("x"))["x"]
+    database = frame.select(
+        pl.col("t")
+        .dt.replace_time_zone(LOCAL_TIME, ambiguous="earliest", non_existent="null")
+        .dt.dst_offset()
+        .dt.total_minutes()
+        .alias("dst")
+    )["dst"]
+    for moment, compiled, dst in zip(moments, polars, database, strict=True):
+        assert compiled == summer_minutes(moment), moment
+        if dst is not None and 1996 <= moment.year <= 2099:
+            assert summer_minutes(moment) == dst, moment
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.datetimes(datetime(2025, 9, 1), datetime(2027, 5, 1)),
+            st.integers(-3000, 3000),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_the_frames_own_changes_give_what_every_change_gives(pairs) -> None:
+    """The compiler looks only at the change nights near a frame's dates and times
+    (none in most months); that is the same as looking at all of them, and as the
+    interpreter's minutes."""
+    frame = pl.DataFrame(
+        {"a": [a for a, _ in pairs], "b": [a + timedelta(minutes=m) for a, m in pairs]},
+        schema={"a": pl.Datetime("us"), "b": pl.Datetime("us")},
+    )
+    near = changes_in(frame, ["a", "b"])
+    got = frame.select(
+        elapsed(pl.col("b"), pl.col("a"), near).alias("near"),
+        elapsed(pl.col("b"), pl.col("a")).alias("all"),
+    )
+    for (a, m), x, y in zip(pairs, got["near"], got["all"], strict=True):
+        expected = elapsed_minutes(a, a + timedelta(minutes=m))
+        assert Decimal(str(x)) == expected == Decimal(str(y)), (a, m)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.sampled_from([("2026-10", datetime(2026, 10, 24)), ("2027-03", datetime(2027, 3, 27))]),
+    st.integers(0, 2 * 1440 - 1),
+    st.integers(1, 24 * 60),
+)
+def test_band_minutes_add_up_to_the_visit_on_a_change_night(
+    tmp_path_factory, night, offset, length
+):
+    """Every minute that passed is in exactly one band, in both back ends, on the
+    weekend the clocks move: the bands add up to `end - start`, the time that passed
+    by the time-zone database."""
+    month, first = night
+    start = first + timedelta(minutes=offset)
+    end = start + timedelta(minutes=length)
+    skipped = [c.hour for c in CHANGES if c.minutes > 0]
+    if any(h <= moment < h + timedelta(hours=1) for moment in (start, end) for h in skipped):
+        return  # a time March's clock never showed: rejected when read (test_data)
+    rows = _rows(f"{start:%Y-%m-%d %H:%M}", f"{end:%Y-%m-%d %H:%M}")
+    tmp = tmp_path_factory.mktemp("bands")
+    local = pl.Series([start, end]).dt.replace_time_zone(LOCAL_TIME, ambiguous="earliest")
+    passed = local.dt.convert_time_zone("UTC")  # Python subtracts one zone's times as on a clock
+    minutes = D(int((passed[1] - passed[0]).total_seconds() // 60))
+    whole = evaluate(tmp, "end - start", "visit", rows=rows, month_text=month)
+    bands = evaluate(tmp, EVERY_BAND, "visit", rows=rows, month_text=month)
+    for value in (whole.compiled, whole.interpreted, bands.compiled, bands.interpreted):
+        assert same(value, minutes), (start, end, value, minutes)
+
+
+# Read from files: a time March's clock never showed is a rejected row; instants are
+# read in Swedish time, and a visit across the October night is the three hours it was.
+# Älvsbacka pays 431 kr an hour of executed time and 70 kr an hour of the weekend.
+
+ALVSBACKA = ROOT / "examples/alvsbacka"
+HEADER = "visit_id,customer_id,provider_id,service,start,end,antal_personal\n"
+
+
+def _paid(tmp: Path, visits: str, month: str) -> dict[str, int]:
+    data = tmp / "data"
+    shutil.copytree(ALVSBACKA / "data", data)
+    (data / "visits.csv").write_text(HEADER + visits, encoding="utf-8")
+    checked, _ = load(ALVSBACKA / "model.yaml")
+    dataset, _ = load_dataset(checked, data)
+    lines = run_model(checked, dataset, [parse_month(month)]).lines
+    return {
+        f"{r['customer_id']}:{r['payment']}": r["amount_ore"] for r in lines.iter_rows(named=True)
+    }
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "V1,K1,P1,omsorg,2026-10-25 01:30,2026-10-25 03:30,1",
+        "V1,K1,P1,omsorg,2026-10-24T23:30:00Z,2026-10-25T02:30:00Z,1",  # UTC instants
+        "V1,K1,P1,omsorg,2026-10-25T01:30:00+02:00,2026-10-25T03:30:00+01:00,1",
+    ],
+)
+def test_a_visit_across_the_october_night_is_paid_the_three_hours_it_lasted(
+    tmp_path, written
+) -> None:
+    """K1's visit 01:30–03:30 on Sunday 25 October 2026 (the clock at 03:00 back to
+    02:00): three hours, 1 293 kr of time and 210 kr of weekend, whether written as
+    the clock showed it or as instants; it was paid the clock's two hours, 862 + 140
+    kr, with exit 0."""
+    paid = _paid(tmp_path, written + "\n", "2026-10")
+    assert (paid["K1:tid"], paid["K1:ob"]) == (129_300, 21_000)
+
+
+def test_a_time_the_clock_skipped_is_a_rejected_row(tmp_path) -> None:
+    """02:30 on 31 March 2024 was no time in Sweden (02:00 became 03:00): how long
+    the visit 02:30–04:00 lasted is unknown (an hour and a half by a clock not moved
+    forward, half an hour if it was a typing mistake for 03:30), so the row is
+    rejected, saying what to write; it was paid as 90 minutes with exit 0. Written
+    with its offset from UTC (`02:30+01:00`, which is 03:30 summer time) it is read:
+    Älvsbacka pays its 30 minutes, 215,50 kr, and 35 kr of weekend."""
+    skipped = VISITS.replace("2024-02-05 08:00", "2024-03-31 02:30").replace(
+        "2024-02-05 12:00", "2024-03-31 04:00"
+    )
+    found = errors(write(tmp_path, visits=skipped))
+    message = (
+        "`start` 2024-03-31 02:30 is no time in Sweden: at 02:00 on 2024-03-31 the clocks "
+        "went forward to 03:00"
+    )
+    assert ("bad-date", "visits.csv:2:start", message) in found, found
+    offset = "V1,K1,P1,omsorg,2027-03-28T02:30:00+01:00,2027-03-28 04:00,1\n"
+    paid = _paid(tmp_path, offset, "2027-03")
+    assert (paid["K1:tid"], paid["K1:ob"]) == (21_550, 3_500)

@@ -6,7 +6,7 @@ against. It must give the same amounts as carepay, to the öre (bench/run.py che
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -139,6 +139,28 @@ def _by_provider(customers: pl.LazyFrame) -> pl.LazyFrame:
     return customers.group_by("provider_id").agg(pl.col("amount_ore").sum()).sort("provider_id")
 
 
+def clock_change(month: date) -> tuple[datetime, int] | None:
+    """The night of the month the Swedish clock moves (the last Sunday of March, an
+    hour forward at 02:00; of October, back at 03:00), as the clock shows its end, and
+    the minutes it jumps: a visit starting in the month can cross no other."""
+    if month.month not in (3, 10):
+        return None
+    last = date(month.year, month.month, 31)
+    sunday = last - timedelta(days=(last.weekday() + 1) % 7)
+    return datetime.combine(sunday, time(3)), 60 if month.month == 3 else -60
+
+
+def _minutes(month: date) -> pl.Expr:
+    """A visit's minutes: the time that passed from start to end."""
+    minutes = (pl.col("end") - pl.col("start")).dt.total_microseconds() / 60e6
+    change = clock_change(month)
+    if change is None:
+        return minutes
+    at, jump = change
+    crossed = (pl.col("end") >= at).cast(pl.Int8) - (pl.col("start") >= at).cast(pl.Int8)
+    return minutes - crossed.cast(pl.Float64) * jump
+
+
 def customer_amounts(tables: dict[str, pl.LazyFrame], month: date) -> pl.LazyFrame:
     """Öre per customer and provider for one month."""
     start = datetime.combine(month, datetime.min.time())
@@ -148,9 +170,7 @@ def customer_amounts(tables: dict[str, pl.LazyFrame], month: date) -> pl.LazyFra
     visits = (
         tables["visits"]
         .filter((pl.col("start") >= start) & (pl.col("start") < stop))
-        .with_columns(
-            ((pl.col("end") - pl.col("start")).dt.total_microseconds() / 60e6).alias("minutes")
-        )
+        .with_columns(_minutes(month).alias("minutes"))
         .group_by("customer_id", "provider_id")
         .agg(
             pl.col("minutes").filter(pl.col("service") == "omsorg").sum().alias("executed"),

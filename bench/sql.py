@@ -7,16 +7,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.handwritten import LEVEL_AMOUNT, LEVEL_MINUTES, ZONES
+from bench.handwritten import LEVEL_AMOUNT, LEVEL_MINUTES, ZONES, clock_change
 
 QUERY = """
 WITH
 visits AS (
   SELECT customer_id, provider_id,
-    sum(date_diff('microsecond', "start", "end") / 60e6)
-      FILTER (WHERE service = 'omsorg') AS executed,
-    sum(date_diff('microsecond', "start", "end") / 60e6)
-      FILTER (WHERE service = 'palliativt_vak') AS vak
+    sum({minutes}) FILTER (WHERE service = 'omsorg') AS executed,
+    sum({minutes}) FILTER (WHERE service = 'palliativt_vak') AS vak
   FROM read_parquet('{dir}/visits.parquet')
   WHERE "start" >= TIMESTAMP '{first}' AND "start" < TIMESTAMP '{stop}'
   GROUP BY ALL
@@ -58,6 +56,18 @@ FROM priced
 """
 
 
+def _minutes(month: date) -> str:
+    """A visit's minutes, the time that passed: on the month's night the clock moves,
+    less (March) or more (October) the hour it jumped."""
+    minutes = """date_diff('microsecond', "start", "end") / 60e6"""
+    change = clock_change(month)
+    if change is None:
+        return minutes
+    at, jump = change
+    crossed = f"""(("end" >= TIMESTAMP '{at}')::INT - ("start" >= TIMESTAMP '{at}')::INT)"""
+    return f"({minutes} - {crossed} * {jump})"
+
+
 def from_files(directory: Path, month: date) -> tuple[int, dict[str, int]]:
     """The per-customer table, made in DuckDB (its row count returned), and the
     per-provider totals."""
@@ -66,6 +76,7 @@ def from_files(directory: Path, month: date) -> tuple[int, dict[str, int]]:
     stop = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     sql = QUERY.format(
         dir=directory,
+        minutes=_minutes(month),
         first=month.isoformat(),
         stop=stop.isoformat(),
         last=(stop - timedelta(days=1)).isoformat(),

@@ -2231,6 +2231,9 @@ class Survey:
 
     columns: frozenset[str] = frozenset()
     order: bool = False
+    skipped: frozenset[str] = (
+        frozenset()
+    )  # columns whose times reach a night March's clock skips an hour
     keys: tuple[str, ...] = ()  # in the table's order of keys
 
 
@@ -2392,13 +2395,15 @@ def _datetime_columns(names: Collection[str], table: Table) -> list[str]:
 
 def _survey_of(found: Mapping[str, Any], table: Table) -> Survey:
     keys = tuple(k for k in table.key if found.get(f"__key_{k}"))
-    skipped = any(
-        _skipped_hours(found.get(_LOW + n), found.get(_HIGH + n))
+    skipped = frozenset(
+        n
         for n in _datetime_columns(table.columns, table)
+        if _skipped_hours(found.get(_LOW + n), found.get(_HIGH + n))
     )
     return Survey(
         columns=frozenset(n for n in table.columns if found.get(n)),
-        order=bool(found.get("__order")) or skipped,
+        order=bool(found.get("__order")),
+        skipped=skipped,
         keys=table.key if found.get(COMPOSITE_FLAG) else keys,
     )
 
@@ -2455,7 +2460,8 @@ def _row_problems(
     window: Window | None = None,
 ) -> list[Problem]:
     """Every problem of the table's rows: values not of their kind, empty or not
-    allowed, periods ending before they start, ids seen twice; looked for only where
+    allowed, periods ending before they start, times the clock skipped, ids seen
+    twice; looked for only where
     the table's `survey` found something to look at."""
     problems: list[Problem] = []
     for column in table.columns.values():
@@ -2463,6 +2469,8 @@ def _row_problems(
             problems += _column_problems(frame, converted, column)
     if survey.order:
         problems += _order_problems(converted, table)
+    if survey.skipped:
+        problems += _skipped_hour_problems(converted, survey.skipped)
     if window is None:
         problems += _duplicate_problems(converted, survey.keys, ds, name)
     else:
@@ -2601,12 +2609,12 @@ def _skipped_hours(first: Any, last: Any) -> list[ClockChange]:
     return [c for c in changes_between(first, last + timedelta(hours=1)) if c.minutes > 0]
 
 
-def _skipped_hour_problems(converted: pl.DataFrame, table: Table) -> list[Problem]:
+def _skipped_hour_problems(converted: pl.DataFrame, columns: Collection[str]) -> list[Problem]:
     """Times March's clock never showed: on the night it goes from 02:00 to 03:00,
     02:30 is no time in Sweden, and how long a visit from or to it lasted is unknown
     (a clock not moved forward, an hour behind; or a typing mistake)."""
     out = []
-    for name in _datetime_columns(converted.columns, table):
+    for name in sorted(columns):
         column = pl.col(name)
         bounds = converted.select(column.min(), column.max().alias("hi")).row(0)
         for change in _skipped_hours(*bounds):
@@ -2630,10 +2638,9 @@ def _skipped_hour_problems(converted: pl.DataFrame, table: Table) -> list[Proble
 
 
 def _order_problems(converted: pl.DataFrame, table: Table) -> list[Problem]:
-    """Periods that end before they start, rows of a table with a longest duration
-    (`x-max-hours`: visits longer than a day) that last longer, and times the clock
-    skipped."""
-    out = _skipped_hour_problems(converted, table)
+    """Periods that end before they start, and rows of a table with a longest duration
+    (`x-max-hours`: visits longer than a day) that last longer."""
+    out = []
     for start, end in order_pairs(table):
         if start in converted.columns and end in converted.columns:
             for index in _rows(converted, pl.col(end) < pl.col(start)):

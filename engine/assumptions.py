@@ -19,6 +19,7 @@ import polars as pl
 from engine import swedish
 from engine.catalog import Vocabulary
 from engine.data import Dataset
+from engine.frames import clock_after, elapsed, elapsed_microseconds
 from engine.model import Assumption
 from engine.phrases import say
 
@@ -143,7 +144,8 @@ def _picked(customer: str, seed: int, share: Decimal) -> bool:
 
 
 def _minutes() -> pl.Expr:
-    return (pl.col("end") - pl.col("start")).dt.total_microseconds() / 60_000_000
+    """A visit's minutes, the time that passed (`end - start` as a rule reads it)."""
+    return elapsed(pl.col("end"), pl.col("start"))
 
 
 # ----------------------------------------------------------------------------- kinds
@@ -153,8 +155,8 @@ def _scale_visit_time(
     assumption: Assumption, visits: pl.DataFrame, chosen: pl.Series
 ) -> tuple[pl.DataFrame, Applied]:
     factor = float(assumption.amount)
-    micros = (pl.col("end") - pl.col("start")).dt.total_microseconds().cast(pl.Float64)
-    new_end = pl.col("start") + pl.duration(microseconds=(micros * factor).round(0).cast(pl.Int64))
+    micros = elapsed_microseconds(pl.col("end"), pl.col("start")).cast(pl.Float64)
+    new_end = clock_after(pl.col("start"), (micros * factor).round(0).cast(pl.Int64))
     changed = visits.with_columns(
         pl.when(chosen & pl.col("end").is_not_null())
         .then(new_end)

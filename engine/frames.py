@@ -304,6 +304,22 @@ def elapsed(
     return wall
 
 
+def elapsed_microseconds(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+    """`elapsed` in whole microseconds, for moving a time by a share of it exactly."""
+    jumped = (summer_minutes_expr(later) - summer_minutes_expr(earlier)).cast(pl.Int64)
+    return (later - earlier).dt.total_microseconds() - jumped * 60_000_000
+
+
+def clock_after(moment: pl.Expr, microseconds: pl.Expr) -> pl.Expr:
+    """What a Swedish clock shows `microseconds` after it showed `moment` (an hour
+    more across March's change night, an hour less across October's): on a scale of
+    winter time, summer time runs from each change's 02:00 to the next."""
+    winter = moment - pl.duration(minutes=summer_minutes_expr(moment).cast(pl.Int64))
+    passed = winter + pl.duration(microseconds=microseconds)
+    summer = summer_minutes_expr(passed + pl.duration(hours=1))
+    return passed + pl.duration(minutes=summer.cast(pl.Int64))
+
+
 def summer_minutes_expr(moment: pl.Expr) -> pl.Expr:
     """`clock.summer_minutes` of each value, by the rule (no search: a constant stays one)."""
     moment = moment.cast(pl.Datetime("us"))

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.api import load, load_dataset, parse_month, run_model
+from engine.assumptions import apply_assumptions
 from engine.clock import CHANGES, elapsed_minutes, last_sunday, summer_minutes
 from engine.data import LOCAL_TIME
 from engine.frames import changes_in, elapsed, summer_minutes_expr
@@ -249,3 +250,32 @@ def test_a_time_the_clock_skipped_is_a_rejected_row(tmp_path) -> None:
     offset = "V1,K1,P1,omsorg,2027-03-28T02:30:00+01:00,2027-03-28 04:00,1\n"
     paid = _paid(tmp_path, offset, "2027-03")
     assert (paid["K1:tid"], paid["K1:ob"]) == (21_550, 3_500)
+
+
+def test_a_scenarios_visit_time_is_the_time_that_passed(tmp_path) -> None:
+    """A study assuming visits half as long, and visits under 30 minutes not
+    registered, on the March night the clock goes forward: 23:00–04:00 lasted four
+    hours and ends at 01:00 (it ended at 01:30, two and a half hours); 01:50–03:10
+    lasted 20 minutes and is not registered (it was kept as 80)."""
+    data = tmp_path / "data"
+    shutil.copytree(ALVSBACKA / "data", data)
+    (data / "visits.csv").write_text(
+        HEADER
+        + "V1,K1,P1,omsorg,2027-03-27 23:00,2027-03-28 04:00,1\n"
+        + "V2,K1,P1,omsorg,2027-03-28 01:50,2027-03-28 03:10,1\n",
+        encoding="utf-8",
+    )
+    study = tmp_path / "study.yaml"
+    study.write_text(
+        f"model: halften\nextends: {ALVSBACKA / 'model.yaml'}\n"
+        "assumptions:\n"
+        "  korta:\n    description: Korta besök registreras inte\n"
+        "    drop_visits_shorter_than: 30 min\n"
+        "  hälften:\n    description: Hälften så långa besök\n    scale_visit_time: 0.5\n",
+        encoding="utf-8",
+    )
+    checked, _ = load(study, [parse_month("2027-03")])
+    dataset, _ = load_dataset(checked, data)
+    changed, _ = apply_assumptions(checked.model.vocabulary, checked.model.assumptions, dataset)
+    visits = changed.tables["visits"].select("visit_id", "end").rows()
+    assert visits == [("V1", datetime(2027, 3, 28, 1, 0))]

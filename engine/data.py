@@ -30,8 +30,9 @@ import polars as pl
 
 from engine import types as t
 from engine.catalog import Column, Table, base_vocabulary, tables
-from engine.clock import ClockChange, changes_between
+from engine.clock import ClockChange, changes_between, elapsed_minutes
 from engine.diagnostics import Diagnostics, closest, printable
+from engine.frames import elapsed
 from engine.headers import COLUMNS_FILE, read_headers
 from engine.loader import split_quantity
 from engine.model import DataRequirement
@@ -2446,7 +2447,9 @@ def _order_flag(names: list[str], table: Table) -> pl.Expr:
             flag = flag | (pl.col(end) < pl.col(start)).any()
     max_hours = table.max_hours
     if max_hours is not None and {"start", "end"} <= set(names):
-        flag = flag | (pl.col("end") - pl.col("start") > pl.duration(hours=max_hours)).any()
+        # on the clock: an hour less may have passed, or an hour more (`_order_problems`)
+        longest = pl.duration(hours=max_hours) - pl.duration(hours=1)
+        flag = flag | (pl.col("end") - pl.col("start") > longest).any()
     return flag
 
 
@@ -2657,9 +2660,10 @@ def _order_problems(converted: pl.DataFrame, table: Table) -> list[Problem]:
                 )
     max_hours = table.max_hours
     if max_hours is not None and {"start", "end"} <= set(converted.columns):
-        too_long = pl.col("end") - pl.col("start") > pl.duration(hours=max_hours)
+        too_long = elapsed(pl.col("end"), pl.col("start")) > max_hours * 60
         for index in _rows(converted, too_long):
-            hours = (converted["end"][index] - converted["start"][index]).total_seconds() / 3600
+            began, ended = converted["start"][index], converted["end"][index]
+            hours = elapsed_minutes(began, ended) / 60
             out.append(
                 Problem(
                     index,

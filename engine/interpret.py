@@ -33,7 +33,7 @@ from engine.checker import (
     round_decimals,
     round_multiple,
 )
-from engine.clock import elapsed_minutes
+from engine.clock import ClockChange, changes_between, elapsed_minutes
 from engine.diagnostics import Diagnostic, EngineError
 from engine.model import Band, band_boundaries, cyclic
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
@@ -191,6 +191,17 @@ class Interpreter:
         row.computed["excluded_by"] = excluded
         return excluded is None
 
+    def _note_clock_changes(self, earlier: datetime, later: datetime, passed: Decimal) -> None:
+        """Where the minutes that passed are not the clock's, the night it moved."""
+        first, last = min(earlier, later), max(earlier, later)
+        on_the_clock = later - earlier
+        if passed == Decimal(int(on_the_clock.total_seconds() * 1_000_000)) / 60_000_000:
+            return
+        for change in changes_between(first, last):
+            if first < change.at <= last:
+                said = _clock_change_said(change, on_the_clock, passed)
+                self._note(Trace(said, "note", None, t.UNKNOWN))
+
     def _note(self, trace: Trace) -> None:
         """`trace` among the values the current rule used, once: a column read by two
         conditions (`if status == "utförd" … else if status == "uteblivet" …`) showed
@@ -311,7 +322,10 @@ class Interpreter:
             span = timedelta(microseconds=int(round(b * 60_000_000)))
             return a + span if node.op == "+" else a - span
         if isinstance(lt, t.Date | t.DateTime):
-            return elapsed_minutes(_as_datetime(b), _as_datetime(a))
+            earlier, later = _as_datetime(b), _as_datetime(a)
+            passed = elapsed_minutes(earlier, later)
+            self._note_clock_changes(earlier, later, passed)
+            return passed
         match node.op:
             case "+":
                 return CONTEXT.add(a, b)
@@ -648,6 +662,16 @@ def of_day(moment: datetime) -> Decimal:
 def _weekday(i: Interpreter, node: ast.Call, row: Row) -> Any:
     day = i.eval(node.args[0], row)
     return None if day is None else Decimal(day.isoweekday())
+
+
+def _clock_change_said(change: ClockChange, on_the_clock: timedelta, passed: Decimal) -> str:
+    """Why a difference of two clock times is not what the clock's faces say."""
+    moved = "forward from 02:00 to 03:00" if change.minutes > 0 else "back from 03:00 to 02:00"
+    shown = Decimal(int(on_the_clock.total_seconds())) / 60
+    return (
+        f"the clocks went {moved} on {change.at.date()}: "
+        f"{shown.normalize():f} min on the clock, {passed.normalize():f} min passed"
+    )
 
 
 def minutes_between(a: datetime, b: datetime) -> Decimal:

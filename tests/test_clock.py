@@ -13,11 +13,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.api import load, load_dataset, parse_month, run_model
 from engine.assumptions import apply_assumptions
+from engine.cli import main
 from engine.clock import CHANGES, elapsed_minutes, last_sunday, summer_minutes
 from engine.data import LOCAL_TIME
 from engine.frames import changes_in, elapsed, summer_minutes_expr
@@ -167,7 +169,7 @@ def test_the_frames_own_changes_give_what_every_change_gives(pairs) -> None:
 @given(
     st.sampled_from([("2026-10", datetime(2026, 10, 24)), ("2027-03", datetime(2027, 3, 27))]),
     st.integers(0, 2 * 1440 - 1),
-    st.integers(1, 24 * 60),
+    st.integers(1, 23 * 60),  # a day on the clock in October is 25 hours: rejected
 )
 def test_band_minutes_add_up_to_the_visit_on_a_change_night(
     tmp_path_factory, night, offset, length
@@ -279,3 +281,41 @@ def test_a_scenarios_visit_time_is_the_time_that_passed(tmp_path) -> None:
     changed, _ = apply_assumptions(checked.model.vocabulary, checked.model.assumptions, dataset)
     visits = changed.tables["visits"].select("visit_id", "end").rows()
     assert visits == [("V1", datetime(2027, 3, 28, 1, 0))]
+
+
+def test_explain_says_why_a_visit_lasted_longer_than_its_clock_times_say(tmp_path) -> None:
+    """explain showed `end - start = 180 min` under `end = 03:30` and `start = 01:30`
+    with nothing to say why: it names the night the clocks went back."""
+    data = tmp_path / "data"
+    shutil.copytree(ALVSBACKA / "data", data)
+    (data / "visits.csv").write_text(
+        HEADER + "V1,K1,P1,omsorg,2026-10-25 01:30,2026-10-25 03:30,1\n", encoding="utf-8"
+    )
+    args = ["explain", str(ALVSBACKA / "model.yaml"), "--data", str(data)]
+    ran = CliRunner().invoke(main, [*args, "--month", "2026-10", "--customer", "K1"])
+    assert ran.exit_code == 0, ran.output
+    said = (
+        "the clocks went back from 03:00 to 02:00 on 2026-10-25: 120 min on the clock, "
+        "180 min passed"
+    )
+    assert said in ran.output
+    assert "faktisk_tid = 180 min (3.00 h)" in ran.output
+
+
+@pytest.mark.parametrize(
+    ("written", "rejected"),
+    [
+        # 24 hours on the clock and 25 that passed: longer than a visit can be
+        ("V1,K1,P1,omsorg,2026-10-24 03:00,2026-10-25 03:00,1", True),
+        # 24 hours and a half on the clock, 23 and a half that passed
+        ("V1,K1,P1,omsorg,2027-03-27 03:30,2027-03-28 04:00,1", False),
+    ],
+)
+def test_a_visit_longer_than_a_day_is_so_by_the_time_that_passed(tmp_path, written, rejected):
+    data = tmp_path / "data"
+    shutil.copytree(ALVSBACKA / "data", data)
+    (data / "visits.csv").write_text(HEADER + written + "\n", encoding="utf-8")
+    checked, _ = load(ALVSBACKA / "model.yaml")
+    dataset, _ = load_dataset(checked, data)
+    reasons = [str(r.get("reason")) for r in dataset.rejects]
+    assert any("more than 24 h" in r for r in reasons) == rejected, reasons

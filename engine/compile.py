@@ -47,6 +47,7 @@ from engine.frames import (
     changes_in,
     deferrable_pairs,
     elapsed,
+    in_minutes,
     in_pieces,
     joins_parties,
     minutes_of_day,
@@ -224,6 +225,8 @@ class Compiler:
         if isinstance(lt, t.DateTime) and isinstance(rt, t.Num):
             span = pl.duration(microseconds=(b * 60_000_000).round(0).cast(pl.Int64))
             return a + span if node.op == "+" else a - span
+        if isinstance(lt, t.Date) and isinstance(rt, t.Date):  # whole days, as a calendar counts
+            return in_minutes(_as_datetime(a, lt) - _as_datetime(b, rt))
         if isinstance(lt, t.Date | t.DateTime):
             changes = self.clock_changes(a, b)
             return elapsed(_as_datetime(a, lt), _as_datetime(b, rt), changes)

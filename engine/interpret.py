@@ -321,6 +321,8 @@ class Interpreter:
         if isinstance(lt, t.DateTime) and isinstance(b, Decimal):
             span = timedelta(microseconds=int(round(b * 60_000_000)))
             return a + span if node.op == "+" else a - span
+        if isinstance(lt, t.Date) and isinstance(self.checked.type_of(node.right), t.Date):
+            return minutes_between(_as_datetime(b), _as_datetime(a))  # whole days
         if isinstance(lt, t.Date | t.DateTime):
             earlier, later = _as_datetime(b), _as_datetime(a)
             passed = elapsed_minutes(earlier, later)

@@ -70,6 +70,9 @@ CASES = [
     ("2026-10", "2026-10-25 01:30", "2026-10-25 03:30", 'minutes_in(tidsband, "helg")', D(180)),
     ("2027-03", "2027-03-28 01:30", "2027-03-28 03:30", 'minutes_in(tidsband, "helg")', D(60)),
     ("2026-10", "2026-10-25 01:30", "2026-10-25 03:30", EVERY_BAND, D(180)),
+    # a date is a whole day: two dates are whole days apart, whichever night lies between
+    ("2027-03", "2027-03-30 08:00", "2027-03-30 09:00", "date(start) - 2027-03-27", D(3 * 1440)),
+    ("2027-03", "2027-03-27 01:30", "2027-03-27 03:30", "2027-04-01 - date(start)", D(5 * 1440)),
     # the time of day is the clock's
     (
         "2026-10",

@@ -67,3 +67,13 @@ def elapsed_minutes(earlier: datetime, later: datetime) -> Decimal:
     delta = later - earlier
     micro = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     return Decimal(micro) / 60_000_000 - (summer_minutes(later) - summer_minutes(earlier))
+
+
+def clock_after(moment: datetime, minutes: Decimal) -> datetime:
+    """What the clock shows `minutes` after it showed `moment` (before it, for a
+    negative number): an hour more across March's change night, an hour less across
+    October's. On a scale of winter time, summer time runs from each change's 02:00 to
+    the next."""
+    passed = timedelta(microseconds=int(round(minutes * 60_000_000)))
+    winter = moment - timedelta(minutes=summer_minutes(moment)) + passed
+    return winter + timedelta(minutes=summer_minutes(winter + timedelta(hours=1)))

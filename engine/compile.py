@@ -45,6 +45,7 @@ from engine.diagnostics import Diagnostic, EngineError
 from engine.frames import (
     base_frames,
     changes_in,
+    clock_after,
     deferrable_pairs,
     elapsed,
     in_minutes,
@@ -142,6 +143,14 @@ class Compiler:
     def type_of(self, node: ast.Node) -> t.Type:
         return self.checked.type_of(node)
 
+    def _no_change_reached(self, moment: pl.Expr, duration: ast.Node) -> bool:
+        """A column of the frame's moved by a constant of at most two days, where no
+        clock change is near its dates and times: the clock's arithmetic is the plain."""
+        if self.clock_changes(moment) != [] or not self.is_constant(duration):
+            return False
+        minutes = pl.select(self.expr(duration)).item()
+        return minutes is not None and abs(minutes) <= 2 * 1440
+
     def clock_changes(self, *moments: pl.Expr) -> list[ClockChange] | None:
         """The clock changes the moments can lie across: those near the frame's
         dates and times where every moment is one of its columns, else None (all)."""
@@ -222,9 +231,12 @@ class Compiler:
         if isinstance(lt, t.Date) and isinstance(rt, t.Num):
             a = _as_datetime(a, lt)
             lt = t.DATETIME
-        if isinstance(lt, t.DateTime) and isinstance(rt, t.Num):
-            span = pl.duration(microseconds=(b * 60_000_000).round(0).cast(pl.Int64))
-            return a + span if node.op == "+" else a - span
+        if isinstance(lt, t.DateTime) and isinstance(rt, t.Num):  # the time that passes
+            micros = (b * 60_000_000).round(0).cast(pl.Int64)
+            micros = micros if node.op == "+" else -micros
+            if self._no_change_reached(a, node.right):
+                return a + pl.duration(microseconds=micros)
+            return clock_after(a, micros)
         if isinstance(lt, t.Date) and isinstance(rt, t.Date):  # whole days, as a calendar counts
             return in_minutes(_as_datetime(a, lt) - _as_datetime(b, rt))
         if isinstance(lt, t.Date | t.DateTime):

@@ -33,7 +33,7 @@ from engine.checker import (
     round_decimals,
     round_multiple,
 )
-from engine.clock import ClockChange, changes_between, elapsed_minutes
+from engine.clock import ClockChange, changes_between, clock_after, elapsed_minutes
 from engine.diagnostics import Diagnostic, EngineError
 from engine.model import Band, band_boundaries, cyclic
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
@@ -318,9 +318,8 @@ class Interpreter:
                 days = timedelta(days=int(b / 1440))
                 return a + days if node.op == "+" else a - days
             a, lt = _as_datetime(a), t.DATETIME
-        if isinstance(lt, t.DateTime) and isinstance(b, Decimal):
-            span = timedelta(microseconds=int(round(b * 60_000_000)))
-            return a + span if node.op == "+" else a - span
+        if isinstance(lt, t.DateTime) and isinstance(b, Decimal):  # the time that passes
+            return clock_after(a, b if node.op == "+" else -b)
         if isinstance(lt, t.Date) and isinstance(self.checked.type_of(node.right), t.Date):
             return minutes_between(_as_datetime(b), _as_datetime(a))  # whole days
         if isinstance(lt, t.Date | t.DateTime):

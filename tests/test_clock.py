@@ -20,16 +20,17 @@ from hypothesis import strategies as st
 from engine.api import load, load_dataset, parse_month, run_model
 from engine.assumptions import apply_assumptions
 from engine.cli import main
-from engine.clock import CHANGES, elapsed_minutes, last_sunday, summer_minutes
+from engine.clock import CHANGES, clock_after, elapsed_minutes, last_sunday, summer_minutes
 from engine.data import LOCAL_TIME
 from engine.frames import changes_in, elapsed, summer_minutes_expr
+from engine.frames import clock_after as frames_clock_after
 from tests.harness import evaluate, same
 from tests.test_data import ROOT, VISITS, errors, write
 from tests.test_time import EVERY_BAND, _rows
 
 D = Decimal
 
-# (month, start, end, formula, expected minutes)
+# (month, start, end, formula, expected: minutes, or a date and time, or true/false)
 CASES = [
     # October 2026: on Sunday the 25th the clock goes from 03:00 back to 02:00
     ("2026-10", "2026-10-25 01:30", "2026-10-25 03:30", "end - start", D(180)),
@@ -73,6 +74,39 @@ CASES = [
     # a date is a whole day: two dates are whole days apart, whichever night lies between
     ("2027-03", "2027-03-30 08:00", "2027-03-30 09:00", "date(start) - 2027-03-27", D(3 * 1440)),
     ("2027-03", "2027-03-27 01:30", "2027-03-27 03:30", "2027-04-01 - date(start)", D(5 * 1440)),
+    # a date and time plus a duration is the clock that much time later: a deadline
+    # `end > start + 60 min` says what `end - start > 60 min` says
+    ("2027-03", "2027-03-28 01:30", "2027-03-28 03:30", "end > start + 60 min", False),
+    ("2027-03", "2027-03-28 01:30", "2027-03-28 03:30", "end - start > 60 min", False),
+    ("2026-10", "2026-10-25 01:30", "2026-10-25 03:30", "end > start + 150 min", True),
+    (
+        "2027-03",
+        "2027-03-28 01:30",
+        "2027-03-28 03:30",
+        "start + 60 min",
+        datetime(2027, 3, 28, 3, 30),
+    ),
+    (
+        "2026-10",
+        "2026-10-25 01:30",
+        "2026-10-25 03:30",
+        "end - 180 min",
+        datetime(2026, 10, 25, 1, 30),
+    ),
+    (
+        "2027-03",
+        "2027-03-28 10:00",
+        "2027-03-28 11:00",
+        "start - 24 h",
+        datetime(2027, 3, 27, 9, 0),
+    ),
+    (
+        "2027-03",
+        "2027-03-29 10:00",
+        "2027-03-29 11:00",
+        "date(start) - 36 h",
+        datetime(2027, 3, 27, 11, 0),
+    ),
     # the time of day is the clock's
     (
         "2026-10",
@@ -322,3 +356,32 @@ def test_a_visit_longer_than_a_day_is_so_by_the_time_that_passed(tmp_path, writt
     dataset, _ = load_dataset(checked, data)
     reasons = [str(r.get("reason")) for r in dataset.rejects]
     assert any("more than 24 h" in r for r in reasons) == rejected, reasons
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.datetimes(datetime(2025, 9, 1), datetime(2027, 5, 1)),
+            st.integers(-4000, 4000),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_a_clock_time_plus_minutes_is_the_same_in_both_back_ends(pairs) -> None:
+    """The compiler's clock time `minutes` later is the interpreter's, and the minutes
+    that passed from one to the other are those minutes (where the first is a time the
+    clock showed, and the second not in October's repeated hour, read as the first)."""
+    frame = pl.DataFrame(
+        {"t": [t for t, _ in pairs], "m": [m * 60_000_000 for _, m in pairs]},
+        schema={"t": pl.Datetime("us"), "m": pl.Int64},
+    )
+    compiled = frame.select(frames_clock_after(pl.col("t"), pl.col("m")))["t"].to_list()
+    for (moment, minutes), got in zip(pairs, compiled, strict=True):
+        expected = clock_after(moment, D(minutes))
+        assert got == expected, (moment, minutes)
+        repeated = [c.hour <= x < c.at for c in CHANGES for x in (moment, expected)]
+        skipped = [c.minutes > 0 and c.hour <= moment < c.at for c in CHANGES]
+        if not any(repeated) and not any(skipped):
+            assert elapsed_minutes(moment, expected) == minutes, (moment, minutes)

@@ -215,6 +215,32 @@ def data_needs(checked: CheckedModel) -> dict[str, set[str]]:
     return needs
 
 
+def registrations_matter(checked: CheckedModel) -> bool:
+    """Whether the visits can change an amount: a rule, aggregation, exclusion,
+    assumption or data requirement reads them, or a customer's or provider's month is
+    made of their pairs. A model of alarm call-outs and monthly fees alone has months
+    with no visits by design, and no month of it is empty for having none."""
+    registrations = checked.model.vocabulary.registrations
+    return registrations in data_needs(checked) or _visits_paired_only(checked) is not None
+
+
+def _visits_paired_only(checked: CheckedModel) -> str | None:
+    """The entity whose month is made of the visits' pairs where no formula reads
+    the visits (they change an amount only by making its rows), else None."""
+    vocabulary = checked.model.vocabulary
+    if vocabulary.registrations in data_needs(checked):
+        return None
+    registration = vocabulary.roles.registration
+    return next(
+        (
+            e.name
+            for e in vocabulary.entities.values()
+            if e.month.by == "pairs" and registration in e.month.of
+        ),
+        None,
+    )
+
+
 def unused_tables(vocabulary: Vocabulary, needs: Mapping[str, set[str]]) -> frozenset[str]:
     """The tables no rule, aggregation, assumption or data requirement reads (`needs`),
     but for those the engine reads for every model: the parties, the registrations
@@ -612,6 +638,8 @@ def run_model(
     result.numbered = reuse.numbered if reuse is not None else numbering_pays(list(plans.values()))
     # a table the model does not read is empty by design, whether or not its file is there
     unread = set(dataset.unread) | unused_tables(checked.model.vocabulary, data_needs(checked))
+    if not registrations_matter(checked):  # no visit changes an amount: none is no gap
+        unread.add(checked.model.vocabulary.registrations)
     with timed(result.timings, "encode_ids"):
         tables = dataset.for_evaluation(numbered=result.numbered)
     if let_go:  # the run's own tables alone hold the month now (`evaluate` lets them go)
@@ -653,7 +681,13 @@ def run_model(
         if unmapped:
             raise EngineError(unmapped)
         result.warnings += _empty_month(
-            checked.model.vocabulary, frames, lines, month, unread, dataset.rejected
+            checked.model.vocabulary,
+            frames,
+            lines,
+            month,
+            unread,
+            dataset.rejected,
+            paired_only=_visits_paired_only(checked),
         )
         result.warnings += _overlapping_periods(checked.model.vocabulary, frames, month)
         result.warnings += _unpaired_rows(checked, frames, month)
@@ -765,6 +799,7 @@ def _empty_month(
     month: date,
     unread: Collection[str] = (),
     rejected: Callable[[str], int] = lambda table: 0,
+    paired_only: str | None = None,
 ) -> list[Diagnostic]:
     """A month with no visits (or no decisions) in the data is nearly always the wrong
     month or a missing file, and still pays every fixed amount: say so loudly. A table
@@ -795,6 +830,12 @@ def _empty_month(
     hint = "check --month and that every table's file is there; --strict makes this an error"
     if lost:
         hint = f"{' and '.join(lost)} (rejects.csv): if they are this month's, correct them; {hint}"
+    elif paired_only and frames[vocabulary.roles.registration].height == 0:
+        hint = (
+            f"{hint}; no formula reads the {vocabulary.registrations}: if the model pays none, "
+            f"leave {vocabulary.roles.registration} out of {paired_only}'s month rule "
+            f"(`of:`), and a month without them is no gap"
+        )
     return [
         Diagnostic(
             "empty-month",

@@ -1489,18 +1489,25 @@ class _Checker:
         return None
 
     def _placing_columns(self, entity: str) -> tuple[str, ...]:
-        """The columns that place an entity's rows in a month, never empty on them: a
-        row with no `reported_at` is in no month of `{by: moment, column:
-        reported_at}` (a period's start likewise; its end may be open)."""
+        """The columns never empty on an entity's rows: those that place them in a
+        month (a row with no `reported_at` is in no month of `{by: moment, column:
+        reported_at}`; a period's start likewise, its end may be open), and one a data
+        requirement of every row of its table asks for alone (`any_of: [arrived]` with
+        no `where:`: a row without it is rejected)."""
         spec = self.vocabulary.entities.get(entity)
         if spec is None:
             return ()
+        required = tuple(
+            r.any_of[0]
+            for r in self.model.data_requirements
+            if r.table == spec.table and not r.where and len(r.any_of) == 1
+        )
         match spec.month.by:
             case "moment" | "date":
-                return spec.month.columns
+                return spec.month.columns + required
             case "period":
-                return spec.month.columns[:1]
-        return ()
+                return spec.month.columns[:1] + required
+        return required
 
     def _check_text_values(self, column: ast.Node, typ: t.Type, literal: ast.Node) -> None:
         """`service == "omsorgg"`: a text the column can never hold is a mistake."""

@@ -412,7 +412,8 @@ def run_command(
       0  clean: written, nothing rejected
       3  written, but rows were rejected (rejects.csv): review before paying
       4  written, but a month counted no visit (no visits in the data, or all
-         rejected or excluded) or had no decision in force (of a model reading them)
+         rejected or excluded; of a model whose amounts visits change) or had no
+         decision in force (of a model reading them)
       5  written, but values were missing where an amount needed them (the
          warnings name the rows), rows were in no customer's or provider's
          month, or a table that may be left out was not in the data

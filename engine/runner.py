@@ -33,6 +33,7 @@ from engine.api import (
     load_dataset,
     months_between,
     provider_table,
+    registrations_matter,
     run_model,
     with_paid_providers,
 )
@@ -147,7 +148,7 @@ EXIT_CLEAN, EXIT_REJECTED, EXIT_NOTHING_COUNTED, EXIT_INCOMPLETE = 0, 3, 4, 5
 def exit_status(outcome: Outcome, lang: str = "en") -> tuple[int, str]:
     """The exit status of a written run, and why, in words of `lang`."""
     empty = [f"{facts.month:%Y-%m}" for facts in outcome.facts if not facts.counted]
-    if empty:
+    if empty and registrations_matter(outcome.result.checked):
         return EXIT_NOTHING_COUNTED, say(lang, "exit.empty", months=", ".join(empty))
     # visits counted, but the decisions the model reads had no row in force that month
     undecided = [w.where for w in outcome.result.warnings if w.code == "empty-month" and w.where]

@@ -72,6 +72,10 @@ class Table:
     # till}`) or the table's own `period:`: a row whose end is before its start is
     # rejected, whatever the names
     periods: tuple[tuple[str, str], ...] = ()
+    # `in_order: [alarm, arrived, left]`: times that follow one another on each row,
+    # as pairs of one and the next; a row where one is before the one before it is
+    # rejected
+    in_order: tuple[tuple[str, str], ...] = ()
 
 
 MonthKind = Literal["moment", "period", "date", "all", "pairs", "days"]
@@ -437,7 +441,8 @@ def merged_tables(
                 elif column.type.values is None:
                     columns[column_name] = column  # the other takes any text
         periods = tuple(dict.fromkeys(out[name].periods + table.periods))
-        out[name] = replace(out[name], columns=columns, periods=periods)
+        in_order = tuple(dict.fromkeys(out[name].in_order + table.in_order))
+        out[name] = replace(out[name], columns=columns, periods=periods, in_order=in_order)
     return out, conflicts
 
 
@@ -449,6 +454,17 @@ def _declared_period(declared: Mapping[str, Any]) -> tuple[tuple[str, str], ...]
     if not isinstance(period, Mapping) or not {"start", "end"} <= set(period):
         return ()
     return ((str(period["start"]), str(period["end"])),)
+
+
+def _declared_order(declared: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A table's own `in_order: [alarm, arrived, left]`, as pairs of one column and
+    the next: an arrival typed before the alarm paid a call-out "in time", a departure
+    before the arrival a negative time at the customer's, in silence."""
+    columns = declared.get("in_order")
+    if not isinstance(columns, list):
+        return ()
+    names = [str(c) for c in columns]
+    return tuple(zip(names, names[1:], strict=False))
 
 
 def with_periods(tables: dict[str, Table], entities: Mapping[str, Entity]) -> dict[str, Table]:
@@ -574,6 +590,7 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
             tuple(declared.get("required", ())),
             bool(declared.get("optional", False)),
             periods=_declared_period(declared),
+            in_order=_declared_order(declared),
         )
         _add_columns(
             tables, name, declared.get("columns") or {}, codes, report, ("tables", name, "columns")
@@ -1152,21 +1169,26 @@ def _check_declarations(
 
 def _check_period(table: Table, declared: Mapping[str, Any], report: Report) -> None:
     """A table's `period:` names two of its columns, each of dates or of dates and
-    times: a period of a text or a number would be compared as written."""
+    times: a period of a text or a number would be compared as written; so does each
+    column of its `in_order:`."""
     period = declared.get("period")
-    if not isinstance(period, Mapping):
-        return
-    for end in ("start", "end"):
-        name = str(period.get(end, ""))
+    named: list[tuple[str, tuple[Any, ...], str]] = []
+    if isinstance(period, Mapping):
+        for end in ("start", "end"):
+            named.append((f"its period's {end}", ("period", end), str(period.get(end, ""))))
+    order = declared.get("in_order")
+    for i, name in enumerate(order if isinstance(order, list) else []):
+        named.append(("its `in_order`", ("in_order", i), str(name)))
+    for said, place, name in named:
         column = table.columns.get(name)
-        where = ("tables", table.name, "period", end)
+        where = ("tables", table.name, *place)
         if column is None:
             close = closest(name, list(table.columns))
-            report("unknown-name", f"table `{table.name}`: its period's {end} `{name}` is not "
+            report("unknown-name", f"table `{table.name}`: {said} `{name}` is not "
                    "one of its columns", where,
                    f"did you mean `{close}`?" if close else "columns: " + ", ".join(table.columns))  # fmt: skip
         elif column.kind not in ("date", "datetime"):
-            report("schema", f"table `{table.name}`: its period's {end} `{name}` is a "
+            report("schema", f"table `{table.name}`: {said} `{name}` is a "
                    f"{column.kind} column, not one of dates", where,
                    f"declare it `{name}: {{ type: date }}` (or datetime)")  # fmt: skip
 

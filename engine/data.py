@@ -1145,7 +1145,7 @@ def order_pairs(table: Table) -> tuple[tuple[str, str], ...]:
     """The start and end columns of a table's rows that must not end before they
     start: the canonical tables' names, and the periods the model's entities read
     (`{by: period, start: från, end: till}` on a table of its own)."""
-    return tuple(dict.fromkeys(ORDER_PAIRS + table.periods))
+    return tuple(dict.fromkeys(ORDER_PAIRS + table.periods + table.in_order))
 
 
 def columns_read(

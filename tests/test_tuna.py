@@ -12,6 +12,8 @@ arrival could be unknown where the data requirement rejects every row without on
 
 from __future__ import annotations
 
+import csv
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -111,3 +113,40 @@ def test_explain_of_the_night_the_clocks_went_back() -> None:
 def test_tunas_vocabulary_is_its_own() -> None:
     own = {"tuna", "utryckning", "utryckningar", "ankomst", "larmtid", "inställelse"}
     assert not names_in_engine(MODEL, own)
+
+
+def test_times_out_of_order_are_rejected_rows(tmp_path: Path) -> None:
+    """An arrival typed before the alarm (08:31 for 09:00) paid the call-out as in time,
+    400 kr where 31 minutes pay 200, and 720 kr for 89 minutes at the customer's; a
+    departure before the arrival (13:41 for 14:20) paid −280 kr: exit 0. The table says
+    its times follow one another (`in_order: [larmtid, ankomst, klar]`), and each such
+    row is rejected with its reason, exit 3 — as a visit ending before it starts is."""
+    data = tmp_path / "data"
+    shutil.copytree(TUNA / "data", data)
+    text = (data / "larm.csv").read_text("utf-8")
+    text = text.replace("2026-10-03 14:20,2026-10-03 14:41", "2026-10-03 14:20,2026-10-03 13:41")
+    text = text.replace("2026-10-12 09:00,2026-10-12 09:31", "2026-10-12 09:00,2026-10-12 08:31")
+    (data / "larm.csv").write_text(text, "utf-8")
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(
+        main, ["run", str(MODEL), "--data", str(data), "--month", "2026-10", "--out", str(out)]
+    )
+    assert ran.exit_code == 3, ran.output
+    assert "`ankomst` 2026-10-12 08:31:00 is before `larmtid` 2026-10-12 09:00:00" in ran.output
+    assert "`klar` 2026-10-03 13:41:00 is before `ankomst` 2026-10-03 14:20:00" in ran.output
+    lines = list(csv.DictReader((out / "statement_lines.csv").open(encoding="utf-8")))
+    assert {line["row"] for line in lines} == {"", "L2", "L3", "L5"}
+    assert all(not line["amount_kr"].startswith("-") for line in lines)
+
+
+def test_in_order_names_columns_of_times(tmp_path: Path) -> None:
+    for written, said in [
+        ("in_order: [larmtid, ankomst, klart]", "its `in_order` `klart` is not one of its columns"),
+        (
+            "in_order: [larmtid, larm_id]",
+            "its `in_order` `larm_id` is a text column, not one of dates",
+        ),
+    ]:
+        model = _model_with(tmp_path, "in_order: [larmtid, ankomst, klar]", written)
+        ran = CliRunner().invoke(main, ["check", str(model)])
+        assert ran.exit_code == 1 and f"table `larm`: {said}" in ran.output, ran.output

@@ -67,7 +67,7 @@ class Table:
     required: tuple[str, ...]
     optional: bool = False  # a missing file means "no rows" (e.g. no outages this month)
     personal: bool = False  # carries customer ids (pseudonymised on request)
-    max_hours: int | None = None  # a row whose start–end lasts longer is rejected
+    max_hours: int | None = None  # a row whose start–end (`span`) lasts longer is rejected
     # the periods a row holds, by an entity's month rule (`{by: period, start: från, end:
     # till}`) or the table's own `period:`: a row whose end is before its start is
     # rejected, whatever the names
@@ -76,6 +76,14 @@ class Table:
     # as pairs of one and the next; a row where one is before the one before it is
     # rejected
     in_order: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def span(self) -> tuple[str, str]:
+        """The first and last time of a row that `max_hours` holds apart: the first
+        and last of its `in_order`, else `start` and `end` (a visit)."""
+        if self.in_order:
+            return self.in_order[0][0], self.in_order[-1][1]
+        return "start", "end"
 
 
 MonthKind = Literal["moment", "period", "date", "all", "pairs", "days"]
@@ -456,6 +464,13 @@ def _declared_period(declared: Mapping[str, Any]) -> tuple[tuple[str, str], ...]
     return ((str(period["start"]), str(period["end"])),)
 
 
+def _declared_hours(declared: Mapping[str, Any]) -> int | None:
+    """A table's own `max_hours: 12`: the longest its rows may last, from the first
+    time of its `in_order` to the last (the schema holds it to a whole number above 0)."""
+    hours = declared.get("max_hours")
+    return hours if isinstance(hours, int) and not isinstance(hours, bool) else None
+
+
 def _declared_order(declared: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """A table's own `in_order: [alarm, arrived, left]`, as pairs of one column and
     the next: an arrival typed before the alarm paid a call-out "in time", a departure
@@ -591,6 +606,7 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
             bool(declared.get("optional", False)),
             periods=_declared_period(declared),
             in_order=_declared_order(declared),
+            max_hours=_declared_hours(declared),
         )
         _add_columns(
             tables, name, declared.get("columns") or {}, codes, report, ("tables", name, "columns")
@@ -1179,6 +1195,10 @@ def _check_period(table: Table, declared: Mapping[str, Any], report: Report) -> 
     order = declared.get("in_order")
     for i, name in enumerate(order if isinstance(order, list) else []):
         named.append(("its `in_order`", ("in_order", i), str(name)))
+    if "max_hours" in declared and not isinstance(order, list):
+        report("schema", f"table `{table.name}`: `max_hours` is how long a row may last from "
+               "the first of its times to the last, but it lists none", ("tables", table.name,
+               "max_hours"), "list them: in_order: [start, …, end]")  # fmt: skip
     for said, place, name in named:
         column = table.columns.get(name)
         where = ("tables", table.name, *place)

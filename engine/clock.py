@@ -49,6 +49,14 @@ CHANGES: tuple[ClockChange, ...] = tuple(
 MOMENTS = [change.at for change in CHANGES]
 
 
+def changes_near(first: datetime, last: datetime, margin: timedelta) -> list[ClockChange]:
+    """The clock changes from `margin` before `first` to `margin` after `last` (a
+    time of year 9999 is near none after it)."""
+    low = first - margin if first > datetime.min + margin else datetime.min
+    high = last + margin if last < datetime.max - margin else datetime.max
+    return changes_between(low, high)
+
+
 def changes_between(first: datetime, last: datetime) -> list[ClockChange]:
     """The clock changes from `first` to `last`, both included."""
     low = bisect.bisect_left(MOMENTS, first)

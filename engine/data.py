@@ -30,7 +30,7 @@ import polars as pl
 
 from engine import types as t
 from engine.catalog import Column, Table, base_vocabulary, tables
-from engine.clock import ClockChange, changes_between, elapsed_minutes
+from engine.clock import ClockChange, changes_near, elapsed_minutes
 from engine.diagnostics import Diagnostics, closest, printable
 from engine.frames import elapsed
 from engine.headers import COLUMNS_FILE, read_headers
@@ -2445,11 +2445,11 @@ def _order_flag(names: list[str], table: Table) -> pl.Expr:
     for start, end in order_pairs(table):
         if start in names and end in names:
             flag = flag | (pl.col(end) < pl.col(start)).any()
-    max_hours = table.max_hours
-    if max_hours is not None and {"start", "end"} <= set(names):
+    max_hours, (first, last) = table.max_hours, table.span
+    if max_hours is not None and {first, last} <= set(names):
         # on the clock: an hour less may have passed, or an hour more (`_order_problems`)
         longest = pl.duration(hours=max_hours) - pl.duration(hours=1)
-        flag = flag | (pl.col("end") - pl.col("start") > longest).any()
+        flag = flag | (pl.col(last) - pl.col(first) > longest).any()
     return flag
 
 
@@ -2609,7 +2609,7 @@ def _skipped_hours(first: Any, last: Any) -> list[ClockChange]:
     """The nights from `first` to `last` whose hour from 02:00 the clock skipped."""
     if not (isinstance(first, datetime) and isinstance(last, datetime)):
         return []
-    return [c for c in changes_between(first, last + timedelta(hours=1)) if c.minutes > 0]
+    return [c for c in changes_near(first, last, timedelta(hours=1)) if c.minutes > 0]
 
 
 def _skipped_hour_problems(converted: pl.DataFrame, columns: Collection[str]) -> list[Problem]:
@@ -2658,23 +2658,26 @@ def _order_problems(converted: pl.DataFrame, table: Table) -> list[Problem]:
                         _repeated_hour_hint(began, ended),
                     )
                 )
-    max_hours = table.max_hours
-    if max_hours is not None and {"start", "end"} <= set(converted.columns):
-        too_long = elapsed(pl.col("end"), pl.col("start")) > max_hours * 60
+    max_hours, (first, last) = table.max_hours, table.span
+    if max_hours is not None and {first, last} <= set(converted.columns):
+        too_long = elapsed(pl.col(last), pl.col(first)) > max_hours * 60
         for index in _rows(converted, too_long):
-            began, ended = converted["start"][index], converted["end"][index]
+            began, ended = converted[first][index], converted[last][index]
             hours = elapsed_minutes(began, ended) / 60
-            out.append(
-                Problem(
-                    index,
-                    "end",
-                    str(converted["end"][index]),
-                    "bad-date",
-                    f"the visit lasts {hours:.1f} h, more than {max_hours} h",
-                    "a visit longer than a day is a registration mistake; correct its end",
-                )
-            )
+            out.append(_too_long(table, index, str(ended), hours))
     return out
+
+
+def _too_long(table: Table, index: int, ended: str, hours: Decimal) -> Problem:
+    """A row that lasts longer than its table's `max_hours`."""
+    first, last = table.span
+    if (first, last) == ("start", "end"):
+        message = f"the visit lasts {hours:.1f} h, more than {table.max_hours} h"
+        hint = "a visit longer than a day is a registration mistake; correct its end"
+    else:
+        message = f"`{first}` to `{last}` is {hours:.1f} h, more than {table.max_hours} h"
+        hint = f"a row of {table.name} lasts at most {table.max_hours} h (max_hours); correct it"
+    return Problem(index, last, ended, "bad-date", message, hint)
 
 
 def _duplicate_problems(

@@ -137,7 +137,8 @@ def render_text(model: Model, tables: list[TableContract]) -> str:
             lines.append(_aligned(_row(c), widths))
             own = set(base[table.name].columns) if table.name in base else set()
             lines += _notes(c, own, starts.get(c.name))
-            if c.name == "end" and table.max_hours is not None and "start" in shown:
+            first, last = table.span
+            if c.name == last and table.max_hours is not None and first in shown:
                 lines.append(f"    en rad som varar längre än {table.max_hours} h avvisas")
     return "\n".join(lines) + "\n"
 

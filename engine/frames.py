@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import assert_never
+from typing import Any, assert_never
 
+import numpy as np
 import polars as pl
 
 from engine import types as t
 from engine.catalog import DAY, DAY_NUMBER, ZONE, Entity, Vocabulary
-from engine.clock import FIRST_YEAR, LAST_YEAR, ClockChange, changes_between
+from engine.clock import MOMENTS, ClockChange, changes_near
 from engine.plan import Plan
 
 
@@ -295,46 +296,70 @@ def elapsed(
     lie across (those between a frame's first and last date and time: none outside
     March and October, and a comparison or two within); None stands for every one,
     found by a binary search per value."""
-    wall = (later - earlier).dt.total_microseconds() / 60_000_000
     if changes is None:
-        return wall - (summer_minutes_expr(later) - summer_minutes_expr(earlier))
+        return elapsed_microseconds(later, earlier) / 60_000_000
+    wall = (later - earlier).dt.total_microseconds() / 60_000_000
     for change in changes:
         crossed = (later >= change.at).cast(pl.Int8) - (earlier >= change.at).cast(pl.Int8)
         wall = wall - crossed.cast(pl.Float64) * change.minutes
     return wall
 
 
+# Each function of clock times below reads each of its arguments once, in one batch:
+# written as expressions, a time moved by a duration read its moment six times over,
+# and a window of such times (`minutes_within(start_date + 20 h, …)`) grew to gigabytes.
+_CHANGE_MICROS = np.array(MOMENTS, dtype="datetime64[us]").astype(np.int64)
+_MINUTE = 60_000_000
+
+
+def _micros(moment: pl.Expr) -> pl.Expr:
+    return moment.cast(pl.Datetime("us")).cast(pl.Int64)
+
+
+def _summer_of(micros: pl.Series) -> pl.Series:
+    """`clock.summer_minutes` of clock times held as microseconds (null stays null)."""
+    found = np.searchsorted(_CHANGE_MICROS, micros.fill_null(0).to_numpy(), side="right")
+    minutes = pl.Series(found % 2 * 60, dtype=pl.Int64)
+    return minutes.zip_with(micros.is_not_null(), pl.Series([None] * len(micros), dtype=pl.Int64))
+
+
+def _batch(fields: dict[str, pl.Expr], function: Any, dtype: pl.DataType) -> pl.Expr:
+    together = pl.struct([expr.alias(name) for name, expr in fields.items()])
+    return together.map_batches(function, return_dtype=dtype, is_elementwise=True)
+
+
 def elapsed_microseconds(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
     """`elapsed` in whole microseconds, for moving a time by a share of it exactly."""
-    jumped = (summer_minutes_expr(later) - summer_minutes_expr(earlier)).cast(pl.Int64)
-    return (later - earlier).dt.total_microseconds() - jumped * 60_000_000
+
+    def passed(pair: pl.Series) -> pl.Series:
+        a, b = pair.struct.field("a"), pair.struct.field("b")
+        return (a - b) - (_summer_of(a) - _summer_of(b)) * _MINUTE
+
+    return _batch({"a": _micros(later), "b": _micros(earlier)}, passed, pl.Int64())
 
 
 def clock_after(moment: pl.Expr, microseconds: pl.Expr) -> pl.Expr:
     """What a Swedish clock shows `microseconds` after it showed `moment` (an hour
     more across March's change night, an hour less across October's): on a scale of
     winter time, summer time runs from each change's 02:00 to the next."""
-    winter = moment - pl.duration(minutes=summer_minutes_expr(moment).cast(pl.Int64))
-    passed = winter + pl.duration(microseconds=microseconds)
-    summer = summer_minutes_expr(passed + pl.duration(hours=1))
-    return passed + pl.duration(minutes=summer.cast(pl.Int64))
+
+    def shown(pair: pl.Series) -> pl.Series:
+        t, d = pair.struct.field("t"), pair.struct.field("d")
+        winter = t - _summer_of(t) * _MINUTE + d
+        return (winter + _summer_of(winter + 60 * _MINUTE) * _MINUTE).cast(pl.Datetime("us"))
+
+    return _batch(
+        {"t": _micros(moment), "d": microseconds.cast(pl.Int64)}, shown, pl.Datetime("us")
+    )
 
 
 def summer_minutes_expr(moment: pl.Expr) -> pl.Expr:
-    """`clock.summer_minutes` of each value, by the rule (no search: a constant stays one)."""
-    moment = moment.cast(pl.Datetime("us"))
-    year, month, day = moment.dt.year(), moment.dt.month(), moment.dt.day()
+    """`clock.summer_minutes` of each value: the same search of the same change nights."""
 
-    def from_change(in_month: int) -> pl.Expr:  # on or after the night's 03:00
-        sunday = 31 - pl.date(year, in_month, 31).dt.weekday() % 7
-        return (day > sunday) | ((day == sunday) & (moment.dt.hour() >= 3))
+    def summer(micros: pl.Series) -> pl.Series:
+        return _summer_of(micros).cast(pl.Float64)
 
-    summer = (
-        month.is_between(4, 9)
-        | ((month == 3) & from_change(3))
-        | ((month == 10) & ~from_change(10))
-    ) & year.is_between(FIRST_YEAR, LAST_YEAR)
-    return summer.cast(pl.Float64) * 60
+    return _micros(moment).map_batches(summer, return_dtype=pl.Float64, is_elementwise=True)
 
 
 def changes_in(
@@ -350,5 +375,4 @@ def changes_in(
     ).row(0)
     if bounds[0] is None:
         return []
-    margin = timedelta(days=margin_days)
-    return changes_between(bounds[0] - margin, bounds[1] + margin)
+    return changes_near(bounds[0], bounds[1], timedelta(days=margin_days))

@@ -150,3 +150,23 @@ def test_in_order_names_columns_of_times(tmp_path: Path) -> None:
         model = _model_with(tmp_path, "in_order: [larmtid, ankomst, klar]", written)
         ran = CliRunner().invoke(main, ["check", str(model)])
         assert ran.exit_code == 1 and f"table `larm`: {said}" in ran.output, ran.output
+
+
+def test_a_call_out_longer_than_the_table_allows_is_a_rejected_row(tmp_path: Path) -> None:
+    """A departure typed 22 days late (25 October for 3 October) paid 516 hours at the
+    customer's, 255 154 kr in all, with exit 0: the table's `max_hours: 12` rejects a
+    row lasting longer from its alarm to its departure, exit 3, as a visit longer than
+    a day is rejected."""
+    data = tmp_path / "data"
+    shutil.copytree(TUNA / "data", data)
+    text = (data / "larm.csv").read_text("utf-8")
+    text = text.replace("2026-10-03 14:20,2026-10-03 14:41", "2026-10-03 14:20,2026-10-25 02:30")
+    (data / "larm.csv").write_text(text, "utf-8")
+    args = ["run", str(MODEL), "--data", str(data), "--month", "2026-10"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 3, ran.output
+    assert "`larmtid` to `klar` is 516.5 h, more than 12 h" in ran.output
+    model = _model_with(tmp_path, "      in_order: [larmtid, ankomst, klar]", "")
+    ran = CliRunner().invoke(main, ["check", str(model)])
+    assert ran.exit_code == 1, ran.output
+    assert "table `larm`: `max_hours` is how long a row may last" in ran.output

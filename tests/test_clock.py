@@ -385,3 +385,17 @@ def test_a_clock_time_plus_minutes_is_the_same_in_both_back_ends(pairs) -> None:
         skipped = [c.minutes > 0 and c.hour <= moment < c.at for c in CHANGES]
         if not any(repeated) and not any(skipped):
             assert elapsed_minutes(moment, expected) == minutes, (moment, minutes)
+
+
+def test_a_time_at_the_end_of_time_is_no_traceback(tmp_path) -> None:
+    """A visit ending on 31 December 9999 stopped the run with an OverflowError (the
+    clock changes near it were looked for a day past the last a date holds): it is a
+    visit longer than a day, a rejected row (and the month counts none)."""
+    data = tmp_path / "data"
+    shutil.copytree(ALVSBACKA / "data", data)
+    written = "V1,K1,P1,omsorg,2026-12-01 08:00,9999-12-31 23:59,1\n"
+    (data / "visits.csv").write_text(HEADER + written, encoding="utf-8")
+    args = ["run", str(ALVSBACKA / "model.yaml"), "--data", str(data), "--month", "2026-12"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 4, ran.output  # its one visit rejected: none counted
+    assert "1 row rejected: the visit lasts 69890608.0 h, more than 24 h" in ran.output

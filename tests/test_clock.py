@@ -399,3 +399,14 @@ def test_a_time_at_the_end_of_time_is_no_traceback(tmp_path) -> None:
     ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
     assert ran.exit_code == 4, ran.output  # its one visit rejected: none counted
     assert "1 row rejected: the visit lasts 69890608.0 h, more than 24 h" in ran.output
+
+
+def test_a_window_of_times_moved_by_durations(tmp_path) -> None:
+    """`minutes_within` of two times each moved from a date by a duration, in both
+    back ends (the interpreter ≡ compiler property test drew a formula like it, and
+    before 82eae59 its model grew past 3 GB and killed the test worker; this one alone
+    did not). B1 starts 15 January 2024: 20:00 to 09:00 the next morning holds the
+    eight hours from 22:00 to 06:00."""
+    formula = "minutes_within(start_date + 0 days + 20 h, start_date + 1 days + 9 h, 22:00, 06:00)"
+    result = evaluate(tmp_path, formula, "decision")
+    assert same(result.compiled, D(480)) and same(result.interpreted, D(480))

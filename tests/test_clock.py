@@ -169,17 +169,16 @@ def test_summer_time_is_the_same_by_rule_in_python_and_in_polars(moments) -> Non
             assert summer_minutes(moment) == dst, moment
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.datetimes(datetime(2025, 9, 1), datetime(2027, 5, 1)),
-            st.integers(-3000, 3000),
-        ),
-        min_size=1,
-        max_size=20,
-    )
+# clock times of two autumns and springs, each with a number of minutes (two days either way)
+TIMES_AND_MINUTES = st.lists(
+    st.tuples(st.datetimes(datetime(2025, 9, 1), datetime(2027, 5, 1)), st.integers(-3000, 3000)),
+    min_size=1,
+    max_size=20,
 )
+
+
+@settings(max_examples=200, deadline=None)
+@given(TIMES_AND_MINUTES)
 def test_the_frames_own_changes_give_what_every_change_gives(pairs) -> None:
     """The compiler looks only at the change nights near a frame's dates and times
     (none in most months); that is the same as looking at all of them, and as the
@@ -359,16 +358,7 @@ def test_a_visit_longer_than_a_day_is_so_by_the_time_that_passed(tmp_path, writt
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.datetimes(datetime(2025, 9, 1), datetime(2027, 5, 1)),
-            st.integers(-4000, 4000),
-        ),
-        min_size=1,
-        max_size=20,
-    )
-)
+@given(TIMES_AND_MINUTES)
 def test_a_clock_time_plus_minutes_is_the_same_in_both_back_ends(pairs) -> None:
     """The compiler's clock time `minutes` later is the interpreter's, and the minutes
     that passed from one to the other are those minutes (where the first is a time the

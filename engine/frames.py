@@ -353,15 +353,6 @@ def clock_after(moment: pl.Expr, microseconds: pl.Expr) -> pl.Expr:
     )
 
 
-def summer_minutes_expr(moment: pl.Expr) -> pl.Expr:
-    """`clock.summer_minutes` of each value: the same search of the same change nights."""
-
-    def summer(micros: pl.Series) -> pl.Series:
-        return _summer_of(micros).cast(pl.Float64)
-
-    return _micros(moment).map_batches(summer, return_dtype=pl.Float64, is_elementwise=True)
-
-
 def changes_in(
     frame: pl.DataFrame, columns: Sequence[str], margin_days: int = 3
 ) -> list[ClockChange]:

@@ -19,7 +19,7 @@ import polars as pl
 
 from engine import types as t
 from engine.catalog import Column, Table, Vocabulary
-from engine.clock import CHANGES
+from engine.frames import clock_after
 from engine.model import DataRequirement
 
 # Level bounds (upper limit of granted minutes per month for levels 1..28); the same
@@ -646,7 +646,7 @@ def _visit_block(rng, rates, profile, month, days, visit_no, block, customer_ids
     end = _on_the_clock(start, duration)
     late = rng.random(size) < rates.late
     delay = np.where(late, rng.integers(1, 11, size) * 1440 + rng.integers(0, 600, size), 0)
-    reported = _off_the_skipped_hour(end + delay.astype("timedelta64[m]"))
+    reported = _on_the_clock(end + delay.astype("timedelta64[m]"))
     clock = rng.random(size) < rates.clock
     declined = (rng.random(size) < rates.declined) & (service == 0)
     end = np.where(declined, _on_the_clock(start, np.full(size, 2)), end)
@@ -676,7 +676,7 @@ def _visit_block(rng, rates, profile, month, days, visit_no, block, customer_ids
             "start": _on_the_clock(start[pick], shift).astype("datetime64[us]"),
             "end": _on_the_clock(end[pick], shift).astype("datetime64[us]"),
             "reg": registration[pick],
-            "reported_at": _off_the_skipped_hour(reported[pick] + shift).astype("datetime64[us]"),
+            "reported_at": _on_the_clock(reported[pick] + shift).astype("datetime64[us]"),
             "clock_adjusted": clock[pick],
             "declined": declined[pick],
         }
@@ -1078,47 +1078,27 @@ def _drawn_in_month(column: Column, seed: int, table_name: str, table: Table) ->
     return _drawn(column, seed, date(2000, 1, 1), 1)
 
 
-_CHANGES_AT = np.array([c.at for c in CHANGES], dtype="datetime64[m]")
-_CHANGES_HOUR = np.array([c.hour for c in CHANGES], dtype="datetime64[m]")
+def _on_the_clock(moments: np.ndarray, minutes: np.ndarray | int = 0) -> np.ndarray:
+    """What a Swedish clock shows `minutes` after it showed `moments` (`frames.clock_after`):
+    a visit across a change night ends where a clock shows it, and a time drawn in the
+    hour March's clock skips is the hour after (no row is one the clock never showed)."""
+    shown = pl.select(
+        clock_after(
+            pl.lit(pl.Series(moments.astype("datetime64[us]"))),
+            pl.lit(pl.Series(np.broadcast_to(_whole_minutes(minutes), moments.shape) * 60_000_000)),
+        )
+    ).to_series()
+    return shown.to_numpy().astype("datetime64[m]")
 
 
-def _on_the_clock(moments: np.ndarray, minutes: np.ndarray) -> np.ndarray:
-    """What a Swedish clock shows `minutes` after it showed `moments`: across the
-    night it goes forward an hour more, across the night it goes back an hour less
-    (`engine.clock`), so that no time is one the clock skipped and a visit lasts the
-    minutes drawn for it. On a scale of winter time, summer time is from each change's
-    hour (02:00) to the next."""
-    clock = moments.astype("datetime64[m]")
-    summer = np.searchsorted(_CHANGES_AT, clock, side="right") % 2
-    passed = (
-        clock
-        - (summer * 60).astype("timedelta64[m]")
-        + np.asarray(minutes).astype("timedelta64[m]")
-    )
-    after = np.searchsorted(_CHANGES_HOUR, passed, side="right") % 2
-    return passed + (after * 60).astype("timedelta64[m]")
-
-
-def _off_the_skipped_hour(moments: np.ndarray) -> np.ndarray:
-    """A time drawn in the hour March's clock skips, as the clock showed it (an hour
-    later); any other as drawn."""
-    clock = moments.astype("datetime64[m]")
-    at = np.searchsorted(_CHANGES_AT, clock, side="right")  # the next change's index
-    ahead = _CHANGES_AT[np.minimum(at, _CHANGES_AT.size - 1)]
-    skipped = (at % 2 == 0) & (clock >= ahead - np.timedelta64(60, "m")) & (clock < ahead)
-    return clock + (skipped * 60).astype("timedelta64[m]")
+def _whole_minutes(minutes: np.ndarray | int) -> np.ndarray:
+    return np.asarray(minutes).astype("timedelta64[m]").astype(np.int64)
 
 
 def _shown_by_a_clock(moment: pl.Expr) -> pl.Expr:
     """A time drawn in the hour March's clock skips, as the clock showed it (an hour
-    later)."""
-    skipped = (
-        (moment.dt.month() == 3)
-        & (moment.dt.weekday() == 7)
-        & (moment.dt.day() >= 25)
-        & (moment.dt.hour() == 2)
-    )
-    return pl.when(skipped).then(moment + pl.duration(hours=1)).otherwise(moment)
+    later); any other as drawn."""
+    return clock_after(moment, pl.lit(0, dtype=pl.Int64))
 
 
 def _ends_after_starts(table: Table) -> list[pl.Expr]:

@@ -22,7 +22,7 @@ from engine.assumptions import apply_assumptions
 from engine.cli import main
 from engine.clock import CHANGES, clock_after, elapsed_minutes, last_sunday, summer_minutes
 from engine.data import LOCAL_TIME
-from engine.frames import changes_in, elapsed, summer_minutes_expr
+from engine.frames import changes_in, elapsed
 from engine.frames import clock_after as frames_clock_after
 from tests.harness import evaluate, same
 from tests.test_data import ROOT, VISITS, errors, write
@@ -151,11 +151,14 @@ MOMENTS = st.datetimes(datetime(1990, 1, 1), datetime(2105, 12, 31))
 @settings(max_examples=300, deadline=None)
 @given(st.lists(MOMENTS, min_size=1, max_size=30))
 def test_summer_time_is_the_same_by_rule_in_python_and_in_polars(moments) -> None:
-    """The interpreter's summer time (a search of the change nights) is the compiler's
-    (arithmetic on year, month, day and hour), and Polars' time-zone database's where
-    the time exists: a time in October's repeated hour is taken as summer time."""
+    """The interpreter's summer time is the compiler's (each its own search of the change
+    nights: what the clock's minutes since a winter's day in 1980 exceed the minutes that
+    passed), and Polars' time-zone database's where the time exists: a time in October's
+    repeated hour is taken as summer time."""
     frame = pl.DataFrame({"t": moments}, schema={"t": pl.Datetime("us")})
-    polars = frame.select(summer_minutes_expr(pl.col("t")).alias("x"))["x"]
+    winter = pl.lit(datetime(1980, 1, 1))
+    on_the_clock = (pl.col("t") - winter).dt.total_microseconds() / 60_000_000
+    polars = frame.select((on_the_clock - elapsed(pl.col("t"), winter)).round(6).alias("x"))["x"]
     database = frame.select(
         pl.col("t")
         .dt.replace_time_zone(LOCAL_TIME, ambiguous="earliest", non_existent="null")

@@ -854,9 +854,14 @@ def with_declared_columns(
         if wanted:
             drawn = [_drawn(c, seed + i, first, months) for i, c in enumerate(wanted, 1)]
             frame = frame.with_columns(drawn)
-        out[name] = frame.with_columns(
-            _recoded(c, seed) for c in table.columns.values() if c.name in given and _codes(c)
+        schema = frame.lazy().collect_schema()
+        made = frame.lazy().with_columns(
+            _recoded(c, seed) if _codes(c) else _within_range(c, seed, schema[c.name])
+            for c in table.columns.values()
+            if c.name in given and (_codes(c) or (_narrowed(c) and schema[c.name].is_numeric()))
         )
+        made = _in_order(made, table, {c.name for c in wanted})
+        out[name] = made if isinstance(frame, pl.LazyFrame) else made.collect()
     own = [name for name in vocabulary.tables if name not in tables]
     return out, own
 
@@ -929,6 +934,26 @@ def _recoded(column: Column, seed: int) -> pl.Expr:
     )
 
 
+def _narrowed(column: Column) -> bool:
+    """A number the model holds to a range (`level: {maximum: 5}`)."""
+    return column.kind in ("integer", "number") and (
+        column.minimum is not None or column.maximum is not None
+    )
+
+
+def _within_range(column: Column, seed: int, dtype: pl.DataType) -> pl.Expr:
+    """A value the profile writes outside the model's range — an Örebro level 6–29 for a
+    model whose levels are 1–5 — drawn from the range, so that the rows are not all
+    rejected; an empty value stays empty, and a column of whole numbers stays one."""
+    value = pl.col(column.name)
+    low = value >= column.minimum if column.minimum is not None else pl.lit(True)
+    high = value <= column.maximum if column.maximum is not None else pl.lit(True)
+    drawn = _drawn(column, seed, date(2000, 1, 1), 1)
+    if dtype.is_integer():
+        drawn = drawn.round(0).cast(dtype)
+    return pl.when(value.is_null() | (low & high)).then(value).otherwise(drawn).alias(column.name)
+
+
 def own_tables(
     tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
     vocabulary: Vocabulary,
@@ -968,12 +993,15 @@ def own_tables(
         )
         given = set(rows.columns)
         drawn = [
-            _drawn_in_month(column, seed + i, name, table)
+            _drawn_reference(column, seed + i, tables, vocabulary)
+            if _references_generated(column, tables, vocabulary)
+            else _drawn_in_month(column, seed + i, name, table)
             for i, column in enumerate(table.columns.values(), 1)
             if column.name not in given
         ]
         frame = rows.with_columns(drawn)
         frame = frame.with_columns(_ends_after_starts(table))
+        frame = _in_order(frame.lazy(), table, set(table.columns) - given).collect()
         out[name] = frame.select(list(table.columns))
     return out
 
@@ -1013,14 +1041,42 @@ def _rows_referenced(
     column, so that every value names a row. Made a month at a time for each customer
     and provider, the insatser named visits no file had (`insatser-1`), every row
     rejected. None where no column references a generated table."""
+    parties = {party.table for party in vocabulary.parties.values()}
     for column in table.columns.values():
         target = vocabulary.tables.get(column.references or "")
         if target is None or target.name not in tables or len(target.key) != 1:
+            continue
+        if target.name in parties:  # whose rows they are: `_owners`
             continue
         key = pl.col(target.key[0]).alias(column.name)
         rows = tables[target.name].lazy().select(key).drop_nulls().unique(maintain_order=True)
         return rows.collect()
     return None
+
+
+def _references_generated(
+    column: Column, tables: Mapping[str, pl.DataFrame | pl.LazyFrame], vocabulary: Vocabulary
+) -> bool:
+    target = vocabulary.tables.get(column.references or "")
+    return target is not None and target.name in tables and len(target.key) == 1
+
+
+def _drawn_reference(
+    column: Column,
+    seed: int,
+    tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
+    vocabulary: Vocabulary,
+) -> pl.Expr:
+    """A column that names a row of a generated table (`references: providers`) and
+    that no owner gives: one of that table's keys. Drawn as text (`provider_id-146`),
+    it named no provider and the row was rejected."""
+    target = vocabulary.tables[column.references or ""]
+    keys = tables[target.name].lazy().select(pl.col(target.key[0]).drop_nulls().unique().sort())
+    values = keys.collect().to_series()
+    if not values.len():
+        return pl.lit(None).alias(column.name)
+    pick = (pl.int_range(pl.len(), dtype=pl.UInt64).hash(seed) % values.len()).cast(pl.Int64)
+    return pl.lit(values).gather(pick).alias(column.name)
 
 
 def _days_in(start: date) -> int:
@@ -1109,6 +1165,26 @@ def _ends_after_starts(table: Table) -> list[pl.Expr]:
         days = pl.int_range(pl.len(), dtype=pl.UInt64).hash(7) % 10
         out.append((pl.col(start) + pl.duration(days=days.cast(pl.Int64))).alias(end))
     return out
+
+
+def _in_order(frame: pl.LazyFrame, table: Table, drawn: set[str]) -> pl.LazyFrame:
+    """The frame with times that follow one another on a row (`in_order: [alarm,
+    arrived, left]`) each drawn a few minutes after the one before (as a clock shows
+    it), all within the table's `max_hours`: drawn anywhere in the month, two in three
+    rows were out of order or days long, and rejected. Only a column drawn here is
+    moved; a pair of dates is a few days apart, as a period is."""
+    pairs = [(a, b) for a, b in table.in_order if b in drawn]
+    longest = 90 if table.max_hours is None else min(90, table.max_hours * 60 // len(pairs or [1]))
+    for i, (earlier, later) in enumerate(pairs):  # one at a time: the next follows this
+        draw = pl.int_range(pl.len(), dtype=pl.UInt64).hash(11 + i)
+        if table.columns[later].kind == "date":
+            moved = pl.col(earlier) + pl.duration(days=(draw % 3).cast(pl.Int64))
+        else:
+            minutes = (draw % (longest + 1)).cast(pl.Int64)
+            moved = clock_after(pl.col(earlier), minutes * 60_000_000)
+        kept = pl.when(pl.col(earlier).is_null()).then(pl.col(later)).otherwise(moved)
+        frame = frame.with_columns(kept.alias(later))
+    return frame
 
 
 def _drawn(column: Column, seed: int, first: date, months: int) -> pl.Expr:

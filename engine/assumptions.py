@@ -19,7 +19,7 @@ import polars as pl
 from engine import swedish
 from engine.catalog import Vocabulary
 from engine.data import Dataset
-from engine.frames import clock_after, elapsed, elapsed_microseconds
+from engine.frames import clock_after, elapsed, elapsed_microseconds, where_values
 from engine.model import Assumption
 from engine.phrases import say
 
@@ -126,7 +126,7 @@ def _chosen(
     condition = pl.lit(True)
     for column, values in assumption.where.items():
         dtype = wide.schema[column]
-        typed = pl.Series(values).cast(dtype, strict=False)
+        typed = where_values(values, dtype)
         condition = condition & pl.col(column).is_in(typed.implode())
     if assumption.share < 1:
         customers = wide["customer_id"].unique().to_list()

@@ -19,7 +19,15 @@ from typing import Any
 from engine import ast
 from engine import types as t
 from engine.builtins import AGGREGATES, BUILTINS
-from engine.catalog import CONTEXT_NAMES, ZONE, Column, Relation, Vocabulary, period_month_rule
+from engine.catalog import (
+    CONTEXT_NAMES,
+    ZONE,
+    Column,
+    Relation,
+    Vocabulary,
+    period_month_rule,
+    where_value,
+)
 from engine.diagnostics import Diagnostic, Diagnostics, closest
 from engine.model import Assumption, DataRequirement, Model, Parameter, Rule
 from engine.money import SNAP_DECIMALS
@@ -495,7 +503,8 @@ class _Checker:
 
     def _where_value(self, owner: str, column: Column, value: Any, span: Span) -> None:
         """A value of `where:` that no row can hold — a code not in the column's list
-        (`service: omsrg`), a text for a number — is an error: an assumption would
+        (`service: omsrg`), a text for a number, a level of 3.5 or 40, a text for a date
+        (`catalog.where_value`) — is an error: an assumption would
         change nothing (the run said only "0 of 15 visits"), a data requirement would
         reject no row, in silence."""
         codes = column.listed
@@ -508,14 +517,13 @@ class _Checker:
                 span,
                 hint=f"did you mean `{meant}`?" if meant else None,
             )
-        elif column.kind in ("integer", "number") and (
-            isinstance(value, bool) or not isinstance(value, int | float | Decimal)
-        ):
-            self.diags.error(
-                "type-mismatch",
-                f"{owner}: `{value}` is not a number, and `{column.name}` holds numbers",
-                span,
-            )
+            return
+        if codes:
+            return
+        _, wrong = where_value(column, value)
+        if wrong is not None:
+            code, message = wrong
+            self.diags.error(code, f"{owner}: {message}", span)
 
     def rule_type(self, name: str, at: Span | None) -> t.Type:
         if name in self.out.rule_types:

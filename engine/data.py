@@ -32,7 +32,7 @@ from engine import types as t
 from engine.catalog import Column, Table, base_vocabulary, tables
 from engine.clock import ClockChange, changes_near, elapsed_minutes
 from engine.diagnostics import Diagnostics, closest, printable
-from engine.frames import elapsed
+from engine.frames import elapsed, where_values
 from engine.headers import COLUMNS_FILE, read_headers
 from engine.loader import split_quantity
 from engine.model import DataRequirement
@@ -2856,7 +2856,7 @@ def _unmet(frame: pl.DataFrame, requirement: DataRequirement, ds: Dataset) -> li
     for column, values in requirement.where.items():
         if column not in frame.columns:
             return []
-        typed = pl.Series(values).cast(frame.schema[column], strict=False)
+        typed = where_values(values, frame.schema[column])
         condition = condition & pl.col(column).is_in(typed.implode())
     present = [c for c in requirement.any_of if c in frame.columns]
     lacking = pl.all_horizontal([pl.col(c).is_null() for c in present]) if present else pl.lit(True)

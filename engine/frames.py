@@ -5,14 +5,14 @@ per day of a period), with the customer's and provider's fields the model reads.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, assert_never
 
 import numpy as np
 import polars as pl
 
 from engine import types as t
-from engine.catalog import DAY, DAY_NUMBER, ZONE, Entity, Vocabulary
+from engine.catalog import DAY, DAY_NUMBER, ZONE, Entity, Vocabulary, read_iso
 from engine.clock import MOMENTS, ClockChange, changes_near
 from engine.plan import Plan
 
@@ -239,6 +239,20 @@ def polars_type(typ: t.Type) -> pl.DataType:
         case t.Time():
             return pl.Float64()  # minutes after midnight
     return pl.String()
+
+
+def where_values(values: Sequence[Any], dtype: pl.DataType) -> pl.Series:
+    """`where:`'s values (a data requirement's, an assumption's) as a column of `dtype`
+    holds them, to compare with `is_in` (`check` has said which none can be:
+    `catalog.where_value`). A date and time as text, or ids written as numbers and as
+    text in one list, stopped the run with a traceback."""
+    if dtype == pl.Date:
+        return pl.Series([read_iso(v, date.fromisoformat) for v in values], dtype=dtype)
+    if isinstance(dtype, pl.Datetime):
+        return pl.Series([read_iso(v, datetime.fromisoformat) for v in values], dtype=dtype)
+    if dtype == pl.String:
+        return pl.Series([str(v) for v in values], dtype=dtype)
+    return pl.Series(values, strict=False).cast(dtype, strict=False)
 
 
 def in_minutes(duration: pl.Expr) -> pl.Expr:

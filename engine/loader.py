@@ -854,11 +854,16 @@ def split_quantity(text: str) -> tuple[Decimal, str | None] | None:
 
 def parse_quantity(text: str, default_unit: str | None) -> Decimal | None:
     """A value written by a person ("40 %", "450 SEK/h", "1520", "40,5") in internal
-    units, or None when it is not one."""
+    units, or None when it is not one — nor one of `default_unit`'s kind: `10 SEK` is no
+    duration, though it was read as 10 minutes."""
     parts = split_quantity(text)
     if parts is None:
         return None
-    number, unit = parts[0], parts[1] or default_unit
+    written = parts[1]
+    kinds = {t.UNITS[u][0] for u in (written, default_unit) if u is not None and u in t.UNITS}
+    if written in t.UNITS and default_unit in t.UNITS and len(kinds) > 1:  # not the kind meant
+        return None
+    number, unit = parts[0], written or default_unit
     if unit is None or unit in t.UNIT_WORDS:
         return number
     if unit not in t.UNITS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -177,6 +178,45 @@ def test_a_run_of_the_scenario_applies_its_assumptions() -> None:
             "`150 %` is not a share of customers",
             5,
         ),
+        # a duration of another unit was read as minutes: `10 SEK` dropped visits under 10 min
+        (
+            "assumptions:\n  a:\n    description: x\n    drop_visits_shorter_than: 10 SEK\n",
+            "`10 SEK` is not a duration for `drop_visits_shorter_than`",
+            4,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    drop_visits_shorter_than: 20 %\n",
+            "`20 %` is not a duration for `drop_visits_shorter_than`",
+            4,
+        ),
+        # and a share of another unit as a share: `0.5 min` picked half the customers
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: -1\n    share: 0.5 min\n",
+            "`0.5 min` is not a share of customers",
+            5,
+        ),
+        # a level no row can hold: 3.5 was cut to 3 and moved the 28 decisions of level 3
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: 1\n    where: {level: 3.5}\n",
+            "assumption `a`: `3.5` is not a whole number, and `level` holds whole numbers",
+            5,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: 1\n    where: {level: [3, 40]}\n",
+            "assumption `a`: `40` is outside the range of `level` (1–29)",
+            5,
+        ),
+        # a date and time for `where:` stopped the run with a traceback; one that is none
+        (
+            "assumptions:\n  a:\n    description: x\n    scale_visit_time: 0.9\n    where: {start: 2024-02-30 08:00}\n",
+            "assumption `a`: `2024-02-30 08:00` is not a date and time",
+            5,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: 1\n    where: {start_date: 1 mars}\n",
+            "assumption `a`: `1 mars` is not a date",
+            5,
+        ),
         (
             "assumptions:\n  a:\n    description: x\n    move_level: 0\n",
             "move_level",
@@ -205,6 +245,29 @@ def test_mistakes_in_assumptions_are_located(
     assert any(d.span is not None and d.span.line == line + 2 for d in diagnostics), [
         (d.message, d.span) for d in diagnostics
     ]
+
+
+def test_where_a_date_a_date_and_time_or_ids_of_two_kinds_chooses_their_rows(
+    tmp_path: Path,
+) -> None:
+    """`where:` by a date and time, a date, or ids written as a number and as a text in
+    one list: each stopped the run with a traceback (a text cast to a date and time;
+    a list of two kinds). The 57 visits starting at 06:00 on 1 February, the 8
+    decisions starting on 10 October 2022, customer K000001's 185 visits."""
+    cases = [
+        ("scale_visit_time: 0.9", "start: '2024-02-01 06:00'", 57),
+        ("move_level: 1", "start_date: 2022-10-10", None),
+        ("scale_visit_time: 0.9", "customer_id: [12, K000001]", 185),
+    ]
+    for kind, where, count in cases:
+        body = f"assumptions:\n  a:\n    description: x\n    {kind}\n    where: {{ {where} }}\n"
+        before, _, done = _applied(tmp_path, body)
+        if count is None:  # the decisions of the date, those with a level below 29 moved
+            decisions = before.tables["decisions"]
+            chosen = decisions.filter(pl.col("start_date") == date(2022, 10, 10))
+            count = chosen.filter(pl.col("level") < 29).height
+            assert chosen.height == 8
+        assert done[0].rows == count, (where, done[0])
 
 
 def test_the_run_summary_says_what_was_assumed_and_accounts_for_removed_visits(

@@ -133,6 +133,20 @@ CASES = [
         ("type-mismatch", 6, 13),
     ),
     (
+        # 3.5 was cut to level 3: the rule asked its value of the level-3 decisions
+        "a data requirement's where: a level no decision has",
+        HEAD + "data_requirements:\n  r:\n    table: decisions\n    where: {level: 3.5}\n"
+        "    any_of: [granted_minutes]\n    reason: x\n",
+        ("type-mismatch", 6, 13),
+    ),
+    (
+        "a data requirement's where: a date that is none",
+        HEAD
+        + "data_requirements:\n  r:\n    table: decisions\n    where: {start_date: 2024-02-30}\n"
+        "    any_of: [level]\n    reason: x\n",
+        ("type-mismatch", 6, 13),
+    ),
+    (
         # every row would stop the run: the wrong column, not a table lacking some keys
         "a look-up by a column none of whose values the table lists",
         HEAD + "parameters:\n  pris: {unit: SEK, keys: [service], values: {2024-01-01: "

@@ -479,8 +479,8 @@ class Interpreter:
         return self._limited(shown)
 
     def _period_text(self, info: AggInfo, row: Row) -> str:
-        """A row of `days_covered` with its period: `vistelse T1: 2027-03-20 – 2027-04-05,
-        12 days of the month` (it said `vistelse T1`, and a provider asking which days
+        """A row of `days_covered` with its period: `stay T1: 2027-03-20 – 2027-04-05,
+        12 days of the month` (it said `stay T1`, and a provider asking which days
         counted was not told)."""
         start, end = (row.values.get(c) for c in info.period)
         first, last = self.plan.month, self.plan.month_end

@@ -123,6 +123,30 @@ PHRASES: dict[str, dict[str, str]] = {
         "sv": "1 varning om värden som saknades där ett belopp behövde dem",
         "en": "1 warning of values missing where an amount needed them",
     },
+    "exit.missing_table": {
+        "sv": "{count} tabeller som modellen läser saknades i indata och lästes som tomma",
+        "en": "{count} tables the model reads were not in the data and were read as empty",
+    },
+    "exit.missing_table.one": {
+        "sv": "en tabell som modellen läser saknades i indata och lästes som tom",
+        "en": "a table the model reads was not in the data and was read as empty",
+    },
+    "exit.unpaired": {
+        "sv": "{count} varningar om rader i ingen kunds eller utförares månad",
+        "en": "{count} warnings of rows in no customer's or provider's month",
+    },
+    "exit.unpaired.one": {
+        "sv": "1 varning om rader i ingen kunds eller utförares månad",
+        "en": "1 warning of rows in no customer's or provider's month",
+    },
+    "exit.stale_calendar": {
+        "sv": "{count} varningar om kalendrar utan datum för månadens år",
+        "en": "{count} warnings of calendars with no date of the month's year",
+    },
+    "exit.stale_calendar.one": {
+        "sv": "1 varning om en kalender utan datum för månadens år",
+        "en": "1 warning of a calendar with no date of the month's year",
+    },
     "exit.clean": {"sv": "rent", "en": "clean"},
     # verify
     "verify.differs": {"sv": "skiljer sig: {line}", "en": "differs: {line}"},

@@ -159,8 +159,29 @@ def exit_status(outcome: Outcome, lang: str = "en") -> tuple[int, str]:
         return EXIT_REJECTED, say(lang, "exit.rejected", count=rejected)
     incomplete = outcome.result.incomplete()
     if incomplete:
-        return EXIT_INCOMPLETE, say(lang, "exit.incomplete", count=len(incomplete))
+        return EXIT_INCOMPLETE, _incomplete_reason(lang, incomplete)
     return EXIT_CLEAN, say(lang, "exit.clean")
+
+
+# warnings of exit 5 that are not of values missing where an amount needed them, each
+# said in words of its own: "1 warning of values missing" read as a wrong value where
+# a whole file of attendance was not in the data
+_REVIEW_PHRASES = {
+    "missing-table": "exit.missing_table",
+    "unpaired-rows": "exit.unpaired",
+    "stale-calendar": "exit.stale_calendar",
+}
+
+
+def _incomplete_reason(lang: str, incomplete: list[Diagnostic]) -> str:
+    """Why a run exits 5, each kind of warning by its own words, in `lang`."""
+    values = [w for w in incomplete if w.code not in _REVIEW_PHRASES]
+    parts = [say(lang, "exit.incomplete", count=len(values))] if values else []
+    for code, phrase in _REVIEW_PHRASES.items():
+        count = sum(1 for w in incomplete if w.code == code)
+        if count:
+            parts.append(say(lang, phrase, count=count))
+    return "; ".join(parts)
 
 
 # ----------------------------------------------------------------------------- running

@@ -3022,10 +3022,15 @@ def _unknown_rows_named(
     was rejected there): an insats of a visit the visits file does not have was never
     paid, and nobody was told."""
     frame = ds.tables[name]
+    # a customer's or provider's id referencing their table is looked up as a party's
+    # (`_unknown_references`): said twice, one row read "(and others like it)"
+    parties = {(p.key, p.table) for p in base_vocabulary().parties.values()}
     out = []
     for column in known[name].columns.values():
         target = known.get(column.references or "")
         if target is None or column.name not in frame.columns or len(target.key) != 1:
+            continue
+        if (column.name, target.name) in parties:
             continue
         ids = _named_keys(ds, target, raw, frame[column.name].drop_nulls().unique())
         if ids is None:

@@ -9,7 +9,7 @@ from typing import Any, TypeGuard
 
 from engine import types as t
 from engine.ast import clock
-from engine.catalog import Column, MonthRule, Relation, Vocabulary
+from engine.catalog import Column, MonthRule, Relation, Table, Vocabulary
 from engine.model import Assumption, Band, DataRequirement, Model, Parameter, Rule, RuleVersion
 from engine.phrases import say
 from engine.swedish import number
@@ -411,6 +411,7 @@ def _vocabulary_changes(old: Vocabulary, new: Vocabulary, lang: str) -> list[Cha
             told.append("key: " + " → ".join(f"[{', '.join(k)}]" for k in (a.key, b.key)))
         if a.optional != b.optional:  # a missing file: no rows, or an error
             told.append(f"optional: {a.optional} → {b.optional}".lower())
+        told += _rejecting_changes(a, b)
         if told:
             changes.append(Change("table", name, "changed", told))
         for column in sorted(set(a.columns) | set(b.columns)):
@@ -430,6 +431,7 @@ def _vocabulary_changes(old: Vocabulary, new: Vocabulary, lang: str) -> list[Cha
             ("table", ea.table, eb.table),
             ("key", ea.key, eb.key),
             ("parties", ea.parties, eb.parties),
+            ("overlapping", ea.overlapping, eb.overlapping),  # pairs warned of, or not
         ):
             if old_value != new_value:  # whose rows, which rows: what is paid by them
                 shown = [
@@ -453,6 +455,30 @@ def _vocabulary_changes(old: Vocabulary, new: Vocabulary, lang: str) -> list[Cha
         if lines:
             changes.append(Change("entity", name, "changed", lines))
     return changes
+
+
+def _rejecting_changes(a: Table, b: Table) -> list[str]:
+    """What a table says of its rows that rejects some — times in order, the longest a
+    row lasts, its periods — as the rule file writes it, where the two differ: two
+    models differing in `max_hours:` alone were said to compute the same."""
+
+    def order(table: Table) -> str:
+        columns = [pair[0] for pair in table.in_order] + [p[1] for p in table.in_order[-1:]]
+        return f"[{', '.join(columns)}]" if columns else "–"
+
+    def periods(table: Table) -> str:
+        shown = [f"{{start: {start}, end: {end}}}" for start, end in table.periods]
+        return ", ".join(shown) or "–"
+
+    told = []
+    for field, shown in (
+        ("in_order", order),
+        ("max_hours", lambda t: "–" if t.max_hours is None else str(t.max_hours)),
+        ("period", periods),
+    ):
+        if shown(a) != shown(b):
+            told.append(f"{field}: {shown(a)} → {shown(b)}")
+    return told
 
 
 def _relation(relation: Relation) -> str:

@@ -960,6 +960,51 @@ vocabulary:
     )
 
 
+def test_diff_shows_which_rows_a_table_or_entity_rejects_or_warns_of(tmp_path):
+    """A variant whose attendance may last 24 hours where the model's last 14, whose
+    times need no order, whose crisis periods are no periods, and whose agreements may
+    overlap unwarned rejects or warns of other rows: `diff` said the two "compute the
+    same" (it compared a table's key and `optional:` alone, and an entity's table, key,
+    parties, relations and `payable:`)."""
+    tuna = (ROOT / "tests/fixtures/tuna/model.yaml").read_text("utf-8")
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(tuna.replace("../../../schemas", str(ROOT / "schemas")), "utf-8")
+    changed = tuna.replace("      max_hours: 12 ", "      max_hours: 24 ")
+    changed = changed.replace("in_order: [larmtid, ankomst, klar]", "in_order: [larmtid, klar]")
+    assert changed.count("24 ") and "in_order: [larmtid, klar]" in changed
+    new.write_text(changed.replace("../../../schemas", str(ROOT / "schemas")), "utf-8")
+    _diff_shows(
+        old,
+        new,
+        "- Tabellen `larm` ändras\n    in_order: [larmtid, ankomst, klar] → [larmtid, klar]\n"
+        "    max_hours: 12 → 24",
+    )
+    sandby = ROOT / "tests/fixtures/sandby/model.yaml"
+    variant = tmp_path / "sandby.yaml"
+    variant.write_text(
+        f"model: sandby-variant\nextends: {sandby}\nvocabulary:\n  entities:\n"
+        "    avtalsperiod:\n      overlapping: []\n",
+        encoding="utf-8",
+    )
+    _diff_shows(
+        sandby,
+        variant,
+        "- Entiteten `avtalsperiod` ändras\n    overlapping: [provider_id] → []",
+    )
+    rydby = ROOT / "tests/fixtures/rydby/model.yaml"
+    text = rydby.read_text("utf-8").replace("../../../schemas", str(ROOT / "schemas"))
+    assert "      period: { start: från, end: till }\n" in text
+    (tmp_path / "rydby_old.yaml").write_text(text, "utf-8")
+    (tmp_path / "rydby_new.yaml").write_text(
+        text.replace("      period: { start: från, end: till }\n", "", 1), "utf-8"
+    )
+    _diff_shows(
+        tmp_path / "rydby_old.yaml",
+        tmp_path / "rydby_new.yaml",
+        "- Tabellen `krisperioder` ändras\n    period: {start: från, end: till} → –",
+    )
+
+
 def _diff_shows(old: Path, new: Path, *shown: str) -> str:
     """`carepay diff old new` in Swedish, showing each of `shown` (and no "the same")."""
     result = CliRunner().invoke(main, ["diff", str(old), str(new)])

@@ -83,6 +83,32 @@ def test_an_attendance_file_not_in_the_data_is_said_as_such(tmp_path: Path) -> N
     assert ran.exit_code == 0, ran.output
 
 
+def test_a_row_naming_a_customer_rejected_says_so_once(tmp_path: Path) -> None:
+    """A customer in no zone (K2 in `Skogsbyn`) is a rejected row, and so is each row
+    naming K2. The attendance row N3 said it twice — as a customer's id and as the
+    column's `references: customers` — and its warning read "1 row rejected: … (and
+    others like it)"."""
+    data = tmp_path / "data"
+    shutil.copytree(ULVBY / "data", data)
+    text = (data / "customers.csv").read_text("utf-8").replace("K2,Skogen", "K2,Skogsbyn")
+    (data / "customers.csv").write_text(text, "utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(MODEL), "--data", str(data), "--month", "2027-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 3, ran.output
+    said = (
+        "närvaro.csv:customer_id: warning[rejected-rows]: 1 row rejected: customer `K2` is "
+        "not in the customers table (its row there was rejected)\n"
+    )
+    assert said in ran.output
+    rejects = (out / "rejects.csv").read_text("utf-8").splitlines()
+    (n3,) = [line for line in rejects if line.startswith("närvaro,")]
+    assert n3.endswith(
+        ",customer_id,K2,unknown-reference,customer `K2` is not in the customers table "
+        "(its row there was rejected)"
+    )
+
+
 def test_ulvbys_vocabulary_is_its_own() -> None:
     own = {"ulvby", "närvaro", "närvarodag", "ankom", "vistelse", "taggad", "heldag"}
     assert not names_in_engine(MODEL, own)

@@ -1969,10 +1969,15 @@ class _Checker:
             if not isinstance(
                 fields.get(moment, Column("", t.TEXT, True, "", "")).type, t.DateTime
             ):
+                times = [c for c, col in fields.items() if isinstance(col.type, t.DateTime)]
+                window = f"minutes_within({times[0]}, {times[-1]}, 22:00, 07:00)"
                 return self._mismatch(
                     node,
                     f"`minutes_in` splits a row's `start`–`end`, and {entity} has no `{moment}` "
                     "date and time",
+                    hint="name the table's times `start` and `end` (a columns.yaml beside the "
+                    "data maps an export's own names to them)"
+                    + (f", or take a daily window of its own: {window}" if len(times) > 1 else ""),
                     code="bad-call",
                 )
         self.out.columns.setdefault(entity, set()).update({"start", "end"})

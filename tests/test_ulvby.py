@@ -12,13 +12,14 @@ dem" — a wrong value, to a controller — where a whole table was missing."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from engine.cli import main
-from tests.harness import assert_cases_pass, names_in_engine, run_and_read
+from tests.harness import assert_case_says, assert_cases_pass, names_in_engine, run_and_read
 
 ULVBY = Path(__file__).resolve().parent / "fixtures/ulvby"
 MODEL = ULVBY / "model.yaml"
@@ -107,6 +108,72 @@ def test_a_row_naming_a_customer_rejected_says_so_once(tmp_path: Path) -> None:
         ",customer_id,K2,unknown-reference,customer `K2` is not in the customers table "
         "(its row there was rejected)"
     )
+
+
+def test_time_bands_of_attendance_say_how(tmp_path: Path) -> None:
+    """`minutes_in(tidsband, "natt")` on an attendance day, whose times are `ankom` and
+    `hem`, is an error that said only that the row has no `start`: it says how — the
+    table's times named `start` and `end`, or a daily window of its own columns."""
+    text = MODEL.read_text("utf-8").replace(
+        "../../../schemas", str(ULVBY.parent.parent.parent / "schemas")
+    )
+    text = text.replace(
+        "parameters:\n",
+        "parameters:\n  tidsband:\n    kind: bands\n    values:\n      2027-01-01:\n"
+        '        - { name: natt, from: "22:00", to: "07:00" }\n        - { name: dag }\n',
+        1,
+    )
+    defined = '      formula: hem - ankom\n      source: "§3"\n'
+    text = text.replace(defined, defined + '    natt: minutes_in(tidsband, "natt")\n', 1)
+    model = tmp_path / "model.yaml"
+    model.write_text(text, "utf-8")
+    ran = CliRunner().invoke(main, ["check", str(model)])
+    assert ran.exit_code == 1, ran.output
+    assert (
+        "= hint: name the table's times `start` and `end` (a columns.yaml beside the data "
+        "maps an export's own names to them), or take a daily window of its own: "
+        "minutes_within(ankom, hem, 22:00, 07:00)"
+    ) in ran.output
+
+
+def test_attendance_times_named_start_and_end_split_into_bands(tmp_path: Path) -> None:
+    """The same table with its times named `start` and `end`: `minutes_in` splits an
+    attendance 05:00–15:00 into 120 minutes of night (to 07:00) and 480 of day."""
+    text = MODEL.read_text("utf-8").replace(
+        "../../../schemas", str(ULVBY.parent.parent.parent / "schemas")
+    )
+    text = re.sub(r"\bankom\b", "start", re.sub(r"\bhem\b", "end", text))
+    text = text.replace(
+        "parameters:\n",
+        "parameters:\n  tidsband:\n    kind: bands\n    values:\n      2027-01-01:\n"
+        '        - { name: natt, from: "22:00", to: "07:00" }\n        - { name: dag }\n',
+        1,
+    )
+    defined = '      formula: end - start\n      source: "§3"\n'
+    assert defined in text
+    text = text.replace(
+        defined,
+        defined + '    natt: minutes_in(tidsband, "natt")\n    dag: minutes_in(tidsband, "dag")\n',
+        1,
+    )
+    (tmp_path / "model.yaml").write_text(text, "utf-8")
+    cases = """\
+model: model.yaml
+defaults:
+  input:
+    customers: [{ customer_id: K1, district: Centrum }]
+    providers: [{ provider_id: P1, name: Ulvby Omsorg AB, ownership: private }]
+    decisions: [{ decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg, start_date: 2026-01-01 }]
+tests:
+  - name: en dag från fem på morgonen
+    month: 2027-03
+    input:
+      närvaro: [{ närvaro_id: N1, customer_id: K1, provider_id: P1, datum: 2027-03-04, start: 2027-03-04 05:00, end: 2027-03-04 15:00 }]
+    output:
+      närvarodag:
+        N1: { vistelse: 600 min, natt: 120 min, dag: 480 min, dagverksamhet: 600 }
+"""
+    assert_case_says(tmp_path, cases, "1 godkända, 0 underkända")
 
 
 def test_ulvbys_vocabulary_is_its_own() -> None:

@@ -1107,7 +1107,9 @@ def compare_command(
     Lines are aligned by month, provider, customer and category; the summary shows
     totals per provider for A and B with the difference, how many customer-months are
     paid more, less or the same (every customer-month, also one paid nothing by
-    either), and the spread of the change.
+    either), and the spread of the change. Each side pays what its own run pays: where
+    the two read a table by different rules (a data requirement, a range, max_hours …),
+    the data is read for each by its own, and the run says so (read-differently).
 
     \b
     Example:
@@ -1119,12 +1121,12 @@ def compare_command(
     \b
       carepay compare rules/norrtalje rules/norrtalje --a-as-of 2021-05-01 --data data --month 2024-03
     """
-    from engine.compare import compare_results, distinct, labels, load_both
+    from engine.compare import compare_results, distinct, labels, load_each
 
     if out is not None:
         _confirm_replace(out, force, (model_a, model_b, data))
     months = api.months_between(month, last)
-    checked_a, checked_b, dataset, warnings = load_both(
+    checked_a, checked_b, dataset_a, dataset_b, warnings = load_each(
         model_a,
         model_b,
         data,
@@ -1133,15 +1135,16 @@ def compare_command(
         _pseudonym(pseudonymise),
         checked=_charts_ahead(out),
     )
-    with _stages() as stages:
-        pair = each(stages, "models", [checked_a, checked_b], lambda c: {"label": c.model.id})
-        a, b = (api.run_model(checked, dataset, months) for checked in pair)
+    with _stages() as stages:  # each model on the data as it reads it
+        pairs = [(checked_a, dataset_a), (checked_b, dataset_b)]
+        pair = each(stages, "models", pairs, lambda p: {"label": p[0].model.id})
+        a, b = (api.run_model(checked, dataset, months) for checked, dataset in pair)
     _warn(distinct([*warnings, *a.warnings, *b.warnings]))  # rejected rows, missing values
-    comparison = compare_results(a, b, dataset, *labels(checked_a, checked_b))
+    comparison = compare_results(a, b, dataset_a, *labels(checked_a, checked_b))
     _comparison_summary(comparison, fmt)
     if out is not None:
         _write_comparison(
-            out, comparison, Study("compare", [checked_a, checked_b], data, dataset, months)
+            out, comparison, Study("compare", [checked_a, checked_b], data, dataset_a, months)
         )
 
 

@@ -23,6 +23,7 @@ from engine.api import (
     data_needs,
     engine_columns,
     load,
+    load_dataset,
     provider_table,
     run_model,
     unused_tables,
@@ -34,6 +35,7 @@ from engine.data import Dataset, ids_as_text, load_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, closest
 from engine.loader import setting_value, split_quantity
 from engine.model import DataRequirement, Parameter
+from engine.modeldiff import column_words, declared_column, table_changes
 
 KEYS = ["month", "provider_id", "customer_id"]
 HOUR_BANDS = [(0, 10), (10, 25), (25, 50), (50, 80), (80, 10_000)]
@@ -110,10 +112,32 @@ def load_both(
     and the data's: rejected rows). `checked` is called between the
     two: a command that will draw charts starts loading their library there, while
     Polars reads (checking a model is Python's work, which the import would slow)."""
+    checked_a, checked_b, warnings = _both_checked(path_a, path_b, months, as_of, checked)
+    dataset, read = _read_once(checked_a, checked_b, data, pseudonym)
+    return checked_a, checked_b, dataset, distinct([*warnings, *read])
+
+
+def _both_checked(
+    path_a: Path,
+    path_b: Path,
+    months: list[date],
+    as_of: tuple[date | None, date | None],
+    checked: Callable[[], object] | None,
+) -> tuple[CheckedModel, CheckedModel, list[Diagnostic]]:
     checked_a, warnings_a = load(path_a, months, as_of[0])
     checked_b, warnings_b = load(path_b, months, as_of[1])
     if checked is not None:
         checked()
+    return checked_a, checked_b, [*warnings_a, *warnings_b]
+
+
+def _read_once(
+    checked_a: CheckedModel,
+    checked_b: CheckedModel,
+    data: Path,
+    pseudonym: Callable[[str], str] | None,
+) -> tuple[Dataset, list[Diagnostic]]:
+    """The data read once for both models: the tables and columns either reads."""
     needs = data_needs(checked_a)
     for table, columns in data_needs(checked_b).items():
         needs.setdefault(table, set()).update(columns)
@@ -143,7 +167,65 @@ def load_both(
         & unused_tables(checked_b.model.vocabulary, needs),
     )
     diags.raise_if_errors()
-    return checked_a, checked_b, dataset, distinct([*warnings_a, *warnings_b, *diags])
+    return dataset, list(diags)
+
+
+def load_each(
+    path_a: Path,
+    path_b: Path,
+    data: Path,
+    months: list[date],
+    as_of: tuple[date | None, date | None] = (None, None),
+    pseudonym: Callable[[str], str] | None = None,
+    checked: Callable[[], object] | None = None,
+) -> tuple[CheckedModel, CheckedModel, Dataset, Dataset, list[Diagnostic]]:
+    """Both models checked and the data read for each (`load_both`): once, where the two
+    read it alike; by each model's own rules where they do not (`reading_differences`),
+    so that each side pays what its own run pays. Read once with the first model's
+    rules, a variant rejecting attendance over 5 hours was paid 6 549,05 kr where its
+    own run pays 5 349,05, and the two were said to pay the same."""
+    checked_a, checked_b, warnings = _both_checked(path_a, path_b, months, as_of, checked)
+    differences = reading_differences(checked_a, checked_b)
+    if not differences:
+        dataset, read = _read_once(checked_a, checked_b, data, pseudonym)
+        return checked_a, checked_b, dataset, dataset, distinct([*warnings, *read])
+    dataset_a, read_a = load_dataset(checked_a, data, pseudonym=pseudonym)
+    dataset_b, read_b = load_dataset(checked_b, data, pseudonym=pseudonym)
+    told = Diagnostic(
+        "read-differently",
+        "the two models read the data differently, so each reads it by its own rules "
+        "(a row one of them rejects is paid by the other as its own run pays it): "
+        + "; ".join(differences),
+        severity="warning",
+    )
+    return checked_a, checked_b, dataset_a, dataset_b, distinct([*warnings, *read_a, *read_b, told])
+
+
+def reading_differences(a: CheckedModel, b: CheckedModel) -> list[str]:
+    """How two models read a table both read differently — its key, a file that may be
+    missing, times in order, the longest a row lasts, its periods, a column's range,
+    code list, emptiness or default, a data requirement — each as `diff` says it."""
+    needs_a, needs_b = data_needs(a), data_needs(b)
+    tables_a, tables_b = a.model.vocabulary.tables, b.model.vocabulary.tables
+    out = []
+    for name in sorted(set(needs_a) & set(needs_b)):
+        table_a, table_b = tables_a.get(name), tables_b.get(name)
+        if table_a is None or table_b is None:
+            continue
+        told = table_changes(table_a, table_b)
+        read = (needs_a[name] | needs_b[name]) & set(table_a.columns) & set(table_b.columns)
+        for column in sorted(read):
+            column_a, column_b = table_a.columns[column], table_b.columns[column]
+            if declared_column(column_a) != declared_column(column_b):
+                told.append(f"{column}: {column_words(column_a)} → {column_words(column_b)}")
+        required = [
+            {_requirement_key(r) for r in m.model.data_requirements if r.table == name}
+            for m in (a, b)
+        ]
+        if required[0] != required[1]:
+            told.append("data_requirements")
+        out += [f"`{name}`: {line}" for line in told]
+    return out
 
 
 def _once(requirements: list[DataRequirement]) -> list[DataRequirement]:
@@ -151,14 +233,16 @@ def _once(requirements: list[DataRequirement]) -> list[DataRequirement]:
     same requirement twice, and each row lacking it was "1 row rejected: … (and others
     like it)"."""
 
-    def what(r: DataRequirement) -> tuple[Any, ...]:
-        where = tuple(sorted((column, repr(values)) for column, values in r.where.items()))
-        return (r.table, tuple(r.any_of), where, r.reason)
-
     kept: dict[tuple[Any, ...], DataRequirement] = {}
     for requirement in requirements:
-        kept.setdefault(what(requirement), requirement)
+        kept.setdefault(_requirement_key(requirement), requirement)
     return list(kept.values())
+
+
+def _requirement_key(r: DataRequirement) -> tuple[Any, ...]:
+    """A data requirement by what it asks of which rows (its name aside)."""
+    where = tuple(sorted((column, repr(values)) for column, values in r.where.items()))
+    return (r.table, tuple(r.any_of), where, r.reason)
 
 
 def distinct(warnings: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -326,10 +410,10 @@ def compare_results(
 
 
 def compare(path_a: Path, path_b: Path, data: Path, months: list[date]) -> Comparison:
-    checked_a, checked_b, dataset, _ = load_both(path_a, path_b, data, months)
-    a = run_model(checked_a, dataset, months)
-    b = run_model(checked_b, dataset, months)
-    return compare_results(a, b, dataset, label(checked_a), label(checked_b))
+    checked_a, checked_b, dataset_a, dataset_b, _ = load_each(path_a, path_b, data, months)
+    a = run_model(checked_a, dataset_a, months)
+    b = run_model(checked_b, dataset_b, months)
+    return compare_results(a, b, dataset_a, label(checked_a), label(checked_b))
 
 
 def label(checked: CheckedModel) -> str:

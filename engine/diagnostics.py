@@ -72,6 +72,7 @@ CODES: dict[str, str] = {
     "title-rows": "lines above a file's column names were skipped (a report's title)",
     "undeclared-column": "a column of the data is not in the model's vocabulary, and was not read",
     "overlapping-decisions": "decisions of one customer, provider and service are in force on the same days",
+    "read-differently": "two models compared read the data by different rules, so each reads it by its own",
     "overlapping-periods": "rows of an entity of periods (journals of one customer, provider and profession) are in force on the same days",
     "headingless-column": "a column of the data with no heading holds values, and was not read",
 }

@@ -406,20 +406,15 @@ def _vocabulary_changes(old: Vocabulary, new: Vocabulary, lang: str) -> list[Cha
         if a is None or b is None:
             changes.append(Change("table", name, "added" if a is None else "removed", []))
             continue
-        told = []
-        if a.key != b.key:  # which rows are one row twice, and rejected
-            told.append("key: " + " → ".join(f"[{', '.join(k)}]" for k in (a.key, b.key)))
-        if a.optional != b.optional:  # a missing file: no rows, or an error
-            told.append(f"optional: {a.optional} → {b.optional}".lower())
-        told += _rejecting_changes(a, b)
+        told = table_changes(a, b)
         if told:
             changes.append(Change("table", name, "changed", told))
         for column in sorted(set(a.columns) | set(b.columns)):
             ca, cb = a.columns.get(column), b.columns.get(column)
-            if ca is not None and cb is not None and _declared(ca) == _declared(cb):
+            if ca is not None and cb is not None and declared_column(ca) == declared_column(cb):
                 continue
             what = "added" if ca is None else "removed" if cb is None else "changed"
-            shown = [_column(c) for c in (ca, cb) if c is not None]
+            shown = [column_words(c) for c in (ca, cb) if c is not None]
             changes.append(Change("column", f"{name}.{column}", what, [" → ".join(shown)]))
     for name in sorted(set(old.entities) | set(new.entities)):
         ea, eb = old.entities.get(name), new.entities.get(name)
@@ -457,8 +452,9 @@ def _vocabulary_changes(old: Vocabulary, new: Vocabulary, lang: str) -> list[Cha
     return changes
 
 
-def _rejecting_changes(a: Table, b: Table) -> list[str]:
-    """What a table says of its rows that rejects some — times in order, the longest a
+def table_changes(a: Table, b: Table) -> list[str]:
+    """What a table says of its rows that decides which are read — its key (which rows
+    are one row twice), whether its file may be missing, times in order, the longest a
     row lasts, its periods — as the rule file writes it, where the two differ: two
     models differing in `max_hours:` alone were said to compute the same."""
 
@@ -471,6 +467,10 @@ def _rejecting_changes(a: Table, b: Table) -> list[str]:
         return ", ".join(shown) or "–"
 
     told = []
+    if a.key != b.key:
+        told.append("key: " + " → ".join(f"[{', '.join(k)}]" for k in (a.key, b.key)))
+    if a.optional != b.optional:  # a missing file: no rows, or an error
+        told.append(f"optional: {a.optional} → {b.optional}".lower())
     for field, shown in (
         ("in_order", order),
         ("max_hours", lambda t: "–" if t.max_hours is None else str(t.max_hours)),
@@ -486,7 +486,7 @@ def _relation(relation: Relation) -> str:
     return f"{{entity: {relation.entity}, keys: [{', '.join(relation.keys)}]}}"
 
 
-def _declared(column: Column) -> tuple[Any, ...]:
+def declared_column(column: Column) -> tuple[Any, ...]:
     """A column as declared; its code list by name (a code list changed is one change)."""
     values = None if column.codes else getattr(column.type, "values", None)
     bounds = (column.minimum, column.maximum)
@@ -502,7 +502,7 @@ def _declared(column: Column) -> tuple[Any, ...]:
     )
 
 
-def _column(column: Column) -> str:
+def column_words(column: Column) -> str:
     """A column in the rule file's words: `integer 1–10, nullable: false`."""
     text = column.kind + (f" ({column.unit})" if column.unit else "")
     if column.minimum is not None or column.maximum is not None:

@@ -176,6 +176,34 @@ tests:
     assert_case_says(tmp_path, cases, "1 godkända, 0 underkända")
 
 
+def test_a_comparison_pays_each_model_by_its_own_reading(tmp_path: Path) -> None:
+    """Ulvby against a variant whose attendance lasts at most 5 hours: the variant's
+    own run rejects N1 (6 h) and N5 (8 h) and pays 5 349,05 kr (6 549,05 less 2 × 600).
+    `compare` read the data once, by the first model's rules, paid the variant 6 549,05
+    and said the two pay the same. Where two models read the data differently (here
+    `max_hours:`), each reads it by its own rules, and the comparison says so."""
+    text = MODEL.read_text("utf-8").replace(
+        "../../../schemas", str(ULVBY.parent.parent.parent / "schemas")
+    )
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(text.replace("      max_hours: 14\n", "      max_hours: 5\n"), "utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(variant), *DATA, "--month", "2027-03", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 3, ran.output
+    own = sum(int(line.split(",")[8].replace(".", "")) for line in
+              (out / "statement_lines.csv").read_text("utf-8").splitlines()[1:])  # fmt: skip
+    args = ["compare", str(MODEL), str(variant), *DATA, "--month", "2027-03", "--lang", "en"]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 0, ran.output
+    said = ran.output.replace("\u00a0", " ")
+    assert "warning[read-differently]: the two models read the data differently" in said
+    assert "`närvaro`: max_hours: 14 → 5" in said
+    total = next(line for line in said.splitlines() if line.startswith("total"))
+    assert total.split()[1:4] == ["6", "549.05", "5"], total
+    assert own == 534905
+
+
 def test_ulvbys_vocabulary_is_its_own() -> None:
     own = {"ulvby", "närvaro", "närvarodag", "ankom", "vistelse", "taggad", "heldag"}
     assert not names_in_engine(MODEL, own)

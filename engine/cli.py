@@ -1214,7 +1214,8 @@ def simulate_command(
 ) -> None:
     """What if? Change parameters or apply a scenario, and compare with the unchanged model.
 
-    The data is read once; the input files are never changed.
+    The data is read once (a scenario that reads a table by other rules than the
+    model reads it by its own: read-differently); the input files are never changed.
 
     \b
     Examples:
@@ -1225,7 +1226,7 @@ def simulate_command(
         compare_results,
         dates_replaced,
         distinct,
-        load_both,
+        load_each,
         scenario_change,
         sweep_values,
         with_setting,
@@ -1235,7 +1236,7 @@ def simulate_command(
     if out is not None:
         _confirm_replace(out, force, (model, data, scenario))
     months = api.months_between(month, last)
-    checked_a, checked_b, dataset, warnings = load_both(
+    checked_a, checked_b, dataset, dataset_b, warnings = load_each(
         model,
         scenario or model,
         data,
@@ -1252,11 +1253,17 @@ def simulate_command(
     overrides = [f"--set {s}" for s in settings] + ([f"--scenario {scenario}"] if scenario else [])
     if solve:
         _say_every_date(dates_replaced(checked_b, solve, months), "--solve", solve)
-        solved = _solve(checked_b, dataset, months, base, solve, target)
+        solved = _solve(checked_b, dataset_b, months, base, solve, target)
         checked_b = with_setting(checked_b, solved)
         settings = (*settings, solved)
         overrides.append(f"--solve {solve} --target {target} gave {solved}")
     if attribution:
+        if dataset_b is not dataset:  # its parts would each need a reading of their own
+            raise click.UsageError(
+                "the scenario reads the data by other rules than the model (the warning "
+                "read-differently says which): --attribute needs one reading of it; compare "
+                "the two with carepay compare"
+            )
         study = Study("attribution", [checked_a], data, dataset, months, overrides)
         changes = [scenario_change(scenario, checked_b_scenario)] if scenario else []
         _attribution(checked_a, dataset, months, changes, list(settings), fmt, out, base, study)
@@ -1267,7 +1274,7 @@ def simulate_command(
         base_total = int(base.lines["amount_ore"].sum() or 0)
         with _stages() as stages:
             steps = partial(each, stages, "sweep", label=lambda _: {})
-            table = run_sweep(checked_b, dataset, months, target, values, base_total, steps)
+            table = run_sweep(checked_b, dataset_b, months, target, values, base_total, steps)
         if fmt == "csv":
             click.echo(table.write_csv(), nl=False)
         elif fmt == "json":
@@ -1287,13 +1294,13 @@ def simulate_command(
             html = sweep_report(table, target, base_total, _months_text(months))
 
             study = Study(
-                "sweep", [checked_b], data, dataset, months, [*overrides, f"--sweep {sweep}"]
+                "sweep", [checked_b], data, dataset_b, months, [*overrides, f"--sweep {sweep}"]
             )
             _write_study(out, study, {"sweep": table}, html)
         return
     if not settings and scenario is None:
         raise click.UsageError("give --set, --scenario, --sweep or --solve")
-    variant = api.run_model(checked_b, dataset, months)
+    variant = api.run_model(checked_b, dataset_b, months)
     label = "; ".join(([scenario.name] if scenario else []) + list(settings))
     comparison = compare_results(
         base, variant, dataset, checked_a.model.id, f"{checked_b.model.id} ({label})"

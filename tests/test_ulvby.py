@@ -204,6 +204,32 @@ def test_a_comparison_pays_each_model_by_its_own_reading(tmp_path: Path) -> None
     assert own == 534905
 
 
+def test_a_scenario_reading_the_data_otherwise_is_simulated_by_its_own_reading(
+    tmp_path: Path,
+) -> None:
+    """`simulate --scenario` of a scenario that declares the attendance table again with
+    `max_hours: 5` (a table declared again is replaced whole): the scenario's side is
+    its own run, 5 349,05 kr (it was the model's reading, 6 549,05); an attribution of
+    its parts, which would each need a reading of their own, is refused, saying so."""
+    text = MODEL.read_text("utf-8")
+    table = text[text.index("    närvaro:\n      key:") : text.index("  entities:")]
+    scenario = tmp_path / "kortare.yaml"
+    scenario.write_text(
+        f"model: ulvby-kortare\nextends: {MODEL}\nvocabulary:\n  tables:\n"
+        + table.replace("max_hours: 14", "max_hours: 5"),
+        "utf-8",
+    )
+    args = ["simulate", str(MODEL), "--scenario", str(scenario), *DATA, "--month", "2027-03"]
+    ran = CliRunner().invoke(main, [*args, "--lang", "en"])
+    assert ran.exit_code == 0, ran.output
+    said = ran.output.replace("\u00a0", " ")
+    total = next(line for line in said.splitlines() if line.startswith("total"))
+    assert total.split()[1:6] == ["6", "549.05", "5", "349.05", "-1"], total
+    ran = CliRunner().invoke(main, [*args, "--set", "timpris=430 SEK/h", "--attribute"])
+    assert ran.exit_code == 2, ran.output
+    assert "--attribute needs one reading of it" in ran.output
+
+
 def test_ulvbys_vocabulary_is_its_own() -> None:
     own = {"ulvby", "närvaro", "närvarodag", "ankom", "vistelse", "taggad", "heldag"}
     assert not names_in_engine(MODEL, own)

@@ -21,6 +21,7 @@ import polars as pl
 
 from engine.api import (
     RunResult,
+    data_needs,
     explain_loaded,
     load,
     load_dataset,
@@ -28,7 +29,7 @@ from engine.api import (
     with_data_zones,
 )
 from engine.checker import CheckedModel
-from engine.compare import Comparison, compare_results, sweep, sweep_values
+from engine.compare import Comparison, compare_results, reading_differences, sweep, sweep_values
 from engine.data import Dataset
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import render_tree
@@ -49,6 +50,7 @@ class Edit:
     checked: CheckedModel
     result: RunResult
     source: LMap | None = None  # its YAML as written, `extends` followed (saved model)
+    dataset: Dataset | None = None  # the data as it reads it, where not the workspace's
 
 
 @dataclass
@@ -62,6 +64,10 @@ class Workspace:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _compared: tuple[Edit, Edit, Comparison] | None = None
     data_warnings: list[Diagnostic] = field(default_factory=list)  # rows set aside on reading
+    data: Path | None = None  # where the data was read from (read again for an edit that
+    # reads it otherwise: `dataset_for`)
+    read_for: CheckedModel | None = None  # the model `dataset` was read for
+    _reread: tuple[Any, Dataset, list[Diagnostic]] | None = None  # the last read again
 
     def comparison(self) -> Comparison:
         """The current edit against the saved model, computed once for each pair."""
@@ -114,7 +120,49 @@ def open_workspace(model: Path, data: Path, months: list[date]) -> Workspace:
     checked = with_data_zones(checked, dataset)
     result = run_model(checked, dataset, months)
     saved = Edit(checked, result, model_source(path))
-    return Workspace(path, path.parent, months, dataset, saved, saved, data_warnings=data_warnings)
+    return Workspace(
+        path,
+        path.parent,
+        months,
+        dataset,
+        saved,
+        saved,
+        data_warnings=data_warnings,
+        data=data,
+        read_for=checked,
+    )
+
+
+def dataset_for(ws: Workspace, checked: CheckedModel) -> tuple[Dataset, list[Diagnostic]]:
+    """The data as the model `checked` reads it, and the warnings of its reading: the
+    workspace's, where the model reads the tables and columns the workspace's model read
+    and by the same rules; else read again for it (once for each such reading). An edit
+    to `max_hours: 5` showed what the saved reading paid (6 549,05 kr) where a fresh run
+    of it pays 5 349,05, and one reading a column the saved model does not stopped with
+    Polars' "unable to find column"."""
+    base = ws.read_for
+    if ws.data is None or base is None or _reads_as(base, checked):
+        return ws.dataset, ws.data_warnings
+    key = (_needs_key(checked), tuple(reading_differences(base, checked)))
+    if ws._reread is None or ws._reread[0] != key:
+        dataset, warnings = load_dataset(checked, ws.data)
+        ws._reread = (key, dataset, warnings)
+    return ws._reread[1], ws._reread[2]
+
+
+def _data_of(ws: Workspace, edit: Edit) -> Dataset:
+    return edit.dataset if edit.dataset is not None else ws.dataset
+
+
+def _reads_as(base: CheckedModel, checked: CheckedModel) -> bool:
+    """Whether `checked` reads no table or column `base` does not, by `base`'s rules."""
+    had, needs = data_needs(base), data_needs(checked)
+    covered = all(columns <= had.get(table, set()) for table, columns in needs.items())
+    return covered and not reading_differences(base, checked)
+
+
+def _needs_key(checked: CheckedModel) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(sorted((t, tuple(sorted(c))) for t, c in data_needs(checked).items()))
 
 
 # ----------------------------------------------------------------------------- editing
@@ -157,14 +205,15 @@ def edit(ws: Workspace, texts: dict[str, str]) -> dict[str, Any]:
     changed = changed_parameters(ws, texts)
     try:
         with ws.lock:
-            checked = with_data_zones(checked, ws.dataset)
-            if changed is None:
-                result = run_model(checked, ws.dataset, ws.months)
+            dataset, read = dataset_for(ws, checked)
+            checked = with_data_zones(checked, dataset)
+            if changed is None or dataset is not ws.dataset:
+                result = run_model(checked, dataset, ws.months)
             else:  # only rules that use a changed value are evaluated again (as sweeps)
                 result = run_model(
-                    checked, ws.dataset, ws.months, reuse=ws.saved.result, changed=changed
+                    checked, dataset, ws.months, reuse=ws.saved.result, changed=changed
                 )
-            ws.current = Edit(checked, result)
+            ws.current = Edit(checked, result, dataset=dataset)
     except EngineError as error:
         answer["ok"] = False
         answer["diagnostics"] += [diagnostic_json(ws, d) for d in error.diagnostics]
@@ -173,9 +222,7 @@ def edit(ws: Workspace, texts: dict[str, str]) -> dict[str, Any]:
     # needed them), beside what the checker said: the editor marks them where they are
     said = {d.render() for d in diagnostics}
     answer["diagnostics"] += [
-        diagnostic_json(ws, d)
-        for d in [*ws.data_warnings, *result.warnings]
-        if d.render() not in said
+        diagnostic_json(ws, d) for d in [*read, *result.warnings] if d.render() not in said
     ]
     answer["results"] = results(ws)
     return answer
@@ -289,7 +336,7 @@ def explanation(ws: Workspace, customer: str, month: date) -> dict[str, Any]:
     the visits not counted."""
     result = ws.current.result
     found = [x for x in letters(result, customer=customer) if x.month == f"{month:%Y-%m}"]
-    heading, rows = explain_loaded(ws.current.checked, ws.dataset, month, customer)
+    heading, rows = explain_loaded(ws.current.checked, _data_of(ws, ws.current), month, customer)
     # a row with nothing paid (the customer's month of a customer paid only per row,
     # an escort) is no tree of its own: it was the heading alone above the escort's
     paid = [traces for _, traces in rows if traces] or [[]]
@@ -444,9 +491,12 @@ def save(ws: Workspace, file: str, text: str) -> dict[str, Any]:
     try:
         checked, _ = load(ws.model, ws.months)
         with ws.lock:
-            checked = with_data_zones(checked, ws.dataset)
-            result = run_model(checked, ws.dataset, ws.months)
+            dataset, read = dataset_for(ws, checked)
+            checked = with_data_zones(checked, dataset)
+            result = run_model(checked, dataset, ws.months)
             ws.saved = Edit(checked, result, model_source(ws.model))
+            if dataset is not ws.dataset:  # the saved model's reading is the baseline now
+                ws.dataset, ws.data_warnings, ws.read_for = dataset, read, checked
     except EngineError as error:
         answer["diagnostics"] = [diagnostic_json(ws, d) for d in error.diagnostics]
     answer["tests"] = model_tests(ws)
@@ -481,7 +531,7 @@ def sweep_of(ws: Workspace, spec: str) -> dict[str, Any]:
             [Diagnostic("bad-value", f"a sweep here has at most {MAX_SWEEP_VALUES} values")]
         )
     base = int(ws.current.result.lines["amount_ore"].sum() or 0)
-    table = sweep(ws.current.checked, ws.dataset, ws.months, target, values, base)
+    table = sweep(ws.current.checked, _data_of(ws, ws.current), ws.months, target, values, base)
     rows = [{"value": r["value"], "total_ore": r["total_ore"]} for r in table.iter_rows(named=True)]
     return {"ok": True, "rows": rows}
 

@@ -230,6 +230,37 @@ def test_a_scenario_reading_the_data_otherwise_is_simulated_by_its_own_reading(
     assert "--attribute needs one reading of it" in ran.output
 
 
+def test_a_studio_edit_reading_the_data_otherwise_pays_what_a_fresh_run_pays(
+    tmp_path: Path,
+) -> None:
+    """The studio reads the data once, for the saved model. An edit to `max_hours: 5`
+    showed 6 549,05 kr (the saved reading) where a fresh run of it pays 5 349,05, and
+    an edit reading a column the saved model does not (`staff_id`) stopped with Polars'
+    "unable to find column". Such an edit reads the data for itself."""
+    from engine.api import parse_month
+    from engine.workspace import edit, open_workspace
+
+    text = MODEL.read_text("utf-8").replace(
+        "../../../schemas", str(ULVBY.parent.parent.parent / "schemas")
+    )
+    (tmp_path / "model.yaml").write_text(text, "utf-8")
+    month = parse_month("2027-03")
+    ws = open_workspace(tmp_path / "model.yaml", ULVBY / "data", [month])
+    shorter = text.replace("max_hours: 14", "max_hours: 5")
+    answer = edit(ws, {"model.yaml": shorter})
+    assert answer["ok"], answer["diagnostics"]
+    assert int(ws.current.result.lines["amount_ore"].sum()) == 534905
+    assert any("more than 5 h" in d["message"] for d in answer["diagnostics"])
+    by_staff = text.replace(
+        '      formula: registration == "tag"\n',
+        '      formula: registration == "tag" and staff_id != "S4"\n',
+    )
+    answer = edit(ws, {"model.yaml": by_staff})
+    assert answer["ok"], answer["diagnostics"]
+    assert int(ws.current.result.lines["amount_ore"].sum()) == 654905 - 2205  # P2's bonus
+    assert int(ws.saved.result.lines["amount_ore"].sum()) == 654905
+
+
 def test_ulvbys_vocabulary_is_its_own() -> None:
     own = {"ulvby", "närvaro", "närvarodag", "ankom", "vistelse", "taggad", "heldag"}
     assert not names_in_engine(MODEL, own)

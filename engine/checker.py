@@ -508,17 +508,16 @@ class _Checker:
         change nothing (the run said only "0 of 15 visits"), a data requirement would
         reject no row, in silence."""
         codes = column.listed
-        if codes and value not in codes:
-            meant = closest(str(value), sorted(codes))
-            self.diags.error(
-                "unknown-value",
-                f"{owner}: `{value}` is not a known {column.name} "
-                f"(code list `{column.codes or column.name}`)",
-                span,
-                hint=f"did you mean `{meant}`?" if meant else None,
-            )
-            return
         if codes:
+            if value not in codes:
+                meant = closest(str(value), sorted(codes))
+                self.diags.error(
+                    "unknown-value",
+                    f"{owner}: `{value}` is not a known {column.name} "
+                    f"(code list `{column.codes or column.name}`)",
+                    span,
+                    hint=f"did you mean `{meant}`?" if meant else None,
+                )
             return
         _, wrong = where_value(column, value)
         if wrong is not None:

@@ -98,25 +98,6 @@ def _totals(grouped: pl.dataframe.group_by.GroupBy) -> pl.DataFrame:
     )
 
 
-def load_both(
-    path_a: Path,
-    path_b: Path,
-    data: Path,
-    months: list[date],
-    as_of: tuple[date | None, date | None] = (None, None),
-    pseudonym: Callable[[str], str] | None = None,
-    checked: Callable[[], object] | None = None,
-) -> tuple[CheckedModel, CheckedModel, Dataset, list[Diagnostic]]:
-    """Both models checked (each as in force on its `as_of` date, where one is given),
-    and the data read once with what either needs; the warnings of both (the models'
-    and the data's: rejected rows). `checked` is called between the
-    two: a command that will draw charts starts loading their library there, while
-    Polars reads (checking a model is Python's work, which the import would slow)."""
-    checked_a, checked_b, warnings = _both_checked(path_a, path_b, months, as_of, checked)
-    dataset, read = _read_once(checked_a, checked_b, data, pseudonym)
-    return checked_a, checked_b, dataset, distinct([*warnings, *read])
-
-
 def _both_checked(
     path_a: Path,
     path_b: Path,
@@ -179,11 +160,16 @@ def load_each(
     pseudonym: Callable[[str], str] | None = None,
     checked: Callable[[], object] | None = None,
 ) -> tuple[CheckedModel, CheckedModel, Dataset, Dataset, list[Diagnostic]]:
-    """Both models checked and the data read for each (`load_both`): once, where the two
-    read it alike; by each model's own rules where they do not (`reading_differences`),
-    so that each side pays what its own run pays. Read once with the first model's
+    """Both models checked (each as in force on its `as_of` date, where one is given) and
+    the data read for each: once, with what either needs, where the two read it alike
+    (`_read_once`); by each model's own rules where they do not (`reading_differences`),
+    so that each side pays what its own run pays — read once with the first model's
     rules, a variant rejecting attendance over 5 hours was paid 6 549,05 kr where its
-    own run pays 5 349,05, and the two were said to pay the same."""
+    own run pays 5 349,05, and the two were said to pay the same. The warnings of both
+    (the models' and the data's: rejected rows). `checked` is called between checking
+    and reading: a command that will draw charts starts loading their library there,
+    while Polars reads (checking a model is Python's work, which the import would
+    slow)."""
     checked_a, checked_b, warnings = _both_checked(path_a, path_b, months, as_of, checked)
     differences = reading_differences(checked_a, checked_b)
     if not differences:

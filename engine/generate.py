@@ -993,9 +993,7 @@ def own_tables(
         )
         given = set(rows.columns)
         drawn = [
-            _drawn_reference(column, seed + i, tables, vocabulary)
-            if _references_generated(column, tables, vocabulary)
-            else _drawn_in_month(column, seed + i, name, table)
+            _drawn_own(column, seed + i, name, table, tables, vocabulary)
             for i, column in enumerate(table.columns.values(), 1)
             if column.name not in given
         ]
@@ -1054,23 +1052,21 @@ def _rows_referenced(
     return None
 
 
-def _references_generated(
-    column: Column, tables: Mapping[str, pl.DataFrame | pl.LazyFrame], vocabulary: Vocabulary
-) -> bool:
-    target = vocabulary.tables.get(column.references or "")
-    return target is not None and target.name in tables and len(target.key) == 1
-
-
-def _drawn_reference(
+def _drawn_own(
     column: Column,
     seed: int,
+    name: str,
+    table: Table,
     tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
     vocabulary: Vocabulary,
 ) -> pl.Expr:
-    """A column that names a row of a generated table (`references: providers`) and
-    that no owner gives: one of that table's keys. Drawn as text (`provider_id-146`),
-    it named no provider and the row was rejected."""
-    target = vocabulary.tables[column.references or ""]
+    """An own table's value that no owner gives: for a column that names a row of a
+    generated table (`references: providers`), one of that table's keys — drawn as text
+    (`provider_id-146`), it named no provider and the row was rejected; else as
+    `_drawn_in_month` draws it."""
+    target = vocabulary.tables.get(column.references or "")
+    if target is None or target.name not in tables or len(target.key) != 1:
+        return _drawn_in_month(column, seed, name, table)
     keys = tables[target.name].lazy().select(pl.col(target.key[0]).drop_nulls().unique().sort())
     values = keys.collect().to_series()
     if not values.len():

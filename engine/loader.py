@@ -860,8 +860,8 @@ def parse_quantity(text: str, default_unit: str | None) -> Decimal | None:
     if parts is None:
         return None
     written = parts[1]
-    kinds = {t.UNITS[u][0] for u in (written, default_unit) if u is not None and u in t.UNITS}
-    if written in t.UNITS and default_unit in t.UNITS and len(kinds) > 1:  # not the kind meant
+    written_kind, meant_kind = t.UNITS.get(written or ""), t.UNITS.get(default_unit or "")
+    if written_kind and meant_kind and written_kind[0] != meant_kind[0]:
         return None
     number, unit = parts[0], written or default_unit
     if unit is None or unit in t.UNIT_WORDS:

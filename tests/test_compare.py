@@ -19,7 +19,7 @@ from engine.cli import main
 from engine.compare import (
     compare,
     compare_results,
-    load_both,
+    load_each,
     provider_totals_ore,
     solve,
     sweep,
@@ -108,7 +108,7 @@ def test_orebro_against_norrtalje_adds_up_per_provider():
 
 
 def test_setting_a_step_threshold_changes_only_reduced_customers():
-    a, b, dataset, _ = load_both(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
+    a, b, dataset, _, _ = load_each(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
     changed = with_setting(b, "kontrollnivåer[2].under=50 %")
     before = run_model(a, dataset, MONTHS)
     comparison = compare_results(before, run_model(changed, dataset, MONTHS), dataset, "a", "b")
@@ -173,7 +173,7 @@ def test_setting_a_step_threshold_changes_only_reduced_customers():
     ],
 )
 def test_bad_settings_are_clear_errors(setting, message):
-    a, _, _, _ = load_both(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
+    a, _, _, _, _ = load_each(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
     with pytest.raises(EngineError) as caught:
         with_setting(a, setting)
     assert caught.value.diagnostics[0].message == message
@@ -267,7 +267,7 @@ def test_goal_seek_finds_the_budget_neutral_rate(tmp_path):
 
     write(generate("norrtalje", 150, 1, 4, parse_month("2024-03")), tmp_path, "csv")
     months = [parse_month("2024-03")]
-    a, b, dataset, _ = load_both(
+    a, b, dataset, _, _ = load_each(
         ROOT / "rules/norrtalje", ROOT / "scenarios/utford_tid.yaml", tmp_path, months
     )
     goal = int(run_model(a, dataset, months).lines["amount_ore"].sum())
@@ -396,7 +396,7 @@ def test_attribution_adds_up_exactly_for_every_provider():
     from engine.compare import attribute, provider_totals_ore
 
     settings = ["kontrollnivåer[2].under=50 %", "ägarformsfaktor[private]=110 %", "larmbelopp=400"]
-    a, _, dataset, _ = load_both(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
+    a, _, dataset, _, _ = load_each(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, MONTHS)
     sequential, shapley = attribute(a, dataset, MONTHS, settings)
     before = provider_totals_ore(run_model(a, dataset, MONTHS))
     changed = a
@@ -424,7 +424,9 @@ def test_a_sweep_reusing_unchanged_rules_equals_separate_runs(target, values, mo
     """A sweep re-evaluates only the rules that depend on the swept parameter; its
     totals per provider are exactly those of separate full runs."""
     months = [parse_month(month)]
-    checked, _, dataset, _ = load_both(ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, months)
+    checked, _, dataset, _, _ = load_each(
+        ROOT / "rules/orebro", ROOT / "rules/orebro", SAMPLE, months
+    )
     base = run_model(checked, dataset, months)
     base_total = int(base.lines["amount_ore"].sum())
     table = sweep(checked, dataset, months, target, values, base_total)
@@ -749,7 +751,7 @@ def test_the_hook_between_checking_the_models_and_reading_the_data(model_b, data
     seen: list[str] = []
 
     def both() -> None:
-        load_both(ROOT / "rules/orebro", model_b, data, MONTHS, checked=lambda: seen.append("x"))
+        load_each(ROOT / "rules/orebro", model_b, data, MONTHS, checked=lambda: seen.append("x"))
 
     if model_b.exists() and data.exists():
         both()

@@ -1139,11 +1139,11 @@ def test_a_comparison_reads_a_table_either_model_uses(tmp_path):
     """Two models compared read the data once, with every table either of them uses:
     the absences one model counts are read (and their bad row rejected) although the
     other reads none."""
-    from engine.compare import load_both
+    from engine.compare import load_each
 
     data, reading = with_absences(tmp_path)
     for first, second in ((MODEL, reading), (reading, MODEL)):
-        _, _, dataset, _ = load_both(first, second, data, [parse_month("2024-02")])
+        _, _, dataset, _, _ = load_each(first, second, data, [parse_month("2024-02")])
         assert dataset.unread == []
         assert [(r["file"], r["row"]) for r in dataset.rejects] == [("absences.csv", 3)]
 

@@ -292,3 +292,14 @@ def test_generated_data_for_every_model_is_read_with_no_row_rejected(tmp_path, f
     dataset, warnings = load_dataset(checked, data)
     assert [(r["table"], r["reason"]) for r in dataset.rejects][:5] == []
     assert not [w for w in warnings if w.severity == "error"], warnings
+
+
+def test_every_model_here_is_generated_for() -> None:
+    """A model added to `examples/` or `tests/fixtures/` is added to `MODELS_AND_MONTHS`
+    (with a month its values are in force), so that its generated data is read too."""
+    folders = {
+        str(path.parent.relative_to(ROOT))
+        for pattern in ("examples/*/model.yaml", "tests/fixtures/*/model.yaml")
+        for path in ROOT.glob(pattern)
+    }
+    assert folders == {folder for folder, _ in MODELS_AND_MONTHS}

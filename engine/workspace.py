@@ -141,9 +141,14 @@ def dataset_for(ws: Workspace, checked: CheckedModel) -> tuple[Dataset, list[Dia
     of it pays 5 349,05, and one reading a column the saved model does not stopped with
     Polars' "unable to find column"."""
     base = ws.read_for
-    if ws.data is None or base is None or _reads_as(base, checked):
+    if ws.data is None or base is None:
         return ws.dataset, ws.data_warnings
-    key = (_needs_key(checked), tuple(reading_differences(base, checked)))
+    had, needs = data_needs(base), data_needs(checked)
+    covered = all(columns <= had.get(table, set()) for table, columns in needs.items())
+    differences = reading_differences(base, checked)
+    if covered and not differences:  # what the workspace read, by the same rules
+        return ws.dataset, ws.data_warnings
+    key = (sorted((table, sorted(columns)) for table, columns in needs.items()), differences)
     if ws._reread is None or ws._reread[0] != key:
         dataset, warnings = load_dataset(checked, ws.data)
         ws._reread = (key, dataset, warnings)
@@ -152,17 +157,6 @@ def dataset_for(ws: Workspace, checked: CheckedModel) -> tuple[Dataset, list[Dia
 
 def _data_of(ws: Workspace, edit: Edit) -> Dataset:
     return edit.dataset if edit.dataset is not None else ws.dataset
-
-
-def _reads_as(base: CheckedModel, checked: CheckedModel) -> bool:
-    """Whether `checked` reads no table or column `base` does not, by `base`'s rules."""
-    had, needs = data_needs(base), data_needs(checked)
-    covered = all(columns <= had.get(table, set()) for table, columns in needs.items())
-    return covered and not reading_differences(base, checked)
-
-
-def _needs_key(checked: CheckedModel) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple(sorted((t, tuple(sorted(c))) for t, c in data_needs(checked).items()))
 
 
 # ----------------------------------------------------------------------------- editing

@@ -2752,7 +2752,11 @@ def _before_the_model(checked: CheckedModel, month: date, diags: Diagnostics) ->
         f"none of the {len(needed)} parameters the rules use has a value on "
         f"{month.isoformat()}: the model's values begin on {earliest.isoformat()}",
         model.parameters[first].span,
-        hint=f"check --month (or add the values in force in {month:%Y-%m})",
+        hint=(
+            f"check the date it is compared as of (--a-as-of or --b-as-of {month.isoformat()})"
+            if model.as_of is not None
+            else f"check --month (or add the values in force in {month:%Y-%m})"
+        ),
     )
     return True
 

@@ -416,7 +416,10 @@ def run_command(
          decision in force (of a model reading them)
       5  written, but values were missing where an amount needed them (the
          warnings name the rows), rows were in no customer's or provider's
-         month, or a table that may be left out was not in the data
+         month, a table that may be left out was not in the data, or a
+         calendar had no date of the month's year
+      Where several apply, the status is the first of 4, 3 and 5, and the
+      last line names each.
       1  an error: nothing written;  2  a mistyped command;  130  interrupted
 
     \b

@@ -818,11 +818,59 @@ def _read_model_data(
     if parent is None:
         diags.error("bad-extends", f"the model `{extends}` it extends has errors", span)
         return None
+    _changed_units(parent, data, diags)
     merged = _merge(parent, data)
     merged.pop("extends", None)
     merged.broken = parent.broken | data.broken | _schema_errors(merged, diags, path)  # type: ignore[attr-defined]
     merged.files = [*parent.files, str(path)]  # type: ignore[attr-defined]
     return merged
+
+
+def _changed_units(parent: LMap, child: LMap, diags: Diagnostics) -> None:
+    """A parameter's `unit:` changed by an extending file where values it keeps from
+    the parent are plain numbers: they were written in the parent's unit, and would be
+    read in the new one (`unit: SEK/min` made the region's 400 SEK/h 400 SEK/min)."""
+    above, below = parent.get("parameters"), child.get("parameters")
+    if not (isinstance(above, LMap) and isinstance(below, LMap)):
+        return
+    for name, changed in below.items():
+        was = above.get(name)
+        if not (isinstance(was, LMap) and isinstance(changed, LMap)):
+            continue
+        old, new = was.get("unit"), changed.get("unit")
+        if old is None or new is None or str(old).strip() == str(new).strip():
+            continue
+        given = changed.get("values")
+        kept = [
+            day
+            for day, value in (was.get("values") or LMap()).items()
+            if not (isinstance(given, LMap) and day in given) and _has_plain_number(value)
+        ]
+        if kept:
+            days = ", ".join(str(day) for day in kept)
+            where = was.value_spans["unit"]
+            place = os.path.relpath(where.file, Path(changed.value_spans["unit"].file).parent)
+            diags.error(
+                "unit-mismatch",
+                f"`{name}`'s unit is changed to {new} here, but its values from {days} "
+                f"({place}:{where.line}) are numbers written in {old}: "
+                f"they would be read as {new}",
+                changed.value_spans["unit"],
+                hint=f"give the values of {days} again here, in {new}, or keep the unit {old}",
+            )
+
+
+def _has_plain_number(value: Any) -> bool:
+    """Whether a dated value holds a number written without its unit, anywhere in it."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_plain_number(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_plain_number(v) for v in value)
+    return False
 
 
 # --------------------------------------------------------------------------- model building
@@ -1615,7 +1663,8 @@ class _Builder:
                 "schema",
                 f"step table `{param.name}` needs a list of brackets",
                 span,
-                hint="- {under: 20 %, value: 40 %}",
+                hint="every dated value of it is one: [{under: 20 %, value: 40 %}, …], or "
+                "[{up_to: 12 h, value: 5200}, …]",
             )
             return []
         out: list[tuple[Decimal, Any]] = []

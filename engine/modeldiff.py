@@ -514,7 +514,8 @@ def column_words(column: Column) -> str:
     elif values := getattr(column.type, "values", None):
         text += f", values: [{', '.join(values)}]"
     if column.default is not None:
-        text += f", default: {column.default}"
+        default = column.default
+        text += f", default: {str(default).lower() if isinstance(default, bool) else default}"
     if column.references is not None:
         text += f", references: {column.references}"
     return text + ("" if column.nullable else ", nullable: false")

@@ -146,21 +146,41 @@ EXIT_CLEAN, EXIT_REJECTED, EXIT_NOTHING_COUNTED, EXIT_INCOMPLETE = 0, 3, 4, 5
 
 
 def exit_status(outcome: Outcome, lang: str = "en") -> tuple[int, str]:
-    """The exit status of a written run, and why, in words of `lang`."""
+    """The exit status of a written run, and why, in words of `lang`.
+
+    Where several statuses apply the first of 4, 3 and 5 is the run's, and the reason
+    names every one: "no visit counted" alone read as the only thing to mend where a
+    calendar had no date of the year too, found only by the run after the fix."""
+    reasons = _exit_reasons(outcome, lang)
+    if not reasons:
+        return EXIT_CLEAN, say(lang, "exit.clean")
+    return reasons[0][0], "; ".join(why for _, why in reasons)
+
+
+def _exit_reasons(outcome: Outcome, lang: str) -> list[tuple[int, str]]:
+    """Each status that applies to a written run, with why, most pressing first."""
+    reasons: list[tuple[int, str]] = []
     empty = [f"{facts.month:%Y-%m}" for facts in outcome.facts if not facts.counted]
-    if empty and registrations_matter(outcome.result.checked):
-        return EXIT_NOTHING_COUNTED, say(lang, "exit.empty", months=", ".join(empty))
+    if not registrations_matter(outcome.result.checked):
+        empty = []
+    if empty:
+        reasons.append((EXIT_NOTHING_COUNTED, say(lang, "exit.empty", months=", ".join(empty))))
     # visits counted, but the decisions the model reads had no row in force that month
-    undecided = [w.where for w in outcome.result.warnings if w.code == "empty-month" and w.where]
+    undecided = [
+        w.where
+        for w in outcome.result.warnings
+        if w.code == "empty-month" and w.where and w.where not in empty
+    ]
     if undecided:
-        return EXIT_NOTHING_COUNTED, say(lang, "exit.undecided", months=", ".join(undecided))
+        months = ", ".join(undecided)
+        reasons.append((EXIT_NOTHING_COUNTED, say(lang, "exit.undecided", months=months)))
     rejected = sum(outcome.dataset.rejected_counts().values())
     if rejected:
-        return EXIT_REJECTED, say(lang, "exit.rejected", count=rejected)
+        reasons.append((EXIT_REJECTED, say(lang, "exit.rejected", count=rejected)))
     incomplete = outcome.result.incomplete()
     if incomplete:
-        return EXIT_INCOMPLETE, _incomplete_reason(lang, incomplete)
-    return EXIT_CLEAN, say(lang, "exit.clean")
+        reasons.append((EXIT_INCOMPLETE, _incomplete_reason(lang, incomplete)))
+    return reasons
 
 
 # warnings of exit 5 that are not of values missing where an amount needed them, each

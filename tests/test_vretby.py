@@ -1,0 +1,248 @@
+"""Vretby, a model written from docs/language.md alone: a municipality that pays by
+its region's common model (`tests/fixtures/vretby/lan`, which it `extends:`) with its
+own changes. The region pays home care by executed time until March 2027 and by
+granted time from April (`versions:` with a quantity each), at an hourly price indexed
+each April and rounded to whole kronor (`indexation:`); a supplement for night and
+storhelg minutes from April 2027 (`valid_from:`, time bands with a calendar); relief by
+bands of granted hours (`up_to:`). Vretby adds a service (`codes: add:`), a column with
+a default, a visit by two staff counted twice (a definition replaced), its own hourly
+price from July (a dated value merged past the indexation) and a fee per safety visit.
+Each amount computed by hand. What it found: a file extending the region's model with
+`unit: SEK/min` read the region's `400` (written in SEK/h) as 400 SEK/min and paid 69
+800 kr for a March worth 4 900, without a word; and a run with several reasons to review
+named only the first ("slutstatus 4: inget besök räknat"), the calendar without the
+year's dates found only by the run after the fix."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+from click.testing import CliRunner
+
+from engine.cli import main
+from tests.harness import assert_cases_pass, names_in_engine, run_and_read
+
+VRETBY = Path(__file__).resolve().parent / "fixtures/vretby"
+DATA = ["--data", str(VRETBY / "data")]
+COLUMNS = ("month", "provider_id", "customer_id", "payment", "quantity", "amount_kr")
+
+
+def _total(lines: list[tuple[str, ...]]) -> int:
+    return sum(int(line[-1].replace(".", "")) for line in lines)
+
+
+def test_march_by_hand(tmp_path: Path) -> None:
+    """Executed time at 400 kr/h. K1 with P1: V1 45 min, V2 60 min by two staff counts
+    120 (V3 declined): 165 min = 2,75 h, 1 100 kr; no night supplement before April (V2
+    has 30 night minutes). K2 with P1: V4 60 min, 400 kr; relief 10 h, in the band up to
+    16 h: 3 800 kr. K1 with P2: two safety visits, 90 kr. In all 5 390 kr."""
+    paid, _ = run_and_read(VRETBY, [*DATA, "--month", "2027-03"], tmp_path / "o", COLUMNS)
+    assert paid == [
+        ("2027-03", "P1", "K1", "hemtjänst", "2.75", "1100.00"),
+        ("2027-03", "P1", "K2", "avlösning", "", "3800.00"),
+        ("2027-03", "P1", "K2", "hemtjänst", "1.0", "400.00"),
+        ("2027-03", "P2", "K1", "trygghet", "2.0", "90.00"),
+    ]
+    assert _total(paid) == 539000
+
+
+def test_april_by_hand(tmp_path: Path) -> None:
+    """Granted time at the indexed price: 400 × (1 + (2,7 − 0,5)/100) = 408,80, rounded to
+    409 kr/h. K1: 10 h, 4 090 kr; V7 on Good Friday 60 storhelg minutes at 100 % and V8
+    90 night minutes at 50 % (its second staff member adds no supplement): 105 min = 1,75
+    h × 409 = 715,75. K2: 5 h, 2 045 kr; V9 06:00–07:30, 60 night minutes at 50 %: 0,5
+    h, 204,50; relief 3 800. One safety visit, 45. In all 10 900,25 kr."""
+    paid, _ = run_and_read(VRETBY, [*DATA, "--month", "2027-04"], tmp_path / "o", COLUMNS)
+    assert paid == [
+        ("2027-04", "P1", "K1", "hemtjänst", "10.0", "4090.00"),
+        ("2027-04", "P1", "K1", "ob", "1.75", "715.75"),
+        ("2027-04", "P1", "K2", "avlösning", "", "3800.00"),
+        ("2027-04", "P1", "K2", "hemtjänst", "5.0", "2045.00"),
+        ("2027-04", "P1", "K2", "ob", "0.5", "204.50"),
+        ("2027-04", "P2", "K1", "trygghet", "1.0", "45.00"),
+    ]
+    assert _total(paid) == 1090025
+
+
+def test_a_range_pays_each_month_by_its_own_rules(tmp_path: Path) -> None:
+    """March to July in one run: March by executed time at 400 (5 390), April 10 900,25,
+    May and June granted time at 409 with no visits (4 090 + 2 045 + 3 800 = 9 935 each),
+    July by Vretby's own 420 kr/h from 1 July, not the region's indexed 409: K1 10 h
+    4 200, 90 night minutes across midnight 0,75 h 315; K2 5 h 2 100; relief 3 800
+    (10 415). In all 46 575,25 kr; May and June counted no visit, so exit 4."""
+    out = tmp_path / "o"
+    args = ["run", str(VRETBY), *DATA, "--month", "2027-03", "--to", "2027-07", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 4, ran.output
+    lines = (out / "statement_lines.csv").read_text("utf-8").splitlines()
+    july = sorted(line for line in lines if line.startswith("2027-07"))
+    assert july == [
+        "2027-07,P1,K1,hemtjänst,,omsorg,10.0,h,4200.00,§2",
+        "2027-07,P1,K1,ob,,omsorg,0.75,h,315.00,§3",
+        "2027-07,P1,K2,avlösning,,avlösning,,,3800.00,§4",
+        "2027-07,P1,K2,hemtjänst,,omsorg,5.0,h,2100.00,§2",
+    ]
+    totals = {}
+    for line in lines[1:]:
+        month, *_, amount, _source = line.split(",")
+        totals[month] = totals.get(month, 0) + int(amount.replace(".", ""))
+    assert totals == {
+        "2027-03": 539000,
+        "2027-04": 1090025,
+        "2027-05": 993500,
+        "2027-06": 993500,
+        "2027-07": 1041500,
+    }
+
+
+def test_vretbys_hand_computed_cases() -> None:
+    assert_cases_pass(VRETBY, 10)
+
+
+def test_july_compared_with_the_rules_of_march(tmp_path: Path) -> None:
+    """`--a-as-of 2027-03-01` pays July by March's rules and values: executed time
+    (K1's V11, 90 min: 1,5 h × 400 = 600), no night supplement, relief 3 800: 4 400 kr
+    against July's own 10 415."""
+    args = ["compare", str(VRETBY), str(VRETBY), "--a-as-of", "2027-03-01", *DATA]
+    ran = CliRunner().invoke(main, [*args, "--month", "2027-07"])
+    assert ran.exit_code == 0, ran.output
+    said = ran.output.replace("\u00a0", " ")
+    assert "A = vretby (regler per 2027-03-01)   B = vretby" in said
+    assert "summa              4 400,00        10 415,00         6 015,00   +136,7" in said
+
+
+def test_a_date_before_the_model_names_the_as_of_option() -> None:
+    """A date to compare as of before every value said "check --month", where the month
+    was right and the date given to `--a-as-of` was not."""
+    args = ["compare", str(VRETBY), str(VRETBY), "--a-as-of", "2026-12-01", *DATA]
+    ran = CliRunner().invoke(main, [*args, "--month", "2027-07"])
+    assert ran.exit_code == 1, ran.output
+    assert "the model's values begin on 2027-01-01" in ran.output
+    assert "hint: check the date it is compared as of (--a-as-of or --b-as-of 2026-12-01)" in (
+        ran.output
+    )
+
+
+def test_a_year_without_its_index_stops_the_run(tmp_path: Path) -> None:
+    """April 2028 is indexed from Vretby's 420 of July 2027, by an index the model does
+    not give for 2028: an error at the factor, never last year's index again."""
+    args = ["run", str(VRETBY), *DATA, "--month", "2028-04", "--out", str(tmp_path / "o")]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 1, ran.output
+    assert "error[no-value-in-force]: the indexation of `timpris` on 2028-04-01 has no value" in (
+        ran.output
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_every_reason_to_review_is_named(tmp_path: Path) -> None:
+    """January 2028 counts no visit (exit 4) and its storhelg calendar has no date of 2028:
+    the last line named the first alone, and the calendar was found by the run after the
+    visits were mended."""
+    args = ["run", str(VRETBY), *DATA, "--month", "2028-01", "--out", str(tmp_path / "o")]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 4, ran.output
+    said = ran.output.replace("\u00a0", " ")
+    assert "warning[stale-calendar]: `storhelg`, its list from 2027-01-01, has no date in 2028" in (
+        said
+    )
+    assert (
+        "slutstatus 4: inget besök räknat i 2028-01; 1 varning om en kalender utan datum för "
+        "månadens år (utdata är skrivna; granska innan ni betalar)"
+    ) in said
+
+
+def _extending(tmp: Path, parameter: str) -> Path:
+    """A model extending a copy of the region's with `parameter` (YAML lines)."""
+    shutil.copytree(VRETBY / "lan", tmp / "lan")
+    model = tmp / "variant.yaml"
+    model.write_text(f"model: variant\nextends: lan\nparameters:\n{parameter}", "utf-8")
+    return model
+
+
+def test_a_unit_changed_by_an_extending_file_with_the_parents_numbers_is_an_error(
+    tmp_path: Path,
+) -> None:
+    """`unit: SEK/min` over the region's `400` (written in SEK/h) read it as 400 SEK/min:
+    March, worth 4 900 kr by the region's rules, was paid 69 800 kr without a word."""
+    model = _extending(tmp_path, "  timpris:\n    unit: SEK/min\n")
+    ran = CliRunner().invoke(main, ["check", str(model)])
+    assert ran.exit_code == 1, ran.output
+    assert (
+        "variant.yaml:5:11: error[unit-mismatch]: `timpris`'s unit is changed to SEK/min here, "
+        "but its values from 2027-01-01 (lan/model.yaml:20) are numbers written in SEK/h: "
+        "they would be read as SEK/min"
+    ) in ran.output
+    assert "hint: give the values of 2027-01-01 again here, in SEK/min, or keep the unit SEK/h" in (
+        ran.output
+    )
+
+
+def test_a_unit_changed_with_its_values_given_again_or_written_with_units_is_read(
+    tmp_path: Path,
+) -> None:
+    """The value given again in the new unit, or the parent's written with its unit
+    (`"400 SEK/h"`, converted: 6,67 kr a minute), pay March by the region's rules alone:
+    105 min × 400 kr/h = 700, 400, relief 3 800 (no safety visits: the region has no
+    such service, and rejects them)."""
+    again = _extending(
+        tmp_path / "a", "  timpris:\n    unit: SEK/min\n    values: { 2027-01-01: 6.6666666667 }\n"
+    )
+    region = tmp_path / "b" / "lan" / "model.yaml"
+    written = _extending(tmp_path / "b", "  timpris:\n    unit: SEK/min\n")
+    text = region.read_text("utf-8")
+    region.write_text(text.replace("2027-01-01: 400 }", '2027-01-01: "400 SEK/h" }'), "utf-8")
+    for model in (again, written):
+        out = tmp_path / model.parent.name / "o"
+        args = ["run", str(model), *DATA, "--month", "2027-03", "--out", str(out)]
+        ran = CliRunner().invoke(main, args)
+        assert ran.exit_code == 3, ran.output  # Vretby's safety visits: not the region's
+        lines = pl_rows(out / "statement_lines.csv")
+        assert lines == [
+            ("P1", "K1", "hemtjänst", "700.00"),
+            ("P1", "K2", "avlösning", "3800.00"),
+            ("P1", "K2", "hemtjänst", "400.00"),
+        ]
+
+
+def pl_rows(path: Path) -> list[tuple[str, ...]]:
+    """A run's statement lines as sorted (provider, customer, payment, amount) rows."""
+    frame = pl.read_csv(path, infer_schema=False)
+    return sorted(frame.select("provider_id", "customer_id", "payment", "amount_kr").rows())
+
+
+def test_vretbys_vocabulary_is_its_own() -> None:
+    own = {"vretby", "personaltid", "trygghetsbesök", "trygghetspris"}
+    assert not names_in_engine(VRETBY / "model.yaml", own)
+
+
+def test_the_differences_from_the_region_are_said_in_the_rule_files_words() -> None:
+    """`carepay diff` of the region's model and Vretby's: the dated value merged, the
+    definition replaced, the code and the column added — its default as the file writes
+    it (it said `default: False`, Python's word)."""
+    ran = CliRunner().invoke(main, ["diff", str(VRETBY / "lan"), str(VRETBY)])
+    assert ran.exit_code == 0, ran.output
+    said = ran.output
+    assert "- Parametern `timpris` ändras\n    nytt värde från 2027-07-01: 420 SEK/h\n" in said
+    assert (
+        '    formel: sum(visits.minuter where counted and service == "omsorg") → '
+        'sum(visits.personaltid where counted and service == "omsorg")\n'
+    ) in said
+    assert "- Kodlistan `service` ändras\n    läggs till: trygghetsbesök\n" in said
+    assert (
+        "- Kolumnen `visits.dubbelbemanning` tillkommer\n    bool, default: false, nullable: false"
+    ) in said
+
+
+def test_a_band_table_given_a_number_by_an_extending_file_says_how_it_is_written(
+    tmp_path: Path,
+) -> None:
+    """The region's relief bands (`up_to:`) given `3000` from July: the hint showed an
+    `under:` bracket alone."""
+    model = _extending(tmp_path, "  avlösningsbelopp:\n    values: { 2027-07-01: 3000 }\n")
+    ran = CliRunner().invoke(main, ["check", str(model)])
+    assert ran.exit_code == 1, ran.output
+    assert "error[schema]: step table `avlösningsbelopp` needs a list of brackets" in ran.output
+    assert "[{up_to: 12 h, value: 5200}, …]" in ran.output

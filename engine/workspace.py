@@ -379,12 +379,15 @@ def parameter_panel(ws: Workspace, texts: dict[str, str]) -> list[dict[str, Any]
                 written = _written(lines, span)
                 if written is not None:
                     values.append({"path": keys, "text": written, "line": span.line})
+            # a file extending another may give a parameter's new values alone: its unit,
+            # description and source are the parent's (a panel showed 420 with no unit)
+            known = ws.current.checked.model.parameters.get(name)
             out.append(
                 {
                     "name": name,
-                    "unit": str(spec.get("unit", "")),
-                    "description": str(spec.get("description", "")),
-                    "source": str(spec.get("source", "")),
+                    "unit": str(spec.get("unit", known.unit if known else "")),
+                    "description": str(spec.get("description", known.description if known else "")),
+                    "source": str(spec.get("source", (known.source or "") if known else "")),
                     "file": str(path.relative_to(ws.folder)),
                     "line": params.key_spans[name].line,
                     "values": values,

@@ -16,6 +16,7 @@ year's dates found only by the run after the fix."""
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -246,3 +247,23 @@ def test_a_band_table_given_a_number_by_an_extending_file_says_how_it_is_written
     assert ran.exit_code == 1, ran.output
     assert "error[schema]: step table `avlösningsbelopp` needs a list of brackets" in ran.output
     assert "[{up_to: 12 h, value: 5200}, …]" in ran.output
+
+
+def test_the_studio_shows_and_edits_vretbys_own_price_in_the_regions_unit(tmp_path: Path) -> None:
+    """Vretby's file gives `timpris` its July value alone: the studio's panel showed 420
+    with no unit (the region's file declares SEK/h); an edit to 430 pays July what a run
+    of the edited file pays: 10 h + 5 h + 0,75 h at 430 = 6 772,50, relief 3 800."""
+    from engine.workspace import edit, open_workspace, parameter_panel, set_value
+
+    shutil.copytree(VRETBY, tmp_path / "vretby", ignore=shutil.ignore_patterns("data"))
+    ws = open_workspace(tmp_path / "vretby", VRETBY / "data", [date(2027, 7, 1)])
+    panel = {p["name"]: p for p in parameter_panel(ws, {})}
+    assert set(panel) == {"timpris", "trygghetspris"}  # the region's are not Vretby's to edit
+    assert (panel["timpris"]["unit"], panel["timpris"]["source"]) == ("SEK/h", "§2")
+    assert [v["text"] for v in panel["timpris"]["values"]] == ["420"]
+    july = panel["timpris"]["values"][0]["path"]
+    text = set_value(ws, {}, "model.yaml", "timpris", july, "430")
+    answer = edit(ws, {"model.yaml": text})
+    assert answer["ok"], answer["diagnostics"]
+    assert answer["results"]["total"]["edited_ore"] == 677250 + 380000
+    assert answer["results"]["total"]["saved_ore"] == 1041500

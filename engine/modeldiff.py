@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeGuard
 
 from engine import types as t
@@ -27,15 +28,20 @@ class Change:
 
 
 def _show(
-    value: Any, unit: str = "", under: str = "", inclusive: bool = False, lang: str = "en"
+    value: Any,
+    unit: str = "",
+    under: str = "",
+    inclusive: bool = False,
+    lang: str = "en",
+    places: Decimal = Decimal("0.0001"),
 ) -> str:
     """A value in the parameter's own unit, as written in the rule file (10 %, 450 SEK/h);
     a step table's bounds in theirs (`under`: a count, a duration, a share)."""
     if isinstance(value, Decimal) and unit == "ratio":  # a share, as a reader writes it
-        return _show(value, "%")
+        return _show(value, "%", places=places)
     if isinstance(value, Decimal):
         num, den = t.unit_factor(unit)
-        shown = (value * den / num).quantize(Decimal("0.0001")).normalize()
+        shown = (value * den / num).quantize(places).normalize()
         label = unit if unit in t.UNITS else ""
         return f"{shown:f}" + (f" {label}" if label else "")
     if isinstance(value, dict):
@@ -92,6 +98,38 @@ def _shown(param: Parameter, value: Any, lang: str = "en") -> str:
         t.display_unit(param.bracket_type) if isinstance(param.bracket_type, t.Num) else ""
     )
     return _show(value, param.unit, under, param.inclusive, lang)
+
+
+# a value in force as a record holds it: exact, where `diff` shows four decimals
+_RECORDED = Decimal("1e-12")
+
+
+def recorded_value(param: Parameter, value: Any) -> Any:
+    """A parameter's value in force as its rule file writes it, shaped for JSON (the
+    run's manifest): `431 SEK/h`, `50 %`, a table's cells so by their keys, a step
+    table's brackets as [`under` or `up_to` its bound, value] each in its unit, a calendar's dates, a time band
+    as written (`natt 22:00–07:00`). The manifest held the engine's own units — a price
+    of 431 SEK/h as `7.183333333333333333333333333`, 8 h as `480` — and a band's place
+    in the rule file."""
+    if isinstance(value, dict):
+        return {
+            ", ".join(map(str, k)) if isinstance(k, tuple) else str(k): recorded_value(param, v)
+            for k, v in value.items()
+        }
+    if _bands(value) and value:
+        return [_band(band, "en") for band in value]
+    if isinstance(value, list) and value and all(isinstance(b, tuple) for b in value):
+        under = param.under_unit or (
+            t.display_unit(param.bracket_type) if isinstance(param.bracket_type, t.Num) else ""
+        )
+        shown = partial(_show, places=_RECORDED)
+        return [
+            [f"{param.bound_word} {shown(bound, under)}", shown(amount, param.unit)]
+            for bound, amount in value
+        ]
+    if isinstance(value, list):
+        return [recorded_value(param, item) for item in value]
+    return _show(value, param.unit, places=_RECORDED)
 
 
 def _cell(param: Parameter, table: dict[Any, Any], key: Any, lang: str) -> str:

@@ -45,6 +45,7 @@ from engine.data import Dataset, headers_directory
 from engine.diagnostics import Diagnostic, EngineError
 from engine.headers import COLUMNS_FILE
 from engine.model import Rule
+from engine.modeldiff import recorded_value
 from engine.monthly import MonthFacts, month_bounds, month_facts
 from engine.phrases import say
 from engine.progress import SILENT, Stages, each, timed
@@ -631,7 +632,8 @@ def _manifest(
         "months": [m.plan.month.strftime("%Y-%m") for m in result.months],
         "parameters_in_force": {
             m.plan.month.strftime("%Y-%m"): {
-                name: _jsonable(value) for name, value in sorted(m.plan.params.items())
+                name: recorded_value(model.parameters[name], value)
+                for name, value in sorted(m.plan.params.items())
             }
             for m in result.months
         },

@@ -15,6 +15,7 @@ year's dates found only by the run after the fix."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -267,3 +268,36 @@ def test_the_studio_shows_and_edits_vretbys_own_price_in_the_regions_unit(tmp_pa
     assert answer["ok"], answer["diagnostics"]
     assert answer["results"]["total"]["edited_ore"] == 677250 + 380000
     assert answer["results"]["total"]["saved_ore"] == 1041500
+
+
+def test_the_manifest_records_the_values_in_force_as_the_rule_files_write_them(
+    tmp_path: Path,
+) -> None:
+    """April 2027's record: the price indexed and rounded, 409 SEK/h — it held
+    `6.816666666666666666666666667`, the engine's kronor a minute —, the relief bands
+    with their bounds and whether a bound is in its band, shares in per cent, the time
+    bands as written (their place in the rule file was there too)."""
+    out = tmp_path / "o"
+    args = ["run", str(VRETBY), *DATA, "--month", "2027-04", "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["parameters_in_force"]["2027-04"] == {
+        "avlösningsbelopp": [["up_to 480 min", "2000 SEK"], ["up_to 960 min", "3800 SEK"]],
+        "krav": "0.5",
+        "lpi": "2.7",
+        "nattillägg": "50 %",
+        "storhelg": [
+            "2027-01-01",
+            "2027-01-06",
+            "2027-04-02",
+            "2027-04-05",
+            "2027-06-25",
+            "2027-12-24",
+            "2027-12-25",
+        ],
+        "storhelgstillägg": "100 %",
+        "tidsband": ["storhelg (calendar storhelg)", "natt 22:00–07:00", "dag"],
+        "timpris": "409 SEK/h",
+        "trygghetspris": "45 SEK",
+    }
+    assert CliRunner().invoke(main, ["verify", str(out)]).exit_code == 0

@@ -129,6 +129,8 @@ def recorded_value(param: Parameter, value: Any) -> Any:
         ]
     if isinstance(value, list):
         return [recorded_value(param, item) for item in value]
+    if isinstance(value, bool):  # a yes or no: JSON's own (`str` said `True`)
+        return value
     return _show(value, param.unit, places=_RECORDED)
 
 

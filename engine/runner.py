@@ -16,9 +16,8 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, is_dataclass, replace
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -710,23 +709,6 @@ def _not_read(data: Path, dataset: Dataset) -> list[dict[str, str]]:
         else {"table": table}
         for table in dataset.unread
     ]
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, dict):
-        return {
-            ", ".join(map(str, k)) if isinstance(k, tuple) else str(k): _jsonable(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, date | timedelta):
-        return str(value)
-    if is_dataclass(value) and not isinstance(value, type):  # a time band
-        return {k: _jsonable(v) for k, v in asdict(value).items() if v not in (None, ())}
-    return value
 
 
 # ----------------------------------------------------------------------------- verify

@@ -301,3 +301,23 @@ def test_the_manifest_records_the_values_in_force_as_the_rule_files_write_them(
         "trygghetspris": "45 SEK",
     }
     assert CliRunner().invoke(main, ["verify", str(out)]).exit_code == 0
+
+
+def test_a_yes_or_no_a_date_and_a_text_are_recorded_as_such(tmp_path: Path) -> None:
+    """A yes or no is JSON's own (the words of a writer of Python were near: `True`)."""
+    model = _extending(
+        tmp_path,
+        "  bonus_på:\n    unit: bool\n    values: { 2027-01-01: true }\n"
+        "  införd:\n    unit: date\n    values: { 2027-01-01: 2027-02-15 }\n"
+        "  tjänster:\n    kind: list\n    unit: text\n    values: { 2027-01-01: [omsorg] }\n",
+    )
+    out = tmp_path / "o"
+    args = ["run", str(model), *DATA, "--month", "2027-04", "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 3  # the region rejects Vretby's service
+    recorded = json.loads((out / "manifest.json").read_text("utf-8"))["parameters_in_force"]
+    april = recorded["2027-04"]
+    assert (april["bonus_på"], april["införd"], april["tjänster"]) == (
+        True,
+        "2027-02-15",
+        ["omsorg"],
+    )

@@ -122,7 +122,8 @@ def _render(trace: Trace, prefix: str, last: bool, shown: set[int], top: bool = 
     inner = prefix + ("" if top else ("   " if last else "│  "))
     if trace.formula:
         formula = " ".join(trace.formula.split())
-        lines.append(inner + ("│ " if trace.uses else "  ") + "formula: " + formula)
+        label = "indexed: " if trace.kind == "parameter" else "formula: "
+        lines.append(inner + ("│ " if trace.uses else "  ") + label + formula)
     for i, use in enumerate(trace.uses):
         lines.extend(_render(use, inner, i == len(trace.uses) - 1, shown))
     return lines
@@ -135,8 +136,8 @@ def to_json(trace: Trace) -> dict[str, Any]:
         "value": _json_value(trace.value),
         "display": format_value(trace.value, trace.type, trace.under_type, trace.up_to),
     }
-    if trace.formula:
-        out["formula"] = trace.formula
+    if trace.formula:  # a parameter's: how its value in force was indexed
+        out["indexed" if trace.kind == "parameter" else "formula"] = trace.formula
     if trace.source:
         out["source"] = trace.source
     if trace.row:

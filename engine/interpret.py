@@ -38,7 +38,7 @@ from engine.diagnostics import Diagnostic, EngineError
 from engine.model import Band, band_boundaries, cyclic
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
 from engine.names import naming_columns
-from engine.plan import COUNTED, Plan
+from engine.plan import COUNTED, Plan, indexation_words
 
 ROWS_SHOWN = 3  # rows of an aggregation explained, unless `explain --rows` says otherwise
 
@@ -292,13 +292,15 @@ class Interpreter:
                 return self.rule(row, n)
             case ParamRef(name=n):
                 value = self.plan.params.get(n)
+                param = self.checked.model.parameters[n]
                 self._note(
                     Trace(
                         n,
                         "parameter",
                         value,
                         self.checked.type_of(node),
-                        source=self.checked.model.parameters[n].source,
+                        formula=indexation_words(self.plan, param),
+                        source=param.source,
                     )
                 )
                 return value
@@ -392,6 +394,7 @@ class Interpreter:
                 "parameter",
                 result,
                 param.type,
+                formula=indexation_words(self.plan, param, tuple(parts)),
                 source=param.source,
             )
         )

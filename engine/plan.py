@@ -37,6 +37,7 @@ class Plan:
     days_in_month: int
     params: dict[str, Any]  # parameter -> value in force on the first day of the month
     order: dict[str, list[list[Step]]] = field(default_factory=dict)  # entity -> layers of steps
+    indexed: dict[str, Indexed] = field(default_factory=dict)  # how indexed values came about
 
     @property
     def in_force(self) -> date:
@@ -98,9 +99,52 @@ def _local_deps(checked: CheckedModel, step: Step, names: set[str], entity: str)
     return deps
 
 
-def value_in_force(checked: CheckedModel, param: Parameter, day: date, diags: Diagnostics) -> Any:
+@dataclass(frozen=True)
+class Indexed:
+    """How a parameter's value in force came from its last given value, for `explain`:
+    a price of 409 SEK/h stood there with nothing of the 400 it was indexed from."""
+
+    start: date  # the date of the value given
+    given: Any  # that value (a table's cells, a step table's brackets)
+    steps: tuple[tuple[date, Decimal], ...]  # each indexation date and its factor
+    round_step: Decimal | None
+
+
+def indexation_words(
+    plan: Plan, param: Parameter, key: tuple[str, ...] | None = None
+) -> str | None:
+    """How the value in force (a table's cell by `key`) was indexed, in the parameter's
+    unit: `400 SEK/h given from 2027-01-01 × 1.022 on 2027-04-01, rounded to 1`;
+    None where it was not (or a study set the cell)."""
+    indexed = plan.indexed.get(param.name)
+    if indexed is None:
+        return None
+    given = indexed.given
+    if key is not None:
+        if not isinstance(given, dict) or key in param.pinned:
+            return None
+        given = given.get(key)
+    if not isinstance(given, Decimal):
+        return None
+    label = f" {param.unit}" if param.unit in t.UNITS else ""
+    written = t.to_written(given, param.unit).quantize(Decimal("1e-6")).normalize()
+    words = [f"{written:f}{label} given from {indexed.start.isoformat()}"]
+    rounded = "" if indexed.round_step is None else f", rounded to {indexed.round_step:f}"
+    for when, factor in indexed.steps:
+        words.append(f"× {factor.normalize():f} on {when.isoformat()}{rounded}")
+    return ", ".join(words)
+
+
+def value_in_force(
+    checked: CheckedModel,
+    param: Parameter,
+    day: date,
+    diags: Diagnostics,
+    trail: dict[str, Indexed] | None = None,
+) -> Any:
     """The parameter's value on `day`: the latest given value, indexed by each
-    indexation date after it (Örebro §4.6: B = A × (1 + (p − y)/100))."""
+    indexation date after it (Örebro §4.6: B = A × (1 + (p − y)/100)); where it was
+    indexed, how, into `trail`."""
     dated = param.value_on(day)
     if dated is None:
         return None
@@ -109,6 +153,7 @@ def value_in_force(checked: CheckedModel, param: Parameter, day: date, diags: Di
     if index is None or index.tree is None:
         return value
     since = dated.start
+    steps = []
     for when in index.dates(dated.start, day):
         factor = _factor(checked, index.tree, when, since)
         if factor is None:
@@ -121,7 +166,10 @@ def value_in_force(checked: CheckedModel, param: Parameter, day: date, diags: Di
             )
             return None
         value = _scaled(value, factor, index.round_step, param.unit)
+        steps.append((when, factor))
         since = when
+    if steps and trail is not None:
+        trail[param.name] = Indexed(dated.start, dated.value, tuple(steps), index.round_step)
     return _with_pinned(value, param.pinned)
 
 
@@ -193,13 +241,14 @@ def make_plan(checked: CheckedModel, month: date, diags: Diagnostics) -> Plan:
     in_force = model.in_force_on(start)
     check_in_force(checked, in_force, diags)
     params = {}
+    indexed: dict[str, Indexed] = {}
     for name, param in model.parameters.items():
-        value = value_in_force(checked, param, in_force, diags)
+        value = value_in_force(checked, param, in_force, diags, indexed)
         if value is not None and param.kind == "list" and model.as_of is None:
             value = _with_later_days(param, value, end)
         if value is not None:
             params[name] = value
-    plan = Plan(checked, start, end, days, params)
+    plan = Plan(checked, start, end, days, params, indexed=indexed)
     registration = model.vocabulary.roles.registration
     for entity in model.vocabulary.order:
         steps = [

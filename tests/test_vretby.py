@@ -321,3 +321,43 @@ def test_a_yes_or_no_a_date_and_a_text_are_recorded_as_such(tmp_path: Path) -> N
         "2027-02-15",
         ["omsorg"],
     )
+
+
+def test_explain_says_how_an_indexed_price_came_about(tmp_path: Path) -> None:
+    """A provider disputing April saw `timpris = 409.00 SEK/h` with nothing of the 400
+    kr it was indexed from. The region's price indexed twice (the region's own model,
+    with an index for 2028: 409 × 1,025 = 419,225, rounded to 419) says each step."""
+    args = ["explain", str(VRETBY), *DATA, "--month", "2027-04", "--customer", "K1"]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 0, ran.output
+    assert (
+        "└─ timpris = 409.00 SEK/h   [parameter]   §2\n"
+        "     indexed: 400 SEK/h given from 2027-01-01, × 1.022 on 2027-04-01, rounded to 1\n"
+    ) in ran.output
+    model = tmp_path / "lan" / "model.yaml"
+    shutil.copytree(VRETBY / "lan", tmp_path / "lan")
+    text = model.read_text("utf-8")
+    text = text.replace(
+        "values: { 2027-04-01: 2.7 }", "values: { 2027-04-01: 2.7, 2028-04-01: 3.0 }"
+    )
+    text = text.replace(
+        "values: { 2027-04-01: 0.5 }", "values: { 2027-04-01: 0.5, 2028-04-01: 0.5 }"
+    )
+    model.write_text(text, "utf-8")
+    data = tmp_path / "data"
+    shutil.copytree(VRETBY / "data", data)
+    (data / "visits.csv").write_text(
+        "visit_id,customer_id,provider_id,staff_id,service,start,end,declined\n"
+        "V1,K1,P1,S1,omsorg,2028-04-03 08:00,2028-04-03 09:00,false\n",
+        "utf-8",
+    )
+    args = ["explain", str(model), "--data", str(data), "--month", "2028-04", "--customer", "K1"]
+    ran = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert ran.exit_code == 0, ran.output
+    trees = [line["tree"] for line in json.loads(ran.output)["lines"]]
+    price = next(use for use in trees[0]["uses"] if use["name"] == "timpris")
+    assert price["display"] == "419.00 SEK/h"
+    assert price["indexed"] == (
+        "400 SEK/h given from 2027-01-01, × 1.022 on 2027-04-01, rounded to 1, "
+        "× 1.025 on 2028-04-01, rounded to 1"
+    )

@@ -37,7 +37,7 @@ from engine.data import as_written, cell_text, dataset_from_rows, key_text
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import format_value, number_text
 from engine.loader import LList, LMap, is_test_file, read_yaml, shape_of_model_test, split_quantity
-from engine.model import Rule
+from engine.model import Parameter, Rule
 from engine.money import snap
 from engine.names import ore_column
 from engine.plan import month_bounds
@@ -198,6 +198,8 @@ def _run_case(
         result.failures.append(
             "the case checks nothing: give `output:` (or the `errors:` or `warnings:` it ends in)"
         )
+    if isinstance(output.get("parameters"), LMap):
+        _compare_parameters(checked, outcome.plan.params, output["parameters"], result)
     for section, entity, key in _output_sections(checked, output, result):
         for ident, expected in (output.get(section) or {}).items():
             frame = outcome.frames[entity].filter(key_text(key) == str(ident))
@@ -246,6 +248,66 @@ def _run_case(
 REGISTRATION_SECTIONS = ("flags", "exclusions")  # keyed by the registration's id
 
 
+def _compare_parameters(
+    checked: CheckedModel, in_force: Mapping[str, Any], expected: LMap, result: CaseResult
+) -> None:
+    """`parameters:` of a case: a parameter's value in force in the case's month — a
+    price after the indexation a source's section computes (400 × 1,022 rounded to 409
+    kr) — and a table's cells by their keys, as a statement line's row writes them
+    (`"tätort, 12"`). It could be checked only through an amount it paid."""
+    parameters = checked.model.parameters
+    for name, want in expected.items():
+        where = f"line {expected.key_spans[name].line}"
+        param = parameters.get(str(name))
+        if param is None:
+            close = difflib.get_close_matches(str(name), list(parameters), n=1)
+            result.failures.append(
+                f"{where}: `{name}` is not a parameter of the model"
+                + (f"; did you mean `{close[0]}`?" if close else "")
+            )
+            continue
+        value = in_force.get(param.name)
+        if param.kind == "scalar":
+            _compare_parameter(param, value, want, where, str(name), result)
+        elif param.kind == "table" and isinstance(want, LMap):
+            for key, cell in want.items():
+                parts = tuple(part.strip() for part in str(key).split(","))
+                got = (value or {}).get(parts, param.otherwise if param.has_otherwise else None)
+                line = f"line {want.key_spans[key].line}"
+                _compare_parameter(param, got, cell, line, f"{name}[{key}]", result)
+        elif param.kind == "table":
+            keys = ", ".join(param.keys)
+            result.failures.append(
+                f"{where}: `{name}` is a table: expect its cells by their keys ({keys}), "
+                f'e.g. {{"{", ".join(["…"] * len(param.keys))}": …}}'
+            )
+        else:
+            result.failures.append(
+                f"{where}: `{name}` is a {param.kind} parameter: expect what the model pays by it"
+            )
+
+
+def _compare_parameter(
+    param: Parameter, got: Any, want: Any, where: str, name: str, result: CaseResult
+) -> None:
+    """One value in force (a scalar's, a table cell's) against the expected one."""
+    if isinstance(param.type, t.Num):
+        try:
+            wanted = _expected_number(want, param.type, name)
+        except UnfitExpectation as unfit:
+            result.failures.append(f"{where}: {unfit}")
+            return
+        came = None if got is None else snap(Decimal(got))
+        if wanted is None or came is None or snap(wanted) != came:
+            result.failures.append(
+                f"{where}: {name}: {_expected_and_got(wanted, came, param.type)}"
+            )
+    elif cell_text(got) != cell_text(want):
+        result.failures.append(
+            f"{where}: {name}: expected {as_written(want)}, got {as_written(got)}"
+        )
+
+
 def _output_sections(
     checked: CheckedModel, output: LMap, result: CaseResult
 ) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -258,7 +320,7 @@ def _output_sections(
     roles = vocabulary.roles
     out: list[tuple[str, str, tuple[str, ...]]] = []
     for section in output:
-        if section in REGISTRATION_SECTIONS:
+        if section in REGISTRATION_SECTIONS or section == "parameters":
             continue
         if section == "customers":
             out.append((section, roles.customer_month, ("customer_id",)))
@@ -399,8 +461,14 @@ def _compare_field(
         value = {"month_start": first, "month_end": last, "days_in_month": days}[name]
         frame = frame.with_columns(pl.lit(value).alias(name))
     if typ is None:
+        elsewhere = (
+            f": it is a parameter, whose value in force a case expects under `parameters:` "
+            f"({name}: …)"
+            if name in checked.model.parameters
+            else ""
+        )
         result.failures.append(
-            f"{where}: `{name}` is not a definition, payment or field of {entity}"
+            f"{where}: `{name}` is not a definition, payment or field of {entity}{elsewhere}"
         )
         return
     if name not in frame.columns:

@@ -361,3 +361,58 @@ def test_explain_says_how_an_indexed_price_came_about(tmp_path: Path) -> None:
         "400 SEK/h given from 2027-01-01, × 1.022 on 2027-04-01, rounded to 1, "
         "× 1.025 on 2028-04-01, rounded to 1"
     )
+
+
+PARAMETER_CASES = """\
+model: {model}
+defaults:
+  input:
+    customers: [{{ customer_id: K1, district: Centrum }}]
+    providers: [{{ provider_id: P1, name: A, ownership: private }}]
+    decisions:
+      - {{ decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg, start_date: 2027-01-01, granted_minutes: 600 }}
+  columns:
+    visits: {{ customer_id: K1, provider_id: P1, staff_id: S1, service: omsorg, declined: false }}
+tests:
+  - name: april
+    month: 2027-04
+    input:
+      visits: [{{ visit_id: V1, start: 2027-04-03 10:00, end: 2027-04-03 11:00 }}]
+    output:
+      customers:
+        K1: {{ timpris: 409 }}
+      parameters:
+        timpris: 408.80
+        timpriss: 409
+        nattillägg: 50 min
+        tidsband: natt
+"""
+
+
+def test_a_case_expects_a_parameters_value_in_force_by_its_name(tmp_path: Path) -> None:
+    """A price after its indexation could be checked only through an amount it paid, and
+    `timpris` expected of a customer said only that it is no definition there. Under
+    `parameters:` each is compared as the month has it: the unrounded 408,80 fails, a
+    misspelt name says the one meant, a unit of another kind fails, and time bands are
+    no value to expect."""
+    ran = CliRunner().invoke(
+        main,
+        ["test", str(_case_file(tmp_path, PARAMETER_CASES.format(model=VRETBY / "model.yaml")))],
+    )
+    assert ran.exit_code == 1, ran.output
+    said = ran.output
+    for line in (
+        "`timpris` is not a definition, payment or field of customer_month: it is a parameter, "
+        "whose value in force a case expects under `parameters:` (timpris: …)",
+        "line 19: timpris: expected 408.80 SEK/h, got 409.00 SEK/h",
+        "line 20: `timpriss` is not a parameter of the model; did you mean `timpris`?",
+        "line 21: `50 min` is duration, but `nattillägg` is ratio",
+        "line 22: `tidsband` is a bands parameter: expect what the model pays by it",
+    ):
+        assert line in said, said
+
+
+def _case_file(tmp: Path, text: str) -> Path:
+    path = tmp / "cases_test.yaml"
+    path.write_text(text, "utf-8")
+    return path

@@ -198,10 +198,13 @@ def _run_case(
         result.failures.append(
             "the case checks nothing: give `output:` (or the `errors:` or `warnings:` it ends in)"
         )
+    result.failures += _said_nothing(output)
     if isinstance(output.get("parameters"), LMap):
         _compare_parameters(checked, outcome.plan.params, output["parameters"], result)
     for section, entity, key in _output_sections(checked, output, result):
         for ident, expected in (output.get(section) or {}).items():
+            if not isinstance(expected, LMap):
+                continue  # said by `_said_nothing`
             frame = outcome.frames[entity].filter(key_text(key) == str(ident))
             span = output[section].value_spans[ident]
             if frame.height == 0:  # a misspelt key expecting 0 kr passed on nothing
@@ -248,6 +251,30 @@ def _run_case(
 REGISTRATION_SECTIONS = ("flags", "exclusions")  # keyed by the registration's id
 
 
+def _said_nothing(output: LMap) -> list[str]:
+    """A section, or a row of one, that expects nothing — `customers:` with its rows
+    lost to an indent, `K1:` with no value under it — fails: the first passed checking
+    nothing, the second stopped `carepay test` with a traceback."""
+    failures = []
+    for section, rows in output.items():
+        line = output.key_spans[section].line
+        if not isinstance(rows, LMap) or not rows:
+            failures.append(
+                f"line {line}: `{section}:` expects nothing: give it what the case checks "
+                "(indented under it), or leave it out"
+            )
+            continue
+        if section in REGISTRATION_SECTIONS or section == "parameters":
+            continue  # `V1: null` is a counted visit; a parameter's value is no mapping
+        for ident, expected in rows.items():
+            if not isinstance(expected, LMap) or not expected:
+                failures.append(
+                    f"line {rows.key_spans[ident].line}: `{ident}:` expects nothing: give the "
+                    "values the case checks, as `{ hemtjänst: 450 }`"
+                )
+    return failures
+
+
 def _compare_parameters(
     checked: CheckedModel, in_force: Mapping[str, Any], expected: LMap, result: CaseResult
 ) -> None:
@@ -270,10 +297,14 @@ def _compare_parameters(
         if param.kind == "scalar":
             _compare_parameter(param, value, want, where, str(name), result)
         elif param.kind == "table" and isinstance(want, LMap):
+            cells = value or {}
             for key, cell in want.items():
                 parts = tuple(part.strip() for part in str(key).split(","))
-                got = (value or {}).get(parts, param.otherwise if param.has_otherwise else None)
                 line = f"line {want.key_spans[key].line}"
+                if parts not in cells and not param.has_otherwise:
+                    result.failures.append(f"{line}: {_no_cell(param, cells, str(key))}")
+                    continue
+                got = cells.get(parts, param.otherwise)
                 _compare_parameter(param, got, cell, line, f"{name}[{key}]", result)
         elif param.kind == "table":
             keys = ", ".join(param.keys)
@@ -285,6 +316,18 @@ def _compare_parameters(
             result.failures.append(
                 f"{where}: `{name}` is a {param.kind} parameter: expect what the model pays by it"
             )
+
+
+def _no_cell(param: Parameter, cells: Mapping[Any, Any], key: str) -> str:
+    """A table's cell a case names that the table does not have, and the one it may mean."""
+    written = [", ".join(map(str, k)) for k in cells]
+    alike = [w for w, k in zip(written, cells, strict=True) if len(k) == len(key.split(","))]
+    close = difflib.get_close_matches(key, alike, n=1)  # of as many keys
+    return (
+        f"`{param.name}` has no cell `{key}` (its keys: {', '.join(param.keys)}, written with "
+        f'commas, as "{written[0] if written else "…"}")'
+        + (f"; did you mean `{close[0]}`?" if close else "")
+    )
 
 
 def _compare_parameter(

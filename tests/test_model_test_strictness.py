@@ -84,12 +84,31 @@ CASES = [
         "",
         "`K1` appears twice in this mapping",
     ),
+    (  # its rows lost to an indent: it passed, checking nothing
+        "    output:\n      customers:\n",
+        "2025-03-04 10:00",
+        "",
+        "line 16: `customers:` expects nothing: give it what the case checks",
+    ),
+    (  # a customer with nothing under it stopped `carepay test` with a traceback
+        "    output:\n      customers:\n        K1:\n",
+        "2025-03-04 10:00",
+        "",
+        "line 17: `K1:` expects nothing: give the values the case checks",
+    ),
+    (  # an empty `exclusions:` too (`V1: null` under it is a counted visit)
+        "    output:\n      customers: { K1: { hemtjänst: 480 } }\n      exclusions:\n",
+        "2025-03-04 10:00",
+        "",
+        "line 17: `exclusions:` expects nothing",
+    ),
 ]
 
 
 IDS = ["kronor", "SEK", "hours", "amount in minutes", "time in SEK", "unknown unit",
        "a fraction of an öre", "a misspelt column", "nothing expected", "a decimal comma",
-       "null", "a customer twice"]  # fmt: skip
+       "null", "a customer twice", "an empty section", "an empty row",
+       "empty exclusions"]  # fmt: skip
 
 
 @pytest.mark.parametrize(("says", "end", "extra", "failure"), CASES, ids=IDS)
@@ -171,3 +190,33 @@ def test_a_file_with_no_cases_fails(tmp_path, tests):
     [result] = run_file(path)
     assert not result.passed
     assert "fall_test.yaml:2:1: error[schema]: the file has no cases" in (result.error or "")
+
+
+def test_a_parameters_cell_the_table_has_not_says_the_keys_and_the_one_meant(tmp_path):
+    """Örebro's level amounts by zone and level: a cell named by one key, by three, or
+    misspelt compared `(no value)`, with nothing of how a cell is named."""
+    path = tmp_path / "celler_test.yaml"
+    path.write_text(
+        f"model: {ROOT / 'rules/orebro'}\n"
+        "defaults:\n"
+        "  input:\n"
+        "    providers: [{ provider_id: P1, name: A, ownership: private }]\n"
+        "    customers: [{ customer_id: K1, district: City norr }]\n"
+        "    decisions: [{ decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg,\n"
+        "                  start_date: 2024-01-01, level: 12 }]\n"
+        "tests:\n"
+        "  - name: celler\n"
+        "    month: 2024-04\n"
+        "    output:\n"
+        "      parameters:\n"
+        '        nivåbelopp: { "tätort": 1, "tatort, 12": 22099, "tätort,12": 22099 }\n'
+        "        larmbelopp: 324\n",
+        encoding="utf-8",
+    )
+    [result] = run_file(path)
+    assert result.failures[:2] == [  # then what the run warned: a month with no visits
+        "line 13: `nivåbelopp` has no cell `tätort` (its keys: zone, level, written with "
+        'commas, as "tätort, 1")',
+        "line 13: `nivåbelopp` has no cell `tatort, 12` (its keys: zone, level, written with "
+        'commas, as "tätort, 1"); did you mean `tätort, 12`?',
+    ]

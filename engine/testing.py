@@ -34,7 +34,7 @@ from engine.api import load, parse_month, run_model
 from engine.catalog import CONTEXT_NAMES, Table, Vocabulary
 from engine.checker import CheckedModel, fields_of
 from engine.data import as_written, cell_text, dataset_from_rows, key_text
-from engine.diagnostics import Diagnostic, Diagnostics, EngineError
+from engine.diagnostics import CODES, Diagnostic, Diagnostics, EngineError
 from engine.explain import format_value, number_text
 from engine.loader import LList, LMap, is_test_file, read_yaml, shape_of_model_test, split_quantity
 from engine.model import Parameter, Rule
@@ -155,6 +155,7 @@ def _run_case(
         result.error = "a test needs `month:` (YYYY-MM)"
         return
     month = parse_month(str(case["month"]))
+    result.failures += _unknown_codes(case)
     inputs = _with_column_defaults(
         {**defaults, **(case.get("input") or {})}, columns, checked.model.vocabulary.tables
     )
@@ -227,12 +228,24 @@ def _run_case(
     vocabulary = checked.model.vocabulary
     registrations = outcome.frames[vocabulary.roles.registration]
     visit_key = vocabulary.registration_key
+    named = {
+        "flags": [rule.name for rule in checked.model.flags],
+        "exclusions": [rule.name for rule in checked.model.exclusions],
+    }
+    for section, names in named.items():
+        for visit, rule in (output.get(section) or {}).items():
+            if rule is not None and str(rule) not in names:
+                result.failures.append(_no_such_rule(section, str(visit), str(rule), names))
     for visit, flag in (output.get("flags") or {}).items():
+        if str(flag) not in named["flags"]:
+            continue
         visits = registrations.filter(pl.col(visit_key) == str(visit))
         got = visits[str(flag)][0] if visits.height and str(flag) in visits.columns else None
         if got is not True:
             result.failures.append(f"visit {visit}: expected flag {flag}, it was not flagged")
     for visit, rule in (output.get("exclusions") or {}).items():
+        if rule is not None and str(rule) not in named["exclusions"]:
+            continue
         visits = registrations.filter(pl.col(visit_key) == str(visit))
         if visits.height == 0:
             result.failures.append(f"visit {visit}: not in the month")
@@ -676,17 +689,47 @@ def _mistyped_columns(got: list[Diagnostic], expected: Any) -> list[str]:
     return [d.render() for d in got if d.code == "undeclared-column"]
 
 
+def _no_such_rule(section: str, visit: str, rule: str, names: list[str]) -> str:
+    """A flag or exclusion a case expects that the model does not have: it failed as
+    "expected flag långt, it was not flagged", as if the visit were at fault."""
+    close = difflib.get_close_matches(rule, names, n=1)
+    kind = "flag" if section == "flags" else "exclusion"
+    there = ", ".join(names) or "none"
+    return f"visit {visit}: `{rule}` is no {kind} of the model" + (
+        f"; did you mean `{close[0]}`?" if close else f" (its {section}: {there})"
+    )
+
+
+def _unknown_codes(case: LMap) -> list[str]:
+    """Codes a case expects (`errors:`, `warnings:`) that carepay never gives: the case
+    failed saying "expected errors ['lookup-misss'], but the data loaded", as if the
+    model were wrong."""
+    out = []
+    for section in ("errors", "warnings"):
+        for item in case.get(section) or []:
+            code = item.get("code") if isinstance(item, dict) else str(item)
+            if code not in CODES:
+                close = difflib.get_close_matches(str(code), list(CODES), n=1)
+                out.append(
+                    f"`{code}` under `{section}:` is no code carepay gives"
+                    + (f"; did you mean `{close[0]}`?" if close else " (docs/errors.md)")
+                )
+    return out
+
+
 def _compare_errors(
     got: list[Diagnostic], expected: Any, result: CaseResult, kind: str = "error"
 ) -> None:
     for item in expected:
         code = item.get("code") if isinstance(item, dict) else str(item)
         where = item.get("where") if isinstance(item, dict) else None
+        if code not in CODES:  # said once, by `_unknown_codes`
+            continue
         if not any(
             d.code == code and (where is None or (d.where or "").startswith(str(where)))
             for d in got
         ):
             result.failures.append(
                 f"expected a `{code}` {kind}{' at ' + str(where) if where else ''}; got: "
-                + "; ".join(f"{d.code} at {d.where}" for d in got)
+                + ("; ".join(f"{d.code} at {d.where}" for d in got) or f"no {kind}")
             )

@@ -102,13 +102,32 @@ CASES = [
         "",
         "line 17: `exclusions:` expects nothing",
     ),
+    (  # it failed as "expected excluded by för_kor, got counted", the visit at fault
+        "    output: { exclusions: { V1: för_kor } }\n",
+        "2025-03-04 10:00",
+        "",
+        "visit V1: `för_kor` is no exclusion of the model; did you mean `för_kort`?",
+    ),
+    (  # likewise "expected flag lång, it was not flagged"
+        "    output: { customers: { K1: { hemtjänst: 480 } }, flags: { V1: lång } }\n",
+        "2025-03-04 10:00",
+        "",
+        "visit V1: `lång` is no flag of the model (its flags: none)",
+    ),
+    (  # "expected errors ['lookup-misss'], but the data loaded", as if the model were wrong
+        "    errors: [lookup-misss]\n",
+        "2025-03-04 10:00",
+        "",
+        "`lookup-misss` under `errors:` is no code carepay gives; did you mean `lookup-miss`?",
+    ),
 ]
 
 
 IDS = ["kronor", "SEK", "hours", "amount in minutes", "time in SEK", "unknown unit",
        "a fraction of an öre", "a misspelt column", "nothing expected", "a decimal comma",
        "null", "a customer twice", "an empty section", "an empty row",
-       "empty exclusions"]  # fmt: skip
+       "empty exclusions", "a misspelt exclusion", "no such flag",
+       "a misspelt code"]  # fmt: skip
 
 
 @pytest.mark.parametrize(("says", "end", "extra", "failure"), CASES, ids=IDS)

@@ -738,6 +738,9 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
             [Diagnostic("bad-value", f"{path} is not a carepay manifest ({error})")]
         ) from None
     differences = []
+    other_build = manifest.get("carepay") != __version__ or (
+        manifest.get("carepay_build", build()) != build()
+    )
     if manifest.get("carepay") != __version__:
         differences.append(
             f"the run was made by carepay {manifest.get('carepay')}; this is carepay {__version__}"
@@ -778,8 +781,16 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
             return differences, manifest
         now = _hashes(again)
         recomputed = json.loads((again / MANIFEST).read_text(encoding="utf-8"))
-    # where a file the run read has changed, the manifest's figures differ because of it
-    why = "(the changed file above)" if files_changed else "(edited after the run?)"
+    # where a file the run read has changed, the manifest's figures differ because of it;
+    # another build may record them otherwise (a price as 409 SEK/h, not 6.8166… SEK a
+    # minute): "edited after the run?" of each sent a controller looking for who had
+    why = (
+        "(the changed file above)"
+        if files_changed
+        else "(another build of carepay may record it otherwise)"
+        if other_build
+        else "(edited after the run?)"
+    )
     for field_path in manifest_differences(manifest, recomputed):
         differences.append(f"the manifest's `{field_path}` is not what the run gives {why}")
     before = manifest.get("outputs", {})

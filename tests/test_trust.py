@@ -182,6 +182,28 @@ def test_verify_says_first_that_another_carepay_made_the_run(
     assert "edited after the run" not in text, text
 
 
+def test_verify_of_another_builds_record_does_not_say_it_was_edited(
+    tmp_path: Path, data_copy: Path
+) -> None:
+    """A run of the build before the manifest recorded each value as its rule file writes
+    it held `larmbelopp` as `310`, and a price in SEK/h as kronor a minute: verify said
+    of each value "edited after the run?", sending a controller looking for who had."""
+    out = _run_fixture(data_copy, tmp_path / "out")
+    path = out / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    assert manifest["parameters_in_force"]["2024-03"]["larmbelopp"] == "310 SEK"
+    manifest["carepay_build"] = "0123456789abcdef"
+    manifest["parameters_in_force"]["2024-03"]["larmbelopp"] = "310"  # as the build before
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    code, text = _invoke("verify", str(out))
+    assert code == 1, text
+    assert (
+        "the manifest's `parameters_in_force.2024-03.larmbelopp` is not what the run gives "
+        "(another build of carepay may record it otherwise)"
+    ) in text, text
+    assert "edited after the run" not in text, text
+
+
 def test_verify_of_a_manifest_from_before_the_builds_were_fingerprinted(
     tmp_path: Path, data_copy: Path
 ) -> None:

@@ -416,3 +416,23 @@ def _case_file(tmp: Path, text: str) -> Path:
     path = tmp / "cases_test.yaml"
     path.write_text(text, "utf-8")
     return path
+
+
+def test_an_indexed_value_is_rounded_half_up_whatever_the_models_rounding(tmp_path: Path) -> None:
+    """April 2028: Vretby's 420 × (1 + (3,0 − 0,5)/100) = 430,50, rounded to 431 kr/h —
+    a half up, also in a model rounding its amounts half to even (docs/language.md)."""
+    model = tmp_path / "index2028.yaml"
+    model.write_text(
+        f"model: index2028\nextends: {VRETBY}\n"
+        "rounding: { to: 0.01, mode: half_even }\n"
+        "parameters:\n"
+        "  lpi: { values: { 2028-04-01: 3.0 } }\n"
+        "  krav: { values: { 2028-04-01: 0.5 } }\n",
+        "utf-8",
+    )
+    out = tmp_path / "o"
+    args = ["run", str(model), *DATA, "--month", "2028-04", "--out", str(out)]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 4, ran.output  # no visits in April 2028; a stale calendar too
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["parameters_in_force"]["2028-04"]["timpris"] == "431 SEK/h"

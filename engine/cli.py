@@ -1053,11 +1053,25 @@ def _changes_in_words(study: Study) -> list[str]:
     ]
 
 
+def _told_apart(files: list[str]) -> list[str]:
+    """Each rule file by its name, with as many of its folders as tell it from the
+    others: a model extending its region's was `model.yaml, model.yaml`, now
+    `lan/model.yaml, vretby/model.yaml`."""
+    parts = [Path(f).parts for f in files]
+    out = []
+    for mine in parts:
+        depth = 1
+        while depth < len(mine) and sum(p[-depth:] == mine[-depth:] for p in parts) > 1:
+            depth += 1
+        out.append("/".join(mine[-depth:]))
+    return out
+
+
 def _about(study: Study) -> str:
     """Which files A and B are, and which data: what a committee paper cites."""
     names = ["A", "B"] if len(study.models) > 1 else ["modellen"]
     files = "; ".join(
-        f"{who}: {', '.join(Path(f).name for f in checked.model.files)}"
+        f"{who}: {', '.join(_told_apart(checked.model.files))}"
         + (f" (version {checked.model.version})" if checked.model.version else "")
         for who, checked in zip(names, study.models, strict=False)
     )

@@ -436,3 +436,20 @@ def test_an_indexed_value_is_rounded_half_up_whatever_the_models_rounding(tmp_pa
     assert ran.exit_code == 4, ran.output  # no visits in April 2028; a stale calendar too
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert manifest["parameters_in_force"]["2028-04"]["timpris"] == "431 SEK/h"
+
+
+def test_a_comparisons_workbook_tells_the_regions_file_from_vretbys(tmp_path: Path) -> None:
+    """`Filer och data` of a comparison named the files `model.yaml, model.yaml`: which is
+    the region's, a committee paper could not say."""
+    import openpyxl
+
+    out = tmp_path / "cmp"
+    args = ["compare", str(VRETBY), str(VRETBY), "--a-as-of", "2027-03-01", *DATA]
+    ran = CliRunner().invoke(main, [*args, "--month", "2027-07", "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    about = openpyxl.load_workbook(out / "comparison.xlsx").worksheets[0]
+    cells = {row[0]: row[1] for row in about.iter_rows(values_only=True) if row[0]}
+    assert cells["Filer och data"].startswith(
+        "A: lan/model.yaml, vretby/model.yaml (version 2027); "
+        "B: lan/model.yaml, vretby/model.yaml (version 2027); data: "
+    )

@@ -453,3 +453,29 @@ def test_a_comparisons_workbook_tells_the_regions_file_from_vretbys(tmp_path: Pa
         "A: lan/model.yaml, vretby/model.yaml (version 2027); "
         "B: lan/model.yaml, vretby/model.yaml (version 2027); data: "
     )
+
+
+def test_an_exclusion_added_by_an_extending_file_comes_after_the_parents(tmp_path: Path) -> None:
+    """An exclusion of short visits added to the region's, whose own `avböjt` is given a
+    new reason: the declined 30-minute V3 is `avböjt` (the parent's, first, in its place)
+    and the 45-minute V1 `kort`."""
+    shutil.copytree(VRETBY / "lan", tmp_path / "lan")
+    model = tmp_path / "variant.yaml"
+    model.write_text(
+        "model: variant\nextends: lan\nexclusions:\n"
+        "  kort: { when: minuter < 50 min, reason: för kort besök }\n"
+        "  avböjt: { reason: kunden sa nej }\n",
+        "utf-8",
+    )
+    out = tmp_path / "o"
+    args = ["run", str(model), *DATA, "--month", "2027-03", "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 3  # Vretby's own service: rejected
+    assert pl_rows_of(out / "exclusions.csv", "visit_id", "rule", "reason") == [
+        ("V1", "kort", "för kort besök"),
+        ("V3", "avböjt", "kunden sa nej"),
+    ]
+
+
+def pl_rows_of(path: Path, *columns: str) -> list[tuple[str, ...]]:
+    """Columns of a CSV output as sorted rows of text."""
+    return sorted(pl.read_csv(path, infer_schema=False).select(columns).fill_null("").rows())

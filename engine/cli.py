@@ -1056,7 +1056,7 @@ def _changes_in_words(study: Study) -> list[str]:
 def _told_apart(files: list[str]) -> list[str]:
     """Each rule file by its name, with as many of its folders as tell it from the
     others: a model extending its region's was `model.yaml, model.yaml`, now
-    `lan/model.yaml, vretby/model.yaml`."""
+    `region/model.yaml, town/model.yaml`."""
     parts = [Path(f).parts for f in files]
     out = []
     for mine in parts:

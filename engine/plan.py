@@ -157,12 +157,24 @@ def value_in_force(
     for when in index.dates(dated.start, day):
         factor = _factor(checked, index.tree, when, since)
         if factor is None:
+            stale = _stale_in_factor(checked, index.tree, when, since)
             diags.error(
                 "no-value-in-force",
-                f"the indexation of `{param.name}` on {when.isoformat()} has no value",
+                f"the indexation of `{param.name}` on {when.isoformat()} has no value"
+                + (f": {stale}" if stale else ""),
                 index.span,
                 hint="each parameter of the factor needs a value dated after the previous "
                 "indexation, on or before this one (last year's index is not reused)",
+            )
+            return None
+        if factor <= 0:  # an index typed −150 for 1.50 made every price negative
+            diags.error(
+                "bad-value",
+                f"the indexation of `{param.name}` on {when.isoformat()} has the factor "
+                f"{factor.normalize():f}: its values would become "
+                + ("0" if factor == 0 else "negative"),
+                index.span,
+                hint=f"check the values it is computed from: {_factor_values(checked, index.tree, when)}",
             )
             return None
         value = _scaled(value, factor, index.round_step, param.unit)
@@ -197,6 +209,30 @@ def _with_pinned(value: Any, pinned: dict[Any, Any]) -> Any:
     if isinstance(value, list):  # step brackets: the amount of a bracket set
         return [(bound, pinned.get(i, cell)) for i, (bound, cell) in enumerate(value)]
     return value
+
+
+def _factor_values(checked: CheckedModel, node: ast.Node, when: date) -> str:
+    """The values a factor on `when` is computed from, with their dates: `lpi -150
+    (2027-04-01), krav 0.5 (2027-04-01)`."""
+    said = []
+    for name in sorted({n.name for n in node.walk() if isinstance(n, ast.Name)}):
+        dated = checked.model.parameters[name].value_on(when)
+        if dated is not None and isinstance(dated.value, Decimal):
+            said.append(f"{name} {dated.value.normalize():f} ({dated.start.isoformat()})")
+    return ", ".join(said)
+
+
+def _stale_in_factor(checked: CheckedModel, node: ast.Node, when: date, since: date) -> str:
+    """Which parameters of a factor have no value dated after `since`, on or before
+    `when`, and where their latest is: "has no value" named none of them."""
+    said = []
+    for name in sorted({n.name for n in node.walk() if isinstance(n, ast.Name)}):
+        dated = checked.model.parameters[name].value_on(when)
+        if dated is None:
+            said.append(f"`{name}` has no value by then")
+        elif dated.start <= since:
+            said.append(f"`{name}`'s latest value is from {dated.start.isoformat()}")
+    return "; ".join(said)
 
 
 def _factor(checked: CheckedModel, node: ast.Node, when: date, since: date) -> Decimal | None:

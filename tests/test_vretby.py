@@ -136,6 +136,26 @@ def test_a_year_without_its_index_stops_the_run(tmp_path: Path) -> None:
     assert "error[no-value-in-force]: the indexation of `timpris` on 2028-04-01 has no value" in (
         ran.output
     )
+    assert "`krav`'s latest value is from 2027-04-01; `lpi`'s latest value is from 2027-04-01" in (
+        ran.output
+    )  # which of the factor's parameters lacks the year's value: it named none
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_index_that_makes_a_factor_of_zero_or_less_stops_the_run(tmp_path: Path) -> None:
+    """An index typed −150 for 1.50: 1 + (−150 − 0,5)/100 = −0,505, and April paid every
+    hour of home care at −202 kr, a month's total of 315,50 kr, without a word."""
+    model = _extending(tmp_path, "  lpi:\n    values: { 2027-04-01: -150 }\n")
+    args = ["run", str(model), *DATA, "--month", "2027-04", "--out", str(tmp_path / "o")]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 1, ran.output
+    assert (
+        "error[bad-value]: the indexation of `timpris` on 2027-04-01 has the factor -0.505: "
+        "its values would become negative"
+    ) in ran.output
+    assert "hint: check the values it is computed from: krav 0.5 (2027-04-01), lpi -150" in (
+        ran.output
+    )
     assert not (tmp_path / "o").exists()
 
 

@@ -1048,9 +1048,19 @@ def _changes_in_words(study: Study) -> list[str]:
     if len(study.models) < 2:
         return []
     changes = diff_models(study.models[0].model, study.models[1].model, lang="sv")
-    return sentences_sv(changes) + [
-        f"Körd med {o}" for o in study.overrides if not o.startswith("--set")
+    # a model compared as in force on a date: its rule files may be the same, its rules
+    # in force are not ("Inga regler eller parametrar skiljer sig" of March's against July's)
+    as_of = [
+        f"{who} räknas i varje månad med de regler och värden som gällde "
+        f"{checked.model.as_of.isoformat()}."
+        for who, checked in zip("AB", study.models, strict=False)
+        if checked.model.as_of is not None
     ]
+    return (
+        as_of
+        + sentences_sv(changes)
+        + [f"Körd med {o}" for o in study.overrides if not o.startswith("--set")]
+    )
 
 
 def _told_apart(files: list[str]) -> list[str]:

@@ -460,7 +460,8 @@ def test_an_indexed_value_is_rounded_half_up_whatever_the_models_rounding(tmp_pa
 
 def test_a_comparisons_workbook_tells_the_regions_file_from_vretbys(tmp_path: Path) -> None:
     """`Filer och data` of a comparison named the files `model.yaml, model.yaml`: which is
-    the region's, a committee paper could not say."""
+    the region's, a committee paper could not say. And a model compared with itself as in
+    force on another date was said to differ in no rule or parameter."""
     import openpyxl
 
     out = tmp_path / "cmp"
@@ -473,6 +474,13 @@ def test_a_comparisons_workbook_tells_the_regions_file_from_vretbys(tmp_path: Pa
         "A: lan/model.yaml, vretby/model.yaml (version 2027); "
         "B: lan/model.yaml, vretby/model.yaml (version 2027); data: "
     )
+    # the same rule files, but not the same rules in force: it said that none differ
+    assert (
+        cells["Ändring"] == "A räknas i varje månad med de regler och värden som gällde 2027-03-01."
+    )
+    report = (out / "report.html").read_text("utf-8")
+    assert "Inga regler eller parametrar skiljer sig" not in report
+    assert "A räknas i varje månad med de regler och värden som gällde 2027-03-01." in report
 
 
 def test_an_exclusion_added_by_an_extending_file_comes_after_the_parents(tmp_path: Path) -> None:

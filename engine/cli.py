@@ -1043,7 +1043,7 @@ def _write_comparison(out: Path, comparison: Any, study: Study) -> None:
 
 def _changes_in_words(study: Study) -> list[str]:
     """What differs between A and B (`carepay diff`), one sentence per change."""
-    from engine.modeldiff import diff_models, sentences_sv
+    from engine.modeldiff import diff_models, in_force_sentences, sentences_sv
 
     if len(study.models) < 2:
         return []
@@ -1056,6 +1056,8 @@ def _changes_in_words(study: Study) -> list[str]:
         for who, checked in zip("AB", study.models, strict=False)
         if checked.model.as_of is not None
     ]
+    if as_of:
+        as_of += in_force_sentences(study.models[0], study.models[1], study.months)
     return (
         as_of
         + sentences_sv(changes)

@@ -11,8 +11,11 @@ from typing import Any, TypeGuard
 from engine import types as t
 from engine.ast import clock
 from engine.catalog import Column, MonthRule, Relation, Table, Vocabulary
+from engine.checker import CheckedModel
+from engine.diagnostics import Diagnostics
 from engine.model import Assumption, Band, DataRequirement, Model, Parameter, Rule, RuleVersion
 from engine.phrases import say
+from engine.plan import value_in_force
 from engine.swedish import number
 
 
@@ -38,12 +41,14 @@ def _show(
     """A value in the parameter's own unit, as written in the rule file (10 %, 450 SEK/h);
     a step table's bounds in theirs (`under`: a count, a duration, a share)."""
     if isinstance(value, Decimal) and unit == "ratio":  # a share, as a reader writes it
-        return _show(value, "%", places=places)
+        return _show(value, "%", lang=lang, places=places)
     if isinstance(value, Decimal):
         num, den = t.unit_factor(unit)
         shown = (value * den / num).quantize(places).normalize()
         label = unit if unit in t.UNITS else ""
-        return f"{shown:f}" + (f" {label}" if label else "")
+        # in Swedish words a Swedish number (`2,7`, `21 168`): a committee report said 2.7
+        text = number(shown, "#,##0.############") if lang == "sv" else f"{shown:f}"
+        return text + (f" {label}" if label else "")
     if isinstance(value, dict):
         return (
             "{"
@@ -53,7 +58,12 @@ def _show(
     if isinstance(value, list) and all(isinstance(b, tuple) and len(b) == 2 for b in value):
         word = "up_to" if inclusive else "under"
         return (
-            "[" + ", ".join(f"{word} {_show(u, under)} → {_show(v, unit)}" for u, v in value) + "]"
+            "["
+            + ", ".join(
+                f"{word} {_show(u, under, lang=lang)} → {_show(v, unit, lang=lang)}"
+                for u, v in value
+            )
+            + "]"
         )
     if isinstance(value, list):  # e.g. a zone's districts
         return "[" + ", ".join(_show(v, unit, lang=lang) for v in value) + "]"
@@ -623,3 +633,57 @@ def sentences_sv(changes: list[Change]) -> list[str]:
         text += VERBS_SV.get(change.what, change.what)
         out.append(text + (": " + "; ".join(change.lines) if change.lines else ""))
     return out
+
+
+def in_force_sentences(a: CheckedModel, b: CheckedModel, months: list[date]) -> list[str]:
+    """Where A or B is run as in force on a date (`compare --a-as-of`): the rules and
+    parameter values in force that differ between the two in the months compared, one
+    Swedish sentence each with its months. Their rule files may be the same, and the
+    report said that no rule or parameter differs of March's rules against July's."""
+    said: dict[str, list[str]] = {}
+    for month in months:
+        day_a, day_b = a.model.in_force_on(month), b.model.in_force_on(month)
+        if day_a == day_b:
+            continue
+        for sentence in _differing_in_force(a, b, day_a, day_b):
+            said.setdefault(sentence, []).append(f"{month:%Y-%m}")
+    return [f"{sentence} ({', '.join(when)})." for sentence, when in said.items()]
+
+
+def _differing_in_force(a: CheckedModel, b: CheckedModel, day_a: date, day_b: date) -> list[str]:
+    out = []
+    for name, param in a.model.parameters.items():
+        other = b.model.parameters.get(name)
+        if other is None:
+            continue
+        value_a = value_in_force(a, param, day_a, Diagnostics())
+        value_b = value_in_force(b, other, day_b, Diagnostics())
+        if value_a != value_b:
+            out.append(f"Parametern `{name}`: {_in_force_values(param, other, value_a, value_b)}")
+    for name, rule in a.model.rules.items():
+        other_rule = b.model.rules.get(name)
+        if other_rule is None:
+            continue
+        version_a, version_b = rule.version_on(day_a), other_rule.version_on(day_b)
+        formula_a = " ".join(version_a.formula.split()) if version_a else "inte i kraft"
+        formula_b = " ".join(version_b.formula.split()) if version_b else "inte i kraft"
+        if formula_a != formula_b:
+            out.append(f"Regeln `{name}`: {formula_a} i A, {formula_b} i B")
+    return out
+
+
+def _in_force_values(param: Parameter, other: Parameter, value_a: Any, value_b: Any) -> str:
+    """Two values in force of a parameter, in its unit; of a table its cells that differ
+    (the first three, and how many)."""
+    none = "inget värde"
+    if isinstance(value_a, dict) and isinstance(value_b, dict):
+        keys = [k for k in sorted(set(value_a) | set(value_b)) if value_a.get(k) != value_b.get(k)]
+        cells = [
+            f"{_key(k)} {_cell(param, value_a, k, 'sv')} i A, {_cell(other, value_b, k, 'sv')} i B"
+            for k in keys[:3]
+        ]
+        more = f" och {len(keys) - 3} celler till" if len(keys) > 3 else ""
+        return "; ".join(cells) + more
+    shown_a = none if value_a is None else _shown(param, value_a, "sv")
+    shown_b = none if value_b is None else _shown(other, value_b, "sv")
+    return f"{shown_a} i A, {shown_b} i B"

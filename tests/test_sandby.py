@@ -304,7 +304,8 @@ def test_diff_shows_a_share_in_per_cent() -> None:
     ran = CliRunner().invoke(main, ["diff", str(MODEL), str(scenario)])
     assert ran.exit_code == 0, ran.output
     assert "nytt värde från 2027-04-01: {tätort: 0 %, ytterområde: 10 %}" in ran.output
-    assert "nytt värde från 2027-04-01: 22000 SEK" in ran.output
+    # a Swedish number in Swedish words (it was `22000`)
+    assert "nytt värde från 2027-04-01: 22\u00a0000 SEK" in ran.output
 
 
 def test_contracts_placed_in_every_month_are_told_the_month_rule_of_their_period(

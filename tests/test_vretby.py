@@ -470,17 +470,23 @@ def test_a_comparisons_workbook_tells_the_regions_file_from_vretbys(tmp_path: Pa
     assert ran.exit_code == 0, ran.output
     about = openpyxl.load_workbook(out / "comparison.xlsx").worksheets[0]
     cells = {row[0]: row[1] for row in about.iter_rows(values_only=True) if row[0]}
+    changed = [row[1] for row in about.iter_rows(values_only=True) if row[0] == "Ändring"]
     assert cells["Filer och data"].startswith(
         "A: lan/model.yaml, vretby/model.yaml (version 2027); "
         "B: lan/model.yaml, vretby/model.yaml (version 2027); data: "
     )
     # the same rule files, but not the same rules in force: it said that none differ
-    assert (
-        cells["Ändring"] == "A räknas i varje månad med de regler och värden som gällde 2027-03-01."
-    )
+    assert changed == [
+        "A räknas i varje månad med de regler och värden som gällde 2027-03-01.",
+        "Parametern `timpris`: 400 SEK/h i A, 420 SEK/h i B (2027-07).",
+        "Parametern `lpi`: inget värde i A, 2,7 i B (2027-07).",
+        "Parametern `krav`: inget värde i A, 0,5 i B (2027-07).",
+        "Regeln `hemtjänst`: utförd_tid * timpris i A, beviljad_tid * timpris i B (2027-07).",
+        "Regeln `ob`: inte i kraft i A, ob_tid * timpris i B (2027-07).",
+    ]
     report = (out / "report.html").read_text("utf-8")
     assert "Inga regler eller parametrar skiljer sig" not in report
-    assert "A räknas i varje månad med de regler och värden som gällde 2027-03-01." in report
+    assert "Parametern `timpris`: 400 SEK/h i A, 420 SEK/h i B (2027-07)." in report
 
 
 def test_an_exclusion_added_by_an_extending_file_comes_after_the_parents(tmp_path: Path) -> None:

@@ -221,18 +221,14 @@ def test_a_unit_changed_with_its_values_given_again_or_written_with_units_is_rea
         args = ["run", str(model), *DATA, "--month", "2027-03", "--out", str(out)]
         ran = CliRunner().invoke(main, args)
         assert ran.exit_code == 3, ran.output  # Vretby's safety visits: not the region's
-        lines = pl_rows(out / "statement_lines.csv")
+        lines = rows_of(
+            out / "statement_lines.csv", "provider_id", "customer_id", "payment", "amount_kr"
+        )
         assert lines == [
             ("P1", "K1", "hemtjänst", "700.00"),
             ("P1", "K2", "avlösning", "3800.00"),
             ("P1", "K2", "hemtjänst", "400.00"),
         ]
-
-
-def pl_rows(path: Path) -> list[tuple[str, ...]]:
-    """A run's statement lines as sorted (provider, customer, payment, amount) rows."""
-    frame = pl.read_csv(path, infer_schema=False)
-    return sorted(frame.select("provider_id", "customer_id", "payment", "amount_kr").rows())
 
 
 def test_vretbys_vocabulary_is_its_own() -> None:
@@ -504,12 +500,12 @@ def test_an_exclusion_added_by_an_extending_file_comes_after_the_parents(tmp_pat
     out = tmp_path / "o"
     args = ["run", str(model), *DATA, "--month", "2027-03", "--out", str(out)]
     assert CliRunner().invoke(main, args).exit_code == 3  # Vretby's own service: rejected
-    assert pl_rows_of(out / "exclusions.csv", "visit_id", "rule", "reason") == [
+    assert rows_of(out / "exclusions.csv", "visit_id", "rule", "reason") == [
         ("V1", "kort", "för kort besök"),
         ("V3", "avböjt", "kunden sa nej"),
     ]
 
 
-def pl_rows_of(path: Path, *columns: str) -> list[tuple[str, ...]]:
+def rows_of(path: Path, *columns: str) -> list[tuple[str, ...]]:
     """Columns of a CSV output as sorted rows of text."""
     return sorted(pl.read_csv(path, infer_schema=False).select(columns).fill_null("").rows())

@@ -127,6 +127,17 @@ def load(
     """Load and check a model; raise EngineError if it has errors, return its warnings.
     With `as_of`, every month uses the rules and values in force on that date; `texts`
     are rule files as being edited, read instead of the disk (by resolved path)."""
+    if as_of is not None and not FIRST_YEAR <= as_of.year <= LAST_YEAR:
+        raise EngineError(
+            [
+                Diagnostic(
+                    "bad-value",
+                    f"{as_of.isoformat()} is outside the dates carepay runs "
+                    f"({FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31)",
+                    hint="check the year",
+                )
+            ]
+        )
     diags = Diagnostics()
     model = load_model(path, diags, texts)
     if model is None:

@@ -140,11 +140,17 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             f"`{value}` is not a date; write YYYY-MM-DD, e.g. 2021-05-01"
         ) from None
+    if not api.FIRST_YEAR <= day.year <= api.LAST_YEAR:  # 9999-12-31 stopped in a traceback
+        raise click.BadParameter(
+            f"`{value}` is outside the dates carepay runs ({api.FIRST_YEAR}-01-01 to "
+            f"{api.LAST_YEAR}-12-31); check the year"
+        )
+    return day
 
 
 def _months(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
@@ -509,3 +510,19 @@ def test_an_exclusion_added_by_an_extending_file_comes_after_the_parents(tmp_pat
 def rows_of(path: Path, *columns: str) -> list[tuple[str, ...]]:
     """Columns of a CSV output as sorted rows of text."""
     return sorted(pl.read_csv(path, infer_schema=False).select(columns).fill_null("").rows())
+
+
+def test_a_date_to_compare_as_of_outside_the_years_carepay_runs_is_refused(tmp_path: Path) -> None:
+    """`--a-as-of 9999-12-31` stopped in a traceback (an indexation date of the year
+    10 000), where `--month 9999-12` is refused; the API's `load` refuses it too."""
+    from engine.api import load
+    from engine.diagnostics import EngineError
+
+    args = ["compare", str(VRETBY), str(VRETBY), "--a-as-of", "9999-12-31", *DATA]
+    ran = CliRunner().invoke(main, [*args, "--month", "2027-07"])
+    assert ran.exit_code == 2, ran.output
+    assert "`9999-12-31` is outside the dates carepay runs (1900-01-01 to 2199-12-31)" in (
+        ran.output
+    )
+    with pytest.raises(EngineError, match="outside the dates carepay runs"):
+        load(VRETBY / "model.yaml", ["2027-07"], as_of=date(9999, 12, 31))

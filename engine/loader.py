@@ -804,7 +804,12 @@ def _read_model_data(
         diags.error("bad-extends", f"`{extends}` extends itself (a circle of `extends`)", span)
         return None
     if not parent_path.exists() and parent_path.resolve() not in (texts or {}):
-        diags.error("bad-extends", f"the model `{extends}` it extends does not exist", span)
+        diags.error(
+            "bad-extends",
+            f"the model `{extends}` it extends does not exist",
+            span,
+            hint=_nearest_entry(parent_path),
+        )
         return None
     if parent_path.is_dir():  # a model's folder, as `carepay run rules/orebro` takes it
         found = model_files_in(parent_path)
@@ -824,6 +829,20 @@ def _read_model_data(
     merged.broken = parent.broken | data.broken | _schema_errors(merged, diags, path)  # type: ignore[attr-defined]
     merged.files = [*parent.files, str(path)]  # type: ignore[attr-defined]
     return merged
+
+
+def _nearest_entry(missing: Path) -> str | None:
+    """The file or folder beside a missing one that its name may mean (`LAN` for `lan`,
+    `model.yml` for `model.yaml`), said as a hint."""
+    folder = missing.parent
+    if not folder.is_dir():
+        return None
+    names = [entry.name for entry in folder.iterdir() if not entry.name.startswith(".")]
+    same = [n for n in names if n.casefold() == missing.name.casefold()]
+    close = same or difflib.get_close_matches(missing.name, names, n=1, cutoff=0.75)
+    if not close:
+        return None
+    return f"did you mean `{(folder / close[0]).as_posix()}`?"
 
 
 def _changed_units(parent: LMap, child: LMap, diags: Diagnostics) -> None:

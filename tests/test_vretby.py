@@ -526,3 +526,18 @@ def test_a_date_to_compare_as_of_outside_the_years_carepay_runs_is_refused(tmp_p
     )
     with pytest.raises(EngineError, match="outside the dates carepay runs"):
         load(VRETBY / "model.yaml", ["2027-07"], as_of=date(9999, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"), [("LAN", "lan"), ("lan/model.yml", "lan/model.yaml")]
+)
+def test_extends_naming_no_file_says_the_one_beside_it_meant(
+    tmp_path: Path, written: str, meant: str
+) -> None:
+    shutil.copytree(VRETBY / "lan", tmp_path / "lan")
+    model = tmp_path / "variant.yaml"
+    model.write_text(f"model: variant\nextends: {written}\n", "utf-8")
+    ran = CliRunner().invoke(main, ["check", str(model)])
+    assert ran.exit_code == 1, ran.output
+    assert f"error[bad-extends]: the model `{written}` it extends does not exist" in ran.output
+    assert f"hint: did you mean `{(tmp_path / meant).as_posix()}`?" in ran.output

@@ -117,10 +117,10 @@ _RECORDED = Decimal("1e-12")
 def recorded_value(param: Parameter, value: Any) -> Any:
     """A parameter's value in force as its rule file writes it, shaped for JSON (the
     run's manifest): `431 SEK/h`, `50 %`, a table's cells so by their keys, a step
-    table's brackets as [`under` or `up_to` its bound, value] each in its unit, a calendar's dates, a time band
-    as written (`natt 22:00–07:00`). The manifest held the engine's own units — a price
-    of 431 SEK/h as `7.183333333333333333333333333`, 8 h as `480` — and a band's place
-    in the rule file."""
+    table's brackets as [`under` or `up_to` its bound, value] each in its unit, a
+    calendar's dates, a time band as written (`natt 22:00–07:00`). The manifest held
+    the engine's own units — a price of 431 SEK/h as `7.183333333333333333333333333`,
+    8 h as `480` — and a band's place in the rule file."""
     if isinstance(value, dict):
         return {
             ", ".join(map(str, k)) if isinstance(k, tuple) else str(k): recorded_value(param, v)

@@ -174,7 +174,8 @@ def value_in_force(
                 f"{factor.normalize():f}: its values would become "
                 + ("0" if factor == 0 else "negative"),
                 index.span,
-                hint=f"check the values it is computed from: {_factor_values(checked, index.tree, when)}",
+                hint="check the values it is computed from: "
+                + _factor_values(checked, index.tree, when),
             )
             return None
         value = _scaled(value, factor, index.round_step, param.unit)

@@ -411,7 +411,8 @@ def run_command(
     invoiceable total per provider and month (and what is paid apart), each payment
     per category, every customer-month (also those paid 0 kr), the visits not
     counted (also those rejected as read), every line and every row rejected, with
-    why in Swedish — Excel tables with filters, set to print on A4.
+    why in Swedish, and the parameter values each month was paid by — Excel tables
+    with filters, set to print on A4.
 
     \b
     Exit status (for batch scripts):

@@ -144,6 +144,24 @@ def recorded_value(param: Parameter, value: Any) -> Any:
     return _show(value, param.unit, places=_RECORDED)
 
 
+def values_in_words(param: Parameter, value: Any) -> list[tuple[str, str]]:
+    """A parameter's value in force as a Swedish reader writes it, one (cell, value)
+    pair per row of the payment file's *Parametrar*: a table's cells by their keys
+    (`tätort, 12`, `22 099 SEK`), any other value whole (`409 SEK/h`, a step table's
+    brackets, a calendar's dates, its time bands)."""
+    if isinstance(value, bool):
+        return [("", "ja" if value else "nej")]
+    if isinstance(value, dict):
+        return [
+            (
+                ", ".join(map(str, k)) if isinstance(k, tuple) else str(k),
+                _show(v, param.unit, lang="sv"),
+            )
+            for k, v in value.items()
+        ]
+    return [("", _shown(param, value, "sv"))]
+
+
 def _cell(param: Parameter, table: dict[Any, Any], key: Any, lang: str) -> str:
     """A table's cell as written, or that the table does not list it — and what its
     `otherwise:` then gives (a district added to a travel fee: it showed `None`)."""

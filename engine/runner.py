@@ -44,12 +44,18 @@ from engine.data import Dataset, headers_directory
 from engine.diagnostics import Diagnostic, EngineError
 from engine.headers import COLUMNS_FILE
 from engine.model import Rule
-from engine.modeldiff import recorded_value
+from engine.modeldiff import recorded_value, values_in_words
 from engine.monthly import MonthFacts, month_bounds, month_facts
 from engine.phrases import say
 from engine.progress import SILENT, Stages, each, timed
 from engine.reports import rejected_why, write_atomically, write_tables
-from engine.workbook import REJECTED_ROWS, PaymentFile, provider_file_names, write_payment_file
+from engine.workbook import (
+    PARAMETER_ROWS,
+    REJECTED_ROWS,
+    PaymentFile,
+    provider_file_names,
+    write_payment_file,
+)
 
 MANIFEST = "manifest.json"
 KEY_VARIABLE = "CAREPAY_PSEUDONYM_KEY"
@@ -432,7 +438,22 @@ def payment_file(
         outside_invoice=tuple(model.outside_invoice),
         additive=frozenset(r.name for r in model.payments if _quantities_add_up(r, result.checked)),
         rejected=_rejected_rows(dataset),
+        parameters=_parameters_in_words(result),
     )
+
+
+def _parameters_in_words(result: RunResult) -> pl.DataFrame:
+    """Each month's parameter values in force, a row per value (a table's per cell), in
+    the model's order and the words of its rule files (`409 SEK/h`, `50 %`)."""
+    model = result.checked.model
+    rows = [
+        (f"{m.plan.month:%Y-%m}", name, cell, value, param.description, param.source or "")
+        for m in result.months
+        for name, param in model.parameters.items()
+        if name in m.plan.params
+        for cell, value in values_in_words(param, m.plan.params[name])
+    ]
+    return pl.DataFrame(rows, schema=PARAMETER_ROWS, orient="row")
 
 
 def _quantities_add_up(rule: Rule, checked: CheckedModel) -> bool:

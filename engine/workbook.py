@@ -56,6 +56,16 @@ MOMENT = "yyyy-mm-dd hh:mm"
 ON_INVOICE, OUTSIDE_INVOICE = "ja", "nej, utbetalas separat"
 
 
+PARAMETER_ROWS = {
+    "month": pl.String,
+    "parameter": pl.String,
+    "cell": pl.String,
+    "value": pl.String,
+    "description": pl.String,
+    "source": pl.String,
+}
+
+
 # the rows rejected as read, as rejects.csv has them, with why in Swedish
 # (`reports.rejected_why`) for carepay's code and reason
 REJECTED_ROWS = {
@@ -85,6 +95,9 @@ class PaymentFile:
     rejected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTED_ROWS))
     # the visits flagged, as `not_counted` (None: the model has no flags, and no sheet)
     flagged: pl.DataFrame | None = None
+    # each month's parameter values in force, as the rule files write them: month,
+    # parameter, cell, value, description, source (`PARAMETER_ROWS`)
+    parameters: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PARAMETER_ROWS))
 
     def for_provider(self, provider: str) -> PaymentFile:
         """The same file with only one provider's rows (to send to that provider): of
@@ -111,6 +124,7 @@ class PaymentFile:
             self.additive,
             self.rejected.filter(theirs),
             self.flagged.filter(mine) if self.flagged is not None else None,
+            self.parameters,  # the prices every provider is paid by
         )
 
 
@@ -125,7 +139,22 @@ def write_payment_file(path: Path, payments: PaymentFile) -> None:
         _table_sheet(book, "Flaggade besök", payments.title, *_visits(payments.flagged))
     _table_sheet(book, "Rader", payments.title, *_lines(payments))
     _table_sheet(book, "Avvisade rader", payments.title, *_rejected(payments))
+    _table_sheet(book, "Parametrar", payments.title, *_parameters(payments))
     book.close()
+
+
+def _parameters(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
+    """The parameter values each month was paid by: a controller checking a price after
+    its indexation, or a provider disputing a month, found them in no sheet."""
+    columns = [
+        _Column("Månad"),
+        _Column("Parameter"),
+        _Column("Nyckel"),
+        _Column("Värde"),
+        _Column("Beskrivning"),
+        _Column("Källa"),
+    ]
+    return columns, payments.parameters.select(list(PARAMETER_ROWS))
 
 
 def provider_file_names(providers: list[str]) -> dict[str, str]:

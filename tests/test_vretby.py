@@ -541,3 +541,30 @@ def test_extends_naming_no_file_says_the_one_beside_it_meant(
     assert ran.exit_code == 1, ran.output
     assert f"error[bad-extends]: the model `{written}` it extends does not exist" in ran.output
     assert f"hint: did you mean `{(tmp_path / meant).as_posix()}`?" in ran.output
+
+
+def test_the_payment_file_lists_the_values_each_month_was_paid_by(tmp_path: Path) -> None:
+    """A price after its indexation (409 kr/h in April, Vretby's 420 in July) stood in no
+    sheet of payments.xlsx, nor in a provider's own file: a controller could not check it,
+    nor a provider disputing a month see it."""
+    import openpyxl
+
+    out = tmp_path / "o"
+    args = ["run", str(VRETBY), *DATA, "--month", "2027-04", "--to", "2027-07", "--out", str(out)]
+    CliRunner().invoke(main, [*args, "--per-provider"])
+    for book in (out / "payments.xlsx", out / "payments_P2.xlsx"):
+        sheet = openpyxl.load_workbook(book)["Parametrar"]
+        rows = [row for row in sheet.iter_rows(min_row=4, values_only=True) if row[0] != "Summa"]
+        prices = [(row[0], row[3]) for row in rows if row[1] == "timpris"]
+        assert prices == [
+            ("2027-04", "409 SEK/h"),
+            ("2027-05", "409 SEK/h"),
+            ("2027-06", "409 SEK/h"),
+            ("2027-07", "420 SEK/h"),
+        ]
+        bands = next(row for row in rows if row[1] == "avlösningsbelopp" and row[0] == "2027-07")
+        assert bands[3:] == (
+            "[up_to 480 min → 2\u00a0000 SEK, up_to 960 min → 3\u00a0800 SEK]",
+            None,
+            "§4",
+        )

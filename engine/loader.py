@@ -1720,16 +1720,17 @@ class _Builder:
             if param.bracket_type is None:
                 param.bracket_type = under_type
             elif not t.compatible(param.bracket_type, under_type):
-                self.diags.error(
+                self.diags.error(  # at the bound written: `up_to` stopped in a KeyError
                     "unit-mismatch",
-                    "all brackets must use the same unit for `under`",
-                    bracket.value_spans["under"],
+                    f"all brackets must use the same unit for `{bound}`",
+                    under_span,
                 )
+                continue  # its order among the others means nothing
             if out and under <= out[-1][0]:
                 self.diags.error(
                     "schema",
                     f"brackets must be in increasing order of `{bound}`",
-                    bracket.value_spans["under"],
+                    under_span,
                 )
             out.append((under, self._cell(param, bracket["value"], bracket.value_spans["value"])))
         return out

@@ -568,3 +568,29 @@ def test_the_payment_file_lists_the_values_each_month_was_paid_by(tmp_path: Path
             None,
             "§4",
         )
+
+
+@pytest.mark.parametrize(
+    ("brackets", "said"),
+    [
+        (
+            "[{ up_to: 16 h, value: 3800 }, { up_to: 8 h, value: 2000 }]",
+            "variant.yaml:5:67: error[schema]: brackets must be in increasing order of `up_to`",
+        ),
+        (
+            "[{ up_to: 8 h, value: 2000 }, { up_to: 50 %, value: 3800 }]",
+            "variant.yaml:5:66: error[unit-mismatch]: all brackets must use the same unit for "
+            "`up_to`",
+        ),
+    ],
+)
+def test_up_to_brackets_out_of_order_or_of_another_unit_are_said_at_the_bound(
+    tmp_path: Path, brackets: str, said: str
+) -> None:
+    """Both stopped `carepay check` with a KeyError: the error was placed at `under:`,
+    which a table written `up_to:` does not have."""
+    model = _extending(tmp_path, f"  avlösningsbelopp:\n    values: {{ 2027-07-01: {brackets} }}\n")
+    ran = CliRunner().invoke(main, ["check", str(model)])
+    assert ran.exit_code == 1, ran.output
+    assert said in ran.output, ran.output
+    assert "1 error" in ran.output

@@ -1717,6 +1717,9 @@ class _Builder:
                 continue
             if not self._same_writing(param, "under", raw_under, under_span):
                 continue
+            written = split_quantity(raw_under) if isinstance(raw_under, str) else None
+            if param.bound_unit is None and written and written[1] in t.UNITS:
+                param.bound_unit = written[1]  # shown as written: `up_to 12 h`, not 720 min
             if param.bracket_type is None:
                 param.bracket_type = under_type
             elif not t.compatible(param.bracket_type, under_type):

@@ -101,6 +101,7 @@ class Parameter:
     bracket_type: t.Type | None = None  # for steps: the type of `under`
     under_unit: str | None = None  # for steps: the unit of `under` when the model declares one
     inclusive: bool = False  # for steps: brackets written `up_to:` (x ≤ bound), not `under:`
+    bound_unit: str | None = None  # for steps: the unit the first bound is written in (`h`)
     indexation: Indexation | None = None
     # cells set by a study (`--set nivåbelopp[tätort, 12]=23760`): each one's value is
     # the value in force, not a base to index, while the parameter's other cells are

@@ -299,7 +299,7 @@ def test_the_manifest_records_the_values_in_force_as_the_rule_files_write_them(
     assert CliRunner().invoke(main, args).exit_code == 0
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert manifest["parameters_in_force"]["2027-04"] == {
-        "avlösningsbelopp": [["up_to 480 min", "2000 SEK"], ["up_to 960 min", "3800 SEK"]],
+        "avlösningsbelopp": [["up_to 8 h", "2000 SEK"], ["up_to 16 h", "3800 SEK"]],
         "krav": "0.5",
         "lpi": "2.7",
         "nattillägg": "50 %",
@@ -564,7 +564,7 @@ def test_the_payment_file_lists_the_values_each_month_was_paid_by(tmp_path: Path
         ]
         bands = next(row for row in rows if row[1] == "avlösningsbelopp" and row[0] == "2027-07")
         assert bands[3:] == (
-            "[up_to 480 min → 2\u00a0000 SEK, up_to 960 min → 3\u00a0800 SEK]",
+            "[up_to 8 h → 2\u00a0000 SEK, up_to 16 h → 3\u00a0800 SEK]",
             None,
             "§4",
         )

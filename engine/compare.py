@@ -469,8 +469,8 @@ def resolve_target(checked: CheckedModel, target: str) -> Target:
             f"`{target}` is not a parameter or a cell of one",
             "write NAME, NAME[key, key] or NAME[2].under",
         )
-    name, keys, part, _ = match.groups()
-    part = "under" if part == "up_to" else part  # a bracket's bound, either way written
+    name, keys, written, _ = match.groups()
+    part = "under" if written == "up_to" else written  # a bracket's bound
     param = checked.model.parameters.get(name)
     if param is None:
         close = difflib.get_close_matches(name, list(checked.model.parameters), n=1)
@@ -493,6 +493,16 @@ def resolve_target(checked: CheckedModel, target: str) -> Target:
             "table or a bracket of a step table",
             f"write the changed `{name}` in a scenario, a model file that `extends:` this "
             "one, and run it with --scenario",
+        )
+    if written in ("under", "up_to") and param.kind == "steps" and written != param.bound_word:
+        # the bound of `up_to: 9 h` holds 9 h, of `under: 9 h` not: the word the table
+        # does not use was taken for the one it does, and 9 h paid by the other bracket
+        holds = "is in" if param.inclusive else "is not in"
+        raise _bad(
+            "bad-lookup",
+            f"`{name}`'s brackets are written `{param.bound_word}:` (a bound {holds} its "
+            f"bracket), not `{written}:`",
+            f"write {name}[{keys}].{param.bound_word}=VALUE",
         )
     return _bracket(param, keys, part)
 

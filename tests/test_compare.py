@@ -170,6 +170,18 @@ def test_setting_a_step_threshold_changes_only_reduced_customers():
         ("nivåbelopp=5", "`nivåbelopp` is a table: name a cell"),
         ("kontrollnivåer=5 %", "`kontrollnivåer` is a step table: name a bracket"),
         ("larmbelopp[1]=5", "`larmbelopp` is one value, not a table"),
+        # the word the table does not use was taken for the one it does: 12 h, in the
+        # bracket `up_to: 12 h`, was paid as if `under: 12 h` had been meant, or the reverse
+        (
+            "avlösningsbelopp[1].under=12 h",
+            "`avlösningsbelopp`'s brackets are written `up_to:` (a bound is in its bracket), "
+            "not `under:`",
+        ),
+        (
+            "kontrollnivåer[2].up_to=50 %",
+            "`kontrollnivåer`'s brackets are written `under:` (a bound is not in its bracket), "
+            "not `up_to:`",
+        ),
     ],
 )
 def test_bad_settings_are_clear_errors(setting, message):

@@ -449,8 +449,12 @@ class Target:
 
     @property
     def unit(self) -> str:
-        """The unit its value is written in (a bracket bound: the brackets' own)."""
+        """The unit its value is written in (a bracket bound: the brackets' own, as the
+        rule file writes the first: `10 h`, where a goal seek said `600 min`)."""
         if self.part == "under":
+            declared = self.param.under_unit or self.param.bound_unit
+            if declared in t.UNITS:
+                return str(declared)
             return t.display_unit(self.param.bracket_type or t.NUMBER)
         return self.param.unit
 

@@ -594,3 +594,18 @@ def test_up_to_brackets_out_of_order_or_of_another_unit_are_said_at_the_bound(
     assert ran.exit_code == 1, ran.output
     assert said in ran.output, ran.output
     assert "1 error" in ran.output
+
+
+def test_a_goal_seek_of_a_bound_says_it_in_the_unit_the_rule_file_writes(tmp_path: Path) -> None:
+    """The first relief bound sought for a total of 10 000 kr: none reaches it (K2's 10
+    hours pay 3 800 up to a bound below 10 h, 2 000 from 10 h), and the nearest total,
+    9 100,25, is said with the bound as the rule file writes bounds, `10 h` — it said
+    `600 min`."""
+    args = ["simulate", str(VRETBY), *DATA, "--month", "2027-04"]
+    ran = CliRunner().invoke(
+        main, [*args, "--solve", "avlösningsbelopp[1].up_to", "--target", "10 000 kr"]
+    )
+    assert ran.exit_code == 0, ran.output
+    assert ran.output.replace("\u00a0", " ").startswith(
+        "avlösningsbelopp[1].up_to=10 h ger 9 100,25 kr (mål 10 000,00 kr;"
+    )

@@ -1373,9 +1373,9 @@ def _solve(
     base_total = int(base.lines["amount_ore"].sum() or 0)
     goal = _goal(target, base_total)
     setting, reached, runs = solve(checked, dataset, months, name, goal)
-    click.echo(
-        _say("solve.result", setting=setting, amount=_sek(reached), goal=_sek(goal), runs=runs)
-    )
+    said = "solve.unchanged" if reached == base_total != goal else "solve.result"
+    amount, wanted = _sek(reached), _sek(goal)
+    click.echo(_say(said, name=name, setting=setting, amount=amount, goal=wanted, runs=runs))
     return setting
 
 

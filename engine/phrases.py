@@ -216,6 +216,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "sv": "{setting} ger {amount} kr (mål {goal} kr; {runs} körningar)",
         "en": "{setting} gives {amount} SEK (target {goal} SEK; {runs} runs)",
     },
+    "solve.unchanged": {
+        "sv": "inget värde av {name} kommer närmare målet {goal} kr än modellens eget: "
+        "{setting} ger {amount} kr ({runs} körningar)",
+        "en": "no value of {name} comes nearer the target {goal} SEK than the model's own: "
+        "{setting} gives {amount} SEK ({runs} runs)",
+    },
     "attribution.in_order": {
         "sv": "förändringarnas del i tur och ordning (kr per utförare):",
         "en": "attribution in order (SEK per provider):",

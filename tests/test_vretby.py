@@ -609,3 +609,19 @@ def test_a_goal_seek_of_a_bound_says_it_in_the_unit_the_rule_file_writes(tmp_pat
     assert ran.output.replace("\u00a0", " ").startswith(
         "avlösningsbelopp[1].up_to=10 h ger 9 100,25 kr (mål 10 000,00 kr;"
     )
+
+
+def test_a_goal_seek_nothing_brings_nearer_says_the_models_own_value(tmp_path: Path) -> None:
+    """100 kr less by the first relief bound: moving it pays the same or 1 800 kr less,
+    so the model's own 8 h is the nearest. Örebro's control level sought 1 000 kr lower
+    was said as `kontrollnivåer[2].under=40.737588 % ger …` — a value that changed
+    nothing, read as the answer."""
+    args = ["simulate", str(VRETBY), *DATA, "--month", "2027-04"]
+    ran = CliRunner().invoke(
+        main, [*args, "--solve", "avlösningsbelopp[1].up_to", "--target", "-100 kr"]
+    )
+    assert ran.exit_code == 0, ran.output
+    assert ran.output.replace("\u00a0", " ").startswith(
+        "inget värde av avlösningsbelopp[1].up_to kommer närmare målet 10 800,25 kr än "
+        "modellens eget: avlösningsbelopp[1].up_to=8 h ger 10 900,25 kr ("
+    )

@@ -812,6 +812,7 @@ def _step(i: Interpreter, node: ast.Call, row: Row) -> Any:
             "parameter",
             [(u, v) for u, v in brackets],
             param.type,
+            formula=indexation_words(i.plan, param),
             source=param.source,
             under_type=param.bracket_type,
             up_to=param.inclusive,

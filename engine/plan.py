@@ -124,15 +124,25 @@ def indexation_words(
         if not isinstance(given, dict) or key in param.pinned:
             return None
         given = given.get(key)
-    if not isinstance(given, Decimal):
-        return None
     label = f" {param.unit}" if param.unit in t.UNITS else ""
-    written = t.to_written(given, param.unit).quantize(Decimal("1e-6")).normalize()
-    words = [f"{written:f}{label} given from {indexed.start.isoformat()}"]
+    if isinstance(given, list) and all(isinstance(b, tuple) for b in given):
+        if param.pinned:  # a bracket's amount set by a study is no longer indexed
+            return None
+        amounts = ", ".join(f"{_written(amount, param.unit):f}" for _, amount in given)
+        words = [f"the brackets' {amounts}{label} given from {indexed.start.isoformat()}"]
+    elif isinstance(given, Decimal):
+        words = [f"{_written(given, param.unit):f}{label} given from {indexed.start.isoformat()}"]
+    else:
+        return None
     rounded = "" if indexed.round_step is None else f", rounded to {indexed.round_step:f}"
     for when, factor in indexed.steps:
         words.append(f"× {factor.normalize():f} on {when.isoformat()}{rounded}")
     return ", ".join(words)
+
+
+def _written(value: Decimal, unit: str) -> Decimal:
+    """An internal value in its parameter's unit, to the millionth: 409, not 6.8166…"""
+    return t.to_written(value, unit).quantize(Decimal("1e-6")).normalize()
 
 
 def value_in_force(

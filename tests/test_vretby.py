@@ -625,3 +625,18 @@ def test_a_goal_seek_nothing_brings_nearer_says_the_models_own_value(tmp_path: P
         "inget värde av avlösningsbelopp[1].up_to kommer närmare målet 10 800,25 kr än "
         "modellens eget: avlösningsbelopp[1].up_to=8 h ger 10 900,25 kr ("
     )
+
+
+def test_explain_says_how_an_indexed_step_tables_amounts_came_about() -> None:
+    """Örebro's relief bands (§3.1.4), indexed in April 2024 (§4.6): 5 200 × 1,044 =
+    5 428,80 → 5 429 kr for up to 12 hours. The brackets stood with their new amounts
+    alone."""
+    root = VRETBY.parents[2]
+    args = ["explain", str(root / "rules/orebro"), "--data", str(root / "examples/orebro")]
+    ran = CliRunner().invoke(main, [*args, "--month", "2024-05", "--customer", "K000036"])
+    assert ran.exit_code == 0, ran.output
+    assert "up_to 720 min (12.00 h) → 5 429.00 SEK" in ran.output
+    assert (
+        "indexed: the brackets' 5200, 6900, 8600, 10300 SEK given from 2023-04-01, "
+        "× 1.044 on 2024-04-01, rounded to 1"
+    ) in ran.output

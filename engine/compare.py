@@ -451,11 +451,9 @@ class Target:
     def unit(self) -> str:
         """The unit its value is written in (a bracket bound: the brackets' own, as the
         rule file writes the first: `10 h`, where a goal seek said `600 min`)."""
-        if self.part == "under":
-            declared = self.param.under_unit or self.param.bound_unit
-            if declared in t.UNITS:
-                return str(declared)
-            return t.display_unit(self.param.bracket_type or t.NUMBER)
+        if self.part == "under":  # a count's bounds (`under: count`) have no unit to write
+            unit = self.param.bounds_unit
+            return unit if unit in t.UNITS else ""
         return self.param.unit
 
 
@@ -815,9 +813,6 @@ def solve(
             return False
         return total(value) == amount
 
-    def reaches(value: Decimal) -> bool:
-        return gives(value, goal_ore)
-
     def computable(value: Decimal) -> int | None:
         """The total, or None where the value makes a line too large to pay to the
         öre (`amount-too-large`): the doubling went past every sensible price, and the
@@ -865,7 +860,7 @@ def solve(
         middle = ((low + high) / 2).quantize(resolution)
         f_middle = total(middle)
         if f_middle == goal_ore:  # not 1 öre off where a value reaches it exactly
-            simplest = _simplest(middle, resolution, unit, reaches)
+            simplest = _simplest(middle, resolution, unit, lambda value: gives(value, goal_ore))
             return f"{target}={written(simplest, unit)}", f_middle, runs
         if (f_middle < goal_ore) == (f_low < goal_ore):
             low, f_low = middle, f_middle

@@ -117,6 +117,14 @@ class Parameter:
         """A step table's bounds as the model writes them: `up_to` or `under`."""
         return "up_to" if self.inclusive else "under"
 
+    @property
+    def bounds_unit(self) -> str:
+        """The unit a step table's bounds are shown and set in: declared (`under:
+        count`), as the first is written (`12 h`: it showed `720 min`), or the engine's."""
+        typ = self.bracket_type
+        shown = t.display_unit(typ) if isinstance(typ, t.Num) else ""
+        return self.under_unit or self.bound_unit or shown
+
     def value_on(self, day: date) -> DatedValue | None:
         """The value in force on `day`: the latest one that started on or before it."""
         current = None

@@ -104,17 +104,7 @@ def _shown(param: Parameter, value: Any, lang: str = "en") -> str:
     bounds of its brackets in theirs. The values of a new parameter and a table's
     cells were shown in the engine's own units (a rate of 480 SEK/h as 8, 24 h as
     1440, a count bound of 6 as 600 %)."""
-    return _show(value, param.unit, _bound_unit(param), param.inclusive, lang)
-
-
-def _bound_unit(param: Parameter) -> str:
-    """The unit a step table's bounds are shown in: declared (`under: count`), as the
-    first is written (`12 h`: it showed `720 min`), or the engine's own."""
-    return (
-        param.under_unit
-        or param.bound_unit
-        or (t.display_unit(param.bracket_type) if isinstance(param.bracket_type, t.Num) else "")
-    )
+    return _show(value, param.unit, param.bounds_unit, param.inclusive, lang)
 
 
 # a value in force as a record holds it: exact, where `diff` shows four decimals
@@ -136,7 +126,7 @@ def recorded_value(param: Parameter, value: Any) -> Any:
     if _bands(value) and value:
         return [_band(band, "en") for band in value]
     if isinstance(value, list) and value and all(isinstance(b, tuple) for b in value):
-        under = _bound_unit(param)
+        under = param.bounds_unit
         shown = partial(_show, places=_RECORDED)
         return [
             [f"{param.bound_word} {shown(bound, under)}", shown(amount, param.unit)]

@@ -14,7 +14,7 @@ from engine import ast
 from engine import types as t
 from engine.checker import CheckedModel, ColumnRef, RuleRef, check_in_force
 from engine.diagnostics import Diagnostics
-from engine.model import Parameter, Rule
+from engine.model import DatedValue, Parameter, Rule
 from engine.money import round_to
 from engine.source import Span
 
@@ -222,23 +222,29 @@ def _with_pinned(value: Any, pinned: dict[Any, Any]) -> Any:
     return value
 
 
+def _factor_parameters(
+    checked: CheckedModel, node: ast.Node, when: date
+) -> list[tuple[str, DatedValue | None]]:
+    """The parameters a factor names, each with its value in force on `when`."""
+    names = sorted({n.name for n in node.walk() if isinstance(n, ast.Name)})
+    return [(name, checked.model.parameters[name].value_on(when)) for name in names]
+
+
 def _factor_values(checked: CheckedModel, node: ast.Node, when: date) -> str:
     """The values a factor on `when` is computed from, with their dates: `lpi -150
     (2027-04-01), krav 0.5 (2027-04-01)`."""
-    said = []
-    for name in sorted({n.name for n in node.walk() if isinstance(n, ast.Name)}):
-        dated = checked.model.parameters[name].value_on(when)
-        if dated is not None and isinstance(dated.value, Decimal):
-            said.append(f"{name} {dated.value.normalize():f} ({dated.start.isoformat()})")
-    return ", ".join(said)
+    return ", ".join(
+        f"{name} {dated.value.normalize():f} ({dated.start.isoformat()})"
+        for name, dated in _factor_parameters(checked, node, when)
+        if dated is not None and isinstance(dated.value, Decimal)
+    )
 
 
 def _stale_in_factor(checked: CheckedModel, node: ast.Node, when: date, since: date) -> str:
     """Which parameters of a factor have no value dated after `since`, on or before
     `when`, and where their latest is: "has no value" named none of them."""
     said = []
-    for name in sorted({n.name for n in node.walk() if isinstance(n, ast.Name)}):
-        dated = checked.model.parameters[name].value_on(when)
+    for name, dated in _factor_parameters(checked, node, when):
         if dated is None:
             said.append(f"`{name}` has no value by then")
         elif dated.start <= since:

@@ -382,12 +382,15 @@ def parameter_panel(ws: Workspace, texts: dict[str, str]) -> list[dict[str, Any]
             # a file extending another may give a parameter's new values alone: its unit,
             # description and source are the parent's (a panel showed 420 with no unit)
             known = ws.current.checked.model.parameters.get(name)
+            unit, description, source = (
+                (known.unit, known.description, known.source or "") if known else ("", "", "")
+            )
             out.append(
                 {
                     "name": name,
-                    "unit": str(spec.get("unit", known.unit if known else "")),
-                    "description": str(spec.get("description", known.description if known else "")),
-                    "source": str(spec.get("source", (known.source or "") if known else "")),
+                    "unit": str(spec.get("unit", unit)),
+                    "description": str(spec.get("description", description)),
+                    "source": str(spec.get("source", source)),
                     "file": str(path.relative_to(ws.folder)),
                     "line": params.key_spans[name].line,
                     "values": values,

@@ -317,6 +317,7 @@ def _table_to(table: bytes, total_row: int) -> bytes:
 # ----------------------------------------------------------------------------- sheets
 
 
+ROWS_COUNTED = "Antal rader"  # the total row of a table with no column to sum
 TABLE_ROWS = 1_000_000  # rows of one sheet's table; Excel's sheet holds 1 048 576
 
 
@@ -357,10 +358,16 @@ def _one_table_sheet(
         "total_row": True,
         "columns": [],
     }
+    counted = not any(column.total for column in columns)
     for i, (column, values) in enumerate(zip(columns, frame.iter_columns(), strict=True)):
         spec: dict[str, Any] = {"header": column.heading, "format": formats.of(column.format)}
         if i == 0:
-            spec["total_string"] = "Summa"
+            spec["total_string"] = ROWS_COUNTED if counted else "Summa"
+        elif counted and i == 1:
+            # nothing to sum (the rows rejected, the parameters): a "Summa" over empty
+            # cells read as a total of nothing; the rows shown are counted instead
+            spec["total_function"] = "count"
+            spec["total_value"] = values.len() - values.null_count()
         elif column.total:
             spec["total_function"] = "sum"
             total = values.sum() if values.dtype.is_numeric() else 0

@@ -346,3 +346,26 @@ def test_visits_flagged_for_review_are_said_and_on_a_sheet_of_their_own(tmp_path
     ]
     # (an Excel table without rows has one empty row)
     assert [r for r in _rows(out / "payments_P02.xlsx", "Flaggade besök") if r["Besök"]] == []
+
+
+@pytest.mark.parametrize("sheet", ["Avvisade rader", "Parametrar"])
+def test_a_sheet_with_nothing_to_sum_counts_its_rows(out: Path, sheet: str) -> None:
+    """The rejected rows and the parameters have no column of amounts: their table's
+    total row read "Summa" over empty cells, a total of nothing. It counts the rows
+    (Excel's SUBTOTAL, so a filter counts the rows shown); a sheet of amounts keeps its
+    sums."""
+    book = openpyxl.load_workbook(out / "payments.xlsx")
+    rows = list(book[sheet].iter_rows(min_row=4, values_only=True))
+    last, body = rows[-1], [row for row in rows[:-1] if any(row)]  # (an empty table: one empty row)
+    assert last[:2] == (
+        "Antal rader",
+        f"=SUBTOTAL(103,[{'Fil' if 'Avvisade' in sheet else 'Parameter'}])",
+    )
+    values = openpyxl.load_workbook(out / "payments.xlsx", data_only=True)[sheet]
+    assert list(values.iter_rows(min_row=4, values_only=True))[-1][1] == len(body)
+    # none rejected; February's and March's values: the level amounts of 29 levels in 2
+    # zones, 29 level times, 29 × 28 / 2 premiums, HSL's 3 + 3 amounts, 2 ownership
+    # factors and 14 values of one cell
+    assert len(body) == {"Avvisade rader": 0, "Parametrar": 2 * (58 + 29 + 406 + 6 + 2 + 14)}[sheet]
+    kunder = list(book["Kunder"].iter_rows(min_row=4, values_only=True))
+    assert kunder[-1][0] == "Summa"

@@ -29,7 +29,7 @@ from engine.catalog import (
     where_value,
 )
 from engine.diagnostics import Diagnostic, Diagnostics, closest
-from engine.model import Assumption, DataRequirement, Model, Parameter, Rule
+from engine.model import CHANGED_COLUMN, Assumption, DataRequirement, Model, Parameter, Rule
 from engine.money import SNAP_DECIMALS
 from engine.source import Span
 
@@ -247,7 +247,36 @@ class _Checker:
                 self.out.unpaired.append((entity, relation))
         if self.model.exclusions:
             self._excluded_rows_paid()
+        for assumption in self.model.assumptions:
+            self._assumption_changes_what_is_read(assumption)
         return self.out
+
+    def _assumption_changes_what_is_read(self, assumption: Assumption) -> None:
+        """An assumption that changes a column no rule reads changes no amount: a model
+        paying by the time granted, asked to assess customers a level lower, stopped on
+        its data instead ("`decisions` has no column `level`", with a hint to rename
+        it in columns.yaml), and where the column was there the run said how many
+        decisions moved and paid the same. An error at the assumption."""
+        column = CHANGED_COLUMN.get(assumption.kind)
+        if column is None:  # visits left out change every count of them
+            return
+        table = self.vocabulary.table_of_role(assumption.role)
+        read = {
+            name
+            for entity, columns in self.out.columns.items()
+            if entity in self.vocabulary.entities and self.vocabulary.table_of(entity) == table
+            for name in columns
+        }
+        if column not in read:
+            self.diags.error(
+                "changes-nothing",
+                f"assumption `{assumption.name}`: `{assumption.kind}` changes "
+                f"{table}.{column}, which no rule of the model reads: it would change "
+                "no amount",
+                assumption.span,
+                hint="an assumption changes what the model pays by; this model pays by "
+                f"other columns of {table}",
+            )
 
     def _excluded_rows_paid(self) -> None:
         """An aggregation a payment is computed from, over the registrations (visits),

@@ -235,6 +235,8 @@ class DataRequirement:
 
 
 ASSUMPTION_KINDS = ("scale_visit_time", "drop_visits_shorter_than", "move_level")
+# the column of its table each kind changes (a visit left out changes every count of them)
+CHANGED_COLUMN = {"scale_visit_time": "end", "move_level": "level"}
 
 
 @dataclass

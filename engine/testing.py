@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -319,16 +319,63 @@ def _compare_parameters(
                     continue
                 got = cells.get(parts, param.otherwise)
                 _compare_parameter(param, got, cell, line, f"{name}[{key}]", result)
+        elif param.kind == "steps" and isinstance(want, LMap):
+            _compare_brackets(param, value or [], want, result)
         elif param.kind == "table":
             keys = ", ".join(param.keys)
             result.failures.append(
                 f"{where}: `{name}` is a table: expect its cells by their keys ({keys}), "
                 f'e.g. {{"{", ".join(["…"] * len(param.keys))}": …}}'
             )
+        elif param.kind == "steps":
+            result.failures.append(f"{where}: {_brackets_named(param)}")
         else:
             result.failures.append(
                 f"{where}: `{name}` is a {param.kind} parameter: expect what the model pays by it"
             )
+
+
+def _compare_brackets(
+    param: Parameter, brackets: list[tuple[Any, Any]], expected: LMap, result: CaseResult
+) -> None:
+    """A step table's brackets in force, named as `--set` names them: `"1"` the first
+    bracket's value, `"1.up_to"` (or `"1.under"`) its bound — Örebro's relief bands after
+    their indexation (5 200 × 1,044 = 5 428,80 → 5 429 kr) could be checked only
+    through an amount they paid. A bare number of a bound is in the unit the table's
+    bounds are written in (`12` of `up_to: 12 h` is 12 h)."""
+    for key, want in expected.items():
+        line = f"line {expected.key_spans[key].line}"
+        place, _, bound = str(key).partition(".")
+        if (
+            not place.isdigit()
+            or not 1 <= int(place) <= len(brackets)
+            or bound
+            not in (
+                "",
+                param.bound_word,
+            )
+        ):
+            result.failures.append(f"{line}: `{key}`: {_brackets_named(param, len(brackets))}")
+            continue
+        limit, amount = brackets[int(place) - 1]
+        if not bound:
+            _compare_parameter(param, amount, want, line, f"{param.name}[{place}]", result)
+            continue
+        unit = param.bounds_unit
+        if isinstance(want, int | float) and not isinstance(want, bool) and unit in t.UNITS:
+            want = f"{want} {unit}" if unit != "%" else want
+        typed = replace(param, type=param.bracket_type or param.type)
+        _compare_parameter(typed, limit, want, line, f"{param.name}[{key}]", result)
+
+
+def _brackets_named(param: Parameter, count: int | None = None) -> str:
+    """How a case names a step table's brackets."""
+    word = param.bound_word
+    many = f"its {count} brackets" if count is not None else "its brackets"
+    return (
+        f"`{param.name}` is a step table: expect {many} by their place, "
+        f'{{"1": …}} for the first one\'s value and {{"1.{word}": …}} for its bound'
+    )
 
 
 def _no_cell(param: Parameter, cells: Mapping[Any, Any], key: str) -> str:

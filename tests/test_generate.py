@@ -258,6 +258,7 @@ MODELS_AND_MONTHS = [
             ("bjorkby", "2027-12"),
             ("fjallby", "2026-11"),
             ("granby", "2027-03"),
+            ("hagby", "2027-03"),
             ("hallby", "2027-03"),
             ("kvarnby", "2027-03"),
             ("lindby", "2027-01"),

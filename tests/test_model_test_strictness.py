@@ -239,3 +239,39 @@ def test_a_parameters_cell_the_table_has_not_says_the_keys_and_the_one_meant(tmp
         "line 13: `nivåbelopp` has no cell `tatort, 12` (its keys: zone, level, written with "
         'commas, as "tätort, 1"); did you mean `tätort, 12`?',
     ]
+
+
+def test_a_step_tables_brackets_are_expected_by_their_place(tmp_path):
+    """Örebro's relief bands (§4.6), indexed from April 2024: a case could not expect
+    them ("a steps parameter: expect what the model pays by it"). Named as `--set` names
+    them, `"1"` the first bracket's amount and `"1.up_to"` its bound (a bare number in
+    the bounds' own unit, hours); a bracket the table lacks, the other word for a bound
+    or the table as one number fails, saying how they are named."""
+    path = tmp_path / "band_test.yaml"
+    path.write_text(
+        f"model: {ROOT / 'rules/orebro'}\n"
+        "defaults:\n"
+        "  input:\n"
+        "    providers: [{ provider_id: P1, name: A, ownership: private }]\n"
+        "    customers: [{ customer_id: K1, district: City norr }]\n"
+        "    decisions: [{ decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg,\n"
+        "                  start_date: 2024-01-01, level: 12 }]\n"
+        "tests:\n"
+        "  - name: band\n"
+        "    month: 2024-04\n"
+        "    output:\n"
+        "      parameters:\n"  # 5 200 × 1,044 = 5 428,80 → 5 429; 6 900 × 1,044 = 7 203,60 → 7 204
+        '        avlösningsbelopp: { "1": 5429, "1.up_to": 12 h, "2": 7203, "4.up_to": 24 }\n'
+        '        kontrollnivåer: { "2.under": 40 %, "3": 1, "1.up_to": 20 % }\n'
+        "        ledsagningsbelopp: 1\n",
+        encoding="utf-8",
+    )
+    [result] = run_file(path)
+    assert result.failures[:4] == [  # then what the run warned: a month with no visits
+        "line 13: avlösningsbelopp[2]: expected 7 203.00 SEK, got 7 204.00 SEK",
+        'line 14: `3`: `kontrollnivåer` is a step table: expect its 2 brackets by their place, {"1": …}'
+        ' for the first one\'s value and {"1.under": …} for its bound',
+        "line 14: `1.up_to`: `kontrollnivåer` is a step table: expect its 2 brackets by "
+        'their place, {"1": …} for the first one\'s value and {"1.under": …} for its bound',
+        "line 15: ledsagningsbelopp: expected 1.00 SEK, got 1 253.00 SEK",  # 1 200 × 1,044
+    ]

@@ -251,20 +251,21 @@ def _renamed(
     with a traceback)."""
     out, applied = {}, {}
     for name, frame in frames.items():
-        renamed = dict((columns or {}).get(name) or {})
-        if not renamed or not isinstance(frame, pl.DataFrame | pl.LazyFrame):
+        given = dict((columns or {}).get(name) or {})
+        if not given or not isinstance(frame, pl.DataFrame | pl.LazyFrame):
             out[name] = frame
             continue
         present = list(schema_of(frame)) if isinstance(frame, pl.LazyFrame) else frame.columns
+        renamed = {_as_headed(theirs, present): ours for theirs, ours in given.items()}
         for theirs, ours in list(renamed.items()):
             if theirs not in present and ours not in present:  # a name that names nothing
-                close = difflib.get_close_matches(theirs, present, n=1)
+                close = closest(theirs, [p.strip() for p in present])
                 diags.warning(
                     "missing-column",
                     f"the data's column names give `{theirs}` as `{ours}`, but `{name}` has "
                     f"no column `{theirs}`",
                     where=(origins or {}).get(name, name),
-                    hint=f"did you mean `{close[0]}`?" if close else None,
+                    hint=f"did you mean `{close}`?" if close else None,
                 )
             if theirs in present and ours in present and ours not in renamed:
                 diags.error(
@@ -276,8 +277,19 @@ def _renamed(
                 )
                 del renamed[theirs]
         out[name] = frame.rename(renamed, strict=False) if renamed else frame
-        applied[name] = renamed
+        applied[name] = {theirs.strip(): ours for theirs, ours in renamed.items()}
     return out, applied
+
+
+def _as_headed(name: str, present: list[str]) -> str:
+    """The data's column a name of columns.yaml gives, as the file heads it: matched, as
+    carepay's own names are, without the spaces around it and whether its å, ä and ö
+    are one character or two (` Besök` in an export, `Besök` in the names: it was "no
+    column `Besök`", beside an undeclared column shown as `Besök`)."""
+    if name in present:
+        return name
+    wanted = unicodedata.normalize("NFC", name.strip())
+    return next((p for p in present if unicodedata.normalize("NFC", p.strip()) == wanted), name)
 
 
 IN_MEMORY = " (in memory)"  # a frame's origin: handed over to the Python API

@@ -159,6 +159,25 @@ def test_a_name_that_names_no_column_is_warned_of(tmp_path: Path):
     ) in output, output
 
 
+def test_a_heading_with_spaces_around_it_or_its_o_in_two_characters_is_named(tmp_path: Path):
+    """An export heading ` besöks_id ` (spaces around it) and `kund` whose ö… — here the
+    heading `utförare` written with `o` and a combining diaeresis, as a Mac keeps it —
+    are the names columns.yaml gives, as carepay's own names are matched: the spaced one
+    was "no column `besöks_id`" beside an undeclared column shown as `besöks_id`. The
+    same payments; a name in another case is warned of with the heading meant."""
+    data = _export(tmp_path, NAMES)
+    visits = data / "visits.csv"
+    lines = visits.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace("besöks_id,", " besöks_id ,").replace("utförare", "utfo\u0308rare")
+    visits.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, output = _run(data, tmp_path / "out")
+    assert code == 3, output  # the visit of K999 rejected, as with the headings unspaced
+    assert re.search(r"\nsumma +58.250,00\n", output), output
+    (data / "columns.yaml").write_text(NAMES.replace("kund:", "Kund:"), "utf-8")
+    code, output = _run(data, tmp_path / "again")
+    assert ("`visits` has no column `Kund`\n   = hint: did you mean `kund`?") in output, output
+
+
 def test_frames_handed_to_the_api_are_told_of_columns_not_the_file():
     """A frame with its own column name is told to name it with `columns=` (the file
     beside the tables is no help to a program that has none)."""

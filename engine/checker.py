@@ -358,12 +358,13 @@ class _Checker:
         return self.reads_counted[name]
 
     def _letter(self, rule: Rule) -> None:
-        """A letter sentence's placeholders are `{belopp}`, `{antal}`, or a field or
-        definition of the payment's entity (a field named there is read from the data)
-        where the letter is that entity's: a customer's month, or the provider's own
-        letter of the month."""
+        """A letter sentence's placeholders are `{belopp}`, `{antal}`, a parameter of one
+        value (its value that month: `à {timpris}`), or a field or definition of the
+        payment's entity (a field named there is read from the data) where the letter is
+        that entity's: a customer's month, or the provider's own letter of the month."""
         fields: dict[str, Column] = {}
-        known = list(LETTER_WORDS)
+        scalars = [p.name for p in self.model.parameters.values() if p.kind == "scalar"]
+        known = [*LETTER_WORDS, *scalars]
         roles = self.vocabulary.roles
         entity = self.vocabulary.entities.get(rule.entity)
         if rule.entity in (roles.customer_month, roles.provider_month) or (
@@ -374,6 +375,18 @@ class _Checker:
         for name in (m.strip() for m in LETTER_PLACEHOLDER.findall(rule.letter or "")):
             if name in fields:
                 self.out.columns.setdefault(rule.entity, set()).add(name)
+            elif name in scalars:  # the month's value: `à {timpris}`
+                continue
+            elif name in self.model.parameters:
+                self.diags.error(
+                    "unknown-name",
+                    f"the letter of `{rule.name}` shows `{{{name}}}`, a "
+                    f"{self.model.parameters[name].kind} parameter: a sentence shows a "
+                    "parameter of one value, and a definition's",
+                    rule.letter_span or rule.span,
+                    hint=f"define the value the sentence means on {rule.entity} (e.g. "
+                    f"`pris: {name}[zone]`) and show that",
+                )
             elif name not in known and not fields:
                 # a payment per row of an entity without a key (a journal): its row
                 # cannot be found for the sentence
@@ -395,7 +408,7 @@ class _Checker:
                     rule.letter_span or rule.span,
                     hint=f"did you mean `{{{close[0]}}}`?"
                     if close
-                    else f"use {{belopp}}, {{antal}}, or a name of {rule.entity}",
+                    else f"use {{belopp}}, {{antal}}, a parameter, or a name of {rule.entity}",
                 )
 
     def _customer_column(self, heading: str, name: str) -> None:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,11 @@ def kronor(ore: int) -> str:
     return swedish.kronor(ore) + " kr"
 
 
+# a duration's unit as a Swedish sentence writes it (a rule file may write `5 days`)
+SWEDISH_UNITS = {"minutes": "min", "minuter": "min", "hours": "h", "timmar": "h", "tim": "h",
+                 "day": "dagar", "days": "dagar", "dag": "dagar"}  # fmt: skip
+
+
 def shown(value: Any, typ: t.Type, written_in: str = "") -> str:
     """A value as a sentence shows it: 6 532,00 kr, 205 min, 24,4 %, 2024-03-01; a
     duration of a column written in hours (or days) as its column writes it, 4 h."""
@@ -108,7 +114,12 @@ def shown(value: Any, typ: t.Type, written_in: str = "") -> str:
         return swedish.number(number, "#,##0.00") + " kr"
     if isinstance(typ, t.Num) and typ.time == 1 and typ.money == 0 and written_in:
         num, den = t.unit_factor(written_in)
-        return swedish.number(number * den / num, "#,##0.##") + f" {written_in}"
+        count = number * den / num
+        word = SWEDISH_UNITS.get(written_in, written_in)
+        return (
+            swedish.number(count, "#,##0.##")
+            + f" {'dag' if count == 1 and word == 'dagar' else word}"
+        )
     if isinstance(typ, t.Num) and typ.time == 1 and typ.money == 0:
         return swedish.number(number, "#,##0.#") + " min"
     if isinstance(typ, t.Num) and typ.money == 1 and typ.time == -1:
@@ -299,6 +310,18 @@ class _MonthNames:
             if t.DURATION.same_dimension(column.type) and t.unit_factor(column.unit) != (1, 1)
         }
 
+    @cached_property
+    def parameters(self) -> dict[str, tuple[Any, t.Type, str]]:
+        """The month's values of the model's parameters of one value (after indexation),
+        with their type and the unit they are written in: a sentence shows `{timpris}`
+        as `409,00 kr/h` and `{tak}` as `10 h`."""
+        params = self.month.plan.params
+        return {
+            name: (params.get(name), param.type, param.unit or "")
+            for name, param in self.result.checked.model.parameters.items()
+            if param.kind == "scalar"
+        }
+
     def paid_rows(self, entity: str) -> dict[str, dict[str, Any]]:
         if entity not in self.rows:
             frame = self.month.frames.get(entity)
@@ -356,9 +379,12 @@ def _sentences(
                     line,
                     looked_up.types_of(rule.entity),
                     looked_up.units_of(rule.entity),
+                    looked_up.parameters,
                 )
                 if rule.entity != own and paid
-                else _sentence(rule, row, line, types, looked_up.units_of(own))
+                else _sentence(
+                    rule, row, line, types, looked_up.units_of(own), looked_up.parameters
+                )
             )
             out.append(
                 Sentence(
@@ -379,6 +405,7 @@ def _sentence(
     line: dict[str, Any],
     types: dict[str, t.Type],
     units: dict[str, str],
+    parameters: dict[str, tuple[Any, t.Type, str]],
 ) -> str:
     template = rule.letter or f"{rule.shown_as}: {{{AMOUNT}}}"
 
@@ -391,6 +418,9 @@ def _sentence(
             quantity = line["quantity"]
             unit = f" {line['unit']}" if line["unit"] else ""
             return (swedish.number(Decimal(str(quantity)), "#,##0.##") + unit) if quantity else "—"
+        if name not in row and name in parameters:
+            value, typ, written_in = parameters[name]
+            return shown(value, typ, written_in)
         return shown(row.get(name), types.get(name, t.UNKNOWN), units.get(name, ""))
 
     return PLACEHOLDER.sub(fill, template)

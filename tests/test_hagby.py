@@ -179,3 +179,31 @@ def test_an_assumption_on_a_column_no_rule_reads_is_an_error_at_its_line(tmp_pat
 def test_hagbys_vocabulary_is_its_own() -> None:
     own = {"hagby", "sjukhus", "korttid", "sjukhustrappa", "utbildningar", "utbildningstak"}
     assert not names_in_engine(HAGBY / "model.yaml", own)
+
+
+def test_a_letter_shows_the_months_value_of_a_parameter(tmp_path: Path) -> None:
+    """A sentence could show a field or a definition, not a parameter: Hagby's "högst
+    {utbildningstak} i månaden à {utbildningspris}" was `unknown-name`, and the 70 % of
+    its deduction had to be typed into the sentence, to go stale when the rule changes.
+    A parameter of one value shows its value that month as it is written; a table's
+    value is named by a definition (the error says so)."""
+    args = ["explain", str(HAGBY), *DATA, "--month", "2027-03", "--provider", "P1", "--letter"]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 0, ran.output
+    said = ran.output.replace("\u00a0", " ")
+    assert "det som saknas till 70 %, 16,48 h, dras av: −7 087,83 kr (§3)." in said
+    assert "- Utbildning 10 h (högst 10 h i månaden) à 200,00 kr/h: 2 000,00 kr (§6)." in said
+    scenario = _scenario(tmp_path, "")
+    scenario.write_text(
+        scenario.read_text("utf-8").replace("assumptions:\n", "")
+        + "payments:\n  omsorg:\n    label: Omsorg\n    entity: customer_month\n"
+        "    category: omsorg\n    formula: beviljad_tid * timpris[zone]\n"
+        '    letter: "Omsorg à {timpris}: {belopp}"\n',
+        "utf-8",
+    )
+    ran = CliRunner().invoke(main, ["check", str(scenario)])
+    assert ran.exit_code == 1, ran.output
+    assert "the letter of `omsorg` shows `{timpris}`, a table parameter" in ran.output
+    assert "hint: define the value the sentence means on customer_month (e.g. `pris: " in (
+        ran.output
+    )

@@ -151,6 +151,10 @@ def test_swedish_numbers_in_letters() -> None:
     assert shown(0.244, t.RATIO) == "24,4 %"
     assert shown(205, t.DURATION) == "205 min"
     assert shown(None, t.MONEY) == "(saknas)"
+    # a duration written in days (a parameter `5 days`, a column of days) in Swedish: it
+    # read "5 days" in a Swedish letter
+    assert [shown(d * 1440, t.DURATION, "days") for d in (1, 5)] == ["1 dag", "5 dagar"]
+    assert shown(90, t.DURATION, "timmar") == "1,5 h"
 
 
 def test_a_month_paid_nothing_says_so_and_all_shows_why() -> None:

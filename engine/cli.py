@@ -163,7 +163,8 @@ data_option = click.option(
     required=True,
     type=click.Path(exists=True, path_type=Path),
     help="Directory of CSV/Parquet tables, or one XLSX workbook (a sheet per table); a "
-    "columns.yaml in the directory, or beside the workbook, names the data's own columns.",
+    "columns.yaml in the directory, or beside the workbook, names the data's own columns "
+    "(and files or sheets).",
 )
 month_option = click.option("--month", required=True, callback=_month, help="The month, YYYY-MM.")
 to_option = click.option(

@@ -341,29 +341,35 @@ def _read_files(
     known: dict[str, Table],
     diags: Diagnostics,
     renames: Mapping[str, Mapping[str, str]] | None = None,
+    files: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Source], dict[str, str], dict[str, int], dict[str, list[Problem]]]:
     """Each table's raw columns (a Parquet file as a scan, decoded later in the
     columns read only), its file, its row offset and the rows its file could not give
     whole (a CSV row with fields too many or too few). `renames` are the data's own
-    column names (`columns.yaml`), by which a CSV's header is known below a title."""
+    column names (`columns.yaml`), by which a CSV's header is known below a title, and
+    `files` the names of tables' files (or sheets) where the export names them otherwise."""
+    files = files or {}
     raw: dict[str, Source] = {}
     origins: dict[str, str] = {}
     offsets: dict[str, int] = {}
     ragged: dict[str, list[Problem]] = {}
     if is_workbook(path):
+        # a sheet is named as its table, or as columns.yaml names the table's file
+        sheets_of = {**known, **{files[n]: known[n] for n in files if n in known}}
         # the workbook's XML searched beside the reader, which lets go of Python (0.1 s
         # of the sample's 0.43 s, hidden)
         with ThreadPoolExecutor(1) as pool:
             looking = pool.submit(
                 workbook_cells,
                 path,
-                partial(_in_percent, known=known),
-                partial(_in_dated, known=known),
+                partial(_in_percent, known=sheets_of),
+                partial(_in_dated, known=sheets_of),
             )
-            sheets, skipped = _read_workbook(path, diags, known, renames)
+            sheets, skipped = _read_workbook(path, diags, sheets_of, renames)
             found = looking.result()
         for title, frame in sheets.items():
-            name = _sheet_table(title, known)
+            name = _sheet_table(title, sheets_of)
+            name = sheets_of[name].name if name in sheets_of else name
             above = skipped.get(title, 0)
             if title in found:
                 cells = found[title]
@@ -387,7 +393,8 @@ def _read_files(
         diags.error("file-not-found", f"no data directory or workbook at {path}")
         return raw, origins, offsets, ragged
     for name in known:
-        parquets, csvs = table_files(path, name, "parquet"), table_files(path, name, "csv")
+        parquets = table_files(path, name, "parquet", files.get(name))
+        csvs = table_files(path, name, "csv", files.get(name))
         if len(parquets) + len(csvs) > 1:
             diags.error(
                 "two-files",
@@ -1351,9 +1358,11 @@ def load_data(
             path = Path("(in memory)")
         else:
             beside = headers_directory(Path(path))
-            if columns is None and beside is not None:  # the data's own names, if it says
-                columns = read_headers(beside, known, diags)
-            raw, origins, offsets, ragged = _read_files(Path(path), known, diags, columns)
+            files: dict[str, str] = {}
+            headers = read_headers(beside, known, diags) if columns is None and beside else None
+            if headers is not None:  # the data's own names, where it says them
+                columns, files = headers.columns, headers.files
+            raw, origins, offsets, ragged = _read_files(Path(path), known, diags, columns, files)
             raw, columns = _renamed(_composed_headers(raw), columns, diags, origins)
     requirements = list(requirements)
     ds = Dataset({}, origins, offsets, timings=timings)
@@ -1724,7 +1733,10 @@ def _missing_table_hint(path: Path, raw: Mapping[str, Source], name: str) -> str
     close = difflib.get_close_matches(name, found, n=1, cutoff=0.75)
     if close:
         return f"found `{close[0]}`: did you mean `{name}`?"
-    return f"add {name}.csv (or .parquet, or a sheet named {name})"
+    return (
+        f"add {name}.csv (or .parquet, or a sheet named {name}); where the export names it "
+        f"otherwise, say so in {COLUMNS_FILE}: `<its name>: {name}`"
+    )
 
 
 def _ragged_first(problems: list[Problem], ragged: list[Problem]) -> list[Problem]:
@@ -1749,31 +1761,32 @@ def _has_file(directory: Path, table: str) -> bool:
     )
 
 
-def table_file(directory: Path, table: str, suffix: str) -> Path:
+def table_file(directory: Path, table: str, suffix: str, named: str | None = None) -> Path:
     """A table's file in a data directory: `avbokade_besök.csv`, also where its name is kept
     in decomposed Unicode (an `o` and two dots above it, as a Mac's file system and the zip
     archives made on one keep å, ä and ö), which a look-up by the name as written does
     not find: the run stopped at `missing-table` with "found `avbokade_besök`: did you mean
     `avbokade_besök`?"."""
     exact = directory / f"{table}.{suffix}"
-    if exact.exists() or not directory.is_dir():
+    if (exact.exists() and not named) or not directory.is_dir():
         return exact
-    return next(iter(table_files(directory, table, suffix)), exact)
+    return next(iter(table_files(directory, table, suffix, named)), exact)
 
 
-def table_files(directory: Path, table: str, suffix: str) -> list[Path]:
+def table_files(directory: Path, table: str, suffix: str, named: str | None = None) -> list[Path]:
     """Every file of a data directory that is a table's file of the kind `suffix`: its
     name composed or decomposed, and its suffix in any case — `visits.CSV`, as exports
     on Windows name them, was "no `visits` table: found `visits`, did you mean
-    `visits`?" here, and read on Windows, whose file names ignore case. Two of them (a
-    `visits.csv` beside a `visits.CSV`) are two files for one table."""
+    `visits`?" here, and read on Windows, whose file names ignore case — or `named` as
+    columns.yaml names the table's file (`Besök.csv`). Two of them (a `visits.csv`
+    beside a `visits.CSV`, or beside `Besök.csv`) are two files for one table."""
     if not directory.is_dir():
         return []
-    wanted = unicodedata.normalize("NFC", table)
+    wanted = {unicodedata.normalize("NFC", n) for n in (table, named) if n}
     return sorted(
         f
         for f in directory.iterdir()
-        if f.suffix.lower() == f".{suffix}" and unicodedata.normalize("NFC", f.stem) == wanted
+        if f.suffix.lower() == f".{suffix}" and unicodedata.normalize("NFC", f.stem) in wanted
     )
 
 

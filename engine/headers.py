@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,18 @@ TWICE = " is given twice"
 Renames = dict[str, dict[str, str]]  # table -> the data's column -> the model's column
 
 
-def read_headers(directory: Path, known: Mapping[str, Table], diags: Diagnostics) -> Renames | None:
-    """The renames of `columns.yaml` in the data directory (None when there is none)."""
+@dataclass(frozen=True)
+class Headers:
+    """What `columns.yaml` says: the data's own column names of each table, and the
+    name of a table's file (or sheet) where the export names it otherwise (`Besök:
+    visits`: the visits are `Besök.csv`, or a workbook's sheet `Besök`)."""
+
+    columns: Renames = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # table -> the data's name for it
+
+
+def read_headers(directory: Path, known: Mapping[str, Table], diags: Diagnostics) -> Headers | None:
+    """What `columns.yaml` in the data directory says (None when there is none)."""
     path = directory / COLUMNS_FILE
     if not path.is_file():
         return None
@@ -41,7 +52,7 @@ def read_headers(directory: Path, known: Mapping[str, Table], diags: Diagnostics
     if len(data) > MAX_BYTES:  # a list of names, not a data file
         diags.error("schema", f"{COLUMNS_FILE} is {len(data):,} bytes; it names columns, "
                     f"at most {MAX_BYTES:,} bytes", where=str(path))  # fmt: skip
-        return {}
+        return Headers()
     try:  # saved by a Swedish Windows editor, it may be Windows-1252 (as CSV exports are)
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -57,25 +68,53 @@ def read_headers(directory: Path, known: Mapping[str, Table], diags: Diagnostics
             diags.error("duplicate-key", message, where=where)
         else:
             diags.error("yaml-syntax", f"{COLUMNS_FILE} is not valid YAML", where=where)
-        return {}
+        return Headers()
     if spec is None:
-        return {}
-    if not isinstance(spec, dict) or not all(isinstance(v, dict) for v in spec.values()):
+        return Headers()
+    if not isinstance(spec, dict) or not all(isinstance(v, dict | str) for v in spec.values()):
         diags.error(
             "schema",
-            f"{COLUMNS_FILE} gives, per table, the data's column and carepay's name for it",
+            f"{COLUMNS_FILE} gives, per table, the data's column and carepay's name for it "
+            "(and, where a table's file is named otherwise, that name and the table's)",
             where=str(path),
-            hint="visits: {besöks_id: visit_id, kund: customer_id}",
+            hint="visits: {besöks_id: visit_id, kund: customer_id}; Besök: visits",
         )
-        return {}
-    out: Renames = {}
+        return Headers()
+    out = Headers()
     for table, renames in spec.items():
         name = str(table)
-        if name not in known:
+        if isinstance(renames, str):
+            _file_name(diags, path, text, known, out.files, name, renames)
+        elif name not in known:
             _error(diags, path, text, name, f"there is no table `{name}`", (name, list(known)))
-            continue
-        out[name] = _renames(diags, path, text, known[name], renames)
+        else:
+            out.columns[name] = _renames(diags, path, text, known[name], renames)
     return out
+
+
+def _file_name(
+    diags: Diagnostics,
+    path: Path,
+    text: str,
+    known: Mapping[str, Table],
+    files: dict[str, str],
+    given: str,
+    table: str,
+) -> None:
+    """`Besök: visits`: the table's file (or sheet) as the export names it. A table
+    that is not one, a name that is another table's, or two names for one table is an
+    error at its line: the table's rows would be read from the wrong file, or none."""
+    if table not in known:
+        message = f"`{given}: {table}`: there is no table `{table}`"
+        _error(diags, path, text, given, message, (table, list(known)))
+    elif given.casefold() in (n.casefold() for n in known if n != table):
+        message = f"`{given}: {table}`: `{given}` is the name of another table"
+        _error(diags, path, text, given, message)
+    elif table in files:
+        message = f"`{files[table]}` and `{given}` are both named the file of `{table}`"
+        _error(diags, path, text, given, message)
+    elif given != table:
+        files[table] = given
 
 
 class _NoDuplicates(yaml.SafeLoader):

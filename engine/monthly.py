@@ -58,6 +58,7 @@ from engine.data import (
     warn_rejected,
 )
 from engine.diagnostics import Diagnostic, Diagnostics
+from engine.headers import read_headers
 from engine.progress import SILENT, Stages, timed
 from engine.reports import VISIT_COLUMN
 
@@ -157,14 +158,15 @@ def _exclusions_problems(
 
 def registrations_file(checked: CheckedModel, data: str | Path) -> Path | None:
     """The visits' Parquet file of a data directory (the only kind read in parts)."""
-    table = checked.model.vocabulary.registrations
+    vocabulary = checked.model.vocabulary
+    table = vocabulary.registrations
     directory = Path(data)
-    parquet = table_file(directory, table, "parquet")
-    if (
-        not directory.is_dir()
-        or not parquet.is_file()
-        or table_file(directory, table, "csv").exists()
-    ):
+    if not directory.is_dir():
+        return None
+    headers = read_headers(directory, vocabulary.tables, Diagnostics())  # said when read
+    named = headers.files.get(table) if headers is not None else None
+    parquet = table_file(directory, table, "parquet", named)
+    if not parquet.is_file() or table_file(directory, table, "csv", named).exists():
         return None
     return parquet
 

@@ -264,3 +264,88 @@ def test_a_workbooks_own_column_names_are_named_beside_it(tmp_path: Path):
         str((book / "export.xlsx").resolve()),
         str((book / "columns.yaml").resolve()),
     ]
+
+
+HAGBY = ROOT / "tests/fixtures/hagby"
+FILES = "Besök: visits\nBeslut: decisions\nKunder: customers\nUtförare: providers\n"
+
+
+def _hagby_as_named(tmp_path: Path) -> Path:
+    """Hagby's data with four of its tables' files named as its export names them."""
+    data = tmp_path / "data"
+    shutil.copytree(HAGBY / "data", data)
+    for table, theirs in [("visits", "Besök"), ("decisions", "Beslut"), ("customers", "Kunder"),
+                          ("providers", "Utförare")]:  # fmt: skip
+        (data / f"{table}.csv").rename(data / f"{theirs}.csv")
+    names = data / "columns.yaml"
+    names.write_text(FILES + names.read_text("utf-8"), "utf-8")
+    return data
+
+
+def test_a_tables_file_or_sheet_named_as_the_export_names_it(tmp_path: Path):
+    """An export names its files (and a workbook its sheets) as its system does —
+    `Besök.csv`, a sheet `Beslut` — and every month's files had to be renamed by hand:
+    `missing-table`. `Besök: visits` in columns.yaml names the file once. Hagby's March,
+    31 299,33 kr, from files and from one workbook so named; the run's inputs are the
+    files as named, and `verify` finds them."""
+    import openpyxl
+
+    data = _hagby_as_named(tmp_path)
+    args = ["run", str(HAGBY), "--data", str(data), "--month", "2027-03"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 0, ran.output
+    assert re.search(r"\nsumma +31.299,33\n", ran.output), ran.output
+    manifest = json.loads((tmp_path / "out/manifest.json").read_text(encoding="utf-8"))
+    read = sorted(Path(i["path"]).name for i in manifest["inputs"])
+    assert read == ["Beslut.csv", "Besök.csv", "Kunder.csv", "Utförare.csv", "absences.csv",
+                    "columns.yaml", "utbildningar.csv"]  # fmt: skip
+    verified = CliRunner().invoke(main, ["verify", str(tmp_path / "out")])
+    assert verified.exit_code == 0, verified.output
+    book, sheets = tmp_path / "book", openpyxl.Workbook()
+    book.mkdir()
+    sheets.remove(sheets.active)
+    for table in sorted(data.glob("*.csv")):
+        sheet = sheets.create_sheet(table.stem)
+        for row in table.read_text("utf-8").splitlines():
+            sheet.append(row.split(";"))
+    sheets.save(book / "export.xlsx")
+    shutil.copy(data / "columns.yaml", book / "columns.yaml")
+    args = ["run", str(HAGBY), "--data", str(book / "export.xlsx"), "--month", "2027-03"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "from_book")])
+    assert ran.exit_code == 0, ran.output
+    assert re.search(r"\nsumma +31.299,33\n", ran.output), ran.output
+
+
+@pytest.mark.parametrize(
+    ("names", "said"),
+    [
+        ("Besök: visitz\n", "columns.yaml:1: error[unknown-name]: columns.yaml: `Besök: "
+         "visitz`: there is no table `visitz`\n   = hint: did you mean `visits`?"),
+        ("visits: decisions\n", "columns.yaml:1: error[schema]: columns.yaml: `visits: "
+         "decisions`: `visits` is the name of another table"),
+        ("Besök: visits\nbesok: visits\n", "columns.yaml:2: error[schema]: columns.yaml: "
+         "`Besök` and `besok` are both named the file of `visits`"),
+    ],
+)  # fmt: skip
+def test_a_mistake_in_a_files_name_is_an_error_at_its_line(tmp_path: Path, names, said):
+    """A table that is none, a name that is another table's (its rows would be read as
+    this one's), or two names for one table (which file is meant?)."""
+    data = _hagby_as_named(tmp_path)
+    (data / "columns.yaml").write_text(names, "utf-8")
+    args = ["run", str(HAGBY), "--data", str(data), "--month", "2027-03"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 1, ran.output
+    assert said in ran.output, ran.output
+
+
+def test_a_table_missing_says_it_may_be_named_in_columns_yaml(tmp_path: Path):
+    data = _hagby_as_named(tmp_path)
+    (data / "columns.yaml").write_text("Besök: visits\n", "utf-8")
+    args = ["run", str(HAGBY), "--data", str(data), "--month", "2027-03"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 1, ran.output
+    assert (
+        "the data has no `decisions` table, which the model needs\n   = hint: add decisions.csv"
+        " (or .parquet, or a sheet named decisions); where the export names it otherwise, say"
+        " so in columns.yaml: `<its name>: decisions`"
+    ) in ran.output, ran.output

@@ -3,6 +3,7 @@ system does (`besöks_id`, `kund`), and `columns.yaml` beside the tables says on
 which of carepay's columns each one is, instead of every month's files being
 renamed by hand:
 
+    Besök: visits          # the table's file (or sheet), where the export names it so
     visits:
       besöks_id: visit_id
       kund: customer_id

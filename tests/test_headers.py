@@ -93,11 +93,13 @@ def test_a_mistake_in_the_names_is_an_error_at_its_line(tmp_path, names, where, 
         assert "did you mean `customer_id`?" in output
 
 
-def test_a_year_read_a_month_at_a_time_uses_the_names_too(tmp_path: Path):
+@pytest.mark.parametrize("file", ["visits", "Besök"])
+def test_a_year_read_a_month_at_a_time_uses_the_names_too(tmp_path: Path, file: str):
     """Parquet visits over two months are read a month at a time, and their repeated
     ids are looked for over the whole file first: with the data's own names that look
     found no `visit_id` column, and the visit seen twice ended the run in an internal
-    error ("a visit is in the month twice"). Now it is rejected, at the export's name."""
+    error ("a visit is in the month twice"). Now it is rejected, at the export's name
+    — also in a file named as the export names it (`Besök: visits`)."""
     import polars as pl
 
     data = tmp_path / "data"
@@ -107,19 +109,22 @@ def test_a_year_read_a_month_at_a_time_uses_the_names_too(tmp_path: Path):
         if csv.stem == "visits":
             frame = frame.rename({"visit_id": "besöks_id", "start": "starttid"})
             frame = pl.concat([frame, frame.head(1)])  # the first visit again, at the end
-        frame.write_parquet(data / f"{csv.stem}.parquet")
-    (data / "columns.yaml").write_text("visits: {besöks_id: visit_id, starttid: start}\n")
+        frame.write_parquet(data / f"{file if csv.stem == 'visits' else csv.stem}.parquet")
+    named = f"{file}: visits\n" if file != "visits" else ""
+    (data / "columns.yaml").write_text(f"{named}visits: {{besöks_id: visit_id, starttid: start}}\n")
     out = tmp_path / "out"
     args = ["run", str(MODEL), "--data", str(data), "--month", "2024-01", "--to", "2024-02"]
     ran = CliRunner().invoke(main, [*args, "--out", str(out)])
     assert ran.exit_code == 3, ran.output
-    assert "visits.parquet:besöks_id (visit_id): warning[rejected-rows]: 1 row rejected: " in (
+    assert f"{file}.parquet:besöks_id (visit_id): warning[rejected-rows]: 1 row rejected: " in (
         ran.output
     )
     rejects = (out / "rejects.csv").read_text(encoding="utf-8").splitlines()
     assert rejects[1].startswith(
-        "visits,visits.parquet,350,V00001,K001,P2,besöks_id (visit_id),V00001,"
+        f"visits,{file}.parquet,350,V00001,K001,P2,besöks_id (visit_id),V00001,"
     )
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "read_data_duplicates" in manifest["timings_s"]  # read a month at a time
 
 
 def test_a_column_and_its_new_name_both_in_the_file_is_an_error(tmp_path: Path):

@@ -346,24 +346,18 @@ def _compare_brackets(
     for key, want in expected.items():
         line = f"line {expected.key_spans[key].line}"
         place, _, bound = str(key).partition(".")
-        if (
-            not place.isdigit()
-            or not 1 <= int(place) <= len(brackets)
-            or bound
-            not in (
-                "",
-                param.bound_word,
-            )
-        ):
+        named = place.isdigit() and 1 <= int(place) <= len(brackets)
+        if not named or bound not in ("", param.bound_word):
             result.failures.append(f"{line}: `{key}`: {_brackets_named(param, len(brackets))}")
             continue
         limit, amount = brackets[int(place) - 1]
         if not bound:
             _compare_parameter(param, amount, want, line, f"{param.name}[{place}]", result)
             continue
-        unit = param.bounds_unit
-        if isinstance(want, int | float) and not isinstance(want, bool) and unit in t.UNITS:
-            want = f"{want} {unit}" if unit != "%" else want
+        unit = param.bounds_unit  # a bare number is in it; a bare share is one (0.4), as ever
+        bare = isinstance(want, int | float) and not isinstance(want, bool)
+        if bare and unit in t.UNITS and unit != "%":
+            want = f"{want} {unit}"
         typed = replace(param, type=param.bracket_type or param.type)
         _compare_parameter(typed, limit, want, line, f"{param.name}[{key}]", result)
 

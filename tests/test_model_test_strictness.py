@@ -211,20 +211,25 @@ def test_a_file_with_no_cases_fails(tmp_path, tests):
     assert "fall_test.yaml:2:1: error[schema]: the file has no cases" in (result.error or "")
 
 
+# a test file of Örebro's model whose cases start from one customer of level 12
+ORE_LEVEL_12 = (
+    f"model: {ROOT / 'rules/orebro'}\n"
+    "defaults:\n"
+    "  input:\n"
+    "    providers: [{ provider_id: P1, name: A, ownership: private }]\n"
+    "    customers: [{ customer_id: K1, district: City norr }]\n"
+    "    decisions: [{ decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg,\n"
+    "                  start_date: 2024-01-01, level: 12 }]\n"
+    "tests:\n"
+)
+
+
 def test_a_parameters_cell_the_table_has_not_says_the_keys_and_the_one_meant(tmp_path):
     """Örebro's level amounts by zone and level: a cell named by one key, by three, or
     misspelt compared `(no value)`, with nothing of how a cell is named."""
     path = tmp_path / "celler_test.yaml"
     path.write_text(
-        f"model: {ROOT / 'rules/orebro'}\n"
-        "defaults:\n"
-        "  input:\n"
-        "    providers: [{ provider_id: P1, name: A, ownership: private }]\n"
-        "    customers: [{ customer_id: K1, district: City norr }]\n"
-        "    decisions: [{ decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg,\n"
-        "                  start_date: 2024-01-01, level: 12 }]\n"
-        "tests:\n"
-        "  - name: celler\n"
+        ORE_LEVEL_12 + "  - name: celler\n"
         "    month: 2024-04\n"
         "    output:\n"
         "      parameters:\n"
@@ -249,15 +254,7 @@ def test_a_step_tables_brackets_are_expected_by_their_place(tmp_path):
     or the table as one number fails, saying how they are named."""
     path = tmp_path / "band_test.yaml"
     path.write_text(
-        f"model: {ROOT / 'rules/orebro'}\n"
-        "defaults:\n"
-        "  input:\n"
-        "    providers: [{ provider_id: P1, name: A, ownership: private }]\n"
-        "    customers: [{ customer_id: K1, district: City norr }]\n"
-        "    decisions: [{ decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg,\n"
-        "                  start_date: 2024-01-01, level: 12 }]\n"
-        "tests:\n"
-        "  - name: band\n"
+        ORE_LEVEL_12 + "  - name: band\n"
         "    month: 2024-04\n"
         "    output:\n"
         "      parameters:\n"  # 5 200 × 1,044 = 5 428,80 → 5 429; 6 900 × 1,044 = 7 203,60 → 7 204

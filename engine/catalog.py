@@ -1414,7 +1414,9 @@ def _check_relation_keys(
                 report("unknown-name", f"relation `{relation.name}` of `{entity.name}` joins on "
                        f"`{key}`, which `{side.name}` rows do not have",
                        ("entities", entity.name, "relations", relation.name),
-                       f"did you mean `{close[0]}`?" if close else None)  # fmt: skip
+                       f"did you mean `{close[0]}`?" if close else "a relation joins on "
+                       "columns of the data both sides have, not on a definition (a "
+                       "visit's date computed by a formula cannot be a key)")  # fmt: skip
 
 
 def _fields_and_keys(vocabulary: Vocabulary, name: str) -> set[str]:

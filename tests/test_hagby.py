@@ -207,3 +207,23 @@ def test_a_letter_shows_the_months_value_of_a_parameter(tmp_path: Path) -> None:
     assert "hint: define the value the sentence means on customer_month (e.g. `pris: " in (
         ran.output
     )
+
+
+def test_a_relation_on_a_definition_says_keys_are_columns(tmp_path: Path) -> None:
+    """A day of a decision related to the day's visits by `day: date(start)`, a visit's
+    definition: "joins on `day`, which `visit` rows do not have", with no hint, where
+    the visit has a `day` (computed). A key is a column of the data on both sides."""
+    model = tmp_path / "dagtak.yaml"
+    model.write_text(
+        f"model: dagtak\nextends: {HAGBY / 'model.yaml'}\nvocabulary:\n  entities:\n"
+        "    beslutsdag:\n      relations:\n"
+        "        dagens_besök: { entity: visit, keys: [customer_id, provider_id, day] }\n"
+        "definitions:\n  visit:\n    day: date(start)\n",
+        "utf-8",
+    )
+    ran = CliRunner().invoke(main, ["check", str(model)])
+    assert ran.exit_code == 1, ran.output
+    assert "joins on `day`, which `visit` rows do not have" in ran.output
+    assert "hint: a relation joins on columns of the data both sides have, not on a " in (
+        ran.output
+    )

@@ -703,7 +703,13 @@ def inverted(call: ast.Call, expr: Compiled) -> pl.Expr:
     """True where a `clamp` had a value to limit and its lower bound above its upper
     (compared as `>` compares)."""
     x, low, high = (expr(a) for a in call.args)
-    above = low.round(COMPARE_DECIMALS) > high.round(COMPARE_DECIMALS)
+    low, high = low.round(COMPARE_DECIMALS), high.round(COMPARE_DECIMALS)
+    # a constant on the left of a comparison (`250.125 > coalesce(granted_minutes, 15
+    # min) * timpris` over decisions without granted minutes) gives one row in Polars 2.1,
+    # where the right side turns out constant at run time: the run stopped with
+    # `cannot-compute`; constants go on the right, as `Compiler._compare` puts them
+    constant_low = not low.meta.root_names() and bool(high.meta.root_names())
+    above = high < low if constant_low else low > high
     return x.is_not_null() & above.fill_null(False)
 
 

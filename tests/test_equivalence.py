@@ -265,6 +265,28 @@ def _close(a: object, b: object) -> bool:
     return a == b
 
 
+# one customer's two decisions with no values: a column coalesced is all null
+TWO_EMPTY_DECISIONS = {
+    "customers": [{"customer_id": "K0", "district": "Centrum"}],
+    "providers": [{"provider_id": "P1", "name": "A", "ownership": "private"}],
+    "decisions": [
+        {
+            "decision_id": f"B{i}",
+            "customer_id": "K0",
+            "provider_id": "P1",
+            "service": "omsorg",
+            "start_date": "2024-02-01",
+            "end_date": "",
+            "level": "",
+            "granted_minutes": "",
+            "hours_per_month": "",
+            "special_amount": "",
+        }
+        for i in range(2)
+    ],
+}
+
+
 @settings(
     max_examples=int(os.environ.get("CAREPAY_EXAMPLES", "60")),
     deadline=None,
@@ -291,25 +313,19 @@ def _close(a: object, b: object) -> bool:
     day_formula="start_date",
     factor="1",
     rounding=("0.01", "half_up"),
-    rows={
-        "customers": [{"customer_id": "K0", "district": "Centrum"}],
-        "providers": [{"provider_id": "P1", "name": "A", "ownership": "private"}],
-        "decisions": [
-            {
-                "decision_id": f"B{i}",
-                "customer_id": "K0",
-                "provider_id": "P1",
-                "service": "omsorg",
-                "start_date": "2024-02-01",
-                "end_date": "",
-                "level": "",
-                "granted_minutes": "",
-                "hours_per_month": "",
-                "special_amount": "",
-            }
-            for i in range(2)
-        ],
-    },
+    rows=TWO_EMPTY_DECISIONS,
+)
+# … and for a clamp's bounds, `250.125 > coalesce(granted_minutes, 15 min) * timpris`:
+# the run stopped with `cannot-compute` where both back ends stop at `clamp-bounds`
+@example(
+    money="clamp(larmbelopp, larmbelopp, (coalesce(granted_minutes, 15 min) * timpris))",
+    duration="granted_minutes",
+    ratio="40 %",
+    boolean="true",
+    day_formula="start_date",
+    factor="1",
+    rounding=("0.01", "half_up"),
+    rows=TWO_EMPTY_DECISIONS,
 )
 def test_compiled_equals_interpreted(
     tmp_path_factory, money, duration, ratio, boolean, day_formula, factor, rounding, rows

@@ -129,13 +129,22 @@ def _total_said(output: str) -> str:
     return line.removeprefix("summa").strip()
 
 
+def _extending(tmp_path: Path, body: str) -> Path:
+    """A model extending Hagby's by `body` (its own lines after `extends:`)."""
+    model = tmp_path / "scenario.yaml"
+    model.write_text(f"model: hagby-antagande\nextends: {HAGBY / 'model.yaml'}\n{body}", "utf-8")
+    return model
+
+
 def _scenario(tmp_path: Path, assumption: str) -> Path:
-    scenario = tmp_path / "scenario.yaml"
-    scenario.write_text(
-        f"model: hagby-antagande\nextends: {HAGBY / 'model.yaml'}\nassumptions:\n{assumption}",
-        "utf-8",
-    )
-    return scenario
+    return _extending(tmp_path, f"assumptions:\n{assumption}")
+
+
+def _refused(model: Path) -> str:
+    """What `carepay check` says of a model it refuses."""
+    ran = CliRunner().invoke(main, ["check", str(model)])
+    assert ran.exit_code == 1, ran.output
+    return ran.output
 
 
 def test_private_providers_registering_shorter_visits_by_hand(tmp_path: Path) -> None:
@@ -165,15 +174,11 @@ def test_an_assumption_on_a_column_no_rule_reads_is_an_error_at_its_line(tmp_pat
     it stopped on the data ("`decisions` has no column `level`", hinting at columns.yaml)
     and, with the column there, moved the levels and changed nothing. An error at the
     assumption, whatever the data."""
-    scenario = _scenario(
-        tmp_path, "  nivå_ned:\n    description: en nivå lägre\n    move_level: -1\n"
+    said = _refused(
+        _scenario(tmp_path, "  nivå_ned:\n    description: en nivå lägre\n    move_level: -1\n")
     )
-    ran = CliRunner().invoke(main, ["check", str(scenario)])
-    assert ran.exit_code == 1, ran.output
-    assert "scenario.yaml:4:3: error[changes-nothing]: assumption `nivå_ned`: `move_level`" in (
-        ran.output
-    )
-    assert "changes decisions.level, which no rule of the model reads" in ran.output
+    assert "scenario.yaml:4:3: error[changes-nothing]: assumption `nivå_ned`: `move_level`" in said
+    assert "changes decisions.level, which no rule of the model reads" in said
 
 
 def test_hagbys_vocabulary_is_its_own() -> None:
@@ -193,37 +198,29 @@ def test_a_letter_shows_the_months_value_of_a_parameter(tmp_path: Path) -> None:
     said = ran.output.replace("\u00a0", " ")
     assert "det som saknas till 70 %, 16,48 h, dras av: −7 087,83 kr (§3)." in said
     assert "- Utbildning 10 h (högst 10 h i månaden) à 200,00 kr/h: 2 000,00 kr (§6)." in said
-    scenario = _scenario(tmp_path, "")
-    scenario.write_text(
-        scenario.read_text("utf-8").replace("assumptions:\n", "")
-        + "payments:\n  omsorg:\n    label: Omsorg\n    entity: customer_month\n"
-        "    category: omsorg\n    formula: beviljad_tid * timpris[zone]\n"
-        '    letter: "Omsorg à {timpris}: {belopp}"\n',
-        "utf-8",
+    said = _refused(
+        _extending(
+            tmp_path,
+            "payments:\n  omsorg:\n    label: Omsorg\n    entity: customer_month\n"
+            "    category: omsorg\n    formula: beviljad_tid * timpris[zone]\n"
+            '    letter: "Omsorg à {timpris}: {belopp}"\n',
+        )
     )
-    ran = CliRunner().invoke(main, ["check", str(scenario)])
-    assert ran.exit_code == 1, ran.output
-    assert "the letter of `omsorg` shows `{timpris}`, a table parameter" in ran.output
-    assert "hint: define the value the sentence means on customer_month (e.g. `pris: " in (
-        ran.output
-    )
+    assert "the letter of `omsorg` shows `{timpris}`, a table parameter" in said
+    assert "hint: define the value the sentence means on customer_month (e.g. `pris: " in said
 
 
 def test_a_relation_on_a_definition_says_keys_are_columns(tmp_path: Path) -> None:
     """A day of a decision related to the day's visits by `day: date(start)`, a visit's
     definition: "joins on `day`, which `visit` rows do not have", with no hint, where
     the visit has a `day` (computed). A key is a column of the data on both sides."""
-    model = tmp_path / "dagtak.yaml"
-    model.write_text(
-        f"model: dagtak\nextends: {HAGBY / 'model.yaml'}\nvocabulary:\n  entities:\n"
-        "    beslutsdag:\n      relations:\n"
-        "        dagens_besök: { entity: visit, keys: [customer_id, provider_id, day] }\n"
-        "definitions:\n  visit:\n    day: date(start)\n",
-        "utf-8",
+    said = _refused(
+        _extending(
+            tmp_path,
+            "vocabulary:\n  entities:\n    beslutsdag:\n      relations:\n"
+            "        dagens_besök: { entity: visit, keys: [customer_id, provider_id, day] }\n"
+            "definitions:\n  visit:\n    day: date(start)\n",
+        )
     )
-    ran = CliRunner().invoke(main, ["check", str(model)])
-    assert ran.exit_code == 1, ran.output
-    assert "joins on `day`, which `visit` rows do not have" in ran.output
-    assert "hint: a relation joins on columns of the data both sides have, not on a " in (
-        ran.output
-    )
+    assert "joins on `day`, which `visit` rows do not have" in said
+    assert "hint: a relation joins on columns of the data both sides have, not on a " in said

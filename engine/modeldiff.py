@@ -119,10 +119,7 @@ def recorded_value(param: Parameter, value: Any) -> Any:
     the engine's own units — a price of 431 SEK/h as `7.183333333333333333333333333`,
     8 h as `480` — and a band's place in the rule file."""
     if isinstance(value, dict):
-        return {
-            ", ".join(map(str, k)) if isinstance(k, tuple) else str(k): recorded_value(param, v)
-            for k, v in value.items()
-        }
+        return {_cell_key(k): recorded_value(param, v) for k, v in value.items()}
     if _bands(value) and value:
         return [_band(band, "en") for band in value]
     if isinstance(value, list) and value and all(isinstance(b, tuple) for b in value):
@@ -139,6 +136,11 @@ def recorded_value(param: Parameter, value: Any) -> Any:
     return _show(value, param.unit, places=_RECORDED)
 
 
+def _cell_key(key: Any) -> str:
+    """A table cell's keys as a record and the payment file write them: `tätort, 12`."""
+    return ", ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
 def values_in_words(param: Parameter, value: Any) -> list[tuple[str, str]]:
     """A parameter's value in force as a Swedish reader writes it, one (cell, value)
     pair per row of the payment file's *Parametrar*: a table's cells by their keys
@@ -147,13 +149,7 @@ def values_in_words(param: Parameter, value: Any) -> list[tuple[str, str]]:
     if isinstance(value, bool):
         return [("", "ja" if value else "nej")]
     if isinstance(value, dict):
-        return [
-            (
-                ", ".join(map(str, k)) if isinstance(k, tuple) else str(k),
-                _show(v, param.unit, lang="sv"),
-            )
-            for k, v in value.items()
-        ]
+        return [(_cell_key(k), _show(v, param.unit, lang="sv")) for k, v in value.items()]
     return [("", _shown(param, value, "sv"))]
 
 
@@ -677,12 +673,16 @@ def _differing_in_force(a: CheckedModel, b: CheckedModel, day_a: date, day_b: da
         other_rule = b.model.rules.get(name)
         if other_rule is None:
             continue
-        version_a, version_b = rule.version_on(day_a), other_rule.version_on(day_b)
-        formula_a = " ".join(version_a.formula.split()) if version_a else "inte i kraft"
-        formula_b = " ".join(version_b.formula.split()) if version_b else "inte i kraft"
+        formula_a, formula_b = _formula_on(rule, day_a), _formula_on(other_rule, day_b)
         if formula_a != formula_b:
             out.append(f"Regeln `{name}`: {formula_a} i A, {formula_b} i B")
     return out
+
+
+def _formula_on(rule: Rule, day: date) -> str:
+    """A rule's formula in force on `day`, on one line, or that none is."""
+    version = rule.version_on(day)
+    return " ".join(version.formula.split()) if version else "inte i kraft"
 
 
 def _in_force_values(param: Parameter, other: Parameter, value_a: Any, value_b: Any) -> str:

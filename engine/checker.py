@@ -571,6 +571,8 @@ class _Checker:
             return self.out.rule_types[name]
         if name in self.in_progress:
             circle = [*self.in_progress[self.in_progress.index(name) :], name]
+            if any(n in self.model.parameters for n in circle):  # said as a clash (`run`)
+                return t.UNKNOWN
             self.diags.error(
                 "cycle",
                 "definitions depend on each other in a circle: " + " → ".join(circle),

@@ -315,7 +315,8 @@ def _rule_lines(old: Rule, new: Rule, lang: str) -> list[str]:
 
 def _rule(lang: str, rule: Rule) -> str:
     formulas = " | ".join(_versions(rule))
-    return say(lang, "diff.rule", kind=rule.kind, entity=rule.entity, formulas=formulas)
+    kind = say(lang, f"rule.{rule.kind}")
+    return say(lang, "diff.rule", kind=kind, entity=rule.entity, formulas=formulas)
 
 
 def diff_models(old: Model, new: Model, lang: str = "en") -> list[Change]:

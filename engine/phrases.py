@@ -275,6 +275,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "not listed (otherwise: {value})",
     },
     "diff.rule": {"sv": "{kind} för {entity}: {formulas}", "en": "{kind} on {entity}: {formulas}"},
+    # a rule's kind, as a committee paper names it (the English read "payment för visit")
+    "rule.definition": {"sv": "definition", "en": "definition"},
+    "rule.payment": {"sv": "ersättning", "en": "payment"},
+    "rule.exclusion": {"sv": "undantag", "en": "exclusion"},
+    "rule.flag": {"sv": "flagga", "en": "flag"},
+    "rule.indicator": {"sv": "indikator", "en": "indicator"},
     "diff.header": {
         "sv": "Ändringar från {old}{old_version} till {new}{new_version}:",
         "en": "Changes from {old}{old_version} to {new}{new_version}:",

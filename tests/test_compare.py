@@ -352,6 +352,34 @@ def test_diff_shows_values_in_the_units_the_rule_files_write(tmp_path):
     assert "None" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("lang", "kinds"),
+    [
+        ("sv", ["ersättning för customer_month", "undantag för visit", "flagga för visit"]),
+        ("en", ["payment on customer_month", "exclusion on visit", "flag on visit"]),
+    ],
+)
+def test_diff_names_a_new_rules_kind_in_the_language_asked(tmp_path, lang, kinds):
+    """A new rule in a Swedish diff read `payment för customer_month: …` (and
+    `exclusion`, `flag`): the engine's English word for its kind, in a list of changes
+    meant for a committee paper."""
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(
+        f"model: bergsjo-variant\ntitle: V\nextends: {ROOT / 'examples/bergsjo/model.yaml'}\n"
+        "payments:\n  bonus:\n    entity: customer_month\n    category: bonus\n"
+        "    formula: 100 SEK\n"
+        "exclusions:\n  för_lång:\n    when: end - start > 12 h\n    reason: för långt\n"
+        "flags:\n  sent:\n    when: time_of_day(start) > 23:00\n    reason: sent\n",
+        encoding="utf-8",
+    )
+    model = str(ROOT / "examples/bergsjo")
+    result = CliRunner().invoke(main, ["diff", model, str(variant), "--lang", lang])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for kind in kinds:
+        assert any(line.strip().startswith(f"{kind}: ") for line in lines), (kind, lines)
+
+
 def test_diff_shows_time_bands_and_calendars_as_the_rule_files_write_them(tmp_path):
     """A changed `kind: bands` parameter read `[Band(name='storhelg', start=None, end=None,
     days=(), weekly=False, calendar='storhelg'), Band(name='helg', start=6900, …)] → […]`

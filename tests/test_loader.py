@@ -668,3 +668,17 @@ def test_a_value_of_a_list_in_another_case_is_offered_the_value(tmp_path):
     load_model(path, diags)
     [said] = [d for d in diags if "rounding.mode" in d.message]
     assert said.code == "schema" and said.hint == "did you mean `half_up`?", said.render()
+
+
+def test_a_rule_named_as_a_parameter_is_said_once_not_as_a_circle_too(tmp_path):
+    """A payment given a parameter's name (`tillägg`, its price) was said to clash, and
+    then, as its formula's `tillägg` read the payment itself, to depend on itself in a
+    circle: a second error for the one mistake, pointing at the formula."""
+    text = HEAD + (
+        "parameters:\n  tillägg:\n    unit: SEK\n    values: { 2024-01-01: 10 }\n"
+        "payments:\n  tillägg:\n    entity: customer_month\n    category: c\n"
+        "    formula: count(visits) * tillägg\n"
+    )
+    assert problems(tmp_path, text) == [
+        ("schema", 8, 3, "`tillägg` is both a parameter and a payment")
+    ]

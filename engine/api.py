@@ -41,6 +41,7 @@ from engine.data import (
     Dataset,
     Frames,
     columns_read,
+    headers_directory,
     ids_as_text,
     load_data,
     zones_with_data,
@@ -54,6 +55,7 @@ from engine.frames import (
     elapsed,
     neighbour_registrations,
 )
+from engine.headers import COLUMNS_FILE, Headers, read_headers
 from engine.interpret import ROWS_SHOWN, Interpreter, PeerSource, Row, Trace, row_name
 from engine.loader import is_test_file, load_model
 from engine.names import naming_columns, ore_column, raw_column
@@ -357,6 +359,19 @@ def data_contract(checked: CheckedModel) -> list[TableContract]:
             )
         )
     return out
+
+
+def data_headers(checked: CheckedModel, data: Path) -> tuple[Headers | None, Path | None]:
+    """What the `columns.yaml` of the data at `data` (a directory, or beside a workbook)
+    says of the export's own names for the model's tables and columns, and its path
+    (None, None without one); a mistake in it is an error, as a run says it."""
+    beside = headers_directory(data)
+    diags = Diagnostics()
+    headers = read_headers(beside, checked.model.vocabulary.tables, diags) if beside else None
+    diags.raise_if_errors()
+    if headers is None or beside is None:
+        return None, None
+    return headers, beside / COLUMNS_FILE
 
 
 def engine_columns(vocabulary: Vocabulary) -> frozenset[str]:

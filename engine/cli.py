@@ -1502,35 +1502,47 @@ def diff_command(old: Path, new: Path, fmt: str) -> None:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option(
+    "--data",
+    type=click.Path(exists=True, path_type=Path),
+    help="The data directory (or workbook) whose columns.yaml names the export's own "
+    "files and columns: the tables and columns are listed, and the templates written, "
+    "by those names.",
+)
+@click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     help="Also write an empty CSV file per table with its headings, and the specification "
-    "(dataspecifikation.txt), into this directory (a file there is never overwritten).",
+    "(dataspecifikation.txt), into this directory (a file there is never overwritten); "
+    "with --data, under the export's own names, its columns.yaml beside them.",
 )
 @_fail_on_engine_errors
-def tables_command(model: Path, fmt: str, out: Path | None) -> None:
+def tables_command(model: Path, fmt: str, data: Path | None, out: Path | None) -> None:
     """The data a model reads, in Swedish: each table, whether its file must be there,
     and each column read — its kind and unit, whether the file must have it, whether a
     cell may be empty, its code list or range, and whether a rule reads it. What a
     municipality asks of the system that exports its data; a column not listed is not
-    read.
+    read. With --data, each file and column as the export names them (its
+    columns.yaml), carepay's name beside.
 
     \b
     Examples:
       carepay tables rules/orebro
       carepay tables examples/hemtjanst/model.yaml --out export-mall
+      carepay tables rules/orebro --data export --out export-mall
     """
     from engine.dataspec import render_text, to_json, write_templates
 
     checked, _ = api.load(model)
     contract = api.data_contract(checked)
-    text = (
-        to_json(checked.model, contract) if fmt == "json" else render_text(checked.model, contract)
-    )
+    headers, names_file = api.data_headers(checked, data) if data else (None, None)
+    if fmt == "json":
+        text = to_json(checked.model, contract, headers)
+    else:
+        text = render_text(checked.model, contract, headers)
     click.echo(text, nl=False)
     if out is not None:
         try:
-            written = write_templates(out, checked.model, contract)
+            written = write_templates(out, checked.model, contract, headers, names_file)
         except FileExistsError as there:
             raise Failed(f"{out} already has {there}: nothing was written") from None
         click.echo(f"{len(written)} filer skrivna till {out}")

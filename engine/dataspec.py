@@ -5,6 +5,8 @@ decides what to read and check."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import textwrap
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 from engine.api import ColumnContract, TableContract
 from engine.catalog import Column, base_vocabulary
 from engine.data import WRITTEN_UNITS, order_pairs
+from engine.headers import COLUMNS_FILE, Headers
 from engine.model import Model
 
 KINDS = {
@@ -24,6 +27,8 @@ KINDS = {
     "bool": "ja/nej",
 }
 HEADINGS = ("kolumn", "typ", "måste finnas", "får vara tom", "läses av regler")
+# with the export's own names (`columns.yaml`): theirs first, carepay's beside
+NAMED_HEADINGS = ("kolumn i exporten", "i carepay", *HEADINGS[1:])
 SPEC_FILE = "dataspecifikation.txt"
 WIDTH = 88  # characters of a line of prose
 
@@ -62,9 +67,29 @@ def _number(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
-def _row(c: ColumnContract) -> tuple[str, ...]:
+class _Names:
+    """The names the export gives a table's file and its columns (`columns.yaml`), or
+    carepay's where it gives none."""
+
+    def __init__(self, headers: Headers | None) -> None:
+        self.given = headers is not None
+        self.files = headers.files if headers else {}
+        self.columns = {
+            table: {ours: theirs for theirs, ours in renames.items()}
+            for table, renames in (headers.columns if headers else {}).items()
+        }
+
+    def file(self, table: str) -> str:
+        return self.files.get(table, table)
+
+    def column(self, table: str, column: str) -> str:
+        return self.columns.get(table, {}).get(column, column)
+
+
+def _row(c: ColumnContract, heading: str | None = None) -> tuple[str, ...]:
+    named = (heading, c.name) if heading is not None else (c.name,)
     return (
-        c.name,
+        *named,
         kind_words(c.column),
         "ja" if c.required else "nej",
         "ja" if c.column.nullable else "nej",
@@ -81,13 +106,13 @@ def _indented(text: str, indent: str, more: str | None = None) -> list[str]:
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=more or indent)
 
 
-def _notes(c: ColumnContract, base: set[str], before: str | None = None) -> list[str]:
-    """The lines under a column: its values, the column it may not be before (a
-    period's end), the model's description of a column of its own (carepay's are in
-    English), and what a file without it is read as."""
+def _notes(c: ColumnContract, base: set[str], heading: str, before: str | None = None) -> list[str]:
+    """The lines under a column (named `heading` in the data): its values, the column
+    it may not be before (a period's end), the model's description of a column of its
+    own (carepay's are in English), and what a file without it is read as."""
     notes = []
     if before:
-        notes.append(f"    en rad där {c.name} är före {before} avvisas")
+        notes.append(f"    en rad där {heading} är före {before} avvisas")
     said = values_words(c.column)
     if said:
         notes += _indented(f"värden: {said}", "    ", "      ")
@@ -104,17 +129,24 @@ def _notes(c: ColumnContract, base: set[str], before: str | None = None) -> list
     return notes
 
 
-def render_text(model: Model, tables: list[TableContract]) -> str:
+def render_text(model: Model, tables: list[TableContract], headers: Headers | None = None) -> str:
     """The specification as a reader sees it: per table whether its file must be there,
-    then a line per column."""
+    then a line per column; with `headers`, by the names the export gives them."""
+    names = _Names(headers)
     lines = [f"Data som {model.title} ({model.id}) läser", ""]
     lines += textwrap.wrap(
         "Varje tabell är en fil: <tabell>.csv eller .parquet i en mapp, eller ett blad i "
-        "en arbetsbok. En kolumn som inte står här läses inte. Kolumnernas namn kan "
-        "översättas till exportens egna i columns.yaml.",
+        "en arbetsbok. En kolumn som inte står här läses inte. "
+        + (
+            f"Namnen är exportens egna, som {COLUMNS_FILE} översätter dem: en tabells "
+            "namn i carepay inom parentes, en kolumns i kolumnen i carepay."
+            if names.given
+            else f"Kolumnernas namn kan översättas till exportens egna i {COLUMNS_FILE}."
+        ),
         WIDTH,
     )
     base = base_vocabulary().tables  # carepay's own: their descriptions are in English
+    headings = NAMED_HEADINGS if names.given else HEADINGS
     for contract in tables:
         table = contract.table
         need = (
@@ -125,35 +157,50 @@ def render_text(model: Model, tables: list[TableContract]) -> str:
             if contract.reviewed_if_missing
             else "får saknas (läses då som tom)"
         )
-        lines += ["", f"{table.name} — {need}"]
+        file = names.file(table.name)
+        title = f"{file} ({table.name})" if file != table.name else table.name
+        lines += ["", f"{title} — {need}"]
         if table.description and table.name not in base:
             lines += _indented(table.description, "  ")
-        rows = [HEADINGS, *(_row(c) for c in contract.columns)]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(HEADINGS))]
-        lines.append(_aligned(HEADINGS, widths))
+
+        def heading(column: str, table: str = table.name) -> str:
+            return names.column(table, column)
+
+        def row(c: ColumnContract) -> tuple[str, ...]:
+            return _row(c, heading(c.name) if names.given else None)
+
+        rows = [headings, *(row(c) for c in contract.columns)]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(headings))]
+        lines.append(_aligned(headings, widths))
         shown = {c.name for c in contract.columns}
         starts = {end: start for start, end in order_pairs(table) if {start, end} <= shown}
         for c in contract.columns:
-            lines.append(_aligned(_row(c), widths))
+            lines.append(_aligned(row(c), widths))
             own = set(base[table.name].columns) if table.name in base else set()
-            lines += _notes(c, own, starts.get(c.name))
+            start = starts.get(c.name)
+            lines += _notes(c, own, heading(c.name), heading(start) if start else None)
             first, last = table.span
             if c.name == last and table.max_hours is not None and first in shown:
                 lines.append(f"    en rad som varar längre än {table.max_hours} h avvisas")
     return "\n".join(lines) + "\n"
 
 
-def to_json(model: Model, tables: list[TableContract]) -> str:
-    """The specification for programs: names and kinds in carepay's words."""
+def to_json(model: Model, tables: list[TableContract], headers: Headers | None = None) -> str:
+    """The specification for programs: names and kinds in carepay's words, and the
+    names the data gives a table's file and its columns (`file`, `heading`: carepay's
+    where `columns.yaml` gives none)."""
+    names = _Names(headers)
     document: dict[str, Any] = {
         "model": model.id,
         "tables": [
             {
                 "table": t.table.name,
+                "file": names.file(t.table.name),
                 "required": t.required,
                 "columns": [
                     {
                         "column": c.name,
+                        "heading": names.column(t.table.name, c.name),
                         "type": c.column.kind,
                         "unit": c.column.unit or None,
                         "required": c.required,
@@ -173,15 +220,31 @@ def to_json(model: Model, tables: list[TableContract]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_templates(out: Path, model: Model, tables: list[TableContract]) -> list[Path]:
+def write_templates(
+    out: Path,
+    model: Model,
+    tables: list[TableContract],
+    headers: Headers | None = None,
+    names_file: Path | None = None,
+) -> list[Path]:
     """An empty CSV file per table with the columns' headings, and the specification
-    beside them; a file already there is never overwritten."""
-    wanted = [out / f"{t.table.name}.csv" for t in tables] + [out / SPEC_FILE]
+    beside them; with `headers`, each file and heading named as the export names it,
+    and its `columns.yaml` (`names_file`) copied beside them, so that the files read as
+    they are. A file already there is never overwritten."""
+    names = _Names(headers)
+    wanted = [out / f"{names.file(t.table.name)}.csv" for t in tables] + [out / SPEC_FILE]
+    if names_file is not None:
+        wanted.append(out / COLUMNS_FILE)
     there = [p.name for p in wanted if p.exists()]
     if there:
         raise FileExistsError(", ".join(there))
     out.mkdir(parents=True, exist_ok=True)
     for contract, path in zip(tables, wanted, strict=False):
-        path.write_text(",".join(c.name for c in contract.columns) + "\n", encoding="utf-8")
-    wanted[-1].write_text(render_text(model, tables), encoding="utf-8")
+        headings = [names.column(contract.table.name, c.name) for c in contract.columns]
+        line = io.StringIO()  # a heading with a comma in it is quoted, as a CSV file's are
+        csv.writer(line, lineterminator="\n").writerow(headings)
+        path.write_text(line.getvalue(), encoding="utf-8")
+    wanted[len(tables)].write_text(render_text(model, tables, headers), encoding="utf-8")
+    if names_file is not None:
+        wanted[-1].write_bytes(names_file.read_bytes())
     return wanted

@@ -72,7 +72,8 @@ def test_a_models_own_columns_and_code_lists_are_listed_in_swedish():
     [visits_json] = [t for t in document["tables"] if t["table"] == "visits"]
     [status] = [c for c in visits_json["columns"] if c["column"] == "status"]
     assert status == {
-        "column": "status", "type": "text", "unit": None, "required": True, "nullable": False,
+        "column": "status", "heading": "status", "type": "text", "unit": None, "required": True,
+        "nullable": False,
         "values": ["utförd", "avbokad", "uteblivet"], "minimum": None, "maximum": None,
         "default": None, "read_by_rules": True,
     }  # fmt: skip
@@ -104,3 +105,69 @@ def test_the_fixture_models_hand_computed_cases_pass():
     ran = CliRunner().invoke(main, ["test", str(OWN / "tests")])
     assert ran.exit_code == 0, ran.output
     assert ran.output.strip().endswith("6 godkända, 0 underkända")
+
+
+HAGBY = ROOT / "tests/fixtures/hagby"
+
+
+def test_with_the_data_each_file_and_column_is_named_as_the_export_names_it(tmp_path):
+    """A municipality whose export names its columns its own way (`columns.yaml`) got a
+    specification, and templates, in carepay's names only: `visit_id`, where its
+    system writes `Besök`, and a file `visits.csv` where it writes `Besök.csv` — to be
+    translated back by hand for the vendor. With --data, theirs, and carepay's beside."""
+    data = tmp_path / "data"
+    data.mkdir()
+    names = (HAGBY / "data/columns.yaml").read_text(encoding="utf-8")
+    names = names.replace(
+        "  Beviljade minuter: granted_minutes", '  "Minuter, beviljade": granted_minutes'
+    )
+    (data / "columns.yaml").write_text(names + "Besök: visits\n", encoding="utf-8")
+    ran = CliRunner().invoke(main, ["tables", str(HAGBY), "--data", str(data)])
+    assert ran.exit_code == 0, ran.output
+    visits = ran.output[ran.output.index("Besök (visits) — måste finnas") :]
+    assert visits.splitlines()[1:9] == [
+        "  kolumn i exporten  i carepay    typ                               måste finnas  får vara tom  läses av regler",
+        "  Besök              visit_id     text                              ja            nej",
+        "  Kund-ID            customer_id  text                              ja            nej           ja",
+        "  Utförar-ID         provider_id  text                              ja            nej           ja",
+        "  Insats             service      text                              ja            nej           ja",
+        "    värden: omsorg, trygghetslarm",
+        "  Start              start        datum och tid (ÅÅÅÅ-MM-DD TT:MM)  ja            nej           ja",
+        "  Slut               end          datum och tid (ÅÅÅÅ-MM-DD TT:MM)  ja            nej           ja",
+    ]
+    assert "    en rad där Slut är före Start avvisas" in visits
+    assert "\ndecisions — måste finnas\n" in ran.output  # named as carepay names it
+    spec = json.loads(
+        CliRunner()
+        .invoke(main, ["tables", str(HAGBY), "--data", str(data), "--format", "json"])
+        .output
+    )
+    tables = {t["table"]: t for t in spec["tables"]}
+    assert (tables["visits"]["file"], tables["decisions"]["file"]) == ("Besök", "decisions")
+    headings = {c["column"]: c["heading"] for c in tables["decisions"]["columns"]}
+    assert headings["granted_minutes"] == "Minuter, beviljade"
+    assert headings["level"] == "level"  # columns.yaml names it not: carepay's name
+    out = tmp_path / "mall"
+    ran = CliRunner().invoke(main, ["tables", str(HAGBY), "--data", str(data), "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    assert (out / "Besök.csv").read_text(encoding="utf-8") == (
+        "Besök,Kund-ID,Utförar-ID,Insats,Start,Slut,Avböjt\n"
+    )
+    assert (out / "decisions.csv").read_text(encoding="utf-8") == (
+        'Beslut,Kund-ID,Utförar-ID,Insats,Från,Till,level,"Minuter, beviljade"\n'
+    )
+    assert not (out / "visits.csv").exists()
+    assert (out / "columns.yaml").read_text(encoding="utf-8") == names + "Besök: visits\n"
+    # the templates read as they are: every table and column found (no rows: a month of none)
+    run = [str(HAGBY), "--data", str(out), "--month", "2027-03", "--out", str(tmp_path / "ut")]
+    ran = CliRunner().invoke(main, ["run", *run])
+    assert ran.exit_code == 4, ran.output
+    assert "error[" not in ran.output and "empty-month" in ran.output
+
+
+def test_a_mistake_in_the_datas_column_names_is_said_at_its_line(tmp_path):
+    (tmp_path / "columns.yaml").write_text("visits:\n  Besök: besöks_id\n", encoding="utf-8")
+    ran = CliRunner().invoke(main, ["tables", str(HAGBY), "--data", str(tmp_path)])
+    assert ran.exit_code == 1, ran.output
+    assert f"{tmp_path / 'columns.yaml'}:2:" in ran.output
+    assert "besöks_id" in ran.output

@@ -1376,7 +1376,7 @@ def _solve(
     setting, reached, runs = solve(checked, dataset, months, name, goal)
     said = "solve.unchanged" if reached == base_total != goal else "solve.result"
     amount, wanted = _sek(reached), _sek(goal)
-    click.echo(_say(said, name=name, setting=setting, amount=amount, goal=wanted, runs=runs))
+    click.echo(_say(said, name=name, setting=setting, amount=amount, goal=wanted, count=runs))
     return setting
 
 

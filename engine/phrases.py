@@ -213,14 +213,24 @@ PHRASES: dict[str, dict[str, str]] = {
     "sweep.value": {"sv": "värde", "en": "value"},
     "sweep.total": {"sv": "summa (kr)", "en": "total (SEK)"},
     "solve.result": {
-        "sv": "{setting} ger {amount} kr (mål {goal} kr; {runs} körningar)",
-        "en": "{setting} gives {amount} SEK (target {goal} SEK; {runs} runs)",
+        "sv": "{setting} ger {amount} kr (mål {goal} kr; {count} körningar)",
+        "en": "{setting} gives {amount} SEK (target {goal} SEK; {count} runs)",
+    },
+    "solve.result.one": {
+        "sv": "{setting} ger {amount} kr (mål {goal} kr; 1 körning)",
+        "en": "{setting} gives {amount} SEK (target {goal} SEK; 1 run)",
     },
     "solve.unchanged": {
         "sv": "inget värde av {name} kommer närmare målet {goal} kr än modellens eget: "
-        "{setting} ger {amount} kr ({runs} körningar)",
+        "{setting} ger {amount} kr ({count} körningar)",
         "en": "no value of {name} comes nearer the target {goal} SEK than the model's own: "
-        "{setting} gives {amount} SEK ({runs} runs)",
+        "{setting} gives {amount} SEK ({count} runs)",
+    },
+    "solve.unchanged.one": {
+        "sv": "inget värde av {name} kommer närmare målet {goal} kr än modellens eget: "
+        "{setting} ger {amount} kr (1 körning)",
+        "en": "no value of {name} comes nearer the target {goal} SEK than the model's own: "
+        "{setting} gives {amount} SEK (1 run)",
     },
     "attribution.in_order": {
         "sv": "förändringarnas del i tur och ordning (kr per utförare):",

@@ -164,3 +164,19 @@ def test_the_terminal_draws_the_stage_and_its_steps():
         stages.stage("write")
         stages.bar.refresh()
         assert "writing the outputs" in screen.getvalue()
+
+
+def test_a_goal_met_by_the_first_run_says_one_run() -> None:
+    """A target the model's own value meets read "(mål 31 299,33 kr; 1 körningar)"."""
+    hagby = ROOT / "tests/fixtures/hagby"
+    args = ["simulate", str(hagby), "--data", str(hagby / "data"), "--month", "2027-03"]
+    args += ["--solve", "kontrollgräns", "--target", "total=A"]
+    said = CliRunner().invoke(main, [*args, "--lang", "sv"]).output.replace("\u00a0", " ")
+    assert (
+        said.splitlines()[0] == "kontrollgräns=70 % ger 31 299,33 kr (mål 31 299,33 kr; 1 körning)"
+    )
+    said = CliRunner().invoke(main, [*args, "--lang", "en"]).output.replace("\u00a0", " ")
+    assert (
+        said.splitlines()[0]
+        == "kontrollgräns=70 % gives 31 299.33 SEK (target 31 299.33 SEK; 1 run)"
+    )

@@ -1416,7 +1416,9 @@ def _check_relation_keys(
                        ("entities", entity.name, "relations", relation.name),
                        f"did you mean `{close[0]}`?" if close else "a relation joins on "
                        "columns of the data both sides have, not on a definition (a "
-                       "visit's date computed by a formula cannot be a key)")  # fmt: skip
+                       "visit's date computed by a formula cannot be a key): join on the "
+                       "columns both have and compare the rest in the aggregation's filter, "
+                       f"e.g. `count({relation.name} where date(start) == {entity.name}.day)`")  # fmt: skip
 
 
 def _fields_and_keys(vocabulary: Vocabulary, name: str) -> set[str]:

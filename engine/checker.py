@@ -1100,7 +1100,13 @@ class _Checker:
         visible = self._visible(entity)
         close = difflib.get_close_matches(name, list(visible), n=1, cutoff=0.6)
         hint: str | None = f"did you mean `{close[0]}`?" if close else None
-        if not close and name in BUILTINS:
+        outer = next((o for o in reversed(self.outer) if name in self._visible(o)), None)
+        if outer is not None:  # `date(start) == day` meant the outer row's day
+            hint = (
+                f"in an aggregation's `where`, a name is the {entity} row's; the {outer} "
+                f"row's own is `{outer}.{name}`"
+            )
+        elif not close and name in BUILTINS:
             hint = f"`{name}` is a function: {BUILTINS[name].usage}"
         elif not close and self.vocabulary.entities[entity].table is not None:
             table = self.vocabulary.entities[entity].table

@@ -210,6 +210,45 @@ def test_a_letter_shows_the_months_value_of_a_parameter(tmp_path: Path) -> None:
     assert "hint: define the value the sentence means on customer_month (e.g. `pris: " in said
 
 
+DAILY_CAP = """\
+parameters:
+  dagtak:
+    unit: h
+    values: { 2027-01-01: 4 }
+vocabulary:
+  entities:
+    beslutsdag:
+      relations:
+        besök: { entity: visit, keys: [customer_id, provider_id] }
+definitions:
+  beslutsdag:
+    dagens_tid: sum(besök.tid where counted and service == "omsorg" and date(start) == beslutsdag.day)
+    räknad_tid: if service == "omsorg" then min(dagens_tid, dagtak) else 0 min
+  customer_month:
+    utförd_tid: sum(beslutsdagar.räknad_tid)
+"""
+
+
+def test_a_cap_per_day_of_executed_time_by_hand(tmp_path: Path) -> None:
+    """At most 4 h of a day's visits count as executed: a day of a decision related to
+    its customer's visits, compared in the sum's filter (`date(start) ==
+    beslutsdag.day`). K2's two Saturdays of 780 and 840 min count 240 each: 480 min
+    against 70 % × 2 280 = 1 596, so 1 116 min × 470 / 60 = 8 742,00 kr less. K1's and
+    K3's days are under 4 h: unchanged. March: 31 299,33 − 8 742,00 = 22 557,33 kr, and
+    the interpreter (explain) says K2's executed time is the run's."""
+    capped = _extending(tmp_path, DAILY_CAP)
+    args = [str(capped), *DATA, "--month", "2027-03"]
+    ran = CliRunner().invoke(main, ["run", *args, "--out", str(tmp_path / "o")])
+    assert ran.exit_code == 0, ran.output
+    assert _total_said(ran.output) == "22 557,33"
+    with (tmp_path / "o/statement_lines.csv").open(encoding="utf-8") as file:
+        lines = list(csv.DictReader(file))
+    k2 = [r["amount_kr"] for r in lines if (r["customer_id"], r["payment"]) == ("K2", "avdrag")]
+    assert k2 == ["-8742.00"]
+    told = CliRunner().invoke(main, ["explain", *args, "--customer", "K2"]).output
+    assert "│  └─ utförd_tid = 480 min (8.00 h)" in told
+
+
 def test_a_relation_on_a_definition_says_keys_are_columns(tmp_path: Path) -> None:
     """A day of a decision related to the day's visits by `day: date(start)`, a visit's
     definition: "joins on `day`, which `visit` rows do not have", with no hint, where
@@ -224,3 +263,15 @@ def test_a_relation_on_a_definition_says_keys_are_columns(tmp_path: Path) -> Non
     )
     assert "joins on `day`, which `visit` rows do not have" in said
     assert "hint: a relation joins on columns of the data both sides have, not on a " in said
+    assert "compare the rest in the aggregation's filter, e.g. `count(dagens_besök where " in said
+
+
+def test_the_outer_rows_field_named_alone_in_a_filter_is_hinted_at(tmp_path: Path) -> None:
+    """`date(start) == day` in the filter of a day's visits meant the day's own `day`:
+    "unknown name `day`" hinted at declaring a column `day` of the visits."""
+    said = _refused(_extending(tmp_path, DAILY_CAP.replace("== beslutsdag.day)", "== day)")))
+    assert "error[unknown-name]: unknown name `day`" in said
+    assert (
+        "hint: in an aggregation's `where`, a name is the visit row's; the beslutsdag row's "
+        "own is `beslutsdag.day`" in said
+    )

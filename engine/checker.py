@@ -1794,14 +1794,23 @@ class _Checker:
                 return
             if lacking:
                 shown = ", ".join(lacking[:8]) + (" …" if len(lacking) > 8 else "")
+                hint = (
+                    f"add them, or give `{param.name}` an `otherwise:` value; a row with "
+                    "such a key stops the run"
+                )
+                if dated.span.file != key.span.file:  # a model extending another gave it
+                    hint = (
+                        f"the table from {dated.start.isoformat()} is the one {dated.span} "
+                        "gives, in place of the whole of the extended model's for that date: "
+                        f"give {shown} there too, or give `{param.name}` an `otherwise:` value"
+                    )
                 self.diags.warning(
                     "lookup-domain",
                     f"`{param.name}` (from {dated.start.isoformat()}) has no `{name}` for "
                     f"{len(lacking)} value{'s' if len(lacking) != 1 else ''} that "
                     f"`{ref.name}` can take: {shown}",
                     key.span,
-                    hint=f"add them, or give `{param.name}` an `otherwise:` value; a row "
-                    "with such a key stops the run",
+                    hint=hint,
                 )
                 return
 

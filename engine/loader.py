@@ -715,12 +715,48 @@ def _merge_section(key: str, parent: Any, child: Any) -> Any:
             parent,
             child,
             lambda _k, a, b: (
-                _overlay(a, b, _merge_fields) if isinstance(a, LMap) and isinstance(b, LMap) else b
+                _overlay(*_as_fields(a, b), _merge_fields)
+                if isinstance(a, LMap) and isinstance(b, LMap)
+                else b
             ),
         )
     if key == "vocabulary":
         return _overlay(parent, child, _merge_vocabulary)
     return child
+
+
+def _as_fields(parent: LMap, child: LMap) -> tuple[LMap, LMap]:
+    """An entity's definitions in a model and in a file extending it, a definition
+    written as its formula alone on one side (`utförd_tid: sum(…)`) and with fields on
+    the other (a label, a source) written as `{formula: …}`, so that the extending file
+    changes the fields it gives and keeps the rest, as it does a payment's. Replaced
+    whole, a new formula lost the definition's label — the payment file's word for it
+    — and its source, and a label alone for a definition written as a formula lacked
+    the formula."""
+    mixed = [
+        n
+        for n, value in child.items()
+        if n in parent and isinstance(value, LMap) != isinstance(parent[n], LMap)
+    ]
+    return _with_fields(parent, mixed), _with_fields(child, mixed)
+
+
+def _with_fields(owner: LMap, names: list[str]) -> LMap:
+    """`owner` with each of `names` written as a formula alone given as `{formula: …}`."""
+    out = _overlay(LMap(), owner)
+    out.span = owner.span
+    for name in names:
+        value = owner[name]
+        if not isinstance(value, str):
+            continue
+        fields = LMap(formula=value)
+        fields.span = owner.value_spans[name]
+        fields.key_spans = {"formula": owner.key_spans[name]}
+        fields.value_spans = {"formula": owner.value_spans[name]}
+        fields.origins = {"formula": owner.origins[name]} if name in owner.origins else {}
+        out[name] = fields
+        out.origins.pop(name, None)
+    return out
 
 
 def _merge_vocabulary(key: str, parent: Any, child: Any) -> Any:

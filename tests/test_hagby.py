@@ -20,6 +20,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from engine.api import load
 from engine.cli import main
 from tests.harness import assert_cases_pass, names_in_engine, run_and_read
 
@@ -275,3 +276,50 @@ def test_the_outer_rows_field_named_alone_in_a_filter_is_hinted_at(tmp_path: Pat
         "hint: in an aggregation's `where`, a name is the visit row's; the beslutsdag row's "
         "own is `beslutsdag.day`" in said
     )
+
+
+def test_a_table_given_for_a_date_by_an_extending_file_is_named_where_it_lacks_a_key(
+    tmp_path: Path,
+) -> None:
+    """A variant giving `timpris` for 2027-01-01 as `{tätort: 450}` replaces the date's
+    whole table: landsbygd is no longer in it. The check warned at Hagby's formula,
+    hinting to add the key — to Hagby's file, which was right. It names the line of
+    the extending file that gave the table."""
+    variant = _extending(
+        tmp_path, "parameters:\n  timpris:\n    values: { 2027-01-01: { tätort: 450 } }\n"
+    )
+    ran = CliRunner().invoke(main, ["check", str(variant)])
+    said = ran.output
+    assert "warning[lookup-domain]: `timpris` (from 2027-01-01) has no `zone` for 1 value" in said
+    assert (
+        f"hint: the table from 2027-01-01 is the one {variant}:5:27 gives, in place of the "
+        "whole of the extended model's for that date: give landsbygd there too" in said
+    )
+
+
+HAGBY_EVENING = 'sum(visits.kvällstid where counted and service == "omsorg")'
+
+
+def test_a_definition_given_as_its_formula_alone_keeps_its_label_and_source(
+    tmp_path: Path,
+) -> None:
+    """The daily cap's `utförd_tid: sum(beslutsdagar.räknad_tid)` replaced Hagby's
+    definition whole: its label (the payment file's word for it) and its source §3 were
+    gone — `carepay diff` said "källa: §3 → ingen". It changes the formula, as a
+    payment's `formula:` does, and keeps the rest; and a label given to a definition
+    Hagby writes as its formula alone keeps that formula."""
+    variant = _extending(tmp_path, DAILY_CAP)
+    checked, _ = load(variant)
+    rule = checked.model.rules["utförd_tid"]
+    assert (rule.label, rule.source) == ("Utförd tid", "§3")
+    said = CliRunner().invoke(main, ["diff", str(HAGBY), str(variant)]).output
+    changed = said[said.index("- Regeln `utförd_tid` ändras") :].splitlines()[1:3]
+    assert changed[0].startswith("    formel: sum(visits.tid where counted")
+    assert not changed[1].startswith("    ")  # no other line: label and source unchanged
+    labelled = _extending(
+        tmp_path, "definitions:\n  customer_month:\n    kvällsminuter:\n      label: Kvällstid\n"
+    )  # Hagby writes it as its formula alone: "needs `formula`"
+    checked, _ = load(labelled)
+    rule = checked.model.rules["kvällsminuter"]
+    assert rule.label == "Kvällstid"
+    assert [v.formula for v in rule.versions] == [HAGBY_EVENING]

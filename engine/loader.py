@@ -271,6 +271,26 @@ def _number_part(text: str) -> str:
     return re.sub(r"\s*[^\d,.\s-].*$", "", text.strip())
 
 
+def _not_a_quantity(raw: Any) -> tuple[str, str | None]:
+    """What a number's place holds instead, said as the rule file writes it: it read
+    "`{'tätort': '80 %', 'landsbygd': '60 %'}` is not a number" (Python's words) for a
+    table given to a parameter of one value, and "`True`" for a yes."""
+    if isinstance(raw, LMap):
+        keys = ", ".join(str(k) for k in raw)
+        return (
+            f"a value here is one number, not a table ({keys})",
+            "a parameter whose value depends on a column declares it: keys: [zone]",
+        )
+    if isinstance(raw, LList):
+        return (
+            "a value here is one number, not a list",
+            "a step table declares `under:` and gives brackets: - { under: 40 %, value: 70 % }",
+        )
+    if isinstance(raw, bool):
+        return f"`{'true' if raw else 'false'}` is not a number", 'e.g. 1520, "40 %"'
+    return "a number is missing here", 'e.g. 1520, "40 %", "450 SEK/h"'
+
+
 def _ambiguous_comma_hint(text: str) -> str | None:
     """What to write for `12,500`, which may be twelve and a half or twelve thousand
     five hundred (an English export's thousands)."""
@@ -1856,7 +1876,8 @@ class _Builder:
     ) -> tuple[t.Type, Decimal | None]:
         """A number in `default_unit`, or a text such as "40 %" or "450 SEK/h"."""
         if isinstance(raw, bool) or raw is None or isinstance(raw, LMap | LList):
-            self.diags.error("bad-value", f"`{raw}` is not a number", span)
+            message, hint = _not_a_quantity(raw)
+            self.diags.error("bad-value", message, span, hint=hint)
             return t.UNKNOWN, None
         if isinstance(raw, int | float):
             number, unit = Decimal(str(raw)), default_unit

@@ -682,3 +682,24 @@ def test_a_rule_named_as_a_parameter_is_said_once_not_as_a_circle_too(tmp_path):
     assert problems(tmp_path, text) == [
         ("schema", 8, 3, "`tillägg` is both a parameter and a payment")
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "{ tätort: 80 %, landsbygd: 60 % }",
+            "a value here is one number, not a table (tätort, landsbygd)",
+        ),
+        ("[1, 2]", "a value here is one number, not a list"),
+        ("true", "`true` is not a number"),
+    ],
+    ids=["a table", "a list", "a yes"],
+)
+def test_a_parameter_of_one_value_given_something_else_says_what_in_rule_file_words(
+    tmp_path, value, message
+):
+    """It read "`{'tätort': '80 %', 'landsbygd': '60 %'}` is not a number" — Python's
+    words for a table given to a parameter of one value — and "`True`" for a yes."""
+    text = HEAD + f"parameters:\n  gräns:\n    unit: '%'\n    values: {{ 2024-01-01: {value} }}\n"
+    assert problems(tmp_path, text) == [("bad-value", 6, 27, message)]

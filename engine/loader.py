@@ -593,9 +593,14 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
         bad = error.instance if not isinstance(error.instance, dict) else None
         return _property_name_message(error, path, bad)
     if validator == "enum":
-        meant = closest(str(error.instance), [str(v) for v in value])
-        hint = f"did you mean `{meant}`?" if meant else "allowed: " + ", ".join(map(str, value))
-        return f"`{error.instance}` is not allowed at `{_where(path)}`", hint, None
+        choices = "allowed: " + ", ".join(map(str, value))
+        if error.instance is None or isinstance(error.instance, dict | list):
+            given = "empty" if error.instance is None else _kind_words(error.instance)
+            return f"`{_where(path)}` is {given}, not one of its values", choices, None
+        shown = _as_written(error.instance)
+        meant = closest(shown, [str(v) for v in value])
+        hint = f"did you mean `{meant}`?" if meant else choices
+        return f"`{shown}` is not allowed at `{_where(path)}`", hint, None
     if validator == "type":
         wanted = value if isinstance(value, str) else " or ".join(v for v in value if v != "null")
         words = {"object": "a mapping (key: value lines)", "array": "a list", "string": "a text"}
@@ -613,6 +618,19 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
     if validator in ("minItems", "minProperties"):
         return f"`{_where(path)}` is empty", None, None
     return f"{error.message} (at `{_where(path)}`)", None, None
+
+
+def _as_written(value: Any) -> str:
+    """A scalar as a rule file writes it: `true`, not Python's `True`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _kind_words(value: Any) -> str:
+    """A mapping or a list, in a reader's words (its contents as Python writes them,
+    `{'a': 1}`, meant nothing to one)."""
+    return "a mapping (key: value lines)" if isinstance(value, dict) else "a list"
 
 
 def _model_id_message(given: str) -> tuple[str, str, None]:
@@ -1800,6 +1818,8 @@ class _Builder:
         `under` in a parameter with a unit is an error too: its unit cannot be told."""
         if raw is None or (isinstance(raw, str) and split_quantity(raw) is None):
             return True  # not a number at all (`1 200,50`): `_quantity` says so
+        if isinstance(raw, bool | LMap | LList):
+            return True  # a yes, a table, a list: `_quantity` says so (not "with a unit")
         bare = _is_bare_number(raw)
         if part == "under" and param.under_unit is not None:
             return True  # the brackets' own unit is declared (`under: count`)

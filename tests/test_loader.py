@@ -703,3 +703,35 @@ def test_a_parameter_of_one_value_given_something_else_says_what_in_rule_file_wo
     words for a table given to a parameter of one value — and "`True`" for a yes."""
     text = HEAD + f"parameters:\n  gräns:\n    unit: '%'\n    values: {{ 2024-01-01: {value} }}\n"
     assert problems(tmp_path, text) == [("bad-value", 6, 27, message)]
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("{a: 1}", "`rounding.mode` is a mapping (key: value lines), not one of its values"),
+        ("[down]", "`rounding.mode` is a list, not one of its values"),
+        ("", "`rounding.mode` is empty, not one of its values"),
+        ("true", "`true` is not allowed at `rounding.mode`"),
+    ],
+    ids=["a mapping", "a list", "empty", "a yes"],
+)
+def test_a_value_not_in_a_keys_list_is_said_in_rule_file_words(tmp_path, mode, message):
+    """Found by replacing each value of Hagby's rule file by a mapping, a list, a yes
+    and nothing: "`{'a': 1}` is not allowed at `rounding.mode`", "`True` …", "`None` …"
+    — Python's words for what the file wrote."""
+    text = HEAD + f"rounding: {{ to: 0.01, mode: {mode} }}\n"
+    [(code, _, _, said)] = problems(tmp_path, text)
+    assert (code, said) == ("schema", message)
+
+
+def test_a_table_cell_that_is_no_number_is_said_once(tmp_path):
+    """A cell given a mapping beside cells of plain numbers was said, second, to mix
+    "numbers with a unit (`{'a': 1}`) and without (`430`)"."""
+    text = HEAD + (
+        "parameters:\n  pris:\n    unit: SEK\n    keys: [zone]\n"
+        "    values: { 2024-01-01: { tätort: 430, landsbygd: { a: 1 }, skärgård: true } }\n"
+    )
+    assert [(code, said) for code, _, _, said in problems(tmp_path, text)] == [
+        ("bad-value", "a value here is one number, not a table (a)"),
+        ("bad-value", "`true` is not a number"),
+    ]

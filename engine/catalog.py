@@ -92,36 +92,52 @@ def where_value(column: Column, value: Any) -> tuple[Any, tuple[str, str] | None
     it, or why no row can hold it (a diagnostic's code and message): `3.5` was cut to
     level 3 and a text for a date and time stopped the run, where each is said at its
     line."""
-    name = column.name
+    name, value_written = column.name, written(value)
     if column.kind == "date":
         day = read_iso(value, date.fromisoformat)
         if day is None or isinstance(day, datetime):
-            return None, _wrong(f"`{value}` is not a date, and `{name}` holds dates (2024-03-01)")
+            return None, _wrong(
+                f"`{value_written}` is not a date, and `{name}` holds dates (2024-03-01)"
+            )
         return day, None
     if column.kind == "datetime":
         moment = read_iso(value, datetime.fromisoformat)
         if moment is None or ":" not in str(value):
             return None, _wrong(
-                f"`{value}` is not a date and time, and `{name}` holds dates and times "
+                f"`{value_written}` is not a date and time, and `{name}` holds dates and times "
                 "(2024-03-01 08:30): `where:` compares whole values"
             )
         return moment, None
     if column.kind == "bool":
         if not isinstance(value, bool):
-            return None, _wrong(f"`{value}` is not true or false, and `{name}` is true or false")
+            return None, _wrong(
+                f"`{value_written}` is not true or false, and `{name}` is true or false"
+            )
         return value, None
     if column.kind not in ("integer", "number"):
         return value, None
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return None, _wrong(f"`{value}` is not a number, and `{name}` holds numbers")
+        return None, _wrong(f"`{value_written}` is not a number, and `{name}` holds numbers")
     if column.kind == "integer" and value != int(value):
-        return None, _wrong(f"`{value}` is not a whole number, and `{name}` holds whole numbers")
+        return None, _wrong(
+            f"`{value_written}` is not a whole number, and `{name}` holds whole numbers"
+        )
     low = column.minimum if column.minimum is not None else -float("inf")
     high = column.maximum if column.maximum is not None else float("inf")
     if not low <= value <= high:
         shown = "–".join(f"{bound:g}" for bound in (low, high))
-        return None, ("unknown-value", f"`{value}` is outside the range of `{name}` ({shown})")
+        return None, (
+            "unknown-value",
+            f"`{value_written}` is outside the range of `{name}` ({shown})",
+        )
     return (int(value) if column.kind == "integer" else value), None
+
+
+def written(value: Any) -> str:
+    """A value of a rule file as the file writes it: `true`, not Python's `True`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "nothing" if value is None else str(value)
 
 
 def _wrong(message: str) -> tuple[str, str]:

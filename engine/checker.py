@@ -27,6 +27,7 @@ from engine.catalog import (
     Vocabulary,
     period_month_rule,
     where_value,
+    written,
 )
 from engine.diagnostics import Diagnostic, Diagnostics, closest
 from engine.model import CHANGED_COLUMN, Assumption, DataRequirement, Model, Parameter, Rule
@@ -553,12 +554,18 @@ class _Checker:
         if codes:
             if value not in codes:
                 meant = closest(str(value), sorted(codes))
+                hint = f"did you mean `{meant}`?" if meant else None
+                if isinstance(value, bool):  # `service: on`, unquoted
+                    hint = (
+                        "YAML reads yes, no, on, off, true and false (in any case) as a yes "
+                        'or no: write the code in quotes, e.g. "on"'
+                    )
                 self.diags.error(
                     "unknown-value",
-                    f"{owner}: `{value}` is not a known {column.name} "
+                    f"{owner}: `{written(value)}` is not a known {column.name} "
                     f"(code list `{column.codes or column.name}`)",
                     span,
-                    hint=f"did you mean `{meant}`?" if meant else None,
+                    hint=hint,
                 )
             return
         _, wrong = where_value(column, value)

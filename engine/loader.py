@@ -614,7 +614,7 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
     if validator == "pattern" and path == ["model"]:
         return _model_id_message(str(error.instance))
     if validator == "oneOf":
-        return _formula_or_versions(error.instance, path)
+        return _one_of(value, error.instance, path)
     if validator in ("minItems", "minProperties"):
         return f"`{_where(path)}` is empty", None, None
     return f"{error.message} (at `{_where(path)}`)", None, None
@@ -643,6 +643,51 @@ def _model_id_message(given: str) -> tuple[str, str, None]:
     if plain and plain != given:
         hint += f": `{plain}` (the title may say it in any words)"
     return f"`{given}` cannot be a model's id", hint, None
+
+
+TYPE_WORDS = {
+    "string": "a text",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping (key: value lines)",
+}
+
+
+def _one_of(
+    alternatives: list[Any], instance: Any, path: list[Any]
+) -> tuple[str, str | None, None]:
+    """What one of the schema's alternatives asks, in a reader's words: a rule's
+    `formula:` or `versions:`, an assumption's kind, or a value of one of some kinds.
+    Every such error read "needs `formula` (or `versions`)" — also an assumption
+    without its `scale_visit_time:`, and a `where:` value given as a mapping."""
+    shape = (
+        "object" if isinstance(instance, dict) else "array" if isinstance(instance, list) else ""
+    )
+    for alt in alternatives:  # the alternative of the instance's shape, and what it asks
+        if shape and alt.get("type") == shape and "oneOf" in alt:
+            return _one_of(alt["oneOf"], instance, path)
+    required = [alt.get("required", [None])[0] for alt in alternatives]
+    if required == ["formula", "versions"]:
+        return _formula_or_versions(instance, path)
+    if all(required):
+        keys = [str(k) for k in instance] if isinstance(instance, dict) else []
+        close = [c for k in keys for c in difflib.get_close_matches(k, required, n=1)]
+        hint = f"did you mean `{close[0]}`?" if close else None
+        named = ", ".join(f"`{k}`" for k in required)
+        return f"`{_where(path)}` needs one of {named}", hint, None
+    kinds: list[str] = []
+    for alt in alternatives:
+        types = alt.get("type", [])
+        for kind in [types] if isinstance(types, str) else types:
+            words = TYPE_WORDS.get(kind, kind)
+            if kind == "array" and "items" in alt:
+                words = "a list of them" if kinds else words
+            if words not in kinds:
+                kinds.append(words)
+    last = ", or " if len(kinds) > 2 else " or "
+    wanted = ", ".join(kinds[:-1]) + last + kinds[-1] if len(kinds) > 1 else "".join(kinds)
+    return f"`{_where(path)}` should be {wanted}", None, None
 
 
 def _formula_or_versions(instance: Any, path: list[Any]) -> tuple[str, str | None, None]:

@@ -735,3 +735,41 @@ def test_a_table_cell_that_is_no_number_is_said_once(tmp_path):
         ("bad-value", "a value here is one number, not a table (a)"),
         ("bad-value", "`true` is not a number"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "assumptions:\n  kortare:\n    description: kortare besök\n"
+            "    where: { service: omsorg }\n",
+            "`assumptions.kortare` needs one of `scale_visit_time`, `drop_visits_shorter_than`, "
+            "`move_level`",
+        ),
+        (
+            "data_requirements:\n  krav:\n    table: decisions\n    where: { service: { a: 1 } }\n"
+            "    any_of: [level]\n    reason: r\n",
+            "`data_requirements.krav.where.service` should be a text, a number, true or false, "
+            "or a list of them",
+        ),
+    ],
+    ids=["an assumption of no kind", "a mapping in where"],
+)
+def test_one_of_the_schemas_alternatives_is_asked_for_in_its_own_words(tmp_path, text, message):
+    """Each read "needs `formula` (or `versions`)", a rule's words, whatever was asked."""
+    assert message in [said for _, _, _, said in problems(tmp_path, HEAD + text)]
+
+
+def test_a_code_yaml_read_as_a_yes_in_where_is_said_as_written_with_why(tmp_path):
+    """`where: {service: on}` is a yes to YAML: it read "`True` is not a known service"."""
+    text = HEAD + (
+        "data_requirements:\n  krav:\n    table: decisions\n    where: { service: on }\n"
+        "    any_of: [level]\n    reason: r\n"
+    )
+    path = tmp_path / "m.yaml"
+    path.write_text(text, encoding="utf-8")
+    diags = Diagnostics()
+    check(load_model(path, diags), diags, [])
+    [error] = diags.errors
+    assert error.message.endswith("`true` is not a known service (code list `service`)")
+    assert error.hint is not None and 'write the code in quotes, e.g. "on"' in error.hint

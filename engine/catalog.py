@@ -92,7 +92,7 @@ def where_value(column: Column, value: Any) -> tuple[Any, tuple[str, str] | None
     it, or why no row can hold it (a diagnostic's code and message): `3.5` was cut to
     level 3 and a text for a date and time stopped the run, where each is said at its
     line."""
-    name, value_written = column.name, written(value)
+    name, value_written = column.name, as_written(value)
     if column.kind == "date":
         day = read_iso(value, date.fromisoformat)
         if day is None or isinstance(day, datetime):
@@ -133,11 +133,16 @@ def where_value(column: Column, value: Any) -> tuple[Any, tuple[str, str] | None
     return (int(value) if column.kind == "integer" else value), None
 
 
-def written(value: Any) -> str:
-    """A value of a rule file as the file writes it: `true`, not Python's `True`."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "nothing" if value is None else str(value)
+def as_written(value: Any) -> str:
+    """A value as a YAML file (a rule file's, a test file's) writes it: `false`, `null`,
+    `{a: 1}`, `[1, 2]` — not Python's `False`, `None`, `{'a': 1}`."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {as_written(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(as_written(v) for v in value) + "]"
+    return str(value)
 
 
 def _wrong(message: str) -> tuple[str, str]:

@@ -25,9 +25,9 @@ from engine.catalog import (
     Column,
     Relation,
     Vocabulary,
+    as_written,
     period_month_rule,
     where_value,
-    written,
 )
 from engine.diagnostics import Diagnostic, Diagnostics, closest
 from engine.model import CHANGED_COLUMN, Assumption, DataRequirement, Model, Parameter, Rule
@@ -562,7 +562,7 @@ class _Checker:
                     )
                 self.diags.error(
                     "unknown-value",
-                    f"{owner}: `{written(value)}` is not a known {column.name} "
+                    f"{owner}: `{as_written(value)}` is not a known {column.name} "
                     f"(code list `{column.codes or column.name}`)",
                     span,
                     hint=hint,

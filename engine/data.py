@@ -29,7 +29,7 @@ from typing import Any
 import polars as pl
 
 from engine import types as t
-from engine.catalog import Column, Table, base_vocabulary, tables
+from engine.catalog import Column, Table, as_written, base_vocabulary, tables
 from engine.clock import ClockChange, changes_near, elapsed_minutes
 from engine.diagnostics import Diagnostics, closest, printable
 from engine.frames import elapsed, where_values
@@ -2209,14 +2209,6 @@ def _every_value_reads_as(values: pl.DataFrame | None, column: Column) -> bool:
     if column.listed is not None:
         return bool(read.is_in(list(column.listed)).all())
     return read.null_count() == 0
-
-
-def as_written(value: Any) -> str:
-    """A value as a YAML file (a rule file's default, a test file's expected value)
-    writes it: `false`, `null`, not Python's `False` and `None`."""
-    if value is None or isinstance(value, bool):
-        return {None: "null", True: "true", False: "false"}[value]
-    return str(value)
 
 
 def _near(column: str, candidates: list[str], cutoff: float = _NEAR) -> list[str]:

@@ -26,6 +26,7 @@ from engine import types as t
 from engine.catalog import (
     Relation,
     Vocabulary,
+    as_written,
     base_vocabulary,
     extend,
     schemas_dir,
@@ -597,16 +598,15 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
         if error.instance is None or isinstance(error.instance, dict | list):
             given = "empty" if error.instance is None else _kind_words(error.instance)
             return f"`{_where(path)}` is {given}, not one of its values", choices, None
-        shown = _as_written(error.instance)
+        shown = as_written(error.instance)
         meant = closest(shown, [str(v) for v in value])
         hint = f"did you mean `{meant}`?" if meant else choices
         return f"`{shown}` is not allowed at `{_where(path)}`", hint, None
     if validator == "type":
-        wanted = value if isinstance(value, str) else " or ".join(v for v in value if v != "null")
-        words = {"object": "a mapping (key: value lines)", "array": "a list", "string": "a text"}
+        kinds = [value] if isinstance(value, str) else [v for v in value if v != "null"]
         return (
-            f"`{_where(path)}` should be {words.get(wanted, 'a ' + wanted)}",
-            _unquoted_hint(wanted, error.instance),
+            f"`{_where(path)}` should be {_either([TYPE_WORDS.get(k, k) for k in kinds])}",
+            _unquoted_hint(kinds[0] if len(kinds) == 1 else "", error.instance),
             None,
         )
     if validator == "pattern" and value.startswith("^\\d{4}"):
@@ -618,13 +618,6 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
     if validator in ("minItems", "minProperties"):
         return f"`{_where(path)}` is empty", None, None
     return f"{error.message} (at `{_where(path)}`)", None, None
-
-
-def _as_written(value: Any) -> str:
-    """A scalar as a rule file writes it: `true`, not Python's `True`."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _kind_words(value: Any) -> str:
@@ -685,9 +678,14 @@ def _one_of(
                 words = "a list of them" if kinds else words
             if words not in kinds:
                 kinds.append(words)
-    last = ", or " if len(kinds) > 2 else " or "
-    wanted = ", ".join(kinds[:-1]) + last + kinds[-1] if len(kinds) > 1 else "".join(kinds)
-    return f"`{_where(path)}` should be {wanted}", None, None
+    return f"`{_where(path)}` should be {_either(kinds)}", None, None
+
+
+def _either(kinds: list[str]) -> str:
+    """`a text, a number, or a list`."""
+    if len(kinds) < 2:
+        return "".join(kinds)
+    return ", ".join(kinds[:-1]) + (", or " if len(kinds) > 2 else " or ") + kinds[-1]
 
 
 def _formula_or_versions(instance: Any, path: list[Any]) -> tuple[str, str | None, None]:
@@ -830,8 +828,8 @@ def _with_fields(owner: LMap, names: list[str]) -> LMap:
     out.span = owner.span
     for name in names:
         value = owner[name]
-        if not isinstance(value, str):
-            continue
+        if value is None or isinstance(value, LMap | LList):
+            continue  # a formula is a text, a number or a yes (`full_ersättning: true`)
         fields = LMap(formula=value)
         fields.span = owner.value_spans[name]
         fields.key_spans = {"formula": owner.key_spans[name]}

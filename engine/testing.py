@@ -31,9 +31,9 @@ import polars as pl
 
 from engine import types as t
 from engine.api import load, parse_month, run_model
-from engine.catalog import CONTEXT_NAMES, Table, Vocabulary
+from engine.catalog import CONTEXT_NAMES, Table, Vocabulary, as_written
 from engine.checker import CheckedModel, fields_of
-from engine.data import as_written, cell_text, dataset_from_rows, key_text
+from engine.data import cell_text, dataset_from_rows, key_text
 from engine.diagnostics import CODES, Diagnostic, Diagnostics, EngineError
 from engine.explain import format_value, number_text
 from engine.loader import LList, LMap, is_test_file, read_yaml, shape_of_model_test, split_quantity

@@ -895,7 +895,7 @@ def test_a_code_outside_a_columns_own_list_says_where_to_add_it(tmp_path: Path) 
          ["`heltal` is not allowed at `vocabulary.columns.visits.x.type`"]),
         # one property of the own table: the table was dropped, and its entity was "of
         # a table that is not there", each column a formula read an unknown name
-        ("", ["`vocabulary.tables.t.optional` should be a boolean"]),
+        ("", ["`vocabulary.tables.t.optional` should be true or false"]),
     ],
 )  # fmt: skip
 def test_a_mistake_in_one_declaration_leaves_the_others(tmp_path, broken, errors):

@@ -323,3 +323,6 @@ def test_a_definition_given_as_its_formula_alone_keeps_its_label_and_source(
     rule = checked.model.rules["kvällsminuter"]
     assert rule.label == "Kvällstid"
     assert [v.formula for v in rule.versions] == [HAGBY_EVENING]
+    no_weekends = _extending(tmp_path, "definitions:\n  visit:\n    helgbesök: false\n")
+    checked, _ = load(no_weekends)  # a formula YAML reads as a yes or no keeps them too
+    assert checked.model.rules["helgbesök"].source == "§4"

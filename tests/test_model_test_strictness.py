@@ -53,6 +53,12 @@ CASES = [
         "",
         "`480 kronor`: `kronor` is no unit carepay knows",
     ),
+    (  # an amount written as a mapping: "`{'a': 1}` is not an amount", Python's words
+        "    output: { customers: { K1: { hemtjänst: { a: 1 } } } }\n",
+        "2025-03-04 10:00",
+        "",
+        "`{a: 1}` is not an amount",
+    ),
     (  # 7 minutes: 56,00 kr; 56.001 was cut to 56.00 öre and passed
         "    output: { customers: { K1: { hemtjänst: 56.001 } } }\n",
         "2025-03-04 09:07",
@@ -124,7 +130,7 @@ CASES = [
 
 
 IDS = ["kronor", "SEK", "hours", "amount in minutes", "time in SEK", "unknown unit",
-       "a fraction of an öre", "a misspelt column", "nothing expected", "a decimal comma",
+       "an amount a mapping", "a fraction of an öre", "a misspelt column", "nothing expected", "a decimal comma",
        "null", "a customer twice", "an empty section", "an empty row",
        "empty exclusions", "a misspelt exclusion", "no such flag",
        "a misspelt code"]  # fmt: skip
@@ -168,10 +174,26 @@ SHAPES = [
         ":11:",
         "`manad`",
     ),
+    (  # a cell written as a mapping: read as its Python text, "provider `{'a': 1}` …"
+        "      visits: [{{ visit_id: V1,",
+        "      visits: [{{ visit_id: {{ a: 1 }},",
+        ":14:28:",
+        "`tests.0.input.visits.0.visit_id` should be a text, a number, or true or false",
+    ),
+    (  # a default cell written as a list: each visit's provider `['P1']`
+        "    visits: {{ customer_id: K1, provider_id: P1,",
+        "    visits: {{ customer_id: K1, provider_id: [P1],",
+        ":9:",
+        "`defaults.columns.visits.provider_id` should be a text, a number, or true or false",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "where", "said"), SHAPES, ids=["row", "input", "month"])
+@pytest.mark.parametrize(
+    ("old", "new", "where", "said"),
+    SHAPES,
+    ids=["row", "input", "month", "a cell a mapping", "a default a list"],
+)
 def test_a_test_file_not_shaped_as_one_is_said_at_its_line(tmp_path, old, new, where, said):
     """The first two stopped `carepay test` with a traceback; the third was said at no
     line, and not which key it was."""

@@ -288,7 +288,7 @@ def _not_a_quantity(raw: Any) -> tuple[str, str | None]:
             "a step table declares `under:` and gives brackets: - { under: 40 %, value: 70 % }",
         )
     if isinstance(raw, bool):
-        return f"`{'true' if raw else 'false'}` is not a number", 'e.g. 1520, "40 %"'
+        return f"`{as_written(raw)}` is not a number", 'e.g. 1520, "40 %"'
     return "a number is missing here", 'e.g. 1520, "40 %", "450 SEK/h"'
 
 
@@ -577,6 +577,16 @@ def _where(path: list[Any]) -> str:
     return ".".join(str(p) for p in path) or "the top level"
 
 
+# a JSON schema's kinds of value, as a rule file's reader names them
+TYPE_WORDS = {
+    "string": "a text",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping (key: value lines)",
+}
+
+
 def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[Any] | None]:
     """A message in the reader's words, a hint, and a path to a key to point at."""
     path = list(error.absolute_path)
@@ -623,7 +633,7 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
 def _kind_words(value: Any) -> str:
     """A mapping or a list, in a reader's words (its contents as Python writes them,
     `{'a': 1}`, meant nothing to one)."""
-    return "a mapping (key: value lines)" if isinstance(value, dict) else "a list"
+    return TYPE_WORDS["object" if isinstance(value, dict) else "array"]
 
 
 def _model_id_message(given: str) -> tuple[str, str, None]:
@@ -636,15 +646,6 @@ def _model_id_message(given: str) -> tuple[str, str, None]:
     if plain and plain != given:
         hint += f": `{plain}` (the title may say it in any words)"
     return f"`{given}` cannot be a model's id", hint, None
-
-
-TYPE_WORDS = {
-    "string": "a text",
-    "number": "a number",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "a mapping (key: value lines)",
-}
 
 
 def _one_of(

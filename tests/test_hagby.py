@@ -326,3 +326,10 @@ def test_a_definition_given_as_its_formula_alone_keeps_its_label_and_source(
     no_weekends = _extending(tmp_path, "definitions:\n  visit:\n    helgbesök: false\n")
     checked, _ = load(no_weekends)  # a formula YAML reads as a yes or no keeps them too
     assert checked.model.rules["helgbesök"].source == "§4"
+
+
+def test_the_docs_daily_cap_is_the_one_computed_by_hand() -> None:
+    """docs/language.md shows the cap per day as `test_a_cap_per_day_of_executed_time_by_hand`
+    runs it, word for word."""
+    docs = (HAGBY.parent.parent.parent / "docs/language.md").read_text(encoding="utf-8")
+    assert f"```yaml\n{DAILY_CAP}```" in docs

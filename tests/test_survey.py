@@ -212,21 +212,27 @@ def test_an_id_column_is_kept_as_read_only_when_no_value_needs_stripping(
     assert converted["visit_id"].to_list() == [(v.strip() or None) if v else None for v in ids]
 
 
-def test_a_text_kept_as_read_is_one_stripping_leaves_as_it_is():
-    """The guess that a text needs no stripping never holds for one that does: every
-    character of the Basic Multilingual Plane, alone, before, after and inside a
-    text. A text the guess keeps is its own stripped self and not blank; one that
-    begins and ends with printable ASCII other than the space is always kept."""
+def _every_text_kept(composed: bool) -> Iterator[tuple[str, bool, str]]:
+    """Every character of the Basic Multilingual Plane alone, before, after and inside
+    a text: each text, whether the guess keeps it as read, and its stripped self."""
     chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
     values = [v for c in chars for v in (c, c + "x", "x" + c, "x" + c + "x")]
     each = (
         pl.DataFrame({"v": values})
         .with_row_index()
         .group_by("index", maintain_order=True)
-        .agg(data._known("v", None).alias("kept"))
+        .agg(data._known("v", None, composed=composed).alias("kept"))
     )
     stripped = pl.Series(values).str.strip_chars()
-    for value, kept, canonical in zip(values, each["kept"], stripped, strict=True):
+    return zip(values, each["kept"], stripped, strict=True)
+
+
+def test_a_text_kept_as_read_is_one_stripping_leaves_as_it_is():
+    """The guess that a text needs no stripping never holds for one that does: every
+    character of the Basic Multilingual Plane, alone, before, after and inside a
+    text. A text the guess keeps is its own stripped self and not blank; one that
+    begins and ends with printable ASCII other than the space is always kept."""
+    for value, kept, canonical in _every_text_kept(composed=False):
         plain = "!" <= value[0] <= "~" and "!" <= value[-1] <= "~"
         assert kept is plain, repr(value)
         if kept:
@@ -238,16 +244,7 @@ def test_a_partys_text_is_kept_as_read_when_stripping_leaves_it_as_it_is():
     `Öster` begins beyond ASCII and failed the two bytes' guess: the customers were
     surveyed twice): kept as read exactly when stripping leaves it as it is, it is not
     blank and no letter of it is decomposed."""
-    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
-    values = [v for c in chars for v in (c, c + "x", "x" + c, "x" + c + "x")]
-    each = (
-        pl.DataFrame({"v": values})
-        .with_row_index()
-        .group_by("index", maintain_order=True)
-        .agg(data._known("v", None, composed=True).alias("kept"))
-    )
-    stripped = pl.Series(values).str.strip_chars()
-    for value, kept, canonical in zip(values, each["kept"], stripped, strict=True):
+    for value, kept, canonical in _every_text_kept(composed=True):
         marked = any("\u0300" <= c <= "\u036f" for c in value)
         assert kept is (canonical == value and value != "" and not marked), repr(value)
 

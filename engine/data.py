@@ -392,9 +392,10 @@ def _read_files(
     if not path.is_dir():
         diags.error("file-not-found", f"no data directory or workbook at {path}")
         return raw, origins, offsets, ragged
+    entries = list(path.iterdir())  # listed once, not twice a table
     for name in known:
-        parquets = table_files(path, name, "parquet", files.get(name))
-        csvs = table_files(path, name, "csv", files.get(name))
+        parquets = table_files(path, name, "parquet", files.get(name), entries)
+        csvs = table_files(path, name, "csv", files.get(name), entries)
         if len(parquets) + len(csvs) > 1:
             diags.error(
                 "two-files",
@@ -1777,19 +1778,26 @@ def table_file(directory: Path, table: str, suffix: str, named: str | None = Non
     return next(iter(table_files(directory, table, suffix, named)), exact)
 
 
-def table_files(directory: Path, table: str, suffix: str, named: str | None = None) -> list[Path]:
+def table_files(
+    directory: Path,
+    table: str,
+    suffix: str,
+    named: str | None = None,
+    entries: list[Path] | None = None,
+) -> list[Path]:
     """Every file of a data directory that is a table's file of the kind `suffix`: its
     name composed or decomposed, and its suffix in any case — `visits.CSV`, as exports
     on Windows name them, was "no `visits` table: found `visits`, did you mean
     `visits`?" here, and read on Windows, whose file names ignore case — or `named` as
     columns.yaml names the table's file (`Besök.csv`). Two of them (a `visits.csv`
-    beside a `visits.CSV`, or beside `Besök.csv`) are two files for one table."""
-    if not directory.is_dir():
+    beside a `visits.CSV`, or beside `Besök.csv`) are two files for one table.
+    `entries` is the directory as already listed, where the caller has it."""
+    if entries is None and not directory.is_dir():
         return []
     wanted = {unicodedata.normalize("NFC", n) for n in (table, named) if n}
     return sorted(
         f
-        for f in directory.iterdir()
+        for f in (directory.iterdir() if entries is None else entries)
         if f.suffix.lower() == f".{suffix}" and unicodedata.normalize("NFC", f.stem) in wanted
     )
 

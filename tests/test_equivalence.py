@@ -285,6 +285,15 @@ TWO_EMPTY_DECISIONS = {
         for i in range(2)
     ],
 }
+# the rest of an `@example` on them: plain formulas beside the one it is about
+ON_TWO_EMPTY_DECISIONS = {
+    "duration": "granted_minutes",
+    "ratio": "40 %",
+    "day_formula": "start_date",
+    "factor": "1",
+    "rounding": ("0.01", "half_up"),
+    "rows": TWO_EMPTY_DECISIONS,
+}
 
 
 @settings(
@@ -307,25 +316,15 @@ TWO_EMPTY_DECISIONS = {
 # Polars 2.1 once gave one row for `literal < coalesce(all-null column, literal)`.
 @example(
     money="special_amount",
-    duration="granted_minutes",
-    ratio="40 %",
     boolean="(month_start < coalesce(end_date, month_end))",
-    day_formula="start_date",
-    factor="1",
-    rounding=("0.01", "half_up"),
-    rows=TWO_EMPTY_DECISIONS,
+    **ON_TWO_EMPTY_DECISIONS,
 )
 # … and for a clamp's bounds, `250.125 > coalesce(granted_minutes, 15 min) * timpris`:
 # the run stopped with `cannot-compute` where both back ends stop at `clamp-bounds`
 @example(
     money="clamp(larmbelopp, larmbelopp, (coalesce(granted_minutes, 15 min) * timpris))",
-    duration="granted_minutes",
-    ratio="40 %",
     boolean="true",
-    day_formula="start_date",
-    factor="1",
-    rounding=("0.01", "half_up"),
-    rows=TWO_EMPTY_DECISIONS,
+    **ON_TWO_EMPTY_DECISIONS,
 )
 def test_compiled_equals_interpreted(
     tmp_path_factory, money, duration, ratio, boolean, day_formula, factor, rounding, rows

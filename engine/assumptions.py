@@ -11,14 +11,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
 from engine import swedish
-from engine.catalog import Vocabulary
+from engine.catalog import Table, Vocabulary
 from engine.data import Dataset
+from engine.diagnostics import Diagnostic, EngineError
 from engine.frames import clock_after, elapsed, elapsed_microseconds, where_values
 from engine.model import Assumption
 from engine.phrases import say
@@ -73,6 +75,8 @@ def apply_assumptions(
     for assumption in assumptions:
         table = changed_table(vocabulary, assumption)
         chosen = _chosen(vocabulary, assumption, tables[table], tables)
+        if assumption.kind == "scale_visit_time":
+            _scaled_within(assumption, tables[table], chosen, vocabulary.tables[table])
         frame, applied = _APPLY[assumption.kind](assumption, tables[table], chosen)
         tables[table] = frame
         done.append(applied)
@@ -149,6 +153,65 @@ def _minutes() -> pl.Expr:
 
 
 # ----------------------------------------------------------------------------- kinds
+
+
+_HOUR = 3_600_000_000  # microseconds
+# the last moment a file can write (9999-12-31 23:59), in microseconds since 1970
+_LAST_MOMENT = (date(9999, 12, 31) - date(1970, 1, 1)).days * 24 * _HOUR + 1439 * 60_000_000
+
+
+def _scaled_within(
+    assumption: Assumption, visits: pl.DataFrame, chosen: pl.Series, table: Table
+) -> None:
+    """Stop, at the factor's line, where scaling would make a chosen row last longer
+    than its table lets a row last (`max_hours`: a visit of 10 hours scaled by 3 is
+    one the data would have rejected), or end after any date there is: `scale_visit_time:
+    1000000000` stopped the run with a traceback."""
+    factor = float(assumption.amount)
+    micros = elapsed_microseconds(pl.col("end"), pl.col("start")).cast(pl.Float64)
+    scaled = micros * factor
+    hours = table.max_hours
+    limit = float(hours * _HOUR) if hours is not None else float("inf")
+    beyond = pl.col("start").cast(pl.Datetime("us")).cast(pl.Int64) + scaled > _LAST_MOMENT
+    over = visits.with_columns(__chosen=chosen).filter(
+        pl.col("__chosen") & pl.col("end").is_not_null() & ((scaled > limit) | beyond)
+    )
+    if over.height == 0:
+        return
+    longest = float(over.select(micros.max()).item())
+    span = assumption.amount_span or assumption.span
+    written = f"`{assumption.kind}: {_in_language('en', assumption.amount)}`"
+    if hours is None:
+        message = (
+            f"{written} makes {over.height} of {visits.height} rows end after any date there is"
+        )
+        raise EngineError(
+            [Diagnostic("bad-value", message, span, hint="a factor such as 0.85 or 1.2")]
+        )
+    most = _fewest_decimals(limit / longest)
+    raise EngineError(
+        [
+            Diagnostic(
+                "bad-value",
+                f"{written} makes {over.height} of {visits.height} rows of `{table.name}` last "
+                f"longer than {hours} hours, the longest a row may last (`max_hours`), which the "
+                "data would have rejected",
+                span,
+                hint=f"the longest row chosen lasts {_hours_and_minutes(longest)}: a factor of at "
+                f"most {most} keeps every row within {hours} hours",
+            )
+        ]
+    )
+
+
+def _fewest_decimals(most: float) -> str:
+    """The largest factor of two decimals at most `most` (2.28 for 2.2857…)."""
+    return f"{(Decimal(str(most)) * 100).to_integral_value(rounding='ROUND_FLOOR') / 100:f}"
+
+
+def _hours_and_minutes(micros: float) -> str:
+    minutes = round(micros / 60_000_000)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
 
 
 def _scale_visit_time(

@@ -582,6 +582,7 @@ TYPE_WORDS = {
     "string": "a text",
     "number": "a number",
     "boolean": "true or false",
+    "integer": "a whole number",
     "array": "a list",
     "object": "a mapping (key: value lines)",
 }
@@ -627,7 +628,22 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
         return _one_of(value, error.instance, path)
     if validator in ("minItems", "minProperties"):
         return f"`{_where(path)}` is empty", None, None
+    bound = _BOUND_WORDS.get(validator)
+    if bound is not None:  # "0 is less than or equal to the minimum of 0"
+        shown = as_written(error.instance)
+        return f"`{_where(path)}` must be {bound} {as_written(value)}, not {shown}", None, None
+    if validator == "not" and "const" in value:  # "0 should not be valid under {'const': 0}"
+        return f"`{_where(path)}` cannot be {as_written(value['const'])}", None, None
     return f"{error.message} (at `{_where(path)}`)", None, None
+
+
+# the schema's bounds on a number, in a reader's words
+_BOUND_WORDS = {
+    "minimum": "at least",
+    "exclusiveMinimum": "above",
+    "maximum": "at most",
+    "exclusiveMaximum": "below",
+}
 
 
 def _kind_words(value: Any) -> str:
@@ -1018,6 +1034,12 @@ _QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(%|[A-Za-zåäöÅÄÖ]+(?:/[A-
 # A number as a Swedish text writes it: spaces between thousands, a decimal comma
 # (`1 200,50`, `480,50 SEK/h`, `40,5 %`), and after it the unit.
 _SWEDISH_NUMBER = re.compile(r"(-?\d{1,3}(?:[ \u00a0]\d{3})+|-?\d+)(?:,(\d+))?(\s*\D.*)?")
+
+
+def _per_cents(share: Decimal) -> str:
+    """A share below 1 written without `%`, read both ways: "0.1 % of the customers, or
+    10 %" (a ratio reads 0.1 as 10 %)."""
+    return f"{share.normalize():f} % of the customers, or {(share * 100).normalize():f} %"
 
 
 def split_quantity(text: str) -> tuple[Decimal, str | None] | None:
@@ -1421,6 +1443,18 @@ class _Builder:
             return None
         share = Decimal(1)
         if "share" in spec:
+            written = split_quantity(str(spec["share"]))
+            if written is not None and written[1] is None and not isinstance(spec["share"], bool):
+                # 0.1 was 0,1 % of the customers, where a ratio reads it as 10 %
+                self.diags.error(
+                    "missing-unit",
+                    f"`share: {spec['share']}` has no `%`"
+                    + (f": is it {_per_cents(written[0])}?" if written[0] < 1 else ""),
+                    spec.value_spans["share"],
+                    hint=f'write the per cent with its sign: "{written[0].normalize():f} %"'
+                    + (f' or "{(written[0] * 100).normalize():f} %"' if written[0] < 1 else ""),
+                )
+                return None
             parsed = parse_quantity(str(spec["share"]), "%")
             if parsed is None or not 0 < parsed <= 1:
                 self.diags.error(
@@ -1443,6 +1477,7 @@ class _Builder:
             share,
             int(spec.get("seed", 0)),
             spec.get("source"),
+            spec.value_spans[kind],
         )
 
     def _zones(self, model: Model) -> None:

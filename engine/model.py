@@ -212,6 +212,7 @@ class Assumption:
     share: Decimal = Decimal(1)  # of customers, chosen by `seed`
     seed: int = 0
     source: str | None = None
+    amount_span: Span | None = None  # where the factor, the minutes or the levels are written
 
     @property
     def role(self) -> str:

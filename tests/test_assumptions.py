@@ -232,6 +232,39 @@ def test_a_run_of_the_scenario_applies_its_assumptions() -> None:
             "description",
             3,
         ),
+        # a share without `%` was per cents: `share: 0.1`, meant as a tenth, moved 0,1 %
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: -1\n    share: 0.1\n",
+            "`share: 0.1` has no `%`: is it 0.1 % of the customers, or 10 %?",
+            5,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: -1\n    share: 10\n",
+            "`share: 10` has no `%`",
+            5,
+        ),
+        # the schema's bounds in words: "0 is less than or equal to the minimum of 0",
+        # "0 should not be valid under {'const': 0}", "should be integer"
+        (
+            "assumptions:\n  a:\n    description: x\n    scale_visit_time: 0\n",
+            "`assumptions.a.scale_visit_time` must be above 0, not 0",
+            4,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: 0\n",
+            "`assumptions.a.move_level` cannot be 0",
+            4,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: 1\n    seed: -1\n",
+            "`assumptions.a.seed` must be at least 0, not -1",
+            5,
+        ),
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: 1.5\n",
+            "`assumptions.a.move_level` should be a whole number",
+            4,
+        ),
     ],
 )
 def test_mistakes_in_assumptions_are_located(
@@ -352,3 +385,34 @@ def test_explain_shows_the_data_as_a_scenario_assumes_it():
             for p, n, a in lines.select("provider_id", "payment", "amount_ore").iter_rows()
             if (p, n) in explained or a != 0
         }, customer
+
+
+def test_a_factor_making_a_visit_last_longer_than_a_day_is_refused_at_its_line(
+    tmp_path: Path,
+) -> None:
+    """`scale_visit_time: 1000000000` stopped the run with a traceback (an end past any
+    date); a factor of 5 paid private visits of 5 × 6 h, rows the data would have
+    rejected (visits last at most 24 hours). The longest private visit of the sample
+    lasts 6 h: scaled by 4 it lasts 24 h, as long as a visit may; by 5, 30 h."""
+    visits = pl.read_csv(SAMPLE / "visits.csv", try_parse_dates=True)
+    private = pl.read_csv(SAMPLE / "providers.csv").filter(pl.col("ownership") == "private")
+    mine = visits.filter(pl.col("provider_id").is_in(private["provider_id"].implode()))
+    assert _minutes(mine).max() == 360
+    body = "assumptions:\n  a:\n    description: x\n    scale_visit_time: {}\n    where: {{ownership: private}}\n"
+    _, after, done = _applied(tmp_path, body.format(4))
+    assert _minutes(after.tables["visits"]).max() == 24 * 60 and done[0].rows == mine.height
+    over_a_day = int((_minutes(mine) * 5 > 24 * 60).sum())
+    for factor, said in [
+        (5, f"`scale_visit_time: 5` makes {over_a_day} of 75829 rows of `visits` last longer "
+         "than 24 hours, the longest a row may last (`max_hours`)"),
+        (1000000000, f"`scale_visit_time: 1000000000` makes {mine.height} of 75829 rows"),
+    ]:  # fmt: skip
+        with pytest.raises(EngineError) as caught:
+            _applied(tmp_path, body.format(factor))
+        (found,) = caught.value.diagnostics
+        assert found.message.startswith(said), found.message
+        assert found.span is not None and (found.span.line, found.span.col) == (6, 23)
+        assert (
+            found.hint
+            == "the longest row chosen lasts 6 h: a factor of at most 4 keeps every row within 24 hours"
+        )

@@ -1264,12 +1264,20 @@ def simulate_command(
         dates_replaced,
         distinct,
         load_each,
+        one_change_a_cell,
         scenario_change,
         sweep_values,
         with_setting,
     )
     from engine.compare import sweep as run_sweep
 
+    if attribution and sweep:  # the sweep was left out without a word
+        raise click.UsageError(
+            "--attribute shares a difference among the changes --set and --scenario make; "
+            "a --sweep is a study of its own: run it without --attribute"
+        )
+    if solve and not target:
+        raise click.UsageError("--solve needs --target: the total to reach (e.g. --target '-10 %')")
     if out is not None:
         _confirm_replace(out, force, (model, data, scenario))
     months = api.months_between(month, last)
@@ -1282,6 +1290,10 @@ def simulate_command(
         checked=_charts_ahead(out),
     )
     checked_b_scenario = checked_b
+    given = [("--set", s) for s in settings] + [
+        (option, text) for option, text in (("--solve", solve), ("--sweep", sweep)) if text
+    ]
+    one_change_a_cell(checked_b, given)
     for setting in settings:
         _say_every_date(dates_replaced(checked_b, setting, months), "--set", setting)
         checked_b = with_setting(checked_b, setting)

@@ -661,6 +661,36 @@ def _changed(target: Target, old: Any, value: Any, setting: str) -> Any:
     return brackets
 
 
+def one_change_a_cell(checked: CheckedModel, changes: list[tuple[str, str]]) -> None:
+    """Stop where two changes (`--set`, `--sweep`, `--solve`, each with its text) give
+    one parameter, or one cell of it, two values: the later replaced the earlier without
+    a word — `--set vak_timpris=1000 kr/h --set vak_timpris=460 kr/h` compared the model
+    with itself, and a sweep of a cell also set left the setting out."""
+    seen: list[tuple[str, Target]] = []
+    for option, text in changes:
+        target = resolve_target(checked, text.partition("=")[0].strip())
+        for earlier, other in seen:
+            if other.param.name == target.param.name and (
+                _whole_parameter(other) or _whole_parameter(target) or _cell(other) == _cell(target)
+            ):
+                raise _bad(
+                    "bad-value",
+                    f"{earlier} and {option} {text} both change `{target.param.name}`"
+                    + ("" if _whole_parameter(target) else f" ({text.partition('=')[0].strip()})"),
+                    "give a parameter, or a cell of one, one value: the later would replace "
+                    "the earlier",
+                )
+        seen.append((f"{option} {text}", target))
+
+
+def _whole_parameter(target: Target) -> bool:
+    return target.key is None and target.index is None
+
+
+def _cell(target: Target) -> tuple[Any, ...]:
+    return (target.key, target.index, target.part)
+
+
 def parameter_name(target: str) -> str:
     """The parameter a setting target names: `kontrollnivåer[2].under` → kontrollnivåer."""
     match = _SETTING.match(f"{target}=0")

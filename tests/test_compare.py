@@ -14,12 +14,13 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from engine.api import parse_month, run_model
+from engine.api import load, parse_month, run_model
 from engine.cli import main
 from engine.compare import (
     compare,
     compare_results,
     load_each,
+    one_change_a_cell,
     provider_totals_ore,
     solve,
     sweep,
@@ -272,6 +273,63 @@ def test_simulate_sweep_reports_thirteen_values():
     at_40 = table.filter(pl.col("value") == "40 %")
     assert at_40["diff_ore"].to_list() == [0]  # the unchanged threshold costs nothing extra
     assert table["total_ore"].is_sorted(descending=True)  # a higher threshold never pays more
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        # the later value replaced the earlier: the model was compared with itself
+        (
+            [("--set", "vak_timpris=1000 kr/h"), ("--set", "vak_timpris=460 kr/h")],
+            "--set vak_timpris=1000 kr/h and --set vak_timpris=460 kr/h both change "
+            "`vak_timpris`",
+        ),
+        # the sweep left the setting of its own cell out
+        (
+            [("--set", "kontrollnivåer[2].under=50 %"),
+             ("--sweep", "kontrollnivåer[2].under = 25 %:85 %:5 %")],
+            "--set kontrollnivåer[2].under=50 % and --sweep kontrollnivåer[2].under = 25 %:85 "
+            "%:5 % both change `kontrollnivåer` (kontrollnivåer[2].under)",
+        ),
+        (
+            [("--solve", "vak_timpris"), ("--sweep", "vak_timpris=400:500:50 kr/h")],
+            "--solve vak_timpris and --sweep vak_timpris=400:500:50 kr/h both change "
+            "`vak_timpris`",
+        ),
+        ([("--set", "kontrollnivåer[1].under=15 %"),
+          ("--sweep", "kontrollnivåer[2].under=25 %:85 %:5 %")], None),
+        ([("--set", "kontrollnivåer[2].value=60 %"),
+          ("--sweep", "kontrollnivåer[2].under=25 %:85 %:5 %")], None),
+    ],
+)  # fmt: skip
+def test_two_changes_of_one_cell_are_refused(changes, said):
+    checked, _ = load(ROOT / "rules/orebro")
+    if said is None:  # two cells: each keeps its value
+        one_change_a_cell(checked, changes)
+        return
+    with pytest.raises(EngineError) as caught:
+        one_change_a_cell(checked, changes)
+    assert [d.message for d in caught.value.diagnostics] == [said]
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--set", "vak_timpris=1000 kr/h", "--set", "ledsagningsbelopp=1 kr", "--attribute",
+          "--sweep", "kontrollnivåer[2].under=35 %:45 %:5 %"],
+         "a --sweep is a study of its own: run it without --attribute"),
+        (["--solve", "vak_timpris"], "--solve needs --target"),
+    ],
+)  # fmt: skip
+def test_simulate_says_what_an_option_left_out_would_have_done(options, said):
+    """A sweep beside --attribute was not run, and --solve without --target was said to
+    be "Invalid value for --target"."""
+    result = CliRunner().invoke(
+        main,
+        ["simulate", str(ROOT / "rules/orebro"), "--data", str(SAMPLE), "--month", "2024-02",
+         *options],
+    )  # fmt: skip
+    assert result.exit_code == 2 and said in result.output, result.output
 
 
 def test_goal_seek_finds_the_budget_neutral_rate(tmp_path):

@@ -166,6 +166,14 @@ data_option = click.option(
     "columns.yaml in the directory, or beside the workbook, names the data's own columns "
     "(and files or sheets).",
 )
+
+
+def _party_id(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """An id as the data's tables hold it, without the spaces around it (an id copied
+    from a sheet with them was "customer ` K000001 ` has no decisions or visits")."""
+    return value.strip() if value is not None else None
+
+
 month_option = click.option("--month", required=True, callback=_month, help="The month, YYYY-MM.")
 to_option = click.option(
     "--to", "last", callback=_month, help="Last month of a range (YYYY-MM); default: just --month."
@@ -656,9 +664,12 @@ def verify_command(out: Path) -> None:
 @click.option(
     "--to", "last", callback=_month, default=None, help="With --letter: the last month, YYYY-MM."
 )
-@click.option("--customer", help="The customer's id, as in the customers table.")
+@click.option(
+    "--customer", callback=_party_id, help="The customer's id, as in the customers table."
+)
 @click.option(
     "--provider",
+    callback=_party_id,
     help="With --letter: a letter for each of the provider's customers, and one of its own "
     "payments that are no customer's (with its whole month).",
 )

@@ -22,6 +22,7 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import polars as pl
 
 from engine import __version__, ast, monthly
@@ -750,14 +751,17 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
         )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        study = manifest.get("kind", "run") != "run"
-        job = None if study else Job(**manifest["job"])
-        models = manifest["models"] if study else [manifest["model"]]
-        inputs = manifest["inputs"]
-    except (ValueError, KeyError, TypeError) as error:
+    except ValueError as error:
         raise EngineError(
             [Diagnostic("bad-value", f"{path} is not a carepay manifest ({error})")]
         ) from None
+    unfit = manifest_problem(manifest)
+    if unfit is not None:
+        raise EngineError([Diagnostic("bad-value", f"{path} {unfit}", hint=_UNFIT_HINT)])
+    study = manifest.get("kind", "run") != "run"
+    job = None if study else Job(**manifest["job"])
+    models = manifest["models"] if study else [manifest["model"]]
+    inputs = manifest["inputs"]
     differences = []
     other_build = manifest.get("carepay") != __version__ or (
         manifest.get("carepay_build", build()) != build()
@@ -788,7 +792,9 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
     if job is None:  # a study: its inputs and outputs are checked, not re-run
         for name, entry in sorted(manifest.get("outputs", {}).items()):
             file = out / name
-            if not file.is_file() or sha256(file) != entry["sha256"]:
+            if not file.is_file():
+                differences.append(f"output {name} is missing from {out}")
+            elif sha256(file) != entry["sha256"]:
                 differences.append(f"output {name} in {out} has been changed since it was written")
         return differences, manifest
     with tempfile.TemporaryDirectory(prefix="carepay-verify-") as scratch:
@@ -822,7 +828,9 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
             differences.append(f"output {name} is new")
         elif before[name]["sha256"] != now[name]["sha256"]:
             differences.append(f"output {name} differs")
-        elif not (out / name).is_file() or sha256(out / name) != before[name]["sha256"]:
+        elif not (out / name).is_file():
+            differences.append(f"output {name} is missing from {out}")
+        elif sha256(out / name) != before[name]["sha256"]:
             differences.append(f"output {name} in {out} has been changed since the run")
     unsaid = "carepay_build" not in manifest and manifest.get("carepay") == __version__
     if unsaid and any(d.startswith("output ") for d in differences):
@@ -833,6 +841,59 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
             "its amounts",
         )
     return differences, manifest
+
+
+_UNFIT_HINT = "verify a directory as `carepay run`, `compare` or `simulate --out` wrote it"
+
+
+def manifest_problem(manifest: Any) -> str | None:
+    """What makes `manifest` no description of a job `verify` can repeat
+    (`schemas/manifest.schema.json`), in a reader's words; None when it is one. A month
+    `2024-13`, a model path of `null` or a manifest that was a list stopped `verify`
+    with a traceback, and a `csv_dialect` of `weird` was verified."""
+    if isinstance(manifest, dict) and manifest.get("kind") == "generate":
+        return "was written by `carepay generate`: it describes data, not a run to repeat"
+    unfit = _schema_problem(manifest)
+    return f"is not a carepay manifest: {unfit}" if unfit is not None else None
+
+
+def _schema_problem(manifest: Any) -> str | None:
+    """The first way `manifest` differs from the schema, in a reader's words."""
+    schema = json.loads((schemas_dir() / "manifest.schema.json").read_text(encoding="utf-8"))
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(manifest)
+    )
+    if error is None:
+        return None
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    at = f"`{where.lstrip('.')}`" if where else "the manifest"
+    shown = json.dumps(error.instance, ensure_ascii=False)
+    shown = shown if len(shown) <= 40 else shown[:37] + "…"
+    match error.validator:
+        case "required":
+            missing = [k for k in error.validator_value if k not in error.instance]
+            return f"{at} has no `{missing[0]}`"
+        case "type":
+            return f"{at} is {shown}, not {_JSON_KINDS.get(str(error.validator_value), error.validator_value)}"
+        case "enum":
+            allowed = ", ".join(str(v) for v in error.validator_value)
+            return f"{at} is {shown}, not one of {allowed}"
+        case "pattern" if error.validator_value.startswith("^\\d{4}"):
+            return f"{at} is {shown}, not a month (YYYY-MM)"
+        case "pattern":
+            return f"{at} is {shown}, not a SHA-256 (64 hexadecimal digits)"
+        case "additionalProperties":
+            extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
+            return f"{at} has `{extra[0]}`, which a run's job does not hold"
+    return f"{at} is {shown}, which a manifest does not hold there"
+
+
+_JSON_KINDS = {
+    "string": "a text",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+}
 
 
 # Manifest fields a repeated run need not give again: when and how fast, and the

@@ -268,6 +268,23 @@ def test_explain_unknown_customer():
     assert "customer `NOPE` has no decisions or visits in 2024-02" in out
 
 
+def test_explain_takes_an_id_copied_with_spaces_around_it():
+    """` K003 ` (copied from a sheet) was "customer ` K003 ` has no decisions or visits",
+    though the data's ids are read without their spaces: the same tree as `K003`."""
+    code, plain = invoke(
+        "explain", MODEL, "--data", DATA, "--month", "2024-02", "--customer", "K003"
+    )
+    assert code == 0, plain
+    code, spaced = invoke(
+        "explain", MODEL, "--data", DATA, "--month", "2024-02", "--customer", " K003\t"
+    )
+    assert code == 0 and spaced == plain, spaced
+    code, own = invoke(
+        "explain", MODEL, "--data", DATA, "--month", "2024-02", "--provider", " P1 ", "--all"
+    )
+    assert code == 0 and "Provider P1 " in own, own
+
+
 def test_test_command():
     code, out = invoke("test", str(ROOT / "examples/hemtjanst/tests"))
     assert code == 0

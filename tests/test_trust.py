@@ -240,6 +240,51 @@ def test_verify_names_an_output_edited_after_the_run(tmp_path: Path, data_copy: 
     assert "output statement_lines.csv in" in text and "has been changed since the run" in text
 
 
+MANIFEST_EDITS = [
+    # each stopped verify with a traceback
+    (("job", "first"), "2024-13", '`job.first` is "2024-13", not a month (YYYY-MM)'),
+    (("job", "first"), 202403, "`job.first` is 202403, not a text"),
+    (("job", "model"), None, "`job.model` is null, not a text"),
+    ((), [1, 2], "the manifest is [1, 2], not a mapping"),
+    # each was read as a job: formats by the letter, a text as yes, a dialect nobody writes
+    (("job", "formats"), "csv", '`job.formats` is "csv", not a list'),
+    (("job", "formats"), ["pdf"], '`job.formats[0]` is "pdf", not one of csv, parquet, xlsx'),
+    (("job", "strict"), "yes", '`job.strict` is "yes", not true or false'),
+    (("job", "csv_dialect"), "weird", '`job.csv_dialect` is "weird", not one of standard'),
+    (("inputs", 0, "sha256"), "xyz", '`inputs[0].sha256` is "xyz", not a SHA-256'),
+    (("kind",), "generate", "was written by `carepay generate`: it describes data, not a run"),
+]
+
+
+def test_verify_refuses_a_manifest_that_describes_no_run(tmp_path: Path, data_copy: Path) -> None:
+    """A manifest edited so that it describes no job verify can repeat is said to be one,
+    at the field, before anything is run; never a traceback, never "verified"."""
+    out = _run_fixture(data_copy, tmp_path / "out")
+    written = (out / "manifest.json").read_text(encoding="utf-8")
+    for path, value, said in MANIFEST_EDITS:
+        manifest = json.loads(written)
+        if not path:
+            manifest = value
+        else:
+            *parents, last = path
+            node = manifest
+            for step in parents:
+                node = node[step]
+            node[last] = value
+        (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        code, text = _invoke("verify", str(out))
+        assert code == 1 and said in text, (path, value, text)
+        assert "manifest.json " in text and "verifierad" not in text
+
+
+def test_verify_says_an_output_deleted_is_missing(tmp_path: Path, data_copy: Path) -> None:
+    """It said that a deleted workbook "has been changed since the run"."""
+    out = _run_fixture(data_copy, tmp_path / "out")
+    (out / "payments.xlsx").unlink()
+    code, text = _invoke("verify", str(out))
+    assert code == 1 and f"output payments.xlsx is missing from {out}" in text, text
+
+
 def test_strict_stops_before_writing_anything(tmp_path: Path, data_copy: Path) -> None:
     visits = data_copy / "visits.csv"
     visits.write_text(
@@ -969,3 +1014,18 @@ def test_a_ctrl_c_in_a_finalizer_is_given_again_where_it_can_stop_the_command(
     with pytest.raises(KeyboardInterrupt):
         entry._interrupt(signal.SIGINT, frame_in("/work/main/engine/data.py", "load_data"))
     assert given == []
+
+
+def test_the_manifest_schema_holds_what_a_job_holds() -> None:
+    """`schemas/manifest.schema.json` names a job's fields, formats and CSV dialects as
+    the engine has them: a field or dialect added to one is added to the other."""
+    from dataclasses import fields
+
+    from engine.catalog import schemas_dir
+    from engine.reports import CSV_DIALECTS
+
+    schema = json.loads((schemas_dir() / "manifest.schema.json").read_text(encoding="utf-8"))
+    job = schema["properties"]["job"]["properties"]
+    assert set(job) == {f.name for f in fields(Job)}
+    assert tuple(job["csv_dialect"]["enum"]) == CSV_DIALECTS
+    assert job["formats"]["items"]["enum"] == Job("m", "d", "2024-01", "2024-01").formats

@@ -29,7 +29,7 @@ from starlette.routing import Route
 from engine import workspace as w
 from engine.api import parse_month
 from engine.builtins import BUILTINS
-from engine.diagnostics import EngineError
+from engine.diagnostics import Diagnostic, EngineError
 
 STATIC = Path(__file__).resolve().parent / "studio_static"
 COOKIE = "carepay_studio"
@@ -80,6 +80,19 @@ def _error(error: EngineError, ws: w.Workspace) -> JSONResponse:
     )
 
 
+def _texts(data: dict[str, Any]) -> dict[str, str]:
+    """The edited rule files' texts by name, as the page sends them; anything else is
+    said (a list or a number there stopped the request with a 500)."""
+    texts = data.get("texts") or {}
+    if not isinstance(texts, dict) or not all(
+        isinstance(name, str) and isinstance(text, str) for name, text in texts.items()
+    ):
+        raise EngineError(
+            [Diagnostic("bad-value", "`texts` is a mapping of a rule file's name to its text")]
+        )
+    return texts
+
+
 def create_app(ws: w.Workspace, token: str, port: int) -> Starlette:
     """The studio's routes over one workspace."""
 
@@ -111,11 +124,18 @@ def create_app(ws: w.Workspace, token: str, port: int) -> Starlette:
         )
 
     async def body(request: Request) -> dict[str, Any]:
-        data = await request.json()
-        return data if isinstance(data, dict) else {}
+        """The request's JSON object; a body that is none (not JSON, or a list) is a
+        user's mistake of the page's own making, said as one (it was a 500)."""
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise EngineError([Diagnostic("bad-value", "the request is not a JSON object")])
+        return data
 
     async def edit(request: Request) -> Response:
-        texts = (await body(request)).get("texts") or {}
+        texts = _texts(await body(request))
         try:
             answer = await run_in_threadpool(w.edit, ws, texts)
         except EngineError as error:
@@ -125,14 +145,17 @@ def create_app(ws: w.Workspace, token: str, port: int) -> Starlette:
         return JSONResponse(answer)
 
     async def set_value(request: Request) -> Response:
-        data = await body(request)
         try:
+            data = await body(request)
+            path = data.get("path") or []
+            if not isinstance(path, list):
+                raise EngineError([Diagnostic("bad-value", "`path` is a list of keys")])
             text = w.set_value(
                 ws,
-                data.get("texts") or {},
+                _texts(data),
                 str(data.get("file")),
                 str(data.get("name")),
-                list(data.get("path") or []),
+                path,
                 str(data.get("value", "")),
             )
         except EngineError as error:
@@ -168,7 +191,8 @@ def create_app(ws: w.Workspace, token: str, port: int) -> Starlette:
         return await answered(w.save, str(data.get("file")), str(data.get("text", "")))
 
     async def sweep(request: Request) -> Response:
-        return await answered(w.sweep_of, str((await body(request)).get("spec", "")))
+        data = await body(request)
+        return await answered(w.sweep_of, str(data.get("spec", "")))
 
     routes = [
         Route("/", index),
@@ -182,7 +206,18 @@ def create_app(ws: w.Workspace, token: str, port: int) -> Starlette:
         Route("/api/save", save, methods=["POST"]),
         Route("/api/sweep", sweep, methods=["POST"]),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(Guard, token=token, port=port)])
+
+    async def said(_request: Request, error: Exception) -> Response:
+        """A user's mistake raised anywhere in a route (a request that is no JSON
+        object): 422 with its diagnostics, as the routes answer their own."""
+        assert isinstance(error, EngineError)
+        return _error(error, ws)
+
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(Guard, token=token, port=port)],
+        exception_handlers={EngineError: said},
+    )
 
 
 def names(ws: w.Workspace) -> dict[str, list[str]]:

@@ -132,6 +132,34 @@ def test_only_the_models_own_files_are_read_or_written(opened, name):
     assert sorted(opened[0].parent.rglob("*")) == before  # nothing written anywhere
 
 
+NOT_AN_OBJECT = "the request is not a JSON object"
+NOT_TEXTS = "`texts` is a mapping of a rule file's name to its text"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        ("/api/edit", "{not json", NOT_AN_OBJECT),
+        ("/api/edit", [1, 2], NOT_AN_OBJECT),
+        ("/api/edit", {"texts": ["omvardnad.yaml"]}, NOT_TEXTS),
+        ("/api/edit", {"texts": {"omvardnad.yaml": 5}}, NOT_TEXTS),
+        ("/api/set", {"file": "omvardnad.yaml", "name": "kontrollnivåer", "path": 3}, "`path` is a list of keys"),
+        ("/api/save", "x", NOT_AN_OBJECT),
+        ("/api/diff", [1], NOT_AN_OBJECT),
+        ("/api/sweep", 5, NOT_AN_OBJECT),
+    ],
+)  # fmt: skip
+def test_a_request_the_page_would_not_send_is_said_to_be_one(opened, path, body, message):
+    """Each stopped its request with a 500 (a body that is no JSON object, texts that
+    are not texts, a path that is no list); nothing is written."""
+    before = {p: p.read_bytes() for p in opened[0].parent.rglob("*") if p.is_file()}
+    sent = {"content": body} if isinstance(body, str) else {"json": body}
+    response = _client(opened[1]).post(path, headers={"x-carepay-token": "t0k"}, **sent)
+    assert response.status_code == 422, response.text
+    assert [d["message"] for d in response.json()["diagnostics"]] == [message]
+    assert {p: p.read_bytes() for p in opened[0].parent.rglob("*") if p.is_file()} == before
+
+
 def test_broken_yaml_mid_edit_is_a_located_error_and_the_last_results_stay(opened):
     folder, ws = opened
     client = _client(ws)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -891,7 +892,7 @@ def _adjusted_column(
         report(
             "schema",
             f"the default `{default}` is outside the range of {where} "
-            f"({'' if low is None else low}–{'' if high is None else high})",
+            f"({range_words(replace(column, minimum=low, maximum=high))})",
             (*path, "default"),
             None,
         )
@@ -926,8 +927,9 @@ def _adjusted_range(
         return None
     for key in given:
         bound = spec[key]
-        whole = column.kind != "integer" or float(bound).is_integer()
-        if isinstance(bound, bool) or not isinstance(bound, int | float) or not whole:
+        number = isinstance(bound, int | float) and not isinstance(bound, bool)
+        whole = column.kind != "integer" or (number and float(bound).is_integer())
+        if not number or not math.isfinite(bound) or not whole:
             report(
                 "schema",
                 f"the {key} of {where} is {bound!r}, not {'a whole' if column.kind == 'integer' else 'a'} number",
@@ -946,6 +948,18 @@ def _adjusted_range(
         )
         return None
     return low, high
+
+
+def range_words(column: Column) -> str:
+    """A number column's range as a reader says it: `1–29`, `at least 0 SEK`, `at most 10`."""
+    unit = f" {column.unit}" if column.unit else ""
+    low, high = column.minimum, column.maximum
+    shown = [f"{v:g}" if v is not None else "" for v in (low, high)]
+    if low is not None and high is not None:
+        return f"{shown[0]}–{shown[1]}{unit}"
+    if low is not None:
+        return f"at least {shown[0]}{unit}"
+    return f"at most {shown[1]}{unit}"
 
 
 def _within(value: Any, low: Any, high: Any) -> bool:
@@ -1001,6 +1015,22 @@ def declared_column(
     if values is not None and kind != "text":
         report("schema", "only a text column takes a code list", (*path, "values"), None)
         return None
+    if spec.get("values") is not None and spec.get("codes") is not None:
+        report(  # the one took the other's place without a word
+            "schema",
+            f"`{name}` has its own `values` and the code list `{spec['codes']}`: give one",
+            (*path, "codes"),
+            None,
+        )
+        return None
+    if values is not None and not values:
+        report(
+            "schema",
+            f"the code list of `{name}` is empty: every row with a value would be rejected",
+            (*path, "values"),
+            None,
+        )
+        return None
     default = spec.get("default")
     if default is not None and not _fits(default, kind, values):
         report(
@@ -1011,15 +1041,6 @@ def declared_column(
             None,
         )
         return None
-    low, high = spec.get("minimum"), spec.get("maximum")
-    if low is not None and high is not None and _above(low, high):
-        report(
-            "schema",
-            f"the minimum {low} of `{name}` is above its maximum {high}: no value could be read",
-            (*path, "minimum"),
-            None,
-        )
-        return None
     column = make_column(
         name,
         kind,
@@ -1027,12 +1048,31 @@ def declared_column(
         unit,
         code_list,
         values,
-        spec.get("minimum"),
-        spec.get("maximum"),
-        str(spec.get("description", "")),
+        description=str(spec.get("description", "")),
     )
+    # its range read as a range of carepay's own columns is: of a number, whole for an
+    # integer, a number at all (`minimum: .nan` let every value through), low below high
+    bounds = _adjusted_range(f"`{name}`", column, spec, report, path)
+    if bounds is None:
+        return None
+    low, high = bounds
+    if default is not None and not _within(default, low, high):  # a row the data would reject
+        report(
+            "schema",
+            f"the default `{default}` is outside the range of `{name}` "
+            f"({range_words(replace(column, minimum=low, maximum=high))})",
+            (*path, "default"),
+            None,
+        )
+        return None
     references = spec.get("references")
-    return replace(column, default=default, references=str(references) if references else None)
+    return replace(
+        column,
+        minimum=low,
+        maximum=high,
+        default=default,
+        references=str(references) if references else None,
+    )
 
 
 def _fits(value: Any, kind: ColumnKind, values: tuple[str, ...] | None) -> bool:

@@ -29,7 +29,7 @@ from typing import Any
 import polars as pl
 
 from engine import types as t
-from engine.catalog import Column, Table, as_written, base_vocabulary, tables
+from engine.catalog import Column, Table, as_written, base_vocabulary, range_words, tables
 from engine.clock import ClockChange, changes_near, elapsed_minutes
 from engine.diagnostics import Diagnostics, closest, printable
 from engine.frames import elapsed, where_values
@@ -2536,7 +2536,7 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
     )
     for index, value, kind_ok in failing.iter_rows():
         if kind_ok:
-            message = f"`{value}` is outside the range of `{name}` ({_range_words(column)})"
+            message = f"`{value}` is outside the range of `{name}` ({range_words(column)})"
             out.append(Problem(index, name, value, "out-of-range", message))
         elif AMBIGUOUS_COMMA.fullmatch(value.strip()):
             decimal, whole = comma_readings(value.strip())
@@ -3120,17 +3120,6 @@ def _kind_words(column: Column) -> str:
         "bool": "true or false",
         "text": "a text",
     }[column.kind]
-
-
-def _range_words(column: Column) -> str:
-    unit = f" {column.unit}" if column.unit else ""
-    low, high = column.minimum, column.maximum
-    shown = [f"{v:g}" if v is not None else "" for v in (low, high)]
-    if low is not None and high is not None:
-        return f"{shown[0]}–{shown[1]}{unit}"
-    if low is not None:
-        return f"at least {shown[0]}{unit}"
-    return f"at most {shown[1]}{unit}"
 
 
 def _kind_hint(column: Column) -> str | None:

@@ -158,6 +158,33 @@ CASES = [
      "  columns:\n    visits:\n      x: { type: integer, minimum: 5, maximum: 1 }",
      "  visit:\n    y: x",
      "the minimum 5 of `x` is above its maximum 1: no value could be read"),
+    # each was taken without a word: a default the data would have rejected, every row
+    # rejected for a list of no codes, a range on a date ignored, a range of nan letting
+    # every value through, a code list in place of the column's own values
+    ("a default outside the column's range",
+     "  columns:\n    visits:\n      x: { type: integer, default: 100, maximum: 10 }",
+     "  visit:\n    y: x",
+     "the default `100` is outside the range of `x` (at most 10)"),
+    ("a code list of no codes",
+     "  columns:\n    visits:\n      x: { type: text, values: [] }",
+     "  visit:\n    y: x == \"a\"",
+     "the code list of `x` is empty: every row with a value would be rejected"),
+    ("a range on a date",
+     "  columns:\n    visits:\n      x: { type: date, minimum: 5 }",
+     "  visit:\n    y: x",
+     "`x` is a date column: only a number has a range"),
+    ("a range of nan",
+     "  columns:\n    visits:\n      x: { type: number, minimum: .nan }",
+     "  visit:\n    y: x",
+     "the minimum of `x` is nan, not a number"),
+    ("a whole number's range of a fraction",
+     "  columns:\n    visits:\n      x: { type: integer, maximum: 2.5 }",
+     "  visit:\n    y: x",
+     "the maximum of `x` is 2.5, not a whole number"),
+    ("its own values and a named code list",
+     "  columns:\n    visits:\n      x: { type: text, values: [a], codes: service }",
+     "  visit:\n    y: x == \"a\"",
+     "`x` has its own `values` and the code list `service`: give one"),
 ]  # fmt: skip
 
 

@@ -75,9 +75,9 @@ def apply_assumptions(
     for assumption in assumptions:
         table = changed_table(vocabulary, assumption)
         chosen = _chosen(vocabulary, assumption, tables[table], tables)
-        if assumption.kind == "scale_visit_time":
-            _scaled_within(assumption, tables[table], chosen, vocabulary.tables[table])
-        frame, applied = _APPLY[assumption.kind](assumption, tables[table], chosen)
+        frame, applied = _APPLY[assumption.kind](
+            assumption, tables[table], chosen, vocabulary.tables[table]
+        )
         tables[table] = frame
         done.append(applied)
     return replace(dataset, tables=tables), done
@@ -161,24 +161,24 @@ _LAST_MOMENT = (date(9999, 12, 31) - date(1970, 1, 1)).days * 24 * _HOUR + 1439 
 
 
 def _scaled_within(
-    assumption: Assumption, visits: pl.DataFrame, chosen: pl.Series, table: Table
+    assumption: Assumption, visits: pl.DataFrame, chosen: pl.Series, table: Table, scaled: pl.Series
 ) -> None:
-    """Stop, at the factor's line, where scaling would make a chosen row last longer
-    than its table lets a row last (`max_hours`: a visit of 10 hours scaled by 3 is
-    one the data would have rejected), or end after any date there is: `scale_visit_time:
-    1000000000` stopped the run with a traceback."""
-    factor = float(assumption.amount)
-    micros = elapsed_microseconds(pl.col("end"), pl.col("start")).cast(pl.Float64)
-    scaled = micros * factor
+    """Stop, at the factor's line, where scaling (`scaled`, each row's microseconds)
+    would make a chosen row last longer than its table lets a row last (`max_hours`: a
+    visit of 10 hours scaled by 3 is one the data would have rejected), or end after any
+    date there is: `scale_visit_time: 1000000000` stopped the run with a traceback."""
     hours = table.max_hours
     limit = float(hours * _HOUR) if hours is not None else float("inf")
-    beyond = pl.col("start").cast(pl.Datetime("us")).cast(pl.Int64) + scaled > _LAST_MOMENT
-    over = visits.with_columns(__chosen=chosen).filter(
-        pl.col("__chosen") & pl.col("end").is_not_null() & ((scaled > limit) | beyond)
+    start = pl.col("start").cast(pl.Datetime("us")).cast(pl.Int64)
+    over = visits.with_columns(__chosen=chosen, __scaled=scaled).filter(
+        pl.col("__chosen")
+        & pl.col("end").is_not_null()
+        & ((pl.col("__scaled") > limit) | (start + pl.col("__scaled") > _LAST_MOMENT))
     )
     if over.height == 0:
         return
-    longest = float(over.select(micros.max()).item())
+    factor = float(assumption.amount)
+    longest = float(over["__scaled"].max()) / factor  # type: ignore[arg-type]
     span = assumption.amount_span or assumption.span
     written = f"`{assumption.kind}: {_in_language('en', assumption.amount)}`"
     if hours is None:
@@ -188,7 +188,6 @@ def _scaled_within(
         raise EngineError(
             [Diagnostic("bad-value", message, span, hint="a factor such as 0.85 or 1.2")]
         )
-    most = _fewest_decimals(limit / longest)
     raise EngineError(
         [
             Diagnostic(
@@ -198,7 +197,7 @@ def _scaled_within(
                 "data would have rejected",
                 span,
                 hint=f"the longest row chosen lasts {_hours_and_minutes(longest)}: a factor of at "
-                f"most {most} keeps every row within {hours} hours",
+                f"most {_fewest_decimals(limit / longest)} keeps every row within {hours} hours",
             )
         ]
     )
@@ -215,11 +214,12 @@ def _hours_and_minutes(micros: float) -> str:
 
 
 def _scale_visit_time(
-    assumption: Assumption, visits: pl.DataFrame, chosen: pl.Series
+    assumption: Assumption, visits: pl.DataFrame, chosen: pl.Series, table: Table
 ) -> tuple[pl.DataFrame, Applied]:
-    factor = float(assumption.amount)
     micros = elapsed_microseconds(pl.col("end"), pl.col("start")).cast(pl.Float64)
-    new_end = clock_after(pl.col("start"), (micros * factor).round(0).cast(pl.Int64))
+    scaled = visits.select((micros * float(assumption.amount)).round(0)).to_series()
+    _scaled_within(assumption, visits, chosen, table, scaled)
+    new_end = clock_after(pl.col("start"), pl.lit(scaled).cast(pl.Int64))
     changed = visits.with_columns(
         pl.when(chosen & pl.col("end").is_not_null())
         .then(new_end)
@@ -232,7 +232,7 @@ def _scale_visit_time(
 
 
 def _drop_visits(
-    assumption: Assumption, visits: pl.DataFrame, chosen: pl.Series
+    assumption: Assumption, visits: pl.DataFrame, chosen: pl.Series, _table: Table
 ) -> tuple[pl.DataFrame, Applied]:
     short = visits.with_columns(
         (_minutes() < float(assumption.amount)).fill_null(False).alias("__short")
@@ -246,7 +246,7 @@ def _drop_visits(
 
 
 def _move_level(
-    assumption: Assumption, decisions: pl.DataFrame, chosen: pl.Series
+    assumption: Assumption, decisions: pl.DataFrame, chosen: pl.Series, _table: Table
 ) -> tuple[pl.DataFrame, Applied]:
     chosen = chosen & decisions["level"].is_not_null()
     levels = decisions["level"].drop_nulls()
@@ -275,7 +275,9 @@ def _move_level(
     return changed, Applied(assumption.name, assumption.description, "assumed.move", values, count)
 
 
-_APPLY: dict[str, Callable[[Assumption, pl.DataFrame, pl.Series], tuple[pl.DataFrame, Applied]]] = {
+_APPLY: dict[
+    str, Callable[[Assumption, pl.DataFrame, pl.Series, Table], tuple[pl.DataFrame, Applied]]
+] = {
     "scale_visit_time": _scale_visit_time,
     "drop_visits_shorter_than": _drop_visits,
     "move_level": _move_level,

@@ -223,6 +223,10 @@ def generate(
 
     # decision chains: per customer the current omsorg decision (start, granted, provider)
     state_start = first_start.copy()
+    # the last day of each customer's temporary increase: one granted near a month's end
+    # ran into the next month, where a second one began over it (two decisions of one
+    # service in force at once, which a run warns of: the generated year exited 5)
+    temporary_until = np.full(n, np.datetime64("1900-01-01"), dtype="datetime64[D]")
     state_granted = granted.copy()
     state_provider = provider.copy()
     decision_rows: list[dict[str, object]] = []
@@ -375,12 +379,11 @@ def generate(
             add_decision(i, "palliativt_vak", start, start + np.timedelta64(9, "D"))
         for i in np.flatnonzero(care & ~ended & (rng.random(n) < rates.temporary)).tolist():
             start = month_start + np.timedelta64(int(rng.integers(0, days - 1)), "D")
-            add_decision(
-                i,
-                "tillfallig_utokning",
-                start,
-                start + np.timedelta64(int(rng.integers(3, 14)), "D"),
-            )
+            end = start + np.timedelta64(int(rng.integers(3, 14)), "D")
+            if start <= temporary_until[i]:  # the one before is still in force
+                continue
+            temporary_until[i] = end
+            add_decision(i, "tillfallig_utokning", start, end)
 
     # the omsorg decisions still open at the end
     for i in np.flatnonzero(care & ~ended).tolist():

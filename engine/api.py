@@ -655,6 +655,7 @@ def run_model(
             checked.model.vocabulary, checked.model.assumptions, dataset
         )
     result = RunResult(checked, [], assumptions=applied, dataset=dataset)
+    result.warnings += [w for assumed in applied for w in assumed.warnings]  # a value of no row
     earlier = {m.plan.month: m.frames for m in reuse.months} if reuse is not None else {}
     plans = {month: plan_month(checked, month) for month in wanted}
     stale = {(d.message, str(d.span)): d for m in wanted for d in stale_calendars(checked, m)}

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from engine import swedish
-from engine.catalog import Table, Vocabulary
+from engine.catalog import Table, Vocabulary, as_written
 from engine.data import Dataset
 from engine.diagnostics import Diagnostic, EngineError
 from engine.frames import clock_after, elapsed, elapsed_microseconds, where_values
@@ -38,6 +38,8 @@ class Applied:
     values: tuple[tuple[str, Any], ...]
     rows: int  # rows changed (or removed)
     removed: int = 0  # visits taken out of the data (they are accounted for as such)
+    # a `where:` value no row of the data has (an id mistyped): it chose no row
+    warnings: tuple[Diagnostic, ...] = ()
 
     def effect_in(self, lang: str) -> str:
         """What the assumption changed, in `lang` (its numbers too: 0,9)."""
@@ -74,12 +76,12 @@ def apply_assumptions(
     done = []
     for assumption in assumptions:
         table = changed_table(vocabulary, assumption)
-        chosen = _chosen(vocabulary, assumption, tables[table], tables)
+        chosen, unmatched = _chosen(vocabulary, assumption, tables[table], tables)
         frame, applied = _APPLY[assumption.kind](
             assumption, tables[table], chosen, vocabulary.tables[table]
         )
         tables[table] = frame
-        done.append(applied)
+        done.append(replace(applied, warnings=_unmatched_said(assumption, unmatched)))
     return replace(dataset, tables=tables), done
 
 
@@ -117,8 +119,9 @@ def _chosen(
     assumption: Assumption,
     frame: pl.DataFrame,
     tables: dict[str, pl.DataFrame],
-) -> pl.Series:
-    """Which rows of `frame` the assumption applies to: its `where:` and its `share`."""
+) -> tuple[pl.Series, list[tuple[str, Any]]]:
+    """Which rows of `frame` the assumption applies to (its `where:` and its `share`),
+    and each `where:` value (by column) that no row holds."""
     wide = frame.select(pl.all())
     for lookup, key in ((p.table, p.key) for p in vocabulary.parties.values()):
         wanted = [
@@ -128,17 +131,39 @@ def _chosen(
             extra = tables[lookup].select(key, *wanted).unique(key, keep="first")
             wide = wide.join(extra, on=key, how="left", maintain_order="left")
     condition = pl.lit(True)
+    unmatched: list[tuple[str, Any]] = []
     for column, values in assumption.where.items():
         dtype = wide.schema[column]
         typed = where_values(values, dtype)
         condition = condition & pl.col(column).is_in(typed.implode())
+        held = typed.is_in(wide[column].drop_nulls().implode())
+        unmatched += [(column, v) for v, found in zip(values, held, strict=True) if not found]
     if assumption.share < 1:
         customers = wide["customer_id"].unique().to_list()
         picked = [c for c in customers if _picked(str(c), assumption.seed, assumption.share)]
         condition = condition & pl.col("customer_id").is_in(
             pl.Series(picked, dtype=pl.String).implode()
         )
-    return wide.with_columns(condition.fill_null(False).alias("__chosen"))["__chosen"]
+    chosen = wide.with_columns(condition.fill_null(False).alias("__chosen"))["__chosen"]
+    return chosen, unmatched
+
+
+def _unmatched_said(
+    assumption: Assumption, unmatched: list[tuple[str, Any]]
+) -> tuple[Diagnostic, ...]:
+    """A warning for each `where:` value no row of the data has: `provider_id: [P01,
+    P1O]` scaled P01's visits alone, and said nothing of P1O."""
+    return tuple(
+        Diagnostic(
+            "unknown-value",
+            f"assumption `{assumption.name}`: no row of the data has {column} "
+            f"`{as_written(value)}`, so it chose no row by it",
+            assumption.where_spans.get(column, assumption.span),
+            hint="check the value against the data; a value of no row changes nothing",
+            severity="warning",
+        )
+        for column, value in unmatched
+    )
 
 
 def _picked(customer: str, seed: int, share: Decimal) -> bool:

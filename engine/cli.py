@@ -1361,6 +1361,8 @@ def simulate_command(
     if not settings and scenario is None:
         raise click.UsageError("give --set, --scenario, --sweep or --solve")
     variant = api.run_model(checked_b, dataset_b, months)
+    said = {(d.code, d.message) for d in base.warnings}  # B's own: they were not shown
+    _warn([d for d in distinct(variant.warnings) if (d.code, d.message) not in said])
     label = "; ".join(([scenario.name] if scenario else []) + list(settings))
     comparison = compare_results(
         base, variant, dataset, checked_a.model.id, f"{checked_b.model.id} ({label})"

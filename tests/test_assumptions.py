@@ -416,3 +416,36 @@ def test_a_factor_making_a_visit_last_longer_than_a_day_is_refused_at_its_line(
             found.hint
             == "the longest row chosen lasts 6 h: a factor of at most 4 keeps every row within 24 hours"
         )
+
+
+def test_a_where_value_no_row_has_is_warned_of_at_its_line(tmp_path: Path) -> None:
+    """`provider_id: [P01, P1O]` (an O for a 0) scaled P01's visits alone and said
+    nothing of P1O: the run, and simulate (which showed the unchanged model's warnings
+    alone), warn at the `where:` line."""
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    body = (
+        "assumptions:\n  a:\n    description: x\n    scale_visit_time: 0.9\n"
+        "    where: {provider_id: [P01, P1O]}\n"
+    )
+    before, _, done = _applied(tmp_path, body)
+    p01 = before.tables["visits"].filter(pl.col("provider_id") == "P01").height
+    assert done[0].rows == p01 > 0
+    said = "assumption `a`: no row of the data has provider_id `P1O`, so it chose no row by it"
+    (warning,) = done[0].warnings
+    assert warning.message == said and warning.severity == "warning"
+    assert warning.span is not None and warning.span.line == 7  # two lines before `body`
+    checked, _ = load(_scenario(tmp_path, body), MONTHS)
+    assert [
+        w.message for w in run_model(checked, load_dataset(checked, SAMPLE)[0], MONTHS).warnings
+    ].count(said) == 1
+    result = CliRunner().invoke(
+        main,
+        ["simulate", str(ROOT / "rules/orebro"), "--scenario", str(_scenario(tmp_path, body)),
+         "--data", str(SAMPLE), "--month", "2024-02"],
+    )  # fmt: skip
+    assert result.exit_code == 0 and f"warning[unknown-value]: {said}" in result.output, (
+        result.output
+    )

@@ -888,14 +888,7 @@ def _adjusted_column(
             None,
         )
         return None
-    if default is not None and not _within(default, low, high):
-        report(
-            "schema",
-            f"the default `{default}` is outside the range of {where} "
-            f"({range_words(replace(column, minimum=low, maximum=high))})",
-            (*path, "default"),
-            None,
-        )
+    if _default_outside(default, replace(column, minimum=low, maximum=high), where, report, path):
         return None
     references = spec.get("references", column.references)
     return replace(
@@ -960,6 +953,22 @@ def range_words(column: Column) -> str:
     if low is not None:
         return f"at least {shown[0]}{unit}"
     return f"at most {shown[1]}{unit}"
+
+
+def _default_outside(
+    default: Any, column: Column, where: str, report: Report, path: tuple[Any, ...]
+) -> bool:
+    """Report, and say so, a default outside the column's range: every row of a file
+    without the column would hold a value the data rejects."""
+    if default is None or _within(default, column.minimum, column.maximum):
+        return False
+    report(
+        "schema",
+        f"the default `{default}` is outside the range of {where} ({range_words(column)})",
+        (*path, "default"),
+        None,
+    )
+    return True
 
 
 def _within(value: Any, low: Any, high: Any) -> bool:
@@ -1055,24 +1064,11 @@ def declared_column(
     bounds = _adjusted_range(f"`{name}`", column, spec, report, path)
     if bounds is None:
         return None
-    low, high = bounds
-    if default is not None and not _within(default, low, high):  # a row the data would reject
-        report(
-            "schema",
-            f"the default `{default}` is outside the range of `{name}` "
-            f"({range_words(replace(column, minimum=low, maximum=high))})",
-            (*path, "default"),
-            None,
-        )
+    column = replace(column, minimum=bounds[0], maximum=bounds[1])
+    if _default_outside(default, column, f"`{name}`", report, path):
         return None
     references = spec.get("references")
-    return replace(
-        column,
-        minimum=low,
-        maximum=high,
-        default=default,
-        references=str(references) if references else None,
-    )
+    return replace(column, default=default, references=str(references) if references else None)
 
 
 def _fits(value: Any, kind: ColumnKind, values: tuple[str, ...] | None) -> bool:

@@ -668,7 +668,8 @@ def one_change_a_cell(checked: CheckedModel, changes: list[tuple[str, str]]) -> 
     with itself, and a sweep of a cell also set left the setting out."""
     seen: list[tuple[str, Target]] = []
     for option, text in changes:
-        target = resolve_target(checked, text.partition("=")[0].strip())
+        cell = text.partition("=")[0].strip()
+        target = resolve_target(checked, cell)
         for earlier, other in seen:
             if other.param.name == target.param.name and (
                 _whole_parameter(other) or _whole_parameter(target) or _cell(other) == _cell(target)
@@ -676,7 +677,7 @@ def one_change_a_cell(checked: CheckedModel, changes: list[tuple[str, str]]) -> 
                 raise _bad(
                     "bad-value",
                     f"{earlier} and {option} {text} both change `{target.param.name}`"
-                    + ("" if _whole_parameter(target) else f" ({text.partition('=')[0].strip()})"),
+                    + ("" if _whole_parameter(target) else f" ({cell})"),
                     "give a parameter, or a cell of one, one value: the later would replace "
                     "the earlier",
                 )

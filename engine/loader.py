@@ -1036,12 +1036,6 @@ _QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(%|[A-Za-zåäöÅÄÖ]+(?:/[A-
 _SWEDISH_NUMBER = re.compile(r"(-?\d{1,3}(?:[ \u00a0]\d{3})+|-?\d+)(?:,(\d+))?(\s*\D.*)?")
 
 
-def _per_cents(share: Decimal) -> str:
-    """A share below 1 written without `%`, read both ways: "0.1 % of the customers, or
-    10 %" (a ratio reads 0.1 as 10 %)."""
-    return f"{share.normalize():f} % of the customers, or {(share * 100).normalize():f} %"
-
-
 def split_quantity(text: str) -> tuple[Decimal, str | None] | None:
     """The number and the unit as a person wrote them ("40 %", "450 SEK/h", "40,5",
     "1 200,50 SEK"), or None when the text is not a number — or may be two
@@ -1446,13 +1440,15 @@ class _Builder:
             written = split_quantity(str(spec["share"]))
             if written is not None and written[1] is None and not isinstance(spec["share"], bool):
                 # 0.1 was 0,1 % of the customers, where a ratio reads it as 10 %
+                as_is, as_ratio = (f"{v.normalize():f} %" for v in (written[0], written[0] * 100))
+                below_one = written[0] < 1
                 self.diags.error(
                     "missing-unit",
                     f"`share: {spec['share']}` has no `%`"
-                    + (f": is it {_per_cents(written[0])}?" if written[0] < 1 else ""),
+                    + (f": is it {as_is} of the customers, or {as_ratio}?" if below_one else ""),
                     spec.value_spans["share"],
-                    hint=f'write the per cent with its sign: "{written[0].normalize():f} %"'
-                    + (f' or "{(written[0] * 100).normalize():f} %"' if written[0] < 1 else ""),
+                    hint=f'write the per cent with its sign: "{as_is}"'
+                    + (f' or "{as_ratio}"' if below_one else ""),
                 )
                 return None
             parsed = parse_quantity(str(spec["share"]), "%")

@@ -136,30 +136,24 @@ def create_app(ws: w.Workspace, token: str, port: int) -> Starlette:
 
     async def edit(request: Request) -> Response:
         texts = _texts(await body(request))
-        try:
-            answer = await run_in_threadpool(w.edit, ws, texts)
-        except EngineError as error:
-            return _error(error, ws)
+        answer = await run_in_threadpool(w.edit, ws, texts)
         answer["names"] = names(ws)
         answer["parameters"] = w.parameter_panel(ws, texts)
         return JSONResponse(answer)
 
     async def set_value(request: Request) -> Response:
-        try:
-            data = await body(request)
-            path = data.get("path") or []
-            if not isinstance(path, list):
-                raise EngineError([Diagnostic("bad-value", "`path` is a list of keys")])
-            text = w.set_value(
-                ws,
-                _texts(data),
-                str(data.get("file")),
-                str(data.get("name")),
-                path,
-                str(data.get("value", "")),
-            )
-        except EngineError as error:
-            return _error(error, ws)
+        data = await body(request)
+        path = data.get("path") or []
+        if not isinstance(path, list):
+            raise EngineError([Diagnostic("bad-value", "`path` is a list of keys")])
+        text = w.set_value(
+            ws,
+            _texts(data),
+            str(data.get("file")),
+            str(data.get("name")),
+            path,
+            str(data.get("value", "")),
+        )
         return JSONResponse({"ok": True, "text": text})
 
     async def customers(request: Request) -> Response:
@@ -167,19 +161,13 @@ def create_app(ws: w.Workspace, token: str, port: int) -> Starlette:
         return JSONResponse({"rows": w.customers_of(ws, provider)})
 
     async def answered(work: Callable[..., Any], *args: Any) -> Response:
-        """The work's answer as JSON, done off the event loop; a user's mistake is a
-        422 with its located diagnostics."""
-        try:
-            return JSONResponse(await run_in_threadpool(work, ws, *args))
-        except EngineError as error:
-            return _error(error, ws)
+        """The work's answer as JSON, done off the event loop (a user's mistake is a
+        422 with its located diagnostics: `said`)."""
+        return JSONResponse(await run_in_threadpool(work, ws, *args))
 
     async def explain(request: Request) -> Response:
         query = request.query_params
-        try:
-            month = parse_month(query.get("month", ""))
-        except EngineError as error:
-            return _error(error, ws)
+        month = parse_month(query.get("month", ""))
         return await answered(w.explanation, query.get("customer", ""), month)
 
     async def diff(request: Request) -> Response:
@@ -209,7 +197,7 @@ def create_app(ws: w.Workspace, token: str, port: int) -> Starlette:
 
     async def said(_request: Request, error: Exception) -> Response:
         """A user's mistake raised anywhere in a route (a request that is no JSON
-        object): 422 with its diagnostics, as the routes answer their own."""
+        object, a rule file that does not check): 422 with its located diagnostics."""
         assert isinstance(error, EngineError)
         return _error(error, ws)
 

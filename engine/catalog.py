@@ -126,10 +126,9 @@ def where_value(column: Column, value: Any) -> tuple[Any, tuple[str, str] | None
     low = column.minimum if column.minimum is not None else -float("inf")
     high = column.maximum if column.maximum is not None else float("inf")
     if not low <= value <= high:
-        shown = "–".join(f"{bound:g}" for bound in (low, high))
         return None, (
             "unknown-value",
-            f"`{value_written}` is outside the range of `{name}` ({shown})",
+            f"`{value_written}` is outside the range of `{name}` ({range_words(column)})",
         )
     return (int(value) if column.kind == "integer" else value), None
 

@@ -563,12 +563,15 @@ def declared_column(column: Column) -> tuple[Any, ...]:
 
 
 def column_words(column: Column) -> str:
-    """A column in the rule file's words: `integer 1–10, nullable: false`."""
-    text = column.kind + (f" ({column.unit})" if column.unit else "")
-    if column.minimum is not None or column.maximum is not None:
-        low = "" if column.minimum is None else f"{column.minimum:g}"
-        high = "" if column.maximum is None else f"{column.maximum:g}"
-        text += f" {low}–{high}"
+    """A column in the rule file's words: `type: integer, minimum: 1, maximum: 10,
+    nullable: false` (a range with one bound read `0–`)."""
+    said = [
+        ("type", column.kind),
+        ("unit", column.unit),
+        ("minimum", None if column.minimum is None else f"{column.minimum:g}"),
+        ("maximum", None if column.maximum is None else f"{column.maximum:g}"),
+    ]
+    text = ", ".join(f"{key}: {value}" for key, value in said if value is not None)
     if column.codes:
         text += f", codes: {column.codes}"
     elif values := getattr(column.type, "values", None):

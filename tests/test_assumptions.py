@@ -206,6 +206,12 @@ def test_a_run_of_the_scenario_applies_its_assumptions() -> None:
             "assumption `a`: `40` is outside the range of `level` (1–29)",
             5,
         ),
+        # a range with one bound read `-inf–…`
+        (
+            "assumptions:\n  a:\n    description: x\n    move_level: 1\n    where: {special_amount: -5}\n",
+            "assumption `a`: `-5` is outside the range of `special_amount` (at least 0 SEK)",
+            5,
+        ),
         # a date and time for `where:` stopped the run with a traceback; one that is none
         (
             "assumptions:\n  a:\n    description: x\n    scale_visit_time: 0.9\n    where: {start: 2024-02-30 08:00}\n",

@@ -731,6 +731,15 @@ class _Checker:
                 "type-mismatch", f"only amounts can be indexed, not `{param.name}`", index.span
             )
             return
+        if param.type.money != 1:  # a share or a time raised by a price index: 40 % became 44 %
+            self.diags.error(
+                "unit-mismatch",
+                f"an indexation raises amounts of money (SEK, SEK/h), and `{param.name}` is in "
+                f"{param.unit}: its values would be multiplied by the price index",
+                index.span,
+                hint="index the prices that use it; a share or a time is changed by a new dated value",
+            )
+            return
         for node in index.tree.walk():
             if not isinstance(node, ast.Quantity | ast.Name | ast.BinOp | ast.Neg):
                 self.diags.error(

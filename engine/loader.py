@@ -1561,6 +1561,15 @@ class _Builder:
             )
             return None
         keys = tuple(spec.get("keys") or ())
+        if twice := sorted({key for key in keys if keys.count(key) > 1}):
+            self.diags.error(
+                "schema",
+                f"`{twice[0]}` is named twice in the keys of `{name}`: each key is one "
+                "dimension of the table",
+                spec.value_spans["keys"],
+                hint="e.g. keys: [zone, level]",
+            )
+            return None
         values_map: LMap = spec["values"]
         cells = _cells(values_map)
         if cells > MAX_PARAMETER_CELLS:

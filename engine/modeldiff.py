@@ -563,15 +563,14 @@ def declared_column(column: Column) -> tuple[Any, ...]:
 
 
 def column_words(column: Column) -> str:
-    """A column in the rule file's words: `type: integer, minimum: 1, maximum: 10,
-    nullable: false` (a range with one bound read `0–`)."""
-    said = [
-        ("type", column.kind),
-        ("unit", column.unit),
-        ("minimum", None if column.minimum is None else f"{column.minimum:g}"),
-        ("maximum", None if column.maximum is None else f"{column.maximum:g}"),
-    ]
-    text = ", ".join(f"{key}: {value}" for key, value in said if value is not None)
+    """A column in the rule file's words: `integer 1–10, nullable: false`, `number (min)
+    at least 0` (a range with one bound read `0–`)."""
+    text = column.kind + (f" ({column.unit})" if column.unit else "")
+    low, high = (None if b is None else f"{b:g}" for b in (column.minimum, column.maximum))
+    if low is not None and high is not None:
+        text += f" {low}–{high}"
+    elif low is not None or high is not None:
+        text += f" at least {low}" if low is not None else f" at most {high}"
     if column.codes:
         text += f", codes: {column.codes}"
     elif values := getattr(column.type, "values", None):

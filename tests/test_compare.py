@@ -1054,7 +1054,7 @@ vocabulary:
         ROOT / "examples/lovstad/model.yaml",
         variant,
         "- Kodlistan `service` ändras\n    läggs till: fotvård",
-        "- Kolumnen `visits.restid` tillkommer\n    type: number, unit: min, minimum: 0\n",
+        "- Kolumnen `visits.restid` tillkommer\n    number (min) at least 0\n",
         "- Entiteten `customer_month` ändras\n    month: {by: pairs, of: [visit, decision, "
         "journal]} → {by: pairs, of: [visit, decision, journal, beslutsdag]}",
     )

@@ -79,6 +79,13 @@ CASES = [
         + "    values: {2024-01-01: {tätort: 5}}\n",
         ("schema", 7, 35),
     ),
+    (  # it ran: the level's list read as keys of a second zone
+        "a key named twice",
+        HEAD
+        + "parameters:\n  t:\n    unit: SEK\n    keys: [zone, zone]\n"
+        + "    values: {2024-01-01: {tätort: [5]}}\n",
+        ("schema", 6, 11),
+    ),
     (
         "defined twice",
         HEAD + "definitions:\n  visit:\n    x: 1\n  customer_month:\n    x: 2\n",
@@ -340,6 +347,32 @@ def test_indexation_factor_must_be_a_plain_number(tmp_path):
     text = INDEXED.replace("ROUND", "1").replace("1 + (opi - krav) / 100", "1 SEK + opi")
     found = problems(tmp_path, text)
     assert found[0][0] == "unit-mismatch"
+
+
+@pytest.mark.parametrize(
+    ("unit", "values"),
+    [
+        ('"%"', "{tätort: 40 %, landsbygd: 70 %}"),  # a share: 40 % became 42 % a year
+        ("min", "{tätort: 300, landsbygd: 600}"),
+        ("number", "{tätort: 3, landsbygd: 4}"),
+    ],
+)
+def test_only_amounts_of_money_are_indexed(tmp_path, unit, values):
+    """A price index raised a share of a table of control levels (40 % became 44 %) and
+    a time alike, without a word."""
+    text = INDEXED.replace("ROUND", "1").replace("unit: SEK\n    keys", f"unit: {unit}\n    keys")
+    text = text.replace("{tätort: 1000, landsbygd: 2000}", values)
+    text = text.replace("""formula: 'belopp["tätort"]'""", "formula: 0 SEK")
+    found = problems(tmp_path, text)
+    assert found == [
+        (
+            "unit-mismatch",
+            11,
+            15,
+            f"an indexation raises amounts of money (SEK, SEK/h), and `belopp` is in "
+            f"{unit.strip(chr(34))}: its values would be multiplied by the price index",
+        )
+    ]
 
 
 def test_a_block_formula_followed_by_another_key_is_located_exactly(tmp_path):

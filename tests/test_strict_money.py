@@ -603,21 +603,22 @@ parameters:
     unit: SEK/h
     values: {2023-04-01: 376.7625}
     indexation: {factor: 1 + (opi - krav) / 100, from: 2024-04-01, round: 1}
-  andel:
-    unit: "%"
+  avgift:
+    unit: SEK
     values: {2023-04-01: 40.61}
     indexation: {factor: 1 + (opi - krav) / 100, from: 2024-04-01, round: 0.1}
 payments:
   p:
     entity: customer_month
     category: c
-    formula: 1 h * timpris + 100 SEK * andel
+    formula: 1 h * timpris + avgift
 """
 
 
 def test_indexation_rounds_in_the_parameters_own_unit(tmp_path):
     """376.7625 SEK/h × 1.044 = 393.340... SEK/h, rounded to 393 SEK/h (before: to whole
-    SEK per minute, 24 × 60 = 1 440 SEK/h). 40.61 % × 1.044 = 42.39684 % → 42.4 %."""
+    SEK per minute, 24 × 60 = 1 440 SEK/h). 40.61 SEK × 1.044 = 42.39684 SEK → 42.4 SEK
+    (`round: 0.1`). A share is not indexed (`tests/test_loader.py`)."""
     from engine.checker import check
     from engine.diagnostics import Diagnostics
     from engine.loader import load_model
@@ -632,9 +633,9 @@ def test_indexation_rounds_in_the_parameters_own_unit(tmp_path):
     assert not diags.errors
     day = date(2024, 4, 1)
     rate = value_in_force(checked, model.parameters["timpris"], day, diags)
-    share = value_in_force(checked, model.parameters["andel"], day, diags)
+    fee = value_in_force(checked, model.parameters["avgift"], day, diags)
     assert rate * 60 == D(393)
-    assert share * 100 == D("42.4")
+    assert fee == D("42.4")
 
 
 # `min` and `max` of values skip one with no value and take the others: a cap that is a

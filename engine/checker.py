@@ -363,6 +363,7 @@ class _Checker:
         value (its value that month: `à {timpris}`), or a field or definition of the
         payment's entity (a field named there is read from the data) where the letter is
         that entity's: a customer's month, or the provider's own letter of the month."""
+        self._letter_shape(rule)
         fields: dict[str, Column] = {}
         scalars = [p.name for p in self.model.parameters.values() if p.kind == "scalar"]
         known = [*LETTER_WORDS, *scalars]
@@ -411,6 +412,41 @@ class _Checker:
                     if close
                     else f"use {{belopp}}, {{antal}}, a parameter, or a name of {rule.entity}",
                 )
+
+    def _letter_shape(self, rule: Rule) -> None:
+        """A sentence says its payment's amount, shows `{antal}` only of a payment with a
+        quantity, and opens and closes each placeholder: "Omsorg enligt nivå {nivå}." told
+        the provider no amount, `{antal}` of a payment without `quantity:` read "—", and
+        the braces of `{{nivå}}`, `{}` or `{nivå` were printed as they stand."""
+        letter, span = rule.letter or "", rule.letter_span or rule.span
+        names = {m.strip() for m in LETTER_PLACEHOLDER.findall(letter)}
+        if "belopp" not in names:
+            self.diags.error(
+                "bad-letter",
+                f"the letter of `{rule.name}` does not show its amount, `{{belopp}}`: each "
+                "payment's sentence tells the provider what it pays",
+                span,
+                hint=f'e.g. letter: "{letter.rstrip(". ")}: {{belopp}}"',
+            )
+        if "antal" in names and not all(rule.quantity_of(v) for v in rule.versions):
+            self.diags.error(
+                "missing-quantity",
+                f"the letter of `{rule.name}` shows `{{antal}}`, but `{rule.name}` has no "
+                "`quantity:` to show there",
+                span,
+                hint="add the quantity the sentence means (quantity: count(visits where "
+                "counted)), or leave out {antal}",
+            )
+        stray = LETTER_PLACEHOLDER.sub("", letter)
+        if "{" in stray or "}" in stray:
+            self.diags.error(
+                "bad-letter",
+                f"the letter of `{rule.name}` has a brace that opens or closes no "
+                "placeholder; it would be printed as it stands",
+                span,
+                hint="a placeholder is a name in one pair of braces, `{nivå}`; a letter has "
+                "no other braces",
+            )
 
     def _customer_column(self, heading: str, name: str) -> None:
         """`specification: customer_columns:` names a field or rule of the customer-month

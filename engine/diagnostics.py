@@ -69,6 +69,7 @@ CODES: dict[str, str] = {
     "value-changes-in-month": "a value or rule version starts within a month paid by its first day's",
     "excluded-rows-paid": "an amount is computed from visits the exclusions set aside",
     "missing-quantity": "a payment labels a quantity it does not have",
+    "bad-letter": "a payment's letter sentence lacks its amount, or has a stray brace",
     "hidden-rows": "rows hidden in an Excel sheet were read as any other",
     "title-rows": "lines above a file's column names were skipped (a report's title)",
     "undeclared-column": "a column of the data is not in the model's vocabulary, and was not read",

@@ -417,7 +417,9 @@ def _sentence(
         if name == QUANTITY:
             quantity = line["quantity"]
             unit = f" {line['unit']}" if line["unit"] else ""
-            return (swedish.number(Decimal(str(quantity)), "#,##0.##") + unit) if quantity else "—"
+            if quantity is None:
+                return "—"
+            return swedish.number(Decimal(str(quantity)), "#,##0.##") + unit
         if name not in row and name in parameters:
             value, typ, written_in = parameters[name]
             return shown(value, typ, written_in)

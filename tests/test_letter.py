@@ -118,20 +118,36 @@ def test_a_payment_without_its_own_words_gets_a_plain_sentence() -> None:
 
 
 @pytest.mark.parametrize(
-    ("letter", "entity", "message"),
+    ("letter", "entity", "code", "message"),
     [
-        ("Utförd tid {utförd_tyd}: {belopp}", "customer_month",
+        ("Utförd tid {utförd_tyd}: {belopp}", "customer_month", "unknown-name",
          "the letter of `ny` shows `{utförd_tyd}`, which is no field or definition of "
          "customer_month"),
         # a payment per claim shows the claim's own fields (`{from_level}`), not others
-        ("Premie för {from_levl}: {belopp}", "premium_claim",
+        ("Premie för {from_levl}: {belopp}", "premium_claim", "unknown-name",
          "the letter of `ny` shows `{from_levl}`, which is no field or definition of "
          "premium_claim"),
+        # the provider read the sentence and no amount
+        ("Omsorg för {omsorgsdagar} dagar.", "customer_month", "bad-letter",
+         "the letter of `ny` does not show its amount, `{belopp}`: each payment's sentence "
+         "tells the provider what it pays"),
+        # `{antal}` of a payment without `quantity:` read "—"
+        ("Besök {antal}: {belopp}", "customer_month", "missing-quantity",
+         "the letter of `ny` shows `{antal}`, but `ny` has no `quantity:` to show there"),
+        # printed as written: "Nivå {11}: …", "Nivå {omsorgsnivå: …"
+        ("Nivå {{omsorgsnivå}}: {belopp}", "customer_month", "bad-letter",
+         "the letter of `ny` has a brace that opens or closes no placeholder"),
+        ("Nivå {omsorgsnivå: {belopp}", "customer_month", "bad-letter",
+         "the letter of `ny` has a brace that opens or closes no placeholder"),
+        ("Nivå {}: {belopp}", "customer_month", "bad-letter",
+         "the letter of `ny` has a brace that opens or closes no placeholder"),
     ],
-    ids=["a misspelt name", "a name on an entity other than the customer-month"],
+    ids=["a misspelt name", "a name on an entity other than the customer-month",
+         "no amount", "a quantity the payment lacks", "doubled braces", "an unclosed brace",
+         "empty braces"],
 )  # fmt: skip
 def test_a_letter_placeholder_that_is_no_name_is_a_located_error(
-    tmp_path: Path, letter: str, entity: str, message: str
+    tmp_path: Path, letter: str, entity: str, code: str, message: str
 ) -> None:
     scenario = tmp_path / "s.yaml"
     scenario.write_text(
@@ -142,7 +158,24 @@ def test_a_letter_placeholder_that_is_no_name_is_a_located_error(
     )
     result = CliRunner().invoke(main, ["check", str(scenario)])
     assert result.exit_code == 1
-    assert f"s.yaml:9:13: error[unknown-name]: {message}" in result.output
+    assert f"s.yaml:9:13: error[{code}]: {message}" in result.output
+    assert result.output.count("error[") == 1, result.output
+
+
+def test_a_quantity_of_0_is_shown_in_the_letter(tmp_path: Path) -> None:
+    """A payment whose quantity is 0 h read "Jour —: 100,00 kr"; it is "Jour 0 h"."""
+    example = ROOT / "examples/hemtjanst"
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        f"model: s\ntitle: S\nextends: {example / 'model.yaml'}\npayments:\n"
+        "  jour:\n    entity: customer_month\n    category: c\n    formula: 100 SEK\n"
+        '    quantity: 0 h / 1 h\n    unit: h\n    letter: "Jour {antal}: {belopp}"\n',
+        encoding="utf-8",
+    )
+    code, text = _explain(str(scenario), "--data", str(example / "data"),
+                          "--month", "2024-02", "--customer", "K003", "--letter")  # fmt: skip
+    assert code == 0, text
+    assert "- Jour 0 h: 100,00 kr." in text
 
 
 def test_swedish_numbers_in_letters() -> None:

@@ -32,6 +32,7 @@ from engine.catalog import (
 from engine.diagnostics import Diagnostic, Diagnostics, closest
 from engine.model import CHANGED_COLUMN, Assumption, DataRequirement, Model, Parameter, Rule
 from engine.money import SNAP_DECIMALS
+from engine.phrases import CUSTOMER_SHEET_HEADINGS as SHEET_HEADINGS
 from engine.source import Span
 
 # ----------------------------------------------------------------------------- references
@@ -238,6 +239,7 @@ class _Checker:
             self._customer_column(heading, name)
         if self.model.granted_time is not None:
             self._granted_time(self.model.granted_time)
+        self._sheet_headings()
         for rule in self.model.payments:
             if rule.letter is not None and rule.entity in self.vocabulary.entities:
                 self._letter(rule)
@@ -411,6 +413,38 @@ class _Checker:
                     hint=f"did you mean `{{{close[0]}}}`?"
                     if close
                     else f"use {{belopp}}, {{antal}}, a parameter, or a name of {rule.entity}",
+                )
+
+    def _sheet_headings(self) -> None:
+        """Each payment's label and each customer column's heading is a column of
+        payments.xlsx's sheet of customers, whose headings Excel holds apart whatever
+        their case: two payments labelled alike, or a heading `Kund` or `Summa`, stopped
+        the run with a traceback as the workbook was written (and two payments of one
+        label would read alike in every sheet and letter); a blank label or heading
+        would name a column nothing."""
+        own = f"a column the sheet Kunder has of its own ({', '.join(SHEET_HEADINGS)})"
+        taken = dict.fromkeys((h.casefold() for h in SHEET_HEADINGS), own)
+        shown = [
+            (heading, "a customer column's heading", f"the customer column `{heading}`", span)
+            for heading, span in self.model.customer_column_spans.items()
+        ]
+        shown += [
+            (rule.shown_as, f"the label of `{rule.name}`", f"the label of `{rule.name}`", span)
+            for rule in self.model.payments
+            for span in [rule.label_span or rule.span]
+        ]
+        for text, what, named, span in shown:
+            if not text.strip():
+                self.diags.error("schema", f"{what} is blank", span, hint="e.g. Omsorg enligt nivå")
+                continue
+            other = taken.setdefault(text.strip().casefold(), named)
+            if other != named:
+                self.diags.error(
+                    "duplicate-label",
+                    f"`{text}` ({what}) is also {other}: payments.xlsx would show two "
+                    "columns alike, and a reader could not tell them apart",
+                    span,
+                    hint="give each payment and customer column words of its own",
                 )
 
     def _letter_shape(self, rule: Rule) -> None:

@@ -69,6 +69,7 @@ CODES: dict[str, str] = {
     "value-changes-in-month": "a value or rule version starts within a month paid by its first day's",
     "excluded-rows-paid": "an amount is computed from visits the exclusions set aside",
     "missing-quantity": "a payment labels a quantity it does not have",
+    "duplicate-label": "two payments, or a payment and a customer column, read alike in payments.xlsx",
     "bad-letter": "a payment's letter sentence lacks its amount, or has a stray brace",
     "hidden-rows": "rows hidden in an Excel sheet were read as any other",
     "title-rows": "lines above a file's column names were skipped (a report's title)",

@@ -2050,6 +2050,7 @@ class _Builder:
             label=spec.get("label"),
             letter=spec.get("letter"),
             letter_span=spec.value_spans.get("letter"),
+            label_span=spec.value_spans.get("label"),
         )
         formula_key = "when" if kind in ("exclusion", "flag") else "formula"
         if formula_key in spec:

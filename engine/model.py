@@ -170,6 +170,7 @@ class Rule:
     label: str | None = None  # the Swedish words documents show for it (else its name)
     letter: str | None = None  # payments: the provider's letter's sentence (placeholders)
     letter_span: Span | None = None
+    label_span: Span | None = None
 
     @property
     def shown_as(self) -> str:

@@ -354,3 +354,9 @@ def signed(lang: str, value: float, places: int = 1) -> str:
         text = decimal(lang, value, places)
         return "+" + text if value > 0 else text
     return f"{value:+,.{places}f}".replace(",", " ")
+
+
+# payments.xlsx's sheet of customers: its own columns, beside the model's customer
+# columns and its payments' labels (an Excel table's headings are each other's apart,
+# whatever their case)
+CUSTOMER_SHEET_HEADINGS = ("Månad", "Utförare", "Kund", "Summa")

@@ -55,6 +55,7 @@ from engine.workbook import (
     REJECTED_ROWS,
     PaymentFile,
     provider_file_names,
+    sheet_column,
     write_payment_file,
 )
 
@@ -402,16 +403,22 @@ def payment_file(
     """What payments.xlsx shows, gathered from the run's months (and the rows of the
     `dataset` rejected as read)."""
     model = result.checked.model
-    headings = {name: heading for heading, name in model.customer_columns.items()}
+    shown = [sheet_column(heading) for heading in model.customer_columns]
     customers = [
         f.customers.select(
             pl.lit(f"{f.month:%Y-%m}").alias("month"),
-            *(pl.col(c).alias(headings.get(c, c)) for c in f.customers.columns),
+            "customer_id",
+            "provider_id",
+            *(
+                pl.col(name).alias(column)
+                for name, column in zip(model.customer_columns.values(), shown, strict=True)
+                if name in f.customers.columns
+            ),
         )
         for f in facts
         if f.customers.width
     ]
-    columns = ["month", "customer_id", "provider_id", *model.customer_columns]
+    columns = ["month", "customer_id", "provider_id", *shown]
     providers = with_paid_providers(
         pl.concat([f.providers for f in facts]),
         result.lines,

@@ -43,6 +43,7 @@ import polars as pl
 from engine import swedish
 from engine import types as t
 from engine.data import REJECT_SCHEMA
+from engine.phrases import CUSTOMER_SHEET_HEADINGS
 from engine.reports import VISIT_COLUMN, Part, Pieces, make_reproducible
 from engine.sheetcells import CellColumn, SharedStrings, rows_xml
 
@@ -83,7 +84,8 @@ class PaymentFile:
         pl.DataFrame
     )  # month, provider_id, customer_id, payment, category, quantity, unit, amount_ore, source
     providers: pl.DataFrame  # provider_id, name
-    customers: pl.DataFrame  # month, provider_id, customer_id, the customer columns (by heading)
+    # month, provider_id, customer_id and the customer columns (`sheet_column(heading)`)
+    customers: pl.DataFrame
     not_counted: pl.DataFrame  # month, visit_id, customer_id, provider_id, start, staff_id, service, minutes, rule, reason, source
     labels: dict[str, str]  # payment -> label
     customer_payments: list[str]  # payments of the customer-month, in the model's order
@@ -556,13 +558,14 @@ def _customers(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
         amounts, on=["month", "provider_id", "customer_id"], how="full", coalesce=True
     ).sort("month", "provider_id", "customer_id")
     headings = list(payments.column_types)
-    columns = [_Column("Månad"), _Column("Utförare"), _Column("Kund")]
+    month, provider, customer, total = CUSTOMER_SHEET_HEADINGS
+    columns = [_Column(month), _Column(provider), _Column(customer)]
     columns += [_customer_column(h, payments.column_types[h]) for h in headings]
     shown = [payments.labels.get(p, p) for p in paid]
     columns += [_Column(label, MONEY, True) for label in shown]
     first, last = _letter(len(columns) - len(shown)), _letter(len(columns) - 1)
     columns.append(
-        _Column("Summa", MONEY, True, f"=SUM({first}{{n}}:{last}{{n}})" if shown else None)
+        _Column(total, MONEY, True, f"=SUM({first}{{n}}:{last}{{n}})" if shown else None)
     )
     ore = [pl.col(p).fill_null(0) for p in paid]
     values = frame.select(
@@ -570,13 +573,20 @@ def _customers(payments: PaymentFile) -> tuple[list[_Column], pl.DataFrame]:
         "provider_id",
         "customer_id",
         *(
-            _customer_value(pl.col(h), payments.column_types[h]).alias(f"_{i}")
+            _customer_value(pl.col(sheet_column(h)), payments.column_types[h]).alias(f"_{i}")
             for i, h in enumerate(headings)
         ),
         *(kronor(o).alias(f"_paid_{i}") for i, o in enumerate(ore)),
         kronor(pl.sum_horizontal(ore) if ore else pl.lit(0)).alias("_sum"),  # summed in öre
     )
     return columns, values
+
+
+def sheet_column(heading: str) -> str:
+    """A customer column's column in `PaymentFile.customers`: named apart from the ids
+    and the payments' names (a heading `customer_id`, or `omsorg` beside the payment
+    `omsorg`, took their place), and from another heading of the same field."""
+    return f"shown {heading}"
 
 
 def _letter(index: int) -> str:

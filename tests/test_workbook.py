@@ -243,6 +243,91 @@ def test_the_customer_columns_example_of_the_language_docs(tmp_path: Path) -> No
     assert "did you mean `nivå`?" in result.output
 
 
+def test_customer_columns_may_show_one_field_twice_or_an_id(tmp_path: Path) -> None:
+    """Two headings of one field (`Zon` and `Område`), and a heading of the customer's
+    id or named as a payment is, stopped the run with a traceback: the sheet's frame
+    named each column by its heading, and the ids and payments by their names."""
+    example = ROOT / "examples/hemtjanst"
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        f"model: m\ntitle: M\nextends: {example / 'model.yaml'}\nspecification:\n"
+        "  customer_columns:\n    Zon: zone\n    Område: zone\n    customer_id: nivå\n"
+        "    Kundnummer: customer_id\n    omsorg: nivå\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        ["run", str(model), "--data", str(example / "data"), "--month", "2024-02",
+         "--out", str(out), "--format", "xlsx"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = _rows(out / "payments.xlsx", "Kunder")
+    assert list(rows[0])[:9] == [
+        "Månad", "Utförare", "Kund", "Zon", "Område", "customer_id", "Kundnummer", "omsorg",
+        "Omsorg enligt nivå",
+    ]  # fmt: skip
+    k003 = next(row for row in rows if row["Kund"] == "K003")
+    assert (k003["Zon"], k003["Område"], k003["Kundnummer"]) == ("landsbygd", "landsbygd", "K003")
+    assert k003["customer_id"] == k003["omsorg"] == 4  # the level, K003's decision's
+
+
+@pytest.mark.parametrize(
+    ("specification", "label", "line", "message"),
+    [
+        ("", "Omsorg enligt nivå", 9,
+         "`Omsorg enligt nivå` (the label of `tillägg`) is also the label of `omsorg`"),
+        ("", "TRYGGHETSLARM", 9,
+         "`TRYGGHETSLARM` (the label of `tillägg`) is also the label of `trygghetslarm`"),
+        ("", "Summa", 9,
+         "`Summa` (the label of `tillägg`) is also a column the sheet Kunder has of its "
+         "own (Månad, Utförare, Kund, Summa)"),
+        ("specification:\n  customer_columns:\n    Kund: nivå\n", "Tillägg", 6,
+         "`Kund` (a customer column's heading) is also a column the sheet Kunder has of "
+         "its own"),
+        ("specification:\n  customer_columns:\n    Nivå: nivå\n    nivå: nivå\n", "Tillägg",
+         7, "`nivå` (a customer column's heading) is also the customer column `Nivå`"),
+        ("specification:\n  customer_columns:\n    Tillägg: nivå\n", "Tillägg", 12,
+         "`Tillägg` (the label of `tillägg`) is also the customer column `Tillägg`"),
+    ],
+    ids=["a payment's label", "in another case", "the sheet's total", "the sheet's customer",
+         "a heading twice", "a heading and a label"],
+)  # fmt: skip
+def test_two_columns_of_the_customer_sheet_read_alike_is_an_error(
+    tmp_path: Path, specification: str, label: str, line: int, message: str
+) -> None:
+    """Excel holds a table's headings apart whatever their case: a payment labelled as
+    another, or a heading `Kund`, stopped the run with a traceback as payments.xlsx was
+    written — after every other output."""
+    example = ROOT / "examples/hemtjanst"
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        f"model: m\ntitle: M\nextends: {example / 'model.yaml'}\n{specification}payments:\n"
+        f"  tillägg:\n    entity: customer_month\n    category: c\n    formula: 1 SEK\n"
+        f"    label: {label}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["check", str(model)])
+    assert result.exit_code == 1, result.output
+    assert f"m.yaml:{line}:" in result.output and f"error[duplicate-label]: {message}" in (
+        result.output
+    ), result.output
+
+
+def test_a_blank_label_is_an_error(tmp_path: Path) -> None:
+    """A label of spaces named the payment's column and sentence nothing."""
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        f"model: m\ntitle: M\nextends: {ROOT / 'examples/hemtjanst/model.yaml'}\npayments:\n"
+        "  tillägg:\n    entity: customer_month\n    category: c\n    formula: 1 SEK\n"
+        '    label: "   "\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["check", str(model)])
+    assert result.exit_code == 1
+    assert "m.yaml:9:12: error[schema]: the label of `tillägg` is blank" in result.output
+
+
 @pytest.mark.parametrize(
     "column",
     [

@@ -1256,12 +1256,12 @@ class _Builder:
         self._zones(model)
         parameters = self._section("parameters")
         for name, spec in parameters.items():
-            param = None
+            param, before = None, len(self.diags.errors)
             if self._ok("parameters", name):
                 param = self._parameter(name, spec, parameters.key_spans[name])
-            if param:
+            if param and len(self.diags.errors) == before:
                 model.parameters[name] = param
-            else:
+            else:  # a value of it in error: its formulas' look-ups are no errors of their own
                 model.broken.add(name)
         definitions = self._section("definitions")
         for entity, rules in definitions.items():

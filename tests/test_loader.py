@@ -181,6 +181,25 @@ def test_rule_file_problem_is_located(tmp_path, text, expected):
 
 
 @pytest.mark.parametrize(
+    ("values", "said"),
+    [
+        ("{2024-01-01: 300}", ("schema", 7, 26)),  # a number for a table by level
+        ("{2024-01-01: [300, tre]}", ("bad-value", 7, 32)),
+    ],
+)
+def test_a_parameter_in_error_is_not_an_error_again_where_it_is_used(tmp_path, values, said):
+    """A table written as one number was said, and its look-up again, as the wrong
+    error: "key `level` of `minuter` is a text, but this is count"."""
+    text = (
+        HEAD + "parameters:\n  minuter:\n    unit: min\n    keys: [level]\n"
+        f"    values: {values}\n"
+        "payments:\n  p:\n    entity: customer_month\n    category: c\n"
+        "    formula: 'minuter[max(decisions.level)] * 1 SEK/min'\n"
+    )
+    assert [found[:3] for found in problems(tmp_path, text)] == [said]
+
+
+@pytest.mark.parametrize(
     ("given", "suggested"),
     [("Utförd tid", "`utford-tid`"), ("örebro 2025", "`orebro-2025`"), ("_x", "`x`")],
 )

@@ -532,7 +532,7 @@ def _table_cell(
     if key in listed:
         return Target(param, key=key)
     known = [
-        {k[i] for k in listed} | _key_values(checked, name) for i, name in enumerate(param.keys)
+        {k[i] for k in listed} | checked.model.key_values(name) for i, name in enumerate(param.keys)
     ]
     wrong = [(i, k) for i, k in enumerate(key) if k not in known[i]]
     if not wrong:
@@ -546,17 +546,6 @@ def _table_cell(
         "the model knows",
         f"did you mean `{close}`?" if close else f"{param.keys[i]}: {shown}",
     )
-
-
-def _key_values(checked: CheckedModel, key: str) -> set[str]:
-    """The values a table's key can take that the model itself names: the districts of
-    its zones, its zones, the codes of a code list of the key's name."""
-    model = checked.model
-    if key == "district":
-        return {d for districts in model.zones.values() for d in districts}
-    if key == "zone":
-        return set(model.zones)
-    return set(model.vocabulary.codes.get(key, ()))
 
 
 def _bracket(param: Parameter, keys: str | None, part: str | None) -> Target:

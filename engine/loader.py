@@ -11,10 +11,11 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,13 @@ from yaml.constructor import SafeConstructor
 
 from engine import types as t
 from engine.catalog import (
+    Column,
     Relation,
     Vocabulary,
     as_written,
     base_vocabulary,
     extend,
+    range_words,
     schemas_dir,
     unpaired_relations,
 )
@@ -430,6 +433,68 @@ def _schema_validator(partial: bool = False) -> jsonschema.Draft202012Validator:
     if partial:
         schema = {**schema, "properties": _without_required(schema["properties"])}
     return jsonschema.Draft202012Validator(schema)
+
+
+@dataclass(frozen=True)
+class KeyDomain:
+    """The values a row can hold where a table's key is named: the model's zones, a
+    code list's codes, a whole-number column's range (`level`: 1–29)."""
+
+    words: str  # what a value there is: "zone of the model"
+    holds: Callable[[str], bool]
+    named: tuple[str, ...]  # the values, where they are named (a closest one is said)
+    shown: str  # the values in words: "tätort, landsbygd", "1–29"
+
+
+def _key_domains(model: Model) -> dict[str, KeyDomain]:
+    """Each key name whose values the model itself decides: `zone` (its zones; the data
+    may place more districts in them, never more zones), and the name of columns that
+    each hold a code list's codes or whole numbers in a range (`level`: 1–29; `profession`
+    the codes of every table's column of the name). A district, and a text column
+    without codes, is not among them: the data decides their values."""
+    declared: dict[str, list[Column]] = {}
+    for table in model.vocabulary.tables.values():
+        for column in table.columns.values():
+            declared.setdefault(column.name, []).append(column)
+    domains: dict[str, KeyDomain] = {}
+    for name, columns in declared.items():
+        if all(c.listed for c in columns):
+            codes = tuple(dict.fromkeys(code for c in columns for code in c.listed or ()))
+            domains[name] = KeyDomain(
+                f"`{name}` a row can hold", set(codes).__contains__, codes, _some(codes)
+            )
+        elif all(c.kind == "integer" and c.minimum is not None for c in columns):
+            highs = [c.maximum for c in columns]
+            high = None if None in highs else max(h for h in highs if h is not None)
+            widest = replace(
+                columns[0],
+                minimum=min(c.minimum for c in columns if c.minimum is not None),
+                maximum=high,
+            )
+            domains[name] = KeyDomain(
+                f"`{name}` a row can hold",
+                partial(_whole_within, bounds=(widest.minimum, widest.maximum)),
+                (),
+                range_words(widest),
+            )
+    if model.zones:
+        zones = tuple(model.zones)
+        domains["zone"] = KeyDomain(
+            "zone of the model", set(zones).__contains__, zones, _some(zones)
+        )
+    return domains
+
+
+def _whole_within(key: str, bounds: tuple[float | None, float | None]) -> bool:
+    low, high = bounds
+    if not re.fullmatch(r"-?\d+", key.strip()):
+        return False
+    value = int(key)
+    return (low is None or low <= value) and (high is None or value <= high)
+
+
+def _some(values: tuple[str, ...]) -> str:
+    return ", ".join(values[:12]) + (" …" if len(values) > 12 else "")
 
 
 def _plain_code(code: str) -> str:
@@ -1209,6 +1274,10 @@ class _Builder:
         # (parameter, "value" | "under") -> (written bare?, the first such value)
         self._writing: dict[tuple[str, str], tuple[bool, Any]] = {}
         self._too_many = False  # more rules than MAX_RULES: reported once
+        # a table's key -> the values the model lets a row hold there (`_key_domains`)
+        self._key_domains: dict[str, KeyDomain] = {}
+        # the keys of the parameter being read that no row can hold: (name, key, where)
+        self._unheld: list[tuple[str, str, Span]] = []
 
     def _ok(self, *path: Any) -> bool:
         """False for a piece the schema check found broken (it is already reported)."""
@@ -1254,11 +1323,13 @@ class _Builder:
         )
         model.vocabulary = self._vocabulary(model)
         self._zones(model)
+        self._key_domains = _key_domains(model)
         parameters = self._section("parameters")
         for name, spec in parameters.items():
             param, before = None, len(self.diags.errors)
             if self._ok("parameters", name):
                 param = self._parameter(name, spec, parameters.key_spans[name])
+                self._say_unheld_keys(name, param)
             if param and len(self.diags.errors) == before:
                 model.parameters[name] = param
             else:  # a value of it in error: its formulas' look-ups are no errors of their own
@@ -1818,9 +1889,11 @@ class _Builder:
             out[()] = self._cell(param, raw, span)
             return out
         if isinstance(raw, LList):
-            items = [(str(i + 1), v, raw.value_spans[i]) for i, v in enumerate(raw)]
+            items = [
+                (str(i + 1), v, raw.value_spans[i], raw.value_spans[i]) for i, v in enumerate(raw)
+            ]
         elif isinstance(raw, LMap):
-            items = [(str(k), v, raw.value_spans[k]) for k, v in raw.items()]
+            items = [(str(k), v, raw.value_spans[k], raw.key_spans[k]) for k, v in raw.items()]
         else:
             self.diags.error(
                 "schema",
@@ -1829,10 +1902,40 @@ class _Builder:
                 hint=f"its keys are {', '.join(param.keys)}: one level of nesting per key",
             )
             return out
-        for key, value, vspan in items:
+        for key, value, vspan, kspan in items:
+            self._key_held(param.keys[depth], key, kspan)
             for rest, cell in self._table(param, value, vspan, depth + 1).items():
                 out[(key, *rest)] = cell
         return out
+
+    def _key_held(self, name: str, key: str, span: Span) -> None:
+        """Note a table's key that no row can hold (a zone `tätorten`, a level 0), said
+        once the table is read (`_say_unheld_keys`)."""
+        domain = self._key_domains.get(name)
+        if domain is not None and not domain.holds(key):
+            self._unheld.append((name, key, span))
+
+    def _say_unheld_keys(self, table: str, param: Parameter | None) -> None:
+        """A table's key that no row can hold is never looked up: the rows it was meant
+        for find no value — an error of the run's (`lookup-miss`), so a warning here — or,
+        under `otherwise:`, that value in silence (a misspelt zone paid each of its
+        customers 0 kr): an error. A model that narrows a code list its parent's table
+        prices (Granby's insatser without lunch) is warned of the price left over."""
+        for name, key, span in self._unheld:
+            domain = self._key_domains[name]
+            close = closest(key, domain.named)
+            said = f"`{key}` is no {domain.words} ({domain.shown}): the value of `{table}` for it is never looked up"
+            hint = f"did you mean `{close}`?" if close else f"{name}: {domain.shown}"
+            if param is not None and param.has_otherwise:
+                self.diags.error(
+                    "unknown-value",
+                    f"{said}, and the rows it was meant for are paid by `otherwise:`",
+                    span,
+                    hint=hint,
+                )
+            else:
+                self.diags.warning("unknown-value", said, span, hint=hint)
+        self._unheld.clear()
 
     def _brackets(self, param: Parameter, raw: Any, span: Span) -> list[tuple[Decimal, Any]]:
         if not isinstance(raw, LList):

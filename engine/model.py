@@ -284,6 +284,15 @@ class Model:
         """The date whose rule versions and parameter values a month uses."""
         return self.as_of if self.as_of is not None else month_start
 
+    def key_values(self, key: str) -> set[str]:
+        """The values a table's key can take that the model itself names: the districts
+        of its zones, its zones, the codes of a code list of the key's name."""
+        if key == "district":
+            return {d for districts in self.zones.values() for d in districts}
+        if key == "zone":
+            return set(self.zones)
+        return set(self.vocabulary.codes.get(key, ()))
+
     def rules_on(self, entity: str) -> list[Rule]:
         return [r for r in self.rules.values() if r.entity == entity]
 

@@ -199,6 +199,54 @@ def test_a_parameter_in_error_is_not_an_error_again_where_it_is_used(tmp_path, v
     assert [found[:3] for found in problems(tmp_path, text)] == [said]
 
 
+ZONED = """\
+model: m
+title: T
+zones: { tätort: [Centrum], landsbygd: [Norrby] }
+parameters:
+  belopp:
+    unit: SEK
+    keys: [zone, level]
+    OTHERWISE
+    values: {2024-01-01: TABLE}
+payments:
+  p: {entity: customer_month, category: c, formula: 'belopp[zone, max(decisions.level)]'}
+"""
+
+
+@pytest.mark.parametrize(
+    ("otherwise", "table", "severity", "said"),
+    [
+        # a misspelt zone under `otherwise: 0` paid each customer of tätort 0 kr, exit 0
+        ("otherwise: 0", "{tätorten: [100, 200], landsbygd: [110, 220]}", "error",
+         (9, 27, "`tätorten` is no zone of the model (tätort, landsbygd): the value of "
+          "`belopp` for it is never looked up, and the rows it was meant for are paid by "
+          "`otherwise:`", "did you mean `tätort`?")),
+        ("otherwise: 0", "{tätort: {0: 100, 2: 200}, landsbygd: [110, 220]}", "error",
+         (9, 36, "`0` is no `level` a row can hold (1–29): the value of `belopp` for it is "
+          "never looked up, and the rows it was meant for are paid by `otherwise:`",
+          "level: 1–29")),
+        # without `otherwise:` the level meant stops the run (lookup-miss): a warning
+        ("", "{tätort: {1: 100, 30: 200}, landsbygd: [110, 220]}", "warning",
+         (9, 44, "`30` is no `level` a row can hold (1–29): the value of `belopp` for it is "
+          "never looked up", "level: 1–29")),
+    ],
+    ids=["a zone", "a level under otherwise", "a level"],
+)  # fmt: skip
+def test_a_tables_key_no_row_can_hold_is_said(tmp_path, otherwise, table, severity, said):
+    path = tmp_path / "m.yaml"
+    path.write_text(ZONED.replace("OTHERWISE", otherwise).replace("TABLE", table), "utf-8")
+    diags = Diagnostics()
+    model = load_model(path, diags)
+    found = [
+        (d.span.line, d.span.col, d.message, d.hint)
+        for d in diags
+        if d.code == "unknown-value" and d.severity == severity
+    ]
+    assert found == [said], [d.render() for d in diags]
+    assert (model is None or "belopp" in model.broken) == (severity == "error")
+
+
 @pytest.mark.parametrize(
     ("given", "suggested"),
     [("Utförd tid", "`utford-tid`"), ("örebro 2025", "`orebro-2025`"), ("_x", "`x`")],

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -736,6 +736,12 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
 def _changed_codes(
     name: str, change: Any, current: tuple[str, ...] | None, report: Report
 ) -> tuple[str, ...]:
+    given = (
+        change
+        if isinstance(change, list)
+        else [*(change.get("add") or ()), *(change.get("replace") or ())]
+    )
+    _unheld_codes([str(v) for v in given], f"the code list `{name}`", report, ("codes", name))
     if isinstance(change, list):
         return tuple(str(v) for v in change)
     added, replaced = change.get("add"), change.get("replace")
@@ -758,6 +764,23 @@ def _changed_codes(
         )
         return tuple(str(v) for v in added or ())
     return current + tuple(str(v) for v in added or () if str(v) not in current)
+
+
+def _unheld_codes(codes: Iterable[str], owner: str, report: Report, path: tuple[Any, ...]) -> None:
+    """A code with spaces around it, or of none but spaces, that no cell can hold: a
+    cell's text is read without the spaces around it (and a blank one is empty), so
+    `' a '` rejected every row of `a` as a code not in the list."""
+    for code in codes:
+        if code != code.strip() or not code:
+            report(
+                "schema",
+                f"the code `{code}` of {owner} has spaces around it, and a cell is read "
+                "without them: no row could hold it"
+                if code.strip()
+                else f"{owner} has a blank code: a blank cell is read as empty",
+                path,
+                f"write it `{code.strip()}`" if code.strip() else "leave it out",
+            )
 
 
 def _recoded(table: Table, codes: dict[str, tuple[str, ...]]) -> Table:
@@ -1007,6 +1030,7 @@ def declared_column(
     values: tuple[str, ...] | None = None
     if spec.get("values") is not None:
         values = tuple(str(v) for v in spec["values"])
+        _unheld_codes(values, f"`{name}`", report, (*path, "values"))
         # named by its table: `visits.status` (columns: {visits: …}, or tables: {visits: …})
         code_list = f"{path[1]}.{name}" if len(path) >= 3 else name
         codes[code_list] = values

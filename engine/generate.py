@@ -1201,7 +1201,8 @@ def _drawn(column: Column, seed: int, first: date, months: int) -> pl.Expr:
     if column.kind == "number":
         high = column.maximum if column.maximum is not None else low + 100
         share = (draw % 10_001).cast(pl.Float64) / 10_000
-        return (pl.lit(float(low)) + share * (float(high) - float(low))).round(2).alias(column.name)
+        drawn = (pl.lit(float(low)) + share * (float(high) - float(low))).round(2)
+        return drawn.clip(float(low), float(high)).alias(column.name)  # 0.001–0.002 is not 0.0
     if column.kind == "bool":
         return (draw % 2 == 0).alias(column.name)
     last = _add_months(first, months)

@@ -185,6 +185,21 @@ CASES = [
      "  columns:\n    visits:\n      x: { type: text, values: [a], codes: service }",
      "  visit:\n    y: x == \"a\"",
      "`x` has its own `values` and the code list `service`: give one"),
+    # a cell is read without the spaces around it: every row of `a` was rejected as a
+    # code not in the list
+    ("a code with spaces around it",
+     "  columns:\n    visits:\n      x: { type: text, values: [' a ', b] }",
+     "  visit:\n    y: x == \"b\"",
+     "the code ` a ` of `x` has spaces around it, and a cell is read without them: no row "
+     "could hold it"),
+    ("a code added with spaces around it",
+     "  codes:\n    service: { add: [' städ'] }",
+     "  visit:\n    y: service == \"omsorg\"",
+     "the code ` städ` of the code list `service` has spaces around it"),
+    ("a blank code",
+     "  codes:\n    service: { add: [''] }",
+     "  visit:\n    y: service == \"omsorg\"",
+     "the code list `service` has a blank code: a blank cell is read as empty"),
 ]  # fmt: skip
 
 

@@ -242,6 +242,21 @@ def test_a_models_own_columns_are_generated_and_read_with_no_rejected_row(tmp_pa
         assert filecmp.cmp(tmp_path / f"a/{name}.csv", tmp_path / f"b/{name}.csv", shallow=False)
 
 
+@pytest.mark.parametrize(("low", "high"), [(0.001, 0.002), (0.125, 0.5), (-3.5, -3.495), (0, 100)])
+def test_a_number_column_is_drawn_within_its_range(low: float, high: float) -> None:
+    """A declared share of 0.001–0.002 was drawn to two decimals, 0.0, and every
+    generated visit was rejected as outside the column's range."""
+    from datetime import date
+
+    from engine import types as t
+    from engine.catalog import Column
+    from engine.generate import _drawn
+
+    column = Column("andel", t.Num(), False, "", "number", minimum=low, maximum=high)
+    drawn = pl.select(pl.int_range(2000).alias("i")).select(_drawn(column, 1, date(2024, 1, 1), 1))
+    assert drawn["andel"].is_between(low, high).all(), drawn["andel"].describe()
+
+
 # Every model in the repository with a month its values are in force: `generate --model`
 # promises data the model reads whole ("its values only such as its columns allow").
 MODELS_AND_MONTHS = [

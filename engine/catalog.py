@@ -766,21 +766,25 @@ def _changed_codes(
     return current + tuple(str(v) for v in added or () if str(v) not in current)
 
 
+def unheld_code(code: str, what: str) -> tuple[str, str] | None:
+    """Why no cell can hold `code` (`what` it is: "the code ` a ` of `x`"), and how to
+    write it; None where one can. A cell's text is read without the spaces around it,
+    and a blank one is empty: `' a '` rejected every row of `a` as a code not in the list."""
+    if code.strip() and code == code.strip():
+        return None
+    if code.strip():
+        return (
+            f"{what} has spaces around it, and a cell is read without them: no row could hold it",
+            f"write it `{code.strip()}`",
+        )
+    return f"{what} is blank: a blank cell is read as empty", "leave it out"
+
+
 def _unheld_codes(codes: Iterable[str], owner: str, report: Report, path: tuple[Any, ...]) -> None:
-    """A code with spaces around it, or of none but spaces, that no cell can hold: a
-    cell's text is read without the spaces around it (and a blank one is empty), so
-    `' a '` rejected every row of `a` as a code not in the list."""
     for code in codes:
-        if code != code.strip() or not code:
-            report(
-                "schema",
-                f"the code `{code}` of {owner} has spaces around it, and a cell is read "
-                "without them: no row could hold it"
-                if code.strip()
-                else f"{owner} has a blank code: a blank cell is read as empty",
-                path,
-                f"write it `{code.strip()}`" if code.strip() else "leave it out",
-            )
+        what = f"the code `{code}` of {owner}" if code.strip() else f"a code of {owner}"
+        if said := unheld_code(code, what):
+            report("schema", said[0], path, said[1])
 
 
 def _recoded(table: Table, codes: dict[str, tuple[str, ...]]) -> Table:

@@ -33,6 +33,7 @@ from engine.catalog import (
     extend,
     range_words,
     schemas_dir,
+    unheld_code,
     unpaired_relations,
 )
 from engine.diagnostics import Diagnostic, Diagnostics, closest
@@ -1553,6 +1554,9 @@ class _Builder:
         zones = self._section("zones")
         for zone, districts in model.zones.items():
             for i, district in enumerate(districts):
+                what = f"the district `{district}`" if district.strip() else "a district"
+                if said := unheld_code(district, f"{what} of zone `{zone}`"):
+                    self.diags.error("schema", said[0], zones[zone].value_spans[i], hint=said[1])
                 if district in seen and seen[district] != zone:
                     self.diags.error(
                         "schema",

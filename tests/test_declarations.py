@@ -199,7 +199,7 @@ CASES = [
     ("a blank code",
      "  codes:\n    service: { add: [''] }",
      "  visit:\n    y: service == \"omsorg\"",
-     "the code list `service` has a blank code: a blank cell is read as empty"),
+     "a code of the code list `service` is blank: a blank cell is read as empty"),
 ]  # fmt: skip
 
 

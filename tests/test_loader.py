@@ -79,6 +79,16 @@ CASES = [
         + "    values: {2024-01-01: {tätort: 5}}\n",
         ("schema", 7, 35),
     ),
+    (  # its customers were rejected: "district `Centrum` is in no zone of the model"
+        "a district with a space before it",
+        HEAD + "zones:\n  tätort: [' Centrum', Väster]\n",
+        ("schema", 4, 12),
+    ),
+    (  # no customer's district is blank: a blank cell is empty
+        "a blank district",
+        HEAD + "zones:\n  tätort: [Centrum, '']\n",
+        ("schema", 4, 21),
+    ),
     (  # it ran: the level's list read as keys of a second zone
         "a key named twice",
         HEAD

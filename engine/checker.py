@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine import ast
@@ -27,6 +27,7 @@ from engine.catalog import (
     Vocabulary,
     as_written,
     period_month_rule,
+    range_words,
     where_value,
 )
 from engine.diagnostics import Diagnostic, Diagnostics, closest
@@ -1360,6 +1361,9 @@ class _Checker:
             self._mismatch(node, f"`{node.op}` orders numbers and dates, not {t.describe(left)}")
         self._check_text_values(node.left, left, node.right)
         self._check_text_values(node.right, right, node.left)
+        if node.op in ("==", "!="):
+            self._check_number_value(node.left, node.right)
+            self._check_number_value(node.right, node.left)
         if node.op != "==":
             self._warn_nullable(node, (node.left, node.right), node.op)
         return t.BOOL
@@ -1669,6 +1673,41 @@ class _Checker:
             hint=codes_hint(literal.value, codes),
         )
 
+    def _check_number_value(self, column: ast.Node, literal: ast.Node) -> None:
+        """`level == 30`, `level in [0, 1]`: a number outside the range of the column it
+        is compared with (a column written without a unit) is never its value — as a
+        misspelt code, the rows meant are paid nothing."""
+        if not isinstance(literal, ast.Quantity) or literal.unit:
+            return
+        ref = self.out.refs.get(id(column))
+        if not isinstance(ref, ColumnRef | OuterRef):
+            return
+        party, _, name = ref.name.partition(".")
+        declared = (
+            self.vocabulary.party_column(party, name)
+            if name
+            else self._fields(ref.entity).get(ref.name)
+        )
+        if declared is None or declared.unit or declared.kind not in ("integer", "number"):
+            return
+        try:
+            value = Decimal(literal.value)
+        except InvalidOperation:
+            return
+        low, high = declared.minimum, declared.maximum
+        whole = declared.kind == "integer"
+        if (
+            (low is not None and value < Decimal(str(low)))
+            or (high is not None and value > Decimal(str(high)))
+            or (whole and value != value.to_integral_value())
+        ):
+            held = ("whole numbers", range_words(declared)) if whole else (range_words(declared),)
+            self.diags.error(
+                "unknown-value",
+                f"`{_text(column)}` is never {literal.value}: it holds {', '.join(held)}",
+                literal.span,
+            )
+
     def _codes_of(self, column: ast.Node, typ: t.Type) -> tuple[str, ...] | None:
         """The values a text can hold where they are known: a code list, or the model's
         zones for `zone` (none where it has no zones: `zone` is then always empty)."""
@@ -1728,6 +1767,7 @@ class _Checker:
             return t.BOOL
         for item in node.items.items if isinstance(node.items, ast.ListLit) else ():
             self._check_text_values(node.operand, operand, item)
+            self._check_number_value(node.operand, item)
         codes = self._codes_of(node.operand, operand)
         if isinstance(node.items, ast.Name) and codes is not None:
             self._check_parameter_codes(node.operand, codes, node.items.name)

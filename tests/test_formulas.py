@@ -83,7 +83,7 @@ VALID_DECISION = [
     ("granted_minutes > 9 h and granted_minutes <= 10 h", True, "true/false"),
     ("granted_minutes / 1 h", D(10), "ratio"),
     ("-special_amount", D("-1234.5"), "money (SEK)"),
-    ("level == 0", False, "true/false"),
+    ("level == 1", False, "true/false"),  # level == 0 is never true: an error
     ("0.1 SEK + 0.2 SEK == 0.3 SEK", True, "true/false"),
     # a date plus a duration finer than a day is a moment (midnight + 36 h), never truncated
     ("start_date + 36 h", datetime(2024, 1, 16, 12, 0), "date and time"),
@@ -359,6 +359,11 @@ INVALID_DECISION = [
     ("foo(1)", "unknown-name", "unknown function `foo`", 1),
     ('service == "omsorgg"', "unknown-value", '`service` is never "omsorgg"', 12),
     ('service in ["omsorg", "servise"]', "unknown-value", '`service` is never "servise"', 23),
+    # a level outside 1–29, or no whole number, is never a decision's: the rows meant
+    # were paid nothing, in silence, as for a misspelt code
+    ("level == 30", "unknown-value", "`level` is never 30: it holds whole numbers, 1–29", 10),
+    ("level in [0, 1]", "unknown-value", "`level` is never 0: it holds whole numbers, 1–29", 11),
+    ("level != 2.5", "unknown-value", "`level` is never 2.5: it holds whole numbers, 1–29", 10),
     ("if level then 1 else 2", "type-mismatch", "`if` needs true/false, but this is count", 4),
     ("level and true", "type-mismatch", "`and` needs true/false, but this is count", 1),
     ("not level", "type-mismatch", "`not` needs true/false, but this is count", 5),

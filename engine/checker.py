@@ -1616,23 +1616,24 @@ class _Checker:
             found[name] = frozenset().union(*(walk(tree) for tree in trees))
         return found[name]
 
-    def _nullable_column(self, node: ast.Node) -> Column | None:
+    def _column_of(self, node: ast.Node) -> tuple[Column | None, ColumnRef | OuterRef | None]:
+        """The declared column a name reads (a party's, `customer.district`, too), and
+        the reference to it; none for a name that reads no column."""
         ref = self.out.refs.get(id(node))
-        if isinstance(ref, ColumnRef | OuterRef):
-            party, _, name = ref.name.partition(".")
-            column = (
-                self.vocabulary.party_column(party, name)
-                if name
-                else self._fields(ref.entity).get(ref.name)
-            )
-            placing = () if name else self._placing_columns(ref.entity)
-            if (
-                column is not None
-                and column.nullable
-                and ref.name not in DERIVED_NEVER_EMPTY
-                and ref.name not in placing
-            ):
-                return column
+        if not isinstance(ref, ColumnRef | OuterRef):
+            return None, None
+        party, _, name = ref.name.partition(".")
+        if name:
+            return self.vocabulary.party_column(party, name), ref
+        return self._fields(ref.entity).get(ref.name), ref
+
+    def _nullable_column(self, node: ast.Node) -> Column | None:
+        column, ref = self._column_of(node)
+        if column is None or ref is None:
+            return None
+        placing = () if "." in ref.name else self._placing_columns(ref.entity)
+        if column.nullable and ref.name not in DERIVED_NEVER_EMPTY and ref.name not in placing:
+            return column
         return None
 
     def _placing_columns(self, entity: str) -> tuple[str, ...]:
@@ -1679,15 +1680,7 @@ class _Checker:
         misspelt code, the rows meant are paid nothing."""
         if not isinstance(literal, ast.Quantity) or literal.unit:
             return
-        ref = self.out.refs.get(id(column))
-        if not isinstance(ref, ColumnRef | OuterRef):
-            return
-        party, _, name = ref.name.partition(".")
-        declared = (
-            self.vocabulary.party_column(party, name)
-            if name
-            else self._fields(ref.entity).get(ref.name)
-        )
+        declared, _ = self._column_of(column)
         if declared is None or declared.unit or declared.kind not in ("integer", "number"):
             return
         try:

@@ -1368,6 +1368,7 @@ class _Builder:
         requirements = self._section("data_requirements")
         for name, spec in requirements.items():
             if self._ok("data_requirements", name):
+                self._reason_given(name, spec)
                 where = spec.get("where") or LMap()
                 model.data_requirements.append(
                     DataRequirement(
@@ -2134,6 +2135,19 @@ class _Builder:
             )
         return tuple(types)
 
+    def _reason_given(self, name: str, spec: LMap) -> None:
+        """A `reason:` of nothing but spaces: each row set aside, or visit flagged, by
+        `name` was listed (rejects.csv, the exclusions, the workbook, the letter) with
+        no word of why."""
+        if "reason" in spec and not str(spec["reason"] or "").strip():
+            self.diags.error(
+                "schema",
+                f"the reason of `{name}` is blank: each row it sets aside is listed with its "
+                "reason, for the controller and the provider",
+                spec.value_spans["reason"],
+                hint="e.g. reason: rättad mer än fem dagar efter besöket",
+            )
+
     # ---- rules
 
     def _rule(
@@ -2143,6 +2157,7 @@ class _Builder:
         if not isinstance(spec, LMap):  # `name: formula`
             return Rule(name, entity, kind, [self._version(parent, key, LMap(), None)], span)
         source = spec.get("source")
+        self._reason_given(name, spec)
         rule = Rule(
             name,
             entity,

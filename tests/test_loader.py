@@ -79,6 +79,17 @@ CASES = [
         + "    values: {2024-01-01: {tätort: 5}}\n",
         ("schema", 7, 35),
     ),
+    (  # each visit it set aside was listed with no word of why
+        "an exclusion's blank reason",
+        HEAD + "exclusions:\n  e: {when: clock_adjusted, reason: ''}\n",
+        ("schema", 4, 37),
+    ),
+    (
+        "a data requirement's blank reason",
+        HEAD + "data_requirements:\n  r:\n    table: decisions\n    any_of: [level]\n"
+        "    reason: ' '\n",
+        ("schema", 7, 13),
+    ),
     (  # its customers were rejected: "district `Centrum` is in no zone of the model"
         "a district with a space before it",
         HEAD + "zones:\n  tätort: [' Centrum', Väster]\n",

@@ -1307,6 +1307,12 @@ class _Builder:
             source=str(d.get("source", "")),
             zones={str(k): [str(x) for x in v] for k, v in self._section("zones").items()},
         )
+        self._not_blank(
+            d,
+            "title",
+            "the model's title is blank: every report, workbook and letter is headed by it",
+            "e.g. title: Ersättning inom hemtjänst, Exempelby kommun",
+        )
         outside = d.get("outside_invoice")
         model.outside_invoice = [str(c) for c in outside] if isinstance(outside, list) else []
         specification = self._section("specification")
@@ -1403,8 +1409,22 @@ class _Builder:
 
     def _outside_invoice(self, model: Model) -> None:
         """Each category `outside_invoice:` names is one a payment has: a misspelt one
-        (`bonuss`) moved nothing off the invoice, in silence."""
+        (`bonuss`) moved nothing off the invoice, in silence. Two categories spelt alike
+        but for case or accents (`Nivårelaterad`, `nivårelaterad`) are warned of: the
+        invoice lists them apart."""
         categories = {r.category for r in model.payments if r.category}
+        spelt: dict[str, str] = {}
+        for rule in model.payments:
+            category = str(rule.category or "")
+            twin = spelt.setdefault(_plain_code(category), category)
+            if twin != category:
+                self.diags.warning(
+                    "near-duplicate-code",
+                    f"the category `{category}` of `{rule.name}` differs from `{twin}` only in "
+                    "case, å, ä, ö or a separator: the invoice lists the two apart",
+                    rule.span,
+                    hint=f"write it `{twin}`, or keep both if they are two categories",
+                )
         if any(name in model.broken for name in self._section("payments")):
             return  # a payment whose category could not be read: reported where it is
         for index, category in enumerate(model.outside_invoice):
@@ -2139,14 +2159,18 @@ class _Builder:
         """A `reason:` of nothing but spaces: each row set aside, or visit flagged, by
         `name` was listed (rejects.csv, the exclusions, the workbook, the letter) with
         no word of why."""
-        if "reason" in spec and not str(spec["reason"] or "").strip():
-            self.diags.error(
-                "schema",
-                f"the reason of `{name}` is blank: each row it sets aside is listed with its "
-                "reason, for the controller and the provider",
-                spec.value_spans["reason"],
-                hint="e.g. reason: rättad mer än fem dagar efter besöket",
-            )
+        self._not_blank(
+            spec,
+            "reason",
+            f"the reason of `{name}` is blank: each row it sets aside is listed with its "
+            "reason, for the controller and the provider",
+            "e.g. reason: rättad mer än fem dagar efter besöket",
+        )
+
+    def _not_blank(self, spec: LMap, key: str, message: str, hint: str) -> None:
+        """An error at `key` of `spec` where it is given as nothing but spaces."""
+        if key in spec and not str(spec[key] or "").strip():
+            self.diags.error("schema", message, spec.value_spans[key], hint=hint)
 
     # ---- rules
 
@@ -2158,6 +2182,13 @@ class _Builder:
             return Rule(name, entity, kind, [self._version(parent, key, LMap(), None)], span)
         source = spec.get("source")
         self._reason_given(name, spec)
+        self._not_blank(  # the invoice's specification sums the month by its category
+            spec,
+            "category",
+            f"the category of `{name}` is blank: the invoice's specification lists each "
+            "payment under its category",
+            "e.g. category: nivårelaterad",
+        )
         rule = Rule(
             name,
             entity,

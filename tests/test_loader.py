@@ -79,6 +79,12 @@ CASES = [
         + "    values: {2024-01-01: {tätort: 5}}\n",
         ("schema", 7, 35),
     ),
+    (  # the invoice's specification listed the payment under no category
+        "a payment's blank category",
+        HEAD + "payments:\n  p: {entity: customer_month, category: ' ', formula: 1 SEK}\n",
+        ("schema", 4, 41),
+    ),
+    ("a blank title", "model: m\ntitle: ''\n", ("schema", 2, 8)),
     (  # each visit it set aside was listed with no word of why
         "an exclusion's blank reason",
         HEAD + "exclusions:\n  e: {when: clock_adjusted, reason: ''}\n",
@@ -266,6 +272,26 @@ def test_a_tables_key_no_row_can_hold_is_said(tmp_path, otherwise, table, severi
     ]
     assert found == [said], [d.render() for d in diags]
     assert (model is None or "belopp" in model.broken) == (severity == "error")
+
+
+def test_two_categories_spelt_alike_but_for_case_are_warned_of(tmp_path):
+    """`Nivårelaterad` beside `nivårelaterad`: the invoice listed the two apart."""
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        HEAD + "payments:\n  a: {entity: customer_month, category: nivårelaterad, formula: 1 SEK}\n"
+        "  b: {entity: customer_month, category: Nivårelaterad, formula: 1 SEK}\n",
+        encoding="utf-8",
+    )
+    diags = Diagnostics()
+    load_model(path, diags)
+    assert [(d.code, d.span.line, d.message) for d in diags if d.severity == "warning"] == [
+        (
+            "near-duplicate-code",
+            5,
+            "the category `Nivårelaterad` of `b` differs from `nivårelaterad` only in case, "
+            "å, ä, ö or a separator: the invoice lists the two apart",
+        )
+    ]
 
 
 @pytest.mark.parametrize(

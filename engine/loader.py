@@ -1388,6 +1388,7 @@ class _Builder:
                         {str(k): where.key_spans[k] for k in where} if where else {},
                     )
                 )
+        self._categories_spelt_alike(model)
         self._outside_invoice(model)
         return model
 
@@ -1407,12 +1408,9 @@ class _Builder:
             return Decimal("0.01")
         return step
 
-    def _outside_invoice(self, model: Model) -> None:
-        """Each category `outside_invoice:` names is one a payment has: a misspelt one
-        (`bonuss`) moved nothing off the invoice, in silence. Two categories spelt alike
-        but for case or accents (`Nivårelaterad`, `nivårelaterad`) are warned of: the
-        invoice lists them apart."""
-        categories = {r.category for r in model.payments if r.category}
+    def _categories_spelt_alike(self, model: Model) -> None:
+        """Two categories spelt alike but for case or accents (`Nivårelaterad`,
+        `nivårelaterad`) are warned of: the invoice lists them apart."""
         spelt: dict[str, str] = {}
         for rule in model.payments:
             category = str(rule.category or "")
@@ -1425,6 +1423,11 @@ class _Builder:
                     rule.span,
                     hint=f"write it `{twin}`, or keep both if they are two categories",
                 )
+
+    def _outside_invoice(self, model: Model) -> None:
+        """Each category `outside_invoice:` names is one a payment has: a misspelt one
+        (`bonuss`) moved nothing off the invoice, in silence."""
+        categories = {r.category for r in model.payments if r.category}
         if any(name in model.broken for name in self._section("payments")):
             return  # a payment whose category could not be read: reported where it is
         for index, category in enumerate(model.outside_invoice):

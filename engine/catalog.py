@@ -969,16 +969,17 @@ def _adjusted_range(
     return low, high
 
 
-def range_words(column: Column) -> str:
-    """A number column's range as a reader says it: `1–29`, `at least 0 SEK`, `at most 10`."""
-    unit = f" {column.unit}" if column.unit else ""
+def range_words(column: Column, *, unit: bool = True) -> str:
+    """A number column's range as a reader says it: `1–29`, `at least 0 SEK`, `at most
+    10` (without its unit where the words already say it: `number (min) at least 0`)."""
+    unit_said = f" {column.unit}" if column.unit and unit else ""
     low, high = column.minimum, column.maximum
     shown = [f"{v:g}" if v is not None else "" for v in (low, high)]
     if low is not None and high is not None:
-        return f"{shown[0]}–{shown[1]}{unit}"
+        return f"{shown[0]}–{shown[1]}{unit_said}"
     if low is not None:
-        return f"at least {shown[0]}{unit}"
-    return f"at most {shown[1]}{unit}"
+        return f"at least {shown[0]}{unit_said}"
+    return f"at most {shown[1]}{unit_said}"
 
 
 def _default_outside(

@@ -1687,13 +1687,8 @@ class _Checker:
             value = Decimal(literal.value)
         except InvalidOperation:
             return
-        low, high = declared.minimum, declared.maximum
-        whole = declared.kind == "integer"
-        if (
-            (low is not None and value < Decimal(str(low)))
-            or (high is not None and value > Decimal(str(high)))
-            or (whole and value != value.to_integral_value())
-        ):
+        if where_value(declared, value)[1] is not None:  # as a `where:` value no row holds
+            whole = declared.kind == "integer"
             held = ("whole numbers", range_words(declared)) if whole else (range_words(declared),)
             self.diags.error(
                 "unknown-value",

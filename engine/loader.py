@@ -35,6 +35,7 @@ from engine.catalog import (
     schemas_dir,
     unheld_code,
     unpaired_relations,
+    where_value,
 )
 from engine.diagnostics import Diagnostic, Diagnostics, closest
 from engine.model import (
@@ -474,7 +475,7 @@ def _key_domains(model: Model) -> dict[str, KeyDomain]:
             )
             domains[name] = KeyDomain(
                 f"`{name}` a row can hold",
-                partial(_whole_within, bounds=(widest.minimum, widest.maximum)),
+                partial(_whole_within, column=widest),
                 (),
                 range_words(widest),
             )
@@ -486,12 +487,11 @@ def _key_domains(model: Model) -> dict[str, KeyDomain]:
     return domains
 
 
-def _whole_within(key: str, bounds: tuple[float | None, float | None]) -> bool:
-    low, high = bounds
-    if not re.fullmatch(r"-?\d+", key.strip()):
-        return False
-    value = int(key)
-    return (low is None or low <= value) and (high is None or value <= high)
+def _whole_within(key: str, column: Column) -> bool:
+    """A table's key written as a whole number the column holds (`where_value`)."""
+    return (
+        re.fullmatch(r"-?\d+", key.strip()) is not None and where_value(column, int(key))[1] is None
+    )
 
 
 def _some(values: tuple[str, ...]) -> str:

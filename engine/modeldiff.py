@@ -10,7 +10,7 @@ from typing import Any, TypeGuard
 
 from engine import types as t
 from engine.ast import clock
-from engine.catalog import Column, MonthRule, Relation, Table, Vocabulary
+from engine.catalog import Column, MonthRule, Relation, Table, Vocabulary, range_words
 from engine.checker import CheckedModel
 from engine.diagnostics import Diagnostics
 from engine.model import Assumption, Band, DataRequirement, Model, Parameter, Rule, RuleVersion
@@ -566,11 +566,8 @@ def column_words(column: Column) -> str:
     """A column in the rule file's words: `integer 1–10, nullable: false`, `number (min)
     at least 0` (a range with one bound read `0–`)."""
     text = column.kind + (f" ({column.unit})" if column.unit else "")
-    low, high = (None if b is None else f"{b:g}" for b in (column.minimum, column.maximum))
-    if low is not None and high is not None:
-        text += f" {low}–{high}"
-    elif low is not None or high is not None:
-        text += f" at least {low}" if low is not None else f" at most {high}"
+    if column.minimum is not None or column.maximum is not None:
+        text += f" {range_words(column, unit=False)}"
     if column.codes:
         text += f", codes: {column.codes}"
     elif values := getattr(column.type, "values", None):

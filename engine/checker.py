@@ -708,8 +708,22 @@ class _Checker:
         the statement and in the workbook's hours. Such a label is an error that shows
         how to count in it (`utförd_tid / 1 h`); a count, a share or a number may be
         labelled freely (`besök`, `utförandegrad`)."""
-        if not isinstance(quantity, t.Num) or not rule.unit:
+        if isinstance(quantity, t.Unknown):
             return
+        if not isinstance(quantity, t.Num):  # polars could not round it: a traceback
+            self.diags.error(
+                "type-mismatch",
+                f"a line's quantity is a number (a count, hours, kronor), but this gives "
+                f"{t.describe(quantity)}",
+                tree.span,
+                hint="count it, e.g. quantity: count(visits where counted)",
+            )
+            return
+        if rule.unit is None:
+            self._quantity_unlabelled(rule, tree, quantity)
+            return
+        if not rule.unit.strip():
+            return  # the loader said it is blank
         if quantity.dimensionless and quantity.percent and rule.unit == "%":
             shown = formula_text(tree)  # a share is of the whole: 0.41 would read "0.41 %"
             self.diags.error(
@@ -736,6 +750,25 @@ class _Checker:
             hint=f"count it in {rule.unit}: quantity: {shown} / 1 {rule.unit}"
             if written is not None and written[0].same_dimension(quantity)
             else f"label it in {counted}: unit: {counted}",
+        )
+
+    def _quantity_unlabelled(self, rule: Rule, tree: ast.Node, quantity: t.Num) -> None:
+        """A duration or an amount is counted in minutes or kronor: with no `unit:` the
+        line showed 630 minutes as "630", which a provider reads as hours as well as
+        minutes. A count, a share or a number may go unlabelled."""
+        if quantity.dimensionless:
+            return
+        internal = {(0, 1): "min", (1, 0): "SEK"}.get((quantity.money, quantity.time))
+        counted = internal or t.describe(quantity)
+        shown = formula_text(tree)
+        self.diags.error(
+            "unit-mismatch",
+            f"the quantity of `{rule.name}` is counted in {counted}, but it has no `unit:`: "
+            f"90 {counted} of `{shown}` would read 90, in no unit",
+            tree.span,
+            hint=f"count it in hours, quantity: {shown} / 1 h with unit: h"
+            if quantity.time and not quantity.money
+            else f"label it: unit: {counted}",
         )
 
     def _check_kind(self, rule: Rule) -> None:

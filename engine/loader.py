@@ -2192,6 +2192,12 @@ class _Builder:
             "payment under its category",
             "e.g. category: nivårelaterad",
         )
+        self._not_blank(  # the line's quantity would be shown in no unit
+            spec,
+            "unit",
+            f"the unit of `{name}` is blank: its statement lines show their quantity in it",
+            "e.g. unit: h, or leave out unit: and quantity: both",
+        )
         rule = Rule(
             name,
             entity,

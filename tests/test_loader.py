@@ -743,6 +743,39 @@ def test_a_quantitys_unit_is_the_unit_it_is_counted_in(tmp_path, quantity, unit,
     assert found == ([("unit-mismatch", 14, 15, error)] if error else [])
 
 
+@pytest.mark.parametrize(
+    ("quantity", "unit", "error"),
+    [
+        ("zone", "st", ("type-mismatch", 14, 15, "a line's quantity is a number (a count, "
+         "hours, kronor), but this gives text")),
+        ("any(visits)", "st", ("type-mismatch", 14, 15, "a line's quantity is a number (a "
+         "count, hours, kronor), but this gives true/false")),
+        ("month_start", "st", ("type-mismatch", 14, 15, "a line's quantity is a number (a "
+         "count, hours, kronor), but this gives date")),
+        ("tid", None, ("unit-mismatch", 14, 15, "the quantity of `p` is counted in min, but "
+         "it has no `unit:`: 90 min of `tid` would read 90, in no unit")),
+        ("belopp", None, ("unit-mismatch", 14, 15, "the quantity of `p` is counted in SEK, "
+         "but it has no `unit:`: 90 SEK of `belopp` would read 90, in no unit")),
+        ("tid / 1 h", "''", ("schema", 15, 11, "the unit of `p` is blank: its statement "
+         "lines show their quantity in it")),
+        ("tid / 1 h", None, None),  # hours as a number: no unit needed
+        ("count(visits)", None, None),
+    ],
+)  # fmt: skip
+def test_a_quantity_is_a_number_in_a_unit_the_line_says(tmp_path, quantity, unit, error):
+    """`quantity: zone` (or a yes/no, a date) stopped `run` with a polars traceback as
+    the lines were rounded; `quantity: utförd_tid` with no `unit:` put 630 minutes on
+    the line as "630", read as hours as well; a blank `unit:` showed no unit."""
+    text = HEAD + (
+        "definitions:\n  customer_month:\n    tid: sum(visits.minutes)\n"
+        "    belopp: tid * 7 SEK/min\n  visit:\n    minutes: end - start\n"
+        f"payments:\n  p:\n    entity: customer_month\n    category: c\n"
+        f"    formula: belopp\n    quantity: {quantity}\n"
+        + (f"    unit: {unit}\n" if unit is not None else "")
+    )
+    assert problems(tmp_path, text) == ([error] if error else [])
+
+
 def test_a_file_extending_another_may_declare_a_column_the_file_must_have(tmp_path):
     """The schema of a file that `extends` another drops the `required` lists of its
     pieces (it changes only parts); it dropped the column option named `required` too,

@@ -1397,6 +1397,14 @@ class _Builder:
         in öre (`to: 0.001` rounded 17,855 to 17,855 and then, a second time, to 17,86;
         the docs promise one rounding)."""
         step = Decimal(str(rounding.get("to", "0.01")))
+        if not step.is_finite():  # `.inf` (YAML's infinity): `% 1` raised, a traceback
+            self.diags.error(
+                "schema",
+                f"`rounding: to: {rounding.get('to')}` is no amount to round to",
+                _locate(self.data, ["rounding", "to"]),
+                hint="round to 0.01 (the öre), 0.05, 0.5, 1 or 10 kronor …",
+            )
+            return Decimal("0.01")
         if step > 0 and (step * 100) % 1 != 0:
             self.diags.error(
                 "schema",

@@ -812,16 +812,23 @@ def test_a_deduction_is_rounded_as_docs_language_md_says(tmp_path, mode, deducti
     assert f"tillagg = {supplement} SEK" in explained.output
 
 
-def test_a_rounding_below_the_ore_is_an_error(tmp_path):
-    """`to: 0.001` rounded −17,855 to −17,855 and then, keeping the line in öre, a
-    second time to −17,86: the docs promise each line one rounding."""
+@pytest.mark.parametrize(
+    ("to", "said"),
+    [
+        # `to: 0.001` rounded −17,855 to −17,855 and then, keeping the line in öre, a
+        # second time to −17,86: the docs promise each line one rounding
+        ("0.001", "`rounding: to: 0.001` is not a whole number of öre"),
+        # YAML's infinity stopped `check` with a traceback (InvalidOperation)
+        (".inf", "`rounding: to: inf` is no amount to round to"),
+        (".nan", "`rounding: to: nan` is no amount to round to"),
+    ],
+)
+def test_a_rounding_to_no_whole_number_of_ore_is_an_error(tmp_path, to, said):
     model = tmp_path / "m.yaml"
-    model.write_text(ROUNDED.format(mode="half_up").replace("0.01", "0.001"), encoding="utf-8")
+    model.write_text(ROUNDED.format(mode="half_up").replace("0.01", to), encoding="utf-8")
     result = CliRunner().invoke(main, ["check", str(model)])
     assert result.exit_code == 1, result.output
-    assert "m.yaml:3:17: error[schema]: `rounding: to: 0.001` is not a whole number of öre" in (
-        result.output
-    )
+    assert f"m.yaml:3:17: error[schema]: {said}" in result.output
 
 
 def test_a_unit_without_a_quantity_is_warned_of(tmp_path):

@@ -698,6 +698,8 @@ def _expected_number(value: Any, typ: t.Num, name: str) -> Decimal | None:
         return None
     if isinstance(value, int | float):
         number = Decimal(str(value))
+        if not number.is_finite():  # YAML's `.inf`, `.nan`: `carepay test` stopped with a traceback
+            raise UnfitExpectation(f"`{value}` is no value `{name}` can have: write a number")
         unit = t.display_unit(typ)
         if unit in ("%",):
             unit = ""  # a bare number for a ratio means the ratio itself (0.4), "40 %" means 40 %
@@ -758,6 +760,16 @@ def _unknown_codes(case: LMap) -> list[str]:
     return out
 
 
+def _said_at(said: str | None, where: Any) -> bool:
+    """Whether a diagnostic said at `said` (`visits:12:end`) is at the place a case
+    expects: the whole place, or a row or table of it (`visits:1`) — whole parts, so
+    that `visits:1` is not found in `visits:12:end`, a case passing on another row."""
+    if where is None:
+        return True
+    place, expected = said or "", str(where).strip()
+    return place == expected or place.startswith(expected + ":")
+
+
 def _compare_errors(
     got: list[Diagnostic], expected: Any, result: CaseResult, kind: str = "error"
 ) -> None:
@@ -766,10 +778,13 @@ def _compare_errors(
         where = item.get("where") if isinstance(item, dict) else None
         if code not in CODES:  # said once, by `_unknown_codes`
             continue
-        if not any(
-            d.code == code and (where is None or (d.where or "").startswith(str(where)))
-            for d in got
-        ):
+        if where is not None and not str(where).strip():
+            result.failures.append(
+                f"the `{code}` {kind} expected has a blank `where:`: say where, as "
+                '"visits:1:end", or leave `where:` out'
+            )
+            continue
+        if not any(d.code == code and _said_at(d.where, where) for d in got):
             result.failures.append(
                 f"expected a `{code}` {kind}{' at ' + str(where) if where else ''}; got: "
                 + ("; ".join(f"{d.code} at {d.where}" for d in got) or f"no {kind}")

@@ -120,6 +120,18 @@ CASES = [
         "",
         "visit V1: `lång` is no flag of the model (its flags: none)",
     ),
+    (  # YAML's infinity stopped `carepay test` with a traceback (int(Infinity))
+        "    output: { customers: { K1: { hemtjänst: .inf } } }\n",
+        "2025-03-04 10:00",
+        "",
+        "`inf` is no value `hemtjänst` can have: write a number",
+    ),
+    (  # likewise of a duration (InvalidOperation as it was rounded to a millionth)
+        "    output: { customers: { K1: { utförd_tid: -.inf } } }\n",
+        "2025-03-04 10:00",
+        "",
+        "`-inf` is no value `utförd_tid` can have: write a number",
+    ),
     (  # "expected errors ['lookup-misss'], but the data loaded", as if the model were wrong
         "    errors: [lookup-misss]\n",
         "2025-03-04 10:00",
@@ -133,7 +145,7 @@ IDS = ["kronor", "SEK", "hours", "amount in minutes", "time in SEK", "unknown un
        "an amount a mapping", "a fraction of an öre", "a misspelt column", "nothing expected", "a decimal comma",
        "null", "a customer twice", "an empty section", "an empty row",
        "empty exclusions", "a misspelt exclusion", "no such flag",
-       "a misspelt code"]  # fmt: skip
+       "an amount infinite", "a time infinite", "a misspelt code"]  # fmt: skip
 
 
 @pytest.mark.parametrize(("says", "end", "extra", "failure"), CASES, ids=IDS)
@@ -220,6 +232,39 @@ def test_a_case_expecting_an_error_fails_on_a_row_it_spoilt(tmp_path):
     [result] = run_file(path)
     said = "\n".join(result.failures)
     assert not result.passed and "`decision_id D2` is no column of decisions" in said, said
+
+
+@pytest.mark.parametrize(
+    ("where", "failure"),
+    [
+        ('"visits:12"', None),
+        ('"visits:12:customer_id"', None),
+        # found in `visits:12:customer_id`: the case passed on another row than it named
+        ('"visits:1"', "expected a `unknown-reference` error at visits:1; got: "
+         "unknown-reference at visits:12:customer_id"),
+        # found everywhere: the case passed whichever row was at fault
+        ("''", "the `unknown-reference` error expected has a blank `where:`"),
+    ],
+)  # fmt: skip
+def test_an_error_expected_at_a_row_is_found_at_that_row(tmp_path, where, failure):
+    """Twelve visits, the twelfth of a customer there is not (K404)."""
+    path = tmp_path / "fall_test.yaml"
+    text = HEAD.format(model=ROOT / "examples/bergsjo/model.yaml", end="2025-03-04 10:00", extra="")
+    visits = "".join(
+        f"        - {{ visit_id: V{i}, start: 2025-03-04 09:00, end: 2025-03-04 10:00"
+        + (", customer_id: K404 }\n" if i == 12 else " }\n")
+        for i in range(1, 13)
+    )
+    text = text.replace(text[text.index("      visits: [") :], "      visits:\n" + visits)
+    path.write_text(
+        text + f"    errors: [{{ code: unknown-reference, where: {where} }}]\n", "utf-8"
+    )
+    [result] = run_file(path)
+    said = "\n".join([*result.failures, result.error or ""])
+    if failure is None:
+        assert result.passed, said
+    else:
+        assert not result.passed and said.startswith(failure), said
 
 
 @pytest.mark.parametrize("tests", ["tests: []\n", "tests:\n", "tests:\n# - name: fallet\n"])

@@ -425,9 +425,19 @@ class _Checker:
         would name a column nothing."""
         own = f"a column the sheet Kunder has of its own ({', '.join(SHEET_HEADINGS)})"
         taken = dict.fromkeys((h.casefold() for h in SHEET_HEADINGS), own)
-        shown = [
-            (heading, "a customer column's heading", f"the customer column `{heading}`", span)
+        shown = [  # a duration's heading says its hours: "Utförd tid (h)" beside a label so
+            (sheet, "a customer column's heading", f"the customer column `{heading}`", span)
+            if sheet == heading
+            else (
+                sheet,
+                f"the customer column `{heading}`, in hours",
+                f"the customer column `{heading}`, headed `{sheet}` in hours",
+                span,
+            )
             for heading, span in self.model.customer_column_spans.items()
+            for sheet in [
+                t.sheet_heading(heading, self.out.customer_column_types.get(heading, t.UNKNOWN))
+            ]
         ]
         shown += [
             (rule.shown_as, f"the label of `{rule.name}`", f"the label of `{rule.name}`", span)

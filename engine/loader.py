@@ -1532,11 +1532,13 @@ class _Builder:
         unit = "min" if kind == "drop_visits_shorter_than" else None
         amount = parse_quantity(str(raw), unit)
         if amount is None or (unit == "min" and amount <= 0):
+            # `scale_visit_time: .inf` was said to be "not a duration": it is a factor
+            meant = "a duration" if unit else "a factor above 0"
             self.diags.error(
                 "bad-value",
-                f"`{raw}` is not a duration for `{kind}`",
+                f"`{raw}` is not {meant} for `{kind}`",
                 spec.value_spans[kind],
-                hint='e.g. "10 min"',
+                hint='e.g. "10 min"' if unit else "e.g. 0.85: each visit 15 % shorter",
             )
             return None
         share = Decimal(1)

@@ -231,6 +231,14 @@ def display_unit(t: Type) -> str:
     return ""
 
 
+def sheet_heading(heading: str, t: Type) -> str:
+    """A column's heading as a sheet shows it: a duration is shown in hours, and says
+    so ("Utförd tid (h)"); the checker holds the headings apart by these words."""
+    if isinstance(t, Num) and not t.money and t.time:
+        return f"{heading} (h)"
+    return heading
+
+
 def display_factor(t: Type) -> tuple[int, int]:
     """(numerator, denominator) that converts an internal value of this type to the
     unit it is written and shown in: rates in SEK/h, ratios in per cent. `round`

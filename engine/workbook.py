@@ -599,7 +599,7 @@ def _customer_column(heading: str, typ: t.Type) -> _Column:
     if isinstance(typ, t.Num) and typ.money:
         return _Column(heading, MONEY)
     if isinstance(typ, t.Num) and typ.time:
-        return _Column(f"{heading} (h)", HOURS)
+        return _Column(t.sheet_heading(heading, typ), HOURS)
     if isinstance(typ, t.Num) and typ.percent:
         return _Column(heading, PERCENT)
     if isinstance(typ, t.Num):

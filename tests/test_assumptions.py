@@ -189,6 +189,12 @@ def test_a_run_of_the_scenario_applies_its_assumptions() -> None:
             "`20 %` is not a duration for `drop_visits_shorter_than`",
             4,
         ),
+        # YAML's infinity as a factor was said to be "not a duration"
+        (
+            "assumptions:\n  a:\n    description: x\n    scale_visit_time: .inf\n",
+            "`inf` is not a factor above 0 for `scale_visit_time`",
+            4,
+        ),
         # and a share of another unit as a share: `0.5 min` picked half the customers
         (
             "assumptions:\n  a:\n    description: x\n    move_level: -1\n    share: 0.5 min\n",

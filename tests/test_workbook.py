@@ -289,9 +289,19 @@ def test_customer_columns_may_show_one_field_twice_or_an_id(tmp_path: Path) -> N
          7, "`nivå` (a customer column's heading) is also the customer column `Nivå`"),
         ("specification:\n  customer_columns:\n    Tillägg: nivå\n", "Tillägg", 12,
          "`Tillägg` (the label of `tillägg`) is also the customer column `Tillägg`"),
+        # a duration is headed in hours: the sheet's two headings read alike, and the run
+        # stopped with a traceback (KeyError: 'Kunder') as payments.xlsx was written
+        ("specification:\n  customer_columns:\n    Utförd tid: utförd_tid\n",
+         "Utförd tid (h)", 12, "`Utförd tid (h)` (the label of `tillägg`) is also the "
+         "customer column `Utförd tid`, headed `Utförd tid (h)` in hours"),
+        ("specification:\n  customer_columns:\n    Utförd tid: utförd_tid\n"
+         "    utförd tid (H): nivå\n", "Tillägg", 7, "`utförd tid (H)` (a customer column's "
+         "heading) is also the customer column `Utförd tid`, headed `Utförd tid (h)` in "
+         "hours"),
     ],
     ids=["a payment's label", "in another case", "the sheet's total", "the sheet's customer",
-         "a heading twice", "a heading and a label"],
+         "a heading twice", "a heading and a label", "a label and hours",
+         "a heading and hours"],
 )  # fmt: skip
 def test_two_columns_of_the_customer_sheet_read_alike_is_an_error(
     tmp_path: Path, specification: str, label: str, line: int, message: str

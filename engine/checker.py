@@ -746,11 +746,10 @@ class _Checker:
             return
         if quantity.dimensionless:
             return
-        internal = {(0, 1): "min", (1, 0): "SEK"}.get((quantity.money, quantity.time))
         written = t.UNITS.get(rule.unit)
         if written is not None and written[0] == quantity and written[1] == 1.0:
             return  # `min` beside minutes, `kr` beside kronor
-        counted = internal or t.describe(quantity)
+        counted = _counted_in(quantity)
         shown = formula_text(tree)
         self.diags.error(
             "unit-mismatch",
@@ -768,8 +767,7 @@ class _Checker:
         minutes. A count, a share or a number may go unlabelled."""
         if quantity.dimensionless:
             return
-        internal = {(0, 1): "min", (1, 0): "SEK"}.get((quantity.money, quantity.time))
-        counted = internal or t.describe(quantity)
+        counted = _counted_in(quantity)
         shown = formula_text(tree)
         self.diags.error(
             "unit-mismatch",
@@ -2746,6 +2744,12 @@ def formula_text(node: ast.Node) -> str:
             return f"[{', '.join(formula_text(i) for i in items)}]"
     text = _text(node)
     return "…" if text == "this" else text
+
+
+def _counted_in(quantity: t.Num) -> str:
+    """The unit a line's quantity is counted in: minutes, kronor, or its kind."""
+    internal = {(0, 1): "min", (1, 0): "SEK"}.get((quantity.money, quantity.time))
+    return internal or t.describe(quantity)
 
 
 def _unit_hint(a: t.Type, b: t.Type) -> str | None:

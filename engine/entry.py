@@ -68,6 +68,9 @@ def _invoke(main: Any) -> int:
 # "Exception ignored in: …" with a traceback, and goes on (seen at the end of a run in
 # tests/test_trust.py's Ctrl-C at six moments)
 _FINALIZERS = ("_weakrefset.py", "weakref.py")
+# … and the weak reference callback by which the import system drops a module's lock
+# (`_get_module_lock.<locals>.cb`), seen as a run's last objects went
+_FINALIZER_CALLBACKS = (("<frozen importlib._bootstrap>", "cb"),)
 
 
 def _interrupt(number: int, frame: Any) -> None:
@@ -87,7 +90,11 @@ def _interrupt(number: int, frame: Any) -> None:
 
 def _in_finalizer(frame: Any) -> bool:
     code = frame.f_code
-    return code.co_name == "__del__" or code.co_filename.endswith(_FINALIZERS)
+    return (
+        code.co_name == "__del__"
+        or code.co_filename.endswith(_FINALIZERS)
+        or (code.co_filename, code.co_name) in _FINALIZER_CALLBACKS
+    )
 
 
 def _silence_stdout() -> None:

@@ -425,19 +425,9 @@ class _Checker:
         would name a column nothing."""
         own = f"a column the sheet Kunder has of its own ({', '.join(SHEET_HEADINGS)})"
         taken = dict.fromkeys((h.casefold() for h in SHEET_HEADINGS), own)
-        shown = [  # a duration's heading says its hours: "Utförd tid (h)" beside a label so
-            (sheet, "a customer column's heading", f"the customer column `{heading}`", span)
-            if sheet == heading
-            else (
-                sheet,
-                f"the customer column `{heading}`, in hours",
-                f"the customer column `{heading}`, headed `{sheet}` in hours",
-                span,
-            )
+        shown = [
+            self._customer_heading(heading, span)
             for heading, span in self.model.customer_column_spans.items()
-            for sheet in [
-                t.sheet_heading(heading, self.out.customer_column_types.get(heading, t.UNKNOWN))
-            ]
         ]
         shown += [
             (rule.shown_as, f"the label of `{rule.name}`", f"the label of `{rule.name}`", span)
@@ -457,6 +447,20 @@ class _Checker:
                     span,
                     hint="give each payment and customer column words of its own",
                 )
+
+    def _customer_heading(self, heading: str, span: Span) -> tuple[str, str, str, Span]:
+        """A customer column's heading as *Kunder* shows it, with what it is and how
+        another column reading alike names it: a duration's says its hours, "Utförd tid
+        (h)", which a payment's label may read too."""
+        sheet = t.sheet_heading(heading, self.out.customer_column_types.get(heading, t.UNKNOWN))
+        if sheet == heading:
+            return sheet, "a customer column's heading", f"the customer column `{heading}`", span
+        return (
+            sheet,
+            f"the customer column `{heading}`, in hours",
+            f"the customer column `{heading}`, headed `{sheet}` in hours",
+            span,
+        )
 
     def _letter_shape(self, rule: Rule) -> None:
         """A sentence says its payment's amount, shows `{antal}` only of a payment with a
@@ -717,7 +721,8 @@ class _Checker:
         kronor); `unit: h` beside `quantity: utförd_tid` labelled 275 minutes "275 h" on
         the statement and in the workbook's hours. Such a label is an error that shows
         how to count in it (`utförd_tid / 1 h`); a count, a share or a number may be
-        labelled freely (`besök`, `utförandegrad`)."""
+        labelled freely (`besök`, `utförandegrad`), or not at all, but a duration or an
+        amount with no `unit:` read "630" for 630 minutes, as hours as well."""
         if isinstance(quantity, t.Unknown):
             return
         if not isinstance(quantity, t.Num):  # polars could not round it: a traceback
@@ -729,10 +734,7 @@ class _Checker:
                 hint="count it, e.g. quantity: count(visits where counted)",
             )
             return
-        if rule.unit is None:
-            self._quantity_unlabelled(rule, tree, quantity)
-            return
-        if not rule.unit.strip():
+        if rule.unit is not None and not rule.unit.strip():
             return  # the loader said it is blank
         if quantity.dimensionless and quantity.percent and rule.unit == "%":
             shown = formula_text(tree)  # a share is of the whole: 0.41 would read "0.41 %"
@@ -746,38 +748,32 @@ class _Checker:
             return
         if quantity.dimensionless:
             return
-        written = t.UNITS.get(rule.unit)
+        written = t.UNITS.get(rule.unit) if rule.unit is not None else None
         if written is not None and written[0] == quantity and written[1] == 1.0:
             return  # `min` beside minutes, `kr` beside kronor
         counted = _counted_in(quantity)
         shown = formula_text(tree)
-        self.diags.error(
-            "unit-mismatch",
-            f"`unit: {rule.unit}` labels a quantity counted in {counted}: 90 {counted} of "
-            f"`{shown}` would read 90 {rule.unit}",
-            tree.span,
-            hint=f"count it in {rule.unit}: quantity: {shown} / 1 {rule.unit}"
-            if written is not None and written[0].same_dimension(quantity)
-            else f"label it in {counted}: unit: {counted}",
-        )
-
-    def _quantity_unlabelled(self, rule: Rule, tree: ast.Node, quantity: t.Num) -> None:
-        """A duration or an amount is counted in minutes or kronor: with no `unit:` the
-        line showed 630 minutes as "630", which a provider reads as hours as well as
-        minutes. A count, a share or a number may go unlabelled."""
-        if quantity.dimensionless:
-            return
-        counted = _counted_in(quantity)
-        shown = formula_text(tree)
-        self.diags.error(
-            "unit-mismatch",
-            f"the quantity of `{rule.name}` is counted in {counted}, but it has no `unit:`: "
-            f"90 {counted} of `{shown}` would read 90, in no unit",
-            tree.span,
-            hint=f"count it in hours, quantity: {shown} / 1 h with unit: h"
-            if quantity.time and not quantity.money
-            else f"label it: unit: {counted}",
-        )
+        if rule.unit is None:  # 630 minutes shown as "630", read as hours as well
+            message = (
+                f"the quantity of `{rule.name}` is counted in {counted}, but it has no "
+                f"`unit:`: 90 {counted} of `{shown}` would read 90, in no unit"
+            )
+            hint = (
+                f"count it in hours, quantity: {shown} / 1 h with unit: h"
+                if quantity.time and not quantity.money
+                else f"label it: unit: {counted}"
+            )
+        else:
+            message = (
+                f"`unit: {rule.unit}` labels a quantity counted in {counted}: 90 {counted} "
+                f"of `{shown}` would read 90 {rule.unit}"
+            )
+            hint = (
+                f"count it in {rule.unit}: quantity: {shown} / 1 {rule.unit}"
+                if written is not None and written[0].same_dimension(quantity)
+                else f"label it in {counted}: unit: {counted}"
+            )
+        self.diags.error("unit-mismatch", message, tree.span, hint=hint)
 
     def _check_kind(self, rule: Rule) -> None:
         typ = self.out.rule_types.get(rule.name, t.UNKNOWN)

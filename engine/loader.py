@@ -1775,6 +1775,14 @@ class _Builder:
         means, rounded 260,50 kr to a multiple of two kronor, 260 kr."""
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             step = Decimal(str(raw))
+            if not step.is_finite():  # YAML's `.inf`, `.nan`: a traceback, at check or run
+                self.diags.error(
+                    "bad-value",
+                    f"`round: {raw}` is no multiple to round `{param.name}` to",
+                    span,
+                    hint=f"0.01 rounds to two decimals, 1 to whole {param.unit}",
+                )
+                return None
             whole = step == step.to_integral_value()
             if step > 0 and (not whole or step == Decimal(10) ** step.log10().to_integral_value()):
                 return step  # 0.05, 1, 10: no count of decimals

@@ -82,6 +82,15 @@ def test_an_indexations_round_two_is_no_count_of_decimals(tmp_path: Path) -> Non
     assert '"2 SEK"' in said and "0.01 rounds to two decimals" in said
 
 
+@pytest.mark.parametrize("step", [".inf", ".nan"])
+def test_an_indexations_round_to_no_number_is_an_error(tmp_path: Path, step: str) -> None:
+    """YAML's infinity (or not-a-number) as the multiple stopped `explain` and `run`
+    with a traceback (InvalidOperation), `.nan` already at `check`."""
+    code, said = _larm_rounded(tmp_path, step)
+    assert code != 0 and "Traceback" not in said, said
+    assert f"error[bad-value]: `round: {step[1:]}` is no multiple to round `larmbelopp` to" in said
+
+
 def test_an_aggregation_of_two_fields_says_to_name_their_sum(tmp_path: Path) -> None:
     """`sum(visits.grundbelopp + visits.ob where …)` was told "`sum` needs a list of
     related rows here": it says to define the row's value on the visit and sum that."""

@@ -993,8 +993,19 @@ def _read_model_data(
         )
         return None
     extends = data.get("extends")
-    data.broken = _schema_errors(data, diags, path, partial=bool(extends))  # type: ignore[attr-defined]
-    if not extends or not isinstance(extends, str):
+    # a file changing another leaves out what its parent gives; `extends: [a]` (or 5,
+    # or a mapping) is none, and was checked as one: its payments without `entity:`
+    # stopped `check` with a traceback
+    changes = isinstance(extends, str) and bool(extends.strip())
+    data.broken = _schema_errors(data, diags, path, partial=changes)  # type: ignore[attr-defined]
+    if isinstance(extends, str) and not changes:
+        diags.error(
+            "bad-extends",
+            "`extends:` is blank: name the model file this one changes",
+            data.value_spans["extends"],
+            hint="e.g. extends: ../rules/norrtalje/hemtjanst.yaml",
+        )
+    if not changes or not isinstance(extends, str):
         data.files = [str(path)]  # type: ignore[attr-defined]
         return data
     # keep the path as the user would write it (relative stays relative) for messages

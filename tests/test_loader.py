@@ -776,6 +776,28 @@ def test_a_quantity_is_a_number_in_a_unit_the_line_says(tmp_path, quantity, unit
     assert problems(tmp_path, text) == ([error] if error else [])
 
 
+@pytest.mark.parametrize(
+    ("extends", "said"),
+    [
+        ("[m.yaml]", ("schema", 3, "`extends` should be a text")),
+        ("5", ("schema", 3, "`extends` should be a text")),
+        ("{a: 1}", ("schema", 3, "`extends` should be a text")),
+        ("''", ("bad-extends", 3, "`extends:` is blank: name the model file this one "
+         "changes")),
+    ],
+)  # fmt: skip
+def test_an_extends_naming_no_file_is_an_error_not_a_traceback(tmp_path, extends, said):
+    """`extends: [a]` (a list, a number, a mapping) was taken for a file changing
+    another, so its payments need no `entity:` — and `check` stopped with a traceback
+    (KeyError: 'entity') building them; a blank one said only that each payment needs
+    its entity."""
+    text = (
+        f"model: m\ntitle: M\nextends: {extends}\npayments:\n  p: {{category: c, formula: 1 SEK}}\n"
+    )
+    found = sorted((code, line, message) for code, line, _, message in problems(tmp_path, text))
+    assert found == sorted([said, ("schema", 5, "`payments.p` needs `entity`")])
+
+
 def test_a_file_extending_another_may_declare_a_column_the_file_must_have(tmp_path):
     """The schema of a file that `extends` another drops the `required` lists of its
     pieces (it changes only parts); it dropped the column option named `required` too,

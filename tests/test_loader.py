@@ -17,6 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAD = "model: m\ntitle: T\n"
 
 
+def loaded(tmp_path: Path, text: str) -> Diagnostics:
+    """What loading a model of `text` says (warnings too, which `problems` leaves out)."""
+    path = tmp_path / "m.yaml"
+    path.write_text(text, encoding="utf-8")
+    diags = Diagnostics()
+    load_model(path, diags)
+    return diags
+
+
 def problems(
     tmp_path: Path, text: str, months: tuple[str, ...] = ()
 ) -> list[tuple[str, int, int, str]]:
@@ -276,14 +285,11 @@ def test_a_tables_key_no_row_can_hold_is_said(tmp_path, otherwise, table, severi
 
 def test_two_categories_spelt_alike_but_for_case_are_warned_of(tmp_path):
     """`Nivårelaterad` beside `nivårelaterad`: the invoice listed the two apart."""
-    path = tmp_path / "m.yaml"
-    path.write_text(
+    diags = loaded(
+        tmp_path,
         HEAD + "payments:\n  a: {entity: customer_month, category: nivårelaterad, formula: 1 SEK}\n"
         "  b: {entity: customer_month, category: Nivårelaterad, formula: 1 SEK}\n",
-        encoding="utf-8",
     )
-    diags = Diagnostics()
-    load_model(path, diags)
     assert [(d.code, d.span.line, d.message) for d in diags if d.severity == "warning"] == [
         (
             "near-duplicate-code",
@@ -824,14 +830,11 @@ def test_a_file_extending_another_may_declare_a_column_the_file_must_have(tmp_pa
 def test_a_district_spelt_as_another_in_another_zone_is_warned_of(tmp_path):
     """`centrum` in landsbygd beside `Centrum` in tätort checked clean: a customer's
     zone, and its price, would follow how the export spells the district."""
-    path = tmp_path / "m.yaml"
-    path.write_text(
+    diags = loaded(
+        tmp_path,
         HEAD + "zones: { tätort: [Centrum, Väster], landsbygd: [Skogen, centrum] }\n"
         "payments:\n  p: {entity: customer_month, category: c, formula: 1 SEK}\n",
-        encoding="utf-8",
     )
-    diags = Diagnostics()
-    load_model(path, diags)
     [warning] = [d for d in diags if d.code == "near-duplicate-code"]
     assert warning.message.startswith(
         "district `centrum` (zone `landsbygd`) differs from `Centrum` (zone `tätort`)"

@@ -2179,14 +2179,18 @@ class _Checker:
                 fields.get(moment, Column("", t.TEXT, True, "", "")).type, t.DateTime
             ):
                 times = [c for c, col in fields.items() if isinstance(col.type, t.DateTime)]
-                window = f"minutes_within({times[0]}, {times[-1]}, 22:00, 07:00)"
+                window = (  # of two of its own times; a row with none has no window
+                    f", or take a daily window of its own: "
+                    f"minutes_within({times[0]}, {times[-1]}, 22:00, 07:00)"
+                    if len(times) > 1
+                    else ""
+                )
                 return self._mismatch(
                     node,
                     f"`minutes_in` splits a row's `start`–`end`, and {entity} has no `{moment}` "
                     "date and time",
                     hint="name the table's times `start` and `end` (a columns.yaml beside the "
-                    "data maps an export's own names to them)"
-                    + (f", or take a daily window of its own: {window}" if len(times) > 1 else ""),
+                    "data maps an export's own names to them)" + window,
                     code="bad-call",
                 )
         self.out.columns.setdefault(entity, set()).update({"start", "end"})

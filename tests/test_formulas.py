@@ -317,6 +317,12 @@ def test_a_lookup_is_computed_once_per_row(tmp_path, monkeypatch, formula, looku
 
 # (formula, code, exact message, column in the formula where the caret starts)
 INVALID_DECISION = [
+    (  # a decision has no date and time at all: the hint's window stopped check (IndexError)
+        'minutes_in(tidsband, "natt")',
+        "bad-call",
+        "`minutes_in` splits a row's `start`–`end`, and decision has no `start` date and time",
+        1,
+    ),
     ("granted_minutes + special_amount", "unit-mismatch", "cannot add money (SEK) to duration", 1),
     ("special_amount / 0", "division-by-zero", "division by 0: the result is never a value", 18),
     ("special_amount + granted_minutes", "unit-mismatch", "cannot add duration to money (SEK)", 1),

@@ -1976,6 +1976,10 @@ _UNFIT_TYPES: tuple[tuple[Callable[[pl.DataType], bool], str, str, str], ...] = 
     (lambda t: t.is_nested(), "lists or records", "single values", "write one value per cell"),
     (lambda t: isinstance(t, pl.Duration), "durations", "numbers, dates or text",
      "write a duration as a number of minutes or hours"),
+    # a frame handed to the API (`pl.from_pandas` of a column of mixed values): Polars
+    # casts none of them, not even to text
+    (lambda t: isinstance(t, pl.Object), "Python objects", "numbers, dates or text",
+     "make it a column of one kind: text (pl.String), numbers or dates"),
 )  # fmt: skip
 
 

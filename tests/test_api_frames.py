@@ -84,6 +84,30 @@ def test_a_table_that_is_no_frame_is_named_not_a_crash(given, kind):
     assert f"`visits` (in memory) is a {kind}, not a Polars frame" in messages
 
 
+@pytest.mark.parametrize("column", ["district", "customer_id"])
+def test_a_column_of_python_objects_is_named_not_a_crash(column):
+    """A column of Python objects (`dtype=pl.Object`, as `pl.from_pandas` makes of a
+    pandas column of mixed values) stopped the read with Polars' `ComputeError: cannot
+    cast 'Object' type`: an error naming the column, as one of lists is."""
+    frames = {name: pl.read_csv(DATA / f"{name}.csv", infer_schema=False) for name in TABLES}
+    values = frames["customers"][column].to_list()
+    frames["customers"] = frames["customers"].with_columns(
+        pl.Series(column, values, dtype=pl.Object)
+    )
+    checked, _ = load(MODEL, [MONTH])
+    with pytest.raises(EngineError) as caught:
+        load_dataset(checked, frames)
+    said = [(d.code, d.message, d.hint) for d in caught.value.diagnostics if d.severity == "error"]
+    assert said == [
+        (
+            "bad-value",
+            f"column `{column}` of customers (in memory) holds Python objects (Object), "
+            "not numbers, dates or text",
+            "make it a column of one kind: text (pl.String), numbers or dates",
+        )
+    ]
+
+
 @pytest.mark.parametrize("number", [0, 1])
 def test_the_examples_in_docs_api_run(number, monkeypatch, capsys):
     """docs/api.md is true: each of its Python examples runs as written."""

@@ -362,7 +362,7 @@ def _read_files(
             looking = pool.submit(
                 workbook_cells,
                 path,
-                partial(_in_percent, known=sheets_of),
+                partial(_with_numbers, known=sheets_of),
                 partial(_in_dated, known=sheets_of),
             )
             sheets, skipped = _read_workbook(path, diags, sheets_of, renames)
@@ -800,10 +800,13 @@ _EXCEL_TIME_OF_DAY = r"^1899-12-31[ T](\d\d:\d\d(?::\d\d)?)(?:\.\d+)?$"
 _DATED = ("date", "datetime")
 
 
-def _in_percent(title: str, known: dict[str, Table]) -> bool:
-    """Whether a sheet holds a table with a column in per cent."""
+def _with_numbers(title: str, known: dict[str, Table]) -> bool:
+    """Whether a sheet holds a table with a column of numbers, whose cells shown as a
+    percentage are read as shown (`_as_shown_in_percent`): granted minutes typed as
+    600 in a cell formatted so show 600 % and hold 6, and were read as 6 minutes where
+    the table had no column in per cent."""
     table = known.get(_sheet_table(title, known))
-    return table is not None and any(c.unit == "%" for c in table.columns.values())
+    return table is not None and any(isinstance(c.type, t.Num) for c in table.columns.values())
 
 
 def _in_dated(title: str, known: dict[str, Table]) -> bool:

@@ -34,9 +34,9 @@ def workbook_cells(
     """Per sheet, the cells holding a formula with no value saved — as a program that
     does not calculate writes them: the reader gives such a cell as empty, and
     `granted_minutes` `=10*60` paid a decision nothing — and, on the sheets `in_percent`
-    says hold a column in per cent, the
-    numbers formatted as a percentage: the reader gives the 0.1 a cell shown as 10 %
-    holds, which a `%` column took as 0.1 %. Excel saves each formula's value; only a
+    says hold a column of numbers, the numbers formatted as a percentage: the reader
+    gives the 0.1 a cell shown as 10 % holds, which a `%` column took as 0.1 % (and a
+    column of minutes as 0.1 minutes). Excel saves each formula's value; only a
     sheet with a formula is searched for them (from each `<f`, never parsed whole). On
     the sheets `in_dates` says hold a column of dates and times, the numbers shown as a
     date alone: the reader gives such a cell as midnight, a time of day it never had."""

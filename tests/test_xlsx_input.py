@@ -243,6 +243,41 @@ def test_a_number_shown_as_a_percentage_is_read_as_shown_in_a_per_cent_column(
     assert shares == {"K1": 0.1, "K2": 0.125, "K3": 0.1}, [d.render() for d in diags]
 
 
+def test_a_number_shown_as_a_percentage_in_a_column_of_minutes_is_rejected(
+    tmp_path: Path,
+) -> None:
+    """Granted minutes typed as 600 in a cell formatted as a percentage show as 600 %
+    and hold 6: the decision was paid 6 minutes, in silence — a sheet was searched for
+    such cells only where its table has a column in per cent. Every sheet with a column
+    of numbers is: the cell is read as shown, `600 %`, no number of minutes, and its
+    row rejected; the same number in a plain cell is read."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for table in ("providers", "customers", "decisions", "visits"):
+        sheet = book.create_sheet(table)
+        frame = pl.read_csv(ROOT / f"examples/hemtjanst/data/{table}.csv", infer_schema=False)
+        sheet.append(frame.columns)
+        for row in frame.iter_rows():
+            sheet.append([int(v) if v and v.isdigit() and table == "decisions" else v for v in row])
+    decisions = book["decisions"]
+    column = [c.value for c in decisions[1]].index("granted_minutes") + 1
+    shown = decisions.cell(row=2, column=column)
+    assert shown.value == 600  # B001-1, K001's omsorg decision
+    shown.value, shown.number_format = 6, "0%"  # as Excel keeps 600 typed in a % cell
+    data = tmp_path / "data.xlsx"
+    book.save(data)
+    from engine.api import load, load_dataset
+
+    checked, _ = load(ROOT / "examples/hemtjanst/model.yaml")
+    dataset, _ = load_dataset(checked, data)
+    rejected = [(r["table"], r["row"], r["column"], r["value"]) for r in dataset.rejects]
+    assert rejected == [("decisions", 2, "granted_minutes", "600 %")]
+    kept = dataset.tables["decisions"]
+    assert "B001-1" not in kept["decision_id"].to_list() and kept.height > 0
+
+
 def test_rows_hidden_in_excel_are_read_and_said(tmp_path: Path) -> None:
     """A controller hid V3 and V4 (row 4 and 5 of the visits sheet) in Excel to leave
     them out: they were read and paid as any other, in silence. They still are — a

@@ -1005,7 +1005,7 @@ def _read_model_data(
             data.value_spans["extends"],
             hint="e.g. extends: ../rules/norrtalje/hemtjanst.yaml",
         )
-    if not changes or not isinstance(extends, str):
+    if not changes or not isinstance(extends, str):  # (the second for the type checker)
         data.files = [str(path)]  # type: ignore[attr-defined]
         return data
     # keep the path as the user would write it (relative stays relative) for messages

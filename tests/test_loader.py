@@ -307,11 +307,7 @@ def test_two_categories_spelt_alike_but_for_case_are_warned_of(tmp_path):
 def test_a_model_id_out_of_its_characters_is_said_in_words(tmp_path, given, suggested):
     """The schema's pattern was the message: "'utförd-tid' does not match
     '^[a-z0-9][a-z0-9_.-]*$'" is a regular expression for a policy writer to read."""
-    path = tmp_path / "m.yaml"
-    path.write_text(f"model: {given}\ntitle: T\n", encoding="utf-8")
-    diags = Diagnostics()
-    load_model(path, diags)
-    [error] = diags.errors
+    [error] = loaded(tmp_path, f"model: {given}\ntitle: T\n").errors
     assert (error.code, error.span.line, error.span.col) == ("schema", 1, 8)
     assert error.message == f"`{given}` cannot be a model's id"
     assert error.hint is not None and "^[" not in error.hint
@@ -525,11 +521,7 @@ def test_a_block_formula_followed_by_another_key_is_located_exactly(tmp_path):
 def test_a_text_that_yaml_reads_as_something_else_says_to_quote_it(tmp_path, text, hint):
     """`On` and `no`, unquoted, are a yes or no to YAML: the error said only `should be
     a text`, and a reader could not see why a word is not a text."""
-    path = tmp_path / "m.yaml"
-    path.write_text(HEAD + text, encoding="utf-8")
-    diags = Diagnostics()
-    load_model(path, diags)
-    [error] = [d for d in diags.errors if d.code == "schema"]
+    [error] = [d for d in loaded(tmp_path, HEAD + text).errors if d.code == "schema"]
     assert error.message.endswith("should be a text")
     assert hint in (error.hint or "")
 

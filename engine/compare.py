@@ -31,7 +31,7 @@ from engine.api import (
 from engine.assumptions import Applied
 from engine.catalog import merged_tables
 from engine.checker import CheckedModel, codes_hint
-from engine.data import Dataset, ids_as_text, load_data
+from engine.data import Dataset, ids_as_text, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, closest
 from engine.loader import setting_value, split_quantity
 from engine.model import DataRequirement, Parameter
@@ -117,8 +117,11 @@ def _read_once(
     checked_b: CheckedModel,
     data: Path,
     pseudonym: Callable[[str], str] | None,
+    placing: bool = False,
 ) -> tuple[Dataset, list[Diagnostic]]:
-    """The data read once for both models: the tables and columns either reads."""
+    """The data read once for both models: the tables and columns either reads; with
+    `placing`, a customer of a district in neither model's zones rejected, as each
+    model's own run rejects it (`_placed_differently`)."""
     needs = data_needs(checked_a)
     for table, columns in data_needs(checked_b).items():
         needs.setdefault(table, set()).update(columns)
@@ -140,7 +143,9 @@ def _read_once(
         data,
         needs,
         diags,
+        zones=checked_a.model.zones if placing else None,
         requirements=requirements,
+        model_id=checked_a.model.id,
         known=known,
         pseudonym=pseudonym,
         keep=keep,
@@ -174,7 +179,15 @@ def load_each(
     differences = reading_differences(checked_a, checked_b)
     if not differences:
         dataset, read = _read_once(checked_a, checked_b, data, pseudonym)
-        return checked_a, checked_b, dataset, dataset, distinct([*warnings, *read])
+        unplaced = _unplaced_districts(checked_a, checked_b, dataset)
+        if unplaced[0] == unplaced[1]:
+            if unplaced[0]:  # both reject its customers, as their own runs do
+                dataset, read = _read_once(checked_a, checked_b, data, pseudonym, placing=True)
+            return checked_a, checked_b, dataset, dataset, distinct([*warnings, *read])
+        differences = [
+            "`customers`: a district in a zone of one model alone (its customers the other "
+            "rejects): " + ", ".join(sorted(unplaced[0] ^ unplaced[1]))
+        ]
     dataset_a, read_a = load_dataset(checked_a, data, pseudonym=pseudonym)
     dataset_b, read_b = load_dataset(checked_b, data, pseudonym=pseudonym)
     told = Diagnostic(
@@ -185,6 +198,30 @@ def load_each(
         severity="warning",
     )
     return checked_a, checked_b, dataset_a, dataset_b, distinct([*warnings, *read_a, *read_b, told])
+
+
+def _unplaced_districts(
+    a: CheckedModel, b: CheckedModel, dataset: Dataset
+) -> tuple[set[str], set[str]]:
+    """The customers' districts each model places in none of its zones (nor does the
+    data's `zones` table for it): a run rejects their customers. The data was read once
+    with no zones, so a customer one of the two rejects was paid by both — and where
+    both rejected it, the comparison stopped with an error its runs do not make."""
+    customers = dataset.tables.get(_customers(a))
+    if customers is None or "district" not in customers.columns:  # neither has zones
+        return set(), set()
+    found = customers["district"].drop_nulls().unique().to_list()
+    out = []
+    for m in (a, b):
+        diags = Diagnostics()  # a contradicting `zones` row: the run's own error, later
+        zones = zones_with_data(m.model.zones, dataset, m.model.id, diags)
+        placed = {district for districts in zones.values() for district in districts}
+        out.append({str(d) for d in found if d not in placed} if zones else set())
+    return out[0], out[1]
+
+
+def _customers(checked: CheckedModel) -> str:
+    return checked.model.vocabulary.parties["customer"].table
 
 
 def reading_differences(a: CheckedModel, b: CheckedModel) -> list[str]:

@@ -1223,3 +1223,62 @@ def test_a_goal_seek_does_not_solve_a_price_to_below_zero():
     [error] = raised.value.diagnostics
     assert error.message == "no value of `ledsagningspris` reaches that total"
     assert (error.hint or "").endswith("(values below 0 are not tried)")
+
+
+HEMTJANST = ROOT / "examples/hemtjanst"
+
+
+def _provider_amounts(comparison) -> dict[str, tuple[int, int]]:
+    rows = comparison.providers.select("provider_id", "amount_a_ore", "amount_b_ore")
+    return {p: (a, b) for p, a, b in rows.iter_rows()}
+
+
+def test_a_customer_in_no_zone_is_rejected_by_a_comparison_as_by_a_run(tmp_path):
+    """K001 (level 2 in tätort: 3 000 kr with P2) moved to a district in no zone. A run
+    rejects the customer, their decision and visits and pays the rest (exit 3); the
+    model compared with itself stopped instead: "1 customer-month in 2024-02 has a
+    district in no zone: Okänd" (the data was read once with no zones)."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(HEMTJANST / "data", data)
+    customers = data / "customers.csv"
+    customers.write_text(customers.read_text("utf-8").replace("K001,Väster", "K001,Okänd"), "utf-8")
+    model = HEMTJANST / "model.yaml"
+    comparison = compare(model, model, data, MONTHS)
+    assert _provider_amounts(comparison) == {
+        "P1": (2103345, 2103345),
+        "P2": (2125035, 2125035),  # 24 250,35 − K001's 3 000,00
+        "P3": (1873086, 1873086),
+    }
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(
+        main, ["run", str(model), "--data", str(data), "--month", "2024-02", "--out", str(out)]
+    )
+    assert ran.exit_code == 3, ran.output
+    assert "summa                                   61 014,66" in ran.output.replace("\u00a0", " ")
+
+
+def test_a_model_placing_fewer_districts_is_compared_by_its_own_reading(tmp_path):
+    """B leaves out the zone landsbygd (Norrby, Söderby): its own run rejects the
+    customers there and pays 33 803,45 kr. `compare` read the data once with no zones
+    and stopped with an error ("12 customer-months … in no zone"); each model now reads
+    the data by its own zones, and the comparison says so."""
+    text = (HEMTJANST / "model.yaml").read_text("utf-8")
+    variant = tmp_path / "model.yaml"
+    variant.write_text(text.replace("  landsbygd: [Norrby, Söderby]\n", ""), "utf-8")
+    args = ["--data", str(HEMTJANST / "data"), "--month", "2024-02"]
+    ran = CliRunner().invoke(main, ["run", str(variant), *args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 3, ran.output
+    assert "summa                                   33 803,45" in ran.output.replace("\u00a0", " ")
+    ran = CliRunner().invoke(
+        main, ["compare", str(HEMTJANST / "model.yaml"), str(variant), *args, "--lang", "en"]
+    )
+    assert ran.exit_code == 0, ran.output
+    said = ran.output.replace("\u00a0", " ")
+    assert (
+        "`customers`: a district in a zone of one model alone (its customers the other "
+        "rejects): Norrby, Söderby" in said
+    )
+    total = next(line for line in said.splitlines() if line.startswith("total"))
+    assert total.split()[1:5] == ["64", "014.66", "33", "803.45"], total

@@ -184,10 +184,7 @@ def load_each(
             if unplaced[0]:  # both reject its customers, as their own runs do
                 dataset, read = _read_once(checked_a, checked_b, data, pseudonym, placing=True)
             return checked_a, checked_b, dataset, dataset, distinct([*warnings, *read])
-        differences = [
-            "`customers`: a district in a zone of one model alone (its customers the other "
-            "rejects): " + ", ".join(sorted(unplaced[0] ^ unplaced[1]))
-        ]
+        differences = _alone(unplaced[0] ^ unplaced[1])
     dataset_a, read_a = load_dataset(checked_a, data, pseudonym=pseudonym)
     dataset_b, read_b = load_dataset(checked_b, data, pseudonym=pseudonym)
     told = Diagnostic(
@@ -215,13 +212,35 @@ def _unplaced_districts(
     for m in (a, b):
         diags = Diagnostics()  # a contradicting `zones` row: the run's own error, later
         zones = zones_with_data(m.model.zones, dataset, m.model.id, diags)
-        placed = {district for districts in zones.values() for district in districts}
-        out.append({str(d) for d in found if d not in placed} if zones else set())
+        out.append({str(d) for d in found if d not in _placed(zones)} if zones else set())
     return out[0], out[1]
 
 
 def _customers(checked: CheckedModel) -> str:
     return checked.model.vocabulary.parties["customer"].table
+
+
+def districts_differences(a: CheckedModel, b: CheckedModel) -> list[str]:
+    """A district in the zones of one model alone: a customer there is rejected by the
+    other's run (a `zones` table in the data may place it for both, so this is what
+    the models write, not yet what the data holds)."""
+    if bool(a.model.zones) != bool(b.model.zones):  # one rejects a district in none
+        return ["`customers`: zones in one model alone (its run rejects a district in none)"]
+    return _alone(_placed(a.model.zones) ^ _placed(b.model.zones))
+
+
+def _alone(districts: set[str]) -> list[str]:
+    """The difference of reading said, where there is one."""
+    if not districts:
+        return []
+    return [
+        "`customers`: a district in a zone of one model alone (its customers the other "
+        "rejects): " + ", ".join(sorted(districts))
+    ]
+
+
+def _placed(zones: dict[str, list[str]]) -> set[str]:
+    return {district for districts in zones.values() for district in districts}
 
 
 def reading_differences(a: CheckedModel, b: CheckedModel) -> list[str]:

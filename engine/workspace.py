@@ -29,7 +29,14 @@ from engine.api import (
     with_data_zones,
 )
 from engine.checker import CheckedModel
-from engine.compare import Comparison, compare_results, reading_differences, sweep, sweep_values
+from engine.compare import (
+    Comparison,
+    compare_results,
+    districts_differences,
+    reading_differences,
+    sweep,
+    sweep_values,
+)
 from engine.data import Dataset
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError
 from engine.explain import render_tree
@@ -139,13 +146,14 @@ def dataset_for(ws: Workspace, checked: CheckedModel) -> tuple[Dataset, list[Dia
     and by the same rules; else read again for it (once for each such reading). An edit
     to `max_hours: 5` showed what the saved reading paid (6 549,05 kr) where a fresh run
     of it pays 5 349,05, and one reading a column the saved model does not stopped with
-    Polars' "unable to find column"."""
+    Polars' "unable to find column"; one placing a district the saved model rejects
+    still rejected its customers, and paid them nothing."""
     base = ws.read_for
     if ws.data is None or base is None:
         return ws.dataset, ws.data_warnings
     had, needs = data_needs(base), data_needs(checked)
     covered = all(columns <= had.get(table, set()) for table, columns in needs.items())
-    differences = reading_differences(base, checked)
+    differences = reading_differences(base, checked) + districts_differences(base, checked)
     if covered and not differences:  # what the workspace read, by the same rules
         return ws.dataset, ws.data_warnings
     key = (sorted((table, sorted(columns)) for table, columns in needs.items()), differences)

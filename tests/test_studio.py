@@ -515,3 +515,34 @@ def test_the_command_serves_on_the_address_it_prints_and_stops_on_ctrl_c():
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0, output
     assert "Traceback" not in output
+
+
+def test_an_edit_placing_other_districts_pays_what_a_fresh_run_of_it_pays(tmp_path):
+    """Hemtjanst with K001 (level 2 in tätort: 3 000 kr) in a district in no zone: the
+    saved model's reading rejects the customer (61 014,66 kr). An edit placing the
+    district in tätort still showed 61 014,66 and "district `Okänd` is in no zone"
+    (the saved reading); a fresh run of it pays 64 014,66. An edit leaving out the zone
+    landsbygd stopped with "12 customer-months … in no zone" where its run rejects
+    those customers and pays 33 803,45. Each reads the data by its own zones."""
+    from engine.workspace import edit, open_workspace
+
+    example = ROOT / "examples/hemtjanst"
+    shutil.copytree(example / "data", tmp_path / "data")
+    customers = tmp_path / "data/customers.csv"
+    customers.write_text(customers.read_text("utf-8").replace("K001,Väster", "K001,Okänd"), "utf-8")
+    text = (
+        (example / "model.yaml").read_text("utf-8").replace("../../schemas", str(ROOT / "schemas"))
+    )
+    model = tmp_path / "model.yaml"
+    model.write_text(text, "utf-8")
+    months = [parse_month(MONTH)]
+    ws = open_workspace(model, tmp_path / "data", months)
+    assert int(ws.saved.result.lines["amount_ore"].sum()) == 6101466
+    placed = text.replace("tätort: [Centrum, Väster]", "tätort: [Centrum, Väster, Okänd]")
+    answer = edit(ws, {"model.yaml": placed})
+    assert answer["ok"] and answer["diagnostics"] == [], answer["diagnostics"]
+    assert int(ws.current.result.lines["amount_ore"].sum()) == 6401466
+    ws = open_workspace(model, example / "data", months)
+    answer = edit(ws, {"model.yaml": text.replace("  landsbygd: [Norrby, Söderby]\n", "")})
+    assert answer["ok"], answer["diagnostics"]
+    assert int(ws.current.result.lines["amount_ore"].sum()) == 3380345

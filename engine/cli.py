@@ -1157,8 +1157,9 @@ def compare_command(
     paid more, less or the same (every customer-month, also one paid nothing by
     either), and the spread of the change. Each side pays what its own run pays: where
     the two read a table by different rules (a data requirement, a range, max_hours …,
-    or a district in the zones of one alone), the data is read for each by its own,
-    and the run says so (read-differently).
+    a district in the zones of one alone, a row rejected for a column one alone
+    declares or reads), the data is read for each by its own, and the run says so
+    (read-differently).
 
     \b
     Example:

@@ -34,6 +34,7 @@ from engine.compare import (
     compare_results,
     districts_differences,
     reading_differences,
+    rejected_for_one,
     sweep,
     sweep_values,
 )
@@ -146,14 +147,15 @@ def dataset_for(ws: Workspace, checked: CheckedModel) -> tuple[Dataset, list[Dia
     and by the same rules; else read again for it (once for each such reading). An edit
     to `max_hours: 5` showed what the saved reading paid (6 549,05 kr) where a fresh run
     of it pays 5 349,05, and one reading a column the saved model does not stopped with
-    Polars' "unable to find column"; one placing a district the saved model rejects
-    still rejected its customers, and paid them nothing."""
+    Polars' "unable to find column"; one placing a district the saved model rejects,
+    or no longer declaring a column a row was rejected for, still rejected the row."""
     base = ws.read_for
     if ws.data is None or base is None:
         return ws.dataset, ws.data_warnings
     had, needs = data_needs(base), data_needs(checked)
     covered = all(columns <= had.get(table, set()) for table, columns in needs.items())
     differences = reading_differences(base, checked) + districts_differences(base, checked)
+    differences += rejected_for_one(base, checked, ws.dataset)
     if covered and not differences:  # what the workspace read, by the same rules
         return ws.dataset, ws.data_warnings
     key = (sorted((table, sorted(columns)) for table, columns in needs.items()), differences)

@@ -1282,3 +1282,48 @@ def test_a_model_placing_fewer_districts_is_compared_by_its_own_reading(tmp_path
     )
     total = next(line for line in said.splitlines() if line.startswith("total"))
     assert total.split()[1:5] == ["64", "014.66", "33", "803.45"], total
+
+
+def _with_distance(tmp_path) -> tuple[Path, Path, Path]:
+    """Hemtjanst, and a variant declaring the customers' `avstånd_km` and paying 10 kr
+    a km (K001's is `x`, the others' 5), with data holding the column."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(HEMTJANST / "data", data)
+    customers = data / "customers.csv"
+    head, *rows = customers.read_text("utf-8").splitlines()
+    texts = [head + ",avstånd_km", *(r + (",x" if r.startswith("K001,") else ",5") for r in rows)]
+    customers.write_text("\n".join(texts) + "\n", "utf-8")
+    text = (
+        (HEMTJANST / "model.yaml")
+        .read_text("utf-8")
+        .replace("../../schemas", str(ROOT / "schemas"))
+    )
+    plain, variant = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    plain.write_text(text, "utf-8")
+    text = text.replace(
+        "zones:\n",
+        "vocabulary:\n  columns:\n    customers:\n      avstånd_km: { type: number }\nzones:\n",
+    )
+    text = text.replace(
+        "payments:\n",
+        "payments:\n  resa:\n    entity: customer_month\n    category: resa\n"
+        "    formula: customer.avstånd_km * 10 SEK\n",
+    )
+    variant.write_text(text, "utf-8")
+    return plain, variant, data
+
+
+def test_a_row_rejected_for_a_column_one_model_alone_declares_is_paid_by_the_other(tmp_path):
+    """K001's distance is `x`: B's run rejects the customer (and their decision and
+    visits: 3 000 kr less) and pays 50 kr for each of the other 23 customer-months with
+    a provider: 61 014,66 + 1 150 = 62 164,66. A declares no distance, and its run pays
+    K001: 64 014,66. The data read once for both rejected K001 for A too (61 014,66)."""
+    plain, variant, data = _with_distance(tmp_path)
+    comparison = compare(plain, variant, data, MONTHS)
+    a, b = (int(comparison.providers[c].sum()) for c in ("amount_a_ore", "amount_b_ore"))
+    assert (a, b) == (6401466, 6216466)
+    args = ["--data", str(data), "--month", "2024-02", "--lang", "en"]
+    ran = CliRunner().invoke(main, ["compare", str(plain), str(variant), *args])
+    assert "`customers`: checked by one model alone: avstånd_km" in ran.output, ran.output

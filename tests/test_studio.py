@@ -546,3 +546,21 @@ def test_an_edit_placing_other_districts_pays_what_a_fresh_run_of_it_pays(tmp_pa
     answer = edit(ws, {"model.yaml": text.replace("  landsbygd: [Norrby, Söderby]\n", "")})
     assert answer["ok"], answer["diagnostics"]
     assert int(ws.current.result.lines["amount_ore"].sum()) == 3380345
+
+
+def test_an_edit_no_longer_declaring_a_column_a_row_was_rejected_for_pays_the_row(tmp_path):
+    """The saved model declares the customers' `avstånd_km`, and K001's is `x`: its
+    reading rejects the customer (62 164,66 kr). An edit taking the column and its
+    payment out showed the saved reading (K001 still rejected, 61 014,66); a fresh run
+    of it pays K001 too: 64 014,66."""
+    from engine.workspace import edit, open_workspace
+    from tests.test_compare import _with_distance
+
+    plain, variant, data = _with_distance(tmp_path)
+    model = tmp_path / "model.yaml"
+    model.write_text(variant.read_text("utf-8"), "utf-8")
+    ws = open_workspace(model, data, [parse_month(MONTH)])
+    assert int(ws.saved.result.lines["amount_ore"].sum()) == 6216466
+    answer = edit(ws, {"model.yaml": plain.read_text("utf-8")})
+    assert answer["ok"], answer["diagnostics"]
+    assert int(ws.current.result.lines["amount_ore"].sum()) == 6401466

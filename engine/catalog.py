@@ -495,15 +495,13 @@ def base_vocabulary() -> Vocabulary:
     return replace(vocabulary, order=order)
 
 
-def merged_tables(
-    first: dict[str, Table], second: dict[str, Table]
-) -> tuple[dict[str, Table], list[str]]:
+def merged_tables(first: dict[str, Table], second: dict[str, Table]) -> dict[str, Table]:
     """The tables of two models' vocabularies, for reading one dataset both run on:
     each table with the columns either declares, a code list with the codes of both
-    (each model's formulas decide what a code pays); and the columns the two declare
-    as different kinds of value (which one dataset cannot be for both)."""
+    (each model's formulas decide what a code pays). A column the two declare as
+    different kinds of value keeps the first's: the data is read once only where
+    neither checks it (`compare.reading_differences`), and was refused before."""
     out = dict(first)
-    conflicts: list[str] = []
     for name, table in second.items():
         if name not in out:
             out[name] = table
@@ -514,7 +512,7 @@ def merged_tables(
             if mine is None:
                 columns[column_name] = column
             elif mine.kind != column.kind or mine.unit != column.unit:
-                conflicts.append(f"`{name}.{column_name}` ({mine.kind} and {column.kind})")
+                continue
             elif isinstance(mine.type, t.Text) and isinstance(column.type, t.Text):
                 if mine.type.values is not None and column.type.values is not None:
                     both = tuple(dict.fromkeys(mine.type.values + column.type.values))
@@ -524,7 +522,7 @@ def merged_tables(
         periods = tuple(dict.fromkeys(out[name].periods + table.periods))
         in_order = tuple(dict.fromkeys(out[name].in_order + table.in_order))
         out[name] = replace(out[name], columns=columns, periods=periods, in_order=in_order)
-    return out, conflicts
+    return out
 
 
 def _declared_period(declared: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

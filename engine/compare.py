@@ -29,7 +29,7 @@ from engine.api import (
     unused_tables,
 )
 from engine.assumptions import Applied
-from engine.catalog import merged_tables
+from engine.catalog import Column, merged_tables
 from engine.checker import CheckedModel, codes_hint
 from engine.data import Dataset, columns_read, ids_as_text, load_data, zones_with_data
 from engine.diagnostics import Diagnostic, Diagnostics, EngineError, closest
@@ -121,23 +121,13 @@ def _read_once(
 ) -> tuple[Dataset, list[Diagnostic]]:
     """The data read once for both models: the tables and columns either reads; with
     `placing`, a customer of a district in neither model's zones rejected, as each
-    model's own run rejects it (`_placed_differently`)."""
+    model's own run rejects it (`_unplaced_districts`)."""
     needs = data_needs(checked_a)
     for table, columns in data_needs(checked_b).items():
         needs.setdefault(table, set()).update(columns)
     diags = Diagnostics()
     requirements = _once([*checked_a.model.data_requirements, *checked_b.model.data_requirements])
-    known, conflicts = merged_tables(
-        checked_a.model.vocabulary.tables, checked_b.model.vocabulary.tables
-    )
-    for conflict in conflicts:
-        diags.error(
-            "type-mismatch",
-            f"the two models declare {conflict} as different kinds of value: one dataset "
-            "cannot be read for both",
-            hint="declare the column alike in both models (vocabulary: columns:)",
-        )
-    diags.raise_if_errors()
+    known = merged_tables(checked_a.model.vocabulary.tables, checked_b.model.vocabulary.tables)
     keep = engine_columns(checked_a.model.vocabulary) | engine_columns(checked_b.model.vocabulary)
     dataset = load_data(
         data,
@@ -221,19 +211,20 @@ def rejected_for_one(a: CheckedModel, b: CheckedModel, dataset: Dataset) -> list
 
 def _checked_alone(a: CheckedModel, b: CheckedModel) -> dict[str, set[str]]:
     """Per table, the columns one model's reading checks and the other's does not."""
-    checked = []
-    for m in (a, b):
-        needs, keep = data_needs(m), engine_columns(m.model.vocabulary)
-        requirements = list(m.model.data_requirements)
-        checked.append(
-            {
-                name: columns_read(name, table, needs.get(name), keep, requirements)
-                for name, table in m.model.vocabulary.tables.items()
-            }
-        )
+    checked = [_checked_columns(a), _checked_columns(b)]
     names = set(checked[0]) | set(checked[1])
     alone = {n: checked[0].get(n, set()) ^ checked[1].get(n, set()) for n in names}
     return {n: columns for n, columns in alone.items() if columns}
+
+
+def _checked_columns(m: CheckedModel) -> dict[str, set[str]]:
+    """Per table of the model's vocabulary, the columns its reading decodes and checks."""
+    needs, keep = data_needs(m), engine_columns(m.model.vocabulary)
+    requirements = list(m.model.data_requirements)
+    return {
+        name: columns_read(name, table, needs.get(name), keep, requirements)
+        for name, table in m.model.vocabulary.tables.items()
+    }
 
 
 def _unplaced_districts(
@@ -288,17 +279,22 @@ def reading_differences(a: CheckedModel, b: CheckedModel) -> list[str]:
     code list, emptiness or default, a data requirement — each as `diff` says it."""
     needs_a, needs_b = data_needs(a), data_needs(b)
     tables_a, tables_b = a.model.vocabulary.tables, b.model.vocabulary.tables
+    checked_a, checked_b = _checked_columns(a), _checked_columns(b)
     out = []
     for name in sorted(set(needs_a) & set(needs_b)):
         table_a, table_b = tables_a.get(name), tables_b.get(name)
         if table_a is None or table_b is None:
             continue
         told = table_changes(table_a, table_b)
-        read = (needs_a[name] | needs_b[name]) & set(table_a.columns) & set(table_b.columns)
+        # the columns either checks, not only those its rules read: a customer's table
+        # is checked whole, and a key or a period's end is checked where no rule reads it
+        read = (checked_a[name] | checked_b[name]) & set(table_a.columns) & set(table_b.columns)
         for column in sorted(read):
             column_a, column_b = table_a.columns[column], table_b.columns[column]
             if declared_column(column_a) != declared_column(column_b):
                 told.append(f"{column}: {column_words(column_a)} → {column_words(column_b)}")
+            elif codes := _codes_changed(column_a, column_b):
+                told.append(f"{column}: codes {codes}")
         required = [
             {_requirement_key(r) for r in m.model.data_requirements if r.table == name}
             for m in (a, b)
@@ -307,6 +303,19 @@ def reading_differences(a: CheckedModel, b: CheckedModel) -> list[str]:
             told.append("data_requirements")
         out += [f"`{name}`: {line}" for line in told]
     return out
+
+
+def _codes_changed(a: Column, b: Column) -> str:
+    """The codes one column's list has and the other's lacks (`+ korttid; − natt`): a
+    code list is declared by name, and `service` of one model with `städ` added was
+    read with the codes of both, so the other paid a visit its own run rejects."""
+    codes_a = getattr(a.type, "values", None) or ()
+    codes_b = getattr(b.type, "values", None) or ()
+    added = [c for c in codes_b if c not in codes_a]
+    removed = [c for c in codes_a if c not in codes_b]
+    return "; ".join(
+        sign + " " + ", ".join(codes) for sign, codes in (("+", added), ("−", removed)) if codes
+    )
 
 
 def _once(requirements: list[DataRequirement]) -> list[DataRequirement]:

@@ -1327,3 +1327,54 @@ def test_a_row_rejected_for_a_column_one_model_alone_declares_is_paid_by_the_oth
     args = ["--data", str(data), "--month", "2024-02", "--lang", "en"]
     ran = CliRunner().invoke(main, ["compare", str(plain), str(variant), *args])
     assert "`customers`: checked by one model alone: avstånd_km" in ran.output, ran.output
+
+
+@pytest.mark.parametrize(
+    ("declared_a", "declared_b", "value", "paid_a", "said"),
+    [
+        # Two kinds of value, neither read by a rule: "the two models declare
+        # `customers.boende` (text and number) as different kinds of value: one dataset
+        # cannot be read for both", exit 1 — where each model's run pays 64 014,66.
+        ("{ type: text }", "{ type: number }", "1", 6401466, "boende: text → number"),
+        # A code list of A's without `korttid`: A's run rejects K001 (61 014,66); read
+        # once with the codes of both, A paid K001 (64 014,66) and no difference was said.
+        (
+            "{ values: [ordinärt, särskilt] }",
+            "{ values: [ordinärt, särskilt, korttid] }",
+            "korttid",
+            6101466,
+            "boende: codes + korttid",
+        ),
+    ],
+)
+def test_a_column_of_the_customers_no_rule_reads_is_checked_by_each_models_own_rules(
+    tmp_path, declared_a, declared_b, value, paid_a, said
+):
+    """A customer's table is checked whole, so a column no rule reads still rejects a
+    customer: each side is read by its own declaration of it."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(HEMTJANST / "data", data)
+    customers = data / "customers.csv"
+    head, *rows = customers.read_text("utf-8").splitlines()
+    texts = [head + ",boende", *(r + (f",{value}" if r.startswith("K001,") else ",") for r in rows)]
+    customers.write_text("\n".join(texts) + "\n", "utf-8")
+    text = (
+        (HEMTJANST / "model.yaml")
+        .read_text("utf-8")
+        .replace("../../schemas", str(ROOT / "schemas"))
+    )
+    models = []
+    for name, declared in (("a", declared_a), ("b", declared_b)):
+        model = tmp_path / f"{name}.yaml"
+        vocabulary = f"vocabulary:\n  columns:\n    customers:\n      boende: {declared}\nzones:\n"
+        model.write_text(text.replace("zones:\n", vocabulary), "utf-8")
+        models.append(model)
+    args = ["--data", str(data), "--month", "2024-02", "--lang", "en"]
+    ran = CliRunner().invoke(main, ["compare", *map(str, models), *args])
+    assert ran.exit_code == 0, ran.output
+    assert said in ran.output
+    comparison = compare(*models, data, MONTHS)
+    a, b = (int(comparison.providers[c].sum()) for c in ("amount_a_ore", "amount_b_ore"))
+    assert (a, b) == (paid_a, 6401466)

@@ -135,7 +135,7 @@ def _read_once(
         diags,
         zones=checked_a.model.zones if placing else None,
         requirements=requirements,
-        model_id=checked_a.model.id,
+        model_id=checked_a.model.id if placing else None,
         known=known,
         pseudonym=pseudonym,
         keep=keep,
@@ -276,7 +276,8 @@ def _placed(zones: dict[str, list[str]]) -> set[str]:
 def reading_differences(a: CheckedModel, b: CheckedModel) -> list[str]:
     """How two models read a table both read differently — its key, a file that may be
     missing, times in order, the longest a row lasts, its periods, a column's range,
-    code list, emptiness or default, a data requirement — each as `diff` says it."""
+    code list (or its codes), emptiness or default where either checks the column, a
+    data requirement — each as `diff` says it."""
     needs_a, needs_b = data_needs(a), data_needs(b)
     tables_a, tables_b = a.model.vocabulary.tables, b.model.vocabulary.tables
     checked_a, checked_b = _checked_columns(a), _checked_columns(b)

@@ -3016,6 +3016,7 @@ def _unknown_references(ds: Dataset, name: str, proven: set[str]) -> list[Proble
         ids = ds.tables[table][column].drop_nulls().unique()
         rejected = ds.rejected_ids.get(table, set())
         unknown = _rows(frame, pl.col(column).is_not_null() & ~pl.col(column).is_in(ids.implode()))
+        whole = _WholeIds(ids)
         for index in unknown:
             value = frame[column][index]
             was = " (its row there was rejected)" if str(value) in rejected else ""
@@ -3026,9 +3027,37 @@ def _unknown_references(ds: Dataset, name: str, proven: set[str]) -> list[Proble
                     str(value),
                     "unknown-reference",
                     f"{what} `{value}` is not in the {what}s table{was}",
+                    whole.hint(str(value), what),
                 )
             )
     return out
+
+
+class _WholeIds:
+    """A party's ids as text, made once and only where an unknown id is written as a
+    whole number with decimals (`1.0`): a column of ids read as numbers with decimals
+    (as pandas makes of whole numbers with an empty cell) names `1` as `1.0`."""
+
+    def __init__(self, ids: pl.Series) -> None:
+        self.ids = ids
+        self.text: set[str] | None = None
+
+    def hint(self, value: str, what: str) -> str | None:
+        found = _DECIMAL_WHOLE.fullmatch(value)
+        if found is None:
+            return None
+        if self.text is None:
+            self.text = set(self.ids.cast(pl.String).to_list())
+        if found[1] not in self.text:
+            return None
+        return (  # one text for every such row: one warning says them all
+            f"the {what}s table has the id as a whole number: written with decimals (`1.0` "
+            "for `1`, as pandas makes a column of whole numbers with an empty cell) it "
+            f"names no {what} — give the ids as text or whole numbers"
+        )
+
+
+_DECIMAL_WHOLE = re.compile(r"(-?\d+)\.0+")
 
 
 def _referenced_first(

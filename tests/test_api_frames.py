@@ -141,3 +141,27 @@ def test_a_month_is_given_as_the_command_line_writes_it():
     checked, _ = load(MODEL, ["2024-02"])  # the three steps too (a TypeError, an AttributeError)
     dataset, _ = load_dataset(checked, DATA)
     assert run_model(checked, dataset, ["2024-02"]).totals.equals(run(MODEL, DATA, MONTH).totals)
+
+
+def test_ids_written_as_numbers_with_decimals_are_said_to_be_so():
+    """Customer ids as whole numbers, and the visits' as numbers with decimals (a pandas
+    column of whole numbers with an empty cell): `1.0` names no customer, and its rows
+    are rejected — said as an unknown customer before, with nothing to say why."""
+    frames = {name: pl.read_csv(DATA / f"{name}.csv", infer_schema=False) for name in TABLES}
+    as_number = pl.col("customer_id").str.strip_prefix("K").cast(pl.Int64)
+    for name in ("customers", "decisions"):
+        frames[name] = frames[name].with_columns(as_number)
+    frames["visits"] = frames["visits"].with_columns(as_number.cast(pl.Float64))
+    checked, _ = load(MODEL, [MONTH])
+    dataset, warnings = load_dataset(checked, frames)
+    said = [w for w in warnings if w.where == "visits (in memory):customer_id"]
+    assert len(said) == 1, [w.render() for w in said]
+    assert said[0].message == (
+        "349 rows rejected: customer `1.0` is not in the customers table (and others like it)"
+    )
+    assert (said[0].hint or "").startswith(
+        "the customers table has the id as a whole number: written with decimals (`1.0` "
+        "for `1`, as pandas makes a column of whole numbers with an empty cell) it names "
+        "no customer — give the ids as text or whole numbers; rows 1, 2, 3, 4, 5 and 344 more"
+    ), said[0].hint
+    assert dataset.rejects_frame()["value"].head(1).to_list() == ["1.0"]

@@ -307,9 +307,9 @@ def reading_differences(a: CheckedModel, b: CheckedModel) -> list[str]:
 
 
 def _codes_changed(a: Column, b: Column) -> str:
-    """The codes one column's list has and the other's lacks (`+ korttid; − natt`): a
-    code list is declared by name, and `service` of one model with `städ` added was
-    read with the codes of both, so the other paid a visit its own run rejects."""
+    """The codes one column's list has and the other's lacks (`+ c; − d`): a code list
+    is declared by name, and a list of one model with a code added was read with the
+    codes of both, so the other paid a customer its own run rejects."""
     codes_a = getattr(a.type, "values", None) or ()
     codes_b = getattr(b.type, "values", None) or ()
     added = [c for c in codes_b if c not in codes_a]

@@ -1284,28 +1284,41 @@ def test_a_model_placing_fewer_districts_is_compared_by_its_own_reading(tmp_path
     assert total.split()[1:5] == ["64", "014.66", "33", "803.45"], total
 
 
-def _with_distance(tmp_path) -> tuple[Path, Path, Path]:
-    """Hemtjanst, and a variant declaring the customers' `avstånd_km` and paying 10 kr
-    a km (K001's is `x`, the others' 5), with data holding the column."""
+def _hemtjanst_text() -> str:
+    """The example's rule file, its schema named where a copy of it can find it."""
+    text = (HEMTJANST / "model.yaml").read_text("utf-8")
+    return text.replace("../../schemas", str(ROOT / "schemas"))
+
+
+def _with_customer_column(tmp_path, column: str, k001: str, others: str) -> Path:
+    """The example's data with a column more in the customers' table: `k001` for K001,
+    `others` for the rest."""
     import shutil
 
     data = tmp_path / "data"
     shutil.copytree(HEMTJANST / "data", data)
     customers = data / "customers.csv"
     head, *rows = customers.read_text("utf-8").splitlines()
-    texts = [head + ",avstånd_km", *(r + (",x" if r.startswith("K001,") else ",5") for r in rows)]
+    cells = [f",{k001}" if r.startswith("K001,") else f",{others}" for r in rows]
+    texts = [f"{head},{column}", *(r + cell for r, cell in zip(rows, cells, strict=True))]
     customers.write_text("\n".join(texts) + "\n", "utf-8")
-    text = (
-        (HEMTJANST / "model.yaml")
-        .read_text("utf-8")
-        .replace("../../schemas", str(ROOT / "schemas"))
-    )
+    return data
+
+
+def _declaring(text: str, column: str, declared: str) -> str:
+    """The rule file with a column of the customers' table declared."""
+    vocabulary = f"vocabulary:\n  columns:\n    customers:\n      {column}: {declared}\nzones:\n"
+    return text.replace("zones:\n", vocabulary)
+
+
+def _with_distance(tmp_path) -> tuple[Path, Path, Path]:
+    """Hemtjanst, and a variant declaring the customers' `avstånd_km` and paying 10 kr
+    a km (K001's is `x`, the others' 5), with data holding the column."""
+    data = _with_customer_column(tmp_path, "avstånd_km", "x", "5")
+    text = _hemtjanst_text()
     plain, variant = tmp_path / "a.yaml", tmp_path / "b.yaml"
     plain.write_text(text, "utf-8")
-    text = text.replace(
-        "zones:\n",
-        "vocabulary:\n  columns:\n    customers:\n      avstånd_km: { type: number }\nzones:\n",
-    )
+    text = _declaring(text, "avstånd_km", "{ type: number }")
     text = text.replace(
         "payments:\n",
         "payments:\n  resa:\n    entity: customer_month\n    category: resa\n"
@@ -1352,24 +1365,11 @@ def test_a_column_of_the_customers_no_rule_reads_is_checked_by_each_models_own_r
 ):
     """A customer's table is checked whole, so a column no rule reads still rejects a
     customer: each side is read by its own declaration of it."""
-    import shutil
-
-    data = tmp_path / "data"
-    shutil.copytree(HEMTJANST / "data", data)
-    customers = data / "customers.csv"
-    head, *rows = customers.read_text("utf-8").splitlines()
-    texts = [head + ",boende", *(r + (f",{value}" if r.startswith("K001,") else ",") for r in rows)]
-    customers.write_text("\n".join(texts) + "\n", "utf-8")
-    text = (
-        (HEMTJANST / "model.yaml")
-        .read_text("utf-8")
-        .replace("../../schemas", str(ROOT / "schemas"))
-    )
+    data = _with_customer_column(tmp_path, "boende", value, "")
     models = []
     for name, declared in (("a", declared_a), ("b", declared_b)):
         model = tmp_path / f"{name}.yaml"
-        vocabulary = f"vocabulary:\n  columns:\n    customers:\n      boende: {declared}\nzones:\n"
-        model.write_text(text.replace("zones:\n", vocabulary), "utf-8")
+        model.write_text(_declaring(_hemtjanst_text(), "boende", declared), "utf-8")
         models.append(model)
     args = ["--data", str(data), "--month", "2024-02", "--lang", "en"]
     ran = CliRunner().invoke(main, ["compare", *map(str, models), *args])

@@ -194,16 +194,12 @@ def rejected_for_one(a: CheckedModel, b: CheckedModel, dataset: Dataset) -> list
     data read once for both rejected a customer for a distance only B declares, and A
     was paid 3 000 kr less than its own run pays."""
     alone = _checked_alone(a, b)
+    named: dict[str, set[str]] = {}  # table -> the columns its rejected rows name
+    for reject in dataset.rejects if alone else ():  # one pass over the rejected rows
+        named.setdefault(reject["table"], set()).update(str(reject["column"]).split(", "))
     out = []
     for table, columns in alone.items():
-        shown = {dataset.header(table, column): column for column in columns}
-        rejected = {
-            shown[named]
-            for reject in dataset.rejects
-            if reject["table"] == table
-            for named in str(reject["column"]).split(", ")
-            if named in shown
-        }
+        rejected = {c for c in columns if dataset.header(table, c) in named.get(table, ())}
         if rejected:
             out.append(f"`{table}`: checked by one model alone: " + ", ".join(sorted(rejected)))
     return out

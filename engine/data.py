@@ -3016,7 +3016,7 @@ def _unknown_references(ds: Dataset, name: str, proven: set[str]) -> list[Proble
         ids = ds.tables[table][column].drop_nulls().unique()
         rejected = ds.rejected_ids.get(table, set())
         unknown = _rows(frame, pl.col(column).is_not_null() & ~pl.col(column).is_in(ids.implode()))
-        whole = _WholeIds(ids)
+        decimals = _written_with_decimals(frame[column].gather(unknown), ids)
         for index in unknown:
             value = frame[column][index]
             was = " (its row there was rejected)" if str(value) in rejected else ""
@@ -3027,37 +3027,26 @@ def _unknown_references(ds: Dataset, name: str, proven: set[str]) -> list[Proble
                     str(value),
                     "unknown-reference",
                     f"{what} `{value}` is not in the {what}s table{was}",
-                    whole.hint(str(value), what),
+                    _DECIMAL_ID_HINT.format(what=what) if str(value) in decimals else None,
                 )
             )
     return out
 
 
-class _WholeIds:
-    """A party's ids as text, made once and only where an unknown id is written as a
-    whole number with decimals (`1.0`): a column of ids read as numbers with decimals
-    (as pandas makes of whole numbers with an empty cell) names `1` as `1.0`."""
-
-    def __init__(self, ids: pl.Series) -> None:
-        self.ids = ids
-        self.text: set[str] | None = None
-
-    def hint(self, value: str, what: str) -> str | None:
-        found = _DECIMAL_WHOLE.fullmatch(value)
-        if found is None:
-            return None
-        if self.text is None:
-            self.text = set(self.ids.cast(pl.String).to_list())
-        if found[1] not in self.text:
-            return None
-        return (  # one text for every such row: one warning says them all
-            f"the {what}s table has the id as a whole number: written with decimals (`1.0` "
-            "for `1`, as pandas makes a column of whole numbers with an empty cell) it "
-            f"names no {what} — give the ids as text or whole numbers"
-        )
+def _written_with_decimals(named: pl.Series, ids: pl.Series) -> set[str]:
+    """The unknown ids that are a party's whole-number id written with decimals (`1.0`
+    for `1`): a column of ids read as numbers with decimals, as pandas makes of whole
+    numbers with an empty cell."""
+    text = named.cast(pl.String)
+    whole = text.str.extract(r"^(-?\d+)\.0+$", 1)
+    return set(text.filter(whole.is_in(ids.cast(pl.String).implode())).to_list())
 
 
-_DECIMAL_WHOLE = re.compile(r"(-?\d+)\.0+")
+_DECIMAL_ID_HINT = (  # one text for every such row: one warning says them all
+    "the {what}s table has the id as a whole number: written with decimals (`1.0` for "
+    "`1`, as pandas makes a column of whole numbers with an empty cell) it names no "
+    "{what} — give the ids as text or whole numbers"
+)
 
 
 def _referenced_first(

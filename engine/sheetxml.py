@@ -28,12 +28,12 @@ class SheetCells:
 
 def workbook_cells(
     path: Path,
-    in_percent: Callable[[str], bool],
+    with_numbers: Callable[[str], bool],
     in_dates: Callable[[str], bool] = lambda title: False,
 ) -> dict[str, SheetCells]:
     """Per sheet, the cells holding a formula with no value saved — as a program that
     does not calculate writes them: the reader gives such a cell as empty, and
-    `granted_minutes` `=10*60` paid a decision nothing — and, on the sheets `in_percent`
+    `granted_minutes` `=10*60` paid a decision nothing — and, on the sheets `with_numbers`
     says hold a column of numbers, the numbers formatted as a percentage: the reader
     gives the 0.1 a cell shown as 10 % holds, which a `%` column took as 0.1 % (and a
     column of minutes as 0.1 minutes). Excel saves each formula's value; only a
@@ -47,7 +47,7 @@ def workbook_cells(
             # calculate them all when the file is opened: no saved value is one
             stale = re.search(rb'fullCalcOnLoad="(?:1|true)"', book.read("xl/workbook.xml"))
             parts = sheet_parts(book)
-            percent_sheets = {title for title in parts if in_percent(title)}
+            percent_sheets = {title for title in parts if with_numbers(title)}
             styles = _percent_styles(book) if percent_sheets else set()
             dated_sheets = {title for title in parts if in_dates(title)}
             date_styles = _date_styles(book) if dated_sheets else set()

@@ -525,14 +525,13 @@ def test_an_edit_placing_other_districts_pays_what_a_fresh_run_of_it_pays(tmp_pa
     landsbygd stopped with "12 customer-months … in no zone" where its run rejects
     those customers and pays 33 803,45. Each reads the data by its own zones."""
     from engine.workspace import edit, open_workspace
+    from tests.test_compare import _hemtjanst_text
 
     example = ROOT / "examples/hemtjanst"
     shutil.copytree(example / "data", tmp_path / "data")
     customers = tmp_path / "data/customers.csv"
     customers.write_text(customers.read_text("utf-8").replace("K001,Väster", "K001,Okänd"), "utf-8")
-    text = (
-        (example / "model.yaml").read_text("utf-8").replace("../../schemas", str(ROOT / "schemas"))
-    )
+    text = _hemtjanst_text()
     model = tmp_path / "model.yaml"
     model.write_text(text, "utf-8")
     months = [parse_month(MONTH)]

@@ -59,6 +59,7 @@ from engine.headers import COLUMNS_FILE, Headers, read_headers
 from engine.interpret import ROWS_SHOWN, Interpreter, PeerSource, Row, Trace, row_name
 from engine.loader import is_test_file, load_model
 from engine.names import naming_columns, ore_column, raw_column
+from engine.phrases import say
 from engine.plan import Plan, make_plan, month_bounds
 from engine.progress import timed
 from engine.reports import (
@@ -1172,17 +1173,18 @@ def explain(
     everything: bool = False,
     provider: str | None = None,
     rows: int | None = ROWS_SHOWN,
+    lang: str = "en",
 ) -> tuple[str, list[tuple[Row, list[Trace]]]]:
     """The payments of a customer's month — or, with `provider` instead, of a
     provider's own month — traced (those that pay something, or all of them with
     `everything`; the first `rows` rows of each aggregation, or every one with None);
-    and the model's heading."""
+    and the model's heading. The notes and the heading in `lang` ("sv": Swedish)."""
     checked, _ = load(model, [month])
     dataset, _ = load_dataset(checked, data)
     if customer is None:
         assert provider is not None
-        return explain_provider_loaded(checked, dataset, month, provider, everything, rows)
-    return explain_loaded(checked, dataset, month, customer, everything, rows)
+        return explain_provider_loaded(checked, dataset, month, provider, everything, rows, lang)
+    return explain_loaded(checked, dataset, month, customer, everything, rows, lang)
 
 
 def explain_loaded(
@@ -1192,6 +1194,7 @@ def explain_loaded(
     customer: str,
     everything: bool = False,
     rows_shown: int | None = ROWS_SHOWN,
+    lang: str = "en",
 ) -> tuple[str, list[tuple[Row, list[Trace]]]]:
     """`explain` on a model and data already loaded (the studio loads them once): the
     data as the model's assumptions say it would be, as a run pays it."""
@@ -1211,11 +1214,11 @@ def explain_loaded(
             ]
         )
     entity = checked.model.vocabulary.roles.customer_month
-    traced = _traced(plan, dataset, frames, entity, rows, everything, rows_shown)
+    traced = _traced(plan, dataset, frames, entity, rows, everything, rows_shown, lang)
     for other, found in _payable_rows_of_customer(plan, frames, customer).items():
-        shown = _traced(plan, dataset, frames, other, found, everything, rows_shown)
+        shown = _traced(plan, dataset, frames, other, found, everything, rows_shown, lang)
         traced += [(row, traces) for row, traces in shown if traces or everything]
-    return _heading(checked, applied), traced
+    return _heading(checked, applied, lang), traced
 
 
 def _as_assumed(checked: CheckedModel, dataset: Dataset) -> tuple[Dataset, list[Applied]]:
@@ -1261,6 +1264,7 @@ def explain_provider_loaded(
     provider: str,
     everything: bool = False,
     rows_shown: int | None = ROWS_SHOWN,
+    lang: str = "en",
 ) -> tuple[str, list[tuple[Row, list[Trace]]]]:
     """The provider's own payments of a month (a deduction, a supplement, VAT
     compensation: `provider_month` payments), traced as a customer's are: a provider
@@ -1289,8 +1293,8 @@ def explain_provider_loaded(
                 )
             ]
         )
-    traced = _traced(plan, dataset, frames, entity, rows, everything, rows_shown)
-    return _heading(checked, applied), traced
+    traced = _traced(plan, dataset, frames, entity, rows, everything, rows_shown, lang)
+    return _heading(checked, applied, lang), traced
 
 
 def _customers_paid_per_row(
@@ -1316,11 +1320,12 @@ def _traced(
     rows: list[Row],
     everything: bool,
     rows_shown: int | None = ROWS_SHOWN,
+    lang: str = "en",
 ) -> list[tuple[Row, list[Trace]]]:
     """Each row's payments on `entity`, traced (those that pay something, or all); the
     month's `frames` serve the rows and `overlaps` (they were made twice)."""
     peers = peers_of_month(plan, dataset.tables, frames)
-    interpreter = Interpreter(plan, peers, rows_shown)
+    interpreter = Interpreter(plan, peers, rows_shown, lang)
     out = []
     for row in rows:
         traces = []
@@ -1333,8 +1338,10 @@ def _traced(
     return out
 
 
-def _heading(checked: CheckedModel, applied: Sequence[Applied] = ()) -> str:
+def _heading(checked: CheckedModel, applied: Sequence[Applied] = (), lang: str = "en") -> str:
     """The model, and what its assumptions changed in the data explained."""
     model = checked.model
-    title = f"{model.title} — model {model.id}" + (f" ({model.version})" if model.version else "")
-    return "\n".join([title, *(f"assumed: {a.words('en')}" for a in applied)])
+    title = f"{model.title} — {say(lang, 'explain.model', id=model.id)}"
+    title += f" ({model.version})" if model.version else ""
+    assumed = (say(lang, "explain.assumed", what=a.words(lang)) for a in applied)
+    return "\n".join([title, *assumed])

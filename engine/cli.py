@@ -730,6 +730,10 @@ def explain_command(
     With --provider (and no --customer): the provider's own payments of the month —
     a deduction, a supplement, VAT compensation — explained the same way.
 
+    The tree is in the terminal's language (--lang): Swedish by default, `2 640,00 kr`;
+    the model's names and formulas as it writes them. --format json is the same in
+    every language.
+
     With --letter: the letter to the provider, in Swedish, for one customer
     (--customer) or for each customer of a provider (--provider: each month ends
     with a letter of the provider's own payments and its whole month), for a month
@@ -753,7 +757,10 @@ def explain_command(
             "explain shows one customer's month (--customer) or a provider's own payments "
             "(--provider); --to and --out go with --letter"
         )
-    heading, rows = api.explain(model, data, month, customer, everything, provider, rows_shown)
+    lang = "en" if fmt == "json" else _lang()  # JSON for scripts: the same in any language
+    heading, rows = api.explain(
+        model, data, month, customer, everything, provider, rows_shown, lang
+    )
     if provider is not None:
         _explain_provider(heading, month, provider, rows, fmt)
         return
@@ -763,21 +770,28 @@ def explain_command(
         return
     for row, traces in rows:
         values = row.values
-        place = f" (district {values.get('district')}" if values.get("district") else ""
-        if place and values.get("zone"):
-            place += f", zone {values['zone']}"
-        whose = f"Customer {customer} with provider {values.get('provider_id')}"
+        provider_id = values.get("provider_id")
+        place = ""
+        if values.get("district"):
+            place = _say("explain.district", district=values["district"])
+            if values.get("zone"):
+                place += ", " + _say("explain.zone", zone=values["zone"])
+            place = f" ({place})"
+        whose = _say("explain.customer", customer=customer, provider=provider_id)
         if row.label:  # a payment of its own row: a claim, a delivery
-            whose = f"{row.label[:1].upper()}{row.label[1:]} of customer {customer} " + (
-                f"with provider {values.get('provider_id')}"
+            label = f"{row.label[:1].upper()}{row.label[1:]}"
+            whose = _say(
+                "explain.row_of_customer", row=label, customer=customer, provider=provider_id
             )
-        title = f"{heading}\n{whose}, {month:%Y-%m}{place + ')' if place else ''}"
+        title = f"{heading}\n{whose}, {month:%Y-%m}{place}"
         if not traces:
-            of = f"the {row.label.split()[0]}" if row.label else "the customer's month"
-            title += f"\n\nNo payment of {of}: every such rule came to 0 kr (--all shows them)"
-            title += (
-                "; the payments of its rows follow." if len(rows) > 1 and not row.label else "."
+            of = (
+                _say("explain.the_row", row=row.label.split()[0])
+                if row.label
+                else _say("explain.the_month")
             )
+            title += "\n\n" + _say("explain.nothing_paid", of=of)
+            title += _say("explain.rows_follow") if len(rows) > 1 and not row.label else "."
         _echo_tree(traces, title)
 
 
@@ -789,19 +803,26 @@ def _explain_provider(heading: str, month: Any, provider: str, rows: list[Any], 
         return
     for row, traces in rows:
         name = row.values.get("name")
-        title = f"{heading}\nProvider {provider}" + (f" ({name})" if name else "")
-        title += f", {month:%Y-%m}: its own payments (each customer's: explain --customer)"
+        whose = _say(
+            "explain.provider",
+            provider=provider,
+            name=f" ({name})" if name else "",
+            month=f"{month:%Y-%m}",
+        )
+        title = f"{heading}\n{whose}"
         if not traces:
-            title += "\n\nNo payment of the provider's own: every such rule came to 0 kr (--all shows them)."
+            title += "\n\n" + _say("explain.provider_nothing")
         _echo_tree(traces, title)
 
 
 def _echo_tree(traces: list[Any], title: str) -> None:
-    """The tree, and where it counted rows it did not explain, how to see them."""
-    text = render_tree(traces, title)
+    """The tree, in the terminal's language, and where it counted rows it did not
+    explain, how to see them."""
+    text = render_tree(traces, title, _lang())
     click.echo(text)
-    if re.search(r"… and \d+ more rows", text):
-        click.echo("(--rows all explains every row)")
+    more = re.escape(_say("explain.more_rows", count=0)).replace("0", r"\d+")
+    if re.search(more, text):
+        click.echo(_say("explain.all_rows"))
 
 
 def _letter(

@@ -12,44 +12,51 @@ from typing import Any
 from engine import types as t
 from engine.interpret import Trace
 from engine.money import snap
+from engine.phrases import say
 
 
 def format_value(
-    value: Any, typ: t.Type, under_type: t.Type | None = None, up_to: bool = False
+    value: Any,
+    typ: t.Type,
+    under_type: t.Type | None = None,
+    up_to: bool = False,
+    lang: str = "en",
 ) -> str:
-    """A value as a reader expects it: 1 234.50 SEK, 270 min (4.5 h), 40 %; a step
-    table's brackets as the model writes them, `under` or `up_to` (a bound its bracket
-    holds: `up_to 4 h → 900`, which read `under 4 h` while 4 h was paid 900)."""
+    """A value as a reader expects it: 1 234.50 SEK, 270 min (4.5 h), 40 %; in Swedish
+    (`lang` "sv") 1 234,50 kr and 4,5 h. A step table's brackets as the model writes
+    them, `under` or `up_to` (a bound its bracket holds: `up_to 4 h → 900`, which read
+    `under 4 h` while 4 h was paid 900)."""
     if value is None:
-        return "(no value)"
+        return say(lang, "explain.no_value")
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return say(lang, "explain.true" if value else "explain.false")
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list) and isinstance(typ, t.ListOf):  # a list parameter: a calendar
-        return ", ".join(format_value(item, typ.item) for item in value)
+        return ", ".join(format_value(item, typ.item, lang=lang) for item in value)
     if isinstance(value, list):  # a step table: its brackets
         return ", ".join(
-            f"{'up_to' if up_to else 'under'} {format_value(u, under_type or t.NUMBER)} → "
-            f"{format_value(v, typ)}"
+            f"{'up_to' if up_to else 'under'} {format_value(u, under_type or t.NUMBER, lang=lang)}"
+            f" → {format_value(v, typ, lang=lang)}"
             for u, v in value
         )
     if isinstance(typ, t.Time) and isinstance(value, Decimal | int | float):
         return clock_text(Decimal(value))
     if not isinstance(value, Decimal):
         return str(value)
+    kronor = say(lang, "explain.kronor")
     if isinstance(typ, t.Num):
         if typ.money == 1 and typ.time == 0:
-            return f"{number_text(value, 2)} SEK"
+            return f"{number_text(value, 2, lang)} {kronor}"
         if typ.money == 0 and typ.time == 1:
-            return f"{number_text(value)} min ({number_text(value / 60, 2)} h)"
+            return f"{number_text(value, lang=lang)} min ({number_text(value / 60, 2, lang)} h)"
         if typ.money == 1 and typ.time == -1:
-            return f"{number_text(value * 60, 2)} SEK/h"
+            return f"{number_text(value * 60, 2, lang)} {kronor}/h"
         if typ.dimensionless and typ.percent:
-            return f"{number_text(value * 100, 2)} %"
-    return number_text(value)
+            return f"{number_text(value * 100, 2, lang)} %"
+    return number_text(value, lang=lang)
 
 
 def clock_text(minutes: Decimal) -> str:
@@ -60,17 +67,18 @@ def clock_text(minutes: Decimal) -> str:
     return text + (f":{seconds % 60:02d}" if seconds % 60 else "")
 
 
-def exact_amount(value: Decimal) -> str:
+def exact_amount(value: Decimal, lang: str = "en") -> str:
     """An amount before rounding, every decimal shown (903.105 SEK, not 903.10 or
     903.11): a reader checks the rounding against it."""
     value = snap(value).normalize()
     if value.as_tuple().exponent > -2:  # type: ignore[operator]
         value = value.quantize(Decimal("0.01"))
-    return f"{value:,f}".replace(",", " ") + " SEK"
+    return f"{_in_language(f'{value:,f}', lang)} {say(lang, 'explain.kronor')}"
 
 
-def number_text(value: Decimal, places: int | None = None) -> str:
-    """A number with spaces between thousands, its own decimals (or `places`)."""
+def number_text(value: Decimal, places: int | None = None, lang: str = "en") -> str:
+    """A number with spaces between thousands, its own decimals (or `places`); a
+    decimal comma in Swedish."""
     value = snap(value)
     if places is not None:
         value = value.quantize(Decimal(1).scaleb(-places))
@@ -78,54 +86,76 @@ def number_text(value: Decimal, places: int | None = None) -> str:
         value = value.quantize(Decimal(1))
     else:
         value = value.normalize()
-    text = f"{value:,f}".replace(",", " ")
-    return text
+    return _in_language(f"{value:,f}", lang)
 
 
-def render_tree(traces: list[Trace], header: str) -> str:
-    """The traces as an indented tree; a value shown once is not expanded again."""
+def _in_language(written: str, lang: str) -> str:
+    """`1,234.5` (Python's) as the language writes it: `1 234.5`, or `1 234,5` in Swedish."""
+    spaced = written.replace(",", " ")
+    return spaced.replace(".", ",") if lang == "sv" else spaced
+
+
+def render_tree(traces: list[Trace], header: str, lang: str = "en") -> str:
+    """The traces as an indented tree; a value shown once is not expanded again. The
+    words around the model's names and formulas, and the numbers, in `lang`."""
     lines = [header, ""]
     shown: set[int] = set()
     for trace in traces:
-        lines.extend(_render(trace, "", True, shown, top=True))
+        lines.extend(_render(trace, "", True, shown, lang, top=True))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _label(trace: Trace) -> str:
+def _label(trace: Trace, lang: str) -> str:
     if trace.kind == "note":
         return trace.name
-    value = format_value(trace.value, trace.type, trace.under_type, trace.up_to)
+    value = format_value(trace.value, trace.type, trace.under_type, trace.up_to, lang)
     text = f"{trace.name} = {value}"
     if trace.row:
         text += f"   ({trace.row})"
     if trace.category:
         text += f"   [{trace.category}]"
     if trace.kind == "aggregate" and trace.rows is not None:
-        left_out = f", {trace.without_value} with no value left out" if trace.without_value else ""
-        text += f"   ({trace.rows} row{'s' if trace.rows != 1 else ''}{left_out})"
-    if trace.kind == "payment" and trace.raw is not None and trace.raw != trace.value:
-        text += f"   (before rounding {exact_amount(trace.raw)})"
+        left_out = (
+            say(lang, "explain.without_value", count=trace.without_value)
+            if trace.without_value
+            else ""
+        )
+        text += "   " + say(lang, "explain.rows", count=trace.rows, left_out=left_out)
+    # before rounding, where rounding changed it: float noise (12 739.99…94) snaps to the
+    # amount paid, and was shown as "before rounding 12 740.00 SEK" beside 12 740.00 SEK
+    if trace.kind == "payment" and _rounded_away(trace.raw, trace.value):
+        amount = exact_amount(trace.raw, lang)
+        text += "   " + say(lang, "explain.before_rounding", amount=amount)
     if trace.kind == "parameter":
-        text += "   [parameter]"
+        text += "   " + say(lang, "explain.parameter")
     if trace.source:
         text += f"   {trace.source}"
     return text
 
 
-def _render(trace: Trace, prefix: str, last: bool, shown: set[int], top: bool = False) -> list[str]:
+def _rounded_away(raw: Any, value: Any) -> bool:
+    """Whether rounding changed an amount (its noise snapped away first, as rounding does)."""
+    if not isinstance(raw, Decimal) or not isinstance(value, Decimal):
+        return raw is not None and raw != value
+    return snap(raw) != value
+
+
+def _render(
+    trace: Trace, prefix: str, last: bool, shown: set[int], lang: str, top: bool = False
+) -> list[str]:
     branch = "" if top else ("└─ " if last else "├─ ")
     if (trace.formula or trace.uses) and id(trace) in shown:
-        return [prefix + branch + _label(trace) + "   (see above)"]
+        return [prefix + branch + _label(trace, lang) + "   " + say(lang, "explain.see_above")]
     shown.add(id(trace))
-    lines = [prefix + branch + _label(trace)]
+    lines = [prefix + branch + _label(trace, lang)]
     inner = prefix + ("" if top else ("   " if last else "│  "))
     if trace.formula:
         formula = " ".join(trace.formula.split())
-        label = "indexed: " if trace.kind == "parameter" else "formula: "
+        label = say(lang, "explain.indexed" if trace.kind == "parameter" else "explain.formula")
         lines.append(inner + ("│ " if trace.uses else "  ") + label + formula)
     for i, use in enumerate(trace.uses):
-        lines.extend(_render(use, inner, i == len(trace.uses) - 1, shown))
+        lines.extend(_render(use, inner, i == len(trace.uses) - 1, shown, lang))
     return lines
 
 

@@ -38,6 +38,7 @@ from engine.diagnostics import Diagnostic, EngineError
 from engine.model import Band, band_boundaries, cyclic
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
 from engine.names import naming_columns
+from engine.phrases import say
 from engine.plan import COUNTED, Plan, indexation_words
 
 ROWS_SHOWN = 3  # rows of an aggregation explained, unless `explain --rows` says otherwise
@@ -112,8 +113,15 @@ class Interpreter:
     """`peers(entity, keys, values)` gives the rows of an entity with those key values;
     `overlaps` compares a visit with them (the caller decides where they come from)."""
 
-    def __init__(self, plan: Plan, peers: PeerSource = no_peers, rows: int | None = ROWS_SHOWN):
+    def __init__(
+        self,
+        plan: Plan,
+        peers: PeerSource = no_peers,
+        rows: int | None = ROWS_SHOWN,
+        lang: str = "en",
+    ):
         self.plan = plan
+        self.lang = lang  # of the notes the trace says in words (explain's tree)
         self.rows_shown = rows  # of each aggregation, explained; None: every one
         self.peers = peers
         self.checked: CheckedModel = plan.checked
@@ -138,7 +146,8 @@ class Interpreter:
         value: Any
         if step.rule is None:
             value = self._counted(row)
-            trace = Trace(name, "definition", value, t.BOOL, formula="no exclusion applies")
+            said = say(self.lang, "explain.no_exclusion")
+            trace = Trace(name, "definition", value, t.BOOL, formula=said)
         else:
             assert step.tree is not None
             try:
@@ -199,7 +208,7 @@ class Interpreter:
             return
         for change in changes_between(first, last):
             if first < change.at <= last:
-                said = _clock_change_said(change, on_the_clock, passed)
+                said = _clock_change_said(change, on_the_clock, passed, self.lang)
                 self._note(Trace(said, "note", None, t.UNKNOWN))
 
     def _note(self, trace: Trace) -> None:
@@ -243,7 +252,7 @@ class Interpreter:
                 # only the branch taken is evaluated, so the trace shows what mattered
                 decided = self.eval(c, row)
                 if decided is None:  # as the run warns (nullable-comparison)
-                    said = UNKNOWN_CONDITION.format(formula_text(c))
+                    said = say(self.lang, "explain.unknown_condition", formula=formula_text(c))
                     self._note(Trace(said, "note", None, t.UNKNOWN))
                 return self.eval(a, row) if decided is True else self.eval(b, row)
             case ast.Lookup():
@@ -299,7 +308,7 @@ class Interpreter:
                         "parameter",
                         value,
                         self.checked.type_of(node),
-                        formula=indexation_words(self.plan, param),
+                        formula=indexation_words(self.plan, param, lang=self.lang),
                         source=param.source,
                     )
                 )
@@ -394,7 +403,7 @@ class Interpreter:
                 "parameter",
                 result,
                 param.type,
-                formula=indexation_words(self.plan, param, tuple(parts)),
+                formula=indexation_words(self.plan, param, tuple(parts), self.lang),
                 source=param.source,
             )
         )
@@ -488,9 +497,9 @@ class Interpreter:
         start, end = (row.values.get(c) for c in info.period)
         first, last = self.plan.month, self.plan.month_end
         days = _days_covered([row], info.period, first, last)
-        until = end if end is not None else "(open)"
-        word = "day" if days == 1 else "days"
-        return f"{self._related_row_name(info, row)}: {start} – {until}, {days} {word} of the month"
+        until = end if end is not None else say(self.lang, "explain.open")
+        name = self._related_row_name(info, row)
+        return say(self.lang, "explain.period", row=name, start=start, until=until, count=days)
 
     def _related_row_name(self, info: AggInfo, row: Row) -> str:
         """A row of the aggregation's relation, named by its entity's key (`visit V7`)."""
@@ -502,7 +511,8 @@ class Interpreter:
         limit = self.rows_shown
         if limit is None or len(shown) <= limit:
             return shown
-        more = Trace(f"… and {len(shown) - limit} more rows", "note", None, t.UNKNOWN)
+        said = say(self.lang, "explain.more_rows", count=len(shown) - limit)
+        more = Trace(said, "note", None, t.UNKNOWN)
         return [*shown[:limit], more]
 
     def _filter_reads_computed_or_outer(self, info: AggInfo) -> bool:
@@ -528,12 +538,11 @@ class Interpreter:
 
         if self.rows_shown is None:  # every row asked for: those left out too, and why
             return [named(r) for r in kept] + [
-                named(r, ", left out by the filter") for r in left_out
+                named(r, say(self.lang, "explain.left_out_by_filter")) for r in left_out
             ]
         shown = self._limited([named(r) for r in kept])
         if left_out:  # counted, not listed: a count of nurse visits lists no care visit
-            plural = "s" if len(left_out) != 1 else ""
-            said = f"{len(left_out)} row{plural} left out by the filter"
+            said = say(self.lang, "explain.rows_left_out", count=len(left_out))
             shown.append(Trace(said, "note", None, t.UNKNOWN))
         return shown
 
@@ -558,9 +567,6 @@ SHOWN_CALLS = frozenset(
     {"minutes_in", "minutes_within", "days_active", "step", "overlaps", "weekday"}
     | {"time_of_day", "add_months", "round", "ceil", "floor", "clamp"}
 )
-
-
-UNKNOWN_CONDITION = "`{}` is unknown (a value it reads is empty), which counts as false"
 
 
 def row_name(entity: str, key: Iterable[Any]) -> str:
@@ -668,14 +674,15 @@ def _weekday(i: Interpreter, node: ast.Call, row: Row) -> Any:
     return None if day is None else Decimal(day.isoweekday())
 
 
-def _clock_change_said(change: ClockChange, on_the_clock: timedelta, passed: Decimal) -> str:
+def _clock_change_said(
+    change: ClockChange, on_the_clock: timedelta, passed: Decimal, lang: str
+) -> str:
     """Why a difference of two clock times is not what the clock's faces say."""
-    moved = "forward from 02:00 to 03:00" if change.minutes > 0 else "back from 03:00 to 02:00"
+    moved = "explain.clock_forward" if change.minutes > 0 else "explain.clock_back"
     shown = Decimal(int(on_the_clock.total_seconds())) / 60
-    return (
-        f"the clocks went {moved} on {change.at.date()}: "
-        f"{shown.normalize():f} min on the clock, {passed.normalize():f} min passed"
-    )
+    minutes = (f"{m.normalize():f}" for m in (shown, passed))
+    written = [m.replace(".", ",") if lang == "sv" else m for m in minutes]
+    return say(lang, moved, day=change.at.date(), shown=written[0], passed=written[1])
 
 
 def minutes_between(a: datetime, b: datetime) -> Decimal:
@@ -812,7 +819,7 @@ def _step(i: Interpreter, node: ast.Call, row: Row) -> Any:
             "parameter",
             [(u, v) for u, v in brackets],
             param.type,
-            formula=indexation_words(i.plan, param),
+            formula=indexation_words(i.plan, param, lang=i.lang),
             source=param.source,
             under_type=param.bracket_type,
             up_to=param.inclusive,

@@ -311,6 +311,111 @@ PHRASES: dict[str, dict[str, str]] = {
     "field.entity": {"sv": "entitet", "en": "entity"},
     "field.reason": {"sv": "skäl", "en": "reason"},
     "field.quantity": {"sv": "antal på raden", "en": "the line's quantity"},
+    # explain's tree: the words around the model's own names and formulas
+    "explain.customer": {
+        "sv": "Kund {customer} hos utförare {provider}",
+        "en": "Customer {customer} with provider {provider}",
+    },
+    "explain.row_of_customer": {
+        "sv": "{row} för kund {customer} hos utförare {provider}",
+        "en": "{row} of customer {customer} with provider {provider}",
+    },
+    "explain.district": {"sv": "distrikt {district}", "en": "district {district}"},
+    "explain.zone": {"sv": "zon {zone}", "en": "zone {zone}"},
+    "explain.nothing_paid": {
+        "sv": "Ingen ersättning för {of}: varje sådan regel gav 0 kr (--all visar dem)",
+        "en": "No payment of {of}: every such rule came to 0 kr (--all shows them)",
+    },
+    "explain.the_month": {"sv": "kundens månad", "en": "the customer's month"},
+    "explain.the_row": {"sv": "raden {row}", "en": "the {row}"},
+    "explain.rows_follow": {
+        "sv": "; ersättningarna för kundens rader följer.",
+        "en": "; the payments of its rows follow.",
+    },
+    "explain.provider": {
+        "sv": "Utförare {provider}{name}, {month}: dess egna ersättningar (kundernas: "
+        "explain --customer)",
+        "en": "Provider {provider}{name}, {month}: its own payments (each customer's: "
+        "explain --customer)",
+    },
+    "explain.provider_nothing": {
+        "sv": "Ingen egen ersättning för utföraren: varje sådan regel gav 0 kr (--all visar dem).",
+        "en": "No payment of the provider's own: every such rule came to 0 kr (--all shows them).",
+    },
+    "explain.all_rows": {
+        "sv": "(--rows all förklarar varje rad)",
+        "en": "(--rows all explains every row)",
+    },
+    "explain.model": {"sv": "modell {id}", "en": "model {id}"},
+    "explain.assumed": {"sv": "antaget: {what}", "en": "assumed: {what}"},
+    "explain.no_value": {"sv": "(inget värde)", "en": "(no value)"},
+    "explain.true": {"sv": "sant", "en": "true"},
+    "explain.false": {"sv": "falskt", "en": "false"},
+    "explain.kronor": {"sv": "kr", "en": "SEK"},
+    "explain.rows": {"sv": "({count} rader{left_out})", "en": "({count} rows{left_out})"},
+    "explain.rows.one": {"sv": "(1 rad{left_out})", "en": "(1 row{left_out})"},
+    "explain.without_value": {
+        "sv": ", {count} utan värde utelämnade",
+        "en": ", {count} with no value left out",
+    },
+    "explain.without_value.one": {
+        "sv": ", 1 utan värde utelämnad",
+        "en": ", 1 with no value left out",
+    },
+    "explain.before_rounding": {
+        "sv": "(före avrundning {amount})",
+        "en": "(before rounding {amount})",
+    },
+    "explain.parameter": {"sv": "[parameter]", "en": "[parameter]"},
+    "explain.see_above": {"sv": "(se ovan)", "en": "(see above)"},
+    "explain.formula": {"sv": "formel: ", "en": "formula: "},
+    "explain.indexed": {"sv": "uppräknad: ", "en": "indexed: "},
+    "explain.more_rows": {"sv": "… och {count} rader till", "en": "… and {count} more rows"},
+    "explain.left_out_by_filter": {
+        "sv": ", utelämnad av filtret",
+        "en": ", left out by the filter",
+    },
+    "explain.rows_left_out": {
+        "sv": "{count} rader utelämnade av filtret",
+        "en": "{count} rows left out by the filter",
+    },
+    "explain.rows_left_out.one": {
+        "sv": "1 rad utelämnad av filtret",
+        "en": "1 row left out by the filter",
+    },
+    "explain.period": {
+        "sv": "{row}: {start} – {until}, {count} dagar av månaden",
+        "en": "{row}: {start} – {until}, {count} days of the month",
+    },
+    "explain.period.one": {
+        "sv": "{row}: {start} – {until}, 1 dag av månaden",
+        "en": "{row}: {start} – {until}, 1 day of the month",
+    },
+    "explain.open": {"sv": "(öppen)", "en": "(open)"},
+    "explain.no_exclusion": {"sv": "inget undantag gäller", "en": "no exclusion applies"},
+    "explain.unknown_condition": {
+        "sv": "`{formula}` är okänt (ett värde det läser är tomt), vilket räknas som falskt",
+        "en": "`{formula}` is unknown (a value it reads is empty), which counts as false",
+    },
+    "explain.clock_forward": {
+        "sv": "klockan ställdes fram från 02:00 till 03:00 den {day}: {shown} min på "
+        "klockan, {passed} min förflöt",
+        "en": "the clocks went forward from 02:00 to 03:00 on {day}: {shown} min on the "
+        "clock, {passed} min passed",
+    },
+    "explain.clock_back": {
+        "sv": "klockan ställdes tillbaka från 03:00 till 02:00 den {day}: {shown} min på "
+        "klockan, {passed} min förflöt",
+        "en": "the clocks went back from 03:00 to 02:00 on {day}: {shown} min on the "
+        "clock, {passed} min passed",
+    },
+    "explain.given": {"sv": "{amount} från {day}", "en": "{amount} given from {day}"},
+    "explain.brackets_given": {
+        "sv": "stegens {amount} från {day}",
+        "en": "the brackets' {amount} given from {day}",
+    },
+    "explain.indexed_on": {"sv": "× {factor} den {day}", "en": "× {factor} on {day}"},
+    "explain.rounded": {"sv": ", avrundat till {step}", "en": ", rounded to {step}"},
     # progress, one label per stage of the work
     "stage.rules": {
         "sv": "läser och kontrollerar reglerna",

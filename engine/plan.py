@@ -16,6 +16,7 @@ from engine.checker import CheckedModel, ColumnRef, RuleRef, check_in_force
 from engine.diagnostics import Diagnostics
 from engine.model import DatedValue, Parameter, Rule
 from engine.money import round_to
+from engine.phrases import say
 from engine.source import Span
 
 COUNTED = "counted"  # the pseudo-rule that sets `counted` and `excluded_by` on visits
@@ -111,11 +112,12 @@ class Indexed:
 
 
 def indexation_words(
-    plan: Plan, param: Parameter, key: tuple[str, ...] | None = None
+    plan: Plan, param: Parameter, key: tuple[str, ...] | None = None, lang: str = "en"
 ) -> str | None:
     """How the value in force (a table's cell by `key`) was indexed, in the parameter's
-    unit: `400 SEK/h given from 2027-01-01 × 1.022 on 2027-04-01, rounded to 1`;
-    None where it was not (or a study set the cell)."""
+    unit: `400 SEK/h given from 2027-01-01 × 1.022 on 2027-04-01, rounded to 1` (in
+    Swedish, `lang` "sv": `400 SEK/h från 2027-01-01 × 1,022 den 2027-04-01, avrundat
+    till 1`); None where it was not (or a study set the cell)."""
     indexed = plan.indexed.get(param.name)
     if indexed is None:
         return None
@@ -125,18 +127,31 @@ def indexation_words(
             return None
         given = given.get(key)
     label = f" {param.unit}" if param.unit in t.UNITS else ""
+    start = indexed.start.isoformat()
+
+    def figure(value: Decimal) -> str:
+        return f"{value:f}".replace(".", ",") if lang == "sv" else f"{value:f}"
+
     if isinstance(given, list) and all(isinstance(b, tuple) for b in given):
         if param.pinned:  # a bracket's amount set by a study is no longer indexed
             return None
-        amounts = ", ".join(f"{_written(amount, param.unit):f}" for _, amount in given)
-        words = [f"the brackets' {amounts}{label} given from {indexed.start.isoformat()}"]
+        amounts = ", ".join(figure(_written(amount, param.unit)) for _, amount in given)
+        words = [say(lang, "explain.brackets_given", amount=amounts + label, day=start)]
     elif isinstance(given, Decimal):
-        words = [f"{_written(given, param.unit):f}{label} given from {indexed.start.isoformat()}"]
+        amount = figure(_written(given, param.unit)) + label
+        words = [say(lang, "explain.given", amount=amount, day=start)]
     else:
         return None
-    rounded = "" if indexed.round_step is None else f", rounded to {indexed.round_step:f}"
+    rounded = (
+        ""
+        if indexed.round_step is None
+        else say(lang, "explain.rounded", step=figure(indexed.round_step))
+    )
     for when, factor in indexed.steps:
-        words.append(f"× {factor.normalize():f} on {when.isoformat()}{rounded}")
+        on = say(
+            lang, "explain.indexed_on", factor=figure(factor.normalize()), day=when.isoformat()
+        )
+        words.append(on + rounded)
     return ", ".join(words)
 
 

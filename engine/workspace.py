@@ -336,15 +336,17 @@ def customers_of(ws: Workspace, provider: str) -> list[dict[str, Any]]:
 
 
 def explanation(ws: Workspace, customer: str, month: date) -> dict[str, Any]:
-    """One customer-month of the edit: the Swedish letter and the formula tree, with
-    the visits not counted."""
+    """One customer-month of the edit: the Swedish letter and the formula tree (in
+    Swedish too, as the studio's page), with the visits not counted."""
     result = ws.current.result
     found = [x for x in letters(result, customer=customer) if x.month == f"{month:%Y-%m}"]
-    heading, rows = explain_loaded(ws.current.checked, _data_of(ws, ws.current), month, customer)
+    heading, rows = explain_loaded(
+        ws.current.checked, _data_of(ws, ws.current), month, customer, lang="sv"
+    )
     # a row with nothing paid (the customer's month of a customer paid only per row,
     # an escort) is no tree of its own: it was the heading alone above the escort's
     paid = [traces for _, traces in rows if traces] or [[]]
-    tree = "\n\n".join(render_tree(traces, heading) for traces in paid)
+    tree = "\n\n".join(render_tree(traces, heading, "sv") for traces in paid)
     return {
         "letter": render_text(found),
         "tree": tree,

@@ -124,7 +124,16 @@ def test_a_day_of_the_next_year_is_in_that_years_list_of_the_calendar(tmp_path):
     assert code == 0, output
     assert _paid(output)[("P2", "ob")] == "392,50"
     assert "stale-calendar" not in output
-    args = ["explain", str(model), "--data", str(EXAMPLE / "data"), "--month", "2026-12"]
+    args = [
+        "explain",
+        "--lang",
+        "en",
+        str(model),
+        "--data",
+        str(EXAMPLE / "data"),
+        "--month",
+        "2026-12",
+    ]
     explained = CliRunner().invoke(main, [*args, "--customer", "K2", "--rows", "all"])
     assert explained.exit_code == 0, explained.output
     assert "ob = 392.50 SEK" in explained.output
@@ -514,7 +523,7 @@ def test_a_number_of_months_may_be_a_count_of_parameters(tmp_path):
     assert "2026-12,P1,K1,ålder,,tillägg,,,250.00," in lines
     assert ",K2,ålder," not in lines and ",K3,ålder," not in lines
     explained = CliRunner().invoke(
-        main, ["explain", str(model), "--data", str(data), "--month", "2026-12",
+        main, ["explain", "--lang", "en", str(model), "--data", str(data), "--month", "2026-12",
                "--customer", "K1"],
     )  # fmt: skip
     assert "ålder = 250.00 SEK" in explained.output, explained.output

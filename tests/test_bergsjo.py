@@ -76,7 +76,7 @@ def test_a_provider_can_see_how_its_deduction_was_reached():
     """P2 registered one of its two visits by hand: 50 % > 10 %, so 2 % of its
     customers' hemtjänst (K2: 892,50 kr) is deducted, −17,85 kr. A provider-level
     payment could not be explained at all (`explain` took only --customer)."""
-    args = ["explain", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
+    args = ["explain", "--lang", "en", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
     result = CliRunner().invoke(main, [*args, "--month", "2025-03", "--provider", "P2"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()

@@ -57,7 +57,8 @@ def _larm_rounded(tmp_path: Path, step: str) -> tuple[int, str]:
         f"    indexation: {{factor: 1 + larmindex / 100, from: 2027-01-01, round: {step}}}\n",
         "utf-8",
     )
-    ran = CliRunner().invoke(main, ["explain", str(path), *ARGS, "--customer", "K2"])
+    args = ["explain", "--lang", "en", str(path), *ARGS, "--customer", "K2"]
+    ran = CliRunner().invoke(main, args)
     return ran.exit_code, ran.output
 
 

@@ -179,7 +179,9 @@ def test_run_with_broken_model_prints_diagnostics(tmp_path):
 
 
 def test_explain_shows_formula_values_and_source():
-    code, out = invoke("explain", MODEL, "--data", DATA, "--month", "2024-02", "--customer", "K003")
+    code, out = invoke(
+        "explain", "--lang", "en", MODEL, "--data", DATA, "--month", "2024-02", "--customer", "K003"
+    )
     assert code == 0, out
     assert "omsorg = 2 640.00 SEK   [nivårelaterad]   §3.1, §4.1" in out
     assert "kontrollfaktor = 40.00 %   §4.1" in out
@@ -225,7 +227,18 @@ def test_explain_matches_run(tmp_path):
 def test_explain_shows_three_rows_of_a_sum_or_every_one_with_rows_all():
     """A provider disputing one visit of a payment summed over ten could see three of
     them: `--rows all` explains every one, and the tree says how to get them."""
-    args = ["explain", MODEL, "--data", DATA, "--month", "2024-02", "--customer", "K001"]
+    args = [
+        "explain",
+        "--lang",
+        "en",
+        MODEL,
+        "--data",
+        DATA,
+        "--month",
+        "2024-02",
+        "--customer",
+        "K001",
+    ]
     code, out = invoke(*args)
     assert code == 0, out
     assert "└─ … and 7 more rows" in out
@@ -254,7 +267,16 @@ def test_explain_shows_a_column_read_twice_once(tmp_path):
         encoding="utf-8",
     )
     code, out = invoke(
-        "explain", str(model), "--data", DATA, "--month", "2024-02", "--customer", "K001"
+        "explain",
+        "--lang",
+        "en",
+        str(model),
+        "--data",
+        DATA,
+        "--month",
+        "2024-02",
+        "--customer",
+        "K001",
     )
     assert code == 0, out
     tree = out[out.index("besök = 20.00 SEK") :]
@@ -272,15 +294,34 @@ def test_explain_takes_an_id_copied_with_spaces_around_it():
     """` K003 ` (copied from a sheet) was "customer ` K003 ` has no decisions or visits",
     though the data's ids are read without their spaces: the same tree as `K003`."""
     code, plain = invoke(
-        "explain", MODEL, "--data", DATA, "--month", "2024-02", "--customer", "K003"
+        "explain", "--lang", "en", MODEL, "--data", DATA, "--month", "2024-02", "--customer", "K003"
     )
     assert code == 0, plain
     code, spaced = invoke(
-        "explain", MODEL, "--data", DATA, "--month", "2024-02", "--customer", " K003\t"
+        "explain",
+        "--lang",
+        "en",
+        MODEL,
+        "--data",
+        DATA,
+        "--month",
+        "2024-02",
+        "--customer",
+        " K003\t",
     )
     assert code == 0 and spaced == plain, spaced
     code, own = invoke(
-        "explain", MODEL, "--data", DATA, "--month", "2024-02", "--provider", " P1 ", "--all"
+        "explain",
+        "--lang",
+        "en",
+        MODEL,
+        "--data",
+        DATA,
+        "--month",
+        "2024-02",
+        "--provider",
+        " P1 ",
+        "--all",
     )
     assert code == 0 and "Provider P1 " in own, own
 

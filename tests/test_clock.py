@@ -330,7 +330,7 @@ def test_explain_says_why_a_visit_lasted_longer_than_its_clock_times_say(tmp_pat
     (data / "visits.csv").write_text(
         HEADER + "V1,K1,P1,omsorg,2026-10-25 01:30,2026-10-25 03:30,1\n", encoding="utf-8"
     )
-    args = ["explain", str(ALVSBACKA / "model.yaml"), "--data", str(data)]
+    args = ["explain", "--lang", "en", str(ALVSBACKA / "model.yaml"), "--data", str(data)]
     ran = CliRunner().invoke(main, [*args, "--month", "2026-10", "--customer", "K1"])
     assert ran.exit_code == 0, ran.output
     said = (
@@ -339,6 +339,14 @@ def test_explain_says_why_a_visit_lasted_longer_than_its_clock_times_say(tmp_pat
     )
     assert said in ran.output
     assert "faktisk_tid = 180 min (3.00 h)" in ran.output
+    swedish = CliRunner().invoke(
+        main, ["explain", *args[3:], "--month", "2026-10", "--customer", "K1"]
+    )
+    said = (
+        "klockan ställdes tillbaka från 03:00 till 02:00 den 2026-10-25: 120 min på klockan, "
+        "180 min förflöt"
+    )
+    assert said in swedish.output
 
 
 @pytest.mark.parametrize(

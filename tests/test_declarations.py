@@ -516,13 +516,24 @@ def test_explain_shows_a_customers_payments_of_other_entities(tmp_path: Path):
     assert ("2025-03", "P1", "K1", "avgift", "L1") in [r[:5] for r in rows]
     letter = CliRunner().invoke(
         main,
-        ["explain", str(model), "--data", str(data), "--month", "2025-03", "--customer", "K1",
+        ["explain", "--lang", "en", str(model), "--data", str(data), "--month", "2025-03", "--customer", "K1",
          "--letter"],
     )  # fmt: skip
     assert "- avgift: 25,00 kr (§5.4). Gäller L1.\n- avgift: 25,00 kr (§5.4). Gäller L2." in (
         letter.output
     ), letter.output
-    args = ["explain", str(model), "--data", str(data), "--month", "2025-03", "--customer", "K1"]
+    args = [
+        "explain",
+        "--lang",
+        "en",
+        str(model),
+        "--data",
+        str(data),
+        "--month",
+        "2025-03",
+        "--customer",
+        "K1",
+    ]
     explained = CliRunner().invoke(main, args)
     assert explained.exit_code == 0, explained.output
     for key in ("L1", "L2"):
@@ -711,7 +722,9 @@ def test_a_payment_with_no_value_names_its_rows(tmp_path: Path):
         "warning[bad-value]: `p` had no value for 1 row in 2025-03 (insats C, 2025-03-06); "
         "nothing was paid for them"
     ) in ran.output
-    explained = CliRunner().invoke(main, ["explain", *args[1:], "--customer", "K1", "--all"])
+    explained = CliRunner().invoke(
+        main, ["explain", "--lang", "en", *args[1:], "--customer", "K1", "--all"]
+    )
     assert "Insats C, 2025-03-06 of customer K1 with provider P1, 2025-03" in explained.output
 
 

@@ -357,7 +357,16 @@ def test_explain_of_a_customer_paid_only_for_an_escort_says_where_the_payment_is
         f.write("K4,Centrum\n")
     with (data / "ledsagningar.csv").open("a", encoding="utf-8") as f:
         f.write("L9,K4,P1,2026-10-05,2\n")
-    args = ["explain", str(EXAMPLE / "model.yaml"), "--data", str(data), "--month", "2026-10"]
+    args = [
+        "explain",
+        "--lang",
+        "en",
+        str(EXAMPLE / "model.yaml"),
+        "--data",
+        str(data),
+        "--month",
+        "2026-10",
+    ]
     result = CliRunner().invoke(main, [*args, "--customer", "K4"])
     assert result.exit_code == 0, result.output
     assert (
@@ -419,8 +428,8 @@ def test_the_studio_explains_a_customer_paid_only_per_row(tmp_path: Path):
         f.write("L9,K4,P1,2026-10-05,2\n")
     ws = open_workspace(folder, folder / "data", [date(2026, 10, 1)])
     shown = explanation(ws, "K4", date(2026, 10, 1))
-    assert shown["tree"].count("model ekby-hemtjanst (2026)") == 1, shown["tree"]
-    assert "ledsagning = 760.00 SEK" in shown["tree"]
+    assert shown["tree"].count("modell ekby-hemtjanst (2026)") == 1, shown["tree"]
+    assert "ledsagning = 760,00 kr" in shown["tree"]  # in Swedish, as the studio's page
     assert "- Ledsagning 2026-10-05, 2 h: 760,00 kr (§4). Gäller L9." in shown["letter"]
 
 

@@ -246,7 +246,7 @@ def test_a_cap_per_day_of_executed_time_by_hand(tmp_path: Path) -> None:
         lines = list(csv.DictReader(file))
     k2 = [r["amount_kr"] for r in lines if (r["customer_id"], r["payment"]) == ("K2", "avdrag")]
     assert k2 == ["-8742.00"]
-    told = CliRunner().invoke(main, ["explain", *args, "--customer", "K2"]).output
+    told = CliRunner().invoke(main, ["explain", "--lang", "en", *args, "--customer", "K2"]).output
     assert "│  └─ utförd_tid = 480 min (8.00 h)" in told
 
 

@@ -240,7 +240,7 @@ def test_explain_shows_what_a_rounding_made_of_its_value(tmp_path):
     )
     result = CliRunner().invoke(
         main,
-        ["explain", str(model), "--data", str(EXAMPLE / "data"), "--month", "2024-12",
+        ["explain", "--lang", "en", str(model), "--data", str(EXAMPLE / "data"), "--month", "2024-12",
          "--customer", "L001"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output

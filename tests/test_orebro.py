@@ -35,7 +35,9 @@ def test_model_has_at_least_forty_passing_cases():
 
 
 def test_explain_reduced_level_shows_the_control_level_reasoning():
-    code, out = invoke("explain", RULES, "--data", DATA, "--month", "2024-03", "--customer", "K2")
+    code, out = invoke(
+        "explain", "--lang", "en", RULES, "--data", DATA, "--month", "2024-03", "--customer", "K2"
+    )
     assert code == 0, out
     for expected in (
         "omsorg = 8 024.80 SEK   [nivårelaterad]",
@@ -63,7 +65,9 @@ def test_the_vat_compensation_of_a_private_provider_is_explained_as_it_is_paid(t
     --customer)."""
     sample = str(ROOT / "examples/orebro")
     args = ["--data", sample, "--month", "2024-03"]
-    explained = CliRunner().invoke(main, ["explain", RULES, *args, "--provider", "P03"])
+    explained = CliRunner().invoke(
+        main, ["explain", "--lang", "en", RULES, *args, "--provider", "P03"]
+    )
     assert explained.exit_code == 0, explained.output
     lines = explained.output.splitlines()
     assert (

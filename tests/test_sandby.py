@@ -32,10 +32,10 @@ PROVIDER_MONTH_RULE = "      month: { by: pairs, of: [customer_month, avtalsperi
 
 
 def _explained(month: str, customer: str, *more: str) -> str:
-    """`carepay explain` of a customer's month of Sandby's data (exit 0), its
+    """`carepay explain --lang en` of a customer's month of Sandby's data (exit 0), its
     no-break spaces as plain ones."""
     args = [str(MODEL), *DATA, "--month", month, "--customer", customer, *more]
-    ran = CliRunner().invoke(main, ["explain", *args])
+    ran = CliRunner().invoke(main, ["explain", "--lang", "en", *args])
     assert ran.exit_code == 0, ran.output
     return ran.output.replace("\u00a0", " ")
 

@@ -67,7 +67,7 @@ def test_explain_shows_why_a_visit_earned_no_supplement(tmp_path):
     and (with `--rows all`) each it left out, what its filter read: `språkmatch`, and
     under it the staff member's language beside the customer's. `count(visits where …
     and språkmatch)` listed the visits counted by name alone, and none it left out."""
-    args = ["explain", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
+    args = ["explain", "--lang", "en", str(EXAMPLE / "model.yaml"), "--data", str(EXAMPLE / "data")]
     args += ["--month", "2027-01", "--customer", "K3"]
     shown = CliRunner().invoke(main, args)  # the first rows kept; those left out counted
     assert "│  └─ 1 row left out by the filter\n" in shown.output, shown.output

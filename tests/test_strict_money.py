@@ -399,6 +399,29 @@ def test_explain_shows_the_exact_amount_before_rounding():
     assert "(before rounding 903.10 SEK)" not in render_tree([trace], "")  # equal: not shown
 
 
+@pytest.mark.parametrize(
+    ("raw", "paid", "shown"),
+    [
+        ("903.105", "903.11", "(before rounding 903.105 SEK)"),
+        ("12739.99999", "12740.00", "(before rounding 12 739.99999 SEK)"),
+        ("12739.9999999999999999999999994400", "12740.00", None),  # noise: as paid
+        ("-17.855", "-17.86", "(before rounding -17.855 SEK)"),
+    ],
+)
+def test_before_rounding_is_shown_where_rounding_changed_the_amount(raw, paid, shown):
+    """Ekby's hemtjänst of 12 740,00 kr read "(before rounding 12 740.00 SEK)": a sum of
+    hours times a price held float noise (…99994), which rounding snaps away first."""
+    from engine import types as t
+    from engine.explain import render_tree
+    from engine.interpret import Trace
+
+    tree = render_tree([Trace("omsorg", "payment", D(paid), t.MONEY, raw=D(raw))], "")
+    if shown is None:
+        assert "before rounding" not in tree
+    else:
+        assert shown in tree
+
+
 def test_explain_json_names_customer_provider_month_and_both_amounts():
     """A customer with two providers keeps both lines (before: keyed by payment name)."""
     import json
@@ -807,7 +830,9 @@ def test_a_deduction_is_rounded_as_docs_language_md_says(tmp_path, mode, deducti
     assert ran.exit_code == 0, ran.output
     lines = (tmp_path / "o/statement_lines.csv").read_text(encoding="utf-8")
     assert f",avdrag,,a,,,{deduction}," in lines and f",tillagg,,b,,,{supplement}," in lines
-    explained = CliRunner().invoke(main, ["explain", str(model), *args, "--customer", "K1"])
+    explained = CliRunner().invoke(
+        main, ["explain", "--lang", "en", str(model), *args, "--customer", "K1"]
+    )
     assert f"avdrag = {deduction} SEK" in explained.output, explained.output
     assert f"tillagg = {supplement} SEK" in explained.output
 

@@ -42,7 +42,7 @@ def test_march_by_hand(tmp_path: Path) -> None:
 def test_explain_shows_the_days_each_period_covered() -> None:
     """It listed `vistelse T1` and `vistelse T2`: a provider asking which days counted
     was not told."""
-    args = ["explain", str(TALLBY / "model.yaml"), *ARGS, "--customer", "K1"]
+    args = ["explain", "--lang", "en", str(TALLBY / "model.yaml"), *ARGS, "--customer", "K1"]
     said = CliRunner().invoke(main, args).output
     assert "days_covered(korttider) = 15   (2 rows)" in said
     assert "vistelse T1: 2027-03-20 – 2027-04-05, 12 days of the month" in said

@@ -4,6 +4,7 @@ and long work shows its progress by stage, not as a bar that jumps 0 → 100 %."
 from __future__ import annotations
 
 import io
+import re
 import string
 from pathlib import Path
 
@@ -89,6 +90,114 @@ def test_an_unknown_language_is_a_usage_error():
 def test_each_summary_speaks_both_languages(args, swedish, english):
     assert swedish in CliRunner().invoke(main, args).output
     assert english in CliRunner().invoke(main, [*args, "--lang", "en"]).output
+
+
+HEMTJANST_MONTH = ["--data", DATA, "--month", "2024-02"]
+TALLBY = ROOT / "tests/fixtures/tallby"
+VRETBY = ROOT / "tests/fixtures/vretby"
+SJOHAMN = ROOT / "examples/sjohamn"
+BERGSJO = ROOT / "examples/bergsjo"
+K003 = ["explain", MODEL, *HEMTJANST_MONTH, "--customer", "K003"]
+SJOHAMN_K3 = ["explain", str(SJOHAMN / "model.yaml"), "--data", str(SJOHAMN / "data")]
+SJOHAMN_K3 += ["--month", "2027-01", "--customer", "K3"]
+
+
+@pytest.mark.parametrize(
+    ("args", "swedish", "english"),
+    [
+        (K003, "— modell exempel-hemtjanst (2024)\n", "— model exempel-hemtjanst (2024)\n"),
+        (K003, "Kund K003 hos utförare P1, 2024-02 (distrikt Söderby, zon landsbygd)\n",
+         "Customer K003 with provider P1, 2024-02 (district Söderby, zone landsbygd)\n"),
+        (K003, "omsorg = 2 640,00 kr   [nivårelaterad]   §3.1, §4.1\n",
+         "omsorg = 2 640.00 SEK   [nivårelaterad]   §3.1, §4.1\n"),
+        (K003, '│ formel: max(decisions.level where service == "omsorg")\n',
+         '│ formula: max(decisions.level where service == "omsorg")\n'),
+        (K003, '├─ any(decisions where service == "omsorg") = sant   (1 rad)\n',
+         '├─ any(decisions where service == "omsorg") = true   (1 row)\n'),
+        (K003, "= 120 min (2,00 h)   (3 rader)\n", "= 120 min (2.00 h)   (3 rows)\n"),
+        (K003, "kontrollnivåer = under 20,00 % → 40,00 %, under 40,00 % → 70,00 %   [parameter]",
+         "kontrollnivåer = under 20.00 % → 40.00 %, under 40.00 % → 70.00 %   [parameter]"),
+        (K003, "├─ utförd_tid = 120 min (2,00 h)   §4.1   (se ovan)\n",
+         "├─ utförd_tid = 120 min (2.00 h)   §4.1   (see above)\n"),
+        (K003, "└─ end_date = (inget värde)\n", "└─ end_date = (no value)\n"),
+        (["explain", MODEL, *HEMTJANST_MONTH, "--customer", "K001"],
+         "└─ … och 7 rader till\n", "└─ … and 7 more rows\n"),
+        (["explain", MODEL, *HEMTJANST_MONTH, "--customer", "K001"],
+         "(--rows all förklarar varje rad)\n", "(--rows all explains every row)\n"),
+        (["explain", str(TALLBY / "model.yaml"), "--data", str(TALLBY / "data"),
+          "--month", "2027-03", "--customer", "K1"],
+         "vistelse T1: 2027-03-20 – 2027-04-05, 12 dagar av månaden\n",
+         "vistelse T1: 2027-03-20 – 2027-04-05, 12 days of the month\n"),
+        (["explain", str(VRETBY), "--data", str(VRETBY / "data"), "--month", "2027-04",
+          "--customer", "K1"],
+         "└─ timpris = 409,00 kr/h   [parameter]   §2\n"
+         "     uppräknad: 400 SEK/h från 2027-01-01, × 1,022 den 2027-04-01, avrundat till 1\n",
+         "└─ timpris = 409.00 SEK/h   [parameter]   §2\n"
+         "     indexed: 400 SEK/h given from 2027-01-01, × 1.022 on 2027-04-01, rounded to 1\n"),
+        (SJOHAMN_K3, "│  └─ 1 rad utelämnad av filtret\n", "│  └─ 1 row left out by the filter\n"),
+        ([*SJOHAMN_K3, "--rows", "all"],
+         "│  └─ visit V4, utelämnad av filtret\n│     ├─ counted = sant\n"
+         "│     │    formel: inget undantag gäller\n",
+         "│  └─ visit V4, left out by the filter\n│     ├─ counted = true\n"
+         "│     │    formula: no exclusion applies\n"),
+        ([*SJOHAMN_K3, "--rows", "all"], "= falskt   (0 rader)\n", "= false   (0 rows)\n"),
+        (["explain", str(BERGSJO / "model.yaml"), "--data", str(BERGSJO / "data"),
+          "--month", "2025-03", "--provider", "P2"],
+         "Utförare P2 (Bergsjö kommun), 2025-03: dess egna ersättningar (kundernas: "
+         "explain --customer)\n\nmanuell_registrering = -17,85 kr   [avdrag]   §6\n",
+         "Provider P2 (Bergsjö kommun), 2025-03: its own payments (each customer's: "
+         "explain --customer)\n\nmanuell_registrering = -17.85 SEK   [avdrag]   §6\n"),
+    ],
+    ids=["model", "customer", "amount", "formula", "true and a row", "minutes and rows",
+         "step table", "see above", "no value", "rows not shown", "how to see them",
+         "days_covered", "indexation", "left out, counted", "left out, listed",
+         "false and no rows", "a provider's own"],
+)  # fmt: skip
+def test_explain_speaks_swedish_by_default_and_english_when_asked(args, swedish, english):
+    """A provider disputing a month reads the tree in Swedish, as every other summary of
+    the terminal (`1 234,56 kr`); it was English whatever `--lang` said. The model's own
+    names, formulas and units written in it (`400 SEK/h`) stay as the model writes them."""
+    said = CliRunner().invoke(main, args)
+    assert said.exit_code == 0, said.output
+    assert swedish in said.output
+    assert english not in said.output
+    told = CliRunner().invoke(main, [*args, "--lang", "en"])
+    assert told.exit_code == 0, told.output
+    assert english in told.output
+
+
+def test_explain_pays_the_same_in_both_languages():
+    """The same payments and amounts, only written otherwise: öre read back from each
+    tree's payment lines."""
+
+    def paid(lang: str) -> list[tuple[str, int]]:
+        output = CliRunner().invoke(main, [*K003, "--lang", lang]).output
+        found = re.findall(r"^(\w+) = (-?[\d ]+)[.,](\d\d) (?:kr|SEK)", output, re.MULTILINE)
+        return [(name, int(whole.replace(" ", "") + cents)) for name, whole, cents in found]
+
+    assert paid("sv") == paid("en") == [("trygghetslarm", 25000), ("omsorg", 264000)]
+
+
+def test_explain_as_json_is_the_same_in_every_language():
+    """JSON is for scripts: its words and numbers do not follow the terminal's language."""
+    args = ["explain", str(VRETBY), "--data", str(VRETBY / "data"), "--month", "2027-04"]
+    args += ["--customer", "K1", "--format", "json"]
+    swedish, english = (CliRunner().invoke(main, [*args, "--lang", lang]) for lang in LANGUAGES)
+    assert swedish.exit_code == 0, swedish.output
+    assert swedish.output == english.output
+    assert '"display": "409.00 SEK/h"' in swedish.output
+
+
+def test_the_studio_explains_in_swedish(tmp_path):
+    """The studio's page is Swedish: so is its tree beside the letter."""
+    from datetime import date
+
+    from engine.workspace import explanation, open_workspace
+
+    ws = open_workspace(Path(MODEL), Path(DATA), [date(2024, 2, 1)])
+    tree = explanation(ws, "K003", date(2024, 2, 1))["tree"]
+    assert "omsorg = 2 640,00 kr   [nivårelaterad]   §3.1, §4.1\n" in tree
+    assert "formel: " in tree and "formula: " not in tree
 
 
 def test_diagnostics_stay_english_under_the_swedish_default():

@@ -103,7 +103,7 @@ def test_a_column_every_row_must_have_is_never_empty_to_check(tmp_path: Path) ->
 
 def test_explain_of_the_night_the_clocks_went_back() -> None:
     args = [str(MODEL), *DATA, "--month", "2026-10", "--customer", "K2"]
-    ran = CliRunner().invoke(main, ["explain", *args])
+    ran = CliRunner().invoke(main, ["explain", "--lang", "en", *args])
     assert ran.exit_code == 0, ran.output
     said = ran.output.replace("\u00a0", " ")
     assert "tid_hos_kund = 115 min (1.92 h)" in said

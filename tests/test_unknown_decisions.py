@@ -150,7 +150,16 @@ def test_explain_says_where_a_condition_was_unknown(tmp_path):
     """The tree showed the empty distance and the 0 kr, not that the `if` was unknown
     and took its else side."""
     model = _model(tmp_path, FAR, "true", "false")
-    args = ["explain", str(model), "--data", str(_write(tmp_path)), "--month", "2025-03"]
+    args = [
+        "explain",
+        "--lang",
+        "en",
+        str(model),
+        "--data",
+        str(_write(tmp_path)),
+        "--month",
+        "2025-03",
+    ]
     ran = CliRunner().invoke(main, [*args, "--customer", "K1", "--all"])
     assert ran.exit_code == 0, ran.output
     resa = ran.output[ran.output.index("resa = 0.00 SEK") :]
@@ -161,6 +170,11 @@ def test_explain_says_where_a_condition_was_unknown(tmp_path):
     )
     ran = CliRunner().invoke(main, [*args, "--customer", "K2", "--all"])
     assert "is unknown" not in ran.output
+    swedish = CliRunner().invoke(main, ["explain", *args[3:], "--customer", "K1", "--all"])
+    assert (
+        "`customer.avstånd_km > 10` är okänt (ett värde det läser är tomt), vilket räknas som "
+        "falskt" in swedish.output
+    )
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from engine.api import parse_month, run_model
@@ -563,3 +564,32 @@ def test_an_edit_no_longer_declaring_a_column_a_row_was_rejected_for_pays_the_ro
     answer = edit(ws, {"model.yaml": plain.read_text("utf-8")})
     assert answer["ok"], answer["diagnostics"]
     assert int(ws.current.result.lines["amount_ore"].sum()) == 6401466
+
+
+def test_an_edit_reading_as_the_saved_model_after_one_that_did_not_pays_its_own_run(tmp_path):
+    """Mossby requires an omsorg decision's hours per month (§2). An edit applying the
+    requirement to every decision (its `where:` taken out) rejects more decisions and
+    pays P1 3 945 kr; an edit after it changing only the requirement's reason was paid
+    with those rejects too (the data read again was kept by the words of the
+    difference, `decisions: data_requirements`, the same for both), where a fresh run
+    of it pays P1 4 475 kr, as the saved model does."""
+    from engine.api import run as api_run
+    from engine.workspace import edit, open_workspace
+
+    fixture = ROOT / "tests/fixtures/mossby"
+    text = (fixture / "model.yaml").read_text("utf-8")
+    model = tmp_path / "model.yaml"
+    model.write_text(text, "utf-8")
+    ws = open_workspace(model, fixture / "data", [parse_month("2027-03")])
+    every_decision = text.replace("    where: { service: omsorg }\n    any_of:", "    any_of:")
+    reason = text.replace("timmar per månad (§2)\n", "timmar per månad enligt §2\n")
+    assert every_decision != text and reason != text
+    for edited, p1 in ((every_decision, 394500), (reason, 447500), (every_decision, 394500)):
+        answer = edit(ws, {"model.yaml": edited})
+        assert answer["ok"], answer["diagnostics"]
+        paid = {r["provider_id"]: r["edited_ore"] for r in answer["results"]["by_provider"]}
+        (tmp_path / "fresh.yaml").write_text(edited, "utf-8")
+        fresh = api_run(tmp_path / "fresh.yaml", fixture / "data", "2027-03").totals
+        assert paid == {"P1": p1, "P2": 184000}
+        by_provider = fresh.group_by("provider_id").agg(pl.col("amount_ore").sum()).rows()
+        assert paid == {p: int(o) for p, o in by_provider}

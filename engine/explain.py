@@ -12,7 +12,7 @@ from typing import Any
 from engine import types as t
 from engine.interpret import Trace
 from engine.money import snap
-from engine.phrases import say
+from engine.phrases import figure, say
 
 
 def format_value(
@@ -73,7 +73,7 @@ def exact_amount(value: Decimal, lang: str = "en") -> str:
     value = snap(value).normalize()
     if value.as_tuple().exponent > -2:  # type: ignore[operator]
         value = value.quantize(Decimal("0.01"))
-    return f"{_in_language(f'{value:,f}', lang)} {say(lang, 'explain.kronor')}"
+    return f"{figure(lang, f'{value:,f}')} {say(lang, 'explain.kronor')}"
 
 
 def number_text(value: Decimal, places: int | None = None, lang: str = "en") -> str:
@@ -86,13 +86,7 @@ def number_text(value: Decimal, places: int | None = None, lang: str = "en") -> 
         value = value.quantize(Decimal(1))
     else:
         value = value.normalize()
-    return _in_language(f"{value:,f}", lang)
-
-
-def _in_language(written: str, lang: str) -> str:
-    """`1,234.5` (Python's) as the language writes it: `1 234.5`, or `1 234,5` in Swedish."""
-    spaced = written.replace(",", " ")
-    return spaced.replace(".", ",") if lang == "sv" else spaced
+    return figure(lang, f"{value:,f}")
 
 
 def render_tree(traces: list[Trace], header: str, lang: str = "en") -> str:

@@ -38,7 +38,7 @@ from engine.diagnostics import Diagnostic, EngineError
 from engine.model import Band, band_boundaries, cyclic
 from engine.money import COMPARE_DECIMALS, CONTEXT, round_to, snap
 from engine.names import naming_columns
-from engine.phrases import say
+from engine.phrases import figure, say
 from engine.plan import COUNTED, Plan, indexation_words
 
 ROWS_SHOWN = 3  # rows of an aggregation explained, unless `explain --rows` says otherwise
@@ -680,9 +680,8 @@ def _clock_change_said(
     """Why a difference of two clock times is not what the clock's faces say."""
     moved = "explain.clock_forward" if change.minutes > 0 else "explain.clock_back"
     shown = Decimal(int(on_the_clock.total_seconds())) / 60
-    minutes = (f"{m.normalize():f}" for m in (shown, passed))
-    written = [m.replace(".", ",") if lang == "sv" else m for m in minutes]
-    return say(lang, moved, day=change.at.date(), shown=written[0], passed=written[1])
+    shown_text, passed_text = (figure(lang, f"{m.normalize():f}") for m in (shown, passed))
+    return say(lang, moved, day=change.at.date(), shown=shown_text, passed=passed_text)
 
 
 def minutes_between(a: datetime, b: datetime) -> Decimal:

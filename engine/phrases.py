@@ -439,6 +439,13 @@ def say(lang: str, key: str, **values: object) -> str:
     return PHRASES[key].get(lang, PHRASES[key][DEFAULT]).format(**values)
 
 
+def figure(lang: str, written: str) -> str:
+    """A number Python wrote (`1,234.5`, `1.022`) as the language writes it: spaces
+    between thousands, and a decimal comma in Swedish (`1 234,5`, `1,022`)."""
+    spaced = written.replace(",", " ")
+    return spaced.replace(".", ",") if lang == "sv" else spaced
+
+
 def amount(lang: str, ore: int) -> str:
     """Whole öre as kronor: `1 234,56` in Swedish, `1 234.56` in English."""
     if lang == "sv":

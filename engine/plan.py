@@ -16,7 +16,7 @@ from engine.checker import CheckedModel, ColumnRef, RuleRef, check_in_force
 from engine.diagnostics import Diagnostics
 from engine.model import DatedValue, Parameter, Rule
 from engine.money import round_to
-from engine.phrases import say
+from engine.phrases import figure, say
 from engine.source import Span
 
 COUNTED = "counted"  # the pseudo-rule that sets `counted` and `excluded_by` on visits
@@ -129,27 +129,29 @@ def indexation_words(
     label = f" {param.unit}" if param.unit in t.UNITS else ""
     start = indexed.start.isoformat()
 
-    def figure(value: Decimal) -> str:
-        return f"{value:f}".replace(".", ",") if lang == "sv" else f"{value:f}"
-
     if isinstance(given, list) and all(isinstance(b, tuple) for b in given):
         if param.pinned:  # a bracket's amount set by a study is no longer indexed
             return None
-        amounts = ", ".join(figure(_written(amount, param.unit)) for _, amount in given)
+        amounts = ", ".join(
+            figure(lang, f"{_written(amount, param.unit):f}") for _, amount in given
+        )
         words = [say(lang, "explain.brackets_given", amount=amounts + label, day=start)]
     elif isinstance(given, Decimal):
-        amount = figure(_written(given, param.unit)) + label
+        amount = figure(lang, f"{_written(given, param.unit):f}") + label
         words = [say(lang, "explain.given", amount=amount, day=start)]
     else:
         return None
     rounded = (
         ""
         if indexed.round_step is None
-        else say(lang, "explain.rounded", step=figure(indexed.round_step))
+        else say(lang, "explain.rounded", step=figure(lang, f"{indexed.round_step:f}"))
     )
     for when, factor in indexed.steps:
         on = say(
-            lang, "explain.indexed_on", factor=figure(factor.normalize()), day=when.isoformat()
+            lang,
+            "explain.indexed_on",
+            factor=figure(lang, f"{factor.normalize():f}"),
+            day=when.isoformat(),
         )
         words.append(on + rounded)
     return ", ".join(words)

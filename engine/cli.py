@@ -635,7 +635,7 @@ def verify_command(out: Path) -> None:
 
     Checks that the model and input files still have the SHA-256 they had, runs the
     job again in a scratch directory, and compares every output file. Exits 1 and
-    names what differs when anything does.
+    names what differs when anything does, in the terminal's language (--lang).
 
     \b
     Example:
@@ -643,7 +643,7 @@ def verify_command(out: Path) -> None:
     """
     from engine.runner import verify
 
-    differences, manifest = verify(out)
+    differences, manifest = verify(out, lang=_lang())
     outputs = len(manifest.get("outputs", {}))
     if differences:
         for line in differences:

@@ -150,6 +150,71 @@ PHRASES: dict[str, dict[str, str]] = {
     "exit.clean": {"sv": "rent", "en": "clean"},
     # verify
     "verify.differs": {"sv": "skiljer sig: {line}", "en": "differs: {line}"},
+    # what `verify` found to differ, one line each
+    "verify.other_version": {
+        "sv": "körningen gjordes av carepay {then}; detta är carepay {now}",
+        "en": "the run was made by carepay {then}; this is carepay {now}",
+    },
+    "verify.other_build": {
+        "sv": "körningen gjordes av en annan byggversion av carepay {now} (dess kod skiljer "
+        "sig från denna): en utdatafil kan skilja sig i sin form, inte bara i sina belopp",
+        "en": "the run was made by another build of carepay {now} (its code differs from "
+        "this one's): an output may differ in its form, not only in its amounts",
+    },
+    "verify.no_build": {
+        "sv": "manifestet säger inte vilken byggversion av carepay som gjorde körningen (en "
+        "från före byggversionernas fingeravtryck): en utdatafil kan skilja sig i sin form, "
+        "inte bara i sina belopp",
+        "en": "the manifest does not say which build of carepay made the run (one before "
+        "the builds were fingerprinted): an output may differ in its form, not only in "
+        "its amounts",
+    },
+    "verify.model_file": {"sv": "regelfilen", "en": "model file"},
+    "verify.input": {"sv": "indatafilen", "en": "input"},
+    "verify.file_missing": {"sv": "{kind} {file} saknas", "en": "{kind} {file} is missing"},
+    "verify.file_changed": {
+        "sv": "{kind} {file} har ändrats sedan körningen (dess SHA-256 skiljer sig)",
+        "en": "{kind} {file} has changed since the run (its SHA-256 differs)",
+    },
+    "verify.unlisted": {
+        "sv": "{name} i {out} är ingen utdatafil som manifestet listar",
+        "en": "{name} in {out} is not an output the manifest lists",
+    },
+    "verify.output_missing": {
+        "sv": "utdatafilen {name} saknas i {out}",
+        "en": "output {name} is missing from {out}",
+    },
+    "verify.output_edited": {
+        "sv": "utdatafilen {name} i {out} har ändrats sedan den skrevs",
+        "en": "output {name} in {out} has been changed since it was written",
+    },
+    "verify.output_changed": {
+        "sv": "utdatafilen {name} i {out} har ändrats sedan körningen",
+        "en": "output {name} in {out} has been changed since the run",
+    },
+    "verify.not_repeated": {
+        "sv": "körningen kan inte upprepas: {why}",
+        "en": "the run cannot be repeated: {why}",
+    },
+    "verify.manifest_field": {
+        "sv": "manifestets `{field}` är inte vad körningen ger {why}",
+        "en": "the manifest's `{field}` is not what the run gives {why}",
+    },
+    "verify.why_file": {"sv": "(den ändrade filen ovan)", "en": "(the changed file above)"},
+    "verify.why_build": {
+        "sv": "(en annan byggversion av carepay kan skriva det annorlunda)",
+        "en": "(another build of carepay may record it otherwise)",
+    },
+    "verify.why_edited": {"sv": "(ändrat efter körningen?)", "en": "(edited after the run?)"},
+    "verify.no_longer": {
+        "sv": "utdatafilen {name} skrivs inte längre",
+        "en": "output {name} is no longer written",
+    },
+    "verify.new": {"sv": "utdatafilen {name} är ny", "en": "output {name} is new"},
+    "verify.output_differs": {
+        "sv": "utdatafilen {name} skiljer sig",
+        "en": "output {name} differs",
+    },
     "verify.failed": {
         "sv": "verifieringen misslyckades: {count} skillnad(er) i {out}",
         "en": "verify failed: {count} difference(s) in {out}",

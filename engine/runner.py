@@ -743,8 +743,11 @@ def _not_read(data: Path, dataset: Dataset) -> list[dict[str, str]]:
 # ----------------------------------------------------------------------------- verify
 
 
-def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, Any]]:
-    """Re-run the job in `out`'s manifest; what differs (nothing when all is the same)."""
+def verify(
+    out: Path, key: bytes | None = None, lang: str = "en"
+) -> tuple[list[str], dict[str, Any]]:
+    """Re-run the job in `out`'s manifest; what differs (nothing when all is the same),
+    each line in `lang` ("sv": Swedish)."""
     path = out / MANIFEST
     if not path.is_file():
         raise EngineError(
@@ -770,83 +773,78 @@ def verify(out: Path, key: bytes | None = None) -> tuple[list[str], dict[str, An
     models = manifest["models"] if study else [manifest["model"]]
     inputs = manifest["inputs"]
     differences = []
+
+    def said(key: str, **values: object) -> None:
+        differences.append(say(lang, key, **values))
+
     other_build = manifest.get("carepay") != __version__ or (
         manifest.get("carepay_build", build()) != build()
     )
     if manifest.get("carepay") != __version__:
-        differences.append(
-            f"the run was made by carepay {manifest.get('carepay')}; this is carepay {__version__}"
-        )
+        said("verify.other_version", then=manifest.get("carepay"), now=__version__)
     elif manifest.get("carepay_build", build()) != build():  # older manifests have none
-        differences.append(
-            f"the run was made by another build of carepay {__version__} (its code differs "
-            "from this one's): an output may differ in its form, not only in its amounts"
-        )
-    files = [("model file", f) for m in models for f in m["files"]] + [("input", f) for f in inputs]
-    said = len(differences)
+        said("verify.other_build", now=__version__)
+    files = [("verify.model_file", f) for m in models for f in m["files"]]
+    files += [("verify.input", f) for f in inputs]
+    before_files = len(differences)
     for kind, entry in files:
         file = Path(entry["path"])
         if not file.is_file():
-            differences.append(f"{kind} {file} is missing")
+            said("verify.file_missing", kind=say(lang, kind), file=file)
         elif sha256(file) != entry["sha256"]:
-            differences.append(f"{kind} {file} has changed since the run (its SHA-256 differs)")
-    files_changed = len(differences) > said
+            said("verify.file_changed", kind=say(lang, kind), file=file)
+    files_changed = len(differences) > before_files
     listed = (
         set(manifest.get("outputs", {})) if isinstance(manifest.get("outputs"), dict) else set()
     )
     for extra in sorted(p.name for p in out.iterdir() if p.name not in listed | {MANIFEST}):
-        differences.append(f"{extra} in {out} is not an output the manifest lists")
+        said("verify.unlisted", name=extra, out=out)
     if job is None:  # a study: its inputs and outputs are checked, not re-run
         for name, entry in sorted(manifest.get("outputs", {}).items()):
             file = out / name
             if not file.is_file():
-                differences.append(f"output {name} is missing from {out}")
+                said("verify.output_missing", name=name, out=out)
             elif sha256(file) != entry["sha256"]:
-                differences.append(f"output {name} in {out} has been changed since it was written")
+                said("verify.output_edited", name=name, out=out)
         return differences, manifest
     with tempfile.TemporaryDirectory(prefix="carepay-verify-") as scratch:
         again = Path(scratch) / "out"
         try:
             execute(job, again, key=key)
         except EngineError as error:
-            differences.append(
-                "the run cannot be repeated: " + "; ".join(d.message for d in error.diagnostics[:3])
-            )
+            said("verify.not_repeated", why="; ".join(d.message for d in error.diagnostics[:3]))
             return differences, manifest
         now = _hashes(again)
         recomputed = json.loads((again / MANIFEST).read_text(encoding="utf-8"))
     # where a file the run read has changed, the manifest's figures differ because of it;
     # another build may record them otherwise (a price as 409 SEK/h, not 6.8166… SEK a
     # minute): "edited after the run?" of each sent a controller looking for who had
-    why = (
-        "(the changed file above)"
+    why = say(
+        lang,
+        "verify.why_file"
         if files_changed
-        else "(another build of carepay may record it otherwise)"
+        else "verify.why_build"
         if other_build
-        else "(edited after the run?)"
+        else "verify.why_edited",
     )
     for field_path in manifest_differences(manifest, recomputed):
-        differences.append(f"the manifest's `{field_path}` is not what the run gives {why}")
+        said("verify.manifest_field", field=field_path, why=why)
     before = manifest.get("outputs", {})
+    before_outputs = len(differences)
     for name in sorted(set(before) | set(now)):
         if name not in now:
-            differences.append(f"output {name} is no longer written")
+            said("verify.no_longer", name=name)
         elif name not in before:
-            differences.append(f"output {name} is new")
+            said("verify.new", name=name)
         elif before[name]["sha256"] != now[name]["sha256"]:
-            differences.append(f"output {name} differs")
+            said("verify.output_differs", name=name)
         elif not (out / name).is_file():
-            differences.append(f"output {name} is missing from {out}")
+            said("verify.output_missing", name=name, out=out)
         elif sha256(out / name) != before[name]["sha256"]:
-            differences.append(f"output {name} in {out} has been changed since the run")
+            said("verify.output_changed", name=name, out=out)
     unsaid = "carepay_build" not in manifest and manifest.get("carepay") == __version__
-    if unsaid and any(d.startswith("output ") for d in differences):
-        differences.insert(
-            0,
-            "the manifest does not say which build of carepay made the run (one before "
-            "the builds were fingerprinted): an output may differ in its form, not only in "
-            "its amounts",
-        )
+    if unsaid and len(differences) > before_outputs:  # an output differs: say why it may
+        differences.insert(0, say(lang, "verify.no_build"))
     return differences, manifest
 
 

@@ -59,7 +59,7 @@ def test_the_datas_own_column_names_pay_as_carepays(tmp_path: Path):
     assert any(i["path"].endswith("columns.yaml") for i in manifest["inputs"])
     names = tmp_path / "data/columns.yaml"
     names.write_text(NAMES.replace("kund: customer_id", "kund: customer_id  # kund-id"), "utf-8")
-    verified = CliRunner().invoke(main, ["verify", str(tmp_path / "out")])
+    verified = CliRunner().invoke(main, ["verify", "--lang", "en", str(tmp_path / "out")])
     assert verified.exit_code == 1 and "columns.yaml has changed since the run" in verified.output
 
 

@@ -289,3 +289,38 @@ def test_a_goal_met_by_the_first_run_says_one_run() -> None:
         said.splitlines()[0]
         == "kontrollgräns=70 % gives 31 299.33 SEK (target 31 299.33 SEK; 1 run)"
     )
+
+
+def test_verify_names_each_difference_in_the_readers_language(tmp_path):
+    """A controller verifying a payment read "skiljer sig: output provider_totals.csv in
+    … has been changed since the run": the frame Swedish, what differs English."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    out = tmp_path / "out"
+    args = ["run", MODEL, "--data", str(data), "--month", "2024-02", "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    with (out / "provider_totals.csv").open("a", encoding="utf-8") as f:
+        f.write("P9,x,1.00\n")
+    (out / "flags.csv").unlink()
+    (out / "anteckning.txt").write_text("granskad\n", encoding="utf-8")
+    with (data / "providers.csv").open("a", encoding="utf-8") as f:
+        f.write("\n")
+    swedish = CliRunner().invoke(main, ["verify", str(out)])
+    english = CliRunner().invoke(main, ["verify", str(out), "--lang", "en"])
+    assert swedish.exit_code == english.exit_code == 1
+    for sv, en in [
+        (f"skiljer sig: indatafilen {data / 'providers.csv'} har ändrats sedan körningen "
+         "(dess SHA-256 skiljer sig)",
+         f"differs: input {data / 'providers.csv'} has changed since the run (its SHA-256 "
+         "differs)"),
+        (f"skiljer sig: anteckning.txt i {out} är ingen utdatafil som manifestet listar",
+         f"differs: anteckning.txt in {out} is not an output the manifest lists"),
+        (f"skiljer sig: utdatafilen flags.csv saknas i {out}",
+         f"differs: output flags.csv is missing from {out}"),
+        (f"skiljer sig: utdatafilen provider_totals.csv i {out} har ändrats sedan körningen",
+         f"differs: output provider_totals.csv in {out} has been changed since the run"),
+    ]:  # fmt: skip
+        assert sv in swedish.output, swedish.output
+        assert en in english.output, english.output

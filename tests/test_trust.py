@@ -111,7 +111,7 @@ def test_verify_fails_naming_an_input_that_changed_by_one_byte(
     raw = bytearray(visits.read_bytes())
     raw[-3] = ord("1") if raw[-3] != ord("1") else ord("2")  # one byte of the last row
     visits.write_bytes(bytes(raw))
-    code, text = _invoke("verify", str(out))
+    code, text = _invoke("verify", "--lang", "en", str(out))
     assert code == 1
     assert f"input {visits} has changed since the run" in text
     # the manifest's figures differ because of it: not "edited after the run?", which
@@ -152,7 +152,7 @@ def test_verify_recomputes_what_the_manifest_states(
     manifest = json.loads(path.read_text(encoding="utf-8"))
     field = forge(manifest)
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    code, text = _invoke("verify", str(out))
+    code, text = _invoke("verify", "--lang", "en", str(out))
     assert code == 1 and f"the manifest's {field} is not what the run gives" in text, text
 
 
@@ -177,7 +177,7 @@ def test_verify_says_first_that_another_carepay_made_the_run(
     assert len(manifest["carepay_build"]) == 16
     manifest[field] = "0.0.1" if field == "carepay" else "0123456789abcdef"
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    code, text = _invoke("verify", str(out))
+    code, text = _invoke("verify", "--lang", "en", str(out))
     assert code == 1 and said in text, text
     assert "edited after the run" not in text, text
 
@@ -195,7 +195,7 @@ def test_verify_of_another_builds_record_does_not_say_it_was_edited(
     manifest["carepay_build"] = "0123456789abcdef"
     manifest["parameters_in_force"]["2024-03"]["larmbelopp"] = "310"  # as the build before
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    code, text = _invoke("verify", str(out))
+    code, text = _invoke("verify", "--lang", "en", str(out))
     assert code == 1, text
     assert (
         "the manifest's `parameters_in_force.2024-03.larmbelopp` is not what the run gives "
@@ -214,11 +214,11 @@ def test_verify_of_a_manifest_from_before_the_builds_were_fingerprinted(
     manifest = json.loads(path.read_text(encoding="utf-8"))
     del manifest["carepay_build"]
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    code, text = _invoke("verify", str(out))
+    code, text = _invoke("verify", "--lang", "en", str(out))
     assert code == 0, text
     manifest["outputs"]["rejects.csv"]["sha256"] = "0" * 64  # as an older form's
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    code, text = _invoke("verify", str(out))
+    code, text = _invoke("verify", "--lang", "en", str(out))
     assert code == 1, text
     assert "does not say which build of carepay made the run" in text, text
     assert "output rejects.csv differs" in text, text
@@ -227,7 +227,7 @@ def test_verify_of_a_manifest_from_before_the_builds_were_fingerprinted(
 def test_verify_reports_a_file_the_manifest_does_not_list(tmp_path: Path, data_copy: Path) -> None:
     out = _run_fixture(data_copy, tmp_path / "out")
     (out / "extra.csv").write_text("a,b\n", encoding="utf-8")
-    code, text = _invoke("verify", str(out))
+    code, text = _invoke("verify", "--lang", "en", str(out))
     assert code == 1 and "extra.csv in" in text and "not an output the manifest lists" in text
 
 
@@ -235,7 +235,7 @@ def test_verify_names_an_output_edited_after_the_run(tmp_path: Path, data_copy: 
     out = _run_fixture(data_copy, tmp_path / "out")
     lines = out / "statement_lines.csv"
     lines.write_text(lines.read_text(encoding="utf-8").replace(",", ";", 1), encoding="utf-8")
-    code, text = _invoke("verify", str(out))
+    code, text = _invoke("verify", "--lang", "en", str(out))
     assert code == 1
     assert "output statement_lines.csv in" in text and "has been changed since the run" in text
 
@@ -281,7 +281,7 @@ def test_verify_says_an_output_deleted_is_missing(tmp_path: Path, data_copy: Pat
     """It said that a deleted workbook "has been changed since the run"."""
     out = _run_fixture(data_copy, tmp_path / "out")
     (out / "payments.xlsx").unlink()
-    code, text = _invoke("verify", str(out))
+    code, text = _invoke("verify", "--lang", "en", str(out))
     assert code == 1 and f"output payments.xlsx is missing from {out}" in text, text
 
 
@@ -614,7 +614,7 @@ def test_every_output_directory_gets_a_manifest(tmp_path: Path, args: list[str])
     code, text = _invoke("verify", str(out))
     assert code == 0 and "kontrollerad, inte omkörd" in text, text
     (out / "report.html").write_text("changed", encoding="utf-8")
-    code, text = _invoke("verify", str(out))
+    code, text = _invoke("verify", "--lang", "en", str(out))
     assert code == 1 and "output report.html" in text
 
 

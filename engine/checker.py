@@ -605,6 +605,24 @@ class _Checker:
                     self._where_value(
                         f"data requirement `{requirement.name}`", columns[column], value, span
                     )
+        asked = [columns[c] for c in requirement.any_of if c in columns]
+        if asked and len(asked) == len(requirement.any_of) and not any(c.nullable for c in asked):
+            self._never_empty_asked(requirement, [c.name for c in asked])
+
+    def _never_empty_asked(self, requirement: DataRequirement, names: list[str]) -> None:
+        """A requirement of columns that may not be empty asks what the reading already
+        demands: a row without the value is rejected as read, with the column's own
+        words, and the requirement's reason (its §) is never given."""
+        written = ", ".join(f"`{n}`" for n in names)
+        self.diags.warning(
+            "changes-nothing",
+            f"data requirement `{requirement.name}` asks for {written}, which may never be "
+            f"empty in `{requirement.table}`: a row without it is rejected as it is read, "
+            "so the requirement rejects nothing and its reason is never given",
+            requirement.span,
+            hint="declare the column `nullable: true` where it may be empty, so that this "
+            "requirement says why a row lacking it is rejected; or remove the requirement",
+        )
 
     def _assumption(self, assumption: Assumption) -> None:
         """`where:` names columns of the changed table, or of customers or providers."""

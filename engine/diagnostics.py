@@ -24,7 +24,8 @@ CODES: dict[str, str] = {
     "unknown-unit": "a number carries a unit the language does not know",
     "unknown-name": "a formula names something that does not exist here",
     "unknown-value": "a text is compared with a value the column never has",
-    "changes-nothing": "an assumption changes a column no rule of the model reads",
+    "changes-nothing": "an assumption changes a column no rule of the model reads, or a data "
+    "requirement asks for a column that may never be empty",
     "unit-mismatch": "two quantities with different units are combined",
     "division-by-zero": "a formula divides by the number 0",
     "type-mismatch": "a value of the wrong kind is used",

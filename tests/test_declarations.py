@@ -19,6 +19,8 @@ from click.testing import CliRunner, Result
 from engine.cli import main
 from tests.harness import csv_texts
 
+ROOT = Path(__file__).resolve().parent.parent
+
 MODEL = """\
 model: declarations
 title: declarations
@@ -283,6 +285,50 @@ payments:
     rejects = (tmp_path / "out" / "rejects.csv").read_text(encoding="utf-8")
     assert "insatser,insatser.csv,3,R2,K1,,antal" in rejects
     assert re.search(r"\nsumma +20,00\n", ran.output), ran.output  # R1: 2 × 10 kr
+
+
+@pytest.mark.parametrize(
+    ("antal", "warned"),
+    [
+        ("{ type: integer, minimum: 1 }", False),
+        ("{ type: integer, minimum: 1, nullable: false }", True),
+    ],
+    ids=["may be empty", "never empty"],
+)
+def test_a_requirement_of_a_column_never_empty_is_warned_of(tmp_path: Path, antal, warned):
+    """A row without a column declared `nullable: false` is rejected as it is read, with
+    the column's words: a requirement asking for it rejects nothing and its reason (its
+    §) is never given, and the author was not told."""
+    model = tmp_path / "model.yaml"
+    own = """\
+vocabulary:
+  tables:
+    insatser:
+      key: [rad_id]
+      columns:
+        rad_id: { type: text, nullable: false, required: true }
+        customer_id: { type: text, nullable: false, required: true }
+        antal: ANTAL
+data_requirements:
+  insats_har_antal:
+    table: insatser
+    any_of: [antal]
+    reason: en insats utan antal (§9)
+""".replace("ANTAL", antal)
+    model.write_text(
+        f"model: own\ntitle: own\nextends: {ROOT / 'tests/fixtures/mossby/model.yaml'}\n{own}",
+        encoding="utf-8",
+    )
+    checked = CliRunner().invoke(main, ["check", str(model), "--lang", "en"])
+    assert checked.exit_code == 0, checked.output
+    said = (
+        "warning[changes-nothing]: data requirement `insats_har_antal` asks for `antal`, which "
+        "may never be empty in `insatser`: a row without it is rejected as it is read, so the "
+        "requirement rejects nothing and its reason is never given"
+    )
+    assert (said in checked.output) == warned, checked.output
+    # Mossby's own requirement asks for hours per month, which may be empty: not warned of
+    assert checked.output.count("changes-nothing") == int(warned)
 
 
 def test_a_model_paying_visits_alone_needs_no_decisions_file(tmp_path: Path) -> None:

@@ -614,11 +614,15 @@ class _Checker:
         demands: a row without the value is rejected as read, with the column's own
         words, and the requirement's reason (its §) is never given."""
         written = ", ".join(f"`{n}`" for n in names)
+        never = (
+            f"which may never be empty in `{requirement.table}`: a row without it"
+            if len(names) == 1
+            else f"none of which may be empty in `{requirement.table}`: a row without one"
+        )
         self.diags.warning(
             "changes-nothing",
-            f"data requirement `{requirement.name}` asks for {written}, which may never be "
-            f"empty in `{requirement.table}`: a row without it is rejected as it is read, "
-            "so the requirement rejects nothing and its reason is never given",
+            f"data requirement `{requirement.name}` asks for {written}, {never} is rejected "
+            "as it is read, so the requirement rejects nothing and its reason is never given",
             requirement.span,
             hint="declare the column `nullable: true` where it may be empty, so that this "
             "requirement says why a row lacking it is rejected; or remove the requirement",

@@ -124,16 +124,8 @@ def test_a_day_of_the_next_year_is_in_that_years_list_of_the_calendar(tmp_path):
     assert code == 0, output
     assert _paid(output)[("P2", "ob")] == "392,50"
     assert "stale-calendar" not in output
-    args = [
-        "explain",
-        "--lang",
-        "en",
-        str(model),
-        "--data",
-        str(EXAMPLE / "data"),
-        "--month",
-        "2026-12",
-    ]
+    args = ["explain", "--lang", "en", str(model), "--data", str(EXAMPLE / "data")]
+    args += ["--month", "2026-12"]
     explained = CliRunner().invoke(main, [*args, "--customer", "K2", "--rows", "all"])
     assert explained.exit_code == 0, explained.output
     assert "ob = 392.50 SEK" in explained.output

@@ -227,18 +227,8 @@ def test_explain_matches_run(tmp_path):
 def test_explain_shows_three_rows_of_a_sum_or_every_one_with_rows_all():
     """A provider disputing one visit of a payment summed over ten could see three of
     them: `--rows all` explains every one, and the tree says how to get them."""
-    args = [
-        "explain",
-        "--lang",
-        "en",
-        MODEL,
-        "--data",
-        DATA,
-        "--month",
-        "2024-02",
-        "--customer",
-        "K001",
-    ]
+    args = ["explain", "--lang", "en", MODEL, "--data", DATA, "--month", "2024-02"]
+    args += ["--customer", "K001"]
     code, out = invoke(*args)
     assert code == 0, out
     assert "└─ … and 7 more rows" in out
@@ -266,18 +256,9 @@ def test_explain_shows_a_column_read_twice_once(tmp_path):
         "    category: extra\n    formula: sum(visits.pris)\n",
         encoding="utf-8",
     )
-    code, out = invoke(
-        "explain",
-        "--lang",
-        "en",
-        str(model),
-        "--data",
-        DATA,
-        "--month",
-        "2024-02",
-        "--customer",
-        "K001",
-    )
+    args = ["explain", "--lang", "en", str(model), "--data", DATA, "--month", "2024-02"]
+    args += ["--customer", "K001"]
+    code, out = invoke(*args)
     assert code == 0, out
     tree = out[out.index("besök = 20.00 SEK") :]
     first_visit = tree[: tree.index("(visit V", tree.index("(visit V") + 1)]
@@ -297,32 +278,13 @@ def test_explain_takes_an_id_copied_with_spaces_around_it():
         "explain", "--lang", "en", MODEL, "--data", DATA, "--month", "2024-02", "--customer", "K003"
     )
     assert code == 0, plain
-    code, spaced = invoke(
-        "explain",
-        "--lang",
-        "en",
-        MODEL,
-        "--data",
-        DATA,
-        "--month",
-        "2024-02",
-        "--customer",
-        " K003\t",
-    )
+    args = ["explain", "--lang", "en", MODEL, "--data", DATA, "--month", "2024-02"]
+    args += ["--customer", " K003\t"]
+    code, spaced = invoke(*args)
     assert code == 0 and spaced == plain, spaced
-    code, own = invoke(
-        "explain",
-        "--lang",
-        "en",
-        MODEL,
-        "--data",
-        DATA,
-        "--month",
-        "2024-02",
-        "--provider",
-        " P1 ",
-        "--all",
-    )
+    args = ["explain", "--lang", "en", MODEL, "--data", DATA, "--month", "2024-02"]
+    args += ["--provider", " P1 ", "--all"]
+    code, own = invoke(*args)
     assert code == 0 and "Provider P1 " in own, own
 
 

@@ -357,16 +357,8 @@ def test_explain_of_a_customer_paid_only_for_an_escort_says_where_the_payment_is
         f.write("K4,Centrum\n")
     with (data / "ledsagningar.csv").open("a", encoding="utf-8") as f:
         f.write("L9,K4,P1,2026-10-05,2\n")
-    args = [
-        "explain",
-        "--lang",
-        "en",
-        str(EXAMPLE / "model.yaml"),
-        "--data",
-        str(data),
-        "--month",
-        "2026-10",
-    ]
+    args = ["explain", "--lang", "en", str(EXAMPLE / "model.yaml"), "--data", str(data)]
+    args += ["--month", "2026-10"]
     result = CliRunner().invoke(main, [*args, "--customer", "K4"])
     assert result.exit_code == 0, result.output
     assert (

@@ -280,16 +280,8 @@ def test_check_warns_where_a_yes_or_no_that_can_be_empty_decides(tmp_path, formu
 def test_explain_counts_the_rows_left_out(tmp_path):
     """A provider disputing the month sees that the hour of V2 was not counted, and why."""
     model = _model(tmp_path, 'sum(visits.personaltid where service == "omsorg")', "x * timpris")
-    args = [
-        "explain",
-        "--lang",
-        "en",
-        str(model),
-        "--data",
-        str(_data(tmp_path)),
-        "--month",
-        "2025-03",
-    ]
+    args = ["explain", "--lang", "en", str(model), "--data", str(_data(tmp_path))]
+    args += ["--month", "2025-03"]
     ran = CliRunner().invoke(main, [*args, "--customer", "K1"], catch_exceptions=False)
     assert ran.exit_code == 0, ran.output
     assert "hemtjänst = 480.00 SEK" in ran.output

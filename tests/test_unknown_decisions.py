@@ -150,16 +150,8 @@ def test_explain_says_where_a_condition_was_unknown(tmp_path):
     """The tree showed the empty distance and the 0 kr, not that the `if` was unknown
     and took its else side."""
     model = _model(tmp_path, FAR, "true", "false")
-    args = [
-        "explain",
-        "--lang",
-        "en",
-        str(model),
-        "--data",
-        str(_write(tmp_path)),
-        "--month",
-        "2025-03",
-    ]
+    args = ["explain", "--lang", "en", str(model), "--data", str(_write(tmp_path))]
+    args += ["--month", "2025-03"]
     ran = CliRunner().invoke(main, [*args, "--customer", "K1", "--all"])
     assert ran.exit_code == 0, ran.output
     resa = ran.output[ran.output.index("resa = 0.00 SEK") :]

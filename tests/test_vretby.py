@@ -368,18 +368,8 @@ def test_explain_says_how_an_indexed_price_came_about(tmp_path: Path) -> None:
         "V1,K1,P1,S1,omsorg,2028-04-03 08:00,2028-04-03 09:00,false\n",
         "utf-8",
     )
-    args = [
-        "explain",
-        "--lang",
-        "en",
-        str(model),
-        "--data",
-        str(data),
-        "--month",
-        "2028-04",
-        "--customer",
-        "K1",
-    ]
+    args = ["explain", "--lang", "en", str(model), "--data", str(data), "--month", "2028-04"]
+    args += ["--customer", "K1"]
     ran = CliRunner().invoke(main, [*args, "--format", "json"])
     assert ran.exit_code == 0, ran.output
     trees = [line["tree"] for line in json.loads(ran.output)["lines"]]
@@ -643,14 +633,8 @@ def test_explain_says_how_an_indexed_step_tables_amounts_came_about() -> None:
     5 428,80 → 5 429 kr for up to 12 hours. The brackets stood with their new amounts
     alone."""
     root = VRETBY.parents[2]
-    args = [
-        "explain",
-        "--lang",
-        "en",
-        str(root / "rules/orebro"),
-        "--data",
-        str(root / "examples/orebro"),
-    ]
+    args = ["explain", "--lang", "en", str(root / "rules/orebro")]
+    args += ["--data", str(root / "examples/orebro")]
     ran = CliRunner().invoke(main, [*args, "--month", "2024-05", "--customer", "K000036"])
     assert ran.exit_code == 0, ran.output
     assert "up_to 720 min (12.00 h) → 5 429.00 SEK" in ran.output

@@ -1314,17 +1314,25 @@ def _blank_rows(frame: pl.DataFrame, converted: pl.DataFrame | None = None) -> p
 PERSON_COLUMN = "customer_id"  # the column whose values are personal (pseudonymised)
 
 
-def _with_pseudonyms(frame: pl.DataFrame, pseudonym: Callable[[str], str]) -> pl.DataFrame:
+def _with_pseudonyms(
+    frame: pl.DataFrame, pseudonym: Callable[[str], str], table: Table | None
+) -> pl.DataFrame:
     """The customer ids of a table as read replaced by their pseudonyms (an empty cell
-    stays empty, so it is still reported as empty)."""
-    if PERSON_COLUMN not in frame.columns:
-        return frame
-    ids = frame[PERSON_COLUMN].cast(pl.String)
-    values = [v for v in ids.unique().drop_nulls().to_list() if v.strip()]
-    mapping = {v: pseudonym(v) for v in values}
-    return frame.with_columns(
-        ids.replace_strict(mapping, default=ids, return_dtype=pl.String).alias(PERSON_COLUMN)
-    )
+    stays empty, so it is still reported as empty): its `customer_id`, and each column
+    the model declares to name customers (`references: customers`, a partner's id). A
+    partner's id was kept as written: it named no customer among the pseudonyms, its
+    row was rejected as an unknown reference, and the rejects showed the id."""
+    customers = _party_table("customer")
+    named = {PERSON_COLUMN} | {
+        c.name for c in (table.columns.values() if table else ()) if c.references == customers
+    }
+    replaced = []
+    for column in sorted(named & set(frame.columns)):
+        ids = frame[column].cast(pl.String)
+        values = [v for v in ids.unique().drop_nulls().to_list() if v.strip()]
+        mapping = {v: pseudonym(v) for v in values}
+        replaced.append(ids.replace_strict(mapping, default=ids, return_dtype=pl.String))
+    return frame.with_columns(replaced) if replaced else frame
 
 
 def load_data(
@@ -1409,7 +1417,8 @@ def load_data(
             order = list(decoded)
             if pseudonym is not None:
                 decoded = {
-                    n: (_with_pseudonyms(d[0], pseudonym), *d[1:]) for n, d in decoded.items()
+                    n: (_with_pseudonyms(d[0], pseudonym, known.get(n)), *d[1:])
+                    for n, d in decoded.items()
                 }
         with timed(timings, "convert_and_check"):
             parties = [n for n in order if n in _party_tables()]

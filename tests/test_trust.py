@@ -670,6 +670,68 @@ def test_pseudonymised_rejects_warnings_and_errors_carry_no_original_id(tmp_path
     assert code == 1 and "K999999" not in text and "PS-" in text, text
 
 
+PARTNERS = """\
+model: tallby-par
+title: Tallby med partillägg
+extends: {tallby}
+vocabulary:
+  tables:
+    parboende:
+      key: [customer_id]
+      columns:
+        customer_id: {{ type: text, nullable: false, required: true, references: customers }}
+        partner_id: {{ type: text, nullable: false, required: true, references: customers }}
+        från: {{ type: date, nullable: false }}
+        till: {{ type: date }}
+  entities:
+    par:
+      table: parboende
+      month: {{ by: period, start: från, end: till }}
+      parties: [customer]
+    customer_month:
+      relations:
+        par: {{ entity: par, keys: [customer_id] }}
+parameters:
+  parbelopp:
+    unit: SEK
+    values: {{ 2027-01-01: 500 }}
+payments:
+  partillägg:
+    entity: customer_month
+    category: tillägg
+    formula: if any(par) then parbelopp else 0 SEK
+"""
+
+
+def test_a_column_naming_customers_is_pseudonymised_too(tmp_path: Path) -> None:
+    """Tallby with a supplement of 500 kr for a customer living with a partner who is a
+    customer too (`partner_id: references: customers`). With --pseudonymise, the
+    customer's id became a pseudonym and the partner's stayed as written: it named no
+    customer, the row was rejected (K1 went without the 500 kr, exit 3) and rejects.csv
+    carried the partner's id. Every column naming customers is replaced alike."""
+    tallby = Path(__file__).resolve().parent / "fixtures/tallby"
+    model = tmp_path / "model.yaml"
+    model.write_text(PARTNERS.format(tallby=tallby / "model.yaml"), encoding="utf-8")
+    data = tmp_path / "data"
+    shutil.copytree(tallby / "data", data)
+    (data / "parboende.csv").write_text(
+        "customer_id,partner_id,från,till\nK1,K2,2027-01-01,\n", encoding="utf-8"
+    )
+    key = {"CAREPAY_PSEUDONYM_KEY": "a secret key of the municipality"}
+    paid = {}
+    for pseudonymised in (False, True):
+        out = tmp_path / f"out{int(pseudonymised)}"
+        args = ["run", str(model), "--data", str(data), "--month", "2027-03", "--out", str(out)]
+        code, text = _invoke(*args, *(["--pseudonymise"] if pseudonymised else []), env=key)
+        assert code == 0, text
+        lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
+        paid[pseudonymised] = lines.filter(pl.col("payment") == "partillägg")["amount_kr"]
+        if pseudonymised:
+            for path in out.iterdir():
+                assert b"K2" not in path.read_bytes(), path.name
+    assert paid[False].to_list() == paid[True].to_list() == ["500.00"]
+
+
 @pytest.mark.parametrize(
     "command",
     [

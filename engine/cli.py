@@ -820,8 +820,8 @@ def _echo_tree(traces: list[Any], title: str) -> None:
     explain, how to see them."""
     text = render_tree(traces, title, _lang())
     click.echo(text)
-    more = re.escape(_say("explain.more_rows", count=0)).replace("0", r"\d+")
-    if re.search(more, text):
+    more = re.escape(_say("explain.more_rows", count="{n}")).replace(r"\{n\}", r"\d+")
+    if re.search(more, text) or _say("explain.more_rows", count=1) in text:
         click.echo(_say("explain.all_rows"))
 
 

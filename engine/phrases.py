@@ -436,6 +436,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "explain.formula": {"sv": "formel: ", "en": "formula: "},
     "explain.indexed": {"sv": "uppräknad: ", "en": "indexed: "},
     "explain.more_rows": {"sv": "… och {count} rader till", "en": "… and {count} more rows"},
+    "explain.more_rows.one": {"sv": "… och 1 rad till", "en": "… and 1 more row"},
     "explain.left_out_by_filter": {
         "sv": ", utelämnad av filtret",
         "en": ", left out by the filter",

@@ -124,6 +124,10 @@ SJOHAMN_K3 += ["--month", "2027-01", "--customer", "K3"]
          "└─ … och 7 rader till\n", "└─ … and 7 more rows\n"),
         (["explain", MODEL, *HEMTJANST_MONTH, "--customer", "K001"],
          "(--rows all förklarar varje rad)\n", "(--rows all explains every row)\n"),
+        (["explain", MODEL, *HEMTJANST_MONTH, "--customer", "K001", "--rows", "9"],
+         "└─ … och 1 rad till\n", "└─ … and 1 more row\n"),
+        (["explain", MODEL, *HEMTJANST_MONTH, "--customer", "K001", "--rows", "9"],
+         "(--rows all förklarar varje rad)\n", "(--rows all explains every row)\n"),
         (["explain", str(TALLBY / "model.yaml"), "--data", str(TALLBY / "data"),
           "--month", "2027-03", "--customer", "K1"],
          "vistelse T1: 2027-03-20 – 2027-04-05, 12 dagar av månaden\n",
@@ -150,7 +154,7 @@ SJOHAMN_K3 += ["--month", "2027-01", "--customer", "K3"]
     ],
     ids=["model", "customer", "amount", "formula", "true and a row", "minutes and rows",
          "step table", "see above", "no value", "rows not shown", "how to see them",
-         "days_covered", "indexation", "left out, counted", "left out, listed",
+         "one row not shown", "how to see it", "days_covered", "indexation", "left out, counted", "left out, listed",
          "false and no rows", "a provider's own"],
 )  # fmt: skip
 def test_explain_speaks_swedish_by_default_and_english_when_asked(args, swedish, english):

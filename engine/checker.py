@@ -605,18 +605,18 @@ class _Checker:
                     self._where_value(
                         f"data requirement `{requirement.name}`", columns[column], value, span
                     )
-        asked = [columns[c] for c in requirement.any_of if c in columns]
-        if asked and len(asked) == len(requirement.any_of) and not any(c.nullable for c in asked):
-            self._never_empty_asked(requirement, [c.name for c in asked])
+        asked = requirement.any_of
+        if asked and all(c in columns and not columns[c].nullable for c in asked):
+            self._never_empty_asked(requirement)
 
-    def _never_empty_asked(self, requirement: DataRequirement, names: list[str]) -> None:
+    def _never_empty_asked(self, requirement: DataRequirement) -> None:
         """A requirement of columns that may not be empty asks what the reading already
         demands: a row without the value is rejected as read, with the column's own
         words, and the requirement's reason (its §) is never given."""
-        written = ", ".join(f"`{n}`" for n in names)
+        written = ", ".join(f"`{n}`" for n in requirement.any_of)
         never = (
             f"which may never be empty in `{requirement.table}`: a row without it"
-            if len(names) == 1
+            if len(requirement.any_of) == 1
             else f"none of which may be empty in `{requirement.table}`: a row without one"
         )
         self.diags.warning(

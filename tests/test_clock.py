@@ -22,6 +22,7 @@ from engine.assumptions import apply_assumptions
 from engine.cli import main
 from engine.clock import CHANGES, clock_after, elapsed_minutes, last_sunday, summer_minutes
 from engine.data import LOCAL_TIME
+from engine.frames import _summer_of as summer_of
 from engine.frames import changes_in, elapsed
 from engine.frames import clock_after as frames_clock_after
 from tests.harness import evaluate, same
@@ -170,6 +171,32 @@ def test_summer_time_is_the_same_by_rule_in_python_and_in_polars(moments) -> Non
         assert compiled == summer_minutes(moment), moment
         if dst is not None and 1996 <= moment.year <= 2099:
             assert summer_minutes(moment) == dst, moment
+
+
+# times within a year or two of a change night (so few changes lie among them that each
+# is compared with), its moment and a microsecond either side among them, and some none
+NEAR_A_CHANGE = st.integers(0, len(CHANGES) - 1).flatmap(
+    lambda k: st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from([CHANGES[k].at + timedelta(microseconds=d) for d in (-1, 0, 1)]),
+            st.datetimes(CHANGES[k].at - timedelta(days=400), CHANGES[k].at + timedelta(days=400)),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NEAR_A_CHANGE)
+def test_summer_time_of_a_batch_near_a_few_changes_is_the_rules(moments) -> None:
+    """A batch of times across a few change nights (a month's visits) is told summer
+    from winter by comparing it with each of those nights, not by a search among all
+    of them: the same minutes as the rule's for every time, none for no time."""
+    micros = pl.Series(moments, dtype=pl.Datetime("us")).cast(pl.Int64)
+    found = summer_of(micros).to_list()
+    assert found == [None if m is None else summer_minutes(m) for m in moments]
 
 
 # clock times of two autumns and springs, each with a number of minutes (two days either way)

@@ -345,18 +345,25 @@ def _summer_of(micros: pl.Series) -> pl.Series:
     first, last = micros.min(), micros.max()
     if first is None:  # no time at all
         return pl.repeat(None, len(micros), dtype=pl.Int64, eager=True)
-    low = bisect.bisect_right(_CHANGE_LIST, first)
-    high = bisect.bisect_right(_CHANGE_LIST, last)
+    low = bisect.bisect_right(_CHANGE_LIST, int(first))  # type: ignore[arg-type]
+    high = bisect.bisect_right(_CHANGE_LIST, int(last))  # type: ignore[arg-type]
     if high - low <= _CHANGES_COMPARED:
-        moment = pl.col("moment")
-        # at the first time (a literal alone would be one row, and no time 0 minutes)
-        minutes = pl.when(moment.is_not_null()).then(pl.lit(low % 2 * 60, dtype=pl.Int64))
-        for k in range(low, high):  # a change in March moves the clock on, October's back
-            minutes = minutes + (moment >= _CHANGE_LIST[k]).cast(pl.Int64) * (-60 if k % 2 else 60)
-        return micros.to_frame("moment").select(minutes).to_series()
+        return micros.to_frame("moment").select(_summer_across(low, high)).to_series()
     found = np.searchsorted(_CHANGE_MICROS, micros.fill_null(0).to_numpy(), side="right")
     minutes = pl.Series(found % 2 * 60, dtype=pl.Int64)
     return minutes.zip_with(micros.is_not_null(), pl.Series([None] * len(micros), dtype=pl.Int64))
+
+
+def _summer_across(low: int, high: int) -> pl.Expr:
+    """The summer minutes of `moment`, a time after change `low - 1` and before change
+    `high` (by their places in `_CHANGE_LIST`): the minutes at change `low - 1`, on or
+    back by each change from `low` the time has reached."""
+    moment = pl.col("moment")
+    # a literal alone would be one row, and a missing time 0 minutes
+    minutes: pl.Expr = pl.when(moment.is_not_null()).then(pl.lit(low % 2 * 60, dtype=pl.Int64))
+    for k in range(low, high):  # March's change moves the clock on, October's back
+        minutes = minutes + (moment >= _CHANGE_LIST[k]).cast(pl.Int64) * (-60 if k % 2 else 60)
+    return minutes
 
 
 def _batch(fields: dict[str, pl.Expr], function: Any, dtype: pl.DataType) -> pl.Expr:

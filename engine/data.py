@@ -464,6 +464,14 @@ def _read_csv(
         _told_title_lines(path.name, str(path), text.split("\n", above)[:above], diags)
         text = text.split("\n", above)[above]
         data = text.encode("utf-8")
+    if not text.strip():  # Polars says only "empty CSV"
+        diags.error(
+            "missing-column",
+            f"{path.name} holds no column names: the file is empty, or only blank lines",
+            where=str(path),
+            hint="export the table again; a table with no rows still has its header line",
+        )
+        return pl.DataFrame(), [], above
     first = text.split("\n", 1)[0].removesuffix("\r")
     # the separator the header uses most: `,`, `;` (Swedish Excel) or a tab (its
     # "Unicode text"); a comma where none is used more

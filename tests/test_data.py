@@ -263,7 +263,22 @@ CASES = [
     (
         "empty file",
         {"visits": ""},
-        ("bad-value", "visits.csv", "cannot read visits: empty CSV"),
+        (
+            "missing-column",
+            "visits.csv",
+            "visits.csv holds no column names: the file is empty, or only blank lines",
+        ),
+    ),
+    (
+        # a one-column table whose column was deleted in a spreadsheet: only line ends
+        # left; Polars said "empty CSV"
+        "only blank lines",
+        {"customers": "\r\n\r\n \r\n"},
+        (
+            "missing-column",
+            "customers.csv",
+            "customers.csv holds no column names: the file is empty, or only blank lines",
+        ),
     ),
     (
         "district in no zone",

@@ -883,6 +883,11 @@ def current_value(checked: CheckedModel, target: str, day: date) -> tuple[Decima
     return t.to_written(value, unit), unit
 
 
+# what a value too far from any paid makes a run stop with: a side of a goal seek's
+# bracket goes no further than the last value that ran
+BEYOND_WHAT_IS_PAID = frozenset({"amount-too-large", "cannot-compute"})
+
+
 def solve(
     checked: CheckedModel,
     dataset: Dataset,
@@ -936,12 +941,13 @@ def solve(
 
     def computable(value: Decimal) -> int | None:
         """The total, or None where the value makes a line too large to pay to the
-        öre (`amount-too-large`): the doubling went past every sensible price, and the
-        goal seek stopped with that run's error."""
+        öre (`amount-too-large`) or a date beyond the calendar (`cannot-compute`:
+        `rättelsefrist` doubled to 300 000 000 days): the doubling went past every
+        sensible value, and the goal seek stopped with that run's error."""
         try:
             return total(value)
         except EngineError as error:
-            if any(d.code == "amount-too-large" for d in error.diagnostics):
+            if any(d.code in BEYOND_WHAT_IS_PAID for d in error.diagnostics):
                 return None
             raise
 

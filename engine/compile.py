@@ -7,6 +7,7 @@ frame, joined to the parent. No Python runs per row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -934,25 +935,68 @@ def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
     return out + branches
 
 
+# What Polars raises for a value it cannot compute: an error, or a panic (a date beyond
+# what a calendar holds, `date(start) + 200 000 000 days`, panicked inside Polars and
+# stopped the run with a traceback)
+UNCOMPUTABLE = (pl.exceptions.PolarsError, pl.exceptions.PanicException)
+
+
 def _cannot_compute(
-    compiler: Compiler, layer: list[Step], frame: pl.DataFrame, error: Exception
+    compiler: Compiler, layer: list[Step], frame: pl.DataFrame, error: BaseException
 ) -> Diagnostic:
     """The rule of a layer that Polars could not compute (each tried alone), located."""
     failing = layer[0]
     for step in layer:
         try:
             frame.with_columns(_step_columns(compiler, step, compiler.plan))
-        except pl.exceptions.PolarsError as own:
+        except UNCOMPUTABLE as own:
             failing, error = step, own
             break
-    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return _uncomputable(compiler.plan, failing, error)
+
+
+def _uncomputable(plan: Plan, failing: Step, error: BaseException) -> Diagnostic:
+    """`cannot-compute` for a rule, with why."""
+    reason = _why_uncomputable(error)
     rule = failing.rule
     return Diagnostic(
         "cannot-compute",
-        f"`{failing.name}` cannot be computed in {compiler.plan.month:%Y-%m}: {reason[:300]}",
+        f"`{failing.name}` cannot be computed in {plan.month:%Y-%m}: {reason[:300]}",
         rule.span if rule is not None else None,
         hint="a date or an amount in the formula goes beyond what a calendar or a number holds",
     )
+
+
+def _why_uncomputable(error: BaseException) -> str:
+    """Polars' first line of why, or for a date beyond a calendar (a panic, or a
+    conversion naming the engine's own columns) words a model's author reads."""
+    said = str(error).strip()
+    first = said.splitlines()[0] if said else type(error).__name__
+    if re.search(r"out-of-range date|to `(date|datetime)[^`]*` failed", first):
+        return "a date beyond what a calendar holds"
+    return first
+
+
+def _aggregation_uncomputable(
+    plan: Plan,
+    steps: list[Step],
+    frame: pl.DataFrame,
+    frames: dict[str, pl.DataFrame],
+    error: BaseException,
+) -> Diagnostic:
+    """The rule whose aggregation Polars could not compute (each rule's aggregations
+    tried alone), located; a date in a filter beyond the calendar
+    (`start_date <= date(visit.start) + frist` with a frist of 300 000 000 days) stopped
+    the run with a traceback."""
+    for step in steps:
+        own = aggregations(plan.checked, [step])
+        if not own:
+            continue
+        try:
+            add_aggregations(plan, frame, frames, own, compiler_for(plan), None, None)
+        except UNCOMPUTABLE as found:
+            return _uncomputable(plan, step, found)
+    return _uncomputable(plan, steps[0], error)
 
 
 def _rule_layers(compiler: Compiler, plan: Plan, entity: str, frame: pl.DataFrame) -> pl.DataFrame:
@@ -963,7 +1007,7 @@ def _rule_layers(compiler: Compiler, plan: Plan, entity: str, frame: pl.DataFram
             looked = _with_lookups(compiler, lookups, frame)
             columns = [c for step in layer for c in _step_columns(compiler, step, plan)]
             frame = in_pieces(looked.with_columns(columns))
-        except pl.exceptions.PolarsError as error:
+        except UNCOMPUTABLE as error:
             for node in lookups:  # each rule tried alone, as written, to find the one
                 compiler.lookup_columns.pop(id(node), None)
             raise EngineError([_cannot_compute(compiler, layer, frame, error)]) from None
@@ -1157,15 +1201,19 @@ def evaluate(
             frame = frames[entity]
             if all(info.relation.entity != entity for _, info in wanted):
                 del frames[entity]  # not held twice if an added column copies the frame
-            frame, agg_columns = add_aggregations(
-                plan,
-                frame,
-                frames,
-                wanted,
-                compiler_for(plan),
-                partial(unchanged, plan, changed, recomputed) if reuse is not None else None,
-                ahead,
-            )
+            try:
+                frame, agg_columns = add_aggregations(
+                    plan,
+                    frame,
+                    frames,
+                    wanted,
+                    compiler_for(plan),
+                    partial(unchanged, plan, changed, recomputed) if reuse is not None else None,
+                    ahead,
+                )
+            except UNCOMPUTABLE as error:
+                found = _aggregation_uncomputable(plan, steps, frame, frames, error)
+                raise EngineError([found]) from None
             frame = in_pieces(frame)
             frames[entity] = frame
         compiler = Compiler(plan, entity, agg_columns, whole=True, dated=_dated(frame))

@@ -865,3 +865,48 @@ def test_the_unread_columns_are_those_the_example_model_does_not_read() -> None:
         - columns_read(name, table, needs.get(name), keep, requirements)
     }
     assert unread & set(ACCEPTED) == UNREAD
+
+
+# ---- values far beyond any paid: a date a formula makes past what a calendar holds
+
+OREBRO = [str(ROOT / "rules/orebro"), "--data", str(ROOT / "examples/orebro"), *MONTH]
+
+
+@pytest.mark.parametrize(
+    "setting, rule",
+    [
+        # `date(reported_at) > date(start) + rättelsefrist + förlängning`: Polars
+        # panicked ("out-of-range date"), a traceback
+        ("rättelsefrist=200000000 days", "sen_rättelse"),
+        # the same in an aggregation's filter (`start_date <= date(visit.start) +
+        # rättelsefrist`): a traceback naming the engine's own columns
+        ("rättelsefrist=100000000000 days", "förlängning"),
+    ],
+)
+def test_a_date_beyond_the_calendar_is_a_located_error(setting: str, rule: str) -> None:
+    status, output = _run("simulate", *OREBRO, "--set", setting)
+    assert status == 1, output
+    assert "rules/orebro/omvardnad.yaml:" in output, output
+    assert (
+        f"error[cannot-compute]: `{rule}` cannot be computed in 2024-02: a date beyond "
+        "what a calendar holds"
+    ) in output, output
+
+
+@pytest.mark.parametrize(
+    "target, said, status",
+    [
+        # the doubling of the bracket reached a frist of 2 684 354 560 days, and the
+        # goal seek stopped with a traceback; it stops the bracket there instead
+        ("-3 %", "no value of `rättelsefrist` reaches that total", 1),
+        # 9.5 days and more accept every late correction of the month (5 241 052,02
+        # kr); 9 days 5 170 832,38 kr: the nearer to 5 221 866,23 kr is the first
+        ("+1 %", "rättelsefrist=10 days ger 5 241 052,02 kr (mål 5 221 866,23 kr;", 0),
+    ],
+)
+def test_a_goal_seek_stops_where_its_dates_go_beyond_the_calendar(
+    target: str, said: str, status: int
+) -> None:
+    found, output = _run("simulate", *OREBRO, "--solve", "rättelsefrist", "--target", target)
+    shown = output.replace("\xa0", " ")  # the amounts' spaces do not break
+    assert (found, said in shown) == (status, True), output

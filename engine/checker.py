@@ -1147,6 +1147,14 @@ class _Checker:
             )
             return t.UNKNOWN
         num, den = t.unit_factor(node.unit)
+        if t.too_long(t.UNITS[node.unit][0], value * num / den):
+            return self._mismatch(
+                node,
+                f"`{node.value} {node.unit}` is longer than any time carepay computes with "
+                f"({t.LONGEST_WORDS})",
+                hint="a date moved by it would go beyond the calendar",
+                code="bad-value",
+            )
         self.out.literals[id(node)] = value * num / den
         return t.UNITS[node.unit][0]
 

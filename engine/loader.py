@@ -2174,9 +2174,18 @@ class _Builder:
             return t.UNKNOWN, None
         num, den = t.unit_factor(unit)
         try:
-            return t.UNITS[unit][0], number * num / den
+            minutes = number * num / den
         except InvalidOperation:
             return t.UNKNOWN, None
+        if t.too_long(t.UNITS[unit][0], minutes):
+            self.diags.error(
+                "bad-value",
+                f"`{raw}` is longer than any time carepay computes with ({t.LONGEST_WORDS})",
+                span,
+                hint="a date moved by it would go beyond the calendar",
+            )
+            return t.UNKNOWN, None
+        return t.UNITS[unit][0], minutes
 
     def _key_types(self, param: Parameter) -> tuple[t.Type, ...]:
         types: list[t.Type] = []

@@ -13,6 +13,17 @@ from decimal import Decimal
 # The largest magnitude of a number written in a rule file (a value or a literal in a
 # formula): any real amount fits, and 10^29 or .inf is an error, not an overflow.
 MAX_MAGNITUDE = Decimal(10) ** 15
+# The longest time written in a rule file (or set by `simulate --set`), in minutes: a
+# thousand years. A date moved by it stays within the calendar, where `date(start) +
+# 200000000 days` (a frist a goal seek had doubled its way to) went beyond what a
+# date holds, and Polars panicked.
+MAX_DURATION = Decimal(1000 * 366 * 24 * 60)
+LONGEST_WORDS = "at most 1 000 years"
+
+
+def too_long(typ: object, minutes: Decimal) -> bool:
+    """A duration (minutes, hours, days) longer than `MAX_DURATION`."""
+    return isinstance(typ, Num) and typ.time == 1 and typ.money == 0 and abs(minutes) > MAX_DURATION
 
 
 @dataclass(frozen=True, slots=True)

@@ -941,9 +941,9 @@ def solve(
 
     def computable(value: Decimal) -> int | None:
         """The total, or None where the value makes a line too large to pay to the
-        öre (`amount-too-large`) or a date beyond the calendar (`cannot-compute`:
-        `rättelsefrist` doubled to 300 000 000 days): the doubling went past every
-        sensible value, and the goal seek stopped with that run's error."""
+        öre (`amount-too-large`) or a date beyond the calendar (`cannot-compute`: a
+        frist a formula multiplies, doubled): the doubling went past every sensible
+        value, and the goal seek stopped with that run's error."""
         try:
             return total(value)
         except EngineError as error:

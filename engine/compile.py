@@ -936,8 +936,8 @@ def _step_columns(compiler: Compiler, step: Step, plan: Plan) -> list[pl.Expr]:
 
 
 # What Polars raises for a value it cannot compute: an error, or a panic (a date beyond
-# what a calendar holds, `date(start) + 200 000 000 days`, panicked inside Polars and
-# stopped the run with a traceback)
+# what a calendar holds, `date(start) + frist * 100000000 + förlängning`, panicked
+# inside Polars and stopped the run with a traceback)
 UNCOMPUTABLE = (pl.exceptions.PolarsError, pl.exceptions.PanicException)
 
 
@@ -985,9 +985,9 @@ def _aggregation_uncomputable(
     error: BaseException,
 ) -> Diagnostic:
     """The rule whose aggregation Polars could not compute (each rule's aggregations
-    tried alone), located; a date in a filter beyond the calendar
-    (`start_date <= date(visit.start) + frist` with a frist of 300 000 000 days) stopped
-    the run with a traceback."""
+    tried alone), located — else the entity's first rule: a date in a filter beyond the
+    calendar (`start_date <= date(visit.start) + frist * 20000000000`) stopped the run
+    with a traceback."""
     for step in steps:
         own = aggregations(plan.checked, [step])
         if not own:

@@ -37,6 +37,36 @@ def test_april_by_hand(tmp_path: Path) -> None:
     ]
 
 
+def test_a_claim_listed_twice_is_paid_once(tmp_path: Path) -> None:
+    """C1 exported twice (the same application on two rows): it was paid twice, 12 000
+    kr outside the invoice, exit 0 and not a word — a table of claims had no key. The
+    second row is rejected (`duplicate-id`, exit 3) and C1 is paid its 2 × 3 000 once."""
+    import shutil
+
+    import polars as pl
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(LINDBY / "data", data)
+    claims = data / "premium_claims.csv"
+    lines = claims.read_text(encoding="utf-8").splitlines()
+    claims.write_text("\n".join([*lines, lines[2]]) + "\n", encoding="utf-8")  # C1 again
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(
+        main, ["run", str(MODEL), "--data", str(data), "--month", "2027-04", "--out", str(out)]
+    )
+    assert ran.exit_code == 3, ran.output
+    paid = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
+    premiums = paid.filter(pl.col("payment") == "effektpremie")
+    assert premiums.select("row", "amount_kr").rows() == [("C1", "6000.00")]
+    rejected = pl.read_csv(out / "rejects.csv", infer_schema=False)
+    assert rejected.select("table", "row", "id", "code").rows() == [
+        ("premium_claims", "6", "C1", "duplicate-id")
+    ]
+
+
 def test_lindbys_hand_computed_cases() -> None:
     assert_cases_pass(LINDBY, 5)
 

@@ -78,6 +78,10 @@ class Table:
     # as pairs of one and the next; a row where one is before the one before it is
     # rejected
     in_order: tuple[tuple[str, str], ...] = ()
+    # a table with no ids whose rows are each one fact (carepay's journals, absences,
+    # outages): a row alike in every column to an earlier one is that fact exported
+    # twice, and rejected (`duplicate-row`)
+    unique_rows: bool = False
 
     @property
     def span(self) -> tuple[str, str]:
@@ -469,6 +473,7 @@ def _table(schema: Mapping[str, Any], codes: dict[str, tuple[str, ...]]) -> Tabl
         tuple(schema.get("required", [])),
         bool(schema.get("x-optional", False)),
         max_hours=schema.get("x-max-hours"),
+        unique_rows=bool(schema.get("x-unique-rows", False)),
     )
 
 

@@ -2531,7 +2531,34 @@ def _row_problems(
         problems += _duplicate_problems(converted, survey.keys, ds, name)
     else:
         problems += _part_duplicates(ds, name, window.duplicates)
+    if table.unique_rows and window is None:
+        problems += _repeated_rows(converted, ds, name)
     return problems
+
+
+def _repeated_rows(converted: pl.DataFrame, ds: Dataset, name: str) -> list[Problem]:
+    """The second and later of rows alike in every column (the first is kept), in a
+    table whose rows have no ids but are each one fact: a journal exported twice was
+    two journals, and Norrtälje paid its listing fee twice, exit 0."""
+    if converted.height < 2 or not bool(converted.is_duplicated().any()):
+        return []
+    columns = converted.columns
+    indexed = converted.with_row_index("__i").with_columns(
+        pl.col("__i").min().over(columns).alias("__first")
+    )
+    later = indexed.filter(pl.col("__i") != pl.col("__first")).sort("__i")
+    first_column = columns[0]
+    return [
+        Problem(
+            index,
+            first_column,
+            None if value is None else str(value),
+            "duplicate-row",
+            f"the row is row {ds.row_number(name, first)} again, alike in every column",
+            "one row exported twice; a second fact of the same kind differs in some column",
+        )
+        for index, first, value in later.select("__i", "__first", first_column).iter_rows()
+    ]
 
 
 def _present(frame: pl.DataFrame, name: str) -> pl.Expr:

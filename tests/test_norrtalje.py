@@ -113,3 +113,39 @@ def test_run_reports_follow_up_figures_next_to_payments(tmp_path):
     assert "utförd_andel_av_beviljad" in text and "avböjda_besök" in text
     indicators = pl.read_csv(out / "indicators.csv")
     assert {"utförd_andel_av_beviljad", "avböjda_besök"} <= set(indicators["indicator"].to_list())
+
+
+def test_a_journal_exported_twice_is_listed_once(tmp_path):
+    """K1's nurse journal on two rows alike in every column (one export repeating the
+    row): Norrtälje's listing, a month's amount per journal (1 500 kr in tätort), was
+    paid twice — 3 000 kr, exit 0, a warning of overlapping journals its only word.
+    The later row is rejected (`duplicate-row`, exit 3) and K1 is listed once."""
+    data = tmp_path / "data"
+    data.mkdir()
+    tables = {
+        "providers": "provider_id,name,ownership\nP1,Omsorg i Roslagen AB,private\n",
+        "customers": "customer_id,district\nK1,Norrtälje stad\n",
+        "decisions": "decision_id,customer_id,provider_id,service,start_date,end_date,"
+        "granted_minutes\nB1,K1,P1,omsorg,2021-01-01,,600\n",
+        "visits": "visit_id,customer_id,provider_id,staff_id,staff_role,service,start,end,"
+        "registration,clock_adjusted,declined\n"
+        "V1,K1,P1,S1,care,omsorg,2022-03-02 08:00,2022-03-02 09:00,tag,false,false\n",
+        "absences": "customer_id,start_date,end_date,reason\n",
+        "journals": "customer_id,provider_id,profession,start_date,end_date\n"
+        + "K1,P1,nurse,2021-01-01,\n" * 2,
+    }
+    for name, text in tables.items():
+        (data / f"{name}.csv").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    code, text = invoke(
+        "run", str(ROOT / "rules/norrtalje"), "--data", str(data), "--month", "2022-03",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 3, text
+    lines = pl.read_csv(out / "statement_lines.csv", infer_schema=False)
+    listed = lines.filter(pl.col("payment") == "listning")
+    assert listed.select("customer_id", "quantity", "amount_kr").rows() == [
+        ("K1", "1.0", "1500.00")
+    ]
+    rejected = pl.read_csv(out / "rejects.csv", infer_schema=False)
+    assert rejected.select("table", "row", "code").rows() == [("journals", "3", "duplicate-row")]

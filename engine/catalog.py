@@ -78,9 +78,10 @@ class Table:
     # as pairs of one and the next; a row where one is before the one before it is
     # rejected
     in_order: tuple[tuple[str, str], ...] = ()
-    # a table with no ids whose rows are each one fact (carepay's journals, absences,
-    # outages): a row alike in every column to an earlier one is that fact exported
-    # twice, and rejected (`duplicate-row`)
+    # a table whose rows are each one fact (carepay's journals, absences and outages,
+    # which have no ids; decisions and premium claims): a row alike in every column but
+    # its key to an earlier one is that fact exported twice, and rejected
+    # (`duplicate-row`)
     unique_rows: bool = False
 
     @property

@@ -44,7 +44,7 @@ CODES: dict[str, str] = {
     "bad-date": "a date range in the data ends before it starts",
     "unknown-reference": "a row refers to a customer, provider or row (`references:`) that does not exist",
     "duplicate-id": "an id appears more than once in a table",
-    "duplicate-row": "a row of a table without ids is an earlier row again, alike in every column",
+    "duplicate-row": "a row is an earlier row again, alike in every column but its id (journals, decisions …)",
     "unmapped-district": "a customer's district belongs to none of the model's zones",
     "missing-value": "a row lacks a value the model's `data_requirements` ask for",
     "rejected-rows": "rows with problems were set aside (rejects) and the run went on",

@@ -88,3 +88,14 @@ def test_two_journals_of_one_profession_at_once_are_said(tmp_path: Path) -> None
             "on the same days: K3, P1, nurse: from 2027-03-05 and from 2027-04-01",
         )
     ]
+
+
+def test_a_decision_registered_again_under_a_new_id_is_paid_once(tmp_path: Path) -> None:
+    """D2 again as D4, alike in every column but its id (registered twice): K2 was paid
+    the whole guarantee from 38 days in force, 1 000 kr, with a warning and exit 0. The
+    later row is rejected (`duplicate-row`) and K2 is paid for D2's 19 days of 28:
+    1 000 × 19 / 28 = 678,57, rounded down to 678 kr; no pair is left to overlap."""
+    original = (SJOHAMN / "data/decisions.csv").read_text(encoding="utf-8").splitlines()
+    d2 = next(line for line in original if line.startswith("D2,"))
+    paid, said = _february(tmp_path, "D4" + d2.removeprefix("D2") + "\n")
+    assert (paid, said) == (67800, [])

@@ -1585,3 +1585,34 @@ def test_a_duration_written_as_on_a_clock_is_told_what_to_write(
     written = new.rsplit(",", 1)[1]
     assert f"1 row rejected: `{written}` is not a number" in result.output
     assert f"hint: {hint}; row " in result.output, result.output
+
+
+def test_rows_that_share_a_hash_are_compared_before_one_is_rejected(monkeypatch) -> None:
+    """A repeated row is found by the rows' hashes, then confirmed by the rows
+    themselves: with every hash alike, D3 (another customer) stays, D2 (D1 again but for
+    its id) is rejected."""
+    from engine import data
+
+    class Rows:
+        def row_number(self, name: str, index: int) -> int:
+            return index + 2  # under the header
+
+    frame = pl.DataFrame(
+        {
+            "decision_id": ["D1", "D2", "D3"],
+            "customer_id": ["K1", "K1", "K2"],
+            "start_date": ["2024-01-01"] * 3,
+        }
+    )
+    monkeypatch.setattr(
+        pl.DataFrame, "hash_rows", lambda self, *a, **k: pl.Series([7] * self.height)
+    )
+    found = data._repeated_rows(frame, Rows(), "decisions", ("decision_id",))
+    assert [(p.index, p.code, p.value, p.message) for p in found] == [
+        (
+            1,
+            "duplicate-row",
+            "D2",
+            "the row is row 2 again, alike in every column but `decision_id`",
+        )
+    ]

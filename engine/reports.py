@@ -71,7 +71,7 @@ def rejected_why(reject: Mapping[str, Any]) -> str:
             else " finns inte i indata"
         ),
         "duplicate-id": f"samma id{shown} finns på en tidigare rad",
-        "duplicate-row": "raden är en tidigare rad igen, lika i varje kolumn",
+        "duplicate-row": "raden upprepar en tidigare rad (samma uppgifter, ett annat id eller inget)",
         "ragged-row": "raden har fel antal fält",
         "repeated-header": "raden är kolumnnamnen igen (två exporter i en fil?)",
         "unmapped-district": f"området{shown} hör inte till någon av modellens zoner",

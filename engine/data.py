@@ -1890,8 +1890,14 @@ def _settle(
     rows = pl.Series("__i", list(by_row), dtype=pl.Int64)
     if "customer_id" in table.columns:
         owners = ds.rejected_customers.setdefault(name, {})
-        # a row the table lacks (a ragged line of a file none of whose columns is read)
-        in_table = [index for index in by_row if index < table.height]
+        # a row the table lacks (a ragged line of a file none of whose columns is read);
+        # a row that only repeats a kept row takes nothing from the customer, and no
+        # exclusion follows from it (`follows-rejection`)
+        in_table = [
+            index
+            for index in by_row
+            if index < table.height and any(p.code != "duplicate-row" for p in by_row[index])
+        ]
         at = pl.Series("__i", in_table, dtype=pl.Int64)
         customers = table["customer_id"].gather(at).cast(pl.String).to_list()
         for index, customer in zip(in_table, customers, strict=True):

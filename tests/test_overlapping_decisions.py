@@ -99,3 +99,33 @@ def test_a_decision_registered_again_under_a_new_id_is_paid_once(tmp_path: Path)
     d2 = next(line for line in original if line.startswith("D2,"))
     paid, said = _february(tmp_path, "D4" + d2.removeprefix("D2") + "\n")
     assert (paid, said) == (67800, [])
+
+
+def test_decisions_registered_again_take_nothing_and_explain_no_exclusion(
+    tmp_path: Path,
+) -> None:
+    """Every decision of the Örebro sample again under a new id: each repeat is
+    rejected and February pays what it paid, 5 170 164,58 kr. The run also said that 56
+    visits excluded as not granted "may follow from the rejection" — of rows whose every
+    value a kept row holds: nothing follows from them, and nothing is said."""
+    import polars as pl
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples/orebro", data)
+    decisions = pl.read_csv(data / "decisions.csv", infer_schema=False)
+    again = decisions.with_columns(pl.col("decision_id") + "_igen")
+    pl.concat([decisions, again]).write_csv(data / "decisions.csv")
+    out = tmp_path / "out"
+    rules = Path(__file__).resolve().parent.parent / "rules/orebro"
+    ran = CliRunner().invoke(
+        main, ["run", str(rules), "--data", str(data), "--month", "2024-02", "--out", str(out)]
+    )
+    assert ran.exit_code == 3, ran.output
+    assert "follows-rejection" not in ran.output
+    assert "summa" in ran.output and "5\xa0170\xa0164,58" in ran.output, ran.output
+    rejected = pl.read_csv(out / "rejects.csv", infer_schema=False)
+    assert set(rejected["code"]) == {"duplicate-row"}
+    assert rejected.height == decisions.height

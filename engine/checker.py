@@ -1150,9 +1150,8 @@ class _Checker:
         if t.too_long(t.UNITS[node.unit][0], value * num / den):
             return self._mismatch(
                 node,
-                f"`{node.value} {node.unit}` is longer than any time carepay computes with "
-                f"({t.LONGEST_WORDS})",
-                hint="a date moved by it would go beyond the calendar",
+                t.too_long_message(f"{node.value} {node.unit}"),
+                hint=t.TOO_LONG_HINT,
                 code="bad-value",
             )
         self.out.literals[id(node)] = value * num / den

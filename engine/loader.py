@@ -2180,9 +2180,9 @@ class _Builder:
         if t.too_long(t.UNITS[unit][0], minutes):
             self.diags.error(
                 "bad-value",
-                f"`{raw}` is longer than any time carepay computes with ({t.LONGEST_WORDS})",
+                t.too_long_message(str(raw)),
                 span,
-                hint="a date moved by it would go beyond the calendar",
+                hint=t.TOO_LONG_HINT,
             )
             return t.UNKNOWN, None
         return t.UNITS[unit][0], minutes

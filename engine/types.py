@@ -18,12 +18,17 @@ MAX_MAGNITUDE = Decimal(10) ** 15
 # 200000000 days` (a frist a goal seek had doubled its way to) went beyond what a
 # date holds, and Polars panicked.
 MAX_DURATION = Decimal(1000 * 366 * 24 * 60)
-LONGEST_WORDS = "at most 1 000 years"
+TOO_LONG_HINT = "a date moved by it would go beyond the calendar"
 
 
 def too_long(typ: object, minutes: Decimal) -> bool:
     """A duration (minutes, hours, days) longer than `MAX_DURATION`."""
     return isinstance(typ, Num) and typ.time == 1 and typ.money == 0 and abs(minutes) > MAX_DURATION
+
+
+def too_long_message(written: str) -> str:
+    """What a duration longer than `MAX_DURATION` is told, as it was written."""
+    return f"`{written}` is longer than any time carepay computes with (at most 1 000 years)"
 
 
 @dataclass(frozen=True, slots=True)

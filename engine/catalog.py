@@ -79,9 +79,9 @@ class Table:
     # rejected
     in_order: tuple[tuple[str, str], ...] = ()
     # a table whose rows are each one fact (carepay's journals, absences and outages,
-    # which have no ids; decisions and premium claims): a row alike in every column but
-    # its key to an earlier one is that fact exported twice, and rejected
-    # (`duplicate-row`)
+    # which have no ids; decisions and premium claims; a model's own table without a
+    # key, unless it says its rows `may_repeat`): a row alike in every column but its
+    # key to an earlier one is that fact exported twice, and rejected (`duplicate-row`)
     unique_rows: bool = False
 
     @property
@@ -541,6 +541,25 @@ def _declared_period(declared: Mapping[str, Any]) -> tuple[tuple[str, str], ...]
     return ((str(period["start"]), str(period["end"])),)
 
 
+def _rows_unique(name: str, declared: Mapping[str, Any], report: Report) -> bool:
+    """Whether a table of the model's own rejects a row alike in every column read to
+    an earlier one (`duplicate-row`): one without a key does, unless it says its rows
+    `may_repeat` — an escort exported twice was paid twice, exit 0, in silence. A
+    table with a key tells its rows apart by it (`duplicate-id`), so `may_repeat`
+    there is an error at its line."""
+    may_repeat = declared.get("may_repeat") is True
+    if may_repeat and declared.get("key"):
+        report(
+            "schema",
+            f"`{name}` has a key, so its rows are told apart by it: `may_repeat` is for a "
+            "table without one",
+            ("tables", name, "may_repeat"),
+            "delete `may_repeat: true`; a row whose key an earlier row has is rejected "
+            "(duplicate-id)",
+        )
+    return not declared.get("key") and not may_repeat
+
+
 def _declared_hours(declared: Mapping[str, Any]) -> int | None:
     """A table's own `max_hours: 12`: the longest its rows may last, from the first
     time of its `in_order` to the last (the schema holds it to a whole number above 0)."""
@@ -684,6 +703,7 @@ def extend(base: Vocabulary, spec: Mapping[str, Any], report: Report) -> Vocabul
             periods=_declared_period(declared),
             in_order=_declared_order(declared),
             max_hours=_declared_hours(declared),
+            unique_rows=_rows_unique(name, declared, report),
         )
         _add_columns(
             tables, name, declared.get("columns") or {}, codes, report, ("tables", name, "columns")

@@ -2568,6 +2568,12 @@ def _repeated_rows(
     later = indexed.filter(pl.col("__i") != pl.col("__first")).sort("__i")
     shown = key[0] if key else columns[0]
     but = f" but `{', '.join(key)}`" if key else ""
+    hint = "one row exported twice; a second fact of the same kind differs in some column"
+    if name not in base_vocabulary().tables:  # the model's own: it may say they repeat
+        hint += (
+            "; if such rows are facts of their own, say so: "
+            f"`tables: {{{name}: {{may_repeat: true}}}}`"
+        )
     return [
         Problem(
             index,
@@ -2575,7 +2581,7 @@ def _repeated_rows(
             None if value is None else str(value),
             "duplicate-row",
             f"the row is row {ds.row_number(name, first)} again, alike in every column{but}",
-            "one row exported twice; a second fact of the same kind differs in some column",
+            hint,
         )
         for index, first, value in later.select("__i", "__first", shown).iter_rows()
     ]

@@ -182,6 +182,13 @@ def render_text(model: Model, tables: list[TableContract], headers: Headers | No
             first, last = table.span
             if c.name == last and table.max_hours is not None and first in shown:
                 lines.append(f"    en rad som varar längre än {table.max_hours} h avvisas")
+        if table.unique_rows:
+            but = f" utom {', '.join(heading(k) for k in table.key)}" if table.key else ""
+            lines += _indented(
+                f"en rad som är lik en tidigare i varje kolumn som läses{but} avvisas (samma "
+                "rad exporterad två gånger)",
+                "  ",
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -197,6 +204,7 @@ def to_json(model: Model, tables: list[TableContract], headers: Headers | None =
                 "table": t.table.name,
                 "file": names.file(t.table.name),
                 "required": t.required,
+                "may_repeat": not t.table.unique_rows,
                 "columns": [
                     {
                         "column": c.name,

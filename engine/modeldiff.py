@@ -531,6 +531,8 @@ def table_changes(a: Table, b: Table) -> list[str]:
         told.append("key: " + " → ".join(f"[{', '.join(k)}]" for k in (a.key, b.key)))
     if a.optional != b.optional:  # a missing file: no rows, or an error
         told.append(f"optional: {a.optional} → {b.optional}".lower())
+    if a.unique_rows != b.unique_rows:  # a row alike to an earlier one: read, or rejected
+        told.append(f"may_repeat: {not a.unique_rows} → {not b.unique_rows}".lower())
     for field, shown in (
         ("in_order", order),
         ("max_hours", lambda t: "–" if t.max_hours is None else str(t.max_hours)),

@@ -202,6 +202,11 @@ CASES = [
      "  codes:\n    service: { add: [''] }",
      "  visit:\n    y: service == \"omsorg\"",
      "a code of the code list `service` is blank: a blank cell is read as empty"),
+    ("rows that may repeat in a table with a key",
+     _own().replace("      key: [id]\n", "      key: [id]\n      may_repeat: true\n"),
+     "  e:\n    x: 1",
+     "`t` has a key, so its rows are told apart by it: `may_repeat` is for a table without "
+     "one"),
 ]  # fmt: skip
 
 
@@ -415,6 +420,57 @@ def _paid(tmp_path: Path, model: Path, data: Path, said: str = "") -> str:
     assert ran.exit_code == (5 if said else 0), ran.output
     assert said in ran.output, ran.output
     return (out / "statement_lines.csv").read_text(encoding="utf-8")
+
+
+UNKEYED = {  # K1's deliveries, the one of 10 March on two rows alike in every column
+    "customers": "customer_id,district\nK1,Centrum\n",
+    "leveranser": "customer_id,provider_id,levererad,portioner\n"
+    "K1,P1,2025-03-03,5\nK1,P1,2025-03-10,7\nK1,P1,2025-03-10,7\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("declared", "code", "paid"),
+    [
+        ("", 3, "744.00"),  # (5 + 7) × 62 kr: row 4 is row 3 again, rejected
+        ("      may_repeat: true\n", 0, "1178.00"),  # (5 + 7 + 7) × 62 kr: two deliveries
+    ],
+)
+def test_a_row_repeated_in_a_table_without_a_key(tmp_path: Path, declared, code, paid):
+    """A table of the model's own without a key cannot tell two rows alike in every
+    column apart: the second is taken for the first exported twice and rejected with its
+    reason, unless the table says its rows `may_repeat` (two deliveries alike the same
+    day). Before, the repeated row was paid, exit 0, in silence (an escort exported
+    twice, 1 330 kr for 665 kr)."""
+    text = DELIVERIES.format(month="").replace("      key: [leverans_id]\n", declared)
+    text = text.replace(
+        "        leverans_id: { type: text, nullable: false, required: true }\n", ""
+    )
+    model, data = _model_and_data(tmp_path, text, UNKEYED)
+    ran, out = _march(tmp_path, model, data)
+    assert ran.exit_code == code, ran.output
+    assert f"2025-03,P1,K1,mat,,mat,,,{paid}," in (out / "statement_lines.csv").read_text("utf-8")
+    rejects = (out / "rejects.csv").read_text(encoding="utf-8").splitlines()
+    if code == 3:
+        assert "1 row rejected: the row is row 3 again, alike in every column" in ran.output
+        assert "say so: `tables: {leveranser: {may_repeat: true}}`" in ran.output
+        assert len(rejects) == 2 and rejects[1].startswith("leveranser,leveranser.csv,4,"), rejects
+    else:
+        assert len(rejects) == 1 and "rejected" not in ran.output, ran.output
+
+
+def test_diff_says_that_a_tables_rows_may_repeat(tmp_path: Path):
+    """Two models differing in `may_repeat:` alone read other rows: `diff` says so."""
+    text = DELIVERIES.format(month="").replace("      key: [leverans_id]\n", "")
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(text, "utf-8")
+    new.write_text(
+        text.replace("    leveranser:\n", "    leveranser:\n      may_repeat: true\n", 1)
+    )
+    diffed = CliRunner().invoke(main, ["diff", str(old), str(new)])
+    assert "- Tabellen `leveranser` ändras\n    may_repeat: false → true" in diffed.output, (
+        diffed.output
+    )
 
 
 def test_a_models_own_rows_make_a_customers_month(tmp_path: Path):

@@ -211,7 +211,12 @@ def test_the_indicators_example_is_norrtaljes_and_its_run_writes_them(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "heading", ["**A column carepay's table already has**", "**A payment per row.**"]
+    "heading",
+    [
+        "**A column carepay's table already has**",
+        "**A payment per row.**",
+        "**A table without a key**",
+    ],
 )
 def test_the_declaration_examples_check_as_part_of_ekby(tmp_path, heading):
     """docs/language.md's examples of declaring a column of carepay's and an entity

@@ -465,7 +465,7 @@ def test_diff_says_that_a_tables_rows_may_repeat(tmp_path: Path):
     old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
     old.write_text(text, "utf-8")
     new.write_text(
-        text.replace("    leveranser:\n", "    leveranser:\n      may_repeat: true\n", 1)
+        text.replace("    leveranser:\n", "    leveranser:\n      may_repeat: true\n", 1), "utf-8"
     )
     diffed = CliRunner().invoke(main, ["diff", str(old), str(new)])
     assert "- Tabellen `leveranser` ändras\n    may_repeat: false → true" in diffed.output, (

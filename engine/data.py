@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -920,6 +921,28 @@ def _sheet_table(title: str, known: dict[str, Table]) -> str:
 # The largest magnitude a number column takes (a trillion kronor or minutes): beyond it
 # a value is a mistake (1e17, inf), never a payment.
 MAX_MAGNITUDE = 1e12
+MAGNITUDE_WORDS = "at most 10^12 either way"
+
+
+def _beyond_magnitude(value: str) -> float | None:
+    """The value as written, where it is a finite number larger than `MAX_MAGNITUDE`
+    (`1e17`, `1 000 000 000 000 000`): such a value was said to be "not a number"."""
+    text = re.sub(r"[\s\u00a0]", "", value)
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and abs(number) > MAX_MAGNITUDE else None
+
+
+def _beyond_range(number: float, column: Column) -> bool:
+    """Whether a number as written is beyond the bound of the column's range on its side
+    (the range is in the column's unit, as the value is written)."""
+    if number > 0:
+        return column.maximum is not None and number > column.maximum
+    return column.minimum is not None and number < column.minimum
 
 
 def _checked_number(parsed: pl.Expr, column: Column, *, ranged: bool = False) -> pl.Expr:
@@ -2634,6 +2657,13 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
                 else f"write the time of day too: {value.strip()} HH:MM"
             ) + "; read as midnight, a visit from 08:00 to 09:00 would last nine hours"
             out.append(Problem(index, name, value, "bad-value", message, hint))
+        elif column.kind in ("integer", "number") and (huge := _beyond_magnitude(value)):
+            if _beyond_range(huge, column):  # `1e+300` granted minutes: "not a number"
+                message = f"`{value}` is outside the range of `{name}` ({range_words(column)})"
+                out.append(Problem(index, name, value, "out-of-range", message))
+            else:
+                message = f"`{value}` is larger than any number carepay reads ({MAGNITUDE_WORDS})"
+                out.append(Problem(index, name, value, "bad-value", message))
         else:
             message = f"`{value}` is not {_kind_words(column)}"
             numeric = column.kind in ("integer", "number")

@@ -405,7 +405,24 @@ CASES += [
             .replace(",,2\n", ",,2,1e17\n")
             .replace(",1\n", ",1,\n")
         },
-        ("bad-value", "decisions.csv:2:special_amount", "`1e17` is not a number"),
+        (
+            "bad-value",
+            "decisions.csv:2:special_amount",
+            "`1e17` is larger than any number carepay reads (at most 10^12 either way)",
+        ),
+    ),
+    (
+        "1e300 granted minutes, beyond their range's maximum",
+        {
+            "decisions": DECISIONS.replace("end_date,level", "end_date,level,granted_minutes")
+            .replace(",,2\n", ",,2,1e300\n")
+            .replace(",1\n", ",1,\n")
+        },
+        (
+            "out-of-range",
+            "decisions.csv:2:granted_minutes",
+            "`1e300` is outside the range of `granted_minutes` (0–44640 min)",
+        ),
     ),
     (
         "a row with a field too many",

@@ -204,7 +204,7 @@ def to_json(model: Model, tables: list[TableContract], headers: Headers | None =
                 "table": t.table.name,
                 "file": names.file(t.table.name),
                 "required": t.required,
-                "may_repeat": not t.table.unique_rows,
+                "repeated_rows_rejected": t.table.unique_rows,
                 "columns": [
                     {
                         "column": c.name,

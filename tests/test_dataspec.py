@@ -171,3 +171,22 @@ def test_a_mistake_in_the_datas_column_names_is_said_at_its_line(tmp_path):
     assert ran.exit_code == 1, ran.output
     assert f"{tmp_path / 'columns.yaml'}:2:" in ran.output
     assert "besöks_id" in ran.output
+
+
+def test_a_table_that_rejects_a_repeated_row_says_so():
+    """The system exporting the data is told which tables reject a row that repeats an
+    earlier one (`duplicate-row`): carepay's decisions (alike but for their id) and
+    outages, not its visits."""
+    ran = CliRunner().invoke(main, ["tables", str(ROOT / "rules/orebro")])
+    sections = {s.split(" — ")[0]: " ".join(s.split()) for s in ran.output.split("\n\n")}
+    said = "en rad som är lik en tidigare i varje kolumn som läses"
+    assert (
+        f"{said} utom decision_id avvisas (samma rad exporterad två gånger)"
+        in (sections["decisions"])
+    )
+    assert said in sections["outages"] and said not in sections["visits"], ran.output
+    document = json.loads(
+        CliRunner().invoke(main, ["tables", str(ROOT / "rules/orebro"), "--format", "json"]).output
+    )
+    rejected = {t["table"]: t["repeated_rows_rejected"] for t in document["tables"]}
+    assert rejected["decisions"] and rejected["outages"] and not rejected["visits"], rejected

@@ -542,8 +542,8 @@ def _declared_period(declared: Mapping[str, Any]) -> tuple[tuple[str, str], ...]
 
 
 def _rows_unique(name: str, declared: Mapping[str, Any], report: Report) -> bool:
-    """Whether a table of the model's own rejects a row alike in every column read to
-    an earlier one (`duplicate-row`): one without a key does, unless it says its rows
+    """Whether a table of the model's own rejects a row alike in every column to an
+    earlier one (`duplicate-row`): one without a key does, unless it says its rows
     `may_repeat` — an escort exported twice was paid twice, exit 0, in silence. A
     table with a key tells its rows apart by it (`duplicate-id`), so `may_repeat`
     there is an error at its line."""

@@ -1629,7 +1629,7 @@ def _check_table(reading: _Reading, name: str, decoded: Decoded) -> _Checked:
         frame.height if part is None else int(converted.select(part.owned.sum()).item())
     )
     ds.tables[name] = converted
-    found = _row_problems(ds, name, table, frame, converted, survey, part)
+    found = _row_problems(ds, name, table, frame, converted, survey, part, rest)
     out.problems = _ragged_first(found, reading.ragged.get(name, []))
     return out
 
@@ -2542,11 +2542,12 @@ def _row_problems(
     converted: pl.DataFrame,
     survey: Survey,
     window: Window | None = None,
+    rest: Source | None = None,
 ) -> list[Problem]:
     """Every problem of the table's rows: values not of their kind, empty or not
     allowed, periods ending before they start, times the clock skipped, ids seen
-    twice; looked for only where
-    the table's `survey` found something to look at."""
+    twice, rows repeated (compared in the file's columns not read too, `rest`);
+    looked for only where the table's `survey` found something to look at."""
     problems: list[Problem] = []
     for column in table.columns.values():
         if column.name in survey.columns:
@@ -2562,18 +2563,24 @@ def _row_problems(
     if table.unique_rows and window is None:
         seen = {p.index for p in problems if p.code == "duplicate-id"}  # said once a row
         problems += [
-            p for p in _repeated_rows(converted, ds, name, table.key) if p.index not in seen
+            p for p in _repeated_rows(converted, ds, name, table.key, rest) if p.index not in seen
         ]
     return problems
 
 
 def _repeated_rows(
-    converted: pl.DataFrame, ds: Dataset, name: str, key: Sequence[str]
+    converted: pl.DataFrame,
+    ds: Dataset,
+    name: str,
+    key: Sequence[str],
+    rest: Source | None = None,
 ) -> list[Problem]:
     """The second and later of rows alike in every column but their ids (the first is
     kept), in a table whose rows are each one fact: a journal exported twice was two
     journals, and Norrtälje paid its listing fee twice; a decision registered again
-    under a new id was paid twice by 14 of 20 models, each with exit 0."""
+    under a new id was paid twice by 14 of 20 models, each with exit 0. Rows alike in
+    the columns read are compared in the file's other columns too (`rest`): two
+    deliveries alike but for a comment the model does not read are two deliveries."""
     columns = [c for c in converted.columns if c not in key]
     if converted.height < 2 or not columns:
         return []
@@ -2583,11 +2590,9 @@ def _repeated_rows(
     hashes = converted.select(columns).hash_rows()
     if hashes.n_unique() == hashes.len():
         return []
-    indexed = (
-        converted.with_row_index("__i")
-        .filter(hashes.is_duplicated())
-        .with_columns(pl.col("__i").min().over(columns).alias("__first"))
-    )
+    indexed = converted.with_row_index("__i").filter(hashes.is_duplicated())
+    indexed, unread = _with_unread(indexed, ds, name, rest)
+    indexed = indexed.with_columns(pl.col("__i").min().over(columns + unread).alias("__first"))
     later = indexed.filter(pl.col("__i") != pl.col("__first")).sort("__i")
     shown = key[0] if key else columns[0]
     but = f" but `{', '.join(key)}`" if key else ""
@@ -2608,6 +2613,31 @@ def _repeated_rows(
         )
         for index, first, value in later.select("__i", "__first", shown).iter_rows()
     ]
+
+
+UNREAD = "__unread_"  # the prefix of a file's column not read, beside the columns read
+
+
+def _with_unread(
+    indexed: pl.DataFrame, ds: Dataset, name: str, rest: Source | None
+) -> tuple[pl.DataFrame, list[str]]:
+    """Rows of the table (`__i`, their index now) with the file's columns not read
+    beside them, as the file has them, and those columns' names: decoded for these
+    rows alone, and only when some rows are alike in the columns read."""
+    if rest is None or not schema_of(rest):
+        return indexed, []
+    kept = ds.kept.get(name)  # a blank line dropped: the rows' places in the file
+    places = kept.gather(indexed["__i"]) if kept is not None else indexed["__i"]
+    places = places.cast(pl.UInt32).alias("__row")
+    others = (
+        rest.lazy()
+        .with_row_index("__row")
+        .filter(pl.col("__row").is_in(places.implode()))
+        .collect()
+    )
+    unread = {c: UNREAD + c for c in others.columns if c != "__row"}
+    joined = indexed.with_columns(places).join(others.rename(unread), on="__row", how="left")
+    return joined.drop("__row"), list(unread.values())
 
 
 def _present(frame: pl.DataFrame, name: str) -> pl.Expr:

@@ -185,7 +185,7 @@ def render_text(model: Model, tables: list[TableContract], headers: Headers | No
         if table.unique_rows:
             but = f" utom {', '.join(heading(k) for k in table.key)}" if table.key else ""
             lines += _indented(
-                f"en rad som är lik en tidigare i varje kolumn som läses{but} avvisas (samma "
+                f"en rad som är lik en tidigare i varje kolumn{but} avvisas (samma "
                 "rad exporterad två gånger)",
                 "  ",
             )

@@ -179,7 +179,7 @@ def test_a_table_that_rejects_a_repeated_row_says_so():
     outages, not its visits."""
     ran = CliRunner().invoke(main, ["tables", str(ROOT / "rules/orebro")])
     sections = {s.split(" — ")[0]: " ".join(s.split()) for s in ran.output.split("\n\n")}
-    said = "en rad som är lik en tidigare i varje kolumn som läses"
+    said = "en rad som är lik en tidigare i varje kolumn"
     assert (
         f"{said} utom decision_id avvisas (samma rad exporterad två gånger)"
         in (sections["decisions"])

@@ -459,6 +459,36 @@ def test_a_row_repeated_in_a_table_without_a_key(tmp_path: Path, declared, code,
         assert len(rejects) == 1 and "rejected" not in ran.output, ran.output
 
 
+@pytest.mark.parametrize(
+    ("comments", "code", "paid"),
+    [
+        ("vid dörren,vid dörren", 3, "744.00"),  # row 4 is row 3 again, its comment too
+        ("vid dörren,i trapphuset", 0, "1178.00"),  # two deliveries: (5 + 7 + 7) × 62 kr
+    ],
+)
+def test_rows_alike_in_the_columns_read_are_compared_in_the_others(
+    tmp_path: Path, comments, code, paid
+):
+    """Two rows of a table without a key alike in every column the model reads but
+    differing in one it does not (a delivery's comment) are two facts, both read; a
+    row alike in every column of the file is the first exported twice. Before, the
+    columns read alone were compared, and a second delivery was rejected."""
+    text = DELIVERIES.format(month="").replace("      key: [leverans_id]\n", "")
+    text = text.replace(
+        "        leverans_id: { type: text, nullable: false, required: true }\n",
+        "        kommentar: { type: text }\n",
+    )
+    first, second = comments.split(",")
+    rows = UNKEYED["leveranser"].splitlines()
+    table = "\n".join(
+        [rows[0] + ",kommentar", rows[1] + ",", rows[2] + f",{first}", rows[3] + f",{second}"]
+    )
+    model, data = _model_and_data(tmp_path, text, {**UNKEYED, "leveranser": table + "\n"})
+    ran, out = _march(tmp_path, model, data)
+    assert ran.exit_code == code, ran.output
+    assert f"2025-03,P1,K1,mat,,mat,,,{paid}," in (out / "statement_lines.csv").read_text("utf-8")
+
+
 def test_diff_says_that_a_tables_rows_may_repeat(tmp_path: Path):
     """Two models differing in `may_repeat:` alone read other rows: `diff` says so."""
     text = DELIVERIES.format(month="").replace("      key: [leverans_id]\n", "")

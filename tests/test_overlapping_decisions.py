@@ -11,6 +11,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from engine.api import load, load_dataset, parse_month, run_model
 
 SJOHAMN = Path(__file__).resolve().parent.parent / "examples/sjohamn"
@@ -129,3 +131,45 @@ def test_decisions_registered_again_take_nothing_and_explain_no_exclusion(
     rejected = pl.read_csv(out / "rejects.csv", infer_schema=False)
     assert set(rejected["code"]) == {"duplicate-row"}
     assert rejected.height == decisions.height
+
+
+@pytest.mark.parametrize("received", ["2027-02-01", "2027-02-05"])
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_decisions_alike_in_every_column_read_are_compared_in_the_rest(
+    tmp_path: Path, received: str, suffix: str
+) -> None:
+    """D2 again as D4, alike in every column Sjöhamn reads, and received on the same
+    day as D2 (2027-02-01) or on another (2027-02-05), a column no rule reads: alike in
+    every column of the file it is D2 exported twice, rejected, and K2 is paid 678 kr;
+    received another day it is a second decision, both are read, K2 is paid the whole
+    guarantee and the run says they overlap. Before, the columns read alone were
+    compared. The CSV file has a blank line above D4 (its rows' places in the file
+    are not their places in the table), and a Parquet file's unread columns are
+    decoded for the rows in question alone."""
+    import polars as pl
+
+    data = tmp_path / "data"
+    shutil.copytree(SJOHAMN / "data", data)
+    lines = (data / "decisions.csv").read_text(encoding="utf-8").splitlines()
+    d2 = next(line for line in lines if line.startswith("D2,"))
+    rows = [lines[0] + ",received_on"]
+    rows += [line + (",2027-02-01" if line == d2 else ",") for line in lines[1:]]
+    rows += ["", "D4" + d2.removeprefix("D2") + f",{received}"]
+    (data / "decisions.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    if suffix == ".parquet":
+        frame = pl.read_csv(data / "decisions.csv", infer_schema=False)
+        frame.write_parquet(data / "decisions.parquet")
+        (data / "decisions.csv").unlink()
+    month = parse_month("2027-02")
+    checked, _ = load(SJOHAMN / "model.yaml", [month])
+    dataset, _ = load_dataset(checked, data)
+    result = run_model(checked, dataset, [month])
+    k2 = result.lines.filter(
+        (result.lines["customer_id"].cast(str) == "K2") & (result.lines["payment"] == "tid")
+    )
+    said = [w.message for w in result.warnings if w.code == "overlapping-decisions"]
+    repeated = [r for r in dataset.rejects if r["code"] == "duplicate-row"]
+    if received == "2027-02-01":
+        assert (int(k2["amount_ore"].sum()), said, len(repeated)) == (67800, [], 1)
+    else:
+        assert (int(k2["amount_ore"].sum()), len(said), repeated) == (100000, 1, [])

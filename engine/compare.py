@@ -674,10 +674,11 @@ def dates_replaced(checked: CheckedModel, setting: str, months: list[date]) -> l
     return sorted(used) if len(used) > 1 else []
 
 
-def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
+def with_setting(checked: CheckedModel, setting: str, option: str = "--set") -> CheckedModel:
     """A copy of the model with one parameter changed on every date:
     `timpris=480`, `nivåbelopp[tätort, 12]=22000`, `kontrollnivåer[2].under=50 %`.
-    The value is read and checked as the rule file's own values are."""
+    The value is read and checked as the rule file's own values are; a mistake is
+    told as of `option` (a value of `--sweep` is no `--set` the user wrote)."""
     match = _SETTING.match(setting)
     if not match:
         raise _bad(
@@ -689,18 +690,18 @@ def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
     target = resolve_target(checked, setting.partition("=")[0])
     value, errors = setting_value(target.param, text, target.part)
     if errors:
-        raise EngineError([replace(e, message=f"--set {setting}: {e.message}") for e in errors])
+        raise EngineError([replace(e, message=f"{option} {setting}: {e.message}") for e in errors])
     if target.param.name in checked.multiples and isinstance(value, Decimal) and value <= 0:
         raise _bad(
             "bad-value",
-            f"--set {setting}: `{target.param.name}` is what a rule rounds to a multiple of, "
+            f"{option} {setting}: `{target.param.name}` is what a rule rounds to a multiple of, "
             "and a multiple is above zero",
             f"set {target.param.name} to a value above 0",
         )
     if target.param.name in checked.nonzero and isinstance(value, Decimal) and value == 0:
         raise _bad(
             "division-by-zero",
-            f"--set {setting}: a formula divides by `{target.param.name}`, and by 0 no row "
+            f"{option} {setting}: a formula divides by `{target.param.name}`, and by 0 no row "
             "would have a value",
             f"set {target.param.name} to a value other than 0",
         )
@@ -708,7 +709,7 @@ def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
     if codes is not None and isinstance(value, str) and value not in codes:
         raise _bad(
             "unknown-value",
-            f"--set {setting}: a formula compares `{target.param.name}` with a column that is "
+            f"{option} {setting}: a formula compares `{target.param.name}` with a column that is "
             f'never "{value}"',
             codes_hint(value, tuple(sorted(codes))),
         )
@@ -718,7 +719,7 @@ def with_setting(checked: CheckedModel, setting: str) -> CheckedModel:
     param.values = copy.deepcopy(target.param.values)
     model.parameters[param.name] = param
     for dated in param.values:
-        dated.value = _changed(target, dated.value, value, setting)
+        dated.value = _changed(target, dated.value, value, f"{option} {setting}")
     if param.indexation is not None:  # the value set is the value, not a base to index
         if target.key is not None:  # the other cells are indexed as before
             param.pinned = {**param.pinned, target.key: value}
@@ -744,7 +745,7 @@ def _changed(target: Target, old: Any, value: Any, setting: str) -> Any:
         bound = target.param.bound_word
         raise _bad(
             "bad-value",
-            f"--set {setting}: the brackets of `{target.param.name}` would no longer be in "
+            f"{setting}: the brackets of `{target.param.name}` would no longer be in "
             f"increasing order of `{bound}`",
             f"each bracket's `{bound}` must be above the one before it",
         )
@@ -1170,9 +1171,11 @@ def sweep(
     rows = []
     first: RunResult | None = None
     changed = frozenset({parameter_name(target)})
+    for value in values:  # every value the model accepts, before the first run
+        with_setting(checked, f"{target}={value}", "--sweep")
     for value in progress(values):
         variant = run_model(
-            with_setting(checked, f"{target}={value}"),
+            with_setting(checked, f"{target}={value}", "--sweep"),
             dataset,
             months,
             reuse=first,

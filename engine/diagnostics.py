@@ -58,7 +58,7 @@ CODES: dict[str, str] = {
     "skipped-argument": "`min`, `max` or a `clamp`'s bound skips an argument that can have no value",
     "missing-unit": "a parameter says no `unit:`, or a value of one with a unit is written without it",
     "reserved-name": "a rule is named like a field, relation or context value",
-    "out-of-range": "a value in the data is outside its column's range",
+    "out-of-range": "a value in the data, or a parameter's, is outside its range",
     "ragged-row": "a CSV row has more or fewer fields than the header",
     "repeated-header": "a CSV row is the column names again (two exports joined into one file)",
     "duplicate-column": "an input table has the same column twice",

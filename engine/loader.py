@@ -1725,6 +1725,7 @@ class _Builder:
             str(spec.get("description", "")),
             spec.get("source"),
         )
+        self._declared_range(param, spec)
         if spec.get("under") is not None:
             param.under_unit = str(spec["under"])
             if param.under_unit not in t.UNITS and param.under_unit not in ("count", "number"):
@@ -2090,6 +2091,73 @@ class _Builder:
             return False
         return True
 
+    def _declared_range(self, param: Parameter, spec: LMap) -> None:
+        """A parameter's `minimum:` and `maximum:`, in its unit unless written with one;
+        an amount, a rate or a time without a `minimum:` is at least 0 (`_outside`)."""
+        typ = param.type
+        for word in ("minimum", "maximum"):
+            if word not in spec:
+                continue
+            raw, span = spec[word], spec.value_spans[word]
+            if not isinstance(typ, t.Num) or param.kind in ("list", "bands"):
+                self.diags.error(
+                    "schema",
+                    f"`{word}:` bounds a parameter of numbers; `{param.name}` is not one",
+                    spec.key_spans[word],
+                )
+                continue
+            value_type, value = self._quantity(raw, span, param.unit)
+            if value is not None and not t.compatible(value_type, typ):
+                self.diags.error(
+                    "unit-mismatch",
+                    f"`{word}: {raw}` is {t.describe(value_type)}, but `{param.name}` is "
+                    f"{t.describe(typ)}",
+                    span,
+                )
+                continue
+            written = f"{raw} {param.unit}" if _is_bare_number(raw) else str(raw)
+            setattr(param, word, value)
+            setattr(param, f"{word}_written", written)
+        if param.minimum is None and isinstance(typ, t.Num) and (typ.money or typ.time):
+            param.minimum = Decimal(0)  # not declared: `minimum_written` stays None
+        low, high = param.minimum, param.maximum
+        if low is not None and high is not None and low > high:
+            least = param.minimum_written or f"0 {param.unit}"
+            self.diags.error(
+                "schema",
+                f"`{param.name}` may be at most {param.maximum_written}, less than its "
+                f"least value {least}",
+                spec.value_spans["maximum"],
+                hint=None if param.minimum_written else "a negative one needs its `minimum:`",
+            )
+
+    def _outside(self, param: Parameter, raw: Any, value: Decimal, span: Span) -> None:
+        """A value below the parameter's least value or above its most (`minimum:`,
+        `maximum:`): a price typed `-455` paid every hour backwards, with exit 0."""
+        if param.minimum is not None and value < param.minimum:
+            if param.minimum_written is None:  # not declared: an amount, a rate, a time
+                self.diags.error(
+                    "out-of-range",
+                    f"`{raw}` is below 0, and `{param.name}` is {t.describe(param.type)}",
+                    span,
+                    hint=f"an amount, a rate or a time is not negative; if `{param.name}` may "
+                    f"be, declare its least value: `minimum: {raw}`",
+                )
+            else:
+                self.diags.error(
+                    "out-of-range",
+                    f"`{raw}` is below the least value of `{param.name}` ({param.minimum_written})",
+                    span,
+                    hint="the parameter's `minimum:` says what it may be",
+                )
+        elif param.maximum is not None and value > param.maximum:
+            self.diags.error(
+                "out-of-range",
+                f"`{raw}` is above the most `{param.name}` may be ({param.maximum_written})",
+                span,
+                hint="the parameter's `maximum:` says what it may be",
+            )
+
     def _cell(self, param: Parameter, raw: Any, span: Span) -> Any:
         typ = param.type
         if isinstance(typ, t.Num):
@@ -2118,6 +2186,8 @@ class _Builder:
                     span,
                     hint="a count is whole: 2 or 3 (a share is unit: ratio or %)",
                 )
+            elif value is not None:
+                self._outside(param, raw, value, span)
             return value
         if isinstance(typ, t.Date):
             day = _parse_date_text(raw)

@@ -111,6 +111,14 @@ class Parameter:
     # for tables: the value for keys not in the table, when the model declares one
     otherwise: Any = None
     has_otherwise: bool = False
+    # the least and the most a value may be (in the engine's unit: minutes, SEK per
+    # minute), as declared (`minimum: -500 kr/h`), or 0 at the least for an amount, a
+    # rate or a time, which no model has written below 0: `-455` typed for a price paid
+    # every hour backwards; each as written, for messages
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    minimum_written: str | None = None
+    maximum_written: str | None = None
 
     @property
     def bound_word(self) -> str:

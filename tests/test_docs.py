@@ -216,6 +216,7 @@ def test_the_indicators_example_is_norrtaljes_and_its_run_writes_them(tmp_path):
         "**A column carepay's table already has**",
         "**A payment per row.**",
         "**A table without a key**",
+        "**A parameter's range.**",
     ],
 )
 def test_the_declaration_examples_check_as_part_of_ekby(tmp_path, heading):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -871,3 +872,67 @@ def test_a_unit_without_a_quantity_is_warned_of(tmp_path):
         "m.yaml:4:3: warning[missing-quantity]: `unit: besök` labels the line's quantity, but "
         "`a` has no `quantity:`"
     ) in result.output
+
+
+# A parameter's range: an amount, a rate or a time is at least 0 unless the parameter
+# declares its `minimum:`; `maximum:` bounds it above. Before, `-455` typed for a price
+# paid every hour backwards, exit 0, and `--set`, `--sweep` and the studio took any
+# value. Each case: the parameter, the error's code and message (None: it loads), line.
+PARAMETER_RANGES = [
+    ("  timpris:\n    unit: SEK/h\n    values: {2024-01-01: -455}",
+     ("out-of-range", "`-455` is below 0, and `timpris` is rate (SEK/h)"), 6),
+    ("  timpris:\n    unit: SEK/h\n    minimum: -500\n    values: {2024-01-01: -455}", None, 0),
+    ("  timpris:\n    unit: SEK/h\n    minimum: -400 SEK/h\n    values: {2024-01-01: -455}",
+     ("out-of-range", "`-455` is below the least value of `timpris` (-400 SEK/h)"), 7),
+    ("  frist:\n    unit: days\n    values: {2024-01-01: -5}",
+     ("out-of-range", "`-5` is below 0, and `frist` is duration"), 6),
+    ("  andel:\n    unit: \"%\"\n    values: {2024-01-01: -5}", None, 0),  # a share may fall
+    ("  andel:\n    unit: \"%\"\n    maximum: 100\n    values: {2024-01-01: 120}",
+     ("out-of-range", "`120` is above the most `andel` may be (100 %)"), 7),
+    ("  belopp:\n    unit: SEK\n    keys: [zone]\n    values: {2024-01-01: {tätort: 10, landsbygd: -1}}",
+     ("out-of-range", "`-1` is below 0, and `belopp` is money (SEK)"), 7),
+    ("  belopp:\n    unit: SEK\n    keys: [zone]\n    otherwise: -5\n    values: {2024-01-01: {tätort: 10}}",
+     ("out-of-range", "`-5` is below 0, and `belopp` is money (SEK)"), 7),
+    ("  trappa:\n    unit: SEK\n    values: {2024-01-01: [{under: 10 h, value: 5}, {under: 20 h, value: -5}]}",
+     ("out-of-range", "`-5` is below 0, and `trappa` is money (SEK)"), 6),
+    ("  timpris:\n    unit: SEK/h\n    minimum: 10 min\n    values: {2024-01-01: 455}",
+     ("unit-mismatch", "`minimum: 10 min` is duration, but `timpris` is rate (SEK/h)"), 6),
+    ("  timpris:\n    unit: SEK/h\n    minimum: 500\n    maximum: 400\n    values: {2024-01-01: 455}",
+     ("schema", "`timpris` may be at most 400 SEK/h, less than its least value 500 SEK/h"), 7),
+    ("  namn:\n    unit: text\n    minimum: 1\n    values: {2024-01-01: a}",
+     ("schema", "`minimum:` bounds a parameter of numbers; `namn` is not one"), 6),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("parameter", "error", "line"), PARAMETER_RANGES)
+def test_a_parameters_values_are_within_its_range(tmp_path, parameter, error, line):
+    from engine.diagnostics import Diagnostics
+    from engine.loader import load_model
+
+    path = tmp_path / "m.yaml"
+    path.write_text(MINIMAL.format(parameter=parameter), encoding="utf-8")
+    diags = Diagnostics()
+    load_model(path, diags)
+    if error is None:
+        assert not diags.errors, [e.render() for e in diags.errors]
+        return
+    found = diags.errors[0]
+    assert (found.code, found.message) == error, found.render()
+    assert found.span is not None and found.span.line == line, found.render()
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["--set", "vak_timpris=-450 kr/h"], "--set vak_timpris=-450 kr/h: `-450 kr/h` is below 0"),
+        (["--sweep", "vak_timpris=-100:100:50 kr/h"], "--sweep vak_timpris=-100 kr/h: `-100 kr/h`"),
+    ],
+)
+def test_a_study_sets_no_value_below_a_parameters_range(option, said):
+    """`--set` and `--sweep` read a value as the rule file's own: a negative hourly
+    rate is refused before any run, named by the option the user wrote."""
+    root = Path(__file__).resolve().parent.parent
+    args = ["simulate", str(root / "rules/orebro"), "--data", str(root / "examples/orebro")]
+    args += ["--month", "2024-02"]
+    ran = CliRunner().invoke(main, [*args, *option])
+    assert ran.exit_code == 1 and "error[out-of-range]: " + said in ran.output, ran.output

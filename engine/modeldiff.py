@@ -208,12 +208,25 @@ def _param_lines(old: Parameter, new: Parameter, lang: str) -> list[str]:
     if old.inclusive != new.inclusive:  # 20 % is in the bracket `up_to: 20 %`, not `under:`
         a, b = old.bound_word, new.bound_word
         lines.append(_field(lang, "brackets", a, b))
+    for word in ("minimum", "maximum"):  # what a value may be: a study's value refused
+        a, b = (_bound_shown(p, word, lang) for p in (old, new))
+        if getattr(old, word) != getattr(new, word) or a != b:
+            lines.append(_field(lang, word, a, b))
     if (old.has_otherwise, old.otherwise) != (new.has_otherwise, new.otherwise):
         # a key the table lacks: the run stopped (lookup-miss), or it pays this value
         a, b = (_show(p.otherwise, p.unit) if p.has_otherwise else say(lang, "diff.none")
                 for p in (old, new))  # fmt: skip
         lines.append(_field(lang, "otherwise", a, b))
     return lines
+
+
+def _bound_shown(param: Parameter, word: str, lang: str) -> str:
+    """A parameter's `minimum:` or `maximum:` as written; 0 where an amount, a rate
+    or a time is at least 0 without one."""
+    written = getattr(param, f"{word}_written")
+    if written is None and getattr(param, word) is not None:
+        return f"0 {param.unit}"
+    return written or say(lang, "diff.none")
 
 
 def _bands(value: Any) -> TypeGuard[list[Band]]:

@@ -369,6 +369,8 @@ PHRASES: dict[str, dict[str, str]] = {
     "field.unit": {"sv": "enhet", "en": "unit"},
     "field.indexation": {"sv": "uppräkning", "en": "indexation"},
     "field.otherwise": {"sv": "för nycklar som saknas", "en": "otherwise"},
+    "field.minimum": {"sv": "minst", "en": "minimum"},
+    "field.maximum": {"sv": "högst", "en": "maximum"},
     "field.brackets": {"sv": "gränserna", "en": "brackets"},
     "field.formula": {"sv": "formel", "en": "formula"},
     "field.category": {"sv": "kategori", "en": "category"},

@@ -936,3 +936,16 @@ def test_a_study_sets_no_value_below_a_parameters_range(option, said):
     args += ["--month", "2024-02"]
     ran = CliRunner().invoke(main, [*args, *option])
     assert ran.exit_code == 1 and "error[out-of-range]: " + said in ran.output, ran.output
+
+
+def test_diff_says_a_parameters_changed_range(tmp_path):
+    """A range declared (a rate allowed below 0, and a most) changes which values a
+    study may set: `carepay diff` says so, the implicit least value 0 as such."""
+    text = MINIMAL.format(parameter="  timpris:\n    unit: SEK/h\n    values: {2024-01-01: 455}")
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(text, encoding="utf-8")
+    ranged = "    unit: SEK/h\n    minimum: -50\n    maximum: 900 SEK/h\n"
+    new.write_text(text.replace("    unit: SEK/h\n", ranged), encoding="utf-8")
+    diffed = CliRunner().invoke(main, ["diff", str(old), str(new)])
+    said = "- Parametern `timpris` ändras\n    minst: 0 SEK/h → -50 SEK/h\n    högst: ingen → 900 SEK/h"
+    assert said in diffed.output, diffed.output

@@ -184,6 +184,10 @@ class Dataset:
 
 
 ROW = "__row"  # a part's rows' 0-based numbers in the whole table
+# a row's place, beside a file's own columns (those not read too): a name no heading
+# has, since a heading with a control character is refused (an export's `__row` column
+# beside a repeated decision was a traceback)
+FILE_INDEX = "\x00row"
 
 
 @dataclass
@@ -536,7 +540,7 @@ def _without_headingless(
     columns = [frame.columns[i] for i in blank]
     empty = []
     for i, column in zip(blank, columns, strict=True):
-        given = frame.with_row_index("__i").filter(
+        given = frame.with_row_index(FILE_INDEX).filter(
             pl.col(column).str.strip_chars().str.len_bytes() > 0
         )
         if given.height == 0:
@@ -579,7 +583,7 @@ def _header_again(frame: pl.DataFrame, names: list[str]) -> list[Problem]:
         return []
     first = frame.columns[0]
     # the first column holding its own name, looked for without copying a value
-    candidates = frame.with_row_index("__i").filter(
+    candidates = frame.with_row_index(FILE_INDEX).filter(
         pl.col(first).str.contains(names[0], literal=True)
     )
     again = candidates.filter(
@@ -599,7 +603,7 @@ def _header_again(frame: pl.DataFrame, names: list[str]) -> list[Problem]:
             "the row is the column names again",
             "two exports joined into one file? Each row is read once; remove the second header",
         )
-        for index in again["__i"].to_list()
+        for index in again[FILE_INDEX].to_list()
     ]
 
 
@@ -1296,9 +1300,9 @@ def _without_blank_lines(
     if found is not None and rest is not None:
         others = (
             rest.lazy()
-            .with_row_index("__i")
-            .filter(pl.col("__i").is_in(found.implode()))
-            .drop("__i")
+            .with_row_index(FILE_INDEX)
+            .filter(pl.col(FILE_INDEX).is_in(found.implode()))
+            .drop(FILE_INDEX)
             .collect()
         )
         among = _blank_rows(others)
@@ -2628,16 +2632,16 @@ def _with_unread(
         return indexed, []
     kept = ds.kept.get(name)  # a blank line dropped: the rows' places in the file
     places = kept.gather(indexed["__i"]) if kept is not None else indexed["__i"]
-    places = places.cast(pl.UInt32).alias("__row")
+    places = places.cast(pl.UInt32).alias(FILE_INDEX)
     others = (
         rest.lazy()
-        .with_row_index("__row")
-        .filter(pl.col("__row").is_in(places.implode()))
+        .with_row_index(FILE_INDEX)
+        .filter(pl.col(FILE_INDEX).is_in(places.implode()))
         .collect()
     )
-    unread = {c: UNREAD + c for c in others.columns if c != "__row"}
-    joined = indexed.with_columns(places).join(others.rename(unread), on="__row", how="left")
-    return joined.drop("__row"), list(unread.values())
+    unread = {c: UNREAD + c for c in others.columns if c != FILE_INDEX}
+    joined = indexed.with_columns(places).join(others.rename(unread), on=FILE_INDEX, how="left")
+    return joined.drop(FILE_INDEX), list(unread.values())
 
 
 def _present(frame: pl.DataFrame, name: str) -> pl.Expr:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -1633,3 +1634,26 @@ def test_rows_that_share_a_hash_are_compared_before_one_is_rejected(monkeypatch)
             "the row is row 2 again, alike in every column but `decision_id`",
         )
     ]
+
+
+def test_a_files_own_columns_named_like_carepays_helpers_are_read(tmp_path: Path) -> None:
+    """An export with columns of its own named `__row` and `__i`, a blank line and a
+    decision registered twice: the repeat is rejected and the rest is read. Before, the
+    repeat's comparison in the columns not read stopped with a traceback (`__row`), and
+    a blank line beside `__i` made the file unreadable ("column with name '__i' has more
+    than one occurrence")."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples/sjohamn/data", data)
+    lines = (data / "decisions.csv").read_text(encoding="utf-8").splitlines()
+    d2 = next(line for line in lines if line.startswith("D2,"))
+    rows = [lines[0] + ",__row,__i", lines[1] + ",x,y", ",,,,,,,,"]
+    rows += [line + ",x,y" for line in lines[2:]] + ["D4" + d2.removeprefix("D2") + ",x,y"]
+    (data / "decisions.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(ROOT / "examples/sjohamn"), "--data", str(data), "--month", "2027-02"]
+    ran = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert ran.exception is None or isinstance(ran.exception, SystemExit), ran.exception
+    assert ran.exit_code == 3, ran.output
+    row = rows.index(d2 + ",x,y") + 1
+    said = f"1 row rejected: the row is row {row} again, alike in every column but `decision_id`"
+    assert said in ran.output, ran.output

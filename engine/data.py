@@ -183,11 +183,12 @@ class Dataset:
         return dict(sorted(Counter(r["table"] for r in self.rejects).items()))
 
 
-ROW = "__row"  # a part's rows' 0-based numbers in the whole table
 # a row's place, beside a file's own columns (those not read too): a name no heading
 # has, since a heading with a control character is refused (an export's `__row` column
-# beside a repeated decision was a traceback)
+# beside a repeated decision was a traceback, and so was a visits file's read a month
+# at a time)
 FILE_INDEX = "\x00row"
+ROW = FILE_INDEX  # a part's rows' 0-based numbers in the whole table
 
 
 @dataclass

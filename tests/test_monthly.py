@@ -140,6 +140,26 @@ def test_one_month_of_a_longer_file_with_the_rest_read_in_slices(
     assert both.month.conservation.outside_months > 2 * 5_000
 
 
+def test_a_visits_file_with_columns_named_like_carepays_row_places(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: Path
+) -> None:
+    """An export's own columns `__row` and `__i` beside the visits: read a month at a
+    time, the run writes what the whole data's run writes (the row places carepay adds
+    to a file's columns took the name `__row`, and stopped this run with a traceback,
+    "cannot add row_index with name '__row'")."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(hostile, data)
+    visits = pl.read_parquet(data / "visits.parquet")
+    given = pl.col("visit_id").is_not_null()  # the blank row stays blank
+    own = [pl.when(given).then(pl.lit(v)).alias(name) for name, v in (("__row", "x"), ("__i", "y"))]
+    visits.with_columns(own).write_parquet(data / "visits.parquet")
+    both = _both(tmp_path, monkeypatch, data, "rules/orebro", "2024-01", "2024-03")
+    _same_outputs(both)
+    assert (both.month.conservation.rejected, both.month.conservation.outside_months) == (6, 2)
+
+
 def test_another_model_on_the_same_data(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: Path
 ) -> None:

@@ -717,7 +717,7 @@ def test_a_key_of_several_columns_when_the_table_is_read_in_parts(tmp_path: Path
     (`duplicate_rows`, the visits of a year): the values together, not each column."""
     import polars as pl
 
-    from engine.data import duplicate_rows
+    from engine.data import ROW, duplicate_rows
     from engine.diagnostics import Diagnostics
     from engine.loader import load_model
 
@@ -731,7 +731,7 @@ def test_a_key_of_several_columns_when_the_table_is_read_in_parts(tmp_path: Path
     scan = pl.scan_parquet(file)
     found = duplicate_rows(scan, table, scan.collect_schema(), row_offset=2)
     assert found.to_dicts() == [
-        {"__row": 1, "column": "kund, dag", "value": "A, 2025-03-04", "first": 2}
+        {ROW: 1, "column": "kund, dag", "value": "A, 2025-03-04", "first": 2}
     ]
 
 

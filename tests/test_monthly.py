@@ -272,7 +272,7 @@ def test_ids_seen_twice_over_the_whole_file(
     monkeypatch.setattr(data, "HASHED_ROWS", slice_rows)
     frame = pl.LazyFrame({"visit_id": ids}, schema={"visit_id": pl.String})
     found = duplicate_rows(frame, tables()["visits"], frame.collect_schema(), row_offset=1)
-    assert sorted(found.select("__row", "value", "first").iter_rows()) == expected
+    assert sorted(found.select(data.ROW, "value", "first").iter_rows()) == expected
 
 
 def test_related_rows_paired_a_slice_at_a_time_give_the_same_run(
@@ -435,7 +435,7 @@ def test_a_months_rows_are_chosen_by_the_parquet_reader(
     monkeypatch.setattr(data, "_decoded", looking)
     monkeypatch.setattr(runner.monthly, "applies", lambda *_: True)
     execute(Job(str(ROOT / "rules/orebro"), str(hostile), "2024-01", "2024-02"), tmp_path)
-    parts = [p for p in plans if "is_between" in p and "__row" in p]
+    parts = [p for p in plans if "is_between" in p and data.ROW in p]
     assert len(parts) == 3  # two months, and the rows of other months in one slice
     for plan in parts:
         scan = plan[plan.index("Parquet SCAN") :]

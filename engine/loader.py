@@ -690,6 +690,8 @@ def _humanise(error: jsonschema.ValidationError) -> tuple[str, str | None, list[
         return f"`{error.instance}` is not a date", "write dates as YYYY-MM-DD", None
     if validator == "pattern" and path == ["model"]:
         return _model_id_message(str(error.instance))
+    if validator == "pattern" and value == NAME_PATTERN:  # a name, shown as the regex
+        return (*_name_message(str(error.instance)), None)
     if validator == "oneOf":
         return _one_of(value, error.instance, path)
     if validator in ("minItems", "minProperties"):
@@ -817,10 +819,25 @@ def _property_name_message(
             "values are keyed by the date they take effect: YYYY-MM-DD",
             [*path, name],
         )
+    return (*_name_message(str(name)), [*path, name])
+
+
+NAME_PATTERN = "^(?!__)[A-Za-z_åäöÅÄÖéÉüÜ][A-Za-z0-9_åäöÅÄÖéÉüÜ]*$"  # as the schema has it
+
+
+def _name_message(name: str) -> tuple[str, str]:
+    """Why a name is no name of a rule, parameter, table or column, in words (the
+    schema's pattern was shown as it is, a regular expression). Two underscores begin
+    carepay's own columns beside the data's: a column declared `__row` took one's
+    place."""
+    if name.startswith("__"):
+        return (
+            f"`{name}` cannot be a name: names beginning with two underscores are carepay's own",
+            f"name it without them, e.g. `{name.lstrip('_') or 'namn'}`",
+        )
     return (
         f"`{name}` is not a valid name",
         "names start with a letter and hold letters, digits and _",
-        [*path, name],
     )
 
 

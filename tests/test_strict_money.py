@@ -7,6 +7,7 @@ import copy
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -277,8 +278,8 @@ BAD_PARAMETERS = [
 ]
 
 
-@pytest.mark.parametrize(("parameter", "message", "line"), BAD_PARAMETERS)
-def test_parameter_values_need_their_unit_throughout(tmp_path, parameter, message, line):
+def _loading_errors(tmp_path: Path, parameter: str) -> list[Any]:
+    """The errors of loading `MINIMAL` with `parameter`."""
     from engine.diagnostics import Diagnostics
     from engine.loader import load_model
 
@@ -286,7 +287,12 @@ def test_parameter_values_need_their_unit_throughout(tmp_path, parameter, messag
     path.write_text(MINIMAL.format(parameter=parameter), encoding="utf-8")
     diags = Diagnostics()
     load_model(path, diags)
-    error = diags.errors[0]
+    return diags.errors
+
+
+@pytest.mark.parametrize(("parameter", "message", "line"), BAD_PARAMETERS)
+def test_parameter_values_need_their_unit_throughout(tmp_path, parameter, message, line):
+    error = _loading_errors(tmp_path, parameter)[0]
     assert (error.code, error.message) == ("missing-unit", message)
     assert error.span is not None and error.span.line == line
 
@@ -906,17 +912,11 @@ PARAMETER_RANGES = [
 
 @pytest.mark.parametrize(("parameter", "error", "line"), PARAMETER_RANGES)
 def test_a_parameters_values_are_within_its_range(tmp_path, parameter, error, line):
-    from engine.diagnostics import Diagnostics
-    from engine.loader import load_model
-
-    path = tmp_path / "m.yaml"
-    path.write_text(MINIMAL.format(parameter=parameter), encoding="utf-8")
-    diags = Diagnostics()
-    load_model(path, diags)
+    errors = _loading_errors(tmp_path, parameter)
     if error is None:
-        assert not diags.errors, [e.render() for e in diags.errors]
+        assert not errors, [e.render() for e in errors]
         return
-    found = diags.errors[0]
+    found = errors[0]
     assert (found.code, found.message) == error, found.render()
     assert found.span is not None and found.span.line == line, found.render()
 

@@ -1245,6 +1245,16 @@ def _band_moment_problem(text: str) -> str:
     return "is no time of day (00:00 to 24:00)"
 
 
+def _fraction_written_bare(param: Parameter, raw: Any, value: Decimal) -> bool:
+    """A value of a `unit: "%"` parameter written as a plain number between 0 and 1:
+    per cents are written as plain numbers there, so 0.8 is 0.8 % — where 80 % is the
+    likelier meaning, a hundredth of it paid. A share that small is written with its
+    sign (`0.5 %`), as `unit: ratio` holds a share of 2 or more to be a mistake."""
+    if param.unit != "%" or not _is_bare_number(raw):
+        return False
+    return Decimal(0) < abs(value) < Decimal("0.01")
+
+
 def _whole_share_written_bare(param: Parameter, raw: Any, value: Decimal) -> bool:
     """A value of a `unit: ratio` parameter written as a plain number of 2 or more: a
     share of the whole, so 40 is 4 000 % — always a per cent written without `%`."""
@@ -2195,6 +2205,14 @@ class _Builder:
                     span,
                     hint=f'write "{raw} %" (or {value / 100:f} of the whole), or give '
                     '`unit: "%"` to write per cents as plain numbers',
+                )
+            elif value is not None and _fraction_written_bare(param, raw, value):
+                shown, meant = _number_text(raw), f"{(value * 10000).normalize():f}"
+                self.diags.error(  # 0.8 meant as 80 %: paid a hundredth of the share
+                    "unit-mismatch",
+                    f"`{raw}` in `{param.name}` (unit: %) is {shown} %, not {meant} %",
+                    span,
+                    hint=f'write "{shown} %" if {shown} % is meant, or {meant} for {meant} %',
                 )
             elif value is not None and typ == t.COUNT and value != value.to_integral_value():
                 self.diags.error(  # a count of 2.5 customers, or a level 2.5 to look up

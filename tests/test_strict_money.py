@@ -949,3 +949,37 @@ def test_diff_says_a_parameters_changed_range(tmp_path):
     diffed = CliRunner().invoke(main, ["diff", str(old), str(new)])
     said = "- Parametern `timpris` ändras\n    minst: 0 SEK/h → -50 SEK/h\n    högst: ingen → 900 SEK/h"
     assert said in diffed.output, diffed.output
+
+
+@pytest.mark.parametrize(
+    ("written", "error"),
+    [
+        ("0.8", "`0.8` in `andel` (unit: %) is 0.8 %, not 80 %"),  # a fraction, per cents
+        ('"0,06"', "`0,06` in `andel` (unit: %) is 0.06 %, not 6 %"),
+        ('"0.8 %"', None),  # a small share written with its sign
+        ("80", None),
+        ("0", None),
+    ],
+)
+def test_a_fraction_written_bare_in_a_per_cent_parameter(tmp_path, written, error):
+    """Per cents are written as plain numbers in a `unit: "%"` parameter, so 0.8 was
+    0.8 % — where 80 % was meant, a hundredth of the share paid, with exit 0. A plain
+    number between 0 and 1 there is an error at its line; a share that small is
+    written with its sign."""
+    parameter = f'  andel:\n    unit: "%"\n    values: {{2024-01-01: {written}}}'
+    errors = _loading_errors(tmp_path, parameter)
+    if error is None:
+        assert not errors, [e.render() for e in errors]
+    else:
+        assert [(e.code, e.message, e.span and e.span.line) for e in errors] == [
+            ("unit-mismatch", error, 6)
+        ]
+
+
+def test_a_study_sets_no_fraction_for_a_per_cent():
+    """`--set momssats=0,06` (Örebro's VAT compensation, 6 %) was 0.06 %: refused."""
+    root = Path(__file__).resolve().parent.parent
+    args = ["simulate", str(root / "rules/orebro"), "--data", str(root / "examples/orebro")]
+    ran = CliRunner().invoke(main, [*args, "--month", "2024-02", "--set", "momssats=0,06"])
+    said = "--set momssats=0,06: `0,06` in `momssats` (unit: %) is 0.06 %, not 6 %"
+    assert ran.exit_code == 1 and said in ran.output, ran.output

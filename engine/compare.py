@@ -980,7 +980,8 @@ def solve(
                     f"no value of `{target}` reaches that total",
                     hint="the total may not depend on it, or not far enough"
                     + (" (values below 0 are not tried)" if start > 0 else "")
-                    + (" (values above 0 are not tried)" if start < 0 else ""),
+                    + (" (values above 0 are not tried)" if start < 0 else "")
+                    + _range_said(resolve_target(checked, target).param),
                 )
             ]
         )
@@ -1006,6 +1007,19 @@ def solve(
         else _simplest(best, resolution, unit, lambda value: gives(value, f_best))
     )
     return f"{target}={written(best, unit)}", f_best, runs
+
+
+def _range_said(param: Parameter) -> str:
+    """The range a goal seek stayed within, where the parameter declares one."""
+    bounds = [
+        f"{word} {written}"
+        for word, written in (
+            ("at least", param.minimum_written),
+            ("at most", param.maximum_written),
+        )
+        if written is not None
+    ]
+    return f"; `{param.name}` is {' and '.join(bounds)}" if bounds else ""
 
 
 def _simplest(

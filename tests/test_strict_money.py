@@ -983,3 +983,16 @@ def test_a_study_sets_no_fraction_for_a_per_cent():
     ran = CliRunner().invoke(main, [*args, "--month", "2024-02", "--set", "momssats=0,06"])
     said = "--set momssats=0,06: `0,06` in `momssats` (unit: %) is 0.06 %, not 6 %"
     assert ran.exit_code == 1 and said in ran.output, ran.output
+
+
+def test_a_goal_seek_stays_within_a_parameters_range():
+    """Örebro's `kontrollnivåer` are 0-100 % of the level amount: a goal seek for a
+    total no value within them reaches says so, and names the range it kept to (it
+    named only that values below 0 are not tried)."""
+    root = Path(__file__).resolve().parent.parent
+    args = ["simulate", str(root / "rules/orebro"), "--data", str(root / "examples/orebro")]
+    args += ["--month", "2024-02", "--solve", "kontrollnivåer[2].value", "--target", "+50 %"]
+    ran = CliRunner().invoke(main, args)
+    assert ran.exit_code == 1, ran.output
+    assert "no value of `kontrollnivåer[2].value` reaches that total" in ran.output
+    assert "`kontrollnivåer` is at least 0 % and at most 100 %" in ran.output, ran.output

@@ -904,7 +904,8 @@ def solve(
     total and the number of runs."""
     start, unit = current_value(checked, target, months[0])
     # a count is sought among whole numbers: 4,5 days is no value to set
-    resolution = Decimal(1) if resolve_target(checked, target).whole else SOLVE_DECIMALS
+    resolved = resolve_target(checked, target)
+    resolution = Decimal(1) if resolved.whole else SOLVE_DECIMALS
     runs = 0
     first: RunResult | None = None
     changed = frozenset({parameter_name(target)})
@@ -981,7 +982,7 @@ def solve(
                     hint="the total may not depend on it, or not far enough"
                     + (" (values below 0 are not tried)" if start > 0 else "")
                     + (" (values above 0 are not tried)" if start < 0 else "")
-                    + _range_said(resolve_target(checked, target).param),
+                    + _range_said(resolved.param),
                 )
             ]
         )
@@ -1185,11 +1186,12 @@ def sweep(
     rows = []
     first: RunResult | None = None
     changed = frozenset({parameter_name(target)})
-    for value in values:  # every value the model accepts, before the first run
-        with_setting(checked, f"{target}={value}", "--sweep")
-    for value in progress(values):
+    # every value read and checked before the first run: a value the model refuses is
+    # said before any work, not after the values before it ran
+    models = [with_setting(checked, f"{target}={value}", "--sweep") for value in values]
+    for value, model in zip(progress(values), models, strict=True):
         variant = run_model(
-            with_setting(checked, f"{target}={value}", "--sweep"),
+            model,
             dataset,
             months,
             reuse=first,

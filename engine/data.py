@@ -2482,11 +2482,11 @@ def _datetime_columns(names: Collection[str], table: Table) -> list[str]:
 
 def _survey_of(found: Mapping[str, Any], table: Table) -> Survey:
     keys = tuple(k for k in table.key if found.get(f"__key_{k}"))
-    nights = {
-        n: tuple(_skipped_hours(found.get(_LOW + n), found.get(_HIGH + n)))
+    skipped = {
+        n: changes
         for n in _datetime_columns(table.columns, table)
+        if (changes := tuple(_skipped_hours(found.get(_LOW + n), found.get(_HIGH + n))))
     }
-    skipped = {n: changes for n, changes in nights.items() if changes}
     return Survey(
         columns=frozenset(n for n in table.columns if found.get(n)),
         order=bool(found.get("__order")),

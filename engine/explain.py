@@ -105,6 +105,8 @@ def _label(trace: Trace, lang: str) -> str:
         return trace.name
     value = format_value(trace.value, trace.type, trace.under_type, trace.up_to, lang)
     text = f"{trace.name} = {value}"
+    if _says_more(trace.label, trace.name):  # the words of the payment file and the letter
+        text = f"{trace.label}: {text}"
     if trace.row:
         text += f"   ({trace.row})"
     if trace.category:
@@ -126,6 +128,11 @@ def _label(trace: Trace, lang: str) -> str:
     if trace.source:
         text += f"   {trace.source}"
     return text
+
+
+def _says_more(label: str | None, name: str) -> bool:
+    """Whether a rule's label says more than its name (`Momskompensation` does not)."""
+    return bool(label) and label.casefold().replace(" ", "_") != name.casefold()  # type: ignore[union-attr]
 
 
 def _rounded_away(raw: Any, value: Any) -> bool:
@@ -157,6 +164,7 @@ def to_json(trace: Trace) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": trace.name,
         "kind": trace.kind,
+        **({"label": trace.label} if trace.label else {}),
         "value": _json_value(trace.value),
         "display": format_value(trace.value, trace.type, trace.under_type, trace.up_to),
     }
@@ -206,6 +214,7 @@ def render_json(
                     "provider_id": values.get("provider_id"),
                     "month": f"{month:%Y-%m}",
                     "payment": trace.name,
+                    **({"label": trace.label} if trace.label else {}),
                     # the row as statement_lines.csv names it (`T1`), and as explain shows it
                     **(
                         {"row": row.key, "row_label": row.label}

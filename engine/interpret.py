@@ -75,6 +75,7 @@ class Trace:
     under_type: t.Type | None = None  # step tables: the type of the brackets' `under`
     row: str | None = None  # which row of an aggregation, e.g. "visit V17"
     up_to: bool = False  # step tables: brackets written `up_to:` (x at or below), not `under:`
+    label: str | None = None  # a rule's `label:`: the words the payment file and letters use
 
 
 def _same(a: Trace, b: Trace) -> bool:
@@ -178,6 +179,7 @@ class Interpreter:
                 source=source,
                 raw=raw,
                 category=step.rule.category,
+                label=step.rule.label,
             )
         trace.uses = self._uses.pop()
         row.computed[name] = value

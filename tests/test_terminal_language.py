@@ -4,6 +4,7 @@ and long work shows its progress by stage, not as a bar that jumps 0 → 100 %."
 from __future__ import annotations
 
 import io
+import json
 import re
 import string
 from pathlib import Path
@@ -108,8 +109,8 @@ SJOHAMN_K3 += ["--month", "2027-01", "--customer", "K3"]
         (K003, "— modell exempel-hemtjanst (2024)\n", "— model exempel-hemtjanst (2024)\n"),
         (K003, "Kund K003 hos utförare P1, 2024-02 (distrikt Söderby, zon landsbygd)\n",
          "Customer K003 with provider P1, 2024-02 (district Söderby, zone landsbygd)\n"),
-        (K003, "omsorg = 2 640,00 kr   [nivårelaterad]   §3.1, §4.1\n",
-         "omsorg = 2 640.00 SEK   [nivårelaterad]   §3.1, §4.1\n"),
+        (K003, "Omsorg enligt nivå: omsorg = 2 640,00 kr   [nivårelaterad]   §3.1, §4.1\n",
+         "Omsorg enligt nivå: omsorg = 2 640.00 SEK   [nivårelaterad]   §3.1, §4.1\n"),
         (K003, '│ formel: max(decisions.level where service == "omsorg")\n',
          '│ formula: max(decisions.level where service == "omsorg")\n'),
         (K003, '├─ any(decisions where service == "omsorg") = sant   (1 rad)\n',
@@ -148,9 +149,9 @@ SJOHAMN_K3 += ["--month", "2027-01", "--customer", "K3"]
         (["explain", str(BERGSJO / "model.yaml"), "--data", str(BERGSJO / "data"),
           "--month", "2025-03", "--provider", "P2"],
          "Utförare P2 (Bergsjö kommun), 2025-03: dess egna ersättningar (kundernas: "
-         "explain --customer)\n\nmanuell_registrering = -17,85 kr   [avdrag]   §6\n",
+         "explain --customer)\n\nAvdrag för manuell registrering: manuell_registrering = -17,85 kr   [avdrag]   §6\n",
          "Provider P2 (Bergsjö kommun), 2025-03: its own payments (each customer's: "
-         "explain --customer)\n\nmanuell_registrering = -17.85 SEK   [avdrag]   §6\n"),
+         "explain --customer)\n\nAvdrag för manuell registrering: manuell_registrering = -17.85 SEK   [avdrag]   §6\n"),
     ],
     ids=["model", "customer", "amount", "formula", "true and a row", "minutes and rows",
          "step table", "see above", "no value", "rows not shown", "how to see them",
@@ -176,10 +177,60 @@ def test_explain_pays_the_same_in_both_languages():
 
     def paid(lang: str) -> list[tuple[str, int]]:
         output = CliRunner().invoke(main, [*K003, "--lang", lang]).output
-        found = re.findall(r"^(\w+) = (-?[\d ]+)[.,](\d\d) (?:kr|SEK)", output, re.MULTILINE)
+        found = re.findall(
+            r"^(?:[^:\n]+: )?(\w+) = (-?[\d ]+)[.,](\d\d) (?:kr|SEK)", output, re.MULTILINE
+        )
         return [(name, int(whole.replace(" ", "") + cents)) for name, whole, cents in found]
 
     assert paid("sv") == paid("en") == [("trygghetslarm", 25000), ("omsorg", 264000)]
+
+
+ALVSBACKA = ROOT / "examples/alvsbacka"
+ALVSBACKA_K1 = ["explain", str(ALVSBACKA / "model.yaml"), "--data", str(ALVSBACKA / "data")]
+ALVSBACKA_K1 += ["--month", "2026-12", "--customer", "K1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        # a payment by the words of the payment file and the letter, before its name
+        (ALVSBACKA_K1, "OB-tillägg: ob = 259,83 kr   [ob]   (före avrundning 259,833333 kr)   §3.2"),
+        (ALVSBACKA_K1, "Sen avbokning: avbokning = 862,00 kr   [tid]   §3.3"),
+        # a label that is its name in other case says nothing more, and is not shown
+        (["explain", "rules/orebro", "--data", "examples/orebro", "--month", "2024-03",
+          "--provider", "P03"],
+         "momskompensation = 23 789,02 kr   [momskompensation]   (före avrundning "
+         "23 789,0154 kr)   §4.1.3"),
+    ],
+    ids=["payment", "another payment", "label as the name"],
+)  # fmt: skip
+def test_explain_names_a_rule_by_its_label(args, line):
+    """A provider disputing a month reads `OB-tillägg` in the payment file and the letter:
+    the explanation named the payment `ob` alone."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert line in result.output.splitlines()
+
+
+def test_explain_names_a_definition_by_its_label():
+    from decimal import Decimal
+
+    from engine import types as t
+    from engine.explain import render_tree
+    from engine.interpret import Trace
+
+    minutes = Trace("tid", "definition", Decimal(90), t.DURATION, label="Utförd personaltid")
+    tree = render_tree([minutes], "", "sv")
+    assert "Utförd personaltid: tid = 90 min (1,50 h)" in tree.splitlines()
+
+
+def test_explain_as_json_gives_a_rules_label():
+    args = [*ALVSBACKA_K1, "--format", "json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    lines = {line["payment"]: line for line in json.loads(result.output)["lines"]}
+    assert lines["ob"]["label"] == lines["ob"]["tree"]["label"] == "OB-tillägg"
+    assert "label" not in lines["ob"]["tree"]["uses"][0]  # the sum has none
 
 
 def test_explain_as_json_is_the_same_in_every_language():
@@ -200,7 +251,7 @@ def test_the_studio_explains_in_swedish(tmp_path):
 
     ws = open_workspace(Path(MODEL), Path(DATA), [date(2024, 2, 1)])
     tree = explanation(ws, "K003", date(2024, 2, 1))["tree"]
-    assert "omsorg = 2 640,00 kr   [nivårelaterad]   §3.1, §4.1\n" in tree
+    assert "Omsorg enligt nivå: omsorg = 2 640,00 kr   [nivårelaterad]   §3.1, §4.1\n" in tree
     assert "formel: " in tree and "formula: " not in tree
 
 

@@ -31,7 +31,15 @@ from engine.catalog import (
     where_value,
 )
 from engine.diagnostics import Diagnostic, Diagnostics, closest
-from engine.model import CHANGED_COLUMN, Assumption, DataRequirement, Model, Parameter, Rule
+from engine.model import (
+    CHANGED_COLUMN,
+    Assumption,
+    DataRequirement,
+    DatedValue,
+    Model,
+    Parameter,
+    Rule,
+)
 from engine.money import SNAP_DECIMALS
 from engine.phrases import CUSTOMER_SHEET_HEADINGS as SHEET_HEADINGS
 from engine.source import Span
@@ -209,6 +217,9 @@ class _Checker:
         self._told_calendars: set[tuple[str, str]] = set()  # (bands, calendar) said once
         # rule -> whether it reads `counted` or `excluded_by` (`_excluded_rows_paid`)
         self.reads_counted: dict[str, bool] = {}
+        # (table, key's place) -> the keys its look-ups name there, None where one is
+        # computed (`_keys_never_looked_up`)
+        self.looked_up: dict[tuple[str, int], set[str] | None] = {}
 
     def _fields(self, entity: str) -> dict[str, Column]:
         return fields_of(self.vocabulary, entity)
@@ -253,7 +264,51 @@ class _Checker:
             self._excluded_rows_paid()
         for assumption in self.model.assumptions:
             self._assumption_changes_what_is_read(assumption)
+        self._keys_never_looked_up()
         return self.out
+
+    def _keys_never_looked_up(self) -> None:
+        """A table whose every look-up names its key as written (`ob_tillägg["kväll"]`)
+        is read at those keys alone, so a key it lists that is a misspelling of one
+        looked up (`Kväll`) is never read. Under `otherwise:`, where the key looked up
+        is not listed, it is paid that value (the evening hours paid 0 kr, in silence):
+        an error; beside the key it resembles, a warning. A key no look-up resembles —
+        `dag: 0` listed beside the bands paid — is left alone. Keys whose values the
+        model decides (a zone, a level, a code) are the loader's (`unknown-value`)."""
+        columns = {c for table in self.vocabulary.tables.values() for c in table.columns}
+        for (name, place), asked in sorted(self.looked_up.items()):
+            param = self.model.parameters[name]
+            if asked is None or param.keys[place] in columns or param.keys[place] == ZONE:
+                continue
+            for dated in param.values:
+                listed = dict.fromkeys(k[place] for k in (dated.value or {}))
+                lacking = sorted(asked - set(listed))
+                for key in (k for k in listed if k not in asked):
+                    self._key_never_looked_up(param, place, key, asked, lacking, dated)
+
+    def _key_never_looked_up(
+        self,
+        param: Parameter,
+        place: int,
+        key: str,
+        asked: set[str],
+        lacking: list[str],
+        dated: DatedValue,
+    ) -> None:
+        span = dated.key_spans.get((place, key), dated.span)
+        said = (
+            f"`{param.name}` (from {dated.start.isoformat()}) lists `{param.keys[place]}` "
+            f'"{key}", which no formula looks up'
+        )
+        meant = closest(key, lacking) if param.has_otherwise else None
+        if meant is not None:
+            said += f': "{meant}" is looked up, and paid by `otherwise:` as it is not listed'
+            self.diags.error("unknown-value", said, span, hint=f'did you mean "{meant}"?')
+            return
+        meant = closest(key, sorted(asked - set(lacking)))  # one lacking is a `bad-lookup`
+        if meant is not None:
+            said += f': "{meant}" is, and its value is paid'
+            self.diags.warning("unknown-value", said, span, hint=f'remove "{key}", or look it up')
 
     def _assumption_changes_what_is_read(self, assumption: Assumption) -> None:
         """An assumption that changes a column no rule reads changes no amount: a model
@@ -1902,6 +1957,7 @@ class _Checker:
                 )
             if not param.has_otherwise and not self.fallback and not self._key_asked(key):
                 self._key_domain(param, key, key_name)
+            self._note_key_looked_up(param, param.keys.index(key_name), key)
             if isinstance(key, ast.String) and not param.has_otherwise:
                 known = {
                     k[param.keys.index(key_name)] for d in param.values for k in (d.value or {})
@@ -1919,6 +1975,15 @@ class _Checker:
                         "`otherwise:` for the keys it does not list",
                     )
         return param.type
+
+    def _note_key_looked_up(self, param: Parameter, place: int, key: ast.Node) -> None:
+        """Which keys a table is looked up at, where each look-up names it as written."""
+        written = _key_as_written(key)
+        asked = self.looked_up.get((param.name, place), set())
+        if asked is None or written is None:
+            self.looked_up[(param.name, place)] = None
+        else:
+            self.looked_up[(param.name, place)] = asked | {written}
 
     def _key_asked(self, key: ast.Node) -> bool:
         """Whether an enclosing `if` asks about what a look-up's key reads, through the
@@ -3024,3 +3089,16 @@ def _rules_of(checked: CheckedModel, tree: ast.Node | None) -> set[str]:
     return {
         ref.name for node in tree.walk() if isinstance(ref := checked.refs.get(id(node)), RuleRef)
     }
+
+
+def _key_as_written(key: ast.Node) -> str | None:
+    """A look-up's key as a table lists it (`"kväll"`, `3`), or None where it is computed."""
+    if isinstance(key, ast.String):
+        return key.value
+    if isinstance(key, ast.Quantity) and not key.unit:
+        try:
+            number = Decimal(key.value)
+        except InvalidOperation:
+            return None
+        return str(int(number)) if number == number.to_integral_value() else None
+    return None

@@ -1315,6 +1315,7 @@ class _Builder:
         self._too_many = False  # more rules than MAX_RULES: reported once
         # a table's key -> the values the model lets a row hold there (`_key_domains`)
         self._key_domains: dict[str, KeyDomain] = {}
+        self._written_keys: dict[tuple[int, str], Span] = {}  # the dated table being read's
         # the keys of the parameter being read that no row can hold: (name, key, where)
         self._unheld: list[tuple[str, str, Span]] = []
 
@@ -1773,8 +1774,9 @@ class _Builder:
                     hint="YYYY-MM-DD",
                 )
                 continue
+            self._written_keys = {}
             value = self._param_value(param, raw, vspan)
-            param.values.append(DatedValue(day, value, vspan))
+            param.values.append(DatedValue(day, value, vspan, self._written_keys))
         if kind == "table":
             param.key_types = self._key_types(param)
         if "otherwise" in spec:
@@ -1989,6 +1991,7 @@ class _Builder:
             return out
         for key, value, vspan, kspan in items:
             self._key_held(param.keys[depth], key, kspan)
+            self._written_keys.setdefault((depth, key), kspan)
             for rest, cell in self._table(param, value, vspan, depth + 1).items():
                 out[(key, *rest)] = cell
         return out

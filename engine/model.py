@@ -19,6 +19,8 @@ class DatedValue:
     start: date
     value: Any  # a number, text, nested dict (table) or list of brackets (steps), in internal units
     span: Span
+    # a table's keys where they are written: (the key's place, the key) -> its first line
+    key_spans: dict[tuple[int, str], Span] = field(default_factory=dict)
 
 
 @dataclass

@@ -283,6 +283,62 @@ def test_a_tables_key_no_row_can_hold_is_said(tmp_path, otherwise, table, severi
     assert (model is None or "belopp" in model.broken) == (severity == "error")
 
 
+BANDED = """\
+model: m
+title: T
+parameters:
+  ob:
+    unit: SEK/h
+    keys: [band]
+    OTHERWISE
+    values: {2024-01-01: TABLE}
+payments:
+  p: {entity: customer_month, category: c, formula: 'LOOKUPS'}
+"""
+EVENING_AND_NIGHT = '(ob["kväll"] + ob["natt"]) * 1 h'
+
+
+@pytest.mark.parametrize(
+    ("otherwise", "table", "lookups", "said"),
+    [
+        # `Kväll` for `kväll` under `otherwise: 0`: the evening paid 0 kr, exit 0
+        ("otherwise: 0", "{Kväll: 55, natt: 95}", EVENING_AND_NIGHT,
+         [("error", 8, 27, '`ob` (from 2024-01-01) lists `band` "Kväll", which no formula '
+           'looks up: "kväll" is looked up, and paid by `otherwise:` as it is not listed',
+           'did you mean "kväll"?')]),
+        ("otherwise: 0", "{kvall: 55, natt: 95}", EVENING_AND_NIGHT,
+         [("error", 8, 27, '`ob` (from 2024-01-01) lists `band` "kvall", which no formula '
+           'looks up: "kväll" is looked up, and paid by `otherwise:` as it is not listed',
+           'did you mean "kväll"?')]),
+        # beside the key it resembles: which of the two was meant to be paid?
+        ("", "{kväll: 55, Kväll: 60, natt: 95}", EVENING_AND_NIGHT,
+         [("warning", 8, 38, '`ob` (from 2024-01-01) lists `band` "Kväll", which no formula '
+           'looks up: "kväll" is, and its value is paid', 'remove "Kväll", or look it up')]),
+        # a key no look-up resembles, listed for completeness, is left alone
+        ("otherwise: 0", "{dag: 0, kväll: 55, natt: 95}", EVENING_AND_NIGHT, []),
+        # a look-up of a computed key may read any key
+        ("otherwise: 0", "{Kväll: 55, natt: 95}", 'ob[if true then "kväll" else "natt"] * 1 h', []),
+        # without `otherwise:` the key looked up and not listed is the error said
+        ("", "{Kväll: 55, natt: 95}", EVENING_AND_NIGHT,
+         [("error", 10, 58, '`ob` has no `band` "kväll"', 'did you mean "Kväll"?')]),
+    ],
+    ids=["case under otherwise", "spelling under otherwise", "beside the one looked up",
+         "dag listed", "computed key", "no otherwise"],
+)  # fmt: skip
+def test_a_tables_key_no_look_up_names_is_said(tmp_path, otherwise, table, lookups, said):
+    text = BANDED.replace("OTHERWISE", otherwise).replace("TABLE", table)
+    diags = loaded(tmp_path, text.replace("LOOKUPS", lookups))
+    model = load_model(tmp_path / "m.yaml", Diagnostics())
+    assert model is not None
+    check(model, diags, [])
+    found = [
+        (d.severity, d.span.line, d.span.col, d.message, d.hint)
+        for d in diags
+        if d.code in ("unknown-value", "bad-lookup")
+    ]
+    assert found == said, [d.render() for d in diags]
+
+
 def test_two_categories_spelt_alike_but_for_case_are_warned_of(tmp_path):
     """`Nivårelaterad` beside `nivårelaterad`: the invoice listed the two apart."""
     diags = loaded(

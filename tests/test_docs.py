@@ -169,6 +169,7 @@ def test_model_docs_name_only_rules_and_tests_that_exist(page, model, tests):
         set(checked.model.rules)
         | set(checked.model.parameters)
         | set(checked.model.vocabulary.entities)
+        | {requirement.name for requirement in checked.model.data_requirements}
     )
     cases = _case_names(tests)
     text = (ROOT / page).read_text(encoding="utf-8")

@@ -237,6 +237,9 @@ def _run_case(
             if rule is not None and str(rule) not in names:
                 result.failures.append(_no_such_rule(section, str(visit), str(rule), names))
     for visit, flag in (output.get("flags") or {}).items():
+        if flag is None:  # no flag: it passed, asserting nothing, on any visit
+            _expect_no_flag(result, registrations, visit_key, str(visit), named["flags"])
+            continue
         if str(flag) not in named["flags"]:
             continue
         visits = registrations.filter(pl.col(visit_key) == str(visit))
@@ -720,6 +723,21 @@ def _expected_number(value: Any, typ: t.Num, name: str) -> Decimal | None:
         num, den = t.unit_factor(unit)
         return number * num / den
     return number
+
+
+def _expect_no_flag(
+    result: CaseResult, registrations: pl.DataFrame, key: str, visit: str, flags: list[str]
+) -> None:
+    """`flags: {V1: null}`: the visit is in the month and no flag marked it."""
+    visits = registrations.filter(pl.col(key) == visit)
+    if visits.height == 0:
+        result.failures.append(f"visit {visit}: not in the month")
+        return
+    marked = [f for f in flags if f in visits.columns and visits[f][0] is True]
+    if marked:
+        result.failures.append(
+            f"visit {visit}: expected no flag, it was flagged {', '.join(marked)}"
+        )
 
 
 def _mistyped_columns(got: list[Diagnostic], expected: Any) -> list[str]:

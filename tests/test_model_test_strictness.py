@@ -339,3 +339,47 @@ def test_a_step_tables_brackets_are_expected_by_their_place(tmp_path):
         'their place, {"1": …} for the first one\'s value and {"1.under": …} for its bound',
         "line 15: ledsagningsbelopp: expected 1.00 SEK, got 1 253.00 SEK",  # 1 200 × 1,044
     ]
+
+
+FLAGGED = """\
+model: {model}
+defaults:
+  input:
+    customers: [{{ customer_id: K1, district: City norr }}]
+    providers: [{{ provider_id: P1, name: A, ownership: private }}]
+    decisions: [{{ decision_id: B1, customer_id: K1, provider_id: P1, service: omsorg,
+                   start_date: 2024-01-01, level: 12 }}]
+  columns:
+    visits: {{ customer_id: K1, provider_id: P1, staff_id: S1, staff_role: care, service: omsorg,
+              registration: tag, clock_adjusted: false, declined: false }}
+tests:
+  - name: fallet
+    month: 2024-03
+    input:
+      visits: [{{ visit_id: V1, start: 2024-03-04 06:00, end: {end} }}]
+    output:
+      flags: {{ {visit}: null }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("end", "visit", "failure"),
+    [
+        ("2024-03-04 16:00", "V1", None),  # ten hours: not longer than Örebro's limit
+        ("2024-03-04 17:00", "V1", "visit V1: expected no flag, it was flagged långt_besök"),
+        ("2024-03-04 16:00", "V9", "visit V9: not in the month"),
+    ],
+    ids=["not flagged", "flagged", "no such visit"],
+)
+def test_a_case_may_expect_a_visit_flagged_by_nothing(tmp_path, end, visit, failure):
+    """`flags: {V1: null}`, as `exclusions: {V1: null}` says a visit is counted: the
+    boundary of a flag (exactly ten hours is not a long visit) could not be expected."""
+    path = tmp_path / "fall_test.yaml"
+    text = FLAGGED.format(model=ROOT / "rules/orebro/omvardnad.yaml", end=end, visit=visit)
+    path.write_text(text, encoding="utf-8")
+    [result] = run_file(path)
+    said = "\n".join([*result.failures, result.error or ""])
+    if failure is None:
+        assert result.passed, said
+    else:
+        assert not result.passed and failure in said, said

@@ -27,6 +27,7 @@ from engine.checker import (
     RuleRef,
     clamp_hint,
     formula_text,
+    said_unknown,
     skipped_then,
 )
 from engine.diagnostics import Diagnostic
@@ -844,15 +845,15 @@ def _unknown_filter(
     )
     more = f" and {rows.height - SKIPPED_EXAMPLES} more" if rows.height > SKIPPED_EXAMPLES else ""
     empty = sorted({c for n in flagged for c in checked.unknowns[id(n)]})
+    reasons = sorted({r for n in flagged for r in checked.unknown_reasons.get(id(n), ())})
     assert info.condition is not None
     plural = "s" if rows.height != 1 else ""
     return Diagnostic(
         "nullable-comparison",
         f"the filter `{formula_text(info.condition)}` was unknown, which counts as false, for "
         f"{rows.height} {entity} row{plural} of {plan.month:%Y-%m}, left out of "
-        f"`{_aggregation_words(info)}` (in `{rule}`; "
-        + ", ".join(f"`{c}`" for c in empty)
-        + f" empty): {shown}{more}",
+        f"`{_aggregation_words(info)}` (in `{rule}`; {said_unknown(empty, reasons)}): "
+        f"{shown}{more}",
         info.condition.span,
         severity="warning",
         hint="say what an empty value means with coalesce, or give the rows their values",

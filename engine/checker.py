@@ -44,6 +44,15 @@ from engine.money import SNAP_DECIMALS
 from engine.phrases import CUSTOMER_SHEET_HEADINGS as SHEET_HEADINGS
 from engine.source import Span
 
+DIVISOR_ZERO = " is 0"  # why a division has no value, in words: "`ersatt` is 0"
+
+
+def said_unknown(columns: Iterable[str], reasons: Iterable[str]) -> str:
+    """Why a comparison was unknown, in words: `avstånd_km` empty; `ersatt_sol` is 0."""
+    empty = ", ".join(f"`{c}`" for c in columns)
+    return "; ".join([*([f"{empty} empty"] if empty else []), *reasons])
+
+
 # ----------------------------------------------------------------------------- references
 
 
@@ -134,6 +143,8 @@ class CheckedModel:
     # a comparison or condition (by node id) that is unknown where these columns are
     # empty (`nullable-comparison`): the run names the rows where it decided unknown
     unknowns: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # … or where a divisor it reads is 0, in words (`ersatt_sol` is 0)
+    unknown_reasons: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # parameters a `round`, `floor` or `ceil` rounds to a multiple of: above zero, also
     # as a study sets them (`--set avrundning=0 min` would divide by zero)
     multiples: set[str] = field(default_factory=set)
@@ -214,6 +225,7 @@ class _Checker:
         self.missing_from: dict[str, frozenset[str]] = {}  # rule -> empty columns (`_missing_from`)
         self.absent_by_model: dict[str, frozenset[tuple[frozenset[str], str]]] = {}
         self.asked: list[frozenset[str]] = []  # what the enclosing `if`s ask (`_names_read`)
+        self.beside: list[frozenset[str]] = []  # what the other sides of `and`s, `or`s read
         self._told_calendars: set[tuple[str, str]] = set()  # (bands, calendar) said once
         # rule -> whether it reads `counted` or `excluded_by` (`_excluded_rows_paid`)
         self.reads_counted: dict[str, bool] = {}
@@ -758,8 +770,8 @@ class _Checker:
         self.current = name
         # a rule is checked as written, not as the formula that first named it: an `if`
         # or a `coalesce` around that name, or an aggregation's `where`, is not its own
-        context = (self.outer, self.guarded, self.fallback, self.asked)
-        self.outer, self.guarded, self.fallback, self.asked = [], 0, 0, []
+        context = (self.outer, self.guarded, self.fallback, self.asked, self.beside)
+        self.outer, self.guarded, self.fallback, self.asked, self.beside = [], 0, 0, [], []
         self.out.deps.setdefault(name, set())
         self.out.params.setdefault(name, set())
         result: t.Type | None = None
@@ -788,7 +800,7 @@ class _Checker:
                 hint=f"count it: quantity: count(visits where counted), with unit: {rule.unit}",
             )
         self.current = outer
-        self.outer, self.guarded, self.fallback, self.asked = context
+        self.outer, self.guarded, self.fallback, self.asked, self.beside = context
         self.in_progress.pop()
         self.out.rule_types[name] = result or t.UNKNOWN
         return self.out.rule_types[name]
@@ -1056,8 +1068,13 @@ class _Checker:
             case ast.In():
                 return self._in(node, entity)
             case ast.And() | ast.Or():
-                for side in (node.left, node.right):
-                    self._expect_bool(side, entity, "and" if isinstance(node, ast.And) else "or")
+                word = "and" if isinstance(node, ast.And) else "or"
+                for side, other in ((node.left, node.right), (node.right, node.left)):
+                    # `ersatt > 0 min and utförd / ersatt < 80 %`: false, or true, whatever
+                    # the other side is where the divisor is 0 (`_warn_divided_by_zero`)
+                    self.beside.append(self._names_read(other))
+                    self._expect_bool(side, entity, word)
+                    self.beside.pop()
                 return t.BOOL
             case ast.Not():
                 self._expect_bool(node.operand, entity, "not")
@@ -1526,6 +1543,36 @@ class _Checker:
                 f"coalesce({formula_text(operand)} {op} …, false) here",
             )
             return
+        self._warn_divided_by_zero(node, operands, op)
+
+    def _warn_divided_by_zero(
+        self, node: ast.Node, operands: tuple[ast.Node, ...], op: str
+    ) -> None:
+        """`utförd / ersatt >= 60 %` has no value where `ersatt` is 0 — a customer
+        paused the whole month — and there the comparison is unknown, which counts as
+        false: the row took the other branch in silence. Unless an enclosing `if` asks
+        about the divisor first (`if ersatt == 0 min then … else …`), or the other side of
+        an `and` or `or` does (`ersatt > 0 min and …`: false there, whatever this is)."""
+        asked = frozenset().union(*self.asked, *self.beside)
+        for operand in operands:
+            reasons = sorted(
+                text
+                for names, text in self._absent_by_model(operand)
+                if not names & asked and text.endswith(DIVISOR_ZERO)  # not a min over none
+            )
+            if not reasons:
+                continue
+            self.out.unknowns[id(node)] = ()
+            self.out.unknown_reasons[id(node)] = tuple(reasons)
+            self.diags.warning(
+                "nullable-comparison",
+                f"`{formula_text(operand)}` has no value where {' or '.join(reasons)}, and "
+                f"there `{op}` is unknown, which counts as false",
+                node.span,
+                hint="say what it means there: ask first (`if … == 0 then … else …`), or "
+                f"coalesce({formula_text(node)}, false)",
+            )
+            return
 
     def _warn_unknown_condition(self, node: ast.Node, word: str) -> None:
         """`if x then …` where `x` (a yes or no) can be empty: unknown there, which
@@ -1612,7 +1659,7 @@ class _Checker:
         match node:
             case ast.BinOp(op="/", right=divisor) if self._can_be_zero(divisor):
                 divided = frozenset(
-                    {(self._names_read(divisor), f"`{formula_text(divisor)}` is 0")}
+                    {(self._names_read(divisor), f"`{formula_text(divisor)}`{DIVISOR_ZERO}")}
                 )
                 return divided.union(*(self._absent_by_model(c) for c in node.children()))
             case ast.BinOp() | ast.Neg():
@@ -2801,21 +2848,58 @@ def clamp_hint(call: ast.Call) -> str:
     )
 
 
-def formula_text(node: ast.Node) -> str:
-    """A value's formula as a reader would write it (short of the original spacing)."""
+def formula_text(node: ast.Node, within: int = 0) -> str:
+    """A value's formula as a reader would write it (short of the original spacing),
+    with the brackets its reading needs: `60 min / (end - start)`, never `60 min / end -
+    start`, which is another formula. `within`: how tightly the enclosing formula binds
+    (the grammar's levels, `_BINDS`)."""
+    binds = _binds(node)
+    text = _formula_text(node, binds)
+    return f"({text})" if binds < within else text
+
+
+# how tightly each form binds, as grammar.lark nests them: an `if` least, a name most
+_BINDS = {"if": 0, "or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6}
+
+
+def _binds(node: ast.Node) -> int:
+    match node:
+        case ast.If():
+            return _BINDS["if"]
+        case ast.Or():
+            return _BINDS["or"]
+        case ast.And():
+            return _BINDS["and"]
+        case ast.Not():
+            return _BINDS["not"]
+        case ast.Compare() | ast.In():
+            return _BINDS["compare"]
+        case ast.BinOp(op=op):
+            return _BINDS[op]
+        case ast.Neg():
+            return 7
+    return 8
+
+
+def _formula_text(node: ast.Node, binds: int) -> str:
     match node:
         case ast.Call(func=func, args=args):
             return f"{func}({', '.join(formula_text(a) for a in args)})"
-        case ast.BinOp(op=op, left=left, right=right) | ast.Compare(op=op, left=left, right=right):
-            return f"{formula_text(left)} {op} {formula_text(right)}"
+        case ast.BinOp(op=op, left=left, right=right):  # a - (b - c): the right binds more
+            return f"{formula_text(left, binds)} {op} {formula_text(right, binds + 1)}"
+        case ast.Compare(op=op, left=left, right=right):
+            return f"{formula_text(left, binds + 1)} {op} {formula_text(right, binds + 1)}"
+        case ast.In(operand=operand, items=items, negated=negated):
+            word = "not in" if negated else "in"
+            return f"{formula_text(operand, binds + 1)} {word} {formula_text(items)}"
         case ast.Neg(operand=operand):
-            return f"-{formula_text(operand)}"
+            return f"-{formula_text(operand, binds)}"
         case ast.Not(operand=operand):
-            return f"not {formula_text(operand)}"
+            return f"not {formula_text(operand, binds)}"
         case ast.And(left=left, right=right):
-            return f"{formula_text(left)} and {formula_text(right)}"
+            return f"{formula_text(left, binds)} and {formula_text(right, binds + 1)}"
         case ast.Or(left=left, right=right):
-            return f"{formula_text(left)} or {formula_text(right)}"
+            return f"{formula_text(left, binds)} or {formula_text(right, binds + 1)}"
         case ast.Quantity(value=value, unit=unit):
             return f"{value} {unit}" if unit else value
         case ast.If(cond=cond, then=then, otherwise=otherwise):

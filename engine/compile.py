@@ -39,6 +39,7 @@ from engine.checker import (
     formula_text,
     round_decimals,
     round_multiple,
+    said_unknown,
     skipped_then,
 )
 from engine.clock import ClockChange
@@ -765,13 +766,14 @@ def _unsure(
 def _unknown_warning(
     compiler: Compiler, entity: str, step: Step, node: ast.Node, rows: pl.DataFrame
 ) -> Diagnostic:
-    empty = ", ".join(f"`{c}`" for c in compiler.checked.unknowns[id(node)])
+    checked = compiler.checked
+    why = said_unknown(checked.unknowns[id(node)], checked.unknown_reasons.get(id(node), ()))
     plural = "s" if rows.height != 1 else ""
     return Diagnostic(
         "nullable-comparison",
         f"`{formula_text(node)}` was unknown, which counts as false, for "
         f"{rows.height} {entity} row{plural} of {compiler.plan.month:%Y-%m} (in "
-        f"`{step.name}`; {empty} empty): {_named_rows(rows, entity, compiler)}",
+        f"`{step.name}`; {why}): {_named_rows(rows, entity, compiler)}",
         node.span,
         hint="say what an empty value means with coalesce, or give the rows their values",
         severity="warning",

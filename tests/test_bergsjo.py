@@ -84,7 +84,10 @@ def test_a_provider_can_see_how_its_deduction_was_reached():
         "Provider P2 (Bergsjö kommun), 2025-03: its own payments "
         "(each customer's: explain --customer)"
     )
-    assert "manuell_registrering = -17.85 SEK   [avdrag]   §6" in lines
+    assert (
+        "Avdrag för manuell registrering: manuell_registrering = -17.85 SEK   [avdrag]   §6"
+        in lines
+    )
     for shown in ("├─ manuell_andel = 50.00 %", "│  ├─ besök_totalt = 2", "│  └─ besök_manuella = 1",
                   "└─ sum(customers.hemtjänst) = 892.50 SEK   (1 row)"):  # fmt: skip
         assert shown in lines, shown

@@ -38,6 +38,8 @@ payments:
 )
 
 FAR = "if customer.avstånd_km > 10 then 5 SEK else 0 SEK"
+LONG = "count(visits where end - start > 45 min)"
+SHARE = f"count(visits) / {LONG}"
 CASES = [
     # (customer_month's `resa`, visit's yes-or-no `ja`, the exclusion's `when`,
     #  resa of K1 and K2, the visits counted, the run's warnings)
@@ -71,6 +73,24 @@ CASES = [
     # the model says what an empty value means: no warning in the check or the run
     ("if coalesce(customer.avstånd_km, 0) > 10 then 5 SEK else 0 SEK", "true", "false",
      [0, 5], ["V1", "V2"], []),
+    # a division by a value of the data that is 0: K1 has no visit over 45 minutes (a
+    # customer paused all month divided by no paid time took the other branch, exit 0)
+    (f"if {SHARE} >= 1 then 5 SEK else 0 SEK", "true", "false", [0, 5], ["V1", "V2"],
+     ["`count(visits) / count(visits where …) >= 1` was unknown, which counts as false, for "
+      "1 customer_month row of 2025-03 (in `resa`; `count(visits where …)` is 0): "
+      "customer_month K1, P1"]),
+    # in an aggregation's filter: V1 lasts 30 minutes, and is left out
+    ("count(visits where 60 min / (end - start - 30 min) > 1) * 1 SEK", "true", "false",
+     [0, 1], ["V1", "V2"],
+     ["the filter `60 min / (end - start - 30 min) > 1` was unknown, which counts as false, "
+      "for 1 visit row of 2025-03, left out of `count(visits)` (in `resa`; "
+      "`end - start - 30 min` is 0): visit_id V1"]),
+    # the other side of an `and` asks about it: false there, whatever the share is
+    (f"if {LONG} > 0 and {SHARE} >= 1 then 5 SEK else 0 SEK", "true", "false", [0, 5],
+     ["V1", "V2"], []),
+    # asked first: the model says what no such visit means
+    (f"if {LONG} == 0 then 0 SEK else (if {SHARE} >= 1 then 5 SEK else 0 SEK)", "true",
+     "false", [0, 5], ["V1", "V2"], []),
 ]  # fmt: skip
 
 

@@ -131,4 +131,4 @@ def test_norrtaljes_price_from_mid_july_is_told_in_july_only():
     checked, _ = load(ROOT / "rules/norrtalje")
     told = {m: changes_in_month(checked, date(2022, m, 1)) for m in (6, 7, 8)}
     assert [len(told[m]) for m in (6, 7, 8)] == [0, 1, 0]
-    assert told[7][0].span is not None and told[7][0].span.line == 59
+    assert told[7][0].span is not None and told[7][0].span.line == 70

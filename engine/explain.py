@@ -132,7 +132,7 @@ def _label(trace: Trace, lang: str) -> str:
 
 def _says_more(label: str | None, name: str) -> bool:
     """Whether a rule's label says more than its name (`Momskompensation` does not)."""
-    return bool(label) and label.casefold().replace(" ", "_") != name.casefold()  # type: ignore[union-attr]
+    return label is not None and label.casefold().replace(" ", "_") not in ("", name.casefold())
 
 
 def _rounded_away(raw: Any, value: Any) -> bool:

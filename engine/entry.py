@@ -7,6 +7,7 @@ or a death by signal."""
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import sys
 from typing import Any
@@ -94,7 +95,14 @@ def _in_finalizer(frame: Any) -> bool:
         code.co_name == "__del__"
         or code.co_filename.endswith(_FINALIZERS)
         or (code.co_filename, code.co_name) in _FINALIZER_CALLBACKS
+        or _IN_POLARS in code.co_filename
     )
+
+
+# … nor in Polars' own Python, which its Rust calls back (a column's dtypes read as
+# `Series._from_pyseries`): a KeyboardInterrupt there is a Rust panic, printed with a
+# traceback and a stack backtrace (seen in tests/test_trust.py's Ctrl-C at six moments)
+_IN_POLARS = f"{os.sep}polars{os.sep}"
 
 
 def _silence_stdout() -> None:

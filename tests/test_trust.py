@@ -1071,6 +1071,12 @@ def test_a_ctrl_c_in_a_finalizer_is_given_again_where_it_can_stop_the_command(
         # the import system's module lock dropped: "Exception ignored in: <function
         # _get_module_lock.<locals>.cb …>" and a traceback, at the end of a run
         ("<frozen importlib._bootstrap>", "cb"),
+        # Polars' Python, called back by its Rust: a KeyboardInterrupt there was a panic
+        # ("PanicException … KeyboardInterrupt", a traceback and a Rust backtrace)
+        (
+            f"{os.sep}venv{os.sep}site-packages{os.sep}polars{os.sep}series{os.sep}series.py",
+            "_from_pyseries",
+        ),
     ]:
         given.clear()
         entry._interrupt(signal.SIGINT, frame_in(filename, name))

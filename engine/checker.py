@@ -44,7 +44,10 @@ from engine.money import SNAP_DECIMALS
 from engine.phrases import CUSTOMER_SHEET_HEADINGS as SHEET_HEADINGS
 from engine.source import Span
 
-DIVISOR_ZERO = " is 0"  # why a division has no value, in words: "`ersatt` is 0"
+
+class DividedByZero(str):
+    """Why a value has none, where it is a division by a value of the data that is 0:
+    "`ersatt_sol` is 0" (told apart from "`max(…)` is over no rows" by its kind)."""
 
 
 def said_unknown(columns: Iterable[str], reasons: Iterable[str]) -> str:
@@ -1558,7 +1561,7 @@ class _Checker:
             reasons = sorted(
                 text
                 for names, text in self._absent_by_model(operand)
-                if not names & asked and text.endswith(DIVISOR_ZERO)  # not a min over none
+                if not names & asked and isinstance(text, DividedByZero)  # not a min over none
             )
             if not reasons:
                 continue
@@ -1659,7 +1662,7 @@ class _Checker:
         match node:
             case ast.BinOp(op="/", right=divisor) if self._can_be_zero(divisor):
                 divided = frozenset(
-                    {(self._names_read(divisor), f"`{formula_text(divisor)}`{DIVISOR_ZERO}")}
+                    {(self._names_read(divisor), DividedByZero(f"`{formula_text(divisor)}` is 0"))}
                 )
                 return divided.union(*(self._absent_by_model(c) for c in node.children()))
             case ast.BinOp() | ast.Neg():

@@ -1315,7 +1315,6 @@ class _Builder:
         self._too_many = False  # more rules than MAX_RULES: reported once
         # a table's key -> the values the model lets a row hold there (`_key_domains`)
         self._key_domains: dict[str, KeyDomain] = {}
-        self._written_keys: dict[tuple[int, str], Span] = {}  # the dated table being read's
         # the keys of the parameter being read that no row can hold: (name, key, where)
         self._unheld: list[tuple[str, str, Span]] = []
 
@@ -1774,9 +1773,9 @@ class _Builder:
                     hint="YYYY-MM-DD",
                 )
                 continue
-            self._written_keys = {}
-            value = self._param_value(param, raw, vspan)
-            param.values.append(DatedValue(day, value, vspan, self._written_keys))
+            written: dict[tuple[int, str], Span] = {}  # a table's keys where written
+            value = self._param_value(param, raw, vspan, written)
+            param.values.append(DatedValue(day, value, vspan, written))
         if kind == "table":
             param.key_types = self._key_types(param)
         if "otherwise" in spec:
@@ -1852,7 +1851,9 @@ class _Builder:
             return None
         return t.to_written(value, param.unit)
 
-    def _param_value(self, param: Parameter, raw: Any, span: Span) -> Any:
+    def _param_value(
+        self, param: Parameter, raw: Any, span: Span, written: dict[tuple[int, str], Span]
+    ) -> Any:
         match param.kind:
             case "scalar":
                 return self._cell(param, raw, span)
@@ -1862,7 +1863,7 @@ class _Builder:
                 return self._list(param, raw, span)
             case "bands":
                 return self._bands(param, raw, span)
-        return self._table(param, raw, span, 0)
+        return self._table(param, raw, span, 0, written)
 
     def _list(self, param: Parameter, raw: Any, span: Span) -> list[Any]:
         """A list parameter's values on one date (a holiday calendar: dates)."""
@@ -1969,8 +1970,14 @@ class _Builder:
         )
 
     def _table(
-        self, param: Parameter, raw: Any, span: Span, depth: int
+        self,
+        param: Parameter,
+        raw: Any,
+        span: Span,
+        depth: int,
+        written: dict[tuple[int, str], Span],
     ) -> dict[tuple[str, ...], Any]:
+        """A table's cells by their keys; each key's first place noted in `written`."""
         out: dict[tuple[str, ...], Any] = {}
         if depth == len(param.keys):
             out[()] = self._cell(param, raw, span)
@@ -1991,8 +1998,8 @@ class _Builder:
             return out
         for key, value, vspan, kspan in items:
             self._key_held(param.keys[depth], key, kspan)
-            self._written_keys.setdefault((depth, key), kspan)
-            for rest, cell in self._table(param, value, vspan, depth + 1).items():
+            written.setdefault((depth, key), kspan)
+            for rest, cell in self._table(param, value, vspan, depth + 1, written).items():
                 out[(key, *rest)] = cell
         return out
 

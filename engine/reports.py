@@ -262,6 +262,10 @@ def with_amounts(frame: pl.DataFrame) -> pl.DataFrame:
 # Output directories completed (swapped into place) in this process: the command line
 # says so when Ctrl-C comes after, instead of "nothing was written".
 WRITTEN: list[Path] = []
+# a Ctrl-C that landed where it could not stop the command (a finalizer, Polars' own
+# Python) and is to be given again a moment later (engine/entry.py): the output is not
+# swapped into place while one is pending, or the run would end complete, exit 0
+INTERRUPT_PENDING: list[int] = []
 
 _RENAME_EXCHANGE = 2  # renameat2 flag (Linux 3.15+): swap two paths in one step
 _AT_FDCWD = -100
@@ -329,6 +333,8 @@ def write_atomically(out_dir: Path, write: Callable[[Path], object]) -> None:
     new = staging.stat().st_ino  # the new output, wherever it is when a Ctrl-C comes
     try:
         write(staging)
+        if INTERRUPT_PENDING:
+            raise KeyboardInterrupt
         if out_dir.exists():
             if not _exchange(staging, out_dir):  # staging now holds the old output
                 old = staging.with_name(staging.name + "-old")

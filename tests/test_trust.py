@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -1056,13 +1057,7 @@ def test_a_ctrl_c_in_a_finalizer_is_given_again_where_it_can_stop_the_command(
             given.append("started")
 
     monkeypatch.setattr(threading, "Timer", Timer)
-
-    def frame_in(filename: str, name: str) -> object:
-        def here() -> object:
-            return sys._getframe(0)
-
-        here.__code__ = here.__code__.replace(co_filename=filename, co_name=name)
-        return here()
+    frame_in = _frame_in
 
     for filename, name in [
         ("/usr/lib/python3.11/_weakrefset.py", "_remove"),
@@ -1089,6 +1084,92 @@ def test_a_ctrl_c_in_a_finalizer_is_given_again_where_it_can_stop_the_command(
         with pytest.raises(KeyboardInterrupt):
             entry._interrupt(signal.SIGINT, frame_in(filename, name))
         assert given == []
+
+
+def _frame_in(filename: str, name: str) -> object:
+    """A frame as if running `name` in `filename`."""
+
+    def here() -> object:
+        return sys._getframe(0)
+
+    here.__code__ = here.__code__.replace(co_filename=filename, co_name=name)
+    return here()
+
+
+_IN_POLARS = f"{os.sep}venv{os.sep}site-packages{os.sep}polars{os.sep}frame{os.sep}frame.py"
+
+
+class _QuietTimer:
+    """threading.Timer that never fires: the test gives the signal again itself."""
+
+    def __init__(self, delay: float, function: object, args: tuple[int, int]) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+
+def test_a_ctrl_c_put_off_keeps_the_new_output_from_being_swapped_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C that landed in Polars' Python was put off 10 ms; the run reached its end
+    meanwhile, swapped its new output in and ended with status 0 (seen in the suite's run
+    stopped midway). While one is pending the output is not swapped in; given again, it
+    stops the command as any Ctrl-C does."""
+    import signal
+    import threading
+
+    from engine import entry, reports
+
+    monkeypatch.setattr(threading, "Timer", _QuietTimer)
+    monkeypatch.setattr(reports, "INTERRUPT_PENDING", [])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "totals.csv").write_text("old", encoding="utf-8")
+
+    def write(staging: Path) -> None:
+        (staging / "totals.csv").write_text("new", encoding="utf-8")
+
+    entry._interrupt(signal.SIGINT, _frame_in(_IN_POLARS, "dtypes"))
+    with pytest.raises(KeyboardInterrupt):
+        reports.write_atomically(out, write)
+    assert (out / "totals.csv").read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging left behind
+    with pytest.raises(KeyboardInterrupt):  # given again, where it can stop the command
+        entry._interrupt(signal.SIGINT, _frame_in("/work/main/engine/data.py", "load_data"))
+    reports.write_atomically(out, write)  # taken: a later run is not held back
+    assert (out / "totals.csv").read_text(encoding="utf-8") == "new"
+
+
+def test_a_ctrl_c_put_off_past_the_commands_end_ends_it_with_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Ctrl-C put off in the command's last moments, never given again (the command
+    ended first, and a later one is ignored), ended it with status 0: it is taken as
+    coming right after the command, with status 130 and what was written."""
+    import signal
+    import threading
+
+    from engine import entry, reports
+
+    monkeypatch.setattr(threading, "Timer", _QuietTimer)
+    monkeypatch.setattr(reports, "INTERRUPT_PENDING", [])
+    monkeypatch.setattr(reports, "WRITTEN", [Path("/tmp/out")])
+    previous = signal.getsignal(signal.SIGINT)
+
+    class Main:
+        def main(self, standalone_mode: bool) -> int:
+            entry._interrupt(signal.SIGINT, _frame_in(_IN_POLARS, "dtypes"))
+            return 0
+
+    monkeypatch.setattr(entry, "_loaded_cli", lambda: Main())
+    try:
+        with pytest.raises(SystemExit) as ended:
+            entry.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert ended.value.code == 130
+    assert "interrupted after the new output was complete in /tmp/out" in capsys.readouterr().err
 
 
 def test_the_manifest_schema_holds_what_a_job_holds() -> None:

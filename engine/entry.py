@@ -21,7 +21,7 @@ def run() -> None:
             status = _invoke(main)
         finally:  # the command is over: a later Ctrl-C can change nothing
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if _pending():  # a Ctrl-C put off, that the command ended before it was given again
+        if _pending() and _written():  # put off past the output's swap into place
             raise KeyboardInterrupt
     except KeyboardInterrupt:  # before a command's own handling starts, or as it ends
         print(_interrupted(), file=sys.stderr)
@@ -109,6 +109,13 @@ def _pending() -> bool:
     return bool(reports is not None and reports.INTERRUPT_PENDING)
 
 
+def _written() -> list[Any]:
+    """The output directories swapped into place: a Ctrl-C put off past that says so
+    (`_interrupted`). A command that wrote no such directory (a letter file) and was
+    not stopped ended complete, and says nothing false about what it wrote."""
+    return getattr(sys.modules.get("engine.reports"), "WRITTEN", None) or []
+
+
 def _in_finalizer(frame: Any) -> bool:
     code = frame.f_code
     return (
@@ -128,15 +135,12 @@ _IN_POLARS = f"{os.sep}polars{os.sep}"
 def _silence_stdout() -> None:
     """Python flushes stdout once more as it exits; into a closed pipe that would
     print a complaint after the reader has gone (the recipe of Python's `signal` docs)."""
-    import os
-
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
 
 
 def _interrupted() -> str:
-    reports = sys.modules.get("engine.reports")
-    written = getattr(reports, "WRITTEN", None)
+    written = _written()
     if written:
         return f"interrupted after the new output was complete in {written[-1]}"
     return "interrupted: nothing was written"

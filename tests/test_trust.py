@@ -1173,6 +1173,37 @@ def test_a_ctrl_c_put_off_past_the_commands_end_ends_it_with_130(
     assert "interrupted after the new output was complete in /tmp/out" in capsys.readouterr().err
 
 
+def test_a_ctrl_c_put_off_past_the_end_of_a_command_that_swapped_nothing_in(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command that writes no output directory (letters to one file) and ended before
+    a put-off Ctrl-C came again ended complete: not 130 with "nothing was written",
+    which would be false of the file it wrote."""
+    import signal
+    import threading
+
+    from engine import entry, reports
+
+    monkeypatch.setattr(threading, "Timer", _QuietTimer)
+    monkeypatch.setattr(reports, "INTERRUPT_PENDING", [])
+    monkeypatch.setattr(reports, "WRITTEN", [])
+    previous = signal.getsignal(signal.SIGINT)
+
+    class Main:
+        def main(self, standalone_mode: bool) -> int:
+            entry._interrupt(signal.SIGINT, _frame_in(_IN_POLARS, "dtypes"))
+            return 0
+
+    monkeypatch.setattr(entry, "_loaded_cli", lambda: Main())
+    try:
+        with pytest.raises(SystemExit) as ended:
+            entry.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert ended.value.code == 0
+    assert "nothing was written" not in capsys.readouterr().err
+
+
 def test_the_manifest_schema_holds_what_a_job_holds() -> None:
     """`schemas/manifest.schema.json` names a job's fields, formats and CSV dialects as
     the engine has them: a field or dialect added to one is added to the other."""

@@ -39,7 +39,7 @@ from engine.loader import split_quantity
 from engine.model import DataRequirement
 from engine.progress import timed
 from engine.sheetxml import workbook_cells
-from engine.swedish import AMBIGUOUS_COMMA, comma_readings
+from engine.swedish import AMBIGUOUS_COMMA, AMBIGUOUS_POINT, comma_readings, point_readings
 from engine.swedish import number as swedish_number
 
 ROW_OFFSET_CSV = 2  # data row i is on line i + 2 of a CSV file (line 1 is the header)
@@ -1160,6 +1160,8 @@ _NOT_A_WRITTEN_NUMBER = (
     r"|\d[ \u00a0\u202f]\d{0,2}(?:$|[^\d])"  # a group after a space of fewer than three
     r"|\d[ \u00a0\u202f]\d{4}"  # … or of more
     r"|^-?\d{4,}[ \u00a0\u202f]"  # more than three digits before the first space
+    r"|^-?[1-9]\d{0,2}\.\d{3}$"  # a point that may separate thousands (AMBIGUOUS_POINT)
+    r"|\d\.\d{3}[.,]"  # … among others (`1.200,50`, `1.200.000`)
 )
 
 
@@ -2673,11 +2675,19 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
         if kind_ok:
             message = f"`{value}` is outside the range of `{name}` ({range_words(column)})"
             out.append(Problem(index, name, value, "out-of-range", message))
-        elif AMBIGUOUS_COMMA.fullmatch(value.strip()):
-            decimal, whole = comma_readings(value.strip())
+        elif number := _ambiguous_number(value, AMBIGUOUS_COMMA):
+            decimal, whole = comma_readings(number)
             message = f"`{value}` may be {decimal} or {whole}"
             hint = (
                 f"write {whole} for thousands, or a point for decimals: a comma before "
+                "three digits may separate thousands, so it is read as neither"
+            )
+            out.append(Problem(index, name, value, "bad-value", message, hint))
+        elif number := _ambiguous_number(value, AMBIGUOUS_POINT):
+            decimal, whole = point_readings(number)
+            message = f"`{value}` may be {decimal} or {whole}"
+            hint = (
+                f"write {whole} for thousands, or {decimal} for decimals: a point before "
                 "three digits may separate thousands, so it is read as neither"
             )
             out.append(Problem(index, name, value, "bad-value", message, hint))
@@ -3341,10 +3351,24 @@ def _unit_hint(value: str, column: Column) -> str | None:
     return f"the column is in {column.unit}: write {shown} for {value.strip()}"
 
 
+def _ambiguous_number(value: str, pattern: re.Pattern[str]) -> str | None:
+    """The number of a value that may be read two ways (`12,500`, `1.200`), alone or
+    with its unit after it (`1.250 kr`), or None."""
+    unit = r"(?:[ \u00a0\u202f]?(?:%|[^\W\d_][^\d]*))?"  # `kr`, `SEK/h`, `%`
+    found = re.fullmatch(rf"({pattern.pattern}){unit}", value.strip())
+    return found[1] if found else None
+
+
 def _number_hint(value: str) -> str | None:
-    """What to write for a number with a power of ten or spaces not between thousands."""
+    """What to write for a number with a power of ten, spaces not between thousands or
+    points between them."""
     if not re.search(_NOT_A_WRITTEN_NUMBER, value.strip()):
         return None
+    if "." in value and "," in value or value.count(".") > 1:  # `1.200,50`, `1.200.000`
+        return (
+            "write the number without points between thousands, as 1200,5 or 1 200,5 (a "
+            "space only between thousands, a comma or a point before the decimals)"
+        )
     return (
         "write the number out, as 1234,5 or 1 234,5 (a space only between thousands; not "
         "as 1,2E+03, which is how Excel shows a long number, its last digits lost)"

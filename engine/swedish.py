@@ -18,6 +18,19 @@ def comma_readings(number: str) -> tuple[str, str]:
     return f"{float(number.replace(',', '.')):g}", number.replace(",", "")
 
 
+# A number in the data whose point may separate thousands, as a Danish, Norwegian or
+# German export writes them (`1.200` kr, twelve hundred), or be a decimal point (1,2):
+# read as neither — it was read as 1,20 kr. `0.125` and `1234.567` are decimals. (In a
+# rule file a point is the decimal point the docs tell an author to write.)
+AMBIGUOUS_POINT = re.compile(r"-?[1-9]\d{0,2}\.\d{3}")
+
+
+def point_readings(number: str) -> tuple[str, str]:
+    """The two numbers an `AMBIGUOUS_POINT` may be, as Swedish text: `1.200` is 1,2 or
+    1200."""
+    return f"{float(number):g}".replace(".", ","), number.replace(".", "")
+
+
 def number(value: Decimal | float | int, pattern: str = "#,##0.##") -> str:
     from babel.numbers import format_decimal
 

@@ -1459,6 +1459,38 @@ def test_a_comma_that_may_separate_thousands_is_read_as_neither(tmp_path, writte
 
 
 @pytest.mark.parametrize(
+    ("written", "message", "hint"),
+    [
+        ("1.200", "`1.200` may be 1,2 or 1200", "write 1200 for thousands, or 1,2 for decimals"),
+        ("-2.000", "`-2.000` may be -2 or -2000", "write -2000 for thousands, or -2 for"),
+        ("12.500", "`12.500` may be 12,5 or 12500", "write 12500 for thousands, or 12,5 for"),
+        ("1.250 kr", "`1.250 kr` may be 1,25 or 1250", "write 1250 for thousands, or 1,25"),
+        ("12,500 kr", "`12,500 kr` may be 12.5 or 12500", "write 12500 for thousands"),
+        ("1.200,50", "`1.200,50` is not a number", "write the number without points between"),
+        ("1.200.000", "`1.200.000` is not a number", "write the number without points between"),
+    ],
+)
+def test_a_point_that_may_separate_thousands_is_read_as_neither(tmp_path, written, message, hint):
+    """A Danish, Norwegian or German export's `1.200` (twelve hundred kronor) was read as
+    1,20 kr with a decimal point, and paid, exit 0: the row is rejected with both
+    readings and what to write, as `12,500` is. A point among others (`1.200,50`) was no
+    number already; it is now told what to write."""
+    dataset, diags = _with_special_amount(tmp_path, written)
+    assert dataset.tables["decisions"].height == 0
+    [rejected] = [d for d in diags if d.code == "rejected-rows"]
+    assert rejected.message == f"1 row rejected: {message}"
+    assert (rejected.hint or "").startswith(hint), rejected.hint
+
+
+@pytest.mark.parametrize(
+    ("written", "read"), [("1.2", 1.2), ("0.125", 0.125), ("1234.567", 1234.567), ("12.50", 12.5)]
+)
+def test_a_point_before_decimals_it_cannot_be_thousands_of_is_read(tmp_path, written, read):
+    dataset, _ = _with_special_amount(tmp_path, written, strict=True)
+    assert dataset.tables["decisions"]["special_amount"].to_list() == [read]
+
+
+@pytest.mark.parametrize(
     "written",
     ["1 1", "12 34", "1 23,5", "1234 567", "1 2345", "1e3", "1,23457E+11", "4,5E+02"],
 )

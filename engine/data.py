@@ -381,6 +381,8 @@ def _read_files(
                 cells = found[title]
                 ragged[name] = _formula_problems(frame.columns, cells.uncalculated, above)
                 frame = _as_shown_in_percent(frame, cells.percent, above)
+                points = sorted(set(cells.points) - set(cells.percent))
+                frame = _numbers_with_a_point(frame, points, above)
                 frame = _dates_as_shown(frame, cells.dates, above, known.get(name))
                 _told_hidden_rows(f"{path.name}!{title}", cells.hidden, above, diags)
             if name in raw:
@@ -869,11 +871,38 @@ def _as_shown_in_percent(
         for row in rows:
             if row < len(values) and values[row] is not None:
                 try:
-                    values[row] = f"{format(Decimal(values[row]) * 100, 'f')} %"
+                    shown = format((Decimal(values[row]) * 100).normalize(), "f")
                 except InvalidOperation:  # not a number after all: read as it is
                     continue
+                values[row] = f"{_decimals_told(shown)} %"  # 0.125: 12.5 %, not 12.500 %
         frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
     return frame
+
+
+def _numbers_with_a_point(
+    frame: pl.DataFrame, cells: list[tuple[int, int]], above: int = 0
+) -> pl.DataFrame:
+    """The number cells the reader gives as text with a point before three digits
+    (`1.125`, `sheetxml._numbers_with_a_point`) written so that the point is read as
+    the decimal point it is (`1.1250`): the same text typed into a text cell may be a
+    Danish export's twelve hundred, and is read as neither (`AMBIGUOUS_POINT`)."""
+    by_column: dict[str, list[int]] = {}
+    for row, column in cells:
+        if row > above and column < frame.width:
+            by_column.setdefault(frame.columns[column], []).append(row - above - 1)
+    for name, rows in by_column.items():
+        values = frame[name].to_list()
+        for row in rows:
+            if row < len(values) and values[row] is not None:
+                values[row] = _decimals_told(values[row])
+        frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
+    return frame
+
+
+def _decimals_told(number: str) -> str:
+    """A number's text whose point is a decimal point, written so that it cannot be
+    read as separating thousands: `1.125` as `1.1250`."""
+    return f"{number}0" if AMBIGUOUS_POINT.fullmatch(number) else number
 
 
 def _told_hidden_rows(where: str, hidden: list[int], above: int, diags: Diagnostics) -> None:
@@ -3457,9 +3486,12 @@ def _text_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 def cell_text(value: Any) -> str | None:
-    """A value as the text a CSV cell would hold (booleans as true/false)."""
+    """A value as the text a CSV cell would hold (booleans as true/false; a number with
+    a point before three digits so that the point is read as a decimal point)."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):  # a number, never thousands: 1.125 as `1.1250`
+        return _decimals_told(repr(value))
     return str(value)

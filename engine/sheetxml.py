@@ -24,6 +24,9 @@ class SheetCells:
     percent: list[tuple[int, int]] = field(default_factory=list)
     hidden: list[int] = field(default_factory=list)  # rows hidden (or filtered away)
     dates: list[tuple[int, int]] = field(default_factory=list)  # shown as a date alone
+    # number cells whose shortest text has a point before three digits (1.125): the
+    # reader gives them as text, which in a text cell may be a Danish twelve hundred
+    points: list[tuple[int, int]] = field(default_factory=list)
 
 
 def workbook_cells(
@@ -62,7 +65,15 @@ def workbook_cells(
                     cells.hidden = hidden_rows(data)
                 if date_styles and title in dated_sheets:
                     cells.dates = list(_numbers_in_styles(data, date_styles))
-                if cells.uncalculated or cells.percent or cells.hidden or cells.dates:
+                if title in percent_sheets:
+                    cells.points = list(_numbers_with_a_point(data))
+                if (
+                    cells.uncalculated
+                    or cells.percent
+                    or cells.hidden
+                    or cells.dates
+                    or cells.points
+                ):
                     out[title] = cells
     except (zipfile.BadZipFile, KeyError, OSError):  # the reader says what is wrong
         return {}
@@ -131,6 +142,26 @@ def _numbers_in_styles(data: bytes, styles: set[bytes]) -> Iterator[tuple[int, i
         kind = re.search(rb'\bt="(\w+)"', attributes)
         ref = re.search(rb'\br="([A-Z]+)([0-9]+)"', attributes)
         if ref and (not kind or kind.group(1) == b"n"):
+            yield int(ref.group(2)) - 1, _column_index(ref.group(1))
+
+
+# a value whose shortest text may read as thousands (`1.125`), as the reader shows it
+_POINT_BEFORE_THREE = re.compile(r"-?[1-9]\d{0,2}\.\d{3}")
+
+
+def _numbers_with_a_point(data: bytes) -> Iterator[tuple[int, int]]:
+    """The number cells of a sheet's XML whose value the reader shows with a point
+    before three digits, as `1.125`: a number, never twelve hundred — the same text in
+    a text cell may be a Danish export's thousands. Found by a search for such values
+    alone (a month of visits has a million cells; few hold one): (row, column) from A1."""
+    for value in re.finditer(rb"<v>(-?[1-9][0-9]{0,2}\.[0-9]{3,})</v>", data):
+        if not _POINT_BEFORE_THREE.fullmatch(repr(float(value.group(1)))):
+            continue
+        start = data.rfind(b"<c ", 0, value.start())
+        attributes = data[start : data.find(b">", start) + 1]
+        kind = re.search(rb'\bt="(\w+)"', attributes)
+        ref = re.search(rb'\br="([A-Z]+)([0-9]+)"', attributes)
+        if start >= 0 and ref and (not kind or kind.group(1) == b"n"):
             yield int(ref.group(2)) - 1, _column_index(ref.group(1))
 
 

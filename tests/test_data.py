@@ -1482,6 +1482,30 @@ def test_a_point_that_may_separate_thousands_is_read_as_neither(tmp_path, writte
     assert (rejected.hint or "").startswith(hint), rejected.hint
 
 
+def test_a_number_written_inline_with_three_decimals_is_a_number(tmp_path):
+    """A model test's or the Python API's row gives a number as a number: 1.125 (YAML's
+    or Python's float) is read as 1,125, never rejected as a text `1.125` that may be a
+    Danish export's thousands; the text `1.200` is."""
+    from engine.data import dataset_from_rows
+    from engine.diagnostics import EngineError
+
+    checked, _ = load(READS_AMOUNT)
+    known = checked.model.vocabulary.tables
+    row = {"decision_id": "B1", "customer_id": "K1", "provider_id": "P1", "service": "omsorg",
+           "start_date": "2024-01-01", "level": 2}  # fmt: skip
+    parties = {
+        "customers": [{"customer_id": "K1", "district": "Centrum"}],
+        "providers": [{"provider_id": "P1", "name": "Omsorg AB", "ownership": "private"}],
+    }
+    given = {**parties, "decisions": [{**row, "special_amount": 1.125}]}
+    data = dataset_from_rows(given, known=known)
+    assert data.tables["decisions"]["special_amount"].to_list() == [1.125]
+    with pytest.raises(EngineError, match="`1.200` may be 1,2 or 1200"):
+        dataset_from_rows(
+            {**parties, "decisions": [{**row, "special_amount": "1.200"}]}, known=known
+        )
+
+
 @pytest.mark.parametrize(
     ("written", "read"), [("1.2", 1.2), ("0.125", 0.125), ("1234.567", 1234.567), ("12.50", 12.5)]
 )

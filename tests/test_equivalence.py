@@ -26,6 +26,7 @@ from engine.interpret import Interpreter, Row
 from engine.loader import load_model
 from engine.names import ore_column
 from engine.reports import provider_totals
+from engine.swedish import AMBIGUOUS_POINT
 
 MONTH = date(2024, 2, 1)
 
@@ -165,8 +166,15 @@ def formula(kind: str, depth: int = 3) -> st.SearchStrategy[str]:
 # ----------------------------------------------------------------------------- data
 
 # an agreed amount is never below 0 kr (a negative one is a rejected row; negative
-# amounts come of the formulas: `-x`, `0 SEK - special_amount`)
-money_text = st.one_of(st.just(""), st.decimals(min_value=0, max_value=20000, places=3).map(str))
+# amounts come of the formulas: `-x`, `0 SEK - special_amount`); three decimals after one
+# to three digits are written with a fourth (`1.0000`), as `1.000` may be twelve hundred
+# as a Danish export writes it, and is rejected (`AMBIGUOUS_POINT`)
+money_text = st.one_of(
+    st.just(""),
+    st.decimals(min_value=0, max_value=20000, places=3).map(
+        lambda d: f"{d}0" if AMBIGUOUS_POINT.fullmatch(str(d)) else str(d)
+    ),
+)
 day = st.integers(-60, 60).map(lambda n: (MONTH + timedelta(days=n)).isoformat())
 
 

@@ -243,6 +243,41 @@ def test_a_number_shown_as_a_percentage_is_read_as_shown_in_a_per_cent_column(
     assert shares == {"K1": 0.1, "K2": 0.125, "K3": 0.1}, [d.render() for d in diags]
 
 
+def test_a_number_cell_with_three_decimals_is_read_and_a_text_cell_like_it_is_rejected(
+    tmp_path: Path,
+) -> None:
+    """The reader gives a number cell's value as text: 1,125 as `1.125`, which in a text
+    cell (a system writing its numbers as text) may be a Danish export's 1 125 and is
+    read as neither. The number cell is a number, read as 1,125; the text cell `1.200`
+    is rejected with both readings; 12.5 in a plain number cell is read as it is."""
+    import openpyxl
+
+    model = tmp_path / "model.yaml"
+    source = (ROOT / "examples/hemtjanst/model.yaml").read_text(encoding="utf-8")
+    declared = "vocabulary:\n  columns: {customers: {tillägg: {type: number}}}\nzones:"
+    model.write_text(source.replace("zones:", declared, 1), encoding="utf-8")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "customers"
+    for row in (["customer_id", "district", "tillägg"], ["K1", "Centrum", 1.125],
+                ["K2", "Norrby", "1.200"], ["K3", "Centrum", 12.5], ["K4", "Centrum", -2.25]):  # fmt: skip
+        sheet.append(row)
+    data = tmp_path / "data.xlsx"
+    book.save(data)
+    from engine.api import load
+    from engine.data import load_data
+    from engine.diagnostics import Diagnostics
+
+    checked, _ = load(model)
+    diags = Diagnostics()
+    known = checked.model.vocabulary.tables
+    dataset = load_data(data, {"customers": {"tillägg"}}, diags, known=known, only=["customers"])
+    read = dict(dataset.tables["customers"].select("customer_id", "tillägg").iter_rows())
+    assert read == {"K1": 1.125, "K3": 12.5, "K4": -2.25}, [d.render() for d in diags]
+    [rejected] = [d for d in diags if d.code == "rejected-rows"]
+    assert rejected.message == "1 row rejected: `1.200` may be 1,2 or 1200"
+
+
 def test_a_number_shown_as_a_percentage_in_a_column_of_minutes_is_rejected(
     tmp_path: Path,
 ) -> None:

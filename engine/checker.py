@@ -1555,17 +1555,25 @@ class _Checker:
         paused the whole month — and there the comparison is unknown, which counts as
         false: the row took the other branch in silence. Unless an enclosing `if` asks
         about the divisor first (`if ersatt == 0 min then … else …`), or the other side of
-        an `and` or `or` does (`ersatt > 0 min and …`: false there, whatever this is)."""
+        an `and` or `or` does (`ersatt > 0 min and …`: false there, whatever this is).
+        Asking is taken on trust by the check alone: the comparison is counted by the run
+        all the same, which names the rows where it was unknown and decided — an ask that
+        does not keep the 0 out (`ersatt >= 0 min and …`) was the check's silence and the
+        run's, the customer paused all month taking the other branch, exit 0."""
         asked = frozenset().union(*self.asked, *self.beside)
         for operand in operands:
-            reasons = sorted(
-                text
+            made = [
+                (names, text)
                 for names, text in self._absent_by_model(operand)
-                if not names & asked and isinstance(text, DividedByZero)  # not a min over none
-            )
-            if not reasons:
+                if isinstance(text, DividedByZero)  # not a min over none
+            ]
+            if not made:
                 continue
             self.out.unknowns[id(node)] = ()
+            self.out.unknown_reasons[id(node)] = tuple(sorted({text for _, text in made}))
+            reasons = sorted(text for names, text in made if not names & asked)
+            if not reasons:
+                continue  # asked about: the run alone tells a row it was unknown on
             self.out.unknown_reasons[id(node)] = tuple(reasons)
             self.diags.warning(
                 "nullable-comparison",
@@ -1612,15 +1620,24 @@ class _Checker:
         beviljad)` is 100 % where nothing is granted; `clamp(x, golv, tak)` pays x
         uncapped where `tak` has none. Dates are left alone: an empty end is an open
         one, and skipping it is what `min(end_date, …)` means; so is a `missing` the
-        model writes itself."""
+        model writes itself. An enclosing `if` asking about the rows or the value keeps
+        the check quiet, not the run: it names the rows where an argument had no value on
+        the branch the row took (`if beviljad >= 0 min then min(100 %, utförd / beviljad)
+        …` asks, but not so that the 0 is kept out)."""
         if not isinstance(typ, t.Num):
             return
         asked = frozenset().union(*self.asked)
         skippable = node.args[1:] if node.func == "clamp" else node.args  # x: no value
+        possible = [(arg, self._absent_from(arg, frozenset())) for arg in skippable]
+        possible = [(arg, reasons) for arg, reasons in possible if reasons]
+        if not possible:
+            return
+        why = frozenset().union(*(r for _, r in possible))
+        self.out.skipping[id(node)] = (tuple(a for a, _ in possible), why)
         absent = [(arg, self._absent_from(arg, asked)) for arg in skippable]
         absent = [(arg, reasons) for arg, reasons in absent if reasons]
         if not absent:
-            return
+            return  # asked about: the run alone tells a row an argument had none
         arg, reasons = absent[0]
         shown = formula_text(arg)
         self.diags.warning(
@@ -1630,8 +1647,6 @@ class _Checker:
             arg.span,
             hint=f"say what no value means: coalesce({shown}, …)",
         )
-        why = frozenset().union(*(r for _, r in absent))
-        self.out.skipping[id(node)] = (tuple(a for a, _ in absent), why)
 
     def _absent_from(self, node: ast.Node, asked: frozenset[str]) -> frozenset[str]:
         """Why a value can have none, in words: a column that can be empty, a `min` or

@@ -59,6 +59,8 @@ ROWS = {
 }  # fmt: skip
 
 DISTANCE = "max(0, customer.avstånd_km - 10) * 1 SEK"
+LONG = "count(visits where end - start > 45 min)"
+CAPPED = f"min(5, count(visits) / {LONG}) * 1 SEK"
 CASES = [
     # (customer_month's `resa`, visit's `minuter`, resa of K1 and K2, minuter of V1 and V2,
     #  the run's warnings)
@@ -77,6 +79,14 @@ CASES = [
     # the model says what no value means: nothing to warn of, in the check or the run
     ("max(0, coalesce(customer.avstånd_km, 0) - 10) * 1 SEK", "end - start", [0, 15],
      [30, 60], []),
+    # a division by a count that can be 0, asked about so that it is kept out: quiet
+    (f"if {LONG} > 0 then {CAPPED} else 0 SEK", "end - start", [0, 1], [30, 60], []),
+    # … asked about, but not so: the check takes the ask on trust, and K1 was paid the
+    # cap of 5 kr (no visit over 45 minutes) with no word, exit 0
+    (f"if {LONG} >= 0 then {CAPPED} else 0 SEK", "end - start", [5, 1], [30, 60],
+     ["`min(5, count(visits) / count(visits where …))` took the smallest of the others "
+      "where `count(visits) / count(visits where …)` had no value, for 1 customer_month row "
+      "of 2025-03 (in `resa`; `count(visits where …)` is 0): customer_month K1, P1"]),
 ]  # fmt: skip
 
 

@@ -40,6 +40,11 @@ payments:
 FAR = "if customer.avstånd_km > 10 then 5 SEK else 0 SEK"
 LONG = "count(visits where end - start > 45 min)"
 SHARE = f"count(visits) / {LONG}"
+UNKNOWN_SHARE = (
+    "`count(visits) / count(visits where …) >= 1` was unknown, which counts as false, for 1 "
+    "customer_month row of 2025-03 (in `resa`; `count(visits where …)` is 0): customer_month "
+    "K1, P1"
+)
 CASES = [
     # (customer_month's `resa`, visit's yes-or-no `ja`, the exclusion's `when`,
     #  resa of K1 and K2, the visits counted, the run's warnings)
@@ -91,6 +96,13 @@ CASES = [
     # asked first: the model says what no such visit means
     (f"if {LONG} == 0 then 0 SEK else (if {SHARE} >= 1 then 5 SEK else 0 SEK)", "true",
      "false", [0, 5], ["V1", "V2"], []),
+    # asked, but not so that the 0 is kept out: the check takes the ask on trust, and K1
+    # took the other branch with no word (a mutant of Norrtälje's avdrag_under_80, whose
+    # customer paused all month was paid without a warning, exit 0)
+    (f"if {LONG} >= 0 and {SHARE} >= 1 then 5 SEK else 0 SEK", "true", "false", [0, 5],
+     ["V1", "V2"], [UNKNOWN_SHARE]),
+    (f"if {LONG} < 0 then 0 SEK else (if {SHARE} >= 1 then 5 SEK else 0 SEK)", "true",
+     "false", [0, 5], ["V1", "V2"], [UNKNOWN_SHARE]),
 ]  # fmt: skip
 
 

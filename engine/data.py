@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
@@ -2744,7 +2744,7 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
             told = (
                 (_clock_hint(value, column) or _unit_hint(value, column) or _number_hint(value))
                 if numeric
-                else None
+                else _midnight_hint(value, column)
             ) or _kind_hint(column)
             out.append(Problem(index, name, value, "bad-value", message, told))
     if not column.nullable:
@@ -3337,6 +3337,19 @@ def _kind_hint(column: Column) -> str | None:
         "fraction, or an instant's offset from UTC: 2024-03-01T07:30:00Z)",
         "bool": "write true/false (or ja/nej, 1/0)",
     }.get(column.kind)
+
+
+def _midnight_hint(value: str, column: Column) -> str | None:
+    """What to write for `2024-03-01 24:00`, the midnight ending a day as a schedule may
+    write it: the next day's 00:00 (a date and time has no hour 24)."""
+    found = re.fullmatch(r"(\d{4}-\d\d-\d\d)[ T]24[:.]00(?::00)?", value.strip())
+    if column.kind != "datetime" or found is None:
+        return None
+    try:
+        day = date.fromisoformat(found[1])
+    except ValueError:
+        return None
+    return f"24:00 is the midnight ending the day: write it as {day + timedelta(days=1)} 00:00"
 
 
 _CLOCK = re.compile(r"(\d{1,3}):([0-5]\d)")

@@ -1423,6 +1423,25 @@ def test_rows_with_fields_too_many_or_too_few_are_found_as_the_csv_module_finds_
     assert _ragged_rows(text.encode(), text, separator, 2) == expected
 
 
+@pytest.mark.parametrize(
+    ("written", "next_day"),
+    [("2024-02-05 24:00", "2024-02-06"), ("2024-02-29T24:00:00", "2024-03-01"),
+     ("2024-12-31 24.00", "2025-01-01")],
+)  # fmt: skip
+def test_a_visit_ending_at_24_is_told_the_next_days_midnight(tmp_path, written, next_day):
+    """A schedule's `24:00`, the midnight ending a day, is no time of day: the row was
+    rejected with the general hint of how to write times; it is told the time to write."""
+    visits = VISITS.replace("2024-02-05 08:00,2024-02-05 12:00", f"2024-02-05 08:00,{written}")
+    data = write(tmp_path, visits=visits)
+    checked, _ = load(READS_VISITS)
+    _, diags = load_dataset(checked, data)
+    [rejected] = [d for d in diags if d.code == "rejected-rows"]
+    assert rejected.message == f"1 row rejected: `{written}` is not a date and time"
+    assert (rejected.hint or "").startswith(
+        f"24:00 is the midnight ending the day: write it as {next_day} 00:00"
+    ), rejected.hint
+
+
 def test_a_row_with_two_bad_values_shows_both_in_rejects(tmp_path):
     """`column` named both columns and `reason` both problems, but `value` held the
     first column's alone: a controller could not see what the second held."""

@@ -202,3 +202,20 @@ def test_mutated_input_tables_run_or_stop_cleanly(tmp_path_factory, mutation):
         return
     assert (out / "manifest.json").is_file() and (out / "statement_lines.csv").is_file()
     assert outcome.conservation.balanced
+
+
+def test_a_tree_walked_again_gives_the_same_nodes_and_a_changed_copy_its_own():
+    """`walk` keeps the nodes it found (a run walks its formulas thousands of times): a
+    second walk gives the same nodes in the same order, a copy made with other children
+    (`dataclasses.replace`) walks its own, and the kept nodes are no children."""
+    import dataclasses
+
+    tree = parse_formula("a + b * 2", FormulaOrigin.at("f.yaml", 1, 1))
+    assert isinstance(tree, Node)
+    first = [type(n).__name__ for n in tree.walk()]
+    assert first == [type(n).__name__ for n in tree.walk()]
+    assert len(list(tree.children())) == 2  # a and b * 2, not the kept walk
+    other = parse_formula("c", FormulaOrigin.at("f.yaml", 1, 1))
+    changed = dataclasses.replace(tree, right=other)  # type: ignore[type-var]
+    assert [n for n in changed.walk()] == [changed, tree.left, other]  # type: ignore[attr-defined]
+    assert len(list(tree.walk())) == len(first)

@@ -39,7 +39,13 @@ from engine.loader import split_quantity
 from engine.model import DataRequirement
 from engine.progress import timed
 from engine.sheetxml import workbook_cells
-from engine.swedish import AMBIGUOUS_COMMA, AMBIGUOUS_POINT, comma_readings, point_readings
+from engine.swedish import (
+    AMBIGUOUS_COMMA,
+    AMBIGUOUS_POINT,
+    comma_readings,
+    decimal_as_read,
+    point_readings,
+)
 from engine.swedish import number as swedish_number
 
 ROW_OFFSET_CSV = 2  # data row i is on line i + 2 of a CSV file (line 1 is the header)
@@ -2708,16 +2714,16 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
             decimal, whole = comma_readings(number)
             message = f"`{value}` may be {decimal} or {whole}"
             hint = (
-                f"write {whole} for thousands, or a point for decimals: a comma before "
-                "three digits may separate thousands, so it is read as neither"
+                f"write {whole} for thousands, or {decimal_as_read(number)} for decimals: a "
+                "comma before three digits may separate thousands, so it is read as neither"
             )
             out.append(Problem(index, name, value, "bad-value", message, hint))
         elif number := _ambiguous_number(value, AMBIGUOUS_POINT):
             decimal, whole = point_readings(number)
             message = f"`{value}` may be {decimal} or {whole}"
             hint = (
-                f"write {whole} for thousands, or {decimal} for decimals: a point before "
-                "three digits may separate thousands, so it is read as neither"
+                f"write {whole} for thousands, or {decimal_as_read(number)} for decimals: a "
+                "point before three digits may separate thousands, so it is read as neither"
             )
             out.append(Problem(index, name, value, "bad-value", message, hint))
         elif column.kind == "datetime" and re.fullmatch(r"\d{4}-\d\d-\d\d", value.strip()):

@@ -31,6 +31,14 @@ def point_readings(number: str) -> tuple[str, str]:
     return f"{float(number):g}".replace(".", ","), number.replace(".", "")
 
 
+def decimal_as_read(number: str) -> str:
+    """The decimal reading of `12,500` or `1.200` written so that the data's reader
+    takes it as one number: `12,5`, `1,2` — and `1,0440` where three decimals remain,
+    for `1,044` may be thousands again."""
+    text = f"{float(number.replace(',', '.')):g}".replace(".", ",")
+    return f"{text}0" if AMBIGUOUS_COMMA.fullmatch(text) else text
+
+
 def number(value: Decimal | float | int, pattern: str = "#,##0.##") -> str:
     from babel.numbers import format_decimal
 

@@ -1457,30 +1457,43 @@ def test_a_row_with_two_bad_values_shows_both_in_rejects(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("written", "message"),
+    ("written", "message", "decimals"),
     [
-        ("12,500", "`12,500` may be 12.5 or 12500"),
-        ("-2,000", "`-2,000` may be -2 or -2000"),
-        ("1,250", "`1,250` may be 1.25 or 1250"),
+        ("12,500", "`12,500` may be 12.5 or 12500", "12,5"),
+        ("-2,000", "`-2,000` may be -2 or -2000", "-2"),
+        ("1,250", "`1,250` may be 1.25 or 1250", "1,25"),
+        # `1.044` (the hint's "a point for decimals") was rejected as `1,044` is
+        ("1,044", "`1,044` may be 1.044 or 1044", "1,0440"),
     ],
 )
-def test_a_comma_that_may_separate_thousands_is_read_as_neither(tmp_path, written, message):
+def test_a_comma_that_may_separate_thousands_is_read_as_neither(
+    tmp_path, written, message, decimals
+):
     """An English export's `12,500` (twelve thousand five hundred kronor) was read as
     12,50 kr with a decimal comma, and paid: now the row is rejected, with its reason
-    and what to write, in the run's warning too (which before showed only the rows)."""
+    and what to write, in the run's warning too (which before showed only the rows).
+    What the hint says to write is read, as the decimals meant."""
     dataset, diags = _with_special_amount(tmp_path, written)
     assert dataset.tables["decisions"].height == 0
     [rejected] = [d for d in diags if d.code == "rejected-rows"]
     assert rejected.message == f"1 row rejected: {message}"
     assert (rejected.hint or "").startswith(
-        f"write {written.replace(',', '')} for thousands, or a point for decimals"
+        f"write {written.replace(',', '')} for thousands, or {decimals} for decimals"
     )
+    for readable in (written.replace(",", ""), decimals):
+        if readable.startswith("-"):
+            continue  # an agreed amount is never below 0 kr (out of its range)
+        read, _ = _with_special_amount(tmp_path, readable, strict=True)
+        assert read.tables["decisions"]["special_amount"].to_list() == [
+            float(readable.replace(",", "."))
+        ]
 
 
 @pytest.mark.parametrize(
     ("written", "message", "hint"),
     [
         ("1.200", "`1.200` may be 1,2 or 1200", "write 1200 for thousands, or 1,2 for decimals"),
+        ("1.044", "`1.044` may be 1,044 or 1044", "write 1044 for thousands, or 1,0440 for"),
         ("-2.000", "`-2.000` may be -2 or -2000", "write -2000 for thousands, or -2 for"),
         ("12.500", "`12.500` may be 12,5 or 12500", "write 12500 for thousands, or 12,5 for"),
         ("1.250 kr", "`1.250 kr` may be 1,25 or 1250", "write 1250 for thousands, or 1,25"),

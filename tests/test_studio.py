@@ -338,6 +338,32 @@ def test_clicking_a_customer_shows_its_explanation(studio, page):
     assert page.locator("#tree").inner_text().strip()
 
 
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [
+        (  # the save refused (422): it said "Sparad: undefined"
+            {"ok": False, "diagnostics": [{"message": "`x.yaml` is not a file of this model",
+                                            "hint": None, "where": None}]},
+            "Inte sparad:\n  `x.yaml` is not a file of this model",
+        ),
+        (  # saved, but the saved model does not run on the data: it was not said
+            {"saved": "omvardnad.yaml", "previous": ".carepay-history/omvardnad.1.yaml",
+             "diagnostics": [{"message": "no such level", "hint": "add it",
+                              "where": "omvardnad.yaml:3:5"}], "tests": []},
+            "Den sparade modellen kan inte köras på datan:\n"
+            "  omvardnad.yaml:3:5: no such level — add it",
+        ),
+    ],
+)  # fmt: skip
+def test_a_save_refused_or_a_saved_model_that_does_not_run_is_said(studio, page, answer, shown):
+    page.route("**/api/save", lambda route: route.fulfill(status=200, json=answer))
+    page.click("#tabs button[data-tab=save]")
+    page.click("#show-diff")
+    expect(page.locator("#confirm-save")).to_be_enabled(timeout=15_000)
+    page.click("#confirm-save")
+    expect(page.locator("#saved")).to_contain_text(shown, timeout=10_000)
+
+
 def test_saving_shows_the_diff_writes_the_file_and_keeps_the_previous(studio, page):
     before = (studio.folder / "omvardnad.yaml").read_text(encoding="utf-8")
     page.click("#tabs button[data-tab=parameters]")
@@ -352,6 +378,9 @@ def test_saving_shows_the_diff_writes_the_file_and_keeps_the_previous(studio, pa
     page.click("#show-diff")
     expect(page.locator("#diff")).to_contain_text("kontrollnivåer", timeout=15_000)
     page.click("#confirm-save")
+    # said at once, and not to be clicked twice meanwhile (nothing showed for 20 s)
+    expect(page.locator("#saved")).to_contain_text("Sparar omvardnad.yaml och kör modellens")
+    expect(page.locator("#confirm-save")).to_be_disabled()
     # saving runs the model's tests: Örebro's 118 cases take 20 s alone, and beside the
     # suite's other worker on two cores the 30 s this waited were once not enough
     expect(page.locator("#saved")).to_contain_text("Sparad", timeout=120_000)

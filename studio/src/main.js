@@ -400,18 +400,35 @@ async function showDiff() {
 }
 
 async function save() {
+  // saving runs the model's tests, which take seconds (Örebro's 118 cases some 20): say
+  // so at once, and let the file not be saved twice by a second click meanwhile
+  $("confirm-save").disabled = true;
+  $("saved").textContent = `Sparar ${current} och kör modellens tester …`;
   const answer = await call("/api/save", { file: current, text: view.state.doc.toString() });
+  if (answer.ok === false) {
+    $("saved").textContent = ["Inte sparad:", ...said(answer.diagnostics)].join("\n");
+    return;
+  }
   if (answer.saved) {
     disk[current] = view.state.doc.toString();
     keepTyped();
   }
   const lines = [`Sparad: ${answer.saved}`, `Föregående version: ${answer.previous}`];
+  if (answer.diagnostics && answer.diagnostics.length) {
+    lines.push("Den sparade modellen kan inte köras på datan:", ...said(answer.diagnostics));
+  }
   for (const t of answer.tests || []) {
     lines.push(`${t.passed ? "ok  " : "FEL "} ${t.file}: ${t.name}` + (t.passed ? "" : `\n     ${[...(t.failures || []), t.error || ""].join("\n     ")}`));
   }
   $("saved").textContent = lines.join("\n");
   $("confirm-save").disabled = true;
   forceLinting(view);
+}
+
+function said(diagnostics) {
+  return (diagnostics || []).map(
+    (d) => `  ${d.where ? `${d.where}: ` : ""}${d.message}` + (d.hint ? ` — ${d.hint}` : ""),
+  );
 }
 
 async function runSweep() {

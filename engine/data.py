@@ -1195,7 +1195,7 @@ _NOT_A_WRITTEN_NUMBER = (
     r"|\d[ \u00a0\u202f]\d{0,2}(?:$|[^\d])"  # a group after a space of fewer than three
     r"|\d[ \u00a0\u202f]\d{4}"  # … or of more
     r"|^-?\d{4,}[ \u00a0\u202f]"  # more than three digits before the first space
-    r"|^-?[1-9]\d{0,2}\.\d{3}$"  # a point that may separate thousands (AMBIGUOUS_POINT)
+    r"|^[-+]?[1-9]\d{0,2}\.\d{3}$"  # a point that may separate thousands (AMBIGUOUS_POINT)
     r"|\d\.\d{3}[.,]"  # … among others (`1.200,50`, `1.200.000`)
 )
 
@@ -1234,8 +1234,8 @@ def _swedish_number(text: pl.Expr) -> pl.Expr:
     # `when` testing the pattern read the separators' replacements three times). Not
     # where the comma may separate thousands, as an English export writes them: `2,000`
     # is 2 or 2 000, and is a bad value (`AMBIGUOUS_COMMA`), never read as 2
-    decimal = digits.str.replace(r"^(-?\d+),(\d{1,2}|\d{4,})$", "${1}.${2}")
-    return decimal.str.replace(r"^(-?(?:0|\d{4,})),(\d{3})$", "${1}.${2}")
+    decimal = digits.str.replace(r"^([-+]?\d+),(\d{1,2}|\d{4,})$", "${1}.${2}")
+    return decimal.str.replace(r"^([-+]?(?:0|\d{4,})),(\d{3})$", "${1}.${2}")
 
 
 ORDER_PAIRS = (("start_date", "end_date"), ("start", "end"), ("period_start", "period_end"))

@@ -10,7 +10,7 @@ from decimal import Decimal
 # A number whose comma may separate thousands, as an English export writes them
 # (`2,000`, `-12,500`), or be a Swedish decimal comma (12,500 = 12,5): read as
 # neither, in the data and in rule files alike. `0,125` and `1234,567` are decimals.
-AMBIGUOUS_COMMA = re.compile(r"-?[1-9]\d{0,2},\d{3}")
+AMBIGUOUS_COMMA = re.compile(r"[-+]?[1-9]\d{0,2},\d{3}")
 
 
 def comma_readings(number: str) -> tuple[str, str]:
@@ -22,7 +22,7 @@ def comma_readings(number: str) -> tuple[str, str]:
 # German export writes them (`1.200` kr, twelve hundred), or be a decimal point (1,2):
 # read as neither — it was read as 1,20 kr. `0.125` and `1234.567` are decimals. (In a
 # rule file a point is the decimal point the docs tell an author to write.)
-AMBIGUOUS_POINT = re.compile(r"-?[1-9]\d{0,2}\.\d{3}")
+AMBIGUOUS_POINT = re.compile(r"[-+]?[1-9]\d{0,2}\.\d{3}")
 
 
 def point_readings(number: str) -> tuple[str, str]:

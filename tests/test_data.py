@@ -924,7 +924,9 @@ def _with_special_amount(tmp_path: Path, written: str, strict: bool = False) -> 
     [(text, 43250.0) for text in ("43 250,00", "43\u00a0250,00", "43\u202f250,00", "43250,00",
                                   "43250.00")]
     # a decimal comma where it cannot separate thousands
-    + [("12,50", 12.5), ("0,125", 0.125), ("1234,567", 1234.567), ("1 234,500", 1234.5)],
+    + [("12,50", 12.5), ("0,125", 0.125), ("1234,567", 1234.567), ("1 234,500", 1234.5)]
+    # a plus sign before a decimal comma (it was no number; `+12.5` was read)
+    + [("+12,5", 12.5), ("+0,125", 0.125)],
 )  # fmt: skip
 def test_swedish_thousands_separators_are_read(tmp_path, written, read):
     """Before: `43 250,00` was rejected, and the decision's visits became 'not granted'."""
@@ -1464,6 +1466,7 @@ def test_a_row_with_two_bad_values_shows_both_in_rejects(tmp_path):
         ("1,250", "`1,250` may be 1.25 or 1250", "1,25"),
         # `1.044` (the hint's "a point for decimals") was rejected as `1,044` is
         ("1,044", "`1,044` may be 1.044 or 1044", "1,0440"),
+        ("+12,500", "`+12,500` may be 12.5 or +12500", "12,5"),
     ],
 )
 def test_a_comma_that_may_separate_thousands_is_read_as_neither(
@@ -1494,6 +1497,8 @@ def test_a_comma_that_may_separate_thousands_is_read_as_neither(
     [
         ("1.200", "`1.200` may be 1,2 or 1200", "write 1200 for thousands, or 1,2 for decimals"),
         ("1.044", "`1.044` may be 1,044 or 1044", "write 1044 for thousands, or 1,0440 for"),
+        # a plus sign before it was read as 1,2
+        ("+1.200", "`+1.200` may be 1,2 or +1200", "write +1200 for thousands, or 1,2 for"),
         ("-2.000", "`-2.000` may be -2 or -2000", "write -2000 for thousands, or -2 for"),
         ("12.500", "`12.500` may be 12,5 or 12500", "write 12500 for thousands, or 12,5 for"),
         ("1.250 kr", "`1.250 kr` may be 1,25 or 1250", "write 1250 for thousands, or 1,25"),

@@ -400,7 +400,7 @@ async function showDiff() {
 }
 
 async function save() {
-  // saving runs the model's tests, which take seconds (Örebro's 118 cases some 20): say
+  // saving runs the model's tests, which take seconds (Örebro's 123 cases some 20): say
   // so at once, and let the file not be saved twice by a second click meanwhile
   $("confirm-save").disabled = true;
   $("saved").textContent = `Sparar ${current} och kör modellens tester …`;

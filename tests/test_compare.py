@@ -1307,8 +1307,8 @@ def _with_customer_column(tmp_path, column: str, k001: str, others: str) -> Path
 
 def _declaring(text: str, column: str, declared: str) -> str:
     """The rule file with a column of the customers' table declared."""
-    vocabulary = f"vocabulary:\n  columns:\n    customers:\n      {column}: {declared}\nzones:\n"
-    return text.replace("zones:\n", vocabulary)
+    declaring = f"  columns:\n    customers:\n      {column}: {declared}\n"
+    return text.replace("  columns:\n", declaring, 1)  # beside the example's own
 
 
 def _with_distance(tmp_path) -> tuple[Path, Path, Path]:

@@ -333,17 +333,17 @@ CASES += [
     (
         "level 0 (below the schema's range)",
         {"decisions": DECISIONS.replace(",,2\n", ",,0\n")},
-        ("out-of-range", "decisions.csv:2:level", "`0` is outside the range of `level` (1–29)"),
+        ("out-of-range", "decisions.csv:2:level", "`0` is outside the range of `level` (1–5)"),
     ),
     (
         "level 99",
         {"decisions": DECISIONS.replace(",,2\n", ",,99\n")},
-        ("out-of-range", "decisions.csv:2:level", "`99` is outside the range of `level` (1–29)"),
+        ("out-of-range", "decisions.csv:2:level", "`99` is outside the range of `level` (1–5)"),
     ),
     (
         "level -3",
         {"decisions": DECISIONS.replace(",,2\n", ",,-3\n")},
-        ("out-of-range", "decisions.csv:2:level", "`-3` is outside the range of `level` (1–29)"),
+        ("out-of-range", "decisions.csv:2:level", "`-3` is outside the range of `level` (1–5)"),
     ),
     (
         "level 2.7 (never truncated to 2)",
@@ -611,12 +611,12 @@ def test_a_declared_column_is_read_and_an_undeclared_code_is_rejected(tmp_path):
     is a rejected row that names the code list and how to add to it."""
     model = tmp_path / "model.yaml"
     model.write_text(
-        MODEL.read_text(encoding="utf-8").replace(
-            "zones:",
+        MODEL.read_text(encoding="utf-8").replace(  # beside the example's own declaration
+            "vocabulary:\n  columns:\n",
             "vocabulary:\n"
             "  codes: {service: {add: [matdistribution]}}\n"
-            "  columns: {customers: {kommentar: {type: text}}}\n"
-            "zones:",
+            "  columns:\n"
+            "    customers: {kommentar: {type: text}}\n",
             1,
         ),
         encoding="utf-8",
@@ -644,10 +644,12 @@ def test_an_empty_cell_is_a_kind_of_its_own_and_says_why_it_is_not_the_default(t
     was not told why its empty cell was not 1."""
     model = tmp_path / "model.yaml"
     declared = (
-        "vocabulary:\n  columns:\n    visits:\n      antal_personal: { type: integer, "
-        "minimum: 1, maximum: 3, default: 1, nullable: false, required: true }\nzones:"
+        "  columns:\n    visits:\n      antal_personal: { type: integer, "
+        "minimum: 1, maximum: 3, default: 1, nullable: false, required: true }\n"
     )
-    model.write_text(MODEL.read_text(encoding="utf-8").replace("zones:", declared, 1), "utf-8")
+    model.write_text(
+        MODEL.read_text(encoding="utf-8").replace("  columns:\n", declared, 1), "utf-8"
+    )
     rows = VISITS.splitlines()
     visits = "\n".join(
         [
@@ -694,7 +696,7 @@ def test_parquet_range_and_whole_numbers_are_checked_as_in_csv(tmp_path):
     assert (
         "out-of-range",
         "decisions.parquet:2:level",
-        "`0.0` is outside the range of `level` (1–29)",
+        "`0.0` is outside the range of `level` (1–5)",
     ) in found
     assert any(f[1] == "decisions.parquet:3:level" for f in found)
     assert not any(f[1] == "decisions.parquet:4:level" for f in found)
@@ -962,8 +964,8 @@ def test_a_share_written_with_its_per_cent_sign_is_read_in_a_per_cent_column(
     model.write_text(
         MODEL.read_text(encoding="utf-8")
         .replace(
-            "zones:",
-            'vocabulary:\n  columns: {customers: {tillägg: {type: number, unit: "%"}}}\nzones:',
+            "  columns:\n",
+            '  columns:\n    customers: {tillägg: {type: number, unit: "%"}}\n',
             1,
         )
         .replace("  customer_month:\n", "  customer_month:\n    t: customer.tillägg\n", 1),
@@ -983,7 +985,7 @@ def _model_reading(tmp_path: Path, column: str) -> Path:
     model = tmp_path / "model.yaml"
     model.write_text(
         MODEL.read_text(encoding="utf-8")
-        .replace("zones:", f"vocabulary:\n  columns: {{customers: {{{column}}}}}\nzones:", 1)
+        .replace("  columns:\n", f"  columns:\n    customers: {{{column}}}\n", 1)
         .replace("  customer_month:\n", "  customer_month:\n    prio: customer.prioriterad\n", 1),
         encoding="utf-8",
     )

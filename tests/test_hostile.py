@@ -437,7 +437,7 @@ CASES = [
                     "--sweep", "larmbelopp=300:200:10"], 1, "it must go up from START to STOP"),
     # ---- data
     Case("1e300 as a level", "data", lambda p: _data_cell(p, "decisions", "level", "1e300"), 3,
-         "`1e300` is outside the range of `level` (1–29)"),  # it was "not a whole number"
+         "`1e300` is outside the range of `level` (1–5)"),  # it was "not a whole number"
     Case("NaN as granted minutes", "data",
          lambda p: _data_cell(p, "decisions", "level", "NaN"), 3, "is not a whole number"),
     Case("a Parquet column of lists", "data", _list_column, 1, "holds lists or records"),

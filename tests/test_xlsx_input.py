@@ -214,9 +214,9 @@ def test_a_number_shown_as_a_percentage_is_read_as_shown_in_a_per_cent_column(
 
     model = tmp_path / "model.yaml"
     source = (ROOT / "examples/hemtjanst/model.yaml").read_text(encoding="utf-8")
-    declared = 'vocabulary:\n  columns: {customers: {tillägg: {type: number, unit: "%"}}}\nzones:'
+    declared = '  columns:\n    customers: {tillägg: {type: number, unit: "%"}}\n'
     model.write_text(
-        source.replace("zones:", declared, 1).replace(
+        source.replace("  columns:\n", declared, 1).replace(
             "  customer_month:\n", "  customer_month:\n    t: customer.tillägg\n", 1
         ),
         encoding="utf-8",
@@ -254,8 +254,8 @@ def test_a_number_cell_with_three_decimals_is_read_and_a_text_cell_like_it_is_re
 
     model = tmp_path / "model.yaml"
     source = (ROOT / "examples/hemtjanst/model.yaml").read_text(encoding="utf-8")
-    declared = "vocabulary:\n  columns: {customers: {tillägg: {type: number}}}\nzones:"
-    model.write_text(source.replace("zones:", declared, 1), encoding="utf-8")
+    declared = "  columns:\n    customers: {tillägg: {type: number}}\n"
+    model.write_text(source.replace("  columns:\n", declared, 1), encoding="utf-8")
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "customers"

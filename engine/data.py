@@ -868,21 +868,15 @@ def _as_shown_in_percent(
     """The numbers of a sheet shown as a percentage written as shown: 0.1 as `10 %`,
     which a `%` column reads as 10 % (and another column as no number, never 0.1); the
     sheet's rows from A1, its header below `above` rows of title."""
-    by_column: dict[str, list[int]] = {}
-    for row, column in cells:
-        if row > above and column < frame.width:
-            by_column.setdefault(frame.columns[column], []).append(row - above - 1)
-    for name, rows in by_column.items():
-        values = frame[name].to_list()
-        for row in rows:
-            if row < len(values) and values[row] is not None:
-                try:
-                    shown = format((Decimal(values[row]) * 100).normalize(), "f")
-                except InvalidOperation:  # not a number after all: read as it is
-                    continue
-                values[row] = f"{_decimals_told(shown)} %"  # 0.125: 12.5 %, not 12.500 %
-        frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
-    return frame
+
+    def shown(value: str) -> str:
+        try:
+            percent = format((Decimal(value) * 100).normalize(), "f")
+        except InvalidOperation:  # not a number after all: read as it is
+            return value
+        return f"{_decimals_told(percent)} %"  # 0.125: 12.5 %, not 12.500 %
+
+    return _cells_rewritten(frame, cells, above, shown)
 
 
 def _numbers_with_a_point(
@@ -892,6 +886,17 @@ def _numbers_with_a_point(
     (`1.125`, `sheetxml._numbers_with_a_point`) written so that the point is read as
     the decimal point it is (`1.1250`): the same text typed into a text cell may be a
     Danish export's twelve hundred, and is read as neither (`AMBIGUOUS_POINT`)."""
+    return _cells_rewritten(frame, cells, above, _decimals_told)
+
+
+def _cells_rewritten(
+    frame: pl.DataFrame,
+    cells: list[tuple[int, int]],
+    above: int,
+    rewrite: Callable[[str], str],
+) -> pl.DataFrame:
+    """A sheet's text with the given cells, by (row, column) from A1, rewritten; its
+    header below `above` rows of title."""
     by_column: dict[str, list[int]] = {}
     for row, column in cells:
         if row > above and column < frame.width:
@@ -900,7 +905,7 @@ def _numbers_with_a_point(
         values = frame[name].to_list()
         for row in rows:
             if row < len(values) and values[row] is not None:
-                values[row] = _decimals_told(values[row])
+                values[row] = rewrite(values[row])
         frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
     return frame
 
@@ -2710,22 +2715,8 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
         if kind_ok:
             message = f"`{value}` is outside the range of `{name}` ({range_words(column)})"
             out.append(Problem(index, name, value, "out-of-range", message))
-        elif number := _ambiguous_number(value, AMBIGUOUS_COMMA):
-            decimal, whole = comma_readings(number)
-            message = f"`{value}` may be {decimal} or {whole}"
-            hint = (
-                f"write {whole} for thousands, or {decimal_as_read(number)} for decimals: a "
-                "comma before three digits may separate thousands, so it is read as neither"
-            )
-            out.append(Problem(index, name, value, "bad-value", message, hint))
-        elif number := _ambiguous_number(value, AMBIGUOUS_POINT):
-            decimal, whole = point_readings(number)
-            message = f"`{value}` may be {decimal} or {whole}"
-            hint = (
-                f"write {whole} for thousands, or {decimal_as_read(number)} for decimals: a "
-                "point before three digits may separate thousands, so it is read as neither"
-            )
-            out.append(Problem(index, name, value, "bad-value", message, hint))
+        elif two := _two_readings(index, name, value):
+            out.append(two)
         elif column.kind == "datetime" and re.fullmatch(r"\d{4}-\d\d-\d\d", value.strip()):
             # a CSV's date alone, a Parquet column of dates, a sheet's cell shown as a date
             message = f"`{value}` is a date with no time of day, not {_kind_words(column)}"
@@ -3397,6 +3388,27 @@ def _unit_hint(value: str, column: Column) -> str | None:
     converted = number * Decimal(str(their_factor)) / Decimal(str(our_factor))
     shown = swedish_number(converted, "0.######")
     return f"the column is in {column.unit}: write {shown} for {value.strip()}"
+
+
+def _two_readings(index: int, name: str, value: str) -> Problem | None:
+    """The problem of a value that may be read two ways, `12,500` or `1.200`, with both
+    readings and what to write for each; None for any other."""
+    for pattern, readings, sign in (
+        (AMBIGUOUS_COMMA, comma_readings, "comma"),
+        (AMBIGUOUS_POINT, point_readings, "point"),
+    ):
+        number = _ambiguous_number(value, pattern)
+        if number is None:
+            continue
+        decimal, whole = readings(number)
+        hint = (
+            f"write {whole} for thousands, or {decimal_as_read(number)} for decimals: a "
+            f"{sign} before three digits may separate thousands, so it is read as neither"
+        )
+        return Problem(
+            index, name, value, "bad-value", f"`{value}` may be {decimal} or {whole}", hint
+        )
+    return None
 
 
 def _ambiguous_number(value: str, pattern: re.Pattern[str]) -> str | None:

@@ -14,6 +14,7 @@ import xlsxwriter
 from click.testing import CliRunner
 
 from engine.cli import main
+from engine.diagnostics import Diagnostic
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples/orebro"
@@ -203,20 +204,23 @@ def test_which_formula_cells_have_no_value_saved(cell: bytes, stale: bool, found
     assert list(formula_cells(sheet, stale)) == found
 
 
-def test_a_number_shown_as_a_percentage_is_read_as_shown_in_a_per_cent_column(
-    tmp_path: Path,
-) -> None:
-    """A customer's own `tillägg: {type: number, unit: "%"}` in a workbook: a cell shown
-    as 10 % holds 0,1, and was read as 0,1 % — a supplement a hundredth of the one
-    meant, in silence. A number formatted as a percentage is now read as shown (10 %,
-    12,5 %); one written 10 in a plain cell is 10 %, as in a CSV file."""
+def _customers_tillagg(
+    tmp_path: Path, declared: str, rows: list[list[object]], formats: dict[str, str]
+) -> tuple[dict[str, object], list[Diagnostic]]:
+    """The example model with a customer's own `tillägg` column (`declared`), and a
+    workbook of customers with these `rows` (cells formatted as in `formats`): the
+    column as read, by customer, and what the reading said."""
     import openpyxl
+
+    from engine.api import load
+    from engine.data import load_data
+    from engine.diagnostics import Diagnostics
 
     model = tmp_path / "model.yaml"
     source = (ROOT / "examples/hemtjanst/model.yaml").read_text(encoding="utf-8")
-    declared = '  columns:\n    customers: {tillägg: {type: number, unit: "%"}}\n'
+    declaring = f"  columns:\n    customers: {{tillägg: {declared}}}\n"
     model.write_text(
-        source.replace("  columns:\n", declared, 1).replace(
+        source.replace("  columns:\n", declaring, 1).replace(
             "  customer_month:\n", "  customer_month:\n    t: customer.tillägg\n", 1
         ),
         encoding="utf-8",
@@ -224,22 +228,33 @@ def test_a_number_shown_as_a_percentage_is_read_as_shown_in_a_per_cent_column(
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "customers"
-    for row in (["customer_id", "district", "tillägg"], ["K1", "Centrum", 0.1],
-                ["K2", "Norrby", 0.125], ["K3", "Centrum", 10]):  # fmt: skip
+    for row in [["customer_id", "district", "tillägg"], *rows]:
         sheet.append(row)
-    sheet["C2"].number_format = "0%"
-    sheet["C3"].number_format = '0.0" "%'
+    for cell, number_format in formats.items():
+        sheet[cell].number_format = number_format
     data = tmp_path / "data.xlsx"
     book.save(data)
-    from engine.api import load
-    from engine.data import load_data
-    from engine.diagnostics import Diagnostics
-
     checked, _ = load(model)
     diags = Diagnostics()
     known = checked.model.vocabulary.tables
     dataset = load_data(data, {"customers": {"tillägg"}}, diags, known=known, only=["customers"])
-    shares = dict(dataset.tables["customers"].select("customer_id", "tillägg").iter_rows())
+    read = dict(dataset.tables["customers"].select("customer_id", "tillägg").iter_rows())
+    return read, list(diags)
+
+
+def test_a_number_shown_as_a_percentage_is_read_as_shown_in_a_per_cent_column(
+    tmp_path: Path,
+) -> None:
+    """A customer's own `tillägg: {type: number, unit: "%"}` in a workbook: a cell shown
+    as 10 % holds 0,1, and was read as 0,1 % — a supplement a hundredth of the one
+    meant, in silence. A number formatted as a percentage is now read as shown (10 %,
+    12,5 %); one written 10 in a plain cell is 10 %, as in a CSV file."""
+    shares, diags = _customers_tillagg(
+        tmp_path,
+        '{type: number, unit: "%"}',
+        [["K1", "Centrum", 0.1], ["K2", "Norrby", 0.125], ["K3", "Centrum", 10]],
+        {"C2": "0%", "C3": '0.0" "%'},
+    )
     assert shares == {"K1": 0.1, "K2": 0.125, "K3": 0.1}, [d.render() for d in diags]
 
 
@@ -250,29 +265,9 @@ def test_a_number_cell_with_three_decimals_is_read_and_a_text_cell_like_it_is_re
     cell (a system writing its numbers as text) may be a Danish export's 1 125 and is
     read as neither. The number cell is a number, read as 1,125; the text cell `1.200`
     is rejected with both readings; 12.5 in a plain number cell is read as it is."""
-    import openpyxl
-
-    model = tmp_path / "model.yaml"
-    source = (ROOT / "examples/hemtjanst/model.yaml").read_text(encoding="utf-8")
-    declared = "  columns:\n    customers: {tillägg: {type: number}}\n"
-    model.write_text(source.replace("  columns:\n", declared, 1), encoding="utf-8")
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "customers"
-    for row in (["customer_id", "district", "tillägg"], ["K1", "Centrum", 1.125],
-                ["K2", "Norrby", "1.200"], ["K3", "Centrum", 12.5], ["K4", "Centrum", -2.25]):  # fmt: skip
-        sheet.append(row)
-    data = tmp_path / "data.xlsx"
-    book.save(data)
-    from engine.api import load
-    from engine.data import load_data
-    from engine.diagnostics import Diagnostics
-
-    checked, _ = load(model)
-    diags = Diagnostics()
-    known = checked.model.vocabulary.tables
-    dataset = load_data(data, {"customers": {"tillägg"}}, diags, known=known, only=["customers"])
-    read = dict(dataset.tables["customers"].select("customer_id", "tillägg").iter_rows())
+    rows = [["K1", "Centrum", 1.125], ["K2", "Norrby", "1.200"], ["K3", "Centrum", 12.5],
+            ["K4", "Centrum", -2.25]]  # fmt: skip
+    read, diags = _customers_tillagg(tmp_path, "{type: number}", rows, {})
     assert read == {"K1": 1.125, "K3": 12.5, "K4": -2.25}, [d.render() for d in diags]
     [rejected] = [d for d in diags if d.code == "rejected-rows"]
     assert rejected.message == "1 row rejected: `1.200` may be 1,2 or 1200"

@@ -291,7 +291,7 @@ def test_explain_takes_an_id_copied_with_spaces_around_it():
 def test_test_command():
     code, out = invoke("test", str(ROOT / "examples/hemtjanst/tests"))
     assert code == 0
-    assert out.strip().endswith("11 godkända, 0 underkända")
+    assert out.strip().endswith("12 godkända, 0 underkända")
 
 
 @pytest.mark.parametrize(

@@ -1142,12 +1142,11 @@ def test_a_ctrl_c_put_off_keeps_the_new_output_from_being_swapped_in(
     assert (out / "totals.csv").read_text(encoding="utf-8") == "new"
 
 
-def test_a_ctrl_c_put_off_past_the_commands_end_ends_it_with_130(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A Ctrl-C put off in the command's last moments, never given again (the command
-    ended first, and a later one is ignored), ended it with status 0: it is taken as
-    coming right after the command, with status 130 and what was written."""
+def _ended_with_a_put_off_ctrl_c(
+    monkeypatch: pytest.MonkeyPatch, written: list[Path]
+) -> str | int | None:
+    """The status a command ends with when a Ctrl-C is put off in its last moment and
+    never given again, having swapped in the output directories `written`."""
     import signal
     import threading
 
@@ -1155,7 +1154,7 @@ def test_a_ctrl_c_put_off_past_the_commands_end_ends_it_with_130(
 
     monkeypatch.setattr(threading, "Timer", _QuietTimer)
     monkeypatch.setattr(reports, "INTERRUPT_PENDING", [])
-    monkeypatch.setattr(reports, "WRITTEN", [Path("/tmp/out")])
+    monkeypatch.setattr(reports, "WRITTEN", written)
     previous = signal.getsignal(signal.SIGINT)
 
     class Main:
@@ -1169,7 +1168,16 @@ def test_a_ctrl_c_put_off_past_the_commands_end_ends_it_with_130(
             entry.run()
     finally:
         signal.signal(signal.SIGINT, previous)
-    assert ended.value.code == 130
+    return ended.value.code
+
+
+def test_a_ctrl_c_put_off_past_the_commands_end_ends_it_with_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Ctrl-C put off in the command's last moments, never given again (the command
+    ended first, and a later one is ignored), ended it with status 0: it is taken as
+    coming right after the command, with status 130 and what was written."""
+    assert _ended_with_a_put_off_ctrl_c(monkeypatch, [Path("/tmp/out")]) == 130
     assert "interrupted after the new output was complete in /tmp/out" in capsys.readouterr().err
 
 
@@ -1179,28 +1187,7 @@ def test_a_ctrl_c_put_off_past_the_end_of_a_command_that_swapped_nothing_in(
     """A command that writes no output directory (letters to one file) and ended before
     a put-off Ctrl-C came again ended complete: not 130 with "nothing was written",
     which would be false of the file it wrote."""
-    import signal
-    import threading
-
-    from engine import entry, reports
-
-    monkeypatch.setattr(threading, "Timer", _QuietTimer)
-    monkeypatch.setattr(reports, "INTERRUPT_PENDING", [])
-    monkeypatch.setattr(reports, "WRITTEN", [])
-    previous = signal.getsignal(signal.SIGINT)
-
-    class Main:
-        def main(self, standalone_mode: bool) -> int:
-            entry._interrupt(signal.SIGINT, _frame_in(_IN_POLARS, "dtypes"))
-            return 0
-
-    monkeypatch.setattr(entry, "_loaded_cli", lambda: Main())
-    try:
-        with pytest.raises(SystemExit) as ended:
-            entry.run()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    assert ended.value.code == 0
+    assert _ended_with_a_put_off_ctrl_c(monkeypatch, []) == 0
     assert "nothing was written" not in capsys.readouterr().err
 
 

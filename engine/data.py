@@ -1105,9 +1105,23 @@ def _convert(frame: pl.DataFrame, column: Column, *, form: str | None = None) ->
     ):
         text = _stripped(pl.col(column.name))
         if column.kind == "datetime":
-            return _moment(text, form)
-        return text.str.strptime(moment, form, strict=False)
+            return _of_our_era(_moment(text, form), column)
+        return _of_our_era(text.str.strptime(moment, form, strict=False), column)
     return _converted(frame, column, ranged=True)
+
+
+# A date before this is a year written with fewer than four digits (`24-12-01 21:30`,
+# read as the year 24 — outside every month, so a visit went unpaid with no word) or
+# a system's mistake: never a date of home care, so a bad value of its row.
+EARLIEST_YEAR = 1000
+
+
+def _of_our_era(moment: pl.Expr, column: Column) -> pl.Expr:
+    """The date (or date and time) where its year has four digits, else missing (a
+    bad value, `_short_year_hint` says why)."""
+    earliest = date(EARLIEST_YEAR, 1, 1)
+    first = datetime.combine(earliest, time(0)) if column.kind == "datetime" else earliest
+    return pl.when(moment >= first).then(moment)
 
 
 def _stripped(text: pl.Expr) -> pl.Expr:
@@ -1147,26 +1161,16 @@ def _converted(frame: pl.DataFrame, column: Column, *, ranged: bool = False) -> 
         raw = _in_swedish_time(raw)
     if dtype != pl.String and not _holds(dtype, column.kind):
         raw, dtype = raw.cast(pl.String), pl.String()
+    if column.kind in ("date", "datetime"):
+        return _of_our_era(_converted_moment(raw, dtype, column), column)
     if dtype != pl.String:
         if column.kind in ("integer", "number"):
             return _checked_number(raw, column, ranged=ranged)
-        if column.kind == "date" and isinstance(dtype, pl.Datetime):
-            return pl.when(raw.dt.time() == time(0)).then(raw.dt.date())
         return raw.cast(_dtype(column), strict=False)
     text = _stripped(raw)
     match column.kind:
         case "text":
             return text
-        case "date":
-            # a date, or a date at midnight as a spreadsheet writes it; never the first ten
-            # characters of something else ("2023-01-01xyz")
-            moment = pl.coalesce([_moment(text, f) for f in _DATETIME_FORMATS])
-            return pl.coalesce(
-                text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
-                pl.when(moment.dt.time() == time(0)).then(moment.dt.date()),
-            )
-        case "datetime":
-            return pl.coalesce([_moment(text, f) for f in _DATETIME_FORMATS])
         case "integer" | "number":
             return _checked_number(
                 _swedish_number(_unit_dropped(text, column.unit)), column, ranged=ranged
@@ -1181,6 +1185,25 @@ def _converted(frame: pl.DataFrame, column: Column, *, ranged: bool = False) -> 
                 .otherwise(None)
             )
     raise AssertionError(column.kind)
+
+
+def _converted_moment(raw: pl.Expr, dtype: pl.DataType, column: Column) -> pl.Expr:
+    """A date or a date and time from a column typed as one (a date at midnight for a
+    date) or written as text in one of the forms read."""
+    if dtype != pl.String:
+        if column.kind == "date" and isinstance(dtype, pl.Datetime):
+            return pl.when(raw.dt.time() == time(0)).then(raw.dt.date())
+        return raw.cast(_dtype(column), strict=False)
+    text = _stripped(raw)
+    moment = pl.coalesce([_moment(text, f) for f in _DATETIME_FORMATS])
+    if column.kind == "datetime":
+        return moment
+    # a date, or a date at midnight as a spreadsheet writes it; never the first ten
+    # characters of something else ("2023-01-01xyz")
+    return pl.coalesce(
+        text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        pl.when(moment.dt.time() == time(0)).then(moment.dt.date()),
+    )
 
 
 def _moment(text: pl.Expr, form: str) -> pl.Expr:
@@ -2741,7 +2764,7 @@ def _column_problems(frame: pl.DataFrame, converted: pl.DataFrame, column: Colum
             told = (
                 (_clock_hint(value, column) or _unit_hint(value, column) or _number_hint(value))
                 if numeric
-                else _midnight_hint(value, column)
+                else (_short_year_hint(value, column) or _midnight_hint(value, column))
             ) or _kind_hint(column)
             out.append(Problem(index, name, value, "bad-value", message, told))
     if not column.nullable:
@@ -3334,6 +3357,23 @@ def _kind_hint(column: Column) -> str | None:
         "fraction, or an instant's offset from UTC: 2024-03-01T07:30:00Z)",
         "bool": "write true/false (or ja/nej, 1/0)",
     }.get(column.kind)
+
+
+_SHORT_YEAR = re.compile(r"(\d{1,4})-(\d{1,2}-\d{1,2}(?:[ T].*)?)")
+
+
+def _short_year_hint(value: str, column: Column) -> str | None:
+    """What to write for a date whose year has fewer than four digits (`24-12-01 21:30`,
+    or a file's timestamp in the year 24): the year in full, 2024 if 24 meant it."""
+    found = _SHORT_YEAR.fullmatch(value.strip())
+    if column.kind not in ("date", "datetime") or found is None:
+        return None
+    year = int(found[1])
+    if year >= EARLIEST_YEAR:
+        return None
+    example = f"{2000 + year}-{found[2]}" if year < 100 else None
+    said = f"the year is {year}: write it with all four digits"
+    return said + (f", {example} if {year} is {2000 + year}" if example else "")
 
 
 def _midnight_hint(value: str, column: Column) -> str | None:

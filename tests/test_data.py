@@ -739,6 +739,11 @@ TYPED = [  # (table, column, values as typed, their type, as read: a bad value i
     ("decisions", "level", [3], pl.Int32, [3]),
     # an id stored as a number is its text
     ("visits", "customer_id", [123], pl.Int64, ["123"]),
+    # the year 24 is a year written with two digits, no date of the data
+    ("visits", "start", [datetime(24, 12, 1, 21, 30), datetime(1000, 1, 1)],
+     pl.Datetime("us"), [None, datetime(1000, 1, 1)]),
+    ("decisions", "start_date", [date(24, 1, 1), date(999, 12, 31)], pl.Date, [None, None]),
+    ("decisions", "start_date", [datetime(24, 1, 1)], pl.Datetime("us"), [None]),
 ]  # fmt: skip
 
 
@@ -1444,6 +1449,26 @@ def test_a_visit_ending_at_24_is_told_the_next_days_midnight(tmp_path, written, 
     assert (rejected.hint or "").startswith(
         f"24:00 is the midnight ending the day: write it as {next_day} 00:00"
     ), rejected.hint
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "hint"),
+    [("24-02-05 08:00", "24-02-05 12:00", "2024-02-05 08:00 if 24 is 2024"),
+     ("2024-02-05 08:00", "0024-02-05 12:00", "2024-02-05 12:00 if 24 is 2024"),
+     ("124-02-05 08:00", "2024-02-05 12:00", "the year is 124: write it with all four digits;")],
+)  # fmt: skip
+def test_a_year_written_with_two_digits_is_a_rejected_row(tmp_path, start, end, hint):
+    """A visit written `24-02-05 08:00` was read in the year 24, outside every month:
+    it went unpaid with no word, exit 0 (Lovstad's sample paid 191,08 kr less). Its row
+    is rejected now, told to write the year in full."""
+    visits = VISITS.replace("2024-02-05 08:00,2024-02-05 12:00", f"{start},{end}")
+    data = write(tmp_path, visits=visits)
+    checked, _ = load(READS_VISITS)
+    dataset, diags = load_dataset(checked, data)
+    rejected = [d for d in diags if d.code == "rejected-rows"]  # one per column
+    assert all("is not a date and time" in d.message for d in rejected), rejected
+    assert any(hint in (d.hint or "") for d in rejected), rejected
+    assert dataset.tables["visits"]["visit_id"].to_list() == ["V2"]
 
 
 def test_a_row_with_two_bad_values_shows_both_in_rejects(tmp_path):

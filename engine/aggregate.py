@@ -531,13 +531,19 @@ def skipped_missing(
                 or _is_payment(checked, field)
             ):
                 continue
-            sources, by_design = _sources(plan, info.relation.entity, field)
-            if by_design:
-                continue
+            # the columns to show empty: those the field can have no value through
+            sources = set(checked.missing_from.get(field, ())) or _sources(
+                plan, info.relation.entity, field
+            )
+            empty = pl.col(field).is_null()
+            if field in checked.missing_by_design:  # where an empty cell made it so
+                blank = [c for c in checked.missing_from.get(field, ()) if c in child.columns]
+                if not blank:
+                    continue
+                empty = empty & pl.any_horizontal(pl.col(c).is_null() for c in blank)
             condition = (
                 compiler_for(info.relation.entity)(info.condition) if info.condition else None
             )
-            empty = pl.col(field).is_null()
             skipped = empty & condition if condition is not None else empty
             outer = _outer_columns(checked, [info])
             rows = _rows_where(child, frames.get(entity), info, outer, skipped)
@@ -920,14 +926,11 @@ def _skipped(
     )
 
 
-def _sources(plan: Plan, entity: str, name: str) -> tuple[set[str], bool]:
+def _sources(plan: Plan, entity: str, name: str) -> set[str]:
     """The data columns of `entity` that `name` (a column, or a rule in force and the
-    rules it reads) is computed from, and whether the model itself makes it missing on
-    some rows: an explicit `missing` (Örebro's contract end is missing where there is no
-    contract, and `max(history.…)` takes the latest contract), or a `min` or `max` over
-    no rows (documented as missing). Such a value is left out by design."""
+    rules it reads) is computed from: those a row with no value shows empty."""
     steps = {step.name: step for step in plan.steps(entity)}
-    rules, seen, columns, by_design = [name], set(), set(), False
+    rules, seen, columns = [name], set(), set()
     while rules:
         current = rules.pop()
         if current in seen:
@@ -939,11 +942,8 @@ def _sources(plan: Plan, entity: str, name: str) -> tuple[set[str], bool]:
             continue
         for part in step.tree.walk() if step.tree is not None else ():
             ref = plan.checked.refs.get(id(part))
-            info = plan.checked.aggs.get(id(part))
-            by_design = by_design or isinstance(part, ast.Missing)
-            by_design = by_design or (info is not None and info.func in ("min", "max"))
             if isinstance(ref, ColumnRef) and ref.entity == entity:
                 columns.add(ref.name)
             elif isinstance(ref, RuleRef):
                 rules.append(ref.name)
-    return columns, by_design
+    return columns

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine import ast
 from engine import types as t
-from engine.builtins import AGGREGATES, BUILTINS
+from engine.builtins import AGGREGATES, BUILTINS, SKIPS_MISSING
 from engine.catalog import (
     CONTEXT_NAMES,
     ZONE,
@@ -159,6 +159,13 @@ class CheckedModel:
     # relations a formula reads whose rows can be in no row of their pairs entity, by
     # that entity (`unpaired-rows`): the run names the rows that are
     unpaired: list[tuple[str, Relation]] = field(default_factory=list)
+    # a definition a `sum`, `min`, `max`, `any` or `all` aggregates -> the columns that
+    # can be empty through which it has no value (`_missing_from`): where the model also
+    # makes it missing by design, the run warns of the rows where one of these is empty
+    missing_from: dict[str, frozenset[str]] = field(default_factory=dict)
+    # … and those of them the model itself can make missing (`missing`, a `min` or `max`
+    # over no rows, where no `coalesce` or other `min`/`max` argument stands in)
+    missing_by_design: set[str] = field(default_factory=set)
 
     def type_of(self, node: ast.Node) -> t.Type:
         return self.types.get(id(node), t.UNKNOWN)
@@ -226,6 +233,7 @@ class _Checker:
         self.guarded = 0  # inside a branch of an `if` (or the first argument of coalesce)
         self.fallback = 0  # inside the first argument of coalesce: a missing value is handled
         self.missing_from: dict[str, frozenset[str]] = {}  # rule -> empty columns (`_missing_from`)
+        self.made_missing: dict[str, frozenset[bool]] = {}  # rule -> {True} (`_made_missing`)
         self.absent_by_model: dict[str, frozenset[tuple[frozenset[str], str]]] = {}
         self.asked: list[frozenset[str]] = []  # what the enclosing `if`s ask (`_names_read`)
         self.beside: list[frozenset[str]] = []  # what the other sides of `and`s, `or`s read
@@ -280,7 +288,52 @@ class _Checker:
         for assumption in self.model.assumptions:
             self._assumption_changes_what_is_read(assumption)
         self._keys_never_looked_up()
+        self._aggregated_missing_from()
         return self.out
+
+    def _aggregated_missing_from(self) -> None:
+        """What each definition an aggregation that skips missing values reads can be
+        missing through (`CheckedModel.missing_from`)."""
+        for info in self.out.aggs.values():
+            if info.func in SKIPS_MISSING and isinstance(info.field, RuleRef):
+                name = info.field.name
+                self.out.missing_from[name] = self._rule_missing_from(name)
+                if self._rule_made_missing(name):
+                    self.out.missing_by_design.add(name)
+
+    def _made_missing(self, node: ast.Node) -> bool:
+        """Whether the model itself can make a value missing: `missing`, or a `min` or
+        `max` aggregation over no rows, reaching the value past arithmetic, branches and
+        functions of a row (not past `coalesce`, nor a `min`/`max` with another argument
+        that has a value: Örebro's `min(end_date, ersätts_från - 1 days)`)."""
+        if isinstance(node, ast.Missing):
+            return True
+        ref = self.out.refs.get(id(node))
+        if isinstance(ref, RuleRef):
+            return self._rule_made_missing(ref.name)
+        info = self.out.aggs.get(id(node))
+        if info is not None:
+            return info.func in ("min", "max")
+        match node:
+            case ast.BinOp() | ast.Neg():
+                return any(self._made_missing(c) for c in node.children())
+            case ast.If():  # an unknown condition takes the other branch
+                return self._made_missing(node.then) or self._made_missing(node.otherwise)
+            case ast.Call(func="coalesce"):
+                return self._made_missing(node.args[-1])
+            case ast.Call(func="min" | "max"):
+                return all(self._made_missing(a) for a in node.args)
+            case ast.Call(func=func) if func in ROW_FUNCTIONS:
+                return any(self._made_missing(a) for a in node.args)
+        return False
+
+    def _rule_made_missing(self, name: str) -> bool:
+        made = self._per_rule(
+            self.made_missing,
+            name,
+            lambda tree: frozenset({True} if self._made_missing(tree) else ()),
+        )
+        return bool(made)
 
     def _keys_never_looked_up(self) -> None:
         """A table whose every look-up names its key as written (`ob_tillägg["kväll"]`)

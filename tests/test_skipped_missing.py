@@ -141,6 +141,45 @@ def test_an_aggregation_passing_over_a_missing_value_is_named(tmp_path, formula,
         assert "coalesce(" in (warning.hint or "")
 
 
+# The model makes a value missing on some rows, and an empty cell makes it missing on
+# others: those were passed over in silence, exit 0 (Örebro paid a relief decision
+# without its hours 0 kr: its share of the month reads a `min` over no rows, which the
+# `min(end_date, …)` around it stands in for, and the run took all of it as meant).
+BY_DESIGN = MODEL.replace(
+    "  customer_month:\n",
+    '    med_tak: min(personaltid, if service == "palliativt_vak" then 45 min else missing)\n'
+    '    korta_utom: if service == "omsorg" and minuter < 45 min then missing else personaltid\n'
+    "  customer_month:\n",
+)
+BY_DESIGN_CASES = [
+    # V1 60 min, V3 45 (`min` skips a missing argument), V2 none: an empty cell
+    ("sum(visits.med_tak)", 105, ["V2"]),
+    # V1 (30 min of omsorg) is missing as the model says; V2 and V3 by an empty cell
+    ("sum(visits.korta_utom)", 0, ["V2", "V3"]),
+]
+
+
+@pytest.mark.parametrize(("formula", "value", "named"), BY_DESIGN_CASES)
+def test_a_value_missing_by_an_empty_cell_is_named_beside_one_missing_by_design(
+    tmp_path, formula, value, named
+):
+    month = parse_month("2025-03")
+    path = tmp_path / "model.yaml"
+    path.write_text(BY_DESIGN.format(formula=formula, payment="0 SEK"), encoding="utf-8")
+    checked, _ = load(path, [month])
+    data = dataset_from_rows(ROWS, known=checked.model.vocabulary.tables)
+    result = run_model(checked, data, [month])
+    assert result.months[0].frames["customer_month"]["x"].to_list() == [value]
+    [warning] = [w for w in result.warnings if w.code == "skipped-missing"]
+    field = formula.removeprefix("sum(visits.").removesuffix(")")
+    rows = "; ".join(f"visit_id {v} {EMPTY}" for v in named)
+    assert warning.message == (
+        f"{len(named)} visit row{'s' if len(named) > 1 else ''} of 2025-03 had no value of "
+        f"`{field}` and {'each ' if len(named) > 1 else ''}added nothing to the sum "
+        f"(in `x`): {rows}"
+    )
+
+
 def _data(tmp_path: Path) -> Path:
     """ROWS as files; a decisions file has its `end_date` column (empty: open)."""
     decisions = [{**row, "end_date": row.get("end_date", "")} for row in ROWS["decisions"]]

@@ -2130,8 +2130,8 @@ class _Checker:
         zones, or a range of whole numbers) must find every one of them in each dated
         table: a value the table lacks would stop the run in the month it first occurs.
         (Not under an `if`, whose condition may rule those values out.)"""
-        ref = self.out.refs.get(id(key))
-        if not isinstance(ref, ColumnRef):
+        ref = self._column_behind(self.out.refs.get(id(key)), set())
+        if ref is None:
             return
         column = self._fields(ref.entity).get(ref.name)
         if column is None:
@@ -2171,11 +2171,33 @@ class _Checker:
                     "lookup-domain",
                     f"`{param.name}` (from {dated.start.isoformat()}) has no `{name}` for "
                     f"{len(lacking)} value{'s' if len(lacking) != 1 else ''} that "
-                    f"`{ref.name}` can take: {shown}",
+                    f"{self._key_words(key, ref)} can take: {shown}",
                     key.span,
                     hint=hint,
                 )
                 return
+
+    def _key_words(self, key: ast.Node, column: ColumnRef) -> str:
+        """A key as the message names it: its column, or a definition and its column."""
+        if isinstance(self.out.refs.get(id(key)), ColumnRef):
+            return f"`{column.name}`"
+        return f"`{formula_text(key)}` (its `{column.name}`)"
+
+    def _column_behind(self, ref: Ref | None, seen: set[str]) -> ColumnRef | None:
+        """The column a key reads: itself, or the column a definition is in every version
+        (`beslutsnivå: level`, then `nivåbelopp[zone, beslutsnivå]`): its values are the
+        column's."""
+        if isinstance(ref, ColumnRef):
+            return ref
+        if not isinstance(ref, RuleRef) or ref.name in seen or ref.name not in self.model.rules:
+            return None
+        seen.add(ref.name)
+        behind = {
+            self._column_behind(self.out.refs.get(id(v.tree)), seen)
+            for v in self.model.rules[ref.name].versions
+            if v.tree is not None
+        }
+        return behind.pop() if len(behind) == 1 else None
 
     def _no_key_listed(
         self,
@@ -2194,8 +2216,8 @@ class _Checker:
         hint = f"did you mean `{param.name}[{name}]`?" if name in fields else None
         self.diags.error(
             "bad-lookup",
-            f"`{param.name}` (from {start.isoformat()}) lists no `{name}` that `{ref.name}` "
-            f"can take ({shown}): every row would stop the run",
+            f"`{param.name}` (from {start.isoformat()}) lists no `{name}` that "
+            f"{self._key_words(key, ref)} can take ({shown}): every row would stop the run",
             key.span,
             hint=hint,
         )

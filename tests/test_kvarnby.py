@@ -369,3 +369,35 @@ def test_a_look_up_under_an_if_is_warned_of_unless_the_if_asks_about_its_key(
     ran = CliRunner().invoke(main, ["check", str(path)])
     said = "warning[lookup-domain]: `dagbelopp` (from 2027-01-01) has no `level` for 24 values"
     assert (said in ran.output) == warned, ran.output
+
+
+@pytest.mark.parametrize(
+    ("definitions", "warned"),
+    [
+        # a definition that is the column: its values are the level's
+        ("    beslutsnivå: level\n", True),
+        ("    nivån: level\n    beslutsnivå: nivån\n", True),
+        # one that computes: its values are not the column's alone
+        ("    beslutsnivå: min(level, 5)\n", False),
+    ],
+)
+def test_a_look_up_by_a_definition_that_is_a_column_is_warned_of_as_by_the_column(
+    tmp_path: Path, definitions: str, warned: bool
+) -> None:
+    """`beslutsnivå: level`, then `dagbelopp[beslutsnivå]` (five levels, 1–29 allowed):
+    the check looked only at a column written in the brackets, and said nothing; a
+    month with a level 11 stopped at `lookup-miss` that it could have foretold."""
+    path = tmp_path / "alias.yaml"
+    path.write_text(
+        f"model: kvarnby-alias\ntitle: V\nextends: {MODEL}\n"
+        "vocabulary:\n  columns:\n    decisions:\n      level: { maximum: 29 }\n"
+        f"definitions:\n  beslutsdag:\n{definitions}"
+        "    dagens_belopp:\n      formula: dagbelopp[beslutsnivå]\n",
+        "utf-8",
+    )
+    ran = CliRunner().invoke(main, ["check", str(path)])
+    said = (
+        "warning[lookup-domain]: `dagbelopp` (from 2027-01-01) has no `level` for 24 values "
+        "that `beslutsnivå` (its `level`) can take: 6, 7, 8"
+    )
+    assert (said in ran.output) == warned, ran.output

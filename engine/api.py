@@ -58,6 +58,7 @@ from engine.frames import (
 from engine.headers import COLUMNS_FILE, Headers, read_headers
 from engine.interpret import ROWS_SHOWN, Interpreter, PeerSource, Row, Trace, row_name
 from engine.loader import is_test_file, load_model
+from engine.model import DataRequirement
 from engine.names import naming_columns, ore_column, raw_column
 from engine.phrases import say
 from engine.plan import Plan, make_plan, month_bounds
@@ -322,6 +323,8 @@ class TableContract:
     columns: list[ColumnContract]
     # may be left out, but the model reads it: without its file the run says so, exit 5
     reviewed_if_missing: bool = False
+    # the model's data requirements of its rows: a row lacking what one asks is rejected
+    requirements: tuple[DataRequirement, ...] = ()
 
 
 def data_contract(checked: CheckedModel) -> list[TableContract]:
@@ -357,6 +360,7 @@ def data_contract(checked: CheckedModel) -> list[TableContract]:
                 read_by_model and not table.optional,
                 columns,
                 read_by_model and table.optional,
+                tuple(r for r in requirements if r.table == name),
             )
         )
     return out

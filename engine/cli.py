@@ -1567,7 +1567,8 @@ def diff_command(old: Path, new: Path, fmt: str) -> None:
 def tables_command(model: Path, fmt: str, data: Path | None, out: Path | None) -> None:
     """The data a model reads, in Swedish: each table, whether its file must be there,
     and each column read — its kind and unit, whether the file must have it, whether a
-    cell may be empty, its code list or range, and whether a rule reads it. What a
+    cell may be empty, its code list or range, and whether a rule reads it — and the
+    model's data requirements (which rows are rejected for lacking what). What a
     municipality asks of the system that exports its data; a column not listed is not
     read. With --data, each file and column as the export names them (its
     columns.yaml), carepay's name beside.

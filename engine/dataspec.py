@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from engine.api import ColumnContract, TableContract
 from engine.catalog import Column, base_vocabulary
 from engine.data import WRITTEN_UNITS, order_pairs
 from engine.headers import COLUMNS_FILE, Headers
-from engine.model import Model
+from engine.model import DataRequirement, Model
 
 KINDS = {
     "text": "text",
@@ -189,7 +190,25 @@ def render_text(model: Model, tables: list[TableContract], headers: Headers | No
                 "rad exporterad två gånger)",
                 "  ",
             )
+        for requirement in contract.requirements:
+            lines += _indented(_requirement_words(requirement, heading), "  ", "    ")
     return "\n".join(lines) + "\n"
+
+
+def _requirement_words(requirement: DataRequirement, heading: Callable[[str], str]) -> str:
+    """A data requirement of the model as the export must meet it: `en rad där service
+    är avlosning och hours_per_month är tom avvisas: <the model's reason>`."""
+    where = [
+        f"{heading(column)} är {' eller '.join(_value(v) for v in values)}"
+        for column, values in requirement.where.items()
+    ]
+    named = [heading(c) for c in requirement.any_of]
+    empty = (
+        f"{named[0]} är tom"
+        if len(named) == 1
+        else f"{', '.join(named[:-1])} och {named[-1]} alla är tomma"
+    )
+    return f"en rad där {' och '.join([*where, empty])} avvisas: {requirement.reason}"
 
 
 def to_json(model: Model, tables: list[TableContract], headers: Headers | None = None) -> str:
@@ -205,6 +224,15 @@ def to_json(model: Model, tables: list[TableContract], headers: Headers | None =
                 "file": names.file(t.table.name),
                 "required": t.required,
                 "repeated_rows_rejected": t.table.unique_rows,
+                "requirements": [
+                    {
+                        "name": r.name,
+                        "where": {names.column(t.table.name, c): v for c, v in r.where.items()},
+                        "any_of": [names.column(t.table.name, c) for c in r.any_of],
+                        "reason": r.reason,
+                    }
+                    for r in t.requirements
+                ],
                 "columns": [
                     {
                         "column": c.name,
@@ -225,7 +253,7 @@ def to_json(model: Model, tables: list[TableContract], headers: Headers | None =
             for t in tables
         ],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n"
 
 
 def write_templates(

@@ -190,3 +190,38 @@ def test_a_table_that_rejects_a_repeated_row_says_so():
     )
     rejected = {t["table"]: t["repeated_rows_rejected"] for t in document["tables"]}
     assert rejected["decisions"] and rejected["outages"] and not rejected["visits"], rejected
+
+
+def test_the_models_data_requirements_are_said_under_their_tables():
+    """A model rejects a row lacking what a data requirement asks (an omsorg decision
+    with no level, granted time or agreed amount): the specification an export is made
+    from said nothing of it, and the export's rows were rejected only when run."""
+    ran = CliRunner().invoke(main, ["tables", str(ROOT / "rules/orebro")])
+    sections = {s.split(" — ")[0]: " ".join(s.split()) for s in ran.output.split("\n\n")}
+    assert (
+        "en rad där service är omsorg och level, granted_minutes och special_amount alla "
+        "är tomma avvisas: omsorgsbeslutet har varken nivå, beviljad tid eller avtalat "
+        "belopp (§3.1.1, §4.1.1)"
+    ) in sections["decisions"], ran.output
+    assert (
+        "en rad där service är hsl_delegerad och profession är tom avvisas: HSL-besöket "
+        "anger inte vilken yrkesgrupp som delegerat insatsen (§3.5)"
+    ) in sections["visits"]
+    assert (
+        "en rad där från_särskild_ersättning är nej och from_level är tom avvisas"
+        in sections["premium_claims"]
+    )
+    assert "avvisas:" not in sections["providers"]
+    document = json.loads(
+        CliRunner().invoke(main, ["tables", str(ROOT / "rules/orebro"), "--format", "json"]).output
+    )
+    [claims] = [t for t in document["tables"] if t["table"] == "premium_claims"]
+    assert claims["requirements"] == [
+        {
+            "name": "ansökan_anger_från_nivå",
+            "where": {"från_särskild_ersättning": [False]},
+            "any_of": ["from_level"],
+            "reason": "ansökan om effektpremie för en nivåsänkning anger inte från vilken "
+            "omsorgsnivå (§4.2)",
+        }
+    ]

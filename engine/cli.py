@@ -1614,19 +1614,20 @@ def test_command(paths: tuple[Path, ...], verbose: bool) -> None:
     if not files:
         raise Failed("error: no test files found (a test file has a `tests:` list)")
     passed = failed = 0
-    for file in files:
-        for result in run_file(file):
-            if result.passed:
-                passed += 1
-                if verbose:
-                    click.echo(f"PASS {result.file}:{result.span.line} {result.name}")
-                continue
-            failed += 1
-            click.echo(f"FAIL {result.file}:{result.span.line} {result.name}")
-            for line in result.failures:  # a failure of several lines kept together
-                click.echo("     " + line.replace("\n", "\n     "))
-            if result.error:
-                click.echo("     " + result.error.replace("\n", "\n     "))
+    with _stages() as stages:  # each case a step, on a terminal
+        for file in files:
+            for result in run_file(file, stages):
+                if result.passed:
+                    passed += 1
+                    if verbose:
+                        click.echo(f"PASS {result.file}:{result.span.line} {result.name}")
+                    continue
+                failed += 1
+                click.echo(f"FAIL {result.file}:{result.span.line} {result.name}")
+                for line in result.failures:  # a failure of several lines kept together
+                    click.echo("     " + line.replace("\n", "\n     "))
+                if result.error:
+                    click.echo("     " + result.error.replace("\n", "\n     "))
     click.echo(_say("test.summary", passed=passed, failed=failed))
     if failed:
         sys.exit(1)

@@ -496,6 +496,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "stage.models": {"sv": "kör modell {label}", "en": "running model {label}"},
     "stage.sweep": {"sv": "svep", "en": "sweep"},
     "stage.attribution": {"sv": "körningar för fördelningen", "en": "attribution runs"},
+    "stage.test": {"sv": "testfall i {file}", "en": "cases of {file}"},
 }
 
 

@@ -41,6 +41,7 @@ from engine.model import Parameter, Rule
 from engine.money import snap
 from engine.names import ore_column
 from engine.plan import month_bounds
+from engine.progress import SILENT, Stages, each
 from engine.source import Span
 
 
@@ -77,7 +78,9 @@ def _hidden(path: Path) -> bool:
     return any(part.startswith(".") for part in path.parts[:-1])
 
 
-def run_file(path: Path) -> list[CaseResult]:
+def run_file(path: Path, stages: Stages = SILENT) -> list[CaseResult]:
+    """Every case of a model test file, run; `stages` shows each case as a step (Örebro's
+    126 cases take some 15 s, which the terminal showed as nothing at all)."""
     diags = Diagnostics()
     data = read_yaml(path, diags)
     file = str(path)
@@ -105,7 +108,8 @@ def run_file(path: Path) -> list[CaseResult]:
         where = data.key_spans["tests"]
         diags.error("schema", "the file has no cases: give `tests:` its cases", where)
         return [CaseResult(file, path.name, where, error=_render(list(diags)))]
-    for i, case in enumerate(tests):
+    cases = each(stages, "test", range(len(tests)), lambda _: {"file": path.name})
+    for i, case in zip(cases, tests, strict=True):
         span = tests.value_spans[i]
         name = str(case.get("name", f"test {i + 1}")) if isinstance(case, LMap) else f"test {i + 1}"
         result = CaseResult(file, name, span)

@@ -17,6 +17,7 @@ from engine.cli import main
 from engine.phrases import LANGUAGES, PHRASES, amount, say, signed
 from engine.progress import TerminalStages
 from engine.runner import Job, execute
+from engine.testing import run_file
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = str(ROOT / "examples/hemtjanst/model.yaml")
@@ -312,6 +313,18 @@ def test_a_run_reports_each_stage_and_each_month(tmp_path):
         ("stage", ("account", None, {})),
         ("stage", ("write", None, {})),
     ]
+
+
+def test_a_model_test_file_reports_each_case():
+    """`carepay test` on Örebro's 126 cases drew nothing for some 15 s."""
+    recorder = Recorder()
+    results = run_file(ROOT / "examples/sjohamn/tests/sjohamn_test.yaml", recorder)
+    file = {"file": "sjohamn_test.yaml"}
+    assert recorder.events == [
+        ("stage", ("test", len(results), file)),
+        *[("advance", file)] * len(results),
+    ]
+    assert len(results) == 10
 
 
 def test_the_terminal_draws_the_stage_and_its_steps():

@@ -391,3 +391,44 @@ def test_verify_names_each_difference_in_the_readers_language(tmp_path):
     ]:  # fmt: skip
         assert sv in swedish.output, swedish.output
         assert en in english.output, english.output
+
+
+def test_explain_names_a_claim_in_the_readers_words(tmp_path):
+    """A paid effect premium was titled `Premium_claim E1 för kund K1 …`: carepay's
+    identifier, capitalised, in a Swedish explanation a provider reads. Örebro's
+    document example (12 → 11, 4 059 kr in April 2024)."""
+    import csv
+
+    data = tmp_path / "data"  # the files `carepay tables --out` writes, then the rows
+    made = CliRunner().invoke(main, ["tables", str(ROOT / "rules/orebro"), "--out", str(data)])
+    assert made.exit_code == 0, made.output
+    omsorg = {"customer_id": "K1", "provider_id": "P1", "service": "omsorg"}
+    rows = {
+        "customers": [{"customer_id": "K1", "district": "City norr"}],
+        "providers": [{"provider_id": "P1", "name": "Omsorg AB", "ownership": "private"}],
+        "decisions": [
+            {"decision_id": "B1", **omsorg, "start_date": "2023-06-01",
+             "end_date": "2023-12-31", "level": "12"},
+            {"decision_id": "B2", **omsorg, "start_date": "2024-01-01", "level": "11"},
+        ],
+        "premium_claims": [
+            {"claim_id": "E1", "customer_id": "K1", "provider_id": "P1", "from_level": "12",
+             "to_level": "11", "period_start": "2024-01-01", "period_end": "2024-03-31",
+             "submitted_on": "2024-04-10", "från_särskild_ersättning": "nej"},
+        ],
+    }  # fmt: skip
+    for table, written in rows.items():
+        path = data / f"{table}.csv"
+        headings = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+        with path.open("a", encoding="utf-8", newline="") as file:
+            csv.DictWriter(file, headings).writerows(written)
+    args = ["explain", str(ROOT / "rules/orebro"), "--data", str(data), "--month", "2024-04"]
+    said = {}
+    for lang in ("sv", "en"):
+        ran = CliRunner().invoke(main, [*args, "--customer", "K1", "--lang", lang])
+        assert ran.exit_code == 0, ran.output
+        said[lang] = ran.output
+    assert "Ansökan om effektpremie E1 för kund K1 hos utförare P1, 2024-04" in said["sv"]
+    assert "effektpremie = 4 059,00 kr" in said["sv"], said["sv"]
+    assert "Premium claim E1 of customer K1 with provider P1, 2024-04" in said["en"]
+    assert "Premium_claim" not in said["sv"] + said["en"]

@@ -25,7 +25,7 @@ from engine.aggregate import (
     unknown_filters,
 )
 from engine.assumptions import Applied, apply_assumptions, needed_columns
-from engine.catalog import ZONE, Column, Entity, Roles, Table, Vocabulary
+from engine.catalog import ZONE, Column, Entity, Relation, Roles, Table, Vocabulary
 from engine.checker import (
     CheckedModel,
     changes_in_month,
@@ -723,6 +723,7 @@ def run_model(
         )
         result.warnings += _overlapping_periods(checked.model.vocabulary, frames, month)
         result.warnings += _unpaired_rows(checked, frames, month)
+        result.warnings += _looked_up_in_vain(checked, frames, month)
         for payment, count in missing.items():
             rows = _rows_without_value(checked, frames, payment)
             result.warnings.append(
@@ -978,6 +979,75 @@ def _unpaired_rows(
     return out
 
 
+def _looked_up_in_vain(
+    checked: CheckedModel, frames: Mapping[str, pl.DataFrame], month: date
+) -> list[Diagnostic]:
+    """Rows whose relation to a table read whole (`{by: all}`: a staff list, a price
+    list of the model's own) finds no row of it, where a formula reads the relation:
+    what the model reads there is as if the table said nothing of them. Sjöhamn's
+    visit by a staff member missing from the staff list (or misspelt there) paid no
+    language supplement, in silence. A warning naming the values; a column declared
+    with `references:` makes such rows rejected rows instead."""
+    vocabulary = checked.model.vocabulary
+    read = {info.relation for info in checked.aggs.values()}
+    # `not any(insatser)`, `count(insatser) == 0`: the model asks whether there are any
+    # (Granby excludes a visit without its insatser, with its reason): no warning
+    asked = {
+        info.relation
+        for info in checked.aggs.values()
+        if info.func in ("any", "count") and info.condition is None and info.field is None
+    }
+    out = []
+    for entity in vocabulary.entities.values():
+        for relation in entity.relations:
+            target = vocabulary.entities.get(relation.entity)
+            rows, listed = frames.get(entity.name), frames.get(relation.entity)
+            keys = list(relation.keys)
+            if (
+                relation not in read - asked
+                or target is None
+                or target.month.by != "all"
+                or not keys
+                or rows is None
+                or listed is None
+                or not rows.height
+                or not set(keys) <= set(rows.columns) & set(listed.columns)
+            ):
+                continue
+            named = ids_as_text(rows.select(keys)).drop_nulls()
+            alone = named.join(
+                ids_as_text(listed.select(keys)).unique(), on=keys, how="anti", nulls_equal=False
+            )
+            if alone.height:
+                out.append(_said_in_vain(entity, relation, target, alone, month))
+    return out
+
+
+def _said_in_vain(
+    entity: Entity, relation: Relation, target: Entity, alone: pl.DataFrame, month: date
+) -> Diagnostic:
+    values = alone.unique(maintain_order=True)
+    shown = "; ".join(", ".join(str(v) for v in row) for row in values.head(8).iter_rows())
+    more = f" and {values.height - 8} more" if values.height > 8 else ""
+    keys = ", ".join(relation.keys)
+    plural = "s" if alone.height != 1 else ""
+    table = target.table or target.name
+    return Diagnostic(
+        "looked-up-in-vain",
+        f"{alone.height} {entity.name} row{plural} of {month:%Y-%m} "
+        f"{'names' if alone.height == 1 else 'name'} a {keys} that no row of {table} has "
+        f"({shown}{more}): `{relation.name}` finds nothing for "
+        f"{'it' if alone.height == 1 else 'them'}, as if {table} said nothing of "
+        f"{'it' if alone.height == 1 else 'them'}",
+        where=f"{month:%Y-%m}",
+        severity="warning",
+        hint=f"add the missing rows to {table}, or correct the {keys}; if every {keys} must "
+        f"be in {table}, declare it so, and such rows are rejected with their reason: "
+        f"vocabulary: {{columns: {{{entity.table or entity.name}: {{{relation.keys[0]}: "
+        f"{{references: {table}}}}}}}}}",
+    )
+
+
 def _overlapping_said(
     vocabulary: Vocabulary, entity: Entity, pairs: list[tuple[str, ...]], month: date
 ) -> Diagnostic:
@@ -1219,7 +1289,7 @@ def explain_loaded(
         )
     entity = checked.model.vocabulary.roles.customer_month
     traced = _traced(plan, dataset, frames, entity, rows, everything, rows_shown, lang)
-    for other, found in _payable_rows_of_customer(plan, frames, customer).items():
+    for other, found in _payable_rows_of_customer(plan, frames, customer, lang).items():
         shown = _traced(plan, dataset, frames, other, found, everything, rows_shown, lang)
         traced += [(row, traces) for row, traces in shown if traces or everything]
     return _heading(checked, applied, lang), traced
@@ -1234,7 +1304,7 @@ def _as_assumed(checked: CheckedModel, dataset: Dataset) -> tuple[Dataset, list[
 
 
 def _payable_rows_of_customer(
-    plan: Plan, frames: dict[str, pl.DataFrame], customer: str
+    plan: Plan, frames: dict[str, pl.DataFrame], customer: str, lang: str = "en"
 ) -> dict[str, list[Row]]:
     """The customer's rows of the month in every other entity with payments of its own
     (an effect premium per claim, a fee per delivery), each named by its key: they are
@@ -1254,9 +1324,11 @@ def _payable_rows_of_customer(
         chosen = frame.filter(pl.col("customer_id") == customer)
         rows = rows_with_relations(vocabulary, frames, name, chosen)
         key = row_key(vocabulary, name, frame.columns) or list(vocabulary.entities[name].key)
+        kind = vocabulary.entities[name].labels.get(lang, name)
         for row in rows:  # as the statement line's `row` names it
             row.label = row_name(name, (row.values.get(k) for k in key))
             row.key = ", ".join(str(row.values.get(k)) for k in key)
+            row.kind = kind
         out[name] = rows
     return out
 

@@ -232,6 +232,9 @@ class Entity:
     # periods): two that are are warned of (a replacing decision registered before the
     # other was ended counts its days twice)
     overlapping: tuple[str, ...] = ()
+    # a row of it as the reader says it, by language (carepay's own: `ansökan om
+    # effektpremie`; a model's entity is said by its own name)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -461,6 +464,7 @@ def _entity(name: str, spec: Mapping[str, Any]) -> Entity:
         tuple(spec.get("parties", ())),
         {k: tuple(v) for k, v in (spec.get("party_fields") or {}).items()},
         tuple(spec.get("overlapping", ())),
+        dict(spec.get("label") or {}),
     )
 
 

@@ -39,7 +39,7 @@ from engine.letter import letters_of
 from engine.letter import render_html as render_letters_html
 from engine.letter import render_text as render_letters_text
 from engine.phrases import DEFAULT as DEFAULT_LANG
-from engine.phrases import LANGUAGES, PHRASES, amount, decimal, say, signed
+from engine.phrases import LANGUAGES, amount, decimal, say, signed
 from engine.progress import each, on_terminal
 from engine.reports import (
     CSV_DIALECTS,
@@ -779,7 +779,7 @@ def explain_command(
             place = f" ({place})"
         whose = _say("explain.customer", customer=customer, provider=provider_id)
         if row.label:  # a payment of its own row: a claim, a delivery
-            label = f"{_entity_words(row.entity)} {row.key}".strip()
+            label = f"{row.kind or row.entity} {row.key}".strip()
             whose = _say(
                 "explain.row_of_customer",
                 row=label[:1].upper() + label[1:],
@@ -789,20 +789,13 @@ def explain_command(
         title = f"{heading}\n{whose}, {month:%Y-%m}{place}"
         if not traces:
             of = (
-                _say("explain.the_row", row=_entity_words(row.entity))
+                _say("explain.the_row", row=row.kind or row.entity)
                 if row.label
                 else _say("explain.the_month")
             )
             title += "\n\n" + _say("explain.nothing_paid", of=of)
             title += _say("explain.rows_follow") if len(rows) > 1 and not row.label else "."
         _echo_tree(traces, title)
-
-
-def _entity_words(entity: str) -> str:
-    """A row's entity as the reader says it: carepay's own in the reader's language
-    (`ansökan om effektpremie`, was `premium_claim`), a model's by its own name."""
-    key = f"entity.{entity}"
-    return _say(key) if key in PHRASES else entity
 
 
 def _explain_provider(heading: str, month: Any, provider: str, rows: list[Any], fmt: str) -> None:

@@ -67,6 +67,7 @@ CODES: dict[str, str] = {
     "follows-rejection": "excluded visits belong to customers whose rows were rejected",
     "cannot-compute": "a rule's value cannot be computed for a row (a date beyond the calendar)",
     "unpaired-rows": "rows related to a customer's month by customer and provider can be in none",
+    "looked-up-in-vain": "rows name a key that no row of a table read whole (a staff list) has",
     "near-duplicate-code": "a code added beside one that differs only in case, å/ä/ö or a separator",
     "value-changes-in-month": "a value or rule version starts within a month paid by its first day's",
     "excluded-rows-paid": "an amount is computed from visits the exclusions set aside",

@@ -55,6 +55,7 @@ class Row:
     traces: dict[str, Trace] = field(default_factory=dict)
     label: str = ""  # its entity and key (`leverans L1`), where rows of several are shown
     key: str = ""  # its key as a statement line's `row` writes it (`L1`; `A, 2025-03-04`)
+    kind: str = ""  # its entity as the reader says it (`ansökan om effektpremie`)
 
 
 @dataclass

@@ -395,13 +395,6 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "explain.the_month": {"sv": "kundens månad", "en": "the customer's month"},
     "explain.the_row": {"sv": "raden {row}", "en": "the {row}"},
-    # carepay's own entities as explain names a row of one (a model's are its own words)
-    "entity.premium_claim": {"sv": "ansökan om effektpremie", "en": "premium claim"},
-    "entity.journal": {"sv": "journal", "en": "journal"},
-    "entity.visit": {"sv": "besök", "en": "visit"},
-    "entity.decision": {"sv": "beslut", "en": "decision"},
-    "entity.absence": {"sv": "frånvaro", "en": "absence"},
-    "entity.outage": {"sv": "avbrott", "en": "outage"},
     "explain.rows_follow": {
         "sv": "; ersättningarna för kundens rader följer.",
         "en": "; the payments of its rows follow.",

@@ -291,3 +291,33 @@ def test_frames_handed_to_the_api_by_decomposed_names_are_the_tables_they_name()
     dataset, warnings = load_dataset(checked, frames)
     assert not warnings
     assert run_model(checked, dataset, months).lines["amount_ore"].sum() == 805_600
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "month", "code", "said"),
+    [
+        # V9 by S9, in no row of the staff list: no supplement, and now a word of it
+        ("examples/sjohamn/model.yaml", "examples/sjohamn/data", "2027-03", 0,
+         "2027-03: warning[looked-up-in-vain]: 1 visit row of 2027-03 names a staff_id that "
+         "no row of personal has (S9): `personalen` finds nothing for it"),
+        # Granby asks itself whether a visit has insatser (`not any(insatser)`): no word
+        # (its data has an insats of a visit that is not there: exit 3)
+        ("tests/fixtures/granby/model.yaml", "tests/fixtures/granby/data", "2027-03", 3, None),
+    ],
+)  # fmt: skip
+def test_a_row_its_list_has_no_row_for_is_said(tmp_path, model, data, month, code, said):
+    """A visit by a staff member missing from the staff list (or misspelt there) was
+    paid no language supplement, exit 0, and no word: the relation to a table read whole
+    found nothing, as if the table said nothing of it. The run warns, exit 0 still (a
+    list may leave some out on purpose: `references:` makes them rejected rows)."""
+    args = ["run", str(ROOT / model), "--data", str(ROOT / data), "--month", month]
+    ran = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert ran.exit_code == code, ran.output
+    if said is None:
+        assert "looked-up-in-vain" not in ran.output, ran.output
+    else:
+        assert said in ran.output, ran.output
+        assert (
+            "declare it so, and such rows are rejected with their reason: vocabulary: "
+            "{columns: {visits: {staff_id: {references: personal}}}}" in ran.output
+        )

@@ -3,6 +3,7 @@ and long work shows its progress by stage, not as a bar that jumps 0 → 100 %."
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -397,8 +398,6 @@ def test_explain_names_a_claim_in_the_readers_words(tmp_path):
     """A paid effect premium was titled `Premium_claim E1 för kund K1 …`: carepay's
     identifier, capitalised, in a Swedish explanation a provider reads. Örebro's
     document example (12 → 11, 4 059 kr in April 2024)."""
-    import csv
-
     data = tmp_path / "data"  # the files `carepay tables --out` writes, then the rows
     made = CliRunner().invoke(main, ["tables", str(ROOT / "rules/orebro"), "--out", str(data)])
     assert made.exit_code == 0, made.output

@@ -532,12 +532,11 @@ def skipped_missing(
             ):
                 continue
             # the columns to show empty: those the field can have no value through
-            sources = set(checked.missing_from.get(field, ())) or _sources(
-                plan, info.relation.entity, field
-            )
+            possible = checked.missing_from.get(field, frozenset())
+            sources = set(possible) or _sources(plan, info.relation.entity, field)
             empty = pl.col(field).is_null()
             if field in checked.missing_by_design:  # where an empty cell made it so
-                blank = [c for c in checked.missing_from.get(field, ()) if c in child.columns]
+                blank = [c for c in possible if c in child.columns]
                 if not blank:
                     continue
                 empty = empty & pl.any_horizontal(pl.col(c).is_null() for c in blank)

@@ -1622,12 +1622,13 @@ class _Checker:
             ]
             if not made:
                 continue
-            self.out.unknowns[id(node)] = ()
-            self.out.unknown_reasons[id(node)] = tuple(sorted({text for _, text in made}))
             reasons = sorted(text for names, text in made if not names & asked)
+            self.out.unknowns[id(node)] = ()
+            self.out.unknown_reasons[id(node)] = tuple(
+                reasons or sorted({text for _, text in made})
+            )
             if not reasons:
                 continue  # asked about: the run alone tells a row it was unknown on
-            self.out.unknown_reasons[id(node)] = tuple(reasons)
             self.diags.warning(
                 "nullable-comparison",
                 f"`{formula_text(operand)}` has no value where {' or '.join(reasons)}, and "

@@ -1104,9 +1104,12 @@ def _convert(frame: pl.DataFrame, column: Column, *, form: str | None = None) ->
         and frame.schema[column.name] == pl.String
     ):
         text = _stripped(pl.col(column.name))
-        if column.kind == "datetime":
-            return _of_our_era(_moment(text, form), column)
-        return _of_our_era(text.str.strptime(moment, form, strict=False), column)
+        read = (
+            _moment(text, form)
+            if column.kind == "datetime"
+            else text.str.strptime(moment, form, strict=False)
+        )
+        return _of_our_era(read, column)
     return _converted(frame, column, ranged=True)
 
 

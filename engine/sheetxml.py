@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.swedish import AMBIGUOUS_POINT
+
 
 @dataclass
 class SheetCells:
@@ -145,17 +147,13 @@ def _numbers_in_styles(data: bytes, styles: set[bytes]) -> Iterator[tuple[int, i
             yield int(ref.group(2)) - 1, _column_index(ref.group(1))
 
 
-# a value whose shortest text may read as thousands (`1.125`), as the reader shows it
-_POINT_BEFORE_THREE = re.compile(r"-?[1-9]\d{0,2}\.\d{3}")
-
-
 def _numbers_with_a_point(data: bytes) -> Iterator[tuple[int, int]]:
     """The number cells of a sheet's XML whose value the reader shows with a point
     before three digits, as `1.125`: a number, never twelve hundred — the same text in
     a text cell may be a Danish export's thousands. Found by a search for such values
     alone (a month of visits has a million cells; few hold one): (row, column) from A1."""
     for value in re.finditer(rb"<v>(-?[1-9][0-9]{0,2}\.[0-9]{3,})</v>", data):
-        if not _POINT_BEFORE_THREE.fullmatch(repr(float(value.group(1)))):
+        if not AMBIGUOUS_POINT.fullmatch(repr(float(value.group(1)))):  # as shown
             continue
         start = data.rfind(b"<c ", 0, value.start())
         attributes = data[start : data.find(b">", start) + 1]

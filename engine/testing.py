@@ -108,8 +108,7 @@ def run_file(path: Path, stages: Stages = SILENT) -> list[CaseResult]:
         where = data.key_spans["tests"]
         diags.error("schema", "the file has no cases: give `tests:` its cases", where)
         return [CaseResult(file, path.name, where, error=_render(list(diags)))]
-    cases = each(stages, "test", range(len(tests)), lambda _: {"file": path.name})
-    for i, case in zip(cases, tests, strict=True):
+    for i, case in each(stages, "test", enumerate(tests), lambda _: {"file": path.name}):
         span = tests.value_spans[i]
         name = str(case.get("name", f"test {i + 1}")) if isinstance(case, LMap) else f"test {i + 1}"
         result = CaseResult(file, name, span)

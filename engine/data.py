@@ -42,6 +42,8 @@ from engine.sheetxml import workbook_cells
 from engine.swedish import (
     AMBIGUOUS_COMMA,
     AMBIGUOUS_POINT,
+    MINUS_SIGN,
+    ascii_minus,
     comma_readings,
     decimal_as_read,
     point_readings,
@@ -972,7 +974,7 @@ MAGNITUDE_WORDS = "at most 10^12 either way"
 def _beyond_magnitude(value: str) -> float | None:
     """The value as written, where it is a finite number larger than `MAX_MAGNITUDE`
     (`1e17`, `1 000 000 000 000 000`): such a value was said to be "not a number"."""
-    text = re.sub(r"[\s\u00a0]", "", value)
+    text = re.sub(r"[\s\u00a0]", "", ascii_minus(value.strip()))
     if text.count(",") == 1 and "." not in text:
         text = text.replace(",", ".")
     try:
@@ -1255,7 +1257,10 @@ def _unit_dropped(text: pl.Expr, unit: str) -> pl.Expr:
 
 def _swedish_number(text: pl.Expr) -> pl.Expr:
     """`43 250,00` as Swedish Excel writes it (space, no-break or narrow no-break space
-    between thousands, decimal comma) becomes `43250.00`; a plain `43250.5` stays."""
+    between thousands, decimal comma) becomes `43250.00`; a plain `43250.5` stays. A
+    true minus sign (−, as a system set to Swedish writes a negative number, and as
+    carepay's own letters do) is a minus: `−12,5` was "not a number"."""
+    text = text.str.replace(f"^{MINUS_SIGN}", "-")
     digits = text.str.replace_all(r"(\d)[ \u00a0\u202f](\d)", "$1$2")
     digits = digits.str.replace_all(r"(\d)[ \u00a0\u202f](\d)", "$1$2")  # 1 234 567
     # a space only between thousands (`1 1` is no number, nor `12 34`), and no power of
@@ -3458,7 +3463,7 @@ def _ambiguous_number(value: str, pattern: re.Pattern[str]) -> str | None:
     """The number of a value that may be read two ways (`12,500`, `1.200`), alone or
     with its unit after it (`1.250 kr`), or None."""
     unit = r"(?:[ \u00a0\u202f]?(?:%|[^\W\d_][^\d]*))?"  # `kr`, `SEK/h`, `%`
-    found = re.fullmatch(rf"({pattern.pattern}){unit}", value.strip())
+    found = re.fullmatch(rf"({pattern.pattern}){unit}", ascii_minus(value.strip()))
     return found[1] if found else None
 
 

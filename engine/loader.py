@@ -52,7 +52,7 @@ from engine.model import (
     RuleVersion,
 )
 from engine.source import FormulaOrigin, Span, register_text
-from engine.swedish import AMBIGUOUS_COMMA, comma_readings
+from engine.swedish import AMBIGUOUS_COMMA, ascii_minus, comma_readings
 from engine.syntax import parse_formula
 
 # --------------------------------------------------------------------------- YAML with positions
@@ -1134,7 +1134,7 @@ def split_quantity(text: str) -> tuple[Decimal, str | None] | None:
     """The number and the unit as a person wrote them ("40 %", "450 SEK/h", "40,5",
     "1 200,50 SEK"), or None when the text is not a number — or may be two
     (`12,500`: it was read as 12.5)."""
-    raw = str(text).strip()
+    raw = ascii_minus(str(text).strip())
     if AMBIGUOUS_COMMA.fullmatch(_number_part(raw)):
         return None
     swedish = _SWEDISH_NUMBER.fullmatch(raw)

@@ -13,6 +13,16 @@ from decimal import Decimal
 AMBIGUOUS_COMMA = re.compile(r"[-+]?[1-9]\d{0,2},\d{3}")
 
 
+# The true minus sign, as carepay writes negative amounts for people and as a system set
+# to Swedish writes them (`−12,5`); read as `-` wherever a number is read.
+MINUS_SIGN = "\u2212"
+
+
+def ascii_minus(text: str) -> str:
+    """A number's leading true minus sign (−) as the `-` a program reads."""
+    return "-" + text[1:] if text.startswith(MINUS_SIGN) else text
+
+
 def comma_readings(number: str) -> tuple[str, str]:
     """The two numbers an `AMBIGUOUS_COMMA` may be: `12,500` is 12.5 or 12500."""
     return f"{float(number.replace(',', '.')):g}", number.replace(",", "")
@@ -43,7 +53,7 @@ def number(value: Decimal | float | int, pattern: str = "#,##0.##") -> str:
     from babel.numbers import format_decimal
 
     text = format_decimal(value, format=pattern, locale="sv_SE")
-    return "−" + text[1:] if text.startswith(("-", "−")) else text
+    return MINUS_SIGN + text[1:] if text.startswith(("-", MINUS_SIGN)) else text
 
 
 def kronor(ore: int | float, signed: bool = False) -> str:

@@ -1012,6 +1012,8 @@ def test_a_granted_time_that_is_no_duration_is_a_located_error(tmp_path, name, m
         ("+100", 110_000),
         ("+100 kr", 110_000),
         ("-250,50 kr", 74_950),
+        ("\u221210 %", 90_000),  # a true minus sign: "write … a change such as -10 %"
+        ("\u2212250,50 kr", 74_950),
         ("12,500", "can be read two ways: write 12500 or 12.5"),  # was taken as 12,50 kr
         ("12000 min", "write total=A, a change such as -10 %, or an amount in SEK"),
     ],

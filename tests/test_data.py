@@ -985,6 +985,35 @@ def test_a_share_written_with_its_per_cent_sign_is_read_in_a_per_cent_column(
     assert shares.get("K1", "rejected") == (read / 100 if read is not None else "rejected")
 
 
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("-150", -150.0), ("\u2212150", -150.0), ("\u22121 234,50 kr", -1234.5),
+     ("\u2212\u00a0150", None), ("\u2013150", None), ("150\u2212", None)],
+)  # fmt: skip
+def test_a_true_minus_sign_is_read_as_minus(tmp_path, written, read):
+    """A system set to Swedish writes a negative number with a true minus sign
+    (`−150`), as carepay's letters do; it was rejected as "not a number". An en dash, a
+    minus after the number or apart from it are still no number."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        MODEL.read_text(encoding="utf-8")
+        .replace(
+            "  columns:\n", "  columns:\n    customers: {avdrag: {type: number, unit: SEK}}\n", 1
+        )
+        .replace("  customer_month:\n", "  customer_month:\n    a: customer.avdrag\n", 1),
+        encoding="utf-8",
+    )
+    customers = f'customer_id,district,avdrag\nK1,Centrum,"{written}"\nK2,Norrby,\n'
+    (tmp_path / "data").mkdir()
+    data = write(tmp_path / "data", customers=customers)
+    checked, _ = load(model)
+    dataset, _ = load_dataset(checked, data)
+    amounts = dict(dataset.tables["customers"].select("customer_id", "avdrag").iter_rows())
+    assert amounts.get("K1", "rejected") == (read if read is not None else "rejected")
+    said = [r["value"] for r in dataset.rejects if r["table"] == "customers"]
+    assert said == ([] if read is not None else [written])
+
+
 def _model_reading(tmp_path: Path, column: str) -> Path:
     """The example model with a declared customers column that a formula reads."""
     model = tmp_path / "model.yaml"

@@ -635,6 +635,26 @@ def test_a_number_with_a_decimal_comma_or_spaced_thousands_is_read(tmp_path, wri
     assert in_force * 60 == Decimal(expected)  # SEK/h is held per minute
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("'\u2212500'", "-500"), ("'\u22121 000 SEK'", "-1000"), ("-500", "-500")],
+)
+def test_a_true_minus_sign_in_a_rule_file_is_a_minus(tmp_path, written, expected):
+    """`−500` (a true minus sign, as a Swedish text or carepay's own reports write it)
+    was "not a number", its least value `minimum: −1 000 SEK` too."""
+    from decimal import Decimal
+
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        HEAD + "parameters:\n  a: {unit: SEK, minimum: '\u22121 000 SEK', "
+        f"values: {{2025-01-01: {written}}}}}\n"
+    )
+    diags = Diagnostics()
+    model = load_model(path, diags)
+    assert model is not None and not diags.errors, [str(d) for d in diags]
+    assert model.parameters["a"].values[0].value == Decimal(expected)
+
+
 def test_a_comma_before_three_digits_is_read_as_neither(tmp_path):
     """`"12,500"` in a rule file was read as 12.5 kr: an English writer's twelve
     thousand five hundred, paid as twelve and a half (the data refuses it since a9daed7)."""

@@ -1607,6 +1607,9 @@ def tables_command(model: Path, fmt: str, data: Path | None, out: Path | None) -
 def test_command(paths: tuple[Path, ...], verbose: bool) -> None:
     """Run model test files: small input tables, a month, and hand-computed amounts.
 
+    A file of many cases is run by several processes, one for every twelve cases
+    up to the machine's cores; the results are those of one process.
+
     \b
     Example:
       carepay test examples/hemtjanst/tests

@@ -20,7 +20,11 @@ reader computed by hand (OpenFisca's YAML tests, for compensation models).
 from __future__ import annotations
 
 import difflib
+import multiprocessing
+import os
+import signal
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -78,46 +82,117 @@ def _hidden(path: Path) -> bool:
     return any(part.startswith(".") for part in path.parts[:-1])
 
 
-def run_file(path: Path, stages: Stages = SILENT) -> list[CaseResult]:
-    """Every case of a model test file, run; `stages` shows each case as a step (Örebro's
-    126 cases take some 15 s, which the terminal showed as nothing at all)."""
+@dataclass
+class _TestFile:
+    """A test file read and its model loaded: what running one of its cases needs."""
+
+    path: Path
+    checked: CheckedModel
+    tests: LList
+    defaults: dict[str, Any]
+    columns: dict[str, Any]
+
+    def case(self, index: int) -> CaseResult:
+        """Case `index` of the file, run."""
+        case, span = self.tests[index], self.tests.value_spans[index]
+        name = f"test {index + 1}"
+        if isinstance(case, LMap):
+            name = str(case.get("name", name))
+        result = CaseResult(str(self.path), name, span)
+        try:
+            _run_case(self.checked, case, self.defaults, self.columns, result)
+        except EngineError as error:
+            result.error = _render(error.diagnostics)
+        return result
+
+
+def _read_test_file(path: Path) -> _TestFile | CaseResult:
+    """The file read and its model loaded, or what stops any case of it from running
+    (said as the file's one result)."""
     diags = Diagnostics()
     data = read_yaml(path, diags)
     file = str(path)
     if diags.errors:  # a value YAML reads otherwise than written: `68,42`, a key given twice
-        return [CaseResult(file, path.name, Span(file, 1, 1), error=_render(list(diags)))]
+        return CaseResult(file, path.name, Span(file, 1, 1), error=_render(list(diags)))
     if data is None or not isinstance(data, LMap) or "tests" not in data or "model" not in data:
         if not diags.errors:
             diags.error("schema", "a test file needs `model:` and `tests:`", Span(file, 1, 1))
-        return [CaseResult(file, path.name, Span(file, 1, 1), error=_render(list(diags)))]
+        return CaseResult(file, path.name, Span(file, 1, 1), error=_render(list(diags)))
     shape_of_model_test(data, diags, path)
     if diags.errors:  # a row written as a text, a case as a list: said at its line
-        return [CaseResult(file, path.name, Span(file, 1, 1), error=_render(list(diags)))]
+        return CaseResult(file, path.name, Span(file, 1, 1), error=_render(list(diags)))
     model_path = (path.parent / str(data["model"])).resolve()
     try:
         checked, _ = load(model_path)
     except EngineError as error:
-        return [
-            CaseResult(file, "(model)", data.value_spans["model"], error=_render(error.diagnostics))
-        ]
-    defaults = (data.get("defaults") or {}).get("input") or {}
-    columns = (data.get("defaults") or {}).get("columns") or {}
-    results = []
+        spans = data.value_spans["model"]
+        return CaseResult(file, "(model)", spans, error=_render(error.diagnostics))
     tests = data["tests"] if isinstance(data["tests"], LList) else LList()
     if not tests:  # `tests: []`, or its cases lost to an indent: it passed, checking nothing
         where = data.key_spans["tests"]
         diags.error("schema", "the file has no cases: give `tests:` its cases", where)
-        return [CaseResult(file, path.name, where, error=_render(list(diags)))]
-    for i, case in each(stages, "test", enumerate(tests), lambda _: {"file": path.name}):
-        span = tests.value_spans[i]
-        name = str(case.get("name", f"test {i + 1}")) if isinstance(case, LMap) else f"test {i + 1}"
-        result = CaseResult(file, name, span)
-        try:
-            _run_case(checked, case, defaults, columns, result)
-        except EngineError as error:
-            result.error = _render(error.diagnostics)
-        results.append(result)
-    return results
+        return CaseResult(file, path.name, where, error=_render(list(diags)))
+    defaults = (data.get("defaults") or {}).get("input") or {}
+    columns = (data.get("defaults") or {}).get("columns") or {}
+    return _TestFile(path, checked, tests, defaults, columns)
+
+
+def run_file(path: Path, stages: Stages = SILENT, workers: int | None = None) -> list[CaseResult]:
+    """Every case of a model test file, run; `stages` shows each case as a step (Örebro's
+    126 cases took some 15-19 s, which the terminal showed as nothing at all). A file of
+    many cases is run by several processes (`case_workers`; `workers` sets how many):
+    the cases are independent, and most of a case's time is Python's and Polars' cost
+    per query on tables of a few rows, which one process cannot spread over cores."""
+    read = _read_test_file(path)
+    if isinstance(read, CaseResult):
+        return [read]
+    count = len(read.tests)
+    workers = case_workers(count) if workers is None else min(workers, count)
+
+    def label(_: object) -> dict[str, object]:
+        return {"file": path.name}
+
+    if workers <= 1:
+        return [read.case(i) for i in each(stages, "test", range(count), label)]
+    context = multiprocessing.get_context("spawn")  # Polars' threads do not survive a fork
+    pool = ProcessPoolExecutor(workers, context, _start_case_worker, (path,))
+    try:
+        futures = [pool.submit(_case_in_worker, i) for i in range(count)]
+        return [future.result() for future in each(stages, "test", futures, label)]
+    finally:  # on Ctrl-C the cases not begun are dropped, not waited for
+        pool.shutdown(cancel_futures=True)
+
+
+# A process's start (its imports and the model's load, about 0.5 s) is a few cases'
+# time: a file is given one more process for every `CASES_PER_WORKER` cases.
+CASES_PER_WORKER = 12
+
+
+def case_workers(count: int) -> int:
+    """How many processes run a file of `count` cases: one for every
+    `CASES_PER_WORKER`, at most the machine's cores."""
+    return max(1, min(os.cpu_count() or 1, count // CASES_PER_WORKER))
+
+
+_WORKER_FILE: _TestFile | None = None  # the test file a worker process runs cases of
+
+
+def _start_case_worker(path: Path) -> None:
+    """A worker reads the file and loads its model once, for all the cases it runs;
+    Ctrl-C is the parent's to handle (each worker printed a traceback of its own)."""
+    global _WORKER_FILE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    read = _read_test_file(path)
+    _WORKER_FILE = read if isinstance(read, _TestFile) else None
+
+
+def _case_in_worker(index: int) -> CaseResult:
+    if _WORKER_FILE is None:  # the file or its model changed after the first read
+        return CaseResult("", f"test {index + 1}", Span("", 1, 1), error=CHANGED_WHILE_RUN)
+    return _WORKER_FILE.case(index)
+
+
+CHANGED_WHILE_RUN = "the test file or its model changed while the cases ran: run them again"
 
 
 def _render(items: list[Diagnostic]) -> str:

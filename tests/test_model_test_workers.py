@@ -1,0 +1,72 @@
+"""A test file of many cases is run by several processes (`testing.run_file`): the
+results — passes, failures and errors, in the file's order — are those one process
+gives. On a copy of examples/lovstad (35 cases) with one amount expected wrong and one
+case whose month is no month."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine import testing
+from engine.testing import run_file
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def lovstad(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("lovstad") / "lovstad"
+    shutil.copytree(ROOT / "examples/lovstad", folder)
+    tests = folder / "tests/lovstad_test.yaml"
+    text = tests.read_text(encoding="utf-8")
+    text = text.replace("K1: { hemtjänst: 420, nattavgifter: 0 }", "K1: { hemtjänst: 421 }", 1)
+    text = text.replace(
+        "  - name: kvällsbesök\n    month: 2024-12", "  - name: kvällsbesök\n    month: 2024-13", 1
+    )
+    tests.write_text(text, encoding="utf-8")
+    return tests
+
+
+class Recorder:
+    """The progress a run shows (`progress.Stages`), as events."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def stage(self, key: str, total: int | None = None, **values: object) -> None:
+        self.events.append(("stage", (key, total, values)))
+
+    def advance(self, **values: object) -> None:
+        self.events.append(("advance", values))
+
+
+def test_cases_run_by_two_processes_are_the_cases_run_by_one(lovstad):
+    alone = run_file(lovstad, workers=1)
+    shown = Recorder()
+    shared = run_file(lovstad, shown, workers=2)
+    assert shared == alone
+    file = {"file": "lovstad_test.yaml"}  # each case a step, as one process shows them
+    assert shown.events == [("stage", ("test", 35, file)), *[("advance", file)] * 35]
+    assert len(alone) == 35
+    assert [(r.name, r.passed) for r in alone[:3]] == [
+        ("dagbesök en måndag", False),
+        ("kvällsbesök", False),
+        ("från dag till kväll (30 min var)", True),
+    ]
+    assert alone[0].failures == ["line 31: hemtjänst for K1: expected 421.00 SEK, got 420.00 SEK"]
+    assert alone[1].error is not None and "2024-13" in alone[1].error
+    assert all(r.passed for r in alone[2:])
+
+
+@pytest.mark.parametrize(
+    ("cases", "cores", "workers"),
+    [(10, 8, 1), (23, 8, 1), (24, 8, 2), (35, 8, 2), (126, 8, 8), (126, 2, 2), (126, None, 1)],
+)
+def test_a_file_is_given_a_process_for_every_twelve_cases_up_to_the_cores(
+    monkeypatch, cases, cores, workers
+):
+    monkeypatch.setattr(testing.os, "cpu_count", lambda: cores)
+    assert testing.case_workers(cases) == workers

@@ -926,7 +926,7 @@ def _overlapping_pairs(
     pairs = ids_as_text(  # the ids as the data writes them, joined as the run holds them
         rows.join(rows, on=keys, suffix="_b")
         .filter(
-            (pl.col("__i") < pl.col("__i_b"))
+            _earlier(first, "__row", "__i")  # the earlier row first, however the file is ordered
             & (pl.col(first) <= pl.col(f"{last}_b"))
             & (pl.col(f"{first}_b") <= pl.col(last))
         )
@@ -1046,6 +1046,17 @@ def _said_in_vain(
         f"vocabulary: {{columns: {{{entity.table or entity.name}: {{{relation.keys[0]}: "
         f"{{references: {table}}}}}}}}}",
     )
+
+
+def _earlier(*columns: str) -> pl.Expr:
+    """Whether a row of a pair (its `columns`) comes before the other (`…_b`), column by
+    column: a pair is said the same way whichever of its rows a file lists first."""
+    before, same = pl.lit(False), pl.lit(True)
+    for name in columns:
+        ours, theirs = pl.col(name), pl.col(f"{name}_b")
+        before = before | (same & (ours < theirs))
+        same = same & (ours == theirs)
+    return before
 
 
 def _overlapping_said(

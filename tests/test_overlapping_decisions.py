@@ -71,6 +71,26 @@ def test_a_second_decision_from_the_months_last_day_is_said(tmp_path: Path) -> N
     ]
 
 
+@pytest.mark.parametrize("first_in_file", [True, False])
+def test_a_pair_is_said_earlier_first_however_the_file_orders_it(
+    tmp_path: Path, first_in_file: bool
+) -> None:
+    """D0, from 15 February, overlaps D2 (from 10 February): the pair is said `D2 and
+    D0`, whether D0 is the file's first row or its last. It was said in the file's
+    order, so that two exports of the same rows warned in two ways."""
+    data = tmp_path / "data"
+    shutil.copytree(SJOHAMN / "data", data)
+    header, *rows = (data / "decisions.csv").read_text(encoding="utf-8").splitlines()
+    extra = "D0,K2,P1,omsorg,2027-02-15,,300"
+    rows = [extra, *rows] if first_in_file else [*rows, extra]
+    (data / "decisions.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    _, said, _ = _k2_in_february(data)
+    assert said == [
+        "2027-02 has 1 pair of decisions of one customer, provider and service in force on "
+        "the same days: K2, P1, omsorg: D2 and D0"
+    ]
+
+
 MOSSBY = Path(__file__).resolve().parent / "fixtures/mossby"
 
 

@@ -170,8 +170,16 @@ CASES_PER_WORKER = 12
 
 def case_workers(count: int) -> int:
     """How many processes run a file of `count` cases: one for every
-    `CASES_PER_WORKER`, at most the machine's cores."""
-    return max(1, min(os.cpu_count() or 1, count // CASES_PER_WORKER))
+    `CASES_PER_WORKER`, at most the cores this process may use."""
+    return max(1, min(usable_cores(), count // CASES_PER_WORKER))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: a container's or `taskset`'s share, not the
+    whole machine's (a server's 64 cores would have started ten processes on two)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 _WORKER_FILE: _TestFile | None = None  # the test file a worker process runs cases of

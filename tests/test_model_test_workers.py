@@ -68,5 +68,14 @@ def test_cases_run_by_two_processes_are_the_cases_run_by_one(lovstad):
 def test_a_file_is_given_a_process_for_every_twelve_cases_up_to_the_cores(
     monkeypatch, cases, cores, workers
 ):
-    monkeypatch.setattr(testing.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(testing, "usable_cores", lambda: cores or 1)
     assert testing.case_workers(cases) == workers
+
+
+def test_the_cores_are_those_this_process_may_use(monkeypatch):
+    """Not the machine's: `taskset -c 0` on a machine of eight gives one."""
+    monkeypatch.setattr(testing.os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(testing.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    assert testing.usable_cores() == 2
+    monkeypatch.delattr(testing.os, "sched_getaffinity")
+    assert testing.usable_cores() == 64

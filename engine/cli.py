@@ -1603,16 +1603,24 @@ def tables_command(model: Path, fmt: str, data: Path | None, out: Path | None) -
 @main.command("test")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")
+@click.option(
+    "--mutants",
+    is_flag=True,
+    help="Then change each rule a little (its value 10 % larger, a condition turned "
+    "round, a comparison across its boundary), one change at a time, and list the "
+    "changes no case notices: what the tests do not check. Exit 1 if any.",
+)
 @_fail_on_engine_errors
-def test_command(paths: tuple[Path, ...], verbose: bool) -> None:
+def test_command(paths: tuple[Path, ...], verbose: bool, mutants: bool) -> None:
     """Run model test files: small input tables, a month, and hand-computed amounts.
 
     A file of many cases is run by several processes, one for every twelve cases
     up to the machine's cores; the results are those of one process.
 
     \b
-    Example:
+    Examples:
       carepay test examples/hemtjanst/tests
+      carepay test examples/lovstad/tests --mutants
     """
     from engine.testing import find_test_files, run_file
 
@@ -1636,7 +1644,44 @@ def test_command(paths: tuple[Path, ...], verbose: bool) -> None:
                     click.echo("     " + result.error.replace("\n", "\n     "))
     click.echo(_say("test.summary", passed=passed, failed=failed))
     if failed:
+        if mutants:
+            click.echo(_say("mutants.not_tried"))
         sys.exit(1)
+    if mutants and not _mutants_caught(files):
+        sys.exit(1)
+
+
+def _mutants_caught(files: list[Path]) -> bool:
+    """`carepay test --mutants`: each model's mutants tried against its test files;
+    those no case caught listed. Whether every one was caught."""
+    from engine.mutants import try_mutants
+    from engine.testing import ModelTestFile, read_test_file
+
+    by_model: dict[Path, list[ModelTestFile]] = {}
+    for path in files:
+        read = read_test_file(path)
+        if isinstance(read, ModelTestFile):
+            by_model.setdefault(read.model_path, []).append(read)
+    missed = 0
+    for model_files in by_model.values():
+        with _stages() as stages:
+            outcomes = [o for o in try_mutants(model_files, stages) if o.made]
+        for outcome in outcomes:
+            if not outcome.caught:
+                m = outcome.mutant
+                click.echo(f"NOT CAUGHT {_shown_path(m.where)} {m.rule}: {m.said}")
+        caught = sum(o.caught for o in outcomes)
+        missed += len(outcomes) - caught
+        click.echo(_say("mutants.summary", caught=caught, total=len(outcomes)))
+    return missed == 0
+
+
+def _shown_path(where: str) -> str:
+    """A place in a file, relative to the working directory where it is below it."""
+    try:
+        return str(Path(where).relative_to(Path.cwd()))
+    except ValueError:
+        return where
 
 
 @main.command("studio")

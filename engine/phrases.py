@@ -311,6 +311,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "sv": "{passed} godkända, {failed} underkända",
         "en": "{passed} passed, {failed} failed",
     },
+    "mutants.summary": {
+        "sv": "{caught} av {total} ändringar av reglerna upptäcktes av ett testfall",
+        "en": "{caught} of {total} changes to the rules were caught by a case",
+    },
+    "mutants.not_tried": {
+        "sv": "reglerna ändras inte förrän alla testfall är godkända",
+        "en": "the rules are not changed until every case passes",
+    },
     # what changed between two models (carepay diff, and the committee report)
     "diff.removed_value": {
         "sv": "värdet från {day} tas bort (var {value})",
@@ -497,6 +505,10 @@ PHRASES: dict[str, dict[str, str]] = {
     "stage.sweep": {"sv": "svep", "en": "sweep"},
     "stage.attribution": {"sv": "körningar för fördelningen", "en": "attribution runs"},
     "stage.test": {"sv": "testfall i {file}", "en": "cases of {file}"},
+    "stage.mutants": {
+        "sv": "ändringar av {file} prövas mot testfallen",
+        "en": "changes to {file} tried against the cases",
+    },
 }
 
 

@@ -83,10 +83,11 @@ def _hidden(path: Path) -> bool:
 
 
 @dataclass
-class _TestFile:
+class ModelTestFile:
     """A test file read and its model loaded: what running one of its cases needs."""
 
     path: Path
+    model_path: Path
     checked: CheckedModel
     tests: LList
     defaults: dict[str, Any]
@@ -106,7 +107,7 @@ class _TestFile:
         return result
 
 
-def _read_test_file(path: Path) -> _TestFile | CaseResult:
+def read_test_file(path: Path) -> ModelTestFile | CaseResult:
     """The file read and its model loaded, or what stops any case of it from running
     (said as the file's one result)."""
     diags = Diagnostics()
@@ -134,7 +135,7 @@ def _read_test_file(path: Path) -> _TestFile | CaseResult:
         return CaseResult(file, path.name, where, error=_render(list(diags)))
     defaults = (data.get("defaults") or {}).get("input") or {}
     columns = (data.get("defaults") or {}).get("columns") or {}
-    return _TestFile(path, checked, tests, defaults, columns)
+    return ModelTestFile(path, model_path, checked, tests, defaults, columns)
 
 
 def run_file(path: Path, stages: Stages = SILENT, workers: int | None = None) -> list[CaseResult]:
@@ -143,7 +144,7 @@ def run_file(path: Path, stages: Stages = SILENT, workers: int | None = None) ->
     many cases is run by several processes (`case_workers`; `workers` sets how many):
     the cases are independent, and most of a case's time is Python's and Polars' cost
     per query on tables of a few rows, which one process cannot spread over cores."""
-    read = _read_test_file(path)
+    read = read_test_file(path)
     if isinstance(read, CaseResult):
         return [read]
     count = len(read.tests)
@@ -182,7 +183,7 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-_WORKER_FILE: _TestFile | None = None  # the test file a worker process runs cases of
+_WORKER_FILE: ModelTestFile | None = None  # the test file a worker process runs cases of
 
 
 def _start_case_worker(path: Path) -> None:
@@ -190,8 +191,8 @@ def _start_case_worker(path: Path) -> None:
     Ctrl-C is the parent's to handle (each worker printed a traceback of its own)."""
     global _WORKER_FILE
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    read = _read_test_file(path)
-    _WORKER_FILE = read if isinstance(read, _TestFile) else None
+    read = read_test_file(path)
+    _WORKER_FILE = read if isinstance(read, ModelTestFile) else None
 
 
 def _case_in_worker(index: int) -> CaseResult:

@@ -48,6 +48,7 @@ LAYERS = {
     "api": 8,
     "generate": 8,
     "testing": 9,
+    "mutants": 10,  # a model's rules changed one at a time, against its test cases
     "dataspec": 9,  # the data a model reads, in Swedish: from api
     "compare": 9,
     "modeldiff": 8,

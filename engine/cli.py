@@ -1608,7 +1608,7 @@ def tables_command(model: Path, fmt: str, data: Path | None, out: Path | None) -
     is_flag=True,
     help="Then change each rule a little (its value 10 % larger, a condition turned "
     "round, a comparison across its boundary), one change at a time, and list the "
-    "changes no case notices: what the tests do not check. Exit 1 if any.",
+    "changes no case notices: what the tests do not check.",
 )
 @_fail_on_engine_errors
 def test_command(paths: tuple[Path, ...], verbose: bool, mutants: bool) -> None:
@@ -1647,13 +1647,15 @@ def test_command(paths: tuple[Path, ...], verbose: bool, mutants: bool) -> None:
         if mutants:
             click.echo(_say("mutants.not_tried"))
         sys.exit(1)
-    if mutants and not _mutants_caught(files):
-        sys.exit(1)
+    if mutants:
+        _list_mutants(files)
 
 
-def _mutants_caught(files: list[Path]) -> bool:
+def _list_mutants(files: list[Path]) -> None:
     """`carepay test --mutants`: each model's mutants tried against its test files;
-    those no case caught listed. Whether every one was caught."""
+    those no case caught listed. The exit status stays the cases': a change can pay
+    the same by the model's own logic (a condition it tests twice), and no case can
+    notice that, so the list is read, not counted to zero."""
     from engine.mutants import try_mutants
     from engine.testing import ModelTestFile, read_test_file
 
@@ -1662,7 +1664,6 @@ def _mutants_caught(files: list[Path]) -> bool:
         read = read_test_file(path)
         if isinstance(read, ModelTestFile):
             by_model.setdefault(read.model_path, []).append(read)
-    missed = 0
     for model_files in by_model.values():
         with _stages() as stages:
             outcomes = [o for o in try_mutants(model_files, stages) if o.made]
@@ -1671,9 +1672,7 @@ def _mutants_caught(files: list[Path]) -> bool:
                 m = outcome.mutant
                 click.echo(f"NOT CAUGHT {_shown_path(m.where)} {m.rule}: {m.said}")
         caught = sum(o.caught for o in outcomes)
-        missed += len(outcomes) - caught
         click.echo(_say("mutants.summary", caught=caught, total=len(outcomes)))
-    return missed == 0
 
 
 def _shown_path(where: str) -> str:

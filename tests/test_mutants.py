@@ -1,9 +1,8 @@
 """`carepay test --mutants`: each rule changed a little, one change at a time, and the
-model's cases run against it; a change no case notices is listed, and the command
-exits 1. A small model (an hour's price, and a supplement for a visit over an hour)
-whose one case of 90 minutes checks the supplement but not its boundary: `minuter >
-60 min` read as `>=` pays the same for 90 minutes, and only a case of exactly 60
-notices."""
+model's cases run against it; a change no case notices is listed. A small model (an
+hour's price, and a supplement for a visit over an hour) whose one case of 90 minutes
+checks the supplement but not its boundary: `minuter > 60 min` read as `>=` pays the
+same for 90 minutes, and only a case of exactly 60 notices."""
 
 from __future__ import annotations
 
@@ -97,7 +96,9 @@ def test_each_rule_is_changed_by_its_kind(tmp_path):
     ]
 
 
-def test_a_boundary_no_case_checks_is_listed_and_exits_1(tmp_path):
+def test_a_boundary_no_case_checks_is_listed(tmp_path):
+    """The exit status is the cases': a change may pay the same by the model's own
+    logic, which no case can notice (docs/models/orebro.md names Örebro's)."""
     ran = CliRunner().invoke(main, ["test", str(_folder(tmp_path, TESTS)), "--mutants"])
     lines = ran.output.splitlines()
     assert [line for line in lines if line.startswith("NOT CAUGHT")] == [
@@ -106,7 +107,7 @@ def test_a_boundary_no_case_checks_is_listed_and_exits_1(tmp_path):
         f"NOT CAUGHT {tmp_path / 'model.yaml'}:11:12 antal: its value one more",
     ]
     assert lines[-1] == "4 av 6 ändringar av reglerna upptäcktes av ett testfall"
-    assert ran.exit_code == 1
+    assert ran.exit_code == 0
 
 
 def test_a_case_at_the_boundary_catches_it(tmp_path):

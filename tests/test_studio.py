@@ -381,7 +381,7 @@ def test_saving_shows_the_diff_writes_the_file_and_keeps_the_previous(studio, pa
     # said at once, and not to be clicked twice meanwhile (nothing showed for 20 s)
     expect(page.locator("#saved")).to_contain_text("Sparar omvardnad.yaml och kör modellens")
     expect(page.locator("#confirm-save")).to_be_disabled()
-    # saving runs the model's tests: Örebro's 126 cases took some 20 s alone (some 9 s
+    # saving runs the model's tests: Örebro's cases (126 then) took some 20 s alone (some 9 s
     # since they run in processes of their own), and beside the suite's other worker on
     # two cores the 30 s this waited were once not enough
     expect(page.locator("#saved")).to_contain_text("Sparad", timeout=120_000)

@@ -1620,7 +1620,7 @@ def test_command(paths: tuple[Path, ...], verbose: bool, mutants: bool) -> None:
     \b
     Examples:
       carepay test examples/hemtjanst/tests
-      carepay test examples/lovstad/tests --mutants
+      carepay test examples/hemtjanst/tests --mutants
     """
     from engine.testing import find_test_files, run_file
 

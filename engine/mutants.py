@@ -211,8 +211,9 @@ def try_mutants(
     cases, in the mutants' order; by several processes where the machine has the
     cores (`workers` sets how many)."""
     mutants = mutants_of(files[0].checked)
-    workers = usable_cores() if workers is None else workers
-    workers = max(1, min(workers, len(mutants) // 4))
+    if workers is None:  # a process's start is worth a few mutants' time
+        workers = min(usable_cores(), len(mutants) // 4)
+    workers = max(1, min(workers, len(mutants)))
 
     def label(_: object) -> dict[str, object]:
         return {"file": files[0].model_path.name}

@@ -1610,20 +1610,32 @@ def tables_command(model: Path, fmt: str, data: Path | None, out: Path | None) -
     "round, a comparison across its boundary), one change at a time, and list the "
     "changes no case notices: what the tests do not check.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    envvar="CAREPAY_WORKERS",
+    show_envvar=True,
+    help="At most this many processes (default: the cores this process may use; 1 runs "
+    "every case in this one).",
+)
 @_fail_on_engine_errors
-def test_command(paths: tuple[Path, ...], verbose: bool, mutants: bool) -> None:
+def test_command(
+    paths: tuple[Path, ...], verbose: bool, mutants: bool, workers: int | None
+) -> None:
     """Run model test files: small input tables, a month, and hand-computed amounts.
 
     A file of many cases is run by several processes, one for every twelve cases
-    up to the machine's cores; the results are those of one process.
+    up to the cores (--workers); the results are those of one process.
 
     \b
     Examples:
       carepay test examples/hemtjanst/tests
       carepay test examples/hemtjanst/tests --mutants
     """
-    from engine.testing import find_test_files, run_file
+    from engine.testing import WORKERS_VARIABLE, find_test_files, run_file
 
+    if workers is not None:  # the cap the cases' and the mutants' processes read
+        os.environ[WORKERS_VARIABLE] = str(workers)
     files = find_test_files(list(paths))
     if not files:
         raise Failed("error: no test files found (a test file has a `tests:` list)")

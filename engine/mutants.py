@@ -28,7 +28,7 @@ from engine.loader import load_model
 from engine.model import Rule
 from engine.progress import SILENT, Stages, each
 from engine.source import Span
-from engine.testing import CaseResult, ModelTestFile, usable_cores
+from engine.testing import CaseResult, ModelTestFile, process_limit
 
 FLIPPED = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}
 
@@ -212,7 +212,7 @@ def try_mutants(
     cores (`workers` sets how many)."""
     mutants = mutants_of(files[0].checked)
     if workers is None:  # a process's start is worth a few mutants' time
-        workers = min(usable_cores(), len(mutants) // 4)
+        workers = min(process_limit(), len(mutants) // 4)
     workers = max(1, min(workers, len(mutants)))
 
     def label(_: object) -> dict[str, object]:

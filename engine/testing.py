@@ -171,8 +171,25 @@ CASES_PER_WORKER = 12
 
 def case_workers(count: int) -> int:
     """How many processes run a file of `count` cases: one for every
-    `CASES_PER_WORKER`, at most the cores this process may use."""
-    return max(1, min(usable_cores(), count // CASES_PER_WORKER))
+    `CASES_PER_WORKER`, at most `process_limit()`."""
+    return max(1, min(process_limit(), count // CASES_PER_WORKER))
+
+
+WORKERS_VARIABLE = "CAREPAY_WORKERS"  # at most this many processes (1: none of their own)
+
+
+def process_limit() -> int:
+    """The most processes the cases (or a model's mutants) are run by: `CAREPAY_WORKERS`
+    where it is set — 1 where something else already keeps the cores busy, as a test
+    suite run on every core does — else the cores this process may use."""
+    given = os.environ.get(WORKERS_VARIABLE, "")
+    if not given.strip():  # unset, as the command line's option reads an empty one
+        return usable_cores()
+    if not given.strip().isdigit() or int(given) < 1:
+        raise ValueError(
+            f"{WORKERS_VARIABLE} is `{given}`: give a whole number of processes, 1 or more"
+        )
+    return int(given)
 
 
 def usable_cores() -> int:

@@ -4,6 +4,7 @@ hostile files made the same way in several tests."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -25,3 +26,10 @@ def damaged(path: Path) -> None:
     for i in range(200, 1200):
         data[i] = (data[i] * 7 + 13) % 256
     path.write_bytes(bytes(data))
+
+
+# The suite runs on every core (pytest -n auto): a model test file's cases are run in
+# the suite's own processes, not in processes of their own beside them (which made the
+# model tests 14 s slower). tests/test_model_test_workers.py runs them in processes.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    os.environ.setdefault("CAREPAY_WORKERS", "1")

@@ -9,8 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from engine import testing
+from engine.cli import main
 from engine.testing import run_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,8 +70,41 @@ def test_cases_run_by_two_processes_are_the_cases_run_by_one(lovstad):
 def test_a_file_is_given_a_process_for_every_twelve_cases_up_to_the_cores(
     monkeypatch, cases, cores, workers
 ):
+    monkeypatch.delenv(testing.WORKERS_VARIABLE, raising=False)
     monkeypatch.setattr(testing, "usable_cores", lambda: cores or 1)
     assert testing.case_workers(cases) == workers
+
+
+@pytest.mark.parametrize(("given", "limit"), [("1", 1), ("3", 3), (" 2 ", 2), (None, 2), ("", 2)])
+def test_carepay_workers_caps_the_processes(monkeypatch, given, limit):
+    """A server whose cores are busy elsewhere (or a test suite run on every core) asks
+    for fewer: `CAREPAY_WORKERS=1` runs every case in the process itself."""
+    monkeypatch.setattr(testing, "usable_cores", lambda: 2)
+    if given is None:
+        monkeypatch.delenv(testing.WORKERS_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(testing.WORKERS_VARIABLE, given)
+    assert testing.process_limit() == limit
+    assert testing.case_workers(126) == limit
+
+
+@pytest.mark.parametrize("given", ["0", "-1", "två"])
+def test_a_number_of_processes_that_is_none_is_said(monkeypatch, given):
+    monkeypatch.setenv(testing.WORKERS_VARIABLE, given)
+    with pytest.raises(ValueError, match="give a whole number of processes, 1 or more"):
+        testing.process_limit()
+    ran = CliRunner().invoke(main, ["test", str(ROOT / "examples/sjohamn/tests")])
+    assert ran.exit_code == 2 and "CAREPAY_WORKERS" in ran.output  # said as a usage error
+
+
+def test_workers_on_the_command_line(monkeypatch):
+    monkeypatch.delenv(testing.WORKERS_VARIABLE, raising=False)
+    ran = CliRunner().invoke(main, ["test", str(ROOT / "examples/sjohamn/tests"), "--workers", "1"])
+    assert ran.exit_code == 0 and ran.output.splitlines()[-1] == "10 godkända, 0 underkända"
+    refused = CliRunner().invoke(
+        main, ["test", str(ROOT / "examples/sjohamn/tests"), "--workers", "0"]
+    )
+    assert refused.exit_code == 2 and "--workers" in refused.output
 
 
 def test_the_cores_are_those_this_process_may_use(monkeypatch):

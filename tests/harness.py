@@ -346,3 +346,16 @@ def assert_case_says(tmp: Path, text: str, said: str) -> None:
     ran = run_test_file(tmp, text)
     assert said in ran.output, ran.output
     assert (ran.exit_code == 0) == said.startswith("1 godkända")
+
+
+class Recorder:
+    """The progress a run shows (`progress.Stages`), as events."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def stage(self, key: str, total: int | None = None, **values: object) -> None:
+        self.events.append(("stage", (key, total, values)))
+
+    def advance(self, **values: object) -> None:
+        self.events.append(("advance", values))

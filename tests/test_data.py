@@ -6,6 +6,7 @@ import json
 import shutil
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -956,6 +957,25 @@ def test_an_amount_written_with_kronor_is_read_in_a_kronor_column(tmp_path, writ
     assert [r["value"] for r in dataset.rejects] == ([] if read is not None else [written])
 
 
+def _customers_own_number(tmp_path: Path, column: str, unit: str, written: str) -> Any:
+    """The example model with a customers' number column of its own in `unit`, which a
+    formula reads, and K1's value of it `written`: the data as read."""
+    model = tmp_path / "model.yaml"
+    declared = f"  columns:\n    customers: {{{column}: {{type: number, unit: {unit}}}}}\n"
+    model.write_text(
+        MODEL.read_text(encoding="utf-8")
+        .replace("  columns:\n", declared, 1)
+        .replace("  customer_month:\n", f"  customer_month:\n    x: customer.{column}\n", 1),
+        encoding="utf-8",
+    )
+    customers = f'customer_id,district,{column}\nK1,Centrum,"{written}"\nK2,Norrby,\n'
+    (tmp_path / "data").mkdir()
+    data = write(tmp_path / "data", customers=customers)
+    checked, _ = load(model)
+    dataset, _ = load_dataset(checked, data)
+    return dataset
+
+
 @pytest.mark.parametrize(
     ("written", "read"),
     [("10 %", 10.0), ("10%", 10.0), ("12,5 %", 12.5), ("10", 10.0), ("10 kr", None)],
@@ -965,22 +985,7 @@ def test_a_share_written_with_its_per_cent_sign_is_read_in_a_per_cent_column(
 ):
     """A customer's own `tillägg: {type: number, unit: "%"}`: `10 %` is ten per cent, as
     `10` is; it was rejected as "not a number"."""
-    model = tmp_path / "model.yaml"
-    model.write_text(
-        MODEL.read_text(encoding="utf-8")
-        .replace(
-            "  columns:\n",
-            '  columns:\n    customers: {tillägg: {type: number, unit: "%"}}\n',
-            1,
-        )
-        .replace("  customer_month:\n", "  customer_month:\n    t: customer.tillägg\n", 1),
-        encoding="utf-8",
-    )
-    customers = f'customer_id,district,tillägg\nK1,Centrum,"{written}"\nK2,Norrby,\n'
-    (tmp_path / "data").mkdir()
-    data = write(tmp_path / "data", customers=customers)
-    checked, _ = load(model)
-    dataset, _ = load_dataset(checked, data)
+    dataset = _customers_own_number(tmp_path, "tillägg", '"%"', written)
     shares = dict(dataset.tables["customers"].select("customer_id", "tillägg").iter_rows())
     assert shares.get("K1", "rejected") == (read / 100 if read is not None else "rejected")
 
@@ -994,20 +999,7 @@ def test_a_true_minus_sign_is_read_as_minus(tmp_path, written, read):
     """A system set to Swedish writes a negative number with a true minus sign
     (`−150`), as carepay's letters do; it was rejected as "not a number". An en dash, a
     minus after the number or apart from it are still no number."""
-    model = tmp_path / "model.yaml"
-    model.write_text(
-        MODEL.read_text(encoding="utf-8")
-        .replace(
-            "  columns:\n", "  columns:\n    customers: {avdrag: {type: number, unit: SEK}}\n", 1
-        )
-        .replace("  customer_month:\n", "  customer_month:\n    a: customer.avdrag\n", 1),
-        encoding="utf-8",
-    )
-    customers = f'customer_id,district,avdrag\nK1,Centrum,"{written}"\nK2,Norrby,\n'
-    (tmp_path / "data").mkdir()
-    data = write(tmp_path / "data", customers=customers)
-    checked, _ = load(model)
-    dataset, _ = load_dataset(checked, data)
+    dataset = _customers_own_number(tmp_path, "avdrag", "SEK", written)
     amounts = dict(dataset.tables["customers"].select("customer_id", "avdrag").iter_rows())
     assert amounts.get("K1", "rejected") == (read if read is not None else "rejected")
     said = [r["value"] for r in dataset.rejects if r["table"] == "customers"]

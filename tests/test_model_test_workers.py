@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from engine import testing
 from engine.cli import main
 from engine.testing import run_file
+from tests.harness import Recorder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,19 +31,6 @@ def lovstad(tmp_path_factory) -> Path:
     )
     tests.write_text(text, encoding="utf-8")
     return tests
-
-
-class Recorder:
-    """The progress a run shows (`progress.Stages`), as events."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, object]] = []
-
-    def stage(self, key: str, total: int | None = None, **values: object) -> None:
-        self.events.append(("stage", (key, total, values)))
-
-    def advance(self, **values: object) -> None:
-        self.events.append(("advance", values))
 
 
 def test_cases_run_by_two_processes_are_the_cases_run_by_one(lovstad):

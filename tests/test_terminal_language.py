@@ -19,6 +19,7 @@ from engine.phrases import LANGUAGES, PHRASES, amount, say, signed
 from engine.progress import TerminalStages
 from engine.runner import Job, execute
 from engine.testing import run_file
+from tests.harness import Recorder
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = str(ROOT / "examples/hemtjanst/model.yaml")
@@ -288,17 +289,6 @@ def test_numbers_as_each_language_writes_them(lang, ore, text, change, signed_te
 def test_a_singular_where_the_count_is_one():
     assert say("sv", "letters.written", count=1, out="brev.html") == "1 brev skrivet till brev.html"
     assert say("sv", "exit.rejected", count=2) == "2 rader avvisade"
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, object]] = []
-
-    def stage(self, key: str, total: int | None = None, **values: object) -> None:
-        self.events.append(("stage", (key, total, values)))
-
-    def advance(self, **values: object) -> None:
-        self.events.append(("advance", values))
 
 
 def test_a_run_reports_each_stage_and_each_month(tmp_path):

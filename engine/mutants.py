@@ -28,7 +28,7 @@ from engine.loader import load_model
 from engine.model import Rule
 from engine.progress import SILENT, Stages, each
 from engine.source import Span
-from engine.testing import CaseResult, ModelTestFile, process_limit
+from engine.testing import CaseResult, ModelTestFile, process_limit, read_test_file
 
 FLIPPED = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}
 
@@ -36,8 +36,9 @@ FLIPPED = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}
 @dataclass(frozen=True)
 class Mutant:
     """One change of one rule: `kind` is "value" (an amount, a time or a share 10 %
-    larger), "count" (a plain number — a count, a day's number — one more), "negate" (a condition turned round) or "boundary" (the comparison at `node`, the
-    position in the version's tree as `walk` gives it, across its boundary)."""
+    larger), "count" (a plain number — a count, a day's number — one more), "negate"
+    (a condition turned round) or "boundary" (the comparison at `node`, the position in
+    the version's tree as `walk` gives it, across its boundary)."""
 
     rule: str
     version: int
@@ -79,13 +80,11 @@ def mutants_of(checked: CheckedModel) -> list[Mutant]:
 
 def _version_mutants(rule: Rule, number: int, tree: ast.Node, typ: t.Type | None) -> list[Mutant]:
     out = []
+    plain = isinstance(typ, t.Num) and typ.dimensionless and not typ.percent  # a count
     if isinstance(typ, t.Bool):
-        out.append(
-            Mutant(rule.name, number, 0, "negate", tree.span, "its condition turned round (`not`)")
-        )
-    elif (
-        isinstance(typ, t.Num) and typ.dimensionless and not typ.percent
-    ):  # a count, a day's number
+        said = "its condition turned round (`not`)"
+        out.append(Mutant(rule.name, number, 0, "negate", tree.span, said))
+    elif plain:  # 10 % more of a day's number 3 is 3,3: under the same step's bound
         out.append(Mutant(rule.name, number, 0, "count", tree.span, "its value one more"))
     elif isinstance(typ, t.Num):
         out.append(Mutant(rule.name, number, 0, "value", tree.span, "its value 10 % larger"))
@@ -235,8 +234,6 @@ _TRIER: _Trier | None = None  # a worker process's test files, read once
 
 
 def _start_worker(paths: list[Path]) -> None:
-    from engine.testing import read_test_file
-
     global _TRIER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     read = [read_test_file(path) for path in paths]

@@ -1602,7 +1602,13 @@ def tables_command(model: Path, fmt: str, data: Path | None, out: Path | None) -
 
 @main.command("test")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="List every case, not only failures (with --mutants, every change and the case "
+    "that noticed it).",
+)
 @click.option(
     "--mutants",
     is_flag=True,
@@ -1660,12 +1666,12 @@ def test_command(
             click.echo(_say("mutants.not_tried"))
         sys.exit(1)
     if mutants:
-        _list_mutants(files)
+        _list_mutants(files, verbose)
 
 
-def _list_mutants(files: list[Path]) -> None:
+def _list_mutants(files: list[Path], verbose: bool) -> None:
     """`carepay test --mutants`: each model's mutants tried against its test files;
-    those no case caught listed. The exit status stays the cases': a change can pay
+    those no case caught listed (with `verbose`, each caught one too, and by which case). The exit status stays the cases': a change can pay
     the same by the model's own logic (a condition it tests twice), and no case can
     notice that, so the list is read, not counted to zero."""
     from engine.mutants import try_mutants
@@ -1680,9 +1686,13 @@ def _list_mutants(files: list[Path]) -> None:
         with _stages() as stages:
             outcomes = [o for o in try_mutants(model_files, stages) if o.made]
         for outcome in outcomes:
+            m = outcome.mutant
             if not outcome.caught:
-                m = outcome.mutant
                 click.echo(f"NOT CAUGHT {_shown_path(m.where)} {m.rule}: {m.said}")
+            elif verbose:
+                click.echo(
+                    f"CAUGHT {_shown_path(m.where)} {m.rule}: {m.said}, by {outcome.caught_by}"
+                )
         caught = sum(o.caught for o in outcomes)
         click.echo(_say("mutants.summary", caught=caught, total=len(outcomes)))
 

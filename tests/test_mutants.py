@@ -110,6 +110,17 @@ def test_a_boundary_no_case_checks_is_listed(tmp_path):
     assert ran.exit_code == 0
 
 
+def test_verbose_says_which_case_noticed_each_change(tmp_path):
+    folder = _folder(tmp_path, TESTS + SIXTY)
+    ran = CliRunner().invoke(main, ["test", str(folder), "--mutants", "-v"])
+    caught = [line for line in ran.output.splitlines() if line.startswith("CAUGHT")]
+    assert caught[2] == (
+        f"CAUGHT {tmp_path / 'model.yaml'}:10:11 lång: `minuter > 60 min` as `minuter >= "
+        "60 min`, by model_test.yaml: ett besök på precis en timme är inget långt besök"
+    )
+    assert len(caught) == 5 and ran.exit_code == 0
+
+
 def test_a_case_at_the_boundary_catches_it(tmp_path):
     """With the case of 60 minutes the boundary is caught; `antal`, read by no rule,
     is still not (a definition no case expects, nor any payment reads)."""

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import polars as pl
@@ -64,6 +64,9 @@ from engine.runner import (
     write_study_manifest,
 )
 from engine.workbook import write_comparison_workbook
+
+if TYPE_CHECKING:  # read where `carepay test` runs, not at every command's start
+    from engine.testing import ModelTestFile
 
 
 class Failed(click.ClickException):
@@ -1638,7 +1641,13 @@ def test_command(
       carepay test examples/hemtjanst/tests
       carepay test examples/hemtjanst/tests --mutants
     """
-    from engine.testing import WORKERS_VARIABLE, find_test_files, run_file
+    from engine.testing import (
+        WORKERS_VARIABLE,
+        ModelTestFile,
+        find_test_files,
+        read_test_file,
+        run_cases,
+    )
 
     if workers is not None:  # the cap the cases' and the mutants' processes read
         os.environ[WORKERS_VARIABLE] = str(workers)
@@ -1646,9 +1655,10 @@ def test_command(
     if not files:
         raise Failed("error: no test files found (a test file has a `tests:` list)")
     passed = failed = 0
+    reads = [read_test_file(file) for file in files]  # each read once, for --mutants too
     with _stages() as stages:  # each case a step, on a terminal
-        for file in files:
-            for result in run_file(file, stages):
+        for read in reads:
+            for result in run_cases(read, stages):
                 if result.passed:
                     passed += 1
                     if verbose:
@@ -1666,22 +1676,20 @@ def test_command(
             click.echo(_say("mutants.not_tried"))
         sys.exit(1)
     if mutants:
-        _list_mutants(files, verbose)
+        _list_mutants([r for r in reads if isinstance(r, ModelTestFile)], verbose)
 
 
-def _list_mutants(files: list[Path], verbose: bool) -> None:
+def _list_mutants(files: list[ModelTestFile], verbose: bool) -> None:
     """`carepay test --mutants`: each model's mutants tried against its test files;
-    those no case caught listed (with `verbose`, each caught one too, and by which case). The exit status stays the cases': a change can pay
-    the same by the model's own logic (a condition it tests twice), and no case can
-    notice that, so the list is read, not counted to zero."""
+    those no case caught listed (with `verbose`, each caught one too, and by which
+    case). The exit status stays the cases': a change can pay the same by the model's
+    own logic (a condition it tests twice), and no case can notice that, so the list is
+    read, not counted to zero."""
     from engine.mutants import try_mutants
-    from engine.testing import ModelTestFile, read_test_file
 
     by_model: dict[Path, list[ModelTestFile]] = {}
-    for path in files:
-        read = read_test_file(path)
-        if isinstance(read, ModelTestFile):
-            by_model.setdefault(read.model_path, []).append(read)
+    for read in files:
+        by_model.setdefault(read.model_path, []).append(read)
     for model_files in by_model.values():
         with _stages() as stages:
             outcomes = [o for o in try_mutants(model_files, stages) if o.made]

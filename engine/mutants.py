@@ -6,7 +6,7 @@ test --mutants` lists them, so that an author sees which of the source text's
 requirements the tests do not yet show.
 
 A mutant is named by its place — the rule, the version, the node's position in the
-formula's tree — so that a worker process makes it again from the rule files it loads
+formula's tree — so that a worker process makes it again on the model it loaded
 itself; each mutant is checked as the model is (a change the checker refuses is not
 tried) and run against the cases until one fails, those that caught earlier mutants
 first."""
@@ -24,8 +24,7 @@ from engine import ast
 from engine import types as t
 from engine.checker import CheckedModel, check, formula_text
 from engine.diagnostics import Diagnostics
-from engine.loader import load_model
-from engine.model import Rule
+from engine.model import Model, Rule
 from engine.progress import SILENT, Stages, each
 from engine.source import Span
 from engine.testing import CaseResult, ModelTestFile, process_limit, read_test_file
@@ -134,22 +133,20 @@ def _replaced(node: ast.Node, target: ast.Node, new: ast.Node) -> ast.Node:
     return replace(node, **changes) if changes else node  # type: ignore[arg-type]
 
 
-def mutated(model_path: Path, mutant: Mutant) -> CheckedModel | None:
-    """The model loaded afresh with the mutant's change, checked; None where the checker
-    refuses it (a count made a fraction where a whole number is needed, …)."""
-    diags = Diagnostics()
-    model = load_model(model_path, diags)
-    if model is None or diags.errors:
-        return None
+def mutated(model: Model, mutant: Mutant) -> CheckedModel | None:
+    """The model with the mutant's change, checked (its other rules, its parameters and
+    vocabulary shared: the checker and the run read them and never write them); None
+    where the checker refuses the change (a count made a fraction where a whole number
+    is needed, …)."""
     rule = model.rules[mutant.rule]
     version = rule.versions[mutant.version]
     assert version.tree is not None
     tree = _changed(version.tree, mutant)
     versions = list(rule.versions)
     versions[mutant.version] = replace(version, formula=formula_text(tree), tree=tree)
-    model.rules[mutant.rule] = replace(rule, versions=versions)
+    rules = {**model.rules, mutant.rule: replace(rule, versions=versions)}
     diags = Diagnostics()
-    checked = check(model, diags)
+    checked = check(replace(model, rules=rules), diags)
     return None if diags.errors else checked
 
 
@@ -183,7 +180,7 @@ class _Trier:
         return iter(order)
 
     def tried(self, mutant: Mutant) -> Outcome:
-        checked = mutated(self.files[0].model_path, mutant)
+        checked = mutated(self.files[0].checked.model, mutant)
         if checked is None:
             return Outcome(mutant, made=False)
         for f, i in self._order(mutant.rule):

@@ -144,10 +144,17 @@ def run_file(path: Path, stages: Stages = SILENT, workers: int | None = None) ->
     many cases is run by several processes (`case_workers`; `workers` sets how many):
     the cases are independent, and most of a case's time is Python's and Polars' cost
     per query on tables of a few rows, which one process cannot spread over cores."""
-    read = read_test_file(path)
+    return run_cases(read_test_file(path), stages, workers)
+
+
+def run_cases(
+    read: ModelTestFile | CaseResult, stages: Stages = SILENT, workers: int | None = None
+) -> list[CaseResult]:
+    """The cases of a test file already read (`read_test_file`), as `run_file` runs
+    them; a file that could not be read is its one result."""
     if isinstance(read, CaseResult):
         return [read]
-    count = len(read.tests)
+    path, count = read.path, len(read.tests)
     workers = case_workers(count) if workers is None else min(workers, count)
 
     def label(_: object) -> dict[str, object]:

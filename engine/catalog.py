@@ -24,6 +24,7 @@ from typing import Any, Literal, assert_never
 
 from engine import types as t
 from engine.diagnostics import closest
+from engine.swedish import WrittenFloat, point_in_price
 
 
 def schemas_dir() -> Path:
@@ -928,7 +929,7 @@ def _adjusted_column(
         )
         return None
     bounds = _adjusted_range(where, column, spec, report, path)
-    if bounds is None:
+    if bounds is None or _price_with_point(spec, column.unit, report, path):
         return None
     low, high = bounds
     default = spec.get("default", column.default)
@@ -1008,6 +1009,20 @@ def range_words(column: Column, *, unit: bool = True) -> str:
     if low is not None:
         return f"at least {shown[0]}{unit_said}"
     return f"at most {shown[1]}{unit_said}"
+
+
+def _price_with_point(
+    spec: Mapping[str, Any], unit: str | None, report: Report, path: tuple[Any, ...]
+) -> bool:
+    """Report, and say so, a bound or default of a column in kronor written `1.200`:
+    1,20 kr, or twelve hundred (`swedish.point_in_price`)?"""
+    for key in ("minimum", "maximum", "default"):
+        value = spec.get(key)
+        priced = point_in_price(value.written, unit) if isinstance(value, WrittenFloat) else None
+        if priced is not None:
+            report("bad-value", priced[0], (*path, key), priced[1])
+            return True
+    return False
 
 
 def _default_outside(
@@ -1118,7 +1133,7 @@ def declared_column(
     # its range read as a range of carepay's own columns is: of a number, whole for an
     # integer, a number at all (`minimum: .nan` let every value through), low below high
     bounds = _adjusted_range(f"`{name}`", column, spec, report, path)
-    if bounds is None:
+    if bounds is None or _price_with_point(spec, unit, report, path):
         return None
     column = replace(column, minimum=bounds[0], maximum=bounds[1])
     if _default_outside(default, column, f"`{name}`", report, path):

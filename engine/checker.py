@@ -43,6 +43,7 @@ from engine.model import (
 from engine.money import SNAP_DECIMALS
 from engine.phrases import CUSTOMER_SHEET_HEADINGS as SHEET_HEADINGS
 from engine.source import Span
+from engine.swedish import point_in_price
 
 
 class DividedByZero(str):
@@ -1274,6 +1275,9 @@ class _Checker:
                 else "units: SEK, SEK/h, min, h, days, %",
             )
             return t.UNKNOWN
+        priced = point_in_price(node.value, node.unit)
+        if priced is not None:  # `1.200 SEK`: 1,20 kr, or 1 200 kr?
+            return self._mismatch(node, priced[0], hint=priced[1], code="bad-value")
         num, den = t.unit_factor(node.unit)
         if t.too_long(t.UNITS[node.unit][0], value * num / den):
             return self._mismatch(

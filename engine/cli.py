@@ -1447,6 +1447,11 @@ def _goal(target: str | None, base_total: int) -> int:
     if text.replace(" ", "").lower() in ("total=a", "a"):
         return base_total
     parts = split_quantity(text.removeprefix("+"))
+    number = text.split()[0] if text.split() else ""
+    if parts is not None and parts[1] in (None, "SEK", "kr"):
+        priced = swedish.point_in_price(number.removeprefix("+"), parts[1] or "SEK")
+        if priced is not None:  # `1.200 kr`: 1,20 kr, or 1 200 kr?
+            raise click.BadParameter(f"{priced[0]}: {priced[1]}", param_hint="--target")
     if parts is not None and parts[1] == "%":
         return int((base_total * (1 + parts[0] / 100)).to_integral_value(ROUND_HALF_UP))
     if parts is not None and parts[1] in (None, "SEK", "kr"):
@@ -1454,7 +1459,6 @@ def _goal(target: str | None, base_total: int) -> int:
         # a signed amount is a change, as a signed per cent is: `+100 kr` was taken as
         # a total of 100 kr, and the price solved for it was −6 713 kr/h
         return base_total + amount if text.startswith(("+", "-", "−")) else amount
-    number = text.split()[0] if text.split() else ""
     if swedish.AMBIGUOUS_COMMA.fullmatch(number.removeprefix("+")):
         decimal, thousands = swedish.comma_readings(number.removeprefix("+"))
         raise click.BadParameter(

@@ -36,6 +36,7 @@ from engine.diagnostics import Diagnostic, Diagnostics, EngineError, closest
 from engine.loader import setting_value, split_quantity
 from engine.model import DataRequirement, Parameter
 from engine.modeldiff import column_words, declared_column, table_changes
+from engine.swedish import AMBIGUOUS_POINT
 
 KEYS = ["month", "provider_id", "customer_id"]
 HOUR_BANDS = [(0, 10), (10, 25), (25, 50), (50, 80), (80, 10_000)]
@@ -835,7 +836,7 @@ def sweep_values(spec: str) -> tuple[str, list[str]]:
         )
     out, current = [], start
     while current <= stop + step / 1000:
-        out.append(f"{current.normalize():f}{' ' + unit if unit else ''}")
+        out.append(f"{_read_back(f'{current.normalize():f}')}{' ' + unit if unit else ''}")
         current += step
     return target.strip(), out
 
@@ -1053,8 +1054,15 @@ def written(value: Decimal, unit: str) -> str:
     it — a goal seek's `tillägg=0.131791` is `13.1791 %`."""
     if unit == "ratio":
         return written(value * 100, "%")
-    number = f"{value.quantize(SOLVE_DECIMALS).normalize():f}"
+    number = _read_back(f"{value.quantize(SOLVE_DECIMALS).normalize():f}")
     return f"{number} {unit}" if unit and unit not in t.UNIT_WORDS else number
+
+
+def _read_back(number: str) -> str:
+    """`391.875` as `391.8750`: a value carepay writes as a setting (a goal seek's
+    answer, a sweep's point) reads back as the number it is, not as a price written
+    with a point before three digits, which is refused (`swedish.point_in_price`)."""
+    return f"{number}0" if AMBIGUOUS_POINT.fullmatch(number) else number
 
 
 def provider_totals_ore(result: RunResult) -> dict[str, int]:

@@ -52,7 +52,14 @@ from engine.model import (
     RuleVersion,
 )
 from engine.source import FormulaOrigin, Span, register_text
-from engine.swedish import AMBIGUOUS_COMMA, ascii_minus, comma_readings
+from engine.swedish import (
+    AMBIGUOUS_COMMA,
+    AMBIGUOUS_POINT,
+    WrittenFloat,
+    ascii_minus,
+    comma_readings,
+    point_in_price,
+)
 from engine.syntax import parse_formula
 
 # --------------------------------------------------------------------------- YAML with positions
@@ -202,9 +209,12 @@ class _Reader:
             # 1.2 reads them — a time, or a text the value's place reads as it reads text
             return node.value
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError:
             return node.value
+        if isinstance(value, float) and AMBIGUOUS_POINT.fullmatch(node.value):
+            return WrittenFloat(value, node.value)  # `1.200`: twelve hundred, or 1.2?
+        return value
 
     def _mapping(self, node: yaml.MappingNode) -> LMap:
         out = LMap()
@@ -2273,6 +2283,12 @@ class _Builder:
                 )
                 return t.UNKNOWN, None
             number, unit = parts[0], parts[1] or default_unit
+        written = raw.written if isinstance(raw, WrittenFloat) else raw  # a float: `1.2500`
+        text = _number_part(ascii_minus(written)) if isinstance(written, str) else ""
+        priced = point_in_price(text, unit)
+        if priced is not None:  # a price of 1.200 SEK: 1,20 kr, or 1 200 kr?
+            self.diags.error("bad-value", priced[0], span, hint=priced[1])
+            return t.UNKNOWN, None
         if not number.is_finite() or abs(number) > t.MAX_MAGNITUDE:
             self.diags.error(
                 "bad-value",

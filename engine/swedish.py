@@ -31,8 +31,53 @@ def comma_readings(number: str) -> tuple[str, str]:
 # A number in the data whose point may separate thousands, as a Danish, Norwegian or
 # German export writes them (`1.200` kr, twelve hundred), or be a decimal point (1,2):
 # read as neither — it was read as 1,20 kr. `0.125` and `1234.567` are decimals. (In a
-# rule file a point is the decimal point the docs tell an author to write.)
+# rule file a point is the decimal point the docs tell an author to write, but for a
+# price: `PRICED_TO_THE_ORE`.)
 AMBIGUOUS_POINT = re.compile(r"[-+]?[1-9]\d{0,2}\.\d{3}")
+
+
+# The units prices are published in to the öre — an amount, a month's, an hour's: a
+# value in one written `1.200` (one to three digits, a point, three more) is a tenth
+# of an öre as a decimal; twelve hundred, the point between thousands as a Danish or
+# German text writes it, is the likelier meaning. In a rule file it is read as
+# neither (a price per minute may well have three decimals: 7.125 SEK/min).
+PRICED_TO_THE_ORE = frozenset({"SEK", "kr", "SEK/month", "kr/mån", "SEK/h", "kr/h", "kr/tim"})
+
+
+def point_in_price(number: str, unit: str | None) -> tuple[str, str] | None:
+    """The message and hint for a price written `1.200 SEK` (see `PRICED_TO_THE_ORE`),
+    or None for any other number."""
+    number = ascii_minus(number.strip())
+    if unit not in PRICED_TO_THE_ORE or not AMBIGUOUS_POINT.fullmatch(number):
+        return None
+    whole = number.replace(".", "").lstrip("+")
+    spaced = f"{int(whole):,}".replace(",", " ")
+    message = (
+        f"`{number} {unit}` has three decimals, to a tenth of an öre: is it {spaced} {unit}, "
+        "a point between thousands? In a rule file a point is the decimal point"
+    )
+    hint = f"write {whole} for {spaced} {unit}"
+    plain = number.lstrip("+")
+    if plain.endswith("0"):  # 1.200 as 1.20: a price to the öre
+        hint += f", or {plain[:-1]} for {plain[:-1].replace('.', ',')} {unit}"
+    else:  # 17.855, to a tenth of an öre, with a fourth decimal that says so
+        hint += f", or {plain}0 for {plain.replace('.', ',')} {unit}"
+    return message, hint
+
+
+class WrittenFloat(float):
+    """A YAML number as its writer wrote it, `1.200`, which a float reads as 1.2: a
+    price so written is told apart (`swedish.point_in_price`)."""
+
+    written: str
+
+    def __new__(cls, value: float, written: str) -> WrittenFloat:
+        made = super().__new__(cls, value)
+        made.written = written
+        return made
+
+    def __reduce__(self) -> tuple[object, ...]:  # a model goes to `carepay test`'s processes
+        return (WrittenFloat, (float(self), self.written))
 
 
 def point_readings(number: str) -> tuple[str, str]:

@@ -1016,6 +1016,8 @@ def test_a_granted_time_that_is_no_duration_is_a_located_error(tmp_path, name, m
         ("\u2212250,50 kr", 74_950),
         ("12,500", "can be read two ways: write 12500 or 12.5"),  # was taken as 12,50 kr
         ("12000 min", "write total=A, a change such as -10 %, or an amount in SEK"),
+        ("12.000 kr", "is it 12 000 kr, a point between thousands?"),  # was 12 kr
+        ("+1.500", "write 1500 for 1 500 SEK, or 1.50 for 1,50 SEK"),
     ],
 )
 def test_a_goal_seeks_target_is_read_as_the_rule_files_read_numbers(target, goal):
@@ -1028,6 +1030,22 @@ def test_a_goal_seeks_target_is_read_as_the_rule_files_read_numbers(target, goal
         return
     with pytest.raises(click.BadParameter, match=re.escape(goal)):
         _goal(target, 100_000)
+
+
+def test_a_setting_carepay_writes_reads_back_as_the_number_it_is():
+    """A goal seek's answer `391.875 SEK/h` and a sweep's point `400.125 SEK/h` were
+    refused as prices written with a point before three digits (1,20 kr or 1 200 kr?)
+    when read back as settings: they are written `391.8750`, as a reader may type them."""
+    from decimal import Decimal
+
+    from engine.compare import sweep_values, written
+
+    assert written(Decimal("391.875"), "SEK/h") == "391.8750 SEK/h"
+    assert written(Decimal("391.87"), "SEK/h") == "391.87 SEK/h"
+    assert written(Decimal("1200"), "SEK") == "1200 SEK"
+    assert sweep_values("timpris=400:400.25:0.125 SEK/h")[1] == [
+        "400 SEK/h", "400.1250 SEK/h", "400.25 SEK/h"
+    ]  # fmt: skip
 
 
 def test_diff_shows_what_the_models_declare_of_the_data(tmp_path):

@@ -39,8 +39,8 @@ LEAF = {
             "larmbelopp",
             "nivåbelopp[zone, level]",
             "0.005 SEK",
-            "2.675 SEK",
-            "1.005 SEK",
+            "2.6750 SEK",
+            "1.0050 SEK",
             "1520 SEK",
             "0 SEK",
             "33.33 SEK",
@@ -117,7 +117,7 @@ def formula(kind: str, depth: int = 3) -> st.SearchStrategy[str]:
                 lambda p: f"{p[0]}({p[1]}, 10 SEK)"
             ),
             sub("money").map(lambda m: f"floor({m})"),
-            cond.map(lambda c: f"(if {c} then missing else 1.005 SEK)"),
+            cond.map(lambda c: f"(if {c} then missing else 1.0050 SEK)"),
         ]
     if kind == "duration":
         options += [
@@ -168,7 +168,8 @@ def formula(kind: str, depth: int = 3) -> st.SearchStrategy[str]:
 # an agreed amount is never below 0 kr (a negative one is a rejected row; negative
 # amounts come of the formulas: `-x`, `0 SEK - special_amount`); three decimals after one
 # to three digits are written with a fourth (`1.0000`), as `1.000` may be twelve hundred
-# as a Danish export writes it, and is rejected (`AMBIGUOUS_POINT`)
+# as a Danish export writes it, and is rejected (`AMBIGUOUS_POINT`) — as an amount so
+# written in a rule file is (`swedish.point_in_price`: `1.0050 SEK` above)
 money_text = st.one_of(
     st.just(""),
     st.decimals(min_value=0, max_value=20000, places=3).map(
@@ -233,13 +234,13 @@ rounding: {{to: {step}, mode: {mode}}}
 zones: {{tätort: [Centrum], landsbygd: [Norrby]}}
 parameters:
   timpris: {{unit: SEK/h, values: {{2024-01-01: 437}}}}
-  larmbelopp: {{unit: SEK, values: {{2024-01-01: 250.125}}}}
+  larmbelopp: {{unit: SEK, values: {{2024-01-01: 250.1250}}}}
   null_date: {{unit: date, values: {{2024-01-01: 2030-01-01}}}}
   helgdagar: {{kind: list, unit: date, values: {{2024-01-01: [2024-02-03, 2024-02-10, 2024-01-01]}}}}
   nivåbelopp:
     unit: SEK
     keys: [zone, level]
-    otherwise: 999.995  # levels 4 and up: both back ends take the declared value
+    otherwise: 999.9950  # levels 4 and up: both back ends take the declared value
     values: {{2024-01-01: {{tätort: [1500.005, 3000, 4500], landsbygd: [1650, 3300.015, 4950]}}}}
   kontrollnivåer:
     unit: "%"

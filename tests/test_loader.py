@@ -668,6 +668,113 @@ def test_a_comma_before_three_digits_is_read_as_neither(tmp_path):
     assert diags.errors[0].hint == "`12,500` may be 12.5 or 12500: write 12.5 or 12500"
 
 
+PRICE_WITH_A_POINT = "has three decimals, to a tenth of an öre: is it {} {}, a point between thousands? In a rule file a point is the decimal point"
+
+
+@pytest.mark.parametrize(
+    ("unit", "written", "said", "hint"),
+    [
+        ("SEK", "1.200", "`1.200 SEK`", "write 1200 for 1 200 SEK, or 1.20 for 1,20 SEK"),
+        ("SEK", "'1.200 SEK'", "`1.200 SEK`", "write 1200 for 1 200 SEK, or 1.20 for 1,20 SEK"),
+        ("SEK", "12.500", "`12.500 SEK`", "write 12500 for 12 500 SEK, or 12.50 for 12,50 SEK"),
+        ("SEK", "'\u22121.205'", "`-1.205 SEK`", "write -1205 for -1 205 SEK, or -1.2050 for -1,205 SEK"),
+        ("kr/tim", "450.000", "`450.000 kr/tim`", "write 450000 for 450 000 kr/tim, or 450.00 for 450,00 kr/tim"),
+    ],
+)  # fmt: skip
+def test_a_price_written_with_a_point_before_three_digits_is_read_as_neither(
+    tmp_path, unit, written, said, hint
+):
+    """`1.200` in a parameter in kronor was read as 1,20 kr, though a Danish or German
+    writer's twelve hundred is the likelier meaning (the data refuses it as ambiguous):
+    it is an error, located, saying what to write for either."""
+    number, _, shown_unit = said.strip("`").partition(" ")
+    spaced = f"{int(number.replace('.', '')):,}".replace(",", " ")
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        HEAD + f"parameters:\n  a: {{unit: {unit}, values: {{2025-01-01: {written}}}}}\n",
+        encoding="utf-8",
+    )
+    diags = Diagnostics()
+    load_model(path, diags)
+    assert [(d.code, d.span.line, d.span.col, d.message, d.hint) for d in diags.errors] == [
+        (
+            "bad-value",
+            4,
+            36 + len(unit),
+            f"{said} " + PRICE_WITH_A_POINT.format(spaced, shown_unit),
+            hint,
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("unit", "written"),
+    [
+        ("SEK", "1.20"),  # to the öre
+        ("SEK", "0.125"),  # no thousands before a leading zero
+        ("SEK", "1234.567"),  # four digits before the point: no thousands
+        ("SEK/min", "7.125"),  # a price per minute may have three decimals
+        ("'%'", "12.500"),  # a share
+        ("ratio", "1.025"),  # an index factor
+    ],
+)
+def test_a_point_before_three_digits_is_a_decimal_point_where_no_price_is_meant(
+    tmp_path, unit, written
+):
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        HEAD + f"parameters:\n  a: {{unit: {unit}, values: {{2025-01-01: {written}}}}}\n",
+        encoding="utf-8",
+    )
+    diags = Diagnostics()
+    model = load_model(path, diags)
+    assert model is not None and not diags.errors, [str(d) for d in diags]
+
+
+def test_a_price_with_a_point_is_an_error_in_a_formula_a_table_a_column_and_on_the_command_line(
+    tmp_path,
+):
+    """The same `1.200` in kronor in a formula, a table's cell, a declared column's
+    bound and default, and a value given with `--set`."""
+    from engine.loader import setting_value
+
+    text = HEAD + dedent(
+        """\
+        vocabulary:
+          columns:
+            visits:
+              avgift: { type: number, unit: SEK, maximum: 1.000 }
+              tillägg: { type: number, unit: SEK, default: 2.500 }
+        parameters:
+          belopp:
+            unit: SEK
+            keys: [level]
+            values: { 2025-01-01: [100, 2.300] }
+        payments:
+          p:
+            entity: customer_month
+            category: c
+            formula: 1.400 SEK
+        """
+    )
+    found = problems(tmp_path, text)
+    assert [(code, line, col) for code, line, col, _ in found] == [
+        ("bad-value", 6, 51),
+        ("bad-value", 7, 52),
+        ("bad-value", 12, 33),
+        ("bad-value", 17, 14),
+    ]
+    assert [message.split(" has ")[0] for *_, message in found] == [
+        "`1.000 SEK`", "`2.500 SEK`", "`2.300 SEK`", "`1.400 SEK`"
+    ]  # fmt: skip
+    path = tmp_path / "m.yaml"
+    path.write_text(HEAD + "parameters:\n  a: {unit: SEK, values: {2025-01-01: 5}}\n")
+    model = load_model(path, Diagnostics())
+    assert model is not None
+    value, errors = setting_value(model.parameters["a"], "1.200", None)
+    assert value is None and [e.message.split(" has ")[0] for e in errors] == ["`1.200 SEK`"]
+
+
 def test_a_rule_that_cannot_be_built_is_one_error_and_says_what_is_missing(tmp_path):
     """`formul:` for `formula:` was "needs either `formula` or `versions`, not both",
     and each formula using the rule was an `unknown name` of its own (with "did you

@@ -806,9 +806,9 @@ ROUNDED = """\
 model: avrundning
 title: avrundning
 rounding: {{ to: 0.01, mode: {mode} }}
-payments:
-  avdrag: {{ entity: customer_month, category: a, formula: -17.855 SEK * count(visits) }}
-  tillagg: {{ entity: customer_month, category: b, formula: 17.855 SEK * count(visits) }}
+payments:  # to a tenth of an öre, written with a fourth decimal (17.855 SEK: 17 855?)
+  avdrag: {{ entity: customer_month, category: a, formula: -17.8550 SEK * count(visits) }}
+  tillagg: {{ entity: customer_month, category: b, formula: 17.8550 SEK * count(visits) }}
 """
 
 

@@ -1620,7 +1620,8 @@ def tables_command(model: Path, fmt: str, data: Path | None, out: Path | None) -
     "--mutants",
     is_flag=True,
     help="Then change each rule a little (its value 10 % larger, a condition turned "
-    "round, a comparison across its boundary), one change at a time, and list the "
+    "round, a comparison across its boundary or the other way, an `and` as `or`), one "
+    "change at a time, and list the "
     "changes no case notices: what the tests do not check.",
 )
 @click.option(

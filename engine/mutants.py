@@ -1,9 +1,10 @@
 """Mutants of a model: one rule changed a little — its value 10 % larger (or one more,
-where it counts), a condition turned round, or one comparison moved across its
-boundary (`<` for `<=`) — and the model's test cases run against it. A change that no
-case notices is a rule, or a boundary, that no hand-computed case checks: `carepay
-test --mutants` lists them, so that an author sees which of the source text's
-requirements the tests do not yet show.
+where it counts), a condition turned round, one comparison moved across its boundary
+(`<` for `<=`) or the other way (`==` for `!=`, `in` for `not in`), an `and` made an
+`or` (or back), an `if`'s condition turned round — and the model's test cases run
+against it. A change that no case notices is a rule, or a boundary, that no
+hand-computed case checks: `carepay test --mutants` lists them, so that an author sees
+which of the source text's requirements the tests do not yet show.
 
 A mutant is named by its place — the rule, the version, the node's position in the
 formula's tree — so that a worker process makes it again on the model it loaded
@@ -30,14 +31,17 @@ from engine.source import Span
 from engine.testing import CaseResult, ModelTestFile, process_limit, read_test_file
 
 FLIPPED = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}
+OTHER_WAY = {"==": "!=", "!=": "=="}
 
 
 @dataclass(frozen=True)
 class Mutant:
     """One change of one rule: `kind` is "value" (an amount, a time or a share 10 %
     larger), "count" (a plain number — a count, a day's number — one more), "negate"
-    (a condition turned round) or "boundary" (the comparison at `node`, the position in
-    the version's tree as `walk` gives it, across its boundary)."""
+    (a condition turned round), or a change of the node at `node`, the position in the
+    version's tree as `walk` gives it: "boundary" (a comparison across its boundary),
+    "equality" (`==`, `!=`, `in` the other way), "junction" (`and` as `or`, or back) or
+    "branch" (an `if`'s condition turned round)."""
 
     rule: str
     version: int
@@ -88,14 +92,43 @@ def _version_mutants(rule: Rule, number: int, tree: ast.Node, typ: t.Type | None
     elif isinstance(typ, t.Num):
         out.append(Mutant(rule.name, number, 0, "value", tree.span, "its value 10 % larger"))
     for position, node in enumerate(tree.walk()):
-        if isinstance(node, ast.Compare) and node.op in FLIPPED:
-            said = f"`{formula_text(node)}` as `{formula_text(_flipped(node))}`"
-            out.append(Mutant(rule.name, number, position, "boundary", node.span, said))
+        kind = _kind_of(node)
+        if kind is not None:
+            shown = node.cond if isinstance(node, ast.If) else node  # not the branches
+            turned = _turned(node)
+            after = turned.cond if isinstance(turned, ast.If) else turned
+            said = f"`{formula_text(shown)}` as `{formula_text(after)}`"
+            out.append(Mutant(rule.name, number, position, kind, node.span, said))
     return out
 
 
-def _flipped(node: ast.Compare) -> ast.Compare:
-    return replace(node, op=FLIPPED[node.op])
+def _kind_of(node: ast.Node) -> str | None:
+    """The change a node inside a formula takes, if any: a comparison across its
+    boundary or the other way round (`==` as `!=`, `in` as `not in`), `and` as `or`
+    (and back), an `if`'s condition turned round."""
+    if isinstance(node, ast.Compare):
+        return "boundary" if node.op in FLIPPED else "equality"
+    if isinstance(node, ast.In):
+        return "equality"
+    if isinstance(node, ast.And | ast.Or):
+        return "junction"
+    if isinstance(node, ast.If):
+        return "branch"
+    return None
+
+
+def _turned(node: ast.Node) -> ast.Node:
+    """The node changed as `_kind_of` says."""
+    if isinstance(node, ast.Compare):
+        return replace(node, op=FLIPPED.get(node.op) or OTHER_WAY[node.op])
+    if isinstance(node, ast.In):
+        return replace(node, negated=not node.negated)
+    if isinstance(node, ast.And):
+        return ast.Or(node.span, node.left, node.right)
+    if isinstance(node, ast.Or):
+        return ast.And(node.span, node.left, node.right)
+    assert isinstance(node, ast.If)
+    return replace(node, cond=ast.Not(node.cond.span, node.cond))
 
 
 def _changed(tree: ast.Node, mutant: Mutant) -> ast.Node:
@@ -107,8 +140,7 @@ def _changed(tree: ast.Node, mutant: Mutant) -> ast.Node:
     if mutant.kind == "value":
         return ast.BinOp(tree.span, "*", tree, ast.Quantity(tree.span, "1.1", ""))
     target = list(tree.walk())[mutant.node]
-    assert isinstance(target, ast.Compare)
-    return _replaced(tree, target, _flipped(target))
+    return _replaced(tree, target, _turned(target))
 
 
 def _replaced(node: ast.Node, target: ast.Node, new: ast.Node) -> ast.Node:

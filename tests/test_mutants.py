@@ -96,6 +96,44 @@ def test_each_rule_is_changed_by_its_kind(tmp_path):
     ]
 
 
+JUNCTIONS = MODEL.replace(
+    "    lång: minuter > 60 min\n",
+    '    lång: minuter > 60 min and service == "omsorg"\n'
+    '    kvällstid: if service in ["omsorg"] then minuter else 0 min\n',
+)
+
+
+def test_an_and_an_equality_an_in_and_an_if_are_changed_too(tmp_path):
+    """`and` as `or`, `==` as `!=`, `in` as `not in`, an `if`'s condition turned
+    round: a case with omsorg visits alone notices none of the first two, where a
+    visit of another service would."""
+    (tmp_path / "model.yaml").write_text(JUNCTIONS, encoding="utf-8")
+    folder = _folder(tmp_path, TESTS)
+    (tmp_path / "model.yaml").write_text(JUNCTIONS, encoding="utf-8")
+    file = _read(folder)
+    found = [(m.rule, m.kind, m.said) for m in mutants_of(file.checked)]
+    assert found[1:7] == [
+        ("lång", "negate", "its condition turned round (`not`)"),
+        ("lång", "junction", '`minuter > 60 min and service == "omsorg"` as '
+         '`minuter > 60 min or service == "omsorg"`'),
+        ("lång", "boundary", "`minuter > 60 min` as `minuter >= 60 min`"),
+        ("lång", "equality", '`service == "omsorg"` as `service != "omsorg"`'),
+        ("kvällstid", "value", "its value 10 % larger"),
+        ("kvällstid", "branch", '`service in ["omsorg"]` as `not service in ["omsorg"]`'),
+    ]  # fmt: skip
+    (i_junction,) = [i for i, m in enumerate(mutants_of(file.checked)) if m.kind == "junction"]
+    outcomes = try_mutants([file], workers=1)
+    assert not outcomes[i_junction].caught  # every visit is omsorg: `or` pays the same
+    other = TESTS + SIXTY.replace("precis en timme är inget långt besök", "service").replace(
+        "end: 2024-02-05 09:00 }", "end: 2024-02-05 09:30, service: service }"
+    ).replace("tid: 450, långa_besök: 0", "tid: 675, långa_besök: 0")
+    (folder / "model_test.yaml").write_text(
+        other.replace("model: model.yaml", "model: ../model.yaml"), encoding="utf-8"
+    )
+    outcomes = try_mutants([_read(folder)], workers=1)
+    assert outcomes[i_junction].caught_by == "model_test.yaml: ett besök på service"
+
+
 def test_a_boundary_no_case_checks_is_listed(tmp_path):
     """The exit status is the cases': a change may pay the same by the model's own
     logic, which no case can notice (docs/models/orebro.md names Örebro's)."""

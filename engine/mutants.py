@@ -92,43 +92,35 @@ def _version_mutants(rule: Rule, number: int, tree: ast.Node, typ: t.Type | None
     elif isinstance(typ, t.Num):
         out.append(Mutant(rule.name, number, 0, "value", tree.span, "its value 10 % larger"))
     for position, node in enumerate(tree.walk()):
-        kind = _kind_of(node)
-        if kind is not None:
-            shown = node.cond if isinstance(node, ast.If) else node  # not the branches
-            turned = _turned(node)
-            after = turned.cond if isinstance(turned, ast.If) else turned
-            said = f"`{formula_text(shown)}` as `{formula_text(after)}`"
+        turn = _turn(node)
+        if turn is not None:
+            kind, turned = turn
+            shown = node
+            if isinstance(node, ast.If) and isinstance(turned, ast.If):  # not the branches
+                shown, turned = node.cond, turned.cond
+            said = f"`{formula_text(shown)}` as `{formula_text(turned)}`"
             out.append(Mutant(rule.name, number, position, kind, node.span, said))
     return out
 
 
-def _kind_of(node: ast.Node) -> str | None:
-    """The change a node inside a formula takes, if any: a comparison across its
-    boundary or the other way round (`==` as `!=`, `in` as `not in`), `and` as `or`
-    (and back), an `if`'s condition turned round."""
+def _turn(node: ast.Node) -> tuple[str, ast.Node] | None:
+    """The kind of change a node inside a formula takes, and the node so changed: a
+    comparison across its boundary ("boundary") or the other way round ("equality":
+    `==` as `!=`, `in` as `not in`), `and` as `or` and back ("junction"), an `if`'s
+    condition turned round ("branch"); None for any other node."""
+    if isinstance(node, ast.Compare) and node.op in FLIPPED:
+        return "boundary", replace(node, op=FLIPPED[node.op])
     if isinstance(node, ast.Compare):
-        return "boundary" if node.op in FLIPPED else "equality"
+        return "equality", replace(node, op=OTHER_WAY[node.op])
     if isinstance(node, ast.In):
-        return "equality"
-    if isinstance(node, ast.And | ast.Or):
-        return "junction"
-    if isinstance(node, ast.If):
-        return "branch"
-    return None
-
-
-def _turned(node: ast.Node) -> ast.Node:
-    """The node changed as `_kind_of` says."""
-    if isinstance(node, ast.Compare):
-        return replace(node, op=FLIPPED.get(node.op) or OTHER_WAY[node.op])
-    if isinstance(node, ast.In):
-        return replace(node, negated=not node.negated)
+        return "equality", replace(node, negated=not node.negated)
     if isinstance(node, ast.And):
-        return ast.Or(node.span, node.left, node.right)
+        return "junction", ast.Or(node.span, node.left, node.right)
     if isinstance(node, ast.Or):
-        return ast.And(node.span, node.left, node.right)
-    assert isinstance(node, ast.If)
-    return replace(node, cond=ast.Not(node.cond.span, node.cond))
+        return "junction", ast.And(node.span, node.left, node.right)
+    if isinstance(node, ast.If):
+        return "branch", replace(node, cond=ast.Not(node.cond.span, node.cond))
+    return None
 
 
 def _changed(tree: ast.Node, mutant: Mutant) -> ast.Node:
@@ -140,7 +132,9 @@ def _changed(tree: ast.Node, mutant: Mutant) -> ast.Node:
     if mutant.kind == "value":
         return ast.BinOp(tree.span, "*", tree, ast.Quantity(tree.span, "1.1", ""))
     target = list(tree.walk())[mutant.node]
-    return _replaced(tree, target, _turned(target))
+    turn = _turn(target)
+    assert turn is not None
+    return _replaced(tree, target, turn[1])
 
 
 def _replaced(node: ast.Node, target: ast.Node, new: ast.Node) -> ast.Node:

@@ -50,14 +50,14 @@ def point_in_price(number: str, unit: str | None) -> tuple[str, str] | None:
     number = ascii_minus(number.strip())
     if unit not in PRICED_TO_THE_ORE or not AMBIGUOUS_POINT.fullmatch(number):
         return None
-    whole = number.replace(".", "").lstrip("+")
+    plain = number.lstrip("+")
+    whole = plain.replace(".", "")
     spaced = f"{int(whole):,}".replace(",", " ")
     message = (
         f"`{number} {unit}` has three decimals, to a tenth of an öre: is it {spaced} {unit}, "
         "a point between thousands? In a rule file a point is the decimal point"
     )
     hint = f"write {whole} for {spaced} {unit}"
-    plain = number.lstrip("+")
     if plain.endswith("0"):  # 1.200 as 1.20: a price to the öre
         hint += f", or {plain[:-1]} for {plain[:-1].replace('.', ',')} {unit}"
     else:  # 17.855, to a tenth of an öre, with a fourth decimal that says so
@@ -76,7 +76,7 @@ class WrittenFloat(float):
         made.written = written
         return made
 
-    def __reduce__(self) -> tuple[object, ...]:  # a model goes to `carepay test`'s processes
+    def __reduce__(self) -> tuple[object, ...]:  # pickled whole: float's own drops `written`
         return (WrittenFloat, (float(self), self.written))
 
 
